@@ -1,0 +1,119 @@
+"""Analyzers: one per layer, each declaring the artifact kinds it reads.
+
+Built-in analyzers live in the subpackages of this package; each subpackage exposes ``ANALYZERS``,
+a list of :class:`Analyzer` subclasses. Third parties register theirs under the entry-point group
+``outwork.analyzers`` (the entry point names an :class:`Analyzer` subclass).
+"""
+
+from __future__ import annotations
+
+import abc
+import importlib
+import pkgutil
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Any, ClassVar
+
+from outwork.core.artifact import Artifact, Kind
+from outwork.core.findings import Fact, Finding
+from outwork.core.rules import Layer, Rule
+
+ENTRY_POINT_GROUP = "outwork.analyzers"
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    """Something an analyzer identified for the SBOM: a package, a model, a dependency.
+
+    ``type`` follows CycloneDX component types (``library``, ``application``,
+    ``machine-learning-model``, ``file``, ``data``).
+    """
+
+    type: str
+    name: str
+    version: str | None = None
+    purl: str | None = None
+    properties: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "name": self.name,
+            "version": self.version,
+            "purl": self.purl,
+            "properties": self.properties,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Component:
+        return cls(
+            type=data["type"],
+            name=data["name"],
+            version=data.get("version"),
+            purl=data.get("purl"),
+            properties=dict(data.get("properties") or {}),
+        )
+
+
+Emitted = Finding | Fact | Component
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisContext:
+    """What an analyzer may know about the scan besides the artifact: options, never the
+    environment (the library never reads it on its own)."""
+
+    offline: bool = True
+    options: dict[str, Any] = field(default_factory=dict, hash=False)
+    #: Directory for state such as the advisory database (resolved by the caller).
+    data_dir: str | None = None
+
+
+class Analyzer(abc.ABC):
+    """Base of every analyzer.
+
+    Subclasses set ``name`` (short, lower-case), ``version`` (bump it whenever results could
+    change: it is part of every cache key), ``layer``, ``kinds`` and ``rules``.
+    """
+
+    name: ClassVar[str]
+    version: ClassVar[str]
+    layer: ClassVar[Layer]
+    kinds: ClassVar[frozenset[Kind]]
+    rules: ClassVar[tuple[type[Rule], ...]]
+    #: False for analyzers whose results depend on more than the artifact's bytes (the network,
+    #: an advisory database): their results are not cached by content hash.
+    cacheable: ClassVar[bool] = True
+
+    def accepts(self, artifact: Artifact) -> bool:
+        """Whether to run on this artifact; by default, when its kind is declared."""
+        return artifact.kind in self.kinds
+
+    @abc.abstractmethod
+    def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
+        """Yield findings (location path left empty or relative), facts and components."""
+
+
+_LOADED: dict[str, type[Analyzer]] = {}
+
+
+def load_analyzers() -> dict[str, type[Analyzer]]:
+    """Every analyzer, built-in and third-party, keyed by name. Importing registers rules too."""
+    if _LOADED:
+        return _LOADED
+    import outwork.core.corerules  # noqa: F401 - registers the core rules
+
+    found: dict[str, type[Analyzer]] = {}
+    for module in pkgutil.iter_modules(__path__, prefix=f"{__name__}."):
+        if not module.ispkg:
+            continue
+        mod = importlib.import_module(module.name)
+        for cls in getattr(mod, "ANALYZERS", ()):
+            found[cls.name] = cls
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        cls = ep.load()
+        if isinstance(cls, type) and issubclass(cls, Analyzer) and cls.name not in found:
+            found[cls.name] = cls
+    _LOADED.update(dict(sorted(found.items())))
+    return _LOADED

@@ -1,0 +1,1 @@
+"""The spine every analyzer plugs into: artifacts, rules, findings, engine, configuration."""

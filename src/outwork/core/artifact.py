@@ -1,0 +1,379 @@
+"""Artifacts: what sources hand to analyzers, and how their kind is decided.
+
+Kind comes from content first (magic bytes, structure) and only then from the name, because
+attackers rename files: a pickle called ``README.txt`` is still a pickle.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import io
+import json
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+#: How much of the head of a file classification reads.
+HEAD_BYTES = 8192
+MEMBER_SEP = "!/"
+
+
+class Kind(enum.StrEnum):
+    """What an artifact is, decided from its content and then its name."""
+
+    # archives that sources open
+    ZIP = "zip"
+    TAR = "tar"
+    GZIP = "gzip"
+    BZIP2 = "bzip2"
+    XZ = "xz"
+    ZSTD = "zstd"
+    SEVENZIP = "7z"
+    # model containers that analyzers read whole
+    PICKLE = "pickle"
+    PYTORCH_ZIP = "pytorch-zip"
+    NUMPY = "numpy"
+    NUMPY_ZIP = "numpy-zip"
+    SAFETENSORS = "safetensors"
+    GGUF = "gguf"
+    HDF5 = "hdf5"
+    ONNX = "onnx"
+    KERAS = "keras"
+    # source and configuration text
+    PYTHON = "python"
+    JAVASCRIPT = "javascript"
+    YAML = "yaml"
+    JSON = "json"
+    TOML = "toml"
+    LOCKFILE = "lockfile"
+    SHELL = "shell"
+    TEXT = "text"
+    # keys and certificates
+    PEM = "pem"
+    DER = "der"
+    # executables
+    ELF = "elf"
+    PE = "pe"
+    MACHO = "macho"
+    # everything else
+    BINARY = "binary"
+    EMPTY = "empty"
+
+
+ARCHIVE_KINDS: frozenset[Kind] = frozenset(
+    {Kind.ZIP, Kind.TAR, Kind.GZIP, Kind.BZIP2, Kind.XZ, Kind.ZSTD, Kind.SEVENZIP}
+)
+TEXT_KINDS: frozenset[Kind] = frozenset(
+    {
+        Kind.PYTHON,
+        Kind.JAVASCRIPT,
+        Kind.YAML,
+        Kind.JSON,
+        Kind.TOML,
+        Kind.LOCKFILE,
+        Kind.SHELL,
+        Kind.TEXT,
+        Kind.PEM,
+    }
+)
+EXECUTABLE_KINDS: frozenset[Kind] = frozenset({Kind.ELF, Kind.PE, Kind.MACHO})
+
+#: Lockfiles and manifests recognised by exact file name (lower-cased).
+LOCKFILE_NAMES: frozenset[str] = frozenset(
+    {
+        "poetry.lock",
+        "uv.lock",
+        "pipfile.lock",
+        "pipfile",
+        "pdm.lock",
+        "pylock.toml",
+        "package-lock.json",
+        "npm-shrinkwrap.json",
+        "yarn.lock",
+        "pnpm-lock.yaml",
+        "cargo.lock",
+        "go.mod",
+        "go.sum",
+        "gemfile.lock",
+        "composer.lock",
+        "pom.xml",
+        "gradle.lockfile",
+        "buildscript-gradle.lockfile",
+        "bun.lock",
+        "packages.lock.json",
+        "pubspec.lock",
+        "mix.lock",
+        "conan.lock",
+    }
+)
+_REQUIREMENTS_RE = re.compile(r"^(requirements|constraints)[\w.-]*\.(txt|in)$|^pylock\.[\w-]+\.toml$")
+
+_PY_HINTS = re.compile(
+    rb"^\s*(import\s+[\w.]+|from\s+[\w.]+\s+import\s|def\s+\w+\s*\(|class\s+\w+[\s(:])", re.M
+)
+_JS_HINTS = re.compile(
+    rb"\brequire\s*\(\s*['\"]|\bmodule\.exports\b|^\s*(const|let|var)\s+\w+\s*=|=>\s*\{"
+    rb"|\bfunction\s*\w*\s*\(",
+    re.M,
+)
+_PICKLE_OPS = frozenset(b"cCGiRb.()]}qhjtuX\x8c\x93\x94\x95}N")
+
+NAME_KINDS: dict[str, Kind] = {
+    ".py": Kind.PYTHON,
+    ".pyw": Kind.PYTHON,
+    ".pyi": Kind.PYTHON,
+    ".pth": Kind.PYTHON,
+    ".js": Kind.JAVASCRIPT,
+    ".cjs": Kind.JAVASCRIPT,
+    ".mjs": Kind.JAVASCRIPT,
+    ".jsx": Kind.JAVASCRIPT,
+    ".ts": Kind.JAVASCRIPT,
+    ".yml": Kind.YAML,
+    ".yaml": Kind.YAML,
+    ".json": Kind.JSON,
+    ".toml": Kind.TOML,
+    ".sh": Kind.SHELL,
+    ".bash": Kind.SHELL,
+    ".pem": Kind.PEM,
+    ".crt": Kind.PEM,
+    ".key": Kind.PEM,
+    ".der": Kind.DER,
+    ".cer": Kind.DER,
+    ".pkl": Kind.PICKLE,
+    ".pickle": Kind.PICKLE,
+    ".joblib": Kind.PICKLE,
+    ".npy": Kind.NUMPY,
+    ".npz": Kind.NUMPY_ZIP,
+    ".safetensors": Kind.SAFETENSORS,
+    ".gguf": Kind.GGUF,
+    ".h5": Kind.HDF5,
+    ".hdf5": Kind.HDF5,
+    ".onnx": Kind.ONNX,
+    ".keras": Kind.KERAS,
+    ".pt": Kind.PYTORCH_ZIP,
+    ".pth.tar": Kind.PYTORCH_ZIP,
+    ".bin": Kind.BINARY,
+}
+
+
+def classify(head: bytes, name: str, size: int | None = None) -> Kind:
+    """Decide an artifact's kind from the first bytes of its content, then from its name.
+
+    ``head`` is at most :data:`HEAD_BYTES` from the start. For zip files the central directory is
+    not in the head; :func:`refine_zip` looks inside when the whole content is at hand.
+    """
+    if size == 0 or not head:
+        return Kind.EMPTY
+    by_magic = _classify_magic(head)
+    if by_magic is not None:
+        return by_magic
+    lower = PurePosixPath(name).name.lower()
+    if lower in LOCKFILE_NAMES or _REQUIREMENTS_RE.match(lower):
+        return Kind.LOCKFILE
+    if _looks_binary(head):
+        if _looks_like_pickle(head):
+            return Kind.PICKLE
+        return Kind.BINARY
+    return _classify_text(head, lower)
+
+
+def _classify_magic(head: bytes) -> Kind | None:
+    if head.startswith(b"\x7fELF"):
+        return Kind.ELF
+    if head.startswith(b"MZ") and len(head) >= 64:
+        return Kind.PE
+    if head[:4] in (
+        b"\xfe\xed\xfa\xce",
+        b"\xfe\xed\xfa\xcf",
+        b"\xce\xfa\xed\xfe",
+        b"\xcf\xfa\xed\xfe",
+    ):
+        return Kind.MACHO
+    if head[:4] == b"\xca\xfe\xba\xbe" and len(head) >= 8 and int.from_bytes(head[4:8], "big") < 45:
+        return Kind.MACHO  # fat binary; Java classes share the magic with a larger version field
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
+        return Kind.ZIP
+    if head.startswith(b"\x1f\x8b"):
+        return Kind.GZIP
+    if head.startswith(b"BZh") and len(head) > 3 and head[3:4].isdigit():
+        return Kind.BZIP2
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return Kind.XZ
+    if head.startswith(b"\x28\xb5\x2f\xfd"):
+        return Kind.ZSTD
+    if head.startswith(b"7z\xbc\xaf\x27\x1c"):
+        return Kind.SEVENZIP
+    if len(head) >= 262 and head[257:262] == b"ustar":
+        return Kind.TAR
+    if head.startswith(b"\x93NUMPY"):
+        return Kind.NUMPY
+    if head.startswith(b"GGUF"):
+        return Kind.GGUF
+    if head.startswith(b"\x89HDF\r\n\x1a\n"):
+        return Kind.HDF5
+    if head.startswith(b"-----BEGIN "):
+        return Kind.PEM
+    if head[:1] == b"\x80" and len(head) >= 2 and 2 <= head[1] <= 5:
+        return Kind.PICKLE
+    if _looks_like_safetensors(head):
+        return Kind.SAFETENSORS
+    if _looks_like_onnx(head):
+        return Kind.ONNX
+    if head[:2] == b"\x30\x82" and len(head) >= 4:
+        return Kind.DER
+    return None
+
+
+def _looks_like_safetensors(head: bytes) -> bool:
+    if len(head) < 10:
+        return False
+    length = int.from_bytes(head[:8], "little")
+    return 2 <= length <= 100_000_000 and head[8:9] == b"{" and head[9:10] in (b'"', b"}", b" ")
+
+
+def _looks_like_onnx(head: bytes) -> bool:
+    # ModelProto: field 1 (ir_version, varint) then usually field 8 (opset_import) or 2/3 strings.
+    return len(head) > 4 and head[0] == 0x08 and head[1] < 0x20 and head[2] in (0x12, 0x1A, 0x3A, 0x42)
+
+
+def _looks_binary(head: bytes) -> bool:
+    if b"\x00" in head[:1024]:
+        return True
+    sample = head[:1024]
+    control = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    return control > len(sample) // 10
+
+
+def _looks_like_pickle(head: bytes) -> bool:
+    """Protocol 0/1 pickles have no header; a legal first opcode and a STOP near the end hint."""
+    return head[:1] in (b"(", b"c", b"]", b"}", b"(") and b"." in head[-64:]
+
+
+def _classify_text(head: bytes, lower_name: str) -> Kind:
+    if head.startswith(b"#!"):
+        first = head.split(b"\n", 1)[0]
+        if b"python" in first:
+            return Kind.PYTHON
+        if b"node" in first:
+            return Kind.JAVASCRIPT
+        if b"sh" in first:
+            return Kind.SHELL
+    for suffix in (".pth.tar", *sorted(NAME_KINDS, key=len, reverse=True)):
+        if lower_name.endswith(suffix):
+            kind = NAME_KINDS[suffix]
+            if kind in TEXT_KINDS:
+                return kind
+            break
+    stripped = head.lstrip()
+    if stripped[:1] in (b"{", b"[") and _parses_as_json_prefix(stripped):
+        return Kind.JSON
+    if lower_name in ("setup.cfg", "pkg-info", "metadata") or lower_name.endswith(".cfg"):
+        return Kind.TEXT
+    if _PY_HINTS.search(head):
+        return Kind.PYTHON
+    if _JS_HINTS.search(head):
+        return Kind.JAVASCRIPT
+    return Kind.TEXT
+
+
+def _parses_as_json_prefix(data: bytes) -> bool:
+    try:
+        json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        return len(data) >= HEAD_BYTES - 16  # truncated head of a large document
+    return True
+
+
+def refine_zip(data: bytes | BinaryIO) -> Kind:
+    """Tell a model container (PyTorch, Keras, npz) from a plain zip by its member names."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data) as zf:
+            names = zf.namelist()[:10_000]
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        return Kind.ZIP
+    if any(n.endswith("data.pkl") or n.endswith("/constants.pkl") for n in names):
+        return Kind.PYTORCH_ZIP
+    if "config.json" in names and any(n.endswith(".weights.h5") for n in names):
+        return Kind.KERAS
+    if names and all(n.endswith(".npy") for n in names):
+        return Kind.NUMPY_ZIP
+    return Kind.ZIP
+
+
+@dataclass(frozen=True, slots=True)
+class Artifact:
+    """One thing to analyse: a file on disk or a member held in memory.
+
+    ``path`` is the logical path (archive members joined with ``!/``). Exactly one of ``fs_path``
+    and ``data`` is set. Artifacts are small and picklable so they cross process boundaries.
+    """
+
+    path: str
+    kind: Kind
+    size: int
+    fs_path: str | None = None
+    data: bytes | None = None
+    #: The logical path of the package/archive/directory root the artifact belongs to.
+    root: str = ""
+    #: Tags sources attach (``"in-archive"``, ``"executable-bit"``).
+    tags: frozenset[str] = field(default_factory=frozenset)
+    _digest: list[str] = field(default_factory=list, compare=False, repr=False)
+
+    @property
+    def name(self) -> str:
+        return PurePosixPath(self.path.rsplit(MEMBER_SEP, 1)[-1]).name
+
+    @property
+    def member_path(self) -> str:
+        """The path inside the innermost container (or on disk, relative to the target)."""
+        return self.path.rsplit(MEMBER_SEP, 1)[-1]
+
+    def read(self, limit: int | None = None) -> bytes:
+        """The content, or its first ``limit`` bytes."""
+        if self.data is not None:
+            return self.data if limit is None else self.data[:limit]
+        assert self.fs_path is not None
+        with Path(self.fs_path).open("rb") as fh:
+            return fh.read() if limit is None else fh.read(limit)
+
+    def open(self) -> BinaryIO:
+        """A binary stream: use it to read only what matters from large files."""
+        if self.data is not None:
+            return io.BytesIO(self.data)
+        assert self.fs_path is not None
+        return Path(self.fs_path).open("rb")
+
+    def text(self, limit: int | None = None) -> str:
+        return self.read(limit).decode("utf-8", errors="replace")
+
+    def sha256(self) -> str:
+        """Content digest, computed once and streamed for files on disk."""
+        if self._digest:
+            return self._digest[0]
+        h = hashlib.sha256()
+        if self.data is not None:
+            h.update(self.data)
+        else:
+            with self.open() as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(chunk)
+        digest = h.hexdigest()
+        self._digest.append(digest)
+        return digest
+
+    def with_digest(self, digest: str) -> Artifact:
+        if not self._digest:
+            self._digest.append(digest)
+        return self
+
+    def iter_lines(self) -> Iterator[tuple[int, str]]:
+        for number, line in enumerate(self.text().splitlines(), start=1):
+            yield number, line
+
+
+def join_member(container: str, member: str) -> str:
+    return f"{container}{MEMBER_SEP}{member}"

@@ -1,0 +1,412 @@
+"""The engine: sends each artifact to the analyzers that read its kind, in parallel, cached.
+
+An analyzer's exception on one artifact becomes an error record (and a CORE008 finding), never an
+aborted scan. Results are cached by content digest, the artifact's path inside its root, the
+analyzers' versions and the rule set, so a warm rescan of an unchanged tree is cheap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import time
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from outwork.analyzers import AnalysisContext, Analyzer, Component, load_analyzers
+from outwork.core.artifact import MEMBER_SEP, TEXT_KINDS, Artifact, join_member
+from outwork.core.corerules import AnalyzerFailed
+from outwork.core.errors import UsageError
+from outwork.core.findings import (
+    AnalyzerError,
+    Fact,
+    Finding,
+    Location,
+    ScannedArtifact,
+    ScanResult,
+    Skip,
+)
+from outwork.core.locate import resolve
+from outwork.core.rules import all_rules, ruleset_digest
+from outwork.sources import Budgets, open_target
+
+#: Inline suppression: ``outwork: ignore[CODE, other-name]`` or bare ``outwork: ignore``.
+SUPPRESSION_RE = re.compile(r"outwork:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
+#: Lines of source shown around a finding.
+SNIPPET_CONTEXT = 2
+#: Artifacts sent to a worker process in one batch.
+BATCH = 32
+#: Largest text artifact for which snippets and suppressions are read.
+TEXT_SCAN_LIMIT = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOptions:
+    """How to scan. Built by the command line from arguments and configuration files."""
+
+    jobs: int | None = None
+    budgets: Budgets = field(default_factory=Budgets)
+    include_git: bool = False
+    #: Directory of the scan cache, or None to disable caching.
+    cache_dir: str | None = None
+    offline: bool = True
+    #: Only run these analyzers (by name); None runs all.
+    analyzers: tuple[str, ...] | None = None
+    data_dir: str | None = None
+    #: Per-analyzer options, passed through AnalysisContext.options.
+    analyzer_options: dict[str, Any] = field(default_factory=dict)
+
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What the analyzers produced for one artifact; JSON-serialisable for the cache."""
+
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    facts: list[dict[str, Any]] = field(default_factory=list)
+    components: list[dict[str, Any]] = field(default_factory=list)
+    markers: dict[str, list[str]] = field(default_factory=dict)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+    def to_cache(self) -> dict[str, Any]:
+        return {
+            "findings": self.findings,
+            "facts": self.facts,
+            "components": self.components,
+            "markers": self.markers,
+        }
+
+    @classmethod
+    def from_cache(cls, data: dict[str, Any]) -> Outcome:
+        return cls(
+            findings=data["findings"],
+            facts=data["facts"],
+            components=data["components"],
+            markers=data["markers"],
+        )
+
+
+@dataclass(slots=True)
+class _Job:
+    artifact: Artifact
+    analyzers: tuple[str, ...]
+    key: str | None
+
+
+def scan(
+    targets: Iterable[str],
+    options: ScanOptions | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+) -> ScanResult:
+    """Scan targets and return the raw result (policy is applied afterwards, in one place)."""
+    options = options or ScanOptions()
+    started = time.monotonic()
+    registry = load_analyzers()
+    if options.analyzers is not None:
+        unknown = sorted(set(options.analyzers) - set(registry))
+        if unknown:
+            raise UsageError(
+                f"unknown analyzer(s) {', '.join(unknown)}; available: {', '.join(registry)}"
+            )
+        registry = {k: v for k, v in registry.items() if k in options.analyzers}
+    instances = {name: cls() for name, cls in registry.items()}
+    rules_digest = ruleset_digest(all_rules())
+    context = _context(options)
+    result = ScanResult(targets=list(targets))
+    result.stats.targets = len(result.targets)
+
+    cache = None
+    if options.cache_dir:
+        from outwork.store.cache import ScanCache
+
+        cache = ScanCache(options.cache_dir)
+
+    jobs: list[_Job] = []
+    for target in result.targets:
+        for item in open_target(target, options.budgets, include_git=options.include_git):
+            if isinstance(item, Finding):
+                result.findings.append(item)
+            elif isinstance(item, Skip):
+                result.skipped.append(item)
+            else:
+                result.stats.artifacts += 1
+                result.stats.bytes += item.size
+                names = tuple(n for n, a in instances.items() if _accepts(a, item))
+                if names:
+                    jobs.append(_Job(item, names, None))
+                else:
+                    result.artifacts.append(ScannedArtifact(item.path, item.kind, item.size, None))
+
+    _assign_keys(jobs, registry, rules_digest, context, cache)
+    cached: dict[str, Any] = cache.get_many(j.key for j in jobs if j.key) if cache else {}
+    todo = [j for j in jobs if not (j.key and j.key in cached)]
+    result.stats.cache_hits = len(jobs) - len(todo)
+    outcomes: dict[int, Outcome] = {}
+    for index, job in enumerate(jobs):
+        if job.key and job.key in cached:
+            outcomes[index] = Outcome.from_cache(cached[job.key])
+    total = len(jobs)
+    done = total - len(todo)
+    if progress:
+        progress(done, total)
+    index_of = {id(j): i for i, j in enumerate(jobs)}
+    to_store: list[tuple[str, Any]] = []
+    for job, outcome in _run(todo, options, context, registry):
+        outcomes[index_of[id(job)]] = outcome
+        if job.key and not outcome.errors:
+            to_store.append((job.key, outcome.to_cache()))
+        done += 1
+        if progress:
+            progress(done, total)
+    if cache:
+        cache.put_many(to_store)
+        cache.close()
+
+    for index, job in enumerate(jobs):
+        _collect(job, outcomes[index], result)
+    result.stats.analyzed = len(jobs)
+    result.findings.sort(key=_finding_order)
+    result.stats.seconds = time.monotonic() - started
+    return result
+
+
+def _context(options: ScanOptions) -> AnalysisContext:
+    return AnalysisContext(
+        offline=options.offline, options=dict(options.analyzer_options), data_dir=options.data_dir
+    )
+
+
+def _accepts(analyzer: Analyzer, artifact: Artifact) -> bool:
+    try:
+        return analyzer.accepts(artifact)
+    except Exception:  # noqa: BLE001 - a broken third-party predicate must not stop the scan
+        return False
+
+
+def _assign_keys(
+    jobs: list[_Job],
+    registry: dict[str, type[Analyzer]],
+    rules_digest: str,
+    context: AnalysisContext,
+    cache: Any,
+) -> None:
+    if cache is None:
+        return
+    options_digest = hashlib.sha256(repr(sorted(context.options.items())).encode()).hexdigest()[:16]
+    on_disk = [j.artifact.fs_path for j in jobs if j.artifact.fs_path]
+    known = cache.digests(p for p in on_disk if p)
+    fresh: list[tuple[str, str, str]] = []
+    for job in jobs:
+        if not all(registry[n].cacheable for n in job.analyzers):
+            continue
+        art = job.artifact
+        digest: str | None = None
+        if art.fs_path:
+            identity = _identity(art.fs_path)
+            if identity is None:
+                continue
+            hit = known.get(art.fs_path)
+            if hit and hit[0] == identity:
+                digest = hit[1]
+                art.with_digest(digest)
+            else:
+                digest = art.sha256()
+                fresh.append((art.fs_path, identity, digest))
+        else:
+            digest = art.sha256()
+        relative = art.path[len(art.root) :] if art.root and art.path.startswith(art.root) else art.name
+        versions = ",".join(f"{n}:{registry[n].version}" for n in job.analyzers)
+        material = "|".join((digest, art.kind.value, relative, versions, rules_digest, options_digest))
+        job.key = hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
+    cache.put_digests(fresh)
+
+
+def _identity(fs_path: str) -> str | None:
+    try:
+        st = os.stat(fs_path)
+    except OSError:
+        return None
+    return f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
+
+
+def _run(
+    jobs: list[_Job],
+    options: ScanOptions,
+    context: AnalysisContext,
+    registry: dict[str, type[Analyzer]],
+) -> Iterator[tuple[_Job, Outcome]]:
+    workers = options.jobs if options.jobs is not None else (os.cpu_count() or 1)
+    if workers <= 1 or len(jobs) <= 1:
+        instances: dict[str, Analyzer] = {}
+        for job in jobs:
+            yield job, analyze_artifact(job.artifact, job.analyzers, context, instances)
+        return
+    batches = [jobs[i : i + BATCH] for i in range(0, len(jobs), BATCH)]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures: list[tuple[list[_Job], Future[list[Outcome]]]] = [
+            (
+                batch,
+                pool.submit(_analyze_batch, [(j.artifact, j.analyzers) for j in batch], context),
+            )
+            for batch in batches
+        ]
+        for batch, future in futures:
+            try:
+                outcomes = future.result()
+            except Exception as exc:  # noqa: BLE001 - a dead worker fails its batch, not the scan
+                message = f"worker process failed: {type(exc).__name__}: {exc}"
+                outcomes = [Outcome(errors=[(",".join(j.analyzers), message)]) for j in batch]
+            yield from zip(batch, outcomes, strict=True)
+
+
+_WORKER_INSTANCES: dict[str, Analyzer] = {}
+
+
+def _analyze_batch(
+    items: list[tuple[Artifact, tuple[str, ...]]], context: AnalysisContext
+) -> list[Outcome]:
+    return [analyze_artifact(a, names, context, _WORKER_INSTANCES) for a, names in items]
+
+
+def analyze_artifact(
+    artifact: Artifact,
+    analyzer_names: tuple[str, ...],
+    context: AnalysisContext,
+    instances: dict[str, Analyzer],
+) -> Outcome:
+    """Run the named analyzers on one artifact; never raises."""
+    registry = load_analyzers()
+    outcome = Outcome()
+    for name in analyzer_names:
+        analyzer = instances.get(name)
+        if analyzer is None:
+            analyzer = instances[name] = registry[name]()
+        try:
+            for item in analyzer.analyze(artifact, context):
+                if isinstance(item, Finding):
+                    outcome.findings.append(_place(item, artifact).to_dict())
+                elif isinstance(item, Fact):
+                    outcome.facts.append(item.to_dict())
+                elif isinstance(item, Component):
+                    outcome.components.append(item.to_dict())
+        except Exception as exc:  # noqa: BLE001 - isolate the failure to this artifact
+            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            outcome.errors.append((name, detail))
+    if artifact.kind in TEXT_KINDS and artifact.size <= TEXT_SCAN_LIMIT:
+        _annotate_text(artifact, outcome)
+    return outcome
+
+
+def _place(item: Finding, artifact: Artifact) -> Finding:
+    """Give an analyzer's finding its logical path and, where possible, its line."""
+    loc = item.location
+    path = artifact.path if not loc.path else join_member(artifact.path, loc.path)
+    return Finding(
+        rule=item.rule,
+        message=item.message,
+        location=Location(path, loc.line, loc.column, loc.end_line, loc.end_column, loc.logical),
+        severity=item.severity,
+        confidence=item.confidence,
+        evidence=item.evidence,
+        remediation=item.remediation,
+        subject=item.subject,
+        related=item.related,
+        properties=item.properties,
+    )
+
+
+def _annotate_text(artifact: Artifact, outcome: Outcome) -> None:
+    """Resolve key paths to lines, attach code frames and read inline suppressions."""
+    try:
+        text = artifact.text()
+    except OSError:
+        return
+    lines = text.splitlines()
+    for number, line in enumerate(lines, start=1):
+        if "outwork" in line:
+            match = SUPPRESSION_RE.search(line)
+            if match:
+                codes = match.group("codes")
+                parsed = [c.strip() for c in codes.split(",") if c.strip()] if codes else ["ALL"]
+                outcome.markers[str(number)] = parsed
+    for data in outcome.findings:
+        loc = data["location"]
+        if loc["path"] != artifact.path:
+            continue
+        if loc["line"] is None and loc.get("logical"):
+            position = resolve(artifact.kind, text, loc["logical"])
+            if position:
+                loc["line"], loc["column"] = position
+        line_no = loc["line"]
+        if isinstance(line_no, int) and 1 <= line_no <= len(lines):
+            first = max(1, line_no - SNIPPET_CONTEXT)
+            last = min(len(lines), (loc.get("end_line") or line_no) + SNIPPET_CONTEXT, line_no + 10)
+            data["snippet"] = [[n, lines[n - 1][:400]] for n in range(first, last + 1)]
+
+
+def _collect(job: _Job, outcome: Outcome, result: ScanResult) -> None:
+    art = job.artifact
+    for data in outcome.findings:
+        found = Finding.from_dict(data)
+        snippet = tuple((int(n), str(t)) for n, t in data.get("snippet") or ())
+        marker_codes = outcome.markers.get(str(found.location.line)) if found.location.line else None
+        props = dict(found.properties)
+        if marker_codes:
+            props["_inline_markers"] = marker_codes
+        result.findings.append(
+            Finding(
+                rule=found.rule,
+                message=found.message,
+                location=found.location,
+                severity=found.severity,
+                confidence=found.confidence,
+                evidence=found.evidence,
+                remediation=found.remediation,
+                subject=found.subject,
+                related=found.related,
+                properties=props,
+                snippet=snippet,
+            )
+        )
+    result.facts.extend(Fact.from_dict(f) for f in outcome.facts)
+    for name, error in outcome.errors:
+        result.errors.append(AnalyzerError(art.path, name, error))
+        result.findings.append(
+            Finding(
+                rule=AnalyzerFailed,
+                message=f"analyzer {name} failed; the artifact is not proven safe",
+                location=Location(art.path),
+                severity=AnalyzerFailed.severity,
+                confidence=AnalyzerFailed.confidence,
+                evidence=error[:500],
+            )
+        )
+    digest = art._digest[0] if art._digest else None
+    result.artifacts.append(
+        ScannedArtifact(
+            art.path,
+            art.kind,
+            art.size,
+            digest,
+            job.analyzers,
+            {"components": outcome.components} if outcome.components else {},
+        )
+    )
+
+
+def _finding_order(f: Finding) -> tuple[Any, ...]:
+    return (
+        f.rule.layer.value,
+        -f.severity,
+        f.location.path.count(MEMBER_SEP),
+        f.location.path,
+        f.location.line or 0,
+        f.rule.code,
+    )

@@ -1,0 +1,256 @@
+"""Rules: one class per rule, holding its code, name, metadata and documentation.
+
+A rule's documentation is its docstring. The first paragraph is the one-line summary; the rest is
+made of the sections in :data:`DOC_SECTIONS`, each introduced by a ``## Heading`` line. Declaring a
+subclass of :class:`Rule` registers it; codes and names must be unique across the whole catalogue.
+"""
+
+from __future__ import annotations
+
+import enum
+import inspect
+import re
+from typing import ClassVar
+
+from outwork.core.errors import RuleDefinitionError
+
+
+class Severity(enum.IntEnum):
+    """How bad a finding is when it is true."""
+
+    INFO = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            choices = ", ".join(s.label for s in cls)
+            raise ValueError(f"unknown severity {text!r}: choose one of {choices}") from None
+
+
+class Confidence(enum.IntEnum):
+    """How sure the analyzer is that a finding is true."""
+
+    LOW = 0
+    MEDIUM = 1
+    HIGH = 2
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Confidence:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            choices = ", ".join(c.label for c in cls)
+            raise ValueError(f"unknown confidence {text!r}: choose one of {choices}") from None
+
+
+class Layer(enum.StrEnum):
+    """The layer a rule belongs to; its value is the rule-code prefix."""
+
+    CORE = "CORE"
+    PKG = "PKG"
+    MDL = "MDL"
+    VUL = "VUL"
+    CI = "CI"
+    IAM = "IAM"
+    IMG = "IMG"
+    CRY = "CRY"
+    SEC = "SEC"
+    PATH = "PATH"
+
+    @property
+    def title(self) -> str:
+        return LAYER_TITLES[self]
+
+
+LAYER_TITLES: dict[Layer, str] = {
+    Layer.CORE: "Scanner and archives",
+    Layer.PKG: "Packages",
+    Layer.MDL: "AI models",
+    Layer.VUL: "Dependencies",
+    Layer.CI: "Pipelines",
+    Layer.IAM: "Identities",
+    Layer.IMG: "Containers",
+    Layer.CRY: "Cryptography",
+    Layer.SEC: "Secrets",
+    Layer.PATH: "Attack paths",
+}
+
+DOC_SECTIONS: tuple[str, ...] = (
+    "What it finds",
+    "Why it matters",
+    "Example",
+    "Remediation",
+    "References",
+)
+
+_CODE_RE = re.compile(r"^(?P<prefix>[A-Z]+)(?P<number>\d{3,4})$")
+_NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+_HEADING_RE = re.compile(r"^##\s+(?P<title>.+?)\s*$")
+
+_REGISTRY: dict[str, type[Rule]] = {}
+_NAMES: dict[str, str] = {}
+
+
+class Rule:
+    """Base class of every rule. Subclasses set the class variables and write the docstring."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    layer: ClassVar[Layer]
+    severity: ClassVar[Severity]
+    confidence: ClassVar[Confidence]
+    cwe: ClassVar[tuple[int, ...]] = ()
+    attack: ClassVar[tuple[str, ...]] = ()
+    #: False for rules an attacker could silence from inside the scanned artifact
+    #: (an inline comment in a malicious package must never hide that package).
+    inline_suppressible: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if inspect.isabstract(cls) or cls.__dict__.get("abstract", False):
+            return
+        _validate(cls)
+        if cls.code in _REGISTRY and _REGISTRY[cls.code] is not cls:
+            other = _REGISTRY[cls.code]
+            raise RuleDefinitionError(
+                f"rule code {cls.code} is declared twice ({other.__module__} and {cls.__module__}):"
+                " codes are never reused, pick the next free number"
+            )
+        if cls.name in _NAMES and _NAMES[cls.name] != cls.code:
+            raise RuleDefinitionError(f"rule name {cls.name} is used by {_NAMES[cls.name]} too")
+        _REGISTRY[cls.code] = cls
+        _NAMES[cls.name] = cls.code
+
+    @classmethod
+    def summary(cls) -> str:
+        doc = inspect.cleandoc(cls.__doc__ or "")
+        return doc.split("\n\n", 1)[0].replace("\n", " ").strip()
+
+    @classmethod
+    def sections(cls) -> dict[str, str]:
+        return parse_sections(cls.__doc__ or "")
+
+    @classmethod
+    def help_uri(cls) -> str:
+        return f"{DOCS_BASE_URI}/{cls.code}.md"
+
+    @classmethod
+    def markdown(cls) -> str:
+        """The rule's page in ``docs/rules``; generated, never edited by hand."""
+        lines = [
+            f"# {cls.code}: {cls.name}",
+            "",
+            cls.summary(),
+            "",
+            "| field | value |",
+            "| --- | --- |",
+            f"| layer | {cls.layer.value} ({cls.layer.title}) |",
+            f"| default severity | {cls.severity.label} |",
+            f"| confidence | {cls.confidence.label} |",
+            f"| CWE | {', '.join(f'CWE-{c}' for c in cls.cwe) or 'none'} |",
+            f"| MITRE ATT&CK | {', '.join(cls.attack) or 'none'} |",
+            f"| inline suppression | {'allowed' if cls.inline_suppressible else 'refused'} |",
+            "",
+        ]
+        for title, body in cls.sections().items():
+            lines += [f"## {title}", "", body, ""]
+        return "\n".join(lines).rstrip() + "\n"
+
+
+DOCS_BASE_URI = "https://github.com/outwork-security/outwork/blob/main/docs/rules"
+
+
+def parse_sections(docstring: str) -> dict[str, str]:
+    """Split a rule docstring into its ``## Heading`` sections, in order."""
+    doc = inspect.cleandoc(docstring)
+    sections: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in doc.splitlines():
+        match = _HEADING_RE.match(line)
+        if match:
+            current = sections.setdefault(match.group("title"), [])
+            continue
+        if current is not None:
+            current.append(line)
+    return {title: "\n".join(body).strip() for title, body in sections.items()}
+
+
+def _validate(cls: type[Rule]) -> None:
+    where = f"{cls.__module__}.{cls.__qualname__}"
+    for attr in ("code", "name", "layer", "severity", "confidence"):
+        if not hasattr(cls, attr):
+            raise RuleDefinitionError(f"{where} lacks the class variable {attr!r}")
+    match = _CODE_RE.match(cls.code)
+    if not match:
+        raise RuleDefinitionError(f"{where}: code {cls.code!r} is not PREFIX + three digits")
+    if match.group("prefix") != cls.layer.value:
+        raise RuleDefinitionError(f"{where}: code {cls.code} does not start with {cls.layer.value}")
+    if not _NAME_RE.match(cls.name):
+        raise RuleDefinitionError(f"{where}: name {cls.name!r} is not kebab-case")
+    sections = parse_sections(cls.__doc__ or "")
+    missing = [s for s in DOC_SECTIONS if not sections.get(s)]
+    if missing:
+        raise RuleDefinitionError(f"{where} ({cls.code}): docstring lacks sections {missing}")
+    if not cls.cwe:
+        raise RuleDefinitionError(f"{where} ({cls.code}): every rule names at least one CWE")
+
+
+def all_rules() -> list[type[Rule]]:
+    """Every registered rule, sorted by code. Importing the analyzers registers their rules."""
+    from outwork.analyzers import load_analyzers
+
+    load_analyzers()
+    return sorted(_REGISTRY.values(), key=lambda r: (r.layer.value, _code_number(r.code)))
+
+
+def get_rule(code_or_name: str) -> type[Rule]:
+    all_rules()
+    key = code_or_name.strip()
+    if key.upper() in _REGISTRY:
+        return _REGISTRY[key.upper()]
+    if key.lower() in _NAMES:
+        return _REGISTRY[_NAMES[key.lower()]]
+    raise KeyError(key)
+
+
+def _code_number(code: str) -> int:
+    match = _CODE_RE.match(code)
+    return int(match.group("number")) if match else 0
+
+
+def selector_matches(selector: str, rule: type[Rule]) -> bool:
+    """True when a ``--select``/``--ignore`` entry names this rule by code, prefix or name."""
+    sel = selector.strip()
+    if not sel:
+        return False
+    if sel.lower() == rule.name or sel.upper() == rule.code:
+        return True
+    if sel.upper() == "ALL":
+        return True
+    return rule.code.startswith(sel.upper()) and sel.upper()[0].isalpha()
+
+
+def ruleset_digest(rules: list[type[Rule]]) -> str:
+    """A digest of the catalogue: part of every cache key, so a rule change invalidates results."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for rule in rules:
+        h.update(
+            f"{rule.code}|{rule.name}|{rule.severity}|{rule.confidence}|{rule.__module__}\n".encode()
+        )
+    return h.hexdigest()[:16]

@@ -1,0 +1,31 @@
+"""Budgets that bound every source and parser."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Budgets:
+    """Limits for opening containers. Exceeding one is a finding, never a crash or a hang."""
+
+    #: Members read from one archive.
+    max_members: int = 100_000
+    #: Bytes expanded from one archive, all members together.
+    max_total_bytes: int = 2 * 1024**3
+    #: Bytes of one member held in memory for analysis.
+    max_member_bytes: int = 256 * 1024**2
+    #: Expanded size divided by compressed size, per member and per archive.
+    max_ratio: float = 200.0
+    #: Archives inside archives.
+    max_depth: int = 5
+    #: Characters in one member name.
+    max_path_length: int = 4096
+    #: Seconds spent opening one top-level archive (nested ones included).
+    max_seconds: float = 120.0
+    #: Files larger than this on disk are still classified but analysers read them as streams.
+    max_file_bytes: int = 64 * 1024**3
+
+    def deadline(self) -> float:
+        return time.monotonic() + self.max_seconds

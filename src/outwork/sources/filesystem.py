@@ -1,0 +1,140 @@
+"""Walk a directory or a single file into artifacts, opening archives on the way."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+from outwork.core.artifact import ARCHIVE_KINDS, HEAD_BYTES, Artifact, Kind, classify, refine_zip
+from outwork.core.corerules import ArchiveLinkEscape, ArchiveSpecialFile
+from outwork.core.errors import TargetError
+from outwork.core.findings import Finding, Location, Skip
+from outwork.sources.budgets import Budgets
+
+Yielded = Artifact | Finding | Skip
+
+#: Directories never descended into unless asked: version-control internals.
+VCS_DIRS = frozenset({".git", ".hg", ".svn"})
+
+
+def walk(target: str, budgets: Budgets, *, include_git: bool = False) -> Iterator[Yielded]:
+    root = Path(target)
+    try:
+        st = root.lstat()
+    except FileNotFoundError:
+        raise TargetError(f"{target}: no such file or directory; check the path") from None
+    except OSError as exc:
+        raise TargetError(f"{target}: cannot be read ({exc.strerror}); check permissions") from None
+    display_root = target.rstrip("/") or "/"
+    if stat.S_ISDIR(st.st_mode) or (stat.S_ISLNK(st.st_mode) and root.is_dir()):
+        yield from _walk_dir(root.resolve(), display_root, budgets, include_git)
+    else:
+        yield from _file(root, display_root, st, budgets, root_logical=display_root, base=None)
+
+
+def _walk_dir(base: Path, display_root: str, budgets: Budgets, include_git: bool) -> Iterator[Yielded]:
+    stack: list[tuple[Path, str, int]] = [(base, display_root, 0)]
+    while stack:
+        directory, logical_dir, depth = stack.pop()
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as exc:
+            yield Skip(logical_dir, f"directory cannot be listed: {exc.strerror}")
+            continue
+        subdirs: list[tuple[Path, str, int]] = []
+        for entry in entries:
+            logical = f"{logical_dir}/{entry.name}"
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError as exc:
+                yield Skip(logical, f"cannot be read: {exc.strerror}")
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                if entry.name in VCS_DIRS and not include_git:
+                    continue
+                if depth >= 256:
+                    yield Skip(logical, "directory nesting deeper than 256 levels")
+                    continue
+                subdirs.append((Path(entry.path), logical, depth + 1))
+                continue
+            yield from _file(Path(entry.path), logical, st, budgets, root_logical=display_root, base=base)
+        stack.extend(reversed(subdirs))
+
+
+def _file(
+    path: Path,
+    logical: str,
+    st: os.stat_result,
+    budgets: Budgets,
+    *,
+    root_logical: str,
+    base: Path | None,
+) -> Iterator[Yielded]:
+    if stat.S_ISLNK(st.st_mode):
+        yield from _link(path, logical, base)
+        return
+    if not stat.S_ISREG(st.st_mode):
+        yield Finding(
+            rule=ArchiveSpecialFile,
+            message="special file (device, FIFO or socket) in the scanned tree",
+            location=Location(logical),
+            severity=ArchiveSpecialFile.severity,
+            confidence=ArchiveSpecialFile.confidence,
+            evidence=f"mode {stat.filemode(st.st_mode)}",
+        )
+        yield Skip(logical, "special file")
+        return
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(HEAD_BYTES)
+    except OSError as exc:
+        yield Skip(logical, f"cannot be read: {exc.strerror}")
+        return
+    kind = classify(head, path.name, st.st_size)
+    if kind is Kind.ZIP:
+        kind = refine_zip_file(path)
+    tags = frozenset({"executable-bit"}) if st.st_mode & 0o111 else frozenset()
+    artifact = Artifact(
+        path=logical,
+        kind=kind,
+        size=st.st_size,
+        fs_path=str(path),
+        root=root_logical,
+        tags=tags,
+    )
+    yield artifact
+    if kind in ARCHIVE_KINDS:
+        from outwork.sources.archives import iter_archive
+
+        yield from iter_archive(artifact, budgets, depth=1, deadline=budgets.deadline())
+
+
+def refine_zip_file(path: Path) -> Kind:
+    try:
+        with path.open("rb") as fh:
+            return refine_zip(fh)
+    except OSError:
+        return Kind.ZIP
+
+
+def _link(path: Path, logical: str, base: Path | None) -> Iterator[Yielded]:
+    try:
+        target = os.readlink(path)
+    except OSError as exc:
+        yield Skip(logical, f"link cannot be read: {exc.strerror}")
+        return
+    resolved = (path.parent / target).resolve()
+    inside = base is not None and (resolved == base or base in resolved.parents)
+    if not inside:
+        yield Finding(
+            rule=ArchiveLinkEscape,
+            message=f"symbolic link points outside the scanned tree: {target}",
+            location=Location(logical),
+            severity=ArchiveLinkEscape.severity,
+            confidence=ArchiveLinkEscape.confidence,
+            evidence=f"{logical} -> {target}",
+        )
+        yield Skip(logical, "link out of the tree is not followed")
+    # A link inside the tree names a file the walk reaches anyway; nothing more to do.

@@ -1,0 +1,1 @@
+"""Persistent state: the scan cache and the advisory database, in SQLite."""

@@ -1,0 +1,117 @@
+"""Collect rule fixtures, scan them and compare findings with their expectations by location."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from outwork.core.engine import ScanOptions, scan
+from outwork.core.findings import Finding
+
+FIXTURES = Path(__file__).parent / "fixtures" / "rules"
+_MARK_RE = re.compile(r"\b(?P<kind>expect|ok):\s*(?P<codes>[A-Z]+\d{3,4}(?:\s*,\s*[A-Z]+\d{3,4})*)")
+
+
+@dataclass(frozen=True)
+class Expectation:
+    must_fire: bool
+    code: str
+    path: str  # logical path relative to the scanned fixture folder
+    line: int | None = None
+    logical: str | None = None
+
+    def describe(self) -> str:
+        where = self.path + (f":{self.line}" if self.line else "") + (
+            f" [{self.logical}]" if self.logical else ""
+        )
+        return f"{'expect' if self.must_fire else 'ok'} {self.code} at {where}"
+
+
+def prepare(code: str, workdir: Path) -> tuple[Path, dict[str, Any]]:
+    """Copy a rule's fixture folder into ``workdir`` and run its generator."""
+    source = FIXTURES / code
+    target = workdir / code
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("generate.py", "__pycache__"))
+    options: dict[str, Any] = {}
+    generator = source / "generate.py"
+    if generator.exists():
+        spec = importlib.util.spec_from_file_location(f"fixture_generate_{code}", generator)
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        options = module.generate(target) or {}
+    return target, options
+
+
+def expectations(root: Path) -> list[Expectation]:
+    found: list[Expectation] = []
+    for path in sorted(root.rglob("*")):
+        if not path.is_file():
+            continue
+        rel = path.relative_to(root).as_posix()
+        if path.name.endswith(".expect"):
+            found.extend(_sidecar(path, rel[: -len(".expect")]))
+            continue
+        if (path.parent / (path.name + ".expect")).exists():
+            continue
+        try:
+            text = path.read_text("utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        for number, line in enumerate(text.splitlines(), start=1):
+            for match in _MARK_RE.finditer(line):
+                for code in re.split(r"\s*,\s*", match.group("codes")):
+                    found.append(Expectation(match.group("kind") == "expect", code, rel, number))
+    return found
+
+
+def _sidecar(path: Path, rel: str) -> list[Expectation]:
+    out: list[Expectation] = []
+    for raw in path.read_text("utf-8").splitlines():
+        parts = raw.split()
+        if not parts or parts[0].startswith("#"):
+            continue
+        kind, code, *rest = parts
+        fields = dict(p.split("=", 1) for p in rest)
+        target = rel + ("!/" + fields["member"] if "member" in fields else "")
+        line = int(fields["line"]) if "line" in fields else None
+        out.append(Expectation(kind == "expect", code, target, line, fields.get("logical")))
+    return out
+
+
+def run(root: Path, options: dict[str, Any]) -> list[Finding]:
+    result = scan([str(root)], ScanOptions(jobs=1, cache_dir=None, analyzer_options=options))
+    assert not result.errors, f"analyzer errors on fixtures: {result.errors}"
+    return result.findings
+
+
+def check(root: Path, findings: list[Finding], expected: list[Expectation]) -> list[str]:
+    """Every unmet expectation, described; empty when the fixtures hold."""
+    problems: list[str] = []
+    prefix = str(root).rstrip("/") + "/"
+    located = [
+        (f.code, f.location.path.removeprefix(prefix), f.location.line, f.location.logical or "")
+        for f in findings
+    ]
+    for exp in expected:
+        def hits(exp: Expectation = exp) -> list[tuple[str, str, int | None, str]]:
+            return [
+                loc
+                for loc in located
+                if loc[0] == exp.code
+                and (loc[1] == exp.path or (not exp.must_fire and loc[1].startswith(exp.path + "!/")))
+                and (exp.line is None or loc[2] == exp.line)
+                and (exp.logical is None or exp.logical in loc[3])
+            ]
+
+        matched = hits()
+        if exp.must_fire and not matched:
+            near = [loc for loc in located if loc[1] == exp.path]
+            problems.append(f"missing: {exp.describe()}; findings in that file: {near}")
+        elif not exp.must_fire and matched:
+            problems.append(f"false alarm: {exp.describe()}; got {matched}")
+    return problems
