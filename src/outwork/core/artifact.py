@@ -110,7 +110,9 @@ LOCKFILE_NAMES: frozenset[str] = frozenset(
         "conan.lock",
     }
 )
-_REQUIREMENTS_RE = re.compile(r"^(requirements|constraints)[\w.-]*\.(txt|in)$|^pylock\.[\w-]+\.toml$")
+_REQUIREMENTS_RE = re.compile(
+    r"^(requirements|constraints)[\w.-]*\.(txt|in)$|^pylock\.[\w-]+\.toml$"
+)
 
 _PY_HINTS = re.compile(
     rb"^\s*(import\s+[\w.]+|from\s+[\w.]+\s+import\s|def\s+\w+\s*\(|class\s+\w+[\s(:])", re.M
@@ -237,7 +239,9 @@ def _looks_like_safetensors(head: bytes) -> bool:
 
 def _looks_like_onnx(head: bytes) -> bool:
     # ModelProto: field 1 (ir_version, varint) then usually field 8 (opset_import) or 2/3 strings.
-    return len(head) > 4 and head[0] == 0x08 and head[1] < 0x20 and head[2] in (0x12, 0x1A, 0x3A, 0x42)
+    return (
+        len(head) > 4 and head[0] == 0x08 and head[1] < 0x20 and head[2] in (0x12, 0x1A, 0x3A, 0x42)
+    )
 
 
 def _looks_binary(head: bytes) -> bool:
@@ -295,7 +299,7 @@ def refine_zip(data: bytes | BinaryIO) -> Kind:
             names = zf.namelist()[:10_000]
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
         return Kind.ZIP
-    if any(n.endswith("data.pkl") or n.endswith("/constants.pkl") for n in names):
+    if any(n.endswith(("data.pkl", "/constants.pkl")) for n in names):
         return Kind.PYTORCH_ZIP
     if "config.json" in names and any(n.endswith(".weights.h5") for n in names):
         return Kind.KERAS
@@ -371,8 +375,7 @@ class Artifact:
         return self
 
     def iter_lines(self) -> Iterator[tuple[int, str]]:
-        for number, line in enumerate(self.text().splitlines(), start=1):
-            yield number, line
+        yield from enumerate(self.text().splitlines(), start=1)
 
 
 def join_member(container: str, member: str) -> str:

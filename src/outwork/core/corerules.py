@@ -90,7 +90,7 @@ class ArchiveLinkEscape(Rule):
     to read.
 
     ## Example
-    A tar member `cfg` that is a symlink to `/root/.ssh`, followed by a member `cfg/authorized_keys`.
+    A tar member `cfg` that is a symlink to `/root/.ssh`, then a member `cfg/authorized_keys`.
 
     ## Remediation
     Extract only with tools that refuse links out of the destination; remove the link if the

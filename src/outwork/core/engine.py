@@ -15,6 +15,7 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from outwork.analyzers import AnalysisContext, Analyzer, Component, load_analyzers
@@ -186,7 +187,7 @@ def _context(options: ScanOptions) -> AnalysisContext:
 def _accepts(analyzer: Analyzer, artifact: Artifact) -> bool:
     try:
         return analyzer.accepts(artifact)
-    except Exception:  # noqa: BLE001 - a broken third-party predicate must not stop the scan
+    except Exception:
         return False
 
 
@@ -221,16 +222,20 @@ def _assign_keys(
                 fresh.append((art.fs_path, identity, digest))
         else:
             digest = art.sha256()
-        relative = art.path[len(art.root) :] if art.root and art.path.startswith(art.root) else art.name
+        relative = (
+            art.path[len(art.root) :] if art.root and art.path.startswith(art.root) else art.name
+        )
         versions = ",".join(f"{n}:{registry[n].version}" for n in job.analyzers)
-        material = "|".join((digest, art.kind.value, relative, versions, rules_digest, options_digest))
+        material = "|".join(
+            (digest, art.kind.value, relative, versions, rules_digest, options_digest)
+        )
         job.key = hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
     cache.put_digests(fresh)
 
 
 def _identity(fs_path: str) -> str | None:
     try:
-        st = os.stat(fs_path)
+        st = Path(fs_path).stat()
     except OSError:
         return None
     return f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
@@ -260,7 +265,7 @@ def _run(
         for batch, future in futures:
             try:
                 outcomes = future.result()
-            except Exception as exc:  # noqa: BLE001 - a dead worker fails its batch, not the scan
+            except Exception as exc:
                 message = f"worker process failed: {type(exc).__name__}: {exc}"
                 outcomes = [Outcome(errors=[(",".join(j.analyzers), message)]) for j in batch]
             yield from zip(batch, outcomes, strict=True)
@@ -296,7 +301,7 @@ def analyze_artifact(
                     outcome.facts.append(item.to_dict())
                 elif isinstance(item, Component):
                     outcome.components.append(item.to_dict())
-        except Exception as exc:  # noqa: BLE001 - isolate the failure to this artifact
+        except Exception as exc:
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             outcome.errors.append((name, detail))
     if artifact.kind in TEXT_KINDS and artifact.size <= TEXT_SCAN_LIMIT:
@@ -356,7 +361,9 @@ def _collect(job: _Job, outcome: Outcome, result: ScanResult) -> None:
     for data in outcome.findings:
         found = Finding.from_dict(data)
         snippet = tuple((int(n), str(t)) for n, t in data.get("snippet") or ())
-        marker_codes = outcome.markers.get(str(found.location.line)) if found.location.line else None
+        marker_codes = (
+            outcome.markers.get(str(found.location.line)) if found.location.line else None
+        )
         props = dict(found.properties)
         if marker_codes:
             props["_inline_markers"] = marker_codes

@@ -72,7 +72,7 @@ class Layer(enum.StrEnum):
     PATH = "PATH"
 
     @property
-    def title(self) -> str:
+    def display_name(self) -> str:
         return LAYER_TITLES[self]
 
 
@@ -158,7 +158,7 @@ class Rule:
             "",
             "| field | value |",
             "| --- | --- |",
-            f"| layer | {cls.layer.value} ({cls.layer.title}) |",
+            f"| layer | {cls.layer.value} ({cls.layer.display_name}) |",
             f"| default severity | {cls.severity.label} |",
             f"| confidence | {cls.confidence.label} |",
             f"| CWE | {', '.join(f'CWE-{c}' for c in cls.cwe) or 'none'} |",

@@ -34,7 +34,9 @@ def walk(target: str, budgets: Budgets, *, include_git: bool = False) -> Iterato
         yield from _file(root, display_root, st, budgets, root_logical=display_root, base=None)
 
 
-def _walk_dir(base: Path, display_root: str, budgets: Budgets, include_git: bool) -> Iterator[Yielded]:
+def _walk_dir(
+    base: Path, display_root: str, budgets: Budgets, include_git: bool
+) -> Iterator[Yielded]:
     stack: list[tuple[Path, str, int]] = [(base, display_root, 0)]
     while stack:
         directory, logical_dir, depth = stack.pop()
@@ -59,7 +61,9 @@ def _walk_dir(base: Path, display_root: str, budgets: Budgets, include_git: bool
                     continue
                 subdirs.append((Path(entry.path), logical, depth + 1))
                 continue
-            yield from _file(Path(entry.path), logical, st, budgets, root_logical=display_root, base=base)
+            yield from _file(
+                Path(entry.path), logical, st, budgets, root_logical=display_root, base=base
+            )
         stack.extend(reversed(subdirs))
 
 
@@ -121,7 +125,7 @@ def refine_zip_file(path: Path) -> Kind:
 
 def _link(path: Path, logical: str, base: Path | None) -> Iterator[Yielded]:
     try:
-        target = os.readlink(path)
+        target = str(path.readlink())
     except OSError as exc:
         yield Skip(logical, f"link cannot be read: {exc.strerror}")
         return

@@ -1,0 +1,5 @@
+"""``python -m outwork``."""
+
+from outwork.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,158 @@
+"""The engine: dispatch by kind, parallel workers, failure isolation, the content cache."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pytest
+
+from outwork.analyzers import AnalysisContext, Analyzer, Emitted, load_analyzers
+from outwork.core.artifact import Artifact, Kind
+from outwork.core.corerules import ArchiveUnreadable
+from outwork.core.engine import ScanOptions, scan
+from outwork.core.findings import Fact, finding
+from outwork.core.rules import Layer
+
+CALLS: list[str] = []
+
+
+class MarkerAnalyzer(Analyzer):
+    """Reports every line containing MARK in text files; fails on files containing BOOM."""
+
+    name = "test-marker"
+    version = "1"
+    layer = Layer.CORE
+    kinds = frozenset({Kind.TEXT, Kind.PYTHON})
+    rules = (ArchiveUnreadable,)
+
+    def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
+        CALLS.append(artifact.path)
+        text = artifact.text()
+        if "BOOM" in text:
+            raise RuntimeError("analyzer bug")
+        for number, line in enumerate(text.splitlines(), start=1):
+            if "MARK" in line:
+                yield finding(
+                    ArchiveUnreadable, "marker", line=number, column=line.index("MARK") + 1
+                )
+                yield Fact("entry:test", "reaches", f"file:{artifact.path}")
+
+
+@pytest.fixture
+def marker() -> Iterator[None]:
+    registry = load_analyzers()
+    registry[MarkerAnalyzer.name] = MarkerAnalyzer
+    CALLS.clear()
+    yield
+    registry.pop(MarkerAnalyzer.name, None)
+
+
+def _tree(tmp_path: Path, count: int = 5) -> Path:
+    root = tmp_path / "tree"
+    (root / "sub").mkdir(parents=True)
+    for i in range(count):
+        (root / "sub" / f"f{i}.txt").write_text(f"line one\nMARK {i}\n")
+    (root / "boom.txt").write_text("BOOM\n")
+    (root / ".git").mkdir()
+    (root / ".git" / "config.txt").write_text("MARK in git\n")
+    return root
+
+
+def _only(options: ScanOptions) -> ScanOptions:
+    return ScanOptions(jobs=options.jobs, cache_dir=options.cache_dir, analyzers=("test-marker",))
+
+
+@pytest.mark.usefixtures("marker")
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_findings_errors_and_snippets(tmp_path: Path, jobs: int) -> None:
+    root = _tree(tmp_path)
+    result = scan([str(root)], _only(ScanOptions(jobs=jobs)))
+    marks = sorted(
+        (f.location.path, f.location.line) for f in result.findings if f.code == "CORE005"
+    )
+    assert marks == [(f"{root}/sub/f{i}.txt", 2) for i in range(5)]
+    first = next(f for f in result.findings if f.code == "CORE005")
+    assert (first.snippet and (2, first.snippet[-1][1]) == first.snippet[-1]) or first.snippet
+    assert [e.path for e in result.errors] == [f"{root}/boom.txt"]
+    failed = [f for f in result.findings if f.code == "CORE008"]
+    assert [f.location.path for f in failed] == [f"{root}/boom.txt"]
+    assert not any(".git" in f.location.path for f in result.findings)
+    assert len(result.facts) == 5
+
+
+@pytest.mark.usefixtures("marker")
+def test_include_git(tmp_path: Path) -> None:
+    root = _tree(tmp_path)
+    options = ScanOptions(jobs=1, include_git=True, analyzers=("test-marker",))
+    result = scan([str(root)], options)
+    assert any(".git/config.txt" in f.location.path for f in result.findings)
+
+
+@pytest.mark.usefixtures("marker")
+def test_warm_cache_skips_analysis_and_keeps_results(tmp_path: Path) -> None:
+    root = _tree(tmp_path)
+    options = ScanOptions(jobs=1, cache_dir=str(tmp_path / "cache"), analyzers=("test-marker",))
+    cold = scan([str(root)], options)
+    calls_cold = len(CALLS)
+    CALLS.clear()
+    warm = scan([str(root)], options)
+    # the failing file is never cached, so it is the only one analysed again
+    assert CALLS == [f"{root}/boom.txt"]
+    assert warm.stats.cache_hits == calls_cold - 1
+    key = lambda r: sorted((f.code, f.location.path, f.location.line) for f in r.findings)  # noqa: E731
+    assert key(cold) == key(warm)
+    # a change to one file invalidates only that file
+    (root / "sub" / "f0.txt").write_text("MARK moved\n")
+    CALLS.clear()
+    third = scan([str(root)], options)
+    assert sorted(CALLS) == sorted([f"{root}/boom.txt", f"{root}/sub/f0.txt"])
+    assert (f"{root}/sub/f0.txt", 1) in [(f.location.path, f.location.line) for f in third.findings]
+
+
+@pytest.mark.usefixtures("marker")
+def test_inline_markers_are_collected(tmp_path: Path) -> None:
+    root = tmp_path / "t"
+    root.mkdir()
+    (root / "a.txt").write_text("MARK  # outwork: ignore[CORE005]\nMARK\n")
+    result = scan([str(root)], ScanOptions(jobs=1, analyzers=("test-marker",)))
+    by_line = {f.location.line: f.properties.get("_inline_markers") for f in result.findings}
+    assert by_line == {1: ["CORE005"], 2: None}
+
+
+def test_unknown_analyzer_is_a_usage_error(tmp_path: Path) -> None:
+    from outwork.core.errors import UsageError
+
+    with pytest.raises(UsageError, match="unknown analyzer"):
+        scan([str(tmp_path)], ScanOptions(analyzers=("nope",)))
+
+
+def test_missing_target_says_so(tmp_path: Path) -> None:
+    from outwork.core.errors import TargetError
+
+    with pytest.raises(TargetError, match="no such file"):
+        scan([str(tmp_path / "missing")], ScanOptions(jobs=1))
+
+
+def test_symlink_out_of_tree_is_reported_not_followed(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text("secret\n")
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "link").symlink_to(outside)
+    (root / "inner.txt").write_text("x\n")
+    (root / "ok-link").symlink_to(root / "inner.txt")
+    result = scan([str(root)], ScanOptions(jobs=1))
+    escapes = [f.location.path for f in result.findings if f.code == "CORE003"]
+    assert escapes == [f"{root}/link"]
+    assert all("outside" not in a.path for a in result.artifacts)
+
+
+def test_fifo_is_a_special_file(tmp_path: Path) -> None:
+    import os
+
+    root = tmp_path / "root"
+    root.mkdir()
+    os.mkfifo(root / "pipe")
+    result = scan([str(root)], ScanOptions(jobs=1))
+    assert [f.location.path for f in result.findings if f.code == "CORE004"] == [f"{root}/pipe"]
