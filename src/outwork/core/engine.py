@@ -41,6 +41,9 @@ SUPPRESSION_RE = re.compile(r"outwork:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.I
 SNIPPET_CONTEXT = 2
 #: Artifacts sent to a worker process in one batch.
 BATCH = 32
+#: Jobs gathered before a window is analysed, and in-memory bytes that close a window early.
+WINDOW_JOBS = 1024
+WINDOW_BYTES = 256 * 1024 * 1024
 #: Largest text artifact for which snippets and suppressions are read.
 TEXT_SCAN_LIMIT = 8 * 1024 * 1024
 
@@ -128,51 +131,27 @@ def scan(
         from outwork.store.cache import ScanCache
 
         cache = ScanCache(options.cache_dir)
-
-    jobs: list[_Job] = []
-    for target in result.targets:
-        for item in open_target(target, options.budgets, include_git=options.include_git):
-            if isinstance(item, Finding):
-                result.findings.append(item)
-            elif isinstance(item, Skip):
-                result.skipped.append(item)
-            else:
-                result.stats.artifacts += 1
-                result.stats.bytes += item.size
-                names = tuple(n for n, a in instances.items() if _accepts(a, item))
-                if names:
-                    jobs.append(_Job(item, names, None))
+    runner = _Runner(options, context, registry, rules_digest, cache, result, progress)
+    try:
+        for target in result.targets:
+            for item in open_target(target, options.budgets, include_git=options.include_git):
+                if isinstance(item, Finding):
+                    result.findings.append(item)
+                elif isinstance(item, Skip):
+                    result.skipped.append(item)
                 else:
-                    result.artifacts.append(ScannedArtifact(item.path, item.kind, item.size, None))
-
-    _assign_keys(jobs, registry, rules_digest, context, cache)
-    cached: dict[str, Any] = cache.get_many(j.key for j in jobs if j.key) if cache else {}
-    todo = [j for j in jobs if not (j.key and j.key in cached)]
-    result.stats.cache_hits = len(jobs) - len(todo)
-    outcomes: dict[int, Outcome] = {}
-    for index, job in enumerate(jobs):
-        if job.key and job.key in cached:
-            outcomes[index] = Outcome.from_cache(cached[job.key])
-    total = len(jobs)
-    done = total - len(todo)
-    if progress:
-        progress(done, total)
-    index_of = {id(j): i for i, j in enumerate(jobs)}
-    to_store: list[tuple[str, Any]] = []
-    for job, outcome in _run(todo, options, context, registry):
-        outcomes[index_of[id(job)]] = outcome
-        if job.key and not outcome.errors:
-            to_store.append((job.key, outcome.to_cache()))
-        done += 1
-        if progress:
-            progress(done, total)
-    if cache:
-        cache.put_many(to_store)
-        cache.close()
-
-    for index, job in enumerate(jobs):
-        _collect(job, outcomes[index], result)
-    result.stats.analyzed = len(jobs)
+                    result.stats.artifacts += 1
+                    result.stats.bytes += item.size
+                    names = tuple(n for n, a in instances.items() if _accepts(a, item))
+                    if names:
+                        runner.add(_Job(item, names, None))
+                    else:
+                        result.artifacts.append(
+                            ScannedArtifact(item.path, item.kind, item.size, None)
+                        )
+        runner.flush()
+    finally:
+        runner.close()
     result.findings.sort(key=_finding_order)
     result.stats.seconds = time.monotonic() - started
     return result
@@ -241,24 +220,90 @@ def _identity(fs_path: str) -> str | None:
     return f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
 
 
-def _run(
-    jobs: list[_Job],
-    options: ScanOptions,
-    context: AnalysisContext,
-    registry: dict[str, type[Analyzer]],
-) -> Iterator[tuple[_Job, Outcome]]:
-    workers = options.jobs if options.jobs is not None else (os.cpu_count() or 1)
-    if workers <= 1 or len(jobs) <= 1:
-        instances: dict[str, Analyzer] = {}
-        for job in jobs:
-            yield job, analyze_artifact(job.artifact, job.analyzers, context, instances)
-        return
-    batches = [jobs[i : i + BATCH] for i in range(0, len(jobs), BATCH)]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+class _Runner:
+    """Analyses jobs in bounded windows, so that memory stays flat however large the tree.
+
+    Artifacts held in memory (archive members) are released once their window is analysed.
+    """
+
+    def __init__(
+        self,
+        options: ScanOptions,
+        context: AnalysisContext,
+        registry: dict[str, type[Analyzer]],
+        rules_digest: str,
+        cache: Any,
+        result: ScanResult,
+        progress: ProgressCallback | None,
+    ) -> None:
+        self.options = options
+        self.context = context
+        self.registry = registry
+        self.rules_digest = rules_digest
+        self.cache = cache
+        self.result = result
+        self.progress = progress
+        self.workers = options.jobs if options.jobs is not None else (os.cpu_count() or 1)
+        self.pool: ProcessPoolExecutor | None = None
+        self.pending: list[_Job] = []
+        self.pending_bytes = 0
+        self.seen = 0
+        self.done = 0
+        self.local: dict[str, Analyzer] = {}
+
+    def add(self, job: _Job) -> None:
+        self.pending.append(job)
+        self.seen += 1
+        self.pending_bytes += len(job.artifact.data or b"")
+        if len(self.pending) >= WINDOW_JOBS or self.pending_bytes >= WINDOW_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        jobs, self.pending, self.pending_bytes = self.pending, [], 0
+        if not jobs:
+            return
+        _assign_keys(jobs, self.registry, self.rules_digest, self.context, self.cache)
+        cached: dict[str, Any] = (
+            self.cache.get_many(j.key for j in jobs if j.key) if self.cache else {}
+        )
+        outcomes: list[Outcome | None] = []
+        todo: list[tuple[int, _Job]] = []
+        for index, job in enumerate(jobs):
+            hit = cached.get(job.key) if job.key else None
+            outcomes.append(Outcome.from_cache(hit) if hit is not None else None)
+            if hit is None:
+                todo.append((index, job))
+        self.result.stats.cache_hits += len(jobs) - len(todo)
+        self._tick(len(jobs) - len(todo))
+        to_store: list[tuple[str, Any]] = []
+        for (index, job), outcome in zip(todo, self._analyze([j for _, j in todo]), strict=True):
+            outcomes[index] = outcome
+            if job.key and not outcome.errors:
+                to_store.append((job.key, outcome.to_cache()))
+        if self.cache:
+            self.cache.put_many(to_store)
+        for job, maybe in zip(jobs, outcomes, strict=True):
+            assert maybe is not None
+            _collect(job, maybe, self.result)
+        self.result.stats.analyzed += len(jobs)
+
+    def _analyze(self, jobs: list[_Job]) -> Iterator[Outcome]:
+        if self.workers <= 1 or len(jobs) <= 1:
+            for job in jobs:
+                outcome = analyze_artifact(job.artifact, job.analyzers, self.context, self.local)
+                self._tick(1)
+                yield outcome
+            return
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(max_workers=self.workers)
+        size = max(1, min(BATCH, len(jobs) // (self.workers * 2) or 1))
+        batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
         futures: list[tuple[list[_Job], Future[list[Outcome]]]] = [
             (
                 batch,
-                pool.submit(_analyze_batch, [(j.artifact, j.analyzers) for j in batch], context),
+                self.pool.submit(
+                    _analyze_batch, [(j.artifact, j.analyzers) for j in batch], self.context
+                ),
             )
             for batch in batches
         ]
@@ -268,7 +313,22 @@ def _run(
             except Exception as exc:
                 message = f"worker process failed: {type(exc).__name__}: {exc}"
                 outcomes = [Outcome(errors=[(",".join(j.analyzers), message)]) for j in batch]
-            yield from zip(batch, outcomes, strict=True)
+                if "BrokenProcessPool" in type(exc).__name__:
+                    self.pool.shutdown(wait=False, cancel_futures=True)
+                    self.pool = ProcessPoolExecutor(max_workers=self.workers)
+            self._tick(len(batch))
+            yield from outcomes
+
+    def _tick(self, count: int) -> None:
+        self.done += count
+        if self.progress:
+            self.progress(self.done, self.seen)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.cache is not None:
+            self.cache.close()
 
 
 _WORKER_INSTANCES: dict[str, Analyzer] = {}
