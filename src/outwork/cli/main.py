@@ -161,6 +161,16 @@ def run(argv: list[str], out: TextIO, err: TextIO) -> int:
     except KeyboardInterrupt:
         err.write("outwork: interrupted\n")
         return EXIT_ERROR
+    except Exception as exc:
+        import traceback
+
+        if os.environ.get("OUTWORK_DEBUG"):
+            traceback.print_exc(file=err)
+        err.write(
+            f"outwork: internal error: {type(exc).__name__}: {exc}\n"
+            "outwork: this is a bug; rerun with OUTWORK_DEBUG=1 and report the trace\n"
+        )
+        return EXIT_ERROR
 
 
 def _data_dir() -> Path:
