@@ -176,9 +176,9 @@ def classify(head: bytes, name: str, size: int | None = None) -> Kind:
     lower = PurePosixPath(name).name.lower()
     if lower in LOCKFILE_NAMES or _REQUIREMENTS_RE.match(lower):
         return Kind.LOCKFILE
+    if _looks_like_pickle(head):
+        return Kind.PICKLE
     if _looks_binary(head):
-        if _looks_like_pickle(head):
-            return Kind.PICKLE
         return Kind.BINARY
     return _classify_text(head, lower)
 
@@ -252,9 +252,38 @@ def _looks_binary(head: bytes) -> bool:
     return control > len(sample) // 10
 
 
+#: First opcodes of protocol 0/1 pickles seen in practice (MARK, GLOBAL, EMPTY_*, INST, ...).
+_PICKLE_FIRST = frozenset(b"(c]})}NIFLSVdlptiJKM")
+#: Opcodes that make an opcode stream worth treating as a pickle.
+_PICKLE_SIGNIFICANT = frozenset(
+    {"GLOBAL", "INST", "STACK_GLOBAL", "REDUCE", "BUILD", "OBJ", "STOP"}
+)
+
+
 def _looks_like_pickle(head: bytes) -> bool:
-    """Protocol 0/1 pickles have no header; a legal first opcode and a STOP near the end hint."""
-    return head[:1] in (b"(", b"c", b"]", b"}", b"(") and b"." in head[-64:]
+    """Protocol 0/1 pickles have no header: parse the opcodes of the head (never executing them)
+    and accept a stream that is valid up to a STOP, or valid to the end of a full head, with at
+    least one opcode that imports or calls."""
+    if not head or head[0] not in _PICKLE_FIRST:
+        return False
+    import pickletools
+
+    names: set[str] = set()
+    count = 0
+    try:
+        for opcode, _arg, _pos in pickletools.genops(head):
+            names.add(opcode.name)
+            count += 1
+            if opcode.name == "STOP":
+                break
+    except Exception:  # any parse error means: not a pickle, or a truncated one
+        if len(head) < HEAD_BYTES or count < 8:
+            return False
+    return (
+        count >= 2
+        and bool(names & _PICKLE_SIGNIFICANT)
+        and ("STOP" in names or len(head) >= HEAD_BYTES)
+    )
 
 
 def _classify_text(head: bytes, lower_name: str) -> Kind:
