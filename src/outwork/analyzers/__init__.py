@@ -102,7 +102,8 @@ def load_analyzers() -> dict[str, type[Analyzer]]:
     """Every analyzer, built-in and third-party, keyed by name. Importing registers rules too."""
     if _LOADED:
         return _LOADED
-    import outwork.core.corerules  # noqa: F401 - registers the core rules
+    import outwork.core.corerules
+    import outwork.graph  # noqa: F401 - registers the attack-path rules
 
     found: dict[str, type[Analyzer]] = {}
     for module in pkgutil.iter_modules(__path__, prefix=f"{__name__}."):

@@ -204,7 +204,6 @@ def _scan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from outwork.core import policy as pol
     from outwork.core.engine import ScanOptions
     from outwork.core.rules import Confidence, Severity, all_rules, selector_matches
-    from outwork.graph import build_paths
 
     targets = list(args.targets) or ["."]
     file_config = cfg.FileConfig()
@@ -269,7 +268,6 @@ def _scan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     )
 
     result = _run_scan(targets, options, err)
-    result.paths = build_paths(result.facts)
     result = pol.apply(result, policy)
 
     if args.write_baseline:

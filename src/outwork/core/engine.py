@@ -33,6 +33,7 @@ from outwork.core.findings import (
 )
 from outwork.core.locate import resolve
 from outwork.core.rules import all_rules, ruleset_digest
+from outwork.graph import build_paths, path_findings
 from outwork.sources import Budgets, open_target
 
 #: Inline suppression: ``outwork: ignore[CODE, other-name]`` or bare ``outwork: ignore``.
@@ -152,6 +153,8 @@ def scan(
         runner.flush()
     finally:
         runner.close()
+    result.paths = build_paths(result.facts)
+    result.findings.extend(path_findings(result.paths))
     result.findings.sort(key=_finding_order)
     result.stats.seconds = time.monotonic() - started
     return result

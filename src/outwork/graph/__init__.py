@@ -10,12 +10,13 @@ turns separate findings into one chain.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterable
 
 import networkx as nx
 
-from outwork.core.findings import AttackPath, Fact
-from outwork.core.rules import Severity
+from outwork.core.findings import AttackPath, Fact, Finding, Location
+from outwork.core.rules import Confidence, Layer, Rule, Severity
 
 ENTRY_PREFIX = "entry:"
 JEWEL_PREFIX = "jewel:"
@@ -67,3 +68,79 @@ def _severity(steps: tuple[Fact, ...]) -> Severity:
             except ValueError:
                 continue
     return best
+
+
+class AttackPathToCrownJewel(Rule):
+    """Facts from the scanned artifacts chain into a path from an outside attacker to a crown jewel.
+
+    ## What it finds
+    A chain of facts reported by the analyzers, possibly across layers, that leads from an entry
+    point an outsider controls (a fork's pull request, a public package registry, a model hub) to a
+    crown jewel (a repository secret, code execution on a build host, a cloud role). Each step is a
+    fact with its proof; the finding's location is where the chain starts.
+
+    ## Why it matters
+    Autonomous attackers do not stop at one weakness: they walk from one to the next. Separate
+    medium findings can add up to one critical path, and the path shows which link to cut first.
+
+    ## Example
+    `entry:fork-pull-request` → triggers `job:.github/workflows/pr.yml#test` (a
+    `pull_request_target` job that checks out the fork) → exposes `jewel:secret:NPM_TOKEN`.
+
+    ## Remediation
+    Break the chain at its cheapest link: usually the first step (do not run untrusted code with
+    privileges) or the last (remove the secret or role from the job that does).
+
+    ## References
+    - MITRE ATT&CK, Initial Access (TA0001) and Credential Access (TA0006)
+    - CWE-1395: Dependency on Vulnerable Third-Party Component
+    """
+
+    code = "PATH001"
+    name = "attack-path-to-crown-jewel"
+    layer = Layer.PATH
+    severity = Severity.HIGH
+    confidence = Confidence.MEDIUM
+    cwe = (1395, 284)
+    attack = ("TA0001", "TA0006")
+    inline_suppressible = False
+
+
+def path_findings(paths: Iterable[AttackPath]) -> list[Finding]:
+    """One PATH001 finding per attack path, located where its first step is proven."""
+    out: list[Finding] = []
+    for path in paths:
+        proof = next((s.proof for s in path.steps if s.proof), "")
+        location = _proof_location(proof)
+        chain = " -> ".join([path.entry, *(f"{s.relation} {s.target}" for s in path.steps)])
+        out.append(
+            Finding(
+                rule=AttackPathToCrownJewel,
+                message=(
+                    f"attack path from {path.entry} to {path.target} in {len(path.steps)} steps"
+                ),
+                location=location,
+                severity=path.severity,
+                confidence=AttackPathToCrownJewel.confidence,
+                evidence=chain,
+                remediation="Cut the chain at its first or last step.",
+                subject=path.target,
+                related=tuple(_proof_location(s.proof) for s in path.steps[1:] if s.proof),
+                properties={"steps": [s.to_dict() for s in path.steps]},
+            )
+        )
+    return out
+
+
+_PROOF_RE = re.compile(r"^(?P<path>.+?):(?P<line>\d+)(?::(?P<column>\d+))?$")
+
+
+def _proof_location(proof: str) -> Location:
+    """A fact's proof is a logical path, optionally followed by ``:line`` or ``:line:column``."""
+    match = _PROOF_RE.match(proof)
+    if match:
+        column = match.group("column")
+        return Location(
+            match.group("path"), int(match.group("line")), int(column) if column else None
+        )
+    return Location(proof or "(scan)")
