@@ -1,0 +1,380 @@
+"""A bounded zip reader: central directory, local headers and member data, parsed by hand.
+
+``zipfile`` loads the whole central directory into memory, refuses archives whose local and
+central names differ (which other tools accept), hides how many compressed bytes a member has
+consumed, and cannot bound a member's output per read for every method. A scanner needs all of
+that, so this module reads the structures itself and leaves policy to the caller.
+"""
+
+from __future__ import annotations
+
+import bz2
+import lzma
+import struct
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, BinaryIO, cast
+
+import zstandard
+
+_EOCD = struct.Struct("<4s4H2LH")
+_EOCD64_LOCATOR = struct.Struct("<4sLQL")
+_EOCD64 = struct.Struct("<4sQ2H2L4Q")
+_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
+_LOCAL = struct.Struct("<4s2B4HL2L2H")
+_MAX_COMMENT = 65535
+
+STORED, DEFLATED, BZIP2, LZMA, ZSTD, ZSTD_OLD, AES = 0, 8, 12, 14, 93, 20, 99
+SUPPORTED_METHODS = frozenset({STORED, DEFLATED, BZIP2, LZMA, ZSTD, ZSTD_OLD})
+#: Largest LZMA dictionary accepted in a zip member (liblzma allocates it up front).
+MAX_LZMA_DICT = 256 * 1024 * 1024
+#: Largest zstd window accepted (zstd's own default limit, 2**27).
+MAX_ZSTD_WINDOW = 1 << 27
+_IN_CHUNK = 64 * 1024
+
+
+class ZipFormatError(Exception):
+    """The bytes are not a zip archive the reader can follow."""
+
+
+@dataclass(slots=True)
+class ZipEntry:
+    """One central-directory record; ``header_offset`` already includes any prepended junk."""
+
+    name: str
+    flags: int
+    method: int
+    crc: int
+    compress_size: int
+    file_size: int
+    header_offset: int
+    external_attr: int
+    create_system: int
+    index: int
+
+    @property
+    def encrypted(self) -> bool:
+        return bool(self.flags & 0x1) or self.method == AES
+
+    @property
+    def unix_mode(self) -> int:
+        return (self.external_attr >> 16) & 0xFFFF if self.create_system == 3 else 0
+
+    @property
+    def is_dir(self) -> bool:
+        return self.name.endswith("/")
+
+
+@dataclass(frozen=True, slots=True)
+class Directory:
+    """Where the central directory is and what the end record declares."""
+
+    cd_offset: int
+    cd_size: int
+    declared_entries: int
+    concat: int
+
+
+def _decode(raw: bytes, flags: int) -> str:
+    if flags & 0x800:
+        return raw.decode("utf-8", errors="replace")
+    return raw.decode("cp437")
+
+
+def _pread(fh: BinaryIO, offset: int, size: int) -> bytes:
+    fh.seek(offset)
+    return fh.read(size)
+
+
+def find_directory(fh: BinaryIO, size: int) -> Directory | None:
+    """Locate the end-of-central-directory record (zip64 too); None when there is none."""
+    tail_len = min(size, _EOCD.size + _MAX_COMMENT)
+    tail = _pread(fh, size - tail_len, tail_len)
+    pos = tail.rfind(b"PK\x05\x06")
+    while pos >= 0 and len(tail) - pos < _EOCD.size:
+        pos = tail.rfind(b"PK\x05\x06", 0, pos)
+    if pos < 0:
+        return None
+    eocd_pos = size - tail_len + pos
+    _sig, _disk, _cd_disk, _n_here, n_total, cd_size, cd_offset, _clen = _EOCD.unpack_from(
+        tail, pos
+    )
+    directory_end = eocd_pos
+    entries = n_total
+    locator_pos = eocd_pos - _EOCD64_LOCATOR.size
+    if locator_pos >= 0:
+        locator = _pread(fh, locator_pos, _EOCD64_LOCATOR.size)
+        if locator[:4] == b"PK\x06\x07":
+            eocd64_pos = locator_pos - _EOCD64.size
+            record = _pread(fh, eocd64_pos, _EOCD64.size) if eocd64_pos >= 0 else b""
+            if len(record) == _EOCD64.size and record[:4] == b"PK\x06\x06":
+                fields = _EOCD64.unpack(record)
+                entries, cd_size, cd_offset = fields[7], fields[8], fields[9]
+                directory_end = eocd64_pos
+    concat = directory_end - cd_size - cd_offset
+    if concat < 0:
+        raise ZipFormatError(
+            f"central directory (offset {cd_offset}, {cd_size} bytes) lies beyond its end record"
+        )
+    return Directory(cd_offset + concat, cd_size, entries, concat)
+
+
+def iter_central(fh: BinaryIO, directory: Directory, limit: int) -> Iterator[ZipEntry]:
+    """Central-directory records in order, at most ``limit`` of them."""
+    pos = directory.cd_offset
+    end = directory.cd_offset + directory.cd_size
+    index = 0
+    while pos < end and index < limit:
+        head = _pread(fh, pos, _CENTRAL.size)
+        if len(head) < _CENTRAL.size or head[:4] != b"PK\x01\x02":
+            raise ZipFormatError(f"bad central directory record at offset {pos}")
+        f = _CENTRAL.unpack(head)
+        flags, method, crc, csize, usize = f[5], f[6], f[9], f[10], f[11]
+        nlen, xlen, clen, eattr, offset = f[12], f[13], f[14], f[17], f[18]
+        variable = fh.read(nlen + xlen)
+        if len(variable) < nlen + xlen:
+            raise ZipFormatError(f"central directory record at offset {pos} is truncated")
+        name = _decode(variable[:nlen], flags)
+        usize, csize, offset = _zip64(variable[nlen:], usize, csize, offset)
+        yield ZipEntry(
+            name=name,
+            flags=flags,
+            method=method,
+            crc=crc,
+            compress_size=csize,
+            file_size=usize,
+            header_offset=offset + directory.concat,
+            external_attr=eattr,
+            create_system=f[2],
+            index=index,
+        )
+        index += 1
+        pos += _CENTRAL.size + nlen + xlen + clen
+
+
+def _zip64(extra: bytes, usize: int, csize: int, offset: int) -> tuple[int, int, int]:
+    pos = 0
+    while pos + 4 <= len(extra):
+        tag, length = struct.unpack_from("<HH", extra, pos)
+        body = extra[pos + 4 : pos + 4 + length]
+        if tag == 0x0001:
+            values = [int.from_bytes(body[i : i + 8], "little") for i in range(0, len(body) - 7, 8)]
+            if usize == 0xFFFFFFFF and values:
+                usize = values.pop(0)
+            if csize == 0xFFFFFFFF and values:
+                csize = values.pop(0)
+            if offset == 0xFFFFFFFF and values:
+                offset = values.pop(0)
+            break
+        pos += 4 + length
+    return usize, csize, offset
+
+
+@dataclass(frozen=True, slots=True)
+class LocalHeader:
+    name: str
+    flags: int
+    method: int
+    data_offset: int
+    compress_size: int
+    file_size: int
+
+
+def read_local(fh: BinaryIO, offset: int) -> LocalHeader:
+    head = _pread(fh, offset, _LOCAL.size)
+    if len(head) < _LOCAL.size or head[:4] != b"PK\x03\x04":
+        raise ZipFormatError(f"no local file header at offset {offset}")
+    f = _LOCAL.unpack(head)
+    flags, method, csize, usize, nlen, xlen = f[3], f[4], f[8], f[9], f[10], f[11]
+    variable = fh.read(nlen + xlen)
+    if len(variable) < nlen + xlen:
+        raise ZipFormatError(f"local file header at offset {offset} is truncated")
+    usize, csize, _ = _zip64(variable[nlen:], usize, csize, 0)
+    return LocalHeader(
+        _decode(variable[:nlen], flags),
+        flags,
+        method,
+        offset + _LOCAL.size + nlen + xlen,
+        csize,
+        usize,
+    )
+
+
+def scan_local_headers(fh: BinaryIO, size: int, limit: int) -> Iterator[ZipEntry]:
+    """Entries found by walking local headers from the first one: the fallback for archives
+    whose central directory is missing or broken. Entries with a data descriptor and no sizes
+    end the walk (their length cannot be known without decompressing)."""
+    head = _pread(fh, 0, min(size, 1 << 20))
+    pos = head.find(b"PK\x03\x04")
+    index = 0
+    while 0 <= pos < size and index < limit:
+        try:
+            local = read_local(fh, pos)
+        except ZipFormatError:
+            return
+        if local.flags & 0x8 and local.compress_size == 0:
+            return
+        yield ZipEntry(
+            name=local.name,
+            flags=local.flags,
+            method=local.method,
+            crc=0,
+            compress_size=local.compress_size,
+            file_size=local.file_size,
+            header_offset=pos,
+            external_attr=0,
+            create_system=0,
+            index=index,
+        )
+        index += 1
+        pos = local.data_offset + local.compress_size
+        if local.flags & 0x8:
+            marker = _pread(fh, pos, 4)
+            pos += 16 if marker == b"PK\x07\x08" else 12
+        if _pread(fh, pos, 4) != b"PK\x03\x04":
+            return
+
+
+class MemberData:
+    """Decompressed chunks of one member, bounded per read, with the bytes consumed counted."""
+
+    def __init__(self, fh: BinaryIO, offset: int, compress_size: int, method: int) -> None:
+        self._fh = fh
+        self._pos = offset
+        self._left = compress_size
+        self.method = method
+        self.consumed = 0
+        self.produced = 0
+        self.crc = 0
+        #: True when the compressed data ended before its stream's end marker.
+        self.truncated = False
+        #: True when the input ran out before the declared compressed size.
+        self.short = False
+
+    def _raw(self) -> Iterator[bytes]:
+        while self._left > 0:
+            self._fh.seek(self._pos)
+            data = self._fh.read(min(_IN_CHUNK, self._left))
+            if not data:
+                self.short = True
+                return
+            self._pos += len(data)
+            self._left -= len(data)
+            self.consumed += len(data)
+            yield data
+
+    def chunks(self, out_chunk: int) -> Iterator[bytes]:
+        for piece in self._decompressed(out_chunk):
+            if piece:
+                self.produced += len(piece)
+                self.crc = zlib.crc32(piece, self.crc)
+                yield piece
+
+    def _decompressed(self, out_chunk: int) -> Iterator[bytes]:
+        if self.method == STORED:
+            yield from self._raw()
+        elif self.method == DEFLATED:
+            yield from self._inflate(out_chunk)
+        elif self.method == BZIP2:
+            yield from _bounded(self._raw(), bz2.BZ2Decompressor(), out_chunk, self)
+        elif self.method == LZMA:
+            yield from self._lzma(out_chunk)
+        elif self.method in (ZSTD, ZSTD_OLD):
+            yield from self._zstd(out_chunk)
+        else:
+            raise ZipFormatError(f"unsupported compression method {self.method}")
+
+    def _inflate(self, out_chunk: int) -> Iterator[bytes]:
+        d = zlib.decompressobj(-15)
+        for raw in self._raw():
+            data = raw
+            while data:
+                out = d.decompress(data, out_chunk)
+                yield out
+                if d.eof:
+                    return
+                if not out and d.unconsumed_tail == data:
+                    break
+                data = d.unconsumed_tail
+        if not d.eof:
+            yield d.flush()
+            self.truncated = True
+
+    def _lzma(self, out_chunk: int) -> Iterator[bytes]:
+        raw = self._raw()
+        header = b""
+        for piece in raw:
+            header += piece
+            if len(header) >= 4 and len(header) >= 4 + int.from_bytes(header[2:4], "little"):
+                break
+        if len(header) < 9:
+            raise ZipFormatError("LZMA member header is truncated")
+        props_len = int.from_bytes(header[2:4], "little")
+        props = header[4 : 4 + props_len]
+        if props_len != 5 or props[0] >= 9 * 5 * 5:
+            raise ZipFormatError("LZMA member has invalid properties")
+        dict_size = int.from_bytes(props[1:5], "little")
+        if dict_size > MAX_LZMA_DICT:
+            raise ZipFormatError(f"LZMA dictionary of {dict_size} bytes exceeds the limit")
+        lc, rest = props[0] % 9, props[0] // 9
+        lzma1 = {"id": lzma.FILTER_LZMA1, "lc": lc, "lp": rest % 5, "pb": rest // 5}
+        filters: list[dict[str, Any]] = [{**lzma1, "dict_size": dict_size}]
+        dec = lzma.LZMADecompressor(format=lzma.FORMAT_RAW, filters=filters)
+
+        def source() -> Iterator[bytes]:
+            yield header[4 + props_len :]
+            yield from raw
+
+        yield from _bounded(source(), dec, out_chunk, self)
+
+    def _zstd(self, out_chunk: int) -> Iterator[bytes]:
+        reader = _IterReader(self._raw())
+        dctx = zstandard.ZstdDecompressor(max_window_size=MAX_ZSTD_WINDOW)
+        with dctx.stream_reader(cast(BinaryIO, reader), read_across_frames=True) as stream:
+            while True:
+                out = stream.read(out_chunk)
+                if not out:
+                    return
+                yield out
+
+
+class _IterReader:
+    """A minimal file-like object over an iterator of byte chunks."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._buf = b""
+
+    def read(self, size: int = -1) -> bytes:
+        while size < 0 or len(self._buf) < size:
+            nxt = next(self._chunks, None)
+            if nxt is None:
+                break
+            self._buf += nxt
+        if size < 0:
+            out, self._buf = self._buf, b""
+        else:
+            out, self._buf = self._buf[:size], self._buf[size:]
+        return out
+
+
+def _bounded(
+    raw: Iterator[bytes],
+    dec: bz2.BZ2Decompressor | lzma.LZMADecompressor,
+    out_chunk: int,
+    state: MemberData,
+) -> Iterator[bytes]:
+    """Drive a bz2/lzma decompressor without ever producing more than ``out_chunk`` per call."""
+    for data in raw:
+        out = dec.decompress(data, out_chunk)
+        yield out
+        while not dec.eof and not dec.needs_input:
+            out = dec.decompress(b"", out_chunk)
+            if not out:
+                break
+            yield out
+        if dec.eof:
+            return
+    if not dec.eof:
+        state.truncated = True
