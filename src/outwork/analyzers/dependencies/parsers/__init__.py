@@ -1,0 +1,83 @@
+"""Lockfile and manifest parsers, chosen by file name (content decides only for SBOMs).
+
+Every parser takes the file's text and returns a :class:`ParseResult`; none of them executes or
+resolves anything, and each keeps the line where a dependency is declared.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import partial
+from pathlib import PurePosixPath
+
+from outwork.analyzers.dependencies.model import ParseResult
+from outwork.analyzers.dependencies.parsers import npm, others, python
+
+Parser = Callable[[str], ParseResult]
+
+_REQUIREMENTS_RE = re.compile(
+    r"^(requirements|constraints)[\w.-]*\.(txt|in)$|^[\w.-]*requirements\.txt$"
+)
+_PYLOCK_RE = re.compile(r"^pylock(\.[\w-]+)?\.toml$")
+_SBOM_NAME_RE = re.compile(r"(\.cdx|\.spdx|\.sbom|^bom|^sbom)[\w.-]*\.json$")
+
+_BY_NAME: dict[str, Parser] = {
+    "pyproject.toml": python.parse_pyproject,
+    "poetry.lock": python.parse_poetry_lock,
+    "uv.lock": python.parse_uv_lock,
+    "pdm.lock": python.parse_pdm_lock,
+    "pipfile.lock": python.parse_pipfile_lock,
+    "package-lock.json": npm.parse_package_lock,
+    ".package-lock.json": partial(npm.parse_package_lock, fmt="node_modules/.package-lock.json"),
+    "npm-shrinkwrap.json": partial(npm.parse_package_lock, fmt="npm-shrinkwrap.json"),
+    "yarn.lock": npm.parse_yarn_lock,
+    "pnpm-lock.yaml": npm.parse_pnpm_lock,
+    "cargo.lock": others.parse_cargo_lock,
+    "go.mod": others.parse_go_mod,
+    "go.sum": others.parse_go_sum,
+    "gemfile.lock": others.parse_gemfile_lock,
+    "gems.locked": others.parse_gemfile_lock,
+    "composer.lock": others.parse_composer_lock,
+    "pom.xml": others.parse_pom,
+    "gradle.lockfile": others.parse_gradle_lockfile,
+    "buildscript-gradle.lockfile": others.parse_gradle_lockfile,
+}
+
+#: Content markers that make a JSON file an SBOM whatever its name.
+SBOM_MARKERS: tuple[bytes, ...] = (b'"bomFormat"', b'"spdxVersion"')
+
+
+def parser_for(path: str) -> Parser | None:
+    """The parser for a file, from its (logical) path; None when outwork has none."""
+    pure = PurePosixPath(path.rsplit("!/", 1)[-1])
+    name = pure.name.lower()
+    if name in _BY_NAME:
+        return _BY_NAME[name]
+    if _PYLOCK_RE.match(name):
+        return python.parse_pylock
+    if _REQUIREMENTS_RE.match(name):
+        return partial(python.parse_requirements, filename=name)
+    parent = pure.parent.name.lower()
+    if name == "metadata" and parent.endswith(".dist-info"):
+        return python.parse_metadata
+    if name == "pkg-info" and parent.endswith(".egg-info"):
+        return python.parse_metadata
+    if name == "package.json":
+        parts = pure.parts
+        installed = (len(parts) >= 3 and parts[-3] == "node_modules") or (
+            len(parts) >= 4 and parts[-4] == "node_modules" and parts[-3].startswith("@")
+        )
+        return partial(npm.parse_package_json, installed=installed)
+    if name.endswith(".lockfile") and "dependency-locks" in pure.parts:
+        return others.parse_gradle_lockfile
+    if _SBOM_NAME_RE.search(name):
+        return others.parse_sbom
+    return None
+
+
+def looks_like_sbom(head: bytes) -> bool:
+    return any(marker in head for marker in SBOM_MARKERS)
+
+
+__all__ = ["ParseResult", "Parser", "looks_like_sbom", "parser_for"]

@@ -1,0 +1,294 @@
+"""Rust, Go, Ruby, PHP and Java lockfiles and manifests, and CycloneDX / SPDX JSON SBOMs."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from typing import Any
+from xml.etree.ElementTree import Element
+
+from defusedxml import ElementTree
+
+from outwork.analyzers.dependencies.model import Dependency, LineIndex, ParseResult, parse_purl
+from outwork.analyzers.dependencies.parsers.python import table_name_lines
+
+
+def parse_cargo_lock(text: str) -> ParseResult:
+    data = tomllib.loads(text)
+    result = ParseResult(format="Cargo.lock")
+    lines = table_name_lines(text, "package")
+    for position, package in enumerate(data.get("package") or []):
+        if not isinstance(package, dict) or not isinstance(package.get("name"), str):
+            continue
+        source = str(package.get("source", ""))
+        kind = "vcs" if source.startswith("git+") else "registry" if source else "path"
+        version = package.get("version")
+        result.dependencies.append(
+            Dependency(
+                "crates.io",
+                package["name"],
+                version if isinstance(version, str) else None,
+                lines[position] if position < len(lines) else None,
+                source=kind,
+            )
+        )
+    return result
+
+
+_GO_REQUIRE_RE = re.compile(r"^\s*(?:require\s+)?(?P<path>[^\s()]+)\s+(?P<version>v[^\s]+)")
+_GO_REPLACE_RE = re.compile(
+    r"^\s*(?:replace\s+)?(?P<old>[^\s()]+)(?:\s+(?P<oldv>v[^\s]+))?\s+=>\s+(?P<new>[^\s]+)(?:\s+(?P<newv>v[^\s]+))?"
+)
+
+
+def parse_go_mod(text: str) -> ParseResult:
+    """``require`` lines and blocks, with ``replace`` directives applied (local paths dropped)."""
+    result = ParseResult(format="go.mod")
+    required: dict[str, tuple[str, int, bool]] = {}
+    replaces: list[tuple[str, str | None, str, str | None]] = []
+    block: str | None = None
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("//", 1)[0].rstrip()
+        indirect = "// indirect" in raw
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if block is not None:
+            if stripped == ")":
+                block = None
+                continue
+            directive = block
+        else:
+            word = stripped.split(None, 1)[0]
+            if stripped.endswith("(") and word in ("require", "replace", "exclude", "retract"):
+                block = word
+                continue
+            directive = word
+        if directive == "require":
+            match = _GO_REQUIRE_RE.match(stripped)
+            if match:
+                required[match.group("path")] = (match.group("version"), number, not indirect)
+        elif directive == "replace":
+            match = _GO_REPLACE_RE.match(stripped)
+            if match:
+                replaces.append(
+                    (
+                        match.group("old"),
+                        match.group("oldv"),
+                        match.group("new"),
+                        match.group("newv"),
+                    )
+                )
+    for path, (version, number, direct) in required.items():
+        name, ver, source = path, version, "registry"
+        for old, oldv, new, newv in replaces:
+            if old == path and (oldv is None or oldv == version):
+                if newv is None:
+                    source = "path"
+                    ver = version
+                else:
+                    name, ver = new, newv
+        if source == "path":
+            continue
+        result.dependencies.append(
+            Dependency("Go", name, ver, number, direct=direct, source=source)
+        )
+    return result
+
+
+def parse_go_sum(text: str) -> ParseResult:
+    """go.sum lists every version the build may consult; the newest with a full-module hash is
+    the one the build list selects in practice, so only it is reported per module."""
+    result = ParseResult(format="go.sum")
+    from outwork.analyzers.dependencies.versions import version_key
+
+    best: dict[str, tuple[str, int]] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        parts = raw.split()
+        if len(parts) != 3 or parts[1].endswith("/go.mod"):
+            continue
+        path, version = parts[0], parts[1]
+        current = best.get(path)
+        if current is None or version_key("Go", version) > version_key("Go", current[0]):
+            best[path] = (version, number)
+    for path, (version, number) in best.items():
+        result.dependencies.append(Dependency("Go", path, version, number))
+    return result
+
+
+_GEM_SPEC_RE = re.compile(r"^    (?P<name>[^\s(]+) \((?P<version>[^)]+)\)$")
+
+
+def parse_gemfile_lock(text: str) -> ParseResult:
+    result = ParseResult(format="Gemfile.lock")
+    section = ""
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if raw and not raw.startswith(" "):
+            section = raw.strip()
+            continue
+        if section not in ("GEM", "GIT", "PATH", "PLUGIN SOURCE"):
+            continue
+        match = _GEM_SPEC_RE.match(raw)
+        if not match:
+            continue
+        version = match.group("version").split("-", 1)[0]
+        source = {"GIT": "vcs", "PATH": "path"}.get(section, "registry")
+        result.dependencies.append(
+            Dependency("RubyGems", match.group("name"), version, number, source=source)
+        )
+    return result
+
+
+def parse_composer_lock(text: str) -> ParseResult:
+    data = json.loads(text)
+    result = ParseResult(format="composer.lock")
+    if not isinstance(data, dict):
+        return result
+    index = LineIndex(text)
+    for section, dev in (("packages", False), ("packages-dev", True)):
+        packages = data.get(section)
+        if not isinstance(packages, list):
+            continue
+        index.cursor = 0
+        index.find(f'"{section}"')
+        for package in packages:
+            if not isinstance(package, dict) or not isinstance(package.get("name"), str):
+                continue
+            line = index.find(f'"name": {json.dumps(package["name"])}')
+            version = package.get("version")
+            source = package.get("source") if isinstance(package.get("source"), dict) else {}
+            assert isinstance(source, dict)
+            result.dependencies.append(
+                Dependency(
+                    "Packagist",
+                    package["name"],
+                    version.removeprefix("v") if isinstance(version, str) else None,
+                    line,
+                    dev=dev,
+                    source="vcs"
+                    if isinstance(version, str) and version.startswith("dev-")
+                    else "registry",
+                )
+            )
+    return result
+
+
+_MAVEN_NS = re.compile(r"^\{[^}]*\}")
+_PROPERTY_RE = re.compile(r"\$\{([^}]+)\}")
+
+
+def _local(tag: str) -> str:
+    return _MAVEN_NS.sub("", tag)
+
+
+def _child_text(element: Element, name: str) -> str | None:
+    for child in element:
+        if _local(child.tag) == name:
+            return (child.text or "").strip()
+    return None
+
+
+def parse_pom(text: str) -> ParseResult:
+    """Maven ``pom.xml``: declared versions, with ``${property}`` from the same file resolved."""
+    root = ElementTree.fromstring(text.encode())
+    result = ParseResult(format="pom.xml")
+    properties: dict[str, str] = {}
+    project_version = _child_text(root, "version")
+    if project_version:
+        properties["project.version"] = project_version
+    for child in root:
+        if _local(child.tag) == "properties":
+            for prop in child:
+                properties[_local(prop.tag)] = (prop.text or "").strip()
+
+    def interpolate(value: str) -> str:
+        for _ in range(8):
+            new = _PROPERTY_RE.sub(lambda m: properties.get(m.group(1), m.group(0)), value)
+            if new == value:
+                break
+            value = new
+        return value
+
+    index = LineIndex(text)
+    for element in root.iter():
+        if _local(element.tag) != "dependency":
+            continue
+        group = _child_text(element, "groupId")
+        artifact = _child_text(element, "artifactId")
+        if not group or not artifact:
+            continue
+        raw = _child_text(element, "version")
+        version = interpolate(raw) if raw else None
+        if version and ("${" in version or version.startswith(("[", "("))):
+            version = None
+        scope = _child_text(element, "scope") or ""
+        line = index.find(f"<artifactId>{artifact}</artifactId>")
+        result.dependencies.append(
+            Dependency(
+                "Maven",
+                f"{interpolate(group)}:{interpolate(artifact)}",
+                version,
+                line,
+                dev=scope == "test",
+                direct=True,
+            )
+        )
+    return result
+
+
+def parse_gradle_lockfile(text: str) -> ParseResult:
+    result = ParseResult(format="gradle.lockfile")
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith(("#", "empty=")):
+            continue
+        coordinate = line.split("=", 1)[0]
+        parts = coordinate.split(":")
+        if len(parts) != 3:
+            continue
+        group, artifact, version = parts
+        result.dependencies.append(Dependency("Maven", f"{group}:{artifact}", version, number))
+    return result
+
+
+def parse_sbom(text: str) -> ParseResult:
+    """CycloneDX JSON (components, nested) and SPDX JSON (packages' purl external references)."""
+    data = json.loads(text)
+    result = ParseResult()
+    if not isinstance(data, dict):
+        return result
+    index = LineIndex(text)
+    purls: list[str] = []
+    if data.get("bomFormat") == "CycloneDX":
+        result.format = f"CycloneDX {data.get('specVersion', '')}".strip()
+        stack: list[Any] = list(data.get("components") or [])
+        count = 0
+        while stack and count < 200_000:
+            count += 1
+            component = stack.pop(0)
+            if not isinstance(component, dict):
+                continue
+            if isinstance(component.get("purl"), str):
+                purls.append(component["purl"])
+            stack.extend(component.get("components") or [])
+    elif "spdxVersion" in data:
+        result.format = str(data.get("spdxVersion"))
+        for package in data.get("packages") or []:
+            if not isinstance(package, dict):
+                continue
+            for ref in package.get("externalRefs") or []:
+                if (
+                    isinstance(ref, dict)
+                    and ref.get("referenceType") == "purl"
+                    and isinstance(ref.get("referenceLocator"), str)
+                ):
+                    purls.append(ref["referenceLocator"])
+    for text_purl in purls:
+        parsed = parse_purl(text_purl)
+        if parsed is None:
+            continue
+        ecosystem, name, version = parsed
+        line = index.find(json.dumps(text_purl), advance=False, start=0)
+        result.dependencies.append(Dependency(ecosystem, name, version, line, source="sbom"))
+    return result

@@ -1,0 +1,257 @@
+"""The VUL rules: known-vulnerable and known-malicious dependencies, and the lockfile hygiene
+that decides whether the versions a project runs are the versions it reviewed."""
+
+from __future__ import annotations
+
+from outwork.core.rules import Confidence, Layer, Rule, Severity
+
+
+class VulnerableDependency(Rule):
+    """A dependency's locked version is affected by a published vulnerability.
+
+    ## What it finds
+    Packages in lockfiles, manifests (exact pins), SBOMs and installed environments whose version
+    falls in the affected ranges of an OSV advisory (CVE, GHSA, PYSEC, RUSTSEC, GO ...). Records
+    that are aliases of each other are merged into one finding per vulnerability and package.
+    Severity comes from the base score of the advisory's CVSS vector when it has one; the finding
+    lists the fixed versions and the smallest upgrade that fixes every advisory on that package.
+
+    ## Why it matters
+    Automated attackers scan for known-vulnerable versions within hours of a disclosure. A
+    vulnerable transitive dependency is as exploitable as a direct one.
+
+    ## Example
+    `requests==2.19.0` in `requirements.txt` (CVE-2018-18074, credentials leaked on redirect).
+
+    ## Remediation
+    Upgrade to the version named in the finding (the smallest that fixes every advisory on the
+    package) and regenerate the lockfile. If the vulnerable code is unreachable in your use,
+    record that in a baseline with the reason.
+
+    ## References
+    - CWE-1395: Dependency on Vulnerable Third-Party Component
+    - OSV schema: https://ossf.github.io/osv-schema/
+    - OWASP Top 10 A06:2021 Vulnerable and Outdated Components
+    """
+
+    code = "VUL001"
+    name = "vulnerable-dependency"
+    layer = Layer.VUL
+    severity = Severity.HIGH
+    confidence = Confidence.HIGH
+    cwe = (1395,)
+    attack = ("T1195.001",)
+
+
+class MaliciousDependency(Rule):
+    """A dependency is a package version known to be malicious (an OSV `MAL-` record).
+
+    ## What it finds
+    Packages named in a lockfile, manifest, SBOM or installed environment that the OpenSSF
+    malicious-packages feed (OSV `MAL-` records) lists as malware: typosquats, dependency-confusion
+    uploads, hijacked releases.
+
+    ## Why it matters
+    Malicious packages run their payload at install or import time: credential theft, reverse
+    shells, crypto-miners. A lockfile that names one means the payload may already have run on
+    every machine that installed it, CI runners included.
+
+    ## Example
+    A `package-lock.json` that resolves a typosquat such as `crossenv` instead of `cross-env`.
+
+    ## Remediation
+    Remove the package, rotate every secret the machines that installed it could read, rebuild
+    those machines and images from a clean state, and look for persistence. Pin the intended
+    package by name and hash.
+
+    ## References
+    - CWE-506: Embedded Malicious Code
+    - OpenSSF malicious-packages: https://github.com/ossf/malicious-packages
+    - MITRE ATT&CK T1195.002 Compromise Software Supply Chain
+    """
+
+    code = "VUL002"
+    name = "malicious-dependency"
+    layer = Layer.VUL
+    severity = Severity.CRITICAL
+    confidence = Confidence.HIGH
+    cwe = (506,)
+    attack = ("T1195.002",)
+    inline_suppressible = False
+
+
+class AdvisoryDatabaseUnavailable(Rule):
+    """Dependencies were found but the advisory database is missing or stale.
+
+    ## What it finds
+    A lockfile or manifest scanned without an advisory database (never downloaded, or unreadable),
+    or with one older than the freshness limit (7 days by default). Without current advisories the
+    dependencies cannot be cleared.
+
+    ## Why it matters
+    A scanner that passes a lockfile it could not check gives false assurance: fail closed. New
+    advisories and malicious-package reports arrive daily; a stale database misses exactly the
+    ones attackers are exploiting now.
+
+    ## Example
+    A CI job that scans `poetry.lock` on a fresh runner where `outwork db update` never ran.
+
+    ## Remediation
+    Run `outwork db update` (online), or `outwork db update --from-file all.zip --ecosystem PyPI`
+    with a feed fetched elsewhere, and cache the database between CI runs.
+
+    ## References
+    - CWE-1104: Use of Unmaintained Third Party Components
+    - OSV data dumps: https://google.github.io/osv.dev/data/
+    """
+
+    code = "VUL003"
+    name = "advisory-database-unavailable"
+    layer = Layer.VUL
+    severity = Severity.MEDIUM
+    confidence = Confidence.HIGH
+    cwe = (1104,)
+
+
+class UnpinnedRequirement(Rule):
+    """A requirements file names a package without pinning one exact version.
+
+    ## What it finds
+    Lines of `requirements*.txt` and `constraints*.txt` whose specifier is a range (`>=`, `~=`,
+    `<`) or absent, so the installed version depends on the day of the install. pip-tools inputs
+    (`*.in`) are exempt: ranges are their purpose.
+
+    ## Why it matters
+    An unpinned requirement installs whatever is newest on the index: a hijacked maintainer account
+    or a malicious release reaches production with the next build, and builds stop being
+    reproducible, so the advisory check on one build says nothing about the next.
+
+    ## Example
+    `requests>=2.0` in `requirements.txt`.
+
+    ## Remediation
+    Pin exact versions with hashes (`pip-compile --generate-hashes`, `uv pip compile`,
+    `pip freeze`) and install with `--require-hashes`.
+
+    ## References
+    - CWE-1357: Reliance on Insufficiently Trustworthy Component
+    - pip: Secure installs (hash-checking mode)
+    """
+
+    code = "VUL004"
+    name = "unpinned-requirement"
+    layer = Layer.VUL
+    severity = Severity.LOW
+    confidence = Confidence.HIGH
+    cwe = (1357,)
+    attack = ("T1195.001",)
+
+
+class DependencyWithoutIntegrity(Rule):
+    """A dependency is fetched from a URL or version control without anything that pins its bytes.
+
+    ## What it finds
+    Requirements, pyproject and package.json entries that install from an archive URL with no
+    hash, from plain HTTP, or from git at a branch or tag rather than a full commit id.
+
+    ## Why it matters
+    Whoever controls the URL, the branch or the network path controls the code you install: a
+    force-push, a moved tag or a man-in-the-middle replaces the dependency without any change in
+    your repository.
+
+    ## Example
+    `mylib @ git+https://github.com/org/mylib@main` or
+    `"left-pad": "https://example.com/left-pad.tgz"`.
+
+    ## Remediation
+    Pin VCS dependencies to a full commit id, add `--hash=sha256:...` (or a `#sha256=` fragment) to
+    archive URLs, and use HTTPS. Better: publish the package to an index you control.
+
+    ## References
+    - CWE-494: Download of Code Without Integrity Check
+    - pip: Hash-checking mode
+    """
+
+    code = "VUL005"
+    name = "dependency-without-integrity"
+    layer = Layer.VUL
+    severity = Severity.MEDIUM
+    confidence = Confidence.HIGH
+    cwe = (494,)
+    attack = ("T1195.001",)
+
+
+class ExtraIndexDependencyConfusion(Rule):
+    """A requirements file adds a second package index with `--extra-index-url`.
+
+    ## What it finds
+    `--extra-index-url` options in requirements files.
+
+    ## Why it matters
+    pip treats all indexes as equal and installs the highest version found on any of them. A
+    private package name registered on the public index with a higher version is installed
+    instead of the private one: the dependency-confusion attack (Birsan, 2021; the PyTorch
+    `torchtriton` compromise, 2022).
+
+    ## Example
+    `--extra-index-url https://pypi.internal.example/simple` followed by `internal-utils==1.2`.
+
+    ## Remediation
+    Use a single index that proxies the public one and serves private names only from the
+    private source, or uv's index pinning (`[tool.uv.sources]`), and install with hashes.
+
+    ## References
+    - CWE-427: Uncontrolled Search Path Element
+    - Alex Birsan, "Dependency Confusion" (2021)
+    - PyTorch, "Compromised PyTorch-nightly dependency chain" (2022)
+    """
+
+    code = "VUL006"
+    name = "extra-index-dependency-confusion"
+    layer = Layer.VUL
+    severity = Severity.MEDIUM
+    confidence = Confidence.MEDIUM
+    cwe = (427,)
+    attack = ("T1195.001",)
+
+
+class InsecurePackageIndex(Rule):
+    """Packages are fetched from an index over plain HTTP or with TLS verification turned off.
+
+    ## What it finds
+    `--index-url`, `--extra-index-url` and `--find-links` with `http://` URLs, and
+    `--trusted-host`, in requirements files.
+
+    ## Why it matters
+    Anyone on the network path can replace the packages in transit. Hashes in the lockfile are the
+    only defence left, and unpinned requirements have none.
+
+    ## Example
+    `--index-url http://pypi.internal.example/simple`.
+
+    ## Remediation
+    Serve the index over HTTPS with a valid certificate and remove `--trusted-host`.
+
+    ## References
+    - CWE-319: Cleartext Transmission of Sensitive Information
+    - CWE-295: Improper Certificate Validation
+    """
+
+    code = "VUL007"
+    name = "insecure-package-index"
+    layer = Layer.VUL
+    severity = Severity.MEDIUM
+    confidence = Confidence.HIGH
+    cwe = (319, 295)
+    attack = ("T1557",)
+
+
+RULES: tuple[type[Rule], ...] = (
+    VulnerableDependency,
+    MaliciousDependency,
+    AdvisoryDatabaseUnavailable,
+    UnpinnedRequirement,
+    DependencyWithoutIntegrity,
+    ExtraIndexDependencyConfusion,
+    InsecurePackageIndex,
+)

@@ -1,0 +1,280 @@
+"""Version ordering per ecosystem and the OSV range algorithm.
+
+Each ecosystem orders versions by its own rules: PEP 440 for PyPI (through ``packaging``), SemVer
+2.0 for npm, crates.io and Go (whose pseudo-versions are SemVer pre-releases by design),
+Gem::Version for RubyGems, Maven's ComparableVersion, and PHP's ``version_compare`` as Composer
+uses it. Every ordering is a sort key, so candidate fixes are sorted and compared cheaply.
+Versions an ecosystem's rules cannot read fall back to a natural (numbers-then-words) ordering that
+sorts below every well-formed version, so they are never silently taken as "newest".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+Key = tuple[Any, ...]
+
+_SEMVER_RE = re.compile(
+    r"^[vV]?(?P<major>0|[1-9]\d*|\d+)(?:\.(?P<minor>\d+))?(?:\.(?P<patch>\d+))?"
+    r"(?:\.(?P<extra>\d+(?:\.\d+)*))?"
+    r"(?:-(?P<pre>[0-9A-Za-z.-]+))?(?:\+(?P<build>[0-9A-Za-z.-]+))?$"
+)
+_TOKEN_RE = re.compile(r"\d+|[A-Za-z]+")
+
+
+def _natural(version: str) -> Key:
+    """Numbers compare as numbers, words below numbers; used when an ecosystem's rules fail."""
+    parts: list[tuple[int, int | str]] = []
+    for token in _TOKEN_RE.findall(version):
+        parts.append((1, int(token)) if token.isdigit() else (0, token.lower()))
+    while parts and parts[-1] == (1, 0):
+        parts.pop()
+    parts.append((1, -1))  # terminator: above words (pre-releases), below any further number
+    return tuple(parts)
+
+
+def semver_key(version: str) -> Key:
+    """SemVer 2.0 precedence; leading ``v`` and build metadata ignored, missing parts are zero."""
+    text = version.strip()
+    if text.endswith("+incompatible"):
+        text = text[: -len("+incompatible")]
+    match = _SEMVER_RE.match(text)
+    if not match:
+        return (0, _natural(text))
+    release = [
+        int(match.group("major")),
+        int(match.group("minor") or 0),
+        int(match.group("patch") or 0),
+    ]
+    if match.group("extra"):
+        release += [int(x) for x in match.group("extra").split(".")]
+    pre = match.group("pre")
+    if pre is None:
+        pre_key: Key = (1,)
+    else:
+        idents: list[tuple[int, int | str]] = [
+            (0, int(p)) if p.isdigit() else (1, p) for p in pre.split(".")
+        ]
+        pre_key = (0, tuple(idents))
+    return (1, tuple(release), pre_key)
+
+
+def pep440_key(version: str) -> Key:
+    try:
+        return (1, Version(version))
+    except InvalidVersion:
+        return (0, _natural(version))
+
+
+def go_key(version: str) -> Key:
+    """Go modules: SemVer with a ``v`` prefix; pseudo-versions are pre-releases, ordered by time."""
+    return semver_key(version)
+
+
+_GEM_TOKEN_RE = re.compile(r"[0-9]+|[a-z]+", re.IGNORECASE)
+
+
+def rubygems_key(version: str) -> Key:
+    """Gem::Version: segments split at dots and letter/digit changes; letters mark pre-releases."""
+    text = version.strip().replace("-", ".pre.")
+    segments: list[int | str] = [int(t) if t.isdigit() else t for t in _GEM_TOKEN_RE.findall(text)]
+    first_str = next((i for i, s in enumerate(segments) if isinstance(s, str)), len(segments))
+    release, pre = segments[:first_str], segments[first_str:]
+    while release and release[-1] == 0:
+        release.pop()
+    while pre and pre[-1] == 0:
+        pre.pop()
+    items: list[tuple[int, int | str]] = [
+        (1, s) if isinstance(s, int) else (0, s) for s in (*release, *pre)
+    ]
+    items.append((1, 0))  # implicit zeros: above letters, below any positive number
+    return tuple(items)
+
+
+_MAVEN_QUALIFIERS: dict[str, int] = {
+    "alpha": 0,
+    "a": 0,
+    "beta": 1,
+    "b": 1,
+    "milestone": 2,
+    "m": 2,
+    "rc": 3,
+    "cr": 3,
+    "snapshot": 4,
+    "": 5,
+    "ga": 5,
+    "final": 5,
+    "release": 5,
+    "sp": 6,
+}
+_MAVEN_SPLIT_RE = re.compile(r"\d+|[A-Za-z]+")
+
+
+def maven_key(version: str) -> Key:
+    """Maven ComparableVersion, flattened: qualifiers < release < sp < other < numbers."""
+    tokens = _MAVEN_SPLIT_RE.findall(version.strip().lower())
+    items: list[Key] = []
+    for token in tokens:
+        if token.isdigit():
+            items.append((2, int(token)))
+        elif token in _MAVEN_QUALIFIERS:
+            items.append((1, _MAVEN_QUALIFIERS[token], ""))
+        else:
+            items.append((1, 7, token))
+    release = (1, 5, "")
+    while items and (items[-1] == (2, 0) or items[-1] == release):
+        items.pop()
+    items.append(release)
+    return tuple(items)
+
+
+_COMPOSER_RANKS: dict[str, int] = {
+    "dev": 1,
+    "alpha": 2,
+    "a": 2,
+    "beta": 3,
+    "b": 3,
+    "rc": 4,
+    "pl": 7,
+    "p": 7,
+    "patch": 7,
+}
+
+
+def composer_key(version: str) -> Key:
+    """PHP ``version_compare`` as Composer normalises versions (``v`` prefix dropped)."""
+    text = version.strip().lower()
+    if text.startswith("v"):
+        text = text[1:]
+    items: list[Key] = []
+    for token in _TOKEN_RE.findall(text):
+        if token.isdigit():
+            items.append((6, int(token)))
+        else:
+            items.append((_COMPOSER_RANKS.get(token, 0), 0))
+    while items and items[-1] == (6, 0):
+        items.pop()
+    items.append((5, 0))
+    return tuple(items)
+
+
+def natural_key(version: str) -> Key:
+    return (1, _natural(version))
+
+
+KEYS: dict[str, Callable[[str], Key]] = {
+    "pypi": pep440_key,
+    "npm": semver_key,
+    "crates.io": semver_key,
+    "go": go_key,
+    "rubygems": rubygems_key,
+    "maven": maven_key,
+    "packagist": composer_key,
+    "nuget": semver_key,
+    "pub": semver_key,
+    "hex": semver_key,
+}
+
+
+def ecosystem_key(ecosystem: str) -> Callable[[str], Key]:
+    """The sort key for an OSV ecosystem name (``PyPI``, ``npm``, ``Debian:12`` ...)."""
+    return KEYS.get(ecosystem.split(":", 1)[0].lower(), natural_key)
+
+
+@lru_cache(maxsize=65536)
+def version_key(ecosystem: str, version: str) -> Key:
+    return ecosystem_key(ecosystem)(version)
+
+
+def _event_key(ecosystem: str, version: str, range_type: str) -> Key:
+    if version == "0":
+        return ()  # "0" means "from the first version": below every key
+    if range_type == "SEMVER":
+        return semver_key(version)
+    return version_key(ecosystem, version)
+
+
+def _current_key(ecosystem: str, version: str, range_type: str) -> Key:
+    return semver_key(version) if range_type == "SEMVER" else version_key(ecosystem, version)
+
+
+def in_range(ecosystem: str, version: str, rng: Mapping[str, Any]) -> bool:
+    """Whether ``version`` falls in one OSV ``ranges`` entry (types ECOSYSTEM and SEMVER)."""
+    range_type = str(rng.get("type", "ECOSYSTEM"))
+    if range_type not in ("ECOSYSTEM", "SEMVER"):
+        return False
+    events: list[tuple[Key, int, str]] = []
+    order = {"introduced": 0, "fixed": 1, "last_affected": 2, "limit": 3}
+    for event in rng.get("events") or ():
+        if not isinstance(event, Mapping):
+            continue
+        for kind, value in event.items():
+            if kind in order and isinstance(value, str):
+                events.append((_event_key(ecosystem, value, range_type), order[kind], kind))
+    if not events:
+        return False
+    current = _current_key(ecosystem, version, range_type)
+    affected = False
+    for key, _, kind in sorted(events, key=lambda e: (e[0], e[1])):
+        if kind == "introduced":
+            if current >= key:
+                affected = True
+        elif kind in ("fixed", "limit"):
+            if current >= key:
+                affected = False
+        elif kind == "last_affected" and current > key:
+            affected = False
+    return affected
+
+
+def _same_version(ecosystem: str, a: str, b: str) -> bool:
+    return a == b or version_key(ecosystem, a) == version_key(ecosystem, b)
+
+
+def is_affected(ecosystem: str, version: str, affected: Mapping[str, Any]) -> bool:
+    """OSV: affected when listed in ``versions`` or inside any ECOSYSTEM/SEMVER range."""
+    listed = affected.get("versions") or ()
+    if any(isinstance(v, str) and _same_version(ecosystem, v, version) for v in listed):
+        return True
+    return any(
+        isinstance(r, Mapping) and in_range(ecosystem, version, r)
+        for r in affected.get("ranges") or ()
+    )
+
+
+def fixed_versions(affected: Mapping[str, Any]) -> list[str]:
+    """Every ``fixed`` event of the ECOSYSTEM and SEMVER ranges."""
+    out: list[str] = []
+    for rng in affected.get("ranges") or ():
+        if not isinstance(rng, Mapping) or rng.get("type") not in ("ECOSYSTEM", "SEMVER"):
+            continue
+        for event in rng.get("events") or ():
+            if isinstance(event, Mapping) and isinstance(event.get("fixed"), str):
+                out.append(event["fixed"])
+    return out
+
+
+def sort_versions(ecosystem: str, versions: Iterable[str]) -> list[str]:
+    return sorted(set(versions), key=lambda v: version_key(ecosystem, v))
+
+
+def smallest_fix(
+    ecosystem: str, current: str, affected_entries: Sequence[Mapping[str, Any]]
+) -> str | None:
+    """The smallest version above ``current`` that none of the advisories affects, from the
+    advisories' own fixed versions; None when no listed fix clears them all."""
+    candidates: list[str] = []
+    for entry in affected_entries:
+        candidates.extend(fixed_versions(entry))
+    now = version_key(ecosystem, current)
+    for candidate in sort_versions(ecosystem, candidates):
+        if version_key(ecosystem, candidate) <= now:
+            continue
+        if not any(is_affected(ecosystem, candidate, entry) for entry in affected_entries):
+            return candidate
+    return None

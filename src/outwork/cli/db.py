@@ -1,0 +1,137 @@
+"""``outwork db update`` and ``outwork db status``: the embedded OSV advisory database."""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from outwork.core.errors import UsageError
+from outwork.store import advisories
+
+
+def add_db_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    db = subparsers.add_parser("db", help="the advisory database (OSV)")
+    db.add_argument(
+        "--database",
+        type=Path,
+        metavar="FILE",
+        help=f"database file (default: {advisories.DB_FILENAME} in the user data directory)",
+    )
+    actions = db.add_subparsers(dest="db_command", metavar="{update,status}")
+    update = actions.add_parser(
+        "update",
+        help="download OSV all.zip feeds and import them (interrupted: the old data stays)",
+    )
+    update.add_argument(
+        "--ecosystem",
+        action="append",
+        metavar="NAME",
+        help="OSV ecosystem to fetch, repeatable (default: "
+        + ", ".join(advisories.DEFAULT_ECOSYSTEMS)
+        + ")",
+    )
+    update.add_argument(
+        "--base-url",
+        default=advisories.DEFAULT_BASE_URL,
+        metavar="URL",
+        help="where the feeds live: URL/<ecosystem>/all.zip (default: OSV's public bucket)",
+    )
+    update.add_argument(
+        "--from-file",
+        type=Path,
+        metavar="ZIP",
+        help="import an all.zip (or a folder of OSV JSON records) instead of downloading;"
+        " needs exactly one --ecosystem",
+    )
+    update.add_argument("--timeout", type=float, default=60.0, help="network timeout in seconds")
+    status = actions.add_parser("status", help="what the database holds and how fresh it is")
+    status.add_argument(
+        "--max-age-days",
+        type=float,
+        default=advisories.STALE_AFTER_DAYS,
+        help="exit 1 when a feed is older than this",
+    )
+
+
+def run_db(args: argparse.Namespace, data_dir: Path, err: TextIO) -> int:
+    """Run ``db update`` or ``db status``; returns the exit code."""
+    path = args.database or advisories.default_path(data_dir)
+    command = getattr(args, "db_command", None)
+    if command == "update":
+        return _update(args, path, err)
+    if command == "status":
+        return _status(args, path, err)
+    raise UsageError("say `outwork db update` or `outwork db status`")
+
+
+def _update(args: argparse.Namespace, path: Path, err: TextIO) -> int:
+    ecosystems: list[str] = args.ecosystem or list(advisories.DEFAULT_ECOSYSTEMS)
+    if args.from_file is not None:
+        if len(ecosystems) != 1 or not args.ecosystem:
+            raise UsageError("--from-file imports one feed: name its ecosystem with --ecosystem")
+        source: Path = args.from_file
+        if not source.exists():
+            raise UsageError(f"{source}: no such file or directory")
+        if source.is_dir():
+            with tempfile.TemporaryDirectory() as tmp:
+                packed = Path(tmp) / "all.zip"
+                _pack(source, packed)
+                report = advisories.import_zip(path, ecosystems[0], packed, url=source.as_uri())
+        else:
+            report = advisories.import_zip(path, ecosystems[0], source)
+        reports = [report]
+    else:
+        reports = advisories.update(
+            path,
+            ecosystems,
+            base_url=args.base_url,
+            timeout=args.timeout,
+            progress=lambda text: _say(err, text),
+        )
+    for r in reports:
+        err.write(
+            f"outwork: {r.feed}: {r.records:,} records ({r.added:,} added, {r.changed:,} changed,"
+            f" {r.removed:,} removed, {r.unchanged:,} unchanged) in {r.seconds:.1f}s;"
+            f" sha256 {r.sha256[:16]}\n"
+        )
+    err.write(f"outwork: database {path}\n")
+    return 0
+
+
+def _say(err: TextIO, text: str) -> None:
+    err.write(f"outwork: {text}\n")
+
+
+def _pack(folder: Path, target: Path) -> None:
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
+        for record in sorted(folder.rglob("*.json")):
+            zf.write(record, record.relative_to(folder).as_posix())
+
+
+def _status(args: argparse.Namespace, path: Path, err: TextIO) -> int:
+    state = advisories.status(path)
+    if not state.exists:
+        err.write(f"outwork: no advisory database at {path}; run `outwork db update`\n")
+        return 1
+    now = datetime.now(UTC)
+    err.write(f"outwork: database {path}: {state.records:,} records\n")
+    if not state.feeds:
+        err.write("outwork: no feeds imported yet; run `outwork db update`\n")
+        return 1
+    for feed in state.feeds:
+        err.write(
+            f"  {feed.feed:<12} {feed.records:>8,} records  imported {feed.imported_at[:19]}Z"
+            f" ({feed.age_days(now):.1f} days ago)"
+            f"  newest record {(feed.newest_modified or '-')[:10]}  from {feed.url}\n"
+        )
+    if state.stale(args.max_age_days, now):
+        err.write(
+            f"outwork: warning: a feed is older than {args.max_age_days:g} days;"
+            " run `outwork db update`\n"
+        )
+        return 1
+    return 0
