@@ -1,0 +1,266 @@
+"""Model containers that hold pickles: PyTorch zips, NumPy npy/npz, compressed joblib."""
+
+from __future__ import annotations
+
+import ast
+import bz2
+import lzma
+import re
+import struct
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from outwork.analyzers.models import zipread
+from outwork.analyzers.models.rules import (
+    ModelContainerAnomaly,
+    ModelFileMalformed,
+    NumpyObjectArray,
+    TorchScriptCode,
+)
+from outwork.analyzers.models.scanpickle import PickleReport, scan_stream
+from outwork.core.findings import Finding, finding
+from outwork.core.rules import Severity
+
+#: Largest pickle member read from a zip into memory.
+MAX_PICKLE_MEMBER = 512 * 1024 * 1024
+#: Largest decompressed joblib stream.
+MAX_DECOMPRESSED = 1024 * 1024 * 1024
+MAX_CODE_MEMBER = 4 * 1024 * 1024
+
+_TORCHSCRIPT_RISKY = re.compile(
+    rb"ops\.aten\.(save|from_file|_load_from_bytes)|aten::(save|from_file)|load_library"
+    rb"|\bops\.(?!aten\b|prim\b|quantized\b|profiler\b)[A-Za-z_]\w*\.\w+"
+)
+
+
+@dataclass(slots=True)
+class ContainerResult:
+    findings: list[Finding] = field(default_factory=list)
+    pickle: PickleReport = field(default_factory=PickleReport)
+    format: str = ""
+    framework: str | None = None
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+def _anomalies(view: zipread.ZipView, result: ContainerResult) -> None:
+    for text in dict.fromkeys(view.anomalies):
+        result.findings.append(
+            finding(ModelContainerAnomaly, f"zip container anomaly: {text}", evidence=text[:300])
+        )
+
+
+def _is_pickle_member(name: str, head: bytes) -> bool:
+    lower = name.lower()
+    if lower.endswith(("pkl", ".pickle")):
+        return True
+    if "/data/" in f"/{lower}" or lower.endswith(("/version", "byteorder")):
+        return False
+    return len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5
+
+
+def scan_torch_zip(buf: memoryview, result: ContainerResult) -> None:
+    """Every member a loader may unpickle, TorchScript constants/bytecode included."""
+    result.format = "pytorch-zip"
+    result.framework = "pytorch"
+    view = zipread.read_zip(buf)
+    if view.error:
+        result.findings.append(
+            finding(ModelFileMalformed, f"model zip cannot be read: {view.error}")
+        )
+        return
+    torchscript = [
+        e.name
+        for e in view.entries
+        if e.name.rsplit("/", 1)[-1] in ("constants.pkl", "bytecode.pkl")
+        or "/code/" in f"/{e.name}"
+    ]
+    for entry in view.entries:
+        name = entry.name
+        head = zipread.member_head(buf, entry, 2)
+        if not _is_pickle_member(name, head):
+            continue
+        if entry.usize > MAX_PICKLE_MEMBER:
+            result.findings.append(
+                finding(
+                    ModelFileMalformed,
+                    f"pickle member is larger than {MAX_PICKLE_MEMBER} bytes and was not read",
+                    path=name,
+                )
+            )
+            continue
+        try:
+            data = zipread.read_member(buf, entry, MAX_PICKLE_MEMBER, view)
+        except zipread.ZipError as exc:
+            result.findings.append(
+                finding(ModelFileMalformed, f"pickle member cannot be read: {exc}", path=name)
+            )
+            continue
+        scan_stream(
+            data, path=name, stacked=False, report=result.pickle, torchscript=bool(torchscript)
+        )
+    _anomalies(view, result)
+    if torchscript:
+        _torchscript(buf, view, torchscript, result)
+    result.properties["members"] = len(view.entries)
+
+
+def _torchscript(
+    buf: memoryview, view: zipread.ZipView, names: list[str], result: ContainerResult
+) -> None:
+    result.format = "torchscript"
+    risky: list[str] = []
+    for entry in view.entries:
+        if entry.name in names and entry.name.endswith(".py"):
+            code = zipread.member_head(buf, entry, MAX_CODE_MEMBER)
+            match = _TORCHSCRIPT_RISKY.search(code)
+            if match:
+                risky.append(f"{entry.name}: {match.group(0).decode('latin-1')}")
+    first = next((n for n in names if n.endswith("constants.pkl")), names[0])
+    if risky:
+        result.findings.append(
+            finding(
+                TorchScriptCode,
+                "TorchScript archive whose code calls file or library-loading operators: "
+                + "; ".join(risky[:5]),
+                path=first,
+                severity=Severity.HIGH,
+                evidence="; ".join(risky[:5]),
+            )
+        )
+    else:
+        result.findings.append(
+            finding(
+                TorchScriptCode,
+                "TorchScript archive: torch.jit.load (and torch.load before PyTorch 2.6, "
+                "CVE-2025-32434) runs its code",
+                path=first,
+                severity=Severity.INFO,
+                evidence=", ".join(names[:5]),
+            )
+        )
+
+
+_NPY_MAGIC = b"\x93NUMPY"
+
+
+def scan_npy(buf: memoryview, result: ContainerResult, *, path: str = "") -> None:
+    result.format = result.format or "numpy"
+    result.framework = result.framework or "numpy"
+    try:
+        header, data_start = _npy_header(buf)
+    except ValueError as exc:
+        result.findings.append(finding(ModelFileMalformed, f"NumPy file header: {exc}", path=path))
+        return
+    descr = header.get("descr")
+    if _descr_has_object(descr):
+        result.findings.append(
+            finding(
+                NumpyObjectArray,
+                f"NumPy array of Python objects (descr {descr!r}): numpy.load needs "
+                "allow_pickle=True and unpickles the payload",
+                path=path,
+                logical="npy-header",
+                evidence=f"descr={descr!r}",
+            )
+        )
+        scan_stream(buf, path=path, start=data_start, stacked=False, report=result.pickle)
+
+
+def _npy_header(buf: memoryview) -> tuple[dict[str, Any], int]:
+    if bytes(buf[:6]) != _NPY_MAGIC or len(buf) < 10:
+        raise ValueError("not a .npy file (bad magic)")
+    major = buf[6]
+    if major == 1:
+        (hlen,) = struct.unpack("<H", buf[8:10])
+        start = 10
+    elif major in (2, 3):
+        if len(buf) < 12:
+            raise ValueError("truncated header")
+        (hlen,) = struct.unpack("<I", buf[8:12])
+        start = 12
+    else:
+        raise ValueError(f"unknown format version {major}")
+    if hlen > 1_000_000 or start + hlen > len(buf):
+        raise ValueError(f"header length {hlen} runs past the file")
+    text = bytes(buf[start : start + hlen]).decode("latin-1")
+    try:
+        header = ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError) as exc:
+        raise ValueError(f"header is not a Python literal: {exc}") from None
+    if not isinstance(header, dict) or "descr" not in header:
+        raise ValueError("header is not a dict with 'descr'")
+    return header, start + hlen
+
+
+def _descr_has_object(descr: object) -> bool:
+    if isinstance(descr, str):
+        return descr.lstrip("|<>=").startswith("O")
+    if isinstance(descr, list | tuple):
+        return any(_descr_has_object(part) for part in descr)
+    return False
+
+
+def scan_npz(buf: memoryview, result: ContainerResult) -> None:
+    result.format = "numpy-zip"
+    result.framework = "numpy"
+    view = zipread.read_zip(buf)
+    if view.error:
+        result.findings.append(finding(ModelFileMalformed, f"npz cannot be read: {view.error}"))
+        return
+    for entry in view.entries:
+        head = zipread.member_head(buf, entry, 4096)
+        if not head.startswith(_NPY_MAGIC):
+            continue
+        try:
+            header, _ = _npy_header(memoryview(head))
+        except ValueError:
+            header = {"descr": "O"}  # cannot tell from the head: read the member whole
+        if not _descr_has_object(header.get("descr")):
+            continue
+        try:
+            data = zipread.read_member(buf, entry, MAX_PICKLE_MEMBER, view)
+        except zipread.ZipError as exc:
+            result.findings.append(
+                finding(ModelFileMalformed, f"npz member cannot be read: {exc}", path=entry.name)
+            )
+            continue
+        scan_npy(memoryview(data), result, path=entry.name)
+    _anomalies(view, result)
+
+
+#: Compressed joblib streams the archive source does not expand (it expands gzip, bz2, xz).
+def sniff_compressed(head: bytes) -> str | None:
+    if len(head) >= 2 and head[0] == 0x78 and (head[0] * 256 + head[1]) % 31 == 0:
+        return "zlib"
+    if head.startswith(b"\x04\x22\x4d\x18"):
+        return "lz4"
+    if head.startswith(b"\x5d\x00\x00"):
+        return "lzma"
+    if head.startswith(b"ZF0x"):
+        return "joblib-zfile"
+    return None
+
+
+def decompress(kind: str, buf: memoryview, limit: int = MAX_DECOMPRESSED) -> bytes:
+    """Decompress at most ``limit`` bytes; raises ValueError when the stream is broken."""
+    data = bytes(buf)
+    try:
+        if kind == "zlib":
+            return zlib.decompressobj().decompress(data, limit)
+        if kind == "joblib-zfile":
+            return zlib.decompressobj().decompress(data[data.index(b"\n") + 1 :], limit)
+        if kind == "lzma":
+            return lzma.LZMADecompressor(format=lzma.FORMAT_ALONE).decompress(data, limit)
+        if kind == "bz2":
+            return bz2.BZ2Decompressor().decompress(data, limit)
+        if kind == "lz4":
+            import lz4.frame
+
+            out: bytes = lz4.frame.LZ4FrameDecompressor().decompress(data, limit)
+            return out
+    except (zlib.error, lzma.LZMAError, OSError, RuntimeError, EOFError) as exc:
+        raise ValueError(f"{kind} stream is broken: {exc}") from None
+    except ImportError:
+        raise ValueError("lz4 is not installed; cannot read lz4-compressed joblib") from None
+    raise ValueError(f"unknown compression {kind}")

@@ -1,0 +1,742 @@
+"""Model formats that are not pickles: safetensors, GGUF, Keras, HDF5, ONNX, SavedModel, hub JSON.
+
+Each reader is bounded, reads headers and configurations only, and never touches tensor data.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+import struct
+from collections.abc import Iterator
+from importlib import resources
+from typing import Any
+
+from outwork.analyzers import Emitted
+from outwork.analyzers.models import templates, zipread
+from outwork.analyzers.models.containers import ContainerResult
+from outwork.analyzers.models.policy import Verdict, judge
+from outwork.analyzers.models.rules import (
+    ChatTemplateInjection,
+    HubRemoteCode,
+    KerasLambdaCode,
+    KerasUnsafeObject,
+    ModelContainerAnomaly,
+    ModelFileMalformed,
+    OnnxCustomOperator,
+    OnnxExternalDataEscape,
+    SafetensorsHeaderInvalid,
+    SavedModelDangerousOp,
+)
+from outwork.core.artifact import Artifact
+from outwork.core.findings import finding
+from outwork.core.rules import Severity
+
+__all__ = ["CODE_EXECUTION_CODES", "ModelContainerAnomaly"]
+
+#: Findings that mean loading the model can run code on the host.
+CODE_EXECUTION_CODES = frozenset({"MDL007", "MDL010", "MDL011", "MDL012", "MDL015", "MDL016"})
+
+
+def _table(name: str) -> dict[str, str]:
+    text = resources.files("outwork.analyzers.models").joinpath("data", name).read_text("utf-8")
+    out: dict[str, str] = {}
+    for raw in text.splitlines():
+        if raw.strip() and not raw.startswith("#"):
+            key, _, reason = raw.partition("\t")
+            out[key.strip()] = reason.strip()
+    return out
+
+
+@functools.cache
+def keras_dangerous() -> dict[str, str]:
+    return _table("keras_dangerous.tsv")
+
+
+@functools.cache
+def savedmodel_ops() -> dict[str, str]:
+    return _table("savedmodel_ops.tsv")
+
+
+# -- safetensors -------------------------------------------------------------------------------
+
+SAFETENSORS_MAX_HEADER = 100_000_000
+SAFETENSORS_DTYPES = {
+    "BOOL": 8,
+    "U8": 8,
+    "I8": 8,
+    "F8_E5M2": 8,
+    "F8_E4M3": 8,
+    "F8_E8M0": 8,
+    "F4": 4,
+    "F6_E2M3": 6,
+    "F6_E3M2": 6,
+    "I16": 16,
+    "U16": 16,
+    "F16": 16,
+    "BF16": 16,
+    "I32": 32,
+    "U32": 32,
+    "F32": 32,
+    "F64": 64,
+    "I64": 64,
+    "U64": 64,
+    "C64": 64,
+}
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r} (parsers disagree on which one wins)")
+        out[key] = value
+    return out
+
+
+def scan_safetensors(buf: memoryview, result: ContainerResult) -> None:
+    result.format = "safetensors"
+    problems = _safetensors_problems(buf, result)
+    for text, logical in problems[:20]:
+        result.findings.append(
+            finding(SafetensorsHeaderInvalid, f"safetensors: {text}", logical=logical)
+        )
+
+
+def _safetensors_problems(buf: memoryview, result: ContainerResult) -> list[tuple[str, str]]:
+    if len(buf) < 8:
+        return [("file shorter than the 8-byte header length", "header")]
+    (n,) = struct.unpack("<Q", buf[:8])
+    if n > SAFETENSORS_MAX_HEADER:
+        return [(f"header length {n} exceeds the 100 MB limit", "header")]
+    if 8 + n > len(buf):
+        return [(f"header length {n} runs past the end of the file ({len(buf)} bytes)", "header")]
+    raw = bytes(buf[8 : 8 + n])
+    if not raw.startswith(b"{"):
+        return [("header does not start with '{'", "header")]
+    try:
+        header = json.loads(raw.decode("utf-8").rstrip(" "), object_pairs_hook=_no_duplicates)
+    except (ValueError, RecursionError) as exc:
+        return [(f"header is not valid JSON: {exc}", "header")]
+    if not isinstance(header, dict):
+        return [("header is not a JSON object", "header")]
+    problems: list[tuple[str, str]] = []
+    data_len = len(buf) - 8 - n
+    spans: list[tuple[int, int, str]] = []
+    meta = header.pop("__metadata__", None)
+    if meta is not None:
+        if not isinstance(meta, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in meta.items()
+        ):
+            problems.append(("__metadata__ is not a map of strings", "header.__metadata__"))
+        elif "format" in meta:
+            result.framework = str(meta["format"])[:40]
+    for name, info in header.items():
+        where = f"header.{name}"
+        if not isinstance(info, dict) or set(info) - {"dtype", "shape", "data_offsets"}:
+            problems.append((f"tensor {name!r} has an unexpected description", where))
+            continue
+        dtype, shape, offsets = info.get("dtype"), info.get("shape"), info.get("data_offsets")
+        if dtype not in SAFETENSORS_DTYPES:
+            problems.append((f"tensor {name!r} has unknown dtype {dtype!r}", where))
+            continue
+        if not (isinstance(shape, list) and all(isinstance(d, int) and d >= 0 for d in shape)):
+            problems.append((f"tensor {name!r} has an invalid shape {shape!r}", where))
+            continue
+        if not (
+            isinstance(offsets, list)
+            and len(offsets) == 2
+            and all(isinstance(o, int) and o >= 0 for o in offsets)
+            and offsets[0] <= offsets[1]
+        ):
+            problems.append((f"tensor {name!r} has invalid data_offsets {offsets!r}", where))
+            continue
+        begin, end = offsets
+        bits = math.prod(shape) * SAFETENSORS_DTYPES[dtype]
+        if bits != (end - begin) * 8:
+            problems.append(
+                (
+                    f"tensor {name!r}: shape {shape} of {dtype} needs {bits // 8} bytes, "
+                    f"offsets give {end - begin}",
+                    where,
+                )
+            )
+        if end > data_len:
+            problems.append((f"tensor {name!r} ends at {end}, beyond the data ({data_len})", where))
+        spans.append((begin, end, name))
+    spans.sort()
+    cursor = 0
+    for begin, end, name in spans:
+        if begin < cursor:
+            problems.append((f"tensor {name!r} overlaps the previous tensor", f"header.{name}"))
+        elif begin > cursor:
+            problems.append(
+                (f"{begin - cursor} unused bytes before tensor {name!r}", f"header.{name}")
+            )
+        cursor = max(cursor, end)
+    if cursor < data_len:
+        problems.append(
+            (f"{data_len - cursor} bytes of trailing data after the last tensor", "data")
+        )
+    result.properties["tensors"] = len(spans)
+    return problems
+
+
+# -- GGUF --------------------------------------------------------------------------------------
+
+GGUF_MAX_KV = 1_000_000
+GGUF_MAX_TENSORS = 10_000_000
+_GGUF_SCALARS = {
+    0: "<B",
+    1: "<b",
+    2: "<H",
+    3: "<h",
+    4: "<I",
+    5: "<i",
+    6: "<f",
+    7: "<?",
+    10: "<Q",
+    11: "<q",
+    12: "<d",
+}
+
+
+class _GGUFError(Exception):
+    pass
+
+
+class _Reader:
+    def __init__(self, buf: memoryview, pos: int = 0) -> None:
+        self.buf = buf
+        self.pos = pos
+
+    def take(self, n: int) -> memoryview:
+        if n < 0 or self.pos + n > len(self.buf):
+            raise _GGUFError(f"needs {n} bytes at offset {self.pos}, file has {len(self.buf)}")
+        view = self.buf[self.pos : self.pos + n]
+        self.pos += n
+        return view
+
+    def unpack(self, fmt: str) -> Any:
+        return struct.unpack(fmt, self.take(struct.calcsize(fmt)))[0]
+
+
+def _gguf_string(r: _Reader, wide: bool) -> str:
+    n = r.unpack("<Q" if wide else "<I")
+    if n > 256 * 1024 * 1024:
+        raise _GGUFError(f"string of {n} bytes at offset {r.pos}")
+    return bytes(r.take(n)).decode("utf-8", "replace")
+
+
+def _gguf_value(r: _Reader, vtype: int, wide: bool, depth: int = 0) -> Any:
+    if vtype in _GGUF_SCALARS:
+        return r.unpack(_GGUF_SCALARS[vtype])
+    if vtype == 8:
+        return _gguf_string(r, wide)
+    if vtype == 9:
+        if depth > 2:
+            raise _GGUFError("arrays nested too deeply")
+        itype = r.unpack("<I")
+        count = r.unpack("<Q" if wide else "<I")
+        if itype in _GGUF_SCALARS:
+            size = struct.calcsize(_GGUF_SCALARS[itype])
+            if count * size > len(r.buf) - r.pos:
+                raise _GGUFError(f"array of {count} items runs past the end of the file")
+            r.take(count * size)
+            return f"<array of {count}>"
+        if count > len(r.buf) - r.pos:
+            raise _GGUFError(f"array of {count} items runs past the end of the file")
+        for _ in range(count):
+            _gguf_value(r, itype, wide, depth + 1)
+        return f"<array of {count}>"
+    raise _GGUFError(f"unknown value type {vtype} at offset {r.pos}")
+
+
+def scan_gguf(buf: memoryview, result: ContainerResult) -> None:
+    result.format = "gguf"
+    result.framework = "ggml"
+    r = _Reader(buf)
+    templates_found: list[tuple[str, str, int]] = []
+    try:
+        if bytes(r.take(4)) != b"GGUF":
+            raise _GGUFError("bad magic")
+        version = r.unpack("<I")
+        if version not in (1, 2, 3):
+            raise _GGUFError(f"unknown GGUF version {version}")
+        wide = version >= 2
+        n_tensors = r.unpack("<Q" if wide else "<I")
+        n_kv = r.unpack("<Q" if wide else "<I")
+        if n_kv > GGUF_MAX_KV or n_tensors > GGUF_MAX_TENSORS:
+            raise _GGUFError(f"{n_kv} key-values / {n_tensors} tensors exceed the budgets")
+        for _ in range(n_kv):
+            at = r.pos
+            key = _gguf_string(r, wide)
+            vtype = r.unpack("<I")
+            value = _gguf_value(r, vtype, wide)
+            if key == "general.architecture" and isinstance(value, str):
+                result.properties["architecture"] = value[:80]
+            if key.startswith("tokenizer.chat_template") and isinstance(value, str):
+                templates_found.append((key, value, at))
+        for _ in range(n_tensors):
+            _gguf_string(r, wide)
+            dims = r.unpack("<I")
+            if dims > 8:
+                raise _GGUFError(f"tensor with {dims} dimensions")
+            r.take(8 * dims if wide else 4 * dims)
+            r.unpack("<I")
+            r.unpack("<Q")
+        result.properties["tensors"] = n_tensors
+    except (_GGUFError, struct.error) as exc:
+        result.findings.append(
+            finding(ModelFileMalformed, f"GGUF header: {exc}", logical=f"gguf@0x{r.pos:x}")
+        )
+    for key, source, at in templates_found:
+        _template_findings(result, source, logical=f"gguf.{key}@0x{at:x}")
+
+
+def _template_findings(
+    result: ContainerResult, source: str, *, logical: str, path: str = ""
+) -> None:
+    try:
+        reasons = templates.analyse(source)
+    except ValueError as exc:
+        result.findings.append(
+            finding(ModelFileMalformed, f"chat template: {exc}", logical=logical, path=path)
+        )
+        return
+    if reasons:
+        result.findings.append(
+            finding(
+                ChatTemplateInjection,
+                "chat template reaches Python internals when rendered: " + "; ".join(reasons[:5]),
+                logical=logical,
+                path=path,
+                evidence="; ".join(reasons[:10])[:500],
+                remediation="Replace the template with the publisher's original and render "
+                "templates only in a sandboxed environment (llama-cpp-python >= 0.2.72).",
+            )
+        )
+
+
+# -- Keras ---------------------------------------------------------------------------------------
+
+_KERAS_MODULE = re.compile(r"^(keras|tf_keras|tensorflow\.keras|tensorflow\.python\.keras)(\.|$)")
+MAX_CONFIG_BYTES = 64 * 1024 * 1024
+
+
+def scan_keras_zip(buf: memoryview, view: zipread.ZipView, result: ContainerResult) -> None:
+    result.format = "keras"
+    result.framework = "keras"
+    for text in dict.fromkeys(view.anomalies):
+        result.findings.append(finding(ModelContainerAnomaly, f"zip container anomaly: {text}"))
+    entry = next((e for e in view.entries if e.name == "config.json"), None)
+    if view.error or entry is None:
+        result.findings.append(
+            finding(
+                ModelFileMalformed,
+                f"Keras archive without a readable config.json ({view.error or 'member missing'})",
+            )
+        )
+        return
+    try:
+        raw = zipread.read_member(buf, entry, MAX_CONFIG_BYTES, view)
+        config = json.loads(raw)
+    except (zipread.ZipError, ValueError, RecursionError) as exc:
+        result.findings.append(
+            finding(ModelFileMalformed, f"Keras config.json: {exc}", path="config.json")
+        )
+        return
+    check_keras_config(config, result, path="config.json")
+
+
+def check_keras_config(
+    config: Any, result: ContainerResult, *, path: str = "", logical: str = ""
+) -> None:
+    for where, node in _objects(config, logical or "config"):
+        class_name = node.get("class_name")
+        module = node.get("module")
+        inner = node.get("config")
+        if not isinstance(class_name, str):
+            continue
+        if class_name == "Lambda" or (
+            isinstance(inner, dict) and inner.get("function_type") == "lambda"
+        ):
+            result.findings.append(
+                finding(
+                    KerasLambdaCode,
+                    "Keras Lambda layer: its serialised Python function runs when the model "
+                    "loads (CVE-2024-3660)",
+                    path=path,
+                    logical=where,
+                    evidence=json.dumps(inner)[:300] if inner is not None else class_name,
+                )
+            )
+        names = []
+        if class_name == "function" and isinstance(inner, str):
+            names.append(f"{module}.{inner}" if isinstance(module, str) else inner)
+        if isinstance(module, str):
+            names.append(f"{module}.{class_name}")
+        else:
+            names.append(f"keras.layers.{class_name}")
+        reason = next((keras_dangerous()[n] for n in names if n in keras_dangerous()), None)
+        if reason is None and isinstance(module, str) and not _KERAS_MODULE.match(module):
+            obj = inner if class_name == "function" and isinstance(inner, str) else class_name
+            verdict = judge(module, obj)
+            if verdict.verdict is Verdict.DANGEROUS:
+                reason = f"imports {module}.{obj}: {verdict.reason} (CVE-2025-1550)"
+            else:
+                result.findings.append(
+                    finding(
+                        KerasUnsafeObject,
+                        f"Keras config imports {module}.{obj}, outside the Keras namespace: "
+                        "loading imports that module (custom code)",
+                        path=path,
+                        logical=where,
+                        severity=Severity.HIGH,
+                        evidence=json.dumps(node)[:300],
+                    )
+                )
+                continue
+        if reason:
+            result.findings.append(
+                finding(
+                    KerasUnsafeObject,
+                    f"Keras config object {names[-1]}: {reason}",
+                    path=path,
+                    logical=where,
+                    evidence=json.dumps(node)[:300],
+                )
+            )
+
+
+def _objects(node: Any, where: str, depth: int = 0) -> Iterator[tuple[str, dict[str, Any]]]:
+    if depth > 200:
+        return
+    if isinstance(node, dict):
+        if "class_name" in node:
+            yield where, node
+        for key, value in node.items():
+            if isinstance(value, dict | list):
+                yield from _objects(value, f"{where}.{key}", depth + 1)
+    elif isinstance(node, list):
+        for i, value in enumerate(node[:100_000]):
+            if isinstance(value, dict | list):
+                yield from _objects(value, f"{where}[{i}]", depth + 1)
+
+
+# -- HDF5 (legacy Keras) ---------------------------------------------------------------------
+
+HDF5_SCAN_BYTES = 64 * 1024 * 1024
+_CONFIG_START = re.compile(rb'\{\s*"class_name"\s*:')
+
+
+def scan_hdf5(buf: memoryview, result: ContainerResult) -> None:
+    """Find Keras' ``model_config`` attribute (JSON) without an HDF5 library."""
+    result.format = "hdf5"
+    window = bytes(buf[:HDF5_SCAN_BYTES])
+    decoder = json.JSONDecoder()
+    found = 0
+    pos = 0
+    while found < 8:
+        match = _CONFIG_START.search(window, pos)
+        if not match:
+            break
+        start = match.start()
+        try:
+            text = window[start : start + MAX_CONFIG_BYTES].decode("utf-8", "replace")
+            config, length = decoder.raw_decode(text)
+        except (ValueError, RecursionError):
+            pos = start + 1
+            continue
+        found += 1
+        result.framework = "keras"
+        check_keras_config(config, result, logical=f"hdf5@0x{start:x}")
+        pos = start + max(length, 1)
+    if found:
+        result.format = "keras-hdf5"
+
+
+# -- Protocol buffers: ONNX and SavedModel ----------------------------------------------------
+
+STANDARD_ONNX_DOMAINS = frozenset(
+    {
+        "",
+        "ai.onnx",
+        "ai.onnx.ml",
+        "ai.onnx.training",
+        "ai.onnx.preview.training",
+        "com.microsoft",
+        "com.microsoft.nchwc",
+        "com.microsoft.experimental",
+        "org.pytorch.aten",
+        "com.ms.internal.nhwc",
+    }
+)
+
+
+class _PBError(Exception):
+    pass
+
+
+def _varint(buf: memoryview, pos: int, end: int) -> tuple[int, int]:
+    value = 0
+    shift = 0
+    while True:
+        if pos >= end or shift > 63:
+            raise _PBError(f"bad varint at {pos}")
+        byte = buf[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return value, pos
+        shift += 7
+
+
+def _fields(buf: memoryview, start: int, end: int) -> Iterator[tuple[int, int, int, int]]:
+    """(field number, wire type, value or start, end) for each field of one message."""
+    pos = start
+    while pos < end:
+        key, pos = _varint(buf, pos, end)
+        number, wire = key >> 3, key & 7
+        if number == 0:
+            raise _PBError(f"field number 0 at {pos}")
+        if wire == 0:
+            value, pos = _varint(buf, pos, end)
+            yield number, wire, value, pos
+        elif wire == 1:
+            pos += 8
+            yield number, wire, pos - 8, pos
+        elif wire == 2:
+            length, pos = _varint(buf, pos, end)
+            if pos + length > end:
+                raise _PBError(f"field {number} of {length} bytes runs past its message at {pos}")
+            yield number, wire, pos, pos + length
+            pos += length
+        elif wire == 5:
+            pos += 4
+            yield number, wire, pos - 4, pos
+        else:
+            raise _PBError(f"unsupported wire type {wire} at {pos}")
+    if pos != end:
+        raise _PBError("message runs past its end")
+
+
+def _text(buf: memoryview, start: int, end: int) -> str:
+    return bytes(buf[start : min(end, start + 4096)]).decode("utf-8", "replace")
+
+
+def scan_protobuf_model(buf: memoryview, result: ContainerResult, name: str) -> None:
+    try:
+        top = list(_fields(buf, 0, len(buf)))
+    except _PBError as exc:
+        result.format = "onnx"
+        result.findings.append(finding(ModelFileMalformed, f"protobuf model: {exc}"))
+        return
+    numbers = {f[0] for f in top}
+    if 7 in numbers or ("saved_model" not in name.lower() and 2 not in numbers):
+        _scan_onnx(buf, top, result)
+    else:
+        _scan_savedmodel(buf, top, result)
+
+
+def _scan_onnx(
+    buf: memoryview, top: list[tuple[int, int, int, int]], result: ContainerResult
+) -> None:
+    result.format = "onnx"
+    result.framework = "onnx"
+    state: dict[str, Any] = {"domains": set(), "locations": [], "nodes": 0}
+    try:
+        for number, wire, a, b in top:
+            if number == 8 and wire == 2:  # opset_import
+                for n2, w2, a2, b2 in _fields(buf, a, b):
+                    if n2 == 1 and w2 == 2:
+                        state["domains"].add(_text(buf, a2, b2))
+            elif number == 7 and wire == 2:
+                _onnx_graph(buf, a, b, state, 0)
+            elif number == 2 and wire == 2:
+                result.properties["producer"] = _text(buf, a, b)[:80]
+            elif number == 25 and wire == 2:  # functions
+                _onnx_function(buf, a, b, state)
+    except _PBError as exc:
+        result.findings.append(finding(ModelFileMalformed, f"ONNX model: {exc}"))
+    for domain in sorted(d for d in state["domains"] if d not in STANDARD_ONNX_DOMAINS):
+        result.findings.append(
+            finding(
+                OnnxCustomOperator,
+                f"ONNX model uses operators from the custom domain {domain!r}: a native "
+                "library must be registered to run it",
+                logical=f"opset.{domain}",
+                evidence=domain[:200],
+            )
+        )
+    for location in state["locations"]:
+        if _escapes(location):
+            result.findings.append(
+                finding(
+                    OnnxExternalDataEscape,
+                    f"ONNX external data location {location!r} escapes the model folder",
+                    logical=f"external_data.{location[:80]}",
+                    evidence=location[:300],
+                )
+            )
+    result.properties["nodes"] = state["nodes"]
+
+
+def _escapes(location: str) -> bool:
+    norm = location.replace("\\", "/")
+    return (
+        norm.startswith("/")
+        or bool(re.match(r"^[A-Za-z]:", norm))
+        or ".." in norm.split("/")
+        or "\x00" in norm
+    )
+
+
+def _onnx_graph(buf: memoryview, start: int, end: int, state: dict[str, Any], depth: int) -> None:
+    if depth > 32:
+        raise _PBError("subgraphs nested too deeply")
+    for number, wire, a, b in _fields(buf, start, end):
+        if wire != 2:
+            continue
+        if number == 1:
+            _onnx_node(buf, a, b, state, depth)
+        elif number in (5, 15):  # initializer, sparse_initializer
+            _onnx_tensor(buf, a, b, state, sparse=number == 15)
+
+
+def _onnx_node(buf: memoryview, start: int, end: int, state: dict[str, Any], depth: int) -> None:
+    state["nodes"] += 1
+    if state["nodes"] > 5_000_000:
+        raise _PBError("more than 5,000,000 nodes")
+    for number, wire, a, b in _fields(buf, start, end):
+        if number == 7 and wire == 2:
+            state["domains"].add(_text(buf, a, b))
+        elif number == 5 and wire == 2:  # attribute
+            for n2, w2, a2, b2 in _fields(buf, a, b):
+                if (n2 == 6 and w2 == 2) or (n2 == 11 and w2 == 2):  # g
+                    _onnx_graph(buf, a2, b2, state, depth + 1)
+                elif n2 == 5 and w2 == 2:  # t (tensor)
+                    _onnx_tensor(buf, a2, b2, state)
+
+
+def _onnx_tensor(
+    buf: memoryview, start: int, end: int, state: dict[str, Any], *, sparse: bool = False
+) -> None:
+    for number, wire, a, b in _fields(buf, start, end):
+        if sparse and number in (1, 2) and wire == 2:
+            _onnx_tensor(buf, a, b, state)
+        elif number == 13 and wire == 2:  # external_data: StringStringEntryProto
+            key = value = ""
+            for n2, w2, a2, b2 in _fields(buf, a, b):
+                if n2 == 1 and w2 == 2:
+                    key = _text(buf, a2, b2)
+                elif n2 == 2 and w2 == 2:
+                    value = _text(buf, a2, b2)
+            if key == "location":
+                state["locations"].append(value)
+
+
+def _onnx_function(buf: memoryview, start: int, end: int, state: dict[str, Any]) -> None:
+    for number, wire, a, b in _fields(buf, start, end):
+        if number == 7 and wire == 2:
+            _onnx_node(buf, a, b, state, 1)
+        elif number == 10 and wire == 2:
+            state["domains"].add(_text(buf, a, b))
+
+
+def _scan_savedmodel(
+    buf: memoryview, top: list[tuple[int, int, int, int]], result: ContainerResult
+) -> None:
+    result.format = "tensorflow-savedmodel"
+    result.framework = "tensorflow"
+    ops: dict[str, int] = {}
+    try:
+        for number, wire, a, b in top:
+            if number == 2 and wire == 2:  # meta_graphs
+                for n2, w2, a2, b2 in _fields(buf, a, b):
+                    if n2 == 2 and w2 == 2:  # graph_def
+                        _tf_graph(buf, a2, b2, ops)
+    except _PBError as exc:
+        result.findings.append(finding(ModelFileMalformed, f"SavedModel: {exc}"))
+    table = savedmodel_ops()
+    for op, count in sorted(ops.items()):
+        if op in table:
+            result.findings.append(
+                finding(
+                    SavedModelDangerousOp,
+                    f"SavedModel graph uses {op} ({count}x): {table[op]}",
+                    logical=f"graph.op.{op}",
+                    evidence=op,
+                )
+            )
+    result.properties["ops"] = len(ops)
+
+
+def _tf_graph(buf: memoryview, start: int, end: int, ops: dict[str, int]) -> None:
+    for number, wire, a, b in _fields(buf, start, end):
+        if number == 1 and wire == 2:
+            _tf_node(buf, a, b, ops)
+        elif number == 2 and wire == 2:  # library
+            for n2, w2, a2, b2 in _fields(buf, a, b):
+                if n2 == 1 and w2 == 2:  # FunctionDef
+                    for n3, w3, a3, b3 in _fields(buf, a2, b2):
+                        if n3 == 3 and w3 == 2:  # node_def
+                            _tf_node(buf, a3, b3, ops)
+
+
+def _tf_node(buf: memoryview, start: int, end: int, ops: dict[str, int]) -> None:
+    for number, wire, a, b in _fields(buf, start, end):
+        if number == 2 and wire == 2:
+            op = _text(buf, a, b)
+            ops[op] = ops.get(op, 0) + 1
+
+
+# -- model-hub JSON --------------------------------------------------------------------------
+
+MAX_HUB_JSON = 16 * 1024 * 1024
+
+
+def scan_hub_json(artifact: Artifact) -> Iterator[Emitted]:
+    if artifact.size > MAX_HUB_JSON:
+        return
+    try:
+        data = json.loads(artifact.read())
+    except (ValueError, RecursionError):
+        return
+    if not isinstance(data, dict):
+        return
+    auto_map = data.get("auto_map")
+    if isinstance(auto_map, dict) and auto_map:
+        refs = sorted(
+            {
+                str(v if isinstance(v, str) else v[0] if v else "")
+                for v in auto_map.values()
+                if isinstance(v, str | list)
+            }
+        )
+        modules = sorted({r.split("--")[-1].rsplit(".", 1)[0] + ".py" for r in refs if r})
+        yield finding(
+            HubRemoteCode,
+            "model asks for trust_remote_code: auto_map loads Python shipped with the model ("
+            + ", ".join(modules[:5])
+            + ")",
+            logical="auto_map",
+            evidence=json.dumps(auto_map)[:300],
+            properties={"modules": modules},
+        )
+    template = data.get("chat_template")
+    sources: list[tuple[str, str]] = []
+    if isinstance(template, str):
+        sources.append(("chat_template", template))
+    elif isinstance(template, list):
+        for i, item in enumerate(template[:50]):
+            if isinstance(item, dict) and isinstance(item.get("template"), str):
+                sources.append((f"chat_template[{i}].template", item["template"]))
+    result = ContainerResult()
+    for logical, source in sources:
+        _template_findings(result, source, logical=logical)
+    if "class_name" in data and isinstance(data.get("config"), dict):
+        check_keras_config(data, result, logical="config")
+    yield from result.findings

@@ -1,0 +1,936 @@
+"""A symbolic pickle machine: follows every opcode of protocols 0-5 and never imports anything.
+
+It keeps a symbolic stack and memo so that it knows which globals a stream imports, which of them
+it calls and with what, which operands were not literals, and which byte strings are handed to a
+callable (nested payloads). It records events; deciding what is dangerous is the policy's job.
+"""
+
+from __future__ import annotations
+
+import codecs
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+#: Opcodes the machine follows (every opcode of protocols 0-5).
+MAX_OPS = 5_000_000
+MAX_CONTAINER_ITEMS = 64  # items kept per symbolic container (the rest are counted, not kept)
+MAX_STACK = 1_000_000
+MAX_MEMO = 1_000_000
+
+
+@dataclass(slots=True)
+class Lit:
+    """A literal: str, bytes (as a view), int, float, bool or None."""
+
+    value: object
+    offset: int = -1
+
+
+@dataclass(slots=True)
+class Glob:
+    module: str
+    name: str
+    offset: int
+    opcode: str
+
+
+@dataclass(slots=True)
+class Obj:
+    """The result of a call or instantiation."""
+
+    func: object
+    args: object
+    offset: int
+    state: object = None
+
+
+@dataclass(slots=True)
+class Seq:
+    kind: str  # tuple, list, dict, set, frozenset
+    items: list[object] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Opaque:
+    """A value the machine cannot know (persistent id, out-of-band buffer, extension code)."""
+
+    what: str
+    offset: int = -1
+
+
+class _Mark:
+    __slots__ = ()
+
+
+MARK = _Mark()
+
+
+@dataclass(frozen=True, slots=True)
+class Import:
+    offset: int
+    module: str
+    name: str
+    opcode: str
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    offset: int
+    opcode: str
+    module: str
+    name: str
+    args: str
+
+
+@dataclass(frozen=True, slots=True)
+class Dynamic:
+    """An operation whose target is not a literal: unknown, so dangerous."""
+
+    offset: int
+    opcode: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Nested:
+    """Bytes handed to a callable that look like another pickle."""
+
+    offset: int
+    data: bytes
+    via: str
+
+
+@dataclass(frozen=True, slots=True)
+class Malformed:
+    offset: int
+    message: str
+
+
+@dataclass(slots=True)
+class Trace:
+    """What one pickle stream does."""
+
+    start: int
+    end: int = -1
+    protocol: int = 0
+    imports: list[Import] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
+    dynamic: list[Dynamic] = field(default_factory=list)
+    nested: list[Nested] = field(default_factory=list)
+    errors: list[Malformed] = field(default_factory=list)
+    persistent_ids: int = 0
+    ops: int = 0
+    #: Byte ranges of raw joblib array data skipped inside the stream.
+    skipped: list[tuple[int, int]] = field(default_factory=list)
+    #: The value returned by STOP, for container readers (legacy torch magic, joblib wrappers).
+    result: object = None
+
+    @property
+    def complete(self) -> bool:
+        return self.end >= 0 and not self.errors
+
+
+class _TruncatedError(Exception):
+    pass
+
+
+class _BadError(Exception):
+    pass
+
+
+#: Python 2 module names that the unpickler maps to Python 3 ones (pickle's fix_imports).
+PY2_MODULES: dict[str, str] = {
+    "__builtin__": "builtins",
+    "copy_reg": "copyreg",
+    "exceptions": "builtins",
+    "cPickle": "pickle",
+    "cStringIO": "io",
+    "StringIO": "io",
+    "commands": "subprocess",
+    "Queue": "queue",
+    "UserDict": "collections",
+    "UserList": "collections",
+    "UserString": "collections",
+    "urllib2": "urllib.request",
+    "httplib": "http.client",
+    "SocketServer": "socketserver",
+    "thread": "_thread",
+    "dummy_thread": "_dummy_thread",
+    "repr": "reprlib",
+    "Tkinter": "tkinter",
+    "HTMLParser": "html.parser",
+    "htmlentitydefs": "html.entities",
+    "BaseHTTPServer": "http.server",
+    "CGIHTTPServer": "http.server",
+    "SimpleHTTPServer": "http.server",
+    "xmlrpclib": "xmlrpc.client",
+    "cookielib": "http.cookiejar",
+    "dbm": "dbm.ndbm",
+    "anydbm": "dbm",
+    "whichdb": "dbm",
+    "__main__": "__main__",
+}
+
+
+def _preview(value: object, depth: int = 0) -> str:
+    if depth > 3:
+        return "..."
+    if isinstance(value, Lit):
+        v = value.value
+        if isinstance(v, bytes | bytearray | memoryview):
+            b = bytes(v[:40])
+            return repr(b) + ("..." if len(v) > 40 else "")
+        text = repr(v)
+        return text[:80] + ("..." if len(text) > 80 else "")
+    if isinstance(value, Glob):
+        return f"{value.module}.{value.name}"
+    if isinstance(value, Obj):
+        return f"{_preview(value.func, depth + 1)}(...)"
+    if isinstance(value, Seq):
+        inner = ", ".join(_preview(i, depth + 1) for i in value.items[:6])
+        if value.kind == "tuple":
+            return f"({inner})"
+        if value.kind == "list":
+            return f"[{inner}]"
+        return f"{value.kind}({inner})"
+    if isinstance(value, Opaque):
+        return f"<{value.what}>"
+    return "?"
+
+
+class Machine:
+    """Runs one pickle stream symbolically from ``start`` in ``buf``."""
+
+    def __init__(
+        self,
+        buf: bytes | memoryview,
+        start: int = 0,
+        *,
+        max_ops: int = MAX_OPS,
+        joblib: bool = True,
+    ) -> None:
+        self.buf = memoryview(buf) if not isinstance(buf, memoryview) else buf
+        self.pos = start
+        self.max_ops = max_ops
+        self.joblib = joblib
+        self.trace = Trace(start=start)
+        self.stack: list[object] = []
+        self.marks: list[list[object]] = []
+        self.memo: dict[int, object] = {}
+        self._seen_imports: set[tuple[str, str]] = set()
+
+    # -- reading ---------------------------------------------------------------------------
+    def _read(self, n: int) -> memoryview:
+        if n < 0:
+            raise _BadError(f"negative length {n}")
+        end = self.pos + n
+        if end > len(self.buf):
+            raise _TruncatedError(f"needs {n} bytes, {len(self.buf) - self.pos} left")
+        view = self.buf[self.pos : end]
+        self.pos = end
+        return view
+
+    def _line(self) -> bytes:
+        limit = min(len(self.buf), self.pos + 65536)
+        chunk = bytes(self.buf[self.pos : limit])
+        idx = chunk.find(b"\n")
+        if idx < 0:
+            if limit == len(self.buf):
+                raise _TruncatedError("line without newline")
+            raise _BadError("line longer than 64 KiB")
+        self.pos += idx + 1
+        return chunk[:idx]
+
+    def _u(self, n: int, fmt: str) -> int:
+        return int(struct.unpack(fmt, self._read(n))[0])
+
+    # -- stack -----------------------------------------------------------------------------
+    def _pop(self) -> object:
+        if not self.stack:
+            raise _BadError("stack underflow")
+        return self.stack.pop()
+
+    def _top(self) -> object:
+        if not self.stack:
+            raise _BadError("stack underflow")
+        return self.stack[-1]
+
+    def _pop_mark(self) -> list[object]:
+        if not self.marks:
+            raise _BadError("no MARK on the stack")
+        items = self.stack
+        self.stack = self.marks.pop()
+        return items
+
+    def _push(self, value: object) -> None:
+        if len(self.stack) >= MAX_STACK:
+            raise _BadError("stack budget exceeded")
+        self.stack.append(value)
+
+    # -- events ----------------------------------------------------------------------------
+    def _import(self, module: str, name: str, offset: int, opcode: str) -> Glob:
+        module = PY2_MODULES.get(module, module) if self.trace.protocol < 3 else module
+        key = (module, name)
+        if key not in self._seen_imports:
+            self._seen_imports.add(key)
+            self.trace.imports.append(Import(offset, module, name, opcode))
+        return Glob(module, name, offset, opcode)
+
+    def _call(self, func: object, args: object, offset: int, opcode: str) -> Obj:
+        if isinstance(func, Glob):
+            self.trace.calls.append(Call(offset, opcode, func.module, func.name, _preview(args)))
+        else:
+            self.trace.dynamic.append(
+                Dynamic(offset, opcode, f"calls a computed value {_preview(func)}")
+            )
+        self._nested_in(args, offset, func)
+        return Obj(func, args, offset)
+
+    def _nested_in(self, value: object, offset: int, via: object, depth: int = 0) -> None:
+        if depth > 3:
+            return
+        if isinstance(value, Lit) and isinstance(value.value, bytes | memoryview | str):
+            raw = value.value
+            data = raw.encode("latin-1", "replace") if isinstance(raw, str) else bytes(raw)
+            if looks_like_pickle(data):
+                self.trace.nested.append(Nested(offset, data, _preview(via)))
+        elif isinstance(value, Seq):
+            for item in value.items:
+                self._nested_in(item, offset, via, depth + 1)
+
+    # -- main loop -------------------------------------------------------------------------
+    def run(self) -> Trace:
+        trace = self.trace
+        try:
+            while True:
+                if trace.ops >= self.max_ops:
+                    raise _BadError(f"more than {self.max_ops} opcodes")
+                trace.ops += 1
+                offset = self.pos
+                if offset >= len(self.buf):
+                    raise _TruncatedError("stream ends without STOP")
+                code = self.buf[offset]
+                self.pos += 1
+                handler = _DISPATCH.get(code)
+                if handler is None:
+                    raise _BadError(f"unknown opcode 0x{code:02x}")
+                if handler(self, offset):
+                    trace.end = self.pos
+                    trace.result = self.stack[-1] if self.stack else None
+                    return trace
+        except _TruncatedError as exc:
+            trace.errors.append(Malformed(self.pos, f"truncated: {exc}"))
+        except _BadError as exc:
+            trace.errors.append(Malformed(offset, str(exc)))
+        except (ValueError, UnicodeDecodeError, OverflowError, struct.error) as exc:
+            trace.errors.append(Malformed(offset, f"{type(exc).__name__}: {exc}"))
+        return trace
+
+    # -- opcode handlers: return True on STOP ----------------------------------------------
+    def op_mark(self, off: int) -> bool:
+        self.marks.append(self.stack)
+        self.stack = []
+        return False
+
+    def op_stop(self, off: int) -> bool:
+        if not self.stack:
+            raise _BadError("STOP with an empty stack")
+        return True
+
+    def op_pop(self, off: int) -> bool:
+        if self.stack:
+            self.stack.pop()
+        else:
+            self._pop_mark()
+        return False
+
+    def op_pop_mark(self, off: int) -> bool:
+        self._pop_mark()
+        return False
+
+    def op_dup(self, off: int) -> bool:
+        self._push(self._top())
+        return False
+
+    def op_float(self, off: int) -> bool:
+        self._push(Lit(float(self._line()), off))
+        return False
+
+    def op_int(self, off: int) -> bool:
+        line = self._line()
+        if line == b"00":
+            value: object = False
+        elif line == b"01":
+            value = True
+        else:
+            value = int(line)
+        self._push(Lit(value, off))
+        return False
+
+    def op_binint(self, off: int) -> bool:
+        self._push(Lit(self._u(4, "<i"), off))
+        return False
+
+    def op_binint1(self, off: int) -> bool:
+        self._push(Lit(self._u(1, "<B"), off))
+        return False
+
+    def op_binint2(self, off: int) -> bool:
+        self._push(Lit(self._u(2, "<H"), off))
+        return False
+
+    def op_long(self, off: int) -> bool:
+        line = self._line()
+        if line.endswith(b"L"):
+            line = line[:-1]
+        if len(line) > 10_000:
+            raise _BadError("LONG literal too long")
+        self._push(Lit(int(line), off))
+        return False
+
+    def _long_bytes(self, n: int, off: int) -> None:
+        if n > 1_000_000:
+            raise _BadError("LONG literal too long")
+        data = bytes(self._read(n))
+        self._push(Lit(int.from_bytes(data, "little", signed=True), off))
+
+    def op_long1(self, off: int) -> bool:
+        self._long_bytes(self._u(1, "<B"), off)
+        return False
+
+    def op_long4(self, off: int) -> bool:
+        self._long_bytes(self._u(4, "<i"), off)
+        return False
+
+    def op_none(self, off: int) -> bool:
+        self._push(Lit(None, off))
+        return False
+
+    def op_true(self, off: int) -> bool:
+        self._push(Lit(True, off))
+        return False
+
+    def op_false(self, off: int) -> bool:
+        self._push(Lit(False, off))
+        return False
+
+    def op_binfloat(self, off: int) -> bool:
+        self._push(Lit(struct.unpack(">d", self._read(8))[0], off))
+        return False
+
+    def op_string(self, off: int) -> bool:
+        line = self._line().rstrip(b"\r")
+        if len(line) >= 2 and line[:1] == line[-1:] and line[:1] in (b"'", b'"'):
+            line = line[1:-1]
+        else:
+            raise _BadError("STRING literal is not quoted")
+        self._push(Lit(codecs.escape_decode(line)[0], off))
+        return False
+
+    def op_binstring(self, off: int) -> bool:
+        self._push(Lit(self._read(self._u(4, "<i")), off))
+        return False
+
+    def op_short_binstring(self, off: int) -> bool:
+        self._push(Lit(self._read(self._u(1, "<B")), off))
+        return False
+
+    def op_binbytes(self, off: int) -> bool:
+        self._push(Lit(self._read(self._u(4, "<I")), off))
+        return False
+
+    def op_short_binbytes(self, off: int) -> bool:
+        self._push(Lit(self._read(self._u(1, "<B")), off))
+        return False
+
+    def op_binbytes8(self, off: int) -> bool:
+        self._push(Lit(self._read(self._u(8, "<Q")), off))
+        return False
+
+    def op_bytearray8(self, off: int) -> bool:
+        self._push(Lit(self._read(self._u(8, "<Q")), off))
+        return False
+
+    def op_unicode(self, off: int) -> bool:
+        self._push(Lit(self._line().decode("raw-unicode-escape"), off))
+        return False
+
+    def _text(self, n: int, off: int) -> None:
+        self._push(Lit(bytes(self._read(n)).decode("utf-8", "surrogatepass"), off))
+
+    def op_binunicode(self, off: int) -> bool:
+        self._text(self._u(4, "<I"), off)
+        return False
+
+    def op_short_binunicode(self, off: int) -> bool:
+        self._text(self._u(1, "<B"), off)
+        return False
+
+    def op_binunicode8(self, off: int) -> bool:
+        self._text(self._u(8, "<Q"), off)
+        return False
+
+    def op_persid(self, off: int) -> bool:
+        self._line()
+        self.trace.persistent_ids += 1
+        self._push(Opaque("persistent id", off))
+        return False
+
+    def op_binpersid(self, off: int) -> bool:
+        self._pop()
+        self.trace.persistent_ids += 1
+        self._push(Opaque("persistent id", off))
+        return False
+
+    def op_reduce(self, off: int) -> bool:
+        args = self._pop()
+        func = self._pop()
+        self._push(self._call(func, args, off, "REDUCE"))
+        return False
+
+    def op_build(self, off: int) -> bool:
+        state = self._pop()
+        target = self._top()
+        if isinstance(target, Glob):
+            self.trace.dynamic.append(
+                Dynamic(off, "BUILD", f"sets attributes on {target.module}.{target.name} itself")
+            )
+        elif not isinstance(target, Obj | Opaque):
+            self.trace.dynamic.append(
+                Dynamic(off, "BUILD", f"sets state on a non-object {_preview(target)}")
+            )
+        self._nested_in(state, off, target)
+        if isinstance(target, Obj):
+            target.state = state
+            if self.joblib and _is_joblib_wrapper(target.func):
+                self._joblib_array(state, off)
+        return False
+
+    def _joblib_array(self, state: object, off: int) -> None:
+        """joblib writes array bytes (or a nested pickle) right after the wrapper's BUILD."""
+        fields = _dict_fields(state)
+        count = _shape_count(fields.get("shape"))
+        info = _dtype_info(fields.get("dtype"))
+        if count is None or info is None:
+            raise _BadError("joblib array wrapper with a shape or dtype that is not a literal")
+        itemsize, hasobject = info
+        if hasobject:
+            inner = Machine(self.buf, self.pos, max_ops=self.max_ops - self.trace.ops)
+            sub = inner.run()
+            self.trace.imports.extend(
+                i for i in sub.imports if (i.module, i.name) not in self._seen_imports
+            )
+            self._seen_imports.update((i.module, i.name) for i in sub.imports)
+            self.trace.calls.extend(sub.calls)
+            self.trace.dynamic.extend(sub.dynamic)
+            self.trace.nested.extend(sub.nested)
+            self.trace.errors.extend(sub.errors)
+            self.trace.ops += sub.ops
+            if not sub.complete:
+                raise _BadError("nested joblib object-array pickle is broken")
+            self.pos = sub.end
+            return
+        begin = self.pos
+        align = fields.get("numpy_array_alignment_bytes")
+        if isinstance(align, Lit) and align.value is not None:
+            pad = self._u(1, "<B")
+            self._read(pad)
+        self._read(count * itemsize)
+        self.trace.skipped.append((begin, self.pos))
+
+    def op_global(self, off: int) -> bool:
+        module = self._line().decode("utf-8")
+        name = self._line().decode("utf-8")
+        self._push(self._import(module, name, off, "GLOBAL"))
+        return False
+
+    def op_stack_global(self, off: int) -> bool:
+        name = self._pop()
+        module = self._pop()
+        if (
+            isinstance(module, Lit)
+            and isinstance(module.value, str)
+            and isinstance(name, Lit)
+            and isinstance(name.value, str)
+        ):
+            self._push(self._import(module.value, name.value, off, "STACK_GLOBAL"))
+        else:
+            self.trace.dynamic.append(
+                Dynamic(
+                    off,
+                    "STACK_GLOBAL",
+                    f"imports a global whose name is not a literal: {_preview(module)} "
+                    f"{_preview(name)}",
+                )
+            )
+            self._push(Opaque("computed global", off))
+        return False
+
+    def op_inst(self, off: int) -> bool:
+        module = self._line().decode("utf-8")
+        name = self._line().decode("utf-8")
+        items = self._pop_mark()
+        glob = self._import(module, name, off, "INST")
+        self._push(self._call(glob, Seq("tuple", items[:MAX_CONTAINER_ITEMS]), off, "INST"))
+        return False
+
+    def op_obj(self, off: int) -> bool:
+        items = self._pop_mark()
+        if not items:
+            raise _BadError("OBJ without a class")
+        cls, args = items[0], items[1:]
+        self._push(self._call(cls, Seq("tuple", args[:MAX_CONTAINER_ITEMS]), off, "OBJ"))
+        return False
+
+    def op_newobj(self, off: int) -> bool:
+        args = self._pop()
+        cls = self._pop()
+        self._push(self._call(cls, args, off, "NEWOBJ"))
+        return False
+
+    def op_newobj_ex(self, off: int) -> bool:
+        kwargs = self._pop()
+        args = self._pop()
+        cls = self._pop()
+        self._push(self._call(cls, Seq("tuple", [args, kwargs]), off, "NEWOBJ_EX"))
+        return False
+
+    def _ext(self, code: int, off: int) -> None:
+        self.trace.dynamic.append(
+            Dynamic(off, "EXT", f"imports extension-registry code {code} (resolved at load time)")
+        )
+        self._push(Opaque(f"extension {code}", off))
+
+    def op_ext1(self, off: int) -> bool:
+        self._ext(self._u(1, "<B"), off)
+        return False
+
+    def op_ext2(self, off: int) -> bool:
+        self._ext(self._u(2, "<H"), off)
+        return False
+
+    def op_ext4(self, off: int) -> bool:
+        self._ext(self._u(4, "<i"), off)
+        return False
+
+    def _collection(self, kind: str, items: list[object]) -> Seq:
+        return Seq(kind, items[:MAX_CONTAINER_ITEMS])
+
+    def op_tuple(self, off: int) -> bool:
+        self._push(self._collection("tuple", self._pop_mark()))
+        return False
+
+    def op_empty_tuple(self, off: int) -> bool:
+        self._push(Seq("tuple"))
+        return False
+
+    def _tuple_n(self, n: int) -> None:
+        if len(self.stack) < n:
+            raise _BadError("stack underflow")
+        items = self.stack[len(self.stack) - n :]
+        del self.stack[len(self.stack) - n :]
+        self._push(Seq("tuple", items))
+
+    def op_tuple1(self, off: int) -> bool:
+        self._tuple_n(1)
+        return False
+
+    def op_tuple2(self, off: int) -> bool:
+        self._tuple_n(2)
+        return False
+
+    def op_tuple3(self, off: int) -> bool:
+        self._tuple_n(3)
+        return False
+
+    def op_list(self, off: int) -> bool:
+        self._push(self._collection("list", self._pop_mark()))
+        return False
+
+    def op_empty_list(self, off: int) -> bool:
+        self._push(Seq("list"))
+        return False
+
+    def op_dict(self, off: int) -> bool:
+        self._push(self._collection("dict", self._pop_mark()))
+        return False
+
+    def op_empty_dict(self, off: int) -> bool:
+        self._push(Seq("dict"))
+        return False
+
+    def op_empty_set(self, off: int) -> bool:
+        self._push(Seq("set"))
+        return False
+
+    def op_frozenset(self, off: int) -> bool:
+        self._push(self._collection("frozenset", self._pop_mark()))
+        return False
+
+    def _extend(self, target: object, items: list[object], off: int, what: str) -> None:
+        if isinstance(target, Seq):
+            room = MAX_CONTAINER_ITEMS - len(target.items)
+            if room > 0:
+                target.items.extend(items[:room])
+        elif isinstance(target, Obj):
+            # list.extend / dict.__setitem__ / set.add on an object call its own methods.
+            for item in items:
+                self._nested_in(item, off, target)
+        elif isinstance(target, Glob):
+            self.trace.dynamic.append(
+                Dynamic(off, what, f"mutates the global {target.module}.{target.name}")
+            )
+        else:
+            self.trace.dynamic.append(Dynamic(off, what, f"mutates {_preview(target)}"))
+
+    def op_append(self, off: int) -> bool:
+        value = self._pop()
+        self._extend(self._top(), [value], off, "APPEND")
+        return False
+
+    def op_appends(self, off: int) -> bool:
+        items = self._pop_mark()
+        self._extend(self._top(), items, off, "APPENDS")
+        return False
+
+    def op_setitem(self, off: int) -> bool:
+        value = self._pop()
+        key = self._pop()
+        self._extend(self._top(), [key, value], off, "SETITEM")
+        return False
+
+    def op_setitems(self, off: int) -> bool:
+        items = self._pop_mark()
+        self._extend(self._top(), items, off, "SETITEMS")
+        return False
+
+    def op_additems(self, off: int) -> bool:
+        items = self._pop_mark()
+        self._extend(self._top(), items, off, "ADDITEMS")
+        return False
+
+    def _get(self, index: int) -> None:
+        if index not in self.memo:
+            raise _BadError(f"memo key {index} was never stored")
+        self._push(self.memo[index])
+
+    def _put(self, index: int) -> None:
+        if index < 0:
+            raise _BadError("negative memo key")
+        if len(self.memo) >= MAX_MEMO and index not in self.memo:
+            raise _BadError("memo budget exceeded")
+        self.memo[index] = self._top()
+
+    def op_get(self, off: int) -> bool:
+        self._get(int(self._line()))
+        return False
+
+    def op_binget(self, off: int) -> bool:
+        self._get(self._u(1, "<B"))
+        return False
+
+    def op_long_binget(self, off: int) -> bool:
+        self._get(self._u(4, "<I"))
+        return False
+
+    def op_put(self, off: int) -> bool:
+        self._put(int(self._line()))
+        return False
+
+    def op_binput(self, off: int) -> bool:
+        self._put(self._u(1, "<B"))
+        return False
+
+    def op_long_binput(self, off: int) -> bool:
+        self._put(self._u(4, "<I"))
+        return False
+
+    def op_memoize(self, off: int) -> bool:
+        self._put(len(self.memo))
+        return False
+
+    def op_proto(self, off: int) -> bool:
+        proto = self._u(1, "<B")
+        if proto > 5:
+            raise _BadError(f"unsupported protocol {proto}")
+        self.trace.protocol = proto
+        return False
+
+    def op_frame(self, off: int) -> bool:
+        self._u(8, "<Q")
+        return False
+
+    def op_next_buffer(self, off: int) -> bool:
+        self.trace.dynamic.append(
+            Dynamic(off, "NEXT_BUFFER", "reads an out-of-band buffer supplied by the loader")
+        )
+        self._push(Opaque("out-of-band buffer", off))
+        return False
+
+    def op_readonly_buffer(self, off: int) -> bool:
+        self._top()
+        return False
+
+
+_HANDLERS: dict[bytes, str] = {
+    b"(": "op_mark",
+    b".": "op_stop",
+    b"0": "op_pop",
+    b"1": "op_pop_mark",
+    b"2": "op_dup",
+    b"F": "op_float",
+    b"I": "op_int",
+    b"J": "op_binint",
+    b"K": "op_binint1",
+    b"L": "op_long",
+    b"M": "op_binint2",
+    b"N": "op_none",
+    b"P": "op_persid",
+    b"Q": "op_binpersid",
+    b"R": "op_reduce",
+    b"S": "op_string",
+    b"T": "op_binstring",
+    b"U": "op_short_binstring",
+    b"V": "op_unicode",
+    b"X": "op_binunicode",
+    b"a": "op_append",
+    b"b": "op_build",
+    b"c": "op_global",
+    b"d": "op_dict",
+    b"}": "op_empty_dict",
+    b"e": "op_appends",
+    b"g": "op_get",
+    b"h": "op_binget",
+    b"i": "op_inst",
+    b"j": "op_long_binget",
+    b"l": "op_list",
+    b"]": "op_empty_list",
+    b"o": "op_obj",
+    b"p": "op_put",
+    b"q": "op_binput",
+    b"r": "op_long_binput",
+    b"s": "op_setitem",
+    b"t": "op_tuple",
+    b")": "op_empty_tuple",
+    b"u": "op_setitems",
+    b"G": "op_binfloat",
+    b"\x80": "op_proto",
+    b"\x81": "op_newobj",
+    b"\x82": "op_ext1",
+    b"\x83": "op_ext2",
+    b"\x84": "op_ext4",
+    b"\x85": "op_tuple1",
+    b"\x86": "op_tuple2",
+    b"\x87": "op_tuple3",
+    b"\x88": "op_true",
+    b"\x89": "op_false",
+    b"\x8a": "op_long1",
+    b"\x8b": "op_long4",
+    b"B": "op_binbytes",
+    b"C": "op_short_binbytes",
+    b"\x8c": "op_short_binunicode",
+    b"\x8d": "op_binunicode8",
+    b"\x8e": "op_binbytes8",
+    b"\x8f": "op_empty_set",
+    b"\x90": "op_additems",
+    b"\x91": "op_frozenset",
+    b"\x92": "op_newobj_ex",
+    b"\x93": "op_stack_global",
+    b"\x94": "op_memoize",
+    b"\x95": "op_frame",
+    b"\x96": "op_bytearray8",
+    b"\x97": "op_next_buffer",
+    b"\x98": "op_readonly_buffer",
+}
+
+_DISPATCH = {code[0]: getattr(Machine, name) for code, name in _HANDLERS.items()}
+
+
+_NUMPY_KIND_SIZES = {"b": 1, "i": 0, "u": 0, "f": 0, "c": 0, "M": 0, "m": 0, "S": 0, "V": 0, "U": 0}
+
+
+def _is_joblib_wrapper(func: object) -> bool:
+    return (
+        isinstance(func, Glob)
+        and func.module == "joblib.numpy_pickle"
+        and func.name == "NumpyArrayWrapper"
+    )
+
+
+def _dict_fields(state: object) -> dict[str, object]:
+    if not isinstance(state, Seq) or state.kind != "dict":
+        return {}
+    items = state.items
+    out: dict[str, object] = {}
+    for key, value in zip(items[0::2], items[1::2], strict=False):
+        if isinstance(key, Lit) and isinstance(key.value, str):
+            out[key.value] = value
+    return out
+
+
+def _shape_count(shape: object) -> int | None:
+    if not isinstance(shape, Seq):
+        return None
+    count = 1
+    for dim in shape.items:
+        if not isinstance(dim, Lit) or not isinstance(dim.value, int) or dim.value < 0:
+            return None
+        count *= dim.value
+    return count
+
+
+def _dtype_info(dtype: object) -> tuple[int, bool] | None:
+    """(itemsize, has objects) of a symbolic ``numpy.dtype(...)`` plus its BUILD state."""
+    if not isinstance(dtype, Obj) or not isinstance(dtype.args, Seq) or not dtype.args.items:
+        return None
+    spec = dtype.args.items[0]
+    if not isinstance(spec, Lit) or not isinstance(spec.value, str):
+        return None
+    text = spec.value
+    state = dtype.state.items if isinstance(dtype.state, Seq) else []
+    flags = state[7].value if len(state) > 7 and isinstance(state[7], Lit) else None
+    elsize = state[5].value if len(state) > 5 and isinstance(state[5], Lit) else -1
+    if text.startswith("O"):
+        return 8, True
+    if isinstance(flags, int) and flags & 1:
+        return 8, True
+    if isinstance(elsize, int) and elsize > 0:
+        return elsize, False
+    kind, digits = text[:1], text[1:]
+    if kind not in _NUMPY_KIND_SIZES or not digits.isdigit():
+        return None
+    size = int(digits)
+    return (size * 4 if kind == "U" else size), False
+
+
+def looks_like_pickle(data: bytes) -> bool:
+    """A protocol 2-5 header, or a protocol 0/1 stream that opens with a global and ends in STOP."""
+    if len(data) < 4:
+        return False
+    if data[0] == 0x80 and 2 <= data[1] <= 5:
+        return True
+    return data[:1] in (b"c", b"(") and data.rstrip()[-1:] == b"." and b"\n" in data[:256]
+
+
+def run(
+    buf: bytes | memoryview, start: int = 0, *, max_ops: int = MAX_OPS, joblib: bool = True
+) -> Trace:
+    """Follow one pickle stream from ``start``; the trace's ``end`` is the offset after STOP."""
+    return Machine(buf, start, max_ops=max_ops, joblib=joblib).run()
+
+
+def run_all(
+    buf: bytes | memoryview, start: int = 0, *, max_streams: int = 64, max_ops: int = MAX_OPS
+) -> Iterator[Trace]:
+    """Follow concatenated pickle streams while the next bytes look like another pickle."""
+    pos = start
+    for _ in range(max_streams):
+        trace = run(buf, pos, max_ops=max_ops)
+        yield trace
+        if not trace.complete:
+            return
+        pos = trace.end
+        head = bytes(buf[pos : pos + 2])
+        if len(head) < 2 or not (head[0] == 0x80 and 2 <= head[1] <= 5):
+            return

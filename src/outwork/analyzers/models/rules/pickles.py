@@ -1,0 +1,151 @@
+"""Rules about pickle streams, wherever they sit (raw, PyTorch, joblib, NumPy, nested)."""
+
+from __future__ import annotations
+
+from outwork.core.rules import Confidence, Layer, Rule, Severity
+
+
+class PickleDangerousCallable(Rule):
+    """A pickle imports a callable known to run commands, code, files or the network on load.
+
+    ## What it finds
+    `GLOBAL`, `STACK_GLOBAL` and `INST` opcodes whose (module, name) matches the table of
+    dangerous callables (`os.system`, `builtins.eval`, `runpy._run_code`, `pip.main`,
+    `pydoc.locate`, `torch.utils.collect_env.run`, ...), whether named directly, through a dotted
+    attribute chain or through a Python 2 alias. The opcode offset is the location.
+
+    ## Why it matters
+    Unpickling imports and calls what the stream names: a model file that imports `os.system`
+    runs a shell command the moment `torch.load`, `joblib.load` or `pickle.load` reads it.
+
+    ## Example
+    A `pytorch_model.bin` whose `data.pkl` holds `GLOBAL 'posix system'` followed by `REDUCE`.
+
+    ## Remediation
+    Do not load the file. Obtain the model in a format that cannot run code (safetensors, GGUF,
+    ONNX) or from a publisher you trust, and report the artifact to the model hub.
+
+    ## References
+    - CWE-502: Deserialization of Untrusted Data
+    - Python documentation, "pickle: Restricting Globals"
+    - JFrog, ReversingLabs and Sonatype research on malicious models on Hugging Face (2024-2025)
+    """
+
+    code = "MDL001"
+    name = "pickle-imports-dangerous-callable"
+    layer = Layer.MDL
+    severity = Severity.CRITICAL
+    confidence = Confidence.HIGH
+    cwe = (502, 94)
+    attack = ("T1195.002", "T1059.006")
+    inline_suppressible = False
+
+
+class PickleUnlistedGlobal(Rule):
+    """A pickle imports a global that is not among those the real frameworks emit.
+
+    ## What it finds
+    Any (module, qualified name) pair imported by a pickle that is not on the allowlist of
+    canonical globals emitted by PyTorch, NumPy, scikit-learn, joblib, pandas and the standard
+    containers. The policy is allowlist first: an unknown import is treated as dangerous until
+    someone proves otherwise.
+
+    ## Why it matters
+    Denylists lose: picklescan alone took dozens of bypass advisories in 2025 for callables it had
+    not listed (`pkgutil.resolve_name`, `timeit.timeit`, `cProfile.run`, ...). A model whose
+    pickle imports something unexpected deserves a human look before it is loaded.
+
+    ## Example
+    A checkpoint importing `mypackage.helpers.rebuild` or `functools.partial`.
+
+    ## Remediation
+    Check what the global does. If the model is yours, save only tensors (`state_dict`, then
+    safetensors) so that loading imports nothing. Load untrusted PyTorch files only with
+    `torch.load(..., weights_only=True)`.
+
+    ## References
+    - CWE-502: Deserialization of Untrusted Data
+    - PyTorch documentation, "torch.load weights_only"
+    """
+
+    code = "MDL002"
+    name = "pickle-imports-unlisted-global"
+    layer = Layer.MDL
+    severity = Severity.HIGH
+    confidence = Confidence.MEDIUM
+    cwe = (502,)
+    attack = ("T1195.002",)
+    inline_suppressible = False
+
+
+class PickleMalformed(Rule):
+    """A pickle stream cannot be parsed to its end, so the file is not proven safe.
+
+    ## What it finds
+    Pickle streams that are truncated, use unknown opcodes, underflow the stack, reference memo
+    slots never written, exceed budgets, or otherwise break. Everything before the break is still
+    analysed and reported; this finding marks the part that could not be.
+
+    ## Why it matters
+    Loaders execute opcodes as they read them: a payload placed before a deliberate break runs
+    even though the file "fails to load". The nullifAI models on Hugging Face (2025) used exactly
+    this to slip past scanners that gave up on the error.
+
+    ## Example
+    A protocol-2 stream that imports `posix.system` and calls it with `REDUCE`, then carries an
+    unknown opcode instead of `STOP`.
+
+    ## Remediation
+    Do not load the file. Download it again from its source and compare digests; a legitimate
+    model has no reason to carry a broken pickle.
+
+    ## References
+    - CWE-502: Deserialization of Untrusted Data
+    - CWE-20: Improper Input Validation
+    - ReversingLabs, "Malicious ML models discovered on Hugging Face platform" (nullifAI, 2025)
+    """
+
+    code = "MDL003"
+    name = "pickle-stream-malformed"
+    layer = Layer.MDL
+    severity = Severity.MEDIUM
+    confidence = Confidence.MEDIUM
+    cwe = (502, 20)
+    inline_suppressible = False
+
+
+class PickleDynamicOperation(Rule):
+    """A pickle computes what it imports or calls, or mutates a global, instead of naming it.
+
+    ## What it finds
+    `STACK_GLOBAL` whose module or name is not a literal string, `REDUCE`/`NEWOBJ`/`OBJ` on a
+    value that is not an imported global (calling the result of a call), `BUILD`, `APPEND` or
+    `SETITEM` applied to an imported module or class itself, `EXT1/2/4` extension codes and
+    out-of-band buffers. The machine cannot know these values, and unknown is dangerous.
+
+    ## Why it matters
+    These are the building blocks of allowlist bypasses: fetch `getattr` through an allowed object,
+    call what it returns, or overwrite a function in an allowed module so a later call runs
+    attacker code. Framework-written pickles never do any of this.
+
+    ## Example
+    `BUILD` with state `{"join": ...}` on `GLOBAL 'os.path'`, or `STACK_GLOBAL` fed by the result of
+    a call.
+
+    ## Remediation
+    Do not load the file; inspect it with a pickle disassembler (`python -m pickletools`) in a
+    sandbox. Re-save models in a format that cannot run code.
+
+    ## References
+    - CWE-502: Deserialization of Untrusted Data
+    - CWE-470: Use of Externally-Controlled Input to Select Classes or Code
+    - Trail of Bits, "Never a dill moment: Exploiting machine learning pickle files" (2021)
+    """
+
+    code = "MDL004"
+    name = "pickle-dynamic-operation"
+    layer = Layer.MDL
+    severity = Severity.HIGH
+    confidence = Confidence.MEDIUM
+    cwe = (502, 470)
+    inline_suppressible = False

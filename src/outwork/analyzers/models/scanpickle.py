@@ -1,0 +1,216 @@
+"""Turn what the pickle machine saw into findings, following nested payloads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from outwork.analyzers.models import picklevm
+from outwork.analyzers.models.policy import Verdict, judge
+from outwork.analyzers.models.rules import (
+    PickleDangerousCallable,
+    PickleDynamicOperation,
+    PickleMalformed,
+    PickleUnlistedGlobal,
+)
+from outwork.core.findings import Finding, finding
+from outwork.core.rules import Confidence, Severity
+
+#: Magic number of the legacy (pre-1.6) PyTorch serialisation: five stacked pickles.
+LEGACY_TORCH_MAGIC = 0x1950A86A20F9469CFC6C
+LEGACY_TORCH_STREAMS = 5
+MAX_NESTING = 3
+MAX_DYNAMIC = 20
+
+REMEDIATION = (
+    "Do not load this file. Prefer safetensors/GGUF/ONNX, or load PyTorch files only with "
+    "torch.load(..., weights_only=True) on PyTorch 2.6 or later."
+)
+
+
+@dataclass(slots=True)
+class PickleReport:
+    findings: list[Finding] = field(default_factory=list)
+    streams: int = 0
+    globals: set[str] = field(default_factory=set)
+    framework: str | None = None
+    legacy_torch: bool = False
+
+    @property
+    def executes_code(self) -> bool:
+        return any(
+            f.rule in (PickleDangerousCallable, PickleUnlistedGlobal, PickleDynamicOperation)
+            for f in self.findings
+        )
+
+
+def _loc(prefix: str, offset: int) -> str:
+    return f"{prefix}pickle@0x{offset:x}"
+
+
+def scan_stream(
+    buf: bytes | memoryview,
+    *,
+    path: str = "",
+    prefix: str = "",
+    start: int = 0,
+    stacked: bool = True,
+    depth: int = 0,
+    report: PickleReport | None = None,
+    torchscript: bool = False,
+) -> PickleReport:
+    """Analyse the pickle stream(s) starting at ``start``; findings carry ``path`` and offsets."""
+    report = report or PickleReport()
+    traces = list(picklevm.run_all(buf, start, max_streams=64 if stacked else 1))
+    if traces and _is_legacy_magic(traces[0].result):
+        report.legacy_torch = True
+        report.framework = "pytorch"
+        traces = traces[:LEGACY_TORCH_STREAMS]
+        if len(traces) < LEGACY_TORCH_STREAMS and traces[-1].complete:
+            pos = traces[-1].end
+            for _ in range(LEGACY_TORCH_STREAMS - len(traces)):
+                more = picklevm.run(buf, pos)
+                traces.append(more)
+                if not more.complete:
+                    break
+                pos = more.end
+    for index, trace in enumerate(traces):
+        report.streams += 1
+        _report_trace(
+            buf, trace, report, path, prefix, depth, later=index > 0, torchscript=torchscript
+        )
+    return report
+
+
+def _is_legacy_magic(value: object) -> bool:
+    return isinstance(value, picklevm.Lit) and value.value == LEGACY_TORCH_MAGIC
+
+
+def _report_trace(
+    buf: bytes | memoryview,
+    trace: picklevm.Trace,
+    report: PickleReport,
+    path: str,
+    prefix: str,
+    depth: int,
+    *,
+    later: bool,
+    torchscript: bool = False,
+) -> None:
+    called: dict[tuple[str, str], str] = {}
+    for call in trace.calls:
+        called.setdefault((call.module, call.name), call.args)
+    imports = list(trace.imports)
+    if trace.skipped:
+        imports += _hidden_in_skipped(buf, trace)
+    for imp in imports:
+        full = f"{imp.module}.{imp.name}"
+        report.globals.add(full)
+        _framework_hint(report, imp.module)
+        verdict = judge(imp.module, imp.name, torchscript=torchscript)
+        args = called.get((imp.module, imp.name))
+        use = f", called with {args}" if args is not None else ""
+        evidence = f"{imp.opcode} {imp.module} {imp.name}{use}"
+        props = {"module": imp.module, "name": imp.name, "opcode": imp.opcode}
+        if verdict.verdict is Verdict.DANGEROUS:
+            report.findings.append(
+                finding(
+                    PickleDangerousCallable,
+                    f"pickle imports {full}{use}: {verdict.reason}",
+                    path=path,
+                    logical=_loc(prefix, imp.offset),
+                    evidence=evidence,
+                    remediation=REMEDIATION,
+                    properties=props | {"matched": verdict.matched},
+                )
+            )
+        elif verdict.verdict is Verdict.UNLISTED:
+            report.findings.append(
+                finding(
+                    PickleUnlistedGlobal,
+                    f"pickle imports {full}{use}, which is not on the allowlist of globals that "
+                    "model frameworks emit",
+                    path=path,
+                    logical=_loc(prefix, imp.offset),
+                    evidence=evidence,
+                    remediation=REMEDIATION,
+                    properties=props,
+                )
+            )
+    seen_dynamic: set[tuple[str, str]] = set()
+    for dyn in trace.dynamic:
+        key = (dyn.opcode, dyn.detail)
+        if key in seen_dynamic or len(seen_dynamic) >= MAX_DYNAMIC:
+            continue
+        seen_dynamic.add(key)
+        report.findings.append(
+            finding(
+                PickleDynamicOperation,
+                f"pickle {dyn.opcode}: {dyn.detail}",
+                path=path,
+                logical=_loc(prefix, dyn.offset),
+                evidence=dyn.detail[:300],
+                remediation=REMEDIATION,
+            )
+        )
+    for err in trace.errors[:1]:
+        severity = Severity.HIGH if report.executes_code else Severity.MEDIUM
+        report.findings.append(
+            finding(
+                PickleMalformed,
+                f"pickle stream breaks at offset 0x{err.offset:x}: {err.message}; opcodes before "
+                "the break still run when a loader reads the file",
+                path=path,
+                logical=_loc(prefix, err.offset),
+                evidence=err.message[:300],
+                severity=severity,
+                confidence=Confidence.LOW if later else None,
+                remediation=REMEDIATION,
+            )
+        )
+    if depth < MAX_NESTING:
+        for nested in trace.nested[:16]:
+            scan_stream(
+                nested.data,
+                path=path,
+                prefix=f"{_loc(prefix, nested.offset)}/",
+                stacked=False,
+                depth=depth + 1,
+                report=report,
+                torchscript=torchscript,
+            )
+
+
+def _hidden_in_skipped(buf: bytes | memoryview, trace: picklevm.Trace) -> list[picklevm.Import]:
+    """A plain ``pickle.load`` reads joblib's raw array bytes as opcodes: look there too.
+
+    Only dangerous imports count, so that ordinary array bytes never raise false alarms.
+    """
+    plain = picklevm.run(buf, trace.start, joblib=False, max_ops=200_000)
+    out = []
+    for imp in plain.imports:
+        inside = any(a <= imp.offset < b for a, b in trace.skipped)
+        if inside and judge(imp.module, imp.name).verdict is Verdict.DANGEROUS:
+            out.append(imp)
+    return out
+
+
+def _framework_hint(report: PickleReport, module: str) -> None:
+    if report.framework:
+        return
+    root = module.split(".", 1)[0]
+    hint = {
+        "torch": "pytorch",
+        "sklearn": "scikit-learn",
+        "joblib": "joblib",
+        "numpy": "numpy",
+        "pandas": "pandas",
+        "xgboost": "xgboost",
+        "lightgbm": "lightgbm",
+    }.get(root)
+    if hint:
+        report.framework = hint
+
+
+def iter_findings(report: PickleReport) -> Iterator[Finding]:
+    yield from report.findings

@@ -1,0 +1,106 @@
+"""Jinja chat templates analysed by their syntax tree: parsed, never rendered."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+#: Names whose attributes lead out of a Jinja sandbox, and callables a template never needs.
+RISKY_NAMES = frozenset(
+    {
+        "os",
+        "sys",
+        "subprocess",
+        "eval",
+        "exec",
+        "compile",
+        "__import__",
+        "getattr",
+        "setattr",
+        "open",
+        "popen",
+        "system",
+        "config",
+        "request",
+        "url_for",
+        "get_flashed_messages",
+    }
+)
+RISKY_CALLS = frozenset({"popen", "system", "eval", "exec", "__import__", "getattr", "open"})
+_DUNDER = re.compile(r"__\w+__")
+
+
+def _private(attr: str) -> bool:
+    return attr.startswith("_")
+
+
+def analyse(source: str, *, limit: int = 1_000_000) -> list[str]:
+    """Reasons the template escapes its sandbox; empty when it only formats messages.
+
+    Raises ValueError when the template does not parse (the caller reports it as malformed).
+    """
+    if len(source) > limit:
+        return [f"template longer than {limit} characters"]
+    try:
+        from jinja2 import Environment, nodes
+        from jinja2.exceptions import TemplateSyntaxError
+    except ImportError:  # pragma: no cover - jinja2 is a dependency; fall back to a lexical scan
+        return [f"reads {m}" for m in sorted(set(_DUNDER.findall(source)))]
+    env = Environment(extensions=["jinja2.ext.loopcontrols", "jinja2.ext.do"])  # noqa: S701 - parse only, never rendered
+    try:
+        tree = env.parse(source)
+    except TemplateSyntaxError as exc:
+        raise ValueError(f"template does not parse: {exc.message} (line {exc.lineno})") from None
+    except RecursionError:
+        raise ValueError("template nests too deeply to parse") from None
+    reasons: list[str] = []
+    for node in _walk(tree, nodes.Node):
+        if isinstance(node, nodes.Getattr) and _private(node.attr):
+            reasons.append(f"reads attribute {node.attr!r} (line {node.lineno})")
+        elif isinstance(node, nodes.Getitem):
+            arg = node.arg
+            if isinstance(arg, nodes.Const) and isinstance(arg.value, str) and _private(arg.value):
+                reasons.append(f"reads item {arg.value!r} (line {node.lineno})")
+            elif not isinstance(
+                arg, nodes.Const | nodes.Name | nodes.Getattr | nodes.Slice
+            ) and _contains_underscore_const(arg, nodes):
+                reasons.append(f"builds an attribute name at run time (line {node.lineno})")
+        elif isinstance(node, nodes.Filter) and node.name in ("attr", "map", "selectattr"):
+            for arg in node.args:
+                if isinstance(arg, nodes.Const) and isinstance(arg.value, str):
+                    if node.name == "attr" and _private(arg.value):
+                        reasons.append(f"|attr({arg.value!r}) (line {node.lineno})")
+                    elif node.name != "attr" and _DUNDER.search(arg.value):
+                        reasons.append(f"|{node.name}({arg.value!r}) (line {node.lineno})")
+                elif node.name == "attr":
+                    reasons.append(f"|attr() with a computed name (line {node.lineno})")
+        elif isinstance(node, nodes.Name) and node.name in RISKY_NAMES:
+            reasons.append(f"uses the name {node.name!r} (line {node.lineno})")
+        elif isinstance(node, nodes.Call):
+            callee = node.node
+            called = getattr(callee, "attr", None) or getattr(callee, "name", None)
+            if isinstance(called, str) and called in RISKY_CALLS:
+                reasons.append(f"calls {called}() (line {node.lineno})")
+        elif isinstance(node, nodes.Const) and isinstance(node.value, str):
+            for dunder in _DUNDER.findall(node.value):
+                reasons.append(f"string literal {dunder!r} (line {node.lineno})")
+    return list(dict.fromkeys(reasons))
+
+
+def _contains_underscore_const(node: object, nodes: object) -> bool:
+    const = nodes.Const  # type: ignore[attr-defined]
+    for child in _walk(node, nodes.Node):  # type: ignore[attr-defined]
+        if isinstance(child, const) and isinstance(child.value, str) and "_" in child.value:
+            return True
+    return False
+
+
+def _walk(node: object, base: type) -> Iterator[object]:
+    stack = [node]
+    seen = 0
+    while stack and seen < 200_000:
+        current = stack.pop()
+        seen += 1
+        yield current
+        if isinstance(current, base):
+            stack.extend(current.iter_child_nodes())  # type: ignore[attr-defined]
