@@ -143,6 +143,11 @@ class TarReader:
         self._skip(self._left, "member data")
         self._left = 0
 
+    def drain(self) -> None:
+        """Read to the end of the stream, so that a compressed stream's corruption shows."""
+        while self._read(1 << 20):
+            pass
+
     def next(self) -> TarMember | None:
         """The next member, or None at the end of the archive."""
         self.skip_data()

@@ -602,6 +602,43 @@ class _XzReader:
         return b""
 
 
+class _ZstdReader:
+    """Bounded zstd decompression across frames that notices a stream cut inside a frame.
+
+    Input is fed a kilobyte at a time, so one step produces at most a few megabytes even from
+    run-length blocks; ``stream_reader`` would hide truncation by simply ending.
+    """
+
+    _FEED = 1024
+
+    def __init__(self, raw: _Counting) -> None:
+        self._raw = raw
+        self._dctx = zstandard.ZstdDecompressor(max_window_size=_ziplib.MAX_ZSTD_WINDOW)
+        self._obj: zstandard.ZstdDecompressionObj | None = None
+        self._input = b""
+        self._out = bytearray()
+        self._done = False
+
+    def read(self, size: int) -> bytes:
+        while len(self._out) < size and not self._done:
+            if not self._input:
+                self._input = self._raw.read(64 * 1024)
+                if not self._input:
+                    if self._obj is not None and not self._obj.eof:
+                        raise EOFError("zstd stream ends inside a frame")
+                    self._done = True
+                    break
+            if self._obj is None or self._obj.eof:
+                self._obj = self._dctx.decompressobj()
+            piece, self._input = self._input[: self._FEED], self._input[self._FEED :]
+            self._out += self._obj.decompress(piece)
+            if self._obj.eof:
+                self._input = self._obj.unused_data + self._input
+        out = bytes(self._out[:size])
+        del self._out[:size]
+        return out
+
+
 class _Guarded:
     """A decompressed stream that counts what it produces against the budgets."""
 
@@ -653,9 +690,7 @@ def _decompressor(kind: Kind, counting: _Counting) -> Callable[[int], bytes]:
     if kind is Kind.XZ:
         return _XzReader(counting).read
     if kind is Kind.ZSTD:
-        dctx = zstandard.ZstdDecompressor(max_window_size=_ziplib.MAX_ZSTD_WINDOW)
-        stream = dctx.stream_reader(fileobj, read_across_frames=True)
-        return cast(Callable[[int], bytes], stream.read)
+        return _ZstdReader(counting).read
     return counting.read
 
 
@@ -731,6 +766,12 @@ def _tar_members(
             yield _unreadable(artifact.path, exc, "tar archive")
             return
         if member is None:
+            try:
+                reader.drain()
+            except (_Stop, _Abandon):
+                raise
+            except Exception as exc:  # a stream cut or corrupted after the end marker
+                yield _unreadable(artifact.path, exc, "tar archive")
             return
         scope.member()
         name = _member_name(member.name)
