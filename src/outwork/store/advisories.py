@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import http.client
 import json
 import re
 import sqlite3
@@ -343,7 +344,7 @@ def _download(url: str, directory: Path, timeout: float) -> Iterator[tuple[Path,
             raise AdvisoryDatabaseError(
                 f"{url}: HTTP {exc.code} {exc.reason}; check the ecosystem name and --base-url"
             ) from None
-        except (urllib.error.URLError, OSError, TimeoutError) as exc:
+        except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as exc:
             reason = getattr(exc, "reason", exc)
             raise AdvisoryDatabaseError(
                 f"{url}: download failed ({reason}); the previous database is unchanged."

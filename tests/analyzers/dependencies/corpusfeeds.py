@@ -1,0 +1,61 @@
+"""Turn the pypa/advisory-database snapshot (YAML OSV) into an OSV JSON ``all.zip``, and serve
+feed folders from a loopback HTTP server, so tests and benchmarks run the real update path."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import json
+import threading
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+PYPA_ZIP = "advisories/pypa-advisory-database-2024-10-10.zip"
+
+
+def convert_pypa(source: Path, target: Path, keep: Callable[[str], bool] | None = None) -> int:
+    """Write the YAML records of ``source`` (those ``keep`` accepts by path) as OSV JSON into the
+    zip ``target``; returns how many records were written."""
+    yaml = YAML(typ="safe", pure=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            name = info.filename
+            if not name.endswith(".yaml") or not name.startswith("vulns/"):
+                continue
+            if keep is not None and not keep(name):
+                continue
+            record: dict[str, Any] = yaml.load(src.read(info))
+            out.writestr(f"{record['id']}.json", json.dumps(record, default=str))
+            count += 1
+    return count
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        pass
+
+
+@contextlib.contextmanager
+def serve(
+    directory: Path, handler: type[http.server.BaseHTTPRequestHandler] | None = None
+) -> Iterator[str]:
+    """Serve ``directory`` on 127.0.0.1; yields the base URL."""
+    factory = (
+        functools.partial(_QuietHandler, directory=str(directory)) if handler is None else handler
+    )
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), factory)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
