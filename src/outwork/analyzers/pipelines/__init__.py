@@ -1,0 +1,152 @@
+"""The pipelines analyzer: GitHub Actions workflows and actions, Dependabot, GitLab CI.
+
+It takes YAML artifacts by path (``.github/workflows/*.yml``, ``action.yml`` anywhere,
+``.github/dependabot.yml``, ``.gitlab-ci.yml`` and files under ``.gitlab/``/``ci/``) and, for
+YAML found elsewhere, by a cheap look at the content (top-level ``jobs:`` with ``on:``,
+``runs:``, Dependabot's ``updates:``, GitLab's ``stages:``/``script:``), because attackers and
+monorepos put pipelines where names do not say so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import PurePosixPath
+
+from outwork.analyzers import AnalysisContext, Analyzer, Emitted
+from outwork.analyzers.pipelines import dependabot, gitlab
+from outwork.analyzers.pipelines.github import Document, WorkflowAudit
+from outwork.analyzers.pipelines.rules import ALL_RULES
+from outwork.analyzers.pipelines.rules.github import PipelineUnreadable
+from outwork.analyzers.pipelines.yamlpos import (
+    MAX_TEXT,
+    Node,
+    YamlBudgetError,
+    YamlSyntaxError,
+    load,
+    resolve,
+)
+from outwork.core.artifact import Artifact, Kind
+from outwork.core.findings import finding
+from outwork.core.locate import register_resolver
+from outwork.core.rules import Layer, Severity
+
+register_resolver(Kind.YAML, resolve)
+
+_WORKFLOW_HEAD = re.compile(r"^jobs\s*:", re.M)
+_ON_HEAD = re.compile(r"""^(?:on|"on"|'on'|true)\s*:""", re.M)
+_ACTION_HEAD = re.compile(r"^runs\s*:", re.M)
+_DEPENDABOT_HEAD = re.compile(r"^updates\s*:", re.M)
+_GITLAB_HEAD = re.compile(r"^(?:stages|include)\s*:|^\s+script\s*:", re.M)
+#: Bytes of a YAML file read to decide whether it is a pipeline.
+SNIFF_BYTES = 65536
+
+
+def role(artifact: Artifact) -> str | None:
+    """What pipeline file this is: workflow, action, dependabot, gitlab, or None."""
+    member = artifact.member_path.replace("\\", "/")
+    path = PurePosixPath(member)
+    name = path.name.lower()
+    parts = [p.lower() for p in path.parts]
+    if not name.endswith((".yml", ".yaml")):
+        return None
+    if name in ("action.yml", "action.yaml"):
+        return "action"
+    if name in ("dependabot.yml", "dependabot.yaml") and ".github" in parts:
+        return "dependabot"
+    if len(parts) >= 3 and parts[-3:-1] == [".github", "workflows"]:
+        return "workflow"
+    if name == ".gitlab-ci.yml" or name.endswith(".gitlab-ci.yml") or ".gitlab" in parts:
+        return "gitlab"
+    return "sniff"
+
+
+class PipelineAnalyzer(Analyzer):
+    """Audits GitHub Actions, Dependabot and GitLab CI configuration."""
+
+    name = "pipelines"
+    version = "1"
+    layer = Layer.CI
+    kinds = frozenset({Kind.YAML})
+    rules = ALL_RULES
+
+    def accepts(self, artifact: Artifact) -> bool:
+        if artifact.kind not in (Kind.YAML, Kind.TEXT):
+            return False
+        found = role(artifact)
+        if found is None:
+            return False
+        if found != "sniff":
+            return True
+        return _sniff(artifact.read(SNIFF_BYTES).decode("utf-8", "replace")) is not None
+
+    def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
+        if artifact.size > MAX_TEXT:
+            yield finding(
+                PipelineUnreadable,
+                f"pipeline file of {artifact.size} bytes exceeds the {MAX_TEXT}-byte budget",
+                evidence=f"size {artifact.size}",
+            )
+            return
+        text = artifact.text()
+        try:
+            root = load(text)
+        except (YamlSyntaxError, YamlBudgetError) as exc:
+            yield finding(
+                PipelineUnreadable,
+                f"pipeline file cannot be read: {exc}",
+                line=exc.line if isinstance(exc, YamlSyntaxError) else None,
+                severity=Severity.HIGH if isinstance(exc, YamlBudgetError) else Severity.MEDIUM,
+                evidence=str(exc)[:300],
+            )
+            return
+        if root is None or not root.is_map:
+            return
+        found = role(artifact)
+        if found == "sniff":
+            found = _classify(root)
+        yield from audit(found, Document(text, root), artifact.path)
+
+
+def audit(found: str | None, doc: Document, path: str) -> Iterable[Emitted]:
+    root = doc.root
+    if found == "workflow":
+        if root.get("jobs") is None and root.get("runs") is not None:
+            found = "action"
+        yield from WorkflowAudit(doc, found, path).run()
+    elif found == "action":
+        yield from WorkflowAudit(doc, "action", path).run()
+    elif found == "dependabot":
+        yield from dependabot.audit(root)
+    elif found == "gitlab":
+        yield from gitlab.audit(doc, path)
+
+
+def _sniff(head: str) -> str | None:
+    if _WORKFLOW_HEAD.search(head) and _ON_HEAD.search(head):
+        return "workflow"
+    if _ACTION_HEAD.search(head) and re.search(r"^\s+using\s*:", head, re.M):
+        return "action"
+    if _DEPENDABOT_HEAD.search(head) and re.search(r"package-ecosystem", head):
+        return "dependabot"
+    if _GITLAB_HEAD.search(head) and re.search(r"^\s+(?:-\s+)?script\s*:", head, re.M):
+        return "gitlab"
+    return None
+
+
+def _classify(root: Node) -> str | None:
+    if root.get("jobs") is not None and (
+        root.get("on") is not None or root.get("true") is not None
+    ):
+        return "workflow"
+    runs = root.get("runs")
+    if runs is not None and runs.is_map and runs.get("using") is not None:
+        return "action"
+    if root.get("updates") is not None and root.get("version") is not None:
+        return "dependabot"
+    if gitlab.looks_like_gitlab(root):
+        return "gitlab"
+    return None
+
+
+ANALYZERS = [PipelineAnalyzer]

@@ -1,0 +1,1139 @@
+"""GitHub Actions audits: workflows and action metadata, with taint tracking.
+
+Each audit reads the positioned YAML tree and yields findings whose evidence names the path of
+the data (context -> variable -> sink) and facts for the attack graph.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from outwork.analyzers import Emitted
+from outwork.analyzers.pipelines import data
+from outwork.analyzers.pipelines.expressions import contexts, expressions, matches
+from outwork.analyzers.pipelines.rules import github as rules
+from outwork.analyzers.pipelines.yamlpos import Node, key_path
+from outwork.core.findings import Fact, finding
+from outwork.core.rules import Confidence, Severity
+
+SHA_RE = re.compile(r"^[0-9a-f]{40}$")
+_GITHUB_OUTPUT_RE = re.compile(r"GITHUB_OUTPUT")
+_OUTPUT_NAME_RE = re.compile(r"""(?:echo|printf)\s+(?:-\w+\s+)*["']?([A-Za-z_][\w-]*)(?:=|<<)""")
+_ENV_WRITE_RE = re.compile(
+    r"(?:>>?|tee\s+(?:-a\s+)?)\s*[\"']?\$\{?(?:env:)?(GITHUB_ENV|GITHUB_PATH)\b"
+)
+_SHELL_VAR_RE = re.compile(r"\$\{?([A-Za-z_]\w*)")
+_BOT_RE = re.compile(r"github\.(?:actor|triggering_actor)\s*==\s*'[^']*\[bot\]'", re.I)
+_BOT_RE_REV = re.compile(r"'[^']*\[bot\]'\s*==\s*github\.(?:actor|triggering_actor)", re.I)
+_CONTAINS_LITERAL_RE = re.compile(r"contains\(\s*'[^']*'\s*,\s*[A-Za-z_]", re.I)
+_UNTRUSTED_FETCH = [re.compile(p, re.I) for p in data.UNTRUSTED_FETCH_COMMANDS]
+_LOTP = [(re.compile(p, re.I | re.M), what) for p, what in data.LOTP_COMMANDS.items()]
+_PUBLISH = [re.compile(p, re.I) for p in data.PUBLISHING_COMMANDS]
+_TOKEN_PUBLISH = [(re.compile(p, re.I), env) for p, env in data.TOKEN_PUBLISH_COMMANDS.items()]
+_LITERAL_ONLY_RE = re.compile(r"\s*'(?:[^']|'')*'\s*")
+_LITERAL_INDEX_RE = re.compile(r"\b(?:github|env|secrets|inputs|vars|steps|needs)\s*\[\s*'")
+_SECRET_RE = re.compile(r"\bsecrets\.([A-Za-z_][\w-]*)", re.I)
+_POPULAR = data.popular_actions()
+
+
+@dataclass(frozen=True, slots=True)
+class Taint:
+    """Attacker data and the path it took: ``chain[0]`` is the context, the last is the latest
+    hop before the sink."""
+
+    chain: tuple[str, ...]
+    confidence: Confidence
+
+    def extend(self, hop: str) -> Taint:
+        return Taint((*self.chain, hop), self.confidence)
+
+
+@dataclass
+class Document:
+    """A YAML text and its tree, with helpers to turn node offsets into lines."""
+
+    text: str
+    root: Node
+    _starts: list[int] = field(default_factory=list)
+
+    def position(self, index: int) -> tuple[int, int]:
+        if not self._starts:
+            self._starts = [0] + [i + 1 for i, c in enumerate(self.text) if c == "\n"]
+        lo, hi = 0, len(self._starts) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self._starts[mid] <= index:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo + 1, index - self._starts[lo] + 1
+
+    def find(self, node: Node, fragment: str) -> tuple[int, int]:
+        """Where ``fragment`` appears inside the source of ``node`` (its start when absent)."""
+        if node.aliased or not fragment:
+            return node.line, node.col
+        end = max(node.end, node.start + 1)
+        index = self.text.find(fragment, node.start, end + len(fragment))
+        if index < 0:
+            index = self.text.find(fragment.split("\n", 1)[0], node.start, end)
+        if index < 0:
+            return node.line, node.col
+        return self.position(index)
+
+
+def action_of(uses: str) -> tuple[str, str]:
+    """``owner/repo/path@ref`` -> (``owner/repo/path`` lower-cased, ref)."""
+    name, _, ref = uses.partition("@")
+    return name.strip().lower(), ref.strip()
+
+
+def repo_of(name: str) -> str:
+    return "/".join(name.split("/")[:2])
+
+
+def is_action(name: str, *candidates: str) -> bool:
+    return any(name == c or name.startswith(c + "/") for c in candidates)
+
+
+def triggers(root: Node) -> dict[str, tuple[int, int]]:
+    """Event names of ``on:`` with the position of each."""
+    on = root.get("on")
+    if on is None:
+        on = root.get("true")
+    if on is None:
+        return {}
+    if on.is_str:
+        return {on.value.strip(): (on.line, on.col)}
+    if on.is_seq:
+        return {n.value.strip(): (n.line, n.col) for n in on.seq() if n.is_str}
+    return {k: on.key_pos(k) for k, _ in on.items()}
+
+
+def job_permissions(root: Node, job: Node) -> Node | None:
+    return job.get("permissions") or root.get("permissions")
+
+
+def has_write(perms: Node | None, scope: str) -> bool:
+    if perms is None:
+        return False
+    if perms.is_str:
+        return perms.text().strip() == "write-all"
+    return perms.text(scope).strip() == "write"
+
+
+class WorkflowAudit:
+    """All audits of one workflow (``kind="workflow"``) or action (``kind="action"``)."""
+
+    def __init__(self, doc: Document, kind: str, path: str) -> None:
+        self.doc = doc
+        self.root = doc.root
+        self.kind = kind
+        self.path = path
+        self.events = triggers(self.root) if kind == "workflow" else {}
+        self.names = set(self.events)
+        self.privileged = self.names & data.PRIVILEGED_TRIGGERS
+        self.pr_code = self.names & data.PR_CODE_TRIGGERS
+        self.public = self.names & data.PUBLIC_TRIGGERS
+        #: (job, step index) pairs that check out a pull request's code.
+        self.untrusted_checkouts: dict[str, int] = {}
+        #: needs.<job>.outputs.<name> -> taint
+        self.job_outputs: dict[str, Taint] = {}
+
+    # --- entry ----------------------------------------------------------------------------
+    def run(self) -> Iterator[Emitted]:
+        if self.kind == "workflow":
+            yield from self._triggers()
+            yield from self._workflow_permissions()
+            jobs = self.root.get("jobs")
+            job_items = jobs.items() if jobs is not None else []
+            yield from self._env_block(self.root.get("env"), ("env",))
+            # job outputs feed later jobs: compute step taint in two passes
+            for _ in range(2):
+                for job_id, job in job_items:
+                    self._job_output_taint(job_id, job)
+            for job_id, job in job_items:
+                if job.is_map:
+                    yield from self._job(job_id, job)
+        else:
+            yield from self._action()
+        yield from self._obfuscation()
+
+    def _obfuscation(self) -> Iterator[Emitted]:
+        for node in self.root.strings():
+            if "${{" not in node.value or node.aliased:
+                continue
+            for expr in expressions(node.value):
+                body = expr.body
+                why = ""
+                if _LITERAL_ONLY_RE.fullmatch(body):
+                    why = "an expression that is only a literal"
+                elif _LITERAL_INDEX_RE.search(body):
+                    why = "a context indexed with a literal string"
+                if why:
+                    raw = node.value[expr.start : expr.end]
+                    line, col = self.doc.find(node, raw)
+                    yield finding(
+                        rules.ObfuscatedExpression,
+                        f"{why}: {raw[:80]}",
+                        line=line,
+                        column=col,
+                        evidence=raw[:200],
+                    )
+
+    # --- workflow-level ---------------------------------------------------------------------
+    def _triggers(self) -> Iterator[Emitted]:
+        for event in sorted(self.names & data.DANGEROUS_TRIGGERS):
+            line, col = self.events[event]
+            yield finding(
+                rules.DangerousTrigger,
+                f"{event} runs with the repository's secrets on events a fork can cause",
+                line=line,
+                column=col,
+                logical=key_path("on", event),
+                evidence=f"trigger {event}",
+            )
+
+    def _workflow_permissions(self) -> Iterator[Emitted]:
+        perms = self.root.get("permissions")
+        jobs = self.root.get("jobs")
+        if perms is None:
+            if jobs is not None and any(
+                j.is_map and j.get("permissions") is None and j.get("uses") is None
+                for _, j in jobs.items()
+            ):
+                if self.names and self.names <= {"workflow_call"}:
+                    return
+                yield finding(
+                    rules.ExcessivePermissions,
+                    "no permissions block: jobs without their own get the repository's default "
+                    "token permissions",
+                    line=1,
+                    column=1,
+                    logical="permissions",
+                    severity=Severity.MEDIUM,
+                    confidence=Confidence.MEDIUM,
+                    evidence="no top-level permissions; jobs without permissions: "
+                    + ", ".join(
+                        k for k, j in jobs.items() if j.is_map and j.get("permissions") is None
+                    ),
+                )
+            return
+        yield from self._permissions(perms, ("permissions",), workflow_level=True)
+
+    def _permissions(
+        self, perms: Node, where: tuple[str | int, ...], *, workflow_level: bool
+    ) -> Iterator[Emitted]:
+        logical = key_path(*where)
+        if perms.is_str:
+            value = perms.value.strip()
+            if value in ("write-all", "read-all"):
+                yield finding(
+                    rules.ExcessivePermissions,
+                    f"permissions: {value} grants every scope",
+                    line=perms.line,
+                    column=perms.col,
+                    logical=logical,
+                    severity=Severity.HIGH if value == "write-all" else Severity.MEDIUM,
+                    confidence=Confidence.HIGH,
+                    evidence=f"{logical}: {value}",
+                )
+            return
+        if not workflow_level:
+            return
+        jobs = self.root.get("jobs")
+        job_count = len(jobs.items()) if jobs is not None else 0
+        for scope, value in perms.items():
+            if value.text().strip() != "write":
+                continue
+            line, col = perms.key_pos(scope)
+            high = scope in data.HIGH_RISK_SCOPES and job_count > 1
+            yield finding(
+                rules.ExcessivePermissions,
+                f"{scope}: write at workflow level is granted to every job",
+                line=line,
+                column=col,
+                logical=key_path(*where, scope),
+                severity=Severity.HIGH if high else Severity.MEDIUM,
+                confidence=Confidence.HIGH,
+                evidence=f"{scope}: write for {job_count} job(s)",
+            )
+
+    def _env_block(self, env: Node | None, where: tuple[str | int, ...]) -> Iterator[Emitted]:
+        if env is None or not env.is_map:
+            return
+        for name, value in env.items():
+            if (
+                name.upper() == "ACTIONS_ALLOW_UNSECURE_COMMANDS"
+                and value.text().strip().lower()
+                in (
+                    "true",
+                    "1",
+                    "yes",
+                )
+            ):
+                line, col = env.key_pos(name)
+                yield finding(
+                    rules.InsecureCommands,
+                    "ACTIONS_ALLOW_UNSECURE_COMMANDS re-enables set-env and add-path",
+                    line=line,
+                    column=col,
+                    logical=key_path(*where, name),
+                    evidence=f"{name}: {value.text()}",
+                )
+
+    # --- taint ---------------------------------------------------------------------------
+    def classify(
+        self,
+        ctx: str,
+        env: dict[str, Taint],
+        step_outputs: dict[tuple[str, str], Taint],
+    ) -> Taint | None:
+        """The taint of one context path in the current scope, or None when it is safe."""
+        for pattern in data.ATTACKER_CONTEXTS:
+            if matches(ctx, pattern):
+                return Taint((ctx,), Confidence.HIGH)
+        parts = ctx.split(".")
+        head = parts[0]
+        if head == "env" and len(parts) > 1:
+            hit = env.get(parts[1])
+            return hit.extend(ctx) if hit else None
+        if head == "steps" and len(parts) > 3 and parts[2] == "outputs":
+            hit = step_outputs.get((parts[1], parts[3])) or step_outputs.get((parts[1], "*"))
+            return hit.extend(ctx) if hit else None
+        if head == "needs" and len(parts) > 3 and parts[2] == "outputs":
+            hit = self.job_outputs.get(f"{parts[1]}.{parts[3]}")
+            return hit.extend(ctx) if hit else None
+        if head == "inputs" or (head == "github" and parts[1:3] == ["event", "inputs"]):
+            return Taint((ctx,), Confidence.LOW)
+        if head == "github" and len(parts) > 2 and parts[1] == "event":
+            if parts[-1] in data.SAFE_EVENT_LEAVES or parts[-1].endswith(("_url", "_at", "_id")):
+                return None
+            if parts[-1] == "*":  # a whole object or list, serialised
+                return Taint((ctx,), Confidence.LOW)
+            return Taint((ctx,), Confidence.LOW)
+        return None
+
+    def taints_in(
+        self,
+        text: str,
+        env: dict[str, Taint],
+        step_outputs: dict[tuple[str, str], Taint],
+    ) -> list[tuple[str, Taint]]:
+        """(raw expression span, taint) for every tainted context in ``text``."""
+        out: list[tuple[str, Taint]] = []
+        for expr in expressions(text):
+            for ctx in contexts(expr.body):
+                hit = self.classify(ctx, env, step_outputs)
+                if hit is not None:
+                    out.append((text[expr.start : expr.end], hit))
+        return out
+
+    def env_taint(
+        self,
+        block: Node | None,
+        where: str,
+        inherited: dict[str, Taint],
+        step_outputs: dict[tuple[str, str], Taint],
+    ) -> dict[str, Taint]:
+        scope = dict(inherited)
+        if block is None or not block.is_map:
+            return scope
+        for name, value in block.items():
+            hits = self.taints_in(value.text(), inherited, step_outputs)
+            if hits:
+                best = max(hits, key=lambda h: h[1].confidence)[1]
+                scope[name.lower()] = best.extend(f"env.{name} ({where})")
+            else:
+                scope.pop(name.lower(), None)
+        return scope
+
+    def _step_outputs(
+        self,
+        step: Node,
+        env: dict[str, Taint],
+        outputs: dict[tuple[str, str], Taint],
+    ) -> None:
+        """Record the outputs a step sets from attacker data."""
+        step_id = step.text("id").strip().lower()
+        if not step_id:
+            return
+        uses = step.text("uses")
+        if uses:
+            name, _ = action_of(uses)
+            for action, names in data.TAINTED_ACTION_OUTPUTS.items():
+                if is_action(name, action):
+                    for out in names:
+                        outputs[(step_id, out.lower())] = Taint(
+                            (f"{action} output", f"steps.{step_id}.outputs.{out}"),
+                            Confidence.MEDIUM,
+                        )
+            return
+        script = step.text("run")
+        if not script or not _GITHUB_OUTPUT_RE.search(script):
+            return
+        for line in script.splitlines():
+            if "GITHUB_OUTPUT" not in line:
+                continue
+            hits = self.taints_in(line, env, outputs)
+            for var in _SHELL_VAR_RE.findall(line):
+                if var.lower() in env and var != "GITHUB_OUTPUT":
+                    hits.append((var, env[var.lower()].extend(f"${var}")))
+            if not hits:
+                continue
+            out_names = _OUTPUT_NAME_RE.findall(line) or ["*"]
+            taint = max(hits, key=lambda h: h[1].confidence)[1]
+            for out in out_names:
+                outputs[(step_id, out.lower())] = taint.extend(f"steps.{step_id}.outputs.{out}")
+
+    def _job_output_taint(self, job_id: str, job: Node) -> None:
+        if not job.is_map:
+            return
+        outputs = job.get("outputs")
+        if outputs is None or not outputs.is_map:
+            return
+        env = self.env_taint(self.root.get("env"), "workflow", {}, {})
+        env = self.env_taint(job.get("env"), f"jobs.{job_id}", env, {})
+        step_outputs: dict[tuple[str, str], Taint] = {}
+        for step in job.children("steps"):
+            step_env = self.env_taint(step.get("env"), "step", env, step_outputs)
+            self._step_outputs(step, step_env, step_outputs)
+        for name, value in outputs.items():
+            text = value.text() if value.is_str else value.text("value")
+            hits = self.taints_in(text, env, step_outputs)
+            if hits:
+                best = max(hits, key=lambda h: h[1].confidence)[1]
+                self.job_outputs[f"{job_id.lower()}.{name.lower()}"] = best.extend(
+                    f"needs.{job_id}.outputs.{name}"
+                )
+
+    # --- jobs ----------------------------------------------------------------------------
+    def _job(self, job_id: str, job: Node) -> Iterator[Emitted]:
+        base = ("jobs", job_id)
+        perms = job.get("permissions")
+        if perms is not None:
+            yield from self._permissions(perms, (*base, "permissions"), workflow_level=False)
+        yield from self._env_block(job.get("env"), (*base, "env"))
+        yield from self._reusable_call(job_id, job)
+        yield from self._runner(job_id, job)
+        yield from self._containers(job, base)
+        yield from self._condition(job.get("if"), (*base, "if"))
+        env = self.env_taint(self.root.get("env"), "workflow", {}, {})
+        env = self.env_taint(job.get("env"), key_path(*base), env, {})
+        steps = job.children("steps")
+        yield from self._steps(steps, base, env, job_id=job_id, job=job)
+        yield from self._facts(job_id, job, steps)
+
+    def _action(self) -> Iterator[Emitted]:
+        runs = self.root.get("runs")
+        if runs is None or not runs.is_map:
+            return
+        using = runs.text("using").strip().lower()
+        if using == "docker":
+            image = runs.text("image").strip()
+            if image.startswith("docker://"):
+                yield from self._image(image[len("docker://") :], runs.get("image"), "runs.image")
+        if using == "composite":
+            steps = runs.children("steps")
+            yield from self._steps(steps, ("runs",), {}, job_id=None, job=None)
+
+    def _reusable_call(self, job_id: str, job: Node) -> Iterator[Emitted]:
+        uses = job.get("uses")
+        if uses is None or not uses.is_str:
+            return
+        yield from self._uses(uses, ("jobs", job_id, "uses"))
+        secrets = job.get("secrets")
+        if secrets is not None and secrets.is_str and secrets.value.strip() == "inherit":
+            yield finding(
+                rules.SecretsInherit,
+                f"job {job_id} passes every secret to {uses.value.strip()}",
+                line=secrets.line,
+                column=secrets.col,
+                logical=key_path("jobs", job_id, "secrets"),
+                evidence=f"secrets: inherit -> {uses.value.strip()}",
+            )
+
+    def _runner(self, job_id: str, job: Node) -> Iterator[Emitted]:
+        runs_on = job.get("runs-on")
+        if runs_on is None or not self.public:
+            return
+        labels = [n.value for n in runs_on.strings()]
+        if runs_on.is_map:
+            labels = [n.value for n in (runs_on.get("labels") or runs_on).strings()]
+            if runs_on.get("group") is not None:
+                labels.append("self-hosted")
+        text = " ".join(labels).lower()
+        matrix_self_hosted = "matrix." in text and "self-hosted" in self._matrix_text(job)
+        if "self-hosted" not in text and not matrix_self_hosted:
+            return
+        events = ", ".join(sorted(self.public))
+        yield finding(
+            rules.SelfHostedRunnerPublic,
+            f"job {job_id} runs on a self-hosted runner and is triggered by {events}",
+            line=runs_on.line,
+            column=runs_on.col,
+            logical=key_path("jobs", job_id, "runs-on"),
+            severity=Severity.HIGH
+            if self.names & {"pull_request", "pull_request_target"}
+            else Severity.MEDIUM,
+            evidence=f"{events} -> jobs.{job_id} -> runs-on: {' '.join(labels)}",
+        )
+
+    def _matrix_text(self, job: Node) -> str:
+        strategy = job.get("strategy")
+        matrix = strategy.get("matrix") if strategy is not None else None
+        return " ".join(n.value for n in matrix.strings()).lower() if matrix is not None else ""
+
+    def _containers(self, job: Node, base: tuple[str | int, ...]) -> Iterator[Emitted]:
+        container = job.get("container")
+        candidates: list[tuple[Node, tuple[str | int, ...]]] = []
+        if container is not None:
+            candidates.append((container, (*base, "container")))
+        services = job.get("services")
+        if services is not None and services.is_map:
+            for name, svc in services.items():
+                candidates.append((svc, (*base, "services", name)))
+        for node, where in candidates:
+            image = node if node.is_str else node.get("image")
+            if image is not None and image.is_str:
+                yield from self._image(image.value.strip(), image, key_path(*where))
+            creds = node.get("credentials") if node.is_map else None
+            password = creds.get("password") if creds is not None else None
+            literal = password is not None and password.is_str and password.value.strip()
+            if password is not None and literal and "${{" not in password.value:
+                yield finding(
+                    rules.HardcodedContainerCredentials,
+                    "registry password written in the workflow",
+                    line=password.line,
+                    column=password.col,
+                    logical=key_path(*where, "credentials", "password"),
+                    evidence=f"{key_path(*where, 'credentials', 'password')}: <literal>",
+                )
+
+    def _image(self, image: str, node: Node | None, logical: str) -> Iterator[Emitted]:
+        if not image or "${{" in image or "@sha256:" in image:
+            return
+        last = image.rsplit("/", 1)[-1]
+        tag = last.split(":", 1)[1] if ":" in last else ""
+        unpinned = tag in ("", "latest")
+        line, col = (node.line, node.col) if node is not None else (None, None)
+        yield finding(
+            rules.UnpinnedImage,
+            f"container image {image} is {'not tagged' if not tag else 'tagged ' + tag} "
+            "and has no digest",
+            line=line,
+            column=col,
+            logical=logical,
+            severity=Severity.HIGH if unpinned else Severity.MEDIUM,
+            evidence=image,
+        )
+
+    def _condition(self, node: Node | None, where: tuple[str | int, ...]) -> Iterator[Emitted]:
+        if node is None or not node.is_str:
+            return
+        text = node.value
+        logical = key_path(*where)
+        spans = list(expressions(text))
+        if spans:
+            outside = text
+            for span in reversed(spans):
+                outside = outside[: span.start] + outside[span.end :]
+            if outside or len(spans) > 1:
+                yield finding(
+                    rules.UnsoundCondition,
+                    "condition mixes an expression with text: it is a non-empty string, "
+                    "always true",
+                    line=node.line,
+                    column=node.col,
+                    logical=logical,
+                    evidence=f"if: {text!r}",
+                )
+        body = " ".join(s.body for s in spans) if spans else text
+        if _CONTAINS_LITERAL_RE.search(body):
+            yield finding(
+                rules.UnsoundCondition,
+                "contains() on a literal string matches any substring",
+                line=node.line,
+                column=node.col,
+                logical=logical,
+                severity=Severity.MEDIUM,
+                confidence=Confidence.MEDIUM,
+                evidence=f"if: {text.strip()}",
+            )
+        if _BOT_RE.search(body) or _BOT_RE_REV.search(body):
+            privileged = bool(self.names & (data.PR_CODE_TRIGGERS | {"pull_request"}))
+            yield finding(
+                rules.BotConditionSpoofable,
+                "github.actor identifies whoever caused the latest event, not the author",
+                line=node.line,
+                column=node.col,
+                logical=logical,
+                severity=Severity.HIGH if privileged else Severity.MEDIUM,
+                evidence=f"if: {text.strip()}",
+            )
+
+    def _uses(self, node: Node, where: tuple[str | int, ...]) -> Iterator[Emitted]:
+        uses = node.value.strip()
+        logical = key_path(*where)
+        if uses.startswith(("./", ".\\")) or not uses:
+            return
+        if uses.startswith("docker://"):
+            yield from self._image(uses[len("docker://") :], node, logical)
+            return
+        name, ref = action_of(uses)
+        parts = name.split("/")
+        if any(p in (".", "..", "") for p in parts[2:]) or "//" in name:
+            yield finding(
+                rules.ObfuscatedExpression,
+                f"action path {uses} has empty, '.' or '..' components",
+                line=node.line,
+                column=node.col,
+                logical=logical,
+                evidence=uses,
+            )
+        if "${{" in uses:
+            return
+        if not SHA_RE.match(ref):
+            first_party = parts[0] in ("actions", "github")
+            yield finding(
+                rules.UnpinnedAction,
+                f"{repo_of(name)} is referenced by {'no ref' if not ref else repr(ref)}, "
+                "not a commit SHA",
+                line=node.line,
+                column=node.col,
+                logical=logical,
+                severity=Severity.MEDIUM if first_party else Severity.HIGH,
+                evidence=uses,
+                subject=f"pkg:githubactions/{repo_of(name)}@{ref}" if ref else None,
+            )
+        repo = repo_of(name)
+        if repo not in _POPULAR:
+            near = _near_popular(repo)
+            if near:
+                yield finding(
+                    rules.TyposquattedAction,
+                    f"{repo} is one typo away from the popular action {near}",
+                    line=node.line,
+                    column=node.col,
+                    logical=logical,
+                    evidence=f"{repo} ~ {near}",
+                )
+
+    # --- steps ---------------------------------------------------------------------------
+    def _steps(
+        self,
+        steps: list[Node],
+        base: tuple[str | int, ...],
+        env: dict[str, Taint],
+        *,
+        job_id: str | None,
+        job: Node | None,
+    ) -> Iterator[Emitted]:
+        outputs: dict[tuple[str, str], Taint] = {}
+        checkout_at: int | None = None
+        checkout_desc = ""
+        downloads: list[tuple[int, str, bool]] = []
+        uploads_workspace = False
+        persisted: list[tuple[int, Node]] = []
+        release = self._is_release()
+        for index, step in enumerate(steps):
+            if not step.is_map:
+                continue
+            where = (*base, "steps", index)
+            step_env = self.env_taint(step.get("env"), key_path(*where, "env"), env, outputs)
+            yield from self._env_block(step.get("env"), (*where, "env"))
+            yield from self._condition(step.get("if"), (*where, "if"))
+            uses_node = step.get("uses")
+            uses = uses_node.value.strip() if uses_node is not None and uses_node.is_str else ""
+            name, _ = action_of(uses) if uses else ("", "")
+            if uses_node is not None and uses_node.is_str:
+                yield from self._uses(uses_node, (*where, "uses"))
+            run = step.get("run")
+            script = run.value if run is not None and run.is_str else ""
+            # sinks: run scripts and github-script code
+            if run is not None and run.is_str:
+                yield from self._injection(run, script, (*where, "run"), step_env, outputs)
+            if is_action(name, "actions/github-script"):
+                code = step.sub("with", "script")
+                if code is not None and code.is_str:
+                    yield from self._injection(
+                        code, code.value, (*where, "with", "script"), step_env, outputs
+                    )
+            # checkout
+            if is_action(name, "actions/checkout"):
+                with_ = step.get("with")
+                persist = with_.text("persist-credentials").strip().lower() if with_ else ""
+                if persist not in ("false", "'false'"):
+                    persisted.append((index, step))
+                untrusted = self._untrusted_checkout(step, where, step_env, outputs)
+                if untrusted is not None and job_id is not None:
+                    hit_node, why = untrusted
+                    if checkout_at is None:
+                        checkout_at, checkout_desc = index, why
+                        self.untrusted_checkouts[job_id] = index
+                    yield self._checkout_finding(hit_node, where, why)
+            elif script and self.pr_code and job_id is not None:
+                for pattern in _UNTRUSTED_FETCH:
+                    match = pattern.search(script)
+                    if match:
+                        line, col = self.doc.find(run, match.group(0)) if run else (None, None)
+                        why = f"`{match.group(0).strip()}`"
+                        if checkout_at is None:
+                            checkout_at, checkout_desc = index, why
+                            self.untrusted_checkouts[job_id] = index
+                        yield finding(
+                            rules.UntrustedCheckout,
+                            f"{self._pr_events()} workflow fetches pull request code with {why}",
+                            line=line,
+                            column=col,
+                            logical=key_path(*where, "run"),
+                            evidence=f"{self._pr_events()} -> {why} ({key_path(*where)})",
+                        )
+                        break
+            # living off the pipeline, after an untrusted checkout
+            if checkout_at is not None and index > checkout_at:
+                yield from self._lotp(step, where, name, uses, script, run, checkout_desc)
+            # GITHUB_ENV / GITHUB_PATH
+            if script:
+                yield from self._github_env(run, script, (*where, "run"), step_env, outputs)
+            # artifacts
+            if self._is_download(name, step, script):
+                path = step.sub_text("with", "path").strip()
+                into_workspace = path in ("", ".", "./") or "github.workspace" in path
+                downloads.append((index, key_path(*where), into_workspace))
+            if is_action(name, "actions/upload-artifact"):
+                path = step.sub_text("with", "path").strip()
+                if any(
+                    p.strip() in (".", "./", "${{ github.workspace }}") for p in path.splitlines()
+                ):
+                    uploads_workspace = True
+            if downloads and self.names & {"workflow_run", "pull_request_target"}:
+                yield from self._artifact_use(downloads, index, where, script, run, uses)
+            # caches and publishing
+            if release and name:
+                yield from self._cache(step, where, name)
+            yield from self._publish_token(step, where, name, script, step_env)
+            self._step_outputs(step, step_env, outputs)
+        for index, step in persisted:
+            uses_node = step.get("uses")
+            assert uses_node is not None
+            high = uploads_workspace
+            yield finding(
+                rules.PersistedCheckoutCredentials,
+                "checkout keeps the token in .git/config"
+                + ("; the workspace is uploaded as an artifact" if high else ""),
+                line=uses_node.line,
+                column=uses_node.col,
+                logical=key_path(*base, "steps", index, "uses"),
+                severity=Severity.HIGH if high else Severity.MEDIUM,
+                confidence=Confidence.MEDIUM if high else Confidence.LOW,
+                evidence="persist-credentials not false",
+            )
+        if job is not None and job_id is not None and checkout_at is not None:
+            yield from self._cloud(job_id, job, steps, checkout_desc)
+
+    def _pr_events(self) -> str:
+        return "/".join(sorted(self.pr_code)) or "workflow"
+
+    def _injection(
+        self,
+        node: Node,
+        script: str,
+        where: tuple[str | int, ...],
+        env: dict[str, Taint],
+        outputs: dict[tuple[str, str], Taint],
+    ) -> Iterator[Emitted]:
+        seen: set[str] = set()
+        for raw, taint in self.taints_in(script, env, outputs):
+            key = raw + "|" + taint.chain[0]
+            if key in seen:
+                continue
+            seen.add(key)
+            line, col = self.doc.find(node, raw)
+            chain = " -> ".join((*taint.chain, key_path(*where)))
+            high = taint.confidence is Confidence.HIGH
+            yield finding(
+                rules.TemplateInjection,
+                f"{taint.chain[0]} is expanded into {'code' if 'script' in where else 'a script'}"
+                + ("" if high else " (may be attacker-controlled)"),
+                line=line,
+                column=col,
+                logical=key_path(*where),
+                severity=Severity.HIGH if high else Severity.MEDIUM,
+                confidence=taint.confidence,
+                evidence=chain,
+                properties={"taint": [*taint.chain, key_path(*where)]},
+            )
+
+    def _untrusted_checkout(
+        self,
+        step: Node,
+        where: tuple[str | int, ...],
+        env: dict[str, Taint],
+        outputs: dict[tuple[str, str], Taint],
+    ) -> tuple[Node, str] | None:
+        if not self.pr_code:
+            return None
+        with_ = step.get("with")
+        if with_ is None:
+            return None
+        for key in ("ref", "repository"):
+            node = with_.get(key)
+            if node is None or not node.is_str:
+                continue
+            value = node.value
+            if "refs/pull/" in value:
+                return node, f"{key}: {value.strip()}"
+            for expr in expressions(value):
+                for ctx in contexts(expr.body):
+                    if any(matches(ctx, p) for p in data.UNTRUSTED_REF_CONTEXTS):
+                        return node, f"{key}: {ctx}"
+                    derived = ctx.startswith(("steps.", "needs.", "env.")) and key == "ref"
+                    if derived and self.pr_code & {"issue_comment", "workflow_run"}:
+                        return node, f"{key}: {ctx} (derived from the event)"
+        return None
+
+    def _checkout_finding(self, node: Node, where: tuple[str | int, ...], why: str) -> Emitted:
+        return finding(
+            rules.UntrustedCheckout,
+            f"{self._pr_events()} workflow checks out pull request code ({why})",
+            line=node.line,
+            column=node.col,
+            logical=key_path(*where, "with"),
+            evidence=f"{self._pr_events()} -> actions/checkout {why} ({key_path(*where)})",
+        )
+
+    def _lotp(
+        self,
+        step: Node,
+        where: tuple[str | int, ...],
+        name: str,
+        uses: str,
+        script: str,
+        run: Node | None,
+        checkout: str,
+    ) -> Iterator[Emitted]:
+        what = ""
+        line, col = step.line, step.col
+        logical = key_path(*where)
+        if uses.startswith("./"):
+            what = f"local action {uses}"
+            node = step.get("uses")
+            if node is not None:
+                line, col = node.line, node.col
+            logical = key_path(*where, "uses")
+        elif name:
+            for action, runs in data.LOTP_ACTIONS.items():
+                if is_action(name, action):
+                    what = f"{action} ({runs})"
+                    node = step.get("uses")
+                    if node is not None:
+                        line, col = node.line, node.col
+                    logical = key_path(*where, "uses")
+                    break
+        elif script and run is not None:
+            for pattern, runs in _LOTP:
+                match = pattern.search(script)
+                if match:
+                    what = f"`{match.group(0).strip()}` ({runs})"
+                    line, col = self.doc.find(run, match.group(0).strip())
+                    logical = key_path(*where, "run")
+                    break
+        if not what:
+            return
+        yield finding(
+            rules.LivingOffThePipeline,
+            f"after checking out pull request code, this step runs {what} from the fork",
+            line=line,
+            column=col,
+            logical=logical,
+            evidence=f"{self._pr_events()} -> checkout {checkout} -> {what}",
+        )
+
+    def _github_env(
+        self,
+        run: Node | None,
+        script: str,
+        where: tuple[str | int, ...],
+        env: dict[str, Taint],
+        outputs: dict[tuple[str, str], Taint],
+    ) -> Iterator[Emitted]:
+        if run is None or "GITHUB_" not in script:
+            return
+        for line_text in script.splitlines():
+            match = _ENV_WRITE_RE.search(line_text)
+            if not match:
+                continue
+            target = match.group(1)
+            hits = self.taints_in(line_text, env, outputs)
+            for var in _SHELL_VAR_RE.findall(line_text):
+                if var.lower() in env and var not in ("GITHUB_ENV", "GITHUB_PATH"):
+                    hits.append((var, env[var.lower()].extend(f"${var}")))
+            if not hits and not self.privileged:
+                continue
+            line, col = self.doc.find(run, line_text.strip())
+            if hits:
+                taint = max(hits, key=lambda h: h[1].confidence)[1]
+                chain = " -> ".join((*taint.chain, target))
+                confidence = taint.confidence
+            else:
+                chain = f"{'/'.join(sorted(self.privileged))} -> {target}"
+                confidence = Confidence.LOW
+            yield finding(
+                rules.GithubEnvInjection,
+                f"write to {target} in a workflow triggered by "
+                f"{'/'.join(sorted(self.privileged)) or 'untrusted data'}",
+                line=line,
+                column=col,
+                logical=key_path(*where),
+                confidence=confidence,
+                evidence=chain,
+            )
+
+    def _is_download(self, name: str, step: Node, script: str) -> bool:
+        if is_action(name, "dawidd6/action-download-artifact"):
+            return True
+        if is_action(name, "actions/download-artifact"):
+            with_ = step.get("with")
+            return "workflow_run" in self.names or (
+                with_ is not None and with_.get("run-id") is not None
+            )
+        if is_action(name, "actions/github-script"):
+            code = step.sub_text("with", "script")
+            return "downloadArtifact" in code
+        return bool(re.search(r"\bgh\s+run\s+download\b", script))
+
+    def _artifact_use(
+        self,
+        downloads: list[tuple[int, str, bool]],
+        index: int,
+        where: tuple[str | int, ...],
+        script: str,
+        run: Node | None,
+        uses: str,
+    ) -> Iterator[Emitted]:
+        last, download_where, into_workspace = downloads[-1]
+        if index <= last:
+            return
+        reason = ""
+        line, col = None, None
+        if run is not None and script:
+            unzip = re.search(r"\b(?:unzip|tar\s+-?x\w*)\b[^\n]*", script)
+            if unzip and " -d " not in unzip.group(0) and "runner.temp" not in unzip.group(0):
+                reason = f"extracts it over the workspace with `{unzip.group(0).strip()[:60]}`"
+                line, col = self.doc.find(run, unzip.group(0))
+            elif into_workspace:
+                reason = "runs commands in a workspace the artifact was extracted into"
+                line, col = run.line, run.col
+        elif uses.startswith("./") and into_workspace:
+            reason = f"runs local action {uses} from a workspace the artifact was extracted into"
+        if not reason:
+            return
+        downloads.clear()
+        logical = key_path(*where, "run" if run is not None else "uses")
+        yield finding(
+            rules.ArtifactPoisoning,
+            f"artifact from another run ({download_where}) is trusted: this step {reason}",
+            line=line,
+            column=col,
+            logical=logical,
+            confidence=Confidence.HIGH if into_workspace else Confidence.MEDIUM,
+            evidence=f"{'/'.join(sorted(self.names & {'workflow_run', 'pull_request_target'}))}"
+            f" -> download-artifact ({download_where}) -> {logical}",
+        )
+
+    def _is_release(self) -> bool:
+        names = self.names
+        if names & {"release", "registry_package"}:
+            return True
+        on = self.root.get("on")
+        push = on.get("push") if on is not None and on.is_map else None
+        if push is not None and push.get("tags") is not None and push.get("branches") is None:
+            return True
+        jobs = self.root.get("jobs")
+        for _, job in jobs.items() if jobs is not None else []:
+            for step in job.children("steps"):
+                uses = step.text("uses")
+                if uses and any(is_action(action_of(uses)[0], a) for a in data.PUBLISHING_ACTIONS):
+                    return True
+                script = step.text("run")
+                if script and any(p.search(script) for p in _PUBLISH):
+                    return True
+        return False
+
+    def _cache(self, step: Node, where: tuple[str | int, ...], name: str) -> Iterator[Emitted]:
+        for action, (option, default_on) in data.CACHE_ACTIONS.items():
+            if name != action and not name.startswith(action + "@"):
+                continue
+            with_ = step.get("with")
+            enabled = default_on
+            if option:
+                value = with_.get(option) if with_ is not None else None
+                if value is not None:
+                    text = value.text().strip().strip("'\"").lower()
+                    enabled = text not in ("", "false", "none", "0")
+            if not enabled:
+                return
+            node = step.get("uses")
+            assert node is not None
+            yield finding(
+                rules.CachePoisoning,
+                f"release workflow restores a cache through {action}"
+                + (f" ({option} enabled)" if option else ""),
+                line=node.line,
+                column=node.col,
+                logical=key_path(*where, "uses"),
+                evidence=f"release/publishing workflow -> {action}",
+            )
+            return
+
+    def _publish_token(
+        self,
+        step: Node,
+        where: tuple[str | int, ...],
+        name: str,
+        script: str,
+        env: dict[str, Taint],
+    ) -> Iterator[Emitted]:
+        step_env = step.get("env")
+        env_names = {k.upper() for k, _ in step_env.items()} if step_env is not None else set()
+        if name:
+            for action, inputs in data.TOKEN_PUBLISH_ACTIONS.items():
+                if not is_action(name, action):
+                    continue
+                with_ = step.get("with")
+                used = [i for i in inputs if with_ is not None and with_.get(i) is not None]
+                if used or not inputs:
+                    node = step.get("uses")
+                    assert node is not None
+                    yield finding(
+                        rules.LongLivedPublishToken,
+                        f"{action} publishes with a stored token ({', '.join(used) or 'api key'})",
+                        line=node.line,
+                        column=node.col,
+                        logical=key_path(*where, "uses"),
+                        evidence=f"{action} with {', '.join(used)}",
+                    )
+        elif script:
+            for pattern, tokens in _TOKEN_PUBLISH:
+                match = pattern.search(script)
+                if match and (env_names & set(tokens) or any(t in script for t in tokens)):
+                    run = step.get("run")
+                    assert run is not None
+                    line, col = self.doc.find(run, match.group(0))
+                    yield finding(
+                        rules.LongLivedPublishToken,
+                        f"`{match.group(0)}` publishes with a stored token",
+                        line=line,
+                        column=col,
+                        logical=key_path(*where, "run"),
+                        evidence=f"{match.group(0)} with "
+                        + ", ".join(sorted(env_names & set(tokens))),
+                    )
+                    return
+
+    def _cloud(self, job_id: str, job: Node, steps: list[Node], checkout: str) -> Iterator[Emitted]:
+        perms = job_permissions(self.root, job)
+        hits: list[tuple[Node, str, str]] = []
+        if has_write(perms, "id-token") and perms is not None:
+            node = perms.get("id-token") or perms
+            hits.append((node, "id-token: write", "oidc"))
+        for step in steps:
+            name, _ = action_of(step.text("uses"))
+            for action, inputs in data.CLOUD_LOGIN_ACTIONS.items():
+                if not is_action(name, action):
+                    continue
+                with_ = step.get("with")
+                for key in inputs:
+                    value = with_.get(key) if with_ is not None else None
+                    if value is not None:
+                        hits.append(
+                            (value, f"{action} {key}: {value.text().strip()}", value.text())
+                        )
+                        break
+        for node, what, identity in hits:
+            yield finding(
+                rules.CloudCredentialsForkCode,
+                f"job {job_id} runs pull request code and holds cloud credentials ({what})",
+                line=node.line,
+                column=node.col,
+                logical=key_path("jobs", job_id),
+                evidence=f"{self._pr_events()} -> checkout {checkout} -> {what}",
+            )
+            yield Fact(
+                f"job:{self.path}#{job_id}",
+                "can-assume",
+                f"jewel:cloud-role:{identity.strip() or 'oidc'}",
+                proof=f"{self.path}:{node.line}",
+                properties={"runs_untrusted_code": True},
+            )
+
+    # --- facts ---------------------------------------------------------------------------
+    def _facts(self, job_id: str, job: Node, steps: list[Node]) -> Iterator[Emitted]:
+        node = f"job:{self.path}#{job_id}"
+        untrusted_code = job_id in self.untrusted_checkouts
+        for event in sorted(self.privileged):
+            entry = (
+                "entry:fork-pull-request"
+                if event in ("pull_request_target", "workflow_run")
+                else "entry:public-comment-or-issue"
+            )
+            yield Fact(
+                entry,
+                "triggers",
+                node,
+                proof=f"{self.path}: on {event}",
+                properties={
+                    "trigger": event,
+                    "trust": "untrusted-code" if untrusted_code else "untrusted-data",
+                },
+            )
+        secrets = sorted({m.upper() for n in job.strings() for m in _SECRET_RE.findall(n.value)})
+        for secret in secrets:
+            yield Fact(
+                node, "exposes", f"jewel:secret:{secret}", proof=f"{self.path}: jobs.{job_id}"
+            )
+        perms = job_permissions(self.root, job)
+        writes = [
+            k
+            for k, v in (perms.items() if perms is not None else [])
+            if v.text().strip() == "write" and k != "id-token"
+        ]
+        if perms is None or (perms.is_str and perms.value.strip() == "write-all") or writes:
+            yield Fact(
+                node,
+                "exposes",
+                "jewel:secret:GITHUB_TOKEN",
+                proof=f"{self.path}: jobs.{job_id}.permissions",
+                properties={"write_scopes": writes or ["default"]},
+            )
+
+
+def _near_popular(repo: str) -> str | None:
+    """A popular action at Damerau-Levenshtein distance one (or a homoglyph spelling)."""
+    plain = repo.replace("0", "o").replace("1", "l")
+    for known in _POPULAR:
+        if plain == known and repo != known:
+            return known
+        if abs(len(known) - len(repo)) <= 1 and _distance_one(repo, known):
+            return known
+    return None
+
+
+def _distance_one(a: str, b: str) -> bool:
+    if a == b:
+        return False
+    if len(a) == len(b):
+        diffs = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diffs) == 1:
+            return True
+        return (
+            len(diffs) == 2
+            and diffs[1] == diffs[0] + 1
+            and a[diffs[0]] == b[diffs[1]]
+            and a[diffs[1]] == b[diffs[0]]
+        )
+    if len(a) > len(b):
+        a, b = b, a
+    return any(a == b[:i] + b[i + 1 :] for i in range(len(b)))

@@ -1,0 +1,295 @@
+"""A bounded YAML reader that keeps the position of every node.
+
+The composer of ruamel.yaml builds the node graph (no Python objects are constructed, no tags are
+resolved); this module turns that graph into :class:`Node` trees with 1-based lines and columns,
+expanding aliases and merge keys under a budget so that an alias bomb ("billion laughs") stops
+with :class:`YamlBudgetError` instead of exhausting memory.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml import nodes as ynodes
+from ruamel.yaml.error import YAMLError
+
+#: Largest document read, in characters.
+MAX_TEXT = 4 * 1024 * 1024
+#: Nodes produced once aliases are expanded; real workflows use a few thousand.
+MAX_NODES = 100_000
+#: Nesting depth of collections (also stops recursive aliases).
+MAX_DEPTH = 128
+
+
+class YamlBudgetError(ValueError):
+    """The document exceeds a budget (size, expanded nodes, depth)."""
+
+
+class YamlSyntaxError(ValueError):
+    """The document is not YAML this reader accepts; ``line`` is where the broken construct
+    starts, when known."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+@dataclass(slots=True, eq=False)
+class Node:
+    """A YAML node: a mapping (``dict[str, Node]``), a sequence (``list[Node]``) or a scalar
+    (``str``; tags are not resolved, so ``on`` stays the string ``"on"``)."""
+
+    value: Any
+    line: int
+    col: int
+    start: int = 0
+    end: int = 0
+    style: str | None = None
+    #: For mappings: the position (line, column) of each key.
+    keys: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: True when the node came from an alias (its position is the anchor's).
+    aliased: bool = False
+
+    # --- typed accessors -------------------------------------------------------------------
+    @property
+    def is_map(self) -> bool:
+        return isinstance(self.value, dict)
+
+    @property
+    def is_seq(self) -> bool:
+        return isinstance(self.value, list)
+
+    @property
+    def is_str(self) -> bool:
+        return isinstance(self.value, str)
+
+    def get(self, key: str) -> Node | None:
+        if isinstance(self.value, dict):
+            found: Node | None = self.value.get(key)
+            return found
+        return None
+
+    def text(self, key: str | None = None, default: str = "") -> str:
+        node = self if key is None else self.get(key)
+        if node is not None and isinstance(node.value, str):
+            return node.value
+        return default
+
+    def children(self, key: str) -> list[Node]:
+        """The items of the sequence under ``key`` (empty when absent or not a sequence)."""
+        child = self.get(key)
+        return child.seq() if child is not None else []
+
+    def sub_text(self, key: str, sub: str, default: str = "") -> str:
+        """``self[key][sub]`` as text, or ``default``."""
+        child = self.get(key)
+        return child.text(sub, default) if child is not None else default
+
+    def sub(self, key: str, sub: str) -> Node | None:
+        child = self.get(key)
+        return child.get(sub) if child is not None else None
+
+    def items(self) -> list[tuple[str, Node]]:
+        return list(self.value.items()) if isinstance(self.value, dict) else []
+
+    def seq(self) -> list[Node]:
+        return list(self.value) if isinstance(self.value, list) else []
+
+    def key_pos(self, key: str) -> tuple[int, int]:
+        return self.keys.get(key, (self.line, self.col))
+
+    def strings(self) -> list[Node]:
+        """Every scalar below this node, in document order."""
+        out: list[Node] = []
+        stack: list[Node] = [self]
+        while stack:
+            node = stack.pop()
+            if isinstance(node.value, dict):
+                stack.extend(reversed(list(node.value.values())))
+            elif isinstance(node.value, list):
+                stack.extend(reversed(node.value))
+            elif isinstance(node.value, str):
+                out.append(node)
+        return out
+
+
+_LOADER = YAML(typ="rt", pure=True)
+
+
+def load(text: str) -> Node | None:
+    """Parse one YAML document (the first, when there are several) into a positioned tree.
+
+    Returns None for an empty document. Raises :class:`YamlSyntaxError` or
+    :class:`YamlBudgetError`; never constructs Python objects from tags.
+    """
+    if len(text) > MAX_TEXT:
+        raise YamlBudgetError(f"document of {len(text)} characters exceeds {MAX_TEXT}")
+    _precheck(text)
+    try:
+        root = _LOADER.compose(text)
+    except YAMLError as exc:
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise YamlSyntaxError(_first_line(str(exc)), line) from None
+    except RecursionError:
+        raise YamlBudgetError("nesting too deep for the parser") from None
+    except (ValueError, TypeError, AttributeError, IndexError) as exc:
+        raise YamlSyntaxError(f"{type(exc).__name__}: {_first_line(str(exc))}") from None
+    if root is None:
+        return None
+    return _Converter().convert(root, 0, False)
+
+
+_DEEP_INDENT_RE = re.compile(rf"^[ \t-]{{{MAX_DEPTH * 8},}}", re.M)
+
+
+def _precheck(text: str) -> None:
+    """Refuse nesting the parser would spend seconds on before giving up (flow brackets or
+    indentation far deeper than any pipeline)."""
+    if text.count("[") + text.count("{") > MAX_DEPTH:
+        depth = deepest = 0
+        for char in text:
+            if char in "[{":
+                depth += 1
+                deepest = max(deepest, depth)
+            elif char in "]}" and depth:
+                depth -= 1
+        if deepest > MAX_DEPTH:
+            raise YamlBudgetError(f"flow collections nested deeper than {MAX_DEPTH}")
+    if len(text) > MAX_DEPTH * 8 and _DEEP_INDENT_RE.search(text):
+        raise YamlBudgetError(f"indentation deeper than {MAX_DEPTH * 8} columns")
+
+
+def _first_line(message: str) -> str:
+    return " ".join(message.split())[:300]
+
+
+class _Converter:
+    def __init__(self) -> None:
+        self.count = 0
+        self.seen: set[int] = set()
+
+    def convert(self, node: ynodes.Node, depth: int, aliased: bool) -> Node:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise YamlBudgetError(
+                f"more than {MAX_NODES} nodes once aliases are expanded (alias bomb?)"
+            )
+        if depth > MAX_DEPTH:
+            raise YamlBudgetError(f"nesting deeper than {MAX_DEPTH} (recursive alias?)")
+        ident = id(node)
+        again = aliased or ident in self.seen
+        self.seen.add(ident)
+        mark = node.start_mark
+        out = Node(
+            value=None,
+            line=mark.line + 1,
+            col=mark.column + 1,
+            start=mark.index,
+            end=node.end_mark.index if node.end_mark is not None else mark.index,
+            aliased=again,
+        )
+        if isinstance(node, ynodes.ScalarNode):
+            out.value = str(node.value) if node.value is not None else ""
+            out.style = node.style
+        elif isinstance(node, ynodes.SequenceNode):
+            out.value = [self.convert(child, depth + 1, again) for child in node.value]
+        elif isinstance(node, ynodes.MappingNode):
+            mapping: dict[str, Node] = {}
+            merged: list[Node] = []
+            for key_node, value_node in node.value:
+                key = _key_text(key_node)
+                if key == "<<" and getattr(key_node, "style", None) is None:
+                    merged.append(self.convert(value_node, depth + 1, True))
+                    continue
+                mapping[key] = self.convert(value_node, depth + 1, again)
+                out.keys[key] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            for source in merged:
+                for part in source.value if isinstance(source.value, list) else [source]:
+                    if isinstance(part.value, dict):
+                        for key, value in part.value.items():
+                            if key not in mapping:
+                                mapping[key] = value
+                                out.keys[key] = part.keys.get(key, (part.line, part.col))
+            out.value = mapping
+        else:  # pragma: no cover - the composer only builds the three kinds
+            out.value = ""
+        return out
+
+
+def _key_text(node: ynodes.Node) -> str:
+    if isinstance(node, ynodes.ScalarNode):
+        return str(node.value)
+    return f"<complex key at line {node.start_mark.line + 1}>"
+
+
+# --- logical key paths ---------------------------------------------------------------------
+
+_SEGMENT_RE = re.compile(r"""([^.\[\]]+)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]""")
+
+
+def parse_path(logical: str) -> list[str | int]:
+    """``jobs.build.steps[2].run`` -> ``["jobs", "build", "steps", 2, "run"]``."""
+    out: list[str | int] = []
+    for match in _SEGMENT_RE.finditer(logical):
+        name, index, quoted = match.groups()
+        if index is not None:
+            out.append(int(index))
+        elif quoted is not None:
+            out.append(quoted.replace('\\"', '"'))
+        else:
+            out.append(name)
+    return out
+
+
+def key_path(*parts: str | int) -> str:
+    """The inverse of :func:`parse_path`; keys with dots or brackets are quoted."""
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif re.fullmatch(r"[^.\[\]\"]+", part):
+            text += ("." if text else "") + part
+        else:
+            text += '["' + part.replace('"', '\\"') + '"]'
+    return text
+
+
+def locate(root: Node, logical: str) -> tuple[int, int] | None:
+    """The line and column of a key path: the key's position for mapping members."""
+    node = root
+    position: tuple[int, int] | None = (root.line, root.col)
+    for part in parse_path(logical):
+        if isinstance(part, int):
+            items = node.seq()
+            if not 0 <= part < len(items):
+                return None
+            node = items[part]
+            position = (node.line, node.col)
+        else:
+            child = node.get(part)
+            if child is None:
+                return None
+            position = node.key_pos(part)
+            node = child
+    return position
+
+
+@lru_cache(maxsize=16)
+def _cached(text: str) -> Node | None:
+    return load(text)
+
+
+def resolve(text: str, logical: str) -> tuple[int, int] | None:
+    """Resolver for the shared locator (``Kind.YAML``)."""
+    try:
+        root = _cached(text)
+    except (YamlSyntaxError, YamlBudgetError):
+        return None
+    if root is None:
+        return None
+    return locate(root, logical)
