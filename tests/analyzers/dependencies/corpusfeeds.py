@@ -38,7 +38,7 @@ def convert_pypa(source: Path, target: Path, keep: Callable[[str], bool] | None 
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 

@@ -172,7 +172,7 @@ class _Truncating(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(self.payload[: len(self.payload) // 2] if self.cut else self.payload)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 

@@ -96,6 +96,21 @@ def rubygems_key(version: str) -> Key:
     return tuple(items)
 
 
+def _drop_zero_runs(items: list[Key], zero: Key, number_tag: int) -> list[Key]:
+    """Drop runs of numeric zeros that end at a qualifier or at the end: ``1.0-rc`` is ``1-rc``."""
+    out: list[Key] = []
+    pending: list[Key] = []
+    for item in items:
+        if item == zero:
+            pending.append(item)
+            continue
+        if item[0] == number_tag:
+            out.extend(pending)
+        pending = []
+        out.append(item)
+    return out
+
+
 _MAVEN_QUALIFIERS: dict[str, int] = {
     "alpha": 0,
     "a": 0,
@@ -127,8 +142,7 @@ def maven_key(version: str) -> Key:
         else:
             items.append((1, 7, token))
     release = (1, 5, "")
-    while items and (items[-1] == (2, 0) or items[-1] == release):
-        items.pop()
+    items = [i for i in _drop_zero_runs(items, (2, 0), 2) if i != release]
     items.append(release)
     return tuple(items)
 
@@ -146,21 +160,25 @@ _COMPOSER_RANKS: dict[str, int] = {
 }
 
 
+_COMPOSER_RE = re.compile(r"^v?(?P<numbers>\d+(?:\.\d+)*)(?P<rest>.*)$", re.IGNORECASE)
+
+
 def composer_key(version: str) -> Key:
-    """PHP ``version_compare`` as Composer normalises versions (``v`` prefix dropped)."""
-    text = version.strip().lower()
-    if text.startswith("v"):
-        text = text[1:]
-    items: list[Key] = []
-    for token in _TOKEN_RE.findall(text):
+    """Composer: up to four numbers (zero-padded), then the stability suffix
+    (dev < alpha < beta < RC < stable < patch) and its number."""
+    match = _COMPOSER_RE.match(version.strip())
+    if not match:
+        return (0, _natural(version))
+    numbers = [int(n) for n in match.group("numbers").split(".")]
+    numbers += [0] * (4 - len(numbers))
+    rank = 5
+    suffix: list[int] = []
+    for token in _TOKEN_RE.findall(match.group("rest").lower()):
         if token.isdigit():
-            items.append((6, int(token)))
-        else:
-            items.append((_COMPOSER_RANKS.get(token, 0), 0))
-    while items and items[-1] == (6, 0):
-        items.pop()
-    items.append((5, 0))
-    return tuple(items)
+            suffix.append(int(token))
+        elif rank == 5:
+            rank = _COMPOSER_RANKS.get(token, 0)
+    return (1, tuple(numbers), rank, tuple(suffix))
 
 
 def natural_key(version: str) -> Key:
