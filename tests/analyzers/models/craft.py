@@ -294,3 +294,16 @@ def savedmodel(*ops: str) -> bytes:
 
 def zlib_compress(data: bytes) -> bytes:
     return zlib.compress(data)
+
+
+def scan_file(path: str) -> list[object]:
+    """Scan one file or folder with the whole engine (sources, archives, the models analyzer)."""
+    from outwork.core.engine import ScanOptions, scan
+
+    result = scan([path], ScanOptions(jobs=1, cache_dir=None))
+    assert not result.errors, result.errors
+    return list(result.findings)
+
+
+def codes(findings: list[object]) -> set[str]:
+    return {f.code for f in findings}  # type: ignore[attr-defined]
