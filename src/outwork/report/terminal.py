@@ -15,8 +15,8 @@ from collections import Counter
 from collections.abc import Iterable
 
 from rich.cells import cell_len
-from rich.console import Console, Group, RenderableType
-from rich.padding import Padding
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+from rich.segment import Segment
 from rich.text import Text
 
 from outwork.core.findings import AttackPath, Finding, ScanResult
@@ -106,6 +106,29 @@ def renderables(result: ScanResult, *, show_suppressed: bool = False) -> list[Re
     return parts
 
 
+class Block:
+    """A title line, then lines of text indented under it (wrapped lines keep the indent).
+
+    Wrapping is done here, once per text, and segments are yielded directly: nesting rich's
+    ``Padding`` and ``Group`` re-wraps every line several times and made large reports slow.
+    """
+
+    def __init__(self, title: Text, body: list[Text]) -> None:
+        self.title = title
+        self.body = body
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.title
+        width = max(10, options.max_width - INDENT)
+        pad = Segment(" " * INDENT)
+        for text in self.body:
+            lines = text.wrap(console, width, no_wrap=text.no_wrap, overflow=text.overflow)
+            for line in lines:
+                yield pad
+                yield from line.render(console)
+                yield Segment.line()
+
+
 def _heading(title: str, count: str) -> Text:
     text = Text("\n")
     text.append(title, style="bold underline")
@@ -126,7 +149,7 @@ def _finding(item: Finding) -> RenderableType:
     title.append(item.rule.name, style="bold")
     if item.confidence < item.rule.confidence or item.confidence.label != "high":
         title.append(f"  confidence {item.confidence.label}", style="dim")
-    body: list[RenderableType] = [Text(visible(item.message or item.rule.summary()))]
+    body: list[Text] = [Text(visible(item.message or item.rule.summary()))]
     body.append(_labelled("at", _where(item), "blue"))
     if item.subject:
         body.append(_labelled("subject", visible(item.subject), "magenta"))
@@ -143,7 +166,7 @@ def _finding(item: Finding) -> RenderableType:
     if hint:
         body.append(_labelled("fix", visible(hint), "green"))
     body.append(Text(f"docs: outwork rules {item.code}", style="dim"))
-    return Group(title, Padding(Group(*body), (0, 0, 0, INDENT), expand=False))
+    return Block(title, body)
 
 
 def _where(item: Finding) -> str:
@@ -207,7 +230,7 @@ def _attack_path(path: AttackPath) -> RenderableType:
             steps.append(f"  ({visible(step.proof, keep_newlines=False)})", style="dim")
         steps.append("\n")
     steps.rstrip()
-    return Group(title, Padding(steps, (0, 0, 0, INDENT), expand=False))
+    return Block(title, [steps])
 
 
 def _suppressed(item: Finding) -> Text:
