@@ -155,18 +155,21 @@ def parse_yarn_lock(text: str) -> ParseResult:
 _PNPM_PEER_RE = re.compile(r"\(.*$")
 
 
+_PNPM_V5_RE = re.compile(r"^(?P<name>@[^/@]+/[^/@]+|[^/@]+)/(?P<version>\d[^/]*)$")
+_PNPM_V6_RE = re.compile(r"^(?P<name>@?[^@]+)@(?P<version>[^@/]+)$")
+
+
 def _pnpm_key(key: str) -> tuple[str, str] | None:
-    key = key.strip().strip("'\"").lstrip("/")
-    key = _PNPM_PEER_RE.sub("", key)
-    at = key.find("@", 1)
-    if at > 0 and "/" not in key[at:]:
-        return key[:at], key[at + 1 :]
-    slash = key.rfind("/")
-    if slash > 0:
-        version = key[slash + 1 :].split("_", 1)[0]
-        return key[:slash], version
-    if at > 0:
-        return key[:at], key[at + 1 :]
+    """``/name/1.0.0_peer@2`` (v5), ``/name@1.0.0(peer@2)`` (v6) or ``name@1.0.0`` (v9)."""
+    key = _PNPM_PEER_RE.sub("", key.strip().strip("'\"").lstrip("/"))
+    if key.startswith(("file:", "link:")):
+        return None
+    match = _PNPM_V5_RE.match(key)
+    if match:
+        return match.group("name"), match.group("version").split("_", 1)[0]
+    match = _PNPM_V6_RE.match(key)
+    if match:
+        return match.group("name"), match.group("version")
     return None
 
 
