@@ -248,8 +248,12 @@ def _looks_binary(head: bytes) -> bool:
     if b"\x00" in head[:1024]:
         return True
     sample = head[:1024]
-    control = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    control = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
     return control > len(sample) // 10
+
+
+#: Control characters that do not occur in text (tab, newlines, form feed and CR do).
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or 13 < b)
 
 
 #: First opcodes of protocol 0/1 pickles seen in practice (MARK, GLOBAL, EMPTY_*, INST, ...).
