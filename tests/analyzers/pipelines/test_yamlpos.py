@@ -93,3 +93,12 @@ def test_syntax_error_has_a_line() -> None:
 def test_random_input_finishes_with_a_tree_or_a_reason(text: str) -> None:
     with contextlib.suppress(YamlBudgetError, YamlSyntaxError):
         load(text)
+
+
+def test_both_backends_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    fast = load(WORKFLOW)
+    monkeypatch.setattr(yamlpos, "_FAST", None)
+    pure = load(WORKFLOW)
+    assert fast is not None and pure is not None
+    for path in ("jobs.build.steps[1].run", "jobs.build.runs-on", "on"):
+        assert locate(fast, path) == locate(pure, path)
