@@ -23,10 +23,14 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_ROOTS = [REPO.parent / "shared" / "corpus" / "workflows", Path("/work/bench-data/workflows")]
+DEFAULT_ROOTS = [
+    REPO.parent / "shared" / "corpus" / "workflows",
+    Path("/work/bench-data/workflows"),
+]
 
 #: zizmor audit -> outwork rule codes that cover it.
 OVERLAP: dict[str, tuple[str, ...]] = {
@@ -120,9 +124,15 @@ def outwork_findings(output: str) -> list[dict[str, object]]:
     ]
 
 
-def compare(
-    ours: list[dict[str, object]], theirs: list[dict[str, object]]
-) -> dict[str, object]:
+@dataclass
+class Comparison:
+    matched: collections.Counter[str]
+    missed: list[dict[str, object]]
+    extra: list[dict[str, object]]
+    other: collections.Counter[str]
+
+
+def compare(ours: list[dict[str, object]], theirs: list[dict[str, object]]) -> Comparison:
     by_file: dict[tuple[str, str], list[dict[str, object]]] = collections.defaultdict(list)
     for f in ours:
         by_file[(str(f["path"]), str(f["code"]))].append(f)
@@ -153,7 +163,7 @@ def compare(
             used.add(id(hit))
             matched[str(z["audit"])] += 1
     extra = [f for f in ours if id(f) not in used]
-    return {"matched": matched, "missed": missed, "extra": extra, "other": other}
+    return Comparison(matched, missed, extra, other)
 
 
 def main() -> int:
@@ -181,19 +191,22 @@ def main() -> int:
     ours = outwork_findings(oout)
     result = compare(ours, theirs)
     zmed, omed = statistics.median(ztimes), statistics.median(otimes)
-    overlap_total = sum(result["matched"].values()) + len(result["missed"])  # type: ignore[union-attr, arg-type]
+    overlap_total = sum(result.matched.values()) + len(result.missed)
     print(f"files: {len(files)} (GitHub workflow files under .github/workflows: {workflows})")
-    print(f"wall time, median of {args.runs}: zizmor {zmed:.2f}s, outwork {omed:.2f}s, ratio {omed / zmed:.2f}")
+    print(
+        f"wall time, median of {args.runs}: zizmor {zmed:.2f}s, outwork {omed:.2f}s, "
+        f"ratio {omed / zmed:.2f}"
+    )
     print(f"zizmor findings: {len(theirs)}; of overlapping audits: {overlap_total}")
-    print(f"reproduced by outwork: {sum(result['matched'].values())}")  # type: ignore[union-attr]
-    print(f"zizmor-only (overlapping audits): {len(result['missed'])}")  # type: ignore[arg-type]
-    print(f"outwork findings: {len(ours)}; without a zizmor counterpart: {len(result['extra'])}")  # type: ignore[arg-type]
-    print("matched per audit:", dict(sorted(result["matched"].items())))  # type: ignore[union-attr]
-    missed_by = collections.Counter(str(z["audit"]) for z in result["missed"])  # type: ignore[union-attr]
+    print(f"reproduced by outwork: {sum(result.matched.values())}")
+    print(f"zizmor-only (overlapping audits): {len(result.missed)}")
+    print(f"outwork findings: {len(ours)}; without a zizmor counterpart: {len(result.extra)}")
+    print("matched per audit:", dict(sorted(result.matched.items())))
+    missed_by = collections.Counter(str(z["audit"]) for z in result.missed)
     print("missed per audit:", dict(sorted(missed_by.items())))
-    extra_by = collections.Counter(str(f["code"]) for f in result["extra"])  # type: ignore[union-attr]
+    extra_by = collections.Counter(str(f["code"]) for f in result.extra)
     print("extra per rule:", dict(sorted(extra_by.items())))
-    print("zizmor audits outwork does not have:", dict(sorted(result["other"].items())))  # type: ignore[union-attr]
+    print("zizmor audits outwork does not have:", dict(sorted(result.other.items())))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
         json.dumps(
@@ -201,10 +214,10 @@ def main() -> int:
                 "files": len(files),
                 "zizmor_seconds": ztimes,
                 "outwork_seconds": otimes,
-                "missed": result["missed"],
-                "extra": result["extra"],
-                "matched": result["matched"],
-                "other": result["other"],
+                "missed": result.missed,
+                "extra": result.extra,
+                "matched": result.matched,
+                "other": result.other,
             },
             indent=1,
             default=str,
