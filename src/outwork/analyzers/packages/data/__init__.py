@@ -1,0 +1,320 @@
+"""Data tables of the packages layer: what is dangerous, as data rather than branches of code.
+
+Qualified names are what :mod:`outwork.analyzers.packages.pyscan` resolves a call to after
+following imports, aliases, ``getattr`` and ``__import__`` indirection.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib.resources import files
+
+#: Calls that start another program.
+PROCESS_CALLS: frozenset[str] = frozenset(
+    {
+        "os.system",
+        "os.popen",
+        "os.popen2",
+        "os.popen3",
+        "os.startfile",
+        "os.execl",
+        "os.execle",
+        "os.execlp",
+        "os.execlpe",
+        "os.execv",
+        "os.execve",
+        "os.execvp",
+        "os.execvpe",
+        "os.spawnl",
+        "os.spawnle",
+        "os.spawnlp",
+        "os.spawnv",
+        "os.spawnve",
+        "os.spawnvp",
+        "os.posix_spawn",
+        "os.posix_spawnp",
+        "subprocess.Popen",
+        "subprocess.call",
+        "subprocess.run",
+        "subprocess.check_call",
+        "subprocess.check_output",
+        "subprocess.getoutput",
+        "subprocess.getstatusoutput",
+        "commands.getoutput",
+        "commands.getstatusoutput",
+        "pty.spawn",
+        "asyncio.create_subprocess_shell",
+        "asyncio.create_subprocess_exec",
+        "win32api.ShellExecute",
+        "win32process.CreateProcess",
+        "ctypes.windll.shell32.ShellExecuteW",
+        "ctypes.windll.shell32.ShellExecuteA",
+    }
+)
+
+#: Calls that install other packages while this one installs.
+PIP_CALLS: frozenset[str] = frozenset(
+    {"pip.main", "pip._internal.main", "pip._internal.cli.main.main"}
+)
+
+#: Calls that reach the network. The value says which argument carries the data sent.
+NETWORK_CALLS: frozenset[str] = frozenset(
+    {
+        "requests.get",
+        "requests.post",
+        "requests.put",
+        "requests.patch",
+        "requests.delete",
+        "requests.head",
+        "requests.request",
+        "requests.Session",
+        "requests.session",
+        "httpx.get",
+        "httpx.post",
+        "httpx.put",
+        "httpx.request",
+        "httpx.Client",
+        "httpx.AsyncClient",
+        "urllib.request.urlopen",
+        "urllib.request.urlretrieve",
+        "urllib.request.Request",
+        "urllib.urlopen",
+        "urllib.urlretrieve",
+        "urllib2.urlopen",
+        "urllib2.Request",
+        "urllib3.PoolManager",
+        "urllib3.request",
+        "http.client.HTTPConnection",
+        "http.client.HTTPSConnection",
+        "httplib.HTTPConnection",
+        "httplib.HTTPSConnection",
+        "socket.socket",
+        "socket.create_connection",
+        "socket.gethostbyname",
+        "socket.getaddrinfo",
+        "socket.gethostbyname_ex",
+        "dns.resolver.resolve",
+        "dns.resolver.query",
+        "aiohttp.ClientSession",
+        "aiohttp.request",
+        "ftplib.FTP",
+        "smtplib.SMTP",
+        "smtplib.SMTP_SSL",
+        "telnetlib.Telnet",
+        "paramiko.SSHClient",
+        "websocket.create_connection",
+        "discord_webhook.DiscordWebhook",
+        "dhooks.Webhook",
+        "pycurl.Curl",
+    }
+)
+
+#: Calls whose result is bytes fetched from the network (download sources).
+DOWNLOAD_CALLS: frozenset[str] = frozenset(
+    {
+        "requests.get",
+        "requests.post",
+        "requests.request",
+        "httpx.get",
+        "httpx.request",
+        "urllib.request.urlopen",
+        "urllib.urlopen",
+        "urllib2.urlopen",
+        "urllib3.request",
+    }
+)
+
+#: Calls that run code held in a value.
+EXEC_CALLS: frozenset[str] = frozenset(
+    {
+        "exec",
+        "eval",
+        "compile",
+        "execfile",
+        "builtins.exec",
+        "builtins.eval",
+        "builtins.compile",
+        "types.FunctionType",
+        "types.CodeType",
+        "code.InteractiveInterpreter.runsource",
+        "runpy.run_path",
+        "runpy.run_module",
+    }
+)
+
+#: Calls that load compiled code objects from bytes.
+MARSHAL_CALLS: frozenset[str] = frozenset(
+    {"marshal.loads", "marshal.load", "pickle.loads", "dill.loads"}
+)
+
+#: Calls that import a module named by a value.
+DYNAMIC_IMPORT_CALLS: frozenset[str] = frozenset(
+    {"__import__", "builtins.__import__", "importlib.import_module", "importlib.__import__"}
+)
+
+#: Decoders the folder evaluates statically (and whose results taint as decoded).
+DECODE_CALLS: frozenset[str] = frozenset(
+    {
+        "base64.b64decode",
+        "base64.b32decode",
+        "base64.b16decode",
+        "base64.b85decode",
+        "base64.a85decode",
+        "base64.urlsafe_b64decode",
+        "base64.standard_b64decode",
+        "base64.decodebytes",
+        "base64.decodestring",
+        "binascii.unhexlify",
+        "binascii.a2b_hex",
+        "binascii.a2b_base64",
+        "bytes.fromhex",
+        "codecs.decode",
+        "zlib.decompress",
+        "lzma.decompress",
+        "bz2.decompress",
+        "gzip.decompress",
+        "fernet.Fernet.decrypt",
+        "cryptography.fernet.Fernet.decrypt",
+        "Crypto.Cipher.AES.new",
+    }
+)
+
+#: Calls whose result is a secret or identifies the host and its user.
+SECRET_SOURCE_CALLS: frozenset[str] = frozenset(
+    {
+        "os.getenv",
+        "os.environ.get",
+        "os.environ.copy",
+        "os.environ.items",
+        "os.environ.values",
+        "os.getenvb",
+        "getpass.getuser",
+        "getpass.getpass",
+        "os.getlogin",
+        "socket.gethostname",
+        "socket.getfqdn",
+        "platform.node",
+        "platform.uname",
+        "uuid.getnode",
+        "os.uname",
+        "browser_cookie3.load",
+        "browser_cookie3.chrome",
+        "win32crypt.CryptUnprotectData",
+        "pyperclip.paste",
+        "PIL.ImageGrab.grab",
+        "ImageGrab.grab",
+        "pyautogui.screenshot",
+    }
+)
+
+#: Attribute reads that are secrets.
+SECRET_SOURCE_ATTRS: frozenset[str] = frozenset({"os.environ", "os.environb"})
+
+#: Calls that write files; the first argument is the path.
+FILE_WRITE_CALLS: frozenset[str] = frozenset(
+    {"shutil.copy", "shutil.copyfile", "shutil.copy2", "shutil.move", "os.rename", "os.replace"}
+)
+
+#: Subclassing one of these makes a class a setuptools/distutils command that runs at install.
+INSTALL_COMMAND_BASES: frozenset[str] = frozenset(
+    {
+        "install",
+        "develop",
+        "egg_info",
+        "build_py",
+        "build_ext",
+        "build",
+        "sdist",
+        "bdist_wheel",
+        "bdist_egg",
+        "install_lib",
+        "install_scripts",
+        "Command",
+        "_install",
+        "_develop",
+        "_egg_info",
+    }
+)
+
+#: Commands (after folding) that download, hide or hand control to a shell: strong evidence.
+STRONG_COMMAND_RE = re.compile(
+    r"powershell|pwsh|-e(nc(odedcommand)?)?\s+[A-Za-z0-9+/=]{16,}|invoke-webrequest|\biwr\b|"
+    r"invoke-expression|\biex\b|downloadstring|downloadfile|start-process|bitsadmin|certutil|"
+    r"mshta|rundll32|regsvr32|wscript|cscript|schtasks|reg\s+add|"
+    r"curl\b[^|;&]*(https?://|\|)|wget\b[^|;&]*https?://|\|\s*(ba|z|da)?sh\b|/dev/tcp/|"
+    r"\bnc\b.*-e|\bncat\b|bash\s+-i|base64\s+(-d|--decode)|chmod\s+\+?[0-7]*x|"
+    r"net\s+user\s+/add|net\s+localgroup|\.exe\b.*https?://|https?://\S+\.(exe|bat|ps1|vbs|scr|sh|bin)\b|"
+    r"start\s+\S+\.exe|attrib\s+\+h|taskkill|vssadmin|cmd(\.exe)?\s+/c\s+start",
+    re.IGNORECASE,
+)
+
+#: Weaker command evidence: installing more packages, reaching hosts, running shells.
+WEAK_COMMAND_RE = re.compile(
+    r"https?://|\bcurl\b|\bwget\b|pip3?\s+install|-m\s+pip\s+install|\.exe\b|cmd(\.exe)?\s+/c|"
+    r"\bstart\s|nohup|crontab|\bsudo\b|\bscp\b|\bssh\b|/tmp/|%temp%|%appdata%",
+    re.IGNORECASE,
+)
+
+#: URLs that a library has no reason to reach at install: paste sites, webhooks, raw addresses.
+SUSPICIOUS_URL_RE = re.compile(
+    r"discord(app)?\.com/api/webhooks|api\.telegram\.org/bot|pastebin\.com|paste\.ee|hastebin|"
+    r"transfer\.sh|ngrok|oast\.|burpcollaborator|interact\.sh|pipedream\.net|webhook\.site|"
+    r"requestbin|canarytokens|\.onion\b|anonfiles|gofile\.io|bit\.ly|tinyurl|"
+    r"https?://\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|\.php\b|raw\.githubusercontent\.com/[^\s\"']+\.(exe|py|sh)|"
+    r"cdn\.discordapp\.com/attachments",
+    re.IGNORECASE,
+)
+
+#: Places whose reading is credential harvesting.
+CREDENTIAL_PATH_RE = re.compile(
+    r"\.ssh[/\\]|id_rsa|id_ed25519|\.aws[/\\]credentials|\.aws/config|\.azure[/\\]|"
+    r"gcloud[/\\]credentials|application_default_credentials|\.kube[/\\]config|\.docker[/\\]config|"
+    r"\.npmrc|\.pypirc|\.git-credentials|\.netrc|Login Data|Web Data|Local State|"
+    r"Local Storage[/\\]+leveldb|\bCookies\b|discord(canary|ptb)?[/\\]|Telegram Desktop|tdata|"
+    r"wallet\.dat|Exodus|Electrum|Atomic[/\\]|MetaMask|nkbihfbeogaeaoehlefnkodbefgpgknn|"
+    r"Ethereum[/\\]keystore|Bitcoin[/\\]|Coinomi|Guarda|Jaxx|Armory|"
+    r"Mozilla[/\\]Firefox[/\\]Profiles|Google[/\\]Chrome[/\\]User Data|BraveSoftware|"
+    r"Opera Software|Microsoft[/\\]Edge[/\\]User Data|Yandex[/\\]YandexBrowser|"
+    r"/etc/shadow|/etc/passwd|keychain|\.bash_history|\.zsh_history|FileZilla|"
+    r"sitemanager\.xml|Steam[/\\]config|\.minecraft|Roblox",
+    re.IGNORECASE,
+)
+
+#: Places whose writing gives persistence: start-up folders, shell rc files, cron, services, keys.
+PERSISTENCE_PATH_RE = re.compile(
+    r"Start Menu[/\\]+Programs[/\\]+Startup|Microsoft[/\\]+Windows[/\\]+Start Menu|"
+    r"CurrentVersion[/\\]+Run|\.bashrc|\.bash_profile|\.zshrc|\.profile\b|/etc/profile|"
+    r"/etc/rc\.local|crontab|/etc/cron|/var/spool/cron|systemd[/\\]system|\.config[/\\]systemd|"
+    r"\.config[/\\]autostart|LaunchAgents|LaunchDaemons|authorized_keys|/etc/sudoers|"
+    r"/etc/ld\.so\.preload|sitecustomize\.py|usercustomize\.py|\.pth$",
+    re.IGNORECASE,
+)
+
+#: Strings that probe for analysis sandboxes and debuggers.
+ANTI_ANALYSIS_RE = re.compile(
+    r"IsDebuggerPresent|CheckRemoteDebuggerPresent|vmware|virtualbox|vboxservice|vboxtray|"
+    r"qemu-ga|sandboxie|SbieDll|wireshark|procmon|x64dbg|ollydbg|ida64|fiddler|"
+    r"HTTP Debugger|processhacker|WDAGUtilityAccount|Hyper-V",
+    re.IGNORECASE,
+)
+
+#: npm lifecycle scripts that run during installation.
+NPM_INSTALL_SCRIPTS: tuple[str, ...] = (
+    "preinstall",
+    "install",
+    "postinstall",
+    "prepare",
+    "preuninstall",
+)
+
+
+@cache
+def top_names(registry: str) -> frozenset[str]:
+    """The most-downloaded names of a registry (``pypi`` or ``npm``), normalised."""
+    text = files(__name__).joinpath(f"top-{registry}.txt").read_text("utf-8")
+    return frozenset(
+        line.strip().lower()
+        for line in text.splitlines()
+        if line.strip() and not line.startswith("#")
+    )

@@ -1,0 +1,564 @@
+"""Package-level analysis: read an sdist, wheel or npm tarball in memory and judge it whole.
+
+The archive is read with its own bounds (members, bytes, time): only source, metadata and the
+first bytes of every other member are kept. What runs at install time is worked out from the
+package's structure (``setup.py``, the modules it imports, in-tree build backends, ``.pth``
+files, npm lifecycle scripts); everything else is judged by when it runs (import or call).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tarfile
+import time
+import tomllib
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.parser import HeaderParser
+from pathlib import PurePosixPath
+
+from outwork.analyzers.packages import typosquat
+from outwork.analyzers.packages.jsscan import scan_javascript, scan_package_json
+from outwork.analyzers.packages.pyscan import PythonScanner, scan_pth
+from outwork.analyzers.packages.rules import (
+    DependencyConfusionVersion,
+    DisguisedExecutable,
+    PackageRiskVerdict,
+    TyposquattingName,
+)
+from outwork.analyzers.packages.signals import Context, Signal
+from outwork.core.artifact import Kind, classify
+from outwork.core.rules import Severity
+
+#: Suffixes of archives the packages layer reads whole.
+PACKAGE_SUFFIXES = (".whl", ".egg", ".tar.gz", ".tgz", ".zip", ".tar.bz2", ".tar.xz", ".tar")
+SOURCE_SUFFIXES = (".py", ".pyw", ".pth", ".js", ".cjs", ".mjs")
+META_NAMES = frozenset(
+    {"setup.py", "setup.cfg", "pyproject.toml", "pkg-info", "metadata", "package.json", "wheel"}
+)
+NATIVE_SOURCE_SUFFIXES = (
+    ".c",
+    ".cc",
+    ".cpp",
+    ".cxx",
+    ".pyx",
+    ".rs",
+    ".go",
+    ".f90",
+    ".f",
+    ".cu",
+    ".h",
+)
+HONEST_BINARY_SUFFIXES = (
+    ".so",
+    ".dll",
+    ".exe",
+    ".dylib",
+    ".pyd",
+    ".node",
+    ".bin",
+    ".o",
+    ".a",
+    ".lib",
+)
+MEDIA_SUFFIXES = (
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".ico",
+    ".bmp",
+    ".wav",
+    ".mp3",
+    ".pdf",
+    ".svg",
+    ".ttf",
+)
+TEST_PARTS = frozenset(
+    {"test", "tests", "testing", "example", "examples", "docs", "doc", "benchmarks"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    members: int = 50_000
+    #: Bytes of source and metadata kept, all members together.
+    text_bytes: int = 96 * 1024 * 1024
+    #: Largest single source member kept.
+    member_bytes: int = 16 * 1024 * 1024
+    seconds: float = 60.0
+
+
+@dataclass(slots=True)
+class PackageFiles:
+    """What the packages layer keeps of one archive."""
+
+    archive: str
+    texts: dict[str, str] = field(default_factory=dict)
+    #: member -> (kind of its content, size) for members that were not kept as text
+    others: dict[str, tuple[Kind, int]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    is_wheel: bool = False
+
+
+def looks_like_package_name(name: str) -> bool:
+    lower = name.lower()
+    return lower.endswith(PACKAGE_SUFFIXES)
+
+
+def read_archive(data: bytes, name: str, limits: Limits | None = None) -> PackageFiles | None:
+    """Members of a package archive held in memory, or None when it is not a package."""
+    limits = limits or Limits()
+    files = PackageFiles(archive=name, is_wheel=name.lower().endswith(".whl"))
+    deadline = time.monotonic() + limits.seconds
+    try:
+        if data[:4] == b"PK\x03\x04" or data[:4] == b"PK\x05\x06":
+            members = _zip_members(data, limits, deadline, files)
+        else:
+            members = _tar_members(data, limits, deadline, files)
+        budget = limits.text_bytes
+        for member, content in members:
+            lower = PurePosixPath(member).name.lower()
+            keep = lower.endswith(SOURCE_SUFFIXES) or lower in META_NAMES
+            if keep and content is not None and len(content) <= limits.member_bytes and budget > 0:
+                budget -= len(content)
+                files.texts[member] = content.decode("utf-8", "replace")
+            elif content is not None:
+                files.others[member] = (classify(content[:8192], lower, len(content)), len(content))
+    except (
+        tarfile.TarError,
+        zipfile.BadZipFile,
+        OSError,
+        EOFError,
+        ValueError,
+        NotImplementedError,
+    ) as exc:
+        files.notes.append(f"archive could not be read completely: {type(exc).__name__}")
+        if not files.texts and not files.others:
+            return None
+    if not any(PurePosixPath(m).name.lower() in META_NAMES for m in files.texts):
+        return None
+    return files
+
+
+def _zip_members(
+    data: bytes, limits: Limits, deadline: float, files: PackageFiles
+) -> Iterator[tuple[str, bytes | None]]:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        infos = zf.infolist()
+        if len(infos) > limits.members:
+            files.notes.append(f"only the first {limits.members} of {len(infos)} members were read")
+        for info in infos[: limits.members]:
+            if info.is_dir() or time.monotonic() > deadline:
+                continue
+            lower = info.filename.lower()
+            wanted = lower.endswith(SOURCE_SUFFIXES) or PurePosixPath(lower).name in META_NAMES
+            if (
+                info.file_size > limits.member_bytes * 4
+                or info.compress_size * 200 < info.file_size
+            ):
+                files.notes.append(f"{info.filename}: too large or too compressed to read")
+                continue
+            with zf.open(info) as fh:
+                content = fh.read(limits.member_bytes + 1) if wanted else fh.read(8192)
+            yield info.filename, content
+
+
+def _tar_members(
+    data: bytes, limits: Limits, deadline: float, files: PackageFiles
+) -> Iterator[tuple[str, bytes | None]]:
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tf:
+        count = 0
+        for info in tf:
+            count += 1
+            if count > limits.members or time.monotonic() > deadline:
+                files.notes.append("member or time budget reached; the rest was not read")
+                break
+            if not info.isfile():
+                continue
+            lower = info.name.lower()
+            wanted = lower.endswith(SOURCE_SUFFIXES) or PurePosixPath(lower).name in META_NAMES
+            fh = tf.extractfile(info)
+            if fh is None:
+                continue
+            content = fh.read(limits.member_bytes + 1) if wanted else fh.read(8192)
+            yield info.name, content
+
+
+# --- judging a package -------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Verdict:
+    ecosystem: str
+    name: str
+    version: str
+    score: float
+    severity: Severity | None
+    signals: list[Signal]
+    reasons: list[str]
+
+    @property
+    def purl(self) -> str:
+        return (
+            f"pkg:{self.ecosystem}/{self.name}@{self.version}"
+            if self.version
+            else f"pkg:{self.ecosystem}/{self.name}"
+        )
+
+
+def analyze_files(files: PackageFiles) -> Verdict:
+    texts = files.texts
+    npm_manifest = _npm_manifest(texts)
+    if npm_manifest is not None:
+        signals, name, version = _analyze_npm(files, npm_manifest)
+        ecosystem = "npm"
+    else:
+        signals, name, version = _analyze_python(files)
+        ecosystem = "pypi"
+    signals.extend(_binaries(files, ecosystem))
+    if name:
+        signals.extend(_metadata_signals(ecosystem, name, version, files))
+    signals = [_lower_for_tests(s) for s in signals]
+    score, severity, reasons = score_signals(signals)
+    return Verdict(
+        ecosystem,
+        name or _name_from_archive(files.archive),
+        version,
+        score,
+        severity,
+        signals,
+        reasons,
+    )
+
+
+def _npm_manifest(texts: dict[str, str]) -> str | None:
+    candidates = [m for m in texts if PurePosixPath(m).name == "package.json"]
+    if not candidates:
+        return None
+    if any(PurePosixPath(m).name.lower() in ("pkg-info", "metadata", "setup.py") for m in texts):
+        return None
+    return min(candidates, key=lambda m: m.count("/"))
+
+
+def _analyze_python(files: PackageFiles) -> tuple[list[Signal], str, str]:
+    texts = files.texts
+    roots = _roots(texts)
+    meta = _python_metadata(texts)
+    name, version = meta.get("name", ""), meta.get("version", "")
+    signals: list[Signal] = []
+    contexts: dict[str, Context] = {}
+    whole: set[str] = set()
+    queue: list[str] = []
+    for member in texts:
+        pure = PurePosixPath(member)
+        lower = pure.name.lower()
+        if lower == "setup.py" and _depth_below_root(member, roots) == 0:
+            contexts[member] = Context.INSTALL
+            whole.add(member)
+            queue.append(member)
+        elif lower.endswith(".pth"):
+            signals.extend(scan_pth(texts[member], member))
+    for member in _build_backend_modules(texts, roots):
+        contexts[member] = Context.INSTALL
+        queue.append(member)
+    scanned: dict[str, PythonScanner] = {}
+    seen: set[str] = set()
+    while queue:
+        member = queue.pop(0)
+        if member in seen:
+            continue
+        seen.add(member)
+        scanner = PythonScanner(
+            texts[member], member, contexts[member], whole_file_context=member in whole
+        )
+        scanner.run()
+        scanned[member] = scanner
+        for module in scanner.imports | scanner.relative_imports:
+            for candidate in _module_files(module, member, texts, roots):
+                if candidate not in seen:
+                    contexts[candidate] = Context.INSTALL
+                    queue.append(candidate)
+    for member, text in texts.items():
+        if member in scanned or not member.lower().endswith((".py", ".pyw")):
+            continue
+        scanner = PythonScanner(text, member, Context.IMPORT)
+        scanner.run()
+        scanned[member] = scanner
+    for scanner in scanned.values():
+        signals.extend(scanner.signals)
+    return signals, name, version
+
+
+def _analyze_npm(files: PackageFiles, manifest: str) -> tuple[list[Signal], str, str]:
+    texts = files.texts
+    signals, info = scan_package_json(texts[manifest], manifest)
+    base = manifest.rsplit("/", 1)[0] + "/" if "/" in manifest else ""
+    install_files = {_normalise(base + f) for f in info.get("install_files", [])}
+    main = info.get("main_file")
+    for member, text in texts.items():
+        if not member.lower().endswith((".js", ".cjs", ".mjs")):
+            continue
+        if member in install_files:
+            ctx = Context.INSTALL
+        elif main and member == _normalise(base + main):
+            ctx = Context.IMPORT
+        else:
+            ctx = Context.IMPORT if "node_modules/" not in member else Context.RUNTIME
+        signals.extend(scan_javascript(text, member, ctx))
+    return signals, str(info.get("name", "")), str(info.get("version", ""))
+
+
+def _normalise(path: str) -> str:
+    parts: list[str] = []
+    for part in path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if parts:
+                parts.pop()
+            continue
+        parts.append(part)
+    return "/".join(parts)
+
+
+def _roots(texts: dict[str, str]) -> list[str]:
+    """Directories holding the package's top (where setup.py / PKG-INFO sit)."""
+    roots = {
+        m.rsplit("/", 1)[0] + "/" if "/" in m else ""
+        for m in texts
+        if PurePosixPath(m).name.lower() in ("setup.py", "pkg-info", "pyproject.toml", "setup.cfg")
+    }
+    if not roots:
+        roots = {""}
+    return sorted(roots, key=len)
+
+
+def _depth_below_root(member: str, roots: list[str]) -> int:
+    for root in roots:
+        if member.startswith(root):
+            return member[len(root) :].count("/")
+    return member.count("/")
+
+
+def _module_files(module: str, importer: str, texts: dict[str, str], roots: list[str]) -> list[str]:
+    parts = [p for p in module.split(".") if p]
+    if not parts:
+        return []
+    rel = "/".join(parts)
+    bases = [*list(roots), importer.rsplit("/", 1)[0] + "/" if "/" in importer else ""]
+    bases += [r + "src/" for r in roots]
+    found: list[str] = []
+    for base in dict.fromkeys(bases):
+        for candidate in (f"{base}{rel}.py", f"{base}{rel}/__init__.py"):
+            if candidate in texts and candidate != importer:
+                found.append(candidate)
+    return found
+
+
+def _build_backend_modules(texts: dict[str, str], roots: list[str]) -> list[str]:
+    out: list[str] = []
+    for member, text in texts.items():
+        if PurePosixPath(member).name != "pyproject.toml":
+            continue
+        try:
+            doc = tomllib.loads(text)
+        except (tomllib.TOMLDecodeError, ValueError):
+            continue
+        build = doc.get("build-system", {})
+        backend = build.get("build-backend") if isinstance(build, dict) else None
+        paths = build.get("backend-path", []) if isinstance(build, dict) else []
+        if not isinstance(backend, str) or not isinstance(paths, list) or not paths:
+            continue
+        base = member.rsplit("/", 1)[0] + "/" if "/" in member else ""
+        module = backend.split(":", 1)[0].replace(".", "/")
+        for p in paths:
+            if not isinstance(p, str):
+                continue
+            prefix = _normalise(base + p)
+            prefix = prefix + "/" if prefix else ""
+            for candidate in (f"{prefix}{module}.py", f"{prefix}{module}/__init__.py"):
+                if candidate in texts:
+                    out.append(candidate)
+    return out
+
+
+def _python_metadata(texts: dict[str, str]) -> dict[str, str]:
+    for member in sorted(texts, key=lambda m: m.count("/")):
+        if PurePosixPath(member).name.lower() in ("pkg-info", "metadata"):
+            headers = HeaderParser().parsestr(texts[member][:65536], headersonly=True)
+            name = headers.get("Name") or ""
+            version = headers.get("Version") or ""
+            if name:
+                return {
+                    "name": str(name).strip(),
+                    "version": str(version).strip(),
+                    "home": str(headers.get("Home-page") or ""),
+                }
+    return {}
+
+
+def _name_from_archive(archive: str) -> str:
+    base = PurePosixPath(archive.rsplit("!/", 1)[-1]).name
+    for suffix in PACKAGE_SUFFIXES:
+        if base.lower().endswith(suffix):
+            base = base[: -len(suffix)]
+            break
+    return re.split(r"-\d", base, maxsplit=1)[0]
+
+
+def _binaries(files: PackageFiles, ecosystem: str) -> list[Signal]:
+    wheel_tags = ""
+    for member, text in files.texts.items():
+        if PurePosixPath(member).name == "WHEEL":
+            wheel_tags = " ".join(line for line in text.splitlines() if line.startswith("Tag:"))
+    names = list(files.texts) + list(files.others)
+    if files.is_wheel or wheel_tags:
+        pure = "none-any" in wheel_tags or files.archive.lower().endswith("none-any.whl")
+    else:
+        pure = not any(n.lower().endswith(NATIVE_SOURCE_SUFFIXES) for n in names)
+        if ecosystem == "npm":
+            pure = not any(n.lower().endswith(("binding.gyp", ".cc", ".c")) for n in names)
+    signals: list[Signal] = []
+    for member, (kind, _size) in files.others.items():
+        lower = member.lower()
+        if kind in (Kind.ELF, Kind.PE, Kind.MACHO):
+            if not lower.endswith(HONEST_BINARY_SUFFIXES) and PurePosixPath(lower).suffix:
+                signals.append(
+                    Signal(
+                        DisguisedExecutable,
+                        Severity.HIGH,
+                        f"{kind.value.upper()} executable disguised as "
+                        f"{PurePosixPath(lower).suffix} file",
+                        member,
+                        None,
+                        f"content starts with {kind.value} magic",
+                        Context.INSTALL,
+                    )
+                )
+            elif pure:
+                signals.append(
+                    Signal(
+                        DisguisedExecutable,
+                        Severity.MEDIUM,
+                        f"{kind.value.upper()} executable in a package that claims to be pure",
+                        member,
+                        None,
+                        f"{kind.value} binary",
+                        Context.IMPORT,
+                    )
+                )
+        elif lower.endswith(MEDIA_SUFFIXES) and kind in (Kind.PYTHON, Kind.SHELL, Kind.JAVASCRIPT):
+            signals.append(
+                Signal(
+                    DisguisedExecutable,
+                    Severity.HIGH,
+                    f"{kind.value} script disguised as {PurePosixPath(lower).suffix} file",
+                    member,
+                    None,
+                    f"content is {kind.value}",
+                    Context.IMPORT,
+                )
+            )
+    return signals
+
+
+def _metadata_signals(ecosystem: str, name: str, version: str, files: PackageFiles) -> list[Signal]:
+    signals: list[Signal] = []
+    where = next(
+        (
+            m
+            for m in files.texts
+            if PurePosixPath(m).name.lower() in ("pkg-info", "metadata", "package.json")
+        ),
+        "",
+    )
+    squat = typosquat.check(name, ecosystem)
+    if squat:
+        signals.append(
+            Signal(
+                TyposquattingName,
+                Severity.MEDIUM,
+                f"name {name!r} imitates the popular {ecosystem} package {squat.target!r} "
+                f"({squat.how})",
+                where,
+                None,
+                f"{name} ~ {squat.target}",
+                Context.INSTALL,
+            )
+        )
+    major = re.match(r"\s*v?(\d+)", version or "")
+    if major and int(major.group(1)) >= 99 and int(major.group(1)) < 1900:
+        signals.append(
+            Signal(
+                DependencyConfusionVersion,
+                Severity.MEDIUM,
+                f"version {version} is high enough to win a dependency-confusion race",
+                where,
+                None,
+                version,
+                Context.INSTALL,
+            )
+        )
+    return signals
+
+
+def _lower_for_tests(signal: Signal) -> Signal:
+    parts = {p.lower() for p in signal.path.split("/")[:-1]}
+    if parts & TEST_PARTS and signal.severity > Severity.LOW:
+        return Signal(
+            signal.rule,
+            Severity(signal.severity - 1),
+            signal.message + " (in tests or examples)",
+            signal.path,
+            signal.line,
+            signal.evidence,
+            signal.context,
+            signal.relations,
+        )
+    return signal
+
+
+_SCORE = {
+    Severity.INFO: 0.5,
+    Severity.LOW: 2.0,
+    Severity.MEDIUM: 5.0,
+    Severity.HIGH: 8.0,
+    Severity.CRITICAL: 10.0,
+}
+
+
+def score_signals(signals: list[Signal]) -> tuple[float, Severity | None, list[str]]:
+    """Risk 0-10: the strongest signal, plus one per further independent kind of evidence."""
+    relevant = [s for s in signals if s.rule is not PackageRiskVerdict]
+    if not relevant:
+        return 0.0, None, []
+    ranked = sorted(relevant, key=lambda s: -_SCORE[s.severity])
+    score = _SCORE[ranked[0].severity]
+    strong_rules = {s.rule.code for s in relevant if s.severity >= Severity.MEDIUM}
+    score = min(10.0, score + 0.5 * max(0, len(strong_rules) - 1))
+    if ranked[0].severity < Severity.HIGH:
+        score = min(score, 6.5)
+    elif ranked[0].severity < Severity.CRITICAL:
+        score = min(score, 8.5)
+    severity = (
+        Severity.CRITICAL
+        if score >= 9
+        else Severity.HIGH
+        if score >= 7
+        else Severity.MEDIUM
+        if score >= 4
+        else Severity.LOW
+        if score >= 1.5
+        else Severity.INFO
+    )
+    reasons: list[str] = []
+    for s in ranked:
+        reason = f"{s.rule.name} ({s.severity.label}): {s.message}"
+        if reason not in reasons:
+            reasons.append(reason)
+        if len(reasons) >= 5:
+            break
+    return score, severity, reasons

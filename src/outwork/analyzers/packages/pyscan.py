@@ -1,0 +1,1219 @@
+"""Python behaviour from the syntax tree: capabilities, data flow and decoded layers.
+
+Nothing is imported or run. Each module is walked statement by statement with an environment of
+folded values (:mod:`.deobf`) and a taint map (labels ``secret``, ``net``, ``decoded``, ``file``)
+so that a call is judged by where its arguments come from, not by its name alone. Code reached
+from the module's top level runs on import (or at install for install-time files); the rest runs
+only when the library is called, and weighs least.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from outwork.analyzers.packages import data as tables
+from outwork.analyzers.packages.deobf import (
+    UNKNOWN,
+    Budget,
+    Folder,
+    Marshalled,
+    Ref,
+    Unknown,
+    UserFunction,
+    iter_strings,
+    looks_like_text,
+    marshal_strings,
+)
+from outwork.analyzers.packages.rules import (
+    CredentialHarvesting,
+    DownloadAndExecute,
+    InstallTimeNetwork,
+    InstallTimeProcess,
+    ObfuscatedCodeExecution,
+    ObfuscationIndicators,
+    PersistenceWrite,
+    SecretExfiltration,
+    SuspiciousCommandExecution,
+    UnparsableInstallCode,
+)
+from outwork.analyzers.packages.signals import Context, Signal, clip, grade
+from outwork.core.rules import Rule, Severity
+
+C, H, M, L, N = (
+    Severity.CRITICAL,
+    Severity.HIGH,
+    Severity.MEDIUM,
+    Severity.LOW,
+    Severity.INFO,
+)
+#: Decoded layers analysed again, at most.
+MAX_LAYERS = 6
+#: Largest source parsed.
+MAX_SOURCE = 8 * 1024 * 1024
+#: Code lines longer than this are packed or minified.
+LONG_LINE = 4000
+_DECODE_ATTRS = frozenset(
+    {
+        "decrypt",
+        "b64decode",
+        "decompress",
+        "unhexlify",
+        "fromhex",
+        "a85decode",
+        "b85decode",
+        "b32decode",
+        "urlsafe_b64decode",
+        "decodebytes",
+    }
+)
+_CODE_HINT = re.compile(r"\b(import|exec|eval|def|lambda|from)\b")
+_NON_ASCII_IDENT = re.compile(r"[^\x00-\x7f]")
+_WRITE_MODES = re.compile(r"[wax+]")
+
+Labels = frozenset[str]
+EMPTY: Labels = frozenset()
+
+
+@dataclass(slots=True)
+class Scope:
+    env: dict[str, object]
+    taint: dict[str, Labels] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class ScanBudget:
+    """Shared by a file and every layer decoded from it."""
+
+    fold: Budget = field(default_factory=lambda: Budget(400_000))
+    nodes: int = 2_000_000
+
+
+class PythonScanner:
+    """Scans one Python source (or one decoded layer of it) and collects signals."""
+
+    def __init__(
+        self,
+        source: str,
+        path: str,
+        context: Context,
+        *,
+        layer: int = 0,
+        anchor_line: int | None = None,
+        budget: ScanBudget | None = None,
+        whole_file_context: bool = False,
+        evidence_prefix: str = "",
+    ) -> None:
+        self.source = source
+        self.path = path
+        self.context = context
+        self.layer = layer
+        self.anchor_line = anchor_line
+        self.budget = budget or ScanBudget()
+        #: setup.py: every function counts as install-time code.
+        self.whole_file_context = whole_file_context
+        self.prefix = evidence_prefix
+        self.signals: list[Signal] = []
+        #: Top-level names of modules imported from code that runs in this file's context.
+        self.imports: set[str] = set()
+        self.relative_imports: set[str] = set()
+        #: First line importing each module (for findings about what an import runs).
+        self.import_lines: dict[str, int] = {}
+        self._functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
+        self._simple: dict[str, UserFunction] = {}
+        self._written_net_paths: set[str] = set()
+        self._seen: set[tuple[str, int | None, str]] = set()
+
+    # --- entry ----------------------------------------------------------------------------------
+
+    def run(self) -> list[Signal]:
+        if len(self.source) > MAX_SOURCE:
+            self._emit(
+                ObfuscationIndicators,
+                M,
+                M,
+                L,
+                "source larger than the parse budget",
+                None,
+                f"{len(self.source)} characters",
+            )
+            self._text_fallback()
+            return self.signals
+        try:
+            tree = ast.parse(self.source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+            if self.context is Context.INSTALL or self.layer > 0:
+                self._emit(
+                    UnparsableInstallCode,
+                    M,
+                    L,
+                    N,
+                    "code does not parse; searched as text",
+                    getattr(exc, "lineno", None),
+                    str(exc)[:200],
+                )
+            self._text_fallback()
+            return self.signals
+        try:
+            self._module(tree)
+        except RecursionError:
+            self._emit(
+                ObfuscationIndicators,
+                M,
+                M,
+                L,
+                "code nests deeper than the analysis budget",
+                None,
+                "",
+            )
+        self._lexical_indicators()
+        return self.signals
+
+    def _module(self, tree: ast.Module) -> None:
+        self._collect_functions(tree)
+        reachable, install_methods = self._reachability(tree)
+        scope = Scope(env={})
+        self._block(tree.body, scope, self.context, top=True)
+        for name, defs in self._functions.items():
+            for fn in defs:
+                if self.whole_file_context or id(fn) in install_methods:
+                    ctx = Context.INSTALL if id(fn) in install_methods else self.context
+                elif name in reachable:
+                    ctx = self.context
+                else:
+                    ctx = Context.RUNTIME
+                fscope = Scope(env=dict(scope.env), taint=dict(scope.taint))
+                for arg in fn.args.args + fn.args.kwonlyargs:
+                    fscope.env.pop(arg.arg, None)
+                self._block(fn.body, fscope, ctx, top=False)
+
+    # --- structure ------------------------------------------------------------------------------
+
+    def _collect_functions(self, tree: ast.Module) -> None:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                self._functions.setdefault(node.name, []).append(node)
+                if isinstance(node, ast.FunctionDef) and _is_simple(node):
+                    self._simple[node.name] = UserFunction(node)
+
+    def _reachability(self, tree: ast.Module) -> tuple[set[str], set[int]]:
+        """Function names called (or referenced) from code that runs at import; install methods."""
+        install_methods: set[int] = set()
+        referenced: set[str] = set()
+        for stmt in _top_statements(tree.body):
+            if isinstance(stmt, ast.ClassDef):
+                bases = {_base_name(b) for b in stmt.bases}
+                if bases & tables.INSTALL_COMMAND_BASES:
+                    for item in stmt.body:
+                        if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                            install_methods.add(id(item))
+                            referenced |= _names_in(item)
+                continue
+            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+                for dec in stmt.decorator_list:
+                    referenced |= _names_in(dec)
+                continue
+            if isinstance(stmt, ast.If) and _is_main_guard(stmt.test):
+                continue
+            referenced |= _names_in(stmt)
+        reachable: set[str] = set()
+        work = [n for n in referenced if n in self._functions]
+        while work:
+            name = work.pop()
+            if name in reachable:
+                continue
+            reachable.add(name)
+            for fn in self._functions[name]:
+                for inner in _names_in(fn):
+                    if inner in self._functions and inner not in reachable:
+                        work.append(inner)
+        return reachable, install_methods
+
+    def _block(self, body: list[ast.stmt], scope: Scope, ctx: Context, *, top: bool) -> None:
+        for stmt in body:
+            self.budget.nodes -= 1
+            if self.budget.nodes < 0:
+                return
+            self._stmt(stmt, scope, ctx, top=top)
+
+    def _stmt(self, stmt: ast.stmt, scope: Scope, ctx: Context, *, top: bool) -> None:
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+            for dec in stmt.decorator_list:
+                self._expr_calls(dec, scope, ctx)
+            return
+        if isinstance(stmt, ast.ClassDef):
+            inner = [
+                s for s in stmt.body if not isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)
+            ]
+            self._block(inner, scope, ctx, top=top)
+            return
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                self._import(alias.name, ctx, stmt.lineno)
+                if alias.asname:
+                    scope.env[alias.asname] = Ref(alias.name)
+                else:
+                    head = alias.name.split(".", 1)[0]
+                    scope.env[head] = Ref(head)
+            return
+        if isinstance(stmt, ast.ImportFrom):
+            module = stmt.module or ""
+            if stmt.level:
+                for alias in stmt.names:
+                    rel = f"{module}.{alias.name}" if module else alias.name
+                    self.relative_imports.add(rel)
+                    self.import_lines.setdefault(rel, stmt.lineno)
+                if module:
+                    self.relative_imports.add(module)
+                    self.import_lines.setdefault(module, stmt.lineno)
+            else:
+                self._import(module, ctx, stmt.lineno)
+                for alias in stmt.names:
+                    sub = f"{module}.{alias.name}"
+                    self.import_lines.setdefault(sub, stmt.lineno)
+            for alias in stmt.names:
+                if alias.name == "*":
+                    continue
+                scope.env[alias.asname or alias.name] = Ref(
+                    f"{module}.{alias.name}" if module else alias.name
+                )
+            return
+        if isinstance(stmt, ast.If) and top and _is_main_guard(stmt.test):
+            self._block(
+                stmt.body, scope, Context.RUNTIME if ctx is not Context.INSTALL else ctx, top=top
+            )
+            self._block(stmt.orelse, scope, ctx, top=top)
+            return
+        # expressions of this statement (not of nested blocks) first, then bindings, then blocks
+        for expr in _own_expressions(stmt):
+            self._expr_calls(expr, scope, ctx)
+        if isinstance(stmt, ast.Assign):
+            folder = self._folder(scope)
+            value = folder.fold(stmt.value)
+            labels = self._labels(stmt.value, scope)
+            if folder.trace.decoders:
+                labels |= {"decoded"}
+            for target in stmt.targets:
+                self._bind(target, value, labels, scope)
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            self._bind(
+                stmt.target, self._fold(stmt.value, scope), self._labels(stmt.value, scope), scope
+            )
+        elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
+            name = stmt.target.id
+            combined = ast.BinOp(
+                left=ast.Name(id=name, ctx=ast.Load()), op=stmt.op, right=stmt.value
+            )
+            ast.copy_location(combined, stmt)
+            value = self._fold(combined, scope)
+            labels = scope.taint.get(name, EMPTY) | self._labels(stmt.value, scope)
+            self._bind(stmt.target, value, labels, scope)
+        elif isinstance(stmt, ast.For | ast.AsyncFor):
+            self._bind(stmt.target, UNKNOWN, self._labels(stmt.iter, scope), scope)
+        elif isinstance(stmt, ast.With | ast.AsyncWith):
+            for item in stmt.items:
+                if item.optional_vars is not None:
+                    self._bind(
+                        item.optional_vars, UNKNOWN, self._labels(item.context_expr, scope), scope
+                    )
+        for child in _child_blocks(stmt):
+            self._block(child, scope, ctx, top=top)
+
+    def _import(self, module: str, ctx: Context, line: int) -> None:
+        if module and ctx is not Context.RUNTIME:
+            self.imports.add(module)
+            head = module.split(".", 1)[0]
+            self.imports.add(head)
+            self.import_lines.setdefault(module, self.anchor_line or line)
+            self.import_lines.setdefault(head, self.anchor_line or line)
+
+    def _bind(self, target: ast.expr, value: object, labels: Labels, scope: Scope) -> None:
+        if isinstance(target, ast.Name):
+            if isinstance(value, Unknown):
+                scope.env.pop(target.id, None)
+            else:
+                scope.env[target.id] = value
+            if labels:
+                scope.taint[target.id] = labels
+            else:
+                scope.taint.pop(target.id, None)
+        elif isinstance(target, ast.Tuple | ast.List):
+            seq = (
+                value
+                if isinstance(value, tuple | list) and len(value) == len(target.elts)
+                else None
+            )
+            for i, elt in enumerate(target.elts):
+                self._bind(elt, seq[i] if seq is not None else UNKNOWN, labels, scope)
+        elif isinstance(target, ast.Starred):
+            self._bind(target.value, UNKNOWN, labels, scope)
+
+    # --- folding and taint ----------------------------------------------------------------------
+
+    def _folder(self, scope: Scope) -> Folder:
+        return Folder(scope.env, self._simple, self.budget.fold)
+
+    def _fold(self, node: ast.AST, scope: Scope) -> object:
+        return self._folder(scope).fold(node)
+
+    def _resolve(self, func: ast.expr, scope: Scope) -> str | None:
+        value = self._fold(func, scope)
+        if isinstance(value, Ref):
+            name = value.name
+            for prefix in ("builtins.", "__builtins__."):
+                name = name.removeprefix(prefix)
+            return name
+        if isinstance(func, ast.Name):
+            return func.id
+        return None
+
+    def _labels(self, node: ast.AST, scope: Scope, depth: int = 0) -> Labels:
+        if depth > 40:
+            return EMPTY
+        if isinstance(node, ast.Name):
+            return scope.taint.get(node.id, EMPTY)
+        if isinstance(node, ast.Constant):
+            return EMPTY
+        if isinstance(node, ast.Attribute):
+            qual = self._resolve(node, scope)
+            if qual in tables.SECRET_SOURCE_ATTRS:
+                return frozenset({"secret", "dump"})
+            return self._labels(node.value, scope, depth + 1)
+        if (
+            isinstance(node, ast.Subscript)
+            and self._resolve(node.value, scope) in tables.SECRET_SOURCE_ATTRS
+        ):
+            return frozenset({"secret"}) | self._labels(node.slice, scope, depth + 1)
+        if isinstance(node, ast.Call):
+            qual = self._resolve(node.func, scope)
+            if qual in ("os.environ.get", "os.getenv", "os.environ.__getitem__"):
+                return frozenset({"secret"})
+            inner: Labels = EMPTY
+            for arg in [*node.args, *(k.value for k in node.keywords)]:
+                inner |= self._labels(arg, scope, depth + 1)
+            if isinstance(node.func, ast.Attribute):
+                inner |= self._labels(node.func.value, scope, depth + 1)
+            if qual is None:
+                if isinstance(node.func, ast.Attribute) and node.func.attr in _DECODE_ATTRS:
+                    return inner | {"decoded"}
+                return inner
+            if qual in tables.SECRET_SOURCE_CALLS or qual.startswith("os.environ"):
+                return inner | {"secret"}
+            if qual in tables.DOWNLOAD_CALLS or qual.endswith(".urlopen"):
+                return inner | {"net"}
+            if qual in tables.DECODE_CALLS or qual in tables.MARSHAL_CALLS:
+                return inner | {"decoded"}
+            if qual == "open" or qual.endswith((".read_text", ".read_bytes")):
+                path = " ".join(iter_strings(self._fold(node.args[0], scope))) if node.args else ""
+                if path and tables.CREDENTIAL_PATH_RE.search(path):
+                    return inner | {"secret", "file"}
+                return inner | {"file"}
+            return inner
+        out: Labels = EMPTY
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr | ast.comprehension | ast.keyword):
+                out |= self._labels(child, scope, depth + 1)
+        return out
+
+    # --- calls ----------------------------------------------------------------------------------
+
+    def _expr_calls(self, expr: ast.AST, scope: Scope, ctx: Context) -> None:
+        for node in _walk_no_defs(expr):
+            if isinstance(node, ast.Call):
+                self.budget.nodes -= 1
+                if self.budget.nodes < 0:
+                    return
+                self._call(node, scope, ctx)
+
+    def _call(self, node: ast.Call, scope: Scope, ctx: Context) -> None:
+        qual = self._resolve(node.func, scope)
+        attr = node.func.attr if isinstance(node.func, ast.Attribute) else None
+        if qual is None and attr is None:
+            return
+        name = qual or ""
+        if name in tables.EXEC_CALLS:
+            self._exec_sink(node, name, scope, ctx)
+        elif name in tables.MARSHAL_CALLS:
+            self._marshal_sink(node, name, scope, ctx)
+        elif name in tables.PROCESS_CALLS or name in tables.PIP_CALLS:
+            self._process_sink(node, name, scope, ctx)
+        elif name in tables.NETWORK_CALLS or name.endswith(".urlopen"):
+            self._network_sink(node, name, scope, ctx)
+        elif name in tables.DYNAMIC_IMPORT_CALLS:
+            if node.args and isinstance(self._fold(node.args[0], scope), Unknown):
+                self._emit(
+                    ObfuscationIndicators,
+                    L,
+                    L,
+                    N,
+                    "imports a module whose name is computed",
+                    node.lineno,
+                    clip(ast.unparse(node)),
+                    ctx=ctx,
+                )
+        elif name == "getattr" and node.args:
+            base = self._fold(node.args[0], scope)
+            if (
+                isinstance(base, Ref)
+                and base.name in ("builtins", "__builtins__")
+                and len(node.args) > 1
+            ) and isinstance(self._fold(node.args[1], scope), Unknown):
+                self._emit(
+                    ObfuscationIndicators,
+                    M,
+                    M,
+                    L,
+                    "reaches a builtin through a computed getattr name",
+                    node.lineno,
+                    clip(ast.unparse(node)),
+                    ctx=ctx,
+                )
+        if name == "open" or name in ("io.open", "codecs.open", "os.open"):
+            self._open(node, scope, ctx)
+        elif name in tables.FILE_WRITE_CALLS and len(node.args) >= 2:
+            dest = " ".join(iter_strings(self._fold(node.args[1], scope)))
+            self._check_write_path(dest, node, ctx)
+        elif name in ("urllib.request.urlretrieve", "urllib.urlretrieve") and len(node.args) >= 2:
+            target = self._fold(node.args[1], scope)
+            if isinstance(target, str):
+                self._written_net_paths.add(target)
+        if attr in ("write_text", "write_bytes") and isinstance(node.func, ast.Attribute):
+            dest = " ".join(iter_strings(self._fold(node.func.value, scope)))
+            self._check_write_path(dest, node, ctx)
+        if attr in ("write", "write_text", "write_bytes") and node.args:
+            written = self._fold(node.args[0], scope)
+            text = looks_like_text(written) if isinstance(written, str | bytes) else None
+            if text and len(text) > 20 and _CODE_HINT.search(text):
+                self._dropped(text, node, ctx)
+        if attr in ("write", "writelines") and isinstance(node.func, ast.Attribute):
+            labels = EMPTY
+            for a in node.args:
+                labels |= self._labels(a, scope)
+            if "net" in labels:
+                receiver = node.func.value
+                if isinstance(receiver, ast.Call) and receiver.args:
+                    path = self._fold(receiver.args[0], scope)
+                    if isinstance(path, str):
+                        self._written_net_paths.add(path)
+                self._written_net_paths.add("")
+        if qual is None and attr in (
+            "post",
+            "put",
+            "send",
+            "sendall",
+            "sendto",
+            "request",
+            "urlopen",
+        ):
+            labels = EMPTY
+            for a in [*node.args, *(k.value for k in node.keywords)]:
+                labels |= self._labels(a, scope)
+            if "secret" in labels:
+                self._emit(
+                    SecretExfiltration,
+                    C,
+                    C,
+                    H if "dump" in labels else N,
+                    f"sends secrets or host identity over the network {ctx.label}",
+                    node.lineno,
+                    clip(ast.unparse(node)),
+                    ctx=ctx,
+                    relations=("exfiltrates",),
+                )
+        self._credential_args(node, scope, ctx)
+
+    def _exec_sink(self, node: ast.Call, name: str, scope: Scope, ctx: Context) -> None:
+        if not node.args:
+            return
+        arg = node.args[0]
+        folder = self._folder(scope)
+        value = folder.fold(arg)
+        decoders = list(folder.trace.decoders)
+        labels = self._labels(arg, scope)
+        if not decoders and "decoded" in labels:
+            decoders = ["decoder"]
+        if isinstance(value, Marshalled):
+            self._marshalled(value, node, ctx, decoders)
+            return
+        text = looks_like_text(value) if isinstance(value, str | bytes) else None
+        if text is not None:
+            chain = " -> ".join(dict.fromkeys(decoders)) if decoders else ""
+            if decoders:
+                self._emit(
+                    ObfuscatedCodeExecution,
+                    C,
+                    C,
+                    H,
+                    f"{name}() runs code decoded by {chain} {ctx.label}",
+                    node.lineno,
+                    clip(text, 400),
+                    ctx=ctx,
+                    relations=("executes-at-install",),
+                )
+            elif self.layer == 0 and len(text) > 2000:
+                self._emit(
+                    ObfuscationIndicators,
+                    M,
+                    M,
+                    L,
+                    f"{name}() runs a large embedded string",
+                    node.lineno,
+                    clip(text, 200),
+                    ctx=ctx,
+                )
+            self._nested(text, node, ctx, chain or name)
+            return
+        if isinstance(value, bytes):
+            self._emit(
+                ObfuscatedCodeExecution,
+                C,
+                C,
+                H,
+                f"{name}() runs binary data decoded statically {ctx.label}",
+                node.lineno,
+                clip(repr(value[:120])),
+                ctx=ctx,
+                relations=("executes-at-install",),
+            )
+            return
+        if "net" in labels:
+            self._emit(
+                DownloadAndExecute,
+                C,
+                C,
+                H,
+                f"{name}() runs code downloaded {ctx.label}",
+                node.lineno,
+                clip(ast.unparse(node)),
+                ctx=ctx,
+                relations=("executes-at-install",),
+            )
+        elif "decoded" in labels:
+            self._emit(
+                ObfuscatedCodeExecution,
+                C,
+                H,
+                M,
+                f"{name}() runs decoded data {ctx.label}",
+                node.lineno,
+                clip(ast.unparse(node)),
+                ctx=ctx,
+                relations=("executes-at-install",),
+            )
+        elif "secret" in labels and "file" not in labels:
+            self._emit(
+                ObfuscatedCodeExecution,
+                H,
+                M,
+                L,
+                f"{name}() runs code taken from the environment {ctx.label}",
+                node.lineno,
+                clip(ast.unparse(node)),
+                ctx=ctx,
+            )
+        elif _is_compile_of_ast(arg):
+            return
+        elif ctx is not Context.RUNTIME and "file" not in labels:
+            self._emit(
+                ObfuscatedCodeExecution,
+                L,
+                N,
+                N,
+                f"{name}() runs code computed at run time",
+                node.lineno,
+                clip(ast.unparse(node)),
+                ctx=ctx,
+            )
+
+    def _marshal_sink(self, node: ast.Call, name: str, scope: Scope, ctx: Context) -> None:
+        if not node.args:
+            return
+        folder = self._folder(scope)
+        value = folder.fold(node.args[0])
+        data = value if isinstance(value, bytes) else None
+        if isinstance(value, Marshalled):
+            data = value.data
+        if data is not None and name.startswith("marshal"):
+            self._marshalled(Marshalled(data), node, ctx, folder.trace.decoders)
+            return
+        self._emit(
+            ObfuscatedCodeExecution,
+            H,
+            H,
+            M,
+            f"{name}() loads code or objects {ctx.label}",
+            node.lineno,
+            clip(ast.unparse(node)),
+            ctx=ctx,
+        )
+
+    def _marshalled(
+        self, value: Marshalled, node: ast.Call, ctx: Context, decoders: list[str]
+    ) -> None:
+        strings = marshal_strings(value.data)
+        chain = " -> ".join(dict.fromkeys(decoders))
+        self._emit(
+            ObfuscatedCodeExecution,
+            C,
+            C,
+            H,
+            f"runs a marshalled code object ({chain or 'embedded'}) {ctx.label}",
+            node.lineno,
+            clip("strings: " + " ".join(strings[:60]), 400),
+            ctx=ctx,
+            relations=("executes-at-install",),
+        )
+        joined = "\n".join(strings)
+        self._strings_as_commands(joined, node.lineno, ctx, "marshalled code")
+
+    def _nested(self, text: str, node: ast.Call, ctx: Context, how: str) -> None:
+        if self.layer >= MAX_LAYERS:
+            self._emit(
+                ObfuscationIndicators,
+                H,
+                H,
+                M,
+                "decoding stopped at the layer budget",
+                node.lineno,
+                clip(text, 200),
+                ctx=ctx,
+            )
+            return
+        line = self.anchor_line or node.lineno
+        inner = PythonScanner(
+            text,
+            self.path,
+            ctx,
+            layer=self.layer + 1,
+            anchor_line=line,
+            budget=self.budget,
+            whole_file_context=True,
+            evidence_prefix=f"{self.prefix}[layer {self.layer + 1} via {how}] ",
+        )
+        self.signals.extend(inner.run())
+        self.imports |= inner.imports
+
+    def _dropped(self, text: str, node: ast.Call, ctx: Context) -> None:
+        """Code written to a file is code that will run: analyse it as a layer of its own."""
+        try:
+            ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return
+        self._nested(text, node, ctx, "file write")
+
+    def _partial(self, node: ast.expr, scope: Scope, folder: Folder) -> str:
+        """A command's text with its unknown parts shown as ``?``."""
+        if isinstance(node, ast.JoinedStr):
+            return "".join(self._partial(v, scope, folder) for v in node.values)
+        if isinstance(node, ast.FormattedValue):
+            return self._partial(node.value, scope, folder)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Mod):
+            return (
+                self._partial(node.left, scope, folder)
+                + " "
+                + self._partial(node.right, scope, folder)
+            )
+        texts = list(iter_strings(folder.fold(node)))
+        return " ".join(texts) if texts else "?"
+
+    def _process_sink(self, node: ast.Call, name: str, scope: Scope, ctx: Context) -> None:
+        folder = self._folder(scope)
+        parts: list[str] = []
+        cmd_nodes: list[ast.expr] = list(node.args[:1])
+        cmd_nodes += [k.value for k in node.keywords if k.arg in ("args", "cmd", "command")]
+        if name.startswith(("os.exec", "os.spawn")):
+            cmd_nodes = list(node.args)
+        labels: Labels = EMPTY
+        for arg in cmd_nodes:
+            labels |= self._labels(arg, scope)
+            elts = arg.elts if isinstance(arg, ast.List | ast.Tuple) else [arg]
+            for elt in elts:
+                parts.append(self._partial(elt, scope, folder))
+        command = " ".join(parts)
+        evidence = clip(command if command.strip("? ") else ast.unparse(node))
+        decoded = bool(folder.trace.decoders) or "decoded" in labels
+        written = any(p and p in command for p in self._written_net_paths)
+        if "net" in labels or written:
+            self._emit(
+                DownloadAndExecute,
+                C,
+                C,
+                H,
+                f"{name}() starts downloaded content {ctx.label}",
+                node.lineno,
+                evidence,
+                ctx=ctx,
+                relations=("executes-at-install",),
+            )
+        elif name in tables.PIP_CALLS:
+            self._emit(
+                SuspiciousCommandExecution,
+                H,
+                H,
+                L,
+                f"{name}() installs other packages {ctx.label}",
+                node.lineno,
+                evidence,
+                ctx=ctx,
+                relations=("executes-at-install",),
+            )
+        elif tables.STRONG_COMMAND_RE.search(command):
+            self._emit(
+                SuspiciousCommandExecution,
+                C,
+                C,
+                M,
+                f"{name}() runs a downloader, shell or encoded command {ctx.label}",
+                node.lineno,
+                evidence,
+                ctx=ctx,
+                relations=("executes-at-install",),
+            )
+        elif decoded:
+            self._emit(
+                SuspiciousCommandExecution,
+                C,
+                C,
+                H,
+                f"{name}() runs a command that only exists after decoding {ctx.label}",
+                node.lineno,
+                evidence,
+                ctx=ctx,
+                relations=("executes-at-install",),
+            )
+        elif tables.WEAK_COMMAND_RE.search(command):
+            self._emit(
+                SuspiciousCommandExecution,
+                H,
+                H,
+                L,
+                f"{name}() runs a command that reaches the network or installs software"
+                f" {ctx.label}",
+                node.lineno,
+                evidence,
+                ctx=ctx,
+                relations=("executes-at-install",),
+            )
+        elif "secret" in labels and ctx is not Context.RUNTIME and _shell(node, name):
+            self._emit(
+                SuspiciousCommandExecution,
+                M,
+                L,
+                N,
+                f"{name}() runs a shell command built from the environment {ctx.label}",
+                node.lineno,
+                evidence,
+                ctx=ctx,
+            )
+        elif ctx is not Context.RUNTIME:
+            self._emit(
+                InstallTimeProcess,
+                L,
+                L,
+                N,
+                f"{name}() starts a program {ctx.label}",
+                node.lineno,
+                evidence,
+                ctx=ctx,
+                relations=("executes-at-install",),
+            )
+
+    def _network_sink(self, node: ast.Call, name: str, scope: Scope, ctx: Context) -> None:
+        labels: Labels = EMPTY
+        texts: list[str] = []
+        folder = self._folder(scope)
+        for arg in [*node.args, *(k.value for k in node.keywords)]:
+            labels |= self._labels(arg, scope)
+            texts.extend(iter_strings(folder.fold(arg)))
+        evidence = clip(" ".join(texts) or ast.unparse(node))
+        if "secret" in labels:
+            runtime = H if "dump" in labels else N
+            self._emit(
+                SecretExfiltration,
+                C,
+                C,
+                runtime,
+                f"{name}() sends secrets or host identity {ctx.label}",
+                node.lineno,
+                clip(ast.unparse(node)),
+                ctx=ctx,
+                relations=("exfiltrates",),
+            )
+            return
+        suspicious = any(tables.SUSPICIOUS_URL_RE.search(t) for t in texts)
+        if suspicious:
+            self._emit(
+                InstallTimeNetwork,
+                H,
+                H,
+                L,
+                f"{name}() contacts a paste site, webhook or raw address {ctx.label}",
+                node.lineno,
+                evidence,
+                ctx=ctx,
+            )
+        elif ctx is not Context.RUNTIME:
+            self._emit(
+                InstallTimeNetwork,
+                H,
+                M,
+                N,
+                f"{name}() reaches the network {ctx.label}",
+                node.lineno,
+                evidence,
+                ctx=ctx,
+            )
+
+    def _open(self, node: ast.Call, scope: Scope, ctx: Context) -> None:
+        if not node.args:
+            return
+        path = " ".join(iter_strings(self._fold(node.args[0], scope)))
+        mode_node = (
+            node.args[1]
+            if len(node.args) > 1
+            else next((k.value for k in node.keywords if k.arg == "mode"), None)
+        )
+        mode = self._fold(mode_node, scope) if mode_node is not None else "r"
+        if isinstance(mode, str) and _WRITE_MODES.search(mode):
+            self._check_write_path(path, node, ctx)
+
+    def _check_write_path(self, path: str, node: ast.Call, ctx: Context) -> None:
+        if path and tables.PERSISTENCE_PATH_RE.search(path):
+            self._emit(
+                PersistenceWrite,
+                C,
+                H,
+                M,
+                f"writes to a persistence location {ctx.label}",
+                node.lineno,
+                clip(path),
+                ctx=ctx,
+                relations=("executes-at-install",),
+            )
+
+    def _credential_args(self, node: ast.Call, scope: Scope, ctx: Context) -> None:
+        for arg in node.args[:3]:
+            if isinstance(arg, ast.Constant) and not isinstance(arg.value, str):
+                continue
+            for text in iter_strings(self._fold(arg, scope)):
+                match = tables.CREDENTIAL_PATH_RE.search(text)
+                if match:
+                    self._emit(
+                        CredentialHarvesting,
+                        C,
+                        H,
+                        L,
+                        f"reaches a credential store ({match.group(0)}) {ctx.label}",
+                        node.lineno,
+                        clip(text),
+                        ctx=ctx,
+                    )
+                    return
+
+    def _strings_as_commands(self, text: str, line: int | None, ctx: Context, where: str) -> None:
+        if tables.STRONG_COMMAND_RE.search(text):
+            m = tables.STRONG_COMMAND_RE.search(text)
+            self._emit(
+                SuspiciousCommandExecution,
+                C,
+                C,
+                M,
+                f"{where} holds a downloader, shell or encoded command {ctx.label}",
+                line,
+                clip(text[max(0, m.start() - 80) : m.end() + 120] if m else text),
+                ctx=ctx,
+            )
+        match = tables.CREDENTIAL_PATH_RE.search(text)
+        if match:
+            self._emit(
+                CredentialHarvesting,
+                C,
+                H,
+                L,
+                f"{where} reaches a credential store ({match.group(0)}) {ctx.label}",
+                line,
+                clip(text[max(0, match.start() - 80) : match.end() + 80]),
+                ctx=ctx,
+            )
+
+    # --- text-level evidence -------------------------------------------------------------------
+
+    def _text_fallback(self) -> None:
+        """For code that does not parse: search the text for the strongest patterns."""
+        ctx = self.context
+        for number, line in enumerate(self.source.splitlines()[:200_000], start=1):
+            if tables.STRONG_COMMAND_RE.search(line) and re.search(
+                r"system|popen|subprocess|exec", line
+            ):
+                self._emit(
+                    SuspiciousCommandExecution,
+                    H,
+                    H,
+                    L,
+                    f"unparsable code runs a downloader, shell or encoded command {ctx.label}",
+                    number,
+                    clip(line),
+                    ctx=ctx,
+                )
+            if re.search(r"\b(exec|eval)\s*\(.*(b64decode|decompress|fromhex|marshal)", line):
+                self._emit(
+                    ObfuscatedCodeExecution,
+                    H,
+                    H,
+                    L,
+                    f"unparsable code runs decoded data {ctx.label}",
+                    number,
+                    clip(line),
+                    ctx=ctx,
+                )
+
+    def _lexical_indicators(self) -> None:
+        if self.layer > 0:
+            return
+        odd = [
+            w
+            for w in re.findall(r"[^\W\d]\w*", self.source[:2_000_000])
+            if _NON_ASCII_IDENT.search(w)
+        ]
+        idents = _identifiers(self.source)
+        weird = [w for w in odd if w in idents]
+        if len(weird) >= 3:
+            self._emit(
+                ObfuscationIndicators,
+                M,
+                L,
+                N,
+                "identifiers in non-Latin scripts (homoglyph or generated names)",
+                None,
+                clip(" ".join(sorted(set(weird))[:10])),
+                ctx=self.context,
+            )
+        for number, line in enumerate(self.source.splitlines()[:100_000], start=1):
+            if len(line) > LONG_LINE and not line.lstrip().startswith("#"):
+                entropy = _entropy(line[:20_000])
+                if entropy > 5.0 or ";" in line[:20_000]:
+                    self._emit(
+                        ObfuscationIndicators,
+                        M,
+                        L,
+                        N,
+                        f"packed code line of {len(line)} characters (entropy {entropy:.1f})",
+                        number,
+                        clip(line, 120),
+                        ctx=self.context,
+                    )
+                    break
+        match = tables.ANTI_ANALYSIS_RE.search(self.source[:2_000_000])
+        if match:
+            self._emit(
+                ObfuscationIndicators,
+                M,
+                L,
+                N,
+                "probes for debuggers or virtual machines",
+                None,
+                match.group(0),
+                ctx=self.context,
+            )
+
+    # --- emission -------------------------------------------------------------------------------
+
+    def _emit(
+        self,
+        rule: type[Rule],
+        install: Severity,
+        on_import: Severity,
+        runtime: Severity,
+        message: str,
+        line: int | None,
+        evidence: str,
+        *,
+        ctx: Context | None = None,
+        relations: tuple[str, ...] = (),
+    ) -> None:
+        ctx = ctx or self.context
+        severity = grade(ctx, install, on_import, runtime)
+        if severity is Severity.INFO:
+            return
+        at = self.anchor_line if self.anchor_line is not None else line
+        key = (rule.code, at, message)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        self.signals.append(
+            Signal(
+                rule,
+                severity,
+                message,
+                self.path,
+                at,
+                self.prefix + evidence,
+                ctx,
+                relations if ctx is Context.INSTALL or rule is SecretExfiltration else (),
+            )
+        )
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _is_simple(node: ast.FunctionDef) -> bool:
+    body = node.body
+    if len(body) > 12 or not body:
+        return False
+    for stmt in body[:-1]:
+        if not (
+            isinstance(stmt, ast.Assign)
+            or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant))
+        ):
+            return False
+    return isinstance(body[-1], ast.Return)
+
+
+def _top_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Statements that run at import, descending into if/try/with/for blocks."""
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, ast.If) and _is_main_guard(stmt.test):
+            continue
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue
+        for block in _child_blocks(stmt):
+            yield from _top_statements(block)
+
+
+def _child_blocks(stmt: ast.stmt) -> list[list[ast.stmt]]:
+    blocks: list[list[ast.stmt]] = []
+    for attr in ("body", "orelse", "finalbody"):
+        value = getattr(stmt, attr, None)
+        if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
+            blocks.append(value)
+    if isinstance(stmt, ast.Try | ast.TryStar):
+        blocks.extend(h.body for h in stmt.handlers)
+    if isinstance(stmt, ast.Match):
+        blocks.extend(c.body for c in stmt.cases)
+    return blocks
+
+
+def _own_expressions(stmt: ast.stmt) -> list[ast.AST]:
+    """The expressions of a statement itself, without those of its nested blocks."""
+    out: list[ast.AST] = []
+    for name, value in ast.iter_fields(stmt):
+        if name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            continue
+        if isinstance(value, ast.AST):
+            out.append(value)
+        elif isinstance(value, list):
+            out.extend(v for v in value if isinstance(v, ast.AST))
+    return out
+
+
+def _walk_no_defs(node: ast.AST) -> Iterator[ast.AST]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        for child in ast.iter_child_nodes(current):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                continue
+            stack.append(child)
+
+
+def _names_in(node: ast.AST) -> set[str]:
+    out: set[str] = set()
+    for child in ast.walk(node):
+        if isinstance(child, ast.Name):
+            out.add(child.id)
+        elif isinstance(child, ast.Attribute):
+            out.add(child.attr)
+    return out
+
+
+def _base_name(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return ""
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and len(test.comparators) == 1
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value == "__main__"
+    )
+
+
+def _is_compile_of_ast(arg: ast.expr) -> bool:
+    return isinstance(arg, ast.Call) and isinstance(arg.func, ast.Name) and arg.func.id == "compile"
+
+
+def _shell(node: ast.Call, name: str) -> bool:
+    if name in ("os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput"):
+        return True
+    return any(
+        k.arg == "shell" and isinstance(k.value, ast.Constant) and k.value.value
+        for k in node.keywords
+    )
+
+
+def _identifiers(source: str) -> set[str]:
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return set()
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            out.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.ClassDef | ast.AsyncFunctionDef):
+            out.add(node.name)
+        elif isinstance(node, ast.arg):
+            out.add(node.arg)
+    return out
+
+
+def _entropy(text: str) -> float:
+    if not text:
+        return 0.0
+    counts = Counter(text)
+    n = len(text)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+def scan_python(
+    source: str,
+    path: str,
+    context: Context,
+    *,
+    whole_file_context: bool = False,
+) -> PythonScanner:
+    """Scan one module; the returned scanner holds its signals and imports."""
+    scanner = PythonScanner(source, path, context, whole_file_context=whole_file_context)
+    scanner.run()
+    return scanner
+
+
+def scan_pth(text: str, path: str) -> list[Signal]:
+    """``.pth`` lines starting with ``import`` run at every interpreter start."""
+    signals: list[Signal] = []
+    for number, line in enumerate(text.splitlines()[:10_000], start=1):
+        stripped = line.strip()
+        if not stripped.startswith(("import ", "import\t")):
+            continue
+        scanner = PythonScanner(
+            stripped, path, Context.INSTALL, anchor_line=number, whole_file_context=True
+        )
+        signals.extend(scanner.run())
+    return signals
+
+
+_ = (C, H, M, L, N, DownloadAndExecute)

@@ -1,0 +1,207 @@
+"""Package-level rules: what the archive holds, what its metadata claims, and the verdict."""
+
+from __future__ import annotations
+
+from outwork.core.rules import Confidence, Layer, Rule, Severity
+
+
+class DisguisedExecutable(Rule):
+    """A native executable hides in a package that claims to be pure, or behind a false extension.
+
+    ## What it finds
+    ELF, PE and Mach-O files inside a pure-Python wheel (`py3-none-any`) or an sdist without
+    native sources, and executables or scripts whose file extension says something else
+    (`logo.png` that is a PE file). A false extension is high severity; an honest one medium.
+
+    ## Why it matters
+    A dropper needs its binary somewhere: shipping it inside the package avoids a suspicious
+    download at install time.
+
+    ## Example
+    `mypkg-1.0/mypkg/assets/icon.png` whose first bytes are `MZ`.
+
+    ## Remediation
+    Do not install the package unless the publisher documents the binary and it matches a build
+    you can reproduce.
+
+    ## References
+    - MITRE ATT&CK T1036.008 (Masquerade File Type)
+    - CWE-506: Embedded Malicious Code
+    """
+
+    code = "PKG009"
+    name = "disguised-executable"
+    layer = Layer.PKG
+    severity = Severity.HIGH
+    confidence = Confidence.MEDIUM
+    cwe = (506, 434)
+    attack = ("T1036.008",)
+    inline_suppressible = False
+
+
+class TyposquattingName(Rule):
+    """The package name imitates a popular package of the same registry.
+
+    ## What it finds
+    Names one edit (insertion, deletion, substitution, transposition) away from one of the most
+    downloaded names of the registry, names that differ only by separators (`python-dateutil` vs
+    `python_date_util`), by an added prefix or suffix (`requests-py`, `py-requests`), or by
+    homoglyphs (`rn` for `m`, `0` for `o`, `1` for `l`).
+
+    ## Why it matters
+    Typosquatting catches users who mistype a name, and code assistants that invent plausible
+    ones. A squatting name plus install-time behaviour is the classic malicious upload.
+
+    ## Example
+    `reqeusts`, `python3-dateutil`, `urlib3`.
+
+    ## Remediation
+    Check that you meant this package and not the popular one it resembles.
+
+    ## References
+    - Vaidya et al., "Typosquatting and Combosquatting Attacks on the Python Ecosystem"
+      (EuroS&PW 2020)
+    - MITRE ATT&CK T1195.002 (Compromise Software Supply Chain)
+    """
+
+    code = "PKG010"
+    name = "typosquatting-name"
+    layer = Layer.PKG
+    severity = Severity.MEDIUM
+    confidence = Confidence.LOW
+    cwe = (1357,)
+    attack = ("T1195.002",)
+    inline_suppressible = False
+
+
+class DependencyConfusionVersion(Rule):
+    """The version is absurdly high, as dependency-confusion uploads use to win resolution.
+
+    ## What it finds
+    Versions whose major component is 99 or more (`999.0.0`, `99.1`).
+
+    ## Why it matters
+    A public package that shares its name with a private one wins resolution when its version is
+    higher; attackers pick `999.x` to beat any internal version.
+
+    ## Example
+    `internal-utils==999.0.1` on the public index.
+
+    ## Remediation
+    Pin private packages to your private index (`--index-url`, not `--extra-index-url`) and
+    reserve their names on the public registry.
+
+    ## References
+    - Alex Birsan, "Dependency Confusion" (2021)
+    - CWE-427: Uncontrolled Search Path Element
+    """
+
+    code = "PKG011"
+    name = "dependency-confusion-version"
+    layer = Layer.PKG
+    severity = Severity.MEDIUM
+    confidence = Confidence.MEDIUM
+    cwe = (427,)
+    attack = ("T1195.001",)
+    inline_suppressible = False
+
+
+class ObfuscationIndicators(Rule):
+    """Code hides itself: dynamic builtins, homoglyph identifiers, packed lines, sandbox checks.
+
+    ## What it finds
+    `getattr(__builtins__, <computed>)`, `__import__` of computed names, identifiers in
+    non-Latin scripts, extremely long code lines, large high-entropy blobs that no decoder
+    explains, layers the deobfuscation budget could not finish, and probes for debuggers and
+    virtual machines.
+
+    ## Why it matters
+    Each alone can be innocent; together with execution they are how malware defeats review.
+
+    ## Example
+    ```python
+    getattr(__builtins__, "".join(map(chr, [101, 120, 101, 99])))(payload)
+    ```
+
+    ## Remediation
+    Read the deobfuscated evidence; refuse packages that will not let themselves be read.
+
+    ## References
+    - MITRE ATT&CK T1027 (Obfuscated Files or Information), T1497 (Virtualization/Sandbox Evasion)
+    - CWE-506: Embedded Malicious Code
+    """
+
+    code = "PKG012"
+    name = "obfuscation-indicators"
+    layer = Layer.PKG
+    severity = Severity.MEDIUM
+    confidence = Confidence.MEDIUM
+    cwe = (506,)
+    attack = ("T1027", "T1497")
+    inline_suppressible = False
+
+
+class UnparsableInstallCode(Rule):
+    """Install-time code cannot be parsed, so it cannot be proven safe.
+
+    ## What it finds
+    `setup.py`, `.pth` files and other install-time Python that the parser rejects (syntax
+    errors, nesting beyond the budget, encodings that do not decode). The text is still searched
+    for dangerous commands and the finding says so.
+
+    ## Why it matters
+    Fail closed: malformed code is a classic way to make a scanner skip a file, and pip may still
+    run code that a newer or older interpreter accepts.
+
+    ## Example
+    A `setup.py` written for Python 2 (`print "x"`) or nested 10,000 parentheses deep.
+
+    ## Remediation
+    Prefer a wheel or a release whose install code parses; review the text by hand.
+
+    ## References
+    - CWE-20: Improper Input Validation
+    - outwork design principle 2: fail closed
+    """
+
+    code = "PKG013"
+    name = "unparsable-install-code"
+    layer = Layer.PKG
+    severity = Severity.MEDIUM
+    confidence = Confidence.LOW
+    cwe = (20,)
+    attack = ("T1027",)
+    inline_suppressible = False
+
+
+class PackageRiskVerdict(Rule):
+    """The package as a whole: a risk score from 0 to 10 explained by its findings.
+
+    ## What it finds
+    One finding per package (sdist, wheel, npm tarball, or unpacked tree with a `setup.py` or
+    `package.json`) that aggregates the others: the strongest finding sets the score, further
+    independent kinds of evidence raise it, and findings under `tests/` or `examples/` weigh one
+    level less (they are never hidden). Severity: critical from 9, high from 7, medium from 4.
+
+    ## Why it matters
+    Reviewers and gates need one answer per package: install it or not.
+
+    ## Example
+    `evil-1.0.tar.gz: risk 10/10 (critical): suspicious-command-execution at install time`.
+
+    ## Remediation
+    Follow the remediation of the strongest finding it lists.
+
+    ## References
+    - OpenSSF Package Analysis; GuardDog heuristics
+    - CWE-506: Embedded Malicious Code
+    """
+
+    code = "PKG020"
+    name = "package-risk-verdict"
+    layer = Layer.PKG
+    severity = Severity.HIGH
+    confidence = Confidence.MEDIUM
+    cwe = (506,)
+    attack = ("T1195.002",)
+    inline_suppressible = False

@@ -1,0 +1,87 @@
+"""Typosquatting: names that imitate a popular package of the same registry."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from outwork.analyzers.packages.data import top_names
+
+_SEPARATORS = re.compile(r"[-_.]+")
+_AFFIXES = (
+    "python-",
+    "py-",
+    "py",
+    "python3-",
+    "-python",
+    "-py",
+    "-dev",
+    "-lib",
+    "2",
+    "3",
+    "-api",
+    "-sdk",
+    "-official",
+    "-utils",
+    "lib",
+)
+_HOMOGLYPHS = (("rn", "m"), ("0", "o"), ("1", "l"), ("vv", "w"), ("l", "i"), ("cl", "d"))
+
+
+@dataclass(frozen=True, slots=True)
+class Squat:
+    target: str
+    how: str
+
+
+def normalise(name: str) -> str:
+    return _SEPARATORS.sub("-", name.strip().lower())
+
+
+def check(name: str, registry: str) -> Squat | None:
+    """The popular name this one imitates, or None (also None for a popular name itself)."""
+    popular = top_names(registry)
+    norm = normalise(name)
+    if norm in popular or len(norm) < 4:
+        return None
+    squashed = norm.replace("-", "")
+    for target in popular:
+        if len(target) < 4:
+            continue
+        if target.replace("-", "") == squashed:
+            return Squat(target, "separators differ")
+    for affix in _AFFIXES:
+        for stripped in (norm.removeprefix(affix), norm.removesuffix(affix)):
+            if stripped != norm and stripped in popular and len(stripped) >= 4:
+                return Squat(stripped, f"adds {affix!r}")
+    for a, b in _HOMOGLYPHS:
+        if a in norm and norm.replace(a, b) in popular:
+            return Squat(norm.replace(a, b), f"homoglyph {a!r} for {b!r}")
+    for target in popular:
+        if len(target) >= 5 and abs(len(target) - len(norm)) <= 1 and _one_edit(norm, target):
+            return Squat(target, "one character away")
+    return None
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Damerau distance exactly one (insertion, deletion, substitution or transposition)."""
+    if a == b:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    if len(a) > len(b):
+        a, b = b, a
+    if len(b) - len(a) != 1:
+        return False
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1 :]
