@@ -80,7 +80,9 @@ def _update(args: argparse.Namespace, path: Path, err: TextIO) -> int:
             with tempfile.TemporaryDirectory() as tmp:
                 packed = Path(tmp) / "all.zip"
                 _pack(source, packed)
-                report = advisories.import_zip(path, ecosystems[0], packed, url=source.as_uri())
+                report = advisories.import_zip(
+                    path, ecosystems[0], packed, url=source.resolve().as_uri()
+                )
         else:
             report = advisories.import_zip(path, ecosystems[0], source)
         reports = [report]
