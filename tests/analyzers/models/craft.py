@@ -307,3 +307,86 @@ def scan_file(path: str) -> list[object]:
 
 def codes(findings: list[object]) -> set[str]:
     return {f.code for f in findings}  # type: ignore[attr-defined]
+
+
+def sparse_torch_zip(path: str, tensor_bytes: int, data_pkl: bytes | None = None) -> None:
+    """A PyTorch zip64 checkpoint whose tensor member is a hole of ``tensor_bytes`` (sparse)."""
+    data_pkl = data_pkl if data_pkl is not None else benign(2)
+    members: list[tuple[str, int, int, int]] = []  # name, offset, size, crc
+    with open(path, "wb") as fh:
+
+        def local(name: str, size: int, crc: int, big: bool) -> None:
+            raw = name.encode()
+            extra = struct.pack("<HHQQ", 1, 16, size, size) if big else b""
+            sz = 0xFFFFFFFF if big else size
+            fh.write(
+                struct.pack(
+                    "<4sHHHHHIIIHH",
+                    b"PK\x03\x04",
+                    45,
+                    0,
+                    0,
+                    0,
+                    0,
+                    crc,
+                    sz,
+                    sz,
+                    len(raw),
+                    len(extra),
+                )
+                + raw
+                + extra
+            )
+
+        for name, content in (("archive/data.pkl", data_pkl), ("archive/byteorder", b"little")):
+            members.append((name, fh.tell(), len(content), zlib.crc32(content)))
+            local(name, len(content), zlib.crc32(content), False)
+            fh.write(content)
+        members.append(("archive/data/0", fh.tell(), tensor_bytes, 0))
+        local("archive/data/0", tensor_bytes, 0, True)
+        fh.seek(tensor_bytes, 1)
+        content = b"3\n"
+        members.append(("archive/version", fh.tell(), len(content), zlib.crc32(content)))
+        local("archive/version", len(content), zlib.crc32(content), False)
+        fh.write(content)
+        cd_start = fh.tell()
+        for name, offset, size, crc in members:
+            raw = name.encode()
+            extra = struct.pack("<HHQQQ", 1, 24, size, size, offset)
+            fh.write(
+                struct.pack(
+                    "<4sHHHHHHIIIHHHHHII",
+                    b"PK\x01\x02",
+                    45,
+                    45,
+                    0,
+                    0,
+                    0,
+                    0,
+                    crc,
+                    0xFFFFFFFF,
+                    0xFFFFFFFF,
+                    len(raw),
+                    len(extra),
+                    0,
+                    0,
+                    0,
+                    0,
+                    0xFFFFFFFF,
+                )
+                + raw
+                + extra
+            )
+        cd_end = fh.tell()
+        n = len(members)
+        fh.write(
+            struct.pack(
+                "<4sQHHIIQQQQ", b"PK\x06\x06", 44, 45, 45, 0, 0, n, n, cd_end - cd_start, cd_start
+            )
+        )
+        fh.write(struct.pack("<4sIQI", b"PK\x06\x07", 0, cd_end, 1))
+        fh.write(
+            struct.pack(
+                "<4sHHHHIIH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0
+            )
+        )
