@@ -79,12 +79,18 @@ _FUNCTIONS = frozenset(
 _LITERALS = frozenset({"true", "false", "null", "nan", "infinity"})
 
 
+_SPACE_RE = re.compile(r"\s+")
+_INDEX_STR_RE = re.compile(r"\['([^']*)'\]")
+_INDEX_NUM_RE = re.compile(r"\[\d+\]")
+
+
 def normalise(path: str) -> str:
     """``github.event['issue'].title`` -> ``github.event.issue.title`` (lower-cased)."""
-    path = re.sub(r"\s+", "", path)
-    path = re.sub(r"\['([^']*)'\]", r".\1", path)
-    path = path.replace("[*]", ".*")
-    path = re.sub(r"\[\d+\]", ".*", path)
+    path = _SPACE_RE.sub("", path)
+    if "[" in path:
+        path = _INDEX_STR_RE.sub(r".\1", path)
+        path = path.replace("[*]", ".*")
+        path = _INDEX_NUM_RE.sub(".*", path)
     return path.lower()
 
 
@@ -115,3 +121,86 @@ def matches(path: str, pattern: str) -> bool:
     if len(c_parts) < len(p_parts):
         return False
     return all(p in ("*", c) or c == "*" for p, c in zip(p_parts, c_parts, strict=False))
+
+
+_BOOLEAN_CALL_RE = re.compile(r"\b(?:contains|startswith|endswith)\s*\(", re.I)
+_COMPARISON_RE = re.compile(r"==|!=|<=|>=|<|>")
+
+
+def value_contexts(body: str) -> list[str]:
+    """The contexts whose value can reach the expression's result.
+
+    Operands that are comparisons, negations or calls of ``contains``/``startsWith``/``endsWith``
+    produce booleans, so the contexts inside them cannot inject text; ``a && b`` and ``a || b``
+    return one of their operands, so those propagate.
+    """
+    masked = _STRING_RE.sub(lambda m: "'" + "_" * (len(m.group(0)) - 2) + "'", body)
+    out: list[str] = []
+    for start, end in _top_level_operands(masked):
+        operand = masked[start:end].strip()
+        while operand.startswith("(") and _closing(operand, 0) == len(operand) - 1:
+            operand = operand[1:-1].strip()
+            out_inner = value_contexts(body[start:end].strip()[1:-1]) if operand else []
+            out.extend(out_inner)
+            operand = ""
+        if not operand:
+            continue
+        if operand.startswith("!") or _COMPARISON_RE.search(_strip_calls(operand)):
+            continue
+        if _BOOLEAN_CALL_RE.match(operand):
+            continue
+        out.extend(contexts(body[start:end]))
+    return out
+
+
+def _strip_calls(text: str) -> str:
+    """``f(a == b)`` -> ``f()``: comparisons inside call arguments do not make a boolean."""
+    out: list[str] = []
+    depth = 0
+    for char in text:
+        if char == "(":
+            depth += 1
+            if depth == 1:
+                out.append("(")
+            continue
+        if char == ")":
+            depth -= 1
+            if depth == 0:
+                out.append(")")
+            continue
+        if depth == 0:
+            out.append(char)
+    return "".join(out)
+
+
+def _closing(text: str, index: int) -> int:
+    depth = 0
+    for pos in range(index, len(text)):
+        if text[pos] == "(":
+            depth += 1
+        elif text[pos] == ")":
+            depth -= 1
+            if depth == 0:
+                return pos
+    return -1
+
+
+def _top_level_operands(text: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    depth = 0
+    start = 0
+    pos = 0
+    while pos < len(text):
+        char = text[pos]
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif depth == 0 and text.startswith(("&&", "||"), pos):
+            spans.append((start, pos))
+            start = pos + 2
+            pos += 2
+            continue
+        pos += 1
+    spans.append((start, len(text)))
+    return spans

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from outwork.analyzers import Emitted
 from outwork.analyzers.pipelines import data
-from outwork.analyzers.pipelines.expressions import contexts, expressions, matches
+from outwork.analyzers.pipelines.expressions import contexts, expressions, matches, value_contexts
 from outwork.analyzers.pipelines.rules import github as rules
 from outwork.analyzers.pipelines.yamlpos import Node, key_path
 from outwork.core.findings import Fact, finding
@@ -25,8 +25,10 @@ _ENV_WRITE_RE = re.compile(
     r"(?:>>?|tee\s+(?:-a\s+)?)\s*[\"']?\$\{?(?:env:)?(GITHUB_ENV|GITHUB_PATH)\b"
 )
 _SHELL_VAR_RE = re.compile(r"\$\{?([A-Za-z_]\w*)")
-_BOT_RE = re.compile(r"github\.(?:actor|triggering_actor)\s*==\s*'[^']*\[bot\]'", re.I)
-_BOT_RE_REV = re.compile(r"'[^']*\[bot\]'\s*==\s*github\.(?:actor|triggering_actor)", re.I)
+_ACTOR = r"github\s*(?:\.\s*|\[\s*')(?:actor|triggering_actor)(?:_id)?'?\s*\]?"
+_BOT_VALUE = r"(?:'[^']*\[bot\]'|'?\d{5,}'?)"
+_BOT_RE = re.compile(_ACTOR + r"\s*==\s*" + _BOT_VALUE, re.I)
+_BOT_RE_REV = re.compile(_BOT_VALUE + r"\s*==\s*" + _ACTOR, re.I)
 _CONTAINS_LITERAL_RE = re.compile(r"contains\(\s*'[^']*'\s*,\s*[A-Za-z_]", re.I)
 _UNTRUSTED_FETCH = [re.compile(p, re.I) for p in data.UNTRUSTED_FETCH_COMMANDS]
 _LOTP = [(re.compile(p, re.I | re.M), what) for p, what in data.LOTP_COMMANDS.items()]
@@ -34,6 +36,10 @@ _PUBLISH = [re.compile(p, re.I) for p in data.PUBLISHING_COMMANDS]
 _TOKEN_PUBLISH = [(re.compile(p, re.I), env) for p, env in data.TOKEN_PUBLISH_COMMANDS.items()]
 _LITERAL_ONLY_RE = re.compile(r"\s*'(?:[^']|'')*'\s*")
 _LITERAL_INDEX_RE = re.compile(r"\b(?:github|env|secrets|inputs|vars|steps|needs)\s*\[\s*'")
+_GH_RUN_DOWNLOAD_RE = re.compile(r"\bgh\s+run\s+download\b")
+_EXTRACT_RE = re.compile(r"\b(?:unzip|tar\s+-?x\w*)\b[^\n]*")
+_MATRIX_REF_RE = re.compile(r"\$\{\{\s*matrix\.([\w-]+)\s*\}\}")
+_IMPURE_FUNCTIONS_RE = re.compile(r"\b(?:hashfiles|success|always|failure|cancelled)\s*\(", re.I)
 _SECRET_RE = re.compile(r"\bsecrets\.([A-Za-z_][\w-]*)", re.I)
 _POPULAR = data.popular_actions()
 
@@ -140,6 +146,7 @@ class WorkflowAudit:
         self.untrusted_checkouts: dict[str, int] = {}
         #: needs.<job>.outputs.<name> -> taint
         self.job_outputs: dict[str, Taint] = {}
+        self.release = kind == "workflow" and self._is_release()
 
     # --- entry ----------------------------------------------------------------------------
     def run(self) -> Iterator[Emitted]:
@@ -169,6 +176,8 @@ class WorkflowAudit:
                 why = ""
                 if _LITERAL_ONLY_RE.fullmatch(body):
                     why = "an expression that is only a literal"
+                elif body and not contexts(body) and not _IMPURE_FUNCTIONS_RE.search(body):
+                    why = "an expression that reduces to a constant"
                 elif _LITERAL_INDEX_RE.search(body):
                     why = "a context indexed with a literal string"
                 if why:
@@ -198,29 +207,34 @@ class WorkflowAudit:
     def _workflow_permissions(self) -> Iterator[Emitted]:
         perms = self.root.get("permissions")
         jobs = self.root.get("jobs")
-        if perms is None:
-            if jobs is not None and any(
-                j.is_map and j.get("permissions") is None and j.get("uses") is None
-                for _, j in jobs.items()
-            ):
-                if self.names and self.names <= {"workflow_call"}:
-                    return
-                yield finding(
-                    rules.ExcessivePermissions,
-                    "no permissions block: jobs without their own get the repository's default "
-                    "token permissions",
-                    line=1,
-                    column=1,
-                    logical="permissions",
-                    severity=Severity.MEDIUM,
-                    confidence=Confidence.MEDIUM,
-                    evidence="no top-level permissions; jobs without permissions: "
-                    + ", ".join(
-                        k for k, j in jobs.items() if j.is_map and j.get("permissions") is None
-                    ),
-                )
+        if perms is not None:
+            yield from self._permissions(perms, ("permissions",), workflow_level=True)
             return
-        yield from self._permissions(perms, ("permissions",), workflow_level=True)
+        if jobs is None or (self.names and self.names <= {"workflow_call"}):
+            return
+        bare = [(k, j) for k, j in jobs.items() if j.is_map and j.get("permissions") is None]
+        if not bare:
+            return
+        yield finding(
+            rules.ExcessivePermissions,
+            "no permissions block: jobs without their own get the repository's default "
+            "token permissions",
+            line=1,
+            column=1,
+            logical="permissions",
+            evidence="no top-level permissions; jobs without permissions: "
+            + ", ".join(k for k, _ in bare),
+        )
+        for job_id, _ in bare:
+            line, col = jobs.key_pos(job_id)
+            yield finding(
+                rules.ExcessivePermissions,
+                f"job {job_id} runs with the repository's default token permissions",
+                line=line,
+                column=col,
+                logical=key_path("jobs", job_id),
+                evidence=f"jobs.{job_id}: no permissions here or at workflow level",
+            )
 
     def _permissions(
         self, perms: Node, where: tuple[str | int, ...], *, workflow_level: bool
@@ -292,8 +306,11 @@ class WorkflowAudit:
     ) -> Taint | None:
         """The taint of one context path in the current scope, or None when it is safe."""
         for pattern in data.ATTACKER_CONTEXTS:
-            if matches(ctx, pattern):
+            if matches(ctx, pattern) or pattern.startswith(ctx + "."):
+                # the field itself, or an object serialised whole with the field inside
                 return Taint((ctx,), Confidence.HIGH)
+        if ctx in data.REF_NAME_CONTEXTS:
+            return Taint((ctx,), Confidence.MEDIUM)
         parts = ctx.split(".")
         head = parts[0]
         if head == "env" and len(parts) > 1:
@@ -324,7 +341,7 @@ class WorkflowAudit:
         """(raw expression span, taint) for every tainted context in ``text``."""
         out: list[tuple[str, Taint]] = []
         for expr in expressions(text):
-            for ctx in contexts(expr.body):
+            for ctx in value_contexts(expr.body):
                 hit = self.classify(ctx, env, step_outputs)
                 if hit is not None:
                     out.append((text[expr.start : expr.end], hit))
@@ -480,6 +497,26 @@ class WorkflowAudit:
             evidence=f"{events} -> jobs.{job_id} -> runs-on: {' '.join(labels)}",
         )
 
+    def _matrix_values(self, job: Node, text: str) -> list[str]:
+        """``${{ matrix.image }}`` -> every value the matrix gives it (the text itself when it
+        reads no matrix key)."""
+        match = _MATRIX_REF_RE.fullmatch(text)
+        if not match:
+            return [text]
+        key = match.group(1)
+        matrix = job.sub("strategy", "matrix")
+        if matrix is None or not matrix.is_map:
+            return []
+        values = [n.value.strip() for n in matrix.children(key) if n.is_str]
+        single = matrix.get(key)
+        if single is not None and single.is_str and "${{" not in single.value:
+            values.append(single.value.strip())
+        for entry in matrix.children("include"):
+            value = entry.get(key) if entry.is_map else None
+            if value is not None and value.is_str:
+                values.append(value.value.strip())
+        return list(dict.fromkeys(v for v in values if v))
+
     def _matrix_text(self, job: Node) -> str:
         strategy = job.get("strategy")
         matrix = strategy.get("matrix") if strategy is not None else None
@@ -497,7 +534,8 @@ class WorkflowAudit:
         for node, where in candidates:
             image = node if node.is_str else node.get("image")
             if image is not None and image.is_str:
-                yield from self._image(image.value.strip(), image, key_path(*where))
+                for value in self._matrix_values(job, image.value.strip()):
+                    yield from self._image(value, image, key_path(*where))
             creds = node.get("credentials") if node.is_map else None
             password = creds.get("password") if creds is not None else None
             literal = password is not None and password.is_str and password.value.strip()
@@ -636,7 +674,7 @@ class WorkflowAudit:
         downloads: list[tuple[int, str, bool]] = []
         uploads_workspace = False
         persisted: list[tuple[int, Node]] = []
-        release = self._is_release()
+        release = self.release
         for index, step in enumerate(steps):
             if not step.is_map:
                 continue
@@ -654,12 +692,15 @@ class WorkflowAudit:
             # sinks: run scripts and github-script code
             if run is not None and run.is_str:
                 yield from self._injection(run, script, (*where, "run"), step_env, outputs)
-            if is_action(name, "actions/github-script"):
-                code = step.sub("with", "script")
-                if code is not None and code.is_str:
-                    yield from self._injection(
-                        code, code.value, (*where, "with", "script"), step_env, outputs
-                    )
+            for action, inputs in data.ACTION_CODE_SINKS.items():
+                if not is_action(name, action):
+                    continue
+                with_ = step.get("with")
+                for key, code in with_.items() if with_ is not None else []:
+                    if key.lower() in inputs and code.is_str:
+                        yield from self._injection(
+                            code, code.value, (*where, "with", key), step_env, outputs
+                        )
             # checkout
             if is_action(name, "actions/checkout"):
                 with_ = step.get("with")
@@ -861,6 +902,7 @@ class WorkflowAudit:
     ) -> Iterator[Emitted]:
         if run is None or "GITHUB_" not in script:
             return
+        in_action = self.kind == "action"
         for line_text in script.splitlines():
             match = _ENV_WRITE_RE.search(line_text)
             if not match:
@@ -870,7 +912,7 @@ class WorkflowAudit:
             for var in _SHELL_VAR_RE.findall(line_text):
                 if var.lower() in env and var not in ("GITHUB_ENV", "GITHUB_PATH"):
                     hits.append((var, env[var.lower()].extend(f"${var}")))
-            if not hits and not self.privileged:
+            if not hits and not self.privileged and not in_action:
                 continue
             line, col = self.doc.find(run, line_text.strip())
             if hits:
@@ -878,12 +920,18 @@ class WorkflowAudit:
                 chain = " -> ".join((*taint.chain, target))
                 confidence = taint.confidence
             else:
-                chain = f"{'/'.join(sorted(self.privileged))} -> {target}"
+                origin = "/".join(sorted(self.privileged)) or "caller of this action"
+                chain = f"{origin} -> {target}"
                 confidence = Confidence.LOW
             yield finding(
                 rules.GithubEnvInjection,
-                f"write to {target} in a workflow triggered by "
-                f"{'/'.join(sorted(self.privileged)) or 'untrusted data'}",
+                f"write to {target} in "
+                + (
+                    "an action: callers may run it on untrusted triggers"
+                    if in_action and not hits
+                    else f"a workflow triggered by {'/'.join(sorted(self.privileged)) or 'push'}"
+                    + (" with attacker-controlled data" if hits else "")
+                ),
                 line=line,
                 column=col,
                 logical=key_path(*where),
@@ -902,7 +950,7 @@ class WorkflowAudit:
         if is_action(name, "actions/github-script"):
             code = step.sub_text("with", "script")
             return "downloadArtifact" in code
-        return bool(re.search(r"\bgh\s+run\s+download\b", script))
+        return bool(_GH_RUN_DOWNLOAD_RE.search(script))
 
     def _artifact_use(
         self,
@@ -919,7 +967,7 @@ class WorkflowAudit:
         reason = ""
         line, col = None, None
         if run is not None and script:
-            unzip = re.search(r"\b(?:unzip|tar\s+-?x\w*)\b[^\n]*", script)
+            unzip = _EXTRACT_RE.search(script)
             if unzip and " -d " not in unzip.group(0) and "runner.temp" not in unzip.group(0):
                 reason = f"extracts it over the workspace with `{unzip.group(0).strip()[:60]}`"
                 line, col = self.doc.find(run, unzip.group(0))
@@ -949,7 +997,7 @@ class WorkflowAudit:
             return True
         on = self.root.get("on")
         push = on.get("push") if on is not None and on.is_map else None
-        if push is not None and push.get("tags") is not None and push.get("branches") is None:
+        if push is not None and push.get("tags") is not None:
             return True
         jobs = self.root.get("jobs")
         for _, job in jobs.items() if jobs is not None else []:
@@ -1018,18 +1066,19 @@ class WorkflowAudit:
         elif script:
             for pattern, tokens in _TOKEN_PUBLISH:
                 match = pattern.search(script)
-                if match and (env_names & set(tokens) or any(t in script for t in tokens)):
+                if match:
                     run = step.get("run")
                     assert run is not None
                     line, col = self.doc.find(run, match.group(0))
                     yield finding(
                         rules.LongLivedPublishToken,
-                        f"`{match.group(0)}` publishes with a stored token",
+                        f"`{match.group(0)}` publishes with a long-lived token; the registry "
+                        "supports trusted publishing",
                         line=line,
                         column=col,
                         logical=key_path(*where, "run"),
                         evidence=f"{match.group(0)} with "
-                        + ", ".join(sorted(env_names & set(tokens))),
+                        + (", ".join(sorted(env_names & set(tokens))) or "a configured token"),
                     )
                     return
 

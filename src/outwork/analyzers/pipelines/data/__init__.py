@@ -88,7 +88,6 @@ SAFE_EVENT_LEAVES: frozenset[str] = frozenset(
         "deleted",
         "created",
         "ref",
-        "name",
     }
 )
 #: Event fields that look safe by leaf name but are attacker-chosen (checked before the leaves).
@@ -126,7 +125,27 @@ PUBLIC_TRIGGERS: frozenset[str] = PRIVILEGED_TRIGGERS | frozenset(
     {"pull_request", "pull_request_review", "pull_request_review_comment"}
 )
 #: Triggers that zizmor and outwork call dangerous on their own (CI003).
-DANGEROUS_TRIGGERS: frozenset[str] = frozenset({"pull_request_target", "workflow_run"})
+DANGEROUS_TRIGGERS: frozenset[str] = frozenset(
+    {"pull_request_target", "workflow_run", "issue_comment"}
+)
+#: Contexts that name a branch or tag: chosen by whoever can push one (medium confidence).
+REF_NAME_CONTEXTS: frozenset[str] = frozenset({"github.ref", "github.ref_name"})
+
+#: Inputs of actions that evaluate their value as code (shell, PowerShell, JavaScript, yq,
+#: lodash templates): action -> inputs.
+ACTION_CODE_SINKS: dict[str, tuple[str, ...]] = {
+    "actions/github-script": ("script",),
+    "addnab/docker-run-action": ("run", "options"),
+    "mikefarah/yq": ("cmd",),
+    "azure/cli": ("inlinescript",),
+    "azure/powershell": ("inlinescript",),
+    "amadevus/pwsh-script": ("script",),
+    "tibdex/backport": ("title_template", "body_template"),
+    "appleboy/ssh-action": ("script",),
+    "jannekem/run-python-script-action": ("script",),
+    "cardinalby/js-eval-action": ("expression",),
+    "kamiazya/setup-graphviz": (),
+}
 
 #: Context paths that name a pull request's code when used as a ref or repository to check out.
 UNTRUSTED_REF_CONTEXTS: tuple[str, ...] = (
@@ -246,19 +265,20 @@ PUBLISHING_COMMANDS: tuple[str, ...] = (
 CACHE_ACTIONS: dict[str, tuple[str, bool]] = {
     "actions/cache": ("", True),
     "actions/cache/restore": ("", True),
-    "actions/setup-node": ("cache", False),
+    "actions/setup-node": ("package-manager-cache", True),
     "actions/setup-python": ("cache", False),
     "actions/setup-java": ("cache", False),
     "actions/setup-go": ("cache", True),
     "actions/setup-dotnet": ("cache", False),
     "swatinem/rust-cache": ("", True),
-    "astral-sh/setup-uv": ("enable-cache", False),
+    "astral-sh/setup-uv": ("enable-cache", True),
     "mozilla-actions/sccache-action": ("", True),
     "pnpm/action-setup": ("cache", False),
     "oven-sh/setup-bun": ("", False),
     "ruby/setup-ruby": ("bundler-cache", False),
     "gradle/actions/setup-gradle": ("", True),
-    "docker/setup-buildx-action": ("", False),
+    "docker/setup-buildx-action": ("cache-binary", True),
+    "pyo3/maturin-action": ("sccache", False),
 }
 
 #: Actions that publish to a registry and the inputs that carry a long-lived token.
@@ -280,6 +300,9 @@ TOKEN_PUBLISH_COMMANDS: dict[str, tuple[str, ...]] = {
     r"\bnpm\s+publish\b": ("NODE_AUTH_TOKEN", "NPM_TOKEN"),
     r"\bcargo\s+publish\b": ("CARGO_REGISTRY_TOKEN",),
     r"\bgem\s+push\b": ("GEM_HOST_API_KEY",),
+    r"\bbun\s+publish\b": ("NPM_CONFIG_TOKEN", "BUN_AUTH_TOKEN"),
+    r"\bdotnet\s+nuget\s+push\b|\bnuget\s+push\b": ("NUGET_API_KEY",),
+    r"\byarn\s+(?:npm\s+)?publish\b|\bpnpm\s+publish\b": ("NODE_AUTH_TOKEN", "NPM_TOKEN"),
 }
 
 #: Token scopes whose write access at workflow level is reported at high severity.
