@@ -116,6 +116,8 @@ def test_odd_components_do_not_break_the_sbom() -> None:
 
     odd = [
         {"type": "no-such-type", "name": "x", "version": 3, "purl": "pkg:not a purl"},
+        {"type": "odd\udcfftype", "name": "z\udcff", "properties": {"k\udcff": "v\udcff"}},
+        {"type": "machine-learning-model", "name": "m", "properties": {"k\udcff": 1.5}},
         {"type": "library", "name": "y", "purl": "pkg:pypi/y@1", "properties": {"n": [1, 2]}},
         {"type": "library", "name": "y", "purl": "pkg:pypi/y@1"},
         {"name": ""},
@@ -123,6 +125,7 @@ def test_odd_components_do_not_break_the_sbom() -> None:
     ]
     result.artifacts[0] = replace(result.artifacts[0], properties={"components": odd})
     text = cyclonedx.render(result)
+    text.encode("utf-8")
     _validate(text)
     data = json.loads(text)
     y = _component(data, "pkg:pypi/y@1")

@@ -105,9 +105,16 @@ def public_properties(finding_properties: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in finding_properties.items() if not str(k).startswith("_")}
 
 
-def dump_json(data: Any, *, indent: int | None = 2) -> str:
-    """Deterministic JSON: sorted keys, UTF-8 text (not ``\\u`` escapes), a final newline."""
-    return json.dumps(clean_data(data), indent=indent, sort_keys=True, ensure_ascii=False) + "\n"
+def dump_json(data: Any, *, indent: int | None = 2, clean: bool = True) -> str:
+    """Deterministic JSON: sorted keys, UTF-8 text (not ``\\u`` escapes), a final newline.
+
+    ``clean=False`` skips :func:`clean_data` for data that is JSON already.
+    """
+    if clean:
+        data = clean_data(data)
+    if indent is None:
+        return json.dumps(data, separators=(",", ":"), sort_keys=True, ensure_ascii=False) + "\n"
+    return json.dumps(data, indent=indent, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def split_members(path: str) -> list[str]:

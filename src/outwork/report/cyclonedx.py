@@ -24,7 +24,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from cyclonedx.model import HashAlgorithm, HashType, Property, XsUri
+from cyclonedx.model import HashAlgorithm, Property, XsUri
 from cyclonedx.model.bom import Bom, BomMetaData
 from cyclonedx.model.component import Component, ComponentType
 from cyclonedx.model.component_evidence import ComponentEvidence, Occurrence
@@ -98,7 +98,7 @@ def render(
 ) -> str:
     """The SBOM as CycloneDX 1.6 JSON text."""
     data = to_data(result, serial_number=serial_number, timestamp=timestamp)
-    return dump_json(data, indent=indent)
+    return dump_json(data, indent=indent, clean=False)
 
 
 def to_data(
@@ -116,8 +116,13 @@ def to_data(
         card = builder.model_cards.get(component.get("bom-ref", ""))
         if card:
             component["modelCard"] = card
+    files = [builder.files[path] for path in sorted(builder.files)]
+    data["components"] = files + data.get("components", [])
+    dependencies = data.get("dependencies", []) + [{"ref": f["bom-ref"]} for f in files]
+    data["dependencies"] = sorted(dependencies, key=lambda d: str(d["ref"]))
     if serial_number is None:
-        digest = hashlib.sha256(dump_json(data).encode("utf-8")).hexdigest()
+        compact = dump_json(data, indent=None, clean=False)
+        digest = hashlib.sha256(compact.encode("utf-8")).hexdigest()
         data["serialNumber"] = uuid.uuid5(uuid.NAMESPACE_URL, f"{TOOL_URI}#{digest}").urn
     return data
 
@@ -125,7 +130,11 @@ def to_data(
 class _Builder:
     def __init__(self, result: ScanResult) -> None:
         self.result = result
-        self.files: dict[str, Component] = {}
+        #: File components by logical path, as CycloneDX JSON. They are the bulk of an SBOM (one
+        #: per file of a 100,000-file tree) and trivial in shape, and cyclonedx-python-lib spends
+        #: milliseconds on each, so they are written directly; the tests validate the result
+        #: against the official schema like the rest.
+        self.files: dict[str, dict[str, Any]] = {}
         self.identified: dict[str, Component] = {}
         self.occurrences: dict[str, list[str]] = {}
         self.model_cards: dict[str, dict[str, Any]] = {}
@@ -136,6 +145,9 @@ class _Builder:
             for raw in artifact.properties.get("components") or ():
                 if isinstance(raw, dict) and raw.get("name"):
                     self._identified(raw, artifact.path)
+        for entry in self.files.values():
+            if entry["bom-ref"] in self.identified:  # a file literally named like a purl
+                entry["bom-ref"] = f"file:{entry['bom-ref']}"
         for ref, places in self.occurrences.items():
             self.identified[ref].evidence = ComponentEvidence(
                 occurrences=[Occurrence(location=utf8_safe(p)) for p in sorted(set(places))]
@@ -157,14 +169,14 @@ class _Builder:
         bom = Bom(
             serial_number=serial,
             metadata=metadata,
-            components=[*self.files.values(), *self.identified.values()],
+            components=list(self.identified.values()),
             vulnerabilities=vulnerabilities,
         )
         _index_dependencies(bom)
         return bom
 
     def _identified(self, raw: dict[str, Any], found_in: str) -> None:
-        kind = str(raw.get("type") or "library")
+        kind = utf8_safe(str(raw.get("type") or "library"))
         name = utf8_safe(str(raw["name"]))
         version = raw.get("version")
         version = utf8_safe(str(version)) if version not in (None, "") else None
@@ -204,7 +216,7 @@ class _Builder:
         path = item.location.path
         while True:
             if path in self.files:
-                refs.append(path)
+                refs.append(self.files[path]["bom-ref"])
                 break
             if MEMBER_SEP not in path:
                 break
@@ -212,13 +224,11 @@ class _Builder:
         if not refs:
             # The finding is about something the scan did not list as an artifact (an archive
             # that was refused, a member that was skipped): give it a component to point at.
-            self.files[item.location.path] = Component(
-                type=ComponentType.FILE,
-                name=utf8_safe(item.location.path),
-                bom_ref=utf8_safe(item.location.path),
-                properties=[_property(f"{PREFIX}:analyzed", "false")],
-            )
-            refs.append(item.location.path)
+            entry = _file_entry(item.location.path, None, [(f"{PREFIX}:analyzed", "false")])
+            if entry["bom-ref"] in self.identified:
+                entry["bom-ref"] = f"file:{entry['bom-ref']}"
+            self.files[item.location.path] = entry
+            refs.append(entry["bom-ref"])
         if item.subject:
             subject = _purl(item.subject)
             key = subject.to_string() if subject is not None else item.subject
@@ -304,22 +314,22 @@ def _index_dependencies(bom: Bom) -> None:
     bom.register_dependency = register  # type: ignore[method-assign]
 
 
-def _file_component(artifact: ScannedArtifact) -> Component:
-    hashes = []
-    if artifact.sha256:
-        hashes.append(HashType(alg=HashAlgorithm.SHA_256, content=artifact.sha256))
-    properties = [
-        _property(f"{PREFIX}:kind", str(artifact.kind)),
-        _property(f"{PREFIX}:size", artifact.size),
-    ]
-    properties += [_property(f"{PREFIX}:analyzer", a) for a in artifact.analyzers]
-    return Component(
-        type=ComponentType.FILE,
-        name=utf8_safe(artifact.path),
-        bom_ref=utf8_safe(artifact.path),
-        hashes=hashes,
-        properties=properties,
-    )
+def _file_component(artifact: ScannedArtifact) -> dict[str, Any]:
+    properties = [(f"{PREFIX}:kind", str(artifact.kind)), (f"{PREFIX}:size", str(artifact.size))]
+    properties += [(f"{PREFIX}:analyzer", a) for a in artifact.analyzers]
+    return _file_entry(artifact.path, artifact.sha256, properties)
+
+
+def _file_entry(path: str, sha256: str | None, properties: list[tuple[str, str]]) -> dict[str, Any]:
+    """A ``file`` component in CycloneDX 1.6 JSON, shaped as cyclonedx-python-lib writes it."""
+    entry: dict[str, Any] = {"type": "file", "bom-ref": utf8_safe(path), "name": utf8_safe(path)}
+    if sha256:
+        entry["hashes"] = [{"alg": HashAlgorithm.SHA_256.value, "content": sha256}]
+    if properties:
+        entry["properties"] = [
+            {"name": name, "value": _text(value)} for name, value in sorted(properties)
+        ]
+    return entry
 
 
 def _model_card(props: dict[str, Any]) -> dict[str, Any]:
@@ -330,7 +340,7 @@ def _model_card(props: dict[str, Any]) -> dict[str, Any]:
         if field and isinstance(value, str) and value:
             parameters[field] = utf8_safe(value)
         elif value not in (None, ""):
-            rest.append({"name": f"{PREFIX}:model:{key}", "value": _text(value)})
+            rest.append({"name": utf8_safe(f"{PREFIX}:model:{key}"), "value": _text(value)})
     card: dict[str, Any] = {}
     if parameters:
         card["modelParameters"] = parameters
@@ -373,4 +383,4 @@ def _text(value: object) -> str:
 
 
 def _property(name: str, value: object) -> Property:
-    return Property(name=name, value=_text(value))
+    return Property(name=utf8_safe(name), value=_text(value))

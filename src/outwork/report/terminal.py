@@ -20,7 +20,7 @@ from rich.segment import Segment
 from rich.text import Text
 
 from outwork.core.findings import AttackPath, Finding, ScanResult
-from outwork.core.rules import Severity
+from outwork.core.rules import Confidence, Severity
 from outwork.report._common import (
     grouped,
     human_bytes,
@@ -147,7 +147,7 @@ def _finding(item: Finding) -> RenderableType:
     title.append(item.code, style="bold")
     title.append(" ")
     title.append(item.rule.name, style="bold")
-    if item.confidence < item.rule.confidence or item.confidence.label != "high":
+    if item.confidence is not Confidence.HIGH:
         title.append(f"  confidence {item.confidence.label}", style="dim")
     body: list[Text] = [Text(visible(item.message or item.rule.summary()))]
     body.append(_labelled("at", _where(item), "blue"))
