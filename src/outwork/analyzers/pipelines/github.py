@@ -213,18 +213,17 @@ class WorkflowAudit:
         if jobs is None or (self.names and self.names <= {"workflow_call"}):
             return
         bare = [(k, j) for k, j in jobs.items() if j.is_map and j.get("permissions") is None]
-        if not bare:
-            return
-        yield finding(
-            rules.ExcessivePermissions,
-            "no permissions block: jobs without their own get the repository's default "
-            "token permissions",
-            line=1,
-            column=1,
-            logical="permissions",
-            evidence="no top-level permissions; jobs without permissions: "
-            + ", ".join(k for k, _ in bare),
-        )
+        if len(bare) > 1:
+            yield finding(
+                rules.ExcessivePermissions,
+                "no permissions block: jobs without their own get the repository's default "
+                "token permissions",
+                line=self.root.line,
+                column=self.root.col,
+                logical="permissions",
+                evidence="no top-level permissions; jobs without permissions: "
+                + ", ".join(k for k, _ in bare),
+            )
         for job_id, _ in bare:
             line, col = jobs.key_pos(job_id)
             yield finding(
@@ -242,7 +241,7 @@ class WorkflowAudit:
         logical = key_path(*where)
         if perms.is_str:
             value = perms.value.strip()
-            if value in ("write-all", "read-all"):
+            if value == "write-all" or (value == "read-all" and not workflow_level):
                 yield finding(
                     rules.ExcessivePermissions,
                     f"permissions: {value} grants every scope",
@@ -258,11 +257,13 @@ class WorkflowAudit:
             return
         jobs = self.root.get("jobs")
         job_count = len(jobs.items()) if jobs is not None else 0
+        if job_count < 2 or (self.names and self.names <= {"workflow_call"}):
+            return  # one job: workflow and job permissions are the same thing
         for scope, value in perms.items():
             if value.text().strip() != "write":
                 continue
             line, col = perms.key_pos(scope)
-            high = scope in data.HIGH_RISK_SCOPES and job_count > 1
+            high = scope in data.HIGH_RISK_SCOPES
             yield finding(
                 rules.ExcessivePermissions,
                 f"{scope}: write at workflow level is granted to every job",
@@ -314,14 +315,11 @@ class WorkflowAudit:
         parts = ctx.split(".")
         head = parts[0]
         if head == "env" and len(parts) > 1:
-            hit = env.get(parts[1])
-            return hit.extend(ctx) if hit else None
+            return env.get(parts[1])  # the stored chain already ends with this hop
         if head == "steps" and len(parts) > 3 and parts[2] == "outputs":
-            hit = step_outputs.get((parts[1], parts[3])) or step_outputs.get((parts[1], "*"))
-            return hit.extend(ctx) if hit else None
+            return step_outputs.get((parts[1], parts[3])) or step_outputs.get((parts[1], "*"))
         if head == "needs" and len(parts) > 3 and parts[2] == "outputs":
-            hit = self.job_outputs.get(f"{parts[1]}.{parts[3]}")
-            return hit.extend(ctx) if hit else None
+            return self.job_outputs.get(f"{parts[1]}.{parts[3]}")
         if head == "inputs" or (head == "github" and parts[1:3] == ["event", "inputs"]):
             return Taint((ctx,), Confidence.LOW)
         if head == "github" and len(parts) > 2 and parts[1] == "event":
@@ -413,8 +411,9 @@ class WorkflowAudit:
         env = self.env_taint(self.root.get("env"), "workflow", {}, {})
         env = self.env_taint(job.get("env"), f"jobs.{job_id}", env, {})
         step_outputs: dict[tuple[str, str], Taint] = {}
-        for step in job.children("steps"):
-            step_env = self.env_taint(step.get("env"), "step", env, step_outputs)
+        for index, step in enumerate(job.children("steps")):
+            where = key_path("jobs", job_id, "steps", index, "env")
+            step_env = self.env_taint(step.get("env"), where, env, step_outputs)
             self._step_outputs(step, step_env, step_outputs)
         for name, value in outputs.items():
             text = value.text() if value.is_str else value.text("value")
@@ -614,7 +613,7 @@ class WorkflowAudit:
     def _uses(self, node: Node, where: tuple[str | int, ...]) -> Iterator[Emitted]:
         uses = node.value.strip()
         logical = key_path(*where)
-        if uses.startswith(("./", ".\\")) or not uses:
+        if uses.startswith(("./", ".\\", "$/")) or not uses:
             return
         if uses.startswith("docker://"):
             yield from self._image(uses[len("docker://") :], node, logical)
@@ -705,7 +704,7 @@ class WorkflowAudit:
             if is_action(name, "actions/checkout"):
                 with_ = step.get("with")
                 persist = with_.text("persist-credentials").strip().lower() if with_ else ""
-                if persist not in ("false", "'false'"):
+                if persist not in ("false", "true"):  # "true" is a documented decision
                     persisted.append((index, step))
                 untrusted = self._untrusted_checkout(step, where, step_env, outputs)
                 if untrusted is not None and job_id is not None:
@@ -1084,11 +1083,12 @@ class WorkflowAudit:
 
     def _cloud(self, job_id: str, job: Node, steps: list[Node], checkout: str) -> Iterator[Emitted]:
         perms = job_permissions(self.root, job)
-        hits: list[tuple[Node, str, str]] = []
+        hits: list[tuple[Node, str, str, str]] = []
         if has_write(perms, "id-token") and perms is not None:
             node = perms.get("id-token") or perms
-            hits.append((node, "id-token: write", "oidc"))
-        for step in steps:
+            where = ("jobs", job_id, "permissions") if job.get("permissions") else ("permissions",)
+            hits.append((node, "id-token: write", "oidc", key_path(*where)))
+        for index, step in enumerate(steps):
             name, _ = action_of(step.text("uses"))
             for action, inputs in data.CLOUD_LOGIN_ACTIONS.items():
                 if not is_action(name, action):
@@ -1097,17 +1097,17 @@ class WorkflowAudit:
                 for key in inputs:
                     value = with_.get(key) if with_ is not None else None
                     if value is not None:
-                        hits.append(
-                            (value, f"{action} {key}: {value.text().strip()}", value.text())
-                        )
+                        logical = key_path("jobs", job_id, "steps", index, "with", key)
+                        what = f"{action} {key}: {value.text().strip()}"
+                        hits.append((value, what, value.text(), logical))
                         break
-        for node, what, identity in hits:
+        for node, what, identity, logical in hits:
             yield finding(
                 rules.CloudCredentialsForkCode,
                 f"job {job_id} runs pull request code and holds cloud credentials ({what})",
                 line=node.line,
                 column=node.col,
-                logical=key_path("jobs", job_id),
+                logical=logical,
                 evidence=f"{self._pr_events()} -> checkout {checkout} -> {what}",
             )
             yield Fact(

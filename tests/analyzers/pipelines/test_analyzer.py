@@ -1,0 +1,163 @@
+"""The pipelines analyzer: which files it takes, taint paths, facts, and the real corpus."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from outwork.analyzers import AnalysisContext
+from outwork.analyzers.pipelines import PipelineAnalyzer, role
+from outwork.core.artifact import Artifact, Kind
+from outwork.core.findings import Fact, Finding
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def artifact(path: str, text: str, kind: Kind = Kind.YAML) -> Artifact:
+    data = text.encode()
+    return Artifact(path=path, kind=kind, size=len(data), data=data)
+
+
+def run(path: str, text: str) -> tuple[list[Finding], list[Fact]]:
+    emitted = list(PipelineAnalyzer().analyze(artifact(path, text), AnalysisContext()))
+    return (
+        [e for e in emitted if isinstance(e, Finding)],
+        [e for e in emitted if isinstance(e, Fact)],
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("repo/.github/workflows/ci.yml", "workflow"),
+        ("repo/.github/workflows/ci.yaml", "workflow"),
+        ("repo/actions/setup/action.yml", "action"),
+        ("repo/.github/dependabot.yml", "dependabot"),
+        ("repo/.gitlab-ci.yml", "gitlab"),
+        ("repo/.gitlab/ci/build.yml", "gitlab"),
+        ("repo/config/settings.yml", "sniff"),
+        ("repo/README.md", None),
+    ],
+)
+def test_role_by_path(path: str, expected: str | None) -> None:
+    assert role(artifact(path, "x: 1\n")) == expected
+
+
+def test_accepts_sniffs_content_outside_the_usual_paths() -> None:
+    analyzer = PipelineAnalyzer()
+    workflow = "on: push\njobs:\n  a:\n    runs-on: x\n    steps: []\n"
+    assert analyzer.accepts(artifact("tmp/renamed.yml", workflow))
+    assert not analyzer.accepts(artifact("tmp/k8s.yml", "apiVersion: v1\nkind: Pod\n"))
+    assert not analyzer.accepts(artifact("tmp/x.py", "print(1)\n", Kind.PYTHON))
+
+
+def test_taint_path_through_env_and_job_outputs() -> None:
+    text = """\
+on: issue_comment
+permissions: {}
+jobs:
+  parse:
+    runs-on: ubuntu-latest
+    outputs:
+      cmd: ${{ steps.p.outputs.cmd }}
+    steps:
+      - id: p
+        env:
+          BODY: ${{ github.event.comment.body }}
+        run: echo "cmd=$BODY" >> "$GITHUB_OUTPUT"
+  act:
+    needs: parse
+    runs-on: ubuntu-latest
+    steps:
+      - run: ${{ needs.parse.outputs.cmd }}
+"""
+    findings, _ = run("r/.github/workflows/bot.yml", text)
+    injection = [f for f in findings if f.code == "CI001"]
+    assert len(injection) == 1
+    hit = injection[0]
+    assert hit.location.line == 17
+    assert hit.evidence == (
+        "github.event.comment.body -> env.BODY (jobs.parse.steps[0].env) -> $BODY"
+        " -> steps.p.outputs.cmd -> needs.parse.outputs.cmd -> jobs.act.steps[0].run"
+    )
+
+
+def test_boolean_uses_of_attacker_data_are_not_injection() -> None:
+    text = """\
+on: issues
+permissions: {}
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "${{ contains(github.event.issue.title, 'bug') }}"
+      - run: echo "${{ github.event.issue.title == 'x' }}"
+"""
+    findings, _ = run("r/.github/workflows/i.yml", text)
+    assert not [f for f in findings if f.code == "CI001"]
+
+
+def test_facts_name_trigger_trust_secrets_and_roles() -> None:
+    text = (REPO / "examples/pipelines/.github/workflows/pr.yml").read_text()
+    _, facts = run("ex/.github/workflows/pr.yml", text)
+    edges = {(f.source, f.relation, f.target) for f in facts}
+    job = "job:ex/.github/workflows/pr.yml#preview"
+    assert ("entry:fork-pull-request", "triggers", job) in edges
+    assert (job, "exposes", "jewel:secret:PREVIEW_TOKEN") in edges
+    assert (job, "can-assume", "jewel:cloud-role:arn:aws:iam::123456789012:role/preview") in edges
+    trigger = next(f for f in facts if f.relation == "triggers")
+    assert trigger.properties["trust"] == "untrusted-code"
+
+
+def test_tj_actions_changed_files_cve_2025_30066() -> None:
+    """The mutable tag that leaked secrets in March 2025, and its attacker-named outputs."""
+    text = """\
+on: pull_request_target
+permissions: {}
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    steps:
+      - id: changed
+        uses: tj-actions/changed-files@v45
+      - run: echo ${{ steps.changed.outputs.all_changed_files }}
+"""
+    findings, _ = run("r/.github/workflows/c.yml", text)
+    codes = {(f.code, f.location.line) for f in findings}
+    assert ("CI005", 8) in codes
+    assert ("CI001", 9) in codes
+
+
+def test_alias_bomb_is_a_finding_not_a_hang() -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    findings, _ = run("r/.github/workflows/bomb.yml", "\n".join(lines) + "\n")
+    assert [f.code for f in findings] == ["CI023"]
+
+
+def test_gitlab_facts_for_fork_merge_requests() -> None:
+    text = """\
+deploy:
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+  script:
+    - ./deploy.sh "$DEPLOY_TOKEN"
+"""
+    findings, facts = run("r/.gitlab-ci.yml", text)
+    assert [f.code for f in findings] == ["CI033"]
+    assert ("entry:fork-merge-request", "triggers", "job:r/.gitlab-ci.yml#deploy") in {
+        (f.source, f.relation, f.target) for f in facts
+    }
+
+
+def test_real_workflows_analyse_without_errors(corpus: Path) -> None:
+    analyzer = PipelineAnalyzer()
+    context = AnalysisContext()
+    seen = 0
+    for path in sorted((corpus / "workflows").rglob("*.y*ml")):
+        item = Artifact(path=str(path), kind=Kind.YAML, size=path.stat().st_size, fs_path=str(path))
+        if analyzer.accepts(item):
+            list(analyzer.analyze(item, context))
+            seen += 1
+    assert seen > 300
