@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -153,6 +152,17 @@ def rules_of(result: ScanResult) -> list[type[Rule]]:
     return sorted(seen.values(), key=lambda r: (layer_order(r.layer), r.code))
 
 
+_SECTIONS: dict[tuple[str, str], dict[str, str]] = {}
+
+
+def rule_sections(rule: type[Rule]) -> dict[str, str]:
+    """A rule's documentation sections, parsed once per rule rather than once per finding."""
+    key = (rule.__module__, rule.__qualname__)
+    if key not in _SECTIONS:
+        _SECTIONS[key] = rule.sections()
+    return _SECTIONS[key]
+
+
 def human_bytes(size: int) -> str:
     value = float(size)
     for unit in ("B", "KB", "MB", "GB", "TB"):
@@ -164,7 +174,3 @@ def human_bytes(size: int) -> str:
 
 def plural(count: int, word: str, many: str | None = None) -> str:
     return f"{count} {word if count == 1 else (many or word + 's')}"
-
-
-def is_wide(char: str) -> bool:
-    return unicodedata.east_asian_width(char) in ("W", "F")

@@ -53,6 +53,7 @@ from outwork.report._common import (
     clean_data,
     dump_json,
     public_properties,
+    rule_sections,
     utf8_safe,
 )
 
@@ -245,7 +246,7 @@ class _Builder:
         references = [VulnerabilityReference(id=i, source=_advisory_source(i)) for i in ids[1:]]
         if ids:
             references.append(VulnerabilityReference(id=item.code, source=rule_source))
-        remediation = item.remediation or item.rule.sections().get("Remediation", "")
+        remediation = item.remediation or rule_sections(item.rule).get("Remediation", "")
         detail = item.evidence or item.rule.summary()
         properties = [
             _property(f"{PREFIX}:code", item.code),

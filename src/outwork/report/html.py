@@ -20,6 +20,7 @@ from outwork.report._common import (
     human_bytes,
     plural,
     public_properties,
+    rule_sections,
     severity_counts,
     visible,
 )
@@ -173,7 +174,7 @@ def _finding(item: Finding) -> str:
         rows.append(_row("evidence", f"<code>{_e(evidence)}</code>"))
     if item.snippet:
         rows.append(_code_frame(item))
-    hint = item.remediation or item.rule.sections().get("Remediation", "")
+    hint = item.remediation or rule_sections(item.rule).get("Remediation", "")
     if hint:
         rows.append(_row("fix", _e(hint)))
     props = public_properties(item.properties)

@@ -27,6 +27,7 @@ from outwork.report._common import (
     TOOL_VERSION,
     dump_json,
     public_properties,
+    rule_sections,
     rules_of,
     split_members,
 )
@@ -98,7 +99,7 @@ def to_data(result: ScanResult, *, srcroot: str | None = None) -> dict[str, Any]
 
 
 def _rule(rule: type[Rule], severity: Severity) -> dict[str, Any]:
-    sections = rule.sections()
+    sections = rule_sections(rule)
     remediation = sections.get("Remediation", "")
     help_text = rule.summary() + (f"\n\nRemediation: {remediation}" if remediation else "")
     tags = ["security", rule.layer.value.lower(), rule.layer.display_name.lower()]

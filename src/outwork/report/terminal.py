@@ -25,6 +25,7 @@ from outwork.report._common import (
     grouped,
     human_bytes,
     plural,
+    rule_sections,
     severity_counts,
     visible,
 )
@@ -162,7 +163,7 @@ def _finding(item: Finding) -> RenderableType:
         body.append(_labelled("evidence", visible(evidence)))
     if item.snippet:
         body.append(code_frame(item))
-    hint = item.remediation or _first_paragraph(item.rule.sections().get("Remediation", ""))
+    hint = item.remediation or _first_paragraph(rule_sections(item.rule).get("Remediation", ""))
     if hint:
         body.append(_labelled("fix", visible(hint), "green"))
     body.append(Text(f"docs: outwork rules {item.code}", style="dim"))
