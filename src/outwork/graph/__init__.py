@@ -110,8 +110,9 @@ def path_findings(paths: Iterable[AttackPath]) -> list[Finding]:
     """One PATH001 finding per attack path, located where its first step is proven."""
     out: list[Finding] = []
     for path in paths:
-        proof = next((s.proof for s in path.steps if s.proof), "")
-        location = _proof_location(proof)
+        proofs = [_proof_location(s.proof) for s in path.steps if s.proof]
+        located = [p for p in proofs if p.line is not None]
+        location = (located or proofs or [Location("(scan)")])[0]
         chain = " -> ".join([path.entry, *(f"{s.relation} {s.target}" for s in path.steps)])
         out.append(
             Finding(
@@ -136,11 +137,15 @@ _PROOF_RE = re.compile(r"^(?P<path>.+?):(?P<line>\d+)(?::(?P<column>\d+))?$")
 
 
 def _proof_location(proof: str) -> Location:
-    """A fact's proof is a logical path, optionally followed by ``:line`` or ``:line:column``."""
+    """A fact's proof is a logical path, optionally followed by ``:line``, ``:line:column`` or
+    ``: logical position`` (a key path)."""
     match = _PROOF_RE.match(proof)
     if match:
         column = match.group("column")
         return Location(
             match.group("path"), int(match.group("line")), int(column) if column else None
         )
+    path, sep, logical = proof.partition(": ")
+    if sep and logical:
+        return Location(path, logical=logical)
     return Location(proof or "(scan)")
