@@ -111,3 +111,11 @@ def test_nothing_is_written_outside_a_temporary_area(
     assert not Path("/tmp/outwork-slip.py").exists() and not Path("/tmp/outwork-abs.py").exists()
     codes = {f.code for f in finds}
     assert {"CORE001", "CORE002", "CORE003", "CORE005"} <= codes
+
+
+def test_zip_behind_a_launcher_script_is_opened(tmp_path: Path) -> None:
+    (tmp_path / "tool").write_bytes(hostile.junk_prefixed_zip())
+    arts, finds, _skips = _walk(tmp_path)
+    assert [a.kind.value for a in arts] == ["zip", "python"]
+    assert arts[1].path == f"{tmp_path}/tool!/pkg/mod.py"
+    assert not finds

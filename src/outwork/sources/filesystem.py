@@ -15,6 +15,8 @@ from outwork.sources.budgets import Budgets
 
 Yielded = Artifact | Finding | Skip
 
+#: Kinds a zip can hide behind by prepending bytes (a launcher script, junk) that zip readers skip.
+_ZIP_HOSTS = frozenset({Kind.BINARY, Kind.SHELL, Kind.PYTHON, Kind.TEXT})
 #: Directories never descended into unless asked: version-control internals.
 VCS_DIRS = frozenset({".git", ".hg", ".svn"})
 
@@ -31,7 +33,7 @@ def walk(target: str, budgets: Budgets, *, include_git: bool = False) -> Iterato
     if stat.S_ISDIR(st.st_mode) or (stat.S_ISLNK(st.st_mode) and root.is_dir()):
         yield from _walk_dir(root.resolve(), display_root, budgets, include_git)
     else:
-        yield from _file(root, display_root, st, budgets, root_logical=display_root, base=None)
+        yield from _file(target, display_root, st, budgets, root_logical=display_root, base=None)
 
 
 def _walk_dir(
@@ -61,14 +63,12 @@ def _walk_dir(
                     continue
                 subdirs.append((Path(entry.path), logical, depth + 1))
                 continue
-            yield from _file(
-                Path(entry.path), logical, st, budgets, root_logical=display_root, base=base
-            )
+            yield from _file(entry.path, logical, st, budgets, root_logical=display_root, base=base)
         stack.extend(reversed(subdirs))
 
 
 def _file(
-    path: Path,
+    path: str,
     logical: str,
     st: os.stat_result,
     budgets: Budgets,
@@ -77,7 +77,7 @@ def _file(
     base: Path | None,
 ) -> Iterator[Yielded]:
     if stat.S_ISLNK(st.st_mode):
-        yield from _link(path, logical, base)
+        yield from _link(Path(path), logical, base)
         return
     if not stat.S_ISREG(st.st_mode):
         yield Finding(
@@ -90,21 +90,27 @@ def _file(
         )
         yield Skip(logical, "special file")
         return
+    # Plain descriptors, not pathlib: this runs once per file of trees with 100,000 files.
     try:
-        with path.open("rb") as fh:
-            head = fh.read(HEAD_BYTES)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        try:
+            head = os.read(fd, HEAD_BYTES)
+            tail = os.pread(fd, 22, st.st_size - 22) if st.st_size > HEAD_BYTES else b""
+        finally:
+            os.close(fd)
     except OSError as exc:
         yield Skip(logical, f"cannot be read: {exc.strerror}")
         return
-    kind = classify(head, path.name, st.st_size)
-    if kind is Kind.ZIP:
-        kind = refine_zip_file(path)
+    kind = classify(head, path.rsplit("/", 1)[-1], st.st_size)
+    if kind is Kind.ZIP or (kind in _ZIP_HOSTS and tail.startswith(b"PK\x05\x06")):
+        # a zip with something prepended (self-extracting, polyglot) still ends in its EOCD
+        kind = refine_zip_file(Path(path))
     tags = frozenset({"executable-bit"}) if st.st_mode & 0o111 else frozenset()
     artifact = Artifact(
         path=logical,
         kind=kind,
         size=st.st_size,
-        fs_path=str(path),
+        fs_path=path,
         root=root_logical,
         tags=tags,
     )
