@@ -123,3 +123,7 @@ def test_empty_result() -> None:
     page = render("html", empty_result())
     assert "No findings." in page
     page.encode("utf-8")
+
+
+def test_deterministic(page: str) -> None:
+    assert render("html", rich_result()) == page

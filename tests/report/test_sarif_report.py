@@ -158,3 +158,31 @@ def test_deterministic() -> None:
     assert sarif.render(rich_result()) == sarif.render(rich_result())
     text = sarif.render(rich_result())
     text.encode("utf-8")  # never a lone surrogate in the output
+
+
+def test_invalid_positions_are_left_out() -> None:
+    from outwork.core.corerules import ArchiveUnreadable
+    from outwork.core.findings import Location, ScanResult, finding
+
+    item = finding(ArchiveUnreadable, "line zero", line=0, column=0, path="x.py")
+    weird = finding(
+        ArchiveUnreadable,
+        "backwards range",
+        line=5,
+        column=9,
+        end_line=5,
+        end_column=3,
+        path="./y.py",
+        related=tuple(Location("z.py", n) for n in range(1, 1200)),
+    )
+    log = json.loads(sarif.render(ScanResult(findings=[item, weird])))
+    _validate(log)
+    first, second = log["runs"][0]["results"]
+    assert "region" not in first["locations"][0]["physicalLocation"]
+    assert second["locations"][0]["physicalLocation"]["region"] == {
+        "startLine": 5,
+        "startColumn": 9,
+        "endLine": 5,
+    }
+    assert second["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "y.py"
+    assert len(second["relatedLocations"]) == sarif.MAX_RELATED

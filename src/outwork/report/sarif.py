@@ -58,6 +58,8 @@ PRECISION: dict[Confidence, str] = {
     Confidence.MEDIUM: "medium",
     Confidence.LOW: "low",
 }
+#: Code scanning reads at most this many related locations per result.
+MAX_RELATED = 1000
 #: ``suppressed`` reasons written by the policy that come from the scanned file itself.
 IN_SOURCE_REASONS = frozenset({"inline"})
 
@@ -144,7 +146,7 @@ def _result(item: Finding, rule_index: int, srcroot: str | None) -> dict[str, An
     if item.related:
         data["relatedLocations"] = [
             {**_location(loc, srcroot), "id": i, "message": {"text": str(loc)}}
-            for i, loc in enumerate(item.related, start=1)
+            for i, loc in enumerate(item.related[:MAX_RELATED], start=1)
         ]
     if item.suppressed is not None:
         kind = "inSource" if item.suppressed in IN_SOURCE_REASONS else "external"
