@@ -36,7 +36,7 @@ from typing import IO, Any
 from outwork.core.errors import OutworkError, UsageError
 
 DB_FILENAME = "advisories.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_BASE_URL = "https://osv-vulnerabilities.storage.googleapis.com"
 #: Ecosystems ``outwork db update`` fetches when none are named.
 DEFAULT_ECOSYSTEMS: tuple[str, ...] = (
@@ -65,7 +65,7 @@ CREATE TABLE IF NOT EXISTS feeds (
 );
 CREATE TABLE IF NOT EXISTS vulns (
     feed TEXT NOT NULL, id TEXT NOT NULL, modified TEXT NOT NULL, withdrawn TEXT,
-    data BLOB NOT NULL, PRIMARY KEY (feed, id)
+    data BLOB NOT NULL, member TEXT, crc INTEGER, PRIMARY KEY (feed, id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS packages (
     ecosystem TEXT NOT NULL, name TEXT NOT NULL, feed TEXT NOT NULL, id TEXT NOT NULL
@@ -456,17 +456,28 @@ def _import_members(
     source: str,
     interrupt_after: int | None,
 ) -> tuple[int, int, int, int]:
-    existing: dict[str, str] = dict(
-        db.execute("SELECT id, modified FROM vulns WHERE feed = ?", (feed,)).fetchall()
-    )
+    existing: dict[str, str] = {}
+    by_member: dict[str, tuple[str, int | None]] = {}
+    for vid, modified, member, crc in db.execute(
+        "SELECT id, modified, member, crc FROM vulns WHERE feed = ?", (feed,)
+    ):
+        existing[vid] = modified
+        if member:
+            by_member[member] = (vid, crc)
     seen: set[str] = set()
     added = changed = unchanged = 0
-    vuln_rows: list[tuple[str, str, str, str | None, bytes]] = []
+    vuln_rows: list[tuple[str, str, str, str | None, bytes, str, int]] = []
     package_rows: list[tuple[str, str, str, str]] = []
     stale_ids: list[tuple[str, str]] = []
+    relabel: list[tuple[str, int, str, str]] = []
     for count, info in enumerate(members, start=1):
         if interrupt_after is not None and count > interrupt_after:
             raise AdvisoryDatabaseError(f"import interrupted after {interrupt_after} records")
+        known = by_member.get(info.filename)
+        if known is not None and known[1] == info.CRC and known[0] not in seen:
+            seen.add(known[0])  # same bytes as last time: no need to read or parse it
+            unchanged += 1
+            continue
         record = _read_record(zf, info, source)
         vid = record["id"]
         modified = record["modified"]
@@ -476,6 +487,7 @@ def _import_members(
         previous = existing.get(vid)
         if previous == modified:
             unchanged += 1
+            relabel.append((info.filename, info.CRC, feed, vid))
             continue
         if previous is None:
             added += 1
@@ -484,12 +496,13 @@ def _import_members(
             stale_ids.append((feed, vid))
         withdrawn = record.get("withdrawn") if isinstance(record.get("withdrawn"), str) else None
         data = zlib.compress(json.dumps(record, separators=(",", ":")).encode(), 6)
-        vuln_rows.append((feed, vid, modified, withdrawn, data))
+        vuln_rows.append((feed, vid, modified, withdrawn, data, info.filename, info.CRC))
         for eco, name in _package_keys(record):
             package_rows.append((eco, name, feed, vid))
         if len(vuln_rows) >= _BATCH:
             _flush(db, vuln_rows, package_rows, stale_ids)
     _flush(db, vuln_rows, package_rows, stale_ids)
+    db.executemany("UPDATE vulns SET member = ?, crc = ? WHERE feed = ? AND id = ?", relabel)
     gone = [(feed, vid) for vid in existing if vid not in seen]
     db.executemany("DELETE FROM packages WHERE feed = ? AND id = ?", gone)
     db.executemany("DELETE FROM vulns WHERE feed = ? AND id = ?", gone)
@@ -498,13 +511,13 @@ def _import_members(
 
 def _flush(
     db: sqlite3.Connection,
-    vuln_rows: list[tuple[str, str, str, str | None, bytes]],
+    vuln_rows: list[tuple[str, str, str, str | None, bytes, str, int]],
     package_rows: list[tuple[str, str, str, str]],
     stale_ids: list[tuple[str, str]],
 ) -> None:
     if stale_ids:
         db.executemany("DELETE FROM packages WHERE feed = ? AND id = ?", stale_ids)
-    db.executemany("INSERT OR REPLACE INTO vulns VALUES (?, ?, ?, ?, ?)", vuln_rows)
+    db.executemany("INSERT OR REPLACE INTO vulns VALUES (?, ?, ?, ?, ?, ?, ?)", vuln_rows)
     db.executemany("INSERT INTO packages VALUES (?, ?, ?, ?)", package_rows)
     vuln_rows.clear()
     package_rows.clear()

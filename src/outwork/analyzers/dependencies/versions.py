@@ -221,24 +221,41 @@ def _current_key(ecosystem: str, version: str, range_type: str) -> Key:
     return semver_key(version) if range_type == "SEMVER" else version_key(ecosystem, version)
 
 
+_EVENT_ORDER = {"introduced": 0, "fixed": 1, "last_affected": 2, "limit": 3}
+_SORTED_EVENTS: dict[int, tuple[Mapping[str, Any], str, list[tuple[Key, int, str]]]] = {}
+
+
+def _sorted_events(
+    ecosystem: str, rng: Mapping[str, Any], range_type: str
+) -> list[tuple[Key, int, str]]:
+    cached = _SORTED_EVENTS.get(id(rng))
+    if cached is not None and cached[0] is rng and cached[1] == ecosystem:
+        return cached[2]
+    events: list[tuple[Key, int, str]] = []
+    for event in rng.get("events") or ():
+        if not isinstance(event, Mapping):
+            continue
+        for kind, value in event.items():
+            if kind in _EVENT_ORDER and isinstance(value, str):
+                events.append((_event_key(ecosystem, value, range_type), _EVENT_ORDER[kind], kind))
+    events.sort(key=lambda e: (e[0], e[1]))
+    if len(_SORTED_EVENTS) > 100_000:
+        _SORTED_EVENTS.clear()
+    _SORTED_EVENTS[id(rng)] = (rng, ecosystem, events)
+    return events
+
+
 def in_range(ecosystem: str, version: str, rng: Mapping[str, Any]) -> bool:
     """Whether ``version`` falls in one OSV ``ranges`` entry (types ECOSYSTEM and SEMVER)."""
     range_type = str(rng.get("type", "ECOSYSTEM"))
     if range_type not in ("ECOSYSTEM", "SEMVER"):
         return False
-    events: list[tuple[Key, int, str]] = []
-    order = {"introduced": 0, "fixed": 1, "last_affected": 2, "limit": 3}
-    for event in rng.get("events") or ():
-        if not isinstance(event, Mapping):
-            continue
-        for kind, value in event.items():
-            if kind in order and isinstance(value, str):
-                events.append((_event_key(ecosystem, value, range_type), order[kind], kind))
+    events = _sorted_events(ecosystem, rng, range_type)
     if not events:
         return False
     current = _current_key(ecosystem, version, range_type)
     affected = False
-    for key, _, kind in sorted(events, key=lambda e: (e[0], e[1])):
+    for key, _, kind in events:
         if kind == "introduced":
             if current >= key:
                 affected = True
@@ -250,14 +267,26 @@ def in_range(ecosystem: str, version: str, rng: Mapping[str, Any]) -> bool:
     return affected
 
 
-def _same_version(ecosystem: str, a: str, b: str) -> bool:
-    return a == b or version_key(ecosystem, a) == version_key(ecosystem, b)
+#: ``id(versions list) -> (the list, its keys)``: PYSEC records enumerate hundreds of versions,
+#: so their keys are computed once per list rather than once per comparison.
+_LISTED: dict[int, tuple[Sequence[Any], str, frozenset[Key]]] = {}
+
+
+def _listed_keys(ecosystem: str, listed: Sequence[Any]) -> frozenset[Key]:
+    cached = _LISTED.get(id(listed))
+    if cached is not None and cached[0] is listed and cached[1] == ecosystem:
+        return cached[2]
+    if len(_LISTED) > 100_000:
+        _LISTED.clear()
+    keys = frozenset(version_key(ecosystem, v) for v in listed if isinstance(v, str))
+    _LISTED[id(listed)] = (listed, ecosystem, keys)
+    return keys
 
 
 def is_affected(ecosystem: str, version: str, affected: Mapping[str, Any]) -> bool:
     """OSV: affected when listed in ``versions`` or inside any ECOSYSTEM/SEMVER range."""
     listed = affected.get("versions") or ()
-    if any(isinstance(v, str) and _same_version(ecosystem, v, version) for v in listed):
+    if listed and version_key(ecosystem, version) in _listed_keys(ecosystem, listed):
         return True
     return any(
         isinstance(r, Mapping) and in_range(ecosystem, version, r)
