@@ -40,6 +40,8 @@ _GH_RUN_DOWNLOAD_RE = re.compile(r"\bgh\s+run\s+download\b")
 _EXTRACT_RE = re.compile(r"\b(?:unzip|tar\s+-?x\w*)\b[^\n]*")
 _MATRIX_REF_RE = re.compile(r"\$\{\{\s*matrix\.([\w-]+)\s*\}\}")
 _IMPURE_FUNCTIONS_RE = re.compile(r"\b(?:hashfiles|success|always|failure|cancelled)\s*\(", re.I)
+_ASSIGN_RE = re.compile(r"^\s*(?:export\s+|local\s+|readonly\s+)?([A-Za-z_]\w*)=(.*)$")
+_ENV_ASSIGN_RE = re.compile(r"""(?:echo|printf)\s+(?:-\w+\s+)*["']?([A-Za-z_]\w*)=""")
 _SECRET_RE = re.compile(r"\bsecrets\.([A-Za-z_][\w-]*)", re.I)
 _POPULAR = data.popular_actions()
 
@@ -213,7 +215,7 @@ class WorkflowAudit:
         if jobs is None or (self.names and self.names <= {"workflow_call"}):
             return
         bare = [(k, j) for k, j in jobs.items() if j.is_map and j.get("permissions") is None]
-        if len(bare) > 1:
+        if bare and len(jobs.items()) > 1:
             yield finding(
                 rules.ExcessivePermissions,
                 "no permissions block: jobs without their own get the repository's default "
@@ -323,6 +325,8 @@ class WorkflowAudit:
         if head == "inputs" or (head == "github" and parts[1:3] == ["event", "inputs"]):
             return Taint((ctx,), Confidence.LOW)
         if head == "github" and len(parts) > 2 and parts[1] == "event":
+            if parts[-1] in ("ref", "head_branch", "base_ref"):
+                return Taint((ctx,), Confidence.MEDIUM)  # a branch name: chosen by a pusher
             if parts[-1] in data.SAFE_EVENT_LEAVES or parts[-1].endswith(("_url", "_at", "_id")):
                 return None
             if parts[-1] == "*":  # a whole object or list, serialised
@@ -388,19 +392,54 @@ class WorkflowAudit:
         script = step.text("run")
         if not script or not _GITHUB_OUTPUT_RE.search(script):
             return
+        shell = self.shell_taints(script, env, outputs)
         for line in script.splitlines():
             if "GITHUB_OUTPUT" not in line:
                 continue
-            hits = self.taints_in(line, env, outputs)
-            for var in _SHELL_VAR_RE.findall(line):
-                if var.lower() in env and var != "GITHUB_OUTPUT":
-                    hits.append((var, env[var.lower()].extend(f"${var}")))
+            hits = self.line_taints(line, env, outputs, shell)
             if not hits:
                 continue
             out_names = _OUTPUT_NAME_RE.findall(line) or ["*"]
             taint = max(hits, key=lambda h: h[1].confidence)[1]
             for out in out_names:
                 outputs[(step_id, out.lower())] = taint.extend(f"steps.{step_id}.outputs.{out}")
+
+    def line_taints(
+        self,
+        line: str,
+        env: dict[str, Taint],
+        outputs: dict[tuple[str, str], Taint],
+        shell: dict[str, Taint],
+    ) -> list[tuple[str, Taint]]:
+        """Taints reaching one shell line: expressions, environment and shell variables."""
+        hits = self.taints_in(line, env, outputs)
+        for var in _SHELL_VAR_RE.findall(line):
+            if var in ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH"):
+                continue
+            if var in shell:
+                hits.append((var, shell[var]))
+            elif var.lower() in env:
+                hits.append((var, env[var.lower()].extend(f"${var}")))
+        return hits
+
+    def shell_taints(
+        self, script: str, env: dict[str, Taint], outputs: dict[tuple[str, str], Taint]
+    ) -> dict[str, Taint]:
+        """Shell variables a script assigns from attacker data (``X="${{ ... }}"``, ``Y=$X``)."""
+        shell: dict[str, Taint] = {}
+        if "=" not in script:
+            return shell
+        for line in script.splitlines():
+            match = _ASSIGN_RE.match(line)
+            if not match:
+                continue
+            name, value = match.group(1), match.group(2)
+            hits = self.line_taints(value, env, outputs, shell)
+            if hits:
+                shell[name] = max(hits, key=lambda h: h[1].confidence)[1].extend(f"${name}")
+            else:
+                shell.pop(name, None)
+        return shell
 
     def _job_output_taint(self, job_id: str, job: Node) -> None:
         if not job.is_map:
@@ -668,6 +707,7 @@ class WorkflowAudit:
         job: Node | None,
     ) -> Iterator[Emitted]:
         outputs: dict[tuple[str, str], Taint] = {}
+        env = dict(env)  # GITHUB_ENV writes extend it for later steps
         checkout_at: int | None = None
         checkout_desc = ""
         downloads: list[tuple[int, str, bool]] = []
@@ -707,6 +747,9 @@ class WorkflowAudit:
                 if persist not in ("false", "true"):  # "true" is a documented decision
                     persisted.append((index, step))
                 untrusted = self._untrusted_checkout(step, where, step_env, outputs)
+                same_path = not (with_ and with_.text("path").strip())
+                if untrusted is None and checkout_at is not None and same_path:
+                    checkout_at = None  # the trusted tree replaces the untrusted one
                 if untrusted is not None and job_id is not None:
                     hit_node, why = untrusted
                     if checkout_at is None:
@@ -736,7 +779,7 @@ class WorkflowAudit:
                 yield from self._lotp(step, where, name, uses, script, run, checkout_desc)
             # GITHUB_ENV / GITHUB_PATH
             if script:
-                yield from self._github_env(run, script, (*where, "run"), step_env, outputs)
+                yield from self._github_env(run, script, (*where, "run"), step_env, outputs, env)
             # artifacts
             if self._is_download(name, step, script):
                 path = step.sub_text("with", "path").strip()
@@ -898,19 +941,25 @@ class WorkflowAudit:
         where: tuple[str | int, ...],
         env: dict[str, Taint],
         outputs: dict[tuple[str, str], Taint],
+        job_env: dict[str, Taint],
     ) -> Iterator[Emitted]:
+        """Writes to GITHUB_ENV/GITHUB_PATH; tainted GITHUB_ENV writes also taint ``job_env``
+        for the steps that follow."""
         if run is None or "GITHUB_" not in script:
             return
         in_action = self.kind == "action"
+        shell = self.shell_taints(script, env, outputs)
         for line_text in script.splitlines():
             match = _ENV_WRITE_RE.search(line_text)
             if not match:
                 continue
             target = match.group(1)
-            hits = self.taints_in(line_text, env, outputs)
-            for var in _SHELL_VAR_RE.findall(line_text):
-                if var.lower() in env and var not in ("GITHUB_ENV", "GITHUB_PATH"):
-                    hits.append((var, env[var.lower()].extend(f"${var}")))
+            hits = self.line_taints(line_text, env, outputs, shell)
+            if hits and target == "GITHUB_ENV":
+                name = _ENV_ASSIGN_RE.search(line_text)
+                if name:
+                    best = max(hits, key=lambda h: h[1].confidence)[1]
+                    job_env[name.group(1).lower()] = best.extend(f"GITHUB_ENV {name.group(1)}")
             if not hits and not self.privileged and not in_action:
                 continue
             line, col = self.doc.find(run, line_text.strip())

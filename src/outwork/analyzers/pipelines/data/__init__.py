@@ -87,7 +87,6 @@ SAFE_EVENT_LEAVES: frozenset[str] = frozenset(
         "forced",
         "deleted",
         "created",
-        "ref",
     }
 )
 #: Event fields that look safe by leaf name but are attacker-chosen (checked before the leaves).
@@ -129,7 +128,7 @@ DANGEROUS_TRIGGERS: frozenset[str] = frozenset(
     {"pull_request_target", "workflow_run", "issue_comment"}
 )
 #: Contexts that name a branch or tag: chosen by whoever can push one (medium confidence).
-REF_NAME_CONTEXTS: frozenset[str] = frozenset({"github.ref", "github.ref_name"})
+REF_NAME_CONTEXTS: frozenset[str] = frozenset({"github.ref", "github.ref_name", "github.base_ref"})
 
 #: Inputs of actions that evaluate their value as code (shell, PowerShell, JavaScript, yq,
 #: lodash templates): action -> inputs.
