@@ -328,13 +328,24 @@ def time_small_folder(peers: Path, work: Path, count: int, runs: int) -> list[st
             "json",
             "--output",
             str(work / "o.json"),
+            "--no-cache",
         ],
     }
     if (peers / "picklescan" / "bin" / "picklescan").exists():
         cmds["picklescan"] = [str(peers / "picklescan" / "bin" / "picklescan"), "-p", str(folder)]
     if (peers / "modelscan" / "bin" / "modelscan").exists():
         cmds["modelscan"] = [str(peers / "modelscan" / "bin" / "modelscan"), "-p", str(folder)]
+    cmds["outwork (CLI, --jobs 1)"] = [*cmds["outwork (CLI, all analyzers)"], "--jobs", "1"]
+    empty = work / "empty"
+    empty.mkdir()
+    cmds["outwork (CLI start-up only: empty folder)"] = [*ow, "scan", str(empty), "--no-cache"]
     medians: dict[str, float] = {}
+    times = []
+    for _ in range(runs):
+        started = time.monotonic()
+        scan([str(folder)], ScanOptions(jobs=1, cache_dir=None))
+        times.append(time.monotonic() - started)
+    medians["outwork (library, in-process, jobs=1, imports excluded)"] = statistics.median(times)
     for name, cmd in cmds.items():
         times = []
         for _ in range(runs):

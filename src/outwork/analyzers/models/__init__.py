@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import PurePosixPath
 
 from outwork.analyzers import AnalysisContext, Analyzer, Component, Emitted
-from outwork.analyzers.models import containers, formats, picklevm, scanpickle, zipread
+from outwork.analyzers.models import containers, formats, scanpickle, zipread
 from outwork.analyzers.models.rules import RULES, ModelFileMalformed
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.findings import Fact, finding
@@ -190,11 +190,12 @@ class ModelAnalyzer(Analyzer):
         if kind is None:
             return
         try:
+            head = containers.decompress(kind, buf, 64)
+            if head[:1] not in (b"\x80", b"c", b"(", b"]", b"}", b"i"):
+                return  # compressed, but not a pickle: leave the binary alone
             data = containers.decompress(kind, buf)
         except ValueError:
-            return  # not a compressed stream after all: leave the binary alone
-        if not data or not (picklevm.looks_like_pickle(data) or data[:1] == b"\x80"):
-            return
+            return  # not a compressed stream after all
         result.format = f"joblib-{kind}"
         result.framework = "joblib"
         scanpickle.scan_stream(data, report=result.pickle, path="", prefix=f"{kind}:")

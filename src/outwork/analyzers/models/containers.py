@@ -25,7 +25,7 @@ from outwork.core.rules import Severity
 #: Largest pickle member read from a zip into memory.
 MAX_PICKLE_MEMBER = 512 * 1024 * 1024
 #: Largest decompressed joblib stream.
-MAX_DECOMPRESSED = 1024 * 1024 * 1024
+MAX_DECOMPRESSED = 256 * 1024 * 1024
 MAX_CODE_MEMBER = 4 * 1024 * 1024
 
 _TORCHSCRIPT_RISKY = re.compile(

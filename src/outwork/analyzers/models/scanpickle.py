@@ -74,6 +74,8 @@ def scan_stream(
                 if not more.complete:
                     break
                 pos = more.end
+    if depth > 0 and traces and not traces[0].complete and not traces[0].imports:
+        return report  # bytes that merely start like a pickle: not a nested payload
     for index, trace in enumerate(traces):
         report.streams += 1
         _report_trace(
