@@ -528,17 +528,33 @@ def _text(buf: memoryview, start: int, end: int) -> str:
 
 
 def scan_protobuf_model(buf: memoryview, result: ContainerResult, name: str) -> None:
+    """ONNX ModelProto, TensorFlow SavedModel or frozen GraphDef, told apart by structure."""
+    lower = name.lower()
     try:
         top = list(_fields(buf, 0, len(buf)))
     except _PBError as exc:
-        result.format = "onnx"
-        result.findings.append(finding(ModelFileMalformed, f"protobuf model: {exc}"))
+        if lower.endswith((".onnx", "saved_model.pb")):
+            result.format = "onnx" if lower.endswith(".onnx") else "tensorflow-savedmodel"
+            result.findings.append(finding(ModelFileMalformed, f"protobuf model: {exc}"))
         return
     numbers = {f[0] for f in top}
-    if 7 in numbers or ("saved_model" not in name.lower() and 2 not in numbers):
+    if 7 in numbers and not lower.endswith(".pb"):
         _scan_onnx(buf, top, result)
-    else:
+    elif lower.endswith("saved_model.pb"):
         _scan_savedmodel(buf, top, result)
+    elif lower.endswith(".pb"):
+        ops: dict[str, int] = {}
+        try:
+            _tf_graph(buf, 0, len(buf), ops)
+        except _PBError:
+            return
+        if ops:
+            result.format = "tensorflow-graphdef"
+            result.framework = "tensorflow"
+            _report_ops(ops, result)
+    elif lower.endswith(".onnx"):
+        result.format = "onnx"
+        result.findings.append(finding(ModelFileMalformed, "ONNX model without a graph"))
 
 
 def _scan_onnx(
@@ -660,6 +676,10 @@ def _scan_savedmodel(
                         _tf_graph(buf, a2, b2, ops)
     except _PBError as exc:
         result.findings.append(finding(ModelFileMalformed, f"SavedModel: {exc}"))
+    _report_ops(ops, result)
+
+
+def _report_ops(ops: dict[str, int], result: ContainerResult) -> None:
     table = savedmodel_ops()
     for op, count in sorted(ops.items()):
         if op in table:
