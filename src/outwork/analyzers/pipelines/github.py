@@ -7,8 +7,9 @@ the data (context -> variable -> sink) and facts for the attack graph.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from outwork.analyzers import Emitted
 from outwork.analyzers.pipelines import data
@@ -18,6 +19,7 @@ from outwork.analyzers.pipelines.yamlpos import Node, key_path
 from outwork.core.findings import Fact, finding
 from outwork.core.rules import Confidence, Severity
 
+T = TypeVar("T")
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 _GITHUB_OUTPUT_RE = re.compile(r"GITHUB_OUTPUT")
 _OUTPUT_NAME_RE = re.compile(r"""(?:echo|printf)\s+(?:-\w+\s+)*["']?([A-Za-z_][\w-]*)(?:=|<<)""")
@@ -44,6 +46,7 @@ _ASSIGN_RE = re.compile(r"^\s*(?:export\s+|local\s+|readonly\s+)?([A-Za-z_]\w*)=
 _ENV_ASSIGN_RE = re.compile(r"""(?:echo|printf)\s+(?:-\w+\s+)*["']?([A-Za-z_]\w*)=""")
 _SECRET_RE = re.compile(r"\bsecrets\.([A-Za-z_][\w-]*)", re.I)
 _POPULAR = data.popular_actions()
+_PUBLISHING = dict.fromkeys(data.PUBLISHING_ACTIONS, True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +102,28 @@ def action_of(uses: str) -> tuple[str, str]:
 
 def repo_of(name: str) -> str:
     return "/".join(name.split("/")[:2])
+
+
+def action_keys(name: str) -> list[str]:
+    """``owner/repo/sub/path`` -> ``["owner/repo/sub/path", "owner/repo/sub", "owner/repo"]``:
+    the keys under which tables may list the action."""
+    parts = name.split("/")
+    return ["/".join(parts[:n]) for n in range(len(parts), 1, -1)]
+
+
+def lookup(table: Mapping[str, T], name: str) -> tuple[str, T] | None:
+    """The entry of ``table`` for an action (by its full path or a parent path)."""
+    if not name:
+        return None
+    for key in action_keys(name):
+        if key in table:
+            return key, table[key]
+    return None
+
+
+def matching(table: Mapping[str, T], name: str) -> list[tuple[str, T]]:
+    found = lookup(table, name)
+    return [found] if found is not None else []
 
 
 def is_action(name: str, *candidates: str) -> bool:
@@ -381,13 +406,14 @@ class WorkflowAudit:
         uses = step.text("uses")
         if uses:
             name, _ = action_of(uses)
-            for action, names in data.TAINTED_ACTION_OUTPUTS.items():
-                if is_action(name, action):
-                    for out in names:
-                        outputs[(step_id, out.lower())] = Taint(
-                            (f"{action} output", f"steps.{step_id}.outputs.{out}"),
-                            Confidence.MEDIUM,
-                        )
+            found = lookup(data.TAINTED_ACTION_OUTPUTS, name)
+            if found is not None:
+                action, names = found
+                for out in names:
+                    outputs[(step_id, out.lower())] = Taint(
+                        (f"{action} output", f"steps.{step_id}.outputs.{out}"),
+                        Confidence.MEDIUM,
+                    )
             return
         script = step.text("run")
         if not script or not _GITHUB_OUTPUT_RE.search(script):
@@ -731,9 +757,9 @@ class WorkflowAudit:
             # sinks: run scripts and github-script code
             if run is not None and run.is_str:
                 yield from self._injection(run, script, (*where, "run"), step_env, outputs)
-            for action, inputs in data.ACTION_CODE_SINKS.items():
-                if not is_action(name, action):
-                    continue
+            sink = lookup(data.ACTION_CODE_SINKS, name)
+            if sink is not None:
+                inputs = sink[1]
                 with_ = step.get("with")
                 for key, code in with_.items() if with_ is not None else []:
                     if key.lower() in inputs and code.is_str:
@@ -907,8 +933,8 @@ class WorkflowAudit:
                 line, col = node.line, node.col
             logical = key_path(*where, "uses")
         elif name:
-            for action, runs in data.LOTP_ACTIONS.items():
-                if is_action(name, action):
+            for action, runs in matching(data.LOTP_ACTIONS, name):
+                if action:
                     what = f"{action} ({runs})"
                     node = step.get("uses")
                     if node is not None:
@@ -1051,7 +1077,7 @@ class WorkflowAudit:
         for _, job in jobs.items() if jobs is not None else []:
             for step in job.children("steps"):
                 uses = step.text("uses")
-                if uses and any(is_action(action_of(uses)[0], a) for a in data.PUBLISHING_ACTIONS):
+                if uses and lookup(_PUBLISHING, action_of(uses)[0]):
                     return True
                 script = step.text("run")
                 if script and any(p.search(script) for p in _PUBLISH):
@@ -1059,8 +1085,8 @@ class WorkflowAudit:
         return False
 
     def _cache(self, step: Node, where: tuple[str | int, ...], name: str) -> Iterator[Emitted]:
-        for action, (option, default_on) in data.CACHE_ACTIONS.items():
-            if name != action and not name.startswith(action + "@"):
+        for action, (option, default_on) in matching(data.CACHE_ACTIONS, name):
+            if action != name:
                 continue
             with_ = step.get("with")
             enabled = default_on
@@ -1095,9 +1121,7 @@ class WorkflowAudit:
         step_env = step.get("env")
         env_names = {k.upper() for k, _ in step_env.items()} if step_env is not None else set()
         if name:
-            for action, inputs in data.TOKEN_PUBLISH_ACTIONS.items():
-                if not is_action(name, action):
-                    continue
+            for action, inputs in matching(data.TOKEN_PUBLISH_ACTIONS, name):
                 with_ = step.get("with")
                 used = [i for i in inputs if with_ is not None and with_.get(i) is not None]
                 if used or not inputs:
@@ -1139,9 +1163,7 @@ class WorkflowAudit:
             hits.append((node, "id-token: write", "oidc", key_path(*where)))
         for index, step in enumerate(steps):
             name, _ = action_of(step.text("uses"))
-            for action, inputs in data.CLOUD_LOGIN_ACTIONS.items():
-                if not is_action(name, action):
-                    continue
+            for action, inputs in matching(data.CLOUD_LOGIN_ACTIONS, name):
                 with_ = step.get("with")
                 for key in inputs:
                     value = with_.get(key) if with_ is not None else None

@@ -126,7 +126,8 @@ def _libyaml() -> tuple[Any, Any, type[Exception]] | None:
         pyyaml = importlib.import_module("yaml")
     except ImportError:  # pragma: no cover - PyYAML is a dependency
         return None
-    loader = getattr(pyyaml, "CSafeLoader", None)
+    # CBaseLoader: libyaml's parser without implicit tag resolution (values stay strings)
+    loader = getattr(pyyaml, "CBaseLoader", None)
     if loader is None or not getattr(pyyaml, "__with_libyaml__", False):
         return None
     return pyyaml, loader, pyyaml.YAMLError
@@ -275,13 +276,16 @@ def parse_path(logical: str) -> list[str | int]:
     return out
 
 
+_PLAIN_KEY_RE = re.compile(r"[^.\[\]\"]+")
+
+
 def key_path(*parts: str | int) -> str:
     """The inverse of :func:`parse_path`; keys with dots or brackets are quoted."""
     text = ""
     for part in parts:
         if isinstance(part, int):
             text += f"[{part}]"
-        elif re.fullmatch(r"[^.\[\]\"]+", part):
+        elif _PLAIN_KEY_RE.fullmatch(part):
             text += ("." if text else "") + part
         else:
             text += '["' + part.replace('"', '\\"') + '"]'
