@@ -146,3 +146,8 @@ def test_every_key_is_documented() -> None:
     walk(SCHEMA)
     missing = sorted(keys - documented)
     assert not missing, f"keys missing from docs/json-format.md: {missing}"
+
+
+def test_schema_ships_in_the_package() -> None:
+    assert json_report.schema() == SCHEMA
+    assert SCHEMA["$id"] == json_report.SCHEMA_ID

@@ -57,7 +57,7 @@ pre span.hit { background: var(--mark); }
 .label { color: var(--muted); min-width: 6rem; display: inline-block; }
 table { border-collapse: collapse; width: 100%; } td, th { text-align: left; padding: .25rem .5rem;
   border-bottom: 1px solid var(--line); vertical-align: top; word-break: break-all; }
-details { margin: .5rem 0; }
+details { margin: .5rem 0; } .finding p code { white-space: pre-wrap; word-break: break-all; }
 """.strip()
 
 
