@@ -11,7 +11,7 @@ from tests.report.richresult import rich_result
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_every_format_renders_text(fmt: str) -> None:
-    out = render(fmt, rich_result(), color=False)
+    out = render(fmt, rich_result(), color=False, width=120, srcroot="/abs/target")
     assert isinstance(out, str) and out.strip()
     out.encode("utf-8")
 

@@ -4,8 +4,9 @@
 :data:`FORMATS`. The terminal format has a richer entry point for live output,
 :func:`outwork.report.terminal.render`, which prints to a ``rich`` console the caller owns.
 
-Options per format (unknown options are an error, so typos surface; ``color`` and ``width`` are
-accepted and ignored by the formats that are not for a terminal):
+Options per format (unknown options are an error, so typos surface; ``color``, ``width`` and
+``srcroot`` are accepted by every format and ignored where they mean nothing, so a caller can
+pass them whatever the format):
 
 - ``terminal``: ``width`` (default 100), ``color`` (default False), ``show_suppressed``.
 - ``json``: ``indent`` (default 2; ``None`` for one line).
@@ -24,6 +25,13 @@ from outwork.core.findings import ScanResult
 
 FORMATS: tuple[str, ...] = ("terminal", "json", "sarif", "cyclonedx", "html")
 
+#: Options every format accepts, and the formats that use them.
+SHARED_OPTIONS: dict[str, tuple[str, ...]] = {
+    "color": ("terminal",),
+    "width": ("terminal",),
+    "srcroot": ("sarif",),
+}
+
 #: File name suffixes a caller may use to pick a format from ``--output``.
 SUFFIXES: dict[str, str] = {
     ".json": "json",
@@ -40,10 +48,10 @@ def render(fmt: str, result: ScanResult, **options: Any) -> str:
     """Render ``result`` in format ``fmt``; raises :class:`UsageError` for an unknown format or
     option."""
     name = fmt.strip().lower()
-    if name != "terminal":
-        # Colour is a terminal matter; callers may pass it whatever the format.
-        options.pop("color", None)
-        options.pop("width", None)
+    # Options a caller may pass whatever the format; each format takes the ones it uses.
+    for option, formats in SHARED_OPTIONS.items():
+        if name not in formats:
+            options.pop(option, None)
     try:
         if name == "terminal":
             from outwork.report import terminal as terminal_report
