@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import resource
 import statistics
 import subprocess
 import sys
@@ -76,14 +77,18 @@ def collect(roots: list[Path]) -> list[Path]:
     return files
 
 
-def timed(command: list[str]) -> tuple[float, str]:
+def timed(command: list[str]) -> tuple[float, float, str]:
+    """Wall seconds, CPU seconds (user + system, children included) and standard output."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.run(command, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode not in (0, 1, 10, 11, 12, 13, 14):
         sys.stderr.write(proc.stderr[-2000:])
         raise SystemExit(f"{command[0]} failed with {proc.returncode}")
-    return elapsed, proc.stdout
+    return elapsed, cpu, proc.stdout
 
 
 def zizmor_findings(output: str) -> list[dict[str, object]]:
@@ -181,12 +186,16 @@ def main() -> int:
     ocmd = [args.outwork, "scan", "--no-cache", "-q", "--select", "CI", "--format", "json", *names]
     ztimes: list[float] = []
     otimes: list[float] = []
+    zcpu: list[float] = []
+    ocpu: list[float] = []
     zout = oout = ""
     for _ in range(args.runs):  # interleaved, so noise hits both alike
-        elapsed, zout = timed(zcmd)
+        elapsed, cpu, zout = timed(zcmd)
         ztimes.append(elapsed)
-        elapsed, oout = timed(ocmd)
+        zcpu.append(cpu)
+        elapsed, cpu, oout = timed(ocmd)
         otimes.append(elapsed)
+        ocpu.append(cpu)
     theirs = zizmor_findings(zout)
     ours = outwork_findings(oout)
     result = compare(ours, theirs)
@@ -197,6 +206,8 @@ def main() -> int:
         f"wall time, median of {args.runs}: zizmor {zmed:.2f}s, outwork {omed:.2f}s, "
         f"ratio {omed / zmed:.2f}"
     )
+    zc, oc = statistics.median(zcpu), statistics.median(ocpu)
+    print(f"CPU time, median: zizmor {zc:.2f}s, outwork {oc:.2f}s, ratio {oc / zc:.2f}")
     print(f"zizmor findings: {len(theirs)}; of overlapping audits: {overlap_total}")
     print(f"reproduced by outwork: {sum(result.matched.values())}")
     print(f"zizmor-only (overlapping audits): {len(result.missed)}")
@@ -214,6 +225,8 @@ def main() -> int:
                 "files": len(files),
                 "zizmor_seconds": ztimes,
                 "outwork_seconds": otimes,
+                "zizmor_cpu_seconds": zcpu,
+                "outwork_cpu_seconds": ocpu,
                 "missed": result.missed,
                 "extra": result.extra,
                 "matched": result.matched,
