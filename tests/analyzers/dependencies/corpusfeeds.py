@@ -4,6 +4,7 @@ feed folders from a loopback HTTP server, so tests and benchmarks run the real u
 from __future__ import annotations
 
 import contextlib
+import datetime
 import functools
 import http.server
 import json
@@ -32,9 +33,20 @@ def convert_pypa(source: Path, target: Path, keep: Callable[[str], bool] | None 
             if keep is not None and not keep(name):
                 continue
             record: dict[str, Any] = yaml.load(src.read(info))
-            out.writestr(f"{record['id']}.json", json.dumps(record, default=str))
+            out.writestr(f"{record['id']}.json", json.dumps(record, default=_rfc3339))
             count += 1
     return count
+
+
+def _rfc3339(value: object) -> str:
+    """YAML turns unquoted timestamps into datetimes; OSV JSON wants RFC 3339 strings."""
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(datetime.UTC).replace(tzinfo=None)
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, datetime.date):
+        return value.strftime("%Y-%m-%dT00:00:00Z")
+    return str(value)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
