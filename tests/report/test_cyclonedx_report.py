@@ -11,6 +11,7 @@ import pytest
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
+from outwork.core.findings import ScannedArtifact
 from outwork.report import cyclonedx
 from tests.report.richresult import SHA_A, empty_result, rich_result
 
@@ -130,3 +131,17 @@ def test_odd_components_do_not_break_the_sbom() -> None:
     data = json.loads(text)
     y = _component(data, "pkg:pypi/y@1")
     assert y["properties"] == [{"name": "outwork:n", "value": "[1, 2]"}]
+
+
+def test_colliding_refs_stay_unique() -> None:
+    """A file named like a purl, and two names equal once made UTF-8-safe, keep distinct refs."""
+    result = rich_result()
+    result.artifacts += [
+        ScannedArtifact("pkg:pypi/evil-pkg@1.0", "text", 1, None),
+        ScannedArtifact("tree/bad\\xffname.txt", "text", 1, None),
+    ]
+    text = cyclonedx.render(result)
+    _validate(text)
+    refs = [c["bom-ref"] for c in json.loads(text)["components"]]
+    assert len(refs) == len(set(refs))
+    assert "pkg:pypi/evil-pkg@1.0#2" in refs

@@ -139,18 +139,27 @@ class _Builder:
         self.identified: dict[str, Component] = {}
         self.occurrences: dict[str, list[str]] = {}
         self.model_cards: dict[str, dict[str, Any]] = {}
+        self.refs: set[str] = set()
+
+    def _claim(self, ref: str) -> str:
+        """A unique bom-ref: hostile names can collide once made UTF-8-safe, or look like purls."""
+        ref = utf8_safe(ref)
+        candidate, number = ref, 2
+        while candidate in self.refs:
+            candidate, number = f"{ref}#{number}", number + 1
+        self.refs.add(candidate)
+        return candidate
 
     def build(self, serial: uuid.UUID, timestamp: datetime | None) -> Bom:
-        for artifact in sorted(self.result.artifacts, key=lambda a: a.path):
-            self.files[artifact.path] = _file_component(artifact)
+        artifacts = sorted(self.result.artifacts, key=lambda a: a.path)
+        for artifact in artifacts:
+            self.files[artifact.path] = _file_component(artifact, self._claim(artifact.path))
+        for artifact in artifacts:
             for raw in artifact.properties.get("components") or ():
                 if isinstance(raw, dict) and raw.get("name"):
                     self._identified(raw, artifact.path)
-        for entry in self.files.values():
-            if entry["bom-ref"] in self.identified:  # a file literally named like a purl
-                entry["bom-ref"] = f"file:{entry['bom-ref']}"
-        for ref, places in self.occurrences.items():
-            self.identified[ref].evidence = ComponentEvidence(
+        for key, places in self.occurrences.items():
+            self.identified[key].evidence = ComponentEvidence(
                 occurrences=[Occurrence(location=utf8_safe(p)) for p in sorted(set(places))]
             )
         vulnerabilities = [self._vulnerability(f, i) for i, f in enumerate(self.result.findings)]
@@ -184,12 +193,13 @@ class _Builder:
         purl_text = raw.get("purl")
         purl = _purl(purl_text)
         if purl is not None:
-            ref = purl.to_string()
+            key = purl.to_string()
         else:
-            ref = f"component:{kind}:{name}" + (f"@{version}" if version else "")
-        self.occurrences.setdefault(ref, []).append(found_in)
-        if ref in self.identified:
+            key = f"component:{kind}:{name}" + (f"@{version}" if version else "")
+        self.occurrences.setdefault(key, []).append(found_in)
+        if key in self.identified:
             return
+        ref = self._claim(key)
         props = dict(raw.get("properties") or {})
         is_model = kind == ComponentType.MACHINE_LEARNING_MODEL.value
         # A model's properties go to its model card, not twice into the document.
@@ -201,7 +211,7 @@ class _Builder:
         component_type = ComponentType(kind) if kind in COMPONENT_TYPES else ComponentType.LIBRARY
         if kind not in COMPONENT_TYPES:
             properties.append(_property(f"{PREFIX}:type", kind))
-        self.identified[ref] = Component(
+        self.identified[key] = Component(
             type=component_type,
             name=name,
             version=version,
@@ -225,16 +235,15 @@ class _Builder:
         if not refs:
             # The finding is about something the scan did not list as an artifact (an archive
             # that was refused, a member that was skipped): give it a component to point at.
-            entry = _file_entry(item.location.path, None, [(f"{PREFIX}:analyzed", "false")])
-            if entry["bom-ref"] in self.identified:
-                entry["bom-ref"] = f"file:{entry['bom-ref']}"
+            ref = self._claim(item.location.path)
+            entry = _file_entry(item.location.path, ref, None, [(f"{PREFIX}:analyzed", "false")])
             self.files[item.location.path] = entry
             refs.append(entry["bom-ref"])
         if item.subject:
             subject = _purl(item.subject)
             key = subject.to_string() if subject is not None else item.subject
             if key in self.identified:
-                refs.append(key)
+                refs.append(str(self.identified[key].bom_ref.value))
         return refs
 
     def _vulnerability(self, item: Finding, index: int) -> Vulnerability:
@@ -315,15 +324,17 @@ def _index_dependencies(bom: Bom) -> None:
     bom.register_dependency = register  # type: ignore[method-assign]
 
 
-def _file_component(artifact: ScannedArtifact) -> dict[str, Any]:
+def _file_component(artifact: ScannedArtifact, ref: str) -> dict[str, Any]:
     properties = [(f"{PREFIX}:kind", str(artifact.kind)), (f"{PREFIX}:size", str(artifact.size))]
     properties += [(f"{PREFIX}:analyzer", a) for a in artifact.analyzers]
-    return _file_entry(artifact.path, artifact.sha256, properties)
+    return _file_entry(artifact.path, ref, artifact.sha256, properties)
 
 
-def _file_entry(path: str, sha256: str | None, properties: list[tuple[str, str]]) -> dict[str, Any]:
+def _file_entry(
+    path: str, ref: str, sha256: str | None, properties: list[tuple[str, str]]
+) -> dict[str, Any]:
     """A ``file`` component in CycloneDX 1.6 JSON, shaped as cyclonedx-python-lib writes it."""
-    entry: dict[str, Any] = {"type": "file", "bom-ref": utf8_safe(path), "name": utf8_safe(path)}
+    entry: dict[str, Any] = {"type": "file", "bom-ref": ref, "name": utf8_safe(path)}
     if sha256:
         entry["hashes"] = [{"alg": HashAlgorithm.SHA_256.value, "content": sha256}]
     if properties:
