@@ -42,6 +42,7 @@ _GH_RUN_DOWNLOAD_RE = re.compile(r"\bgh\s+run\s+download\b")
 _EXTRACT_RE = re.compile(r"\b(?:unzip|tar\s+-?x\w*)\b[^\n]*")
 _MATRIX_REF_RE = re.compile(r"\$\{\{\s*matrix\.([\w-]+)\s*\}\}")
 _IMPURE_FUNCTIONS_RE = re.compile(r"\b(?:hashfiles|success|always|failure|cancelled)\s*\(", re.I)
+_CONTINUATION_RE = re.compile(r"\\\n\s*")
 _ASSIGN_RE = re.compile(r"^\s*(?:export\s+|local\s+|readonly\s+)?([A-Za-z_]\w*)=(.*)$")
 _ENV_ASSIGN_RE = re.compile(r"""(?:echo|printf)\s+(?:-\w+\s+)*["']?([A-Za-z_]\w*)=""")
 _SECRET_RE = re.compile(r"\bsecrets\.([A-Za-z_][\w-]*)", re.I)
@@ -174,6 +175,8 @@ class WorkflowAudit:
         #: needs.<job>.outputs.<name> -> taint
         self.job_outputs: dict[str, Taint] = {}
         self.release = kind == "workflow" and self._is_release()
+        #: matrix.<key> -> taint, for the job being audited
+        self.matrix_taint: dict[str, Taint] = {}
 
     # --- entry ----------------------------------------------------------------------------
     def run(self) -> Iterator[Emitted]:
@@ -347,6 +350,8 @@ class WorkflowAudit:
             return step_outputs.get((parts[1], parts[3])) or step_outputs.get((parts[1], "*"))
         if head == "needs" and len(parts) > 3 and parts[2] == "outputs":
             return self.job_outputs.get(f"{parts[1]}.{parts[3]}")
+        if head == "matrix" and len(parts) > 1:
+            return self.matrix_taint.get(parts[1])
         if head == "inputs" or (head == "github" and parts[1:3] == ["event", "inputs"]):
             return Taint((ctx,), Confidence.LOW)
         if head == "github" and len(parts) > 2 and parts[1] == "event":
@@ -502,6 +507,7 @@ class WorkflowAudit:
         yield from self._condition(job.get("if"), (*base, "if"))
         env = self.env_taint(self.root.get("env"), "workflow", {}, {})
         env = self.env_taint(job.get("env"), key_path(*base), env, {})
+        self.matrix_taint = self._matrix_taint(job, base, env)
         steps = job.children("steps")
         yield from self._steps(steps, base, env, job_id=job_id, job=job)
         yield from self._facts(job_id, job, steps)
@@ -580,6 +586,28 @@ class WorkflowAudit:
             if value is not None and value.is_str:
                 values.append(value.value.strip())
         return list(dict.fromkeys(v for v in values if v))
+
+    def _matrix_taint(
+        self, job: Node, base: tuple[str | int, ...], env: dict[str, Taint]
+    ) -> dict[str, Taint]:
+        matrix = job.sub("strategy", "matrix")
+        out: dict[str, Taint] = {}
+        if matrix is None:
+            return out
+        if matrix.is_str:  # the whole matrix from an expression (fromJSON(...))
+            return out
+        entries: list[tuple[str, Node]] = list(matrix.items())
+        for include in matrix.children("include"):
+            entries.extend(include.items())
+        for key, value in entries:
+            if key in ("include", "exclude"):
+                continue
+            for node in value.strings():
+                hits = self.taints_in(node.value, env, {})
+                if hits:
+                    best = max(hits, key=lambda h: h[1].confidence)[1]
+                    out[key.lower()] = best.extend(f"matrix.{key} ({key_path(*base)})")
+        return out
 
     def _matrix_text(self, job: Node) -> str:
         strategy = job.get("strategy")
@@ -1136,12 +1164,13 @@ class WorkflowAudit:
                         evidence=f"{action} with {', '.join(used)}",
                     )
         elif script:
+            flat = _CONTINUATION_RE.sub(" ", script)
             for pattern, tokens in _TOKEN_PUBLISH:
-                match = pattern.search(script)
+                match = pattern.search(flat)
                 if match:
                     run = step.get("run")
                     assert run is not None
-                    line, col = self.doc.find(run, match.group(0))
+                    line, col = self.doc.find(run, match.group(0).split()[0])
                     yield finding(
                         rules.LongLivedPublishToken,
                         f"`{match.group(0)}` publishes with a long-lived token; the registry "

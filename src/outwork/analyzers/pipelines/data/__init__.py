@@ -283,12 +283,14 @@ CACHE_ACTIONS: dict[str, tuple[str, bool]] = {
 #: Actions that publish to a registry and the inputs that carry a long-lived token.
 TOKEN_PUBLISH_ACTIONS: dict[str, tuple[str, ...]] = {
     "pypa/gh-action-pypi-publish": ("password",),
+    "rubygems/configure-rubygems-credentials": ("api-token",),
+    "actions/setup-node": ("always-auth",),
     "js-devtools/npm-publish": ("token",),
     "rubygems/release-gem": (),
 }
 #: Shell publishing commands and the environment variables that hold their long-lived tokens.
 TOKEN_PUBLISH_COMMANDS: dict[str, tuple[str, ...]] = {
-    r"\btwine\s+upload\b": ("TWINE_PASSWORD",),
+    r"\btwine(?:==[\w.]+)?\s+upload\b": ("TWINE_PASSWORD",),
     r"\b(?:uv|poetry|hatch|flit|pdm)\s+publish\b": (
         "UV_PUBLISH_TOKEN",
         "POETRY_PYPI_TOKEN_PYPI",
@@ -297,7 +299,7 @@ TOKEN_PUBLISH_COMMANDS: dict[str, tuple[str, ...]] = {
         "PDM_PUBLISH_PASSWORD",
     ),
     r"\bnpm\s+publish\b": ("NODE_AUTH_TOKEN", "NPM_TOKEN"),
-    r"\bcargo\s+publish\b": ("CARGO_REGISTRY_TOKEN",),
+    r"\bcargo\s+(?:\+\S+\s+)?publish\b": ("CARGO_REGISTRY_TOKEN",),
     r"\bgem\s+push\b": ("GEM_HOST_API_KEY",),
     r"\bbun\s+publish\b": ("NPM_CONFIG_TOKEN", "BUN_AUTH_TOKEN"),
     r"\bdotnet\s+nuget\s+push\b|\bnuget\s+push\b": ("NUGET_API_KEY",),
