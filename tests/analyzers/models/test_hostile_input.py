@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 
@@ -107,3 +108,12 @@ def test_gguf_with_absurd_counts_is_malformed(tmp_path: Path) -> None:
     data = craft.gguf({"a": 1}, kv_count=2**40)
     findings = _analyze(data, Kind.GGUF)
     assert any(getattr(f, "code", "") == "MDL009" for f in findings)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet="{}%()[]|'\"._ abcxyz_=+-", max_size=200))
+def test_random_templates_parse_or_fail_cleanly(source: str) -> None:
+    from outwork.analyzers.models import templates
+
+    with contextlib.suppress(ValueError):
+        templates.analyse(source)

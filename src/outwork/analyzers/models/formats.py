@@ -31,7 +31,7 @@ from outwork.analyzers.models.rules import (
     SavedModelDangerousOp,
 )
 from outwork.core.artifact import Artifact
-from outwork.core.findings import finding
+from outwork.core.findings import Fact, finding
 from outwork.core.rules import Severity
 
 __all__ = ["CODE_EXECUTION_CODES", "ModelContainerAnomaly"]
@@ -456,6 +456,15 @@ def scan_hdf5(buf: memoryview, result: ContainerResult) -> None:
         pos = start + max(length, 1)
     if found:
         result.format = "keras-hdf5"
+    elif b"keras_version" in window or b"model_config" in window:
+        result.format = "keras-hdf5"
+        result.framework = "keras"
+        result.findings.append(
+            finding(
+                ModelFileMalformed,
+                "Keras HDF5 model whose model_config could not be read: its layers are unchecked",
+            )
+        )
 
 
 # -- Protocol buffers: ONNX and SavedModel ----------------------------------------------------
@@ -737,6 +746,9 @@ def scan_hub_json(artifact: Artifact) -> Iterator[Emitted]:
             }
         )
         modules = sorted({r.split("--")[-1].rsplit(".", 1)[0] + ".py" for r in refs if r})
+        model = f"model:{artifact.path.rsplit('/', 1)[0] or artifact.path}"
+        yield Fact("entry:model-hub", "provides", model, proof=artifact.path)
+        yield Fact(model, "executes-on-load", "jewel:host-code-execution", proof=artifact.path)
         yield finding(
             HubRemoteCode,
             "model asks for trust_remote_code: auto_map loads Python shipped with the model ("
