@@ -1014,8 +1014,11 @@ class WorkflowAudit:
                 if name:
                     best = max(hits, key=lambda h: h[1].confidence)[1]
                     job_env[name.group(1).lower()] = best.extend(f"GITHUB_ENV {name.group(1)}")
-            if not hits and not self.privileged and not in_action:
-                continue
+            if not self.privileged and not in_action:
+                # outside privileged triggers only proven attacker data counts
+                hits = [h for h in hits if h[1].confidence is Confidence.HIGH]
+                if not hits:
+                    continue
             line, col = self.doc.find(run, line_text.strip())
             if hits:
                 taint = max(hits, key=lambda h: h[1].confidence)[1]
@@ -1031,7 +1034,8 @@ class WorkflowAudit:
                 + (
                     "an action: callers may run it on untrusted triggers"
                     if in_action and not hits
-                    else f"a workflow triggered by {'/'.join(sorted(self.privileged)) or 'push'}"
+                    else "a workflow triggered by "
+                    + "/".join(sorted(self.privileged or self.names))
                     + (" with attacker-controlled data" if hits else "")
                 ),
                 line=line,
@@ -1101,6 +1105,8 @@ class WorkflowAudit:
         push = on.get("push") if on is not None and on.is_map else None
         if push is not None and push.get("tags") is not None:
             return True
+        if names & {"pull_request", "merge_group", "pull_request_target"}:
+            return False  # publishing steps here are dry runs or gated; the trigger says test
         jobs = self.root.get("jobs")
         for _, job in jobs.items() if jobs is not None else []:
             for step in job.children("steps"):

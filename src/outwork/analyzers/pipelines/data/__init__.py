@@ -270,13 +270,13 @@ CACHE_ACTIONS: dict[str, tuple[str, bool]] = {
     "actions/setup-go": ("cache", True),
     "actions/setup-dotnet": ("cache", False),
     "swatinem/rust-cache": ("", True),
-    "astral-sh/setup-uv": ("enable-cache", True),
+    "astral-sh/setup-uv": ("enable-cache", False),
     "mozilla-actions/sccache-action": ("", True),
     "pnpm/action-setup": ("cache", False),
     "oven-sh/setup-bun": ("", False),
     "ruby/setup-ruby": ("bundler-cache", False),
     "gradle/actions/setup-gradle": ("", True),
-    "docker/setup-buildx-action": ("cache-binary", True),
+    "docker/setup-buildx-action": ("cache-binary", False),
     "pyo3/maturin-action": ("sccache", False),
 }
 
