@@ -400,3 +400,49 @@ def test_deeply_nested_npm_v1_is_bounded() -> None:
     text = json.dumps({"lockfileVersion": 1, "dependencies": {"x": nested}})
     result = npm.parse_package_lock(text)
     assert 1 <= len(result.dependencies) <= 70
+
+
+def test_nuget_pub_mix_and_bun_lockfiles() -> None:
+    nuget = json.dumps(
+        {
+            "version": 1,
+            "dependencies": {
+                "net6.0": {"A.B": {"type": "Direct", "resolved": "1.0.0"}},
+                "net7.0": {
+                    "A.B": {"type": "Direct", "resolved": "1.0.0"},
+                    "Mine": {"type": "Project"},
+                },
+            },
+        },
+        indent=2,
+    )
+    assert _deps(others.parse_nuget_lock(nuget)) == [("A.B", "1.0.0", 5)]
+    assert parser_for("src/App/packages.lock.json") is others.parse_nuget_lock
+    pub = (
+        "packages:\n"
+        "  http:\n"
+        '    dependency: "direct main"\n'
+        "    source: hosted\n"
+        '    version: "0.13.4"\n'
+        "  flutter:\n"
+        '    dependency: "direct main"\n'
+        "    source: sdk\n"
+        '    version: "0.0.0"\n'
+        "sdks:\n"
+        '  dart: ">=2.17.0 <3.0.0"\n'
+    )
+    assert _deps(others.parse_pubspec_lock(pub)) == [("http", "0.13.4", 2)]
+    mix = (
+        "%{\n"
+        '  "plug": {:hex, :plug, "1.11.1", "abc", [:mix], [], "hexpm", "def"},\n'
+        '  "foo": {:git, "https://github.com/o/foo.git",'
+        ' "fc94cce7830fa4dc455024bc2a83720afe244531", []},\n'
+        "}\n"
+    )
+    assert _deps(others.parse_mix_lock(mix)) == [("plug", "1.11.1", 2), ("foo", None, 3)]
+    bun = (
+        '{\n  "lockfileVersion": 1,\n  "packages": {\n'
+        '    "lodash": ["lodash@4.17.20", "", {}, "sha512-x"],\n'
+        '    "app": ["app@workspace:."],\n  },\n}\n'
+    )
+    assert _deps(others.parse_bun_lock(bun)) == [("lodash", "4.17.20", 4)]

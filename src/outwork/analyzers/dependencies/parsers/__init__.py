@@ -42,6 +42,10 @@ _BY_NAME: dict[str, Parser] = {
     "pom.xml": others.parse_pom,
     "gradle.lockfile": others.parse_gradle_lockfile,
     "buildscript-gradle.lockfile": others.parse_gradle_lockfile,
+    "packages.lock.json": others.parse_nuget_lock,
+    "pubspec.lock": others.parse_pubspec_lock,
+    "mix.lock": others.parse_mix_lock,
+    "bun.lock": others.parse_bun_lock,
 }
 
 #: Content markers that make a JSON file an SBOM whatever its name.

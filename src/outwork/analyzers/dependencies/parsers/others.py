@@ -292,3 +292,140 @@ def parse_sbom(text: str) -> ParseResult:
         line = index.find(json.dumps(text_purl), advance=False, start=0)
         result.dependencies.append(Dependency(ecosystem, name, version, line, source="sbom"))
     return result
+
+
+def parse_nuget_lock(text: str) -> ParseResult:
+    """NuGet ``packages.lock.json``: resolved versions per target framework (deduplicated)."""
+    data = json.loads(text)
+    result = ParseResult(format="packages.lock.json")
+    if not isinstance(data, dict) or not isinstance(data.get("dependencies"), dict):
+        return result
+    index = LineIndex(text)
+    seen: set[tuple[str, str]] = set()
+    for framework, packages in data["dependencies"].items():
+        if not isinstance(packages, dict):
+            continue
+        index.find(json.dumps(framework))
+        for name, info in packages.items():
+            line = index.find(json.dumps(name) + ":")
+            if not isinstance(info, dict) or not isinstance(info.get("resolved"), str):
+                continue
+            if info.get("type") == "Project" or (name, info["resolved"]) in seen:
+                continue
+            seen.add((name, info["resolved"]))
+            result.dependencies.append(
+                Dependency(
+                    "NuGet", name, info["resolved"], line, direct=info.get("type") == "Direct"
+                )
+            )
+    return result
+
+
+_PUB_PACKAGE_RE = re.compile(r"^  (?P<name>[A-Za-z0-9_]+):\s*$")
+_PUB_FIELD_RE = re.compile(
+    r"^    (?P<key>dependency|source|version):\s*\"?(?P<value>[^\"]*)\"?\s*$"
+)
+
+
+def parse_pubspec_lock(text: str) -> ParseResult:
+    """Dart ``pubspec.lock``: ``packages:`` entries with their version, source and group."""
+    result = ParseResult(format="pubspec.lock")
+    in_packages = False
+    current: tuple[str, int] | None = None
+    fields: dict[str, str] = {}
+
+    def flush() -> None:
+        if current is None or "version" not in fields:
+            return
+        source = fields.get("source", "hosted")
+        if source == "sdk":
+            return
+        kind = {"git": "vcs", "path": "path"}.get(source, "registry")
+        result.dependencies.append(
+            Dependency(
+                "Pub",
+                current[0],
+                fields["version"],
+                current[1],
+                dev="dev" in fields.get("dependency", ""),
+                direct=fields.get("dependency", "").startswith("direct"),
+                source=kind,
+            )
+        )
+
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if raw and not raw.startswith(" "):
+            flush()
+            current, fields = None, {}
+            in_packages = raw.rstrip() == "packages:"
+            continue
+        if not in_packages:
+            continue
+        match = _PUB_PACKAGE_RE.match(raw)
+        if match:
+            flush()
+            current, fields = (match.group("name"), number), {}
+            continue
+        field = _PUB_FIELD_RE.match(raw)
+        if field:
+            fields[field.group("key")] = field.group("value")
+    flush()
+    return result
+
+
+_MIX_RE = re.compile(
+    r'^\s*"(?P<name>[^"]+)":\s*\{:(?P<kind>hex|git),\s*(?::(?P<pkg>[\w]+),\s*"(?P<version>[^"]+)"'
+    r'|"(?P<url>[^"]+)",\s*"(?P<commit>[0-9a-f]+)")'
+)
+
+
+def parse_mix_lock(text: str) -> ParseResult:
+    """Elixir ``mix.lock`` (read as text, never evaluated): hex packages and git commits."""
+    result = ParseResult(format="mix.lock")
+    for number, raw in enumerate(text.splitlines(), start=1):
+        match = _MIX_RE.match(raw)
+        if not match:
+            continue
+        if match.group("kind") == "hex":
+            result.dependencies.append(
+                Dependency(
+                    "Hex", match.group("pkg") or match.group("name"), match.group("version"), number
+                )
+            )
+        else:
+            result.dependencies.append(
+                Dependency("Hex", match.group("name"), None, number, source="vcs")
+            )
+    return result
+
+
+_TRAILING_COMMA_RE = re.compile(r",(\s*[}\]])")
+
+
+def parse_bun_lock(text: str) -> ParseResult:
+    """Bun's text lockfile ``bun.lock`` (JSON with trailing commas): ``packages`` entries whose
+    first element is ``name@version``."""
+    data = json.loads(_TRAILING_COMMA_RE.sub(r"\1", text))
+    result = ParseResult(format="bun.lock")
+    packages = data.get("packages") if isinstance(data, dict) else None
+    if not isinstance(packages, dict):
+        return result
+    index = LineIndex(text)
+    index.find('"packages"')
+    for key, entry in packages.items():
+        line = index.find(json.dumps(key) + ":")
+        if not isinstance(entry, list) or not entry or not isinstance(entry[0], str):
+            continue
+        spec = entry[0]
+        at = spec.rfind("@")
+        if at <= 0:
+            continue
+        name, version = spec[:at], spec[at + 1 :]
+        if version.startswith(("workspace:", "file:", "link:")):
+            continue
+        exact = version if re.match(r"^\d+\.\d+\.\d+", version) else None
+        source = (
+            "registry" if exact else "vcs" if "git" in version or "github:" in version else "url"
+        )
+        result.dependencies.append(Dependency("npm", name, exact, line, source=source))
+    return result
