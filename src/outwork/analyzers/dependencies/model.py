@@ -7,6 +7,7 @@ import bisect
 import re
 import urllib.parse
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 #: OSV ecosystem name -> purl type.
 PURL_TYPES: dict[str, str] = {
@@ -73,6 +74,7 @@ def _quote(text: str) -> str:
     return urllib.parse.quote(text, safe=".-_~+")
 
 
+@lru_cache(maxsize=65536)
 def purl(ecosystem: str, name: str, version: str | None) -> str:
     """A Package URL for a dependency (purl-spec type rules for names and namespaces)."""
     ptype = PURL_TYPES.get(ecosystem, ecosystem.lower())
