@@ -55,8 +55,15 @@ OVERLAP: dict[str, tuple[str, ...]] = {
     "dependabot-cooldown": ("CI021",),
     "dependabot-execution": ("CI022",),
     "use-trusted-publishing": ("CI024",),
+    "undocumented-permissions": ("CI025",),
+    "overprovisioned-secrets": ("CI026",),
+    "unredacted-secrets": ("CI027",),
+    "archived-uses": ("CI028",),
 }
 TOLERANCE = 2
+#: outwork rules whose zizmor counterpart runs only with ``--persona pedantic``: their findings
+#: are counted apart, not as extras of the regular comparison.
+PEDANTIC = frozenset({"CI025"})
 
 
 def collect(roots: list[Path]) -> list[Path]:
@@ -167,7 +174,7 @@ def compare(ours: list[dict[str, object]], theirs: list[dict[str, object]]) -> C
         else:
             used.add(id(hit))
             matched[str(z["audit"])] += 1
-    extra = [f for f in ours if id(f) not in used]
+    extra = [f for f in ours if id(f) not in used and f["code"] not in PEDANTIC]
     return Comparison(matched, missed, extra, other)
 
 
@@ -211,7 +218,11 @@ def main() -> int:
     print(f"zizmor findings: {len(theirs)}; of overlapping audits: {overlap_total}")
     print(f"reproduced by outwork: {sum(result.matched.values())}")
     print(f"zizmor-only (overlapping audits): {len(result.missed)}")
-    print(f"outwork findings: {len(ours)}; without a zizmor counterpart: {len(result.extra)}")
+    pedantic = sum(1 for f in ours if f["code"] in PEDANTIC)
+    print(
+        f"outwork findings: {len(ours)} ({pedantic} of rules zizmor runs only when pedantic); "
+        f"without a zizmor counterpart: {len(result.extra)}"
+    )
     print("matched per audit:", dict(sorted(result.matched.items())))
     missed_by = collections.Counter(str(z["audit"]) for z in result.missed)
     print("missed per audit:", dict(sorted(missed_by.items())))

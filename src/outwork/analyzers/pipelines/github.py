@@ -42,11 +42,15 @@ _GH_RUN_DOWNLOAD_RE = re.compile(r"\bgh\s+run\s+download\b")
 _EXTRACT_RE = re.compile(r"\b(?:unzip|tar\s+-?x\w*)\b[^\n]*")
 _MATRIX_REF_RE = re.compile(r"\$\{\{\s*matrix\.([\w-]+)\s*\}\}")
 _IMPURE_FUNCTIONS_RE = re.compile(r"\b(?:hashfiles|success|always|failure|cancelled)\s*\(", re.I)
+_DRY_RUN_RE = re.compile(r"(?:^|\s)(?:--dry-run|-n)(?:\s|$)")
 _CONTINUATION_RE = re.compile(r"\\\n\s*")
 _ASSIGN_RE = re.compile(r"^\s*(?:export\s+|local\s+|readonly\s+)?([A-Za-z_]\w*)=(.*)$")
 _ENV_ASSIGN_RE = re.compile(r"""(?:echo|printf)\s+(?:-\w+\s+)*["']?([A-Za-z_]\w*)=""")
 _SECRET_RE = re.compile(r"\bsecrets\.([A-Za-z_][\w-]*)", re.I)
 _POPULAR = data.popular_actions()
+_ARCHIVED = data.archived_actions()
+_TOJSON_SECRETS_RE = re.compile(r"\btojson\s*\(\s*secrets\s*\)", re.I)
+_FROMJSON_SECRET_RE = re.compile(r"\bfromjson\s*\(\s*secrets\.[\w-]+\s*\)", re.I)
 _PUBLISHING = dict.fromkeys(data.PUBLISHING_ACTIONS, True)
 
 
@@ -69,6 +73,12 @@ class Document:
     text: str
     root: Node
     _starts: list[int] = field(default_factory=list)
+    _lines: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        if not self._lines:
+            self._lines = self.text.splitlines()
+        return self._lines
 
     def position(self, index: int) -> tuple[int, int]:
         if not self._starts:
@@ -197,12 +207,34 @@ class WorkflowAudit:
             yield from self._action()
         yield from self._obfuscation()
 
+    def _secret_use(self, node: Node, body: str, raw: str) -> Iterator[Emitted]:
+        if _TOJSON_SECRETS_RE.search(body):
+            line, col = self.doc.find(node, raw)
+            yield finding(
+                rules.AllSecretsExposed,
+                "toJSON(secrets) hands every secret to this step",
+                line=line,
+                column=col,
+                evidence=raw[:200],
+            )
+        if _FROMJSON_SECRET_RE.search(body):
+            line, col = self.doc.find(node, raw)
+            yield finding(
+                rules.SecretFieldUnredacted,
+                "a field read out of a JSON secret is not masked in logs",
+                line=line,
+                column=col,
+                evidence=raw[:200],
+            )
+
     def _obfuscation(self) -> Iterator[Emitted]:
         for node in self.root.strings():
             if "${{" not in node.value or node.aliased:
                 continue
             for expr in expressions(node.value):
                 body = expr.body
+                if "secrets" in body:
+                    yield from self._secret_use(node, expr.body, node.value[expr.start : expr.end])
                 why = ""
                 if _LITERAL_ONLY_RE.fullmatch(body):
                     why = "an expression that is only a literal"
@@ -283,6 +315,7 @@ class WorkflowAudit:
                     evidence=f"{logical}: {value}",
                 )
             return
+        yield from self._undocumented(perms, where)
         if not workflow_level:
             return
         jobs = self.root.get("jobs")
@@ -303,6 +336,24 @@ class WorkflowAudit:
                 severity=Severity.HIGH if high else Severity.MEDIUM,
                 confidence=Confidence.HIGH,
                 evidence=f"{scope}: write for {job_count} job(s)",
+            )
+
+    def _undocumented(self, perms: Node, where: tuple[str | int, ...]) -> Iterator[Emitted]:
+        lines = self.doc.lines()
+        for scope, value in perms.items():
+            if value.text().strip() != "write" or value.aliased:
+                continue
+            line, col = perms.key_pos(scope)
+            text = lines[line - 1] if 0 < line <= len(lines) else ""
+            if "#" in text[col:]:
+                continue
+            yield finding(
+                rules.UndocumentedPermissions,
+                f"{scope}: write has no comment saying which step needs it",
+                line=line,
+                column=col,
+                logical=key_path(*where, scope),
+                evidence=text.strip()[:120],
             )
 
     def _env_block(self, env: Node | None, where: tuple[str | int, ...]) -> Iterator[Emitted]:
@@ -738,6 +789,15 @@ class WorkflowAudit:
                 subject=f"pkg:githubactions/{repo_of(name)}@{ref}" if ref else None,
             )
         repo = repo_of(name)
+        if repo in _ARCHIVED:
+            yield finding(
+                rules.ArchivedAction,
+                f"{repo} is archived: it gets no more fixes",
+                line=node.line,
+                column=node.col,
+                logical=logical,
+                evidence=uses,
+            )
         if repo not in _POPULAR:
             near = _near_popular(repo)
             if near:
@@ -850,7 +910,8 @@ class WorkflowAudit:
             # caches and publishing
             if release and name:
                 yield from self._cache(step, where, name)
-            yield from self._publish_token(step, where, name, script, step_env)
+            oidc = job is not None and has_write(job_permissions(self.root, job), "id-token")
+            yield from self._publish_token(step, where, name, script, oidc)
             self._step_outputs(step, step_env, outputs)
         for index, step in persisted:
             uses_node = step.get("uses")
@@ -1150,8 +1211,10 @@ class WorkflowAudit:
         where: tuple[str | int, ...],
         name: str,
         script: str,
-        env: dict[str, Taint],
+        oidc: bool,
     ) -> Iterator[Emitted]:
+        """Publishing with stored tokens; commands in jobs that can mint an OIDC token are taken
+        to use trusted publishing, and dry runs publish nothing."""
         step_env = step.get("env")
         env_names = {k.upper() for k, _ in step_env.items()} if step_env is not None else set()
         if name:
@@ -1173,6 +1236,10 @@ class WorkflowAudit:
             flat = _CONTINUATION_RE.sub(" ", script)
             for pattern, tokens in _TOKEN_PUBLISH:
                 match = pattern.search(flat)
+                line_end = flat.find("\n", match.end()) if match else -1
+                rest = flat[match.end() : line_end if line_end >= 0 else None] if match else ""
+                if match and (_DRY_RUN_RE.search(rest) or (oidc and not env_names & set(tokens))):
+                    continue
                 if match:
                     run = step.get("run")
                     assert run is not None

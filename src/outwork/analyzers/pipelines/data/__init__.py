@@ -349,6 +349,17 @@ GITLAB_EVALUATORS: tuple[str, ...] = (
 )
 
 
+def archived_actions() -> frozenset[str]:
+    """Archived action repositories (``owner/repo``, lower-case) for CI028."""
+    return _lines("archived-actions.txt")
+
+
+def _lines(name: str) -> frozenset[str]:
+    text = resources.files(__package__).joinpath(name).read_text("utf-8")
+    stripped = (line.strip() for line in text.splitlines())
+    return frozenset(line.lower() for line in stripped if line and not line.startswith("#"))
+
+
 def popular_actions() -> frozenset[str]:
     """Well-known action repositories (``owner/repo``, lower-case) for the typosquat check."""
     text = resources.files(__package__).joinpath("popular-actions.txt").read_text("utf-8")

@@ -812,3 +812,133 @@ class LongLivedPublishToken(Rule):
     severity = Severity.INFO
     confidence = Confidence.HIGH
     cwe = (798, 522)
+
+
+class UndocumentedPermissions(Rule):
+    """A write scope of the token is granted without a comment saying why.
+
+    ## What it finds
+    `permissions:` entries with `write` (at workflow or job level) that have no comment on their
+    line explaining what needs them.
+
+    ## Why it matters
+    Undocumented write scopes are never removed: nobody dares to, because nobody knows which step
+    needs them. A one-line reason keeps the token's power reviewable.
+
+    ## Example
+    ```yaml
+    permissions:
+      contents: write
+    ```
+
+    ## Remediation
+    Add the reason on the line: `contents: write  # push the changelog commit`.
+
+    ## References
+    - zizmor audit `undocumented-permissions`
+    - CWE-1059: Insufficient Technical Documentation
+    """
+
+    code = "CI025"
+    name = "undocumented-token-permissions"
+    layer = Layer.CI
+    severity = Severity.INFO
+    confidence = Confidence.HIGH
+    cwe = (1059, 250)
+
+
+class AllSecretsExposed(Rule):
+    """Every secret of the repository is serialised into one step.
+
+    ## What it finds
+    `toJSON(secrets)` anywhere in a workflow: in `env`, `with` inputs or scripts.
+
+    ## Why it matters
+    The step (and every tool it runs) receives all secrets, including ones it never needs; one
+    compromised dependency leaks them all, and the JSON blob defeats per-secret log masking of
+    derived values.
+
+    ## Example
+    ```yaml
+    env:
+      ALL: ${{ toJSON(secrets) }}
+    ```
+
+    ## Remediation
+    Pass only the secrets the step needs, one by one.
+
+    ## References
+    - zizmor audit `overprovisioned-secrets`
+    - CWE-200: Exposure of Sensitive Information to an Unauthorized Actor
+    """
+
+    code = "CI026"
+    name = "all-secrets-exposed"
+    layer = Layer.CI
+    severity = Severity.MEDIUM
+    confidence = Confidence.HIGH
+    cwe = (200, 250)
+
+
+class SecretFieldUnredacted(Rule):
+    """A field is read out of a JSON secret, so its value is not masked in logs.
+
+    ## What it finds
+    `fromJSON(secrets.NAME).field` and similar accesses into structured secrets.
+
+    ## Why it matters
+    GitHub masks the exact string of a secret in logs, not substrings derived from it: a field
+    extracted from a JSON secret is printed in clear if any step echoes it.
+
+    ## Example
+    ```yaml
+    env:
+      PASSWORD: ${{ fromJSON(secrets.DB).password }}
+    ```
+
+    ## Remediation
+    Store each credential as its own secret.
+
+    ## References
+    - zizmor audit `unredacted-secrets`
+    - CWE-532: Insertion of Sensitive Information into Log File
+    """
+
+    code = "CI027"
+    name = "secret-field-unredacted"
+    layer = Layer.CI
+    severity = Severity.MEDIUM
+    confidence = Confidence.HIGH
+    cwe = (532,)
+
+
+class ArchivedAction(Rule):
+    """An action from an archived repository is used.
+
+    ## What it finds
+    `uses:` references to actions whose repositories have been archived by their owners
+    (`actions/create-release`, `actions-rs/toolchain`, ...).
+
+    ## Why it matters
+    Archived actions receive no security fixes; their dependencies age and their known issues
+    stay open. Some have been taken over after their owners left.
+
+    ## Example
+    ```yaml
+    - uses: actions-rs/toolchain@v1
+    ```
+
+    ## Remediation
+    Replace the action with a maintained one or a few lines of script.
+
+    ## References
+    - zizmor audit `archived-uses`
+    - CWE-1104: Use of Unmaintained Third Party Components
+    """
+
+    code = "CI028"
+    name = "archived-action"
+    layer = Layer.CI
+    severity = Severity.MEDIUM
+    confidence = Confidence.HIGH
+    cwe = (1104,)
