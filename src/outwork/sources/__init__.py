@@ -7,22 +7,39 @@ never follows a link out of the tree, and reports hostile containers as core fin
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from outwork.core.artifact import Artifact
 from outwork.core.findings import Finding, Skip
 from outwork.sources.budgets import Budgets
+
+if TYPE_CHECKING:
+    from outwork.sources.registries import RegistryOptions
 
 Yielded = Artifact | Finding | Skip
 
 __all__ = ["Budgets", "Yielded", "open_target"]
 
 
-def open_target(target: str, budgets: Budgets, *, include_git: bool = False) -> Iterator[Yielded]:
+def open_target(
+    target: str,
+    budgets: Budgets,
+    *,
+    include_git: bool = False,
+    registry: RegistryOptions | None = None,
+) -> Iterator[Yielded]:
     """Everything a target holds: artifacts to analyse, findings about containers, skips.
 
-    ``target`` is a path (file or directory). Registry references (``pypi:NAME``) are resolved
-    by the packages layer before they reach here.
+    ``target`` is a path (file or directory) or a registry reference (``pypi:NAME[==VER]``,
+    ``npm:NAME[@VER]``), downloaded through ``registry`` (index URLs, bounds) first.
     """
+    from outwork.sources.registries import is_registry_target
+
+    if is_registry_target(target):
+        from outwork.sources.registries import RegistryOptions, open_registry
+
+        yield from open_registry(target, budgets, registry or RegistryOptions())
+        return
     from outwork.sources.filesystem import walk
 
     yield from walk(target, budgets, include_git=include_git)

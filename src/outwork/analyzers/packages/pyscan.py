@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+import warnings
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -144,7 +145,9 @@ class PythonScanner:
             self._text_fallback()
             return self.signals
         try:
-            tree = ast.parse(self.source)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the scanned code's warnings are not ours
+                tree = ast.parse(self.source)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             if self.context is Context.INSTALL or self.layer > 0:
                 self._emit(
@@ -700,7 +703,9 @@ class PythonScanner:
     def _dropped(self, text: str, node: ast.Call, ctx: Context) -> None:
         """Code written to a file is code that will run: analyse it as a layer of its own."""
         try:
-            ast.parse(text)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ast.parse(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return
         self._nested(text, node, ctx, "file write")
@@ -1167,7 +1172,9 @@ def _shell(node: ast.Call, name: str) -> bool:
 
 def _identifiers(source: str) -> set[str]:
     try:
-        tree = ast.parse(source)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return set()
     out: set[str] = set()

@@ -1,0 +1,224 @@
+"""Registry targets: ``pypi:NAME[==VERSION]`` and ``npm:NAME[@VERSION]``.
+
+The release files are found through the registry's JSON API (PyPI's ``/pypi/NAME/json``, the
+npm registry's package document), downloaded with byte and time bounds into a private temporary
+folder, checked against the digests the registry publishes, and handed on like any local file.
+Nothing is installed, built or run. The folder is removed when the process exits.
+"""
+
+from __future__ import annotations
+
+import atexit
+import base64
+import hashlib
+import json
+import re
+import shutil
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from outwork.core.artifact import ARCHIVE_KINDS, HEAD_BYTES, Artifact, Kind, classify, refine_zip
+from outwork.core.errors import TargetError
+from outwork.core.findings import Finding, Skip
+from outwork.sources.budgets import Budgets
+
+DEFAULT_PYPI = "https://pypi.org/pypi"
+DEFAULT_NPM = "https://registry.npmjs.org"
+_NAME_RE = re.compile(r"^(@[a-z0-9][\w.-]*/)?[A-Za-z0-9][\w.-]*$")
+
+Yielded = Artifact | Finding | Skip
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryOptions:
+    """Where to fetch from and how much (the CLI's ``--index-url`` and ``--npm-registry``)."""
+
+    pypi_url: str = DEFAULT_PYPI
+    npm_url: str = DEFAULT_NPM
+    timeout: float = 60.0
+    #: Bytes downloaded for one release file.
+    max_file_bytes: int = 512 * 1024 * 1024
+    #: Release files fetched for one PyPI version (the sdist and the wheels, in that order).
+    max_files: int = 8
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryRef:
+    ecosystem: str
+    name: str
+    version: str | None
+
+    @property
+    def display(self) -> str:
+        sep = "==" if self.ecosystem == "pypi" else "@"
+        return f"{self.ecosystem}:{self.name}{sep + self.version if self.version else ''}"
+
+
+def is_registry_target(target: str) -> bool:
+    return target.startswith(("pypi:", "npm:"))
+
+
+def parse_ref(target: str) -> RegistryRef:
+    """``pypi:requests==2.32.3``, ``pypi:requests``, ``npm:left-pad@1.3.0``, ``npm:@scope/x``."""
+    ecosystem, _, rest = target.partition(":")
+    rest = rest.strip()
+    if ecosystem == "pypi":
+        name, _, version = rest.partition("==")
+    elif ecosystem == "npm":
+        at = rest.rfind("@")
+        name, version = (rest[:at], rest[at + 1 :]) if at > 0 else (rest, "")
+    else:
+        raise TargetError(
+            f"{target}: unknown registry; use pypi:NAME[==VERSION] or npm:NAME[@VERSION]"
+        )
+    name, version = name.strip(), version.strip()
+    if not _NAME_RE.match(name) or (version and not re.match(r"^[\w.!+-]+$", version)):
+        raise TargetError(f"{target}: not a valid package reference; e.g. pypi:requests==2.32.3")
+    return RegistryRef(ecosystem, name, version or None)
+
+
+def open_registry(
+    target: str, budgets: Budgets, options: RegistryOptions | None = None
+) -> Iterator[Yielded]:
+    """Download a registry release into a private folder and yield its files as artifacts."""
+    options = options or RegistryOptions()
+    ref = parse_ref(target)
+    files = _pypi_files(ref, options) if ref.ecosystem == "pypi" else _npm_files(ref, options)
+    folder = Path(tempfile.mkdtemp(prefix="outwork-registry-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    for filename, url, digest in files:
+        safe = Path(filename).name or "release"
+        dest = folder / safe
+        try:
+            _download(url, dest, digest, options)
+        except TargetError as exc:
+            yield Skip(f"{ref.display}/{safe}", str(exc))
+            continue
+        yield from _local(dest, f"{ref.display}/{safe}", ref.display, budgets)
+
+
+def _local(path: Path, logical: str, root: str, budgets: Budgets) -> Iterator[Yielded]:
+    with path.open("rb") as fh:
+        head = fh.read(HEAD_BYTES)
+    size = path.stat().st_size
+    kind = classify(head, path.name, size)
+    if kind is Kind.ZIP:
+        with path.open("rb") as fh:
+            kind = refine_zip(fh)
+    artifact = Artifact(path=logical, kind=kind, size=size, fs_path=str(path), root=root)
+    yield artifact
+    if kind in ARCHIVE_KINDS:
+        from outwork.sources.archives import iter_archive
+
+        yield from iter_archive(artifact, budgets, depth=1, deadline=budgets.deadline())
+
+
+def _get_json(url: str, options: RegistryOptions, what: str) -> Any:
+    request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310 - http(s) only, checked below
+    if not url.startswith(("https://", "http://")):
+        raise TargetError(f"{url}: registry URLs must be http or https")
+    try:
+        with urllib.request.urlopen(request, timeout=options.timeout) as response:  # noqa: S310 - scheme checked above
+            body = response.read(64 * 1024 * 1024 + 1)
+    except urllib.error.HTTPError as exc:
+        if exc.code == 404:
+            raise TargetError(
+                f"{what} does not exist on {url.split('/')[2]}; check the name"
+            ) from None
+        raise TargetError(f"{what}: the registry answered HTTP {exc.code}; retry later") from None
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        raise TargetError(
+            f"{what}: the registry cannot be reached ({exc}); check the network or the index URL"
+        ) from None
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise TargetError(f"{what}: the registry answered with invalid JSON") from None
+
+
+def _pypi_files(ref: RegistryRef, options: RegistryOptions) -> list[tuple[str, str, str | None]]:
+    base = options.pypi_url.rstrip("/")
+    url = f"{base}/{urllib.parse.quote(ref.name)}/json"
+    doc = _get_json(url, options, ref.display)
+    if ref.version:
+        releases = doc.get("releases") if isinstance(doc, dict) else None
+        entries = releases.get(ref.version) if isinstance(releases, dict) else None
+        if entries is None:
+            raise TargetError(f"{ref.display}: no such version on the index; check the version")
+    else:
+        entries = doc.get("urls") if isinstance(doc, dict) else None
+    if not isinstance(entries, list) or not entries:
+        raise TargetError(f"{ref.display}: the release has no files to scan")
+    ordered = sorted(
+        (e for e in entries if isinstance(e, dict)),
+        key=lambda e: (e.get("packagetype") != "sdist", "none-any" not in str(e.get("filename"))),
+    )
+    out: list[tuple[str, str, str | None]] = []
+    for entry in ordered[: options.max_files]:
+        digests = entry.get("digests") or {}
+        file_url = urllib.parse.urljoin(url, str(entry.get("url", "")))
+        sha = digests.get("sha256") if isinstance(digests, dict) else None
+        out.append(
+            (str(entry.get("filename", "release")), file_url, f"sha256:{sha}" if sha else None)
+        )
+    return out
+
+
+def _npm_files(ref: RegistryRef, options: RegistryOptions) -> list[tuple[str, str, str | None]]:
+    base = options.npm_url.rstrip("/")
+    url = f"{base}/{ref.name.replace('/', '%2f')}"
+    doc = _get_json(url, options, ref.display)
+    if not isinstance(doc, dict):
+        raise TargetError(f"{ref.display}: unexpected registry answer")
+    version = ref.version or (doc.get("dist-tags") or {}).get("latest")
+    versions = doc.get("versions") or {}
+    meta = versions.get(version) if isinstance(versions, dict) and version else None
+    if not isinstance(meta, dict):
+        raise TargetError(f"{ref.display}: no such version on the registry; check the version")
+    dist = meta.get("dist") or {}
+    tarball = dist.get("tarball") if isinstance(dist, dict) else None
+    if not isinstance(tarball, str):
+        raise TargetError(f"{ref.display}: the version has no tarball")
+    integrity = dist.get("integrity")
+    digest = integrity if isinstance(integrity, str) and integrity.startswith("sha512-") else None
+    if digest is None and isinstance(dist.get("shasum"), str):
+        digest = f"sha1:{dist['shasum']}"
+    filename = tarball.rsplit("/", 1)[-1] or f"{ref.name.rsplit('/', 1)[-1]}-{version}.tgz"
+    return [(filename, urllib.parse.urljoin(url, tarball), digest)]
+
+
+def _download(url: str, dest: Path, digest: str | None, options: RegistryOptions) -> None:
+    if not url.startswith(("https://", "http://")):
+        raise TargetError(f"{url}: release URLs must be http or https")
+    algorithm, _, expected = (digest or "").partition(":")
+    if digest and digest.startswith("sha512-"):
+        algorithm, expected = "sha512", base64.b64decode(digest[7:]).hex()
+    hasher = hashlib.new(algorithm) if algorithm else None
+    total = 0
+    try:
+        with (
+            urllib.request.urlopen(url, timeout=options.timeout) as response,  # noqa: S310 - scheme checked above
+            dest.open("wb") as out,
+        ):
+            while chunk := response.read(1 << 20):
+                total += len(chunk)
+                if total > options.max_file_bytes:
+                    raise TargetError(
+                        f"{dest.name}: larger than {options.max_file_bytes} bytes; skipped"
+                    )
+                if hasher:
+                    hasher.update(chunk)
+                out.write(chunk)
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        raise TargetError(f"{dest.name}: download failed ({exc}); retry later") from None
+    if hasher and hasher.hexdigest() != expected.lower():
+        dest.unlink(missing_ok=True)
+        raise TargetError(
+            f"{dest.name}: digest does not match what the registry publishes; not scanned"
+        )

