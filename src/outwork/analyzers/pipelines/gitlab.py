@@ -61,11 +61,13 @@ def audit(doc: Document, path: str) -> Iterator[Emitted]:
     if default is not None and default.is_map:
         yield from _images(default, ("default",))
         yield from _scripts(doc, "default", default, ("default",), path)
+    workflow = root.get("workflow")
+    global_mr = workflow is not None and any(_MR_RE.search(n.value) for n in workflow.strings())
     for name, job in root.items():
         if name in KEYWORDS or not job.is_map:
             continue
         yield from _images(job, (name,))
-        yield from _scripts(doc, name, job, (name,), path)
+        yield from _scripts(doc, name, job, (name,), path, global_mr)
 
 
 def _includes(node: Node | None) -> Iterator[Emitted]:
@@ -165,7 +167,12 @@ def _script_lines(job: Node, where: tuple[str | int, ...]) -> Iterator[tuple[Nod
 
 
 def _scripts(
-    doc: Document, name: str, job: Node, where: tuple[str | int, ...], path: str
+    doc: Document,
+    name: str,
+    job: Node,
+    where: tuple[str | int, ...],
+    path: str,
+    global_mr: bool = False,
 ) -> Iterator[Emitted]:
     rules_text = " ".join(
         n.value
@@ -173,7 +180,8 @@ def _scripts(
         if job.get(key)
         for n in job.get(key).strings()  # type: ignore[union-attr]
     )
-    mr_job = bool(_MR_RE.search(rules_text))
+    unrestricted = not any(job.get(key) is not None for key in ("rules", "only", "except"))
+    mr_job = bool(_MR_RE.search(rules_text)) or (global_mr and unrestricted)
     same_project = bool(_SAME_PROJECT_RE.search(rules_text))
     secrets_seen: list[tuple[Node, str, str]] = []
     for node, text, at in _script_lines(job, where):
@@ -238,6 +246,12 @@ def _injection(pos: tuple[int, int], line: str, at: str) -> Iterator[Emitted]:
         )
 
 
+def _internal(url: str) -> bool:
+    """Whether a URL points at this GitLab instance (built from ``CI_*`` variables)."""
+    host = url.split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[-1]
+    return host.startswith(("$CI_", "${CI_")) or host in ("gitlab.com", "$CI_SERVER_HOST")
+
+
 def _job_token(pos: tuple[int, int], line: str, at: str) -> Iterator[Emitted]:
     if not _JOB_TOKEN_RE.search(line):
         return
@@ -245,10 +259,10 @@ def _job_token(pos: tuple[int, int], line: str, at: str) -> Iterator[Emitted]:
     stripped = line.strip()
     if re.match(r"(?:echo|printf|cat)\b", stripped) and ">" not in stripped:
         reason = "printed to the job log"
-    elif re.search(r"\b(?:curl|wget|http)\b", stripped):
-        urls = _URL_RE.findall(stripped)
-        if urls and not all("$CI_" in u or "${CI_" in u for u in urls):
-            reason = f"sent to {urls[0][:80]}"
+    elif _URL_RE.search(stripped):
+        external = [u for u in _URL_RE.findall(stripped) if not _internal(u)]
+        if external:
+            reason = f"sent to {external[0][:80]}"
     elif re.search(r">\s*[\w./-]+", stripped) and ".netrc" not in stripped:
         reason = "written to a file"
     if reason:
