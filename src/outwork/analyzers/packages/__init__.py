@@ -212,7 +212,7 @@ def _verdict(verdict: Verdict, path: str) -> Iterator[Emitted]:
     top = verdict.reasons[0] if verdict.reasons else ""
     yield finding(
         PackageRiskVerdict,
-        f"{verdict.name}{' ' + verdict.version if verdict.version else ''}: risk {verdict.score:g}/10"
+        f"{' '.join(filter(None, (verdict.name, verdict.version)))}: risk {verdict.score:g}/10"
         f" ({verdict.severity.label}): {top}",
         path=path,
         severity=verdict.severity,
