@@ -297,3 +297,20 @@ def test_unknown_is_dangerous_computed_stack_global(tmp_path: Path) -> None:
 def test_safetensors_header_out_of_bounds(tmp_path: Path) -> None:
     data = struct.pack("<Q", 10**6) + b"{}"
     assert _has(_scan(tmp_path, "m.safetensors", data), "MDL008")
+
+
+def test_second_protocol0_pickle_after_stop_is_followed(tmp_path: Path) -> None:
+    findings = _scan(tmp_path, "model.pkl", craft.benign(2) + craft.protocol0_system())
+    assert _has(findings, "MDL001")
+
+
+def test_bytes_after_stop_are_reported(tmp_path: Path) -> None:
+    findings = _scan(tmp_path, "model.pkl", craft.benign(2) + b"\x01\x02hidden")
+    assert _has(findings, "MDL005", text="follow the pickle")
+
+
+def test_polyglot_safetensors_and_zip(tmp_path: Path) -> None:
+    data = craft.safetensors({"a": ("F32", [2], (0, 8))}, 8) + craft.torch_zip(craft.os_system(2))
+    findings = _scan(tmp_path, "model.safetensors", data)
+    assert _has(findings, "MDL005", text="polyglot")
+    assert _has(findings, "MDL001", member="archive/data.pkl")

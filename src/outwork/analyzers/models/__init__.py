@@ -125,7 +125,6 @@ class ModelAnalyzer(Analyzer):
             scanpickle.scan_stream(buf, report=result.pickle)
             if result.pickle.legacy_torch:
                 result.format = "pytorch-legacy"
-            self._polyglot_zip(buf, result)
         elif kind in (Kind.PYTORCH_ZIP, Kind.ZIP, Kind.KERAS, Kind.NUMPY_ZIP):
             self._zip(artifact, buf, result)
         elif kind is Kind.NUMPY:
@@ -140,6 +139,8 @@ class ModelAnalyzer(Analyzer):
             formats.scan_protobuf_model(buf, result, artifact.name)
         elif kind is Kind.BINARY:
             self._compressed(head, buf, result)
+        if result.format and kind not in (Kind.PYTORCH_ZIP, Kind.ZIP, Kind.KERAS, Kind.NUMPY_ZIP):
+            self._polyglot_zip(buf, result)
 
     def _zip(self, artifact: Artifact, buf: memoryview, result: containers.ContainerResult) -> None:
         view = zipread.read_zip(buf)
@@ -163,7 +164,7 @@ class ModelAnalyzer(Analyzer):
 
     @staticmethod
     def _polyglot_zip(buf: memoryview, result: containers.ContainerResult) -> None:
-        """A pickle that is also a zip is scanned as both (torch.load picks the zip)."""
+        """A model that is also a zip is scanned as both (zip readers look at the end)."""
         tail = bytes(buf[-65557:])
         if b"PK\x05\x06" not in tail:
             return
@@ -175,8 +176,8 @@ class ModelAnalyzer(Analyzer):
         result.findings.append(
             finding(
                 formats.ModelContainerAnomaly,
-                "file is both a pickle and a zip archive (polyglot): loaders pick different "
-                "parts of it",
+                f"file is both {result.format} and a zip archive (polyglot): loaders pick "
+                "different parts of it",
                 evidence=f"zip members: {', '.join(view.names()[:5])}",
             )
         )

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from outwork.analyzers.models import picklevm
 from outwork.analyzers.models.policy import Verdict, judge
 from outwork.analyzers.models.rules import (
+    ModelContainerAnomaly,
     PickleDangerousCallable,
     PickleDynamicOperation,
     PickleMalformed,
@@ -76,12 +77,42 @@ def scan_stream(
                 pos = more.end
     if depth > 0 and traces and not traces[0].complete and not traces[0].imports:
         return report  # bytes that merely start like a pickle: not a nested payload
+    if stacked and depth == 0 and not report.legacy_torch and traces and traces[-1].complete:
+        _trailing(buf, traces, report, path, prefix)
     for index, trace in enumerate(traces):
         report.streams += 1
         _report_trace(
             buf, trace, report, path, prefix, depth, later=index > 0, torchscript=torchscript
         )
     return report
+
+
+def _trailing(
+    buf: bytes | memoryview,
+    traces: list[picklevm.Trace],
+    report: PickleReport,
+    path: str,
+    prefix: str,
+) -> None:
+    """Bytes after the last STOP: another stream (protocol 0/1 has no header) or hidden data."""
+    end = traces[-1].end
+    rest = len(buf) - end
+    if rest <= 0 or not bytes(buf[end:]).strip(b"\x00 \r\n\t"):
+        return
+    more = picklevm.run(buf, end, max_ops=1_000_000)
+    if more.complete:
+        traces.append(more)
+        return
+    report.findings.append(
+        finding(
+            ModelContainerAnomaly,
+            f"{rest} bytes follow the pickle's STOP opcode: a loader that reads on (several "
+            "pickle.load calls, or another format's reader) sees data scanners skip",
+            path=path,
+            logical=_loc(prefix, end),
+            evidence=repr(bytes(buf[end : end + 32])),
+        )
+    )
 
 
 def _is_legacy_magic(value: object) -> bool:
