@@ -28,6 +28,7 @@ _BY_NAME: dict[str, Parser] = {
     "uv.lock": python.parse_uv_lock,
     "pdm.lock": python.parse_pdm_lock,
     "pipfile.lock": python.parse_pipfile_lock,
+    "pipfile": python.parse_pipfile,
     "package-lock.json": npm.parse_package_lock,
     ".package-lock.json": partial(npm.parse_package_lock, fmt="node_modules/.package-lock.json"),
     "npm-shrinkwrap.json": partial(npm.parse_package_lock, fmt="npm-shrinkwrap.json"),

@@ -480,3 +480,64 @@ def parse_metadata(text: str) -> ParseResult:
             Dependency(PYPI, name, version or None, name_line, source="installed")
         )
     return result
+
+
+def parse_pipfile(text: str) -> ParseResult:
+    """Pipenv's ``Pipfile`` manifest: its package indexes (several sources with unpinned packages
+    let a public name shadow a private one) and git dependencies; exact pins are matched."""
+    data = tomllib.loads(text)
+    result = ParseResult(format="Pipfile")
+    sources = [s for s in data.get("source") or [] if isinstance(s, dict)]
+    url_lines = [(s, _first_line(text, str(s.get("url", "")))) for s in sources]
+    for source, line in url_lines:
+        url = str(source.get("url", ""))
+        if url.lower().startswith("http://"):
+            result.notices.append(
+                Notice(
+                    INSECURE_INDEX, f"package source {url} is fetched over plain HTTP", line, url
+                )
+            )
+        elif source.get("verify_ssl") is False:
+            result.notices.append(
+                Notice(INSECURE_INDEX, f"package source {url} has verify_ssl = false", line, url)
+            )
+    for section, dev in (("packages", False), ("dev-packages", True)):
+        table = data.get(section)
+        if not isinstance(table, dict):
+            continue
+        for name, spec in table.items():
+            match = re.search(rf"(?m)^\s*[\"']?{re.escape(name)}[\"']?\s*=", text)
+            line = text.count("\n", 0, match.start()) + 1 if match else None
+            if isinstance(spec, dict) and isinstance(spec.get("git"), str):
+                ref = spec.get("ref") or ""
+                url = f"git+{spec['git']}" + (f"@{ref}" if ref else "")
+                result.dependencies.append(
+                    Dependency(PYPI, name, None, line, spec=url, dev=dev, direct=True, source="vcs")
+                )
+                notice = url_notice(url, name, line, hashed=False)
+                if notice:
+                    result.notices.append(notice)
+                continue
+            version_spec = spec if isinstance(spec, str) else (spec or {}).get("version", "*")
+            exact = str(version_spec)[2:] if str(version_spec).startswith("==") else None
+            result.dependencies.append(
+                Dependency(PYPI, name, exact, line, spec=str(version_spec), dev=dev, direct=True)
+            )
+            indexed = isinstance(spec, dict) and "index" in spec
+            if len(sources) > 1 and not indexed:
+                result.notices.append(
+                    Notice(
+                        EXTRA_INDEX,
+                        f"{name} is not tied to one of the {len(sources)} package sources: a"
+                        " package of the same name on another index can be installed instead",
+                        line,
+                        f"{name} = {spec!r}",
+                        name,
+                    )
+                )
+    return result
+
+
+def _first_line(text: str, needle: str) -> int | None:
+    at = text.find(needle) if needle else -1
+    return text.count("\n", 0, at) + 1 if at >= 0 else None
