@@ -182,10 +182,11 @@ class DependencyWithoutIntegrity(Rule):
 
 
 class ExtraIndexDependencyConfusion(Rule):
-    """A requirements file adds a second package index with `--extra-index-url`.
+    """Packages may come from a second package index, so a public name can shadow a private one.
 
     ## What it finds
-    `--extra-index-url` options in requirements files.
+    `--extra-index-url` options in requirements files, and `Pipfile` packages that are not tied
+    to one source (`index = ...`) when the Pipfile lists several sources.
 
     ## Why it matters
     pip treats all indexes as equal and installs the highest version found on any of them. A
@@ -220,7 +221,8 @@ class InsecurePackageIndex(Rule):
 
     ## What it finds
     `--index-url`, `--extra-index-url` and `--find-links` with `http://` URLs, and
-    `--trusted-host`, in requirements files.
+    `--trusted-host`, in requirements files; `Pipfile` sources over `http://` or with
+    `verify_ssl = false`.
 
     ## Why it matters
     Anyone on the network path can replace the packages in transit. Hashes in the lockfile are the
