@@ -34,7 +34,7 @@ MODEL_KINDS = frozenset(
         Kind.KERAS,
     }
 )
-HUB_JSON = frozenset({"config.json", "tokenizer_config.json"})
+HUB_JSON = frozenset({"config.json", "tokenizer_config.json", "chat_template.json"})
 
 
 @contextlib.contextmanager
@@ -64,7 +64,7 @@ class ModelAnalyzer(Analyzer):
     name = "models"
     version = "1"
     layer = Layer.MDL
-    kinds = MODEL_KINDS | {Kind.ZIP, Kind.BINARY, Kind.JSON}
+    kinds = MODEL_KINDS | {Kind.ZIP, Kind.BINARY, Kind.JSON, Kind.TEXT}
     rules = RULES
 
     def accepts(self, artifact: Artifact) -> bool:
@@ -73,6 +73,8 @@ class ModelAnalyzer(Analyzer):
         name = artifact.name.lower()
         if artifact.kind is Kind.JSON:
             return name in HUB_JSON
+        if artifact.kind is Kind.TEXT:
+            return name.endswith(".jinja")
         if artifact.kind is Kind.BINARY:
             head = artifact.read(8)
             return containers.sniff_compressed(head) is not None or name.endswith(".pb")
@@ -81,6 +83,9 @@ class ModelAnalyzer(Analyzer):
     def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
         if artifact.kind is Kind.JSON:
             yield from formats.scan_hub_json(artifact)
+            return
+        if artifact.kind is Kind.TEXT:
+            yield from formats.scan_template_file(artifact)
             return
         with _buffer(artifact) as buf:
             result = containers.ContainerResult()

@@ -772,3 +772,21 @@ def scan_hub_json(artifact: Artifact) -> Iterator[Emitted]:
     if "class_name" in data and isinstance(data.get("config"), dict):
         check_keras_config(data, result, logical="config")
     yield from result.findings
+
+
+def scan_template_file(artifact: Artifact) -> Iterator[Emitted]:
+    """A Hugging Face ``chat_template.jinja``: the template alone, parsed and never rendered."""
+    if artifact.size > MAX_HUB_JSON:
+        return
+    result = ContainerResult()
+    _template_findings(result, artifact.text(), logical="chat_template")
+    for item in result.findings:
+        lines = [int(n) for n in re.findall(r"\(line (\d+)\)", item.evidence or item.message)]
+        yield finding(
+            item.rule,
+            item.message,
+            line=min(lines) if lines else None,
+            logical=item.location.logical,
+            evidence=item.evidence,
+            remediation=item.remediation,
+        )
