@@ -19,8 +19,9 @@ from outwork.core.artifact import Artifact, Kind
 from outwork.core.findings import Fact, finding
 from outwork.core.rules import Layer, Severity
 
-#: Files above this size are identified by path rather than hashed (cost follows the pickle).
-HASH_LIMIT = 256 * 1024 * 1024
+#: Files above this size are identified by path unless the engine already hashed them: the
+#: analyzer's cost follows the pickle stream, not the tensor bytes.
+HASH_LIMIT = 16 * 1024 * 1024
 MODEL_KINDS = frozenset(
     {
         Kind.PICKLE,
