@@ -44,12 +44,16 @@ def utf8_safe(text: str) -> str:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        try:
-            raw = text.encode("utf-8", "surrogateescape")
-        except UnicodeEncodeError:
-            raw = text.encode("utf-8", "surrogatepass")
-        return raw.decode("utf-8", "backslashreplace")
+        return raw_bytes(text).decode("utf-8", "backslashreplace")
     return text
+
+
+def raw_bytes(text: str) -> bytes:
+    """The bytes a file-system string stands for (surrogate escapes turned back into bytes)."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
 
 
 def visible(text: str, *, keep_newlines: bool = True) -> str:

@@ -143,7 +143,7 @@ class _Builder:
 
     def _claim(self, ref: str) -> str:
         """A unique bom-ref: hostile names can collide once made UTF-8-safe, or look like purls."""
-        ref = utf8_safe(ref)
+        ref = utf8_safe(ref) or "(empty)"
         candidate, number = ref, 2
         while candidate in self.refs:
             candidate, number = f"{ref}#{number}", number + 1

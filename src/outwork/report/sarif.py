@@ -27,6 +27,7 @@ from outwork.report._common import (
     TOOL_VERSION,
     dump_json,
     public_properties,
+    raw_bytes,
     rule_sections,
     rules_of,
     split_members,
@@ -244,7 +245,7 @@ def artifact_location(path: str, srcroot: str | None) -> dict[str, str]:
 
 
 def _quote(path: str) -> str:
-    return quote(path.encode("utf-8", "surrogateescape"), safe="/")
+    return quote(raw_bytes(path), safe="/")
 
 
 def _directory_uri(directory: str) -> str:
