@@ -151,3 +151,17 @@ def test_every_key_is_documented() -> None:
 def test_schema_ships_in_the_package() -> None:
     assert json_report.schema() == SCHEMA
     assert SCHEMA["$id"] == json_report.SCHEMA_ID
+
+
+def test_invalid_positions_become_null() -> None:
+    from outwork.core.corerules import ArchiveUnreadable
+    from outwork.core.findings import Location, ScanResult, finding
+
+    item = finding(
+        ArchiveUnreadable, "m", line=0, column=-1, path="x", related=(Location("y", 0, 4),)
+    )
+    report = json.loads(json_report.render(ScanResult(findings=[item])))
+    _validate(report)
+    assert report["findings"][0]["location"]["line"] is None
+    assert report["findings"][0]["location"]["column"] is None
+    assert report["findings"][0]["related"][0]["column"] == 4

@@ -71,11 +71,22 @@ def to_data(result: ScanResult) -> dict[str, Any]:
 
 def finding_data(item: Finding) -> dict[str, Any]:
     data = item.to_dict()
+    _valid_positions(data["location"])
+    for related in data["related"]:
+        _valid_positions(related)
     data["properties"] = public_properties(item.properties)
     data["cwe"] = [f"CWE-{c}" for c in item.rule.cwe]
     data["help_uri"] = item.rule.help_uri()
     data["snippet"] = [{"line": n, "text": t} for n, t in item.snippet]
     return data
+
+
+def _valid_positions(location: dict[str, Any]) -> None:
+    """Lines and columns are 1-based: a position below 1 (an analyzer's slip) is unknown."""
+    for key in ("line", "column", "end_line", "end_column"):
+        value = location.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            location[key] = None
 
 
 def _artifact(data: dict[str, Any]) -> dict[str, Any]:
