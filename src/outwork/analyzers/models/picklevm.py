@@ -292,6 +292,16 @@ class Machine:
             return
         if isinstance(value, Lit) and isinstance(value.value, bytes | memoryview | str):
             raw = value.value
+            if len(raw) < 4 or len(self.trace.nested) >= 64:
+                return
+            head = (
+                raw[:256].encode("latin-1", "replace") if isinstance(raw, str) else bytes(raw[:256])
+            )
+            tail = (
+                raw[-8:].encode("latin-1", "replace") if isinstance(raw, str) else bytes(raw[-8:])
+            )
+            if not looks_like_pickle(head + b"\n" + tail.rstrip()):
+                return
             data = raw.encode("latin-1", "replace") if isinstance(raw, str) else bytes(raw)
             if looks_like_pickle(data):
                 self.trace.nested.append(Nested(offset, data, _preview(via)))
