@@ -48,6 +48,8 @@ DEFAULT_ECOSYSTEMS: tuple[str, ...] = (
     "Maven",
     "Packagist",
     "NuGet",
+    "Hex",
+    "Pub",
 )
 #: A database older than this many days draws a warning.
 STALE_AFTER_DAYS = 7
@@ -56,6 +58,8 @@ MAX_RECORD_BYTES = 16 * 1024 * 1024
 MAX_RECORDS = 2_000_000
 MAX_DOWNLOAD_BYTES = 4 * 1024 * 1024 * 1024
 _BATCH = 2000
+#: Decoded records kept per open store (a scan looks the same packages up again and again).
+_DECODED_CACHE = 50_000
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -252,6 +256,8 @@ class AdvisoryStore:
             for name, feed, vid, modified, data in rows:
                 advisory = self._decoded.get((feed, vid))
                 if advisory is None:
+                    if len(self._decoded) > _DECODED_CACHE:
+                        self._decoded.clear()
                     advisory = Advisory(vid, modified, json.loads(zlib.decompress(data)))
                     self._decoded[(feed, vid)] = advisory
                 bucket = found.setdefault(name, [])

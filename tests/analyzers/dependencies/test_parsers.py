@@ -446,3 +446,10 @@ def test_nuget_pub_mix_and_bun_lockfiles() -> None:
         '    "app": ["app@workspace:."],\n  },\n}\n'
     )
     assert _deps(others.parse_bun_lock(bun)) == [("lodash", "4.17.20", 4)]
+
+
+def test_requirements_folders_and_names() -> None:
+    assert parser_for("requirements/base.txt") is not None
+    assert parser_for("app/dev-requirements.txt") is not None
+    assert parser_for("constraints.txt") is not None
+    assert parser_for("docs/notes.txt") is None

@@ -61,9 +61,11 @@ def parser_for(path: str) -> Parser | None:
         return _BY_NAME[name]
     if _PYLOCK_RE.match(name):
         return python.parse_pylock
-    if _REQUIREMENTS_RE.match(name):
-        return partial(python.parse_requirements, filename=name)
     parent = pure.parent.name.lower()
+    if _REQUIREMENTS_RE.match(name) or (
+        parent == "requirements" and name.endswith((".txt", ".in"))
+    ):
+        return partial(python.parse_requirements, filename=name)
     if name == "metadata" and parent.endswith(".dist-info"):
         return python.parse_metadata
     if name == "pkg-info" and parent.endswith(".egg-info"):
