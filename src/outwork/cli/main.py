@@ -113,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--index-url", metavar="URL", help="PyPI JSON API base for pypi: targets")
     scan.add_argument("--npm-registry", metavar="URL", help="npm registry base for npm: targets")
     scan.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    scan.add_argument(
+        "--show-suppressed", action="store_true", help="list suppressed findings in the terminal"
+    )
     scan.add_argument("--quiet", "-q", action="store_true", help="no summary on standard error")
 
     rules = sub.add_parser("rules", help="list the rule catalogue or show one rule")
@@ -275,7 +278,10 @@ def _scan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"outwork: wrote {count} finding(s) to baseline {args.write_baseline}\n")
         return EXIT_OK
 
-    fmt = args.format or file_config.format or "terminal"
+    from outwork.report import format_for
+
+    guessed = format_for(str(args.output)) if args.output else None
+    fmt = args.format or guessed or file_config.format or "terminal"
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     _emit(fmt, result, args, out)
@@ -328,16 +334,24 @@ def _run_scan(targets: list[str], options: ScanOptions, err: TextIO) -> ScanResu
 
 
 def _emit(fmt: str, result: ScanResult, args: argparse.Namespace, out: TextIO) -> None:
+    import shutil
+
     from outwork import report
 
+    options: dict[str, object] = {"srcroot": str(Path.cwd())}
+    if fmt == "terminal" and args.show_suppressed:
+        options["show_suppressed"] = True
     if args.output:
-        text = report.render(fmt, result, color=False)
+        text = report.render(fmt, result, color=False, **options)
         Path(args.output).write_text(text, encoding="utf-8")
         return
+    tty = out.isatty()
     color = args.color == "always" or (
-        args.color == "auto" and out.isatty() and not os.environ.get("NO_COLOR")
+        args.color == "auto" and tty and not os.environ.get("NO_COLOR")
     )
-    out.write(report.render(fmt, result, color=color))
+    if tty:
+        options["width"] = shutil.get_terminal_size().columns
+    out.write(report.render(fmt, result, color=color, **options))
 
 
 def _summary(result: ScanResult) -> str:
