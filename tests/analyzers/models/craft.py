@@ -195,7 +195,17 @@ def _gguf_str(text: str) -> bytes:
     return struct.pack("<Q", len(raw)) + raw
 
 
-def gguf(kv: dict[str, object], *, n_tensors: int = 0, kv_count: int | None = None) -> bytes:
+def gguf(
+    kv: dict[str, object],
+    *,
+    n_tensors: int = 0,
+    kv_count: int | None = None,
+    tensors: list[tuple[str, list[int], int, int]] | None = None,
+    data: bytes = b"",
+) -> bytes:
+    """GGUF v3: key-values, then tensor infos (name, shape, ggml type, offset), then data."""
+    tensors = tensors or []
+    n_tensors = n_tensors or len(tensors)
     out = b"GGUF" + struct.pack("<I", 3) + struct.pack("<Q", n_tensors)
     out += struct.pack("<Q", len(kv) if kv_count is None else kv_count)
     for key, value in kv.items():
@@ -206,6 +216,11 @@ def gguf(kv: dict[str, object], *, n_tensors: int = 0, kv_count: int | None = No
             out += struct.pack("<I", 4) + struct.pack("<I", value)
         else:
             raise TypeError(value)
+    for name, shape, ttype, offset in tensors:
+        out += _gguf_str(name) + struct.pack("<I", len(shape))
+        out += b"".join(struct.pack("<Q", d) for d in shape) + struct.pack("<IQ", ttype, offset)
+    if tensors:
+        out += b"\x00" * (-len(out) % 32) + data
     return out
 
 

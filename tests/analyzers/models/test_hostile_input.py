@@ -117,3 +117,12 @@ def test_random_templates_parse_or_fail_cleanly(source: str) -> None:
 
     with contextlib.suppress(ValueError):
         templates.analyse(source)
+
+
+def test_gguf_tensor_beyond_the_file_is_malformed() -> None:
+    ok = craft.gguf({"a": 1}, tensors=[("w", [4], 0, 0)], data=b"\x00" * 16)
+    assert not [f for f in _analyze(ok, Kind.GGUF) if getattr(f, "code", "") == "MDL009"]
+    bad = craft.gguf({"a": 1}, tensors=[("w", [1 << 20], 0, 0)], data=b"\x00" * 16)
+    assert any(getattr(f, "code", "") == "MDL009" for f in _analyze(bad, Kind.GGUF))
+    overlap = craft.gguf({"a": 1}, tensors=[("w", [4], 0, 0), ("v", [4], 0, 0)], data=b"\x00" * 32)
+    assert any("overlaps" in getattr(f, "message", "") for f in _analyze(overlap, Kind.GGUF))

@@ -259,6 +259,7 @@ def scan_gguf(buf: memoryview, result: ContainerResult) -> None:
     result.framework = "ggml"
     r = _Reader(buf)
     templates_found: list[tuple[str, str, int]] = []
+    alignment = 32
     try:
         if bytes(r.take(4)) != b"GGUF":
             raise _GGUFError("bad magic")
@@ -275,25 +276,83 @@ def scan_gguf(buf: memoryview, result: ContainerResult) -> None:
             key = _gguf_string(r, wide)
             vtype = r.unpack("<I")
             value = _gguf_value(r, vtype, wide)
+            if key == "general.alignment" and isinstance(value, int):
+                if value <= 0 or value & (value - 1) or value > 1 << 20:
+                    raise _GGUFError(f"general.alignment {value} is not a power of two")
+                alignment = value
             if key == "general.architecture" and isinstance(value, str):
                 result.properties["architecture"] = value[:80]
             if key.startswith("tokenizer.chat_template") and isinstance(value, str):
                 templates_found.append((key, value, at))
+        spans: list[tuple[int, int, str]] = []
         for _ in range(n_tensors):
-            _gguf_string(r, wide)
+            tname = _gguf_string(r, wide)
             dims = r.unpack("<I")
             if dims > 8:
-                raise _GGUFError(f"tensor with {dims} dimensions")
-            r.take(8 * dims if wide else 4 * dims)
-            r.unpack("<I")
-            r.unpack("<Q")
+                raise _GGUFError(f"tensor {tname[:60]!r} with {dims} dimensions")
+            shape = struct.unpack(
+                f"<{dims}{'Q' if wide else 'I'}", r.take(8 * dims if wide else 4 * dims)
+            )
+            ttype = r.unpack("<I")
+            offset = r.unpack("<Q")
+            spans.append((offset, _ggml_bytes(ttype, shape, tname), tname))
         result.properties["tensors"] = n_tensors
+        _gguf_tensor_bounds(buf, r.pos, alignment, spans, result)
     except (_GGUFError, struct.error) as exc:
         result.findings.append(
             finding(ModelFileMalformed, f"GGUF header: {exc}", logical=f"gguf@0x{r.pos:x}")
         )
     for key, source, at in templates_found:
         _template_findings(result, source, logical=f"gguf.{key}@0x{at:x}")
+
+
+@functools.cache
+def ggml_types() -> dict[int, tuple[int, int]]:
+    out: dict[int, tuple[int, int]] = {}
+    text = resources.files("outwork.analyzers.models").joinpath("data", "ggml_types.tsv")
+    for raw in text.read_text("utf-8").splitlines():
+        if raw.strip() and not raw.startswith("#"):
+            ident, block, size, *_ = raw.split("\t")
+            out[int(ident)] = (int(block), int(size))
+    return out
+
+
+def _ggml_bytes(ttype: int, shape: tuple[int, ...], name: str) -> int:
+    if ttype not in ggml_types():
+        raise _GGUFError(f"tensor {name[:60]!r} has unknown type {ttype}")
+    block, size = ggml_types()[ttype]
+    count = math.prod(shape)
+    if shape and shape[0] % block:
+        raise _GGUFError(f"tensor {name[:60]!r}: row of {shape[0]} is not a multiple of {block}")
+    return count // block * size
+
+
+def _gguf_tensor_bounds(
+    buf: memoryview,
+    info_end: int,
+    alignment: int,
+    spans: list[tuple[int, int, str]],
+    result: ContainerResult,
+) -> None:
+    data_start = -(-info_end // alignment) * alignment
+    data_len = len(buf) - data_start
+    cursor = 0
+    for offset, size, name in sorted(spans):
+        problem = ""
+        if offset % alignment:
+            problem = f"tensor {name[:60]!r} at offset {offset} is not aligned to {alignment}"
+        elif offset + size > data_len:
+            problem = f"tensor {name[:60]!r} ends at {offset + size}, beyond the data ({data_len})"
+        elif offset < cursor:
+            problem = f"tensor {name[:60]!r} overlaps the previous tensor"
+        if problem:
+            result.findings.append(
+                finding(
+                    ModelFileMalformed, f"GGUF tensor table: {problem}", logical=f"gguf.{name[:80]}"
+                )
+            )
+            return
+        cursor = offset + size
 
 
 def _template_findings(
