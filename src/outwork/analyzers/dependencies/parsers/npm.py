@@ -52,6 +52,7 @@ def parse_package_lock(text: str, fmt: str = "package-lock.json") -> ParseResult
                     source=source,
                 )
             )
+            _plain_http(name, info.get("resolved"), line, result)
         return result
     deps = data.get("dependencies")
     if isinstance(deps, dict):
@@ -83,6 +84,7 @@ def _v1(deps: dict[str, Any], index: LineIndex, result: ParseResult, depth: int)
         real = name
         if isinstance(ver, str) and ver.startswith("npm:"):
             real = ver[4:].rsplit("@", 1)[0]
+        _plain_http(real, info.get("resolved"), line, result)
         if isinstance(ver, str):
             exact, source = _npm_version(ver, info)
             result.dependencies.append(
@@ -99,6 +101,15 @@ def _v1(deps: dict[str, Any], index: LineIndex, result: ParseResult, depth: int)
         nested = info.get("dependencies")
         if isinstance(nested, dict):
             _v1(nested, index, result, depth + 1)
+
+
+def _plain_http(name: str, resolved: object, line: int | None, result: ParseResult) -> None:
+    """A lockfile entry resolved over plain HTTP can be swapped in transit unless its integrity
+    hash is checked; npm and yarn v1 download from ``resolved`` as written."""
+    if isinstance(resolved, str) and resolved.lower().startswith("http://"):
+        result.notices.append(
+            Notice(UNVERIFIED_URL, f"{name} is resolved over plain HTTP", line, resolved, name)
+        )
 
 
 def _descriptor_name(descriptor: str) -> str:
@@ -133,6 +144,7 @@ def parse_yarn_lock(text: str) -> ParseResult:
         elif "@file:" in first or "@link:" in first:
             source = "path"
         result.dependencies.append(Dependency(NPM, name, version, block_line, source=source))
+        _plain_http(name, fields.get("resolved"), block_line, result)
 
     for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip() or raw.lstrip().startswith("#"):

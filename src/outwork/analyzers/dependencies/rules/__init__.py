@@ -151,8 +151,9 @@ class DependencyWithoutIntegrity(Rule):
     """A dependency is fetched from a URL or version control without anything that pins its bytes.
 
     ## What it finds
-    Requirements, pyproject and package.json entries that install from an archive URL with no
-    hash, from plain HTTP, or from git at a branch or tag rather than a full commit id.
+    Requirements, pyproject, Pipfile and package.json entries that install from an archive URL
+    with no hash, from plain HTTP, or from git at a branch or tag rather than a full commit id;
+    npm and yarn lockfile entries resolved over plain HTTP.
 
     ## Why it matters
     Whoever controls the URL, the branch or the network path controls the code you install: a
