@@ -314,3 +314,11 @@ def test_polyglot_safetensors_and_zip(tmp_path: Path) -> None:
     findings = _scan(tmp_path, "model.safetensors", data)
     assert _has(findings, "MDL005", text="polyglot")
     assert _has(findings, "MDL001", member="archive/data.pkl")
+
+
+def test_hub_remote_code_from_another_repository(tmp_path: Path) -> None:
+    config = {"auto_map": {"AutoModel": "someone/else--modeling_x.Model"}}
+    findings = _scan(tmp_path, "hub/config.json", json.dumps(config).encode())
+    hits = [f for f in findings if f.code == "MDL016"]
+    assert hits and hits[0].severity.label == "high"
+    assert hits[0].related and hits[0].related[0].path.endswith("hub/modeling_x.py")

@@ -31,7 +31,7 @@ from outwork.analyzers.models.rules import (
     SavedModelDangerousOp,
 )
 from outwork.core.artifact import Artifact
-from outwork.core.findings import Fact, finding
+from outwork.core.findings import Fact, Location, finding
 from outwork.core.rules import Severity
 
 __all__ = ["CODE_EXECUTION_CODES", "ModelContainerAnomaly"]
@@ -804,18 +804,25 @@ def scan_hub_json(artifact: Artifact) -> Iterator[Emitted]:
                 if isinstance(v, str | list)
             }
         )
-        modules = sorted({r.split("--")[-1].rsplit(".", 1)[0] + ".py" for r in refs if r})
-        model = f"model:{artifact.path.rsplit('/', 1)[0] or artifact.path}"
+        modules = sorted(
+            {r.split("--")[-1].rsplit(".", 1)[0].replace(".", "/") + ".py" for r in refs if r}
+        )
+        foreign = sorted({r.split("--")[0] for r in refs if "--" in r})
+        folder = artifact.path.rsplit("/", 1)[0] if "/" in artifact.path else ""
+        model = f"model:{folder or artifact.path}"
         yield Fact("entry:model-hub", "provides", model, proof=artifact.path)
         yield Fact(model, "executes-on-load", "jewel:host-code-execution", proof=artifact.path)
+        where = f" from other repositories ({', '.join(foreign[:3])})" if foreign else ""
         yield finding(
             HubRemoteCode,
-            "model asks for trust_remote_code: auto_map loads Python shipped with the model ("
+            f"model asks for trust_remote_code: auto_map loads Python{where} ("
             + ", ".join(modules[:5])
             + ")",
             logical="auto_map",
             evidence=json.dumps(auto_map)[:300],
-            properties={"modules": modules},
+            severity=Severity.HIGH if foreign else None,
+            properties={"modules": modules, "repositories": foreign},
+            related=tuple(Location(f"{folder}/{m}" if folder else m) for m in modules[:20]),
         )
     template = data.get("chat_template")
     sources: list[tuple[str, str]] = []
