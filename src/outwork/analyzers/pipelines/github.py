@@ -43,7 +43,7 @@ _EXTRACT_RE = re.compile(r"\b(?:unzip|tar\s+-?x\w*)\b[^\n]*")
 _MATRIX_REF_RE = re.compile(r"\$\{\{\s*matrix\.([\w-]+)\s*\}\}")
 _IMPURE_FUNCTIONS_RE = re.compile(r"\b(?:hashfiles|success|always|failure|cancelled)\s*\(", re.I)
 _DRY_RUN_RE = re.compile(r"(?:^|\s)(?:--dry-run|-n)(?:\s|$)")
-_CONTINUATION_RE = re.compile(r"\\\n\s*")
+_CONTINUATION_RE = re.compile(r"[\\`]\n\s*")  # shell and PowerShell line continuations
 _ASSIGN_RE = re.compile(r"^\s*(?:export\s+|local\s+|readonly\s+)?([A-Za-z_]\w*)=(.*)$")
 _ENV_ASSIGN_RE = re.compile(r"""(?:echo|printf)\s+(?:-\w+\s+)*["']?([A-Za-z_]\w*)=""")
 _SECRET_RE = re.compile(r"\bsecrets\.([A-Za-z_][\w-]*)", re.I)
@@ -92,12 +92,20 @@ class Document:
                 hi = mid - 1
         return lo + 1, index - self._starts[lo] + 1
 
-    def find(self, node: Node, fragment: str) -> tuple[int, int]:
-        """Where ``fragment`` appears inside the source of ``node`` (its start when absent)."""
+    def find(self, node: Node, fragment: str, nth: int = 0) -> tuple[int, int]:
+        """Where the ``nth`` occurrence of ``fragment`` appears inside the source of ``node``
+        (its start when absent)."""
         if node.aliased or not fragment:
             return node.line, node.col
         end = max(node.end, node.start + 1)
-        index = self.text.find(fragment, node.start, end + len(fragment))
+        index = node.start - 1
+        for _ in range(nth + 1):
+            found = self.text.find(fragment, index + 1, end + len(fragment))
+            if found < 0:
+                break
+            index = found
+        if index < node.start:
+            index = -1
         if index < 0:
             index = self.text.find(fragment.split("\n", 1)[0], node.start, end)
         if index < 0:
@@ -942,13 +950,28 @@ class WorkflowAudit:
         env: dict[str, Taint],
         outputs: dict[tuple[str, str], Taint],
     ) -> Iterator[Emitted]:
+        occurrence: dict[str, int] = {}
+        for expr in expressions(script):
+            raw = script[expr.start : expr.end]
+            count = occurrence[raw] = occurrence.get(raw, -1) + 1
+            hits = [self.classify(c, env, outputs) for c in value_contexts(expr.body)]
+            yield from self._injection_hits(node, raw, count, [h for h in hits if h], where)
+
+    def _injection_hits(
+        self,
+        node: Node,
+        raw: str,
+        count: int,
+        hits: list[Taint],
+        where: tuple[str | int, ...],
+    ) -> Iterator[Emitted]:
         seen: set[str] = set()
-        for raw, taint in self.taints_in(script, env, outputs):
-            key = raw + "|" + taint.chain[0]
-            if key in seen:
+        for taint in hits:
+            if taint.chain[0] in seen:
                 continue
-            seen.add(key)
-            line, col = self.doc.find(node, raw)
+            seen.add(taint.chain[0])
+            line, col = self.doc.find(node, raw, count)
+            nth = f"#{count + 1}" if count else ""
             chain = " -> ".join((*taint.chain, key_path(*where)))
             high = taint.confidence is Confidence.HIGH
             yield finding(
@@ -957,7 +980,7 @@ class WorkflowAudit:
                 + ("" if high else " (may be attacker-controlled)"),
                 line=line,
                 column=col,
-                logical=key_path(*where),
+                logical=f"{key_path(*where)}:{taint.chain[0]}{nth}",
                 severity=Severity.HIGH if high else Severity.MEDIUM,
                 confidence=taint.confidence,
                 evidence=chain,
@@ -1102,6 +1125,7 @@ class WorkflowAudit:
                 line=line,
                 column=col,
                 logical=key_path(*where),
+                severity=Severity.HIGH if self.privileged or in_action else Severity.MEDIUM,
                 confidence=confidence,
                 evidence=chain,
             )

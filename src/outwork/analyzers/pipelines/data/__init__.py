@@ -302,7 +302,7 @@ TOKEN_PUBLISH_COMMANDS: dict[str, tuple[str, ...]] = {
     r"\bcargo\s+(?:\+\S+\s+)?publish\b": ("CARGO_REGISTRY_TOKEN",),
     r"\bgem\s+push\b": ("GEM_HOST_API_KEY",),
     r"\bbun\s+publish\b": ("NPM_CONFIG_TOKEN", "BUN_AUTH_TOKEN"),
-    r"\bdotnet\s+nuget\s+push\b|\bnuget\s+push\b": ("NUGET_API_KEY",),
+    r"\bdotnet\s+nuget\s+push\b|\bnuget(?:\.exe)?\s+push\b": ("NUGET_API_KEY",),
     r"\byarn\s+(?:npm\s+)?publish\b|\bpnpm\s+publish\b": ("NODE_AUTH_TOKEN", "NPM_TOKEN"),
 }
 
