@@ -322,3 +322,8 @@ def test_hub_remote_code_from_another_repository(tmp_path: Path) -> None:
     hits = [f for f in findings if f.code == "MDL016"]
     assert hits and hits[0].severity.label == "high"
     assert hits[0].related and hits[0].related[0].path.endswith("hub/modeling_x.py")
+
+
+def test_savedmodel_found_by_structure_whatever_its_name(tmp_path: Path) -> None:
+    findings = _scan(tmp_path, "renamed.bin", craft.savedmodel("Const", "PyFunc"))
+    assert _has(findings, "MDL015", text="PyFunc")

@@ -608,7 +608,7 @@ def scan_protobuf_model(buf: memoryview, result: ContainerResult, name: str) -> 
     numbers = {f[0] for f in top}
     if 7 in numbers and not lower.endswith(".pb"):
         _scan_onnx(buf, top, result)
-    elif lower.endswith("saved_model.pb"):
+    elif lower.endswith("saved_model.pb") or _looks_like_savedmodel(buf, top):
         _scan_savedmodel(buf, top, result)
     elif lower.endswith(".pb"):
         ops: dict[str, int] = {}
@@ -623,6 +623,19 @@ def scan_protobuf_model(buf: memoryview, result: ContainerResult, name: str) -> 
     elif lower.endswith(".onnx"):
         result.format = "onnx"
         result.findings.append(finding(ModelFileMalformed, "ONNX model without a graph"))
+
+
+def _looks_like_savedmodel(buf: memoryview, top: list[tuple[int, int, int, int]]) -> bool:
+    """SavedModel by structure: a version varint and meta graphs holding a GraphDef."""
+    if not any(n == 1 and w == 0 for n, w, _, _ in top):
+        return False
+    try:
+        for number, wire, a, b in top:
+            if number == 2 and wire == 2:
+                return any(n2 == 2 and w2 == 2 for n2, w2, _, _ in _fields(buf, a, b))
+    except _PBError:
+        return False
+    return False
 
 
 def _scan_onnx(
