@@ -208,6 +208,7 @@ replace github.com/local/c => ../c
         ("golang.org/x/text", "v0.3.6", 6, True),
         ("github.com/fork/b", "v1.0.1", 7, False),
         ("golang.org/x/net", "v0.0.0-20210405180319-a5a99cb37ef4", 10, True),
+        ("stdlib", "1.22", 3, False),
     ]
     assert result.dependencies[0].purl == "pkg:golang/golang.org/x/text@v0.3.6"
     go_sum = (
@@ -299,6 +300,16 @@ OSV_SCANNER_EXPECTS: dict[str, set[tuple[str, str]]] = {
         ("string-width", "5.1.2"),
     },
     "npm/optional-package.v2.json": {("wrappy", "1.0.2"), ("supports-color", "5.5.0")},
+    "go/indirect-packages.mod": {
+        ("github.com/BurntSushi/toml", "1.0.0"),
+        ("gopkg.in/yaml.v2", "2.4.0"),
+        ("github.com/mattn/go-colorable", "0.1.9"),
+        ("github.com/mattn/go-isatty", "0.0.14"),
+        ("golang.org/x/sys", "0.0.0-20210630005230-0f9fa26af87c"),
+        ("stdlib", "1.17"),
+    },
+    "go/replace-one.mod": {("example.com/fork/net", "1.4.5")},
+    "go/replace-mixed.mod": {("example.com/fork/net", "1.4.5"), ("golang.org/x/net", "0.5.6")},
 }
 OSV_SCANNER_LINES: dict[str, dict[tuple[str, str], int]] = {
     "npm/one-package.v2.json": {("wrappy", "1.0.2"): 10},
@@ -315,9 +326,9 @@ def test_agrees_with_osv_scanner_fixtures(corpus: Path, relative: str) -> None:
     path = corpus / FIXTURES / relative
     if not path.is_file():
         pytest.skip(f"{relative} is not in the corpus")
-    parser = npm.parse_package_lock
+    parser = others.parse_go_mod if relative.startswith("go/") else npm.parse_package_lock
     result = parser(path.read_text())
-    found = {(d.name, d.version) for d in result.dependencies if d.version}
+    found = {(d.name, d.version.removeprefix("v")) for d in result.dependencies if d.version}
     assert found == OSV_SCANNER_EXPECTS[relative]
     lines = {(d.name, d.version): d.line for d in result.dependencies}
     for key, line in OSV_SCANNER_LINES.get(relative, {}).items():

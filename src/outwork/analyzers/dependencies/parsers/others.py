@@ -43,9 +43,12 @@ _GO_REPLACE_RE = re.compile(
 
 
 def parse_go_mod(text: str) -> ParseResult:
-    """``require`` lines and blocks, with ``replace`` directives applied (local paths dropped)."""
+    """``require`` lines and blocks, with ``replace`` directives applied (local paths dropped),
+    and the Go standard library at the ``toolchain`` (else ``go``) version, as osv-scanner does."""
     result = ParseResult(format="go.mod")
-    required: dict[str, tuple[str, int, bool]] = {}
+    required: list[tuple[str, str, int, bool]] = []
+    go_version: tuple[str, int] | None = None
+    toolchain: tuple[str, int] | None = None
     replaces: list[tuple[str, str | None, str, str | None]] = []
     block: str | None = None
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -65,10 +68,14 @@ def parse_go_mod(text: str) -> ParseResult:
                 block = word
                 continue
             directive = word
-        if directive == "require":
+        if directive == "go" and len(stripped.split()) == 2:
+            go_version = (stripped.split()[1], number)
+        elif directive == "toolchain" and stripped.split()[-1].startswith("go"):
+            toolchain = (stripped.split()[-1][2:], number)
+        elif directive == "require":
             match = _GO_REQUIRE_RE.match(stripped)
             if match:
-                required[match.group("path")] = (match.group("version"), number, not indirect)
+                required.append((match.group("path"), match.group("version"), number, not indirect))
         elif directive == "replace":
             match = _GO_REPLACE_RE.match(stripped)
             if match:
@@ -80,7 +87,7 @@ def parse_go_mod(text: str) -> ParseResult:
                         match.group("newv"),
                     )
                 )
-    for path, (version, number, direct) in required.items():
+    for path, version, number, direct in required:
         name, ver, source = path, version, "registry"
         for old, oldv, new, newv in replaces:
             if old == path and (oldv is None or oldv == version):
@@ -94,6 +101,9 @@ def parse_go_mod(text: str) -> ParseResult:
         result.dependencies.append(
             Dependency("Go", name, ver, number, direct=direct, source=source)
         )
+    stdlib = toolchain or go_version
+    if stdlib and re.fullmatch(r"\d+\.\d+(\.\d+)?", stdlib[0]):
+        result.dependencies.append(Dependency("Go", "stdlib", stdlib[0], stdlib[1], direct=False))
     return result
 
 
