@@ -310,6 +310,7 @@ OSV_SCANNER_EXPECTS: dict[str, set[tuple[str, str]]] = {
     },
     "go/replace-one.mod": {("example.com/fork/net", "1.4.5")},
     "go/replace-mixed.mod": {("example.com/fork/net", "1.4.5"), ("golang.org/x/net", "0.5.6")},
+    "pnpm/peer-dependencies.yaml": {("acorn-jsx", "5.3.2"), ("acorn", "8.7.0")},
 }
 OSV_SCANNER_LINES: dict[str, dict[tuple[str, str], int]] = {
     "npm/one-package.v2.json": {("wrappy", "1.0.2"): 10},
@@ -318,18 +319,26 @@ OSV_SCANNER_LINES: dict[str, dict[tuple[str, str], int]] = {
         ("postcss-calc", "7.0.1"): 23,
         ("supports-color", "5.5.0"): 58,
     },
+    "pnpm/peer-dependencies.yaml": {("acorn-jsx", "5.3.2"): 13, ("acorn", "8.7.0"): 21},
+    "pnpm/peer-dependencies-advanced.yaml": {
+        ("@typescript-eslint/eslint-plugin", "5.13.0"): 17,
+        ("@typescript-eslint/parser", "5.13.0"): 44,
+        ("@typescript-eslint/type-utils", "5.13.0"): 64,
+        ("@typescript-eslint/types", "5.13.0"): 83,
+    },
 }
 
 
-@pytest.mark.parametrize("relative", sorted(OSV_SCANNER_EXPECTS))
+@pytest.mark.parametrize("relative", sorted(set(OSV_SCANNER_EXPECTS) | set(OSV_SCANNER_LINES)))
 def test_agrees_with_osv_scanner_fixtures(corpus: Path, relative: str) -> None:
     path = corpus / FIXTURES / relative
     if not path.is_file():
         pytest.skip(f"{relative} is not in the corpus")
-    parser = others.parse_go_mod if relative.startswith("go/") else npm.parse_package_lock
+    parser = _FAMILY_PARSERS[relative.split("/", 1)[0]]
     result = parser(path.read_text())
     found = {(d.name, d.version.removeprefix("v")) for d in result.dependencies if d.version}
-    assert found == OSV_SCANNER_EXPECTS[relative]
+    if relative in OSV_SCANNER_EXPECTS:
+        assert found == OSV_SCANNER_EXPECTS[relative]
     lines = {(d.name, d.version): d.line for d in result.dependencies}
     for key, line in OSV_SCANNER_LINES.get(relative, {}).items():
         assert lines[key] == line
