@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from outwork.analyzers.dependencies.cvss import base_score, cvss3_base_score, severity_for_score
 from outwork.analyzers.dependencies.versions import (
@@ -187,3 +189,16 @@ def test_unscorable_vectors() -> None:
     assert severity_for_score(9.8) is Severity.CRITICAL
     assert severity_for_score(5.4) is Severity.MEDIUM
     assert severity_for_score(0.0) is Severity.INFO
+
+
+_VERSIONISH = st.text(alphabet="0123456789.-+abcrvpdevlphtSNAPSHOT_", min_size=0, max_size=16)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from([*sorted(ASCENDING), "Hex", "Debian:12"]), _VERSIONISH, _VERSIONISH)
+def test_any_two_versions_compare_without_error(ecosystem: str, a: str, b: str) -> None:
+    ka, kb = version_key(ecosystem, a), version_key(ecosystem, b)
+    assert (ka < kb) + (ka == kb) + (ka > kb) == 1
+    rng = _range({"introduced": a or "0"}, {"fixed": b or "1"})
+    in_range(ecosystem, b, rng)
+    in_range(ecosystem, a, {"type": "SEMVER", "events": rng["events"]})
