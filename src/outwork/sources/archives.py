@@ -76,7 +76,8 @@ def iter_archive(
     level of ``artifact`` itself (1 for an archive named by the user). Findings about the
     archive's structure and skips with their reasons are yielded in between.
     """
-    scope = _Scope(budgets, deadline, artifact.path, artifact.size)
+    top = artifact.path if depth <= 1 or not artifact.root else artifact.root
+    scope = _Scope(budgets, deadline, top, artifact.size)
     try:
         yield from _open(artifact, scope, depth)
     except _Stop as stop:
@@ -386,7 +387,7 @@ def _zip_members(
             locals_[entry.index] = _ziplib.read_local(fh, entry.header_offset)
         except _ziplib.ZipFormatError as exc:
             problems[entry.index] = exc
-    overlapping = _overlaps(entries, locals_)
+    overlapping = _overlaps(entries, locals_, size)
     if overlapping:
         first = min(overlapping)
         yield _finding(
@@ -487,9 +488,11 @@ def _zip_anomalies(
         )
 
 
-def _overlaps(entries: list[_ziplib.ZipEntry], locals_: dict[int, _ziplib.LocalHeader]) -> set[int]:
+def _overlaps(
+    entries: list[_ziplib.ZipEntry], locals_: dict[int, _ziplib.LocalHeader], size: int
+) -> set[int]:
     spans = sorted(
-        (e.header_offset, locals_[e.index].data_offset + e.compress_size, e.index)
+        (e.header_offset, min(locals_[e.index].data_offset + e.compress_size, size), e.index)
         for e in entries
         if e.index in locals_ and not e.is_dir
     )
@@ -805,8 +808,8 @@ def _tar_members(
             )
             yield Skip(path, "special file")
             continue
-        if type_ not in _tarlib.REGULAR_TYPES:
-            continue
+        if type_ not in _tarlib.REGULAR_TYPES or (name.endswith("/") and not member.size):
+            continue  # directories (old tars mark them with a trailing slash), volume labels
         if member.size > b.max_member_bytes:
             yield Skip(path, f"member larger than the member budget ({b.max_member_bytes} bytes)")
             continue

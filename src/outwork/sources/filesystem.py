@@ -95,7 +95,7 @@ def _file(
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         try:
             head = os.read(fd, HEAD_BYTES)
-            tail = os.pread(fd, 22, st.st_size - 22) if st.st_size > HEAD_BYTES else b""
+            tail = os.pread(fd, 22, st.st_size - 22) if st.st_size > HEAD_BYTES else head[-22:]
         finally:
             os.close(fd)
     except OSError as exc:
