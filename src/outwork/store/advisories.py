@@ -437,6 +437,9 @@ def import_zip(
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
+        # At rest the database is one self-contained file (no -wal/-shm), so it can be read from
+        # read-only media such as a container image layer.
+        db.execute("PRAGMA journal_mode=DELETE")
     finally:
         db.close()
     added, changed, unchanged, removed = counts

@@ -58,6 +58,7 @@ def test_import_and_lookup(tmp_path: Path) -> None:
     assert {f.feed for f in status.feeds} >= {"PyPI", "npm", "Go", "Maven"}
     assert status.records == len(RECORDS)
     assert not status.stale()
+    assert not db.with_name(db.name + "-wal").exists()  # one self-contained file at rest
 
 
 def test_incremental_update_changes_and_removes(tmp_path: Path) -> None:
