@@ -13,9 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 #: Opcodes the machine follows (every opcode of protocols 0-5).
-MAX_OPS = 5_000_000
+MAX_OPS = 20_000_000
 MAX_CONTAINER_ITEMS = 64  # items kept per symbolic container (the rest are counted, not kept)
-MAX_STACK = 1_000_000
 MAX_MEMO = 1_000_000
 
 
@@ -64,6 +63,7 @@ class _Mark:
 
 
 MARK = _Mark()
+_FLOAT = Lit(0.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +211,8 @@ class Machine:
         joblib: bool = True,
     ) -> None:
         self.buf = memoryview(buf) if not isinstance(buf, memoryview) else buf
+        self.buflen = len(self.buf)
+        self._nested_ops = 0
         self.pos = start
         self.max_ops = max_ops
         self.joblib = joblib
@@ -224,12 +226,19 @@ class Machine:
     def _read(self, n: int) -> memoryview:
         if n < 0:
             raise _BadError(f"negative length {n}")
-        end = self.pos + n
-        if end > len(self.buf):
-            raise _TruncatedError(f"needs {n} bytes, {len(self.buf) - self.pos} left")
-        view = self.buf[self.pos : end]
+        pos = self.pos
+        end = pos + n
+        if end > self.buflen:
+            raise _TruncatedError(f"needs {n} bytes, {self.buflen - pos} left")
         self.pos = end
-        return view
+        return self.buf[pos:end]
+
+    def _u1(self) -> int:
+        pos = self.pos
+        if pos >= self.buflen:
+            raise _TruncatedError("needs 1 byte, 0 left")
+        self.pos = pos + 1
+        return self.buf[pos]
 
     def _line(self) -> bytes:
         limit = min(len(self.buf), self.pos + 65536)
@@ -264,8 +273,7 @@ class Machine:
         return items
 
     def _push(self, value: object) -> None:
-        if len(self.stack) >= MAX_STACK:
-            raise _BadError("stack budget exceeded")
+        # The opcode budget bounds the stack: every push costs an opcode.
         self.stack.append(value)
 
     # -- events ----------------------------------------------------------------------------
@@ -312,28 +320,34 @@ class Machine:
     # -- main loop -------------------------------------------------------------------------
     def run(self) -> Trace:
         trace = self.trace
+        buf, buflen, dispatch, max_ops = self.buf, self.buflen, _DISPATCH, self.max_ops
+        ops = trace.ops
         try:
             while True:
-                if trace.ops >= self.max_ops:
-                    raise _BadError(f"more than {self.max_ops} opcodes")
-                trace.ops += 1
+                if ops >= max_ops:
+                    raise _BadError(f"more than {max_ops} opcodes")
+                ops += 1
                 offset = self.pos
-                if offset >= len(self.buf):
+                if offset >= buflen:
                     raise _TruncatedError("stream ends without STOP")
-                code = self.buf[offset]
-                self.pos += 1
-                handler = _DISPATCH.get(code)
+                code = buf[offset]
+                self.pos = offset + 1
+                handler = dispatch.get(code)
                 if handler is None:
                     raise _BadError(f"unknown opcode 0x{code:02x}")
                 if handler(self, offset):
+                    trace.ops = ops + self._nested_ops
                     trace.end = self.pos
                     trace.result = self.stack[-1] if self.stack else None
                     return trace
         except _TruncatedError as exc:
+            trace.ops = ops + self._nested_ops
             trace.errors.append(Malformed(self.pos, f"truncated: {exc}"))
         except _BadError as exc:
+            trace.ops = ops + self._nested_ops
             trace.errors.append(Malformed(offset, str(exc)))
         except (ValueError, UnicodeDecodeError, OverflowError, struct.error) as exc:
+            trace.ops = ops + self._nested_ops
             trace.errors.append(Malformed(offset, f"{type(exc).__name__}: {exc}"))
         return trace
 
@@ -383,7 +397,7 @@ class Machine:
         return False
 
     def op_binint1(self, off: int) -> bool:
-        self._push(Lit(self._u(1, "<B"), off))
+        self._push(Lit(self._u1(), off))
         return False
 
     def op_binint2(self, off: int) -> bool:
@@ -406,7 +420,7 @@ class Machine:
         self._push(Lit(int.from_bytes(data, "little", signed=True), off))
 
     def op_long1(self, off: int) -> bool:
-        self._long_bytes(self._u(1, "<B"), off)
+        self._long_bytes(self._u1(), off)
         return False
 
     def op_long4(self, off: int) -> bool:
@@ -426,7 +440,11 @@ class Machine:
         return False
 
     def op_binfloat(self, off: int) -> bool:
-        self._push(Lit(struct.unpack(">d", self._read(8))[0], off))
+        # Float values never decide anything: skip the bytes, push a shared literal.
+        if self.pos + 8 > self.buflen:
+            raise _TruncatedError("BINFLOAT needs 8 bytes")
+        self.pos += 8
+        self.stack.append(_FLOAT)
         return False
 
     def op_string(self, off: int) -> bool:
@@ -443,7 +461,7 @@ class Machine:
         return False
 
     def op_short_binstring(self, off: int) -> bool:
-        self._push(Lit(self._read(self._u(1, "<B")), off))
+        self._push(Lit(self._read(self._u1()), off))
         return False
 
     def op_binbytes(self, off: int) -> bool:
@@ -451,7 +469,7 @@ class Machine:
         return False
 
     def op_short_binbytes(self, off: int) -> bool:
-        self._push(Lit(self._read(self._u(1, "<B")), off))
+        self._push(Lit(self._read(self._u1()), off))
         return False
 
     def op_binbytes8(self, off: int) -> bool:
@@ -467,14 +485,14 @@ class Machine:
         return False
 
     def _text(self, n: int, off: int) -> None:
-        self._push(Lit(bytes(self._read(n)).decode("utf-8", "surrogatepass"), off))
+        self.stack.append(Lit(str(self._read(n), "utf-8", "surrogatepass"), off))
 
     def op_binunicode(self, off: int) -> bool:
         self._text(self._u(4, "<I"), off)
         return False
 
     def op_short_binunicode(self, off: int) -> bool:
-        self._text(self._u(1, "<B"), off)
+        self._text(self._u1(), off)
         return False
 
     def op_binunicode8(self, off: int) -> bool:
@@ -526,7 +544,8 @@ class Machine:
             raise _BadError("joblib array wrapper with a shape or dtype that is not a literal")
         itemsize, hasobject = info
         if hasobject:
-            inner = Machine(self.buf, self.pos, max_ops=self.max_ops - self.trace.ops)
+            # joblib reads the nested stream with a plain Unpickler: no wrappers inside it.
+            inner = Machine(self.buf, self.pos, max_ops=self.max_ops, joblib=False)
             sub = inner.run()
             self.trace.imports.extend(
                 i for i in sub.imports if (i.module, i.name) not in self._seen_imports
@@ -536,7 +555,7 @@ class Machine:
             self.trace.dynamic.extend(sub.dynamic)
             self.trace.nested.extend(sub.nested)
             self.trace.errors.extend(sub.errors)
-            self.trace.ops += sub.ops
+            self._nested_ops += sub.ops
             if not sub.complete:
                 raise _BadError("nested joblib object-array pickle is broken")
             self.pos = sub.end
@@ -544,7 +563,7 @@ class Machine:
         begin = self.pos
         align = fields.get("numpy_array_alignment_bytes")
         if isinstance(align, Lit) and align.value is not None:
-            pad = self._u(1, "<B")
+            pad = self._u1()
             self._read(pad)
         self._read(count * itemsize)
         self.trace.skipped.append((begin, self.pos))
@@ -613,7 +632,7 @@ class Machine:
         self._push(Opaque(f"extension {code}", off))
 
     def op_ext1(self, off: int) -> bool:
-        self._ext(self._u(1, "<B"), off)
+        self._ext(self._u1(), off)
         return False
 
     def op_ext2(self, off: int) -> bool:
@@ -726,18 +745,21 @@ class Machine:
         self._push(self.memo[index])
 
     def _put(self, index: int) -> None:
+        if not self.stack:
+            raise _BadError("stack underflow")
+        memo = self.memo
+        if len(memo) >= MAX_MEMO and index not in memo:
+            raise _BadError("memo budget exceeded")
         if index < 0:
             raise _BadError("negative memo key")
-        if len(self.memo) >= MAX_MEMO and index not in self.memo:
-            raise _BadError("memo budget exceeded")
-        self.memo[index] = self._top()
+        memo[index] = self.stack[-1]
 
     def op_get(self, off: int) -> bool:
         self._get(int(self._line()))
         return False
 
     def op_binget(self, off: int) -> bool:
-        self._get(self._u(1, "<B"))
+        self._get(self._u1())
         return False
 
     def op_long_binget(self, off: int) -> bool:
@@ -749,7 +771,7 @@ class Machine:
         return False
 
     def op_binput(self, off: int) -> bool:
-        self._put(self._u(1, "<B"))
+        self._put(self._u1())
         return False
 
     def op_long_binput(self, off: int) -> bool:
@@ -761,7 +783,7 @@ class Machine:
         return False
 
     def op_proto(self, off: int) -> bool:
-        proto = self._u(1, "<B")
+        proto = self._u1()
         if proto > 5:
             raise _BadError(f"unsupported protocol {proto}")
         self.trace.protocol = proto
