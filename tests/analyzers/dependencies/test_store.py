@@ -260,3 +260,45 @@ def test_real_pypa_advisories_download_and_match(pypa_feeds: Path, tmp_path: Pat
     assert "CVE-2019-10906" in by_dep[("Jinja2", "2.10")]
     assert len(by_dep[("django", "1.11.0")]) > 20
     assert ("requests", "2.32.3") not in by_dep
+
+
+def test_killed_update_leaves_previous_database(tmp_path: Path) -> None:
+    """SIGKILL in the middle of an import: the next reader sees exactly the old database."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    db = build_database(tmp_path / "db.sqlite3")
+    before = _snapshot(db)
+    big = tmp_path / "big.zip"
+    with zipfile.ZipFile(big, "w", zipfile.ZIP_DEFLATED) as zf:
+        for i in range(15_000):
+            record = {
+                "id": f"PYSEC-9999-{i}",
+                "modified": "2030-01-01T00:00:00Z",
+                "affected": [
+                    {"package": {"ecosystem": "PyPI", "name": f"p{i}"}, "versions": ["1"]}
+                ],
+            }
+            zf.writestr(f"PYSEC-9999-{i}.json", json.dumps(record))
+    code = (
+        "import sys; from outwork.store.advisories import import_zip; "
+        "import_zip(sys.argv[1], 'PyPI', sys.argv[2])"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code, str(db), str(big)])
+    wal = db.with_name(db.name + "-wal")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and child.poll() is None:
+        if wal.exists() and wal.stat().st_size > 64 * 1024:
+            break  # the import is writing its transaction
+        time.sleep(0.02)
+    still_running = child.poll() is None
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=30)
+    if not still_running:
+        pytest.skip("the import finished before it could be interrupted")
+    assert _snapshot(db) == before
+    with AdvisoryStore(db) as store:
+        assert "p5" not in store.lookup("PyPI", ["p5"])
+    assert import_zip(db, "PyPI", big).added == 15_000
