@@ -20,6 +20,10 @@ from outwork.core.findings import Fact, finding
 from outwork.core.rules import Confidence, Severity
 
 T = TypeVar("T")
+#: Template-injection (and GITHUB_ENV) findings reported for one script; the rest are left out.
+MAX_FINDINGS_PER_SINK = 200
+#: Hops kept in a taint path (its evidence).
+MAX_CHAIN = 16
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 _GITHUB_OUTPUT_RE = re.compile(r"GITHUB_OUTPUT")
 _OUTPUT_NAME_RE = re.compile(r"""(?:echo|printf)\s+(?:-\w+\s+)*["']?([A-Za-z_][\w-]*)(?:=|<<)""")
@@ -63,7 +67,10 @@ class Taint:
     confidence: Confidence
 
     def extend(self, hop: str) -> Taint:
-        return Taint((*self.chain, hop), self.confidence)
+        chain = (*self.chain, hop)
+        if len(chain) > MAX_CHAIN:  # keep the source and the latest hops: bounded evidence
+            chain = (*chain[:3], "...", *chain[-(MAX_CHAIN - 4) :])
+        return Taint(chain, self.confidence)
 
 
 @dataclass
@@ -91,6 +98,13 @@ class Document:
             else:
                 hi = mid - 1
         return lo + 1, index - self._starts[lo] + 1
+
+    def find_after(self, node: Node, fragment: str, after: int) -> int:
+        """The source index of ``fragment`` in ``node`` after index ``after`` (-1 if absent)."""
+        if node.aliased or not fragment:
+            return -1
+        end = max(node.end, node.start + 1) + len(fragment)
+        return self.text.find(fragment, max(after + 1, node.start), end)
 
     def find(self, node: Node, fragment: str, nth: int = 0) -> tuple[int, int]:
         """Where the ``nth`` occurrence of ``fragment`` appears inside the source of ``node``
@@ -951,15 +965,30 @@ class WorkflowAudit:
         outputs: dict[tuple[str, str], Taint],
     ) -> Iterator[Emitted]:
         occurrence: dict[str, int] = {}
+        cursor: dict[str, int] = {}
+        emitted = 0
         for expr in expressions(script):
             raw = script[expr.start : expr.end]
             count = occurrence[raw] = occurrence.get(raw, -1) + 1
             hits = [self.classify(c, env, outputs) for c in value_contexts(expr.body)]
-            yield from self._injection_hits(node, raw, count, [h for h in hits if h], where)
+            tainted = [h for h in hits if h]
+            if not tainted:
+                continue
+            index = self.doc.find_after(node, raw, cursor.get(raw, node.start - 1))
+            if index >= 0:
+                cursor[raw] = index
+                position = self.doc.position(index)
+            else:
+                position = (node.line, node.col)
+            for item in self._injection_hits(position, raw, count, tainted, where):
+                emitted += 1
+                if emitted > MAX_FINDINGS_PER_SINK:
+                    return
+                yield item
 
     def _injection_hits(
         self,
-        node: Node,
+        position: tuple[int, int],
         raw: str,
         count: int,
         hits: list[Taint],
@@ -970,7 +999,7 @@ class WorkflowAudit:
             if taint.chain[0] in seen:
                 continue
             seen.add(taint.chain[0])
-            line, col = self.doc.find(node, raw, count)
+            line, col = position
             nth = f"#{count + 1}" if count else ""
             chain = " -> ".join((*taint.chain, key_path(*where)))
             high = taint.confidence is Confidence.HIGH
@@ -1087,6 +1116,8 @@ class WorkflowAudit:
             return
         in_action = self.kind == "action"
         shell = self.shell_taints(script, env, outputs)
+        cursor = run.start - 1
+        emitted = 0
         for line_text in script.splitlines():
             match = _ENV_WRITE_RE.search(line_text)
             if not match:
@@ -1103,7 +1134,13 @@ class WorkflowAudit:
                 hits = [h for h in hits if h[1].confidence is Confidence.HIGH]
                 if not hits:
                     continue
-            line, col = self.doc.find(run, line_text.strip())
+            index = self.doc.find_after(run, line_text.strip(), cursor)
+            if index >= 0:
+                cursor = index
+            line, col = self.doc.position(index) if index >= 0 else (run.line, run.col)
+            emitted += 1
+            if emitted > MAX_FINDINGS_PER_SINK:
+                return
             if hits:
                 taint = max(hits, key=lambda h: h[1].confidence)[1]
                 chain = " -> ".join((*taint.chain, target))

@@ -31,6 +31,8 @@ KEYWORDS = frozenset(
     }
 )
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
+#: Script findings reported for one job; the rest are left out.
+MAX_FINDINGS_PER_JOB = 200
 _VARS = "|".join(data.GITLAB_TAINTED_VARIABLES)
 _TAINTED_RE = re.compile(r"\$\{?(" + _VARS + r")\b")
 _EVALUATORS = [re.compile(p) for p in data.GITLAB_EVALUATORS]
@@ -184,11 +186,20 @@ def _scripts(
     mr_job = bool(_MR_RE.search(rules_text)) or (global_mr and unrestricted)
     same_project = bool(_SAME_PROJECT_RE.search(rules_text))
     secrets_seen: list[tuple[Node, str, str]] = []
+    emitted = 0
     for node, text, at in _script_lines(job, where):
+        cursor = node.start - 1
         for line in text.splitlines():
-            pos = doc.find(node, line.strip())
-            yield from _injection(pos, line, at)
-            yield from _job_token(pos, line, at)
+            if "$" not in line:
+                continue
+            index = doc.find_after(node, line.strip(), cursor)
+            if index >= 0:
+                cursor = index
+            pos = doc.position(index) if index >= 0 else (node.line, node.col)
+            for item in (*_injection(pos, line, at), *_job_token(pos, line, at)):
+                emitted += 1
+                if emitted <= MAX_FINDINGS_PER_JOB:
+                    yield item
             for var in _SECRET_VAR_RE.findall(line):
                 if var != "CI_JOB_TOKEN":
                     secrets_seen.append((node, var, at))
@@ -210,7 +221,7 @@ def _scripts(
             proof=f"{path}: {name}.rules",
             properties={"trust": "untrusted-code"},
         )
-        for _, secret, _ in secrets_seen:
+        for secret in sorted({s for _, s, _ in secrets_seen}):
             yield Fact(f"job:{path}#{name}", "exposes", f"jewel:secret:{secret}", proof=path)
 
 

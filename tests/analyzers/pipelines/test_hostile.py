@@ -1,0 +1,133 @@
+"""Hostile pipeline files: truncated, mistyped, nested and random input never crash the audits."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from outwork.analyzers import AnalysisContext
+from outwork.analyzers.pipelines import PipelineAnalyzer
+from outwork.core.artifact import Artifact, Kind
+from outwork.core.findings import Finding
+
+REPO = Path(__file__).resolve().parents[3]
+EXAMPLE = (REPO / "examples/pipelines/.github/workflows/pr.yml").read_text()
+KEYS = [
+    "on",
+    "jobs",
+    "steps",
+    "run",
+    "uses",
+    "with",
+    "env",
+    "permissions",
+    "runs-on",
+    "container",
+    "services",
+    "outputs",
+    "needs",
+    "if",
+    "strategy",
+    "matrix",
+    "include",
+    "secrets",
+    "script",
+    "image",
+    "rules",
+    "updates",
+    "cooldown",
+    "runs",
+    "using",
+    "id",
+    "ref",
+    "credentials",
+    "password",
+]
+SCALARS = st.sampled_from(
+    [
+        "${{ github.event.issue.title }}",
+        "${{ steps.x.outputs.y }}",
+        "${{ matrix.a }}",
+        "${{",
+        "}}",
+        "actions/checkout@v4",
+        "./local",
+        "docker://alpine",
+        "pull_request_target",
+        "write-all",
+        "write",
+        "self-hosted",
+        "echo x >> $GITHUB_ENV",
+        "",
+        "true",
+        "1",
+    ]
+)
+TREES = st.recursive(
+    st.one_of(SCALARS, st.integers(), st.none(), st.booleans()),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.dictionaries(st.sampled_from(KEYS), children, max_size=5),
+    ),
+    max_leaves=40,
+)
+
+
+def analyze(path: str, text: str) -> list[Finding]:
+    data = text.encode()
+    item = Artifact(path=path, kind=Kind.YAML, size=len(data), data=data)
+    emitted = PipelineAnalyzer().analyze(item, AnalysisContext())
+    return [e for e in emitted if isinstance(e, Finding)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(TREES, st.sampled_from([".github/workflows/w.yml", "a/action.yml", ".gitlab-ci.yml"]))
+def test_mistyped_structures_never_crash(tree: object, path: str) -> None:
+    # JSON is YAML: any nesting of the workflow vocabulary, with wrong types everywhere
+    analyze(path, json.dumps(tree))
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(min_value=0, max_value=len(EXAMPLE)))
+def test_truncated_workflows_finish_with_findings_or_a_reason(cut: int) -> None:
+    findings = analyze(".github/workflows/pr.yml", EXAMPLE[:cut])
+    assert all(f.location.line is None or f.location.line >= 1 for f in findings)
+
+
+def test_deeply_nested_steps_are_bounded() -> None:
+    text = "on: push\njobs:\n  a:\n    steps: " + "[" * 400 + "]" * 400 + "\n"
+    assert [f.code for f in analyze(".github/workflows/deep.yml", text)] == ["CI023"]
+
+
+def test_huge_expression_counts_are_bounded() -> None:
+    body = "echo " + " ".join("${{ github.event.issue.title }}" for _ in range(5000))
+    text = f"on: issues\npermissions: {{}}\njobs:\n  a:\n    steps:\n      - run: {body}\n"
+    findings = analyze(".github/workflows/many.yml", text)
+    assert len([f for f in findings if f.code == "CI001"]) == 200
+
+
+def test_long_taint_chains_stay_linear() -> None:
+    assigns = "\n".join(f'          V{i}="$V{i - 1}"' for i in range(1, 20000))
+    text = (
+        "on: issues\npermissions: {}\njobs:\n  a:\n    steps:\n      - id: s\n        run: |\n"
+        '          V0="${{ github.event.issue.title }}"\n'
+        + assigns
+        + '\n          echo "o=$V19999" >> $GITHUB_OUTPUT\n'
+        + '      - run: echo "${{ steps.s.outputs.o }}"\n'
+    )
+    started = time.monotonic()
+    findings = [f for f in analyze(".github/workflows/chain.yml", text) if f.code == "CI001"]
+    assert time.monotonic() - started < 10
+    assert findings and findings[-1].evidence.count("->") <= 17
+
+
+def test_many_gitlab_script_lines_are_bounded() -> None:
+    lines = "\n".join(f'      eval "x $CI_COMMIT_MESSAGE {i}"' for i in range(20000))
+    started = time.monotonic()
+    findings = analyze(".gitlab-ci.yml", "job:\n  script:\n    - |\n" + lines + "\n")
+    assert time.monotonic() - started < 10
+    assert len(findings) == 200
