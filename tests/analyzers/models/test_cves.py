@@ -327,3 +327,10 @@ def test_hub_remote_code_from_another_repository(tmp_path: Path) -> None:
 def test_savedmodel_found_by_structure_whatever_its_name(tmp_path: Path) -> None:
     findings = _scan(tmp_path, "renamed.bin", craft.savedmodel("Const", "PyFunc"))
     assert _has(findings, "MDL015", text="PyFunc")
+
+
+def test_keras_lambda_in_savedmodel_keras_metadata(tmp_path: Path) -> None:
+    layer = json.dumps({"class_name": "Lambda", "config": {"function": ["4wEA", None, None]}})
+    data = craft.pb_field(1, craft.pb_field(3, layer.encode()))
+    findings = _scan(tmp_path, "sm/keras_metadata.pb", data)
+    assert _has(findings, "MDL011")

@@ -75,7 +75,7 @@ class ModelAnalyzer(Analyzer):
         if artifact.kind is Kind.JSON:
             return name in HUB_JSON
         if artifact.kind is Kind.TEXT:
-            return name.endswith(".jinja")
+            return name.endswith((".jinja", ".pb"))
         if artifact.kind is Kind.BINARY:
             head = artifact.read(8)
             return containers.sniff_compressed(head) is not None or name.endswith(".pb")
@@ -85,7 +85,7 @@ class ModelAnalyzer(Analyzer):
         if artifact.kind is Kind.JSON:
             yield from formats.scan_hub_json(artifact)
             return
-        if artifact.kind is Kind.TEXT:
+        if artifact.kind is Kind.TEXT and artifact.name.lower().endswith(".jinja"):
             yield from formats.scan_template_file(artifact)
             return
         with _buffer(artifact) as buf:
@@ -141,7 +141,9 @@ class ModelAnalyzer(Analyzer):
             formats.scan_gguf(buf, result)
         elif kind is Kind.HDF5:
             formats.scan_hdf5(buf, result)
-        elif kind is Kind.ONNX or (kind is Kind.BINARY and artifact.name.lower().endswith(".pb")):
+        elif kind is Kind.ONNX or (
+            kind in (Kind.BINARY, Kind.TEXT) and artifact.name.lower().endswith(".pb")
+        ):
             formats.scan_protobuf_model(buf, result, artifact.name)
         elif kind is Kind.BINARY:
             self._compressed(head, buf, result)

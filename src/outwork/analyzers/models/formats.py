@@ -497,6 +497,22 @@ def scan_hdf5(buf: memoryview, result: ContainerResult) -> None:
     """Find Keras' ``model_config`` attribute (JSON) without an HDF5 library."""
     result.format = "hdf5"
     window = bytes(buf[:HDF5_SCAN_BYTES])
+    found = _embedded_keras_configs(window, result, "hdf5")
+    if found:
+        result.format = "keras-hdf5"
+    elif b"keras_version" in window or b"model_config" in window:
+        result.format = "keras-hdf5"
+        result.framework = "keras"
+        result.findings.append(
+            finding(
+                ModelFileMalformed,
+                "Keras HDF5 model whose model_config could not be read: its layers are unchecked",
+            )
+        )
+
+
+def _embedded_keras_configs(window: bytes, result: ContainerResult, label: str) -> int:
+    """Check every Keras configuration JSON embedded in a binary container; return the count."""
     decoder = json.JSONDecoder()
     found = 0
     pos = 0
@@ -513,19 +529,9 @@ def scan_hdf5(buf: memoryview, result: ContainerResult) -> None:
             continue
         found += 1
         result.framework = "keras"
-        check_keras_config(config, result, logical=f"hdf5@0x{start:x}")
-        pos = start + max(length, 1)
-    if found:
-        result.format = "keras-hdf5"
-    elif b"keras_version" in window or b"model_config" in window:
-        result.format = "keras-hdf5"
-        result.framework = "keras"
-        result.findings.append(
-            finding(
-                ModelFileMalformed,
-                "Keras HDF5 model whose model_config could not be read: its layers are unchecked",
-            )
-        )
+        check_keras_config(config, result, logical=f"{label}@0x{start:x}")
+        pos = start + max(len(text[:length].encode("utf-8", "replace")), 1)
+    return found
 
 
 # -- Protocol buffers: ONNX and SavedModel ----------------------------------------------------
@@ -612,6 +618,9 @@ def scan_protobuf_model(buf: memoryview, result: ContainerResult, name: str) -> 
         _scan_onnx(buf, top, result)
     elif lower.endswith("saved_model.pb") or _looks_like_savedmodel(buf, top):
         _scan_savedmodel(buf, top, result)
+    elif lower.endswith("keras_metadata.pb"):
+        result.format = "keras-savedmodel-metadata"
+        _embedded_keras_configs(bytes(buf[:HDF5_SCAN_BYTES]), result, "keras_metadata")
     elif lower.endswith(".pb"):
         ops: dict[str, int] = {}
         try:
