@@ -52,6 +52,7 @@ _ASSIGN_RE = re.compile(r"^\s*(?:export\s+|local\s+|readonly\s+)?([A-Za-z_]\w*)=
 _ENV_ASSIGN_RE = re.compile(r"""(?:echo|printf)\s+(?:-\w+\s+)*["']?([A-Za-z_]\w*)=""")
 _SECRET_RE = re.compile(r"\bsecrets\.([A-Za-z_][\w-]*)", re.I)
 _POPULAR = data.popular_actions()
+_HOSTED_RE = re.compile(data.GITHUB_HOSTED_RUNNER)
 _ARCHIVED = data.archived_actions()
 _TOJSON_SECRETS_RE = re.compile(r"\btojson\s*\(\s*secrets\s*\)", re.I)
 _FROMJSON_SECRET_RE = re.compile(r"\bfromjson\s*\(\s*secrets\.[\w-]+\s*\)", re.I)
@@ -625,18 +626,29 @@ class WorkflowAudit:
                 labels.append("self-hosted")
         text = " ".join(labels).lower()
         matrix_self_hosted = "matrix." in text and "self-hosted" in self._matrix_text(job)
+        confidence = Confidence.MEDIUM
         if "self-hosted" not in text and not matrix_self_hosted:
-            return
+            unknown = [
+                label
+                for label in labels
+                if "${{" not in label and not _HOSTED_RE.match(label.strip().lower())
+            ]
+            if not unknown:
+                return
+            confidence = Confidence.LOW
         events = ", ".join(sorted(self.public))
         yield finding(
             rules.SelfHostedRunnerPublic,
-            f"job {job_id} runs on a self-hosted runner and is triggered by {events}",
+            f"job {job_id} runs on a "
+            + ("self-hosted" if confidence is Confidence.MEDIUM else "probably self-hosted")
+            + f" runner and is triggered by {events}",
             line=runs_on.line,
             column=runs_on.col,
             logical=key_path("jobs", job_id, "runs-on"),
             severity=Severity.HIGH
             if self.names & {"pull_request", "pull_request_target"}
             else Severity.MEDIUM,
+            confidence=confidence,
             evidence=f"{events} -> jobs.{job_id} -> runs-on: {' '.join(labels)}",
         )
 

@@ -186,6 +186,10 @@ def _scripts(
     mr_job = bool(_MR_RE.search(rules_text)) or (global_mr and unrestricted)
     same_project = bool(_SAME_PROJECT_RE.search(rules_text))
     secrets_seen: list[tuple[Node, str, str]] = []
+    derived = derived_variables(doc.root.get("variables"), job.get("variables"))
+    derived_re = (
+        re.compile(r"\$\{?(" + "|".join(map(re.escape, derived)) + r")\b") if derived else None
+    )
     emitted = 0
     for node, text, at in _script_lines(job, where):
         cursor = node.start - 1
@@ -196,7 +200,8 @@ def _scripts(
             if index >= 0:
                 cursor = index
             pos = doc.position(index) if index >= 0 else (node.line, node.col)
-            for item in (*_injection(pos, line, at), *_job_token(pos, line, at)):
+            hits = (*_injection(pos, line, at, derived_re, derived), *_job_token(pos, line, at))
+            for item in hits:
                 emitted += 1
                 if emitted <= MAX_FINDINGS_PER_JOB:
                     yield item
@@ -225,11 +230,34 @@ def _scripts(
             yield Fact(f"job:{path}#{name}", "exposes", f"jewel:secret:{secret}", proof=path)
 
 
-def _injection(pos: tuple[int, int], line: str, at: str) -> Iterator[Emitted]:
-    match = _TAINTED_RE.search(line)
+def derived_variables(*blocks: Node | None) -> dict[str, str]:
+    """``variables:`` entries whose value carries an attacker-controlled predefined variable:
+    name -> the predefined variable it comes from."""
+    derived: dict[str, str] = {}
+    for block in blocks:
+        for name, value in block.items() if block is not None else []:
+            text = value.text() if value.is_str else value.text("value")
+            match = _TAINTED_RE.search(text)
+            if match:
+                derived[name] = match.group(1)
+            elif name in derived:
+                del derived[name]
+    return derived
+
+
+def _injection(
+    pos: tuple[int, int],
+    line: str,
+    at: str,
+    derived: re.Pattern[str] | None = None,
+    origins: dict[str, str] | None = None,
+) -> Iterator[Emitted]:
+    match = _TAINTED_RE.search(line) or (derived.search(line) if derived else None)
     if not match:
         return
     variable = match.group(1)
+    origin = (origins or {}).get(variable)
+    source = f"{origin} -> variables.{variable}" if origin else variable
     for pattern in _EVALUATORS:
         sink = pattern.search(line)
         if sink and sink.start() < match.start():
@@ -239,8 +267,8 @@ def _injection(pos: tuple[int, int], line: str, at: str) -> Iterator[Emitted]:
                 line=pos[0],
                 column=pos[1],
                 logical=at,
-                evidence=f"{variable} -> {sink.group(0)} ({at})",
-                properties={"taint": [variable, sink.group(0), at]},
+                evidence=f"{source} -> {sink.group(0)} ({at})",
+                properties={"taint": [*source.split(" -> "), sink.group(0), at]},
             )
             return
     quoted = re.search(r'"[^"]*\$\{?' + variable + r'\b[^"]*"', line)
@@ -253,7 +281,7 @@ def _injection(pos: tuple[int, int], line: str, at: str) -> Iterator[Emitted]:
             logical=at,
             severity=Severity.LOW,
             confidence=Confidence.LOW,
-            evidence=f"{variable} -> unquoted ({at})",
+            evidence=f"{source} -> unquoted ({at})",
         )
 
 

@@ -311,6 +311,12 @@ HIGH_RISK_SCOPES: frozenset[str] = frozenset(
     {"contents", "packages", "id-token", "actions", "deployments", "pull-requests", "attestations"}
 )
 
+#: Runner labels of GitHub-hosted images (regular expression, lower-case).
+GITHUB_HOSTED_RUNNER = (
+    r"^(?:ubuntu|windows|macos)(?:-latest|-\d+(?:\.\d+)?)(?:-(?:arm|arm64|large|xlarge|xl|"
+    r"intel|\d+-core|\d+core))*$|^ubuntu-slim$"
+)
+
 #: Dependabot ecosystems without cooldown support.
 NO_COOLDOWN_ECOSYSTEMS: frozenset[str] = frozenset({"opentofu", "terraform-registry"})
 #: Minimum cooldown in days.

@@ -102,13 +102,13 @@ class DangerousTrigger(Rule):
     """The workflow uses a trigger that runs with secrets on events outsiders can cause.
 
     ## What it finds
-    `pull_request_target` and `workflow_run` triggers. They are reported even without an
-    untrusted checkout (that case is CI002) because they are almost never needed and are easy to
-    turn into a pwn request by a later edit.
+    `pull_request_target`, `workflow_run` and `issue_comment` triggers. They are reported even
+    without an untrusted checkout (that case is CI002) because they are almost never needed and
+    are easy to turn into a pwn request by a later edit.
 
     ## Why it matters
-    Both run in the context of the base repository with access to secrets and a write token,
-    while the event is caused by a fork's pull request.
+    All three run in the context of the base repository with access to secrets and a write
+    token, while the event is caused by an outsider: a fork's pull request or anyone's comment.
 
     ## Example
     ```yaml
@@ -350,8 +350,10 @@ class SelfHostedRunnerPublic(Rule):
     """A self-hosted runner runs jobs that outsiders can trigger.
 
     ## What it finds
-    Jobs with `runs-on: self-hosted` (or a label list containing it) in workflows triggered by
-    pull requests, comments, issues or `workflow_run`.
+    Jobs with `runs-on: self-hosted` (or a label list containing it, or a runner group) in
+    workflows triggered by pull requests, comments, issues or `workflow_run`. Labels that name no
+    GitHub-hosted runner image are reported with low confidence: they are usually self-hosted
+    runners, sometimes GitHub's larger runners.
 
     ## Why it matters
     Self-hosted runners are usually not ephemeral: a fork's pull request can plant persistence
