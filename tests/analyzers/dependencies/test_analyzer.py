@@ -192,3 +192,12 @@ def test_cli_db_update_over_loopback(tmp_path: Path) -> None:
             tmp_path,
         )
     assert code == 0 and "npm: 2 records" in text and "downloading" in text
+
+
+def test_requirements_inside_a_package_archive_are_not_called_unpinned() -> None:
+    inside = _artifact("dist/pkg-1.0.tar.gz!/pkg-1.0/requirements.txt", "flask>=2\n")
+    assert not _findings(_run(inside, None))
+    outside = _artifact("app/requirements.txt", "flask>=2\n")
+    assert [f.code for f in _findings(_run(outside, None))] == ["VUL004"]
+    analyzer = DependencyAnalyzer()
+    assert not analyzer.accepts(_artifact("node_modules/a/test/package.json", "{}", Kind.JSON))

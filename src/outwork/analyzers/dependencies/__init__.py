@@ -33,7 +33,7 @@ from outwork.analyzers.dependencies.rules import (
     UnpinnedRequirement,
     VulnerableDependency,
 )
-from outwork.core.artifact import Artifact, Kind
+from outwork.core.artifact import MEMBER_SEP, Artifact, Kind
 from outwork.core.errors import BudgetExceeded
 from outwork.core.findings import Fact, Location, finding
 from outwork.core.rules import Rule, Severity
@@ -88,7 +88,7 @@ class DependencyAnalyzer(Analyzer):
             raise BudgetExceeded(f"lockfile {artifact.path}", MAX_LOCKFILE_BYTES)
         parser = parser_for(artifact.path) or parse_sbom
         result: ParseResult = parser(artifact.text())
-        yield from self._notices(result)
+        yield from self._notices(artifact, result)
         yield from self._inventory(artifact, result)
         matchable = [d for d in result.dependencies if d.version and d.source in MATCHABLE_SOURCES]
         if not matchable:
@@ -141,9 +141,12 @@ class DependencyAnalyzer(Analyzer):
             self._stores[key] = cached
         return cached
 
-    def _notices(self, result: ParseResult) -> Iterator[Emitted]:
+    def _notices(self, artifact: Artifact, result: ParseResult) -> Iterator[Emitted]:
+        inside_archive = MEMBER_SEP in artifact.path
         for notice in result.notices:
             rule = _NOTICE_RULES[notice.code]
+            if inside_archive and rule is UnpinnedRequirement:
+                continue  # a published package's own requirements are ranges by design
             yield finding(
                 rule,
                 notice.message,

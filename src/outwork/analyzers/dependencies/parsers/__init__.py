@@ -75,6 +75,8 @@ def parser_for(path: str) -> Parser | None:
         installed = (len(parts) >= 3 and parts[-3] == "node_modules") or (
             len(parts) >= 4 and parts[-4] == "node_modules" and parts[-3].startswith("@")
         )
+        if not installed and "node_modules" in parts:
+            return None  # a fixture or example inside an installed package, not a project
         return partial(npm.parse_package_json, installed=installed)
     if name.endswith(".lockfile") and "dependency-locks" in pure.parts:
         return others.parse_gradle_lockfile
