@@ -119,7 +119,8 @@ class UnpinnedRequirement(Rule):
     ## What it finds
     Lines of `requirements*.txt` and `constraints*.txt` whose specifier is a range (`>=`, `~=`,
     `<`) or absent, so the installed version depends on the day of the install. pip-tools inputs
-    (`*.in`) are exempt: ranges are their purpose.
+    (`*.in`) and the requirements files inside published package archives are exempt: ranges
+    are their purpose.
 
     ## Why it matters
     An unpinned requirement installs whatever is newest on the index: a hijacked maintainer account
