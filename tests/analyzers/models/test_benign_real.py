@@ -49,6 +49,9 @@ def test_torch_checkpoints_are_clean(tmp_path: Path) -> None:
     torch.save(torch.arange(10).to_sparse(), tmp_path / "sparse.pt")
     q = torch.quantize_per_tensor(torch.rand(4), 0.1, 0, torch.quint8)
     torch.save({"q": q, "half": torch.ones(2, dtype=torch.float16)}, tmp_path / "quant.pt")
+    for proto in (2, 4):
+        with (tmp_path / f"plain_{proto}.pkl").open("wb") as fh:
+            pickle.dump({"t": torch.arange(5.0), "m": torch.nn.Linear(2, 2)}, fh, protocol=proto)
     scripted = torch.jit.script(torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU()))
     torch.jit.save(scripted, tmp_path / "scripted.pt")
     _assert_clean(tmp_path)

@@ -334,3 +334,32 @@ def test_keras_lambda_in_savedmodel_keras_metadata(tmp_path: Path) -> None:
     data = craft.pb_field(1, craft.pb_field(3, layer.encode()))
     findings = _scan(tmp_path, "sm/keras_metadata.pb", data)
     assert _has(findings, "MDL011")
+
+
+def test_nested_pytorch_zip_handed_to_load_from_bytes(tmp_path: Path) -> None:
+    inner = craft.torch_zip(craft.os_system(2))
+    data = craft.call("torch.storage", "_load_from_bytes", inner, proto=2)
+    findings = _scan(tmp_path, "model.pkl", data)
+    hits = [f for f in findings if f.code == "MDL001"]
+    assert hits and "archive/data.pkl!" in (hits[0].location.logical or "")
+
+
+def test_nested_payload_behind_codecs_encode(tmp_path: Path) -> None:
+    inner = craft.os_system(2).decode("latin-1")
+    body = (
+        craft.glob("torch.storage", "_load_from_bytes")
+        + b"("
+        + craft.call_body("_codecs", "encode", inner, "latin1")
+        + b"tR."
+    )
+    assert _has(_scan(tmp_path, "model.pkl", b"\x80\x02" + body), "MDL001", text="os.system")
+
+
+def test_loader_fed_computed_bytes_is_unknown(tmp_path: Path) -> None:
+    body = (
+        craft.glob("torch.storage", "_load_from_bytes")
+        + b"("
+        + craft.call_body("builtins", "bytes", 3)
+        + b"tR."
+    )
+    assert _has(_scan(tmp_path, "model.pkl", b"\x80\x02" + body), "MDL004", text="computed bytes")

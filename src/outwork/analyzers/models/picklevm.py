@@ -94,7 +94,7 @@ class Dynamic:
 
 @dataclass(frozen=True, slots=True)
 class Nested:
-    """Bytes handed to a callable that look like another pickle."""
+    """Bytes handed to a callable that look like another pickle (or a PyTorch zip)."""
 
     offset: int
     data: bytes
@@ -293,14 +293,29 @@ class Machine:
                 Dynamic(offset, opcode, f"calls a computed value {_preview(func)}")
             )
         self._nested_in(args, offset, func)
+        if isinstance(func, Glob) and (func.module, func.name) in LOADERS:
+            first = args.items[0] if isinstance(args, Seq) and args.items else None
+            if _literal_bytes(first) is None:
+                self.trace.dynamic.append(
+                    Dynamic(
+                        offset,
+                        opcode,
+                        f"hands computed bytes {_preview(first)} to the loader "
+                        f"{func.module}.{func.name}: the nested payload cannot be read",
+                    )
+                )
         return Obj(func, args, offset)
 
     def _nested_in(self, value: object, offset: int, via: object, depth: int = 0) -> None:
         if depth > 3:
             return
-        if isinstance(value, Lit) and isinstance(value.value, bytes | memoryview | str):
-            raw = value.value
+        raw = _literal_bytes(value)
+        if raw is not None:
             if len(raw) < 4 or len(self.trace.nested) >= 64:
+                return
+            if raw[:4] == "PK\x03\x04" or (not isinstance(raw, str) and raw[:4] == b"PK\x03\x04"):
+                data = raw.encode("latin-1", "replace") if isinstance(raw, str) else bytes(raw)
+                self.trace.nested.append(Nested(offset, data, _preview(via)))
                 return
             head = (
                 raw[:256].encode("latin-1", "replace") if isinstance(raw, str) else bytes(raw[:256])
@@ -880,6 +895,27 @@ _DISPATCH = {code[0]: getattr(Machine, name) for code, name in _HANDLERS.items()
 
 
 _NUMPY_KIND_SIZES = {"b": 1, "i": 0, "u": 0, "f": 0, "c": 0, "M": 0, "m": 0, "S": 0, "V": 0, "U": 0}
+
+
+#: Allowed callables that deserialise the bytes they are given (torch.load on a buffer).
+LOADERS = frozenset({("torch.storage", "_load_from_bytes")})
+
+
+def _literal_bytes(value: object) -> bytes | memoryview | str | None:
+    """A literal byte string, seeing through ``_codecs.encode(text, "latin1")`` (protocol 2)."""
+    if isinstance(value, Lit) and isinstance(value.value, bytes | memoryview | str):
+        return value.value
+    if (
+        isinstance(value, Obj)
+        and isinstance(value.func, Glob)
+        and (value.func.module, value.func.name) == ("_codecs", "encode")
+        and isinstance(value.args, Seq)
+        and value.args.items
+    ):
+        inner = value.args.items[0]
+        if isinstance(inner, Lit) and isinstance(inner.value, str):
+            return inner.value
+    return None
 
 
 def _is_joblib_wrapper(func: object) -> bool:

@@ -203,6 +203,9 @@ def _report_trace(
         )
     if depth < MAX_NESTING:
         for nested in trace.nested[:16]:
+            if nested.data[:4] == b"PK\x03\x04":
+                _nested_zip(nested, report, path, f"{_loc(prefix, nested.offset)}/", depth)
+                continue
             scan_stream(
                 nested.data,
                 path=path,
@@ -212,6 +215,31 @@ def _report_trace(
                 report=report,
                 torchscript=torchscript,
             )
+
+
+def _nested_zip(
+    nested: picklevm.Nested, report: PickleReport, path: str, prefix: str, depth: int
+) -> None:
+    """A PyTorch zip handed to ``torch.load`` from inside a pickle: scan its pickle members."""
+    from outwork.analyzers.models import zipread
+
+    data = memoryview(nested.data)
+    view = zipread.read_zip(data)
+    for entry in view.entries:
+        if not entry.name.lower().endswith("pkl"):
+            continue
+        try:
+            member = zipread.read_member(data, entry, 64 * 1024 * 1024)
+        except zipread.ZipError:
+            continue
+        scan_stream(
+            member,
+            path=path,
+            prefix=f"{prefix}{entry.name}!",
+            stacked=False,
+            depth=depth + 1,
+            report=report,
+        )
 
 
 def _hidden_in_skipped(buf: bytes | memoryview, trace: picklevm.Trace) -> list[picklevm.Import]:
