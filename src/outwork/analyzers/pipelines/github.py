@@ -164,6 +164,23 @@ def is_action(name: str, *candidates: str) -> bool:
     return any(name == c or name.startswith(c + "/") for c in candidates)
 
 
+def flat_steps(
+    steps: list[Node], base: tuple[str | int, ...]
+) -> Iterator[tuple[tuple[str | int, ...], Node]]:
+    """Steps in order with their key paths; the members of a ``parallel:`` group count as
+    steps of their own."""
+    for index, step in enumerate(steps):
+        if not step.is_map:
+            continue
+        group = step.get("parallel")
+        if group is not None and group.is_seq:
+            for sub, member in enumerate(group.seq()):
+                if member.is_map:
+                    yield (*base, "steps", index, "parallel", sub), member
+            continue
+        yield (*base, "steps", index), step
+
+
 def triggers(root: Node) -> dict[str, tuple[int, int]]:
     """Event names of ``on:`` with the position of each."""
     on = root.get("on")
@@ -555,8 +572,8 @@ class WorkflowAudit:
         env = self.env_taint(self.root.get("env"), "workflow", {}, {})
         env = self.env_taint(job.get("env"), f"jobs.{job_id}", env, {})
         step_outputs: dict[tuple[str, str], Taint] = {}
-        for index, step in enumerate(job.children("steps")):
-            where = key_path("jobs", job_id, "steps", index, "env")
+        for step_where, step in flat_steps(job.children("steps"), ("jobs", job_id)):
+            where = key_path(*step_where, "env")
             step_env = self.env_taint(step.get("env"), where, env, step_outputs)
             self._step_outputs(step, step_env, step_outputs)
         for name, value in outputs.items():
@@ -860,12 +877,9 @@ class WorkflowAudit:
         checkout_desc = ""
         downloads: list[tuple[int, str, bool]] = []
         uploads_workspace = False
-        persisted: list[tuple[int, Node]] = []
+        persisted: list[tuple[tuple[str | int, ...], Node]] = []
         release = self.release
-        for index, step in enumerate(steps):
-            if not step.is_map:
-                continue
-            where = (*base, "steps", index)
+        for index, (where, step) in enumerate(flat_steps(steps, base)):
             step_env = self.env_taint(step.get("env"), key_path(*where, "env"), env, outputs)
             yield from self._env_block(step.get("env"), (*where, "env"))
             yield from self._condition(step.get("if"), (*where, "if"))
@@ -893,7 +907,7 @@ class WorkflowAudit:
                 with_ = step.get("with")
                 persist = with_.text("persist-credentials").strip().lower() if with_ else ""
                 if persist not in ("false", "true"):  # "true" is a documented decision
-                    persisted.append((index, step))
+                    persisted.append((where, step))
                 untrusted = self._untrusted_checkout(step, where, step_env, outputs)
                 same_path = not (with_ and with_.text("path").strip())
                 if untrusted is None and checkout_at is not None and same_path:
@@ -947,7 +961,7 @@ class WorkflowAudit:
             oidc = job is not None and has_write(job_permissions(self.root, job), "id-token")
             yield from self._publish_token(step, where, name, script, oidc)
             self._step_outputs(step, step_env, outputs)
-        for index, step in persisted:
+        for step_where, step in persisted:
             uses_node = step.get("uses")
             assert uses_node is not None
             high = uploads_workspace
@@ -957,7 +971,7 @@ class WorkflowAudit:
                 + ("; the workspace is uploaded as an artifact" if high else ""),
                 line=uses_node.line,
                 column=uses_node.col,
-                logical=key_path(*base, "steps", index, "uses"),
+                logical=key_path(*step_where, "uses"),
                 severity=Severity.HIGH if high else Severity.MEDIUM,
                 confidence=Confidence.MEDIUM if high else Confidence.LOW,
                 evidence="persist-credentials not false",
