@@ -22,6 +22,7 @@ LEGACY_TORCH_MAGIC = 0x1950A86A20F9469CFC6C
 LEGACY_TORCH_STREAMS = 5
 MAX_NESTING = 3
 MAX_DYNAMIC = 20
+MAX_UNLISTED = 50
 
 REMEDIATION = (
     "Do not load this file. Prefer safetensors/GGUF/ONNX, or load PyTorch files only with "
@@ -134,6 +135,7 @@ def _report_trace(
     for call in trace.calls:
         called.setdefault((call.module, call.name), call.args)
     imports = list(trace.imports)
+    unlisted = 0
     if trace.skipped:
         imports += _hidden_in_skipped(buf, trace)
     for imp in imports:
@@ -158,6 +160,9 @@ def _report_trace(
                 )
             )
         elif verdict.verdict is Verdict.UNLISTED:
+            unlisted += 1
+            if unlisted > MAX_UNLISTED:
+                continue
             report.findings.append(
                 finding(
                     PickleUnlistedGlobal,
@@ -170,6 +175,17 @@ def _report_trace(
                     properties=props,
                 )
             )
+    if unlisted > MAX_UNLISTED:
+        report.findings.append(
+            finding(
+                PickleUnlistedGlobal,
+                f"pickle imports {unlisted - MAX_UNLISTED} more globals outside the allowlist "
+                "(not listed one by one)",
+                path=path,
+                logical=_loc(prefix, trace.start),
+                remediation=REMEDIATION,
+            )
+        )
     seen_dynamic: set[tuple[str, str]] = set()
     for dyn in trace.dynamic:
         key = (dyn.opcode, dyn.detail)
