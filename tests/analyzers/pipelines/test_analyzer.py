@@ -161,3 +161,54 @@ def test_real_workflows_analyse_without_errors(corpus: Path) -> None:
             list(analyzer.analyze(item, context))
             seen += 1
     assert seen > 300
+
+
+def test_ultralytics_head_ref_injection_december_2024() -> None:
+    """The ultralytics 8.3.41 compromise: a branch name expanded into a pull_request_target
+    script, which led to a poisoned cache in the release workflow (reduced reproduction,
+    harmless commands)."""
+    text = """\
+on:
+  pull_request_target:
+    branches: [main]
+permissions:
+  contents: write
+jobs:
+  format:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          ref: ${{ github.head_ref }}
+      - run: |
+          git pull origin ${{ github.head_ref }} || true
+          pip install -e .
+"""
+    findings, facts = run("r/.github/workflows/format.yml", text)
+    codes = {(f.code, f.location.line) for f in findings}
+    assert ("CI001", 14) in codes  # the branch name in the script
+    assert ("CI002", 12) in codes  # the fork's branch checked out
+    assert ("CI013", 15) in codes  # and its setup.py run
+    trigger = next(f for f in facts if f.relation == "triggers")
+    assert trigger.properties["trust"] == "untrusted-code"
+
+
+def test_nx_s1ngularity_title_injection_august_2025() -> None:
+    """GHSA-cxm3-wv7p-598c: a pull request title expanded into a pull_request_target script
+    with a write token (reduced reproduction, harmless commands)."""
+    text = """\
+on: pull_request_target
+jobs:
+  validate:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          echo "${{ github.event.pull_request.title }}" > /tmp/title.txt
+"""
+    findings, facts = run("r/.github/workflows/pr-title.yml", text)
+    hit = next(f for f in findings if f.code == "CI001")
+    assert hit.location.line == 7
+    assert hit.evidence == "github.event.pull_request.title -> jobs.validate.steps[0].run"
+    assert ("CI003", 1) in {(f.code, f.location.line) for f in findings}
+    token = [f for f in facts if f.target == "jewel:secret:GITHUB_TOKEN"]
+    assert token and token[0].properties["write_scopes"] == ["default"]

@@ -954,7 +954,10 @@ class WorkflowAudit:
                 ):
                     uploads_workspace = True
             if downloads and self.names & {"workflow_run", "pull_request_target"}:
-                yield from self._artifact_use(downloads, index, where, script, run, uses)
+                for item in self._artifact_use(downloads, index, where, script, run, uses):
+                    if job_id is not None:  # the job now runs what the untrusted run produced
+                        self.untrusted_checkouts.setdefault(job_id, index)
+                    yield item
             # caches and publishing
             if release and name:
                 yield from self._cache(step, where, name)
