@@ -363,3 +363,19 @@ def test_loader_fed_computed_bytes_is_unknown(tmp_path: Path) -> None:
         + b"tR."
     )
     assert _has(_scan(tmp_path, "model.pkl", b"\x80\x02" + body), "MDL004", text="computed bytes")
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{{ x[('%c'|format(95))*2 ~ 'class' ~ ('%c'|format(95))*2] }}",
+        "{{ x|map(attribute='__class__')|list }}",
+        "{% include '/etc/passwd' %}",
+        "{{ x|attr(request.args.a) }}",
+        "{{ x['_' ~ '_globals' ~ '__'] }}",
+    ],
+)
+def test_chat_template_obfuscated_sandbox_escapes(tmp_path: Path, template: str) -> None:
+    config = {"chat_template": template}
+    findings = _scan(tmp_path, "hub/tokenizer_config.json", json.dumps(config).encode())
+    assert _has(findings, "MDL010"), template

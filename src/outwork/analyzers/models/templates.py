@@ -63,9 +63,20 @@ def analyse(source: str, *, limit: int = 1_000_000) -> list[str]:
                 reasons.append(f"reads item {arg.value!r} (line {node.lineno})")
             elif not isinstance(
                 arg, nodes.Const | nodes.Name | nodes.Getattr | nodes.Slice
-            ) and _contains_underscore_const(arg, nodes):
+            ) and _builds_a_string(arg, nodes):
                 reasons.append(f"builds an attribute name at run time (line {node.lineno})")
+        elif isinstance(node, nodes.Include | nodes.Import | nodes.FromImport | nodes.Extends):
+            reasons.append(f"loads another template from disk (line {node.lineno})")
         elif isinstance(node, nodes.Filter) and node.name in ("attr", "map", "selectattr"):
+            for kwarg in node.kwargs:
+                value = kwarg.value
+                if isinstance(value, nodes.Const) and isinstance(value.value, str):
+                    if _private(value.value) and kwarg.key == "attribute":
+                        reasons.append(
+                            f"|{node.name}(attribute={value.value!r}) (line {node.lineno})"
+                        )
+                elif kwarg.key == "attribute":
+                    reasons.append(f"|{node.name}() with a computed attribute (line {node.lineno})")
             for arg in node.args:
                 if isinstance(arg, nodes.Const) and isinstance(arg.value, str):
                     if node.name == "attr" and _private(arg.value):
@@ -87,10 +98,40 @@ def analyse(source: str, *, limit: int = 1_000_000) -> list[str]:
     return list(dict.fromkeys(reasons))
 
 
-def _contains_underscore_const(node: object, nodes: object) -> bool:
-    const = nodes.Const  # type: ignore[attr-defined]
+#: Filters that build or reshape strings: in a subscript they compute an attribute name.
+STRING_FILTERS = frozenset(
+    {
+        "format",
+        "join",
+        "replace",
+        "reverse",
+        "string",
+        "lower",
+        "upper",
+        "list",
+        "first",
+        "last",
+        "batch",
+        "slice",
+        "center",
+        "trim",
+        "title",
+        "capitalize",
+        "urlencode",
+        "indent",
+        "wordwrap",
+    }
+)
+
+
+def _builds_a_string(node: object, nodes: object) -> bool:
+    """Whether a subscript computes a string (concatenation, string filters, underscores)."""
     for child in _walk(node, nodes.Node):  # type: ignore[attr-defined]
-        if isinstance(child, const) and isinstance(child.value, str) and "_" in child.value:
+        if isinstance(child, nodes.Concat):  # type: ignore[attr-defined]
+            return True
+        if isinstance(child, nodes.Filter) and child.name in STRING_FILTERS:  # type: ignore[attr-defined]
+            return True
+        if isinstance(child, nodes.Const) and isinstance(child.value, str):  # type: ignore[attr-defined]
             return True
     return False
 
