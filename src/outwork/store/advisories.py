@@ -33,6 +33,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from packaging.utils import canonicalize_version
+
 from outwork.core.errors import OutworkError, UsageError
 
 DB_FILENAME = "advisories.sqlite3"
@@ -106,6 +108,34 @@ def normalize_name(ecosystem: str, name: str) -> str:
     if eco in ("packagist", "nuget", "crates.io", "hex", "pub", "maven"):
         return name.lower()
     return name
+
+
+#: Key added to PyPI ``affected`` entries at import: their ``versions`` in PEP 440 canonical
+#: form, so a scan tests membership with one set look-up instead of parsing every listed version.
+CANONICAL_VERSIONS = "x_outwork_canonical_versions"
+
+
+def canonical_version(ecosystem: str, version: str) -> str:
+    """One spelling per version where the ecosystem allows several (PyPI: ``2.0.0b`` = ``2b0``)."""
+    if ecosystem_key(ecosystem) == "pypi":
+        return str(canonicalize_version(version))
+    return version
+
+
+def _annotate(record: dict[str, Any]) -> None:
+    for entry in record.get("affected") or ():
+        if not isinstance(entry, dict):
+            continue
+        package = entry.get("package")
+        listed = entry.get("versions")
+        if (
+            isinstance(package, dict)
+            and ecosystem_key(str(package.get("ecosystem", ""))) == "pypi"
+            and isinstance(listed, list)
+        ):
+            entry[CANONICAL_VERSIONS] = [
+                canonical_version("PyPI", v) for v in listed if isinstance(v, str)
+            ]
 
 
 def ecosystem_key(ecosystem: str) -> str:
@@ -504,6 +534,7 @@ def _import_members(
             changed += 1
             stale_ids.append((feed, vid))
         withdrawn = record.get("withdrawn") if isinstance(record.get("withdrawn"), str) else None
+        _annotate(record)
         data = zlib.compress(json.dumps(record, separators=(",", ":")).encode(), 6)
         vuln_rows.append((feed, vid, modified, withdrawn, data, info.filename, info.CRC))
         for eco, name in _package_keys(record):

@@ -17,6 +17,8 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
+from outwork.store.advisories import CANONICAL_VERSIONS, canonical_version
+
 Key = tuple[Any, ...]
 
 _SEMVER_RE = re.compile(
@@ -272,6 +274,20 @@ def in_range(ecosystem: str, version: str, rng: Mapping[str, Any]) -> bool:
 _LISTED: dict[int, tuple[Sequence[Any], str, frozenset[Key]]] = {}
 
 
+_STRINGS: dict[int, tuple[Sequence[Any], frozenset[str]]] = {}
+
+
+def _string_set(listed: Sequence[Any]) -> frozenset[str]:
+    cached = _STRINGS.get(id(listed))
+    if cached is not None and cached[0] is listed:
+        return cached[1]
+    if len(_STRINGS) > 100_000:
+        _STRINGS.clear()
+    strings = frozenset(v for v in listed if isinstance(v, str))
+    _STRINGS[id(listed)] = (listed, strings)
+    return strings
+
+
 def _listed_keys(ecosystem: str, listed: Sequence[Any]) -> frozenset[Key]:
     cached = _LISTED.get(id(listed))
     if cached is not None and cached[0] is listed and cached[1] == ecosystem:
@@ -285,9 +301,14 @@ def _listed_keys(ecosystem: str, listed: Sequence[Any]) -> frozenset[Key]:
 
 def is_affected(ecosystem: str, version: str, affected: Mapping[str, Any]) -> bool:
     """OSV: affected when listed in ``versions`` or inside any ECOSYSTEM/SEMVER range."""
-    listed = affected.get("versions") or ()
-    if listed and version_key(ecosystem, version) in _listed_keys(ecosystem, listed):
-        return True
+    canonical = affected.get(CANONICAL_VERSIONS)
+    if isinstance(canonical, list):
+        if canonical and canonical_version(ecosystem, version) in _string_set(canonical):
+            return True
+    else:
+        listed = affected.get("versions") or ()
+        if listed and version_key(ecosystem, version) in _listed_keys(ecosystem, listed):
+            return True
     return any(
         isinstance(r, Mapping) and in_range(ecosystem, version, r)
         for r in affected.get("ranges") or ()
