@@ -126,3 +126,21 @@ def test_gguf_tensor_beyond_the_file_is_malformed() -> None:
     assert any(getattr(f, "code", "") == "MDL009" for f in _analyze(bad, Kind.GGUF))
     overlap = craft.gguf({"a": 1}, tensors=[("w", [4], 0, 0), ("v", [4], 0, 0)], data=b"\x00" * 32)
     assert any("overlaps" in getattr(f, "message", "") for f in _analyze(overlap, Kind.GGUF))
+
+
+def test_zip_reader_survives_every_cut_before_the_end_record() -> None:
+    data = craft.torch_zip(craft.os_system(2))
+    eocd = data.rindex(b"PK\x05\x06")
+    for cut in range(0, eocd, 3):
+        view = zipread.read_zip(memoryview(data[:cut] + data[eocd:]))
+        assert view.error or view.anomalies or view.entries
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4096), st.integers(0, 255)), min_size=1, max_size=6))
+def test_zip_reader_survives_corrupt_central_directories(flips: list[tuple[int, int]]) -> None:
+    data = bytearray(craft.torch_zip(craft.os_system(2)))
+    start = data.index(b"PK\x01\x02")
+    for pos, value in flips:
+        data[start + pos % (len(data) - start)] = value
+    zipread.read_zip(memoryview(bytes(data)))

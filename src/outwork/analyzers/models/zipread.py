@@ -60,6 +60,14 @@ def _find_eocd(buf: memoryview) -> int:
 def read_zip(buf: memoryview) -> ZipView:
     """Parse the central directory (and each local header) without reading member data."""
     view = ZipView()
+    try:
+        _read_zip(buf, view)
+    except (struct.error, ValueError, OverflowError) as exc:
+        view.error = f"central directory is truncated or corrupt ({exc})"
+    return view
+
+
+def _read_zip(buf: memoryview, view: ZipView) -> ZipView:
     eocd = _find_eocd(buf)
     if eocd < 0 or eocd + 22 > len(buf):
         view.error = "no end-of-central-directory record (truncated or not a zip)"
