@@ -43,7 +43,7 @@ def analyse(source: str, *, limit: int = 1_000_000) -> list[str]:
         return [f"template longer than {limit} characters"]
     try:
         from jinja2 import Environment, nodes
-        from jinja2.exceptions import TemplateSyntaxError
+        from jinja2.exceptions import TemplateError, TemplateSyntaxError
     except ImportError:  # pragma: no cover - jinja2 is a dependency; fall back to a lexical scan
         return [f"reads {m}" for m in sorted(set(_DUNDER.findall(source)))]
     env = Environment(extensions=["jinja2.ext.loopcontrols", "jinja2.ext.do"])  # noqa: S701 - parse only, never rendered
@@ -51,6 +51,8 @@ def analyse(source: str, *, limit: int = 1_000_000) -> list[str]:
         tree = env.parse(source)
     except TemplateSyntaxError as exc:
         raise ValueError(f"template does not parse: {exc.message} (line {exc.lineno})") from None
+    except TemplateError as exc:
+        raise ValueError(f"template does not parse: {exc}") from None
     except RecursionError:
         raise ValueError("template nests too deeply to parse") from None
     reasons: list[str] = []
