@@ -359,6 +359,10 @@ _FAMILY_PARSERS = {
     "pdm": python.parse_pdm_lock,
     "pipenv": python.parse_pipfile_lock,
     "pip": lambda text: python.parse_requirements(text, "requirements.txt"),
+    "nuget": others.parse_nuget_lock,
+    "pub": others.parse_pubspec_lock,
+    "mix": others.parse_mix_lock,
+    "conan": others.parse_conan_lock,
 }
 
 
@@ -473,3 +477,22 @@ def test_requirements_folders_and_names() -> None:
     assert parser_for("app/dev-requirements.txt") is not None
     assert parser_for("constraints.txt") is not None
     assert parser_for("docs/notes.txt") is None
+
+
+def test_conan_lock_v1_and_v2() -> None:
+    v2 = '{\n "version": "0.5",\n "requires": [\n  "zlib/1.2.11#ffa7%1667396813.184"\n ]\n}\n'
+    assert _deps(others.parse_conan_lock(v2)) == [("zlib", "1.2.11", 4)]
+    v1 = json.dumps(
+        {
+            "graph_lock": {
+                "nodes": {
+                    "0": {"ref": "app/1.0", "path": "conanfile.py"},
+                    "1": {"ref": "openssl/3.0.0@user/stable#rev", "context": "host"},
+                }
+            }
+        },
+        indent=1,
+    )
+    result = others.parse_conan_lock(v1)
+    assert [(d.name, d.version) for d in result.dependencies] == [("openssl", "3.0.0")]
+    assert result.dependencies[0].purl == "pkg:conan/openssl@3.0.0"

@@ -47,6 +47,7 @@ _BY_NAME: dict[str, Parser] = {
     "pubspec.lock": others.parse_pubspec_lock,
     "mix.lock": others.parse_mix_lock,
     "bun.lock": others.parse_bun_lock,
+    "conan.lock": others.parse_conan_lock,
 }
 
 #: Content markers that make a JSON file an SBOM whatever its name.

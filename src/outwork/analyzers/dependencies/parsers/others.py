@@ -439,3 +439,46 @@ def parse_bun_lock(text: str) -> ParseResult:
         )
         result.dependencies.append(Dependency("npm", name, exact, line, source=source))
     return result
+
+
+def _conan_reference(ref: str) -> tuple[str, str] | None:
+    """``zlib/1.2.11@user/channel#rev%time:package_id`` -> (``zlib``, ``1.2.11``)."""
+    base = ref.split("#", 1)[0].split(":", 1)[0].split("@", 1)[0]
+    if "/" not in base:
+        return None
+    name, version = base.split("/", 1)
+    return (name, version) if name and version else None
+
+
+def parse_conan_lock(text: str) -> ParseResult:
+    """``conan.lock``: Conan 2 (``requires`` lists) and Conan 1 (``graph_lock.nodes``), with the
+    root node (the project itself, the one with a ``path``) left out."""
+    data = json.loads(text)
+    result = ParseResult(format="conan.lock")
+    if not isinstance(data, dict):
+        return result
+    index = LineIndex(text)
+    refs: list[tuple[str, bool]] = []
+    for section, dev in (("requires", False), ("build_requires", True), ("python_requires", True)):
+        for ref in data.get(section) or []:
+            if isinstance(ref, str):
+                refs.append((ref, dev))
+    nodes = (
+        (data.get("graph_lock") or {}).get("nodes")
+        if isinstance(data.get("graph_lock"), dict)
+        else None
+    )
+    if isinstance(nodes, dict):
+        for node in nodes.values():
+            if not isinstance(node, dict) or "path" in node:
+                continue
+            ref = node.get("ref") or node.get("pref")
+            if isinstance(ref, str):
+                refs.append((ref, node.get("context") == "build"))
+    for ref, dev in refs:
+        parsed = _conan_reference(ref)
+        if parsed is None:
+            continue
+        line = index.find(json.dumps(ref)[:-1], advance=False, start=0)
+        result.dependencies.append(Dependency("ConanCenter", parsed[0], parsed[1], line, dev=dev))
+    return result
