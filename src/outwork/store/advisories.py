@@ -52,6 +52,7 @@ DEFAULT_ECOSYSTEMS: tuple[str, ...] = (
     "NuGet",
     "Hex",
     "Pub",
+    "ConanCenter",
 )
 #: A database older than this many days draws a warning.
 STALE_AFTER_DAYS = 7
