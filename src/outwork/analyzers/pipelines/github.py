@@ -46,6 +46,7 @@ _GH_RUN_DOWNLOAD_RE = re.compile(r"\bgh\s+run\s+download\b")
 _EXTRACT_RE = re.compile(r"\b(?:unzip|tar\s+-?x\w*)\b[^\n]*")
 _MATRIX_REF_RE = re.compile(r"\$\{\{\s*matrix\.([\w-]+)\s*\}\}")
 _IMPURE_FUNCTIONS_RE = re.compile(r"\b(?:hashfiles|success|always|failure|cancelled)\s*\(", re.I)
+_TRUSTED_REF_NAME_RE = re.compile(r"base|target|default|main|master", re.I)
 _DRY_RUN_RE = re.compile(r"(?:^|\s)(?:--dry-run|-n)(?:\s|$)")
 _CONTINUATION_RE = re.compile(r"[\\`]\n\s*")  # shell and PowerShell line continuations
 _ASSIGN_RE = re.compile(r"^\s*(?:export\s+|local\s+|readonly\s+)?([A-Za-z_]\w*)=(.*)$")
@@ -879,6 +880,8 @@ class WorkflowAudit:
         uploads_workspace = False
         persisted: list[tuple[tuple[str | int, ...], Node]] = []
         release = self.release
+        job_if = (job.text("if") if job is not None else "").lower()
+        gated = any(m in job_if for m in data.GATE_MARKERS)
         for index, (where, step) in enumerate(flat_steps(steps, base)):
             step_env = self.env_taint(step.get("env"), key_path(*where, "env"), env, outputs)
             yield from self._env_block(step.get("env"), (*where, "env"))
@@ -914,9 +917,12 @@ class WorkflowAudit:
                     checkout_at = None  # the trusted tree replaces the untrusted one
                 if untrusted is not None and job_id is not None:
                     hit_node, why = untrusted
+                    if gated:
+                        why += " (after a check of who asked)"
                     if checkout_at is None:
-                        checkout_at, checkout_desc = index, why
-                        self.untrusted_checkouts[job_id] = index
+                        checkout_at = index
+                        self.untrusted_checkouts.setdefault(job_id, index)
+                    checkout_desc = why
                     yield self._checkout_finding(hit_node, where, why)
             elif script and self.pr_code and job_id is not None:
                 for pattern in _UNTRUSTED_FETCH:
@@ -936,6 +942,8 @@ class WorkflowAudit:
                             evidence=f"{self._pr_events()} -> {why} ({key_path(*where)})",
                         )
                         break
+            if not gated:
+                gated = any(m in n.value.lower() for n in step.strings() for m in data.GATE_MARKERS)
             # living off the pipeline, after an untrusted checkout
             if checkout_at is not None and index > checkout_at:
                 yield from self._lotp(step, where, name, uses, script, run, checkout_desc)
@@ -1069,6 +1077,8 @@ class WorkflowAudit:
                     if any(matches(ctx, p) for p in data.UNTRUSTED_REF_CONTEXTS):
                         return node, f"{key}: {ctx}"
                     derived = ctx.startswith(("steps.", "needs.", "env.")) and key == "ref"
+                    if derived and _TRUSTED_REF_NAME_RE.search(ctx.rsplit(".", 1)[-1]):
+                        continue  # a base or target ref names the repository's own code
                     if derived and self.pr_code & {"issue_comment", "workflow_run"}:
                         return node, f"{key}: {ctx} (derived from the event)"
         return None
@@ -1079,6 +1089,7 @@ class WorkflowAudit:
             f"{self._pr_events()} workflow checks out pull request code ({why})",
             line=node.line,
             column=node.col,
+            confidence=Confidence.MEDIUM if "check of who asked" in why else None,
             logical=key_path(*where, "with"),
             evidence=f"{self._pr_events()} -> actions/checkout {why} ({key_path(*where)})",
         )
@@ -1127,6 +1138,7 @@ class WorkflowAudit:
             line=line,
             column=col,
             logical=logical,
+            confidence=Confidence.MEDIUM if "check of who asked" in checkout else None,
             evidence=f"{self._pr_events()} -> checkout {checkout} -> {what}",
         )
 

@@ -194,7 +194,8 @@ LOTP_COMMANDS: dict[str, str] = {
     r"\bmake\b": "Makefile",
     r"\bcmake\b": "CMakeLists.txt",
     r"\bcargo\s+(?:build|test|run|check|clippy|install)\b": "build.rs and proc macros",
-    r"\bgo\s+(?:generate|test|run)\b": "go:generate directives / tests",
+    r"\bgo\s+run\b": "the fork's Go code",
+    r"\bgo\s+(?:generate|test)\b": "go:generate directives / tests",
     r"\b(?:mvn|\./mvnw)\b": "pom.xml plugins",
     r"\b(?:gradle|\./gradlew)\b": "build.gradle",
     r"\bbundle\s+(?:install|exec)\b|\brake\b": "Gemfile / Rakefile",
@@ -204,6 +205,14 @@ LOTP_COMMANDS: dict[str, str] = {
         "a repository script"
     ),
 }
+
+#: Signs that a job checks who triggered it before running untrusted code (a maintainer gate).
+GATE_MARKERS: tuple[str, ...] = (
+    "author_association",
+    "getcollaboratorpermissionlevel",
+    "permission-level",
+    "checkmembershipforuser",
+)
 
 #: Actions that execute configuration of the checked-out tree.
 LOTP_ACTIONS: dict[str, str] = {
