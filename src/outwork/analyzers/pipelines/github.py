@@ -433,7 +433,8 @@ class WorkflowAudit:
                 # the field itself, or an object serialised whole with the field inside
                 return Taint((ctx,), Confidence.HIGH)
         if ctx in data.REF_NAME_CONTEXTS:
-            return Taint((ctx,), Confidence.MEDIUM)
+            # branch and tag names of this repository: chosen by whoever can push to it
+            return Taint((ctx,), Confidence.LOW)
         parts = ctx.split(".")
         head = parts[0]
         if head == "env" and len(parts) > 1:
@@ -448,7 +449,7 @@ class WorkflowAudit:
             return Taint((ctx,), Confidence.LOW)
         if head == "github" and len(parts) > 2 and parts[1] == "event":
             if parts[-1] in ("ref", "head_branch", "base_ref"):
-                return Taint((ctx,), Confidence.MEDIUM)  # a branch name: chosen by a pusher
+                return Taint((ctx,), Confidence.LOW)  # a branch name: chosen by a pusher
             if parts[-1] in data.SAFE_EVENT_LEAVES or parts[-1].endswith(("_url", "_at", "_id")):
                 return None
             if parts[-1] == "*":  # a whole object or list, serialised

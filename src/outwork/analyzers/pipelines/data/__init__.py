@@ -127,7 +127,8 @@ PUBLIC_TRIGGERS: frozenset[str] = PRIVILEGED_TRIGGERS | frozenset(
 DANGEROUS_TRIGGERS: frozenset[str] = frozenset(
     {"pull_request_target", "workflow_run", "issue_comment"}
 )
-#: Contexts that name a branch or tag: chosen by whoever can push one (medium confidence).
+#: Contexts that name a branch or tag of this repository: chosen by whoever can push one
+#: (reported with low confidence).
 REF_NAME_CONTEXTS: frozenset[str] = frozenset({"github.ref", "github.ref_name", "github.base_ref"})
 
 #: Inputs of actions that evaluate their value as code (shell, PowerShell, JavaScript, yq,
