@@ -144,3 +144,18 @@ def test_zip_reader_survives_corrupt_central_directories(flips: list[tuple[int, 
     for pos, value in flips:
         data[start + pos % (len(data) - start)] = value
     zipread.read_zip(memoryview(bytes(data)))
+
+
+def test_keras_config_nested_beyond_budget_fails_closed(tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    layer = '{"module":"keras","class_name":"X","config":{"layers":['
+    raw = layer * 300 + '{"class_name":"Lambda"}' + "]}}" * 300
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("metadata.json", "{}")
+        zf.writestr("config.json", raw)
+        zf.writestr("model.weights.h5", b"x")
+    findings = _analyze(buf.getvalue(), Kind.KERAS)
+    assert any(getattr(f, "code", "") == "MDL009" for f in findings)

@@ -414,6 +414,16 @@ def check_keras_config(
     config: Any, result: ContainerResult, *, path: str = "", logical: str = ""
 ) -> None:
     for where, node in _objects(config, logical or "config"):
+        if node.get("__too_deep__") is True and len(node) == 1:
+            result.findings.append(
+                finding(
+                    ModelFileMalformed,
+                    "Keras configuration nests deeper than 200 levels; the rest is unchecked",
+                    path=path,
+                    logical=where[:200],
+                )
+            )
+            return
         class_name = node.get("class_name")
         module = node.get("module")
         inner = node.get("config")
@@ -429,7 +439,7 @@ def check_keras_config(
                     "loads (CVE-2024-3660)",
                     path=path,
                     logical=where,
-                    evidence=json.dumps(inner)[:300] if inner is not None else class_name,
+                    evidence=_dump(inner) if inner is not None else class_name,
                 )
             )
         names = []
@@ -456,7 +466,7 @@ def check_keras_config(
                         path=path,
                         logical=where,
                         severity=Severity.HIGH,
-                        evidence=json.dumps(node)[:300],
+                        evidence=_dump(node),
                     )
                 )
                 continue
@@ -467,13 +477,21 @@ def check_keras_config(
                     f"Keras config object {names[-1]}: {reason}",
                     path=path,
                     logical=where,
-                    evidence=json.dumps(node)[:300],
+                    evidence=_dump(node),
                 )
             )
 
 
+def _dump(value: Any) -> str:
+    try:
+        return json.dumps(value)[:300]
+    except (ValueError, TypeError, RecursionError):
+        return repr(type(value))
+
+
 def _objects(node: Any, where: str, depth: int = 0) -> Iterator[tuple[str, dict[str, Any]]]:
     if depth > 200:
+        yield where, {"__too_deep__": True}
         return
     if isinstance(node, dict):
         if "class_name" in node:
@@ -843,7 +861,7 @@ def scan_hub_json(artifact: Artifact) -> Iterator[Emitted]:
             + ", ".join(modules[:5])
             + ")",
             logical="auto_map",
-            evidence=json.dumps(auto_map)[:300],
+            evidence=_dump(auto_map),
             severity=Severity.HIGH if foreign else None,
             properties={"modules": modules, "repositories": foreign},
             related=tuple(Location(f"{folder}/{m}" if folder else m) for m in modules[:20]),
