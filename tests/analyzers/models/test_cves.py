@@ -379,3 +379,20 @@ def test_chat_template_obfuscated_sandbox_escapes(tmp_path: Path, template: str)
     config = {"chat_template": template}
     findings = _scan(tmp_path, "hub/tokenizer_config.json", json.dumps(config).encode())
     assert _has(findings, "MDL010"), template
+
+
+def test_keras_function_reference_outside_activations_is_a_gadget(tmp_path: Path) -> None:
+    fn = {
+        "module": "keras.src.utils.file_utils",
+        "class_name": "function",
+        "config": "extract_archive",
+        "registered_name": "function",
+    }
+    layer = craft.keras_layer("Dense", {"units": 1, "activation": fn})
+    findings = _scan(tmp_path, "m.keras", craft.keras_zip(craft.keras_model(layer)))
+    hits = [f for f in findings if f.code == "MDL012"]
+    assert hits and hits[0].severity.label == "high"
+    relu = dict(fn, module="keras.activations", config="relu")
+    layer = craft.keras_layer("Dense", {"units": 1, "activation": relu})
+    findings = _scan(tmp_path / "ok", "m.keras", craft.keras_zip(craft.keras_model(layer)))
+    assert not _has(findings, "MDL012")

@@ -382,6 +382,11 @@ def _template_findings(
 # -- Keras ---------------------------------------------------------------------------------------
 
 _KERAS_MODULE = re.compile(r"^(keras|tf_keras|tensorflow\.keras|tensorflow\.python\.keras)(\.|$)")
+#: Keras namespaces whose functions a configuration may reference (activations, losses, ...).
+_KERAS_FUNCTIONS = re.compile(
+    r"^(keras|tf_keras|tensorflow\.keras)(\.src)?\.(activations|losses|metrics|initializers"
+    r"|regularizers|constraints|ops|random|layers|optimizers)(\.|$)"
+)
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
 
 
@@ -450,6 +455,25 @@ def check_keras_config(
         else:
             names.append(f"keras.layers.{class_name}")
         reason = next((keras_dangerous()[n] for n in names if n in keras_dangerous()), None)
+        if (
+            reason is None
+            and class_name == "function"
+            and isinstance(module, str)
+            and _KERAS_MODULE.match(module)
+            and not _KERAS_FUNCTIONS.match(module)
+        ):
+            result.findings.append(
+                finding(
+                    KerasUnsafeObject,
+                    f"Keras config references the function {names[0]}, outside the activation, "
+                    "loss and metric namespaces: a gadget for safe_mode bypasses",
+                    path=path,
+                    logical=where,
+                    severity=Severity.HIGH,
+                    evidence=_dump(node),
+                )
+            )
+            continue
         if reason is None and isinstance(module, str) and not _KERAS_MODULE.match(module):
             obj = inner if class_name == "function" and isinstance(inner, str) else class_name
             verdict = judge(module, obj)
