@@ -79,8 +79,10 @@ def benign(args: argparse.Namespace) -> None:
         if p.is_file() and p.name.endswith((".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz"))
     )
     flagged, times = [], []
-    for path in files:
+    for index, path in enumerate(files):
         data = path.read_bytes()
+        if args.verbose:
+            print(f"[{index}/{len(files)}] {path.name}", file=sys.stderr, flush=True)
         findings, elapsed = judge(path.name, data)
         times.append(elapsed)
         alarms = [f for f in findings if f.severity >= Severity.HIGH]
@@ -113,6 +115,7 @@ def main() -> int:
     m.add_argument("--misses", default="")
     b = sub.add_parser("benign")
     b.add_argument("--dir", default="/work/bench-data/benign")
+    b.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
     malicious(args) if args.set == "malicious" else benign(args)
     return 0

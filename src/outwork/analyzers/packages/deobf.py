@@ -533,11 +533,24 @@ class Folder:
         return self._fold(node.body if test else node.orelse)
 
     def _fold_Compare(self, node: ast.Compare) -> object:
-        return UNKNOWN
+        left = self._fold(node.left)
+        for op, right_node in zip(node.ops, node.comparators, strict=True):
+            right = self._fold(right_node)
+            if any(isinstance(v, Unknown | Ref | UserFunction | Marshalled) for v in (left, right)):
+                return UNKNOWN
+            fn = _COMPARE.get(type(op))
+            if fn is None or not fn(left, right):
+                return False if fn is not None else UNKNOWN
+            left = right
+        return True
 
     def _fold_Attribute(self, node: ast.Attribute) -> object:
         base = self._fold(node.value)
         if isinstance(base, Ref):
+            if base.name == "string" and node.attr in _STRING_CONSTANTS:
+                return _STRING_CONSTANTS[node.attr]
+            if node.attr == "__name__" and "." not in base.name:
+                return base.name.removeprefix("builtins.")
             return base.attr(node.attr)
         if isinstance(base, str | bytes) and node.attr in _STR_METHODS | {
             "decode",
@@ -666,6 +679,14 @@ class Folder:
         if func.name.endswith(".__str__") or func.name.endswith(".__repr__"):
             inner = func.name.rsplit(".", 1)[0].removeprefix("builtins.")
             return _BUILTIN_TEXT.get(inner, f"<built-in function {inner}>")
+        if name in ("eval", "compile") and args and isinstance(args[0], str | bytes):
+            # eval of a constant expression (``eval("\\145\\166\\141\\154")`` is ``eval``)
+            # is folded, never run; compile() of a constant is its text, for exec/eval to take
+            text = args[0].decode("utf-8", "replace") if isinstance(args[0], bytes) else args[0]
+            if name == "compile":
+                self.trace.note("compile")
+                return text
+            return self._eval_text(text)
         if name in DECODERS:
             result = DECODERS[name](*args)
             if not isinstance(result, Unknown):
@@ -730,6 +751,22 @@ class Folder:
             return "~"
         return UNKNOWN
 
+    def _eval_text(self, text: str) -> object:
+        if self._depth > 8 or len(text) > 100_000:
+            return UNKNOWN
+        try:
+            tree = ast.parse(text.strip(), mode="eval")
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return UNKNOWN
+        self._depth += 1
+        try:
+            value = self._fold(tree.body)
+        finally:
+            self._depth -= 1
+        if not isinstance(value, Unknown):
+            self.trace.note("eval")
+        return value
+
     def _map(self, fn: object, iterable: object) -> object:
         values = self._iterate(iterable)
         if values is None:
@@ -792,6 +829,28 @@ class Folder:
 
     def _fold_Lambda(self, node: ast.Lambda) -> object:
         return UserFunction(node)
+
+
+_COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], bool]] = {
+    ast.Eq: lambda a, b: bool(a == b),
+    ast.NotEq: lambda a, b: bool(a != b),
+    ast.Lt: lambda a, b: bool(a < b),
+    ast.LtE: lambda a, b: bool(a <= b),
+    ast.Gt: lambda a, b: bool(a > b),
+    ast.GtE: lambda a, b: bool(a >= b),
+    ast.In: lambda a, b: bool(a in b),
+    ast.NotIn: lambda a, b: bool(a not in b),
+}
+
+_STRING_CONSTANTS = {
+    "ascii_letters": "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "ascii_lowercase": "abcdefghijklmnopqrstuvwxyz",
+    "ascii_uppercase": "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "digits": "0123456789",
+    "hexdigits": "0123456789abcdefABCDEF",
+    "octdigits": "01234567",
+    "punctuation": "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~",
+}
 
 
 class _BoundMethod:

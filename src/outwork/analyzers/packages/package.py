@@ -23,9 +23,13 @@ from outwork.analyzers.packages import typosquat
 from outwork.analyzers.packages.jsscan import scan_javascript, scan_package_json
 from outwork.analyzers.packages.pyscan import PythonScanner, scan_pth
 from outwork.analyzers.packages.rules import (
+    CredentialHarvesting,
     DependencyConfusionVersion,
     DisguisedExecutable,
+    InstallTimeNetwork,
     PackageRiskVerdict,
+    SecretExfiltration,
+    SuspiciousJavaScript,
     TyposquattingName,
 )
 from outwork.analyzers.packages.signals import Context, Signal
@@ -530,6 +534,19 @@ _SCORE = {
 }
 
 
+def _stealer(signals: list[Signal]) -> bool:
+    """Credential stores named and an exfiltration endpoint contacted in one package: a stealer,
+    even when its code only runs when called."""
+    harvest = any(s.rule is CredentialHarvesting for s in signals)
+    channel = any(
+        s.rule is SecretExfiltration
+        or (s.rule is InstallTimeNetwork and "paste site" in s.message)
+        or (s.rule is SuspiciousJavaScript and "sends" in s.message)
+        for s in signals
+    )
+    return harvest and channel
+
+
 def score_signals(signals: list[Signal]) -> tuple[float, Severity | None, list[str]]:
     """Risk 0-10: the strongest signal, plus one per further independent kind of evidence."""
     relevant = [s for s in signals if s.rule is not PackageRiskVerdict]
@@ -543,6 +560,8 @@ def score_signals(signals: list[Signal]) -> tuple[float, Severity | None, list[s
         score = min(score, 6.5)
     elif ranked[0].severity < Severity.CRITICAL:
         score = min(score, 8.5)
+    if _stealer(relevant):
+        score = max(score, 8.0)
     severity = (
         Severity.CRITICAL
         if score >= 9

@@ -128,6 +128,7 @@ class PythonScanner:
         self._simple: dict[str, UserFunction] = {}
         self._written_net_paths: set[str] = set()
         self._seen: set[tuple[str, int | None, str]] = set()
+        self._identifiers: set[str] = set()
 
     # --- entry ----------------------------------------------------------------------------------
 
@@ -198,7 +199,14 @@ class PythonScanner:
 
     def _collect_functions(self, tree: ast.Module) -> None:
         for node in ast.walk(tree):
+            if isinstance(node, ast.Name):
+                self._identifiers.add(node.id)
+            elif isinstance(node, ast.arg):
+                self._identifiers.add(node.arg)
+            if isinstance(node, ast.ClassDef):
+                self._identifiers.add(node.name)
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                self._identifiers.add(node.name)
                 self._functions.setdefault(node.name, []).append(node)
                 if isinstance(node, ast.FunctionDef) and _is_simple(node):
                     self._simple[node.name] = UserFunction(node)
@@ -222,7 +230,11 @@ class PythonScanner:
                 continue
             if isinstance(stmt, ast.If) and _is_main_guard(stmt.test):
                 continue
-            referenced |= _names_in(stmt)
+            if _child_blocks(stmt):
+                for expr in _own_expressions(stmt):
+                    referenced |= _names_in(expr)
+            else:
+                referenced |= _names_in(stmt)
         reachable: set[str] = set()
         work = [n for n in referenced if n in self._functions]
         while work:
@@ -901,6 +913,9 @@ class PythonScanner:
             )
 
     def _credential_args(self, node: ast.Call, scope: Scope, ctx: Context) -> None:
+        if ctx is Context.RUNTIME:
+            return  # a library reading its own config when called is its job; the reads it
+            # makes at install or import are what harvesting looks like
         for arg in node.args[:3]:
             if isinstance(arg, ast.Constant) and not isinstance(arg.value, str):
                 continue
@@ -984,8 +999,7 @@ class PythonScanner:
             for w in re.findall(r"[^\W\d]\w*", self.source[:2_000_000])
             if _NON_ASCII_IDENT.search(w)
         ]
-        idents = _identifiers(self.source)
-        weird = [w for w in odd if w in idents]
+        weird = [w for w in odd if w in self._identifiers]
         if len(weird) >= 3:
             self._emit(
                 ObfuscationIndicators,
@@ -1012,6 +1026,19 @@ class PythonScanner:
                         ctx=self.context,
                     )
                     break
+        store = tables.CREDENTIAL_PATH_RE.search(self.source[:2_000_000])
+        if store:
+            store_line = self.source.count("\n", 0, store.start()) + 1
+            self._emit(
+                CredentialHarvesting,
+                L,
+                L,
+                L,
+                f"names a credential store ({store.group(0)})",
+                store_line,
+                clip(self.source[max(0, store.start() - 60) : store.end() + 60]),
+                ctx=Context.RUNTIME,
+            )
         match = tables.ANTI_ANALYSIS_RE.search(self.source[:2_000_000])
         if match:
             self._emit(
@@ -1168,24 +1195,6 @@ def _shell(node: ast.Call, name: str) -> bool:
         k.arg == "shell" and isinstance(k.value, ast.Constant) and k.value.value
         for k in node.keywords
     )
-
-
-def _identifiers(source: str) -> set[str]:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return set()
-    out: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            out.add(node.id)
-        elif isinstance(node, ast.FunctionDef | ast.ClassDef | ast.AsyncFunctionDef):
-            out.add(node.name)
-        elif isinstance(node, ast.arg):
-            out.add(node.arg)
-    return out
 
 
 def _entropy(text: str) -> float:

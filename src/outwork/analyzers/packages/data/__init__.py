@@ -7,6 +7,7 @@ following imports, aliases, ``getattr`` and ``__import__`` indirection.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 
@@ -237,8 +238,31 @@ INSTALL_COMMAND_BASES: frozenset[str] = frozenset(
     }
 )
 
+
+@dataclass(frozen=True, slots=True)
+class Prefiltered:
+    """A case-insensitive pattern run only when one of its keywords occurs in the text.
+
+    Large case-insensitive alternations cost Python's regex engine a scan per alternative; the
+    keyword test (plain substring search in C) rules out almost every string first.
+    """
+
+    regex: re.Pattern[str]
+    keywords: tuple[str, ...]
+
+    def search(self, text: str) -> re.Match[str] | None:
+        lower = text.lower()
+        if not any(k in lower for k in self.keywords):
+            return None
+        return self.regex.search(text)
+
+
+def _pattern(source: str, keywords: str) -> Prefiltered:
+    return Prefiltered(re.compile(source, re.IGNORECASE), tuple(keywords.split(",")))
+
+
 #: Commands (after folding) that download, hide or hand control to a shell: strong evidence.
-STRONG_COMMAND_RE = re.compile(
+STRONG_COMMAND_RE = _pattern(
     r"powershell|pwsh|-e(nc(odedcommand)?)?\s+[A-Za-z0-9+/=]{16,}|invoke-webrequest|\biwr\b|"
     r"invoke-expression|\biex\b|downloadstring|downloadfile|start-process|bitsadmin|certutil|"
     r"mshta|rundll32|regsvr32|wscript|cscript|schtasks|reg\s+add|"
@@ -246,28 +270,32 @@ STRONG_COMMAND_RE = re.compile(
     r"\bnc\b.*-e|\bncat\b|bash\s+-i|base64\s+(-d|--decode)|chmod\s+\+?[0-7]*x|"
     r"net\s+user\s+/add|net\s+localgroup|\.exe\b.*https?://|https?://\S+\.(exe|bat|ps1|vbs|scr|sh|bin)\b|"
     r"start\s+\S+\.exe|attrib\s+\+h|taskkill|vssadmin|cmd(\.exe)?\s+/c\s+start",
-    re.IGNORECASE,
+    "powershell,pwsh,-e,invoke,iwr,iex,download,start-,bitsadmin,certutil,mshta,rundll32,"
+    "regsvr32,wscript,cscript,schtasks,reg ,curl,wget,|,/dev/tcp,nc ,ncat,bash,base64,"
+    "chmod,net ,.exe,.bat,.ps1,.vbs,.scr,.sh,.bin,attrib,taskkill,vssadmin,cmd",
 )
 
 #: Weaker command evidence: installing more packages, reaching hosts, running shells.
-WEAK_COMMAND_RE = re.compile(
+WEAK_COMMAND_RE = _pattern(
     r"https?://|\bcurl\b|\bwget\b|pip3?\s+install|-m\s+pip\s+install|\.exe\b|cmd(\.exe)?\s+/c|"
     r"\bstart\s|nohup|crontab|\bsudo\b|\bscp\b|\bssh\b|/tmp/|%temp%|%appdata%",
-    re.IGNORECASE,
+    "http,curl,wget,pip,.exe,cmd,start,nohup,crontab,sudo,scp,ssh,/tmp/,%temp%,%appdata%",
 )
 
 #: URLs that a library has no reason to reach at install: paste sites, webhooks, raw addresses.
-SUSPICIOUS_URL_RE = re.compile(
+SUSPICIOUS_URL_RE = _pattern(
     r"discord(app)?\.com/api/webhooks|api\.telegram\.org/bot|pastebin\.com|paste\.ee|hastebin|"
     r"transfer\.sh|ngrok|oast\.|burpcollaborator|interact\.sh|pipedream\.net|webhook\.site|"
     r"requestbin|canarytokens|\.onion\b|anonfiles|gofile\.io|bit\.ly|tinyurl|"
     r"https?://\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|\.php\b|raw\.githubusercontent\.com/[^\s\"']+\.(exe|py|sh)|"
     r"cdn\.discordapp\.com/attachments",
-    re.IGNORECASE,
+    "discord,telegram,paste,hastebin,transfer.sh,ngrok,oast.,burpcollaborator,interact.sh,"
+    "pipedream,webhook,requestbin,canarytokens,.onion,anonfiles,gofile,bit.ly,tinyurl,"
+    "http,.php,raw.githubusercontent",
 )
 
 #: Places whose reading is credential harvesting.
-CREDENTIAL_PATH_RE = re.compile(
+CREDENTIAL_PATH_RE = _pattern(
     r"\.ssh[/\\]|id_rsa|id_ed25519|\.aws[/\\]credentials|\.aws/config|\.azure[/\\]|"
     r"gcloud[/\\]credentials|application_default_credentials|\.kube[/\\]config|\.docker[/\\]config|"
     r"\.npmrc|\.pypirc|\.git-credentials|\.netrc|Login Data|Web Data|Local State|"
@@ -278,25 +306,32 @@ CREDENTIAL_PATH_RE = re.compile(
     r"Opera Software|Microsoft[/\\]Edge[/\\]User Data|Yandex[/\\]YandexBrowser|"
     r"/etc/shadow|/etc/passwd|keychain|\.bash_history|\.zsh_history|FileZilla|"
     r"sitemanager\.xml|Steam[/\\]config|\.minecraft|Roblox",
-    re.IGNORECASE,
+    ".ssh,id_rsa,id_ed25519,.aws,.azure,gcloud,application_default,.kube,.docker,.npmrc,"
+    ".pypirc,.git-credentials,.netrc,login data,web data,local state,leveldb,discord,"
+    "telegram,tdata,wallet,exodus,electrum,atomic/,atomic\\,metamask,nkbihf,ethereum,"
+    "bitcoin,coinomi,guarda,jaxx,armory,firefox,user data,bravesoftware,opera software,"
+    "yandexbrowser,/etc/shadow,/etc/passwd,keychain,_history,filezilla,sitemanager,steam/,"
+    "steam\\,.minecraft,roblox",
 )
 
 #: Places whose writing gives persistence: start-up folders, shell rc files, cron, services, keys.
-PERSISTENCE_PATH_RE = re.compile(
+PERSISTENCE_PATH_RE = _pattern(
     r"Start Menu[/\\]+Programs[/\\]+Startup|Microsoft[/\\]+Windows[/\\]+Start Menu|"
     r"CurrentVersion[/\\]+Run|\.bashrc|\.bash_profile|\.zshrc|\.profile\b|/etc/profile|"
     r"/etc/rc\.local|crontab|/etc/cron|/var/spool/cron|systemd[/\\]system|\.config[/\\]systemd|"
     r"\.config[/\\]autostart|LaunchAgents|LaunchDaemons|authorized_keys|/etc/sudoers|"
     r"/etc/ld\.so\.preload|sitecustomize\.py|usercustomize\.py|\.pth$",
-    re.IGNORECASE,
+    "start,currentversion,.bash,.zshrc,.profile,/etc/,crontab,/var/spool,systemd,"
+    "autostart,launch,authorized_keys,customize,.pth",
 )
 
 #: Strings that probe for analysis sandboxes and debuggers.
-ANTI_ANALYSIS_RE = re.compile(
+ANTI_ANALYSIS_RE = _pattern(
     r"IsDebuggerPresent|CheckRemoteDebuggerPresent|vmware|virtualbox|vboxservice|vboxtray|"
     r"qemu-ga|sandboxie|SbieDll|wireshark|procmon|x64dbg|ollydbg|ida64|fiddler|"
     r"HTTP Debugger|processhacker|WDAGUtilityAccount|Hyper-V",
-    re.IGNORECASE,
+    "debugger,vmware,virtualbox,vbox,qemu,sandboxie,sbiedll,wireshark,procmon,x64dbg,"
+    "ollydbg,ida64,fiddler,http debugger,processhacker,wdagutility,hyper-v",
 )
 
 #: npm lifecycle scripts that run during installation.
