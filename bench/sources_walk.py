@@ -7,9 +7,11 @@ the scan cache cannot share results between copies). Create the base environment
     python3 -m venv /work/bench-data/walk-venv
     /work/bench-data/walk-venv/bin/pip install numpy scipy pandas sympy botocore boto3 matplotlib
 
-Then, from the repository root:
+Then, from the repository root (freezing the code under test first):
 
-    .venv/bin/python bench/sources_walk.py --sizes 25000,50000,100000 --repeat 3
+    git archive HEAD src | tar -x -C /work/bench-data/outwork-src
+    .venv/bin/python bench/sources_walk.py --src /work/bench-data/outwork-src/src \
+        --sizes 25000,50000,100000 --repeat 3
 
 Every measurement runs in a fresh child process, so that peak resident memory (``ru_maxrss``)
 belongs to that measurement alone; scans with worker processes report the workers' peak too.
@@ -92,11 +94,16 @@ def child(mode: str, tree: str, cache: str, jobs: int | None) -> None:
     print(json.dumps({"seconds": seconds, "rss_mb": own, "workers_rss_mb": workers, **counts}))
 
 
-def measure(mode: str, tree: Path, cache: str, jobs: int | None) -> dict[str, float]:
+def measure(
+    mode: str, tree: Path, cache: str, jobs: int | None, src: Path | None
+) -> dict[str, float]:
     cmd = [sys.executable, __file__, "--child", mode, "--tree", str(tree), "--cache", cache]
     if jobs:
         cmd += ["--jobs", str(jobs)]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
     data: dict[str, float] = json.loads(out.strip().splitlines()[-1])
     return data
 
@@ -108,6 +115,14 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=None)
     parser.add_argument("--modes", default="walk,cold,warm")
+    parser.add_argument(
+        "--src",
+        type=Path,
+        default=None,
+        help="a frozen copy of outwork's src/ to measure (e.g. from `git archive HEAD src`), "
+        "so that edits landing in the working tree during a long run cannot change the code "
+        "between the cold and the warm scan (which would invalidate the cache)",
+    )
     parser.add_argument("--child", default=None)
     parser.add_argument("--tree", default=None)
     parser.add_argument("--cache", default="")
@@ -116,7 +131,10 @@ def main() -> None:
         child(args.child, args.tree, args.cache, args.jobs)
         return
     modes = args.modes.split(",")
-    print(f"base {args.base}, python {sys.version.split()[0]}, cpus {os.cpu_count()}")
+    print(
+        f"base {args.base}, src {args.src or 'installed'}, python {sys.version.split()[0]}, "
+        f"cpus {os.cpu_count()}"
+    )
     print("size,mode,median_s,files_per_s,rss_mb,workers_rss_mb,runs,counts")
     for size in (int(s) for s in args.sizes.split(",")):
         tree = build_tree(args.base, size)
@@ -124,11 +142,11 @@ def main() -> None:
         for _ in range(args.repeat):
             with tempfile.TemporaryDirectory(prefix="outwork-bench-cache-") as cache:
                 if "walk" in modes:
-                    runs["walk"].append(measure("walk", tree, cache, args.jobs))
+                    runs["walk"].append(measure("walk", tree, cache, args.jobs, args.src))
                 if "cold" in modes:
-                    runs["cold"].append(measure("cold", tree, cache, args.jobs))
+                    runs["cold"].append(measure("cold", tree, cache, args.jobs, args.src))
                 if "warm" in modes:
-                    runs["warm"].append(measure("warm", tree, cache, args.jobs))
+                    runs["warm"].append(measure("warm", tree, cache, args.jobs, args.src))
         medians: dict[str, float] = {}
         for mode in modes:
             times = [r["seconds"] for r in runs[mode]]
