@@ -396,3 +396,12 @@ def test_keras_function_reference_outside_activations_is_a_gadget(tmp_path: Path
     layer = craft.keras_layer("Dense", {"units": 1, "activation": relu})
     findings = _scan(tmp_path / "ok", "m.keras", craft.keras_zip(craft.keras_model(layer)))
     assert not _has(findings, "MDL012")
+
+
+def test_polyglot_pickle_with_hdf5_user_block(tmp_path: Path) -> None:
+    lam = {"class_name": "Sequential", "config": {"layers": [{"class_name": "Lambda"}]}}
+    pickle_part = craft.benign(2)
+    data = pickle_part + b"\x00" * (512 - len(pickle_part)) + craft.hdf5_with_config(lam)
+    findings = _scan(tmp_path, "model.pkl", data)
+    assert _has(findings, "MDL005", text="HDF5")
+    assert _has(findings, "MDL011")

@@ -35,6 +35,7 @@ MODEL_KINDS = frozenset(
         Kind.KERAS,
     }
 )
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 HUB_JSON = frozenset({"config.json", "tokenizer_config.json", "chat_template.json"})
 
 
@@ -149,6 +150,8 @@ class ModelAnalyzer(Analyzer):
             self._compressed(head, buf, result)
         if result.format and kind not in (Kind.PYTORCH_ZIP, Kind.ZIP, Kind.KERAS, Kind.NUMPY_ZIP):
             self._polyglot_zip(buf, result)
+        if result.format and kind is not Kind.HDF5:
+            self._polyglot_hdf5(buf, result)
 
     def _zip(self, artifact: Artifact, buf: memoryview, result: containers.ContainerResult) -> None:
         view = zipread.read_zip(buf)
@@ -192,6 +195,26 @@ class ModelAnalyzer(Analyzer):
         result.findings.extend(inner.findings)
         result.pickle.findings.extend(inner.pickle.findings)
         result.pickle.globals |= inner.pickle.globals
+
+    @staticmethod
+    def _polyglot_hdf5(buf: memoryview, result: containers.ContainerResult) -> None:
+        """HDF5 readers look for the superblock at 0, 512, 1024, 2048, ... (a user block)."""
+        at = 512
+        while at + 8 <= len(buf) and at <= 1 << 30:
+            if bytes(buf[at : at + 8]) == HDF5_SIGNATURE:
+                inner = containers.ContainerResult()
+                formats.scan_hdf5(buf[at:], inner)
+                result.findings.append(
+                    finding(
+                        formats.ModelContainerAnomaly,
+                        f"file is both {result.format} and an HDF5 file (superblock at {at}): "
+                        "loaders pick different parts of it",
+                        logical=f"hdf5@0x{at:x}",
+                    )
+                )
+                result.findings.extend(inner.findings)
+                return
+            at *= 2
 
     @staticmethod
     def _compressed(head: bytes, buf: memoryview, result: containers.ContainerResult) -> None:
