@@ -201,3 +201,16 @@ def test_requirements_inside_a_package_archive_are_not_called_unpinned() -> None
     assert [f.code for f in _findings(_run(outside, None))] == ["VUL004"]
     analyzer = DependencyAnalyzer()
     assert not analyzer.accepts(_artifact("node_modules/a/test/package.json", "{}", Kind.JSON))
+
+
+def test_ecosystem_without_a_feed_is_not_a_silent_pass(tmp_path: Path) -> None:
+    from outwork.store.advisories import import_zip
+
+    feeds = write_feeds(tmp_path / "feeds")
+    db = tmp_path / "db.sqlite3"
+    import_zip(db, "PyPI", feeds["PyPI"])
+    lock = '{\n "packages": [\n  {"name": "guzzlehttp/guzzle", "version": "7.4.2"}\n ]\n}\n'
+    (found,) = _findings(_run(_artifact("php/composer.lock", lock), db))
+    assert found.code == "VUL003" and "no Packagist feed" in found.message
+    assert "--ecosystem Packagist" in found.remediation
+    assert found.location.line == 3

@@ -42,7 +42,11 @@ from outwork.store.advisories import (
     STALE_AFTER_DAYS,
     AdvisoryDatabaseMissingError,
     AdvisoryStore,
+    ecosystem_key,
 )
+
+#: An open store, the age in days of its oldest feed, and the ecosystems it has feeds for.
+_OpenStore = tuple[AdvisoryStore, float | None, frozenset[str]]
 
 #: Largest lockfile read (bytes); bigger ones are refused with a CORE008 error, never truncated.
 MAX_LOCKFILE_BYTES = 128 * 1024 * 1024
@@ -74,7 +78,7 @@ class DependencyAnalyzer(Analyzer):
     rules = RULES
     cacheable = False
 
-    _stores: ClassVar[dict[tuple[str, int, int], tuple[AdvisoryStore, float | None]]] = {}
+    _stores: ClassVar[dict[tuple[str, int, int], _OpenStore]] = {}
 
     def accepts(self, artifact: Artifact) -> bool:
         if parser_for(artifact.path) is not None:
@@ -98,7 +102,7 @@ class DependencyAnalyzer(Analyzer):
         if isinstance(opened, str):
             yield finding(
                 AdvisoryDatabaseUnavailable,
-                f"{len(matchable)} dependencies were not checked for known vulnerabilities or"
+                f"{_count(len(matchable))} not checked for known vulnerabilities or"
                 f" malware: {opened}",
                 line=matchable[0].line,
                 evidence=str(db_path or "no database configured"),
@@ -106,7 +110,20 @@ class DependencyAnalyzer(Analyzer):
                 " --ecosystem PyPI` offline), then scan again.",
             )
             return
-        store, age = opened
+        store, age, feeds = opened
+        uncovered: dict[str, list[Dependency]] = {}
+        for dep in matchable:
+            if ecosystem_key(dep.ecosystem) not in feeds:
+                uncovered.setdefault(dep.ecosystem, []).append(dep)
+        for ecosystem, deps in uncovered.items():
+            yield finding(
+                AdvisoryDatabaseUnavailable,
+                f"{_count(len(deps))} from {ecosystem} not checked: the advisory database holds"
+                f" no {ecosystem} feed",
+                line=deps[0].line,
+                evidence=str(db_path),
+                remediation=f"Run `outwork db update --ecosystem {ecosystem}`.",
+            )
         max_age = float(context.options.get("dependencies.max_age_days", STALE_AFTER_DAYS))
         if age is None or age > max_age:
             what = "has no feeds" if age is None else f"is {age:.0f} days old"
@@ -121,7 +138,7 @@ class DependencyAnalyzer(Analyzer):
             )
         yield from self._findings(artifact, match_dependencies(store, matchable))
 
-    def _open(self, db_path: Path | None) -> tuple[AdvisoryStore, float | None] | str:
+    def _open(self, db_path: Path | None) -> _OpenStore | str:
         if db_path is None:
             return "no advisory database is configured"
         try:
@@ -135,7 +152,9 @@ class DependencyAnalyzer(Analyzer):
                 self._stores.pop(old)[0].close()
             try:
                 store = AdvisoryStore(db_path)
-                cached = (store, store.status().oldest_age_days())
+                state = store.status()
+                feeds = frozenset(ecosystem_key(f.feed) for f in state.feeds)
+                cached = (store, state.oldest_age_days(), feeds)
             except Exception as exc:
                 return f"the advisory database at {db_path} cannot be read ({exc})"
             self._stores[key] = cached
@@ -206,6 +225,10 @@ class DependencyAnalyzer(Analyzer):
             )
             for identifier in first.advisory_ids:
                 yield Fact(purl, "has-vulnerability", f"vuln:{identifier}", proof=artifact.path)
+
+
+def _count(n: int) -> str:
+    return f"{n} dependency" if n == 1 else f"{n} dependencies"
 
 
 def _message(dep: Dependency, match: Match) -> str:

@@ -85,7 +85,8 @@ class AdvisoryDatabaseUnavailable(Rule):
 
     ## What it finds
     A lockfile or manifest scanned without an advisory database (never downloaded, or unreadable),
-    or with one older than the freshness limit (7 days by default). Without current advisories the
+    with one that holds no feed for the dependencies' ecosystem, or with one older than the
+    freshness limit (7 days by default, reported at low severity). Without current advisories the
     dependencies cannot be cleared.
 
     ## Why it matters
