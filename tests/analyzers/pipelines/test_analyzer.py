@@ -212,3 +212,28 @@ jobs:
     assert ("CI003", 1) in {(f.code, f.location.line) for f in findings}
     token = [f for f in facts if f.target == "jewel:secret:GITHUB_TOKEN"]
     assert token and token[0].properties["write_scopes"] == ["default"]
+
+
+def test_attack_path_through_a_reusable_workflow(tmp_path: Path) -> None:
+    from outwork.core.engine import ScanOptions, scan
+    from outwork.graph import build_paths
+
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "caller.yml").write_text(
+        "on: pull_request_target\npermissions: {}\njobs:\n  call:\n"
+        "    uses: ./.github/workflows/build.yml\n    secrets: inherit\n"
+    )
+    (workflows / "build.yml").write_text(
+        "on: workflow_call\npermissions: {}\njobs:\n  build:\n    runs-on: ubuntu-latest\n"
+        '    steps:\n      - run: ./deploy.sh "${{ secrets.DEPLOY_KEY }}"\n'
+    )
+    result = scan([str(tmp_path)], ScanOptions(jobs=1, cache_dir=None, analyzers=("pipelines",)))
+    paths = build_paths(result.facts)
+    assert [(p.entry, p.target, [s.relation for s in p.steps]) for p in paths] == [
+        (
+            "entry:fork-pull-request",
+            "jewel:secret:DEPLOY_KEY",
+            ["triggers", "invokes", "runs", "exposes"],
+        )
+    ]

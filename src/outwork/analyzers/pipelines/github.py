@@ -624,6 +624,22 @@ class WorkflowAudit:
             return
         yield from self._uses(uses, ("jobs", job_id, "uses"))
         secrets = job.get("secrets")
+        target = self._local_workflow(uses.value.strip())
+        if target is not None:
+            passed = (
+                ["*"]
+                if secrets is not None and secrets.is_str
+                else [k for k, _ in secrets.items()]
+                if secrets is not None
+                else []
+            )
+            yield Fact(
+                f"job:{self.path}#{job_id}",
+                "invokes",
+                f"workflow:{target}",
+                proof=f"{self.path}:{uses.line}",
+                properties={"secrets": passed},
+            )
         if secrets is not None and secrets.is_str and secrets.value.strip() == "inherit":
             yield finding(
                 rules.SecretsInherit,
@@ -633,6 +649,15 @@ class WorkflowAudit:
                 logical=key_path("jobs", job_id, "secrets"),
                 evidence=f"secrets: inherit -> {uses.value.strip()}",
             )
+
+    def _local_workflow(self, uses: str) -> str | None:
+        """The logical path of a reusable workflow of this repository (``./.github/...``)."""
+        if not uses.startswith("./") or "@" in uses:
+            return None
+        if self.path.startswith(".github/workflows/"):
+            return uses[2:]
+        at = self.path.rfind("/.github/workflows/")
+        return f"{self.path[:at]}/{uses[2:]}" if at >= 0 else None
 
     def _runner(self, job_id: str, job: Node) -> Iterator[Emitted]:
         runs_on = job.get("runs-on")
@@ -1398,6 +1423,8 @@ class WorkflowAudit:
     def _facts(self, job_id: str, job: Node, steps: list[Node]) -> Iterator[Emitted]:
         node = f"job:{self.path}#{job_id}"
         untrusted_code = job_id in self.untrusted_checkouts
+        if "workflow_call" in self.names:
+            yield Fact(f"workflow:{self.path}", "runs", node, proof=f"{self.path}: jobs.{job_id}")
         for event in sorted(self.privileged):
             entry = (
                 "entry:fork-pull-request"
@@ -1412,6 +1439,7 @@ class WorkflowAudit:
                 properties={
                     "trigger": event,
                     "trust": "untrusted-code" if untrusted_code else "untrusted-data",
+                    "severity": "critical" if untrusted_code else "high",
                 },
             )
         secrets = sorted({m.upper() for n in job.strings() for m in _SECRET_RE.findall(n.value)})
