@@ -8,6 +8,7 @@ policy; other formats are parsed with bounded readers that never touch tensor da
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import mmap
 from collections.abc import Iterable, Iterator
 from pathlib import PurePosixPath
@@ -35,6 +36,8 @@ MODEL_KINDS = frozenset(
         Kind.KERAS,
     }
 )
+#: Files up to this size are read whole (cheaper than a memory map) and hashed from memory.
+SMALL_FILE = 1024 * 1024
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 HUB_JSON = frozenset({"config.json", "tokenizer_config.json", "chat_template.json"})
 
@@ -42,8 +45,11 @@ HUB_JSON = frozenset({"config.json", "tokenizer_config.json", "chat_template.jso
 @contextlib.contextmanager
 def _buffer(artifact: Artifact) -> Iterator[memoryview]:
     """The artifact's bytes as a view: memory-mapped from disk, so only touched pages are read."""
-    if artifact.data is not None or not artifact.fs_path:
-        yield memoryview(artifact.read())
+    if artifact.data is not None or not artifact.fs_path or artifact.size <= SMALL_FILE:
+        data = artifact.read()
+        if not artifact._digest and len(data) <= HASH_LIMIT:
+            artifact.with_digest(hashlib.sha256(data).hexdigest())
+        yield memoryview(data)
         return
     with open(artifact.fs_path, "rb") as fh:  # noqa: PTH123 - a raw descriptor for mmap
         try:
