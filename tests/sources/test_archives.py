@@ -109,3 +109,18 @@ def test_in_tree_links_are_fine() -> None:
     )
     opened = open_bytes("ok.tar", tar)
     assert not opened.findings
+
+
+@pytest.mark.parametrize("compression", ["gz", "bz2", "xz", "zst"])
+def test_concatenated_streams_are_one_member(compression: str) -> None:
+    data = hostile.compress(b"first\n", compression) + hostile.compress(b"second\n", compression)
+    opened = open_bytes(f"notes.txt.{compression}", data)
+    assert not opened.findings
+    assert [a.data for a in opened.artifacts] == [b"first\nsecond\n"]
+
+
+def test_bytes_after_the_tar_end_marker_are_read_for_integrity() -> None:
+    tar = hostile.tar_of([("a.py", hostile.PAYLOAD)])
+    opened = open_bytes("x.tar.gz", hostile.compress(tar, "gz")[:-12])
+    assert opened.paths() == ["x.tar.gz!/a.py"]
+    assert opened.at("CORE005") == ["x.tar.gz"]

@@ -600,6 +600,8 @@ class _XzReader:
                 out = self._dec.decompress(data, size)
             else:
                 out = self._dec.decompress(b"", size)
+                if not out:
+                    raise lzma.LZMAError("xz decompressor makes no progress")
             if out:
                 return out
         return b""
