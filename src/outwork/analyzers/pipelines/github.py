@@ -28,8 +28,10 @@ SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 _GITHUB_OUTPUT_RE = re.compile(r"GITHUB_OUTPUT")
 _OUTPUT_NAME_RE = re.compile(r"""(?:echo|printf)\s+(?:-\w+\s+)*["']?([A-Za-z_][\w-]*)(?:=|<<)""")
 _ENV_WRITE_RE = re.compile(
-    r"(?:>>?|tee\s+(?:-a\s+)?)\s*[\"']?\$\{?(?:env:)?(GITHUB_ENV|GITHUB_PATH)\b"
+    r"(?:>>?|tee\s+(?:-a\s+)?)\s*[\"']?(?:\$\{?(?:env:)?|%)(GITHUB_ENV|GITHUB_PATH)\b"
 )
+#: Something in a line that is computed when the script runs (variables, substitutions).
+_DYNAMIC_RE = re.compile(r"\$|`|%\w+%")
 _SHELL_VAR_RE = re.compile(r"\$\{?([A-Za-z_]\w*)")
 _ACTOR = r"github\s*(?:\.\s*|\[\s*')(?:actor|triggering_actor)(?:_id)?'?\s*\]?"
 _BOT_VALUE = r"(?:'[^']*\[bot\]'|'?\d{5,}'?)"
@@ -1201,6 +1203,8 @@ class WorkflowAudit:
                 hits = [h for h in hits if h[1].confidence is Confidence.HIGH]
                 if not hits:
                     continue
+            if not hits and not _DYNAMIC_RE.search(line_text[: match.start()]):
+                continue  # a constant line such as `echo FOO=bar >> $GITHUB_ENV`
             index = self.doc.find_after(run, line_text.strip(), cursor)
             if index >= 0:
                 cursor = index
