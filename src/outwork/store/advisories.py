@@ -30,6 +30,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
@@ -116,6 +117,7 @@ def normalize_name(ecosystem: str, name: str) -> str:
 CANONICAL_VERSIONS = "x_outwork_canonical_versions"
 
 
+@lru_cache(maxsize=65536)
 def canonical_version(ecosystem: str, version: str) -> str:
     """One spelling per version where the ecosystem allows several (PyPI: ``2.0.0b`` = ``2b0``)."""
     if ecosystem_key(ecosystem) == "pypi":
