@@ -131,3 +131,10 @@ def test_many_gitlab_script_lines_are_bounded() -> None:
     findings = analyze(".gitlab-ci.yml", "job:\n  script:\n    - |\n" + lines + "\n")
     assert time.monotonic() - started < 10
     assert len(findings) == 200
+
+
+def test_deeply_parenthesised_expression_is_iterative() -> None:
+    body = "(" * 1500 + "github.event.issue.title" + ")" * 1500
+    head = "on: issues\npermissions: {}\njobs:\n  a:\n    steps:\n      - run: echo "
+    findings = analyze(".github/workflows/parens.yml", head + "${{ " + body + " }}\n")
+    assert [f.code for f in findings if f.code.startswith("CI00")] == ["CI001"]

@@ -65,7 +65,7 @@ class PipelineAnalyzer(Analyzer):
     """Audits GitHub Actions, Dependabot and GitLab CI configuration."""
 
     name = "pipelines"
-    version = "1"
+    version = "2"
     layer = Layer.CI
     kinds = frozenset({Kind.YAML})
     rules = ALL_RULES

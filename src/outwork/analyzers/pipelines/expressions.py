@@ -109,10 +109,6 @@ def contexts(body: str) -> list[str]:
     return out
 
 
-def is_pure_call(body: str, function: str) -> bool:
-    return body.replace(" ", "").lower().startswith(function.lower() + "(")
-
-
 def matches(path: str, pattern: str) -> bool:
     """Whether a normalised context path matches a pattern with ``*`` segments (prefix match:
     ``github.event.pull_request.head`` matches ``github.event.pull_request.head.ref``)."""
@@ -132,24 +128,29 @@ def value_contexts(body: str) -> list[str]:
 
     Operands that are comparisons, negations or calls of ``contains``/``startsWith``/``endsWith``
     produce booleans, so the contexts inside them cannot inject text; ``a && b`` and ``a || b``
-    return one of their operands, so those propagate.
+    return one of their operands, so those propagate. Parenthesised operands are opened
+    iteratively (hostile nesting cannot exhaust the stack).
     """
     masked = _STRING_RE.sub(lambda m: "'" + "_" * (len(m.group(0)) - 2) + "'", body)
     out: list[str] = []
-    for start, end in _top_level_operands(masked):
-        operand = masked[start:end].strip()
-        while operand.startswith("(") and _closing(operand, 0) == len(operand) - 1:
-            operand = operand[1:-1].strip()
-            out_inner = value_contexts(body[start:end].strip()[1:-1]) if operand else []
-            out.extend(out_inner)
-            operand = ""
-        if not operand:
-            continue
-        if operand.startswith("!") or _COMPARISON_RE.search(_strip_calls(operand)):
-            continue
-        if _BOOLEAN_CALL_RE.match(operand):
-            continue
-        out.extend(contexts(body[start:end]))
+    work: list[tuple[int, int]] = [(0, len(masked))]
+    while work:
+        low, high = work.pop()
+        for start, end in _top_level_operands(masked[low:high]):
+            start, end = start + low, end + low
+            text = masked[start:end]
+            operand = text.strip()
+            if not operand:
+                continue
+            first = start + text.index(operand[0])
+            if operand.startswith("(") and _closing(operand, 0) == len(operand) - 1:
+                work.append((first + 1, first + len(operand) - 1))
+                continue
+            if operand.startswith("!") or _COMPARISON_RE.search(_strip_calls(operand)):
+                continue
+            if _BOOLEAN_CALL_RE.match(operand):
+                continue
+            out.extend(contexts(body[start:end]))
     return out
 
 
