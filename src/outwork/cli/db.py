@@ -87,13 +87,22 @@ def _update(args: argparse.Namespace, path: Path, err: TextIO) -> int:
             report = advisories.import_zip(path, ecosystems[0], source)
         reports = [report]
     else:
-        reports = advisories.update(
-            path,
-            ecosystems,
-            base_url=args.base_url,
-            timeout=args.timeout,
-            progress=lambda text: _say(err, text),
-        )
+        try:
+            reports = advisories.update(
+                path,
+                ecosystems,
+                base_url=args.base_url,
+                timeout=args.timeout,
+                progress=lambda text: _say(err, text),
+            )
+        except advisories.UpdateIncompleteError as exc:
+            _print_reports(exc.reports, path, err)
+            raise
+    _print_reports(reports, path, err)
+    return 0
+
+
+def _print_reports(reports: list[advisories.UpdateReport], path: Path, err: TextIO) -> None:
     for r in reports:
         err.write(
             f"outwork: {r.feed}: {r.records:,} records ({r.added:,} added, {r.changed:,} changed,"
@@ -101,7 +110,6 @@ def _update(args: argparse.Namespace, path: Path, err: TextIO) -> int:
             f" sha256 {r.sha256[:16]}\n"
         )
     err.write(f"outwork: database {path}\n")
-    return 0
 
 
 def _say(err: TextIO, text: str) -> None:

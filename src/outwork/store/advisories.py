@@ -87,6 +87,18 @@ class AdvisoryDatabaseError(OutworkError):
     """The advisory database could not be updated; the previous one is intact."""
 
 
+class UpdateIncompleteError(AdvisoryDatabaseError):
+    """Some feeds could not be updated; they keep their previous records."""
+
+    def __init__(self, failures: list[str], reports: list[UpdateReport]) -> None:
+        super().__init__(
+            f"{len(failures)} feed(s) not updated (their previous records are kept): "
+            + "; ".join(failures)
+        )
+        self.failures = failures
+        self.reports = reports
+
+
 class AdvisoryDatabaseMissingError(UsageError):
     """There is no advisory database where one was expected."""
 
@@ -340,19 +352,29 @@ def update(
     timeout: float = 60.0,
     progress: Progress | None = None,
 ) -> list[UpdateReport]:
-    """Download and import each ecosystem's ``all.zip``. A failure on one feed raises
-    :class:`AdvisoryDatabaseError` after earlier feeds were committed; the failed feed's previous
-    records stay as they were."""
+    """Download and import each ecosystem's ``all.zip``, each feed in its own transaction.
+
+    A feed that fails keeps its previous records and the others go on; at the end
+    :class:`UpdateIncompleteError` lists the failures and carries the reports of the feeds that
+    were imported."""
     db_path = Path(path)
     reports: list[UpdateReport] = []
+    failures: list[str] = []
     for ecosystem in ecosystems:
         url = feed_url(base_url, ecosystem)
         if progress:
             progress(f"downloading {url}")
-        with _download(url, db_path.parent, timeout) as (tmp, sha256, size):
+        try:
+            with _download(url, db_path.parent, timeout) as (tmp, sha256, size):
+                if progress:
+                    progress(f"importing {ecosystem} ({size:,} bytes, sha256 {sha256[:12]})")
+                reports.append(import_zip(db_path, ecosystem, tmp, url=url, sha256=sha256))
+        except AdvisoryDatabaseError as exc:
+            failures.append(f"{ecosystem}: {exc}")
             if progress:
-                progress(f"importing {ecosystem} ({size:,} bytes, sha256 {sha256[:12]})")
-            reports.append(import_zip(db_path, ecosystem, tmp, url=url, sha256=sha256))
+                progress(f"{ecosystem} failed: {exc}")
+    if failures:
+        raise UpdateIncompleteError(failures, reports)
     return reports
 
 

@@ -302,3 +302,14 @@ def test_killed_update_leaves_previous_database(tmp_path: Path) -> None:
     with AdvisoryStore(db) as store:
         assert "p5" not in store.lookup("PyPI", ["p5"])
     assert import_zip(db, "PyPI", big).added == 15_000
+
+
+def test_one_failing_feed_does_not_stop_the_others(tmp_path: Path) -> None:
+    feeds = tmp_path / "feeds"
+    write_feeds(feeds)
+    db = tmp_path / "db.sqlite3"
+    with serve(feeds) as base, pytest.raises(advisories.UpdateIncompleteError) as raised:
+        advisories.update(db, ["NoSuchEcosystem", "npm"], base_url=base)
+    assert [r.feed for r in raised.value.reports] == ["npm"]
+    assert "NoSuchEcosystem" in str(raised.value) and "HTTP 404" in str(raised.value)
+    assert [f.feed for f in advisories.status(db).feeds] == ["npm"]
