@@ -1242,10 +1242,9 @@ class WorkflowAudit:
         if is_action(name, "dawidd6/action-download-artifact"):
             return True
         if is_action(name, "actions/download-artifact"):
+            # without run-id it reads the current run's artifacts, not the untrusted run's
             with_ = step.get("with")
-            return "workflow_run" in self.names or (
-                with_ is not None and with_.get("run-id") is not None
-            )
+            return with_ is not None and with_.get("run-id") is not None
         if is_action(name, "actions/github-script"):
             code = step.sub_text("with", "script")
             return "downloadArtifact" in code
