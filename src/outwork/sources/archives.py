@@ -776,7 +776,12 @@ def _tar_members(
             except (_Stop, _Abandon):
                 raise
             except Exception as exc:  # a stream cut or corrupted after the end marker
-                yield _unreadable(artifact.path, exc, "tar archive")
+                yield _finding(
+                    ArchiveUnreadable,
+                    artifact.path,
+                    "archive stream is cut or corrupt after its last member",
+                    f"{type(exc).__name__}: {exc}"[:500],
+                )
             return
         scope.member()
         name = _member_name(member.name)
