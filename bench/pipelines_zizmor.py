@@ -206,7 +206,11 @@ def main() -> int:
     parser.add_argument("--outwork", default=str(REPO / ".venv" / "bin" / "outwork"))
     parser.add_argument("--out", type=Path, default=Path("/work/bench-data/pipelines-compare.json"))
     args = parser.parse_args()
+    if not Path(args.zizmor).exists():
+        raise SystemExit(f"{args.zizmor} not found: install the peer first (see the docstring)")
     files = collect(args.roots or DEFAULT_ROOTS)
+    if not files:
+        raise SystemExit("no pipeline files under the given roots")
     names = [str(f) for f in files]
     workflows = sum(1 for f in files if f.parent.name == "workflows")
     zcmd = [args.zizmor, "--offline", "--format", "json", "--no-progress", *names]
