@@ -311,6 +311,11 @@ OSV_SCANNER_EXPECTS: dict[str, set[tuple[str, str]]] = {
     "go/replace-one.mod": {("example.com/fork/net", "1.4.5")},
     "go/replace-mixed.mod": {("example.com/fork/net", "1.4.5"), ("golang.org/x/net", "0.5.6")},
     "pnpm/peer-dependencies.yaml": {("acorn-jsx", "5.3.2"), ("acorn", "8.7.0")},
+    "yarn/with-aliases.v1.lock": {
+        ("@babel/helper-validator-identifier", "7.22.20"),
+        ("ansi-regex", "6.0.1"),
+        ("ansi-regex", "5.0.1"),
+    },
 }
 OSV_SCANNER_LINES: dict[str, dict[tuple[str, str], int]] = {
     "npm/one-package.v2.json": {("wrappy", "1.0.2"): 10},
@@ -320,6 +325,10 @@ OSV_SCANNER_LINES: dict[str, dict[tuple[str, str], int]] = {
         ("supports-color", "5.5.0"): 58,
     },
     "pnpm/peer-dependencies.yaml": {("acorn-jsx", "5.3.2"): 13, ("acorn", "8.7.0"): 21},
+    "yarn/with-aliases.v1.lock": {
+        ("@babel/helper-validator-identifier", "7.22.20"): 15,
+        ("ansi-regex", "6.0.1"): 10,
+    },
     "pnpm/peer-dependencies-advanced.yaml": {
         ("@typescript-eslint/eslint-plugin", "5.13.0"): 17,
         ("@typescript-eslint/parser", "5.13.0"): 44,

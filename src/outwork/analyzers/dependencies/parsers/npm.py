@@ -113,9 +113,19 @@ def _plain_http(name: str, resolved: object, line: int | None, result: ParseResu
 
 
 def _descriptor_name(descriptor: str) -> str:
+    """``name@range``, ``@scope/name@npm:range``, or an alias ``alias@npm:real@range`` -> the name
+    of the package really installed (``real``)."""
     descriptor = descriptor.strip().strip('"')
     at = descriptor.find("@", 1)
-    return descriptor[:at] if at > 0 else descriptor
+    if at <= 0:
+        return descriptor
+    rest = descriptor[at + 1 :]
+    if rest.startswith("npm:"):
+        target = rest[4:]
+        inner = target.find("@", 1)
+        if inner > 0:
+            return target[:inner]
+    return descriptor[:at]
 
 
 def parse_yarn_lock(text: str) -> ParseResult:
