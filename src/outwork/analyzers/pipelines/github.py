@@ -48,6 +48,7 @@ _GH_RUN_DOWNLOAD_RE = re.compile(r"\bgh\s+run\s+download\b")
 _EXTRACT_RE = re.compile(r"\b(?:unzip|tar\s+-?x\w*)\b[^\n]*")
 _MATRIX_REF_RE = re.compile(r"\$\{\{\s*matrix\.([\w-]+)\s*\}\}")
 _IMPURE_FUNCTIONS_RE = re.compile(r"\b(?:hashfiles|success|always|failure|cancelled)\s*\(", re.I)
+_HEAD_REF_NAME_RE = re.compile(r"head|sha|commit|ref", re.I)
 _TRUSTED_REF_NAME_RE = re.compile(r"base|target|default|main|master", re.I)
 _DRY_RUN_RE = re.compile(r"(?:^|\s)(?:--dry-run|-n)(?:\s|$)")
 _CONTINUATION_RE = re.compile(r"[\\`]\n\s*")  # shell and PowerShell line continuations
@@ -626,6 +627,7 @@ class WorkflowAudit:
             return
         yield from self._uses(uses, ("jobs", job_id, "uses"))
         secrets = job.get("secrets")
+        yield from self._untrusted_ref_passed(job_id, job, uses.value.strip())
         target = self._local_workflow(uses.value.strip())
         if target is not None:
             passed = (
@@ -651,6 +653,40 @@ class WorkflowAudit:
                 logical=key_path("jobs", job_id, "secrets"),
                 evidence=f"secrets: inherit -> {uses.value.strip()}",
             )
+
+    def _untrusted_ref_passed(self, job_id: str, job: Node, callee: str) -> Iterator[Emitted]:
+        """A privileged workflow hands the pull request's head to a reusable workflow, which
+        exists to check it out."""
+        with_ = job.get("with")
+        if not self.pr_code or with_ is None:
+            return
+        for key, value in with_.items():
+            if not value.is_str:
+                continue
+            for expr in expressions(value.value):
+                for ctx in contexts(expr.body):
+                    direct = any(matches(ctx, p) for p in data.UNTRUSTED_REF_CONTEXTS)
+                    leaf = ctx.rsplit(".", 1)[-1]
+                    derived = (
+                        ctx.startswith(("needs.", "steps."))
+                        and _HEAD_REF_NAME_RE.search(leaf) is not None
+                        and _TRUSTED_REF_NAME_RE.search(leaf) is None
+                    )
+                    if not (direct or derived) or "number" in leaf:
+                        continue
+                    yield finding(
+                        rules.UntrustedCheckout,
+                        f"{self._pr_events()} workflow hands the pull request's code ({ctx}) to "
+                        f"{callee}",
+                        line=value.line,
+                        column=value.col,
+                        logical=key_path("jobs", job_id, "with", key),
+                        confidence=Confidence.MEDIUM,
+                        evidence=f"{self._pr_events()} -> {ctx} -> jobs.{job_id}.with.{key} "
+                        f"-> {callee}",
+                    )
+                    self.untrusted_checkouts.setdefault(job_id, 0)
+                    return
 
     def _local_workflow(self, uses: str) -> str | None:
         """The logical path of a reusable workflow of this repository (``./.github/...``)."""
