@@ -214,3 +214,12 @@ def test_ecosystem_without_a_feed_is_not_a_silent_pass(tmp_path: Path) -> None:
     assert found.code == "VUL003" and "no Packagist feed" in found.message
     assert "--ecosystem Packagist" in found.remediation
     assert found.location.line == 3
+
+
+def test_oversized_lockfile_is_refused_not_truncated() -> None:
+    from outwork.analyzers.dependencies import MAX_LOCKFILE_BYTES
+    from outwork.core.errors import BudgetExceeded
+
+    huge = Artifact("package-lock.json", Kind.LOCKFILE, MAX_LOCKFILE_BYTES + 1, data=b"{}")
+    with pytest.raises(BudgetExceeded):
+        list(DependencyAnalyzer().analyze(huge, AnalysisContext()))

@@ -49,7 +49,7 @@ from outwork.store.advisories import (
 _OpenStore = tuple[AdvisoryStore, float | None, frozenset[str]]
 
 #: Largest lockfile read (bytes); bigger ones are refused with a CORE008 error, never truncated.
-MAX_LOCKFILE_BYTES = 128 * 1024 * 1024
+MAX_LOCKFILE_BYTES = 64 * 1024 * 1024
 #: Sources whose version is the one really installed and can be matched.
 MATCHABLE_SOURCES = frozenset({"registry", "installed", "sbom"})
 
