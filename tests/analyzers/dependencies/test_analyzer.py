@@ -223,3 +223,18 @@ def test_oversized_lockfile_is_refused_not_truncated() -> None:
     huge = Artifact("package-lock.json", Kind.LOCKFILE, MAX_LOCKFILE_BYTES + 1, data=b"{}")
     with pytest.raises(BudgetExceeded):
         list(DependencyAnalyzer().analyze(huge, AnalysisContext()))
+
+
+def test_installed_packages_belong_to_their_environment() -> None:
+    meta = _artifact(
+        "img/usr/lib/python3/site-packages/requests-2.19.0.dist-info/METADATA",
+        "Name: requests\nVersion: 2.19.0\n",
+    )
+    facts = [i for i in _run(meta, None) if isinstance(i, Fact)]
+    assert (facts[0].source, facts[0].target) == (
+        "environment:img/usr/lib/python3/site-packages",
+        "pkg:pypi/requests@2.19.0",
+    )
+    pkg = _artifact("web/node_modules/@a/b/package.json", '{"name": "@a/b", "version": "1.0.0"}')
+    facts = [i for i in _run(pkg, None) if isinstance(i, Fact)]
+    assert facts[0].source == "environment:web/node_modules"

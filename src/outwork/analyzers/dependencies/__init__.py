@@ -175,7 +175,7 @@ class DependencyAnalyzer(Analyzer):
             )
 
     def _inventory(self, artifact: Artifact, result: ParseResult) -> Iterator[Emitted]:
-        project = f"project:{artifact.path}"
+        project = _owner_node(artifact.path, result.format)
         seen: set[str] = set()
         for dep in result.dependencies:
             key = dep.purl
@@ -225,6 +225,21 @@ class DependencyAnalyzer(Analyzer):
             )
             for identifier in first.advisory_ids:
                 yield Fact(purl, "has-vulnerability", f"vuln:{identifier}", proof=artifact.path)
+
+
+_ENVIRONMENT_DIRS = ("site-packages", "dist-packages", "node_modules")
+
+
+def _owner_node(path: str, fmt: str) -> str:
+    """``project:<lockfile>`` for lockfiles and manifests; ``environment:<dir>`` (the
+    site-packages or node_modules folder) for what is installed there."""
+    if fmt in ("dist-info", "node_modules"):
+        parts = path.split("/")
+        for index in range(len(parts) - 1, -1, -1):
+            if parts[index] in _ENVIRONMENT_DIRS:
+                return "environment:" + "/".join(parts[: index + 1])
+        return "environment:" + "/".join(parts[:-2])
+    return f"project:{path}"
 
 
 def _count(n: int) -> str:
