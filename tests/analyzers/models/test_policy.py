@@ -39,6 +39,7 @@ UNLISTED = [
     ("torch", "nn.modules.linear.Linear"),  # dotted name instead of the canonical pair
     ("sklearn.utils", "lowercase_function"),
     ("__torch__.m", "M"),
+    ("__main__", "MyTransformer"),  # a class from the saving notebook: unknown, not critical
 ]
 
 

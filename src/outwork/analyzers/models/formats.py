@@ -477,9 +477,7 @@ def check_keras_config(
         if reason is None and isinstance(module, str) and not _KERAS_MODULE.match(module):
             obj = inner if class_name == "function" and isinstance(inner, str) else class_name
             verdict = judge(module, obj)
-            # Custom objects saved from a notebook name the loader's own __main__: unknown code,
-            # but not code the file brings with it.
-            if verdict.verdict is Verdict.DANGEROUS and module != "__main__":
+            if verdict.verdict is Verdict.DANGEROUS:
                 reason = f"imports {module}.{obj}: {verdict.reason} (CVE-2025-1550)"
             else:
                 result.findings.append(
