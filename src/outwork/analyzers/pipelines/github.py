@@ -231,6 +231,7 @@ class WorkflowAudit:
         self.release = kind == "workflow" and self._is_release()
         #: matrix.<key> -> taint, for the job being audited
         self.matrix_taint: dict[str, Taint] = {}
+        self._job_env_blocks: tuple[Node | None, ...] = ()
 
     # --- entry ----------------------------------------------------------------------------
     def run(self) -> Iterator[Emitted]:
@@ -604,6 +605,7 @@ class WorkflowAudit:
         env = self.env_taint(self.root.get("env"), "workflow", {}, {})
         env = self.env_taint(job.get("env"), key_path(*base), env, {})
         self.matrix_taint = self._matrix_taint(job, base, env)
+        self._job_env_blocks = (job.get("env"), self.root.get("env"))
         steps = job.children("steps")
         yield from self._steps(steps, base, env, job_id=job_id, job=job)
         yield from self._facts(job_id, job, steps)
@@ -654,6 +656,43 @@ class WorkflowAudit:
                 evidence=f"secrets: inherit -> {uses.value.strip()}",
             )
 
+    def untrusted_ref(self, text: str) -> str | None:
+        """The context in ``text`` that names the pull request's code (its head commit or
+        branch), directly or through an output named like one; None when there is none."""
+        for expr in expressions(text):
+            for ctx in contexts(expr.body):
+                leaf = ctx.rsplit(".", 1)[-1]
+                if "number" in leaf:
+                    continue
+                if any(matches(ctx, p) for p in data.UNTRUSTED_REF_CONTEXTS):
+                    return ctx
+                if (
+                    ctx.startswith(("needs.", "steps."))
+                    and _HEAD_REF_NAME_RE.search(leaf)
+                    and not _TRUSTED_REF_NAME_RE.search(leaf)
+                ):
+                    return ctx
+        return None
+
+    def _ref_var_fetch(self, step: Node, env: dict[str, Taint]) -> list[re.Pattern[str]]:
+        """Patterns for `git fetch/checkout/clone ... $VAR` where VAR (from this step's or the
+        job's ``env``) holds the pull request's head."""
+        names: list[str] = []
+        for block in (step.get("env"), *self._job_env_blocks):
+            for name, value in block.items() if block is not None else []:
+                if value.is_str and self.untrusted_ref(value.value):
+                    names.append(re.escape(name))
+        if not names:
+            return []
+        alternatives = "|".join(names)
+        return [
+            re.compile(
+                r"\bgit\s+(?:fetch|checkout|switch|clone|pull|reset)\b[^\n]*\$\{?(?:"
+                + alternatives
+                + r")\b\}?"
+            )
+        ]
+
     def _untrusted_ref_passed(self, job_id: str, job: Node, callee: str) -> Iterator[Emitted]:
         """A privileged workflow hands the pull request's head to a reusable workflow, which
         exists to check it out."""
@@ -661,32 +700,20 @@ class WorkflowAudit:
         if not self.pr_code or with_ is None:
             return
         for key, value in with_.items():
-            if not value.is_str:
+            ctx = self.untrusted_ref(value.value) if value.is_str else None
+            if ctx is None:
                 continue
-            for expr in expressions(value.value):
-                for ctx in contexts(expr.body):
-                    direct = any(matches(ctx, p) for p in data.UNTRUSTED_REF_CONTEXTS)
-                    leaf = ctx.rsplit(".", 1)[-1]
-                    derived = (
-                        ctx.startswith(("needs.", "steps."))
-                        and _HEAD_REF_NAME_RE.search(leaf) is not None
-                        and _TRUSTED_REF_NAME_RE.search(leaf) is None
-                    )
-                    if not (direct or derived) or "number" in leaf:
-                        continue
-                    yield finding(
-                        rules.UntrustedCheckout,
-                        f"{self._pr_events()} workflow hands the pull request's code ({ctx}) to "
-                        f"{callee}",
-                        line=value.line,
-                        column=value.col,
-                        logical=key_path("jobs", job_id, "with", key),
-                        confidence=Confidence.MEDIUM,
-                        evidence=f"{self._pr_events()} -> {ctx} -> jobs.{job_id}.with.{key} "
-                        f"-> {callee}",
-                    )
-                    self.untrusted_checkouts.setdefault(job_id, 0)
-                    return
+            yield finding(
+                rules.UntrustedCheckout,
+                f"{self._pr_events()} workflow hands the pull request's code ({ctx}) to {callee}",
+                line=value.line,
+                column=value.col,
+                logical=key_path("jobs", job_id, "with", key),
+                confidence=Confidence.MEDIUM,
+                evidence=f"{self._pr_events()} -> {ctx} -> jobs.{job_id}.with.{key} -> {callee}",
+            )
+            self.untrusted_checkouts.setdefault(job_id, 0)
+            return
 
     def _local_workflow(self, uses: str) -> str | None:
         """The logical path of a reusable workflow of this repository (``./.github/...``)."""
@@ -989,7 +1016,7 @@ class WorkflowAudit:
                     checkout_desc = why
                     yield self._checkout_finding(hit_node, where, why)
             elif script and self.pr_code and job_id is not None:
-                for pattern in _UNTRUSTED_FETCH:
+                for pattern in (*_UNTRUSTED_FETCH, *self._ref_var_fetch(step, env)):
                     match = pattern.search(script)
                     if match:
                         line, col = self.doc.find(run, match.group(0)) if run else (None, None)
