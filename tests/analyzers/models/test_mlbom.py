@@ -50,3 +50,20 @@ def test_cyclonedx_describes_models(tmp_path: Path) -> None:
     assert bom["specVersion"] == "1.6"
     models = [c for c in bom.get("components", []) if c["type"] == "machine-learning-model"]
     assert {c["name"] for c in models} >= {"risky.pkl", "m.gguf"}
+
+
+def test_hub_folder_config_is_a_model_component(tmp_path: Path) -> None:
+    hub = tmp_path / "bert-tiny"
+    hub.mkdir()
+    config = {"architectures": ["BertModel"], "model_type": "bert", "transformers_version": "4.44"}
+    (hub / "config.json").write_text(json.dumps(config))
+    (tmp_path / "config.json").write_text(json.dumps({"debug": True}))  # not a model
+    result = scan([str(tmp_path)], ScanOptions(jobs=1, cache_dir=None))
+    models = [
+        c
+        for a in result.artifacts
+        for c in a.properties.get("components", [])
+        if c["type"] == "machine-learning-model"
+    ]
+    assert [c["name"] for c in models] == ["bert-tiny"]
+    assert models[0]["properties"]["architecture"] == "BertModel"

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from importlib import resources
 from typing import Any
 
-from outwork.analyzers import Emitted
+from outwork.analyzers import Component, Emitted
 from outwork.analyzers.models import templates, zipread
 from outwork.analyzers.models.containers import ContainerResult
 from outwork.analyzers.models.policy import Verdict, judge
@@ -859,6 +859,8 @@ def scan_hub_json(artifact: Artifact) -> Iterator[Emitted]:
         return
     if not isinstance(data, dict):
         return
+    if artifact.name == "config.json" and ("model_type" in data or "architectures" in data):
+        yield _hub_component(artifact, data)
     auto_map = data.get("auto_map")
     if isinstance(auto_map, dict) and auto_map:
         refs = sorted(
@@ -902,6 +904,23 @@ def scan_hub_json(artifact: Artifact) -> Iterator[Emitted]:
     if "class_name" in data and isinstance(data.get("config"), dict):
         check_keras_config(data, result, logical="config")
     yield from result.findings
+
+
+def _hub_component(artifact: Artifact, data: dict[str, Any]) -> Component:
+    """A Hugging Face model folder, named after its folder, for the ML-BOM."""
+    folder = artifact.path.rsplit("/", 2)
+    name = folder[-2] if len(folder) >= 2 else artifact.name
+    props: dict[str, Any] = {"format": "huggingface", "framework": "transformers"}
+    architectures = data.get("architectures")
+    if isinstance(architectures, list) and architectures and isinstance(architectures[0], str):
+        props["architecture"] = architectures[0][:100]
+    if isinstance(data.get("model_type"), str):
+        props["architecture_family"] = data["model_type"][:100]
+    version = data.get("transformers_version")
+    if isinstance(version, str):
+        props["transformers_version"] = version[:40]
+    props["path"] = artifact.path
+    return Component("machine-learning-model", name, properties=props)
 
 
 def scan_template_file(artifact: Artifact) -> Iterator[Emitted]:
