@@ -223,6 +223,7 @@ def test_attack_path_through_a_reusable_workflow(tmp_path: Path) -> None:
     (workflows / "caller.yml").write_text(
         "on: pull_request_target\npermissions: {}\njobs:\n  call:\n"
         "    uses: ./.github/workflows/build.yml\n    secrets: inherit\n"
+        "    with:\n      title: ${{ github.event.pull_request.title }}\n"
     )
     (workflows / "build.yml").write_text(
         "on: workflow_call\npermissions: {}\njobs:\n  build:\n    runs-on: ubuntu-latest\n"

@@ -232,6 +232,8 @@ class WorkflowAudit:
         #: matrix.<key> -> taint, for the job being audited
         self.matrix_taint: dict[str, Taint] = {}
         self._job_env_blocks: tuple[Node | None, ...] = ()
+        #: jobs where attacker data reaches code (a template or environment injection)
+        self.injected_jobs: set[str] = set()
 
     # --- entry ----------------------------------------------------------------------------
     def run(self) -> Iterator[Emitted]:
@@ -630,6 +632,11 @@ class WorkflowAudit:
         yield from self._uses(uses, ("jobs", job_id, "uses"))
         secrets = job.get("secrets")
         yield from self._untrusted_ref_passed(job_id, job, uses.value.strip())
+        with_ = job.get("with")
+        for _, value in with_.items() if with_ is not None else []:
+            hits = self.taints_in(value.value, {}, {}) if value.is_str else []
+            if any(t.confidence is Confidence.HIGH for _, t in hits):
+                self.injected_jobs.add(job_id)  # attacker data handed to the called workflow
         target = self._local_workflow(uses.value.strip())
         if target is not None:
             passed = (
@@ -1123,6 +1130,8 @@ class WorkflowAudit:
         where: tuple[str | int, ...],
     ) -> Iterator[Emitted]:
         seen: set[str] = set()
+        if where[0] == "jobs" and any(t.confidence is Confidence.HIGH for t in hits):
+            self.injected_jobs.add(str(where[1]))
         for taint in hits:
             if taint.chain[0] in seen:
                 continue
@@ -1491,12 +1500,21 @@ class WorkflowAudit:
         untrusted_code = job_id in self.untrusted_checkouts
         if "workflow_call" in self.names:
             yield Fact(f"workflow:{self.path}", "runs", node, proof=f"{self.path}: jobs.{job_id}")
+        injected = job_id in self.injected_jobs
         for event in sorted(self.privileged):
             entry = (
                 "entry:fork-pull-request"
                 if event in ("pull_request_target", "workflow_run")
                 else "entry:public-comment-or-issue"
             )
+            if untrusted_code:
+                trust = "untrusted-code"
+            elif injected:
+                trust = "injected-data"
+            else:
+                # outsiders only start the job; nothing shows their data reaching code, so this
+                # trigger is recorded without an entry point (no attack path through it)
+                trust, entry = "untrusted-data", f"trigger:{event}"
             yield Fact(
                 entry,
                 "triggers",
@@ -1504,7 +1522,7 @@ class WorkflowAudit:
                 proof=f"{self.path}: on {event}",
                 properties={
                     "trigger": event,
-                    "trust": "untrusted-code" if untrusted_code else "untrusted-data",
+                    "trust": trust,
                     "severity": "critical" if untrusted_code else "high",
                 },
             )
