@@ -260,3 +260,18 @@ def _kind_of(name: str) -> Kind:
     return {"gz": Kind.GZIP, "tgz": Kind.GZIP, "bz2": Kind.BZIP2, "xz": Kind.XZ, "zst": Kind.ZSTD}[
         name.rsplit(".", 1)[1]
     ]
+
+
+def test_duplicate_member_names() -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("pkg/setup.py", b"print('decoy')\n")
+        with pytest.warns(UserWarning):
+            zf.writestr("pkg/setup.py", hostile.PAYLOAD)
+    opened = open_bytes("dup.zip", buf.getvalue())
+    assert opened.at("CORE005") == ["dup.zip!/pkg/setup.py"]
+    assert [a.data for a in opened.artifacts] == [b"print('decoy')\n", hostile.PAYLOAD]
+    tar = hostile.tar_of([("a.py", b"x = 1\n"), ("a.py", hostile.PAYLOAD)])
+    opened = open_bytes("dup.tar", tar)
+    assert opened.at("CORE005") == ["dup.tar!/a.py"]
+    assert len(opened.artifacts) == 2

@@ -396,6 +396,7 @@ def _zip_members(
             "zip entries overlap: several members share the same compressed bytes",
             f"{len(overlapping)} overlapping entries, first {entries[first].name!r}",
         )
+    seen: set[str] = set()
     for entry in entries:
         scope.member()
         name = _member_name(entry.name)
@@ -408,6 +409,7 @@ def _zip_members(
         yield from found
         if not ok:
             continue
+        yield from _duplicate(seen, name, path)
         if entry.index in overlapping:
             yield Skip(path, "overlaps another zip entry (quine-like bomb); not scanned")
             continue
@@ -456,6 +458,19 @@ def _zip_members(
 
 def _special(mode: int) -> bool:
     return bool(stat.S_IFMT(mode)) and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+def _duplicate(seen: set[str], name: str, path: str) -> Iterator[Finding]:
+    """Two members under one name: extractors disagree on which one wins (first or last)."""
+    if name in seen:
+        yield _finding(
+            ArchiveUnreadable,
+            path,
+            "archive holds this member name more than once; tools disagree on which copy wins",
+            name,
+        )
+    else:
+        seen.add(name)
 
 
 def _consumed(member: _ziplib.MemberData) -> Callable[[], int]:
@@ -762,6 +777,7 @@ def _tar_members(
     artifact: Artifact, reader: _tarlib.TarReader, scope: _Scope, depth: int
 ) -> Iterator[Yielded]:
     b = scope.budgets
+    seen: set[str] = set()
     while True:
         try:
             member = reader.next()
@@ -791,6 +807,8 @@ def _tar_members(
         if not ok:
             continue
         type_ = member.type
+        if type_ in _tarlib.REGULAR_TYPES and not name.endswith("/"):
+            yield from _duplicate(seen, name, path)
         if type_ in (_tarlib.HARDLINK, _tarlib.SYMLINK):
             hard = type_ == _tarlib.HARDLINK
             if link_escapes(name, member.linkname, relative_to_root=hard):
