@@ -110,6 +110,15 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument(
         "--no-inline-suppressions", action="store_true", help="ignore outwork: ignore[...] comments"
     )
+    scan.add_argument(
+        "--advisory-db", type=Path, metavar="FILE", help="advisory database (see `outwork db`)"
+    )
+    scan.add_argument(
+        "--advisory-max-age",
+        type=int,
+        metavar="DAYS",
+        help="warn when the advisory database is older than DAYS (default: 7)",
+    )
     scan.add_argument("--index-url", metavar="URL", help="PyPI JSON API base for pypi: targets")
     scan.add_argument("--npm-registry", metavar="URL", help="npm registry base for npm: targets")
     scan.add_argument("--color", choices=("auto", "always", "never"), default="auto")
@@ -255,6 +264,10 @@ def _scan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     analyzer_options = dict(file_config.analyzers)
     index_url = args.index_url or file_config.index_url
     npm_registry = args.npm_registry or file_config.npm_registry
+    if args.advisory_db:
+        analyzer_options["dependencies.db"] = str(args.advisory_db)
+    if args.advisory_max_age is not None:
+        analyzer_options["dependencies.max_age_days"] = args.advisory_max_age
     if index_url:
         analyzer_options["index_url"] = index_url
     if npm_registry:
