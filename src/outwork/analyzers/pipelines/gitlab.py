@@ -176,17 +176,23 @@ def _scripts(
     path: str,
     global_mr: bool = False,
 ) -> Iterator[Emitted]:
-    rules_text = " ".join(
-        n.value
-        for key in ("rules", "only", "except", "if")
-        if job.get(key)
-        for n in job.get(key).strings()  # type: ignore[union-attr]
+    ancestors = _ancestors(doc.root, job)
+    rule_keys = ("rules", "only", "except")
+    source = next(
+        (j for j in (job, *ancestors) if any(j.get(k) is not None for k in rule_keys)), job
     )
-    unrestricted = not any(job.get(key) is not None for key in ("rules", "only", "except"))
+    rules_text = " ".join(
+        n.value for key in rule_keys for n in (source.get(key) or Node("", 0, 0)).strings()
+    )
+    unrestricted = not any(source.get(key) is not None for key in rule_keys)
     mr_job = bool(_MR_RE.search(rules_text)) or (global_mr and unrestricted)
     same_project = bool(_SAME_PROJECT_RE.search(rules_text))
     secrets_seen: list[tuple[Node, str, str]] = []
-    derived = derived_variables(doc.root.get("variables"), job.get("variables"))
+    derived = derived_variables(
+        doc.root.get("variables"),
+        *(a.get("variables") for a in reversed(ancestors)),
+        job.get("variables"),
+    )
     derived_re = (
         re.compile(r"\$\{?(" + "|".join(map(re.escape, derived)) + r")\b") if derived else None
     )
@@ -208,7 +214,12 @@ def _scripts(
             for var in _SECRET_VAR_RE.findall(line):
                 if var != "CI_JOB_TOKEN":
                     secrets_seen.append((node, var, at))
-    if mr_job and not same_project and secrets_seen:
+    for ancestor in ancestors:  # inherited scripts: their own findings are reported already
+        for node, text, at in _script_lines(ancestor, (name,)):
+            for var in _SECRET_VAR_RE.findall(text):
+                if var != "CI_JOB_TOKEN":
+                    secrets_seen.append((node, var, at))
+    if mr_job and not same_project and secrets_seen and not name.startswith("."):
         node, var, at = secrets_seen[0]
         yield finding(
             rules.GitlabForkMergeRequestSecrets,
@@ -228,6 +239,21 @@ def _scripts(
         )
         for secret in sorted({s for _, s, _ in secrets_seen}):
             yield Fact(f"job:{path}#{name}", "exposes", f"jewel:secret:{secret}", proof=path)
+
+
+def _ancestors(root: Node, job: Node, depth: int = 0) -> list[Node]:
+    """The templates a job ``extends``, nearest first (bounded, cycle-safe)."""
+    extends = job.get("extends")
+    if extends is None or depth > 10:
+        return []
+    names = [extends.value] if extends.is_str else [n.value for n in extends.seq() if n.is_str]
+    out: list[Node] = []
+    for name in reversed(names):  # later entries override earlier ones
+        parent = root.get(name.strip())
+        if parent is not None and parent.is_map and parent is not job:
+            out.append(parent)
+            out.extend(_ancestors(root, parent, depth + 1))
+    return out
 
 
 def derived_variables(*blocks: Node | None) -> dict[str, str]:
