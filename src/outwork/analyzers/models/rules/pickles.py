@@ -28,6 +28,9 @@ class PickleDangerousCallable(Rule):
     ## References
     - CWE-502: Deserialization of Untrusted Data
     - Python documentation, "pickle: Restricting Globals"
+    - CVE-2025-1716 (`pip.main`), CVE-2025-10157 (`asyncio` subprocess transports) and the 2025
+      picklescan gadget advisories (`runpy`, `bdb`, `timeit`, `cProfile`, `pkgutil.resolve_name`,
+      `pydoc.locate`, `torch.utils.collect_env`, `numpy.f2py`, ...)
     - JFrog, ReversingLabs and Sonatype research on malicious models on Hugging Face (2024-2025)
     """
 
