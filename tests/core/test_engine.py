@@ -156,3 +156,26 @@ def test_fifo_is_a_special_file(tmp_path: Path) -> None:
     os.mkfifo(root / "pipe")
     result = scan([str(root)], ScanOptions(jobs=1))
     assert [f.location.path for f in result.findings if f.code == "CORE004"] == [f"{root}/pipe"]
+
+
+@pytest.mark.usefixtures("marker")
+def test_huge_files_are_cache_keyed_by_identity_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from outwork.core import engine
+
+    monkeypatch.setattr(engine, "HASH_LIMIT", 8)
+    root = tmp_path / "t"
+    root.mkdir()
+    big = root / "big.txt"
+    big.write_text("MARK larger than the hash limit\n")
+    options = ScanOptions(jobs=1, cache_dir=str(tmp_path / "cache"), analyzers=("test-marker",))
+    cold = scan([str(root)], options)
+    assert [a.sha256 for a in cold.artifacts] == [None]  # never hashed
+    CALLS.clear()
+    warm = scan([str(root)], options)
+    assert CALLS == [] and warm.stats.cache_hits == 1
+    big.write_text("MARK changed, same length as before!!\n")
+    CALLS.clear()
+    scan([str(root)], options)
+    assert CALLS == [str(big)]

@@ -45,6 +45,11 @@ BATCH = 32
 #: Jobs gathered before a window is analysed, and in-memory bytes that close a window early.
 WINDOW_JOBS = 1024
 WINDOW_BYTES = 256 * 1024 * 1024
+#: Files larger than this are cache-keyed by identity, not by a digest of their content.
+HASH_LIMIT = 256 * 1024 * 1024
+#: Below this many jobs in a window (and bytes), analysis runs in process: a pool costs more.
+INPROCESS_JOBS = 64
+INPROCESS_BYTES = 32 * 1024 * 1024
 #: Largest text artifact for which snippets and suppressions are read.
 TEXT_SCAN_LIMIT = 8 * 1024 * 1024
 
@@ -198,7 +203,17 @@ def _assign_keys(
             hit = known.get(art.fs_path)
             if hit and hit[0] == identity:
                 digest = hit[1]
-                art.with_digest(digest)
+                if not digest.startswith("stat:"):
+                    art.with_digest(digest)
+            elif art.size > HASH_LIMIT:
+                # Reading 10 GB to key a cache would cost more than the analysis it saves: huge
+                # files are keyed by where they are and their inode identity instead (any write
+                # changes ctime), never by a partial hash an attacker could collide.
+                material = f"{Path(art.fs_path).resolve()}|{identity}"
+                digest = (
+                    "stat:" + hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
+                )
+                fresh.append((art.fs_path, identity, digest))
             else:
                 digest = art.sha256()
                 fresh.append((art.fs_path, identity, digest))
@@ -291,7 +306,8 @@ class _Runner:
         self.result.stats.analyzed += len(jobs)
 
     def _analyze(self, jobs: list[_Job]) -> Iterator[Outcome]:
-        if self.workers <= 1 or len(jobs) <= 1:
+        small = len(jobs) < INPROCESS_JOBS and sum(j.artifact.size for j in jobs) < INPROCESS_BYTES
+        if self.workers <= 1 or len(jobs) <= 1 or (small and self.pool is None):
             for job in jobs:
                 outcome = analyze_artifact(job.artifact, job.analyzers, self.context, self.local)
                 self._tick(1)

@@ -12,11 +12,13 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from outwork.core.findings import AttackPath, Fact, Finding, Location
 from outwork.core.rules import Confidence, Layer, Rule, Severity
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 ENTRY_PREFIX = "entry:"
 JEWEL_PREFIX = "jewel:"
@@ -28,6 +30,11 @@ MAX_PATHS = 200
 
 def build_paths(facts: Iterable[Fact]) -> list[AttackPath]:
     """Every simple path from an entry node to a crown-jewel node, shortest first, bounded."""
+    facts = list(facts)
+    if not any(f.source.startswith(ENTRY_PREFIX) for f in facts):
+        return []
+    import networkx as nx  # only when there is something to join: it costs start-up time
+
     graph = nx.MultiDiGraph()
     for fact in facts:
         graph.add_edge(fact.source, fact.target, fact=fact)
