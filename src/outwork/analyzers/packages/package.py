@@ -535,16 +535,22 @@ _SCORE = {
 
 
 def _stealer(signals: list[Signal]) -> bool:
-    """Credential stores named and an exfiltration endpoint contacted in one package: a stealer,
-    even when its code only runs when called."""
-    harvest = any(s.rule is CredentialHarvesting for s in signals)
-    channel = any(
-        s.rule is SecretExfiltration
-        or (s.rule is InstallTimeNetwork and "paste site" in s.message)
-        or (s.rule is SuspiciousJavaScript and "sends" in s.message)
-        for s in signals
-    )
-    return harvest and channel
+    """A file that names credential stores and sends to a chat webhook or sends secrets is a
+    stealer, even when its code only runs when called."""
+    harvest = {s.path for s in signals if s.rule is CredentialHarvesting}
+    for s in signals:
+        if s.path not in harvest:
+            continue
+        if s.rule is SecretExfiltration or (
+            s.rule is SuspiciousJavaScript and "sends" in s.message
+        ):
+            return True
+        if s.rule is InstallTimeNetwork and _CHAT_CHANNEL.search(s.evidence):
+            return True
+    return False
+
+
+_CHAT_CHANNEL = re.compile(r"discord(app)?\.com/api/webhooks|api\.telegram\.org/bot", re.IGNORECASE)
 
 
 def score_signals(signals: list[Signal]) -> tuple[float, Severity | None, list[str]]:

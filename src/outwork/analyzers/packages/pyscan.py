@@ -73,6 +73,49 @@ _DECODE_ATTRS = frozenset(
     }
 )
 _CODE_HINT = re.compile(r"\b(import|exec|eval|def|lambda|from)\b")
+#: Names that code only run when called must contain to be worth analysing (see ``_worth``).
+_RUNTIME_KEYWORDS = (
+    "exec",
+    "eval",
+    "compile",
+    "marshal",
+    "pickle",
+    "loads",
+    "system",
+    "popen",
+    "Popen",
+    "spawn",
+    "subprocess",
+    "startfile",
+    "environ",
+    "getenv",
+    "urlopen",
+    "urlretrieve",
+    "request",
+    "post",
+    "socket",
+    "getattr",
+    "__import__",
+    "import_module",
+    "__builtins__",
+    "globals",
+    "vars(",
+    "__dict__",
+    "b64",
+    "decode",
+    "decompress",
+    "fromhex",
+    "shutil",
+    "bashrc",
+    "profile",
+    "Startup",
+    "cron",
+    "authorized_keys",
+    "LaunchAgents",
+    "systemd",
+    "CurrentVersion",
+    "pip",
+)
 _NON_ASCII_IDENT = re.compile(r"[^\x00-\x7f]")
 _WRITE_MODES = re.compile(r"[wax+]")
 
@@ -129,6 +172,7 @@ class PythonScanner:
         self._written_net_paths: set[str] = set()
         self._seen: set[tuple[str, int | None, str]] = set()
         self._identifiers: set[str] = set()
+        self._lines: list[str] | None = None
 
     # --- entry ----------------------------------------------------------------------------------
 
@@ -190,6 +234,8 @@ class PythonScanner:
                     ctx = self.context
                 else:
                     ctx = Context.RUNTIME
+                    if not self._worth(fn):
+                        continue
                 fscope = Scope(env=dict(scope.env), taint=dict(scope.taint))
                 for arg in fn.args.args + fn.args.kwonlyargs:
                     fscope.env.pop(arg.arg, None)
@@ -197,7 +243,24 @@ class PythonScanner:
 
     # --- structure ------------------------------------------------------------------------------
 
+    def _worth(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        """Whether a function that only runs when called can do anything this layer reports.
+
+        Code that reaches a dangerous API names it (an ASCII source cannot hide a name from a
+        substring search); sources with non-ASCII text are always analysed in full.
+        """
+        if self._lines is None:
+            self._lines = self.source.splitlines()
+        end = fn.end_lineno or fn.lineno
+        text = "\n".join(self._lines[fn.lineno - 1 : end])
+        if not text.isascii():
+            return True
+        return any(k in text for k in _RUNTIME_KEYWORDS)
+
     def _collect_functions(self, tree: ast.Module) -> None:
+        if self.source.isascii():
+            self._collect_statements(tree.body)
+            return
         for node in ast.walk(tree):
             if isinstance(node, ast.Name):
                 self._identifiers.add(node.id)
@@ -210,6 +273,21 @@ class PythonScanner:
                 self._functions.setdefault(node.name, []).append(node)
                 if isinstance(node, ast.FunctionDef) and _is_simple(node):
                     self._simple[node.name] = UserFunction(node)
+
+    def _collect_statements(self, body: list[ast.stmt]) -> None:
+        """Function definitions, found by walking statements only (expressions hold none)."""
+        stack = [body]
+        while stack:
+            for stmt in stack.pop():
+                if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+                    self._functions.setdefault(stmt.name, []).append(stmt)
+                    if isinstance(stmt, ast.FunctionDef) and _is_simple(stmt):
+                        self._simple[stmt.name] = UserFunction(stmt)
+                    stack.append(stmt.body)
+                elif isinstance(stmt, ast.ClassDef):
+                    stack.append(stmt.body)
+                else:
+                    stack.extend(_child_blocks(stmt))
 
     def _reachability(self, tree: ast.Module) -> tuple[set[str], set[int]]:
         """Function names called (or referenced) from code that runs at import; install methods."""
@@ -847,13 +925,13 @@ class PythonScanner:
             labels |= self._labels(arg, scope)
             texts.extend(iter_strings(folder.fold(arg)))
         evidence = clip(" ".join(texts) or ast.unparse(node))
-        if "secret" in labels:
-            runtime = H if "dump" in labels else N
+        suspicious = any(tables.SUSPICIOUS_URL_RE.search(t) for t in texts)
+        if "secret" in labels and (ctx is not Context.RUNTIME or "dump" in labels or suspicious):
             self._emit(
                 SecretExfiltration,
                 C,
                 C,
-                runtime,
+                H,
                 f"{name}() sends secrets or host identity {ctx.label}",
                 node.lineno,
                 clip(ast.unparse(node)),
@@ -861,7 +939,6 @@ class PythonScanner:
                 relations=("exfiltrates",),
             )
             return
-        suspicious = any(tables.SUSPICIOUS_URL_RE.search(t) for t in texts)
         if suspicious:
             self._emit(
                 InstallTimeNetwork,
@@ -925,7 +1002,7 @@ class PythonScanner:
                     self._emit(
                         CredentialHarvesting,
                         C,
-                        H,
+                        M,
                         L,
                         f"reaches a credential store ({match.group(0)}) {ctx.label}",
                         node.lineno,
@@ -994,11 +1071,15 @@ class PythonScanner:
     def _lexical_indicators(self) -> None:
         if self.layer > 0:
             return
-        odd = [
-            w
-            for w in re.findall(r"[^\W\d]\w*", self.source[:2_000_000])
-            if _NON_ASCII_IDENT.search(w)
-        ]
+        odd = (
+            []
+            if self.source.isascii()
+            else [
+                w
+                for w in re.findall(r"[^\W\d]\w*", self.source[:2_000_000])
+                if _NON_ASCII_IDENT.search(w)
+            ]
+        )
         weird = [w for w in odd if w in self._identifiers]
         if len(weird) >= 3:
             self._emit(
