@@ -287,7 +287,8 @@ SUSPICIOUS_URL_RE = _pattern(
     r"discord(app)?\.com/api/webhooks|api\.telegram\.org/bot|pastebin\.com|paste\.ee|hastebin|"
     r"transfer\.sh|ngrok|oast\.|burpcollaborator|interact\.sh|pipedream\.net|webhook\.site|"
     r"requestbin|canarytokens|\.onion\b|anonfiles|gofile\.io|bit\.ly|tinyurl|"
-    r"https?://(?!127\.|0\.|10\.|192\.168\.|169\.254\.|172\.(1[6-9]|2\d|3[01])\.)"\n    r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|\.php\b|raw\.githubusercontent\.com/[^\s\"']+\.(exe|py|sh)|"
+    r"https?://(?!127\.|0\.|10\.|192\.168\.|169\.254\.|172\.(1[6-9]|2\d|3[01])\.)"
+    r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|\.php\b|raw\.githubusercontent\.com/[^\s\"']+\.(exe|py|sh)|"
     r"cdn\.discordapp\.com/attachments",
     "discord,telegram,paste,hastebin,transfer.sh,ngrok,oast.,burpcollaborator,interact.sh,"
     "pipedream,webhook,requestbin,canarytokens,.onion,anonfiles,gofile,bit.ly,tinyurl,"
