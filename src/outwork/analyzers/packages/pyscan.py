@@ -733,12 +733,17 @@ class PythonScanner:
         if data is not None and name.startswith("marshal"):
             self._marshalled(Marshalled(data), node, ctx, folder.trace.decoders)
             return
+        embedded = data is not None or "decoded" in self._labels(node.args[0], scope)
+        if embedded:
+            grades = (C, H, H)
+        elif name.startswith("marshal"):
+            grades = (H, M, L)
+        else:
+            grades = (M, L, N)  # deserialising data the program was handed is ordinary
         self._emit(
             ObfuscatedCodeExecution,
-            H,
-            H,
-            M,
-            f"{name}() loads code or objects {ctx.label}",
+            *grades,
+            f"{name}() loads {'embedded ' if embedded else ''}code or objects {ctx.label}",
             node.lineno,
             clip(ast.unparse(node)),
             ctx=ctx,
