@@ -179,3 +179,14 @@ def test_huge_files_are_cache_keyed_by_identity_not_read(
     CALLS.clear()
     scan([str(root)], options)
     assert CALLS == [str(big)]
+
+
+@pytest.mark.usefixtures("marker")
+def test_analyzers_without_selected_rules_do_not_run(tmp_path: Path) -> None:
+    root = _tree(tmp_path)
+    scan([str(root)], ScanOptions(jobs=1, analyzers=("test-marker",), select=("CI",)))
+    assert CALLS == []
+    scan([str(root)], ScanOptions(jobs=1, analyzers=("test-marker",), ignore=("CORE005",)))
+    assert CALLS == []
+    scan([str(root)], ScanOptions(jobs=1, analyzers=("test-marker",), select=("CORE",)))
+    assert CALLS

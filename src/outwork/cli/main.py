@@ -281,6 +281,8 @@ def _scan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         offline=True if offline is None else offline,
         data_dir=str(_data_dir()),
         analyzer_options=analyzer_options,
+        select=select,
+        ignore=ignore,
     )
 
     result = _run_scan(targets, options, err)

@@ -218,8 +218,12 @@ def all_rules() -> list[type[Rule]]:
 
 
 def get_rule(code_or_name: str) -> type[Rule]:
-    all_rules()
     key = code_or_name.strip()
+    if key.upper() in _REGISTRY:
+        return _REGISTRY[key.upper()]
+    from outwork.analyzers import load_analyzers
+
+    load_analyzers()
     if key.upper() in _REGISTRY:
         return _REGISTRY[key.upper()]
     if key.lower() in _NAMES:

@@ -9,16 +9,11 @@ turns separate findings into one chain.
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from outwork.core.findings import AttackPath, Fact, Finding, Location
 from outwork.core.rules import Confidence, Layer, Rule, Severity
-
-if TYPE_CHECKING:
-    import networkx as nx
 
 ENTRY_PREFIX = "entry:"
 JEWEL_PREFIX = "jewel:"
@@ -29,40 +24,37 @@ MAX_PATHS = 200
 
 
 def build_paths(facts: Iterable[Fact]) -> list[AttackPath]:
-    """Every simple path from an entry node to a crown-jewel node, shortest first, bounded."""
-    facts = list(facts)
-    if not any(f.source.startswith(ENTRY_PREFIX) for f in facts):
-        return []
-    import networkx as nx  # only when there is something to join: it costs start-up time
+    """Every simple path from an entry node to a crown-jewel node, most severe and shortest
+    first, bounded in hops and in count.
 
-    graph = nx.MultiDiGraph()
+    The graphs are small (tens to thousands of edges), so a depth-first search bounded by
+    :data:`MAX_HOPS` and a budget of paths is all it takes.
+    """
+    edges: dict[str, dict[str, Fact]] = {}
     for fact in facts:
-        graph.add_edge(fact.source, fact.target, fact=fact)
-    entries = sorted(n for n in graph.nodes if str(n).startswith(ENTRY_PREFIX))
-    jewels = {n for n in graph.nodes if str(n).startswith(JEWEL_PREFIX)}
+        targets = edges.setdefault(fact.source, {})
+        known = targets.get(fact.target)
+        if known is None or (fact.relation, fact.proof) < (known.relation, known.proof):
+            targets[fact.target] = fact
+    entries = sorted(n for n in edges if n.startswith(ENTRY_PREFIX))
     found: list[AttackPath] = []
-    seen: set[tuple[str, ...]] = set()
+    budget = MAX_PATHS * 4
     for entry in entries:
-        reachable = nx.descendants(graph, entry) & jewels
-        for jewel in sorted(reachable):
-            for nodes in nx.all_simple_paths(graph, entry, jewel, cutoff=MAX_HOPS):
-                key = tuple(nodes)
-                if key in seen:
+        stack: list[tuple[str, tuple[Fact, ...], frozenset[str]]] = [
+            (entry, (), frozenset({entry}))
+        ]
+        while stack and len(found) < budget:
+            node, steps, visited = stack.pop()
+            for target, fact in sorted(edges.get(node, {}).items(), reverse=True):
+                if target in visited:
                     continue
-                seen.add(key)
-                steps = tuple(_edge_fact(graph, a, b) for a, b in itertools.pairwise(nodes))
-                found.append(AttackPath(entry, jewel, steps, _severity(steps)))
-                if len(found) >= MAX_PATHS * 4:
-                    break
+                chain = (*steps, fact)
+                if target.startswith(JEWEL_PREFIX):
+                    found.append(AttackPath(entry, target, chain, _severity(chain)))
+                elif len(chain) < MAX_HOPS:
+                    stack.append((target, chain, visited | {target}))
     found.sort(key=lambda p: (-p.severity, len(p.steps), p.entry, p.target))
     return found[:MAX_PATHS]
-
-
-def _edge_fact(graph: nx.MultiDiGraph, a: str, b: str) -> Fact:
-    data = graph.get_edge_data(a, b)
-    first = min(data.values(), key=lambda d: (d["fact"].relation, d["fact"].proof))
-    fact: Fact = first["fact"]
-    return fact
 
 
 def _severity(steps: tuple[Fact, ...]) -> Severity:
