@@ -275,3 +275,16 @@ def test_duplicate_member_names() -> None:
     opened = open_bytes("dup.tar", tar)
     assert opened.at("CORE005") == ["dup.tar!/a.py"]
     assert len(opened.artifacts) == 2
+
+
+def test_identical_duplicates_are_not_reported() -> None:
+    tar = hostile.tar_of([("pkg/LICENSE", b"MIT\n"), ("pkg/LICENSE", b"MIT\n")])
+    opened = open_bytes("twice.tar", tar)
+    assert not opened.findings
+
+
+def test_zero_padded_library_is_not_a_bomb() -> None:
+    padded = b"\x7fELF" + bytes(4_000_000) + b"code"  # manylinux libraries carry such padding
+    opened = open_bytes("lib.whl", hostile.zip_of({"pkg.libs/libx.so": padded}), Budgets())
+    assert not opened.findings
+    assert opened.paths() == ["lib.whl!/pkg.libs/libx.so"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import hashlib
 import io
 import lzma
 import re
@@ -47,8 +48,12 @@ from outwork.sources.budgets import Budgets
 
 Yielded = Artifact | Finding | Skip
 
-#: Ratio budgets apply once this many bytes have been produced: tiny members of zeros are fine.
-RATIO_FLOOR = 1024 * 1024
+#: Ratio budgets apply once this many bytes have been produced (or a member overflows the member
+#: budget). Legitimate files reach high ratios at small sizes: manylinux wheels carry 2 MiB
+#: shared libraries padded with zeros (ratio 224 in Pillow 13), NumPy's sdist a 10 MiB disk image
+#: template (ratio 281). A bomb is a bomb because of what it expands to, so the floor is sized
+#: above those and far below any byte budget.
+RATIO_FLOOR = 32 * 1024 * 1024
 #: Decompressed bytes produced per step; every step checks the budgets.
 CHUNK = 256 * 1024
 #: Largest link target read from a zip symlink member.
@@ -163,7 +168,8 @@ class _Scope:
                 ),
                 "total byte budget exceeded; the rest of the archive is not scanned",
             )
-        if self.expanded > RATIO_FLOOR and self.expanded > b.max_ratio * self.top_size:
+        # twice the member floor, so that a single-member bomb is reported at its member
+        if self.expanded > 2 * RATIO_FLOOR and self.expanded > b.max_ratio * self.top_size:
             ratio = self.expanded / self.top_size
             raise _Stop(
                 _finding(
@@ -329,7 +335,8 @@ def _collect(
     produced = 0
     for chunk in chunks:
         produced += len(chunk)
-        if ratio_base is not None and produced > RATIO_FLOOR:
+        over = produced > b.max_member_bytes
+        if ratio_base is not None and (over or produced > RATIO_FLOOR):
             consumed = max(ratio_base(), 1)
             if produced > b.max_ratio * consumed:
                 return None, [
@@ -342,7 +349,7 @@ def _collect(
                     Skip(path, "decompression bomb; member not scanned"),
                 ]
         scope.grow(len(chunk))
-        if produced > b.max_member_bytes:
+        if over:
             return None, [
                 Skip(path, f"member larger than the member budget ({b.max_member_bytes} bytes)")
             ]
@@ -396,7 +403,7 @@ def _zip_members(
             "zip entries overlap: several members share the same compressed bytes",
             f"{len(overlapping)} overlapping entries, first {entries[first].name!r}",
         )
-    seen: set[str] = set()
+    seen: dict[str, bytes] = {}
     for entry in entries:
         scope.member()
         name = _member_name(entry.name)
@@ -409,7 +416,6 @@ def _zip_members(
         yield from found
         if not ok:
             continue
-        yield from _duplicate(seen, name, path)
         if entry.index in overlapping:
             yield Skip(path, "overlaps another zip entry (quine-like bomb); not scanned")
             continue
@@ -453,6 +459,7 @@ def _zip_members(
         if data is None:
             continue
         yield from _zip_anomalies(entry, member, path)
+        yield from _duplicate(seen, name, path, data)
         yield from _emit(artifact, name, data, scope, depth)
 
 
@@ -460,17 +467,20 @@ def _special(mode: int) -> bool:
     return bool(stat.S_IFMT(mode)) and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
 
 
-def _duplicate(seen: set[str], name: str, path: str) -> Iterator[Finding]:
-    """Two members under one name: extractors disagree on which one wins (first or last)."""
-    if name in seen:
+def _duplicate(seen: dict[str, bytes], name: str, path: str, data: bytes) -> Iterator[Finding]:
+    """Two different members under one name: extractors disagree on which one wins.
+
+    Identical copies (build tools add licence files twice) change nothing and are not reported.
+    """
+    digest = hashlib.blake2b(data, digest_size=16).digest()
+    previous = seen.setdefault(name, digest)
+    if previous != digest:
         yield _finding(
             ArchiveUnreadable,
             path,
-            "archive holds this member name more than once; tools disagree on which copy wins",
+            "archive holds different members under this name; tools disagree on which one wins",
             name,
         )
-    else:
-        seen.add(name)
 
 
 def _consumed(member: _ziplib.MemberData) -> Callable[[], int]:
@@ -777,7 +787,7 @@ def _tar_members(
     artifact: Artifact, reader: _tarlib.TarReader, scope: _Scope, depth: int
 ) -> Iterator[Yielded]:
     b = scope.budgets
-    seen: set[str] = set()
+    seen: dict[str, bytes] = {}
     while True:
         try:
             member = reader.next()
@@ -807,8 +817,6 @@ def _tar_members(
         if not ok:
             continue
         type_ = member.type
-        if type_ in _tarlib.REGULAR_TYPES and not name.endswith("/"):
-            yield from _duplicate(seen, name, path)
         if type_ in (_tarlib.HARDLINK, _tarlib.SYMLINK):
             hard = type_ == _tarlib.HARDLINK
             if link_escapes(name, member.linkname, relative_to_root=hard):
@@ -845,6 +853,7 @@ def _tar_members(
         except Exception as exc:  # truncated or corrupt streams
             yield _unreadable(path, exc, "tar member")
             return
+        yield from _duplicate(seen, name, path, data)
         yield from _emit(artifact, name, data, scope, depth)
 
 
