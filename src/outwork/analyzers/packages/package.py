@@ -265,7 +265,8 @@ def _analyze_python(files: PackageFiles) -> tuple[list[Signal], str, str]:
             queue.append(member)
         elif lower.endswith(".pth"):
             signals.extend(scan_pth(texts[member], member))
-    for member in _build_backend_modules(texts, roots):
+    backend = set(_build_backend_modules(texts, roots))
+    for member in backend:
         contexts[member] = Context.INSTALL
         queue.append(member)
     scanned: dict[str, PythonScanner] = {}
@@ -280,6 +281,8 @@ def _analyze_python(files: PackageFiles) -> tuple[list[Signal], str, str]:
         )
         scanner.run()
         scanned[member] = scanner
+        if member not in whole and member not in backend:
+            continue  # one level: what setup.py and build backends import runs at install
         for module in scanner.imports | scanner.relative_imports:
             for candidate in _module_files(module, member, texts, roots):
                 if candidate not in seen:

@@ -889,7 +889,7 @@ class PythonScanner:
             self._emit(
                 SuspiciousCommandExecution,
                 H,
-                H,
+                M,
                 L,
                 f"{name}() runs a command that reaches the network or installs software"
                 f" {ctx.label}",
