@@ -981,12 +981,16 @@ class PythonScanner:
             self._check_write_path(path, node, ctx)
 
     def _check_write_path(self, path: str, node: ast.Call, ctx: Context) -> None:
-        if path and tables.PERSISTENCE_PATH_RE.search(path):
+        match = tables.PERSISTENCE_PATH_RE.search(path) if path else None
+        if match:
+            # start-up hooks of the interpreter itself (.pth) are also how coverage tools and
+            # editable installs work: medium alone, while rc files, cron and services are not
+            pth = match.group(0).lower().endswith(".pth")
             self._emit(
                 PersistenceWrite,
-                C,
-                H,
-                M,
+                M if pth else C,
+                M if pth else H,
+                L if pth else M,
                 f"writes to a persistence location {ctx.label}",
                 node.lineno,
                 clip(path),
