@@ -498,7 +498,7 @@ class PythonScanner:
                 return inner | {"secret"}
             if qual in tables.DOWNLOAD_CALLS or qual.endswith(".urlopen"):
                 return inner | {"net"}
-            if qual in tables.DECODE_CALLS or qual in tables.MARSHAL_CALLS:
+            if qual in tables.DECODE_CALLS or qual == "marshal.loads":
                 return inner | {"decoded"}
             if qual == "open" or qual.endswith((".read_text", ".read_bytes")):
                 path = " ".join(iter_strings(self._fold(node.args[0], scope))) if node.args else ""
