@@ -15,7 +15,10 @@ Then, from the repository root (freezing the code under test first):
 
 Every measurement runs in a fresh child process, so that peak resident memory (``ru_maxrss``)
 belongs to that measurement alone; scans with worker processes report the workers' peak too.
-Three measurements per size:
+Measurements per size:
+
+- ``baseline``: ``os.walk`` and a read of each file's first 8 KiB, nothing else: the floor any
+  walker pays on this machine, for a ratio;
 
 - ``walk``: ``outwork.sources.open_target`` only (directory walk, classification, archives opened
   in memory), no analyzers;
@@ -63,7 +66,15 @@ def child(mode: str, tree: str, cache: str, jobs: int | None) -> None:
     """One measurement; prints a JSON line."""
     started = time.perf_counter()
     counts: dict[str, int] = {}
-    if mode == "walk":
+    if mode == "baseline":
+        files = 0
+        for directory, _dirs, names in os.walk(tree):
+            for name in names:
+                with open(os.path.join(directory, name), "rb") as fh:
+                    fh.read(8192)
+                files += 1
+        counts = {"files": files}
+    elif mode == "walk":
         from outwork.core.artifact import Artifact
         from outwork.core.findings import Finding
         from outwork.sources import Budgets, open_target
@@ -141,6 +152,8 @@ def main() -> None:
         runs: dict[str, list[dict[str, float]]] = {m: [] for m in modes}
         for _ in range(args.repeat):
             with tempfile.TemporaryDirectory(prefix="outwork-bench-cache-") as cache:
+                if "baseline" in modes:
+                    runs["baseline"].append(measure("baseline", tree, cache, args.jobs, args.src))
                 if "walk" in modes:
                     runs["walk"].append(measure("walk", tree, cache, args.jobs, args.src))
                 if "cold" in modes:
@@ -159,6 +172,8 @@ def main() -> None:
                 f"{size},{mode},{median:.2f},{size / median:.0f},{rss:.0f},{workers:.0f},"
                 f"{' '.join(f'{t:.2f}' for t in times)},{json.dumps(counts)}"
             )
+        if "baseline" in medians and "walk" in medians:
+            print(f"{size},walk/baseline time,{medians['walk'] / medians['baseline']:.2f}x")
         if "cold" in medians and "warm" in medians:
             print(f"{size},warm/cold speed-up,{medians['cold'] / medians['warm']:.2f}x")
         sys.stdout.flush()
