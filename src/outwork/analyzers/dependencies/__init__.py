@@ -8,57 +8,25 @@ cached. The database path comes from ``context.options["dependencies.db"]`` or, 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from outwork.analyzers import AnalysisContext, Analyzer, Component, Emitted
-from outwork.analyzers.dependencies.matching import Match, match_dependencies
-from outwork.analyzers.dependencies.model import Dependency, ParseResult
-from outwork.analyzers.dependencies.parsers import looks_like_sbom, parser_for
-from outwork.analyzers.dependencies.parsers.others import parse_sbom
-from outwork.analyzers.dependencies.parsers.python import (
-    EXTRA_INDEX,
-    INSECURE_INDEX,
-    UNPINNED,
-    UNVERIFIED_URL,
-)
-from outwork.analyzers.dependencies.rules import (
-    RULES,
-    AdvisoryDatabaseUnavailable,
-    DependencyWithoutIntegrity,
-    ExtraIndexDependencyConfusion,
-    InsecurePackageIndex,
-    MaliciousDependency,
-    UnpinnedRequirement,
-    VulnerableDependency,
-)
-from outwork.core.artifact import MEMBER_SEP, Artifact, Kind
-from outwork.core.errors import BudgetExceeded
-from outwork.core.findings import Fact, Location, finding
-from outwork.core.rules import Rule, Severity
-from outwork.store.advisories import (
-    DB_FILENAME,
-    STALE_AFTER_DAYS,
-    AdvisoryDatabaseMissingError,
-    AdvisoryStore,
-    ecosystem_key,
-)
+from outwork.analyzers import AnalysisContext, Analyzer, Emitted
+from outwork.analyzers.dependencies.parsers import has_parser, looks_like_sbom
+from outwork.analyzers.dependencies.rules import RULES, VulnerableDependency
+from outwork.core.artifact import Artifact, Kind
+
+if TYPE_CHECKING:
+    from outwork.store.advisories import AdvisoryStore
 
 #: An open store, the age in days of its oldest feed, and the ecosystems it has feeds for.
-_OpenStore = tuple[AdvisoryStore, float | None, frozenset[str]]
+_OpenStore = tuple["AdvisoryStore", float | None, frozenset[str]]
 
 #: Largest lockfile read (bytes); bigger ones are refused with a CORE008 error, never truncated.
 MAX_LOCKFILE_BYTES = 64 * 1024 * 1024
 #: Sources whose version is the one really installed and can be matched.
 MATCHABLE_SOURCES = frozenset({"registry", "installed", "sbom"})
-
-_NOTICE_RULES: dict[str, type[Rule]] = {
-    UNPINNED: UnpinnedRequirement,
-    UNVERIFIED_URL: DependencyWithoutIntegrity,
-    EXTRA_INDEX: ExtraIndexDependencyConfusion,
-    INSECURE_INDEX: InsecurePackageIndex,
-}
 
 
 def database_path(context: AnalysisContext) -> Path | None:
@@ -66,6 +34,8 @@ def database_path(context: AnalysisContext) -> Path | None:
     if configured:
         return Path(str(configured))
     if context.data_dir:
+        from outwork.store.advisories import DB_FILENAME
+
         return Path(context.data_dir) / DB_FILENAME
     return None
 
@@ -81,217 +51,21 @@ class DependencyAnalyzer(Analyzer):
     _stores: ClassVar[dict[tuple[str, int, int], _OpenStore]] = {}
 
     def accepts(self, artifact: Artifact) -> bool:
-        if parser_for(artifact.path) is not None:
+        if has_parser(artifact.path):
             return artifact.kind not in (Kind.EMPTY, Kind.BINARY)
         if artifact.kind == Kind.JSON and artifact.name.lower().endswith(".json"):
             return looks_like_sbom(artifact.read(4096))
         return False
 
     def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
-        if artifact.size > MAX_LOCKFILE_BYTES:
-            raise BudgetExceeded(f"lockfile {artifact.path}", MAX_LOCKFILE_BYTES)
-        parser = parser_for(artifact.path) or parse_sbom
-        result: ParseResult = parser(artifact.text())
-        yield from self._notices(artifact, result)
-        yield from self._inventory(artifact, result)
-        matchable = [d for d in result.dependencies if d.version and d.source in MATCHABLE_SOURCES]
-        if not matchable:
-            return
-        db_path = database_path(context)
-        opened = self._open(db_path)
-        if isinstance(opened, str):
-            yield finding(
-                AdvisoryDatabaseUnavailable,
-                f"{_count(len(matchable))} not checked for known vulnerabilities or"
-                f" malware: {opened}",
-                line=matchable[0].line,
-                evidence=str(db_path or "no database configured"),
-                remediation="Run `outwork db update` (or `outwork db update --from-file all.zip"
-                " --ecosystem PyPI` offline), then scan again.",
-            )
-            return
-        store, age, feeds = opened
-        uncovered: dict[str, list[Dependency]] = {}
-        for dep in matchable:
-            if ecosystem_key(dep.ecosystem) not in feeds:
-                uncovered.setdefault(dep.ecosystem, []).append(dep)
-        for ecosystem, deps in uncovered.items():
-            yield finding(
-                AdvisoryDatabaseUnavailable,
-                f"{_count(len(deps))} from {ecosystem} not checked: the advisory database holds"
-                f" no {ecosystem} feed",
-                line=deps[0].line,
-                evidence=str(db_path),
-                remediation=f"Run `outwork db update --ecosystem {ecosystem}`.",
-            )
-        max_age = float(context.options.get("dependencies.max_age_days", STALE_AFTER_DAYS))
-        if age is None or age > max_age:
-            what = "has no feeds" if age is None else f"is {age:.0f} days old"
-            yield finding(
-                AdvisoryDatabaseUnavailable,
-                f"the advisory database {what} (limit {max_age:g} days): recent advisories and"
-                " malicious-package reports are missing",
-                line=matchable[0].line,
-                severity=Severity.LOW,
-                evidence=str(db_path),
-                remediation="Run `outwork db update`.",
-            )
-        yield from self._findings(artifact, match_dependencies(store, matchable))
+        from outwork.analyzers.dependencies.analysis import analyze
+
+        return analyze(self, artifact, context)
 
     def _open(self, db_path: Path | None) -> _OpenStore | str:
-        if db_path is None:
-            return "no advisory database is configured"
-        try:
-            st = db_path.stat()
-        except OSError:
-            return str(AdvisoryDatabaseMissingError(db_path))
-        key = (str(db_path), st.st_mtime_ns, st.st_size)
-        cached = self._stores.get(key)
-        if cached is None:
-            for old in [k for k in self._stores if k[0] == key[0]]:
-                self._stores.pop(old)[0].close()
-            try:
-                store = AdvisoryStore(db_path)
-                state = store.status()
-                feeds = frozenset(ecosystem_key(f.feed) for f in state.feeds)
-                cached = (store, state.oldest_age_days(), feeds)
-            except Exception as exc:
-                return f"the advisory database at {db_path} cannot be read ({exc})"
-            self._stores[key] = cached
-        return cached
+        from outwork.analyzers.dependencies.analysis import open_store
 
-    def _notices(self, artifact: Artifact, result: ParseResult) -> Iterator[Emitted]:
-        inside_archive = MEMBER_SEP in artifact.path
-        for notice in result.notices:
-            rule = _NOTICE_RULES[notice.code]
-            if inside_archive and rule is UnpinnedRequirement:
-                continue  # a published package's own requirements are ranges by design
-            yield finding(
-                rule,
-                notice.message,
-                line=notice.line,
-                evidence=notice.evidence,
-                subject=notice.subject,
-            )
-
-    def _inventory(self, artifact: Artifact, result: ParseResult) -> Iterator[Emitted]:
-        project = _owner_node(artifact.path, result.format)
-        seen: set[str] = set()
-        for dep in result.dependencies:
-            key = dep.purl
-            if key in seen:
-                continue
-            seen.add(key)
-            properties: dict[str, Any] = {
-                "ecosystem": dep.ecosystem,
-                "lockfile": result.format,
-                "source": dep.source,
-            }
-            if dep.line is not None:
-                properties["line"] = dep.line
-            if dep.dev:
-                properties["dev"] = True
-            if dep.direct is not None:
-                properties["direct"] = dep.direct
-            if not dep.version and dep.spec:
-                properties["specifier"] = dep.spec
-            yield Component("library", dep.name, dep.version, dep.purl, properties)
-            yield Fact(project, "depends-on", dep.purl, proof=artifact.path)
-
-    def _findings(self, artifact: Artifact, matches: list[Match]) -> Iterator[Emitted]:
-        grouped: dict[tuple[str, str], list[Match]] = {}
-        for match in matches:
-            grouped.setdefault((match.dependency.purl, match.primary), []).append(match)
-        for (purl, _), same in grouped.items():
-            first = same[0]
-            dep = first.dependency
-            rule: type[Rule] = MaliciousDependency if first.malicious else VulnerableDependency
-            severity = Severity.CRITICAL if first.malicious else first.severity
-            related = tuple(
-                Location(artifact.path, m.dependency.line)
-                for m in same[1:]
-                if m.dependency.line is not None
-            )
-            yield finding(
-                rule,
-                _message(dep, first),
-                line=dep.line,
-                severity=severity,
-                evidence=f"{purl} {first.primary}",
-                remediation=_remediation(dep, first),
-                subject=purl,
-                related=related,
-                properties=_properties(first),
-            )
-            for identifier in first.advisory_ids:
-                yield Fact(purl, "has-vulnerability", f"vuln:{identifier}", proof=artifact.path)
-
-
-_ENVIRONMENT_DIRS = ("site-packages", "dist-packages", "node_modules")
-
-
-def _owner_node(path: str, fmt: str) -> str:
-    """``project:<lockfile>`` for lockfiles and manifests; ``environment:<dir>`` (the
-    site-packages or node_modules folder) for what is installed there."""
-    if fmt in ("dist-info", "node_modules"):
-        parts = path.split("/")
-        for index in range(len(parts) - 1, -1, -1):
-            if parts[index] in _ENVIRONMENT_DIRS:
-                return "environment:" + "/".join(parts[: index + 1])
-        return "environment:" + "/".join(parts[:-2])
-    return f"project:{path}"
-
-
-def _count(n: int) -> str:
-    return f"{n} dependency" if n == 1 else f"{n} dependencies"
-
-
-def _message(dep: Dependency, match: Match) -> str:
-    others = [i for i in (*match.advisory_ids, *match.aliases) if i != match.primary]
-    also = f" ({', '.join(others)})" if others else ""
-    if match.malicious:
-        text = f"{dep.name} {dep.version} is a known malicious package: {match.primary}{also}"
-    else:
-        text = f"{dep.name} {dep.version} is affected by {match.primary}{also}"
-    if match.summary:
-        text += f": {match.summary}"
-    return text
-
-
-def _remediation(dep: Dependency, match: Match) -> str:
-    if match.malicious:
-        return (
-            f"Remove {dep.name}, rotate every secret reachable from machines that installed it,"
-            " and rebuild them from a clean state."
-        )
-    if match.upgrade:
-        return (
-            f"Upgrade {dep.name} to {match.upgrade}, the smallest version that fixes every known"
-            " advisory on it, and regenerate the lockfile."
-        )
-    if match.fixed:
-        return f"Upgrade {dep.name} to a fixed version ({', '.join(match.fixed)})."
-    return f"No fixed version of {dep.name} is known: replace it or mitigate the flaw."
-
-
-def _properties(match: Match) -> dict[str, Any]:
-    props: dict[str, Any] = {
-        "advisory_ids": list(match.advisory_ids),
-        "aliases": list(match.aliases),
-        "fixed": list(match.fixed),
-        "ecosystem": match.dependency.ecosystem,
-        "package": match.dependency.name,
-        "version": match.dependency.version,
-    }
-    if match.upgrade:
-        props["upgrade"] = match.upgrade
-    if match.cvss_vector:
-        props["cvss_vector"] = match.cvss_vector
-    if match.cvss_score is not None:
-        props["cvss_score"] = match.cvss_score
-    if match.malicious:
-        props["malicious"] = True
-    return props
+        return open_store(self._stores, db_path)
 
 
 ANALYZERS = [DependencyAnalyzer]

@@ -7,22 +7,14 @@ policy; other formats are parsed with bounded readers that never touch tensor da
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import mmap
-from collections.abc import Iterable, Iterator
-from pathlib import PurePosixPath
+from collections.abc import Iterable
 
-from outwork.analyzers import AnalysisContext, Analyzer, Component, Emitted
-from outwork.analyzers.models import containers, formats, scanpickle, zipread
-from outwork.analyzers.models.rules import RULES, ModelFileMalformed
+from outwork.analyzers import AnalysisContext, Analyzer, Emitted
+from outwork.analyzers.models.rules import RULES
+from outwork.analyzers.models.sniff import sniff_compressed
 from outwork.core.artifact import Artifact, Kind
-from outwork.core.findings import Fact, finding
-from outwork.core.rules import Layer, Severity
+from outwork.core.rules import Layer
 
-#: Files above this size are identified by path unless the engine already hashed them: the
-#: analyzer's cost follows the pickle stream, not the tensor bytes.
-HASH_LIMIT = 16 * 1024 * 1024
 MODEL_KINDS = frozenset(
     {
         Kind.PICKLE,
@@ -36,34 +28,7 @@ MODEL_KINDS = frozenset(
         Kind.KERAS,
     }
 )
-#: Files up to this size are read whole (cheaper than a memory map) and hashed from memory.
-SMALL_FILE = 1024 * 1024
-HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 HUB_JSON = frozenset({"config.json", "tokenizer_config.json", "chat_template.json"})
-
-
-@contextlib.contextmanager
-def _buffer(artifact: Artifact) -> Iterator[memoryview]:
-    """The artifact's bytes as a view: memory-mapped from disk, so only touched pages are read."""
-    if artifact.data is not None or not artifact.fs_path or artifact.size <= SMALL_FILE:
-        data = artifact.read()
-        if not artifact._digest and len(data) <= HASH_LIMIT:
-            artifact.with_digest(hashlib.sha256(data).hexdigest())
-        yield memoryview(data)
-        return
-    with open(artifact.fs_path, "rb") as fh:  # noqa: PTH123 - a raw descriptor for mmap
-        try:
-            mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-        except ValueError:  # empty file
-            yield memoryview(b"")
-            return
-        view = memoryview(mm)
-        try:
-            yield view
-        finally:
-            view.release()
-            with contextlib.suppress(BufferError):
-                mm.close()
 
 
 class ModelAnalyzer(Analyzer):
@@ -85,166 +50,13 @@ class ModelAnalyzer(Analyzer):
             return name.endswith((".jinja", ".pb"))
         if artifact.kind is Kind.BINARY:
             head = artifact.read(8)
-            return containers.sniff_compressed(head) is not None or name.endswith(".pb")
+            return sniff_compressed(head) is not None or name.endswith(".pb")
         return artifact.kind is Kind.ZIP
 
     def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
-        if artifact.kind is Kind.JSON:
-            yield from formats.scan_hub_json(artifact)
-            return
-        if artifact.kind is Kind.TEXT and artifact.name.lower().endswith(".jinja"):
-            yield from formats.scan_template_file(artifact)
-            return
-        with _buffer(artifact) as buf:
-            result = containers.ContainerResult()
-            self._dispatch(artifact, buf, result)
-            if not result.format:
-                return
-            yield from result.findings
-            yield from result.pickle.findings
-        framework = result.framework or result.pickle.framework
-        model = self._model_id(artifact)
-        yield Fact("entry:model-hub", "provides", model, proof=artifact.path)
-        dangerous = result.pickle.executes_code or any(
-            f.rule.code in formats.CODE_EXECUTION_CODES and f.severity >= Severity.MEDIUM
-            for f in result.findings
-        )
-        if dangerous:
-            yield Fact(model, "executes-on-load", "jewel:host-code-execution", proof=artifact.path)
-        props: dict[str, object] = {"format": result.format, "path": artifact.path}
-        if framework:
-            props["framework"] = framework
-        if result.pickle.globals:
-            props["pickle_globals"] = sorted(result.pickle.globals)[:200]
-        props["findings"] = len(result.findings) + len(result.pickle.findings)
-        props.update(result.properties)
-        if model.startswith("model:sha256:"):
-            props["sha256"] = model.removeprefix("model:sha256:")
-        yield Component("machine-learning-model", artifact.name, properties=props)
+        from outwork.analyzers.models.analysis import analyze
 
-    @staticmethod
-    def _model_id(artifact: Artifact) -> str:
-        if artifact.size <= HASH_LIMIT or artifact._digest:
-            return f"model:sha256:{artifact.sha256()}"
-        return f"model:{artifact.path}"
-
-    def _dispatch(
-        self, artifact: Artifact, buf: memoryview, result: containers.ContainerResult
-    ) -> None:
-        kind = artifact.kind
-        head = bytes(buf[:16])
-        if kind is Kind.PICKLE:
-            result.format = "pickle"
-            scanpickle.scan_stream(buf, report=result.pickle)
-            if result.pickle.legacy_torch:
-                result.format = "pytorch-legacy"
-        elif kind in (Kind.PYTORCH_ZIP, Kind.ZIP, Kind.KERAS, Kind.NUMPY_ZIP):
-            self._zip(artifact, buf, result)
-        elif kind is Kind.NUMPY:
-            containers.scan_npy(buf, result)
-        elif kind is Kind.SAFETENSORS:
-            formats.scan_safetensors(buf, result)
-        elif kind is Kind.GGUF:
-            formats.scan_gguf(buf, result)
-        elif kind is Kind.HDF5:
-            formats.scan_hdf5(buf, result)
-        elif kind is Kind.ONNX or (
-            kind in (Kind.BINARY, Kind.TEXT) and artifact.name.lower().endswith(".pb")
-        ):
-            formats.scan_protobuf_model(buf, result, artifact.name)
-        elif kind is Kind.BINARY:
-            self._compressed(head, buf, result)
-        if result.format and kind not in (Kind.PYTORCH_ZIP, Kind.ZIP, Kind.KERAS, Kind.NUMPY_ZIP):
-            self._polyglot_zip(buf, result)
-        if result.format and kind is not Kind.HDF5:
-            self._polyglot_hdf5(buf, result)
-
-    def _zip(self, artifact: Artifact, buf: memoryview, result: containers.ContainerResult) -> None:
-        view = zipread.read_zip(buf)
-        names = view.names()
-        if artifact.kind is Kind.KERAS or (
-            "config.json" in names and any(n.endswith(".h5") or n == "metadata.json" for n in names)
-        ):
-            formats.scan_keras_zip(buf, view, result)
-        elif artifact.kind is Kind.NUMPY_ZIP or (names and all(n.endswith(".npy") for n in names)):
-            if artifact.kind is Kind.NUMPY_ZIP or artifact.name.lower().endswith(".npz"):
-                containers.scan_npz(buf, result)
-        elif artifact.kind is Kind.PYTORCH_ZIP or any(
-            PurePosixPath(n).name in ("data.pkl", "constants.pkl") for n in names
-        ):
-            containers.scan_torch_zip(buf, result)
-        elif view.error and artifact.kind is not Kind.ZIP:
-            result.format = artifact.kind.value
-            result.findings.append(
-                finding(ModelFileMalformed, f"model zip cannot be read: {view.error}")
-            )
-
-    @staticmethod
-    def _polyglot_zip(buf: memoryview, result: containers.ContainerResult) -> None:
-        """A model that is also a zip is scanned as both (zip readers look at the end)."""
-        tail = bytes(buf[-65557:])
-        if b"PK\x05\x06" not in tail:
-            return
-        view = zipread.read_zip(buf)
-        if view.error or not view.entries:
-            return
-        inner = containers.ContainerResult()
-        containers.scan_torch_zip(buf, inner)
-        result.findings.append(
-            finding(
-                formats.ModelContainerAnomaly,
-                f"file is both {result.format} and a zip archive (polyglot): loaders pick "
-                "different parts of it",
-                evidence=f"zip members: {', '.join(view.names()[:5])}",
-            )
-        )
-        result.findings.extend(inner.findings)
-        result.pickle.findings.extend(inner.pickle.findings)
-        result.pickle.globals |= inner.pickle.globals
-
-    @staticmethod
-    def _polyglot_hdf5(buf: memoryview, result: containers.ContainerResult) -> None:
-        """HDF5 readers look for the superblock at 0, 512, 1024, 2048, ... (a user block)."""
-        at = 512
-        while at + 8 <= len(buf) and at <= 1 << 30:
-            if bytes(buf[at : at + 8]) == HDF5_SIGNATURE:
-                inner = containers.ContainerResult()
-                formats.scan_hdf5(buf[at:], inner)
-                result.findings.append(
-                    finding(
-                        formats.ModelContainerAnomaly,
-                        f"file is both {result.format} and an HDF5 file (superblock at {at}): "
-                        "loaders pick different parts of it",
-                        logical=f"hdf5@0x{at:x}",
-                    )
-                )
-                result.findings.extend(inner.findings)
-                return
-            at *= 2
-
-    @staticmethod
-    def _compressed(head: bytes, buf: memoryview, result: containers.ContainerResult) -> None:
-        kind = containers.sniff_compressed(head)
-        if kind is None:
-            return
-        try:
-            head = containers.decompress(kind, buf, 64)
-            if head[:1] not in (b"\x80", b"c", b"(", b"]", b"}", b"i"):
-                return  # compressed, but not a pickle: leave the binary alone
-            data = containers.decompress(kind, buf)
-        except ValueError:
-            return  # not a compressed stream after all
-        result.format = f"joblib-{kind}"
-        result.framework = "joblib"
-        scanpickle.scan_stream(data, report=result.pickle, path="", prefix=f"{kind}:")
-        if len(data) >= containers.MAX_DECOMPRESSED:
-            result.findings.append(
-                finding(
-                    ModelFileMalformed,
-                    f"decompressed stream exceeds {containers.MAX_DECOMPRESSED} bytes; "
-                    "the rest was not analysed",
-                )
-            )
+        return analyze(artifact)
 
 
 ANALYZERS = [ModelAnalyzer]

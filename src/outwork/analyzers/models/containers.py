@@ -230,18 +230,6 @@ def scan_npz(buf: memoryview, result: ContainerResult) -> None:
 
 
 #: Compressed joblib streams the archive source does not expand (it expands gzip, bz2, xz).
-def sniff_compressed(head: bytes) -> str | None:
-    if len(head) >= 2 and head[0] == 0x78 and (head[0] * 256 + head[1]) % 31 == 0:
-        return "zlib"
-    if head.startswith(b"\x04\x22\x4d\x18"):
-        return "lz4"
-    if head.startswith(b"\x5d\x00\x00"):
-        return "lzma"
-    if head.startswith(b"ZF0x"):
-        return "joblib-zfile"
-    return None
-
-
 def decompress(kind: str, buf: memoryview, limit: int = MAX_DECOMPRESSED) -> bytes:
     """Decompress at most ``limit`` bytes; raises ValueError when the stream is broken."""
     data = bytes(buf)

@@ -14,24 +14,19 @@ from collections.abc import Iterable
 from pathlib import PurePosixPath
 
 from outwork.analyzers import AnalysisContext, Analyzer, Emitted
-from outwork.analyzers.pipelines import dependabot, gitlab
-from outwork.analyzers.pipelines.github import Document, WorkflowAudit
 from outwork.analyzers.pipelines.rules import ALL_RULES
-from outwork.analyzers.pipelines.rules.github import PipelineUnreadable
-from outwork.analyzers.pipelines.yamlpos import (
-    MAX_TEXT,
-    Node,
-    YamlBudgetError,
-    YamlSyntaxError,
-    load,
-    resolve,
-)
 from outwork.core.artifact import Artifact, Kind
-from outwork.core.findings import finding
 from outwork.core.locate import register_resolver
-from outwork.core.rules import Layer, Severity
+from outwork.core.rules import Layer
 
-register_resolver(Kind.YAML, resolve)
+
+def _resolve(text: str, logical: str) -> tuple[int, int] | None:
+    from outwork.analyzers.pipelines.yamlpos import resolve
+
+    return resolve(text, logical)
+
+
+register_resolver(Kind.YAML, _resolve)
 
 _WORKFLOW_HEAD = re.compile(r"^jobs\s*:", re.M)
 _ON_HEAD = re.compile(r"""^(?:on|"on"|'on'|true)\s*:""", re.M)
@@ -81,45 +76,9 @@ class PipelineAnalyzer(Analyzer):
         return _sniff(artifact.read(SNIFF_BYTES).decode("utf-8", "replace")) is not None
 
     def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
-        if artifact.size > MAX_TEXT:
-            yield finding(
-                PipelineUnreadable,
-                f"pipeline file of {artifact.size} bytes exceeds the {MAX_TEXT}-byte budget",
-                evidence=f"size {artifact.size}",
-            )
-            return
-        text = artifact.text()
-        try:
-            root = load(text)
-        except (YamlSyntaxError, YamlBudgetError) as exc:
-            yield finding(
-                PipelineUnreadable,
-                f"pipeline file cannot be read: {exc}",
-                line=exc.line if isinstance(exc, YamlSyntaxError) else None,
-                severity=Severity.HIGH if isinstance(exc, YamlBudgetError) else Severity.MEDIUM,
-                evidence=str(exc)[:300],
-            )
-            return
-        if root is None or not root.is_map:
-            return
-        found = role(artifact)
-        if found == "sniff":
-            found = _classify(root)
-        yield from audit(found, Document(text, root), artifact.path)
+        from outwork.analyzers.pipelines.analysis import analyze
 
-
-def audit(found: str | None, doc: Document, path: str) -> Iterable[Emitted]:
-    root = doc.root
-    if found == "workflow":
-        if root.get("jobs") is None and root.get("runs") is not None:
-            found = "action"
-        yield from WorkflowAudit(doc, found, path).run()
-    elif found == "action":
-        yield from WorkflowAudit(doc, "action", path).run()
-    elif found == "dependabot":
-        yield from dependabot.audit(root)
-    elif found == "gitlab":
-        yield from gitlab.audit(doc, path)
+        return analyze(artifact, role(artifact))
 
 
 def _sniff(head: str) -> str | None:
@@ -130,21 +89,6 @@ def _sniff(head: str) -> str | None:
     if _DEPENDABOT_HEAD.search(head) and re.search(r"package-ecosystem", head):
         return "dependabot"
     if _GITLAB_HEAD.search(head) and re.search(r"^\s+(?:-\s+)?script\s*:", head, re.M):
-        return "gitlab"
-    return None
-
-
-def _classify(root: Node) -> str | None:
-    if root.get("jobs") is not None and (
-        root.get("on") is not None or root.get("true") is not None
-    ):
-        return "workflow"
-    runs = root.get("runs")
-    if runs is not None and runs.is_map and runs.get("using") is not None:
-        return "action"
-    if root.get("updates") is not None and root.get("version") is not None:
-        return "dependabot"
-    if gitlab.looks_like_gitlab(root):
         return "gitlab"
     return None
 

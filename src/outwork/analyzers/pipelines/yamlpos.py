@@ -14,9 +14,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
 #: Largest document read, in characters.
 MAX_TEXT = 4 * 1024 * 1024
 #: Nodes produced once aliases are expanded; real workflows use a few thousand.
@@ -117,9 +114,6 @@ class Node:
         return out
 
 
-_LOADER = YAML(typ="rt", pure=True)
-
-
 def _libyaml() -> tuple[Any, Any, type[Exception]] | None:
     """PyYAML's libyaml composer (16 times faster than a pure-Python one), when installed."""
     try:
@@ -143,10 +137,22 @@ def _compose(text: str) -> Any:
         for document in pyyaml.compose_all(text, Loader=loader):
             return document
         return None
-    return _LOADER.compose(text)
+    return _ruamel()[0].compose(text)
 
 
-_ERRORS: tuple[type[Exception], ...] = (YAMLError,) + ((_FAST[2],) if _FAST else ())
+@lru_cache(maxsize=1)
+def _ruamel() -> tuple[Any, type[Exception]]:
+    """ruamel.yaml's pure-Python composer, the fallback (imported only when used)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    return YAML(typ="rt", pure=True), YAMLError
+
+
+def _errors() -> tuple[type[Exception], ...]:
+    if _FAST is not None:
+        return (_FAST[2],)
+    return (_ruamel()[1],)
 
 
 def load(text: str) -> Node | None:
@@ -160,7 +166,7 @@ def load(text: str) -> Node | None:
     _precheck(text)
     try:
         root = _compose(text)
-    except _ERRORS as exc:
+    except _errors() as exc:
         mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         raise YamlSyntaxError(_first_line(str(exc)), line) from None
