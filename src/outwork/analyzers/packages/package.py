@@ -20,6 +20,7 @@ from email.parser import HeaderParser
 from pathlib import PurePosixPath
 
 from outwork.analyzers.packages import typosquat
+from outwork.analyzers.packages.data import STRONG_COMMAND_RE, WEAK_COMMAND_RE
 from outwork.analyzers.packages.jsscan import scan_javascript, scan_package_json
 from outwork.analyzers.packages.pyscan import PythonScanner, scan_pth
 from outwork.analyzers.packages.rules import (
@@ -27,18 +28,21 @@ from outwork.analyzers.packages.rules import (
     DependencyConfusionVersion,
     DisguisedExecutable,
     InstallTimeNetwork,
+    ObfuscatedCodeExecution,
+    ObfuscationIndicators,
     PackageRiskVerdict,
     SecretExfiltration,
+    SuspiciousCommandExecution,
     SuspiciousJavaScript,
     TyposquattingName,
 )
-from outwork.analyzers.packages.signals import Context, Signal
+from outwork.analyzers.packages.signals import Context, Signal, clip
 from outwork.core.artifact import Kind, classify
 from outwork.core.rules import Severity
 
 #: Suffixes of archives the packages layer reads whole.
 PACKAGE_SUFFIXES = (".whl", ".egg", ".tar.gz", ".tgz", ".zip", ".tar.bz2", ".tar.xz", ".tar")
-SOURCE_SUFFIXES = (".py", ".pyw", ".pth", ".js", ".cjs", ".mjs")
+SOURCE_SUFFIXES = (".py", ".pyw", ".pth", ".js", ".cjs", ".mjs", ".sh", ".bat", ".cmd", ".ps1")
 META_NAMES = frozenset(
     {"setup.py", "setup.cfg", "pyproject.toml", "pkg-info", "metadata", "package.json", "wheel"}
 )
@@ -281,6 +285,16 @@ def _analyze_python(files: PackageFiles) -> tuple[list[Signal], str, str]:
         )
         scanner.run()
         scanned[member] = scanner
+        for target in _launched_files(scanner.launched, member, texts, roots):
+            if target in seen:
+                continue
+            if target.lower().endswith((".py", ".pyw")):
+                contexts[target] = Context.INSTALL
+                whole.add(target)  # started as a program: its main block runs too
+                queue.append(target)
+            else:
+                seen.add(target)
+                signals.extend(_scan_script(texts[target], target))
         if member not in whole and member not in backend:
             continue  # one level: what setup.py and build backends import runs at install
         for module in scanner.imports | scanner.relative_imports:
@@ -297,6 +311,57 @@ def _analyze_python(files: PackageFiles) -> tuple[list[Signal], str, str]:
     for scanner in scanned.values():
         signals.extend(scanner.signals)
     return signals, name, version
+
+
+def _launched_files(
+    launched: set[str], importer: str, texts: dict[str, str], roots: list[str]
+) -> list[str]:
+    out: list[str] = []
+    base = importer.rsplit("/", 1)[0] + "/" if "/" in importer else ""
+    for item in sorted(launched):
+        if item.startswith("module:"):
+            out += _module_files(item[len("module:") :], importer, texts, roots)
+            continue
+        for prefix in dict.fromkeys([base, *roots]):
+            candidate = _normalise(prefix + item)
+            if candidate in texts:
+                out.append(candidate)
+                break
+    return out
+
+
+def _scan_script(text: str, member: str) -> list[Signal]:
+    """A shell or batch script started at install time: its dangerous lines."""
+    out: list[Signal] = []
+    for number, line in enumerate(text.splitlines()[:100_000], start=1):
+        match = STRONG_COMMAND_RE.search(line)
+        if match:
+            out.append(
+                Signal(
+                    SuspiciousCommandExecution,
+                    Severity.CRITICAL,
+                    "script started at install time runs a downloader, shell or encoded command",
+                    member,
+                    number,
+                    clip(line),
+                    Context.INSTALL,
+                    ("executes-at-install",),
+                )
+            )
+        elif WEAK_COMMAND_RE.search(line):
+            out.append(
+                Signal(
+                    SuspiciousCommandExecution,
+                    Severity.HIGH,
+                    "script started at install time reaches the network or installs software",
+                    member,
+                    number,
+                    clip(line),
+                    Context.INSTALL,
+                    ("executes-at-install",),
+                )
+            )
+    return out[:20]
 
 
 def _analyze_npm(files: PackageFiles, manifest: str) -> tuple[list[Signal], str, str]:
@@ -537,6 +602,18 @@ _SCORE = {
 }
 
 
+def _hidden_install_code(signals: list[Signal]) -> bool:
+    """Install-time code that executes a computed value in a file that hides itself."""
+    executes = {
+        s.path
+        for s in signals
+        if s.rule is ObfuscatedCodeExecution
+        and s.context is Context.INSTALL
+        and s.severity >= Severity.MEDIUM
+    }
+    return any(s.rule is ObfuscationIndicators and s.path in executes for s in signals)
+
+
 def _stealer(signals: list[Signal]) -> bool:
     """A file that names credential stores and sends to a chat webhook or sends secrets is a
     stealer, even when its code only runs when called."""
@@ -569,7 +646,7 @@ def score_signals(signals: list[Signal]) -> tuple[float, Severity | None, list[s
         score = min(score, 6.5)
     elif ranked[0].severity < Severity.CRITICAL:
         score = min(score, 8.5)
-    if _stealer(relevant):
+    if _stealer(relevant) or _hidden_install_code(relevant):
         score = max(score, 8.0)
     severity = (
         Severity.CRITICAL

@@ -167,6 +167,8 @@ class PythonScanner:
         self.relative_imports: set[str] = set()
         #: First line importing each module (for findings about what an import runs).
         self.import_lines: dict[str, int] = {}
+        #: Scripts (paths) and modules (``module:NAME``) started from install or import code.
+        self.launched: set[str] = set()
         self._functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
         self._simple: dict[str, UserFunction] = {}
         self._written_net_paths: set[str] = set()
@@ -194,6 +196,20 @@ class PythonScanner:
                 warnings.simplefilter("ignore")  # the scanned code's warnings are not ours
                 tree = ast.parse(self.source)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+            legacy = _parse_python2(self.source)
+            if legacy is not None:
+                self._emit(
+                    UnparsableInstallCode,
+                    L,
+                    L,
+                    N,
+                    "Python 2 code: analysed after rewriting its print/exec statements",
+                    getattr(exc, "lineno", None),
+                    str(exc)[:200],
+                )
+                self._module(legacy)
+                self._lexical_indicators()
+                return self.signals
             if self.context is Context.INSTALL or self.layer > 0:
                 self._emit(
                     UnparsableInstallCode,
@@ -536,6 +552,18 @@ class PythonScanner:
             self._process_sink(node, name, scope, ctx)
         elif name in tables.NETWORK_CALLS or name.endswith(".urlopen"):
             self._network_sink(node, name, scope, ctx)
+        elif name == "os.dup2":
+            self._emit(
+                SuspiciousCommandExecution,
+                C,
+                C,
+                L,
+                f"redirects standard streams onto a descriptor (reverse shell) {ctx.label}",
+                node.lineno,
+                clip(ast.unparse(node)),
+                ctx=ctx,
+                relations=("executes-at-install",),
+            )
         elif name in tables.DYNAMIC_IMPORT_CALLS:
             if node.args and isinstance(self._fold(node.args[0], scope), Unknown):
                 self._emit(
@@ -708,13 +736,11 @@ class PythonScanner:
                 clip(ast.unparse(node)),
                 ctx=ctx,
             )
-        elif _is_compile_of_ast(arg):
-            return
         elif ctx is not Context.RUNTIME and "file" not in labels:
             self._emit(
                 ObfuscatedCodeExecution,
+                M,
                 L,
-                N,
                 N,
                 f"{name}() runs code computed at run time",
                 node.lineno,
@@ -820,6 +846,16 @@ class PythonScanner:
         texts = list(iter_strings(folder.fold(node)))
         return " ".join(texts) if texts else "?"
 
+    def _note_launched(self, parts: list[str]) -> None:
+        """Scripts and modules this code starts: they run in the same context."""
+        tokens = " ".join(parts).split()
+        for i, token in enumerate(tokens):
+            clean = token.strip("\"'")
+            if clean.lower().endswith((".py", ".sh", ".bat", ".cmd", ".ps1", ".js", ".pyw")):
+                self.launched.add(clean)
+            elif clean == "-m" and i + 1 < len(tokens):
+                self.launched.add("module:" + tokens[i + 1].strip("\"'"))
+
     def _process_sink(self, node: ast.Call, name: str, scope: Scope, ctx: Context) -> None:
         folder = self._folder(scope)
         parts: list[str] = []
@@ -834,6 +870,8 @@ class PythonScanner:
             for elt in elts:
                 parts.append(self._partial(elt, scope, folder))
         command = " ".join(parts)
+        if ctx is not Context.RUNTIME:
+            self._note_launched(parts)
         evidence = clip(command if command.strip("? ") else ast.unparse(node))
         decoded = bool(folder.trace.decoders) or "decoded" in labels
         written = any(p and p in command for p in self._written_net_paths)
@@ -1274,10 +1312,6 @@ def _is_main_guard(test: ast.expr) -> bool:
     )
 
 
-def _is_compile_of_ast(arg: ast.expr) -> bool:
-    return isinstance(arg, ast.Call) and isinstance(arg.func, ast.Name) and arg.func.id == "compile"
-
-
 def _shell(node: ast.Call, name: str) -> bool:
     if name in ("os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput"):
         return True
@@ -1285,6 +1319,30 @@ def _shell(node: ast.Call, name: str) -> bool:
         k.arg == "shell" and isinstance(k.value, ast.Constant) and k.value.value
         for k in node.keywords
     )
+
+
+_PY2_PRINT = re.compile(r"^(\s*)(print|exec)\b(?!\s*\()(?=\s*\S)", re.M)
+_PY2_EXCEPT = re.compile(r"^(\s*except\s+[\w.]+)\s*,\s*(\w+)\s*:", re.M)
+_PY2_OCTAL = re.compile(r"(?<![\w.])0([0-7]+)\b")
+
+
+def _parse_python2(source: str) -> ast.Module | None:
+    """Python 2 sources, made parseable: ``print x`` becomes the tuple ``print, x`` (what is
+    printed is still analysed), ``exec code`` becomes ``exec(code)`` where it is one line."""
+    if len(source) > MAX_SOURCE or (
+        "print" not in source and "except" not in source and "exec" not in source
+    ):
+        return None
+    text = re.sub(r"^(\s*)exec\s+(?!\()(.+?)\s*$", r"\1exec(\2)", source, flags=re.M)
+    text = _PY2_PRINT.sub(r"\1\2,", text)
+    text = _PY2_EXCEPT.sub(r"\1 as \2:", text)
+    text = _PY2_OCTAL.sub(r"0o\1", text)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
 
 
 def _entropy(text: str) -> float:
