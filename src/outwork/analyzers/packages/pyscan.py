@@ -900,11 +900,13 @@ class PythonScanner:
                 relations=("executes-at-install",),
             )
         elif tables.STRONG_COMMAND_RE.search(command):
+            # a library may start PowerShell; none fetches and runs code from the network
+            fetches = _FETCH_AND_RUN.search(command) is not None
             self._emit(
                 SuspiciousCommandExecution,
                 C,
                 C,
-                M,
+                H if fetches else M,
                 f"{name}() runs a downloader, shell or encoded command {ctx.label}",
                 node.lineno,
                 evidence,
@@ -1321,6 +1323,11 @@ def _shell(node: ast.Call, name: str) -> bool:
     )
 
 
+_FETCH_AND_RUN = re.compile(
+    r"(curl|wget|iwr|invoke-webrequest|downloadstring|downloadfile|certutil|bitsadmin|mshta)"
+    r"[^\n]*(https?://|\|\s*(ba|z|da)?sh\b|iex)|/dev/tcp/|-e(nc(odedcommand)?)?\s+[A-Za-z0-9+/=]{16,}",
+    re.IGNORECASE,
+)
 _PY2_PRINT = re.compile(r"^(\s*)(print|exec)\b(?!\s*\()(?=\s*\S)", re.M)
 _PY2_EXCEPT = re.compile(r"^(\s*except\s+[\w.]+)\s*,\s*(\w+)\s*:", re.M)
 _PY2_OCTAL = re.compile(r"(?<![\w.])0([0-7]+)\b")
