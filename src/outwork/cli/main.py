@@ -31,7 +31,9 @@ EXIT_NOTHING = 3
 FORMATS = ("terminal", "json", "sarif", "cyclonedx", "html")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser; given ``argv``, the ``db`` command's own parser (which imports the
+    advisory store, a tenth of a second) is built only when ``argv`` names it."""
     parser = argparse.ArgumentParser(
         prog="outwork",
         description="Static security scanner for packages, AI models, lockfiles, pipelines"
@@ -137,6 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="regenerate the rule pages (docs/rules) into DIR",
     )
 
+    if argv is not None and "db" not in argv:
+        sub.add_parser("db", help="the advisory database (OSV)")  # listed, never parsed
+        return parser
     try:
         from outwork.cli.db import add_db_parser
     except ImportError:
@@ -151,7 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(argv: list[str], out: TextIO, err: TextIO) -> int:
-    parser = build_parser()
+    parser = build_parser(argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
