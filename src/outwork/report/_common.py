@@ -113,11 +113,71 @@ def dump_json(data: Any, *, indent: int | None = 2, clean: bool = True) -> str:
 
     ``clean=False`` skips :func:`clean_data` for data that is JSON already.
     """
-    if clean:
-        data = clean_data(data)
     if indent is None:
+        if clean:
+            data = clean_data(data)
         return json.dumps(data, separators=(",", ":"), sort_keys=True, ensure_ascii=False) + "\n"
-    return json.dumps(data, indent=indent, sort_keys=True, ensure_ascii=False) + "\n"
+    if not clean:
+        return json.dumps(data, indent=indent, sort_keys=True, ensure_ascii=False) + "\n"
+    # The standard library indents with its pure-Python encoder; cleaning and indenting in one
+    # recursive pass gives the same text in about a third of the time (reports of thousands of
+    # findings).
+    out: list[str] = []
+    _dump_clean(data, out, " " * indent, "\n")
+    out.append("\n")
+    return "".join(out)
+
+
+_encode_str: Any = json.encoder.encode_basestring
+
+
+def _dump_clean(value: Any, out: list[str], step: str, newline: str) -> None:
+    """Append ``json.dumps(clean_data(value), indent=len(step), sort_keys=True,
+    ensure_ascii=False)`` to ``out``; ``newline`` is the line break and indentation of this
+    level."""
+    if isinstance(value, str):
+        out.append(_encode_str(value if value.isascii() else utf8_safe(value)))
+    elif value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif isinstance(value, int):
+        out.append(int.__repr__(value))
+    elif isinstance(value, float):
+        out.append(float.__repr__(value) if math.isfinite(value) else _encode_str(str(value)))
+    elif isinstance(value, Mapping):
+        if not value:
+            out.append("{}")
+            return
+        inner = newline + step
+        keyed = {
+            k if type(k) is str and k.isascii() else utf8_safe(str(k)): v for k, v in value.items()
+        }
+        first = True
+        for key in sorted(keyed):
+            out.append(("{" if first else ",") + inner + _encode_str(key) + ": ")
+            first = False
+            _dump_clean(keyed[key], out, step, inner)
+        out.append(newline + "}")
+    elif isinstance(value, list | tuple):
+        if not value:
+            out.append("[]")
+            return
+        inner = newline + step
+        first = True
+        for item in value:
+            out.append(("[" if first else ",") + inner)
+            first = False
+            _dump_clean(item, out, step, inner)
+        out.append(newline + "]")
+    elif isinstance(value, set | frozenset):
+        _dump_clean(clean_data(value), out, step, newline)
+    elif isinstance(value, bytes | bytearray):
+        out.append(_encode_str(bytes(value).decode("utf-8", "backslashreplace")))
+    else:
+        out.append(_encode_str(utf8_safe(str(value))))
 
 
 def split_members(path: str) -> list[str]:
