@@ -237,8 +237,11 @@ def outwork_flags(path: Path) -> str:
 
 
 def _run(cmd: list[str], timeout: float = 120) -> tuple[int, str]:
+    # Peers may write files into the working directory (fickling writes safety_results.json):
+    # run them in a throwaway one.
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        with tempfile.TemporaryDirectory() as scratch:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=scratch)
     except subprocess.TimeoutExpired:
         return -1, "timeout"
     return proc.returncode, proc.stdout + proc.stderr
