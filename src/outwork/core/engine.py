@@ -13,10 +13,9 @@ import re
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from outwork.analyzers import AnalysisContext, Analyzer, Component, load_analyzers
 from outwork.core.artifact import MEMBER_SEP, TEXT_KINDS, Artifact, join_member
@@ -35,6 +34,9 @@ from outwork.core.locate import resolve
 from outwork.core.rules import all_rules, ruleset_digest, selector_matches
 from outwork.graph import build_paths, path_findings
 from outwork.sources import Budgets, open_target
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 #: Inline suppression: ``outwork: ignore[CODE, other-name]`` or bare ``outwork: ignore``.
 SUPPRESSION_RE = re.compile(r"outwork:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
@@ -329,6 +331,8 @@ class _Runner:
                 self._tick(1)
                 yield outcome
             return
+        from concurrent.futures import ProcessPoolExecutor  # only when a window needs workers
+
         if self.pool is None:
             self.pool = ProcessPoolExecutor(max_workers=self.workers)
         size = max(1, min(BATCH, len(jobs) // (self.workers * 2) or 1))
