@@ -175,6 +175,7 @@ class PythonScanner:
         self._seen: set[tuple[str, int | None, str]] = set()
         self._identifiers: set[str] = set()
         self._lines: list[str] | None = None
+        self._dev_methods: set[int] = set()
 
     # --- entry ----------------------------------------------------------------------------------
 
@@ -244,7 +245,11 @@ class PythonScanner:
         self._block(tree.body, scope, self.context, top=True)
         for name, defs in self._functions.items():
             for fn in defs:
-                if self.whole_file_context or id(fn) in install_methods:
+                if id(fn) in self._dev_methods:
+                    ctx = Context.RUNTIME  # a cmdclass entry pip never runs (setup.py docs ...)
+                    if not self._worth(fn):
+                        continue
+                elif self.whole_file_context or id(fn) in install_methods:
                     ctx = Context.INSTALL if id(fn) in install_methods else self.context
                 elif name in reachable:
                     ctx = self.context
@@ -309,10 +314,18 @@ class PythonScanner:
         """Function names called (or referenced) from code that runs at import; install methods."""
         install_methods: set[int] = set()
         referenced: set[str] = set()
+        build_names = _build_tool_names(tree)
+        dev_commands = _dev_commands(tree) if self.whole_file_context else set()
         for stmt in _top_statements(tree.body):
             if isinstance(stmt, ast.ClassDef):
-                bases = {_base_name(b) for b in stmt.bases}
-                if bases & tables.INSTALL_COMMAND_BASES:
+                if stmt.name in dev_commands:
+                    for item in stmt.body:
+                        if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                            self._dev_methods.add(id(item))
+                    continue
+                if any(
+                    _is_install_base(b, build_names, self.whole_file_context) for b in stmt.bases
+                ):
                     for item in stmt.body:
                         if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
                             install_methods.add(id(item))
@@ -1293,6 +1306,70 @@ def _names_in(node: ast.AST) -> set[str]:
         elif isinstance(child, ast.Attribute):
             out.add(child.attr)
     return out
+
+
+#: Commands that pip runs while building or installing (cmdclass keys).
+_PIP_COMMANDS = frozenset(
+    {
+        "install",
+        "develop",
+        "egg_info",
+        "build",
+        "build_py",
+        "build_ext",
+        "build_clib",
+        "build_scripts",
+        "bdist_wheel",
+        "bdist_egg",
+        "sdist",
+        "install_lib",
+        "install_scripts",
+        "install_data",
+        "install_headers",
+        "editable_wheel",
+        "dist_info",
+    }
+)
+
+
+def _build_tool_names(tree: ast.Module) -> set[str]:
+    """Local names bound to setuptools/distutils objects by imports."""
+    out: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in (
+            "setuptools",
+            "distutils",
+            "wheel",
+        ):
+            out |= {a.asname or a.name for a in node.names}
+    return out
+
+
+def _is_install_base(base: ast.expr, build_names: set[str], setup_file: bool) -> bool:
+    name = _base_name(base)
+    if name not in tables.INSTALL_COMMAND_BASES:
+        return False
+    if setup_file or name in build_names:
+        return True
+    root = base
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    return isinstance(root, ast.Name) and root.id in ("setuptools", "distutils", "wheel")
+
+
+def _dev_commands(tree: ast.Module) -> set[str]:
+    """Classes registered in ``cmdclass`` only under keys pip never runs."""
+    keyed: dict[str, set[str]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values, strict=True):
+                if (
+                    isinstance(key, ast.Constant)
+                    and isinstance(key.value, str)
+                    and isinstance(value, ast.Name)
+                ):
+                    keyed.setdefault(value.id, set()).add(key.value)
+    return {name for name, keys in keyed.items() if not keys & _PIP_COMMANDS}
 
 
 def _base_name(node: ast.expr) -> str:
