@@ -114,7 +114,11 @@ def measure(
     env = dict(os.environ)
     if src is not None:
         env["PYTHONPATH"] = str(src)
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
+    proc = subprocess.run(cmd, check=False, capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr)
+        raise SystemExit(f"{mode} on {tree} failed with exit status {proc.returncode}")
+    out = proc.stdout
     data: dict[str, float] = json.loads(out.strip().splitlines()[-1])
     return data
 
