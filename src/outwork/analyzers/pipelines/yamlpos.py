@@ -102,15 +102,18 @@ class Node:
     def strings(self) -> list[Node]:
         """Every scalar below this node, in document order."""
         out: list[Node] = []
+        append = out.append
         stack: list[Node] = [self]
+        pop, push = stack.pop, stack.extend
         while stack:
-            node = stack.pop()
-            if isinstance(node.value, dict):
-                stack.extend(reversed(list(node.value.values())))
-            elif isinstance(node.value, list):
-                stack.extend(reversed(node.value))
-            elif isinstance(node.value, str):
-                out.append(node)
+            node = pop()
+            value = node.value
+            if isinstance(value, str):
+                append(node)
+            elif isinstance(value, dict):
+                push(reversed(value.values()))
+            elif isinstance(value, list):
+                push(reversed(value))
         return out
 
 
@@ -121,10 +124,25 @@ def _libyaml() -> tuple[Any, Any, type[Exception]] | None:
     except ImportError:  # pragma: no cover - PyYAML is a dependency
         return None
     # CBaseLoader: libyaml's parser without implicit tag resolution (values stay strings)
-    loader = getattr(pyyaml, "CBaseLoader", None)
-    if loader is None or not getattr(pyyaml, "__with_libyaml__", False):
+    base = getattr(pyyaml, "CBaseLoader", None)
+    if base is None or not getattr(pyyaml, "__with_libyaml__", False):
         return None
-    return pyyaml, loader, pyyaml.YAMLError
+    tags = {
+        pyyaml.ScalarNode: base.DEFAULT_SCALAR_TAG,
+        pyyaml.SequenceNode: base.DEFAULT_SEQUENCE_TAG,
+        pyyaml.MappingNode: base.DEFAULT_MAPPING_TAG,
+    }
+
+    class Loader(base):  # type: ignore[misc, valid-type]
+        """CBaseLoader without the per-node call into the resolver's generic code: a base
+        loader has no implicit or path resolvers, so every node gets its kind's default tag
+        (and the tags are never read here)."""
+
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+            tag: str = tags[kind]
+            return tag
+
+    return pyyaml, Loader, pyyaml.YAMLError
 
 
 _FAST = _libyaml()
@@ -217,40 +235,48 @@ class _Converter:
         if depth > MAX_DEPTH:
             raise YamlBudgetError(f"nesting deeper than {MAX_DEPTH} (recursive alias?)")
         ident = id(node)
-        again = aliased or ident in self.seen
-        self.seen.add(ident)
+        seen = self.seen
+        again = aliased or ident in seen
+        seen.add(ident)
         mark = node.start_mark
-        out = Node(
-            value=None,
-            line=mark.line + 1,
-            col=mark.column + 1,
-            start=mark.index,
-            end=node.end_mark.index if node.end_mark is not None else mark.index,
-            aliased=again,
-        )
+        end_mark = node.end_mark
+        start = mark.index
+        end = end_mark.index if end_mark is not None else start
         kind = getattr(node, "id", "")
         if kind == "scalar":
-            out.value = str(node.value) if node.value is not None else ""
-            out.style = node.style
-        elif kind == "sequence":
-            out.value = [self.convert(child, depth + 1, again) for child in node.value]
+            value = node.value
+            text = str(value) if value is not None else ""
+            return Node(text, mark.line + 1, mark.column + 1, start, end, node.style, {}, again)
+        out = Node(None, mark.line + 1, mark.column + 1, start, end, None, {}, again)
+        if kind == "sequence":
+            convert = self.convert
+            deeper = depth + 1
+            out.value = [convert(child, deeper, again) for child in node.value]
         elif kind == "mapping":
+            convert = self.convert
+            deeper = depth + 1
             mapping: dict[str, Node] = {}
+            keys = out.keys
             merged: list[Node] = []
             for key_node, value_node in node.value:
-                key = _key_text(key_node)
+                key = (
+                    str(key_node.value)
+                    if getattr(key_node, "id", "") == "scalar"
+                    else _key_text(key_node)
+                )
                 if key == "<<" and not getattr(key_node, "style", None):
-                    merged.append(self.convert(value_node, depth + 1, True))
+                    merged.append(convert(value_node, deeper, True))
                     continue
-                mapping[key] = self.convert(value_node, depth + 1, again)
-                out.keys[key] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                mapping[key] = convert(value_node, deeper, again)
+                key_mark = key_node.start_mark
+                keys[key] = (key_mark.line + 1, key_mark.column + 1)
             for source in merged:
                 for part in source.value if isinstance(source.value, list) else [source]:
                     if isinstance(part.value, dict):
                         for key, value in part.value.items():
                             if key not in mapping:
                                 mapping[key] = value
-                                out.keys[key] = part.keys.get(key, (part.line, part.col))
+                                keys[key] = part.keys.get(key, (part.line, part.col))
             out.value = mapping
         else:  # pragma: no cover - the composer only builds the three kinds
             out.value = ""
