@@ -18,7 +18,6 @@ import re
 import stat
 import time
 from collections.abc import Callable, Iterator
-from pathlib import PurePosixPath
 from typing import BinaryIO, cast
 
 import zstandard
@@ -297,7 +296,7 @@ def _emit(
     container: Artifact, name: str, data: bytes, scope: _Scope, depth: int
 ) -> Iterator[Yielded]:
     """One member as an artifact, and its own members if it is an archive."""
-    kind = classify(data[:HEAD_BYTES], PurePosixPath(name).name, len(data))
+    kind = classify(data[:HEAD_BYTES], name.rsplit("/", 1)[-1], len(data))
     if kind is Kind.ZIP or (kind is Kind.BINARY and _zip_tail(data)):
         kind = refine_zip(data)
     member = Artifact(
