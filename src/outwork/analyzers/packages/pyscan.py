@@ -176,6 +176,10 @@ class PythonScanner:
         self._identifiers: set[str] = set()
         self._lines: list[str] | None = None
         self._dev_methods: set[int] = set()
+        #: file handles bound by ``with open(path) as name``: name -> path expression
+        self._handles: dict[str, ast.expr] = {}
+        #: commands started, checked again at the end against files that received downloads
+        self._commands: list[tuple[str, int, Context, str]] = []
 
     # --- entry ----------------------------------------------------------------------------------
 
@@ -261,6 +265,19 @@ class PythonScanner:
                 for arg in fn.args.args + fn.args.kwonlyargs:
                     fscope.env.pop(arg.arg, None)
                 self._block(fn.body, fscope, ctx, top=False)
+        for command, line, ctx, name in self._commands:
+            if any(p in command for p in self._written_net_paths):
+                self._emit(
+                    DownloadAndExecute,
+                    C,
+                    C,
+                    H,
+                    f"{name}() starts a file that received downloaded bytes {ctx.label}",
+                    line,
+                    clip(command),
+                    ctx=ctx,
+                    relations=("executes-at-install",),
+                )
 
     # --- structure ------------------------------------------------------------------------------
 
@@ -438,6 +455,14 @@ class PythonScanner:
             self._bind(stmt.target, UNKNOWN, self._labels(stmt.iter, scope), scope)
         elif isinstance(stmt, ast.With | ast.AsyncWith):
             for item in stmt.items:
+                opened = item.context_expr
+                if (
+                    isinstance(item.optional_vars, ast.Name)
+                    and isinstance(opened, ast.Call)
+                    and opened.args
+                    and self._resolve(opened.func, scope) in ("open", "io.open")
+                ):
+                    self._handles[item.optional_vars.id] = opened.args[0]
                 if item.optional_vars is not None:
                     self._bind(
                         item.optional_vars, UNKNOWN, self._labels(item.context_expr, scope), scope
@@ -612,9 +637,7 @@ class PythonScanner:
             dest = " ".join(iter_strings(self._fold(node.args[1], scope)))
             self._check_write_path(dest, node, ctx)
         elif name in ("urllib.request.urlretrieve", "urllib.urlretrieve") and len(node.args) >= 2:
-            target = self._fold(node.args[1], scope)
-            if isinstance(target, str):
-                self._written_net_paths.add(target)
+            self._mark_downloaded(node.args[1], scope)
         if attr in ("write_text", "write_bytes") and isinstance(node.func, ast.Attribute):
             dest = " ".join(iter_strings(self._fold(node.func.value, scope)))
             self._check_write_path(dest, node, ctx)
@@ -630,10 +653,9 @@ class PythonScanner:
             if "net" in labels:
                 receiver = node.func.value
                 if isinstance(receiver, ast.Call) and receiver.args:
-                    path = self._fold(receiver.args[0], scope)
-                    if isinstance(path, str):
-                        self._written_net_paths.add(path)
-                self._written_net_paths.add("")
+                    self._mark_downloaded(receiver.args[0], scope)
+                elif isinstance(receiver, ast.Name) and receiver.id in self._handles:
+                    self._mark_downloaded(self._handles[receiver.id], scope)
         if qual is None and attr in (
             "post",
             "put",
@@ -834,6 +856,14 @@ class PythonScanner:
         self.signals.extend(inner.run())
         self.imports |= inner.imports
 
+    def _mark_downloaded(self, path: ast.expr, scope: Scope) -> None:
+        """A file now holds downloaded bytes: its path (value or variable) taints as ``net``."""
+        if isinstance(path, ast.Name):
+            scope.taint[path.id] = scope.taint.get(path.id, EMPTY) | {"net"}
+        value = self._fold(path, scope)
+        if isinstance(value, str) and value:
+            self._written_net_paths.add(value)
+
     def _dropped(self, text: str, node: ast.Call, ctx: Context) -> None:
         """Code written to a file is code that will run: analyse it as a layer of its own."""
         try:
@@ -883,6 +913,7 @@ class PythonScanner:
             for elt in elts:
                 parts.append(self._partial(elt, scope, folder))
         command = " ".join(parts)
+        self._commands.append((command, node.lineno, ctx, name))
         if ctx is not Context.RUNTIME:
             self._note_launched(parts)
         evidence = clip(command if command.strip("? ") else ast.unparse(node))
@@ -1009,10 +1040,11 @@ class PythonScanner:
                 ctx=ctx,
             )
         elif ctx is not Context.RUNTIME:
+            fixed = any("://" in t for t in texts)  # a constant address, fetched on import
             self._emit(
                 InstallTimeNetwork,
                 H,
-                M,
+                H if fixed else M,
                 N,
                 f"{name}() reaches the network {ctx.label}",
                 node.lineno,
