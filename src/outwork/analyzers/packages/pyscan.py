@@ -590,6 +590,18 @@ class PythonScanner:
             self._process_sink(node, name, scope, ctx)
         elif name in tables.NETWORK_CALLS or name.endswith(".urlopen"):
             self._network_sink(node, name, scope, ctx)
+        elif name.endswith(("__pyarmor__", "pyarmor_runtime")):
+            # fail closed: encrypted code that only its runtime can read is not proven safe
+            self._emit(
+                ObfuscationIndicators,
+                H,
+                H,
+                M,
+                f"runs encrypted (PyArmor) code that cannot be analysed {ctx.label}",
+                node.lineno,
+                clip(ast.unparse(node.func)),
+                ctx=ctx,
+            )
         elif name == "os.dup2":
             self._emit(
                 SuspiciousCommandExecution,
