@@ -6,6 +6,7 @@ the data (context -> variable -> sink) and facts for the attack graph.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -40,8 +41,10 @@ _BOT_RE_REV = re.compile(_BOT_VALUE + r"\s*==\s*" + _ACTOR, re.I)
 _CONTAINS_LITERAL_RE = re.compile(r"contains\(\s*'[^']*'\s*,\s*[A-Za-z_]", re.I)
 _UNTRUSTED_FETCH = [re.compile(p, re.I) for p in data.UNTRUSTED_FETCH_COMMANDS]
 _LOTP = [(re.compile(p, re.I | re.M), what) for p, what in data.LOTP_COMMANDS.items()]
-_PUBLISH = [re.compile(p, re.I) for p in data.PUBLISHING_COMMANDS]
 _TOKEN_PUBLISH = [(re.compile(p, re.I), env) for p, env in data.TOKEN_PUBLISH_COMMANDS.items()]
+#: Any of the publishing commands: one search rules out most scripts before each is tried.
+_PUBLISH_ANY = re.compile("|".join(f"(?:{p})" for p in data.PUBLISHING_COMMANDS), re.I)
+_TOKEN_PUBLISH_ANY = re.compile("|".join(f"(?:{p})" for p in data.TOKEN_PUBLISH_COMMANDS), re.I)
 _LITERAL_ONLY_RE = re.compile(r"\s*'(?:[^']|'')*'\s*")
 _LITERAL_INDEX_RE = re.compile(r"\b(?:github|env|secrets|inputs|vars|steps|needs)\s*\[\s*'")
 _GH_RUN_DOWNLOAD_RE = re.compile(r"\bgh\s+run\s+download\b")
@@ -61,6 +64,10 @@ _ARCHIVED = data.archived_actions()
 _TOJSON_SECRETS_RE = re.compile(r"\btojson\s*\(\s*secrets\s*\)", re.I)
 _FROMJSON_SECRET_RE = re.compile(r"\bfromjson\s*\(\s*secrets\.[\w-]+\s*\)", re.I)
 _PUBLISHING = dict.fromkeys(data.PUBLISHING_ACTIONS, True)
+#: Any of the gate markers (a check of who asked), searched in lower-cased text.
+_GATE_RE = re.compile("|".join(re.escape(m) for m in data.GATE_MARKERS))
+#: The attacker-controlled context patterns, split once: (pattern, its segments).
+_ATTACKER_PARTS = tuple((p, p.split(".")) for p in data.ATTACKER_CONTEXTS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +101,13 @@ class Document:
 
     def position(self, index: int) -> tuple[int, int]:
         if not self._starts:
-            self._starts = [0] + [i + 1 for i, c in enumerate(self.text) if c == "\n"]
+            starts = [0]
+            find = self.text.find
+            at = find("\n")
+            while at >= 0:
+                starts.append(at + 1)
+                at = find("\n", at + 1)
+            self._starts = starts
         lo, hi = 0, len(self._starts) - 1
         while lo < hi:
             mid = (lo + hi + 1) // 2
@@ -165,7 +178,10 @@ def matching(table: Mapping[str, T], name: str) -> list[tuple[str, T]]:
 
 
 def is_action(name: str, *candidates: str) -> bool:
-    return any(name == c or name.startswith(c + "/") for c in candidates)
+    for candidate in candidates:  # noqa: SIM110 - a plain loop: called for every step
+        if name == candidate or name.startswith(candidate + "/"):
+            return True
+    return False
 
 
 def flat_steps(
@@ -434,14 +450,19 @@ class WorkflowAudit:
         step_outputs: dict[tuple[str, str], Taint],
     ) -> Taint | None:
         """The taint of one context path in the current scope, or None when it is safe."""
-        for pattern in data.ATTACKER_CONTEXTS:
-            if matches(ctx, pattern) or pattern.startswith(ctx + "."):
+        parts = ctx.split(".")
+        prefix = ctx + "."
+        for pattern, p_parts in _ATTACKER_PARTS:
+            # matches(ctx, pattern), with the pattern split once
+            if (
+                len(parts) >= len(p_parts)
+                and all(p in ("*", c) or c == "*" for p, c in zip(p_parts, parts, strict=False))
+            ) or pattern.startswith(prefix):
                 # the field itself, or an object serialised whole with the field inside
                 return Taint((ctx,), Confidence.HIGH)
         if ctx in data.REF_NAME_CONTEXTS:
             # branch and tag names of this repository: chosen by whoever can push to it
             return Taint((ctx,), Confidence.LOW)
-        parts = ctx.split(".")
         head = parts[0]
         if head == "env" and len(parts) > 1:
             return env.get(parts[1])  # the stored chain already ends with this hop
@@ -1041,7 +1062,9 @@ class WorkflowAudit:
                         )
                         break
             if not gated:
-                gated = any(m in n.value.lower() for n in step.strings() for m in data.GATE_MARKERS)
+                # one search over the step's strings (no marker spans a line break)
+                strings = "\n".join(n.value for n in step.strings())
+                gated = _GATE_RE.search(strings.lower()) is not None
             # living off the pipeline, after an untrusted checkout
             if checkout_at is not None and index > checkout_at:
                 yield from self._lotp(step, where, name, uses, script, run, checkout_desc)
@@ -1378,7 +1401,7 @@ class WorkflowAudit:
                 if uses and lookup(_PUBLISHING, action_of(uses)[0]):
                     return True
                 script = step.text("run")
-                if script and any(p.search(script) for p in _PUBLISH):
+                if script and _PUBLISH_ANY.search(script):
                     return True
         return False
 
@@ -1437,6 +1460,8 @@ class WorkflowAudit:
                     )
         elif script:
             flat = _CONTINUATION_RE.sub(" ", script)
+            if not _TOKEN_PUBLISH_ANY.search(flat):
+                return
             for pattern, tokens in _TOKEN_PUBLISH:
                 match = pattern.search(flat)
                 line_end = flat.find("\n", match.end()) if match else -1
@@ -1550,12 +1575,19 @@ class WorkflowAudit:
 def _near_popular(repo: str) -> str | None:
     """A popular action at Damerau-Levenshtein distance one (or a homoglyph spelling)."""
     plain = repo.replace("0", "o").replace("1", "l")
-    for known in _POPULAR:
+    # only names within one character of the length can match (the homoglyph spelling keeps
+    # the length); they are tried in the order of the full set
+    for known in _popular_near_length(len(repo)):
         if plain == known and repo != known:
             return known
-        if abs(len(known) - len(repo)) <= 1 and _distance_one(repo, known):
+        if _distance_one(repo, known):
             return known
     return None
+
+
+@functools.lru_cache(maxsize=256)
+def _popular_near_length(length: int) -> tuple[str, ...]:
+    return tuple(known for known in _POPULAR if abs(len(known) - length) <= 1)
 
 
 def _distance_one(a: str, b: str) -> bool:
