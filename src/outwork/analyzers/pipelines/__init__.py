@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from pathlib import PurePosixPath
 
 from outwork.analyzers import AnalysisContext, Analyzer, Emitted
 from outwork.analyzers.pipelines.rules import ALL_RULES
@@ -40,9 +39,9 @@ SNIFF_BYTES = 65536
 def role(artifact: Artifact) -> str | None:
     """What pipeline file this is: workflow, action, dependabot, gitlab, or None."""
     member = artifact.member_path.replace("\\", "/")
-    path = PurePosixPath(member)
-    name = path.name.lower()
-    parts = [p.lower() for p in path.parts]
+    # PurePosixPath(member).parts lower-cased, without its root ("/" never matches below)
+    parts = [p.lower() for p in member.split("/") if p and p != "."]
+    name = parts[-1] if parts else ""
     if not name.endswith((".yml", ".yaml")):
         return None
     if name in ("action.yml", "action.yaml"):
