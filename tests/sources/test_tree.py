@@ -42,8 +42,9 @@ def test_deeply_nested_directories_end_in_a_skip(tmp_path: Path) -> None:
         Path("bottom.py").write_text("x = 1\n")
     finally:
         os.chdir(cwd)
-    arts, _finds, skips = _walk(here)
+    arts, finds, skips = _walk(here)
     assert any("nesting deeper" in s.reason for s in skips)
+    assert [f.code for f in finds] == ["CORE007"]
     assert not any(a.path.endswith("bottom.py") for a in arts)
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from outwork.core.artifact import ARCHIVE_KINDS, HEAD_BYTES, Artifact, Kind, classify, refine_zip
-from outwork.core.corerules import ArchiveLinkEscape, ArchiveSpecialFile
+from outwork.core.corerules import ArchiveLinkEscape, ArchiveSpecialFile, ScanBudgetExceeded
 from outwork.core.errors import TargetError
 from outwork.core.findings import Finding, Location, Skip
 from outwork.sources.budgets import Budgets
@@ -17,6 +17,8 @@ Yielded = Artifact | Finding | Skip
 
 #: Kinds a zip can hide behind by prepending bytes (a launcher script, junk) that zip readers skip.
 _ZIP_HOSTS = frozenset({Kind.BINARY, Kind.SHELL, Kind.PYTHON, Kind.TEXT})
+#: Directory levels walked below the target; deeper trees are a budget finding, not a hang.
+MAX_DIR_DEPTH = 256
 #: Directories never descended into unless asked: version-control internals.
 VCS_DIRS = frozenset({".git", ".hg", ".svn"})
 
@@ -58,8 +60,16 @@ def _walk_dir(
             if stat.S_ISDIR(st.st_mode):
                 if entry.name in VCS_DIRS and not include_git:
                     continue
-                if depth >= 256:
-                    yield Skip(logical, "directory nesting deeper than 256 levels")
+                if depth >= MAX_DIR_DEPTH:
+                    yield Finding(
+                        rule=ScanBudgetExceeded,
+                        message=f"directories nested deeper than {MAX_DIR_DEPTH} levels",
+                        location=Location(logical),
+                        severity=ScanBudgetExceeded.severity,
+                        confidence=ScanBudgetExceeded.confidence,
+                        evidence=f"depth {depth + 1}",
+                    )
+                    yield Skip(logical, f"directory nesting deeper than {MAX_DIR_DEPTH} levels")
                     continue
                 subdirs.append((Path(entry.path), logical, depth + 1))
                 continue
