@@ -139,7 +139,7 @@ class _Analysis:
         elif artifact.kind is Kind.PYTORCH_ZIP or any(
             PurePosixPath(n).name in ("data.pkl", "constants.pkl") for n in names
         ):
-            containers.scan_torch_zip(buf, result)
+            containers.scan_torch_zip(buf, result, view)
         elif view.error and artifact.kind is not Kind.ZIP:
             result.format = artifact.kind.value
             result.findings.append(

@@ -59,11 +59,17 @@ def _is_pickle_member(name: str, head: bytes) -> bool:
     return len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5
 
 
-def scan_torch_zip(buf: memoryview, result: ContainerResult) -> None:
-    """Every member a loader may unpickle, TorchScript constants/bytecode included."""
+def scan_torch_zip(
+    buf: memoryview, result: ContainerResult, view: zipread.ZipView | None = None
+) -> None:
+    """Every member a loader may unpickle, TorchScript constants/bytecode included.
+
+    ``view`` is the zip's directory when the caller has just read it (and used it for nothing
+    but names)."""
     result.format = "pytorch-zip"
     result.framework = "pytorch"
-    view = zipread.read_zip(buf)
+    if view is None:
+        view = zipread.read_zip(buf)
     if view.error:
         result.findings.append(
             finding(ModelFileMalformed, f"model zip cannot be read: {view.error}")
