@@ -1052,7 +1052,8 @@ class PythonScanner:
                 ctx=ctx,
             )
         elif ctx is not Context.RUNTIME:
-            fixed = any("://" in t for t in texts)  # a constant address, fetched on import
+            # a constant public address, fetched on import (loopback and private ones are tests)
+            fixed = any("://" in t and not _LOCAL_URL.search(t) for t in texts)
             self._emit(
                 InstallTimeNetwork,
                 H,
@@ -1444,6 +1445,10 @@ def _shell(node: ast.Call, name: str) -> bool:
     )
 
 
+_LOCAL_URL = re.compile(
+    r"://(localhost|127\.|0\.0\.0\.0|\[?::1|10\.|192\.168\.|169\.254\.|172\.(1[6-9]|2\d|3[01])\.)",
+    re.IGNORECASE,
+)
 _FETCH_AND_RUN = re.compile(
     r"(curl|wget|iwr|invoke-webrequest|downloadstring|downloadfile|certutil|bitsadmin|mshta)"
     r"[^\n]*(https?://|\|\s*(ba|z|da)?sh\b|iex)|/dev/tcp/|-e(nc(odedcommand)?)?\s+[A-Za-z0-9+/=]{16,}",
