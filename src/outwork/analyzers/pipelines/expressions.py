@@ -26,28 +26,34 @@ class Expression:
 def expressions(text: str) -> Iterator[Expression]:
     """Every ``${{ ... }}`` in ``text``, honouring single-quoted string literals."""
     index = 0
+    find = text.find
     while True:
-        start = text.find("${{", index)
+        start = find("${{", index)
         if start < 0:
             return
         pos = start + 3
-        in_string = False
         end = -1
         limit = min(len(text), start + MAX_EXPRESSION)
+        # jump from quote to quote and to the closing braces instead of walking every character
         while pos < limit:
-            char = text[pos]
-            if in_string:
-                if char == "'":
-                    if text[pos + 1 : pos + 2] == "'":
-                        pos += 2
-                        continue
-                    in_string = False
-            elif char == "'":
-                in_string = True
-            elif text.startswith("}}", pos):
-                end = pos + 2
+            quote = find("'", pos, limit)
+            close = find("}}", pos, limit + 1)  # braces may start on the last character
+            if close >= 0 and (quote < 0 or close < quote):
+                end = close + 2
                 break
-            pos += 1
+            if quote < 0:
+                break
+            pos = quote + 1  # inside a string literal: '' is an escaped quote
+            while True:
+                quote = find("'", pos, limit)
+                if quote < 0:
+                    pos = limit
+                    break
+                if text[quote + 1 : quote + 2] == "'":
+                    pos = quote + 2
+                    continue
+                pos = quote + 1
+                break
         if end < 0:
             return
         yield Expression(text[start + 3 : end - 2].strip(), start, end)

@@ -66,8 +66,17 @@ _FROMJSON_SECRET_RE = re.compile(r"\bfromjson\s*\(\s*secrets\.[\w-]+\s*\)", re.I
 _PUBLISHING = dict.fromkeys(data.PUBLISHING_ACTIONS, True)
 #: Any of the gate markers (a check of who asked), searched in lower-cased text.
 _GATE_RE = re.compile("|".join(re.escape(m) for m in data.GATE_MARKERS))
-#: The attacker-controlled context patterns, split once: (pattern, its segments).
-_ATTACKER_PARTS = tuple((p, p.split(".")) for p in data.ATTACKER_CONTEXTS)
+#: The attacker-controlled context patterns, indexed for ``classify``: the contexts that are a
+#: pattern's leading segments, the patterns without wildcards by segment count, and the
+#: patterns with wildcards split into segments.
+_ATTACKER_PREFIXES = frozenset(
+    p[:i] for p in data.ATTACKER_CONTEXTS for i, char in enumerate(p) if char == "."
+)
+_ATTACKER_EXACT: dict[int, frozenset[str]] = {
+    n: frozenset(p for p in data.ATTACKER_CONTEXTS if "*" not in p and p.count(".") + 1 == n)
+    for n in {p.count(".") + 1 for p in data.ATTACKER_CONTEXTS if "*" not in p}
+}
+_ATTACKER_WILD = tuple(p.split(".") for p in data.ATTACKER_CONTEXTS if "*" in p)
 
 
 @dataclass(frozen=True, slots=True)
@@ -451,15 +460,9 @@ class WorkflowAudit:
     ) -> Taint | None:
         """The taint of one context path in the current scope, or None when it is safe."""
         parts = ctx.split(".")
-        prefix = ctx + "."
-        for pattern, p_parts in _ATTACKER_PARTS:
-            # matches(ctx, pattern), with the pattern split once
-            if (
-                len(parts) >= len(p_parts)
-                and all(p in ("*", c) or c == "*" for p, c in zip(p_parts, parts, strict=False))
-            ) or pattern.startswith(prefix):
-                # the field itself, or an object serialised whole with the field inside
-                return Taint((ctx,), Confidence.HIGH)
+        if _attacker_controlled(ctx, parts):
+            # the field itself, or an object serialised whole with the field inside
+            return Taint((ctx,), Confidence.HIGH)
         if ctx in data.REF_NAME_CONTEXTS:
             # branch and tag names of this repository: chosen by whoever can push to it
             return Taint((ctx,), Confidence.LOW)
@@ -1570,6 +1573,22 @@ class WorkflowAudit:
                 proof=f"{self.path}: jobs.{job_id}.permissions",
                 properties={"write_scopes": writes or ["default"]},
             )
+
+
+def _attacker_controlled(ctx: str, parts: list[str]) -> bool:
+    """Whether ``matches(ctx, pattern) or pattern.startswith(ctx + ".")`` holds for a pattern
+    of ``data.ATTACKER_CONTEXTS`` (``parts`` is ``ctx.split(".")``), by set look-ups."""
+    if ctx in _ATTACKER_PREFIXES:
+        return True
+    if "*" in parts:  # a wildcard in the context matches any segment: compare one by one
+        return any(matches(ctx, pattern) for pattern in data.ATTACKER_CONTEXTS)
+    for count, exact in _ATTACKER_EXACT.items():
+        if count <= len(parts) and ".".join(parts[:count]) in exact:
+            return True
+    return any(
+        len(parts) >= len(wild) and all(w in ("*", c) for w, c in zip(wild, parts, strict=False))
+        for wild in _ATTACKER_WILD
+    )
 
 
 def _near_popular(repo: str) -> str | None:
