@@ -157,9 +157,16 @@ def _dump_clean(value: Any, out: list[str], step: str, newline: str) -> None:
         }
         first = True
         for key in sorted(keyed):
-            out.append(("{" if first else ",") + inner + _encode_str(key) + ": ")
+            head = ("{" if first else ",") + inner + _encode_str(key) + ": "
             first = False
-            _dump_clean(keyed[key], out, step, inner)
+            item = keyed[key]
+            if type(item) is str:  # the common leaves inline, the rest by recursion
+                out.append(head + _encode_str(item if item.isascii() else utf8_safe(item)))
+            elif type(item) is int:
+                out.append(head + int.__repr__(item))
+            else:
+                out.append(head)
+                _dump_clean(item, out, step, inner)
         out.append(newline + "}")
     elif isinstance(value, list | tuple):
         if not value:
@@ -168,9 +175,13 @@ def _dump_clean(value: Any, out: list[str], step: str, newline: str) -> None:
         inner = newline + step
         first = True
         for item in value:
-            out.append(("[" if first else ",") + inner)
+            head = ("[" if first else ",") + inner
             first = False
-            _dump_clean(item, out, step, inner)
+            if type(item) is str:
+                out.append(head + _encode_str(item if item.isascii() else utf8_safe(item)))
+            else:
+                out.append(head)
+                _dump_clean(item, out, step, inner)
         out.append(newline + "]")
     elif isinstance(value, set | frozenset):
         _dump_clean(clean_data(value), out, step, newline)
