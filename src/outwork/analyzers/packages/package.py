@@ -84,6 +84,7 @@ MEDIA_SUFFIXES = (
     ".svg",
     ".ttf",
 )
+_VERSIONED_LIBRARY = re.compile(r"\.(so|dylib|dll)(\.\d+)+$")
 TEST_PARTS = frozenset(
     {"test", "tests", "testing", "example", "examples", "docs", "doc", "benchmarks"}
 )
@@ -497,7 +498,8 @@ def _binaries(files: PackageFiles, ecosystem: str) -> list[Signal]:
     for member, (kind, _size) in files.others.items():
         lower = member.lower()
         if kind in (Kind.ELF, Kind.PE, Kind.MACHO):
-            if not lower.endswith(HONEST_BINARY_SUFFIXES) and PurePosixPath(lower).suffix:
+            honest = lower.endswith(HONEST_BINARY_SUFFIXES) or _VERSIONED_LIBRARY.search(lower)
+            if not honest and PurePosixPath(lower).suffix:
                 signals.append(
                     Signal(
                         DisguisedExecutable,

@@ -806,7 +806,8 @@ class PythonScanner:
         if data is not None and name.startswith("marshal"):
             self._marshalled(Marshalled(data), node, ctx, folder.trace.decoders)
             return
-        embedded = data is not None or "decoded" in self._labels(node.args[0], scope)
+        labels = self._labels(node.args[0], scope)
+        embedded = data is not None or ("decoded" in labels and not labels & {"file", "net"})
         if embedded:
             grades = (C, H, H)
         elif name.startswith("marshal"):
