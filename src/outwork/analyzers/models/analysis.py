@@ -15,11 +15,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import PurePosixPath
 
 from outwork.analyzers import Component, Emitted
-from outwork.analyzers.models import containers, formats, scanpickle, zipread
-from outwork.analyzers.models.rules import ModelFileMalformed
+from outwork.analyzers.models import containers, scanpickle, zipread
+from outwork.analyzers.models.rules import ModelContainerAnomaly, ModelFileMalformed
 from outwork.analyzers.models.sniff import sniff_compressed
 from outwork.core.artifact import Artifact, Kind
-from outwork.core.findings import Fact, finding
+from outwork.core.findings import Fact, Finding, finding
 from outwork.core.rules import Severity
 
 #: Files above this size are identified by path unless the engine already hashed them: the
@@ -57,9 +57,13 @@ def _buffer(artifact: Artifact) -> Iterator[memoryview]:
 class _Analysis:
     def analyze(self, artifact: Artifact) -> Iterable[Emitted]:
         if artifact.kind is Kind.JSON:
+            from outwork.analyzers.models import formats
+
             yield from formats.scan_hub_json(artifact)
             return
         if artifact.kind is Kind.TEXT and artifact.name.lower().endswith(".jinja"):
+            from outwork.analyzers.models import formats
+
             yield from formats.scan_template_file(artifact)
             return
         with _buffer(artifact) as buf:
@@ -72,10 +76,7 @@ class _Analysis:
         framework = result.framework or result.pickle.framework
         model = self._model_id(artifact)
         yield Fact("entry:model-hub", "provides", model, proof=artifact.path)
-        dangerous = result.pickle.executes_code or any(
-            f.rule.code in formats.CODE_EXECUTION_CODES and f.severity >= Severity.MEDIUM
-            for f in result.findings
-        )
+        dangerous = result.pickle.executes_code or _executes_code(result.findings)
         if dangerous:
             yield Fact(model, "executes-on-load", "jewel:host-code-execution", proof=artifact.path)
         props: dict[str, object] = {"format": result.format, "path": artifact.path}
@@ -109,16 +110,20 @@ class _Analysis:
             self._zip(artifact, buf, result)
         elif kind is Kind.NUMPY:
             containers.scan_npy(buf, result)
-        elif kind is Kind.SAFETENSORS:
-            formats.scan_safetensors(buf, result)
-        elif kind is Kind.GGUF:
-            formats.scan_gguf(buf, result)
-        elif kind is Kind.HDF5:
-            formats.scan_hdf5(buf, result)
-        elif kind is Kind.ONNX or (
+        elif kind in (Kind.SAFETENSORS, Kind.GGUF, Kind.HDF5, Kind.ONNX) or (
             kind in (Kind.BINARY, Kind.TEXT) and artifact.name.lower().endswith(".pb")
         ):
-            formats.scan_protobuf_model(buf, result, artifact.name)
+            # the parsers of the other formats (and their tables) load when first needed
+            from outwork.analyzers.models import formats
+
+            if kind is Kind.SAFETENSORS:
+                formats.scan_safetensors(buf, result)
+            elif kind is Kind.GGUF:
+                formats.scan_gguf(buf, result)
+            elif kind is Kind.HDF5:
+                formats.scan_hdf5(buf, result)
+            else:
+                formats.scan_protobuf_model(buf, result, artifact.name)
         elif kind is Kind.BINARY:
             self._compressed(head, buf, result)
         if result.format and kind not in (Kind.PYTORCH_ZIP, Kind.ZIP, Kind.KERAS, Kind.NUMPY_ZIP):
@@ -132,6 +137,8 @@ class _Analysis:
         if artifact.kind is Kind.KERAS or (
             "config.json" in names and any(n.endswith(".h5") or n == "metadata.json" for n in names)
         ):
+            from outwork.analyzers.models import formats
+
             formats.scan_keras_zip(buf, view, result)
         elif artifact.kind is Kind.NUMPY_ZIP or (names and all(n.endswith(".npy") for n in names)):
             if artifact.kind is Kind.NUMPY_ZIP or artifact.name.lower().endswith(".npz"):
@@ -159,7 +166,7 @@ class _Analysis:
         containers.scan_torch_zip(buf, inner)
         result.findings.append(
             finding(
-                formats.ModelContainerAnomaly,
+                ModelContainerAnomaly,
                 f"file is both {result.format} and a zip archive (polyglot): loaders pick "
                 "different parts of it",
                 evidence=f"zip members: {', '.join(view.names()[:5])}",
@@ -175,11 +182,13 @@ class _Analysis:
         at = 512
         while at + 8 <= len(buf) and at <= 1 << 30:
             if bytes(buf[at : at + 8]) == HDF5_SIGNATURE:
+                from outwork.analyzers.models import formats
+
                 inner = containers.ContainerResult()
                 formats.scan_hdf5(buf[at:], inner)
                 result.findings.append(
                     finding(
-                        formats.ModelContainerAnomaly,
+                        ModelContainerAnomaly,
                         f"file is both {result.format} and an HDF5 file (superblock at {at}): "
                         "loaders pick different parts of it",
                         logical=f"hdf5@0x{at:x}",
@@ -212,6 +221,17 @@ class _Analysis:
                     "the rest was not analysed",
                 )
             )
+
+
+def _executes_code(findings: list[Finding]) -> bool:
+    """Whether a container or format finding says loading runs code."""
+    if not findings:
+        return False
+    from outwork.analyzers.models.formats import CODE_EXECUTION_CODES
+
+    return any(
+        f.rule.code in CODE_EXECUTION_CODES and f.severity >= Severity.MEDIUM for f in findings
+    )
 
 
 _ANALYSIS = _Analysis()
