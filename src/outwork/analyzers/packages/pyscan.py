@@ -214,6 +214,7 @@ class PythonScanner:
                 )
                 self._module(legacy)
                 self._lexical_indicators()
+                self._release()
                 return self.signals
             if self.context is Context.INSTALL or self.layer > 0:
                 self._emit(
@@ -240,7 +241,17 @@ class PythonScanner:
                 "",
             )
         self._lexical_indicators()
+        self._release()
         return self.signals
+
+    def _release(self) -> None:
+        """Drop the syntax tree: a package's trees kept alive make every later parse pay for
+        the garbage collector walking them."""
+        self._functions.clear()
+        self._simple.clear()
+        self._handles.clear()
+        self._commands.clear()
+        self._lines = None
 
     def _module(self, tree: ast.Module) -> None:
         self._collect_functions(tree)
