@@ -1,0 +1,63 @@
+"""Learning the analyzers and their rules (every scan and ``outwork rules`` does) must not import
+the heavy parts of the models, pipelines and dependencies layers: they load on first use."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+#: Implementation modules and libraries that only an analysis needs.
+HEAVY = (
+    "yaml",
+    "ruamel",
+    "jinja2",
+    "defusedxml",
+    "outwork.store.advisories",
+    "outwork.analyzers.models.picklevm",
+    "outwork.analyzers.models.formats",
+    "outwork.analyzers.pipelines.github",
+    "outwork.analyzers.pipelines.yamlpos",
+    "outwork.analyzers.dependencies.versions",
+    "outwork.analyzers.dependencies.parsers.python",
+)
+
+_PROBE = """
+import sys
+import outwork.analyzers as analyzers
+import outwork.cli.main
+from outwork.core.rules import all_rules
+analyzers.load_analyzers()
+assert all_rules()
+print(",".join(sorted(m for m in {heavy!r} if m in sys.modules)))
+"""
+
+
+def test_learning_analyzers_and_rules_imports_no_implementation() -> None:
+    probe = _PROBE.format(heavy=HEAVY)
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == ""
+
+
+def test_the_analyzers_still_accept_their_files_before_loading_anything() -> None:
+    probe = """
+import sys
+from outwork.analyzers.dependencies import DependencyAnalyzer
+from outwork.analyzers.models import ModelAnalyzer
+from outwork.analyzers.pipelines import PipelineAnalyzer
+from outwork.core.artifact import Artifact, Kind
+
+def art(path, kind, data=b"x"):
+    return Artifact(path=path, kind=kind, size=len(data), data=data)
+
+assert PipelineAnalyzer().accepts(art(".github/workflows/ci.yml", Kind.YAML))
+assert DependencyAnalyzer().accepts(art("proj/poetry.lock", Kind.LOCKFILE))
+assert ModelAnalyzer().accepts(art("m.pkl", Kind.PICKLE))
+assert ModelAnalyzer().accepts(art("m.joblib", Kind.BINARY, b"\\x78\\x9c" + b"0" * 8))
+print(",".join(sorted(m for m in {heavy!r} if m in sys.modules)))
+""".replace("{heavy!r}", repr(HEAVY))
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == ""
