@@ -31,6 +31,15 @@ MODEL_KINDS = frozenset(
 HUB_JSON = frozenset({"config.json", "tokenizer_config.json", "chat_template.json"})
 
 
+def is_chat_template(artifact: Artifact) -> bool:
+    """Hugging Face chat templates: ``chat_template.jinja`` and the files of
+    ``additional_chat_templates/``. Other Jinja files (web pages, docs) are not model templates."""
+    name = artifact.name.lower()
+    if not name.endswith(".jinja"):
+        return False
+    return name == "chat_template.jinja" or "/additional_chat_templates/" in artifact.path.lower()
+
+
 class ModelAnalyzer(Analyzer):
     """Pickle machine, tolerant containers and format parsers for AI model files."""
 
@@ -47,7 +56,7 @@ class ModelAnalyzer(Analyzer):
         if artifact.kind is Kind.JSON:
             return name in HUB_JSON
         if artifact.kind is Kind.TEXT:
-            return name.endswith((".jinja", ".pb"))
+            return is_chat_template(artifact) or name.endswith(".pb")
         if artifact.kind is Kind.BINARY:
             head = artifact.read(8)
             return sniff_compressed(head) is not None or name.endswith(".pb")

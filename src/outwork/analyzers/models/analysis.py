@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import PurePosixPath
 
 from outwork.analyzers import Component, Emitted
-from outwork.analyzers.models import containers, scanpickle, zipread
+from outwork.analyzers.models import containers, is_chat_template, scanpickle, zipread
 from outwork.analyzers.models.rules import ModelContainerAnomaly, ModelFileMalformed
 from outwork.analyzers.models.sniff import sniff_compressed
 from outwork.core.artifact import Artifact, Kind
@@ -61,7 +61,7 @@ class _Analysis:
 
             yield from formats.scan_hub_json(artifact)
             return
-        if artifact.kind is Kind.TEXT and artifact.name.lower().endswith(".jinja"):
+        if artifact.kind is Kind.TEXT and is_chat_template(artifact):
             from outwork.analyzers.models import formats
 
             yield from formats.scan_template_file(artifact)
