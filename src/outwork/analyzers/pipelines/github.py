@@ -1004,9 +1004,12 @@ class WorkflowAudit:
         release = self.release
         job_if = (job.text("if") if job is not None else "").lower()
         gated = any(m in job_if for m in data.GATE_MARKERS)
+        oidc = job is not None and has_write(job_permissions(self.root, job), "id-token")
         for index, (where, step) in enumerate(flat_steps(steps, base)):
-            step_env = self.env_taint(step.get("env"), key_path(*where, "env"), env, outputs)
-            yield from self._env_block(step.get("env"), (*where, "env"))
+            env_block = step.get("env")
+            scope = key_path(*where, "env") if env_block is not None else ""
+            step_env = self.env_taint(env_block, scope, env, outputs)
+            yield from self._env_block(env_block, (*where, "env"))
             yield from self._condition(step.get("if"), (*where, "if"))
             uses_node = step.get("uses")
             uses = uses_node.value.strip() if uses_node is not None and uses_node.is_str else ""
@@ -1093,7 +1096,6 @@ class WorkflowAudit:
             # caches and publishing
             if release and name:
                 yield from self._cache(step, where, name)
-            oidc = job is not None and has_write(job_permissions(self.root, job), "id-token")
             yield from self._publish_token(step, where, name, script, oidc)
             self._step_outputs(step, step_env, outputs)
         for step_where, step in persisted:
@@ -1624,4 +1626,9 @@ def _distance_one(a: str, b: str) -> bool:
         )
     if len(a) > len(b):
         a, b = b, a
-    return any(a == b[:i] + b[i + 1 :] for i in range(len(b)))
+    # one deletion from b gives a: deleting at the first difference is enough (any later
+    # deletion that works only moves within a run of equal characters)
+    first = 0
+    while first < len(a) and a[first] == b[first]:
+        first += 1
+    return a[first:] == b[first + 1 :]

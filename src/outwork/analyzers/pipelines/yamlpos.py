@@ -65,8 +65,9 @@ class Node:
         return isinstance(self.value, str)
 
     def get(self, key: str) -> Node | None:
-        if isinstance(self.value, dict):
-            found: Node | None = self.value.get(key)
+        value = self.value
+        if isinstance(value, dict):
+            found: Node | None = value.get(key)
             return found
         return None
 
