@@ -108,16 +108,20 @@ def test_clean_package_scores_zero_and_gets_a_component() -> None:
 
 
 def test_tests_folder_lowers_weight_but_never_hides() -> None:
+    setup = "from setuptools import setup\nsetup()\n"
     items = run(
-        "demo-1.0.tar.gz",
-        sdist(
-            "demo",
-            "1.0",
-            {"setup.py": "from setuptools import setup\nsetup()\n", "tests/test_x.py": PAYLOAD},
-        ),
+        "demo-1.0.tar.gz", sdist("demo", "1.0", {"setup.py": setup, "tests/test_x.py": PAYLOAD})
     )
     hit = next(f for f in findings(items) if f.code == "PKG001")
-    assert hit.severity is Severity.HIGH and "tests" in hit.message
+    assert hit.severity is Severity.MEDIUM and "tests" in hit.message
+
+
+def test_install_time_code_in_a_tests_folder_is_not_lowered() -> None:
+    setup = "from setuptools import setup\nimport tests.helper\nsetup()\n"
+    files = {"setup.py": setup, "tests/__init__.py": "", "tests/helper.py": PAYLOAD}
+    items = run("demo-1.0.tar.gz", sdist("demo", "1.0", files))
+    hit = next(f for f in findings(items) if f.code == "PKG001")
+    assert hit.severity is Severity.CRITICAL and hit.location.path == "demo-1.0/tests/helper.py"
 
 
 def test_npm_postinstall_runs_a_file_that_exfiltrates() -> None:

@@ -85,9 +85,8 @@ MEDIA_SUFFIXES = (
     ".ttf",
 )
 _VERSIONED_LIBRARY = re.compile(r"\.(so|dylib|dll)(\.\d+)+$")
-TEST_PARTS = frozenset(
-    {"test", "tests", "testing", "example", "examples", "docs", "doc", "benchmarks"}
-)
+#: Folder-name fragments of code the package does not import (tests, examples, docs).
+TEST_WORDS = ("test", "example", "doc", "bench", "demo", "sample")
 
 
 @dataclass(frozen=True, slots=True)
@@ -580,19 +579,24 @@ def _metadata_signals(ecosystem: str, name: str, version: str, files: PackageFil
 
 
 def _lower_for_tests(signal: Signal) -> Signal:
-    parts = {p.lower() for p in signal.path.split("/")[:-1]}
-    if parts & TEST_PARTS and signal.severity > Severity.LOW:
-        return Signal(
-            signal.rule,
-            Severity(signal.severity - 1),
-            signal.message + " (in tests or examples)",
-            signal.path,
-            signal.line,
-            signal.evidence,
-            signal.context,
-            signal.relations,
-        )
-    return signal
+    """Tests, examples, docs and benchmarks are not imported by the package: what their top
+    level does weighs two levels less, what they do when called one. Install-time code (which
+    pip runs whatever its folder is called) is never lowered."""
+    parts = [p.lower() for p in signal.path.split("/")[:-1]]
+    in_tests = any(any(word in part for word in TEST_WORDS) for part in parts)
+    if not in_tests or signal.context is Context.INSTALL or signal.severity <= Severity.LOW:
+        return signal
+    steps = 2 if signal.context is Context.IMPORT else 1
+    return Signal(
+        signal.rule,
+        Severity(max(Severity.LOW, signal.severity - steps)),
+        signal.message + " (in tests or examples)",
+        signal.path,
+        signal.line,
+        signal.evidence,
+        signal.context,
+        signal.relations,
+    )
 
 
 _SCORE = {

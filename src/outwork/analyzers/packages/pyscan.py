@@ -176,6 +176,8 @@ class PythonScanner:
         self._identifiers: set[str] = set()
         self._lines: list[str] | None = None
         self._dev_methods: set[int] = set()
+        self._classes: set[str] = set()
+        self._instances: set[str] = set()
         #: file handles bound by ``with open(path) as name``: name -> path expression
         self._handles: dict[str, ast.expr] = {}
         #: commands started, checked again at the end against files that received downloads
@@ -317,6 +319,7 @@ class PythonScanner:
                 self._identifiers.add(node.arg)
             if isinstance(node, ast.ClassDef):
                 self._identifiers.add(node.name)
+                self._classes.add(node.name)
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 self._identifiers.add(node.name)
                 self._functions.setdefault(node.name, []).append(node)
@@ -334,14 +337,47 @@ class PythonScanner:
                         self._simple[stmt.name] = UserFunction(stmt)
                     stack.append(stmt.body)
                 elif isinstance(stmt, ast.ClassDef):
+                    self._classes.add(stmt.name)
                     stack.append(stmt.body)
                 else:
                     stack.extend(_child_blocks(stmt))
+
+    def _reach(self, node: ast.AST) -> set[str]:
+        """Names a piece of code can call: functions by name, methods through ``self``, ``cls``,
+        classes of this module and their instances (``Grabber().run()``, ``g = Grabber()``)."""
+        local = self._classes
+        out: set[str] = set()
+        for child in ast.walk(node):
+            if isinstance(child, ast.Name):
+                out.add(child.id)
+                if child.id in local:
+                    out |= {"__init__", "__new__", "__call__", "__enter__", "__post_init__"}
+            elif isinstance(child, ast.Attribute):
+                base = child.value
+                if isinstance(base, ast.Call):
+                    base = base.func
+                if isinstance(base, ast.Name) and (
+                    base.id in ("self", "cls", "super")
+                    or base.id in local
+                    or base.id in self._instances
+                ):
+                    out.add(child.attr)
+        return out
 
     def _reachability(self, tree: ast.Module) -> tuple[set[str], set[int]]:
         """Function names called (or referenced) from code that runs at import; install methods."""
         install_methods: set[int] = set()
         referenced: set[str] = set()
+        self._instances = {
+            t.id
+            for n in tree.body
+            if isinstance(n, ast.Assign)
+            and isinstance(n.value, ast.Call)
+            and isinstance(n.value.func, ast.Name)
+            and n.value.func.id in self._classes
+            for t in n.targets
+            if isinstance(t, ast.Name)
+        }
         build_names = _build_tool_names(tree)
         dev_commands = _dev_commands(tree) if self.whole_file_context else set()
         for stmt in _top_statements(tree.body):
@@ -357,19 +393,19 @@ class PythonScanner:
                     for item in stmt.body:
                         if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
                             install_methods.add(id(item))
-                            referenced |= _names_in(item)
+                            referenced |= self._reach(item)
                 continue
             if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
                 for dec in stmt.decorator_list:
-                    referenced |= _names_in(dec)
+                    referenced |= self._reach(dec)
                 continue
             if isinstance(stmt, ast.If) and _is_main_guard(stmt.test):
                 continue
             if _child_blocks(stmt):
                 for expr in _own_expressions(stmt):
-                    referenced |= _names_in(expr)
+                    referenced |= self._reach(expr)
             else:
-                referenced |= _names_in(stmt)
+                referenced |= self._reach(stmt)
         reachable: set[str] = set()
         work = [n for n in referenced if n in self._functions]
         while work:
@@ -378,7 +414,7 @@ class PythonScanner:
                 continue
             reachable.add(name)
             for fn in self._functions[name]:
-                for inner in _names_in(fn):
+                for inner in self._reach(fn):
                     if inner in self._functions and inner not in reachable:
                         work.append(inner)
         return reachable, install_methods
@@ -1039,6 +1075,8 @@ class PythonScanner:
             texts.extend(iter_strings(folder.fold(arg)))
         evidence = clip(" ".join(texts) or ast.unparse(node))
         suspicious = any(tables.SUSPICIOUS_URL_RE.search(t) for t in texts)
+        if name in tables.CLIENT_CONSTRUCTORS and not suspicious:
+            labels = labels - {"secret"}  # configuring a client with a token sends nothing yet
         if "secret" in labels and (ctx is not Context.RUNTIME or "dump" in labels or suspicious):
             self._emit(
                 SecretExfiltration,
@@ -1353,16 +1391,6 @@ def _walk_no_defs(node: ast.AST) -> Iterator[ast.AST]:
             if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
                 continue
             stack.append(child)
-
-
-def _names_in(node: ast.AST) -> set[str]:
-    out: set[str] = set()
-    for child in ast.walk(node):
-        if isinstance(child, ast.Name):
-            out.add(child.id)
-        elif isinstance(child, ast.Attribute):
-            out.add(child.attr)
-    return out
 
 
 #: Commands that pip runs while building or installing (cmdclass keys).

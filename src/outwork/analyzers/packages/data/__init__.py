@@ -111,6 +111,27 @@ NETWORK_CALLS: frozenset[str] = frozenset(
     }
 )
 
+#: Network classes whose constructor configures a client and sends nothing yet.
+CLIENT_CONSTRUCTORS: frozenset[str] = frozenset(
+    {
+        "requests.Session",
+        "requests.session",
+        "httpx.Client",
+        "httpx.AsyncClient",
+        "urllib3.PoolManager",
+        "aiohttp.ClientSession",
+        "http.client.HTTPConnection",
+        "http.client.HTTPSConnection",
+        "httplib.HTTPConnection",
+        "httplib.HTTPSConnection",
+        "socket.socket",
+        "paramiko.SSHClient",
+        "ftplib.FTP",
+        "smtplib.SMTP",
+        "smtplib.SMTP_SSL",
+    }
+)
+
 #: Calls whose result is bytes fetched from the network (download sources).
 DOWNLOAD_CALLS: frozenset[str] = frozenset(
     {
