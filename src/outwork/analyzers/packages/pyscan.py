@@ -177,6 +177,7 @@ class PythonScanner:
         self._lines: list[str] | None = None
         self._dev_methods: set[int] = set()
         self._classes: set[str] = set()
+        self._in_function = False
         self._instances: set[str] = set()
         #: file handles bound by ``with open(path) as name``: name -> path expression
         self._handles: dict[str, ast.expr] = {}
@@ -277,7 +278,9 @@ class PythonScanner:
                 fscope = Scope(env=dict(scope.env), taint=dict(scope.taint))
                 for arg in fn.args.args + fn.args.kwonlyargs:
                     fscope.env.pop(arg.arg, None)
+                self._in_function = True
                 self._block(fn.body, fscope, ctx, top=False)
+                self._in_function = False
         for command, line, ctx, name in self._commands:
             if any(p in command for p in self._written_net_paths):
                 self._emit(
@@ -596,7 +599,8 @@ class PythonScanner:
                     return inner | {"decoded"}
                 return inner
             if qual in tables.SECRET_SOURCE_CALLS or qual.startswith("os.environ"):
-                return inner | {"secret"}
+                host = qual not in ("os.getenv", "os.environ.get", "os.getenvb")
+                return inner | ({"secret", "host"} if host else {"secret"})
             if qual in tables.DOWNLOAD_CALLS or qual.endswith(".urlopen"):
                 return inner | {"net"}
             if qual in tables.DECODE_CALLS or qual == "marshal.loads":
@@ -728,10 +732,11 @@ class PythonScanner:
             for a in [*node.args, *(k.value for k in node.keywords)]:
                 labels |= self._labels(a, scope)
             if "secret" in labels:
+                broad = bool(labels & {"dump", "host"}) or not self._in_function
                 self._emit(
                     SecretExfiltration,
                     C,
-                    C,
+                    C if broad else M,
                     H if "dump" in labels else N,
                     f"sends secrets or host identity over the network {ctx.label}",
                     node.lineno,
@@ -1078,10 +1083,13 @@ class PythonScanner:
         if name in tables.CLIENT_CONSTRUCTORS and not suspicious:
             labels = labels - {"secret"}  # configuring a client with a token sends nothing yet
         if "secret" in labels and (ctx is not Context.RUNTIME or "dump" in labels or suspicious):
+            # a function reached (as far as names tell) from the top level that sends one
+            # configured variable is how SDKs authenticate; dumps and host identity are not
+            broad = bool(labels & {"dump", "host"}) or suspicious or not self._in_function
             self._emit(
                 SecretExfiltration,
                 C,
-                C,
+                C if broad else M,
                 H,
                 f"{name}() sends secrets or host identity {ctx.label}",
                 node.lineno,
