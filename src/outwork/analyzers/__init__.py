@@ -12,7 +12,6 @@ import importlib
 import pkgutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from typing import Any, ClassVar
 
 from outwork.core.artifact import Artifact, Kind
@@ -98,6 +97,37 @@ class Analyzer(abc.ABC):
 _LOADED: dict[str, type[Analyzer]] = {}
 
 
+def _third_party_entry_points() -> list[Any]:
+    """Entry points of the ``outwork.analyzers`` group. ``importlib.metadata`` costs tens of
+    milliseconds at start-up, so the distributions' ``entry_points.txt`` files are looked at
+    first and the full machinery runs only when one of them names the group."""
+    import sys
+    from pathlib import Path
+
+    named = False
+    for entry in sys.path:
+        folder = Path(entry or ".")
+        try:
+            candidates = list(folder.glob("*.dist-info/entry_points.txt"))
+            candidates += folder.glob("*.egg-info/entry_points.txt")
+        except OSError:
+            continue
+        for candidate in candidates:
+            try:
+                if ENTRY_POINT_GROUP in candidate.read_text("utf-8", errors="replace"):
+                    named = True
+                    break
+            except OSError:
+                continue
+        if named:
+            break
+    if not named:
+        return []
+    from importlib.metadata import entry_points
+
+    return list(entry_points(group=ENTRY_POINT_GROUP))
+
+
 def load_analyzers() -> dict[str, type[Analyzer]]:
     """Every analyzer, built-in and third-party, keyed by name. Importing registers rules too."""
     if _LOADED:
@@ -112,7 +142,7 @@ def load_analyzers() -> dict[str, type[Analyzer]]:
         mod = importlib.import_module(module.name)
         for cls in getattr(mod, "ANALYZERS", ()):
             found[cls.name] = cls
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
+    for ep in _third_party_entry_points():
         cls = ep.load()
         if isinstance(cls, type) and issubclass(cls, Analyzer) and cls.name not in found:
             found[cls.name] = cls

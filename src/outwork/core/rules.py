@@ -8,7 +8,6 @@ subclass of :class:`Rule` registers it; codes and names must be unique across th
 from __future__ import annotations
 
 import enum
-import inspect
 import re
 from typing import ClassVar
 
@@ -121,7 +120,7 @@ class Rule:
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
-        if inspect.isabstract(cls) or cls.__dict__.get("abstract", False):
+        if getattr(cls, "__abstractmethods__", None) or cls.__dict__.get("abstract", False):
             return
         _validate(cls)
         if cls.code in _REGISTRY and _REGISTRY[cls.code] is not cls:
@@ -137,7 +136,7 @@ class Rule:
 
     @classmethod
     def summary(cls) -> str:
-        doc = inspect.cleandoc(cls.__doc__ or "")
+        doc = cleandoc(cls.__doc__ or "")
         return doc.split("\n\n", 1)[0].replace("\n", " ").strip()
 
     @classmethod
@@ -176,7 +175,7 @@ DOCS_BASE_URI = "https://github.com/outwork-security/outwork/blob/main/docs/rule
 
 def parse_sections(docstring: str) -> dict[str, str]:
     """Split a rule docstring into its ``## Heading`` sections, in order."""
-    doc = inspect.cleandoc(docstring)
+    doc = cleandoc(docstring)
     sections: dict[str, list[str]] = {}
     current: list[str] | None = None
     for line in doc.splitlines():
@@ -187,6 +186,23 @@ def parse_sections(docstring: str) -> dict[str, str]:
         if current is not None:
             current.append(line)
     return {title: "\n".join(body).strip() for title, body in sections.items()}
+
+
+def cleandoc(doc: str) -> str:
+    """Like ``inspect.cleandoc`` (without importing ``inspect``, which costs start-up time):
+    strip the first line, remove the common indentation of the others, drop blank edges."""
+    lines = doc.expandtabs().splitlines()
+    if not lines:
+        return ""
+    rest = lines[1:]
+    indents = [len(line) - len(line.lstrip()) for line in rest if line.strip()]
+    margin = min(indents) if indents else 0
+    cleaned = [lines[0].strip(), *(line[margin:].rstrip() for line in rest)]
+    while cleaned and not cleaned[0]:
+        cleaned.pop(0)
+    while cleaned and not cleaned[-1]:
+        cleaned.pop()
+    return "\n".join(cleaned)
 
 
 def _validate(cls: type[Rule]) -> None:

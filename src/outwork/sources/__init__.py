@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from outwork.sources.registries import RegistryOptions
 
 Yielded = Artifact | Finding | Skip
+#: Targets fetched from a registry; the network code is imported only for them.
+REGISTRY_PREFIXES = ("pypi:", "npm:")
 
 __all__ = ["Budgets", "Yielded", "open_target"]
 
@@ -33,9 +35,7 @@ def open_target(
     ``target`` is a path (file or directory) or a registry reference (``pypi:NAME[==VER]``,
     ``npm:NAME[@VER]``), downloaded through ``registry`` (index URLs, bounds) first.
     """
-    from outwork.sources.registries import is_registry_target
-
-    if is_registry_target(target):
+    if target.startswith(REGISTRY_PREFIXES):
         from outwork.sources.registries import RegistryOptions, open_registry
 
         yield from open_registry(target, budgets, registry or RegistryOptions())
