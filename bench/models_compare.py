@@ -31,6 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _bytecode import compile_outwork  # noqa: E402
+
 from outwork.core.engine import ScanOptions, scan  # noqa: E402
 from tests.analyzers.models import craft  # noqa: E402
 
@@ -390,6 +392,7 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
+    compile_outwork()
     work = Path(tempfile.mkdtemp(prefix="outwork-models-bench-"))
     try:
         table, score = technique_table(args.peers, work)

@@ -27,6 +27,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from _bytecode import compile_outwork
+
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_ROOTS = [
     REPO.parent / "shared" / "corpus" / "workflows",
@@ -208,6 +210,7 @@ def main() -> int:
     args = parser.parse_args()
     if not Path(args.zizmor).exists():
         raise SystemExit(f"{args.zizmor} not found: install the peer first (see the docstring)")
+    compile_outwork()
     files = collect(args.roots or DEFAULT_ROOTS)
     if not files:
         raise SystemExit("no pipeline files under the given roots")
