@@ -174,3 +174,27 @@ def every_format() -> dict[str, bytes]:
         "notes.txt.zst": compress(b"hello\n", "zst"),
         "pkg.7z": seven_zip_of({"pkg/setup.py": PAYLOAD}),
     }
+
+
+def seven_zip_renamed(members: dict[str, bytes], renames: dict[str, str]) -> bytes:
+    """A 7z whose member names are rewritten after writing (py7zr refuses to write bad names).
+
+    The header is left unencoded so that the UTF-16 names can be patched in place; names must
+    keep their length. Both header CRCs are recomputed.
+    """
+    buf = io.BytesIO()
+    with py7zr.SevenZipFile(buf, "w") as archive:
+        archive.set_encoded_header_mode(False)
+        for name, data in members.items():
+            archive.writestr(data, name)
+    raw = bytearray(buf.getvalue())
+    offset, size = struct.unpack_from("<QQ", raw, 12)
+    start = 32 + offset
+    header = bytes(raw[start : start + size])
+    for old, new in renames.items():
+        assert len(old) == len(new)
+        header = header.replace(old.encode("utf-16-le"), new.encode("utf-16-le"))
+    raw[start : start + size] = header
+    struct.pack_into("<L", raw, 28, zlib.crc32(header))
+    struct.pack_into("<L", raw, 8, zlib.crc32(bytes(raw[12:32])))
+    return bytes(raw)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import os
 import tarfile
 import time
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -288,3 +290,32 @@ def test_zero_padded_library_is_not_a_bomb() -> None:
     opened = open_bytes("lib.whl", hostile.zip_of({"pkg.libs/libx.so": padded}), Budgets())
     assert not opened.findings
     assert opened.paths() == ["lib.whl!/pkg.libs/libx.so"]
+
+
+def test_7z_traversal_name_is_reported_and_not_decompressed() -> None:
+    data = hostile.seven_zip_renamed(
+        {"ok/a.py": b"x = 1\n", "xx/evil.py": hostile.PAYLOAD}, {"xx/evil.py": "../evil.py"}
+    )
+    opened = open_bytes("t.7z", data)
+    assert opened.at("CORE002") == ["t.7z!/../evil.py"]
+    assert opened.paths() == ["t.7z!/ok/a.py"]
+
+
+def test_7z_symlink_escape(tmp_path: Path) -> None:
+    import py7zr
+
+    # py7zr stores only links whose target exists, so the target sits two levels up
+    (tmp_path / "outside.txt").write_text("outside\n")
+    src = tmp_path / "a" / "b"
+    src.mkdir(parents=True)
+    (src / "real.py").write_text("x = 1\n")
+    os.symlink("../../outside.txt", src / "out")
+    os.symlink("real.py", src / "alias")
+    buf = io.BytesIO()
+    with py7zr.SevenZipFile(buf, "w") as archive:
+        archive.write(src / "real.py", "pkg/real.py")
+        archive.write(src / "out", "pkg/out")
+        archive.write(src / "alias", "pkg/alias")
+    opened = open_bytes("l.7z", buf.getvalue())
+    assert opened.at("CORE003") == ["l.7z!/pkg/out"]
+    assert opened.paths() == ["l.7z!/pkg/real.py"]
