@@ -319,3 +319,18 @@ def test_7z_symlink_escape(tmp_path: Path) -> None:
     opened = open_bytes("l.7z", buf.getvalue())
     assert opened.at("CORE003") == ["l.7z!/pkg/out"]
     assert opened.paths() == ["l.7z!/pkg/real.py"]
+
+
+def test_oversized_tar_metadata_records() -> None:
+    huge = tarfile.TarInfo("p/" + "x" * 2_000_000)
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tf:
+        tf.addfile(tarfile.TarInfo("first.txt"))
+        tf.addfile(huge)
+    opened = open_bytes("meta.tar", buf.getvalue())
+    assert opened.paths() == ["meta.tar!/first.txt"]
+    assert opened.at("CORE005") == ["meta.tar"]
+    long = tarfile.TarInfo("d/" * 3000 + "x.py")
+    opened = open_bytes("long.tar", hostile.tar_of([long, ("ok.py", b"x = 1\n")], "gz"))
+    assert len(opened.at("CORE007")) == 1
+    assert opened.paths() == ["long.tar!/ok.py"]
