@@ -159,10 +159,8 @@ def scan(
                     names = tuple(n for n, a in instances.items() if _accepts(a, item))
                     if names:
                         runner.add(_Job(item, names, None))
-                    else:
-                        result.artifacts.append(
-                            ScannedArtifact(item.path, item.kind, item.size, None)
-                        )
+                    # Artifacts no analyzer reads are counted, not listed: keeping a record of
+                    # each would make memory grow with the tree (100,000 files: ~46 MiB).
         runner.flush()
     finally:
         runner.close()
