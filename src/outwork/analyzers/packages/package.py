@@ -508,7 +508,7 @@ def _binaries(files: PackageFiles, ecosystem: str) -> list[Signal]:
                         member,
                         None,
                         f"content starts with {kind.value} magic",
-                        Context.INSTALL,
+                        Context.IMPORT,
                     )
                 )
             elif pure:
@@ -627,7 +627,7 @@ def _stealer(signals: list[Signal]) -> bool:
     for s in signals:
         if s.path not in harvest:
             continue
-        if s.rule is SecretExfiltration or (
+        if (s.rule is SecretExfiltration and s.severity >= Severity.HIGH) or (
             s.rule is SuspiciousJavaScript and "sends" in s.message
         ):
             return True

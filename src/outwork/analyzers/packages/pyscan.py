@@ -1014,7 +1014,7 @@ class PythonScanner:
             self._emit(
                 SuspiciousCommandExecution,
                 C,
-                C,
+                C if fetches or not self._in_function else M,
                 H if fetches else M,
                 f"{name}() runs a downloader, shell or encoded command {ctx.label}",
                 node.lineno,
@@ -1034,7 +1034,7 @@ class PythonScanner:
                 ctx=ctx,
                 relations=("executes-at-install",),
             )
-        elif tables.WEAK_COMMAND_RE.search(command):
+        elif tables.WEAK_COMMAND_RE.search(_LOCAL_PIP.sub(" ", command)):
             self._emit(
                 SuspiciousCommandExecution,
                 H,
@@ -1115,7 +1115,7 @@ class PythonScanner:
             self._emit(
                 InstallTimeNetwork,
                 H,
-                H if fixed else M,
+                H if fixed and not self._in_function else M,
                 N,
                 f"{name}() reaches the network {ctx.label}",
                 node.lineno,
@@ -1493,6 +1493,8 @@ def _shell(node: ast.Call, name: str) -> bool:
     )
 
 
+#: ``pip install .`` and ``pip install -e ./x`` install the project itself, fetching nothing new.
+_LOCAL_PIP = re.compile(r"pip3?\s+install\s+(-e\s+|--editable\s+)?\.(/[\w./-]*)?(?=\s|$)")
 _LOCAL_URL = re.compile(
     r"://(localhost|127\.|0\.0\.0\.0|\[?::1|10\.|192\.168\.|169\.254\.|172\.(1[6-9]|2\d|3[01])\.)",
     re.IGNORECASE,
