@@ -499,10 +499,11 @@ def _binaries(files: PackageFiles, ecosystem: str) -> list[Signal]:
         if kind in (Kind.ELF, Kind.PE, Kind.MACHO):
             honest = lower.endswith(HONEST_BINARY_SUFFIXES) or _VERSIONED_LIBRARY.search(lower)
             if not honest and PurePosixPath(lower).suffix:
+                # native wheels and sdists ship GPU kernels and objects in ELF under many names
                 signals.append(
                     Signal(
                         DisguisedExecutable,
-                        Severity.HIGH,
+                        Severity.HIGH if pure else Severity.MEDIUM,
                         f"{kind.value.upper()} executable disguised as "
                         f"{PurePosixPath(lower).suffix} file",
                         member,

@@ -602,7 +602,9 @@ class PythonScanner:
                 host = qual not in ("os.getenv", "os.environ.get", "os.getenvb")
                 return inner | ({"secret", "host"} if host else {"secret"})
             if qual in tables.DOWNLOAD_CALLS or qual.endswith(".urlopen"):
-                return inner | {"net"}
+                return inner | {"net", "client"}
+            if qual in tables.NETWORK_CALLS:
+                return inner | {"client"}
             if qual in tables.DECODE_CALLS or qual == "marshal.loads":
                 return inner | {"decoded"}
             if qual == "open" or qual.endswith((".read_text", ".read_bytes")):
@@ -731,7 +733,10 @@ class PythonScanner:
             labels = EMPTY
             for a in [*node.args, *(k.value for k in node.keywords)]:
                 labels |= self._labels(a, scope)
-            if "secret" in labels:
+            client = isinstance(node.func, ast.Attribute) and "client" in self._labels(
+                node.func.value, scope
+            )
+            if "secret" in labels and client:
                 broad = bool(labels & {"dump", "host"}) or not self._in_function
                 self._emit(
                     SecretExfiltration,
@@ -859,7 +864,9 @@ class PythonScanner:
             self._marshalled(Marshalled(data), node, ctx, folder.trace.decoders)
             return
         labels = self._labels(node.args[0], scope)
-        embedded = data is not None or ("decoded" in labels and not labels & {"file", "net"})
+        embedded = data is not None or (
+            "decoded" in labels and not labels & {"file", "net"} and ctx is not Context.RUNTIME
+        )
         if embedded:
             grades = (C, H, H)
         elif name.startswith("marshal"):
@@ -1082,6 +1089,14 @@ class PythonScanner:
         suspicious = any(tables.SUSPICIOUS_URL_RE.search(t) for t in texts)
         if name in tables.CLIENT_CONSTRUCTORS and not suspicious:
             labels = labels - {"secret"}  # configuring a client with a token sends nothing yet
+        if name.startswith(("socket.gethostbyname", "socket.getaddrinfo")) and node.args:
+            composed = isinstance(node.args[0], ast.BinOp | ast.JoinedStr) or (
+                isinstance(node.args[0], ast.Call)
+                and isinstance(node.args[0].func, ast.Attribute)
+                and node.args[0].func.attr in ("format", "join")
+            )
+            if not composed:
+                labels = labels - {"secret"}  # resolving the host's own name leaks nothing
         if "secret" in labels and (ctx is not Context.RUNTIME or "dump" in labels or suspicious):
             # a function reached (as far as names tell) from the top level that sends one
             # configured variable is how SDKs authenticate; dumps and host identity are not
