@@ -273,10 +273,13 @@ def _scan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         analyzer_options["dependencies.db"] = str(args.advisory_db)
     if args.advisory_max_age is not None:
         analyzer_options["dependencies.max_age_days"] = args.advisory_max_age
-    if index_url:
-        analyzer_options["index_url"] = index_url
-    if npm_registry:
-        analyzer_options["npm_registry"] = npm_registry
+    registry = None
+    if index_url or npm_registry:
+        from outwork.sources.registries import DEFAULT_NPM, DEFAULT_PYPI, RegistryOptions
+
+        registry = RegistryOptions(
+            pypi_url=index_url or DEFAULT_PYPI, npm_url=npm_registry or DEFAULT_NPM
+        )
     cache_dir = _cache_dir(args)
     options = ScanOptions(
         jobs=jobs,
@@ -288,6 +291,7 @@ def _scan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         analyzer_options=analyzer_options,
         select=select,
         ignore=ignore,
+        registry=registry,
     )
 
     result = _run_scan(targets, options, err)

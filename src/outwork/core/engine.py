@@ -36,6 +36,9 @@ from outwork.graph import build_paths, path_findings
 from outwork.sources import Budgets, open_target
 
 if TYPE_CHECKING:
+    from outwork.sources.registries import RegistryOptions
+
+if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
 
 #: Inline suppression: ``outwork: ignore[CODE, other-name]`` or bare ``outwork: ignore``.
@@ -76,6 +79,8 @@ class ScanOptions:
     #: not run at all. The policy still filters findings afterwards, in one place.
     select: tuple[str, ...] = ("ALL",)
     ignore: tuple[str, ...] = ()
+    #: Where ``pypi:``/``npm:`` targets are fetched from (None: the public registries).
+    registry: RegistryOptions | None = None
 
 
 ProgressCallback = Callable[[int, int], None]
@@ -148,7 +153,9 @@ def scan(
     runner = _Runner(options, context, registry, rules_digest, cache, result, progress)
     try:
         for target in result.targets:
-            for item in open_target(target, options.budgets, include_git=options.include_git):
+            for item in open_target(
+                target, options.budgets, include_git=options.include_git, registry=options.registry
+            ):
                 if isinstance(item, Finding):
                     result.findings.append(item)
                 elif isinstance(item, Skip):

@@ -142,3 +142,20 @@ def test_missing_name_and_version_are_errors_with_remedy(registry: str) -> None:
         list(open_target("pypi:nonexistent-thing", Budgets(), registry=options))
     with pytest.raises(TargetError, match="no such version"):
         list(open_target("pypi:demo==7.7", Budgets(), registry=options))
+
+
+def test_cli_scans_a_registry_target_through_index_url(registry: str) -> None:
+    import io
+
+    from outwork.cli.main import run
+
+    out, err = io.StringIO(), io.StringIO()
+    code = run(
+        ["scan", "pypi:demo==1.0", "--index-url", f"{registry}/pypi", "--no-cache", "-f", "json"],
+        out,
+        err,
+    )
+    assert code == 1, err.getvalue()
+    data = json.loads(out.getvalue())
+    critical = [f for f in data["findings"] if f["code"] == "PKG001"]
+    assert critical and critical[0]["location"]["path"].startswith("pypi:demo==1.0/")
