@@ -14,6 +14,7 @@ import tarfile
 import time
 import tomllib
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.parser import HeaderParser
@@ -138,6 +139,8 @@ def read_archive(data: bytes, name: str, limits: Limits | None = None) -> Packag
     except (
         tarfile.TarError,
         zipfile.BadZipFile,
+        zlib.error,
+        RuntimeError,
         OSError,
         EOFError,
         ValueError,
@@ -160,6 +163,10 @@ def _zip_members(
             files.notes.append(f"only the first {limits.members} of {len(infos)} members were read")
         for info in infos[: limits.members]:
             if info.is_dir() or time.monotonic() > deadline:
+                continue
+            if info.flag_bits & 0x1:
+                # the sources report encrypted members (CORE005); nothing here can read them
+                files.notes.append(f"{info.filename}: encrypted, not readable")
                 continue
             lower = info.filename.lower()
             wanted = lower.endswith(SOURCE_SUFFIXES) or PurePosixPath(lower).name in META_NAMES
