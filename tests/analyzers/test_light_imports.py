@@ -1,5 +1,6 @@
 """Learning the analyzers and their rules (every scan and ``outwork rules`` does) must not import
-the heavy parts of the models, pipelines and dependencies layers: they load on first use."""
+the heavy parts of the models, pipelines, dependencies and packages layers: they load on first
+use."""
 
 from __future__ import annotations
 
@@ -19,6 +20,11 @@ HEAVY = (
     "outwork.analyzers.pipelines.yamlpos",
     "outwork.analyzers.dependencies.versions",
     "outwork.analyzers.dependencies.parsers.python",
+    "outwork.analyzers.packages.analysis",
+    "outwork.analyzers.packages.pyscan",
+    "outwork.analyzers.packages.jsscan",
+    "email.parser",
+    "tree_sitter",
 )
 
 _PROBE = """

@@ -1,37 +1,23 @@
 """The packages layer (PKG): poisoned PyPI and npm packages, caught before they are installed.
 
-Two ways in. A package archive (sdist, wheel, egg, npm tarball) is read whole, in memory and
-within budgets, so that install-time reasoning can follow ``setup.py`` into the modules it
-imports and the verdict covers the package; its members are then not analysed again one by one.
-Loose files of an unpacked tree (a checkout, site-packages, node_modules) are analysed one at a
-time, with ``setup.py`` reading the sibling modules it imports through the file system.
+Importing this package learns the analyzer and its rules only; the syntax-tree analysis, the
+deobfuscator, the JavaScript parser and the typosquatting tables (``analysis.py`` and what it
+imports) load when the first package artifact arrives, so scans and commands that never meet one
+do not pay for them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from pathlib import Path, PurePosixPath
-from typing import ClassVar
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, ClassVar
 
-from outwork.analyzers import AnalysisContext, Analyzer, Component, Emitted
-from outwork.analyzers.packages.jsscan import scan_javascript, scan_package_json
-from outwork.analyzers.packages.package import (
-    Limits,
-    Verdict,
-    analyze_files,
-    looks_like_package_name,
-    read_archive,
-    score_signals,
-)
-from outwork.analyzers.packages.pyscan import PythonScanner, scan_pth
-from outwork.analyzers.packages.rules import ALL_RULES, PackageRiskVerdict
-from outwork.analyzers.packages.signals import Context, Signal
-from outwork.core.artifact import ARCHIVE_KINDS, MEMBER_SEP, Artifact, Kind
-from outwork.core.findings import Fact, finding
-from outwork.core.rules import Rule, Severity
+from outwork.analyzers import AnalysisContext, Analyzer, Emitted
+from outwork.analyzers.packages.rules import ALL_RULES
+from outwork.core.artifact import ARCHIVE_KINDS, Artifact, Kind
+from outwork.core.rules import Rule
 
-#: Largest package archive read whole into memory; larger ones are read member by member.
-MAX_ARCHIVE_BYTES = 512 * 1024 * 1024
+if TYPE_CHECKING:
+    from outwork.analyzers.packages.analysis import PackageAnalysis
 
 
 class PackageAnalyzer(Analyzer):
@@ -52,181 +38,23 @@ class PackageAnalyzer(Analyzer):
     )
     rules: ClassVar[tuple[type[Rule], ...]] = ALL_RULES
 
+    def __init__(self) -> None:
+        self._impl: PackageAnalysis | None = None
+
+    def _analysis(self) -> PackageAnalysis:
+        if self._impl is None:
+            from outwork.analyzers.packages.analysis import PackageAnalysis
+
+            self._impl = PackageAnalysis()
+        return self._impl
+
     def accepts(self, artifact: Artifact) -> bool:
-        if _inside_package_archive(artifact.path):
-            return False  # the archive itself is judged whole
-        if artifact.kind in ARCHIVE_KINDS:
-            return looks_like_package_name(artifact.name) or artifact.kind is Kind.ZIP
-        if artifact.kind is Kind.JSON:
-            return artifact.name == "package.json"
-        return artifact.kind in (Kind.PYTHON, Kind.JAVASCRIPT)
+        if artifact.kind not in self.kinds and artifact.kind not in ARCHIVE_KINDS:
+            return False  # decided without loading the implementation
+        return self._analysis().accepts(artifact)
 
     def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
-        if artifact.kind in ARCHIVE_KINDS:
-            yield from self._archive(artifact)
-        elif artifact.kind is Kind.JSON:
-            yield from self._loose_manifest(artifact)
-        elif artifact.kind is Kind.JAVASCRIPT:
-            yield from _emit(scan_javascript(artifact.text(), "", Context.IMPORT), rebase=False)
-        else:
-            yield from self._loose_python(artifact)
-
-    def _archive(self, artifact: Artifact) -> Iterator[Emitted]:
-        if artifact.size > MAX_ARCHIVE_BYTES:
-            return
-        files = read_archive(artifact.read(), artifact.name, Limits())
-        if files is None:
-            return
-        verdict = analyze_files(files)
-        yield from _emit(verdict.signals, rebase=True)
-        yield from _verdict(verdict, "")
-
-    def _loose_manifest(self, artifact: Artifact) -> Iterator[Emitted]:
-        signals, info = scan_package_json(artifact.text(), "")
-        base = Path(artifact.fs_path).parent if artifact.fs_path else None
-        for target in info.get("install_files", []):
-            if base is None:
-                break
-            candidate = (base / target).resolve()
-            if (
-                base.resolve() in candidate.parents
-                and candidate.is_file()
-                and candidate.stat().st_size < 8 << 20
-            ):
-                inner = scan_javascript(
-                    candidate.read_text("utf-8", "replace"), "", Context.INSTALL
-                )
-                for s in inner:
-                    signals.append(
-                        Signal(
-                            s.rule,
-                            s.severity,
-                            f"{target}: {s.message}",
-                            "",
-                            None,
-                            f"{target}:{s.line}: {s.evidence}",
-                            s.context,
-                            s.relations,
-                        )
-                    )
-        yield from _emit(signals, rebase=False)
-        if signals:
-            score, severity, reasons = score_signals(signals)
-            name = str(info.get("name") or artifact.name)
-            yield from _verdict(
-                Verdict(
-                    "npm", name, str(info.get("version") or ""), score, severity, signals, reasons
-                ),
-                "",
-            )
-
-    def _loose_python(self, artifact: Artifact) -> Iterator[Emitted]:
-        text = artifact.text()
-        name = artifact.name.lower()
-        if name.endswith(".pth"):
-            yield from _emit(scan_pth(text, ""), rebase=False)
-            return
-        is_setup = name == "setup.py"
-        scanner = PythonScanner(
-            text, "", Context.INSTALL if is_setup else Context.IMPORT, whole_file_context=is_setup
-        )
-        scanner.run()
-        signals = list(scanner.signals)
-        if is_setup and artifact.fs_path:
-            signals.extend(_sibling_modules(scanner, Path(artifact.fs_path).parent))
-        yield from _emit(signals, rebase=False)
-        if is_setup:
-            score, severity, reasons = score_signals(signals)
-            if severity is not None:
-                project = Path(artifact.fs_path).parent.name if artifact.fs_path else "setup.py"
-                yield from _verdict(
-                    Verdict("pypi", project, "", score, severity, signals, reasons), ""
-                )
-
-
-def _sibling_modules(setup: PythonScanner, base: Path) -> list[Signal]:
-    """What the local modules imported by ``setup.py`` run at install, reported on the import."""
-    out: list[Signal] = []
-    seen: set[Path] = set()
-    for module in sorted(setup.imports | setup.relative_imports):
-        rel = Path(*[p for p in module.split(".") if p])
-        for candidate in (
-            base / rel.with_suffix(".py"),
-            base / rel / "__init__.py",
-            base / "src" / rel.with_suffix(".py"),
-            base / "src" / rel / "__init__.py",
-        ):
-            if candidate in seen or not candidate.is_file() or candidate.stat().st_size > 8 << 20:
-                continue
-            seen.add(candidate)
-            inner = PythonScanner(candidate.read_text("utf-8", "replace"), "", Context.INSTALL)
-            inner.run()
-            line = setup.import_lines.get(module)
-            for s in inner.signals:
-                out.append(
-                    Signal(
-                        s.rule,
-                        s.severity,
-                        f"imported module {candidate.relative_to(base).as_posix()}: {s.message}",
-                        "",
-                        line,
-                        f"line {s.line}: {s.evidence}",
-                        s.context,
-                        s.relations,
-                    )
-                )
-    return out
-
-
-def _inside_package_archive(path: str) -> bool:
-    if MEMBER_SEP not in path:
-        return False
-    containers = path.split(MEMBER_SEP)[:-1]
-    return any(looks_like_package_name(PurePosixPath(c).name) for c in containers)
-
-
-def _emit(signals: list[Signal], *, rebase: bool) -> Iterator[Emitted]:
-    for s in signals:
-        yield finding(
-            s.rule,
-            s.message,
-            line=s.line,
-            path=s.path if rebase else "",
-            severity=s.severity,
-            evidence=s.evidence,
-            properties={"context": s.context.name.lower()},
-        )
-
-
-def _verdict(verdict: Verdict, path: str) -> Iterator[Emitted]:
-    purl = verdict.purl
-    yield Component(
-        "library",
-        verdict.name,
-        verdict.version or None,
-        purl,
-        properties={"outwork:risk-score": verdict.score},
-    )
-    if verdict.severity is None:
-        return
-    top = verdict.reasons[0] if verdict.reasons else ""
-    yield finding(
-        PackageRiskVerdict,
-        f"{' '.join(filter(None, (verdict.name, verdict.version)))}: risk {verdict.score:g}/10"
-        f" ({verdict.severity.label}): {top}",
-        path=path,
-        severity=verdict.severity,
-        evidence="; ".join(verdict.reasons),
-        subject=purl,
-        properties={"score": verdict.score, "reasons": verdict.reasons},
-    )
-    relations = {r for s in verdict.signals for r in s.relations if s.severity >= Severity.HIGH}
-    if relations:
-        yield Fact("entry:public-registry", "publishes", purl, proof=path or verdict.name)
-    if "executes-at-install" in relations:
-        yield Fact(purl, "executes-at-install", "jewel:host-code-execution", proof=top)
-    if "exfiltrates" in relations:
-        yield Fact(purl, "exfiltrates", "jewel:secret:environment", proof=top)
+        return self._analysis().analyze(artifact, context)
 
 
 ANALYZERS = [PackageAnalyzer]
