@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 class PackageAnalyzer(Analyzer):
     name = "packages"
-    version = "1"
+    version = "2"
     layer = ALL_RULES[0].layer
     kinds = frozenset(
         {

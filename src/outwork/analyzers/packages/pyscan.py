@@ -117,6 +117,17 @@ _RUNTIME_KEYWORDS = (
     "pip",
 )
 _NON_ASCII_IDENT = re.compile(r"[^\x00-\x7f]")
+#: Channels stealers post to: chat webhooks and bots, paste and drop sites, tunnels.
+_EXFIL_CHANNEL = re.compile(
+    r"discord(app)?\.com/api/webhooks|api\.telegram\.org/bot|pastebin\.com|transfer\.sh|"
+    r"ngrok|webhook\.site|pipedream\.net|gofile\.io|anonfiles",
+    re.IGNORECASE,
+)
+#: Collecting files to send: walking directories, capturing the screen.
+_COLLECTS_FILES = re.compile(
+    r"\bos\.walk\(|\bos\.listdir\(|\bos\.scandir\(|\bglob\.glob\(|\.rglob\(|"
+    r"ImageGrab\.grab\(|\.screenshot\("
+)
 _WRITE_MODES = re.compile(r"[wax+]")
 
 Labels = frozenset[str]
@@ -183,6 +194,12 @@ class PythonScanner:
         self._handles: dict[str, ast.expr] = {}
         #: commands started, checked again at the end against files that received downloads
         self._commands: list[tuple[str, int, Context, str]] = []
+        #: whether the source both collects files and names an exfiltration channel
+        self._collector: bool | None = None
+        #: functions that run a parameter as a command: id -> (parameter, call, callee)
+        self._wrappers: dict[int, tuple[int, ast.Call, str] | None] = {}
+        #: functions that download to a path given as a parameter: id -> parameter
+        self._downloaders: dict[int, int] = {}
 
     # --- entry ----------------------------------------------------------------------------------
 
@@ -254,6 +271,8 @@ class PythonScanner:
         self._simple.clear()
         self._handles.clear()
         self._commands.clear()
+        self._wrappers.clear()
+        self._downloaders.clear()
         self._lines = None
 
     def _module(self, tree: ast.Module) -> None:
@@ -617,6 +636,8 @@ class PythonScanner:
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr | ast.comprehension | ast.keyword):
                 out |= self._labels(child, scope, depth + 1)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitXor) and _xors_text(node):
+            out |= {"decoded"}  # ``chr(ord(c) ^ ord(k))``: text decoded with an XOR key
         return out
 
     # --- calls ----------------------------------------------------------------------------------
@@ -641,6 +662,8 @@ class PythonScanner:
             self._marshal_sink(node, name, scope, ctx)
         elif name in tables.PROCESS_CALLS or name in tables.PIP_CALLS:
             self._process_sink(node, name, scope, ctx)
+        elif name in self._functions and node.args:
+            self._wrapper_call(node, name, scope, ctx)
         elif name in tables.NETWORK_CALLS or name.endswith(".urlopen"):
             self._network_sink(node, name, scope, ctx)
         elif name.endswith(("__pyarmor__", "pyarmor_runtime")):
@@ -749,6 +772,18 @@ class PythonScanner:
                     ctx=ctx,
                     relations=("exfiltrates",),
                 )
+        if name.startswith("browser_cookie3.") and ctx is not Context.RUNTIME:
+            # reading every browser's cookie jar from code that runs on install or import
+            self._emit(
+                CredentialHarvesting,
+                C,
+                H,
+                M,
+                f"{name}() reads browser cookies {ctx.label}",
+                node.lineno,
+                clip(ast.unparse(node)),
+                ctx=ctx,
+            )
         self._credential_args(node, scope, ctx)
 
     def _exec_sink(self, node: ast.Call, name: str, scope: Scope, ctx: Context) -> None:
@@ -971,6 +1006,55 @@ class PythonScanner:
             elif clean == "-m" and i + 1 < len(tokens):
                 self.launched.add("module:" + tokens[i + 1].strip("\"'"))
 
+    def _wrapper_call(self, node: ast.Call, name: str, scope: Scope, ctx: Context) -> None:
+        """A call of a function of this module that hands a parameter to a process call
+        (``def run(cmd): subprocess.Popen(cmd, shell=True)``) runs what it is given: the
+        command is judged at the call, in the caller's context."""
+        defs = self._functions[name]
+        if len(defs) != 1:
+            return
+        fn = defs[0]
+        if id(fn) not in self._wrappers:
+            params = [a.arg for a in fn.args.args]
+            found: tuple[int, ast.Call, str] | None = None
+            for inner in ast.walk(fn):
+                if not (
+                    isinstance(inner, ast.Call)
+                    and inner.args
+                    and isinstance(inner.args[0], ast.Name)
+                    and inner.args[0].id in params
+                ):
+                    continue
+                qual = self._resolve(inner.func, scope)
+                if qual in tables.PROCESS_CALLS:
+                    found = (params.index(inner.args[0].id), inner, qual)
+                    break
+            self._wrappers[id(fn)] = found
+            for inner in ast.walk(fn):
+                # ``def fetch(url, path): urlretrieve(url, path)``: the caller's path is written
+                if (
+                    isinstance(inner, ast.Call)
+                    and len(inner.args) >= 2
+                    and isinstance(inner.args[1], ast.Name)
+                    and inner.args[1].id in params
+                    and self._resolve(inner.func, scope)
+                    in ("urllib.request.urlretrieve", "urllib.urlretrieve")
+                ):
+                    self._downloaders[id(fn)] = params.index(inner.args[1].id)
+                    break
+        target = self._downloaders.get(id(fn))
+        if target is not None and target < len(node.args):
+            self._mark_downloaded(node.args[target], scope)
+        wrapped = self._wrappers[id(fn)]
+        if wrapped is None or wrapped[0] >= len(node.args):
+            return
+        index, inner, qual = wrapped
+        if isinstance(node.args[index], ast.Starred):
+            return
+        call = ast.Call(func=inner.func, args=[node.args[index]], keywords=inner.keywords)
+        ast.copy_location(call, node)
+        self._process_sink(call, f"{name}() -> {qual}", scope, ctx)
+
     def _process_sink(self, node: ast.Call, name: str, scope: Scope, ctx: Context) -> None:
         folder = self._folder(scope)
         parts: list[str] = []
@@ -1113,6 +1197,21 @@ class PythonScanner:
                 relations=("exfiltrates",),
             )
             return
+        if ctx is Context.RUNTIME and "file" in labels and self._uploads_collected_files():
+            # a function that walks the disk or grabs the screen and posts the files it opens
+            # to a webhook, chat bot or paste channel is a stealer whether or not it is called
+            self._emit(
+                SecretExfiltration,
+                H,
+                H,
+                H,
+                f"{name}() uploads collected files to a webhook, bot or paste channel {ctx.label}",
+                node.lineno,
+                clip(ast.unparse(node)),
+                ctx=ctx,
+                relations=("exfiltrates",),
+            )
+            return
         if suspicious:
             self._emit(
                 InstallTimeNetwork,
@@ -1137,6 +1236,14 @@ class PythonScanner:
                 evidence,
                 ctx=ctx,
             )
+
+    def _uploads_collected_files(self) -> bool:
+        """Whether this module names an exfiltration channel and collects files to send:
+        walks directories or captures the screen."""
+        if self._collector is None:
+            head = self.source[:2_000_000]
+            self._collector = bool(_COLLECTS_FILES.search(head) and _EXFIL_CHANNEL.search(head))
+        return self._collector
 
     def _open(self, node: ast.Call, scope: Scope, ctx: Context) -> None:
         if not node.args:
@@ -1352,6 +1459,14 @@ class PythonScanner:
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
+
+def _xors_text(node: ast.BinOp) -> bool:
+    """Whether an XOR works on characters (``ord(c) ^ key``): how strings are decoded."""
+    return any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "ord"
+        for n in ast.walk(node)
+    )
 
 
 def _is_simple(node: ast.FunctionDef) -> bool:
