@@ -12,7 +12,6 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -80,7 +79,6 @@ TEXT_KINDS: frozenset[Kind] = frozenset(
         Kind.PEM,
     }
 )
-EXECUTABLE_KINDS: frozenset[Kind] = frozenset({Kind.ELF, Kind.PE, Kind.MACHO})
 
 #: Lockfiles and manifests recognised by exact file name (lower-cased).
 LOCKFILE_NAMES: frozenset[str] = frozenset(
@@ -160,6 +158,10 @@ NAME_KINDS: dict[str, Kind] = {
     ".pth.tar": Kind.PYTORCH_ZIP,
     ".bin": Kind.BINARY,
 }
+
+
+#: Name suffixes, longest first (``.pth.tar`` before ``.tar``); computed once, not per file.
+_SUFFIXES_LONGEST_FIRST: tuple[str, ...] = tuple(sorted(NAME_KINDS, key=len, reverse=True))
 
 
 def classify(head: bytes, name: str, size: int | None = None) -> Kind:
@@ -299,7 +301,7 @@ def _classify_text(head: bytes, lower_name: str) -> Kind:
             return Kind.JAVASCRIPT
         if b"sh" in first:
             return Kind.SHELL
-    for suffix in (".pth.tar", *sorted(NAME_KINDS, key=len, reverse=True)):
+    for suffix in _SUFFIXES_LONGEST_FIRST:
         if lower_name.endswith(suffix):
             kind = NAME_KINDS[suffix]
             if kind in TEXT_KINDS:
@@ -406,9 +408,6 @@ class Artifact:
         if not self._digest:
             self._digest.append(digest)
         return self
-
-    def iter_lines(self) -> Iterator[tuple[int, str]]:
-        yield from enumerate(self.text().splitlines(), start=1)
 
 
 def join_member(container: str, member: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -295,7 +294,3 @@ class ScanResult:
     def active(self) -> list[Finding]:
         """Findings that survived suppressions and baselines."""
         return [f for f in self.findings if f.suppressed is None]
-
-
-def stable_json(data: Any) -> str:
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
