@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
-from outwork.analyzers import AnalysisContext, Analyzer, Emitted, load_analyzers
+from outwork.analyzers import AnalysisContext, Analyzer, Component, Emitted, load_analyzers
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.corerules import ArchiveUnreadable
 from outwork.core.engine import ScanOptions, scan
-from outwork.core.findings import Fact, finding
+from outwork.core.findings import Fact, Finding, Location, finding
 from outwork.core.rules import Layer
 
 CALLS: list[str] = []
@@ -190,3 +190,61 @@ def test_analyzers_without_selected_rules_do_not_run(tmp_path: Path) -> None:
     assert CALLS == []
     scan([str(root)], ScanOptions(jobs=1, analyzers=("test-marker",), select=("CORE",)))
     assert CALLS
+
+
+class WholeScanAnalyzer(Analyzer):
+    """Names a component per text file and, after the scan, reports how many it was given."""
+
+    name = "test-whole-scan"
+    version = "1"
+    layer = Layer.CORE
+    kinds = frozenset({Kind.TEXT})
+    rules = (ArchiveUnreadable,)
+    fail = False
+
+    def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
+        yield Component("library", artifact.name, "1.0", f"pkg:generic/{artifact.name}@1.0")
+
+    def finish(
+        self, components: Sequence[tuple[str, Component]], context: AnalysisContext
+    ) -> Iterable[Finding]:
+        if self.fail:
+            raise RuntimeError("whole-scan bug")
+        for path, component in sorted(components, key=lambda pc: pc[0]):
+            yield Finding(
+                rule=ArchiveUnreadable,
+                message=f"saw {component.name} offline={context.offline}",
+                location=Location(path),
+                severity=ArchiveUnreadable.severity,
+                confidence=ArchiveUnreadable.confidence,
+            )
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_finish_sees_every_component_fresh_or_cached(tmp_path: Path, cached: bool) -> None:
+    registry = load_analyzers()
+    registry[WholeScanAnalyzer.name] = WholeScanAnalyzer
+    try:
+        root = tmp_path / "t"
+        root.mkdir()
+        for i in range(3):
+            (root / f"c{i}.txt").write_text(f"text {i}\n")
+        options = ScanOptions(
+            jobs=1,
+            analyzers=("test-whole-scan",),
+            offline=False,
+            cache_dir=str(tmp_path / "cache") if cached else None,
+        )
+        for _ in range(2 if cached else 1):
+            result = scan([str(root)], options)
+        seen = [(f.location.path, f.message) for f in result.findings if f.code == "CORE005"]
+        assert seen == [(f"{root}/c{i}.txt", f"saw c{i}.txt offline=False") for i in range(3)]
+        if cached:
+            assert result.stats.cache_hits == 3
+        WholeScanAnalyzer.fail = True
+        failed = scan([str(root)], options)
+        assert [f.code for f in failed.findings if f.code == "CORE008"] == ["CORE008"]
+        assert failed.errors and failed.errors[0].analyzer == "test-whole-scan"
+    finally:
+        WholeScanAnalyzer.fail = False
+        registry.pop(WholeScanAnalyzer.name, None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import abc
 import importlib
 import pkgutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -92,6 +92,18 @@ class Analyzer(abc.ABC):
     @abc.abstractmethod
     def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
         """Yield findings (location path left empty or relative), facts and components."""
+
+    def finish(
+        self, components: Sequence[tuple[str, Component]], context: AnalysisContext
+    ) -> Iterable[Finding]:
+        """Called once per scan, in the main process, after every artifact was analysed.
+
+        ``components`` are every ``(artifact path, component)`` the scan identified, from any
+        analyzer, cached or fresh. This is the place for checks over the whole scan or against
+        the network (``context.offline`` is False only with ``--online``); its findings are never
+        cached and carry their own full location path. By default, nothing.
+        """
+        return ()
 
 
 _LOADED: dict[str, type[Analyzer]] = {}

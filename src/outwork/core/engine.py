@@ -171,11 +171,39 @@ def scan(
         runner.flush()
     finally:
         runner.close()
+    _finish(instances, context, result)
     result.paths = build_paths(result.facts)
     result.findings.extend(path_findings(result.paths))
     result.findings.sort(key=_finding_order)
     result.stats.seconds = time.monotonic() - started
     return result
+
+
+def _finish(instances: dict[str, Analyzer], context: AnalysisContext, result: ScanResult) -> None:
+    """Each analyzer's whole-scan step (``Analyzer.finish``), after every artifact; a failure is
+    an error record plus CORE008 like any other analyzer failure."""
+    components = [
+        (art.path, Component.from_dict(c))
+        for art in result.artifacts
+        for c in art.properties.get("components", ())
+    ]
+    for name, analyzer in instances.items():
+        try:
+            result.findings.extend(analyzer.finish(components, context))
+        except Exception as exc:
+            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            where = result.targets[0] if result.targets else ""
+            result.errors.append(AnalyzerError(where, name, detail))
+            result.findings.append(
+                Finding(
+                    rule=AnalyzerFailed,
+                    message=f"analyzer {name} failed after the scan; results are incomplete",
+                    location=Location(where),
+                    severity=AnalyzerFailed.severity,
+                    confidence=AnalyzerFailed.confidence,
+                    evidence=detail[:500],
+                )
+            )
 
 
 def _selected(analyzer: type[Analyzer], options: ScanOptions) -> bool:
