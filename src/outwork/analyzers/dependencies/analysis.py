@@ -7,6 +7,7 @@ does, whatever it selects) does not import the parsers, the version algebra and 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,7 @@ from outwork.analyzers.dependencies.parsers.python import (
 )
 from outwork.analyzers.dependencies.rules import (
     AdvisoryDatabaseUnavailable,
+    DependencyFileUnparseable,
     DependencyWithoutIntegrity,
     ExtraIndexDependencyConfusion,
     InsecurePackageIndex,
@@ -51,6 +53,8 @@ from outwork.store.advisories import (
 if TYPE_CHECKING:
     from outwork.analyzers.dependencies import DependencyAnalyzer
 
+_AT_LINE_RE = re.compile(r"\bline (\d+)")
+
 _NOTICE_RULES: dict[str, type[Rule]] = {
     UNPINNED: UnpinnedRequirement,
     UNVERIFIED_URL: DependencyWithoutIntegrity,
@@ -66,7 +70,13 @@ def analyze(
     if artifact.size > MAX_LOCKFILE_BYTES:
         raise BudgetExceeded(f"lockfile {artifact.path}", MAX_LOCKFILE_BYTES)
     parser = parser_for(artifact.path) or parse_sbom
-    result: ParseResult = parser(artifact.text())
+    text = artifact.text()
+    try:
+        result: ParseResult = parser(text)
+    except (ValueError, SyntaxError, RecursionError) as exc:
+        # JSON, TOML and Unicode errors are ValueErrors, XML's ParseError is a SyntaxError.
+        yield _unparseable(exc)
+        return
     yield from _notices(artifact, result)
     yield from _inventory(artifact, result)
     matchable = [d for d in result.dependencies if d.version and d.source in MATCHABLE_SOURCES]
@@ -111,6 +121,33 @@ def analyze(
             remediation="Run `outwork db update`.",
         )
     yield from _findings(artifact, match_dependencies(store, matchable))
+
+
+def _unparseable(exc: BaseException) -> Emitted:
+    if isinstance(exc, RecursionError):
+        reason, line = "it nests deeper than outwork follows", None
+    else:
+        message = str(exc).strip()
+        reason = message.splitlines()[0][:300] if message else type(exc).__name__
+        line = _error_line(exc)
+    return finding(
+        DependencyFileUnparseable,
+        f"this file does not parse ({reason}); none of its dependencies were checked",
+        line=line,
+        evidence=type(exc).__name__,
+    )
+
+
+def _error_line(exc: BaseException) -> int | None:
+    """The line a parser blamed: JSON's ``lineno``, XML's ``position``, TOML's message."""
+    lineno = getattr(exc, "lineno", None)
+    if isinstance(lineno, int) and lineno > 0:
+        return lineno
+    position = getattr(exc, "position", None)
+    if isinstance(position, tuple) and position and isinstance(position[0], int):
+        return position[0] or None
+    match = _AT_LINE_RE.search(str(exc))
+    return int(match.group(1)) if match else None
 
 
 def open_store(

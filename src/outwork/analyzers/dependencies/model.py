@@ -8,6 +8,7 @@ import re
 import urllib.parse
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 #: OSV ecosystem name -> purl type.
 PURL_TYPES: dict[str, str] = {
@@ -68,6 +69,12 @@ class ParseResult:
     notices: list[Notice] = field(default_factory=list)
     #: the file format, for components and statistics (``poetry.lock``, ``package-lock v3`` ...)
     format: str = ""
+
+
+def as_list(value: Any) -> list[Any]:
+    """``value`` when the document holds a list there, else an empty list: a lockfile that puts
+    a number where an array belongs is malformed, not a reason to fail."""
+    return value if isinstance(value, list) else []
 
 
 def _quote(text: str) -> str:

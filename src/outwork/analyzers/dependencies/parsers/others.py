@@ -5,12 +5,19 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from collections import deque
 from typing import Any
 from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree
 
-from outwork.analyzers.dependencies.model import Dependency, LineIndex, ParseResult, parse_purl
+from outwork.analyzers.dependencies.model import (
+    Dependency,
+    LineIndex,
+    ParseResult,
+    as_list,
+    parse_purl,
+)
 from outwork.analyzers.dependencies.parsers.python import table_name_lines
 
 
@@ -18,7 +25,7 @@ def parse_cargo_lock(text: str) -> ParseResult:
     data = tomllib.loads(text)
     result = ParseResult(format="Cargo.lock")
     lines = table_name_lines(text, "package")
-    for position, package in enumerate(data.get("package") or []):
+    for position, package in enumerate(as_list(data.get("package"))):
         if not isinstance(package, dict) or not isinstance(package.get("name"), str):
             continue
         source = str(package.get("source", ""))
@@ -272,22 +279,22 @@ def parse_sbom(text: str) -> ParseResult:
     purls: list[str] = []
     if data.get("bomFormat") == "CycloneDX":
         result.format = f"CycloneDX {data.get('specVersion', '')}".strip()
-        stack: list[Any] = list(data.get("components") or [])
+        stack: deque[Any] = deque(as_list(data.get("components")))
         count = 0
         while stack and count < 200_000:
             count += 1
-            component = stack.pop(0)
+            component = stack.popleft()
             if not isinstance(component, dict):
                 continue
             if isinstance(component.get("purl"), str):
                 purls.append(component["purl"])
-            stack.extend(component.get("components") or [])
+            stack.extend(as_list(component.get("components")))
     elif "spdxVersion" in data:
         result.format = str(data.get("spdxVersion"))
-        for package in data.get("packages") or []:
+        for package in as_list(data.get("packages")):
             if not isinstance(package, dict):
                 continue
-            for ref in package.get("externalRefs") or []:
+            for ref in as_list(package.get("externalRefs")):
                 if (
                     isinstance(ref, dict)
                     and ref.get("referenceType") == "purl"
@@ -460,7 +467,7 @@ def parse_conan_lock(text: str) -> ParseResult:
     index = LineIndex(text)
     refs: list[tuple[str, bool]] = []
     for section, dev in (("requires", False), ("build_requires", True), ("python_requires", True)):
-        for ref in data.get(section) or []:
+        for ref in as_list(data.get(section)):
             if isinstance(ref, str):
                 refs.append((ref, dev))
     nodes = (

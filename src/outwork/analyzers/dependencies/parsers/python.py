@@ -11,7 +11,13 @@ from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from outwork.analyzers.dependencies.model import Dependency, LineIndex, Notice, ParseResult
+from outwork.analyzers.dependencies.model import (
+    Dependency,
+    LineIndex,
+    Notice,
+    ParseResult,
+    as_list,
+)
 
 PYPI = "PyPI"
 UNPINNED = "unpinned"
@@ -361,7 +367,7 @@ def _toml_packages(
     data = tomllib.loads(text)
     result = ParseResult(format=fmt)
     lines = table_name_lines(text, array)
-    for position, package in enumerate(data.get(array) or []):
+    for position, package in enumerate(as_list(data.get(array))):
         if not isinstance(package, dict):
             continue
         name, version = package.get("name"), package.get("version")

@@ -251,6 +251,40 @@ class InsecurePackageIndex(Rule):
     attack = ("T1557",)
 
 
+class DependencyFileUnparseable(Rule):
+    """A lockfile, manifest or SBOM does not parse, so none of its dependencies were checked.
+
+    ## What it finds
+    A file outwork reads for dependencies (`requirements.txt` aside, which is read line by line:
+    `package-lock.json`, `poetry.lock`, `uv.lock`, `pyproject.toml`, `pom.xml`, a CycloneDX or
+    SPDX document, ...) that is not valid JSON, TOML, YAML or XML, or nests deeper than a
+    parser can follow. The message names the parser's complaint and the line.
+
+    ## Why it matters
+    Nothing in the file was matched against advisories: a scan that stays silent here would pass
+    a project whose dependencies it never saw. Tools that install from the file may also read it
+    differently from a strict parser (a lenient one, an older format), so what gets installed is
+    not what was reviewed.
+
+    ## Example
+    A `package.json` cut short in the middle of `"dependencies": {`.
+
+    ## Remediation
+    Repair the file (regenerate a lockfile with its package manager), then scan again. Inside a
+    published package's test data this is usually harmless; it is reported at low severity.
+
+    ## References
+    - CWE-1104: Use of Unmaintained Third Party Components
+    """
+
+    code = "VUL008"
+    name = "dependency-file-unparseable"
+    layer = Layer.VUL
+    severity = Severity.LOW
+    confidence = Confidence.HIGH
+    cwe = (1104,)
+
+
 RULES: tuple[type[Rule], ...] = (
     VulnerableDependency,
     MaliciousDependency,
@@ -259,4 +293,5 @@ RULES: tuple[type[Rule], ...] = (
     DependencyWithoutIntegrity,
     ExtraIndexDependencyConfusion,
     InsecurePackageIndex,
+    DependencyFileUnparseable,
 )
