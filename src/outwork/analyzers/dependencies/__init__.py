@@ -42,7 +42,7 @@ def database_path(context: AnalysisContext) -> Path | None:
 
 class DependencyAnalyzer(Analyzer):
     name = "dependencies"
-    version = "1"
+    version = "2"
     layer = VulnerableDependency.layer
     kinds = frozenset({Kind.LOCKFILE})
     rules = RULES
