@@ -74,10 +74,16 @@ def test_baseline_flow(tmp_path: Path) -> None:
 
 def test_config_file_is_used(tmp_path: Path) -> None:
     root = _bad_tree(tmp_path)
-    (root / "outwork.toml").write_text('ignore = ["CORE003"]\n')
-    code, _, err = _run("scan", str(root), "--no-cache", "-f", "json")
-    assert code == 0 and "using configuration" in err
-    assert _run("scan", str(root), "--no-cache", "--no-config", "-f", "json")[0] == 1
+    (root / "requirements.txt").write_text("requests>=2\n")
+    (root / "outwork.toml").write_text('ignore = ["VUL004"]\n')
+    _, out, err = _run("scan", str(root), "--no-cache", "-f", "json", "--fail-on", "medium")
+    assert "using configuration" in err and "VUL004" not in _codes(out)
+    assert "CORE003" in _codes(out)  # found, not named: protected rules stay on
+    out = _run("scan", str(root), "--no-cache", "--no-config", "-f", "json")[1]
+    assert "VUL004" in _codes(out)
+    (root / "outwork.toml").write_text('ignore = ["CORE003", "VUL004"]\n')
+    named = str(root / "outwork.toml")
+    assert _run("scan", str(root), "--no-cache", "--config", named, "-f", "json")[0] == 0
 
 
 def test_rules_listing_and_one_rule() -> None:
@@ -96,3 +102,36 @@ def test_output_file(tmp_path: Path) -> None:
     code, out, _ = _run("scan", str(root), "--no-cache", "-f", "json", "-o", str(target))
     assert code == 1 and out == ""
     assert json.loads(target.read_text())["findings"]
+
+
+def _package_with_own_config(tmp_path: Path, table: str) -> Path:
+    """The example malicious-looking package, carrying a configuration that tries to hide it."""
+    import shutil
+
+    source = Path(__file__).resolve().parents[2] / "examples/packages/outwork-example-1.0"
+    root = tmp_path / "pkg"
+    shutil.copytree(source, root)
+    (root / "pyproject.toml").write_text(f"[tool.outwork]\n{table}\n")
+    return root
+
+
+def _codes(out: str) -> set[str]:
+    return {f["code"] for f in json.loads(out)["findings"]}
+
+
+def test_found_configuration_cannot_switch_off_protected_rules(tmp_path: Path) -> None:
+    from outwork.core.rules import get_rule
+
+    root = _package_with_own_config(tmp_path, 'ignore = ["PKG", "CORE"]\nmin-confidence = "high"')
+    baseline = _codes(_run("scan", str(root), "--no-config", "--no-cache", "-f", "json")[1])
+    protected = {c for c in baseline if not get_rule(c).inline_suppressible}
+    assert protected, baseline
+    code, out, err = _run("scan", str(root), "--no-cache", "-f", "json")
+    assert code == 1
+    assert protected <= _codes(out)
+    assert "cannot switch off" in err and "PKG" in err and "PATH001" not in err
+    # Named explicitly, the same file is trusted as given.
+    named = root / "pyproject.toml"
+    code, out, err = _run("scan", str(root), "--config", str(named), "--no-cache", "-f", "json")
+    assert not any(c.startswith("PKG") for c in _codes(out))
+    assert "cannot switch off" not in err

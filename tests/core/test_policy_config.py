@@ -128,3 +128,40 @@ def test_bad_baseline_says_how_to_fix(tmp_path: Path) -> None:
     path.write_text("{}")
     with pytest.raises(ConfigError, match="rewrite it"):
         policy.read_baseline(path)
+
+
+def test_found_configuration_keeps_protected_rules() -> None:
+    from outwork.analyzers import load_analyzers
+    from outwork.core.rules import all_rules
+
+    load_analyzers()
+    catalogue = all_rules()
+    parsed = config.parse(
+        {"select": ["CI", "CORE001"], "ignore": ["PKG001", "CI001"], "min-confidence": "high"}
+    )
+    guarded, kept = config.keep_protected_rules(parsed, catalogue)
+    assert "PKG001" in kept and "MDL001" in kept and "CORE001" not in kept
+    assert "CI001" not in kept  # an ordinary rule: the file may switch it off
+    pol = policy.Policy(
+        select=guarded.select or ("ALL",),
+        ignore=guarded.ignore,
+        min_confidence=guarded.min_confidence or Confidence.LOW,
+        confidence_exempt=guarded.protected,
+    )
+    chosen = {r.code for r in catalogue if policy.rule_enabled(r, pol)}
+    assert {"PKG001", "MDL001", "CORE001", "CI002"} <= chosen and "CI001" not in chosen
+    assert not any(c.startswith("VUL00") and c != "VUL002" for c in chosen)
+    weak = ScanResult(
+        findings=[
+            _finding(ArchiveUnreadable, confidence=Confidence.LOW),
+            _finding(catalogue_rule(catalogue, "CI002"), confidence=Confidence.LOW),
+        ]
+    )
+    assert [f.code for f in policy.apply(weak, pol).findings] == ["CORE005"]
+    # Nothing protected is touched: the file is returned as it was.
+    plain = config.parse({"ignore": ["CI001"]})
+    assert config.keep_protected_rules(plain, catalogue) == (plain, ())
+
+
+def catalogue_rule(catalogue: list[type], code: str) -> type:
+    return next(r for r in catalogue if r.code == code)

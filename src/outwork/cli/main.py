@@ -232,6 +232,14 @@ def _scan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             file_config = cfg.load(config_path)
             if not args.quiet:
                 err.write(f"outwork: using configuration {config_path}\n")
+            if not args.config:
+                file_config, kept = cfg.keep_protected_rules(file_config, all_rules())
+                if kept and not args.quiet:
+                    err.write(
+                        f"outwork: {config_path} was found, not named, so it cannot switch off"
+                        f" {', '.join(kept)} (rules the scanned content's authors control);"
+                        " name it with --config or use --ignore to do so\n"
+                    )
 
     fail_on: Severity | None = Severity.LOW
     if file_config.fail_on_given:
@@ -260,6 +268,7 @@ def _scan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         fail_on=fail_on,
         baseline=baseline,
         inline_suppressions=not args.no_inline_suppressions,
+        confidence_exempt=frozenset() if args.min_confidence else file_config.protected,
     )
 
     jobs = args.jobs or file_config.jobs

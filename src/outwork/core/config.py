@@ -2,17 +2,20 @@
 
 The file is looked for upward from the first target. Configuration is only ever read from the
 user's own tree on disk, never from inside archives, so a scanned package cannot configure its own
-scan.
+scan. A file that was found rather than named (``--config``) may still be the scanned tree's own
+(an unpacked package, a cloned repository): it may narrow the scan, but it cannot switch off the
+rules whose findings the scanned content's authors control (see :func:`keep_protected_rules`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from outwork.core.errors import ConfigError
-from outwork.core.rules import Confidence, Severity
+from outwork.core.rules import Confidence, Rule, Severity, selector_matches
 from outwork.sources.budgets import Budgets
 
 _KEYS = {
@@ -54,6 +57,8 @@ class FileConfig:
     analyzers: dict[str, Any] = field(default_factory=dict)
     index_url: str | None = None
     npm_registry: str | None = None
+    #: Codes that ``min_confidence`` does not filter (set by :func:`keep_protected_rules`).
+    protected: frozenset[str] = frozenset()
 
 
 def discover(start: Path) -> Path | None:
@@ -144,6 +149,41 @@ def parse(table: dict[str, Any], source: Path | None = None) -> FileConfig:
         index_url=_str(table, "index-url", where) if "index-url" in table else None,
         npm_registry=_str(table, "npm-registry", where) if "npm-registry" in table else None,
     )
+
+
+def keep_protected_rules(
+    config: FileConfig, rules: Iterable[type[Rule]]
+) -> tuple[FileConfig, tuple[str, ...]]:
+    """``config`` without its power to switch off protected rules, and the codes it tried to.
+
+    Protected rules are those an inline ``outwork: ignore`` cannot silence either
+    (``Rule.inline_suppressible`` False): malicious package behaviour, unsafe model content,
+    attack paths. A discovered configuration file may belong to the very package being scanned,
+    so its ``select``, ``ignore`` and ``min-confidence`` keep applying to every other rule, while
+    protected rules stay on and keep every confidence. The selectors are rewritten as explicit
+    codes. Configuration named with ``--config`` and command-line flags are trusted as given.
+    """
+    catalogue = list(rules)
+    select = config.select or ("ALL",)
+
+    def enabled(rule: type[Rule]) -> bool:
+        chosen = any(selector_matches(s, rule) for s in select)
+        return chosen and not any(selector_matches(s, rule) for s in config.ignore)
+
+    protected = [r for r in catalogue if not r.inline_suppressible]
+    switched_off = tuple(r.code for r in protected if not enabled(r))
+    hides_confidence = config.min_confidence is not None and config.min_confidence > min(Confidence)
+    if not switched_off and not hides_confidence:
+        return config, ()
+    keep = set(switched_off)
+    codes = tuple(r.code for r in catalogue if enabled(r) or r.code in keep)
+    guarded = replace(
+        config,
+        select=codes,
+        ignore=(),
+        protected=frozenset(r.code for r in protected) if hides_confidence else frozenset(),
+    )
+    return guarded, switched_off
 
 
 def budgets_from(values: dict[str, Any]) -> Budgets:

@@ -27,6 +27,8 @@ class Policy:
     baseline: frozenset[str] = frozenset()
     #: Honour ``outwork: ignore[...]`` comments (for rules that allow it).
     inline_suppressions: bool = True
+    #: Codes whose findings ``min_confidence`` never filters (protected from discovered config).
+    confidence_exempt: frozenset[str] = frozenset()
 
 
 def rule_enabled(rule: type[Rule], policy: Policy) -> bool:
@@ -39,7 +41,9 @@ def apply(result: ScanResult, policy: Policy) -> ScanResult:
     """Filter findings by selection and confidence; mark inline and baseline suppressions."""
     kept: list[Finding] = []
     for item in result.findings:
-        if not rule_enabled(item.rule, policy) or item.confidence < policy.min_confidence:
+        if not rule_enabled(item.rule, policy):
+            continue
+        if item.confidence < policy.min_confidence and item.code not in policy.confidence_exempt:
             continue
         reason = _suppression(item, policy)
         kept.append(replace(item, suppressed=reason) if reason else item)
