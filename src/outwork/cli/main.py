@@ -367,8 +367,6 @@ def _run_scan(targets: list[str], options: ScanOptions, err: TextIO) -> ScanResu
 
 
 def _emit(fmt: str, result: ScanResult, args: argparse.Namespace, out: TextIO) -> None:
-    import shutil
-
     from outwork import report
 
     options: dict[str, object] = {"srcroot": str(Path.cwd())}
@@ -383,6 +381,8 @@ def _emit(fmt: str, result: ScanResult, args: argparse.Namespace, out: TextIO) -
         args.color == "auto" and tty and not os.environ.get("NO_COLOR")
     )
     if tty:
+        import shutil
+
         options["width"] = shutil.get_terminal_size().columns
     out.write(report.render(fmt, result, color=color, **options))
 

@@ -7,11 +7,9 @@ analyzers' versions and the rule set, so a warm rescan of an unchanged tree is c
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import time
-import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,27 +86,44 @@ ProgressCallback = Callable[[int, int], None]
 
 @dataclass(slots=True)
 class Outcome:
-    """What the analyzers produced for one artifact; JSON-serialisable for the cache."""
+    """What the analyzers produced for one artifact.
 
-    findings: list[dict[str, Any]] = field(default_factory=list)
-    facts: list[dict[str, Any]] = field(default_factory=list)
+    Findings (placed at their full path, with the engine's snippet) and facts stay objects on
+    their way from the analyzer to the result; only the cache holds their dict form
+    (:meth:`to_cache`, :meth:`from_cache`). Components stay dicts: that is how the result keeps
+    them.
+    """
+
+    findings: list[Finding] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
     components: list[dict[str, Any]] = field(default_factory=list)
     markers: dict[str, list[str]] = field(default_factory=dict)
     errors: list[tuple[str, str]] = field(default_factory=list)
 
     def to_cache(self) -> dict[str, Any]:
+        findings = []
+        for item in self.findings:
+            data = item.to_dict()
+            if item.snippet:
+                data["snippet"] = [[n, text] for n, text in item.snippet]
+            findings.append(data)
         return {
-            "findings": self.findings,
-            "facts": self.facts,
+            "findings": findings,
+            "facts": [f.to_dict() for f in self.facts],
             "components": self.components,
             "markers": self.markers,
         }
 
     @classmethod
     def from_cache(cls, data: dict[str, Any]) -> Outcome:
+        findings = []
+        for item in data["findings"]:
+            found = Finding.from_dict(item)
+            snippet = tuple((int(n), str(t)) for n, t in item.get("snippet") or ())
+            findings.append(_with(found, found.location, snippet) if snippet else found)
         return cls(
-            findings=data["findings"],
-            facts=data["facts"],
+            findings=findings,
+            facts=[Fact.from_dict(f) for f in data["facts"]],
             components=data["components"],
             markers=data["markers"],
         )
@@ -140,16 +155,17 @@ def scan(
         registry = {k: v for k, v in registry.items() if k in options.analyzers}
     registry = {k: v for k, v in registry.items() if _selected(v, options)}
     instances = {name: cls() for name, cls in registry.items()}
-    rules_digest = ruleset_digest(all_rules())
     context = _context(options)
     result = ScanResult(targets=list(targets))
     result.stats.targets = len(result.targets)
 
     cache = None
+    rules_digest = ""  # part of cache keys only
     if options.cache_dir:
         from outwork.store.cache import ScanCache
 
         cache = ScanCache(options.cache_dir)
+        rules_digest = ruleset_digest(all_rules())
     runner = _Runner(options, context, registry, rules_digest, cache, result, progress)
     try:
         for target in result.targets:
@@ -191,6 +207,8 @@ def _finish(instances: dict[str, Analyzer], context: AnalysisContext, result: Sc
         try:
             result.findings.extend(analyzer.finish(components, context))
         except Exception as exc:
+            import traceback
+
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             where = result.targets[0] if result.targets else ""
             result.errors.append(AnalyzerError(where, name, detail))
@@ -238,6 +256,8 @@ def _assign_keys(
 ) -> None:
     if cache is None:
         return
+    import hashlib
+
     options_digest = hashlib.sha256(repr(sorted(context.options.items())).encode()).hexdigest()[:16]
     on_disk = [j.artifact.fs_path for j in jobs if j.artifact.fs_path]
     known = cache.digests(p for p in on_disk if p)
@@ -428,12 +448,14 @@ def analyze_artifact(
         try:
             for item in analyzer.analyze(artifact, context):
                 if isinstance(item, Finding):
-                    outcome.findings.append(_place(item, artifact).to_dict())
+                    outcome.findings.append(_place(item, artifact))
                 elif isinstance(item, Fact):
-                    outcome.facts.append(item.to_dict())
+                    outcome.facts.append(item)
                 elif isinstance(item, Component):
                     outcome.components.append(item.to_dict())
         except Exception as exc:
+            import traceback
+
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             outcome.errors.append((name, detail))
     if artifact.kind in TEXT_KINDS and artifact.size <= TEXT_SCAN_LIMIT:
@@ -442,7 +464,10 @@ def analyze_artifact(
 
 
 def _place(item: Finding, artifact: Artifact) -> Finding:
-    """Give an analyzer's finding its logical path and, where possible, its line."""
+    """Give an analyzer's finding its logical path (lines come later, for text artifacts).
+
+    Like the finding read back from its dict form (the cache's): related locations a tuple, no
+    snippet but the engine's, no suppression (the policy decides that)."""
     loc = item.location
     path = artifact.path if not loc.path else join_member(artifact.path, loc.path)
     return Finding(
@@ -454,8 +479,25 @@ def _place(item: Finding, artifact: Artifact) -> Finding:
         evidence=item.evidence,
         remediation=item.remediation,
         subject=item.subject,
+        related=tuple(item.related),
+        properties=item.properties,
+    )
+
+
+def _with(item: Finding, location: Location, snippet: tuple[tuple[int, str], ...]) -> Finding:
+    return Finding(
+        rule=item.rule,
+        message=item.message,
+        location=location,
+        severity=item.severity,
+        confidence=item.confidence,
+        evidence=item.evidence,
+        remediation=item.remediation,
+        subject=item.subject,
         related=item.related,
         properties=item.properties,
+        snippet=snippet,
+        suppressed=item.suppressed,
     )
 
 
@@ -473,26 +515,28 @@ def _annotate_text(artifact: Artifact, outcome: Outcome) -> None:
                 codes = match.group("codes")
                 parsed = [c.strip() for c in codes.split(",") if c.strip()] if codes else ["ALL"]
                 outcome.markers[str(number)] = parsed
-    for data in outcome.findings:
-        loc = data["location"]
-        if loc["path"] != artifact.path:
+    for index, item in enumerate(outcome.findings):
+        loc = item.location
+        if loc.path != artifact.path:
             continue
-        if loc["line"] is None and loc.get("logical"):
-            position = resolve(artifact.kind, text, loc["logical"])
+        if loc.line is None and loc.logical:
+            position = resolve(artifact.kind, text, loc.logical)
             if position:
-                loc["line"], loc["column"] = position
-        line_no = loc["line"]
+                row, column = position
+                loc = Location(loc.path, row, column, loc.end_line, loc.end_column, loc.logical)
+        line_no = loc.line
+        snippet: tuple[tuple[int, str], ...] = ()
         if isinstance(line_no, int) and 1 <= line_no <= len(lines):
             first = max(1, line_no - SNIPPET_CONTEXT)
-            last = min(len(lines), (loc.get("end_line") or line_no) + SNIPPET_CONTEXT, line_no + 10)
-            data["snippet"] = [[n, lines[n - 1][:400]] for n in range(first, last + 1)]
+            last = min(len(lines), (loc.end_line or line_no) + SNIPPET_CONTEXT, line_no + 10)
+            snippet = tuple((n, lines[n - 1][:400]) for n in range(first, last + 1))
+        if loc is not item.location or snippet:
+            outcome.findings[index] = _with(item, loc, snippet)
 
 
 def _collect(job: _Job, outcome: Outcome, result: ScanResult) -> None:
     art = job.artifact
-    for data in outcome.findings:
-        found = Finding.from_dict(data)
-        snippet = tuple((int(n), str(t)) for n, t in data.get("snippet") or ())
+    for found in outcome.findings:
         marker_codes = (
             outcome.markers.get(str(found.location.line)) if found.location.line else None
         )
@@ -511,10 +555,10 @@ def _collect(job: _Job, outcome: Outcome, result: ScanResult) -> None:
                 subject=found.subject,
                 related=found.related,
                 properties=props,
-                snippet=snippet,
+                snippet=found.snippet,
             )
         )
-    result.facts.extend(Fact.from_dict(f) for f in outcome.facts)
+    result.facts.extend(outcome.facts)
     for name, error in outcome.errors:
         result.errors.append(AnalyzerError(art.path, name, error))
         result.findings.append(

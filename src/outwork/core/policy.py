@@ -6,7 +6,6 @@ reason, so reporters can show what was hidden and by what.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -76,6 +75,8 @@ def exit_code(result: ScanResult, policy: Policy) -> int:
 
 def write_baseline(result: ScanResult, path: Path) -> int:
     """Record the active findings' fingerprints; returns how many were written."""
+    import json  # baselines only: a scan without one never needs it
+
     entries = sorted(
         (
             {"fingerprint": f.fingerprint, "code": f.code, "path": f.location.path}
@@ -89,6 +90,8 @@ def write_baseline(result: ScanResult, path: Path) -> int:
 
 
 def read_baseline(path: Path) -> frozenset[str]:
+    import json
+
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

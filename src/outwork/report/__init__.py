@@ -54,6 +54,11 @@ def render(fmt: str, result: ScanResult, **options: Any) -> str:
             options.pop(option, None)
     try:
         if name == "terminal":
+            from outwork.report import _plain
+
+            plain = _plain.render_text(result, **options)  # a clean scan needs no rich
+            if plain is not None:
+                return plain
             from outwork.report import terminal as terminal_report
 
             return terminal_report.render_text(result, **options)

@@ -11,8 +11,6 @@ the finding's line in a code frame is marked with ``>`` and a caret.
 from __future__ import annotations
 
 import io
-from collections import Counter
-from collections.abc import Iterable
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
@@ -21,22 +19,10 @@ from rich.text import Text
 
 from outwork.core.findings import AttackPath, Finding, ScanResult
 from outwork.core.rules import Confidence, Severity
-from outwork.report._common import (
-    grouped,
-    human_bytes,
-    plural,
-    rule_sections,
-    severity_counts,
-    visible,
-)
+from outwork.report import _plain
+from outwork.report._common import grouped, plural, rule_sections, visible
+from outwork.report._plain import SEVERITY_STYLE, summary_parts
 
-SEVERITY_STYLE: dict[Severity, str] = {
-    Severity.CRITICAL: "bold white on red",
-    Severity.HIGH: "bold red",
-    Severity.MEDIUM: "bold yellow",
-    Severity.LOW: "cyan",
-    Severity.INFO: "dim",
-}
 BADGE_WIDTH = max(len(s.label) for s in Severity)
 INDENT = BADGE_WIDTH + 3
 #: Characters of evidence shown before it is cut (the JSON report keeps all of it).
@@ -61,6 +47,9 @@ def render_text(
     show_suppressed: bool = False,
 ) -> str:
     """The report as text: plain unless ``color`` (then with ANSI styles for a terminal)."""
+    plain = _plain.render_text(result, width=width, color=color, show_suppressed=show_suppressed)
+    if plain is not None:
+        return plain
     buffer = io.StringIO()
     console = Console(
         file=buffer,
@@ -276,40 +265,10 @@ def _errors(result: ScanResult) -> Text:
 
 def summary_line(result: ScanResult) -> Text:
     """One line: active findings by severity, suppressed, artifacts, skips, errors, time, cache."""
-    active = result.active
     text = Text()
-    if active:
-        text.append(plural(len(active), "finding"), style="bold")
-        counts = severity_counts(active)
-        parts = [(s, n) for s, n in counts.items() if n]
-        text.append(" (")
-        for i, (severity, count) in enumerate(parts):
-            if i:
-                text.append(", ")
-            text.append(f"{count} {severity.label}", style=SEVERITY_STYLE[severity])
-        text.append(")")
-    else:
-        text.append("No findings", style="bold green")
-    stats = result.stats
-    extras = _suppressed_counts(result.findings)
-    tail = [
-        *extras,
-        f"{plural(stats.artifacts, 'artifact')} ({human_bytes(stats.bytes)})",
-    ]
-    if result.skipped:
-        tail.append(f"{len(result.skipped)} skipped")
-    if result.errors:
-        tail.append(plural(len(result.errors), "error"))
-    tail.append(f"{stats.seconds:.2f} s")
-    if stats.cache_hits:
-        tail.append(plural(stats.cache_hits, "cache hit"))
-    text.append(" · " + " · ".join(tail), style="")
+    for part, style in summary_parts(result):
+        if style is None:
+            text.append(part)
+        else:
+            text.append(part, style=style)
     return text
-
-
-def _suppressed_counts(findings: Iterable[Finding]) -> list[str]:
-    reasons = Counter(f.suppressed for f in findings if f.suppressed is not None)
-    if not reasons:
-        return []
-    detail = ", ".join(f"{visible(str(r))} {n}" for r, n in sorted(reasons.items()))
-    return [f"{sum(reasons.values())} suppressed ({detail})"]

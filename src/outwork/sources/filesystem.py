@@ -21,6 +21,8 @@ _ZIP_HOSTS = frozenset({Kind.BINARY, Kind.SHELL, Kind.PYTHON, Kind.TEXT})
 MAX_DIR_DEPTH = 256
 #: Directories never descended into unless asked: version-control internals.
 VCS_DIRS = frozenset({".git", ".hg", ".svn"})
+_EXECUTABLE = frozenset({"executable-bit"})
+_NO_TAGS: frozenset[str] = frozenset()
 
 
 def walk(target: str, budgets: Budgets, *, include_git: bool = False) -> Iterator[Yielded]:
@@ -111,11 +113,13 @@ def _file(
     except OSError as exc:
         yield Skip(logical, f"cannot be read: {exc.strerror}")
         return
+    # A file that fits in the head was read whole: analyzers get these bytes, not a second read.
+    whole = head if len(head) == st.st_size else None
     kind = classify(head, path.rsplit("/", 1)[-1], st.st_size)
     if kind is Kind.ZIP or (kind in _ZIP_HOSTS and tail.startswith(b"PK\x05\x06")):
         # a zip with something prepended (self-extracting, polyglot) still ends in its EOCD
-        kind = refine_zip_file(Path(path))
-    tags = frozenset({"executable-bit"}) if st.st_mode & 0o111 else frozenset()
+        kind = refine_zip(whole) if whole is not None else refine_zip_file(Path(path))
+    tags = _EXECUTABLE if st.st_mode & 0o111 else _NO_TAGS
     artifact = Artifact(
         path=logical,
         kind=kind,
@@ -123,6 +127,7 @@ def _file(
         fs_path=path,
         root=root_logical,
         tags=tags,
+        _content=whole,
     )
     yield artifact
     if kind in ARCHIVE_KINDS:
