@@ -282,6 +282,10 @@ def _scan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         analyzer_options["dependencies.db"] = str(args.advisory_db)
     if args.advisory_max_age is not None:
         analyzer_options["dependencies.max_age_days"] = args.advisory_max_age
+    if offline is False:  # the packages analyzer's online checks ask the same registries
+        for key, url in (("packages.pypi_url", index_url), ("packages.npm_url", npm_registry)):
+            if url:
+                analyzer_options.setdefault(key, url)
     registry = None
     if index_url or npm_registry:
         from outwork.sources.registries import DEFAULT_NPM, DEFAULT_PYPI, RegistryOptions

@@ -143,7 +143,7 @@ def _get_json(url: str, options: RegistryOptions, what: str) -> Any:
 
 
 def _pypi_files(ref: RegistryRef, options: RegistryOptions) -> list[tuple[str, str, str | None]]:
-    base = options.pypi_url.rstrip("/")
+    base = pypi_json_base(options.pypi_url)
     url = f"{base}/{urllib.parse.quote(ref.name)}/json"
     doc = _get_json(url, options, ref.display)
     if ref.version:
@@ -222,3 +222,68 @@ def _download(url: str, dest: Path, digest: str | None, options: RegistryOptions
         raise TargetError(
             f"{dest.name}: digest does not match what the registry publishes; not scanned"
         )
+
+
+# --- registry documents for the online checks --------------------------------------------------
+
+
+class RegistryUnreachableError(TargetError):
+    """The registry could not be reached at all (network, name resolution, timeout)."""
+
+
+def pypi_json_base(url: str) -> str:
+    """The JSON API base of a PyPI index URL.
+
+    ``--index-url`` is meant as the JSON API base (``https://pypi.org/pypi``), but pip users
+    pass the simple index (``https://pypi.org/simple``) or a bare host; both are mapped to the
+    ``/pypi`` JSON API beside them.
+    """
+    base = url.strip().rstrip("/")
+    parts = urllib.parse.urlsplit(base)
+    path = parts.path.rstrip("/")
+    if path.endswith("/simple"):
+        path = path[: -len("/simple")] + "/pypi"
+    elif not path:
+        path = "/pypi"
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+def document_url(ecosystem: str, name: str, options: RegistryOptions) -> str:
+    """Where the registry publishes a project's JSON document (PyPI JSON API, npm packument)."""
+    if ecosystem == "pypi":
+        return f"{pypi_json_base(options.pypi_url)}/{urllib.parse.quote(name)}/json"
+    return (
+        f"{options.npm_url.rstrip('/')}/{urllib.parse.quote(name, safe='@/').replace('/', '%2f')}"
+    )
+
+
+def fetch_document(url: str, *, timeout: float, max_bytes: int, what: str) -> Any | None:
+    """A registry's JSON document, or None when the registry says the name does not exist (404).
+
+    Raises :class:`RegistryUnreachableError` when the registry cannot be reached and
+    :class:`TargetError` for any other failure (an HTTP error, too many bytes, invalid JSON).
+    """
+    if not url.startswith(("https://", "http://")):
+        raise TargetError(f"{url}: registry URLs must be http or https")
+    request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310 - scheme checked above
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - scheme checked above
+            length = response.headers.get("Content-Length")
+            if length and length.isdigit() and int(length) > max_bytes:
+                raise TargetError(f"{what}: the registry document is larger than {max_bytes} bytes")
+            body = response.read(max_bytes + 1)
+    except urllib.error.HTTPError as exc:
+        if exc.code in (404, 410):
+            return None
+        raise TargetError(f"{what}: the registry answered HTTP {exc.code}") from None
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise RegistryUnreachableError(
+            f"{what}: {url.split('/')[2]} cannot be reached ({reason})"
+        ) from None
+    if len(body) > max_bytes:
+        raise TargetError(f"{what}: the registry document is larger than {max_bytes} bytes")
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise TargetError(f"{what}: the registry answered with invalid JSON") from None

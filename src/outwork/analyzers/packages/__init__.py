@@ -8,12 +8,13 @@ do not pay for them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
-from outwork.analyzers import AnalysisContext, Analyzer, Emitted
+from outwork.analyzers import AnalysisContext, Analyzer, Component, Emitted
 from outwork.analyzers.packages.rules import ALL_RULES
 from outwork.core.artifact import ARCHIVE_KINDS, Artifact, Kind
+from outwork.core.findings import Finding
 from outwork.core.rules import Rule
 
 if TYPE_CHECKING:
@@ -55,6 +56,13 @@ class PackageAnalyzer(Analyzer):
 
     def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
         return self._analysis().analyze(artifact, context)
+
+    def finish(
+        self, components: Sequence[tuple[str, Component]], context: AnalysisContext
+    ) -> Iterable[Finding]:
+        if context.offline:
+            return ()  # decided without loading the implementation
+        return self._analysis().finish(components, context)
 
 
 ANALYZERS = [PackageAnalyzer]

@@ -11,7 +11,7 @@ time, with ``setup.py`` reading the sibling modules it imports through the file 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path, PurePosixPath
 from typing import ClassVar
 
@@ -29,7 +29,7 @@ from outwork.analyzers.packages.pyscan import PythonScanner, scan_pth
 from outwork.analyzers.packages.rules import ALL_RULES, PackageRiskVerdict
 from outwork.analyzers.packages.signals import Context, Signal
 from outwork.core.artifact import ARCHIVE_KINDS, MEMBER_SEP, Artifact, Kind
-from outwork.core.findings import Fact, finding
+from outwork.core.findings import Fact, Finding, finding
 from outwork.core.rules import Rule, Severity
 
 #: Largest package archive read whole into memory; larger ones are read member by member.
@@ -72,6 +72,16 @@ class PackageAnalysis(Analyzer):
             yield from _emit(scan_javascript(artifact.text(), "", Context.IMPORT), rebase=False)
         else:
             yield from self._loose_python(artifact)
+
+    def finish(
+        self, components: Sequence[tuple[str, Component]], context: AnalysisContext
+    ) -> Iterable[Finding]:
+        """With ``--online``: the registry checks of every PyPI and npm package of the scan."""
+        if context.offline:
+            return ()
+        from outwork.analyzers.packages.online import check
+
+        return check(components, context)
 
     def _archive(self, artifact: Artifact) -> Iterator[Emitted]:
         if artifact.size > MAX_ARCHIVE_BYTES:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from email.parser import HeaderParser
 from pathlib import PurePosixPath
 
-from outwork.analyzers.packages import typosquat
+from outwork.analyzers.packages import repository, typosquat
 from outwork.analyzers.packages.data import STRONG_COMMAND_RE, WEAK_COMMAND_RE
 from outwork.analyzers.packages.jsscan import scan_javascript, scan_package_json
 from outwork.analyzers.packages.pyscan import PythonScanner, scan_pth
@@ -570,6 +570,7 @@ def _metadata_signals(ecosystem: str, name: str, version: str, files: PackageFil
                 Context.INSTALL,
             )
         )
+    signals.extend(repository.signals(ecosystem, name, files.texts, squat is not None))
     major = re.match(r"\s*v?(\d+)", version or "")
     if major and int(major.group(1)) >= 99 and int(major.group(1)) < 1900:
         signals.append(

@@ -13,6 +13,14 @@ from outwork.analyzers.packages.rules.behaviour import (
     SuspiciousCommandExecution,
 )
 from outwork.analyzers.packages.rules.javascript import NpmInstallScript, SuspiciousJavaScript
+from outwork.analyzers.packages.rules.online import (
+    NewlyPublishedPackage,
+    NoSourceRepository,
+    PackageNotOnRegistry,
+    PackageRemovedByRegistry,
+    RegistryCheckIncomplete,
+    SingleReleasePackage,
+)
 from outwork.analyzers.packages.rules.package import (
     DependencyConfusionVersion,
     DisguisedExecutable,
@@ -21,6 +29,7 @@ from outwork.analyzers.packages.rules.package import (
     TyposquattingName,
     UnparsableInstallCode,
 )
+from outwork.analyzers.packages.rules.repository import RepositoryOfAnotherProject
 
 ALL_RULES = (
     SuspiciousCommandExecution,
@@ -39,6 +48,13 @@ ALL_RULES = (
     NpmInstallScript,
     SuspiciousJavaScript,
     PackageRiskVerdict,
+    RepositoryOfAnotherProject,
+    PackageNotOnRegistry,
+    NewlyPublishedPackage,
+    SingleReleasePackage,
+    NoSourceRepository,
+    RegistryCheckIncomplete,
+    PackageRemovedByRegistry,
 )
 
 __all__ = [
