@@ -13,6 +13,8 @@ from functools import partial
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from outwork.core.artifact import posix_name
+
 if TYPE_CHECKING:
     from outwork.analyzers.dependencies.model import ParseResult
 
@@ -74,34 +76,38 @@ def has_parser(path: str) -> bool:
 
 
 def _spec_for(path: str) -> _Spec | None:
-    pure = PurePosixPath(path.rsplit("!/", 1)[-1])
-    name = pure.name.lower()
+    # Asked for every artifact of every scan: the name decides before any path object is built.
+    member = path.rsplit("!/", 1)[-1]
+    name = posix_name(member).lower()
     if name in _BY_NAME:
         return _BY_NAME[name]
     if _PYLOCK_RE.match(name):
         return ("python", "parse_pylock", {})
-    parent = pure.parent.name.lower()
     if _REQUIREMENTS_RE.match(name) or (
-        parent == "requirements" and name.endswith((".txt", ".in"))
+        name.endswith((".txt", ".in")) and _parent(member) == "requirements"
     ):
         return ("python", "parse_requirements", {"filename": name})
-    if name == "metadata" and parent.endswith(".dist-info"):
+    if name == "metadata" and _parent(member).endswith(".dist-info"):
         return ("python", "parse_metadata", {})
-    if name == "pkg-info" and parent.endswith(".egg-info"):
+    if name == "pkg-info" and _parent(member).endswith(".egg-info"):
         return ("python", "parse_metadata", {})
     if name == "package.json":
-        parts = pure.parts
+        parts = PurePosixPath(member).parts
         installed = (len(parts) >= 3 and parts[-3] == "node_modules") or (
             len(parts) >= 4 and parts[-4] == "node_modules" and parts[-3].startswith("@")
         )
         if not installed and "node_modules" in parts:
             return None  # a fixture or example inside an installed package, not a project
         return ("npm", "parse_package_json", {"installed": installed})
-    if name.endswith(".lockfile") and "dependency-locks" in pure.parts:
+    if name.endswith(".lockfile") and "dependency-locks" in PurePosixPath(member).parts:
         return ("others", "parse_gradle_lockfile", {})
     if _SBOM_NAME_RE.search(name):
         return ("others", "parse_sbom", {})
     return None
+
+
+def _parent(member: str) -> str:
+    return PurePosixPath(member).parent.name.lower()
 
 
 def looks_like_sbom(head: bytes) -> bool:
