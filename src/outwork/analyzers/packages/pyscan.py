@@ -116,6 +116,7 @@ _RUNTIME_KEYWORDS = (
     "CurrentVersion",
     "pip",
 )
+_RUNTIME_KEYWORDS_RE = re.compile("|".join(map(re.escape, _RUNTIME_KEYWORDS)))
 _NON_ASCII_IDENT = re.compile(r"[^\x00-\x7f]")
 #: Channels stealers post to: chat webhooks and bots, paste and drop sites, tunnels.
 _EXFIL_CHANNEL = re.compile(
@@ -328,13 +329,13 @@ class PythonScanner:
         text = "\n".join(self._lines[fn.lineno - 1 : end])
         if not text.isascii():
             return True
-        return any(k in text for k in _RUNTIME_KEYWORDS)
+        return _RUNTIME_KEYWORDS_RE.search(text) is not None
 
     def _collect_functions(self, tree: ast.Module) -> None:
         if self.source.isascii():
             self._collect_statements(tree.body)
             return
-        for node in ast.walk(tree):
+        for node in _nodes(tree):
             if isinstance(node, ast.Name):
                 self._identifiers.add(node.id)
             elif isinstance(node, ast.arg):
@@ -369,7 +370,7 @@ class PythonScanner:
         classes of this module and their instances (``Grabber().run()``, ``g = Grabber()``)."""
         local = self._classes
         out: set[str] = set()
-        for child in ast.walk(node):
+        for child in _nodes(node):
             if isinstance(child, ast.Name):
                 out.add(child.id)
                 if child.id in local:
@@ -633,7 +634,7 @@ class PythonScanner:
                 return inner | {"file"}
             return inner
         out: Labels = EMPTY
-        for child in ast.iter_child_nodes(node):
+        for child in _children(node):
             if isinstance(child, ast.expr | ast.comprehension | ast.keyword):
                 out |= self._labels(child, scope, depth + 1)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitXor) and _xors_text(node):
@@ -643,12 +644,11 @@ class PythonScanner:
     # --- calls ----------------------------------------------------------------------------------
 
     def _expr_calls(self, expr: ast.AST, scope: Scope, ctx: Context) -> None:
-        for node in _walk_no_defs(expr):
-            if isinstance(node, ast.Call):
-                self.budget.nodes -= 1
-                if self.budget.nodes < 0:
-                    return
-                self._call(node, scope, ctx)
+        for node in _calls_no_defs(expr):
+            self.budget.nodes -= 1
+            if self.budget.nodes < 0:
+                return
+            self._call(node, scope, ctx)
 
     def _call(self, node: ast.Call, scope: Scope, ctx: Context) -> None:
         qual = self._resolve(node.func, scope)
@@ -1017,7 +1017,7 @@ class PythonScanner:
         if id(fn) not in self._wrappers:
             params = [a.arg for a in fn.args.args]
             found: tuple[int, ast.Call, str] | None = None
-            for inner in ast.walk(fn):
+            for inner in _nodes(fn):
                 if not (
                     isinstance(inner, ast.Call)
                     and inner.args
@@ -1030,7 +1030,7 @@ class PythonScanner:
                     found = (params.index(inner.args[0].id), inner, qual)
                     break
             self._wrappers[id(fn)] = found
-            for inner in ast.walk(fn):
+            for inner in _nodes(fn):
                 # ``def fetch(url, path): urlretrieve(url, path)``: the caller's path is written
                 if (
                     isinstance(inner, ast.Call)
@@ -1465,8 +1465,95 @@ def _xors_text(node: ast.BinOp) -> bool:
     """Whether an XOR works on characters (``ord(c) ^ key``): how strings are decoded."""
     return any(
         isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "ord"
-        for n in ast.walk(node)
+        for n in _nodes(node)
     )
+
+
+#: Fields that hold no node with anything below it: names, operators, load/store contexts,
+#: flags. The walkers below skip them, which leaves the order of every other node unchanged.
+_LEAF_FIELDS = frozenset(
+    {
+        "ctx",
+        "op",
+        "ops",
+        "id",
+        "attr",
+        "arg",
+        "names",
+        "kind",
+        "conversion",
+        "level",
+        "module",
+        "type_comment",
+        "is_async",
+    }
+)
+_BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+#: Per node class: fields that may hold nodes, statement blocks, and a statement's own fields.
+_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+_BLOCKS: dict[type[ast.AST], tuple[str, ...]] = {}
+_OWN: dict[type[ast.AST], tuple[str, ...]] = {}
+
+
+def _fields(cls: type[ast.AST]) -> tuple[str, ...]:
+    fields = _FIELDS.get(cls)
+    if fields is None:
+        fields = _FIELDS[cls] = tuple(f for f in cls._fields if f not in _LEAF_FIELDS)
+    return fields
+
+
+def _nodes(root: ast.AST) -> list[ast.AST]:
+    """Every node below ``root`` and itself, in :func:`ast.walk`'s (breadth-first) order,
+    without the leaves of :data:`_LEAF_FIELDS`; one list instead of a generator per node."""
+    out = [root]
+    append = out.append
+    i = 0
+    while i < len(out):
+        node = out[i]
+        i += 1
+        for name in _FIELDS.get(type(node)) or _fields(type(node)):
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        append(item)
+            elif isinstance(value, ast.AST):
+                append(value)
+    return out
+
+
+def _children(node: ast.AST) -> list[ast.AST]:
+    """:func:`ast.iter_child_nodes` without the leaves, as a list."""
+    out: list[ast.AST] = []
+    for name in _FIELDS.get(type(node)) or _fields(type(node)):
+        value = getattr(node, name, None)
+        if isinstance(value, list):
+            out.extend(item for item in value if isinstance(item, ast.AST))
+        elif isinstance(value, ast.AST):
+            out.append(value)
+    return out
+
+
+def _calls_no_defs(root: ast.AST) -> list[ast.Call]:
+    """The calls below ``root`` outside nested definitions, in the order of a depth-first walk
+    that pushes children in field order and pops the last one first."""
+    calls: list[ast.Call] = []
+    stack = [root]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node = pop()
+        if type(node) is ast.Call:
+            calls.append(node)
+        for name in _FIELDS.get(type(node)) or _fields(type(node)):
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST) and not isinstance(item, _DEFS):
+                        push(item)
+            elif isinstance(value, ast.AST) and not isinstance(value, _DEFS):
+                push(value)
+    return calls
 
 
 def _is_simple(node: ast.FunctionDef) -> bool:
@@ -1495,40 +1582,37 @@ def _top_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
 
 
 def _child_blocks(stmt: ast.stmt) -> list[list[ast.stmt]]:
+    cls = type(stmt)
+    attrs = _BLOCKS.get(cls)
+    if attrs is None:
+        attrs = _BLOCKS[cls] = tuple(a for a in ("body", "orelse", "finalbody") if a in cls._fields)
     blocks: list[list[ast.stmt]] = []
-    for attr in ("body", "orelse", "finalbody"):
+    for attr in attrs:
         value = getattr(stmt, attr, None)
         if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
             blocks.append(value)
-    if isinstance(stmt, ast.Try | ast.TryStar):
-        blocks.extend(h.body for h in stmt.handlers)
-    if isinstance(stmt, ast.Match):
-        blocks.extend(c.body for c in stmt.cases)
+    if cls is ast.Try or cls is ast.TryStar:
+        blocks.extend(h.body for h in stmt.handlers)  # type: ignore[attr-defined]
+    elif cls is ast.Match:
+        blocks.extend(c.body for c in stmt.cases)  # type: ignore[attr-defined]
     return blocks
 
 
 def _own_expressions(stmt: ast.stmt) -> list[ast.AST]:
-    """The expressions of a statement itself, without those of its nested blocks."""
+    """The expressions of a statement itself, without those of its nested blocks (nor the
+    leaves of :data:`_LEAF_FIELDS`, which hold no expression)."""
+    cls = type(stmt)
+    names = _OWN.get(cls)
+    if names is None:
+        names = _OWN[cls] = tuple(f for f in _fields(cls) if f not in _BLOCK_FIELDS)
     out: list[ast.AST] = []
-    for name, value in ast.iter_fields(stmt):
-        if name in ("body", "orelse", "finalbody", "handlers", "cases"):
-            continue
+    for name in names:
+        value = getattr(stmt, name, None)
         if isinstance(value, ast.AST):
             out.append(value)
         elif isinstance(value, list):
             out.extend(v for v in value if isinstance(v, ast.AST))
     return out
-
-
-def _walk_no_defs(node: ast.AST) -> Iterator[ast.AST]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        for child in ast.iter_child_nodes(current):
-            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                continue
-            stack.append(child)
 
 
 #: Commands that pip runs while building or installing (cmdclass keys).
@@ -1583,7 +1667,7 @@ def _is_install_base(base: ast.expr, build_names: set[str], setup_file: bool) ->
 def _dev_commands(tree: ast.Module) -> set[str]:
     """Classes registered in ``cmdclass`` only under keys pip never runs."""
     keyed: dict[str, set[str]] = {}
-    for node in ast.walk(tree):
+    for node in _nodes(tree):
         if isinstance(node, ast.Dict):
             for key, value in zip(node.keys, node.values, strict=True):
                 if (

@@ -7,7 +7,7 @@ following imports, aliases, ``getattr`` and ``__import__`` indirection.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 
@@ -265,17 +265,51 @@ class Prefiltered:
     """A case-insensitive pattern run only when one of its keywords occurs in the text.
 
     Large case-insensitive alternations cost Python's regex engine a scan per alternative; the
-    keyword test (plain substring search in C) rules out almost every string first.
+    keyword test rules out almost every string first. On ASCII text (all of it, in practice)
+    the pattern runs with its literals lower-cased over the lower-cased text, which the regex
+    engine scans several times faster than a case-insensitive pattern; the match it returns
+    is the original pattern's at the same place, so callers see exactly what a plain
+    case-insensitive search gives.
     """
 
     regex: re.Pattern[str]
     keywords: tuple[str, ...]
+    #: the keywords as one alternation: for short texts, one scan instead of one per keyword
+    screen: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    #: the pattern with its literals lower-cased, for lower-cased ASCII text
+    folded: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "screen", re.compile("|".join(map(re.escape, self.keywords))))
+        object.__setattr__(self, "folded", re.compile(fold_literals(self.regex.pattern)))
 
     def search(self, text: str) -> re.Match[str] | None:
         lower = text.lower()
-        if not any(k in lower for k in self.keywords):
+        if len(lower) < _SCREEN_BY_REGEX:
+            if self.screen.search(lower) is None:
+                return None
+        elif not any(k in lower for k in self.keywords):
             return None
-        return self.regex.search(text)
+        if not text.isascii():
+            return self.regex.search(text)
+        hit = self.folded.search(lower)
+        return None if hit is None else self.regex.match(text, hit.start())
+
+
+#: Below this length the keyword alternation is faster than one substring search per keyword.
+_SCREEN_BY_REGEX = 512
+_LITERAL_OR_ESCAPE = re.compile(r"\\.|[A-Z]+")
+
+
+def fold_literals(pattern: str) -> str:
+    """``pattern`` with its upper-case letters lower-cased, escapes (``\\S``, ``\\D``) kept.
+
+    Without ``re.IGNORECASE`` it matches lower-cased ASCII text exactly where the original,
+    case-insensitive, matches the text: every letter it names stands for both cases there.
+    """
+    return _LITERAL_OR_ESCAPE.sub(
+        lambda m: m.group(0) if m.group(0).startswith("\\") else m.group(0).lower(), pattern
+    )
 
 
 def _pattern(source: str, keywords: str) -> Prefiltered:
