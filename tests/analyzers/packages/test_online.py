@@ -99,9 +99,13 @@ def test_library_scan_reports_registry_facts_at_the_declaring_line(
     found = _online(result.findings)
     label = {k: v.severity.label for k, v in found.items()}
     assert label[("PKG031", "requirements.txt", 2)] == "high"  # ghost-helper-lib: 404
-    assert label[("PKG032", "requirements.txt", 3)] == "medium"  # new, single, no repository
-    assert label[("PKG033", "requirements.txt", 3)] == "medium"
-    assert label[("PKG034", "requirements.txt", 3)] == "medium"
+    # new, single, no repository: the combination raises the strongest signal's finding
+    assert label[("PKG032", "requirements.txt", 3)] == "medium"
+    assert label[("PKG033", "requirements.txt", 3)] == "info"
+    assert label[("PKG034", "requirements.txt", 3)] == "info"
+    assert (
+        "single release, no source repository" in found[("PKG032", "requirements.txt", 3)].message
+    )
     assert label[("PKG033", "requirements.txt", 4)] == "info"  # old single release, a repository
     assert ("PKG034", "requirements.txt", 4) not in label
     assert label[("PKG034", "requirements.txt", 5)] == "info"  # established, no repository

@@ -96,10 +96,17 @@ def _link(url: str, field: str = "Home-page") -> Link:
         ("certifi", "https://github.com/certifi/python-certifi"),
         ("grpcio-status", "https://github.com/grpc/grpc"),
         ("some-tool", "https://github.com/someone/some-tool"),  # not a popular project
+        ("sklearn", "https://github.com/scikit-learn/scikit-learn"),  # an abbreviation
+        ("torchvision", "https://github.com/pytorch/vision"),  # a project's other repository
     ],
 )
 def test_own_and_family_repositories_are_fine(package: str, url: str) -> None:
     assert judge_links("pypi", package, [_link(url)]) is None
+
+
+def test_misspellings_are_never_excused_as_abbreviations() -> None:
+    found = judge_links("pypi", "rquests", [_link("https://github.com/psf/requests")])
+    assert found is not None and found.imitates
 
 
 def test_a_package_that_also_names_its_own_repository_is_fine() -> None:

@@ -42,7 +42,7 @@ from outwork.analyzers.packages.rules.online import (
 )
 from outwork.core.errors import TargetError
 from outwork.core.findings import Finding, finding
-from outwork.core.rules import Severity
+from outwork.core.rules import Rule, Severity
 from outwork.sources.registries import (
     DEFAULT_NPM,
     DEFAULT_PYPI,
@@ -453,14 +453,16 @@ def _judge(
     if not (new or single or bare):
         return []
     squat = typosquat.check(subject.name, subject.ecosystem)
+    # The combination raises the finding of the strongest signal (new, else single); the
+    # others keep their own weight, so a package counts once at its combined severity.
     if new and single and bare and squat:
-        severity = Severity.HIGH
+        combined = Severity.HIGH
     elif new and (single or bare):
-        severity = Severity.MEDIUM
+        combined = Severity.MEDIUM
     elif new or (single and bare):
-        severity = Severity.LOW
+        combined = Severity.LOW
     else:
-        severity = Severity.INFO
+        combined = Severity.INFO
     parts = []
     if new:
         parts.append(f"first release {age} days ago")
@@ -470,47 +472,47 @@ def _judge(
         parts.append("no source repository")
     if squat:
         parts.append(f"a name like {squat.target!r}")
-    together = ", ".join(parts)
+    together = f" ({', '.join(parts)})" if len(parts) > 1 else ""
     props |= {
         "first_release": facts.first_release.isoformat() if facts.first_release else None,
         "releases": facts.releases,
         "repository": facts.repository,
+        "signals": parts,
     }
-    out: list[Finding] = []
+    count = "one release" if facts.releases == 1 else "no release files"
+    signals: list[tuple[type[Rule], str, str]] = []
     if new and facts.first_release is not None:
-        out.append(
-            finding(
+        signals.append(
+            (
                 NewlyPublishedPackage,
-                f"{what} {subject.name!r} was first published on {host} {age} days ago"
-                f" ({together})",
-                severity=severity,
-                evidence=f"first upload {facts.first_release.date().isoformat()}",
-                properties=props,
-                **common,
+                f"{what} {subject.name!r} was first published on {host} {age} days ago",
+                f"first upload {facts.first_release.date().isoformat()}",
             )
         )
     if single:
-        count = "one release" if facts.releases == 1 else "no release files"
-        out.append(
-            finding(
+        signals.append(
+            (
                 SingleReleasePackage,
-                f"{what} {subject.name!r} has {count} on {host} ({together})",
-                severity=severity,
-                evidence=f"{facts.releases} release(s)",
-                properties=props,
-                **common,
+                f"{what} {subject.name!r} has {count} on {host}",
+                f"{facts.releases} release(s)",
             )
         )
     if bare:
-        out.append(
-            finding(
+        signals.append(
+            (
                 NoSourceRepository,
-                f"{what} {subject.name!r} names no source repository on {host} ({together})",
-                severity=severity,
-                evidence="no repository link in the registry metadata",
-                properties=props,
-                **common,
+                f"{what} {subject.name!r} names no source repository on {host}",
+                "no repository link in the registry metadata",
             )
+        )
+    out: list[Finding] = []
+    for index, (rule, message, evidence) in enumerate(signals):
+        if index == 0:
+            severity, message = combined, message + together
+        else:
+            severity = Severity.LOW if rule is NewlyPublishedPackage else Severity.INFO
+        out.append(
+            finding(rule, message, severity=severity, evidence=evidence, properties=props, **common)
         )
     return out
 

@@ -297,6 +297,16 @@ def _related(a: set[str], b: set[str]) -> bool:
     return False
 
 
+def _abbreviates(short: str, long: str) -> bool:
+    """``sklearn`` for ``scikit-learn``: the same first letter, then the short name's letters in
+    order. A misspelling is judged before (``_imitates``), so this never excuses one."""
+    short, long = short.replace("-", ""), long.replace("-", "")
+    if len(short) < 5 or len(short) >= len(long) or short[0] != long[0]:
+        return False
+    rest = iter(long)
+    return all(letter in rest for letter in short)
+
+
 def _imitates(package: str, project: str) -> bool:
     """The package name, or one of its words, is a misspelling of the project's name."""
     candidates = {normalise(package), *normalise(package).split("-")}
@@ -338,11 +348,13 @@ def judge_links(ecosystem: str, package: str, links: Iterable[Link]) -> Borrowed
         famous = next(
             (p for p in (name_stem, normalise(repo.name)) if p in popular and len(p) >= 4), None
         )
-        if famous is None and owner_stem in popular and len(owner_stem) >= 4:
-            famous = owner_stem
         imitates = famous is not None and _imitates(short, famous)
-        if not imitates and _related(own_tokens, _tokens(repo.name) | _tokens(repo.owner)):
-            return None  # the package's family: a plugin, a sub-package of a monorepo
+        if not imitates and (
+            _related(own_tokens, _tokens(repo.name) | _tokens(repo.owner))
+            or _abbreviates(own_stem, name_stem)
+            or _abbreviates(own_stem, owner_stem)
+        ):
+            return None  # the package's family: a plugin, a sub-package, a short name
         if famous is not None:
             borrowed.append(Borrowed(link, repo, famous, imitates))
     return borrowed[0] if borrowed else None

@@ -59,8 +59,10 @@ class NewlyPublishedPackage(Rule):
     ## What it finds
     With `--online`: packages whose earliest release file was uploaded (PyPI) or whose first
     version was published (npm) fewer than 30 days ago (`packages.online_new_days`). Low alone;
-    medium together with a single release or no source repository; high when, in addition,
-    the name imitates a popular package.
+    medium together with a single release or no source repository (PKG033, PKG034); high when
+    all three hold and the name imitates a popular package. This finding carries the combined
+    severity; the others it combines with stay at their own weight, so that a package counts
+    once.
 
     ## Why it matters
     Most malicious uploads are removed within days, so attackers always work with brand-new
@@ -93,8 +95,9 @@ class SingleReleasePackage(Rule):
 
     ## What it finds
     With `--online`: PyPI projects with files for one version only (or none), npm packages with
-    one published version. Informational alone; low together with no source repository; medium
-    when the single release is also new.
+    one published version. Informational alone; low together with no source repository. When
+    the package is also new, PKG032 carries the combined severity and this finding stays
+    informational.
 
     ## Why it matters
     Throwaway malicious packages are published once and never maintained. A single release
@@ -126,8 +129,9 @@ class NoSourceRepository(Rule):
     ## What it finds
     With `--online`: PyPI projects whose `project_urls`, `home_page` and `download_url` name no
     code host repository and no URL labelled as source or repository, and npm packages without
-    a `repository` and without a code-host `homepage` or `bugs` link. Informational alone; low
-    with a single release; medium when the package is also new.
+    a `repository` and without a code-host `homepage` or `bugs` link. Informational: with a
+    single release or a new package, the finding of PKG033 or PKG032 carries the combined
+    severity (low, medium, or high with a name that imitates a popular package).
 
     ## Why it matters
     Without a repository, nobody can compare the published files with reviewed source; a

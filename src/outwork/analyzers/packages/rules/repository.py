@@ -15,7 +15,8 @@ class RepositoryOfAnotherProject(Rule):
     downloaded names of the registry, while the package itself is neither that project nor one
     of its family (a name sharing a word with the repository or its owner, as
     `requests-oauthlib` and `github.com/requests/requests-oauthlib`, or `langchain-core` and
-    `github.com/langchain-ai/langchain`), and names no repository of its own.
+    `github.com/langchain-ai/langchain`, or an abbreviation such as `sklearn` for
+    `scikit-learn`), and names no repository of its own.
 
     Medium alone; high when the package name also imitates a popular name (typosquatting) or
     the package brings install-time code (npm `preinstall`/`install`/`postinstall` scripts, a
