@@ -282,3 +282,40 @@ def test_options_are_coerced_and_clamped() -> None:
     assert options.workers == 32
     assert options.max_lookups == OnlineOptions().max_lookups
     assert options.npm_url == OnlineOptions().npm_url
+
+
+def test_workspaces_aliases_and_installed_packages(registry: Registry) -> None:
+    def dep(name: str, spec: str | None = None, source: str = "registry") -> Component:
+        props: dict[str, object] = {"line": 1, "source": source}
+        if spec:
+            props["specifier"] = spec
+        return Component("library", name, None, f"pkg:npm/{name}", props)
+
+    components = [
+        ("package.json", dep("my-workspace-lib", "workspace:*")),
+        ("package.json", dep("local-thing", "file:../local-thing")),
+        ("package.json", dep("pad", "npm:left-pad@^1.3.0")),
+        ("node_modules/gone/package.json", dep("gone-from-npm", source="installed")),
+    ]
+    found = check(components, AnalysisContext(offline=False, options=registry.options()))
+    assert sorted(registry.requests) == ["/npm/gone-from-npm", "/npm/left-pad"]
+    assert [(f.code, f.severity.label) for f in found] == [("PKG031", "medium")]
+    assert "registry removed it" in found[0].message
+
+
+def test_registry_target_is_checked_online_too(registry: Registry) -> None:
+    from outwork.cli.main import run
+
+    archive = sdist("brandnew", "0.1", {"setup.py": "from setuptools import setup\nsetup()\n"})
+    doc = pypi_doc("brandnew", {"0.1": 1})
+    doc["releases"]["0.1"][0]["url"] = "/files/brandnew-0.1.tar.gz"
+    registry.pypi(doc)
+    registry.routes["/files/brandnew-0.1.tar.gz"] = archive
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["scan", "pypi:brandnew==0.1", "--online", "--index-url", registry.url, "--no-cache"]
+    code = run([*argv, "-f", "json"], out, err)
+    assert code == 1, err.getvalue()
+    new = [f for f in json.loads(out.getvalue())["findings"] if f["code"] == "PKG032"]
+    assert new and new[0]["location"]["path"] == "pypi:brandnew==0.1/brandnew-0.1.tar.gz"
+    assert new[0]["message"].startswith("package 'brandnew' was first published")
+    assert new[0]["severity"] == "medium"

@@ -109,11 +109,13 @@ class Subject:
 
 @dataclass(frozen=True, slots=True)
 class Use:
-    """Where the scan met a subject: a package archive, or a dependency a file declares."""
+    """Where the scan met a subject: a dependency a manifest or lockfile declares
+    (``declared``), one found installed or listed in an SBOM (``installed``), or a package
+    archive that was scanned itself (``package``)."""
 
     path: str
     line: int | None
-    declared: bool
+    kind: str
     purl: str
 
 
@@ -174,12 +176,17 @@ def subject_of(component: Component) -> Subject | None:
     return Subject(ecosystem, name)
 
 
+#: npm specifiers that name no registry package (workspaces, local folders, patches).
+_LOCAL_SPECS = ("workspace:", "file:", "link:", "portal:", "patch:", "exec:")
+
+
 def uses(components: Sequence[tuple[str, Component]]) -> dict[Subject, list[Use]]:
     """Subjects in the order the scan met them, with every distinct place they were met.
 
     Packages read from archives are checked; a package made of loose files (a checkout) is not,
     since its name comes from a folder or a manifest that was never published. Dependencies that
-    come from a URL, a VCS or a path are not registry names and are not checked either.
+    come from a URL, a VCS, a path or a workspace are not registry names and are not checked
+    either; an npm alias (``"x": "npm:real@1"``) is checked under the name it installs.
     """
     found: dict[Subject, list[Use]] = {}
     seen: set[tuple[Subject, str]] = set()
@@ -187,22 +194,29 @@ def uses(components: Sequence[tuple[str, Component]]) -> dict[Subject, list[Use]
         subject = subject_of(component)
         if subject is None:
             continue
-        own = _RISK_SCORE in component.properties
+        props = component.properties
+        own = _RISK_SCORE in props
         if own and not looks_like_package_name(PurePosixPath(path.rsplit("!/", 1)[-1]).name):
             continue
-        if component.properties.get("source", "registry") != "registry":
+        source = props.get("source", "registry")
+        if source not in ("registry", "installed", "sbom"):
             continue
+        spec = props.get("specifier")
+        if isinstance(spec, str) and subject.ecosystem == "npm":
+            lowered = spec.strip().lower()
+            if lowered.startswith(_LOCAL_SPECS):
+                continue
+            if lowered.startswith("npm:"):
+                target = spec.strip()[4:]
+                at = target.find("@", 1)
+                subject = Subject("npm", target[:at] if at > 0 else target)
         if (subject, path) in seen:
             continue
         seen.add((subject, path))
-        line = component.properties.get("line")
+        line = props.get("line")
+        kind = "package" if own else "declared" if source == "registry" else "installed"
         found.setdefault(subject, []).append(
-            Use(
-                path,
-                line if isinstance(line, int) else None,
-                not own,
-                component.purl or "",
-            )
+            Use(path, line if isinstance(line, int) else None, kind, component.purl or "")
         )
     return found
 
@@ -319,9 +333,7 @@ def npm_facts(doc: dict[str, Any]) -> Facts:
         (latest.endswith("-security") and "security holding" in description)
         or latest == "0.0.1-security"
     )
-    moments = [m for v in versions if (m := _when(times.get(v))) is not None]
-    if not moments and (created := _when(times.get("created"))) is not None:
-        moments.append(created)
+    moments = [m for v in [*versions, "created"] if (m := _when(times.get(v))) is not None]
     manifest = versions.get(latest) if isinstance(latest, str) else None
     manifest = manifest if isinstance(manifest, dict) else {}
     links: list[tuple[str, object]] = []
@@ -408,17 +420,24 @@ def _judge(
     subject: Subject, use: Use, facts: Facts, now: datetime, options: OnlineOptions
 ) -> list[Finding]:
     host = _host(facts.url)
-    what = "dependency" if use.declared else "package"
-    props: dict[str, Any] = {"registry": host, "declared": use.declared}
+    what = "package" if use.kind == "package" else "dependency"
+    props: dict[str, Any] = {"registry": host, "use": use.kind}
     common: dict[str, Any] = {"path": use.path, "line": use.line, "subject": use.purl or None}
     if not facts.exists or facts.unpublished:
         gone = "has no published version left" if facts.unpublished else "does not exist"
-        if use.declared:
+        if use.kind == "declared":
             message = (
                 f"{what} {subject.name!r} {gone} on {host}: anyone can register the name and "
                 "the next install runs their code (an invented, private or removed name)"
             )
             severity = Severity.HIGH
+        elif use.kind == "installed":
+            message = (
+                f"installed {what} {subject.name!r} {gone} on {host}: the registry removed it "
+                "(often for malware) or it came from a private index; anyone can now register "
+                "the name"
+            )
+            severity = Severity.MEDIUM
         else:
             message = (
                 f"{what} {subject.name!r} {gone} on {host}: built locally or taken from a "

@@ -15,9 +15,12 @@ class PackageNotOnRegistry(Rule):
 
     ## What it finds
     With `--online`: PyPI or npm names that the registry answers with 404, and npm names whose
-    every version was unpublished. High for a dependency declared in a manifest or lockfile (or
-    installed in an environment); low for a package archive that was scanned itself (built
-    locally or taken from a private index).
+    every version was unpublished. High for a dependency declared in a manifest or lockfile;
+    medium for one found installed (`node_modules`, site-packages) or listed in an SBOM, since
+    the registry may have removed it for malware or it came from a private index; low for a
+    package archive that was scanned itself (built locally or taken from a private index).
+    Workspace, `file:` and `link:` dependencies are not registry names and are not looked up;
+    npm aliases (`"x": "npm:real@1"`) are looked up under the name they install.
 
     ## Why it matters
     Code assistants invent plausible package names, and people copy them into requirements.
