@@ -10,6 +10,7 @@ import enum
 import hashlib
 import io
 import re
+import struct
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import BinaryIO
@@ -351,6 +352,8 @@ def refine_zip(data: bytes | BinaryIO) -> Kind:
 _EOCD = b"PK\x05\x06"
 _EOCD64_LOCATOR = b"PK\x06\x07"
 _CENTRAL = b"PK\x01\x02"
+#: A central-directory record: signature, version needed, flags, name/extra/comment lengths.
+_CENTRAL_RECORD = struct.Struct("<4s2xBxH18xHHH12x")
 
 
 def _plain_zip_names(data: bytes) -> list[str] | None:
@@ -370,21 +373,24 @@ def _plain_zip_names(data: bytes) -> list[str] | None:
     names: list[str] = []
     pos = start
     while pos < end:
-        if pos + 46 > end or data[pos : pos + 4] != _CENTRAL or data[pos + 6] > 63:
-            return None  # truncated, a bad signature, or a version zipfile refuses
-        flags = int.from_bytes(data[pos + 8 : pos + 10], "little")
-        name_len = int.from_bytes(data[pos + 28 : pos + 30], "little")
-        if data[pos + 30 : pos + 32] != b"\0\0":
-            return None  # extra fields: zipfile validates them
-        comment_len = int.from_bytes(data[pos + 32 : pos + 34], "little")
+        if pos + 46 > end:
+            return None  # truncated
+        signature, version, flags, name_len, extra_len, comment_len = _CENTRAL_RECORD.unpack_from(
+            data, pos
+        )
+        if signature != _CENTRAL or version > 63 or extra_len:
+            return None  # a bad signature, a version zipfile refuses, extra fields it validates
         following = pos + 46 + name_len + comment_len
         if following > end:
             return None
         raw = data[pos + 46 : pos + 46 + name_len]
-        try:
-            name = raw.decode("utf-8") if flags & 0x800 else raw.decode("cp437")
-        except UnicodeDecodeError:
-            return None
+        if raw.isascii():  # the same text in UTF-8 and in code page 437
+            name = raw.decode("ascii")
+        else:
+            try:
+                name = raw.decode("utf-8") if flags & 0x800 else raw.decode("cp437")
+            except UnicodeDecodeError:
+                return None
         if "\0" in name:
             return None  # zipfile cuts the name at the NUL
         names.append(name)

@@ -167,6 +167,9 @@ def scan(
         cache = ScanCache(options.cache_dir)
         rules_digest = ruleset_digest(all_rules())
     runner = _Runner(options, context, registry, rules_digest, cache, result, progress)
+    acceptors: list[tuple[str, Callable[[Artifact], bool]]] = [
+        (name, analyzer.accepts) for name, analyzer in instances.items()
+    ]
     try:
         for target in result.targets:
             for item in open_target(
@@ -179,7 +182,7 @@ def scan(
                 else:
                     result.stats.artifacts += 1
                     result.stats.bytes += item.size
-                    names = tuple(n for n, a in instances.items() if _accepts(a, item))
+                    names = _accepting(acceptors, item)
                     if names:
                         runner.add(_Job(item, names, None))
                     # Artifacts no analyzer reads are counted, not listed: keeping a record of
@@ -240,11 +243,18 @@ def _context(options: ScanOptions) -> AnalysisContext:
     )
 
 
-def _accepts(analyzer: Analyzer, artifact: Artifact) -> bool:
-    try:
-        return analyzer.accepts(artifact)
-    except Exception:
-        return False
+def _accepting(
+    acceptors: list[tuple[str, Callable[[Artifact], bool]]], artifact: Artifact
+) -> tuple[str, ...]:
+    """The analyzers that read this artifact; one whose ``accepts`` fails does not."""
+    names = []
+    for name, accepts in acceptors:
+        try:
+            if accepts(artifact):
+                names.append(name)
+        except Exception:  # noqa: S112 - a failing check means "not this analyzer"
+            continue
+    return tuple(names)
 
 
 def _assign_keys(

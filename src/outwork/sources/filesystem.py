@@ -23,6 +23,7 @@ MAX_DIR_DEPTH = 256
 VCS_DIRS = frozenset({".git", ".hg", ".svn"})
 _EXECUTABLE = frozenset({"executable-bit"})
 _NO_TAGS: frozenset[str] = frozenset()
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
 
 
 def walk(target: str, budgets: Budgets, *, include_git: bool = False) -> Iterator[Yielded]:
@@ -75,6 +76,12 @@ def _walk_dir(
                     continue
                 subdirs.append((Path(entry.path), logical, depth + 1))
                 continue
+            if stat.S_ISREG(st.st_mode):  # most entries: no generator of their own
+                item = _regular(entry.path, logical, st, display_root)
+                yield item
+                if isinstance(item, Artifact) and item.kind in ARCHIVE_KINDS:
+                    yield from _archive(item, budgets)
+                continue
             yield from _file(entry.path, logical, st, budgets, root_logical=display_root, base=base)
         stack.extend(reversed(subdirs))
 
@@ -102,38 +109,45 @@ def _file(
         )
         yield Skip(logical, "special file")
         return
+    item = _regular(path, logical, st, root_logical)
+    yield item
+    if isinstance(item, Artifact) and item.kind in ARCHIVE_KINDS:
+        yield from _archive(item, budgets)
+
+
+def _regular(path: str, logical: str, st: os.stat_result, root_logical: str) -> Artifact | Skip:
+    """A regular file as an artifact of the kind its content says."""
     # Plain descriptors, not pathlib: this runs once per file of trees with 100,000 files.
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        fd = os.open(path, _OPEN_FLAGS)
         try:
             head = os.read(fd, HEAD_BYTES)
             tail = os.pread(fd, 22, st.st_size - 22) if st.st_size > HEAD_BYTES else head[-22:]
         finally:
             os.close(fd)
     except OSError as exc:
-        yield Skip(logical, f"cannot be read: {exc.strerror}")
-        return
+        return Skip(logical, f"cannot be read: {exc.strerror}")
     # A file that fits in the head was read whole: analyzers get these bytes, not a second read.
     whole = head if len(head) == st.st_size else None
     kind = classify(head, path.rsplit("/", 1)[-1], st.st_size)
     if kind is Kind.ZIP or (kind in _ZIP_HOSTS and tail.startswith(b"PK\x05\x06")):
         # a zip with something prepended (self-extracting, polyglot) still ends in its EOCD
         kind = refine_zip(whole) if whole is not None else refine_zip_file(Path(path))
-    tags = _EXECUTABLE if st.st_mode & 0o111 else _NO_TAGS
-    artifact = Artifact(
+    return Artifact(
         path=logical,
         kind=kind,
         size=st.st_size,
         fs_path=path,
         root=root_logical,
-        tags=tags,
+        tags=_EXECUTABLE if st.st_mode & 0o111 else _NO_TAGS,
         _content=whole,
     )
-    yield artifact
-    if kind in ARCHIVE_KINDS:
-        from outwork.sources.archives import iter_archive
 
-        yield from iter_archive(artifact, budgets, depth=1, deadline=budgets.deadline())
+
+def _archive(artifact: Artifact, budgets: Budgets) -> Iterator[Yielded]:
+    from outwork.sources.archives import iter_archive
+
+    yield from iter_archive(artifact, budgets, depth=1, deadline=budgets.deadline())
 
 
 def refine_zip_file(path: Path) -> Kind:

@@ -30,15 +30,26 @@ SMALL_FILE = 1024 * 1024
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
 
+def _small_view(artifact: Artifact) -> memoryview:
+    """The bytes of an artifact held in memory or small enough to read whole (cheaper than a
+    memory map), hashed from memory on the way."""
+    data = artifact.read()
+    if not artifact._digest and len(data) <= HASH_LIMIT:
+        artifact.with_digest(hashlib.sha256(data).hexdigest())
+    return memoryview(data)
+
+
+def _is_small(artifact: Artifact) -> bool:
+    return artifact.data is not None or not artifact.fs_path or artifact.size <= SMALL_FILE
+
+
 @contextlib.contextmanager
 def _buffer(artifact: Artifact) -> Iterator[memoryview]:
     """The artifact's bytes as a view: memory-mapped from disk, so only touched pages are read."""
-    if artifact.data is not None or not artifact.fs_path or artifact.size <= SMALL_FILE:
-        data = artifact.read()
-        if not artifact._digest and len(data) <= HASH_LIMIT:
-            artifact.with_digest(hashlib.sha256(data).hexdigest())
-        yield memoryview(data)
+    if _is_small(artifact):
+        yield _small_view(artifact)
         return
+    assert artifact.fs_path is not None
     with open(artifact.fs_path, "rb") as fh:  # noqa: PTH123 - a raw descriptor for mmap
         try:
             mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
@@ -66,13 +77,16 @@ class _Analysis:
 
             yield from formats.scan_template_file(artifact)
             return
-        with _buffer(artifact) as buf:
-            result = containers.ContainerResult()
-            self._dispatch(artifact, buf, result)
-            if not result.format:
-                return
-            yield from result.findings
-            yield from result.pickle.findings
+        result = containers.ContainerResult()
+        if _is_small(artifact):  # most model files of a folder: no context to enter and leave
+            self._dispatch(artifact, _small_view(artifact), result)
+        else:
+            with _buffer(artifact) as buf:
+                self._dispatch(artifact, buf, result)
+        if not result.format:
+            return
+        yield from result.findings
+        yield from result.pickle.findings
         framework = result.framework or result.pickle.framework
         model = self._model_id(artifact)
         yield Fact("entry:model-hub", "provides", model, proof=artifact.path)

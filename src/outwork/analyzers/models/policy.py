@@ -88,6 +88,13 @@ def is_allowed(module: str, name: str, table: str = "pickle_allowlist.txt") -> b
 
 
 def judge(module: str, name: str, *, torchscript: bool = False) -> Judgement:
+    """Decide what importing ``module``.``name`` in a pickle means (the tables are fixed, so a
+    global's judgement is remembered: a folder of models imports the same few globals)."""
+    return _judge(module, name, torchscript)
+
+
+@functools.lru_cache(maxsize=4096)
+def _judge(module: str, name: str, torchscript: bool) -> Judgement:
     """Decide what importing ``module``.``name`` in a pickle means.
 
     Order: a dangerous prefix of the full path is critical; then the allowlist; then dangerous

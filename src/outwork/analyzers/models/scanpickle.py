@@ -143,6 +143,8 @@ def _report_trace(
         report.globals.add(full)
         _framework_hint(report, imp.module)
         verdict = judge(imp.module, imp.name, torchscript=torchscript)
+        if verdict.verdict is Verdict.ALLOWED:
+            continue
         args = called.get((imp.module, imp.name))
         use = f", called with {args}" if args is not None else ""
         evidence = f"{imp.opcode} {imp.module} {imp.name}{use}"
@@ -272,19 +274,21 @@ def _hidden_in_skipped(buf: bytes | memoryview, trace: picklevm.Trace) -> list[p
     return out
 
 
+_FRAMEWORKS = {
+    "torch": "pytorch",
+    "sklearn": "scikit-learn",
+    "joblib": "joblib",
+    "numpy": "numpy",
+    "pandas": "pandas",
+    "xgboost": "xgboost",
+    "lightgbm": "lightgbm",
+}
+
+
 def _framework_hint(report: PickleReport, module: str) -> None:
     if report.framework:
         return
-    root = module.split(".", 1)[0]
-    hint = {
-        "torch": "pytorch",
-        "sklearn": "scikit-learn",
-        "joblib": "joblib",
-        "numpy": "numpy",
-        "pandas": "pandas",
-        "xgboost": "xgboost",
-        "lightgbm": "lightgbm",
-    }.get(root)
+    hint = _FRAMEWORKS.get(module.split(".", 1)[0])
     if hint:
         report.framework = hint
 

@@ -19,6 +19,12 @@ EOCD64 = b"PK\x06\x06"
 CENTRAL = b"PK\x01\x02"
 LOCAL = b"PK\x03\x04"
 MAX_ENTRIES = 200_000
+#: Central-directory fields at +8 and the local-header offset at +42; read in place when the
+#: record is whole (a truncated one goes through slices, so its error reads as before).
+_CD_FIELDS = struct.Struct("<HHHHIIIHHH")
+_CD_OFFSET = struct.Struct("<I")
+_LOCAL_LENGTHS = struct.Struct("<HH")
+_LOCAL_FLAGS = struct.Struct("<H")
 
 
 @dataclass(slots=True)
@@ -108,18 +114,26 @@ def _read_zip(buf: memoryview, view: ZipView) -> ZipView:
         view.error = f"{total} members exceed the budget of {MAX_ENTRIES}"
         return view
     pos = actual_cd
+    size = len(buf)
     seen: set[str] = set()
     for _ in range(total):
         if bytes(buf[pos : pos + 4]) != CENTRAL:
             view.anomalies.append(f"central directory entry at {pos} has a bad signature")
             break
-        (flags, method, _t, _d, crc, csize, usize, nlen, xlen, clen) = struct.unpack(
-            "<HHHHIIIHHH", buf[pos + 8 : pos + 34]
-        )
-        (offset,) = struct.unpack("<I", buf[pos + 42 : pos + 46])
-        name = bytes(buf[pos + 46 : pos + 46 + nlen]).decode("utf-8", "replace")
-        extra = bytes(buf[pos + 46 + nlen : pos + 46 + nlen + xlen])
-        usize, csize, offset = _zip64(extra, usize, csize, offset)
+        if pos + 46 <= size:
+            (flags, method, _t, _d, crc, csize, usize, nlen, xlen, clen) = _CD_FIELDS.unpack_from(
+                buf, pos + 8
+            )
+            (offset,) = _CD_OFFSET.unpack_from(buf, pos + 42)
+        else:
+            (flags, method, _t, _d, crc, csize, usize, nlen, xlen, clen) = struct.unpack(
+                "<HHHHIIIHHH", buf[pos + 8 : pos + 34]
+            )
+            (offset,) = struct.unpack("<I", buf[pos + 42 : pos + 46])
+        name = str(buf[pos + 46 : pos + 46 + nlen], "utf-8", "replace")
+        if xlen:
+            extra = bytes(buf[pos + 46 + nlen : pos + 46 + nlen + xlen])
+            usize, csize, offset = _zip64(extra, usize, csize, offset)
         entry = Entry(name, method, flags, crc, csize, usize, offset + shift)
         if name in seen:
             view.anomalies.append(f"member {name!r} appears twice in the central directory")
@@ -159,15 +173,15 @@ def _local(buf: memoryview, entry: Entry, view: ZipView) -> None:
     if at < 0 or at + 30 > len(buf) or bytes(buf[at : at + 4]) != LOCAL:
         view.anomalies.append(f"member {entry.name!r} has no local header at {at}")
         return
-    (nlen, xlen) = struct.unpack("<HH", buf[at + 26 : at + 30])
-    local_name = bytes(buf[at + 30 : at + 30 + nlen]).decode("utf-8", "replace")
+    (nlen, xlen) = _LOCAL_LENGTHS.unpack_from(buf, at + 26)
+    local_name = str(buf[at + 30 : at + 30 + nlen], "utf-8", "replace")
     entry.local_name = local_name
     entry.data_offset = at + 30 + nlen + xlen
     if local_name != entry.name:
         view.anomalies.append(
             f"local header names {local_name!r} but the central directory names {entry.name!r}"
         )
-    (lflags,) = struct.unpack("<H", buf[at + 6 : at + 8])
+    (lflags,) = _LOCAL_FLAGS.unpack_from(buf, at + 6)
     if (lflags ^ entry.flags) & 0x1:
         view.anomalies.append(f"member {entry.name!r}: local and central flag bits disagree")
     if entry.data_offset + entry.csize > len(buf):
