@@ -15,6 +15,7 @@ import json
 import re
 import shutil
 import tempfile
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -266,12 +267,21 @@ def fetch_document(url: str, *, timeout: float, max_bytes: int, what: str) -> An
     if not url.startswith(("https://", "http://")):
         raise TargetError(f"{url}: registry URLs must be http or https")
     request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310 - scheme checked above
+    deadline = time.monotonic() + 2 * timeout
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - scheme checked above
             length = response.headers.get("Content-Length")
             if length and length.isdigit() and int(length) > max_bytes:
                 raise TargetError(f"{what}: the registry document is larger than {max_bytes} bytes")
-            body = response.read(max_bytes + 1)
+            chunks: list[bytes] = []
+            size = 0
+            # chunk by chunk, so that a registry dripping bytes cannot hold the scan forever
+            while size <= max_bytes and (chunk := response.read1(1 << 16)):
+                chunks.append(chunk)
+                size += len(chunk)
+                if time.monotonic() > deadline:
+                    raise RegistryUnreachableError(f"{what}: the registry answers too slowly")
+            body = b"".join(chunks)
     except urllib.error.HTTPError as exc:
         if exc.code in (404, 410):
             return None

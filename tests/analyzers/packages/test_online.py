@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from outwork.analyzers import AnalysisContext, Component
 from outwork.analyzers.packages.online import (
@@ -319,3 +321,83 @@ def test_registry_target_is_checked_online_too(registry: Registry) -> None:
     assert new and new[0]["location"]["path"] == "pypi:brandnew==0.1/brandnew-0.1.tar.gz"
     assert new[0]["message"].startswith("package 'brandnew' was first published")
     assert new[0]["severity"] == "medium"
+
+
+def test_unreachable_registry_is_given_up_after_a_few_tries(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import outwork.analyzers.packages.online as online
+    from outwork.sources.registries import RegistryUnreachableError
+
+    calls: list[str] = []
+
+    def unreachable(url: str, **_: object) -> None:
+        calls.append(url)
+        raise RegistryUnreachableError("pypi.example cannot be reached (test)")
+
+    monkeypatch.setattr(online, "fetch_document", unreachable)
+    components = [
+        ("r.txt", Component("library", f"p{i}", None, f"pkg:pypi/p{i}")) for i in range(200)
+    ]
+    options = {"packages.pypi_url": "https://pypi.example/pypi", "packages.online_workers": 1}
+    found = check(components, AnalysisContext(offline=False, options=options))
+    assert len(calls) == online.UNREACHABLE_AFTER
+    assert [f.code for f in found] == ["PKG035"]
+    assert "could not run for 200 of 200 packages" in found[0].message
+
+
+def test_a_registry_that_drips_bytes_is_cut_off() -> None:
+    import socket
+    import threading
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    stop = threading.Event()
+
+    def drip() -> None:
+        conn, _ = listener.accept()
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{")
+        while not stop.is_set():
+            try:
+                conn.sendall(b" ")
+            except OSError:
+                break
+            time.sleep(0.02)
+        conn.close()
+
+    thread = threading.Thread(target=drip, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/pypi"
+    options = {"packages.pypi_url": url, "packages.online_timeout": 0.3}
+    started = time.monotonic()
+    try:
+        components = [("r.txt", Component("library", "x", None, "pkg:pypi/slow-one"))]
+        found = check(components, AnalysisContext(offline=False, options=options))
+    finally:
+        stop.set()
+        listener.close()
+    assert time.monotonic() - started < 5
+    assert [f.code for f in found] == ["PKG035"]
+    assert "too slowly" in found[0].message
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=30),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+_KEYS = st.sampled_from(
+    ["info", "releases", "urls", "versions", "time", "dist-tags", "repository", "description"]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(_KEYS, _JSON, max_size=6))
+def test_hostile_registry_documents_never_crash(doc: dict[str, object]) -> None:
+    pypi_facts(doc)
+    npm_facts(doc)
