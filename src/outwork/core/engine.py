@@ -84,21 +84,31 @@ class ScanOptions:
 ProgressCallback = Callable[[int, int], None]
 
 
-@dataclass(slots=True)
 class Outcome:
     """What the analyzers produced for one artifact.
 
     Findings (placed at their full path, with the engine's snippet) and facts stay objects on
     their way from the analyzer to the result; only the cache holds their dict form
     (:meth:`to_cache`, :meth:`from_cache`). Components stay dicts: that is how the result keeps
-    them.
+    them. A plain class, not a dataclass: one is made per artifact, and declaring a dataclass
+    costs start-up time.
     """
 
-    findings: list[Finding] = field(default_factory=list)
-    facts: list[Fact] = field(default_factory=list)
-    components: list[dict[str, Any]] = field(default_factory=list)
-    markers: dict[str, list[str]] = field(default_factory=dict)
-    errors: list[tuple[str, str]] = field(default_factory=list)
+    __slots__ = ("components", "errors", "facts", "findings", "markers")
+
+    def __init__(
+        self,
+        findings: list[Finding] | None = None,
+        facts: list[Fact] | None = None,
+        components: list[dict[str, Any]] | None = None,
+        markers: dict[str, list[str]] | None = None,
+        errors: list[tuple[str, str]] | None = None,
+    ) -> None:
+        self.findings: list[Finding] = [] if findings is None else findings
+        self.facts: list[Fact] = [] if facts is None else facts
+        self.components: list[dict[str, Any]] = [] if components is None else components
+        self.markers: dict[str, list[str]] = {} if markers is None else markers
+        self.errors: list[tuple[str, str]] = [] if errors is None else errors
 
     def to_cache(self) -> dict[str, Any]:
         findings = []
@@ -129,11 +139,13 @@ class Outcome:
         )
 
 
-@dataclass(slots=True)
 class _Job:
-    artifact: Artifact
-    analyzers: tuple[str, ...]
-    key: str | None
+    __slots__ = ("analyzers", "artifact", "key")
+
+    def __init__(self, artifact: Artifact, analyzers: tuple[str, ...], key: str | None) -> None:
+        self.artifact = artifact
+        self.analyzers = analyzers
+        self.key = key
 
 
 def scan(
@@ -360,6 +372,12 @@ class _Runner:
     def flush(self) -> None:
         jobs, self.pending, self.pending_bytes = self.pending, [], 0
         if not jobs:
+            return
+        if self.cache is None:  # no keys, no hits, nothing to store: straight into the result
+            self._tick(0)
+            for job, outcome in zip(jobs, self._analyze(jobs), strict=True):
+                _collect(job, outcome, self.result)
+            self.result.stats.analyzed += len(jobs)
             return
         _assign_keys(jobs, self.registry, self.rules_digest, self.context, self.cache)
         cached: dict[str, Any] = (

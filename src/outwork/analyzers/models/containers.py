@@ -8,7 +8,6 @@ import lzma
 import re
 import struct
 import zlib
-from dataclasses import dataclass, field
 from typing import Any
 
 from outwork.analyzers.models import zipread
@@ -34,13 +33,17 @@ _TORCHSCRIPT_RISKY = re.compile(
 )
 
 
-@dataclass(slots=True)
 class ContainerResult:
-    findings: list[Finding] = field(default_factory=list)
-    pickle: PickleReport = field(default_factory=PickleReport)
-    format: str = ""
-    framework: str | None = None
-    properties: dict[str, Any] = field(default_factory=dict)
+    """What one model file holds (a plain class: declaring dataclasses costs start-up time)."""
+
+    __slots__ = ("findings", "format", "framework", "pickle", "properties")
+
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+        self.pickle = PickleReport()
+        self.format = ""
+        self.framework: str | None = None
+        self.properties: dict[str, Any] = {}
 
 
 def _anomalies(view: zipread.ZipView, result: ContainerResult) -> None:
@@ -50,12 +53,20 @@ def _anomalies(view: zipread.ZipView, result: ContainerResult) -> None:
         )
 
 
-def _is_pickle_member(name: str, head: bytes) -> bool:
+def _pickle_by_name(name: str) -> bool | None:
+    """Whether a member is a pickle by its name alone; None when its first bytes decide."""
     lower = name.lower()
     if lower.endswith(("pkl", ".pickle")):
         return True
     if "/data/" in f"/{lower}" or lower.endswith(("/version", "byteorder")):
         return False
+    return None
+
+
+def _is_pickle_member(name: str, head: bytes) -> bool:
+    by_name = _pickle_by_name(name)
+    if by_name is not None:
+        return by_name
     return len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5
 
 
@@ -83,8 +94,10 @@ def scan_torch_zip(
     ]
     for entry in view.entries:
         name = entry.name
-        head = zipread.member_head(buf, entry, 2)
-        if not _is_pickle_member(name, head):
+        by_name = _pickle_by_name(name)  # the member's first bytes are read only when needed
+        if by_name is False or (
+            by_name is None and not _is_pickle_member(name, zipread.member_head(buf, entry, 2))
+        ):
             continue
         if entry.usize > MAX_PICKLE_MEMBER:
             result.findings.append(

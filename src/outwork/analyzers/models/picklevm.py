@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 import struct
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 #: Opcodes the machine follows (every opcode of protocols 0-5).
 MAX_OPS = 20_000_000
@@ -18,44 +18,59 @@ MAX_CONTAINER_ITEMS = 64  # items kept per symbolic container (the rest are coun
 MAX_MEMO = 1_000_000
 
 
-@dataclass(slots=True)
+# The machine's values and events are plain classes with slots (and named tuples for the
+# events, which never change): a pickle of a few bytes makes a dozen of them, and declaring
+# eleven dataclasses cost more start-up time than scanning a folder of small models.
+
+
 class Lit:
     """A literal: str, bytes (as a view), int, float, bool or None."""
 
-    value: object
-    offset: int = -1
+    __slots__ = ("offset", "value")
+
+    def __init__(self, value: object, offset: int = -1) -> None:
+        self.value = value
+        self.offset = offset
 
 
-@dataclass(slots=True)
 class Glob:
-    module: str
-    name: str
-    offset: int
-    opcode: str
+    __slots__ = ("module", "name", "offset", "opcode")
+
+    def __init__(self, module: str, name: str, offset: int, opcode: str) -> None:
+        self.module = module
+        self.name = name
+        self.offset = offset
+        self.opcode = opcode
 
 
-@dataclass(slots=True)
 class Obj:
     """The result of a call or instantiation."""
 
-    func: object
-    args: object
-    offset: int
-    state: object = None
+    __slots__ = ("args", "func", "offset", "state")
+
+    def __init__(self, func: object, args: object, offset: int, state: object = None) -> None:
+        self.func = func
+        self.args = args
+        self.offset = offset
+        self.state = state
 
 
-@dataclass(slots=True)
 class Seq:
-    kind: str  # tuple, list, dict, set, frozenset
-    items: list[object] = field(default_factory=list)
+    __slots__ = ("items", "kind")
+
+    def __init__(self, kind: str, items: list[object] | None = None) -> None:
+        self.kind = kind  # tuple, list, dict, set, frozenset
+        self.items: list[object] = [] if items is None else items
 
 
-@dataclass(slots=True)
 class Opaque:
     """A value the machine cannot know (persistent id, out-of-band buffer, extension code)."""
 
-    what: str
-    offset: int = -1
+    __slots__ = ("offset", "what")
+
+    def __init__(self, what: str, offset: int = -1) -> None:
+        self.what = what
+        self.offset = offset
 
 
 class _Mark:
@@ -66,16 +81,14 @@ MARK = _Mark()
 _FLOAT = Lit(0.0)
 
 
-@dataclass(frozen=True, slots=True)
-class Import:
+class Import(NamedTuple):
     offset: int
     module: str
     name: str
     opcode: str
 
 
-@dataclass(frozen=True, slots=True)
-class Call:
+class Call(NamedTuple):
     offset: int
     opcode: str
     module: str
@@ -83,8 +96,7 @@ class Call:
     args: str
 
 
-@dataclass(frozen=True, slots=True)
-class Dynamic:
+class Dynamic(NamedTuple):
     """An operation whose target is not a literal: unknown, so dangerous."""
 
     offset: int
@@ -92,8 +104,7 @@ class Dynamic:
     detail: str
 
 
-@dataclass(frozen=True, slots=True)
-class Nested:
+class Nested(NamedTuple):
     """Bytes handed to a callable that look like another pickle (or a PyTorch zip)."""
 
     offset: int
@@ -101,30 +112,44 @@ class Nested:
     via: str
 
 
-@dataclass(frozen=True, slots=True)
-class Malformed:
+class Malformed(NamedTuple):
     offset: int
     message: str
 
 
-@dataclass(slots=True)
 class Trace:
     """What one pickle stream does."""
 
-    start: int
-    end: int = -1
-    protocol: int = 0
-    imports: list[Import] = field(default_factory=list)
-    calls: list[Call] = field(default_factory=list)
-    dynamic: list[Dynamic] = field(default_factory=list)
-    nested: list[Nested] = field(default_factory=list)
-    errors: list[Malformed] = field(default_factory=list)
-    persistent_ids: int = 0
-    ops: int = 0
-    #: Byte ranges of raw joblib array data skipped inside the stream.
-    skipped: list[tuple[int, int]] = field(default_factory=list)
-    #: The value returned by STOP, for container readers (legacy torch magic, joblib wrappers).
-    result: object = None
+    __slots__ = (
+        "calls",
+        "dynamic",
+        "end",
+        "errors",
+        "imports",
+        "nested",
+        "ops",
+        "persistent_ids",
+        "protocol",
+        "result",
+        "skipped",
+        "start",
+    )
+
+    def __init__(self, start: int) -> None:
+        self.start = start
+        self.end = -1
+        self.protocol = 0
+        self.imports: list[Import] = []
+        self.calls: list[Call] = []
+        self.dynamic: list[Dynamic] = []
+        self.nested: list[Nested] = []
+        self.errors: list[Malformed] = []
+        self.persistent_ids = 0
+        self.ops = 0
+        #: Byte ranges of raw joblib array data skipped inside the stream.
+        self.skipped: list[tuple[int, int]] = []
+        #: The value returned by STOP, for container readers (legacy torch magic, joblib wrappers).
+        self.result: object = None
 
     @property
     def complete(self) -> bool:

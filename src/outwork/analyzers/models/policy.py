@@ -6,7 +6,7 @@ import enum
 import fnmatch
 import functools
 import os
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class Verdict(enum.Enum):
@@ -15,8 +15,7 @@ class Verdict(enum.Enum):
     DANGEROUS = "dangerous"
 
 
-@dataclass(frozen=True, slots=True)
-class Judgement:
+class Judgement(NamedTuple):
     verdict: Verdict
     reason: str = ""
     matched: str = ""

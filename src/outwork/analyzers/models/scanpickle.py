@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from outwork.analyzers.models import picklevm
 from outwork.analyzers.models.policy import Verdict, judge
@@ -30,13 +29,18 @@ REMEDIATION = (
 )
 
 
-@dataclass(slots=True)
 class PickleReport:
-    findings: list[Finding] = field(default_factory=list)
-    streams: int = 0
-    globals: set[str] = field(default_factory=set)
-    framework: str | None = None
-    legacy_torch: bool = False
+    """What the pickle streams of one file do (a plain class: declaring dataclasses costs
+    start-up time)."""
+
+    __slots__ = ("findings", "framework", "globals", "legacy_torch", "streams")
+
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+        self.streams = 0
+        self.globals: set[str] = set()
+        self.framework: str | None = None
+        self.legacy_torch = False
 
     @property
     def executes_code(self) -> bool:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import struct
 import zlib
-from dataclasses import dataclass, field
 
 EOCD = b"PK\x05\x06"
 EOCD64_LOCATOR = b"PK\x06\x07"
@@ -27,26 +26,56 @@ _LOCAL_LENGTHS = struct.Struct("<HH")
 _LOCAL_FLAGS = struct.Struct("<H")
 
 
-@dataclass(slots=True)
 class Entry:
-    name: str
-    method: int
-    flags: int
-    crc: int
-    csize: int
-    usize: int
-    header_offset: int
-    local_name: str | None = None
-    data_offset: int = -1
+    """One member, as the central directory (and its local header) describe it."""
+
+    __slots__ = (
+        "crc",
+        "csize",
+        "data_offset",
+        "flags",
+        "header_offset",
+        "local_name",
+        "method",
+        "name",
+        "usize",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        method: int,
+        flags: int,
+        crc: int,
+        csize: int,
+        usize: int,
+        header_offset: int,
+        local_name: str | None = None,
+        data_offset: int = -1,
+    ) -> None:
+        self.name = name
+        self.method = method
+        self.flags = flags
+        self.crc = crc
+        self.csize = csize
+        self.usize = usize
+        self.header_offset = header_offset
+        self.local_name = local_name
+        self.data_offset = data_offset
 
 
-@dataclass(slots=True)
 class ZipView:
-    entries: list[Entry] = field(default_factory=list)
-    anomalies: list[str] = field(default_factory=list)
-    #: Bytes before the first member (another format's data: a polyglot) or None.
-    prepended: int = 0
-    error: str | None = None
+    """A zip's directory and every deviation tolerated while reading it (plain classes, not
+    dataclasses: declaring those costs start-up time)."""
+
+    __slots__ = ("anomalies", "entries", "error", "prepended")
+
+    def __init__(self) -> None:
+        self.entries: list[Entry] = []
+        self.anomalies: list[str] = []
+        #: Bytes before the first member (another format's data: a polyglot) or None.
+        self.prepended = 0
+        self.error: str | None = None
 
     def names(self) -> list[str]:
         return [e.name for e in self.entries]
