@@ -98,10 +98,16 @@ def _link(url: str, field: str = "Home-page") -> Link:
         ("some-tool", "https://github.com/someone/some-tool"),  # not a popular project
         ("sklearn", "https://github.com/scikit-learn/scikit-learn"),  # an abbreviation
         ("torchvision", "https://github.com/pytorch/vision"),  # a project's other repository
+        ("awscli", "https://github.com/aws/aws-cli"),  # separators aside
     ],
 )
 def test_own_and_family_repositories_are_fine(package: str, url: str) -> None:
     assert judge_links("pypi", package, [_link(url)]) is None
+
+
+def test_repository_names_are_compared_without_separators() -> None:
+    found = judge_links("pypi", "cloud-helper-x", [_link("https://github.com/aws/aws-cli")])
+    assert found is not None and found.project == "awscli"
 
 
 def test_misspellings_are_never_excused_as_abbreviations() -> None:

@@ -12,6 +12,7 @@ registry's metadata names any source repository at all.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import urllib.parse
@@ -297,6 +298,12 @@ def _related(a: set[str], b: set[str]) -> bool:
     return False
 
 
+@functools.cache
+def _squashed(ecosystem: str) -> dict[str, str]:
+    """Popular names without separators (``aws-cli`` names ``awscli``)."""
+    return {p.replace("-", ""): p for p in top_names(ecosystem) if len(p) >= 5}
+
+
 def _abbreviates(short: str, long: str) -> bool:
     """``sklearn`` for ``scikit-learn``: the same first letter, then the short name's letters in
     order. A misspelling is judged before (``_imitates``), so this never excuses one."""
@@ -343,11 +350,15 @@ def judge_links(ecosystem: str, package: str, links: Iterable[Link]) -> Borrowed
         if repo is None:
             continue
         name_stem, owner_stem = stem(repo.name), stem(repo.owner)
-        if own_stem in (name_stem, normalise(repo.name)):
-            return None
+        if own_stem.replace("-", "") in (
+            name_stem.replace("-", ""),
+            normalise(repo.name).replace("-", ""),
+        ):
+            return None  # the project itself, separators aside (awscli, aws/aws-cli)
         famous = next(
-            (p for p in (name_stem, normalise(repo.name)) if p in popular and len(p) >= 4), None
-        )
+            (p for p in (name_stem, normalise(repo.name)) if p in popular and len(p) >= 4),
+            None,
+        ) or _squashed(ecosystem).get(normalise(repo.name).replace("-", ""))
         imitates = famous is not None and _imitates(short, famous)
         if not imitates and (
             _related(own_tokens, _tokens(repo.name) | _tokens(repo.owner))
