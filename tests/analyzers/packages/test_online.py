@@ -37,6 +37,8 @@ fresh-thing==0.1
 old-single==1.0
 old-norepo>=1
 reqeusts==0.1
+http-magic-tool==2.0
+reqeusts-toolbelt2==1.0
 """
 
 PACKAGE_JSON = """\
@@ -65,6 +67,9 @@ def registry() -> Iterator[Registry]:
         pypi_doc("old-norepo", {"1.0": 2000, "1.1": 1500}, {"Homepage": "https://example.org"})
     )
     server.pypi(pypi_doc("reqeusts", {"0.1": 2}))
+    borrowed = {"Source": "https://github.com/psf/requests"}
+    server.pypi(pypi_doc("http-magic-tool", {"1.0": 900, "2.0": 800}, borrowed))
+    server.pypi(pypi_doc("reqeusts-toolbelt2", {"0.9": 900, "1.0": 800}, borrowed))
     server.npm(npm_doc("left-pad", {"1.2.0": 3000, "1.3.0": 2500}, "git+https://github.com/x/y"))
     server.npm(
         npm_doc("evil-removed", {"0.0.1-security": 10}, description="security holding package")
@@ -87,7 +92,7 @@ def _online(findings: list[Finding]) -> dict[tuple[str, str, int | None], Findin
     return {
         (f.code, Path(f.location.path).name, f.location.line): f
         for f in findings
-        if f.code.startswith("PKG03") and f.code != "PKG030"
+        if f.code.startswith("PKG03")
     }
 
 
@@ -113,6 +118,10 @@ def test_library_scan_reports_registry_facts_at_the_declaring_line(
     assert label[("PKG034", "requirements.txt", 5)] == "info"  # established, no repository
     assert label[("PKG032", "requirements.txt", 6)] == "high"  # ... and imitates requests
     assert not [k for k in label if k[1] == "requirements.txt" and k[2] == 1]  # requests: fine
+    # starjacking judged from the registry's metadata of a dependency
+    assert label[("PKG030", "requirements.txt", 7)] == "medium"
+    assert label[("PKG030", "requirements.txt", 8)] == "high"
+    assert "github.com/psf/requests" in found[("PKG030", "requirements.txt", 7)].message
     assert label[("PKG031", "package.json", 6)] == "high"  # @acme/ghost
     assert label[("PKG036", "package.json", 7)] == "critical"  # security holding package
     assert label[("PKG032", "package.json", 8)] == "medium"  # brand-new-npm
@@ -195,7 +204,7 @@ def test_unreachable_registry_is_reported_not_silent(project: Path) -> None:
     incomplete = [f for f in result.findings if f.code == "PKG035"]
     assert len(incomplete) == 1
     assert incomplete[0].severity.label == "info"
-    assert "could not run for 10 of 10 packages" in incomplete[0].message
+    assert "could not run for 12 of 12 packages" in incomplete[0].message
     assert "cannot be reached" in incomplete[0].message
     assert not [f for f in result.findings if f.code in ("PKG031", "PKG032")]
 

@@ -18,6 +18,7 @@ all look-ups), ``online_max_bytes`` (32 MiB per document), ``online_new_days`` (
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 import urllib.parse
@@ -31,7 +32,12 @@ from typing import Any
 from outwork.analyzers import AnalysisContext, Component
 from outwork.analyzers.packages import typosquat
 from outwork.analyzers.packages.package import looks_like_package_name
-from outwork.analyzers.packages.repository import SOURCE_LABELS, parse_repository
+from outwork.analyzers.packages.repository import (
+    SOURCE_LABELS,
+    Link,
+    judge_links,
+    parse_repository,
+)
 from outwork.analyzers.packages.rules.online import (
     NewlyPublishedPackage,
     NoSourceRepository,
@@ -40,6 +46,7 @@ from outwork.analyzers.packages.rules.online import (
     RegistryCheckIncomplete,
     SingleReleasePackage,
 )
+from outwork.analyzers.packages.rules.repository import RepositoryOfAnotherProject
 from outwork.core.errors import TargetError
 from outwork.core.findings import Finding, finding
 from outwork.core.rules import Rule, Severity
@@ -132,6 +139,8 @@ class Facts:
     #: Versions with files; None when the document does not list them.
     releases: int | None = None
     repository: str | None = None
+    #: Every (label, URL) the registry metadata lists, for the starjacking check (PKG030).
+    links: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(slots=True)
@@ -248,16 +257,7 @@ def lookup(subject: Subject, options: OnlineOptions, breaker: _Breaker) -> Facts
     if not isinstance(doc, dict):
         return Facts(error=f"{subject.display}: unexpected registry answer", url=url)
     facts = pypi_facts(doc) if subject.ecosystem == "pypi" else npm_facts(doc)
-    return Facts(
-        facts.exists,
-        facts.error,
-        url,
-        facts.removed,
-        facts.unpublished,
-        facts.first_release,
-        facts.releases,
-        facts.repository,
-    )
+    return dataclasses.replace(facts, url=url)
 
 
 def _when(value: object) -> datetime | None:
@@ -296,6 +296,7 @@ def pypi_facts(doc: dict[str, Any]) -> Facts:
         first_release=min(times) if times else None,
         releases=count,
         repository=_source_link(links),
+        links=_links(links),
     )
 
 
@@ -307,6 +308,14 @@ def _upload_times(files: list[Any]) -> list[datetime]:
             if moment is not None:
                 out.append(moment)
     return out
+
+
+def _links(links: list[tuple[str, object]]) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (str(label), value.strip())
+        for label, value in links[:64]
+        if isinstance(value, str) and value.strip()
+    )
 
 
 def _source_link(links: list[tuple[str, object]]) -> str | None:
@@ -349,6 +358,7 @@ def npm_facts(doc: dict[str, Any]) -> Facts:
         first_release=min(moments) if moments else None,
         releases=len(versions),
         repository=_source_link(links),
+        links=_links(links),
     )
 
 
@@ -465,12 +475,13 @@ def _judge(
                 **common,
             )
         ]
+    out = _borrowed(subject, use, facts, host, props, common)
     age = (now - facts.first_release).days if facts.first_release else None
     new = age is not None and age < options.new_days
     single = facts.releases is not None and facts.releases <= 1
     bare = facts.repository is None
     if not (new or single or bare):
-        return []
+        return out
     squat = typosquat.check(subject.name, subject.ecosystem)
     # The combination raises the finding of the strongest signal (new, else single); the
     # others keep their own weight, so a package counts once at its combined severity.
@@ -524,7 +535,6 @@ def _judge(
                 "no repository link in the registry metadata",
             )
         )
-    out: list[Finding] = []
     for index, (rule, message, evidence) in enumerate(signals):
         if index == 0:
             severity, message = combined, message + together
@@ -534,6 +544,41 @@ def _judge(
             finding(rule, message, severity=severity, evidence=evidence, properties=props, **common)
         )
     return out
+
+
+def _borrowed(
+    subject: Subject,
+    use: Use,
+    facts: Facts,
+    host: str,
+    props: dict[str, Any],
+    common: dict[str, Any],
+) -> list[Finding]:
+    """PKG030 from the registry's metadata, for dependencies only (a package read from its
+    archive was judged from the archive's own metadata already)."""
+    if use.kind == "package" or not facts.links:
+        return []
+    links = [Link(label, url, use.path, use.line) for label, url in facts.links]
+    found = judge_links(subject.ecosystem, subject.name, links)
+    if found is None:
+        return []
+    squat = found.imitates or typosquat.check(subject.name, subject.ecosystem) is not None
+    message = (
+        f"dependency {subject.name!r}: its metadata on {host} names {found.repo.slug}, the"
+        f" repository of the popular {subject.ecosystem} project {found.project!r}"
+    )
+    if squat:
+        message += "; the name imitates a popular name"
+    return [
+        finding(
+            RepositoryOfAnotherProject,
+            message,
+            severity=Severity.HIGH if squat else Severity.MEDIUM,
+            evidence=f"{found.link.field}: {found.link.url}",
+            properties=props | {"repository": found.repo.slug},
+            **common,
+        )
+    ]
 
 
 def _incomplete(

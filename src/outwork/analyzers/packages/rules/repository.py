@@ -22,6 +22,10 @@ class RepositoryOfAnotherProject(Rule):
     the package brings install-time code (npm `preinstall`/`install`/`postinstall` scripts, a
     `setup.py` with custom commands or process, network or dynamic-code calls).
 
+    With `--online`, the same check runs on the registry metadata of every declared dependency
+    (PyPI `project_urls`, npm `repository`/`homepage`/`bugs`), reported at the line that
+    declares it.
+
     ## Why it matters
     Registries show the stars, forks and activity of the repository a package names. Borrowing
     a famous project's repository ("starjacking") makes a fresh malicious upload look like a
