@@ -8,6 +8,8 @@ looked up on its registry, with bounded concurrency, time and bytes, and a per-s
   attackers register), or npm replaced it with a security placeholder (PKG036);
 - the first release is days old (PKG032), there is one release only (PKG033), the metadata
   names no source repository (PKG034): weak alone, raised together;
+- a dependency's registry metadata names another popular project's repository (PKG030, the
+  check package archives get offline from their own metadata);
 - what could not be checked is reported (PKG035), never silently dropped.
 
 Options (``AnalysisContext.options``, flat ``packages.KEY`` or nested under ``packages``):
