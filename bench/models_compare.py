@@ -6,7 +6,8 @@ Run from the repository root (peers live in throwaway venvs, never project depen
         python3 -m venv /work/peer-venvs/$t && /work/peer-venvs/$t/bin/pip install $t
     done
     /work/peer-venvs/fickling/bin/pip install typing_extensions
-    .venv/bin/python bench/models_compare.py [--peers /work/peer-venvs] [--small 1000] [--runs 3]
+    .venv/bin/python bench/models_compare.py [--peers /work/peer-venvs] [--small 1000,5000]
+        [--runs 5] [--timing-only]
 
 It writes every sample into a temporary folder (harmless payloads: ``echo outwork-test``), runs
 each tool on each sample in the same run, and prints a Markdown table of caught/missed per
@@ -316,52 +317,77 @@ def technique_table(peers: Path, work: Path) -> tuple[str, dict[str, list[int]]]
     return "\n".join(rows), score
 
 
+def _child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def time_small_folder(peers: Path, work: Path, count: int, runs: int) -> list[str]:
-    folder = work / "small"
+    """Wall-clock (and CPU) medians of ``runs`` interleaved rounds: every command once per round,
+    so that load on a shared machine falls on all of them alike.
+
+    outwork runs the way a user types it, ``outwork scan DIR`` (terminal report on a pipe), with
+    the scan cache off (``--no-cache``), cold (a fresh cache directory each run: hashes every file
+    and writes the cache) and warm (the same directory again: every file a cache hit).
+    """
+    folder = work / f"small{count}"
     folder.mkdir()
     for i in range(count):
         data = craft.torch_zip(craft.benign(2)) if i % 2 else craft.benign(2)
         (folder / f"m{i:05d}.{'pt' if i % 2 else 'pkl'}").write_bytes(data)
-    lines = []
-    ow = [str(ROOT / ".venv" / "bin" / "outwork")]
-    cmds = {
-        "outwork (CLI, all analyzers)": [
-            *ow,
-            "scan",
-            str(folder),
-            "--format",
-            "json",
-            "--output",
-            str(work / "o.json"),
-            "--no-cache",
-        ],
-    }
-    if (peers / "picklescan" / "bin" / "picklescan").exists():
-        cmds["picklescan"] = [str(peers / "picklescan" / "bin" / "picklescan"), "-p", str(folder)]
-    if (peers / "modelscan" / "bin" / "modelscan").exists():
-        cmds["modelscan"] = [str(peers / "modelscan" / "bin" / "modelscan"), "-p", str(folder)]
-    cmds["outwork (CLI, --jobs 1)"] = [*cmds["outwork (CLI, all analyzers)"], "--jobs", "1"]
     empty = work / "empty"
-    empty.mkdir()
-    cmds["outwork (CLI start-up only: empty folder)"] = [*ow, "scan", str(empty), "--no-cache"]
-    medians: dict[str, float] = {}
+    empty.mkdir(exist_ok=True)
+    ow = [str(Path(sys.executable).parent / "outwork"), "scan"]
+    warm = work / f"cache-warm-{count}"
+    _run([*ow, str(folder), "--cache-dir", str(warm)], timeout=1800)  # fill the warm cache
+    cmds: dict[str, Callable[[int], list[str]]] = {}
+    if (peers / "picklescan" / "bin" / "picklescan").exists():
+        exe = str(peers / "picklescan" / "bin" / "picklescan")
+        cmds["picklescan -p DIR"] = lambda _: [exe, "-p", str(folder)]
+    cmds["outwork scan DIR --no-cache"] = lambda _: [*ow, str(folder), "--no-cache"]
+    cmds["outwork scan DIR (cache cold)"] = lambda i: [
+        *ow,
+        str(folder),
+        "--cache-dir",
+        str(work / f"cache-cold-{count}-{i}"),
+    ]
+    cmds["outwork scan DIR (cache warm)"] = lambda _: [*ow, str(folder), "--cache-dir", str(warm)]
+    cmds["outwork scan DIR --no-cache --jobs 1"] = lambda _: [
+        *ow,
+        str(folder),
+        "--no-cache",
+        "--jobs",
+        "1",
+    ]
+    cmds["outwork start-up (empty folder)"] = lambda _: [*ow, str(empty), "--no-cache"]
+    wall: dict[str, list[float]] = {name: [] for name in cmds}
+    cpu: dict[str, list[float]] = {name: [] for name in cmds}
+    for i in range(runs):
+        for name, make in cmds.items():
+            cmd = make(i)
+            used = _child_cpu()
+            started = time.monotonic()
+            _run(cmd, timeout=1800)
+            wall[name].append(time.monotonic() - started)
+            cpu[name].append(_child_cpu() - used)
     times = []
     for _ in range(runs):
         started = time.monotonic()
         scan([str(folder)], ScanOptions(jobs=1, cache_dir=None))
         times.append(time.monotonic() - started)
-    medians["outwork (library, in-process, jobs=1, imports excluded)"] = statistics.median(times)
-    for name, cmd in cmds.items():
-        times = []
-        for _ in range(runs):
-            started = time.monotonic()
-            _run(cmd, timeout=1800)
-            times.append(time.monotonic() - started)
-        medians[name] = statistics.median(times)
-    base = medians.get("picklescan")
-    for name, value in medians.items():
-        ratio = f" ({value / base:.2f}x picklescan)" if base else ""
-        lines.append(f"- {name}: median {value:.2f} s over {runs} runs{ratio}")
+    library = statistics.median(times)
+    lines = [
+        f"{count:,} small models ({count // 2} pickles, {count - count // 2} PyTorch zips), "
+        f"medians of {runs} interleaved runs:",
+        f"- outwork library in-process (jobs=1, imports excluded): {library:.3f} s",
+    ]
+    base_wall = statistics.median(wall["picklescan -p DIR"]) if "picklescan -p DIR" in wall else 0
+    base_cpu = statistics.median(cpu["picklescan -p DIR"]) if "picklescan -p DIR" in cpu else 0
+    for name in cmds:
+        w, c = statistics.median(wall[name]), statistics.median(cpu[name])
+        ratio = f" ({w / base_wall:.2f}x picklescan)" if base_wall else ""
+        cpu_ratio = f" ({c / base_cpu:.2f}x)" if base_cpu else ""
+        lines.append(f"- {name}: wall {w:.3f} s{ratio}; CPU {c:.3f} s{cpu_ratio}")
     return lines
 
 
@@ -389,22 +415,30 @@ def time_sparse(work: Path, runs: int) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--peers", type=Path, default=Path("/work/peer-venvs"))
-    parser.add_argument("--small", type=int, default=1000)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--small", default="1000", help="folder sizes to time, comma-separated (1000,5000)"
+    )
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--timing-only", action="store_true", help="skip the technique table and the sparse files"
+    )
     args = parser.parse_args()
     compile_outwork()
     work = Path(tempfile.mkdtemp(prefix="outwork-models-bench-"))
     try:
-        table, score = technique_table(args.peers, work)
-        print("## techniques\n")
-        print(table)
-        print("\n| tool | caught | scan error | missed | false alarms |\n|---|---|---|---|---|")
-        for tool, (caught, error, missed, fa) in score.items():
-            print(f"| {tool} | {caught} | {error} | {missed} | {fa} |")
+        if not args.timing_only:
+            table, score = technique_table(args.peers, work)
+            print("## techniques\n")
+            print(table)
+            print("\n| tool | caught | scan error | missed | false alarms |\n|---|---|---|---|---|")
+            for tool, (caught, error, missed, fa) in score.items():
+                print(f"| {tool} | {caught} | {error} | {missed} | {fa} |")
+            print(json.dumps({"score": score}), file=sys.stderr)
         print("\n## cost\n")
-        print("\n".join(time_sparse(work, args.runs)))
-        print("\n".join(time_small_folder(args.peers, work, args.small, args.runs)))
-        print(json.dumps({"score": score}), file=sys.stderr)
+        if not args.timing_only:
+            print("\n".join(time_sparse(work, args.runs)))
+        for count in (int(n) for n in args.small.split(",")):
+            print("\n".join(time_small_folder(args.peers, work, count, args.runs)))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

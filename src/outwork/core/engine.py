@@ -54,6 +54,11 @@ HASH_LIMIT = 256 * 1024 * 1024
 #: shipping results back costs more than it saves on small files (measured on 2 cores).
 INPROCESS_JOBS = WINDOW_JOBS
 INPROCESS_BYTES = 16 * 1024 * 1024
+#: A larger window is first analysed in process for this long; when its artifacts prove cheaper
+#: than POOL_MIN_JOB_SECONDS each (small model files: ~0.1 ms), the scan stays in process, since
+#: shipping each one to a worker and its results back costs about as much as analysing it.
+PROBE_SECONDS = 0.05
+POOL_MIN_JOB_SECONDS = 0.00025
 #: Largest text artifact for which snippets and suppressions are read.
 TEXT_SCAN_LIMIT = 8 * 1024 * 1024
 
@@ -284,8 +289,16 @@ def _assign_keys(
     on_disk = [j.artifact.fs_path for j in jobs if j.artifact.fs_path]
     known = cache.digests(p for p in on_disk if p)
     fresh: list[tuple[str, str, str]] = []
+    # Per set of analyzers (a handful per scan), not per artifact: cacheable, and their versions.
+    plans: dict[tuple[str, ...], str | None] = {}
     for job in jobs:
-        if not all(registry[n].cacheable for n in job.analyzers):
+        if job.analyzers not in plans:
+            cacheable = all(registry[n].cacheable for n in job.analyzers)
+            plans[job.analyzers] = (
+                ",".join(f"{n}:{registry[n].version}" for n in job.analyzers) if cacheable else None
+            )
+        versions = plans[job.analyzers]
+        if versions is None:
             continue
         art = job.artifact
         digest: str | None = None
@@ -315,7 +328,6 @@ def _assign_keys(
         relative = (
             art.path[len(art.root) :] if art.root and art.path.startswith(art.root) else art.name
         )
-        versions = ",".join(f"{n}:{registry[n].version}" for n in job.analyzers)
         material = "|".join(
             (digest, art.kind.value, relative, versions, rules_digest, options_digest)
         )
@@ -325,7 +337,7 @@ def _assign_keys(
 
 def _identity(fs_path: str) -> str | None:
     try:
-        st = Path(fs_path).stat()
+        st = os.stat(fs_path)  # noqa: PTH116 - once per cached file: no path object
     except OSError:
         return None
     return f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
@@ -361,6 +373,8 @@ class _Runner:
         self.seen = 0
         self.done = 0
         self.local: dict[str, Analyzer] = {}
+        #: Measured in-process seconds per artifact (None until a large window was probed).
+        self.job_seconds: float | None = None
 
     def add(self, job: _Job) -> None:
         self.pending.append(job)
@@ -407,11 +421,28 @@ class _Runner:
     def _analyze(self, jobs: list[_Job]) -> Iterator[Outcome]:
         small = len(jobs) < INPROCESS_JOBS and sum(j.artifact.size for j in jobs) < INPROCESS_BYTES
         if self.workers <= 1 or len(jobs) <= 1 or (small and self.pool is None):
-            for job in jobs:
+            yield from self._analyze_here(jobs)
+            return
+        cheap = self.job_seconds is None or self.job_seconds < POOL_MIN_JOB_SECONDS
+        if self.pool is None and cheap:
+            # In process while artifacts prove cheap (CPU time, so that a busy machine does not
+            # look like expensive artifacts): the first large window is probed for
+            # PROBE_SECONDS, later ones are measured whole and their average decides the next.
+            probing = self.job_seconds is None
+            done, spent = 0, 0.0
+            while done < len(jobs) and not (probing and done and spent >= PROBE_SECONDS):
+                job = jobs[done]
+                started = time.process_time()
                 outcome = analyze_artifact(job.artifact, job.analyzers, self.context, self.local)
+                spent += time.process_time() - started
+                done += 1
                 self._tick(1)
                 yield outcome
-            return
+            self.job_seconds = spent / done
+            jobs = jobs[done:]
+            if not jobs or self.job_seconds < POOL_MIN_JOB_SECONDS:
+                yield from self._analyze_here(jobs)
+                return
         from concurrent.futures import ProcessPoolExecutor  # only when a window needs workers
 
         if self.pool is None:
@@ -438,6 +469,12 @@ class _Runner:
                     self.pool = ProcessPoolExecutor(max_workers=self.workers)
             self._tick(len(batch))
             yield from outcomes
+
+    def _analyze_here(self, jobs: list[_Job]) -> Iterator[Outcome]:
+        for job in jobs:
+            outcome = analyze_artifact(job.artifact, job.analyzers, self.context, self.local)
+            self._tick(1)
+            yield outcome
 
     def _tick(self, count: int) -> None:
         self.done += count
