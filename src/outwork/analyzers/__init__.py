@@ -93,6 +93,13 @@ class Analyzer(abc.ABC):
     def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
         """Yield findings (location path left empty or relative), facts and components."""
 
+    @classmethod
+    def finish_inputs(cls, offline: bool) -> tuple[str, ...]:
+        """Other analyzers whose components :meth:`finish` reads. They run whenever this one
+        does, even when none of their own rules is selected (the policy still filters their
+        findings). By default none."""
+        return ()
+
     def finish(
         self, components: Sequence[tuple[str, Component]], context: AnalysisContext
     ) -> Iterable[Finding]:

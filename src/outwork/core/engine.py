@@ -170,7 +170,12 @@ def scan(
                 f"unknown analyzer(s) {', '.join(unknown)}; available: {', '.join(registry)}"
             )
         registry = {k: v for k, v in registry.items() if k in options.analyzers}
-    registry = {k: v for k, v in registry.items() if _selected(v, options)}
+    chosen = {k: v for k, v in registry.items() if _selected(v, options)}
+    for analyzer in list(chosen.values()):
+        for name in analyzer.finish_inputs(options.offline):
+            if name in registry:  # runs for its components; the policy filters its findings
+                chosen.setdefault(name, registry[name])
+    registry = chosen
     instances = {name: cls() for name, cls in registry.items()}
     context = _context(options)
     result = ScanResult(targets=list(targets))

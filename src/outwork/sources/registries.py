@@ -47,6 +47,9 @@ class RegistryOptions:
     max_file_bytes: int = 512 * 1024 * 1024
     #: Release files fetched for one PyPI version (the sdist and the wheels, in that order).
     max_files: int = 8
+    #: Seconds one release file may take to arrive in full (a registry that drips bytes slower
+    #: than ``timeout`` per read would otherwise hold the scan forever).
+    max_seconds: float = 900.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +129,8 @@ def _get_json(url: str, options: RegistryOptions, what: str) -> Any:
         raise TargetError(f"{url}: registry URLs must be http or https")
     try:
         with urllib.request.urlopen(request, timeout=options.timeout) as response:  # noqa: S310 - scheme checked above
-            body = response.read(64 * 1024 * 1024 + 1)
+            deadline = time.monotonic() + 2 * options.timeout
+            body = b"".join(_chunks(response, 64 * 1024 * 1024, deadline, what))
     except urllib.error.HTTPError as exc:
         if exc.code == 404:
             raise TargetError(
@@ -201,18 +205,13 @@ def _download(url: str, dest: Path, digest: str | None, options: RegistryOptions
     if digest and digest.startswith("sha512-"):
         algorithm, expected = "sha512", base64.b64decode(digest[7:]).hex()
     hasher = hashlib.new(algorithm) if algorithm else None
-    total = 0
     try:
         with (
             urllib.request.urlopen(url, timeout=options.timeout) as response,  # noqa: S310 - scheme checked above
             dest.open("wb") as out,
         ):
-            while chunk := response.read(1 << 20):
-                total += len(chunk)
-                if total > options.max_file_bytes:
-                    raise TargetError(
-                        f"{dest.name}: larger than {options.max_file_bytes} bytes; skipped"
-                    )
+            deadline = time.monotonic() + options.max_seconds
+            for chunk in _chunks(response, options.max_file_bytes, deadline, dest.name):
                 if hasher:
                     hasher.update(chunk)
                 out.write(chunk)
@@ -223,6 +222,18 @@ def _download(url: str, dest: Path, digest: str | None, options: RegistryOptions
         raise TargetError(
             f"{dest.name}: digest does not match what the registry publishes; not scanned"
         )
+
+
+def _chunks(response: Any, limit: int, deadline: float, what: str) -> Iterator[bytes]:
+    """A response body chunk by chunk, stopped past ``limit`` bytes or past ``deadline``."""
+    total = 0
+    while chunk := response.read1(1 << 16):
+        total += len(chunk)
+        if total > limit:
+            raise TargetError(f"{what}: larger than {limit} bytes; skipped")
+        if time.monotonic() > deadline:
+            raise TargetError(f"{what}: the registry sends too slowly; gave up, retry later")
+        yield chunk
 
 
 # --- registry documents for the online checks --------------------------------------------------

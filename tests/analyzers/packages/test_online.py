@@ -176,6 +176,19 @@ def test_cli_online_with_index_url(registry: Registry, project: Path) -> None:
     assert all(p.startswith("/pypi/") for p in registry.requests)
 
 
+def test_selecting_only_pkg_still_checks_declared_dependencies(
+    registry: Registry, project: Path
+) -> None:
+    from outwork.cli.main import run
+
+    argv = ["scan", str(project / "requirements.txt"), "--select", "PKG", "--no-cache", "-f"]
+    out, err = io.StringIO(), io.StringIO()
+    run([*argv, "json", "--online", "--index-url", f"{registry.url}/pypi"], out, err)
+    codes = {f["code"] for f in json.loads(out.getvalue())["findings"]}
+    assert "PKG031" in codes, err.getvalue()
+    assert all(c.startswith("PKG") for c in codes)  # the dependencies ran, their rules did not
+
+
 def test_simple_index_url_is_mapped_to_the_json_api(registry: Registry, project: Path) -> None:
     assert pypi_json_base("https://pypi.org/simple/") == "https://pypi.org/pypi"
     assert pypi_json_base("https://pypi.org/pypi") == "https://pypi.org/pypi"

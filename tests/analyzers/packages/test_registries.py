@@ -5,9 +5,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -33,6 +36,9 @@ class _Handler(BaseHTTPRequestHandler):
     routes: ClassVar[dict[str, tuple[str, bytes]]] = {}
 
     def do_GET(self) -> None:
+        if self.path.startswith("/drip/"):
+            self._drip()
+            return
         route = self.routes.get(self.path)
         if route is None:
             self.send_response(404)
@@ -42,6 +48,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", route[0])
         self.end_headers()
         self.wfile.write(route[1])
+
+    def _drip(self) -> None:
+        """A hostile registry: one byte every 50 ms, each read well inside the socket timeout."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.end_headers()
+        try:
+            for _ in range(200):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.05)
+        except OSError:
+            pass  # the client gave up, as it should
 
     def log_message(self, *args: object) -> None:
         pass
@@ -159,3 +178,13 @@ def test_cli_scans_a_registry_target_through_index_url(registry: str) -> None:
     data = json.loads(out.getvalue())
     critical = [f for f in data["findings"] if f["code"] == "PKG001"]
     assert critical and critical[0]["location"]["path"].startswith("pypi:demo==1.0/")
+
+
+def test_a_registry_dripping_bytes_cannot_hold_the_scan(registry: str) -> None:
+    from outwork.sources.registries import _download
+
+    started = time.monotonic()
+    options = RegistryOptions(timeout=2.0, max_seconds=0.5)
+    with pytest.raises(TargetError, match="too slowly"):
+        _download(f"{registry}/drip/file.tar.gz", Path(tempfile.mkdtemp()) / "f", None, options)
+    assert time.monotonic() - started < 3.0

@@ -57,6 +57,11 @@ class PackageAnalyzer(Analyzer):
     def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
         return self._analysis().analyze(artifact, context)
 
+    @classmethod
+    def finish_inputs(cls, offline: bool) -> tuple[str, ...]:
+        # Online, the registry checks also judge the dependencies that manifests declare.
+        return () if offline else ("dependencies",)
+
     def finish(
         self, components: Sequence[tuple[str, Component]], context: AnalysisContext
     ) -> Iterable[Finding]:
