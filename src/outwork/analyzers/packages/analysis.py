@@ -38,7 +38,7 @@ MAX_ARCHIVE_BYTES = 512 * 1024 * 1024
 
 class PackageAnalysis(Analyzer):
     name = "packages"
-    version = "1"
+    version = "2"
     layer = ALL_RULES[0].layer
     kinds = frozenset(
         {

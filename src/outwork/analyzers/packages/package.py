@@ -230,13 +230,22 @@ def analyze_files(files: PackageFiles) -> Verdict:
     if npm_manifest is not None:
         signals, name, version = _analyze_npm(files, npm_manifest)
         ecosystem = "npm"
+        links: dict[str, set[str]] = {}
     else:
-        signals, name, version = _analyze_python(files)
+        signals, name, version, links = _analyze_python(files)
         ecosystem = "pypi"
     signals.extend(_binaries(files, ecosystem))
     if name:
         signals.extend(_metadata_signals(ecosystem, name, version, files))
-    signals = [_lower_for_tests(s) for s in signals]
+    own = _own_folders(files.texts, name or _name_from_archive(files.archive))
+    # a test module that the package's own code imports runs as part of the package
+    imported = frozenset(
+        target
+        for member, targets in links.items()
+        if not _in_tests(member, own)
+        for target in targets
+    )
+    signals = [_lower_for_tests(s, own, imported) for s in signals]
     score, severity, reasons = score_signals(signals)
     return Verdict(
         ecosystem,
@@ -258,7 +267,9 @@ def _npm_manifest(texts: dict[str, str]) -> str | None:
     return min(candidates, key=lambda m: m.count("/"))
 
 
-def _analyze_python(files: PackageFiles) -> tuple[list[Signal], str, str]:
+def _analyze_python(
+    files: PackageFiles,
+) -> tuple[list[Signal], str, str, dict[str, set[str]]]:
     texts = files.texts
     roots = _roots(texts)
     meta = _python_metadata(texts)
@@ -315,9 +326,13 @@ def _analyze_python(files: PackageFiles) -> tuple[list[Signal], str, str]:
         scanner = PythonScanner(text, member, Context.IMPORT)
         scanner.run()
         scanned[member] = scanner
-    for scanner in scanned.values():
+    links: dict[str, set[str]] = {}
+    for member, scanner in scanned.items():
         signals.extend(scanner.signals)
-    return signals, name, version
+        for module in scanner.imports | scanner.relative_imports:
+            if any(word in module.lower() for word in TEST_WORDS):
+                links.setdefault(member, set()).update(_module_files(module, member, texts, roots))
+    return signals, name, version, links
 
 
 def _launched_files(
@@ -327,7 +342,10 @@ def _launched_files(
     base = importer.rsplit("/", 1)[0] + "/" if "/" in importer else ""
     for item in sorted(launched):
         if item.startswith("module:"):
-            out += _module_files(item[len("module:") :], importer, texts, roots)
+            module = item[len("module:") :]
+            out += _module_files(module, importer, texts, roots)
+            # ``python -m pkg`` runs the package's ``__main__`` module
+            out += _module_files(f"{module}.__main__", importer, texts, roots)
             continue
         for prefix in dict.fromkeys([base, *roots]):
             candidate = _normalise(prefix + item)
@@ -587,13 +605,45 @@ def _metadata_signals(ecosystem: str, name: str, version: str, files: PackageFil
     return signals
 
 
-def _lower_for_tests(signal: Signal) -> Signal:
+def _own_folders(texts: dict[str, str], name: str) -> tuple[str, ...]:
+    """Folder prefixes that are the package itself, whatever words its name holds: the sdist's
+    top folders and the import package named like the distribution (``duck_test_pkg/``). A
+    package cannot lower its own code by calling itself a test."""
+    roots = _roots(texts)
+    own = [r for r in roots if r and r.count("/") == roots[0].count("/")]
+    wanted = re.sub(r"[-_.]+", "_", name.lower())
+    for member in texts:
+        parts = member.split("/")
+        for depth, part in enumerate(parts[:3][: len(parts) - 1]):
+            if re.sub(r"[-_.]+", "_", part.lower()) == wanted:
+                own.append("/".join(parts[: depth + 1]) + "/")
+                break
+    return tuple(sorted(set(own), key=len, reverse=True))
+
+
+def _in_tests(path: str, own: tuple[str, ...]) -> bool:
+    for prefix in own:
+        if path.startswith(prefix):
+            path = path[len(prefix) :]
+            break
+    parts = [p.lower() for p in path.split("/")[:-1]]
+    return any(any(word in part for word in TEST_WORDS) for part in parts)
+
+
+def _lower_for_tests(
+    signal: Signal, own: tuple[str, ...] = (), imported: frozenset[str] = frozenset()
+) -> Signal:
     """Tests, examples, docs and benchmarks are not imported by the package: what their top
     level does weighs two levels less, what they do when called one. Install-time code (which
-    pip runs whatever its folder is called) is never lowered."""
-    parts = [p.lower() for p in signal.path.split("/")[:-1]]
-    in_tests = any(any(word in part for word in TEST_WORDS) for part in parts)
-    if not in_tests or signal.context is Context.INSTALL or signal.severity <= Severity.LOW:
+    pip runs whatever its folder is called) is never lowered, nor are the package's own
+    folders (``own``) for the words in its name, nor test modules that the package's own code
+    imports (``imported``)."""
+    if (
+        signal.context is Context.INSTALL
+        or signal.severity <= Severity.LOW
+        or signal.path in imported
+        or not _in_tests(signal.path, own)
+    ):
         return signal
     steps = 2 if signal.context is Context.IMPORT else 1
     return Signal(

@@ -10,6 +10,7 @@ only when the library is called, and weighs least.
 from __future__ import annotations
 
 import ast
+import contextlib
 import math
 import re
 import warnings
@@ -72,6 +73,8 @@ _DECODE_ATTRS = frozenset(
         "decodebytes",
     }
 )
+#: Socket methods whose result is what the peer sent.
+_RECEIVE_ATTRS = frozenset({"recv", "recvfrom", "recv_into", "recvmsg"})
 _CODE_HINT = re.compile(r"\b(import|exec|eval|def|lambda|from)\b")
 #: Names that code only run when called must contain to be worth analysing (see ``_worth``).
 _RUNTIME_KEYWORDS = (
@@ -107,6 +110,7 @@ _RUNTIME_KEYWORDS = (
     "fromhex",
     "shutil",
     "bashrc",
+    "zshrc",
     "profile",
     "Startup",
     "cron",
@@ -130,6 +134,8 @@ _COLLECTS_FILES = re.compile(
     r"ImageGrab\.grab\(|\.screenshot\("
 )
 _WRITE_MODES = re.compile(r"[wax+]")
+#: Calls that open an archive or file from a path (to read back what was written there).
+_ARCHIVE_OPENERS = frozenset({"tarfile.open", "tarfile.TarFile.open", "zipfile.ZipFile"})
 
 Labels = frozenset[str]
 EMPTY: Labels = frozenset()
@@ -164,7 +170,9 @@ class PythonScanner:
         whole_file_context: bool = False,
         evidence_prefix: str = "",
     ) -> None:
-        self.source = source
+        # a UTF-8 byte-order mark is valid at the top of a Python file; the parser of a str is not
+        # told so
+        self.source = source.removeprefix("\ufeff")
         self.path = path
         self.context = context
         self.layer = layer
@@ -201,6 +209,14 @@ class PythonScanner:
         self._wrappers: dict[int, tuple[int, ast.Call, str] | None] = {}
         #: functions that download to a path given as a parameter: id -> parameter
         self._downloaders: dict[int, int] = {}
+        #: names bound to text only partly known (``f"C:\\Users\\{user}\\..."``): its
+        #: constant parts, unknown ones as ``?``
+        self._partials: dict[str, str] = {}
+        #: names bound to lambdas (``recv = lambda n: sock.recv(n)``): calls take their labels
+        self._lambdas: dict[str, ast.Lambda] = {}
+        #: constant text written to an open file handle, piece by piece: handle -> (first
+        #: write, pieces)
+        self._pieces: dict[str, tuple[ast.Call, list[str]]] = {}
 
     # --- entry ----------------------------------------------------------------------------------
 
@@ -237,17 +253,32 @@ class PythonScanner:
                 self._lexical_indicators()
                 self._release()
                 return self.signals
+            recovered = _parse_recovering(self.source)
             if self.context is Context.INSTALL or self.layer > 0:
                 self._emit(
                     UnparsableInstallCode,
                     M,
                     L,
                     N,
-                    "code does not parse; searched as text",
+                    "code does not parse; the statements that do were analysed, the rest "
+                    "searched as text"
+                    if recovered
+                    else "code does not parse; searched as text",
                     getattr(exc, "lineno", None),
                     str(exc)[:200],
                 )
+            if recovered is None:
+                self._text_fallback()
+                return self.signals
+            # the text search stays as it was for code that does not parse; the statements
+            # that do parse are analysed on top of it
             self._text_fallback()
+            tree = recovered
+            # the recovered statements are evidence; a partial walk still counts
+            with contextlib.suppress(RecursionError):
+                self._module(tree)
+            self._lexical_indicators()
+            self._release()
             return self.signals
         try:
             self._module(tree)
@@ -274,6 +305,9 @@ class PythonScanner:
         self._commands.clear()
         self._wrappers.clear()
         self._downloaders.clear()
+        self._partials.clear()
+        self._lambdas.clear()
+        self._pieces.clear()
         self._lines = None
 
     def _module(self, tree: ast.Module) -> None:
@@ -417,10 +451,18 @@ class PythonScanner:
                         if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
                             install_methods.add(id(item))
                             referenced |= self._reach(item)
+                    continue
+                for item in stmt.body:
+                    if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and (
+                        _runs_at_definition(item)
+                    ):
+                        referenced.add(item.name)
                 continue
             if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
                 for dec in stmt.decorator_list:
                     referenced |= self._reach(dec)
+                if _runs_at_definition(stmt):
+                    referenced.add(stmt.name)
                 continue
             if isinstance(stmt, ast.If) and _is_main_guard(stmt.test):
                 continue
@@ -508,6 +550,15 @@ class PythonScanner:
                 labels |= {"decoded"}
             for target in stmt.targets:
                 self._bind(target, value, labels, scope)
+                if isinstance(target, ast.Name):
+                    self._partials.pop(target.id, None)
+                    if isinstance(stmt.value, ast.Lambda):
+                        self._lambdas[target.id] = stmt.value
+                    if isinstance(value, Unknown) and _builds_text(stmt.value):
+                        # a path or command built from a user name: keep its constant parts
+                        partial = self._partial(stmt.value, scope, folder)
+                        if partial.strip("?/ "):
+                            self._partials[target.id] = partial
         elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
             self._bind(
                 stmt.target, self._fold(stmt.value, scope), self._labels(stmt.value, scope), scope
@@ -539,6 +590,20 @@ class PythonScanner:
                     )
         for child in _child_blocks(stmt):
             self._block(child, scope, ctx, top=top)
+        if isinstance(stmt, ast.With | ast.AsyncWith):
+            for item in stmt.items:
+                if isinstance(item.optional_vars, ast.Name):
+                    self._flush_writes(item.optional_vars.id, ctx)
+
+    def _flush_writes(self, handle: str, ctx: Context) -> None:
+        """Code written to a file a piece at a time is code that will run: analyse the pieces
+        together as a layer of their own once the file is closed."""
+        written = self._pieces.pop(handle, None)
+        if written is None or len(written[1]) < 2:
+            return
+        text = "".join(written[1])
+        if len(text) > 20 and _CODE_HINT.search(text):
+            self._dropped(text, written[0], ctx)
 
     def _import(self, module: str, ctx: Context, line: int) -> None:
         if module and ctx is not Context.RUNTIME:
@@ -604,16 +669,20 @@ class PythonScanner:
             isinstance(node, ast.Subscript)
             and self._resolve(node.value, scope) in tables.SECRET_SOURCE_ATTRS
         ):
-            return frozenset({"secret"}) | self._labels(node.slice, scope, depth + 1)
+            return self._variable(node.slice, scope) | self._labels(node.slice, scope, depth + 1)
         if isinstance(node, ast.Call):
             qual = self._resolve(node.func, scope)
             if qual in ("os.environ.get", "os.getenv", "os.environ.__getitem__"):
-                return frozenset({"secret"})
+                return self._variable(node.args[0], scope) if node.args else frozenset({"secret"})
             inner: Labels = EMPTY
             for arg in [*node.args, *(k.value for k in node.keywords)]:
                 inner |= self._labels(arg, scope, depth + 1)
             if isinstance(node.func, ast.Attribute):
                 inner |= self._labels(node.func.value, scope, depth + 1)
+                if node.func.attr in _RECEIVE_ATTRS:
+                    inner |= {"net"}  # bytes received from a peer: what a remote side sent
+            elif isinstance(node.func, ast.Name) and node.func.id in self._lambdas:
+                inner |= self._labels(self._lambdas[node.func.id].body, scope, depth + 1)
             if qual is None:
                 if isinstance(node.func, ast.Attribute) and node.func.attr in _DECODE_ATTRS:
                     return inner | {"decoded"}
@@ -627,9 +696,17 @@ class PythonScanner:
                 return inner | {"client"}
             if qual in tables.DECODE_CALLS or qual == "marshal.loads":
                 return inner | {"decoded"}
-            if qual == "open" or qual.endswith((".read_text", ".read_bytes")):
+            if (
+                qual in _ARCHIVE_OPENERS
+                or qual == "open"
+                or qual.endswith((".read_text", ".read_bytes"))
+            ):
                 path = " ".join(iter_strings(self._fold(node.args[0], scope))) if node.args else ""
+                if path and path in self._written_net_paths:
+                    inner |= {"net"}  # reading back (or unpacking) what was downloaded
                 if path and tables.CREDENTIAL_PATH_RE.search(path):
+                    if tables.PRIVATE_STORE_RE.search(path):
+                        inner |= {"store"}
                     return inner | {"secret", "file"}
                 return inner | {"file"}
             return inner
@@ -640,6 +717,14 @@ class PythonScanner:
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitXor) and _xors_text(node):
             out |= {"decoded"}  # ``chr(ord(c) ^ ord(k))``: text decoded with an XOR key
         return out
+
+    def _variable(self, name: ast.expr, scope: Scope) -> Labels:
+        """An environment variable read: a secret, and host identity when it names the user
+        or the machine (``USERNAME``, ``COMPUTERNAME``) rather than a configured value."""
+        value = self._fold(name, scope)
+        if isinstance(value, str) and value.upper() in _HOST_VARIABLES:
+            return frozenset({"secret", "host"})
+        return frozenset({"secret"})
 
     # --- calls ----------------------------------------------------------------------------------
 
@@ -664,6 +749,8 @@ class PythonScanner:
             self._process_sink(node, name, scope, ctx)
         elif name in self._functions and node.args:
             self._wrapper_call(node, name, scope, ctx)
+        elif name in _THREAD_STARTERS:
+            self._thread_target(node, name, scope, ctx)
         elif name in tables.NETWORK_CALLS or name.endswith(".urlopen"):
             self._network_sink(node, name, scope, ctx)
         elif name.endswith(("__pyarmor__", "pyarmor_runtime")):
@@ -722,9 +809,22 @@ class PythonScanner:
         if name == "open" or name in ("io.open", "codecs.open", "os.open"):
             self._open(node, scope, ctx)
         elif name in tables.FILE_WRITE_CALLS and len(node.args) >= 2:
-            dest = " ".join(iter_strings(self._fold(node.args[1], scope)))
-            self._check_write_path(dest, node, ctx)
+            self._check_write_path(self._path_text(node.args[1], scope), node, ctx)
         elif name in ("urllib.request.urlretrieve", "urllib.urlretrieve") and len(node.args) >= 2:
+            self._mark_downloaded(node.args[1], scope)
+        if attr in ("extractall", "extract") and isinstance(node.func, ast.Attribute):
+            # unpacking a downloaded archive: every file under the destination is downloaded
+            folder = next((k.value for k in node.keywords if k.arg == "path"), None)
+            position = 0 if attr == "extractall" else 1
+            if folder is None and len(node.args) > position:
+                folder = node.args[position]
+            if folder is not None and "net" in self._labels(node.func.value, scope):
+                self._mark_downloaded(folder, scope)
+        elif (
+            name == "shutil.unpack_archive"
+            and len(node.args) >= 2
+            and "net" in self._labels(node.args[0], scope)
+        ):
             self._mark_downloaded(node.args[1], scope)
         if attr in ("write_text", "write_bytes") and isinstance(node.func, ast.Attribute):
             dest = " ".join(iter_strings(self._fold(node.func.value, scope)))
@@ -734,6 +834,20 @@ class PythonScanner:
             text = looks_like_text(written) if isinstance(written, str | bytes) else None
             if text and len(text) > 20 and _CODE_HINT.search(text):
                 self._dropped(text, node, ctx)
+        if (
+            attr == "write"
+            and node.args
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id in self._handles
+        ):
+            self._persisted_command(node, self._handles[node.func.value.id], scope, ctx)
+            piece = self._fold(node.args[0], scope)
+            piece_text = looks_like_text(piece) if isinstance(piece, str | bytes) else None
+            if piece_text is not None:
+                pieces = self._pieces.setdefault(node.func.value.id, (node, []))[1]
+                if sum(map(len, pieces)) < 1_000_000:
+                    pieces.append(piece_text)
         if attr in ("write", "writelines") and isinstance(node.func, ast.Attribute):
             labels = EMPTY
             for a in node.args:
@@ -760,12 +874,12 @@ class PythonScanner:
                 node.func.value, scope
             )
             if "secret" in labels and client:
-                broad = bool(labels & {"dump", "host"}) or not self._in_function
+                broad = bool(labels & {"dump", "host", "store"}) or not self._in_function
                 self._emit(
                     SecretExfiltration,
                     C,
                     C if broad else M,
-                    H if "dump" in labels else N,
+                    H if labels & {"dump", "store"} else N,
                     f"sends secrets or host identity over the network {ctx.label}",
                     node.lineno,
                     clip(ast.unparse(node)),
@@ -994,6 +1108,15 @@ class PythonScanner:
                 + self._partial(node.right, scope, folder)
             )
         texts = list(iter_strings(folder.fold(node)))
+        if (
+            not texts
+            and isinstance(node, ast.Call)
+            and node.args
+            and self._resolve(node.func, scope) == "os.path.join"
+        ):
+            return "/".join(self._partial(a, scope, folder) for a in node.args)
+        if not texts and isinstance(node, ast.Name):
+            return self._partials.get(node.id, "?")
         return " ".join(texts) if texts else "?"
 
     def _note_launched(self, parts: list[str]) -> None:
@@ -1055,6 +1178,23 @@ class PythonScanner:
         ast.copy_location(call, node)
         self._process_sink(call, f"{name}() -> {qual}", scope, ctx)
 
+    def _thread_target(self, node: ast.Call, name: str, scope: Scope, ctx: Context) -> None:
+        """``Thread(target=os.system, args=[cmd])`` calls its target with its arguments: judge
+        that call as if it were written out."""
+        target = next((k.value for k in node.keywords if k.arg == "target"), None)
+        args = next((k.value for k in node.keywords if k.arg == "args"), None)
+        if target is None or not isinstance(args, ast.List | ast.Tuple) or not args.elts:
+            return
+        qual = self._resolve(target, scope)
+        if qual is None or any(isinstance(a, ast.Starred) for a in args.elts):
+            return
+        call = ast.Call(func=target, args=list(args.elts), keywords=[])
+        ast.copy_location(call, node)
+        if qual in tables.PROCESS_CALLS:
+            self._process_sink(call, f"{name}() -> {qual}", scope, ctx)
+        elif qual in tables.EXEC_CALLS:
+            self._exec_sink(call, f"{name}() -> {qual}", scope, ctx)
+
     def _process_sink(self, node: ast.Call, name: str, scope: Scope, ctx: Context) -> None:
         folder = self._folder(scope)
         parts: list[str] = []
@@ -1082,6 +1222,19 @@ class PythonScanner:
                 C,
                 H,
                 f"{name}() starts downloaded content {ctx.label}",
+                node.lineno,
+                evidence,
+                ctx=ctx,
+                relations=("executes-at-install",),
+            )
+        elif _PERSIST_COMMAND.search(command):
+            # registering an autostart entry keeps the code running after every log-in
+            self._emit(
+                PersistenceWrite,
+                C,
+                C,
+                H,
+                f"{name}() registers a program to start at every log-in {ctx.label}",
                 node.lineno,
                 evidence,
                 ctx=ctx,
@@ -1120,6 +1273,20 @@ class PythonScanner:
                 C,
                 H,
                 f"{name}() runs a command that only exists after decoding {ctx.label}",
+                node.lineno,
+                evidence,
+                ctx=ctx,
+                relations=("executes-at-install",),
+            )
+        elif _REMOTE_PIP.search(command):
+            # a dependency fetched from a repository or URL, outside the registry and its
+            # malware checks, when the package installs or is imported
+            self._emit(
+                SuspiciousCommandExecution,
+                C,
+                H,
+                M,
+                f"{name}() installs a package from a repository or URL {ctx.label}",
                 node.lineno,
                 evidence,
                 ctx=ctx,
@@ -1181,6 +1348,21 @@ class PythonScanner:
             )
             if not composed:
                 labels = labels - {"secret"}  # resolving the host's own name leaks nothing
+        if "store" in labels:
+            # a private key, shell history, browser or wallet store read and sent: theft
+            self._emit(
+                SecretExfiltration,
+                C,
+                C,
+                H,
+                f"{name}() sends the contents of a private key, history, browser or wallet store"
+                f" {ctx.label}",
+                node.lineno,
+                clip(ast.unparse(node)),
+                ctx=ctx,
+                relations=("exfiltrates",),
+            )
+            return
         if "secret" in labels and (ctx is not Context.RUNTIME or "dump" in labels or suspicious):
             # a function reached (as far as names tell) from the top level that sends one
             # configured variable is how SDKs authenticate; dumps and host identity are not
@@ -1213,12 +1395,14 @@ class PythonScanner:
             )
             return
         if suspicious:
+            hidden = self._hidden_address(node, scope)
             self._emit(
                 InstallTimeNetwork,
                 H,
                 H,
-                L,
-                f"{name}() contacts a paste site, webhook or raw address {ctx.label}",
+                H if hidden else L,
+                f"{name}() contacts a paste site, webhook or raw address"
+                f"{' that it hides by encoding' if hidden else ''} {ctx.label}",
                 node.lineno,
                 evidence,
                 ctx=ctx,
@@ -1237,6 +1421,17 @@ class PythonScanner:
                 ctx=ctx,
             )
 
+    def _hidden_address(self, node: ast.Call, scope: Scope) -> bool:
+        """Whether the address a call contacts only exists after decoding: a library has no
+        reason to hide a webhook, bot or paste address from its readers."""
+        url = node.args[0] if node.args else None
+        url = next((k.value for k in node.keywords if k.arg == "url"), url)
+        if url is None:
+            return False
+        folder = self._folder(scope)
+        folder.fold(url)
+        return bool(folder.trace.decoders) or "decoded" in self._labels(url, scope)
+
     def _uploads_collected_files(self) -> bool:
         """Whether this module names an exfiltration channel and collects files to send:
         walks directories or captures the screen."""
@@ -1248,7 +1443,7 @@ class PythonScanner:
     def _open(self, node: ast.Call, scope: Scope, ctx: Context) -> None:
         if not node.args:
             return
-        path = " ".join(iter_strings(self._fold(node.args[0], scope)))
+        path = self._path_text(node.args[0], scope)
         mode_node = (
             node.args[1]
             if len(node.args) > 1
@@ -1275,6 +1470,42 @@ class PythonScanner:
                 ctx=ctx,
                 relations=("executes-at-install",),
             )
+
+    def _persisted_command(
+        self, node: ast.Call, path_node: ast.expr, scope: Scope, ctx: Context
+    ) -> None:
+        """A downloader or hidden shell written into a shell rc file, a start-up folder or a
+        crontab runs at every log-in: no library writes that, whether or not it is called."""
+        path = self._path_text(path_node, scope)
+        match = tables.PERSISTENCE_PATH_RE.search(path) if path else None
+        if not match or match.group(0).lower().endswith(".pth"):
+            return
+        if "net" in self._labels(node.args[0], scope):
+            what = "downloaded content"
+            written = path
+        else:
+            what = "a command that fetches and runs code"
+            written = " ".join(iter_strings(self._fold(node.args[0], scope)))
+            command = tables.STRONG_COMMAND_RE.search(written) if written else None
+            if command is None or _FETCH_AND_RUN.search(written) is None:
+                return
+        self._emit(
+            PersistenceWrite,
+            C,
+            C,
+            H,
+            f"writes {what} into a start-up location ({match.group(0)}) {ctx.label}",
+            node.lineno,
+            clip(written),
+            ctx=ctx,
+            relations=("executes-at-install",),
+        )
+
+    def _path_text(self, node: ast.expr, scope: Scope) -> str:
+        """A path's folded text, or its constant parts where some are only known at run time."""
+        folder = self._folder(scope)
+        path = " ".join(iter_strings(folder.fold(node)))
+        return path or self._partial(node, scope, folder)
 
     def _credential_args(self, node: ast.Call, scope: Scope, ctx: Context) -> None:
         if ctx is Context.RUNTIME:
@@ -1709,8 +1940,18 @@ def _shell(node: ast.Call, name: str) -> bool:
 
 #: ``pip install .`` and ``pip install -e ./x`` install the project itself, fetching nothing new.
 _LOCAL_PIP = re.compile(r"pip3?\s+install\s+(-e\s+|--editable\s+)?\.(/[\w./-]*)?(?=\s|$)")
+_REMOTE_PIP = re.compile(
+    r"pip3?\s+install\b[^|;&\n]*\s(git|hg|svn|bzr)\+|pip3?\s+install\b[^|;&\n]*\shttps?://",
+    re.IGNORECASE,
+)
 _LOCAL_URL = re.compile(
     r"://(localhost|127\.|0\.0\.0\.0|\[?::1|10\.|192\.168\.|169\.254\.|172\.(1[6-9]|2\d|3[01])\.)",
+    re.IGNORECASE,
+)
+#: Commands that register an autostart entry (registry Run keys, scheduled tasks at log-on).
+_PERSIST_COMMAND = re.compile(
+    r"\breg(\.exe)?\s+add\b.*\\CurrentVersion\\+Run(Once)?\b|"
+    r"schtasks(\.exe)?\s+/create\b.*/sc\s+(onlogon|onstart)",
     re.IGNORECASE,
 )
 _FETCH_AND_RUN = re.compile(
@@ -1740,6 +1981,96 @@ def _parse_python2(source: str) -> ast.Module | None:
             return ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
+
+
+#: Environment variables that identify the user or the machine.
+_HOST_VARIABLES = frozenset(
+    {"USERNAME", "USER", "LOGNAME", "COMPUTERNAME", "HOSTNAME", "USERDOMAIN"}
+)
+#: Calls that start a thread or process running ``target(*args)``.
+_THREAD_STARTERS = frozenset(
+    {"threading.Thread", "multiprocessing.Process", "threading.Timer", "_thread.start_new_thread"}
+)
+
+
+def _builds_text(node: ast.expr) -> bool:
+    """Whether an expression builds text from constant parts: an f-string, a concatenation
+    with a string literal, ``os.path.join``."""
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.BinOp):
+        return any(
+            (isinstance(side, ast.Constant) and isinstance(side.value, str)) or _builds_text(side)
+            for side in (node.left, node.right)
+        )
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "join"
+        and isinstance(node.func.value, ast.Attribute)
+        and node.func.value.attr == "path"
+    )
+
+
+def _runs_at_definition(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A decorator that calls the function it decorates (``@lambda f: f()``) runs its body
+    when the ``def`` statement runs."""
+    for dec in fn.decorator_list:
+        if (
+            isinstance(dec, ast.Lambda)
+            and dec.args.args
+            and isinstance(dec.body, ast.Call)
+            and isinstance(dec.body.func, ast.Name)
+            and dec.body.func.id == dec.args.args[0].arg
+        ):
+            return True
+    return False
+
+
+#: Top-level statements dropped, at most, to make a broken module parse.
+MAX_RECOVERY = 12
+_CONTINUATION = re.compile(r"[\s)\]}#]|(else|elif|except|finally|case)\b")
+
+
+def _parse_recovering(source: str) -> ast.Module | None:
+    """A module that does not parse, with its broken lines, then their top-level statements,
+    blanked out: what remains still runs in an interpreter that accepts the rest (or was broken
+    on purpose to make scanners skip the file)."""
+    if len(source) > MAX_SOURCE // 8:
+        return None
+    lines = source.split("\n")
+    removed: set[int] = set()
+    for _ in range(MAX_RECOVERY):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse("\n".join(lines))
+        except SyntaxError as exc:
+            number = exc.lineno
+            if number is None or not 1 <= number <= len(lines):
+                return None
+            if number not in removed:
+                # first the broken line alone (its block keeps its shape), then its statement
+                line = lines[number - 1]
+                lines[number - 1] = line[: len(line) - len(line.lstrip())] + "pass"
+                removed.add(number)
+                continue
+            start = number - 1
+            while start > 0 and (not lines[start] or _CONTINUATION.match(lines[start])):
+                start -= 1
+            end = number
+            while end < len(lines) and (not lines[end] or _CONTINUATION.match(lines[end])):
+                end += 1
+            for index in range(start, end):
+                lines[index] = ""
+                removed.add(index + 1)
+            continue
+        except (ValueError, RecursionError, MemoryError):
+            return None
+        if not tree.body:
+            return None
+        return tree if removed else None
+    return None
 
 
 def _entropy(text: str) -> float:

@@ -371,6 +371,18 @@ CREDENTIAL_PATH_RE = _pattern(
     "steam\\,.minecraft,roblox",
 )
 
+#: Credential stores that only their owner's programs read: private keys, shell history, browser
+#: profiles, chat sessions, wallets. Unlike tool credentials (``.netrc``, ``.pypirc``, cloud
+#: config), which SDKs send to their own service, no library uploads these.
+PRIVATE_STORE_RE = _pattern(
+    r"id_rsa\b|id_ed25519\b|id_ecdsa\b|\.bash_history|\.zsh_history|Login Data|Web Data|"
+    r"Local State|Local Storage[/\\]+leveldb|\btdata[/\\]|wallet\.dat|Exodus|Electrum|MetaMask|"
+    r"Ethereum[/\\]keystore|Mozilla[/\\]Firefox[/\\]Profiles|Google[/\\]Chrome[/\\]User Data|"
+    r"login\.keychain|/etc/shadow|sitemanager\.xml",
+    "id_rsa,id_ed25519,id_ecdsa,_history,login data,web data,local state,leveldb,tdata,wallet,"
+    "exodus,electrum,metamask,ethereum,firefox,user data,keychain,/etc/shadow,sitemanager",
+)
+
 #: Places whose writing gives persistence: start-up folders, shell rc files, cron, services, keys.
 PERSISTENCE_PATH_RE = _pattern(
     r"Start Menu[/\\]+Programs[/\\]+Startup|Microsoft[/\\]+Windows[/\\]+Start Menu|"
