@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 class PackageAnalyzer(Analyzer):
     name = "packages"
-    version = "3"
+    version = "4"
     layer = ALL_RULES[0].layer
     kinds = frozenset(
         {
