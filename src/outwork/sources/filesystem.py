@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import os
 import stat
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ VCS_DIRS = frozenset({".git", ".hg", ".svn"})
 _EXECUTABLE = frozenset({"executable-bit"})
 _NO_TAGS: frozenset[str] = frozenset()
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+_NAME = operator.attrgetter("name")
 
 
 def walk(target: str, budgets: Budgets, *, include_git: bool = False) -> Iterator[Yielded]:
@@ -48,7 +50,7 @@ def _walk_dir(
     while stack:
         directory, logical_dir, depth = stack.pop()
         try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+            entries = sorted(os.scandir(directory), key=_NAME)
         except OSError as exc:
             yield Skip(logical_dir, f"directory cannot be listed: {exc.strerror}")
             continue

@@ -135,9 +135,7 @@ def _report_trace(
     later: bool,
     torchscript: bool = False,
 ) -> None:
-    called: dict[tuple[str, str], str] = {}
-    for call in trace.calls:
-        called.setdefault((call.module, call.name), call.args)
+    called: dict[tuple[str, str], str] | None = None  # built when a global is not allowed
     imports = list(trace.imports)
     unlisted = 0
     if trace.skipped:
@@ -149,6 +147,10 @@ def _report_trace(
         verdict = judge(imp.module, imp.name, torchscript=torchscript)
         if verdict.verdict is Verdict.ALLOWED:
             continue
+        if called is None:
+            called = {}
+            for call in trace.calls:
+                called.setdefault((call.module, call.name), call.args)
         args = called.get((imp.module, imp.name))
         use = f", called with {args}" if args is not None else ""
         evidence = f"{imp.opcode} {imp.module} {imp.name}{use}"
