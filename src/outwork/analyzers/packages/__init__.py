@@ -21,9 +21,25 @@ if TYPE_CHECKING:
     from outwork.analyzers.packages.analysis import PackageAnalysis
 
 
+#: Package metadata met as loose files (``loose.py``): ``*.dist-info/METADATA``, ``PKG-INFO``,
+#: a checkout's ``pyproject.toml`` and ``setup.cfg``.
+_LOOSE_METADATA = ("/METADATA", "/PKG-INFO", "/pyproject.toml", "/setup.cfg")
+
+
+def _loose_metadata(path: str) -> bool:
+    """Decided by the name alone, for every artifact of every scan: cheap string tests."""
+    if not path.endswith(_LOOSE_METADATA) and path not in (
+        "PKG-INFO",
+        "pyproject.toml",
+        "setup.cfg",
+    ):
+        return False
+    return not path.endswith("/METADATA") or path[: -len("/METADATA")].endswith(".dist-info")
+
+
 class PackageAnalyzer(Analyzer):
     name = "packages"
-    version = "4"
+    version = "5"
     layer = ALL_RULES[0].layer
     kinds = frozenset(
         {
@@ -50,7 +66,11 @@ class PackageAnalyzer(Analyzer):
         return self._impl
 
     def accepts(self, artifact: Artifact) -> bool:
-        if artifact.kind not in self.kinds and artifact.kind not in ARCHIVE_KINDS:
+        if (
+            artifact.kind not in self.kinds
+            and artifact.kind not in ARCHIVE_KINDS
+            and not _loose_metadata(artifact.path)
+        ):
             return False  # decided without loading the implementation
         return self._analysis().accepts(artifact)
 

@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import ClassVar
 
 from outwork.analyzers import AnalysisContext, Analyzer, Component, Emitted
+from outwork.analyzers.packages import loose
 from outwork.analyzers.packages.jsscan import scan_javascript, scan_package_json
 from outwork.analyzers.packages.package import (
     Limits,
@@ -61,6 +62,8 @@ class PackageAnalysis(Analyzer):
             return looks_like_package_name(artifact.name) or artifact.kind is Kind.ZIP
         if artifact.kind is Kind.JSON:
             return artifact.name == "package.json"
+        if loose.accepts_name(artifact.path, artifact.name):
+            return artifact.kind not in (Kind.BINARY, Kind.EMPTY)
         return artifact.kind in (Kind.PYTHON, Kind.JAVASCRIPT)
 
     def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
@@ -68,6 +71,8 @@ class PackageAnalysis(Analyzer):
             yield from self._archive(artifact)
         elif artifact.kind is Kind.JSON:
             yield from self._loose_manifest(artifact)
+        elif loose.accepts_name(artifact.path, artifact.name):
+            yield from loose.analyze_metadata(artifact)
         elif artifact.kind is Kind.JAVASCRIPT:
             yield from _emit(scan_javascript(artifact.text(), "", Context.IMPORT), rebase=False)
         else:
@@ -94,7 +99,8 @@ class PackageAnalysis(Analyzer):
         yield from _verdict(verdict, "")
 
     def _loose_manifest(self, artifact: Artifact) -> Iterator[Emitted]:
-        signals, info = scan_package_json(artifact.text(), "")
+        text = artifact.text()
+        signals, info = scan_package_json(text, "")
         base = Path(artifact.fs_path).parent if artifact.fs_path else None
         for target in info.get("install_files", []):
             if base is None:
@@ -121,16 +127,14 @@ class PackageAnalysis(Analyzer):
                             s.relations,
                         )
                     )
-        yield from _emit(signals, rebase=False)
-        if signals:
-            score, severity, reasons = score_signals(signals)
-            name = str(info.get("name") or artifact.name)
-            yield from _verdict(
-                Verdict(
-                    "npm", name, str(info.get("version") or ""), score, severity, signals, reasons
-                ),
-                "",
-            )
+        name, version = info.get("name"), info.get("version")
+        yield from loose.manifest(
+            artifact,
+            text,
+            signals,
+            name if isinstance(name, str) else "",
+            version if isinstance(version, str) else "",
+        )
 
     def _loose_python(self, artifact: Artifact) -> Iterator[Emitted]:
         text = artifact.text()

@@ -126,6 +126,9 @@ class Use:
     line: int | None
     kind: str
     purl: str
+    #: The packages analyzer judged this file's own metadata offline (an installed package's
+    #: ``METADATA`` or ``package.json``): PKG030 was decided from it already.
+    judged: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +204,12 @@ def uses(components: Sequence[tuple[str, Component]]) -> dict[Subject, list[Use]
     """
     found: dict[Subject, list[Use]] = {}
     seen: set[tuple[Subject, str]] = set()
+    judged = {
+        path
+        for path, component in components
+        if _RISK_SCORE in component.properties
+        and not looks_like_package_name(PurePosixPath(path.rsplit("!/", 1)[-1]).name)
+    }
     for path, component in components:
         subject = subject_of(component)
         if subject is None:
@@ -227,7 +236,13 @@ def uses(components: Sequence[tuple[str, Component]]) -> dict[Subject, list[Use]
         line = props.get("line")
         kind = "package" if own else "declared" if source == "registry" else "installed"
         found.setdefault(subject, []).append(
-            Use(path, line if isinstance(line, int) else None, kind, component.purl or "")
+            Use(
+                path,
+                line if isinstance(line, int) else None,
+                kind,
+                component.purl or "",
+                judged=path in judged,
+            )
         )
     return found
 
@@ -557,8 +572,8 @@ def _borrowed(
     common: dict[str, Any],
 ) -> list[Finding]:
     """PKG030 from the registry's metadata, for dependencies only (a package read from its
-    archive was judged from the archive's own metadata already)."""
-    if use.kind == "package" or not facts.links:
+    archive, or installed with its metadata scanned, was judged from that metadata already)."""
+    if use.kind == "package" or use.judged or not facts.links:
         return []
     links = [Link(label, url, use.path, use.line) for label, url in facts.links]
     found = judge_links(subject.ecosystem, subject.name, links)
