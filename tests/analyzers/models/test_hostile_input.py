@@ -159,3 +159,14 @@ def test_keras_config_nested_beyond_budget_fails_closed(tmp_path: Path) -> None:
         zf.writestr("model.weights.h5", b"x")
     findings = _analyze(buf.getvalue(), Kind.KERAS)
     assert any(getattr(f, "code", "") == "MDL009" for f in findings)
+
+
+def test_a_malformed_numpy_header_gives_the_same_finding_every_run() -> None:
+    """ast.literal_eval names the offending node with its memory address: the finding (and its
+    baseline fingerprint) must not carry it."""
+    data = craft.npy_numeric().replace(b"False", b"Bogus")
+    artifact = Artifact(path="bad.npy", kind=Kind.NUMPY, size=len(data), data=data)
+    found = [f for f in ModelAnalyzer().analyze(artifact, AnalysisContext()) if hasattr(f, "rule")]
+    messages = [f.message for f in found]
+    assert any("not a Python literal" in m for m in messages)
+    assert not any(" at 0x" in m for m in messages)

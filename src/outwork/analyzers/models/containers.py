@@ -27,6 +27,7 @@ MAX_PICKLE_MEMBER = 512 * 1024 * 1024
 MAX_DECOMPRESSED = 256 * 1024 * 1024
 MAX_CODE_MEMBER = 4 * 1024 * 1024
 
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 _TORCHSCRIPT_RISKY = re.compile(
     rb"ops\.aten\.(save|from_file|_load_from_bytes)|aten::(save|from_file)|load_library"
     rb"|\bops\.(?!aten\b|prim\b|quantized\b|profiler\b)[A-Za-z_]\w*\.\w+"
@@ -206,7 +207,10 @@ def _npy_header(buf: memoryview) -> tuple[dict[str, Any], int]:
     try:
         header = ast.literal_eval(text)
     except (ValueError, SyntaxError, MemoryError, RecursionError) as exc:
-        raise ValueError(f"header is not a Python literal: {exc}") from None
+        # without the node's memory address, so the same file gives the same finding (and
+        # fingerprint) on every run
+        reason = _ADDRESS.sub("", str(exc))
+        raise ValueError(f"header is not a Python literal: {reason}") from None
     if not isinstance(header, dict) or "descr" not in header:
         raise ValueError("header is not a dict with 'descr'")
     return header, start + hlen
