@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 #: Implementation modules and libraries that only an analysis needs.
 HEAVY = (
@@ -65,5 +66,45 @@ print(",".join(sorted(m for m in {heavy!r} if m in sys.modules)))
 """.replace("{heavy!r}", repr(HEAVY))
     done = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == ""
+
+
+#: What a clean scan of a folder of small models through the command line never needs (each costs
+#: start-up time that is a fair part of a 1,000-model scan).
+SCAN_NEVER_NEEDS = (
+    "rich",
+    "zipfile",
+    "traceback",
+    "importlib.resources",
+    "importlib.metadata",
+    "sqlite3",
+    "concurrent.futures",
+    "pickletools",
+)
+
+
+def test_a_clean_cli_scan_of_small_models_imports_none_of_the_heavy_helpers(tmp_path: Path) -> None:
+    from tests.analyzers.models import craft
+
+    folder = tmp_path / "models"
+    folder.mkdir()
+    (folder / "a.pkl").write_bytes(craft.benign(2))
+    (folder / "b.pt").write_bytes(craft.torch_zip(craft.benign(2)))
+    probe = (
+        "import io, sys\n"
+        "from outwork.cli.main import run\n"
+        "out = io.StringIO()\n"
+        f"code = run(['scan', {str(folder)!r}, '--no-cache'], out, io.StringIO())\n"
+        "assert code == 0 and out.getvalue().startswith('\\nNo findings'), out.getvalue()\n"
+        f"print(','.join(sorted(m for m in {SCAN_NEVER_NEEDS!r} if m in sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        cwd=tmp_path,
     )
     assert done.stdout.strip() == ""
