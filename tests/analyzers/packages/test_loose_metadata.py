@@ -15,7 +15,7 @@ from outwork.core.artifact import Artifact, Kind
 from outwork.core.engine import ScanOptions, scan
 from outwork.core.findings import Finding, ScanResult
 from outwork.core.rules import Severity
-from tests.analyzers.packages.registry_server import Registry, pypi_doc
+from tests.analyzers.packages.registry_server import Registry, npm_doc, pypi_doc
 
 
 def _write(root: Path, files: dict[str, str]) -> Path:
@@ -167,6 +167,30 @@ def test_online_checks_installed_packages_once(tmp_path: Path) -> None:
     assert codes.count("PKG030") == 1
     assert "PKG032" in codes  # first release days ago: the online check ran
     assert server.requests == ["/pypi/http-magic-tool/json"]
+
+
+def test_a_projects_verdict_does_not_hide_its_dependencies_online(tmp_path: Path) -> None:
+    """Only the installed package's own metadata stands in for the registry's PKG030: the
+    dependencies a project manifest declares are still judged online."""
+    manifest = {
+        "name": "app",
+        "version": "1.0.0",
+        "scripts": {"postinstall": "node setup.js"},
+        "dependencies": {"quick-date-helper": "1.0.0"},
+    }
+    _write(tmp_path, {"package.json": json.dumps(manifest, indent=2)})
+    server = Registry()
+    server.npm(npm_doc("quick-date-helper", {"1.0.0": 900}, "git+https://github.com/lodash/lodash"))
+    try:
+        options = ScanOptions(
+            jobs=1, offline=False, select=("PKG",), analyzer_options=server.options()
+        )
+        result = _scan(tmp_path, options)
+    finally:
+        server.close()
+    borrowed = [f for f in result.findings if f.code == "PKG030"]
+    assert len(borrowed) == 1 and "dependency 'quick-date-helper'" in borrowed[0].message
+    assert any(f.code == "PKG020" for f in result.findings)  # the project's own verdict
 
 
 def test_accepts_decides_by_name_without_loading_the_implementation() -> None:

@@ -205,7 +205,7 @@ def uses(components: Sequence[tuple[str, Component]]) -> dict[Subject, list[Use]
     found: dict[Subject, list[Use]] = {}
     seen: set[tuple[Subject, str]] = set()
     judged = {
-        path
+        (path, subject_of(component))
         for path, component in components
         if _RISK_SCORE in component.properties
         and not looks_like_package_name(PurePosixPath(path.rsplit("!/", 1)[-1]).name)
@@ -241,7 +241,7 @@ def uses(components: Sequence[tuple[str, Component]]) -> dict[Subject, list[Use]
                 line if isinstance(line, int) else None,
                 kind,
                 component.purl or "",
-                judged=path in judged,
+                judged=(path, subject) in judged,
             )
         )
     return found
