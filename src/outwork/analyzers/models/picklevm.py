@@ -77,6 +77,13 @@ class _Mark:
     __slots__ = ()
 
 
+# Type tuples for isinstance in the opcode handlers (a union written inline is rebuilt on every
+# call, four times slower).
+_BINARY = (bytes, bytearray, memoryview)
+_BYTES_OR_TEXT = (bytes, memoryview, str)
+_OBJECTS = (Obj, Opaque)
+
+
 MARK = _Mark()
 _FLOAT = Lit(0.0)
 
@@ -203,7 +210,7 @@ def _preview(value: object, depth: int = 0) -> str:
         return "..."
     if isinstance(value, Lit):
         v = value.value
-        if isinstance(v, bytes | bytearray | memoryview):
+        if isinstance(v, _BINARY):
             b = bytes(v[:40])
             return repr(b) + ("..." if len(v) > 40 else "")
         text = repr(v)
@@ -564,7 +571,7 @@ class Machine:
             self.trace.dynamic.append(
                 Dynamic(off, "BUILD", f"sets attributes on {target.module}.{target.name} itself")
             )
-        elif not isinstance(target, Obj | Opaque):
+        elif not isinstance(target, _OBJECTS):
             self.trace.dynamic.append(
                 Dynamic(off, "BUILD", f"sets state on a non-object {_preview(target)}")
             )
@@ -928,7 +935,7 @@ LOADERS = frozenset({("torch.storage", "_load_from_bytes")})
 
 def _literal_bytes(value: object) -> bytes | memoryview | str | None:
     """A literal byte string, seeing through ``_codecs.encode(text, "latin1")`` (protocol 2)."""
-    if isinstance(value, Lit) and isinstance(value.value, bytes | memoryview | str):
+    if isinstance(value, Lit) and isinstance(value.value, _BYTES_OR_TEXT):
         return value.value
     if (
         isinstance(value, Obj)
