@@ -32,10 +32,10 @@ import configparser
 import enum
 import itertools
 import os
+import re
 import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
-from email.parser import HeaderParser
 from pathlib import Path
 
 from outwork.analyzers import Emitted
@@ -58,6 +58,7 @@ ENVIRONMENT_DIRS = frozenset({"site-packages", "dist-packages"})
 #: Largest metadata file read (a METADATA holds the long description too).
 MAX_BYTES = 1 << 20
 _HEAD = 65536
+_BLANK_LINE = re.compile(r"\r?\n\r?\n")
 
 
 class Role(enum.Enum):
@@ -208,11 +209,17 @@ def _from_setup_cfg(text: str) -> tuple[str, str, str] | None:
 
 
 def _from_headers(text: str) -> tuple[str, str, str] | None:
-    headers = HeaderParser().parsestr(text[:_HEAD], headersonly=True)
-    name = _one_line(headers.get("Name") or "")
+    """Name and version of a header block (a plain scan: the email parser costs more than the
+    rest of the checks, and ``repository`` parses the links with it anyway)."""
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        key, colon, value = line.partition(":")
+        if colon and key in ("Name", "Version") and key not in found:
+            found[key] = value.strip()
+    name = found.get("Name", "")
     if not name:
         return None
-    return name, _one_line(headers.get("Version") or ""), text
+    return name, found.get("Version", ""), text
 
 
 # --- judging -----------------------------------------------------------------------------------
@@ -297,6 +304,10 @@ def analyze_metadata(artifact: Artifact) -> Iterator[Emitted]:
         return
     text = artifact.text()
     name = artifact.name
+    if name in ("METADATA", "PKG-INFO"):
+        # the headers end at the first blank line; the long description after it is not read
+        end = _BLANK_LINE.search(text, 0, _HEAD)
+        text = text[: end.start() + 1] if end else text[:_HEAD]
     if name == "pyproject.toml":
         parsed = _from_pyproject(text)
     elif name == "setup.cfg":
