@@ -221,3 +221,9 @@ def test_hostile_metadata_never_crashes(name: str, body: str) -> None:
     analyzer = PackageAnalyzer()
     assert analyzer.accepts(artifact)
     list(analyzer.analyze(artifact, AnalysisContext()))
+
+
+def test_deeply_nested_pyproject_is_skipped_not_a_crash(tmp_path: Path) -> None:
+    _write(tmp_path, {"proj/pyproject.toml": "a = " + "[" * 50_000 + "]" * 50_000 + "\n"})
+    result = _scan(tmp_path)
+    assert not result.errors and not _pkg(result)

@@ -163,7 +163,7 @@ def _one_line(value: object) -> str:
 def _from_pyproject(text: str) -> tuple[str, str, str] | None:
     try:
         doc = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, ValueError):
+    except (tomllib.TOMLDecodeError, ValueError, RecursionError):
         return None
     project = doc.get("project")
     if not isinstance(project, dict):
