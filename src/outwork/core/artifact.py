@@ -13,7 +13,10 @@ import re
 import struct
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
+
+if TYPE_CHECKING:
+    import os
 
 #: How much of the head of a file classification reads.
 HEAD_BYTES = 8192
@@ -419,6 +422,8 @@ class Artifact:
     #: The whole content of a small file on disk, when the source already read it to classify
     #: it: analyzers then read it from here instead of opening the file again.
     _content: bytes | None = field(default=None, compare=False, repr=False)
+    #: The file's status as the source saw it before reading (the cache's identity of the file).
+    _stat: os.stat_result | None = field(default=None, compare=False, repr=False)
 
     @property
     def name(self) -> str:

@@ -145,12 +145,41 @@ class Outcome:
 
 
 class _Job:
-    __slots__ = ("analyzers", "artifact", "key")
+    __slots__ = ("analyzers", "artifact", "key", "prefix")
 
     def __init__(self, artifact: Artifact, analyzers: tuple[str, ...], key: str | None) -> None:
         self.artifact = artifact
         self.analyzers = analyzers
         self.key = key
+        #: What the artifact's path has before the relative path its cache key names.
+        self.prefix = ""
+
+
+#: Stands for a job's path prefix in cached outcomes. JSON writes a NUL inside a string as this
+#: escape, so the text can only hold it where a string did; such outcomes are not cached.
+_PREFIX_MARK = "\\u0000outwork-prefix\\u0000"
+
+
+def _encode(outcome: Outcome, prefix: str) -> str | None:
+    """An outcome as cache text, the job's location replaced by a mark: a cached result is
+    reused for the same content at the same relative path under another root (a second
+    checkout, a copied folder) and must then name the new location, not the old one."""
+    import json
+
+    text = json.dumps(outcome.to_cache(), separators=(",", ":"))
+    if _PREFIX_MARK in text:
+        return None
+    if prefix:
+        escaped = json.dumps(prefix)[1:-1]
+        for end in ("/", "!", '"'):
+            text = text.replace(escaped + end, _PREFIX_MARK + end)
+    return text
+
+
+def _decode(text: str, prefix: str) -> Outcome:
+    import json
+
+    return Outcome.from_cache(json.loads(text.replace(_PREFIX_MARK, json.dumps(prefix)[1:-1])))
 
 
 def scan(
@@ -308,7 +337,7 @@ def _assign_keys(
         art = job.artifact
         digest: str | None = None
         if art.fs_path:
-            identity = _identity(art.fs_path)
+            identity = _identity(art.fs_path, art._stat)
             if identity is None:
                 continue
             hit = known.get(art.fs_path)
@@ -333,6 +362,9 @@ def _assign_keys(
         relative = (
             art.path[len(art.root) :] if art.root and art.path.startswith(art.root) else art.name
         )
+        if not relative or not art.path.endswith(relative):
+            relative = art.path  # no relocatable part: the key names the whole path
+        job.prefix = art.path[: len(art.path) - len(relative)]
         material = "|".join(
             (digest, art.kind.value, relative, versions, rules_digest, options_digest)
         )
@@ -340,9 +372,11 @@ def _assign_keys(
     cache.put_digests(fresh)
 
 
-def _identity(fs_path: str) -> str | None:
+def _identity(fs_path: str, seen: os.stat_result | None = None) -> str | None:
+    """What identifies a file's version on disk. ``seen`` is the status the walker took before
+    it read the file: a write after it changes the identity, so a stale digest is never reused."""
     try:
-        st = os.stat(fs_path)  # noqa: PTH116 - once per cached file: no path object
+        st = seen or os.stat(fs_path)  # noqa: PTH116 - once per cached file: no path object
     except OSError:
         return None
     return f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
@@ -399,23 +433,25 @@ class _Runner:
             self.result.stats.analyzed += len(jobs)
             return
         _assign_keys(jobs, self.registry, self.rules_digest, self.context, self.cache)
-        cached: dict[str, Any] = (
+        cached: dict[str, str] = (
             self.cache.get_many(j.key for j in jobs if j.key) if self.cache else {}
         )
         outcomes: list[Outcome | None] = []
         todo: list[tuple[int, _Job]] = []
         for index, job in enumerate(jobs):
             hit = cached.get(job.key) if job.key else None
-            outcomes.append(Outcome.from_cache(hit) if hit is not None else None)
+            outcomes.append(_decode(hit, job.prefix) if hit is not None else None)
             if hit is None:
                 todo.append((index, job))
         self.result.stats.cache_hits += len(jobs) - len(todo)
         self._tick(len(jobs) - len(todo))
-        to_store: list[tuple[str, Any]] = []
+        to_store: list[tuple[str, str]] = []
         for (index, job), outcome in zip(todo, self._analyze([j for _, j in todo]), strict=True):
             outcomes[index] = outcome
             if job.key and not outcome.errors:
-                to_store.append((job.key, outcome.to_cache()))
+                text = _encode(outcome, job.prefix)
+                if text is not None:
+                    to_store.append((job.key, text))
         if self.cache:
             self.cache.put_many(to_store)
         for job, maybe in zip(jobs, outcomes, strict=True):

@@ -143,6 +143,7 @@ def _regular(path: str, logical: str, st: os.stat_result, root_logical: str) -> 
         root=root_logical,
         tags=_EXECUTABLE if st.st_mode & 0o111 else _NO_TAGS,
         _content=whole,
+        _stat=st,
     )
 
 
