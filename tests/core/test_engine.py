@@ -248,3 +248,62 @@ def test_finish_sees_every_component_fresh_or_cached(tmp_path: Path, cached: boo
     finally:
         WholeScanAnalyzer.fail = False
         registry.pop(WholeScanAnalyzer.name, None)
+
+
+@pytest.mark.usefixtures("marker")
+def test_cached_results_name_the_new_location_of_moved_content(tmp_path: Path) -> None:
+    import shutil
+
+    first = _tree(tmp_path)
+    second = tmp_path / "copy" / "tree-two"
+    shutil.copytree(first, second)
+    options = ScanOptions(jobs=1, cache_dir=str(tmp_path / "cache"), analyzers=("test-marker",))
+    scan([str(first)], options)
+    CALLS.clear()
+    moved = scan([str(second)], options)
+    assert CALLS == [f"{second}/boom.txt"]  # everything else came from the cache
+    paths = {f.location.path for f in moved.findings}
+    assert paths and all(p.startswith(f"{second}/") for p in paths), paths
+    assert {f.target for f in moved.facts} == {f"file:{second}/sub/f{i}.txt" for i in range(5)}
+    assert all(f.snippet for f in moved.findings if f.code == "CORE005")
+
+
+def test_outcomes_holding_the_prefix_mark_are_not_cached() -> None:
+    from outwork.core import engine
+
+    outcome = engine.Outcome(markers={"1": ["\x00outwork-prefix\x00"]})
+    assert engine._encode(outcome, "/x") is None
+    plain = engine.Outcome(markers={"1": ["/x/a", "/xy/b", "/x"]})
+    text = engine._encode(plain, "/x")
+    assert text is not None
+    assert engine._decode(text, "/new").markers == {"1": ["/new/a", "/xy/b", "/new"]}
+
+
+def test_a_damaged_cache_file_is_replaced_not_fatal(tmp_path: Path) -> None:
+    from outwork.store.cache import ScanCache
+
+    (tmp_path / "scan-cache.sqlite3").write_bytes(b"not a database" * 100)
+    cache = ScanCache(tmp_path)
+    cache.put_many([("k", "{}")])
+    assert cache.get_many(["k"]) == {"k": "{}"}
+    cache.close()
+
+
+@pytest.mark.usefixtures("marker")
+def test_facts_without_proof_are_proven_by_their_artifact(tmp_path: Path) -> None:
+    class Prover(MarkerAnalyzer):
+        name = "test-prover"
+
+        def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
+            yield Fact("entry:test", "reaches", "jewel:test")
+
+    registry = load_analyzers()
+    registry[Prover.name] = Prover
+    try:
+        root = tmp_path / "p"
+        root.mkdir()
+        (root / "a.txt").write_text("x\n")
+        result = scan([str(root)], ScanOptions(jobs=1, analyzers=("test-prover",)))
+        assert [f.proof for f in result.facts] == [f"{root}/a.txt"]
+    finally:
+        registry.pop(Prover.name, None)

@@ -556,6 +556,10 @@ def analyze_artifact(
                 if isinstance(item, Finding):
                     outcome.findings.append(_place(item, artifact))
                 elif isinstance(item, Fact):
+                    if not item.proof:  # proven by the artifact itself: name where it is
+                        item = Fact(
+                            item.source, item.relation, item.target, artifact.path, item.properties
+                        )
                     outcome.facts.append(item)
                 elif isinstance(item, Component):
                     outcome.components.append(item.to_dict())

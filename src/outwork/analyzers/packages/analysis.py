@@ -235,7 +235,7 @@ def _verdict(verdict: Verdict, path: str) -> Iterator[Emitted]:
     )
     relations = {r for s in verdict.signals for r in s.relations if s.severity >= Severity.HIGH}
     if relations:
-        yield Fact("entry:public-registry", "publishes", purl, proof=path or verdict.name)
+        yield Fact("entry:public-registry", "publishes", purl, proof=path)
     if "executes-at-install" in relations:
         yield Fact(purl, "executes-at-install", "jewel:host-code-execution", proof=top)
     if "exfiltrates" in relations:
