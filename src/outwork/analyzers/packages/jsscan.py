@@ -107,11 +107,17 @@ def scan_package_json(text: str, path: str) -> tuple[list[Signal], dict[str, Any
             severity, why = L, "runs a build step"
         else:
             severity, why = M, "runs code"
+        when = "on npm install"
+        if hook == "prepare":
+            # npm runs `prepare` when it installs from git or a local folder, never when it
+            # installs a tarball from the registry: a git dependency's door, one step lower.
+            severity = min(severity, M if severity >= H else L)
+            when = "when installed from git or a local folder (not from the registry)"
         signals.append(
             Signal(
                 NpmInstallScript,
                 severity,
-                f"{hook} script {why} on npm install",
+                f"{hook} script {why} {when}",
                 path,
                 line,
                 clip(command),
