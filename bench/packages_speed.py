@@ -8,10 +8,12 @@ in memory from the encrypted corpus (never extracted, never run).
     python bench/packages_speed.py compare BEFORE.json AFTER.json
     python bench/packages_speed.py time [--benign-step 1]
     python bench/packages_speed.py profile [--benign-step 6] [--top 40]
+    python bench/packages_speed.py interleave BEFORE/src AFTER/src [--benign-step 4]
 
 ``snapshot`` records every finding as (archive, code, path, line, severity, message) with the
 CPU and wall time of each archive; ``compare`` lists findings that appear or disappear and the
-medians of both runs.
+medians of both runs. ``interleave`` times two source trees on the same archives, one archive
+at a time each, in two worker processes, so that the load of a shared machine falls on both.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
+import os
 import pstats
 import statistics
+import subprocess
 import sys
 import time
 import zipfile
@@ -162,6 +166,45 @@ def profile(args: argparse.Namespace) -> None:
     stats_.print_stats(args.top)
 
 
+def worker() -> None:
+    """Time archives named on standard input, one CPU time per line on standard output."""
+    for line in sys.stdin:
+        _, cpu, _ = judge(on_disk(Path(line.strip())))
+        print(cpu, flush=True)
+
+
+def interleave(args: argparse.Namespace) -> None:
+    def start(tree: str) -> subprocess.Popen[str]:
+        env = {**os.environ, "PYTHONPATH": tree}
+        return subprocess.Popen(
+            [sys.executable, __file__, "worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+
+    workers = [start(args.before), start(args.after)]
+    times: list[list[float]] = [[], []]
+    for index, path in enumerate(benign_files(Path(args.dir), args.benign_step)):
+        order = (0, 1) if index % 2 == 0 else (1, 0)
+        for w in order:
+            stdin, stdout = workers[w].stdin, workers[w].stdout
+            assert stdin is not None and stdout is not None
+            stdin.write(f"{path}\n")
+            stdin.flush()
+            times[w].append(float(stdout.readline()))
+    for w in workers:
+        if w.stdin is not None:
+            w.stdin.close()
+        w.wait()
+    for label, values in (("before", times[0]), ("after", times[1])):
+        print(f"{label}: CPU {stats(values)}")
+    ratios = sorted(b / a for a, b in zip(*times, strict=True) if a > 0.005)
+    if ratios:
+        print(f"after/before per archive: median {statistics.median(ratios):.2f}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -182,6 +225,12 @@ def main() -> int:
         if name == "profile":
             p.add_argument("--top", type=int, default=40)
             p.add_argument("--sort", default="tottime")
+    sub.add_parser("worker")
+    i = sub.add_parser("interleave")
+    i.add_argument("before", help="source tree (the folder holding the outwork package)")
+    i.add_argument("after")
+    i.add_argument("--dir", default=str(BENIGN))
+    i.add_argument("--benign-step", type=int, default=4)
     c = sub.add_parser("compare")
     c.add_argument("before")
     c.add_argument("after")
@@ -193,6 +242,10 @@ def main() -> int:
         return compare(args)
     elif args.command == "time":
         timing(args)
+    elif args.command == "worker":
+        worker()
+    elif args.command == "interleave":
+        interleave(args)
     else:
         profile(args)
     return 0
