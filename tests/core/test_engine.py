@@ -307,3 +307,21 @@ def test_facts_without_proof_are_proven_by_their_artifact(tmp_path: Path) -> Non
         assert [f.proof for f in result.facts] == [f"{root}/a.txt"]
     finally:
         registry.pop(Prover.name, None)
+
+
+@pytest.mark.usefixtures("marker")
+def test_artifacts_below_an_analyzers_cache_size_are_not_cached(tmp_path: Path) -> None:
+    root = _tree(tmp_path)
+    (root / "big.txt").write_text("MARK\n" + "x" * 4000)
+    options = ScanOptions(jobs=1, cache_dir=str(tmp_path / "cache"), analyzers=("test-marker",))
+    MarkerAnalyzer.cache_min_bytes = 1024
+    try:
+        scan([str(root)], options)
+        CALLS.clear()
+        warm = scan([str(root)], options)
+    finally:
+        MarkerAnalyzer.cache_min_bytes = 0
+    # only the file above the threshold came from the cache; the small ones were analysed again
+    assert f"{root}/big.txt" not in CALLS and f"{root}/sub/f0.txt" in CALLS
+    assert warm.stats.cache_hits == 1
+    assert (f"{root}/big.txt", 1) in [(f.location.path, f.location.line) for f in warm.findings]

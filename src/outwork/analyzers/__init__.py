@@ -84,6 +84,9 @@ class Analyzer(abc.ABC):
     #: False for analyzers whose results depend on more than the artifact's bytes (the network,
     #: an advisory database): their results are not cached by content hash.
     cacheable: ClassVar[bool] = True
+    #: Artifacts smaller than this are not cached: analysing them again costs less than hashing,
+    #: looking up and storing their results (measure before raising it from 0).
+    cache_min_bytes: ClassVar[int] = 0
 
     def accepts(self, artifact: Artifact) -> bool:
         """Whether to run on this artifact; by default, when its kind is declared."""

@@ -320,20 +320,27 @@ def _assign_keys(
     import hashlib
 
     options_digest = hashlib.sha256(repr(sorted(context.options.items())).encode()).hexdigest()[:16]
-    on_disk = [j.artifact.fs_path for j in jobs if j.artifact.fs_path]
-    known = cache.digests(p for p in on_disk if p)
-    fresh: list[tuple[str, str, str]] = []
-    # Per set of analyzers (a handful per scan), not per artifact: cacheable, and their versions.
-    plans: dict[tuple[str, ...], str | None] = {}
+    # Per set of analyzers (a handful per scan), not per artifact: cacheable, their versions, and
+    # the size below which analysing again costs less than hashing, looking up and storing.
+    plans: dict[tuple[str, ...], tuple[str, int] | None] = {}
+    keyed: list[tuple[_Job, str]] = []
     for job in jobs:
         if job.analyzers not in plans:
             cacheable = all(registry[n].cacheable for n in job.analyzers)
             plans[job.analyzers] = (
-                ",".join(f"{n}:{registry[n].version}" for n in job.analyzers) if cacheable else None
+                (
+                    ",".join(f"{n}:{registry[n].version}" for n in job.analyzers),
+                    min(registry[n].cache_min_bytes for n in job.analyzers),
+                )
+                if cacheable
+                else None
             )
-        versions = plans[job.analyzers]
-        if versions is None:
-            continue
+        plan = plans[job.analyzers]
+        if plan is not None and job.artifact.size >= plan[1]:
+            keyed.append((job, plan[0]))
+    known = cache.digests(j.artifact.fs_path for j, _ in keyed if j.artifact.fs_path)
+    fresh: list[tuple[str, str, str]] = []
+    for job, versions in keyed:
         art = job.artifact
         digest: str | None = None
         if art.fs_path:
