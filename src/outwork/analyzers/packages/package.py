@@ -17,7 +17,7 @@ import time
 import tomllib
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.parser import HeaderParser
@@ -27,7 +27,7 @@ from typing import BinaryIO
 from outwork.analyzers.packages import repository, typosquat
 from outwork.analyzers.packages.data import STRONG_COMMAND_RE, WEAK_COMMAND_RE
 from outwork.analyzers.packages.jsscan import scan_javascript, scan_package_json
-from outwork.analyzers.packages.pyscan import PythonScanner, scan_pth
+from outwork.analyzers.packages.pyscan import PythonScanner, module_exports, scan_pth
 from outwork.analyzers.packages.rules import (
     CredentialHarvesting,
     DependencyConfusionVersion,
@@ -347,13 +347,18 @@ def _analyze_python(
         queue.append(member)
     scanned: dict[str, PythonScanner] = {}
     seen: set[str] = set()
+    exports = _StarExports(texts, roots)
     while queue:
         member = queue.pop(0)
         if member in seen:
             continue
         seen.add(member)
         scanner = PythonScanner(
-            texts[member], member, contexts[member], whole_file_context=member in whole
+            texts[member],
+            member,
+            contexts[member],
+            whole_file_context=member in whole,
+            star_exports=exports.bind(member),
         )
         scanner.run()
         scanned[member] = scanner
@@ -377,7 +382,7 @@ def _analyze_python(
     for member, text in texts.items():
         if member in scanned or not member.lower().endswith((".py", ".pyw")):
             continue
-        scanner = PythonScanner(text, member, Context.IMPORT)
+        scanner = PythonScanner(text, member, Context.IMPORT, star_exports=exports.bind(member))
         scanner.run()
         scanned[member] = scanner
     links: dict[str, set[str]] = {}
@@ -387,6 +392,42 @@ def _analyze_python(
             if any(word in module.lower() for word in TEST_WORDS):
                 links.setdefault(member, set()).update(_module_files(module, member, texts, roots))
     return signals, name, version, links
+
+
+class _StarExports:
+    """``from MODULE import *`` between modules of one package: what the imported module binds
+    (constants, imports, simple functions), read once per module and only for small modules."""
+
+    MAX_SOURCE = 64 * 1024
+
+    def __init__(self, texts: dict[str, str], roots: list[str]) -> None:
+        self.texts = texts
+        self.roots = roots
+        self.cache: dict[str, dict[str, object]] = {}
+
+    def bind(self, importer: str) -> Callable[[str, int], dict[str, object] | None]:
+        return lambda module, level: self.lookup(module, level, importer)
+
+    def lookup(self, module: str, level: int, importer: str) -> dict[str, object] | None:
+        if level > 1:
+            return None
+        if level == 1:
+            base = importer.rsplit("/", 1)[0] + "/" if "/" in importer else ""
+            rel = module.replace(".", "/")
+            found = [
+                c
+                for c in (f"{base}{rel}.py", f"{base}{rel}/__init__.py" if rel else "")
+                if c in self.texts and c != importer
+            ]
+        else:
+            found = _module_files(module, importer, self.texts, self.roots)
+        if not found or len(self.texts[found[0]]) > self.MAX_SOURCE:
+            return None
+        target = found[0]
+        if target not in self.cache:
+            self.cache[target] = {}  # a cycle of star imports reads as empty
+            self.cache[target] = module_exports(self.texts[target])
+        return self.cache[target]
 
 
 def _launched_files(

@@ -12,12 +12,13 @@ from __future__ import annotations
 import ast
 import bisect
 import contextlib
+import copy
 import itertools
 import math
 import re
 import warnings
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from outwork.analyzers.packages import data as tables
@@ -74,6 +75,11 @@ _DECODE_ATTRS = frozenset(
         "urlsafe_b64decode",
         "decodebytes",
     }
+)
+#: What a helper function that runs or fetches what it is given names (see ``_helper_calls``).
+_HELPER_KEYWORDS_RE = re.compile(
+    r"system\(|popen|Popen|subprocess|spawn|startfile|urlretrieve|urlopen|requests\.get|"
+    r"httpx\.get|exec\("
 )
 #: Socket methods whose result is what the peer sent.
 _RECEIVE_ATTRS = frozenset({"recv", "recvfrom", "recv_into", "recvmsg"})
@@ -170,6 +176,7 @@ class PythonScanner:
         budget: ScanBudget | None = None,
         whole_file_context: bool = False,
         evidence_prefix: str = "",
+        star_exports: Callable[[str, int], dict[str, object] | None] | None = None,
     ) -> None:
         # a UTF-8 byte-order mark is valid at the top of a Python file; the parser of a str is not
         # told so
@@ -182,6 +189,9 @@ class PythonScanner:
         #: setup.py: every function counts as install-time code.
         self.whole_file_context = whole_file_context
         self.prefix = evidence_prefix
+        #: ``from MODULE import *`` of a module of the same package: its constants and simple
+        #: functions (module, level -> names), so that values split across modules still fold
+        self.star_exports = star_exports
         self.signals: list[Signal] = []
         #: Top-level names of modules imported from code that runs in this file's context.
         self.imports: set[str] = set()
@@ -208,7 +218,14 @@ class PythonScanner:
         #: whether the source both collects files and names an exfiltration channel
         self._collector: bool | None = None
         #: functions that run a parameter as a command: id -> (parameter, call, callee)
-        self._wrappers: dict[int, tuple[int, ast.Call, str] | None] = {}
+        self._wrappers: dict[int, tuple[int, ast.Call, str, str] | None] = {}
+        #: functions that download to a file and return its path: id -> whether they do
+        self._fetchers: dict[int, bool] = {}
+        #: functions (by name) that return downloaded bytes; the one being analysed
+        self._returns_net: set[str] = set()
+        self._current = ""
+        #: calls of this module's functions that take arguments and reach a dangerous API
+        self._helper_lines: list[int] | None = None
         #: functions that download to a path given as a parameter: id -> parameter
         self._downloaders: dict[int, int] = {}
         #: names bound to text only partly known (``f"C:\\Users\\{user}\\..."``): its
@@ -306,6 +323,9 @@ class PythonScanner:
         self._handles.clear()
         self._commands.clear()
         self._wrappers.clear()
+        self._fetchers.clear()
+        self._helper_lines = None
+        self._returns_net.clear()
         self._downloaders.clear()
         self._partials.clear()
         self._lambdas.clear()
@@ -336,6 +356,7 @@ class PythonScanner:
                 for arg in fn.args.args + fn.args.kwonlyargs:
                     fscope.env.pop(arg.arg, None)
                 self._in_function = True
+                self._current = name
                 self._block(fn.body, fscope, ctx, top=False)
                 self._in_function = False
         for command, line, ctx, name in self._commands:
@@ -366,7 +387,14 @@ class PythonScanner:
         end = fn.end_lineno or fn.lineno
         flagged = self._worth_lines
         i = bisect.bisect_left(flagged, fn.lineno - 1)
-        return i < len(flagged) and flagged[i] <= end - 1
+        if i < len(flagged) and flagged[i] <= end - 1:
+            return True
+        # or hands values to a function of this module that runs or downloads what it is given
+        if self._helper_lines is None:
+            self._helper_lines = _helper_calls(self.source, self._functions)
+        calls = self._helper_lines
+        j = bisect.bisect_left(calls, fn.lineno - 1)
+        return j < len(calls) and calls[j] <= end - 1
 
     def _collect_functions(self, tree: ast.Module) -> None:
         self._tree = tree  # for the identifiers of non-ASCII sources (``_lexical_indicators``)
@@ -526,11 +554,20 @@ class PythonScanner:
                     self.import_lines.setdefault(sub, stmt.lineno)
             for alias in stmt.names:
                 if alias.name == "*":
+                    exported = self.star_exports(module, stmt.level) if self.star_exports else None
+                    scope.env.update(exported or {})
                     continue
                 scope.env[alias.asname or alias.name] = Ref(
                     f"{module}.{alias.name}" if module else alias.name
                 )
             return
+        if (
+            isinstance(stmt, ast.Return)
+            and stmt.value is not None
+            and self._in_function
+            and "net" in self._labels(stmt.value, scope)
+        ):
+            self._returns_net.add(self._current)  # its callers receive downloaded bytes
         if isinstance(stmt, ast.If) and top and _is_main_guard(stmt.test):
             self._block(
                 stmt.body, scope, Context.RUNTIME if ctx is not Context.INSTALL else ctx, top=top
@@ -681,6 +718,14 @@ class PythonScanner:
                     inner |= {"net"}  # bytes received from a peer: what a remote side sent
             elif isinstance(node.func, ast.Name) and node.func.id in self._lambdas:
                 inner |= self._labels(self._lambdas[node.func.id].body, scope, depth + 1)
+            local = (
+                node.func.id if isinstance(node.func, ast.Name) else self._local_method(node.func)
+            )
+            defs = self._functions.get(local) if local else None
+            if local in self._returns_net or (
+                defs and len(defs) == 1 and self._returns_download(defs[0], scope)
+            ):
+                inner |= {"net"}  # downloaded bytes, or the path of a file that holds them
             if qual is None:
                 if isinstance(node.func, ast.Attribute) and node.func.attr in _DECODE_ATTRS:
                     return inner | {"decoded"}
@@ -747,6 +792,8 @@ class PythonScanner:
             self._process_sink(node, name, scope, ctx)
         elif name in self._functions and node.args:
             self._wrapper_call(node, name, scope, ctx)
+        elif not name and node.args and self._local_method(node.func) is not None:
+            self._wrapper_call(node, str(attr), scope, ctx)
         elif name in _THREAD_STARTERS:
             self._thread_target(node, name, scope, ctx)
         elif name in tables.NETWORK_CALLS or name.endswith(".urlopen"):
@@ -1137,18 +1184,21 @@ class PythonScanner:
         fn = defs[0]
         if id(fn) not in self._wrappers:
             params = [a.arg for a in fn.args.args]
-            found: tuple[int, ast.Call, str] | None = None
+            found: tuple[int, ast.Call, str, str] | None = None
             for inner in _nodes(fn):
-                if not (
-                    isinstance(inner, ast.Call)
-                    and inner.args
-                    and isinstance(inner.args[0], ast.Name)
-                    and inner.args[0].id in params
-                ):
+                if not (isinstance(inner, ast.Call) and inner.args):
+                    continue
+                # the parameter is the command or part of it (``f"start {path}"``)
+                used = [
+                    n.id
+                    for n in _nodes(inner.args[0])
+                    if isinstance(n, ast.Name) and n.id in params
+                ]
+                if not used:
                     continue
                 qual = self._resolve(inner.func, scope)
                 if qual in tables.PROCESS_CALLS:
-                    found = (params.index(inner.args[0].id), inner, qual)
+                    found = (params.index(used[0]), inner, qual, used[0])
                     break
             self._wrappers[id(fn)] = found
             for inner in _nodes(fn):
@@ -1169,12 +1219,54 @@ class PythonScanner:
         wrapped = self._wrappers[id(fn)]
         if wrapped is None or wrapped[0] >= len(node.args):
             return
-        index, inner, qual = wrapped
+        index, inner, qual, param = wrapped
         if isinstance(node.args[index], ast.Starred):
             return
-        call = ast.Call(func=inner.func, args=[node.args[index]], keywords=inner.keywords)
+        command = _substitute(inner.args[0], param, node.args[index])
+        call = ast.Call(func=inner.func, args=[command], keywords=inner.keywords)
         ast.copy_location(call, node)
         self._process_sink(call, f"{name}() -> {qual}", scope, ctx)
+
+    def _local_method(self, func: ast.expr) -> str | None:
+        """``Dropper.run``, ``self.run``, ``cls.run``: a method of this module, by name."""
+        if (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and (func.value.id in self._classes or func.value.id in ("self", "cls"))
+            and func.attr in self._functions
+        ):
+            return func.attr
+        return None
+
+    def _returns_download(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope) -> bool:
+        """Whether a function writes what it downloads to a file and returns that file's path
+        (``def fetch(url): ...; open(path, "wb").write(urlopen(url).read()); return path``)."""
+        if id(fn) not in self._fetchers:
+            written: set[str] = set()
+            downloads = False
+            returned: set[str] = set()
+            for inner in _nodes(fn):
+                if isinstance(inner, ast.Return) and isinstance(inner.value, ast.Name):
+                    returned.add(inner.value.id)
+                if not isinstance(inner, ast.Call):
+                    continue
+                qual = self._resolve(inner.func, scope) or ""
+                if qual in tables.DOWNLOAD_CALLS or qual.endswith(".urlopen"):
+                    downloads = True
+                elif qual.endswith("urlretrieve") and len(inner.args) >= 2:
+                    downloads = True
+                    if isinstance(inner.args[1], ast.Name):
+                        written.add(inner.args[1].id)
+                elif qual == "open" and inner.args and isinstance(inner.args[0], ast.Name):
+                    mode = inner.args[1] if len(inner.args) > 1 else None
+                    if (
+                        isinstance(mode, ast.Constant)
+                        and isinstance(mode.value, str)
+                        and _WRITE_MODES.search(mode.value)
+                    ):
+                        written.add(inner.args[0].id)
+            self._fetchers[id(fn)] = downloads and bool(written & returned)
+        return self._fetchers[id(fn)]
 
     def _thread_target(self, node: ast.Call, name: str, scope: Scope, ctx: Context) -> None:
         """``Thread(target=os.system, args=[cmd])`` calls its target with its arguments: judge
@@ -1690,6 +1782,34 @@ class PythonScanner:
 # --- helpers -----------------------------------------------------------------------------------
 
 
+def _helper_calls(
+    source: str, functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]]
+) -> list[int]:
+    """Indices of the lines of ``source.splitlines()`` that call a helper of this module: a
+    function with parameters that names a process or download API (``def start(p):
+    os.system(p)``), so that code only handing it values is analysed too."""
+    lines = source.splitlines()
+    joined = "\n".join(lines)
+    ends = [total + i for i, total in enumerate(itertools.accumulate(map(len, lines)))]
+    marked = sorted(
+        {bisect.bisect_right(ends, m.start()) for m in _HELPER_KEYWORDS_RE.finditer(joined)}
+    )
+    if not marked:
+        return []
+    names = []
+    for name, defs in functions.items():
+        fn = defs[0]
+        if len(defs) != 1 or not fn.args.args:
+            continue
+        k = bisect.bisect_left(marked, fn.lineno - 1)
+        if k < len(marked) and marked[k] <= (fn.end_lineno or fn.lineno) - 1:
+            names.append(name)
+    if not names:
+        return []
+    calls = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(names))) + r")\(")
+    return sorted({bisect.bisect_right(ends, m.start()) for m in calls.finditer(joined)})
+
+
 def _lines_worth_analysing(source: str) -> list[int]:
     """Indices of the lines of ``source.splitlines()`` that hold a runtime keyword or a
     character outside ASCII, found once per module (a substring search per keyword, from line
@@ -2061,6 +2181,18 @@ _THREAD_STARTERS = frozenset(
 )
 
 
+def _substitute(expr: ast.expr, param: str, value: ast.expr) -> ast.expr:
+    """``expr`` with the parameter ``param`` replaced by the caller's argument ``value``."""
+    if isinstance(expr, ast.Name) and expr.id == param:
+        return value
+
+    class _Replace(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.expr:
+            return value if node.id == param else node
+
+    return _Replace().visit(copy.deepcopy(expr))  # type: ignore[no-any-return]
+
+
 def _builds_text(node: ast.expr) -> bool:
     """Whether an expression builds text from constant parts: an f-string, a concatenation
     with a string literal, ``os.path.join``."""
@@ -2147,6 +2279,42 @@ def _entropy(text: str) -> float:
     counts = Counter(text)
     n = len(text)
     return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+def module_exports(source: str) -> dict[str, object]:
+    """What ``from module import *`` binds, as far as it folds: the top level's imports,
+    constants and simple functions (never its calls, which the module's own scan judges)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source.removeprefix("\ufeff"))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    env: dict[str, object] = {}
+    simple: dict[str, UserFunction] = {}
+    folder = Folder(env, simple, Budget(50_000))
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                head = alias.name.split(".", 1)[0]
+                env[alias.asname or head] = Ref(alias.name if alias.asname else head)
+        elif isinstance(stmt, ast.ImportFrom) and not stmt.level and stmt.module:
+            for alias in stmt.names:
+                if alias.name != "*":
+                    env[alias.asname or alias.name] = Ref(f"{stmt.module}.{alias.name}")
+        elif isinstance(stmt, ast.FunctionDef) and _is_simple(stmt):
+            simple[stmt.name] = UserFunction(stmt)
+        elif (
+            isinstance(stmt, ast.Assign)
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)
+        ):
+            value = folder.fold(stmt.value)
+            if not isinstance(value, Unknown):
+                env[stmt.targets[0].id] = value
+    out = {k: v for k, v in env.items() if not k.startswith("_")}
+    out.update({k: v for k, v in simple.items() if not k.startswith("_")})
+    return out
 
 
 def scan_python(

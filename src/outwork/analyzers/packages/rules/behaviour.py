@@ -58,7 +58,10 @@ class SecretExfiltration(Rule):
     ## What it finds
     A data flow, inside one function or module, from a secret source (`os.environ`, `os.getenv`,
     `getpass.getuser`, `socket.gethostname`, reads of credential files) to a network sink
-    (`requests.*`, `urllib`, `http.client`, sockets, DNS look-ups, webhooks).
+    (`requests.*`, `urllib`, `http.client`, sockets, DNS look-ups, webhooks). Variables that name
+    the user or the machine (`USERNAME`, `COMPUTERNAME`) count as host identity, and the contents
+    of private keys, shell history, browser profiles or wallets sent anywhere are theft even in
+    code that only runs when called.
 
     ## Why it matters
     Stealing CI tokens, cloud keys and developer credentials is the main goal of most poisoned
@@ -92,7 +95,10 @@ class DownloadAndExecute(Rule):
 
     ## What it finds
     Data flow from a download (`requests.get(...).text`, `urlopen(...).read()`, `urlretrieve`)
-    into `exec`, `eval`, `compile`, a process command, or a file that is then started.
+    into `exec`, `eval`, `compile`, a process command, or a file that is then started: also
+    through archives unpacked from a download, helper functions that download to a file and
+    return it or run what they are given, threads started on `os.system`, and commands received
+    from a socket (a remote shell).
 
     ## Why it matters
     A package that runs what it downloads can change its behaviour at any time without a new
@@ -162,7 +168,10 @@ class PersistenceWrite(Rule):
     ## What it finds
     File writes and copies whose destination, after folding, is a persistence location: the
     Windows Startup folder or Run keys, `~/.bashrc` and friends, crontab, systemd units,
-    LaunchAgents, `authorized_keys`, `sitecustomize.py` or `.pth` files.
+    LaunchAgents, `authorized_keys`, `sitecustomize.py` or `.pth` files. Downloaded content or
+    a command that fetches and runs code written into one of them, and commands that register an
+    autostart entry (`reg add ...\\CurrentVersion\\Run`, `schtasks /create ... /sc onlogon`),
+    weigh high even in code that only runs when called.
 
     ## Why it matters
     Persistence turns a one-time install into a permanent foothold that survives uninstalling
@@ -233,7 +242,8 @@ class InstallTimeNetwork(Rule):
     ## What it finds
     Network calls (`requests`, `urllib`, `http.client`, sockets, DNS look-ups) in install-time
     code, or at the top level of a module, where a library has no reason to go online. Calls to
-    paste sites, webhooks and raw IP addresses weigh more.
+    paste sites, webhooks and raw IP addresses weigh more, and weigh high wherever the code runs
+    when the address only exists after decoding (a library has no reason to hide it).
 
     ## Why it matters
     Installation should be reproducible and offline-capable; a network call while installing is

@@ -147,7 +147,8 @@ class UnparsableInstallCode(Rule):
     ## What it finds
     `setup.py`, `.pth` files and other install-time Python that the parser rejects (syntax
     errors, nesting beyond the budget, encodings that do not decode). The text is still searched
-    for dangerous commands and the finding says so.
+    for dangerous commands and the finding says so; the broken lines (then, if needed, their
+    statements) are set aside and everything else is analysed as if the file had parsed.
 
     ## Why it matters
     Fail closed: malformed code is a classic way to make a scanner skip a file, and pip may still
