@@ -1186,7 +1186,11 @@ class PythonScanner:
             params = [a.arg for a in fn.args.args]
             found: tuple[int, ast.Call, str, str] | None = None
             for inner in _nodes(fn):
-                if not (isinstance(inner, ast.Call) and inner.args):
+                if not (
+                    isinstance(inner, ast.Call)
+                    and inner.args
+                    and _callee_name(inner.func) in _PROCESS_NAMES
+                ):
                     continue
                 # the parameter is the command or part of it (``f"start {path}"``)
                 used = [
@@ -1245,10 +1249,12 @@ class PythonScanner:
             written: set[str] = set()
             downloads = False
             returned: set[str] = set()
-            for inner in _nodes(fn):
+            nodes = _nodes(fn)
+            for inner in nodes:
                 if isinstance(inner, ast.Return) and isinstance(inner.value, ast.Name):
                     returned.add(inner.value.id)
-                if not isinstance(inner, ast.Call):
+            for inner in nodes if returned else ():
+                if not (isinstance(inner, ast.Call) and _callee_name(inner.func) in _FETCH_NAMES):
                     continue
                 qual = self._resolve(inner.func, scope) or ""
                 if qual in tables.DOWNLOAD_CALLS or qual.endswith(".urlopen"):
@@ -2191,6 +2197,21 @@ def _substitute(expr: ast.expr, param: str, value: ast.expr) -> ast.expr:
             return value if node.id == param else node
 
     return _Replace().visit(copy.deepcopy(expr))  # type: ignore[no-any-return]
+
+
+def _callee_name(func: ast.expr) -> str:
+    """The last part of a called name (``system`` of ``os.system``), before any resolving."""
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else ""
+
+
+#: Last parts of the names of process calls, and of download and file-opening calls: a cheap
+#: screen before a call's name is resolved.
+_PROCESS_NAMES = frozenset(q.rsplit(".", 1)[-1] for q in tables.PROCESS_CALLS)
+_FETCH_NAMES = frozenset(
+    {q.rsplit(".", 1)[-1] for q in tables.DOWNLOAD_CALLS} | {"urlopen", "urlretrieve", "open"}
+)
 
 
 def _builds_text(node: ast.expr) -> bool:
