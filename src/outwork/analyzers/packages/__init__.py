@@ -39,7 +39,7 @@ def _loose_metadata(path: str) -> bool:
 
 class PackageAnalyzer(Analyzer):
     name = "packages"
-    version = "6"
+    version = "7"
     layer = ALL_RULES[0].layer
     kinds = frozenset(
         {
