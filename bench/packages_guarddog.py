@@ -74,6 +74,7 @@ def main() -> int:
     samples += [("benign", p.name, p.read_bytes()) for p in benign[::bstep][: args.benign]]
 
     rows = []
+    cli_times: list[float] = []
     for label, name, data in samples:
         findings, ours = judge(name, data)
         mine = any(f.severity >= Severity.HIGH for f in findings)
@@ -81,12 +82,17 @@ def main() -> int:
             path = Path(tmp) / name
             path.write_bytes(data)
             theirs, their_time, their_label = guarddog(args.guarddog, path)
+            cli_times.append(outwork_cli([path]))
         rows.append((label, name, mine, ours, theirs, their_time, their_label))
         print(
             f"{label:9} {name[:50]:50} outwork={mine!s:5} {1000 * ours:8.1f}ms "
-            f"guarddog={theirs!s:5} {their_time:6.2f}s {their_label}",
+            f"(CLI {cli_times[-1]:5.2f}s) guarddog={theirs!s:5} {their_time:6.2f}s {their_label}",
             flush=True,
         )
+    with tempfile.TemporaryDirectory(prefix="outwork-gd-all-") as tmp:
+        for index, (_, name, data) in enumerate(samples):
+            (Path(tmp) / f"{index:03d}-{name}").write_bytes(data)
+        batch = outwork_cli([Path(tmp)])
 
     for label in ("malicious", "benign"):
         part = [r for r in rows if r[0] == label]
@@ -102,7 +108,31 @@ def main() -> int:
         f"median time per package: outwork {1000 * ours_median:.1f} ms, guarddog "
         f"{1000 * theirs_median:.0f} ms, ratio {theirs_median / ours_median:.0f}x"
     )
+    cli_median = statistics.median(cli_times)
+    print(
+        f"one command per package, start-up included: outwork CLI {1000 * cli_median:.0f} ms,"
+        f" ratio {theirs_median / cli_median:.1f}x"
+    )
+    their_total = sum(r[5] for r in rows)
+    print(
+        f"the whole set: outwork one CLI run {batch:.1f} s ({1000 * batch / len(rows):.0f} ms per"
+        f" package), guarddog {their_total:.1f} s over {len(rows)} runs, ratio"
+        f" {their_total / batch:.0f}x"
+    )
     return 0
+
+
+def outwork_cli(paths: list[Path]) -> float:
+    """Wall time of ``outwork scan PATHS --select PKG --no-cache`` (the installed command)."""
+    binary = str(Path(sys.executable).parent / "outwork")
+    started = time.perf_counter()
+    subprocess.run(
+        [binary, "scan", *map(str, paths), "--select", "PKG", "--no-cache", "-f", "json"],
+        capture_output=True,
+        timeout=1800,
+        check=False,
+    )
+    return time.perf_counter() - started
 
 
 if __name__ == "__main__":

@@ -20,12 +20,12 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from email.parser import HeaderParser
 from pathlib import PurePosixPath
 from typing import BinaryIO
 
 from outwork.analyzers.packages import repository, typosquat
 from outwork.analyzers.packages.data import STRONG_COMMAND_RE, WEAK_COMMAND_RE
+from outwork.analyzers.packages.headers import first, metadata_headers
 from outwork.analyzers.packages.jsscan import scan_javascript, scan_package_json
 from outwork.analyzers.packages.pyscan import PythonScanner, module_exports, scan_pth
 from outwork.analyzers.packages.rules import (
@@ -580,14 +580,13 @@ def _build_backend_modules(texts: dict[str, str], roots: list[str]) -> list[str]
 def _python_metadata(texts: dict[str, str]) -> dict[str, str]:
     for member in sorted(texts, key=lambda m: m.count("/")):
         if PurePosixPath(member).name.lower() in ("pkg-info", "metadata"):
-            headers = HeaderParser().parsestr(texts[member][:65536], headersonly=True)
-            name = headers.get("Name") or ""
-            version = headers.get("Version") or ""
+            headers = metadata_headers(texts[member][:65536])
+            name = first(headers, "Name")
             if name:
                 return {
-                    "name": str(name).strip(),
-                    "version": str(version).strip(),
-                    "home": str(headers.get("Home-page") or ""),
+                    "name": name,
+                    "version": first(headers, "Version"),
+                    "home": first(headers, "Home-page"),
                 }
     return {}
 

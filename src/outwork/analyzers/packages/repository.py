@@ -18,11 +18,11 @@ import re
 import urllib.parse
 from collections.abc import Iterable
 from dataclasses import dataclass
-from email.parser import HeaderParser
 from pathlib import PurePosixPath
 
 from outwork.analyzers.packages import typosquat
 from outwork.analyzers.packages.data import top_names
+from outwork.analyzers.packages.headers import first, metadata_headers
 from outwork.analyzers.packages.rules.repository import RepositoryOfAnotherProject
 from outwork.analyzers.packages.signals import Context, Signal, clip
 from outwork.core.rules import Severity
@@ -243,14 +243,14 @@ def metadata_links(texts: dict[str, str]) -> list[Link]:
 
 def _python_links(text: str, member: str) -> list[Link]:
     head = text[:65536]
-    headers = HeaderParser().parsestr(head, headersonly=True)
+    headers = metadata_headers(head)
     found: list[tuple[str, str]] = []
     for field in ("Home-page", "Download-URL"):
-        value = headers.get(field)
+        value = first(headers, field)
         if value:
-            found.append((field, str(value).strip()))
-    for value in headers.get_all("Project-URL") or []:
-        label, _, url = str(value).partition(",")
+            found.append((field, value))
+    for value in headers.get("project-url", ()):
+        label, _, url = value.partition(",")
         if url.strip():
             found.append((f"Project-URL {label.strip()}", url.strip()))
     lines = head.splitlines()
