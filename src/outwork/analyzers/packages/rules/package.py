@@ -46,7 +46,10 @@ class TyposquattingName(Rule):
     Names one edit (insertion, deletion, substitution, transposition) away from one of the most
     downloaded names of the registry, names that differ only by separators (`python-dateutil` vs
     `python_date_util`), by an added prefix or suffix (`requests-py`, `py-requests`), or by
-    homoglyphs (`rn` for `m`, `0` for `o`, `1` for `l`).
+    homoglyphs (`rn` for `m`, `0` for `o`, `1` for `l`). The name comes from the package archive's
+    metadata, or on an unpacked tree from installed `*.dist-info/METADATA`, `*.egg-info/PKG-INFO`
+    and `node_modules/*/package.json` (then the package has already been installed, and the
+    message says so); a source checkout's own project name is reported at low at most.
 
     ## Why it matters
     Typosquatting catches users who mistype a name, and code assistants that invent plausible
@@ -78,7 +81,8 @@ class DependencyConfusionVersion(Rule):
     """The version is absurdly high, as dependency-confusion uploads use to win resolution.
 
     ## What it finds
-    Versions whose major component is 99 or more (`999.0.0`, `99.1`).
+    Versions whose major component is 99 or more (`999.0.0`, `99.1`), in a package archive's
+    metadata or in installed metadata on an unpacked tree.
 
     ## Why it matters
     A public package that shares its name with a private one wins resolution when its version is
