@@ -34,10 +34,9 @@ from outwork.graph import build_paths, path_findings
 from outwork.sources import Budgets, open_target
 
 if TYPE_CHECKING:
-    from outwork.sources.registries import RegistryOptions
-
-if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
+
+    from outwork.sources.registries import RegistryOptions
 
 #: Inline suppression: ``outwork: ignore[CODE, other-name]`` or bare ``outwork: ignore``.
 SUPPRESSION_RE = re.compile(r"outwork:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
@@ -261,21 +260,29 @@ def _finish(instances: dict[str, Analyzer], context: AnalysisContext, result: Sc
         try:
             result.findings.extend(analyzer.finish(components, context))
         except Exception as exc:
-            import traceback
-
-            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             where = result.targets[0] if result.targets else ""
-            result.errors.append(AnalyzerError(where, name, detail))
-            result.findings.append(
-                Finding(
-                    rule=AnalyzerFailed,
-                    message=f"analyzer {name} failed after the scan; results are incomplete",
-                    location=Location(where),
-                    severity=AnalyzerFailed.severity,
-                    confidence=AnalyzerFailed.confidence,
-                    evidence=detail[:500],
-                )
-            )
+            _failed(result, where, name, _describe(exc), " after the scan; results are incomplete")
+
+
+def _describe(exc: Exception) -> str:
+    import traceback  # only when an analyzer fails
+
+    return "".join(traceback.format_exception_only(type(exc), exc)).strip()
+
+
+def _failed(result: ScanResult, path: str, analyzer: str, detail: str, consequence: str) -> None:
+    """Record an analyzer failure: an error entry and a CORE008 finding (fail closed)."""
+    result.errors.append(AnalyzerError(path, analyzer, detail))
+    result.findings.append(
+        Finding(
+            rule=AnalyzerFailed,
+            message=f"analyzer {analyzer} failed{consequence}",
+            location=Location(path),
+            severity=AnalyzerFailed.severity,
+            confidence=AnalyzerFailed.confidence,
+            evidence=detail[:500],
+        )
+    )
 
 
 def _selected(analyzer: type[Analyzer], options: ScanOptions) -> bool:
@@ -571,10 +578,7 @@ def analyze_artifact(
                 elif isinstance(item, Component):
                     outcome.components.append(item.to_dict())
         except Exception as exc:
-            import traceback
-
-            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-            outcome.errors.append((name, detail))
+            outcome.errors.append((name, _describe(exc)))
     if artifact.kind in TEXT_KINDS and artifact.size <= TEXT_SCAN_LIMIT:
         _annotate_text(artifact, outcome)
     return outcome
@@ -677,17 +681,7 @@ def _collect(job: _Job, outcome: Outcome, result: ScanResult) -> None:
         )
     result.facts.extend(outcome.facts)
     for name, error in outcome.errors:
-        result.errors.append(AnalyzerError(art.path, name, error))
-        result.findings.append(
-            Finding(
-                rule=AnalyzerFailed,
-                message=f"analyzer {name} failed; the artifact is not proven safe",
-                location=Location(art.path),
-                severity=AnalyzerFailed.severity,
-                confidence=AnalyzerFailed.confidence,
-                evidence=error[:500],
-            )
-        )
+        _failed(result, art.path, name, error, "; the artifact is not proven safe")
     digest = art._digest[0] if art._digest else None
     result.artifacts.append(
         ScannedArtifact(

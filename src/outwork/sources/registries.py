@@ -124,27 +124,11 @@ def _local(path: Path, logical: str, root: str, budgets: Budgets) -> Iterator[Yi
 
 
 def _get_json(url: str, options: RegistryOptions, what: str) -> Any:
-    request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310 - http(s) only, checked below
-    if not url.startswith(("https://", "http://")):
-        raise TargetError(f"{url}: registry URLs must be http or https")
-    try:
-        with urllib.request.urlopen(request, timeout=options.timeout) as response:  # noqa: S310 - scheme checked above
-            deadline = time.monotonic() + 2 * options.timeout
-            body = b"".join(_chunks(response, 64 * 1024 * 1024, deadline, what))
-    except urllib.error.HTTPError as exc:
-        if exc.code == 404:
-            raise TargetError(
-                f"{what} does not exist on {url.split('/')[2]}; check the name"
-            ) from None
-        raise TargetError(f"{what}: the registry answered HTTP {exc.code}; retry later") from None
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        raise TargetError(
-            f"{what}: the registry cannot be reached ({exc}); check the network or the index URL"
-        ) from None
-    try:
-        return json.loads(body)
-    except ValueError:
-        raise TargetError(f"{what}: the registry answered with invalid JSON") from None
+    """The registry document of a ``pypi:``/``npm:`` target; a missing name is an error here."""
+    doc = fetch_document(url, timeout=options.timeout, max_bytes=64 * 1024 * 1024, what=what)
+    if doc is None:
+        raise TargetError(f"{what} does not exist on {url.split('/')[2]}; check the name")
+    return doc
 
 
 def _pypi_files(ref: RegistryRef, options: RegistryOptions) -> list[tuple[str, str, str | None]]:
@@ -232,7 +216,9 @@ def _chunks(response: Any, limit: int, deadline: float, what: str) -> Iterator[b
         if total > limit:
             raise TargetError(f"{what}: larger than {limit} bytes; skipped")
         if time.monotonic() > deadline:
-            raise TargetError(f"{what}: the registry sends too slowly; gave up, retry later")
+            raise RegistryUnreachableError(
+                f"{what}: the registry sends too slowly; gave up, retry later"
+            )
         yield chunk
 
 
@@ -284,15 +270,7 @@ def fetch_document(url: str, *, timeout: float, max_bytes: int, what: str) -> An
             length = response.headers.get("Content-Length")
             if length and length.isdigit() and int(length) > max_bytes:
                 raise TargetError(f"{what}: the registry document is larger than {max_bytes} bytes")
-            chunks: list[bytes] = []
-            size = 0
-            # chunk by chunk, so that a registry dripping bytes cannot hold the scan forever
-            while size <= max_bytes and (chunk := response.read1(1 << 16)):
-                chunks.append(chunk)
-                size += len(chunk)
-                if time.monotonic() > deadline:
-                    raise RegistryUnreachableError(f"{what}: the registry answers too slowly")
-            body = b"".join(chunks)
+            body = b"".join(_chunks(response, max_bytes, deadline, what))
     except urllib.error.HTTPError as exc:
         if exc.code in (404, 410):
             return None
@@ -302,8 +280,6 @@ def fetch_document(url: str, *, timeout: float, max_bytes: int, what: str) -> An
         raise RegistryUnreachableError(
             f"{what}: {url.split('/')[2]} cannot be reached ({reason})"
         ) from None
-    if len(body) > max_bytes:
-        raise TargetError(f"{what}: the registry document is larger than {max_bytes} bytes")
     try:
         return json.loads(body)
     except ValueError:

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path, PurePosixPath
-from typing import ClassVar
 
-from outwork.analyzers import AnalysisContext, Analyzer, Component, Emitted
+from outwork.analyzers import AnalysisContext, Component, Emitted
 from outwork.analyzers.packages import loose
 from outwork.analyzers.packages.jsscan import scan_javascript, scan_package_json
 from outwork.analyzers.packages.package import (
@@ -28,30 +27,16 @@ from outwork.analyzers.packages.package import (
     score_signals,
 )
 from outwork.analyzers.packages.pyscan import PythonScanner, scan_pth
-from outwork.analyzers.packages.rules import ALL_RULES, PackageRiskVerdict
+from outwork.analyzers.packages.rules import PackageRiskVerdict
 from outwork.analyzers.packages.signals import Context, Signal
 from outwork.core.artifact import ARCHIVE_KINDS, MEMBER_SEP, Artifact, Kind
 from outwork.core.findings import Fact, Finding, finding
-from outwork.core.rules import Rule, Severity
+from outwork.core.rules import Severity
 
 
-class PackageAnalysis(Analyzer):
-    name = "packages"
-    version = "2"
-    layer = ALL_RULES[0].layer
-    kinds = frozenset(
-        {
-            Kind.ZIP,
-            Kind.TAR,
-            Kind.GZIP,
-            Kind.BZIP2,
-            Kind.XZ,
-            Kind.PYTHON,
-            Kind.JAVASCRIPT,
-            Kind.JSON,
-        }
-    )
-    rules: ClassVar[tuple[type[Rule], ...]] = ALL_RULES
+class PackageAnalysis:
+    """What :class:`~outwork.analyzers.packages.PackageAnalyzer` does once loaded; its name,
+    version (the cache key), kinds and rules are declared there, once."""
 
     def accepts(self, artifact: Artifact) -> bool:
         if _inside_package_archive(artifact.path):
