@@ -1,16 +1,63 @@
-"""The one findings model: findings, facts, skips, errors and the scan result."""
+"""The one findings model: findings, facts, skips, errors and the scan result.
+
+Every command imports this module, so its classes are written out by hand: ``@dataclass`` builds
+each generated method by compiling source text at import, which cost about half a millisecond a
+class (a twentieth of a small package's scan). They stay dataclasses (``dataclasses.replace``,
+``fields`` and ``asdict`` work on them), declared with ``init=False, repr=False, eq=False`` so that
+nothing is generated; the methods below are what ``@dataclass(frozen=True, slots=True)`` would
+generate, and tests/core/test_findings_model.py compares them with it field by field.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import FrozenInstanceError, dataclass, field, replace
+from operator import attrgetter
 from typing import Any
 
 from outwork.core.rules import Confidence, Rule, Severity, get_rule
 
+#: Stands for "not given" where a dataclass field has a ``default_factory``.
+_FACTORY: Any = object()
 
-@dataclass(frozen=True, slots=True)
-class Location:
+
+class _Frozen:
+    """Immutability, hashing and pickling as a frozen, slotted dataclass has them."""
+
+    __slots__ = ()
+    #: the fields in declaration order (``__repr__``, pickling)
+    _names: tuple[str, ...] = ()
+    #: the tuple of the fields that take part in ``==`` and ``hash`` (at least two)
+    _key: attrgetter[Any]
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return bool(self._key(self) == self._key(other))
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._key(self))
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._names)
+        return f"{self.__class__.__qualname__}({inner})"
+
+    def __getstate__(self) -> list[Any]:
+        return [getattr(self, name) for name in self._names]
+
+    def __setstate__(self, state: list[Any]) -> None:
+        for name, value in zip(self._names, state, strict=False):
+            object.__setattr__(self, name, value)
+
+
+@dataclass(init=False, repr=False, eq=False, slots=True)
+class Location(_Frozen):
     """Where a finding is.
 
     ``path`` is the logical path: archive members are joined with ``!/``
@@ -25,6 +72,26 @@ class Location:
     end_line: int | None = None
     end_column: int | None = None
     logical: str | None = None
+
+    _names = ("path", "line", "column", "end_line", "end_column", "logical")
+    _key = attrgetter(*_names)
+
+    def __init__(
+        self,
+        path: str,
+        line: int | None = None,
+        column: int | None = None,
+        end_line: int | None = None,
+        end_column: int | None = None,
+        logical: str | None = None,
+    ) -> None:
+        setter = object.__setattr__
+        setter(self, "path", path)
+        setter(self, "line", line)
+        setter(self, "column", column)
+        setter(self, "end_line", end_line)
+        setter(self, "end_column", end_column)
+        setter(self, "logical", logical)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -61,8 +128,8 @@ class Location:
         return text
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+@dataclass(init=False, repr=False, eq=False, slots=True)
+class Finding(_Frozen):
     """One problem, reported by one rule at one primary location."""
 
     rule: type[Rule]
@@ -79,6 +146,62 @@ class Finding:
     #: The source lines around the location, filled in by the engine for text artifacts.
     snippet: tuple[tuple[int, str], ...] = field(default=(), hash=False, compare=False)
     suppressed: str | None = None
+
+    _names = (
+        "rule",
+        "message",
+        "location",
+        "severity",
+        "confidence",
+        "evidence",
+        "remediation",
+        "subject",
+        "related",
+        "properties",
+        "snippet",
+        "suppressed",
+    )
+    _key = attrgetter(
+        "rule",
+        "message",
+        "location",
+        "severity",
+        "confidence",
+        "evidence",
+        "remediation",
+        "subject",
+        "related",
+        "suppressed",
+    )
+
+    def __init__(
+        self,
+        rule: type[Rule],
+        message: str,
+        location: Location,
+        severity: Severity,
+        confidence: Confidence,
+        evidence: str = "",
+        remediation: str = "",
+        subject: str | None = None,
+        related: tuple[Location, ...] = (),
+        properties: dict[str, Any] = _FACTORY,
+        snippet: tuple[tuple[int, str], ...] = (),
+        suppressed: str | None = None,
+    ) -> None:
+        setter = object.__setattr__
+        setter(self, "rule", rule)
+        setter(self, "message", message)
+        setter(self, "location", location)
+        setter(self, "severity", severity)
+        setter(self, "confidence", confidence)
+        setter(self, "evidence", evidence)
+        setter(self, "remediation", remediation)
+        setter(self, "subject", subject)
+        setter(self, "related", related)
+        setter(self, "properties", {} if properties is _FACTORY else properties)
+        setter(self, "snippet", snippet)
+        setter(self, "suppressed", suppressed)
 
     @property
     def code(self) -> str:
@@ -164,8 +287,8 @@ def finding(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Fact:
+@dataclass(init=False, repr=False, eq=False, slots=True)
+class Fact(_Frozen):
     """A typed edge for the attack graph: ``source --relation--> target``, with its proof."""
 
     source: str
@@ -173,6 +296,24 @@ class Fact:
     target: str
     proof: str = ""
     properties: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    _names = ("source", "relation", "target", "proof", "properties")
+    _key = attrgetter("source", "relation", "target", "proof")
+
+    def __init__(
+        self,
+        source: str,
+        relation: str,
+        target: str,
+        proof: str = "",
+        properties: dict[str, Any] = _FACTORY,
+    ) -> None:
+        setter = object.__setattr__
+        setter(self, "source", source)
+        setter(self, "relation", relation)
+        setter(self, "target", target)
+        setter(self, "proof", proof)
+        setter(self, "properties", {} if properties is _FACTORY else properties)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -194,31 +335,46 @@ class Fact:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Skip:
+@dataclass(init=False, repr=False, eq=False, slots=True)
+class Skip(_Frozen):
     """An artifact that was not analysed, and why."""
 
     path: str
     reason: str
 
+    _names = ("path", "reason")
+    _key = attrgetter(*_names)
+
+    def __init__(self, path: str, reason: str) -> None:
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "reason", reason)
+
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "reason": self.reason}
 
 
-@dataclass(frozen=True, slots=True)
-class AnalyzerError:
+@dataclass(init=False, repr=False, eq=False, slots=True)
+class AnalyzerError(_Frozen):
     """An analyzer failed on one artifact; the rest of the scan went on."""
 
     path: str
     analyzer: str
     error: str
 
+    _names = ("path", "analyzer", "error")
+    _key = attrgetter(*_names)
+
+    def __init__(self, path: str, analyzer: str, error: str) -> None:
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "analyzer", analyzer)
+        object.__setattr__(self, "error", error)
+
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "analyzer": self.analyzer, "error": self.error}
 
 
-@dataclass(frozen=True, slots=True)
-class ScannedArtifact:
+@dataclass(init=False, repr=False, eq=False, slots=True)
+class ScannedArtifact(_Frozen):
     """What the scan looked at: the components of an SBOM."""
 
     path: str
@@ -227,6 +383,26 @@ class ScannedArtifact:
     sha256: str | None
     analyzers: tuple[str, ...] = ()
     properties: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    _names = ("path", "kind", "size", "sha256", "analyzers", "properties")
+    _key = attrgetter("path", "kind", "size", "sha256", "analyzers")
+
+    def __init__(
+        self,
+        path: str,
+        kind: str,
+        size: int,
+        sha256: str | None,
+        analyzers: tuple[str, ...] = (),
+        properties: dict[str, Any] = _FACTORY,
+    ) -> None:
+        setter = object.__setattr__
+        setter(self, "path", path)
+        setter(self, "kind", kind)
+        setter(self, "size", size)
+        setter(self, "sha256", sha256)
+        setter(self, "analyzers", analyzers)
+        setter(self, "properties", {} if properties is _FACTORY else properties)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -239,14 +415,26 @@ class ScannedArtifact:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class AttackPath:
+@dataclass(init=False, repr=False, eq=False, slots=True)
+class AttackPath(_Frozen):
     """A chain of facts from an entry point to a crown jewel."""
 
     entry: str
     target: str
     steps: tuple[Fact, ...]
     severity: Severity
+
+    _names = ("entry", "target", "steps", "severity")
+    _key = attrgetter(*_names)
+
+    def __init__(
+        self, entry: str, target: str, steps: tuple[Fact, ...], severity: Severity
+    ) -> None:
+        setter = object.__setattr__
+        setter(self, "entry", entry)
+        setter(self, "target", target)
+        setter(self, "steps", steps)
+        setter(self, "severity", severity)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -257,14 +445,53 @@ class AttackPath:
         }
 
 
-@dataclass(slots=True)
-class Stats:
+class _Mutable:
+    """Equality and ``repr`` as a plain (mutable, unhashable) dataclass has them."""
+
+    __slots__ = ()
+    _names: tuple[str, ...] = ()
+    _key: attrgetter[Any]
+    __hash__ = None  # type: ignore[assignment]  # mutable: unhashable, as a dataclass with eq
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return bool(self._key(self) == self._key(other))
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._names)
+        return f"{self.__class__.__qualname__}({inner})"
+
+
+@dataclass(init=False, repr=False, eq=False, slots=True)
+class Stats(_Mutable):
+    """Counts and time of one scan."""
+
     artifacts: int = 0
     analyzed: int = 0
     bytes: int = 0
     seconds: float = 0.0
     cache_hits: int = 0
     targets: int = 0
+
+    _names = ("artifacts", "analyzed", "bytes", "seconds", "cache_hits", "targets")
+    _key = attrgetter(*_names)
+
+    def __init__(
+        self,
+        artifacts: int = 0,
+        analyzed: int = 0,
+        bytes: int = 0,  # the field's name, kept for the JSON output
+        seconds: float = 0.0,
+        cache_hits: int = 0,
+        targets: int = 0,
+    ) -> None:
+        self.artifacts = artifacts
+        self.analyzed = analyzed
+        self.bytes = bytes
+        self.seconds = seconds
+        self.cache_hits = cache_hits
+        self.targets = targets
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -277,8 +504,8 @@ class Stats:
         }
 
 
-@dataclass(slots=True)
-class ScanResult:
+@dataclass(init=False, repr=False, eq=False, slots=True)
+class ScanResult(_Mutable):
     """Everything one scan produced. Reporters render it; none of them computes anything new."""
 
     findings: list[Finding] = field(default_factory=list)
@@ -289,6 +516,38 @@ class ScanResult:
     artifacts: list[ScannedArtifact] = field(default_factory=list)
     stats: Stats = field(default_factory=Stats)
     targets: list[str] = field(default_factory=list)
+
+    _names = (
+        "findings",
+        "facts",
+        "paths",
+        "skipped",
+        "errors",
+        "artifacts",
+        "stats",
+        "targets",
+    )
+    _key = attrgetter(*_names)
+
+    def __init__(
+        self,
+        findings: list[Finding] = _FACTORY,
+        facts: list[Fact] = _FACTORY,
+        paths: list[AttackPath] = _FACTORY,
+        skipped: list[Skip] = _FACTORY,
+        errors: list[AnalyzerError] = _FACTORY,
+        artifacts: list[ScannedArtifact] = _FACTORY,
+        stats: Stats = _FACTORY,
+        targets: list[str] = _FACTORY,
+    ) -> None:
+        self.findings = [] if findings is _FACTORY else findings
+        self.facts = [] if facts is _FACTORY else facts
+        self.paths = [] if paths is _FACTORY else paths
+        self.skipped = [] if skipped is _FACTORY else skipped
+        self.errors = [] if errors is _FACTORY else errors
+        self.artifacts = [] if artifacts is _FACTORY else artifacts
+        self.stats = Stats() if stats is _FACTORY else stats
+        self.targets = [] if targets is _FACTORY else targets
 
     @property
     def active(self) -> list[Finding]:
