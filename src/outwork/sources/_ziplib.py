@@ -16,8 +16,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO, cast
 
-import zstandard
-
 _EOCD = struct.Struct("<4s4H2LH")
 _EOCD64_LOCATOR = struct.Struct("<4sLQL")
 _EOCD64 = struct.Struct("<4sQ2H2L4Q")
@@ -329,6 +327,8 @@ class MemberData:
         yield from _bounded(source(), dec, out_chunk, self)
 
     def _zstd(self, out_chunk: int) -> Iterator[bytes]:
+        import zstandard  # only zstd members need it: most scans never load it
+
         reader = _IterReader(self._raw())
         dctx = zstandard.ZstdDecompressor(max_window_size=MAX_ZSTD_WINDOW)
         with dctx.stream_reader(cast(BinaryIO, reader), read_across_frames=True) as stream:

@@ -18,9 +18,7 @@ import re
 import stat
 import time
 from collections.abc import Callable, Iterator
-from typing import BinaryIO, cast
-
-import zstandard
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 from outwork.core.artifact import (
     ARCHIVE_KINDS,
@@ -44,6 +42,9 @@ from outwork.core.findings import Finding, Location, Skip
 from outwork.core.rules import Rule
 from outwork.sources import _tarlib, _ziplib
 from outwork.sources.budgets import Budgets
+
+if TYPE_CHECKING:
+    import zstandard
 
 Yielded = Artifact | Finding | Skip
 
@@ -643,6 +644,8 @@ class _ZstdReader:
     _FEED = 1024
 
     def __init__(self, raw: _Counting) -> None:
+        import zstandard  # ~3 ms to import (with platform): only .zst streams need it
+
         self._raw = raw
         self._dctx = zstandard.ZstdDecompressor(max_window_size=_ziplib.MAX_ZSTD_WINDOW)
         self._obj: zstandard.ZstdDecompressionObj | None = None

@@ -28,18 +28,15 @@ components made of loose files, so a package is never looked up twice.
 
 from __future__ import annotations
 
-import configparser
 import enum
 import itertools
 import os
 import re
-import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
 from outwork.analyzers import Emitted
-from outwork.analyzers.dependencies.model import purl as dependency_purl
 from outwork.analyzers.packages.package import (
     PackageFiles,
     Verdict,
@@ -161,6 +158,8 @@ def _one_line(value: object) -> str:
 
 
 def _from_pyproject(text: str) -> tuple[str, str, str] | None:
+    import tomllib  # only trees with a pyproject.toml get here
+
     try:
         doc = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, ValueError, RecursionError):
@@ -183,6 +182,8 @@ def _from_pyproject(text: str) -> tuple[str, str, str] | None:
 
 
 def _from_setup_cfg(text: str) -> tuple[str, str, str] | None:
+    import configparser  # only trees with a setup.cfg get here
+
     parser = configparser.ConfigParser(interpolation=None, strict=False)
     try:
         parser.read_string(text)
@@ -232,6 +233,8 @@ class _LooseVerdict(Verdict):
 
     @property
     def purl(self) -> str:
+        from outwork.analyzers.dependencies.model import purl as dependency_purl
+
         ecosystem = "PyPI" if self.ecosystem == "pypi" else self.ecosystem
         return dependency_purl(ecosystem, self.name, self.version or None)
 

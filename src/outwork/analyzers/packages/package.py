@@ -14,7 +14,6 @@ import re
 import tarfile
 import threading
 import time
-import tomllib
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -555,6 +554,8 @@ def _build_backend_modules(texts: dict[str, str], roots: list[str]) -> list[str]
     for member, text in texts.items():
         if PurePosixPath(member).name != "pyproject.toml":
             continue
+        import tomllib  # wheels, most packages scanned, hold no pyproject.toml
+
         try:
             doc = tomllib.loads(text)
         except (tomllib.TOMLDecodeError, ValueError):

@@ -7,7 +7,6 @@ following imports, aliases, ``getattr`` and ``__import__`` indirection.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 
@@ -260,7 +259,6 @@ INSTALL_COMMAND_BASES: frozenset[str] = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
 class Prefiltered:
     """A case-insensitive pattern run only when one of its keywords occurs in the text.
 
@@ -271,20 +269,41 @@ class Prefiltered:
     returns is the original pattern's at the same place, so callers see exactly what a plain
     case-insensitive search gives. That holds on every text that lower-cases character for
     character and holds none of :data:`CASE_FOLDS_TO_ASCII`; the rest is searched as it is.
+
+    The three expressions are compiled on first use, not at import (a scan that never meets a
+    string worth searching, or never a hit, pays nothing for them).
     """
 
-    regex: re.Pattern[str]
-    keywords: tuple[str, ...]
-    #: the keywords as one alternation: for short texts, one scan instead of one per keyword
-    screen: re.Pattern[str] = field(init=False, repr=False, compare=False)
-    #: the pattern with its literals lower-cased, for lower-cased ASCII text
-    folded: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    __slots__ = ("folded", "keywords", "regex", "screen", "source")
 
-    def __post_init__(self) -> None:
-        if not self.regex.pattern.isascii():
+    source: str
+    keywords: tuple[str, ...]
+    #: the case-insensitive pattern itself
+    regex: re.Pattern[str]
+    #: the keywords as one alternation: for short texts, one scan instead of one per keyword
+    screen: re.Pattern[str]
+    #: the pattern with its literals lower-cased, for lower-cased ASCII text
+    folded: re.Pattern[str]
+
+    def __init__(self, source: str, keywords: tuple[str, ...]) -> None:
+        if not source.isascii():
             raise ValueError("a prefiltered pattern names ASCII characters only")
-        object.__setattr__(self, "screen", re.compile("|".join(map(re.escape, self.keywords))))
-        object.__setattr__(self, "folded", re.compile(fold_literals(self.regex.pattern)))
+        self.source = source
+        self.keywords = keywords
+
+    def __getattr__(self, name: str) -> re.Pattern[str]:
+        """Compile an expression the first time it is read (later reads find the slot set)."""
+        if name == "regex":
+            self.regex = re.compile(self.source, re.IGNORECASE)
+            return self.regex
+        if name in ("screen", "folded"):
+            self.screen = re.compile("|".join(map(re.escape, self.keywords)))
+            self.folded = re.compile(fold_literals(self.source))
+            return self.screen if name == "screen" else self.folded
+        raise AttributeError(name)
+
+    def __repr__(self) -> str:
+        return f"Prefiltered({self.source!r}, {self.keywords!r})"
 
     def search(self, text: str) -> re.Match[str] | None:
         lower = text.lower()
@@ -322,7 +341,7 @@ def fold_literals(pattern: str) -> str:
 
 
 def _pattern(source: str, keywords: str) -> Prefiltered:
-    return Prefiltered(re.compile(source, re.IGNORECASE), tuple(keywords.split(",")))
+    return Prefiltered(source, tuple(keywords.split(",")))
 
 
 #: Commands (after folding) that download, hide or hand control to a shell: strong evidence.
