@@ -61,6 +61,38 @@ def test_prefiltered_search_matches_plain_case_insensitive_search(name: str) -> 
         ), (name, text[:200])
 
 
+@pytest.mark.parametrize("name", sorted(PATTERNS))
+def test_long_texts_searched_line_by_line_give_the_plain_search(name: str) -> None:
+    """Long texts go through the keyword lines only (for patterns proven line-bound): the
+    match is still the leftmost one, with keywords on lines that do not match before it."""
+    pattern = PATTERNS[name]
+    words = re.findall(r"[A-Za-z][\w .-]{2,}", pattern.regex.pattern)
+    filler = "x = compute(value)  # nothing here\n" * 20
+    lines = [f"see {k} here" for k in pattern.keywords] + [
+        f"p = '~/{w}/{w.upper()}'" for w in words
+    ]
+    texts = [filler + "\n".join(lines[i:] + lines[:i]) + "\n" + filler for i in range(len(lines))]
+    texts += [filler + line for line in lines] + [line + "\n" + filler for line in lines]
+    texts += [filler, filler + "\u00e9" + filler, "\n".join(fixture_texts())]
+    for text in texts:
+        expected, got = plain_search(pattern, text), pattern.search(text)
+        assert (expected and (expected.span(), expected.group(0))) == (
+            got and (got.span(), got.group(0))
+        ), (name, text[:200])
+
+
+def test_line_bound_proves_only_what_holds() -> None:
+    assert tables.line_bound(r"foo\.bar|baz[/\\]qux", ("foo.bar", "baz"))
+    assert not tables.line_bound(r"foo\s+bar", ("foo",))  # \s matches a line break
+    assert not tables.line_bound(r"foo.bar", ("foo",))
+    assert not tables.line_bound(r"foo[^x]bar", ("foo",))
+    assert not tables.line_bound(r"^foo", ("foo",))
+    assert not tables.line_bound(r"fooz?|bar", ("fooz", "bar"))  # "z" is optional
+    assert not tables.line_bound(r"(foo)bar|baz", ("foo", "baz"))  # inside a group
+    assert not tables.line_bound(r"foo|qux", ("foo",))  # an alternative without a keyword
+    assert tables.CREDENTIAL_PATH_RE.by_line and tables.ANTI_ANALYSIS_RE.by_line
+
+
 def test_fold_literals_keeps_escapes() -> None:
     assert tables.fold_literals(r"A\SB\D[A-Z]") == r"a\Sb\D[a-z]"
 

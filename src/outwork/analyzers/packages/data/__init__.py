@@ -6,6 +6,7 @@ following imports, aliases, ``getattr`` and ``__import__`` indirection.
 
 from __future__ import annotations
 
+import heapq
 import re
 from functools import cache
 from importlib.resources import files
@@ -274,7 +275,7 @@ class Prefiltered:
     string worth searching, or never a hit, pays nothing for them).
     """
 
-    __slots__ = ("folded", "keywords", "regex", "screen", "source")
+    __slots__ = ("by_line", "folded", "keywords", "regex", "screen", "source")
 
     source: str
     keywords: tuple[str, ...]
@@ -284,15 +285,23 @@ class Prefiltered:
     screen: re.Pattern[str]
     #: the pattern with its literals lower-cased, for lower-cased ASCII text
     folded: re.Pattern[str]
+    #: whether every match lies within one line and holds one of the keywords (see
+    #: :func:`line_bound`): long texts are then searched only in the lines naming a keyword
+    by_line: bool
 
     def __init__(self, source: str, keywords: tuple[str, ...]) -> None:
         if not source.isascii():
             raise ValueError("a prefiltered pattern names ASCII characters only")
+        if any("\n" in k or k != k.lower() for k in keywords):
+            raise ValueError("keywords are lower-case and hold no line break")
         self.source = source
         self.keywords = keywords
 
-    def __getattr__(self, name: str) -> re.Pattern[str]:
+    def __getattr__(self, name: str) -> re.Pattern[str] | bool:
         """Compile an expression the first time it is read (later reads find the slot set)."""
+        if name == "by_line":
+            self.by_line = line_bound(self.source, self.keywords)
+            return self.by_line
         if name == "regex":
             self.regex = re.compile(self.source, re.IGNORECASE)
             return self.regex
@@ -307,17 +316,43 @@ class Prefiltered:
 
     def search(self, text: str) -> re.Match[str] | None:
         lower = text.lower()
-        if len(lower) < _SCREEN_BY_REGEX:
+        short = len(lower) < _SCREEN_BY_REGEX
+        if short:
             if self.screen.search(lower) is None:
                 return None
-        elif not any(k in lower for k in self.keywords):
+        elif not self.by_line and not any(k in lower for k in self.keywords):
             return None
         if not text.isascii() and (
             len(lower) != len(text) or CASE_FOLDS_TO_ASCII.search(text) is not None
         ):
+            if not short and self.by_line and not any(k in lower for k in self.keywords):
+                return None
             return self.regex.search(text)
-        hit = self.folded.search(lower)
+        hit = self.folded.search(lower) if short or not self.by_line else self._by_line(lower)
         return None if hit is None else self.regex.match(text, hit.start())
+
+    def _by_line(self, lower: str) -> re.Match[str] | None:
+        """The leftmost match of :attr:`folded` in ``lower``, looked for only in the lines
+        where a keyword occurs, in order: each keyword's next occurrence is kept in a heap, so
+        the text is scanned about once per keyword, as the plain screen does."""
+        find = lower.find
+        heap = [(at, k) for k in self.keywords if (at := find(k)) >= 0]
+        heapq.heapify(heap)
+        while heap:
+            at = heap[0][0]
+            start = lower.rfind("\n", 0, at) + 1
+            end = find("\n", at)
+            if end < 0:
+                end = len(lower)
+            hit = self.folded.search(lower, start, end)
+            if hit is not None:
+                return hit
+            while heap and heap[0][0] < end:
+                keyword = heapq.heappop(heap)[1]
+                at = find(keyword, end)
+                if at >= 0:
+                    heapq.heappush(heap, (at, keyword))
+        return None
 
 
 #: Characters beyond ASCII that a case-insensitive pattern matches to ASCII letters (the
@@ -327,6 +362,77 @@ CASE_FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
 #: Below this length the keyword alternation is faster than one substring search per keyword.
 _SCREEN_BY_REGEX = 512
 _LITERAL_OR_ESCAPE = re.compile(r"\\.|[A-Z]+")
+
+
+#: Escapes that can match a line break or an anchor's position (``\\s``, ``\\Z``...).
+_MULTILINE_ESCAPES = frozenset("sSWDnrAZ")
+_QUANTIFIERS = frozenset("?*{+")
+
+
+def line_bound(pattern: str, keywords: tuple[str, ...]) -> bool:
+    """Whether no match of ``pattern`` (case-insensitive) can hold a line break and every match
+    holds one of ``keywords``: the pattern names no character class or escape that matches a
+    line break, no ``.``, no anchor, and every top-level alternative has a run of literal
+    characters, none of them optional, that holds a keyword. Conservative: a pattern this
+    cannot prove is searched whole."""
+    runs: list[str] = []  # literal runs of the current alternative
+    run: list[str] = []
+    alternatives: list[list[str]] = []
+    depth = 0
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            escaped = pattern[i + 1 : i + 2]
+            if escaped in _MULTILINE_ESCAPES:
+                return False
+            if escaped.isalnum():  # \b, \d, \w: not a literal character
+                runs.append("".join(run))
+                run = []
+            else:
+                run.append(escaped)
+            i += 2
+        elif char == "[":
+            close = pattern.find("]", i + 2)
+            inner = pattern[i + 1 : close]
+            if close < 0 or inner.startswith("^") or "\n" in inner:
+                return False
+            if any(f"\\{e}" in inner for e in _MULTILINE_ESCAPES):
+                return False
+            runs.append("".join(run))
+            run = []
+            i = close + 1
+        elif char in "$^.":
+            return False
+        elif char == "(":
+            depth += 1
+            runs.append("".join(run))
+            run = []
+            i += 1
+        elif char == ")":
+            depth -= 1
+            i += 1
+        elif char == "|" and depth == 0:
+            runs.append("".join(run))
+            alternatives.append(runs)
+            runs, run = [], []
+            i += 1
+        elif char in _QUANTIFIERS:
+            if run and depth == 0:
+                run.pop()  # the character before it is optional or repeated
+            runs.append("".join(run))
+            run = []
+            if char == "{":
+                i = pattern.find("}", i) + 1 or len(pattern)
+            else:
+                i += 1
+        else:
+            if depth == 0:
+                run.append(char.lower())
+            i += 1
+    runs.append("".join(run))
+    alternatives.append(runs)
+    return all(any(k in r for r in runs for k in keywords) for runs in alternatives)
 
 
 def fold_literals(pattern: str) -> str:
