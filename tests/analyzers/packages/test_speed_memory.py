@@ -16,6 +16,7 @@ import pytest
 
 from outwork.analyzers.packages import data as tables
 from outwork.analyzers.packages import pyscan
+from outwork.analyzers.packages.keywords import Keywords
 from outwork.analyzers.packages.package import collector_paused, read_archive
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "rules"
@@ -150,7 +151,7 @@ def test_runtime_keyword_screen_matches_per_function_search() -> None:
     def plain(source: str, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         lines = source.splitlines()
         text = "\n".join(lines[fn.lineno - 1 : fn.end_lineno or fn.lineno])
-        return not text.isascii() or any(k in text for k in pyscan._RUNTIME_KEYWORDS)
+        return not text.isascii() or any(k in text for k in pyscan._RUNTIME_KEYWORDS.words)
 
     sources = [t for t in fixture_texts() if "def " in t]
     sources.append(
@@ -170,6 +171,62 @@ def test_runtime_keyword_screen_matches_per_function_search() -> None:
                 assert scanner._worth(node) == plain(source, node), (source[:80], node.name)
                 checked += 1
     assert checked > 20
+
+
+def test_keywords_find_every_occurrence_of_every_word() -> None:
+    words = ("exec", "exec(", "xec", "é", "Popen", "a")
+    index = Keywords(words)
+    for text in [
+        "",
+        "exec(exec(x))",
+        "popen Popen éé a\naaa",
+        "x" * 1000 + "exec",
+        *fixture_texts(),
+    ]:
+        expected = sorted(i for w in words for i in range(len(text)) if text.startswith(w, i))
+        assert sorted(index.starts(text)) == expected
+
+
+def test_helper_call_lines_match_a_plain_search() -> None:
+    def plain(
+        source: str, functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]]
+    ) -> list[int]:
+        lines = source.splitlines()
+        marked = {
+            i
+            for i, line in enumerate(lines)
+            if any(w in line for w in pyscan._HELPER_KEYWORDS.words)
+        }
+        names = [
+            name
+            for name, defs in functions.items()
+            if len(defs) == 1
+            and defs[0].args.args
+            and marked & set(range(defs[0].lineno - 1, defs[0].end_lineno or defs[0].lineno))
+        ]
+        if not names:
+            return []
+        calls = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(names))) + r")\(")
+        return [i for i, line in enumerate(lines) if calls.search(line)]
+
+    sources = [t for t in fixture_texts() if "def " in t]
+    sources.append(
+        "def run(c):\n    os.system(c)\nrun('x')\r\ndef f(u):\n  return urlopen(u)\nf(1); run(2)\n"
+    )
+    checked = 0
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError):
+            continue
+        functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                functions.setdefault(node.name, []).append(node)
+        got = pyscan._helper_calls(source, functions)
+        assert got == plain(source, functions), source[:80]
+        checked += bool(got)
+    assert checked >= 3
 
 
 class CountingFile(io.RawIOBase):

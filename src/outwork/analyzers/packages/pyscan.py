@@ -34,6 +34,7 @@ from outwork.analyzers.packages.deobf import (
     looks_like_text,
     marshal_strings,
 )
+from outwork.analyzers.packages.keywords import Keywords, line_indices
 from outwork.analyzers.packages.rules import (
     CredentialHarvesting,
     DownloadAndExecute,
@@ -77,56 +78,69 @@ _DECODE_ATTRS = frozenset(
     }
 )
 #: What a helper function that runs or fetches what it is given names (see ``_helper_calls``).
-_HELPER_KEYWORDS_RE = re.compile(
-    r"system\(|popen|Popen|subprocess|spawn|startfile|urlretrieve|urlopen|requests\.get|"
-    r"httpx\.get|exec\("
+_HELPER_KEYWORDS = Keywords(
+    (
+        "system(",
+        "popen",
+        "Popen",
+        "subprocess",
+        "spawn",
+        "startfile",
+        "urlretrieve",
+        "urlopen",
+        "requests.get",
+        "httpx.get",
+        "exec(",
+    )
 )
 #: Socket methods whose result is what the peer sent.
 _RECEIVE_ATTRS = frozenset({"recv", "recvfrom", "recv_into", "recvmsg"})
 _CODE_HINT = re.compile(r"\b(import|exec|eval|def|lambda|from)\b")
 #: Names that code only run when called must contain to be worth analysing (see ``_worth``).
-_RUNTIME_KEYWORDS = (
-    "exec",
-    "eval",
-    "compile",
-    "marshal",
-    "pickle",
-    "loads",
-    "system",
-    "popen",
-    "Popen",
-    "spawn",
-    "subprocess",
-    "startfile",
-    "environ",
-    "getenv",
-    "urlopen",
-    "urlretrieve",
-    "request",
-    "post",
-    "socket",
-    "getattr",
-    "__import__",
-    "import_module",
-    "__builtins__",
-    "globals",
-    "vars(",
-    "__dict__",
-    "b64",
-    "decode",
-    "decompress",
-    "fromhex",
-    "shutil",
-    "bashrc",
-    "zshrc",
-    "profile",
-    "Startup",
-    "cron",
-    "authorized_keys",
-    "LaunchAgents",
-    "systemd",
-    "CurrentVersion",
-    "pip",
+_RUNTIME_KEYWORDS = Keywords(
+    (
+        "exec",
+        "eval",
+        "compile",
+        "marshal",
+        "pickle",
+        "loads",
+        "system",
+        "popen",
+        "Popen",
+        "spawn",
+        "subprocess",
+        "startfile",
+        "environ",
+        "getenv",
+        "urlopen",
+        "urlretrieve",
+        "request",
+        "post",
+        "socket",
+        "getattr",
+        "__import__",
+        "import_module",
+        "__builtins__",
+        "globals",
+        "vars(",
+        "__dict__",
+        "b64",
+        "decode",
+        "decompress",
+        "fromhex",
+        "shutil",
+        "bashrc",
+        "zshrc",
+        "profile",
+        "Startup",
+        "cron",
+        "authorized_keys",
+        "LaunchAgents",
+        "systemd",
+        "CurrentVersion",
+        "pip",
+    )
 )
 _NON_ASCII_IDENT = re.compile(r"[^\x00-\x7f]")
 #: Channels stealers post to: chat webhooks and bots, paste and drop sites, tunnels.
@@ -1797,9 +1811,7 @@ def _helper_calls(
     lines = source.splitlines()
     joined = "\n".join(lines)
     ends = [total + i for i, total in enumerate(itertools.accumulate(map(len, lines)))]
-    marked = sorted(
-        {bisect.bisect_right(ends, m.start()) for m in _HELPER_KEYWORDS_RE.finditer(joined)}
-    )
+    marked = line_indices(_HELPER_KEYWORDS.starts(joined), ends)
     if not marked:
         return []
     names = []
@@ -1824,14 +1836,7 @@ def _lines_worth_analysing(source: str) -> list[int]:
     joined = "\n".join(lines)
     # ends[i]: offset of the line break after line i in ``joined``
     ends = [total + i for i, total in enumerate(itertools.accumulate(map(len, lines)))]
-    flagged: set[int] = set()
-    find = joined.find
-    for keyword in _RUNTIME_KEYWORDS:
-        pos = find(keyword)
-        while pos >= 0:
-            index = bisect.bisect_right(ends, pos)
-            flagged.add(index)
-            pos = find(keyword, ends[index] + 1) if index < len(ends) else -1
+    flagged = set(line_indices(_RUNTIME_KEYWORDS.starts(joined), ends))
     if not joined.isascii():
         pos = 0
         while (match := _NON_ASCII_IDENT.search(joined, pos)) is not None:

@@ -6,10 +6,11 @@ following imports, aliases, ``getattr`` and ``__import__`` indirection.
 
 from __future__ import annotations
 
-import heapq
 import re
 from functools import cache
 from importlib.resources import files
+
+from outwork.analyzers.packages.keywords import Keywords
 
 #: Calls that start another program.
 PROCESS_CALLS: frozenset[str] = frozenset(
@@ -275,7 +276,7 @@ class Prefiltered:
     string worth searching, or never a hit, pays nothing for them).
     """
 
-    __slots__ = ("by_line", "folded", "keywords", "regex", "screen", "source")
+    __slots__ = ("by_line", "folded", "index", "keywords", "regex", "screen", "source")
 
     source: str
     keywords: tuple[str, ...]
@@ -288,6 +289,8 @@ class Prefiltered:
     #: whether every match lies within one line and holds one of the keywords (see
     #: :func:`line_bound`): long texts are then searched only in the lines naming a keyword
     by_line: bool
+    #: the keywords, found in one pass over a long text
+    index: Keywords
 
     def __init__(self, source: str, keywords: tuple[str, ...]) -> None:
         if not source.isascii():
@@ -296,6 +299,7 @@ class Prefiltered:
             raise ValueError("keywords are lower-case and hold no line break")
         self.source = source
         self.keywords = keywords
+        self.index = Keywords(keywords)
 
     def __getattr__(self, name: str) -> re.Pattern[str] | bool:
         """Compile an expression the first time it is read (later reads find the slot set)."""
@@ -317,41 +321,39 @@ class Prefiltered:
     def search(self, text: str) -> re.Match[str] | None:
         lower = text.lower()
         short = len(lower) < _SCREEN_BY_REGEX
+        starts: list[int] = []
         if short:
             if self.screen.search(lower) is None:
                 return None
-        elif not self.by_line and not any(k in lower for k in self.keywords):
-            return None
+        else:
+            starts = self.index.starts(lower)
+            if not starts:
+                return None
         if not text.isascii() and (
             len(lower) != len(text) or CASE_FOLDS_TO_ASCII.search(text) is not None
         ):
-            if not short and self.by_line and not any(k in lower for k in self.keywords):
-                return None
             return self.regex.search(text)
-        hit = self.folded.search(lower) if short or not self.by_line else self._by_line(lower)
+        if short or not self.by_line:
+            hit = self.folded.search(lower)
+        else:
+            hit = self._by_line(lower, starts)
         return None if hit is None else self.regex.match(text, hit.start())
 
-    def _by_line(self, lower: str) -> re.Match[str] | None:
+    def _by_line(self, lower: str, starts: list[int]) -> re.Match[str] | None:
         """The leftmost match of :attr:`folded` in ``lower``, looked for only in the lines
-        where a keyword occurs, in order: each keyword's next occurrence is kept in a heap, so
-        the text is scanned about once per keyword, as the plain screen does."""
-        find = lower.find
-        heap = [(at, k) for k in self.keywords if (at := find(k)) >= 0]
-        heapq.heapify(heap)
-        while heap:
-            at = heap[0][0]
+        where a keyword starts (``starts``), in order."""
+        searched = 0  # lines before this offset are done
+        for at in sorted(starts):
+            if at < searched:
+                continue
             start = lower.rfind("\n", 0, at) + 1
-            end = find("\n", at)
+            end = lower.find("\n", at)
             if end < 0:
                 end = len(lower)
             hit = self.folded.search(lower, start, end)
             if hit is not None:
                 return hit
-            while heap and heap[0][0] < end:
-                keyword = heapq.heappop(heap)[1]
-                at = find(keyword, end)
-                if at >= 0:
-                    heapq.heappush(heap, (at, keyword))
+            searched = end
         return None
 
 
@@ -499,10 +501,10 @@ CREDENTIAL_PATH_RE = _pattern(
     r"sitemanager\.xml|Steam[/\\]config|\.minecraft|Roblox",
     ".ssh,id_rsa,id_ed25519,.aws,.azure,gcloud,application_default,.kube,.docker,.npmrc,"
     ".pypirc,.git-credentials,.netrc,login data,web data,local state,leveldb,discord,"
-    "telegram,tdata,wallet,exodus,electrum,atomic/,atomic\\,metamask,nkbihf,ethereum,"
+    "telegram,tdata,wallet,exodus,electrum,atomic,metamask,nkbihf,ethereum,"
     "bitcoin,coinomi,guarda,jaxx,armory,firefox,user data,bravesoftware,opera software,"
-    "yandexbrowser,/etc/shadow,/etc/passwd,keychain,_history,filezilla,sitemanager,steam/,"
-    "steam\\,.minecraft,roblox",
+    "yandexbrowser,/etc/shadow,/etc/passwd,keychain,_history,filezilla,sitemanager,steam,"
+    ".minecraft,roblox",
 )
 
 #: Credential stores that only their owner's programs read: private keys, shell history, browser
