@@ -7,9 +7,13 @@ size. Each measurement runs in a fresh child process and reports its peak reside
 (``resource.getrusage``):
 
 - ``analyzer``: the packages analyzer alone on the wheel as a file on disk, as a scan hands it;
-- ``cli``: ``outwork scan WHEEL --select PKG --no-cache`` (sources, engine and reporter too).
+- ``cli``: ``outwork scan WHEEL --select PKG --no-cache`` (sources, engine and reporter too);
+- ``--cli-only``: the command line alone, in the modes asked for with ``--modes`` (``pkg``: the
+  line above; ``all``: every analyzer, ``--no-cache``; ``cache``: every analyzer, a new cache
+  directory per run), each run ``--runs`` times, the median peak reported.
 
     python bench/packages_memory.py [--sizes 25,100,400] [--keep DIR]
+    python bench/packages_memory.py --cli-only --modes pkg,all,cache --runs 3 [--sizes ...]
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -127,6 +132,37 @@ def build_wheel(folder: Path, megabytes: int, seed: int = 7) -> Path:
     return path
 
 
+#: Command-line modes: the arguments after ``outwork scan WHEEL`` (``{cache}``: a new directory).
+MODES = {
+    "pkg": ["--select", "PKG", "--no-cache"],
+    "all": ["--no-cache"],
+    "cache": ["--cache-dir", "{cache}"],
+}
+
+
+def measure_cli(path: Path, mode: str, runs: int) -> str:
+    """Median peak RSS and wall time of ``outwork scan WHEEL`` in one mode over ``runs`` runs."""
+    outwork = Path(sys.executable).with_name("outwork")
+    peaks: list[int] = []
+    times: list[float] = []
+    codes: set[str] = set()
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as cache:
+            extra = [a.replace("{cache}", cache) for a in MODES[mode]]
+            command = [sys.executable, "-c", CLI, str(outwork), "scan", str(path), *extra]
+            done = subprocess.run(
+                [*command, "-f", "json"], capture_output=True, text=True, check=True
+            )
+        peak, seconds, code = done.stdout.split()
+        peaks.append(int(peak) // 1024)
+        times.append(float(seconds))
+        codes.add(code)
+    return (
+        f"{statistics.median(peaks):.0f} MB ({'/'.join(map(str, peaks))}),"
+        f" {statistics.median(times):.2f} s (exit {','.join(sorted(codes))})"
+    )
+
+
 def measure(path: Path) -> tuple[str, str]:
     env = dict(os.environ)
     done = subprocess.run(
@@ -172,11 +208,26 @@ def main() -> int:
     )
     parser.add_argument("--sizes", default="25,100,400", help="wheel sizes in MB")
     parser.add_argument("--keep", default="", help="build the wheels here and keep them")
+    parser.add_argument("--cli-only", action="store_true", help="measure the command line only")
+    parser.add_argument("--modes", default="pkg,all,cache", help=f"of {', '.join(MODES)}")
+    parser.add_argument("--runs", type=int, default=3, help="runs per command-line mode")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(args.keep or tmp)
         folder.mkdir(parents=True, exist_ok=True)
+        if args.cli_only:
+            modes = args.modes.split(",")
+            print("| wheel | " + " | ".join(f"`{m}`: median peak RSS (runs), wall" for m in modes))
+            print("| --- |" + " --- |" * len(modes))
+            for megabytes in sizes:
+                wheel = folder / f"biglib{megabytes}-1.0.0-py3-none-manylinux_2_28_x86_64.whl"
+                if not wheel.exists():
+                    wheel = build_wheel(folder, megabytes)
+                cells = [measure_cli(wheel, mode, args.runs) for mode in modes]
+                size = wheel.stat().st_size / (1024 * 1024)
+                print(f"| {size:.0f} MB | " + " | ".join(cells) + " |", flush=True)
+            return 0
         print("| wheel | analyzer (peak RSS) | `outwork scan --select PKG --no-cache` (peak RSS) |")
         print("| --- | --- | --- |")
         for megabytes in sizes:

@@ -168,14 +168,15 @@ def test_huge_files_are_cache_keyed_by_identity_not_read(
     root = tmp_path / "t"
     root.mkdir()
     big = root / "big.txt"
-    big.write_text("MARK larger than the hash limit\n")
+    padding = "a line that takes the file past the head the walker reads\n" * 200
+    big.write_text("MARK larger than the hash limit\n" + padding)
     options = ScanOptions(jobs=1, cache_dir=str(tmp_path / "cache"), analyzers=("test-marker",))
     cold = scan([str(root)], options)
     assert [a.sha256 for a in cold.artifacts] == [None]  # never hashed
     CALLS.clear()
     warm = scan([str(root)], options)
     assert CALLS == [] and warm.stats.cache_hits == 1
-    big.write_text("MARK changed, same length as before!!\n")
+    big.write_text("MARK changed, same length as it\n" + padding)
     CALLS.clear()
     scan([str(root)], options)
     assert CALLS == [str(big)]

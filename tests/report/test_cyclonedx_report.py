@@ -145,3 +145,26 @@ def test_colliding_refs_stay_unique() -> None:
     refs = [c["bom-ref"] for c in json.loads(text)["components"]]
     assert len(refs) == len(set(refs))
     assert "pkg:pypi/evil-pkg@1.0#2" in refs
+
+
+def test_only_real_sha256_digests_become_hashes() -> None:
+    """A cache identity or any other string in the digest field is never shown as a hash."""
+    result = empty_result()
+    real = "0123456789abcdef" * 4
+    result.artifacts = [
+        ScannedArtifact("real.txt", "text", 1, real),
+        ScannedArtifact("identity.bin", "binary", 1, "stat:" + real[:59]),
+        ScannedArtifact("upper.txt", "text", 1, real.upper()),
+        ScannedArtifact("none.txt", "text", 1, None),
+    ]
+    text = cyclonedx.render(result)
+    _validate(text)
+    hashes = {
+        c["name"]: c.get("hashes") for c in json.loads(text)["components"] if c["type"] == "file"
+    }
+    assert hashes == {
+        "real.txt": [{"alg": "SHA-256", "content": real}],
+        "identity.bin": None,
+        "upper.txt": None,
+        "none.txt": None,
+    }

@@ -47,7 +47,8 @@ BATCH = 32
 #: Jobs gathered before a window is analysed, and in-memory bytes that close a window early.
 WINDOW_JOBS = 1024
 WINDOW_BYTES = 256 * 1024 * 1024
-#: Files larger than this are cache-keyed by identity, not by a digest of their content.
+#: Files on disk larger than this are never read whole to hash them: the cache keys them by
+#: identity (path, inode, size, times), and reports give them no digest (see :func:`digest_of`).
 HASH_LIMIT = 256 * 1024 * 1024
 #: Windows lighter than this (jobs and bytes) are analysed in process: forking workers and
 #: shipping results back costs more than it saves on small files (measured on 2 cores).
@@ -98,7 +99,7 @@ class Outcome:
     costs start-up time.
     """
 
-    __slots__ = ("components", "errors", "facts", "findings", "markers")
+    __slots__ = ("components", "digest", "errors", "facts", "findings", "markers")
 
     def __init__(
         self,
@@ -113,6 +114,10 @@ class Outcome:
         self.components: list[dict[str, Any]] = [] if components is None else components
         self.markers: dict[str, list[str]] = {} if markers is None else markers
         self.errors: list[tuple[str, str]] = [] if errors is None else errors
+        #: The artifact's sha256 as the analysing process knew it: a worker hashes its own copy
+        #: of the artifact, so the digest comes back with the results. Not cached: a cache hit
+        #: takes the digest its key was made from.
+        self.digest: str | None = None
 
     def to_cache(self) -> dict[str, Any]:
         findings = []
@@ -561,6 +566,9 @@ def analyze_artifact(
     """Run the named analyzers on one artifact; never raises."""
     registry = load_analyzers()
     outcome = Outcome()
+    # Before the analyzers, so that they all see the same digest (a model's identity) whether
+    # or not the cache had already hashed the artifact.
+    outcome.digest = digest_of(artifact)
     for name in analyzer_names:
         analyzer = instances.get(name)
         if analyzer is None:
@@ -582,6 +590,25 @@ def analyze_artifact(
     if artifact.kind in TEXT_KINDS and artifact.size <= TEXT_SCAN_LIMIT:
         _annotate_text(artifact, outcome)
     return outcome
+
+
+def digest_of(artifact: Artifact) -> str | None:
+    """The sha256 reports give an artifact: the real digest of its content, computed once.
+
+    Content held in memory (archive members, small files the walker read whole) is hashed
+    from memory, a file on disk is streamed through the hash in chunks; a digest the cache or
+    an analyzer already computed is reused. A file on disk over :data:`HASH_LIMIT` that is not
+    held in memory gets none, even when an analyzer happened to read it whole: hashing it
+    would read gigabytes the analysis does not need, the cache keys it by identity instead,
+    and the same input must give the same report with the cache off, cold or warm. The
+    identity key (``stat:...``) is never a digest.
+    """
+    if artifact.data is None and artifact._content is None and artifact.size > HASH_LIMIT:
+        return None
+    try:
+        return artifact.sha256()
+    except OSError:  # gone or unreadable since the walk: the analyzers report that
+        return None
 
 
 def _place(item: Finding, artifact: Artifact) -> Finding:
@@ -682,7 +709,9 @@ def _collect(job: _Job, outcome: Outcome, result: ScanResult) -> None:
     result.facts.extend(outcome.facts)
     for name, error in outcome.errors:
         _failed(result, art.path, name, error, "; the artifact is not proven safe")
-    digest = art._digest[0] if art._digest else None
+    digest = outcome.digest
+    if digest is None and art._digest and (art.data is not None or art.size <= HASH_LIMIT):
+        digest = art._digest[0]  # a cache hit: the digest its key was made from
     result.artifacts.append(
         ScannedArtifact(
             art.path,
