@@ -11,17 +11,18 @@ import abc
 import importlib
 import pkgutil
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, ClassVar
 
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.findings import Fact, Finding
+from outwork.core.records import FACTORY, record
 from outwork.core.rules import Layer, Rule
 
 ENTRY_POINT_GROUP = "outwork.analyzers"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Component:
     """Something an analyzer identified for the SBOM: a package, a model, a dependency.
 
@@ -34,6 +35,21 @@ class Component:
     version: str | None = None
     purl: str | None = None
     properties: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    def __init__(
+        self,
+        type: str,
+        name: str,
+        version: str | None = None,
+        purl: str | None = None,
+        properties: dict[str, Any] = FACTORY,
+    ) -> None:
+        setter = object.__setattr__
+        setter(self, "type", type)
+        setter(self, "name", name)
+        setter(self, "version", version)
+        setter(self, "purl", purl)
+        setter(self, "properties", {} if properties is FACTORY else properties)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -58,7 +74,7 @@ class Component:
 Emitted = Finding | Fact | Component
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AnalysisContext:
     """What an analyzer may know about the scan besides the artifact: options, never the
     environment (the library never reads it on its own)."""
@@ -67,6 +83,17 @@ class AnalysisContext:
     options: dict[str, Any] = field(default_factory=dict, hash=False)
     #: Directory for state such as the advisory database (resolved by the caller).
     data_dir: str | None = None
+
+    def __init__(
+        self,
+        offline: bool = True,
+        options: dict[str, Any] = FACTORY,
+        data_dir: str | None = None,
+    ) -> None:
+        setter = object.__setattr__
+        setter(self, "offline", offline)
+        setter(self, "options", {} if options is FACTORY else options)
+        setter(self, "data_dir", data_dir)
 
 
 class Analyzer(abc.ABC):

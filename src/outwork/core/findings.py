@@ -1,63 +1,21 @@
 """The one findings model: findings, facts, skips, errors and the scan result.
 
-Every command imports this module, so its classes are written out by hand: ``@dataclass`` builds
-each generated method by compiling source text at import, which cost about half a millisecond a
-class (a twentieth of a small package's scan). They stay dataclasses (``dataclasses.replace``,
-``fields`` and ``asdict`` work on them), declared with ``init=False, repr=False, eq=False`` so that
-nothing is generated; the methods below are what ``@dataclass(frozen=True, slots=True)`` would
-generate, and tests/core/test_findings_model.py compares them with it field by field.
+Every command imports this module: its classes are :func:`~outwork.core.records.record`
+dataclasses, which cost nothing to build at import (``@dataclass`` compiled each one's methods).
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import FrozenInstanceError, dataclass, field, replace
-from operator import attrgetter
+from dataclasses import field, replace
 from typing import Any
 
+from outwork.core.records import FACTORY, record
 from outwork.core.rules import Confidence, Rule, Severity, get_rule
 
-#: Stands for "not given" where a dataclass field has a ``default_factory``.
-_FACTORY: Any = object()
 
-
-class _Frozen:
-    """Immutability, hashing and pickling as a frozen, slotted dataclass has them."""
-
-    __slots__ = ()
-    #: the fields in declaration order (``__repr__``, pickling)
-    _names: tuple[str, ...] = ()
-    #: the tuple of the fields that take part in ``==`` and ``hash`` (at least two)
-    _key: attrgetter[Any]
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise FrozenInstanceError(f"cannot delete field {name!r}")
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is self.__class__:
-            return bool(self._key(self) == self._key(other))
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._key(self))
-
-    def __repr__(self) -> str:
-        inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._names)
-        return f"{self.__class__.__qualname__}({inner})"
-
-    def __getstate__(self) -> list[Any]:
-        return [getattr(self, name) for name in self._names]
-
-    def __setstate__(self, state: list[Any]) -> None:
-        for name, value in zip(self._names, state, strict=False):
-            object.__setattr__(self, name, value)
-
-
-@dataclass(init=False, repr=False, eq=False, slots=True)
-class Location(_Frozen):
+@record
+class Location:
     """Where a finding is.
 
     ``path`` is the logical path: archive members are joined with ``!/``
@@ -72,9 +30,6 @@ class Location(_Frozen):
     end_line: int | None = None
     end_column: int | None = None
     logical: str | None = None
-
-    _names = ("path", "line", "column", "end_line", "end_column", "logical")
-    _key = attrgetter(*_names)
 
     def __init__(
         self,
@@ -128,8 +83,8 @@ class Location(_Frozen):
         return text
 
 
-@dataclass(init=False, repr=False, eq=False, slots=True)
-class Finding(_Frozen):
+@record
+class Finding:
     """One problem, reported by one rule at one primary location."""
 
     rule: type[Rule]
@@ -147,33 +102,6 @@ class Finding(_Frozen):
     snippet: tuple[tuple[int, str], ...] = field(default=(), hash=False, compare=False)
     suppressed: str | None = None
 
-    _names = (
-        "rule",
-        "message",
-        "location",
-        "severity",
-        "confidence",
-        "evidence",
-        "remediation",
-        "subject",
-        "related",
-        "properties",
-        "snippet",
-        "suppressed",
-    )
-    _key = attrgetter(
-        "rule",
-        "message",
-        "location",
-        "severity",
-        "confidence",
-        "evidence",
-        "remediation",
-        "subject",
-        "related",
-        "suppressed",
-    )
-
     def __init__(
         self,
         rule: type[Rule],
@@ -185,7 +113,7 @@ class Finding(_Frozen):
         remediation: str = "",
         subject: str | None = None,
         related: tuple[Location, ...] = (),
-        properties: dict[str, Any] = _FACTORY,
+        properties: dict[str, Any] = FACTORY,
         snippet: tuple[tuple[int, str], ...] = (),
         suppressed: str | None = None,
     ) -> None:
@@ -199,7 +127,7 @@ class Finding(_Frozen):
         setter(self, "remediation", remediation)
         setter(self, "subject", subject)
         setter(self, "related", related)
-        setter(self, "properties", {} if properties is _FACTORY else properties)
+        setter(self, "properties", {} if properties is FACTORY else properties)
         setter(self, "snippet", snippet)
         setter(self, "suppressed", suppressed)
 
@@ -287,8 +215,8 @@ def finding(
     )
 
 
-@dataclass(init=False, repr=False, eq=False, slots=True)
-class Fact(_Frozen):
+@record
+class Fact:
     """A typed edge for the attack graph: ``source --relation--> target``, with its proof."""
 
     source: str
@@ -297,23 +225,20 @@ class Fact(_Frozen):
     proof: str = ""
     properties: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
-    _names = ("source", "relation", "target", "proof", "properties")
-    _key = attrgetter("source", "relation", "target", "proof")
-
     def __init__(
         self,
         source: str,
         relation: str,
         target: str,
         proof: str = "",
-        properties: dict[str, Any] = _FACTORY,
+        properties: dict[str, Any] = FACTORY,
     ) -> None:
         setter = object.__setattr__
         setter(self, "source", source)
         setter(self, "relation", relation)
         setter(self, "target", target)
         setter(self, "proof", proof)
-        setter(self, "properties", {} if properties is _FACTORY else properties)
+        setter(self, "properties", {} if properties is FACTORY else properties)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -335,15 +260,12 @@ class Fact(_Frozen):
         )
 
 
-@dataclass(init=False, repr=False, eq=False, slots=True)
-class Skip(_Frozen):
+@record
+class Skip:
     """An artifact that was not analysed, and why."""
 
     path: str
     reason: str
-
-    _names = ("path", "reason")
-    _key = attrgetter(*_names)
 
     def __init__(self, path: str, reason: str) -> None:
         object.__setattr__(self, "path", path)
@@ -353,16 +275,13 @@ class Skip(_Frozen):
         return {"path": self.path, "reason": self.reason}
 
 
-@dataclass(init=False, repr=False, eq=False, slots=True)
-class AnalyzerError(_Frozen):
+@record
+class AnalyzerError:
     """An analyzer failed on one artifact; the rest of the scan went on."""
 
     path: str
     analyzer: str
     error: str
-
-    _names = ("path", "analyzer", "error")
-    _key = attrgetter(*_names)
 
     def __init__(self, path: str, analyzer: str, error: str) -> None:
         object.__setattr__(self, "path", path)
@@ -373,8 +292,8 @@ class AnalyzerError(_Frozen):
         return {"path": self.path, "analyzer": self.analyzer, "error": self.error}
 
 
-@dataclass(init=False, repr=False, eq=False, slots=True)
-class ScannedArtifact(_Frozen):
+@record
+class ScannedArtifact:
     """What the scan looked at: the components of an SBOM."""
 
     path: str
@@ -384,9 +303,6 @@ class ScannedArtifact(_Frozen):
     analyzers: tuple[str, ...] = ()
     properties: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
-    _names = ("path", "kind", "size", "sha256", "analyzers", "properties")
-    _key = attrgetter("path", "kind", "size", "sha256", "analyzers")
-
     def __init__(
         self,
         path: str,
@@ -394,7 +310,7 @@ class ScannedArtifact(_Frozen):
         size: int,
         sha256: str | None,
         analyzers: tuple[str, ...] = (),
-        properties: dict[str, Any] = _FACTORY,
+        properties: dict[str, Any] = FACTORY,
     ) -> None:
         setter = object.__setattr__
         setter(self, "path", path)
@@ -402,7 +318,7 @@ class ScannedArtifact(_Frozen):
         setter(self, "size", size)
         setter(self, "sha256", sha256)
         setter(self, "analyzers", analyzers)
-        setter(self, "properties", {} if properties is _FACTORY else properties)
+        setter(self, "properties", {} if properties is FACTORY else properties)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -415,17 +331,14 @@ class ScannedArtifact(_Frozen):
         }
 
 
-@dataclass(init=False, repr=False, eq=False, slots=True)
-class AttackPath(_Frozen):
+@record
+class AttackPath:
     """A chain of facts from an entry point to a crown jewel."""
 
     entry: str
     target: str
     steps: tuple[Fact, ...]
     severity: Severity
-
-    _names = ("entry", "target", "steps", "severity")
-    _key = attrgetter(*_names)
 
     def __init__(
         self, entry: str, target: str, steps: tuple[Fact, ...], severity: Severity
@@ -445,26 +358,8 @@ class AttackPath(_Frozen):
         }
 
 
-class _Mutable:
-    """Equality and ``repr`` as a plain (mutable, unhashable) dataclass has them."""
-
-    __slots__ = ()
-    _names: tuple[str, ...] = ()
-    _key: attrgetter[Any]
-    __hash__ = None  # type: ignore[assignment]  # mutable: unhashable, as a dataclass with eq
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is self.__class__:
-            return bool(self._key(self) == self._key(other))
-        return NotImplemented
-
-    def __repr__(self) -> str:
-        inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._names)
-        return f"{self.__class__.__qualname__}({inner})"
-
-
-@dataclass(init=False, repr=False, eq=False, slots=True)
-class Stats(_Mutable):
+@record(frozen=False)
+class Stats:
     """Counts and time of one scan."""
 
     artifacts: int = 0
@@ -473,9 +368,6 @@ class Stats(_Mutable):
     seconds: float = 0.0
     cache_hits: int = 0
     targets: int = 0
-
-    _names = ("artifacts", "analyzed", "bytes", "seconds", "cache_hits", "targets")
-    _key = attrgetter(*_names)
 
     def __init__(
         self,
@@ -504,8 +396,8 @@ class Stats(_Mutable):
         }
 
 
-@dataclass(init=False, repr=False, eq=False, slots=True)
-class ScanResult(_Mutable):
+@record(frozen=False)
+class ScanResult:
     """Everything one scan produced. Reporters render it; none of them computes anything new."""
 
     findings: list[Finding] = field(default_factory=list)
@@ -517,37 +409,25 @@ class ScanResult(_Mutable):
     stats: Stats = field(default_factory=Stats)
     targets: list[str] = field(default_factory=list)
 
-    _names = (
-        "findings",
-        "facts",
-        "paths",
-        "skipped",
-        "errors",
-        "artifacts",
-        "stats",
-        "targets",
-    )
-    _key = attrgetter(*_names)
-
     def __init__(
         self,
-        findings: list[Finding] = _FACTORY,
-        facts: list[Fact] = _FACTORY,
-        paths: list[AttackPath] = _FACTORY,
-        skipped: list[Skip] = _FACTORY,
-        errors: list[AnalyzerError] = _FACTORY,
-        artifacts: list[ScannedArtifact] = _FACTORY,
-        stats: Stats = _FACTORY,
-        targets: list[str] = _FACTORY,
+        findings: list[Finding] = FACTORY,
+        facts: list[Fact] = FACTORY,
+        paths: list[AttackPath] = FACTORY,
+        skipped: list[Skip] = FACTORY,
+        errors: list[AnalyzerError] = FACTORY,
+        artifacts: list[ScannedArtifact] = FACTORY,
+        stats: Stats = FACTORY,
+        targets: list[str] = FACTORY,
     ) -> None:
-        self.findings = [] if findings is _FACTORY else findings
-        self.facts = [] if facts is _FACTORY else facts
-        self.paths = [] if paths is _FACTORY else paths
-        self.skipped = [] if skipped is _FACTORY else skipped
-        self.errors = [] if errors is _FACTORY else errors
-        self.artifacts = [] if artifacts is _FACTORY else artifacts
-        self.stats = Stats() if stats is _FACTORY else stats
-        self.targets = [] if targets is _FACTORY else targets
+        self.findings = [] if findings is FACTORY else findings
+        self.facts = [] if facts is FACTORY else facts
+        self.paths = [] if paths is FACTORY else paths
+        self.skipped = [] if skipped is FACTORY else skipped
+        self.errors = [] if errors is FACTORY else errors
+        self.artifacts = [] if artifacts is FACTORY else artifacts
+        self.stats = Stats() if stats is FACTORY else stats
+        self.targets = [] if targets is FACTORY else targets
 
     @property
     def active(self) -> list[Finding]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from outwork.core.records import record
 from outwork.core.rules import Rule, Severity
 
 
@@ -29,7 +30,7 @@ def grade(context: Context, install: Severity, on_import: Severity, runtime: Sev
     return runtime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Signal:
     """One observation: a rule, a place, a severity already graded by context."""
 
@@ -42,6 +43,27 @@ class Signal:
     context: Context = Context.RUNTIME
     #: Graph relations this signal proves (``executes-at-install``, ``exfiltrates``).
     relations: tuple[str, ...] = field(default=())
+
+    def __init__(
+        self,
+        rule: type[Rule],
+        severity: Severity,
+        message: str,
+        path: str = "",
+        line: int | None = None,
+        evidence: str = "",
+        context: Context = Context.RUNTIME,
+        relations: tuple[str, ...] = (),
+    ) -> None:
+        setter = object.__setattr__
+        setter(self, "rule", rule)
+        setter(self, "severity", severity)
+        setter(self, "message", message)
+        setter(self, "path", path)
+        setter(self, "line", line)
+        setter(self, "evidence", evidence)
+        setter(self, "context", context)
+        setter(self, "relations", relations)
 
 
 def clip(text: str, limit: int = 300) -> str:
