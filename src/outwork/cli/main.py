@@ -152,7 +152,25 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return run(list(sys.argv[1:] if argv is None else argv), sys.stdout, sys.stderr)
+    if argv is not None:  # called as a function: the caller's process goes on
+        return run(list(argv), sys.stdout, sys.stderr)
+    code = run(sys.argv[1:], sys.stdout, sys.stderr)
+    _before_exit()
+    return code
+
+
+def _before_exit() -> None:
+    """The process is about to end: spare it the interpreter's last garbage collection.
+
+    At exit Python collects every object still alive, which after a package scan is a tenth of
+    the command's time (~10 ms). ``gc.freeze`` moves them out of the collector's sight; they go
+    with the process. Nothing is lost: every file, database and worker pool the command opened
+    is closed by its own ``with`` or ``finally`` before this point, and ``atexit`` handlers,
+    ``weakref.finalize`` callbacks and the flushing of standard streams still run.
+    """
+    import gc
+
+    gc.freeze()
 
 
 def run(argv: list[str], out: TextIO, err: TextIO) -> int:
