@@ -362,3 +362,41 @@ def test_case_folds_to_ascii_covers_every_odd_character() -> None:
         ):
             odd.append(c)
     assert "".join(odd) == tables.CASE_FOLDS_TO_ASCII.pattern.strip("[]")
+
+
+def test_dotted_names_resolve_as_folding_resolves_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``PythonScanner._resolve`` reads dotted names without a folding run; on every name the
+    rule fixtures resolve, in the scope each is met in, it gives what the folder gives."""
+    fast = pyscan.PythonScanner._resolve
+    compared = 0
+
+    def folded(self: pyscan.PythonScanner, func: ast.expr, scope: pyscan.Scope) -> str | None:
+        value = self._fold(func, scope)
+        if isinstance(value, pyscan.Ref):
+            name = value.name
+            for prefix in ("builtins.", "__builtins__."):
+                name = name.removeprefix(prefix)
+            return name
+        return func.id if isinstance(func, ast.Name) else None
+
+    def both(self: pyscan.PythonScanner, func: ast.expr, scope: pyscan.Scope) -> str | None:
+        nonlocal compared
+        steps = self.budget.fold.steps
+        expected = folded(self, func, scope)
+        self.budget.fold.steps = steps
+        got = fast(self, func, scope)
+        assert got == expected, ast.unparse(func)
+        compared += 1
+        return got
+
+    monkeypatch.setattr(pyscan.PythonScanner, "_resolve", both)
+    tricky = (
+        "import string, os as o\nfrom builtins import exec as e\n__builtins__.eval('1')\n"
+        "string.ascii_letters.upper()\no.__name__.join\nbuiltins.open\nglobals()['x']\n"
+        "def f(): return 1\nf.x()\nx = 'a'\nx.upper()\ne(o.path.join('a'))\n__builtins__\n"
+    )
+    own = [Path(m.__file__).read_text() for m in (pyscan, tables) if m.__file__]
+    sources = [*fixture_texts(), *own, tricky]
+    for source in sources:
+        pyscan.PythonScanner(source, "setup.py", pyscan.Context.INSTALL).run()
+    assert compared > 1000

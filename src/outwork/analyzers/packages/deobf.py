@@ -550,8 +550,8 @@ class Folder:
     def _fold_Attribute(self, node: ast.Attribute) -> object:
         base = self._fold(node.value)
         if isinstance(base, Ref):
-            if base.name == "string" and node.attr in _STRING_CONSTANTS:
-                return _STRING_CONSTANTS[node.attr]
+            if base.name == "string" and node.attr in STRING_CONSTANTS:
+                return STRING_CONSTANTS[node.attr]
             if node.attr == "__name__" and "." not in base.name:
                 return base.name.removeprefix("builtins.")
             return base.attr(node.attr)
@@ -856,7 +856,7 @@ _COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], bool]] = {
     ast.NotIn: lambda a, b: bool(a not in b),
 }
 
-_STRING_CONSTANTS = {
+STRING_CONSTANTS = {
     "ascii_letters": "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
     "ascii_lowercase": "abcdefghijklmnopqrstuvwxyz",
     "ascii_uppercase": "ABCDEFGHIJKLMNOPQRSTUVWXYZ",

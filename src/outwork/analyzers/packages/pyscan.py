@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 
 from outwork.analyzers.packages import data as tables
 from outwork.analyzers.packages.deobf import (
+    BUILTIN_NAMES,
+    STRING_CONSTANTS,
     UNKNOWN,
     Budget,
     Folder,
@@ -692,6 +694,15 @@ class PythonScanner:
         return self._folder(scope).fold(node)
 
     def _resolve(self, func: ast.expr, scope: Scope) -> str | None:
+        """The qualified name a callee or attribute read names (``os.system``, ``exec``), as
+        folding it gives; names and dotted names are resolved without a folding run."""
+        chain: list[str] = []
+        node = func
+        while type(node) is ast.Attribute:
+            chain.append(node.attr)
+            node = node.value
+        if type(node) is ast.Name:
+            return self._resolve_dotted(node.id, chain, scope)
         value = self._fold(func, scope)
         if isinstance(value, Ref):
             name = value.name
@@ -701,6 +712,39 @@ class PythonScanner:
         if isinstance(func, ast.Name):
             return func.id
         return None
+
+    def _resolve_dotted(self, head: str, attrs: list[str], scope: Scope) -> str | None:
+        """:meth:`_resolve` of ``head.attrs[-1]...attrs[0]``: what :class:`Folder` gives a name
+        and attribute reads on it, spending its step budget the same way."""
+        budget = self.budget.fold
+        budget.steps -= len(attrs) + 1
+        if budget.steps < 0:
+            return None if attrs else head
+        env = scope.env
+        if head in env:
+            value = env[head]
+            if not isinstance(value, Ref):
+                return None if attrs else head
+            name = value.name
+        elif not attrs:
+            return "builtins" if head == "__builtins__" and head not in self._simple else head
+        elif head in self._simple:
+            return None
+        elif head in ("__builtins__", "builtins"):
+            name = "builtins"
+        elif head in BUILTIN_NAMES:
+            name = head
+        else:
+            return None
+        for attr in reversed(attrs):
+            if (name == "string" and attr in STRING_CONSTANTS) or (
+                attr == "__name__" and "." not in name
+            ):
+                return None  # text, not a name
+            name = f"{name}.{attr}"
+        for prefix in ("builtins.", "__builtins__."):
+            name = name.removeprefix(prefix)
+        return name
 
     def _labels(self, node: ast.AST, scope: Scope, depth: int = 0) -> Labels:
         if depth > 40:
