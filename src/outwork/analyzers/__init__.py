@@ -149,25 +149,33 @@ _LOADED: dict[str, type[Analyzer]] = {}
 def _third_party_entry_points() -> list[Any]:
     """Entry points of the ``outwork.analyzers`` group. ``importlib.metadata`` costs tens of
     milliseconds at start-up, so the distributions' ``entry_points.txt`` files are looked at
-    first and the full machinery runs only when one of them names the group."""
+    first (one directory listing per path entry: ``pathlib.glob`` took three times as long) and
+    the full machinery runs only when one of them names the group."""
+    import os
     import sys
-    from pathlib import Path
 
     named = False
     for entry in sys.path:
-        folder = Path(entry or ".")
+        folder = entry or "."
         try:
-            candidates = list(folder.glob("*.dist-info/entry_points.txt"))
-            candidates += folder.glob("*.egg-info/entry_points.txt")
-        except OSError:
+            names = os.listdir(folder)  # noqa: PTH208 - a third of the time of pathlib
+        except OSError:  # not a folder (a zip on the path), or gone
             continue
-        for candidate in candidates:
+        for name in names:
+            if not name.endswith((".dist-info", ".egg-info")):
+                continue
             try:
-                if ENTRY_POINT_GROUP in candidate.read_text("utf-8", errors="replace"):
-                    named = True
-                    break
+                with open(  # noqa: PTH123 - no Path objects on the start-up path
+                    os.path.join(folder, name, "entry_points.txt"),  # noqa: PTH118
+                    encoding="utf-8",
+                    errors="replace",
+                ) as fh:
+                    text = fh.read()
             except OSError:
                 continue
+            if ENTRY_POINT_GROUP in text:
+                named = True
+                break
         if named:
             break
     if not named:
