@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from outwork.core.artifact import HEAD_BYTES, Artifact, Kind, classify, refine_zip
@@ -46,14 +47,20 @@ def artifact_of(name: str, data: bytes) -> Artifact:
 
 
 def open_bytes(
-    name: str, data: bytes, budgets: Budgets = SMALL, *, kind: Kind | None = None
+    name: str,
+    data: bytes,
+    budgets: Budgets = SMALL,
+    *,
+    kind: Kind | None = None,
+    wants: Callable[[Artifact], bool] | None = None,
 ) -> Opened:
     artifact = artifact_of(name, data)
     if kind is not None:
         artifact = Artifact(path=name, kind=kind, size=len(data), data=data, root=name)
     out = Opened()
     started = time.monotonic()
-    for item in iter_archive(artifact, budgets, depth=1, deadline=budgets.deadline()):
+    deadline = budgets.deadline()
+    for item in iter_archive(artifact, budgets, depth=1, deadline=deadline, wants=wants):
         if isinstance(item, Artifact):
             out.artifacts.append(item)
         elif isinstance(item, Finding):

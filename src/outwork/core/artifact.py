@@ -22,7 +22,14 @@ if TYPE_CHECKING:
 
 #: How much of the head of a file classification reads.
 HEAD_BYTES = 8192
+#: How much of the start of an archive member an analyzer's ``accepts`` may read (see
+#: :class:`Probe`): a member no selected analyzer accepts from its path, kind and these bytes
+#: is not held in memory.
+PROBE_BYTES = 64 * 1024
 MEMBER_SEP = "!/"
+#: Tag of an archive member whose content the source streamed through its checks and did not
+#: keep, because no selected analyzer accepts it: counted, never analysed.
+NOT_HELD = "not-held"
 
 
 class Kind(enum.StrEnum):
@@ -408,7 +415,9 @@ class Artifact:
     """One thing to analyse: a file on disk or a member held in memory.
 
     ``path`` is the logical path (archive members joined with ``!/``). Exactly one of ``fs_path``
-    and ``data`` is set. Artifacts are small and picklable so they cross process boundaries.
+    and ``data`` is set, except on members tagged :data:`NOT_HELD`, whose content no analyzer
+    reads and nobody kept (reading them raises :class:`ContentNotHeldError`). Artifacts are
+    small and picklable so they cross process boundaries.
     """
 
     path: str
@@ -466,7 +475,8 @@ class Artifact:
         content = self.data if self.data is not None else self._content
         if content is not None:
             return content if limit is None else content[:limit]
-        assert self.fs_path is not None
+        if self.fs_path is None:
+            raise ContentNotHeldError(self.path)
         with open(self.fs_path, "rb") as fh:  # noqa: PTH123 - half the cost of Path.open
             return fh.read() if limit is None else fh.read(limit)
 
@@ -475,7 +485,8 @@ class Artifact:
         content = self.data if self.data is not None else self._content
         if content is not None:
             return io.BytesIO(content)
-        assert self.fs_path is not None
+        if self.fs_path is None:
+            raise ContentNotHeldError(self.path)
         return open(self.fs_path, "rb")  # noqa: PTH123 - half the cost of Path.open
 
     def text(self, limit: int | None = None) -> str:
@@ -501,6 +512,40 @@ class Artifact:
         if not self._digest:
             self._digest.append(digest)
         return self
+
+
+class ContentNotHeldError(OSError):
+    """Content a source did not keep was asked for: beyond the start of a :class:`Probe`, or
+    any of a member tagged :data:`NOT_HELD`."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"{path}: content not held (no selected analyzer reads it)")
+
+
+class Probe(Artifact):
+    """The start of an archive member still being decompressed, shown to analyzers' ``accepts``
+    so that the source holds the rest only when one of them wants it.
+
+    ``data`` is the first bytes (at least :data:`PROBE_BYTES`, and the member is longer);
+    ``size`` is what is known so far. Reading within the start works as on any artifact; an
+    ``accepts`` that asks for more (or for a stream, or the digest) gets
+    :class:`ContentNotHeldError`, and the engine then holds the member, so no analyzer decides
+    on a truncated view.
+    """
+
+    __slots__ = ()
+
+    def read(self, limit: int | None = None) -> bytes:
+        assert self.data is not None
+        if limit is None or limit > len(self.data):
+            raise ContentNotHeldError(self.path)
+        return self.data[:limit]
+
+    def open(self) -> BinaryIO:
+        raise ContentNotHeldError(self.path)
+
+    def sha256(self) -> str:
+        raise ContentNotHeldError(self.path)
 
 
 def posix_name(path: str) -> str:

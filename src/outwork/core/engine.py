@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from outwork.analyzers import AnalysisContext, Analyzer, Component, load_analyzers
-from outwork.core.artifact import MEMBER_SEP, TEXT_KINDS, Artifact, join_member
+from outwork.core.artifact import (
+    MEMBER_SEP,
+    NOT_HELD,
+    TEXT_KINDS,
+    Artifact,
+    join_member,
+)
 from outwork.core.corerules import AnalyzerFailed
 from outwork.core.errors import UsageError
 from outwork.core.findings import (
@@ -225,10 +231,18 @@ def scan(
     acceptors: list[tuple[str, Callable[[Artifact], bool]]] = [
         (name, analyzer.accepts) for name, analyzer in instances.items()
     ]
+
+    def wants(probe: Artifact) -> bool:
+        return _wanted(acceptors, probe)
+
     try:
         for target in result.targets:
             for item in open_target(
-                target, options.budgets, include_git=options.include_git, registry=options.registry
+                target,
+                options.budgets,
+                include_git=options.include_git,
+                registry=options.registry,
+                wants=wants,
             ):
                 if isinstance(item, Finding):
                     result.findings.append(item)
@@ -237,6 +251,8 @@ def scan(
                 else:
                     result.stats.artifacts += 1
                     result.stats.bytes += item.size
+                    if NOT_HELD in item.tags:
+                        continue  # no analyzer accepted it from its start (see _wanted)
                     names = _accepting(acceptors, item)
                     if names:
                         runner.add(_Job(item, names, None))
@@ -318,6 +334,20 @@ def _accepting(
         except Exception:  # noqa: S112 - a failing check means "not this analyzer"
             continue
     return tuple(names)
+
+
+def _wanted(acceptors: list[tuple[str, Callable[[Artifact], bool]]], probe: Artifact) -> bool:
+    """Whether an archive member must be held, asked of its start (a ``Probe``) while it is
+    decompressed. An ``accepts`` that needs more than the start, or fails, counts as a yes:
+    a member is dropped only when every analyzer said no on what it looked at, so the same
+    analyzers accept it as if it had been held whole."""
+    for _name, accepts in acceptors:
+        try:
+            if accepts(probe):
+                return True
+        except Exception:  # ContentNotHeldError, or a failure: decided on the whole member
+            return True
+    return False
 
 
 def _assign_keys(

@@ -6,7 +6,7 @@ never follows a link out of the tree, and reports hostile containers as core fin
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from outwork.core.artifact import Artifact
@@ -29,17 +29,20 @@ def open_target(
     *,
     include_git: bool = False,
     registry: RegistryOptions | None = None,
+    wants: Callable[[Artifact], bool] | None = None,
 ) -> Iterator[Yielded]:
     """Everything a target holds: artifacts to analyse, findings about containers, skips.
 
     ``target`` is a path (file or directory) or a registry reference (``pypi:NAME[==VER]``,
     ``npm:NAME[@VER]``), downloaded through ``registry`` (index URLs, bounds) first.
+    ``wants`` tells whether any analyzer reads an archive member, from its start (see
+    :func:`outwork.sources.archives.iter_archive`); without it every member is held.
     """
     if target.startswith(REGISTRY_PREFIXES):
         from outwork.sources.registries import RegistryOptions, open_registry
 
-        yield from open_registry(target, budgets, registry or RegistryOptions())
+        yield from open_registry(target, budgets, registry or RegistryOptions(), wants=wants)
         return
     from outwork.sources.filesystem import walk
 
-    yield from walk(target, budgets, include_git=include_git)
+    yield from walk(target, budgets, include_git=include_git, wants=wants)

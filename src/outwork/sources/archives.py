@@ -23,8 +23,11 @@ from typing import TYPE_CHECKING, BinaryIO, cast
 from outwork.core.artifact import (
     ARCHIVE_KINDS,
     HEAD_BYTES,
+    NOT_HELD,
+    PROBE_BYTES,
     Artifact,
     Kind,
+    Probe,
     classify,
     join_member,
     refine_zip,
@@ -47,6 +50,8 @@ if TYPE_CHECKING:
     import zstandard
 
 Yielded = Artifact | Finding | Skip
+#: Whether any selected analyzer wants a member, asked of its :class:`Probe` (the engine's).
+Wants = Callable[[Artifact], bool]
 
 #: Ratio budgets apply once this many bytes have been produced (or a member overflows the member
 #: budget). Legitimate files reach high ratios at small sizes: manylinux wheels carry 2 MiB
@@ -73,16 +78,29 @@ _STREAM_SUFFIXES = {
 
 
 def iter_archive(
-    artifact: Artifact, budgets: Budgets, *, depth: int, deadline: float
+    artifact: Artifact,
+    budgets: Budgets,
+    *,
+    depth: int,
+    deadline: float,
+    wants: Wants | None = None,
 ) -> Iterator[Yielded]:
     """Members of an archive artifact, as artifacts with logical paths joined by ``!/``.
 
     Nested archives are opened recursively up to ``budgets.max_depth``; ``depth`` is the nesting
     level of ``artifact`` itself (1 for an archive named by the user). Findings about the
     archive's structure and skips with their reasons are yielded in between.
+
+    Every member is decompressed to its end, so that budgets, bombs, truncation, CRC and
+    duplicate checks see all of it, and hashed on the way (its sha256 comes with it). With
+    ``wants``, a member longer than :data:`PROBE_BYTES` that is not an archive is shown to it as
+    a :class:`Probe` once that much is read; when nobody wants it, the rest is streamed through
+    the checks without being kept, and it is yielded tagged :data:`NOT_HELD` (counted, its kind
+    and size known, no content). So memory follows the largest member someone reads, not the
+    largest member.
     """
     top = artifact.path if depth <= 1 or not artifact.root else artifact.root
-    scope = _Scope(budgets, deadline, top, artifact.size)
+    scope = _Scope(budgets, deadline, top, artifact.size, wants)
     try:
         yield from _open(artifact, scope, depth)
     except _Stop as stop:
@@ -122,11 +140,14 @@ def _finding(rule: type[Rule], path: str, message: str, evidence: str = "") -> F
 class _Scope:
     """Budgets shared by a top-level archive and everything nested inside it."""
 
-    def __init__(self, budgets: Budgets, deadline: float, top: str, top_size: int) -> None:
+    def __init__(
+        self, budgets: Budgets, deadline: float, top: str, top_size: int, wants: Wants | None
+    ) -> None:
         self.budgets = budgets
         self.deadline = deadline
         self.top = top
         self.top_size = max(top_size, 1)
+        self.wants = wants
         self.members = 0
         self.expanded = 0
 
@@ -293,20 +314,149 @@ def _check_name(scope: _Scope, container: str, name: str) -> tuple[list[Yielded]
     return out, True
 
 
+_IN_ARCHIVE = frozenset({"in-archive"})
+_IN_ARCHIVE_NOT_HELD = frozenset({"in-archive", NOT_HELD})
+#: Where a zip's end record may sit in a member with something prepended, from the end.
+_ZIP_TAIL = 22 + 1024
+
+
+class _Body:
+    """A member's bytes as they are decompressed: hashed on the way, held while someone may
+    want them.
+
+    Once :data:`PROBE_BYTES` are in, a member that is not an archive is classified from its
+    head and shown to ``scope.wants`` as a :class:`Probe`; unwanted, its bytes are dropped and
+    the rest only hashed and counted. A binary member may still be a zip with something
+    prepended (a polyglot), which only its end shows: without ``rereadable`` (a stream that
+    cannot be read twice) such members stay held; with it, the evidence is tracked as the
+    bytes pass and :attr:`zip_tail` tells the caller to read the member again, whole.
+    """
+
+    __slots__ = (
+        "_buf",
+        "_carry",
+        "_central",
+        "_hash",
+        "_name",
+        "_path",
+        "_rereadable",
+        "_scope",
+        "_tail",
+        "decided",
+        "kind",
+        "size",
+    )
+
+    def __init__(self, scope: _Scope, path: str, name: str, *, rereadable: bool) -> None:
+        self._scope = scope
+        self._path = path
+        self._name = name.rsplit("/", 1)[-1]
+        self._rereadable = rereadable
+        self._buf: io.BytesIO | None = io.BytesIO()
+        self._hash = hashlib.sha256()
+        self._tail = b""
+        self._carry = b""
+        self._central = False
+        self.size = 0
+        #: Whether the hold-or-drop decision is taken (never, without ``scope.wants``).
+        self.decided = scope.wants is None
+        #: The kind of a member that is not held (decided from its head).
+        self.kind: Kind | None = None
+
+    def add(self, chunk: bytes | bytearray) -> None:
+        self._hash.update(chunk)
+        self.size += len(chunk)
+        if self._buf is not None:
+            # BytesIO hands its buffer over without a copy; a bytearray turned into bytes held
+            # the member twice at the end (a 100 MB member peaked at 200 MB).
+            self._buf.write(chunk)
+            if not self.decided and self.size >= PROBE_BYTES:
+                self._decide()
+        elif self.kind is Kind.BINARY:
+            self._track(chunk)
+
+    def _decide(self) -> None:
+        self.decided = True
+        assert self._buf is not None and self._scope.wants is not None
+        start = self._buf.getvalue()
+        kind = classify(start[:HEAD_BYTES], self._name, len(start))
+        if kind in ARCHIVE_KINDS or (kind is Kind.BINARY and not self._rereadable):
+            return  # opened, or maybe a polyglot zip that only the whole member shows
+        probe = Probe(
+            path=self._path,
+            kind=kind,
+            size=len(start),
+            data=start,
+            root=self._scope.top,
+            tags=_IN_ARCHIVE,
+        )
+        if self._scope.wants(probe):
+            return
+        self._buf = None
+        self.kind = kind
+        if kind is Kind.BINARY:
+            self._track(start)
+
+    def _track(self, chunk: bytes | bytearray) -> None:
+        """What :func:`_zip_tail` looks for, kept as the bytes pass: a central-directory
+        signature anywhere and the last bytes, where an end record would be."""
+        piece = bytes(chunk[-_ZIP_TAIL:])
+        if not self._central:
+            self._central = b"PK\x01\x02" in self._carry + chunk[:3] or b"PK\x01\x02" in chunk
+            self._carry = piece[-3:]
+        self._tail = (self._tail + piece)[-_ZIP_TAIL:]
+
+    @property
+    def held(self) -> bool:
+        return self._buf is not None
+
+    @property
+    def zip_tail(self) -> bool:
+        """Whether a member that was not held ends like a zip (read it again, whole)."""
+        return (
+            self._buf is None
+            and self.kind is Kind.BINARY
+            and self.size >= 22
+            and self._central
+            and b"PK\x05\x06" in self._tail
+        )
+
+    def digest(self) -> str:
+        return self._hash.hexdigest()
+
+    def data(self) -> bytes:
+        assert self._buf is not None
+        return self._buf.getvalue()
+
+
 def _emit(
-    container: Artifact, name: str, data: bytes, scope: _Scope, depth: int
+    container: Artifact, name: str, body: _Body, scope: _Scope, depth: int
 ) -> Iterator[Yielded]:
     """One member as an artifact, and its own members if it is an archive."""
+    path = join_member(container.path, name)
+    if not body.held:
+        assert body.kind is not None
+        yield Artifact(
+            path=path,
+            kind=body.kind,
+            size=body.size,
+            root=scope.top,
+            tags=_IN_ARCHIVE_NOT_HELD,
+            _digest=[body.digest()],
+        )
+        return
+    data = body.data()
     kind = classify(data[:HEAD_BYTES], name.rsplit("/", 1)[-1], len(data))
     if kind is Kind.ZIP or (kind is Kind.BINARY and _zip_tail(data)):
         kind = refine_zip(data)
     member = Artifact(
-        path=join_member(container.path, name),
+        path=path,
         kind=kind,
         size=len(data),
         data=data,
         root=scope.top,
-        tags=frozenset({"in-archive"}),
+        tags=_IN_ARCHIVE,
+        _digest=[body.digest()],
     )
     yield member
     if kind in ARCHIVE_KINDS:
@@ -315,25 +465,26 @@ def _emit(
 
 def _zip_tail(data: bytes) -> bool:
     """A zip with something prepended (self-extracting, polyglot) still ends in its EOCD."""
-    return len(data) >= 22 and b"PK\x05\x06" in data[-22 - 1024 :] and b"PK\x01\x02" in data
+    return len(data) >= 22 and b"PK\x05\x06" in data[-_ZIP_TAIL:] and b"PK\x01\x02" in data
 
 
 def _collect(
     chunks: Iterator[bytes],
     scope: _Scope,
     path: str,
+    name: str,
     *,
     ratio_base: Callable[[], int] | None,
-) -> tuple[bytes | None, list[Yielded]]:
-    """Read a member's chunks into memory within the budgets.
+    rereadable: bool = False,
+) -> tuple[_Body | None, list[Yielded]]:
+    """Read a member's chunks within the budgets (see :class:`_Body` for what is held).
 
-    Returns the bytes (None when the member was not kept) and what to report about it.
-    ``ratio_base`` gives the compressed bytes consumed so far, for the per-member ratio.
+    Returns the body (None when the member was not read to its end within the budgets) and
+    what to report about it. ``ratio_base`` gives the compressed bytes consumed so far, for
+    the per-member ratio.
     """
     b = scope.budgets
-    # BytesIO hands its buffer over without a copy; a bytearray turned into bytes held the
-    # member twice at the end (a 100 MB member peaked at 200 MB).
-    buf = io.BytesIO()
+    body = _Body(scope, path, name, rereadable=rereadable)
     produced = 0
     for chunk in chunks:
         produced += len(chunk)
@@ -355,8 +506,8 @@ def _collect(
             return None, [
                 Skip(path, f"member larger than the member budget ({b.max_member_bytes} bytes)")
             ]
-        buf.write(chunk)
-    return buf.getvalue(), []
+        body.add(chunk)
+    return body, []
 
 
 # --------------------------------------------------------------------------- zip
@@ -405,7 +556,7 @@ def _zip_members(
             "zip entries overlap: several members share the same compressed bytes",
             f"{len(overlapping)} overlapping entries, first {entries[first].name!r}",
         )
-    seen: dict[str, bytes] = {}
+    seen: dict[str, str] = {}
     for entry in entries:
         scope.member()
         name = _member_name(entry.name)
@@ -451,30 +602,55 @@ def _zip_members(
         csize = min(entry.compress_size, max(size - local.data_offset, 0))
         member = _ziplib.MemberData(fh, local.data_offset, csize, entry.method)
         try:
-            data, notes = _collect(member.chunks(CHUNK), scope, path, ratio_base=_consumed(member))
+            body, notes = _collect(
+                member.chunks(CHUNK),
+                scope,
+                path,
+                name,
+                ratio_base=_consumed(member),
+                rereadable=True,
+            )
+            if body is not None and body.zip_tail:
+                # a binary member nobody wanted ends like a zip: read it again, whole, to open it
+                again = _ziplib.MemberData(fh, local.data_offset, csize, entry.method)
+                body = _reread(again.chunks(CHUNK), scope, path, name, body)
         except (_Stop, _Abandon):
             raise
         except Exception as exc:  # corrupt compressed data of every kind
             yield _unreadable(path, exc, "zip member")
             continue
         yield from notes
-        if data is None:
+        if body is None:
             continue
         yield from _zip_anomalies(entry, member, path)
-        yield from _duplicate(seen, name, path, data)
-        yield from _emit(artifact, name, data, scope, depth)
+        yield from _duplicate(seen, name, path, body.digest())
+        yield from _emit(artifact, name, body, scope, depth)
 
 
 def _special(mode: int) -> bool:
     return bool(stat.S_IFMT(mode)) and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
 
 
-def _duplicate(seen: dict[str, bytes], name: str, path: str, data: bytes) -> Iterator[Finding]:
+def _reread(chunks: Iterator[bytes], scope: _Scope, path: str, name: str, first: _Body) -> _Body:
+    """The same member read a second time, held whole. Its bytes were counted against the
+    budgets the first time; they must be the same bytes."""
+    body = _Body(scope, path, name, rereadable=False)
+    body.decided = True
+    for chunk in chunks:
+        body.add(chunk)
+        if body.size > first.size:
+            break
+        scope.tick()
+    if body.size != first.size or body.digest() != first.digest():
+        raise ValueError("member reads differently the second time")
+    return body
+
+
+def _duplicate(seen: dict[str, str], name: str, path: str, digest: str) -> Iterator[Finding]:
     """Two different members under one name: extractors disagree on which one wins.
 
     Identical copies (build tools add licence files twice) change nothing and are not reported.
     """
-    digest = hashlib.blake2b(data, digest_size=16).digest()
     previous = seen.setdefault(name, digest)
     if previous != digest:
         yield _finding(
@@ -754,15 +930,15 @@ def _open_stream(artifact: Artifact, scope: _Scope, depth: int) -> Iterator[Yiel
                 yield piece
 
         try:
-            data, notes = _collect(chunks(), scope, path, ratio_base=None)
+            body, notes = _collect(chunks(), scope, path, name, ratio_base=None)
         except (_Stop, _Abandon):
             raise
         except Exception as exc:  # corrupt compressed data of every kind
             yield _unreadable(artifact.path, exc, "compressed stream")
             return
         yield from notes
-        if data is not None:
-            yield from _emit(artifact, name, data, scope, depth)
+        if body is not None:
+            yield from _emit(artifact, name, body, scope, depth)
 
 
 def _read_full(source: _Guarded, size: int) -> bytes:
@@ -791,7 +967,7 @@ def _tar_members(
     artifact: Artifact, reader: _tarlib.TarReader, scope: _Scope, depth: int
 ) -> Iterator[Yielded]:
     b = scope.budgets
-    seen: dict[str, bytes] = {}
+    seen: dict[str, str] = {}
     while True:
         try:
             member = reader.next()
@@ -850,15 +1026,17 @@ def _tar_members(
         if member.size > b.max_member_bytes:
             yield Skip(path, f"member larger than the member budget ({b.max_member_bytes} bytes)")
             continue
+        body = _Body(scope, path, name, rereadable=False)
         try:
-            data = reader.read_data(member.size)
+            while body.size < member.size:
+                body.add(reader.read_data(CHUNK))
         except (_Stop, _Abandon):
             raise
         except Exception as exc:  # truncated or corrupt streams
             yield _unreadable(path, exc, "tar member")
             return
-        yield from _duplicate(seen, name, path, data)
-        yield from _emit(artifact, name, data, scope, depth)
+        yield from _duplicate(seen, name, path, body.digest())
+        yield from _emit(artifact, name, body, scope, depth)
 
 
 # --------------------------------------------------------------------------- 7z
@@ -869,19 +1047,21 @@ def _open_7z(artifact: Artifact, scope: _Scope, depth: int) -> Iterator[Yielded]
     from py7zr.io import Py7zIO, WriterFactory
 
     class _Sink(Py7zIO):
-        def __init__(self) -> None:
-            self.buf = bytearray()
-            self.over = False
+        def __init__(self, filename: str) -> None:
+            name = _member_name(filename)
+            body = _Body(scope, join_member(artifact.path, name), name, rereadable=False)
+            body.decided = body.decided or filename in links  # a link's target is always read
+            #: None once the member is over the member budget.
+            self.body: _Body | None = body
             self.written = 0
 
         def write(self, s: bytes | bytearray) -> int:
             self.written += len(s)
             scope.grow(len(s))
             if self.written > scope.budgets.max_member_bytes:
-                self.over = True
-                self.buf.clear()
-            elif not self.over:
-                self.buf += s
+                self.body = None
+            elif self.body is not None:
+                self.body.add(s)
             return len(s)
 
         def read(self, size: int | None = None) -> bytes:
@@ -901,7 +1081,7 @@ def _open_7z(artifact: Artifact, scope: _Scope, depth: int) -> Iterator[Yielded]
             self.sinks: dict[str, _Sink] = {}
 
         def create(self, filename: str) -> Py7zIO:
-            sink = _Sink()
+            sink = _Sink(filename)
             self.sinks[filename] = sink
             return sink
 
@@ -952,7 +1132,8 @@ def _open_7z(artifact: Artifact, scope: _Scope, depth: int) -> Iterator[Yielded]
         name = _member_name(filename)
         path = join_member(artifact.path, name)
         if filename in links:
-            text = bytes(sink.buf[:MAX_LINK_BYTES]).decode("utf-8", errors="replace")
+            target = sink.body.data()[:MAX_LINK_BYTES] if sink.body is not None else b""
+            text = target.decode("utf-8", errors="replace")
             if link_escapes(name, text, relative_to_root=False):
                 yield _finding(
                     ArchiveLinkEscape,
@@ -962,11 +1143,11 @@ def _open_7z(artifact: Artifact, scope: _Scope, depth: int) -> Iterator[Yielded]
                 )
             yield Skip(path, "symbolic link; not followed")
             continue
-        if sink.over:
+        if sink.body is None:
             limit = scope.budgets.max_member_bytes
             yield Skip(path, f"member larger than the member budget ({limit} bytes)")
             continue
-        yield from _emit(artifact, name, bytes(sink.buf), scope, depth)
+        yield from _emit(artifact, name, sink.body, scope, depth)
 
 
 _OPENERS: dict[Kind, Callable[[Artifact, _Scope, int], Iterator[Yielded]]] = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import operator
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from outwork.core.artifact import ARCHIVE_KINDS, HEAD_BYTES, Artifact, Kind, classify, refine_zip
@@ -15,6 +15,7 @@ from outwork.core.findings import Finding, Location, Skip
 from outwork.sources.budgets import Budgets
 
 Yielded = Artifact | Finding | Skip
+Wants = Callable[[Artifact], bool]
 
 #: Kinds a zip can hide behind by prepending bytes (a launcher script, junk) that zip readers skip.
 _ZIP_HOSTS = frozenset({Kind.BINARY, Kind.SHELL, Kind.PYTHON, Kind.TEXT})
@@ -28,7 +29,9 @@ _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
 _NAME = operator.attrgetter("name")
 
 
-def walk(target: str, budgets: Budgets, *, include_git: bool = False) -> Iterator[Yielded]:
+def walk(
+    target: str, budgets: Budgets, *, include_git: bool = False, wants: Wants | None = None
+) -> Iterator[Yielded]:
     root = Path(target)
     try:
         st = root.lstat()
@@ -38,13 +41,15 @@ def walk(target: str, budgets: Budgets, *, include_git: bool = False) -> Iterato
         raise TargetError(f"{target}: cannot be read ({exc.strerror}); check permissions") from None
     display_root = target.rstrip("/") or "/"
     if stat.S_ISDIR(st.st_mode) or (stat.S_ISLNK(st.st_mode) and root.is_dir()):
-        yield from _walk_dir(root.resolve(), display_root, budgets, include_git)
+        yield from _walk_dir(root.resolve(), display_root, budgets, include_git, wants)
     else:
-        yield from _file(target, display_root, st, budgets, root_logical=display_root, base=None)
+        yield from _file(
+            target, display_root, st, budgets, root_logical=display_root, base=None, wants=wants
+        )
 
 
 def _walk_dir(
-    base: Path, display_root: str, budgets: Budgets, include_git: bool
+    base: Path, display_root: str, budgets: Budgets, include_git: bool, wants: Wants | None
 ) -> Iterator[Yielded]:
     stack: list[tuple[Path, str, int]] = [(base, display_root, 0)]
     while stack:
@@ -82,9 +87,11 @@ def _walk_dir(
                 item = _regular(entry.path, logical, st, display_root)
                 yield item
                 if isinstance(item, Artifact) and item.kind in ARCHIVE_KINDS:
-                    yield from _archive(item, budgets)
+                    yield from _archive(item, budgets, wants)
                 continue
-            yield from _file(entry.path, logical, st, budgets, root_logical=display_root, base=base)
+            yield from _file(
+                entry.path, logical, st, budgets, root_logical=display_root, base=base, wants=wants
+            )
         stack.extend(reversed(subdirs))
 
 
@@ -96,6 +103,7 @@ def _file(
     *,
     root_logical: str,
     base: Path | None,
+    wants: Wants | None = None,
 ) -> Iterator[Yielded]:
     if stat.S_ISLNK(st.st_mode):
         yield from _link(Path(path), logical, base)
@@ -114,7 +122,7 @@ def _file(
     item = _regular(path, logical, st, root_logical)
     yield item
     if isinstance(item, Artifact) and item.kind in ARCHIVE_KINDS:
-        yield from _archive(item, budgets)
+        yield from _archive(item, budgets, wants)
 
 
 def _regular(path: str, logical: str, st: os.stat_result, root_logical: str) -> Artifact | Skip:
@@ -147,10 +155,10 @@ def _regular(path: str, logical: str, st: os.stat_result, root_logical: str) -> 
     )
 
 
-def _archive(artifact: Artifact, budgets: Budgets) -> Iterator[Yielded]:
+def _archive(artifact: Artifact, budgets: Budgets, wants: Wants | None) -> Iterator[Yielded]:
     from outwork.sources.archives import iter_archive
 
-    yield from iter_archive(artifact, budgets, depth=1, deadline=budgets.deadline())
+    yield from iter_archive(artifact, budgets, depth=1, deadline=budgets.deadline(), wants=wants)
 
 
 def refine_zip_file(path: Path) -> Kind:

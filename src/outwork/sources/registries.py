@@ -19,7 +19,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,7 +88,11 @@ def parse_ref(target: str) -> RegistryRef:
 
 
 def open_registry(
-    target: str, budgets: Budgets, options: RegistryOptions | None = None
+    target: str,
+    budgets: Budgets,
+    options: RegistryOptions | None = None,
+    *,
+    wants: Callable[[Artifact], bool] | None = None,
 ) -> Iterator[Yielded]:
     """Download a registry release into a private folder and yield its files as artifacts."""
     options = options or RegistryOptions()
@@ -104,10 +108,16 @@ def open_registry(
         except TargetError as exc:
             yield Skip(f"{ref.display}/{safe}", str(exc))
             continue
-        yield from _local(dest, f"{ref.display}/{safe}", ref.display, budgets)
+        yield from _local(dest, f"{ref.display}/{safe}", ref.display, budgets, wants)
 
 
-def _local(path: Path, logical: str, root: str, budgets: Budgets) -> Iterator[Yielded]:
+def _local(
+    path: Path,
+    logical: str,
+    root: str,
+    budgets: Budgets,
+    wants: Callable[[Artifact], bool] | None,
+) -> Iterator[Yielded]:
     with path.open("rb") as fh:
         head = fh.read(HEAD_BYTES)
     size = path.stat().st_size
@@ -120,7 +130,8 @@ def _local(path: Path, logical: str, root: str, budgets: Budgets) -> Iterator[Yi
     if kind in ARCHIVE_KINDS:
         from outwork.sources.archives import iter_archive
 
-        yield from iter_archive(artifact, budgets, depth=1, deadline=budgets.deadline())
+        deadline = budgets.deadline()
+        yield from iter_archive(artifact, budgets, depth=1, deadline=deadline, wants=wants)
 
 
 def _get_json(url: str, options: RegistryOptions, what: str) -> Any:
