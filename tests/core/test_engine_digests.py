@@ -142,6 +142,10 @@ def test_digests_come_back_from_worker_processes(tmp_path: Path, cache: str) -> 
         assert sum(BATCHES) == len(contents) - 1  # all but the probed one went to workers
     assert _digests(result) == expected
     assert _reported(result) == (expected, expected)
+    sarif = json.loads(render("sarif", result))
+    in_sarif = {a["location"]["uri"]: a["hashes"]["sha-256"] for a in sarif["runs"][0]["artifacts"]}
+    on_disk = {f"file://{p}": d for p, d in expected.items() if "!/" not in p}
+    assert in_sarif == on_disk  # every file with a finding, and only those
 
 
 @pytest.mark.usefixtures("marker")

@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 from outwork.report import sarif
-from tests.report.richresult import empty_result, rich_result
+from tests.report.richresult import SHA_A, empty_result, rich_result
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json").read_text())
 
@@ -186,3 +186,16 @@ def test_invalid_positions_are_left_out() -> None:
     }
     assert second["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "y.py"
     assert len(second["relatedLocations"]) == sarif.MAX_RELATED
+
+
+def test_files_results_point_at_carry_their_digest(log: dict[str, Any]) -> None:
+    """SARIF's place for a digest: ``run.artifacts[].hashes``, for the files on disk results
+    point at whose content the scan hashed (a member's digest is in the JSON report and SBOM)."""
+    assert log["runs"][0]["artifacts"] == [
+        {
+            "location": {"uri": "src/app.py", "uriBaseId": "%SRCROOT%"},
+            "length": 120,
+            "hashes": {"sha-256": SHA_A},
+        }
+    ]
+    assert "artifacts" not in sarif.to_data(empty_result())["runs"][0]

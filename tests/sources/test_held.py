@@ -233,7 +233,9 @@ def test_probe_reads_only_its_start() -> None:
 
 def test_memory_does_not_follow_a_member_nobody_wants() -> None:
     big = os.urandom(24 * 1024 * 1024)
-    data = hostile.zip_of({"weights.bin": b"\x01" + big, "mod.py": hostile.PAYLOAD})
+    members = {"weights.bin": b"\x01" + big, "mod.py": hostile.PAYLOAD}
+    data = hostile.zip_of(members, zipfile.ZIP_STORED)
+    del members
     del big
     budgets = Budgets()
     peaks = {}

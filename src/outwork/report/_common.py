@@ -191,6 +191,15 @@ def _dump_clean(value: Any, out: list[str], step: str, newline: str) -> None:
         out.append(_encode_str(utf8_safe(str(value))))
 
 
+_HEX = frozenset("0123456789abcdef")
+
+
+def is_sha256(digest: str | None) -> bool:
+    """Whether ``digest`` is a real SHA-256 (64 lower-case hex digits): what reports may call a
+    hash. Anything else (a cache identity, a truncated value) is never shown as one."""
+    return digest is not None and len(digest) == 64 and all(c in _HEX for c in digest)
+
+
 def split_members(path: str) -> list[str]:
     """``a.zip!/b.tar!/c.py`` -> ``["a.zip", "b.tar", "c.py"]``."""
     return path.split(MEMBER_SEP)

@@ -52,6 +52,7 @@ from outwork.report._common import (
     TOOL_VERSION,
     clean_data,
     dump_json,
+    is_sha256,
     public_properties,
     rule_sections,
     utf8_safe,
@@ -60,7 +61,6 @@ from outwork.report._common import (
 SPEC_VERSION = "1.6"
 PREFIX = "outwork"
 _PLACEHOLDER_SERIAL = uuid.UUID(int=0)
-_HEX = frozenset("0123456789abcdef")
 
 SEVERITY: dict[Severity, VulnerabilitySeverity] = {
     Severity.CRITICAL: VulnerabilitySeverity.CRITICAL,
@@ -336,8 +336,7 @@ def _file_entry(
 ) -> dict[str, Any]:
     """A ``file`` component in CycloneDX 1.6 JSON, shaped as cyclonedx-python-lib writes it."""
     entry: dict[str, Any] = {"type": "file", "bom-ref": ref, "name": utf8_safe(path)}
-    if sha256 and len(sha256) == 64 and all(c in _HEX for c in sha256):
-        # only a real digest: anything else (a cache identity) would be a made-up hash
+    if is_sha256(sha256):
         entry["hashes"] = [{"alg": HashAlgorithm.SHA_256.value, "content": sha256}]
     if properties:
         entry["properties"] = [

@@ -26,6 +26,7 @@ from outwork.report._common import (
     TOOL_URI,
     TOOL_VERSION,
     dump_json,
+    is_sha256,
     public_properties,
     raw_bytes,
     rule_sections,
@@ -96,9 +97,30 @@ def to_data(result: ScanResult, *, srcroot: str | None = None) -> dict[str, Any]
         "columnKind": "unicodeCodePoints",
         "properties": {"targets": list(result.targets), "stats": result.stats.to_dict()},
     }
+    artifacts = _artifacts(result, srcroot)
+    if artifacts:
+        run["artifacts"] = artifacts
     if srcroot:
         run["originalUriBaseIds"] = {SRCROOT: {"uri": _directory_uri(srcroot)}}
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
+
+
+def _artifacts(result: ScanResult, srcroot: str | None) -> list[dict[str, Any]]:
+    """The files on disk that results point at, with the SHA-256 of their content when the scan
+    has it. A member of an archive is not a file a SARIF viewer can open (results point at its
+    archive), so members' digests are in the JSON report and the SBOM, not here."""
+    pointed = {split_members(f.location.path)[0] for f in result.findings}
+    out: list[dict[str, Any]] = []
+    for artifact in sorted(result.artifacts, key=lambda a: a.path):
+        if artifact.path in pointed and is_sha256(artifact.sha256):
+            out.append(
+                {
+                    "location": artifact_location(artifact.path, srcroot),
+                    "length": artifact.size,
+                    "hashes": {"sha-256": artifact.sha256},
+                }
+            )
+    return out
 
 
 def _rule(rule: type[Rule], severity: Severity) -> dict[str, Any]:
