@@ -17,6 +17,8 @@ import tracemalloc
 import zipfile
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from outwork.core.artifact import (
     NOT_HELD,
@@ -248,3 +250,36 @@ def test_memory_does_not_follow_a_member_nobody_wants() -> None:
         del opened
     assert peaks["held"] > 24 * 1024 * 1024
     assert peaks["dropped"] < 2 * 1024 * 1024
+
+
+#: Built once, by archive name: members longer than the probe, a polyglot among them.
+SEEDS = [ARCHIVES[name]({**_members(), "blob.dat": _polyglot()}) for name in sorted(ARCHIVES)]
+
+
+@st.composite
+def _mutated(draw: st.DrawFn) -> tuple[str, bytes]:
+    index = draw(st.integers(0, len(SEEDS) - 1))
+    data = bytearray(SEEDS[index])
+    for _ in range(draw(st.integers(1, 6))):
+        op = draw(st.sampled_from(["flip", "cut", "insert", "zero"]))
+        pos = draw(st.integers(0, len(data) - 1))
+        if op == "flip":
+            data[pos] ^= draw(st.integers(1, 255))
+        elif op == "cut":
+            del data[max(pos, 1) :]
+        elif op == "insert":
+            data[pos:pos] = draw(st.binary(min_size=1, max_size=16))
+        else:
+            data[pos : pos + draw(st.integers(1, 64))] = b"\x00" * 8
+    return sorted(ARCHIVES)[index], bytes(data)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
+@given(case=_mutated())
+def test_corrupted_archives_report_the_same_whether_members_are_held(
+    case: tuple[str, bytes],
+) -> None:
+    name, data = case
+    assert _view(open_bytes(name, data, wants=never)) == _view(open_bytes(name, data))
