@@ -9,16 +9,21 @@ in memory from the encrypted corpus (never extracted, never run).
     python bench/packages_speed.py time [--benign-step 1]
     python bench/packages_speed.py profile [--benign-step 6] [--top 40]
     python bench/packages_speed.py interleave BEFORE/src AFTER/src [--benign-step 4]
+    python bench/packages_speed.py floor [--benign-step 2]
 
 ``snapshot`` records every finding as (archive, code, path, line, severity, message) with the
 CPU and wall time of each archive; ``compare`` lists findings that appear or disappear and the
-medians of both runs. ``interleave`` times two source trees on the same archives, one archive
-at a time each, in two worker processes, so that the load of a shared machine falls on both.
+medians of both runs. ``floor`` splits each benign archive's CPU time into what no static
+analysis of Python avoids (reading the archive's members, CPython's parser building and freeing
+the syntax tree of every module) and the rest. ``interleave`` times two source trees on the
+same archives, one archive at a time each, in two worker processes, so that the load of a shared
+machine falls on both.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import json
 import os
@@ -166,6 +171,49 @@ def profile(args: argparse.Namespace) -> None:
     stats_.print_stats(args.top)
 
 
+def floor(args: argparse.Namespace) -> None:
+    """Per benign archive: CPU of reading it, of parsing every Python module in it (tree built
+    and freed), and of the whole analysis (reading included); the medians of each."""
+    import ast
+    import warnings
+
+    from outwork.analyzers.packages.package import Limits, collector_paused, read_archive
+
+    rows: list[tuple[float, float, float]] = []
+    for path in benign_files(Path(args.dir), args.benign_step):
+        cpu = time.process_time()
+        with path.open("rb") as fh:
+            files = read_archive(fh, path.name, Limits())
+        read = time.process_time() - cpu
+        sources = (
+            [t for m, t in files.texts.items() if m.lower().endswith((".py", ".pyw"))]
+            if files
+            else []
+        )
+        cpu = time.process_time()
+        with warnings.catch_warnings(), collector_paused():  # as the analyzer parses
+            warnings.simplefilter("ignore")
+            for source in sources:
+                with contextlib.suppress(SyntaxError, ValueError, RecursionError, MemoryError):
+                    ast.parse(source.removeprefix("\ufeff"))
+        parse = time.process_time() - cpu
+        _, whole, _ = judge(on_disk(path))
+        rows.append((read, parse, whole))
+    for label, values in (
+        ("read", [r[0] for r in rows]),
+        ("parse", [r[1] for r in rows]),
+        ("read + parse", [r[0] + r[1] for r in rows]),
+        ("whole analysis", [r[2] for r in rows]),
+        ("analysis beyond read + parse", [r[2] - r[0] - r[1] for r in rows]),
+    ):
+        print(f"{label}: CPU {stats(values)}")
+    whole = statistics.median(r[2] for r in rows)
+    band = [r for r in rows if 0.8 * whole <= r[2] <= 1.25 * whole]
+    if band:
+        share = statistics.median((r[0] + r[1]) / r[2] for r in band if r[2] > 0)
+        print(f"archives within 0.8-1.25x of the median: read + parse is {share:.0%} of the time")
+
+
 def worker() -> None:
     """Time archives named on standard input, one CPU time per line on standard output."""
     for line in sys.stdin:
@@ -214,6 +262,7 @@ def main() -> int:
         ("snapshot", 4, 10),
         ("time", 1, 0),
         ("profile", 6, 0),
+        ("floor", 2, 0),
     ):
         p = sub.add_parser(name)
         if name == "snapshot":
@@ -246,6 +295,8 @@ def main() -> int:
         worker()
     elif args.command == "interleave":
         interleave(args)
+    elif args.command == "floor":
+        floor(args)
     else:
         profile(args)
     return 0

@@ -1243,7 +1243,8 @@ class PythonScanner:
         if id(fn) not in self._wrappers:
             params = [a.arg for a in fn.args.args]
             found: tuple[int, ast.Call, str, str] | None = None
-            for inner in _nodes(fn):
+            nodes = _nodes(fn)
+            for inner in nodes:
                 if not (
                     isinstance(inner, ast.Call)
                     and inner.args
@@ -1263,7 +1264,7 @@ class PythonScanner:
                     found = (params.index(used[0]), inner, qual, used[0])
                     break
             self._wrappers[id(fn)] = found
-            for inner in _nodes(fn):
+            for inner in nodes:
                 # ``def fetch(url, path): urlretrieve(url, path)``: the caller's path is written
                 if (
                     isinstance(inner, ast.Call)
