@@ -423,3 +423,40 @@ _KEYS = st.sampled_from(
 def test_hostile_registry_documents_never_crash(doc: dict[str, object]) -> None:
     pypi_facts(doc)
     npm_facts(doc)
+
+
+def test_young_package_whose_own_code_is_risky_is_high(tmp_path: Path) -> None:
+    """A postinstall script alone is medium; in a package first published days ago with one
+    release and no repository, the registry history raises it to high. The same code in an
+    established package, and a young package with harmless code, are not raised."""
+    from tests.analyzers.packages.helpers import npm_tarball
+
+    server = Registry()
+    server.npm(npm_doc("fresh-hook", {"0.0.1": 2}))
+    server.npm(npm_doc("steady-hook", {"1.0.0": 2000, "1.1.0": 1500}, "git+https://x.org/s/h"))
+    server.npm(npm_doc("fresh-plain", {"0.0.1": 2}))
+    try:
+        for name, hook in (("fresh-hook", True), ("steady-hook", True), ("fresh-plain", False)):
+            scripts = {"postinstall": "node install.js"} if hook else {}
+            manifest = json.dumps({"name": name, "version": "1.0.0", "scripts": scripts})
+            files = {"install.js": "console.log('set up')\n", "index.js": "module.exports = 1\n"}
+            (tmp_path / f"{name}-1.0.0.tgz").write_bytes(npm_tarball(manifest, files))
+        result = scan(
+            [str(tmp_path)], ScanOptions(jobs=1, offline=False, analyzer_options=server.options())
+        )
+    finally:
+        server.close()
+    young = {
+        Path(f.location.path).name: f
+        for f in result.findings
+        if f.code == "PKG032"  # first published days ago
+    }
+    assert set(young) == {"fresh-hook-1.0.0.tgz", "fresh-plain-1.0.0.tgz"}
+    assert young["fresh-hook-1.0.0.tgz"].severity.label == "high"
+    assert "its own code scores 5/10" in young["fresh-hook-1.0.0.tgz"].message
+    assert young["fresh-plain-1.0.0.tgz"].severity.label == "medium"
+    assert "own code" not in young["fresh-plain-1.0.0.tgz"].message
+    verdicts = {
+        Path(f.location.path).name: f.severity.label for f in result.findings if f.code == "PKG020"
+    }
+    assert verdicts.get("steady-hook-1.0.0.tgz") == "medium"  # offline verdict, not raised

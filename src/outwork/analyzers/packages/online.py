@@ -64,6 +64,8 @@ from outwork.sources.registries import (
 #: Consecutive unreachable answers after which a registry is given up for the rest of the scan.
 UNREACHABLE_AFTER = 3
 _RISK_SCORE = "outwork:risk-score"
+#: An archive's own score from which its registry history can raise it (a medium verdict).
+_RISKY_CODE = 4.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +131,8 @@ class Use:
     #: The packages analyzer judged this file's own metadata offline (an installed package's
     #: ``METADATA`` or ``package.json``): PKG030 was decided from it already.
     judged: bool = False
+    #: A scanned archive's own risk score (0-10, offline verdict), for the combined judgement.
+    score: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,9 +246,14 @@ def uses(components: Sequence[tuple[str, Component]]) -> dict[Subject, list[Use]
                 kind,
                 component.purl or "",
                 judged=(path, subject) in judged,
+                score=_score(props.get(_RISK_SCORE)) if own else None,
             )
         )
     return found
+
+
+def _score(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def lookup(subject: Subject, options: OnlineOptions, breaker: _Breaker) -> Facts:
@@ -500,9 +509,13 @@ def _judge(
     if not (new or single or bare):
         return out
     squat = typosquat.check(subject.name, subject.ecosystem)
+    # A scanned archive whose own code already scored medium or more (install-time code,
+    # network or process use) is judged with its registry history: that code in a package
+    # days old, with one release or no repository, is how fresh malware looks.
+    risky = use.score is not None and use.score >= _RISKY_CODE
     # The combination raises the finding of the strongest signal (new, else single); the
     # others keep their own weight, so a package counts once at its combined severity.
-    if new and single and bare and squat:
+    if new and ((single and bare and squat) or (risky and (single or bare))):
         combined = Severity.HIGH
     elif new and (single or bare):
         combined = Severity.MEDIUM
@@ -519,6 +532,8 @@ def _judge(
         parts.append("no source repository")
     if squat:
         parts.append(f"a name like {squat.target!r}")
+    if risky and new:
+        parts.append(f"its own code scores {use.score:g}/10")
     together = f" ({', '.join(parts)})" if len(parts) > 1 else ""
     props |= {
         "first_release": facts.first_release.isoformat() if facts.first_release else None,

@@ -63,9 +63,11 @@ class NewlyPublishedPackage(Rule):
     With `--online`: packages whose earliest release file was uploaded (PyPI) or whose first
     version was published (npm) fewer than 30 days ago (`packages.online_new_days`). Low alone;
     medium together with a single release or no source repository (PKG033, PKG034); high when
-    all three hold and the name imitates a popular package. This finding carries the combined
-    severity; the others it combines with stay at their own weight, so that a package counts
-    once.
+    all three hold and the name imitates a popular package, or when a scanned archive's own
+    code already scored medium or more (its verdict, PKG020: an install script, process or
+    network use) and it has a single release or no repository. This finding carries the
+    combined severity; the others it combines with stay at their own weight, so that a package
+    counts once.
 
     ## Why it matters
     Most malicious uploads are removed within days, so attackers always work with brand-new
@@ -73,7 +75,8 @@ class NewlyPublishedPackage(Rule):
     the package's other findings.
 
     ## Example
-    `fastapi-auth-toolkit`, first upload 3 days ago, one release, no repository link.
+    `fastapi-auth-toolkit`, first upload 3 days ago, one release, no repository link; high if
+    its tarball also carries a `postinstall` script that runs code.
 
     ## Remediation
     Wait, or review the release yourself; pin it by hash once reviewed.
