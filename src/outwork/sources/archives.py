@@ -327,9 +327,10 @@ class _Body:
     Once :data:`PROBE_BYTES` are in, a member that is not an archive is classified from its
     head and shown to ``scope.wants`` as a :class:`Probe`; unwanted, its bytes are dropped and
     the rest only hashed and counted. A binary member may still be a zip with something
-    prepended (a polyglot), which only its end shows: without ``rereadable`` (a stream that
-    cannot be read twice) such members stay held; with it, the evidence is tracked as the
-    bytes pass and :attr:`zip_tail` tells the caller to read the member again, whole.
+    prepended (a polyglot), which only its end shows: without ``rereadable`` (7z, whose reader
+    cannot give one member twice) such members stay held; with it, the evidence is tracked as
+    the bytes pass and :attr:`zip_tail` tells the caller to read the member again, whole (zip
+    members from their offset, tar members and compressed streams from the container's start).
     """
 
     __slots__ = (
@@ -930,7 +931,13 @@ def _open_stream(artifact: Artifact, scope: _Scope, depth: int) -> Iterator[Yiel
                 yield piece
 
         try:
-            body, notes = _collect(chunks(), scope, path, name, ratio_base=None)
+            body, notes = _collect(chunks(), scope, path, name, ratio_base=None, rereadable=True)
+            if body is not None and body.zip_tail:
+                # nobody wanted it, but it ends like a zip: decompress it again, whole, to open it
+                with artifact.open() as again:
+                    restarted = _restarted(artifact, scope, again)
+                    pieces = iter(lambda: restarted.read(CHUNK), b"")
+                    body = _reread(pieces, scope, path, name, body)
         except (_Stop, _Abandon):
             raise
         except Exception as exc:  # corrupt compressed data of every kind
@@ -939,6 +946,42 @@ def _open_stream(artifact: Artifact, scope: _Scope, depth: int) -> Iterator[Yiel
         yield from notes
         if body is not None:
             yield from _emit(artifact, name, body, scope, depth)
+
+
+def _restarted(artifact: Artifact, scope: _Scope, raw: BinaryIO) -> _Guarded:
+    """A stream container decompressed from its start again, to read a member a second time.
+    Its bytes were counted against the budgets the first time; this pass only watches the
+    clock."""
+    counting = _Counting(raw)
+    return _Guarded(_decompressor(artifact.kind, counting), counting, scope, artifact.path, False)
+
+
+def _tar_reread(
+    artifact: Artifact, scope: _Scope, ordinal: int, raw_name: str, path: str, first: _Body
+) -> _Body:
+    """The ``ordinal``-th tar member read again, whole, from the start of its container (a
+    compressed stream cannot seek back): a binary member nobody wanted that ends like a zip."""
+    with artifact.open() as raw:
+        source = _restarted(artifact, scope, raw)
+        reader = _tarlib.TarReader(source, _read_full(source, _tarlib.BLOCK))
+        member = None
+        for _ in range(ordinal + 1):
+            member = reader.next()
+            if member is None:
+                break
+        if member is None or member.name != raw_name:
+            raise ValueError("tar member reads differently the second time")
+
+        def pieces() -> Iterator[bytes]:
+            left = first.size
+            while left > 0:
+                piece = reader.read_data(min(CHUNK, left))
+                if not piece:
+                    return
+                left -= len(piece)
+                yield piece
+
+        return _reread(pieces(), scope, path, _member_name(raw_name), first)
 
 
 def _read_full(source: _Guarded, size: int) -> bytes:
@@ -968,6 +1011,7 @@ def _tar_members(
 ) -> Iterator[Yielded]:
     b = scope.budgets
     seen: dict[str, str] = {}
+    ordinal = -1  # members the reader has returned, for a second reading of one
     while True:
         try:
             member = reader.next()
@@ -976,6 +1020,7 @@ def _tar_members(
         except Exception as exc:  # corrupt headers and streams of every kind
             yield _unreadable(artifact.path, exc, "tar archive")
             return
+        ordinal += 1
         if member is None:
             try:
                 reader.drain()
@@ -1026,10 +1071,12 @@ def _tar_members(
         if member.size > b.max_member_bytes:
             yield Skip(path, f"member larger than the member budget ({b.max_member_bytes} bytes)")
             continue
-        body = _Body(scope, path, name, rereadable=False)
+        body = _Body(scope, path, name, rereadable=True)
         try:
             while body.size < member.size:
                 body.add(reader.read_data(CHUNK))
+            if body.zip_tail:
+                body = _tar_reread(artifact, scope, ordinal, member.name, path, body)
         except (_Stop, _Abandon):
             raise
         except Exception as exc:  # truncated or corrupt streams
