@@ -13,8 +13,12 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
-from outwork.cli.main import main
+import pytest
+
+import outwork
+from outwork.cli.main import NO_DATA_DIR, _reads_data_dir, main
 
 #: What a scan of a plain wheel never needs: each is start-up time paid by every package.
 WHEEL_SCAN_NEVER_NEEDS = (
@@ -30,6 +34,8 @@ WHEEL_SCAN_NEVER_NEEDS = (
     "concurrent.futures",
     "traceback",
     "urllib.request",
+    "platformdirs",
+    "tempfile",
 )
 
 
@@ -109,3 +115,51 @@ def test_the_program_writes_its_whole_report_and_exit_code(tmp_path: Path) -> No
     )
     assert len(json.loads(big.stdout)) > 50
     assert big.stdout.endswith(b"]\n")
+
+
+def test_the_data_folder_is_resolved_whenever_an_analyzer_may_read_it() -> None:
+    assert not _reads_data_dir(("PKG",), (), offline=True)
+    assert not _reads_data_dir(("PKG001", "MDL", "CI"), (), offline=True)
+    assert not _reads_data_dir(("ALL",), ("VUL",), offline=True)
+    assert _reads_data_dir(("ALL",), (), offline=True)
+    assert _reads_data_dir(("VUL",), (), offline=True)
+    assert _reads_data_dir(("PKG", "VUL001"), (), offline=True)
+    assert _reads_data_dir(("PKG",), (), offline=False)  # registry checks run dependencies too
+
+
+def test_the_analyzers_said_not_to_read_the_data_folder_never_name_it() -> None:
+    root = Path(outwork.__file__).parent / "analyzers"
+    for name in NO_DATA_DIR:
+        for source in (root / name).rglob("*.py"):
+            assert "data_dir" not in source.read_text("utf-8"), source
+
+
+@pytest.mark.parametrize("columns", [None, "", "40", "200", "abc", "-5", "0"])
+def test_help_is_formatted_as_argparse_would(
+    columns: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import argparse
+    import shutil
+
+    from outwork.cli import main as cli
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    assert cli._terminal_columns() == shutil.get_terminal_size().columns
+    ours = cli.build_parser(["scan"])
+    monkeypatch.setattr(cli, "_HelpFormatter", argparse.HelpFormatter)
+    stock = cli.build_parser(["scan"])
+    assert ours.format_help() == stock.format_help()
+    for name in ("scan", "rules"):
+        assert _subparser(ours, name).format_help() == _subparser(stock, name).format_help()
+
+
+def _subparser(parser: Any, name: str) -> Any:
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action.choices[name]
+    raise AssertionError(name)

@@ -31,18 +31,59 @@ EXIT_NOTHING = 3
 FORMATS = ("terminal", "json", "sarif", "cyclonedx", "html")
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, told the terminal's width without importing ``shutil``.
+
+    argparse builds a formatter for every argument it declares, and the stock one imports
+    ``shutil`` (with ``bz2`` and ``lzma``) for ``shutil.get_terminal_size``: ~1.5 ms of every
+    command. :func:`_terminal_columns` is that function's column count, computed the same way.
+    """
+
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        if width is None:
+            width = _terminal_columns() - 2
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+def _terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns``: ``$COLUMNS``, else standard output's terminal,
+    else 80."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            size = os.get_terminal_size(sys.__stdout__.fileno())  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            size = os.terminal_size((80, 24))
+        columns = size.columns or 80
+    return columns
+
+
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The argument parser; given ``argv``, the ``db`` command's own parser (which imports the
     advisory store, a tenth of a second) is built only when ``argv`` names it."""
     parser = argparse.ArgumentParser(
         prog="outwork",
+        formatter_class=_HelpFormatter,
         description="Static security scanner for packages, AI models, lockfiles, pipelines"
         " and more.",
     )
     parser.add_argument("--version", action="version", version=f"outwork {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    scan = sub.add_parser("scan", help="scan files, folders, archives and registry packages")
+    scan = sub.add_parser(
+        "scan",
+        help="scan files, folders, archives and registry packages",
+        formatter_class=_HelpFormatter,
+    )
     scan.add_argument(
         "targets", nargs="*", metavar="TARGET", help="paths or pypi:/npm: references (default: .)"
     )
@@ -129,7 +170,9 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     )
     scan.add_argument("--quiet", "-q", action="store_true", help="no summary on standard error")
 
-    rules = sub.add_parser("rules", help="list the rule catalogue or show one rule")
+    rules = sub.add_parser(
+        "rules", help="list the rule catalogue or show one rule", formatter_class=_HelpFormatter
+    )
     rules.add_argument("code", nargs="?", help="a rule code or name")
     rules.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     rules.add_argument(
@@ -140,7 +183,8 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     )
 
     if argv is not None and "db" not in argv:
-        sub.add_parser("db", help="the advisory database (OSV)")  # listed, never parsed
+        # listed, never parsed
+        sub.add_parser("db", help="the advisory database (OSV)", formatter_class=_HelpFormatter)
         return parser
     try:
         from outwork.cli.db import add_db_parser
@@ -215,6 +259,37 @@ def _data_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir("outwork", appauthor=False))
+
+
+#: Built-in analyzers that never read ``AnalysisContext.data_dir`` (the dependencies analyzer
+#: keeps its advisory database there; tests/core/test_cli_startup.py checks these never name it).
+NO_DATA_DIR = frozenset({"packages", "models", "pipelines"})
+
+
+def _reads_data_dir(select: tuple[str, ...], ignore: tuple[str, ...], offline: bool) -> bool:
+    """Whether an analyzer this scan may run reads the data folder.
+
+    Its default location comes from platformdirs, which imports tempfile, random and shutil:
+    ~3 ms of a command whose rules are all the packages layer's (the per-package comparison with
+    other scanners). Any other analyzer with a selected rule, one without rules, or an online
+    scan (whose registry checks run the dependencies analyzer too) gets the folder.
+    """
+    if not offline:
+        return True
+    from outwork.analyzers import load_analyzers
+    from outwork.core.rules import selector_matches
+
+    for analyzer in load_analyzers().values():
+        if analyzer.name in NO_DATA_DIR:
+            continue
+        if not analyzer.rules:
+            return True
+        for rule in analyzer.rules:
+            if any(selector_matches(s, rule) for s in select) and not any(
+                selector_matches(s, rule) for s in ignore
+            ):
+                return True
+    return False
 
 
 def _cache_dir(args: argparse.Namespace) -> Path | None:
@@ -312,13 +387,15 @@ def _scan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             pypi_url=index_url or DEFAULT_PYPI, npm_url=npm_registry or DEFAULT_NPM
         )
     cache_dir = _cache_dir(args)
+    scan_offline = True if offline is None else offline
+    data_dir = _data_dir() if _reads_data_dir(select, ignore, scan_offline) else None
     options = ScanOptions(
         jobs=jobs,
         budgets=cfg.budgets_from(file_config.budgets),
         include_git=args.include_git or bool(file_config.include_git),
         cache_dir=str(cache_dir) if cache_dir else None,
-        offline=True if offline is None else offline,
-        data_dir=str(_data_dir()),
+        offline=scan_offline,
+        data_dir=str(data_dir) if data_dir else None,
         analyzer_options=analyzer_options,
         select=select,
         ignore=ignore,
