@@ -14,6 +14,7 @@ size. Each measurement runs in a fresh child process and reports its peak reside
 
     python bench/packages_memory.py [--sizes 25,100,400] [--keep DIR]
     python bench/packages_memory.py --cli-only --modes pkg,all,cache --runs 3 [--sizes ...]
+    python bench/packages_memory.py --cli-only --sdist ...     # the same members as a .tar.gz
 """
 
 from __future__ import annotations
@@ -163,6 +164,23 @@ def measure_cli(path: Path, mode: str, runs: int) -> str:
     )
 
 
+def build_sdist(folder: Path, megabytes: int) -> Path:
+    """The wheel's members as an sdist (``.tar.gz``): tar members come in stream order."""
+    import tarfile
+
+    wheel = build_wheel(folder, megabytes)
+    name = f"biglib{megabytes}-1.0.0"
+    path = folder / f"{name}.tar.gz"
+    with zipfile.ZipFile(wheel) as zf, tarfile.open(path, "w:gz", compresslevel=1) as tf:
+        for info in zf.infolist():
+            member = tarfile.TarInfo(f"{name}/{info.filename}")
+            member.size = info.file_size
+            with zf.open(info) as fh:
+                tf.addfile(member, fh)
+    wheel.unlink()
+    return path
+
+
 def measure(path: Path) -> tuple[str, str]:
     env = dict(os.environ)
     done = subprocess.run(
@@ -211,6 +229,7 @@ def main() -> int:
     parser.add_argument("--cli-only", action="store_true", help="measure the command line only")
     parser.add_argument("--modes", default="pkg,all,cache", help=f"of {', '.join(MODES)}")
     parser.add_argument("--runs", type=int, default=3, help="runs per command-line mode")
+    parser.add_argument("--sdist", action="store_true", help="with --cli-only: sdists (.tar.gz)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
@@ -221,9 +240,14 @@ def main() -> int:
             print("| wheel | " + " | ".join(f"`{m}`: median peak RSS (runs), wall" for m in modes))
             print("| --- |" + " --- |" * len(modes))
             for megabytes in sizes:
-                wheel = folder / f"biglib{megabytes}-1.0.0-py3-none-manylinux_2_28_x86_64.whl"
-                if not wheel.exists():
-                    wheel = build_wheel(folder, megabytes)
+                if args.sdist:
+                    wheel = folder / f"biglib{megabytes}-1.0.0.tar.gz"
+                    if not wheel.exists():
+                        wheel = build_sdist(folder, megabytes)
+                else:
+                    wheel = folder / f"biglib{megabytes}-1.0.0-py3-none-manylinux_2_28_x86_64.whl"
+                    if not wheel.exists():
+                        wheel = build_wheel(folder, megabytes)
                 cells = [measure_cli(wheel, mode, args.runs) for mode in modes]
                 size = wheel.stat().st_size / (1024 * 1024)
                 print(f"| {size:.0f} MB | " + " | ".join(cells) + " |", flush=True)
