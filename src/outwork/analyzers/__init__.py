@@ -121,7 +121,11 @@ class Analyzer(abc.ABC):
     cache_min_bytes: ClassVar[int] = 0
 
     def accepts(self, artifact: Artifact) -> bool:
-        """Whether to run on this artifact; by default, when its kind is declared."""
+        """Whether to run on this artifact; by default, when its kind is declared.
+
+        Decide from the path, the kind and the first bytes: for an archive member the engine
+        asks while only its first 64 KiB are read, and a member nobody accepts is never held
+        whole (reading further, or raising, counts as accepting)."""
         return artifact.kind in self.kinds
 
     @abc.abstractmethod
