@@ -222,3 +222,11 @@ def test_record_refuses_what_it_does_not_reproduce() -> None:
 
             def __post_init__(self) -> None:
                 pass
+
+
+@pytest.mark.parametrize("cls", RECORDS, ids=lambda c: f"{c.__module__}.{c.__qualname__}")
+def test_every_record_has_a_docstring(cls: type) -> None:
+    """Without one, ``dataclasses`` writes ``Name(signature)`` with ``inspect.signature`` at
+    import: a tenth of a millisecond a class on the start-up path."""
+    assert cls.__doc__
+    assert not cls.__doc__.startswith(f"{cls.__name__}(")

@@ -8,6 +8,7 @@ hide or reorder text on a screen (terminal escape sequences, bidirectional overr
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -30,9 +31,13 @@ INVISIBLE: frozenset[str] = frozenset(
     "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff\u2028\u2029"
 )
 
-_NEEDS_SHOWING = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff" + "".join(sorted(INVISIBLE)) + "]"
-)
+
+@functools.cache
+def _needs_showing() -> re.Pattern[str]:
+    """What :func:`visible` escapes; compiled on first use (machine formats never need it)."""
+    return re.compile(
+        "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff" + "".join(sorted(INVISIBLE)) + "]"
+    )
 
 
 def utf8_safe(text: str) -> str:
@@ -66,9 +71,10 @@ def visible(text: str, *, keep_newlines: bool = True) -> str:
     text = utf8_safe(text)
     if not keep_newlines:
         text = text.replace("\r\n", "\n").replace("\n", "\u23ce ")
-    if not _NEEDS_SHOWING.search(text):
+    needs_showing = _needs_showing()
+    if not needs_showing.search(text):
         return text
-    return _NEEDS_SHOWING.sub(_escape_char, text)
+    return needs_showing.sub(_escape_char, text)
 
 
 def _escape_char(match: re.Match[str]) -> str:
