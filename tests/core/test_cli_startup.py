@@ -163,3 +163,17 @@ def _subparser(parser: Any, name: str) -> Any:
         if isinstance(action, argparse._SubParsersAction):
             return action.choices[name]
     raise AssertionError(name)
+
+
+def test_a_scan_with_nothing_to_analyse_loads_no_openssl(tmp_path: Path) -> None:
+    probe = (
+        "import io, sys\n"
+        "from outwork.cli.main import run\n"
+        f"run(['scan', {str(tmp_path)!r}, '--no-cache', '-f', 'json'],"
+        " io.StringIO(), io.StringIO())\n"
+        "print('hashlib' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "False"

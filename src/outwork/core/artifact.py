@@ -7,7 +7,6 @@ attackers rename files: a pickle called ``README.txt`` is still a pickle.
 from __future__ import annotations
 
 import enum
-import hashlib
 import io
 import re
 import struct
@@ -496,6 +495,8 @@ class Artifact:
         """Content digest, computed once and streamed for files on disk."""
         if self._digest:
             return self._digest[0]
+        import hashlib  # where used: a scan with nothing to analyse never loads OpenSSL (~2 ms)
+
         h = hashlib.sha256()
         content = self.data if self.data is not None else self._content
         if content is not None:
