@@ -10,6 +10,7 @@ import re
 import sys
 import tarfile
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -153,24 +154,35 @@ def test_runtime_keyword_screen_matches_per_function_search() -> None:
         text = "\n".join(lines[fn.lineno - 1 : fn.end_lineno or fn.lineno])
         return not text.isascii() or any(k in text for k in pyscan._RUNTIME_KEYWORDS.words)
 
-    sources = [t for t in fixture_texts() if "def " in t]
-    sources.append(
+    checked = 0
+    for source, functions in sources_with_functions(
         "def a():\n    return 1\r\ndef b():\f    x = 2\n    return x\n"
         "def c():\n    return 'é'\ndef d():\r    exec(x)\ndef e():\n    pass\u2028y = 1\n"
         "def f():\n    return vars(x)\n"
-    )
-    checked = 0
-    for source in sources:
+    ):
+        scanner = pyscan.PythonScanner(source, "x.py", pyscan.Context.IMPORT)
+        for defs in functions.values():
+            for node in defs:
+                assert scanner._worth(node) == plain(source, node), (source[:80], node.name)
+                checked += 1
+    assert checked > 20
+
+
+Functions = dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]]
+
+
+def sources_with_functions(extra: str) -> Iterator[tuple[str, Functions]]:
+    """The fixtures that define functions, and ``extra``, with their functions by name."""
+    for source in [*(t for t in fixture_texts() if "def " in t), extra]:
         try:
             tree = ast.parse(source)
         except (SyntaxError, ValueError):
             continue
-        scanner = pyscan.PythonScanner(source, "x.py", pyscan.Context.IMPORT)
+        functions: Functions = {}
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                assert scanner._worth(node) == plain(source, node), (source[:80], node.name)
-                checked += 1
-    assert checked > 20
+                functions.setdefault(node.name, []).append(node)
+        yield source, functions
 
 
 def test_keywords_find_every_occurrence_of_every_word() -> None:
@@ -188,9 +200,7 @@ def test_keywords_find_every_occurrence_of_every_word() -> None:
 
 
 def test_helper_call_lines_match_a_plain_search() -> None:
-    def plain(
-        source: str, functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]]
-    ) -> list[int]:
+    def plain(source: str, functions: Functions) -> list[int]:
         lines = source.splitlines()
         marked = {
             i
@@ -209,20 +219,10 @@ def test_helper_call_lines_match_a_plain_search() -> None:
         calls = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(names))) + r")\(")
         return [i for i, line in enumerate(lines) if calls.search(line)]
 
-    sources = [t for t in fixture_texts() if "def " in t]
-    sources.append(
-        "def run(c):\n    os.system(c)\nrun('x')\r\ndef f(u):\n  return urlopen(u)\nf(1); run(2)\n"
-    )
     checked = 0
-    for source in sources:
-        try:
-            tree = ast.parse(source)
-        except (SyntaxError, ValueError):
-            continue
-        functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
-        for node in ast.walk(tree):
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                functions.setdefault(node.name, []).append(node)
+    for source, functions in sources_with_functions(
+        "def run(c):\n    os.system(c)\nrun('x')\r\ndef f(u):\n  return urlopen(u)\nf(1); run(2)\n"
+    ):
         got = pyscan._helper_calls(source, functions)
         assert got == plain(source, functions), source[:80]
         checked += bool(got)
