@@ -29,6 +29,47 @@ _BENIGN_SCRIPT = re.compile(
     r"npm run [\w:-]+|tsc[^;&|]*|patch-package|ngcc|is-ci \|\| husky install|"
     r"opencollective[^;&|]*)\s*$"
 )
+#: ``node -e "..."`` whose inline code only loads files of the package (``require('./x')``,
+#: perhaps inside ``try {} catch (e) {}``): the same as ``node x.js``.
+_INLINE_CODE = re.compile(r"""\bnode\s+(?:-e|--eval)\s+(?:"((?:[^"\\]|\\.)*)"|'([^']*)')""")
+_LOCAL_REQUIRE = re.compile(r"""\brequire\(\s*\\?['"`](\.{1,2}/[\w./@-]+)\\?['"`]\s*\)""")
+_ONLY_GUARDS = re.compile(r"[\s;{}()]*")
+#: ``taskkill`` aimed at a process id (a child the package started) manages its own processes;
+#: by image name (``/IM``) it is how malware stops security software.
+_KILL_BY_PID = re.compile(r"\btaskkill\b(?=(?:\s+/\w+)*\s+/pid\b)", re.IGNORECASE)
+_POWERSHELL = re.compile(r"\b(?:powershell|pwsh)(?:\.exe)?\b", re.IGNORECASE)
+#: What turns a PowerShell command into a loader: hidden windows, policy bypass, decoding,
+#: web clients (downloads and ``Invoke-`` commands are strong markers of their own).
+_POWERSHELL_RISK = re.compile(
+    r"-w(?:indowstyle)?\s+h(?:idden)?\b|bypass|-e(?:nc(?:odedcommand)?)?\s|frombase64|"
+    r"webclient|\biex\b|invoke-|start-process|add-type|reflection",
+    re.IGNORECASE,
+)
+#: Windows' shell itself (``cmd.exe /c``): what it runs decides, not that it is started.
+_CMD_SHELL = re.compile(r"\bcmd(?:\.exe)?(?:\s+/[cdks]\b)*", re.IGNORECASE)
+#: ``require('NAME')`` or ``import('NAME')`` of a module named by a constant, in code that is
+#: built from strings: loading a module whose name the code hides.
+_NAMED_REQUIRE = re.compile(r"""\b(?:require|import)\s*\(\s*['"`]([^'"`?\s]+)['"`]""")
+#: Environment variables that name the user or the machine (host identity), not a setting.
+_HOST_VARIABLES = frozenset(
+    {"USERNAME", "USER", "LOGNAME", "COMPUTERNAME", "HOSTNAME", "USERDOMAIN", "HOME", "USERPROFILE"}
+)
+_ENV_READ = re.compile(r"""\bprocess\.env\b(?:\s*\.\s*(\w+)|\s*\[\s*['"`](\w+)['"`]\s*\])?""")
+_IDENTIFIER = re.compile(r"(?<![\w$.])[A-Za-z_$][\w$]*")
+_FUNCTION_NODES = frozenset(
+    {
+        "function_declaration",
+        "function_expression",
+        "function",
+        "arrow_function",
+        "method_definition",
+        "generator_function",
+        "generator_function_declaration",
+    }
+)
+#: Network modules whose names are also common local names (``request``, ``axios``): their
+#: calls count only when the name was bound by ``require``/``import``.
+_BOUND_NET_MODULES = frozenset({"axios", "node-fetch", "request"})
 _EXEC_MEMBERS = frozenset(
     {"exec", "execSync", "spawn", "spawnSync", "execFile", "execFileSync", "fork"}
 )
@@ -58,6 +99,31 @@ def _parser() -> Any:
     import tree_sitter_javascript
 
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_javascript.language()))
+
+
+_QUERY = """
+(import_statement) @import
+(variable_declarator) @bind
+(assignment_expression) @bind
+(call_expression) @call
+(new_expression) @call
+"""
+
+
+@cache
+def _query() -> Any:
+    import tree_sitter
+    import tree_sitter_javascript
+
+    return tree_sitter.Query(tree_sitter.Language(tree_sitter_javascript.language()), _QUERY)
+
+
+def _query_cursor() -> Any:
+    """The nodes the walk needs, found by tree-sitter itself rather than a Python walk (one
+    cursor per file: a cursor holds the state of its search)."""
+    import tree_sitter
+
+    return tree_sitter.QueryCursor(_query())
 
 
 def scan_package_json(text: str, path: str) -> tuple[list[Signal], dict[str, Any]]:
@@ -93,14 +159,19 @@ def scan_package_json(text: str, path: str) -> tuple[list[Signal], dict[str, Any
         line = _line_of(text, f'"{hook}"')
         for match in _NODE_FILE.finditer(command):
             target = match.group(1) or match.group(2)
-            if target and target not in ("-e",):
+            if target and target not in ("-e", "--eval"):
                 info["install_files"].append(
                     target if target.endswith((".js", ".cjs", ".mjs")) else target + ".js"
                 )
+        loaded = _inline_loads_files(command)
+        for target in loaded or ():
+            info["install_files"].append(
+                target if target.endswith((".js", ".cjs", ".mjs")) else target + ".js"
+            )
         if tables.STRONG_COMMAND_RE.search(command):
             severity, why = C, "downloads, pipes into a shell or runs an encoded command"
-        elif tables.WEAK_COMMAND_RE.search(command) or re.search(
-            r"\bnode\s+-e\b|\beval\b", command
+        elif tables.WEAK_COMMAND_RE.search(command) or (
+            re.search(r"\bnode\s+-e\b|\beval\b", command) and loaded is None
         ):
             severity, why = H, "reaches the network or runs inline code"
         elif _BENIGN_SCRIPT.match(command):
@@ -128,6 +199,41 @@ def scan_package_json(text: str, path: str) -> tuple[list[Signal], dict[str, Any
     return signals, info
 
 
+def _inline_loads_files(command: str) -> list[str] | None:
+    """The package files that ``node -e CODE`` loads, when loading them is all CODE does."""
+    found: list[str] = []
+    matches = list(_INLINE_CODE.finditer(command))
+    if not matches:
+        return None
+    for match in matches:
+        code = match.group(1) if match.group(1) is not None else match.group(2) or ""
+        targets = [m.group(1) for m in _LOCAL_REQUIRE.finditer(code)]
+        rest = _LOCAL_REQUIRE.sub("", code)
+        rest = re.sub(r"\bcatch\s*\(\s*\w+\s*\)|\btry\b|\bcatch\b|\bfinally\b", "", rest)
+        if not targets or not _ONLY_GUARDS.fullmatch(rest):
+            return None
+        found.extend(targets)
+    if re.search(r"\beval\b", _INLINE_CODE.sub("", command)):
+        return None
+    return found
+
+
+def _command_strength(command: str) -> str:
+    """``strong`` (a downloader, a shell fed from a pipe, an encoded or hidden command),
+    ``network`` (reaches the network, installs, persists), ``shell`` (starts Windows' shell on
+    arguments that were not worked out) or
+    ``program``. ``?`` stands for the parts of the command that could not be worked out."""
+    check = _KILL_BY_PID.sub("", command)
+    if "?" not in check and not _POWERSHELL_RISK.search(check):
+        # PowerShell running a query spelled out in full (a process list, the clipboard)
+        check = _POWERSHELL.sub("", check)
+    if tables.STRONG_COMMAND_RE.search(check):
+        return "strong"
+    if tables.WEAK_COMMAND_RE.search(check):
+        return "network" if tables.WEAK_COMMAND_RE.search(_CMD_SHELL.sub("", check)) else "shell"
+    return "program"
+
+
 def _line_of(text: str, needle: str) -> int | None:
     index = text.find(needle)
     return text.count("\n", 0, index) + 1 if index >= 0 else None
@@ -140,7 +246,15 @@ class _JsWalk:
         self.ctx = ctx
         self.modules: dict[str, str] = {}  # local name -> module
         self.strings: dict[str, str] = {}  # local name -> folded string
-        self.tainted: set[str] = set()
+        #: local name -> what it holds: ``dump`` (the whole environment), ``host`` (the user's or
+        #: the machine's identity), ``secret`` (one environment variable)
+        #: keyed by (scope, name): the scope is the function that declares the name (lexical
+        #: scoping, so that the one-letter names of minified code do not share their taint)
+        self.tainted: dict[tuple[tuple[int, int], str], frozenset[str]] = {}
+        #: name -> the scopes that declare it
+        self.declared: dict[str, set[tuple[int, int]]] = {}
+        self._params: dict[tuple[int, int], frozenset[str]] = {}
+        self._tainted_names: set[str] = set()
         self.signals: list[Signal] = []
         self.budget = MAX_NODES
         self._seen: set[tuple[str, int]] = set()
@@ -150,28 +264,93 @@ class _JsWalk:
 
     def run(self) -> None:
         tree = _parser().parse(self.source)
-        stack = [tree.root_node]
-        order: list[Any] = []
-        while stack and self.budget > 0:
-            node = stack.pop()
-            self.budget -= 1
-            order.append(node)
-            stack.extend(reversed(node.children))
-        for node in order:
-            if node.type == "variable_declarator":
+        captures = _query_cursor().captures(tree.root_node)
+        bindings = sorted(
+            (*captures.get("import", ()), *captures.get("bind", ())),
+            key=lambda n: (n.start_byte, -n.end_byte),
+        )
+        calls = sorted(captures.get("call", ()), key=lambda n: (n.start_byte, -n.end_byte))
+        for node in bindings[: self.budget]:
+            if node.type == "import_statement":
+                self._import(node)
+            elif node.type == "variable_declarator":
                 self._declarator(node)
-            elif node.type == "assignment_expression":
+            else:
                 self._assignment(node)
-        for node in order:
-            if node.type in ("call_expression", "new_expression"):
-                self._call(node)
+        for node in calls[: self.budget]:
+            self._call(node)
+
+    def _import(self, node: Any) -> None:
+        """``import x from "m"``, ``import * as x from "m"``, ``import { a as b } from "m"``."""
+        source = node.child_by_field_name("source")
+        module = (self.fold(source) or "").removeprefix("node:") if source is not None else ""
+        if not module:
+            return
+        for clause in node.named_children:
+            if clause.type != "import_clause":
+                continue
+            for child in clause.named_children:
+                if child.type == "identifier":
+                    self.modules[self.text(child)] = module
+                elif child.type == "namespace_import":
+                    for ident in child.named_children:
+                        if ident.type == "identifier":
+                            self.modules[self.text(ident)] = module
+                elif child.type == "named_imports":
+                    for spec in child.named_children:
+                        name = spec.child_by_field_name("name")
+                        alias = spec.child_by_field_name("alias") or name
+                        if name is not None and alias is not None:
+                            self.modules[self.text(alias)] = f"{module}.{self.text(name)}"
 
     def _declarator(self, node: Any) -> None:
         name = node.child_by_field_name("name")
         value = node.child_by_field_name("value")
+        if name is not None and name.type == "identifier":
+            scopes = self._scopes(node)
+            self.declared.setdefault(self.text(name), set()).add(
+                _key(scopes[0]) if scopes else _PROGRAM
+            )
         if name is None or value is None:
             return
         self._bind(name, value)
+
+    def _scopes(self, node: Any) -> list[Any]:
+        """The functions around a node, innermost first."""
+        out = []
+        parent = node.parent
+        while parent is not None:
+            if parent.type in _FUNCTION_NODES:
+                out.append(parent)
+            parent = parent.parent
+        return out
+
+    def _parameters(self, function: Any) -> frozenset[str]:
+        key = _key(function)
+        found = self._params.get(key)
+        if found is None:
+            names: set[str] = set()
+            params = function.child_by_field_name("parameters") or function.child_by_field_name(
+                "parameter"
+            )
+            stack = [params] if params is not None else []
+            while stack and len(names) < 256:
+                item = stack.pop()
+                if item.type in ("identifier", "shorthand_property_identifier_pattern"):
+                    names.add(self.text(item))
+                elif item.type not in _FUNCTION_NODES:
+                    stack.extend(item.named_children)
+            found = self._params[key] = frozenset(names)
+        return found
+
+    def _resolve(self, name: str, scopes: list[Any]) -> tuple[int, int]:
+        """The scope whose binding of ``name`` a use inside ``scopes`` sees."""
+        declared = self.declared.get(name, ())
+        for function in scopes:
+            key = _key(function)
+            if key in declared or name in self._parameters(function):
+                return key
+        return _PROGRAM
 
     def _assignment(self, node: Any) -> None:
         left = node.child_by_field_name("left")
@@ -188,8 +367,11 @@ class _JsWalk:
             folded = self.fold(value)
             if folded is not None:
                 self.strings[ident] = folded
-            if self._is_tainted(value):
-                self.tainted.add(ident)
+            labels = self._labels(value)
+            if labels:
+                key = (self._resolve(ident, self._scopes(name)), ident)
+                self.tainted[key] = self.tainted.get(key, frozenset()) | labels
+                self._tainted_names.add(ident)
         elif name.type == "object_pattern" and module:
             for child in name.named_children:
                 key = child.child_by_field_name("value") or child
@@ -284,16 +466,60 @@ class _JsWalk:
             return None
         return None
 
-    def _is_tainted(self, node: Any) -> bool:
+    def _fold_argument(self, node: Any) -> str:
+        """A command argument: a string, or an array of them joined as the shell would."""
+        if node.type == "array":
+            return " ".join(self.fold(e) or "?" for e in node.named_children[:64])
+        return self.fold(node) or "?"
+
+    def _labels(self, node: Any) -> frozenset[str]:
+        """What environment or host data a value carries, read from its text: the whole
+        environment (``dump``), the user's or machine's identity (``host``), or one variable.
+        A function or class is not the data its body reads."""
+        if node.type in _FUNCTION_NODES or node.type in ("class", "class_declaration"):
+            return frozenset()
         text = self.text(node)
-        if "process.env" in text:
-            return True
-        for ident, module in self.modules.items():
-            if module == "os" and re.search(
-                rf"\b{re.escape(ident)}\.(hostname|userInfo|homedir|networkInterfaces)\b", text
+        out: set[str] = set()
+        for read in _ENV_READ.finditer(text):
+            name = read.group(1) or read.group(2)
+            if name is None:
+                out.add("dump")
+            else:
+                out.add("host" if name.upper() in _HOST_VARIABLES else "secret")
+        if not self.tainted and "os" not in self.modules.values():
+            return frozenset(out)
+        words = set(_IDENTIFIER.findall(text))
+        scopes = self._scopes(node) if self.tainted else []
+        for ident in words:
+            if self.modules.get(ident) == "os" and re.search(
+                rf"(?<![\w$.]){re.escape(ident)}\s*\.\s*(hostname|userInfo|homedir|networkInterfaces)\b",
+                text,
             ):
+                out.add("host")
+            labels = (
+                self.tainted.get((self._resolve(ident, scopes), ident))
+                if ident in self._tainted_names
+                else None
+            )
+            if labels is None or labels <= out:
+                continue
+            if "dump" in labels and all(
+                m.group(1)
+                for m in re.finditer(rf"(?<![\w$.]){re.escape(ident)}(?![\w$])(\s*\.\s*\w+)?", text)
+            ):
+                # only members of an alias of the environment are read: single variables
+                out |= (labels - {"dump"}) | {"secret"}
+            else:
+                out |= labels
+        return frozenset(out)
+
+    def _in_function(self, node: Any) -> bool:
+        parent = node.parent
+        while parent is not None:
+            if parent.type in _FUNCTION_NODES:
                 return True
-        return any(re.search(rf"\b{re.escape(t)}\b", text) for t in list(self.tainted)[:200])
+            parent = parent.parent
+        return False
 
     def _callee(self, fn: Any) -> str:
         if fn.type == "identifier":
@@ -324,8 +550,11 @@ class _JsWalk:
             "child_process.exec",
             "child_process.execSync",
         ):
-            command = " ".join(self.fold(a) or "?" for a in arg_nodes[:2])
-            if tables.STRONG_COMMAND_RE.search(command):
+            # exec takes a command line and options; spawn and execFile a program and its arguments
+            words = arg_nodes[:1] if member in ("exec", "execSync") else arg_nodes[:2]
+            command = " ".join(self._fold_argument(a) for a in words)
+            strength = _command_strength(command)
+            if strength == "strong":
                 self._emit(
                     C,
                     C,
@@ -334,12 +563,21 @@ class _JsWalk:
                     line,
                     command,
                 )
-            elif tables.WEAK_COMMAND_RE.search(command):
+            elif strength == "network":
                 self._emit(
                     H,
                     H,
                     L,
                     f"child_process.{member} runs a command that reaches the network",
+                    line,
+                    command,
+                )
+            elif strength == "shell":
+                self._emit(
+                    H,
+                    M,
+                    L,
+                    f"child_process.{member} starts Windows' shell",
                     line,
                     command,
                 )
@@ -365,12 +603,15 @@ class _JsWalk:
             arg_text = self.text(arg_nodes[0])
             folded = self.fold(arg_nodes[0])
             decoded = bool(re.search(r"Buffer\.from\([^)]*['\"](base64|hex)['\"]|atob\(", arg_text))
-            if folded and ("require" in folded or "child_process" in folded):
+            if folded and (_NAMED_REQUIRE.search(folded) or "child_process" in folded):
                 self._emit(C, C, H, f"{callee} runs decoded code that loads modules", line, folded)
             elif decoded:
                 self._emit(C, H, M, f"{callee} runs decoded code", line, arg_text)
             return
-        is_net = module.split(".")[0] in (
+        root = module.split(".")[0] if module else callee
+        if root in _BOUND_NET_MODULES and not self._bound(fn):
+            return
+        is_net = root in (
             "http",
             "https",
             "dns",
@@ -380,24 +621,42 @@ class _JsWalk:
             "axios",
             "node-fetch",
             "request",
-        ) and (member in _NET_MEMBERS or not member)
-        if callee in ("fetch", "axios", "request") or is_net:
-            tainted = any(self._is_tainted(a) for a in arg_nodes)
+        ) and (member in _NET_MEMBERS or not module)
+        if callee == "fetch" or is_net:
+            labels: frozenset[str] = frozenset()
+            for a in arg_nodes:
+                labels |= self._labels(a)
             texts = " ".join(self.fold(a) or "" for a in arg_nodes)
-            if tainted:
+            suspicious = bool(tables.SUSPICIOUS_URL_RE.search(texts))
+            if labels:
+                # one configured variable sent from inside a function is how clients
+                # authenticate or find their server; the whole environment, the host's
+                # identity, or a variable sent at the top level or to a paste site is not
+                broad = bool(labels & {"dump", "host"}) or suspicious or not self._in_function(node)
                 self._emit(
                     C,
-                    C,
+                    C if broad else M,
                     L,
                     f"{callee} sends environment or host data",
                     line,
                     self.text(node),
                     relations=("exfiltrates",),
                 )
-            elif tables.SUSPICIOUS_URL_RE.search(texts):
+            elif suspicious:
                 self._emit(
                     H, H, L, f"{callee} contacts a paste site, webhook or raw address", line, texts
                 )
+
+    def _bound(self, fn: Any) -> bool:
+        """Whether the root name of a callee was bound by ``require`` or ``import``."""
+        node = fn
+        while node.type == "member_expression":
+            node = node.child_by_field_name("object")
+            if node is None:
+                return False
+        if node.type == "identifier":
+            return self.text(node) in self.modules
+        return self._required(node) is not None
 
     def _emit(
         self,
@@ -425,6 +684,13 @@ class _JsWalk:
                 relations or (("executes-at-install",) if self.ctx is Context.INSTALL else ()),
             )
         )
+
+
+_PROGRAM = (-1, -1)
+
+
+def _key(node: Any) -> tuple[int, int]:
+    return (int(node.start_byte), int(node.end_byte))
 
 
 def _b64(value: str) -> str | None:

@@ -580,6 +580,8 @@ def _analyze_npm(files: PackageFiles, manifest: str) -> tuple[list[Signal], str,
     signals, info = scan_package_json(texts[manifest], manifest)
     base = manifest.rsplit("/", 1)[0] + "/" if "/" in manifest else ""
     install_files = {_normalise(base + f) for f in info.get("install_files", [])}
+    # ``node dir`` and ``require('./dir')`` load the folder's index.js
+    install_files |= {f"{f.removesuffix('.js')}/index.js" for f in install_files}
     main = info.get("main_file")
     for member, text in texts.items():
         if not member.lower().endswith((".js", ".cjs", ".mjs")):
