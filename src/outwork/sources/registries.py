@@ -293,5 +293,5 @@ def fetch_document(url: str, *, timeout: float, max_bytes: int, what: str) -> An
         ) from None
     try:
         return json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested past the parser's depth
         raise TargetError(f"{what}: the registry answered with invalid JSON") from None

