@@ -253,6 +253,7 @@ class _JsWalk:
         self.tainted: dict[tuple[tuple[int, int], str], frozenset[str]] = {}
         #: name -> the scopes that declare it
         self.declared: dict[str, set[tuple[int, int]]] = {}
+        self._chains: dict[tuple[int, int], list[Any]] = {}
         self._params: dict[tuple[int, int], frozenset[str]] = {}
         self._tainted_names: set[str] = set()
         self.signals: list[Signal] = []
@@ -316,14 +317,22 @@ class _JsWalk:
         self._bind(name, value)
 
     def _scopes(self, node: Any) -> list[Any]:
-        """The functions around a node, innermost first."""
-        out = []
+        """The functions around a node, innermost first (each function's chain is kept, so
+        only the way up to the nearest function whose chain is known is walked)."""
+        pending: list[Any] = []
+        chain: list[Any] = []
         parent = node.parent
         while parent is not None:
             if parent.type in _FUNCTION_NODES:
-                out.append(parent)
+                known = self._chains.get(_key(parent))
+                if known is not None:
+                    chain = known
+                    break
+                pending.append(parent)
             parent = parent.parent
-        return out
+        for function in reversed(pending):
+            chain = self._chains[_key(function)] = [function, *chain]
+        return chain
 
     def _parameters(self, function: Any) -> frozenset[str]:
         key = _key(function)
@@ -489,18 +498,18 @@ class _JsWalk:
         if not self.tainted and "os" not in self.modules.values():
             return frozenset(out)
         words = set(_IDENTIFIER.findall(text))
-        scopes = self._scopes(node) if self.tainted else []
+        scopes: list[Any] | None = None
         for ident in words:
             if self.modules.get(ident) == "os" and re.search(
                 rf"(?<![\w$.]){re.escape(ident)}\s*\.\s*(hostname|userInfo|homedir|networkInterfaces)\b",
                 text,
             ):
                 out.add("host")
-            labels = (
-                self.tainted.get((self._resolve(ident, scopes), ident))
-                if ident in self._tainted_names
-                else None
-            )
+            if ident not in self._tainted_names:
+                continue
+            if scopes is None:
+                scopes = self._scopes(node)
+            labels = self.tainted.get((self._resolve(ident, scopes), ident))
             if labels is None or labels <= out:
                 continue
             if "dump" in labels and all(
