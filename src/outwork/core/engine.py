@@ -11,7 +11,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,7 @@ from outwork.core.findings import (
     Skip,
 )
 from outwork.core.locate import resolve
+from outwork.core.records import FACTORY, record
 from outwork.core.rules import all_rules, ruleset_digest, selector_matches
 from outwork.graph import build_paths, path_findings
 from outwork.sources import Budgets, open_target
@@ -69,7 +70,7 @@ POOL_MIN_JOB_SECONDS = 0.00025
 TEXT_SCAN_LIMIT = 8 * 1024 * 1024
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ScanOptions:
     """How to scan. Built by the command line from arguments and configuration files."""
 
@@ -90,6 +91,33 @@ class ScanOptions:
     ignore: tuple[str, ...] = ()
     #: Where ``pypi:``/``npm:`` targets are fetched from (None: the public registries).
     registry: RegistryOptions | None = None
+
+    def __init__(
+        self,
+        jobs: int | None = None,
+        budgets: Budgets = FACTORY,
+        include_git: bool = False,
+        cache_dir: str | None = None,
+        offline: bool = True,
+        analyzers: tuple[str, ...] | None = None,
+        data_dir: str | None = None,
+        analyzer_options: dict[str, Any] = FACTORY,
+        select: tuple[str, ...] = ("ALL",),
+        ignore: tuple[str, ...] = (),
+        registry: RegistryOptions | None = None,
+    ) -> None:
+        setter = object.__setattr__
+        setter(self, "jobs", jobs)
+        setter(self, "budgets", Budgets() if budgets is FACTORY else budgets)
+        setter(self, "include_git", include_git)
+        setter(self, "cache_dir", cache_dir)
+        setter(self, "offline", offline)
+        setter(self, "analyzers", analyzers)
+        setter(self, "data_dir", data_dir)
+        setter(self, "analyzer_options", {} if analyzer_options is FACTORY else analyzer_options)
+        setter(self, "select", select)
+        setter(self, "ignore", ignore)
+        setter(self, "registry", registry)
 
 
 ProgressCallback = Callable[[int, int], None]
