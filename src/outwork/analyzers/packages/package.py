@@ -18,7 +18,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import PurePosixPath
 from typing import BinaryIO
 
@@ -42,6 +42,7 @@ from outwork.analyzers.packages.rules import (
 )
 from outwork.analyzers.packages.signals import Context, Signal, clip
 from outwork.core.artifact import Kind, classify
+from outwork.core.records import FACTORY, record
 from outwork.core.rules import Severity
 
 #: Suffixes of archives the packages layer reads whole.
@@ -93,8 +94,10 @@ _VERSIONED_LIBRARY = re.compile(r"\.(so|dylib|dll)(\.\d+)+$")
 TEST_WORDS = ("test", "example", "doc", "bench", "demo", "sample")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Limits:
+    """How much of one package archive is read."""
+
     members: int = 50_000
     #: Bytes of source and metadata kept, all members together.
     text_bytes: int = 96 * 1024 * 1024
@@ -102,8 +105,21 @@ class Limits:
     member_bytes: int = 16 * 1024 * 1024
     seconds: float = 60.0
 
+    def __init__(
+        self,
+        members: int = 50_000,
+        text_bytes: int = 96 * 1024 * 1024,
+        member_bytes: int = 16 * 1024 * 1024,
+        seconds: float = 60.0,
+    ) -> None:
+        setter = object.__setattr__
+        setter(self, "members", members)
+        setter(self, "text_bytes", text_bytes)
+        setter(self, "member_bytes", member_bytes)
+        setter(self, "seconds", seconds)
 
-@dataclass(slots=True)
+
+@record(frozen=False)
 class PackageFiles:
     """What the packages layer keeps of one archive."""
 
@@ -113,6 +129,20 @@ class PackageFiles:
     others: dict[str, tuple[Kind, int]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     is_wheel: bool = False
+
+    def __init__(
+        self,
+        archive: str,
+        texts: dict[str, str] = FACTORY,
+        others: dict[str, tuple[Kind, int]] = FACTORY,
+        notes: list[str] = FACTORY,
+        is_wheel: bool = False,
+    ) -> None:
+        self.archive = archive
+        self.texts = {} if texts is FACTORY else texts
+        self.others = {} if others is FACTORY else others
+        self.notes = [] if notes is FACTORY else notes
+        self.is_wheel = is_wheel
 
 
 def looks_like_package_name(name: str) -> bool:
@@ -219,8 +249,10 @@ def _tar_members(
 # --- judging a package -------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Verdict:
+    """What the analysis of one package concluded, with the signals behind it."""
+
     ecosystem: str
     name: str
     version: str
@@ -228,6 +260,24 @@ class Verdict:
     severity: Severity | None
     signals: list[Signal]
     reasons: list[str]
+
+    def __init__(
+        self,
+        ecosystem: str,
+        name: str,
+        version: str,
+        score: float,
+        severity: Severity | None,
+        signals: list[Signal],
+        reasons: list[str],
+    ) -> None:
+        self.ecosystem = ecosystem
+        self.name = name
+        self.version = version
+        self.score = score
+        self.severity = severity
+        self.signals = signals
+        self.reasons = reasons
 
     @property
     def purl(self) -> str:

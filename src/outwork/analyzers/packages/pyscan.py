@@ -19,7 +19,7 @@ import re
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from outwork.analyzers.packages import data as tables
 from outwork.analyzers.packages.deobf import (
@@ -50,6 +50,7 @@ from outwork.analyzers.packages.rules import (
     UnparsableInstallCode,
 )
 from outwork.analyzers.packages.signals import Context, Signal, clip, grade
+from outwork.core.records import FACTORY, record
 from outwork.core.rules import Rule, Severity
 
 C, H, M, L, N = (
@@ -164,18 +165,36 @@ Labels = frozenset[str]
 EMPTY: Labels = frozenset()
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Scope:
+    """What names hold in one scope: folded values and taint labels."""
+
     env: dict[str, object]
     taint: dict[str, Labels] = field(default_factory=dict)
 
+    def __init__(
+        self,
+        env: dict[str, object],
+        taint: dict[str, Labels] = FACTORY,
+    ) -> None:
+        self.env = env
+        self.taint = {} if taint is FACTORY else taint
 
-@dataclass(slots=True)
+
+@record(frozen=False)
 class ScanBudget:
     """Shared by a file and every layer decoded from it."""
 
     fold: Budget = field(default_factory=lambda: Budget(400_000))
     nodes: int = 2_000_000
+
+    def __init__(
+        self,
+        fold: Budget = FACTORY,
+        nodes: int = 2_000_000,
+    ) -> None:
+        self.fold = Budget(400_000) if fold is FACTORY else fold
+        self.nodes = nodes
 
 
 class PythonScanner:
