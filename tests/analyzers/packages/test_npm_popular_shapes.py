@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+from outwork.analyzers.packages import typosquat
 from outwork.analyzers.packages.jsscan import scan_javascript
 from outwork.analyzers.packages.signals import Context, Signal
 from outwork.core.findings import Finding
@@ -122,3 +123,10 @@ def test_one_configured_variable_sent_from_a_function_is_medium() -> None:
     assert _on_line(signals, 11).severity is Severity.CRITICAL  # the whole environment
     installed = scan_javascript(source, "setup.js", Context.INSTALL)
     assert _on_line(installed, 3).severity is Severity.CRITICAL
+
+
+def test_a_popular_dotted_name_does_not_imitate_itself() -> None:
+    for name in ("socket.io", "discord.js", "bignumber.js", "Socket.IO"):
+        assert typosquat.check(name, "npm") is None, name
+    squat = typosquat.check("socket-io", "npm")
+    assert squat is not None and squat.target == "socket.io"

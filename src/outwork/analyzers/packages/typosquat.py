@@ -53,7 +53,7 @@ def check(name: str, registry: str) -> Squat | None:
     """The popular name this one imitates, or None (also None for a popular name itself)."""
     popular = top_names(registry)
     norm = normalise(name)
-    if norm in popular or len(norm) < 4:
+    if norm in popular or name.strip().lower() in popular or len(norm) < 4:
         return None
     squashed = norm.replace("-", "")
     for target in popular:
