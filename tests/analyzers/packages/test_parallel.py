@@ -55,27 +55,6 @@ def test_verdict_is_the_same_in_one_or_several_processes(monkeypatch: pytest.Mon
     assert alone.signals  # the fixtures fire: the comparison is not between two empty lists
 
 
-def test_a_process_with_threads_starts_fresh_interpreters(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Forking a process that runs other threads can deadlock the child: then the workers are
-    fresh interpreters that receive the package, with the same verdict."""
-    import multiprocessing
-
-    files = _package()
-    alone = analyze_files(files, workers=1)
-    methods: list[str | None] = []
-    original = multiprocessing.get_context
-
-    def spy(method: str | None = None) -> object:
-        methods.append(method)
-        return original(method)
-
-    monkeypatch.setattr(package, "PARALLEL_MIN_CHARS", 1)
-    monkeypatch.setattr("threading.active_count", lambda: 3)
-    monkeypatch.setattr(multiprocessing, "get_context", spy)
-    assert analyze_files(files, workers=2).signals == alone.signals
-    assert methods == ["spawn"]
-
-
 def test_small_packages_and_one_worker_stay_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
     def forbidden(*args: object) -> None:
         raise AssertionError("no process for this package")

@@ -493,11 +493,11 @@ def _scan_in_processes(
         chunks[lightest].append(member)
         loads[lightest] += len(texts[member])
     # fork shares the texts without copying them, but only a process with no other thread
-    # (a progress display, a registry look-up) can fork safely; otherwise fresh interpreters
+    # can fork safely; otherwise the platform's default start method
     method = (
         "fork"
         if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
-        else "spawn"
+        else None
     )
     results: dict[str, Scanned] = {}
     try:
