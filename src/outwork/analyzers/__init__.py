@@ -83,22 +83,17 @@ class AnalysisContext:
     options: dict[str, Any] = field(default_factory=dict, hash=False)
     #: Directory for state such as the advisory database (resolved by the caller).
     data_dir: str | None = None
-    #: Processes an analyzer may use for one large artifact (itself included): the scan's
-    #: ``--jobs`` where the artifact is analysed in the scan's own process, 1 in its workers.
-    workers: int = 1
 
     def __init__(
         self,
         offline: bool = True,
         options: dict[str, Any] = FACTORY,
         data_dir: str | None = None,
-        workers: int = 1,
     ) -> None:
         setter = object.__setattr__
         setter(self, "offline", offline)
         setter(self, "options", {} if options is FACTORY else options)
         setter(self, "data_dir", data_dir)
-        setter(self, "workers", workers)
 
 
 class Analyzer(abc.ABC):

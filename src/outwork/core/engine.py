@@ -11,7 +11,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import field, replace
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -346,10 +346,7 @@ def _selected(analyzer: type[Analyzer], options: ScanOptions) -> bool:
 
 def _context(options: ScanOptions) -> AnalysisContext:
     return AnalysisContext(
-        offline=options.offline,
-        options=dict(options.analyzer_options),
-        data_dir=options.data_dir,
-        workers=max(1, options.jobs if options.jobs is not None else (os.cpu_count() or 1)),
+        offline=options.offline, options=dict(options.analyzer_options), data_dir=options.data_dir
     )
 
 
@@ -615,8 +612,6 @@ _WORKER_INSTANCES: dict[str, Analyzer] = {}
 def _analyze_batch(
     items: list[tuple[Artifact, tuple[str, ...]]], context: AnalysisContext
 ) -> list[Outcome]:
-    # a worker is one of the scan's processes already: its analyzers start none of their own
-    context = replace(context, workers=1)
     return [analyze_artifact(a, names, context, _WORKER_INSTANCES) for a, names in items]
 
 

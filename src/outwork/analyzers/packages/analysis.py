@@ -51,7 +51,7 @@ class PackageAnalysis:
 
     def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
         if artifact.kind in ARCHIVE_KINDS:
-            yield from self._archive(artifact, context.workers)
+            yield from self._archive(artifact)
         elif artifact.kind is Kind.JSON:
             yield from self._loose_manifest(artifact)
         elif loose.accepts_name(artifact.path, artifact.name):
@@ -71,12 +71,12 @@ class PackageAnalysis:
 
         return check(components, context)
 
-    def _archive(self, artifact: Artifact, workers: int) -> Iterator[Emitted]:
+    def _archive(self, artifact: Artifact) -> Iterator[Emitted]:
         with artifact.open() as stream:  # a file on disk is read member by member, not whole
             files = read_archive(stream, artifact.name, Limits())
         if files is None:
             return
-        verdict = analyze_files(files, workers)
+        verdict = analyze_files(files)
         yield from _emit(verdict.signals, rebase=True)
         yield from _verdict(verdict, "")
 

@@ -322,14 +322,12 @@ class _CollectorPause:
 collector_paused = _CollectorPause()
 
 
-def analyze_files(files: PackageFiles, workers: int = 1) -> Verdict:
-    """The package's verdict. With ``workers`` above one, a large package's modules are
-    scanned in that many processes (this one included); the verdict is the same."""
+def analyze_files(files: PackageFiles) -> Verdict:
     with collector_paused():
-        return _analyze_files(files, workers)
+        return _analyze_files(files)
 
 
-def _analyze_files(files: PackageFiles, workers: int) -> Verdict:
+def _analyze_files(files: PackageFiles) -> Verdict:
     texts = files.texts
     npm_manifest = _npm_manifest(texts)
     if npm_manifest is not None:
@@ -337,7 +335,7 @@ def _analyze_files(files: PackageFiles, workers: int) -> Verdict:
         ecosystem = "npm"
         links: dict[str, set[str]] = {}
     else:
-        signals, name, version, links = _analyze_python(files, workers)
+        signals, name, version, links = _analyze_python(files)
         ecosystem = "pypi"
     signals.extend(_binaries(files, ecosystem))
     if name:
@@ -373,7 +371,7 @@ def _npm_manifest(texts: dict[str, str]) -> str | None:
 
 
 def _analyze_python(
-    files: PackageFiles, workers: int = 1
+    files: PackageFiles,
 ) -> tuple[list[Signal], str, str, dict[str, set[str]]]:
     texts = files.texts
     roots = _roots(texts)
@@ -396,7 +394,7 @@ def _analyze_python(
     for member in backend:
         contexts[member] = Context.INSTALL
         queue.append(member)
-    scanned: dict[str, Scanned] = {}
+    scanned: dict[str, PythonScanner] = {}
     seen: set[str] = set()
     exports = _StarExports(texts, roots)
     while queue:
@@ -412,7 +410,7 @@ def _analyze_python(
             star_exports=exports.bind(member),
         )
         scanner.run()
-        scanned[member] = (scanner.signals, scanner.imports, scanner.relative_imports)
+        scanned[member] = scanner
         for target in _launched_files(scanner.launched, member, texts, roots):
             if target in seen:
                 continue
@@ -430,109 +428,19 @@ def _analyze_python(
                 if candidate not in seen:
                     contexts[candidate] = Context.INSTALL
                     queue.append(candidate)
-    rest = [m for m in texts if m not in scanned and m.lower().endswith((".py", ".pyw"))]
-    scanned.update(_scan_on_import(rest, texts, roots, workers, exports))
+    for member, text in texts.items():
+        if member in scanned or not member.lower().endswith((".py", ".pyw")):
+            continue
+        scanner = PythonScanner(text, member, Context.IMPORT, star_exports=exports.bind(member))
+        scanner.run()
+        scanned[member] = scanner
     links: dict[str, set[str]] = {}
-    for member, (found, imports, relative_imports) in scanned.items():
-        signals.extend(found)
-        for module in imports | relative_imports:
+    for member, scanner in scanned.items():
+        signals.extend(scanner.signals)
+        for module in scanner.imports | scanner.relative_imports:
             if any(word in module.lower() for word in TEST_WORDS):
                 links.setdefault(member, set()).update(_module_files(module, member, texts, roots))
     return signals, name, version, links
-
-
-#: What the scan of one module leaves: its signals, imports and relative imports.
-Scanned = tuple[list[Signal], set[str], set[str]]
-#: Source, all modules together, from which their scan is shared among processes when the
-#: scan allows more than one: about half a second of work for one core.
-PARALLEL_MIN_CHARS = 2_000_000
-
-
-def _scan_on_import(
-    members: list[str],
-    texts: dict[str, str],
-    roots: list[str],
-    workers: int,
-    exports: _StarExports,
-) -> dict[str, Scanned]:
-    """``members`` scanned as code run on import, in their order; in up to ``workers``
-    processes when they are large enough to be worth starting them (the results are the
-    same: each module's scan depends on the package's texts only)."""
-    if (
-        workers > 1
-        and len(members) > 1
-        and sum(len(texts[m]) for m in members) >= PARALLEL_MIN_CHARS
-    ):
-        shared = _scan_in_processes(members, texts, roots, workers)
-        if shared is not None:
-            return shared
-    return {m: _scan_module(m, texts, exports) for m in members}
-
-
-def _scan_module(member: str, texts: dict[str, str], exports: _StarExports) -> Scanned:
-    scanner = PythonScanner(
-        texts[member], member, Context.IMPORT, star_exports=exports.bind(member)
-    )
-    scanner.run()
-    return scanner.signals, scanner.imports, scanner.relative_imports
-
-
-def _scan_in_processes(
-    members: list[str], texts: dict[str, str], roots: list[str], workers: int
-) -> dict[str, Scanned] | None:
-    """The modules split by size among ``workers`` processes, this one taking a share; None
-    when processes cannot be started or die (the caller then scans them here)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    chunks: list[list[str]] = [[] for _ in range(min(workers, len(members)))]
-    loads = [0] * len(chunks)
-    for member in sorted(members, key=lambda m: -len(texts[m])):
-        lightest = loads.index(min(loads))
-        chunks[lightest].append(member)
-        loads[lightest] += len(texts[member])
-    # fork shares the texts without copying them, but only a process with no other thread
-    # can fork safely; otherwise the platform's default start method
-    method = (
-        "fork"
-        if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
-        else None
-    )
-    results: dict[str, Scanned] = {}
-    try:
-        with ProcessPoolExecutor(
-            max_workers=len(chunks) - 1,
-            mp_context=multiprocessing.get_context(method),
-            initializer=_share,
-            initargs=(texts, roots),
-        ) as pool:
-            futures = [pool.submit(_scan_share, chunk) for chunk in chunks[1:]]
-            exports = _StarExports(texts, roots)
-            for member in chunks[0]:
-                results[member] = _scan_module(member, texts, exports)
-            for future in futures:
-                results.update(future.result())
-    except (OSError, BrokenProcessPool):
-        return None
-    return {m: results[m] for m in members}
-
-
-#: A worker process's copy of the package: texts and import roots (see :func:`_share`).
-_SHARED: tuple[dict[str, str], list[str]] | None = None
-
-
-def _share(texts: dict[str, str], roots: list[str]) -> None:
-    global _SHARED
-    _SHARED = (texts, roots)
-
-
-def _scan_share(members: list[str]) -> dict[str, Scanned]:
-    assert _SHARED is not None, "the worker was started without the package"
-    texts, roots = _SHARED
-    exports = _StarExports(texts, roots)
-    with collector_paused():
-        return {m: _scan_module(m, texts, exports) for m in members}
 
 
 class _StarExports:
