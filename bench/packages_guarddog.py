@@ -32,25 +32,32 @@ from packages_corpus import CORPUS, judge
 from outwork.core.rules import Severity
 
 
-def guarddog(binary: str, path: Path) -> tuple[bool, float, str]:
+def guarddog(
+    binary: str, path: Path, ecosystem: str = "pypi"
+) -> tuple[bool, float, str, list[str]]:
+    """One GuardDog run on ``path``: whether it flags the package (a high or critical label or
+    risk), its wall time, its label and the rules of its high or critical risks."""
     started = time.perf_counter()
     proc = subprocess.run(
-        [binary, "pypi", "scan", str(path), "--output-format", "json"],
+        [binary, ecosystem, "scan", str(path), "--output-format", "json"],
         capture_output=True,
         text=True,
         timeout=600,
         check=False,
     )
     elapsed = time.perf_counter() - started
-    try:
-        doc = json.loads(proc.stdout)
+    try:  # the report can follow lines of progress
+        doc = json.loads(proc.stdout[proc.stdout.find("{") :])
     except ValueError:
-        return False, elapsed, f"no JSON (exit {proc.returncode})"
+        return False, elapsed, f"no JSON (exit {proc.returncode})", []
     label = str((doc.get("risk_score") or {}).get("label", ""))
     risks = doc.get("risks") or []
     severe = [r for r in risks if str(r.get("severity")) in ("high", "critical")]
-    flagged = label in ("high_risk", "critical_risk", "critical") or bool(severe)
-    return flagged, elapsed, label
+    flagged = label in ("high_risk", "critical_risk", "high", "critical") or bool(severe)
+    why = sorted(
+        {f"{r.get('threat_rule') or r.get('name')} {r.get('threat_location', '')}" for r in severe}
+    )
+    return flagged, elapsed, label, why
 
 
 def main() -> int:
@@ -86,7 +93,7 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="outwork-gd-") as tmp:
             path = Path(tmp) / name
             path.write_bytes(data)
-            theirs, their_time, their_label = guarddog(args.guarddog, path)
+            theirs, their_time, their_label, _ = guarddog(args.guarddog, path)
             cli_times.append(outwork_cli([path]))
         rows.append((label, name, mine, ours, theirs, their_time, their_label))
         print(

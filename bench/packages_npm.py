@@ -44,6 +44,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from packages_corpus import judge_file
+from packages_guarddog import guarddog
 
 from outwork.core.findings import Finding
 from outwork.core.rules import Severity
@@ -294,30 +295,6 @@ def benign(args: argparse.Namespace) -> int:
     return 0
 
 
-def guarddog(binary: str, path: Path) -> tuple[bool, float, str, list[str]]:
-    started = time.perf_counter()
-    proc = subprocess.run(
-        [binary, "npm", "scan", str(path), "--output-format", "json"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    elapsed = time.perf_counter() - started
-    try:
-        doc = json.loads(proc.stdout[proc.stdout.find("{") :])
-    except ValueError:
-        return False, elapsed, f"no JSON (exit {proc.returncode})", []
-    label = str((doc.get("risk_score") or {}).get("label", ""))
-    risks = doc.get("risks") or []
-    severe = [r for r in risks if str(r.get("severity")) in ("high", "critical")]
-    flagged = label in ("high_risk", "critical_risk", "high", "critical") or bool(severe)
-    why = sorted(
-        {f"{r.get('threat_rule') or r.get('name')} {r.get('threat_location', '')}" for r in severe}
-    )
-    return flagged, elapsed, label, why
-
-
 def side_by_side(args: argparse.Namespace) -> int:
     files = tarballs(Path(args.dir), args.step)
     if args.limit:
@@ -327,11 +304,11 @@ def side_by_side(args: argparse.Namespace) -> int:
         findings, cpu, wall = judge_file(path)
         ours = alarms_of(findings)
         if index % 2:  # alternate which tool runs first
-            their = guarddog(args.guarddog, path)
+            their = guarddog(args.guarddog, path, "npm")
             cli, _ = outwork_cli([path])
         else:
             cli, _ = outwork_cli([path])
-            their = guarddog(args.guarddog, path)
+            their = guarddog(args.guarddog, path, "npm")
         rows.append((path.name, ours, cpu, wall, cli, *their))
         print(
             f"{path.name[:48]:48} outwork={bool(ours)!s:5} {1000 * wall:7.1f}ms"
