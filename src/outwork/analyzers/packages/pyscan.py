@@ -13,6 +13,7 @@ import ast
 import bisect
 import contextlib
 import copy
+import functools
 import itertools
 import math
 import re
@@ -1872,9 +1873,7 @@ def _helper_calls(
     """Indices of the lines of ``source.splitlines()`` that call a helper of this module: a
     function with parameters that names a process or download API (``def start(p):
     os.system(p)``), so that code only handing it values is analysed too."""
-    lines = source.splitlines()
-    joined = "\n".join(lines)
-    ends = [total + i for i, total in enumerate(itertools.accumulate(map(len, lines)))]
+    joined, ends = _line_table(source)
     marked = line_indices(_HELPER_KEYWORDS.starts(joined), ends)
     if not marked:
         return []
@@ -1892,14 +1891,21 @@ def _helper_calls(
     return sorted({bisect.bisect_right(ends, m.start()) for m in calls.finditer(joined)})
 
 
+@functools.lru_cache(maxsize=1)
+def _line_table(source: str) -> tuple[str, list[int]]:
+    """``source``'s lines (as ``str.splitlines`` counts them) joined by ``\n``, and the offset
+    of the line break after each line. Both screens of one module use it: the last one is
+    kept (the list is only read)."""
+    lines = source.splitlines()
+    ends = [total + i for i, total in enumerate(itertools.accumulate(map(len, lines)))]
+    return "\n".join(lines), ends
+
+
 def _lines_worth_analysing(source: str) -> list[int]:
     """Indices of the lines of ``source.splitlines()`` that hold a runtime keyword or a
     character outside ASCII, found once per module (a substring search per keyword, from line
     to line) instead of once per function. Keywords hold no line break."""
-    lines = source.splitlines()
-    joined = "\n".join(lines)
-    # ends[i]: offset of the line break after line i in ``joined``
-    ends = [total + i for i, total in enumerate(itertools.accumulate(map(len, lines)))]
+    joined, ends = _line_table(source)
     flagged = set(line_indices(_RUNTIME_KEYWORDS.starts(joined), ends))
     if not joined.isascii():
         pos = 0
