@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.importprobe import cli_run_imports
+
 #: Implementation modules and libraries that only an analysis needs.
 HEAVY = (
     "yaml",
@@ -91,20 +93,8 @@ def test_a_clean_cli_scan_of_small_models_imports_none_of_the_heavy_helpers(tmp_
     folder.mkdir()
     (folder / "a.pkl").write_bytes(craft.benign(2))
     (folder / "b.pt").write_bytes(craft.torch_zip(craft.benign(2)))
-    probe = (
-        "import io, sys\n"
-        "from outwork.cli.main import run\n"
-        "out = io.StringIO()\n"
-        f"code = run(['scan', {str(folder)!r}, '--no-cache'], out, io.StringIO())\n"
-        "assert code == 0 and out.getvalue().startswith('\\nNo findings'), out.getvalue()\n"
-        f"print(','.join(sorted(m for m in {SCAN_NEVER_NEEDS!r} if m in sys.modules)))\n"
+    code, output, loaded = cli_run_imports(
+        ["scan", str(folder), "--no-cache"], SCAN_NEVER_NEEDS, tmp_path
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-        cwd=tmp_path,
-    )
-    assert done.stdout.strip() == ""
+    assert code == 0 and output.startswith("\nNo findings"), output
+    assert loaded == []

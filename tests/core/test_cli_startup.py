@@ -19,6 +19,7 @@ import pytest
 
 import outwork
 from outwork.cli.main import NO_DATA_DIR, _reads_data_dir, main
+from tests.importprobe import cli_run_imports
 
 #: What a scan of a plain wheel never needs: each is start-up time paid by every package.
 WHEEL_SCAN_NEVER_NEEDS = (
@@ -54,24 +55,13 @@ def small_wheel(folder: Path) -> Path:
 
 def test_a_wheel_scan_imports_none_of_the_helpers_other_inputs_need(tmp_path: Path) -> None:
     wheel = small_wheel(tmp_path)
-    probe = (
-        "import io, sys\n"
-        "from outwork.cli.main import run\n"
-        "out = io.StringIO()\n"
-        f"code = run(['scan', {str(wheel)!r}, '--select', 'PKG', '--no-cache', '-f', 'json'],"
-        " out, io.StringIO())\n"
-        "assert code == 0, out.getvalue()\n"
-        f"print(','.join(sorted(m for m in {WHEEL_SCAN_NEVER_NEEDS!r} if m in sys.modules)))\n"
+    code, output, loaded = cli_run_imports(
+        ["scan", str(wheel), "--select", "PKG", "--no-cache", "-f", "json"],
+        WHEEL_SCAN_NEVER_NEEDS,
+        tmp_path,
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-        cwd=tmp_path,
-    )
-    assert done.stdout.strip() == ""
+    assert code == 0, output
+    assert loaded == []
 
 
 def test_main_called_as_a_function_leaves_the_collector_alone(tmp_path: Path) -> None:
