@@ -20,6 +20,7 @@ import pytest
 from outwork.core import findings as model
 from outwork.core.corerules import AnalyzerFailed, ArchiveUnreadable
 from outwork.core.rules import Confidence, Severity
+from tests.core.test_records import reference
 
 FROZEN = (
     model.Location,
@@ -31,22 +32,6 @@ FROZEN = (
     model.AttackPath,
 )
 MUTABLE = (model.Stats, model.ScanResult)
-
-
-def reference(cls: type) -> type:
-    """The class as ``@dataclass`` builds it from the same fields."""
-    specs = []
-    for f in dataclasses.fields(cls):
-        options: dict[str, Any] = {"hash": f.hash, "compare": f.compare, "repr": f.repr}
-        if f.default is not dataclasses.MISSING:
-            options["default"] = f.default
-        if f.default_factory is not dataclasses.MISSING:
-            options["default_factory"] = f.default_factory
-        specs.append((f.name, f.type, dataclasses.field(**options)))
-    frozen = cls in FROZEN
-    built = dataclasses.make_dataclass(cls.__name__, specs, frozen=frozen, slots=True)
-    built.__qualname__ = cls.__qualname__
-    return built
 
 
 def samples(cls: type) -> list[dict[str, Any]]:
