@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Mapping
 from typing import ClassVar
 
 from outwork.core.errors import RuleDefinitionError
@@ -117,6 +118,19 @@ class Rule:
     #: False for rules an attacker could silence from inside the scanned artifact
     #: (an inline comment in a malicious package must never hide that package).
     inline_suppressible: ClassVar[bool] = True
+    #: Severity by the context a finding is raised in (when the code runs, which trigger starts
+    #: the workflow...): the one table that says how severe each finding of the rule is. Each
+    #: layer defines its own context enum; a rule without a table always has ``severity``.
+    severities: ClassVar[Mapping[enum.Enum, Severity]] = {}
+
+    @classmethod
+    def severity_in(cls, context: enum.Enum) -> Severity:
+        """The declared severity for ``context``. A rule with a table must name every context it
+        is raised in: a missing row is a defect of the rule (``KeyError``), never a silent
+        default."""
+        if not cls.severities:
+            return cls.severity
+        return cls.severities[context]
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -165,6 +179,10 @@ class Rule:
             f"| inline suppression | {'allowed' if cls.inline_suppressible else 'refused'} |",
             "",
         ]
+        if cls.severities:
+            lines += ["| context | severity |", "| --- | --- |"]
+            lines += [f"| {ctx.value} | {sev.label} |" for ctx, sev in cls.severities.items()]
+            lines.append("")
         for title, body in cls.sections().items():
             lines += [f"## {title}", "", body, ""]
         return "\n".join(lines).rstrip() + "\n"
