@@ -6,6 +6,7 @@ import re
 
 from outwork.analyzers.packages.data import top_names
 from outwork.core.records import record
+from outwork.core.similarity import one_edit_apart
 
 _SEPARATORS = re.compile(r"[-_.]+")
 _AFFIXES = (
@@ -69,30 +70,6 @@ def check(name: str, registry: str) -> Squat | None:
         if a in norm and norm.replace(a, b) in popular:
             return Squat(norm.replace(a, b), f"homoglyph {a!r} for {b!r}")
     for target in popular:
-        if len(target) >= 5 and abs(len(target) - len(norm)) <= 1 and _one_edit(norm, target):
+        if len(target) >= 5 and abs(len(target) - len(norm)) <= 1 and one_edit_apart(norm, target):
             return Squat(target, "one character away")
     return None
-
-
-def _one_edit(a: str, b: str) -> bool:
-    """Damerau distance exactly one (insertion, deletion, substitution or transposition)."""
-    if a == b:
-        return False
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        if len(diff) == 1:
-            return True
-        return (
-            len(diff) == 2
-            and diff[1] == diff[0] + 1
-            and a[diff[0]] == b[diff[1]]
-            and a[diff[1]] == b[diff[0]]
-        )
-    if len(a) > len(b):
-        a, b = b, a
-    if len(b) - len(a) != 1:
-        return False
-    i = 0
-    while i < len(a) and a[i] == b[i]:
-        i += 1
-    return a[i:] == b[i + 1 :]

@@ -19,6 +19,7 @@ from outwork.analyzers.pipelines.rules import github as rules
 from outwork.analyzers.pipelines.yamlpos import Node, key_path
 from outwork.core.findings import Fact, finding
 from outwork.core.rules import Confidence, Severity
+from outwork.core.similarity import one_edit_apart
 
 T = TypeVar("T")
 #: Template-injection (and GITHUB_ENV) findings reported for one script; the rest are left out.
@@ -1601,7 +1602,7 @@ def _near_popular(repo: str) -> str | None:
     for known in _popular_near_length(len(repo)):
         if plain == known and repo != known:
             return known
-        if _distance_one(repo, known):
+        if one_edit_apart(repo, known):
             return known
     return None
 
@@ -1609,26 +1610,3 @@ def _near_popular(repo: str) -> str | None:
 @functools.lru_cache(maxsize=256)
 def _popular_near_length(length: int) -> tuple[str, ...]:
     return tuple(known for known in _POPULAR if abs(len(known) - length) <= 1)
-
-
-def _distance_one(a: str, b: str) -> bool:
-    if a == b:
-        return False
-    if len(a) == len(b):
-        diffs = [i for i in range(len(a)) if a[i] != b[i]]
-        if len(diffs) == 1:
-            return True
-        return (
-            len(diffs) == 2
-            and diffs[1] == diffs[0] + 1
-            and a[diffs[0]] == b[diffs[1]]
-            and a[diffs[1]] == b[diffs[0]]
-        )
-    if len(a) > len(b):
-        a, b = b, a
-    # one deletion from b gives a: deleting at the first difference is enough (any later
-    # deletion that works only moves within a run of equal characters)
-    first = 0
-    while first < len(a) and a[first] == b[first]:
-        first += 1
-    return a[first:] == b[first + 1 :]
