@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from outwork.analyzers import Emitted
 from outwork.analyzers.pipelines import dependabot, gitlab
 from outwork.analyzers.pipelines.github import Document, WorkflowAudit
-from outwork.analyzers.pipelines.rules.github import PipelineUnreadable
+from outwork.analyzers.pipelines.rules.github import PipelineUnreadable, Unreadable
 from outwork.analyzers.pipelines.yamlpos import (
     MAX_TEXT,
     Node,
@@ -22,7 +22,6 @@ from outwork.analyzers.pipelines.yamlpos import (
 )
 from outwork.core.artifact import Artifact
 from outwork.core.findings import finding
-from outwork.core.rules import Severity
 
 
 def analyze(artifact: Artifact, found: str | None) -> Iterable[Emitted]:
@@ -31,6 +30,7 @@ def analyze(artifact: Artifact, found: str | None) -> Iterable[Emitted]:
         yield finding(
             PipelineUnreadable,
             f"pipeline file of {artifact.size} bytes exceeds the {MAX_TEXT}-byte budget",
+            severity=PipelineUnreadable.severity_in(Unreadable.OVERSIZED),
             evidence=f"size {artifact.size}",
         )
         return
@@ -42,7 +42,9 @@ def analyze(artifact: Artifact, found: str | None) -> Iterable[Emitted]:
             PipelineUnreadable,
             f"pipeline file cannot be read: {exc}",
             line=exc.line if isinstance(exc, YamlSyntaxError) else None,
-            severity=Severity.HIGH if isinstance(exc, YamlBudgetError) else Severity.MEDIUM,
+            severity=PipelineUnreadable.severity_in(
+                Unreadable.BUDGET if isinstance(exc, YamlBudgetError) else Unreadable.SYNTAX
+            ),
             evidence=str(exc)[:300],
         )
         return

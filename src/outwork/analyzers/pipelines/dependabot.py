@@ -9,7 +9,6 @@ from outwork.analyzers.pipelines import data
 from outwork.analyzers.pipelines.rules import dependabot as rules
 from outwork.analyzers.pipelines.yamlpos import Node, key_path
 from outwork.core.findings import finding
-from outwork.core.rules import Severity
 
 
 def audit(root: Node) -> Iterator[Emitted]:
@@ -41,6 +40,7 @@ def audit(root: Node) -> Iterator[Emitted]:
                 line=line,
                 column=col,
                 logical=key_path(*where),
+                severity=rules.DependabotMissingCooldown.severity_in(rules.Cooldown.NONE),
                 evidence=f"{ecosystem}: no cooldown",
             )
             continue
@@ -53,7 +53,9 @@ def audit(root: Node) -> Iterator[Emitted]:
                 line=line,
                 column=col,
                 logical=key_path(*where, "cooldown"),
-                severity=Severity.LOW,
+                severity=rules.DependabotMissingCooldown.severity_in(
+                    rules.Cooldown.NO_DEFAULT_DAYS
+                ),
                 evidence=f"{ecosystem}: cooldown without default-days",
             )
             continue
@@ -69,5 +71,6 @@ def audit(root: Node) -> Iterator[Emitted]:
                 line=days_node.line,
                 column=days_node.col,
                 logical=key_path(*where, "cooldown", "default-days"),
+                severity=rules.DependabotMissingCooldown.severity_in(rules.Cooldown.SHORT),
                 evidence=f"{ecosystem}: default-days {days_node.text().strip()}",
             )

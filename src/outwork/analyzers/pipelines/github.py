@@ -14,11 +14,12 @@ from typing import TypeVar
 
 from outwork.analyzers import Emitted
 from outwork.analyzers.pipelines import data
+from outwork.analyzers.pipelines.context import ImageTag, trigger_contexts, worst
 from outwork.analyzers.pipelines.expressions import contexts, expressions, matches, value_contexts
 from outwork.analyzers.pipelines.rules import github as rules
 from outwork.analyzers.pipelines.yamlpos import Node, key_path
 from outwork.core.findings import Fact, finding
-from outwork.core.rules import Confidence, Severity
+from outwork.core.rules import Confidence
 from outwork.core.similarity import one_edit_apart
 
 T = TypeVar("T")
@@ -250,6 +251,7 @@ class WorkflowAudit:
         self.privileged = self.names & data.PRIVILEGED_TRIGGERS
         self.pr_code = self.names & data.PR_CODE_TRIGGERS
         self.public = self.names & data.PUBLIC_TRIGGERS
+        self.contexts = trigger_contexts(self.names, action=kind == "action")
         #: (job, step index) pairs that check out a pull request's code.
         self.untrusted_checkouts: dict[str, int] = {}
         #: needs.<job>.outputs.<name> -> taint
@@ -356,6 +358,7 @@ class WorkflowAudit:
                 line=self.root.line,
                 column=self.root.col,
                 logical="permissions",
+                severity=rules.ExcessivePermissions.severity_in(rules.Grant.DEFAULT),
                 evidence="no top-level permissions; jobs without permissions: "
                 + ", ".join(k for k, _ in bare),
             )
@@ -367,6 +370,7 @@ class WorkflowAudit:
                 line=line,
                 column=col,
                 logical=key_path("jobs", job_id),
+                severity=rules.ExcessivePermissions.severity_in(rules.Grant.DEFAULT),
                 evidence=f"jobs.{job_id}: no permissions here or at workflow level",
             )
 
@@ -383,7 +387,9 @@ class WorkflowAudit:
                     line=perms.line,
                     column=perms.col,
                     logical=logical,
-                    severity=Severity.HIGH if value == "write-all" else Severity.MEDIUM,
+                    severity=rules.ExcessivePermissions.severity_in(
+                        rules.Grant.WRITE_ALL if value == "write-all" else rules.Grant.READ_ALL
+                    ),
                     confidence=Confidence.HIGH,
                     evidence=f"{logical}: {value}",
                 )
@@ -406,7 +412,9 @@ class WorkflowAudit:
                 line=line,
                 column=col,
                 logical=key_path(*where, scope),
-                severity=Severity.HIGH if high else Severity.MEDIUM,
+                severity=rules.ExcessivePermissions.severity_in(
+                    rules.Grant.HIGH_RISK_WRITE if high else rules.Grant.WRITE
+                ),
                 confidence=Confidence.HIGH,
                 evidence=f"{scope}: write for {job_count} job(s)",
             )
@@ -786,9 +794,7 @@ class WorkflowAudit:
             line=runs_on.line,
             column=runs_on.col,
             logical=key_path("jobs", job_id, "runs-on"),
-            severity=Severity.HIGH
-            if self.names & {"pull_request", "pull_request_target"}
-            else Severity.MEDIUM,
+            severity=worst(rules.SelfHostedRunnerPublic, self.contexts),
             confidence=confidence,
             evidence=f"{events} -> jobs.{job_id} -> runs-on: {' '.join(labels)}",
         )
@@ -881,7 +887,9 @@ class WorkflowAudit:
             line=line,
             column=col,
             logical=logical,
-            severity=Severity.HIGH if unpinned else Severity.MEDIUM,
+            severity=rules.UnpinnedImage.severity_in(
+                ImageTag.MOVING if unpinned else ImageTag.TAGGED
+            ),
             evidence=image,
         )
 
@@ -903,6 +911,9 @@ class WorkflowAudit:
                     line=node.line,
                     column=node.col,
                     logical=logical,
+                    severity=rules.UnsoundCondition.severity_in(
+                        rules.Unsound.TEXT_AROUND_EXPRESSION
+                    ),
                     evidence=f"if: {text!r}",
                 )
         body = " ".join(s.body for s in spans) if spans else text
@@ -913,19 +924,18 @@ class WorkflowAudit:
                 line=node.line,
                 column=node.col,
                 logical=logical,
-                severity=Severity.MEDIUM,
+                severity=rules.UnsoundCondition.severity_in(rules.Unsound.CONTAINS_LITERAL),
                 confidence=Confidence.MEDIUM,
                 evidence=f"if: {text.strip()}",
             )
         if _BOT_RE.search(body) or _BOT_RE_REV.search(body):
-            privileged = bool(self.names & (data.PR_CODE_TRIGGERS | {"pull_request"}))
             yield finding(
                 rules.BotConditionSpoofable,
                 "github.actor identifies whoever caused the latest event, not the author",
                 line=node.line,
                 column=node.col,
                 logical=logical,
-                severity=Severity.HIGH if privileged else Severity.MEDIUM,
+                severity=worst(rules.BotConditionSpoofable, self.contexts),
                 evidence=f"if: {text.strip()}",
             )
 
@@ -959,7 +969,9 @@ class WorkflowAudit:
                 line=node.line,
                 column=node.col,
                 logical=logical,
-                severity=Severity.MEDIUM if first_party else Severity.HIGH,
+                severity=rules.UnpinnedAction.severity_in(
+                    rules.Publisher.FIRST_PARTY if first_party else rules.Publisher.THIRD_PARTY
+                ),
                 evidence=uses,
                 subject=f"pkg:githubactions/{repo_of(name)}@{ref}" if ref else None,
             )
@@ -1110,7 +1122,9 @@ class WorkflowAudit:
                 line=uses_node.line,
                 column=uses_node.col,
                 logical=key_path(*step_where, "uses"),
-                severity=Severity.HIGH if high else Severity.MEDIUM,
+                severity=rules.PersistedCheckoutCredentials.severity_in(
+                    rules.Workspace.UPLOADED if high else rules.Workspace.KEPT
+                ),
                 confidence=Confidence.MEDIUM if high else Confidence.LOW,
                 evidence="persist-credentials not false",
             )
@@ -1176,7 +1190,9 @@ class WorkflowAudit:
                 line=line,
                 column=col,
                 logical=f"{key_path(*where)}:{taint.chain[0]}{nth}",
-                severity=Severity.HIGH if high else Severity.MEDIUM,
+                severity=rules.TemplateInjection.severity_in(
+                    rules.Tainted.ATTACKER if high else rules.Tainted.UNCERTAIN
+                ),
                 confidence=taint.confidence,
                 evidence=chain,
                 properties={"taint": [*taint.chain, key_path(*where)]},
@@ -1334,7 +1350,7 @@ class WorkflowAudit:
                 line=line,
                 column=col,
                 logical=key_path(*where),
-                severity=Severity.HIGH if self.privileged or in_action else Severity.MEDIUM,
+                severity=worst(rules.GithubEnvInjection, self.contexts),
                 confidence=confidence,
                 evidence=chain,
             )

@@ -8,11 +8,12 @@ from collections.abc import Iterator
 
 from outwork.analyzers import Emitted
 from outwork.analyzers.pipelines import data
+from outwork.analyzers.pipelines.context import ImageTag
 from outwork.analyzers.pipelines.github import Document
 from outwork.analyzers.pipelines.rules import gitlab as rules
 from outwork.analyzers.pipelines.yamlpos import Node, key_path
 from outwork.core.findings import Fact, finding
-from outwork.core.rules import Confidence, Severity
+from outwork.core.rules import Confidence
 
 #: Top-level keys that are not jobs.
 KEYWORDS = frozenset(
@@ -81,7 +82,12 @@ def _includes(node: Node | None) -> Iterator[Emitted]:
         if entry.is_str:
             value = entry.value.strip()
             if value.startswith(("http://", "https://")):
-                yield _include_finding(entry, where, f"remote include {value} without integrity")
+                yield _include_finding(
+                    entry,
+                    where,
+                    f"remote include {value} without integrity",
+                    rules.Include.REMOTE_STRING,
+                )
             continue
         if not entry.is_map:
             continue
@@ -91,7 +97,7 @@ def _includes(node: Node | None) -> Iterator[Emitted]:
                 remote,
                 where,
                 f"remote include {remote.text().strip()} without integrity",
-                severity=Severity.HIGH,
+                rules.Include.REMOTE,
             )
         project = entry.get("project")
         if project is not None:
@@ -100,19 +106,25 @@ def _includes(node: Node | None) -> Iterator[Emitted]:
                 target = entry.get("ref") or project
                 why = "no ref (the default branch)" if not ref else f"ref {ref!r}"
                 yield _include_finding(
-                    target, where, f"include of {project.text().strip()} at {why}, not a commit SHA"
+                    target,
+                    where,
+                    f"include of {project.text().strip()} at {why}, not a commit SHA",
+                    rules.Include.PROJECT,
                 )
         component = entry.get("component")
         if component is not None:
             _, _, version = component.text().partition("@")
             if not SHA_RE.match(version.strip()):
                 yield _include_finding(
-                    component, where, f"component {component.text().strip()} is not pinned to a SHA"
+                    component,
+                    where,
+                    f"component {component.text().strip()} is not pinned to a SHA",
+                    rules.Include.COMPONENT,
                 )
 
 
 def _include_finding(
-    node: Node, where: tuple[str | int, ...], message: str, severity: Severity | None = None
+    node: Node, where: tuple[str | int, ...], message: str, what: rules.Include
 ) -> Emitted:
     return finding(
         rules.GitlabUnpinnedInclude,
@@ -120,7 +132,7 @@ def _include_finding(
         line=node.line,
         column=node.col,
         logical=key_path(*where),
-        severity=severity,
+        severity=rules.GitlabUnpinnedInclude.severity_in(what),
         evidence=message,
     )
 
@@ -151,7 +163,9 @@ def _images(node: Node, where: tuple[str | int, ...]) -> Iterator[Emitted]:
             line=target.line,
             column=target.col,
             logical=key_path(*at),
-            severity=Severity.HIGH if tag in ("", "latest") else Severity.MEDIUM,
+            severity=rules.GitlabUnpinnedImage.severity_in(
+                ImageTag.MOVING if tag in ("", "latest") else ImageTag.TAGGED
+            ),
             evidence=value,
         )
 
@@ -293,6 +307,7 @@ def _injection(
                 line=pos[0],
                 column=pos[1],
                 logical=at,
+                severity=rules.GitlabScriptInjection.severity_in(rules.ScriptUse.EVALUATED),
                 evidence=f"{source} -> {sink.group(0)} ({at})",
                 properties={"taint": [*source.split(" -> "), sink.group(0), at]},
             )
@@ -305,7 +320,7 @@ def _injection(
             line=pos[0],
             column=pos[1],
             logical=at,
-            severity=Severity.LOW,
+            severity=rules.GitlabScriptInjection.severity_in(rules.ScriptUse.UNQUOTED),
             confidence=Confidence.LOW,
             evidence=f"{source} -> unquoted ({at})",
         )

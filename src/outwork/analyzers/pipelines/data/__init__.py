@@ -3,7 +3,7 @@ publishes, what caches. Edit these, not the audit logic, to teach the analyzer a
 
 from __future__ import annotations
 
-from importlib import resources
+import pkgutil
 
 #: Context paths whose value an outsider chooses (``*`` matches one segment; prefixes match).
 ATTACKER_CONTEXTS: tuple[str, ...] = (
@@ -370,15 +370,22 @@ def archived_actions() -> frozenset[str]:
     return _lines("archived-actions.txt")
 
 
+def _text(name: str) -> str:
+    raw = pkgutil.get_data(__name__, name)
+    if raw is None:
+        raise FileNotFoundError(f"{name} is missing from {__name__}")
+    return raw.decode("utf-8")
+
+
 def _lines(name: str) -> frozenset[str]:
-    text = resources.files(__package__).joinpath(name).read_text("utf-8")
+    text = _text(name)
     stripped = (line.strip() for line in text.splitlines())
     return frozenset(line.lower() for line in stripped if line and not line.startswith("#"))
 
 
 def popular_actions() -> frozenset[str]:
     """Well-known action repositories (``owner/repo``, lower-case) for the typosquat check."""
-    text = resources.files(__package__).joinpath("popular-actions.txt").read_text("utf-8")
+    text = _text("popular-actions.txt")
     return frozenset(
         line.strip().lower()
         for line in text.splitlines()

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Mapping
+from typing import ClassVar
+
 from outwork.core.rules import Confidence, Layer, Rule, Severity
+
+
+class Cooldown(enum.Enum):
+    """What the update entry says about waiting for new releases."""
+
+    NONE = "no cooldown"
+    NO_DEFAULT_DAYS = "a cooldown without default-days (other keys may set some days)"
+    SHORT = "default-days shorter than the minimum"
 
 
 class DependabotMissingCooldown(Rule):
@@ -40,6 +52,11 @@ class DependabotMissingCooldown(Rule):
     layer = Layer.CI
     severity = Severity.MEDIUM
     confidence = Confidence.HIGH
+    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
+        Cooldown.NONE: Severity.MEDIUM,
+        Cooldown.NO_DEFAULT_DAYS: Severity.LOW,
+        Cooldown.SHORT: Severity.MEDIUM,
+    }
     cwe = (1357,)
 
 

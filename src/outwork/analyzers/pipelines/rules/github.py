@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Mapping
+from typing import ClassVar
+
+from outwork.analyzers.pipelines.context import ImageTag, Trigger
 from outwork.core.rules import Confidence, Layer, Rule, Severity
+
+
+class Tainted(enum.Enum):
+    """Whose value an expression expands."""
+
+    ATTACKER = "a value an outsider chooses (titles, bodies, comments, a fork's branch name)"
+    UNCERTAIN = (
+        "a value an outsider may choose (workflow inputs, this repository's branch and tag"
+        " names, other event fields, outputs of actions that read them)"
+    )
 
 
 class TemplateInjection(Rule):
@@ -48,6 +63,10 @@ class TemplateInjection(Rule):
     layer = Layer.CI
     severity = Severity.HIGH
     confidence = Confidence.HIGH
+    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
+        Tainted.ATTACKER: Severity.HIGH,
+        Tainted.UNCERTAIN: Severity.MEDIUM,
+    }
     cwe = (94, 78)
     attack = ("T1059",)
 
@@ -134,6 +153,16 @@ class DangerousTrigger(Rule):
     cwe = (829,)
 
 
+class Grant(enum.Enum):
+    """What the token is given."""
+
+    WRITE_ALL = "permissions: write-all"
+    READ_ALL = "permissions: read-all on a job"
+    HIGH_RISK_WRITE = "write to a high-risk scope at workflow level, for several jobs"
+    WRITE = "write to another scope at workflow level, for several jobs"
+    DEFAULT = "no permissions block: the repository's default token permissions"
+
+
 class ExcessivePermissions(Rule):
     """The `GITHUB_TOKEN` is given more power than the job needs, or the default is left in place.
 
@@ -166,7 +195,21 @@ class ExcessivePermissions(Rule):
     layer = Layer.CI
     severity = Severity.MEDIUM
     confidence = Confidence.MEDIUM
+    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
+        Grant.WRITE_ALL: Severity.HIGH,
+        Grant.READ_ALL: Severity.MEDIUM,
+        Grant.HIGH_RISK_WRITE: Severity.HIGH,
+        Grant.WRITE: Severity.MEDIUM,
+        Grant.DEFAULT: Severity.MEDIUM,
+    }
     cwe = (250, 272)
+
+
+class Publisher(enum.Enum):
+    """Who publishes the action."""
+
+    FIRST_PARTY = "GitHub (actions/*, github/*)"
+    THIRD_PARTY = "anyone else"
 
 
 class UnpinnedAction(Rule):
@@ -203,6 +246,10 @@ class UnpinnedAction(Rule):
     layer = Layer.CI
     severity = Severity.HIGH
     confidence = Confidence.HIGH
+    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
+        Publisher.FIRST_PARTY: Severity.MEDIUM,
+        Publisher.THIRD_PARTY: Severity.HIGH,
+    }
     cwe = (829, 494)
     attack = ("T1195.001",)
 
@@ -235,7 +282,18 @@ class UnpinnedImage(Rule):
     layer = Layer.CI
     severity = Severity.MEDIUM
     confidence = Confidence.HIGH
+    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
+        ImageTag.MOVING: Severity.HIGH,
+        ImageTag.TAGGED: Severity.MEDIUM,
+    }
     cwe = (829, 494)
+
+
+class Workspace(enum.Enum):
+    """Where the checked-out workspace, with the token in ``.git/config``, goes."""
+
+    UPLOADED = "the job uploads its workspace as an artifact"
+    KEPT = "the workspace stays on the runner"
 
 
 class PersistedCheckoutCredentials(Rule):
@@ -270,6 +328,10 @@ class PersistedCheckoutCredentials(Rule):
     layer = Layer.CI
     severity = Severity.MEDIUM
     confidence = Confidence.LOW
+    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
+        Workspace.UPLOADED: Severity.HIGH,
+        Workspace.KEPT: Severity.MEDIUM,
+    }
     cwe = (522,)
 
 
@@ -308,6 +370,13 @@ class GithubEnvInjection(Rule):
     layer = Layer.CI
     severity = Severity.HIGH
     confidence = Confidence.MEDIUM
+    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
+        **dict.fromkeys(Trigger, Severity.MEDIUM),
+        Trigger.PRIVILEGED_PULL_REQUEST: Severity.HIGH,
+        Trigger.PRIVILEGED_FOLLOW_UP: Severity.HIGH,
+        Trigger.PRIVILEGED_EVENT: Severity.HIGH,
+        Trigger.ACTION: Severity.HIGH,
+    }
     cwe = (454, 78)
 
 
@@ -382,6 +451,11 @@ class SelfHostedRunnerPublic(Rule):
     layer = Layer.CI
     severity = Severity.HIGH
     confidence = Confidence.MEDIUM
+    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
+        **dict.fromkeys(Trigger, Severity.MEDIUM),
+        Trigger.PRIVILEGED_PULL_REQUEST: Severity.HIGH,
+        Trigger.PULL_REQUEST: Severity.HIGH,
+    }
     cwe = (668,)
 
 
@@ -417,6 +491,12 @@ class BotConditionSpoofable(Rule):
     layer = Layer.CI
     severity = Severity.HIGH
     confidence = Confidence.MEDIUM
+    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
+        **dict.fromkeys(Trigger, Severity.MEDIUM),
+        Trigger.PRIVILEGED_PULL_REQUEST: Severity.HIGH,
+        Trigger.PULL_REQUEST: Severity.HIGH,
+        Trigger.PRIVILEGED_FOLLOW_UP: Severity.HIGH,
+    }
     cwe = (290,)
 
 
@@ -649,6 +729,13 @@ class InsecureCommands(Rule):
     cwe = (77,)
 
 
+class Unsound(enum.Enum):
+    """How the condition fails."""
+
+    TEXT_AROUND_EXPRESSION = "text outside `${{ }}`: a non-empty string, always true"
+    CONTAINS_LITERAL = "contains() on a literal string: any substring matches"
+
+
 class UnsoundCondition(Rule):
     """An `if:` condition is always true, or matches far more than intended.
 
@@ -681,6 +768,10 @@ class UnsoundCondition(Rule):
     layer = Layer.CI
     severity = Severity.HIGH
     confidence = Confidence.HIGH
+    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
+        Unsound.TEXT_AROUND_EXPRESSION: Severity.HIGH,
+        Unsound.CONTAINS_LITERAL: Severity.MEDIUM,
+    }
     cwe = (697, 570)
 
 
@@ -750,6 +841,14 @@ class TyposquattedAction(Rule):
     attack = ("T1195.001",)
 
 
+class Unreadable(enum.Enum):
+    """Why the file could not be read."""
+
+    SYNTAX = "not YAML this reader accepts"
+    OVERSIZED = "larger than the byte budget"
+    BUDGET = "past the reader's node or nesting budget (an alias bomb, deep nesting)"
+
+
 class PipelineUnreadable(Rule):
     """A pipeline file cannot be read: invalid YAML, too large, or an alias bomb.
 
@@ -777,6 +876,11 @@ class PipelineUnreadable(Rule):
     layer = Layer.CI
     severity = Severity.MEDIUM
     confidence = Confidence.MEDIUM
+    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
+        Unreadable.SYNTAX: Severity.MEDIUM,
+        Unreadable.OVERSIZED: Severity.MEDIUM,
+        Unreadable.BUDGET: Severity.HIGH,
+    }
     cwe = (776, 20)
 
 

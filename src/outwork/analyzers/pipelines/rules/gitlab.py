@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Mapping
+from typing import ClassVar
+
+from outwork.analyzers.pipelines.context import ImageTag
 from outwork.core.rules import Confidence, Layer, Rule, Severity
+
+
+class ScriptUse(enum.Enum):
+    """What the script does with the variable."""
+
+    EVALUATED = "evaluates it as code (eval, sh -c, python -c, ssh host ...)"
+    UNQUOTED = "passes it unquoted to a shell command"
 
 
 class GitlabScriptInjection(Rule):
@@ -40,8 +52,21 @@ class GitlabScriptInjection(Rule):
     layer = Layer.CI
     severity = Severity.HIGH
     confidence = Confidence.HIGH
+    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
+        ScriptUse.EVALUATED: Severity.HIGH,
+        ScriptUse.UNQUOTED: Severity.LOW,
+    }
     cwe = (78, 94)
     attack = ("T1059",)
+
+
+class Include(enum.Enum):
+    """What is included."""
+
+    REMOTE = "a remote URL without integrity"
+    REMOTE_STRING = "a remote URL written as a plain string (it cannot carry integrity)"
+    PROJECT = "another project's file at a branch, a tag or its default branch"
+    COMPONENT = "a CI/CD component at a version other than a commit SHA"
 
 
 class GitlabUnpinnedInclude(Rule):
@@ -77,6 +102,12 @@ class GitlabUnpinnedInclude(Rule):
     layer = Layer.CI
     severity = Severity.MEDIUM
     confidence = Confidence.HIGH
+    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
+        Include.REMOTE: Severity.HIGH,
+        Include.REMOTE_STRING: Severity.MEDIUM,
+        Include.PROJECT: Severity.MEDIUM,
+        Include.COMPONENT: Severity.MEDIUM,
+    }
     cwe = (829, 494)
     attack = ("T1195.001",)
 
@@ -109,6 +140,10 @@ class GitlabUnpinnedImage(Rule):
     layer = Layer.CI
     severity = Severity.MEDIUM
     confidence = Confidence.HIGH
+    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
+        ImageTag.MOVING: Severity.HIGH,
+        ImageTag.TAGGED: Severity.MEDIUM,
+    }
     cwe = (829, 494)
 
 
