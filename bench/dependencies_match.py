@@ -42,7 +42,7 @@ print(json.dumps({{
 _COLD_CHILD = """
 import json, sys, time
 sys.path.insert(0, {repo!r})
-from outwork.analyzers import AnalysisContext
+from outwork.core.analyzer import AnalysisContext
 from outwork.analyzers.dependencies import DependencyAnalyzer
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.findings import Finding
@@ -81,8 +81,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
 
-    from outwork.analyzers import AnalysisContext
     from outwork.analyzers.dependencies import DependencyAnalyzer
+    from outwork.core.analyzer import AnalysisContext
     from outwork.core.artifact import Artifact, Kind
     from outwork.core.findings import Finding
 

@@ -259,8 +259,8 @@ def run_pip_audit(
 
 
 def run_outwork(db: Path, req: Path) -> tuple[dict[str, set[str]], float]:
-    from outwork.analyzers import AnalysisContext
     from outwork.analyzers.dependencies import DependencyAnalyzer
+    from outwork.core.analyzer import AnalysisContext
     from outwork.core.artifact import Artifact, Kind
     from outwork.core.findings import Finding
 

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from _bytecode import compile_outwork  # noqa: E402
 
-from outwork.core.engine import ScanOptions, scan  # noqa: E402
+from outwork.engine.pipeline import ScanOptions, scan  # noqa: E402
 from tests.analyzers.models import craft  # noqa: E402
 
 Sample = tuple[str, str, bytes, bool]  # technique, file name, bytes, malicious?

@@ -18,8 +18,8 @@ import time
 import zipfile
 from pathlib import Path
 
-from outwork.analyzers import AnalysisContext
 from outwork.analyzers.packages import PackageAnalyzer
+from outwork.core.analyzer import AnalysisContext
 from outwork.core.artifact import Artifact, classify
 from outwork.core.findings import Finding
 from outwork.core.rules import Severity

@@ -35,7 +35,7 @@ MODULES = 300
 ANALYZER = textwrap.dedent(
     """
     import resource, sys, time
-    from outwork.analyzers import AnalysisContext
+    from outwork.core.analyzer import AnalysisContext
     from outwork.analyzers.packages import PackageAnalyzer
     from outwork.core.artifact import Artifact, Kind
     from outwork.core.findings import Finding

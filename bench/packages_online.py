@@ -18,7 +18,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from outwork.core.engine import ScanOptions, scan
+from outwork.engine.pipeline import ScanOptions, scan
 
 
 def serve(latency: float) -> ThreadingHTTPServer:

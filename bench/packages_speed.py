@@ -37,8 +37,8 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-from outwork.analyzers import AnalysisContext
 from outwork.analyzers.packages import PackageAnalyzer
+from outwork.core.analyzer import AnalysisContext
 from outwork.core.artifact import HEAD_BYTES, Artifact, classify
 from outwork.core.findings import Finding
 

@@ -183,8 +183,8 @@ def compare(ours: list[dict[str, object]], theirs: list[dict[str, object]]) -> C
 def in_process_seconds(files: list[Path], runs: int) -> float:
     """CPU seconds of the pipelines analyzer alone (parse + audits), best of ``runs``: the cost
     outwork adds per file, without the command line's start-up and reporting."""
-    from outwork.analyzers import AnalysisContext
     from outwork.analyzers.pipelines import PipelineAnalyzer
+    from outwork.core.analyzer import AnalysisContext
     from outwork.core.artifact import Artifact, Kind
 
     blobs = [(str(f), f.read_bytes()) for f in files]

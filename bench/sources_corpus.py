@@ -23,9 +23,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from outwork.core.artifact import HEAD_BYTES, Artifact, Kind, classify, refine_zip
+from outwork.core.budgets import Budgets
 from outwork.core.findings import Finding, Skip
 from outwork.sources.archives import iter_archive
-from outwork.sources.budgets import Budgets
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CORPUS = SHARED / "corpus" / "packages" / "pypi-malicious-dev.zip"

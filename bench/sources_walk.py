@@ -22,7 +22,7 @@ Measurements per size:
 
 - ``walk``: ``outwork.sources.open_target`` only (directory walk, classification, archives opened
   in memory), no analyzers;
-- ``cold``: ``outwork.core.engine.scan`` with an empty cache directory;
+- ``cold``: ``outwork.engine.pipeline.scan`` with an empty cache directory;
 - ``warm``: the same scan again with the cache the cold scan filled.
 """
 
@@ -89,7 +89,7 @@ def child(mode: str, tree: str, cache: str, jobs: int | None) -> None:
                 skips += 1
         counts = {"artifacts": artifacts, "findings": findings, "skips": skips}
     else:
-        from outwork.core.engine import ScanOptions, scan
+        from outwork.engine.pipeline import ScanOptions, scan
 
         result = scan([tree], ScanOptions(cache_dir=cache, jobs=jobs))
         counts = {

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from outwork.core.engine import ScanOptions, scan
 from outwork.core.findings import Finding
+from outwork.engine.pipeline import ScanOptions, scan
+from outwork.engine.registry import load_analyzers
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
 _MARK_RE = re.compile(r"\b(?P<kind>expect|ok):\s*(?P<codes>[A-Z]+\d{3,4}(?:\s*,\s*[A-Z]+\d{3,4})*)")
@@ -91,11 +92,20 @@ def _sidecar(path: Path, rel: str) -> list[Expectation]:
 
 
 def run(root: Path, options: dict[str, Any]) -> list[Finding]:
+    """Scan a prepared fixture folder. Analyzers a fixture brings (``harness.analyzers``) are
+    installed for this scan only: the registry is restored afterwards, whatever happens."""
     online = bool(options.get("harness.online"))  # fixtures that bring a loopback registry
-    result = scan(
-        [str(root)],
-        ScanOptions(jobs=1, cache_dir=None, analyzer_options=options, offline=not online),
-    )
+    registry = load_analyzers()
+    saved = dict(registry)
+    registry.update((cls.name, cls) for cls in options.get("harness.analyzers", ()))
+    try:
+        result = scan(
+            [str(root)],
+            ScanOptions(jobs=1, cache_dir=None, analyzer_options=options, offline=not online),
+        )
+    finally:
+        registry.clear()
+        registry.update(saved)
     if not options.get("harness.allow_errors"):
         assert not result.errors, f"analyzer errors on fixtures: {result.errors}"
     return result.findings

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from outwork.core.rules import all_rules
+from outwork.engine.registry import all_rules
 from tests import ruleharness
 
 CODES = [rule.code for rule in all_rules()]

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from outwork.analyzers import load_analyzers
 from outwork.core.docs import rule_pages
 from outwork.core.errors import RuleDefinitionError
-from outwork.core.rules import DOC_SECTIONS, Confidence, Layer, Rule, Severity, all_rules
+from outwork.core.rules import DOC_SECTIONS, Confidence, Layer, Rule, Severity
+from outwork.engine.registry import all_rules, load_analyzers
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "rules"
 
@@ -40,7 +40,7 @@ def test_every_analyzer_rule_is_registered() -> None:
 
 
 def test_generated_rule_pages_are_fresh() -> None:
-    pages = rule_pages()
+    pages = rule_pages(all_rules())
     stale = [
         name
         for name, content in pages.items()

@@ -120,7 +120,7 @@ def _codes(out: str) -> set[str]:
 
 
 def test_found_configuration_cannot_switch_off_protected_rules(tmp_path: Path) -> None:
-    from outwork.core.rules import get_rule
+    from outwork.engine.registry import get_rule
 
     root = _package_with_own_config(tmp_path, 'ignore = ["PKG", "CORE"]\nmin-confidence = "high"')
     baseline = _codes(_run("scan", str(root), "--no-config", "--no-cache", "-f", "json")[1])

@@ -19,25 +19,6 @@ import pytest
 
 import outwork
 from outwork.cli.main import NO_DATA_DIR, _reads_data_dir, main
-from tests.importprobe import cli_run_imports
-
-#: What a scan of a plain wheel never needs: each is start-up time paid by every package.
-WHEEL_SCAN_NEVER_NEEDS = (
-    "zstandard",
-    "tomllib",
-    "configparser",
-    "importlib.resources",
-    "outwork.analyzers.dependencies.model",
-    "outwork.analyzers.packages.online",
-    "outwork.store.cache",
-    "rich",
-    "sqlite3",
-    "concurrent.futures",
-    "traceback",
-    "urllib.request",
-    "platformdirs",
-    "tempfile",
-)
 
 
 def small_wheel(folder: Path) -> Path:
@@ -51,17 +32,6 @@ def small_wheel(folder: Path) -> Path:
         zf.writestr("tiny-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\n")
         zf.writestr("tiny-1.0.dist-info/RECORD", "")
     return path
-
-
-def test_a_wheel_scan_imports_none_of_the_helpers_other_inputs_need(tmp_path: Path) -> None:
-    wheel = small_wheel(tmp_path)
-    code, output, loaded = cli_run_imports(
-        ["scan", str(wheel), "--select", "PKG", "--no-cache", "-f", "json"],
-        WHEEL_SCAN_NEVER_NEEDS,
-        tmp_path,
-    )
-    assert code == 0, output
-    assert loaded == []
 
 
 def test_main_called_as_a_function_leaves_the_collector_alone(tmp_path: Path) -> None:
@@ -153,17 +123,3 @@ def _subparser(parser: Any, name: str) -> Any:
         if isinstance(action, argparse._SubParsersAction):
             return action.choices[name]
     raise AssertionError(name)
-
-
-def test_a_scan_with_nothing_to_analyse_loads_no_openssl(tmp_path: Path) -> None:
-    probe = (
-        "import io, sys\n"
-        "from outwork.cli.main import run\n"
-        f"run(['scan', {str(tmp_path)!r}, '--no-cache', '-f', 'json'],"
-        " io.StringIO(), io.StringIO())\n"
-        "print('hashlib' in sys.modules)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert done.stdout.strip() == "False"

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from outwork.analyzers import AnalysisContext, Analyzer, Component, Emitted, load_analyzers
+from outwork.core.analyzer import AnalysisContext, Analyzer, Component, Emitted
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.corerules import ArchiveUnreadable
-from outwork.core.engine import ScanOptions, scan
 from outwork.core.findings import Fact, Finding, Location, finding
 from outwork.core.rules import Layer
+from outwork.engine.pipeline import ScanOptions, scan
+from outwork.engine.registry import load_analyzers
 
 CALLS: list[str] = []
 
@@ -162,7 +163,7 @@ def test_fifo_is_a_special_file(tmp_path: Path) -> None:
 def test_huge_files_are_cache_keyed_by_identity_not_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from outwork.core import engine
+    from outwork.engine import pipeline as engine
 
     monkeypatch.setattr(engine, "HASH_LIMIT", 8)
     root = tmp_path / "t"
@@ -270,7 +271,7 @@ def test_cached_results_name_the_new_location_of_moved_content(tmp_path: Path) -
 
 
 def test_outcomes_holding_the_prefix_mark_are_not_cached() -> None:
-    from outwork.core import engine
+    from outwork.engine import pipeline as engine
 
     outcome = engine.Outcome(markers={"1": ["\x00outwork-prefix\x00"]})
     assert engine._encode(outcome, "/x") is None

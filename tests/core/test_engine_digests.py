@@ -17,13 +17,14 @@ from typing import Any
 
 import pytest
 
-from outwork.analyzers import AnalysisContext, Analyzer, Emitted, load_analyzers
-from outwork.core import engine
+from outwork.core.analyzer import AnalysisContext, Analyzer, Emitted
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.corerules import ArchiveUnreadable
-from outwork.core.engine import ScanOptions, scan
 from outwork.core.findings import ScanResult
 from outwork.core.rules import Layer
+from outwork.engine import pipeline as engine
+from outwork.engine.pipeline import ScanOptions, scan
+from outwork.engine.registry import load_analyzers
 from outwork.report import render
 from tests.core.test_engine import MarkerAnalyzer, marker  # noqa: F401 - the fixture
 

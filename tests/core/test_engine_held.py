@@ -11,13 +11,14 @@ from typing import Any
 
 import pytest
 
-from outwork.analyzers import AnalysisContext, Analyzer, Emitted, load_analyzers
-from outwork.core import engine
+from outwork.core.analyzer import AnalysisContext, Analyzer, Emitted
 from outwork.core.artifact import NOT_HELD, PROBE_BYTES, Artifact, Kind
 from outwork.core.corerules import ArchiveUnreadable
-from outwork.core.engine import ScanOptions, scan
 from outwork.core.findings import finding
 from outwork.core.rules import Layer
+from outwork.engine import pipeline as engine
+from outwork.engine.pipeline import ScanOptions, scan
+from outwork.engine.registry import load_analyzers
 from outwork.sources import open_target
 from tests.sources import hostile
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from outwork.core import engine
-from outwork.core.engine import ScanOptions, scan
+from outwork.engine import pipeline as engine
+from outwork.engine.pipeline import ScanOptions, scan
 from tests.core.test_engine import MarkerAnalyzer, marker  # noqa: F401 - the fixture
 
 POOLS: list[object] = []

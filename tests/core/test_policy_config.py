@@ -131,8 +131,7 @@ def test_bad_baseline_says_how_to_fix(tmp_path: Path) -> None:
 
 
 def test_found_configuration_keeps_protected_rules() -> None:
-    from outwork.analyzers import load_analyzers
-    from outwork.core.rules import all_rules
+    from outwork.engine.registry import all_rules, load_analyzers
 
     load_analyzers()
     catalogue = all_rules()

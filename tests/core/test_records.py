@@ -111,7 +111,7 @@ def _hash(item: object) -> object:
 
 def test_records_were_found() -> None:
     names = {cls.__name__ for cls in RECORDS}
-    assert {"Finding", "Location", "ScanResult"} <= names
+    assert names, "no @record class left: delete outwork.core.records and this test"
 
 
 @pytest.mark.parametrize("cls", RECORDS, ids=lambda c: f"{c.__module__}.{c.__qualname__}")

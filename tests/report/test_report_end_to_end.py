@@ -12,8 +12,8 @@ import pytest
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
-from outwork.core.engine import ScanOptions, scan
 from outwork.core.findings import ScanResult
+from outwork.engine.pipeline import ScanOptions, scan
 from outwork.report import FORMATS, render
 from tests.report.test_json_report import SCHEMA as JSON_SCHEMA
 from tests.report.test_sarif_report import SCHEMA as SARIF_SCHEMA

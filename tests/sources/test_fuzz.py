@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from outwork.core.artifact import ARCHIVE_KINDS, HEAD_BYTES, Artifact, Kind, classify, refine_zip
+from outwork.core.budgets import Budgets
 from outwork.sources.archives import iter_archive
-from outwork.sources.budgets import Budgets
 from tests.sources import hostile
 
 BUDGETS = Budgets(

@@ -28,7 +28,7 @@ from outwork.core.artifact import (
     Kind,
     Probe,
 )
-from outwork.sources.budgets import Budgets
+from outwork.core.budgets import Budgets
 from tests.sources import hostile
 from tests.sources.util import SMALL, Opened, open_bytes
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from outwork.core.artifact import Kind
-from outwork.sources.budgets import Budgets
+from outwork.core.budgets import Budgets
 from tests.sources import hostile
 from tests.sources.util import SMALL, open_bytes
 

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from outwork.core.artifact import HEAD_BYTES, Artifact, Kind, classify, refine_zip
+from outwork.core.budgets import Budgets
 from outwork.core.findings import Finding, Skip
 from outwork.sources.archives import iter_archive
-from outwork.sources.budgets import Budgets
 
 SMALL = Budgets(
     max_members=1000,

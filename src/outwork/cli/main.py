@@ -17,9 +17,10 @@ from outwork import __version__
 from outwork.core.errors import OutworkError, UsageError
 
 if TYPE_CHECKING:
-    from outwork.core.engine import ScanOptions
     from outwork.core.findings import ScanResult
+    from outwork.core.policy import Policy
     from outwork.core.rules import Rule
+    from outwork.engine.pipeline import ScanOptions
 
 T = TypeVar("T")
 
@@ -276,8 +277,8 @@ def _reads_data_dir(select: tuple[str, ...], ignore: tuple[str, ...], offline: b
     """
     if not offline:
         return True
-    from outwork.analyzers import load_analyzers
     from outwork.core.rules import selector_matches
+    from outwork.engine.registry import load_analyzers
 
     for analyzer in load_analyzers().values():
         if analyzer.name in NO_DATA_DIR:
@@ -312,8 +313,9 @@ def _split(values: list[str]) -> tuple[str, ...]:
 def _scan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from outwork.core import config as cfg
     from outwork.core import policy as pol
-    from outwork.core.engine import ScanOptions
-    from outwork.core.rules import Confidence, Severity, all_rules, selector_matches
+    from outwork.core.rules import Confidence, Severity, selector_matches
+    from outwork.engine.pipeline import ScanOptions
+    from outwork.engine.registry import all_rules
 
     targets = list(args.targets) or ["."]
     file_config = cfg.FileConfig()
@@ -402,8 +404,7 @@ def _scan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         registry=registry,
     )
 
-    result = _run_scan(targets, options, err)
-    result = pol.apply(result, policy)
+    result = _run_scan(targets, options, policy, err)
 
     if args.write_baseline:
         count = pol.write_baseline(result, args.write_baseline)
@@ -440,11 +441,11 @@ def _parse(parser: Callable[[str], T], value: str) -> T:
         raise UsageError(str(exc)) from None
 
 
-def _run_scan(targets: list[str], options: ScanOptions, err: TextIO) -> ScanResult:
-    from outwork.core.engine import scan as do_scan
+def _run_scan(targets: list[str], options: ScanOptions, policy: Policy, err: TextIO) -> ScanResult:
+    from outwork.engine.pipeline import scan as do_scan
 
     if not err.isatty():
-        return do_scan(targets, options)
+        return do_scan(targets, options, policy=policy)
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -462,7 +463,7 @@ def _run_scan(targets: list[str], options: ScanOptions, err: TextIO) -> ScanResu
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        return do_scan(targets, options, progress=progress)
+        return do_scan(targets, options, progress=progress, policy=policy)
 
 
 def _emit(fmt: str, result: ScanResult, args: argparse.Namespace, out: TextIO) -> None:
@@ -502,10 +503,10 @@ def _rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import json
 
     from outwork.core.docs import write_rule_docs
-    from outwork.core.rules import all_rules, get_rule
+    from outwork.engine.registry import all_rules, get_rule
 
     if args.write_docs:
-        written = write_rule_docs(args.write_docs)
+        written = write_rule_docs(args.write_docs, all_rules())
         err.write(f"outwork: wrote {written} rule page(s) to {args.write_docs}\n")
         return EXIT_OK
     if args.code:

@@ -10,11 +10,9 @@ import enum
 import io
 import re
 import struct
-from dataclasses import field
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, BinaryIO
-
-from outwork.core.records import FACTORY, record
 
 if TYPE_CHECKING:
     import os
@@ -409,7 +407,7 @@ def _plain_zip_names(data: bytes) -> list[str] | None:
     return names
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Artifact:
     """One thing to analyse: a file on disk or a member held in memory.
 
@@ -434,31 +432,6 @@ class Artifact:
     _content: bytes | None = field(default=None, compare=False, repr=False)
     #: The file's status as the source saw it before reading (the cache's identity of the file).
     _stat: os.stat_result | None = field(default=None, compare=False, repr=False)
-
-    def __init__(
-        self,
-        path: str,
-        kind: Kind,
-        size: int,
-        fs_path: str | None = None,
-        data: bytes | None = None,
-        root: str = "",
-        tags: frozenset[str] = FACTORY,
-        _digest: list[str] = FACTORY,
-        _content: bytes | None = None,
-        _stat: os.stat_result | None = None,
-    ) -> None:
-        setter = object.__setattr__
-        setter(self, "path", path)
-        setter(self, "kind", kind)
-        setter(self, "size", size)
-        setter(self, "fs_path", fs_path)
-        setter(self, "data", data)
-        setter(self, "root", root)
-        setter(self, "tags", frozenset() if tags is FACTORY else tags)
-        setter(self, "_digest", [] if _digest is FACTORY else _digest)
-        setter(self, "_content", _content)
-        setter(self, "_stat", _stat)
 
     @property
     def name(self) -> str:

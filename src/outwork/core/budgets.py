@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
-from outwork.core.records import record
 
-
-@record
+@dataclass(frozen=True, slots=True)
 class Budgets:
     """Limits for opening containers. Exceeding one is a finding, never a crash or a hang."""
 
@@ -27,27 +26,6 @@ class Budgets:
     max_seconds: float = 120.0
     #: Files larger than this on disk are still classified but analysers read them as streams.
     max_file_bytes: int = 64 * 1024**3
-
-    def __init__(
-        self,
-        max_members: int = 100_000,
-        max_total_bytes: int = 2 * 1024**3,
-        max_member_bytes: int = 256 * 1024**2,
-        max_ratio: float = 200.0,
-        max_depth: int = 5,
-        max_path_length: int = 4096,
-        max_seconds: float = 120.0,
-        max_file_bytes: int = 64 * 1024**3,
-    ) -> None:
-        setter = object.__setattr__
-        setter(self, "max_members", max_members)
-        setter(self, "max_total_bytes", max_total_bytes)
-        setter(self, "max_member_bytes", max_member_bytes)
-        setter(self, "max_ratio", max_ratio)
-        setter(self, "max_depth", max_depth)
-        setter(self, "max_path_length", max_path_length)
-        setter(self, "max_seconds", max_seconds)
-        setter(self, "max_file_bytes", max_file_bytes)
 
     def deadline(self) -> float:
         return time.monotonic() + self.max_seconds

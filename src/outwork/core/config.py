@@ -10,14 +10,13 @@ rules whose findings the scanned content's authors control (see :func:`keep_prot
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import field, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from outwork.core.budgets import Budgets
 from outwork.core.errors import ConfigError
-from outwork.core.records import FACTORY, record
 from outwork.core.rules import Confidence, Rule, Severity, selector_matches
-from outwork.sources.budgets import Budgets
 
 _KEYS = {
     "select",
@@ -38,7 +37,7 @@ _KEYS = {
 _BUDGET_KEYS = {f.name.replace("_", "-"): f.name for f in fields(Budgets)}
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class FileConfig:
     """What a configuration file says; every field is optional."""
 
@@ -60,43 +59,6 @@ class FileConfig:
     npm_registry: str | None = None
     #: Codes that ``min_confidence`` does not filter (set by :func:`keep_protected_rules`).
     protected: frozenset[str] = frozenset()
-
-    def __init__(
-        self,
-        source: Path | None = None,
-        select: tuple[str, ...] | None = None,
-        ignore: tuple[str, ...] = (),
-        fail_on: Severity | None = None,
-        fail_on_given: bool = False,
-        min_confidence: Confidence | None = None,
-        baseline: Path | None = None,
-        jobs: int | None = None,
-        include_git: bool | None = None,
-        offline: bool | None = None,
-        format: str | None = None,
-        budgets: dict[str, Any] = FACTORY,
-        analyzers: dict[str, Any] = FACTORY,
-        index_url: str | None = None,
-        npm_registry: str | None = None,
-        protected: frozenset[str] = frozenset(),
-    ) -> None:
-        setter = object.__setattr__
-        setter(self, "source", source)
-        setter(self, "select", select)
-        setter(self, "ignore", ignore)
-        setter(self, "fail_on", fail_on)
-        setter(self, "fail_on_given", fail_on_given)
-        setter(self, "min_confidence", min_confidence)
-        setter(self, "baseline", baseline)
-        setter(self, "jobs", jobs)
-        setter(self, "include_git", include_git)
-        setter(self, "offline", offline)
-        setter(self, "format", format)
-        setter(self, "budgets", {} if budgets is FACTORY else budgets)
-        setter(self, "analyzers", {} if analyzers is FACTORY else analyzers)
-        setter(self, "index_url", index_url)
-        setter(self, "npm_registry", npm_registry)
-        setter(self, "protected", protected)
 
 
 def discover(start: Path) -> Path | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from outwork.core.rules import Rule, all_rules
+from outwork.core.rules import Rule
 
 INDEX = "README.md"
 
@@ -35,17 +35,16 @@ def index_markdown(rules: list[type[Rule]]) -> str:
     return "\n".join(lines).replace("\n\n\n", "\n\n") + "\n"
 
 
-def rule_pages() -> dict[str, str]:
-    """File name -> content of every page, index included."""
-    rules = all_rules()
+def rule_pages(rules: list[type[Rule]]) -> dict[str, str]:
+    """File name -> content of every page of the catalogue ``rules``, index included."""
     pages = {f"{rule.code}.md": rule.markdown() for rule in rules}
     pages[INDEX] = index_markdown(rules)
     return pages
 
 
-def write_rule_docs(directory: Path) -> int:
+def write_rule_docs(directory: Path, rules: list[type[Rule]]) -> int:
     directory.mkdir(parents=True, exist_ok=True)
-    pages = rule_pages()
+    pages = rule_pages(rules)
     for stale in directory.glob("*.md"):
         if stale.name not in pages:
             stale.unlink()

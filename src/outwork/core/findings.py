@@ -1,19 +1,14 @@
-"""The one findings model: findings, facts, skips, errors and the scan result.
-
-Every command imports this module: its classes are :func:`~outwork.core.records.record`
-dataclasses, which cost nothing to build at import (``@dataclass`` compiled each one's methods).
-"""
+"""The one findings model: findings, facts, skips, errors and the scan result."""
 
 from __future__ import annotations
 
-from dataclasses import field, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from outwork.core.records import FACTORY, record
-from outwork.core.rules import Confidence, Rule, Severity, get_rule
+from outwork.core.rules import Confidence, Rule, Severity, registered_rule
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Location:
     """Where a finding is.
 
@@ -29,23 +24,6 @@ class Location:
     end_line: int | None = None
     end_column: int | None = None
     logical: str | None = None
-
-    def __init__(
-        self,
-        path: str,
-        line: int | None = None,
-        column: int | None = None,
-        end_line: int | None = None,
-        end_column: int | None = None,
-        logical: str | None = None,
-    ) -> None:
-        setter = object.__setattr__
-        setter(self, "path", path)
-        setter(self, "line", line)
-        setter(self, "column", column)
-        setter(self, "end_line", end_line)
-        setter(self, "end_column", end_column)
-        setter(self, "logical", logical)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -82,7 +60,7 @@ class Location:
         return text
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One problem, reported by one rule at one primary location."""
 
@@ -100,35 +78,6 @@ class Finding:
     #: The source lines around the location, filled in by the engine for text artifacts.
     snippet: tuple[tuple[int, str], ...] = field(default=(), hash=False, compare=False)
     suppressed: str | None = None
-
-    def __init__(
-        self,
-        rule: type[Rule],
-        message: str,
-        location: Location,
-        severity: Severity,
-        confidence: Confidence,
-        evidence: str = "",
-        remediation: str = "",
-        subject: str | None = None,
-        related: tuple[Location, ...] = (),
-        properties: dict[str, Any] = FACTORY,
-        snippet: tuple[tuple[int, str], ...] = (),
-        suppressed: str | None = None,
-    ) -> None:
-        setter = object.__setattr__
-        setter(self, "rule", rule)
-        setter(self, "message", message)
-        setter(self, "location", location)
-        setter(self, "severity", severity)
-        setter(self, "confidence", confidence)
-        setter(self, "evidence", evidence)
-        setter(self, "remediation", remediation)
-        setter(self, "subject", subject)
-        setter(self, "related", related)
-        setter(self, "properties", {} if properties is FACTORY else properties)
-        setter(self, "snippet", snippet)
-        setter(self, "suppressed", suppressed)
 
     @property
     def code(self) -> str:
@@ -168,7 +117,7 @@ class Finding:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Finding:
         return cls(
-            rule=get_rule(data["code"]),
+            rule=registered_rule(data["code"]),
             message=data["message"],
             location=Location.from_dict(data["location"]),
             severity=Severity.parse(data["severity"]),
@@ -216,7 +165,7 @@ def finding(
     )
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Fact:
     """A typed edge for the attack graph: ``source --relation--> target``, with its proof."""
 
@@ -225,21 +174,6 @@ class Fact:
     target: str
     proof: str = ""
     properties: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
-
-    def __init__(
-        self,
-        source: str,
-        relation: str,
-        target: str,
-        proof: str = "",
-        properties: dict[str, Any] = FACTORY,
-    ) -> None:
-        setter = object.__setattr__
-        setter(self, "source", source)
-        setter(self, "relation", relation)
-        setter(self, "target", target)
-        setter(self, "proof", proof)
-        setter(self, "properties", {} if properties is FACTORY else properties)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -261,22 +195,18 @@ class Fact:
         )
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Skip:
     """An artifact that was not analysed, and why."""
 
     path: str
     reason: str
 
-    def __init__(self, path: str, reason: str) -> None:
-        object.__setattr__(self, "path", path)
-        object.__setattr__(self, "reason", reason)
-
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "reason": self.reason}
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class AnalyzerError:
     """An analyzer failed on one artifact; the rest of the scan went on."""
 
@@ -284,16 +214,11 @@ class AnalyzerError:
     analyzer: str
     error: str
 
-    def __init__(self, path: str, analyzer: str, error: str) -> None:
-        object.__setattr__(self, "path", path)
-        object.__setattr__(self, "analyzer", analyzer)
-        object.__setattr__(self, "error", error)
-
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "analyzer": self.analyzer, "error": self.error}
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ScannedArtifact:
     """What the scan looked at: the components of an SBOM."""
 
@@ -303,23 +228,6 @@ class ScannedArtifact:
     sha256: str | None
     analyzers: tuple[str, ...] = ()
     properties: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
-
-    def __init__(
-        self,
-        path: str,
-        kind: str,
-        size: int,
-        sha256: str | None,
-        analyzers: tuple[str, ...] = (),
-        properties: dict[str, Any] = FACTORY,
-    ) -> None:
-        setter = object.__setattr__
-        setter(self, "path", path)
-        setter(self, "kind", kind)
-        setter(self, "size", size)
-        setter(self, "sha256", sha256)
-        setter(self, "analyzers", analyzers)
-        setter(self, "properties", {} if properties is FACTORY else properties)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -332,7 +240,7 @@ class ScannedArtifact:
         }
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class AttackPath:
     """A chain of facts from an entry point to a crown jewel."""
 
@@ -340,15 +248,8 @@ class AttackPath:
     target: str
     steps: tuple[Fact, ...]
     severity: Severity
-
-    def __init__(
-        self, entry: str, target: str, steps: tuple[Fact, ...], severity: Severity
-    ) -> None:
-        setter = object.__setattr__
-        setter(self, "entry", entry)
-        setter(self, "target", target)
-        setter(self, "steps", steps)
-        setter(self, "severity", severity)
+    #: Indexes of the steps whose proving findings the policy suppressed (the others still hold).
+    suppressed_steps: tuple[int, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -356,10 +257,11 @@ class AttackPath:
             "target": self.target,
             "severity": self.severity.label,
             "steps": [s.to_dict() for s in self.steps],
+            "suppressed_steps": list(self.suppressed_steps),
         }
 
 
-@record(frozen=False)
+@dataclass(slots=True)
 class Stats:
     """Counts and time of one scan."""
 
@@ -369,22 +271,6 @@ class Stats:
     seconds: float = 0.0
     cache_hits: int = 0
     targets: int = 0
-
-    def __init__(
-        self,
-        artifacts: int = 0,
-        analyzed: int = 0,
-        bytes: int = 0,  # the field's name, kept for the JSON output
-        seconds: float = 0.0,
-        cache_hits: int = 0,
-        targets: int = 0,
-    ) -> None:
-        self.artifacts = artifacts
-        self.analyzed = analyzed
-        self.bytes = bytes
-        self.seconds = seconds
-        self.cache_hits = cache_hits
-        self.targets = targets
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -397,7 +283,7 @@ class Stats:
         }
 
 
-@record(frozen=False)
+@dataclass(slots=True)
 class ScanResult:
     """Everything one scan produced. Reporters render it; none of them computes anything new."""
 
@@ -409,26 +295,6 @@ class ScanResult:
     artifacts: list[ScannedArtifact] = field(default_factory=list)
     stats: Stats = field(default_factory=Stats)
     targets: list[str] = field(default_factory=list)
-
-    def __init__(
-        self,
-        findings: list[Finding] = FACTORY,
-        facts: list[Fact] = FACTORY,
-        paths: list[AttackPath] = FACTORY,
-        skipped: list[Skip] = FACTORY,
-        errors: list[AnalyzerError] = FACTORY,
-        artifacts: list[ScannedArtifact] = FACTORY,
-        stats: Stats = FACTORY,
-        targets: list[str] = FACTORY,
-    ) -> None:
-        self.findings = [] if findings is FACTORY else findings
-        self.facts = [] if facts is FACTORY else facts
-        self.paths = [] if paths is FACTORY else paths
-        self.skipped = [] if skipped is FACTORY else skipped
-        self.errors = [] if errors is FACTORY else errors
-        self.artifacts = [] if artifacts is FACTORY else artifacts
-        self.stats = Stats() if stats is FACTORY else stats
-        self.targets = [] if targets is FACTORY else targets
 
     @property
     def active(self) -> list[Finding]:

@@ -6,18 +6,17 @@ reason, so reporters can show what was hidden and by what.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from outwork.core.errors import ConfigError
 from outwork.core.findings import Finding, ScanResult
-from outwork.core.records import record
 from outwork.core.rules import Confidence, Rule, Severity, selector_matches
 
 BASELINE_VERSION = 1
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Policy:
     """What of a scan's findings to keep, and which of them fail it."""
 
@@ -31,25 +30,6 @@ class Policy:
     inline_suppressions: bool = True
     #: Codes whose findings ``min_confidence`` never filters (protected from discovered config).
     confidence_exempt: frozenset[str] = frozenset()
-
-    def __init__(
-        self,
-        select: tuple[str, ...] = ("ALL",),
-        ignore: tuple[str, ...] = (),
-        min_confidence: Confidence = Confidence.LOW,
-        fail_on: Severity | None = Severity.LOW,
-        baseline: frozenset[str] = frozenset(),
-        inline_suppressions: bool = True,
-        confidence_exempt: frozenset[str] = frozenset(),
-    ) -> None:
-        setter = object.__setattr__
-        setter(self, "select", select)
-        setter(self, "ignore", ignore)
-        setter(self, "min_confidence", min_confidence)
-        setter(self, "fail_on", fail_on)
-        setter(self, "baseline", baseline)
-        setter(self, "inline_suppressions", inline_suppressions)
-        setter(self, "confidence_exempt", confidence_exempt)
 
 
 def rule_enabled(rule: type[Rule], policy: Policy) -> bool:

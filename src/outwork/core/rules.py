@@ -8,8 +8,10 @@ subclass of :class:`Rule` registers it; codes and names must be unique across th
 from __future__ import annotations
 
 import enum
+import hashlib
 import re
 from collections.abc import Mapping
+from inspect import cleandoc
 from typing import ClassVar
 
 from outwork.core.errors import RuleDefinitionError
@@ -58,17 +60,14 @@ class Confidence(enum.IntEnum):
 
 
 class Layer(enum.StrEnum):
-    """The layer a rule belongs to; its value is the rule-code prefix."""
+    """The layer a rule belongs to; its value is the rule-code prefix. A layer is listed here
+    when its analyzer lands, never before."""
 
     CORE = "CORE"
     PKG = "PKG"
     MDL = "MDL"
     VUL = "VUL"
     CI = "CI"
-    IAM = "IAM"
-    IMG = "IMG"
-    CRY = "CRY"
-    SEC = "SEC"
     PATH = "PATH"
 
     @property
@@ -82,10 +81,6 @@ LAYER_TITLES: dict[Layer, str] = {
     Layer.MDL: "AI models",
     Layer.VUL: "Dependencies",
     Layer.CI: "Pipelines",
-    Layer.IAM: "Identities",
-    Layer.IMG: "Containers",
-    Layer.CRY: "Cryptography",
-    Layer.SEC: "Secrets",
     Layer.PATH: "Attack paths",
 }
 
@@ -206,23 +201,6 @@ def parse_sections(docstring: str) -> dict[str, str]:
     return {title: "\n".join(body).strip() for title, body in sections.items()}
 
 
-def cleandoc(doc: str) -> str:
-    """Like ``inspect.cleandoc`` (without importing ``inspect``, which costs start-up time):
-    strip the first line, remove the common indentation of the others, drop blank edges."""
-    lines = doc.expandtabs().splitlines()
-    if not lines:
-        return ""
-    rest = lines[1:]
-    indents = [len(line) - len(line.lstrip()) for line in rest if line.strip()]
-    margin = min(indents) if indents else 0
-    cleaned = [lines[0].strip(), *(line[margin:].rstrip() for line in rest)]
-    while cleaned and not cleaned[0]:
-        cleaned.pop(0)
-    while cleaned and not cleaned[-1]:
-        cleaned.pop()
-    return "\n".join(cleaned)
-
-
 def _validate(cls: type[Rule]) -> None:
     where = f"{cls.__module__}.{cls.__qualname__}"
     for attr in ("code", "name", "layer", "severity", "confidence"):
@@ -235,8 +213,7 @@ def _validate(cls: type[Rule]) -> None:
         raise RuleDefinitionError(f"{where}: code {cls.code} does not start with {cls.layer.value}")
     if not _NAME_RE.match(cls.name):
         raise RuleDefinitionError(f"{where}: name {cls.name!r} is not kebab-case")
-    # Headings only, by substring: every scan declares every rule, and parsing ~90 docstrings
-    # cost ~15 ms of start-up. That each section has a body is checked by the catalogue tests.
+    # Headings only; that each section has a body is checked by the catalogue tests.
     doc = cls.__doc__ or ""
     missing = [s for s in DOC_SECTIONS if f"## {s}\n" not in doc]
     if missing:
@@ -245,21 +222,10 @@ def _validate(cls: type[Rule]) -> None:
         raise RuleDefinitionError(f"{where} ({cls.code}): every rule names at least one CWE")
 
 
-def all_rules() -> list[type[Rule]]:
-    """Every registered rule, sorted by code. Importing the analyzers registers their rules."""
-    from outwork.analyzers import load_analyzers
-
-    load_analyzers()
-    return sorted(_REGISTRY.values(), key=lambda r: (r.layer.value, _code_number(r.code)))
-
-
-def get_rule(code_or_name: str) -> type[Rule]:
+def registered_rule(code_or_name: str) -> type[Rule]:
+    """A rule declared in this process, by code or name; ``KeyError`` when none is. The engine's
+    catalogue loads every analyzer first (``outwork.engine.registry.get_rule``)."""
     key = code_or_name.strip()
-    if key.upper() in _REGISTRY:
-        return _REGISTRY[key.upper()]
-    from outwork.analyzers import load_analyzers
-
-    load_analyzers()
     if key.upper() in _REGISTRY:
         return _REGISTRY[key.upper()]
     if key.lower() in _NAMES:
@@ -267,7 +233,7 @@ def get_rule(code_or_name: str) -> type[Rule]:
     raise KeyError(key)
 
 
-def _code_number(code: str) -> int:
+def code_number(code: str) -> int:
     match = _CODE_RE.match(code)
     return int(match.group("number")) if match else 0
 
@@ -286,8 +252,6 @@ def selector_matches(selector: str, rule: type[Rule]) -> bool:
 
 def ruleset_digest(rules: list[type[Rule]]) -> str:
     """A digest of the catalogue: part of every cache key, so a rule change invalidates results."""
-    import hashlib
-
     h = hashlib.sha256()
     for rule in rules:
         h.update(

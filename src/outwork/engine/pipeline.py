@@ -11,11 +11,11 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from outwork.analyzers import AnalysisContext, Analyzer, Component, load_analyzers
+from outwork.core.analyzer import AnalysisContext, Analyzer, Component
 from outwork.core.artifact import (
     MEMBER_SEP,
     NOT_HELD,
@@ -35,9 +35,10 @@ from outwork.core.findings import (
     Skip,
 )
 from outwork.core.locate import resolve
-from outwork.core.records import FACTORY, record
-from outwork.core.rules import all_rules, ruleset_digest, selector_matches
-from outwork.graph import build_paths, path_findings
+from outwork.core.policy import Policy
+from outwork.core.rules import ruleset_digest, selector_matches
+from outwork.engine.conclude import conclude
+from outwork.engine.registry import all_rules, load_analyzers
 from outwork.sources import Budgets, open_target
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ POOL_MIN_JOB_SECONDS = 0.00025
 TEXT_SCAN_LIMIT = 8 * 1024 * 1024
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ScanOptions:
     """How to scan. Built by the command line from arguments and configuration files."""
 
@@ -91,33 +92,6 @@ class ScanOptions:
     ignore: tuple[str, ...] = ()
     #: Where ``pypi:``/``npm:`` targets are fetched from (None: the public registries).
     registry: RegistryOptions | None = None
-
-    def __init__(
-        self,
-        jobs: int | None = None,
-        budgets: Budgets = FACTORY,
-        include_git: bool = False,
-        cache_dir: str | None = None,
-        offline: bool = True,
-        analyzers: tuple[str, ...] | None = None,
-        data_dir: str | None = None,
-        analyzer_options: dict[str, Any] = FACTORY,
-        select: tuple[str, ...] = ("ALL",),
-        ignore: tuple[str, ...] = (),
-        registry: RegistryOptions | None = None,
-    ) -> None:
-        setter = object.__setattr__
-        setter(self, "jobs", jobs)
-        setter(self, "budgets", Budgets() if budgets is FACTORY else budgets)
-        setter(self, "include_git", include_git)
-        setter(self, "cache_dir", cache_dir)
-        setter(self, "offline", offline)
-        setter(self, "analyzers", analyzers)
-        setter(self, "data_dir", data_dir)
-        setter(self, "analyzer_options", {} if analyzer_options is FACTORY else analyzer_options)
-        setter(self, "select", select)
-        setter(self, "ignore", ignore)
-        setter(self, "registry", registry)
 
 
 ProgressCallback = Callable[[int, int], None]
@@ -225,8 +199,10 @@ def scan(
     options: ScanOptions | None = None,
     *,
     progress: ProgressCallback | None = None,
+    policy: Policy | None = None,
 ) -> ScanResult:
-    """Scan targets and return the raw result (policy is applied afterwards, in one place)."""
+    """Scan targets: analyse, apply ``policy`` (by default every finding is kept), then join
+    attack paths from what the policy left (:func:`outwork.engine.conclude.conclude`)."""
     options = options or ScanOptions()
     started = time.monotonic()
     registry = load_analyzers()
@@ -290,8 +266,7 @@ def scan(
     finally:
         runner.close()
     _finish(instances, context, result)
-    result.paths = build_paths(result.facts)
-    result.findings.extend(path_findings(result.paths))
+    conclude(result, policy or Policy())
     result.findings.sort(key=_finding_order)
     result.stats.seconds = time.monotonic() - started
     return result

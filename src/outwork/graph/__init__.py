@@ -109,24 +109,29 @@ def path_findings(paths: Iterable[AttackPath]) -> list[Finding]:
     """One PATH001 finding per attack path, located where its first step is proven."""
     out: list[Finding] = []
     for path in paths:
-        proofs = [_proof_location(s.proof) for s in path.steps if s.proof]
+        proofs = [proof_location(s.proof) for s in path.steps if s.proof]
         located = [p for p in proofs if p.line is not None]
         location = (located or proofs or [Location("(scan)")])[0]
         chain = " -> ".join([path.entry, *(f"{s.relation} {s.target}" for s in path.steps)])
+        message = f"attack path from {path.entry} to {path.target} in {len(path.steps)} steps"
+        if path.suppressed_steps:
+            numbers = ", ".join(str(i + 1) for i in path.suppressed_steps)
+            message += f" (step {numbers} suppressed, the rest still active)"
         out.append(
             Finding(
                 rule=AttackPathToCrownJewel,
-                message=(
-                    f"attack path from {path.entry} to {path.target} in {len(path.steps)} steps"
-                ),
+                message=message,
                 location=location,
                 severity=path.severity,
                 confidence=AttackPathToCrownJewel.confidence,
                 evidence=chain,
                 remediation="Cut the chain at its first or last step.",
                 subject=path.target,
-                related=tuple(_proof_location(s.proof) for s in path.steps[1:] if s.proof),
-                properties={"steps": [s.to_dict() for s in path.steps]},
+                related=tuple(proof_location(s.proof) for s in path.steps[1:] if s.proof),
+                properties={
+                    "steps": [s.to_dict() for s in path.steps],
+                    "suppressed_steps": list(path.suppressed_steps),
+                },
             )
         )
     return out
@@ -135,7 +140,7 @@ def path_findings(paths: Iterable[AttackPath]) -> list[Finding]:
 _PROOF_RE = re.compile(r"^(?P<path>.+?):(?P<line>\d+)(?::(?P<column>\d+))?$")
 
 
-def _proof_location(proof: str) -> Location:
+def proof_location(proof: str) -> Location:
     """A fact's proof is a logical path, optionally followed by ``:line``, ``:line:column`` or
     ``: logical position`` (a key path)."""
     match = _PROOF_RE.match(proof)

@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from outwork.core.artifact import Artifact
+from outwork.core.budgets import Budgets
 from outwork.core.findings import Finding, Skip
-from outwork.sources.budgets import Budgets
 
 if TYPE_CHECKING:
     from outwork.sources.registries import RegistryOptions

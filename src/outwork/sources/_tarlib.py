@@ -8,9 +8,8 @@ and never trusts a declared size beyond the bytes that actually arrive.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
-
-from outwork.core.records import record
 
 BLOCK = 512
 #: Largest pax or GNU long-name record read into memory.
@@ -39,7 +38,7 @@ class TarTruncatedError(TarFormatError):
     """The stream ended inside a header or a member's data."""
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class TarMember:
     """One member header of a tar archive, as the reader found it."""
 
@@ -49,23 +48,6 @@ class TarMember:
     mode: int
     linkname: str
     offset: int
-
-    def __init__(
-        self,
-        name: str,
-        type: bytes,
-        size: int,
-        mode: int,
-        linkname: str,
-        offset: int,
-    ) -> None:
-        setter = object.__setattr__
-        setter(self, "name", name)
-        setter(self, "type", type)
-        setter(self, "size", size)
-        setter(self, "mode", mode)
-        setter(self, "linkname", linkname)
-        setter(self, "offset", offset)
 
 
 def looks_like_tar(block: bytes) -> bool:

@@ -13,9 +13,8 @@ import lzma
 import struct
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, BinaryIO, cast
-
-from outwork.core.records import record
 
 _EOCD = struct.Struct("<4s4H2LH")
 _EOCD64_LOCATOR = struct.Struct("<4sLQL")
@@ -37,7 +36,7 @@ class ZipFormatError(Exception):
     """The bytes are not a zip archive the reader can follow."""
 
 
-@record(frozen=False)
+@dataclass(slots=True)
 class ZipEntry:
     """One central-directory record; ``header_offset`` already includes any prepended junk."""
 
@@ -52,30 +51,6 @@ class ZipEntry:
     create_system: int
     index: int
 
-    def __init__(
-        self,
-        name: str,
-        flags: int,
-        method: int,
-        crc: int,
-        compress_size: int,
-        file_size: int,
-        header_offset: int,
-        external_attr: int,
-        create_system: int,
-        index: int,
-    ) -> None:
-        self.name = name
-        self.flags = flags
-        self.method = method
-        self.crc = crc
-        self.compress_size = compress_size
-        self.file_size = file_size
-        self.header_offset = header_offset
-        self.external_attr = external_attr
-        self.create_system = create_system
-        self.index = index
-
     @property
     def encrypted(self) -> bool:
         return bool(self.flags & 0x1) or self.method == AES
@@ -89,7 +64,7 @@ class ZipEntry:
         return self.name.endswith("/")
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Directory:
     """Where the central directory is and what the end record declares."""
 
@@ -97,19 +72,6 @@ class Directory:
     cd_size: int
     declared_entries: int
     concat: int
-
-    def __init__(
-        self,
-        cd_offset: int,
-        cd_size: int,
-        declared_entries: int,
-        concat: int,
-    ) -> None:
-        setter = object.__setattr__
-        setter(self, "cd_offset", cd_offset)
-        setter(self, "cd_size", cd_size)
-        setter(self, "declared_entries", declared_entries)
-        setter(self, "concat", concat)
 
 
 def _decode(raw: bytes, flags: int) -> str:
@@ -207,7 +169,7 @@ def _zip64(extra: bytes, usize: int, csize: int, offset: int) -> tuple[int, int,
     return usize, csize, offset
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class LocalHeader:
     """A member's local file header: what precedes its data in the zip."""
 
@@ -217,23 +179,6 @@ class LocalHeader:
     data_offset: int
     compress_size: int
     file_size: int
-
-    def __init__(
-        self,
-        name: str,
-        flags: int,
-        method: int,
-        data_offset: int,
-        compress_size: int,
-        file_size: int,
-    ) -> None:
-        setter = object.__setattr__
-        setter(self, "name", name)
-        setter(self, "flags", flags)
-        setter(self, "method", method)
-        setter(self, "data_offset", data_offset)
-        setter(self, "compress_size", compress_size)
-        setter(self, "file_size", file_size)
 
 
 def read_local(fh: BinaryIO, offset: int) -> LocalHeader:

@@ -32,6 +32,7 @@ from outwork.core.artifact import (
     join_member,
     refine_zip,
 )
+from outwork.core.budgets import Budgets
 from outwork.core.corerules import (
     ArchiveDecompressionBomb,
     ArchiveLinkEscape,
@@ -44,7 +45,6 @@ from outwork.core.corerules import (
 from outwork.core.findings import Finding, Location, Skip
 from outwork.core.rules import Rule
 from outwork.sources import _tarlib, _ziplib
-from outwork.sources.budgets import Budgets
 
 if TYPE_CHECKING:
     import zstandard

@@ -9,10 +9,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from outwork.core.artifact import ARCHIVE_KINDS, HEAD_BYTES, Artifact, Kind, classify, refine_zip
+from outwork.core.budgets import Budgets
 from outwork.core.corerules import ArchiveLinkEscape, ArchiveSpecialFile, ScanBudgetExceeded
 from outwork.core.errors import TargetError
 from outwork.core.findings import Finding, Location, Skip
-from outwork.sources.budgets import Budgets
 
 Yielded = Artifact | Finding | Skip
 Wants = Callable[[Artifact], bool]

@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from outwork.core.artifact import ARCHIVE_KINDS, HEAD_BYTES, Artifact, Kind, classify, refine_zip
+from outwork.core.budgets import Budgets
 from outwork.core.errors import TargetError
 from outwork.core.findings import Finding, Skip
-from outwork.sources.budgets import Budgets
 
 DEFAULT_PYPI = "https://pypi.org/pypi"
 DEFAULT_NPM = "https://registry.npmjs.org"

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from outwork.analyzers import AnalysisContext, Component
 from outwork.analyzers.dependencies import DependencyAnalyzer
 from outwork.cli.db import add_db_parser, run_db
+from outwork.core.analyzer import AnalysisContext, Component
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.findings import Fact, Finding
 from outwork.core.rules import Severity

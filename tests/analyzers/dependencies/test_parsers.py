@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from outwork.analyzers.dependencies.model import parse_purl, purl
 from outwork.analyzers.dependencies.parsers import npm, others, parser_for, python
+from outwork.core.purl import parse_purl, purl
 
 
 def _deps(result: object) -> list[tuple[str, str | None, int | None]]:

@@ -313,7 +313,7 @@ def zlib_compress(data: bytes) -> bytes:
 
 def scan_file(path: str) -> list[object]:
     """Scan one file or folder with the whole engine (sources, archives, the models analyzer)."""
-    from outwork.core.engine import ScanOptions, scan
+    from outwork.engine.pipeline import ScanOptions, scan
 
     result = scan([path], ScanOptions(jobs=1, cache_dir=None))
     assert not result.errors, result.errors

@@ -9,8 +9,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from outwork.analyzers import AnalysisContext
 from outwork.analyzers.models import ModelAnalyzer, picklevm, zipread
+from outwork.core.analyzer import AnalysisContext
 from outwork.core.artifact import Artifact, Kind, classify, refine_zip
 from tests.analyzers.models import craft
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from outwork.core.engine import ScanOptions, scan
+from outwork.engine.pipeline import ScanOptions, scan
 from tests.analyzers.models import craft
 
 

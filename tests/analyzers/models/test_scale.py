@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from outwork.analyzers import load_analyzers
+from outwork.engine.registry import load_analyzers
 from tests.analyzers.models import craft
 
 TEN_GB = 10 * 1024**3

@@ -9,12 +9,12 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from outwork.analyzers import AnalysisContext
 from outwork.analyzers.packages import PackageAnalyzer
+from outwork.core.analyzer import AnalysisContext
 from outwork.core.artifact import Artifact, Kind
-from outwork.core.engine import ScanOptions, scan
 from outwork.core.findings import Finding, ScanResult
 from outwork.core.rules import Severity
+from outwork.engine.pipeline import ScanOptions, scan
 from tests.analyzers.packages.registry_server import Registry, npm_doc, pypi_doc
 
 

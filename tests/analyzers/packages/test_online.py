@@ -11,7 +11,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from outwork.analyzers import AnalysisContext, Component
 from outwork.analyzers.packages.online import (
     OnlineOptions,
     check,
@@ -19,8 +18,9 @@ from outwork.analyzers.packages.online import (
     pypi_facts,
     subject_of,
 )
-from outwork.core.engine import ScanOptions, scan
+from outwork.core.analyzer import AnalysisContext, Component
 from outwork.core.findings import Finding
+from outwork.engine.pipeline import ScanOptions, scan
 from outwork.sources.registries import pypi_json_base
 from tests.analyzers.packages.helpers import sdist
 from tests.analyzers.packages.registry_server import (

@@ -6,9 +6,9 @@ import base64
 import marshal
 import zlib
 
-from outwork.analyzers import AnalysisContext, Component
 from outwork.analyzers.packages import PackageAnalyzer
 from outwork.analyzers.packages.package import analyze_files, read_archive
+from outwork.core.analyzer import AnalysisContext, Component
 from outwork.core.artifact import Artifact, classify
 from outwork.core.findings import Fact, Finding
 from outwork.core.rules import Severity

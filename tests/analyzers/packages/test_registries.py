@@ -15,8 +15,8 @@ from typing import ClassVar
 
 import pytest
 
-from outwork.analyzers import AnalysisContext
 from outwork.analyzers.packages import PackageAnalyzer
+from outwork.core.analyzer import AnalysisContext
 from outwork.core.artifact import Artifact
 from outwork.core.errors import TargetError
 from outwork.core.findings import Finding, Skip

@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from outwork.analyzers import AnalysisContext
 from outwork.analyzers.packages import PackageAnalyzer
 from outwork.analyzers.packages.repository import (
     Link,
@@ -14,6 +13,7 @@ from outwork.analyzers.packages.repository import (
     parse_repository,
     stem,
 )
+from outwork.core.analyzer import AnalysisContext
 from outwork.core.artifact import Artifact, classify
 from outwork.core.findings import Finding
 from tests.analyzers.packages.helpers import npm_tarball, sdist, wheel

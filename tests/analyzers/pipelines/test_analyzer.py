@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from outwork.analyzers import AnalysisContext
 from outwork.analyzers.pipelines import PipelineAnalyzer, role
+from outwork.core.analyzer import AnalysisContext
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.findings import Fact, Finding
 
@@ -215,7 +215,7 @@ jobs:
 
 
 def test_attack_path_through_a_reusable_workflow(tmp_path: Path) -> None:
-    from outwork.core.engine import ScanOptions, scan
+    from outwork.engine.pipeline import ScanOptions, scan
     from outwork.graph import build_paths
 
     workflows = tmp_path / ".github" / "workflows"

@@ -9,8 +9,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from outwork.analyzers import AnalysisContext
 from outwork.analyzers.pipelines import PipelineAnalyzer
+from outwork.core.analyzer import AnalysisContext
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.findings import Finding
 

@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from outwork.analyzers import AnalysisContext, Analyzer, Emitted
 from outwork.analyzers.dependencies.parsers import has_parser, looks_like_sbom
-from outwork.analyzers.dependencies.rules import RULES, VulnerableDependency
+from outwork.analyzers.dependencies.rules import VulnerableDependency
+from outwork.core.analyzer import AnalysisContext, Analyzer, Emitted, rules_in
 from outwork.core.artifact import Artifact, Kind
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ class DependencyAnalyzer(Analyzer):
     version = "2"
     layer = VulnerableDependency.layer
     kinds = frozenset({Kind.LOCKFILE})
-    rules = RULES
+    rules = rules_in("outwork.analyzers.dependencies.rules")
     cacheable = False
 
     _stores: ClassVar[dict[tuple[str, int, int], _OpenStore]] = {}
@@ -66,6 +66,3 @@ class DependencyAnalyzer(Analyzer):
         from outwork.analyzers.dependencies.analysis import open_store
 
         return open_store(self._stores, db_path)
-
-
-ANALYZERS = [DependencyAnalyzer]

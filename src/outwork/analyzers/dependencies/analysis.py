@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from outwork.analyzers import AnalysisContext, Component, Emitted
 from outwork.analyzers.dependencies import (
     MATCHABLE_SOURCES,
     MAX_LOCKFILE_BYTES,
@@ -39,6 +38,7 @@ from outwork.analyzers.dependencies.rules import (
     UnpinnedRequirement,
     VulnerableDependency,
 )
+from outwork.core.analyzer import AnalysisContext, Component, Emitted
 from outwork.core.artifact import MEMBER_SEP, Artifact
 from outwork.core.errors import BudgetExceeded
 from outwork.core.findings import Fact, Location, finding

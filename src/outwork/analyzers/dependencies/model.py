@@ -5,28 +5,10 @@ from __future__ import annotations
 
 import bisect
 import re
-import urllib.parse
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
-#: OSV ecosystem name -> purl type.
-PURL_TYPES: dict[str, str] = {
-    "PyPI": "pypi",
-    "npm": "npm",
-    "crates.io": "cargo",
-    "Go": "golang",
-    "RubyGems": "gem",
-    "Maven": "maven",
-    "Packagist": "composer",
-    "NuGet": "nuget",
-    "Hex": "hex",
-    "Pub": "pub",
-    "ConanCenter": "conan",
-}
-ECOSYSTEMS_BY_PURL_TYPE: dict[str, str] = {v: k for k, v in PURL_TYPES.items()}
-
-_PEP503_RE = re.compile(r"[-_.]+")
+from outwork.core.purl import purl
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,59 +57,6 @@ def as_list(value: Any) -> list[Any]:
     """``value`` when the document holds a list there, else an empty list: a lockfile that puts
     a number where an array belongs is malformed, not a reason to fail."""
     return value if isinstance(value, list) else []
-
-
-def _quote(text: str) -> str:
-    return urllib.parse.quote(text, safe=".-_~+")
-
-
-@lru_cache(maxsize=65536)
-def purl(ecosystem: str, name: str, version: str | None) -> str:
-    """A Package URL for a dependency (purl-spec type rules for names and namespaces)."""
-    ptype = PURL_TYPES.get(ecosystem, ecosystem.lower())
-    namespace = ""
-    short = name
-    if ptype == "pypi":
-        short = _PEP503_RE.sub("-", name).lower()
-    elif ptype == "npm" and name.startswith("@") and "/" in name:
-        namespace, short = name.split("/", 1)
-    elif ptype == "maven" and ":" in name:
-        namespace, short = name.split(":", 1)
-    elif ptype in ("golang", "composer") and "/" in name:
-        namespace, short = name.rsplit("/", 1)
-        if ptype == "composer":
-            namespace, short = namespace.lower(), short.lower()
-    text = f"pkg:{ptype}/"
-    if namespace:
-        text += "/".join(_quote(p) for p in namespace.split("/")) + "/"
-    text += _quote(short)
-    if version:
-        text += "@" + _quote(version)
-    return text
-
-
-def parse_purl(text: str) -> tuple[str, str, str | None] | None:
-    """``pkg:npm/%40a/b@1.0`` -> (``npm``, ``@a/b``, ``1.0``); None for unknown types."""
-    if not text.startswith("pkg:"):
-        return None
-    rest = text[4:].split("#", 1)[0].split("?", 1)[0]
-    version: str | None = None
-    if "@" in rest.rsplit("/", 1)[-1]:
-        rest, version = rest.rsplit("@", 1)
-        version = urllib.parse.unquote(version)
-    parts = [urllib.parse.unquote(p) for p in rest.strip("/").split("/")]
-    if len(parts) < 2:
-        return None
-    ptype = parts[0].lower()
-    ecosystem = ECOSYSTEMS_BY_PURL_TYPE.get(ptype)
-    if ecosystem is None:
-        return None
-    names = parts[1:]
-    if ptype == "maven":
-        name = ":".join(names) if len(names) == 2 else "/".join(names)
-    else:
-        name = "/".join(names)
-    return ecosystem, name, version
 
 
 class LineIndex:

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from outwork.analyzers import AnalysisContext, Analyzer, Emitted
-from outwork.analyzers.models.rules import RULES
 from outwork.analyzers.models.sniff import sniff_compressed
+from outwork.core.analyzer import AnalysisContext, Analyzer, Emitted, rules_in
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.rules import Layer
 
@@ -50,7 +49,7 @@ class ModelAnalyzer(Analyzer):
     #: A pickle costs about 70 us per KiB to follow and a cache entry about 50 us to key, store
     #: and read back: below 1 KiB the cache only adds work.
     cache_min_bytes = 1024
-    rules = RULES
+    rules = rules_in("outwork.analyzers.models.rules")
 
     def accepts(self, artifact: Artifact) -> bool:
         if artifact.kind in MODEL_KINDS:
@@ -69,6 +68,3 @@ class ModelAnalyzer(Analyzer):
         from outwork.analyzers.models.analysis import analyze
 
         return analyze(artifact)
-
-
-ANALYZERS = [ModelAnalyzer]

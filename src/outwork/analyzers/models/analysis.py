@@ -14,10 +14,10 @@ import mmap
 from collections.abc import Iterable, Iterator
 from pathlib import PurePosixPath
 
-from outwork.analyzers import Component, Emitted
 from outwork.analyzers.models import containers, is_chat_template, scanpickle, zipread
-from outwork.analyzers.models.rules import ModelContainerAnomaly, ModelFileMalformed
+from outwork.analyzers.models.rules.formats import ModelContainerAnomaly, ModelFileMalformed
 from outwork.analyzers.models.sniff import sniff_compressed
+from outwork.core.analyzer import Component, Emitted
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.findings import Fact, Finding, finding
 from outwork.core.rules import Severity

@@ -11,7 +11,7 @@ import zlib
 from typing import Any
 
 from outwork.analyzers.models import zipread
-from outwork.analyzers.models.rules import (
+from outwork.analyzers.models.rules.formats import (
     ModelContainerAnomaly,
     ModelFileMalformed,
     NumpyObjectArray,

@@ -14,11 +14,10 @@ from collections.abc import Iterator
 from importlib import resources
 from typing import Any
 
-from outwork.analyzers import Component, Emitted
 from outwork.analyzers.models import templates, zipread
 from outwork.analyzers.models.containers import ContainerResult
 from outwork.analyzers.models.policy import Verdict, judge
-from outwork.analyzers.models.rules import (
+from outwork.analyzers.models.rules.formats import (
     ChatTemplateInjection,
     HubRemoteCode,
     KerasLambdaCode,
@@ -30,6 +29,7 @@ from outwork.analyzers.models.rules import (
     SafetensorsHeaderInvalid,
     SavedModelDangerousOp,
 )
+from outwork.core.analyzer import Component, Emitted
 from outwork.core.artifact import Artifact
 from outwork.core.findings import Fact, Location, finding
 from outwork.core.rules import Severity

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from outwork.analyzers.models import picklevm
 from outwork.analyzers.models.policy import Verdict, judge
-from outwork.analyzers.models.rules import (
-    ModelContainerAnomaly,
+from outwork.analyzers.models.rules.formats import ModelContainerAnomaly
+from outwork.analyzers.models.rules.pickles import (
     PickleDangerousCallable,
     PickleDynamicOperation,
     PickleMalformed,

@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
-from outwork.analyzers import AnalysisContext, Analyzer, Component, Emitted
-from outwork.analyzers.packages.rules import ALL_RULES
+from outwork.core.analyzer import AnalysisContext, Analyzer, Component, Emitted, rules_in
 from outwork.core.artifact import ARCHIVE_KINDS, Artifact, Kind
 from outwork.core.findings import Finding
-from outwork.core.rules import Rule
+from outwork.core.rules import Layer, Rule
 
 if TYPE_CHECKING:
     from outwork.analyzers.packages.analysis import PackageAnalysis
@@ -40,7 +39,7 @@ def _loose_metadata(path: str) -> bool:
 class PackageAnalyzer(Analyzer):
     name = "packages"
     version = "7"
-    layer = ALL_RULES[0].layer
+    layer = Layer.PKG
     kinds = frozenset(
         {
             Kind.ZIP,
@@ -53,7 +52,7 @@ class PackageAnalyzer(Analyzer):
             Kind.JSON,
         }
     )
-    rules: ClassVar[tuple[type[Rule], ...]] = ALL_RULES
+    rules: ClassVar[tuple[type[Rule], ...]] = rules_in("outwork.analyzers.packages.rules")
 
     def __init__(self) -> None:
         self._impl: PackageAnalysis | None = None
@@ -88,6 +87,3 @@ class PackageAnalyzer(Analyzer):
         if context.offline:
             return ()  # decided without loading the implementation
         return self._analysis().finish(components, context)
-
-
-ANALYZERS = [PackageAnalyzer]

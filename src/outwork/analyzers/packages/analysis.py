@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path, PurePosixPath
 
-from outwork.analyzers import AnalysisContext, Component, Emitted
 from outwork.analyzers.packages import loose
 from outwork.analyzers.packages.jsscan import scan_javascript, scan_package_json
 from outwork.analyzers.packages.package import (
@@ -29,6 +28,7 @@ from outwork.analyzers.packages.package import (
 from outwork.analyzers.packages.pyscan import PythonScanner, scan_pth
 from outwork.analyzers.packages.rules import PackageRiskVerdict
 from outwork.analyzers.packages.signals import Context, Signal
+from outwork.core.analyzer import AnalysisContext, Component, Emitted
 from outwork.core.artifact import ARCHIVE_KINDS, MEMBER_SEP, Artifact, Kind
 from outwork.core.findings import Fact, Finding, finding
 from outwork.core.rules import Severity

@@ -36,7 +36,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from outwork.analyzers import Emitted
 from outwork.analyzers.packages.package import (
     PackageFiles,
     Verdict,
@@ -44,6 +43,7 @@ from outwork.analyzers.packages.package import (
     score_signals,
 )
 from outwork.analyzers.packages.signals import Signal
+from outwork.core.analyzer import Emitted
 from outwork.core.artifact import MEMBER_SEP, Artifact
 from outwork.core.findings import Finding
 from outwork.core.rules import Severity
@@ -226,19 +226,6 @@ def _from_headers(text: str) -> tuple[str, str, str] | None:
 # --- judging -----------------------------------------------------------------------------------
 
 
-class _LooseVerdict(Verdict):
-    """A verdict whose purl is the one the dependencies analyzer gives the same file."""
-
-    __slots__ = ()
-
-    @property
-    def purl(self) -> str:
-        from outwork.analyzers.dependencies.model import purl as dependency_purl
-
-        ecosystem = "PyPI" if self.ecosystem == "pypi" else self.ecosystem
-        return dependency_purl(ecosystem, self.name, self.version or None)
-
-
 _INSTALLED_REMEDIATION = {
     "pypi": (
         "This package is already installed, so whatever it runs at install and import time has"
@@ -387,7 +374,7 @@ def _judged(
     emitted: Iterable[Emitted] = _emit(signals, rebase=False)
     if role is not Role.CHECKOUT:  # a checkout's own metadata gets no verdict of its own
         score, severity, reasons = score_signals(signals)
-        verdict = _LooseVerdict(ecosystem, name, version, score, severity, signals, reasons)
+        verdict = Verdict(ecosystem, name, version, score, severity, signals, reasons)
         emitted = itertools.chain(emitted, _verdict(verdict, ""))
     for item in emitted:
         if remediation and isinstance(item, Finding) and item.severity >= Severity.MEDIUM:

@@ -31,7 +31,6 @@ from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Any
 
-from outwork.analyzers import AnalysisContext, Component
 from outwork.analyzers.packages import typosquat
 from outwork.analyzers.packages.package import looks_like_package_name
 from outwork.analyzers.packages.repository import (
@@ -49,6 +48,7 @@ from outwork.analyzers.packages.rules.online import (
     SingleReleasePackage,
 )
 from outwork.analyzers.packages.rules.repository import RepositoryOfAnotherProject
+from outwork.core.analyzer import AnalysisContext, Component
 from outwork.core.errors import TargetError
 from outwork.core.findings import Finding, finding
 from outwork.core.rules import Rule, Severity

@@ -42,6 +42,7 @@ from outwork.analyzers.packages.rules import (
 )
 from outwork.analyzers.packages.signals import Context, Signal, clip
 from outwork.core.artifact import Kind, classify
+from outwork.core.purl import purl
 from outwork.core.records import FACTORY, record
 from outwork.core.rules import Severity
 
@@ -281,11 +282,7 @@ class Verdict:
 
     @property
     def purl(self) -> str:
-        return (
-            f"pkg:{self.ecosystem}/{self.name}@{self.version}"
-            if self.version
-            else f"pkg:{self.ecosystem}/{self.name}"
-        )
+        return purl(self.ecosystem, self.name, self.version or None)
 
 
 class _CollectorPause:

@@ -12,8 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from outwork.analyzers import AnalysisContext, Analyzer, Emitted
-from outwork.analyzers.pipelines.rules import ALL_RULES
+from outwork.core.analyzer import AnalysisContext, Analyzer, Emitted, rules_in
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.locate import register_resolver
 from outwork.core.rules import Layer
@@ -62,7 +61,7 @@ class PipelineAnalyzer(Analyzer):
     version = "2"
     layer = Layer.CI
     kinds = frozenset({Kind.YAML})
-    rules = ALL_RULES
+    rules = rules_in("outwork.analyzers.pipelines.rules")
 
     def accepts(self, artifact: Artifact) -> bool:
         if artifact.kind not in (Kind.YAML, Kind.TEXT):
@@ -90,6 +89,3 @@ def _sniff(head: str) -> str | None:
     if _GITLAB_HEAD.search(head) and re.search(r"^\s+(?:-\s+)?script\s*:", head, re.M):
         return "gitlab"
     return None
-
-
-ANALYZERS = [PipelineAnalyzer]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from outwork.analyzers import Emitted
 from outwork.analyzers.pipelines import dependabot, gitlab
 from outwork.analyzers.pipelines.github import Document, WorkflowAudit
 from outwork.analyzers.pipelines.rules.github import PipelineUnreadable, Unreadable
@@ -20,6 +19,7 @@ from outwork.analyzers.pipelines.yamlpos import (
     YamlSyntaxError,
     load,
 )
+from outwork.core.analyzer import Emitted
 from outwork.core.artifact import Artifact
 from outwork.core.findings import finding
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from outwork.analyzers import Emitted
 from outwork.analyzers.pipelines import data
 from outwork.analyzers.pipelines.rules import dependabot as rules
 from outwork.analyzers.pipelines.yamlpos import Node, key_path
+from outwork.core.analyzer import Emitted
 from outwork.core.findings import finding
 
 

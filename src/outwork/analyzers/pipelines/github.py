@@ -12,12 +12,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from outwork.analyzers import Emitted
 from outwork.analyzers.pipelines import data
 from outwork.analyzers.pipelines.context import ImageTag, trigger_contexts, worst
 from outwork.analyzers.pipelines.expressions import contexts, expressions, matches, value_contexts
 from outwork.analyzers.pipelines.rules import github as rules
 from outwork.analyzers.pipelines.yamlpos import Node, key_path
+from outwork.core.analyzer import Emitted
 from outwork.core.findings import Fact, finding
 from outwork.core.rules import Confidence
 from outwork.core.similarity import one_edit_apart

@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from outwork.analyzers import Emitted
 from outwork.analyzers.pipelines import data
 from outwork.analyzers.pipelines.context import ImageTag
 from outwork.analyzers.pipelines.github import Document
 from outwork.analyzers.pipelines.rules import gitlab as rules
 from outwork.analyzers.pipelines.yamlpos import Node, key_path
+from outwork.core.analyzer import Emitted
 from outwork.core.findings import Fact, finding
 from outwork.core.rules import Confidence
 

@@ -16,9 +16,9 @@ from outwork.analyzers.dependencies.model import (
     LineIndex,
     ParseResult,
     as_list,
-    parse_purl,
 )
 from outwork.analyzers.dependencies.parsers.python import table_name_lines
+from outwork.core.purl import parse_purl
 
 
 def parse_cargo_lock(text: str) -> ParseResult:

@@ -283,15 +283,3 @@ class DependencyFileUnparseable(Rule):
     severity = Severity.LOW
     confidence = Confidence.HIGH
     cwe = (1104,)
-
-
-RULES: tuple[type[Rule], ...] = (
-    VulnerableDependency,
-    MaliciousDependency,
-    AdvisoryDatabaseUnavailable,
-    UnpinnedRequirement,
-    DependencyWithoutIntegrity,
-    ExtraIndexDependencyConfusion,
-    InsecurePackageIndex,
-    DependencyFileUnparseable,
-)

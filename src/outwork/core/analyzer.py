@@ -1,0 +1,142 @@
+"""The analyzer seam: what every layer implements and what it may know about the scan.
+
+An analyzer declares the artifact kinds it reads and the rules it raises, and turns one artifact
+into findings, facts and components. Analyzers are discovered through the ``outwork.analyzers``
+entry-point group (outwork's own layers included), so a third-party layer is a pip install away.
+"""
+
+from __future__ import annotations
+
+import abc
+import importlib
+import pkgutil
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from outwork.core.artifact import Artifact, Kind
+from outwork.core.findings import Fact, Finding
+from outwork.core.rules import Layer, Rule
+
+#: The entry-point group that names every analyzer class.
+ENTRY_POINT_GROUP = "outwork.analyzers"
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    """Something an analyzer identified for the SBOM: a package, a model, a dependency.
+
+    ``type`` follows CycloneDX component types (``library``, ``application``,
+    ``machine-learning-model``, ``file``, ``data``).
+    """
+
+    type: str
+    name: str
+    version: str | None = None
+    purl: str | None = None
+    properties: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "name": self.name,
+            "version": self.version,
+            "purl": self.purl,
+            "properties": self.properties,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Component:
+        return cls(
+            type=data["type"],
+            name=data["name"],
+            version=data.get("version"),
+            purl=data.get("purl"),
+            properties=dict(data.get("properties") or {}),
+        )
+
+
+Emitted = Finding | Fact | Component
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisContext:
+    """What an analyzer may know about the scan besides the artifact: options, never the
+    environment (the library never reads it on its own)."""
+
+    offline: bool = True
+    options: dict[str, Any] = field(default_factory=dict, hash=False)
+    #: Directory for state such as the advisory database (resolved by the caller).
+    data_dir: str | None = None
+
+
+class Analyzer(abc.ABC):
+    """Base of every analyzer.
+
+    Subclasses set ``name`` (short, lower-case), ``version`` (bump it whenever results could
+    change: it is part of every cache key), ``layer``, ``kinds`` and ``rules`` (usually
+    :func:`rules_in` of the layer's rules package, so a new rule module needs no other edit).
+    """
+
+    name: ClassVar[str]
+    version: ClassVar[str]
+    layer: ClassVar[Layer]
+    kinds: ClassVar[frozenset[Kind]]
+    rules: ClassVar[tuple[type[Rule], ...]]
+    #: False for analyzers whose results depend on more than the artifact's bytes (the network,
+    #: an advisory database): their results are not cached by content hash.
+    cacheable: ClassVar[bool] = True
+    #: Artifacts smaller than this are not cached: analysing them again costs less than hashing,
+    #: looking up and storing their results.
+    cache_min_bytes: ClassVar[int] = 0
+
+    def accepts(self, artifact: Artifact) -> bool:
+        """Whether to run on this artifact; by default, when its kind is declared.
+
+        Decide from the path, the kind and the first bytes: for an archive member the engine
+        asks while only its first 64 KiB are read, and a member nobody accepts is never held
+        whole (reading further, or raising, counts as accepting)."""
+        return artifact.kind in self.kinds
+
+    @abc.abstractmethod
+    def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
+        """Yield findings (location path left empty or relative), facts and components."""
+
+    @classmethod
+    def finish_inputs(cls, offline: bool) -> tuple[str, ...]:
+        """Other analyzers whose components :meth:`finish` reads. They run whenever this one
+        does, even when none of their own rules is selected (the policy still filters their
+        findings). By default none."""
+        return ()
+
+    def finish(
+        self, components: Sequence[tuple[str, Component]], context: AnalysisContext
+    ) -> Iterable[Finding]:
+        """Called once per scan, in the main process, after every artifact was analysed.
+
+        ``components`` are every ``(artifact path, component)`` the scan identified, from any
+        analyzer, cached or fresh. This is the place for checks over the whole scan or against
+        the network (``context.offline`` is False only with ``--online``); its findings are never
+        cached and carry their own full location path. By default, nothing.
+        """
+        return ()
+
+
+def rules_in(package: str) -> tuple[type[Rule], ...]:
+    """Every rule class defined in the modules of ``package`` (a layer's ``rules`` package),
+    sorted by code: declaring a rule in a module there is all it takes to ship it."""
+    root = importlib.import_module(package)
+    modules = [root]
+    for info in pkgutil.walk_packages(root.__path__, prefix=f"{package}."):
+        modules.append(importlib.import_module(info.name))
+    found: dict[str, type[Rule]] = {}
+    for module in modules:
+        for value in vars(module).values():
+            if (
+                isinstance(value, type)
+                and issubclass(value, Rule)
+                and value.__module__ == module.__name__
+                and "code" in vars(value)
+            ):
+                found[value.code] = value
+    return tuple(sorted(found.values(), key=lambda rule: rule.code))
