@@ -17,7 +17,8 @@ from typing import Any
 
 from outwork.analyzers.packages import data as tables
 from outwork.analyzers.packages.rules import NpmInstallScript, SuspiciousJavaScript
-from outwork.analyzers.packages.signals import Context, Signal, clip, grade
+from outwork.analyzers.packages.rules.base import Variant, when
+from outwork.analyzers.packages.signals import Context, Signal, clip
 from outwork.core.rules import Severity
 
 C, H, M, L, N = Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO
@@ -565,36 +566,32 @@ class _JsWalk:
             strength = _command_strength(command)
             if strength == "strong":
                 self._emit(
-                    C,
-                    C,
-                    M,
+                    SuspiciousJavaScript.SHELL,
+                    node,
                     f"child_process.{member} runs a downloader, shell or encoded command",
                     line,
                     command,
                 )
             elif strength == "network":
                 self._emit(
-                    H,
-                    H,
-                    L,
+                    SuspiciousJavaScript.NETWORK_COMMAND,
+                    node,
                     f"child_process.{member} runs a command that reaches the network",
                     line,
                     command,
                 )
             elif strength == "shell":
                 self._emit(
-                    H,
-                    M,
-                    L,
+                    SuspiciousJavaScript.WINDOWS_SHELL,
+                    node,
                     f"child_process.{member} starts Windows' shell",
                     line,
                     command,
                 )
             elif self.ctx is not Context.RUNTIME:
                 self._emit(
-                    M,
-                    L,
-                    N,
+                    SuspiciousJavaScript.PROGRAM,
+                    node,
                     f"child_process.{member} starts a program",
                     line,
                     command if command.strip("? ") else self.text(node),
@@ -613,9 +610,21 @@ class _JsWalk:
             folded = self.fold(arg_nodes[0])
             decoded = bool(re.search(r"Buffer\.from\([^)]*['\"](base64|hex)['\"]|atob\(", arg_text))
             if folded and (_NAMED_REQUIRE.search(folded) or "child_process" in folded):
-                self._emit(C, C, H, f"{callee} runs decoded code that loads modules", line, folded)
+                self._emit(
+                    SuspiciousJavaScript.DECODED_LOADS,
+                    node,
+                    f"{callee} runs decoded code that loads modules",
+                    line,
+                    folded,
+                )
             elif decoded:
-                self._emit(C, H, M, f"{callee} runs decoded code", line, arg_text)
+                self._emit(
+                    SuspiciousJavaScript.DECODED,
+                    node,
+                    f"{callee} runs decoded code",
+                    line,
+                    arg_text,
+                )
             return
         root = module.split(".")[0] if module else callee
         if root in _BOUND_NET_MODULES and not self._bound(fn):
@@ -641,11 +650,11 @@ class _JsWalk:
                 # one configured variable sent from inside a function is how clients
                 # authenticate or find their server; the whole environment, the host's
                 # identity, or a variable sent at the top level or to a paste site is not
-                broad = bool(labels & {"dump", "host"}) or suspicious or not self._in_function(node)
                 self._emit(
-                    C,
-                    C if broad else M,
-                    L,
+                    SuspiciousJavaScript.SENDS_DUMP
+                    if labels & {"dump", "host"} or suspicious
+                    else SuspiciousJavaScript.SENDS_SECRET,
+                    node,
                     f"{callee} sends environment or host data",
                     line,
                     self.text(node),
@@ -653,7 +662,11 @@ class _JsWalk:
                 )
             elif suspicious:
                 self._emit(
-                    H, H, L, f"{callee} contacts a paste site, webhook or raw address", line, texts
+                    SuspiciousJavaScript.SUSPICIOUS_ADDRESS,
+                    node,
+                    f"{callee} contacts a paste site, webhook or raw address",
+                    line,
+                    texts,
                 )
 
     def _bound(self, fn: Any) -> bool:
@@ -669,16 +682,19 @@ class _JsWalk:
 
     def _emit(
         self,
-        install: Severity,
-        on_import: Severity,
-        runtime: Severity,
+        variant: Variant,
+        node: Any,
         message: str,
         line: int,
         evidence: str,
         relations: tuple[str, ...] = (),
     ) -> None:
-        severity = grade(self.ctx, install, on_import, runtime)
-        if severity is Severity.INFO or (message, line) in self._seen:
+        """Raise ``variant`` with the severity :class:`SuspiciousJavaScript` declares for where
+        ``node`` runs."""
+        if (message, line) in self._seen:
+            return
+        severity = variant.severity_in(when(self.ctx, in_function=self._in_function(node)))
+        if severity is Severity.INFO:
             return
         self._seen.add((message, line))
         self.signals.append(

@@ -50,17 +50,11 @@ from outwork.analyzers.packages.rules import (
     SuspiciousCommandExecution,
     UnparsableInstallCode,
 )
-from outwork.analyzers.packages.signals import Context, Signal, clip, grade
+from outwork.analyzers.packages.rules.base import Variant, when
+from outwork.analyzers.packages.signals import Context, Signal, clip
 from outwork.core.records import FACTORY, record
-from outwork.core.rules import Rule, Severity
+from outwork.core.rules import Severity
 
-C, H, M, L, N = (
-    Severity.CRITICAL,
-    Severity.HIGH,
-    Severity.MEDIUM,
-    Severity.LOW,
-    Severity.INFO,
-)
 #: Decoded layers analysed again, at most.
 MAX_LAYERS = 6
 #: Largest source parsed.
@@ -278,10 +272,7 @@ class PythonScanner:
     def run(self) -> list[Signal]:
         if len(self.source) > MAX_SOURCE:
             self._emit(
-                ObfuscationIndicators,
-                M,
-                M,
-                L,
+                ObfuscationIndicators.HIDDEN,
                 "source larger than the parse budget",
                 None,
                 f"{len(self.source)} characters",
@@ -296,10 +287,7 @@ class PythonScanner:
             legacy = _parse_python2(self.source)
             if legacy is not None:
                 self._emit(
-                    UnparsableInstallCode,
-                    L,
-                    L,
-                    N,
+                    UnparsableInstallCode.PYTHON2,
                     "Python 2 code: analysed after rewriting its print/exec statements",
                     getattr(exc, "lineno", None),
                     str(exc)[:200],
@@ -311,10 +299,7 @@ class PythonScanner:
             recovered = _parse_recovering(self.source)
             if self.context is Context.INSTALL or self.layer > 0:
                 self._emit(
-                    UnparsableInstallCode,
-                    M,
-                    L,
-                    N,
+                    UnparsableInstallCode.BROKEN,
                     "code does not parse; the statements that do were analysed, the rest "
                     "searched as text"
                     if recovered
@@ -339,10 +324,7 @@ class PythonScanner:
             self._module(tree)
         except RecursionError:
             self._emit(
-                ObfuscationIndicators,
-                M,
-                M,
-                L,
+                ObfuscationIndicators.HIDDEN,
                 "code nests deeper than the analysis budget",
                 None,
                 "",
@@ -398,10 +380,7 @@ class PythonScanner:
         for command, line, ctx, name in self._commands:
             if any(p in command for p in self._written_net_paths):
                 self._emit(
-                    DownloadAndExecute,
-                    C,
-                    C,
-                    H,
+                    DownloadAndExecute.RUNS_DOWNLOAD,
                     f"{name}() starts a file that received downloaded bytes {ctx.label}",
                     line,
                     clip(command),
@@ -879,10 +858,7 @@ class PythonScanner:
         elif name.endswith(("__pyarmor__", "pyarmor_runtime")):
             # fail closed: encrypted code that only its runtime can read is not proven safe
             self._emit(
-                ObfuscationIndicators,
-                H,
-                H,
-                M,
+                ObfuscationIndicators.ENCRYPTED,
                 f"runs encrypted (PyArmor) code that cannot be analysed {ctx.label}",
                 node.lineno,
                 clip(ast.unparse(node.func)),
@@ -890,10 +866,7 @@ class PythonScanner:
             )
         elif name == "os.dup2":
             self._emit(
-                SuspiciousCommandExecution,
-                C,
-                C,
-                L,
+                SuspiciousCommandExecution.REVERSE_SHELL,
                 f"redirects standard streams onto a descriptor (reverse shell) {ctx.label}",
                 node.lineno,
                 clip(ast.unparse(node)),
@@ -903,10 +876,7 @@ class PythonScanner:
         elif name in tables.DYNAMIC_IMPORT_CALLS:
             if node.args and isinstance(self._fold(node.args[0], scope), Unknown):
                 self._emit(
-                    ObfuscationIndicators,
-                    L,
-                    L,
-                    N,
+                    ObfuscationIndicators.COMPUTED_IMPORT,
                     "imports a module whose name is computed",
                     node.lineno,
                     clip(ast.unparse(node)),
@@ -920,10 +890,7 @@ class PythonScanner:
                 and len(node.args) > 1
             ) and isinstance(self._fold(node.args[1], scope), Unknown):
                 self._emit(
-                    ObfuscationIndicators,
-                    M,
-                    M,
-                    L,
+                    ObfuscationIndicators.HIDDEN,
                     "reaches a builtin through a computed getattr name",
                     node.lineno,
                     clip(ast.unparse(node)),
@@ -997,12 +964,15 @@ class PythonScanner:
                 node.func.value, scope
             )
             if "secret" in labels and client:
-                broad = bool(labels & {"dump", "host", "store"}) or not self._in_function
+                sent = (
+                    SecretExfiltration.DUMP
+                    if labels & {"dump", "store"}
+                    else SecretExfiltration.HOST
+                    if "host" in labels
+                    else SecretExfiltration.SECRET
+                )
                 self._emit(
-                    SecretExfiltration,
-                    C,
-                    C if broad else M,
-                    H if labels & {"dump", "store"} else N,
+                    sent,
                     f"sends secrets or host identity over the network {ctx.label}",
                     node.lineno,
                     clip(ast.unparse(node)),
@@ -1012,10 +982,7 @@ class PythonScanner:
         if name.startswith("browser_cookie3.") and ctx is not Context.RUNTIME:
             # reading every browser's cookie jar from code that runs on install or import
             self._emit(
-                CredentialHarvesting,
-                C,
-                H,
-                M,
+                CredentialHarvesting.COOKIES,
                 f"{name}() reads browser cookies {ctx.label}",
                 node.lineno,
                 clip(ast.unparse(node)),
@@ -1041,10 +1008,7 @@ class PythonScanner:
             chain = " -> ".join(dict.fromkeys(decoders)) if decoders else ""
             if decoders:
                 self._emit(
-                    ObfuscatedCodeExecution,
-                    C,
-                    C,
-                    H,
+                    ObfuscatedCodeExecution.DECODED,
                     f"{name}() runs code decoded by {chain} {ctx.label}",
                     node.lineno,
                     clip(text, 400),
@@ -1053,10 +1017,7 @@ class PythonScanner:
                 )
             elif self.layer == 0 and len(text) > 2000:
                 self._emit(
-                    ObfuscationIndicators,
-                    M,
-                    M,
-                    L,
+                    ObfuscationIndicators.HIDDEN,
                     f"{name}() runs a large embedded string",
                     node.lineno,
                     clip(text, 200),
@@ -1066,10 +1027,7 @@ class PythonScanner:
             return
         if isinstance(value, bytes):
             self._emit(
-                ObfuscatedCodeExecution,
-                C,
-                C,
-                H,
+                ObfuscatedCodeExecution.DECODED,
                 f"{name}() runs binary data decoded statically {ctx.label}",
                 node.lineno,
                 clip(repr(value[:120])),
@@ -1079,10 +1037,7 @@ class PythonScanner:
             return
         if "net" in labels:
             self._emit(
-                DownloadAndExecute,
-                C,
-                C,
-                H,
+                DownloadAndExecute.RUNS_DOWNLOAD,
                 f"{name}() runs code downloaded {ctx.label}",
                 node.lineno,
                 clip(ast.unparse(node)),
@@ -1091,10 +1046,7 @@ class PythonScanner:
             )
         elif "decoded" in labels:
             self._emit(
-                ObfuscatedCodeExecution,
-                C,
-                H,
-                M,
+                ObfuscatedCodeExecution.DECODED_FLOW,
                 f"{name}() runs decoded data {ctx.label}",
                 node.lineno,
                 clip(ast.unparse(node)),
@@ -1103,10 +1055,7 @@ class PythonScanner:
             )
         elif "secret" in labels and "file" not in labels:
             self._emit(
-                ObfuscatedCodeExecution,
-                H,
-                M,
-                L,
+                ObfuscatedCodeExecution.FROM_ENVIRONMENT,
                 f"{name}() runs code taken from the environment {ctx.label}",
                 node.lineno,
                 clip(ast.unparse(node)),
@@ -1114,10 +1063,7 @@ class PythonScanner:
             )
         elif ctx is not Context.RUNTIME and "file" not in labels:
             self._emit(
-                ObfuscatedCodeExecution,
-                M,
-                L,
-                N,
+                ObfuscatedCodeExecution.COMPUTED,
                 f"{name}() runs code computed at run time",
                 node.lineno,
                 clip(ast.unparse(node)),
@@ -1140,14 +1086,13 @@ class PythonScanner:
             "decoded" in labels and not labels & {"file", "net"} and ctx is not Context.RUNTIME
         )
         if embedded:
-            grades = (C, H, H)
+            loaded = ObfuscatedCodeExecution.EMBEDDED_LOAD
         elif name.startswith("marshal"):
-            grades = (H, M, L)
+            loaded = ObfuscatedCodeExecution.MARSHAL_LOAD
         else:
-            grades = (M, L, N)  # deserialising data the program was handed is ordinary
+            loaded = ObfuscatedCodeExecution.LOAD  # deserialising what it was handed is ordinary
         self._emit(
-            ObfuscatedCodeExecution,
-            *grades,
+            loaded,
             f"{name}() loads {'embedded ' if embedded else ''}code or objects {ctx.label}",
             node.lineno,
             clip(ast.unparse(node)),
@@ -1160,10 +1105,7 @@ class PythonScanner:
         strings = marshal_strings(value.data)
         chain = " -> ".join(dict.fromkeys(decoders))
         self._emit(
-            ObfuscatedCodeExecution,
-            C,
-            C,
-            H,
+            ObfuscatedCodeExecution.DECODED,
             f"runs a marshalled code object ({chain or 'embedded'}) {ctx.label}",
             node.lineno,
             clip("strings: " + " ".join(strings[:60]), 400),
@@ -1176,10 +1118,7 @@ class PythonScanner:
     def _nested(self, text: str, node: ast.Call, ctx: Context, how: str) -> None:
         if self.layer >= MAX_LAYERS:
             self._emit(
-                ObfuscationIndicators,
-                H,
-                H,
-                M,
+                ObfuscationIndicators.ENCRYPTED,
                 "decoding stopped at the layer budget",
                 node.lineno,
                 clip(text, 200),
@@ -1392,10 +1331,7 @@ class PythonScanner:
         written = any(p and p in command for p in self._written_net_paths)
         if "net" in labels or written:
             self._emit(
-                DownloadAndExecute,
-                C,
-                C,
-                H,
+                DownloadAndExecute.RUNS_DOWNLOAD,
                 f"{name}() starts downloaded content {ctx.label}",
                 node.lineno,
                 evidence,
@@ -1405,10 +1341,7 @@ class PythonScanner:
         elif _PERSIST_COMMAND.search(command):
             # registering an autostart entry keeps the code running after every log-in
             self._emit(
-                PersistenceWrite,
-                C,
-                C,
-                H,
+                PersistenceWrite.AUTOSTART,
                 f"{name}() registers a program to start at every log-in {ctx.label}",
                 node.lineno,
                 evidence,
@@ -1417,10 +1350,7 @@ class PythonScanner:
             )
         elif name in tables.PIP_CALLS:
             self._emit(
-                SuspiciousCommandExecution,
-                H,
-                H,
-                L,
+                SuspiciousCommandExecution.PIP,
                 f"{name}() installs other packages {ctx.label}",
                 node.lineno,
                 evidence,
@@ -1431,10 +1361,9 @@ class PythonScanner:
             # a library may start PowerShell; none fetches and runs code from the network
             fetches = _FETCH_AND_RUN.search(command) is not None
             self._emit(
-                SuspiciousCommandExecution,
-                C,
-                C if fetches or not self._in_function else M,
-                H if fetches else M,
+                SuspiciousCommandExecution.FETCH_AND_RUN
+                if fetches
+                else SuspiciousCommandExecution.SHELL,
                 f"{name}() runs a downloader, shell or encoded command {ctx.label}",
                 node.lineno,
                 evidence,
@@ -1443,10 +1372,7 @@ class PythonScanner:
             )
         elif decoded:
             self._emit(
-                SuspiciousCommandExecution,
-                C,
-                C,
-                H,
+                SuspiciousCommandExecution.DECODED,
                 f"{name}() runs a command that only exists after decoding {ctx.label}",
                 node.lineno,
                 evidence,
@@ -1457,10 +1383,7 @@ class PythonScanner:
             # a dependency fetched from a repository or URL, outside the registry and its
             # malware checks, when the package installs or is imported
             self._emit(
-                SuspiciousCommandExecution,
-                C,
-                H,
-                M,
+                SuspiciousCommandExecution.REMOTE_PIP,
                 f"{name}() installs a package from a repository or URL {ctx.label}",
                 node.lineno,
                 evidence,
@@ -1469,10 +1392,7 @@ class PythonScanner:
             )
         elif tables.WEAK_COMMAND_RE.search(_LOCAL_PIP.sub(" ", command)):
             self._emit(
-                SuspiciousCommandExecution,
-                H,
-                M,
-                L,
+                SuspiciousCommandExecution.WEAK,
                 f"{name}() runs a command that reaches the network or installs software"
                 f" {ctx.label}",
                 node.lineno,
@@ -1482,10 +1402,7 @@ class PythonScanner:
             )
         elif "secret" in labels and ctx is not Context.RUNTIME and _shell(node, name):
             self._emit(
-                SuspiciousCommandExecution,
-                M,
-                L,
-                N,
+                SuspiciousCommandExecution.ENV_SHELL,
                 f"{name}() runs a shell command built from the environment {ctx.label}",
                 node.lineno,
                 evidence,
@@ -1493,10 +1410,7 @@ class PythonScanner:
             )
         elif ctx is not Context.RUNTIME:
             self._emit(
-                InstallTimeProcess,
-                L,
-                L,
-                N,
+                InstallTimeProcess.STARTS,
                 f"{name}() starts a program {ctx.label}",
                 node.lineno,
                 evidence,
@@ -1526,10 +1440,7 @@ class PythonScanner:
         if "store" in labels:
             # a private key, shell history, browser or wallet store read and sent: theft
             self._emit(
-                SecretExfiltration,
-                C,
-                C,
-                H,
+                SecretExfiltration.DUMP,
                 f"{name}() sends the contents of a private key, history, browser or wallet store"
                 f" {ctx.label}",
                 node.lineno,
@@ -1541,12 +1452,15 @@ class PythonScanner:
         if "secret" in labels and (ctx is not Context.RUNTIME or "dump" in labels or suspicious):
             # a function reached (as far as names tell) from the top level that sends one
             # configured variable is how SDKs authenticate; dumps and host identity are not
-            broad = bool(labels & {"dump", "host"}) or suspicious or not self._in_function
+            sent = (
+                SecretExfiltration.DUMP
+                if "dump" in labels or suspicious
+                else SecretExfiltration.HOST
+                if "host" in labels
+                else SecretExfiltration.SECRET
+            )
             self._emit(
-                SecretExfiltration,
-                C,
-                C if broad else M,
-                H,
+                sent,
                 f"{name}() sends secrets or host identity {ctx.label}",
                 node.lineno,
                 clip(ast.unparse(node)),
@@ -1558,10 +1472,7 @@ class PythonScanner:
             # a function that walks the disk or grabs the screen and posts the files it opens
             # to a webhook, chat bot or paste channel is a stealer whether or not it is called
             self._emit(
-                SecretExfiltration,
-                H,
-                H,
-                H,
+                SecretExfiltration.UPLOAD,
                 f"{name}() uploads collected files to a webhook, bot or paste channel {ctx.label}",
                 node.lineno,
                 clip(ast.unparse(node)),
@@ -1572,10 +1483,7 @@ class PythonScanner:
         if suspicious:
             hidden = self._hidden_address(node, scope)
             self._emit(
-                InstallTimeNetwork,
-                H,
-                H,
-                H if hidden else L,
+                InstallTimeNetwork.HIDDEN if hidden else InstallTimeNetwork.SUSPICIOUS,
                 f"{name}() contacts a paste site, webhook or raw address"
                 f"{' that it hides by encoding' if hidden else ''} {ctx.label}",
                 node.lineno,
@@ -1586,10 +1494,7 @@ class PythonScanner:
             # a constant public address, fetched on import (loopback and private ones are tests)
             fixed = any("://" in t and not _LOCAL_URL.search(t) for t in texts)
             self._emit(
-                InstallTimeNetwork,
-                H,
-                H if fixed and not self._in_function else M,
-                N,
+                InstallTimeNetwork.FIXED if fixed else InstallTimeNetwork.COMPUTED,
                 f"{name}() reaches the network {ctx.label}",
                 node.lineno,
                 evidence,
@@ -1635,10 +1540,7 @@ class PythonScanner:
             # editable installs work: medium alone, while rc files, cron and services are not
             pth = match.group(0).lower().endswith(".pth")
             self._emit(
-                PersistenceWrite,
-                M if pth else C,
-                M if pth else H,
-                L if pth else M,
+                PersistenceWrite.PTH if pth else PersistenceWrite.WRITE,
                 f"writes to a persistence location {ctx.label}",
                 node.lineno,
                 clip(path),
@@ -1665,10 +1567,7 @@ class PythonScanner:
             if command is None or _FETCH_AND_RUN.search(written) is None:
                 return
         self._emit(
-            PersistenceWrite,
-            C,
-            C,
-            H,
+            PersistenceWrite.AUTOSTART,
             f"writes {what} into a start-up location ({match.group(0)}) {ctx.label}",
             node.lineno,
             clip(written),
@@ -1693,10 +1592,7 @@ class PythonScanner:
                 match = tables.CREDENTIAL_PATH_RE.search(text)
                 if match:
                     self._emit(
-                        CredentialHarvesting,
-                        C,
-                        M,
-                        L,
+                        CredentialHarvesting.PATH,
                         f"reaches a credential store ({match.group(0)}) {ctx.label}",
                         node.lineno,
                         clip(text),
@@ -1708,10 +1604,7 @@ class PythonScanner:
         if tables.STRONG_COMMAND_RE.search(text):
             m = tables.STRONG_COMMAND_RE.search(text)
             self._emit(
-                SuspiciousCommandExecution,
-                C,
-                C,
-                M,
+                SuspiciousCommandExecution.EMBEDDED,
                 f"{where} holds a downloader, shell or encoded command {ctx.label}",
                 line,
                 clip(text[max(0, m.start() - 80) : m.end() + 120] if m else text),
@@ -1720,10 +1613,7 @@ class PythonScanner:
         match = tables.CREDENTIAL_PATH_RE.search(text)
         if match:
             self._emit(
-                CredentialHarvesting,
-                C,
-                H,
-                L,
+                CredentialHarvesting.EMBEDDED,
                 f"{where} reaches a credential store ({match.group(0)}) {ctx.label}",
                 line,
                 clip(text[max(0, match.start() - 80) : match.end() + 80]),
@@ -1740,10 +1630,7 @@ class PythonScanner:
                 r"system|popen|subprocess|exec", line
             ):
                 self._emit(
-                    SuspiciousCommandExecution,
-                    H,
-                    H,
-                    L,
+                    SuspiciousCommandExecution.UNPARSABLE,
                     f"unparsable code runs a downloader, shell or encoded command {ctx.label}",
                     number,
                     clip(line),
@@ -1751,10 +1638,7 @@ class PythonScanner:
                 )
             if re.search(r"\b(exec|eval)\s*\(.*(b64decode|decompress|fromhex|marshal)", line):
                 self._emit(
-                    ObfuscatedCodeExecution,
-                    H,
-                    H,
-                    L,
+                    ObfuscatedCodeExecution.UNPARSABLE,
                     f"unparsable code runs decoded data {ctx.label}",
                     number,
                     clip(line),
@@ -1773,10 +1657,7 @@ class PythonScanner:
         weird = [w for w in odd if w in identifiers]
         if len(weird) >= 3:
             self._emit(
-                ObfuscationIndicators,
-                M,
-                L,
-                N,
+                ObfuscationIndicators.LEXICAL,
                 "identifiers in non-Latin scripts (homoglyph or generated names)",
                 None,
                 clip(" ".join(sorted(set(weird))[:10])),
@@ -1790,10 +1671,7 @@ class PythonScanner:
                 entropy = _entropy(line[:20_000])
                 if entropy > 5.0 or ";" in line[:20_000]:
                     self._emit(
-                        ObfuscationIndicators,
-                        M,
-                        L,
-                        N,
+                        ObfuscationIndicators.LEXICAL,
                         f"packed code line of {len(line)} characters (entropy {entropy:.1f})",
                         number,
                         clip(line, 120),
@@ -1804,10 +1682,7 @@ class PythonScanner:
         if store:
             store_line = self.source.count("\n", 0, store.start()) + 1
             self._emit(
-                CredentialHarvesting,
-                L,
-                L,
-                L,
+                CredentialHarvesting.MENTION,
                 f"names a credential store ({store.group(0)})",
                 store_line,
                 clip(self.source[max(0, store.start() - 60) : store.end() + 60]),
@@ -1816,10 +1691,7 @@ class PythonScanner:
         match = tables.ANTI_ANALYSIS_RE.search(self.source[:2_000_000])
         if match:
             self._emit(
-                ObfuscationIndicators,
-                M,
-                L,
-                N,
+                ObfuscationIndicators.LEXICAL,
                 "probes for debuggers or virtual machines",
                 None,
                 match.group(0),
@@ -1830,10 +1702,7 @@ class PythonScanner:
 
     def _emit(
         self,
-        rule: type[Rule],
-        install: Severity,
-        on_import: Severity,
-        runtime: Severity,
+        variant: Variant,
         message: str,
         line: int | None,
         evidence: str,
@@ -1841,8 +1710,10 @@ class PythonScanner:
         ctx: Context | None = None,
         relations: tuple[str, ...] = (),
     ) -> None:
+        """Raise ``variant`` with the severity its rule declares for where the code runs."""
         ctx = ctx or self.context
-        severity = grade(ctx, install, on_import, runtime)
+        rule = variant.rule
+        severity = variant.severity_in(when(ctx, in_function=self._in_function))
         if severity is Severity.INFO:
             return
         at = self.anchor_line if self.anchor_line is not None else line
@@ -2438,6 +2309,3 @@ def scan_pth(text: str, path: str) -> list[Signal]:
         )
         signals.extend(scanner.run())
     return signals
-
-
-_ = (C, H, M, L, N, DownloadAndExecute)

@@ -21,15 +21,6 @@ class Context(enum.IntEnum):
         return {1: "when called", 2: "on import", 3: "at install time"}[self.value]
 
 
-def grade(context: Context, install: Severity, on_import: Severity, runtime: Severity) -> Severity:
-    """The severity for a context, from the three the caller names."""
-    if context is Context.INSTALL:
-        return install
-    if context is Context.IMPORT:
-        return on_import
-    return runtime
-
-
 @record
 class Signal:
     """One observation: a rule, a place, a severity already graded by context."""

@@ -7,10 +7,19 @@ the top level of modules imported while installing) weighs most; the top level o
 
 from __future__ import annotations
 
-from outwork.core.rules import Confidence, Layer, Rule, Severity
+from outwork.analyzers.packages.rules.base import BehaviourRule, Variant
+from outwork.core.rules import Confidence, Layer, Severity
+
+C, H, M, L, N = (
+    Severity.CRITICAL,
+    Severity.HIGH,
+    Severity.MEDIUM,
+    Severity.LOW,
+    Severity.INFO,
+)
 
 
-class SuspiciousCommandExecution(Rule):
+class SuspiciousCommandExecution(BehaviourRule):
     """Package code starts a downloader, a hidden shell or an encoded command.
 
     ## What it finds
@@ -51,8 +60,20 @@ class SuspiciousCommandExecution(Rule):
     attack = ("T1195.002", "T1059")
     inline_suppressible = False
 
+    #: install, import, reached from import, only when called
+    SHELL = Variant("runs a downloader, shell or encoded command", C, C, M, M)
+    FETCH_AND_RUN = Variant("runs a command that fetches and runs code", C, C, C, H)
+    DECODED = Variant("runs a command that only exists after decoding", C, C, C, H)
+    REVERSE_SHELL = Variant("redirects standard streams onto a descriptor", C, C, C, L)
+    REMOTE_PIP = Variant("installs a package from a repository or URL", C, H, H, M)
+    PIP = Variant("installs other packages", H, H, H, L)
+    WEAK = Variant("runs a command that reaches the network or installs software", H, M, M, L)
+    ENV_SHELL = Variant("runs a shell command built from the environment", M, L, L, N)
+    EMBEDDED = Variant("marshalled code holds a downloader, shell or encoded command", C, C, C, M)
+    UNPARSABLE = Variant("unparsable code runs a downloader, shell or encoded command", H, H, H, L)
 
-class SecretExfiltration(Rule):
+
+class SecretExfiltration(BehaviourRule):
     """Environment variables, credentials or host identity flow into a network request.
 
     ## What it finds
@@ -89,8 +110,20 @@ class SecretExfiltration(Rule):
     attack = ("T1041", "T1552.001")
     inline_suppressible = False
 
+    #: install, import, reached from import, only when called
+    SECRET = Variant("sends a configured secret", C, C, M, N)
+    HOST = Variant("sends host identity", C, C, C, N)
+    DUMP = Variant(
+        "sends the whole environment, a private store, or to a paste, webhook or raw address",
+        C,
+        C,
+        C,
+        H,
+    )
+    UPLOAD = Variant("uploads collected files to a webhook, bot or paste channel", H, H, H, H)
 
-class DownloadAndExecute(Rule):
+
+class DownloadAndExecute(BehaviourRule):
     """Bytes fetched from the network reach code execution or a started program.
 
     ## What it finds
@@ -126,8 +159,11 @@ class DownloadAndExecute(Rule):
     attack = ("T1105",)
     inline_suppressible = False
 
+    #: install, import, reached from import, only when called
+    RUNS_DOWNLOAD = Variant("runs or starts downloaded content", C, C, C, H)
 
-class ObfuscatedCodeExecution(Rule):
+
+class ObfuscatedCodeExecution(BehaviourRule):
     """Code decoded from base64, hex, zlib, lzma, bz2, marshal or XOR is executed.
 
     ## What it finds
@@ -161,8 +197,18 @@ class ObfuscatedCodeExecution(Rule):
     attack = ("T1027", "T1140")
     inline_suppressible = False
 
+    #: install, import, reached from import, only when called
+    DECODED = Variant("runs code decoded statically, or a marshalled code object", C, C, C, H)
+    DECODED_FLOW = Variant("runs data that flowed through a decoder", C, H, H, M)
+    EMBEDDED_LOAD = Variant("loads embedded code or objects", C, H, H, H)
+    FROM_ENVIRONMENT = Variant("runs code taken from the environment", H, M, M, L)
+    MARSHAL_LOAD = Variant("loads marshalled code it was handed", H, M, M, L)
+    COMPUTED = Variant("runs code computed at run time", M, L, L, N)
+    LOAD = Variant("deserialises objects it was handed", M, L, L, N)
+    UNPARSABLE = Variant("unparsable code runs decoded data", H, H, H, L)
 
-class PersistenceWrite(Rule):
+
+class PersistenceWrite(BehaviourRule):
     """Package code writes to start-up folders, shell rc files, cron, services or SSH keys.
 
     ## What it finds
@@ -200,8 +246,19 @@ class PersistenceWrite(Rule):
     attack = ("T1547", "T1546.004")
     inline_suppressible = False
 
+    #: install, import, reached from import, only when called
+    WRITE = Variant("writes to a persistence location", C, H, H, M)
+    AUTOSTART = Variant(
+        "registers an autostart entry, or writes a downloader into a start-up location",
+        C,
+        C,
+        C,
+        H,
+    )
+    PTH = Variant("writes a .pth start-up hook", M, M, M, L)
 
-class CredentialHarvesting(Rule):
+
+class CredentialHarvesting(BehaviourRule):
     """Package code reads browser profiles, wallets, chat tokens, SSH or cloud credentials.
 
     ## What it finds
@@ -235,8 +292,14 @@ class CredentialHarvesting(Rule):
     attack = ("T1555", "T1552")
     inline_suppressible = False
 
+    #: install, import, reached from import, only when called
+    PATH = Variant("hands a credential store's path to a call", C, M, M, N)
+    COOKIES = Variant("reads browser cookies", C, H, H, N)
+    EMBEDDED = Variant("marshalled code names a credential store", C, H, H, L)
+    MENTION = Variant("names a credential store", L, L, L, L)
 
-class InstallTimeNetwork(Rule):
+
+class InstallTimeNetwork(BehaviourRule):
     """Package code reaches the network while installing or on import.
 
     ## What it finds
@@ -272,8 +335,14 @@ class InstallTimeNetwork(Rule):
     attack = ("T1071",)
     inline_suppressible = False
 
+    #: install, import, reached from import, only when called
+    FIXED = Variant("reaches a constant public address", H, H, M, N)
+    COMPUTED = Variant("reaches the network", H, M, M, N)
+    SUSPICIOUS = Variant("contacts a paste site, webhook or raw address", H, H, H, L)
+    HIDDEN = Variant("contacts a paste site, webhook or raw address it hides", H, H, H, H)
 
-class InstallTimeProcess(Rule):
+
+class InstallTimeProcess(BehaviourRule):
     """Install-time code starts a program whose command looks ordinary.
 
     ## What it finds
@@ -306,3 +375,6 @@ class InstallTimeProcess(Rule):
     cwe = (829,)
     attack = ("T1059",)
     inline_suppressible = False
+
+    #: install, import, reached from import, only when called
+    STARTS = Variant("starts a program", L, L, L, N)

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+from outwork.analyzers.packages.rules.base import BehaviourRule, Variant
 from outwork.core.rules import Confidence, Layer, Rule, Severity
+
+C, H, M, L, N = (
+    Severity.CRITICAL,
+    Severity.HIGH,
+    Severity.MEDIUM,
+    Severity.LOW,
+    Severity.INFO,
+)
 
 
 class NpmInstallScript(Rule):
@@ -41,7 +50,7 @@ class NpmInstallScript(Rule):
     inline_suppressible = False
 
 
-class SuspiciousJavaScript(Rule):
+class SuspiciousJavaScript(BehaviourRule):
     """JavaScript that executes commands, evaluates decoded code or exfiltrates host data.
 
     ## What it finds
@@ -74,3 +83,16 @@ class SuspiciousJavaScript(Rule):
     cwe = (506, 95)
     attack = ("T1059.007", "T1041")
     inline_suppressible = False
+
+    #: install, import, in a function of a module loaded on import, only when called
+    SHELL = Variant("child_process runs a downloader, shell or encoded command", C, C, C, M)
+    NETWORK_COMMAND = Variant("child_process runs a command that reaches the network", H, H, H, L)
+    WINDOWS_SHELL = Variant("child_process starts Windows' shell", H, M, M, L)
+    PROGRAM = Variant("child_process starts a program", M, L, L, N)
+    DECODED_LOADS = Variant("eval, Function or vm runs decoded code that loads modules", C, C, C, H)
+    DECODED = Variant("eval, Function or vm runs decoded code", C, H, H, M)
+    SENDS_DUMP = Variant(
+        "sends the environment, host identity, or to a paste, webhook or raw address", C, C, C, L
+    )
+    SENDS_SECRET = Variant("sends a configured variable", C, C, M, L)
+    SUSPICIOUS_ADDRESS = Variant("contacts a paste site, webhook or raw address", H, H, H, L)

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+from outwork.analyzers.packages.rules.base import BehaviourRule, Variant
 from outwork.core.rules import Confidence, Layer, Rule, Severity
+
+C, H, M, L, N = (
+    Severity.CRITICAL,
+    Severity.HIGH,
+    Severity.MEDIUM,
+    Severity.LOW,
+    Severity.INFO,
+)
 
 
 class DisguisedExecutable(Rule):
@@ -110,7 +119,7 @@ class DependencyConfusionVersion(Rule):
     inline_suppressible = False
 
 
-class ObfuscationIndicators(Rule):
+class ObfuscationIndicators(BehaviourRule):
     """Code hides itself: dynamic builtins, homoglyph identifiers, packed lines, sandbox checks.
 
     ## What it finds
@@ -144,8 +153,29 @@ class ObfuscationIndicators(Rule):
     attack = ("T1027", "T1497")
     inline_suppressible = False
 
+    #: install, import, reached from import, only when called
+    HIDDEN = Variant(
+        "reaches a builtin through a computed name, runs a large embedded string, or is too"
+        " large or deep to analyse",
+        M,
+        M,
+        M,
+        L,
+    )
+    ENCRYPTED = Variant(
+        "runs encrypted (PyArmor) code, or decoding stopped at the layer budget", H, H, H, M
+    )
+    COMPUTED_IMPORT = Variant("imports a module whose name is computed", L, L, L, N)
+    LEXICAL = Variant(
+        "non-Latin identifiers, packed code lines, debugger or virtual machine probes",
+        M,
+        L,
+        L,
+        N,
+    )
 
-class UnparsableInstallCode(Rule):
+
+class UnparsableInstallCode(BehaviourRule):
     """Install-time code cannot be parsed, so it cannot be proven safe.
 
     ## What it finds
@@ -177,6 +207,10 @@ class UnparsableInstallCode(Rule):
     cwe = (20,)
     attack = ("T1027",)
     inline_suppressible = False
+
+    #: install, import, reached from import, only when called
+    BROKEN = Variant("code does not parse (install time, or a decoded layer)", M, L, L, N)
+    PYTHON2 = Variant("Python 2 code, analysed after rewriting", L, L, L, N)
 
 
 class PackageRiskVerdict(Rule):
