@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from outwork.analyzers import AnalysisContext
 from outwork.analyzers.pipelines import PipelineAnalyzer, data
 from outwork.analyzers.pipelines.context import EVENT_CONTEXTS, Trigger, trigger_contexts
 from outwork.analyzers.pipelines.rules import ALL_RULES
+from outwork.core.analyzer import AnalysisContext
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.findings import Finding
 from outwork.core.rules import Severity
