@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from outwork.analyzers.pipelines import yamlpos
+from outwork.analyzers.pipelines import paths, yamlpos
 from outwork.analyzers.pipelines.yamlpos import YamlBudgetError, YamlSyntaxError, load, locate
 
 WORKFLOW = """\
@@ -49,9 +49,9 @@ def test_resolver_for_the_shared_locator() -> None:
 
 
 def test_key_path_round_trip() -> None:
-    path = yamlpos.key_path("jobs", "a.b", "steps", 2, "run")
+    path = paths.key_path("jobs", "a.b", "steps", 2, "run")
     assert path == 'jobs["a.b"].steps[2].run'
-    assert yamlpos.parse_path(path) == ["jobs", "a.b", "steps", 2, "run"]
+    assert paths.parse_path(path) == ["jobs", "a.b", "steps", 2, "run"]
 
 
 def test_billion_laughs_is_bounded() -> None:

@@ -7,11 +7,14 @@ does, whatever it selects) does not import the YAML reader and the audits.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
-from outwork.analyzers.pipelines import dependabot, gitlab
-from outwork.analyzers.pipelines.github import Document, WorkflowAudit
-from outwork.analyzers.pipelines.rules.github import PipelineUnreadable, Unreadable
+from outwork.analyzers.pipelines.checks import GitlabCheck, overriding
+from outwork.analyzers.pipelines.github import WorkflowAudit
+from outwork.analyzers.pipelines.gitlab import GitlabFile, jobs, looks_like_gitlab
+from outwork.analyzers.pipelines.rules import DEPENDABOT_CHECKS, GITLAB_CHECKS
+from outwork.analyzers.pipelines.rules.unreadable import PipelineUnreadable, Unreadable
+from outwork.analyzers.pipelines.workflow import Document
 from outwork.analyzers.pipelines.yamlpos import (
     MAX_TEXT,
     Node,
@@ -64,9 +67,32 @@ def audit(found: str | None, doc: Document, path: str) -> Iterable[Emitted]:
     elif found == "action":
         yield from WorkflowAudit(doc, "action", path).run()
     elif found == "dependabot":
-        yield from dependabot.audit(root)
+        yield from dependabot_audit(root)
     elif found == "gitlab":
-        yield from gitlab.audit(doc, path)
+        yield from gitlab_audit(GitlabFile(doc, path))
+
+
+def dependabot_audit(root: Node) -> Iterator[Emitted]:
+    """Every Dependabot check, for each ``updates:`` entry."""
+    checks = [check() for check in DEPENDABOT_CHECKS]
+    updates = root.get("updates")
+    for index, entry in enumerate(updates.seq() if updates is not None else []):
+        if not entry.is_map:
+            continue
+        ecosystem = entry.text("package-ecosystem").strip().lower()
+        for check in checks:
+            yield from check.update(entry, ("updates", index), ecosystem)
+
+
+def gitlab_audit(file: GitlabFile) -> Iterator[Emitted]:
+    """Every GitLab check: the document, then the ``default`` section and each job."""
+    checks = [check(file) for check in GITLAB_CHECKS]
+    for check in overriding(checks, "document", GitlabCheck):
+        yield from check.document()
+    consumers = overriding(checks, "job", GitlabCheck)
+    for job in jobs(file.root):
+        for check in consumers:
+            yield from check.job(job)
 
 
 def classify(root: Node) -> str | None:
@@ -80,6 +106,6 @@ def classify(root: Node) -> str | None:
         return "action"
     if root.get("updates") is not None and root.get("version") is not None:
         return "dependabot"
-    if gitlab.looks_like_gitlab(root):
+    if looks_like_gitlab(root):
         return "gitlab"
     return None

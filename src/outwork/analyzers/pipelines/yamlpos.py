@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from outwork.analyzers.pipelines.paths import parse_path
+
 #: Largest document read, in characters.
 MAX_TEXT = 4 * 1024 * 1024
 #: Nodes produced once aliases are expanded; real workflows use a few thousand.
@@ -288,41 +290,6 @@ def _key_text(node: Any) -> str:
     if getattr(node, "id", "") == "scalar":
         return str(node.value)
     return f"<complex key at line {node.start_mark.line + 1}>"
-
-
-# --- logical key paths ---------------------------------------------------------------------
-
-_SEGMENT_RE = re.compile(r"""([^.\[\]]+)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]""")
-
-
-def parse_path(logical: str) -> list[str | int]:
-    """``jobs.build.steps[2].run`` -> ``["jobs", "build", "steps", 2, "run"]``."""
-    out: list[str | int] = []
-    for match in _SEGMENT_RE.finditer(logical):
-        name, index, quoted = match.groups()
-        if index is not None:
-            out.append(int(index))
-        elif quoted is not None:
-            out.append(quoted.replace('\\"', '"'))
-        else:
-            out.append(name)
-    return out
-
-
-_PLAIN_KEY_RE = re.compile(r"[^.\[\]\"]+")
-
-
-def key_path(*parts: str | int) -> str:
-    """The inverse of :func:`parse_path`; keys with dots or brackets are quoted."""
-    text = ""
-    for part in parts:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif _PLAIN_KEY_RE.fullmatch(part):
-            text += ("." if text else "") + part
-        else:
-            text += '["' + part.replace('"', '\\"') + '"]'
-    return text
 
 
 def locate(root: Node, logical: str) -> tuple[int, int] | None:

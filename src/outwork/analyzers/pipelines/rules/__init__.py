@@ -1,81 +1,20 @@
-"""The CI rules: GitHub Actions, Dependabot and GitLab CI."""
+"""The CI rules and their checks: one module per audit or small family, each holding its rules'
+documentation and the check that yields their findings (see ``pipelines.checks``).
+
+Every module of this package is loaded, so a new rule is a new module here (plus its fixture
+folder): nothing else lists it.
+"""
 
 from __future__ import annotations
 
-from outwork.analyzers.pipelines.rules.dependabot import (
-    DependabotInsecureExecution,
-    DependabotMissingCooldown,
-)
-from outwork.analyzers.pipelines.rules.github import (
-    AllSecretsExposed,
-    ArchivedAction,
-    ArtifactPoisoning,
-    BotConditionSpoofable,
-    CachePoisoning,
-    CloudCredentialsForkCode,
-    DangerousTrigger,
-    ExcessivePermissions,
-    GithubEnvInjection,
-    HardcodedContainerCredentials,
-    InsecureCommands,
-    LivingOffThePipeline,
-    LongLivedPublishToken,
-    ObfuscatedExpression,
-    PersistedCheckoutCredentials,
-    PipelineUnreadable,
-    SecretFieldUnredacted,
-    SecretsInherit,
-    SelfHostedRunnerPublic,
-    TemplateInjection,
-    TyposquattedAction,
-    UndocumentedPermissions,
-    UnpinnedAction,
-    UnpinnedImage,
-    UnsoundCondition,
-    UntrustedCheckout,
-)
-from outwork.analyzers.pipelines.rules.gitlab import (
-    GitlabForkMergeRequestSecrets,
-    GitlabJobTokenMisuse,
-    GitlabScriptInjection,
-    GitlabUnpinnedImage,
-    GitlabUnpinnedInclude,
-)
+from outwork.analyzers.pipelines import checks
+from outwork.core.analyzer import rules_in
 
-ALL_RULES = (
-    TemplateInjection,
-    UntrustedCheckout,
-    DangerousTrigger,
-    ExcessivePermissions,
-    UnpinnedAction,
-    UnpinnedImage,
-    PersistedCheckoutCredentials,
-    GithubEnvInjection,
-    SecretsInherit,
-    SelfHostedRunnerPublic,
-    BotConditionSpoofable,
-    ArtifactPoisoning,
-    LivingOffThePipeline,
-    CloudCredentialsForkCode,
-    CachePoisoning,
-    HardcodedContainerCredentials,
-    InsecureCommands,
-    UnsoundCondition,
-    ObfuscatedExpression,
-    TyposquattedAction,
-    DependabotMissingCooldown,
-    DependabotInsecureExecution,
-    PipelineUnreadable,
-    LongLivedPublishToken,
-    UndocumentedPermissions,
-    AllSecretsExposed,
-    SecretFieldUnredacted,
-    ArchivedAction,
-    GitlabScriptInjection,
-    GitlabUnpinnedInclude,
-    GitlabUnpinnedImage,
-    GitlabForkMergeRequestSecrets,
-    GitlabJobTokenMisuse,
-)
+#: Every CI rule, sorted by code; loading their modules registers the checks below.
+ALL_RULES = rules_in(__name__)
+#: The checks of each kind of pipeline file, in the order their modules load.
+WORKFLOW_CHECKS = tuple(checks.WORKFLOW_CHECKS)
+GITLAB_CHECKS = tuple(checks.GITLAB_CHECKS)
+DEPENDABOT_CHECKS = tuple(checks.DEPENDABOT_CHECKS)
 
-__all__ = ["ALL_RULES"]
+__all__ = ["ALL_RULES", "DEPENDABOT_CHECKS", "GITLAB_CHECKS", "WORKFLOW_CHECKS"]

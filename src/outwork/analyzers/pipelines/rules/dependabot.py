@@ -1,12 +1,21 @@
-"""Dependabot configuration rules."""
+"""Dependabot configuration rules and their checks: CI021, CI022."""
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
-from typing import ClassVar
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, ClassVar
 
+from outwork.analyzers.pipelines import data
+from outwork.analyzers.pipelines.checks import DependabotCheck
+from outwork.analyzers.pipelines.paths import key_path
+from outwork.core.findings import finding
 from outwork.core.rules import Confidence, Layer, Rule, Severity
+
+if TYPE_CHECKING:
+    from outwork.analyzers.pipelines.workflow import Where
+    from outwork.analyzers.pipelines.yamlpos import Node
+    from outwork.core.analyzer import Emitted
 
 
 class Cooldown(enum.Enum):
@@ -92,3 +101,71 @@ class DependabotInsecureExecution(Rule):
     severity = Severity.HIGH
     confidence = Confidence.HIGH
     cwe = (829,)
+
+
+class InsecureExecutionCheck(DependabotCheck):
+    rules = (DependabotInsecureExecution,)
+
+    def update(self, entry: Node, where: Where, ecosystem: str) -> Iterator[Emitted]:
+        execution = entry.get("insecure-external-code-execution")
+        if execution is None or execution.text().strip().lower() != "allow":
+            return
+        line, col = entry.key_pos("insecure-external-code-execution")
+        yield finding(
+            DependabotInsecureExecution,
+            f"Dependabot may run {ecosystem or 'dependency'} code while resolving updates",
+            line=line,
+            column=col,
+            logical=key_path(*where, "insecure-external-code-execution"),
+            evidence=f"{ecosystem}: insecure-external-code-execution: allow",
+        )
+
+
+class CooldownCheck(DependabotCheck):
+    rules = (DependabotMissingCooldown,)
+
+    def update(self, entry: Node, where: Where, ecosystem: str) -> Iterator[Emitted]:
+        if ecosystem in data.NO_COOLDOWN_ECOSYSTEMS:
+            return
+        cooldown = entry.get("cooldown")
+        if cooldown is None or not cooldown.is_map:
+            line, col = entry.key_pos("package-ecosystem")
+            yield finding(
+                DependabotMissingCooldown,
+                f"no cooldown for {ecosystem or 'this entry'}: new releases are proposed at once",
+                line=line,
+                column=col,
+                logical=key_path(*where),
+                severity=DependabotMissingCooldown.severity_in(Cooldown.NONE),
+                evidence=f"{ecosystem}: no cooldown",
+            )
+            return
+        days_node = cooldown.get("default-days")
+        if days_node is None:
+            line, col = entry.key_pos("cooldown")
+            yield finding(
+                DependabotMissingCooldown,
+                f"cooldown for {ecosystem} sets no default-days (default is 0)",
+                line=line,
+                column=col,
+                logical=key_path(*where, "cooldown"),
+                severity=DependabotMissingCooldown.severity_in(Cooldown.NO_DEFAULT_DAYS),
+                evidence=f"{ecosystem}: cooldown without default-days",
+            )
+            return
+        text = days_node.text().strip()
+        try:
+            days = int(text)
+        except ValueError:
+            days = -1
+        if days < data.MIN_COOLDOWN_DAYS:
+            yield finding(
+                DependabotMissingCooldown,
+                f"cooldown of {text} day(s) for {ecosystem} is shorter than "
+                f"{data.MIN_COOLDOWN_DAYS}",
+                line=days_node.line,
+                column=days_node.col,
+                logical=key_path(*where, "cooldown", "default-days"),
+                severity=DependabotMissingCooldown.severity_in(Cooldown.SHORT),
+                evidence=f"{ecosystem}: default-days {text}",
+            )

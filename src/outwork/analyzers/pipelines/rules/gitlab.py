@@ -1,13 +1,34 @@
-"""GitLab CI rules."""
+"""GitLab CI rules and their checks: CI030 to CI034."""
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
-from typing import ClassVar
+import re
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, ClassVar
 
+from outwork.analyzers.pipelines import data
+from outwork.analyzers.pipelines.checks import GitlabCheck
 from outwork.analyzers.pipelines.context import ImageTag
+from outwork.analyzers.pipelines.gitlab import MR_RE, TAINTED_RE, GitlabJob, script_lines
+from outwork.analyzers.pipelines.paths import key_path
+from outwork.core.findings import Fact, finding
 from outwork.core.rules import Confidence, Layer, Rule, Severity
+
+if TYPE_CHECKING:
+    from outwork.analyzers.pipelines.workflow import Where
+    from outwork.analyzers.pipelines.yamlpos import Node
+    from outwork.core.analyzer import Emitted
+
+SHA_RE = re.compile(r"^[0-9a-f]{40}$")
+#: Script findings (CI030, CI034) reported for one job; the rest are left out.
+MAX_FINDINGS_PER_JOB = 200
+_EVALUATORS = [re.compile(p) for p in data.GITLAB_EVALUATORS]
+_SECRET_VAR_RE = re.compile(r"\$\{?([A-Z][A-Z0-9_]*(?:TOKEN|PASSWORD|SECRET|_KEY|APIKEY|PASS))\b")
+_SAME_PROJECT_RE = re.compile(r"CI_MERGE_REQUEST_SOURCE_PROJECT_(?:ID|PATH|URL)")
+_JOB_TOKEN_RE = re.compile(r"\$\{?CI_JOB_TOKEN\b")
+_URL_RE = re.compile(r"https?://[^\s\"']+")
+_RULE_KEYS = ("rules", "only", "except")
 
 
 class ScriptUse(enum.Enum):
@@ -217,3 +238,259 @@ class GitlabJobTokenMisuse(Rule):
     severity = Severity.MEDIUM
     confidence = Confidence.MEDIUM
     cwe = (522, 200)
+
+
+class IncludeCheck(GitlabCheck):
+    rules = (GitlabUnpinnedInclude,)
+
+    def document(self) -> Iterator[Emitted]:
+        node = self.file.root.get("include")
+        if node is None:
+            return
+        entries = node.seq() if node.is_seq else [node]
+        for index, entry in enumerate(entries):
+            where: Where = ("include", index) if node.is_seq else ("include",)
+            if entry.is_str:
+                value = entry.value.strip()
+                if value.startswith(("http://", "https://")):
+                    message = f"remote include {value} without integrity"
+                    yield _include(entry, where, message, Include.REMOTE_STRING)
+            elif entry.is_map:
+                yield from _include_entry(entry, where)
+
+
+def _include_entry(entry: Node, where: Where) -> Iterator[Emitted]:
+    remote = entry.get("remote")
+    if remote is not None and entry.get("integrity") is None:
+        message = f"remote include {remote.text().strip()} without integrity"
+        yield _include(remote, where, message, Include.REMOTE)
+    project = entry.get("project")
+    if project is not None:
+        ref = entry.text("ref").strip()
+        if not SHA_RE.match(ref):
+            target = entry.get("ref") or project
+            why = "no ref (the default branch)" if not ref else f"ref {ref!r}"
+            message = f"include of {project.text().strip()} at {why}, not a commit SHA"
+            yield _include(target, where, message, Include.PROJECT)
+    component = entry.get("component")
+    if component is not None:
+        _, _, version = component.text().partition("@")
+        if not SHA_RE.match(version.strip()):
+            message = f"component {component.text().strip()} is not pinned to a SHA"
+            yield _include(component, where, message, Include.COMPONENT)
+
+
+def _include(node: Node, where: Where, message: str, what: Include) -> Emitted:
+    return finding(
+        GitlabUnpinnedInclude,
+        message,
+        line=node.line,
+        column=node.col,
+        logical=key_path(*where),
+        severity=GitlabUnpinnedInclude.severity_in(what),
+        evidence=message,
+    )
+
+
+class ImageCheck(GitlabCheck):
+    rules = (GitlabUnpinnedImage,)
+
+    def document(self) -> Iterator[Emitted]:
+        return _images(self.file.root, ())
+
+    def job(self, job: GitlabJob) -> Iterator[Emitted]:
+        return _images(job.node, job.where)
+
+
+def _images(node: Node, where: Where) -> Iterator[Emitted]:
+    candidates: list[tuple[Node, Where]] = []
+    image = node.get("image")
+    if image is not None:
+        candidates.append(
+            (image.get("name") or image if image.is_map else image, (*where, "image"))
+        )
+    services = node.get("services")
+    for index, svc in enumerate(services.seq() if services is not None else []):
+        target = svc.get("name") if svc.is_map else svc
+        if target is not None:
+            candidates.append((target, (*where, "services", index)))
+    for target, at in candidates:
+        if not target.is_str:
+            continue
+        value = target.value.strip()
+        if not value or "@sha256:" in value or value.startswith("$"):
+            continue
+        last = value.rsplit("/", 1)[-1]
+        tag = last.split(":", 1)[1] if ":" in last else ""
+        yield finding(
+            GitlabUnpinnedImage,
+            f"image {value} is {'not tagged' if not tag else 'tagged ' + tag} and has no digest",
+            line=target.line,
+            column=target.col,
+            logical=key_path(*at),
+            severity=GitlabUnpinnedImage.severity_in(
+                ImageTag.MOVING if tag in ("", "latest") else ImageTag.TAGGED
+            ),
+            evidence=value,
+        )
+
+
+class ScriptCheck(GitlabCheck):
+    """Each script line that reads ``$``: attacker-controlled variables evaluated or left
+    unquoted (CI030) and the job token sent where it leaks (CI034)."""
+
+    rules = (GitlabScriptInjection, GitlabJobTokenMisuse)
+
+    def job(self, job: GitlabJob) -> Iterator[Emitted]:
+        doc = self.file.doc
+        derived = job.derived_variables(self.file.root)
+        derived_re = (
+            re.compile(r"\$\{?(" + "|".join(map(re.escape, derived)) + r")\b") if derived else None
+        )
+        emitted = 0
+        for node, text, at in job.lines():
+            cursor = node.start - 1
+            for line in text.splitlines():
+                if "$" not in line:
+                    continue
+                index = doc.find_after(node, line.strip(), cursor)
+                if index >= 0:
+                    cursor = index
+                pos = doc.position(index) if index >= 0 else (node.line, node.col)
+                hits = (*_injection(pos, line, at, derived_re, derived), *_job_token(pos, line, at))
+                for item in hits:
+                    emitted += 1
+                    if emitted <= MAX_FINDINGS_PER_JOB:
+                        yield item
+
+
+def _injection(
+    pos: tuple[int, int],
+    line: str,
+    at: str,
+    derived: re.Pattern[str] | None,
+    origins: dict[str, str],
+) -> Iterator[Emitted]:
+    match = TAINTED_RE.search(line) or (derived.search(line) if derived else None)
+    if not match:
+        return
+    variable = match.group(1)
+    origin = origins.get(variable)
+    source = f"{origin} -> variables.{variable}" if origin else variable
+    for pattern in _EVALUATORS:
+        sink = pattern.search(line)
+        if sink and sink.start() < match.start():
+            yield finding(
+                GitlabScriptInjection,
+                f"${variable} is evaluated as code by `{sink.group(0)}`",
+                line=pos[0],
+                column=pos[1],
+                logical=at,
+                severity=GitlabScriptInjection.severity_in(ScriptUse.EVALUATED),
+                evidence=f"{source} -> {sink.group(0)} ({at})",
+                properties={"taint": [*source.split(" -> "), sink.group(0), at]},
+            )
+            return
+    quoted = re.search(r'"[^"]*\$\{?' + variable + r'\b[^"]*"', line)
+    if not quoted:
+        yield finding(
+            GitlabScriptInjection,
+            f"${variable} is used unquoted in a shell command",
+            line=pos[0],
+            column=pos[1],
+            logical=at,
+            severity=GitlabScriptInjection.severity_in(ScriptUse.UNQUOTED),
+            confidence=Confidence.LOW,
+            evidence=f"{source} -> unquoted ({at})",
+        )
+
+
+def _internal(url: str) -> bool:
+    """Whether a URL points at this GitLab instance (built from ``CI_*`` variables)."""
+    host = url.split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[-1]
+    return host.startswith(("$CI_", "${CI_")) or host in ("gitlab.com", "$CI_SERVER_HOST")
+
+
+def _job_token(pos: tuple[int, int], line: str, at: str) -> Iterator[Emitted]:
+    if not _JOB_TOKEN_RE.search(line):
+        return
+    reason = ""
+    stripped = line.strip()
+    if re.match(r"(?:echo|printf|cat)\b", stripped) and ">" not in stripped:
+        reason = "printed to the job log"
+    elif _URL_RE.search(stripped):
+        external = [u for u in _URL_RE.findall(stripped) if not _internal(u)]
+        if external:
+            reason = f"sent to {external[0][:80]}"
+    elif re.search(r">\s*[\w./-]+", stripped) and ".netrc" not in stripped:
+        reason = "written to a file"
+    if reason:
+        yield finding(
+            GitlabJobTokenMisuse,
+            f"CI_JOB_TOKEN is {reason}",
+            line=pos[0],
+            column=pos[1],
+            logical=at,
+            evidence=f"CI_JOB_TOKEN -> {reason}",
+        )
+
+
+class ForkMergeRequestCheck(GitlabCheck):
+    rules = (GitlabForkMergeRequestSecrets,)
+
+    def job(self, job: GitlabJob) -> Iterator[Emitted]:
+        if job.name.startswith(".") or not self._runs_for_forks(job):
+            return
+        seen = [
+            (node, var, at)
+            for node, text, at in job.lines()
+            for line in text.splitlines()
+            if "$" in line
+            for var in _SECRET_VAR_RE.findall(line)
+            if var != "CI_JOB_TOKEN"
+        ]
+        for ancestor in job.ancestors:  # inherited scripts: their own findings are reported
+            for node, text, at in script_lines(ancestor, (job.name,)):
+                seen.extend(
+                    (node, var, at) for var in _SECRET_VAR_RE.findall(text) if var != "CI_JOB_TOKEN"
+                )
+        if not seen:
+            return
+        node, var, at = seen[0]
+        path = self.file.path
+        yield finding(
+            GitlabForkMergeRequestSecrets,
+            f"job {job.name} runs for merge requests and reads ${var} without checking the "
+            "source project",
+            line=node.line,
+            column=node.col,
+            logical=at,
+            evidence=f"merge_request_event -> {job.name} -> ${var}",
+        )
+        yield Fact(
+            "entry:fork-merge-request",
+            "triggers",
+            f"job:{path}#{job.name}",
+            proof=f"{path}: {job.name}.rules",
+            properties={"trust": "untrusted-code"},
+        )
+        for secret in sorted({s for _, s, _ in seen}):
+            yield Fact(f"job:{path}#{job.name}", "exposes", f"jewel:secret:{secret}", proof=path)
+
+    @staticmethod
+    def _runs_for_forks(job: GitlabJob) -> bool:
+        """Merge request pipelines run the job, and its rules do not check the source project."""
+        source = next(
+            (
+                j
+                for j in (job.node, *job.ancestors)
+                if any(j.get(k) is not None for k in _RULE_KEYS)
+            ),
+            None,
+        )
+        if source is None:  # unrestricted: the workflow's rules decide
+            return job.global_mr
+        rules_text = " ".join(
+            n.value for key in _RULE_KEYS if (block := source.get(key)) for n in block.strings()
+        )
+        return bool(MR_RE.search(rules_text)) and not _SAME_PROJECT_RE.search(rules_text)

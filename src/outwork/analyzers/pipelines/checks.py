@@ -1,0 +1,116 @@
+"""The seam between the pipelines scanners and the checks in ``rules/``.
+
+A check is one audit (one rule or a small family) living beside the rules it reports. Declaring
+a subclass of :class:`WorkflowCheck`, :class:`GitlabCheck` or :class:`DependabotCheck` in a
+module of ``rules/`` registers it. The scanner of the file builds the model once, makes one
+instance of every check per file, and calls the hooks each check overrides (the facts it
+consumes), in document order; a check keeps whatever it needs across hooks of one file on
+itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, ClassVar, TypeVar
+
+if TYPE_CHECKING:
+    from outwork.analyzers.pipelines.gitlab import GitlabFile, GitlabJob
+    from outwork.analyzers.pipelines.workflow import Image, Job, Step, Uses, Workflow
+    from outwork.analyzers.pipelines.yamlpos import Node
+    from outwork.core.analyzer import Emitted
+    from outwork.core.rules import Rule
+
+    Where = tuple[str | int, ...]
+
+C = TypeVar("C")
+
+
+#: The registered checks of each kind of file, in the order their modules load.
+WORKFLOW_CHECKS: list[type[WorkflowCheck]] = []
+GITLAB_CHECKS: list[type[GitlabCheck]] = []
+DEPENDABOT_CHECKS: list[type[DependabotCheck]] = []
+
+
+class WorkflowCheck:
+    """A check of GitHub Actions workflows and actions. Hooks, in the order they are called:
+    ``workflow`` (once, workflows only), then for each job ``job``, its ``uses`` and ``image``
+    references, ``step`` for each step and ``job_end``; for an action its ``image`` and the
+    steps of a composite action as one job with no id; finally ``document``."""
+
+    #: The rules whose findings the check yields.
+    rules: ClassVar[tuple[type[Rule], ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        WORKFLOW_CHECKS.append(cls)
+
+    def __init__(self, wf: Workflow) -> None:
+        self.wf = wf
+
+    def workflow(self) -> Iterator[Emitted]:
+        """The workflow as a whole: triggers, top-level permissions and env."""
+        return iter(())
+
+    def job(self, job: Job) -> Iterator[Emitted]:
+        """A job, before its steps (its permissions, env, runner, condition, ``uses``...)."""
+        return iter(())
+
+    def uses(self, ref: Uses) -> Iterator[Emitted]:
+        """An action or reusable workflow that a step or job references."""
+        return iter(())
+
+    def image(self, image: Image) -> Iterator[Emitted]:
+        """A container image that a job, step or action runs."""
+        return iter(())
+
+    def step(self, step: Step) -> Iterator[Emitted]:
+        """One step, with its environment's taint and what earlier steps left."""
+        return iter(())
+
+    def job_end(self, job: Job) -> Iterator[Emitted]:
+        """A job after all its steps."""
+        return iter(())
+
+    def document(self) -> Iterator[Emitted]:
+        """The whole document, last (every expression of every string)."""
+        return iter(())
+
+
+class GitlabCheck:
+    """A check of a GitLab CI file: ``document`` once, then ``job`` for each job."""
+
+    #: The rules whose findings the check yields.
+    rules: ClassVar[tuple[type[Rule], ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        GITLAB_CHECKS.append(cls)
+
+    def __init__(self, file: GitlabFile) -> None:
+        self.file = file
+
+    def document(self) -> Iterator[Emitted]:
+        return iter(())
+
+    def job(self, job: GitlabJob) -> Iterator[Emitted]:
+        return iter(())
+
+
+class DependabotCheck:
+    """A check of one ``updates:`` entry of a Dependabot configuration."""
+
+    #: The rules whose findings the check yields.
+    rules: ClassVar[tuple[type[Rule], ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        DEPENDABOT_CHECKS.append(cls)
+
+    def update(self, entry: Node, where: Where, ecosystem: str) -> Iterator[Emitted]:
+        return iter(())
+
+
+def overriding(checks: list[C], hook: str, base: type[C]) -> list[C]:
+    """The checks that consume ``hook`` (override ``base``'s), in registration order."""
+    default = getattr(base, hook)
+    return [c for c in checks if getattr(type(c), hook) is not default]

