@@ -8,7 +8,6 @@ hide or reorder text on a screen (terminal escape sequences, bidirectional overr
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import re
@@ -32,12 +31,10 @@ INVISIBLE: frozenset[str] = frozenset(
 )
 
 
-@functools.cache
-def _needs_showing() -> re.Pattern[str]:
-    """What :func:`visible` escapes; compiled on first use (machine formats never need it)."""
-    return re.compile(
-        "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff" + "".join(sorted(INVISIBLE)) + "]"
-    )
+#: What :func:`visible` escapes: control characters, lone surrogates and :data:`INVISIBLE`.
+NEEDS_SHOWING = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff" + "".join(sorted(INVISIBLE)) + "]"
+)
 
 
 def utf8_safe(text: str) -> str:
@@ -71,10 +68,7 @@ def visible(text: str, *, keep_newlines: bool = True) -> str:
     text = utf8_safe(text)
     if not keep_newlines:
         text = text.replace("\r\n", "\n").replace("\n", "\u23ce ")
-    needs_showing = _needs_showing()
-    if not needs_showing.search(text):
-        return text
-    return needs_showing.sub(_escape_char, text)
+    return NEEDS_SHOWING.sub(_escape_char, text)
 
 
 def _escape_char(match: re.Match[str]) -> str:
@@ -114,87 +108,14 @@ def public_properties(finding_properties: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in finding_properties.items() if not str(k).startswith("_")}
 
 
-def dump_json(data: Any, *, indent: int | None = 2, clean: bool = True) -> str:
-    """Deterministic JSON: sorted keys, UTF-8 text (not ``\\u`` escapes), a final newline.
-
-    ``clean=False`` skips :func:`clean_data` for data that is JSON already.
-    """
-    if indent is None:
-        if clean:
-            data = clean_data(data)
-        return json.dumps(data, separators=(",", ":"), sort_keys=True, ensure_ascii=False) + "\n"
-    if not clean:
-        return json.dumps(data, indent=indent, sort_keys=True, ensure_ascii=False) + "\n"
-    # The standard library indents with its pure-Python encoder; cleaning and indenting in one
-    # recursive pass gives the same text in about a third of the time (reports of thousands of
-    # findings).
-    out: list[str] = []
-    _dump_clean(data, out, " " * indent, "\n")
-    out.append("\n")
-    return "".join(out)
-
-
-_encode_str: Any = json.encoder.encode_basestring
-
-
-def _dump_clean(value: Any, out: list[str], step: str, newline: str) -> None:
-    """Append ``json.dumps(clean_data(value), indent=len(step), sort_keys=True,
-    ensure_ascii=False)`` to ``out``; ``newline`` is the line break and indentation of this
-    level."""
-    if isinstance(value, str):
-        out.append(_encode_str(value if value.isascii() else utf8_safe(value)))
-    elif value is None:
-        out.append("null")
-    elif value is True:
-        out.append("true")
-    elif value is False:
-        out.append("false")
-    elif isinstance(value, int):
-        out.append(int.__repr__(value))
-    elif isinstance(value, float):
-        out.append(float.__repr__(value) if math.isfinite(value) else _encode_str(str(value)))
-    elif isinstance(value, Mapping):
-        if not value:
-            out.append("{}")
-            return
-        inner = newline + step
-        keyed = {
-            k if type(k) is str and k.isascii() else utf8_safe(str(k)): v for k, v in value.items()
-        }
-        first = True
-        for key in sorted(keyed):
-            head = ("{" if first else ",") + inner + _encode_str(key) + ": "
-            first = False
-            item = keyed[key]
-            if type(item) is str:  # the common leaves inline, the rest by recursion
-                out.append(head + _encode_str(item if item.isascii() else utf8_safe(item)))
-            elif type(item) is int:
-                out.append(head + int.__repr__(item))
-            else:
-                out.append(head)
-                _dump_clean(item, out, step, inner)
-        out.append(newline + "}")
-    elif isinstance(value, list | tuple):
-        if not value:
-            out.append("[]")
-            return
-        inner = newline + step
-        first = True
-        for item in value:
-            head = ("[" if first else ",") + inner
-            first = False
-            if type(item) is str:
-                out.append(head + _encode_str(item if item.isascii() else utf8_safe(item)))
-            else:
-                out.append(head)
-                _dump_clean(item, out, step, inner)
-        out.append(newline + "]")
-    elif isinstance(value, set | frozenset):
-        _dump_clean(clean_data(value), out, step, newline)
-    elif isinstance(value, bytes | bytearray):
-        out.append(_encode_str(bytes(value).decode("utf-8", "backslashreplace")))
-    else:
-        out.append(_encode_str(utf8_safe(str(value))))
+def dump_json(data: Any, *, indent: int | None = 2) -> str:
+    """Deterministic JSON of :func:`clean_data` ``(data)``: sorted keys, UTF-8 text (not ``\\u``
+    escapes), a final newline; compact separators when ``indent`` is None."""
+    separators = (",", ":") if indent is None else None
+    text = json.dumps(
+        clean_data(data), indent=indent, separators=separators, sort_keys=True, ensure_ascii=False
+    )
+    return text + "\n"
 
 
 _HEX = frozenset("0123456789abcdef")
@@ -242,15 +163,14 @@ def rules_of(result: ScanResult) -> list[type[Rule]]:
     return sorted(seen.values(), key=lambda r: (layer_order(r.layer), r.code))
 
 
-_SECTIONS: dict[tuple[str, str], dict[str, str]] = {}
+_SECTIONS: dict[type[Rule], dict[str, str]] = {}
 
 
 def rule_sections(rule: type[Rule]) -> dict[str, str]:
     """A rule's documentation sections, parsed once per rule rather than once per finding."""
-    key = (rule.__module__, rule.__qualname__)
-    if key not in _SECTIONS:
-        _SECTIONS[key] = rule.sections()
-    return _SECTIONS[key]
+    if rule not in _SECTIONS:
+        _SECTIONS[rule] = rule.sections()
+    return _SECTIONS[rule]
 
 
 def human_bytes(size: int) -> str:

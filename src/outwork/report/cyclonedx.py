@@ -100,7 +100,7 @@ def render(
 ) -> str:
     """The SBOM as CycloneDX 1.6 JSON text."""
     data = to_data(result, serial_number=serial_number, timestamp=timestamp)
-    return dump_json(data, indent=indent, clean=False)
+    return dump_json(data, indent=indent)
 
 
 def to_data(
@@ -123,7 +123,7 @@ def to_data(
     dependencies = data.get("dependencies", []) + [{"ref": f["bom-ref"]} for f in files]
     data["dependencies"] = sorted(dependencies, key=lambda d: str(d["ref"]))
     if serial_number is None:
-        compact = dump_json(data, indent=None, clean=False)
+        compact = dump_json(data, indent=None)
         digest = hashlib.sha256(compact.encode("utf-8")).hexdigest()
         data["serialNumber"] = uuid.uuid5(uuid.NAMESPACE_URL, f"{TOOL_URI}#{digest}").urn
     return data

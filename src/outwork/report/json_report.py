@@ -7,6 +7,7 @@ Schema beside this module (``schemas/outwork-report-1.0.schema.json``) is the co
 from __future__ import annotations
 
 import json
+from importlib import resources
 from typing import Any, cast
 
 from outwork.core.findings import Finding, ScanResult
@@ -30,8 +31,6 @@ SCHEMA_FILE = "outwork-report-1.0.schema.json"
 
 def schema() -> dict[str, Any]:
     """The JSON Schema of this format, as shipped in the package."""
-    from importlib import resources  # tests and tools ask for it; reports never do
-
     text = resources.files("outwork.report").joinpath("schemas", SCHEMA_FILE).read_text("utf-8")
     return cast(dict[str, Any], json.loads(text))
 
