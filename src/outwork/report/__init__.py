@@ -18,12 +18,22 @@ pass them whatever the format):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from outwork.core.errors import UsageError
 from outwork.core.findings import ScanResult
+from outwork.report import cyclonedx, html, json_report, sarif, terminal
 
-FORMATS: tuple[str, ...] = ("terminal", "json", "sarif", "cyclonedx", "html")
+#: Each format's renderer: ``(result, **options) -> text``.
+RENDERERS: dict[str, Callable[..., str]] = {
+    "terminal": terminal.render_text,
+    "json": json_report.render,
+    "sarif": sarif.render,
+    "cyclonedx": cyclonedx.render,
+    "html": html.render,
+}
+FORMATS: tuple[str, ...] = tuple(RENDERERS)
 
 #: Options every format accepts, and the formats that use them.
 SHARED_OPTIONS: dict[str, tuple[str, ...]] = {
@@ -52,37 +62,15 @@ def render(fmt: str, result: ScanResult, **options: Any) -> str:
     for option, formats in SHARED_OPTIONS.items():
         if name not in formats:
             options.pop(option, None)
+    renderer = RENDERERS.get(name)
+    if renderer is None:
+        raise UsageError(f"unknown report format {fmt!r}: choose one of {', '.join(FORMATS)}")
     try:
-        if name == "terminal":
-            from outwork.report import _plain
-
-            plain = _plain.render_text(result, **options)  # a clean scan needs no rich
-            if plain is not None:
-                return plain
-            from outwork.report import terminal as terminal_report
-
-            return terminal_report.render_text(result, **options)
-        if name == "json":
-            from outwork.report import json_report
-
-            return json_report.render(result, **options)
-        if name == "sarif":
-            from outwork.report import sarif
-
-            return sarif.render(result, **options)
-        if name == "cyclonedx":
-            from outwork.report import cyclonedx
-
-            return cyclonedx.render(result, **options)
-        if name == "html":
-            from outwork.report import html
-
-            return html.render(result, **options)
+        return renderer(result, **options)
     except TypeError as exc:
         if "unexpected keyword argument" in str(exc):
             raise UsageError(f"format {name}: {exc}; see outwork.report for its options") from None
         raise
-    raise UsageError(f"unknown report format {fmt!r}: choose one of {', '.join(FORMATS)}")
 
 
 def format_for(path: str) -> str | None:

@@ -11,6 +11,8 @@ the finding's line in a code frame is marked with ``>`` and a caret.
 from __future__ import annotations
 
 import io
+from collections import Counter
+from collections.abc import Iterable
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
@@ -19,9 +21,14 @@ from rich.text import Text
 
 from outwork.core.findings import AttackPath, Finding, ScanResult
 from outwork.core.rules import Confidence, Severity
-from outwork.report import _plain
-from outwork.report._common import grouped, plural, rule_sections, visible
-from outwork.report._plain import SEVERITY_STYLE, summary_parts
+from outwork.report._common import (
+    grouped,
+    human_bytes,
+    plural,
+    rule_sections,
+    severity_counts,
+    visible,
+)
 
 BADGE_WIDTH = max(len(s.label) for s in Severity)
 INDENT = BADGE_WIDTH + 3
@@ -31,6 +38,13 @@ TAB = 4
 #: Examples listed per skip reason and errors listed before "and N more".
 SKIP_EXAMPLES = 3
 ERROR_LIMIT = 20
+SEVERITY_STYLE: dict[Severity, str] = {
+    Severity.CRITICAL: "bold white on red",
+    Severity.HIGH: "bold red",
+    Severity.MEDIUM: "bold yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
+}
 
 
 def render(result: ScanResult, console: Console, *, show_suppressed: bool = False) -> None:
@@ -47,9 +61,6 @@ def render_text(
     show_suppressed: bool = False,
 ) -> str:
     """The report as text: plain unless ``color`` (then with ANSI styles for a terminal)."""
-    plain = _plain.render_text(result, width=width, color=color, show_suppressed=show_suppressed)
-    if plain is not None:
-        return plain
     buffer = io.StringIO()
     console = Console(
         file=buffer,
@@ -272,3 +283,44 @@ def summary_line(result: ScanResult) -> Text:
         else:
             text.append(part, style=style)
     return text
+
+
+def summary_parts(result: ScanResult) -> list[tuple[str, str | None]]:
+    """The summary line as ``(text, style)`` pieces: active findings by severity, suppressed,
+    artifacts, skips, errors, time, cache."""
+    active = result.active
+    parts: list[tuple[str, str | None]] = []
+    if active:
+        parts.append((plural(len(active), "finding"), "bold"))
+        counts = severity_counts(active)
+        present = [(s, n) for s, n in counts.items() if n]
+        parts.append((" (", None))
+        for i, (severity, count) in enumerate(present):
+            if i:
+                parts.append((", ", None))
+            parts.append((f"{count} {severity.label}", SEVERITY_STYLE[severity]))
+        parts.append((")", None))
+    else:
+        parts.append(("No findings", "bold green"))
+    stats = result.stats
+    tail = [
+        *_suppressed_counts(result.findings),
+        f"{plural(stats.artifacts, 'artifact')} ({human_bytes(stats.bytes)})",
+    ]
+    if result.skipped:
+        tail.append(f"{len(result.skipped)} skipped")
+    if result.errors:
+        tail.append(plural(len(result.errors), "error"))
+    tail.append(f"{stats.seconds:.2f} s")
+    if stats.cache_hits:
+        tail.append(plural(stats.cache_hits, "cache hit"))
+    parts.append((" · " + " · ".join(tail), ""))
+    return parts
+
+
+def _suppressed_counts(findings: Iterable[Finding]) -> list[str]:
+    reasons = Counter(f.suppressed for f in findings if f.suppressed is not None)
+    if not reasons:
+        return []
+    detail = ", ".join(f"{visible(str(r))} {n}" for r, n in sorted(reasons.items()))
+    return [f"{sum(reasons.values())} suppressed ({detail})"]
