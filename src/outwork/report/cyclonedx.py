@@ -28,7 +28,6 @@ from cyclonedx.model import HashAlgorithm, Property, XsUri
 from cyclonedx.model.bom import Bom, BomMetaData
 from cyclonedx.model.component import Component, ComponentType
 from cyclonedx.model.component_evidence import ComponentEvidence, Occurrence
-from cyclonedx.model.dependency import Dependency
 from cyclonedx.model.tool import ToolRepository
 from cyclonedx.model.vulnerability import (
     BomTarget,
@@ -118,6 +117,10 @@ def to_data(
         card = builder.model_cards.get(component.get("bom-ref", ""))
         if card:
             component["modelCard"] = card
+        # The library orders occurrences that have no bom-ref differently from run to run.
+        occurrences = component.get("evidence", {}).get("occurrences")
+        if occurrences:
+            occurrences.sort(key=lambda o: str(o.get("location")))
     files = [builder.files[path] for path in sorted(builder.files)]
     data["components"] = files + data.get("components", [])
     dependencies = data.get("dependencies", []) + [{"ref": f["bom-ref"]} for f in files]
@@ -177,14 +180,12 @@ class _Builder:
                 Property(name=f"{PREFIX}:target", value=utf8_safe(t)) for t in self.result.targets
             ],
         )
-        bom = Bom(
+        return Bom(
             serial_number=serial,
             metadata=metadata,
             components=list(self.identified.values()),
             vulnerabilities=vulnerabilities,
         )
-        _index_dependencies(bom)
-        return bom
 
     def _identified(self, raw: dict[str, Any], found_in: str) -> None:
         kind = utf8_safe(str(raw.get("type") or "library"))
@@ -300,29 +301,6 @@ class _Builder:
             affects=[BomTarget(ref=utf8_safe(r)) for r in self._affected(item)],
             properties=properties,
         )
-
-
-def _index_dependencies(bom: Bom) -> None:
-    """Make ``Bom.validate`` linear.
-
-    The serialiser calls ``validate``, which registers every component in the dependency graph
-    with a linear search each: quadratic, minutes for a tree of 100,000 files. outwork declares
-    no dependency edges, so registering a component only has to add an empty entry once; this
-    instance-level override does that with a set. Anything with edges goes to the library.
-    """
-    original = bom.register_dependency
-    seen: set[object] = {d.ref for d in bom.dependencies}
-
-    def register(target: Any, depends_on: Any = None) -> None:
-        if depends_on:
-            original(target, depends_on)
-            return
-        if target.bom_ref in seen:
-            return
-        seen.add(target.bom_ref)
-        bom.dependencies.add(Dependency(ref=target.bom_ref))
-
-    bom.register_dependency = register  # type: ignore[method-assign]
 
 
 def _file_component(artifact: ScannedArtifact, ref: str) -> dict[str, Any]:
