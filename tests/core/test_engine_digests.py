@@ -4,7 +4,6 @@ warm; a file too large to hash carries none, never its cache identity."""
 
 from __future__ import annotations
 
-import concurrent.futures
 import hashlib
 import io
 import json
@@ -77,7 +76,7 @@ def workers(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(engine, "INPROCESS_JOBS", 2)
     monkeypatch.setattr(engine, "POOL_MIN_JOB_SECONDS", 0.0)
     monkeypatch.setattr(engine, "PROBE_SECONDS", 0.0)
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", PicklingPool)
+    monkeypatch.setattr(engine, "ProcessPoolExecutor", PicklingPool)
     BATCHES.clear()
     yield
 
@@ -186,7 +185,7 @@ def test_files_over_the_hash_limit_carry_no_digest(
         monkeypatch.setattr(engine, "INPROCESS_JOBS", 2)
         monkeypatch.setattr(engine, "POOL_MIN_JOB_SECONDS", 0.0)
         monkeypatch.setattr(engine, "PROBE_SECONDS", 0.0)
-        monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", PicklingPool)
+        monkeypatch.setattr(engine, "ProcessPoolExecutor", PicklingPool)
     root = tmp_path / "tree"
     root.mkdir()
     huge = b"".join(b"not read whole by the head analyzer, line %05d\n" % n for n in range(600))

@@ -3,7 +3,6 @@ the result is the same."""
 
 from __future__ import annotations
 
-import concurrent.futures
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from pathlib import Path
@@ -36,7 +35,7 @@ class InlinePool:
 @pytest.fixture
 def large_windows(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(engine, "INPROCESS_JOBS", 2)
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", InlinePool)
+    monkeypatch.setattr(engine, "ProcessPoolExecutor", InlinePool)
     POOLS.clear()
     yield
 

@@ -7,11 +7,14 @@ attackers rename files: a pickle called ``README.txt`` is still a pickle.
 from __future__ import annotations
 
 import enum
+import hashlib
 import io
+import json
+import pickletools
 import re
-import struct
+import zipfile
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, BinaryIO
 
 if TYPE_CHECKING:
@@ -280,8 +283,6 @@ def _looks_like_pickle(head: bytes) -> bool:
     least one opcode that imports or calls."""
     if not head or head[0] not in _PICKLE_FIRST:
         return False
-    import pickletools
-
     names: set[str] = set()
     count = 0
     try:
@@ -328,8 +329,6 @@ def _classify_text(head: bytes, lower_name: str) -> Kind:
 
 
 def _parses_as_json_prefix(data: bytes) -> bool:
-    import json  # only text that looks like JSON gets here
-
     try:
         json.loads(data)
     except (ValueError, UnicodeDecodeError):
@@ -339,16 +338,11 @@ def _parses_as_json_prefix(data: bytes) -> bool:
 
 def refine_zip(data: bytes | BinaryIO) -> Kind:
     """Tell a model container (PyTorch, Keras, npz) from a plain zip by its member names."""
-    names = _plain_zip_names(data) if isinstance(data, bytes) else None
-    if names is None:
-        import zipfile  # only zips that are not plain get here
-
-        try:
-            with zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data) as zf:
-                names = zf.namelist()
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
-            return Kind.ZIP
-    names = names[:10_000]
+    try:
+        with zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data) as zf:
+            names = zf.namelist()[:10_000]
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        return Kind.ZIP
     if any(n.endswith(("data.pkl", "/constants.pkl")) for n in names):
         return Kind.PYTORCH_ZIP
     if "config.json" in names and any(n.endswith(".weights.h5") for n in names):
@@ -356,55 +350,6 @@ def refine_zip(data: bytes | BinaryIO) -> Kind:
     if names and all(n.endswith(".npy") for n in names):
         return Kind.NUMPY_ZIP
     return Kind.ZIP
-
-
-_EOCD = b"PK\x05\x06"
-_EOCD64_LOCATOR = b"PK\x06\x07"
-_CENTRAL = b"PK\x01\x02"
-#: A central-directory record: signature, version needed, flags, name/extra/comment lengths.
-_CENTRAL_RECORD = struct.Struct("<4s2xBxH18xHHH12x")
-
-
-def _plain_zip_names(data: bytes) -> list[str] | None:
-    """``zipfile.ZipFile(data).namelist()`` for a plain zip (no archive comment, no zip64, no
-    extra fields, central directory exactly where the end record says), in a fifth of the time
-    (once per small zip of a tree). None for anything else: ``zipfile`` then decides, so every
-    zip it rejects is still rejected."""
-    end = len(data) - 22
-    if end < 20 or data[end : end + 4] != _EOCD or data[-2:] != b"\0\0":
-        return None
-    if data[end - 20 : end - 16] == _EOCD64_LOCATOR:
-        return None
-    size_cd = int.from_bytes(data[end + 12 : end + 16], "little")
-    start = end - size_cd  # the central directory ends where the end record begins
-    if start < 0:
-        return None
-    names: list[str] = []
-    pos = start
-    while pos < end:
-        if pos + 46 > end:
-            return None  # truncated
-        signature, version, flags, name_len, extra_len, comment_len = _CENTRAL_RECORD.unpack_from(
-            data, pos
-        )
-        if signature != _CENTRAL or version > 63 or extra_len:
-            return None  # a bad signature, a version zipfile refuses, extra fields it validates
-        following = pos + 46 + name_len + comment_len
-        if following > end:
-            return None
-        raw = data[pos + 46 : pos + 46 + name_len]
-        if raw.isascii():  # the same text in UTF-8 and in code page 437
-            name = raw.decode("ascii")
-        else:
-            try:
-                name = raw.decode("utf-8") if flags & 0x800 else raw.decode("cp437")
-            except UnicodeDecodeError:
-                return None
-        if "\0" in name:
-            return None  # zipfile cuts the name at the NUL
-        names.append(name)
-        pos = following
-    return names
 
 
 @dataclass(frozen=True, slots=True)
@@ -449,7 +394,7 @@ class Artifact:
             return content if limit is None else content[:limit]
         if self.fs_path is None:
             raise ContentNotHeldError(self.path)
-        with open(self.fs_path, "rb") as fh:  # noqa: PTH123 - half the cost of Path.open
+        with Path(self.fs_path).open("rb") as fh:
             return fh.read() if limit is None else fh.read(limit)
 
     def open(self) -> BinaryIO:
@@ -459,7 +404,7 @@ class Artifact:
             return io.BytesIO(content)
         if self.fs_path is None:
             raise ContentNotHeldError(self.path)
-        return open(self.fs_path, "rb")  # noqa: PTH123 - half the cost of Path.open
+        return Path(self.fs_path).open("rb")
 
     def text(self, limit: int | None = None) -> str:
         return self.read(limit).decode("utf-8", errors="replace")
@@ -468,8 +413,6 @@ class Artifact:
         """Content digest, computed once and streamed for files on disk."""
         if self._digest:
             return self._digest[0]
-        import hashlib  # where used: a scan with nothing to analyse never loads OpenSSL (~2 ms)
-
         h = hashlib.sha256()
         content = self.data if self.data is not None else self._content
         if content is not None:
@@ -523,11 +466,7 @@ class Probe(Artifact):
 
 
 def posix_name(path: str) -> str:
-    """``PurePosixPath(path).name`` without building a path object (once per artifact per
-    analyzer): the last component that is neither empty nor ``.``."""
-    last = path.rpartition("/")[2]
-    if last and last != ".":
-        return last
+    """The last component of a ``/``-separated path."""
     return PurePosixPath(path).name
 
 

@@ -9,6 +9,7 @@ rules whose findings the scanned content's authors control (see :func:`keep_prot
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -77,8 +78,6 @@ def discover(start: Path) -> Path | None:
 
 
 def _has_tool_table(path: Path) -> bool:
-    import tomllib
-
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
@@ -87,8 +86,6 @@ def _has_tool_table(path: Path) -> bool:
 
 
 def load(path: Path) -> FileConfig:
-    import tomllib
-
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:

@@ -6,6 +6,7 @@ reason, so reporters can show what was hidden and by what.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -77,8 +78,6 @@ def exit_code(result: ScanResult, policy: Policy) -> int:
 
 def write_baseline(result: ScanResult, path: Path) -> int:
     """Record the active findings' fingerprints; returns how many were written."""
-    import json  # baselines only: a scan without one never needs it
-
     entries = sorted(
         (
             {"fingerprint": f.fingerprint, "code": f.code, "path": f.location.path}
@@ -92,8 +91,6 @@ def write_baseline(result: ScanResult, path: Path) -> int:
 
 
 def read_baseline(path: Path) -> frozenset[str]:
-    import json
-
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -7,10 +7,14 @@ analyzers' versions and the rule set, so a warm rescan of an unchanged tree is c
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import time
+import traceback
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,10 +44,9 @@ from outwork.core.rules import ruleset_digest, selector_matches
 from outwork.engine.conclude import conclude
 from outwork.engine.registry import all_rules, load_analyzers
 from outwork.sources import Budgets, open_target
+from outwork.store.cache import ScanCache
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future, ProcessPoolExecutor
-
     from outwork.sources.registries import RegistryOptions
 
 #: Inline suppression: ``outwork: ignore[CODE, other-name]`` or bare ``outwork: ignore``.
@@ -176,8 +179,6 @@ def _encode(outcome: Outcome, prefix: str) -> str | None:
     """An outcome as cache text, the job's location replaced by a mark: a cached result is
     reused for the same content at the same relative path under another root (a second
     checkout, a copied folder) and must then name the new location, not the old one."""
-    import json
-
     text = json.dumps(outcome.to_cache(), separators=(",", ":"))
     if _PREFIX_MARK in text:
         return None
@@ -189,8 +190,6 @@ def _encode(outcome: Outcome, prefix: str) -> str | None:
 
 
 def _decode(text: str, prefix: str) -> Outcome:
-    import json
-
     return Outcome.from_cache(json.loads(text.replace(_PREFIX_MARK, json.dumps(prefix)[1:-1])))
 
 
@@ -227,8 +226,6 @@ def scan(
     cache = None
     rules_digest = ""  # part of cache keys only
     if options.cache_dir:
-        from outwork.store.cache import ScanCache
-
         cache = ScanCache(options.cache_dir)
         rules_digest = ruleset_digest(all_rules())
     runner = _Runner(options, context, registry, rules_digest, cache, result, progress)
@@ -289,8 +286,6 @@ def _finish(instances: dict[str, Analyzer], context: AnalysisContext, result: Sc
 
 
 def _describe(exc: Exception) -> str:
-    import traceback  # only when an analyzer fails
-
     return "".join(traceback.format_exception_only(type(exc), exc)).strip()
 
 
@@ -362,8 +357,6 @@ def _assign_keys(
 ) -> None:
     if cache is None:
         return
-    import hashlib
-
     options_digest = hashlib.sha256(repr(sorted(context.options.items())).encode()).hexdigest()[:16]
     # Per set of analyzers (a handful per scan), not per artifact: cacheable, their versions, and
     # the size below which analysing again costs less than hashing, looking up and storing.
@@ -536,8 +529,6 @@ class _Runner:
             if not jobs or self.job_seconds < POOL_MIN_JOB_SECONDS:
                 yield from self._analyze_here(jobs)
                 return
-        from concurrent.futures import ProcessPoolExecutor  # only when a window needs workers
-
         if self.pool is None:
             self.pool = ProcessPoolExecutor(max_workers=self.workers)
         size = max(1, min(BATCH, len(jobs) // (self.workers * 2) or 1))

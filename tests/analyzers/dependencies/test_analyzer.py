@@ -217,7 +217,7 @@ def test_ecosystem_without_a_feed_is_not_a_silent_pass(tmp_path: Path) -> None:
 
 
 def test_oversized_lockfile_is_refused_not_truncated() -> None:
-    from outwork.analyzers.dependencies import MAX_LOCKFILE_BYTES
+    from outwork.analyzers.dependencies.analysis import MAX_LOCKFILE_BYTES
     from outwork.core.errors import BudgetExceeded
 
     huge = Artifact("package-lock.json", Kind.LOCKFILE, MAX_LOCKFILE_BYTES + 1, data=b"{}")

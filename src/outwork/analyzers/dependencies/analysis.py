@@ -10,14 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from outwork.analyzers.dependencies import (
-    MATCHABLE_SOURCES,
-    MAX_LOCKFILE_BYTES,
-    _OpenStore,
-    database_path,
-)
 from outwork.analyzers.dependencies.matching import Match, match_dependencies
 from outwork.analyzers.dependencies.model import Dependency, ParseResult
 from outwork.analyzers.dependencies.parsers import parser_for
@@ -44,14 +38,30 @@ from outwork.core.errors import BudgetExceeded
 from outwork.core.findings import Fact, Location, finding
 from outwork.core.rules import Rule, Severity
 from outwork.store.advisories import (
+    DB_FILENAME,
     STALE_AFTER_DAYS,
     AdvisoryDatabaseMissingError,
     AdvisoryStore,
     ecosystem_key,
 )
 
-if TYPE_CHECKING:
-    from outwork.analyzers.dependencies import DependencyAnalyzer
+#: An open store, the age in days of its oldest feed, and the ecosystems it has feeds for.
+OpenStore = tuple[AdvisoryStore, float | None, frozenset[str]]
+
+#: Largest lockfile read (bytes); bigger ones are refused with a CORE008 error, never truncated.
+MAX_LOCKFILE_BYTES = 64 * 1024 * 1024
+#: Sources whose version is the one really installed and can be matched.
+MATCHABLE_SOURCES = frozenset({"registry", "installed", "sbom"})
+
+
+def database_path(context: AnalysisContext) -> Path | None:
+    configured = context.options.get("dependencies.db")
+    if configured:
+        return Path(str(configured))
+    if context.data_dir:
+        return Path(context.data_dir) / DB_FILENAME
+    return None
+
 
 _AT_LINE_RE = re.compile(r"\bline (\d+)")
 
@@ -64,9 +74,10 @@ _NOTICE_RULES: dict[str, type[Rule]] = {
 
 
 def analyze(
-    analyzer: DependencyAnalyzer, artifact: Artifact, context: AnalysisContext
+    stores: dict[tuple[str, int, int], OpenStore], artifact: Artifact, context: AnalysisContext
 ) -> Iterator[Emitted]:
-    """Notices, inventory and advisory matches of one lockfile, manifest or SBOM."""
+    """Notices, inventory and advisory matches of one lockfile, manifest or SBOM; ``stores``
+    keeps the advisory stores opened so far (see :func:`open_store`)."""
     if artifact.size > MAX_LOCKFILE_BYTES:
         raise BudgetExceeded(f"lockfile {artifact.path}", MAX_LOCKFILE_BYTES)
     parser = parser_for(artifact.path) or parse_sbom
@@ -83,7 +94,7 @@ def analyze(
     if not matchable:
         return
     db_path = database_path(context)
-    opened = analyzer._open(db_path)
+    opened = open_store(stores, db_path)
     if isinstance(opened, str):
         yield finding(
             AdvisoryDatabaseUnavailable,
@@ -151,8 +162,8 @@ def _error_line(exc: BaseException) -> int | None:
 
 
 def open_store(
-    stores: dict[tuple[str, int, int], _OpenStore], db_path: Path | None
-) -> _OpenStore | str:
+    stores: dict[tuple[str, int, int], OpenStore], db_path: Path | None
+) -> OpenStore | str:
     """The store at ``db_path``, opened once per file version and kept in ``stores``; or why
     it cannot be used."""
     if db_path is None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from outwork.analyzers.models.sniff import sniff_compressed
+from outwork.analyzers.models.analysis import analyze
+from outwork.analyzers.models.sniff import is_chat_template, sniff_compressed
 from outwork.core.analyzer import AnalysisContext, Analyzer, Emitted, rules_in
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.rules import Layer
@@ -30,15 +31,6 @@ MODEL_KINDS = frozenset(
 HUB_JSON = frozenset({"config.json", "tokenizer_config.json", "chat_template.json"})
 
 
-def is_chat_template(artifact: Artifact) -> bool:
-    """Hugging Face chat templates: ``chat_template.jinja`` and the files of
-    ``additional_chat_templates/``. Other Jinja files (web pages, docs) are not model templates."""
-    name = artifact.name.lower()
-    if not name.endswith(".jinja"):
-        return False
-    return name == "chat_template.jinja" or "/additional_chat_templates/" in artifact.path.lower()
-
-
 class ModelAnalyzer(Analyzer):
     """Pickle machine, tolerant containers and format parsers for AI model files."""
 
@@ -46,8 +38,7 @@ class ModelAnalyzer(Analyzer):
     version = "1"
     layer = Layer.MDL
     kinds = MODEL_KINDS | {Kind.ZIP, Kind.BINARY, Kind.JSON, Kind.TEXT}
-    #: A pickle costs about 70 us per KiB to follow and a cache entry about 50 us to key, store
-    #: and read back: below 1 KiB the cache only adds work.
+    #: Below 1 KiB a cache entry costs more than following the pickle again (docs/benchmarks.md).
     cache_min_bytes = 1024
     rules = rules_in("outwork.analyzers.models.rules")
 
@@ -65,6 +56,4 @@ class ModelAnalyzer(Analyzer):
         return artifact.kind is Kind.ZIP
 
     def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
-        from outwork.analyzers.models.analysis import analyze
-
         return analyze(artifact)

@@ -14,9 +14,10 @@ import mmap
 from collections.abc import Iterable, Iterator
 from pathlib import PurePosixPath
 
-from outwork.analyzers.models import containers, is_chat_template, scanpickle, zipread
+from outwork.analyzers.models import containers, formats, scanpickle, zipread
+from outwork.analyzers.models.formats import CODE_EXECUTION_CODES
 from outwork.analyzers.models.rules.formats import ModelContainerAnomaly, ModelFileMalformed
-from outwork.analyzers.models.sniff import sniff_compressed
+from outwork.analyzers.models.sniff import is_chat_template, sniff_compressed
 from outwork.core.analyzer import Component, Emitted
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.findings import Fact, Finding, finding
@@ -68,13 +69,9 @@ def _buffer(artifact: Artifact) -> Iterator[memoryview]:
 class _Analysis:
     def analyze(self, artifact: Artifact) -> Iterable[Emitted]:
         if artifact.kind is Kind.JSON:
-            from outwork.analyzers.models import formats
-
             yield from formats.scan_hub_json(artifact)
             return
         if artifact.kind is Kind.TEXT and is_chat_template(artifact):
-            from outwork.analyzers.models import formats
-
             yield from formats.scan_template_file(artifact)
             return
         result = containers.ContainerResult()
@@ -127,9 +124,6 @@ class _Analysis:
         elif kind in (Kind.SAFETENSORS, Kind.GGUF, Kind.HDF5, Kind.ONNX) or (
             kind in (Kind.BINARY, Kind.TEXT) and artifact.name.lower().endswith(".pb")
         ):
-            # the parsers of the other formats (and their tables) load when first needed
-            from outwork.analyzers.models import formats
-
             if kind is Kind.SAFETENSORS:
                 formats.scan_safetensors(buf, result)
             elif kind is Kind.GGUF:
@@ -151,8 +145,6 @@ class _Analysis:
         if artifact.kind is Kind.KERAS or (
             "config.json" in names and any(n.endswith(".h5") or n == "metadata.json" for n in names)
         ):
-            from outwork.analyzers.models import formats
-
             formats.scan_keras_zip(buf, view, result)
         elif artifact.kind is Kind.NUMPY_ZIP or (names and all(n.endswith(".npy") for n in names)):
             if artifact.kind is Kind.NUMPY_ZIP or artifact.name.lower().endswith(".npz"):
@@ -196,8 +188,6 @@ class _Analysis:
         at = 512
         while at + 8 <= len(buf) and at <= 1 << 30:
             if bytes(buf[at : at + 8]) == HDF5_SIGNATURE:
-                from outwork.analyzers.models import formats
-
                 inner = containers.ContainerResult()
                 formats.scan_hdf5(buf[at:], inner)
                 result.findings.append(
@@ -241,8 +231,6 @@ def _executes_code(findings: list[Finding]) -> bool:
     """Whether a container or format finding says loading runs code."""
     if not findings:
         return False
-    from outwork.analyzers.models.formats import CODE_EXECUTION_CODES
-
     return any(
         f.rule.code in CODE_EXECUTION_CODES and f.severity >= Severity.MEDIUM for f in findings
     )

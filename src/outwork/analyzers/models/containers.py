@@ -266,7 +266,7 @@ def decompress(kind: str, buf: memoryview, limit: int = MAX_DECOMPRESSED) -> byt
         if kind == "bz2":
             return bz2.BZ2Decompressor().decompress(data, limit)
         if kind == "lz4":
-            import lz4.frame
+            import lz4.frame  # an optional dependency
 
             out: bytes = lz4.frame.LZ4FrameDecompressor().decompress(data, limit)
             return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import fnmatch
 import functools
-import os
+from importlib import resources
 from typing import NamedTuple
 
 
@@ -22,17 +22,8 @@ class Judgement(NamedTuple):
 
 
 def _data(name: str) -> str:
-    """A table from ``data/``: read beside this module (``importlib.resources`` and the zip
-    support it imports cost more than the scan of a small model), through the package's
-    resources when the package is not plain files."""
-    path = os.path.join(os.path.dirname(__file__), "data", name)  # noqa: PTH118, PTH120
-    try:
-        with open(path, encoding="utf-8") as fh:  # noqa: PTH123 - plain files, no pathlib
-            return fh.read()
-    except OSError:
-        from importlib import resources
-
-        return resources.files("outwork.analyzers.models").joinpath("data", name).read_text("utf-8")
+    """A table from ``data/``, read through the package's resources."""
+    return resources.files("outwork.analyzers.models").joinpath("data", name).read_text("utf-8")
 
 
 @functools.cache

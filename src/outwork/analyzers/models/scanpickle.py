@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from outwork.analyzers.models import picklevm
+from outwork.analyzers.models import picklevm, zipread
 from outwork.analyzers.models.policy import Verdict, judge
 from outwork.analyzers.models.rules.formats import ModelContainerAnomaly
 from outwork.analyzers.models.rules.pickles import (
@@ -245,8 +245,6 @@ def _nested_zip(
     nested: picklevm.Nested, report: PickleReport, path: str, prefix: str, depth: int
 ) -> None:
     """A PyTorch zip handed to ``torch.load`` from inside a pickle: scan its pickle members."""
-    from outwork.analyzers.models import zipread
-
     data = memoryview(nested.data)
     view = zipread.read_zip(data)
     for entry in view.entries:

@@ -1,6 +1,8 @@
-"""Cheap content checks the analyzer's ``accepts`` needs before any parser is imported."""
+"""Cheap checks of name and content that the analyzer's ``accepts`` makes before any parsing."""
 
 from __future__ import annotations
+
+from outwork.core.artifact import Artifact
 
 
 def sniff_compressed(head: bytes) -> str | None:
@@ -14,3 +16,12 @@ def sniff_compressed(head: bytes) -> str | None:
     if head.startswith(b"ZF0x"):
         return "joblib-zfile"
     return None
+
+
+def is_chat_template(artifact: Artifact) -> bool:
+    """Hugging Face chat templates: ``chat_template.jinja`` and the files of
+    ``additional_chat_templates/``. Other Jinja files (web pages, docs) are not model templates."""
+    name = artifact.name.lower()
+    if not name.endswith(".jinja"):
+        return False
+    return name == "chat_template.jinja" or "/additional_chat_templates/" in artifact.path.lower()

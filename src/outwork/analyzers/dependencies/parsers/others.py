@@ -18,6 +18,7 @@ from outwork.analyzers.dependencies.model import (
     as_list,
 )
 from outwork.analyzers.dependencies.parsers.python import table_name_lines
+from outwork.analyzers.dependencies.versions import version_key
 from outwork.core.purl import parse_purl
 
 
@@ -118,8 +119,6 @@ def parse_go_sum(text: str) -> ParseResult:
     """go.sum lists every version the build may consult; the newest with a full-module hash is
     the one the build list selects in practice, so only it is reported per module."""
     result = ParseResult(format="go.sum")
-    from outwork.analyzers.dependencies.versions import version_key
-
     best: dict[str, tuple[str, int]] = {}
     for number, raw in enumerate(text.splitlines(), start=1):
         parts = raw.split()
