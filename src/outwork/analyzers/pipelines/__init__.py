@@ -12,19 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from outwork.analyzers.pipelines.analysis import analyze
+from outwork.analyzers.pipelines.yamlpos import resolve
 from outwork.core.analyzer import AnalysisContext, Analyzer, Emitted, rules_in
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.locate import register_resolver
 from outwork.core.rules import Layer
 
-
-def _resolve(text: str, logical: str) -> tuple[int, int] | None:
-    from outwork.analyzers.pipelines.yamlpos import resolve
-
-    return resolve(text, logical)
-
-
-register_resolver(Kind.YAML, _resolve)
+register_resolver(Kind.YAML, resolve)
 
 _WORKFLOW_HEAD = re.compile(r"^jobs\s*:", re.M)
 _ON_HEAD = re.compile(r"""^(?:on|"on"|'on'|true)\s*:""", re.M)
@@ -74,8 +69,6 @@ class PipelineAnalyzer(Analyzer):
         return _sniff(artifact.read(SNIFF_BYTES).decode("utf-8", "replace")) is not None
 
     def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
-        from outwork.analyzers.pipelines.analysis import analyze
-
         return analyze(artifact, role(artifact))
 
 

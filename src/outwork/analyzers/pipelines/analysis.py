@@ -1,9 +1,7 @@
 """Parsing and auditing one pipeline file: the implementation behind
-:meth:`~outwork.analyzers.pipelines.PipelineAnalyzer.analyze`.
-
-Kept out of the package's ``__init__`` so that learning the analyzer and its rules (every scan
-does, whatever it selects) does not import the YAML reader and the audits.
-"""
+:meth:`~outwork.analyzers.pipelines.PipelineAnalyzer.analyze`. It reads the YAML, tells which
+kind of pipeline it is, and hands the document to that kind's scanner (GitHub Actions in
+``github``; GitLab CI and Dependabot here, over their models and checks)."""
 
 from __future__ import annotations
 
@@ -86,13 +84,13 @@ def dependabot_audit(root: Node) -> Iterator[Emitted]:
 
 def gitlab_audit(file: GitlabFile) -> Iterator[Emitted]:
     """Every GitLab check: the document, then the ``default`` section and each job."""
-    checks = [check(file) for check in GITLAB_CHECKS]
-    for check in overriding(checks, "document", GitlabCheck):
-        yield from check.document()
-    consumers = overriding(checks, "job", GitlabCheck)
+    checks = {check: check(file) for check in GITLAB_CHECKS}
+    for check in overriding(GITLAB_CHECKS, "document", GitlabCheck):
+        yield from checks[check].document()
+    consumers = [checks[check] for check in overriding(GITLAB_CHECKS, "job", GitlabCheck)]
     for job in jobs(file.root):
-        for check in consumers:
-            yield from check.job(job)
+        for consumer in consumers:
+            yield from consumer.job(job)
 
 
 def classify(root: Node) -> str | None:

@@ -10,7 +10,7 @@ itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 if TYPE_CHECKING:
@@ -110,7 +110,7 @@ class DependabotCheck:
         return iter(())
 
 
-def overriding(checks: list[C], hook: str, base: type[C]) -> list[C]:
+def overriding(checks: Iterable[type[C]], hook: str, base: type[C]) -> tuple[type[C], ...]:
     """The checks that consume ``hook`` (override ``base``'s), in registration order."""
     default = getattr(base, hook)
-    return [c for c in checks if getattr(type(c), hook) is not default]
+    return tuple(check for check in checks if getattr(check, hook) is not default)

@@ -5,7 +5,7 @@ walks it in document order calling the checks of ``rules/``, and records the att
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from outwork.analyzers.pipelines.checks import WorkflowCheck, overriding
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 _SECRET_RE = re.compile(r"\bsecrets\.([A-Za-z_][\w-]*)", re.I)
 _HOOKS = ("workflow", "job", "uses", "image", "step", "job_end", "document")
+#: hook -> the checks that consume it
+_CONSUMERS = {hook: overriding(WORKFLOW_CHECKS, hook, WorkflowCheck) for hook in _HOOKS}
 
 
 class WorkflowAudit:
@@ -34,12 +36,16 @@ class WorkflowAudit:
 
     def __init__(self, doc: Document, kind: str, path: str) -> None:
         self.wf = Workflow(doc, kind, path)
-        checks = [check(self.wf) for check in WORKFLOW_CHECKS]
-        self.hooks = {hook: overriding(checks, hook, WorkflowCheck) for hook in _HOOKS}
+        checks = {check: check(self.wf) for check in WORKFLOW_CHECKS}
+        #: hook -> the bound hooks of the checks that consume it
+        self.hooks: dict[str, list[Callable[..., Iterator[Emitted]]]] = {
+            hook: [getattr(checks[check], hook) for check in consumers]
+            for hook, consumers in _CONSUMERS.items()
+        }
 
     def _call(self, hook: str, *args: object) -> Iterator[Emitted]:
-        for check in self.hooks[hook]:
-            yield from getattr(check, hook)(*args)
+        for method in self.hooks[hook]:
+            yield from method(*args)
 
     def run(self) -> Iterator[Emitted]:
         wf = self.wf
@@ -92,11 +98,13 @@ class WorkflowAudit:
 
     def _steps(self, job: Job) -> Iterator[Emitted]:
         wf = self.wf
+        consumers = self.hooks["step"]
         for index, (where, node) in enumerate(flat_steps(job.steps, job.base)):
             step = wf.step(job, index, where, node)
             if step.uses_node is not None:
                 yield from self._reference(step.uses_node, (*where, "uses"))
-            yield from self._call("step", step)
+            for consume in consumers:
+                yield from consume(step)
             wf.after_step(step)
         yield from self._call("job_end", job)
 

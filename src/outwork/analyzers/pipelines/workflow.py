@@ -35,8 +35,7 @@ _GITHUB_OUTPUT_RE = re.compile(r"GITHUB_OUTPUT")
 _OUTPUT_NAME_RE = re.compile(r"""(?:echo|printf)\s+(?:-\w+\s+)*["']?([A-Za-z_][\w-]*)(?:=|<<)""")
 _SHELL_VAR_RE = re.compile(r"\$\{?([A-Za-z_]\w*)")
 _ASSIGN_RE = re.compile(r"^\s*(?:export\s+|local\s+|readonly\s+)?([A-Za-z_]\w*)=(.*)$")
-#: A write to GITHUB_ENV or GITHUB_PATH (its name is group 1).
-ENV_WRITE_RE = re.compile(
+_ENV_WRITE_RE = re.compile(
     r"(?:>>?|tee\s+(?:-a\s+)?)\s*[\"']?(?:\$\{?(?:env:)?|%)(GITHUB_ENV|GITHUB_PATH)\b"
 )
 _ENV_ASSIGN_RE = re.compile(r"""(?:echo|printf)\s+(?:-\w+\s+)*["']?([A-Za-z_]\w*)=""")
@@ -269,6 +268,17 @@ class Job:
 
 
 @dataclass(frozen=True, slots=True)
+class EnvWrite:
+    """A script line that writes to GITHUB_ENV or GITHUB_PATH, and the taints reaching it."""
+
+    line: str
+    #: ``GITHUB_ENV`` or ``GITHUB_PATH``, and where the write operator starts in ``line``.
+    target: str
+    start: int
+    hits: list[tuple[str, Taint]]
+
+
+@dataclass(frozen=True, slots=True)
 class Step:
     """One step, with the taint of its environment (``env``) and of the job's step outputs so
     far (``outputs``)."""
@@ -285,6 +295,8 @@ class Step:
     #: The ``run:`` node (any shape) and its script when it is a string.
     run: Node | None
     script: str
+    #: The script's writes to GITHUB_ENV and GITHUB_PATH, in order.
+    env_writes: tuple[EnvWrite, ...] = ()
 
     @property
     def outputs(self) -> Outputs:
@@ -378,35 +390,44 @@ class Workflow:
             uses_node = None
         uses = uses_node.value.strip() if uses_node is not None else ""
         run = node.get("run")
+        script = run.value if run is not None and run.is_str else ""
+        env = self.env_taint(env_block, scope, job.env, job.outputs)
         return Step(
             job,
             index,
             where,
             node,
-            self.env_taint(env_block, scope, job.env, job.outputs),
+            env,
             uses_node,
             uses,
             action_of(uses)[0] if uses else "",
             run,
-            run.value if run is not None and run.is_str else "",
+            script,
+            self._env_writes(script, env, job.outputs) if "GITHUB_" in script else (),
         )
+
+    def _env_writes(
+        self, script: str, env: dict[str, Taint], outputs: Outputs
+    ) -> tuple[EnvWrite, ...]:
+        shell = self.shell_taints(script, env, outputs)
+        writes: list[EnvWrite] = []
+        for line in script.splitlines():
+            match = _ENV_WRITE_RE.search(line)
+            if match:
+                hits = self.line_taints(line, env, outputs, shell)
+                writes.append(EnvWrite(line, match.group(1), match.start(), hits))
+        return tuple(writes)
 
     def after_step(self, step: Step) -> None:
         """What a step leaves for the steps after it: GITHUB_ENV writes of attacker data, step
         outputs set from it, and whether it checked who asked."""
         job = step.job
-        if step.script and step.run is not None and "GITHUB_" in step.script:
-            shell = self.shell_taints(step.script, step.env, job.outputs)
-            for line in step.script.splitlines():
-                match = ENV_WRITE_RE.search(line)
-                if not match or match.group(1) != "GITHUB_ENV":
-                    continue
-                hits = self.line_taints(line, step.env, job.outputs, shell)
-                name = _ENV_ASSIGN_RE.search(line)
-                if hits and name:
-                    job.env[name.group(1).lower()] = strongest(hits).extend(
-                        f"GITHUB_ENV {name.group(1)}"
-                    )
+        for write in step.env_writes:
+            name = _ENV_ASSIGN_RE.search(write.line) if write.target == "GITHUB_ENV" else None
+            if write.hits and name:
+                job.env[name.group(1).lower()] = strongest(write.hits).extend(
+                    f"GITHUB_ENV {name.group(1)}"
+                )
         if not job.gated:
             # one search over the step's strings (no marker spans a line break)
             strings = "\n".join(n.value for n in step.node.strings())

@@ -120,8 +120,10 @@ class Node:
         return out
 
 
+@lru_cache(maxsize=1)
 def _libyaml() -> tuple[Any, Any, type[Exception]] | None:
-    """PyYAML's libyaml composer (16 times faster than a pure-Python one), when installed."""
+    """PyYAML's libyaml composer (much faster than a pure-Python one), when installed; loaded
+    with the first document, so that learning the analyzer does not load a YAML library."""
     try:
         pyyaml = importlib.import_module("yaml")
     except ImportError:  # pragma: no cover - PyYAML is a dependency
@@ -148,13 +150,11 @@ def _libyaml() -> tuple[Any, Any, type[Exception]] | None:
     return pyyaml, Loader, pyyaml.YAMLError
 
 
-_FAST = _libyaml()
-
-
 def _compose(text: str) -> Any:
     """The first document's node graph, from libyaml when available, else ruamel.yaml."""
-    if _FAST is not None:
-        pyyaml, loader, _ = _FAST
+    fast = _libyaml()
+    if fast is not None:
+        pyyaml, loader, _ = fast
         for document in pyyaml.compose_all(text, Loader=loader):
             return document
         return None
@@ -171,8 +171,9 @@ def _ruamel() -> tuple[Any, type[Exception]]:
 
 
 def _errors() -> tuple[type[Exception], ...]:
-    if _FAST is not None:
-        return (_FAST[2],)
+    fast = _libyaml()
+    if fast is not None:
+        return (fast[2],)
     return (_ruamel()[1],)
 
 

@@ -11,7 +11,6 @@ from outwork.analyzers.pipelines.checks import WorkflowCheck
 from outwork.analyzers.pipelines.context import Trigger, worst
 from outwork.analyzers.pipelines.paths import key_path
 from outwork.analyzers.pipelines.workflow import (
-    ENV_WRITE_RE,
     MAX_FINDINGS_PER_SINK,
     Step,
     strongest,
@@ -75,27 +74,22 @@ class GithubEnvCheck(WorkflowCheck):
     rules = (GithubEnvInjection,)
 
     def step(self, step: Step) -> Iterator[Emitted]:
-        run, script = step.run, step.script
-        if run is None or "GITHUB_" not in script:
+        run = step.run
+        if run is None or not step.env_writes:
             return
         wf = self.wf
         in_action = wf.kind == "action"
-        shell = wf.shell_taints(script, step.env, step.outputs)
         cursor = run.start - 1
         emitted = 0
         where = key_path(*step.where, "run")
-        for line_text in script.splitlines():
-            match = ENV_WRITE_RE.search(line_text)
-            if not match:
-                continue
-            target = match.group(1)
-            hits = wf.line_taints(line_text, step.env, step.outputs, shell)
+        for write in step.env_writes:
+            target, line_text, hits = write.target, write.line, write.hits
             if not wf.privileged and not in_action:
                 # outside privileged triggers only proven attacker data counts
                 hits = [h for h in hits if h[1].confidence is Confidence.HIGH]
                 if not hits:
                     continue
-            if not hits and not _DYNAMIC_RE.search(line_text[: match.start()]):
+            if not hits and not _DYNAMIC_RE.search(line_text[: write.start]):
                 continue  # a constant line such as `echo FOO=bar >> $GITHUB_ENV`
             index = wf.doc.find_after(run, line_text.strip(), cursor)
             if index >= 0:
