@@ -14,7 +14,8 @@ from outwork.engine.pipeline import ScanOptions, scan
 from outwork.engine.registry import load_analyzers
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
-_MARK_RE = re.compile(r"\b(?P<kind>expect|ok):\s*(?P<codes>[A-Z]+\d{3,4}(?:\s*,\s*[A-Z]+\d{3,4})*)")
+_CODE = r"[A-Z]+\d{3,4}(?:/(?:info|low|medium|high|critical))?"
+_MARK_RE = re.compile(rf"\b(?P<kind>expect|ok):\s*(?P<codes>{_CODE}(?:\s*,\s*{_CODE})*)")
 
 
 @dataclass(frozen=True)
@@ -24,12 +25,15 @@ class Expectation:
     path: str  # logical path relative to the scanned fixture folder
     line: int | None = None
     logical: str | None = None
+    #: ``expect: CODE/high`` also asserts the finding's severity.
+    severity: str | None = None
 
     def describe(self) -> str:
         where = (
             self.path
             + (f":{self.line}" if self.line else "")
             + (f" [{self.logical}]" if self.logical else "")
+            + (f" ({self.severity})" if self.severity else "")
         )
         return f"{'expect' if self.must_fire else 'ok'} {self.code} at {where}"
 
@@ -68,8 +72,10 @@ def expectations(root: Path) -> list[Expectation]:
         marks: list[Expectation] = []
         for number, line in enumerate(text.splitlines(), start=1):
             for match in _MARK_RE.finditer(line):
-                for code in re.split(r"\s*,\s*", match.group("codes")):
-                    marks.append(Expectation(match.group("kind") == "expect", code, rel, number))
+                for mark in re.split(r"\s*,\s*", match.group("codes")):
+                    code, _, severity = mark.partition("/")
+                    must_fire = match.group("kind") == "expect"
+                    marks.append(Expectation(must_fire, code, rel, number, None, severity or None))
         firing = {m.code for m in marks if m.must_fire}
         for mark in marks:
             # a file that only says `ok: CODE` must produce no CODE finding anywhere in it
@@ -116,12 +122,18 @@ def check(root: Path, findings: list[Finding], expected: list[Expectation]) -> l
     problems: list[str] = []
     prefix = str(root).rstrip("/") + "/"
     located = [
-        (f.code, f.location.path.removeprefix(prefix), f.location.line, f.location.logical or "")
+        (
+            f.code,
+            f.location.path.removeprefix(prefix),
+            f.location.line,
+            f.location.logical or "",
+            f.severity.label,
+        )
         for f in findings
     ]
     for exp in expected:
 
-        def hits(exp: Expectation = exp) -> list[tuple[str, str, int | None, str]]:
+        def hits(exp: Expectation = exp) -> list[tuple[str, str, int | None, str, str]]:
             return [
                 loc
                 for loc in located
@@ -131,6 +143,7 @@ def check(root: Path, findings: list[Finding], expected: list[Expectation]) -> l
                 )
                 and (exp.line is None or loc[2] == exp.line)
                 and (exp.logical is None or exp.logical in loc[3])
+                and (exp.severity is None or loc[4] == exp.severity)
             ]
 
         matched = hits()
