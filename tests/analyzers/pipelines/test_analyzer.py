@@ -10,6 +10,8 @@ from outwork.analyzers.pipelines import PipelineAnalyzer, role
 from outwork.core.analyzer import AnalysisContext
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.findings import Fact, Finding
+from outwork.engine.pipeline import ScanOptions, scan
+from outwork.graph import build_paths
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -215,9 +217,6 @@ jobs:
 
 
 def test_attack_path_through_a_reusable_workflow(tmp_path: Path) -> None:
-    from outwork.engine.pipeline import ScanOptions, scan
-    from outwork.graph import build_paths
-
     workflows = tmp_path / ".github" / "workflows"
     workflows.mkdir(parents=True)
     (workflows / "caller.yml").write_text(

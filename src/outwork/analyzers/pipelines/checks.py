@@ -11,16 +11,13 @@ itself.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, ClassVar, TypeVar
+from typing import ClassVar, TypeVar
 
-if TYPE_CHECKING:
-    from outwork.analyzers.pipelines.gitlab import GitlabFile, GitlabJob
-    from outwork.analyzers.pipelines.workflow import Image, Job, Step, Uses, Workflow
-    from outwork.analyzers.pipelines.yamlpos import Node
-    from outwork.core.analyzer import Emitted
-    from outwork.core.rules import Rule
-
-    Where = tuple[str | int, ...]
+from outwork.analyzers.pipelines.gitlab import GitlabFile, GitlabJob
+from outwork.analyzers.pipelines.workflow import Image, Job, Step, Uses, Where, Workflow
+from outwork.analyzers.pipelines.yamlpos import Node
+from outwork.core.analyzer import Emitted
+from outwork.core.rules import Rule
 
 C = TypeVar("C")
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
 
 from outwork.analyzers.pipelines.checks import WorkflowCheck, overriding
 from outwork.analyzers.pipelines.rules import WORKFLOW_CHECKS
@@ -19,11 +18,9 @@ from outwork.analyzers.pipelines.workflow import (
     flat_steps,
     job_permissions,
 )
+from outwork.analyzers.pipelines.yamlpos import Node
+from outwork.core.analyzer import Emitted
 from outwork.core.findings import Fact
-
-if TYPE_CHECKING:
-    from outwork.analyzers.pipelines.yamlpos import Node
-    from outwork.core.analyzer import Emitted
 
 _SECRET_RE = re.compile(r"\bsecrets\.([A-Za-z_][\w-]*)", re.I)
 _HOOKS = ("workflow", "job", "uses", "image", "step", "job_end", "document")

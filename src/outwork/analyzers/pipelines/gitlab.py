@@ -7,14 +7,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from outwork.analyzers.pipelines import data
 from outwork.analyzers.pipelines.paths import key_path
-
-if TYPE_CHECKING:
-    from outwork.analyzers.pipelines.workflow import Document, Where
-    from outwork.analyzers.pipelines.yamlpos import Node
+from outwork.analyzers.pipelines.workflow import Document, Where
+from outwork.analyzers.pipelines.yamlpos import Node
 
 #: Top-level keys that are not jobs.
 KEYWORDS = frozenset(

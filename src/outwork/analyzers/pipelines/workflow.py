@@ -12,16 +12,14 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from outwork.analyzers.pipelines import data
 from outwork.analyzers.pipelines.context import trigger_contexts
 from outwork.analyzers.pipelines.expressions import Expression, expressions, matches, value_contexts
 from outwork.analyzers.pipelines.paths import key_path
+from outwork.analyzers.pipelines.yamlpos import Node
 from outwork.core.rules import Confidence
-
-if TYPE_CHECKING:
-    from outwork.analyzers.pipelines.yamlpos import Node
 
 T = TypeVar("T")
 Where = tuple[str | int, ...]

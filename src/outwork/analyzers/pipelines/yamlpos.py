@@ -8,11 +8,12 @@ with :class:`YamlBudgetError` instead of exhausting memory.
 
 from __future__ import annotations
 
-import importlib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
+
+import yaml  # type: ignore[import-untyped]  # PyYAML ships no stubs; only its composer is used
 
 from outwork.analyzers.pipelines.paths import parse_path
 
@@ -120,22 +121,17 @@ class Node:
         return out
 
 
-@lru_cache(maxsize=1)
-def _libyaml() -> tuple[Any, Any, type[Exception]] | None:
-    """PyYAML's libyaml composer (much faster than a pure-Python one), when installed; loaded
-    with the first document, so that learning the analyzer does not load a YAML library."""
-    try:
-        pyyaml = importlib.import_module("yaml")
-    except ImportError:  # pragma: no cover - PyYAML is a dependency
-        return None
+def _libyaml() -> tuple[Any, type[Exception]] | None:
+    """PyYAML's libyaml composer (much faster than a pure-Python one), when PyYAML was built
+    with libyaml."""
     # CBaseLoader: libyaml's parser without implicit tag resolution (values stay strings)
-    base = getattr(pyyaml, "CBaseLoader", None)
-    if base is None or not getattr(pyyaml, "__with_libyaml__", False):
+    base = getattr(yaml, "CBaseLoader", None)
+    if base is None or not getattr(yaml, "__with_libyaml__", False):
         return None
     tags = {
-        pyyaml.ScalarNode: base.DEFAULT_SCALAR_TAG,
-        pyyaml.SequenceNode: base.DEFAULT_SEQUENCE_TAG,
-        pyyaml.MappingNode: base.DEFAULT_MAPPING_TAG,
+        yaml.ScalarNode: base.DEFAULT_SCALAR_TAG,
+        yaml.SequenceNode: base.DEFAULT_SEQUENCE_TAG,
+        yaml.MappingNode: base.DEFAULT_MAPPING_TAG,
     }
 
     class Loader(base):  # type: ignore[misc, valid-type]
@@ -147,15 +143,16 @@ def _libyaml() -> tuple[Any, Any, type[Exception]] | None:
             tag: str = tags[kind]
             return tag
 
-    return pyyaml, Loader, pyyaml.YAMLError
+    return Loader, yaml.YAMLError
+
+
+_FAST = _libyaml()
 
 
 def _compose(text: str) -> Any:
     """The first document's node graph, from libyaml when available, else ruamel.yaml."""
-    fast = _libyaml()
-    if fast is not None:
-        pyyaml, loader, _ = fast
-        for document in pyyaml.compose_all(text, Loader=loader):
+    if _FAST is not None:
+        for document in yaml.compose_all(text, Loader=_FAST[0]):
             return document
         return None
     return _ruamel()[0].compose(text)
@@ -163,7 +160,8 @@ def _compose(text: str) -> Any:
 
 @lru_cache(maxsize=1)
 def _ruamel() -> tuple[Any, type[Exception]]:
-    """ruamel.yaml's pure-Python composer, the fallback (imported only when used)."""
+    """ruamel.yaml's pure-Python composer: the fallback where PyYAML lacks libyaml, loaded only
+    there (never a second YAML library beside the first)."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
@@ -171,9 +169,8 @@ def _ruamel() -> tuple[Any, type[Exception]]:
 
 
 def _errors() -> tuple[type[Exception], ...]:
-    fast = _libyaml()
-    if fast is not None:
-        return (fast[2],)
+    if _FAST is not None:
+        return (_FAST[1],)
     return (_ruamel()[1],)
 
 

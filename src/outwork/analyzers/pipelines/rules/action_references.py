@@ -7,18 +7,15 @@ import enum
 import functools
 import re
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from outwork.analyzers.pipelines import data
 from outwork.analyzers.pipelines.checks import WorkflowCheck
-from outwork.analyzers.pipelines.workflow import repo_of
+from outwork.analyzers.pipelines.workflow import Uses, repo_of
+from outwork.core.analyzer import Emitted
 from outwork.core.findings import finding
 from outwork.core.rules import Confidence, Layer, Rule, Severity
 from outwork.core.similarity import one_edit_apart
-
-if TYPE_CHECKING:
-    from outwork.analyzers.pipelines.workflow import Uses
-    from outwork.core.analyzer import Emitted
 
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 

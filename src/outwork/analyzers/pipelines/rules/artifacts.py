@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from outwork.analyzers.pipelines.checks import WorkflowCheck
 from outwork.analyzers.pipelines.paths import key_path
-from outwork.analyzers.pipelines.workflow import Step, Workflow, is_action
+from outwork.analyzers.pipelines.workflow import Job, Step, Workflow, is_action
+from outwork.core.analyzer import Emitted
 from outwork.core.findings import finding
 from outwork.core.rules import Confidence, Layer, Rule, Severity
-
-if TYPE_CHECKING:
-    from outwork.analyzers.pipelines.workflow import Job
-    from outwork.core.analyzer import Emitted
 
 _GH_RUN_DOWNLOAD_RE = re.compile(r"\bgh\s+run\s+download\b")
 _EXTRACT_RE = re.compile(r"\b(?:unzip|tar\s+-?x\w*)\b[^\n]*")

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from outwork.analyzers.pipelines.checks import WorkflowCheck
 from outwork.analyzers.pipelines.paths import key_path
-from outwork.analyzers.pipelines.workflow import Step, Workflow, is_action
+from outwork.analyzers.pipelines.workflow import Job, Step, Workflow, is_action
+from outwork.core.analyzer import Emitted
 from outwork.core.findings import finding
 from outwork.core.rules import Confidence, Layer, Rule, Severity
-
-if TYPE_CHECKING:
-    from outwork.analyzers.pipelines.workflow import Job
-    from outwork.core.analyzer import Emitted
 
 
 class Workspace(enum.Enum):

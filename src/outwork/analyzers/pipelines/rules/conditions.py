@@ -5,19 +5,17 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from outwork.analyzers.pipelines.checks import WorkflowCheck
 from outwork.analyzers.pipelines.context import Trigger, worst
 from outwork.analyzers.pipelines.expressions import expressions
 from outwork.analyzers.pipelines.paths import key_path
+from outwork.analyzers.pipelines.workflow import Job, Step, Where
+from outwork.analyzers.pipelines.yamlpos import Node
+from outwork.core.analyzer import Emitted
 from outwork.core.findings import finding
 from outwork.core.rules import Confidence, Layer, Rule, Severity
-
-if TYPE_CHECKING:
-    from outwork.analyzers.pipelines.workflow import Job, Step, Where
-    from outwork.analyzers.pipelines.yamlpos import Node
-    from outwork.core.analyzer import Emitted
 
 _ACTOR = r"github\s*(?:\.\s*|\[\s*')(?:actor|triggering_actor)(?:_id)?'?\s*\]?"
 _BOT_VALUE = r"(?:'[^']*\[bot\]'|'?\d{5,}'?)"

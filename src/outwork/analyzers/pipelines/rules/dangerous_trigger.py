@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from outwork.analyzers.pipelines import data
 from outwork.analyzers.pipelines.checks import WorkflowCheck
 from outwork.analyzers.pipelines.paths import key_path
+from outwork.core.analyzer import Emitted
 from outwork.core.findings import finding
 from outwork.core.rules import Confidence, Layer, Rule, Severity
-
-if TYPE_CHECKING:
-    from outwork.core.analyzer import Emitted
 
 
 class DangerousTrigger(Rule):

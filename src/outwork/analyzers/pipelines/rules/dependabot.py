@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from outwork.analyzers.pipelines import data
 from outwork.analyzers.pipelines.checks import DependabotCheck
 from outwork.analyzers.pipelines.paths import key_path
+from outwork.analyzers.pipelines.workflow import Where
+from outwork.analyzers.pipelines.yamlpos import Node
+from outwork.core.analyzer import Emitted
 from outwork.core.findings import finding
 from outwork.core.rules import Confidence, Layer, Rule, Severity
-
-if TYPE_CHECKING:
-    from outwork.analyzers.pipelines.workflow import Where
-    from outwork.analyzers.pipelines.yamlpos import Node
-    from outwork.core.analyzer import Emitted
 
 
 class Cooldown(enum.Enum):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from outwork.analyzers.pipelines.checks import WorkflowCheck
 from outwork.analyzers.pipelines.context import Trigger, worst
@@ -15,11 +15,9 @@ from outwork.analyzers.pipelines.workflow import (
     Step,
     strongest,
 )
+from outwork.core.analyzer import Emitted
 from outwork.core.findings import finding
 from outwork.core.rules import Confidence, Layer, Rule, Severity
-
-if TYPE_CHECKING:
-    from outwork.core.analyzer import Emitted
 
 #: Something in a line that is computed when the script runs (variables, substitutions).
 _DYNAMIC_RE = re.compile(r"\$|`|%\w+%")

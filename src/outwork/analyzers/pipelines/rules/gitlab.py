@@ -5,20 +5,18 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from outwork.analyzers.pipelines import data
 from outwork.analyzers.pipelines.checks import GitlabCheck
 from outwork.analyzers.pipelines.context import ImageTag
 from outwork.analyzers.pipelines.gitlab import MR_RE, TAINTED_RE, GitlabJob, script_lines
 from outwork.analyzers.pipelines.paths import key_path
+from outwork.analyzers.pipelines.workflow import Where
+from outwork.analyzers.pipelines.yamlpos import Node
+from outwork.core.analyzer import Emitted
 from outwork.core.findings import Fact, finding
 from outwork.core.rules import Confidence, Layer, Rule, Severity
-
-if TYPE_CHECKING:
-    from outwork.analyzers.pipelines.workflow import Where
-    from outwork.analyzers.pipelines.yamlpos import Node
-    from outwork.core.analyzer import Emitted
 
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 #: Script findings (CI030, CI034) reported for one job; the rest are left out.

@@ -4,17 +4,14 @@ workflow commands back on."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from outwork.analyzers.pipelines.checks import WorkflowCheck
 from outwork.analyzers.pipelines.paths import key_path
+from outwork.analyzers.pipelines.workflow import Job, Step, Where
+from outwork.analyzers.pipelines.yamlpos import Node
+from outwork.core.analyzer import Emitted
 from outwork.core.findings import finding
 from outwork.core.rules import Confidence, Layer, Rule, Severity
-
-if TYPE_CHECKING:
-    from outwork.analyzers.pipelines.workflow import Job, Step, Where
-    from outwork.analyzers.pipelines.yamlpos import Node
-    from outwork.core.analyzer import Emitted
 
 
 class InsecureCommands(Rule):

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from outwork.analyzers.pipelines.checks import WorkflowCheck
 from outwork.analyzers.pipelines.expressions import contexts
+from outwork.analyzers.pipelines.workflow import Uses
+from outwork.core.analyzer import Emitted
 from outwork.core.findings import finding
 from outwork.core.rules import Confidence, Layer, Rule, Severity
-
-if TYPE_CHECKING:
-    from outwork.analyzers.pipelines.workflow import Uses
-    from outwork.core.analyzer import Emitted
 
 _LITERAL_ONLY_RE = re.compile(r"\s*'(?:[^']|'')*'\s*")
 _LITERAL_INDEX_RE = re.compile(r"\b(?:github|env|secrets|inputs|vars|steps|needs)\s*\[\s*'")

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from outwork.analyzers.pipelines import data
 from outwork.analyzers.pipelines.checks import WorkflowCheck
 from outwork.analyzers.pipelines.paths import key_path
 from outwork.analyzers.pipelines.workflow import Step, matching
+from outwork.core.analyzer import Emitted
 from outwork.core.findings import finding
 from outwork.core.rules import Confidence, Layer, Rule, Severity
-
-if TYPE_CHECKING:
-    from outwork.core.analyzer import Emitted
 
 _TOKEN_PUBLISH = [(re.compile(p, re.I), env) for p, env in data.TOKEN_PUBLISH_COMMANDS.items()]
 _TOKEN_PUBLISH_ANY = re.compile("|".join(f"(?:{p})" for p in data.TOKEN_PUBLISH_COMMANDS), re.I)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from outwork.analyzers.pipelines import data
 from outwork.analyzers.pipelines.checks import WorkflowCheck
 from outwork.analyzers.pipelines.expressions import contexts, expressions, matches
 from outwork.analyzers.pipelines.paths import key_path
 from outwork.analyzers.pipelines.workflow import (
+    Job,
     Step,
     Where,
     Workflow,
@@ -21,13 +21,10 @@ from outwork.analyzers.pipelines.workflow import (
     job_permissions,
     matching,
 )
+from outwork.analyzers.pipelines.yamlpos import Node
+from outwork.core.analyzer import Emitted
 from outwork.core.findings import Fact, finding
 from outwork.core.rules import Confidence, Layer, Rule, Severity
-
-if TYPE_CHECKING:
-    from outwork.analyzers.pipelines.workflow import Job
-    from outwork.analyzers.pipelines.yamlpos import Node
-    from outwork.core.analyzer import Emitted
 
 _UNTRUSTED_FETCH = [re.compile(p, re.I) for p in data.UNTRUSTED_FETCH_COMMANDS]
 _LOTP = [(re.compile(p, re.I | re.M), what) for p, what in data.LOTP_COMMANDS.items()]

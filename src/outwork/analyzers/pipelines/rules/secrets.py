@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from outwork.analyzers.pipelines.checks import WorkflowCheck
 from outwork.analyzers.pipelines.paths import key_path
+from outwork.analyzers.pipelines.workflow import Job
+from outwork.core.analyzer import Emitted
 from outwork.core.findings import finding
 from outwork.core.rules import Confidence, Layer, Rule, Severity
-
-if TYPE_CHECKING:
-    from outwork.analyzers.pipelines.workflow import Job
-    from outwork.core.analyzer import Emitted
 
 _TOJSON_SECRETS_RE = re.compile(r"\btojson\s*\(\s*secrets\s*\)", re.I)
 _FROMJSON_SECRET_RE = re.compile(r"\bfromjson\s*\(\s*secrets\.[\w-]+\s*\)", re.I)
