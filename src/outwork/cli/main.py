@@ -7,20 +7,30 @@ configuration or internal error; 3 nothing was scanned.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO, TypeVar
+from typing import TextIO, TypeVar
 
-from outwork import __version__
+import platformdirs
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from outwork import __version__, report
+from outwork.cli.db import add_db_parser, run_db
+from outwork.core import config as cfg
+from outwork.core import policy as pol
+from outwork.core.docs import index_markdown, write_rule_docs
 from outwork.core.errors import OutworkError, UsageError
-
-if TYPE_CHECKING:
-    from outwork.core.findings import ScanResult
-    from outwork.core.policy import Policy
-    from outwork.core.rules import Rule
-    from outwork.engine.pipeline import ScanOptions
+from outwork.core.findings import ScanResult
+from outwork.core.rules import Confidence, Rule, Severity, selector_matches
+from outwork.engine.pipeline import ScanOptions
+from outwork.engine.pipeline import scan as do_scan
+from outwork.engine.registry import all_rules, get_rule
+from outwork.sources.registries import DEFAULT_NPM, DEFAULT_PYPI, RegistryOptions
 
 T = TypeVar("T")
 
@@ -32,59 +42,16 @@ EXIT_NOTHING = 3
 FORMATS = ("terminal", "json", "sarif", "cyclonedx", "html")
 
 
-class _HelpFormatter(argparse.HelpFormatter):
-    """argparse's formatter, told the terminal's width without importing ``shutil``.
-
-    argparse builds a formatter for every argument it declares, and the stock one imports
-    ``shutil`` (with ``bz2`` and ``lzma``) for ``shutil.get_terminal_size``: ~1.5 ms of every
-    command. :func:`_terminal_columns` is that function's column count, computed the same way.
-    """
-
-    def __init__(
-        self,
-        prog: str,
-        indent_increment: int = 2,
-        max_help_position: int = 24,
-        width: int | None = None,
-    ) -> None:
-        if width is None:
-            width = _terminal_columns() - 2
-        super().__init__(prog, indent_increment, max_help_position, width)
-
-
-def _terminal_columns() -> int:
-    """``shutil.get_terminal_size().columns``: ``$COLUMNS``, else standard output's terminal,
-    else 80."""
-    try:
-        columns = int(os.environ["COLUMNS"])
-    except (KeyError, ValueError):
-        columns = 0
-    if columns <= 0:
-        try:
-            size = os.get_terminal_size(sys.__stdout__.fileno())  # type: ignore[union-attr]
-        except (AttributeError, ValueError, OSError):
-            size = os.terminal_size((80, 24))
-        columns = size.columns or 80
-    return columns
-
-
-def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
-    """The argument parser; given ``argv``, the ``db`` command's own parser (which imports the
-    advisory store, a tenth of a second) is built only when ``argv`` names it."""
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="outwork",
-        formatter_class=_HelpFormatter,
         description="Static security scanner for packages, AI models, lockfiles, pipelines"
         " and more.",
     )
     parser.add_argument("--version", action="version", version=f"outwork {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    scan = sub.add_parser(
-        "scan",
-        help="scan files, folders, archives and registry packages",
-        formatter_class=_HelpFormatter,
-    )
+    scan = sub.add_parser("scan", help="scan files, folders, archives and registry packages")
     scan.add_argument(
         "targets", nargs="*", metavar="TARGET", help="paths or pypi:/npm: references (default: .)"
     )
@@ -171,9 +138,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     )
     scan.add_argument("--quiet", "-q", action="store_true", help="no summary on standard error")
 
-    rules = sub.add_parser(
-        "rules", help="list the rule catalogue or show one rule", formatter_class=_HelpFormatter
-    )
+    rules = sub.add_parser("rules", help="list the rule catalogue or show one rule")
     rules.add_argument("code", nargs="?", help="a rule code or name")
     rules.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     rules.add_argument(
@@ -183,43 +148,16 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         help="regenerate the rule pages (docs/rules) into DIR",
     )
 
-    if argv is not None and "db" not in argv:
-        # listed, never parsed
-        sub.add_parser("db", help="the advisory database (OSV)", formatter_class=_HelpFormatter)
-        return parser
-    try:
-        from outwork.cli.db import add_db_parser
-    except ImportError:
-        pass
-    else:
-        add_db_parser(sub)
+    add_db_parser(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    if argv is not None:  # called as a function: the caller's process goes on
-        return run(list(argv), sys.stdout, sys.stderr)
-    code = run(sys.argv[1:], sys.stdout, sys.stderr)
-    _before_exit()
-    return code
-
-
-def _before_exit() -> None:
-    """The process is about to end: spare it the interpreter's last garbage collection.
-
-    At exit Python collects every object still alive, which after a package scan is a tenth of
-    the command's time (~10 ms). ``gc.freeze`` moves them out of the collector's sight; they go
-    with the process. Nothing is lost: every file, database and worker pool the command opened
-    is closed by its own ``with`` or ``finally`` before this point, and ``atexit`` handlers,
-    ``weakref.finalize`` callbacks and the flushing of standard streams still run.
-    """
-    import gc
-
-    gc.freeze()
+    return run(sys.argv[1:] if argv is None else list(argv), sys.stdout, sys.stderr)
 
 
 def run(argv: list[str], out: TextIO, err: TextIO) -> int:
-    parser = build_parser(argv)
+    parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
@@ -230,8 +168,6 @@ def run(argv: list[str], out: TextIO, err: TextIO) -> int:
         if args.command == "rules":
             return _rules(args, out, err)
         if args.command == "db":
-            from outwork.cli.db import run_db
-
             return run_db(args, _data_dir(), err)
         parser.print_help(err)
         return EXIT_ERROR
@@ -242,8 +178,6 @@ def run(argv: list[str], out: TextIO, err: TextIO) -> int:
         err.write("outwork: interrupted\n")
         return EXIT_ERROR
     except Exception as exc:
-        import traceback
-
         if os.environ.get("OUTWORK_DEBUG"):
             traceback.print_exc(file=err)
         err.write(
@@ -257,40 +191,7 @@ def _data_dir() -> Path:
     env = os.environ.get("OUTWORK_DATA_DIR")
     if env:
         return Path(env)
-    import platformdirs
-
     return Path(platformdirs.user_data_dir("outwork", appauthor=False))
-
-
-#: Built-in analyzers that never read ``AnalysisContext.data_dir`` (the dependencies analyzer
-#: keeps its advisory database there; tests/core/test_cli_startup.py checks these never name it).
-NO_DATA_DIR = frozenset({"packages", "models", "pipelines"})
-
-
-def _reads_data_dir(select: tuple[str, ...], ignore: tuple[str, ...], offline: bool) -> bool:
-    """Whether an analyzer this scan may run reads the data folder.
-
-    Its default location comes from platformdirs, which imports tempfile, random and shutil:
-    ~3 ms of a command whose rules are all the packages layer's (the per-package comparison with
-    other scanners). Any other analyzer with a selected rule, one without rules, or an online
-    scan (whose registry checks run the dependencies analyzer too) gets the folder.
-    """
-    if not offline:
-        return True
-    from outwork.core.rules import selector_matches
-    from outwork.engine.registry import load_analyzers
-
-    for analyzer in load_analyzers().values():
-        if analyzer.name in NO_DATA_DIR:
-            continue
-        if not analyzer.rules:
-            return True
-        for rule in analyzer.rules:
-            if any(selector_matches(s, rule) for s in select) and not any(
-                selector_matches(s, rule) for s in ignore
-            ):
-                return True
-    return False
 
 
 def _cache_dir(args: argparse.Namespace) -> Path | None:
@@ -301,8 +202,6 @@ def _cache_dir(args: argparse.Namespace) -> Path | None:
     env = os.environ.get("OUTWORK_CACHE_DIR")
     if env:
         return Path(env)
-    import platformdirs
-
     return Path(platformdirs.user_cache_dir("outwork", appauthor=False))
 
 
@@ -311,31 +210,56 @@ def _split(values: list[str]) -> tuple[str, ...]:
 
 
 def _scan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from outwork.core import config as cfg
-    from outwork.core import policy as pol
-    from outwork.core.rules import Confidence, Severity, selector_matches
-    from outwork.engine.pipeline import ScanOptions
-    from outwork.engine.registry import all_rules
-
     targets = list(args.targets) or ["."]
-    file_config = cfg.FileConfig()
-    if not args.no_config:
-        config_path = args.config or cfg.discover(_local_start(targets))
-        if args.config and not args.config.is_file():
-            raise UsageError(f"--config {args.config}: no such file")
-        if config_path:
-            file_config = cfg.load(config_path)
-            if not args.quiet:
-                err.write(f"outwork: using configuration {config_path}\n")
-            if not args.config:
-                file_config, kept = cfg.keep_protected_rules(file_config, all_rules())
-                if kept and not args.quiet:
-                    err.write(
-                        f"outwork: {config_path} was found, not named, so it cannot switch off"
-                        f" {', '.join(kept)} (rules the scanned content's authors control);"
-                        " name it with --config or use --ignore to do so\n"
-                    )
+    file_config = _file_config(args, targets, err)
+    policy = _policy(args, file_config)
+    options = _scan_options(args, file_config, policy)
 
+    result = _run_scan(targets, options, policy, err)
+
+    if args.write_baseline:
+        count = pol.write_baseline(result, args.write_baseline)
+        err.write(f"outwork: wrote {count} finding(s) to baseline {args.write_baseline}\n")
+        return EXIT_OK
+
+    guessed = report.format_for(str(args.output)) if args.output else None
+    fmt = args.format or guessed or file_config.format or "terminal"
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    _emit(fmt, result, args, out)
+    if not args.quiet and (fmt != "terminal" or args.output):
+        err.write(_summary(result) + "\n")
+    if result.stats.artifacts == 0 and not result.findings:
+        err.write("outwork: nothing was scanned; check the target paths\n")
+        return EXIT_NOTHING
+    return pol.exit_code(result, policy)
+
+
+def _file_config(args: argparse.Namespace, targets: list[str], err: TextIO) -> cfg.FileConfig:
+    """The configuration named by ``--config``, else the one found upward of the first local
+    target; a found one cannot switch off the rules the scanned content's authors control."""
+    if args.no_config:
+        return cfg.FileConfig()
+    if args.config and not args.config.is_file():
+        raise UsageError(f"--config {args.config}: no such file")
+    config_path = args.config or cfg.discover(_local_start(targets))
+    if not config_path:
+        return cfg.FileConfig()
+    file_config = cfg.load(config_path)
+    if not args.quiet:
+        err.write(f"outwork: using configuration {config_path}\n")
+    if not args.config:
+        file_config, kept = cfg.keep_protected_rules(file_config, all_rules())
+        if kept and not args.quiet:
+            err.write(
+                f"outwork: {config_path} was found, not named, so it cannot switch off"
+                f" {', '.join(kept)} (rules the scanned content's authors control);"
+                " name it with --config or use --ignore to do so\n"
+            )
+    return file_config
+
+
+def _policy(args: argparse.Namespace, file_config: cfg.FileConfig) -> pol.Policy:
     fail_on: Severity | None = Severity.LOW
     if file_config.fail_on_given:
         fail_on = file_config.fail_on
@@ -356,7 +280,7 @@ def _scan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     baseline_path = args.baseline or file_config.baseline
     baseline = pol.read_baseline(baseline_path) if baseline_path else frozenset()
-    policy = pol.Policy(
+    return pol.Policy(
         select=select,
         ignore=ignore,
         min_confidence=min_conf,
@@ -366,6 +290,10 @@ def _scan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         confidence_exempt=frozenset() if args.min_confidence else file_config.protected,
     )
 
+
+def _scan_options(
+    args: argparse.Namespace, file_config: cfg.FileConfig, policy: pol.Policy
+) -> ScanOptions:
     jobs = args.jobs or file_config.jobs
     if jobs is not None and jobs < 1:
         raise UsageError("--jobs must be at least 1")
@@ -383,47 +311,22 @@ def _scan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 analyzer_options.setdefault(key, url)
     registry = None
     if index_url or npm_registry:
-        from outwork.sources.registries import DEFAULT_NPM, DEFAULT_PYPI, RegistryOptions
-
         registry = RegistryOptions(
             pypi_url=index_url or DEFAULT_PYPI, npm_url=npm_registry or DEFAULT_NPM
         )
     cache_dir = _cache_dir(args)
-    scan_offline = True if offline is None else offline
-    data_dir = _data_dir() if _reads_data_dir(select, ignore, scan_offline) else None
-    options = ScanOptions(
+    return ScanOptions(
         jobs=jobs,
         budgets=cfg.budgets_from(file_config.budgets),
         include_git=args.include_git or bool(file_config.include_git),
         cache_dir=str(cache_dir) if cache_dir else None,
-        offline=scan_offline,
-        data_dir=str(data_dir) if data_dir else None,
+        offline=True if offline is None else offline,
+        data_dir=str(_data_dir()),
         analyzer_options=analyzer_options,
-        select=select,
-        ignore=ignore,
+        select=policy.select,
+        ignore=policy.ignore,
         registry=registry,
     )
-
-    result = _run_scan(targets, options, policy, err)
-
-    if args.write_baseline:
-        count = pol.write_baseline(result, args.write_baseline)
-        err.write(f"outwork: wrote {count} finding(s) to baseline {args.write_baseline}\n")
-        return EXIT_OK
-
-    from outwork.report import format_for
-
-    guessed = format_for(str(args.output)) if args.output else None
-    fmt = args.format or guessed or file_config.format or "terminal"
-    if fmt not in FORMATS:
-        raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    _emit(fmt, result, args, out)
-    if not args.quiet and (fmt != "terminal" or args.output):
-        err.write(_summary(result) + "\n")
-    if result.stats.artifacts == 0 and not result.findings:
-        err.write("outwork: nothing was scanned; check the target paths\n")
-        return EXIT_NOTHING
-    return pol.exit_code(result, policy)
 
 
 def _local_start(targets: list[str]) -> Path:
@@ -441,14 +344,11 @@ def _parse(parser: Callable[[str], T], value: str) -> T:
         raise UsageError(str(exc)) from None
 
 
-def _run_scan(targets: list[str], options: ScanOptions, policy: Policy, err: TextIO) -> ScanResult:
-    from outwork.engine.pipeline import scan as do_scan
-
+def _run_scan(
+    targets: list[str], options: ScanOptions, policy: pol.Policy, err: TextIO
+) -> ScanResult:
     if not err.isatty():
         return do_scan(targets, options, policy=policy)
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     console = Console(file=err)
     with Progress(
         TextColumn("scanning"),
@@ -467,8 +367,6 @@ def _run_scan(targets: list[str], options: ScanOptions, policy: Policy, err: Tex
 
 
 def _emit(fmt: str, result: ScanResult, args: argparse.Namespace, out: TextIO) -> None:
-    from outwork import report
-
     options: dict[str, object] = {"srcroot": str(Path.cwd())}
     if fmt == "terminal" and args.show_suppressed:
         options["show_suppressed"] = True
@@ -476,14 +374,13 @@ def _emit(fmt: str, result: ScanResult, args: argparse.Namespace, out: TextIO) -
         text = report.render(fmt, result, color=False, **options)
         Path(args.output).write_text(text, encoding="utf-8")
         return
-    tty = out.isatty()
-    color = args.color == "always" or (
-        args.color == "auto" and tty and not os.environ.get("NO_COLOR")
-    )
-    if tty:
-        import shutil
-
-        options["width"] = shutil.get_terminal_size().columns
+    # rich decides, as for any program that uses it: colour on a terminal unless NO_COLOR is
+    # set, none in a pipe or a file (--color always/never overrides both), the terminal's width.
+    forced = {"always": True, "never": False}.get(args.color)
+    console = Console(file=out, force_terminal=forced, no_color=None if forced is None else False)
+    if out.isatty():
+        options["width"] = console.width
+    color = console.is_terminal and not console.no_color
     out.write(report.render(fmt, result, color=color, **options))
 
 
@@ -500,11 +397,6 @@ def _summary(result: ScanResult) -> str:
 
 
 def _rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    import json
-
-    from outwork.core.docs import write_rule_docs
-    from outwork.engine.registry import all_rules, get_rule
-
     if args.write_docs:
         written = write_rule_docs(args.write_docs, all_rules())
         err.write(f"outwork: wrote {written} rule page(s) to {args.write_docs}\n")
@@ -526,8 +418,6 @@ def _rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(json.dumps([_rule_dict(r) for r in rules], indent=2) + "\n")
         return EXIT_OK
     if args.format == "markdown":
-        from outwork.core.docs import index_markdown
-
         out.write(index_markdown(rules))
         return EXIT_OK
     width = max(len(r.name) for r in rules)
