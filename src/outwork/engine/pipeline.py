@@ -100,35 +100,25 @@ class ScanOptions:
 ProgressCallback = Callable[[int, int], None]
 
 
+@dataclass(slots=True)
 class Outcome:
     """What the analyzers produced for one artifact.
 
     Findings (placed at their full path, with the engine's snippet) and facts stay objects on
     their way from the analyzer to the result; only the cache holds their dict form
     (:meth:`to_cache`, :meth:`from_cache`). Components stay dicts: that is how the result keeps
-    them. A plain class, not a dataclass: one is made per artifact, and declaring a dataclass
-    costs start-up time.
+    them.
     """
 
-    __slots__ = ("components", "digest", "errors", "facts", "findings", "markers")
-
-    def __init__(
-        self,
-        findings: list[Finding] | None = None,
-        facts: list[Fact] | None = None,
-        components: list[dict[str, Any]] | None = None,
-        markers: dict[str, list[str]] | None = None,
-        errors: list[tuple[str, str]] | None = None,
-    ) -> None:
-        self.findings: list[Finding] = [] if findings is None else findings
-        self.facts: list[Fact] = [] if facts is None else facts
-        self.components: list[dict[str, Any]] = [] if components is None else components
-        self.markers: dict[str, list[str]] = {} if markers is None else markers
-        self.errors: list[tuple[str, str]] = [] if errors is None else errors
-        #: The artifact's sha256 as the analysing process knew it: a worker hashes its own copy
-        #: of the artifact, so the digest comes back with the results. Not cached: a cache hit
-        #: takes the digest its key was made from.
-        self.digest: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+    components: list[dict[str, Any]] = field(default_factory=list)
+    markers: dict[str, list[str]] = field(default_factory=dict)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    #: The artifact's sha256 as the analysing process knew it: a worker hashes its own copy
+    #: of the artifact, so the digest comes back with the results. Not cached: a cache hit
+    #: takes the digest its key was made from.
+    digest: str | None = None
 
     def to_cache(self) -> dict[str, Any]:
         findings = []
@@ -159,15 +149,13 @@ class Outcome:
         )
 
 
+@dataclass(slots=True)
 class _Job:
-    __slots__ = ("analyzers", "artifact", "key", "prefix")
-
-    def __init__(self, artifact: Artifact, analyzers: tuple[str, ...], key: str | None) -> None:
-        self.artifact = artifact
-        self.analyzers = analyzers
-        self.key = key
-        #: What the artifact's path has before the relative path its cache key names.
-        self.prefix = ""
+    artifact: Artifact
+    analyzers: tuple[str, ...]
+    key: str | None
+    #: What the artifact's path has before the relative path its cache key names.
+    prefix: str = ""
 
 
 #: Stands for a job's path prefix in cached outcomes. JSON writes a NUL inside a string as this

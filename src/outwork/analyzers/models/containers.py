@@ -8,6 +8,7 @@ import lzma
 import re
 import struct
 import zlib
+from dataclasses import dataclass, field
 from typing import Any
 
 from outwork.analyzers.models import zipread
@@ -34,17 +35,15 @@ _TORCHSCRIPT_RISKY = re.compile(
 )
 
 
+@dataclass(slots=True)
 class ContainerResult:
-    """What one model file holds (a plain class: declaring dataclasses costs start-up time)."""
+    """What one model file holds."""
 
-    __slots__ = ("findings", "format", "framework", "pickle", "properties")
-
-    def __init__(self) -> None:
-        self.findings: list[Finding] = []
-        self.pickle = PickleReport()
-        self.format = ""
-        self.framework: str | None = None
-        self.properties: dict[str, Any] = {}
+    findings: list[Finding] = field(default_factory=list)
+    pickle: PickleReport = field(default_factory=PickleReport)
+    format: str = ""
+    framework: str | None = None
+    properties: dict[str, Any] = field(default_factory=dict)
 
 
 def _anomalies(view: zipread.ZipView, result: ContainerResult) -> None:

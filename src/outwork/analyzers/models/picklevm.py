@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import codecs
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 #: Opcodes the machine follows (every opcode of protocols 0-5).
@@ -18,73 +19,56 @@ MAX_CONTAINER_ITEMS = 64  # items kept per symbolic container (the rest are coun
 MAX_MEMO = 1_000_000
 
 
-# The machine's values and events are plain classes with slots (and named tuples for the
-# events, which never change): a pickle of a few bytes makes a dozen of them, and declaring
-# eleven dataclasses cost more start-up time than scanning a folder of small models.
+# The machine's values: mutable where the machine fills them in, compared by identity (two
+# equal-looking values at different offsets are different objects).
 
 
+@dataclass(slots=True, eq=False)
 class Lit:
     """A literal: str, bytes (as a view), int, float, bool or None."""
 
-    __slots__ = ("offset", "value")
-
-    def __init__(self, value: object, offset: int = -1) -> None:
-        self.value = value
-        self.offset = offset
+    value: object
+    offset: int = -1
 
 
+@dataclass(slots=True, eq=False)
 class Glob:
-    __slots__ = ("module", "name", "offset", "opcode")
-
-    def __init__(self, module: str, name: str, offset: int, opcode: str) -> None:
-        self.module = module
-        self.name = name
-        self.offset = offset
-        self.opcode = opcode
+    module: str
+    name: str
+    offset: int
+    opcode: str
 
 
+@dataclass(slots=True, eq=False)
 class Obj:
     """The result of a call or instantiation."""
 
-    __slots__ = ("args", "func", "offset", "state")
-
-    def __init__(self, func: object, args: object, offset: int, state: object = None) -> None:
-        self.func = func
-        self.args = args
-        self.offset = offset
-        self.state = state
+    func: object
+    args: object
+    offset: int
+    state: object = None
 
 
+@dataclass(slots=True, eq=False)
 class Seq:
-    __slots__ = ("items", "kind")
-
-    def __init__(self, kind: str, items: list[object] | None = None) -> None:
-        self.kind = kind  # tuple, list, dict, set, frozenset
-        self.items: list[object] = [] if items is None else items
+    kind: str  # tuple, list, dict, set, frozenset
+    items: list[object] = field(default_factory=list)
 
 
+@dataclass(slots=True, eq=False)
 class Opaque:
     """A value the machine cannot know (persistent id, out-of-band buffer, extension code)."""
 
-    __slots__ = ("offset", "what")
-
-    def __init__(self, what: str, offset: int = -1) -> None:
-        self.what = what
-        self.offset = offset
+    what: str
+    offset: int = -1
 
 
-class _Mark:
-    __slots__ = ()
-
-
-# Type tuples for isinstance in the opcode handlers (a union written inline is rebuilt on every
-# call, four times slower).
+# Type tuples for isinstance in the opcode handlers.
 _BINARY = (bytes, bytearray, memoryview)
 _BYTES_OR_TEXT = (bytes, memoryview, str)
 _OBJECTS = (Obj, Opaque)
 
 
-MARK = _Mark()
 _FLOAT = Lit(0.0)
 
 
@@ -124,39 +108,23 @@ class Malformed(NamedTuple):
     message: str
 
 
+@dataclass(slots=True, eq=False)
 class Trace:
     """What one pickle stream does."""
 
-    __slots__ = (
-        "calls",
-        "dynamic",
-        "end",
-        "errors",
-        "imports",
-        "nested",
-        "ops",
-        "persistent_ids",
-        "protocol",
-        "result",
-        "skipped",
-        "start",
-    )
-
-    def __init__(self, start: int) -> None:
-        self.start = start
-        self.end = -1
-        self.protocol = 0
-        self.imports: list[Import] = []
-        self.calls: list[Call] = []
-        self.dynamic: list[Dynamic] = []
-        self.nested: list[Nested] = []
-        self.errors: list[Malformed] = []
-        self.persistent_ids = 0
-        self.ops = 0
-        #: Byte ranges of raw joblib array data skipped inside the stream.
-        self.skipped: list[tuple[int, int]] = []
-        #: The value returned by STOP, for container readers (legacy torch magic, joblib wrappers).
-        self.result: object = None
+    start: int
+    end: int = -1
+    protocol: int = 0
+    imports: list[Import] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
+    dynamic: list[Dynamic] = field(default_factory=list)
+    nested: list[Nested] = field(default_factory=list)
+    errors: list[Malformed] = field(default_factory=list)
+    ops: int = 0
+    #: Byte ranges of raw joblib array data skipped inside the stream.
+    skipped: list[tuple[int, int]] = field(default_factory=list)
+    #: The value returned by STOP, for container readers (legacy torch magic, joblib wrappers).
+    result: object = None
 
     @property
     def complete(self) -> bool:
@@ -548,13 +516,11 @@ class Machine:
 
     def op_persid(self, off: int) -> bool:
         self._line()
-        self.trace.persistent_ids += 1
         self._push(Opaque("persistent id", off))
         return False
 
     def op_binpersid(self, off: int) -> bool:
         self._pop()
-        self.trace.persistent_ids += 1
         self._push(Opaque("persistent id", off))
         return False
 
@@ -852,78 +818,79 @@ class Machine:
         return False
 
 
-_HANDLERS: dict[bytes, str] = {
-    b"(": "op_mark",
-    b".": "op_stop",
-    b"0": "op_pop",
-    b"1": "op_pop_mark",
-    b"2": "op_dup",
-    b"F": "op_float",
-    b"I": "op_int",
-    b"J": "op_binint",
-    b"K": "op_binint1",
-    b"L": "op_long",
-    b"M": "op_binint2",
-    b"N": "op_none",
-    b"P": "op_persid",
-    b"Q": "op_binpersid",
-    b"R": "op_reduce",
-    b"S": "op_string",
-    b"T": "op_binstring",
-    b"U": "op_short_binstring",
-    b"V": "op_unicode",
-    b"X": "op_binunicode",
-    b"a": "op_append",
-    b"b": "op_build",
-    b"c": "op_global",
-    b"d": "op_dict",
-    b"}": "op_empty_dict",
-    b"e": "op_appends",
-    b"g": "op_get",
-    b"h": "op_binget",
-    b"i": "op_inst",
-    b"j": "op_long_binget",
-    b"l": "op_list",
-    b"]": "op_empty_list",
-    b"o": "op_obj",
-    b"p": "op_put",
-    b"q": "op_binput",
-    b"r": "op_long_binput",
-    b"s": "op_setitem",
-    b"t": "op_tuple",
-    b")": "op_empty_tuple",
-    b"u": "op_setitems",
-    b"G": "op_binfloat",
-    b"\x80": "op_proto",
-    b"\x81": "op_newobj",
-    b"\x82": "op_ext1",
-    b"\x83": "op_ext2",
-    b"\x84": "op_ext4",
-    b"\x85": "op_tuple1",
-    b"\x86": "op_tuple2",
-    b"\x87": "op_tuple3",
-    b"\x88": "op_true",
-    b"\x89": "op_false",
-    b"\x8a": "op_long1",
-    b"\x8b": "op_long4",
-    b"B": "op_binbytes",
-    b"C": "op_short_binbytes",
-    b"\x8c": "op_short_binunicode",
-    b"\x8d": "op_binunicode8",
-    b"\x8e": "op_binbytes8",
-    b"\x8f": "op_empty_set",
-    b"\x90": "op_additems",
-    b"\x91": "op_frozenset",
-    b"\x92": "op_newobj_ex",
-    b"\x93": "op_stack_global",
-    b"\x94": "op_memoize",
-    b"\x95": "op_frame",
-    b"\x96": "op_bytearray8",
-    b"\x97": "op_next_buffer",
-    b"\x98": "op_readonly_buffer",
+#: The handler of each opcode.
+_HANDLERS: dict[bytes, Callable[[Machine, int], bool]] = {
+    b"(": Machine.op_mark,
+    b".": Machine.op_stop,
+    b"0": Machine.op_pop,
+    b"1": Machine.op_pop_mark,
+    b"2": Machine.op_dup,
+    b"F": Machine.op_float,
+    b"I": Machine.op_int,
+    b"J": Machine.op_binint,
+    b"K": Machine.op_binint1,
+    b"L": Machine.op_long,
+    b"M": Machine.op_binint2,
+    b"N": Machine.op_none,
+    b"P": Machine.op_persid,
+    b"Q": Machine.op_binpersid,
+    b"R": Machine.op_reduce,
+    b"S": Machine.op_string,
+    b"T": Machine.op_binstring,
+    b"U": Machine.op_short_binstring,
+    b"V": Machine.op_unicode,
+    b"X": Machine.op_binunicode,
+    b"a": Machine.op_append,
+    b"b": Machine.op_build,
+    b"c": Machine.op_global,
+    b"d": Machine.op_dict,
+    b"}": Machine.op_empty_dict,
+    b"e": Machine.op_appends,
+    b"g": Machine.op_get,
+    b"h": Machine.op_binget,
+    b"i": Machine.op_inst,
+    b"j": Machine.op_long_binget,
+    b"l": Machine.op_list,
+    b"]": Machine.op_empty_list,
+    b"o": Machine.op_obj,
+    b"p": Machine.op_put,
+    b"q": Machine.op_binput,
+    b"r": Machine.op_long_binput,
+    b"s": Machine.op_setitem,
+    b"t": Machine.op_tuple,
+    b")": Machine.op_empty_tuple,
+    b"u": Machine.op_setitems,
+    b"G": Machine.op_binfloat,
+    b"\x80": Machine.op_proto,
+    b"\x81": Machine.op_newobj,
+    b"\x82": Machine.op_ext1,
+    b"\x83": Machine.op_ext2,
+    b"\x84": Machine.op_ext4,
+    b"\x85": Machine.op_tuple1,
+    b"\x86": Machine.op_tuple2,
+    b"\x87": Machine.op_tuple3,
+    b"\x88": Machine.op_true,
+    b"\x89": Machine.op_false,
+    b"\x8a": Machine.op_long1,
+    b"\x8b": Machine.op_long4,
+    b"B": Machine.op_binbytes,
+    b"C": Machine.op_short_binbytes,
+    b"\x8c": Machine.op_short_binunicode,
+    b"\x8d": Machine.op_binunicode8,
+    b"\x8e": Machine.op_binbytes8,
+    b"\x8f": Machine.op_empty_set,
+    b"\x90": Machine.op_additems,
+    b"\x91": Machine.op_frozenset,
+    b"\x92": Machine.op_newobj_ex,
+    b"\x93": Machine.op_stack_global,
+    b"\x94": Machine.op_memoize,
+    b"\x95": Machine.op_frame,
+    b"\x96": Machine.op_bytearray8,
+    b"\x97": Machine.op_next_buffer,
+    b"\x98": Machine.op_readonly_buffer,
 }
 
-_DISPATCH = {code[0]: getattr(Machine, name) for code, name in _HANDLERS.items()}
+_DISPATCH = {code[0]: handler for code, handler in _HANDLERS.items()}
 
 
 _NUMPY_KIND_SIZES = {"b": 1, "i": 0, "u": 0, "f": 0, "c": 0, "M": 0, "m": 0, "S": 0, "V": 0, "U": 0}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from outwork.analyzers.models import picklevm, zipread
 from outwork.analyzers.models.policy import Verdict, judge
@@ -29,18 +29,14 @@ REMEDIATION = (
 )
 
 
+@dataclass(slots=True)
 class PickleReport:
-    """What the pickle streams of one file do (a plain class: declaring dataclasses costs
-    start-up time)."""
+    """What the pickle streams of one file do."""
 
-    __slots__ = ("findings", "framework", "globals", "legacy_torch", "streams")
-
-    def __init__(self) -> None:
-        self.findings: list[Finding] = []
-        self.streams = 0
-        self.globals: set[str] = set()
-        self.framework: str | None = None
-        self.legacy_torch = False
+    findings: list[Finding] = field(default_factory=list)
+    globals: set[str] = field(default_factory=set)
+    framework: str | None = None
+    legacy_torch: bool = False
 
     @property
     def executes_code(self) -> bool:
@@ -85,7 +81,6 @@ def scan_stream(
     if stacked and depth == 0 and not report.legacy_torch and traces and traces[-1].complete:
         _trailing(buf, traces, report, path, prefix)
     for index, trace in enumerate(traces):
-        report.streams += 1
         _report_trace(
             buf, trace, report, path, prefix, depth, later=index > 0, torchscript=torchscript
         )
@@ -295,7 +290,3 @@ def _framework_hint(report: PickleReport, module: str) -> None:
     hint = _FRAMEWORKS.get(module.split(".", 1)[0])
     if hint:
         report.framework = hint
-
-
-def iter_findings(report: PickleReport) -> Iterator[Finding]:
-    yield from report.findings
