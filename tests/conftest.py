@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,23 @@ REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus"
 
 
+def corpus_path(*parts: str) -> Path:
+    """A path in the shared real-world corpus (``../shared/corpus``).
+
+    A test that needs it is skipped on a machine without the corpus, and fails under CI
+    (``CI=true``), where the corpus is always present: a missing one there is a broken checkout,
+    not a reason to test less.
+    """
+    path = CORPUS.joinpath(*parts)
+    if not path.exists():
+        where = "/".join(("../shared/corpus", *parts))
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{where} is missing, and CI=true requires the corpus")
+        pytest.skip(f"{where} is not present")
+    return path
+
+
 @pytest.fixture
 def corpus() -> Path:
-    """The shared real-world corpus; tests that need it skip cleanly when it is absent."""
-    if not CORPUS.is_dir():
-        pytest.skip("../shared/corpus is not present")
-    return CORPUS
+    """The shared real-world corpus (see :func:`corpus_path`)."""
+    return corpus_path()

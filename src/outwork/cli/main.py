@@ -35,7 +35,6 @@ from outwork.sources.registries import DEFAULT_NPM, DEFAULT_PYPI, RegistryOption
 T = TypeVar("T")
 
 EXIT_OK = 0
-EXIT_FINDINGS = 1
 EXIT_ERROR = 2
 EXIT_NOTHING = 3
 

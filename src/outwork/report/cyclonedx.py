@@ -57,7 +57,6 @@ from outwork.report._common import (
     utf8_safe,
 )
 
-SPEC_VERSION = "1.6"
 PREFIX = "outwork"
 _PLACEHOLDER_SERIAL = uuid.UUID(int=0)
 

@@ -6,9 +6,7 @@ Schema beside this module (``schemas/outwork-report-1.0.schema.json``) is the co
 
 from __future__ import annotations
 
-import json
-from importlib import resources
-from typing import Any, cast
+from typing import Any
 
 from outwork.core.findings import Finding, ScanResult
 from outwork.core.rules import Severity
@@ -24,15 +22,6 @@ from outwork.report._common import (
 #: Version of the report's schema (not of the tool): major changes break readers.
 SCHEMA_VERSION = "1.0"
 SCHEMA_ID = "https://github.com/outwork-security/outwork/blob/main/src/outwork/report/schemas/outwork-report-1.0.schema.json"
-
-
-SCHEMA_FILE = "outwork-report-1.0.schema.json"
-
-
-def schema() -> dict[str, Any]:
-    """The JSON Schema of this format, as shipped in the package."""
-    text = resources.files("outwork.report").joinpath("schemas", SCHEMA_FILE).read_text("utf-8")
-    return cast(dict[str, Any], json.loads(text))
 
 
 def render(result: ScanResult, *, indent: int | None = 2) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import tomllib
-from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
 import pytest
@@ -14,6 +13,7 @@ from hypothesis import strategies as st
 
 from outwork.analyzers.dependencies.parsers import npm, others, parser_for, python
 from outwork.core.purl import parse_purl, purl
+from tests.conftest import corpus_path
 
 
 def _deps(result: object) -> list[tuple[str, str | None, int | None]]:
@@ -339,10 +339,8 @@ OSV_SCANNER_LINES: dict[str, dict[tuple[str, str], int]] = {
 
 
 @pytest.mark.parametrize("relative", sorted(set(OSV_SCANNER_EXPECTS) | set(OSV_SCANNER_LINES)))
-def test_agrees_with_osv_scanner_fixtures(corpus: Path, relative: str) -> None:
-    path = corpus / FIXTURES / relative
-    if not path.is_file():
-        pytest.skip(f"{relative} is not in the corpus")
+def test_agrees_with_osv_scanner_fixtures(relative: str) -> None:
+    path = corpus_path(FIXTURES, relative)
     parser = _FAMILY_PARSERS[relative.split("/", 1)[0]]
     result = parser(path.read_text())
     found = {(d.name, d.version.removeprefix("v")) for d in result.dependencies if d.version}
@@ -375,10 +373,8 @@ _FAMILY_PARSERS = {
 }
 
 
-def test_every_osv_scanner_fixture_parses_or_fails_cleanly(corpus: Path) -> None:
-    root = corpus / FIXTURES
-    if not root.is_dir():
-        pytest.skip("osv-scanner fixtures are not in the corpus")
+def test_every_osv_scanner_fixture_parses_or_fails_cleanly() -> None:
+    root = corpus_path(FIXTURES)
     parsed = failed = 0
     for family, parser in _FAMILY_PARSERS.items():
         for path in sorted((root / family).glob("*")):

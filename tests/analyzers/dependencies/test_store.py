@@ -21,6 +21,7 @@ from outwork.store.advisories import (
 )
 from tests.analyzers.dependencies.corpusfeeds import PYPA_ZIP, convert_pypa, serve
 from tests.analyzers.dependencies.osvrecords import RECORDS, build_database, write_feeds
+from tests.conftest import corpus_path
 
 
 def _zip(path: Path, records: list[dict[str, Any]]) -> Path:
@@ -220,11 +221,7 @@ def _keep(name: str) -> bool:
 
 @pytest.fixture(scope="module")
 def pypa_feeds(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tests.conftest import CORPUS
-
-    source = CORPUS / PYPA_ZIP
-    if not source.is_file():
-        pytest.skip("the pypa advisory snapshot is not in ../shared/corpus")
+    source = corpus_path(PYPA_ZIP)
     root = tmp_path_factory.mktemp("pypa-feeds")
     count = convert_pypa(source, root / "PyPI" / "all.zip", keep=_keep)
     assert count > 200
