@@ -105,6 +105,43 @@ def scan_safetensors(buf: memoryview, result: ContainerResult) -> None:
         )
 
 
+def _tensor_problems(
+    name: str, info: object, data_len: int, spans: list[tuple[int, int, str]]
+) -> Iterator[tuple[str, str]]:
+    """What is wrong with one tensor's description; its byte span goes to ``spans`` when the
+    description is well formed."""
+    where = f"header.{name}"
+    if not isinstance(info, dict) or set(info) - {"dtype", "shape", "data_offsets"}:
+        yield f"tensor {name!r} has an unexpected description", where
+        return
+    dtype, shape, offsets = info.get("dtype"), info.get("shape"), info.get("data_offsets")
+    if dtype not in SAFETENSORS_DTYPES:
+        yield f"tensor {name!r} has unknown dtype {dtype!r}", where
+        return
+    if not (isinstance(shape, list) and all(isinstance(d, int) and d >= 0 for d in shape)):
+        yield f"tensor {name!r} has an invalid shape {shape!r}", where
+        return
+    if not (
+        isinstance(offsets, list)
+        and len(offsets) == 2
+        and all(isinstance(o, int) and o >= 0 for o in offsets)
+        and offsets[0] <= offsets[1]
+    ):
+        yield f"tensor {name!r} has invalid data_offsets {offsets!r}", where
+        return
+    begin, end = offsets
+    bits = math.prod(shape) * SAFETENSORS_DTYPES[dtype]
+    if bits != (end - begin) * 8:
+        yield (
+            f"tensor {name!r}: shape {shape} of {dtype} needs {bits // 8} bytes, "
+            f"offsets give {end - begin}",
+            where,
+        )
+    if end > data_len:
+        yield f"tensor {name!r} ends at {end}, beyond the data ({data_len})", where
+    spans.append((begin, end, name))
+
+
 def _safetensors_problems(buf: memoryview, result: ContainerResult) -> list[tuple[str, str]]:
     if len(buf) < 8:
         return [("file shorter than the 8-byte header length", "header")]
@@ -134,38 +171,7 @@ def _safetensors_problems(buf: memoryview, result: ContainerResult) -> list[tupl
         elif "format" in meta:
             result.framework = str(meta["format"])[:40]
     for name, info in header.items():
-        where = f"header.{name}"
-        if not isinstance(info, dict) or set(info) - {"dtype", "shape", "data_offsets"}:
-            problems.append((f"tensor {name!r} has an unexpected description", where))
-            continue
-        dtype, shape, offsets = info.get("dtype"), info.get("shape"), info.get("data_offsets")
-        if dtype not in SAFETENSORS_DTYPES:
-            problems.append((f"tensor {name!r} has unknown dtype {dtype!r}", where))
-            continue
-        if not (isinstance(shape, list) and all(isinstance(d, int) and d >= 0 for d in shape)):
-            problems.append((f"tensor {name!r} has an invalid shape {shape!r}", where))
-            continue
-        if not (
-            isinstance(offsets, list)
-            and len(offsets) == 2
-            and all(isinstance(o, int) and o >= 0 for o in offsets)
-            and offsets[0] <= offsets[1]
-        ):
-            problems.append((f"tensor {name!r} has invalid data_offsets {offsets!r}", where))
-            continue
-        begin, end = offsets
-        bits = math.prod(shape) * SAFETENSORS_DTYPES[dtype]
-        if bits != (end - begin) * 8:
-            problems.append(
-                (
-                    f"tensor {name!r}: shape {shape} of {dtype} needs {bits // 8} bytes, "
-                    f"offsets give {end - begin}",
-                    where,
-                )
-            )
-        if end > data_len:
-            problems.append((f"tensor {name!r} ends at {end}, beyond the data ({data_len})", where))
-        spans.append((begin, end, name))
+        problems.extend(_tensor_problems(name, info, data_len, spans))
     spans.sort()
     cursor = 0
     for begin, end, name in spans:
