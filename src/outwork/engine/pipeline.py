@@ -66,7 +66,7 @@ HASH_LIMIT = 256 * 1024 * 1024
 INPROCESS_JOBS = WINDOW_JOBS
 INPROCESS_BYTES = 16 * 1024 * 1024
 #: A larger window is first analysed in process for this long; when its artifacts prove cheaper
-#: than POOL_MIN_JOB_SECONDS each (small model files: ~0.1 ms), the scan stays in process, since
+#: than POOL_MIN_JOB_SECONDS each (small model files), the scan stays in process, since
 #: shipping each one to a worker and its results back costs about as much as analysing it.
 PROBE_SECONDS = 0.05
 POOL_MIN_JOB_SECONDS = 0.00025

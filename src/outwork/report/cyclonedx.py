@@ -135,9 +135,9 @@ class _Builder:
     def __init__(self, result: ScanResult) -> None:
         self.result = result
         #: File components by logical path, as CycloneDX JSON. They are the bulk of an SBOM (one
-        #: per file of a 100,000-file tree) and trivial in shape, and cyclonedx-python-lib spends
-        #: milliseconds on each, so they are written directly; the tests validate the result
-        #: against the official schema like the rest.
+        #: per file of a 100,000-file tree) and trivial in shape, so they are written directly
+        #: (docs/benchmarks.md, "Issue 11"); the tests validate the result against the official
+        #: schema like the rest.
         self.files: dict[str, dict[str, Any]] = {}
         self.identified: dict[str, Component] = {}
         self.occurrences: dict[str, list[str]] = {}
