@@ -7,6 +7,7 @@ analyzer errors and skipped artifacts, and per command the attack paths and exit
 statistics, fingerprints and temporary paths are left out, so two snapshots of the same code match.
 
     python bench/snapshot.py snapshot --src CHECKOUT --out FILE.json [--sets fixtures,malicious,...]
+        [--update]                      # replace only these sets in FILE.json (same commit)
     python bench/snapshot.py compare A.json B.json
 
 The CLI of CHECKOUT is ``CHECKOUT/.venv/bin/python -m outwork`` (an editable install of that
@@ -437,11 +438,31 @@ def take(args: argparse.Namespace) -> int:
                 sorted(Counter(f["code"] for v in inputs.values() for f in v["findings"]).items())
             ),
             "seconds": round(time.monotonic() - started, 1),
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         print(f"{name}: {snapshot['meta']['sets'][name]}", file=sys.stderr)
+    if args.update and args.out.is_file():
+        snapshot = merged(json.loads(args.out.read_text()), snapshot)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(snapshot, indent=1, sort_keys=True) + "\n")
     return 0
+
+
+def merged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """``old`` with the sets that ``new`` took replaced: both of one commit."""
+    if old["meta"]["commit"] != new["meta"]["commit"]:
+        raise SystemExit(
+            f"--update: the file holds {old['meta']['commit']}, this checkout is"
+            f" {new['meta']['commit']}; take every set again instead"
+        )
+    meta = {**old["meta"], "sets": {**old["meta"]["sets"], **new["meta"]["sets"]}}
+    if "fixtures" in new["sets"]:
+        meta["fixtures_digest"] = new["meta"]["fixtures_digest"]
+        meta["fixtures_from"] = new["meta"]["fixtures_from"]
+        meta.pop("unmet", None)
+        if "unmet" in new["meta"]:
+            meta["unmet"] = new["meta"]["unmet"]
+    return {"meta": meta, "sets": {**old["sets"], **new["sets"]}}
 
 
 # -- compare ------------------------------------------------------------------------------------
@@ -566,6 +587,9 @@ def main() -> int:
     snap.add_argument("--src", type=Path, required=True, help="the checkout to run")
     snap.add_argument("--out", type=Path, required=True)
     snap.add_argument("--sets", default=",".join(SETS))
+    snap.add_argument(
+        "--update", action="store_true", help="replace only these sets in an existing --out"
+    )
     snap.add_argument("--python", type=Path, help="interpreter (default: CHECKOUT/.venv)")
     snap.add_argument("--batches", type=int, default=5, help="malicious samples: commands")
     snap.add_argument("--benign", type=Path, default=DATA / "benign")
