@@ -6,18 +6,17 @@
 
 Each checkout runs its own command line (``CHECKOUT/.venv/bin/python -m outwork``, as in
 ``bench/snapshot.py``: internal APIs may differ between the two). Every round runs every case once
-per checkout, the checkouts' order alternating from round to round, so that the load of a shared
-machine falls on both alike; the medians of the rounds and the after/before ratios are printed.
+per checkout (the workflows four times), the checkouts' order alternating from round to round,
+so that the load of a shared machine falls on both alike; the medians of the samples and the
+after/before ratios are printed.
 CPU is user + system time of the command and the processes it waited for, peak memory the largest
 resident set among them (``os.wait4``), its median over the rounds.
 
 Cases (inputs under ``/work/bench-data``, made by ``prepare``):
 
 - ``benign``: ``outwork scan speed-benign60 --select PKG``, a fixed set of 60 archives of the
-  benign set (every n-th in name order of ``benign/{sdist,wheel}`` and ``benign-local``, listed
-  in ``speed-benign60.txt``). ``benign-local`` holds, for each project of
-  ``pypi-benign-dev.txt`` that ``pip download`` did not fetch, the newest wheel that this
-  machine's pip index (``/opt/pypi``) holds.
+  benign download (every n-th of ``benign/{sdist,wheel}`` in file-name order, listed in
+  ``speed-benign60.txt``).
 - ``venv30``: every analyzer on the site-packages of ``venv30``, a virtualenv with 30 popular
   packages of ``pypi-benign-dev.txt`` installed by pip.
 - ``workflows``: every analyzer on ``../shared/corpus/workflows``.
@@ -42,14 +41,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from packaging.version import Version
 from snapshot import CORPUS, DATA, Cli
 
 BENIGN = DATA / "benign"
-#: Wheels of the benign list's projects that this machine's pip index holds (``/opt/pypi``), for
-#: when ``pip download`` of the pinned versions finds few: the newest wheel of each project.
-BENIGN_LOCAL = DATA / "benign-local"
-LOCAL_INDEXES = (Path("/opt/pypi/files"), Path("/opt/pypi-more/files"))
 BENIGN60 = DATA / "speed-benign60"
 BENIGN60_LIST = DATA / "speed-benign60.txt"
 VENV30 = DATA / "venv30"
@@ -88,6 +82,9 @@ VENV30_PACKAGES = (
     "pyasn1",
 )
 CASES = ("benign", "venv30", "workflows")
+#: Commands per checkout and round: the workflow corpus scans in under a second, where noise
+#: dominates one sample.
+REPEAT = {"workflows": 4}
 ARCHIVES = (".whl", ".tar.gz", ".zip")
 
 
@@ -112,28 +109,11 @@ def pinned(names: tuple[str, ...]) -> list[str]:
 
 
 def benign_archives() -> list[Path]:
-    folders = (BENIGN / "sdist", BENIGN / "wheel", BENIGN_LOCAL)
+    folders = (BENIGN / "sdist", BENIGN / "wheel")
     return sorted(
         (p for folder in folders for p in folder.glob("*") if p.name.endswith(ARCHIVES)),
         key=lambda p: p.name,
     )
-
-
-def copy_local_wheels() -> None:
-    """The newest local wheel of every benign project that ``benign/`` does not hold."""
-    held = {canonical(p.name.split("-", 1)[0]) for p in benign_archives()}
-    wanted = set(benign_list()) - held
-    newest: dict[str, Path] = {}
-    for folder in LOCAL_INDEXES:
-        for path in sorted(folder.glob("*.whl")):
-            name = canonical(path.name.split("-", 1)[0])
-            if name in wanted:
-                version = Version(path.name.split("-")[1])
-                if name not in newest or version > Version(newest[name].name.split("-")[1]):
-                    newest[name] = path
-    BENIGN_LOCAL.mkdir()
-    for path in newest.values():
-        shutil.copyfile(path, BENIGN_LOCAL / path.name)
 
 
 def site_packages() -> Path:
@@ -144,8 +124,6 @@ def site_packages() -> Path:
 
 
 def prepare(args: argparse.Namespace) -> int:
-    if not BENIGN_LOCAL.is_dir():
-        copy_local_wheels()
     if not BENIGN60_LIST.is_file():
         archives = benign_archives()
         if len(archives) < 60:
@@ -223,8 +201,9 @@ def run(args: argparse.Namespace) -> int:
             if round_ % 2:
                 order.reverse()
             for case in cases:
-                for i in order:
-                    samples[i, case].append(measure(clis[i], argvs[case], scratch))
+                for _ in range(REPEAT.get(case, 1)):
+                    for i in order:
+                        samples[i, case].append(measure(clis[i], argvs[case], scratch))
             loads.append(os.getloadavg()[0])
             print(f"round {round_ + 1}/{args.rounds} done, load {loads[-1]:.1f}", file=sys.stderr)
 

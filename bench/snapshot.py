@@ -24,9 +24,8 @@ Input sets (default: all):
   of the built-in analyzers.
 - ``malicious``: the 2,500 samples of ``../shared/corpus/packages/pypi-malicious-dev.zip``, written
   as bytes into a throwaway folder in batches, scanned with ``--select PKG,CORE``, deleted.
-- ``benign``: the archives in ``/work/bench-data/benign/{sdist,wheel}`` (``pip download`` of
-  ``pypi-benign-dev.txt``) and ``/work/bench-data/benign-local`` (the same projects' wheels from
-  this machine's pip index, see ``bench/scan_speed.py prepare``), every analyzer.
+- ``benign``: the archives in ``/work/bench-data/benign/{sdist,wheel}`` (a download of the sdist
+  and a wheel of each project pinned in ``pypi-benign-dev.txt``), every analyzer.
 - ``workflows``, ``lockfiles``: the folders of ``../shared/corpus`` (lockfiles with the advisory
   database ``/work/bench-data/advisories.sqlite3``, see ``--advisory-db``).
 - ``models``: ``/work/bench-data/models``, written by ``bench/models_corpus.py``.
@@ -375,7 +374,7 @@ def set_runs(name: str, work: Path, args: argparse.Namespace) -> Iterator[Run]:
     elif name == "malicious":
         yield from malicious_runs(work, args.batches)
     elif name == "benign":
-        for folder in (args.benign / "sdist", args.benign / "wheel", DATA / "benign-local"):
+        for folder in (args.benign / "sdist", args.benign / "wheel"):
             if folder.is_dir():
                 files = sorted(f"{folder.name}/{p.name}" for p in folder.iterdir() if p.is_file())
                 yield Run(folder.name, folder.parent, [str(folder)], ["--offline"], 2, files)
