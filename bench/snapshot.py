@@ -62,7 +62,7 @@ if not CORPUS.is_dir():
     CORPUS = Path("/work/shared/corpus")
 DATA = Path("/work/bench-data")
 MALICIOUS_ZIP = CORPUS / "packages" / "pypi-malicious-dev.zip"
-SETS = ("fixtures", "malicious", "benign", "workflows", "lockfiles", "models")
+SETS = ("fixtures", "workflows", "lockfiles", "models", "malicious", "benign")  # quickest first
 LOOPBACK = re.compile(r"\b(127\.0\.0\.1|localhost):\d+")  # the fixtures' registries
 #: Content digests: generated fixtures (zips with timestamps) differ in bytes from run to run.
 DIGEST = re.compile(r"\b[0-9a-f]{64}\b")
@@ -362,6 +362,23 @@ def lockfile_run(work: Path, db: Path) -> Run:
     return run
 
 
+def benign_runs(work: Path, benign: Path, step: int) -> Iterator[Run]:
+    """The downloaded sdists and wheels, one command per folder; with ``step`` > 1 every
+    step-th archive of each, hard-linked into a scratch folder of the same name."""
+    for folder in (benign / "sdist", benign / "wheel"):
+        if not folder.is_dir():
+            continue
+        archives = sorted(p for p in folder.iterdir() if p.is_file())
+        if step > 1:
+            target = work / folder.name
+            target.mkdir()
+            for path in archives[::step]:
+                os.link(path, target / path.name)
+            folder, archives = target, archives[::step]
+        files = [f"{folder.name}/{p.name}" for p in archives]
+        yield Run(folder.name, folder.parent, [str(folder)], ["--offline"], 2, files)
+
+
 def folder_run(name: str, root: Path, args: list[str], depth: int | None) -> Run:
     files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
     inputs = sorted({"/".join(f.split("/")[:depth]) if depth else f for f in files})
@@ -374,10 +391,7 @@ def set_runs(name: str, work: Path, args: argparse.Namespace) -> Iterator[Run]:
     elif name == "malicious":
         yield from malicious_runs(work, args.batches)
     elif name == "benign":
-        for folder in (args.benign / "sdist", args.benign / "wheel"):
-            if folder.is_dir():
-                files = sorted(f"{folder.name}/{p.name}" for p in folder.iterdir() if p.is_file())
-                yield Run(folder.name, folder.parent, [str(folder)], ["--offline"], 2, files)
+        yield from benign_runs(work, args.benign, args.benign_step)
     elif name == "workflows":
         yield folder_run("workflows", CORPUS / "workflows", [], 1)
     elif name == "lockfiles":
@@ -404,6 +418,9 @@ def take(args: argparse.Namespace) -> int:
         },
         "sets": {},
     }
+    previous = json.loads(args.out.read_text()) if args.update and args.out.is_file() else None
+    if previous is not None:
+        merged(previous, snapshot)  # refuses a file of another commit before the work, not after
     for name in wanted:
         started = time.monotonic()
         runs: dict[str, Any] = {}
@@ -440,11 +457,16 @@ def take(args: argparse.Namespace) -> int:
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         print(f"{name}: {snapshot['meta']['sets'][name]}", file=sys.stderr)
-    if args.update and args.out.is_file():
-        snapshot = merged(json.loads(args.out.read_text()), snapshot)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(snapshot, indent=1, sort_keys=True) + "\n")
+        write(args, previous, snapshot)  # after every set: a long run stopped keeps what it took
     return 0
+
+
+def write(
+    args: argparse.Namespace, previous: dict[str, Any] | None, snapshot: dict[str, Any]
+) -> None:
+    data = merged(previous, snapshot) if previous else snapshot
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 
 def merged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -592,6 +614,12 @@ def main() -> int:
     snap.add_argument("--python", type=Path, help="interpreter (default: CHECKOUT/.venv)")
     snap.add_argument("--batches", type=int, default=5, help="malicious samples: commands")
     snap.add_argument("--benign", type=Path, default=DATA / "benign")
+    snap.add_argument(
+        "--benign-step",
+        type=int,
+        default=1,
+        help="every N-th benign archive (compare: common ones)",
+    )
     snap.add_argument("--models", type=Path, default=DATA / "models")
     snap.add_argument("--advisory-db", type=Path, default=DATA / "advisories.sqlite3")
     cmp = sub.add_parser("compare", help="every difference between two snapshots")
