@@ -553,6 +553,49 @@ def diff_items(kind: str, before: Iterable[Any], after: Iterable[Any]) -> Iterat
         yield f"+ {kind} {key}"
 
 
+def diff_paths(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> Iterator[str]:
+    """Attack paths that differ; a path whose entry, target and step proofs stay is shown as a
+    change of its fields. An empty ``suppressed_steps`` (a key the report grew with the policy
+    applied before paths) is no difference."""
+
+    def plain(path: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in path.items() if not (k == "suppressed_steps" and not v)}
+
+    a = Counter(_sort_key(plain(p)) for p in before)
+    b = Counter(_sort_key(plain(p)) for p in after)
+    gone = [json.loads(k) for k in sorted((a - b).elements())]
+    new = [json.loads(k) for k in sorted((b - a).elements())]
+
+    def anchor(path: dict[str, Any]) -> tuple[Any, ...]:
+        return (path["entry"], path["target"], tuple(s.get("proof") for s in path["steps"]))
+
+    by_anchor: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
+    for path in new:
+        by_anchor[anchor(path)].append(path)
+    for old in gone:
+        twins = by_anchor.get(anchor(old))
+        title = f"attack path {old['entry']} -> {old['target']}"
+        if twins:
+            changes = "; ".join(leaf_changes(old, twins.pop(0)))
+            yield f"~ {title} ({old['steps'][0].get('proof')}): {changes}"
+        else:
+            yield f"- {title} {_sort_key(old)}"
+    for twins in by_anchor.values():
+        for path in twins:
+            yield f"+ attack path {path['entry']} -> {path['target']} {_sort_key(path)}"
+
+
+def leaf_changes(a: Any, b: Any, where: str = "") -> Iterator[str]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b)):
+            yield from leaf_changes(a.get(key), b.get(key), f"{where}.{key}" if where else key)
+    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for index, (x, y) in enumerate(zip(a, b, strict=True)):
+            yield from leaf_changes(x, y, f"{where}[{index}]")
+    elif a != b:
+        yield f"{where} {a!r} -> {b!r}"
+
+
 def compare(args: argparse.Namespace) -> int:
     old = json.loads(args.a.read_text())
     new = json.loads(args.b.read_text())
@@ -587,7 +630,7 @@ def compare(args: argparse.Namespace) -> int:
                 for side, data in (("A", x), ("B", y)):
                     if "stderr" in data:
                         lines["(exit)"].append(f"    {side}: {data['stderr'][-500:]}")
-            for text in diff_items("attack path", x.get("paths", []), y.get("paths", [])):
+            for text in diff_paths(x.get("paths", []), y.get("paths", [])):
                 lines["(paths)"].append(f"  [{run}] {text}")
         count = sum(len(v) for v in lines.values())
         total[name] = count
