@@ -8,6 +8,7 @@ and never trusts a declared size beyond the bytes that actually arrive.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -93,9 +94,14 @@ def _text(field: bytes) -> str:
 class TarReader:
     """Members of a tar stream, one at a time; read a member's data before asking for the next."""
 
-    def __init__(self, source: ByteSource, first: bytes = b"") -> None:
+    def __init__(
+        self, source: ByteSource, first: bytes = b"", skip: Callable[[int], int] | None = None
+    ) -> None:
         self._source = source
         self._pending = first
+        #: Moves a seekable source forward by up to n bytes, returning how many it moved: data
+        #: nobody reads is then passed over instead of read.
+        self._seek = skip
         self.offset = 0
         self._left = 0
         self._pad = 0
@@ -128,6 +134,12 @@ class TarReader:
         return b"".join(parts)
 
     def _skip(self, size: int, what: str) -> None:
+        if self._seek is not None and not self._pending and size > 0:
+            moved = self._seek(size)
+            self.offset += moved
+            if moved < size:
+                raise TarTruncatedError(f"stream ends inside {what} at offset {self.offset}")
+            return
         while size > 0:
             chunk = self._read(min(size, 1 << 20))
             if not chunk:

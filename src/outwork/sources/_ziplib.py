@@ -4,6 +4,12 @@
 central names differ (which other tools accept), hides how many compressed bytes a member has
 consumed, and cannot bound a member's output per read for every method. A scanner needs all of
 that, so this module reads the structures itself and leaves policy to the caller.
+
+Two readings of a directory: :func:`find_directory` and :func:`iter_central` follow the format
+and stop at the first structure that breaks it; :func:`read_tolerant` reads like PyTorch's
+loader (miniz), which ignores CRCs and most flag bits and finds members through the central
+directory, and lists every deviation it tolerates. Python's ``zipfile`` refuses such files, which
+is how scanners built on it were bypassed (CVE-2025-1944, CVE-2025-1945, CVE-2025-10156).
 """
 
 from __future__ import annotations
@@ -20,8 +26,13 @@ _EOCD = struct.Struct("<4s4H2LH")
 _EOCD64_LOCATOR = struct.Struct("<4sLQL")
 _EOCD64 = struct.Struct("<4sQ2H2L4Q")
 _CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
+_LOCAL_LENGTHS = struct.Struct("<HH")
 _LOCAL = struct.Struct("<4s2B4HL2L2H")
 _MAX_COMMENT = 65535
+#: Bytes from the end where the tolerant reading looks for the end record (record and comment).
+_TAIL = _EOCD.size + _MAX_COMMENT
+_CD_FIELDS = struct.Struct("<HHHHIIIHHH")
+_CD_OFFSET = struct.Struct("<I")
 
 STORED, DEFLATED, BZIP2, LZMA, ZSTD, ZSTD_OLD, AES = 0, 8, 12, 14, 93, 20, 99
 SUPPORTED_METHODS = frozenset({STORED, DEFLATED, BZIP2, LZMA, ZSTD, ZSTD_OLD})
@@ -380,3 +391,128 @@ def _bounded(
             return
     if not dec.eof:
         state.truncated = True
+
+
+@dataclass(slots=True)
+class Tolerant:
+    """A directory read the way PyTorch's loader reads it, with what was tolerated."""
+
+    entries: list[ZipEntry]
+    #: Local header of each entry (by index), None where there is none to read.
+    locals: dict[int, LocalHeader | None]
+    anomalies: list[str]
+    #: Why the directory cannot be used at all (the entries read before it stay listed).
+    error: str | None = None
+
+
+def read_tolerant(fh: BinaryIO, size: int, max_entries: int) -> Tolerant:
+    """The central directory and each local header, read as PyTorch reads them; never raises."""
+    found = Tolerant([], {}, [])
+    try:
+        _read_tolerant(fh, size, max_entries, found)
+    except (struct.error, ValueError, OverflowError) as exc:
+        found.error = f"central directory is truncated or corrupt ({exc})"
+    return found
+
+
+def _tolerant_end(fh: BinaryIO, size: int, found: Tolerant) -> tuple[int, ...] | None:
+    """Where the end record is, the bytes after it, where the central directory ends, its size,
+    its declared offset and its entry count."""
+    tail_start = max(0, size - _TAIL)
+    at = _pread(fh, tail_start, size - tail_start).rfind(b"PK\x05\x06")
+    eocd = -1 if at < 0 else tail_start + at
+    if eocd < 0 or eocd + 22 > size:
+        found.error = "no end-of-central-directory record (truncated or not a zip)"
+        return None
+    (_, _, _, total, cd_size, cd_offset, comment_len) = struct.unpack(
+        "<HHHHIIH", _pread(fh, eocd + 4, 18)
+    )
+    cd_end = eocd
+    if eocd >= 20 and _pread(fh, eocd - 20, 4) == b"PK\x06\x07":
+        (eocd64_off,) = struct.unpack("<Q", _pread(fh, eocd - 12, 8))
+        # the locator's offset may be shifted by prepended data: look just before the locator
+        candidate = eocd - 20 - 56
+        if candidate >= 0 and _pread(fh, candidate, 4) == b"PK\x06\x06":
+            eocd64_at = candidate
+        elif 0 <= eocd64_off < size and _pread(fh, eocd64_off, 4) == b"PK\x06\x06":
+            eocd64_at = eocd64_off
+        else:
+            eocd64_at = -1
+        if eocd64_at >= 0:
+            total, cd_size, cd_offset = struct.unpack("<QQQ", _pread(fh, eocd64_at + 32, 24))
+            cd_end = eocd64_at
+    return size - (eocd + 22 + comment_len), cd_end, cd_size, cd_offset, total
+
+
+def _read_tolerant(fh: BinaryIO, size: int, max_entries: int, found: Tolerant) -> None:
+    end = _tolerant_end(fh, size, found)
+    if end is None:
+        return
+    trailing, cd_end, cd_size, cd_offset, total = end
+    actual_cd = cd_end - cd_size
+    if actual_cd < 0:
+        found.error = "central directory size points before the start of the file"
+        return
+    shift = actual_cd - cd_offset
+    if shift < 0:
+        found.anomalies.append(
+            f"central directory offset {cd_offset} lies beyond its real position {actual_cd}"
+        )
+        shift = 0
+    if trailing > 0:
+        found.anomalies.append(f"{trailing} bytes of trailing data after the end of the zip")
+    if total > max_entries:
+        found.error = f"{total} members exceed the budget of {max_entries}"
+        return
+    pos = actual_cd
+    seen: set[str] = set()
+    for index in range(total):
+        record = _pread(fh, pos, _CENTRAL.size)
+        if record[:4] != b"PK\x01\x02":
+            found.anomalies.append(f"central directory entry at {pos} has a bad signature")
+            break
+        (flags, method, _t, _d, crc, csize, usize, nlen, xlen, clen) = _CD_FIELDS.unpack(
+            record[8:34]
+        )
+        (offset,) = _CD_OFFSET.unpack(record[42:46])
+        variable = _pread(fh, pos + _CENTRAL.size, nlen + xlen)
+        name = variable[:nlen].decode("utf-8", "replace")
+        if xlen:
+            usize, csize, offset = _zip64(variable[nlen : nlen + xlen], usize, csize, offset)
+        entry = ZipEntry(name, flags, method, crc, csize, usize, offset + shift, 0, 0, index)
+        if name in seen:
+            found.anomalies.append(f"member {name!r} appears twice in the central directory")
+        seen.add(name)
+        if flags & 0x1:
+            found.anomalies.append(
+                f"member {name!r} has the encrypted flag set (loaders ignore it)"
+            )
+        found.entries.append(entry)
+        pos += _CENTRAL.size + nlen + xlen + clen
+    first_local = min((e.header_offset for e in found.entries), default=actual_cd)
+    if first_local > 0:
+        found.anomalies.append(f"{first_local} bytes precede the first zip member (polyglot?)")
+    for entry in found.entries:
+        found.locals[entry.index] = _tolerant_local(fh, size, entry, found)
+
+
+def _tolerant_local(
+    fh: BinaryIO, size: int, entry: ZipEntry, found: Tolerant
+) -> LocalHeader | None:
+    at = entry.header_offset
+    head = _pread(fh, at, _LOCAL.size) if 0 <= at <= size - _LOCAL.size else b""
+    if len(head) < _LOCAL.size or head[:4] != b"PK\x03\x04":
+        found.anomalies.append(f"member {entry.name!r} has no local header at {at}")
+        return None
+    lflags, nlen, xlen = struct.unpack_from("<H", head, 6)[0], *_LOCAL_LENGTHS.unpack_from(head, 26)
+    local_name = _pread(fh, at + _LOCAL.size, nlen).decode("utf-8", "replace")
+    data_offset = at + _LOCAL.size + nlen + xlen
+    if local_name != entry.name:
+        found.anomalies.append(
+            f"local header names {local_name!r} but the central directory names {entry.name!r}"
+        )
+    if (lflags ^ entry.flags) & 0x1:
+        found.anomalies.append(f"member {entry.name!r}: local and central flag bits disagree")
+    if data_offset + entry.compress_size > size:
+        found.anomalies.append(f"member {entry.name!r} runs past the end of the file")
+    return LocalHeader(local_name, lflags, entry.method, data_offset, entry.compress_size, 0)

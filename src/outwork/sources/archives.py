@@ -9,16 +9,12 @@ core findings, and reading goes on safely wherever it can.
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import hashlib
 import io
-import lzma
 import re
 import stat
-import time
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, BinaryIO, cast
+from typing import BinaryIO
 
 from outwork.core.artifact import (
     ARCHIVE_KINDS,
@@ -42,29 +38,25 @@ from outwork.core.corerules import (
     ArchiveUnreadable,
     ScanBudgetExceeded,
 )
-from outwork.core.findings import Finding, Location, Skip
-from outwork.core.rules import Rule
+from outwork.core.findings import Finding, Skip
 from outwork.sources import _tarlib, _ziplib
-
-if TYPE_CHECKING:
-    import zstandard
+from outwork.sources.reader import (
+    CHUNK,
+    RATIO_FLOOR,
+    ArchiveStop,
+    Counting,
+    Guarded,
+    Scope,
+    StreamStop,
+    Wants,
+    core_finding,
+    decompressor,
+)
 
 Yielded = Artifact | Finding | Skip
-#: Whether any selected analyzer wants a member, asked of its :class:`Probe` (the engine's).
-Wants = Callable[[Artifact], bool]
 
-#: Ratio budgets apply once this many bytes have been produced (or a member overflows the member
-#: budget). Legitimate files reach high ratios at small sizes: manylinux wheels carry 2 MiB
-#: shared libraries padded with zeros (ratio 224 in Pillow 13), NumPy's sdist a 10 MiB disk image
-#: template (ratio 281). A bomb is a bomb because of what it expands to, so the floor is sized
-#: above those and far below any byte budget.
-RATIO_FLOOR = 32 * 1024 * 1024
-#: Decompressed bytes produced per step; every step checks the budgets.
-CHUNK = 256 * 1024
 #: Largest link target read from a zip symlink member.
 MAX_LINK_BYTES = 4096
-#: Memory liblzma may use for one .xz stream (xz -9 needs 65 MiB).
-XZ_MEMLIMIT = 256 * 1024 * 1024
 #: Characters of an over-long member name kept in its logical path.
 SHOWN_NAME = 200
 
@@ -100,117 +92,20 @@ def iter_archive(
     largest member.
     """
     top = artifact.path if depth <= 1 or not artifact.root else artifact.root
-    scope = _Scope(budgets, deadline, top, artifact.size, wants)
+    scope = Scope(budgets, deadline, top, artifact.size, wants)
     try:
         yield from _open(artifact, scope, depth)
-    except _Stop as stop:
+    except ArchiveStop as stop:
         yield stop.finding
         yield Skip(stop.finding.location.path, stop.reason)
-
-
-class _Stop(Exception):  # noqa: N818 - control flow, not an error
-    """A budget of the whole top-level archive ran out: stop reading all of it."""
-
-    def __init__(self, finding: Finding, reason: str) -> None:
-        super().__init__(reason)
-        self.finding = finding
-        self.reason = reason
-
-
-class _Abandon(Exception):  # noqa: N818 - control flow, not an error
-    """Stop reading one (possibly nested) archive, reporting why; the rest goes on."""
-
-    def __init__(self, finding: Finding, reason: str) -> None:
-        super().__init__(reason)
-        self.finding = finding
-        self.reason = reason
-
-
-def _finding(rule: type[Rule], path: str, message: str, evidence: str = "") -> Finding:
-    return Finding(
-        rule=rule,
-        message=message,
-        location=Location(path),
-        severity=rule.severity,
-        confidence=rule.confidence,
-        evidence=evidence,
-    )
-
-
-class _Scope:
-    """Budgets shared by a top-level archive and everything nested inside it."""
-
-    def __init__(
-        self, budgets: Budgets, deadline: float, top: str, top_size: int, wants: Wants | None
-    ) -> None:
-        self.budgets = budgets
-        self.deadline = deadline
-        self.top = top
-        self.top_size = max(top_size, 1)
-        self.wants = wants
-        self.members = 0
-        self.expanded = 0
-
-    def tick(self) -> None:
-        if time.monotonic() > self.deadline:
-            message = f"reading the archive took longer than {self.budgets.max_seconds:g} s"
-            raise _Stop(
-                _finding(ScanBudgetExceeded, self.top, message, f"{self.members} members read"),
-                "time budget exceeded; the rest of the archive is not scanned",
-            )
-
-    def member(self) -> None:
-        self.members += 1
-        if self.members > self.budgets.max_members:
-            limit = self.budgets.max_members
-            raise _Stop(
-                _finding(
-                    ScanBudgetExceeded,
-                    self.top,
-                    f"the archive holds more than {limit} members",
-                    f"member budget {limit}",
-                ),
-                "member budget exceeded; the rest of the archive is not scanned",
-            )
-        if self.members % 256 == 0:
-            self.tick()
-
-    def grow(self, produced: int) -> None:
-        """Count bytes produced by decompression or read into memory."""
-        self.expanded += produced
-        b = self.budgets
-        if self.expanded > b.max_total_bytes:
-            raise _Stop(
-                _finding(
-                    ArchiveDecompressionBomb,
-                    self.top,
-                    f"the archive expands beyond the total byte budget ({b.max_total_bytes} bytes)",
-                    f"{self.expanded} bytes expanded from {self.top_size} bytes",
-                ),
-                "total byte budget exceeded; the rest of the archive is not scanned",
-            )
-        # twice the member floor, so that a single-member bomb is reported at its member
-        if self.expanded > 2 * RATIO_FLOOR and self.expanded > b.max_ratio * self.top_size:
-            ratio = self.expanded / self.top_size
-            raise _Stop(
-                _finding(
-                    ArchiveDecompressionBomb,
-                    self.top,
-                    f"the archive expands more than {b.max_ratio:g} times its size",
-                    f"{self.expanded} bytes expanded from {self.top_size} bytes "
-                    f"(ratio {ratio:.0f} and growing)",
-                ),
-                "compression ratio budget exceeded; the rest of the archive is not scanned",
-            )
-        self.tick()
 
 
 # --------------------------------------------------------------------------- dispatch
 
 
-def _open(artifact: Artifact, scope: _Scope, depth: int) -> Iterator[Yielded]:
+def _open(artifact: Artifact, scope: Scope, depth: int) -> Iterator[Yielded]:
     if depth > scope.budgets.max_depth:
-        yield _finding(
+        yield core_finding(
             ArchiveNestingTooDeep,
             artifact.path,
             f"archive nested deeper than {scope.budgets.max_depth} levels",
@@ -223,9 +118,9 @@ def _open(artifact: Artifact, scope: _Scope, depth: int) -> Iterator[Yielded]:
         return
     try:
         yield from opener(artifact, scope, depth)
-    except _Stop:
+    except ArchiveStop:
         raise
-    except _Abandon as exc:
+    except StreamStop as exc:
         yield exc.finding
         yield Skip(artifact.path, exc.reason)
     except Exception as exc:  # hostile bytes reach deep into parsers: fail closed
@@ -234,7 +129,7 @@ def _open(artifact: Artifact, scope: _Scope, depth: int) -> Iterator[Yielded]:
 
 def _unreadable(path: str, exc: BaseException, what: str = "archive") -> Finding:
     detail = str(exc) or type(exc).__name__
-    return _finding(
+    return core_finding(
         ArchiveUnreadable,
         path,
         f"{what} is truncated or corrupt; members after the error are not scanned",
@@ -286,13 +181,13 @@ def link_escapes(member: str, target: str, *, relative_to_root: bool) -> bool:
     return False
 
 
-def _check_name(scope: _Scope, container: str, name: str) -> tuple[list[Yielded], bool]:
+def _check_name(scope: Scope, container: str, name: str) -> tuple[list[Yielded], bool]:
     """Findings about a member's name, and whether the member may still be read."""
     out: list[Yielded] = []
     if len(name) > scope.budgets.max_path_length:
         shown = join_member(container, name[:SHOWN_NAME] + "…")
         out.append(
-            _finding(
+            core_finding(
                 ScanBudgetExceeded,
                 shown,
                 f"member name longer than {scope.budgets.max_path_length} characters",
@@ -304,7 +199,7 @@ def _check_name(scope: _Scope, container: str, name: str) -> tuple[list[Yielded]
     why = traversal(name)
     if why:
         out.append(
-            _finding(
+            core_finding(
                 ArchivePathTraversal,
                 join_member(container, name),
                 f"member name escapes the extraction folder ({why})",
@@ -348,7 +243,7 @@ class _Body:
         "size",
     )
 
-    def __init__(self, scope: _Scope, path: str, name: str, *, rereadable: bool) -> None:
+    def __init__(self, scope: Scope, path: str, name: str, *, rereadable: bool) -> None:
         self._scope = scope
         self._path = path
         self._name = name.rsplit("/", 1)[-1]
@@ -431,7 +326,7 @@ class _Body:
 
 
 def _emit(
-    container: Artifact, name: str, body: _Body, scope: _Scope, depth: int
+    container: Artifact, name: str, body: _Body, scope: Scope, depth: int
 ) -> Iterator[Yielded]:
     """One member as an artifact, and its own members if it is an archive."""
     path = join_member(container.path, name)
@@ -471,7 +366,7 @@ def _zip_tail(data: bytes) -> bool:
 
 def _collect(
     chunks: Iterator[bytes],
-    scope: _Scope,
+    scope: Scope,
     path: str,
     name: str,
     *,
@@ -494,7 +389,7 @@ def _collect(
             consumed = max(ratio_base(), 1)
             if produced > b.max_ratio * consumed:
                 return None, [
-                    _finding(
+                    core_finding(
                         ArchiveDecompressionBomb,
                         path,
                         f"member expands more than {b.max_ratio:g} times its compressed size",
@@ -514,7 +409,7 @@ def _collect(
 # --------------------------------------------------------------------------- zip
 
 
-def _open_zip(artifact: Artifact, scope: _Scope, depth: int) -> Iterator[Yielded]:
+def _open_zip(artifact: Artifact, scope: Scope, depth: int) -> Iterator[Yielded]:
     with artifact.open() as fh:
         size = fh.seek(0, io.SEEK_END)
         broken: Exception | None = None
@@ -538,7 +433,7 @@ def _zip_members(
     fh: BinaryIO,
     size: int,
     entries: list[_ziplib.ZipEntry],
-    scope: _Scope,
+    scope: Scope,
     depth: int,
 ) -> Iterator[Yielded]:
     locals_: dict[int, _ziplib.LocalHeader] = {}
@@ -551,7 +446,7 @@ def _zip_members(
     overlapping = _overlaps(entries, locals_, size)
     if overlapping:
         first = min(overlapping)
-        yield _finding(
+        yield core_finding(
             ArchiveDecompressionBomb,
             artifact.path,
             "zip entries overlap: several members share the same compressed bytes",
@@ -578,7 +473,7 @@ def _zip_members(
             continue
         local = locals_[entry.index]
         if local.name != entry.name:
-            yield _finding(
+            yield core_finding(
                 ArchiveUnreadable,
                 path,
                 "zip local header and central directory name this member differently",
@@ -589,11 +484,13 @@ def _zip_members(
             yield from _zip_special(artifact, fh, entry, local, name, mode, scope)
             continue
         if entry.encrypted:
-            yield _finding(ArchiveUnreadable, path, "zip member is encrypted", "encryption flag")
+            yield core_finding(
+                ArchiveUnreadable, path, "zip member is encrypted", "encryption flag"
+            )
             yield Skip(path, "encrypted member")
             continue
         if entry.method not in _ziplib.SUPPORTED_METHODS:
-            yield _finding(
+            yield core_finding(
                 ArchiveUnreadable,
                 path,
                 f"zip member uses unsupported compression method {entry.method}",
@@ -615,7 +512,7 @@ def _zip_members(
                 # a binary member nobody wanted ends like a zip: read it again, whole, to open it
                 again = _ziplib.MemberData(fh, local.data_offset, csize, entry.method)
                 body = _reread(again.chunks(CHUNK), scope, path, name, body)
-        except (_Stop, _Abandon):
+        except (ArchiveStop, StreamStop):
             raise
         except Exception as exc:  # corrupt compressed data of every kind
             yield _unreadable(path, exc, "zip member")
@@ -632,7 +529,7 @@ def _special(mode: int) -> bool:
     return bool(stat.S_IFMT(mode)) and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
 
 
-def _reread(chunks: Iterator[bytes], scope: _Scope, path: str, name: str, first: _Body) -> _Body:
+def _reread(chunks: Iterator[bytes], scope: Scope, path: str, name: str, first: _Body) -> _Body:
     """The same member read a second time, held whole. Its bytes were counted against the
     budgets the first time; they must be the same bytes."""
     body = _Body(scope, path, name, rereadable=False)
@@ -654,7 +551,7 @@ def _duplicate(seen: dict[str, str], name: str, path: str, digest: str) -> Itera
     """
     previous = seen.setdefault(name, digest)
     if previous != digest:
-        yield _finding(
+        yield core_finding(
             ArchiveUnreadable,
             path,
             "archive holds different members under this name; tools disagree on which one wins",
@@ -670,21 +567,21 @@ def _zip_anomalies(
     entry: _ziplib.ZipEntry, member: _ziplib.MemberData, path: str
 ) -> Iterator[Finding]:
     if member.short or (member.truncated and member.produced < entry.file_size):
-        yield _finding(
+        yield core_finding(
             ArchiveUnreadable,
             path,
             "zip member data is truncated",
             f"{member.produced} of {entry.file_size} declared bytes",
         )
     elif member.produced != entry.file_size:
-        yield _finding(
+        yield core_finding(
             ArchiveUnreadable,
             path,
             "zip member's declared size differs from its content",
             f"declared {entry.file_size} bytes, actual {member.produced}",
         )
     elif entry.crc and member.crc != entry.crc:
-        yield _finding(
+        yield core_finding(
             ArchiveUnreadable,
             path,
             "zip member fails its CRC-32 check",
@@ -719,7 +616,7 @@ def _zip_special(
     local: _ziplib.LocalHeader,
     name: str,
     mode: int,
-    scope: _Scope,
+    scope: Scope,
 ) -> Iterator[Yielded]:
     path = join_member(artifact.path, name)
     if stat.S_ISLNK(mode):
@@ -735,7 +632,7 @@ def _zip_special(
                 break
         text = target[:MAX_LINK_BYTES].decode("utf-8", errors="replace")
         if link_escapes(name, text, relative_to_root=False):
-            yield _finding(
+            yield core_finding(
                 ArchiveLinkEscape,
                 path,
                 f"symbolic link points outside the archive: {text}",
@@ -743,7 +640,7 @@ def _zip_special(
             )
         yield Skip(path, "symbolic link; not followed")
         return
-    yield _finding(
+    yield core_finding(
         ArchiveSpecialFile,
         path,
         "zip member is marked as a device, FIFO or socket",
@@ -755,163 +652,13 @@ def _zip_special(
 # --------------------------------------------------------------------------- tar and streams
 
 
-class _Counting:
-    """Counts the compressed bytes a decompressor has pulled from the underlying file."""
-
-    def __init__(self, raw: BinaryIO) -> None:
-        self._raw = raw
-        self.consumed = 0
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._raw.read(size)
-        self.consumed += len(data)
-        return data
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-    def readable(self) -> bool:
-        return True
-
-
-class _XzReader:
-    """Bounded xz/lzma decompression across concatenated streams, with a memory limit."""
-
-    def __init__(self, raw: _Counting) -> None:
-        self._raw = raw
-        self._dec = lzma.LZMADecompressor(memlimit=XZ_MEMLIMIT)
-        self._eof = False
-
-    def read(self, size: int) -> bytes:
-        while not self._eof:
-            if self._dec.eof:
-                leftover = self._dec.unused_data
-                if not leftover.strip(b"\x00"):
-                    leftover = self._raw.read(64 * 1024)
-                    if not leftover.strip(b"\x00"):
-                        self._eof = not leftover
-                        if self._eof:
-                            break
-                        continue
-                self._dec = lzma.LZMADecompressor(memlimit=XZ_MEMLIMIT)
-                out = self._dec.decompress(leftover, size)
-            elif self._dec.needs_input:
-                data = self._raw.read(64 * 1024)
-                if not data:
-                    raise EOFError("xz stream ends before its end marker")
-                out = self._dec.decompress(data, size)
-            else:
-                out = self._dec.decompress(b"", size)
-                if not out:
-                    raise lzma.LZMAError("xz decompressor makes no progress")
-            if out:
-                return out
-        return b""
-
-
-class _ZstdReader:
-    """Bounded zstd decompression across frames that notices a stream cut inside a frame.
-
-    Input is fed a kilobyte at a time, so one step produces at most a few megabytes even from
-    run-length blocks; ``stream_reader`` would hide truncation by simply ending.
-    """
-
-    _FEED = 1024
-
-    def __init__(self, raw: _Counting) -> None:
-        import zstandard  # ~3 ms to import (with platform): only .zst streams need it
-
-        self._raw = raw
-        self._dctx = zstandard.ZstdDecompressor(max_window_size=_ziplib.MAX_ZSTD_WINDOW)
-        self._obj: zstandard.ZstdDecompressionObj | None = None
-        self._input = b""
-        self._out = bytearray()
-        self._done = False
-
-    def read(self, size: int) -> bytes:
-        while len(self._out) < size and not self._done:
-            if not self._input:
-                self._input = self._raw.read(64 * 1024)
-                if not self._input:
-                    if self._obj is not None and not self._obj.eof:
-                        raise EOFError("zstd stream ends inside a frame")
-                    self._done = True
-                    break
-            if self._obj is None or self._obj.eof:
-                self._obj = self._dctx.decompressobj()
-            piece, self._input = self._input[: self._FEED], self._input[self._FEED :]
-            self._out += self._obj.decompress(piece)
-            if self._obj.eof:
-                self._input = self._obj.unused_data + self._input
-        out = bytes(self._out[:size])
-        del self._out[:size]
-        return out
-
-
-class _Guarded:
-    """A decompressed stream that counts what it produces against the budgets."""
-
-    def __init__(
-        self,
-        read: Callable[[int], bytes],
-        counting: _Counting,
-        scope: _Scope,
-        path: str,
-        compressed: bool,
-    ) -> None:
-        self._read = read
-        self._counting = counting
-        self._scope = scope
-        self._path = path
-        self._compressed = compressed
-        self.produced = 0
-
-    def read(self, size: int) -> bytes:
-        data = self._read(min(size, CHUNK))
-        if not data:
-            return b""
-        self.produced += len(data)
-        if self._compressed:
-            self._scope.grow(len(data))
-            b = self._scope.budgets
-            consumed = max(self._counting.consumed, 1)
-            if self.produced > RATIO_FLOOR and self.produced > b.max_ratio * consumed:
-                raise _Abandon(
-                    _finding(
-                        ArchiveDecompressionBomb,
-                        self._path,
-                        f"compressed stream expands more than {b.max_ratio:g} times its size",
-                        f"{self.produced} bytes from {consumed} compressed bytes and growing",
-                    ),
-                    "decompression bomb; the rest of the stream is not scanned",
-                )
-        else:
-            self._scope.tick()
-        return data
-
-
-def _decompressor(kind: Kind, counting: _Counting) -> Callable[[int], bytes]:
-    fileobj = cast(BinaryIO, counting)
-    if kind is Kind.GZIP:
-        return gzip.GzipFile(fileobj=fileobj, mode="rb").read
-    if kind is Kind.BZIP2:
-        return bz2.BZ2File(fileobj, mode="rb").read
-    if kind is Kind.XZ:
-        return _XzReader(counting).read
-    if kind is Kind.ZSTD:
-        return _ZstdReader(counting).read
-    return counting.read
-
-
-def _open_stream(artifact: Artifact, scope: _Scope, depth: int) -> Iterator[Yielded]:
+def _open_stream(artifact: Artifact, scope: Scope, depth: int) -> Iterator[Yielded]:
     """A tar (plain or compressed), or a single compressed file that is one member."""
     with artifact.open() as raw:
-        counting = _Counting(raw)
+        counting = Counting(raw)
         compressed = artifact.kind is not Kind.TAR
-        source = _Guarded(
-            _decompressor(artifact.kind, counting), counting, scope, artifact.path, compressed
+        source = Guarded(
+            decompressor(artifact.kind, counting), counting, scope, artifact.path, compressed
         )
         head = _read_full(source, _tarlib.BLOCK)
         if artifact.kind is Kind.TAR or _tarlib.looks_like_tar(head):
@@ -938,7 +685,7 @@ def _open_stream(artifact: Artifact, scope: _Scope, depth: int) -> Iterator[Yiel
                     restarted = _restarted(artifact, scope, again)
                     pieces = iter(lambda: restarted.read(CHUNK), b"")
                     body = _reread(pieces, scope, path, name, body)
-        except (_Stop, _Abandon):
+        except (ArchiveStop, StreamStop):
             raise
         except Exception as exc:  # corrupt compressed data of every kind
             yield _unreadable(artifact.path, exc, "compressed stream")
@@ -948,16 +695,16 @@ def _open_stream(artifact: Artifact, scope: _Scope, depth: int) -> Iterator[Yiel
             yield from _emit(artifact, name, body, scope, depth)
 
 
-def _restarted(artifact: Artifact, scope: _Scope, raw: BinaryIO) -> _Guarded:
+def _restarted(artifact: Artifact, scope: Scope, raw: BinaryIO) -> Guarded:
     """A stream container decompressed from its start again, to read a member a second time.
     Its bytes were counted against the budgets the first time; this pass only watches the
     clock."""
-    counting = _Counting(raw)
-    return _Guarded(_decompressor(artifact.kind, counting), counting, scope, artifact.path, False)
+    counting = Counting(raw)
+    return Guarded(decompressor(artifact.kind, counting), counting, scope, artifact.path, False)
 
 
 def _tar_reread(
-    artifact: Artifact, scope: _Scope, ordinal: int, raw_name: str, path: str, first: _Body
+    artifact: Artifact, scope: Scope, ordinal: int, raw_name: str, path: str, first: _Body
 ) -> _Body:
     """The ``ordinal``-th tar member read again, whole, from the start of its container (a
     compressed stream cannot seek back): a binary member nobody wanted that ends like a zip."""
@@ -984,7 +731,7 @@ def _tar_reread(
         return _reread(pieces(), scope, path, _member_name(raw_name), first)
 
 
-def _read_full(source: _Guarded, size: int) -> bytes:
+def _read_full(source: Guarded, size: int) -> bytes:
     parts: list[bytes] = []
     got = 0
     while got < size:
@@ -1007,7 +754,7 @@ def _stream_member_name(artifact: Artifact) -> str:
 
 
 def _tar_members(
-    artifact: Artifact, reader: _tarlib.TarReader, scope: _Scope, depth: int
+    artifact: Artifact, reader: _tarlib.TarReader, scope: Scope, depth: int
 ) -> Iterator[Yielded]:
     b = scope.budgets
     seen: dict[str, str] = {}
@@ -1015,7 +762,7 @@ def _tar_members(
     while True:
         try:
             member = reader.next()
-        except (_Stop, _Abandon):
+        except (ArchiveStop, StreamStop):
             raise
         except Exception as exc:  # corrupt headers and streams of every kind
             yield _unreadable(artifact.path, exc, "tar archive")
@@ -1024,10 +771,10 @@ def _tar_members(
         if member is None:
             try:
                 reader.drain()
-            except (_Stop, _Abandon):
+            except (ArchiveStop, StreamStop):
                 raise
             except Exception as exc:  # a stream cut or corrupted after the end marker
-                yield _finding(
+                yield core_finding(
                     ArchiveUnreadable,
                     artifact.path,
                     "archive stream is cut or corrupt after its last member",
@@ -1046,7 +793,7 @@ def _tar_members(
             hard = type_ == _tarlib.HARDLINK
             if link_escapes(name, member.linkname, relative_to_root=hard):
                 kind = "hard" if hard else "symbolic"
-                yield _finding(
+                yield core_finding(
                     ArchiveLinkEscape,
                     path,
                     f"{kind} link points outside the archive: {member.linkname}",
@@ -1061,7 +808,7 @@ def _tar_members(
             what = {b"3": "character device", b"4": "block device", b"6": "FIFO"}.get(
                 type_, f"member of unknown type {type_!r}"
             )
-            yield _finding(
+            yield core_finding(
                 ArchiveSpecialFile, path, f"tar archive holds a {what}", f"type {type_!r}"
             )
             yield Skip(path, "special file")
@@ -1077,7 +824,7 @@ def _tar_members(
                 body.add(reader.read_data(CHUNK))
             if body.zip_tail:
                 body = _tar_reread(artifact, scope, ordinal, member.name, path, body)
-        except (_Stop, _Abandon):
+        except (ArchiveStop, StreamStop):
             raise
         except Exception as exc:  # truncated or corrupt streams
             yield _unreadable(path, exc, "tar member")
@@ -1089,7 +836,7 @@ def _tar_members(
 # --------------------------------------------------------------------------- 7z
 
 
-def _open_7z(artifact: Artifact, scope: _Scope, depth: int) -> Iterator[Yielded]:
+def _open_7z(artifact: Artifact, scope: Scope, depth: int) -> Iterator[Yielded]:
     import py7zr
     from py7zr.io import Py7zIO, WriterFactory
 
@@ -1136,7 +883,7 @@ def _open_7z(artifact: Artifact, scope: _Scope, depth: int) -> Iterator[Yielded]
         remaining = max(scope.budgets.max_total_bytes - scope.expanded, 0)
         with py7zr.SevenZipFile(fh, mode="r", max_extract_size=remaining + 1) as archive:
             if archive.needs_password():
-                yield _finding(
+                yield core_finding(
                     ArchiveUnreadable,
                     artifact.path,
                     "7z archive is encrypted",
@@ -1159,7 +906,7 @@ def _open_7z(artifact: Artifact, scope: _Scope, depth: int) -> Iterator[Yielded]
                 if info.is_symlink:
                     links.add(raw_name)
                 elif info.is_junction or info.is_socket or _special(mode):
-                    yield _finding(
+                    yield core_finding(
                         ArchiveSpecialFile,
                         path,
                         "7z archive holds a special file",
@@ -1182,7 +929,7 @@ def _open_7z(artifact: Artifact, scope: _Scope, depth: int) -> Iterator[Yielded]
             target = sink.body.data()[:MAX_LINK_BYTES] if sink.body is not None else b""
             text = target.decode("utf-8", errors="replace")
             if link_escapes(name, text, relative_to_root=False):
-                yield _finding(
+                yield core_finding(
                     ArchiveLinkEscape,
                     path,
                     f"symbolic link points outside the archive: {text}",
@@ -1197,7 +944,7 @@ def _open_7z(artifact: Artifact, scope: _Scope, depth: int) -> Iterator[Yielded]
         yield from _emit(artifact, name, sink.body, scope, depth)
 
 
-_OPENERS: dict[Kind, Callable[[Artifact, _Scope, int], Iterator[Yielded]]] = {
+_OPENERS: dict[Kind, Callable[[Artifact, Scope, int], Iterator[Yielded]]] = {
     Kind.ZIP: _open_zip,
     Kind.TAR: _open_stream,
     Kind.GZIP: _open_stream,

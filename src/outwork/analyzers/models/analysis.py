@@ -14,14 +14,16 @@ import mmap
 from collections.abc import Iterable, Iterator
 from pathlib import PurePosixPath
 
-from outwork.analyzers.models import containers, formats, scanpickle, zipread
+from outwork.analyzers.models import containers, formats, scanpickle
 from outwork.analyzers.models.formats import CODE_EXECUTION_CODES
 from outwork.analyzers.models.rules.formats import ModelContainerAnomaly, ModelFileMalformed
 from outwork.analyzers.models.sniff import is_chat_template, sniff_compressed
 from outwork.core.analyzer import Component, Emitted
 from outwork.core.artifact import Artifact, Kind
+from outwork.core.budgets import Budgets
 from outwork.core.findings import Fact, Finding, finding
 from outwork.core.rules import Severity
+from outwork.sources.reader import ArchiveError, decompress, open_zip
 
 #: Files above this size are identified by path unless the engine already hashed them: the
 #: analyzer's cost follows the pickle stream, not the tensor bytes.
@@ -140,19 +142,19 @@ class _Analysis:
             self._polyglot_hdf5(buf, result)
 
     def _zip(self, artifact: Artifact, buf: memoryview, result: containers.ContainerResult) -> None:
-        view = zipread.read_zip(buf)
+        view = open_zip(buf, tolerant=True)
         names = view.names()
         if artifact.kind is Kind.KERAS or (
             "config.json" in names and any(n.endswith(".h5") or n == "metadata.json" for n in names)
         ):
-            formats.scan_keras_zip(buf, view, result)
+            formats.scan_keras_zip(view, result)
         elif artifact.kind is Kind.NUMPY_ZIP or (names and all(n.endswith(".npy") for n in names)):
             if artifact.kind is Kind.NUMPY_ZIP or artifact.name.lower().endswith(".npz"):
-                containers.scan_npz(buf, result)
+                containers.scan_npz(view, result)
         elif artifact.kind is Kind.PYTORCH_ZIP or any(
             PurePosixPath(n).name in ("data.pkl", "constants.pkl") for n in names
         ):
-            containers.scan_torch_zip(buf, result, view)
+            containers.scan_torch_zip(view, result)
         elif view.error and artifact.kind is not Kind.ZIP:
             result.format = artifact.kind.value
             result.findings.append(
@@ -165,11 +167,11 @@ class _Analysis:
         tail = bytes(buf[-65557:])
         if b"PK\x05\x06" not in tail:
             return
-        view = zipread.read_zip(buf)
-        if view.error or not view.entries:
+        view = open_zip(buf, tolerant=True)
+        if view.error or not view.members:
             return
         inner = containers.ContainerResult()
-        containers.scan_torch_zip(buf, inner)
+        containers.scan_torch_zip(view, inner)
         result.findings.append(
             finding(
                 ModelContainerAnomaly,
@@ -208,21 +210,21 @@ class _Analysis:
         if kind is None:
             return
         try:
-            head = containers.decompress(kind, buf, 64)
+            head = decompress(kind, buf, limit=64)
             if head[:1] not in (b"\x80", b"c", b"(", b"]", b"}", b"i"):
                 return  # compressed, but not a pickle: leave the binary alone
-            data = containers.decompress(kind, buf)
-        except ValueError:
+            data = decompress(kind, buf)
+        except ArchiveError:
             return  # not a compressed stream after all
         result.format = f"joblib-{kind}"
         result.framework = "joblib"
         scanpickle.scan_stream(data, report=result.pickle, path="", prefix=f"{kind}:")
-        if len(data) >= containers.MAX_DECOMPRESSED:
+        limit = Budgets().max_member_bytes
+        if len(data) >= limit:
             result.findings.append(
                 finding(
                     ModelFileMalformed,
-                    f"decompressed stream exceeds {containers.MAX_DECOMPRESSED} bytes; "
-                    "the rest was not analysed",
+                    f"decompressed stream exceeds {limit} bytes; the rest was not analysed",
                 )
             )
 

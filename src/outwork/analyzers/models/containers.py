@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import ast
-import bz2
-import lzma
 import re
 import struct
-import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from outwork.analyzers.models import zipread
 from outwork.analyzers.models.rules.formats import (
     ModelContainerAnomaly,
     ModelFileMalformed,
@@ -21,11 +17,9 @@ from outwork.analyzers.models.rules.formats import (
 from outwork.analyzers.models.scanpickle import PickleReport, scan_stream
 from outwork.core.findings import Finding, finding
 from outwork.core.rules import Severity
+from outwork.sources.reader import ArchiveError, ZipArchive
 
-#: Largest pickle member read from a zip into memory.
-MAX_PICKLE_MEMBER = 512 * 1024 * 1024
-#: Largest decompressed joblib stream.
-MAX_DECOMPRESSED = 256 * 1024 * 1024
+#: Bytes of a TorchScript code member searched for risky operators.
 MAX_CODE_MEMBER = 4 * 1024 * 1024
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
@@ -46,7 +40,7 @@ class ContainerResult:
     properties: dict[str, Any] = field(default_factory=dict)
 
 
-def _anomalies(view: zipread.ZipView, result: ContainerResult) -> None:
+def _anomalies(view: ZipArchive, result: ContainerResult) -> None:
     for text in dict.fromkeys(view.anomalies):
         result.findings.append(
             finding(ModelContainerAnomaly, f"zip container anomaly: {text}", evidence=text[:300])
@@ -70,17 +64,11 @@ def _is_pickle_member(name: str, head: bytes) -> bool:
     return len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5
 
 
-def scan_torch_zip(
-    buf: memoryview, result: ContainerResult, view: zipread.ZipView | None = None
-) -> None:
-    """Every member a loader may unpickle, TorchScript constants/bytecode included.
-
-    ``view`` is the zip's directory when the caller has just read it (and used it for nothing
-    but names)."""
+def scan_torch_zip(view: ZipArchive, result: ContainerResult) -> None:
+    """Every member a loader may unpickle, TorchScript constants/bytecode included, read from
+    the zip as PyTorch's loader reads it (``view``, opened ``tolerant``)."""
     result.format = "pytorch-zip"
     result.framework = "pytorch"
-    if view is None:
-        view = zipread.read_zip(buf)
     if view.error:
         result.findings.append(
             finding(ModelFileMalformed, f"model zip cannot be read: {view.error}")
@@ -88,29 +76,30 @@ def scan_torch_zip(
         return
     torchscript = [
         e.name
-        for e in view.entries
+        for e in view.members
         if e.name.rsplit("/", 1)[-1] in ("constants.pkl", "bytecode.pkl")
         or "/code/" in f"/{e.name}"
     ]
-    for entry in view.entries:
+    limit = view.budgets.max_member_bytes
+    for entry in view.members:
         name = entry.name
         by_name = _pickle_by_name(name)  # the member's first bytes are read only when needed
         if by_name is False or (
-            by_name is None and not _is_pickle_member(name, zipread.member_head(buf, entry, 2))
+            by_name is None and not _is_pickle_member(name, view.head(entry, 2))
         ):
             continue
-        if entry.usize > MAX_PICKLE_MEMBER:
+        if entry.size > limit:
             result.findings.append(
                 finding(
                     ModelFileMalformed,
-                    f"pickle member is larger than {MAX_PICKLE_MEMBER} bytes and was not read",
+                    f"pickle member is larger than {limit} bytes and was not read",
                     path=name,
                 )
             )
             continue
         try:
-            data = zipread.read_member(buf, entry, MAX_PICKLE_MEMBER, view)
-        except zipread.ZipError as exc:
+            data = view.read(entry)
+        except ArchiveError as exc:
             result.findings.append(
                 finding(ModelFileMalformed, f"pickle member cannot be read: {exc}", path=name)
             )
@@ -120,18 +109,16 @@ def scan_torch_zip(
         )
     _anomalies(view, result)
     if torchscript:
-        _torchscript(buf, view, torchscript, result)
-    result.properties["members"] = len(view.entries)
+        _torchscript(view, torchscript, result)
+    result.properties["members"] = len(view.members)
 
 
-def _torchscript(
-    buf: memoryview, view: zipread.ZipView, names: list[str], result: ContainerResult
-) -> None:
+def _torchscript(view: ZipArchive, names: list[str], result: ContainerResult) -> None:
     result.format = "torchscript"
     risky: list[str] = []
-    for entry in view.entries:
+    for entry in view.members:
         if entry.name in names and entry.name.endswith(".py"):
-            code = zipread.member_head(buf, entry, MAX_CODE_MEMBER)
+            code = view.head(entry, MAX_CODE_MEMBER)
             match = _TORCHSCRIPT_RISKY.search(code)
             if match:
                 risky.append(f"{entry.name}: {match.group(0).decode('latin-1')}")
@@ -223,15 +210,15 @@ def _descr_has_object(descr: object) -> bool:
     return False
 
 
-def scan_npz(buf: memoryview, result: ContainerResult) -> None:
+def scan_npz(view: ZipArchive, result: ContainerResult) -> None:
+    """The arrays of an npz (``view``, opened ``tolerant``) that hold Python objects."""
     result.format = "numpy-zip"
     result.framework = "numpy"
-    view = zipread.read_zip(buf)
     if view.error:
         result.findings.append(finding(ModelFileMalformed, f"npz cannot be read: {view.error}"))
         return
-    for entry in view.entries:
-        head = zipread.member_head(buf, entry, 4096)
+    for entry in view.members:
+        head = view.head(entry, 4096)
         if not head.startswith(_NPY_MAGIC):
             continue
         try:
@@ -241,36 +228,11 @@ def scan_npz(buf: memoryview, result: ContainerResult) -> None:
         if not _descr_has_object(header.get("descr")):
             continue
         try:
-            data = zipread.read_member(buf, entry, MAX_PICKLE_MEMBER, view)
-        except zipread.ZipError as exc:
+            data = view.read(entry)
+        except ArchiveError as exc:
             result.findings.append(
                 finding(ModelFileMalformed, f"npz member cannot be read: {exc}", path=entry.name)
             )
             continue
         scan_npy(memoryview(data), result, path=entry.name)
     _anomalies(view, result)
-
-
-#: Compressed joblib streams the archive source does not expand (it expands gzip, bz2, xz).
-def decompress(kind: str, buf: memoryview, limit: int = MAX_DECOMPRESSED) -> bytes:
-    """Decompress at most ``limit`` bytes; raises ValueError when the stream is broken."""
-    data = bytes(buf)
-    try:
-        if kind == "zlib":
-            return zlib.decompressobj().decompress(data, limit)
-        if kind == "joblib-zfile":
-            return zlib.decompressobj().decompress(data[data.index(b"\n") + 1 :], limit)
-        if kind == "lzma":
-            return lzma.LZMADecompressor(format=lzma.FORMAT_ALONE).decompress(data, limit)
-        if kind == "bz2":
-            return bz2.BZ2Decompressor().decompress(data, limit)
-        if kind == "lz4":
-            import lz4.frame  # an optional dependency
-
-            out: bytes = lz4.frame.LZ4FrameDecompressor().decompress(data, limit)
-            return out
-    except (zlib.error, lzma.LZMAError, OSError, RuntimeError, EOFError) as exc:
-        raise ValueError(f"{kind} stream is broken: {exc}") from None
-    except ImportError:
-        raise ValueError("lz4 is not installed; cannot read lz4-compressed joblib") from None
-    raise ValueError(f"unknown compression {kind}")

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from importlib import resources
 from typing import Any
 
-from outwork.analyzers.models import templates, zipread
+from outwork.analyzers.models import templates
 from outwork.analyzers.models.containers import ContainerResult
 from outwork.analyzers.models.policy import Verdict, judge
 from outwork.analyzers.models.rules.formats import (
@@ -33,6 +33,7 @@ from outwork.core.analyzer import Component, Emitted
 from outwork.core.artifact import Artifact
 from outwork.core.findings import Fact, Location, finding
 from outwork.core.rules import Severity
+from outwork.sources.reader import ArchiveError, ZipArchive
 
 __all__ = ["CODE_EXECUTION_CODES", "ModelContainerAnomaly"]
 
@@ -396,12 +397,13 @@ _KERAS_FUNCTIONS = re.compile(
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
 
 
-def scan_keras_zip(buf: memoryview, view: zipread.ZipView, result: ContainerResult) -> None:
+def scan_keras_zip(view: ZipArchive, result: ContainerResult) -> None:
+    """A ``.keras`` archive (``view``, opened ``tolerant``): its configuration's layers."""
     result.format = "keras"
     result.framework = "keras"
     for text in dict.fromkeys(view.anomalies):
         result.findings.append(finding(ModelContainerAnomaly, f"zip container anomaly: {text}"))
-    entry = next((e for e in view.entries if e.name == "config.json"), None)
+    entry = next((e for e in view.members if e.name == "config.json"), None)
     if view.error or entry is None:
         result.findings.append(
             finding(
@@ -411,9 +413,9 @@ def scan_keras_zip(buf: memoryview, view: zipread.ZipView, result: ContainerResu
         )
         return
     try:
-        raw = zipread.read_member(buf, entry, MAX_CONFIG_BYTES, view)
+        raw = view.read(entry, MAX_CONFIG_BYTES)
         config = json.loads(raw)
-    except (zipread.ZipError, ValueError, RecursionError) as exc:
+    except (ArchiveError, ValueError, RecursionError) as exc:
         result.findings.append(
             finding(ModelFileMalformed, f"Keras config.json: {exc}", path="config.json")
         )

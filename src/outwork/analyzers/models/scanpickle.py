@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from outwork.analyzers.models import picklevm, zipread
+from outwork.analyzers.models import picklevm
 from outwork.analyzers.models.policy import Verdict, judge
 from outwork.analyzers.models.rules.formats import ModelContainerAnomaly
 from outwork.analyzers.models.rules.pickles import (
@@ -15,6 +15,7 @@ from outwork.analyzers.models.rules.pickles import (
 )
 from outwork.core.findings import Finding, finding
 from outwork.core.rules import Confidence, Severity
+from outwork.sources.reader import ArchiveError, open_zip
 
 #: Magic number of the legacy (pre-1.6) PyTorch serialisation: five stacked pickles.
 LEGACY_TORCH_MAGIC = 0x1950A86A20F9469CFC6C
@@ -22,6 +23,8 @@ LEGACY_TORCH_STREAMS = 5
 MAX_NESTING = 3
 MAX_DYNAMIC = 20
 MAX_UNLISTED = 50
+#: Bytes of a pickle member read from a PyTorch zip nested inside a pickle.
+NESTED_PICKLE_BYTES = 64 * 1024 * 1024
 
 REMEDIATION = (
     "Do not load this file. Prefer safetensors/GGUF/ONNX, or load PyTorch files only with "
@@ -240,14 +243,13 @@ def _nested_zip(
     nested: picklevm.Nested, report: PickleReport, path: str, prefix: str, depth: int
 ) -> None:
     """A PyTorch zip handed to ``torch.load`` from inside a pickle: scan its pickle members."""
-    data = memoryview(nested.data)
-    view = zipread.read_zip(data)
-    for entry in view.entries:
+    view = open_zip(nested.data, tolerant=True)
+    for entry in view.members:
         if not entry.name.lower().endswith("pkl"):
             continue
         try:
-            member = zipread.read_member(data, entry, 64 * 1024 * 1024)
-        except zipread.ZipError:
+            member = view.read(entry, NESTED_PICKLE_BYTES)
+        except ArchiveError:
             continue
         scan_stream(
             member,
