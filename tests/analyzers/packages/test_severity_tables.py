@@ -57,7 +57,23 @@ WRAPPERS: tuple[tuple[str, str, When], ...] = (
         "class Client:\n    def connect(self):\n        PAYLOAD\n\n\nClient().connect()\n",
         When.REACHABLE,
     ),
+    (
+        "class_body_call.py",
+        "def load():\n    PAYLOAD\n\n\nclass Settings:\n    value = load()\n",
+        When.REACHABLE,
+    ),
+    (
+        "method_decorator.py",
+        "def register(fn):\n    PAYLOAD\n    return fn\n\n\nclass Api:\n    @register\n"
+        "    def get(self):\n        return 1\n",
+        When.REACHABLE,
+    ),
     ("on_call.py", "def fetch():\n    PAYLOAD\n", When.CALLED),
+    (
+        "method_on_call.py",
+        "class Client:\n    def connect(self):\n        PAYLOAD\n\n\nclient = Client\n",
+        When.CALLED,
+    ),
     ("main_guard.py", 'if __name__ == "__main__":\n    PAYLOAD\n', When.CALLED),
     ("install_top/setup.py", "from setuptools import setup\nPAYLOAD\n", When.INSTALL),
     (

@@ -20,7 +20,7 @@ import re
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import field
+from dataclasses import dataclass, field
 
 from outwork.analyzers.packages import data as tables
 from outwork.analyzers.packages.deobf import (
@@ -464,8 +464,6 @@ class PythonScanner:
 
     def _reachability(self, tree: ast.Module) -> tuple[set[str], set[int]]:
         """Function names called (or referenced) from code that runs at import; install methods."""
-        install_methods: set[int] = set()
-        referenced: set[str] = set()
         self._instances = {
             t.id
             for n in tree.body
@@ -476,42 +474,10 @@ class PythonScanner:
             for t in n.targets
             if isinstance(t, ast.Name)
         }
-        build_names = _build_tool_names(tree)
-        dev_commands = _dev_commands(tree) if self.whole_file_context else set()
-        for stmt in _top_statements(tree.body):
-            if isinstance(stmt, ast.ClassDef):
-                if stmt.name in dev_commands:
-                    for item in stmt.body:
-                        if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
-                            self._dev_methods.add(id(item))
-                    continue
-                if any(
-                    _is_install_base(b, build_names, self.whole_file_context) for b in stmt.bases
-                ):
-                    for item in stmt.body:
-                        if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
-                            install_methods.add(id(item))
-                            referenced |= self._reach(item)
-                    continue
-                for item in stmt.body:
-                    if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and (
-                        _runs_at_definition(item)
-                    ):
-                        referenced.add(item.name)
-                continue
-            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
-                for dec in stmt.decorator_list:
-                    referenced |= self._reach(dec)
-                if _runs_at_definition(stmt):
-                    referenced.add(stmt.name)
-                continue
-            if isinstance(stmt, ast.If) and _is_main_guard(stmt.test):
-                continue
-            if _child_blocks(stmt):
-                for expr in _own_expressions(stmt):
-                    referenced |= self._reach(expr)
-            else:
-                referenced |= self._reach(stmt)
+        roots = _Roots(
+            _build_tool_names(tree), _dev_commands(tree) if self.whole_file_context else set()
+        )
+        referenced = self._referenced(tree.body, roots)
         reachable: set[str] = set()
         work = [n for n in referenced if n in self._functions]
         while work:
@@ -523,7 +489,42 @@ class PythonScanner:
                 for inner in self._reach(fn):
                     if inner in self._functions and inner not in reachable:
                         work.append(inner)
-        return reachable, install_methods
+        return reachable, roots.install_methods
+
+    def _referenced(self, body: list[ast.stmt], roots: _Roots) -> set[str]:
+        """Names that the statements of ``body`` which run when it runs can call."""
+        referenced: set[str] = set()
+        for stmt in _top_statements(body):
+            if isinstance(stmt, ast.ClassDef):
+                referenced |= self._class_references(stmt, roots)
+            elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+                for dec in stmt.decorator_list:
+                    referenced |= self._reach(dec)
+                if _runs_at_definition(stmt):
+                    referenced.add(stmt.name)
+            elif isinstance(stmt, ast.If) and _is_main_guard(stmt.test):
+                continue
+            elif _child_blocks(stmt):
+                for expr in _own_expressions(stmt):
+                    referenced |= self._reach(expr)
+            else:
+                referenced |= self._reach(stmt)
+        return referenced
+
+    def _class_references(self, cls: ast.ClassDef, roots: _Roots) -> set[str]:
+        """What a class definition runs: its body's statements and its methods' decorators
+        (or, for an install command class, every method: pip calls them)."""
+        methods = [s for s in cls.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)]
+        if cls.name in roots.dev_commands:
+            self._dev_methods.update(id(m) for m in methods)
+            return set()
+        if any(_is_install_base(b, roots.build_names, self.whole_file_context) for b in cls.bases):
+            referenced: set[str] = set()
+            for method in methods:
+                roots.install_methods.add(id(method))
+                referenced |= self._reach(method)
+            return referenced
+        return self._referenced(cls.body, roots)
 
     def _block(self, body: list[ast.stmt], scope: Scope, ctx: Context, *, top: bool) -> None:
         for stmt in body:
@@ -1984,6 +1985,16 @@ def _own_expressions(stmt: ast.stmt) -> list[ast.AST]:
         elif isinstance(value, list):
             out.extend(v for v in value if isinstance(v, ast.AST))
     return out
+
+
+@dataclass(slots=True)
+class _Roots:
+    """What decides which definitions run at install: the names bound to setuptools objects,
+    command classes pip never runs, and the methods of those it does (filled while walking)."""
+
+    build_names: set[str]
+    dev_commands: set[str]
+    install_methods: set[int] = field(default_factory=set)
 
 
 #: Commands that pip runs while building or installing (cmdclass keys).
