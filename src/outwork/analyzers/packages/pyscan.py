@@ -1,10 +1,13 @@
-"""Python behaviour from the syntax tree: capabilities, data flow and decoded layers.
+"""Python behaviour from the syntax tree: the facts the behaviour checks read, built once.
 
-Nothing is imported or run. Each module is walked statement by statement with an environment of
-folded values (:mod:`.deobf`) and a taint map (labels ``secret``, ``net``, ``decoded``, ``file``)
-so that a call is judged by where its arguments come from, not by its name alone. Code reached
-from the module's top level runs on import (or at install for install-time files); the rest runs
-only when the library is called, and weighs least.
+Nothing is imported or run. Each module is parsed once; which code runs when (install time, a
+module's top level, functions reached from there, code only run when called) is worked out from
+the tree; then it is walked statement by statement with an environment of folded values
+(:mod:`.deobf`) and a taint map (labels ``secret``, ``net``, ``decoded``, ``file``...). At each
+call the scanner hands a :class:`~outwork.analyzers.packages.facts.CallSite` to the checks that
+read it; the checks live beside their rules in :mod:`.rules` and decide whether a rule fires and
+which of its declared variants applies, and the rule's table gives the severity for the context.
+Text decoded or written by the code is scanned again as a layer of its own.
 """
 
 from __future__ import annotations
@@ -15,10 +18,8 @@ import contextlib
 import copy
 import functools
 import itertools
-import math
 import re
 import warnings
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -29,38 +30,41 @@ from outwork.analyzers.packages.deobf import (
     UNKNOWN,
     Budget,
     Folder,
-    Marshalled,
     Ref,
     Unknown,
     UserFunction,
     iter_strings,
     looks_like_text,
-    marshal_strings,
+)
+from outwork.analyzers.packages.facts import (
+    EMPTY,
+    CallSite,
+    Command,
+    Labels,
+    ModuleSource,
+    Scope,
+    StartedCommand,
 )
 from outwork.analyzers.packages.keywords import Keywords, line_indices
 from outwork.analyzers.packages.rules import (
-    CredentialHarvesting,
-    DownloadAndExecute,
-    InstallTimeNetwork,
-    InstallTimeProcess,
-    ObfuscatedCodeExecution,
-    ObfuscationIndicators,
-    PersistenceWrite,
-    SecretExfiltration,
-    SuspiciousCommandExecution,
-    UnparsableInstallCode,
+    commands,
+    credentials,
+    download,
+    execution,
+    exfiltration,
+    network,
+    obfuscation,
+    persistence,
 )
 from outwork.analyzers.packages.rules.base import Variant, when
+from outwork.analyzers.packages.rules.exfiltration import SecretExfiltration
 from outwork.analyzers.packages.signals import Context, Signal, clip
-from outwork.core.records import FACTORY, record
 from outwork.core.rules import Severity
 
 #: Decoded layers analysed again, at most.
 MAX_LAYERS = 6
 #: Largest source parsed.
 MAX_SOURCE = 8 * 1024 * 1024
-#: Code lines longer than this are packed or minified.
-LONG_LINE = 4000
 _DECODE_ATTRS = frozenset(
     {
         "decrypt",
@@ -141,55 +145,19 @@ _RUNTIME_KEYWORDS = Keywords(
     )
 )
 _NON_ASCII_IDENT = re.compile(r"[^\x00-\x7f]")
-#: Channels stealers post to: chat webhooks and bots, paste and drop sites, tunnels.
-_EXFIL_CHANNEL = re.compile(
-    r"discord(app)?\.com/api/webhooks|api\.telegram\.org/bot|pastebin\.com|transfer\.sh|"
-    r"ngrok|webhook\.site|pipedream\.net|gofile\.io|anonfiles",
-    re.IGNORECASE,
-)
-#: Collecting files to send: walking directories, capturing the screen.
-_COLLECTS_FILES = re.compile(
-    r"\bos\.walk\(|\bos\.listdir\(|\bos\.scandir\(|\bglob\.glob\(|\.rglob\(|"
-    r"ImageGrab\.grab\(|\.screenshot\("
-)
 _WRITE_MODES = re.compile(r"[wax+]")
+_OPEN_CALLS = frozenset({"open", "io.open", "codecs.open", "os.open"})
+_URLRETRIEVE = frozenset({"urllib.request.urlretrieve", "urllib.urlretrieve"})
 #: Calls that open an archive or file from a path (to read back what was written there).
 _ARCHIVE_OPENERS = frozenset({"tarfile.open", "tarfile.TarFile.open", "zipfile.ZipFile"})
 
-Labels = frozenset[str]
-EMPTY: Labels = frozenset()
 
-
-@record(frozen=False)
-class Scope:
-    """What names hold in one scope: folded values and taint labels."""
-
-    env: dict[str, object]
-    taint: dict[str, Labels] = field(default_factory=dict)
-
-    def __init__(
-        self,
-        env: dict[str, object],
-        taint: dict[str, Labels] = FACTORY,
-    ) -> None:
-        self.env = env
-        self.taint = {} if taint is FACTORY else taint
-
-
-@record(frozen=False)
+@dataclass(slots=True)
 class ScanBudget:
     """Shared by a file and every layer decoded from it."""
 
     fold: Budget = field(default_factory=lambda: Budget(400_000))
     nodes: int = 2_000_000
-
-    def __init__(
-        self,
-        fold: Budget = FACTORY,
-        nodes: int = 2_000_000,
-    ) -> None:
-        self.fold = Budget(400_000) if fold is FACTORY else fold
-        self.nodes = nodes
 
 
 class PythonScanner:
@@ -232,7 +200,8 @@ class PythonScanner:
         self.launched: set[str] = set()
         self._functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
         self._simple: dict[str, UserFunction] = {}
-        self._written_net_paths: set[str] = set()
+        #: paths of files that received downloaded bytes
+        self.written_net_paths: set[str] = set()
         self._seen: set[tuple[str, int | None, str]] = set()
         self._tree: ast.Module | None = None
         #: indices of the source's lines that are not ASCII or name a runtime keyword
@@ -244,9 +213,9 @@ class PythonScanner:
         #: file handles bound by ``with open(path) as name``: name -> path expression
         self._handles: dict[str, ast.expr] = {}
         #: commands started, checked again at the end against files that received downloads
-        self._commands: list[tuple[str, int, Context, str]] = []
-        #: whether the source both collects files and names an exfiltration channel
-        self._collector: bool | None = None
+        self._commands: list[StartedCommand] = []
+        #: patterns searched in the source (``module_matches``)
+        self._matches: dict[re.Pattern[str], bool] = {}
         #: functions that run a parameter as a command: id -> (parameter, call, callee)
         self._wrappers: dict[int, tuple[int, ast.Call, str, str] | None] = {}
         #: functions that download to a file and return its path: id -> whether they do
@@ -271,12 +240,7 @@ class PythonScanner:
 
     def run(self) -> list[Signal]:
         if len(self.source) > MAX_SOURCE:
-            self._emit(
-                ObfuscationIndicators.HIDDEN,
-                "source larger than the parse budget",
-                None,
-                f"{len(self.source)} characters",
-            )
+            obfuscation.too_large(self, len(self.source))
             self._text_fallback()
             return self.signals
         try:
@@ -284,54 +248,37 @@ class PythonScanner:
                 warnings.simplefilter("ignore")  # the scanned code's warnings are not ours
                 tree = ast.parse(self.source)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-            legacy = _parse_python2(self.source)
-            if legacy is not None:
-                self._emit(
-                    UnparsableInstallCode.PYTHON2,
-                    "Python 2 code: analysed after rewriting its print/exec statements",
-                    getattr(exc, "lineno", None),
-                    str(exc)[:200],
-                )
-                self._module(legacy)
-                self._lexical_indicators()
-                self._release()
-                return self.signals
-            recovered = _parse_recovering(self.source)
-            if self.context is Context.INSTALL or self.layer > 0:
-                self._emit(
-                    UnparsableInstallCode.BROKEN,
-                    "code does not parse; the statements that do were analysed, the rest "
-                    "searched as text"
-                    if recovered
-                    else "code does not parse; searched as text",
-                    getattr(exc, "lineno", None),
-                    str(exc)[:200],
-                )
-            if recovered is None:
-                self._text_fallback()
-                return self.signals
-            # the text search stays as it was for code that does not parse; the statements
-            # that do parse are analysed on top of it
-            self._text_fallback()
-            tree = recovered
-            # the recovered statements are evidence; a partial walk still counts
-            with contextlib.suppress(RecursionError):
-                self._module(tree)
-            self._lexical_indicators()
-            self._release()
+            self._unparsable(exc)
             return self.signals
         try:
             self._module(tree)
         except RecursionError:
-            self._emit(
-                ObfuscationIndicators.HIDDEN,
-                "code nests deeper than the analysis budget",
-                None,
-                "",
-            )
-        self._lexical_indicators()
+            obfuscation.too_deep(self)
+        self._module_checks()
         self._release()
         return self.signals
+
+    def _unparsable(self, exc: Exception) -> None:
+        """Python 2 code is rewritten and analysed; other code that does not parse is searched
+        as text, and the statements that do parse are analysed on top of that."""
+        line, error = getattr(exc, "lineno", None), str(exc)[:200]
+        legacy = _parse_python2(self.source)
+        if legacy is not None:
+            obfuscation.python2(self, line, error)
+            self._module(legacy)
+            self._module_checks()
+            self._release()
+            return
+        recovered = _parse_recovering(self.source)
+        obfuscation.unparsable(self, self.context, recovered is not None, line, error)
+        self._text_fallback()
+        if recovered is None:
+            return
+        # the recovered statements are evidence; a partial walk still counts
+        with contextlib.suppress(RecursionError):
+            self._module(recovered)
+        self._module_checks()
+        self._release()
 
     def _release(self) -> None:
         """Drop the syntax tree: a package's trees kept alive make every later parse pay for
@@ -377,16 +324,7 @@ class PythonScanner:
                 self._current = name
                 self._block(fn.body, fscope, ctx, top=False)
                 self._in_function = False
-        for command, line, ctx, name in self._commands:
-            if any(p in command for p in self._written_net_paths):
-                self._emit(
-                    DownloadAndExecute.RUNS_DOWNLOAD,
-                    f"{name}() starts a file that received downloaded bytes {ctx.label}",
-                    line,
-                    clip(command),
-                    ctx=ctx,
-                    relations=("executes-at-install",),
-                )
+        download.started_written_files(self, self._commands)
 
     # --- structure ------------------------------------------------------------------------------
 
@@ -545,37 +483,10 @@ class PythonScanner:
             self._block(inner, scope, ctx, top=top)
             return
         if isinstance(stmt, ast.Import):
-            for alias in stmt.names:
-                self._import(alias.name, ctx, stmt.lineno)
-                if alias.asname:
-                    scope.env[alias.asname] = Ref(alias.name)
-                else:
-                    head = alias.name.split(".", 1)[0]
-                    scope.env[head] = Ref(head)
+            self._import_names(stmt, scope, ctx)
             return
         if isinstance(stmt, ast.ImportFrom):
-            module = stmt.module or ""
-            if stmt.level:
-                for alias in stmt.names:
-                    rel = f"{module}.{alias.name}" if module else alias.name
-                    self.relative_imports.add(rel)
-                    self.import_lines.setdefault(rel, stmt.lineno)
-                if module:
-                    self.relative_imports.add(module)
-                    self.import_lines.setdefault(module, stmt.lineno)
-            else:
-                self._import(module, ctx, stmt.lineno)
-                for alias in stmt.names:
-                    sub = f"{module}.{alias.name}"
-                    self.import_lines.setdefault(sub, stmt.lineno)
-            for alias in stmt.names:
-                if alias.name == "*":
-                    exported = self.star_exports(module, stmt.level) if self.star_exports else None
-                    scope.env.update(exported or {})
-                    continue
-                scope.env[alias.asname or alias.name] = Ref(
-                    f"{module}.{alias.name}" if module else alias.name
-                )
+            self._import_from(stmt, scope, ctx)
             return
         if (
             isinstance(stmt, ast.Return)
@@ -593,23 +504,51 @@ class PythonScanner:
         # expressions of this statement (not of nested blocks) first, then bindings, then blocks
         for expr in _own_expressions(stmt):
             self._expr_calls(expr, scope, ctx)
+        self._bindings(stmt, scope)
+        for child in _child_blocks(stmt):
+            self._block(child, scope, ctx, top=top)
+        if isinstance(stmt, ast.With | ast.AsyncWith):
+            for item in stmt.items:
+                if isinstance(item.optional_vars, ast.Name):
+                    self._flush_writes(item.optional_vars.id, ctx)
+
+    def _import_names(self, stmt: ast.Import, scope: Scope, ctx: Context) -> None:
+        for alias in stmt.names:
+            self._import(alias.name, ctx, stmt.lineno)
+            if alias.asname:
+                scope.env[alias.asname] = Ref(alias.name)
+            else:
+                head = alias.name.split(".", 1)[0]
+                scope.env[head] = Ref(head)
+
+    def _import_from(self, stmt: ast.ImportFrom, scope: Scope, ctx: Context) -> None:
+        module = stmt.module or ""
+        if stmt.level:
+            for alias in stmt.names:
+                rel = f"{module}.{alias.name}" if module else alias.name
+                self.relative_imports.add(rel)
+                self.import_lines.setdefault(rel, stmt.lineno)
+            if module:
+                self.relative_imports.add(module)
+                self.import_lines.setdefault(module, stmt.lineno)
+        else:
+            self._import(module, ctx, stmt.lineno)
+            for alias in stmt.names:
+                sub = f"{module}.{alias.name}"
+                self.import_lines.setdefault(sub, stmt.lineno)
+        for alias in stmt.names:
+            if alias.name == "*":
+                exported = self.star_exports(module, stmt.level) if self.star_exports else None
+                scope.env.update(exported or {})
+                continue
+            scope.env[alias.asname or alias.name] = Ref(
+                f"{module}.{alias.name}" if module else alias.name
+            )
+
+    def _bindings(self, stmt: ast.stmt, scope: Scope) -> None:
+        """The names a statement binds, with their folded values and labels."""
         if isinstance(stmt, ast.Assign):
-            folder = self._folder(scope)
-            value = folder.fold(stmt.value)
-            labels = self._labels(stmt.value, scope)
-            if folder.trace.decoders:
-                labels |= {"decoded"}
-            for target in stmt.targets:
-                self._bind(target, value, labels, scope)
-                if isinstance(target, ast.Name):
-                    self._partials.pop(target.id, None)
-                    if isinstance(stmt.value, ast.Lambda):
-                        self._lambdas[target.id] = stmt.value
-                    if isinstance(value, Unknown) and _builds_text(stmt.value):
-                        # a path or command built from a user name: keep its constant parts
-                        partial = self._partial(stmt.value, scope, folder)
-                        if partial.strip("?/ "):
-                            self._partials[target.id] = partial
+            self._assign(stmt, scope)
         elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
             self._bind(
                 stmt.target, self._fold(stmt.value, scope), self._labels(stmt.value, scope), scope
@@ -639,12 +578,24 @@ class PythonScanner:
                     self._bind(
                         item.optional_vars, UNKNOWN, self._labels(item.context_expr, scope), scope
                     )
-        for child in _child_blocks(stmt):
-            self._block(child, scope, ctx, top=top)
-        if isinstance(stmt, ast.With | ast.AsyncWith):
-            for item in stmt.items:
-                if isinstance(item.optional_vars, ast.Name):
-                    self._flush_writes(item.optional_vars.id, ctx)
+
+    def _assign(self, stmt: ast.Assign, scope: Scope) -> None:
+        folder = self._folder(scope)
+        value = folder.fold(stmt.value)
+        labels = self._labels(stmt.value, scope)
+        if folder.trace.decoders:
+            labels |= {"decoded"}
+        for target in stmt.targets:
+            self._bind(target, value, labels, scope)
+            if isinstance(target, ast.Name):
+                self._partials.pop(target.id, None)
+                if isinstance(stmt.value, ast.Lambda):
+                    self._lambdas[target.id] = stmt.value
+                if isinstance(value, Unknown) and _builds_text(stmt.value):
+                    # a path or command built from a user name: keep its constant parts
+                    partial = self._partial(stmt.value, scope, folder)
+                    if partial.strip("?/ "):
+                        self._partials[target.id] = partial
 
     def _flush_writes(self, handle: str, ctx: Context) -> None:
         """Code written to a file a piece at a time is code that will run: analyse the pieces
@@ -764,53 +715,7 @@ class PythonScanner:
         ):
             return self._variable(node.slice, scope) | self._labels(node.slice, scope, depth + 1)
         if isinstance(node, ast.Call):
-            qual = self._resolve(node.func, scope)
-            if qual in ("os.environ.get", "os.getenv", "os.environ.__getitem__"):
-                return self._variable(node.args[0], scope) if node.args else frozenset({"secret"})
-            inner: Labels = EMPTY
-            for arg in [*node.args, *(k.value for k in node.keywords)]:
-                inner |= self._labels(arg, scope, depth + 1)
-            if isinstance(node.func, ast.Attribute):
-                inner |= self._labels(node.func.value, scope, depth + 1)
-                if node.func.attr in _RECEIVE_ATTRS:
-                    inner |= {"net"}  # bytes received from a peer: what a remote side sent
-            elif isinstance(node.func, ast.Name) and node.func.id in self._lambdas:
-                inner |= self._labels(self._lambdas[node.func.id].body, scope, depth + 1)
-            local = (
-                node.func.id if isinstance(node.func, ast.Name) else self._local_method(node.func)
-            )
-            defs = self._functions.get(local) if local else None
-            if local in self._returns_net or (
-                defs and len(defs) == 1 and self._returns_download(defs[0], scope)
-            ):
-                inner |= {"net"}  # downloaded bytes, or the path of a file that holds them
-            if qual is None:
-                if isinstance(node.func, ast.Attribute) and node.func.attr in _DECODE_ATTRS:
-                    return inner | {"decoded"}
-                return inner
-            if qual in tables.SECRET_SOURCE_CALLS or qual.startswith("os.environ"):
-                host = qual not in ("os.getenv", "os.environ.get", "os.getenvb")
-                return inner | ({"secret", "host"} if host else {"secret"})
-            if qual in tables.DOWNLOAD_CALLS or qual.endswith(".urlopen"):
-                return inner | {"net", "client"}
-            if qual in tables.NETWORK_CALLS:
-                return inner | {"client"}
-            if qual in tables.DECODE_CALLS or qual == "marshal.loads":
-                return inner | {"decoded"}
-            if (
-                qual in _ARCHIVE_OPENERS
-                or qual == "open"
-                or qual.endswith((".read_text", ".read_bytes"))
-            ):
-                path = " ".join(iter_strings(self._fold(node.args[0], scope))) if node.args else ""
-                if path and path in self._written_net_paths:
-                    inner |= {"net"}  # reading back (or unpacking) what was downloaded
-                if path and tables.CREDENTIAL_PATH_RE.search(path):
-                    if tables.PRIVATE_STORE_RE.search(path):
-                        inner |= {"store"}
-                    return inner | {"secret", "file"}
-                return inner | {"file"}
-            return inner
+            return self._call_labels(node, scope, depth)
         out: Labels = EMPTY
         for child in _children(node):
             if isinstance(child, ast.expr | ast.comprehension | ast.keyword):
@@ -818,6 +723,54 @@ class PythonScanner:
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitXor) and _xors_text(node):
             out |= {"decoded"}  # ``chr(ord(c) ^ ord(k))``: text decoded with an XOR key
         return out
+
+    def _call_labels(self, node: ast.Call, scope: Scope, depth: int) -> Labels:
+        """A call's result: its arguments' and receiver's labels, and what the callee adds."""
+        qual = self._resolve(node.func, scope)
+        if qual in ("os.environ.get", "os.getenv", "os.environ.__getitem__"):
+            return self._variable(node.args[0], scope) if node.args else frozenset({"secret"})
+        inner: Labels = EMPTY
+        for arg in [*node.args, *(k.value for k in node.keywords)]:
+            inner |= self._labels(arg, scope, depth + 1)
+        if isinstance(node.func, ast.Attribute):
+            inner |= self._labels(node.func.value, scope, depth + 1)
+            if node.func.attr in _RECEIVE_ATTRS:
+                inner |= {"net"}  # bytes received from a peer: what a remote side sent
+        elif isinstance(node.func, ast.Name) and node.func.id in self._lambdas:
+            inner |= self._labels(self._lambdas[node.func.id].body, scope, depth + 1)
+        local = node.func.id if isinstance(node.func, ast.Name) else self._local_method(node.func)
+        defs = self._functions.get(local) if local else None
+        if local in self._returns_net or (
+            defs and len(defs) == 1 and self._returns_download(defs[0], scope)
+        ):
+            inner |= {"net"}  # downloaded bytes, or the path of a file that holds them
+        if qual is None:
+            if isinstance(node.func, ast.Attribute) and node.func.attr in _DECODE_ATTRS:
+                return inner | {"decoded"}
+            return inner
+        if qual in tables.SECRET_SOURCE_CALLS or qual.startswith("os.environ"):
+            host = qual not in ("os.getenv", "os.environ.get", "os.getenvb")
+            return inner | ({"secret", "host"} if host else {"secret"})
+        if qual in tables.DOWNLOAD_CALLS or qual.endswith(".urlopen"):
+            return inner | {"net", "client"}
+        if qual in tables.NETWORK_CALLS:
+            return inner | {"client"}
+        if qual in tables.DECODE_CALLS or qual == "marshal.loads":
+            return inner | {"decoded"}
+        if (
+            qual in _ARCHIVE_OPENERS
+            or qual == "open"
+            or qual.endswith((".read_text", ".read_bytes"))
+        ):
+            path = " ".join(iter_strings(self._fold(node.args[0], scope))) if node.args else ""
+            if path and path in self.written_net_paths:
+                inner |= {"net"}  # reading back (or unpacking) what was downloaded
+            if path and tables.CREDENTIAL_PATH_RE.search(path):
+                if tables.PRIVATE_STORE_RE.search(path):
+                    inner |= {"store"}
+                return inner | {"secret", "file"}
+            return inner | {"file"}
+        return inner
 
     def _variable(self, name: ast.expr, scope: Scope) -> Labels:
         """An environment variable read: a secret, and host identity when it names the user
@@ -837,17 +790,33 @@ class PythonScanner:
             self._call(node, scope, ctx)
 
     def _call(self, node: ast.Call, scope: Scope, ctx: Context) -> None:
+        """Hand a call to the checks that read it, in a fixed order, building the facts they
+        need (downloaded files, open handles, text written piece by piece) on the way."""
         qual = self._resolve(node.func, scope)
         attr = node.func.attr if isinstance(node.func, ast.Attribute) else None
         if qual is None and attr is None:
             return
         name = qual or ""
+        site = CallSite(node, name, ctx, scope, self)
+        self._sink(site, attr)
+        self._file_effects(site, attr)
+        if attr is not None:
+            self._writes(site, attr)
+        if qual is None and attr in exfiltration.SEND_ATTRS:
+            exfiltration.client_sends(site)
+        if name.startswith("browser_cookie3."):
+            credentials.reads_cookies(site)
+        credentials.path_arguments(site)
+
+    def _sink(self, site: CallSite, attr: str | None) -> None:
+        """The one check (or call rewriting) a call's callee selects."""
+        node, name, scope, ctx = site.node, site.name, site.scope, site.ctx
         if name in tables.EXEC_CALLS:
-            self._exec_sink(node, name, scope, ctx)
+            execution.executed(site)
         elif name in tables.MARSHAL_CALLS:
-            self._marshal_sink(node, name, scope, ctx)
+            execution.loaded(site)
         elif name in tables.PROCESS_CALLS or name in tables.PIP_CALLS:
-            self._process_sink(node, name, scope, ctx)
+            self._started(site)
         elif name in self._functions and node.args:
             self._wrapper_call(node, name, scope, ctx)
         elif not name and node.args and self._local_method(node.func) is not None:
@@ -855,53 +824,24 @@ class PythonScanner:
         elif name in _THREAD_STARTERS:
             self._thread_target(node, name, scope, ctx)
         elif name in tables.NETWORK_CALLS or name.endswith(".urlopen"):
-            self._network_sink(node, name, scope, ctx)
+            network.contacted(site)
         elif name.endswith(("__pyarmor__", "pyarmor_runtime")):
-            # fail closed: encrypted code that only its runtime can read is not proven safe
-            self._emit(
-                ObfuscationIndicators.ENCRYPTED,
-                f"runs encrypted (PyArmor) code that cannot be analysed {ctx.label}",
-                node.lineno,
-                clip(ast.unparse(node.func)),
-                ctx=ctx,
-            )
+            obfuscation.runs_encrypted(site)
         elif name == "os.dup2":
-            self._emit(
-                SuspiciousCommandExecution.REVERSE_SHELL,
-                f"redirects standard streams onto a descriptor (reverse shell) {ctx.label}",
-                node.lineno,
-                clip(ast.unparse(node)),
-                ctx=ctx,
-                relations=("executes-at-install",),
-            )
+            commands.redirects_streams(site)
         elif name in tables.DYNAMIC_IMPORT_CALLS:
-            if node.args and isinstance(self._fold(node.args[0], scope), Unknown):
-                self._emit(
-                    ObfuscationIndicators.COMPUTED_IMPORT,
-                    "imports a module whose name is computed",
-                    node.lineno,
-                    clip(ast.unparse(node)),
-                    ctx=ctx,
-                )
-        elif name == "getattr" and node.args:
-            base = self._fold(node.args[0], scope)
-            if (
-                isinstance(base, Ref)
-                and base.name in ("builtins", "__builtins__")
-                and len(node.args) > 1
-            ) and isinstance(self._fold(node.args[1], scope), Unknown):
-                self._emit(
-                    ObfuscationIndicators.HIDDEN,
-                    "reaches a builtin through a computed getattr name",
-                    node.lineno,
-                    clip(ast.unparse(node)),
-                    ctx=ctx,
-                )
-        if name == "open" or name in ("io.open", "codecs.open", "os.open"):
-            self._open(node, scope, ctx)
-        elif name in tables.FILE_WRITE_CALLS and len(node.args) >= 2:
-            self._check_write_path(self._path_text(node.args[1], scope), node, ctx)
-        elif name in ("urllib.request.urlretrieve", "urllib.urlretrieve") and len(node.args) >= 2:
+            obfuscation.imports_computed(site)
+        elif name == "getattr":
+            obfuscation.computed_builtin(site)
+
+    def _file_effects(self, site: CallSite, attr: str | None) -> None:
+        """Files opened or copied for writing, and files that now hold downloaded bytes."""
+        node, name, scope = site.node, site.name, site.scope
+        if name in _OPEN_CALLS:
+            persistence.opened(site)
+        elif name in tables.FILE_WRITE_CALLS:
+            persistence.copied(site)
+        elif name in _URLRETRIEVE and len(node.args) >= 2:
             self._mark_downloaded(node.args[1], scope)
         if attr in ("extractall", "extract") and isinstance(node.func, ast.Attribute):
             # unpacking a downloaded archive: every file under the destination is downloaded
@@ -917,214 +857,73 @@ class PythonScanner:
             and "net" in self._labels(node.args[0], scope)
         ):
             self._mark_downloaded(node.args[1], scope)
-        if attr in ("write_text", "write_bytes") and isinstance(node.func, ast.Attribute):
-            dest = " ".join(iter_strings(self._fold(node.func.value, scope)))
-            self._check_write_path(dest, node, ctx)
+
+    def _writes(self, site: CallSite, attr: str) -> None:
+        """``x.write(...)``, ``path.write_text(...)``: code dropped into a file (analysed as a
+        layer), commands written through an open handle, downloads written to disk."""
+        node, scope, ctx = site.node, site.scope, site.ctx
+        func = node.func
+        if not isinstance(func, ast.Attribute):
+            return
+        if attr in ("write_text", "write_bytes"):
+            persistence.path_written(site, func.value)
         if attr in ("write", "write_text", "write_bytes") and node.args:
             written = self._fold(node.args[0], scope)
             text = looks_like_text(written) if isinstance(written, str | bytes) else None
             if text and len(text) > 20 and _CODE_HINT.search(text):
                 self._dropped(text, node, ctx)
-        if (
-            attr == "write"
-            and node.args
-            and isinstance(node.func, ast.Attribute)
-            and isinstance(node.func.value, ast.Name)
-            and node.func.value.id in self._handles
-        ):
-            self._persisted_command(node, self._handles[node.func.value.id], scope, ctx)
+        handle = func.value.id if isinstance(func.value, ast.Name) else None
+        if attr == "write" and node.args and handle in self._handles:
+            persistence.writes_command_to(site, self._path_text(self._handles[handle], scope))
             piece = self._fold(node.args[0], scope)
             piece_text = looks_like_text(piece) if isinstance(piece, str | bytes) else None
             if piece_text is not None:
-                pieces = self._pieces.setdefault(node.func.value.id, (node, []))[1]
+                pieces = self._pieces.setdefault(handle, (node, []))[1]
                 if sum(map(len, pieces)) < 1_000_000:
                     pieces.append(piece_text)
-        if attr in ("write", "writelines") and isinstance(node.func, ast.Attribute):
+        if attr in ("write", "writelines"):
             labels = EMPTY
             for a in node.args:
                 labels |= self._labels(a, scope)
             if "net" in labels:
-                receiver = node.func.value
+                receiver = func.value
                 if isinstance(receiver, ast.Call) and receiver.args:
                     self._mark_downloaded(receiver.args[0], scope)
-                elif isinstance(receiver, ast.Name) and receiver.id in self._handles:
-                    self._mark_downloaded(self._handles[receiver.id], scope)
-        if qual is None and attr in (
-            "post",
-            "put",
-            "send",
-            "sendall",
-            "sendto",
-            "request",
-            "urlopen",
-        ):
-            labels = EMPTY
-            for a in [*node.args, *(k.value for k in node.keywords)]:
-                labels |= self._labels(a, scope)
-            client = isinstance(node.func, ast.Attribute) and "client" in self._labels(
-                node.func.value, scope
-            )
-            if "secret" in labels and client:
-                sent = (
-                    SecretExfiltration.DUMP
-                    if labels & {"dump", "store"}
-                    else SecretExfiltration.HOST
-                    if "host" in labels
-                    else SecretExfiltration.SECRET
-                )
-                self._emit(
-                    sent,
-                    f"sends secrets or host identity over the network {ctx.label}",
-                    node.lineno,
-                    clip(ast.unparse(node)),
-                    ctx=ctx,
-                    relations=("exfiltrates",),
-                )
-        if name.startswith("browser_cookie3.") and ctx is not Context.RUNTIME:
-            # reading every browser's cookie jar from code that runs on install or import
-            self._emit(
-                CredentialHarvesting.COOKIES,
-                f"{name}() reads browser cookies {ctx.label}",
-                node.lineno,
-                clip(ast.unparse(node)),
-                ctx=ctx,
-            )
-        self._credential_args(node, scope, ctx)
+                elif handle in self._handles:
+                    self._mark_downloaded(self._handles[handle], scope)
 
-    def _exec_sink(self, node: ast.Call, name: str, scope: Scope, ctx: Context) -> None:
-        if not node.args:
-            return
-        arg = node.args[0]
+    def _started(self, site: CallSite) -> None:
+        """A process call: its command folded into a :class:`Command` for the checks, and
+        noted (scripts it starts run in the same context; files it names may be downloaded
+        later in the module)."""
+        node, name, scope, ctx = site.node, site.name, site.scope, site.ctx
         folder = self._folder(scope)
-        value = folder.fold(arg)
-        decoders = list(folder.trace.decoders)
-        labels = self._labels(arg, scope)
-        if not decoders and "decoded" in labels:
-            decoders = ["decoder"]
-        if isinstance(value, Marshalled):
-            self._marshalled(value, node, ctx, decoders)
-            return
-        text = looks_like_text(value) if isinstance(value, str | bytes) else None
-        if text is not None:
-            chain = " -> ".join(dict.fromkeys(decoders)) if decoders else ""
-            if decoders:
-                self._emit(
-                    ObfuscatedCodeExecution.DECODED,
-                    f"{name}() runs code decoded by {chain} {ctx.label}",
-                    node.lineno,
-                    clip(text, 400),
-                    ctx=ctx,
-                    relations=("executes-at-install",),
-                )
-            elif self.layer == 0 and len(text) > 2000:
-                self._emit(
-                    ObfuscationIndicators.HIDDEN,
-                    f"{name}() runs a large embedded string",
-                    node.lineno,
-                    clip(text, 200),
-                    ctx=ctx,
-                )
-            self._nested(text, node, ctx, chain or name)
-            return
-        if isinstance(value, bytes):
-            self._emit(
-                ObfuscatedCodeExecution.DECODED,
-                f"{name}() runs binary data decoded statically {ctx.label}",
-                node.lineno,
-                clip(repr(value[:120])),
-                ctx=ctx,
-                relations=("executes-at-install",),
-            )
-            return
-        if "net" in labels:
-            self._emit(
-                DownloadAndExecute.RUNS_DOWNLOAD,
-                f"{name}() runs code downloaded {ctx.label}",
-                node.lineno,
-                clip(ast.unparse(node)),
-                ctx=ctx,
-                relations=("executes-at-install",),
-            )
-        elif "decoded" in labels:
-            self._emit(
-                ObfuscatedCodeExecution.DECODED_FLOW,
-                f"{name}() runs decoded data {ctx.label}",
-                node.lineno,
-                clip(ast.unparse(node)),
-                ctx=ctx,
-                relations=("executes-at-install",),
-            )
-        elif "secret" in labels and "file" not in labels:
-            self._emit(
-                ObfuscatedCodeExecution.FROM_ENVIRONMENT,
-                f"{name}() runs code taken from the environment {ctx.label}",
-                node.lineno,
-                clip(ast.unparse(node)),
-                ctx=ctx,
-            )
-        elif ctx is not Context.RUNTIME and "file" not in labels:
-            self._emit(
-                ObfuscatedCodeExecution.COMPUTED,
-                f"{name}() runs code computed at run time",
-                node.lineno,
-                clip(ast.unparse(node)),
-                ctx=ctx,
-            )
-
-    def _marshal_sink(self, node: ast.Call, name: str, scope: Scope, ctx: Context) -> None:
-        if not node.args:
-            return
-        folder = self._folder(scope)
-        value = folder.fold(node.args[0])
-        data = value if isinstance(value, bytes) else None
-        if isinstance(value, Marshalled):
-            data = value.data
-        if data is not None and name.startswith("marshal"):
-            self._marshalled(Marshalled(data), node, ctx, folder.trace.decoders)
-            return
-        labels = self._labels(node.args[0], scope)
-        embedded = data is not None or (
-            "decoded" in labels and not labels & {"file", "net"} and ctx is not Context.RUNTIME
+        parts: list[str] = []
+        cmd_nodes: list[ast.expr] = list(node.args[:1])
+        cmd_nodes += [k.value for k in node.keywords if k.arg in ("args", "cmd", "command")]
+        if name.startswith(("os.exec", "os.spawn")):
+            cmd_nodes = list(node.args)
+        labels: Labels = EMPTY
+        for arg in cmd_nodes:
+            labels |= self._labels(arg, scope)
+            elts = arg.elts if isinstance(arg, ast.List | ast.Tuple) else [arg]
+            for elt in elts:
+                parts.append(self._partial(elt, scope, folder))
+        text = " ".join(parts)
+        self._commands.append((text, node.lineno, ctx, name))
+        if ctx is not Context.RUNTIME:
+            self._note_launched(parts)
+        command = Command(
+            text,
+            labels,
+            bool(folder.trace.decoders) or "decoded" in labels,
+            clip(text if text.strip("? ") else ast.unparse(node)),
         )
-        if embedded:
-            loaded = ObfuscatedCodeExecution.EMBEDDED_LOAD
-        elif name.startswith("marshal"):
-            loaded = ObfuscatedCodeExecution.MARSHAL_LOAD
-        else:
-            loaded = ObfuscatedCodeExecution.LOAD  # deserialising what it was handed is ordinary
-        self._emit(
-            loaded,
-            f"{name}() loads {'embedded ' if embedded else ''}code or objects {ctx.label}",
-            node.lineno,
-            clip(ast.unparse(node)),
-            ctx=ctx,
-        )
-
-    def _marshalled(
-        self, value: Marshalled, node: ast.Call, ctx: Context, decoders: list[str]
-    ) -> None:
-        strings = marshal_strings(value.data)
-        chain = " -> ".join(dict.fromkeys(decoders))
-        self._emit(
-            ObfuscatedCodeExecution.DECODED,
-            f"runs a marshalled code object ({chain or 'embedded'}) {ctx.label}",
-            node.lineno,
-            clip("strings: " + " ".join(strings[:60]), 400),
-            ctx=ctx,
-            relations=("executes-at-install",),
-        )
-        joined = "\n".join(strings)
-        self._strings_as_commands(joined, node.lineno, ctx, "marshalled code")
+        commands.started(site, command)
 
     def _nested(self, text: str, node: ast.Call, ctx: Context, how: str) -> None:
         if self.layer >= MAX_LAYERS:
-            self._emit(
-                ObfuscationIndicators.ENCRYPTED,
-                "decoding stopped at the layer budget",
-                node.lineno,
-                clip(text, 200),
-                ctx=ctx,
-            )
+            obfuscation.layer_budget(self, text, node.lineno, ctx)
             return
         line = self.anchor_line or node.lineno
         inner = PythonScanner(
@@ -1146,7 +945,7 @@ class PythonScanner:
             scope.taint[path.id] = scope.taint.get(path.id, EMPTY) | {"net"}
         value = self._fold(path, scope)
         if isinstance(value, str) and value:
-            self._written_net_paths.add(value)
+            self.written_net_paths.add(value)
 
     def _dropped(self, text: str, node: ast.Call, ctx: Context) -> None:
         """Code written to a file is code that will run: analyse it as a layer of its own."""
@@ -1248,7 +1047,8 @@ class PythonScanner:
         command = _substitute(inner.args[0], param, node.args[index])
         call = ast.Call(func=inner.func, args=[command], keywords=inner.keywords)
         ast.copy_location(call, node)
-        self._process_sink(call, f"{name}() -> {qual}", scope, ctx)
+        commands_site = CallSite(call, f"{name}() -> {qual}", ctx, scope, self)
+        self._started(commands_site)
 
     def _local_method(self, func: ast.expr) -> str | None:
         """``Dropper.run``, ``self.run``, ``cls.run``: a method of this module, by name."""
@@ -1305,276 +1105,11 @@ class PythonScanner:
             return
         call = ast.Call(func=target, args=list(args.elts), keywords=[])
         ast.copy_location(call, node)
+        site = CallSite(call, f"{name}() -> {qual}", ctx, scope, self)
         if qual in tables.PROCESS_CALLS:
-            self._process_sink(call, f"{name}() -> {qual}", scope, ctx)
+            self._started(site)
         elif qual in tables.EXEC_CALLS:
-            self._exec_sink(call, f"{name}() -> {qual}", scope, ctx)
-
-    def _process_sink(self, node: ast.Call, name: str, scope: Scope, ctx: Context) -> None:
-        folder = self._folder(scope)
-        parts: list[str] = []
-        cmd_nodes: list[ast.expr] = list(node.args[:1])
-        cmd_nodes += [k.value for k in node.keywords if k.arg in ("args", "cmd", "command")]
-        if name.startswith(("os.exec", "os.spawn")):
-            cmd_nodes = list(node.args)
-        labels: Labels = EMPTY
-        for arg in cmd_nodes:
-            labels |= self._labels(arg, scope)
-            elts = arg.elts if isinstance(arg, ast.List | ast.Tuple) else [arg]
-            for elt in elts:
-                parts.append(self._partial(elt, scope, folder))
-        command = " ".join(parts)
-        self._commands.append((command, node.lineno, ctx, name))
-        if ctx is not Context.RUNTIME:
-            self._note_launched(parts)
-        evidence = clip(command if command.strip("? ") else ast.unparse(node))
-        decoded = bool(folder.trace.decoders) or "decoded" in labels
-        written = any(p and p in command for p in self._written_net_paths)
-        if "net" in labels or written:
-            self._emit(
-                DownloadAndExecute.RUNS_DOWNLOAD,
-                f"{name}() starts downloaded content {ctx.label}",
-                node.lineno,
-                evidence,
-                ctx=ctx,
-                relations=("executes-at-install",),
-            )
-        elif _PERSIST_COMMAND.search(command):
-            # registering an autostart entry keeps the code running after every log-in
-            self._emit(
-                PersistenceWrite.AUTOSTART,
-                f"{name}() registers a program to start at every log-in {ctx.label}",
-                node.lineno,
-                evidence,
-                ctx=ctx,
-                relations=("executes-at-install",),
-            )
-        elif name in tables.PIP_CALLS:
-            self._emit(
-                SuspiciousCommandExecution.PIP,
-                f"{name}() installs other packages {ctx.label}",
-                node.lineno,
-                evidence,
-                ctx=ctx,
-                relations=("executes-at-install",),
-            )
-        elif tables.STRONG_COMMAND_RE.search(command):
-            # a library may start PowerShell; none fetches and runs code from the network
-            fetches = _FETCH_AND_RUN.search(command) is not None
-            self._emit(
-                SuspiciousCommandExecution.FETCH_AND_RUN
-                if fetches
-                else SuspiciousCommandExecution.SHELL,
-                f"{name}() runs a downloader, shell or encoded command {ctx.label}",
-                node.lineno,
-                evidence,
-                ctx=ctx,
-                relations=("executes-at-install",),
-            )
-        elif decoded:
-            self._emit(
-                SuspiciousCommandExecution.DECODED,
-                f"{name}() runs a command that only exists after decoding {ctx.label}",
-                node.lineno,
-                evidence,
-                ctx=ctx,
-                relations=("executes-at-install",),
-            )
-        elif _REMOTE_PIP.search(command):
-            # a dependency fetched from a repository or URL, outside the registry and its
-            # malware checks, when the package installs or is imported
-            self._emit(
-                SuspiciousCommandExecution.REMOTE_PIP,
-                f"{name}() installs a package from a repository or URL {ctx.label}",
-                node.lineno,
-                evidence,
-                ctx=ctx,
-                relations=("executes-at-install",),
-            )
-        elif tables.WEAK_COMMAND_RE.search(_LOCAL_PIP.sub(" ", command)):
-            self._emit(
-                SuspiciousCommandExecution.WEAK,
-                f"{name}() runs a command that reaches the network or installs software"
-                f" {ctx.label}",
-                node.lineno,
-                evidence,
-                ctx=ctx,
-                relations=("executes-at-install",),
-            )
-        elif "secret" in labels and ctx is not Context.RUNTIME and _shell(node, name):
-            self._emit(
-                SuspiciousCommandExecution.ENV_SHELL,
-                f"{name}() runs a shell command built from the environment {ctx.label}",
-                node.lineno,
-                evidence,
-                ctx=ctx,
-            )
-        elif ctx is not Context.RUNTIME:
-            self._emit(
-                InstallTimeProcess.STARTS,
-                f"{name}() starts a program {ctx.label}",
-                node.lineno,
-                evidence,
-                ctx=ctx,
-                relations=("executes-at-install",),
-            )
-
-    def _network_sink(self, node: ast.Call, name: str, scope: Scope, ctx: Context) -> None:
-        labels: Labels = EMPTY
-        texts: list[str] = []
-        folder = self._folder(scope)
-        for arg in [*node.args, *(k.value for k in node.keywords)]:
-            labels |= self._labels(arg, scope)
-            texts.extend(iter_strings(folder.fold(arg)))
-        evidence = clip(" ".join(texts) or ast.unparse(node))
-        suspicious = any(tables.SUSPICIOUS_URL_RE.search(t) for t in texts)
-        if name in tables.CLIENT_CONSTRUCTORS and not suspicious:
-            labels = labels - {"secret"}  # configuring a client with a token sends nothing yet
-        if name.startswith(("socket.gethostbyname", "socket.getaddrinfo")) and node.args:
-            composed = isinstance(node.args[0], ast.BinOp | ast.JoinedStr) or (
-                isinstance(node.args[0], ast.Call)
-                and isinstance(node.args[0].func, ast.Attribute)
-                and node.args[0].func.attr in ("format", "join")
-            )
-            if not composed:
-                labels = labels - {"secret"}  # resolving the host's own name leaks nothing
-        if "store" in labels:
-            # a private key, shell history, browser or wallet store read and sent: theft
-            self._emit(
-                SecretExfiltration.DUMP,
-                f"{name}() sends the contents of a private key, history, browser or wallet store"
-                f" {ctx.label}",
-                node.lineno,
-                clip(ast.unparse(node)),
-                ctx=ctx,
-                relations=("exfiltrates",),
-            )
-            return
-        if "secret" in labels and (ctx is not Context.RUNTIME or "dump" in labels or suspicious):
-            # a function reached (as far as names tell) from the top level that sends one
-            # configured variable is how SDKs authenticate; dumps and host identity are not
-            sent = (
-                SecretExfiltration.DUMP
-                if "dump" in labels or suspicious
-                else SecretExfiltration.HOST
-                if "host" in labels
-                else SecretExfiltration.SECRET
-            )
-            self._emit(
-                sent,
-                f"{name}() sends secrets or host identity {ctx.label}",
-                node.lineno,
-                clip(ast.unparse(node)),
-                ctx=ctx,
-                relations=("exfiltrates",),
-            )
-            return
-        if ctx is Context.RUNTIME and "file" in labels and self._uploads_collected_files():
-            # a function that walks the disk or grabs the screen and posts the files it opens
-            # to a webhook, chat bot or paste channel is a stealer whether or not it is called
-            self._emit(
-                SecretExfiltration.UPLOAD,
-                f"{name}() uploads collected files to a webhook, bot or paste channel {ctx.label}",
-                node.lineno,
-                clip(ast.unparse(node)),
-                ctx=ctx,
-                relations=("exfiltrates",),
-            )
-            return
-        if suspicious:
-            hidden = self._hidden_address(node, scope)
-            self._emit(
-                InstallTimeNetwork.HIDDEN if hidden else InstallTimeNetwork.SUSPICIOUS,
-                f"{name}() contacts a paste site, webhook or raw address"
-                f"{' that it hides by encoding' if hidden else ''} {ctx.label}",
-                node.lineno,
-                evidence,
-                ctx=ctx,
-            )
-        elif ctx is not Context.RUNTIME:
-            # a constant public address, fetched on import (loopback and private ones are tests)
-            fixed = any("://" in t and not _LOCAL_URL.search(t) for t in texts)
-            self._emit(
-                InstallTimeNetwork.FIXED if fixed else InstallTimeNetwork.COMPUTED,
-                f"{name}() reaches the network {ctx.label}",
-                node.lineno,
-                evidence,
-                ctx=ctx,
-            )
-
-    def _hidden_address(self, node: ast.Call, scope: Scope) -> bool:
-        """Whether the address a call contacts only exists after decoding: a library has no
-        reason to hide a webhook, bot or paste address from its readers."""
-        url = node.args[0] if node.args else None
-        url = next((k.value for k in node.keywords if k.arg == "url"), url)
-        if url is None:
-            return False
-        folder = self._folder(scope)
-        folder.fold(url)
-        return bool(folder.trace.decoders) or "decoded" in self._labels(url, scope)
-
-    def _uploads_collected_files(self) -> bool:
-        """Whether this module names an exfiltration channel and collects files to send:
-        walks directories or captures the screen."""
-        if self._collector is None:
-            head = self.source[:2_000_000]
-            self._collector = bool(_COLLECTS_FILES.search(head) and _EXFIL_CHANNEL.search(head))
-        return self._collector
-
-    def _open(self, node: ast.Call, scope: Scope, ctx: Context) -> None:
-        if not node.args:
-            return
-        path = self._path_text(node.args[0], scope)
-        mode_node = (
-            node.args[1]
-            if len(node.args) > 1
-            else next((k.value for k in node.keywords if k.arg == "mode"), None)
-        )
-        mode = self._fold(mode_node, scope) if mode_node is not None else "r"
-        if isinstance(mode, str) and _WRITE_MODES.search(mode):
-            self._check_write_path(path, node, ctx)
-
-    def _check_write_path(self, path: str, node: ast.Call, ctx: Context) -> None:
-        match = tables.PERSISTENCE_PATH_RE.search(path) if path else None
-        if match:
-            # start-up hooks of the interpreter itself (.pth) are also how coverage tools and
-            # editable installs work: medium alone, while rc files, cron and services are not
-            pth = match.group(0).lower().endswith(".pth")
-            self._emit(
-                PersistenceWrite.PTH if pth else PersistenceWrite.WRITE,
-                f"writes to a persistence location {ctx.label}",
-                node.lineno,
-                clip(path),
-                ctx=ctx,
-                relations=("executes-at-install",),
-            )
-
-    def _persisted_command(
-        self, node: ast.Call, path_node: ast.expr, scope: Scope, ctx: Context
-    ) -> None:
-        """A downloader or hidden shell written into a shell rc file, a start-up folder or a
-        crontab runs at every log-in: no library writes that, whether or not it is called."""
-        path = self._path_text(path_node, scope)
-        match = tables.PERSISTENCE_PATH_RE.search(path) if path else None
-        if not match or match.group(0).lower().endswith(".pth"):
-            return
-        if "net" in self._labels(node.args[0], scope):
-            what = "downloaded content"
-            written = path
-        else:
-            what = "a command that fetches and runs code"
-            written = " ".join(iter_strings(self._fold(node.args[0], scope)))
-            command = tables.STRONG_COMMAND_RE.search(written) if written else None
-            if command is None or _FETCH_AND_RUN.search(written) is None:
-                return
-        self._emit(
-            PersistenceWrite.AUTOSTART,
-            f"writes {what} into a start-up location ({match.group(0)}) {ctx.label}",
-            node.lineno,
-            clip(written),
-            ctx=ctx,
-            relations=("executes-at-install",),
-        )
+            execution.executed(site)
 
     def _path_text(self, node: ast.expr, scope: Scope) -> str:
         """A path's folded text, or its constant parts where some are only known at run time."""
@@ -1582,122 +1117,58 @@ class PythonScanner:
         path = " ".join(iter_strings(folder.fold(node)))
         return path or self._partial(node, scope, folder)
 
-    def _credential_args(self, node: ast.Call, scope: Scope, ctx: Context) -> None:
-        if ctx is Context.RUNTIME:
-            return  # a library reading its own config when called is its job; the reads it
-            # makes at install or import are what harvesting looks like
-        for arg in node.args[:3]:
-            if isinstance(arg, ast.Constant) and not isinstance(arg.value, str):
-                continue
-            for text in iter_strings(self._fold(arg, scope)):
-                match = tables.CREDENTIAL_PATH_RE.search(text)
-                if match:
-                    self._emit(
-                        CredentialHarvesting.PATH,
-                        f"reaches a credential store ({match.group(0)}) {ctx.label}",
-                        node.lineno,
-                        clip(text),
-                        ctx=ctx,
-                    )
-                    return
-
-    def _strings_as_commands(self, text: str, line: int | None, ctx: Context, where: str) -> None:
-        if tables.STRONG_COMMAND_RE.search(text):
-            m = tables.STRONG_COMMAND_RE.search(text)
-            self._emit(
-                SuspiciousCommandExecution.EMBEDDED,
-                f"{where} holds a downloader, shell or encoded command {ctx.label}",
-                line,
-                clip(text[max(0, m.start() - 80) : m.end() + 120] if m else text),
-                ctx=ctx,
-            )
-        match = tables.CREDENTIAL_PATH_RE.search(text)
-        if match:
-            self._emit(
-                CredentialHarvesting.EMBEDDED,
-                f"{where} reaches a credential store ({match.group(0)}) {ctx.label}",
-                line,
-                clip(text[max(0, match.start() - 80) : match.end() + 80]),
-                ctx=ctx,
-            )
-
     # --- text-level evidence -------------------------------------------------------------------
 
     def _text_fallback(self) -> None:
         """For code that does not parse: search the text for the strongest patterns."""
-        ctx = self.context
         for number, line in enumerate(self.source.splitlines()[:200_000], start=1):
-            if tables.STRONG_COMMAND_RE.search(line) and re.search(
-                r"system|popen|subprocess|exec", line
-            ):
-                self._emit(
-                    SuspiciousCommandExecution.UNPARSABLE,
-                    f"unparsable code runs a downloader, shell or encoded command {ctx.label}",
-                    number,
-                    clip(line),
-                    ctx=ctx,
-                )
-            if re.search(r"\b(exec|eval)\s*\(.*(b64decode|decompress|fromhex|marshal)", line):
-                self._emit(
-                    ObfuscatedCodeExecution.UNPARSABLE,
-                    f"unparsable code runs decoded data {ctx.label}",
-                    number,
-                    clip(line),
-                    ctx=ctx,
-                )
+            commands.unparsable_line(self, line, number, self.context)
+            execution.unparsable_line(self, line, number, self.context)
 
-    def _lexical_indicators(self) -> None:
+    def _module_checks(self) -> None:
+        """The checks that read the file's text as a whole (not a decoded layer's)."""
         if self.layer > 0:
             return
-        odd = (
-            []
-            if self.source.isascii()
-            else [w for w in re.findall(r"[^\W\d]\w*", self.source[:2_000_000]) if not w.isascii()]
-        )
-        identifiers = _identifiers(self._tree) if odd and self._tree is not None else set()
-        weird = [w for w in odd if w in identifiers]
-        if len(weird) >= 3:
-            self._emit(
-                ObfuscationIndicators.LEXICAL,
-                "identifiers in non-Latin scripts (homoglyph or generated names)",
-                None,
-                clip(" ".join(sorted(set(weird))[:10])),
-                ctx=self.context,
-            )
-        lines = self.source.splitlines()[:100_000] if len(self.source) > LONG_LINE else []
-        if not lines or max(map(len, lines)) <= LONG_LINE:
-            lines = []  # no line is long: skip the loop below
-        for number, line in enumerate(lines, start=1):
-            if len(line) > LONG_LINE and not line.lstrip().startswith("#"):
-                entropy = _entropy(line[:20_000])
-                if entropy > 5.0 or ";" in line[:20_000]:
-                    self._emit(
-                        ObfuscationIndicators.LEXICAL,
-                        f"packed code line of {len(line)} characters (entropy {entropy:.1f})",
-                        number,
-                        clip(line, 120),
-                        ctx=self.context,
-                    )
-                    break
-        store = tables.CREDENTIAL_PATH_RE.search(self.source[:2_000_000])
-        if store:
-            store_line = self.source.count("\n", 0, store.start()) + 1
-            self._emit(
-                CredentialHarvesting.MENTION,
-                f"names a credential store ({store.group(0)})",
-                store_line,
-                clip(self.source[max(0, store.start() - 60) : store.end() + 60]),
-                ctx=Context.RUNTIME,
-            )
-        match = tables.ANTI_ANALYSIS_RE.search(self.source[:2_000_000])
-        if match:
-            self._emit(
-                ObfuscationIndicators.LEXICAL,
-                "probes for debuggers or virtual machines",
-                None,
-                match.group(0),
-                ctx=self.context,
-            )
+        module = ModuleSource(self.source, self.context, self._tree, self)
+        obfuscation.non_latin_identifiers(module)
+        obfuscation.packed_lines(module)
+        credentials.mentioned(module)
+        obfuscation.probes_sandbox(module)
+
+    # --- facts the checks ask for (see :class:`~outwork.analyzers.packages.facts.Facts`) ------
+
+    def labels(self, node: ast.AST, scope: Scope) -> Labels:
+        return self._labels(node, scope)
+
+    def folder(self, scope: Scope) -> Folder:
+        return self._folder(scope)
+
+    def partial(self, node: ast.expr, scope: Scope, folder: Folder) -> str:
+        return self._partial(node, scope, folder)
+
+    def path_text(self, node: ast.expr, scope: Scope) -> str:
+        return self._path_text(node, scope)
+
+    def nested(self, text: str, node: ast.Call, ctx: Context, how: str) -> None:
+        self._nested(text, node, ctx, how)
+
+    def module_matches(self, pattern: re.Pattern[str]) -> bool:
+        found = self._matches.get(pattern)
+        if found is None:
+            found = self._matches[pattern] = pattern.search(self.source[:2_000_000]) is not None
+        return found
+
+    def emit(
+        self,
+        variant: Variant,
+        message: str,
+        line: int | None,
+        evidence: str,
+        *,
+        ctx: Context | None = None,
+        relations: tuple[str, ...] = (),
+    ) -> None:
+        self._emit(variant, message, line, evidence, ctx=ctx, relations=relations)
 
     # --- emission -------------------------------------------------------------------------------
 
@@ -1788,19 +1259,6 @@ def _lines_worth_analysing(source: str) -> list[int]:
                 break
             pos = ends[index] + 1
     return sorted(flagged)
-
-
-def _identifiers(tree: ast.AST) -> set[str]:
-    """Names bound or used in a tree: variables, parameters, classes and functions."""
-    out: set[str] = set()
-    for node in _nodes(tree):
-        if isinstance(node, ast.Name):
-            out.add(node.id)
-        elif isinstance(node, ast.arg):
-            out.add(node.arg)
-        elif isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-            out.add(node.name)
-    return out
 
 
 def _definitions_breadth_first(
@@ -2080,36 +1538,6 @@ def _is_main_guard(test: ast.expr) -> bool:
     )
 
 
-def _shell(node: ast.Call, name: str) -> bool:
-    if name in ("os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput"):
-        return True
-    return any(
-        k.arg == "shell" and isinstance(k.value, ast.Constant) and k.value.value
-        for k in node.keywords
-    )
-
-
-#: ``pip install .`` and ``pip install -e ./x`` install the project itself, fetching nothing new.
-_LOCAL_PIP = re.compile(r"pip3?\s+install\s+(-e\s+|--editable\s+)?\.(/[\w./-]*)?(?=\s|$)")
-_REMOTE_PIP = re.compile(
-    r"pip3?\s+install\b[^|;&\n]*\s(git|hg|svn|bzr)\+|pip3?\s+install\b[^|;&\n]*\shttps?://",
-    re.IGNORECASE,
-)
-_LOCAL_URL = re.compile(
-    r"://(localhost|127\.|0\.0\.0\.0|\[?::1|10\.|192\.168\.|169\.254\.|172\.(1[6-9]|2\d|3[01])\.)",
-    re.IGNORECASE,
-)
-#: Commands that register an autostart entry (registry Run keys, scheduled tasks at log-on).
-_PERSIST_COMMAND = re.compile(
-    r"\breg(\.exe)?\s+add\b.*\\CurrentVersion\\+Run(Once)?\b|"
-    r"schtasks(\.exe)?\s+/create\b.*/sc\s+(onlogon|onstart)",
-    re.IGNORECASE,
-)
-_FETCH_AND_RUN = re.compile(
-    r"(curl|wget|iwr|invoke-webrequest|downloadstring|downloadfile|certutil|bitsadmin|mshta)"
-    r"[^\n]*(https?://|\|\s*(ba|z|da)?sh\b|iex)|/dev/tcp/|-e(nc(odedcommand)?)?\s+[A-Za-z0-9+/=]{16,}",
-    re.IGNORECASE,
-)
 _PY2_PRINT = re.compile(r"^(\s*)(print|exec)\b(?!\s*\()(?=\s*\S)", re.M)
 _PY2_EXCEPT = re.compile(r"^(\s*except\s+[\w.]+)\s*,\s*(\w+)\s*:", re.M)
 _PY2_OCTAL = re.compile(r"(?<![\w.])0([0-7]+)\b")
@@ -2249,14 +1677,6 @@ def _parse_recovering(source: str) -> ast.Module | None:
             return None
         return tree if removed else None
     return None
-
-
-def _entropy(text: str) -> float:
-    if not text:
-        return 0.0
-    counts = Counter(text)
-    n = len(text)
-    return -sum(c / n * math.log2(c / n) for c in counts.values())
 
 
 def module_exports(source: str) -> dict[str, object]:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from outwork.analyzers.packages.rules.behaviour import (
-    CredentialHarvesting,
-    DownloadAndExecute,
-    InstallTimeNetwork,
+from outwork.analyzers.packages.rules.commands import (
     InstallTimeProcess,
-    ObfuscatedCodeExecution,
-    PersistenceWrite,
-    SecretExfiltration,
     SuspiciousCommandExecution,
 )
+from outwork.analyzers.packages.rules.credentials import CredentialHarvesting
+from outwork.analyzers.packages.rules.download import DownloadAndExecute
+from outwork.analyzers.packages.rules.execution import ObfuscatedCodeExecution
+from outwork.analyzers.packages.rules.exfiltration import SecretExfiltration
 from outwork.analyzers.packages.rules.javascript import NpmInstallScript, SuspiciousJavaScript
+from outwork.analyzers.packages.rules.network import InstallTimeNetwork
+from outwork.analyzers.packages.rules.obfuscation import (
+    ObfuscationIndicators,
+    UnparsableInstallCode,
+)
 from outwork.analyzers.packages.rules.online import (
     NewlyPublishedPackage,
     NoSourceRepository,
@@ -24,53 +27,32 @@ from outwork.analyzers.packages.rules.online import (
 from outwork.analyzers.packages.rules.package import (
     DependencyConfusionVersion,
     DisguisedExecutable,
-    ObfuscationIndicators,
     PackageRiskVerdict,
     TyposquattingName,
-    UnparsableInstallCode,
 )
+from outwork.analyzers.packages.rules.persistence import PersistenceWrite
 from outwork.analyzers.packages.rules.repository import RepositoryOfAnotherProject
 
-ALL_RULES = (
-    SuspiciousCommandExecution,
-    SecretExfiltration,
-    DownloadAndExecute,
-    ObfuscatedCodeExecution,
-    PersistenceWrite,
-    CredentialHarvesting,
-    InstallTimeNetwork,
-    InstallTimeProcess,
-    DisguisedExecutable,
-    TyposquattingName,
-    DependencyConfusionVersion,
-    ObfuscationIndicators,
-    UnparsableInstallCode,
-    NpmInstallScript,
-    SuspiciousJavaScript,
-    PackageRiskVerdict,
-    RepositoryOfAnotherProject,
-    PackageNotOnRegistry,
-    NewlyPublishedPackage,
-    SingleReleasePackage,
-    NoSourceRepository,
-    RegistryCheckIncomplete,
-    PackageRemovedByRegistry,
-)
-
 __all__ = [
-    "ALL_RULES",
     "CredentialHarvesting",
     "DependencyConfusionVersion",
     "DisguisedExecutable",
     "DownloadAndExecute",
     "InstallTimeNetwork",
     "InstallTimeProcess",
+    "NewlyPublishedPackage",
+    "NoSourceRepository",
     "NpmInstallScript",
     "ObfuscatedCodeExecution",
     "ObfuscationIndicators",
+    "PackageNotOnRegistry",
+    "PackageRemovedByRegistry",
     "PackageRiskVerdict",
     "PersistenceWrite",
+    "RegistryCheckIncomplete",
+    "RepositoryOfAnotherProject",
     "SecretExfiltration",
+    "SingleReleasePackage",
     "SuspiciousCommandExecution",
     "SuspiciousJavaScript",
     "TyposquattingName",

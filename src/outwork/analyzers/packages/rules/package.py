@@ -2,16 +2,7 @@
 
 from __future__ import annotations
 
-from outwork.analyzers.packages.rules.base import BehaviourRule, Variant
 from outwork.core.rules import Confidence, Layer, Rule, Severity
-
-C, H, M, L, N = (
-    Severity.CRITICAL,
-    Severity.HIGH,
-    Severity.MEDIUM,
-    Severity.LOW,
-    Severity.INFO,
-)
 
 
 class DisguisedExecutable(Rule):
@@ -117,100 +108,6 @@ class DependencyConfusionVersion(Rule):
     cwe = (427,)
     attack = ("T1195.001",)
     inline_suppressible = False
-
-
-class ObfuscationIndicators(BehaviourRule):
-    """Code hides itself: dynamic builtins, homoglyph identifiers, packed lines, sandbox checks.
-
-    ## What it finds
-    `getattr(__builtins__, <computed>)`, `__import__` of computed names, identifiers in
-    non-Latin scripts, extremely long code lines, large high-entropy blobs that no decoder
-    explains, layers the deobfuscation budget could not finish, and probes for debuggers and
-    virtual machines.
-
-    ## Why it matters
-    Each alone can be innocent; together with execution they are how malware defeats review.
-
-    ## Example
-    ```python
-    getattr(__builtins__, "".join(map(chr, [101, 120, 101, 99])))(payload)
-    ```
-
-    ## Remediation
-    Read the deobfuscated evidence; refuse packages that will not let themselves be read.
-
-    ## References
-    - MITRE ATT&CK T1027 (Obfuscated Files or Information), T1497 (Virtualization/Sandbox Evasion)
-    - CWE-506: Embedded Malicious Code
-    """
-
-    code = "PKG012"
-    name = "obfuscation-indicators"
-    layer = Layer.PKG
-    severity = Severity.MEDIUM
-    confidence = Confidence.MEDIUM
-    cwe = (506,)
-    attack = ("T1027", "T1497")
-    inline_suppressible = False
-
-    #: install, import, reached from import, only when called
-    HIDDEN = Variant(
-        "reaches a builtin through a computed name, runs a large embedded string, or is too"
-        " large or deep to analyse",
-        M,
-        M,
-        M,
-        L,
-    )
-    ENCRYPTED = Variant(
-        "runs encrypted (PyArmor) code, or decoding stopped at the layer budget", H, H, H, M
-    )
-    COMPUTED_IMPORT = Variant("imports a module whose name is computed", L, L, L, N)
-    LEXICAL = Variant(
-        "non-Latin identifiers, packed code lines, debugger or virtual machine probes",
-        M,
-        L,
-        L,
-        N,
-    )
-
-
-class UnparsableInstallCode(BehaviourRule):
-    """Install-time code cannot be parsed, so it cannot be proven safe.
-
-    ## What it finds
-    `setup.py`, `.pth` files and other install-time Python that the parser rejects (syntax
-    errors, nesting beyond the budget, encodings that do not decode). The text is still searched
-    for dangerous commands and the finding says so; the broken lines (then, if needed, their
-    statements) are set aside and everything else is analysed as if the file had parsed.
-
-    ## Why it matters
-    Fail closed: malformed code is a classic way to make a scanner skip a file, and pip may still
-    run code that a newer or older interpreter accepts.
-
-    ## Example
-    A `setup.py` written for Python 2 (`print "x"`) or nested 10,000 parentheses deep.
-
-    ## Remediation
-    Prefer a wheel or a release whose install code parses; review the text by hand.
-
-    ## References
-    - CWE-20: Improper Input Validation
-    - outwork design principle 2: fail closed
-    """
-
-    code = "PKG013"
-    name = "unparsable-install-code"
-    layer = Layer.PKG
-    severity = Severity.MEDIUM
-    confidence = Confidence.LOW
-    cwe = (20,)
-    attack = ("T1027",)
-    inline_suppressible = False
-
-    #: install, import, reached from import, only when called
-    BROKEN = Variant("code does not parse (install time, or a decoded layer)", M, L, L, N)
-    PYTHON2 = Variant("Python 2 code, analysed after rewriting", L, L, L, N)
 
 
 class PackageRiskVerdict(Rule):

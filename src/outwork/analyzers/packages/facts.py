@@ -1,0 +1,162 @@
+"""The facts the Python scanner builds once and hands to the behaviour checks.
+
+The scanner (:mod:`.pyscan`) parses a module, works out which code runs when (install, import,
+reached from import, only when called), and walks it with an environment of folded values and a
+taint map. At every call a check may care about, it hands that check a :class:`CallSite`: the
+call, the qualified name of its callee, the context it runs in, and questions about its
+arguments (what they fold to, where their data comes from). The checks live beside their rules
+in :mod:`.rules`; they decide whether a rule fires and which of its declared variants applies,
+and the rule's table gives the severity.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from outwork.analyzers.packages.signals import Context
+
+if TYPE_CHECKING:
+    from outwork.analyzers.packages.deobf import Folder
+    from outwork.analyzers.packages.rules.base import Variant
+
+#: Where a value's data comes from: ``secret`` (environment, credentials), ``host`` (the user's
+#: or the machine's identity), ``dump`` (a whole secret store), ``store`` (a private key,
+#: history, browser or wallet file), ``net`` (downloaded bytes or a file that holds them),
+#: ``client`` (a network client), ``decoded`` (output of a decoder), ``file`` (read from disk).
+Labels = frozenset[str]
+EMPTY: Labels = frozenset()
+
+
+@dataclass(slots=True)
+class Scope:
+    """What names hold in one scope: folded values and taint labels."""
+
+    env: dict[str, object]
+    taint: dict[str, Labels] = field(default_factory=dict)
+
+
+class Facts(Protocol):
+    """What the scanner answers about the module it walks."""
+
+    @property
+    def layer(self) -> int:
+        """0 for the file itself, n for code decoded n times from it."""
+        ...
+
+    @property
+    def written_net_paths(self) -> set[str]:
+        """Paths of files that received downloaded bytes so far."""
+        ...
+
+    def labels(self, node: ast.AST, scope: Scope) -> Labels: ...
+
+    def folder(self, scope: Scope) -> Folder: ...
+
+    def partial(self, node: ast.expr, scope: Scope, folder: Folder) -> str: ...
+
+    def path_text(self, node: ast.expr, scope: Scope) -> str: ...
+
+    def module_matches(self, pattern: re.Pattern[str]) -> bool:
+        """Whether ``pattern`` occurs in the module's source (its first 2 M characters)."""
+        ...
+
+    def nested(self, text: str, node: ast.Call, ctx: Context, how: str) -> None: ...
+
+    def emit(
+        self,
+        variant: Variant,
+        message: str,
+        line: int | None,
+        evidence: str,
+        *,
+        ctx: Context | None = None,
+        relations: tuple[str, ...] = (),
+    ) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CallSite:
+    """One call, as a check sees it: what is called, when it runs, and its arguments' facts."""
+
+    node: ast.Call
+    #: The callee's qualified name as folding resolves it (``os.system``), or a description
+    #: (``run() -> subprocess.Popen`` for a helper that runs what it is given).
+    name: str
+    ctx: Context
+    scope: Scope
+    facts: Facts
+
+    def labels(self, node: ast.AST) -> Labels:
+        return self.facts.labels(node, self.scope)
+
+    def arguments_labels(self) -> Labels:
+        """The labels of every positional and keyword argument."""
+        out = EMPTY
+        for arg in [*self.node.args, *(k.value for k in self.node.keywords)]:
+            out |= self.labels(arg)
+        return out
+
+    def folder(self) -> Folder:
+        """A folder over this scope; its ``trace`` tells which decoders a fold went through."""
+        return self.facts.folder(self.scope)
+
+    def fold(self, node: ast.AST) -> object:
+        return self.folder().fold(node)
+
+    def partial(self, node: ast.expr, folder: Folder) -> str:
+        return self.facts.partial(node, self.scope, folder)
+
+    def path_text(self, node: ast.expr) -> str:
+        return self.facts.path_text(node, self.scope)
+
+    def nested(self, text: str, how: str) -> None:
+        """Analyse ``text`` (code this call runs or writes) as a layer of its own."""
+        self.facts.nested(text, self.node, self.ctx, how)
+
+    def emit(self, variant: Variant, message: str, evidence: str, **relations: bool) -> None:
+        """Raise ``variant`` at this call, with the severity its rule declares for
+        :attr:`ctx`; ``executes=True`` and ``exfiltrates=True`` name the graph relations the
+        finding proves."""
+        self.facts.emit(
+            variant,
+            message,
+            self.node.lineno,
+            evidence,
+            ctx=self.ctx,
+            relations=tuple(_RELATIONS[k] for k, on in relations.items() if on),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A command a process call starts, as far as folding knows it."""
+
+    #: The command's text: its constant parts, ``?`` where a part is only known at run time.
+    text: str
+    #: The labels of the command's arguments.
+    labels: Labels
+    #: Whether part of it only exists after decoding.
+    decoded: bool
+    #: What a finding shows: the text, or the call's source where nothing folded.
+    evidence: str
+
+
+#: A command started in the module: its text, line, context and the callee's name.
+StartedCommand = tuple[str, int, Context, str]
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleSource:
+    """A module as a whole, for the checks that read its text (once it has been walked)."""
+
+    text: str
+    ctx: Context
+    #: The syntax tree, where the source parsed.
+    tree: ast.Module | None
+    facts: Facts
+
+
+_RELATIONS = {"executes": "executes-at-install", "exfiltrates": "exfiltrates"}

