@@ -193,7 +193,7 @@ def test_a_projects_verdict_does_not_hide_its_dependencies_online(tmp_path: Path
     assert any(f.code == "PKG020" for f in result.findings)  # the project's own verdict
 
 
-def test_accepts_decides_by_name_without_loading_the_implementation() -> None:
+def test_accepts_loose_metadata_by_name() -> None:
     analyzer = PackageAnalyzer()
 
     def art(path: str, kind: Kind = Kind.TEXT) -> Artifact:
@@ -201,7 +201,6 @@ def test_accepts_decides_by_name_without_loading_the_implementation() -> None:
 
     assert not analyzer.accepts(art("project/README"))
     assert not analyzer.accepts(art("project/METADATA"))  # not in a .dist-info folder
-    assert analyzer._impl is None
     assert analyzer.accepts(art("site-packages/a-1.dist-info/METADATA"))
     assert analyzer.accepts(art("site-packages/a.egg-info/PKG-INFO"))
     assert analyzer.accepts(art("proj/setup.cfg"))

@@ -1,24 +1,18 @@
 """The packages layer (PKG): poisoned PyPI and npm packages, caught before they are installed.
 
-Importing this package learns the analyzer and its rules only; the syntax-tree analysis, the
-deobfuscator, the JavaScript parser and the typosquatting tables (``analysis.py`` and what it
-imports) load when the first package artifact arrives, so scans and commands that never meet one
-do not pay for them.
+The analyzer is declared here (name, version, kinds, rules); what it does is in ``analysis.py``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
+from outwork.analyzers.packages.analysis import PackageAnalysis
 from outwork.core.analyzer import AnalysisContext, Analyzer, Component, Emitted, rules_in
 from outwork.core.artifact import ARCHIVE_KINDS, Artifact, Kind
 from outwork.core.findings import Finding
 from outwork.core.rules import Layer, Rule
-
-if TYPE_CHECKING:
-    from outwork.analyzers.packages.analysis import PackageAnalysis
-
 
 #: Package metadata met as loose files (``loose.py``): ``*.dist-info/METADATA``, ``PKG-INFO``,
 #: a checkout's ``pyproject.toml`` and ``setup.cfg``.
@@ -55,14 +49,7 @@ class PackageAnalyzer(Analyzer):
     rules: ClassVar[tuple[type[Rule], ...]] = rules_in("outwork.analyzers.packages.rules")
 
     def __init__(self) -> None:
-        self._impl: PackageAnalysis | None = None
-
-    def _analysis(self) -> PackageAnalysis:
-        if self._impl is None:
-            from outwork.analyzers.packages.analysis import PackageAnalysis
-
-            self._impl = PackageAnalysis()
-        return self._impl
+        self._impl = PackageAnalysis()
 
     def accepts(self, artifact: Artifact) -> bool:
         if (
@@ -70,11 +57,11 @@ class PackageAnalyzer(Analyzer):
             and artifact.kind not in ARCHIVE_KINDS
             and not _loose_metadata(artifact.path)
         ):
-            return False  # decided without loading the implementation
-        return self._analysis().accepts(artifact)
+            return False
+        return self._impl.accepts(artifact)
 
     def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
-        return self._analysis().analyze(artifact, context)
+        return self._impl.analyze(artifact, context)
 
     @classmethod
     def finish_inputs(cls, offline: bool) -> tuple[str, ...]:
@@ -85,5 +72,5 @@ class PackageAnalyzer(Analyzer):
         self, components: Sequence[tuple[str, Component]], context: AnalysisContext
     ) -> Iterable[Finding]:
         if context.offline:
-            return ()  # decided without loading the implementation
-        return self._analysis().finish(components, context)
+            return ()
+        return self._impl.finish(components, context)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path, PurePosixPath
 
-from outwork.analyzers.packages import loose
+from outwork.analyzers.packages import loose, online
 from outwork.analyzers.packages.jsscan import scan_javascript, scan_package_json
 from outwork.analyzers.packages.package import (
     Limits,
@@ -67,9 +67,7 @@ class PackageAnalysis:
         """With ``--online``: the registry checks of every PyPI and npm package of the scan."""
         if context.offline:
             return ()
-        from outwork.analyzers.packages.online import check
-
-        return check(components, context)
+        return online.check(components, context)
 
     def _archive(self, artifact: Artifact) -> Iterator[Emitted]:
         with artifact.open() as stream:  # a file on disk is read member by member, not whole

@@ -20,10 +20,8 @@ import codecs
 import lzma
 import zlib
 from collections.abc import Callable, Iterable
-from dataclasses import field
+from dataclasses import dataclass, field
 from typing import Any
-
-from outwork.core.records import FACTORY, record
 
 #: Largest string or bytes value the folder keeps (bigger results count as unknown).
 MAX_VALUE = 4 * 1024 * 1024
@@ -48,66 +46,39 @@ class Unknown:
 UNKNOWN = Unknown()
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Ref:
     """A module, function or attribute reached by name: ``os``, ``os.system``, ``builtins.exec``."""
 
     name: str
 
-    def __init__(
-        self,
-        name: str,
-    ) -> None:
-        setter = object.__setattr__
-        setter(self, "name", name)
-
     def attr(self, attr: str) -> Ref:
         return Ref(f"{self.name}.{attr}")
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Marshalled:
     """Bytes handed to ``marshal.loads``: compiled code that is never loaded, only read."""
 
     data: bytes
 
-    def __init__(
-        self,
-        data: bytes,
-    ) -> None:
-        setter = object.__setattr__
-        setter(self, "data", data)
 
-
-@record
+@dataclass(frozen=True, slots=True)
 class UserFunction:
     """A function of the scanned code simple enough to inline: assignments, then a return."""
 
     node: ast.FunctionDef | ast.Lambda
-
-    def __init__(
-        self,
-        node: ast.FunctionDef | ast.Lambda,
-    ) -> None:
-        setter = object.__setattr__
-        setter(self, "node", node)
 
 
 class BudgetExceededError(Exception):
     """The step budget of one folding run is spent."""
 
 
-@record(frozen=False)
+@dataclass(slots=True)
 class Budget:
     """Folding steps left; spending past zero raises :class:`BudgetExceededError`."""
 
     steps: int = 200_000
-
-    def __init__(
-        self,
-        steps: int = 200_000,
-    ) -> None:
-        self.steps = steps
 
     def spend(self, n: int = 1) -> None:
         self.steps -= n
@@ -350,17 +321,11 @@ _STR_METHODS = frozenset(
 )
 
 
-@record(frozen=False)
+@dataclass(slots=True)
 class FoldResult:
     """What one folding run found besides the value: which decoders it went through."""
 
     decoders: list[str] = field(default_factory=list)
-
-    def __init__(
-        self,
-        decoders: list[str] = FACTORY,
-    ) -> None:
-        self.decoders = [] if decoders is FACTORY else decoders
 
     def note(self, step: str) -> None:
         if step not in self.decoders:

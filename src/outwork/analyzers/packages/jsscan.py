@@ -15,6 +15,9 @@ import re
 from functools import cache
 from typing import Any
 
+import tree_sitter
+import tree_sitter_javascript
+
 from outwork.analyzers.packages import data as tables
 from outwork.analyzers.packages.rules import NpmInstallScript, SuspiciousJavaScript
 from outwork.analyzers.packages.rules.base import Variant, when
@@ -96,9 +99,6 @@ _SOURCE_MEMBERS = frozenset(
 
 @cache
 def _parser() -> Any:
-    import tree_sitter
-    import tree_sitter_javascript
-
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_javascript.language()))
 
 
@@ -113,17 +113,12 @@ _QUERY = """
 
 @cache
 def _query() -> Any:
-    import tree_sitter
-    import tree_sitter_javascript
-
     return tree_sitter.Query(tree_sitter.Language(tree_sitter_javascript.language()), _QUERY)
 
 
 def _query_cursor() -> Any:
     """The nodes the walk needs, found by tree-sitter itself rather than a Python walk (one
     cursor per file: a cursor holds the state of its search)."""
-    import tree_sitter
-
     return tree_sitter.QueryCursor(_query())
 
 

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from ahocorasick_rs import AhoCorasick
+from ahocorasick_rs import AhoCorasick
 
 
 class Keywords:
@@ -32,8 +30,6 @@ class Keywords:
         included, in no particular order."""
         automaton = self._automaton
         if automaton is None:
-            from ahocorasick_rs import AhoCorasick
-
             automaton = self._automaton = AhoCorasick(self.words)
         return [start for _, start, _ in automaton.find_matches_as_indexes(text, overlapping=True)]
 

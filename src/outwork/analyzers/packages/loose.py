@@ -28,10 +28,12 @@ components made of loose files, so a package is never looked up twice.
 
 from __future__ import annotations
 
+import configparser
 import enum
 import itertools
 import os
 import re
+import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -158,8 +160,6 @@ def _one_line(value: object) -> str:
 
 
 def _from_pyproject(text: str) -> tuple[str, str, str] | None:
-    import tomllib  # only trees with a pyproject.toml get here
-
     try:
         doc = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, ValueError, RecursionError):
@@ -182,8 +182,6 @@ def _from_pyproject(text: str) -> tuple[str, str, str] | None:
 
 
 def _from_setup_cfg(text: str) -> tuple[str, str, str] | None:
-    import configparser  # only trees with a setup.cfg get here
-
     parser = configparser.ConfigParser(interpolation=None, strict=False)
     try:
         parser.read_string(text)
@@ -324,7 +322,7 @@ def manifest(
     signals graded by where it lies. An installed package gets its component and verdict, as a
     tarball does; a manifest inside an installed package (tests, fixtures) no metadata checks;
     any other manifest a verdict only when its scripts show something."""
-    from outwork.analyzers.packages.analysis import _emit, _verdict
+    from outwork.analyzers.packages.analysis import _emit, _verdict  # analysis imports loose
 
     role = npm_role(artifact)
     signals = list(behaviour)
@@ -368,7 +366,7 @@ def _pth_files(metadata: Path) -> list[str]:
 def _judged(
     ecosystem: str, name: str, version: str, signals: list[Signal], role: Role
 ) -> Iterator[Emitted]:
-    from outwork.analyzers.packages.analysis import _emit, _verdict
+    from outwork.analyzers.packages.analysis import _emit, _verdict  # analysis imports loose
 
     remediation = _INSTALLED_REMEDIATION[ecosystem] if role is Role.INSTALLED else ""
     emitted: Iterable[Emitted] = _emit(signals, rebase=False)

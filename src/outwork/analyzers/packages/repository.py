@@ -17,6 +17,7 @@ import json
 import re
 import urllib.parse
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from outwork.analyzers.packages import typosquat
@@ -24,7 +25,6 @@ from outwork.analyzers.packages.data import top_names
 from outwork.analyzers.packages.headers import first, metadata_headers
 from outwork.analyzers.packages.rules.repository import RepositoryOfAnotherProject
 from outwork.analyzers.packages.signals import Context, Signal, clip
-from outwork.core.records import record
 from outwork.core.rules import Severity
 
 #: Code hosts whose URLs name ``owner/repository``.
@@ -137,24 +137,13 @@ _INSTALL_CODE = re.compile(
 )
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class RepoRef:
     """A repository on a code host, as a URL names it."""
 
     host: str
     owner: str
     name: str
-
-    def __init__(
-        self,
-        host: str,
-        owner: str,
-        name: str,
-    ) -> None:
-        setter = object.__setattr__
-        setter(self, "host", host)
-        setter(self, "owner", owner)
-        setter(self, "name", name)
 
     @property
     def slug(self) -> str:
@@ -231,7 +220,7 @@ def _ref(host: str, segments: list[str]) -> RepoRef | None:
 # --- the links a package's metadata makes ------------------------------------------------------
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Link:
     """A URL that a metadata field names, and where it was found."""
 
@@ -239,19 +228,6 @@ class Link:
     url: str
     member: str
     line: int | None
-
-    def __init__(
-        self,
-        field: str,
-        url: str,
-        member: str,
-        line: int | None,
-    ) -> None:
-        setter = object.__setattr__
-        setter(self, "field", field)
-        setter(self, "url", url)
-        setter(self, "member", member)
-        setter(self, "line", line)
 
 
 def metadata_links(texts: dict[str, str]) -> list[Link]:
@@ -353,7 +329,7 @@ def _imitates(package: str, project: str) -> bool:
     return False
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Borrowed:
     """A link to a popular project's repository made by a package that is not that project."""
 
@@ -361,19 +337,6 @@ class Borrowed:
     repo: RepoRef
     project: str
     imitates: bool
-
-    def __init__(
-        self,
-        link: Link,
-        repo: RepoRef,
-        project: str,
-        imitates: bool,
-    ) -> None:
-        setter = object.__setattr__
-        setter(self, "link", link)
-        setter(self, "repo", repo)
-        setter(self, "project", project)
-        setter(self, "imitates", imitates)
 
 
 def judge_links(ecosystem: str, package: str, links: Iterable[Link]) -> Borrowed | None:

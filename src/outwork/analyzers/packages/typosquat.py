@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from outwork.analyzers.packages.data import top_names
-from outwork.core.records import record
 from outwork.core.similarity import one_edit_apart
 
 _SEPARATORS = re.compile(r"[-_.]+")
@@ -29,21 +29,12 @@ _AFFIXES = (
 _HOMOGLYPHS = (("rn", "m"), ("0", "o"), ("1", "l"), ("vv", "w"), ("l", "i"), ("cl", "d"))
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Squat:
     """A popular name that a package's name imitates, and how it does."""
 
     target: str
     how: str
-
-    def __init__(
-        self,
-        target: str,
-        how: str,
-    ) -> None:
-        setter = object.__setattr__
-        setter(self, "target", target)
-        setter(self, "how", how)
 
 
 def normalise(name: str) -> str:
