@@ -16,9 +16,12 @@ from pathlib import Path
 import pytest
 
 from outwork.analyzers.packages import data as tables
-from outwork.analyzers.packages import pyscan
+from outwork.analyzers.packages import pyscan, structure, syntax
+from outwork.analyzers.packages.deobf import Ref
+from outwork.analyzers.packages.facts import Scope
 from outwork.analyzers.packages.keywords import Keywords
 from outwork.analyzers.packages.package import collector_paused, read_archive
+from outwork.analyzers.packages.signals import Context
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "rules"
 PATTERNS = {
@@ -126,7 +129,7 @@ def test_walkers_keep_ast_walk_order() -> None:
     for root in [tree, *ast.walk(tree)]:
         leaves = (ast.expr_context, ast.operator, ast.cmpop, ast.unaryop, ast.boolop, ast.alias)
         expected = [n for n in ast.walk(root) if not isinstance(n, leaves) or n is root]
-        assert pyscan._nodes(root) == expected
+        assert syntax.nodes(root) == expected
 
 
 def test_calls_no_defs_keeps_depth_first_order() -> None:
@@ -145,14 +148,14 @@ def test_calls_no_defs_keeps_depth_first_order() -> None:
 
     tree = ast.parse(SOURCE)
     for root in ast.walk(tree):
-        assert pyscan._calls_no_defs(root) == reference(root)
+        assert syntax.calls_no_defs(root) == reference(root)
 
 
 def test_runtime_keyword_screen_matches_per_function_search() -> None:
     def plain(source: str, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         lines = source.splitlines()
         text = "\n".join(lines[fn.lineno - 1 : fn.end_lineno or fn.lineno])
-        return not text.isascii() or any(k in text for k in pyscan._RUNTIME_KEYWORDS.words)
+        return not text.isascii() or any(k in text for k in structure._RUNTIME_KEYWORDS.words)
 
     checked = 0
     for source, functions in sources_with_functions(
@@ -160,10 +163,13 @@ def test_runtime_keyword_screen_matches_per_function_search() -> None:
         "def c():\n    return 'é'\ndef d():\r    exec(x)\ndef e():\n    pass\u2028y = 1\n"
         "def f():\n    return vars(x)\n"
     ):
-        scanner = pyscan.PythonScanner(source, "x.py", pyscan.Context.IMPORT)
+        # no functions of its own: the screen alone, without the calls of helpers
+        screen = structure.Structure(
+            source, ast.Module(body=[], type_ignores=[]), whole_file_context=False
+        )
         for defs in functions.values():
             for node in defs:
-                assert scanner._worth(node) == plain(source, node), (source[:80], node.name)
+                assert screen._worth(node) == plain(source, node), (source[:80], node.name)
                 checked += 1
     assert checked > 20
 
@@ -205,7 +211,7 @@ def test_helper_call_lines_match_a_plain_search() -> None:
         marked = {
             i
             for i, line in enumerate(lines)
-            if any(w in line for w in pyscan._HELPER_KEYWORDS.words)
+            if any(w in line for w in structure._HELPER_KEYWORDS.words)
         }
         names = [
             name
@@ -223,7 +229,7 @@ def test_helper_call_lines_match_a_plain_search() -> None:
     for source, functions in sources_with_functions(
         "def run(c):\n    os.system(c)\nrun('x')\r\ndef f(u):\n  return urlopen(u)\nf(1); run(2)\n"
     ):
-        got = pyscan._helper_calls(source, functions)
+        got = structure._helper_calls(source, functions)
         assert got == plain(source, functions), source[:80]
         checked += bool(got)
     assert checked >= 3
@@ -333,8 +339,8 @@ def test_definitions_in_ast_walk_order() -> None:
             tree = ast.parse(source)
         except (SyntaxError, ValueError):
             continue
-        expected = [n for n in ast.walk(tree) if isinstance(n, pyscan._DEFS)]
-        assert pyscan._definitions_breadth_first(tree) == expected
+        expected = [n for n in ast.walk(tree) if isinstance(n, syntax.DEFS)]
+        assert syntax.definitions_breadth_first(tree) == expected
 
 
 def test_case_folds_to_ascii_covers_every_odd_character() -> None:
@@ -370,16 +376,16 @@ def test_dotted_names_resolve_as_folding_resolves_them(monkeypatch: pytest.Monke
     fast = pyscan.PythonScanner._resolve
     compared = 0
 
-    def folded(self: pyscan.PythonScanner, func: ast.expr, scope: pyscan.Scope) -> str | None:
+    def folded(self: pyscan.PythonScanner, func: ast.expr, scope: Scope) -> str | None:
         value = self._fold(func, scope)
-        if isinstance(value, pyscan.Ref):
+        if isinstance(value, Ref):
             name = value.name
             for prefix in ("builtins.", "__builtins__."):
                 name = name.removeprefix(prefix)
             return name
         return func.id if isinstance(func, ast.Name) else None
 
-    def both(self: pyscan.PythonScanner, func: ast.expr, scope: pyscan.Scope) -> str | None:
+    def both(self: pyscan.PythonScanner, func: ast.expr, scope: Scope) -> str | None:
         nonlocal compared
         steps = self.budget.fold.steps
         expected = folded(self, func, scope)
@@ -398,5 +404,5 @@ def test_dotted_names_resolve_as_folding_resolves_them(monkeypatch: pytest.Monke
     own = [Path(m.__file__).read_text() for m in (pyscan, tables) if m.__file__]
     sources = [*fixture_texts(), *own, tricky]
     for source in sources:
-        pyscan.PythonScanner(source, "setup.py", pyscan.Context.INSTALL).run()
+        pyscan.PythonScanner(source, "setup.py", Context.INSTALL).run()
     assert compared > 1000

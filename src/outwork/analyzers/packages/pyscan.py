@@ -13,17 +13,15 @@ Text decoded or written by the code is scanned again as a layer of its own.
 from __future__ import annotations
 
 import ast
-import bisect
 import contextlib
 import copy
-import functools
-import itertools
 import re
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from outwork.analyzers.packages import data as tables
+from outwork.analyzers.packages import syntax
 from outwork.analyzers.packages.deobf import (
     BUILTIN_NAMES,
     STRING_CONSTANTS,
@@ -45,7 +43,6 @@ from outwork.analyzers.packages.facts import (
     Scope,
     StartedCommand,
 )
-from outwork.analyzers.packages.keywords import Keywords, line_indices
 from outwork.analyzers.packages.rules import (
     commands,
     credentials,
@@ -59,6 +56,7 @@ from outwork.analyzers.packages.rules import (
 from outwork.analyzers.packages.rules.base import Variant, when
 from outwork.analyzers.packages.rules.exfiltration import SecretExfiltration
 from outwork.analyzers.packages.signals import Context, Signal, clip
+from outwork.analyzers.packages.structure import Structure
 from outwork.core.rules import Severity
 
 #: Decoded layers analysed again, at most.
@@ -79,72 +77,9 @@ _DECODE_ATTRS = frozenset(
         "decodebytes",
     }
 )
-#: What a helper function that runs or fetches what it is given names (see ``_helper_calls``).
-_HELPER_KEYWORDS = Keywords(
-    (
-        "system(",
-        "popen",
-        "Popen",
-        "subprocess",
-        "spawn",
-        "startfile",
-        "urlretrieve",
-        "urlopen",
-        "requests.get",
-        "httpx.get",
-        "exec(",
-    )
-)
 #: Socket methods whose result is what the peer sent.
 _RECEIVE_ATTRS = frozenset({"recv", "recvfrom", "recv_into", "recvmsg"})
 _CODE_HINT = re.compile(r"\b(import|exec|eval|def|lambda|from)\b")
-#: Names that code only run when called must contain to be worth analysing (see ``_worth``).
-_RUNTIME_KEYWORDS = Keywords(
-    (
-        "exec",
-        "eval",
-        "compile",
-        "marshal",
-        "pickle",
-        "loads",
-        "system",
-        "popen",
-        "Popen",
-        "spawn",
-        "subprocess",
-        "startfile",
-        "environ",
-        "getenv",
-        "urlopen",
-        "urlretrieve",
-        "request",
-        "post",
-        "socket",
-        "getattr",
-        "__import__",
-        "import_module",
-        "__builtins__",
-        "globals",
-        "vars(",
-        "__dict__",
-        "b64",
-        "decode",
-        "decompress",
-        "fromhex",
-        "shutil",
-        "bashrc",
-        "zshrc",
-        "profile",
-        "Startup",
-        "cron",
-        "authorized_keys",
-        "LaunchAgents",
-        "systemd",
-        "CurrentVersion",
-        "pip",
-    )
-)
-_NON_ASCII_IDENT = re.compile(r"[^\x00-\x7f]")
 _WRITE_MODES = re.compile(r"[wax+]")
 _OPEN_CALLS = frozenset({"open", "io.open", "codecs.open", "os.open"})
 _URLRETRIEVE = frozenset({"urllib.request.urlretrieve", "urllib.urlretrieve"})
@@ -204,12 +139,8 @@ class PythonScanner:
         self.written_net_paths: set[str] = set()
         self._seen: set[tuple[str, int | None, str]] = set()
         self._tree: ast.Module | None = None
-        #: indices of the source's lines that are not ASCII or name a runtime keyword
-        self._worth_lines: list[int] | None = None
-        self._dev_methods: set[int] = set()
         self._classes: set[str] = set()
         self._in_function = False
-        self._instances: set[str] = set()
         #: file handles bound by ``with open(path) as name``: name -> path expression
         self._handles: dict[str, ast.expr] = {}
         #: commands started, checked again at the end against files that received downloads
@@ -223,8 +154,6 @@ class PythonScanner:
         #: functions (by name) that return downloaded bytes; the one being analysed
         self._returns_net: set[str] = set()
         self._current = ""
-        #: calls of this module's functions that take arguments and reach a dangerous API
-        self._helper_lines: list[int] | None = None
         #: functions that download to a path given as a parameter: id -> parameter
         self._downloaders: dict[int, int] = {}
         #: names bound to text only partly known (``f"C:\\Users\\{user}\\..."``): its
@@ -289,34 +218,25 @@ class PythonScanner:
         self._commands.clear()
         self._wrappers.clear()
         self._fetchers.clear()
-        self._helper_lines = None
         self._returns_net.clear()
         self._downloaders.clear()
         self._partials.clear()
         self._lambdas.clear()
         self._pieces.clear()
-        self._worth_lines = None
         self._tree = None
 
     def _module(self, tree: ast.Module) -> None:
-        self._collect_functions(tree)
-        reachable, install_methods = self._reachability(tree)
+        self._tree = tree  # for the identifiers of non-ASCII sources (``_module_checks``)
+        structure = Structure(self.source, tree, whole_file_context=self.whole_file_context)
+        self._functions, self._simple = structure.functions, structure.simple
+        self._classes = structure.classes
         scope = Scope(env={})
         self._block(tree.body, scope, self.context, top=True)
         for name, defs in self._functions.items():
             for fn in defs:
-                if id(fn) in self._dev_methods:
-                    ctx = Context.RUNTIME  # a cmdclass entry pip never runs (setup.py docs ...)
-                    if not self._worth(fn):
-                        continue
-                elif self.whole_file_context or id(fn) in install_methods:
-                    ctx = Context.INSTALL if id(fn) in install_methods else self.context
-                elif name in reachable:
-                    ctx = self.context
-                else:
-                    ctx = Context.RUNTIME
-                    if not self._worth(fn):
-                        continue
+                ctx = structure.context_of(name, fn, self.context)
+                if ctx is None:
+                    continue
                 fscope = Scope(env=dict(scope.env), taint=dict(scope.taint))
                 for arg in fn.args.args + fn.args.kwonlyargs:
                     fscope.env.pop(arg.arg, None)
@@ -325,144 +245,6 @@ class PythonScanner:
                 self._block(fn.body, fscope, ctx, top=False)
                 self._in_function = False
         download.started_written_files(self, self._commands)
-
-    # --- structure ------------------------------------------------------------------------------
-
-    def _worth(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-        """Whether a function that only runs when called can do anything this layer reports.
-
-        Code that reaches a dangerous API names it (an ASCII source cannot hide a name from a
-        substring search); sources with non-ASCII text are always analysed in full.
-        """
-        if self._worth_lines is None:
-            self._worth_lines = _lines_worth_analysing(self.source)
-        # the function's lines (as ``str.splitlines`` counts them) hold a flagged line
-        end = fn.end_lineno or fn.lineno
-        flagged = self._worth_lines
-        i = bisect.bisect_left(flagged, fn.lineno - 1)
-        if i < len(flagged) and flagged[i] <= end - 1:
-            return True
-        # or hands values to a function of this module that runs or downloads what it is given
-        if self._helper_lines is None:
-            self._helper_lines = _helper_calls(self.source, self._functions)
-        calls = self._helper_lines
-        j = bisect.bisect_left(calls, fn.lineno - 1)
-        return j < len(calls) and calls[j] <= end - 1
-
-    def _collect_functions(self, tree: ast.Module) -> None:
-        self._tree = tree  # for the identifiers of non-ASCII sources (``_lexical_indicators``)
-        if self.source.isascii():
-            self._collect_statements(tree.body)
-            return
-        for node in _definitions_breadth_first(tree):
-            if isinstance(node, ast.ClassDef):
-                self._classes.add(node.name)
-            else:
-                self._functions.setdefault(node.name, []).append(node)
-                if isinstance(node, ast.FunctionDef) and _is_simple(node):
-                    self._simple[node.name] = UserFunction(node)
-
-    def _collect_statements(self, body: list[ast.stmt]) -> None:
-        """Function definitions, found by walking statements only (expressions hold none)."""
-        stack = [body]
-        while stack:
-            for stmt in stack.pop():
-                if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
-                    self._functions.setdefault(stmt.name, []).append(stmt)
-                    if isinstance(stmt, ast.FunctionDef) and _is_simple(stmt):
-                        self._simple[stmt.name] = UserFunction(stmt)
-                    stack.append(stmt.body)
-                elif isinstance(stmt, ast.ClassDef):
-                    self._classes.add(stmt.name)
-                    stack.append(stmt.body)
-                else:
-                    stack.extend(_child_blocks(stmt))
-
-    def _reach(self, node: ast.AST) -> set[str]:
-        """Names a piece of code can call: functions by name, methods through ``self``, ``cls``,
-        classes of this module and their instances (``Grabber().run()``, ``g = Grabber()``)."""
-        local = self._classes
-        out: set[str] = set()
-        for child in _nodes(node):
-            if isinstance(child, ast.Name):
-                out.add(child.id)
-                if child.id in local:
-                    out |= {"__init__", "__new__", "__call__", "__enter__", "__post_init__"}
-            elif isinstance(child, ast.Attribute):
-                base = child.value
-                if isinstance(base, ast.Call):
-                    base = base.func
-                if isinstance(base, ast.Name) and (
-                    base.id in ("self", "cls", "super")
-                    or base.id in local
-                    or base.id in self._instances
-                ):
-                    out.add(child.attr)
-        return out
-
-    def _reachability(self, tree: ast.Module) -> tuple[set[str], set[int]]:
-        """Function names called (or referenced) from code that runs at import; install methods."""
-        self._instances = {
-            t.id
-            for n in tree.body
-            if isinstance(n, ast.Assign)
-            and isinstance(n.value, ast.Call)
-            and isinstance(n.value.func, ast.Name)
-            and n.value.func.id in self._classes
-            for t in n.targets
-            if isinstance(t, ast.Name)
-        }
-        roots = _Roots(
-            _build_tool_names(tree), _dev_commands(tree) if self.whole_file_context else set()
-        )
-        referenced = self._referenced(tree.body, roots)
-        reachable: set[str] = set()
-        work = [n for n in referenced if n in self._functions]
-        while work:
-            name = work.pop()
-            if name in reachable:
-                continue
-            reachable.add(name)
-            for fn in self._functions[name]:
-                for inner in self._reach(fn):
-                    if inner in self._functions and inner not in reachable:
-                        work.append(inner)
-        return reachable, roots.install_methods
-
-    def _referenced(self, body: list[ast.stmt], roots: _Roots) -> set[str]:
-        """Names that the statements of ``body`` which run when it runs can call."""
-        referenced: set[str] = set()
-        for stmt in _top_statements(body):
-            if isinstance(stmt, ast.ClassDef):
-                referenced |= self._class_references(stmt, roots)
-            elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
-                for dec in stmt.decorator_list:
-                    referenced |= self._reach(dec)
-                if _runs_at_definition(stmt):
-                    referenced.add(stmt.name)
-            elif isinstance(stmt, ast.If) and _is_main_guard(stmt.test):
-                continue
-            elif _child_blocks(stmt):
-                for expr in _own_expressions(stmt):
-                    referenced |= self._reach(expr)
-            else:
-                referenced |= self._reach(stmt)
-        return referenced
-
-    def _class_references(self, cls: ast.ClassDef, roots: _Roots) -> set[str]:
-        """What a class definition runs: its body's statements and its methods' decorators
-        (or, for an install command class, every method: pip calls them)."""
-        methods = [s for s in cls.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)]
-        if cls.name in roots.dev_commands:
-            self._dev_methods.update(id(m) for m in methods)
-            return set()
-        if any(_is_install_base(b, roots.build_names, self.whole_file_context) for b in cls.bases):
-            referenced: set[str] = set()
-            for method in methods:
-                roots.install_methods.add(id(method))
-                referenced |= self._reach(method)
-            return referenced
-        return self._referenced(cls.body, roots)
 
     def _block(self, body: list[ast.stmt], scope: Scope, ctx: Context, *, top: bool) -> None:
         for stmt in body:
@@ -495,17 +277,17 @@ class PythonScanner:
             and "net" in self._labels(stmt.value, scope)
         ):
             self._returns_net.add(self._current)  # its callers receive downloaded bytes
-        if isinstance(stmt, ast.If) and top and _is_main_guard(stmt.test):
+        if isinstance(stmt, ast.If) and top and syntax.is_main_guard(stmt.test):
             self._block(
                 stmt.body, scope, Context.RUNTIME if ctx is not Context.INSTALL else ctx, top=top
             )
             self._block(stmt.orelse, scope, ctx, top=top)
             return
         # expressions of this statement (not of nested blocks) first, then bindings, then blocks
-        for expr in _own_expressions(stmt):
+        for expr in syntax.own_expressions(stmt):
             self._expr_calls(expr, scope, ctx)
         self._bindings(stmt, scope)
-        for child in _child_blocks(stmt):
+        for child in syntax.child_blocks(stmt):
             self._block(child, scope, ctx, top=top)
         if isinstance(stmt, ast.With | ast.AsyncWith):
             for item in stmt.items:
@@ -717,7 +499,7 @@ class PythonScanner:
         if isinstance(node, ast.Call):
             return self._call_labels(node, scope, depth)
         out: Labels = EMPTY
-        for child in _children(node):
+        for child in syntax.children(node):
             if isinstance(child, ast.expr | ast.comprehension | ast.keyword):
                 out |= self._labels(child, scope, depth + 1)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitXor) and _xors_text(node):
@@ -783,7 +565,7 @@ class PythonScanner:
     # --- calls ----------------------------------------------------------------------------------
 
     def _expr_calls(self, expr: ast.AST, scope: Scope, ctx: Context) -> None:
-        for node in _calls_no_defs(expr):
+        for node in syntax.calls_no_defs(expr):
             self.budget.nodes -= 1
             if self.budget.nodes < 0:
                 return
@@ -1002,7 +784,7 @@ class PythonScanner:
         if id(fn) not in self._wrappers:
             params = [a.arg for a in fn.args.args]
             found: tuple[int, ast.Call, str, str] | None = None
-            nodes = _nodes(fn)
+            nodes = syntax.nodes(fn)
             for inner in nodes:
                 if not (
                     isinstance(inner, ast.Call)
@@ -1013,7 +795,7 @@ class PythonScanner:
                 # the parameter is the command or part of it (``f"start {path}"``)
                 used = [
                     n.id
-                    for n in _nodes(inner.args[0])
+                    for n in syntax.nodes(inner.args[0])
                     if isinstance(n, ast.Name) and n.id in params
                 ]
                 if not used:
@@ -1068,7 +850,7 @@ class PythonScanner:
             written: set[str] = set()
             downloads = False
             returned: set[str] = set()
-            nodes = _nodes(fn)
+            nodes = syntax.nodes(fn)
             for inner in nodes:
                 if isinstance(inner, ast.Return) and isinstance(inner.value, ast.Name):
                     returned.add(inner.value.id)
@@ -1210,331 +992,11 @@ class PythonScanner:
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def _helper_calls(
-    source: str, functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]]
-) -> list[int]:
-    """Indices of the lines of ``source.splitlines()`` that call a helper of this module: a
-    function with parameters that names a process or download API (``def start(p):
-    os.system(p)``), so that code only handing it values is analysed too."""
-    joined, ends = _line_table(source)
-    marked = line_indices(_HELPER_KEYWORDS.starts(joined), ends)
-    if not marked:
-        return []
-    names = []
-    for name, defs in functions.items():
-        fn = defs[0]
-        if len(defs) != 1 or not fn.args.args:
-            continue
-        k = bisect.bisect_left(marked, fn.lineno - 1)
-        if k < len(marked) and marked[k] <= (fn.end_lineno or fn.lineno) - 1:
-            names.append(name)
-    if not names:
-        return []
-    calls = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(names))) + r")\(")
-    return sorted({bisect.bisect_right(ends, m.start()) for m in calls.finditer(joined)})
-
-
-@functools.lru_cache(maxsize=1)
-def _line_table(source: str) -> tuple[str, list[int]]:
-    """``source``'s lines (as ``str.splitlines`` counts them) joined by ``\n``, and the offset
-    of the line break after each line. Both screens of one module use it: the last one is
-    kept (the list is only read)."""
-    lines = source.splitlines()
-    ends = [total + i for i, total in enumerate(itertools.accumulate(map(len, lines)))]
-    return "\n".join(lines), ends
-
-
-def _lines_worth_analysing(source: str) -> list[int]:
-    """Indices of the lines of ``source.splitlines()`` that hold a runtime keyword or a
-    character outside ASCII, found once per module (a substring search per keyword, from line
-    to line) instead of once per function. Keywords hold no line break."""
-    joined, ends = _line_table(source)
-    flagged = set(line_indices(_RUNTIME_KEYWORDS.starts(joined), ends))
-    if not joined.isascii():
-        pos = 0
-        while (match := _NON_ASCII_IDENT.search(joined, pos)) is not None:
-            index = bisect.bisect_right(ends, match.start())
-            flagged.add(index)
-            if index >= len(ends):
-                break
-            pos = ends[index] + 1
-    return sorted(flagged)
-
-
-def _definitions_breadth_first(
-    tree: ast.Module,
-) -> list[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef]:
-    """Function and class definitions in :func:`ast.walk`'s order, walking statement blocks
-    only: expressions hold no definitions, and leaving whole subtrees out of a breadth-first
-    walk keeps the order of the rest."""
-    out: list[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] = []
-    queue: list[ast.AST] = [tree]
-    i = 0
-    while i < len(queue):
-        node = queue[i]
-        i += 1
-        if isinstance(node, _DEFS):
-            out.append(node)
-        cls = type(node)
-        blocks = _STATEMENT_BLOCKS.get(cls)
-        if blocks is None:
-            blocks = _STATEMENT_BLOCKS[cls] = tuple(f for f in cls._fields if f in _BLOCK_FIELDS)
-        for name in blocks:
-            value = getattr(node, name, None)
-            if isinstance(value, list):
-                queue.extend(v for v in value if isinstance(v, ast.AST))
-    return out
-
-
 def _xors_text(node: ast.BinOp) -> bool:
     """Whether an XOR works on characters (``ord(c) ^ key``): how strings are decoded."""
     return any(
         isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "ord"
-        for n in _nodes(node)
-    )
-
-
-#: Fields that hold no node with anything below it: names, operators, load/store contexts,
-#: flags. The walkers below skip them, which leaves the order of every other node unchanged.
-_LEAF_FIELDS = frozenset(
-    {
-        "ctx",
-        "op",
-        "ops",
-        "id",
-        "attr",
-        "arg",
-        "names",
-        "kind",
-        "conversion",
-        "level",
-        "module",
-        "type_comment",
-        "is_async",
-    }
-)
-_BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
-_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-
-
-class _FieldTable(dict[type[ast.AST], tuple[str, ...]]):
-    """Per node class, the fields that may hold nodes; filled on first sight of a class."""
-
-    def __missing__(self, cls: type[ast.AST]) -> tuple[str, ...]:
-        fields = self[cls] = tuple(f for f in cls._fields if f not in _LEAF_FIELDS)
-        return fields
-
-
-_FIELDS = _FieldTable()
-#: Per statement class: its statement blocks, and its own fields (all but the blocks).
-_BLOCKS: dict[type[ast.AST], tuple[str, ...]] = {}
-_OWN: dict[type[ast.AST], tuple[str, ...]] = {}
-#: Per node class: the fields that hold statements, handlers or match cases, in field order.
-_STATEMENT_BLOCKS: dict[type[ast.AST], tuple[str, ...]] = {}
-
-
-def _nodes(root: ast.AST) -> list[ast.AST]:
-    """Every node below ``root`` and itself, in :func:`ast.walk`'s (breadth-first) order,
-    without the leaves of :data:`_LEAF_FIELDS`; one list instead of a generator per node."""
-    out = [root]
-    append = out.append
-    i = 0
-    while i < len(out):
-        node = out[i]
-        i += 1
-        for name in _FIELDS[type(node)]:
-            value = getattr(node, name, None)
-            if isinstance(value, list):
-                for item in value:
-                    if isinstance(item, ast.AST):
-                        append(item)
-            elif isinstance(value, ast.AST):
-                append(value)
-    return out
-
-
-def _children(node: ast.AST) -> list[ast.AST]:
-    """:func:`ast.iter_child_nodes` without the leaves, as a list."""
-    out: list[ast.AST] = []
-    for name in _FIELDS[type(node)]:
-        value = getattr(node, name, None)
-        if isinstance(value, list):
-            out.extend(item for item in value if isinstance(item, ast.AST))
-        elif isinstance(value, ast.AST):
-            out.append(value)
-    return out
-
-
-def _calls_no_defs(root: ast.AST) -> list[ast.Call]:
-    """The calls below ``root`` outside nested definitions, in the order of a depth-first walk
-    that pushes children in field order and pops the last one first."""
-    calls: list[ast.Call] = []
-    stack = [root]
-    pop, push = stack.pop, stack.append
-    while stack:
-        node = pop()
-        if type(node) is ast.Call:
-            calls.append(node)
-        for name in _FIELDS[type(node)]:
-            value = getattr(node, name, None)
-            if isinstance(value, list):
-                for item in value:
-                    if isinstance(item, ast.AST) and not isinstance(item, _DEFS):
-                        push(item)
-            elif isinstance(value, ast.AST) and not isinstance(value, _DEFS):
-                push(value)
-    return calls
-
-
-def _is_simple(node: ast.FunctionDef) -> bool:
-    body = node.body
-    if len(body) > 12 or not body:
-        return False
-    for stmt in body[:-1]:
-        if not (
-            isinstance(stmt, ast.Assign)
-            or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant))
-        ):
-            return False
-    return isinstance(body[-1], ast.Return)
-
-
-def _top_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
-    """Statements that run at import, descending into if/try/with/for blocks."""
-    for stmt in body:
-        yield stmt
-        if isinstance(stmt, ast.If) and _is_main_guard(stmt.test):
-            continue
-        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            continue
-        for block in _child_blocks(stmt):
-            yield from _top_statements(block)
-
-
-def _child_blocks(stmt: ast.stmt) -> list[list[ast.stmt]]:
-    cls = type(stmt)
-    attrs = _BLOCKS.get(cls)
-    if attrs is None:
-        attrs = _BLOCKS[cls] = tuple(a for a in ("body", "orelse", "finalbody") if a in cls._fields)
-    blocks: list[list[ast.stmt]] = []
-    for attr in attrs:
-        value = getattr(stmt, attr, None)
-        if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
-            blocks.append(value)
-    if cls is ast.Try or cls is ast.TryStar:
-        blocks.extend(h.body for h in stmt.handlers)  # type: ignore[attr-defined]
-    elif cls is ast.Match:
-        blocks.extend(c.body for c in stmt.cases)  # type: ignore[attr-defined]
-    return blocks
-
-
-def _own_expressions(stmt: ast.stmt) -> list[ast.AST]:
-    """The expressions of a statement itself, without those of its nested blocks (nor the
-    leaves of :data:`_LEAF_FIELDS`, which hold no expression)."""
-    cls = type(stmt)
-    names = _OWN.get(cls)
-    if names is None:
-        names = _OWN[cls] = tuple(f for f in _FIELDS[cls] if f not in _BLOCK_FIELDS)
-    out: list[ast.AST] = []
-    for name in names:
-        value = getattr(stmt, name, None)
-        if isinstance(value, ast.AST):
-            out.append(value)
-        elif isinstance(value, list):
-            out.extend(v for v in value if isinstance(v, ast.AST))
-    return out
-
-
-@dataclass(slots=True)
-class _Roots:
-    """What decides which definitions run at install: the names bound to setuptools objects,
-    command classes pip never runs, and the methods of those it does (filled while walking)."""
-
-    build_names: set[str]
-    dev_commands: set[str]
-    install_methods: set[int] = field(default_factory=set)
-
-
-#: Commands that pip runs while building or installing (cmdclass keys).
-_PIP_COMMANDS = frozenset(
-    {
-        "install",
-        "develop",
-        "egg_info",
-        "build",
-        "build_py",
-        "build_ext",
-        "build_clib",
-        "build_scripts",
-        "bdist_wheel",
-        "bdist_egg",
-        "sdist",
-        "install_lib",
-        "install_scripts",
-        "install_data",
-        "install_headers",
-        "editable_wheel",
-        "dist_info",
-    }
-)
-
-
-def _build_tool_names(tree: ast.Module) -> set[str]:
-    """Local names bound to setuptools/distutils objects by imports."""
-    out: set[str] = set()
-    for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in (
-            "setuptools",
-            "distutils",
-            "wheel",
-        ):
-            out |= {a.asname or a.name for a in node.names}
-    return out
-
-
-def _is_install_base(base: ast.expr, build_names: set[str], setup_file: bool) -> bool:
-    name = _base_name(base)
-    if name not in tables.INSTALL_COMMAND_BASES:
-        return False
-    if setup_file or name in build_names:
-        return True
-    root = base
-    while isinstance(root, ast.Attribute):
-        root = root.value
-    return isinstance(root, ast.Name) and root.id in ("setuptools", "distutils", "wheel")
-
-
-def _dev_commands(tree: ast.Module) -> set[str]:
-    """Classes registered in ``cmdclass`` only under keys pip never runs."""
-    keyed: dict[str, set[str]] = {}
-    for node in _nodes(tree):
-        if isinstance(node, ast.Dict):
-            for key, value in zip(node.keys, node.values, strict=True):
-                if (
-                    isinstance(key, ast.Constant)
-                    and isinstance(key.value, str)
-                    and isinstance(value, ast.Name)
-                ):
-                    keyed.setdefault(value.id, set()).add(key.value)
-    return {name for name, keys in keyed.items() if not keys & _PIP_COMMANDS}
-
-
-def _base_name(node: ast.expr) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return ""
-
-
-def _is_main_guard(test: ast.expr) -> bool:
-    return (
-        isinstance(test, ast.Compare)
-        and isinstance(test.left, ast.Name)
-        and test.left.id == "__name__"
-        and len(test.comparators) == 1
-        and isinstance(test.comparators[0], ast.Constant)
-        and test.comparators[0].value == "__main__"
+        for n in syntax.nodes(node)
     )
 
 
@@ -1618,21 +1080,6 @@ def _builds_text(node: ast.expr) -> bool:
     )
 
 
-def _runs_at_definition(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    """A decorator that calls the function it decorates (``@lambda f: f()``) runs its body
-    when the ``def`` statement runs."""
-    for dec in fn.decorator_list:
-        if (
-            isinstance(dec, ast.Lambda)
-            and dec.args.args
-            and isinstance(dec.body, ast.Call)
-            and isinstance(dec.body.func, ast.Name)
-            and dec.body.func.id == dec.args.args[0].arg
-        ):
-            return True
-    return False
-
-
 #: Top-level statements dropped, at most, to make a broken module parse.
 MAX_RECOVERY = 12
 _CONTINUATION = re.compile(r"[\s)\]}#]|(else|elif|except|finally|case)\b")
@@ -1700,7 +1147,7 @@ def module_exports(source: str) -> dict[str, object]:
             for alias in stmt.names:
                 if alias.name != "*":
                     env[alias.asname or alias.name] = Ref(f"{stmt.module}.{alias.name}")
-        elif isinstance(stmt, ast.FunctionDef) and _is_simple(stmt):
+        elif isinstance(stmt, ast.FunctionDef) and syntax.is_simple(stmt):
             simple[stmt.name] = UserFunction(stmt)
         elif (
             isinstance(stmt, ast.Assign)
@@ -1713,19 +1160,6 @@ def module_exports(source: str) -> dict[str, object]:
     out = {k: v for k, v in env.items() if not k.startswith("_")}
     out.update({k: v for k, v in simple.items() if not k.startswith("_")})
     return out
-
-
-def scan_python(
-    source: str,
-    path: str,
-    context: Context,
-    *,
-    whole_file_context: bool = False,
-) -> PythonScanner:
-    """Scan one module; the returned scanner holds its signals and imports."""
-    scanner = PythonScanner(source, path, context, whole_file_context=whole_file_context)
-    scanner.run()
-    return scanner
 
 
 def scan_pth(text: str, path: str) -> list[Signal]:

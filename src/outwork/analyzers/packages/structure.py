@@ -1,0 +1,401 @@
+"""Which code of a Python module runs when, read from its syntax tree before it is walked.
+
+A module's top level runs when it is imported (at install time for install-time files); so do
+the functions it calls, directly or through a thread, a decorator, a class body or an instance,
+and the methods of command classes that pip runs. Everything else only runs when a user of the
+library calls it, and is analysed only when it names something this layer reports (a substring
+screen over the source, see :meth:`Structure.worth`).
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import functools
+import itertools
+import re
+from dataclasses import dataclass, field
+
+from outwork.analyzers.packages import data as tables
+from outwork.analyzers.packages import syntax
+from outwork.analyzers.packages.deobf import UserFunction
+from outwork.analyzers.packages.keywords import Keywords, line_indices
+from outwork.analyzers.packages.signals import Context
+
+Function = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+class Structure:
+    """A module's functions and classes, what its top level reaches, and its install methods."""
+
+    def __init__(self, source: str, tree: ast.Module, *, whole_file_context: bool) -> None:
+        self.source = source
+        #: setup.py: every function counts as install-time code.
+        self.whole_file_context = whole_file_context
+        #: functions by name (several where a name is defined more than once)
+        self.functions: dict[str, list[Function]] = {}
+        #: functions simple enough for the folder to inline
+        self.simple: dict[str, UserFunction] = {}
+        self.classes: set[str] = set()
+        #: top-level names bound to instances of this module's classes
+        self._instances: set[str] = set()
+        #: methods of command classes pip never runs (``cmdclass`` under other keys)
+        self._dev_methods: set[int] = set()
+        #: indices of the source's lines that are not ASCII or name a runtime keyword
+        self._worth_lines: list[int] | None = None
+        #: calls of this module's functions that take arguments and reach a dangerous API
+        self._helper_lines: list[int] | None = None
+        self._collect_functions(tree)
+        self.reachable, self.install_methods = self._reachability(tree)
+
+    def context_of(self, name: str, fn: Function, context: Context) -> Context | None:
+        """The context ``fn``'s body runs in, in a module that runs in ``context``; None when
+        it only runs when called and names nothing this layer reports."""
+        if id(fn) in self._dev_methods:
+            # a cmdclass entry pip never runs (setup.py docs ...)
+            return Context.RUNTIME if self._worth(fn) else None
+        if self.whole_file_context or id(fn) in self.install_methods:
+            return Context.INSTALL if id(fn) in self.install_methods else context
+        if name in self.reachable:
+            return context
+        return Context.RUNTIME if self._worth(fn) else None
+
+    def _worth(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        """Whether a function that only runs when called can do anything this layer reports.
+
+        Code that reaches a dangerous API names it (an ASCII source cannot hide a name from a
+        substring search); sources with non-ASCII text are always analysed in full.
+        """
+        if self._worth_lines is None:
+            self._worth_lines = _lines_worth_analysing(self.source)
+        # the function's lines (as ``str.splitlines`` counts them) hold a flagged line
+        end = fn.end_lineno or fn.lineno
+        flagged = self._worth_lines
+        i = bisect.bisect_left(flagged, fn.lineno - 1)
+        if i < len(flagged) and flagged[i] <= end - 1:
+            return True
+        # or hands values to a function of this module that runs or downloads what it is given
+        if self._helper_lines is None:
+            self._helper_lines = _helper_calls(self.source, self.functions)
+        calls = self._helper_lines
+        j = bisect.bisect_left(calls, fn.lineno - 1)
+        return j < len(calls) and calls[j] <= end - 1
+
+    def _collect_functions(self, tree: ast.Module) -> None:
+        if self.source.isascii():
+            self._collect_statements(tree.body)
+            return
+        for node in syntax.definitions_breadth_first(tree):
+            if isinstance(node, ast.ClassDef):
+                self.classes.add(node.name)
+            else:
+                self.functions.setdefault(node.name, []).append(node)
+                if isinstance(node, ast.FunctionDef) and syntax.is_simple(node):
+                    self.simple[node.name] = UserFunction(node)
+
+    def _collect_statements(self, body: list[ast.stmt]) -> None:
+        """Function definitions, found by walking statements only (expressions hold none)."""
+        stack = [body]
+        while stack:
+            for stmt in stack.pop():
+                if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+                    self.functions.setdefault(stmt.name, []).append(stmt)
+                    if isinstance(stmt, ast.FunctionDef) and syntax.is_simple(stmt):
+                        self.simple[stmt.name] = UserFunction(stmt)
+                    stack.append(stmt.body)
+                elif isinstance(stmt, ast.ClassDef):
+                    self.classes.add(stmt.name)
+                    stack.append(stmt.body)
+                else:
+                    stack.extend(syntax.child_blocks(stmt))
+
+    def _reach(self, node: ast.AST) -> set[str]:
+        """Names a piece of code can call: functions by name, methods through ``self``, ``cls``,
+        classes of this module and their instances (``Grabber().run()``, ``g = Grabber()``)."""
+        local = self.classes
+        out: set[str] = set()
+        for child in syntax.nodes(node):
+            if isinstance(child, ast.Name):
+                out.add(child.id)
+                if child.id in local:
+                    out |= {"__init__", "__new__", "__call__", "__enter__", "__post_init__"}
+            elif isinstance(child, ast.Attribute):
+                base = child.value
+                if isinstance(base, ast.Call):
+                    base = base.func
+                if isinstance(base, ast.Name) and (
+                    base.id in ("self", "cls", "super")
+                    or base.id in local
+                    or base.id in self._instances
+                ):
+                    out.add(child.attr)
+        return out
+
+    def _reachability(self, tree: ast.Module) -> tuple[set[str], set[int]]:
+        """Function names called (or referenced) from code that runs at import; install methods."""
+        self._instances = {
+            t.id
+            for n in tree.body
+            if isinstance(n, ast.Assign)
+            and isinstance(n.value, ast.Call)
+            and isinstance(n.value.func, ast.Name)
+            and n.value.func.id in self.classes
+            for t in n.targets
+            if isinstance(t, ast.Name)
+        }
+        roots = _Roots(
+            _build_tool_names(tree), _dev_commands(tree) if self.whole_file_context else set()
+        )
+        referenced = self._referenced(tree.body, roots)
+        reachable: set[str] = set()
+        work = [n for n in referenced if n in self.functions]
+        while work:
+            name = work.pop()
+            if name in reachable:
+                continue
+            reachable.add(name)
+            for fn in self.functions[name]:
+                for inner in self._reach(fn):
+                    if inner in self.functions and inner not in reachable:
+                        work.append(inner)
+        return reachable, roots.install_methods
+
+    def _referenced(self, body: list[ast.stmt], roots: _Roots) -> set[str]:
+        """Names that the statements of ``body`` which run when it runs can call."""
+        referenced: set[str] = set()
+        for stmt in syntax.top_statements(body):
+            if isinstance(stmt, ast.ClassDef):
+                referenced |= self._class_references(stmt, roots)
+            elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+                for dec in stmt.decorator_list:
+                    referenced |= self._reach(dec)
+                if syntax.runs_at_definition(stmt):
+                    referenced.add(stmt.name)
+            elif isinstance(stmt, ast.If) and syntax.is_main_guard(stmt.test):
+                continue
+            elif syntax.child_blocks(stmt):
+                for expr in syntax.own_expressions(stmt):
+                    referenced |= self._reach(expr)
+            else:
+                referenced |= self._reach(stmt)
+        return referenced
+
+    def _class_references(self, cls: ast.ClassDef, roots: _Roots) -> set[str]:
+        """What a class definition runs: its body's statements and its methods' decorators
+        (or, for an install command class, every method: pip calls them)."""
+        methods = [s for s in cls.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)]
+        if cls.name in roots.dev_commands:
+            self._dev_methods.update(id(m) for m in methods)
+            return set()
+        if any(_is_install_base(b, roots.build_names, self.whole_file_context) for b in cls.bases):
+            referenced: set[str] = set()
+            for method in methods:
+                roots.install_methods.add(id(method))
+                referenced |= self._reach(method)
+            return referenced
+        return self._referenced(cls.body, roots)
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+#: What a helper function that runs or fetches what it is given names (see ``_helper_calls``).
+_HELPER_KEYWORDS = Keywords(
+    (
+        "system(",
+        "popen",
+        "Popen",
+        "subprocess",
+        "spawn",
+        "startfile",
+        "urlretrieve",
+        "urlopen",
+        "requests.get",
+        "httpx.get",
+        "exec(",
+    )
+)
+
+
+#: Names that code only run when called must contain to be worth analysing (see ``_worth``).
+_RUNTIME_KEYWORDS = Keywords(
+    (
+        "exec",
+        "eval",
+        "compile",
+        "marshal",
+        "pickle",
+        "loads",
+        "system",
+        "popen",
+        "Popen",
+        "spawn",
+        "subprocess",
+        "startfile",
+        "environ",
+        "getenv",
+        "urlopen",
+        "urlretrieve",
+        "request",
+        "post",
+        "socket",
+        "getattr",
+        "__import__",
+        "import_module",
+        "__builtins__",
+        "globals",
+        "vars(",
+        "__dict__",
+        "b64",
+        "decode",
+        "decompress",
+        "fromhex",
+        "shutil",
+        "bashrc",
+        "zshrc",
+        "profile",
+        "Startup",
+        "cron",
+        "authorized_keys",
+        "LaunchAgents",
+        "systemd",
+        "CurrentVersion",
+        "pip",
+    )
+)
+
+
+_NON_ASCII_IDENT = re.compile(r"[^\x00-\x7f]")
+
+
+def _helper_calls(
+    source: str, functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]]
+) -> list[int]:
+    """Indices of the lines of ``source.splitlines()`` that call a helper of this module: a
+    function with parameters that names a process or download API (``def start(p):
+    os.system(p)``), so that code only handing it values is analysed too."""
+    joined, ends = _line_table(source)
+    marked = line_indices(_HELPER_KEYWORDS.starts(joined), ends)
+    if not marked:
+        return []
+    names = []
+    for name, defs in functions.items():
+        fn = defs[0]
+        if len(defs) != 1 or not fn.args.args:
+            continue
+        k = bisect.bisect_left(marked, fn.lineno - 1)
+        if k < len(marked) and marked[k] <= (fn.end_lineno or fn.lineno) - 1:
+            names.append(name)
+    if not names:
+        return []
+    calls = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(names))) + r")\(")
+    return sorted({bisect.bisect_right(ends, m.start()) for m in calls.finditer(joined)})
+
+
+@functools.lru_cache(maxsize=1)
+def _line_table(source: str) -> tuple[str, list[int]]:
+    """``source``'s lines (as ``str.splitlines`` counts them) joined by ``\n``, and the offset
+    of the line break after each line. Both screens of one module use it: the last one is
+    kept (the list is only read)."""
+    lines = source.splitlines()
+    ends = [total + i for i, total in enumerate(itertools.accumulate(map(len, lines)))]
+    return "\n".join(lines), ends
+
+
+def _lines_worth_analysing(source: str) -> list[int]:
+    """Indices of the lines of ``source.splitlines()`` that hold a runtime keyword or a
+    character outside ASCII, found once per module (a substring search per keyword, from line
+    to line) instead of once per function. Keywords hold no line break."""
+    joined, ends = _line_table(source)
+    flagged = set(line_indices(_RUNTIME_KEYWORDS.starts(joined), ends))
+    if not joined.isascii():
+        pos = 0
+        while (match := _NON_ASCII_IDENT.search(joined, pos)) is not None:
+            index = bisect.bisect_right(ends, match.start())
+            flagged.add(index)
+            if index >= len(ends):
+                break
+            pos = ends[index] + 1
+    return sorted(flagged)
+
+
+@dataclass(slots=True)
+class _Roots:
+    """What decides which definitions run at install: the names bound to setuptools objects,
+    command classes pip never runs, and the methods of those it does (filled while walking)."""
+
+    build_names: set[str]
+    dev_commands: set[str]
+    install_methods: set[int] = field(default_factory=set)
+
+
+#: Commands that pip runs while building or installing (cmdclass keys).
+_PIP_COMMANDS = frozenset(
+    {
+        "install",
+        "develop",
+        "egg_info",
+        "build",
+        "build_py",
+        "build_ext",
+        "build_clib",
+        "build_scripts",
+        "bdist_wheel",
+        "bdist_egg",
+        "sdist",
+        "install_lib",
+        "install_scripts",
+        "install_data",
+        "install_headers",
+        "editable_wheel",
+        "dist_info",
+    }
+)
+
+
+def _build_tool_names(tree: ast.Module) -> set[str]:
+    """Local names bound to setuptools/distutils objects by imports."""
+    out: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in (
+            "setuptools",
+            "distutils",
+            "wheel",
+        ):
+            out |= {a.asname or a.name for a in node.names}
+    return out
+
+
+def _is_install_base(base: ast.expr, build_names: set[str], setup_file: bool) -> bool:
+    name = _base_name(base)
+    if name not in tables.INSTALL_COMMAND_BASES:
+        return False
+    if setup_file or name in build_names:
+        return True
+    root = base
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    return isinstance(root, ast.Name) and root.id in ("setuptools", "distutils", "wheel")
+
+
+def _dev_commands(tree: ast.Module) -> set[str]:
+    """Classes registered in ``cmdclass`` only under keys pip never runs."""
+    keyed: dict[str, set[str]] = {}
+    for node in syntax.nodes(tree):
+        if isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values, strict=True):
+                if (
+                    isinstance(key, ast.Constant)
+                    and isinstance(key.value, str)
+                    and isinstance(value, ast.Name)
+                ):
+                    keyed.setdefault(value.id, set()).add(key.value)
+    return {name for name, keys in keyed.items() if not keys & _PIP_COMMANDS}
+
+
+def _base_name(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return ""

@@ -1,0 +1,220 @@
+"""Walking Python syntax trees the way the packages layer needs: statements apart from the
+expressions they hold, blocks that run with their statement, definitions, and calls outside
+nested definitions; each walk keeps :func:`ast.walk`'s order where a caller depends on it.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+#: Fields that hold no node with anything below it: names, operators, load/store contexts,
+#: flags. The walkers below skip them, which leaves the order of every other node unchanged.
+_LEAF_FIELDS = frozenset(
+    {
+        "ctx",
+        "op",
+        "ops",
+        "id",
+        "attr",
+        "arg",
+        "names",
+        "kind",
+        "conversion",
+        "level",
+        "module",
+        "type_comment",
+        "is_async",
+    }
+)
+
+
+_BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+class _FieldTable(dict[type[ast.AST], tuple[str, ...]]):
+    """Per node class, the fields that may hold nodes; filled on first sight of a class."""
+
+    def __missing__(self, cls: type[ast.AST]) -> tuple[str, ...]:
+        fields = self[cls] = tuple(f for f in cls._fields if f not in _LEAF_FIELDS)
+        return fields
+
+
+_FIELDS = _FieldTable()
+
+
+#: Per statement class: its statement blocks, and its own fields (all but the blocks).
+_BLOCKS: dict[type[ast.AST], tuple[str, ...]] = {}
+
+
+_OWN: dict[type[ast.AST], tuple[str, ...]] = {}
+
+
+#: Per node class: the fields that hold statements, handlers or match cases, in field order.
+_STATEMENT_BLOCKS: dict[type[ast.AST], tuple[str, ...]] = {}
+
+
+def nodes(root: ast.AST) -> list[ast.AST]:
+    """Every node below ``root`` and itself, in :func:`ast.walk`'s (breadth-first) order,
+    without the leaves of :data:`_LEAF_FIELDS`; one list instead of a generator per node."""
+    out = [root]
+    append = out.append
+    i = 0
+    while i < len(out):
+        node = out[i]
+        i += 1
+        for name in _FIELDS[type(node)]:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        append(item)
+            elif isinstance(value, ast.AST):
+                append(value)
+    return out
+
+
+def children(node: ast.AST) -> list[ast.AST]:
+    """:func:`ast.iter_child_nodes` without the leaves, as a list."""
+    out: list[ast.AST] = []
+    for name in _FIELDS[type(node)]:
+        value = getattr(node, name, None)
+        if isinstance(value, list):
+            out.extend(item for item in value if isinstance(item, ast.AST))
+        elif isinstance(value, ast.AST):
+            out.append(value)
+    return out
+
+
+def calls_no_defs(root: ast.AST) -> list[ast.Call]:
+    """The calls below ``root`` outside nested definitions, in the order of a depth-first walk
+    that pushes children in field order and pops the last one first."""
+    calls: list[ast.Call] = []
+    stack = [root]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node = pop()
+        if type(node) is ast.Call:
+            calls.append(node)
+        for name in _FIELDS[type(node)]:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST) and not isinstance(item, DEFS):
+                        push(item)
+            elif isinstance(value, ast.AST) and not isinstance(value, DEFS):
+                push(value)
+    return calls
+
+
+def is_simple(node: ast.FunctionDef) -> bool:
+    body = node.body
+    if len(body) > 12 or not body:
+        return False
+    for stmt in body[:-1]:
+        if not (
+            isinstance(stmt, ast.Assign)
+            or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant))
+        ):
+            return False
+    return isinstance(body[-1], ast.Return)
+
+
+def top_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Statements that run at import, descending into if/try/with/for blocks."""
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, ast.If) and is_main_guard(stmt.test):
+            continue
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue
+        for block in child_blocks(stmt):
+            yield from top_statements(block)
+
+
+def child_blocks(stmt: ast.stmt) -> list[list[ast.stmt]]:
+    cls = type(stmt)
+    attrs = _BLOCKS.get(cls)
+    if attrs is None:
+        attrs = _BLOCKS[cls] = tuple(a for a in ("body", "orelse", "finalbody") if a in cls._fields)
+    blocks: list[list[ast.stmt]] = []
+    for attr in attrs:
+        value = getattr(stmt, attr, None)
+        if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
+            blocks.append(value)
+    if cls is ast.Try or cls is ast.TryStar:
+        blocks.extend(h.body for h in stmt.handlers)  # type: ignore[attr-defined]
+    elif cls is ast.Match:
+        blocks.extend(c.body for c in stmt.cases)  # type: ignore[attr-defined]
+    return blocks
+
+
+def own_expressions(stmt: ast.stmt) -> list[ast.AST]:
+    """The expressions of a statement itself, without those of its nested blocks (nor the
+    leaves of :data:`_LEAF_FIELDS`, which hold no expression)."""
+    cls = type(stmt)
+    names = _OWN.get(cls)
+    if names is None:
+        names = _OWN[cls] = tuple(f for f in _FIELDS[cls] if f not in _BLOCK_FIELDS)
+    out: list[ast.AST] = []
+    for name in names:
+        value = getattr(stmt, name, None)
+        if isinstance(value, ast.AST):
+            out.append(value)
+        elif isinstance(value, list):
+            out.extend(v for v in value if isinstance(v, ast.AST))
+    return out
+
+
+def is_main_guard(test: ast.expr) -> bool:
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and len(test.comparators) == 1
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value == "__main__"
+    )
+
+
+def definitions_breadth_first(
+    tree: ast.Module,
+) -> list[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef]:
+    """Function and class definitions in :func:`ast.walk`'s order, walking statement blocks
+    only: expressions hold no definitions, and leaving whole subtrees out of a breadth-first
+    walk keeps the order of the rest."""
+    out: list[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] = []
+    queue: list[ast.AST] = [tree]
+    i = 0
+    while i < len(queue):
+        node = queue[i]
+        i += 1
+        if isinstance(node, DEFS):
+            out.append(node)
+        cls = type(node)
+        blocks = _STATEMENT_BLOCKS.get(cls)
+        if blocks is None:
+            blocks = _STATEMENT_BLOCKS[cls] = tuple(f for f in cls._fields if f in _BLOCK_FIELDS)
+        for name in blocks:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                queue.extend(v for v in value if isinstance(v, ast.AST))
+    return out
+
+
+def runs_at_definition(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A decorator that calls the function it decorates (``@lambda f: f()``) runs its body
+    when the ``def`` statement runs."""
+    for dec in fn.decorator_list:
+        if (
+            isinstance(dec, ast.Lambda)
+            and dec.args.args
+            and isinstance(dec.body, ast.Call)
+            and isinstance(dec.body.func, ast.Name)
+            and dec.body.func.id == dec.args.args[0].arg
+        ):
+            return True
+    return False
