@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from outwork.analyzers.packages import data as tables
-from outwork.analyzers.packages import pyscan, structure, syntax
+from outwork.analyzers.packages import flow, pyscan, structure, syntax
 from outwork.analyzers.packages.deobf import Ref
 from outwork.analyzers.packages.facts import Scope
 from outwork.analyzers.packages.keywords import Keywords
@@ -371,13 +371,13 @@ def test_case_folds_to_ascii_covers_every_odd_character() -> None:
 
 
 def test_dotted_names_resolve_as_folding_resolves_them(monkeypatch: pytest.MonkeyPatch) -> None:
-    """``PythonScanner._resolve`` reads dotted names without a folding run; on every name the
-    rule fixtures resolve, in the scope each is met in, it gives what the folder gives."""
-    fast = pyscan.PythonScanner._resolve
+    """``Flow.resolve`` reads dotted names without a folding run; on every name the rule
+    fixtures resolve, in the scope each is met in, it gives what the folder gives."""
+    fast = flow.Flow.resolve
     compared = 0
 
-    def folded(self: pyscan.PythonScanner, func: ast.expr, scope: Scope) -> str | None:
-        value = self._fold(func, scope)
+    def folded(self: flow.Flow, func: ast.expr, scope: Scope) -> str | None:
+        value = self.fold(func, scope)
         if isinstance(value, Ref):
             name = value.name
             for prefix in ("builtins.", "__builtins__."):
@@ -385,23 +385,23 @@ def test_dotted_names_resolve_as_folding_resolves_them(monkeypatch: pytest.Monke
             return name
         return func.id if isinstance(func, ast.Name) else None
 
-    def both(self: pyscan.PythonScanner, func: ast.expr, scope: Scope) -> str | None:
+    def both(self: flow.Flow, func: ast.expr, scope: Scope) -> str | None:
         nonlocal compared
-        steps = self.budget.fold.steps
+        steps = self.fold_budget.steps
         expected = folded(self, func, scope)
-        self.budget.fold.steps = steps
+        self.fold_budget.steps = steps
         got = fast(self, func, scope)
         assert got == expected, ast.unparse(func)
         compared += 1
         return got
 
-    monkeypatch.setattr(pyscan.PythonScanner, "_resolve", both)
+    monkeypatch.setattr(flow.Flow, "resolve", both)
     tricky = (
         "import string, os as o\nfrom builtins import exec as e\n__builtins__.eval('1')\n"
         "string.ascii_letters.upper()\no.__name__.join\nbuiltins.open\nglobals()['x']\n"
         "def f(): return 1\nf.x()\nx = 'a'\nx.upper()\ne(o.path.join('a'))\n__builtins__\n"
     )
-    own = [Path(m.__file__).read_text() for m in (pyscan, tables) if m.__file__]
+    own = [Path(m.__file__).read_text() for m in (pyscan, flow, tables) if m.__file__]
     sources = [*fixture_texts(), *own, tricky]
     for source in sources:
         pyscan.PythonScanner(source, "setup.py", Context.INSTALL).run()

@@ -23,15 +23,12 @@ from dataclasses import dataclass, field
 from outwork.analyzers.packages import data as tables
 from outwork.analyzers.packages import syntax
 from outwork.analyzers.packages.deobf import (
-    BUILTIN_NAMES,
-    STRING_CONSTANTS,
     UNKNOWN,
     Budget,
     Folder,
     Ref,
     Unknown,
     UserFunction,
-    iter_strings,
     looks_like_text,
 )
 from outwork.analyzers.packages.facts import (
@@ -43,6 +40,7 @@ from outwork.analyzers.packages.facts import (
     Scope,
     StartedCommand,
 )
+from outwork.analyzers.packages.flow import Flow
 from outwork.analyzers.packages.rules import (
     commands,
     credentials,
@@ -63,28 +61,9 @@ from outwork.core.rules import Severity
 MAX_LAYERS = 6
 #: Largest source parsed.
 MAX_SOURCE = 8 * 1024 * 1024
-_DECODE_ATTRS = frozenset(
-    {
-        "decrypt",
-        "b64decode",
-        "decompress",
-        "unhexlify",
-        "fromhex",
-        "a85decode",
-        "b85decode",
-        "b32decode",
-        "urlsafe_b64decode",
-        "decodebytes",
-    }
-)
-#: Socket methods whose result is what the peer sent.
-_RECEIVE_ATTRS = frozenset({"recv", "recvfrom", "recv_into", "recvmsg"})
 _CODE_HINT = re.compile(r"\b(import|exec|eval|def|lambda|from)\b")
-_WRITE_MODES = re.compile(r"[wax+]")
 _OPEN_CALLS = frozenset({"open", "io.open", "codecs.open", "os.open"})
 _URLRETRIEVE = frozenset({"urllib.request.urlretrieve", "urllib.urlretrieve"})
-#: Calls that open an archive or file from a path (to read back what was written there).
-_ARCHIVE_OPENERS = frozenset({"tarfile.open", "tarfile.TarFile.open", "zipfile.ZipFile"})
 
 
 @dataclass(slots=True)
@@ -134,12 +113,12 @@ class PythonScanner:
         #: Scripts (paths) and modules (``module:NAME``) started from install or import code.
         self.launched: set[str] = set()
         self._functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
-        self._simple: dict[str, UserFunction] = {}
+        #: folded values and taint labels
+        self.flow = Flow(self.budget.fold)
         #: paths of files that received downloaded bytes
-        self.written_net_paths: set[str] = set()
+        self.written_net_paths = self.flow.written_net_paths
         self._seen: set[tuple[str, int | None, str]] = set()
         self._tree: ast.Module | None = None
-        self._classes: set[str] = set()
         self._in_function = False
         #: file handles bound by ``with open(path) as name``: name -> path expression
         self._handles: dict[str, ast.expr] = {}
@@ -149,18 +128,10 @@ class PythonScanner:
         self._matches: dict[re.Pattern[str], bool] = {}
         #: functions that run a parameter as a command: id -> (parameter, call, callee)
         self._wrappers: dict[int, tuple[int, ast.Call, str, str] | None] = {}
-        #: functions that download to a file and return its path: id -> whether they do
-        self._fetchers: dict[int, bool] = {}
-        #: functions (by name) that return downloaded bytes; the one being analysed
-        self._returns_net: set[str] = set()
+        #: the function being analysed
         self._current = ""
         #: functions that download to a path given as a parameter: id -> parameter
         self._downloaders: dict[int, int] = {}
-        #: names bound to text only partly known (``f"C:\\Users\\{user}\\..."``): its
-        #: constant parts, unknown ones as ``?``
-        self._partials: dict[str, str] = {}
-        #: names bound to lambdas (``recv = lambda n: sock.recv(n)``): calls take their labels
-        self._lambdas: dict[str, ast.Lambda] = {}
         #: constant text written to an open file handle, piece by piece: handle -> (first
         #: write, pieces)
         self._pieces: dict[str, tuple[ast.Call, list[str]]] = {}
@@ -213,23 +184,19 @@ class PythonScanner:
         """Drop the syntax tree: a package's trees kept alive make every later parse pay for
         the garbage collector walking them."""
         self._functions.clear()
-        self._simple.clear()
         self._handles.clear()
         self._commands.clear()
         self._wrappers.clear()
-        self._fetchers.clear()
-        self._returns_net.clear()
         self._downloaders.clear()
-        self._partials.clear()
-        self._lambdas.clear()
         self._pieces.clear()
+        self.flow.release()
         self._tree = None
 
     def _module(self, tree: ast.Module) -> None:
         self._tree = tree  # for the identifiers of non-ASCII sources (``_module_checks``)
         structure = Structure(self.source, tree, whole_file_context=self.whole_file_context)
-        self._functions, self._simple = structure.functions, structure.simple
-        self._classes = structure.classes
+        self._functions = structure.functions
+        self.flow.use(structure)
         scope = Scope(env={})
         self._block(tree.body, scope, self.context, top=True)
         for name, defs in self._functions.items():
@@ -274,9 +241,9 @@ class PythonScanner:
             isinstance(stmt, ast.Return)
             and stmt.value is not None
             and self._in_function
-            and "net" in self._labels(stmt.value, scope)
+            and "net" in self.flow.labels(stmt.value, scope)
         ):
-            self._returns_net.add(self._current)  # its callers receive downloaded bytes
+            self.flow.returns_net.add(self._current)  # its callers receive downloaded bytes
         if isinstance(stmt, ast.If) and top and syntax.is_main_guard(stmt.test):
             self._block(
                 stmt.body, scope, Context.RUNTIME if ctx is not Context.INSTALL else ctx, top=top
@@ -332,8 +299,11 @@ class PythonScanner:
         if isinstance(stmt, ast.Assign):
             self._assign(stmt, scope)
         elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-            self._bind(
-                stmt.target, self._fold(stmt.value, scope), self._labels(stmt.value, scope), scope
+            self.flow.bind(
+                stmt.target,
+                self.flow.fold(stmt.value, scope),
+                self.flow.labels(stmt.value, scope),
+                scope,
             )
         elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
             name = stmt.target.id
@@ -341,11 +311,11 @@ class PythonScanner:
                 left=ast.Name(id=name, ctx=ast.Load()), op=stmt.op, right=stmt.value
             )
             ast.copy_location(combined, stmt)
-            value = self._fold(combined, scope)
-            labels = scope.taint.get(name, EMPTY) | self._labels(stmt.value, scope)
-            self._bind(stmt.target, value, labels, scope)
+            value = self.flow.fold(combined, scope)
+            labels = scope.taint.get(name, EMPTY) | self.flow.labels(stmt.value, scope)
+            self.flow.bind(stmt.target, value, labels, scope)
         elif isinstance(stmt, ast.For | ast.AsyncFor):
-            self._bind(stmt.target, UNKNOWN, self._labels(stmt.iter, scope), scope)
+            self.flow.bind(stmt.target, UNKNOWN, self.flow.labels(stmt.iter, scope), scope)
         elif isinstance(stmt, ast.With | ast.AsyncWith):
             for item in stmt.items:
                 opened = item.context_expr
@@ -353,31 +323,34 @@ class PythonScanner:
                     isinstance(item.optional_vars, ast.Name)
                     and isinstance(opened, ast.Call)
                     and opened.args
-                    and self._resolve(opened.func, scope) in ("open", "io.open")
+                    and self.flow.resolve(opened.func, scope) in ("open", "io.open")
                 ):
                     self._handles[item.optional_vars.id] = opened.args[0]
                 if item.optional_vars is not None:
-                    self._bind(
-                        item.optional_vars, UNKNOWN, self._labels(item.context_expr, scope), scope
+                    self.flow.bind(
+                        item.optional_vars,
+                        UNKNOWN,
+                        self.flow.labels(item.context_expr, scope),
+                        scope,
                     )
 
     def _assign(self, stmt: ast.Assign, scope: Scope) -> None:
-        folder = self._folder(scope)
+        folder = self.flow.folder(scope)
         value = folder.fold(stmt.value)
-        labels = self._labels(stmt.value, scope)
+        labels = self.flow.labels(stmt.value, scope)
         if folder.trace.decoders:
             labels |= {"decoded"}
         for target in stmt.targets:
-            self._bind(target, value, labels, scope)
+            self.flow.bind(target, value, labels, scope)
             if isinstance(target, ast.Name):
-                self._partials.pop(target.id, None)
+                self.flow.partials.pop(target.id, None)
                 if isinstance(stmt.value, ast.Lambda):
-                    self._lambdas[target.id] = stmt.value
+                    self.flow.lambdas[target.id] = stmt.value
                 if isinstance(value, Unknown) and _builds_text(stmt.value):
                     # a path or command built from a user name: keep its constant parts
-                    partial = self._partial(stmt.value, scope, folder)
+                    partial = self.flow.partial(stmt.value, scope, folder)
                     if partial.strip("?/ "):
-                        self._partials[target.id] = partial
+                        self.flow.partials[target.id] = partial
 
     def _flush_writes(self, handle: str, ctx: Context) -> None:
         """Code written to a file a piece at a time is code that will run: analyse the pieces
@@ -397,171 +370,6 @@ class PythonScanner:
             self.import_lines.setdefault(module, self.anchor_line or line)
             self.import_lines.setdefault(head, self.anchor_line or line)
 
-    def _bind(self, target: ast.expr, value: object, labels: Labels, scope: Scope) -> None:
-        if isinstance(target, ast.Name):
-            if isinstance(value, Unknown):
-                scope.env.pop(target.id, None)
-            else:
-                scope.env[target.id] = value
-            if labels:
-                scope.taint[target.id] = labels
-            else:
-                scope.taint.pop(target.id, None)
-        elif isinstance(target, ast.Tuple | ast.List):
-            seq = (
-                value
-                if isinstance(value, tuple | list) and len(value) == len(target.elts)
-                else None
-            )
-            for i, elt in enumerate(target.elts):
-                self._bind(elt, seq[i] if seq is not None else UNKNOWN, labels, scope)
-        elif isinstance(target, ast.Starred):
-            self._bind(target.value, UNKNOWN, labels, scope)
-
-    # --- folding and taint ----------------------------------------------------------------------
-
-    def _folder(self, scope: Scope) -> Folder:
-        return Folder(scope.env, self._simple, self.budget.fold)
-
-    def _fold(self, node: ast.AST, scope: Scope) -> object:
-        return self._folder(scope).fold(node)
-
-    def _resolve(self, func: ast.expr, scope: Scope) -> str | None:
-        """The qualified name a callee or attribute read names (``os.system``, ``exec``), as
-        folding it gives; names and dotted names are resolved without a folding run."""
-        chain: list[str] = []
-        node = func
-        while type(node) is ast.Attribute:
-            chain.append(node.attr)
-            node = node.value
-        if type(node) is ast.Name:
-            return self._resolve_dotted(node.id, chain, scope)
-        value = self._fold(func, scope)
-        if isinstance(value, Ref):
-            name = value.name
-            for prefix in ("builtins.", "__builtins__."):
-                name = name.removeprefix(prefix)
-            return name
-        if isinstance(func, ast.Name):
-            return func.id
-        return None
-
-    def _resolve_dotted(self, head: str, attrs: list[str], scope: Scope) -> str | None:
-        """:meth:`_resolve` of ``head.attrs[-1]...attrs[0]``: what :class:`Folder` gives a name
-        and attribute reads on it, spending its step budget the same way."""
-        budget = self.budget.fold
-        budget.steps -= len(attrs) + 1
-        if budget.steps < 0:
-            return None if attrs else head
-        env = scope.env
-        if head in env:
-            value = env[head]
-            if not isinstance(value, Ref):
-                return None if attrs else head
-            name = value.name
-        elif not attrs:
-            return "builtins" if head == "__builtins__" and head not in self._simple else head
-        elif head in self._simple:
-            return None
-        elif head in ("__builtins__", "builtins"):
-            name = "builtins"
-        elif head in BUILTIN_NAMES:
-            name = head
-        else:
-            return None
-        for attr in reversed(attrs):
-            if (name == "string" and attr in STRING_CONSTANTS) or (
-                attr == "__name__" and "." not in name
-            ):
-                return None  # text, not a name
-            name = f"{name}.{attr}"
-        for prefix in ("builtins.", "__builtins__."):
-            name = name.removeprefix(prefix)
-        return name
-
-    def _labels(self, node: ast.AST, scope: Scope, depth: int = 0) -> Labels:
-        if depth > 40:
-            return EMPTY
-        if isinstance(node, ast.Name):
-            return scope.taint.get(node.id, EMPTY)
-        if isinstance(node, ast.Constant):
-            return EMPTY
-        if isinstance(node, ast.Attribute):
-            qual = self._resolve(node, scope)
-            if qual in tables.SECRET_SOURCE_ATTRS:
-                return frozenset({"secret", "dump"})
-            return self._labels(node.value, scope, depth + 1)
-        if (
-            isinstance(node, ast.Subscript)
-            and self._resolve(node.value, scope) in tables.SECRET_SOURCE_ATTRS
-        ):
-            return self._variable(node.slice, scope) | self._labels(node.slice, scope, depth + 1)
-        if isinstance(node, ast.Call):
-            return self._call_labels(node, scope, depth)
-        out: Labels = EMPTY
-        for child in syntax.children(node):
-            if isinstance(child, ast.expr | ast.comprehension | ast.keyword):
-                out |= self._labels(child, scope, depth + 1)
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitXor) and _xors_text(node):
-            out |= {"decoded"}  # ``chr(ord(c) ^ ord(k))``: text decoded with an XOR key
-        return out
-
-    def _call_labels(self, node: ast.Call, scope: Scope, depth: int) -> Labels:
-        """A call's result: its arguments' and receiver's labels, and what the callee adds."""
-        qual = self._resolve(node.func, scope)
-        if qual in ("os.environ.get", "os.getenv", "os.environ.__getitem__"):
-            return self._variable(node.args[0], scope) if node.args else frozenset({"secret"})
-        inner: Labels = EMPTY
-        for arg in [*node.args, *(k.value for k in node.keywords)]:
-            inner |= self._labels(arg, scope, depth + 1)
-        if isinstance(node.func, ast.Attribute):
-            inner |= self._labels(node.func.value, scope, depth + 1)
-            if node.func.attr in _RECEIVE_ATTRS:
-                inner |= {"net"}  # bytes received from a peer: what a remote side sent
-        elif isinstance(node.func, ast.Name) and node.func.id in self._lambdas:
-            inner |= self._labels(self._lambdas[node.func.id].body, scope, depth + 1)
-        local = node.func.id if isinstance(node.func, ast.Name) else self._local_method(node.func)
-        defs = self._functions.get(local) if local else None
-        if local in self._returns_net or (
-            defs and len(defs) == 1 and self._returns_download(defs[0], scope)
-        ):
-            inner |= {"net"}  # downloaded bytes, or the path of a file that holds them
-        if qual is None:
-            if isinstance(node.func, ast.Attribute) and node.func.attr in _DECODE_ATTRS:
-                return inner | {"decoded"}
-            return inner
-        if qual in tables.SECRET_SOURCE_CALLS or qual.startswith("os.environ"):
-            host = qual not in ("os.getenv", "os.environ.get", "os.getenvb")
-            return inner | ({"secret", "host"} if host else {"secret"})
-        if qual in tables.DOWNLOAD_CALLS or qual.endswith(".urlopen"):
-            return inner | {"net", "client"}
-        if qual in tables.NETWORK_CALLS:
-            return inner | {"client"}
-        if qual in tables.DECODE_CALLS or qual == "marshal.loads":
-            return inner | {"decoded"}
-        if (
-            qual in _ARCHIVE_OPENERS
-            or qual == "open"
-            or qual.endswith((".read_text", ".read_bytes"))
-        ):
-            path = " ".join(iter_strings(self._fold(node.args[0], scope))) if node.args else ""
-            if path and path in self.written_net_paths:
-                inner |= {"net"}  # reading back (or unpacking) what was downloaded
-            if path and tables.CREDENTIAL_PATH_RE.search(path):
-                if tables.PRIVATE_STORE_RE.search(path):
-                    inner |= {"store"}
-                return inner | {"secret", "file"}
-            return inner | {"file"}
-        return inner
-
-    def _variable(self, name: ast.expr, scope: Scope) -> Labels:
-        """An environment variable read: a secret, and host identity when it names the user
-        or the machine (``USERNAME``, ``COMPUTERNAME``) rather than a configured value."""
-        value = self._fold(name, scope)
-        if isinstance(value, str) and value.upper() in _HOST_VARIABLES:
-            return frozenset({"secret", "host"})
-        return frozenset({"secret"})
-
     # --- calls ----------------------------------------------------------------------------------
 
     def _expr_calls(self, expr: ast.AST, scope: Scope, ctx: Context) -> None:
@@ -574,7 +382,7 @@ class PythonScanner:
     def _call(self, node: ast.Call, scope: Scope, ctx: Context) -> None:
         """Hand a call to the checks that read it, in a fixed order, building the facts they
         need (downloaded files, open handles, text written piece by piece) on the way."""
-        qual = self._resolve(node.func, scope)
+        qual = self.flow.resolve(node.func, scope)
         attr = node.func.attr if isinstance(node.func, ast.Attribute) else None
         if qual is None and attr is None:
             return
@@ -601,7 +409,7 @@ class PythonScanner:
             self._started(site)
         elif name in self._functions and node.args:
             self._wrapper_call(node, name, scope, ctx)
-        elif not name and node.args and self._local_method(node.func) is not None:
+        elif not name and node.args and self.flow.local_method(node.func) is not None:
             self._wrapper_call(node, str(attr), scope, ctx)
         elif name in _THREAD_STARTERS:
             self._thread_target(node, name, scope, ctx)
@@ -624,21 +432,21 @@ class PythonScanner:
         elif name in tables.FILE_WRITE_CALLS:
             persistence.copied(site)
         elif name in _URLRETRIEVE and len(node.args) >= 2:
-            self._mark_downloaded(node.args[1], scope)
+            self.flow.mark_downloaded(node.args[1], scope)
         if attr in ("extractall", "extract") and isinstance(node.func, ast.Attribute):
             # unpacking a downloaded archive: every file under the destination is downloaded
             folder = next((k.value for k in node.keywords if k.arg == "path"), None)
             position = 0 if attr == "extractall" else 1
             if folder is None and len(node.args) > position:
                 folder = node.args[position]
-            if folder is not None and "net" in self._labels(node.func.value, scope):
-                self._mark_downloaded(folder, scope)
+            if folder is not None and "net" in self.flow.labels(node.func.value, scope):
+                self.flow.mark_downloaded(folder, scope)
         elif (
             name == "shutil.unpack_archive"
             and len(node.args) >= 2
-            and "net" in self._labels(node.args[0], scope)
+            and "net" in self.flow.labels(node.args[0], scope)
         ):
-            self._mark_downloaded(node.args[1], scope)
+            self.flow.mark_downloaded(node.args[1], scope)
 
     def _writes(self, site: CallSite, attr: str) -> None:
         """``x.write(...)``, ``path.write_text(...)``: code dropped into a file (analysed as a
@@ -650,14 +458,14 @@ class PythonScanner:
         if attr in ("write_text", "write_bytes"):
             persistence.path_written(site, func.value)
         if attr in ("write", "write_text", "write_bytes") and node.args:
-            written = self._fold(node.args[0], scope)
+            written = self.flow.fold(node.args[0], scope)
             text = looks_like_text(written) if isinstance(written, str | bytes) else None
             if text and len(text) > 20 and _CODE_HINT.search(text):
                 self._dropped(text, node, ctx)
         handle = func.value.id if isinstance(func.value, ast.Name) else None
         if attr == "write" and node.args and handle in self._handles:
-            persistence.writes_command_to(site, self._path_text(self._handles[handle], scope))
-            piece = self._fold(node.args[0], scope)
+            persistence.writes_command_to(site, self.flow.path_text(self._handles[handle], scope))
+            piece = self.flow.fold(node.args[0], scope)
             piece_text = looks_like_text(piece) if isinstance(piece, str | bytes) else None
             if piece_text is not None:
                 pieces = self._pieces.setdefault(handle, (node, []))[1]
@@ -666,20 +474,20 @@ class PythonScanner:
         if attr in ("write", "writelines"):
             labels = EMPTY
             for a in node.args:
-                labels |= self._labels(a, scope)
+                labels |= self.flow.labels(a, scope)
             if "net" in labels:
                 receiver = func.value
                 if isinstance(receiver, ast.Call) and receiver.args:
-                    self._mark_downloaded(receiver.args[0], scope)
+                    self.flow.mark_downloaded(receiver.args[0], scope)
                 elif handle in self._handles:
-                    self._mark_downloaded(self._handles[handle], scope)
+                    self.flow.mark_downloaded(self._handles[handle], scope)
 
     def _started(self, site: CallSite) -> None:
         """A process call: its command folded into a :class:`Command` for the checks, and
         noted (scripts it starts run in the same context; files it names may be downloaded
         later in the module)."""
         node, name, scope, ctx = site.node, site.name, site.scope, site.ctx
-        folder = self._folder(scope)
+        folder = self.flow.folder(scope)
         parts: list[str] = []
         cmd_nodes: list[ast.expr] = list(node.args[:1])
         cmd_nodes += [k.value for k in node.keywords if k.arg in ("args", "cmd", "command")]
@@ -687,10 +495,10 @@ class PythonScanner:
             cmd_nodes = list(node.args)
         labels: Labels = EMPTY
         for arg in cmd_nodes:
-            labels |= self._labels(arg, scope)
+            labels |= self.flow.labels(arg, scope)
             elts = arg.elts if isinstance(arg, ast.List | ast.Tuple) else [arg]
             for elt in elts:
-                parts.append(self._partial(elt, scope, folder))
+                parts.append(self.flow.partial(elt, scope, folder))
         text = " ".join(parts)
         self._commands.append((text, node.lineno, ctx, name))
         if ctx is not Context.RUNTIME:
@@ -721,14 +529,6 @@ class PythonScanner:
         self.signals.extend(inner.run())
         self.imports |= inner.imports
 
-    def _mark_downloaded(self, path: ast.expr, scope: Scope) -> None:
-        """A file now holds downloaded bytes: its path (value or variable) taints as ``net``."""
-        if isinstance(path, ast.Name):
-            scope.taint[path.id] = scope.taint.get(path.id, EMPTY) | {"net"}
-        value = self._fold(path, scope)
-        if isinstance(value, str) and value:
-            self.written_net_paths.add(value)
-
     def _dropped(self, text: str, node: ast.Call, ctx: Context) -> None:
         """Code written to a file is code that will run: analyse it as a layer of its own."""
         try:
@@ -738,30 +538,6 @@ class PythonScanner:
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return
         self._nested(text, node, ctx, "file write")
-
-    def _partial(self, node: ast.expr, scope: Scope, folder: Folder) -> str:
-        """A command's text with its unknown parts shown as ``?``."""
-        if isinstance(node, ast.JoinedStr):
-            return "".join(self._partial(v, scope, folder) for v in node.values)
-        if isinstance(node, ast.FormattedValue):
-            return self._partial(node.value, scope, folder)
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Mod):
-            return (
-                self._partial(node.left, scope, folder)
-                + " "
-                + self._partial(node.right, scope, folder)
-            )
-        texts = list(iter_strings(folder.fold(node)))
-        if (
-            not texts
-            and isinstance(node, ast.Call)
-            and node.args
-            and self._resolve(node.func, scope) == "os.path.join"
-        ):
-            return "/".join(self._partial(a, scope, folder) for a in node.args)
-        if not texts and isinstance(node, ast.Name):
-            return self._partials.get(node.id, "?")
-        return " ".join(texts) if texts else "?"
 
     def _note_launched(self, parts: list[str]) -> None:
         """Scripts and modules this code starts: they run in the same context."""
@@ -789,7 +565,7 @@ class PythonScanner:
                 if not (
                     isinstance(inner, ast.Call)
                     and inner.args
-                    and _callee_name(inner.func) in _PROCESS_NAMES
+                    and syntax.callee_name(inner.func) in _PROCESS_NAMES
                 ):
                     continue
                 # the parameter is the command or part of it (``f"start {path}"``)
@@ -800,7 +576,7 @@ class PythonScanner:
                 ]
                 if not used:
                     continue
-                qual = self._resolve(inner.func, scope)
+                qual = self.flow.resolve(inner.func, scope)
                 if qual in tables.PROCESS_CALLS:
                     found = (params.index(used[0]), inner, qual, used[0])
                     break
@@ -812,14 +588,14 @@ class PythonScanner:
                     and len(inner.args) >= 2
                     and isinstance(inner.args[1], ast.Name)
                     and inner.args[1].id in params
-                    and self._resolve(inner.func, scope)
+                    and self.flow.resolve(inner.func, scope)
                     in ("urllib.request.urlretrieve", "urllib.urlretrieve")
                 ):
                     self._downloaders[id(fn)] = params.index(inner.args[1].id)
                     break
         target = self._downloaders.get(id(fn))
         if target is not None and target < len(node.args):
-            self._mark_downloaded(node.args[target], scope)
+            self.flow.mark_downloaded(node.args[target], scope)
         wrapped = self._wrappers[id(fn)]
         if wrapped is None or wrapped[0] >= len(node.args):
             return
@@ -832,49 +608,6 @@ class PythonScanner:
         commands_site = CallSite(call, f"{name}() -> {qual}", ctx, scope, self)
         self._started(commands_site)
 
-    def _local_method(self, func: ast.expr) -> str | None:
-        """``Dropper.run``, ``self.run``, ``cls.run``: a method of this module, by name."""
-        if (
-            isinstance(func, ast.Attribute)
-            and isinstance(func.value, ast.Name)
-            and (func.value.id in self._classes or func.value.id in ("self", "cls"))
-            and func.attr in self._functions
-        ):
-            return func.attr
-        return None
-
-    def _returns_download(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope) -> bool:
-        """Whether a function writes what it downloads to a file and returns that file's path
-        (``def fetch(url): ...; open(path, "wb").write(urlopen(url).read()); return path``)."""
-        if id(fn) not in self._fetchers:
-            written: set[str] = set()
-            downloads = False
-            returned: set[str] = set()
-            nodes = syntax.nodes(fn)
-            for inner in nodes:
-                if isinstance(inner, ast.Return) and isinstance(inner.value, ast.Name):
-                    returned.add(inner.value.id)
-            for inner in nodes if returned else ():
-                if not (isinstance(inner, ast.Call) and _callee_name(inner.func) in _FETCH_NAMES):
-                    continue
-                qual = self._resolve(inner.func, scope) or ""
-                if qual in tables.DOWNLOAD_CALLS or qual.endswith(".urlopen"):
-                    downloads = True
-                elif qual.endswith("urlretrieve") and len(inner.args) >= 2:
-                    downloads = True
-                    if isinstance(inner.args[1], ast.Name):
-                        written.add(inner.args[1].id)
-                elif qual == "open" and inner.args and isinstance(inner.args[0], ast.Name):
-                    mode = inner.args[1] if len(inner.args) > 1 else None
-                    if (
-                        isinstance(mode, ast.Constant)
-                        and isinstance(mode.value, str)
-                        and _WRITE_MODES.search(mode.value)
-                    ):
-                        written.add(inner.args[0].id)
-            self._fetchers[id(fn)] = downloads and bool(written & returned)
-        return self._fetchers[id(fn)]
-
     def _thread_target(self, node: ast.Call, name: str, scope: Scope, ctx: Context) -> None:
         """``Thread(target=os.system, args=[cmd])`` calls its target with its arguments: judge
         that call as if it were written out."""
@@ -882,7 +615,7 @@ class PythonScanner:
         args = next((k.value for k in node.keywords if k.arg == "args"), None)
         if target is None or not isinstance(args, ast.List | ast.Tuple) or not args.elts:
             return
-        qual = self._resolve(target, scope)
+        qual = self.flow.resolve(target, scope)
         if qual is None or any(isinstance(a, ast.Starred) for a in args.elts):
             return
         call = ast.Call(func=target, args=list(args.elts), keywords=[])
@@ -892,12 +625,6 @@ class PythonScanner:
             self._started(site)
         elif qual in tables.EXEC_CALLS:
             execution.executed(site)
-
-    def _path_text(self, node: ast.expr, scope: Scope) -> str:
-        """A path's folded text, or its constant parts where some are only known at run time."""
-        folder = self._folder(scope)
-        path = " ".join(iter_strings(folder.fold(node)))
-        return path or self._partial(node, scope, folder)
 
     # --- text-level evidence -------------------------------------------------------------------
 
@@ -920,16 +647,16 @@ class PythonScanner:
     # --- facts the checks ask for (see :class:`~outwork.analyzers.packages.facts.Facts`) ------
 
     def labels(self, node: ast.AST, scope: Scope) -> Labels:
-        return self._labels(node, scope)
+        return self.flow.labels(node, scope)
 
     def folder(self, scope: Scope) -> Folder:
-        return self._folder(scope)
+        return self.flow.folder(scope)
 
     def partial(self, node: ast.expr, scope: Scope, folder: Folder) -> str:
-        return self._partial(node, scope, folder)
+        return self.flow.partial(node, scope, folder)
 
     def path_text(self, node: ast.expr, scope: Scope) -> str:
-        return self._path_text(node, scope)
+        return self.flow.path_text(node, scope)
 
     def nested(self, text: str, node: ast.Call, ctx: Context, how: str) -> None:
         self._nested(text, node, ctx, how)
@@ -992,14 +719,6 @@ class PythonScanner:
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def _xors_text(node: ast.BinOp) -> bool:
-    """Whether an XOR works on characters (``ord(c) ^ key``): how strings are decoded."""
-    return any(
-        isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "ord"
-        for n in syntax.nodes(node)
-    )
-
-
 _PY2_PRINT = re.compile(r"^(\s*)(print|exec)\b(?!\s*\()(?=\s*\S)", re.M)
 _PY2_EXCEPT = re.compile(r"^(\s*except\s+[\w.]+)\s*,\s*(\w+)\s*:", re.M)
 _PY2_OCTAL = re.compile(r"(?<![\w.])0([0-7]+)\b")
@@ -1024,10 +743,6 @@ def _parse_python2(source: str) -> ast.Module | None:
         return None
 
 
-#: Environment variables that identify the user or the machine.
-_HOST_VARIABLES = frozenset(
-    {"USERNAME", "USER", "LOGNAME", "COMPUTERNAME", "HOSTNAME", "USERDOMAIN"}
-)
 #: Calls that start a thread or process running ``target(*args)``.
 _THREAD_STARTERS = frozenset(
     {"threading.Thread", "multiprocessing.Process", "threading.Timer", "_thread.start_new_thread"}
@@ -1046,19 +761,9 @@ def _substitute(expr: ast.expr, param: str, value: ast.expr) -> ast.expr:
     return _Replace().visit(copy.deepcopy(expr))  # type: ignore[no-any-return]
 
 
-def _callee_name(func: ast.expr) -> str:
-    """The last part of a called name (``system`` of ``os.system``), before any resolving."""
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return func.id if isinstance(func, ast.Name) else ""
-
-
 #: Last parts of the names of process calls, and of download and file-opening calls: a cheap
 #: screen before a call's name is resolved.
 _PROCESS_NAMES = frozenset(q.rsplit(".", 1)[-1] for q in tables.PROCESS_CALLS)
-_FETCH_NAMES = frozenset(
-    {q.rsplit(".", 1)[-1] for q in tables.DOWNLOAD_CALLS} | {"urlopen", "urlretrieve", "open"}
-)
 
 
 def _builds_text(node: ast.expr) -> bool:

@@ -218,3 +218,10 @@ def runs_at_definition(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         ):
             return True
     return False
+
+
+def callee_name(func: ast.expr) -> str:
+    """The last part of a called name (``system`` of ``os.system``), before any resolving."""
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else ""

@@ -1,0 +1,362 @@
+"""What values hold and where their data comes from, at one point of the walk of a module.
+
+Folding (:mod:`.deobf`) evaluates constant expressions in an environment of names already
+folded; the taint map labels each name with where its data comes from: ``secret`` (environment,
+credentials), ``host`` (user or machine identity), ``dump`` (a whole secret store), ``store`` (a
+private key, history, browser or wallet file), ``net`` (downloaded bytes, or a file that holds
+them), ``client`` (a network client), ``decoded`` (output of a decoder), ``file`` (read from
+disk). Nothing is run.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import TYPE_CHECKING
+
+from outwork.analyzers.packages import data as tables
+from outwork.analyzers.packages import syntax
+from outwork.analyzers.packages.deobf import (
+    BUILTIN_NAMES,
+    STRING_CONSTANTS,
+    UNKNOWN,
+    Budget,
+    Folder,
+    Ref,
+    Unknown,
+    UserFunction,
+    iter_strings,
+)
+from outwork.analyzers.packages.facts import EMPTY, Labels, Scope
+
+if TYPE_CHECKING:
+    from outwork.analyzers.packages.structure import Function, Structure
+
+
+_DECODE_ATTRS = frozenset(
+    {
+        "decrypt",
+        "b64decode",
+        "decompress",
+        "unhexlify",
+        "fromhex",
+        "a85decode",
+        "b85decode",
+        "b32decode",
+        "urlsafe_b64decode",
+        "decodebytes",
+    }
+)
+
+
+#: Socket methods whose result is what the peer sent.
+_RECEIVE_ATTRS = frozenset({"recv", "recvfrom", "recv_into", "recvmsg"})
+
+
+#: Calls that open an archive or file from a path (to read back what was written there).
+_ARCHIVE_OPENERS = frozenset({"tarfile.open", "tarfile.TarFile.open", "zipfile.ZipFile"})
+
+
+#: Environment variables that identify the user or the machine.
+_HOST_VARIABLES = frozenset(
+    {"USERNAME", "USER", "LOGNAME", "COMPUTERNAME", "HOSTNAME", "USERDOMAIN"}
+)
+
+
+def _xors_text(node: ast.BinOp) -> bool:
+    """Whether an XOR works on characters (``ord(c) ^ key``): how strings are decoded."""
+    return any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "ord"
+        for n in syntax.nodes(node)
+    )
+
+
+_FETCH_NAMES = frozenset(
+    {q.rsplit(".", 1)[-1] for q in tables.DOWNLOAD_CALLS} | {"urlopen", "urlretrieve", "open"}
+)
+
+
+_WRITE_MODES = re.compile(r"[wax+]")
+
+
+class Flow:
+    """Folded values and taint labels of one module (and the layers decoded from it share its
+    fold budget)."""
+
+    def __init__(self, fold_budget: Budget) -> None:
+        self.fold_budget = fold_budget
+        #: the module's functions, simple functions and classes (see :meth:`use`)
+        self.functions: dict[str, list[Function]] = {}
+        self.simple: dict[str, UserFunction] = {}
+        self.classes: set[str] = set()
+        #: paths of files that received downloaded bytes
+        self.written_net_paths: set[str] = set()
+        #: names bound to text only partly known (``f"C:\\Users\\{user}\\..."``): its
+        #: constant parts, unknown ones as ``?``
+        self.partials: dict[str, str] = {}
+        #: names bound to lambdas (``recv = lambda n: sock.recv(n)``): calls take their labels
+        self.lambdas: dict[str, ast.Lambda] = {}
+        #: functions (by name) that return downloaded bytes
+        self.returns_net: set[str] = set()
+        #: functions that download to a file and return its path: id -> whether they do
+        self._fetchers: dict[int, bool] = {}
+
+    def use(self, structure: Structure) -> None:
+        """Fold and label with this module's own functions and classes."""
+        self.functions, self.simple = structure.functions, structure.simple
+        self.classes = structure.classes
+
+    def release(self) -> None:
+        """Drop what refers to the syntax tree."""
+        self.functions = {}
+        self.simple = {}
+        self.partials.clear()
+        self.lambdas.clear()
+        self.returns_net.clear()
+        self._fetchers.clear()
+
+    def bind(self, target: ast.expr, value: object, labels: Labels, scope: Scope) -> None:
+        if isinstance(target, ast.Name):
+            if isinstance(value, Unknown):
+                scope.env.pop(target.id, None)
+            else:
+                scope.env[target.id] = value
+            if labels:
+                scope.taint[target.id] = labels
+            else:
+                scope.taint.pop(target.id, None)
+        elif isinstance(target, ast.Tuple | ast.List):
+            seq = (
+                value
+                if isinstance(value, tuple | list) and len(value) == len(target.elts)
+                else None
+            )
+            for i, elt in enumerate(target.elts):
+                self.bind(elt, seq[i] if seq is not None else UNKNOWN, labels, scope)
+        elif isinstance(target, ast.Starred):
+            self.bind(target.value, UNKNOWN, labels, scope)
+
+    def folder(self, scope: Scope) -> Folder:
+        return Folder(scope.env, self.simple, self.fold_budget)
+
+    def fold(self, node: ast.AST, scope: Scope) -> object:
+        return self.folder(scope).fold(node)
+
+    def resolve(self, func: ast.expr, scope: Scope) -> str | None:
+        """The qualified name a callee or attribute read names (``os.system``, ``exec``), as
+        folding it gives; names and dotted names are resolved without a folding run."""
+        chain: list[str] = []
+        node = func
+        while type(node) is ast.Attribute:
+            chain.append(node.attr)
+            node = node.value
+        if type(node) is ast.Name:
+            return self._resolve_dotted(node.id, chain, scope)
+        value = self.fold(func, scope)
+        if isinstance(value, Ref):
+            name = value.name
+            for prefix in ("builtins.", "__builtins__."):
+                name = name.removeprefix(prefix)
+            return name
+        if isinstance(func, ast.Name):
+            return func.id
+        return None
+
+    def _resolve_dotted(self, head: str, attrs: list[str], scope: Scope) -> str | None:
+        """:meth:`_resolve` of ``head.attrs[-1]...attrs[0]``: what :class:`Folder` gives a name
+        and attribute reads on it, spending its step budget the same way."""
+        budget = self.fold_budget
+        budget.steps -= len(attrs) + 1
+        if budget.steps < 0:
+            return None if attrs else head
+        env = scope.env
+        if head in env:
+            value = env[head]
+            if not isinstance(value, Ref):
+                return None if attrs else head
+            name = value.name
+        elif not attrs:
+            return "builtins" if head == "__builtins__" and head not in self.simple else head
+        elif head in self.simple:
+            return None
+        elif head in ("__builtins__", "builtins"):
+            name = "builtins"
+        elif head in BUILTIN_NAMES:
+            name = head
+        else:
+            return None
+        for attr in reversed(attrs):
+            if (name == "string" and attr in STRING_CONSTANTS) or (
+                attr == "__name__" and "." not in name
+            ):
+                return None  # text, not a name
+            name = f"{name}.{attr}"
+        for prefix in ("builtins.", "__builtins__."):
+            name = name.removeprefix(prefix)
+        return name
+
+    def labels(self, node: ast.AST, scope: Scope, depth: int = 0) -> Labels:
+        if depth > 40:
+            return EMPTY
+        if isinstance(node, ast.Name):
+            return scope.taint.get(node.id, EMPTY)
+        if isinstance(node, ast.Constant):
+            return EMPTY
+        if isinstance(node, ast.Attribute):
+            qual = self.resolve(node, scope)
+            if qual in tables.SECRET_SOURCE_ATTRS:
+                return frozenset({"secret", "dump"})
+            return self.labels(node.value, scope, depth + 1)
+        if (
+            isinstance(node, ast.Subscript)
+            and self.resolve(node.value, scope) in tables.SECRET_SOURCE_ATTRS
+        ):
+            return self._variable(node.slice, scope) | self.labels(node.slice, scope, depth + 1)
+        if isinstance(node, ast.Call):
+            return self._call_labels(node, scope, depth)
+        out: Labels = EMPTY
+        for child in syntax.children(node):
+            if isinstance(child, ast.expr | ast.comprehension | ast.keyword):
+                out |= self.labels(child, scope, depth + 1)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitXor) and _xors_text(node):
+            out |= {"decoded"}  # ``chr(ord(c) ^ ord(k))``: text decoded with an XOR key
+        return out
+
+    def _call_labels(self, node: ast.Call, scope: Scope, depth: int) -> Labels:
+        """A call's result: its arguments' and receiver's labels, and what the callee adds."""
+        qual = self.resolve(node.func, scope)
+        if qual in ("os.environ.get", "os.getenv", "os.environ.__getitem__"):
+            return self._variable(node.args[0], scope) if node.args else frozenset({"secret"})
+        inner: Labels = EMPTY
+        for arg in [*node.args, *(k.value for k in node.keywords)]:
+            inner |= self.labels(arg, scope, depth + 1)
+        if isinstance(node.func, ast.Attribute):
+            inner |= self.labels(node.func.value, scope, depth + 1)
+            if node.func.attr in _RECEIVE_ATTRS:
+                inner |= {"net"}  # bytes received from a peer: what a remote side sent
+        elif isinstance(node.func, ast.Name) and node.func.id in self.lambdas:
+            inner |= self.labels(self.lambdas[node.func.id].body, scope, depth + 1)
+        local = node.func.id if isinstance(node.func, ast.Name) else self.local_method(node.func)
+        defs = self.functions.get(local) if local else None
+        if local in self.returns_net or (
+            defs and len(defs) == 1 and self._returns_download(defs[0], scope)
+        ):
+            inner |= {"net"}  # downloaded bytes, or the path of a file that holds them
+        if qual is None:
+            if isinstance(node.func, ast.Attribute) and node.func.attr in _DECODE_ATTRS:
+                return inner | {"decoded"}
+            return inner
+        if qual in tables.SECRET_SOURCE_CALLS or qual.startswith("os.environ"):
+            host = qual not in ("os.getenv", "os.environ.get", "os.getenvb")
+            return inner | ({"secret", "host"} if host else {"secret"})
+        if qual in tables.DOWNLOAD_CALLS or qual.endswith(".urlopen"):
+            return inner | {"net", "client"}
+        if qual in tables.NETWORK_CALLS:
+            return inner | {"client"}
+        if qual in tables.DECODE_CALLS or qual == "marshal.loads":
+            return inner | {"decoded"}
+        if (
+            qual in _ARCHIVE_OPENERS
+            or qual == "open"
+            or qual.endswith((".read_text", ".read_bytes"))
+        ):
+            path = " ".join(iter_strings(self.fold(node.args[0], scope))) if node.args else ""
+            if path and path in self.written_net_paths:
+                inner |= {"net"}  # reading back (or unpacking) what was downloaded
+            if path and tables.CREDENTIAL_PATH_RE.search(path):
+                if tables.PRIVATE_STORE_RE.search(path):
+                    inner |= {"store"}
+                return inner | {"secret", "file"}
+            return inner | {"file"}
+        return inner
+
+    def _variable(self, name: ast.expr, scope: Scope) -> Labels:
+        """An environment variable read: a secret, and host identity when it names the user
+        or the machine (``USERNAME``, ``COMPUTERNAME``) rather than a configured value."""
+        value = self.fold(name, scope)
+        if isinstance(value, str) and value.upper() in _HOST_VARIABLES:
+            return frozenset({"secret", "host"})
+        return frozenset({"secret"})
+
+    def mark_downloaded(self, path: ast.expr, scope: Scope) -> None:
+        """A file now holds downloaded bytes: its path (value or variable) taints as ``net``."""
+        if isinstance(path, ast.Name):
+            scope.taint[path.id] = scope.taint.get(path.id, EMPTY) | {"net"}
+        value = self.fold(path, scope)
+        if isinstance(value, str) and value:
+            self.written_net_paths.add(value)
+
+    def partial(self, node: ast.expr, scope: Scope, folder: Folder) -> str:
+        """A command's text with its unknown parts shown as ``?``."""
+        if isinstance(node, ast.JoinedStr):
+            return "".join(self.partial(v, scope, folder) for v in node.values)
+        if isinstance(node, ast.FormattedValue):
+            return self.partial(node.value, scope, folder)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Mod):
+            return (
+                self.partial(node.left, scope, folder)
+                + " "
+                + self.partial(node.right, scope, folder)
+            )
+        texts = list(iter_strings(folder.fold(node)))
+        if (
+            not texts
+            and isinstance(node, ast.Call)
+            and node.args
+            and self.resolve(node.func, scope) == "os.path.join"
+        ):
+            return "/".join(self.partial(a, scope, folder) for a in node.args)
+        if not texts and isinstance(node, ast.Name):
+            return self.partials.get(node.id, "?")
+        return " ".join(texts) if texts else "?"
+
+    def local_method(self, func: ast.expr) -> str | None:
+        """``Dropper.run``, ``self.run``, ``cls.run``: a method of this module, by name."""
+        if (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and (func.value.id in self.classes or func.value.id in ("self", "cls"))
+            and func.attr in self.functions
+        ):
+            return func.attr
+        return None
+
+    def _returns_download(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope) -> bool:
+        """Whether a function writes what it downloads to a file and returns that file's path
+        (``def fetch(url): ...; open(path, "wb").write(urlopen(url).read()); return path``)."""
+        if id(fn) not in self._fetchers:
+            written: set[str] = set()
+            downloads = False
+            returned: set[str] = set()
+            nodes = syntax.nodes(fn)
+            for inner in nodes:
+                if isinstance(inner, ast.Return) and isinstance(inner.value, ast.Name):
+                    returned.add(inner.value.id)
+            for inner in nodes if returned else ():
+                if not (
+                    isinstance(inner, ast.Call) and syntax.callee_name(inner.func) in _FETCH_NAMES
+                ):
+                    continue
+                qual = self.resolve(inner.func, scope) or ""
+                if qual in tables.DOWNLOAD_CALLS or qual.endswith(".urlopen"):
+                    downloads = True
+                elif qual.endswith("urlretrieve") and len(inner.args) >= 2:
+                    downloads = True
+                    if isinstance(inner.args[1], ast.Name):
+                        written.add(inner.args[1].id)
+                elif qual == "open" and inner.args and isinstance(inner.args[0], ast.Name):
+                    mode = inner.args[1] if len(inner.args) > 1 else None
+                    if (
+                        isinstance(mode, ast.Constant)
+                        and isinstance(mode.value, str)
+                        and _WRITE_MODES.search(mode.value)
+                    ):
+                        written.add(inner.args[0].id)
+            self._fetchers[id(fn)] = downloads and bool(written & returned)
+        return self._fetchers[id(fn)]
+
+    def path_text(self, node: ast.expr, scope: Scope) -> str:
+        """A path's folded text, or its constant parts where some are only known at run time."""
+        folder = self.folder(scope)
+        path = " ".join(iter_strings(folder.fold(node)))
+        return path or self.partial(node, scope, folder)
