@@ -19,41 +19,20 @@ import tree_sitter
 import tree_sitter_javascript
 
 from outwork.analyzers.packages import data as tables
-from outwork.analyzers.packages.rules import NpmInstallScript, SuspiciousJavaScript
+from outwork.analyzers.packages.rules import NpmInstallScript, SuspiciousJavaScript, javascript
 from outwork.analyzers.packages.rules.base import Variant, when
+from outwork.analyzers.packages.rules.javascript import JsCall
 from outwork.analyzers.packages.signals import Context, Signal, clip
 from outwork.core.rules import Severity
 
-C, H, M, L, N = Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO
 MAX_JS = 8 * 1024 * 1024
 MAX_NODES = 3_000_000
 _NODE_FILE = re.compile(r"\bnode\s+(?:-e\s+)?([\w./@-]+\.(?:c|m)?js)\b|\bnode\s+([\w./@-]+)")
-_BENIGN_SCRIPT = re.compile(
-    r"^\s*(node-gyp(-build)?( rebuild)?|prebuild-install[^;&|]*|husky( install)?|"
-    r"npm run [\w:-]+|tsc[^;&|]*|patch-package|ngcc|is-ci \|\| husky install|"
-    r"opencollective[^;&|]*)\s*$"
-)
 #: ``node -e "..."`` whose inline code only loads files of the package (``require('./x')``,
 #: perhaps inside ``try {} catch (e) {}``): the same as ``node x.js``.
 _INLINE_CODE = re.compile(r"""\bnode\s+(?:-e|--eval)\s+(?:"((?:[^"\\]|\\.)*)"|'([^']*)')""")
 _LOCAL_REQUIRE = re.compile(r"""\brequire\(\s*\\?['"`](\.{1,2}/[\w./@-]+)\\?['"`]\s*\)""")
 _ONLY_GUARDS = re.compile(r"[\s;{}()]*")
-#: ``taskkill`` aimed at a process id (a child the package started) manages its own processes;
-#: by image name (``/IM``) it is how malware stops security software.
-_KILL_BY_PID = re.compile(r"\btaskkill\b(?=(?:\s+/\w+)*\s+/pid\b)", re.IGNORECASE)
-_POWERSHELL = re.compile(r"\b(?:powershell|pwsh)(?:\.exe)?\b", re.IGNORECASE)
-#: What turns a PowerShell command into a loader: hidden windows, policy bypass, decoding,
-#: web clients (downloads and ``Invoke-`` commands are strong markers of their own).
-_POWERSHELL_RISK = re.compile(
-    r"-w(?:indowstyle)?\s+h(?:idden)?\b|bypass|-e(?:nc(?:odedcommand)?)?\s|frombase64|"
-    r"webclient|\biex\b|invoke-|start-process|add-type|reflection",
-    re.IGNORECASE,
-)
-#: Windows' shell itself (``cmd.exe /c``): what it runs decides, not that it is started.
-_CMD_SHELL = re.compile(r"\bcmd(?:\.exe)?(?:\s+/[cdks]\b)*", re.IGNORECASE)
-#: ``require('NAME')`` or ``import('NAME')`` of a module named by a constant, in code that is
-#: built from strings: loading a module whose name the code hides.
-_NAMED_REQUIRE = re.compile(r"""\b(?:require|import)\s*\(\s*['"`]([^'"`?\s]+)['"`]""")
 #: Environment variables that name the user or the machine (host identity), not a setting.
 _HOST_VARIABLES = frozenset(
     {"USERNAME", "USER", "LOGNAME", "COMPUTERNAME", "HOSTNAME", "USERDOMAIN", "HOME", "USERPROFILE"}
@@ -69,27 +48,6 @@ _FUNCTION_NODES = frozenset(
         "method_definition",
         "generator_function",
         "generator_function_declaration",
-    }
-)
-#: Network modules whose names are also common local names (``request``, ``axios``): their
-#: calls count only when the name was bound by ``require``/``import``.
-_BOUND_NET_MODULES = frozenset({"axios", "node-fetch", "request"})
-_EXEC_MEMBERS = frozenset(
-    {"exec", "execSync", "spawn", "spawnSync", "execFile", "execFileSync", "fork"}
-)
-_NET_MEMBERS = frozenset(
-    {
-        "request",
-        "get",
-        "post",
-        "lookup",
-        "resolve",
-        "resolve4",
-        "resolveTxt",
-        "connect",
-        "createConnection",
-        "write",
-        "send",
     }
 )
 _SOURCE_MEMBERS = frozenset(
@@ -131,7 +89,13 @@ def scan_package_json(text: str, path: str) -> tuple[list[Signal], dict[str, Any
     except (ValueError, RecursionError):  # nested past the parser's depth
         signals.append(
             Signal(
-                NpmInstallScript, M, "package.json does not parse", path, None, "", Context.INSTALL
+                NpmInstallScript,
+                Severity.MEDIUM,
+                "package.json does not parse",
+                path,
+                None,
+                "",
+                Context.INSTALL,
             )
         )
         return signals, info
@@ -164,27 +128,12 @@ def scan_package_json(text: str, path: str) -> tuple[list[Signal], dict[str, Any
             info["install_files"].append(
                 target if target.endswith((".js", ".cjs", ".mjs")) else target + ".js"
             )
-        if tables.STRONG_COMMAND_RE.search(command):
-            severity, why = C, "downloads, pipes into a shell or runs an encoded command"
-        elif tables.WEAK_COMMAND_RE.search(command) or (
-            re.search(r"\bnode\s+-e\b|\beval\b", command) and loaded is None
-        ):
-            severity, why = H, "reaches the network or runs inline code"
-        elif _BENIGN_SCRIPT.match(command):
-            severity, why = L, "runs a build step"
-        else:
-            severity, why = M, "runs code"
-        when = "on npm install"
-        if hook == "prepare":
-            # npm runs `prepare` when it installs from git or a local folder, never when it
-            # installs a tarball from the registry: a git dependency's door, one step lower.
-            severity = min(severity, M if severity >= H else L)
-            when = "when installed from git or a local folder (not from the registry)"
+        severity, message = javascript.install_script(hook, command, loaded is not None)
         signals.append(
             Signal(
                 NpmInstallScript,
                 severity,
-                f"{hook} script {why} {when}",
+                message,
                 path,
                 line,
                 clip(command),
@@ -212,22 +161,6 @@ def _inline_loads_files(command: str) -> list[str] | None:
     if re.search(r"\beval\b", _INLINE_CODE.sub("", command)):
         return None
     return found
-
-
-def _command_strength(command: str) -> str:
-    """``strong`` (a downloader, a shell fed from a pipe, an encoded or hidden command),
-    ``network`` (reaches the network, installs, persists), ``shell`` (starts Windows' shell on
-    arguments that were not worked out) or
-    ``program``. ``?`` stands for the parts of the command that could not be worked out."""
-    check = _KILL_BY_PID.sub("", command)
-    if "?" not in check and not _POWERSHELL_RISK.search(check):
-        # PowerShell running a query spelled out in full (a process list, the clipboard)
-        check = _POWERSHELL.sub("", check)
-    if tables.STRONG_COMMAND_RE.search(check):
-        return "strong"
-    if tables.WEAK_COMMAND_RE.search(check):
-        return "network" if tables.WEAK_COMMAND_RE.search(_CMD_SHELL.sub("", check)) else "shell"
-    return "program"
 
 
 def _line_of(text: str, needle: str) -> int | None:
@@ -372,7 +305,7 @@ class _JsWalk:
             folded = self.fold(value)
             if folded is not None:
                 self.strings[ident] = folded
-            labels = self._labels(value)
+            labels = self.labels(value)
             if labels:
                 key = (self._resolve(ident, self._scopes(name)), ident)
                 self.tainted[key] = self.tainted.get(key, frozenset()) | labels
@@ -471,13 +404,13 @@ class _JsWalk:
             return None
         return None
 
-    def _fold_argument(self, node: Any) -> str:
+    def fold_argument(self, node: Any) -> str:
         """A command argument: a string, or an array of them joined as the shell would."""
         if node.type == "array":
             return " ".join(self.fold(e) or "?" for e in node.named_children[:64])
         return self.fold(node) or "?"
 
-    def _labels(self, node: Any) -> frozenset[str]:
+    def labels(self, node: Any) -> frozenset[str]:
         """What environment or host data a value carries, read from its text: the whole
         environment (``dump``), the user's or machine's identity (``host``), or one variable.
         A function or class is not the data its body reads."""
@@ -544,127 +477,15 @@ class _JsWalk:
 
     def _call(self, node: Any) -> None:
         fn = node.child_by_field_name("function") or node.child_by_field_name("constructor")
-        args = node.child_by_field_name("arguments")
         if fn is None:
             return
-        callee = self._callee(fn)
+        args = node.child_by_field_name("arguments")
         arg_nodes = list(args.named_children) if args is not None else []
-        line = node.start_point[0] + 1
-        module, _, member = callee.rpartition(".")
-        if (module.endswith("child_process") and member in _EXEC_MEMBERS) or callee in (
-            "child_process.exec",
-            "child_process.execSync",
-        ):
-            # exec takes a command line and options; spawn and execFile a program and its arguments
-            words = arg_nodes[:1] if member in ("exec", "execSync") else arg_nodes[:2]
-            command = " ".join(self._fold_argument(a) for a in words)
-            strength = _command_strength(command)
-            if strength == "strong":
-                self._emit(
-                    SuspiciousJavaScript.SHELL,
-                    node,
-                    f"child_process.{member} runs a downloader, shell or encoded command",
-                    line,
-                    command,
-                )
-            elif strength == "network":
-                self._emit(
-                    SuspiciousJavaScript.NETWORK_COMMAND,
-                    node,
-                    f"child_process.{member} runs a command that reaches the network",
-                    line,
-                    command,
-                )
-            elif strength == "shell":
-                self._emit(
-                    SuspiciousJavaScript.WINDOWS_SHELL,
-                    node,
-                    f"child_process.{member} starts Windows' shell",
-                    line,
-                    command,
-                )
-            elif self.ctx is not Context.RUNTIME:
-                self._emit(
-                    SuspiciousJavaScript.PROGRAM,
-                    node,
-                    f"child_process.{member} starts a program",
-                    line,
-                    command if command.strip("? ") else self.text(node),
-                )
-            return
-        if callee in (
-            "eval",
-            "Function",
-            "vm.runInNewContext",
-            "vm.runInThisContext",
-            "vm.Script",
-        ) or (module == "vm" and member.startswith("run")):
-            if not arg_nodes:
-                return
-            arg_text = self.text(arg_nodes[0])
-            folded = self.fold(arg_nodes[0])
-            decoded = bool(re.search(r"Buffer\.from\([^)]*['\"](base64|hex)['\"]|atob\(", arg_text))
-            if folded and (_NAMED_REQUIRE.search(folded) or "child_process" in folded):
-                self._emit(
-                    SuspiciousJavaScript.DECODED_LOADS,
-                    node,
-                    f"{callee} runs decoded code that loads modules",
-                    line,
-                    folded,
-                )
-            elif decoded:
-                self._emit(
-                    SuspiciousJavaScript.DECODED,
-                    node,
-                    f"{callee} runs decoded code",
-                    line,
-                    arg_text,
-                )
-            return
-        root = module.split(".")[0] if module else callee
-        if root in _BOUND_NET_MODULES and not self._bound(fn):
-            return
-        is_net = root in (
-            "http",
-            "https",
-            "dns",
-            "net",
-            "tls",
-            "dgram",
-            "axios",
-            "node-fetch",
-            "request",
-        ) and (member in _NET_MEMBERS or not module)
-        if callee == "fetch" or is_net:
-            labels: frozenset[str] = frozenset()
-            for a in arg_nodes:
-                labels |= self._labels(a)
-            texts = " ".join(self.fold(a) or "" for a in arg_nodes)
-            suspicious = bool(tables.SUSPICIOUS_URL_RE.search(texts))
-            if labels:
-                # one configured variable sent from inside a function is how clients
-                # authenticate or find their server; the whole environment, the host's
-                # identity, or a variable sent at the top level or to a paste site is not
-                self._emit(
-                    SuspiciousJavaScript.SENDS_DUMP
-                    if labels & {"dump", "host"} or suspicious
-                    else SuspiciousJavaScript.SENDS_SECRET,
-                    node,
-                    f"{callee} sends environment or host data",
-                    line,
-                    self.text(node),
-                    relations=("exfiltrates",),
-                )
-            elif suspicious:
-                self._emit(
-                    SuspiciousJavaScript.SUSPICIOUS_ADDRESS,
-                    node,
-                    f"{callee} contacts a paste site, webhook or raw address",
-                    line,
-                    texts,
-                )
+        javascript.called(
+            JsCall(node, fn, self._callee(fn), arg_nodes, node.start_point[0] + 1, self)
+        )
 
-    def _bound(self, fn: Any) -> bool:
+    def bound(self, fn: Any) -> bool:
         """Whether the root name of a callee was bound by ``require`` or ``import``."""
         node = fn
         while node.type == "member_expression":
@@ -675,7 +496,7 @@ class _JsWalk:
             return self.text(node) in self.modules
         return self._required(node) is not None
 
-    def _emit(
+    def emit(
         self,
         variant: Variant,
         node: Any,
@@ -729,6 +550,3 @@ def scan_javascript(text: str, path: str, ctx: Context) -> list[Signal]:
     except (RecursionError, ValueError):
         return walk.signals
     return walk.signals
-
-
-_ = (N,)

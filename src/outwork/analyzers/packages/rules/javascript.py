@@ -1,7 +1,19 @@
-"""npm rules: lifecycle scripts and JavaScript behaviour."""
+"""npm rules: lifecycle scripts (PKG014) and JavaScript behaviour (PKG015).
+
+The JavaScript walk (:mod:`..jsscan`) follows ``require``/``import`` aliases, folds strings and
+taints values derived from the environment or the host's identity; at each call it hands the
+checks below a :class:`JsCall`. A lifecycle script's command is judged by
+:func:`install_script`.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol
+
+from outwork.analyzers.packages import data as tables
 from outwork.analyzers.packages.rules.base import BehaviourRule, Variant
 from outwork.core.rules import Confidence, Layer, Rule, Severity
 
@@ -48,6 +60,28 @@ class NpmInstallScript(Rule):
     cwe = (506, 829)
     attack = ("T1195.002", "T1059.007")
     inline_suppressible = False
+    #: What a script does -> its severity in ``preinstall``/``install``/``postinstall`` (npm
+    #: runs them on every install) and in ``prepare`` (npm runs it only when installing from
+    #: git or a local folder, never a tarball from the registry: a git dependency's door).
+    scripts: ClassVar[Mapping[str, tuple[Severity, Severity]]] = {
+        "downloads, pipes into a shell or runs an encoded command": (C, M),
+        "reaches the network or runs inline code": (H, M),
+        "runs code": (M, L),
+        "runs a build step": (L, L),
+    }
+
+    @classmethod
+    def markdown(cls) -> str:
+        table = [
+            "| script | preinstall, install, postinstall | prepare |",
+            "| --- | --- | --- |",
+            *(f"| {why} | {a.label} | {b.label} |" for why, (a, b) in cls.scripts.items()),
+            "",
+            "",
+        ]
+        page = super().markdown()
+        at = page.index("## What it finds")
+        return page[:at] + "\n".join(table) + page[at:]
 
 
 class SuspiciousJavaScript(BehaviourRule):
@@ -96,3 +130,235 @@ class SuspiciousJavaScript(BehaviourRule):
     )
     SENDS_SECRET = Variant("sends a configured variable", C, C, M, L)
     SUSPICIOUS_ADDRESS = Variant("contacts a paste site, webhook or raw address", H, H, H, L)
+
+
+#: ``node -e``, ``eval``: inline code in a script.
+_INLINE = re.compile(r"\bnode\s+-e\b|\beval\b")
+_BENIGN_SCRIPT = re.compile(
+    r"^\s*(node-gyp(-build)?( rebuild)?|prebuild-install[^;&|]*|husky( install)?|"
+    r"npm run [\w:-]+|tsc[^;&|]*|patch-package|ngcc|is-ci \|\| husky install|"
+    r"opencollective[^;&|]*)\s*$"
+)
+
+
+def install_script(hook: str, command: str, loads_only_files: bool) -> tuple[Severity, str]:
+    """A lifecycle script's severity and message; ``loads_only_files`` when its inline code
+    (``node -e``) does nothing but load files of the package (judged where they are read)."""
+    if tables.STRONG_COMMAND_RE.search(command):
+        why = "downloads, pipes into a shell or runs an encoded command"
+    elif tables.WEAK_COMMAND_RE.search(command) or (
+        _INLINE.search(command) and not loads_only_files
+    ):
+        why = "reaches the network or runs inline code"
+    elif _BENIGN_SCRIPT.match(command):
+        why = "runs a build step"
+    else:
+        why = "runs code"
+    on_install, on_prepare = NpmInstallScript.scripts[why]
+    if hook == "prepare":
+        when = "when installed from git or a local folder (not from the registry)"
+        return on_prepare, f"{hook} script {why} {when}"
+    return on_install, f"{hook} script {why} on npm install"
+
+
+class JsFacts(Protocol):
+    """What the JavaScript walk answers about the module it walks."""
+
+    def fold(self, node: Any) -> str | None: ...
+
+    def fold_argument(self, node: Any) -> str:
+        """A command argument: a string, or an array of strings joined as the shell would."""
+        ...
+
+    def labels(self, node: Any) -> frozenset[str]: ...
+
+    def text(self, node: Any) -> str: ...
+
+    def bound(self, fn: Any) -> bool:
+        """Whether the root name of a callee was bound by ``require`` or ``import``."""
+        ...
+
+    def emit(
+        self,
+        variant: Variant,
+        node: Any,
+        message: str,
+        line: int,
+        evidence: str,
+        relations: tuple[str, ...] = (),
+    ) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class JsCall:
+    """One call of the walked JavaScript: callee resolved through ``require`` aliases."""
+
+    node: Any
+    fn: Any
+    callee: str
+    args: list[Any]
+    line: int
+    facts: JsFacts
+
+
+#: ``taskkill`` aimed at a process id (a child the package started) manages its own processes;
+#: by image name (``/IM``) it is how malware stops security software.
+_KILL_BY_PID = re.compile(r"\btaskkill\b(?=(?:\s+/\w+)*\s+/pid\b)", re.IGNORECASE)
+_POWERSHELL = re.compile(r"\b(?:powershell|pwsh)(?:\.exe)?\b", re.IGNORECASE)
+#: What turns a PowerShell command into a loader: hidden windows, policy bypass, decoding,
+#: web clients (downloads and ``Invoke-`` commands are strong markers of their own).
+_POWERSHELL_RISK = re.compile(
+    r"-w(?:indowstyle)?\s+h(?:idden)?\b|bypass|-e(?:nc(?:odedcommand)?)?\s|frombase64|"
+    r"webclient|\biex\b|invoke-|start-process|add-type|reflection",
+    re.IGNORECASE,
+)
+#: Windows' shell itself (``cmd.exe /c``): what it runs decides, not that it is started.
+_CMD_SHELL = re.compile(r"\bcmd(?:\.exe)?(?:\s+/[cdks]\b)*", re.IGNORECASE)
+#: ``require('NAME')`` or ``import('NAME')`` of a module named by a constant, in code that is
+#: built from strings: loading a module whose name the code hides.
+_NAMED_REQUIRE = re.compile(r"""\b(?:require|import)\s*\(\s*['"`]([^'"`?\s]+)['"`]""")
+_DECODED_ARGUMENT = re.compile(r"Buffer\.from\([^)]*['\"](base64|hex)['\"]|atob\(")
+_EXEC_MEMBERS = frozenset(
+    {"exec", "execSync", "spawn", "spawnSync", "execFile", "execFileSync", "fork"}
+)
+_EVALUATORS = frozenset(
+    {"eval", "Function", "vm.runInNewContext", "vm.runInThisContext", "vm.Script"}
+)
+#: Network modules whose names are also common local names (``request``, ``axios``): their
+#: calls count only when the name was bound by ``require``/``import``.
+_BOUND_NET_MODULES = frozenset({"axios", "node-fetch", "request"})
+_NET_MODULES = frozenset(
+    {"http", "https", "dns", "net", "tls", "dgram", "axios", "node-fetch", "request"}
+)
+_NET_MEMBERS = frozenset(
+    {
+        "request",
+        "get",
+        "post",
+        "lookup",
+        "resolve",
+        "resolve4",
+        "resolveTxt",
+        "connect",
+        "createConnection",
+        "write",
+        "send",
+    }
+)
+
+
+def called(call: JsCall) -> None:
+    """A call of the walked JavaScript: a started process, code evaluated, a request."""
+    module, _, member = call.callee.rpartition(".")
+    if (module.endswith("child_process") and member in _EXEC_MEMBERS) or call.callee in (
+        "child_process.exec",
+        "child_process.execSync",
+    ):
+        _starts_process(call, member)
+    elif call.callee in _EVALUATORS or (module == "vm" and member.startswith("run")):
+        _evaluates(call)
+    else:
+        root = module.split(".")[0] if module else call.callee
+        if root in _BOUND_NET_MODULES and not call.facts.bound(call.fn):
+            return
+        if call.callee == "fetch" or (
+            root in _NET_MODULES and (member in _NET_MEMBERS or not module)
+        ):
+            _requests(call)
+
+
+def _starts_process(call: JsCall, member: str) -> None:
+    """``child_process``: exec takes a command line and options; spawn and execFile a program
+    and its arguments."""
+    facts = call.facts
+    words = call.args[:1] if member in ("exec", "execSync") else call.args[:2]
+    command = " ".join(facts.fold_argument(a) for a in words)
+    strength = command_strength(command)
+    if strength == "strong":
+        variant = SuspiciousJavaScript.SHELL
+        what = "runs a downloader, shell or encoded command"
+    elif strength == "network":
+        variant, what = (
+            SuspiciousJavaScript.NETWORK_COMMAND,
+            "runs a command that reaches the network",
+        )
+    elif strength == "shell":
+        variant, what = SuspiciousJavaScript.WINDOWS_SHELL, "starts Windows' shell"
+    else:
+        variant, what = SuspiciousJavaScript.PROGRAM, "starts a program"
+        if not command.strip("? "):
+            command = facts.text(call.node)
+    facts.emit(variant, call.node, f"child_process.{member} {what}", call.line, command)
+
+
+def _evaluates(call: JsCall) -> None:
+    """``eval``, ``Function``, ``vm``: code that only exists after decoding."""
+    if not call.args:
+        return
+    facts = call.facts
+    arg_text = facts.text(call.args[0])
+    folded = facts.fold(call.args[0])
+    if folded and (_NAMED_REQUIRE.search(folded) or "child_process" in folded):
+        facts.emit(
+            SuspiciousJavaScript.DECODED_LOADS,
+            call.node,
+            f"{call.callee} runs decoded code that loads modules",
+            call.line,
+            folded,
+        )
+    elif _DECODED_ARGUMENT.search(arg_text):
+        facts.emit(
+            SuspiciousJavaScript.DECODED,
+            call.node,
+            f"{call.callee} runs decoded code",
+            call.line,
+            arg_text,
+        )
+
+
+def _requests(call: JsCall) -> None:
+    """A request (``http``, ``https``, ``dns``, ``net``, ``fetch``...): what it sends and where."""
+    facts = call.facts
+    labels: frozenset[str] = frozenset()
+    for a in call.args:
+        labels |= facts.labels(a)
+    texts = " ".join(facts.fold(a) or "" for a in call.args)
+    suspicious = bool(tables.SUSPICIOUS_URL_RE.search(texts))
+    if labels:
+        # one configured variable sent from inside a function is how clients authenticate or
+        # find their server; the whole environment, the host's identity, or a variable sent at
+        # the top level or to a paste site is not
+        facts.emit(
+            SuspiciousJavaScript.SENDS_DUMP
+            if labels & {"dump", "host"} or suspicious
+            else SuspiciousJavaScript.SENDS_SECRET,
+            call.node,
+            f"{call.callee} sends environment or host data",
+            call.line,
+            facts.text(call.node),
+            relations=("exfiltrates",),
+        )
+    elif suspicious:
+        facts.emit(
+            SuspiciousJavaScript.SUSPICIOUS_ADDRESS,
+            call.node,
+            f"{call.callee} contacts a paste site, webhook or raw address",
+            call.line,
+            texts,
+        )
+
+
+def command_strength(command: str) -> str:
+    """``strong`` (a downloader, a shell fed from a pipe, an encoded or hidden command),
+    ``network`` (reaches the network, installs, persists), ``shell`` (starts Windows' shell on
+    arguments that were not worked out) or ``program``. ``?`` stands for the parts of the
+    command that could not be worked out."""
+    check = _KILL_BY_PID.sub("", command)
+    if "?" not in check and not _POWERSHELL_RISK.search(check):
+        # PowerShell running a query spelled out in full (a process list, the clipboard)
+        check = _POWERSHELL.sub("", check)
+    if tables.STRONG_COMMAND_RE.search(check):
+        return "strong"
+    if tables.WEAK_COMMAND_RE.search(check):
+        return "network" if tables.WEAK_COMMAND_RE.search(_CMD_SHELL.sub("", check)) else "shell"
+    return "program"
