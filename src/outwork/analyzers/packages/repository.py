@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from outwork.analyzers.packages import typosquat
-from outwork.analyzers.packages.data import top_names
+from outwork.analyzers.packages.data import top_names, top_ranked
 from outwork.analyzers.packages.headers import first, metadata_headers
 from outwork.analyzers.packages.rules.repository import RepositoryOfAnotherProject
 from outwork.analyzers.packages.signals import Context, Signal, clip
@@ -302,8 +302,9 @@ def _related(a: set[str], b: set[str]) -> bool:
 
 @functools.cache
 def _squashed(ecosystem: str) -> dict[str, str]:
-    """Popular names without separators (``aws-cli`` names ``awscli``)."""
-    return {p.replace("-", ""): p for p in top_names(ecosystem) if len(p) >= 5}
+    """Popular names without separators (``aws-cli`` names ``awscli``); where two squash to
+    the same, the more downloaded one."""
+    return {p.replace("-", ""): p for p in reversed(top_ranked(ecosystem)) if len(p) >= 5}
 
 
 def _abbreviates(short: str, long: str) -> bool:

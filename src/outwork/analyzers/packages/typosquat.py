@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from outwork.analyzers.packages.data import top_names
+from outwork.analyzers.packages.data import top_names, top_ranked
 from outwork.core.similarity import one_edit_apart
 
 _SEPARATORS = re.compile(r"[-_.]+")
@@ -48,7 +48,7 @@ def check(name: str, registry: str) -> Squat | None:
     if norm in popular or name.strip().lower() in popular or len(norm) < 4:
         return None
     squashed = norm.replace("-", "")
-    for target in popular:
+    for target in top_ranked(registry):
         if len(target) < 4:
             continue
         if target.replace("-", "") == squashed:
@@ -60,7 +60,7 @@ def check(name: str, registry: str) -> Squat | None:
     for a, b in _HOMOGLYPHS:
         if a in norm and norm.replace(a, b) in popular:
             return Squat(norm.replace(a, b), f"homoglyph {a!r} for {b!r}")
-    for target in popular:
+    for target in top_ranked(registry):
         if len(target) >= 5 and abs(len(target) - len(norm)) <= 1 and one_edit_apart(norm, target):
             return Squat(target, "one character away")
     return None
