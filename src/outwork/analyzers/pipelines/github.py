@@ -24,8 +24,14 @@ from outwork.core.findings import Fact
 
 _SECRET_RE = re.compile(r"\bsecrets\.([A-Za-z_][\w-]*)", re.I)
 _HOOKS = ("workflow", "job", "uses", "image", "step", "job_end", "document")
-#: hook -> the checks that consume it
-_CONSUMERS = {hook: overriding(WORKFLOW_CHECKS, hook, WorkflowCheck) for hook in _HOOKS}
+#: hook -> (position in WORKFLOW_CHECKS, the hook's function) of each check that consumes it
+_CONSUMERS: dict[str, list[tuple[int, Callable[..., Iterator[Emitted]]]]] = {
+    hook: [
+        (WORKFLOW_CHECKS.index(check), getattr(check, hook))
+        for check in overriding(WORKFLOW_CHECKS, hook, WorkflowCheck)
+    ]
+    for hook in _HOOKS
+}
 
 
 class WorkflowAudit:
@@ -33,16 +39,12 @@ class WorkflowAudit:
 
     def __init__(self, doc: Document, kind: str, path: str) -> None:
         self.wf = Workflow(doc, kind, path)
-        checks = {check: check(self.wf) for check in WORKFLOW_CHECKS}
-        #: hook -> the bound hooks of the checks that consume it
-        self.hooks: dict[str, list[Callable[..., Iterator[Emitted]]]] = {
-            hook: [getattr(checks[check], hook) for check in consumers]
-            for hook, consumers in _CONSUMERS.items()
-        }
+        self.checks = [check(self.wf) for check in WORKFLOW_CHECKS]
 
     def _call(self, hook: str, *args: object) -> Iterator[Emitted]:
-        for method in self.hooks[hook]:
-            yield from method(*args)
+        checks = self.checks
+        for index, function in _CONSUMERS[hook]:
+            yield from function(checks[index], *args)
 
     def run(self) -> Iterator[Emitted]:
         wf = self.wf
@@ -94,14 +96,14 @@ class WorkflowAudit:
             yield from self._call("image", ref)
 
     def _steps(self, job: Job) -> Iterator[Emitted]:
-        wf = self.wf
-        consumers = self.hooks["step"]
+        wf, checks = self.wf, self.checks
+        consumers = _CONSUMERS["step"]
         for index, (where, node) in enumerate(flat_steps(job.steps, job.base)):
             step = wf.step(job, index, where, node)
             if step.uses_node is not None:
                 yield from self._reference(step.uses_node, (*where, "uses"))
-            for consume in consumers:
-                yield from consume(step)
+            for position, function in consumers:
+                yield from function(checks[position], step)
             wf.after_step(step)
         yield from self._call("job_end", job)
 

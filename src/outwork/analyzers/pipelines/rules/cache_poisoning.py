@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import cached_property
 
 from outwork.analyzers.pipelines import data
 from outwork.analyzers.pipelines.checks import WorkflowCheck
@@ -59,15 +60,13 @@ class CachePoisoning(Rule):
 class CachePoisoningCheck(WorkflowCheck):
     rules = (CachePoisoning,)
 
-    def __init__(self, wf: Workflow) -> None:
-        super().__init__(wf)
-        self.release = wf.kind == "workflow" and is_release(wf)
+    @cached_property
+    def release(self) -> bool:
+        return self.wf.kind == "workflow" and is_release(self.wf)
 
     def step(self, step: Step) -> Iterator[Emitted]:
-        if not self.release or not step.name:
-            return
         for action, (option, default_on) in matching(data.CACHE_ACTIONS, step.name):
-            if action != step.name:
+            if action != step.name or not self.release:
                 continue
             with_ = step.node.get("with")
             enabled = default_on
