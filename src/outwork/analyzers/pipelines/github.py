@@ -68,7 +68,9 @@ class WorkflowAudit:
         yield from self._call("job", job)
         uses = job.node.get("uses")
         if uses is not None and uses.is_str:
-            yield from self._reference(uses, (*job.base, "uses"))
+            ref = self.wf.uses(uses, (*job.base, "uses"))
+            if ref is not None:
+                yield from self._call("uses" if isinstance(ref, Uses) else "image", ref)
             yield from self._invokes(job, uses)
         for image in self.wf.images(job.node, job.base):
             yield from self._call("image", image)
@@ -88,20 +90,15 @@ class WorkflowAudit:
         if using == "composite":
             yield from self._steps(self.wf.composite(runs))
 
-    def _reference(self, node: Node, where: tuple[str | int, ...]) -> Iterator[Emitted]:
-        ref = self.wf.uses(node, where)
-        if isinstance(ref, Uses):
-            yield from self._call("uses", ref)
-        elif isinstance(ref, Image):
-            yield from self._call("image", ref)
-
     def _steps(self, job: Job) -> Iterator[Emitted]:
         wf, checks = self.wf, self.checks
         consumers = _CONSUMERS["step"]
         for index, (where, node) in enumerate(flat_steps(job.steps, job.base)):
             step = wf.step(job, index, where, node)
             if step.uses_node is not None:
-                yield from self._reference(step.uses_node, (*where, "uses"))
+                ref = wf.uses(step.uses_node, (*where, "uses"))
+                if ref is not None:
+                    yield from self._call("uses" if isinstance(ref, Uses) else "image", ref)
             for position, function in consumers:
                 yield from function(checks[position], step)
             wf.after_step(step)

@@ -3,7 +3,9 @@ check reads: the document and its positions, the triggers and what they let an o
 and steps, and the taint of contexts (which values an outsider chooses and the path they take
 through ``env``, step outputs, job outputs and the matrix).
 
-Nothing here decides whether a rule fires; the checks in ``rules/`` do.
+Nothing here decides whether a rule fires; the checks in ``rules/`` do. The parts handed to the
+checks (jobs, steps, references) are plain slotted dataclasses built as the scanner walks the
+document, one per element.
 """
 
 from __future__ import annotations
@@ -73,7 +75,7 @@ def strongest(hits: list[tuple[str, Taint]]) -> Taint:
     return max(hits, key=lambda h: h[1].confidence)[1]
 
 
-@dataclass
+@dataclass(slots=True)
 class Document:
     """A YAML text and its tree, with helpers to turn node offsets into lines."""
 
@@ -265,7 +267,7 @@ class Job:
     injected: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class EnvWrite:
     """A script line that writes to GITHUB_ENV or GITHUB_PATH, and the taints reaching it."""
 
@@ -276,7 +278,7 @@ class EnvWrite:
     hits: list[tuple[str, Taint]]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Step:
     """One step, with the taint of its environment (``env``) and of the job's step outputs so
     far (``outputs``)."""
@@ -301,7 +303,7 @@ class Step:
         return self.job.outputs
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Uses:
     """A reference to an action or a reusable workflow (``uses:`` of a step or a job), neither
     local nor a container image."""
@@ -318,7 +320,7 @@ class Uses:
         return key_path(*self.where)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Image:
     """A container image a job or action runs (``container``, ``services``, ``docker://``)."""
 
