@@ -183,13 +183,6 @@ def _as_bytes(value: object) -> bytes | None:
     return None
 
 
-def _bounded_decompress(fn: Callable[[bytes], Any], data: bytes) -> bytes:
-    out = fn(data)
-    if not isinstance(out, bytes) or len(out) > MAX_VALUE:
-        raise ValueError("too large")
-    return out
-
-
 def _zlib(data: bytes, *args: object) -> bytes:
     wbits = args[0] if args and isinstance(args[0], int) else zlib.MAX_WBITS
     d = zlib.decompressobj(wbits)

@@ -14,13 +14,11 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
+from outwork.analyzers.packages.deobf import Folder
+from outwork.analyzers.packages.rules.base import Variant
 from outwork.analyzers.packages.signals import Context
-
-if TYPE_CHECKING:
-    from outwork.analyzers.packages.deobf import Folder
-    from outwork.analyzers.packages.rules.base import Variant
 
 #: Where a value's data comes from: ``secret`` (environment, credentials), ``host`` (the user's
 #: or the machine's identity), ``dump`` (a whole secret store), ``store`` (a private key,

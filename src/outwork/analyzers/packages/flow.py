@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import TYPE_CHECKING
 
 from outwork.analyzers.packages import data as tables
 from outwork.analyzers.packages import syntax
@@ -28,10 +27,7 @@ from outwork.analyzers.packages.deobf import (
     iter_strings,
 )
 from outwork.analyzers.packages.facts import EMPTY, Labels, Scope
-
-if TYPE_CHECKING:
-    from outwork.analyzers.packages.structure import Function, Structure
-
+from outwork.analyzers.packages.structure import Function, Structure
 
 _DECODE_ATTRS = frozenset(
     {

@@ -1,8 +1,8 @@
 """The header block of core metadata files (``PKG-INFO``, ``METADATA``).
 
 RFC 822 style: ``Name: value`` lines, continuation lines indented, the block ended by the first
-blank line or the first line that is not a header. A plain scan rather than the standard email
-parser, which costs about 10 ms to import in every process that meets a Python package.
+blank line or the first line that is not a header. A plain scan of the few fields read, rather
+than the standard email parser and its imports.
 """
 
 from __future__ import annotations
