@@ -1,24 +1,20 @@
 """Package-level analysis: read an sdist, wheel or npm tarball in memory and judge it whole.
 
-The archive is read with its own bounds (members, bytes, time): only source, metadata and the
-first bytes of every other member are kept. What runs at install time is worked out from the
-package's structure (``setup.py``, the modules it imports, in-tree build backends, ``.pth``
-files, npm lifecycle scripts); everything else is judged by when it runs (import or call).
+The archive is read through the sources' bounded reader, within the scan's budgets: only
+source, metadata and the first bytes of every other member are kept. What runs at install time
+is worked out from the package's structure (``setup.py``, the modules it imports, in-tree build
+backends, ``.pth`` files, npm lifecycle scripts); everything else is judged by when it runs
+(import or call).
 """
 
 from __future__ import annotations
 
 import gc
-import io
 import re
-import tarfile
 import threading
-import time
-import zipfile
-import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import field
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import BinaryIO
 
@@ -42,9 +38,10 @@ from outwork.analyzers.packages.rules import (
 )
 from outwork.analyzers.packages.signals import Context, Signal, clip
 from outwork.core.artifact import Kind, classify
+from outwork.core.budgets import Budgets
 from outwork.core.purl import purl
-from outwork.core.records import FACTORY, record
 from outwork.core.rules import Severity
+from outwork.sources.reader import ArchiveError, ArchiveStop, iter_members
 
 #: Suffixes of archives the packages layer reads whole.
 PACKAGE_SUFFIXES = (".whl", ".egg", ".tar.gz", ".tgz", ".zip", ".tar.bz2", ".tar.xz", ".tar")
@@ -95,55 +92,31 @@ _VERSIONED_LIBRARY = re.compile(r"\.(so|dylib|dll)(\.\d+)+$")
 TEST_WORDS = ("test", "example", "doc", "bench", "demo", "sample")
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Limits:
-    """How much of one package archive is read."""
+    """How much of one package archive the analysis keeps; what the archive may cost to read
+    (members, bytes, ratio, time) is the scan's :class:`~outwork.core.budgets.Budgets`."""
 
-    members: int = 50_000
     #: Bytes of source and metadata kept, all members together.
     text_bytes: int = 96 * 1024 * 1024
     #: Largest single source member kept.
     member_bytes: int = 16 * 1024 * 1024
-    seconds: float = 60.0
-
-    def __init__(
-        self,
-        members: int = 50_000,
-        text_bytes: int = 96 * 1024 * 1024,
-        member_bytes: int = 16 * 1024 * 1024,
-        seconds: float = 60.0,
-    ) -> None:
-        setter = object.__setattr__
-        setter(self, "members", members)
-        setter(self, "text_bytes", text_bytes)
-        setter(self, "member_bytes", member_bytes)
-        setter(self, "seconds", seconds)
 
 
-@record(frozen=False)
+#: Bytes of a member that is not kept as text read to tell what it holds.
+HEAD_BYTES = 8192
+
+
+@dataclass(slots=True)
 class PackageFiles:
     """What the packages layer keeps of one archive."""
 
     archive: str
     texts: dict[str, str] = field(default_factory=dict)
-    #: member -> (kind of its content, size) for members that were not kept as text
+    #: member -> (kind of its content, bytes read of it) for members not kept as text
     others: dict[str, tuple[Kind, int]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     is_wheel: bool = False
-
-    def __init__(
-        self,
-        archive: str,
-        texts: dict[str, str] = FACTORY,
-        others: dict[str, tuple[Kind, int]] = FACTORY,
-        notes: list[str] = FACTORY,
-        is_wheel: bool = False,
-    ) -> None:
-        self.archive = archive
-        self.texts = {} if texts is FACTORY else texts
-        self.others = {} if others is FACTORY else others
-        self.notes = [] if notes is FACTORY else notes
-        self.is_wheel = is_wheel
 
 
 def looks_like_package_name(name: str) -> bool:
@@ -152,46 +125,46 @@ def looks_like_package_name(name: str) -> bool:
 
 
 def read_archive(
-    data: bytes | BinaryIO, name: str, limits: Limits | None = None
+    data: bytes | BinaryIO,
+    name: str,
+    limits: Limits | None = None,
+    budgets: Budgets | None = None,
 ) -> PackageFiles | None:
     """Members of a package archive, or None when it is not a package.
 
-    ``data`` is the archive's bytes or a seekable binary stream (a file on disk): members are
-    read from the stream one at a time, the bytes of members that are not kept are never held
-    whole, so memory follows what is kept, not the archive's size.
+    ``data`` is the archive's bytes or a seekable binary stream (a file on disk). Members come
+    through the sources' bounded reader one at a time, each read only as far as needed (a
+    source member whole, any other member its first bytes), so memory follows what is kept,
+    not the archive's size. A member that cannot be read is noted and the next one read.
     """
     limits = limits or Limits()
     files = PackageFiles(archive=name, is_wheel=name.lower().endswith(".whl"))
-    deadline = time.monotonic() + limits.seconds
-    stream = io.BytesIO(data) if isinstance(data, bytes | bytearray | memoryview) else data
+    budget = limits.text_bytes
     try:
-        start = stream.tell()
-        magic = stream.read(4)
-        stream.seek(start)
-        if magic == b"PK\x03\x04" or magic == b"PK\x05\x06":
-            members = _zip_members(stream, limits, deadline, files)
-        else:
-            members = _tar_members(stream, limits, deadline, files)
-        budget = limits.text_bytes
-        for member, content in members:
-            lower = PurePosixPath(member).name.lower()
+        for member in iter_members(data, budgets, path=name):
+            if not member.regular:
+                continue
+            if member.encrypted:
+                # the sources report encrypted members (CORE005); nothing here can read them
+                files.notes.append(f"{member.name}: encrypted, not readable")
+                continue
+            lower = PurePosixPath(member.name).name.lower()
             keep = lower.endswith(SOURCE_SUFFIXES) or lower in META_NAMES
-            if keep and content is not None and len(content) <= limits.member_bytes and budget > 0:
+            try:
+                content = member.read(limits.member_bytes + 1 if keep else HEAD_BYTES)
+            except ArchiveStop:
+                raise
+            except ArchiveError as exc:
+                files.notes.append(f"{member.name}: not readable ({exc})")
+                continue
+            if keep and len(content) <= limits.member_bytes and budget > 0:
                 budget -= len(content)
-                files.texts[member] = content.decode("utf-8", "replace")
-            elif content is not None:
-                files.others[member] = (classify(content[:8192], lower, len(content)), len(content))
-    except (
-        tarfile.TarError,
-        zipfile.BadZipFile,
-        zlib.error,
-        RuntimeError,
-        OSError,
-        EOFError,
-        ValueError,
-        NotImplementedError,
-    ) as exc:
-        files.notes.append(f"archive could not be read completely: {type(exc).__name__}")
+                files.texts[member.name] = content.decode("utf-8", "replace")
+            else:
+                kind = classify(content[:HEAD_BYTES], lower, len(content))
+                files.others[member.name] = (kind, len(content))
+    except ArchiveError as exc:
+        files.notes.append(f"archive could not be read completely: {exc}")
         if not files.texts and not files.others:
             return None
     if not any(PurePosixPath(m).name.lower() in META_NAMES for m in files.texts):
@@ -199,58 +172,10 @@ def read_archive(
     return files
 
 
-def _zip_members(
-    stream: BinaryIO, limits: Limits, deadline: float, files: PackageFiles
-) -> Iterator[tuple[str, bytes | None]]:
-    with zipfile.ZipFile(stream) as zf:
-        infos = zf.infolist()
-        if len(infos) > limits.members:
-            files.notes.append(f"only the first {limits.members} of {len(infos)} members were read")
-        for info in infos[: limits.members]:
-            if info.is_dir() or time.monotonic() > deadline:
-                continue
-            if info.flag_bits & 0x1:
-                # the sources report encrypted members (CORE005); nothing here can read them
-                files.notes.append(f"{info.filename}: encrypted, not readable")
-                continue
-            lower = info.filename.lower()
-            wanted = lower.endswith(SOURCE_SUFFIXES) or PurePosixPath(lower).name in META_NAMES
-            if (
-                info.file_size > limits.member_bytes * 4
-                or info.compress_size * 200 < info.file_size
-            ):
-                files.notes.append(f"{info.filename}: too large or too compressed to read")
-                continue
-            with zf.open(info) as fh:
-                content = fh.read(limits.member_bytes + 1) if wanted else fh.read(8192)
-            yield info.filename, content
-
-
-def _tar_members(
-    stream: BinaryIO, limits: Limits, deadline: float, files: PackageFiles
-) -> Iterator[tuple[str, bytes | None]]:
-    with tarfile.open(fileobj=stream, mode="r:*") as tf:
-        count = 0
-        for info in tf:
-            count += 1
-            if count > limits.members or time.monotonic() > deadline:
-                files.notes.append("member or time budget reached; the rest was not read")
-                break
-            if not info.isfile():
-                continue
-            lower = info.name.lower()
-            wanted = lower.endswith(SOURCE_SUFFIXES) or PurePosixPath(lower).name in META_NAMES
-            fh = tf.extractfile(info)
-            if fh is None:
-                continue
-            content = fh.read(limits.member_bytes + 1) if wanted else fh.read(8192)
-            yield info.name, content
-
-
 # --- judging a package -------------------------------------------------------------------------
 
 
-@record(frozen=False)
+@dataclass(slots=True)
 class Verdict:
     """What the analysis of one package concluded, with the signals behind it."""
 
@@ -261,24 +186,6 @@ class Verdict:
     severity: Severity | None
     signals: list[Signal]
     reasons: list[str]
-
-    def __init__(
-        self,
-        ecosystem: str,
-        name: str,
-        version: str,
-        score: float,
-        severity: Severity | None,
-        signals: list[Signal],
-        reasons: list[str],
-    ) -> None:
-        self.ecosystem = ecosystem
-        self.name = name
-        self.version = version
-        self.score = score
-        self.severity = severity
-        self.signals = signals
-        self.reasons = reasons
 
     @property
     def purl(self) -> str:
