@@ -13,8 +13,8 @@ import hashlib
 import io
 import re
 import stat
-from collections.abc import Callable, Iterator
-from typing import BinaryIO
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, BinaryIO
 
 from outwork.core.artifact import (
     ARCHIVE_KINDS,
@@ -879,6 +879,7 @@ def _open_7z(artifact: Artifact, scope: Scope, depth: int) -> Iterator[Yielded]:
             self.sinks[filename] = sink
             return sink
 
+    links: set[str] = set()
     with artifact.open() as fh:
         remaining = max(scope.budgets.max_total_bytes - scope.expanded, 0)
         with py7zr.SevenZipFile(fh, mode="r", max_extract_size=remaining + 1) as archive:
@@ -891,42 +892,66 @@ def _open_7z(artifact: Artifact, scope: Scope, depth: int) -> Iterator[Yielded]:
                 )
                 yield Skip(artifact.path, "encrypted archive; members not scanned")
                 return
-            targets: list[str] = []
-            links: set[str] = set()
-            for info in archive.files:
-                scope.member()
-                raw_name = str(info.filename)
-                name = _member_name(raw_name.replace("\\", "/") if "\\" in raw_name else raw_name)
-                path = join_member(artifact.path, name)
-                found, ok = _check_name(scope, artifact.path, name)
-                yield from found
-                if not ok or info.is_directory:
-                    continue
-                mode = info.posix_mode or 0
-                if info.is_symlink:
-                    links.add(raw_name)
-                elif info.is_junction or info.is_socket or _special(mode):
-                    yield core_finding(
-                        ArchiveSpecialFile,
-                        path,
-                        "7z archive holds a special file",
-                        f"{name} (mode {stat.filemode(mode) if mode else 'junction or socket'})",
-                    )
-                    yield Skip(path, "special file")
-                    continue
-                if traversal(raw_name):
-                    yield Skip(path, "member with an escaping name is not decompressed")
-                    continue
-                targets.append(raw_name)
+            found, targets = _7z_targets(archive.files, artifact, scope, links)
+            yield from found
             if not targets:
                 return
             factory = _Factory()
             archive.extract(targets=targets, factory=factory)
-    for filename, sink in factory.sinks.items():
+    bodies = {filename: sink.body for filename, sink in factory.sinks.items()}
+    yield from _7z_members(artifact, bodies, links, scope, depth)
+
+
+def _7z_targets(
+    files: Iterable[Any], artifact: Artifact, scope: Scope, links: set[str]
+) -> tuple[list[Yielded], list[str]]:
+    """What to report about a 7z's member list, and the members to decompress (``links``
+    gets the symbolic links among them, whose targets are read to judge them)."""
+    found: list[Yielded] = []
+    targets: list[str] = []
+    for info in files:
+        scope.member()
+        raw_name = str(info.filename)
+        name = _member_name(raw_name.replace("\\", "/") if "\\" in raw_name else raw_name)
+        path = join_member(artifact.path, name)
+        notes, ok = _check_name(scope, artifact.path, name)
+        found.extend(notes)
+        if not ok or info.is_directory:
+            continue
+        mode = info.posix_mode or 0
+        if info.is_symlink:
+            links.add(raw_name)
+        elif info.is_junction or info.is_socket or _special(mode):
+            found.append(
+                core_finding(
+                    ArchiveSpecialFile,
+                    path,
+                    "7z archive holds a special file",
+                    f"{name} (mode {stat.filemode(mode) if mode else 'junction or socket'})",
+                )
+            )
+            found.append(Skip(path, "special file"))
+            continue
+        if traversal(raw_name):
+            found.append(Skip(path, "member with an escaping name is not decompressed"))
+            continue
+        targets.append(raw_name)
+    return found, targets
+
+
+def _7z_members(
+    artifact: Artifact,
+    bodies: dict[str, _Body | None],
+    links: set[str],
+    scope: Scope,
+    depth: int,
+) -> Iterator[Yielded]:
+    """The decompressed members of a 7z (None: over the member budget), links judged."""
+    for filename, body in bodies.items():
         name = _member_name(filename)
         path = join_member(artifact.path, name)
         if filename in links:
-            target = sink.body.data()[:MAX_LINK_BYTES] if sink.body is not None else b""
+            target = body.data()[:MAX_LINK_BYTES] if body is not None else b""
             text = target.decode("utf-8", errors="replace")
             if link_escapes(name, text, relative_to_root=False):
                 yield core_finding(
@@ -937,11 +962,11 @@ def _open_7z(artifact: Artifact, scope: Scope, depth: int) -> Iterator[Yielded]:
                 )
             yield Skip(path, "symbolic link; not followed")
             continue
-        if sink.body is None:
+        if body is None:
             limit = scope.budgets.max_member_bytes
             yield Skip(path, f"member larger than the member budget ({limit} bytes)")
             continue
-        yield from _emit(artifact, name, sink.body, scope, depth)
+        yield from _emit(artifact, name, body, scope, depth)
 
 
 _OPENERS: dict[Kind, Callable[[Artifact, Scope, int], Iterator[Yielded]]] = {
