@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from outwork.core.artifact import Artifact
 from outwork.core.budgets import Budgets
 from outwork.core.findings import Finding, Skip
+from outwork.sources.filesystem import walk
 
 if TYPE_CHECKING:
     from outwork.sources.registries import RegistryOptions
@@ -43,6 +44,4 @@ def open_target(
 
         yield from open_registry(target, budgets, registry or RegistryOptions(), wants=wants)
         return
-    from outwork.sources.filesystem import walk
-
     yield from walk(target, budgets, include_git=include_git, wants=wants)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import operator
 import os
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from outwork.core.artifact import ARCHIVE_KINDS, HEAD_BYTES, Artifact, Kind, classify, refine_zip
@@ -13,9 +13,10 @@ from outwork.core.budgets import Budgets
 from outwork.core.corerules import ArchiveLinkEscape, ArchiveSpecialFile, ScanBudgetExceeded
 from outwork.core.errors import TargetError
 from outwork.core.findings import Finding, Location, Skip
+from outwork.sources.archives import iter_archive
+from outwork.sources.reader import Wants
 
 Yielded = Artifact | Finding | Skip
-Wants = Callable[[Artifact], bool]
 
 #: Kinds a zip can hide behind by prepending bytes (a launcher script, junk) that zip readers skip.
 _ZIP_HOSTS = frozenset({Kind.BINARY, Kind.SHELL, Kind.PYTHON, Kind.TEXT})
@@ -156,8 +157,6 @@ def _regular(path: str, logical: str, st: os.stat_result, root_logical: str) -> 
 
 
 def _archive(artifact: Artifact, budgets: Budgets, wants: Wants | None) -> Iterator[Yielded]:
-    from outwork.sources.archives import iter_archive
-
     yield from iter_archive(artifact, budgets, depth=1, deadline=budgets.deadline(), wants=wants)
 
 

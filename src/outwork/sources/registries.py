@@ -28,6 +28,7 @@ from outwork.core.artifact import ARCHIVE_KINDS, HEAD_BYTES, Artifact, Kind, cla
 from outwork.core.budgets import Budgets
 from outwork.core.errors import TargetError
 from outwork.core.findings import Finding, Skip
+from outwork.sources.archives import iter_archive
 
 DEFAULT_PYPI = "https://pypi.org/pypi"
 DEFAULT_NPM = "https://registry.npmjs.org"
@@ -128,8 +129,6 @@ def _local(
     artifact = Artifact(path=logical, kind=kind, size=size, fs_path=str(path), root=root)
     yield artifact
     if kind in ARCHIVE_KINDS:
-        from outwork.sources.archives import iter_archive
-
         deadline = budgets.deadline()
         yield from iter_archive(artifact, budgets, depth=1, deadline=deadline, wants=wants)
 
