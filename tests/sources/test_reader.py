@@ -79,7 +79,7 @@ def test_a_real_checkpoint_reads_cleanly_and_only_what_is_asked(checkpoint: byte
     assert view.head(member, 2) == data[:2]
     assert view.anomalies == []  # its CRC holds
     tensors = [m for m in view.members if "/data/" in m.name]
-    assert tensors and sum(m.size for m in tensors) >= 4 << 20
+    assert tensors and sum(m.file_size for m in tensors) >= 4 << 20
     counting = CountingFile(checkpoint)
     lazy = open_zip(counting, tolerant=True)
     lazy.read(next(m for m in lazy.members if m.name == name))

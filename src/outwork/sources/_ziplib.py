@@ -47,7 +47,7 @@ class ZipFormatError(Exception):
     """The bytes are not a zip archive the reader can follow."""
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class ZipEntry:
     """One central-directory record; ``header_offset`` already includes any prepended junk."""
 

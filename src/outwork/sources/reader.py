@@ -23,7 +23,6 @@ import lzma
 import time
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO, cast
 
 from outwork.core.artifact import Artifact, Kind
@@ -340,40 +339,8 @@ def _file(source: Source) -> tuple[BinaryIO, int]:
     return fh, size
 
 
-@dataclass(frozen=True, slots=True)
-class ZipMember:
-    """One member as the central directory describes it."""
-
-    name: str
-    #: Declared uncompressed size (a hostile archive may lie; reads never trust it).
-    size: int
-    compressed_size: int
-    method: int
-    flags: int
-    crc: int
-    index: int
-    unix_mode: int
-
-    @property
-    def encrypted(self) -> bool:
-        return bool(self.flags & 0x1) or self.method == _ziplib.AES
-
-    @property
-    def is_dir(self) -> bool:
-        return self.name.endswith("/")
-
-
-def _member(entry: _ziplib.ZipEntry) -> ZipMember:
-    return ZipMember(
-        entry.name,
-        entry.file_size,
-        entry.compress_size,
-        entry.method,
-        entry.flags,
-        entry.crc,
-        entry.index,
-        entry.unix_mode,
-    )
+#: One member as the central directory describes it (its declared sizes are never trusted).
+ZipMember = _ziplib.ZipEntry
 
 
 #: What PyTorch's loader (miniz) decompresses: a member in another method does not load.
@@ -406,7 +373,7 @@ class ZipArchive:
             self.anomalies, self.error = found.anomalies, found.error
         else:
             entries = self._strict()
-        self.members = [_member(e) for e in entries]
+        self.members = entries
         self._offsets = [e.header_offset for e in entries]
 
     def _strict(self) -> list[_ziplib.ZipEntry]:
@@ -446,7 +413,7 @@ class ZipArchive:
         member budget, or :class:`BudgetStop` says so). Decompression stops once ``limit`` bytes
         are out. Raises :class:`ArchiveError` when the member cannot be read."""
         data = self._read(member, limit)
-        if self._tolerant and len(data) == member.size and zlib.crc32(data) != member.crc:
+        if self._tolerant and len(data) == member.file_size and zlib.crc32(data) != member.crc:
             self.anomalies.append(f"member {member.name!r} has a wrong CRC (PyTorch ignores CRCs)")
         return data
 
@@ -464,7 +431,7 @@ class ZipArchive:
             raise ArchiveError(f"member {member.name!r} uses compression method {member.method}")
         if member.encrypted and not self._tolerant:
             raise ArchiveError(f"member {member.name!r} is encrypted")
-        csize = min(member.compressed_size, max(self._size - local.data_offset, 0))
+        csize = min(member.compress_size, max(self._size - local.data_offset, 0))
         data = _ziplib.MemberData(self._fh, local.data_offset, csize, member.method)
         path = f"{self._path}!/{member.name}" if self._path else member.name
         try:
@@ -591,7 +558,7 @@ def iter_members(
             archive.count_member()
             yield Member(
                 member.name,
-                member.size,
+                member.file_size,
                 _zip_reader(archive, member),
                 regular=not member.is_dir,
                 encrypted=member.encrypted,

@@ -88,7 +88,7 @@ def scan_torch_zip(view: ZipArchive, result: ContainerResult) -> None:
             by_name is None and not _is_pickle_member(name, view.head(entry, 2))
         ):
             continue
-        if entry.size > limit:
+        if entry.file_size > limit:
             result.findings.append(
                 finding(
                     ModelFileMalformed,
