@@ -8,7 +8,7 @@ import pytest
 
 from outwork.core.docs import rule_pages
 from outwork.core.errors import RuleDefinitionError
-from outwork.core.rules import DOC_SECTIONS, Confidence, Layer, Rule, Severity
+from outwork.core.rules import DOC_SECTIONS, Confidence, Layer, Rule, Severity, ruleset_digest
 from outwork.engine.registry import all_rules, load_analyzers
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "rules"
@@ -91,3 +91,18 @@ def test_missing_section_is_refused() -> None:
             severity = Severity.LOW
             confidence = Confidence.LOW
             cwe = (20,)
+
+
+def test_the_cache_key_follows_every_severity_a_rule_declares() -> None:
+    """Changing a rule's severity table (not only its default) must invalidate cached results."""
+    rules = all_rules()
+    graded = next(rule for rule in rules if rule.severities)
+    before = ruleset_digest(rules)
+    context, severity = next(iter(graded.severities.items()))
+    saved = graded.severities
+    graded.severities = {**saved, context: Severity(max(0, severity - 1))}
+    try:
+        assert ruleset_digest(rules) != before
+    finally:
+        graded.severities = saved
+    assert ruleset_digest(rules) == before

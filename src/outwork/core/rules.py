@@ -251,10 +251,11 @@ def selector_matches(selector: str, rule: type[Rule]) -> bool:
 
 
 def ruleset_digest(rules: list[type[Rule]]) -> str:
-    """A digest of the catalogue: part of every cache key, so a rule change invalidates results."""
+    """A digest of the catalogue: part of every cache key, so a rule change invalidates results.
+
+    A rule's page holds everything that grades its findings (default severity, confidence, the
+    severity table by context and any variants a layer renders there), so it is what is hashed."""
     h = hashlib.sha256()
     for rule in rules:
-        h.update(
-            f"{rule.code}|{rule.name}|{rule.severity}|{rule.confidence}|{rule.__module__}\n".encode()
-        )
+        h.update(f"{rule.code}|{rule.__module__}\n{rule.markdown()}\n".encode())
     return h.hexdigest()[:16]
