@@ -18,20 +18,22 @@ pass them whatever the format):
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from outwork.core.errors import UsageError
 from outwork.core.findings import ScanResult
-from outwork.report import cyclonedx, html, json_report, sarif, terminal
 
-#: Each format's renderer: ``(result, **options) -> text``.
-RENDERERS: dict[str, Callable[..., str]] = {
-    "terminal": terminal.render_text,
-    "json": json_report.render,
-    "sarif": sarif.render,
-    "cyclonedx": cyclonedx.render,
-    "html": html.render,
+#: Each format's renderer, ``(result, **options) -> text``, named as ``module:function``: a
+#: scan loads only the reporter it writes with (the CycloneDX library alone is most of the
+#: memory every reporter together would add to a scan; docs/benchmarks.md, issue 11).
+RENDERERS: dict[str, str] = {
+    "terminal": "outwork.report.terminal:render_text",
+    "json": "outwork.report.json_report:render",
+    "sarif": "outwork.report.sarif:render",
+    "cyclonedx": "outwork.report.cyclonedx:render",
+    "html": "outwork.report.html:render",
 }
 FORMATS: tuple[str, ...] = tuple(RENDERERS)
 
@@ -62,9 +64,10 @@ def render(fmt: str, result: ScanResult, **options: Any) -> str:
     for option, formats in SHARED_OPTIONS.items():
         if name not in formats:
             options.pop(option, None)
-    renderer = RENDERERS.get(name)
-    if renderer is None:
+    if name not in RENDERERS:
         raise UsageError(f"unknown report format {fmt!r}: choose one of {', '.join(FORMATS)}")
+    module, _, function = RENDERERS[name].partition(":")
+    renderer = cast(Callable[..., str], getattr(importlib.import_module(module), function))
     try:
         return renderer(result, **options)
     except TypeError as exc:
