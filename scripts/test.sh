@@ -9,6 +9,8 @@ echo "== ruff check"
 .venv/bin/ruff check .
 echo "== ruff format --check"
 .venv/bin/ruff format --check .
+echo "== vulture (dead code)"
+.venv/bin/vulture
 echo "== mypy --strict"
 .venv/bin/mypy
 echo "== pytest"

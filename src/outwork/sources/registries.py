@@ -65,10 +65,6 @@ class RegistryRef:
         return f"{self.ecosystem}:{self.name}{sep + self.version if self.version else ''}"
 
 
-def is_registry_target(target: str) -> bool:
-    return target.startswith(("pypi:", "npm:"))
-
-
 def parse_ref(target: str) -> RegistryRef:
     """``pypi:requests==2.32.3``, ``pypi:requests``, ``npm:left-pad@1.3.0``, ``npm:@scope/x``."""
     ecosystem, _, rest = target.partition(":")

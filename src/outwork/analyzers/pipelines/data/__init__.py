@@ -89,9 +89,6 @@ SAFE_EVENT_LEAVES: frozenset[str] = frozenset(
         "created",
     }
 )
-#: Event fields that look safe by leaf name but are attacker-chosen (checked before the leaves).
-UNSAFE_EVENT_PATHS: tuple[str, ...] = ("github.event.pull_request.head.ref",)
-
 #: Actions whose outputs carry attacker-controlled text: action -> output names (``*`` = all).
 TAINTED_ACTION_OUTPUTS: dict[str, frozenset[str]] = {
     "tj-actions/changed-files": frozenset({"*"}),
