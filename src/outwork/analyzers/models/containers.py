@@ -8,6 +8,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any
 
+from outwork.analyzers.models.context import TorchScriptOps
 from outwork.analyzers.models.rules.formats import (
     ModelContainerAnomaly,
     ModelFileMalformed,
@@ -16,7 +17,6 @@ from outwork.analyzers.models.rules.formats import (
 )
 from outwork.analyzers.models.scanpickle import PickleReport, scan_stream
 from outwork.core.findings import Finding, finding
-from outwork.core.rules import Severity
 from outwork.sources.reader import ArchiveError, ZipArchive
 
 #: Bytes of a TorchScript code member searched for risky operators.
@@ -130,7 +130,7 @@ def _torchscript(view: ZipArchive, names: list[str], result: ContainerResult) ->
                 "TorchScript archive whose code calls file or library-loading operators: "
                 + "; ".join(risky[:5]),
                 path=first,
-                severity=Severity.HIGH,
+                severity=TorchScriptCode.severity_in(TorchScriptOps.FILE_OR_LIBRARY),
                 evidence="; ".join(risky[:5]),
             )
         )
@@ -141,7 +141,7 @@ def _torchscript(view: ZipArchive, names: list[str], result: ContainerResult) ->
                 "TorchScript archive: torch.jit.load (and torch.load before PyTorch 2.6, "
                 "CVE-2025-32434) runs its code",
                 path=first,
-                severity=Severity.INFO,
+                severity=TorchScriptCode.severity_in(TorchScriptOps.ORDINARY),
                 evidence=", ".join(names[:5]),
             )
         )

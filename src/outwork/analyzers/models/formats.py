@@ -16,6 +16,7 @@ from typing import Any
 
 from outwork.analyzers.models import templates
 from outwork.analyzers.models.containers import ContainerResult
+from outwork.analyzers.models.context import KerasObject, RemoteCode
 from outwork.analyzers.models.policy import Verdict, judge
 from outwork.analyzers.models.rules.formats import (
     ChatTemplateInjection,
@@ -32,7 +33,6 @@ from outwork.analyzers.models.rules.formats import (
 from outwork.core.analyzer import Component, Emitted
 from outwork.core.artifact import Artifact
 from outwork.core.findings import Fact, Location, finding
-from outwork.core.rules import Severity
 from outwork.sources.reader import ArchiveError, ZipArchive
 
 __all__ = ["CODE_EXECUTION_CODES", "ModelContainerAnomaly"]
@@ -477,7 +477,7 @@ def check_keras_config(
                     "loss and metric namespaces: a gadget for safe_mode bypasses",
                     path=path,
                     logical=where,
-                    severity=Severity.HIGH,
+                    severity=KerasUnsafeObject.severity_in(KerasObject.GADGET_FUNCTION),
                     evidence=_dump(node),
                 )
             )
@@ -495,7 +495,7 @@ def check_keras_config(
                         "loading imports that module (custom code)",
                         path=path,
                         logical=where,
-                        severity=Severity.HIGH,
+                        severity=KerasUnsafeObject.severity_in(KerasObject.FOREIGN_MODULE),
                         evidence=_dump(node),
                     )
                 )
@@ -507,6 +507,7 @@ def check_keras_config(
                     f"Keras config object {names[-1]}: {reason}",
                     path=path,
                     logical=where,
+                    severity=KerasUnsafeObject.severity_in(KerasObject.KNOWN_DANGEROUS),
                     evidence=_dump(node),
                 )
             )
@@ -887,6 +888,7 @@ def scan_hub_json(artifact: Artifact) -> Iterator[Emitted]:
         yield Fact("entry:model-hub", "provides", model, proof=artifact.path)
         yield Fact(model, "executes-on-load", "jewel:host-code-execution", proof=artifact.path)
         where = f" from other repositories ({', '.join(foreign[:3])})" if foreign else ""
+        origin = RemoteCode.OTHER_REPOSITORY if foreign else RemoteCode.OWN_REPOSITORY
         yield finding(
             HubRemoteCode,
             f"model asks for trust_remote_code: auto_map loads Python{where} ("
@@ -894,7 +896,7 @@ def scan_hub_json(artifact: Artifact) -> Iterator[Emitted]:
             + ")",
             logical="auto_map",
             evidence=_dump(auto_map),
-            severity=Severity.HIGH if foreign else None,
+            severity=HubRemoteCode.severity_in(origin),
             properties={"modules": modules, "repositories": foreign},
             related=tuple(Location(f"{folder}/{m}" if folder else m) for m in modules[:20]),
         )

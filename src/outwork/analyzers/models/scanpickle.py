@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from outwork.analyzers.models import picklevm
+from outwork.analyzers.models.context import PickleStream
 from outwork.analyzers.models.policy import Verdict, judge
 from outwork.analyzers.models.rules.formats import ModelContainerAnomaly
 from outwork.analyzers.models.rules.pickles import (
@@ -14,7 +15,7 @@ from outwork.analyzers.models.rules.pickles import (
     PickleUnlistedGlobal,
 )
 from outwork.core.findings import Finding, finding
-from outwork.core.rules import Confidence, Severity
+from outwork.core.rules import Confidence
 from outwork.sources.reader import ArchiveError, open_zip
 
 #: Magic number of the legacy (pre-1.6) PyTorch serialisation: five stacked pickles.
@@ -209,7 +210,7 @@ def _report_trace(
             )
         )
     for err in trace.errors[:1]:
-        severity = Severity.HIGH if report.executes_code else Severity.MEDIUM
+        stream = PickleStream.EXECUTES_CODE if report.executes_code else PickleStream.DATA_ONLY
         report.findings.append(
             finding(
                 PickleMalformed,
@@ -218,7 +219,7 @@ def _report_trace(
                 path=path,
                 logical=_loc(prefix, err.offset),
                 evidence=err.message[:300],
-                severity=severity,
+                severity=PickleMalformed.severity_in(stream),
                 confidence=Confidence.LOW if later else None,
                 remediation=REMEDIATION,
             )

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Mapping
+from typing import ClassVar
+
+from outwork.analyzers.models.context import KerasObject, RemoteCode, TorchScriptOps
 from outwork.core.rules import Confidence, Layer, Rule, Severity
 
 
@@ -103,6 +108,10 @@ class TorchScriptCode(Rule):
     layer = Layer.MDL
     severity = Severity.MEDIUM
     confidence = Confidence.HIGH
+    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
+        TorchScriptOps.FILE_OR_LIBRARY: Severity.HIGH,
+        TorchScriptOps.ORDINARY: Severity.INFO,
+    }
     cwe = (94, 502)
     inline_suppressible = False
 
@@ -272,6 +281,11 @@ class KerasUnsafeObject(Rule):
     layer = Layer.MDL
     severity = Severity.CRITICAL
     confidence = Confidence.HIGH
+    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
+        KerasObject.KNOWN_DANGEROUS: Severity.CRITICAL,
+        KerasObject.FOREIGN_MODULE: Severity.HIGH,
+        KerasObject.GADGET_FUNCTION: Severity.HIGH,
+    }
     cwe = (502, 470)
     inline_suppressible = False
 
@@ -399,5 +413,9 @@ class HubRemoteCode(Rule):
     layer = Layer.MDL
     severity = Severity.MEDIUM
     confidence = Confidence.HIGH
+    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
+        RemoteCode.OWN_REPOSITORY: Severity.MEDIUM,
+        RemoteCode.OTHER_REPOSITORY: Severity.HIGH,
+    }
     cwe = (829, 94)
     inline_suppressible = False

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Mapping
+from typing import ClassVar
+
+from outwork.analyzers.models.context import PickleStream
 from outwork.core.rules import Confidence, Layer, Rule, Severity
 
 
@@ -113,6 +118,10 @@ class PickleMalformed(Rule):
     layer = Layer.MDL
     severity = Severity.MEDIUM
     confidence = Confidence.MEDIUM
+    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
+        PickleStream.EXECUTES_CODE: Severity.HIGH,
+        PickleStream.DATA_ONLY: Severity.MEDIUM,
+    }
     cwe = (502, 20)
     inline_suppressible = False
 

@@ -1,0 +1,35 @@
+"""The contexts a model finding is raised in: each MDL rule whose severity varies declares a
+table over one of these enums (``Rule.severities``) and the scanners ask it."""
+
+from __future__ import annotations
+
+import enum
+
+
+class PickleStream(enum.Enum):
+    """What the rest of the file's pickle streams do when a loader reads them."""
+
+    EXECUTES_CODE = "a global outside the allowlist or a dynamic operation runs on load"
+    DATA_ONLY = "only allowlisted globals: the stream builds data"
+
+
+class TorchScriptOps(enum.Enum):
+    """Which operators a TorchScript archive's code calls."""
+
+    FILE_OR_LIBRARY = "file or library-loading operators (aten::save, aten::from_file, ...)"
+    ORDINARY = "no file or library-loading operator"
+
+
+class KerasObject(enum.Enum):
+    """What a Keras configuration object makes the loader import or call."""
+
+    KNOWN_DANGEROUS = "a callable known to run commands, load files or fetch code"
+    FOREIGN_MODULE = "a module outside the Keras namespace (custom code)"
+    GADGET_FUNCTION = "a Keras function outside the activation, loss and metric namespaces"
+
+
+class RemoteCode(enum.Enum):
+    """Where the Python modules a model's auto_map loads come from."""
+
+    OWN_REPOSITORY = "modules shipped with the model"
+    OTHER_REPOSITORY = "modules from other repositories (repo--module references)"
