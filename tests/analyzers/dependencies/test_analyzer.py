@@ -113,6 +113,7 @@ def test_duplicate_occurrences_become_related_locations(database: Path) -> None:
 def test_no_database_fails_closed_with_the_remedy() -> None:
     (found,) = _findings(_run(_artifact("requirements.txt", "requests==2.19.0\n"), None))
     assert found.code == "VUL003" and "outwork db update" in found.remediation
+    assert found.location.line == 1 and found.severity is Severity.MEDIUM
 
 
 def test_missing_database_file(tmp_path: Path) -> None:
@@ -213,7 +214,7 @@ def test_ecosystem_without_a_feed_is_not_a_silent_pass(tmp_path: Path) -> None:
     (found,) = _findings(_run(_artifact("php/composer.lock", lock), db))
     assert found.code == "VUL003" and "no Packagist feed" in found.message
     assert "--ecosystem Packagist" in found.remediation
-    assert found.location.line == 3
+    assert found.location.line == 3 and found.severity is Severity.MEDIUM
 
 
 def test_oversized_lockfile_is_refused_not_truncated() -> None:

@@ -8,14 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from outwork.analyzers.dependencies.cvss import base_score, cvss3_base_score, severity_for_score
+from outwork.analyzers.dependencies.context import Rating
+from outwork.analyzers.dependencies.cvss import base_score, cvss3_base_score, rating_for_score
 from outwork.analyzers.dependencies.versions import (
     in_range,
     is_affected,
     smallest_fix,
     version_key,
 )
-from outwork.core.rules import Severity
 
 ASCENDING = {
     "PyPI": ["0.9", "1.0a1", "1.0b2", "1.0rc1", "1.0", "1.0.post1", "1.0.1", "1.10", "2!0.1"],
@@ -186,9 +186,9 @@ def test_unscorable_vectors() -> None:
     assert base_score("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H") is None
     assert base_score("AV:N/AC:L/Au:N/C:P/I:P/A:P") is None
     assert base_score("CVSS:3.1/AV:X") is None
-    assert severity_for_score(9.8) is Severity.CRITICAL
-    assert severity_for_score(5.4) is Severity.MEDIUM
-    assert severity_for_score(0.0) is Severity.INFO
+    assert rating_for_score(9.8) is Rating.CRITICAL
+    assert rating_for_score(5.4) is Rating.MEDIUM
+    assert rating_for_score(0.0) is Rating.NONE
 
 
 _VERSIONISH = st.text(alphabet="0123456789.-+abcrvpdevlphtSNAPSHOT_", min_size=0, max_size=16)

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from outwork.analyzers.dependencies.context import Database
 from outwork.analyzers.dependencies.matching import Match, match_dependencies
 from outwork.analyzers.dependencies.model import Dependency, ParseResult
 from outwork.analyzers.dependencies.parsers import parser_for
@@ -36,7 +37,7 @@ from outwork.core.analyzer import AnalysisContext, Component, Emitted
 from outwork.core.artifact import MEMBER_SEP, Artifact
 from outwork.core.errors import BudgetExceeded
 from outwork.core.findings import Fact, Location, finding
-from outwork.core.rules import Rule, Severity
+from outwork.core.rules import Rule
 from outwork.store.advisories import (
     DB_FILENAME,
     STALE_AFTER_DAYS,
@@ -100,6 +101,7 @@ def analyze(
             AdvisoryDatabaseUnavailable,
             f"{_count(len(matchable))} not checked for known vulnerabilities or malware: {opened}",
             line=matchable[0].line,
+            severity=AdvisoryDatabaseUnavailable.severity_in(Database.MISSING),
             evidence=str(db_path or "no database configured"),
             remediation="Run `outwork db update` (or `outwork db update --from-file all.zip"
             " --ecosystem PyPI` offline), then scan again.",
@@ -116,6 +118,7 @@ def analyze(
             f"{_count(len(deps))} from {ecosystem} not checked: the advisory database holds"
             f" no {ecosystem} feed",
             line=deps[0].line,
+            severity=AdvisoryDatabaseUnavailable.severity_in(Database.NO_FEED),
             evidence=str(db_path),
             remediation=f"Run `outwork db update --ecosystem {ecosystem}`.",
         )
@@ -127,7 +130,7 @@ def analyze(
             f"the advisory database {what} (limit {max_age:g} days): recent advisories and"
             " malicious-package reports are missing",
             line=matchable[0].line,
-            severity=Severity.LOW,
+            severity=AdvisoryDatabaseUnavailable.severity_in(Database.STALE),
             evidence=str(db_path),
             remediation="Run `outwork db update`.",
         )
@@ -235,8 +238,8 @@ def _findings(artifact: Artifact, matches: list[Match]) -> Iterator[Emitted]:
     for (purl, _), same in grouped.items():
         first = same[0]
         dep = first.dependency
+        # a malicious package is critical whatever its record says (VUL002 has no table)
         rule: type[Rule] = MaliciousDependency if first.malicious else VulnerableDependency
-        severity = Severity.CRITICAL if first.malicious else first.severity
         related = tuple(
             Location(artifact.path, m.dependency.line)
             for m in same[1:]
@@ -246,7 +249,7 @@ def _findings(artifact: Artifact, matches: list[Match]) -> Iterator[Emitted]:
             rule,
             _message(dep, first),
             line=dep.line,
-            severity=severity,
+            severity=rule.severity_in(first.rating),
             evidence=f"{purl} {first.primary}",
             remediation=_remediation(dep, first),
             subject=purl,

@@ -10,7 +10,7 @@ import math
 from functools import lru_cache
 from importlib import resources
 
-from outwork.core.rules import Severity
+from outwork.analyzers.dependencies.context import Rating
 
 _V3_WEIGHTS: dict[str, dict[str, float]] = {
     "AV": {"N": 0.85, "A": 0.62, "L": 0.55, "P": 0.2},
@@ -271,14 +271,14 @@ def base_score(vector: str) -> float | None:
     return None
 
 
-def severity_for_score(score: float) -> Severity:
-    """The CVSS qualitative rating scale, with "None" reported as info."""
+def rating_for_score(score: float) -> Rating:
+    """The CVSS qualitative rating scale."""
     if score >= 9.0:
-        return Severity.CRITICAL
+        return Rating.CRITICAL
     if score >= 7.0:
-        return Severity.HIGH
+        return Rating.HIGH
     if score >= 4.0:
-        return Severity.MEDIUM
+        return Rating.MEDIUM
     if score > 0.0:
-        return Severity.LOW
-    return Severity.INFO
+        return Rating.LOW
+    return Rating.NONE

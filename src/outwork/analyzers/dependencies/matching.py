@@ -8,7 +8,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from outwork.analyzers.dependencies.cvss import base_score, severity_for_score
+from outwork.analyzers.dependencies.context import RATING_ORDER, Rating
+from outwork.analyzers.dependencies.cvss import base_score, rating_for_score
 from outwork.analyzers.dependencies.model import Dependency
 from outwork.analyzers.dependencies.versions import (
     fixed_versions,
@@ -16,15 +17,14 @@ from outwork.analyzers.dependencies.versions import (
     smallest_fix,
     sort_versions,
 )
-from outwork.core.rules import Severity
 from outwork.store.advisories import Advisory, AdvisoryStore, normalize_name
 
-_QUALITATIVE: dict[str, Severity] = {
-    "CRITICAL": Severity.CRITICAL,
-    "HIGH": Severity.HIGH,
-    "MODERATE": Severity.MEDIUM,
-    "MEDIUM": Severity.MEDIUM,
-    "LOW": Severity.LOW,
+_QUALITATIVE: dict[str, Rating] = {
+    "CRITICAL": Rating.CRITICAL,
+    "HIGH": Rating.HIGH,
+    "MODERATE": Rating.MEDIUM,
+    "MEDIUM": Rating.MEDIUM,
+    "LOW": Rating.LOW,
 }
 #: Which identifier names a merged group in messages, by prefix, best first.
 _ID_PREFERENCE = ("CVE-", "GHSA-", "PYSEC-", "RUSTSEC-", "GO-", "MAL-")
@@ -42,7 +42,7 @@ class Match:
     summary: str
     fixed: tuple[str, ...]
     upgrade: str | None
-    severity: Severity | None
+    rating: Rating
     cvss_vector: str | None
     cvss_score: float | None
 
@@ -86,7 +86,7 @@ def match_one(dep: Dependency, advisories: Sequence[Advisory]) -> list[Match]:
             dep.ecosystem, (f for _, es in group for e in es for f in fixed_versions(e))
         )
         vector, score = _best_cvss(a for a, _ in group)
-        severity = severity_for_score(score) if score is not None else _qualitative(group)
+        rating = rating_for_score(score) if score is not None else _qualitative(group)
         summary = next(
             (str(a.record.get("summary")) for a, _ in group if a.record.get("summary")), ""
         )
@@ -100,7 +100,7 @@ def match_one(dep: Dependency, advisories: Sequence[Advisory]) -> list[Match]:
                 summary=summary,
                 fixed=tuple(fixed),
                 upgrade=upgrade,
-                severity=severity,
+                rating=rating,
                 cvss_vector=vector,
                 cvss_score=score,
             )
@@ -153,8 +153,8 @@ def _best_cvss(advisories: Iterable[Advisory]) -> tuple[str | None, float | None
     return best
 
 
-def _qualitative(group: list[tuple[Advisory, list[dict[str, Any]]]]) -> Severity | None:
-    levels: list[Severity] = []
+def _qualitative(group: list[tuple[Advisory, list[dict[str, Any]]]]) -> Rating:
+    levels: list[Rating] = []
     for advisory, entries in group:
         specific = advisory.record.get("database_specific")
         candidates = [specific] + [e.get("ecosystem_specific") for e in entries]
@@ -163,4 +163,4 @@ def _qualitative(group: list[tuple[Advisory, list[dict[str, Any]]]]) -> Severity
                 level = _QUALITATIVE.get(data["severity"].upper())
                 if level is not None:
                     levels.append(level)
-    return max(levels) if levels else None
+    return max(levels, key=RATING_ORDER.index) if levels else Rating.UNRATED

@@ -3,6 +3,11 @@ that decides whether the versions a project runs are the versions it reviewed.""
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Mapping
+from typing import ClassVar
+
+from outwork.analyzers.dependencies.context import Database, Rating
 from outwork.core.rules import Confidence, Layer, Rule, Severity
 
 
@@ -13,7 +18,8 @@ class VulnerableDependency(Rule):
     Packages in lockfiles, manifests (exact pins), SBOMs and installed environments whose version
     falls in the affected ranges of an OSV advisory (CVE, GHSA, PYSEC, RUSTSEC, GO ...). Records
     that are aliases of each other are merged into one finding per vulnerability and package.
-    Severity comes from the base score of the advisory's CVSS vector when it has one; the finding
+    Severity comes from the base score of the advisory's CVSS vector when it has one, else from the
+    qualitative level its database states, else high; the finding
     lists the fixed versions and the smallest upgrade that fixes every advisory on that package.
 
     ## Why it matters
@@ -39,6 +45,15 @@ class VulnerableDependency(Rule):
     layer = Layer.VUL
     severity = Severity.HIGH
     confidence = Confidence.HIGH
+    #: The advisory's own rating decides; an advisory without one is taken as high.
+    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
+        Rating.CRITICAL: Severity.CRITICAL,
+        Rating.HIGH: Severity.HIGH,
+        Rating.MEDIUM: Severity.MEDIUM,
+        Rating.LOW: Severity.LOW,
+        Rating.NONE: Severity.INFO,
+        Rating.UNRATED: Severity.HIGH,
+    }
     cwe = (1395,)
     attack = ("T1195.001",)
 
@@ -111,6 +126,11 @@ class AdvisoryDatabaseUnavailable(Rule):
     layer = Layer.VUL
     severity = Severity.MEDIUM
     confidence = Confidence.HIGH
+    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
+        Database.MISSING: Severity.MEDIUM,
+        Database.NO_FEED: Severity.MEDIUM,
+        Database.STALE: Severity.LOW,
+    }
     cwe = (1104,)
 
 
