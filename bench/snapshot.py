@@ -66,6 +66,7 @@ SETS = ("fixtures", "workflows", "lockfiles", "models", "malicious", "benign")  
 LOOPBACK = re.compile(r"\b(127\.0\.0\.1|localhost):\d+")  # the fixtures' registries
 #: Content digests: generated fixtures (zips with timestamps) differ in bytes from run to run.
 DIGEST = re.compile(r"\b[0-9a-f]{64}\b")
+GRAPH_CODES = frozenset({"PATH001"})  # findings made from a command's attack paths
 FINDING_KEYS = (
     "code",
     "path",
@@ -616,14 +617,21 @@ def compare(args: argparse.Namespace) -> int:
         only_a = sorted(set(a["inputs"]) - set(b["inputs"]))
         only_b = sorted(set(b["inputs"]) - set(a["inputs"]))
         common = sorted(set(a["inputs"]) & set(b["inputs"]))
+        # A command's attack paths (and their PATH001 findings) are capped and joined across
+        # its inputs: comparable only when both sides scanned the same inputs.
+        same_inputs = not only_a and not only_b
         for key in common:
             x, y = a["inputs"][key], b["inputs"][key]
-            for code, text in diff_findings(x["findings"], y["findings"]):
+            before, after = x["findings"], y["findings"]
+            if not same_inputs:
+                before = [f for f in before if f["code"] not in GRAPH_CODES]
+                after = [f for f in after if f["code"] not in GRAPH_CODES]
+            for code, text in diff_findings(before, after):
                 lines[code].append(f"  [{key}] {text}")
             for kind in ("errors", "skipped"):
                 for text in diff_items(kind, x[kind], y[kind]):
                     lines[f"({kind})"].append(f"  [{key}] {text}")
-        for run in sorted(set(a["runs"]) & set(b["runs"])):
+        for run in sorted(set(a["runs"]) & set(b["runs"])) if same_inputs else []:
             x, y = a["runs"][run], b["runs"][run]
             if x["exit"] != y["exit"]:
                 lines["(exit)"].append(f"  [{run}] exit {x['exit']} -> {y['exit']}")
@@ -636,7 +644,10 @@ def compare(args: argparse.Namespace) -> int:
         total[name] = count
         print(f"\n== {name}: {len(common)} inputs compared, {count} differences")
         if only_a or only_b:
-            print(f"   inputs only in A: {len(only_a)}, only in B: {len(only_b)} (not compared)")
+            print(
+                f"   inputs only in A: {len(only_a)}, only in B: {len(only_b)} (not compared;"
+                " nor are the commands' exit codes, attack paths and PATH001 findings)"
+            )
             for key in only_a[:10]:
                 print(f"     A only: {key}")
             for key in only_b[:10]:
