@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from outwork.core.artifact import Artifact, Kind
+from outwork.core.budgets import Budgets
 from outwork.core.findings import Fact, Finding
 from outwork.core.rules import Layer, Rule
 
@@ -68,6 +69,8 @@ class AnalysisContext:
     options: dict[str, Any] = field(default_factory=dict, hash=False)
     #: Directory for state such as the advisory database (resolved by the caller).
     data_dir: str | None = None
+    #: The scan's limits, for an analyzer that reads the members of a container itself.
+    budgets: Budgets = field(default_factory=Budgets)
 
 
 class Analyzer(abc.ABC):

@@ -304,7 +304,10 @@ def _selected(analyzer: type[Analyzer], options: ScanOptions) -> bool:
 
 def _context(options: ScanOptions) -> AnalysisContext:
     return AnalysisContext(
-        offline=options.offline, options=dict(options.analyzer_options), data_dir=options.data_dir
+        offline=options.offline,
+        options=dict(options.analyzer_options),
+        data_dir=options.data_dir,
+        budgets=options.budgets,
     )
 
 

@@ -30,6 +30,7 @@ from outwork.analyzers.packages.rules import PackageRiskVerdict
 from outwork.analyzers.packages.signals import Context, Signal
 from outwork.core.analyzer import AnalysisContext, Component, Emitted
 from outwork.core.artifact import ARCHIVE_KINDS, MEMBER_SEP, Artifact, Kind
+from outwork.core.budgets import Budgets
 from outwork.core.findings import Fact, Finding, finding
 from outwork.core.rules import Severity
 
@@ -51,7 +52,7 @@ class PackageAnalysis:
 
     def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
         if artifact.kind in ARCHIVE_KINDS:
-            yield from self._archive(artifact)
+            yield from self._archive(artifact, context.budgets)
         elif artifact.kind is Kind.JSON:
             yield from self._loose_manifest(artifact)
         elif loose.accepts_name(artifact.path, artifact.name):
@@ -69,9 +70,9 @@ class PackageAnalysis:
             return ()
         return online.check(components, context)
 
-    def _archive(self, artifact: Artifact) -> Iterator[Emitted]:
+    def _archive(self, artifact: Artifact, budgets: Budgets) -> Iterator[Emitted]:
         with artifact.open() as stream:  # a file on disk is read member by member, not whole
-            files = read_archive(stream, artifact.name, Limits())
+            files = read_archive(stream, artifact.name, Limits(), budgets)
         if files is None:
             return
         verdict = analyze_files(files)
