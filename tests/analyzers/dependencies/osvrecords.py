@@ -99,6 +99,29 @@ RECORDS: list[tuple[str, dict[str, Any]]] = [
             summary="Jinja vulnerable to HTML attribute injection",
         ),
     ),
+    # Made up for the low and none rows of VUL001's severity table (no real package).
+    (
+        "PyPI",
+        _record(
+            "OUTWORK-TEST-0001",
+            "PyPI",
+            "outwork-fixture-low",
+            [{"introduced": "0"}, {"fixed": "1.1.0"}],
+            vector="CVSS:3.1/AV:L/AC:H/PR:H/UI:R/S:U/C:L/I:N/A:N",
+            summary="Test advisory rated low",
+        ),
+    ),
+    (
+        "PyPI",
+        _record(
+            "OUTWORK-TEST-0002",
+            "PyPI",
+            "outwork-fixture-none",
+            [{"introduced": "0"}, {"fixed": "1.1.0"}],
+            vector="CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:N",
+            summary="Test advisory rated none",
+        ),
+    ),
     (
         "PyPI",
         _record(

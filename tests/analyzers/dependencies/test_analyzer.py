@@ -163,7 +163,7 @@ def test_cli_db_update_from_file_and_status(tmp_path: Path) -> None:
     code, text = _cli(
         ["db", "update", "--ecosystem", "PyPI", "--from-file", str(feeds["PyPI"])], tmp_path
     )
-    assert code == 0 and "PyPI: 6 records" in text
+    assert code == 0 and "PyPI: 8 records" in text
     folder = tmp_path / "records"
     folder.mkdir()
     (folder / "X-1.json").write_text(json.dumps({"id": "X-1", "modified": "2024-01-01T00:00:00Z"}))
