@@ -9,28 +9,21 @@ from outwork.analyzers.models.context import PickleStream
 from outwork.analyzers.models.policy import Verdict, judge
 from outwork.analyzers.models.rules.formats import ModelContainerAnomaly
 from outwork.analyzers.models.rules.pickles import (
-    PickleDangerousCallable,
-    PickleDynamicOperation,
-    PickleMalformed,
-    PickleUnlistedGlobal,
+    EXECUTES_CODE,
+    Stream,
+    check_dynamic,
+    check_globals,
+    check_malformed,
 )
 from outwork.core.findings import Finding, finding
-from outwork.core.rules import Confidence
 from outwork.sources.reader import ArchiveError, open_zip
 
 #: Magic number of the legacy (pre-1.6) PyTorch serialisation: five stacked pickles.
 LEGACY_TORCH_MAGIC = 0x1950A86A20F9469CFC6C
 LEGACY_TORCH_STREAMS = 5
 MAX_NESTING = 3
-MAX_DYNAMIC = 20
-MAX_UNLISTED = 50
 #: Bytes of a pickle member read from a PyTorch zip nested inside a pickle.
 NESTED_PICKLE_BYTES = 64 * 1024 * 1024
-
-REMEDIATION = (
-    "Do not load this file. Prefer safetensors/GGUF/ONNX, or load PyTorch files only with "
-    "torch.load(..., weights_only=True) on PyTorch 2.6 or later."
-)
 
 
 @dataclass(slots=True)
@@ -44,10 +37,7 @@ class PickleReport:
 
     @property
     def executes_code(self) -> bool:
-        return any(
-            f.rule in (PickleDangerousCallable, PickleUnlistedGlobal, PickleDynamicOperation)
-            for f in self.findings
-        )
+        return any(f.rule in EXECUTES_CODE for f in self.findings)
 
 
 def _loc(prefix: str, offset: int) -> str:
@@ -134,96 +124,17 @@ def _report_trace(
     later: bool,
     torchscript: bool = False,
 ) -> None:
-    called: dict[tuple[str, str], str] | None = None  # built when a global is not allowed
     imports = list(trace.imports)
-    unlisted = 0
     if trace.skipped:
         imports += _hidden_in_skipped(buf, trace)
     for imp in imports:
-        full = f"{imp.module}.{imp.name}"
-        report.globals.add(full)
+        report.globals.add(f"{imp.module}.{imp.name}")
         _framework_hint(report, imp.module)
-        verdict = judge(imp.module, imp.name, torchscript=torchscript)
-        if verdict.verdict is Verdict.ALLOWED:
-            continue
-        if called is None:
-            called = {}
-            for call in trace.calls:
-                called.setdefault((call.module, call.name), call.args)
-        args = called.get((imp.module, imp.name))
-        use = f", called with {args}" if args is not None else ""
-        evidence = f"{imp.opcode} {imp.module} {imp.name}{use}"
-        props = {"module": imp.module, "name": imp.name, "opcode": imp.opcode}
-        if verdict.verdict is Verdict.DANGEROUS:
-            report.findings.append(
-                finding(
-                    PickleDangerousCallable,
-                    f"pickle imports {full}{use}: {verdict.reason}",
-                    path=path,
-                    logical=_loc(prefix, imp.offset),
-                    evidence=evidence,
-                    remediation=REMEDIATION,
-                    properties=props | {"matched": verdict.matched},
-                )
-            )
-        elif verdict.verdict is Verdict.UNLISTED:
-            unlisted += 1
-            if unlisted > MAX_UNLISTED:
-                continue
-            report.findings.append(
-                finding(
-                    PickleUnlistedGlobal,
-                    f"pickle imports {full}{use}, which is not on the allowlist of globals that "
-                    "model frameworks emit",
-                    path=path,
-                    logical=_loc(prefix, imp.offset),
-                    evidence=evidence,
-                    remediation=REMEDIATION,
-                    properties=props,
-                )
-            )
-    if unlisted > MAX_UNLISTED:
-        report.findings.append(
-            finding(
-                PickleUnlistedGlobal,
-                f"pickle imports {unlisted - MAX_UNLISTED} more globals outside the allowlist "
-                "(not listed one by one)",
-                path=path,
-                logical=_loc(prefix, trace.start),
-                remediation=REMEDIATION,
-            )
-        )
-    seen_dynamic: set[tuple[str, str]] = set()
-    for dyn in trace.dynamic:
-        key = (dyn.opcode, dyn.detail)
-        if key in seen_dynamic or len(seen_dynamic) >= MAX_DYNAMIC:
-            continue
-        seen_dynamic.add(key)
-        report.findings.append(
-            finding(
-                PickleDynamicOperation,
-                f"pickle {dyn.opcode}: {dyn.detail}",
-                path=path,
-                logical=_loc(prefix, dyn.offset),
-                evidence=dyn.detail[:300],
-                remediation=REMEDIATION,
-            )
-        )
-    for err in trace.errors[:1]:
-        stream = PickleStream.EXECUTES_CODE if report.executes_code else PickleStream.DATA_ONLY
-        report.findings.append(
-            finding(
-                PickleMalformed,
-                f"pickle stream breaks at offset 0x{err.offset:x}: {err.message}; opcodes before "
-                "the break still run when a loader reads the file",
-                path=path,
-                logical=_loc(prefix, err.offset),
-                evidence=err.message[:300],
-                severity=PickleMalformed.severity_in(stream),
-                confidence=Confidence.LOW if later else None,
-                remediation=REMEDIATION,
-            )
-        )
+    stream = Stream(trace, tuple(imports), path, prefix, later=later, torchscript=torchscript)
+    report.findings += check_globals(stream)
+    report.findings += check_dynamic(stream)
+    executes = PickleStream.EXECUTES_CODE if report.executes_code else PickleStream.DATA_ONLY
+    report.findings += check_malformed(stream, executes)
     if depth < MAX_NESTING:
         for nested in trace.nested[:16]:
             if nested.data[:4] == b"PK\x03\x04":

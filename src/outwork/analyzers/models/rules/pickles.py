@@ -1,13 +1,27 @@
-"""Rules about pickle streams, wherever they sit (raw, PyTorch, joblib, NumPy, nested)."""
+"""Rules about pickle streams, wherever they sit (raw, PyTorch, joblib, NumPy, nested), and the
+checks that decide when each fires: the scanner runs the pickle machine once per stream and hands
+each check the :class:`Stream` it saw."""
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import ClassVar
 
+from outwork.analyzers.models import picklevm
 from outwork.analyzers.models.context import PickleStream
+from outwork.analyzers.models.policy import Verdict, judge
+from outwork.core.findings import Finding, finding
 from outwork.core.rules import Confidence, Layer, Rule, Severity
+
+MAX_DYNAMIC = 20
+MAX_UNLISTED = 50
+
+REMEDIATION = (
+    "Do not load this file. Prefer safetensors/GGUF/ONNX, or load PyTorch files only with "
+    "torch.load(..., weights_only=True) on PyTorch 2.6 or later."
+)
 
 
 class PickleDangerousCallable(Rule):
@@ -161,3 +175,110 @@ class PickleDynamicOperation(Rule):
     confidence = Confidence.MEDIUM
     cwe = (502, 470)
     inline_suppressible = False
+
+
+#: Rules whose findings mean that loading the stream runs code.
+EXECUTES_CODE = (PickleDangerousCallable, PickleUnlistedGlobal, PickleDynamicOperation)
+
+
+@dataclass(frozen=True, slots=True)
+class Stream:
+    """One pickle stream as the checks read it: its trace and where its findings point."""
+
+    trace: picklevm.Trace
+    #: The stream's imports, with those hidden in bytes joblib skips but a plain load runs.
+    imports: tuple[picklevm.Import, ...]
+    path: str
+    prefix: str
+    #: Not the file's first stream: a loader may never read it.
+    later: bool
+    #: Inside a TorchScript archive, whose loader allows its own globals.
+    torchscript: bool
+
+    def where(self, offset: int) -> str:
+        return f"{self.prefix}pickle@0x{offset:x}"
+
+
+def check_globals(stream: Stream) -> Iterator[Finding]:
+    """MDL001 for each import the policy calls dangerous, MDL002 for each it does not list (the
+    first MAX_UNLISTED one by one, the rest counted)."""
+    called: dict[tuple[str, str], str] = {}
+    for call in stream.trace.calls:
+        called.setdefault((call.module, call.name), call.args)
+    unlisted = 0
+    for imp in stream.imports:
+        verdict = judge(imp.module, imp.name, torchscript=stream.torchscript)
+        if verdict.verdict is Verdict.ALLOWED:
+            continue
+        args = called.get((imp.module, imp.name))
+        use = f", called with {args}" if args is not None else ""
+        full = f"{imp.module}.{imp.name}"
+        evidence = f"{imp.opcode} {imp.module} {imp.name}{use}"
+        props = {"module": imp.module, "name": imp.name, "opcode": imp.opcode}
+        if verdict.verdict is Verdict.DANGEROUS:
+            yield finding(
+                PickleDangerousCallable,
+                f"pickle imports {full}{use}: {verdict.reason}",
+                path=stream.path,
+                logical=stream.where(imp.offset),
+                evidence=evidence,
+                remediation=REMEDIATION,
+                properties=props | {"matched": verdict.matched},
+            )
+        elif verdict.verdict is Verdict.UNLISTED:
+            unlisted += 1
+            if unlisted > MAX_UNLISTED:
+                continue
+            yield finding(
+                PickleUnlistedGlobal,
+                f"pickle imports {full}{use}, which is not on the allowlist of globals that "
+                "model frameworks emit",
+                path=stream.path,
+                logical=stream.where(imp.offset),
+                evidence=evidence,
+                remediation=REMEDIATION,
+                properties=props,
+            )
+    if unlisted > MAX_UNLISTED:
+        yield finding(
+            PickleUnlistedGlobal,
+            f"pickle imports {unlisted - MAX_UNLISTED} more globals outside the allowlist "
+            "(not listed one by one)",
+            path=stream.path,
+            logical=stream.where(stream.trace.start),
+            remediation=REMEDIATION,
+        )
+
+
+def check_dynamic(stream: Stream) -> Iterator[Finding]:
+    """MDL004 for each distinct dynamic operation, up to MAX_DYNAMIC."""
+    seen: set[tuple[str, str]] = set()
+    for dyn in stream.trace.dynamic:
+        key = (dyn.opcode, dyn.detail)
+        if key in seen or len(seen) >= MAX_DYNAMIC:
+            continue
+        seen.add(key)
+        yield finding(
+            PickleDynamicOperation,
+            f"pickle {dyn.opcode}: {dyn.detail}",
+            path=stream.path,
+            logical=stream.where(dyn.offset),
+            evidence=dyn.detail[:300],
+            remediation=REMEDIATION,
+        )
+
+
+def check_malformed(stream: Stream, context: PickleStream) -> Iterator[Finding]:
+    """MDL003 at the stream's first break, as severe as what the file's streams do on load."""
+    for err in stream.trace.errors[:1]:
+        yield finding(
+            PickleMalformed,
+            f"pickle stream breaks at offset 0x{err.offset:x}: {err.message}; opcodes before "
+            "the break still run when a loader reads the file",
+            path=stream.path,
+            logical=stream.where(err.offset),
+            evidence=err.message[:300],
+            severity=PickleMalformed.severity_in(context),
+            confidence=Confidence.LOW if stream.later else None,
+            remediation=REMEDIATION,
+        )
