@@ -16,13 +16,11 @@ from typing import Any
 
 from outwork.analyzers.models import templates
 from outwork.analyzers.models.containers import ContainerResult
-from outwork.analyzers.models.context import KerasObject, RemoteCode
-from outwork.analyzers.models.policy import Verdict, judge
+from outwork.analyzers.models.context import RemoteCode
+from outwork.analyzers.models.policy import reason_table
 from outwork.analyzers.models.rules.formats import (
     ChatTemplateInjection,
     HubRemoteCode,
-    KerasLambdaCode,
-    KerasUnsafeObject,
     ModelContainerAnomaly,
     ModelFileMalformed,
     OnnxCustomOperator,
@@ -30,6 +28,7 @@ from outwork.analyzers.models.rules.formats import (
     SafetensorsHeaderInvalid,
     SavedModelDangerousOp,
 )
+from outwork.analyzers.models.rules.keras import check_keras_config, json_evidence
 from outwork.core.analyzer import Component, Emitted
 from outwork.core.artifact import Artifact
 from outwork.core.findings import Fact, Location, finding
@@ -41,24 +40,9 @@ __all__ = ["CODE_EXECUTION_CODES", "ModelContainerAnomaly"]
 CODE_EXECUTION_CODES = frozenset({"MDL007", "MDL010", "MDL011", "MDL012", "MDL015", "MDL016"})
 
 
-def _table(name: str) -> dict[str, str]:
-    text = resources.files("outwork.analyzers.models").joinpath("data", name).read_text("utf-8")
-    out: dict[str, str] = {}
-    for raw in text.splitlines():
-        if raw.strip() and not raw.startswith("#"):
-            key, _, reason = raw.partition("\t")
-            out[key.strip()] = reason.strip()
-    return out
-
-
-@functools.cache
-def keras_dangerous() -> dict[str, str]:
-    return _table("keras_dangerous.tsv")
-
-
 @functools.cache
 def savedmodel_ops() -> dict[str, str]:
-    return _table("savedmodel_ops.tsv")
+    return reason_table("savedmodel_ops.tsv")
 
 
 # -- safetensors -------------------------------------------------------------------------------
@@ -388,12 +372,6 @@ def _template_findings(
 
 # -- Keras ---------------------------------------------------------------------------------------
 
-_KERAS_MODULE = re.compile(r"^(keras|tf_keras|tensorflow\.keras|tensorflow\.python\.keras)(\.|$)")
-#: Keras namespaces whose functions a configuration may reference (activations, losses, ...).
-_KERAS_FUNCTIONS = re.compile(
-    r"^(keras|tf_keras|tensorflow\.keras)(\.src)?\.(activations|losses|metrics|initializers"
-    r"|regularizers|constraints|ops|random|layers|optimizers)(\.|$)"
-)
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
 
 
@@ -420,120 +398,7 @@ def scan_keras_zip(view: ZipArchive, result: ContainerResult) -> None:
             finding(ModelFileMalformed, f"Keras config.json: {exc}", path="config.json")
         )
         return
-    check_keras_config(config, result, path="config.json")
-
-
-def check_keras_config(
-    config: Any, result: ContainerResult, *, path: str = "", logical: str = ""
-) -> None:
-    for where, node in _objects(config, logical or "config"):
-        if node.get("__too_deep__") is True and len(node) == 1:
-            result.findings.append(
-                finding(
-                    ModelFileMalformed,
-                    "Keras configuration nests deeper than 200 levels; the rest is unchecked",
-                    path=path,
-                    logical=where[:200],
-                )
-            )
-            return
-        class_name = node.get("class_name")
-        module = node.get("module")
-        inner = node.get("config")
-        if not isinstance(class_name, str):
-            continue
-        if class_name == "Lambda" or (
-            isinstance(inner, dict) and inner.get("function_type") == "lambda"
-        ):
-            result.findings.append(
-                finding(
-                    KerasLambdaCode,
-                    "Keras Lambda layer: its serialised Python function runs when the model "
-                    "loads (CVE-2024-3660)",
-                    path=path,
-                    logical=where,
-                    evidence=_dump(inner) if inner is not None else class_name,
-                )
-            )
-        names = []
-        if class_name == "function" and isinstance(inner, str):
-            names.append(f"{module}.{inner}" if isinstance(module, str) else inner)
-        if isinstance(module, str):
-            names.append(f"{module}.{class_name}")
-        else:
-            names.append(f"keras.layers.{class_name}")
-        reason = next((keras_dangerous()[n] for n in names if n in keras_dangerous()), None)
-        if (
-            reason is None
-            and class_name == "function"
-            and isinstance(module, str)
-            and _KERAS_MODULE.match(module)
-            and not _KERAS_FUNCTIONS.match(module)
-        ):
-            result.findings.append(
-                finding(
-                    KerasUnsafeObject,
-                    f"Keras config references the function {names[0]}, outside the activation, "
-                    "loss and metric namespaces: a gadget for safe_mode bypasses",
-                    path=path,
-                    logical=where,
-                    severity=KerasUnsafeObject.severity_in(KerasObject.GADGET_FUNCTION),
-                    evidence=_dump(node),
-                )
-            )
-            continue
-        if reason is None and isinstance(module, str) and not _KERAS_MODULE.match(module):
-            obj = inner if class_name == "function" and isinstance(inner, str) else class_name
-            verdict = judge(module, obj)
-            if verdict.verdict is Verdict.DANGEROUS:
-                reason = f"imports {module}.{obj}: {verdict.reason} (CVE-2025-1550)"
-            else:
-                result.findings.append(
-                    finding(
-                        KerasUnsafeObject,
-                        f"Keras config imports {module}.{obj}, outside the Keras namespace: "
-                        "loading imports that module (custom code)",
-                        path=path,
-                        logical=where,
-                        severity=KerasUnsafeObject.severity_in(KerasObject.FOREIGN_MODULE),
-                        evidence=_dump(node),
-                    )
-                )
-                continue
-        if reason:
-            result.findings.append(
-                finding(
-                    KerasUnsafeObject,
-                    f"Keras config object {names[-1]}: {reason}",
-                    path=path,
-                    logical=where,
-                    severity=KerasUnsafeObject.severity_in(KerasObject.KNOWN_DANGEROUS),
-                    evidence=_dump(node),
-                )
-            )
-
-
-def _dump(value: Any) -> str:
-    try:
-        return json.dumps(value)[:300]
-    except (ValueError, TypeError, RecursionError):
-        return repr(type(value))
-
-
-def _objects(node: Any, where: str, depth: int = 0) -> Iterator[tuple[str, dict[str, Any]]]:
-    if depth > 200:
-        yield where, {"__too_deep__": True}
-        return
-    if isinstance(node, dict):
-        if "class_name" in node:
-            yield where, node
-        for key, value in node.items():
-            if isinstance(value, dict | list):
-                yield from _objects(value, f"{where}.{key}", depth + 1)
-    elif isinstance(node, list):
-        for i, value in enumerate(node[:100_000]):
-            if isinstance(value, dict | list):
-                yield from _objects(value, f"{where}[{i}]", depth + 1)
+    result.findings += check_keras_config(config, path="config.json")
 
 
 # -- HDF5 (legacy Keras) ---------------------------------------------------------------------
@@ -578,7 +443,7 @@ def _embedded_keras_configs(window: bytes, result: ContainerResult, label: str) 
             continue
         found += 1
         result.framework = "keras"
-        check_keras_config(config, result, logical=f"{label}@0x{start:x}")
+        result.findings += check_keras_config(config, logical=f"{label}@0x{start:x}")
         pos = start + max(len(text[:length].encode("utf-8", "replace")), 1)
     return found
 
@@ -895,7 +760,7 @@ def scan_hub_json(artifact: Artifact) -> Iterator[Emitted]:
             + ", ".join(modules[:5])
             + ")",
             logical="auto_map",
-            evidence=_dump(auto_map),
+            evidence=json_evidence(auto_map),
             severity=HubRemoteCode.severity_in(origin),
             properties={"modules": modules, "repositories": foreign},
             related=tuple(Location(f"{folder}/{m}" if folder else m) for m in modules[:20]),
@@ -912,7 +777,7 @@ def scan_hub_json(artifact: Artifact) -> Iterator[Emitted]:
     for logical, source in sources:
         _template_findings(result, source, logical=logical)
     if "class_name" in data and isinstance(data.get("config"), dict):
-        check_keras_config(data, result, logical="config")
+        result.findings += check_keras_config(data, logical="config")
     yield from result.findings
 
 

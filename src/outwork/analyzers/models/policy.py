@@ -26,6 +26,16 @@ def _data(name: str) -> str:
     return resources.files("outwork.analyzers.models").joinpath("data", name).read_text("utf-8")
 
 
+def reason_table(name: str) -> dict[str, str]:
+    """A table from ``data/`` of ``key<TAB>reason`` lines (``#`` starts a comment line)."""
+    out: dict[str, str] = {}
+    for raw in _data(name).splitlines():
+        if raw.strip() and not raw.startswith("#"):
+            key, _, reason = raw.partition("\t")
+            out[key.strip()] = reason.strip()
+    return out
+
+
 @functools.cache
 def _allowlist(
     table: str = "pickle_allowlist.txt",

@@ -6,7 +6,7 @@ import enum
 from collections.abc import Mapping
 from typing import ClassVar
 
-from outwork.analyzers.models.context import KerasObject, RemoteCode, TorchScriptOps
+from outwork.analyzers.models.context import RemoteCode, TorchScriptOps
 from outwork.core.rules import Confidence, Layer, Rule, Severity
 
 
@@ -215,78 +215,6 @@ class ChatTemplateInjection(Rule):
     confidence = Confidence.HIGH
     cwe = (1336, 94)
     attack = ("T1059.006",)
-    inline_suppressible = False
-
-
-class KerasLambdaCode(Rule):
-    """A Keras model carries a Lambda layer: serialised Python code that runs on load.
-
-    ## What it finds
-    `Lambda` layers (and other layers with a `function` of type `lambda`) in `.keras`
-    `config.json` and HDF5 `model_config`, including nested models. Their function is marshalled
-    Python bytecode or source.
-
-    ## Why it matters
-    Keras deserialises Lambda layers by unmarshalling and calling their code (CVE-2024-3660);
-    `safe_mode` is not applied to HDF5 files (CVE-2025-9905).
-
-    ## Example
-    A `model.h5` whose config has
-    `{"class_name": "Lambda", "config": {"function": ["4wEA...", null, null]}}`.
-
-    ## Remediation
-    Replace Lambda layers with registered custom layers whose code you control, and load
-    untrusted models with `safe_mode=True` in the `.keras` format on Keras 3.9 or later.
-
-    ## References
-    - CWE-94: Improper Control of Generation of Code
-    - CVE-2024-3660 (Keras Lambda layer code injection)
-    """
-
-    code = "MDL011"
-    name = "keras-lambda-layer-code"
-    layer = Layer.MDL
-    severity = Severity.HIGH
-    confidence = Confidence.HIGH
-    cwe = (94, 502)
-    inline_suppressible = False
-
-
-class KerasUnsafeObject(Rule):
-    """A Keras configuration makes the loader import or call something outside Keras' layers.
-
-    ## What it finds
-    Objects in `.keras`/HDF5 configurations whose `module` lies outside Keras and TensorFlow's
-    Keras namespaces (CVE-2025-1550), function references to loaders and downloaders such as
-    `keras.utils.get_file` or `keras.models.load_model` (CVE-2025-8747, CVE-2025-9906), and
-    `TFSMLayer`, which loads an attacker-chosen SavedModel (CVE-2026-1462).
-
-    ## Why it matters
-    Keras resolves `module` + `class_name` by importing them, even with `safe_mode=True` in
-    affected versions: the configuration file alone chooses what code runs.
-
-    ## Example
-    `{"module": "os", "class_name": "system", "config": ...}` in `config.json`.
-
-    ## Remediation
-    Do not load the model; update Keras to 3.14 or later; use only registered custom objects.
-
-    ## References
-    - CWE-502: Deserialization of Untrusted Data
-    - CVE-2025-1550, CVE-2025-8747, CVE-2026-1462 (Keras safe_mode bypasses)
-    """
-
-    code = "MDL012"
-    name = "keras-config-unsafe-object"
-    layer = Layer.MDL
-    severity = Severity.CRITICAL
-    confidence = Confidence.HIGH
-    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
-        KerasObject.KNOWN_DANGEROUS: Severity.CRITICAL,
-        KerasObject.FOREIGN_MODULE: Severity.HIGH,
-        KerasObject.GADGET_FUNCTION: Severity.HIGH,
-    }
-    cwe = (502, 470)
     inline_suppressible = False
 
 
