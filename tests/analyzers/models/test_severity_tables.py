@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from outwork.analyzers.models.context import KerasObject, PickleStream, RemoteCode, TorchScriptOps
-from outwork.analyzers.models.rules.formats import HubRemoteCode, TorchScriptCode
+from outwork.analyzers.models.rules.formats import HubRemoteCode
 from outwork.analyzers.models.rules.keras import KerasUnsafeObject
 from outwork.analyzers.models.rules.pickles import PickleMalformed
+from outwork.analyzers.models.rules.torchscript import TorchScriptCode
 from outwork.core.rules import Rule
 from tests import ruleharness
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 import ast
 import re
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from outwork.analyzers.models.context import TorchScriptOps
 from outwork.analyzers.models.rules.formats import (
     ModelContainerAnomaly,
     ModelFileMalformed,
     NumpyObjectArray,
-    TorchScriptCode,
 )
+from outwork.analyzers.models.rules.torchscript import check_torchscript
 from outwork.analyzers.models.scanpickle import PickleReport, scan_stream
 from outwork.core.findings import Finding, finding
 from outwork.sources.reader import ArchiveError, ZipArchive
@@ -23,10 +23,6 @@ from outwork.sources.reader import ArchiveError, ZipArchive
 MAX_CODE_MEMBER = 4 * 1024 * 1024
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
-_TORCHSCRIPT_RISKY = re.compile(
-    rb"ops\.aten\.(save|from_file|_load_from_bytes)|aten::(save|from_file)|load_library"
-    rb"|\bops\.(?!aten\b|prim\b|quantized\b|profiler\b)[A-Za-z_]\w*\.\w+"
-)
 
 
 @dataclass(slots=True)
@@ -115,36 +111,15 @@ def scan_torch_zip(view: ZipArchive, result: ContainerResult) -> None:
 
 def _torchscript(view: ZipArchive, names: list[str], result: ContainerResult) -> None:
     result.format = "torchscript"
-    risky: list[str] = []
+    result.findings += check_torchscript(names, _code_members(view, names))
+
+
+def _code_members(view: ZipArchive, names: list[str]) -> Iterator[tuple[str, bytes]]:
+    """The TorchScript code members (``.py``), each read up to MAX_CODE_MEMBER, one at a time."""
     for entry in view.members:
         if entry.name in names and entry.name.endswith(".py"):
             code = view.head(entry, MAX_CODE_MEMBER)
-            match = _TORCHSCRIPT_RISKY.search(code)
-            if match:
-                risky.append(f"{entry.name}: {match.group(0).decode('latin-1')}")
-    first = next((n for n in names if n.endswith("constants.pkl")), names[0])
-    if risky:
-        result.findings.append(
-            finding(
-                TorchScriptCode,
-                "TorchScript archive whose code calls file or library-loading operators: "
-                + "; ".join(risky[:5]),
-                path=first,
-                severity=TorchScriptCode.severity_in(TorchScriptOps.FILE_OR_LIBRARY),
-                evidence="; ".join(risky[:5]),
-            )
-        )
-    else:
-        result.findings.append(
-            finding(
-                TorchScriptCode,
-                "TorchScript archive: torch.jit.load (and torch.load before PyTorch 2.6, "
-                "CVE-2025-32434) runs its code",
-                path=first,
-                severity=TorchScriptCode.severity_in(TorchScriptOps.ORDINARY),
-                evidence=", ".join(names[:5]),
-            )
-        )
+            yield entry.name, code
 
 
 _NPY_MAGIC = b"\x93NUMPY"

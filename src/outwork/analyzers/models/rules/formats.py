@@ -6,7 +6,7 @@ import enum
 from collections.abc import Mapping
 from typing import ClassVar
 
-from outwork.analyzers.models.context import RemoteCode, TorchScriptOps
+from outwork.analyzers.models.context import RemoteCode
 from outwork.core.rules import Confidence, Layer, Rule, Severity
 
 
@@ -75,44 +75,6 @@ class NumpyObjectArray(Rule):
     severity = Severity.LOW
     confidence = Confidence.HIGH
     cwe = (502,)
-    inline_suppressible = False
-
-
-class TorchScriptCode(Rule):
-    """A PyTorch archive is a TorchScript program: loading it runs its code.
-
-    ## What it finds
-    PyTorch zip archives with TorchScript members (`constants.pkl`, `bytecode.pkl`, `code/`). Before
-    PyTorch 2.6, `torch.load(..., weights_only=True)` handed such archives to the TorchScript loader
-    (CVE-2025-32434). Severity rises when the code calls file or operator-loading primitives
-    (`aten::save`, `aten::from_file`, `torch.ops.load_library`).
-
-    ## Why it matters
-    TorchScript is code: its operators can read and write files, and memory-corruption bugs in the
-    interpreter have turned archives into remote code execution.
-
-    ## Example
-    A `model.pt` with `code/__torch__.py` calling `torch.ops.aten.save`.
-
-    ## Remediation
-    Upgrade PyTorch to 2.6 or later, load untrusted checkpoints as state dictionaries only, and
-    prefer safetensors.
-
-    ## References
-    - CWE-94: Improper Control of Generation of Code
-    - CVE-2025-32434 (PyTorch torch.load weights_only bypass)
-    """
-
-    code = "MDL007"
-    name = "torchscript-code-on-load"
-    layer = Layer.MDL
-    severity = Severity.MEDIUM
-    confidence = Confidence.HIGH
-    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
-        TorchScriptOps.FILE_OR_LIBRARY: Severity.HIGH,
-        TorchScriptOps.ORDINARY: Severity.INFO,
-    }
-    cwe = (94, 502)
     inline_suppressible = False
 
 
