@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from outwork.analyzers.dependencies.analysis import OpenStore, analyze
 from outwork.analyzers.dependencies.parsers import has_parser, looks_like_sbom
-from outwork.analyzers.dependencies.rules import VulnerableDependency
+from outwork.analyzers.dependencies.rules.advisories import VulnerableDependency
 from outwork.core.analyzer import AnalysisContext, Analyzer, Emitted, rules_in
 from outwork.core.artifact import Artifact, Kind
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from outwork.analyzers.dependencies.context import Database
-from outwork.analyzers.dependencies.matching import Match, match_dependencies
+from outwork.analyzers.dependencies.matching import match_dependencies
 from outwork.analyzers.dependencies.model import Dependency, ParseResult
 from outwork.analyzers.dependencies.parsers import parser_for
 from outwork.analyzers.dependencies.parsers.others import parse_sbom
@@ -29,14 +29,13 @@ from outwork.analyzers.dependencies.rules import (
     DependencyWithoutIntegrity,
     ExtraIndexDependencyConfusion,
     InsecurePackageIndex,
-    MaliciousDependency,
     UnpinnedRequirement,
-    VulnerableDependency,
 )
+from outwork.analyzers.dependencies.rules.advisories import check_matches
 from outwork.core.analyzer import AnalysisContext, Component, Emitted
 from outwork.core.artifact import MEMBER_SEP, Artifact
 from outwork.core.errors import BudgetExceeded
-from outwork.core.findings import Fact, Location, finding
+from outwork.core.findings import Fact, finding
 from outwork.core.rules import Rule
 from outwork.store.advisories import (
     DB_FILENAME,
@@ -134,7 +133,7 @@ def analyze(
             evidence=str(db_path),
             remediation="Run `outwork db update`.",
         )
-    yield from _findings(artifact, match_dependencies(store, matchable))
+    yield from check_matches(artifact.path, match_dependencies(store, matchable))
 
 
 def _unparseable(exc: BaseException) -> Emitted:
@@ -231,35 +230,6 @@ def _inventory(artifact: Artifact, result: ParseResult) -> Iterator[Emitted]:
         yield Fact(project, "depends-on", dep.purl, proof=artifact.path)
 
 
-def _findings(artifact: Artifact, matches: list[Match]) -> Iterator[Emitted]:
-    grouped: dict[tuple[str, str], list[Match]] = {}
-    for match in matches:
-        grouped.setdefault((match.dependency.purl, match.primary), []).append(match)
-    for (purl, _), same in grouped.items():
-        first = same[0]
-        dep = first.dependency
-        # a malicious package is critical whatever its record says (VUL002 has no table)
-        rule: type[Rule] = MaliciousDependency if first.malicious else VulnerableDependency
-        related = tuple(
-            Location(artifact.path, m.dependency.line)
-            for m in same[1:]
-            if m.dependency.line is not None
-        )
-        yield finding(
-            rule,
-            _message(dep, first),
-            line=dep.line,
-            severity=rule.severity_in(first.rating),
-            evidence=f"{purl} {first.primary}",
-            remediation=_remediation(dep, first),
-            subject=purl,
-            related=related,
-            properties=_properties(first),
-        )
-        for identifier in first.advisory_ids:
-            yield Fact(purl, "has-vulnerability", f"vuln:{identifier}", proof=artifact.path)
-
-
 _ENVIRONMENT_DIRS = ("site-packages", "dist-packages", "node_modules")
 
 
@@ -277,51 +247,3 @@ def _owner_node(path: str, fmt: str) -> str:
 
 def _count(n: int) -> str:
     return f"{n} dependency" if n == 1 else f"{n} dependencies"
-
-
-def _message(dep: Dependency, match: Match) -> str:
-    others = [i for i in (*match.advisory_ids, *match.aliases) if i != match.primary]
-    also = f" ({', '.join(others)})" if others else ""
-    if match.malicious:
-        text = f"{dep.name} {dep.version} is a known malicious package: {match.primary}{also}"
-    else:
-        text = f"{dep.name} {dep.version} is affected by {match.primary}{also}"
-    if match.summary:
-        text += f": {match.summary}"
-    return text
-
-
-def _remediation(dep: Dependency, match: Match) -> str:
-    if match.malicious:
-        return (
-            f"Remove {dep.name}, rotate every secret reachable from machines that installed it,"
-            " and rebuild them from a clean state."
-        )
-    if match.upgrade:
-        return (
-            f"Upgrade {dep.name} to {match.upgrade}, the smallest version that fixes every known"
-            " advisory on it, and regenerate the lockfile."
-        )
-    if match.fixed:
-        return f"Upgrade {dep.name} to a fixed version ({', '.join(match.fixed)})."
-    return f"No fixed version of {dep.name} is known: replace it or mitigate the flaw."
-
-
-def _properties(match: Match) -> dict[str, Any]:
-    props: dict[str, Any] = {
-        "advisory_ids": list(match.advisory_ids),
-        "aliases": list(match.aliases),
-        "fixed": list(match.fixed),
-        "ecosystem": match.dependency.ecosystem,
-        "package": match.dependency.name,
-        "version": match.dependency.version,
-    }
-    if match.upgrade:
-        props["upgrade"] = match.upgrade
-    if match.cvss_vector:
-        props["cvss_vector"] = match.cvss_vector
-    if match.cvss_score is not None:
-        props["cvss_score"] = match.cvss_score
-    if match.malicious:
-        props["malicious"] = True
-    return props
