@@ -74,6 +74,26 @@ WRAPPERS: tuple[tuple[str, str, When], ...] = (
         "    def get(self):\n        return 1\n",
         When.REACHABLE,
     ),
+    (
+        "class_body_builds.py",
+        "class Payload:\n    def __init__(self):\n        PAYLOAD\n\n\n"
+        "class Settings:\n    instance = Payload()\n",
+        When.REACHABLE,
+    ),
+    (
+        "class_decorator_in_class.py",
+        "class register:\n    def __init__(self, fn):\n        PAYLOAD\n\n\n"
+        "class Api:\n    @register\n    def get(self):\n        return 1\n",
+        When.REACHABLE,
+    ),
+    # the benign twin of class_body_builds (gunicorn's Logger: ``atoms_wrapper_class = SafeAtoms``):
+    # a class body that only names a class builds nothing
+    (
+        "class_body_names.py",
+        "class Payload:\n    def __init__(self):\n        PAYLOAD\n\n\n"
+        "class Settings:\n    factory = Payload\n",
+        When.CALLED,
+    ),
     ("on_call.py", "def fetch():\n    PAYLOAD\n", When.CALLED),
     (
         "method_on_call.py",

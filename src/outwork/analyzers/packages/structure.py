@@ -109,15 +109,29 @@ class Structure:
                 else:
                     stack.extend(syntax.child_blocks(stmt))
 
-    def _reach(self, node: ast.AST) -> set[str]:
+    def _reach(self, node: ast.AST, *, named_class_runs: bool = True) -> set[str]:
         """Names a piece of code can call: functions by name, methods through ``self``, ``cls``,
-        classes of this module and their instances (``Grabber().run()``, ``g = Grabber()``)."""
+        classes of this module and their instances (``Grabber().run()``, ``g = Grabber()``).
+
+        In a function a class that is only named may be handed on and called later, so naming
+        it reaches its constructor; a class body that only names one (``wrapper = SafeAtoms``)
+        builds nothing (``named_class_runs=False``), and its constructor is reached when the
+        body calls the class."""
         local = self.classes
+        built = (
+            set()
+            if named_class_runs
+            else {
+                id(child.func)
+                for child in syntax.nodes(node)
+                if isinstance(child, ast.Call) and isinstance(child.func, ast.Name)
+            }
+        )
         out: set[str] = set()
         for child in syntax.nodes(node):
             if isinstance(child, ast.Name):
                 out.add(child.id)
-                if child.id in local:
+                if child.id in local and (named_class_runs or id(child) in built):
                     out |= {"__init__", "__new__", "__call__", "__enter__", "__post_init__"}
             elif isinstance(child, ast.Attribute):
                 base = child.value
@@ -160,14 +174,17 @@ class Structure:
                         work.append(inner)
         return reachable, roots.install_methods
 
-    def _referenced(self, body: list[ast.stmt], roots: _Roots) -> set[str]:
+    def _referenced(
+        self, body: list[ast.stmt], roots: _Roots, *, class_body: bool = False
+    ) -> set[str]:
         """Names that the statements of ``body`` which run when it runs can call."""
         referenced: set[str] = set()
+        named_class_runs = not class_body
         for stmt in syntax.top_statements(body):
             if isinstance(stmt, ast.ClassDef):
                 referenced |= self._class_references(stmt, roots)
             elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
-                for dec in stmt.decorator_list:
+                for dec in stmt.decorator_list:  # a decorator is called, a class one too
                     referenced |= self._reach(dec)
                 if syntax.runs_at_definition(stmt):
                     referenced.add(stmt.name)
@@ -175,9 +192,9 @@ class Structure:
                 continue
             elif syntax.child_blocks(stmt):
                 for expr in syntax.own_expressions(stmt):
-                    referenced |= self._reach(expr)
+                    referenced |= self._reach(expr, named_class_runs=named_class_runs)
             else:
-                referenced |= self._reach(stmt)
+                referenced |= self._reach(stmt, named_class_runs=named_class_runs)
         return referenced
 
     def _class_references(self, cls: ast.ClassDef, roots: _Roots) -> set[str]:
@@ -193,7 +210,7 @@ class Structure:
                 roots.install_methods.add(id(method))
                 referenced |= self._reach(method)
             return referenced
-        return self._referenced(cls.body, roots)
+        return self._referenced(cls.body, roots, class_body=True)
 
 
 # --- helpers -----------------------------------------------------------------------------------
