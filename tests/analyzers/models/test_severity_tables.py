@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from outwork.analyzers.models.context import KerasObject, PickleStream, RemoteCode, TorchScriptOps
-from outwork.analyzers.models.rules.formats import HubRemoteCode
+from outwork.analyzers.models.rules.hub import HubRemoteCode
 from outwork.analyzers.models.rules.keras import KerasUnsafeObject
 from outwork.analyzers.models.rules.pickles import PickleMalformed
 from outwork.analyzers.models.rules.torchscript import TorchScriptCode

@@ -16,11 +16,9 @@ from typing import Any
 
 from outwork.analyzers.models import templates
 from outwork.analyzers.models.containers import ContainerResult
-from outwork.analyzers.models.context import RemoteCode
 from outwork.analyzers.models.policy import reason_table
 from outwork.analyzers.models.rules.formats import (
     ChatTemplateInjection,
-    HubRemoteCode,
     ModelContainerAnomaly,
     ModelFileMalformed,
     OnnxCustomOperator,
@@ -28,10 +26,11 @@ from outwork.analyzers.models.rules.formats import (
     SafetensorsHeaderInvalid,
     SavedModelDangerousOp,
 )
-from outwork.analyzers.models.rules.keras import check_keras_config, json_evidence
+from outwork.analyzers.models.rules.hub import check_remote_code
+from outwork.analyzers.models.rules.keras import check_keras_config
 from outwork.core.analyzer import Component, Emitted
 from outwork.core.artifact import Artifact
-from outwork.core.findings import Fact, Location, finding
+from outwork.core.findings import Fact, finding
 from outwork.sources.reader import ArchiveError, ZipArchive
 
 __all__ = ["CODE_EXECUTION_CODES", "ModelContainerAnomaly"]
@@ -752,19 +751,7 @@ def scan_hub_json(artifact: Artifact) -> Iterator[Emitted]:
         model = f"model:{folder or artifact.path}"
         yield Fact("entry:model-hub", "provides", model, proof=artifact.path)
         yield Fact(model, "executes-on-load", "jewel:host-code-execution", proof=artifact.path)
-        where = f" from other repositories ({', '.join(foreign[:3])})" if foreign else ""
-        origin = RemoteCode.OTHER_REPOSITORY if foreign else RemoteCode.OWN_REPOSITORY
-        yield finding(
-            HubRemoteCode,
-            f"model asks for trust_remote_code: auto_map loads Python{where} ("
-            + ", ".join(modules[:5])
-            + ")",
-            logical="auto_map",
-            evidence=json_evidence(auto_map),
-            severity=HubRemoteCode.severity_in(origin),
-            properties={"modules": modules, "repositories": foreign},
-            related=tuple(Location(f"{folder}/{m}" if folder else m) for m in modules[:20]),
-        )
+        yield check_remote_code(auto_map, modules, foreign, folder)
     template = data.get("chat_template")
     sources: list[tuple[str, str]] = []
     if isinstance(template, str):

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Mapping
-from typing import ClassVar
-
-from outwork.analyzers.models.context import RemoteCode
 from outwork.core.rules import Confidence, Layer, Rule, Severity
 
 
@@ -271,41 +266,4 @@ class SavedModelDangerousOp(Rule):
     severity = Severity.HIGH
     confidence = Confidence.MEDIUM
     cwe = (94, 73)
-    inline_suppressible = False
-
-
-class HubRemoteCode(Rule):
-    """A model-hub folder asks the loader to run its own Python code (`trust_remote_code`).
-
-    ## What it finds
-    `config.json`, `tokenizer_config.json` and similar files with an `auto_map` that points
-    Transformers at Python modules shipped with the model. The modules are analysed by the
-    packages layer.
-
-    ## Why it matters
-    With `trust_remote_code=True` the named modules are imported: the model's author runs code
-    on every machine that loads it.
-
-    ## Example
-    `"auto_map": {"AutoModel": "modeling_evil.EvilModel"}`.
-
-    ## Remediation
-    Read the referenced Python files before loading, pin the model to a reviewed revision, or use
-    models that need no remote code.
-
-    ## References
-    - CWE-829: Inclusion of Functionality from Untrusted Control Sphere
-    - Hugging Face Transformers documentation, "trust_remote_code"
-    """
-
-    code = "MDL016"
-    name = "hub-model-remote-code"
-    layer = Layer.MDL
-    severity = Severity.MEDIUM
-    confidence = Confidence.HIGH
-    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
-        RemoteCode.OWN_REPOSITORY: Severity.MEDIUM,
-        RemoteCode.OTHER_REPOSITORY: Severity.HIGH,
-    }
-    cwe = (829, 94)
     inline_suppressible = False
