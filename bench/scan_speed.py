@@ -10,7 +10,8 @@ per checkout (the workflows four times), the checkouts' order alternating from r
 so that the load of a shared machine falls on both alike; the medians of the samples and the
 after/before ratios are printed.
 CPU is user + system time of the command and the processes it waited for, peak memory the largest
-resident set among them (``os.wait4``), its median over the rounds.
+resident set among them (``os.wait4``), its median over the rounds. The paired CPU ratio is the
+median of each sample's ratio to the first checkout's sample taken beside it.
 
 Cases (inputs under ``/work/bench-data``, made by ``prepare``):
 
@@ -238,16 +239,23 @@ def run(args: argparse.Namespace) -> int:
     )
     for i, tree in enumerate(result["trees"]):
         print(f"tree {i}: {tree}")
-    print("| case | tree | CPU | wall | peak RSS | ratio CPU | ratio wall | ratio RSS |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print(
+        "| case | tree | CPU | wall | peak RSS | ratio CPU | ratio wall | ratio RSS |"
+        " paired CPU ratio |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for case in cases:
         base = result["cases"][case][0]
         for i, row in enumerate(result["cases"][case]):
+            paired = statistics.median(
+                after / before
+                for after, before in zip(row["cpu_all"], base["cpu_all"], strict=True)
+            )
             ratios = (
                 f" {row['cpu_s'] / base['cpu_s']:.3f} | {row['wall_s'] / base['wall_s']:.3f} |"
-                f" {row['peak_rss_mb'] / base['peak_rss_mb']:.3f} |"
+                f" {row['peak_rss_mb'] / base['peak_rss_mb']:.3f} | {paired:.3f} |"
                 if i
-                else " | | |"
+                else " | | | |"
             )
             print(
                 f"| {case} | {i} | {row['cpu_s']:.2f} s | {row['wall_s']:.2f} s |"
