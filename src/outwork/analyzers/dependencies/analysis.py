@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from outwork.analyzers.dependencies.context import Database
 from outwork.analyzers.dependencies.matching import match_dependencies
 from outwork.analyzers.dependencies.model import Dependency, ParseResult
 from outwork.analyzers.dependencies.parsers import parser_for
@@ -24,7 +23,6 @@ from outwork.analyzers.dependencies.parsers.python import (
     UNVERIFIED_URL,
 )
 from outwork.analyzers.dependencies.rules import (
-    AdvisoryDatabaseUnavailable,
     DependencyFileUnparseable,
     DependencyWithoutIntegrity,
     ExtraIndexDependencyConfusion,
@@ -32,6 +30,7 @@ from outwork.analyzers.dependencies.rules import (
     UnpinnedRequirement,
 )
 from outwork.analyzers.dependencies.rules.advisories import check_matches
+from outwork.analyzers.dependencies.rules.database import check_coverage, check_unopened
 from outwork.core.analyzer import AnalysisContext, Component, Emitted
 from outwork.core.artifact import MEMBER_SEP, Artifact
 from outwork.core.errors import BudgetExceeded
@@ -96,43 +95,15 @@ def analyze(
     db_path = database_path(context)
     opened = open_store(stores, db_path)
     if isinstance(opened, str):
-        yield finding(
-            AdvisoryDatabaseUnavailable,
-            f"{_count(len(matchable))} not checked for known vulnerabilities or malware: {opened}",
-            line=matchable[0].line,
-            severity=AdvisoryDatabaseUnavailable.severity_in(Database.MISSING),
-            evidence=str(db_path or "no database configured"),
-            remediation="Run `outwork db update` (or `outwork db update --from-file all.zip"
-            " --ecosystem PyPI` offline), then scan again.",
-        )
+        yield check_unopened(opened, matchable, db_path)
         return
     store, age, feeds = opened
     uncovered: dict[str, list[Dependency]] = {}
     for dep in matchable:
         if ecosystem_key(dep.ecosystem) not in feeds:
             uncovered.setdefault(dep.ecosystem, []).append(dep)
-    for ecosystem, deps in uncovered.items():
-        yield finding(
-            AdvisoryDatabaseUnavailable,
-            f"{_count(len(deps))} from {ecosystem} not checked: the advisory database holds"
-            f" no {ecosystem} feed",
-            line=deps[0].line,
-            severity=AdvisoryDatabaseUnavailable.severity_in(Database.NO_FEED),
-            evidence=str(db_path),
-            remediation=f"Run `outwork db update --ecosystem {ecosystem}`.",
-        )
     max_age = float(context.options.get("dependencies.max_age_days", STALE_AFTER_DAYS))
-    if age is None or age > max_age:
-        what = "has no feeds" if age is None else f"is {age:.0f} days old"
-        yield finding(
-            AdvisoryDatabaseUnavailable,
-            f"the advisory database {what} (limit {max_age:g} days): recent advisories and"
-            " malicious-package reports are missing",
-            line=matchable[0].line,
-            severity=AdvisoryDatabaseUnavailable.severity_in(Database.STALE),
-            evidence=str(db_path),
-            remediation="Run `outwork db update`.",
-        )
+    yield from check_coverage(matchable, uncovered, age, max_age, db_path)
     yield from check_matches(artifact.path, match_dependencies(store, matchable))
 
 
@@ -243,7 +214,3 @@ def _owner_node(path: str, fmt: str) -> str:
                 return "environment:" + "/".join(parts[: index + 1])
         return "environment:" + "/".join(parts[:-2])
     return f"project:{path}"
-
-
-def _count(n: int) -> str:
-    return f"{n} dependency" if n == 1 else f"{n} dependencies"

@@ -1,53 +1,11 @@
-"""The VUL rules: known-vulnerable and known-malicious dependencies, and the lockfile hygiene
-that decides whether the versions a project runs are the versions it reviewed."""
+"""The VUL rules of lockfile hygiene, which decides whether the versions a project runs are the
+versions it reviewed (the parsers raise them as notices); the advisory rules (known-vulnerable and
+known-malicious dependencies, an unusable database) live with their checks in this package's
+modules."""
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Mapping
-from typing import ClassVar
-
-from outwork.analyzers.dependencies.context import Database
 from outwork.core.rules import Confidence, Layer, Rule, Severity
-
-
-class AdvisoryDatabaseUnavailable(Rule):
-    """Dependencies were found but the advisory database is missing or stale.
-
-    ## What it finds
-    A lockfile or manifest scanned without an advisory database (never downloaded, or unreadable),
-    with one that holds no feed for the dependencies' ecosystem, or with one older than the
-    freshness limit (7 days by default, reported at low severity). Without current advisories the
-    dependencies cannot be cleared.
-
-    ## Why it matters
-    A scanner that passes a lockfile it could not check gives false assurance: fail closed. New
-    advisories and malicious-package reports arrive daily; a stale database misses exactly the
-    ones attackers are exploiting now.
-
-    ## Example
-    A CI job that scans `poetry.lock` on a fresh runner where `outwork db update` never ran.
-
-    ## Remediation
-    Run `outwork db update` (online), or `outwork db update --from-file all.zip --ecosystem PyPI`
-    with a feed fetched elsewhere, and cache the database between CI runs.
-
-    ## References
-    - CWE-1104: Use of Unmaintained Third Party Components
-    - OSV data dumps: https://google.github.io/osv.dev/data/
-    """
-
-    code = "VUL003"
-    name = "advisory-database-unavailable"
-    layer = Layer.VUL
-    severity = Severity.MEDIUM
-    confidence = Confidence.HIGH
-    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
-        Database.MISSING: Severity.MEDIUM,
-        Database.NO_FEED: Severity.MEDIUM,
-        Database.STALE: Severity.LOW,
-    }
-    cwe = (1104,)
 
 
 class UnpinnedRequirement(Rule):
