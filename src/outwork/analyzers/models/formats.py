@@ -16,7 +16,6 @@ from typing import Any
 
 from outwork.analyzers.models import templates
 from outwork.analyzers.models.containers import ContainerResult
-from outwork.analyzers.models.policy import reason_table
 from outwork.analyzers.models.rules.formats import (
     ChatTemplateInjection,
     ModelContainerAnomaly,
@@ -24,10 +23,10 @@ from outwork.analyzers.models.rules.formats import (
     OnnxCustomOperator,
     OnnxExternalDataEscape,
     SafetensorsHeaderInvalid,
-    SavedModelDangerousOp,
 )
 from outwork.analyzers.models.rules.hub import check_remote_code
 from outwork.analyzers.models.rules.keras import check_keras_config
+from outwork.analyzers.models.rules.savedmodel import check_savedmodel_ops
 from outwork.core.analyzer import Component, Emitted
 from outwork.core.artifact import Artifact
 from outwork.core.findings import Fact, finding
@@ -37,11 +36,6 @@ __all__ = ["CODE_EXECUTION_CODES", "ModelContainerAnomaly"]
 
 #: Findings that mean loading the model can run code on the host.
 CODE_EXECUTION_CODES = frozenset({"MDL007", "MDL010", "MDL011", "MDL012", "MDL015", "MDL016"})
-
-
-@functools.cache
-def savedmodel_ops() -> dict[str, str]:
-    return reason_table("savedmodel_ops.tsv")
 
 
 # -- safetensors -------------------------------------------------------------------------------
@@ -685,17 +679,7 @@ def _scan_savedmodel(
 
 
 def _report_ops(ops: dict[str, int], result: ContainerResult) -> None:
-    table = savedmodel_ops()
-    for op, count in sorted(ops.items()):
-        if op in table:
-            result.findings.append(
-                finding(
-                    SavedModelDangerousOp,
-                    f"SavedModel graph uses {op} ({count}x): {table[op]}",
-                    logical=f"graph.op.{op}",
-                    evidence=op,
-                )
-            )
+    result.findings += check_savedmodel_ops(ops)
     result.properties["ops"] = len(ops)
 
 

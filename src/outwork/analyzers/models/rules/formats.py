@@ -235,35 +235,3 @@ class OnnxCustomOperator(Rule):
     confidence = Confidence.MEDIUM
     cwe = (829,)
     inline_suppressible = False
-
-
-class SavedModelDangerousOp(Rule):
-    """A TensorFlow SavedModel graph uses operations that run Python or touch files.
-
-    ## What it finds
-    `PyFunc`, `EagerPyFunc`, `PyFuncStateless`, file I/O (`ReadFile`, `WriteFile`,
-    `MatchingFiles`, `Save`, `SaveV2`-like writes outside checkpoints), and shell-like ops in
-    `saved_model.pb` graph definitions and function libraries.
-
-    ## Why it matters
-    Serving a SavedModel runs its graph; these ops read secrets, write files or call back into
-    Python chosen by the model's author.
-
-    ## Example
-    A graph node with `op: "WriteFile"` writing to `/root/.ssh/authorized_keys`.
-
-    ## Remediation
-    Inspect the graph (`saved_model_cli show --all`) and do not serve models with such ops.
-
-    ## References
-    - CWE-94: Improper Control of Generation of Code
-    - TensorFlow security guide, "Using TensorFlow securely"
-    """
-
-    code = "MDL015"
-    name = "savedmodel-dangerous-op"
-    layer = Layer.MDL
-    severity = Severity.HIGH
-    confidence = Confidence.MEDIUM
-    cwe = (94, 73)
-    inline_suppressible = False
