@@ -89,11 +89,13 @@ def _sidecar(path: Path, rel: str) -> list[Expectation]:
         parts = raw.split()
         if not parts or parts[0].startswith("#"):
             continue
-        kind, code, *rest = parts
+        kind, mark, *rest = parts
+        code, _, severity = mark.partition("/")  # ``expect CODE/high`` also asserts the severity
         fields = dict(p.split("=", 1) for p in rest)
         target = rel + ("!/" + fields["member"] if "member" in fields else "")
         line = int(fields["line"]) if "line" in fields else None
-        out.append(Expectation(kind == "expect", code, target, line, fields.get("logical")))
+        logical = fields.get("logical")
+        out.append(Expectation(kind == "expect", code, target, line, logical, severity or None))
     return out
 
 
