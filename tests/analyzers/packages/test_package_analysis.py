@@ -6,7 +6,10 @@ import base64
 import marshal
 import zlib
 
+import pytest
+
 from outwork.analyzers.packages import PackageAnalyzer
+from outwork.analyzers.packages.analysis import setup_identity
 from outwork.analyzers.packages.package import analyze_files, read_archive
 from outwork.core.analyzer import AnalysisContext, Component
 from outwork.core.artifact import Artifact, classify
@@ -201,3 +204,38 @@ def test_manifests_nested_past_the_parser_depth_hide_nothing() -> None:
     signals = analyze_files(found).signals
     assert any("does not parse" in s.message for s in signals)
     assert any("index.js" in s.path for s in signals)
+
+
+SETUP_LITERAL = 'from setuptools import setup\nsetup(name="demo-pkg", version="1.0")\n'
+SETUP_COMPUTED_VERSION = "import setuptools\nsetuptools.setup(name='demo', version=VERSION)\n"
+SETUP_KWARGS = "from setuptools import setup\nsetup(**kwargs)\n"
+
+
+@pytest.mark.parametrize(
+    ("source", "folder", "expected"),
+    [
+        (
+            'from setuptools import setup\nsetup(name="demo-pkg", version="1.0")\n',
+            "x",
+            ("demo-pkg", "1.0"),
+        ),
+        (
+            "import setuptools\nsetuptools.setup(name='demo', version=VERSION)\n",
+            "demo-2.1",
+            ("demo", "2.1"),
+        ),
+        (
+            "from setuptools import setup\nsetup(**kwargs)\n",
+            "outwork-example-1.0",
+            ("outwork-example", "1.0"),
+        ),
+        ("from setuptools import setup\nsetup(**kwargs)\n", "checkout", ("checkout", "")),
+        ("this is ( not python", "tool-3.2.1", ("tool", "3.2.1")),
+    ],
+)
+def test_a_loose_setup_py_names_its_project_and_version(
+    source: str, folder: str, expected: tuple[str, str]
+) -> None:
+    """The purl of a loose setup.py's verdict (and of the attack paths through it) names the
+    project and version, not ``pkg:pypi/outwork-example-1.0`` from the folder's name."""
+    assert setup_identity(source, folder) == expected

@@ -12,10 +12,12 @@ time, with ``setup.py`` reading the sibling modules it imports through the file 
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path, PurePosixPath
 
-from outwork.analyzers.packages import loose, online
+from outwork.analyzers.packages import loose, online, syntax
 from outwork.analyzers.packages.jsscan import scan_javascript, scan_package_json
 from outwork.analyzers.packages.package import (
     Limits,
@@ -135,10 +137,48 @@ class PackageAnalysis:
         if is_setup:
             score, severity, reasons = score_signals(signals)
             if severity is not None:
-                project = Path(artifact.fs_path).parent.name if artifact.fs_path else "setup.py"
+                folder = Path(artifact.fs_path).parent.name if artifact.fs_path else ""
+                project, version = setup_identity(text, folder)
                 yield from _verdict(
-                    Verdict("pypi", project, "", score, severity, signals, reasons), ""
+                    Verdict("pypi", project, version, score, severity, signals, reasons), ""
                 )
+
+
+_FOLDER_VERSION_RE = re.compile(r"^(?P<name>.+?)-(?P<version>\d[\w.!+]*)$")
+
+
+def setup_identity(source: str, folder: str) -> tuple[str, str]:
+    """The project name and version a loose ``setup.py`` declares (literal ``name=`` and
+    ``version=`` of its ``setup()`` call), else read from its folder as an unpacked sdist names
+    it (``NAME-VERSION``), else the folder's name and no version."""
+    declared: dict[str, str] = {}
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        tree = None
+    for node in ast.walk(tree) if tree is not None else ():
+        if isinstance(node, ast.Call) and syntax.callee_name(node.func) == "setup":
+            for keyword in node.keywords:
+                value = keyword.value
+                if (
+                    keyword.arg in ("name", "version")
+                    and isinstance(value, ast.Constant)
+                    and isinstance(value.value, str)
+                    and value.value.strip()
+                ):
+                    declared[keyword.arg] = value.value.strip()
+    match = _FOLDER_VERSION_RE.match(folder)
+    if "name" in declared:
+        same = match is not None and _canonical(match.group("name")) == _canonical(declared["name"])
+        folder_version = match.group("version") if match is not None and same else ""
+        return declared["name"], declared.get("version", folder_version)
+    if match:
+        return match.group("name"), declared.get("version", match.group("version"))
+    return folder or "setup.py", declared.get("version", "")
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def _sibling_modules(setup: PythonScanner, base: Path) -> list[Signal]:
