@@ -42,6 +42,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -689,6 +690,8 @@ def main() -> int:
     cmp.add_argument("a", type=Path)
     cmp.add_argument("b", type=Path)
     args = parser.parse_args()
+    # A stopped run still deletes its scratch folder (the malicious samples are live malware).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     return take(args) if args.command == "snapshot" else compare(args)
 
 
