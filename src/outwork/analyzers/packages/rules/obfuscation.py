@@ -14,6 +14,7 @@ import re
 from collections import Counter
 
 from outwork.analyzers.packages import data as tables
+from outwork.analyzers.packages import syntax
 from outwork.analyzers.packages.deobf import Ref, Unknown
 from outwork.analyzers.packages.facts import CallSite, Facts, ModuleSource
 from outwork.analyzers.packages.rules.base import BehaviourRule, Variant
@@ -278,7 +279,7 @@ def probes_sandbox(module: ModuleSource) -> None:
 def _identifiers(tree: ast.AST) -> set[str]:
     """Names bound or used in a tree: variables, parameters, classes and functions."""
     out: set[str] = set()
-    for node in ast.walk(tree):
+    for node in syntax.nodes(tree):
         if isinstance(node, ast.Name):
             out.add(node.id)
         elif isinstance(node, ast.arg):
