@@ -15,7 +15,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -140,7 +140,7 @@ class Outcome:
         for item in data["findings"]:
             found = Finding.from_dict(item)
             snippet = tuple((int(n), str(t)) for n, t in item.get("snippet") or ())
-            findings.append(_with(found, found.location, snippet) if snippet else found)
+            findings.append(replace(found, snippet=snippet) if snippet else found)
         return cls(
             findings=findings,
             facts=[Fact.from_dict(f) for f in data["facts"]],
@@ -647,23 +647,6 @@ def _place(item: Finding, artifact: Artifact) -> Finding:
     )
 
 
-def _with(item: Finding, location: Location, snippet: tuple[tuple[int, str], ...]) -> Finding:
-    return Finding(
-        rule=item.rule,
-        message=item.message,
-        location=location,
-        severity=item.severity,
-        confidence=item.confidence,
-        evidence=item.evidence,
-        remediation=item.remediation,
-        subject=item.subject,
-        related=item.related,
-        properties=item.properties,
-        snippet=snippet,
-        suppressed=item.suppressed,
-    )
-
-
 def _annotate_text(artifact: Artifact, outcome: Outcome) -> None:
     """Resolve key paths to lines, attach code frames and read inline suppressions."""
     try:
@@ -694,7 +677,7 @@ def _annotate_text(artifact: Artifact, outcome: Outcome) -> None:
             last = min(len(lines), (loc.end_line or line_no) + SNIPPET_CONTEXT, line_no + 10)
             snippet = tuple((n, lines[n - 1][:400]) for n in range(first, last + 1))
         if loc is not item.location or snippet:
-            outcome.findings[index] = _with(item, loc, snippet)
+            outcome.findings[index] = replace(item, location=loc, snippet=snippet)
 
 
 def _collect(job: _Job, outcome: Outcome, result: ScanResult) -> None:
@@ -706,21 +689,7 @@ def _collect(job: _Job, outcome: Outcome, result: ScanResult) -> None:
         props = dict(found.properties)
         if marker_codes:
             props["_inline_markers"] = marker_codes
-        result.findings.append(
-            Finding(
-                rule=found.rule,
-                message=found.message,
-                location=found.location,
-                severity=found.severity,
-                confidence=found.confidence,
-                evidence=found.evidence,
-                remediation=found.remediation,
-                subject=found.subject,
-                related=found.related,
-                properties=props,
-                snippet=found.snippet,
-            )
-        )
+        result.findings.append(replace(found, properties=props))
     result.facts.extend(outcome.facts)
     for name, error in outcome.errors:
         _failed(result, art.path, name, error, "; the artifact is not proven safe")
