@@ -86,6 +86,18 @@ WRAPPERS: tuple[tuple[str, str, When], ...] = (
         "class Api:\n    @register\n    def get(self):\n        return 1\n",
         When.REACHABLE,
     ),
+    (
+        "class_body_alias.py",
+        "class Payload:\n    def __init__(self):\n        PAYLOAD\n\n\n"
+        "class Settings:\n    factory = Payload\n    instance = factory()\n",
+        When.REACHABLE,
+    ),
+    (
+        "class_body_indirect.py",
+        "class Payload:\n    def __init__(self):\n        PAYLOAD\n\n\n"
+        "class Settings:\n    instance = [Payload][0]()\n",
+        When.REACHABLE,
+    ),
     # the benign twin of class_body_builds (gunicorn's Logger: ``atoms_wrapper_class = SafeAtoms``):
     # a class body that only names a class builds nothing
     (

@@ -109,30 +109,42 @@ class Structure:
                 else:
                     stack.extend(syntax.child_blocks(stmt))
 
-    def _reach(self, node: ast.AST, *, named_class_runs: bool = True) -> set[str]:
+    def _reach(
+        self,
+        node: ast.AST,
+        *,
+        named_class_runs: bool = True,
+        aliases: frozenset[str] = frozenset(),
+    ) -> set[str]:
         """Names a piece of code can call: functions by name, methods through ``self``, ``cls``,
         classes of this module and their instances (``Grabber().run()``, ``g = Grabber()``).
 
         In a function a class that is only named may be handed on and called later, so naming
         it reaches its constructor; a class body that only names one (``wrapper = SafeAtoms``)
-        builds nothing (``named_class_runs=False``), and its constructor is reached when the
-        body calls the class."""
+        builds nothing (``named_class_runs=False``). Its constructor is reached when the body
+        calls the class however the callee is spelled (``[Payload][0]()``), or calls a name the
+        body bound to it (``aliases``: ``factory = Payload`` then ``factory()``)."""
         local = self.classes
         built = (
             set()
             if named_class_runs
             else {
-                id(child.func)
+                id(name)
                 for child in syntax.nodes(node)
-                if isinstance(child, ast.Call) and isinstance(child.func, ast.Name)
+                if isinstance(child, ast.Call)
+                for name in syntax.nodes(child.func)
+                if isinstance(name, ast.Name)
             }
         )
+        constructors = {"__init__", "__new__", "__call__", "__enter__", "__post_init__"}
         out: set[str] = set()
         for child in syntax.nodes(node):
             if isinstance(child, ast.Name):
                 out.add(child.id)
-                if child.id in local and (named_class_runs or id(child) in built):
-                    out |= {"__init__", "__new__", "__call__", "__enter__", "__post_init__"}
+                if (named_class_runs and child.id in local) or (
+                    id(child) in built and (child.id in local or child.id in aliases)
+                ):
+                    out |= constructors
             elif isinstance(child, ast.Attribute):
                 base = child.value
                 if isinstance(base, ast.Call):
@@ -180,6 +192,14 @@ class Structure:
         """Names that the statements of ``body`` which run when it runs can call."""
         referenced: set[str] = set()
         named_class_runs = not class_body
+        aliases = frozenset(
+            target.id
+            for stmt in body
+            if class_body and isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Name)
+            if stmt.value.id in self.classes
+            for target in stmt.targets
+            if isinstance(target, ast.Name)
+        )
         for stmt in syntax.top_statements(body):
             if isinstance(stmt, ast.ClassDef):
                 referenced |= self._class_references(stmt, roots)
@@ -192,9 +212,11 @@ class Structure:
                 continue
             elif syntax.child_blocks(stmt):
                 for expr in syntax.own_expressions(stmt):
-                    referenced |= self._reach(expr, named_class_runs=named_class_runs)
+                    referenced |= self._reach(
+                        expr, named_class_runs=named_class_runs, aliases=aliases
+                    )
             else:
-                referenced |= self._reach(stmt, named_class_runs=named_class_runs)
+                referenced |= self._reach(stmt, named_class_runs=named_class_runs, aliases=aliases)
         return referenced
 
     def _class_references(self, cls: ast.ClassDef, roots: _Roots) -> set[str]:
