@@ -68,6 +68,7 @@ class Layer(enum.StrEnum):
     MDL = "MDL"
     VUL = "VUL"
     CI = "CI"
+    SEC = "SEC"
     PATH = "PATH"
 
     @property
@@ -81,6 +82,7 @@ LAYER_TITLES: dict[Layer, str] = {
     Layer.MDL: "AI models",
     Layer.VUL: "Dependencies",
     Layer.CI: "Pipelines",
+    Layer.SEC: "Leaked credentials",
     Layer.PATH: "Attack paths",
 }
 
@@ -113,6 +115,9 @@ class Rule:
     #: False for rules an attacker could silence from inside the scanned artifact
     #: (an inline comment in a malicious package must never hide that package).
     inline_suppressible: ClassVar[bool] = True
+    #: False for rules whose findings point at a credential: the engine attaches no source
+    #: lines to them, so no report quotes the value (the rule's evidence is masked instead).
+    quotes_source: ClassVar[bool] = True
     #: Severity by the context a finding is raised in (when the code runs, which trigger starts
     #: the workflow...): the one table that says how severe each finding of the rule is. Each
     #: layer defines its own context enum; a rule without a table always has ``severity``.

@@ -672,7 +672,7 @@ def _annotate_text(artifact: Artifact, outcome: Outcome) -> None:
                 loc = Location(loc.path, row, column, loc.end_line, loc.end_column, loc.logical)
         line_no = loc.line
         snippet: tuple[tuple[int, str], ...] = ()
-        if isinstance(line_no, int) and 1 <= line_no <= len(lines):
+        if isinstance(line_no, int) and 1 <= line_no <= len(lines) and item.rule.quotes_source:
             first = max(1, line_no - SNIPPET_CONTEXT)
             last = min(len(lines), (loc.end_line or line_no) + SNIPPET_CONTEXT, line_no + 10)
             snippet = tuple((n, lines[n - 1][:400]) for n in range(first, last + 1))
