@@ -10,12 +10,14 @@ from outwork.analyzers.dependencies import DependencyAnalyzer
 from outwork.analyzers.models import ModelAnalyzer
 from outwork.analyzers.packages import PackageAnalyzer
 from outwork.analyzers.pipelines import PipelineAnalyzer
+from outwork.analyzers.secrets import SecretAnalyzer
 
 # The analyzers, loaded through the ``outwork.analyzers`` entry points.
 DependencyAnalyzer
 ModelAnalyzer
 PackageAnalyzer
 PipelineAnalyzer
+SecretAnalyzer
 
 _ = SimpleNamespace()
 # Named as ``module:function`` in outwork.report.RENDERERS.

@@ -1,0 +1,222 @@
+"""From a text to findings and facts: the table's candidates weighed in their context, masked,
+fingerprinted with the installation's key, and the identities their structure names."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+
+from outwork.analyzers.secrets import placement, redact
+from outwork.analyzers.secrets.rules import (
+    cloud,
+    coverage,
+    generic,
+    jwt,
+    private_keys,
+    tokens,
+    urls,
+)
+from outwork.analyzers.secrets.rules.credential_files import file_candidates
+from outwork.analyzers.secrets.scan import MAX_HITS, Table, scan_text, without_overlaps
+from outwork.analyzers.secrets.table import Candidate, Exposure
+from outwork.core.analyzer import AnalysisContext, Emitted
+from outwork.core.artifact import Artifact
+from outwork.core.findings import Fact, finding
+
+#: Bytes of one text searched; the rest is reported (SEC008), never silently dropped.
+MAX_SCAN_BYTES = 8 * 1024 * 1024
+#: Lines between an AWS key id and its secret access key for the two to be one credential.
+PAIR_LINES = 10
+
+TABLE = Table(
+    row for module in (tokens, private_keys, cloud, urls, jwt, generic) for row in module.DETECTORS
+)
+
+#: Identity fields a structure decodes, and the attack-graph node each one names.
+IDENTITY_NODES = {
+    "aws_account": "principal:aws:account:{}",
+    "gcp_service_account": "principal:gcp:service-account:{}",
+    "storage_account": "principal:azure:storage-account:{}",
+    "team_id": "principal:slack:team:{}",
+    "registry_user": "principal:registry:{}",
+}
+
+
+def analyze(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted]:
+    limit = int(context.options.get("secrets.max_scan_bytes", MAX_SCAN_BYTES))
+    raw = artifact.read(limit)
+    text = raw.decode("utf-8", "replace")
+    ctx = placement.file_context(artifact.member_path, text[:65536])
+    found = scan_text(text, TABLE, ctx)
+    candidates = without_overlaps(
+        _pair_aws(found.candidates, text) + file_candidates(artifact.member_path, text)
+    )
+    key, persistent = redact.fingerprint_key(context.data_dir)
+    lines = Lines(text)
+    all_spans = [(c.start, c.end) for c in found.candidates + candidates]
+    for candidate in candidates:
+        yield from _emit(candidate, ctx, lines, all_spans, key, persistent, artifact.path)
+    if artifact.size > limit:
+        yield finding(
+            coverage.SecretScanIncomplete,
+            f"only the first {limit} of {artifact.size} bytes were searched for credentials",
+            logical="size",
+            properties={"scanned_bytes": limit, "size": artifact.size},
+        )
+    if found.dropped_hits:
+        yield finding(
+            coverage.SecretScanIncomplete,
+            f"{found.dropped_hits} keyword occurrences past the first {MAX_HITS} were not followed",
+            logical="keywords",
+            properties={"unfollowed": found.dropped_hits},
+        )
+
+
+class Lines:
+    """Line numbers of offsets in one text."""
+
+    __slots__ = ("ends", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.ends = [m.start() for m in re.finditer("\n", text)]
+
+    def number(self, offset: int) -> int:
+        return bisect.bisect_left(self.ends, offset) + 1
+
+    def bounds(self, number: int) -> tuple[int, int]:
+        start = self.ends[number - 2] + 1 if number > 1 else 0
+        end = self.ends[number - 1] if number - 1 < len(self.ends) else len(self.text)
+        return start, end
+
+
+def _pair_aws(candidates: list[Candidate], text: str) -> list[Candidate]:
+    """An AWS key id with its secret access key a few lines away is one proven credential:
+    the pair is reported at the key id, the secret folded into it."""
+    ids = [c for c in candidates if c.detector.id == "aws-access-key-id"]
+    secrets_ = [c for c in candidates if c.detector.id == "aws-secret-access-key"]
+    if not ids or not secrets_:
+        return candidates
+    used: set[int] = set()
+    out: list[Candidate] = []
+    for candidate in candidates:
+        if candidate.detector.id != "aws-access-key-id":
+            out.append(candidate)
+            continue
+        partner = next(
+            (
+                s
+                for s in secrets_
+                if id(s) not in used
+                and text.count("\n", *sorted((s.start, candidate.start))) <= PAIR_LINES
+            ),
+            None,
+        )
+        if partner is None:
+            out.append(candidate)
+            continue
+        used.add(id(partner))
+        structure = replace(candidate.structure, kind="AWS access key pair", checked=True)
+        out.append(replace(candidate, structure=structure))
+    return [c for c in out if id(c) not in used]
+
+
+def exposure(candidate: Candidate, ctx: placement.FileContext, line: str) -> list[Exposure]:
+    """Every context that applies; the finding takes the one its rule grades lowest."""
+    found = [Exposure.CHECKED if candidate.structure.checked else Exposure.SHAPED]
+    if candidate.structure.weakened:
+        found.append(Exposure.WEAKENED)
+    if ctx.test:
+        found.append(Exposure.TEST)
+    marked = ctx.says_fake or placement.says_fake(line) or placement.says_fake(candidate.name)
+    if (ctx.test or ctx.example) and marked:
+        found.append(Exposure.FAKE)
+    return found
+
+
+def _emit(
+    candidate: Candidate,
+    ctx: placement.FileContext,
+    lines: Lines,
+    spans: list[tuple[int, int]],
+    key: bytes,
+    persistent: bool,
+    path: str,
+) -> Iterator[Emitted]:
+    row = candidate.detector
+    rule = row.rule
+    number = lines.number(candidate.start)
+    start, end = lines.bounds(number)
+    line = lines.text[start:end]
+    outside = line[: max(0, candidate.start - start)] + line[candidate.end - start :]
+    contexts = exposure(candidate, ctx, outside)
+    table = rule.severities
+    usable = [c for c in contexts if c in table] or [Exposure.SHAPED]
+    chosen = min(usable, key=lambda c: (table[c], -list(Exposure).index(c)))
+    digest = redact.keyed_hash(candidate.value, key)
+    masked = redact.mask(candidate.value)
+    structure = candidate.structure
+    on_line = [
+        (max(s, start) - start, min(e, end) - start) for s, e in spans if s < end and e > start
+    ]
+    message = f"{structure.kind} ({row.provider}) {masked}"
+    why = _why(chosen, structure.weakened)
+    if why:
+        message += f": {why}"
+    properties: dict[str, object] = {
+        "provider": row.provider,
+        "detector": row.id,
+        "credential_kind": structure.kind,
+        "masked": masked,
+        "secret_hash": digest,
+        "secret_hash_scope": "installation" if persistent else "this run only",
+        "format_checked": structure.checked,
+        "exposure": chosen.name.lower(),
+        **structure.identity,
+    }
+    yield finding(
+        rule,
+        message,
+        line=number,
+        column=candidate.start - start + 1,
+        logical=f"{row.id}:{digest[:16]}",
+        severity=rule.severity_in(chosen),
+        evidence=redact.mask_line(line, on_line),
+        properties=properties,
+        subject=_subject(structure.identity),
+    )
+    node = f"jewel:credential:{row.id}:{digest[:16]}"
+    yield Fact(f"artifact:{path}", "exposes", node, proof=f"{path}:{number}")
+    for field, template in IDENTITY_NODES.items():
+        if structure.identity.get(field):
+            yield Fact(
+                node,
+                "authenticates-as",
+                template.format(structure.identity[field]),
+                proof=f"{path}:{number}",
+            )
+    projects = structure.identity.get("projects")
+    if projects and row.id == "pypi-token":
+        for project in projects.split(","):
+            yield Fact(
+                node, "can-publish", f"pkg:pypi/{project.strip().lower()}", proof=f"{path}:{number}"
+            )
+
+
+def _why(chosen: Exposure, weakened: str) -> str:
+    if chosen is Exposure.FAKE:
+        return "in a test or example file that calls it fake"
+    if chosen is Exposure.TEST:
+        return "in a test file"
+    if chosen is Exposure.WEAKENED:
+        return weakened
+    return ""
+
+
+def _subject(identity: dict[str, str]) -> str | None:
+    for field, template in IDENTITY_NODES.items():
+        if identity.get(field):
+            return template.format(identity[field]).removeprefix("principal:")
+    return None
