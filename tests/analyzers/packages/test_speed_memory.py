@@ -17,11 +17,11 @@ import pytest
 
 from outwork.analyzers.packages import data as tables
 from outwork.analyzers.packages import flow, pyscan, structure, syntax
-from outwork.analyzers.packages.deobf import Ref
 from outwork.analyzers.packages.facts import Scope
 from outwork.analyzers.packages.keywords import Keywords
 from outwork.analyzers.packages.package import collector_paused, read_archive
 from outwork.analyzers.packages.signals import Context
+from outwork.core.fold import Ref
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "rules"
 PATTERNS = {

@@ -16,9 +16,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from outwork.analyzers.packages.deobf import Folder
 from outwork.analyzers.packages.rules.base import Variant
 from outwork.analyzers.packages.signals import Context
+from outwork.core.fold import Folder
 
 #: Where a value's data comes from: ``secret`` (environment, credentials), ``host`` (the user's
 #: or the machine's identity), ``dump`` (a whole secret store), ``store`` (a private key,

@@ -1,6 +1,6 @@
 """What values hold and where their data comes from, at one point of the walk of a module.
 
-Folding (:mod:`.deobf`) evaluates constant expressions in an environment of names already
+Folding (:mod:`outwork.core.fold`) evaluates constant expressions in an environment of names already
 folded; the taint map labels each name with where its data comes from: ``secret`` (environment,
 credentials), ``host`` (user or machine identity), ``dump`` (a whole secret store), ``store`` (a
 private key, history, browser or wallet file), ``net`` (downloaded bytes, or a file that holds
@@ -15,7 +15,9 @@ import re
 
 from outwork.analyzers.packages import data as tables
 from outwork.analyzers.packages import syntax
-from outwork.analyzers.packages.deobf import (
+from outwork.analyzers.packages.facts import EMPTY, Labels, Scope
+from outwork.analyzers.packages.structure import Function, Structure
+from outwork.core.fold import (
     BUILTIN_NAMES,
     STRING_CONSTANTS,
     UNKNOWN,
@@ -26,8 +28,6 @@ from outwork.analyzers.packages.deobf import (
     UserFunction,
     iter_strings,
 )
-from outwork.analyzers.packages.facts import EMPTY, Labels, Scope
-from outwork.analyzers.packages.structure import Function, Structure
 
 _DECODE_ATTRS = frozenset(
     {

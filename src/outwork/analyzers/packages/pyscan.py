@@ -3,9 +3,10 @@
 Nothing is imported or run. Each module is parsed once; which code runs when (install time, a
 module's top level, functions reached from there, code only run when called) is worked out from
 the tree; then it is walked statement by statement with an environment of folded values
-(:mod:`.deobf`) and a taint map (labels ``secret``, ``net``, ``decoded``, ``file``...). At each
-call the scanner hands a :class:`~outwork.analyzers.packages.facts.CallSite` to the checks that
-read it; the checks live beside their rules in :mod:`.rules` and decide whether a rule fires and
+(:mod:`outwork.core.fold`) and a taint map (labels ``secret``, ``net``, ``decoded``,
+``file``...). At each call the scanner hands a
+:class:`~outwork.analyzers.packages.facts.CallSite` to the checks that read it; the checks live
+beside their rules in :mod:`.rules` and decide whether a rule fires and
 which of its declared variants applies, and the rule's table gives the severity for the context.
 Text decoded or written by the code is scanned again as a layer of its own.
 """
@@ -22,15 +23,6 @@ from dataclasses import dataclass, field
 
 from outwork.analyzers.packages import data as tables
 from outwork.analyzers.packages import syntax
-from outwork.analyzers.packages.deobf import (
-    UNKNOWN,
-    Budget,
-    Folder,
-    Ref,
-    Unknown,
-    UserFunction,
-    looks_like_text,
-)
 from outwork.analyzers.packages.facts import (
     EMPTY,
     CallSite,
@@ -55,6 +47,15 @@ from outwork.analyzers.packages.rules.base import Variant, when
 from outwork.analyzers.packages.rules.exfiltration import SecretExfiltration
 from outwork.analyzers.packages.signals import Context, Signal, clip
 from outwork.analyzers.packages.structure import Structure
+from outwork.core.fold import (
+    UNKNOWN,
+    Budget,
+    Folder,
+    Ref,
+    Unknown,
+    UserFunction,
+    looks_like_text,
+)
 from outwork.core.rules import Severity
 
 #: Decoded layers analysed again, at most.

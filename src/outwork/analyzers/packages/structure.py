@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 
 from outwork.analyzers.packages import data as tables
 from outwork.analyzers.packages import syntax
-from outwork.analyzers.packages.deobf import UserFunction
 from outwork.analyzers.packages.keywords import Keywords, line_indices
 from outwork.analyzers.packages.signals import Context
+from outwork.core.fold import UserFunction
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 

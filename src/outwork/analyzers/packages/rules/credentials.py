@@ -10,10 +10,10 @@ from __future__ import annotations
 import ast
 
 from outwork.analyzers.packages import data as tables
-from outwork.analyzers.packages.deobf import iter_strings
 from outwork.analyzers.packages.facts import CallSite, Facts, ModuleSource
 from outwork.analyzers.packages.rules.base import BehaviourRule, Variant
 from outwork.analyzers.packages.signals import Context, clip
+from outwork.core.fold import iter_strings
 from outwork.core.rules import Confidence, Layer, Severity
 
 C, H, M, L, N = (

@@ -10,11 +10,11 @@ from __future__ import annotations
 import ast
 import re
 
-from outwork.analyzers.packages.deobf import Marshalled, looks_like_text, marshal_strings
 from outwork.analyzers.packages.facts import CallSite, Facts
 from outwork.analyzers.packages.rules import commands, credentials, download, obfuscation
 from outwork.analyzers.packages.rules.base import BehaviourRule, Variant
 from outwork.analyzers.packages.signals import Context, clip
+from outwork.core.fold import Marshalled, looks_like_text, marshal_strings
 from outwork.core.rules import Confidence, Layer, Severity
 
 C, H, M, L, N = (

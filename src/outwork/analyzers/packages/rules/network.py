@@ -10,11 +10,11 @@ import ast
 import re
 
 from outwork.analyzers.packages import data as tables
-from outwork.analyzers.packages.deobf import iter_strings
 from outwork.analyzers.packages.facts import EMPTY, CallSite, Labels
 from outwork.analyzers.packages.rules import exfiltration
 from outwork.analyzers.packages.rules.base import BehaviourRule, Variant
 from outwork.analyzers.packages.signals import clip
+from outwork.core.fold import iter_strings
 from outwork.core.rules import Confidence, Layer, Severity
 
 C, H, M, L, N = (

@@ -15,10 +15,10 @@ from collections import Counter
 
 from outwork.analyzers.packages import data as tables
 from outwork.analyzers.packages import syntax
-from outwork.analyzers.packages.deobf import Ref, Unknown
 from outwork.analyzers.packages.facts import CallSite, Facts, ModuleSource
 from outwork.analyzers.packages.rules.base import BehaviourRule, Variant
 from outwork.analyzers.packages.signals import Context, clip
+from outwork.core.fold import Ref, Unknown
 from outwork.core.rules import Confidence, Layer, Severity
 
 C, H, M, L, N = (
