@@ -6,6 +6,8 @@ folder dispatches ``_fold_<node>`` by name, and ``job_end`` is a check hook the 
 
 from types import SimpleNamespace
 
+from outwork.analyzers.crypto import CryptoAnalyzer
+from outwork.analyzers.crypto.rules import certificates, keys, randomness, tls, weak_algorithms
 from outwork.analyzers.dependencies import DependencyAnalyzer
 from outwork.analyzers.models import ModelAnalyzer
 from outwork.analyzers.packages import PackageAnalyzer
@@ -13,11 +15,19 @@ from outwork.analyzers.pipelines import PipelineAnalyzer
 from outwork.analyzers.secrets import SecretAnalyzer
 
 # The analyzers, loaded through the ``outwork.analyzers`` entry points.
+CryptoAnalyzer
 DependencyAnalyzer
 ModelAnalyzer
 PackageAnalyzer
 PipelineAnalyzer
 SecretAnalyzer
+
+# The crypto layer's checks register themselves with ``@check`` (rules/base.py).
+certificates.check_expiry
+keys.check_keys
+randomness.check_random
+tls.check_tls
+weak_algorithms.check_weak_algorithms
 
 _ = SimpleNamespace()
 # Named as ``module:function`` in outwork.report.RENDERERS.

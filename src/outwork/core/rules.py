@@ -69,6 +69,7 @@ class Layer(enum.StrEnum):
     VUL = "VUL"
     CI = "CI"
     SEC = "SEC"
+    CRY = "CRY"
     PATH = "PATH"
 
     @property
@@ -83,6 +84,7 @@ LAYER_TITLES: dict[Layer, str] = {
     Layer.VUL: "Dependencies",
     Layer.CI: "Pipelines",
     Layer.SEC: "Leaked credentials",
+    Layer.CRY: "Cryptography",
     Layer.PATH: "Attack paths",
 }
 

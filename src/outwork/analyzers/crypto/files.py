@@ -1,0 +1,466 @@
+"""Certificates, keys and key stores in files, parsed with pyca/cryptography.
+
+X.509 certificates and chains (PEM, DER, PKCS#7), PKCS#12 stores that open without a password,
+private and public keys (PEM, DER, OpenSSH), ``known_hosts`` and ``authorized_keys`` lines,
+certificate requests, DH parameters and JWK / JWKS documents. Every file is bounded in bytes and
+objects; what does not parse, is password-protected or exceeds a budget is returned as a
+problem, never dropped. Nothing is trusted: parsing reads the structure, it never verifies or
+uses a key.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa, x448, x25519
+from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
+
+from outwork.analyzers.crypto.model import Asset, AssetType, Purpose
+from outwork.analyzers.crypto.policy import algorithm_name, curve_name, row, table
+
+#: Largest certificate, key or JWK file read.
+MAX_FILE_BYTES = 16 * 1024 * 1024
+#: Certificates, keys and lines taken from one file.
+MAX_OBJECTS = 10_000
+
+_PEM_RE = re.compile(
+    rb"-----BEGIN (?P<label>[A-Z0-9 #]{1,64})-----\r?\n(?P<body>.*?)-----END (?P=label)-----",
+    re.S,
+)
+_SSH_KEY_RE = re.compile(
+    rb"(?:^|\s)(?P<type>ssh-rsa|ssh-dss|ssh-ed25519|ssh-ed448|ecdsa-sha2-nistp(?:256|384|521)"
+    rb"|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com)"
+    rb"\s+(?P<blob>[A-Za-z0-9+/]+={0,3})(?:\s|$)"
+)
+#: File names read as OpenSSH key lists whatever their content looks like.
+SSH_LIST_NAMES = frozenset({"known_hosts", "known_hosts2", "authorized_keys", "authorized_keys2"})
+#: Name suffixes that say a binary file is a certificate, key or store.
+DER_SUFFIXES = (".der", ".cer", ".crt", ".p12", ".pfx", ".p7b", ".p7c", ".key", ".pem", ".spc")
+
+
+@dataclass(slots=True)
+class FileResult:
+    assets: list[Asset] = field(default_factory=list)
+    #: (what, why) for each object that could not be inventoried.
+    problems: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _oid_names() -> dict[str, str]:
+    names: dict[str, str] = {}
+    for name, entry in table().algorithms.items():
+        if entry.oid and entry.primitive in ("signature", "pke", "kem", "key-agree"):
+            names.setdefault(entry.oid, name)
+    # ML-DSA and SLH-DSA parameter sets, ML-KEM parameter sets (FIPS 203/204/205, CSOR)
+    names.update({f"2.16.840.1.101.3.4.3.{n}": "ML-DSA" for n in (17, 18, 19)})
+    names.update({f"2.16.840.1.101.3.4.3.{n}": "SLH-DSA" for n in range(20, 32)})
+    names.update({f"2.16.840.1.101.3.4.4.{n}": "ML-KEM" for n in (1, 2, 3)})
+    return names
+
+
+_OID_NAMES = _oid_names()
+
+
+def key_facts(key: object) -> tuple[str, int | None, str | None, str | None]:
+    """(algorithm, key size, curve, parameter set) of a public or private key object."""
+    if isinstance(key, rsa.RSAPublicKey | rsa.RSAPrivateKey):
+        return "RSA", key.key_size, None, None
+    # DSA and finite-field DH by class name: pyca deprecates naming their types
+    legacy = re.match(r"(DSA|DH)(Public|Private)Key$", type(key).__name__)
+    if legacy:
+        size = getattr(key, "key_size", None)
+        return legacy.group(1), size if isinstance(size, int) else None, None, None
+    if isinstance(key, ec.EllipticCurvePublicKey | ec.EllipticCurvePrivateKey):
+        return "ECDSA", key.curve.key_size, curve_name(key.curve.name) or key.curve.name, None
+    for types, name in (
+        ((ed25519.Ed25519PublicKey, ed25519.Ed25519PrivateKey), "Ed25519"),
+        ((ed448.Ed448PublicKey, ed448.Ed448PrivateKey), "Ed448"),
+        ((x25519.X25519PublicKey, x25519.X25519PrivateKey), "X25519"),
+        ((x448.X448PublicKey, x448.X448PrivateKey), "X448"),
+    ):
+        if isinstance(key, types):
+            return name, None, None, None
+    # ML-DSA and ML-KEM keys (pyca/cryptography 47 and later), by class: MLDSA65PublicKey
+    match = re.match(r"(MLDSA|MLKEM)(\d+)(Public|Private)Key$", type(key).__name__)
+    if match:
+        family = "ML-DSA" if match.group(1) == "MLDSA" else "ML-KEM"
+        return family, None, None, f"{family}-{match.group(2)}"
+    return "unknown", None, None, None
+
+
+def _material(kind: str, key: object, api: str, details: dict[str, str]) -> Asset:
+    algorithm, size, curve, parameter_set = key_facts(key)
+    entry = row(algorithm)
+    return Asset(
+        asset_type=AssetType.MATERIAL,
+        algorithm=algorithm,
+        primitive=entry.primitive if entry else "unknown",
+        api=api,
+        key_size=size,
+        curve=curve,
+        material=kind,
+        parameter_set=parameter_set,
+        purpose=Purpose.UNKNOWN,
+        unknown=() if algorithm != "unknown" else ("algorithm",),
+        details=tuple(sorted(details.items())),
+    )
+
+
+def certificate_assets(cert: x509.Certificate, api: str, index: int) -> list[Asset]:
+    """The certificate (its subject key) and its signature (the issuer's algorithm and hash)."""
+    try:
+        algorithm, size, curve, parameter_set = key_facts(cert.public_key())
+    except (UnsupportedAlgorithm, ValueError):
+        algorithm = _OID_NAMES.get(cert.public_key_algorithm_oid.dotted_string, "unknown")
+        size, curve, parameter_set = None, None, None
+    subject = cert.subject.rfc4514_string()
+    issuer = cert.issuer.rfc4514_string()
+    after = cert.not_valid_after_utc
+    details = {
+        "subject": subject[:512],
+        "issuer": issuer[:512],
+        "serialNumber": format(cert.serial_number, "x"),
+        "notValidBefore": cert.not_valid_before_utc.isoformat(),
+        "notValidAfter": after.isoformat(),
+        "signatureAlgorithmRef": cert.signature_algorithm_oid.dotted_string,
+        "subjectPublicKeyRef": cert.public_key_algorithm_oid.dotted_string,
+        "certificateFormat": "X.509",
+        "sha256": cert.fingerprint(hashes.SHA256()).hex(),
+        "logical": f"certificate[{index}]",
+    }
+    entry = row(algorithm)
+    certificate = Asset(
+        asset_type=AssetType.CERTIFICATE,
+        algorithm=algorithm,
+        primitive=entry.primitive if entry else "unknown",
+        api=api,
+        key_size=size,
+        curve=curve,
+        parameter_set=parameter_set,
+        purpose=Purpose.SIGNATURE,
+        unknown=() if algorithm != "unknown" else ("algorithm",),
+        details=tuple(sorted(details.items())),
+    )
+    signature_hash: str | None
+    try:
+        hash_algorithm = cert.signature_hash_algorithm
+        signature_hash = algorithm_name(hash_algorithm.name) if hash_algorithm else None
+    except UnsupportedAlgorithm:
+        signature_hash = None
+    oid_name = getattr(cert.signature_algorithm_oid, "_name", "") or ""
+    signer = _signature_family(oid_name) or "unknown"
+    self_signed = subject == issuer
+    signature = Asset(
+        asset_type=AssetType.ALGORITHM,
+        algorithm=signer,
+        primitive="signature",
+        api=f"{api} signature",
+        hash=signature_hash,
+        material="signature",
+        purpose=Purpose.NON_SECURITY if self_signed else Purpose.SIGNATURE,
+        purpose_reason="the self-signature of a root: trust comes from the trust store"
+        if self_signed
+        else f"signs the certificate of {subject[:120]}",
+        details=(("logical", f"certificate[{index}].signature"), ("oid", oid_name)),
+    )
+    return [certificate, signature]
+
+
+def _signature_family(oid_name: str) -> str | None:
+    lower = oid_name.lower()
+    for marker, family in (
+        ("pss", "RSASSA-PSS"),
+        ("rsa", "RSA"),
+        ("ecdsa", "ECDSA"),
+        ("dsa", "DSA"),
+        ("ed25519", "Ed25519"),
+        ("ed448", "Ed448"),
+        ("ml-dsa", "ML-DSA"),
+        ("slh-dsa", "SLH-DSA"),
+    ):
+        if marker in lower:
+            return family
+    return None
+
+
+def expired(asset: Asset, now: datetime | None = None) -> bool:
+    after = asset.detail("notValidAfter")
+    if not after:
+        return False
+    return datetime.fromisoformat(after) < (now or datetime.now(UTC))
+
+
+class _Reader:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.result = FileResult()
+        self.count = 0
+
+    def room(self) -> bool:
+        self.count += 1
+        if self.count > MAX_OBJECTS:
+            if self.count == MAX_OBJECTS + 1:
+                self.result.problems.append(
+                    ("objects", f"more than {MAX_OBJECTS} objects; the rest is not inventoried")
+                )
+            return False
+        return True
+
+    def add_certificates(self, certs: list[x509.Certificate], api: str) -> None:
+        for cert in certs:
+            if not self.room():
+                return
+            self.result.assets.extend(certificate_assets(cert, api, self.count - 1))
+
+    def pem(self, data: bytes) -> None:
+        for match in _PEM_RE.finditer(data):
+            label = match.group("label").decode()
+            block = match.group(0)
+            try:
+                self._pem_block(label, block)
+            except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+                self.result.problems.append((label, _why(exc)))
+
+    def _pem_block(self, label: str, block: bytes) -> None:
+        logical = {"logical": f"{label.lower()}[{self.count}]", "format": "PEM"}
+        if label in ("CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"):
+            self.add_certificates([x509.load_pem_x509_certificate(block)], "X.509 certificate")
+        elif label in ("PKCS7", "CMS"):
+            self.add_certificates(pkcs7.load_pem_pkcs7_certificates(block), "PKCS#7 bundle")
+        elif label in ("CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"):
+            csr = x509.load_pem_x509_csr(block)
+            if self.room():
+                self.result.assets.append(
+                    _material("public-key", csr.public_key(), "certificate request", logical)
+                )
+        elif label == "OPENSSH PRIVATE KEY":
+            if self.room():
+                ssh_key = serialization.load_ssh_private_key(block, password=None)
+                self.result.assets.append(_material("private-key", ssh_key, "OpenSSH key", logical))
+        elif label == "ENCRYPTED PRIVATE KEY" or b"ENCRYPTED" in block[:200]:
+            self.result.problems.append((label, "password-protected: its algorithm is not read"))
+        elif label.endswith("PRIVATE KEY"):
+            if self.room():
+                key = serialization.load_pem_private_key(block, password=None)
+                self.result.assets.append(_material("private-key", key, "PEM key", logical))
+        elif label.endswith("PUBLIC KEY"):
+            if self.room():
+                public = serialization.load_pem_public_key(block)
+                self.result.assets.append(_material("public-key", public, "PEM key", logical))
+        elif label in ("DH PARAMETERS",):
+            params = serialization.load_pem_parameters(block)
+            if self.room():
+                size = params.parameter_numbers().p.bit_length()
+                self.result.assets.append(
+                    Asset(
+                        AssetType.MATERIAL,
+                        "DH",
+                        "key-agree",
+                        "DH parameters",
+                        key_size=size,
+                        material="other",
+                        details=tuple(sorted(logical.items())),
+                    )
+                )
+
+    def der(self, data: bytes) -> bool:
+        """Try each DER structure; True when one parsed."""
+        attempts: list[tuple[str, Any]] = [
+            (
+                "certificate",
+                lambda: self.add_certificates(
+                    [x509.load_der_x509_certificate(data)], "X.509 certificate"
+                ),
+            ),
+            ("PKCS#12", lambda: self._pkcs12(data)),
+            (
+                "PKCS#7",
+                lambda: self.add_certificates(
+                    pkcs7.load_der_pkcs7_certificates(data), "PKCS#7 bundle"
+                ),
+            ),
+            (
+                "private key",
+                lambda: self.result.assets.append(
+                    _material(
+                        "private-key",
+                        serialization.load_der_private_key(data, None),
+                        "DER key",
+                        {"format": "DER"},
+                    )
+                ),
+            ),
+            (
+                "public key",
+                lambda: self.result.assets.append(
+                    _material(
+                        "public-key",
+                        serialization.load_der_public_key(data),
+                        "DER key",
+                        {"format": "DER"},
+                    )
+                ),
+            ),
+        ]
+        for _what, attempt in attempts:
+            try:
+                attempt()
+            except (ValueError, TypeError, UnsupportedAlgorithm):
+                continue
+            return True
+        return False
+
+    def _pkcs12(self, data: bytes) -> None:
+        try:
+            store = pkcs12.load_pkcs12(data, None)
+        except ValueError as exc:
+            if _looks_like_pfx(data):
+                # a PKCS#12 PFX whose MAC or bags need a password
+                self.result.problems.append(("PKCS#12", "password-protected: not inventoried"))
+                return
+            raise exc
+        certs = [c.certificate for c in [store.cert, *store.additional_certs] if c is not None]
+        self.add_certificates(certs, "PKCS#12 store")
+        if store.key is not None and self.room():
+            self.result.assets.append(
+                _material("private-key", store.key, "PKCS#12 store", {"format": "PKCS#12"})
+            )
+
+    def ssh_lines(self, data: bytes) -> None:
+        for number, line in enumerate(data.splitlines(), start=1):
+            stripped = line.strip()
+            if not stripped or stripped.startswith(b"#"):
+                continue
+            match = _SSH_KEY_RE.search(line)
+            if match is None:
+                continue
+            if not self.room():
+                return
+            blob = match.group("type") + b" " + match.group("blob")
+            key: object
+            try:
+                key = serialization.load_ssh_public_key(blob)
+            except (ValueError, UnsupportedAlgorithm) as exc:
+                self.result.problems.append((f"line {number}", _why(exc)))
+                continue
+            asset = _material("public-key", key, "OpenSSH public key", {"format": "OpenSSH"})
+            self.result.assets.append(_with_line(asset, number))
+
+    def jwk(self, data: bytes) -> None:
+        try:
+            document = json.loads(data)
+        except (ValueError, RecursionError) as exc:
+            self.result.problems.append(("JWK", _why(exc)))
+            return
+        keys = document.get("keys") if isinstance(document, dict) else None
+        items = keys if isinstance(keys, list) else [document]
+        for index, item in enumerate(items):
+            if isinstance(item, dict) and isinstance(item.get("kty"), str) and self.room():
+                self.result.assets.append(_jwk_asset(item, index))
+
+
+def _looks_like_pfx(data: bytes) -> bool:
+    """A PKCS#12 PFX: a SEQUENCE whose first element is INTEGER 3 (RFC 7292, section 4)."""
+    if len(data) < 8 or data[0] != 0x30:
+        return False
+    first = data[1]
+    offset = 2 if first < 0x80 else 2 + (first & 0x7F)
+    return data[offset : offset + 3] == b"\x02\x01\x03"
+
+
+def _with_line(asset: Asset, line: int) -> Asset:
+    return Asset(
+        asset.asset_type,
+        asset.algorithm,
+        asset.primitive,
+        asset.api,
+        line=line,
+        key_size=asset.key_size,
+        curve=asset.curve,
+        material=asset.material,
+        purpose=asset.purpose,
+        unknown=asset.unknown,
+        details=asset.details,
+    )
+
+
+_JWK_CURVES = {"P-256": "P-256", "P-384": "P-384", "P-521": "P-521", "secp256k1": "secp256k1"}
+
+
+def _jwk_asset(item: dict[str, Any], index: int) -> Asset:
+    kty = item.get("kty")
+    crv = item.get("crv") if isinstance(item.get("crv"), str) else None
+    private = "d" in item or kty == "oct"
+    algorithm, size, curve = "unknown", None, None
+    unknown: tuple[str, ...] = ("algorithm",)
+    if kty == "RSA":
+        algorithm, unknown = "RSA", ()
+        size = _b64url_bits(item.get("n"))
+    elif kty == "EC":
+        algorithm, unknown = "ECDSA", ()
+        curve = _JWK_CURVES.get(crv or "")
+    elif kty == "OKP" and crv in ("Ed25519", "Ed448", "X25519", "X448"):
+        algorithm, unknown = crv, ()
+    elif kty == "oct":
+        alg = str(item.get("alg") or "")
+        algorithm = (
+            "HMAC" if alg.startswith("HS") else ("AES" if alg.startswith("A") else "unknown")
+        )
+        unknown = () if algorithm != "unknown" else ("algorithm",)
+        size = _b64url_bits(item.get("k"))
+    entry = row(algorithm)
+    details = {"logical": f"keys[{index}]", "format": "JWK"}
+    if isinstance(item.get("kid"), str):
+        details["kid"] = item["kid"][:200]
+    return Asset(
+        asset_type=AssetType.MATERIAL,
+        algorithm=algorithm,
+        primitive=entry.primitive if entry else "unknown",
+        api="JWK",
+        key_size=size,
+        curve=curve,
+        material="private-key"
+        if private and kty != "oct"
+        else ("secret-key" if private else "public-key"),
+        unknown=unknown,
+        details=tuple(sorted(details.items())),
+    )
+
+
+def _b64url_bits(value: object) -> int | None:
+    if not isinstance(value, str) or len(value) > 100_000:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    return len(raw.lstrip(b"\0")) * 8 if raw else None
+
+
+def _why(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:200]
+
+
+def read_file(name: str, data: bytes) -> FileResult:
+    """Inventory one certificate, key, key store, key list or JWK file."""
+    reader = _Reader(name)
+    lower = name.lower()
+    base = lower.rsplit("/", 1)[-1]
+    if base in SSH_LIST_NAMES or (base.endswith(".pub") and not data.startswith(b"-----BEGIN")):
+        reader.ssh_lines(data)
+    elif data.lstrip()[:1] == b"{":
+        reader.jwk(data)
+    elif b"-----BEGIN " in data:
+        reader.pem(data)
+    elif not reader.der(data) and lower.endswith(DER_SUFFIXES):
+        reader.result.problems.append(("file", "not a certificate, key or store this layer reads"))
+    return reader.result

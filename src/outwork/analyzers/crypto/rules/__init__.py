@@ -1,0 +1,1 @@
+"""The CRY rules: each module holds its rules and the check that raises them."""

@@ -1,0 +1,63 @@
+"""What every CRY check receives: one asset, its verdict, and where it was found."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from outwork.analyzers.crypto.model import Asset
+from outwork.analyzers.crypto.policy import Verdict
+from outwork.core.findings import Finding, finding
+from outwork.core.rules import Rule, Severity
+
+Check = Callable[[Asset, Verdict], Iterator[Finding]]
+
+#: Every check, registered by the module that defines it (see :func:`check`).
+CHECKS: list[Check] = []
+
+
+def check(fn: Check) -> Check:
+    CHECKS.append(fn)
+    return fn
+
+
+def raise_on(
+    rule: type[Rule],
+    asset: Asset,
+    verdict: Verdict,
+    message: str,
+    *,
+    severity: Severity | None = None,
+    remediation: str = "",
+) -> Finding:
+    """A finding at the asset's place, carrying the asset and its verdict as properties."""
+    properties: dict[str, Any] = {
+        "algorithm": asset.algorithm,
+        "asset": asset.label,
+        "primitive": asset.primitive,
+        "status": verdict.status.value,
+        "purpose": asset.purpose.name.lower(),
+        "api": asset.api,
+    }
+    if verdict.deprecated_after:
+        properties["deprecated_after"] = verdict.deprecated_after
+    if verdict.disallowed_after:
+        properties["disallowed_after"] = verdict.disallowed_after
+    if verdict.cnsa2_after:
+        properties["cnsa2_after"] = verdict.cnsa2_after
+    if verdict.target:
+        properties["migration_target"] = verdict.target
+    if asset.unknown:
+        properties["unknown"] = list(asset.unknown)
+    logical = asset.detail("logical")
+    return finding(
+        rule,
+        message,
+        line=asset.line,
+        column=asset.column,
+        logical=logical,
+        severity=severity,
+        evidence=f"{asset.api}: {asset.label}",
+        remediation=remediation or (f"Move to {verdict.target}." if verdict.target else ""),
+        properties=properties,
+    )

@@ -1,0 +1,61 @@
+"""The ``random`` module generating secrets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from outwork.analyzers.crypto.model import Asset
+from outwork.analyzers.crypto.policy import Verdict
+from outwork.analyzers.crypto.rules.base import check, raise_on
+from outwork.core.findings import Finding
+from outwork.core.rules import Confidence, Layer, Rule, Severity
+
+
+class InsecureRandomSecret(Rule):
+    """A password, token, key, salt or nonce is drawn from ``random``.
+
+    ## What it finds
+
+    A call to ``random`` (``choice``, ``randint``, ``getrandbits``, ``randbytes``...) whose result
+    is assigned to, passed as, or returned from something named as a secret: a password, token,
+    nonce, salt, OTP, CSRF value or API / secret / session key. ``random`` used for anything else
+    (shuffling, sampling, jitter) is not a finding.
+
+    ## Why it matters
+
+    ``random`` is a Mersenne Twister: 624 outputs reveal its whole state, after which every past
+    and future "secret" can be computed.
+
+    ## Example
+
+    ```python
+    token = "".join(random.choice(ALPHABET) for _ in range(32))
+    ```
+
+    ## Remediation
+
+    Use ``secrets`` (``secrets.token_urlsafe()``, ``secrets.choice``) or ``os.urandom``.
+
+    ## References
+
+    - https://docs.python.org/3/library/random.html (warning: not for security)
+    - CWE-338
+    """
+
+    code = "CRY006"
+    name = "insecure-random-for-secret"
+    layer = Layer.CRY
+    severity = Severity.HIGH
+    confidence = Confidence.MEDIUM
+    cwe = (338,)
+
+
+@check
+def check_random(asset: Asset, verdict: Verdict) -> Iterator[Finding]:
+    if asset.algorithm == "Mersenne-Twister":
+        yield raise_on(
+            InsecureRandomSecret,
+            asset,
+            verdict,
+            f"{asset.api} makes a secret ({asset.purpose_reason}): predictable after 624 outputs",
+        )
