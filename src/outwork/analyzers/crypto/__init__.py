@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 
 from outwork.analyzers.crypto.analysis import judge
 from outwork.analyzers.crypto.files import DER_SUFFIXES, MAX_FILE_BYTES, SSH_LIST_NAMES, read_file
+from outwork.analyzers.crypto.model import in_test_code
 from outwork.analyzers.crypto.pysource import scan_source
 from outwork.analyzers.crypto.rules.unreadable import Material, UnreadableCryptoMaterial
 from outwork.core.analyzer import AnalysisContext, Analyzer, Emitted, rules_in
@@ -99,7 +100,7 @@ class CryptoAnalyzer(Analyzer):
                 severity=severity,
                 evidence=why,
             )
-        yield from judge(result.assets)
+        yield from judge(result.assets, in_tests=in_test_code(artifact.member_path))
 
     def _python(self, artifact: Artifact) -> Iterator[Emitted]:
         if artifact.size > MAX_SOURCE_BYTES:
@@ -130,4 +131,4 @@ class CryptoAnalyzer(Analyzer):
                 f"scan stopped: {result.stopped}; its cryptography is not inventoried",
                 severity=UnreadableCryptoMaterial.severity_in(Material.SOURCE),
             )
-        yield from judge(result.assets)
+        yield from judge(result.assets, in_tests=in_test_code(artifact.member_path))

@@ -8,7 +8,9 @@ resolve are named in ``unknown``, never guessed; parameters that do not apply ar
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 
 
 class Purpose(enum.Enum):
@@ -65,6 +67,8 @@ class Asset:
     parameter_set: str | None = None
     #: Material type for ``related-crypto-material`` (``private-key``, ``public-key``).
     material: str | None = None
+    #: Found in test code or test data (findings are capped at low, and say so).
+    in_tests: bool = False
     #: Certificate and key facts (subject, issuer, notValidAfter, format...), as text.
     details: tuple[tuple[str, str], ...] = field(default=())
 
@@ -88,3 +92,18 @@ class Asset:
 
     def detail(self, key: str) -> str | None:
         return dict(self.details).get(key)
+
+
+#: Folders that hold tests and their data.
+TEST_FOLDERS = frozenset(
+    {"test", "tests", "testing", "testdata", "test_data", "__tests__", "fixtures", "test-data"}
+)
+_TEST_FILE = re.compile(r"^(test_.*|.*_test|conftest)\.py$")
+
+
+def in_test_code(member_path: str) -> bool:
+    """Whether a path is test code or test data (``tests/_support/rsa.key``, ``test_x.py``)."""
+    parts = [p.lower() for p in PurePosixPath(member_path.replace("\\", "/")).parts]
+    if not parts:
+        return False
+    return bool(TEST_FOLDERS.intersection(parts[:-1])) or bool(_TEST_FILE.match(parts[-1]))

@@ -445,6 +445,8 @@ class PythonScanner:
             return Purpose.PASSWORD, "a key derivation function"
         if self._is_subscript_key(node):
             return Purpose.NON_SECURITY, "a lookup key"
+        if isinstance(parent, ast.Attribute) and parent.attr in _SIZE_ATTRIBUTES:
+            return Purpose.NON_SECURITY, f"only its {parent.attr} is read"
         found = name_purpose(self._context_names(node, function))
         if found is not None:
             return found
@@ -460,7 +462,9 @@ class PythonScanner:
 
     def _context_names(self, node: ast.AST, function: str | None) -> list[str]:
         """Identifiers that say what a value is for: what it is assigned to, the keyword it is
-        passed as, the function it is returned from."""
+        passed as, the function it is in. A value handed to a call that is not a mere
+        conversion (``os.urandom(sha1().digest_size)``) serves that call: names further out say
+        nothing about it."""
         names: list[str] = []
         current: ast.AST | None = node
         while current is not None and not isinstance(current, ast.stmt):
@@ -475,6 +479,12 @@ class PythonScanner:
                         and isinstance(key.value, str)
                     ):
                         names.append(key.value)
+            if (
+                isinstance(parent, ast.Call)
+                and current is not parent.func
+                and _call_name(parent) not in _CONVERSIONS
+            ):
+                return names
             current = parent
         if isinstance(current, ast.Assign | ast.AnnAssign | ast.AugAssign):
             targets = current.targets if isinstance(current, ast.Assign) else [current.target]
@@ -526,6 +536,10 @@ class PythonScanner:
                     built = Built(f"SSLContext.{target.attr}", "asset", "TLS", version=version)
                     self._emit(node, built, function)
 
+    def _is_protocol_constant(self, node: ast.expr, scope: _Scope) -> bool:
+        value = scope.fold(node)
+        return isinstance(value, Ref) and qualified(value.name) in apis.TLS_CONSTANTS
+
     def _constant_use(
         self, node: ast.Attribute | ast.Name, scope: _Scope, function: str | None
     ) -> None:
@@ -545,6 +559,12 @@ class PythonScanner:
             return
         if isinstance(parent, ast.Assign) and all(isinstance(t, ast.Name) for t in parent.targets):
             # an alias (``PROTOCOL_TLS = ssl.PROTOCOL_SSLv23``) is a use only where it is used
+            return
+        if isinstance(parent, ast.Assign) and any(
+            isinstance(t, ast.Subscript) and self._is_protocol_constant(t.slice, scope)
+            for t in parent.targets
+        ):
+            # a translation table (``versions[ssl.PROTOCOL_TLSv1] = SSL.TLSv1_METHOD``)
             return
         value = scope.fold(node)
         if not isinstance(value, Ref):
@@ -630,6 +650,45 @@ def _scope_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
             continue
         stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+#: Attributes that describe a hash object without hashing anything.
+_SIZE_ATTRIBUTES = frozenset({"digest_size", "block_size", "name"})
+#: Calls that only convert or assemble a value: what the result is named says what the value is.
+_CONVERSIONS = frozenset(
+    {
+        "join",
+        "str",
+        "bytes",
+        "bytearray",
+        "int",
+        "hex",
+        "format",
+        "list",
+        "tuple",
+        "sorted",
+        "encode",
+        "decode",
+        "hexdigest",
+        "digest",
+        "upper",
+        "lower",
+        "strip",
+        "zfill",
+        "b64encode",
+        "urlsafe_b64encode",
+        "b32encode",
+        "b16encode",
+        "hexlify",
+    }
+)
+
+
+def _call_name(node: ast.Call) -> str:
+    func = node.func
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else ""
 
 
 def _names(target: ast.AST) -> list[str]:

@@ -10,6 +10,10 @@ from outwork.analyzers.crypto.policy import Verdict
 from outwork.core.findings import Finding, finding
 from outwork.core.rules import Rule, Severity
 
+#: The highest severity a finding in test code or test data gets: weak keys and hashes there
+#: protect nothing real. The message says so, and the same code outside tests keeps its grade.
+TEST_CODE_CAP = Severity.LOW
+
 Check = Callable[[Asset, Verdict], Iterator[Finding]]
 
 #: Every check, registered by the module that defines it (see :func:`check`).
@@ -50,13 +54,18 @@ def raise_on(
     if asset.unknown:
         properties["unknown"] = list(asset.unknown)
     logical = asset.detail("logical")
+    graded = rule.severity if severity is None else severity
+    if asset.in_tests and graded > TEST_CODE_CAP:
+        graded = TEST_CODE_CAP
+        message += f" (in test code: {TEST_CODE_CAP.label} at most)"
+        properties["in_tests"] = True
     return finding(
         rule,
         message,
         line=asset.line,
         column=asset.column,
         logical=logical,
-        severity=severity,
+        severity=graded,
         evidence=f"{asset.api}: {asset.label}",
         remediation=remediation or (f"Move to {verdict.target}." if verdict.target else ""),
         properties=properties,
