@@ -1,6 +1,7 @@
 """Names vulture cannot see used. Run: ``vulture`` (its paths and the dispatch-table patterns are
 in pyproject.toml's ``[tool.vulture]``: check classes register by subclassing, the constant
-folder dispatches ``_fold_<node>`` by name, and ``job_end`` is a check hook the scanner calls)."""
+folder dispatches ``_fold_<node>`` by name, ``job_end`` is a check hook the scanner calls, and
+the dependencies parsers are named ``module:parse_<format>`` in their table)."""
 
 # ruff: noqa: B018 - a vulture whitelist is made of bare names
 

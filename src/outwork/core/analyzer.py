@@ -7,12 +7,12 @@ entry-point group (outwork's own layers included), so a third-party layer is a p
 
 from __future__ import annotations
 
-import abc
 import importlib
 import pkgutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from types import ModuleType
+from typing import Any, ClassVar, cast
 
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.budgets import Budgets
@@ -73,12 +73,19 @@ class AnalysisContext:
     budgets: Budgets = field(default_factory=Budgets)
 
 
-class Analyzer(abc.ABC):
+class Analyzer:
     """Base of every analyzer.
 
     Subclasses set ``name`` (short, lower-case), ``version`` (bump it whenever results could
-    change: it is part of every cache key), ``layer``, ``kinds`` and ``rules`` (usually
-    :func:`rules_in` of the layer's rules package, so a new rule module needs no other edit).
+    change: it is part of every cache key), ``layer``, ``kinds``, ``rules`` (usually
+    :func:`rules_in` of the layer's rules package, so a new rule module needs no other edit) and
+    ``implementation``.
+
+    The class is the layer's declaration: every scan imports it (and its rules) to know what is
+    installed, so it imports neither parsers nor third-party libraries. The work is in the
+    ``implementation`` module, imported the first time the analyzer is asked for it
+    (:attr:`work`): a scan loads the parsers of the layers its files need, not of every installed
+    layer.
     """
 
     name: ClassVar[str]
@@ -92,6 +99,16 @@ class Analyzer(abc.ABC):
     #: Artifacts smaller than this are not cached: analysing them again costs less than hashing,
     #: looking up and storing their results.
     cache_min_bytes: ClassVar[int] = 0
+    #: The module that does the work: its ``analyze(artifact, context)`` is the default
+    #: :meth:`analyze`, and a subclass may call its other functions through :attr:`work`.
+    implementation: ClassVar[str] = ""
+
+    @property
+    def work(self) -> ModuleType:
+        """The ``implementation`` module, imported on first use."""
+        if not self.implementation:
+            raise NotImplementedError(f"analyzer {self.name} declares no implementation module")
+        return importlib.import_module(self.implementation)
 
     def accepts(self, artifact: Artifact) -> bool:
         """Whether to run on this artifact; by default, when its kind is declared.
@@ -101,9 +118,10 @@ class Analyzer(abc.ABC):
         whole (reading further, or raising, counts as accepting)."""
         return artifact.kind in self.kinds
 
-    @abc.abstractmethod
     def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
-        """Yield findings (location path left empty or relative), facts and components."""
+        """Yield findings (location path left empty or relative), facts and components; by
+        default, what the ``implementation`` module's ``analyze(artifact, context)`` yields."""
+        return cast(Iterable[Emitted], self.work.analyze(artifact, context))
 
     @classmethod
     def finish_inputs(cls, offline: bool) -> tuple[str, ...]:

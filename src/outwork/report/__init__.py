@@ -18,10 +18,10 @@ pass them whatever the format):
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any, cast
 
+from outwork.core import reference
 from outwork.core.errors import UsageError
 from outwork.core.findings import ScanResult
 
@@ -66,8 +66,7 @@ def render(fmt: str, result: ScanResult, **options: Any) -> str:
             options.pop(option, None)
     if name not in RENDERERS:
         raise UsageError(f"unknown report format {fmt!r}: choose one of {', '.join(FORMATS)}")
-    module, _, function = RENDERERS[name].partition(":")
-    renderer = cast(Callable[..., str], getattr(importlib.import_module(module), function))
+    renderer = cast(Callable[..., str], reference.load(RENDERERS[name]))
     try:
         return renderer(result, **options)
     except TypeError as exc:

@@ -9,13 +9,15 @@ cached. The database path comes from ``context.options["dependencies.db"]`` or, 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
-from outwork.analyzers.dependencies.analysis import OpenStore, analyze
 from outwork.analyzers.dependencies.parsers import has_parser, looks_like_sbom
 from outwork.analyzers.dependencies.rules.advisories import VulnerableDependency
 from outwork.core.analyzer import AnalysisContext, Analyzer, Emitted, rules_in
 from outwork.core.artifact import Artifact, Kind
+
+if TYPE_CHECKING:
+    from outwork.analyzers.dependencies.analysis import OpenStore
 
 
 class DependencyAnalyzer(Analyzer):
@@ -24,6 +26,7 @@ class DependencyAnalyzer(Analyzer):
     layer = VulnerableDependency.layer
     kinds = frozenset({Kind.LOCKFILE})
     rules = rules_in("outwork.analyzers.dependencies.rules")
+    implementation = "outwork.analyzers.dependencies.analysis"
     cacheable = False
 
     _stores: ClassVar[dict[tuple[str, int, int], OpenStore]] = {}
@@ -36,4 +39,4 @@ class DependencyAnalyzer(Analyzer):
         return False
 
     def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
-        return analyze(self._stores, artifact, context)
+        return cast(Iterable[Emitted], self.work.analyze(self._stores, artifact, context))

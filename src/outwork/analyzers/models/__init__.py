@@ -7,11 +7,8 @@ policy; other formats are parsed with bounded readers that never touch tensor da
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from outwork.analyzers.models.analysis import analyze
 from outwork.analyzers.models.sniff import is_chat_template, sniff_compressed
-from outwork.core.analyzer import AnalysisContext, Analyzer, Emitted, rules_in
+from outwork.core.analyzer import Analyzer, rules_in
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.rules import Layer
 
@@ -41,6 +38,7 @@ class ModelAnalyzer(Analyzer):
     #: Below 1 KiB a cache entry costs more than following the pickle again (docs/benchmarks.md).
     cache_min_bytes = 1024
     rules = rules_in("outwork.analyzers.models.rules")
+    implementation = "outwork.analyzers.models.analysis"
 
     def accepts(self, artifact: Artifact) -> bool:
         if artifact.kind in MODEL_KINDS:
@@ -54,6 +52,3 @@ class ModelAnalyzer(Analyzer):
             head = artifact.read(8)
             return sniff_compressed(head) is not None or name.endswith(".pb")
         return artifact.kind is Kind.ZIP
-
-    def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
-        return analyze(artifact)

@@ -18,7 +18,7 @@ from outwork.analyzers.models import containers, formats, scanpickle
 from outwork.analyzers.models.formats import CODE_EXECUTION_CODES
 from outwork.analyzers.models.rules.formats import ModelContainerAnomaly, ModelFileMalformed
 from outwork.analyzers.models.sniff import is_chat_template, sniff_compressed
-from outwork.core.analyzer import Component, Emitted
+from outwork.core.analyzer import AnalysisContext, Component, Emitted
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.budgets import Budgets
 from outwork.core.findings import Fact, Finding, finding
@@ -241,6 +241,6 @@ def _executes_code(findings: list[Finding]) -> bool:
 _ANALYSIS = _Analysis()
 
 
-def analyze(artifact: Artifact) -> Iterable[Emitted]:
+def analyze(artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
     """Findings, facts and the ML-BOM component of one model file."""
     return _ANALYSIS.analyze(artifact)

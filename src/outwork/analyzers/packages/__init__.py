@@ -6,10 +6,9 @@ The analyzer is declared here (name, version, kinds, rules); what it does is in 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import ClassVar
+from typing import ClassVar, cast
 
-from outwork.analyzers.packages.analysis import PackageAnalysis
-from outwork.core.analyzer import AnalysisContext, Analyzer, Component, Emitted, rules_in
+from outwork.core.analyzer import AnalysisContext, Analyzer, Component, rules_in
 from outwork.core.artifact import ARCHIVE_KINDS, Artifact, Kind
 from outwork.core.findings import Finding
 from outwork.core.rules import Layer, Rule
@@ -47,9 +46,7 @@ class PackageAnalyzer(Analyzer):
         }
     )
     rules: ClassVar[tuple[type[Rule], ...]] = rules_in("outwork.analyzers.packages.rules")
-
-    def __init__(self) -> None:
-        self._impl = PackageAnalysis()
+    implementation = "outwork.analyzers.packages.analysis"
 
     def accepts(self, artifact: Artifact) -> bool:
         if (
@@ -58,10 +55,7 @@ class PackageAnalyzer(Analyzer):
             and not _loose_metadata(artifact.path)
         ):
             return False
-        return self._impl.accepts(artifact)
-
-    def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
-        return self._impl.analyze(artifact, context)
+        return cast(bool, self.work.accepts(artifact))
 
     @classmethod
     def finish_inputs(cls, offline: bool) -> tuple[str, ...]:
@@ -73,4 +67,4 @@ class PackageAnalyzer(Analyzer):
     ) -> Iterable[Finding]:
         if context.offline:
             return ()
-        return self._impl.finish(components, context)
+        return cast(Iterable[Finding], self.work.finish(components, context))

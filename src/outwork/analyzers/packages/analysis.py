@@ -37,111 +37,110 @@ from outwork.core.findings import Fact, Finding, finding
 from outwork.core.rules import Severity
 
 
-class PackageAnalysis:
-    """What :class:`~outwork.analyzers.packages.PackageAnalyzer` does once loaded; its name,
-    version (the cache key), kinds and rules are declared there, once."""
+def accepts(artifact: Artifact) -> bool:
+    if _inside_package_archive(artifact.path):
+        return False  # the archive itself is judged whole
+    if artifact.kind in ARCHIVE_KINDS:
+        return looks_like_package_name(artifact.name) or artifact.kind is Kind.ZIP
+    if artifact.kind is Kind.JSON:
+        return artifact.name == "package.json"
+    if loose.accepts_name(artifact.path, artifact.name):
+        return artifact.kind not in (Kind.BINARY, Kind.EMPTY)
+    return artifact.kind in (Kind.PYTHON, Kind.JAVASCRIPT)
 
-    def accepts(self, artifact: Artifact) -> bool:
-        if _inside_package_archive(artifact.path):
-            return False  # the archive itself is judged whole
-        if artifact.kind in ARCHIVE_KINDS:
-            return looks_like_package_name(artifact.name) or artifact.kind is Kind.ZIP
-        if artifact.kind is Kind.JSON:
-            return artifact.name == "package.json"
-        if loose.accepts_name(artifact.path, artifact.name):
-            return artifact.kind not in (Kind.BINARY, Kind.EMPTY)
-        return artifact.kind in (Kind.PYTHON, Kind.JAVASCRIPT)
 
-    def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
-        if artifact.kind in ARCHIVE_KINDS:
-            yield from self._archive(artifact, context.budgets)
-        elif artifact.kind is Kind.JSON:
-            yield from self._loose_manifest(artifact)
-        elif loose.accepts_name(artifact.path, artifact.name):
-            yield from loose.analyze_metadata(artifact)
-        elif artifact.kind is Kind.JAVASCRIPT:
-            yield from _emit(scan_javascript(artifact.text(), "", Context.IMPORT), rebase=False)
-        else:
-            yield from self._loose_python(artifact)
+def analyze(artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
+    if artifact.kind in ARCHIVE_KINDS:
+        yield from _archive(artifact, context.budgets)
+    elif artifact.kind is Kind.JSON:
+        yield from _loose_manifest(artifact)
+    elif loose.accepts_name(artifact.path, artifact.name):
+        yield from loose.analyze_metadata(artifact)
+    elif artifact.kind is Kind.JAVASCRIPT:
+        yield from _emit(scan_javascript(artifact.text(), "", Context.IMPORT), rebase=False)
+    else:
+        yield from _loose_python(artifact)
 
-    def finish(
-        self, components: Sequence[tuple[str, Component]], context: AnalysisContext
-    ) -> Iterable[Finding]:
-        """With ``--online``: the registry checks of every PyPI and npm package of the scan."""
-        if context.offline:
-            return ()
-        return online.check(components, context)
 
-    def _archive(self, artifact: Artifact, budgets: Budgets) -> Iterator[Emitted]:
-        with artifact.open() as stream:  # a file on disk is read member by member, not whole
-            files = read_archive(stream, artifact.name, Limits(), budgets)
-        if files is None:
-            return
-        verdict = analyze_files(files)
-        yield from _emit(verdict.signals, rebase=True)
-        yield from _verdict(verdict, "")
+def finish(
+    components: Sequence[tuple[str, Component]], context: AnalysisContext
+) -> Iterable[Finding]:
+    """With ``--online``: the registry checks of every PyPI and npm package of the scan."""
+    if context.offline:
+        return ()
+    return online.check(components, context)
 
-    def _loose_manifest(self, artifact: Artifact) -> Iterator[Emitted]:
-        text = artifact.text()
-        signals, info = scan_package_json(text, "")
-        base = Path(artifact.fs_path).parent if artifact.fs_path else None
-        for target in info.get("install_files", []):
-            if base is None:
-                break
-            candidate = (base / target).resolve()
-            if (
-                base.resolve() in candidate.parents
-                and candidate.is_file()
-                and candidate.stat().st_size < 8 << 20
-            ):
-                inner = scan_javascript(
-                    candidate.read_text("utf-8", "replace"), "", Context.INSTALL
-                )
-                for s in inner:
-                    signals.append(
-                        Signal(
-                            s.rule,
-                            s.severity,
-                            f"{target}: {s.message}",
-                            "",
-                            None,
-                            f"{target}:{s.line}: {s.evidence}",
-                            s.context,
-                            s.relations,
-                        )
+
+def _archive(artifact: Artifact, budgets: Budgets) -> Iterator[Emitted]:
+    with artifact.open() as stream:  # a file on disk is read member by member, not whole
+        files = read_archive(stream, artifact.name, Limits(), budgets)
+    if files is None:
+        return
+    verdict = analyze_files(files)
+    yield from _emit(verdict.signals, rebase=True)
+    yield from _verdict(verdict, "")
+
+
+def _loose_manifest(artifact: Artifact) -> Iterator[Emitted]:
+    text = artifact.text()
+    signals, info = scan_package_json(text, "")
+    base = Path(artifact.fs_path).parent if artifact.fs_path else None
+    for target in info.get("install_files", []):
+        if base is None:
+            break
+        candidate = (base / target).resolve()
+        if (
+            base.resolve() in candidate.parents
+            and candidate.is_file()
+            and candidate.stat().st_size < 8 << 20
+        ):
+            inner = scan_javascript(candidate.read_text("utf-8", "replace"), "", Context.INSTALL)
+            for s in inner:
+                signals.append(
+                    Signal(
+                        s.rule,
+                        s.severity,
+                        f"{target}: {s.message}",
+                        "",
+                        None,
+                        f"{target}:{s.line}: {s.evidence}",
+                        s.context,
+                        s.relations,
                     )
-        name, version = info.get("name"), info.get("version")
-        yield from loose.manifest(
-            artifact,
-            text,
-            signals,
-            name if isinstance(name, str) else "",
-            version if isinstance(version, str) else "",
-        )
-
-    def _loose_python(self, artifact: Artifact) -> Iterator[Emitted]:
-        text = artifact.text()
-        name = artifact.name.lower()
-        if name.endswith(".pth"):
-            yield from _emit(scan_pth(text, ""), rebase=False)
-            return
-        is_setup = name == "setup.py"
-        scanner = PythonScanner(
-            text, "", Context.INSTALL if is_setup else Context.IMPORT, whole_file_context=is_setup
-        )
-        scanner.run()
-        signals = list(scanner.signals)
-        if is_setup and artifact.fs_path:
-            signals.extend(_sibling_modules(scanner, Path(artifact.fs_path).parent))
-        yield from _emit(signals, rebase=False)
-        if is_setup:
-            score, severity, reasons = score_signals(signals)
-            if severity is not None:
-                folder = Path(artifact.fs_path).parent.name if artifact.fs_path else ""
-                project, version = setup_identity(text, folder)
-                yield from _verdict(
-                    Verdict("pypi", project, version, score, severity, signals, reasons), ""
                 )
+    name, version = info.get("name"), info.get("version")
+    yield from loose.manifest(
+        artifact,
+        text,
+        signals,
+        name if isinstance(name, str) else "",
+        version if isinstance(version, str) else "",
+    )
+
+
+def _loose_python(artifact: Artifact) -> Iterator[Emitted]:
+    text = artifact.text()
+    name = artifact.name.lower()
+    if name.endswith(".pth"):
+        yield from _emit(scan_pth(text, ""), rebase=False)
+        return
+    is_setup = name == "setup.py"
+    scanner = PythonScanner(
+        text, "", Context.INSTALL if is_setup else Context.IMPORT, whole_file_context=is_setup
+    )
+    scanner.run()
+    signals = list(scanner.signals)
+    if is_setup and artifact.fs_path:
+        signals.extend(_sibling_modules(scanner, Path(artifact.fs_path).parent))
+    yield from _emit(signals, rebase=False)
+    if is_setup:
+        score, severity, reasons = score_signals(signals)
+        if severity is not None:
+            folder = Path(artifact.fs_path).parent.name if artifact.fs_path else ""
+            project, version = setup_identity(text, folder)
+            yield from _verdict(
+                Verdict("pypi", project, version, score, severity, signals, reasons), ""
+            )
 
 
 _FOLDER_VERSION_RE = re.compile(r"^(?P<name>.+?)-(?P<version>\d[\w.!+]*)$")

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import cast
 
-from outwork.analyzers.pipelines.analysis import analyze
-from outwork.analyzers.pipelines.yamlpos import resolve
 from outwork.core.analyzer import AnalysisContext, Analyzer, Emitted, rules_in
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.locate import register_resolver
 from outwork.core.rules import Layer
 
-register_resolver(Kind.YAML, resolve)
+register_resolver(Kind.YAML, "outwork.analyzers.pipelines.yamlpos:resolve")
 
 _WORKFLOW_HEAD = re.compile(r"^jobs\s*:", re.M)
 _ON_HEAD = re.compile(r"""^(?:on|"on"|'on'|true)\s*:""", re.M)
@@ -57,6 +56,7 @@ class PipelineAnalyzer(Analyzer):
     layer = Layer.CI
     kinds = frozenset({Kind.YAML})
     rules = rules_in("outwork.analyzers.pipelines.rules")
+    implementation = "outwork.analyzers.pipelines.analysis"
 
     def accepts(self, artifact: Artifact) -> bool:
         if artifact.kind not in (Kind.YAML, Kind.TEXT):
@@ -69,7 +69,7 @@ class PipelineAnalyzer(Analyzer):
         return _sniff(artifact.read(SNIFF_BYTES).decode("utf-8", "replace")) is not None
 
     def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
-        return analyze(artifact, role(artifact))
+        return cast(Iterable[Emitted], self.work.analyze(artifact, role(artifact)))
 
 
 def _sniff(head: str) -> str | None:
