@@ -16,8 +16,6 @@ from pathlib import Path
 from typing import TextIO, TypeVar
 
 import platformdirs
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from outwork import __version__, report
 from outwork.cli.db import add_db_parser, run_db
@@ -348,21 +346,11 @@ def _run_scan(
 ) -> ScanResult:
     if not err.isatty():
         return do_scan(targets, options, policy=policy)
-    console = Console(file=err)
-    with Progress(
-        TextColumn("scanning"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("scan", total=None)
+    from outwork.cli import console  # rich, only where a bar is drawn (see console.py)
 
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        return do_scan(targets, options, progress=progress, policy=policy)
+    return console.with_progress(
+        err, lambda progress: do_scan(targets, options, progress=progress, policy=policy)
+    )
 
 
 def _emit(fmt: str, result: ScanResult, args: argparse.Namespace, out: TextIO) -> None:
@@ -373,14 +361,11 @@ def _emit(fmt: str, result: ScanResult, args: argparse.Namespace, out: TextIO) -
         text = report.render(fmt, result, color=False, **options)
         Path(args.output).write_text(text, encoding="utf-8")
         return
-    # rich decides, as for any program that uses it: colour on a terminal unless NO_COLOR is
-    # set, none in a pipe or a file (--color always/never overrides both), the terminal's width.
-    forced = {"always": True, "never": False}.get(args.color)
-    console = Console(file=out, force_terminal=forced, no_color=None if forced is None else False)
-    if out.isatty():
-        options["width"] = console.width
-    color = console.is_terminal and not console.no_color
-    out.write(report.render(fmt, result, color=color, **options))
+    if fmt == "terminal":
+        from outwork.cli import console  # rich, only for the terminal report (see console.py)
+
+        options.update(console.terminal_options(out, args.color))
+    out.write(report.render(fmt, result, **options))
 
 
 def _summary(result: ScanResult) -> str:

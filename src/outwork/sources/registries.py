@@ -16,9 +16,7 @@ import re
 import shutil
 import tempfile
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -195,9 +193,14 @@ def _download(url: str, dest: Path, digest: str | None, options: RegistryOptions
     if digest and digest.startswith("sha512-"):
         algorithm, expected = "sha512", base64.b64decode(digest[7:]).hex()
     hasher = hashlib.new(algorithm) if algorithm else None
+    # The network stack (http.client, ssl, email), imported by the scans that download: a scan
+    # of local files goes without it (docs/benchmarks.md, "start-up").
+    from urllib.error import URLError
+    from urllib.request import urlopen
+
     try:
         with (
-            urllib.request.urlopen(url, timeout=options.timeout) as response,  # noqa: S310 - scheme checked above
+            urlopen(url, timeout=options.timeout) as response,  # noqa: S310 - scheme checked above
             dest.open("wb") as out,
         ):
             deadline = time.monotonic() + options.max_seconds
@@ -205,7 +208,7 @@ def _download(url: str, dest: Path, digest: str | None, options: RegistryOptions
                 if hasher:
                     hasher.update(chunk)
                 out.write(chunk)
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+    except (URLError, TimeoutError, OSError) as exc:
         raise TargetError(f"{dest.name}: download failed ({exc}); retry later") from None
     if hasher and hasher.hexdigest() != expected.lower():
         dest.unlink(missing_ok=True)

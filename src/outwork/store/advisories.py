@@ -16,15 +16,12 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
-import http.client
 import json
 import re
 import sqlite3
 import tempfile
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -383,13 +380,19 @@ def _download(url: str, directory: Path, timeout: float) -> Iterator[tuple[Path,
     scheme = urllib.parse.urlsplit(url).scheme
     if scheme not in ("http", "https"):
         raise UsageError(f"advisory base URL must be http(s), not {scheme!r}: {url}")
+    # The network stack (http.client, ssl, email) is imported by the one command that downloads:
+    # every other command and scan goes without it (docs/benchmarks.md, "start-up").
+    from http.client import HTTPException
+    from urllib.error import HTTPError, URLError
+    from urllib.request import urlopen
+
     directory.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=directory, prefix=".download-", suffix=".zip") as tmp:
         sha = hashlib.sha256()
         md5 = hashlib.md5(usedforsecurity=False)
         size = 0
         try:
-            with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - scheme checked above
+            with urlopen(url, timeout=timeout) as response:  # noqa: S310 - scheme checked above
                 expected = response.headers.get("Content-Length")
                 announced = _goog_md5(response.headers.get_all("x-goog-hash") or [])
                 while chunk := response.read(1 << 20):
@@ -401,11 +404,11 @@ def _download(url: str, directory: Path, timeout: float) -> Iterator[tuple[Path,
                     sha.update(chunk)
                     md5.update(chunk)
                     tmp.write(chunk)
-        except urllib.error.HTTPError as exc:
+        except HTTPError as exc:
             raise AdvisoryDatabaseError(
                 f"{url}: HTTP {exc.code} {exc.reason}; check the ecosystem name and --base-url"
             ) from None
-        except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as exc:
+        except (URLError, HTTPException, OSError, TimeoutError) as exc:
             reason = getattr(exc, "reason", exc)
             raise AdvisoryDatabaseError(
                 f"{url}: download failed ({reason}); the previous database is unchanged."
