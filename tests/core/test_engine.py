@@ -149,14 +149,15 @@ def test_symlink_out_of_tree_is_reported_not_followed(tmp_path: Path) -> None:
     assert all("outside" not in a.path for a in result.artifacts)
 
 
-def test_fifo_is_a_special_file(tmp_path: Path) -> None:
+def test_fifo_on_disk_is_a_skip(tmp_path: Path) -> None:
     import os
 
     root = tmp_path / "root"
     root.mkdir()
     os.mkfifo(root / "pipe")
     result = scan([str(root)], ScanOptions(jobs=1))
-    assert [f.location.path for f in result.findings if f.code == "CORE004"] == [f"{root}/pipe"]
+    assert result.findings == []
+    assert [s.path for s in result.skipped] == [f"{root}/pipe"]
 
 
 @pytest.mark.usefixtures("marker")

@@ -64,8 +64,11 @@ class FileConfig:
 
 def discover(start: Path) -> Path | None:
     """The nearest ``outwork.toml``, or ``pyproject.toml`` with a ``[tool.outwork]`` table."""
-    here = start.resolve()
-    if here.is_file():
+    try:
+        here = start.resolve()
+    except (OSError, RuntimeError):  # a link loop: look from the folder that holds it
+        here = start.absolute().parent
+    if not here.is_dir():
         here = here.parent
     for directory in (here, *here.parents):
         candidate = directory / "outwork.toml"

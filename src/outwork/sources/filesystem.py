@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import operator
 import os
 import stat
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from outwork.core.artifact import ARCHIVE_KINDS, HEAD_BYTES, Artifact, Kind, classify, refine_zip
 from outwork.core.budgets import Budgets
-from outwork.core.corerules import ArchiveLinkEscape, ArchiveSpecialFile, ScanBudgetExceeded
+from outwork.core.corerules import ArchiveLinkEscape, ScanBudgetExceeded
 from outwork.core.errors import TargetError
 from outwork.core.findings import Finding, Location, Skip
 from outwork.sources.archives import iter_archive
@@ -26,7 +27,8 @@ MAX_DIR_DEPTH = 256
 VCS_DIRS = frozenset({".git", ".hg", ".svn"})
 _EXECUTABLE = frozenset({"executable-bit"})
 _NO_TAGS: frozenset[str] = frozenset()
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+#: Never through a link, and never blocked on a FIFO that replaced a file after it was listed.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 _NAME = operator.attrgetter("name")
 
 
@@ -41,12 +43,33 @@ def walk(
     except OSError as exc:
         raise TargetError(f"{target}: cannot be read ({exc.strerror}); check permissions") from None
     display_root = target.rstrip("/") or "/"
-    if stat.S_ISDIR(st.st_mode) or (stat.S_ISLNK(st.st_mode) and root.is_dir()):
+    if stat.S_ISLNK(st.st_mode):
+        # The user named the link: follow it (once; a loop is a skip, not a crash).
+        try:
+            st = root.stat()
+            resolved = root.resolve(strict=True)
+        except (OSError, RuntimeError) as exc:
+            yield Skip(display_root, f"symbolic link is not followed: {_why_not(exc)}")
+            return
+        if stat.S_ISDIR(st.st_mode):
+            yield from _walk_dir(resolved, display_root, budgets, include_git, wants)
+            return
+        target = str(resolved)
+    if stat.S_ISDIR(st.st_mode):
         yield from _walk_dir(root.resolve(), display_root, budgets, include_git, wants)
     else:
         yield from _file(
             target, display_root, st, budgets, root_logical=display_root, base=None, wants=wants
         )
+
+
+def _why_not(exc: BaseException) -> str:
+    """Why a link cannot be resolved: a loop (``a -> b -> a``, ``x -> x``) or an OS error."""
+    if isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP:
+        return "it is a loop"
+    if isinstance(exc, FileNotFoundError):
+        return "its target does not exist"
+    return getattr(exc, "strerror", None) or str(exc)
 
 
 def _walk_dir(
@@ -110,15 +133,9 @@ def _file(
         yield from _link(Path(path), logical, base)
         return
     if not stat.S_ISREG(st.st_mode):
-        yield Finding(
-            rule=ArchiveSpecialFile,
-            message="special file (device, FIFO or socket) in the scanned tree",
-            location=Location(logical),
-            severity=ArchiveSpecialFile.severity,
-            confidence=ArchiveSpecialFile.confidence,
-            evidence=f"mode {stat.filemode(st.st_mode)}",
-        )
-        yield Skip(logical, "special file")
+        # On disk a device, FIFO or socket is part of the machine, not of what it ships (inside
+        # an archive it is CORE004): reading it could hang or never end, so it is a skip.
+        yield Skip(logical, f"special file ({_special(st.st_mode)}) is not read")
         return
     item = _regular(path, logical, st, root_logical)
     yield item
@@ -160,6 +177,16 @@ def _archive(artifact: Artifact, budgets: Budgets, wants: Wants | None) -> Itera
     yield from iter_archive(artifact, budgets, depth=1, deadline=budgets.deadline(), wants=wants)
 
 
+def _special(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "FIFO"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return f"mode {stat.filemode(mode)}"
+
+
 def refine_zip_file(path: Path) -> Kind:
     try:
         with path.open("rb") as fh:
@@ -174,7 +201,11 @@ def _link(path: Path, logical: str, base: Path | None) -> Iterator[Yielded]:
     except OSError as exc:
         yield Skip(logical, f"link cannot be read: {exc.strerror}")
         return
-    resolved = (path.parent / target).resolve()
+    try:
+        resolved = (path.parent / target).resolve()
+    except (OSError, RuntimeError) as exc:
+        yield Skip(logical, f"symbolic link is not followed: {_why_not(exc)}")
+        return
     inside = base is not None and (resolved == base or base in resolved.parents)
     if not inside:
         yield Finding(
