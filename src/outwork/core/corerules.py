@@ -184,7 +184,8 @@ class ArchiveNestingTooDeep(Rule):
 
     ## Why it matters
     Deep nesting is how recursive bombs and scanner evasion work: the payload sits one level deeper
-    than the tool looks.
+    than the tool looks. What is behind the cut was never read, so the finding is high: a
+    `--fail-on high` gate does not pass an artifact whose payload may sit past the budget.
 
     ## Example
     `a.zip!/b.tar.gz!/c.zip!/d.7z!/e.zip!/f.zip!/payload.py`.
@@ -200,7 +201,7 @@ class ArchiveNestingTooDeep(Rule):
     code = "CORE006"
     name = "archive-nesting-too-deep"
     layer = Layer.CORE
-    severity = Severity.MEDIUM
+    severity = Severity.HIGH
     confidence = Confidence.HIGH
     cwe = (674,)
     inline_suppressible = False
@@ -215,7 +216,9 @@ class ScanBudgetExceeded(Rule):
 
     ## Why it matters
     An attacker who knows a scanner's limits can hide a payload past them. Reporting the cut keeps
-    the blind spot visible: the artifact is not declared clean.
+    the blind spot visible: the artifact is not declared clean. What is behind the cut was never
+    read, so the finding is high: a `--fail-on high` gate does not pass 100,000 padding members
+    with the payload last.
 
     ## Example
     A wheel with 2,000,000 empty members and the payload last.
@@ -231,7 +234,7 @@ class ScanBudgetExceeded(Rule):
     code = "CORE007"
     name = "scan-budget-exceeded"
     layer = Layer.CORE
-    severity = Severity.MEDIUM
+    severity = Severity.HIGH
     confidence = Confidence.HIGH
     cwe = (400, 770)
     inline_suppressible = False
