@@ -29,7 +29,8 @@ from outwork.analyzers.models.rules.keras import check_keras_config
 from outwork.analyzers.models.rules.savedmodel import check_savedmodel_ops
 from outwork.core.analyzer import Component, Emitted
 from outwork.core.artifact import Artifact
-from outwork.core.findings import Fact, finding
+from outwork.core.findings import Fact, Finding, finding
+from outwork.core.rules import Severity
 from outwork.sources.reader import ArchiveError, ZipArchive
 
 __all__ = ["CODE_EXECUTION_CODES", "ModelContainerAnomaly"]
@@ -707,12 +708,20 @@ def _tf_node(buf: memoryview, start: int, end: int, ops: dict[str, int]) -> None
 MAX_HUB_JSON = 16 * 1024 * 1024
 
 
+#: Keys of a hub configuration that make a loader run or render something.
+_LOADER_KEYS = (b'"auto_map"', b'"chat_template"', b'"class_name"')
+
+
 def scan_hub_json(artifact: Artifact) -> Iterator[Emitted]:
     if artifact.size > MAX_HUB_JSON:
+        yield _unparsed_hub_json(artifact, f"larger than {MAX_HUB_JSON} bytes")
         return
     try:
         data = json.loads(artifact.read())
-    except (ValueError, RecursionError):
+    except RecursionError:
+        yield _unparsed_hub_json(artifact, "nested deeper than the JSON parser goes")
+        return
+    except ValueError:  # not JSON at all: no loader reads it either
         return
     if not isinstance(data, dict):
         return
@@ -767,6 +776,32 @@ def _hub_component(artifact: Artifact, data: dict[str, Any]) -> Component:
         props["transformers_version"] = version[:40]
     props["path"] = artifact.path
     return Component("machine-learning-model", name, properties=props)
+
+
+def _unparsed_hub_json(artifact: Artifact, why: str) -> Finding:
+    """A hub configuration the budget stopped: high when its bytes name a key a loader acts on
+    (the part that matters was not read), low when they name none."""
+    named = _names_loader_key(artifact)
+    return finding(
+        ModelFileMalformed,
+        f"model configuration {artifact.name} is {why}, so it was not parsed"
+        + (f"; it names {', '.join(named)}, which a loader acts on" if named else ""),
+        severity=Severity.HIGH if named else Severity.LOW,
+        evidence=f"{artifact.size} bytes",
+    )
+
+
+def _names_loader_key(artifact: Artifact) -> list[str]:
+    """Loader keys in the raw bytes, read in chunks (a key cut by a chunk edge is still found)."""
+    found: set[bytes] = set()
+    overlap = max(len(k) for k in _LOADER_KEYS)
+    with artifact.open() as fh:
+        tail = b""
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            window = tail + chunk
+            found.update(k for k in _LOADER_KEYS if k in window)
+            tail = window[-overlap:]
+    return [k.decode().strip('"') for k in _LOADER_KEYS if k in found]
 
 
 def scan_template_file(artifact: Artifact) -> Iterator[Emitted]:

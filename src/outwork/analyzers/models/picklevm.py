@@ -17,6 +17,13 @@ from typing import NamedTuple
 MAX_OPS = 20_000_000
 MAX_CONTAINER_ITEMS = 64  # items kept per symbolic container (the rest are counted, not kept)
 MAX_MEMO = 1_000_000
+#: Bytes of a newline-terminated argument read at once; a longer line is read past and reported.
+MAX_LINE = 65536
+_SEARCH_CHUNK = 1 << 20
+#: Digits this Python converts to an int (its default limit); a longer literal stays opaque.
+MAX_DIGITS = 4300
+#: Bytes of a LONG1/LONG4 literal converted; a longer one is skipped and stays opaque.
+MAX_LONG_BYTES = 1_000_000
 
 
 # The machine's values: mutable where the machine fills them in, compared by identity (two
@@ -241,15 +248,34 @@ class Machine:
         return self.buf[pos]
 
     def _line(self) -> bytes:
-        limit = min(len(self.buf), self.pos + 65536)
+        """The next newline-terminated argument. A line longer than :data:`MAX_LINE` is read
+        past (a loader reads it whole, then runs what follows) and recorded as a break; its
+        first :data:`MAX_LINE` bytes stand for it."""
+        limit = min(self.buflen, self.pos + MAX_LINE)
         chunk = bytes(self.buf[self.pos : limit])
         idx = chunk.find(b"\n")
-        if idx < 0:
-            if limit == len(self.buf):
-                raise _TruncatedError("line without newline")
-            raise _BadError("line longer than 64 KiB")
-        self.pos += idx + 1
-        return chunk[:idx]
+        if idx >= 0:
+            self.pos += idx + 1
+            return chunk[:idx]
+        end = self._newline_after(limit)
+        if end < 0:
+            raise _TruncatedError("line without newline")
+        self.trace.errors.append(
+            Malformed(self.pos, f"line of {end - self.pos} bytes (longer than 64 KiB) read past")
+        )
+        self.pos = end + 1
+        return chunk
+
+    def _newline_after(self, pos: int) -> int:
+        """The offset of the next newline at or after ``pos``, or -1: searched in bounded
+        chunks, so a line as long as the file costs one pass and no copy of it."""
+        while pos < self.buflen:
+            limit = min(self.buflen, pos + _SEARCH_CHUNK)
+            idx = bytes(self.buf[pos:limit]).find(b"\n")
+            if idx >= 0:
+                return pos + idx
+            pos = limit
+        return -1
 
     def _u(self, n: int, fmt: str) -> int:
         return int(struct.unpack(fmt, self._read(n))[0])
@@ -403,9 +429,18 @@ class Machine:
         elif line == b"01":
             value = True
         else:
-            value = int(line)
-        self._push(Lit(value, off))
+            value = self._int(line, off)
+        self._push(value if isinstance(value, Opaque) else Lit(value, off))
         return False
+
+    def _int(self, digits: bytes, off: int) -> int | Opaque:
+        """A decimal literal, or an opaque integer when it is longer than Python converts
+        (a loader on an older Python does convert it, then runs what follows)."""
+        if len(digits) <= MAX_DIGITS:
+            return int(digits)
+        if not digits.lstrip(b"+-").isdigit():
+            raise _BadError("integer literal is not a number")
+        return Opaque(f"integer of {len(digits)}+ digits", off)
 
     def op_binint(self, off: int) -> bool:
         self._push(Lit(self._u(4, "<i"), off))
@@ -423,14 +458,15 @@ class Machine:
         line = self._line()
         if line.endswith(b"L"):
             line = line[:-1]
-        if len(line) > 10_000:
-            raise _BadError("LONG literal too long")
-        self._push(Lit(int(line), off))
+        value = self._int(line, off)
+        self._push(value if isinstance(value, Opaque) else Lit(value, off))
         return False
 
     def _long_bytes(self, n: int, off: int) -> None:
-        if n > 1_000_000:
-            raise _BadError("LONG literal too long")
+        if n > MAX_LONG_BYTES:
+            self._read(n)  # skipped, not copied: what follows still runs on load
+            self._push(Opaque(f"integer of {n} bytes", off))
+            return
         data = bytes(self._read(n))
         self._push(Lit(int.from_bytes(data, "little", signed=True), off))
 
