@@ -1,7 +1,9 @@
 """Artifacts: what sources hand to analyzers, and how their kind is decided.
 
-Kind comes from content first (magic bytes, structure) and only then from the name, because
-attackers rename files: a pickle called ``README.txt`` is still a pickle.
+Kind comes from content first (magic bytes, structure), because attackers rename files: a
+pickle called ``README.txt`` is still a pickle. Names count too, because consumers act on them:
+a file named as text (``RECORD``, ``.csv``, ``.py``) is a protocol 0 pickle only when its bytes
+parse as one without a single error, and a ``.pkl`` is a pickle even when its head does not say so.
 """
 
 from __future__ import annotations
@@ -189,10 +191,12 @@ def classify(head: bytes, name: str, size: int | None = None) -> Kind:
     lower = posix_name(name).lower()
     if lower in LOCKFILE_NAMES or _REQUIREMENTS_RE.match(lower):
         return Kind.LOCKFILE
-    if _looks_like_pickle(head):
+    if _looks_like_pickle(head, strict=_named_as_text(lower)):
         return Kind.PICKLE
     if _looks_binary(head):
-        return Kind.BINARY
+        return Kind.BINARY  # compressed joblib files among them: the models layer opens those
+    if lower.endswith(PICKLE_SUFFIXES):
+        return Kind.PICKLE  # a text stream named as a pickle is unpickled by whoever loads it
     return _classify_text(head, lower)
 
 
@@ -275,14 +279,39 @@ _PICKLE_FIRST = frozenset(b"(c]})}NIFLSVdlptiJKM")
 _PICKLE_SIGNIFICANT = frozenset(
     {"GLOBAL", "INST", "STACK_GLOBAL", "REDUCE", "BUILD", "OBJ", "STOP"}
 )
+#: Opcodes through which a pickle reaches code.
+_PICKLE_IMPORTS = frozenset({"GLOBAL", "INST", "STACK_GLOBAL"})
+_FREE_TEXT_OPS = frozenset({"MARK", "GLOBAL", "INST"})
+#: Names a consumer unpickles, whatever their first bytes look like.
+PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
+#: Names that say a file is read as text (by pip, a compiler, a program, a person): a pickle
+#: sniffed in one must parse cleanly (see :func:`_looks_like_pickle`).
+TEXT_NAMES: frozenset[str] = frozenset(
+    {"record", "metadata", "pkg-info", "wheel", "installer", "requested"}
+)
+_TEXT_PREFIXES = ("license", "licence", "copying", "notice", "authors", "readme", "changelog")
+_TEXT_SUFFIXES_MORE = """
+    .txt .csv .tsv .md .rst .cfg .ini .in .html .htm .xml .svg .c .h .cc .cpp .hpp .pyx .pxd .rs
+    .go .java .rb .po .pot .tex .log .out .err .diff .patch .css .typed
+""".split()  # noqa: SIM905 - a word list reads better than 33 quoted strings one per line
+TEXT_SUFFIXES: frozenset[str] = frozenset(
+    {suffix for suffix, kind in NAME_KINDS.items() if kind in TEXT_KINDS}.union(_TEXT_SUFFIXES_MORE)
+)
 
 
-def _looks_like_pickle(head: bytes) -> bool:
+def _looks_like_pickle(head: bytes, *, strict: bool = False) -> bool:
     """Protocol 0/1 pickles have no header: parse the opcodes of the head (never executing them)
     and accept a stream that is valid up to a STOP, or valid to the end of a full head, with at
-    least one opcode that imports or calls."""
+    least one opcode that imports or calls.
+
+    ``strict`` is for files whose name says text (``RECORD``, ``.csv``, ``.txt``, ``.py``), which
+    a consumer reads as text: they count only when every byte of the head parses as opcodes,
+    to a STOP after an import of a global (the only way a pickle reaches code) or through a
+    whole head. Ordinary text fails that at once; a real pickle named ``.txt`` passes it."""
     if not head or head[0] not in _PICKLE_FIRST:
         return False
+    if strict:
+        return _parses_cleanly(head)
     names: set[str] = set()
     count = 0
     try:
@@ -299,6 +328,34 @@ def _looks_like_pickle(head: bytes) -> bool:
         and bool(names & _PICKLE_SIGNIFICANT)
         and ("STOP" in names or len(head) >= HEAD_BYTES)
     )
+
+
+def _parses_cleanly(head: bytes) -> bool:
+    """Whether ``head`` is an opcode stream without a single error (see _looks_like_pickle)."""
+    full = len(head) >= HEAD_BYTES
+    if full:  # cut at the last line: the next opcode may be cut in half
+        head = head[: head.rfind(b"\n") + 1]
+    names: set[str] = set()
+    try:
+        for opcode, _arg, _pos in pickletools.genops(head):
+            names.add(opcode.name)
+            if opcode.name == "STOP":
+                return bool(names & _PICKLE_IMPORTS)
+    except ValueError as exc:
+        # A whole head of clean opcodes is a pickle whether or not its import comes later, if
+        # it is more than lines of free text (MARK, then GLOBAL and INST take any two lines);
+        # a short file must reach its STOP.
+        return full and bool(names - _FREE_TEXT_OPS) and "exhausted before seeing STOP" in str(exc)
+    except Exception:  # any other parse error: not a pickle
+        return False
+    return False
+
+
+def _named_as_text(lower_name: str) -> bool:
+    if lower_name in TEXT_NAMES or lower_name.startswith(_TEXT_PREFIXES):
+        return True
+    dot = lower_name.rfind(".")
+    return dot > 0 and lower_name[dot:] in TEXT_SUFFIXES
 
 
 def _classify_text(head: bytes, lower_name: str) -> Kind:
@@ -331,6 +388,8 @@ def _classify_text(head: bytes, lower_name: str) -> Kind:
 def _parses_as_json_prefix(data: bytes) -> bool:
     try:
         json.loads(data)
+    except RecursionError:
+        return True  # nested deeper than the parser goes: JSON still, for its readers to judge
     except (ValueError, UnicodeDecodeError):
         return len(data) >= HEAD_BYTES - 16  # truncated head of a large document
     return True

@@ -1,0 +1,65 @@
+"""Kind by name before content sniffing: text files stay text, real pickles stay pickles."""
+
+from __future__ import annotations
+
+import pickle
+import zlib
+
+import pytest
+
+from outwork.core.artifact import HEAD_BYTES, Kind, classify
+
+#: Protocol 0 pickle that calls os.system: text bytes, valid opcodes, an import.
+EVIL = b"cos\nsystem\n(S'echo hi'\ntR."
+
+
+def _record(lines: int) -> bytes:
+    return "".join(f"pkg/m{i}.py,sha256=Zm9v{i},{100 + i}\n" for i in range(lines)).encode()
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("RECORD", _record(400)),
+        ("answers.csv", b"l1,l2,l3\n" * 2000),
+        ("input.txt", b"(c) 2024\n" + b"import os; dict(a=1)\n" * 500),
+        ("setup.py", b"import os\nos.system('x')\n"),
+        ("PKG-INFO", b"Metadata-Version: 2.1\nName: x\n"),
+        ("LICENSE.rst", b"(c) 2024 someone\n" * 600),
+    ],
+)
+def test_text_by_name_is_not_sniffed_loosely_as_a_pickle(name: str, content: bytes) -> None:
+    assert classify(content[:HEAD_BYTES], name, len(content)) is not Kind.PICKLE
+
+
+@pytest.mark.parametrize("name", ["labels.txt", "RECORD", "data.csv", "model.py", "x.json"])
+def test_a_real_pickle_named_as_text_is_still_a_pickle(name: str) -> None:
+    assert classify(EVIL, name, len(EVIL)) is Kind.PICKLE
+
+
+def test_a_long_padded_pickle_named_as_text_is_still_a_pickle() -> None:
+    """More than a head of clean opcodes before the STOP: the head's last line is the cut."""
+    padded = b"(" + b"I1\n" * 4000 + b"l" + b"0" + EVIL
+    assert len(padded) > HEAD_BYTES
+    assert classify(padded[:HEAD_BYTES], "notes.txt", len(padded)) is Kind.PICKLE
+
+
+def test_a_text_pickle_without_imports_named_as_text_is_text() -> None:
+    data = pickle.dumps({"a": [1, 2, 3]}, protocol=0)
+    assert classify(data, "RECORD", len(data)) is not Kind.PICKLE
+    assert classify(data, "state", len(data)) is Kind.PICKLE  # no text name: as before
+
+
+def test_pickle_names_are_pickles_even_when_sniffing_fails() -> None:
+    """A protocol 0 stream whose first line is longer than the head is unpickled by whoever
+    loads a ``.pkl``; the binary-looking content of a compressed joblib file is not forced."""
+    huge = b"(L" + b"9" * (2 * HEAD_BYTES)
+    assert classify(huge[:HEAD_BYTES], "model.pkl", len(huge)) is Kind.PICKLE
+    compressed = zlib.compress(pickle.dumps([1, 2, 3]))
+    assert classify(compressed, "model.joblib", len(compressed)) is Kind.BINARY
+
+
+def test_binary_protocols_are_pickles_whatever_the_name() -> None:
+    data = pickle.dumps([1], protocol=4)
+    for name in ("labels.txt", "RECORD", "x.py"):
+        assert classify(data, name, len(data)) is Kind.PICKLE
