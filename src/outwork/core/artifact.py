@@ -524,6 +524,18 @@ class Probe(Artifact):
         raise ContentNotHeldError(self.path)
 
 
+#: Names of archives a registry serves and an installer unpacks (sdists, wheels, npm tarballs).
+PACKAGE_SUFFIXES = (".whl", ".egg", ".tar.gz", ".tgz", ".zip", ".tar.bz2", ".tar.xz", ".tar")
+
+
+def inside_package_archive(path: str) -> bool:
+    """Whether a logical path is a member of a package archive (at any depth)."""
+    if MEMBER_SEP not in path:
+        return False
+    containers = path.split(MEMBER_SEP)[:-1]
+    return any(posix_name(c).lower().endswith(PACKAGE_SUFFIXES) for c in containers)
+
+
 def posix_name(path: str) -> str:
     """The last component of a ``/``-separated path."""
     return PurePosixPath(path).name
