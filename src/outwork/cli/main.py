@@ -28,6 +28,7 @@ from outwork.core.rules import Confidence, Rule, Severity, selector_matches
 from outwork.engine.pipeline import ScanOptions
 from outwork.engine.pipeline import scan as do_scan
 from outwork.engine.registry import all_rules, get_rule
+from outwork.sources.exclude import Exclusion
 from outwork.sources.registries import DEFAULT_NPM, DEFAULT_PYPI, RegistryOptions
 
 T = TypeVar("T")
@@ -115,6 +116,28 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--no-cache", action="store_true", help="do not read or write the scan cache")
     scan.add_argument("--cache-dir", type=Path, metavar="DIR", help="scan cache directory")
     scan.add_argument("--include-git", action="store_true", help="also scan .git folders")
+    scan.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="PATTERNS",
+        help="leave out files and folders matching these gitignore-style patterns,"
+        " comma-separated (replaces the configuration's exclude)",
+    )
+    scan.add_argument(
+        "--extend-exclude",
+        action="append",
+        default=[],
+        metavar="PATTERNS",
+        help="like --exclude, in addition to the configured patterns",
+    )
+    scan.add_argument(
+        "--no-respect-gitignore",
+        dest="respect_gitignore",
+        action="store_false",
+        default=None,
+        help="also scan what .gitignore files of a git repository ignore",
+    )
     scan.add_argument(
         "--no-inline-suppressions", action="store_true", help="ignore outwork: ignore[...] comments"
     )
@@ -209,13 +232,14 @@ def _split(values: list[str]) -> tuple[str, ...]:
 def _scan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     targets = list(args.targets) or ["."]
     file_config = _file_config(args, targets, err)
-    policy = _policy(args, file_config)
+    root = str(cfg.project_root(_local_start(targets), file_config.source))
+    policy = _policy(args, file_config, root)
     options = _scan_options(args, file_config, policy)
 
     result = _run_scan(targets, options, policy, err)
 
     if args.write_baseline:
-        count = pol.write_baseline(result, args.write_baseline)
+        count = pol.write_baseline(result, args.write_baseline, root)
         err.write(f"outwork: wrote {count} finding(s) to baseline {args.write_baseline}\n")
         return EXIT_OK
 
@@ -256,7 +280,7 @@ def _file_config(args: argparse.Namespace, targets: list[str], err: TextIO) -> c
     return file_config
 
 
-def _policy(args: argparse.Namespace, file_config: cfg.FileConfig) -> pol.Policy:
+def _policy(args: argparse.Namespace, file_config: cfg.FileConfig, root: str) -> pol.Policy:
     fail_on: Severity | None = Severity.LOW
     if file_config.fail_on_given:
         fail_on = file_config.fail_on
@@ -285,6 +309,7 @@ def _policy(args: argparse.Namespace, file_config: cfg.FileConfig) -> pol.Policy
         baseline=baseline,
         inline_suppressions=not args.no_inline_suppressions,
         confidence_exempt=frozenset() if args.min_confidence else file_config.protected,
+        root=root,
     )
 
 
@@ -312,6 +337,15 @@ def _scan_options(
             pypi_url=index_url or DEFAULT_PYPI, npm_url=npm_registry or DEFAULT_NPM
         )
     cache_dir = _cache_dir(args)
+    exclude = _split(args.exclude) or file_config.exclude or ()
+    respect_gitignore = args.respect_gitignore
+    if respect_gitignore is None:
+        respect_gitignore = file_config.respect_gitignore is not False
+    exclusion = Exclusion(
+        patterns=(*exclude, *file_config.extend_exclude, *_split(args.extend_exclude)),
+        respect_gitignore=respect_gitignore,
+        root=policy.root,
+    )
     return ScanOptions(
         jobs=jobs,
         budgets=cfg.budgets_from(file_config.budgets),
@@ -323,6 +357,7 @@ def _scan_options(
         select=policy.select,
         ignore=policy.ignore,
         registry=registry,
+        exclusion=exclusion,
     )
 
 

@@ -34,6 +34,9 @@ _KEYS = {
     "analyzers",
     "index-url",
     "npm-registry",
+    "exclude",
+    "extend-exclude",
+    "respect-gitignore",
 }
 _BUDGET_KEYS = {f.name.replace("_", "-"): f.name for f in fields(Budgets)}
 
@@ -58,6 +61,10 @@ class FileConfig:
     analyzers: dict[str, Any] = field(default_factory=dict)
     index_url: str | None = None
     npm_registry: str | None = None
+    #: Gitignore-style patterns of files and folders to leave out (None: not set).
+    exclude: tuple[str, ...] | None = None
+    extend_exclude: tuple[str, ...] = ()
+    respect_gitignore: bool | None = None
     #: Codes that ``min_confidence`` does not filter (set by :func:`keep_protected_rules`).
     protected: frozenset[str] = frozenset()
 
@@ -78,6 +85,24 @@ def discover(start: Path) -> Path | None:
         if pyproject.is_file() and _has_tool_table(pyproject):
             return pyproject
     return None
+
+
+def project_root(start: Path, config_source: Path | None = None) -> Path:
+    """The folder a scan of ``start`` belongs to, that exclude patterns and baseline paths are
+    relative to: the folder of its configuration file, else the git work tree holding it,
+    else ``start`` itself (its folder when it is a file)."""
+    if config_source is not None:
+        return config_source.resolve().parent
+    try:
+        here = start.resolve()
+    except (OSError, RuntimeError):
+        here = start.absolute().parent
+    if not here.is_dir():
+        here = here.parent
+    for directory in (here, *here.parents):
+        if (directory / ".git").exists():
+            return directory
+    return here
 
 
 def _has_tool_table(path: Path) -> bool:
@@ -148,6 +173,9 @@ def parse(table: dict[str, Any], source: Path | None = None) -> FileConfig:
         analyzers=analyzers,
         index_url=_str(table, "index-url", where) if "index-url" in table else None,
         npm_registry=_str(table, "npm-registry", where) if "npm-registry" in table else None,
+        exclude=_patterns(table, "exclude", where) if "exclude" in table else None,
+        extend_exclude=_patterns(table, "extend-exclude", where),
+        respect_gitignore=_bool(table, "respect-gitignore", where),
     )
 
 
@@ -199,6 +227,13 @@ def _list(table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{where}: '{key}' must be a list of rule codes, prefixes or names")
+    return tuple(value)
+
+
+def _patterns(table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: '{key}' must be a list of gitignore-style patterns")
     return tuple(value)
 
 

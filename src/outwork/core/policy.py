@@ -7,14 +7,18 @@ reason, so reporters can show what was hidden and by what.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from outwork.core.artifact import MEMBER_SEP
 from outwork.core.errors import ConfigError
 from outwork.core.findings import Finding, ScanResult
 from outwork.core.rules import Confidence, Rule, Severity, selector_matches
 
 BASELINE_VERSION = 1
+#: Targets that name a registry package, not a path: their findings' paths are kept as they are.
+REGISTRY_PREFIXES = ("pypi:", "npm:")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +35,8 @@ class Policy:
     inline_suppressions: bool = True
     #: Codes whose findings ``min_confidence`` never filters (protected from discovered config).
     confidence_exempt: frozenset[str] = frozenset()
+    #: The project root baseline paths are relative to (see :func:`baseline_key`).
+    root: str | None = None
 
 
 def rule_enabled(rule: type[Rule], policy: Policy) -> bool:
@@ -62,9 +68,47 @@ def _suppression(item: Finding, policy: Policy) -> str | None:
         and any(m.upper() == "ALL" or selector_matches(m, item.rule) for m in markers)
     ):
         return "inline"
-    if item.fingerprint in policy.baseline:
+    if policy.baseline and (
+        baseline_key(item, policy.root) in policy.baseline or item.fingerprint in policy.baseline
+    ):
         return "baseline"
     return None
+
+
+def project_path(path: str, root: str | None) -> str:
+    """A finding's path as a baseline records it: the part on disk relative to the project
+    root (``./x``, ``x`` and ``/abs/x`` are one file), members and registry targets as they are.
+    A path outside the root stays absolute."""
+    if root is None or path.startswith(REGISTRY_PREFIXES):
+        return path
+    disk, sep, member = path.partition(MEMBER_SEP)
+    where = Path(os.path.normpath(disk))
+    try:  # the folder resolved as the root was, the file itself not (it may be a link)
+        absolute = str(
+            where.absolute().parent.resolve() / where.name if where.name else where.resolve()
+        )
+    except (OSError, RuntimeError):
+        return path
+    relative = os.path.relpath(absolute, root)
+    if relative == os.pardir or relative.startswith(os.pardir + os.sep):
+        relative = absolute
+    return relative.replace(os.sep, "/") + sep + member
+
+
+def baseline_key(item: Finding, root: str | None) -> str:
+    """The fingerprint a baseline records: :attr:`Finding.fingerprint` of the finding with its
+    path (and that path where the evidence or message quotes it) relative to the project root,
+    so the spelling of the target does not matter."""
+    path = item.location.path
+    moved = project_path(path, root)
+    if moved == path:
+        return item.fingerprint
+    return replace(
+        item,
+        location=replace(item.location, path=moved),
+        evidence=item.evidence.replace(path, moved),
+        message=item.message.replace(path, moved),
+    ).fingerprint
 
 
 def exit_code(result: ScanResult, policy: Policy) -> int:
@@ -76,11 +120,16 @@ def exit_code(result: ScanResult, policy: Policy) -> int:
     return 1 if any(f.severity >= gate for f in result.active) else 0
 
 
-def write_baseline(result: ScanResult, path: Path) -> int:
-    """Record the active findings' fingerprints; returns how many were written."""
+def write_baseline(result: ScanResult, path: Path, root: str | None = None) -> int:
+    """Record the active findings' fingerprints, paths relative to ``root`` (see
+    :func:`baseline_key`); returns how many were written."""
     entries = sorted(
         (
-            {"fingerprint": f.fingerprint, "code": f.code, "path": f.location.path}
+            {
+                "fingerprint": baseline_key(f, root),
+                "code": f.code,
+                "path": project_path(f.location.path, root),
+            }
             for f in result.active
         ),
         key=lambda e: (e["path"], e["code"], e["fingerprint"]),

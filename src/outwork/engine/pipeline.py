@@ -43,7 +43,7 @@ from outwork.core.policy import Policy
 from outwork.core.rules import ruleset_digest, selector_matches
 from outwork.engine.conclude import conclude
 from outwork.engine.registry import all_rules, load_analyzers
-from outwork.sources import Budgets, open_target
+from outwork.sources import Budgets, Exclusion, open_target
 from outwork.store.cache import ScanCache
 
 if TYPE_CHECKING:
@@ -95,6 +95,8 @@ class ScanOptions:
     ignore: tuple[str, ...] = ()
     #: Where ``pypi:``/``npm:`` targets are fetched from (None: the public registries).
     registry: RegistryOptions | None = None
+    #: What walks of folders on disk leave out (exclude patterns, .gitignore).
+    exclusion: Exclusion = field(default_factory=Exclusion)
 
 
 ProgressCallback = Callable[[int, int], None]
@@ -232,6 +234,7 @@ def scan(
                 include_git=options.include_git,
                 registry=options.registry,
                 wants=wants,
+                exclusion=options.exclusion,
             ):
                 if isinstance(item, Finding):
                     result.findings.append(item)

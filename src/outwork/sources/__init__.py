@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from outwork.core.artifact import Artifact
 from outwork.core.budgets import Budgets
 from outwork.core.findings import Finding, Skip
+from outwork.sources.exclude import Exclusion
 from outwork.sources.filesystem import walk
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ Yielded = Artifact | Finding | Skip
 #: Targets fetched from a registry; the network code is imported only for them.
 REGISTRY_PREFIXES = ("pypi:", "npm:")
 
-__all__ = ["Budgets", "Yielded", "open_target"]
+__all__ = ["Budgets", "Exclusion", "Yielded", "open_target"]
 
 
 def open_target(
@@ -31,6 +32,7 @@ def open_target(
     include_git: bool = False,
     registry: RegistryOptions | None = None,
     wants: Callable[[Artifact], bool] | None = None,
+    exclusion: Exclusion | None = None,
 ) -> Iterator[Yielded]:
     """Everything a target holds: artifacts to analyse, findings about containers, skips.
 
@@ -38,10 +40,11 @@ def open_target(
     ``npm:NAME[@VER]``), downloaded through ``registry`` (index URLs, bounds) first.
     ``wants`` tells whether any analyzer reads an archive member, from its start (see
     :func:`outwork.sources.archives.iter_archive`); without it every member is held.
+    ``exclusion`` leaves entries of folders on disk out (see :mod:`outwork.sources.exclude`).
     """
     if target.startswith(REGISTRY_PREFIXES):
         from outwork.sources.registries import RegistryOptions, open_registry
 
         yield from open_registry(target, budgets, registry or RegistryOptions(), wants=wants)
         return
-    yield from walk(target, budgets, include_git=include_git, wants=wants)
+    yield from walk(target, budgets, include_git=include_git, wants=wants, exclusion=exclusion)

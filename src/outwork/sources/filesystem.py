@@ -15,6 +15,7 @@ from outwork.core.corerules import ArchiveLinkEscape, ScanBudgetExceeded
 from outwork.core.errors import TargetError
 from outwork.core.findings import Finding, Location, Skip
 from outwork.sources.archives import iter_archive
+from outwork.sources.exclude import Excluder, Exclusion
 from outwork.sources.reader import Wants
 
 Yielded = Artifact | Finding | Skip
@@ -33,8 +34,15 @@ _NAME = operator.attrgetter("name")
 
 
 def walk(
-    target: str, budgets: Budgets, *, include_git: bool = False, wants: Wants | None = None
+    target: str,
+    budgets: Budgets,
+    *,
+    include_git: bool = False,
+    wants: Wants | None = None,
+    exclusion: Exclusion | None = None,
 ) -> Iterator[Yielded]:
+    """Artifacts, findings and skips of a file or folder on disk. ``exclusion`` leaves out
+    entries below a folder target (never the target itself, never archive members)."""
     root = Path(target)
     try:
         st = root.lstat()
@@ -52,11 +60,11 @@ def walk(
             yield Skip(display_root, f"symbolic link is not followed: {_why_not(exc)}")
             return
         if stat.S_ISDIR(st.st_mode):
-            yield from _walk_dir(resolved, display_root, budgets, include_git, wants)
+            yield from _walk_dir(resolved, display_root, budgets, include_git, wants, exclusion)
             return
         target = str(resolved)
     if stat.S_ISDIR(st.st_mode):
-        yield from _walk_dir(root.resolve(), display_root, budgets, include_git, wants)
+        yield from _walk_dir(root.resolve(), display_root, budgets, include_git, wants, exclusion)
     else:
         yield from _file(
             target, display_root, st, budgets, root_logical=display_root, base=None, wants=wants
@@ -73,8 +81,16 @@ def _why_not(exc: BaseException) -> str:
 
 
 def _walk_dir(
-    base: Path, display_root: str, budgets: Budgets, include_git: bool, wants: Wants | None
+    base: Path,
+    display_root: str,
+    budgets: Budgets,
+    include_git: bool,
+    wants: Wants | None,
+    exclusion: Exclusion | None = None,
 ) -> Iterator[Yielded]:
+    excluder = Excluder(exclusion, base) if exclusion is not None else None
+    if excluder is not None and not excluder.active:
+        excluder = None
     stack: list[tuple[Path, str, int]] = [(base, display_root, 0)]
     while stack:
         directory, logical_dir, depth = stack.pop()
@@ -83,6 +99,8 @@ def _walk_dir(
         except OSError as exc:
             yield Skip(logical_dir, f"directory cannot be listed: {exc.strerror}")
             continue
+        if excluder is not None:
+            excluder.enter(directory)
         subdirs: list[tuple[Path, str, int]] = []
         for entry in entries:
             logical = f"{logical_dir}/{entry.name}"
@@ -91,9 +109,14 @@ def _walk_dir(
             except OSError as exc:
                 yield Skip(logical, f"cannot be read: {exc.strerror}")
                 continue
-            if stat.S_ISDIR(st.st_mode):
-                if entry.name in VCS_DIRS and not include_git:
+            if stat.S_ISDIR(st.st_mode) and entry.name in VCS_DIRS and not include_git:
+                continue
+            if excluder is not None:
+                why = excluder.excluded(Path(entry.path), is_dir=stat.S_ISDIR(st.st_mode))
+                if why:
+                    yield Skip(logical, why)
                     continue
+            if stat.S_ISDIR(st.st_mode):
                 if depth >= MAX_DIR_DEPTH:
                     yield Finding(
                         rule=ScanBudgetExceeded,
