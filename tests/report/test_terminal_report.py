@@ -80,7 +80,7 @@ def test_sections_and_summary(text: str) -> None:
     assert "Skipped  2" in text and "larger than the 2 GB budget" in text
     assert "Analyzer errors  1" in text and "models on models/model.pt!/archive/data.pkl" in text
     last = " ".join(text.strip().splitlines()[-2:])
-    assert last.startswith("6 findings (1 critical, 2 high, 2 medium, 1 low)")
+    assert last.startswith("6 findings (1 critical, 3 high, 1 medium, 1 low)")
     for part in ("2 suppressed", "4 artifacts", "2 skipped", "1 error", "1.25 s", "1 cache hit"):
         assert part in last
 
