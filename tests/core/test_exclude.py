@@ -23,7 +23,9 @@ def _scan(*argv: str, cwd: Path | None = None) -> tuple[int, dict[str, Any], str
     if cwd is not None:
         os.chdir(cwd)
     try:
-        code = run(["scan", *argv, "--no-cache", "-j", "1", "-f", "json", "--select", "PKG"], out, err)
+        code = run(
+            ["scan", *argv, "--no-cache", "-j", "1", "-f", "json", "--select", "PKG"], out, err
+        )
     finally:
         os.chdir(here)
     return code, json.loads(out.getvalue()) if out.getvalue() else {}, err.getvalue()
@@ -44,7 +46,7 @@ def test_exclude_flags_and_key(tmp_path: Path) -> None:
     root = _project(tmp_path / "proj")
     _, everything, _ = _scan(str(root), "--no-config")
     assert len(_paths(everything)) == 3
-    code, result, _ = _scan(str(root), "--no-config", "--exclude", "tests/fixtures/")
+    _, result, _ = _scan(str(root), "--no-config", "--exclude", "tests/fixtures/")
     assert _paths(result) == [f"{root}/src/app.py"]
     assert {"path": f"{root}/tests/fixtures", "reason": "excluded by the exclude patterns"} in (
         result["skipped"]
