@@ -2,16 +2,19 @@
 
 Usage (from the repository root):
 
-    python bench/pipelines_zizmor.py [--runs 5] [--zizmor /work/peer-venvs/zizmor/bin/zizmor]
-        [--out /work/bench-data/pipelines-compare.json] [ROOT ...]
+    python bench/pipelines_zizmor.py [--runs 5] [--zizmor /work/peers/zizmor/bin/zizmor]
+        [--out /work/bench-data/pipelines-compare.json] [--markdown] [ROOT ...]
 
 ROOTs default to ../shared/corpus/workflows and /work/bench-data/workflows (if present). Every
 GitHub Actions workflow, action and Dependabot file below them is given to both tools as explicit
-paths. zizmor's findings of audits that outwork also has are matched with outwork's by file, rule
-and line (within two lines); the unmatched ones on either side are listed for review.
-Install the peer in a throwaway venv:
+paths. Every zizmor finding (regular persona) is matched with outwork's by file, rule and line
+(within two lines): a finding of an audit outwork has no rule for counts as missed. The table
+gives, per zizmor audit, how many findings outwork reproduces, at each zizmor severity. zizmor's
+pedantic persona runs once more; the findings it adds are matched against outwork's findings left
+over from the regular comparison and counted apart. What is left on outwork's side is listed per
+rule and severity (outwork-only). Install the peer in a throwaway venv:
 
-    python3 -m venv /work/peer-venvs/zizmor && /work/peer-venvs/zizmor/bin/pip install zizmor
+    python3 -m venv /work/peers/zizmor && /work/peers/zizmor/bin/pip install zizmor
 """
 
 from __future__ import annotations
@@ -61,11 +64,14 @@ OVERLAP: dict[str, tuple[str, ...]] = {
     "overprovisioned-secrets": ("CI026",),
     "unredacted-secrets": ("CI027",),
     "archived-uses": ("CI028",),
+    "github-app": ("CI035",),
+}
+#: Pedantic-persona findings of audits whose rule has another code in outwork.
+PEDANTIC_OVERLAP: dict[str, tuple[str, ...]] = {
+    "undocumented-permissions": ("CI025",),
 }
 TOLERANCE = 2
-#: outwork rules whose zizmor counterpart runs only with ``--persona pedantic``: their findings
-#: are counted apart, not as extras of the regular comparison.
-PEDANTIC = frozenset({"CI025"})
+SEVERITIES = ("High", "Medium", "Low", "Informational", "Unknown")
 
 
 def collect(roots: list[Path]) -> list[Path]:
@@ -140,27 +146,32 @@ def outwork_findings(output: str) -> list[dict[str, object]]:
 
 @dataclass
 class Comparison:
-    matched: collections.Counter[str]
+    matched: collections.Counter[tuple[str, str]]
     missed: list[dict[str, object]]
+    #: outwork's findings left unmatched
     extra: list[dict[str, object]]
-    other: collections.Counter[str]
 
 
-def compare(ours: list[dict[str, object]], theirs: list[dict[str, object]]) -> Comparison:
+def _key(z: dict[str, object]) -> tuple[str, str]:
+    return str(z["audit"]), str(z["severity"])
+
+
+def compare(
+    ours: list[dict[str, object]],
+    theirs: list[dict[str, object]],
+    overlap: dict[str, tuple[str, ...]],
+) -> Comparison:
+    """Match each zizmor finding with one outwork finding of a covering rule in the same file
+    within ``TOLERANCE`` lines (the nearest); an audit without a covering rule is missed."""
     by_file: dict[tuple[str, str], list[dict[str, object]]] = collections.defaultdict(list)
     for f in ours:
         by_file[(str(f["path"]), str(f["code"]))].append(f)
     used: set[int] = set()
-    matched: collections.Counter[str] = collections.Counter()
+    matched: collections.Counter[tuple[str, str]] = collections.Counter()
     missed: list[dict[str, object]] = []
-    other: collections.Counter[str] = collections.Counter()
     for z in theirs:
-        codes = OVERLAP.get(str(z["audit"]))
-        if not codes:
-            other[str(z["audit"])] += 1
-            continue
         hit = None
-        for code in codes:
+        for code in overlap.get(str(z["audit"]), ()):
             candidates = [
                 f
                 for f in by_file.get((str(z["path"]), code), [])
@@ -175,9 +186,72 @@ def compare(ours: list[dict[str, object]], theirs: list[dict[str, object]]) -> C
             missed.append(z)
         else:
             used.add(id(hit))
-            matched[str(z["audit"])] += 1
-    extra = [f for f in ours if id(f) not in used and f["code"] not in PEDANTIC]
-    return Comparison(matched, missed, extra, other)
+            matched[_key(z)] += 1
+    extra = [f for f in ours if id(f) not in used]
+    return Comparison(matched, missed, extra)
+
+
+def pedantic_only(
+    pedantic: list[dict[str, object]], regular: list[dict[str, object]]
+) -> list[dict[str, object]]:
+    """The findings the pedantic persona adds to the regular one."""
+    seen = collections.Counter((z["audit"], z["path"], z["line"]) for z in regular)
+    out = []
+    for z in pedantic:
+        key = (z["audit"], z["path"], z["line"])
+        if seen[key]:
+            seen[key] -= 1
+        else:
+            out.append(z)
+    return out
+
+
+def audit_table(result: Comparison, title: str) -> list[str]:
+    """A markdown table: per zizmor audit, findings, reproduced and the share, by severity."""
+    missed = collections.Counter(_key(z) for z in result.missed)
+    audits = sorted({a for a, _ in result.matched} | {a for a, _ in missed})
+    rows = [
+        f"| {title} | zizmor | reproduced | missed | share | by zizmor severity (reproduced/all) |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    total_all = total_hit = 0
+    for audit in sorted(
+        audits,
+        key=lambda a: -sum(n for (x, _), n in missed.items() if x == a),
+    ):
+        parts = []
+        hit_sum = all_sum = 0
+        for sev in SEVERITIES:
+            hit, miss = result.matched[(audit, sev)], missed[(audit, sev)]
+            if hit + miss:
+                parts.append(f"{sev.lower()} {hit}/{hit + miss}")
+                hit_sum += hit
+                all_sum += hit + miss
+        total_all += all_sum
+        total_hit += hit_sum
+        share = f"{100 * hit_sum / all_sum:.0f} %"
+        rows.append(
+            f"| {audit} | {all_sum} | {hit_sum} | {all_sum - hit_sum} | {share}"
+            f" | {', '.join(parts)} |"
+        )
+    if total_all:
+        rows.append(
+            f"| **all** | {total_all} | {total_hit} | {total_all - total_hit} |"
+            f" {100 * total_hit / total_all:.1f} % | |"
+        )
+    return rows
+
+
+def extra_table(extra: list[dict[str, object]]) -> list[str]:
+    by_rule: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+    for f in extra:
+        by_rule[str(f["code"])][str(f["severity"])] += 1
+    rows = ["| outwork-only rule | findings | by severity |", "| --- | --- | --- |"]
+    for code in sorted(by_rule, key=lambda c: -sum(by_rule[c].values())):
+        sev = by_rule[code]
+        parts = ", ".join(f"{k} {v}" for k, v in sorted(sev.items()))
+        rows.append(f"| {code} | {sum(sev.values())} | {parts} |")
+    return rows
 
 
 def in_process_seconds(files: list[Path], runs: int) -> float:
@@ -204,7 +278,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("roots", nargs="*", type=Path)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--zizmor", default="/work/peer-venvs/zizmor/bin/zizmor")
+    parser.add_argument("--zizmor", default="/work/peers/zizmor/bin/zizmor")
     parser.add_argument("--outwork", default=str(REPO / ".venv" / "bin" / "outwork"))
     parser.add_argument("--out", type=Path, default=Path("/work/bench-data/pipelines-compare.json"))
     args = parser.parse_args()
@@ -230,11 +304,15 @@ def main() -> int:
         elapsed, cpu, oout = timed(ocmd)
         otimes.append(elapsed)
         ocpu.append(cpu)
+    _, _, pout = timed([*zcmd[:1], "--persona", "pedantic", *zcmd[1:]])
     theirs = zizmor_findings(zout)
     ours = outwork_findings(oout)
-    result = compare(ours, theirs)
+    result = compare(ours, theirs, OVERLAP)
+    added = pedantic_only(zizmor_findings(pout), theirs)
+    pedantic = compare(result.extra, added, {**OVERLAP, **PEDANTIC_OVERLAP})
     zmed, omed = statistics.median(ztimes), statistics.median(otimes)
-    overlap_total = sum(result.matched.values()) + len(result.missed)
+    reproduced = sum(result.matched.values())
+    print(f"zizmor: {zizmor_version(args.zizmor)}")
     print(f"files: {len(files)} (GitHub workflow files under .github/workflows: {workflows})")
     print(
         f"wall time, median of {args.runs}: zizmor {zmed:.2f}s, outwork {omed:.2f}s, "
@@ -244,20 +322,17 @@ def main() -> int:
     print(f"CPU time, median: zizmor {zc:.2f}s, outwork {oc:.2f}s, ratio {oc / zc:.2f}")
     alone = in_process_seconds(files, args.runs)
     print(f"outwork pipelines analyzer alone (in process, best of {args.runs}): {alone:.2f}s CPU")
-    print(f"zizmor findings: {len(theirs)}; of overlapping audits: {overlap_total}")
-    print(f"reproduced by outwork: {sum(result.matched.values())}")
-    print(f"zizmor-only (overlapping audits): {len(result.missed)}")
-    pedantic = sum(1 for f in ours if f["code"] in PEDANTIC)
     print(
-        f"outwork findings: {len(ours)} ({pedantic} of rules zizmor runs only when pedantic); "
-        f"without a zizmor counterpart: {len(result.extra)}"
+        f"zizmor findings (regular): {len(theirs)}; reproduced by outwork: {reproduced}"
+        f" ({100 * reproduced / max(len(theirs), 1):.1f} %)"
     )
-    print("matched per audit:", dict(sorted(result.matched.items())))
-    missed_by = collections.Counter(str(z["audit"]) for z in result.missed)
-    print("missed per audit:", dict(sorted(missed_by.items())))
-    extra_by = collections.Counter(str(f["code"]) for f in result.extra)
-    print("extra per rule:", dict(sorted(extra_by.items())))
-    print("zizmor audits outwork does not have:", dict(sorted(result.other.items())))
+    print(f"outwork findings: {len(ours)}; without a zizmor counterpart: {len(pedantic.extra)}")
+    print()
+    print("\n".join(audit_table(result, "zizmor audit (regular)")))
+    print()
+    print("\n".join(audit_table(pedantic, "added by --persona pedantic")))
+    print()
+    print("\n".join(extra_table(pedantic.extra)))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
         json.dumps(
@@ -268,9 +343,9 @@ def main() -> int:
                 "zizmor_cpu_seconds": zcpu,
                 "outwork_cpu_seconds": ocpu,
                 "missed": result.missed,
-                "extra": result.extra,
-                "matched": result.matched,
-                "other": result.other,
+                "pedantic_missed": pedantic.missed,
+                "extra": pedantic.extra,
+                "matched": {f"{a} {s}": n for (a, s), n in result.matched.items()},
             },
             indent=1,
             default=str,
@@ -278,6 +353,11 @@ def main() -> int:
     )
     print(f"details: {args.out}")
     return 0
+
+
+def zizmor_version(binary: str) -> str:
+    proc = subprocess.run([binary, "--version"], capture_output=True, text=True, check=False)
+    return proc.stdout.strip()
 
 
 if __name__ == "__main__":
