@@ -34,6 +34,8 @@ TAINTED_RE = re.compile(r"\$\{?(" + "|".join(data.GITLAB_TAINTED_VARIABLES) + r"
 #: Merge request pipelines, in ``rules``/``only``/``except`` or ``workflow``.
 MR_RE = re.compile(r"merge_request_event|merge_requests")
 _MAX_EXTENDS = 10
+#: Levels of nested script lists GitLab flattens.
+_MAX_SCRIPT_NESTING = 10
 
 
 def looks_like_gitlab(root: Node) -> bool:
@@ -104,8 +106,21 @@ def script_lines(job: Node, where: Where) -> Iterator[tuple[Node, str, str]]:
         items = node.seq() if node.is_seq else [node]
         for index, item in enumerate(items):
             at = key_path(*where, key, index) if node.is_seq else key_path(*where, key)
-            for sub in item.strings():  # nested lists of lines are flattened by GitLab
+            for sub in _nested_strings(item):
                 yield sub, sub.value, at
+
+
+def _nested_strings(item: Node) -> Iterator[Node]:
+    """A script entry's lines: the string, or the strings of nested lists (GitLab flattens up
+    to 10 levels). A mapping is not a script line (GitLab rejects it: an unquoted ``echo "a:
+    b"`` is one), so it is no shell text to judge."""
+    work = [(item, 0)]
+    while work:
+        node, depth = work.pop()
+        if node.is_str:
+            yield node
+        elif node.is_seq and depth < _MAX_SCRIPT_NESTING:
+            work.extend((child, depth + 1) for child in reversed(node.seq()))
 
 
 def ancestors(root: Node, job: Node, depth: int = 0) -> list[Node]:

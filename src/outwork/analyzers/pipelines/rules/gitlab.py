@@ -10,8 +10,9 @@ from typing import ClassVar
 from outwork.analyzers.pipelines import data
 from outwork.analyzers.pipelines.checks import GitlabCheck
 from outwork.analyzers.pipelines.context import ImageTag
-from outwork.analyzers.pipelines.gitlab import MR_RE, TAINTED_RE, GitlabJob, script_lines
+from outwork.analyzers.pipelines.gitlab import MR_RE, GitlabJob, script_lines
 from outwork.analyzers.pipelines.paths import key_path
+from outwork.analyzers.pipelines.shell import Quoting, quoting
 from outwork.analyzers.pipelines.workflow import Where
 from outwork.analyzers.pipelines.yamlpos import Node
 from outwork.core.analyzer import Emitted
@@ -33,7 +34,7 @@ class ScriptUse(enum.Enum):
     """What the script does with the variable."""
 
     EVALUATED = "evaluates it as code (eval, sh -c, python -c, ssh host ...)"
-    UNQUOTED = "passes it unquoted to a shell command"
+    UNQUOTED = "expands it without quotes (split into words, wildcards expanded)"
 
 
 class GitlabScriptInjection(Rule):
@@ -44,8 +45,16 @@ class GitlabScriptInjection(Rule):
     variables (`CI_MERGE_REQUEST_TITLE`, `CI_MERGE_REQUEST_DESCRIPTION`, `CI_COMMIT_MESSAGE`,
     `CI_COMMIT_TITLE`, `CI_COMMIT_REF_NAME`, `CI_COMMIT_BRANCH`, `CI_COMMIT_TAG`,
     `CI_MERGE_REQUEST_SOURCE_BRANCH_NAME`, ...) to an evaluator: `eval`, `sh -c`, `bash -c`,
-    `python -c`, `node -e`, `ssh host "..."`. Unquoted uses in other commands are reported with
-    low confidence. The evidence names the variable and the sink.
+    `python -c`, `node -e`, `ssh host "..."`. Uses without quotes in other commands are
+    reported at low severity and confidence. The evidence names the variable and the sink.
+
+    Quoting is read as the shell reads it, across the lines of a block: inside double quotes
+    (`echo "MR: $CI_MERGE_REQUEST_TITLE"`) the value stays one word and is never parsed again,
+    so a `$(...)` in a title is printed, not run; nothing is reported. Inside single quotes it
+    is not expanded at all. Double quotes do not help in front of an evaluator:
+    `eval "notify \"$CI_MERGE_REQUEST_TITLE\""` hands the expanded title to `eval`, which parses
+    it (high). Bare (`git checkout $CI_COMMIT_REF_NAME`) the value is split into words and
+    wildcards expand, so a branch named `--upload-pack=...` becomes an option (low).
 
     ## Why it matters
     Anyone who can push a branch or open a merge request chooses these strings; evaluated, they
@@ -342,20 +351,29 @@ class ScriptCheck(GitlabCheck):
     def job(self, job: GitlabJob) -> Iterator[Emitted]:
         doc = self.file.doc
         derived = job.derived_variables(self.file.root)
-        derived_re = (
-            re.compile(r"\$\{?(" + "|".join(map(re.escape, derived)) + r")\b") if derived else None
-        )
+        names = [*data.GITLAB_TAINTED_VARIABLES, *map(re.escape, derived)]
+        tainted = re.compile(r"\$\{?(" + "|".join(names) + r")\b")
         emitted = 0
         for node, text, at in job.lines():
+            if "$" not in text:
+                continue
+            states = quoting(text)
             cursor = node.start - 1
-            for line in text.splitlines():
+            offset = 0
+            for line in text.split("\n"):
+                start, offset = offset, offset + len(line) + 1
                 if "$" not in line:
                     continue
                 index = doc.find_after(node, line.strip(), cursor)
                 if index >= 0:
                     cursor = index
                 pos = doc.position(index) if index >= 0 else (node.line, node.col)
-                hits = (*_injection(pos, line, at, derived_re, derived), *_job_token(pos, line, at))
+                uses = [
+                    (m.group(1), states[start + m.start()], m.start())
+                    for m in tainted.finditer(line)
+                    if states[start + m.start()] is not Quoting.COMMENT
+                ]
+                hits = (*_injection(pos, line, at, uses, derived), *_job_token(pos, line, at))
                 for item in hits:
                     emitted += 1
                     if emitted <= MAX_FINDINGS_PER_JOB:
@@ -366,41 +384,56 @@ def _injection(
     pos: tuple[int, int],
     line: str,
     at: str,
-    derived: re.Pattern[str] | None,
+    uses: list[tuple[str, Quoting, int]],
     origins: dict[str, str],
 ) -> Iterator[Emitted]:
-    match = TAINTED_RE.search(line) or (derived.search(line) if derived else None)
-    if not match:
-        return
-    variable = match.group(1)
-    origin = origins.get(variable)
-    source = f"{origin} -> variables.{variable}" if origin else variable
-    for pattern in _EVALUATORS:
-        sink = pattern.search(line)
-        if sink and sink.start() < match.start():
+    """One finding for the worst use of an attacker-controlled variable on a script line: in
+    text an evaluator parses (quotes of the outer shell do not help), else bare (split and
+    globbed). Single-quoted uses are not expanded and double-quoted ones stay one word."""
+    for variable, state, at_var in uses:
+        if state is Quoting.SINGLE:
+            continue
+        for pattern in _EVALUATORS:
+            sink = pattern.search(line)
+            if sink and sink.start() < at_var:
+                source = _source(variable, origins)
+                quoted = (
+                    " (the double quotes are removed before it parses the text)"
+                    if state is Quoting.DOUBLE
+                    else ""
+                )
+                yield finding(
+                    GitlabScriptInjection,
+                    f"${variable} is expanded into code that `{sink.group(0)}` evaluates"
+                    + quoted,
+                    line=pos[0],
+                    column=pos[1],
+                    logical=at,
+                    severity=GitlabScriptInjection.severity_in(ScriptUse.EVALUATED),
+                    evidence=f"{source} -> {sink.group(0)} ({at})",
+                    properties={"taint": [*source.split(" -> "), sink.group(0), at]},
+                )
+                return
+    for variable, state, _ in uses:
+        if state is Quoting.BARE:
+            source = _source(variable, origins)
             yield finding(
                 GitlabScriptInjection,
-                f"${variable} is evaluated as code by `{sink.group(0)}`",
+                f"${variable} is expanded without quotes: the shell splits its value into words"
+                " and expands wildcards, so it can add arguments or options to the command",
                 line=pos[0],
                 column=pos[1],
                 logical=at,
-                severity=GitlabScriptInjection.severity_in(ScriptUse.EVALUATED),
-                evidence=f"{source} -> {sink.group(0)} ({at})",
-                properties={"taint": [*source.split(" -> "), sink.group(0), at]},
+                severity=GitlabScriptInjection.severity_in(ScriptUse.UNQUOTED),
+                confidence=Confidence.LOW,
+                evidence=f"{source} -> unquoted ({at})",
             )
             return
-    quoted = re.search(r'"[^"]*\$\{?' + variable + r'\b[^"]*"', line)
-    if not quoted:
-        yield finding(
-            GitlabScriptInjection,
-            f"${variable} is used unquoted in a shell command",
-            line=pos[0],
-            column=pos[1],
-            logical=at,
-            severity=GitlabScriptInjection.severity_in(ScriptUse.UNQUOTED),
-            confidence=Confidence.LOW,
-            evidence=f"{source} -> unquoted ({at})",
-        )
+
+
+def _source(variable: str, origins: dict[str, str]) -> str:
+    origin = origins.get(variable)
+    return f"{origin} -> variables.{variable}" if origin else variable
 
 
 def _internal(url: str) -> bool:
