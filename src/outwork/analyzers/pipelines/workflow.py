@@ -481,8 +481,9 @@ class Workflow:
             return step_outputs.get((parts[1], parts[3])) or step_outputs.get((parts[1], "*"))
         if head == "needs" and len(parts) > 3 and parts[2] == "outputs":
             return self.job_outputs.get(f"{parts[1]}.{parts[3]}")
-        if head == "matrix" and len(parts) > 1:
-            return self.matrix_taint.get(parts[1])
+        if head == "matrix":
+            found = self.matrix_taint.get(parts[1]) if len(parts) > 1 else None
+            return found or self.matrix_taint.get("*")
         if head == "inputs" or (head == "github" and parts[1:3] == ["event", "inputs"]):
             return Taint((ctx,), Confidence.LOW)
         if head == "github" and len(parts) > 2 and parts[1] == "event":
@@ -615,13 +616,27 @@ class Workflow:
                 )
 
     def _matrix_taint(self, job: Node, base: Where, env: dict[str, Taint]) -> dict[str, Taint]:
+        """``matrix.<key>`` -> taint; ``*`` when attacker data decides the keys themselves (a
+        matrix or an ``include:`` given as one expression, such as ``fromJSON(...)``)."""
         matrix = job.sub("strategy", "matrix")
         out: dict[str, Taint] = {}
-        if matrix is None or matrix.is_str:  # a string: the whole matrix from fromJSON(...)
+        if matrix is None:
+            return out
+        where = key_path(*base, "strategy", "matrix")
+        if matrix.is_str:  # the whole matrix from one expression: every value follows it
+            hits = self.taints_in(matrix.value, env, {})
+            if hits:
+                out["*"] = strongest(hits).extend(f"matrix ({where})")
             return out
         entries: list[tuple[str, Node]] = list(matrix.items())
-        for include in matrix.children("include"):
-            entries.extend(include.items())
+        include = matrix.get("include")
+        if include is not None and include.is_str:
+            hits = self.taints_in(include.value, env, {})
+            if hits:
+                out["*"] = strongest(hits).extend(f"matrix.include ({where})")
+        for entry in matrix.children("include"):
+            if entry.is_map:
+                entries.extend(entry.items())
         for key, value in entries:
             if key in ("include", "exclude"):
                 continue

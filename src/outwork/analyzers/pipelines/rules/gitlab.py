@@ -404,8 +404,7 @@ def _injection(
                 )
                 yield finding(
                     GitlabScriptInjection,
-                    f"${variable} is expanded into code that `{sink.group(0)}` evaluates"
-                    + quoted,
+                    f"${variable} is expanded into code that `{sink.group(0)}` evaluates" + quoted,
                     line=pos[0],
                     column=pos[1],
                     logical=at,

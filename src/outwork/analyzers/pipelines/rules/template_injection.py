@@ -23,6 +23,9 @@ from outwork.core.analyzer import Emitted
 from outwork.core.findings import finding
 from outwork.core.rules import Confidence, Layer, Rule, Severity
 
+#: The inputs of a ``docker://`` step that become the container's command line.
+DOCKER_STEP_SINKS = ("args", "entrypoint")
+
 
 class Tainted(enum.Enum):
     """Whose value an expression expands."""
@@ -41,9 +44,14 @@ class TemplateInjection(Rule):
     `${{ ... }}` expressions in `run:` scripts and in `actions/github-script` code whose value an
     outsider controls: issue and pull-request titles and bodies, comment bodies, branch names,
     commit messages, and values derived from them through `env`, step outputs (`$GITHUB_OUTPUT`)
-    and job outputs (`needs.*.outputs.*`). The evidence names the taint path, for example
-    `github.event.issue.title -> env.TITLE -> jobs.triage.steps[0].run`. Workflow inputs and
-    unknown event fields are reported with low confidence.
+    and job outputs (`needs.*.outputs.*`), and matrices: a value listed in the matrix, or every
+    `matrix.*` when the matrix or its `include:` is one expression such as
+    `${{ fromJSON(github.event.comment.body) }}` (the attacker then writes the keys and the
+    values). Besides `run:`, the sinks are the code inputs of actions that evaluate them
+    (`actions/github-script`'s `script`, a data table) and the `args`/`entrypoint` of a
+    `docker://` step, which become the container's command line. The evidence names the taint
+    path, for example `github.event.issue.title -> env.TITLE -> jobs.triage.steps[0].run`.
+    Workflow inputs and unknown event fields are reported with low confidence.
 
     ## Why it matters
     GitHub substitutes expressions into the script text before the shell sees it, so a pull
@@ -106,12 +114,19 @@ class TemplateInjectionCheck(WorkflowCheck):
     def step(self, step: Step) -> Iterator[Emitted]:
         if step.run is not None and step.run.is_str:
             yield from self._sink(step, step.run, step.script, (*step.where, "run"))
-        sink = lookup(data.ACTION_CODE_SINKS, step.name)
-        if sink is None:
-            return
         with_ = step.node.get("with")
-        for key, code in with_.items() if with_ is not None else []:
-            if key.lower() in sink[1] and code.is_str:
+        if with_ is None or not with_.is_map:
+            return
+        if step.uses.startswith("docker://"):
+            # the container's command line: GitHub splits the expanded text into arguments
+            keys: tuple[str, ...] = DOCKER_STEP_SINKS
+        else:
+            sink = lookup(data.ACTION_CODE_SINKS, step.name)
+            if sink is None:
+                return
+            keys = sink[1]
+        for key, code in with_.items():
+            if key.lower() in keys and code.is_str:
                 yield from self._sink(step, code, code.value, (*step.where, "with", key))
 
     def _sink(self, step: Step, node: Node, script: str, where: Where) -> Iterator[Emitted]:
@@ -155,7 +170,7 @@ def _findings(
         high = taint.confidence is Confidence.HIGH
         yield finding(
             TemplateInjection,
-            f"{taint.chain[0]} is expanded into {'code' if 'script' in where else 'a script'}"
+            f"{taint.chain[0]} is expanded into {_sink_name(where)}"
             + ("" if high else " (may be attacker-controlled)"),
             line=line,
             column=col,
@@ -165,3 +180,10 @@ def _findings(
             evidence=chain,
             properties={"taint": [*taint.chain, key_path(*where)]},
         )
+
+
+def _sink_name(where: Where) -> str:
+    """What the expanded text becomes, for messages."""
+    if "with" in where and where[-1] in DOCKER_STEP_SINKS:
+        return "a container's command line"
+    return "code" if "script" in where else "a script"
