@@ -103,6 +103,16 @@ def clean_data(value: Any) -> Any:
     return utf8_safe(str(value))
 
 
+def public_components(components: Any) -> list[Any]:
+    """An artifact's components without analyzers' private notes for their whole-scan step
+    (types starting ``_``, such as the pipelines layer's cross-file flows)."""
+    return [
+        c
+        for c in components or ()
+        if not (isinstance(c, dict) and str(c.get("type", "")).startswith("_"))
+    ]
+
+
 def public_properties(finding_properties: Mapping[str, Any]) -> dict[str, Any]:
     """A finding's properties without the engine's private bookkeeping (keys starting ``_``)."""
     return {k: v for k, v in finding_properties.items() if not str(k).startswith("_")}

@@ -52,6 +52,7 @@ from outwork.report._common import (
     clean_data,
     dump_json,
     is_sha256,
+    public_components,
     public_properties,
     rule_sections,
     utf8_safe,
@@ -158,7 +159,7 @@ class _Builder:
         for artifact in artifacts:
             self.files[artifact.path] = _file_component(artifact, self._claim(artifact.path))
         for artifact in artifacts:
-            for raw in artifact.properties.get("components") or ():
+            for raw in public_components(artifact.properties.get("components")):
                 if isinstance(raw, dict) and raw.get("name"):
                     self._identified(raw, artifact.path)
         for key, places in self.occurrences.items():

@@ -15,6 +15,7 @@ from outwork.report._common import (
     TOOL_URI,
     TOOL_VERSION,
     dump_json,
+    public_components,
     public_properties,
     severity_counts,
 )
@@ -80,6 +81,12 @@ def _valid_positions(location: dict[str, Any]) -> None:
 
 def _artifact(data: dict[str, Any]) -> dict[str, Any]:
     data["kind"] = str(data["kind"])
+    properties = data.get("properties")
+    if isinstance(properties, dict) and "components" in properties:
+        public = public_components(properties["components"])
+        data["properties"] = {**properties, "components": public}
+        if not public:
+            del data["properties"]["components"]
     return data
 
 

@@ -12,6 +12,7 @@ from outwork.core.artifact import Artifact, Kind
 from outwork.core.findings import Fact, Finding
 from outwork.engine.pipeline import ScanOptions, scan
 from outwork.graph import build_paths
+from outwork.report.json_report import to_data
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -237,3 +238,51 @@ def test_attack_path_through_a_reusable_workflow(tmp_path: Path) -> None:
             ["triggers", "invokes", "runs", "exposes"],
         )
     ]
+
+
+def test_taint_followed_into_called_files_with_the_callers_trigger(tmp_path: Path) -> None:
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    action = tmp_path / ".github" / "actions" / "post"
+    action.mkdir(parents=True)
+    (workflows / "caller.yml").write_text(
+        "on: pull_request_target\npermissions: {}\njobs:\n  call:\n"
+        "    uses: ./.github/workflows/build.yml\n"
+        "    with:\n      title: ${{ github.event.pull_request.title }}\n"
+        "      number: ${{ github.event.pull_request.number }}\n"
+    )
+    (workflows / "build.yml").write_text(
+        "on:\n  workflow_call:\n    inputs:\n      title: {type: string}\n"
+        "      number: {type: string}\n"
+        "permissions: {}\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n"
+        '      - run: echo "${{ inputs.number }}"\n'
+        "      - uses: ./.github/actions/post\n        with:\n          text: ${{ inputs.title }}\n"
+    )
+    (action / "action.yml").write_text(
+        "name: post\ninputs:\n  text: {description: text}\nruns:\n  using: composite\n"
+        "  steps:\n    - shell: bash\n      env:\n        T: ${{ inputs.text }}\n"
+        '      run: echo "${{ env.T }}"\n'
+    )
+    result = scan([str(tmp_path)], ScanOptions(jobs=1, cache_dir=None, analyzers=("pipelines",)))
+    high = [
+        (Path(f.location.path).relative_to(tmp_path).as_posix(), f.location.line, f.evidence)
+        for f in result.findings
+        if f.rule.code == "CI001" and f.severity.name == "HIGH"
+    ]
+    assert len(high) == 1, high
+    path, line, evidence = high[0]
+    assert (path, line) == (".github/actions/post/action.yml", 10)
+    steps = evidence.split(" -> ")
+    assert steps[0].startswith("on pull_request_target")
+    assert steps[1] == "github.event.pull_request.title"
+    assert "inputs.title" in steps and "inputs.text" in steps
+    assert steps[-1] == "runs.steps[0].run"
+    # the flows are private notes: in the scan result, never in the report
+    recorded = [c for a in result.artifacts for c in a.properties.get("components", ())]
+    assert {c["type"] for c in recorded} == {"_pipeline-flows"}
+    reported = [
+        c
+        for a in to_data(result)["artifacts"]
+        for c in a.get("properties", {}).get("components", [])
+    ]
+    assert reported == []

@@ -11,11 +11,12 @@ monorepos put pipelines where names do not say so. Pipeline files inside a packa
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import cast
 
-from outwork.core.analyzer import AnalysisContext, Analyzer, Emitted, rules_in
+from outwork.core.analyzer import AnalysisContext, Analyzer, Component, Emitted, rules_in
 from outwork.core.artifact import Artifact, Kind, inside_package_archive
+from outwork.core.findings import Finding
 from outwork.core.locate import register_resolver
 from outwork.core.rules import Layer
 
@@ -75,6 +76,15 @@ class PipelineAnalyzer(Analyzer):
 
     def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
         return cast(Iterable[Emitted], self.work.analyze(artifact, role(artifact)))
+
+    def finish(
+        self, components: Sequence[tuple[str, Component]], context: AnalysisContext
+    ) -> Iterable[Finding]:
+        """Taint followed across files: a caller's attacker data into a local action's or
+        reusable workflow's script."""
+        if not any(c.type.startswith("_pipeline") for _, c in components):
+            return ()
+        return cast(Iterable[Finding], self.work.finish(components))
 
 
 def _sniff(head: str) -> str | None:

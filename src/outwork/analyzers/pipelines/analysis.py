@@ -5,12 +5,13 @@ kind of pipeline it is, and hands the document to that kind's scanner (GitHub Ac
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from outwork.analyzers.pipelines.checks import GitlabCheck, overriding
 from outwork.analyzers.pipelines.github import WorkflowAudit
 from outwork.analyzers.pipelines.gitlab import GitlabFile, jobs, looks_like_gitlab
 from outwork.analyzers.pipelines.rules import DEPENDABOT_CHECKS, GITLAB_CHECKS
+from outwork.analyzers.pipelines.rules.template_injection import cross_file_findings
 from outwork.analyzers.pipelines.rules.unreadable import PipelineUnreadable, Unreadable
 from outwork.analyzers.pipelines.workflow import Document
 from outwork.analyzers.pipelines.yamlpos import (
@@ -20,9 +21,9 @@ from outwork.analyzers.pipelines.yamlpos import (
     YamlSyntaxError,
     load,
 )
-from outwork.core.analyzer import Emitted
+from outwork.core.analyzer import Component, Emitted
 from outwork.core.artifact import Artifact
-from outwork.core.findings import finding
+from outwork.core.findings import Finding, finding
 
 
 def analyze(artifact: Artifact, found: str | None) -> Iterable[Emitted]:
@@ -107,3 +108,9 @@ def classify(root: Node) -> str | None:
     if looks_like_gitlab(root):
         return "gitlab"
     return None
+
+
+def finish(components: Sequence[tuple[str, Component]]) -> Iterable[Finding]:
+    """The scan-wide step: taint that crosses from a workflow into a local action or reusable
+    workflow (each file's flows were recorded while it was analysed)."""
+    return cross_file_findings(components)

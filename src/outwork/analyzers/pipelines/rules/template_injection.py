@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import ClassVar
 
 from outwork.analyzers.pipelines import data
 from outwork.analyzers.pipelines.checks import WorkflowCheck
 from outwork.analyzers.pipelines.expressions import expressions, value_contexts
+from outwork.analyzers.pipelines.flows import FLOWS, cross_file, local_target
 from outwork.analyzers.pipelines.paths import key_path
 from outwork.analyzers.pipelines.workflow import (
     MAX_FINDINGS_PER_SINK,
     Job,
+    Outputs,
     Step,
     Taint,
     Where,
+    Workflow,
     lookup,
 )
 from outwork.analyzers.pipelines.yamlpos import Node
-from outwork.core.analyzer import Emitted
-from outwork.core.findings import finding
+from outwork.core.analyzer import Component, Emitted
+from outwork.core.findings import Finding, Location, finding
 from outwork.core.rules import Confidence, Layer, Rule, Severity
 
 #: The inputs of a ``docker://`` step that become the container's command line.
@@ -52,6 +55,14 @@ class TemplateInjection(Rule):
     `docker://` step, which become the container's command line. The evidence names the taint
     path, for example `github.event.issue.title -> env.TITLE -> jobs.triage.steps[0].run`.
     Workflow inputs and unknown event fields are reported with low confidence.
+
+    Taint is followed across files: when a workflow hands attacker data to a composite action or
+    reusable workflow of the same repository (`uses: ./...` with `with:`), directly or through
+    the inputs of further local files, the called file's script that expands the input is
+    reported at high severity with the whole path in its evidence, from the caller's trigger:
+    `on issue_comment (caller.yml) -> github.event.comment.body -> caller.yml:10
+    jobs.call.with.title -> inputs.title -> jobs.show.steps[0].run`. The called file keeps its
+    own medium finding for the input (other callers may pass anything).
 
     ## Why it matters
     GitHub substitutes expressions into the script text before the shell sees it, so a pull
@@ -99,19 +110,66 @@ class TemplateInjectionCheck(WorkflowCheck):
 
     rules = (TemplateInjection,)
 
+    def __init__(self, wf: Workflow) -> None:
+        super().__init__(wf)
+        #: What crosses this file's boundary (see ``pipelines.flows``).
+        self.sinks: list[dict[str, object]] = []
+        self.calls: list[dict[str, object]] = []
+
     def job(self, job: Job) -> Iterator[Emitted]:
         assert job.node is not None
         uses = job.node.get("uses")
         with_ = job.node.get("with")
-        if uses is None or not uses.is_str or with_ is None:
+        if uses is None or not uses.is_str or with_ is None or not with_.is_map:
             return iter(())
         for _, value in with_.items():
             hits = self.wf.taints_in(value.value, {}, {}) if value.is_str else []
             if any(t.confidence is Confidence.HIGH for _, t in hits):
                 job.injected = True  # attacker data handed to the called workflow
+        self._calls(uses.value, with_, (*job.base, "with"), {}, {})
         return iter(())
 
+    def _calls(
+        self, uses: str, with_: Node, where: Where, env: dict[str, Taint], outputs: Outputs
+    ) -> None:
+        """Record what a ``uses: ./...`` hands the local action or workflow: attacker data with
+        its path, or one of this file's own inputs passed on."""
+        target = local_target(self.wf.path, uses)
+        if target is None:
+            return
+        for name, value in with_.items():
+            if not value.is_str:
+                continue
+            for _, taint in self.wf.taints_in(value.value, env, outputs):
+                at = key_path(*where, name)
+                if taint.confidence is Confidence.HIGH:
+                    chain: dict[str, object] = {"chain": list(taint.chain)}
+                elif len(taint.chain) >= 1 and taint.chain[0].startswith("inputs."):
+                    chain = {"forward": taint.chain[0].split(".", 1)[1]}
+                else:
+                    continue
+                self.calls.append(
+                    {"target": target, "input": name, "line": value.line, "at": at, **chain}
+                )
+                break
+
+    def document(self) -> Iterator[Emitted]:
+        if self.sinks or self.calls:
+            yield Component(
+                FLOWS,
+                "pipeline flows",
+                properties={
+                    "events": sorted(self.wf.names),
+                    "sinks": self.sinks,
+                    "calls": self.calls,
+                },
+            )
+
     def step(self, step: Step) -> Iterator[Emitted]:
+        if step.uses.startswith("./"):
+            with_ = step.node.get("with")
+            if with_ is not None and with_.is_map:
+                self._calls(step.uses, with_, (*step.where, "with"), step.env, step.outputs)
         if step.run is not None and step.run.is_str:
             yield from self._sink(step, step.run, step.script, (*step.where, "run"))
         with_ = step.node.get("with")
@@ -149,11 +207,56 @@ class TemplateInjectionCheck(WorkflowCheck):
                 position = (node.line, node.col)
             if step.job.id is not None and any(t.confidence is Confidence.HIGH for t in tainted):
                 step.job.injected = True
+            self._record_sink(position, where, tainted)
             for item in _findings(position, raw, count, tainted, where):
                 emitted += 1
                 if emitted > MAX_FINDINGS_PER_SINK:
                     return
                 yield item
+
+    def _record_sink(self, position: tuple[int, int], where: Where, tainted: list[Taint]) -> None:
+        """A sink that expands one of the file's own inputs: what callers may reach."""
+        if self.wf.kind != "action" and "workflow_call" not in self.wf.names:
+            return
+        for taint in tainted:
+            if taint.chain[0].startswith("inputs."):
+                self.sinks.append(
+                    {
+                        "input": taint.chain[0].split(".", 1)[1],
+                        "line": position[0],
+                        "column": position[1],
+                        "at": key_path(*where),
+                        "chain": list(taint.chain[1:]),
+                    }
+                )
+
+
+def cross_file_findings(components: Sequence[tuple[str, Component]]) -> Iterator[Finding]:
+    """CI001 for each script of a local action or reusable workflow that attacker data reaches
+    from a caller in another file: at the sink, with the caller's trigger and path."""
+    for file, sink, came, name in cross_file(components):
+        events = "/".join(came.events) or "its callers"
+        chain = [
+            f"on {events} ({came.caller})",
+            *came.chain,
+            f"inputs.{name}",
+            *map(str, sink.get("chain", ())),
+            str(sink["at"]),
+        ]
+        yield finding(
+            TemplateInjection,
+            f"{came.chain[0]} reaches inputs.{name} from {came.caller} (on {events}) and is"
+            " expanded into a script",
+            path=file,
+            line=int(sink["line"]),
+            column=int(sink["column"]),
+            logical=f"{sink['at']}:inputs.{name}<-{came.caller}",
+            severity=TemplateInjection.severity_in(Tainted.ATTACKER),
+            confidence=Confidence.HIGH,
+            evidence=" -> ".join(chain),
+            related=(Location(came.caller, came.line),),
+            properties={"taint": chain, "caller": came.caller, "caller_events": list(came.events)},
+        )
 
 
 def _findings(
