@@ -65,6 +65,8 @@ OVERLAP: dict[str, tuple[str, ...]] = {
     "unredacted-secrets": ("CI027",),
     "archived-uses": ("CI028",),
     "github-app": ("CI035",),
+    "self-repository": ("CI036",),
+    "adhoc-packages": ("CI037",),
 }
 #: Pedantic-persona findings of audits whose rule has another code in outwork.
 PEDANTIC_OVERLAP: dict[str, tuple[str, ...]] = {

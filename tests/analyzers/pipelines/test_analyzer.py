@@ -286,3 +286,14 @@ def test_taint_followed_into_called_files_with_the_callers_trigger(tmp_path: Pat
         for c in a.get("properties", {}).get("components", [])
     ]
     assert reported == []
+
+
+def test_adhoc_install_continued_over_lines_is_reported_where_it_starts() -> None:
+    text = (
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: |\n          echo hi\n          npm install \\\n            express\n"
+    )
+    findings, _ = run(".github/workflows/a.yml", text)
+    assert [(f.rule.code, f.location.line) for f in findings if f.rule.code == "CI037"] == [
+        ("CI037", 8)
+    ]
