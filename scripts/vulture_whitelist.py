@@ -43,3 +43,5 @@ _.implicit
 _.abstract
 # A field of the zip end record as parsed (what the archive declares; not read yet).
 _.declared_entries
+# Read by shlex.shlex: words split at whitespace only (CI037 reads shell commands).
+_.whitespace_split
