@@ -1,0 +1,216 @@
+"""The evaluator follows AWS's decision logic, three-valued: each case names the rule it holds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from outwork.analyzers.identities.aws.catalogue import catalogue, unknown_actions
+from outwork.analyzers.identities.aws.evaluate import (
+    CHOSEN,
+    MAYBE,
+    NO,
+    YES,
+    Context,
+    Principal,
+    condition,
+    decide,
+)
+from outwork.analyzers.identities.aws.policy import Condition, Policy, parse_policy
+
+USER = "arn:aws:iam::123456789012:user/alice"
+CTX = Context(
+    {
+        "aws:principalarn": (USER,),
+        "aws:username": ("alice",),
+        "aws:tagkeys": (),
+        "aws:sourceip": ("203.0.113.7",),
+        "aws:currenttime": ("2026-06-01T00:00:00Z",),
+        "s3:prefix": ("home/alice/", "home/bob/"),
+    },
+    closed=("aws:resourcetag/",),
+)
+
+
+def policy(*statements: dict[str, Any]) -> Policy:
+    return parse_policy({"Version": "2012-10-17", "Statement": list(statements)}, "p")
+
+
+def principal(
+    *statements: dict[str, Any], boundary: Policy | None = None, scps: tuple[Policy, ...] = ()
+) -> Principal:
+    return Principal(USER, policy(*statements).statements, boundary, scps)
+
+
+def allow(action: Any, resource: Any = "*", **extra: Any) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
+
+
+def deny(action: Any, resource: Any = "*", **extra: Any) -> dict[str, Any]:
+    return {"Effect": "Deny", "Action": action, "Resource": resource, **extra}
+
+
+def test_explicit_deny_beats_allow() -> None:
+    p = principal(allow("iam:*"), deny("iam:PutUserPolicy"))
+    assert decide(p, "iam:PutUserPolicy", USER, CTX).level == NO
+    assert decide(p, "iam:GetUser", USER, CTX).level == YES
+
+
+def test_implicit_deny_without_allow() -> None:
+    assert decide(principal(allow("s3:GetObject")), "iam:PutUserPolicy", USER, CTX).level == NO
+
+
+def test_actions_match_case_insensitively_with_wildcards() -> None:
+    p = principal(allow(["IAM:put*POLICY", "s3:Get?bject"]))
+    assert decide(p, "iam:PutUserPolicy", USER, CTX).level == YES
+    assert decide(p, "s3:GetObject", "arn:aws:s3:::b/k", CTX).level == YES
+    assert decide(p, "iam:PutUserPermissionsBoundary", USER, CTX).level == NO
+
+
+def test_not_action_allows_everything_else() -> None:
+    p = principal({"Effect": "Allow", "NotAction": ["s3:*"], "Resource": "*"})
+    assert decide(p, "iam:PutUserPolicy", USER, CTX).level == YES
+    assert decide(p, "s3:GetObject", "arn:aws:s3:::b/k", CTX).level == NO
+
+
+def test_resources_match_case_sensitively() -> None:
+    p = principal(allow("iam:PutUserPolicy", "arn:aws:iam::123456789012:user/Alice"))
+    assert decide(p, "iam:PutUserPolicy", USER, CTX).level == NO
+
+
+def test_not_resource_in_a_deny_covers_everything_it_does_not_name() -> None:
+    p = principal(
+        allow("iam:AttachUserPolicy"),
+        {
+            "Effect": "Deny",
+            "Action": "iam:AttachUserPolicy",
+            "NotResource": "arn:aws:iam::123456789012:user/bob",
+        },
+    )
+    assert decide(p, "iam:AttachUserPolicy", USER, CTX).level == NO
+    assert decide(p, "iam:AttachUserPolicy", "arn:aws:iam::123456789012:user/bob", CTX).level == YES
+
+
+def test_policy_variables_resolve_from_the_context() -> None:
+    p = principal(allow("iam:CreateAccessKey", "arn:aws:iam::123456789012:user/${aws:username}"))
+    assert decide(p, "iam:CreateAccessKey", USER, CTX).level == YES
+    assert decide(p, "iam:CreateAccessKey", "arn:aws:iam::123456789012:user/bob", CTX).level == NO
+
+
+def test_unknown_policy_variable_is_maybe() -> None:
+    p = principal(allow("s3:GetObject", "arn:aws:s3:::b/${aws:PrincipalTag/team}/*"))
+    assert decide(p, "s3:GetObject", "arn:aws:s3:::b/x/k", Context()).level == MAYBE
+
+
+def test_permission_boundary_intersects() -> None:
+    boundary = policy(allow(["s3:*", "iam:PutUserPolicy"]))
+    p = principal(allow("*"), boundary=boundary)
+    assert decide(p, "iam:PutUserPolicy", USER, CTX).level == YES
+    assert decide(p, "iam:CreateUser", USER, CTX).level == NO
+
+
+def test_every_scp_must_allow_and_an_scp_deny_wins() -> None:
+    full = policy(allow("*"))
+    only_s3 = policy(allow("s3:*"))
+    p = principal(allow("*"), scps=(full, only_s3))
+    assert decide(p, "s3:GetObject", "arn:aws:s3:::b/k", CTX).level == YES
+    assert decide(p, "iam:CreateUser", USER, CTX).level == NO
+    deny_keys = policy(allow("*"), deny("iam:CreateAccessKey"))
+    assert (
+        decide(principal(allow("*"), scps=(deny_keys,)), "iam:CreateAccessKey", USER, CTX).level
+        == NO
+    )
+
+
+def test_resource_policy_grants_without_identity_policy() -> None:
+    bucket = policy(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": USER},
+            "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::b/*",
+        }
+    )
+    assert (
+        decide(principal(), "s3:GetObject", "arn:aws:s3:::b/k", CTX, bucket.statements).level == YES
+    )
+
+
+def test_chosen_resources_need_some_name_an_allow_admits_and_a_deny_of_all() -> None:
+    fn = "arn:aws:lambda:*:*:function:team-*"
+    p = principal(allow("lambda:CreateFunction", fn))
+    assert decide(p, "lambda:CreateFunction", CHOSEN, CTX).level == YES
+    p = principal(allow("lambda:CreateFunction"), deny("lambda:CreateFunction", fn))
+    assert decide(p, "lambda:CreateFunction", CHOSEN, CTX).level == YES
+    p = principal(allow("lambda:CreateFunction"), deny("lambda:CreateFunction"))
+    assert decide(p, "lambda:CreateFunction", CHOSEN, CTX).level == NO
+    p = principal(allow("lambda:CreateFunction", "arn:aws:s3:::bucket"))
+    assert decide(p, "lambda:CreateFunction", CHOSEN, CTX).level == NO
+
+
+@pytest.mark.parametrize(
+    ("operator", "key", "values", "expected"),
+    [
+        ("StringEquals", "aws:username", ("alice",), YES),
+        ("StringEquals", "aws:username", ("bob",), NO),
+        ("StringNotEquals", "aws:username", ("bob",), YES),
+        ("StringEqualsIgnoreCase", "aws:username", ("ALICE",), YES),
+        ("StringLike", "aws:principalarn", ("arn:aws:iam::*:user/a*",), YES),
+        ("StringNotLike", "aws:principalarn", ("*alice",), NO),
+        ("ArnLike", "aws:PrincipalArn", ("arn:aws:iam::123456789012:user/*",), YES),
+        ("ArnNotEquals", "aws:PrincipalArn", (USER,), NO),
+        ("IpAddress", "aws:SourceIp", ("203.0.113.0/24",), YES),
+        ("NotIpAddress", "aws:SourceIp", ("203.0.113.0/24",), NO),
+        ("DateGreaterThan", "aws:CurrentTime", ("2026-01-01T00:00:00Z",), YES),
+        ("DateLessThan", "aws:CurrentTime", ("2026-01-01T00:00:00Z",), NO),
+        ("NumericLessThan", "aws:username", ("3",), NO),  # unreadable number: no match
+        # a key absent from the request: positive operators fail, negated ones hold
+        ("StringEquals", "aws:ResourceTag/team", ("ops",), NO),
+        ("StringNotEquals", "aws:ResourceTag/team", ("ops",), YES),
+        ("StringEqualsIfExists", "aws:ResourceTag/team", ("ops",), YES),
+        ("Null", "aws:ResourceTag/team", ("true",), YES),
+        ("Null", "aws:username", ("true",), NO),
+        # multivalued keys
+        ("ForAnyValue:StringLike", "s3:prefix", ("home/alice/*",), YES),
+        ("ForAllValues:StringLike", "s3:prefix", ("home/alice/*",), NO),
+        ("ForAllValues:StringLike", "s3:prefix", ("home/*",), YES),
+        ("ForAllValues:StringEquals", "aws:TagKeys", ("a",), YES),  # chosen by the requester
+        ("ForAnyValue:StringEquals", "aws:ResourceTag/x", ("a",), NO),
+        # keys the attacker sets on its own request
+        ("StringEquals", "aws:RequestedRegion", ("eu-west-1",), YES),
+        # keys nobody knows offline, and operators the evaluator lacks
+        ("Bool", "aws:MultiFactorAuthPresent", ("true",), MAYBE),
+        ("StringEqualsIfExist", "aws:username", ("alice",), MAYBE),
+        ("ForSomeValues:StringEquals", "aws:username", ("alice",), MAYBE),
+    ],
+)
+def test_condition_operators(
+    operator: str, key: str, values: tuple[str, ...], expected: int
+) -> None:
+    assert condition(Condition(operator, key, values), CTX)[0] == expected
+
+
+def test_unknown_operator_in_an_allow_makes_the_verdict_conditional_and_says_why() -> None:
+    p = principal(allow("iam:PutUserPolicy", Condition={"StringEqualsIfExist": {"a:b": "c"}}))
+    verdict = decide(p, "iam:PutUserPolicy", USER, CTX)
+    assert verdict.level == MAYBE
+    assert any("cannot be evaluated" in u for u in verdict.unknown)
+
+
+def test_unknown_condition_in_a_deny_makes_an_allow_conditional() -> None:
+    p = principal(allow("iam:*"), deny("iam:*", Condition={"Bool": {"aws:ViaAWSService": "false"}}))
+    assert decide(p, "iam:PutUserPolicy", USER, CTX).level == MAYBE
+
+
+def test_catalogue_knows_actions_and_reports_unknown_ones() -> None:
+    cat = catalogue()
+    assert cat.known("iam:PutUserPolicy") and cat.known("IAM:putuserpolicy")
+    assert "iam:PutUserPolicy" in cat.expand("iam:Put*Policy")
+    assert cat.level("iam:PutUserPolicy") == "P"
+    assert cat.version and cat.generated
+    assert unknown_actions(("iam:PutUserPolicies", "s3:GetObjekt*", "s3:Get*", "*", "junk")) == [
+        "iam:PutUserPolicies",
+        "s3:GetObjekt*",
+        "junk",
+    ]
