@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from outwork.analyzers.crypto import CryptoAnalyzer
 from outwork.analyzers.crypto.rules import certificates, keys, randomness, tls, weak_algorithms
 from outwork.analyzers.dependencies import DependencyAnalyzer
+from outwork.analyzers.identities import IdentityAnalyzer
 from outwork.analyzers.models import ModelAnalyzer
 from outwork.analyzers.packages import PackageAnalyzer
 from outwork.analyzers.pipelines import PipelineAnalyzer
@@ -18,6 +19,7 @@ from outwork.analyzers.secrets import SecretAnalyzer
 # The analyzers, loaded through the ``outwork.analyzers`` entry points.
 CryptoAnalyzer
 DependencyAnalyzer
+IdentityAnalyzer
 ModelAnalyzer
 PackageAnalyzer
 PipelineAnalyzer
@@ -45,3 +47,9 @@ _.abstract
 _.declared_entries
 # Read by shlex.shlex: words split at whitespace only (CI037 reads shell commands).
 _.whitespace_split
+# The identities layer's checks, registered by the @aws_check decorator.
+_.check_administrators
+_.check_escalation
+_.check_not_evaluable
+_.check_trust
+_.check_public_resources

@@ -70,6 +70,7 @@ class Layer(enum.StrEnum):
     CI = "CI"
     SEC = "SEC"
     CRY = "CRY"
+    IAM = "IAM"
     PATH = "PATH"
 
     @property
@@ -85,6 +86,7 @@ LAYER_TITLES: dict[Layer, str] = {
     Layer.CI: "Pipelines",
     Layer.SEC: "Leaked credentials",
     Layer.CRY: "Cryptography",
+    Layer.IAM: "Cloud identities",
     Layer.PATH: "Attack paths",
 }
 

@@ -1,0 +1,46 @@
+"""The identities analyzer: overprivileged cloud identities and the paths to administrator.
+
+It reads AWS authorization snapshots (``aws iam get-account-authorization-details``), policy
+documents (identity, resource, trust, SCP) and the AWS CLI's wrappers around them, recognised by
+content whatever the file is called, evaluates them with AWS's decision logic and searches who
+can become whom. Files are taken when their first bytes name what only these documents name
+(``"Statement"``, ``UserDetailList``); the content decides the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from outwork.analyzers.identities.analysis import analyze, yaml_kind
+from outwork.core.analyzer import AnalysisContext, Analyzer, Emitted, rules_in
+from outwork.core.artifact import Artifact, Kind
+from outwork.core.rules import Layer
+
+#: Bytes of a file read to decide whether it is an identity document.
+SNIFF_BYTES = 65536
+#: Keys only these documents have; the quotes may be escaped (a policy inside a JSON string, as
+#: ``get-bucket-policy`` returns it).
+_JSON_HINT = re.compile(
+    rb'\\?"(?:Statement|UserDetailList|RoleDetailList|GroupDetailList|PolicyVersionList)'
+    rb'\\?"\s*:'
+)
+
+
+class IdentityAnalyzer(Analyzer):
+    """Evaluates IAM policies and finds escalation paths to administrator."""
+
+    name = "identities"
+    version = "1"
+    layer = Layer.IAM
+    kinds = frozenset({Kind.JSON, Kind.YAML, Kind.TEXT})
+    rules = rules_in("outwork.analyzers.identities.rules")
+
+    def accepts(self, artifact: Artifact) -> bool:
+        if artifact.kind not in self.kinds:
+            return False
+        head = artifact.read(SNIFF_BYTES)
+        return _JSON_HINT.search(head) is not None
+
+    def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
+        return analyze(artifact, yaml_kind(artifact.kind, artifact.name))

@@ -1,0 +1,155 @@
+"""Reading one identity document and handing it to the checks of what it turns out to be.
+
+What a document is comes from its content: an authorization snapshot has ``UserDetailList``
+and its siblings, a policy has ``Statement``, a resource policy's statements name a
+``Principal``, an SCP arrives wrapped in ``describe-policy`` output, a CloudFormation template
+declares ``AWS::`` resource types, a Kubernetes RBAC object its ``rbac.authorization.k8s.io``
+API group. A file that is none of these yields nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from outwork.analyzers.identities.aws.account import (
+    Account,
+    Identity,
+    from_snapshot,
+    looks_like_snapshot,
+)
+from outwork.analyzers.identities.aws.policy import decode_document, parse_policy
+from outwork.analyzers.identities.aws.scan import AWS_CHECKS, AwsScan, lone_policy
+from outwork.analyzers.identities.documents import (
+    MAX_BYTES,
+    DocumentError,
+    line_of,
+    load_json,
+    load_yaml_documents,
+)
+from outwork.analyzers.identities.rules.unreadable import IdentityDocumentUnreadable, Unreadable
+from outwork.core.analyzer import Emitted
+from outwork.core.artifact import Artifact, Kind
+from outwork.core.findings import finding
+
+
+def analyze(artifact: Artifact, form: str) -> Iterable[Emitted]:
+    """Findings and facts of one identity document; ``form`` is "json", "yaml" or "hcl"."""
+    if artifact.size > MAX_BYTES:
+        yield _unreadable(
+            DocumentError(f"document of {artifact.size} bytes exceeds the budget", budget=True)
+        )
+        return
+    text = artifact.read().decode("utf-8", "replace")
+    try:
+        documents = load_json_or_yaml(text, form)
+    except DocumentError as exc:
+        yield _unreadable(exc)
+        return
+    for document in documents:
+        scan = aws_scan(document, artifact.name)
+        if scan is not None:
+            for check in AWS_CHECKS:
+                yield from check(scan)
+
+
+def load_json_or_yaml(text: str, form: str) -> list[Any]:
+    if form == "json":
+        return [load_json(text)]
+    return load_yaml_documents(text)
+
+
+def _unreadable(exc: DocumentError) -> Emitted:
+    return finding(
+        IdentityDocumentUnreadable,
+        f"identity document cannot be read: {exc}",
+        line=exc.line,
+        column=exc.column,
+        severity=IdentityDocumentUnreadable.severity_in(
+            Unreadable.BUDGET if exc.budget else Unreadable.SYNTAX
+        ),
+        evidence=str(exc)[:300],
+    )
+
+
+def _statements(value: Any) -> list[Any]:
+    raw = value.get("Statement") if isinstance(value, dict) else None
+    return raw if isinstance(raw, list) else [raw] if raw is not None else []
+
+
+def _is_policy(value: Any) -> bool:
+    return isinstance(value, dict) and "Statement" in value
+
+
+def aws_scan(value: Any, name: str = "policy") -> AwsScan | None:
+    """The AWS input a parsed document holds, or None when it holds none."""
+    if looks_like_snapshot(value):
+        return AwsScan(from_snapshot(value), "snapshot")
+    if not isinstance(value, dict):
+        return None
+    wrapped = _unwrap(value, name)
+    if wrapped is not None:
+        return wrapped
+    if _is_policy(value):
+        statements = [s for s in _statements(value) if isinstance(s, dict)]
+        if any("Principal" in s or "NotPrincipal" in s for s in statements):
+            if all(_only_assume(s) for s in statements):
+                return trust_scan(value, name)
+            return resource_scan(value, name)
+        return lone_policy(value, name, line_of(value))
+    return None
+
+
+def _only_assume(statement: dict[str, Any]) -> bool:
+    actions = statement.get("Action", [])
+    items = actions if isinstance(actions, list) else [actions]
+    return bool(items) and all(
+        isinstance(a, str) and a.lower().startswith("sts:assumerole") for a in items
+    )
+
+
+def trust_scan(document: Any, name: str) -> AwsScan:
+    """A lone trust policy: the trust of a role whose account is not known."""
+    account = Account()
+    role = Identity("role", name, f"arn:aws:iam:::role/{name}")
+    role.trust = parse_policy(document, f"{name} trust policy", line=line_of(document))
+    account.roles[name] = role
+    return AwsScan(account, "trust")
+
+
+def resource_scan(document: Any, name: str) -> AwsScan:
+    scan = AwsScan(Account(), "resource")
+    scan.resource_policies.append((name, parse_policy(document, name, line=line_of(document))))
+    return scan
+
+
+def _unwrap(value: dict[str, Any], name: str) -> AwsScan | None:
+    """The AWS CLI's wrappers around a policy: ``get-policy-version``, ``get-role-policy``,
+    ``describe-policy`` (SCPs), ``get-bucket-policy`` / ``get-key-policy`` (resource policies)."""
+    version = value.get("PolicyVersion")
+    if isinstance(version, dict) and "Document" in version:
+        return lone_policy(decode_document(version["Document"]), name, line_of(version))
+    if "PolicyDocument" in value and (
+        "RoleName" in value or "UserName" in value or "GroupName" in value
+    ):
+        owner = value.get("RoleName") or value.get("UserName") or value.get("GroupName")
+        return lone_policy(
+            decode_document(value["PolicyDocument"]), f"{owner} inline policy", line_of(value)
+        )
+    policy = value.get("Policy")
+    if isinstance(policy, dict) and "Content" in policy:
+        scan = AwsScan(Account(), "scp")
+        scan.account.scps.append(parse_policy(policy["Content"], "SCP", line=line_of(policy)))
+        return scan
+    if isinstance(policy, str):
+        document = decode_document(policy)
+        if _is_policy(document):
+            return resource_scan(document, name)
+    return None
+
+
+def yaml_kind(kind: Kind, name: str) -> str:
+    return "json" if kind == Kind.JSON or name.lower().endswith(".json") else "yaml"
+
+
+__all__ = ["analyze", "aws_scan", "yaml_kind"]

@@ -1,0 +1,396 @@
+"""Who can become whom in an AWS account, and who can become administrator.
+
+The search is a fixpoint over the account: administrators first (every probe in
+:data:`~.methods.ADMIN_POLICY` allowed without condition), then principals that reach them. In
+each round, every principal not yet known to reach an administrator is tested against every
+method of :data:`~.methods.METHODS`, aimed only at targets already known to reach one (a user
+whose keys it could mint, a role it could assume or pass to a service); each method is asked of
+the evaluator with all of the principal's policies, boundary and SCPs combined. A principal's
+first successful hop points to a node found in an earlier round, so following hops always ends
+at an administrator: the paths are the shortest in rounds, and each hop names the statements that
+grant it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from outwork.analyzers.identities.aws.account import ADMIN_POLICY_ARN, Account, Identity
+from outwork.analyzers.identities.aws.evaluate import (
+    CHOSEN,
+    MAYBE,
+    NO,
+    YES,
+    Context,
+    Principal,
+    Verdict,
+    action_level,
+    decide,
+)
+from outwork.analyzers.identities.aws.methods import (
+    ADMIN_PROBES,
+    GROUP,
+    METHODS,
+    OWN_GROUP,
+    OWN_POLICY,
+    OWN_POLICY_VERSIONS,
+    ROLE,
+    SELF,
+    SERVICE_ROLE,
+    USER,
+    Method,
+    Step,
+)
+from outwork.analyzers.identities.aws.policy import Origin, Statement, account_of
+
+ADMIN = "<administrator>"
+_ALLOW_ALL = Statement("Allow", ("*",), False, ("*",), False, (), Origin("<rewritten>"))
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    source: Identity
+    #: The identity it becomes; None when it becomes administrator itself.
+    target: Identity | None
+    method: Method
+    level: int
+    granted_by: tuple[Statement, ...]
+    unknown: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Result:
+    admins: dict[str, Verdict] = field(default_factory=dict)
+    first_hop: dict[str, Hop] = field(default_factory=dict)
+
+    def path(self, arn: str) -> list[Hop]:
+        hops: list[Hop] = []
+        seen: set[str] = set()
+        while arn in self.first_hop and arn not in seen:
+            seen.add(arn)
+            hop = self.first_hop[arn]
+            hops.append(hop)
+            if hop.target is None:
+                break
+            arn = hop.target.arn
+        return hops
+
+
+def _principal_type(who: Identity) -> str:
+    return "User" if who.kind == "user" else "AssumedRole"
+
+
+class Escalation:
+    """The search over one account."""
+
+    def __init__(self, account: Account) -> None:
+        self.account = account
+        self.acct = account.id or "000000000000"
+        self.principals = {who.arn: who for who in account.principals()}
+        self._evaluated: dict[str, Principal] = {}
+
+    def principal(self, who: Identity) -> Principal:
+        found = self._evaluated.get(who.arn)
+        if found is None:
+            found = self._evaluated[who.arn] = self.account.principal(who)
+        return found
+
+    def context(self, who: Identity, target: Identity | None = None) -> Context:
+        known: dict[str, tuple[str, ...]] = {
+            "aws:principalarn": (who.arn,),
+            "aws:principalaccount": (account_of(who.arn) or self.acct,),
+            "aws:principaltype": (_principal_type(who),),
+            "aws:username": (who.name,) if who.kind == "user" else (),
+            "iam:policyarn": (ADMIN_POLICY_ARN,),
+        }
+        for key, value in who.tags.items():
+            known[f"aws:principaltag/{key.lower()}"] = (value,)
+        closed = ["aws:principaltag/"]
+        if target is not None:
+            for key, value in target.tags.items():
+                known[f"aws:resourcetag/{key.lower()}"] = (value,)
+            closed.append("aws:resourcetag/")
+        return Context(known, tuple(closed))
+
+    # --- administrators ----------------------------------------------------------------------
+
+    def admin_verdict(self, principal: Principal, arn: str) -> Verdict:
+        """Administrator-equivalent: every probe allowed on any resource, without condition."""
+        acct = account_of(arn) or self.acct
+        who = self.principals.get(arn)
+        context = self.context(who) if who is not None else Context()
+        granted: list[Statement] = []
+        level = YES
+        for action, resource in ADMIN_PROBES:
+            verdict = decide(principal, action, resource.format(account=acct), context)
+            level = min(level, verdict.level)
+            if level == NO:
+                return Verdict(NO)
+            granted.extend(verdict.granted_by)
+        return Verdict(level, tuple(dict.fromkeys(granted)))
+
+    def could_be_admin(self, who: Identity, extra: Sequence[Statement] = (_ALLOW_ALL,)) -> bool:
+        """Whether the principal would be administrator with ``extra`` added to its policies
+        (what it writes for itself), its boundary and SCPs still applying."""
+        base = self.principal(who)
+        widened = Principal(base.arn, (*base.identity, *extra), base.boundary, base.scps)
+        return self.admin_verdict(widened, who.arn).level == YES
+
+    # --- roles -------------------------------------------------------------------------------
+
+    @cached_property
+    def service_roles(self) -> dict[str, list[Identity]]:
+        """Roles by the service principals their trust policy lets assume them."""
+        out: dict[str, list[Identity]] = {}
+        for role in self.account.roles.values():
+            if role.trust is None:
+                continue
+            for statement in role.trust.statements:
+                if not statement.allows or statement.principals is None:
+                    continue
+                if not action_level(statement, "sts:AssumeRole"):
+                    continue
+                for kind, value in statement.principals:
+                    if kind == "Service":
+                        out.setdefault(value.lower(), []).append(role)
+        return out
+
+    def assume(self, who: Identity, role: Identity) -> Verdict:
+        """Whether ``who`` can call sts:AssumeRole on ``role``: the trust policy must name it
+        (directly, or through its account, in which case its own policies must allow too)."""
+        if role.trust is None or role.arn == who.arn:
+            return Verdict(NO)
+        direct: list[Statement] = []
+        via_account: list[Statement] = []
+        for statement in role.trust.statements:
+            if statement.principals is None or not action_level(statement, "sts:AssumeRole"):
+                continue
+            match = _trusts(statement, who.arn)
+            if match == "direct" or (not statement.allows and match):
+                direct.append(statement)
+            elif match == "account":
+                via_account.append(statement)
+        if not any(s.allows for s in direct) and not via_account:
+            return Verdict(NO)
+        context = self.context(who, role)
+        verdict = decide(self.principal(who), "sts:AssumeRole", role.arn, context, direct)
+        if any(s.allows for s in direct):
+            return verdict
+        trusted = decide(
+            Principal(who.arn, tuple(via_account)), "sts:AssumeRole", role.arn, context
+        )
+        return Verdict(
+            min(verdict.level, trusted.level),
+            verdict.granted_by + trusted.granted_by,
+            verdict.denied_by,
+            verdict.unknown + trusted.unknown,
+        )
+
+    # --- the search --------------------------------------------------------------------------
+
+    def run(self) -> Result:
+        result = Result()
+        for who in self.principals.values():
+            verdict = self.admin_verdict(self.principal(who), who.arn)
+            if verdict.level == YES:
+                result.admins[who.arn] = verdict
+        reach: set[str] = set(result.admins)
+        changed = True
+        while changed:
+            changed = False
+            found: dict[str, Hop] = {}
+            for who in self.principals.values():
+                if who.arn in reach:
+                    continue
+                hop = self.first(who, reach)
+                if hop is not None:
+                    found[who.arn] = hop
+            if found:
+                changed = True
+                result.first_hop.update(found)
+                reach.update(found)
+        return result
+
+    def first(self, who: Identity, reach: set[str]) -> Hop | None:
+        """The best hop from ``who`` to an administrator or to a node that reaches one."""
+        best: Hop | None = None
+        for hop in self.hops(who, reach):
+            if hop.level == YES:
+                return hop
+            if best is None:
+                best = hop
+        return best
+
+    def hops(self, who: Identity, reach: set[str]) -> Iterator[Hop]:
+        for role_arn in sorted(reach):
+            role = self.principals[role_arn]
+            if role.kind == "role":
+                verdict = self.assume(who, role)
+                if verdict.level > NO:
+                    yield Hop(
+                        who, role, _ASSUME, verdict.level, verdict.granted_by, verdict.unknown
+                    )
+        principal = self.principal(who)
+        for method in METHODS:
+            if who.kind not in method.who:
+                continue
+            if not all(self._has(principal, step.action) for step in method.steps):
+                continue
+            for target in self.targets(who, method, reach):
+                hop = self.attempt(who, principal, method, target)
+                if hop is not None:
+                    yield hop
+
+    def _has(self, principal: Principal, action: str) -> bool:
+        return any(s.allows and action_level(s, action) for s in principal.identity)
+
+    def targets(self, who: Identity, method: Method, reach: set[str]) -> Iterator[Identity | None]:
+        """What a method aims at: None for the principal itself (it becomes administrator)."""
+        kind = method.steps[0].resource
+        if method.gives == "admin":
+            if kind == ROLE:
+                yield from (
+                    r
+                    for r in self.account.roles.values()
+                    if self.assume(who, r).level > NO and self.could_be_admin(r)
+                )
+            elif kind == GROUP:
+                yield from (
+                    g
+                    for g in self.account.groups.values()
+                    if g.name not in who.groups and self.could_be_admin(who, self._statements(g))
+                )
+            elif self.could_be_admin(who):
+                yield None
+            return
+        for arn in sorted(reach):
+            target = self.principals[arn]
+            if target.arn == who.arn:
+                continue
+            if method.gives == "user" and target.kind == "user":
+                yield target
+            elif method.gives == "role" and target.kind == "role":
+                if method.service:
+                    trusted = self.service_roles.get(method.service, [])
+                    if target in trusted and (
+                        target.instance_profile or not method.needs_instance_profile
+                    ):
+                        yield target
+                else:
+                    yield target
+
+    def _statements(self, group: Identity) -> tuple[Statement, ...]:
+        return tuple(s for p in self.account.policies_of(group) for s in p.statements)
+
+    def attempt(
+        self, who: Identity, principal: Principal, method: Method, target: Identity | None
+    ) -> Hop | None:
+        level = YES
+        granted: list[Statement] = []
+        unknown: list[str] = []
+        for step in method.steps:
+            owner = who if step.resource == SELF else target
+            for resource in self.resources(who, step, method, target):
+                context = self.context(who, owner if resource != CHOSEN else None)
+                if step.action == "iam:PassRole":
+                    context = context.with_values({"iam:PassedToService": (method.service,)})
+                verdict = decide(principal, step.action, resource, context)
+                if verdict.level > NO:
+                    break
+            else:
+                return None
+            level = min(level, verdict.level)
+            granted.extend(verdict.granted_by)
+            unknown.extend(verdict.unknown)
+        if method.id == "iam-update-assume-role-policy" and target is not None:
+            rewritten = Statement(
+                "Allow",
+                ("sts:AssumeRole",),
+                False,
+                ("*",),
+                False,
+                (),
+                Origin("<rewritten trust>"),
+                principals=(("AWS", who.arn),),
+            )
+            verdict = decide(
+                principal, "sts:AssumeRole", target.arn, self.context(who, target), (rewritten,)
+            )
+            level = min(level, verdict.level)
+        elif method.steps[0].resource == ROLE and method.gives == "admin" and target is not None:
+            level = min(level, self.assume(who, target).level)
+        if level == NO:
+            return None
+        if method.existing:
+            level = min(level, MAYBE)
+            unknown.append(
+                f"a {method.service.split('.')[0]} resource that runs with the role must exist"
+                " (resources are not in the input)"
+            )
+        return Hop(
+            who, target, method, level, tuple(dict.fromkeys(granted)), tuple(dict.fromkeys(unknown))
+        )
+
+    def resources(
+        self, who: Identity, step: Step, method: Method, target: Identity | None
+    ) -> list[str]:
+        """The ARNs a step may act on (any one suffices)."""
+        kind = step.resource
+        if kind == SELF:
+            return [who.arn]
+        if kind == OWN_GROUP:
+            return [g.arn for name in who.groups if (g := self.account.groups.get(name))]
+        if kind in (OWN_POLICY, OWN_POLICY_VERSIONS):
+            return self._own_policies(who, versions=kind == OWN_POLICY_VERSIONS)
+        if kind == GROUP:
+            return [self._group_arn(who, target)] if target is not None else []
+        if kind in (USER, ROLE, SERVICE_ROLE):
+            return [target.arn] if target is not None else []
+        return [CHOSEN]
+
+    def _group_arn(self, who: Identity, target: Identity | None) -> str:
+        return target.arn if target is not None else who.arn
+
+    def _own_policies(self, who: Identity, *, versions: bool) -> list[str]:
+        holders = [who, *(g for name in who.groups if (g := self.account.groups.get(name)))]
+        out = []
+        for holder in holders:
+            for arn in holder.attached:
+                if arn.startswith("arn:aws:iam::aws:"):
+                    continue  # AWS-managed policies cannot be changed by the account
+                managed = self.account.managed.get(arn)
+                if managed is None:
+                    continue
+                if versions and not any(
+                    self.could_be_admin(who, other.statements) for other in managed.others
+                ):
+                    continue
+                out.append(arn)
+        return out
+
+
+_ASSUME = Method(
+    "sts-assume-role",
+    "sts:AssumeRole on a role whose trust policy admits it",
+    (Step("sts:AssumeRole", ROLE),),
+    "role",
+)
+
+
+def _trusts(statement: Statement, arn: str) -> str:
+    """How a trust statement's principals admit ``arn``: "direct", "account" or ""."""
+    account = account_of(arn)
+    hit = ""
+    for kind, value in statement.principals or ():
+        if kind == "*" or (kind == "AWS" and value in ("*", arn)):
+            hit = "direct"
+        elif kind == "AWS" and account and value in (account, f"arn:aws:iam::{account}:root"):
+            hit = hit or "account"
+    if statement.not_principal:
+        return "" if hit else "direct"
+    return hit
+
+
+__all__ = ["ADMIN", "MAYBE", "Escalation", "Hop", "Result"]

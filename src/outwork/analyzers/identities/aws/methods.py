@@ -1,0 +1,417 @@
+"""The published AWS privilege-escalation methods, as data.
+
+Each method is the set of permissions it needs, each on the resource the attacker must act on,
+and what the attacker becomes when it holds: administrator (the principal rewrites its own
+permissions), another user (it mints that user's credentials), or a role (it assumes it, or has a
+service run its code with it). Sources: Rhino Security Labs' "AWS IAM Privilege Escalation -
+Methods and Mitigation" (the 21 methods and their later additions) and the pathfinding.cloud
+catalogue of escalation paths. The search itself is in :mod:`.escalation`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+RHINO = "Rhino Security Labs, AWS IAM Privilege Escalation - Methods and Mitigation"
+PATHFINDING = "pathfinding.cloud"
+
+# What a step's resource is:
+#: the principal's own ARN
+SELF = "self"
+#: a group the user belongs to
+OWN_GROUP = "own-group"
+#: a customer-managed policy attached to the principal (or its groups)
+OWN_POLICY = "own-policy"
+#: such a policy that also has a non-default version
+OWN_POLICY_VERSIONS = "own-policy-versions"
+#: a group whose permissions would make the user administrator
+GROUP = "group"
+#: another user, or a role
+USER = "user"
+ROLE = "role"
+#: a role the service can use, named by ``Method.service``
+SERVICE_ROLE = "service-role"
+#: a resource the attacker creates or picks (a new function, an instance it launches)
+CHOSEN = "chosen"
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    action: str
+    resource: str
+
+
+@dataclass(frozen=True, slots=True)
+class Method:
+    id: str
+    title: str
+    steps: tuple[Step, ...]
+    #: "admin", "user" or "role": what the principal becomes
+    gives: str
+    source: str = RHINO
+    #: the service principal the target role must trust (SERVICE_ROLE steps, PassRole)
+    service: str = ""
+    #: principals this method applies to ("user", "role" or both)
+    who: tuple[str, ...] = ("user", "role")
+    #: the role must be in an instance profile (EC2)
+    needs_instance_profile: bool = False
+    #: the method acts on a resource that already runs with the role (a function, an instance,
+    #: a notebook), which neither a snapshot nor a policy shows: it holds only if one exists
+    existing: bool = False
+
+
+def _m(
+    id_: str,
+    title: str,
+    gives: str,
+    *steps: tuple[str, str],
+    source: str = RHINO,
+    service: str = "",
+    who: tuple[str, ...] = ("user", "role"),
+    needs_instance_profile: bool = False,
+    existing: bool = False,
+) -> Method:
+    return Method(
+        id_,
+        title,
+        tuple(Step(a, r) for a, r in steps),
+        gives,
+        source,
+        service,
+        who,
+        needs_instance_profile,
+        existing,
+    )
+
+
+def _passrole(
+    id_: str,
+    title: str,
+    service: str,
+    *actions: str,
+    source: str = RHINO,
+    needs_instance_profile: bool = False,
+) -> Method:
+    steps = (("iam:PassRole", SERVICE_ROLE), *((a, CHOSEN) for a in actions))
+    return _m(
+        id_,
+        title,
+        "role",
+        *steps,
+        source=source,
+        service=service,
+        needs_instance_profile=needs_instance_profile,
+    )
+
+
+def _existing(
+    id_: str,
+    title: str,
+    service: str,
+    *actions: str,
+    source: str = PATHFINDING,
+    needs_instance_profile: bool = False,
+) -> Method:
+    """A method that acts on a resource that already runs with a role (a function, an
+    instance, a notebook): the target is any role the service may use."""
+    steps = tuple((a, CHOSEN) for a in actions)
+    return _m(
+        id_,
+        title,
+        "role",
+        *steps,
+        source=source,
+        service=service,
+        needs_instance_profile=needs_instance_profile,
+        existing=True,
+    )
+
+
+METHODS: tuple[Method, ...] = (
+    _m(
+        "iam-create-policy-version",
+        "iam:CreatePolicyVersion on a policy attached to itself",
+        "admin",
+        ("iam:CreatePolicyVersion", OWN_POLICY),
+    ),
+    _m(
+        "iam-set-default-policy-version",
+        "iam:SetDefaultPolicyVersion makes another version of its own policy live",
+        "admin",
+        ("iam:SetDefaultPolicyVersion", OWN_POLICY_VERSIONS),
+    ),
+    _m(
+        "iam-put-user-policy",
+        "iam:PutUserPolicy writes an inline policy on itself",
+        "admin",
+        ("iam:PutUserPolicy", SELF),
+        who=("user",),
+    ),
+    _m(
+        "iam-attach-user-policy",
+        "iam:AttachUserPolicy attaches an administrator policy to itself",
+        "admin",
+        ("iam:AttachUserPolicy", SELF),
+        who=("user",),
+    ),
+    _m(
+        "iam-put-group-policy",
+        "iam:PutGroupPolicy writes an inline policy on its own group",
+        "admin",
+        ("iam:PutGroupPolicy", OWN_GROUP),
+        who=("user",),
+    ),
+    _m(
+        "iam-attach-group-policy",
+        "iam:AttachGroupPolicy attaches an administrator policy to its own group",
+        "admin",
+        ("iam:AttachGroupPolicy", OWN_GROUP),
+        who=("user",),
+    ),
+    _m(
+        "iam-put-role-policy",
+        "iam:PutRolePolicy writes an inline policy on itself",
+        "admin",
+        ("iam:PutRolePolicy", SELF),
+        who=("role",),
+    ),
+    _m(
+        "iam-attach-role-policy",
+        "iam:AttachRolePolicy attaches an administrator policy to itself",
+        "admin",
+        ("iam:AttachRolePolicy", SELF),
+        who=("role",),
+    ),
+    _m(
+        "iam-add-user-to-group",
+        "iam:AddUserToGroup adds itself to a more privileged group",
+        "admin",
+        ("iam:AddUserToGroup", GROUP),
+        who=("user",),
+    ),
+    _m(
+        "iam-create-access-key",
+        "iam:CreateAccessKey mints keys of another user",
+        "user",
+        ("iam:CreateAccessKey", USER),
+    ),
+    _m(
+        "iam-create-login-profile",
+        "iam:CreateLoginProfile sets a console password on another user",
+        "user",
+        ("iam:CreateLoginProfile", USER),
+    ),
+    _m(
+        "iam-update-login-profile",
+        "iam:UpdateLoginProfile changes the console password of another user",
+        "user",
+        ("iam:UpdateLoginProfile", USER),
+    ),
+    _m(
+        "iam-update-assume-role-policy",
+        "iam:UpdateAssumeRolePolicy rewrites a role's trust policy to trust itself",
+        "role",
+        ("iam:UpdateAssumeRolePolicy", ROLE),
+    ),
+    _m(
+        "iam-put-role-policy-assumable",
+        "iam:PutRolePolicy on a role it can assume",
+        "admin",
+        ("iam:PutRolePolicy", ROLE),
+        source=PATHFINDING,
+    ),
+    _m(
+        "iam-attach-role-policy-assumable",
+        "iam:AttachRolePolicy on a role it can assume",
+        "admin",
+        ("iam:AttachRolePolicy", ROLE),
+        source=PATHFINDING,
+    ),
+    _passrole(
+        "passrole-ec2",
+        "iam:PassRole with ec2:RunInstances (code on an instance with the role)",
+        "ec2.amazonaws.com",
+        "ec2:RunInstances",
+        needs_instance_profile=True,
+    ),
+    _passrole(
+        "passrole-lambda-invoke",
+        "iam:PassRole with lambda:CreateFunction and lambda:InvokeFunction",
+        "lambda.amazonaws.com",
+        "lambda:CreateFunction",
+        "lambda:InvokeFunction",
+    ),
+    _passrole(
+        "passrole-lambda-event-source",
+        "iam:PassRole with lambda:CreateFunction and lambda:CreateEventSourceMapping",
+        "lambda.amazonaws.com",
+        "lambda:CreateFunction",
+        "lambda:CreateEventSourceMapping",
+    ),
+    _passrole(
+        "passrole-lambda-add-permission",
+        "iam:PassRole with lambda:CreateFunction and lambda:AddPermission",
+        "lambda.amazonaws.com",
+        "lambda:CreateFunction",
+        "lambda:AddPermission",
+        source=PATHFINDING,
+    ),
+    _passrole(
+        "passrole-glue-dev-endpoint",
+        "iam:PassRole with glue:CreateDevEndpoint",
+        "glue.amazonaws.com",
+        "glue:CreateDevEndpoint",
+    ),
+    _passrole(
+        "passrole-glue-job",
+        "iam:PassRole with glue:CreateJob and glue:StartJobRun",
+        "glue.amazonaws.com",
+        "glue:CreateJob",
+        "glue:StartJobRun",
+        source=PATHFINDING,
+    ),
+    _passrole(
+        "passrole-cloudformation",
+        "iam:PassRole with cloudformation:CreateStack",
+        "cloudformation.amazonaws.com",
+        "cloudformation:CreateStack",
+    ),
+    _passrole(
+        "passrole-datapipeline",
+        "iam:PassRole with datapipeline:CreatePipeline and PutPipelineDefinition",
+        "datapipeline.amazonaws.com",
+        "datapipeline:CreatePipeline",
+        "datapipeline:PutPipelineDefinition",
+        "datapipeline:ActivatePipeline",
+    ),
+    _passrole(
+        "passrole-sagemaker-notebook",
+        "iam:PassRole with sagemaker:CreateNotebookInstance and CreatePresignedNotebookInstanceUrl",
+        "sagemaker.amazonaws.com",
+        "sagemaker:CreateNotebookInstance",
+        "sagemaker:CreatePresignedNotebookInstanceUrl",
+        source=PATHFINDING,
+    ),
+    _passrole(
+        "passrole-sagemaker-training",
+        "iam:PassRole with sagemaker:CreateTrainingJob",
+        "sagemaker.amazonaws.com",
+        "sagemaker:CreateTrainingJob",
+        source=PATHFINDING,
+    ),
+    _passrole(
+        "passrole-sagemaker-processing",
+        "iam:PassRole with sagemaker:CreateProcessingJob",
+        "sagemaker.amazonaws.com",
+        "sagemaker:CreateProcessingJob",
+        source=PATHFINDING,
+    ),
+    _passrole(
+        "passrole-codebuild",
+        "iam:PassRole with codebuild:CreateProject and codebuild:StartBuild",
+        "codebuild.amazonaws.com",
+        "codebuild:CreateProject",
+        "codebuild:StartBuild",
+        source=PATHFINDING,
+    ),
+    _passrole(
+        "passrole-ecs",
+        "iam:PassRole with ecs:RegisterTaskDefinition and ecs:RunTask",
+        "ecs-tasks.amazonaws.com",
+        "ecs:RegisterTaskDefinition",
+        "ecs:RunTask",
+        source=PATHFINDING,
+    ),
+    _passrole(
+        "passrole-apprunner",
+        "iam:PassRole with apprunner:CreateService",
+        "tasks.apprunner.amazonaws.com",
+        "apprunner:CreateService",
+        source=PATHFINDING,
+    ),
+    _existing(
+        "glue-update-dev-endpoint",
+        "glue:UpdateDevEndpoint on an existing endpoint",
+        "glue.amazonaws.com",
+        "glue:UpdateDevEndpoint",
+        source=RHINO,
+    ),
+    _existing(
+        "lambda-update-function-code",
+        "lambda:UpdateFunctionCode on an existing function",
+        "lambda.amazonaws.com",
+        "lambda:UpdateFunctionCode",
+        source=RHINO,
+    ),
+    _existing(
+        "lambda-update-function-configuration",
+        "lambda:UpdateFunctionConfiguration adds a layer to an existing function",
+        "lambda.amazonaws.com",
+        "lambda:UpdateFunctionConfiguration",
+    ),
+    _existing(
+        "ssm-send-command",
+        "ssm:SendCommand runs commands on an instance with the role",
+        "ec2.amazonaws.com",
+        "ssm:SendCommand",
+        needs_instance_profile=True,
+    ),
+    _existing(
+        "ssm-start-session",
+        "ssm:StartSession opens a shell on an instance with the role",
+        "ec2.amazonaws.com",
+        "ssm:StartSession",
+        needs_instance_profile=True,
+    ),
+    _existing(
+        "ec2-instance-connect",
+        "ec2-instance-connect:SendSSHPublicKey logs into an instance with the role",
+        "ec2.amazonaws.com",
+        "ec2-instance-connect:SendSSHPublicKey",
+        needs_instance_profile=True,
+    ),
+    _existing(
+        "sagemaker-presigned-notebook-url",
+        "sagemaker:CreatePresignedNotebookInstanceUrl opens an existing notebook",
+        "sagemaker.amazonaws.com",
+        "sagemaker:CreatePresignedNotebookInstanceUrl",
+    ),
+    _existing(
+        "codebuild-start-build-override",
+        "codebuild:StartBuild with a buildspec override on an existing project",
+        "codebuild.amazonaws.com",
+        "codebuild:StartBuild",
+    ),
+    _existing(
+        "cloudformation-update-stack",
+        "cloudformation:UpdateStack changes a stack that runs with the role",
+        "cloudformation.amazonaws.com",
+        "cloudformation:UpdateStack",
+    ),
+    _existing(
+        "ecs-execute-command",
+        "ecs:ExecuteCommand opens a shell in a task with the role",
+        "ecs-tasks.amazonaws.com",
+        "ecs:ExecuteCommand",
+    ),
+)
+
+#: What administrator means: allowed, without condition, these actions across services on any
+#: resource (what ``"Action": "*"`` grants and narrower grants do not).
+ADMIN_PROBES: tuple[tuple[str, str], ...] = (
+    ("iam:CreateUser", "arn:aws:iam::{account}:user/outwork-probe"),
+    ("iam:AttachRolePolicy", "arn:aws:iam::{account}:role/outwork-probe"),
+    ("iam:PutUserPolicy", "arn:aws:iam::{account}:user/outwork-probe"),
+    ("sts:AssumeRole", "arn:aws:iam::{account}:role/outwork-probe"),
+    ("organizations:LeaveOrganization", "*"),
+    ("s3:GetObject", "arn:aws:s3:::outwork-probe/probe"),
+    ("s3:PutBucketPolicy", "arn:aws:s3:::outwork-probe"),
+    ("ec2:RunInstances", "arn:aws:ec2:us-east-1:{account}:instance/i-0probe"),
+    ("lambda:CreateFunction", "arn:aws:lambda:us-east-1:{account}:function:outwork-probe"),
+    ("kms:Decrypt", "arn:aws:kms:us-east-1:{account}:key/outwork-probe"),
+    (
+        "secretsmanager:GetSecretValue",
+        "arn:aws:secretsmanager:us-east-1:{account}:secret:outwork-probe",
+    ),
+    ("dynamodb:Scan", "arn:aws:dynamodb:us-east-1:{account}:table/outwork-probe"),
+)

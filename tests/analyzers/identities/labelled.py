@@ -1,0 +1,671 @@
+"""A labelled AWS account, generated: every published escalation method held by one principal
+that has exactly it, decoys that look dangerous but are denied, bounded, scoped or conditioned
+away, and hard positives that look safe but are not. Written as
+``aws iam get-account-authorization-details`` output (with the SCPs outwork reads beside it).
+
+Used by the tests (tests/analyzers/identities/test_labelled.py) and by bench/iam_labelled.py, which
+also runs cloudsplaining and parliament on the same file. Labels say what an exact evaluator must
+report: ``positive`` principals can become administrator, ``decoy`` principals cannot,
+``admin`` principals are administrators.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+ACCOUNT = "123456789012"
+ADMIN_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
+SERVICES = {
+    "ec2": "ec2.amazonaws.com",
+    "lambda": "lambda.amazonaws.com",
+    "glue": "glue.amazonaws.com",
+    "cloudformation": "cloudformation.amazonaws.com",
+    "datapipeline": "datapipeline.amazonaws.com",
+    "sagemaker": "sagemaker.amazonaws.com",
+    "codebuild": "codebuild.amazonaws.com",
+    "ecs": "ecs-tasks.amazonaws.com",
+    "apprunner": "tasks.apprunner.amazonaws.com",
+}
+
+
+def arn(kind: str, name: str) -> str:
+    return f"arn:aws:iam::{ACCOUNT}:{kind}/{name}"
+
+
+def doc(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def allow(
+    actions: list[str] | str, resource: list[str] | str = "*", **extra: Any
+) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": actions, "Resource": resource, **extra}
+
+
+def deny(actions: list[str] | str, resource: list[str] | str = "*", **extra: Any) -> dict[str, Any]:
+    return {"Effect": "Deny", "Action": actions, "Resource": resource, **extra}
+
+
+def trust(principal: dict[str, Any]) -> dict[str, Any]:
+    return doc({"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"})
+
+
+@dataclass
+class Account:
+    users: list[dict[str, Any]] = field(default_factory=list)
+    groups: list[dict[str, Any]] = field(default_factory=list)
+    roles: list[dict[str, Any]] = field(default_factory=list)
+    policies: list[dict[str, Any]] = field(default_factory=list)
+    scps: list[dict[str, Any]] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
+    methods: dict[str, str] = field(default_factory=dict)
+
+    def managed(self, name: str, *versions: dict[str, Any], default: int = 0) -> str:
+        policy_arn = arn("policy", name)
+        self.policies.append(
+            {
+                "PolicyName": name,
+                "PolicyId": f"ANPA{len(self.policies):016d}",
+                "Arn": policy_arn,
+                "Path": "/",
+                "DefaultVersionId": f"v{default + 1}",
+                "AttachmentCount": 1,
+                "IsAttachable": True,
+                "PolicyVersionList": [
+                    {"Document": v, "VersionId": f"v{i + 1}", "IsDefaultVersion": i == default}
+                    for i, v in enumerate(versions)
+                ],
+            }
+        )
+        return policy_arn
+
+    def user(
+        self,
+        name: str,
+        inline: list[dict[str, Any]] = (),  # type: ignore[assignment]
+        attached: list[str] = (),  # type: ignore[assignment]
+        groups: list[str] = (),  # type: ignore[assignment]
+        boundary: str = "",
+        label: str = "",
+        method: str = "",
+    ) -> str:
+        entry: dict[str, Any] = {
+            "Path": "/",
+            "UserName": name,
+            "UserId": f"AIDA{len(self.users):016d}",
+            "Arn": arn("user", name),
+            "CreateDate": "2024-01-01T00:00:00Z",
+            "UserPolicyList": [
+                {"PolicyName": f"{name}-inline-{i}", "PolicyDocument": d}
+                for i, d in enumerate(inline)
+            ],
+            "GroupList": list(groups),
+            "AttachedManagedPolicies": [
+                {"PolicyName": a.rsplit("/", 1)[-1], "PolicyArn": a} for a in attached
+            ],
+            "Tags": [],
+        }
+        if boundary:
+            entry["PermissionsBoundary"] = {
+                "PermissionsBoundaryType": "Policy",
+                "PermissionsBoundaryArn": boundary,
+            }
+        self.users.append(entry)
+        if label:
+            self.labels[entry["Arn"]] = label
+            self.methods[entry["Arn"]] = method
+        return entry["Arn"]
+
+    def group(self, name: str, inline: list[dict[str, Any]] = (), attached: list[str] = ()) -> str:  # type: ignore[assignment]
+        self.groups.append(
+            {
+                "Path": "/",
+                "GroupName": name,
+                "GroupId": f"AGPA{len(self.groups):016d}",
+                "Arn": arn("group", name),
+                "GroupPolicyList": [
+                    {"PolicyName": f"{name}-inline-{i}", "PolicyDocument": d}
+                    for i, d in enumerate(inline)
+                ],
+                "AttachedManagedPolicies": [
+                    {"PolicyName": a.rsplit("/", 1)[-1], "PolicyArn": a} for a in attached
+                ],
+            }
+        )
+        return name
+
+    def role(
+        self,
+        name: str,
+        trust_policy: dict[str, Any],
+        inline: list[dict[str, Any]] = (),  # type: ignore[assignment]
+        attached: list[str] = (),  # type: ignore[assignment]
+        profile: bool = False,
+        label: str = "",
+        method: str = "",
+    ) -> str:
+        role_arn = arn("role", name)
+        self.roles.append(
+            {
+                "Path": "/",
+                "RoleName": name,
+                "RoleId": f"AROA{len(self.roles):016d}",
+                "Arn": role_arn,
+                "CreateDate": "2024-01-01T00:00:00Z",
+                "AssumeRolePolicyDocument": trust_policy,
+                "InstanceProfileList": (
+                    [
+                        {
+                            "InstanceProfileName": name,
+                            "Arn": arn("instance-profile", name),
+                            "Path": "/",
+                            "Roles": [],
+                        }
+                    ]
+                    if profile
+                    else []
+                ),
+                "RolePolicyList": [
+                    {"PolicyName": f"{name}-inline-{i}", "PolicyDocument": d}
+                    for i, d in enumerate(inline)
+                ],
+                "AttachedManagedPolicies": [
+                    {"PolicyName": a.rsplit("/", 1)[-1], "PolicyArn": a} for a in attached
+                ],
+                "Tags": [],
+            }
+        )
+        if label:
+            self.labels[role_arn] = label
+            self.methods[role_arn] = method
+        return role_arn
+
+    def snapshot(self) -> dict[str, Any]:
+        admin_policy = {
+            "PolicyName": "AdministratorAccess",
+            "PolicyId": "ANPAIWMBCKSKIEE64ZLYK",
+            "Arn": ADMIN_ARN,
+            "Path": "/",
+            "DefaultVersionId": "v1",
+            "AttachmentCount": 1,
+            "IsAttachable": True,
+            "PolicyVersionList": [
+                {"Document": doc(allow("*")), "VersionId": "v1", "IsDefaultVersion": True}
+            ],
+        }
+        return {
+            "UserDetailList": self.users,
+            "GroupDetailList": self.groups,
+            "RoleDetailList": self.roles,
+            "Policies": [admin_policy, *self.policies],
+            "ServiceControlPolicies": self.scps,
+        }
+
+
+def _split(
+    account: Account, name: str, statements: list[dict[str, Any]], user: bool
+) -> dict[str, Any]:
+    """Spread a principal's statements over an inline policy, a managed policy and (users) a
+    group, so that only their combination holds the method."""
+    parts: dict[str, Any] = {"inline": [], "attached": [], "groups": []}
+    for index, statement in enumerate(statements):
+        slot = index % (3 if user else 2)
+        if slot == 0:
+            parts["inline"].append(doc(statement))
+        elif slot == 1:
+            parts["attached"].append(account.managed(f"{name}-managed-{index}", doc(statement)))
+        else:
+            group = account.group(f"{name}-group", inline=[doc(statement)])
+            parts["groups"].append(group)
+    return parts
+
+
+# What each method's holder needs, beyond the targets the account provides.
+METHOD_GRANTS: dict[str, list[str]] = {
+    "iam-create-policy-version": ["iam:CreatePolicyVersion"],
+    "iam-set-default-policy-version": ["iam:SetDefaultPolicyVersion"],
+    "iam-put-user-policy": ["iam:PutUserPolicy"],
+    "iam-attach-user-policy": ["iam:AttachUserPolicy"],
+    "iam-put-group-policy": ["iam:PutGroupPolicy"],
+    "iam-attach-group-policy": ["iam:AttachGroupPolicy"],
+    "iam-put-role-policy": ["iam:PutRolePolicy"],
+    "iam-attach-role-policy": ["iam:AttachRolePolicy"],
+    "iam-add-user-to-group": ["iam:AddUserToGroup"],
+    "iam-create-access-key": ["iam:CreateAccessKey"],
+    "iam-create-login-profile": ["iam:CreateLoginProfile"],
+    "iam-update-login-profile": ["iam:UpdateLoginProfile"],
+    "iam-update-assume-role-policy": ["iam:UpdateAssumeRolePolicy"],
+    "iam-put-role-policy-assumable": ["iam:PutRolePolicy"],
+    "iam-attach-role-policy-assumable": ["iam:AttachRolePolicy"],
+    "passrole-ec2": ["iam:PassRole", "ec2:RunInstances"],
+    "passrole-lambda-invoke": ["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"],
+    "passrole-lambda-event-source": [
+        "iam:PassRole",
+        "lambda:CreateFunction",
+        "lambda:CreateEventSourceMapping",
+    ],
+    "passrole-lambda-add-permission": [
+        "iam:PassRole",
+        "lambda:CreateFunction",
+        "lambda:AddPermission",
+    ],
+    "passrole-glue-dev-endpoint": ["iam:PassRole", "glue:CreateDevEndpoint"],
+    "passrole-glue-job": ["iam:PassRole", "glue:CreateJob", "glue:StartJobRun"],
+    "passrole-cloudformation": ["iam:PassRole", "cloudformation:CreateStack"],
+    "passrole-datapipeline": [
+        "iam:PassRole",
+        "datapipeline:CreatePipeline",
+        "datapipeline:PutPipelineDefinition",
+        "datapipeline:ActivatePipeline",
+    ],
+    "passrole-sagemaker-notebook": [
+        "iam:PassRole",
+        "sagemaker:CreateNotebookInstance",
+        "sagemaker:CreatePresignedNotebookInstanceUrl",
+    ],
+    "passrole-sagemaker-training": ["iam:PassRole", "sagemaker:CreateTrainingJob"],
+    "passrole-sagemaker-processing": ["iam:PassRole", "sagemaker:CreateProcessingJob"],
+    "passrole-codebuild": ["iam:PassRole", "codebuild:CreateProject", "codebuild:StartBuild"],
+    "passrole-ecs": ["iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:RunTask"],
+    "passrole-apprunner": ["iam:PassRole", "apprunner:CreateService"],
+    "glue-update-dev-endpoint": ["glue:UpdateDevEndpoint"],
+    "lambda-update-function-code": ["lambda:UpdateFunctionCode"],
+    "lambda-update-function-configuration": ["lambda:UpdateFunctionConfiguration"],
+    "ssm-send-command": ["ssm:SendCommand"],
+    "ssm-start-session": ["ssm:StartSession"],
+    "ec2-instance-connect": ["ec2-instance-connect:SendSSHPublicKey"],
+    "sagemaker-presigned-notebook-url": ["sagemaker:CreatePresignedNotebookInstanceUrl"],
+    "codebuild-start-build-override": ["codebuild:StartBuild"],
+    "cloudformation-update-stack": ["cloudformation:UpdateStack"],
+    "ecs-execute-command": ["ecs:ExecuteCommand"],
+    "sts-assume-role": ["sts:AssumeRole"],
+}
+ROLE_ONLY = {"iam-put-role-policy", "iam-attach-role-policy"}
+
+
+def build() -> Account:
+    """The labelled account."""
+    acc = Account()
+    # Targets: administrators a method can reach.
+    acc.user("target-admin-user", attached=[ADMIN_ARN], label="admin")
+    acc.group("target-admins", attached=[ADMIN_ARN])
+    for short, service in SERVICES.items():
+        acc.role(
+            f"target-admin-{short}",
+            trust({"Service": service}),
+            attached=[ADMIN_ARN],
+            profile=short == "ec2",
+            label="admin",
+        )
+    acc.role(
+        "target-admin-foreign-trust",
+        trust({"AWS": "arn:aws:iam::999999999999:root"}),
+        attached=[ADMIN_ARN],
+        label="admin",
+    )
+    acc.role(
+        "target-admin-account-trust",
+        trust({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}),
+        attached=[ADMIN_ARN],
+        label="admin",
+    )
+
+    for method, actions in METHOD_GRANTS.items():
+        _positive(acc, method, actions)
+    _decoys(acc)
+    _hard_positives(acc)
+    return acc
+
+
+def _positive(acc: Account, method: str, actions: list[str]) -> None:
+    name = f"pos-{method}"
+    statements: list[dict[str, Any]] = []
+    for action in actions:
+        resource: Any = "*"
+        if method in (
+            "iam-create-access-key",
+            "iam-create-login-profile",
+            "iam-update-login-profile",
+        ):
+            resource = arn("user", "target-admin-user")
+        elif method == "iam-update-assume-role-policy":
+            resource = arn("role", "target-admin-foreign-trust")
+        elif method == "sts-assume-role":
+            resource = arn("role", "target-admin-account-trust")
+        elif action == "iam:PassRole":
+            resource = arn("role", "target-admin-*")
+        statements.append(allow(action, resource))
+    if method in ROLE_ONLY:
+        parts = _split(acc, name, statements, user=False)
+        acc.role(
+            name,
+            trust({"Service": "outwork-nothing.amazonaws.com"}),
+            inline=parts["inline"],
+            attached=parts["attached"],
+            label="positive",
+            method=method,
+        )
+        return
+    if method == "iam-create-policy-version":
+        own = acc.managed(
+            f"{name}-own", doc(allow("iam:CreatePolicyVersion", arn("policy", f"{name}-own")))
+        )
+        acc.user(name, attached=[own], label="positive", method=method)
+        return
+    if method == "iam-set-default-policy-version":
+        own = acc.managed(
+            f"{name}-own",
+            doc(allow("iam:SetDefaultPolicyVersion", arn("policy", f"{name}-own"))),
+            doc(allow("*")),
+        )
+        acc.user(name, attached=[own], label="positive", method=method)
+        return
+    if method in ("iam-put-group-policy", "iam-attach-group-policy"):
+        group = acc.group(
+            f"{name}-own-group", inline=[doc(allow(actions[0], arn("group", f"{name}-own-group")))]
+        )
+        acc.user(name, groups=[group], label="positive", method=method)
+        return
+    if method.endswith("-assumable"):
+        acc.role(
+            f"{name}-weak-role",
+            trust({"AWS": arn("user", name)}),
+            inline=[doc(allow("s3:ListAllMyBuckets"))],
+        )
+        acc.user(
+            name,
+            inline=[doc(allow(actions[0], arn("role", f"{name}-weak-role")))],
+            label="positive",
+            method=method,
+        )
+        return
+    parts = _split(acc, name, statements, user=True)
+    acc.user(
+        name,
+        inline=parts["inline"],
+        attached=parts["attached"],
+        groups=parts["groups"],
+        label="positive",
+        method=method,
+    )
+
+
+def _decoys(acc: Account) -> None:
+    d = "decoy"
+    acc.user(
+        "decoy-explicit-deny",
+        inline=[
+            doc(allow("iam:PutUserPolicy", arn("user", "decoy-explicit-deny"))),
+            doc(deny("iam:*")),
+        ],
+        label=d,
+        method="explicit deny",
+    )
+    boundary = acc.managed("decoy-boundary", doc(allow(["iam:AttachUserPolicy", "s3:GetObject"])))
+    acc.user(
+        "decoy-bounded",
+        inline=[doc(allow("iam:AttachUserPolicy", arn("user", "decoy-bounded")))],
+        boundary=boundary,
+        label=d,
+        method="permission boundary",
+    )
+    acc.user("decoy-scp", inline=[doc(allow("iam:CreateAccessKey"))], label=d, method="SCP deny")
+    acc.scps.append(
+        {
+            "Policy": {
+                "PolicySummary": {"Name": "deny-decoy-keys", "Type": "SERVICE_CONTROL_POLICY"},
+                "Content": json.dumps(
+                    doc(
+                        allow("*"),
+                        deny(
+                            "iam:CreateAccessKey",
+                            Condition={"ArnEquals": {"aws:PrincipalArn": arn("user", "decoy-scp")}},
+                        ),
+                    )
+                ),
+            }
+        }
+    )
+    acc.role(
+        "harmless-lambda-role",
+        trust({"Service": SERVICES["lambda"]}),
+        inline=[doc(allow("logs:PutLogEvents"))],
+    )
+    acc.user(
+        "decoy-harmless-resource",
+        inline=[
+            doc(
+                allow("iam:PassRole", arn("role", "harmless-lambda-role")),
+                allow(["lambda:CreateFunction", "lambda:InvokeFunction"]),
+            )
+        ],
+        label=d,
+        method="resource constraint to a harmless role",
+    )
+    acc.user(
+        "decoy-unmeetable-condition",
+        inline=[
+            doc(
+                allow(
+                    "iam:PutUserPolicy",
+                    "*",
+                    Condition={"ArnEquals": {"aws:PrincipalArn": arn("user", "someone-else")}},
+                )
+            )
+        ],
+        label=d,
+        method="condition that cannot be met",
+    )
+    acc.user(
+        "decoy-passrole-wrong-service",
+        inline=[
+            doc(
+                allow(
+                    "iam:PassRole",
+                    "*",
+                    Condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+                ),
+                allow(["lambda:CreateFunction", "lambda:InvokeFunction"]),
+            )
+        ],
+        label=d,
+        method="PassRole only to a service it cannot use",
+    )
+    acc.user(
+        "decoy-missing-passrole",
+        inline=[doc(allow(["lambda:CreateFunction", "lambda:InvokeFunction"]))],
+        label=d,
+        method="one permission of the method missing",
+    )
+    acc.user(
+        "decoy-notaction-poweruser",
+        inline=[
+            doc(
+                {
+                    "Effect": "Allow",
+                    "NotAction": [
+                        "iam:*",
+                        "sts:*",
+                        "ssm:*",
+                        "ec2-instance-connect:*",
+                        "lambda:*",
+                        "glue:*",
+                        "sagemaker:*",
+                        "codebuild:*",
+                        "cloudformation:*",
+                        "ecs:*",
+                        "datapipeline:*",
+                        "apprunner:*",
+                        "organizations:*",
+                    ],
+                    "Resource": "*",
+                }
+            )
+        ],
+        label=d,
+        method="NotAction that excludes every escalation service",
+    )
+    acc.user(
+        "decoy-deny-notresource",
+        inline=[
+            doc(
+                allow("iam:AttachUserPolicy"),
+                {
+                    "Effect": "Deny",
+                    "Action": "iam:AttachUserPolicy",
+                    "NotResource": arn("user", "someone-else"),
+                },
+            )
+        ],
+        label=d,
+        method="Deny with NotResource covering itself",
+    )
+    acc.user(
+        "decoy-own-keys-only",
+        inline=[doc(allow("iam:CreateAccessKey", arn("user", "${aws:username}")))],
+        label=d,
+        method="CreateAccessKey scoped to its own user",
+    )
+    acc.user(
+        "decoy-read-only",
+        inline=[doc(allow(["iam:Get*", "iam:List*", "s3:Get*"]))],
+        label=d,
+        method="read-only IAM",
+    )
+    acc.user(
+        "decoy-passrole-no-profile",
+        inline=[
+            doc(
+                allow("iam:PassRole", arn("role", "harmless-lambda-role")),
+                allow("ec2:RunInstances"),
+            )
+        ],
+        label=d,
+        method="PassRole of a role EC2 cannot use",
+    )
+    acc.user(
+        "decoy-deny-passrole-admin",
+        inline=[
+            doc(
+                allow(["iam:PassRole", "glue:CreateDevEndpoint"]),
+                deny("iam:PassRole", arn("role", "target-admin-*")),
+            )
+        ],
+        label=d,
+        method="Deny of PassRole on every privileged role",
+    )
+
+
+def _hard_positives(acc: Account) -> None:
+    p = "positive"
+    acc.user(
+        "hard-notaction",
+        inline=[doc({"Effect": "Allow", "NotAction": "s3:*", "Resource": "*"})],
+        label=p,
+        method="NotAction that leaves IAM allowed",
+    )
+    acc.user(
+        "hard-resource-glob",
+        inline=[doc(allow("iam:PutUserPolicy", arn("user", "hard-*")))],
+        label=p,
+        method="resource pattern that still covers itself",
+    )
+    acc.user(
+        "hard-policy-variable",
+        inline=[doc(allow("iam:PutUserPolicy", arn("user", "${aws:username}")))],
+        label=p,
+        method="policy variable naming itself",
+    )
+    acc.user(
+        "hard-condition-policy-arn",
+        inline=[
+            doc(
+                allow(
+                    "iam:AttachUserPolicy",
+                    "*",
+                    Condition={"ArnEquals": {"iam:PolicyARN": ADMIN_ARN}},
+                )
+            )
+        ],
+        label=p,
+        method="condition the attacker satisfies (the policy it attaches)",
+    )
+    acc.user(
+        "hard-condition-region",
+        inline=[
+            doc(
+                allow(
+                    ["iam:PassRole", "ec2:RunInstances"],
+                    "*",
+                    Condition={"StringEquals": {"aws:RequestedRegion": "eu-west-1"}},
+                )
+            )
+        ],
+        label=p,
+        method="condition the attacker satisfies (the region it calls)",
+    )
+    acc.user(
+        "hard-passed-to-service",
+        inline=[
+            doc(
+                allow(
+                    "iam:PassRole",
+                    "*",
+                    Condition={"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}},
+                ),
+                allow(["lambda:CreateFunction", "lambda:InvokeFunction"]),
+            )
+        ],
+        label=p,
+        method="PassRole limited to the service it uses",
+    )
+    acc.user(
+        "hard-deny-elsewhere",
+        inline=[
+            doc(allow("iam:PutUserPolicy"), deny("iam:PutUserPolicy", arn("user", "target-*")))
+        ],
+        label=p,
+        method="Deny that misses itself",
+    )
+    acc.role(
+        "hard-hop-role",
+        trust({"AWS": arn("user", "hard-two-hops")}),
+        inline=[doc(allow("iam:CreateAccessKey", arn("user", "target-admin-user")))],
+        label=p,
+        method="role that mints an administrator's keys (the second hop)",
+    )
+    acc.user(
+        "hard-two-hops",
+        inline=[doc(allow("sts:AssumeRole", arn("role", "hard-hop-role")))],
+        label=p,
+        method="two hops: assume a role that mints an administrator's keys",
+    )
+    acc.user(
+        "hard-wildcard-action",
+        inline=[doc(allow("iam:Put*", arn("user", "hard-wildcard-action")))],
+        label=p,
+        method="wildcard action covering iam:PutUserPolicy",
+    )
+    acc.user(
+        "hard-ifexists",
+        inline=[
+            doc(
+                allow(
+                    "iam:PutUserPolicy",
+                    "*",
+                    Condition={"StringEqualsIfExists": {"aws:ResourceTag/team": "ops"}},
+                )
+            )
+        ],
+        label=p,
+        method="IfExists on a tag the target lacks",
+    )
+
+
+def write(path: str) -> Account:
+    acc = build()
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(acc.snapshot(), fh, indent=1)
+    return acc
