@@ -52,6 +52,7 @@ def test_builtin_layers_come_from_entry_points() -> None:
         == {
             "crypto",
             "dependencies",
+            "identities",
             "models",
             "packages",
             "pipelines",
