@@ -29,6 +29,7 @@ from outwork.analyzers.identities.aws.evaluate import (
     action_level,
     decide,
 )
+from outwork.analyzers.identities.aws.index import ActionIndex
 from outwork.analyzers.identities.aws.methods import (
     ADMIN_PROBES,
     GROUP,
@@ -90,6 +91,38 @@ class Escalation:
         self.acct = account.id or "000000000000"
         self.principals = {who.arn: who for who in account.principals()}
         self._evaluated: dict[str, Principal] = {}
+        self._allowed: dict[str, frozenset[str]] = {}
+        self._admin_able: dict[str, bool] = {}
+        self._assumable: dict[str, list[Identity]] = {}
+        self._contexts: dict[tuple[str, str], Context] = {}
+        self._chosen: dict[tuple[str, str], Verdict] = {}
+        self._literal: dict[tuple[str, str], set[str] | None] = {}
+        self.index = ActionIndex(
+            {"sts:AssumeRole"}
+            | {step.action for method in METHODS for step in method.steps}
+            | {action for action, _ in ADMIN_PROBES}
+        )
+        #: reach, by kind, in a stable order (refreshed each round of the search)
+        self._reach_users: list[Identity] = []
+        self._reach_roles: list[Identity] = []
+
+    def decide(
+        self,
+        principal: Principal,
+        action: str,
+        resource: str,
+        context: Context,
+        resource_policy: Sequence[Statement] = (),
+    ) -> Verdict:
+        return decide(
+            self.index.narrow(principal, action), action, resource, context, resource_policy
+        )
+
+    def allowed(self, who: Identity) -> frozenset[str]:
+        found = self._allowed.get(who.arn)
+        if found is None:
+            found = self._allowed[who.arn] = self.index.allowed(self.principal(who))
+        return found
 
     def principal(self, who: Identity) -> Principal:
         found = self._evaluated.get(who.arn)
@@ -98,6 +131,13 @@ class Escalation:
         return found
 
     def context(self, who: Identity, target: Identity | None = None) -> Context:
+        key = (who.arn, target.arn if target is not None else "")
+        found = self._contexts.get(key)
+        if found is None:
+            found = self._contexts[key] = self._context(who, target)
+        return found
+
+    def _context(self, who: Identity, target: Identity | None) -> Context:
         known: dict[str, tuple[str, ...]] = {
             "aws:principalarn": (who.arn,),
             "aws:principalaccount": (account_of(who.arn) or self.acct,),
@@ -124,7 +164,7 @@ class Escalation:
         granted: list[Statement] = []
         level = YES
         for action, resource in ADMIN_PROBES:
-            verdict = decide(principal, action, resource.format(account=acct), context)
+            verdict = self.decide(principal, action, resource.format(account=acct), context)
             level = min(level, verdict.level)
             if level == NO:
                 return Verdict(NO)
@@ -134,9 +174,15 @@ class Escalation:
     def could_be_admin(self, who: Identity, extra: Sequence[Statement] = (_ALLOW_ALL,)) -> bool:
         """Whether the principal would be administrator with ``extra`` added to its policies
         (what it writes for itself), its boundary and SCPs still applying."""
+        default = extra == (_ALLOW_ALL,)
+        if default and who.arn in self._admin_able:
+            return self._admin_able[who.arn]
         base = self.principal(who)
         widened = Principal(base.arn, (*base.identity, *extra), base.boundary, base.scps)
-        return self.admin_verdict(widened, who.arn).level == YES
+        able = self.admin_verdict(widened, who.arn).level == YES
+        if default:
+            self._admin_able[who.arn] = able
+        return able
 
     # --- roles -------------------------------------------------------------------------------
 
@@ -157,6 +203,47 @@ class Escalation:
                         out.setdefault(value.lower(), []).append(role)
         return out
 
+    @cached_property
+    def trusting(
+        self,
+    ) -> tuple[dict[str, list[Identity]], dict[str, list[Identity]], list[Identity]]:
+        """Roles by who their trust policy names: an ARN, an account, or anyone (``*``,
+        ``NotPrincipal``): the candidates ``assume`` is asked about."""
+        by_arn: dict[str, list[Identity]] = {}
+        by_account: dict[str, list[Identity]] = {}
+        anyone: list[Identity] = []
+        for role in self.account.roles.values():
+            for statement in role.trust.statements if role.trust else ():
+                if not statement.allows or statement.principals is None:
+                    continue
+                if statement.not_principal:
+                    anyone.append(role)
+                    continue
+                for kind, value in statement.principals:
+                    if kind == "*" or (kind == "AWS" and value == "*"):
+                        anyone.append(role)
+                    elif kind == "AWS" and (account := _root_account(value)):
+                        by_account.setdefault(account, []).append(role)
+                    elif kind == "AWS":
+                        by_arn.setdefault(value, []).append(role)
+        return by_arn, by_account, anyone
+
+    def assumable(self, who: Identity) -> list[Identity]:
+        """Roles whose trust policy could admit ``who`` (to be confirmed by ``assume``), in ARN
+        order."""
+        found = self._assumable.get(who.arn)
+        if found is None:
+            found = self._assumable[who.arn] = self._trusting_roles(who)
+        return found
+
+    def _trusting_roles(self, who: Identity) -> list[Identity]:
+        by_arn, by_account, anyone = self.trusting
+        found = list(by_arn.get(who.arn, ()))
+        if "sts:AssumeRole" in self.allowed(who):
+            found.extend(by_account.get(account_of(who.arn) or self.acct, ()))
+        found.extend(anyone)
+        return sorted({role.arn: role for role in found}.values(), key=lambda r: r.arn)
+
     def assume(self, who: Identity, role: Identity) -> Verdict:
         """Whether ``who`` can call sts:AssumeRole on ``role``: the trust policy must name it
         (directly, or through its account, in which case its own policies must allow too)."""
@@ -175,7 +262,7 @@ class Escalation:
         if not any(s.allows for s in direct) and not via_account:
             return Verdict(NO)
         context = self.context(who, role)
-        verdict = decide(self.principal(who), "sts:AssumeRole", role.arn, context, direct)
+        verdict = self.decide(self.principal(who), "sts:AssumeRole", role.arn, context, direct)
         if any(s.allows for s in direct):
             return verdict
         trusted = decide(
@@ -191,69 +278,88 @@ class Escalation:
     # --- the search --------------------------------------------------------------------------
 
     def run(self) -> Result:
+        """Breadth-first from the administrators: round k tests every principal not yet known
+        to reach one only against the nodes found in round k-1 (the frontier), so each
+        (principal, target) pair is evaluated once and each path is shortest in hops."""
         result = Result()
+        probes = {action for action, _ in ADMIN_PROBES}
         for who in self.principals.values():
+            if not probes <= self.allowed(who):
+                continue  # some probe is allowed by no statement at all
             verdict = self.admin_verdict(self.principal(who), who.arn)
             if verdict.level == YES:
                 result.admins[who.arn] = verdict
         reach: set[str] = set(result.admins)
-        changed = True
-        while changed:
-            changed = False
+        frontier = sorted(reach)
+        first_round = True
+        while frontier or first_round:
+            nodes = [self.principals[arn] for arn in frontier]
+            self._reach_users = [w for w in nodes if w.kind == "user"]
+            self._reach_roles = [w for w in nodes if w.kind == "role"]
             found: dict[str, Hop] = {}
+            frontier_set = set(frontier)
             for who in self.principals.values():
                 if who.arn in reach:
                     continue
-                hop = self.first(who, reach)
+                hop = self.first(who, frontier_set, first_round)
                 if hop is not None:
                     found[who.arn] = hop
-            if found:
-                changed = True
-                result.first_hop.update(found)
-                reach.update(found)
+            result.first_hop.update(found)
+            reach.update(found)
+            frontier = sorted(found)
+            first_round = False
         return result
 
-    def first(self, who: Identity, reach: set[str]) -> Hop | None:
-        """The best hop from ``who`` to an administrator or to a node that reaches one."""
+    def first(self, who: Identity, frontier: set[str], first_round: bool) -> Hop | None:
+        """The best hop from ``who`` to an administrator (first round only) or to a node of
+        the frontier."""
         best: Hop | None = None
-        for hop in self.hops(who, reach):
+        for hop in self.hops(who, frontier, first_round):
             if hop.level == YES:
                 return hop
             if best is None:
                 best = hop
         return best
 
-    def hops(self, who: Identity, reach: set[str]) -> Iterator[Hop]:
-        for role_arn in sorted(reach):
-            role = self.principals[role_arn]
-            if role.kind == "role":
+    def hops(self, who: Identity, frontier: set[str], first_round: bool) -> Iterator[Hop]:
+        # a role trusted through the account needs the principal's own Allow: only those its
+        # statements name, when they name literal ARNs
+        named = self.literal_targets(who, "sts:AssumeRole")
+        by_arn, _, anyone = self.trusting
+        free = {r.arn for r in (*by_arn.get(who.arn, ()), *anyone)}
+        for role in self.assumable(who):
+            if role.arn in frontier and (named is None or role.arn in named or role.arn in free):
                 verdict = self.assume(who, role)
                 if verdict.level > NO:
                     yield Hop(
                         who, role, _ASSUME, verdict.level, verdict.granted_by, verdict.unknown
                     )
         principal = self.principal(who)
+        allowed = self.allowed(who)
         for method in METHODS:
-            if who.kind not in method.who:
+            if who.kind not in method.who or (method.gives == "admin" and not first_round):
                 continue
-            if not all(self._has(principal, step.action) for step in method.steps):
+            if not all(step.action in allowed for step in method.steps):
                 continue
-            for target in self.targets(who, method, reach):
+            if any(self.chosen(who, principal, step.action).level == NO for step in method.steps):
+                # denied even on a resource of its choosing: denied on every target
+                continue
+            target_free = all(step.resource == CHOSEN for step in method.steps)
+            for target in self.targets(who, method):
                 hop = self.attempt(who, principal, method, target)
                 if hop is not None:
                     yield hop
+                    if target_free:
+                        break  # every other target gives the same verdict
 
-    def _has(self, principal: Principal, action: str) -> bool:
-        return any(s.allows and action_level(s, action) for s in principal.identity)
-
-    def targets(self, who: Identity, method: Method, reach: set[str]) -> Iterator[Identity | None]:
+    def targets(self, who: Identity, method: Method) -> Iterator[Identity | None]:
         """What a method aims at: None for the principal itself (it becomes administrator)."""
         kind = method.steps[0].resource
         if method.gives == "admin":
             if kind == ROLE:
                 yield from (
                     r
-                    for r in self.account.roles.values()
+                    for r in self.assumable(who)
                     if self.assume(who, r).level > NO and self.could_be_admin(r)
                 )
             elif kind == GROUP:
@@ -265,21 +371,40 @@ class Escalation:
             elif self.could_be_admin(who):
                 yield None
             return
-        for arn in sorted(reach):
-            target = self.principals[arn]
-            if target.arn == who.arn:
-                continue
-            if method.gives == "user" and target.kind == "user":
+        pool = self._reach_users if method.gives == "user" else self._reach_roles
+        if method.service:
+            trusted = {r.arn for r in self.service_roles.get(method.service, ())}
+            pool = [
+                t
+                for t in pool
+                if t.arn in trusted and (t.instance_profile or not method.needs_instance_profile)
+            ]
+        step = next((s for s in method.steps if s.resource in (USER, ROLE, SERVICE_ROLE)), None)
+        literal = self.literal_targets(who, step.action) if step is not None else None
+        for target in pool:
+            if target.arn != who.arn and (literal is None or target.arn in literal):
                 yield target
-            elif method.gives == "role" and target.kind == "role":
-                if method.service:
-                    trusted = self.service_roles.get(method.service, [])
-                    if target in trusted and (
-                        target.instance_profile or not method.needs_instance_profile
-                    ):
-                        yield target
-                else:
-                    yield target
+
+    def literal_targets(self, who: Identity, action: str) -> set[str] | None:
+        """The ARNs the principal's Allow statements for ``action`` name literally; None when one
+        of them has a wildcard, a variable or NotResource (any target may match)."""
+        key = (who.arn, action)
+        if key not in self._literal:
+            self._literal[key] = self._literal_targets(who, action)
+        return self._literal[key]
+
+    def _literal_targets(self, who: Identity, action: str) -> set[str] | None:
+        out: set[str] = set()
+        for statement in self.index.narrow(self.principal(who), action).identity:
+            if not statement.allows:
+                continue
+            if statement.not_resource:
+                return None
+            for resource in statement.resources:
+                if "*" in resource or "?" in resource or "${" in resource:
+                    return None
+                out.add(resource)
+        return out
 
     def _statements(self, group: Identity) -> tuple[Statement, ...]:
         return tuple(s for p in self.account.policies_of(group) for s in p.statements)
@@ -293,10 +418,13 @@ class Escalation:
         for step in method.steps:
             owner = who if step.resource == SELF else target
             for resource in self.resources(who, step, method, target):
-                context = self.context(who, owner if resource != CHOSEN else None)
-                if step.action == "iam:PassRole":
-                    context = context.with_values({"iam:PassedToService": (method.service,)})
-                verdict = decide(principal, step.action, resource, context)
+                if resource == CHOSEN:
+                    verdict = self.chosen(who, principal, step.action)
+                else:
+                    context = self.context(who, owner)
+                    if step.action == "iam:PassRole":
+                        context = context.with_values({"iam:PassedToService": (method.service,)})
+                    verdict = self.decide(principal, step.action, resource, context)
                 if verdict.level > NO:
                     break
             else:
@@ -315,7 +443,7 @@ class Escalation:
                 Origin("<rewritten trust>"),
                 principals=(("AWS", who.arn),),
             )
-            verdict = decide(
+            verdict = self.decide(
                 principal, "sts:AssumeRole", target.arn, self.context(who, target), (rewritten,)
             )
             level = min(level, verdict.level)
@@ -332,6 +460,14 @@ class Escalation:
         return Hop(
             who, target, method, level, tuple(dict.fromkeys(granted)), tuple(dict.fromkeys(unknown))
         )
+
+    def chosen(self, who: Identity, principal: Principal, action: str) -> Verdict:
+        """The verdict on a resource the attacker picks: the same whatever the target."""
+        key = (who.arn, action)
+        found = self._chosen.get(key)
+        if found is None:
+            found = self._chosen[key] = self.decide(principal, action, CHOSEN, self.context(who))
+        return found
 
     def resources(
         self, who: Identity, step: Step, method: Method, target: Identity | None
@@ -377,6 +513,15 @@ _ASSUME = Method(
     (Step("sts:AssumeRole", ROLE),),
     "role",
 )
+
+
+def _root_account(value: str) -> str:
+    """The account a trust principal names as a whole (``123456789012`` or its ``:root``)."""
+    if value.isdigit() and len(value) == 12:
+        return value
+    if value.startswith("arn:aws:iam::") and value.endswith(":root"):
+        return account_of(value)
+    return ""
 
 
 def _trusts(statement: Statement, arn: str) -> str:

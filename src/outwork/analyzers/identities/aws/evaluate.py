@@ -253,7 +253,8 @@ def _chosen_matches(pattern: str, service: str, deny: bool) -> bool:
         return True
     parts = pattern.split(":", 5)
     if len(parts) < 6 or parts[0] != "arn":
-        return False
+        # not shaped like an ARN: an Allow with a wildcard may still admit some name
+        return not deny and ("*" in pattern or "?" in pattern)
     if not glob_match(parts[2], service, fold=True):
         return False
     if not deny:
