@@ -281,7 +281,8 @@ def main() -> int:
     print(
         f"outwork         wall {statistics.median(r['wall'] for r in runs):6.2f} s  "
         f"cpu {statistics.median(r['cpu'] for r in runs):6.2f} s  "
-        f"peak RSS {max(r['rss_mib'] for r in runs):7.1f} MiB  exit {runs[0]['exit']} {runs[0]['tail']}"
+        f"peak RSS {max(r['rss_mib'] for r in runs):7.1f} MiB  "
+        f"exit {runs[0]['exit']} {runs[0]['tail']}"
     )
     with tempfile.TemporaryDirectory() as out:
         peers = {

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from outwork.analyzers.identities.analysis import analyze, yaml_kind
+from outwork.analyzers.identities.analysis import analyze, form_of
+from outwork.analyzers.identities.aws.terraform import SNIFF as TERRAFORM_HINT
 from outwork.core.analyzer import AnalysisContext, Analyzer, Emitted, rules_in
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.rules import Layer
@@ -40,7 +41,8 @@ class IdentityAnalyzer(Analyzer):
         if artifact.kind not in self.kinds:
             return False
         head = artifact.read(SNIFF_BYTES)
-        return _JSON_HINT.search(head) is not None
+        return bool(_JSON_HINT.search(head) or TERRAFORM_HINT.search(head))
 
     def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
-        return analyze(artifact, yaml_kind(artifact.kind, artifact.name))
+        head = artifact.read(SNIFF_BYTES)
+        return analyze(artifact, form_of(artifact.kind, artifact.name, head))

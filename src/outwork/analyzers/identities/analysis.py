@@ -9,9 +9,10 @@ API group. A file that is none of these yields nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
+from outwork.analyzers.identities.aws import terraform
 from outwork.analyzers.identities.aws.account import (
     Account,
     Identity,
@@ -41,6 +42,14 @@ def analyze(artifact: Artifact, form: str) -> Iterable[Emitted]:
         )
         return
     text = artifact.read().decode("utf-8", "replace")
+    if form == "hcl":
+        try:
+            account, resource_policies = terraform.read(text)
+        except DocumentError as exc:
+            yield _unreadable(exc)
+            return
+        yield from run_checks(AwsScan(account, "template", resource_policies))
+        return
     try:
         documents = load_json_or_yaml(text, form)
     except DocumentError as exc:
@@ -49,8 +58,12 @@ def analyze(artifact: Artifact, form: str) -> Iterable[Emitted]:
     for document in documents:
         scan = aws_scan(document, artifact.name)
         if scan is not None:
-            for check in AWS_CHECKS:
-                yield from check(scan)
+            yield from run_checks(scan)
+
+
+def run_checks(scan: AwsScan) -> Iterator[Emitted]:
+    for check in AWS_CHECKS:
+        yield from check(scan)
 
 
 def load_json_or_yaml(text: str, form: str) -> list[Any]:
@@ -148,8 +161,12 @@ def _unwrap(value: dict[str, Any], name: str) -> AwsScan | None:
     return None
 
 
-def yaml_kind(kind: Kind, name: str) -> str:
-    return "json" if kind == Kind.JSON or name.lower().endswith(".json") else "yaml"
+def form_of(kind: Kind, name: str, head: bytes) -> str:
+    """How to read an accepted document: "json", "yaml" or "hcl"."""
+    lower = name.lower()
+    if lower.endswith(".tf") or (kind == Kind.TEXT and terraform.SNIFF.search(head)):
+        return "hcl"
+    return "json" if kind == Kind.JSON or lower.endswith(".json") else "yaml"
 
 
-__all__ = ["analyze", "aws_scan", "yaml_kind"]
+__all__ = ["analyze", "aws_scan", "form_of"]
