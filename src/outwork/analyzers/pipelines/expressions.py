@@ -125,6 +125,7 @@ def matches(path: str, pattern: str) -> bool:
     return all(p in ("*", c) or c == "*" for p, c in zip(p_parts, c_parts, strict=False))
 
 
+_MEMBER_RE = re.compile(r"\s*(?:\.\s*[A-Za-z_*][\w-]*|\[\s*(?:'[^']*'|\*|\d+)\s*\])+\s*")
 _BOOLEAN_CALL_RE = re.compile(r"\b(?:contains|startswith|endswith)\s*\(", re.I)
 _COMPARISON_RE = re.compile(r"==|!=|<=|>=|<|>")
 
@@ -139,9 +140,10 @@ def value_contexts(body: str) -> list[str]:
     """
     masked = _STRING_RE.sub(lambda m: "'" + "_" * (len(m.group(0)) - 2) + "'", body)
     out: list[str] = []
-    work: list[tuple[int, int]] = [(0, len(masked))]
+    #: (start, end, the member access that follows the parenthesised span, if any)
+    work: list[tuple[int, int, str]] = [(0, len(masked), "")]
     while work:
-        low, high = work.pop()
+        low, high, suffix = work.pop()
         for start, end in _top_level_operands(masked[low:high]):
             start, end = start + low, end + low
             text = masked[start:end]
@@ -149,14 +151,20 @@ def value_contexts(body: str) -> list[str]:
             if not operand:
                 continue
             first = start + text.index(operand[0])
-            if operand.startswith("(") and _closing(operand, 0) == len(operand) - 1:
-                work.append((first + 1, first + len(operand) - 1))
+            close = _closing(operand, 0) if operand.startswith("(") else -1
+            if close == len(operand) - 1:
+                work.append((first + 1, first + len(operand) - 1, suffix))
+                continue
+            member = _MEMBER_RE.fullmatch(operand[close + 1 :]) if close > 0 else None
+            if member:  # (a || b).number: the field of whichever operand is chosen
+                inner = normalise(body[first + close + 1 : first + len(operand)])
+                work.append((first + 1, first + close, inner + suffix))
                 continue
             if operand.startswith("!") or _COMPARISON_RE.search(_strip_calls(operand)):
                 continue
             if _BOOLEAN_CALL_RE.match(operand):
                 continue
-            out.extend(contexts(body[start:end]))
+            out.extend(f"{c}{suffix}" for c in contexts(body[start:end]))
     return out
 
 

@@ -13,6 +13,7 @@ from outwork.analyzers.pipelines.flows import FLOWS, cross_file, local_target
 from outwork.analyzers.pipelines.paths import key_path
 from outwork.analyzers.pipelines.workflow import (
     MAX_FINDINGS_PER_SINK,
+    Document,
     Job,
     Outputs,
     Step,
@@ -38,6 +39,14 @@ class Tainted(enum.Enum):
         "a value an outsider may choose (workflow inputs, this repository's branch and tag"
         " names, other event fields, outputs of actions that read them)"
     )
+    UNSET_ENV = (
+        "an environment variable the file does not set to a constant (set by a caller, a"
+        " GITHUB_ENV write or an expression outwork found no attacker data in)"
+    )
+    UNTRACED = (
+        "a value whose source is not traced (outputs of steps and jobs, matrix values and"
+        " contexts built from expressions that read no attacker data)"
+    )
 
 
 class TemplateInjection(Rule):
@@ -54,7 +63,19 @@ class TemplateInjection(Rule):
     (`actions/github-script`'s `script`, a data table) and the `args`/`entrypoint` of a
     `docker://` step, which become the container's command line. The evidence names the taint
     path, for example `github.event.issue.title -> env.TITLE -> jobs.triage.steps[0].run`.
-    Workflow inputs and unknown event fields are reported with low confidence.
+    Workflow inputs and unknown event fields are reported with low confidence (medium).
+
+    Values outwork cannot trace to a source are reported at the lowest severities, with low
+    confidence: an environment variable the file does not set to a constant (set by a caller of
+    a composite action, by a `GITHUB_ENV` write, or from an expression that reads no attacker
+    data) is low; outputs of steps and jobs whose source is not known, matrix values built
+    from such expressions, and unknown contexts are info. Constants, `secrets`, `vars`,
+    `runner`, `job`, `strategy` and the `github` fields no outsider sets are never reported.
+
+    outwork disagrees with zizmor on purpose where a field's type rules injection out: a
+    timestamp (`github.event.comment.created_at`), a number or a boolean is not attacker text,
+    whichever event carries it, and `(github.event.pull_request || github.event.issue).number`
+    is a number. zizmor reports the first at high and the last as the whole objects.
 
     Taint is followed across files: when a workflow hands attacker data to a composite action or
     reusable workflow of the same repository (`uses: ./...` with `with:`), directly or through
@@ -99,6 +120,8 @@ class TemplateInjection(Rule):
     severities: ClassVar[Mapping[enum.Enum, Severity]] = {
         Tainted.ATTACKER: Severity.HIGH,
         Tainted.UNCERTAIN: Severity.MEDIUM,
+        Tainted.UNSET_ENV: Severity.LOW,
+        Tainted.UNTRACED: Severity.INFO,
     }
     cwe = (94, 78)
     attack = ("T1059",)
@@ -195,10 +218,16 @@ class TemplateInjectionCheck(WorkflowCheck):
         for expr in expressions(script):
             raw = script[expr.start : expr.end]
             count = occurrence[raw] = occurrence.get(raw, -1) + 1
-            hits = [self.wf.classify(c, step.env, step.outputs) for c in value_contexts(expr.body)]
+            found = value_contexts(expr.body)
+            hits = [self.wf.classify(c, step.env, step.outputs) for c in found]
             tainted = [h for h in hits if h]
+            level: Tainted | None = None
             if not tainted:
-                continue
+                untraced = [(c, u) for c in found if (u := self._untraced(c, step)) is not None]
+                if not untraced:
+                    continue
+                level = max((u for _, u in untraced), key=_LEVEL_ORDER.index)
+                tainted = [Taint((c,), Confidence.LOW) for c, _ in untraced]
             index = doc.find_after(node, raw, cursor.get(raw, node.start - 1))
             if index >= 0:
                 cursor[raw] = index
@@ -207,12 +236,27 @@ class TemplateInjectionCheck(WorkflowCheck):
                 position = (node.line, node.col)
             if step.job.id is not None and any(t.confidence is Confidence.HIGH for t in tainted):
                 step.job.injected = True
-            self._record_sink(position, where, tainted)
-            for item in _findings(position, raw, count, tainted, where):
+            if level is None:
+                self._record_sink(position, where, tainted)
+            spots = _spots(doc, node, raw, index, tainted) if "\n" in raw else {}
+            for item in _findings(position, raw, count, tainted, where, level, spots):
                 emitted += 1
                 if emitted > MAX_FINDINGS_PER_SINK:
                     return
                 yield item
+
+    def _untraced(self, ctx: str, step: Step) -> Tainted | None:
+        """How little is known of a context outwork found no attacker data in: None when its
+        value is fixed or the maintainers' (``secrets``, ``vars``, ``runner``, known ``github``
+        fields, an environment variable set to a constant), else the level to report it at."""
+        head, _, rest = ctx.partition(".")
+        if head in _FIXED_HEADS or (not rest and head != "matrix"):
+            return None
+        if head == "env":
+            return None if _static_env(self.wf, step, rest.split(".", 1)[0]) else Tainted.UNSET_ENV
+        if head == "matrix":
+            return None if _static_matrix(step, rest.split(".", 1)[0]) else Tainted.UNTRACED
+        return Tainted.UNTRACED
 
     def _record_sink(self, position: tuple[int, int], where: Where, tainted: list[Taint]) -> None:
         """A sink that expands one of the file's own inputs: what callers may reach."""
@@ -259,30 +303,103 @@ def cross_file_findings(components: Sequence[tuple[str, Component]]) -> Iterator
         )
 
 
+#: Context heads whose values no outsider sets (the step outputs, job outputs and matrix values
+#: built from them are judged by their path instead).
+_FIXED_HEADS = frozenset(
+    {"secrets", "vars", "runner", "job", "jobs", "strategy", "github", "inputs"}
+)
+_LEVEL_ORDER = (Tainted.UNTRACED, Tainted.UNSET_ENV, Tainted.UNCERTAIN, Tainted.ATTACKER)
+
+
+def _static_env(wf: Workflow, step: Step, name: str) -> bool:
+    """Whether ``env.<name>`` at this step is a constant this file sets (the nearest scope that
+    defines it wins)."""
+    scopes = [step.node.get("env")]
+    if step.job.node is not None:
+        scopes.append(step.job.node.get("env"))
+    if wf.kind == "workflow":
+        scopes.append(wf.root.get("env"))
+    for scope in scopes:
+        if scope is None or not scope.is_map:
+            continue
+        for key, value in scope.items():
+            if key.lower() == name:
+                return value.is_str and "${{" not in value.value
+    return False
+
+
+def _static_matrix(step: Step, key: str) -> bool:
+    """Whether every value the matrix gives ``key`` is written out without an expression."""
+    node = step.job.node
+    matrix = node.sub("strategy", "matrix") if node is not None else None
+    if matrix is None:
+        return True  # no matrix: an invalid reference, nothing to expand
+    include = matrix.get("include")
+    for whole in (matrix, include):  # the matrix, or its include list, as one expression
+        if whole is not None and whole.is_str:
+            read = [c for e in expressions(whole.value) for c in value_contexts(e.body)]
+            if any(c.partition(".")[0] not in _FIXED_HEADS for c in read):
+                return False
+    if not matrix.is_map:
+        return True
+    values = [matrix.get(key), *(e.get(key) for e in matrix.children("include") if e.is_map)]
+    return all("${{" not in n.value for v in values if v is not None for n in v.strings())
+
+
+def _spots(
+    doc: Document, node: Node, raw: str, index: int, tainted: list[Taint]
+) -> dict[str, tuple[int, int]]:
+    """Where each context of a multi-line expression is written (block scalars indent the
+    source, so the expression's text is not found whole)."""
+    start = index if index >= 0 else doc.find_after(node, raw.split("\n", 1)[0], node.start - 1)
+    if start < 0:
+        return {}
+    spots: dict[str, tuple[int, int]] = {}
+    for taint in tainted:
+        at = doc.find_after(node, taint.chain[0], start)
+        if at >= 0:
+            spots[taint.chain[0]] = doc.position(at)
+    return spots
+
+
 def _findings(
-    position: tuple[int, int], raw: str, count: int, hits: list[Taint], where: Where
+    position: tuple[int, int],
+    raw: str,
+    count: int,
+    hits: list[Taint],
+    where: Where,
+    level: Tainted | None = None,
+    spots: Mapping[str, tuple[int, int]] | None = None,
 ) -> Iterator[Emitted]:
     seen: set[str] = set()
     for taint in hits:
         if taint.chain[0] in seen:
             continue
         seen.add(taint.chain[0])
-        line, col = position
+        line, col = (spots or {}).get(taint.chain[0], position)
         nth = f"#{count + 1}" if count else ""
         chain = " -> ".join((*taint.chain, key_path(*where)))
         high = taint.confidence is Confidence.HIGH
+        tier = level or (Tainted.ATTACKER if high else Tainted.UNCERTAIN)
         yield finding(
             TemplateInjection,
-            f"{taint.chain[0]} is expanded into {_sink_name(where)}"
-            + ("" if high else " (may be attacker-controlled)"),
+            f"{taint.chain[0]} is expanded into {_sink_name(where)}{_NOTES[tier]}",
             line=line,
             column=col,
             logical=f"{key_path(*where)}:{taint.chain[0]}{nth}",
-            severity=TemplateInjection.severity_in(Tainted.ATTACKER if high else Tainted.UNCERTAIN),
+            severity=TemplateInjection.severity_in(tier),
             confidence=taint.confidence,
             evidence=chain,
             properties={"taint": [*taint.chain, key_path(*where)]},
         )
+
+
+_NOTES = {
+    Tainted.ATTACKER: "",
+    Tainted.UNCERTAIN: " (may be attacker-controlled)",
+    Tainted.UNSET_ENV: " (an environment variable this file does not set to a constant)",
+    Tainted.UNTRACED: " (its value was not traced to a source)",
+}
 
 
 def _sink_name(where: Where) -> str:
