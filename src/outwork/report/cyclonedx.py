@@ -8,6 +8,9 @@
   ``modelCard`` from what the analyzer reported (task, architecture; format, framework and the
   rest as model-card properties). cyclonedx-python-lib has no model-card type yet, so the card is
   added to the serialised document, which the tests validate against the official 1.6 schema.
+- Cryptographic assets (``cryptographic-asset`` components of the crypto analyzer) make the
+  document a CBOM too: :mod:`outwork.report.cbom` maps them to ``cryptoProperties`` with an
+  occurrence per file and line, and each file that uses one depends on it.
 - Every finding is a ``vulnerability``: its id is the first advisory id or alias the finding
   carries (``properties["advisory_ids"]``, ``properties["aliases"]``), else the rule code; it
   ``affects`` the file it was found in and the component named by its ``subject``.
@@ -57,6 +60,7 @@ from outwork.report._common import (
     rule_sections,
     utf8_safe,
 )
+from outwork.report.cbom import CRYPTO_TYPE, CbomBuilder
 
 PREFIX = "outwork"
 _PLACEHOLDER_SERIAL = uuid.UUID(int=0)
@@ -123,7 +127,14 @@ def to_data(
             occurrences.sort(key=lambda o: str(o.get("location")))
     files = [builder.files[path] for path in sorted(builder.files)]
     data["components"] = files + data.get("components", [])
-    dependencies = data.get("dependencies", []) + [{"ref": f["bom-ref"]} for f in files]
+    dependencies = data.get("dependencies", []) + [
+        {"ref": f["bom-ref"], "dependsOn": sorted(builder.cbom.uses[f["bom-ref"]])}
+        if f["bom-ref"] in builder.cbom.uses
+        else {"ref": f["bom-ref"]}
+        for f in files
+    ]
+    known = {str(d["ref"]) for d in dependencies}
+    dependencies += [{"ref": ref} for ref in sorted(builder.cbom.refs()) if ref not in known]
     data["dependencies"] = sorted(dependencies, key=lambda d: str(d["ref"]))
     if serial_number is None:
         compact = dump_json(data, indent=None)
@@ -144,6 +155,7 @@ class _Builder:
         self.occurrences: dict[str, list[str]] = {}
         self.model_cards: dict[str, dict[str, Any]] = {}
         self.refs: set[str] = set()
+        self.cbom = CbomBuilder(self._claim)
 
     def _claim(self, ref: str) -> str:
         """A unique bom-ref: hostile names can collide once made UTF-8-safe, or look like purls."""
@@ -160,7 +172,12 @@ class _Builder:
             self.files[artifact.path] = _file_component(artifact, self._claim(artifact.path))
         for artifact in artifacts:
             for raw in public_components(artifact.properties.get("components")):
-                if isinstance(raw, dict) and raw.get("name"):
+                if not isinstance(raw, dict) or not raw.get("name"):
+                    continue
+                if raw.get("type") == CRYPTO_TYPE:
+                    file_ref = self.files[artifact.path]["bom-ref"]
+                    self.cbom.add(raw, artifact.path, file_ref)
+                else:
                     self._identified(raw, artifact.path)
         for key, places in self.occurrences.items():
             self.identified[key].evidence = ComponentEvidence(
@@ -183,7 +200,7 @@ class _Builder:
         return Bom(
             serial_number=serial,
             metadata=metadata,
-            components=list(self.identified.values()),
+            components=list(self.identified.values()) + self.cbom.finish(),
             vulnerabilities=vulnerabilities,
         )
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
-from outwork.analyzers.crypto.model import Asset
+from outwork.analyzers.crypto.model import Asset, AssetType
 from outwork.analyzers.crypto.policy import Verdict, classify, curve_bits, row, table
 from outwork.analyzers.crypto.rules.base import CHECKS
 from outwork.core.analyzer import Component, Emitted
@@ -23,19 +23,50 @@ def judge(assets: Iterable[Asset], *, in_tests: bool = False) -> Iterator[Emitte
         verdict = classify(asset)
         for check in CHECKS:
             yield from check(asset, verdict)
-        key = (asset.label, asset.asset_type, asset.primitive, asset.purpose, asset.details)
-        if key not in grouped:
-            grouped[key] = (asset, verdict, [])
-        if asset.line is not None:
-            grouped[key][2].append(asset.line)
+        for listed in (asset, key_algorithm(asset)):
+            if listed is None:
+                continue
+            key = (
+                listed.label,
+                listed.asset_type,
+                listed.primitive,
+                listed.purpose,
+                listed.details,
+            )
+            if key not in grouped:
+                grouped[key] = (listed, classify(listed) if listed is not asset else verdict, [])
+            if listed.line is not None:
+                grouped[key][2].append(listed.line)
     for asset, verdict, lines in grouped.values():
         yield Component(COMPONENT_TYPE, asset.label, properties=properties(asset, verdict, lines))
+
+
+def key_algorithm(asset: Asset) -> Asset | None:
+    """The algorithm of a certificate's or key's public key, listed as an algorithm component
+    of its own so the CBOM can point at it (it raises no findings of its own: the certificate
+    or key does)."""
+    if asset.asset_type not in (AssetType.CERTIFICATE, AssetType.MATERIAL):
+        return None
+    if asset.algorithm == "unknown":
+        return None
+    return Asset(
+        AssetType.ALGORITHM,
+        asset.algorithm,
+        asset.primitive,
+        asset.api,
+        line=asset.line,
+        key_size=asset.key_size,
+        curve=asset.curve,
+        parameter_set=asset.parameter_set,
+        purpose=asset.purpose,
+    )
 
 
 def properties(asset: Asset, verdict: Verdict, lines: list[int]) -> dict[str, Any]:
     """Everything the CBOM needs about one asset, as plain data (components cross processes
     and the cache as JSON)."""
     entry = row(asset.algorithm)
+    key = key_algorithm(asset) if asset.asset_type is AssetType.MATERIAL else None
     props: dict[str, Any] = {
         "assetType": asset.asset_type.value,
         "algorithm": asset.algorithm,
@@ -68,6 +99,7 @@ def properties(asset: Asset, verdict: Verdict, lines: list[int]) -> dict[str, An
         "staticIv": asset.static_iv or None,
         "lines": sorted(set(lines)) or None,
         "details": dict(asset.details) or None,
+        "algorithmLabel": key.label if key is not None else None,
     }
     props.update({k: v for k, v in optional.items() if v is not None})
     return props

@@ -14,7 +14,8 @@ import base64
 import binascii
 import json
 import re
-from dataclasses import dataclass, field
+import warnings
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +24,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa, x448, x25519
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
+from cryptography.utils import CryptographyDeprecationWarning
 
 from outwork.analyzers.crypto.model import Asset, AssetType, Purpose
 from outwork.analyzers.crypto.policy import algorithm_name, curve_name, row, table
@@ -171,6 +173,17 @@ def certificate_assets(cert: x509.Certificate, api: str, index: int) -> list[Ass
         else f"signs the certificate of {subject[:120]}",
         details=(("logical", f"certificate[{index}].signature"), ("oid", oid_name)),
     )
+    key_label = Asset(
+        AssetType.ALGORITHM,
+        algorithm,
+        certificate.primitive,
+        api,
+        key_size=size,
+        curve=curve,
+        parameter_set=parameter_set,
+    ).label
+    links = (("signatureAlgorithm", signature.label), ("subjectPublicKey", key_label))
+    certificate = replace(certificate, details=tuple(sorted((*certificate.details, *links))))
     return [certificate, signature]
 
 
@@ -452,6 +465,14 @@ def _why(exc: BaseException) -> str:
 
 def read_file(name: str, data: bytes) -> FileResult:
     """Inventory one certificate, key, key store, key list or JWK file."""
+    with warnings.catch_warnings():
+        # pyca warns about what it will refuse one day (negative serials, DSA); the scan says
+        # what it read and never prints
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        return _read(name, data)
+
+
+def _read(name: str, data: bytes) -> FileResult:
     reader = _Reader(name)
     lower = name.lower()
     base = lower.rsplit("/", 1)[-1]

@@ -77,8 +77,14 @@ class Asset:
         """A short human name: ``RSA-1024``, ``AES-128-ECB``, ``TLSv1.0``, ``ECDSA P-256``."""
         if self.asset_type is AssetType.PROTOCOL:
             return self.version or self.algorithm
+        if self.asset_type is AssetType.CERTIFICATE and self.detail("subject"):
+            return str(self.detail("subject"))
         text = self.algorithm
-        if self.key_size and self.algorithm not in ("Ed25519", "Ed448", "X25519", "X448"):
+        if (
+            self.key_size
+            and not self.curve
+            and self.algorithm not in ("Ed25519", "Ed448", "X25519", "X448")
+        ):
             text += f"-{self.key_size}"
         if self.curve:
             text += f" {self.curve}"
@@ -88,6 +94,8 @@ class Asset:
             text += f"-{self.mode}"
         if self.hash and self.algorithm != self.hash:
             text += f" with {self.hash}"
+        if self.asset_type is AssetType.MATERIAL and self.material:
+            text += f" {self.material}"
         return text
 
     def detail(self, key: str) -> str | None:
