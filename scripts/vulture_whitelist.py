@@ -41,6 +41,10 @@ _.readinto
 _.readable
 _.create
 _.implicit
+# cyclonedx-python-lib's crypto properties, set by report/cbom.py and read by its serializer.
+_.signature_algorithm_ref
+_.subject_public_key_ref
+_.algorithm_ref
 # Read by Rule.__init_subclass__ from the class dict: marks a base class that declares no rule.
 _.abstract
 # A field of the zip end record as parsed (what the archive declares; not read yet).
