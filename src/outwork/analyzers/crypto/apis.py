@@ -50,6 +50,7 @@ class Api:
     names_arg: Arg | None = None
     mode: str | None = None
     padding: str | None = None
+    parameter_set: str | None = None
     curve: str | None = None
     key_size: int | None = None
     purpose: Purpose | None = None
@@ -96,6 +97,33 @@ CALLS: dict[str, Api] = {
     "pyca.ciphers.aead.AESOCB3": Api("AES", mode="OCB", key_arg=a(0, "key")),
     "pyca.ciphers.aead.AESSIV": Api("AES", mode="SIV", key_arg=a(0, "key")),
     "pyca.ciphers.aead.ChaCha20Poly1305": Api("ChaCha20-Poly1305", key_size=256),
+    "pyca.ciphers.aead.ChaCha20Poly1305.generate_key": Api(
+        "ChaCha20-Poly1305", role="key", key_size=256
+    ),
+    "pyca.fernet.Fernet.generate_key": Api("AES", role="key", mode="CBC", key_size=128),
+    "pyca.keywrap.aes_key_wrap": Api("AES", mode="KW", key_arg=a(0, "wrapping_key")),
+    "pyca.keywrap.aes_key_unwrap": Api("AES", mode="KW", key_arg=a(0, "wrapping_key")),
+    "pyca.keywrap.aes_key_wrap_with_padding": Api("AES", mode="KWP", key_arg=a(0, "wrapping_key")),
+    "pyca.keywrap.aes_key_unwrap_with_padding": Api(
+        "AES", mode="KWP", key_arg=a(0, "wrapping_key")
+    ),
+    "pyca.poly1305.Poly1305": Api("Poly1305", key_size=256),
+    "pyca.asymmetric.rsa.RSAPublicNumbers": Api("RSA"),
+    "pyca.asymmetric.rsa.RSAPrivateNumbers": Api("RSA"),
+    "pyca.asymmetric.dsa.DSAPublicNumbers": Api("DSA"),
+    "pyca.asymmetric.dsa.DSAPrivateNumbers": Api("DSA"),
+    "pyca.asymmetric.dh.DHPublicNumbers": Api("DH"),
+    "pyca.asymmetric.dh.DHPrivateNumbers": Api("DH"),
+    "pyca.asymmetric.dh.DHParameterNumbers": Api("DH"),
+    "pyca.asymmetric.ec.EllipticCurvePublicNumbers": Api("ECDSA", curve_arg=a(2, "curve")),
+    "pyca.asymmetric.ec.EllipticCurvePrivateNumbers": Api("ECDSA"),
+    "pyca.asymmetric.mldsa.MLDSA44PrivateKey.generate": Api("ML-DSA", parameter_set="ML-DSA-44"),
+    "pyca.asymmetric.mldsa.MLDSA65PrivateKey.generate": Api("ML-DSA", parameter_set="ML-DSA-65"),
+    "pyca.asymmetric.mldsa.MLDSA87PrivateKey.generate": Api("ML-DSA", parameter_set="ML-DSA-87"),
+    "pyca.asymmetric.mlkem.MLKEM768PrivateKey.generate": Api("ML-KEM", parameter_set="ML-KEM-768"),
+    "pyca.asymmetric.mlkem.MLKEM1024PrivateKey.generate": Api(
+        "ML-KEM", parameter_set="ML-KEM-1024"
+    ),
     "pyca.ciphers.aead.AESGCM.generate_key": Api(
         "AES", role="key", key_size_arg=a(0, "bit_length")
     ),
@@ -131,6 +159,11 @@ CALLS: dict[str, Api] = {
     "pyca.kdf.hkdf.HKDF": Api("HKDF", hash_arg=a(0, "algorithm")),
     "pyca.kdf.hkdf.HKDFExpand": Api("HKDF", hash_arg=a(0, "algorithm")),
     "pyca.kdf.scrypt.Scrypt": Api("scrypt", purpose=PASSWORD),
+    "pyca.kdf.concatkdf.ConcatKDFHash": Api("ConcatKDF", hash_arg=a(0, "algorithm")),
+    "pyca.kdf.concatkdf.ConcatKDFHMAC": Api("ConcatKDF", hash_arg=a(0, "algorithm")),
+    "pyca.kdf.x963kdf.X963KDF": Api("X9.63-KDF", hash_arg=a(0, "algorithm")),
+    "pyca.kdf.kbkdf.KBKDFHMAC": Api("KBKDF", hash_arg=a(0, "algorithm")),
+    "pyca.kdf.kbkdf.KBKDFCMAC": Api("KBKDF", inner_arg=a(0, "algorithm")),
     "pyca.kdf.argon2.Argon2id": Api("Argon2", purpose=PASSWORD),
     "pyca.fernet.Fernet": Api("AES", mode="CBC", key_size=128),
     "pyca.fernet.MultiFernet": Api("AES", mode="CBC", key_size=128),

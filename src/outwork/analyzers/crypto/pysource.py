@@ -45,6 +45,7 @@ class Built:
     static_iv: bool = False
     unknown: tuple[str, ...] = ()
     purpose: Purpose | None = None
+    parameter_set: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,6 +274,7 @@ class PythonScanner:
             "padding": api.padding,
             "key_size": api.key_size,
             "purpose": api.purpose,
+            "parameter_set": api.parameter_set,
             "hash": None,
             "static_iv": False,
         }
@@ -335,6 +337,8 @@ class PythonScanner:
             if static:
                 return replace(receiver, api=f"{receiver.api}.{func.attr}", static_iv=True), set()
             return None
+        if isinstance(receiver, Built) and func.attr in _KEY_FROM_PARAMETERS:
+            return replace(receiver, api=f"{receiver.api}.{func.attr}", role="asset"), set()
         if func.attr == "generate_key" and len(node.args) >= 2:
             kind = scope.fold(node.args[0])
             if isinstance(kind, Ref) and kind.name.rsplit(".", 1)[-1] in apis.PKEY_TYPES:
@@ -361,9 +365,7 @@ class PythonScanner:
             return
         built, consumed = result
         self.consumed |= consumed
-        if built.role not in ("asset",) and not (built.role == "key" and built.key_size):
-            return
-        if built.role == "key":
+        if built.role not in ("asset", "key"):
             return
         names = self._names_of(node, scope, built)
         if names:
@@ -394,6 +396,8 @@ class PythonScanner:
         entry = row(algorithm)
         primitive = entry.primitive if entry else "unknown"
         asset_type = AssetType.PROTOCOL if primitive == "protocol" else AssetType.ALGORITHM
+        if built.role == "key":
+            asset_type = AssetType.MATERIAL
         purpose, reason = self._purpose(node, built, function, primitive)
         unknown = built.unknown
         if algorithm == "unknown" and "algorithm" not in unknown:
@@ -416,6 +420,8 @@ class PythonScanner:
                 purpose_reason=reason,
                 unknown=unknown,
                 static_iv=built.static_iv,
+                parameter_set=built.parameter_set,
+                material="secret-key" if built.role == "key" else None,
             )
         )
 
@@ -652,6 +658,9 @@ def _scope_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
         stack.extend(reversed(list(ast.iter_child_nodes(node))))
 
 
+#: Methods of parameter objects that make a key of the same algorithm
+#: (``dh.generate_parameters(...).generate_private_key()``).
+_KEY_FROM_PARAMETERS = frozenset({"generate_private_key"})
 #: Attributes that describe a hash object without hashing anything.
 _SIZE_ATTRIBUTES = frozenset({"digest_size", "block_size", "name"})
 #: Calls that only convert or assemble a value: what the result is named says what the value is.

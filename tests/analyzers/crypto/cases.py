@@ -1,0 +1,41 @@
+"""The labelled case files (tests/fixtures/crypto_cases): which asset each case line expects,
+and which the scanner found. Shared by the test and bench/crypto_cases.py."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from outwork.analyzers.crypto.pysource import scan_source
+
+CASES = Path(__file__).resolve().parents[2] / "fixtures" / "crypto_cases"
+_CASE = re.compile(r"#\s*case:\s*(?P<algorithm>\S+)")
+
+
+@dataclass(frozen=True)
+class Case:
+    file: str
+    line: int
+    algorithm: str
+    found: tuple[str, ...]
+
+    @property
+    def hit(self) -> bool:
+        return self.algorithm in self.found
+
+
+def evaluate(name: str) -> list[Case]:
+    text = (CASES / name).read_text()
+    found: dict[int, list[str]] = {}
+    for asset in scan_source(text).assets:
+        if asset.line is not None:
+            found.setdefault(asset.line, []).append(asset.algorithm)
+    cases = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _CASE.search(line)
+        if match:
+            cases.append(
+                Case(name, number, match.group("algorithm"), tuple(found.get(number, ())))
+            )
+    return cases
