@@ -35,7 +35,5 @@ def evaluate(name: str) -> list[Case]:
     for number, line in enumerate(text.splitlines(), start=1):
         match = _CASE.search(line)
         if match:
-            cases.append(
-                Case(name, number, match.group("algorithm"), tuple(found.get(number, ())))
-            )
+            cases.append(Case(name, number, match.group("algorithm"), tuple(found.get(number, ()))))
     return cases

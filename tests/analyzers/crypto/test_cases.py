@@ -8,9 +8,13 @@ import pytest
 from tests.analyzers.crypto.cases import evaluate
 
 
-@pytest.mark.parametrize(("name", "count"), [("pyca_reference.py", 46), ("beyond_reference.py", 23)])
+@pytest.mark.parametrize(
+    ("name", "count"), [("pyca_reference.py", 46), ("beyond_reference.py", 23)]
+)
 def test_every_case_is_found(name: str, count: int) -> None:
     cases = evaluate(name)
     assert len(cases) == count
-    missed = [f"{c.file}:{c.line} expected {c.algorithm}, found {c.found}" for c in cases if not c.hit]
+    missed = [
+        f"{c.file}:{c.line} expected {c.algorithm}, found {c.found}" for c in cases if not c.hit
+    ]
     assert not missed, "\n".join(missed)

@@ -4,9 +4,10 @@ It reads Python source by syntax tree and records every use of cryptography it r
 (hashlib, hmac, secrets, ``random`` used for secrets, ssl, pyca/cryptography, PyCryptodome,
 PyNaCl, paramiko, PyJWT/python-jose/authlib, pyOpenSSL, passlib/bcrypt/argon2) with its
 parameters; and it reads certificates, keys, key stores, OpenSSH key lists and JWKs
-(:mod:`.files`). Each asset is classified by the versioned table in ``data/algorithms.toml``
-(:mod:`.policy`), checked by the rules, and listed as a ``cryptographic-asset`` component for
-the CycloneDX CBOM.
+(:mod:`.files`); and JavaScript/TypeScript by tree-sitter (node:crypto, WebCrypto, tls,
+jsonwebtoken, node-forge, crypto-js: :mod:`.jssource`). Each asset is classified by the
+versioned table in ``data/algorithms.toml`` (:mod:`.policy`), checked by the rules, and
+listed as a ``cryptographic-asset`` component for the CycloneDX CBOM.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Iterable, Iterator
 
 from outwork.analyzers.crypto.analysis import judge
 from outwork.analyzers.crypto.files import DER_SUFFIXES, MAX_FILE_BYTES, SSH_LIST_NAMES, read_file
+from outwork.analyzers.crypto.jssource import scan_javascript
 from outwork.analyzers.crypto.model import in_test_code
 from outwork.analyzers.crypto.pysource import scan_source
 from outwork.analyzers.crypto.rules.unreadable import Material, UnreadableCryptoMaterial
@@ -25,6 +27,17 @@ from outwork.core.rules import Layer
 
 #: Largest Python module read; larger ones are reported, not parsed.
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
+#: Scripts that mention none of these bytes use no API the layer knows: not parsed.
+_SCRIPT_HINTS = (
+    b"crypto",
+    b"CryptoJS",
+    b"forge",
+    b"jsonwebtoken",
+    b"minVersion",
+    b"maxVersion",
+    b"secureProtocol",
+    b"Math.random",
+)
 #: Bytes of a JSON or text file read to decide whether it holds keys or certificates.
 PROBE = 64 * 1024
 #: Modules that mention none of these bytes use no library the layer knows: not parsed.
@@ -66,9 +79,9 @@ class CryptoAnalyzer(Analyzer):
     """Inventories cryptography and judges it against classical and quantum attackers."""
 
     name = "crypto"
-    version = "1"
+    version = "2"
     layer = Layer.CRY
-    kinds = frozenset({Kind.PYTHON, Kind.PEM, Kind.DER})
+    kinds = frozenset({Kind.PYTHON, Kind.JAVASCRIPT, Kind.PEM, Kind.DER})
     rules = rules_in("outwork.analyzers.crypto.rules")
 
     def accepts(self, artifact: Artifact) -> bool:
@@ -79,7 +92,30 @@ class CryptoAnalyzer(Analyzer):
     def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
         if artifact.kind is Kind.PYTHON:
             return self._python(artifact)
+        if artifact.kind is Kind.JAVASCRIPT:
+            return self._javascript(artifact)
         return self._file(artifact)
+
+    def _javascript(self, artifact: Artifact) -> Iterator[Emitted]:
+        if artifact.size > MAX_SOURCE_BYTES:
+            yield finding(
+                UnreadableCryptoMaterial,
+                f"script of {artifact.size} bytes is larger than the crypto layer reads"
+                f" ({MAX_SOURCE_BYTES}); its cryptography is not inventoried",
+                severity=UnreadableCryptoMaterial.severity_in(Material.SOURCE),
+            )
+            return
+        data = artifact.read()
+        if not any(hint in data for hint in _SCRIPT_HINTS):
+            return
+        result = scan_javascript(data)
+        if result.stopped:
+            yield finding(
+                UnreadableCryptoMaterial,
+                f"scan stopped: {result.stopped}; its cryptography is not inventoried",
+                severity=UnreadableCryptoMaterial.severity_in(Material.SOURCE),
+            )
+        yield from judge(result.assets, in_tests=in_test_code(artifact.member_path))
 
     def _file(self, artifact: Artifact) -> Iterator[Emitted]:
         severity = UnreadableCryptoMaterial.severity_in(Material.KEY_OR_CERTIFICATE)

@@ -10,13 +10,17 @@ from outwork.analyzers.crypto.rules.base import check, raise_on
 from outwork.core.findings import Finding
 from outwork.core.rules import Confidence, Layer, Rule, Severity
 
+#: Generators that are not cryptographic: Python's ``random``, JavaScript's ``Math.random``.
+NON_CRYPTOGRAPHIC = frozenset({"Mersenne-Twister", "xorshift128+"})
+
 
 class InsecureRandomSecret(Rule):
-    """A password, token, key, salt or nonce is drawn from ``random``.
+    """A password, token, key, salt or nonce is drawn from ``random`` or ``Math.random``.
 
     ## What it finds
 
-    A call to ``random`` (``choice``, ``randint``, ``getrandbits``, ``randbytes``...) whose result
+    A call to Python's ``random`` (``choice``, ``randint``, ``getrandbits``, ``randbytes``...) or
+    JavaScript's ``Math.random()`` whose result
     is assigned to, passed as, or returned from something named as a secret: a password, token,
     nonce, salt, OTP, CSRF value or API / secret / session key. ``random`` used for anything else
     (shuffling, sampling, jitter) is not a finding.
@@ -34,7 +38,8 @@ class InsecureRandomSecret(Rule):
 
     ## Remediation
 
-    Use ``secrets`` (``secrets.token_urlsafe()``, ``secrets.choice``) or ``os.urandom``.
+    Use ``secrets`` (``secrets.token_urlsafe()``, ``secrets.choice``) or ``os.urandom``; in
+    JavaScript ``crypto.randomBytes``, ``crypto.randomUUID`` or ``crypto.getRandomValues``.
 
     ## References
 
@@ -52,7 +57,7 @@ class InsecureRandomSecret(Rule):
 
 @check
 def check_random(asset: Asset, verdict: Verdict) -> Iterator[Finding]:
-    if asset.algorithm == "Mersenne-Twister":
+    if asset.algorithm in NON_CRYPTOGRAPHIC:
         yield raise_on(
             InsecureRandomSecret,
             asset,

@@ -225,7 +225,9 @@ def _hash(asset: Asset, verdict: Verdict) -> Iterator[Finding]:
     if asset.algorithm in BROKEN_HASHES:
         purpose = asset.purpose
         name = asset.algorithm
-    elif inner is not None and asset.primitive == "signature":
+    elif inner is not None and (
+        asset.primitive == "signature" or asset.purpose is Purpose.SIGNATURE
+    ):
         signs = asset.purpose is Purpose.NON_SECURITY
         purpose, name = (Purpose.NON_SECURITY if signs else Purpose.SIGNATURE), inner
     elif inner is not None and asset.primitive in ("mac", "kdf") and inner != "SHA-1":
