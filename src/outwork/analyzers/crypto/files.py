@@ -24,7 +24,6 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa, x448, x25519
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
-from cryptography.utils import CryptographyDeprecationWarning
 
 from outwork.analyzers.crypto.model import Asset, AssetType, Purpose
 from outwork.analyzers.crypto.policy import algorithm_name, curve_name, row, table
@@ -466,9 +465,9 @@ def _why(exc: BaseException) -> str:
 def read_file(name: str, data: bytes) -> FileResult:
     """Inventory one certificate, key, key store, key list or JWK file."""
     with warnings.catch_warnings():
-        # pyca warns about what it will refuse one day (negative serials, DSA); the scan says
-        # what it read and never prints
-        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        # pyca warns about what it will refuse one day (negative serials, DSA) and about
+        # malformed attributes; the scan says what it read and never prints
+        warnings.simplefilter("ignore")
         return _read(name, data)
 
 
