@@ -8,7 +8,14 @@ the dependencies parsers are named ``module:parse_<format>`` in their table)."""
 from types import SimpleNamespace
 
 from outwork.analyzers.crypto import CryptoAnalyzer
-from outwork.analyzers.crypto.rules import certificates, keys, randomness, tls, weak_algorithms
+from outwork.analyzers.crypto.rules import (
+    certificates,
+    keys,
+    randomness,
+    tls,
+    tokens,
+    weak_algorithms,
+)
 from outwork.analyzers.dependencies import DependencyAnalyzer
 from outwork.analyzers.identities import IdentityAnalyzer
 from outwork.analyzers.models import ModelAnalyzer
@@ -30,6 +37,7 @@ certificates.check_expiry
 keys.check_keys
 randomness.check_random
 tls.check_tls
+tokens.check_unsigned
 weak_algorithms.check_weak_algorithms
 
 _ = SimpleNamespace()
