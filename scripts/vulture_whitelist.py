@@ -21,7 +21,7 @@ from outwork.analyzers.identities import IdentityAnalyzer
 from outwork.analyzers.models import ModelAnalyzer
 from outwork.analyzers.packages import PackageAnalyzer
 from outwork.analyzers.pipelines import PipelineAnalyzer
-from outwork.analyzers.secrets import SecretAnalyzer
+from outwork.analyzers.secrets import SecretAnalyzer, SecretHistoryAnalyzer
 
 # The analyzers, loaded through the ``outwork.analyzers`` entry points.
 CryptoAnalyzer
@@ -31,6 +31,7 @@ ModelAnalyzer
 PackageAnalyzer
 PipelineAnalyzer
 SecretAnalyzer
+SecretHistoryAnalyzer
 
 # The crypto layer's checks register themselves with ``@check`` (rules/base.py).
 certificates.check_expiry

@@ -57,6 +57,7 @@ def test_builtin_layers_come_from_entry_points() -> None:
             "packages",
             "pipelines",
             "secrets",
+            "secrets-history",
         }
     )
 

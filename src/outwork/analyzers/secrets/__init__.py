@@ -4,14 +4,17 @@ Source trees, configuration, notebooks (cells and outputs are in the file's text
 package archives and model repositories all arrive as text artifacts; this layer reads each one
 once, with a table of provider formats (:mod:`table`, rows in :mod:`rules`) and the parsers of
 the tools' credential files. Reports carry the value masked and a keyed fingerprint, never the
-value (see :mod:`redact`).
+value (see :mod:`redact`). With ``--include-git`` a repository's ``.git/HEAD`` arrives too, and
+:class:`SecretHistoryAnalyzer` searches every commit and dangling blob of it (:mod:`history`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from outwork.analyzers.secrets.analysis import analyze
+from outwork.analyzers.secrets.history import analyze_history
 from outwork.core.analyzer import AnalysisContext, Analyzer, Emitted, rules_in
 from outwork.core.artifact import TEXT_KINDS, Artifact
 from outwork.core.rules import Layer
@@ -28,3 +31,28 @@ class SecretAnalyzer(Analyzer):
 
     def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
         return analyze(artifact, context)
+
+
+_HEAD = re.compile(rb"^(ref: refs/|[0-9a-f]{40}\s*$)")
+
+
+class SecretHistoryAnalyzer(Analyzer):
+    """Leaked credentials in a git repository's history, deleted ones included.
+
+    Its results depend on the whole repository, not on the bytes of ``HEAD``: never cached."""
+
+    name = "secrets-history"
+    version = "1"
+    layer = Layer.SEC
+    kinds = TEXT_KINDS
+    rules = rules_in("outwork.analyzers.secrets.rules")
+    cacheable = False
+
+    def accepts(self, artifact: Artifact) -> bool:
+        if artifact.name != "HEAD" or not _HEAD.match(artifact.read(64)):
+            return False
+        parent = artifact.member_path.replace("\\", "/").rsplit("/", 2)
+        return len(parent) >= 2 and parent[-2].endswith(".git")
+
+    def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
+        return analyze_history(artifact, context)

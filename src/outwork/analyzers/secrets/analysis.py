@@ -6,7 +6,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from outwork.analyzers.secrets import placement, redact
 from outwork.analyzers.secrets.rules import (
@@ -44,20 +44,24 @@ IDENTITY_NODES = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Where a text comes from. ``path`` is the artifact's (the facts' proof); ``name`` the
+    file name its context is judged by; ``logical`` is set for a text that is not the artifact
+    itself (a blob in a repository's history): findings are then placed there, not at a line of
+    the artifact, and carry ``properties``."""
+
+    path: str
+    name: str
+    logical: str = ""
+    properties: dict[str, object] = field(default_factory=dict)
+
+
 def analyze(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted]:
     limit = int(context.options.get("secrets.max_scan_bytes", MAX_SCAN_BYTES))
-    raw = artifact.read(limit)
-    text = raw.decode("utf-8", "replace")
-    ctx = placement.file_context(artifact.member_path, text[:65536])
-    found = scan_text(text, TABLE, ctx)
-    candidates = without_overlaps(
-        _pair_aws(found.candidates, text) + file_candidates(artifact.member_path, text)
-    )
+    text = artifact.read(limit).decode("utf-8", "replace")
     key, persistent = redact.fingerprint_key(context.data_dir)
-    lines = Lines(text)
-    all_spans = [(c.start, c.end) for c in found.candidates + candidates]
-    for candidate in candidates:
-        yield from _emit(candidate, ctx, lines, all_spans, key, persistent, artifact.path)
+    yield from scan_document(text, Where(artifact.path, artifact.member_path), key, persistent)
     if artifact.size > limit:
         yield finding(
             coverage.SecretScanIncomplete,
@@ -65,11 +69,24 @@ def analyze(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted]:
             logical="size",
             properties={"scanned_bytes": limit, "size": artifact.size},
         )
+
+
+def scan_document(text: str, where: Where, key: bytes, persistent: bool) -> Iterator[Emitted]:
+    """Every credential of one text, as findings and facts."""
+    ctx = placement.file_context(where.name, text[:65536])
+    found = scan_text(text, TABLE, ctx)
+    candidates = without_overlaps(
+        _pair_aws(found.candidates, text) + file_candidates(where.name, text)
+    )
+    lines = Lines(text)
+    all_spans = [(c.start, c.end) for c in found.candidates + candidates]
+    for candidate in candidates:
+        yield from _emit(candidate, ctx, lines, all_spans, (key, persistent), where)
     if found.dropped_hits:
         yield finding(
             coverage.SecretScanIncomplete,
             f"{found.dropped_hits} keyword occurrences past the first {MAX_HITS} were not followed",
-            logical="keywords",
+            logical=f"{where.logical}:keywords" if where.logical else "keywords",
             properties={"unfollowed": found.dropped_hits},
         )
 
@@ -141,9 +158,8 @@ def _emit(
     ctx: placement.FileContext,
     lines: Lines,
     spans: list[tuple[int, int]],
-    key: bytes,
-    persistent: bool,
-    path: str,
+    keyed: tuple[bytes, bool],
+    where: Where,
 ) -> Iterator[Emitted]:
     row = candidate.detector
     rule = row.rule
@@ -155,6 +171,7 @@ def _emit(
     table = rule.severities
     usable = [c for c in contexts if c in table] or [Exposure.SHAPED]
     chosen = min(usable, key=lambda c: (table[c], -list(Exposure).index(c)))
+    key, persistent = keyed
     digest = redact.keyed_hash(candidate.value, key)
     masked = redact.mask(candidate.value)
     structure = candidate.structure
@@ -175,33 +192,42 @@ def _emit(
         "format_checked": structure.checked,
         "exposure": chosen.name.lower(),
         **structure.identity,
+        **where.properties,
     }
+    anchor = f"{row.id}:{digest[:16]}"
+    if where.logical:
+        properties["line"] = number
     yield finding(
         rule,
         message,
-        line=number,
-        column=candidate.start - start + 1,
-        logical=f"{row.id}:{digest[:16]}",
+        line=None if where.logical else number,
+        column=None if where.logical else candidate.start - start + 1,
+        logical=f"{where.logical}:{number}:{anchor}" if where.logical else anchor,
         severity=rule.severity_in(chosen),
         evidence=redact.mask_line(line, on_line),
         properties=properties,
         subject=_subject(structure.identity),
     )
+    path = where.path
+    number_text = f"{where.logical}:{number}" if where.logical else str(number)
     node = f"jewel:credential:{row.id}:{digest[:16]}"
-    yield Fact(f"artifact:{path}", "exposes", node, proof=f"{path}:{number}")
-    for field, template in IDENTITY_NODES.items():
-        if structure.identity.get(field):
+    yield Fact(f"artifact:{path}", "exposes", node, proof=f"{path}:{number_text}")
+    for label, template in IDENTITY_NODES.items():
+        if structure.identity.get(label):
             yield Fact(
                 node,
                 "authenticates-as",
-                template.format(structure.identity[field]),
-                proof=f"{path}:{number}",
+                template.format(structure.identity[label]),
+                proof=f"{path}:{number_text}",
             )
     projects = structure.identity.get("projects")
     if projects and row.id == "pypi-token":
         for project in projects.split(","):
             yield Fact(
-                node, "can-publish", f"pkg:pypi/{project.strip().lower()}", proof=f"{path}:{number}"
+                node,
+                "can-publish",
+                f"pkg:pypi/{project.strip().lower()}",
+                proof=f"{path}:{number_text}",
             )
 
 
@@ -216,7 +242,7 @@ def _why(chosen: Exposure, weakened: str) -> str:
 
 
 def _subject(identity: dict[str, str]) -> str | None:
-    for field, template in IDENTITY_NODES.items():
-        if identity.get(field):
-            return template.format(identity[field]).removeprefix("principal:")
+    for label, template in IDENTITY_NODES.items():
+        if identity.get(label):
+            return template.format(identity[label]).removeprefix("principal:")
     return None
