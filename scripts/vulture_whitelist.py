@@ -54,6 +54,8 @@ _.implicit
 _.signature_algorithm_ref
 _.subject_public_key_ref
 _.algorithm_ref
+# urllib's redirect protocol (the secrets layer's verifier refuses every redirect).
+_.redirect_request
 # Read by Rule.__init_subclass__ from the class dict: marks a base class that declares no rule.
 _.abstract
 # A field of the zip end record as parsed (what the archive declares; not read yet).

@@ -139,6 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="also scan what .gitignore files of a git repository ignore",
     )
     scan.add_argument(
+        "--verify",
+        action="store_true",
+        help="ask each provider whether the credentials found are live (needs --online)",
+    )
+    scan.add_argument(
         "--no-inline-suppressions", action="store_true", help="ignore outwork: ignore[...] comments"
     )
     scan.add_argument(
@@ -327,6 +332,10 @@ def _scan_options(
         analyzer_options["dependencies.db"] = str(args.advisory_db)
     if args.advisory_max_age is not None:
         analyzer_options["dependencies.max_age_days"] = args.advisory_max_age
+    if args.verify:
+        if offline is not False:
+            raise UsageError("--verify asks the providers over the network: add --online")
+        analyzer_options["secrets.verify"] = True
     if offline is False:  # the packages analyzer's online checks ask the same registries
         for key, url in (("packages.pypi_url", index_url), ("packages.npm_url", npm_registry)):
             if url:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, ClassVar, cast
@@ -109,6 +109,13 @@ class Analyzer:
         if not self.implementation:
             raise NotImplementedError(f"analyzer {self.name} declares no implementation module")
         return importlib.import_module(self.implementation)
+
+    @classmethod
+    def caches(cls, options: Mapping[str, Any]) -> bool:
+        """Whether results under these analyzer options may be cached: by default
+        ``cacheable``. An option that makes the analyzer ask the network (the secrets layer's
+        ``secrets.verify``) makes its answer depend on more than the bytes."""
+        return cls.cacheable
 
     def accepts(self, artifact: Artifact) -> bool:
         """Whether to run on this artifact; by default, when its kind is declared.

@@ -358,7 +358,7 @@ def _assign_keys(
     keyed: list[tuple[_Job, str]] = []
     for job in jobs:
         if job.analyzers not in plans:
-            cacheable = all(registry[n].cacheable for n in job.analyzers)
+            cacheable = all(registry[n].caches(context.options) for n in job.analyzers)
             plans[job.analyzers] = (
                 (
                     ",".join(f"{n}:{registry[n].version}" for n in job.analyzers),

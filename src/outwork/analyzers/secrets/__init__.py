@@ -11,7 +11,8 @@ value (see :mod:`redact`). With ``--include-git`` a repository's ``.git/HEAD`` a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from outwork.analyzers.secrets.analysis import analyze
 from outwork.analyzers.secrets.history import analyze_history
@@ -28,6 +29,11 @@ class SecretAnalyzer(Analyzer):
     layer = Layer.SEC
     kinds = TEXT_KINDS
     rules = rules_in("outwork.analyzers.secrets.rules")
+
+    @classmethod
+    def caches(cls, options: Mapping[str, Any]) -> bool:
+        """A provider's answer (``--verify``) changes over time: never cached."""
+        return not options.get("secrets.verify")
 
     def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
         return analyze(artifact, context)

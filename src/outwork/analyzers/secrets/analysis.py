@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from outwork.analyzers.secrets import placement, redact
 from outwork.analyzers.secrets.rules import (
@@ -21,6 +22,7 @@ from outwork.analyzers.secrets.rules import (
 from outwork.analyzers.secrets.rules.credential_files import file_candidates
 from outwork.analyzers.secrets.scan import MAX_HITS, Table, scan_text, without_overlaps
 from outwork.analyzers.secrets.table import Candidate, Exposure
+from outwork.analyzers.secrets.verify import verify
 from outwork.core.analyzer import AnalysisContext, Emitted
 from outwork.core.artifact import Artifact
 from outwork.core.findings import Fact, finding
@@ -61,7 +63,9 @@ def analyze(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted]:
     limit = int(context.options.get("secrets.max_scan_bytes", MAX_SCAN_BYTES))
     text = artifact.read(limit).decode("utf-8", "replace")
     key, persistent = redact.fingerprint_key(context.data_dir)
-    yield from scan_document(text, Where(artifact.path, artifact.member_path), key, persistent)
+    asking = context.options if verifying(context) else None
+    where = Where(artifact.path, artifact.member_path)
+    yield from scan_document(text, where, key, persistent, asking)
     if artifact.size > limit:
         yield finding(
             coverage.SecretScanIncomplete,
@@ -71,8 +75,20 @@ def analyze(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted]:
         )
 
 
-def scan_document(text: str, where: Where, key: bytes, persistent: bool) -> Iterator[Emitted]:
-    """Every credential of one text, as findings and facts."""
+def verifying(context: AnalysisContext) -> bool:
+    """``--verify`` asked for, and the scan may use the network."""
+    return bool(context.options.get("secrets.verify")) and not context.offline
+
+
+def scan_document(
+    text: str,
+    where: Where,
+    key: bytes,
+    persistent: bool,
+    verify_options: Mapping[str, Any] | None = None,
+) -> Iterator[Emitted]:
+    """Every credential of one text, as findings and facts; with ``verify_options``, each one
+    the provider can be asked about is checked first (:mod:`verify`)."""
     ctx = placement.file_context(where.name, text[:65536])
     found = scan_text(text, TABLE, ctx)
     candidates = without_overlaps(
@@ -81,6 +97,8 @@ def scan_document(text: str, where: Where, key: bytes, persistent: bool) -> Iter
     lines = Lines(text)
     all_spans = [(c.start, c.end) for c in found.candidates + candidates]
     for candidate in candidates:
+        if verify_options is not None:
+            candidate = _verified(candidate, verify_options)
         yield from _emit(candidate, ctx, lines, all_spans, (key, persistent), where)
     if found.dropped_hits:
         yield finding(
@@ -89,6 +107,22 @@ def scan_document(text: str, where: Where, key: bytes, persistent: bool) -> Iter
             logical=f"{where.logical}:keywords" if where.logical else "keywords",
             properties={"unfollowed": found.dropped_hits},
         )
+
+
+def _verified(candidate: Candidate, options: Mapping[str, Any]) -> Candidate:
+    """The provider's answer folded into the structure: a revoked credential is weakened; a
+    live one names whom it authenticates as, when the provider says."""
+    verdict = verify(candidate.detector.id, candidate.value, options)
+    if verdict is None:
+        return candidate
+    structure = candidate.structure
+    identity = {**structure.identity, "verified": verdict.status, "verified_detail": verdict.detail}
+    if verdict.identity:
+        identity["verified_identity"] = verdict.identity
+    weakened = structure.weakened
+    if verdict.status == "revoked":
+        weakened = f"revoked at the provider ({verdict.detail})"
+    return replace(candidate, structure=replace(structure, identity=identity, weakened=weakened))
 
 
 class Lines:
@@ -182,6 +216,9 @@ def _emit(
     why = _why(chosen, structure.weakened)
     if why:
         message += f": {why}"
+    if structure.identity.get("verified") == "live":
+        who = structure.identity.get("verified_identity")
+        message += f"; live at the provider{f' as {who}' if who else ''}"
     properties: dict[str, object] = {
         "provider": row.provider,
         "detector": row.id,
@@ -212,6 +249,10 @@ def _emit(
     number_text = f"{where.logical}:{number}" if where.logical else str(number)
     node = f"jewel:credential:{row.id}:{digest[:16]}"
     yield Fact(f"artifact:{path}", "exposes", node, proof=f"{path}:{number_text}")
+    who = structure.identity.get("verified_identity")
+    if who:
+        principal = f"principal:{row.provider.lower().replace(' ', '-')}:{who}"
+        yield Fact(node, "authenticates-as", principal, proof=f"{path}:{number_text}")
     for label, template in IDENTITY_NODES.items():
         if structure.identity.get(label):
             yield Fact(

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from dulwich.diff_tree import tree_changes
 from dulwich.errors import (
@@ -28,7 +29,7 @@ from dulwich.objects import Blob, Commit, ObjectID, ShaFile, TreeEntry
 from dulwich.repo import Repo
 
 from outwork.analyzers.secrets import redact
-from outwork.analyzers.secrets.analysis import MAX_SCAN_BYTES, Where, scan_document
+from outwork.analyzers.secrets.analysis import MAX_SCAN_BYTES, Where, scan_document, verifying
 from outwork.analyzers.secrets.rules import coverage
 from outwork.core.analyzer import AnalysisContext, Emitted
 from outwork.core.artifact import Artifact
@@ -113,12 +114,15 @@ def analyze_history(artifact: Artifact, context: AnalysisContext) -> Iterator[Em
         )
         return
     key, persistent = redact.fingerprint_key(context.data_dir)
+    asking = context.options if verifying(context) else None
     with repo:
-        yield from _walk(repo, artifact.path, budget, (key, persistent))
+        yield from _walk(repo, artifact.path, budget, (key, persistent, asking))
     yield from _report(budget)
 
 
-def _walk(repo: Repo, path: str, budget: Budget, keyed: tuple[bytes, bool]) -> Iterator[Emitted]:
+def _walk(
+    repo: Repo, path: str, budget: Budget, keyed: tuple[bytes, bool, Mapping[str, Any] | None]
+) -> Iterator[Emitted]:
     store = repo.object_store
     walk = Walk()
     commits: list[Commit] = []
@@ -188,7 +192,11 @@ def _load(store: BaseObjectStore, sha: bytes, budget: Budget) -> ShaFile | None:
 
 
 def _blob(
-    store: BaseObjectStore, sha: bytes, where: Where, budget: Budget, keyed: tuple[bytes, bool]
+    store: BaseObjectStore,
+    sha: bytes,
+    where: Where,
+    budget: Budget,
+    keyed: tuple[bytes, bool, Mapping[str, Any] | None],
 ) -> Iterator[Emitted]:
     obj = _load(store, sha, budget)
     if not isinstance(obj, Blob):

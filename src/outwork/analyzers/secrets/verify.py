@@ -1,0 +1,143 @@
+"""``--verify``: ask the provider whether a found credential is live. Off by default; only with
+``--online``; never in tests against a real provider (they start a fake one on loopback).
+
+One read-only request per credential to the endpoint each provider documents for "who am I",
+at most one request per provider per :data:`MIN_INTERVAL` seconds and :data:`MAX_REQUESTS` per
+process, no redirects followed (a redirect would carry the credential to another host), and
+nothing about the credential written anywhere but the masked report: errors keep only their
+class and the HTTP status.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+#: Seconds between two requests to one provider, per process.
+MIN_INTERVAL = 1.0
+#: Requests one process makes in one scan.
+MAX_REQUESTS = 200
+#: Seconds one request may take.
+TIMEOUT = 10.0
+#: Bytes of a response read.
+MAX_RESPONSE = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Verifier:
+    """How to ask one provider: the base URL, the path, the header that carries the
+    credential, and which field of the JSON answer names the identity."""
+
+    base: str
+    path: str
+    header: Callable[[str], tuple[str, str]]
+    identity: tuple[str, ...] = ()
+    method: str = "GET"
+
+
+def _bearer(value: str) -> tuple[str, str]:
+    return "Authorization", f"Bearer {value}"
+
+
+#: By detector id (rows of the table). AWS needs a SigV4-signed STS call: not verified.
+VERIFIERS: dict[str, Verifier] = {
+    "github-token": Verifier(
+        "https://api.github.com", "/user", lambda v: ("Authorization", f"token {v}"), ("login",)
+    ),
+    "github-fine-grained-token": Verifier(
+        "https://api.github.com", "/user", lambda v: ("Authorization", f"token {v}"), ("login",)
+    ),
+    "gitlab-token": Verifier(
+        "https://gitlab.com", "/api/v4/user", lambda v: ("PRIVATE-TOKEN", v), ("username",)
+    ),
+    "npm-token": Verifier("https://registry.npmjs.org", "/-/whoami", _bearer, ("username",)),
+    "slack-token": Verifier(
+        "https://slack.com", "/api/auth.test", _bearer, ("user", "team"), method="POST"
+    ),
+    "stripe-key": Verifier("https://api.stripe.com", "/v1/balance", _bearer),
+    "openai-key": Verifier("https://api.openai.com", "/v1/models", _bearer),
+    "anthropic-key": Verifier(
+        "https://api.anthropic.com", "/v1/models", lambda v: ("x-api-key", v)
+    ),
+    "huggingface-token": Verifier("https://huggingface.co", "/api/whoami-v2", _bearer, ("name",)),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    #: ``live``, ``revoked`` or ``unknown``.
+    status: str
+    detail: str = ""
+    identity: str = ""
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+_LOCK = threading.Lock()
+_LAST: dict[str, float] = {}
+_COUNT = [0]
+
+
+def verify(detector: str, value: str, options: Mapping[str, Any]) -> Verdict | None:
+    """The provider's answer for one credential, or None when the row has no verifier."""
+    verifier = VERIFIERS.get(detector)
+    if verifier is None:
+        return None
+    base = str(options.get(f"secrets.verify_url.{detector}", verifier.base)).rstrip("/")
+    if not _take_turn(detector, float(options.get("secrets.verify_interval", MIN_INTERVAL))):
+        return Verdict("unknown", f"not asked: past {MAX_REQUESTS} verifications")
+    name, header = verifier.header(value)
+    request = urllib.request.Request(  # noqa: S310 - https by default; tests use loopback
+        base + verifier.path,
+        method=verifier.method,
+        headers={name: header, "User-Agent": "outwork-verify", "Accept": "application/json"},
+        data=b"" if verifier.method == "POST" else None,
+    )
+    try:
+        with _OPENER.open(request, timeout=TIMEOUT) as response:
+            body = response.read(MAX_RESPONSE)
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        if exc.code in (401, 403):
+            return Verdict("revoked", f"HTTP {exc.code}")
+        return Verdict("unknown", f"HTTP {exc.code}")
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        return Verdict("unknown", type(exc).__name__)
+    return _read_answer(verifier, status, body)
+
+
+def _read_answer(verifier: Verifier, status: int, body: bytes) -> Verdict:
+    if status >= 300:
+        return Verdict("unknown", f"HTTP {status}")
+    try:
+        data = json.loads(body) if body else {}
+    except ValueError:
+        data = {}
+    if isinstance(data, dict) and data.get("ok") is False:  # Slack answers 200 with ok: false
+        return Verdict("revoked", str(data.get("error", "not ok"))[:60])
+    who = ""
+    if isinstance(data, dict):
+        who = "/".join(str(data[f])[:100] for f in verifier.identity if data.get(f))
+    return Verdict("live", f"HTTP {status}", who)
+
+
+def _take_turn(detector: str, interval: float) -> bool:
+    with _LOCK:
+        if _COUNT[0] >= MAX_REQUESTS:
+            return False
+        _COUNT[0] += 1
+        wait = _LAST.get(detector, 0.0) + interval - time.monotonic()
+        _LAST[detector] = time.monotonic() + max(wait, 0.0)
+    if wait > 0:
+        time.sleep(wait)
+    return True
