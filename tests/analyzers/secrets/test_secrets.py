@@ -4,9 +4,11 @@ identities become facts, hostile text stays bounded."""
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 import stat
+import tarfile
 import time
 from pathlib import Path
 
@@ -298,3 +300,46 @@ def test_key_file_is_shared_by_concurrent_scans(tmp_path: Path) -> None:
     second, _ = redact.fingerprint_key(str(tmp_path))
     assert first == second
     assert os.listdir(tmp_path) == [KEY_FILE]
+
+
+def _tar(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def test_a_file_deleted_by_a_later_image_layer_is_still_found(tmp_path: Path) -> None:
+    token = Forge(21).npm()
+    lower = _tar({"root/.npmrc": f"//registry.npmjs.org/:_authToken={token}\n".encode()})
+    upper = _tar({"root/.wh..npmrc": b""})
+    manifest = json.dumps([{"Config": "c.json", "Layers": ["l1/layer.tar", "l2/layer.tar"]}])
+    image = _tar(
+        {
+            "manifest.json": manifest.encode(),
+            "c.json": b"{}",
+            "l1/layer.tar": lower,
+            "l2/layer.tar": upper,
+        }
+    )
+    (tmp_path / "image.tar").write_bytes(image)
+    result = _scan(tmp_path, None)
+    found = [(f.code, f.location.path.split("!/", 1)[-1]) for f in result.findings]
+    assert ("SEC001", "l1/layer.tar!/root/.npmrc") in found
+    assert token not in render("json", result)
+
+
+def test_a_model_repository_config_is_read(tmp_path: Path) -> None:
+    model = tmp_path / "model"
+    model.mkdir()
+    token = Forge(22).huggingface()
+    (model / "config.json").write_text(json.dumps({"architectures": ["Bert"], "hub_token": token}))
+    (model / "README.md").write_text(f"Download with `HF_TOKEN={Forge(23).huggingface()}`\n")
+    result = _scan(model, None)
+    assert sorted(Path(f.location.path).name for f in result.findings) == [
+        "README.md",
+        "config.json",
+    ]
