@@ -94,12 +94,12 @@ def scan_document(
     candidates = without_overlaps(
         _pair_aws(found.candidates, text) + file_candidates(where.name, text)
     )
-    lines = Lines(text)
-    all_spans = [(c.start, c.end) for c in found.candidates + candidates]
-    for candidate in candidates:
-        if verify_options is not None:
-            candidate = _verified(candidate, verify_options)
-        yield from _emit(candidate, ctx, lines, all_spans, (key, persistent), where)
+    if candidates:  # line numbers only for texts that hold something
+        lines = Lines(text)
+        all_spans = [(c.start, c.end) for c in found.candidates + candidates]
+        for candidate in candidates:
+            checked = _verified(candidate, verify_options) if verify_options else candidate
+            yield from _emit(checked, ctx, lines, all_spans, (key, persistent), where)
     if found.dropped_hits:
         yield finding(
             coverage.SecretScanIncomplete,

@@ -12,6 +12,7 @@ import binascii
 import json
 import math
 import re
+import warnings
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from cryptography.hazmat.primitives.serialization import (
     load_pem_private_key,
     load_ssh_private_key,
 )
+from cryptography.utils import CryptographyDeprecationWarning
 
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 #: Largest JSON document (a JWT's claims, a service-account key) decoded from a candidate.
@@ -416,11 +418,13 @@ def private_key(block: str) -> Structure | None:
             kind, checked=body.checked, weakened="encrypted with a passphrase"
         )
     try:
-        key: object = (
-            load_ssh_private_key(data, password=None)
-            if label == "OPENSSH PRIVATE KEY"
-            else load_pem_private_key(data, password=None)
-        )
+        with warnings.catch_warnings():  # a DSA key found is a finding, not a warning to print
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            key: object = (
+                load_ssh_private_key(data, password=None)
+                if label == "OPENSSH PRIVATE KEY"
+                else load_pem_private_key(data, password=None)
+            )
     except TypeError:
         return Structure(kind, checked=True, weakened="encrypted with a passphrase")
     except (ValueError, UnicodeDecodeError):  # not a key, or an algorithm cryptography lacks
@@ -451,7 +455,9 @@ def _armoured_body(block: str, kind: str, *, strict: bool = False) -> Structure 
         return Structure(kind, checked=True)
     if strict and raw[:1] == b"\x30":
         try:
-            load_der_private_key(raw, password=None)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+                load_der_private_key(raw, password=None)
         except (ValueError, TypeError, UnicodeDecodeError):
             return Structure(kind, checked=False)
         return Structure(kind, checked=True)
