@@ -55,7 +55,8 @@ class TextScan:
 
 
 def scan_text(text: str, table: Table, ctx: placement.FileContext) -> TextScan:
-    lowered = text.translate(_ASCII_LOWER)
+    # lower() keeps offsets only for ASCII (``"İ".lower()`` is two characters)
+    lowered = text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
     by_row: dict[str, list[int]] = defaultdict(list)
     rows: dict[str, Detector] = {}
     out = TextScan()
@@ -86,15 +87,43 @@ def _row_matches(text: str, row: Detector, starts: list[int]) -> Iterable[Candid
     for start in starts:
         if start < covered:
             continue
-        low = max(0, start - row.lookback)
         high = min(len(text), start + row.reach)
         if row.generic and _line_length(text, start) > LONG_LINE:
             continue
-        for match in row.pattern.finditer(text, low, high):
+        for match in _matches(text, row, start, high):
             covered = max(covered, match.end())
             candidate = _check(row, match.group("secret"), match)
             if candidate is not None:
                 yield candidate
+
+
+def _matches(text: str, row: Detector, start: int, high: int) -> Iterable[re.Match[str]]:
+    """The row's matches near one keyword. A row anchored at the name holding its keyword
+    (``api_key = ...``) is tried once, where that name starts, instead of at every position
+    of a window: names are where assignments begin."""
+    if row.anchor == "line":
+        begin = text.rfind("\n", 0, start) + 1
+        if start - begin > row.lookback:
+            return
+        found = row.pattern.match(text, begin, high)
+        if found:
+            yield found
+        return
+    if row.anchor == "name":
+        begin = start
+        floor = max(0, start - row.lookback)
+        while begin > floor and text[begin - 1] in _NAME_CHARS:
+            begin -= 1
+        for at in dict.fromkeys((begin, start)):
+            found = row.pattern.match(text, at, high)
+            if found:
+                yield found
+                return
+        return
+    yield from row.pattern.finditer(text, max(0, start - row.lookback), high)
+
+
+_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.$-")
 
 
 def _check(row: Detector, value: str, match: re.Match[str]) -> Candidate | None:

@@ -50,6 +50,10 @@ class Detector:
     #: Rows for unquoted ``KEY=value`` lines run only in configuration files (``.env``,
     #: ``.ini``, YAML, properties), where such a line is a value and not code.
     config_only: bool = False
+    #: Where the pattern is tried: ``""`` anywhere in the window around a keyword, ``"name"``
+    #: once at the start of the name that holds the keyword, ``"line"`` once at the start of
+    #: the keyword's line.
+    anchor: str = ""
     #: Generic rows (a secret-looking name assigned a random-looking value) are off in lockfiles
     #: and minified lines, and their value must not look like a hash, a UUID or a word.
     generic: bool = False

@@ -129,6 +129,7 @@ DETECTORS = (
         min_entropy=4.0,
         lookback=80,
         priority=5,
+        anchor="name",
     ),
     Detector(
         "gcp-service-account",

@@ -103,6 +103,7 @@ DETECTORS = (
         lookback=90,
         generic=True,
         priority=-5,
+        anchor="name",
     ),
     Detector(
         "generic-config",
@@ -136,5 +137,6 @@ DETECTORS = (
         generic=True,
         config_only=True,
         priority=-5,
+        anchor="line",
     ),
 )
