@@ -272,19 +272,23 @@ def fetch_document(url: str, *, timeout: float, max_bytes: int, what: str) -> An
     """
     if not url.startswith(("https://", "http://")):
         raise TargetError(f"{url}: registry URLs must be http or https")
-    request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310 - scheme checked above
+    # The network stack, as in _download.
+    from urllib.error import HTTPError, URLError
+    from urllib.request import Request, urlopen
+
+    request = Request(url, headers={"Accept": "application/json"})  # noqa: S310 - scheme checked above
     deadline = time.monotonic() + 2 * timeout
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - scheme checked above
+        with urlopen(request, timeout=timeout) as response:  # noqa: S310 - scheme checked above
             length = response.headers.get("Content-Length")
             if length and length.isdigit() and int(length) > max_bytes:
                 raise TargetError(f"{what}: the registry document is larger than {max_bytes} bytes")
             body = b"".join(_chunks(response, max_bytes, deadline, what))
-    except urllib.error.HTTPError as exc:
+    except HTTPError as exc:
         if exc.code in (404, 410):
             return None
         raise TargetError(f"{what}: the registry answered HTTP {exc.code}") from None
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+    except (URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", None) or exc
         raise RegistryUnreachableError(
             f"{what}: {url.split('/')[2]} cannot be reached ({reason})"
