@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -107,12 +107,38 @@ class Limits:
 HEAD_BYTES = 8192
 
 
+class Texts(Mapping[str, str]):
+    """The members of an archive kept as text, held as the bytes read and decoded (UTF-8, errors
+    replaced) each time one is looked up. A ``str`` with a single character outside the Basic
+    Multilingual Plane takes four bytes for each of its characters: the sources of a large
+    package held as ``str`` took about twice the memory of their bytes (docs/benchmarks.md,
+    "Issue 11"). Loops that look for a few members iterate the names and read only those."""
+
+    def __init__(self) -> None:
+        self._raw: dict[str, bytes] = {}
+
+    def add(self, name: str, raw: bytes) -> None:
+        self._raw[name] = raw
+
+    def __getitem__(self, name: str) -> str:
+        return self._raw[name].decode("utf-8", "replace")
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._raw
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
 @dataclass(slots=True)
 class PackageFiles:
     """What the packages layer keeps of one archive."""
 
     archive: str
-    texts: dict[str, str] = field(default_factory=dict)
+    texts: Mapping[str, str] = field(default_factory=Texts)
     #: member -> (kind of its content, bytes read of it) for members not kept as text
     others: dict[str, tuple[Kind, int]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -138,7 +164,8 @@ def read_archive(
     not the archive's size. A member that cannot be read is noted and the next one read.
     """
     limits = limits or Limits()
-    files = PackageFiles(archive=name, is_wheel=name.lower().endswith(".whl"))
+    texts = Texts()
+    files = PackageFiles(archive=name, texts=texts, is_wheel=name.lower().endswith(".whl"))
     budget = limits.text_bytes
     try:
         for member in iter_members(data, budgets, path=name):
@@ -159,7 +186,7 @@ def read_archive(
                 continue
             if keep and len(content) <= limits.member_bytes and budget > 0:
                 budget -= len(content)
-                files.texts[member.name] = content.decode("utf-8", "replace")
+                texts.add(member.name, content)
             else:
                 kind = classify(content[:HEAD_BYTES], lower, len(content))
                 files.others[member.name] = (kind, len(content))
@@ -265,7 +292,7 @@ def _analyze_files(files: PackageFiles) -> Verdict:
     )
 
 
-def _npm_manifest(texts: dict[str, str]) -> str | None:
+def _npm_manifest(texts: Mapping[str, str]) -> str | None:
     candidates = [m for m in texts if PurePosixPath(m).name == "package.json"]
     if not candidates:
         return None
@@ -353,7 +380,7 @@ class _StarExports:
 
     MAX_SOURCE = 64 * 1024
 
-    def __init__(self, texts: dict[str, str], roots: list[str]) -> None:
+    def __init__(self, texts: Mapping[str, str], roots: list[str]) -> None:
         self.texts = texts
         self.roots = roots
         self.cache: dict[str, dict[str, object]] = {}
@@ -384,7 +411,7 @@ class _StarExports:
 
 
 def _launched_files(
-    launched: set[str], importer: str, texts: dict[str, str], roots: list[str]
+    launched: set[str], importer: str, texts: Mapping[str, str], roots: list[str]
 ) -> list[str]:
     out: list[str] = []
     base = importer.rsplit("/", 1)[0] + "/" if "/" in importer else ""
@@ -445,9 +472,10 @@ def _analyze_npm(files: PackageFiles, manifest: str) -> tuple[list[Signal], str,
     # ``node dir`` and ``require('./dir')`` load the folder's index.js
     install_files |= {f"{f.removesuffix('.js')}/index.js" for f in install_files}
     main = info.get("main_file")
-    for member, text in texts.items():
+    for member in texts:
         if not member.lower().endswith((".js", ".cjs", ".mjs")):
             continue
+        text = texts[member]
         if member in install_files:
             ctx = Context.INSTALL
         elif main and member == _normalise(base + main):
@@ -471,7 +499,7 @@ def _normalise(path: str) -> str:
     return "/".join(parts)
 
 
-def _roots(texts: dict[str, str]) -> list[str]:
+def _roots(texts: Mapping[str, str]) -> list[str]:
     """Directories holding the package's top (where setup.py / PKG-INFO sit)."""
     roots = {
         m.rsplit("/", 1)[0] + "/" if "/" in m else ""
@@ -490,7 +518,9 @@ def _depth_below_root(member: str, roots: list[str]) -> int:
     return member.count("/")
 
 
-def _module_files(module: str, importer: str, texts: dict[str, str], roots: list[str]) -> list[str]:
+def _module_files(
+    module: str, importer: str, texts: Mapping[str, str], roots: list[str]
+) -> list[str]:
     parts = [p for p in module.split(".") if p]
     if not parts:
         return []
@@ -505,11 +535,12 @@ def _module_files(module: str, importer: str, texts: dict[str, str], roots: list
     return found
 
 
-def _build_backend_modules(texts: dict[str, str], roots: list[str]) -> list[str]:
+def _build_backend_modules(texts: Mapping[str, str], roots: list[str]) -> list[str]:
     out: list[str] = []
-    for member, text in texts.items():
+    for member in texts:
         if PurePosixPath(member).name != "pyproject.toml":
             continue
+        text = texts[member]
         import tomllib  # wheels, most packages scanned, hold no pyproject.toml
 
         try:
@@ -534,7 +565,7 @@ def _build_backend_modules(texts: dict[str, str], roots: list[str]) -> list[str]
     return out
 
 
-def _python_metadata(texts: dict[str, str]) -> dict[str, str]:
+def _python_metadata(texts: Mapping[str, str]) -> dict[str, str]:
     for member in sorted(texts, key=lambda m: m.count("/")):
         if PurePosixPath(member).name.lower() in ("pkg-info", "metadata"):
             headers = metadata_headers(texts[member][:65536])
@@ -559,8 +590,9 @@ def _name_from_archive(archive: str) -> str:
 
 def _binaries(files: PackageFiles, ecosystem: str) -> list[Signal]:
     wheel_tags = ""
-    for member, text in files.texts.items():
+    for member in files.texts:
         if PurePosixPath(member).name == "WHEEL":
+            text = files.texts[member]
             wheel_tags = " ".join(line for line in text.splitlines() if line.startswith("Tag:"))
     names = list(files.texts) + list(files.others)
     if files.is_wheel or wheel_tags:
@@ -656,7 +688,7 @@ def _metadata_signals(ecosystem: str, name: str, version: str, files: PackageFil
     return signals
 
 
-def _own_folders(texts: dict[str, str], name: str) -> tuple[str, ...]:
+def _own_folders(texts: Mapping[str, str], name: str) -> tuple[str, ...]:
     """Folder prefixes that are the package itself, whatever words its name holds: the sdist's
     top folders and the import package named like the distribution (``duck_test_pkg/``). A
     package cannot lower its own code by calling itself a test."""

@@ -16,7 +16,7 @@ import functools
 import json
 import re
 import urllib.parse
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -230,7 +230,7 @@ class Link:
     line: int | None
 
 
-def metadata_links(texts: dict[str, str]) -> list[Link]:
+def metadata_links(texts: Mapping[str, str]) -> list[Link]:
     """The URLs of the package's own metadata: the shallowest PKG-INFO/METADATA, else the
     shallowest package.json."""
     members = sorted(texts, key=lambda m: (m.count("/"), m))
@@ -374,19 +374,19 @@ def judge_links(ecosystem: str, package: str, links: Iterable[Link]) -> Borrowed
     return borrowed[0] if borrowed else None
 
 
-def has_install_code(texts: dict[str, str]) -> bool:
+def has_install_code(texts: Mapping[str, str]) -> bool:
     """Whether the package brings code that runs when it is installed, beyond a plain build:
     npm install scripts, ``.pth`` files, or a ``setup.py`` with custom commands or calls to
     processes, the network or dynamic code."""
-    for member, text in texts.items():
+    for member in texts:
         name = PurePosixPath(member).name.lower()
         if name.endswith(".pth"):
             return True
-        if name == "setup.py" and member.count("/") <= 1 and _INSTALL_CODE.search(text):
+        if name == "setup.py" and member.count("/") <= 1 and _INSTALL_CODE.search(texts[member]):
             return True
         if name == "package.json" and member.count("/") <= 1:
             try:
-                doc = json.loads(text)
+                doc = json.loads(texts[member])
             except (ValueError, RecursionError):
                 continue
             scripts = doc.get("scripts") if isinstance(doc, dict) else None
@@ -397,7 +397,7 @@ def has_install_code(texts: dict[str, str]) -> bool:
     return False
 
 
-def signals(ecosystem: str, name: str, texts: dict[str, str], squatting: bool) -> list[Signal]:
+def signals(ecosystem: str, name: str, texts: Mapping[str, str], squatting: bool) -> list[Signal]:
     """PKG030 for a package read whole: ``squatting`` says whether its name already imitates a
     popular one (PKG010)."""
     found = judge_links(ecosystem, name, metadata_links(texts))
