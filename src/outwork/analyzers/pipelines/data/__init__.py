@@ -266,25 +266,37 @@ PUBLISHING_COMMANDS: tuple[str, ...] = (
     r"\bgoreleaser\b",
 )
 
-#: Cache-restoring actions: action -> (input that enables caching or "" when always on,
-#: whether caching is on when the input is absent).
+#: Cache-restoring actions: action -> (the input that turns caching on, ``!input`` for one that
+#: turns it off, or "" when always on; whether caching is on when the input is absent).
 CACHE_ACTIONS: dict[str, tuple[str, bool]] = {
-    "actions/cache": ("", True),
-    "actions/cache/restore": ("", True),
+    "actions/cache": ("!lookup-only", True),
+    "actions/cache/restore": ("!lookup-only", True),
     "actions/setup-node": ("package-manager-cache", True),
     "actions/setup-python": ("cache", False),
     "actions/setup-java": ("cache", False),
     "actions/setup-go": ("cache", True),
     "actions/setup-dotnet": ("cache", False),
-    "swatinem/rust-cache": ("", True),
+    "swatinem/rust-cache": ("!lookup-only", True),
     "astral-sh/setup-uv": ("enable-cache", False),
     "mozilla-actions/sccache-action": ("", True),
     "pnpm/action-setup": ("cache", False),
-    "oven-sh/setup-bun": ("", False),
+    "oven-sh/setup-bun": ("!no-cache", True),
     "ruby/setup-ruby": ("bundler-cache", False),
-    "gradle/actions/setup-gradle": ("", True),
+    "gradle/actions/setup-gradle": ("!cache-disabled", True),
     "docker/setup-buildx-action": ("cache-binary", False),
     "pyo3/maturin-action": ("sccache", False),
+    "ramsey/composer-install": ("!ignore-cache", True),
+    "mlugg/setup-zig": ("use-cache", True),
+    "determinatesystems/magic-nix-cache-action": ("use-gha-cache", True),
+    "graalvm/setup-graalvm": ("cache", False),
+    "actions-rust-lang/setup-rust-toolchain": ("cache", True),
+    "nix-community/cache-nix-action": ("", True),
+    "jdx/mise-action": ("cache", True),
+}
+#: Actions whose caching default changed between major versions: action -> (first major that
+#: caches by default, first major that no longer does in release workflows, or 0).
+CACHE_DEFAULT_BY_VERSION: dict[str, tuple[int, int]] = {
+    "astral-sh/setup-uv": (6, 10),
 }
 
 #: Actions that publish to a registry and the inputs that carry a long-lived token.
