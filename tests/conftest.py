@@ -31,3 +31,11 @@ def corpus_path(*parts: str) -> Path:
 def corpus() -> Path:
     """The shared real-world corpus (see :func:`corpus_path`)."""
     return corpus_path()
+
+
+@pytest.fixture(autouse=True)
+def _no_network_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never need the internet: command-line scans run as with ``--offline`` (no advisory
+    data fetched on first use) unless a test removes ``OUTWORK_OFFLINE`` and serves the data on
+    loopback itself. Child processes inherit it."""
+    monkeypatch.setenv("OUTWORK_OFFLINE", "1")

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import tempfile
 import zipfile
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from outwork.core.errors import UsageError
 from outwork.store import advisories
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 
 def add_db_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -88,18 +93,76 @@ def _update(args: argparse.Namespace, path: Path, err: TextIO) -> int:
         reports = [report]
     else:
         try:
-            reports = advisories.update(
-                path,
-                ecosystems,
-                base_url=args.base_url,
-                timeout=args.timeout,
-                progress=lambda text: _say(err, text),
-            )
+            with transfer_display(err) as transfer:
+                reports = advisories.update(
+                    path,
+                    ecosystems,
+                    base_url=args.base_url,
+                    timeout=args.timeout,
+                    progress=lambda text: _say(err, text),
+                    transfer=transfer,
+                )
         except advisories.UpdateIncompleteError as exc:
             _print_reports(exc.reports, path, err)
             raise
     _print_reports(reports, path, err)
     return 0
+
+
+@contextlib.contextmanager
+def transfer_display(err: TextIO) -> Iterator[advisories.Transfer | None]:
+    """A download progress bar on a terminal (rich, imported only then); nothing elsewhere,
+    where the one line per feed that ``progress`` writes is the record."""
+    if not err.isatty():
+        yield None
+        return
+    from rich.console import Console  # a terminal only: plain runs never import rich
+    from rich.progress import DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        console=Console(file=err),
+        transient=True,
+    ) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def transfer(feed: str, done: int, total: int | None) -> None:
+            if feed not in tasks:
+                tasks[feed] = bar.add_task(feed, total=total)
+            bar.update(tasks[feed], completed=done, total=total)
+
+        yield transfer
+
+
+#: Seconds a first-use fetch waits for the advisory host: a scan must not hang on a network
+#: that drops packets (``outwork db update --timeout`` is the patient way).
+FIRST_USE_TIMEOUT = 10.0
+
+
+def first_use_fetcher(
+    err: TextIO, base_url: str = advisories.DEFAULT_BASE_URL
+) -> Callable[[Path, tuple[str, ...]], str | None]:
+    """The scan's fetcher of missing advisory data (``AnalysisContext.fetch_advisories``):
+    only the ecosystems the scan needs, one line each on standard error, and on failure the
+    reason, once (the scan reports the unchecked ecosystems with it)."""
+
+    def fetch(path: Path, ecosystems: tuple[str, ...]) -> str | None:
+        err.write(
+            f"outwork: fetching advisory data for {', '.join(ecosystems)} (first use) into {path}\n"
+        )
+        try:
+            reports = advisories.update(
+                path, ecosystems, base_url=base_url, timeout=FIRST_USE_TIMEOUT
+            )
+        except advisories.AdvisoryDatabaseError as exc:
+            return str(exc)
+        for r in reports:
+            err.write(f"outwork: {r.feed}: {r.records:,} advisories in {r.seconds:.1f}s\n")
+        return None
+
+    return fetch
 
 
 def _print_reports(reports: list[advisories.UpdateReport], path: Path, err: TextIO) -> None:

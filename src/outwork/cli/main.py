@@ -18,7 +18,7 @@ from typing import TextIO, TypeVar
 import platformdirs
 
 from outwork import __version__, report
-from outwork.cli.db import add_db_parser, run_db
+from outwork.cli.db import add_db_parser, first_use_fetcher, run_db
 from outwork.core import config as cfg
 from outwork.core import policy as pol
 from outwork.core.docs import index_markdown, write_rule_docs
@@ -30,6 +30,7 @@ from outwork.engine.pipeline import scan as do_scan
 from outwork.engine.registry import all_rules, get_rule
 from outwork.sources.exclude import Exclusion
 from outwork.sources.registries import DEFAULT_NPM, DEFAULT_PYPI, RegistryOptions
+from outwork.store.advisories import DEFAULT_BASE_URL
 
 T = TypeVar("T")
 
@@ -150,6 +151,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--advisory-db", type=Path, metavar="FILE", help="advisory database (see `outwork db`)"
     )
     scan.add_argument(
+        "--advisory-url",
+        metavar="URL",
+        help="where missing advisory feeds are fetched from on first use:"
+        " URL/<ecosystem>/all.zip (default: OSV's public bucket)",
+    )
+    scan.add_argument(
+        "--require-advisories",
+        action="store_true",
+        help="exit 2 when dependencies could not be checked for lack of advisory data",
+    )
+    scan.add_argument(
         "--advisory-max-age",
         type=int,
         metavar="DAYS",
@@ -239,9 +251,15 @@ def _scan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     file_config = _file_config(args, targets, err)
     root = str(cfg.project_root(_local_start(targets), file_config.source))
     policy = _policy(args, file_config, root)
-    options = _scan_options(args, file_config, policy)
+    options = _scan_options(args, file_config, policy, err)
 
     result = _run_scan(targets, options, policy, err)
+    unchecked = _unchecked(result)
+    if unchecked and args.require_advisories:
+        raise UsageError(
+            f"--require-advisories: {unchecked}; run `outwork db update` (or scan without"
+            " --offline to fetch the data on first use)"
+        )
 
     if args.write_baseline:
         count = pol.write_baseline(result, args.write_baseline, root)
@@ -255,6 +273,8 @@ def _scan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     _emit(fmt, result, args, out)
     if not args.quiet and (fmt != "terminal" or args.output):
         err.write(_summary(result) + "\n")
+    if unchecked and not args.quiet:
+        err.write(f"outwork: {unchecked}\n")
     if result.stats.artifacts == 0 and not result.findings:
         err.write("outwork: nothing was scanned; check the target paths\n")
         return EXIT_NOTHING
@@ -319,12 +339,14 @@ def _policy(args: argparse.Namespace, file_config: cfg.FileConfig, root: str) ->
 
 
 def _scan_options(
-    args: argparse.Namespace, file_config: cfg.FileConfig, policy: pol.Policy
+    args: argparse.Namespace, file_config: cfg.FileConfig, policy: pol.Policy, err: TextIO
 ) -> ScanOptions:
     jobs = args.jobs or file_config.jobs
     if jobs is not None and jobs < 1:
         raise UsageError("--jobs must be at least 1")
-    offline = args.offline if args.offline is not None else file_config.offline
+    offline = args.offline
+    if offline is None:
+        offline = True if os.environ.get("OUTWORK_OFFLINE") else file_config.offline
     analyzer_options = dict(file_config.analyzers)
     index_url = args.index_url or file_config.index_url
     npm_registry = args.npm_registry or file_config.npm_registry
@@ -346,6 +368,11 @@ def _scan_options(
             pypi_url=index_url or DEFAULT_PYPI, npm_url=npm_registry or DEFAULT_NPM
         )
     cache_dir = _cache_dir(args)
+    fetch = None
+    if offline is not True and any(
+        pol.rule_enabled(get_rule(code), policy) for code in ("VUL001", "VUL002")
+    ):
+        fetch = first_use_fetcher(err, args.advisory_url or DEFAULT_BASE_URL)
     exclude = _split(args.exclude) or file_config.exclude or ()
     respect_gitignore = args.respect_gitignore
     if respect_gitignore is None:
@@ -367,6 +394,7 @@ def _scan_options(
         ignore=policy.ignore,
         registry=registry,
         exclusion=exclusion,
+        fetch_advisories=fetch,
     )
 
 
@@ -410,6 +438,14 @@ def _emit(fmt: str, result: ScanResult, args: argparse.Namespace, out: TextIO) -
 
         options.update(console.terminal_options(out, args.color))
     out.write(report.render(fmt, result, **options))
+
+
+def _unchecked(result: ScanResult) -> str:
+    """The scan's one statement of dependencies no advisory data checked, or ''."""
+    for f in result.findings:
+        if f.properties.get("unchecked"):
+            return f.message
+    return ""
 
 
 def _summary(result: ScanResult) -> str:

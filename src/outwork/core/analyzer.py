@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
 from typing import Any, ClassVar, cast
 
@@ -58,6 +59,7 @@ class Component:
 
 
 Emitted = Finding | Fact | Component
+FetchAdvisories = Callable[[Path, tuple[str, ...]], str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,10 @@ class AnalysisContext:
     data_dir: str | None = None
     #: The scan's limits, for an analyzer that reads the members of a container itself.
     budgets: Budgets = field(default_factory=Budgets)
+    #: Fetches advisory data for these ecosystems into this database (the caller's network
+    #: policy and progress display); returns why it could not, or None. Only the whole-scan
+    #: step (:meth:`Analyzer.finish`) gets one, and only when the caller allows the network.
+    fetch_advisories: FetchAdvisories | None = field(default=None, compare=False, repr=False)
 
 
 class Analyzer:
@@ -139,13 +145,14 @@ class Analyzer:
 
     def finish(
         self, components: Sequence[tuple[str, Component]], context: AnalysisContext
-    ) -> Iterable[Finding]:
+    ) -> Iterable[Finding | Fact]:
         """Called once per scan, in the main process, after every artifact was analysed.
 
         ``components`` are every ``(artifact path, component)`` the scan identified, from any
         analyzer, cached or fresh. This is the place for checks over the whole scan or against
         the network (``context.offline`` is False only with ``--online``); its findings are never
-        cached and carry their own full location path. By default, nothing.
+        cached and carry their own full location path, and its facts join the attack graph.
+        By default, nothing.
         """
         return ()
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from outwork.core.analyzer import AnalysisContext, Analyzer, Component
+from outwork.core.analyzer import AnalysisContext, Analyzer, Component, FetchAdvisories
 from outwork.core.artifact import (
     MEMBER_SEP,
     NOT_HELD,
@@ -97,6 +97,9 @@ class ScanOptions:
     registry: RegistryOptions | None = None
     #: What walks of folders on disk leave out (exclude patterns, .gitignore).
     exclusion: Exclusion = field(default_factory=Exclusion)
+    #: Fetches missing advisory data on first use (see ``AnalysisContext.fetch_advisories``);
+    #: None never touches the network for it.
+    fetch_advisories: FetchAdvisories | None = None
 
 
 ProgressCallback = Callable[[int, int], None]
@@ -253,7 +256,7 @@ def scan(
         runner.flush()
     finally:
         runner.close()
-    _finish(instances, context, result)
+    _finish(instances, replace(context, fetch_advisories=options.fetch_advisories), result)
     conclude(result, policy or Policy())
     result.findings.sort(key=_finding_order)
     result.stats.seconds = time.monotonic() - started
@@ -270,7 +273,11 @@ def _finish(instances: dict[str, Analyzer], context: AnalysisContext, result: Sc
     ]
     for name, analyzer in instances.items():
         try:
-            result.findings.extend(analyzer.finish(components, context))
+            for item in analyzer.finish(components, context):
+                if isinstance(item, Fact):
+                    result.facts.append(item)
+                else:
+                    result.findings.append(item)
         except Exception as exc:
             where = result.targets[0] if result.targets else ""
             _failed(result, where, name, _describe(exc), " after the scan; results are incomplete")

@@ -96,6 +96,23 @@ class UpdateIncompleteError(AdvisoryDatabaseError):
         self.reports = reports
 
 
+class AdvisoryHostUnreachableError(UpdateIncompleteError):
+    """The advisory host could not be reached: the update stopped there (every other feed
+    lives on the same host), the feeds imported before it are kept."""
+
+    def __init__(self, url: str, reason: str, reports: list[UpdateReport]) -> None:
+        host = urllib.parse.urlsplit(url).netloc or url
+        AdvisoryDatabaseError.__init__(
+            self,
+            f"cannot reach {host} ({reason}); advisory data not updated."
+            " Check the network, or import a feed fetched elsewhere with"
+            " `outwork db update --from-file all.zip --ecosystem NAME`",
+        )
+        self.failures = [f"{host}: {reason}"]
+        self.reports = reports
+        self.host = host
+
+
 class AdvisoryDatabaseMissingError(UsageError):
     """There is no advisory database where one was expected."""
 
@@ -341,6 +358,19 @@ def feed_url(base_url: str, ecosystem: str) -> str:
     return f"{base_url.rstrip('/')}/{urllib.parse.quote(ecosystem)}/all.zip"
 
 
+#: Called with the feed, the bytes received so far and the announced size (None: unknown).
+Transfer = Callable[[str, int, int | None], None]
+
+
+class _UnreachableError(AdvisoryDatabaseError):
+    """The host did not answer (no route, no name, refused, timed out)."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
+
+
 def update(
     path: str | Path,
     ecosystems: Iterable[str] = DEFAULT_ECOSYSTEMS,
@@ -348,12 +378,15 @@ def update(
     base_url: str = DEFAULT_BASE_URL,
     timeout: float = 60.0,
     progress: Progress | None = None,
+    transfer: Transfer | None = None,
 ) -> list[UpdateReport]:
     """Download and import each ecosystem's ``all.zip``, each feed in its own transaction.
 
-    A feed that fails keeps its previous records and the others go on; at the end
-    :class:`UpdateIncompleteError` lists the failures and carries the reports of the feeds that
-    were imported."""
+    A feed that fails (HTTP error, corrupt download) keeps its previous records and the others
+    go on; at the end :class:`UpdateIncompleteError` lists the failures and carries the reports
+    of the feeds that were imported. A host that cannot be reached stops the update at once
+    (:class:`AdvisoryHostUnreachableError`): the next feeds live there too. ``transfer`` sees
+    every chunk received, for a progress bar."""
     db_path = Path(path)
     reports: list[UpdateReport] = []
     failures: list[str] = []
@@ -362,10 +395,16 @@ def update(
         if progress:
             progress(f"downloading {url}")
         try:
-            with _download(url, db_path.parent, timeout) as (tmp, sha256, size):
+            with _download(url, db_path.parent, timeout, ecosystem, transfer) as (
+                tmp,
+                sha256,
+                size,
+            ):
                 if progress:
                     progress(f"importing {ecosystem} ({size:,} bytes, sha256 {sha256[:12]})")
                 reports.append(import_zip(db_path, ecosystem, tmp, url=url, sha256=sha256))
+        except _UnreachableError as exc:
+            raise AdvisoryHostUnreachableError(exc.url, exc.reason, reports) from None
         except AdvisoryDatabaseError as exc:
             failures.append(f"{ecosystem}: {exc}")
             if progress:
@@ -376,7 +415,13 @@ def update(
 
 
 @contextlib.contextmanager
-def _download(url: str, directory: Path, timeout: float) -> Iterator[tuple[Path, str, int]]:
+def _download(
+    url: str,
+    directory: Path,
+    timeout: float,
+    feed: str = "",
+    transfer: Transfer | None = None,
+) -> Iterator[tuple[Path, str, int]]:
     scheme = urllib.parse.urlsplit(url).scheme
     if scheme not in ("http", "https"):
         raise UsageError(f"advisory base URL must be http(s), not {scheme!r}: {url}")
@@ -394,9 +439,12 @@ def _download(url: str, directory: Path, timeout: float) -> Iterator[tuple[Path,
         try:
             with urlopen(url, timeout=timeout) as response:  # noqa: S310 - scheme checked above
                 expected = response.headers.get("Content-Length")
+                total = int(expected) if expected is not None and expected.isdigit() else None
                 announced = _goog_md5(response.headers.get_all("x-goog-hash") or [])
                 while chunk := response.read(1 << 20):
                     size += len(chunk)
+                    if transfer:
+                        transfer(feed, size, total)
                     if size > MAX_DOWNLOAD_BYTES:
                         raise AdvisoryDatabaseError(
                             f"{url} is larger than {MAX_DOWNLOAD_BYTES} bytes"
@@ -408,7 +456,16 @@ def _download(url: str, directory: Path, timeout: float) -> Iterator[tuple[Path,
             raise AdvisoryDatabaseError(
                 f"{url}: HTTP {exc.code} {exc.reason}; check the ecosystem name and --base-url"
             ) from None
-        except (URLError, HTTPException, OSError, TimeoutError) as exc:
+        except URLError as exc:  # before any answer: name, route, refusal
+            raise _UnreachableError(url, str(getattr(exc, "reason", exc))) from None
+        except TimeoutError as exc:
+            if size == 0:
+                raise _UnreachableError(url, f"no answer in {timeout:g} s") from None
+            raise AdvisoryDatabaseError(
+                f"{url}: download stalled after {size:,} bytes ({exc}); the previous database"
+                " is unchanged"
+            ) from None
+        except (HTTPException, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise AdvisoryDatabaseError(
                 f"{url}: download failed ({reason}); the previous database is unchanged."

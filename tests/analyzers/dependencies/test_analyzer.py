@@ -110,15 +110,28 @@ def test_duplicate_occurrences_become_related_locations(database: Path) -> None:
     assert [r.line for r in found.related] == [7]
 
 
-def test_no_database_fails_closed_with_the_remedy() -> None:
-    (found,) = _findings(_run(_artifact("requirements.txt", "requests==2.19.0\n"), None))
+def _whole(artifact: Artifact, db: Path | None) -> list[Finding]:
+    """The artifact's findings, then those of the whole-scan step over its components."""
+    items = _run(artifact, db)
+    components = [(artifact.path, c) for c in items if isinstance(c, Component)]
+    options = {"dependencies.db": str(db)} if db else {}
+    finished = DependencyAnalyzer().finish(components, AnalysisContext(options=options))
+    return [*_findings(items), *[f for f in finished if isinstance(f, Finding)]]
+
+
+def test_no_database_is_said_once_with_the_remedy() -> None:
+    artifact = _artifact("requirements.txt", "requests==2.19.0\n")
+    assert _findings(_run(artifact, None)) == []  # nothing per file
+    (found,) = _whole(artifact, None)
     assert found.code == "VUL003" and "outwork db update" in found.remediation
-    assert found.location.line == 1 and found.severity is Severity.MEDIUM
+    assert found.location.path == "requirements.txt" and found.location.line == 1
+    assert found.severity is Severity.INFO
+    assert found.properties["unchecked"] == {"PyPI": {"dependencies": 1, "files": 1}}
 
 
 def test_missing_database_file(tmp_path: Path) -> None:
-    items = _run(_artifact("requirements.txt", "requests==2.19.0\n"), tmp_path / "none.sqlite3")
-    (found,) = _findings(items)
+    artifact = _artifact("requirements.txt", "requests==2.19.0\n")
+    (found,) = _whole(artifact, tmp_path / "none.sqlite3")
     assert found.code == "VUL003" and "outwork db update" in found.message
 
 
@@ -129,11 +142,11 @@ def test_stale_database_warns_but_still_matches(tmp_path: Path) -> None:
     con.commit()
     con.close()
     os.utime(db, (time.time() + 5, time.time() + 5))
-    found = _findings(_run(_artifact("requirements.txt", "requests==2.19.0\n"), db))
+    found = _whole(_artifact("requirements.txt", "requests==2.19.0\n"), db)
     codes = sorted(f.code for f in found)
     assert codes == ["VUL001", "VUL001", "VUL003"]
     stale = next(f for f in found if f.code == "VUL003")
-    assert stale.severity is Severity.LOW and "days old" in stale.message
+    assert stale.severity is Severity.INFO and "days old" in stale.message
 
 
 def test_accepts_sboms_by_content_and_refuses_other_json() -> None:
@@ -211,10 +224,10 @@ def test_ecosystem_without_a_feed_is_not_a_silent_pass(tmp_path: Path) -> None:
     db = tmp_path / "db.sqlite3"
     import_zip(db, "PyPI", feeds["PyPI"])
     lock = '{\n "packages": [\n  {"name": "guzzlehttp/guzzle", "version": "7.4.2"}\n ]\n}\n'
-    (found,) = _findings(_run(_artifact("php/composer.lock", lock), db))
-    assert found.code == "VUL003" and "no Packagist feed" in found.message
-    assert "--ecosystem Packagist" in found.remediation
-    assert found.location.line == 3 and found.severity is Severity.MEDIUM
+    (found,) = _whole(_artifact("php/composer.lock", lock), db)
+    assert found.code == "VUL003" and "Packagist (1 dependency in 1 file)" in found.message
+    assert "no feed" in found.message and "--ecosystem Packagist" in found.remediation
+    assert found.location.line == 3 and found.severity is Severity.INFO
 
 
 def test_oversized_lockfile_is_refused_not_truncated() -> None:

@@ -8,13 +8,14 @@ cached. The database path comes from ``context.options["dependencies.db"]`` or, 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from outwork.analyzers.dependencies.parsers import has_parser, looks_like_sbom
 from outwork.analyzers.dependencies.rules.advisories import VulnerableDependency
-from outwork.core.analyzer import AnalysisContext, Analyzer, Emitted, rules_in
+from outwork.core.analyzer import AnalysisContext, Analyzer, Component, Emitted, rules_in
 from outwork.core.artifact import Artifact, Kind
+from outwork.core.findings import Fact, Finding
 
 if TYPE_CHECKING:
     from outwork.analyzers.dependencies.analysis import OpenStore
@@ -40,3 +41,10 @@ class DependencyAnalyzer(Analyzer):
 
     def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
         return cast(Iterable[Emitted], self.work.analyze(self._stores, artifact, context))
+
+    def finish(
+        self, components: Sequence[tuple[str, Component]], context: AnalysisContext
+    ) -> Iterable[Finding | Fact]:
+        return cast(
+            Iterable[Finding | Fact], self.work.finish_scan(self._stores, components, context)
+        )

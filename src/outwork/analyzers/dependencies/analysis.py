@@ -8,7 +8,8 @@ does, whatever it selects) does not import the parsers, the version algebra and 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +31,15 @@ from outwork.analyzers.dependencies.rules import (
     UnpinnedRequirement,
 )
 from outwork.analyzers.dependencies.rules.advisories import check_matches
-from outwork.analyzers.dependencies.rules.database import check_coverage, check_unopened
+from outwork.analyzers.dependencies.rules.database import (
+    Located,
+    check_stale,
+    check_unchecked,
+)
 from outwork.core.analyzer import AnalysisContext, Component, Emitted
 from outwork.core.artifact import MEMBER_SEP, Artifact
 from outwork.core.errors import BudgetExceeded
-from outwork.core.findings import Fact, finding
+from outwork.core.findings import Fact, Finding, finding
 from outwork.core.rules import Rule
 from outwork.store.advisories import (
     DB_FILENAME,
@@ -92,19 +97,85 @@ def analyze(
     matchable = [d for d in result.dependencies if d.version and d.source in MATCHABLE_SOURCES]
     if not matchable:
         return
+    opened = open_store(stores, database_path(context))
+    if isinstance(opened, str):
+        return  # nothing to match against: the whole-scan step says so once (finish_scan)
+    store, _age, feeds = opened
+    covered = [d for d in matchable if ecosystem_key(d.ecosystem) in feeds]
+    yield from check_matches(artifact.path, match_dependencies(store, covered))
+
+
+def finish_scan(
+    stores: dict[tuple[str, int, int], OpenStore],
+    components: Sequence[tuple[str, Component]],
+    context: AnalysisContext,
+) -> Iterator[Finding | Fact]:
+    """Once per scan: the dependencies no advisory data covered. With a fetcher (first use,
+    network allowed), the data for their ecosystems (only those) is fetched and they are
+    matched here; what stays unchecked, and a stale database, are one VUL003 each."""
+    pending = _pending(components)
+    if not pending:
+        return
     db_path = database_path(context)
     opened = open_store(stores, db_path)
-    if isinstance(opened, str):
-        yield check_unopened(opened, matchable, db_path)
-        return
-    store, age, feeds = opened
-    uncovered: dict[str, list[Dependency]] = {}
-    for dep in matchable:
-        if ecosystem_key(dep.ecosystem) not in feeds:
-            uncovered.setdefault(dep.ecosystem, []).append(dep)
-    max_age = float(context.options.get("dependencies.max_age_days", STALE_AFTER_DAYS))
-    yield from check_coverage(matchable, uncovered, age, max_age, db_path)
-    yield from check_matches(artifact.path, match_dependencies(store, matchable))
+    feeds = frozenset() if isinstance(opened, str) else opened[2]
+    needed = tuple(sorted(e for e in pending if ecosystem_key(e) not in feeds))
+    reason = opened if isinstance(opened, str) else "the advisory database holds no feed for them"
+    if needed and context.fetch_advisories is not None and db_path is not None:
+        failure = context.fetch_advisories(db_path, needed)
+        opened = open_store(stores, db_path)
+        if not isinstance(opened, str):
+            fetched = [e for e in needed if ecosystem_key(e) in opened[2]]
+            yield from _match_fetched(opened[0], {e: pending[e] for e in fetched})
+            needed = tuple(e for e in needed if e not in fetched)
+        reason = failure or reason
+    if needed:
+        yield check_unchecked({e: pending[e] for e in needed}, reason, db_path)
+    if not isinstance(opened, str) and len(needed) < len(pending):
+        max_age = float(context.options.get("dependencies.max_age_days", STALE_AFTER_DAYS))
+        first = next(iter(pending.values()))[0]
+        yield from check_stale(opened[1], max_age, db_path, first[0], first[1].line)
+
+
+def _pending(components: Sequence[tuple[str, Component]]) -> dict[str, list[Located]]:
+    """Matchable dependencies of the scan's lockfiles, manifests and SBOMs, by ecosystem."""
+    pending: dict[str, list[Located]] = {}
+    for path, component in components:
+        props = component.properties
+        if "lockfile" not in props or not component.version:
+            continue
+        source = str(props.get("source", "registry"))
+        if source not in MATCHABLE_SOURCES:
+            continue
+        line = props.get("line")
+        dep = Dependency(
+            str(props["ecosystem"]),
+            component.name,
+            component.version,
+            line=line if isinstance(line, int) else None,
+            dev=bool(props.get("dev")),
+            direct=props.get("direct") if isinstance(props.get("direct"), bool) else None,
+            source=source,
+        )
+        pending.setdefault(dep.ecosystem, []).append((path, dep))
+    return pending
+
+
+def _match_fetched(
+    store: AdvisoryStore, fetched: dict[str, list[Located]]
+) -> Iterator[Finding | Fact]:
+    """VUL001/VUL002 for dependencies matched after their data was fetched, placed at their
+    files (the per-file step ran before the data was there)."""
+    by_path: dict[str, list[Dependency]] = {}
+    for located in fetched.values():
+        for path, dep in located:
+            by_path.setdefault(path, []).append(dep)
+    for path, deps in by_path.items():
+        for item in check_matches(path, match_dependencies(store, deps)):
+            if isinstance(item, Finding):
+                yield replace(item, location=replace(item.location, path=path))
+            elif isinstance(item, Fact):
+                yield item
 
 
 def _unparseable(exc: BaseException) -> Emitted:
