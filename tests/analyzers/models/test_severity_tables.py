@@ -11,10 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from outwork.analyzers.models.context import KerasObject, PickleStream, RemoteCode, TorchScriptOps
+from outwork.analyzers.models.context import (
+    KerasObject,
+    PickleStream,
+    RemoteCode,
+    Shipped,
+    TorchScriptOps,
+)
 from outwork.analyzers.models.rules.hub import HubRemoteCode
 from outwork.analyzers.models.rules.keras import KerasUnsafeObject
-from outwork.analyzers.models.rules.pickles import PickleMalformed
+from outwork.analyzers.models.rules.pickles import PickleMalformed, PickleUnlistedGlobal
 from outwork.analyzers.models.rules.torchscript import TorchScriptCode
 from outwork.core.rules import Rule
 from tests import ruleharness
@@ -44,6 +50,28 @@ ROWS: list[tuple[type[Rule], Enum, str, str, str]] = [
     (KerasUnsafeObject, KerasObject.GADGET_FUNCTION, "gadget.keras!/config.json", "", "high"),
     (HubRemoteCode, RemoteCode.OWN_REPOSITORY, "remote/config.json", "auto_map", "medium"),
     (HubRemoteCode, RemoteCode.OTHER_REPOSITORY, "foreign/config.json", "auto_map", "high"),
+    (PickleUnlistedGlobal, Shipped.LOADED, "unlisted/model.pkl", "pickle@0x2", "high"),
+    (
+        PickleUnlistedGlobal,
+        Shipped.LOADED,
+        "shipped/demo-1.0.tar.gz!/demo-1.0/demo/data/gadget.pkl",
+        "pickle@0x2",
+        "high",
+    ),
+    (
+        PickleUnlistedGlobal,
+        Shipped.NOT_LOADED,
+        "shipped/demo-1.0.tar.gz!/demo-1.0/tests/data/old.pkl",
+        "pickle@0x2",
+        "medium",
+    ),
+    (
+        PickleUnlistedGlobal,
+        Shipped.OWN_MODULES,
+        "shipped/demo-1.0.tar.gz!/demo-1.0/demo/data/state.pkl",
+        "pickle@0x2",
+        "low",
+    ),
 ]
 
 

@@ -12,11 +12,15 @@ import contextlib
 import hashlib
 import mmap
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import PurePosixPath
 
 from outwork.analyzers.models import containers, formats, scanpickle
+from outwork.analyzers.models.context import Shipped
 from outwork.analyzers.models.formats import CODE_EXECUTION_CODES
 from outwork.analyzers.models.rules.formats import ModelContainerAnomaly, ModelFileMalformed
+from outwork.analyzers.models.rules.pickles import EXECUTES_CODE, PickleUnlistedGlobal
+from outwork.analyzers.models.shipped import shipped_context
 from outwork.analyzers.models.sniff import is_chat_template, sniff_compressed
 from outwork.core.analyzer import AnalysisContext, Component, Emitted
 from outwork.core.artifact import Artifact, Kind
@@ -85,11 +89,12 @@ class _Analysis:
         if not result.format:
             return
         yield from result.findings
-        yield from result.pickle.findings
+        graded = _graded(artifact.path, result.pickle.findings)
+        yield from graded
         framework = result.framework or result.pickle.framework
         model = self._model_id(artifact)
         yield Fact("entry:model-hub", "provides", model, proof=artifact.path)
-        dangerous = result.pickle.executes_code or _executes_code(result.findings)
+        dangerous = any(_runs_on_load(f) for f in graded) or _executes_code(result.findings)
         if dangerous:
             yield Fact(model, "executes-on-load", "jewel:host-code-execution", proof=artifact.path)
         props: dict[str, object] = {"format": result.format, "path": artifact.path}
@@ -227,6 +232,29 @@ class _Analysis:
                     f"decompressed stream exceeds {limit} bytes; the rest was not analysed",
                 )
             )
+
+
+def _graded(path: str, findings: list[Finding]) -> list[Finding]:
+    """The pickle findings, MDL002 graded by where a package ships the pickle (see
+    :mod:`~outwork.analyzers.models.shipped`)."""
+    unlisted = [f for f in findings if f.rule is PickleUnlistedGlobal]
+    if not unlisted:
+        return findings
+    context = shipped_context(path, unlisted)
+    if context is Shipped.LOADED:
+        return findings
+    severity = PickleUnlistedGlobal.severity_in(context)
+    return [
+        replace(f, severity=severity) if f.rule is PickleUnlistedGlobal else f for f in findings
+    ]
+
+
+def _runs_on_load(item: Finding) -> bool:
+    """Whether a pickle finding means loading the file runs code someone else chose (an
+    unlisted global graded down is the package's own code, or is never loaded)."""
+    if item.rule is PickleUnlistedGlobal:
+        return item.severity >= Severity.HIGH
+    return item.rule in EXECUTES_CODE
 
 
 def _executes_code(findings: list[Finding]) -> bool:

@@ -33,3 +33,11 @@ class RemoteCode(enum.Enum):
 
     OWN_REPOSITORY = "modules shipped with the model"
     OTHER_REPOSITORY = "modules from other repositories (repo--module references)"
+
+
+class Shipped(enum.Enum):
+    """Where a pickle with globals outside the allowlist sits, and what those globals are."""
+
+    LOADED = "a model file, or a package file its code may load, importing foreign globals"
+    OWN_MODULES = "a package's file whose every unlisted global is a module of that package"
+    NOT_LOADED = "a file in a package's tests or docs, which installing or importing never reads"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from outwork.analyzers.models import picklevm
-from outwork.analyzers.models.context import PickleStream
+from outwork.analyzers.models.context import PickleStream, Shipped
 from outwork.analyzers.models.policy import Verdict, judge
 from outwork.core.findings import Finding, finding
 from outwork.core.rules import Confidence, Layer, Rule, Severity
@@ -77,6 +77,12 @@ class PickleUnlistedGlobal(Rule):
     not listed (`pkgutil.resolve_name`, `timeit.timeit`, `cProfile.run`, ...). A model whose
     pickle imports something unexpected deserves a human look before it is loaded.
 
+    Pickles that packages ship are graded by what they call: one whose every unlisted global is
+    a module of the package that ships it can do nothing the package's own code cannot (the
+    packages layer judges that code), so it is low; one in the package's tests or docs, which
+    neither installing nor importing it reads, is medium. Known-dangerous callables (MDL001)
+    keep their grade wherever they are.
+
     ## Example
     A checkpoint importing `mypackage.helpers.rebuild` or `functools.partial`.
 
@@ -95,6 +101,11 @@ class PickleUnlistedGlobal(Rule):
     layer = Layer.MDL
     severity = Severity.HIGH
     confidence = Confidence.MEDIUM
+    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
+        Shipped.LOADED: Severity.HIGH,
+        Shipped.NOT_LOADED: Severity.MEDIUM,
+        Shipped.OWN_MODULES: Severity.LOW,
+    }
     cwe = (502,)
     attack = ("T1195.002",)
     inline_suppressible = False
