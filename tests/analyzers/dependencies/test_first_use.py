@@ -38,9 +38,7 @@ def _project(root: Path) -> Path:
     return root
 
 
-def _scan(
-    tmp_path: Path, *argv: str, fmt: str = "json"
-) -> tuple[int, dict[str, Any] | str, str]:
+def _scan(tmp_path: Path, *argv: str, fmt: str = "json") -> tuple[int, dict[str, Any] | str, str]:
     out, err = io.StringIO(), io.StringIO()
     data = tmp_path / "data"
     command = ["scan", str(tmp_path / "proj"), "--no-cache", "--no-config", "-f", fmt]
