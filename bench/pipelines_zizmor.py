@@ -67,6 +67,9 @@ OVERLAP: dict[str, tuple[str, ...]] = {
     "github-app": ("CI035",),
     "self-repository": ("CI036",),
     "adhoc-packages": ("CI037",),
+    "superfluous-actions": ("CI038",),
+    "unpinned-tools": ("CI039",),
+    "misfeature": ("CI040",),
 }
 #: Pedantic-persona findings of audits whose rule has another code in outwork.
 PEDANTIC_OVERLAP: dict[str, tuple[str, ...]] = {
