@@ -325,7 +325,10 @@ def _analyze_python(
     for member in backend:
         contexts[member] = Context.INSTALL
         queue.append(member)
-    scanned: dict[str, PythonScanner] = {}
+    #: module -> what it imports; its signals are taken when it is scanned, and the scanner
+    #: (its source, syntax tree and facts) is let go before the next module
+    scanned: dict[str, set[str]] = {}
+    module_signals: list[Signal] = []
     seen: set[str] = set()
     exports = _StarExports(texts, roots)
     while queue:
@@ -341,7 +344,8 @@ def _analyze_python(
             star_exports=exports.bind(member),
         )
         scanner.run()
-        scanned[member] = scanner
+        module_signals.extend(scanner.signals)
+        scanned[member] = scanner.imports | scanner.relative_imports
         for target in _launched_files(scanner.launched, member, texts, roots):
             if target in seen:
                 continue
@@ -354,7 +358,7 @@ def _analyze_python(
                 signals.extend(_scan_script(texts[target], target))
         if member not in whole and member not in backend:
             continue  # one level: what setup.py and build backends import runs at install
-        for module in scanner.imports | scanner.relative_imports:
+        for module in scanned[member]:
             for candidate in _module_files(module, member, texts, roots):
                 if candidate not in seen:
                     contexts[candidate] = Context.INSTALL
@@ -364,11 +368,12 @@ def _analyze_python(
             continue
         scanner = PythonScanner(text, member, Context.IMPORT, star_exports=exports.bind(member))
         scanner.run()
-        scanned[member] = scanner
+        module_signals.extend(scanner.signals)
+        scanned[member] = scanner.imports | scanner.relative_imports
+    signals.extend(module_signals)
     links: dict[str, set[str]] = {}
-    for member, scanner in scanned.items():
-        signals.extend(scanner.signals)
-        for module in scanner.imports | scanner.relative_imports:
+    for member, imported in scanned.items():
+        for module in imported:
             if any(word in module.lower() for word in TEST_WORDS):
                 links.setdefault(member, set()).update(_module_files(module, member, texts, roots))
     return signals, name, version, links
