@@ -23,14 +23,15 @@ def _fresh(code: str) -> str:
     return done.stdout
 
 
-def test_a_json_scan_of_local_files_loads_neither_the_network_stack_nor_rich(
+def test_a_json_packages_scan_of_local_files_loads_neither_the_network_stack_nor_rich(
     tmp_path: Path,
 ) -> None:
     (tmp_path / "a.py").write_text("import os\n")
     out = _fresh(
         "import sys, io\n"
         "from outwork.cli.main import run\n"
-        f"run(['scan', {str(tmp_path)!r}, '-f', 'json', '-q', '--no-cache', '--offline'],"
+        f"run(['scan', {str(tmp_path)!r}, '--select', 'PKG', '-f', 'json', '-q', '--no-cache',"
+        " '--offline'],"
         " io.StringIO(), io.StringIO())\n"
         "print(sorted(m for m in ('http.client', 'ssl', 'urllib.request', 'rich')"
         " if m in sys.modules))\n"
