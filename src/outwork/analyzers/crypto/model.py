@@ -67,6 +67,9 @@ class Asset:
     parameter_set: str | None = None
     #: Material type for ``related-crypto-material`` (``private-key``, ``public-key``).
     material: str | None = None
+    #: Named but not called here (a cipher class in a table, a hash function passed along):
+    #: findings are capped at low, and say so.
+    referenced: bool = False
     #: Found in test code or test data (findings are capped at low, and say so).
     in_tests: bool = False
     #: Certificate and key facts (subject, issuer, notValidAfter, format...), as text.

@@ -391,7 +391,9 @@ class PythonScanner:
             out.append({"algorithm": algorithm or "unknown", "hash": hash_name, "curve": curve})
         return out
 
-    def _emit(self, node: ast.AST, built: Built, function: str | None) -> None:
+    def _emit(
+        self, node: ast.AST, built: Built, function: str | None, *, referenced: bool = False
+    ) -> None:
         algorithm = built.algorithm or "unknown"
         entry = row(algorithm)
         primitive = entry.primitive if entry else "unknown"
@@ -422,6 +424,7 @@ class PythonScanner:
                 static_iv=built.static_iv,
                 parameter_set=built.parameter_set,
                 material="secret-key" if built.role == "key" else None,
+                referenced=referenced,
             )
         )
 
@@ -557,6 +560,7 @@ class PythonScanner:
         parent = self.parents.get(id(node))
         if isinstance(parent, ast.Attribute):
             return
+        self._reference(node, parent, scope, function)
         if not isinstance(parent, ast.keyword | ast.Call | ast.Assign | ast.AnnAssign):
             return
         if isinstance(parent, ast.Call) and parent.func is node:
@@ -580,6 +584,35 @@ class PythonScanner:
             return
         built = Built(name, "asset", "TLS", version=apis.TLS_CONSTANTS[name])
         self._emit(node, built, function)
+
+    def _reference(
+        self,
+        node: ast.Attribute | ast.Name,
+        parent: ast.AST | None,
+        scope: _Scope,
+        function: str | None,
+    ) -> None:
+        """An algorithm named but not called here: a hash function or cipher class kept in a
+        table (``{"hmac-md5": md5}``, ``"class": algorithms.TripleDES``) or passed along.
+        Recorded, and its findings capped at low: the call that uses it is elsewhere."""
+        if isinstance(parent, ast.Call) and parent.func is node:
+            return
+        if isinstance(parent, ast.Compare | ast.alias):
+            return
+        value = scope.fold(node)
+        if not isinstance(value, Ref):
+            return
+        name = qualified(value.name)
+        if name in apis.CALLS:
+            return
+        found = lookup(name)
+        if found is None or found[0].role != "asset" or found[1] is None:
+            return
+        algorithm = _algorithm_from(found[1], found[0])
+        if algorithm == "unknown":
+            return
+        built = Built(name, "asset", algorithm, unknown=())
+        self._emit(node, built, function, referenced=True)
 
 
 # --- helpers ----------------------------------------------------------------------------------

@@ -14,6 +14,10 @@ from outwork.core.rules import Rule, Severity
 #: protect nothing real. The message says so, and the same code outside tests keeps its grade.
 TEST_CODE_CAP = Severity.LOW
 
+#: The highest severity of an algorithm only named where it is found (a cipher class in a table
+#: of supported algorithms): the call that uses it, and what for, is elsewhere.
+REFERENCE_CAP = Severity.LOW
+
 Check = Callable[[Asset, Verdict], Iterator[Finding]]
 
 #: Every check, registered by the module that defines it (see :func:`check`).
@@ -59,6 +63,10 @@ def raise_on(
         graded = TEST_CODE_CAP
         message += f" (in test code: {TEST_CODE_CAP.label} at most)"
         properties["in_tests"] = True
+    if asset.referenced and graded > REFERENCE_CAP:
+        graded = REFERENCE_CAP
+        message += f" (named here, called elsewhere: {REFERENCE_CAP.label} at most)"
+        properties["referenced"] = True
     return finding(
         rule,
         message,
