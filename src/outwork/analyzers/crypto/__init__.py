@@ -3,9 +3,10 @@
 It reads Python source by syntax tree and records every use of cryptography it recognises
 (hashlib, hmac, secrets, ``random`` used for secrets, ssl, pyca/cryptography, PyCryptodome,
 PyNaCl, paramiko, PyJWT/python-jose/authlib, pyOpenSSL, passlib/bcrypt/argon2) with its
-parameters; and it reads certificates, keys, key stores, OpenSSH key lists and JWKs
-(:mod:`.files`); and JavaScript/TypeScript by tree-sitter (node:crypto, WebCrypto, tls,
-jsonwebtoken, node-forge, crypto-js: :mod:`.jssource`). Each asset is classified by the
+parameters; it reads certificates, keys, key stores, OpenSSH key lists and JWKs
+(:mod:`.files`), TLS and SSH configuration (:mod:`.configs`), and JavaScript/TypeScript by
+tree-sitter (node:crypto, WebCrypto, tls, jsonwebtoken, node-forge, crypto-js:
+:mod:`.jssource`). Each asset is classified by the
 versioned table in ``data/algorithms.toml`` (:mod:`.policy`), checked by the rules, and
 listed as a ``cryptographic-asset`` component for the CycloneDX CBOM.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from outwork.analyzers.crypto.analysis import judge
+from outwork.analyzers.crypto.configs import is_config, read_config
 from outwork.analyzers.crypto.files import DER_SUFFIXES, MAX_FILE_BYTES, SSH_LIST_NAMES, read_file
 from outwork.analyzers.crypto.jssource import scan_javascript
 from outwork.analyzers.crypto.model import in_test_code
@@ -62,8 +64,11 @@ _SOURCE_HINTS = (
 
 
 def _crypto_file(artifact: Artifact) -> bool:
-    """Certificates, keys and key lists that classification did not call PEM or DER."""
+    """Certificates, keys and key lists that classification did not call PEM or DER, and TLS
+    and SSH configuration."""
     name = artifact.name.lower()
+    if artifact.kind in (Kind.TEXT, Kind.YAML, Kind.TOML) and is_config(name, artifact.read(PROBE)):
+        return True
     if name in SSH_LIST_NAMES or name.endswith(".pub"):
         return True
     if artifact.kind is Kind.BINARY:
@@ -94,7 +99,23 @@ class CryptoAnalyzer(Analyzer):
             return self._python(artifact)
         if artifact.kind is Kind.JAVASCRIPT:
             return self._javascript(artifact)
+        if artifact.kind not in (Kind.PEM, Kind.DER) and is_config(
+            artifact.name, artifact.read(PROBE)
+        ):
+            return self._config(artifact)
         return self._file(artifact)
+
+    def _config(self, artifact: Artifact) -> Iterator[Emitted]:
+        if artifact.size > MAX_FILE_BYTES:
+            yield finding(
+                UnreadableCryptoMaterial,
+                f"configuration of {artifact.size} bytes is larger than the crypto layer reads"
+                f" ({MAX_FILE_BYTES}); not inventoried",
+                severity=UnreadableCryptoMaterial.severity_in(Material.KEY_OR_CERTIFICATE),
+            )
+            return
+        assets = read_config(artifact.name, artifact.text())
+        yield from judge(assets, in_tests=in_test_code(artifact.member_path))
 
     def _javascript(self, artifact: Artifact) -> Iterator[Emitted]:
         if artifact.size > MAX_SOURCE_BYTES:
