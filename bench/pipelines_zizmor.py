@@ -64,7 +64,7 @@ OVERLAP: dict[str, tuple[str, ...]] = {
     "overprovisioned-secrets": ("CI026",),
     "unredacted-secrets": ("CI027",),
     "archived-uses": ("CI028",),
-    "github-app": ("CI035",),
+    "github-app": ("CI035", "CI041"),
     "self-repository": ("CI036",),
     "adhoc-packages": ("CI037",),
     "superfluous-actions": ("CI038",),

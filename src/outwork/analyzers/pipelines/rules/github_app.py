@@ -10,6 +10,7 @@ from outwork.analyzers.pipelines.checks import WorkflowCheck
 from outwork.analyzers.pipelines.context import Trigger, worst
 from outwork.analyzers.pipelines.paths import key_path
 from outwork.analyzers.pipelines.workflow import Step
+from outwork.analyzers.pipelines.yamlpos import Node
 from outwork.core.analyzer import Emitted
 from outwork.core.findings import finding
 from outwork.core.rules import Confidence, Layer, Rule, Severity
@@ -87,15 +88,84 @@ class GithubAppTokenAllRepositories(Rule):
     }
 
 
+class AppTokenScope(enum.Enum):
+    """What the minted token keeps that it should not."""
+
+    BLANKET_PERMISSIONS = "every permission of the app's installation (no permission inputs)"
+    NOT_REVOKED = "validity after the job ends (revocation turned off)"
+    MAYBE_NOT_REVOKED = "validity after the job ends when an expression turns revocation off"
+
+
+class GithubAppTokenUnrestricted(Rule):
+    """A GitHub App token is minted with every permission of the installation, or outlives the
+    job.
+
+    ## What it finds
+    Steps of `actions/create-github-app-token` without any `permission-*` input (of
+    `tibdex/github-app-token` without `permissions`): the token carries every permission the
+    app's installation was granted. And steps that turn off revoking the token when the job
+    ends (`skip-token-revoke: true`; `revoke: false` for `tibdex/github-app-token`), or let an
+    expression decide (lower confidence).
+
+    ## Why it matters
+    Code that gets to run in the job after the step holds the token: with the installation's
+    full permissions it can do whatever the app can (often write to contents, workflows and
+    pull requests), where the job needed one permission. A token that is not revoked stays
+    valid for an hour after the job, so one read from a log, an artifact or a cache is still
+    usable when the run is over.
+
+    ## Example
+    ```yaml
+    - uses: actions/create-github-app-token@v2
+      with:
+        app-id: ${{ vars.APP_ID }}
+        private-key: ${{ secrets.APP_KEY }}
+        skip-token-revoke: true
+    ```
+
+    ## Remediation
+    Ask only for the permissions the job uses (`permission-contents: read`,
+    `permission-pull-requests: write`) and leave revocation on.
+
+    ## References
+    - actions/create-github-app-token, README: "permission-*" and "skip-token-revoke" inputs
+    - zizmor audit `github-app`
+    - CWE-250: Execution with Unnecessary Privileges
+    """
+
+    code = "CI041"
+    name = "github-app-token-unrestricted"
+    layer = Layer.CI
+    severity = Severity.MEDIUM
+    confidence = Confidence.HIGH
+    cwe = (250, 613)
+    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
+        AppTokenScope.BLANKET_PERMISSIONS: Severity.MEDIUM,
+        AppTokenScope.NOT_REVOKED: Severity.MEDIUM,
+        AppTokenScope.MAYBE_NOT_REVOKED: Severity.MEDIUM,
+    }
+
+
+#: Token-minting action -> (its revocation input, the value that turns revocation off, whether
+#: it takes one ``permissions`` input instead of ``permission-*`` inputs).
+_REVOCATION: dict[str, tuple[str, str, bool]] = {
+    "actions/create-github-app-token": ("skip-token-revoke", "true", False),
+    "tibdex/github-app-token": ("revoke", "false", True),
+}
+
+
 class GithubAppTokenCheck(WorkflowCheck):
-    rules = (GithubAppTokenAllRepositories,)
+    rules = (GithubAppTokenAllRepositories, GithubAppTokenUnrestricted)
 
     def step(self, step: Step) -> Iterator[Emitted]:
         action = step.uses.partition("@")[0].strip().lower()
         if action not in TOKEN_ACTIONS:
             return
         inputs = step.node.get("with")
+        if inputs is not None and not inputs.is_map:
+            return  # one expression: nothing to read
         given = {name.lower() for name, _ in inputs.items()} if inputs is not None else set()
+        yield from self._unrestricted(step, action, inputs, given)
         if "repositories" in given:
             return
         if not TOKEN_ACTIONS[action] and "owner" not in given:
@@ -115,3 +185,42 @@ class GithubAppTokenCheck(WorkflowCheck):
             severity=worst(GithubAppTokenAllRepositories, self.wf.contexts),
             evidence=f"{step.uses} with {', '.join(sorted(given)) or 'no inputs'}",
         )
+
+    def _unrestricted(
+        self, step: Step, action: str, inputs: Node | None, given: set[str]
+    ) -> Iterator[Emitted]:
+        revoke, off, single = _REVOCATION[action]
+        value = inputs.get(revoke) if inputs is not None else None
+        if value is not None and value.is_str:
+            text = value.value.strip().strip("'\"").lower()
+            expression = "${{" in text
+            if text == off or expression:
+                yield finding(
+                    GithubAppTokenUnrestricted,
+                    f"{action} leaves the token valid after the job ({revoke}: {text})"
+                    if not expression
+                    else f"{action} lets an expression turn off revoking the token ({revoke})",
+                    line=value.line,
+                    column=value.col,
+                    logical=key_path(*step.where, "with", revoke),
+                    severity=GithubAppTokenUnrestricted.severity_in(
+                        AppTokenScope.MAYBE_NOT_REVOKED if expression else AppTokenScope.NOT_REVOKED
+                    ),
+                    confidence=Confidence.MEDIUM if expression else Confidence.HIGH,
+                    evidence=f"{step.uses} {revoke}={text}",
+                )
+        asked = (
+            "permissions" in given if single else any(g.startswith("permission-") for g in given)
+        )
+        if not asked:
+            where = step.uses_node or step.node
+            yield finding(
+                GithubAppTokenUnrestricted,
+                f"{action} mints a token with every permission of the app's installation (no"
+                f" {'permissions' if single else 'permission-*'} input)",
+                line=where.line,
+                column=where.col,
+                logical=key_path(*step.where, "uses") + ":permissions",
+                severity=GithubAppTokenUnrestricted.severity_in(AppTokenScope.BLANKET_PERMISSIONS),
+                evidence=f"{step.uses} with {', '.join(sorted(given)) or 'no inputs'}",
+            )
