@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
-from outwork.analyzers.secrets.analysis import analyze
-from outwork.analyzers.secrets.history import analyze_history
 from outwork.core.analyzer import AnalysisContext, Analyzer, Emitted, rules_in
 from outwork.core.artifact import TEXT_KINDS, Artifact
 from outwork.core.rules import Layer
@@ -29,14 +27,12 @@ class SecretAnalyzer(Analyzer):
     layer = Layer.SEC
     kinds = TEXT_KINDS
     rules = rules_in("outwork.analyzers.secrets.rules")
+    implementation = "outwork.analyzers.secrets.analysis"
 
     @classmethod
     def caches(cls, options: Mapping[str, Any]) -> bool:
         """A provider's answer (``--verify``) changes over time: never cached."""
         return not options.get("secrets.verify")
-
-    def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
-        return analyze(artifact, context)
 
 
 _HEAD = re.compile(rb"^(ref: refs/|[0-9a-f]{40}\s*$)")
@@ -52,6 +48,7 @@ class SecretHistoryAnalyzer(Analyzer):
     layer = Layer.SEC
     kinds = TEXT_KINDS
     rules = rules_in("outwork.analyzers.secrets.rules")
+    implementation = "outwork.analyzers.secrets.history"
     cacheable = False
 
     def accepts(self, artifact: Artifact) -> bool:
@@ -61,4 +58,4 @@ class SecretHistoryAnalyzer(Analyzer):
         return len(parent) >= 2 and parent[-2].endswith(".git")
 
     def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
-        return analyze_history(artifact, context)
+        return cast(Iterable[Emitted], self.work.analyze_history(artifact, context))
