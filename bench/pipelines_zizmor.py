@@ -120,11 +120,19 @@ def zizmor_findings(output: str) -> list[dict[str, object]]:
         )
         key = primary["symbolic"]["key"]
         path = key.get("Local", {}).get("verbatim_path") or str(key)
+        where = primary["concrete"]["location"]
+        others = [
+            loc["concrete"]["location"]["start_point"]["row"] + 1
+            for loc in item["locations"]
+            if loc is not primary and loc["symbolic"]["key"] == key
+        ]
         out.append(
             {
                 "audit": item["ident"],
                 "path": str(Path(path).resolve()),
-                "line": primary["concrete"]["location"]["start_point"]["row"] + 1,
+                "line": where["start_point"]["row"] + 1,
+                "end_line": where["end_point"]["row"] + 1,
+                "other_lines": others,
                 "severity": item["determinations"]["severity"],
                 "confidence": item["determinations"]["confidence"],
                 "annotation": primary["symbolic"]["annotation"],
@@ -161,13 +169,32 @@ def _key(z: dict[str, object]) -> tuple[str, str]:
     return str(z["audit"]), str(z["severity"])
 
 
+def _near(f: dict[str, object], z: dict[str, object], spans: bool) -> bool:
+    """Whether outwork's finding ``f`` is at zizmor's finding ``z``: within ``TOLERANCE`` lines
+    of its primary location; with ``spans``, also inside the primary location's span (zizmor
+    marks a whole ``run:`` block where outwork names the line in it) or near one of its other
+    locations in the file (zizmor's ``uses:`` of a job where outwork names its ``secrets:``)."""
+    line, start = int(str(f["line"])), int(str(z["line"]))
+    if abs(line - start) <= TOLERANCE:
+        return True
+    if not spans:
+        return False
+    if start <= line <= int(str(z.get("end_line", start))):
+        return True
+    others = z.get("other_lines") or []
+    assert isinstance(others, list)
+    return any(abs(line - int(o)) <= TOLERANCE for o in others)
+
+
 def compare(
     ours: list[dict[str, object]],
     theirs: list[dict[str, object]],
     overlap: dict[str, tuple[str, ...]],
+    spans: bool = True,
 ) -> Comparison:
     """Match each zizmor finding with one outwork finding of a covering rule in the same file
-    within ``TOLERANCE`` lines (the nearest); an audit without a covering rule is missed."""
+    at it (see ``_near``; the nearest to its primary line); an audit without a covering rule is
+    missed."""
     by_file: dict[tuple[str, str], list[dict[str, object]]] = collections.defaultdict(list)
     for f in ours:
         by_file[(str(f["path"]), str(f["code"]))].append(f)
@@ -180,9 +207,7 @@ def compare(
             candidates = [
                 f
                 for f in by_file.get((str(z["path"]), code), [])
-                if id(f) not in used
-                and isinstance(f["line"], int)
-                and abs(int(f["line"]) - int(str(z["line"]))) <= TOLERANCE
+                if id(f) not in used and isinstance(f["line"], int) and _near(f, z, spans)
             ]
             if candidates:
                 hit = min(candidates, key=lambda f: abs(int(str(f["line"])) - int(str(z["line"]))))
@@ -330,6 +355,11 @@ def main() -> int:
     print(
         f"zizmor findings (regular): {len(theirs)}; reproduced by outwork: {reproduced}"
         f" ({100 * reproduced / max(len(theirs), 1):.1f} %)"
+    )
+    strict = sum(compare(ours, theirs, OVERLAP, spans=False).matched.values())
+    print(
+        f"  of which within {TOLERANCE} lines of zizmor's primary location: {strict}"
+        f" ({100 * strict / max(len(theirs), 1):.1f} %)"
     )
     print(f"outwork findings: {len(ours)}; without a zizmor counterpart: {len(pedantic.extra)}")
     print()
