@@ -68,3 +68,9 @@ _.check_escalation
 _.check_not_evaluable
 _.check_trust
 _.check_public_resources
+# The short report formats, named as module:function in outwork.report.RENDERERS.
+_.render_concise
+_.render_github
+_.render_markdown
+# PEP 562 module attribute hook: outwork.scan and outwork.failed imported on first use.
+_.__getattr__

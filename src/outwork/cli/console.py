@@ -13,6 +13,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from outwork.core.findings import ScanResult
 
 Progressed = Callable[[int, int], None]
+#: Width of the terminal report written to a pipe or a file: no line is ever that long.
+NO_WRAP = 10_000
 
 
 def with_progress(err: TextIO, run: Callable[[Progressed], ScanResult]) -> ScanResult:
@@ -40,6 +42,7 @@ def terminal_options(out: TextIO, color: str | None) -> dict[str, object]:
     forced = {"always": True, "never": False}.get(color or "")
     console = Console(file=out, force_terminal=forced, no_color=None if forced is None else False)
     options: dict[str, object] = {"color": console.is_terminal and not console.no_color}
-    if out.isatty():
-        options["width"] = console.width
+    # In a pipe or a file no line wraps (a path:line is never split): the reader's pager or
+    # editor wraps if it wants to.
+    options["width"] = console.width if out.isatty() else NO_WRAP
     return options

@@ -7,6 +7,8 @@ configuration or internal error; 3 nothing was scanned.
 from __future__ import annotations
 
 import argparse
+import copy
+import io
 import json
 import os
 import sys
@@ -38,7 +40,7 @@ EXIT_OK = 0
 EXIT_ERROR = 2
 EXIT_NOTHING = 3
 
-FORMATS = ("terminal", "json", "sarif", "cyclonedx", "html")
+FORMATS = report.FORMATS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -174,6 +176,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--show-suppressed", action="store_true", help="list suppressed findings in the terminal"
     )
     scan.add_argument("--quiet", "-q", action="store_true", help="no summary on standard error")
+    scan.add_argument(
+        "--severity",
+        metavar="SEVERITY",
+        help="show only findings at or above this severity (the gate still sees them all)",
+    )
+    scan.add_argument(
+        "--statistics",
+        action="store_true",
+        help="print the number of findings per rule instead of the report",
+    )
 
     rules = sub.add_parser("rules", help="list the rule catalogue or show one rule")
     rules.add_argument("code", nargs="?", help="a rule code or name")
@@ -270,7 +282,12 @@ def _scan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     fmt = args.format or guessed or file_config.format or "terminal"
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    _emit(fmt, result, args, out)
+    shown = _displayed(result, args.severity)
+    if args.statistics:
+        out.write(_statistics(shown))
+    else:
+        _emit(fmt, shown, args, out)
+        _job_summary(fmt, shown, err)
     if not args.quiet and (fmt != "terminal" or args.output):
         err.write(_summary(result) + "\n")
     if unchecked and not args.quiet:
@@ -440,6 +457,46 @@ def _emit(fmt: str, result: ScanResult, args: argparse.Namespace, out: TextIO) -
     out.write(report.render(fmt, result, **options))
 
 
+def _displayed(result: ScanResult, severity: str | None) -> ScanResult:
+    """The result as shown: ``--severity`` hides lower findings from the report only (the gate
+    and the baseline see the whole result)."""
+    if not severity:
+        return result
+    floor = _parse(Severity.parse, severity)
+    shown = copy.copy(result)
+    shown.findings = [f for f in result.findings if f.severity >= floor]
+    return shown
+
+
+def _statistics(result: ScanResult) -> str:
+    """Active findings per rule, most first (like ``ruff --statistics``)."""
+    counts: dict[str, int] = {}
+    rules: dict[str, type[Rule]] = {}
+    for f in result.active:
+        counts[f.code] = counts.get(f.code, 0) + 1
+        rules[f.code] = f.rule
+    if not counts:
+        return "no findings\n"
+    width = max(len(str(n)) for n in counts.values())
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return "".join(
+        f"{n:>{width}}  {code:<8} {rules[code].severity.label:<8} {rules[code].name}\n"
+        for code, n in rows
+    )
+
+
+def _job_summary(fmt: str, result: ScanResult, err: TextIO) -> None:
+    """With ``--format github`` inside GitHub Actions, also the Markdown job summary."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if fmt != "github" or not path:
+        return
+    try:
+        with Path(path).open("a", encoding="utf-8") as fh:
+            fh.write(report.render("markdown", result))
+    except OSError as exc:
+        err.write(f"outwork: warning: cannot write the job summary to {path}: {exc.strerror}\n")
+
+
 def _unchecked(result: ScanResult) -> str:
     """The scan's one statement of dependencies no advisory data checked, or ''."""
     for f in result.findings:
@@ -452,7 +509,8 @@ def _summary(result: ScanResult) -> str:
     counts: dict[str, int] = {}
     for f in result.active:
         counts[f.severity.label] = counts.get(f.severity.label, 0) + 1
-    parts = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no findings"
+    order = [s.label for s in sorted(Severity, reverse=True)]
+    parts = ", ".join(f"{counts[s]} {s}" for s in order if s in counts) or "no findings"
     return (
         f"outwork: {parts}; {result.stats.artifacts} artifacts, {result.stats.analyzed} analysed, "
         f"{len(result.skipped)} skipped, {len(result.errors)} errors, "
@@ -474,8 +532,10 @@ def _rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             ) from None
         if args.format == "json":
             out.write(json.dumps(_rule_dict(rule), indent=2) + "\n")
-        else:
+        elif args.format == "markdown":
             out.write(rule.markdown())
+        else:
+            out.write(_rendered(rule.markdown(), out))
         return EXIT_OK
     rules = all_rules()
     if args.format == "json":
@@ -490,6 +550,19 @@ def _rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             f"{rule.code:<8} {rule.name:<{width}}  {rule.severity.label:<8} {rule.summary()}\n"
         )
     return EXIT_OK
+
+
+def _rendered(markdown: str, out: TextIO) -> str:
+    """A rule page rendered for reading (headings, lists, code), coloured on a terminal; the
+    ``--format markdown`` page is the raw text."""
+    from rich.console import Console  # rich and markdown-it only when a page is shown
+    from rich.markdown import Markdown
+
+    buffer = io.StringIO()
+    tty = out.isatty()
+    console = Console(file=buffer, width=None if tty else 100, force_terminal=tty, no_color=not tty)
+    console.print(Markdown(markdown))
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
 
 
 def _rule_dict(rule: type[Rule]) -> dict[str, object]:

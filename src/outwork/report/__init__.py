@@ -14,6 +14,9 @@ pass them whatever the format):
 - ``cyclonedx``: ``serial_number`` (a UUID; default derived from the content),
   ``timestamp`` (a datetime; default none, so the same scan gives the same SBOM).
 - ``html``: ``title``, ``show_suppressed`` (default True).
+- ``concise``: one ``path:line:col: SEVERITY CODE message`` line per finding.
+- ``github``: GitHub Actions workflow commands (annotations on the pull request).
+- ``markdown``: a job summary (``$GITHUB_STEP_SUMMARY``) or a pull request comment.
 """
 
 from __future__ import annotations
@@ -34,6 +37,9 @@ RENDERERS: dict[str, str] = {
     "sarif": "outwork.report.sarif:render",
     "cyclonedx": "outwork.report.cyclonedx:render",
     "html": "outwork.report.html:render",
+    "concise": "outwork.report.plain:render_concise",
+    "github": "outwork.report.plain:render_github",
+    "markdown": "outwork.report.plain:render_markdown",
 }
 FORMATS: tuple[str, ...] = tuple(RENDERERS)
 
@@ -53,6 +59,7 @@ SUFFIXES: dict[str, str] = {
     ".html": "html",
     ".htm": "html",
     ".txt": "terminal",
+    ".md": "markdown",
 }
 
 

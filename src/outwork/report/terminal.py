@@ -20,7 +20,7 @@ from rich.segment import Segment
 from rich.text import Text
 
 from outwork.core.findings import AttackPath, Finding, ScanResult
-from outwork.core.rules import Confidence, Severity
+from outwork.core.rules import Confidence, Layer, Severity
 from outwork.report._common import (
     grouped,
     human_bytes,
@@ -83,7 +83,10 @@ def render_text(
 
 def renderables(result: ScanResult, *, show_suppressed: bool = False) -> list[RenderableType]:
     parts: list[RenderableType] = []
-    for layer, findings in grouped(result.active):
+    active = result.active
+    if result.paths:  # each path is drawn once, in its own section, not also as a finding
+        active = [f for f in active if f.rule.layer is not Layer.PATH]
+    for layer, findings in grouped(active):
         parts.append(
             _heading(f"{layer.display_name} ({layer.value})", plural(len(findings), "finding"))
         )
