@@ -1,9 +1,11 @@
 """A CBOM for real packages: outwork's CRY layer and cbom-scan on the same sdists, in one run.
 
-The sdists are downloaded from PyPI with pip into a cache outside the repository
-(``~/.cache/outwork-bench/crypto`` unless ``--cache`` says otherwise) and read from there; they
-are never committed. outwork scans the archive itself; cbom-scan needs a folder, so the sdist is
-unpacked next to it in the cache (read as data, never installed or run).
+The sdists are read from the benign download folder of ``packages_corpus.py``
+(``/work/bench-data/benign/sdist``, ``--benign``) when it holds them, else downloaded from PyPI
+with pip into a cache outside the repository (``~/.cache/outwork-bench/crypto``, ``--cache``;
+pip prepares an sdist's metadata, which runs its build backend: prefer the benign folder).
+They are never committed. outwork scans the archive itself; cbom-scan needs a folder, so the
+sdist is unpacked into the cache (read as data, never installed or run).
 
     python bench/crypto_cbom.py [--package paramiko==5.1.0 ...] [--runs 3]
            [--cbom-scan /work/peers/cbom-scan/venv/bin/cbom-scan]
@@ -28,10 +30,10 @@ from pathlib import Path
 DEFAULT_PACKAGES = ("paramiko==5.1.0", "cryptography==50.0.2")
 
 
-def download(spec: str, cache: Path) -> Path:
+def download(spec: str, cache: Path, benign: Path) -> Path:
     name = spec.split("==")[0].replace("-", "_").lower()
     version = spec.split("==")[1]
-    for candidate in cache.glob("*.tar.gz"):
+    for candidate in [*benign.glob("*.tar.gz"), *cache.glob("*.tar.gz")]:
         stem = candidate.name.lower().replace("-", "_")
         if stem.startswith(f"{name}_{version}.tar"):
             return candidate
@@ -52,11 +54,11 @@ def download(spec: str, cache: Path) -> Path:
         ],
         check=True,
     )
-    return download(spec, cache)
+    return download(spec, cache, benign)
 
 
-def unpack(sdist: Path) -> Path:
-    target = sdist.with_suffix("").with_suffix("")
+def unpack(sdist: Path, cache: Path) -> Path:
+    target = cache / sdist.name.removesuffix(".tar.gz")
     if not target.is_dir():
         target.mkdir(parents=True)
         with tarfile.open(sdist) as tar:
@@ -137,17 +139,18 @@ def main() -> None:
     parser.add_argument("--package", action="append", default=None)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--cache", default=str(Path.home() / ".cache/outwork-bench/crypto"))
+    parser.add_argument("--benign", default="/work/bench-data/benign/sdist")
     parser.add_argument("--cbom-scan", default="/work/peers/cbom-scan/venv/bin/cbom-scan")
     args = parser.parse_args()
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
     for spec in args.package or DEFAULT_PACKAGES:
-        sdist = download(spec, cache)
+        sdist = download(spec, cache, Path(args.benign))
         seconds, data = outwork(sdist, args.runs)
         print(f"## {spec} ({sdist.stat().st_size} bytes)")
         print(f"outwork: {seconds:.2f} s (median of {args.runs}); {json.dumps(summary(data))}")
         if Path(args.cbom_scan).exists():
-            peer_seconds, peer = cbom_scan(args.cbom_scan, unpack(sdist))
+            peer_seconds, peer = cbom_scan(args.cbom_scan, unpack(sdist, cache))
             components = crypto_components(peer)
             names = collections.Counter(str(c.get("name")) for c in components)
             occurrences = sum(len(c.get("evidence", {}).get("occurrences", [])) for c in components)

@@ -107,7 +107,20 @@ class Asset:
 
 #: Folders that hold tests and their data.
 TEST_FOLDERS = frozenset(
-    {"test", "tests", "testing", "testdata", "test_data", "__tests__", "fixtures", "test-data"}
+    {
+        "test",
+        "tests",
+        "testing",
+        "testdata",
+        "test_data",
+        "__tests__",
+        "fixtures",
+        "test-data",
+        "vectors",
+        "test-vectors",
+        "test_vectors",
+        "custom-vectors",
+    }
 )
 _TEST_FILE = re.compile(r"^(test_.*|.*_test|conftest)\.py$")
 
