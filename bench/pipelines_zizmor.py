@@ -55,6 +55,7 @@ OVERLAP: dict[str, tuple[str, ...]] = {
     "insecure-commands": ("CI017",),
     "unsound-condition": ("CI018",),
     "unsound-contains": ("CI018",),
+    "unsound-ternary": ("CI018",),
     "obfuscation": ("CI019",),
     "typosquat-uses": ("CI020",),
     "dependabot-cooldown": ("CI021",),

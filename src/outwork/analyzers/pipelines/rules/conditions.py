@@ -65,11 +65,21 @@ class BotConditionSpoofable(Rule):
     cwe = (290,)
 
 
+#: ``a && <falsy literal> || b`` (string literals blanked first, an empty one kept as ``''``).
+_FALSY_TERNARY_RE = re.compile(r"&&\s*(?:''|0|false|null)\s*\|\|", re.I)
+_STRINGS_RE = re.compile(r"'(?:[^']|'')*'")
+
+
+def _blank_string(match: re.Match[str]) -> str:
+    return "''" if match.group(0) == "''" else "'x'"
+
+
 class Unsound(enum.Enum):
     """How the condition fails."""
 
     TEXT_AROUND_EXPRESSION = "text outside `${{ }}`: a non-empty string, always true"
     CONTAINS_LITERAL = "contains() on a literal string: any substring matches"
+    FALSY_TERNARY = "a && b || c with a falsy b: always c"
 
 
 class UnsoundCondition(Rule):
@@ -78,7 +88,9 @@ class UnsoundCondition(Rule):
     ## What it finds
     Conditions where an expression is mixed with literal text (a block scalar `|` that adds a
     newline, `${{ a }} && ${{ b }}`): the result is a non-empty string, which is true. Also
-    `contains('literal string', context)`, which matches any substring.
+    `contains('literal string', context)`, which matches any substring. And, in any expression,
+    the pseudo-ternary `cond && X || Y` whose `X` is falsy (`''`, `0`, `false`, `null`): `&&`
+    then yields the falsy `X`, so `||` always returns `Y` (low: a logic error, rarely a guard).
 
     ## Why it matters
     Guards such as "only on the main repository" or "only for maintainers" silently stop
@@ -107,6 +119,7 @@ class UnsoundCondition(Rule):
     severities: ClassVar[Mapping[enum.Enum, Severity]] = {
         Unsound.TEXT_AROUND_EXPRESSION: Severity.HIGH,
         Unsound.CONTAINS_LITERAL: Severity.MEDIUM,
+        Unsound.FALSY_TERNARY: Severity.LOW,
     }
     cwe = (697, 570)
 
@@ -120,6 +133,23 @@ class ConditionCheck(WorkflowCheck):
 
     def step(self, step: Step) -> Iterator[Emitted]:
         return self._condition(step.node.get("if"), (*step.where, "if"))
+
+    def document(self) -> Iterator[Emitted]:
+        for node, expr in self.wf.expressions:
+            match = _FALSY_TERNARY_RE.search(_STRINGS_RE.sub(_blank_string, expr.body))
+            if match is None:
+                continue
+            raw = node.value[expr.start : expr.end]
+            line, col = self.wf.doc.find(node, raw)
+            yield finding(
+                UnsoundCondition,
+                "pseudo-ternary with a falsy true value: `&&` yields it, so `||` always"
+                " returns the other value",
+                line=line,
+                column=col,
+                severity=UnsoundCondition.severity_in(Unsound.FALSY_TERNARY),
+                evidence=f"${{{{ {expr.body[:160]} }}}}",
+            )
 
     def _condition(self, node: Node | None, where: Where) -> Iterator[Emitted]:
         if node is None or not node.is_str:
