@@ -24,7 +24,7 @@ from outwork.analyzers.secrets.scan import MAX_HITS, Table, scan_text, without_o
 from outwork.analyzers.secrets.table import Candidate, Exposure
 from outwork.analyzers.secrets.verify import verify
 from outwork.core.analyzer import AnalysisContext, Emitted
-from outwork.core.artifact import Artifact
+from outwork.core.artifact import MEMBER_SEP, Artifact
 from outwork.core.findings import Fact, finding
 
 #: Bytes of one text searched; the rest is reported (SEC008), never silently dropped.
@@ -64,7 +64,7 @@ def analyze(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted]:
     text = artifact.read(limit).decode("utf-8", "replace")
     key, persistent = redact.fingerprint_key(context.data_dir)
     asking = context.options if verifying(context) else None
-    where = Where(artifact.path, artifact.member_path)
+    where = Where(artifact.path, scanned_name(artifact))
     yield from scan_document(text, where, key, persistent, asking)
     if artifact.size > limit:
         yield finding(
@@ -73,6 +73,17 @@ def analyze(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted]:
             logical="size",
             properties={"scanned_bytes": limit, "size": artifact.size},
         )
+
+
+def scanned_name(artifact: Artifact) -> str:
+    """The artifact's path inside what was scanned (its archive, or the target folder): the
+    folders above the target (a checkout under ``~/tests/``) say nothing about the file."""
+    if MEMBER_SEP in artifact.path:
+        return artifact.member_path
+    root = artifact.root.rstrip("/")
+    if root and artifact.path.startswith(root + "/"):
+        return artifact.path[len(root) + 1 :]
+    return artifact.name
 
 
 def verifying(context: AnalysisContext) -> bool:
@@ -179,7 +190,7 @@ def exposure(candidate: Candidate, ctx: placement.FileContext, line: str) -> lis
     found = [Exposure.CHECKED if candidate.structure.checked else Exposure.SHAPED]
     if candidate.structure.weakened:
         found.append(Exposure.WEAKENED)
-    if ctx.test:
+    if ctx.test or ctx.example:
         found.append(Exposure.TEST)
     marked = ctx.says_fake or placement.says_fake(line) or placement.says_fake(candidate.name)
     if (ctx.test or ctx.example) and marked:
@@ -276,7 +287,7 @@ def _why(chosen: Exposure, weakened: str) -> str:
     if chosen is Exposure.FAKE:
         return "in a test or example file that calls it fake"
     if chosen is Exposure.TEST:
-        return "in a test file"
+        return "in a test, example or documentation file"
     if chosen is Exposure.WEAKENED:
         return weakened
     return ""

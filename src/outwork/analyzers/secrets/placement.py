@@ -33,6 +33,18 @@ TEST_DIRS = frozenset(
     }
 )
 EXAMPLE_DIRS = frozenset({"examples", "example", "docs", "doc", "samples", "sample", "demo"})
+#: Folder names that hold tests or their data under other spellings (grpc's ``test_creds``,
+#: urllib3's ``dummyserver``, ``integration-tests``).
+_TEST_DIR = re.compile(
+    r"^(tests?[_-].*|.*[_-]tests?|testing[_-].*|unittests?|dummy.*|fake.*|mock.*|fixtures?[_-].*)$"
+)
+#: Folder names of documentation and examples under other spellings (``docs_src``,
+#: ``tutorials``).
+_EXAMPLE_DIR = re.compile(
+    r"^(docs?[_-].*|documentation|examples?[_-].*|samples?[_-].*|demos?|tutorials?)$"
+)
+#: Files that carry a package's long description (its README) inside its metadata.
+README_COPIES = frozenset({"pkg-info", "metadata", "description.rst"})
 _TEST_FILE = re.compile(
     r"^(test_.*|.*_test|conftest|.*\.(test|spec)|.*_spec|tests?)\.[a-z0-9]+$", re.I
 )
@@ -66,7 +78,7 @@ _FAKE_WORDS = re.compile(
 _PLACEHOLDER_PARTS = (
     "xxxx",
     "****",
-    "....",
+    "...",
     "…",
     "${",
     "{{",
@@ -97,6 +109,21 @@ _HEX = re.compile(r"^[0-9a-f]+$", re.I)
 #: Letters, separated by nothing or ``_ . -``: an identifier (``accessTokenExpiry``,
 #: ``auth-token-header``), not a secret.
 _WORDY = re.compile(r"^[A-Za-z]+(?:[_.\-:/][A-Za-z]+)*$")
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}|$)")
+_CHUNKS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
+def wordiness(value: str) -> float:
+    """The share of a value's letters and digits that sit in words of three letters or more
+    (``V1SecretReference``: 15 of 17; ``Optional[str]``: all; a random key: almost none).
+    Identifiers, class names and type annotations are made of words; keys are not."""
+    chunks = _CHUNKS.findall(value)
+    total = sum(len(c) for c in chunks)
+    if not total:
+        return 0.0
+    return sum(len(c) for c in chunks if c.isalpha() and len(c) >= 3) / total
+
+
 _REFERENCE = re.compile(
     r"^(\$|%|@|&|#|env\.|os\.|process\.env|settings\.|config\.|self\.|this\.|secrets\.|vars\."
     r"|\{|\[|\(|/|\./|~/|[a-z][a-z0-9+.-]*://)",
@@ -121,11 +148,18 @@ def file_context(member_path: str, head: str) -> FileContext:
     path = PurePosixPath(member_path.replace("\\", "/"))
     parts = [p.lower() for p in path.parts[:-1]]
     name = path.name.lower()
-    test = bool(TEST_DIRS.intersection(parts)) or bool(_TEST_FILE.match(name))
+    test = (
+        bool(TEST_DIRS.intersection(parts))
+        or any(_TEST_DIR.match(p) for p in parts)
+        or bool(_TEST_FILE.match(name))
+    )
     example = (
         bool(EXAMPLE_DIRS.intersection(parts))
+        or any(_EXAMPLE_DIR.match(p) for p in parts)
         or name.endswith((".md", ".rst", ".example", ".sample", ".template", ".dist"))
-        or ".example." in name
+        or "example" in name
+        or "sample" in name
+        or name in README_COPIES
     )
     lockfile = name in LOCK_NAMES or name.endswith((".lock", ".sum"))
     minified = name.endswith((".min.js", ".min.css", ".bundle.js", ".map")) or _looks_minified(head)
@@ -181,8 +215,10 @@ def generic_rejection(value: str, name: str) -> str | None:
         return "an integrity hash"
     if _REFERENCE.match(value):
         return "a reference, not a value"
-    if _WORDY.match(value):
+    if _WORDY.match(value) or wordiness(value) >= 0.7:
         return "an identifier or words"
+    if _TIMESTAMP.match(value):
+        return "a date"
     if _HEX.match(value) and len(value) in (32, 40, 56, 64, 96, 128) and "hash" in name.lower():
         return "a hash"
     if any(c.isspace() for c in value):
@@ -201,14 +237,19 @@ _NOT_SECRET_NAME = re.compile(
     r"(_|-|\.|^)(file|path|url|uri|name|type|env|var|field|len|length|count|size|dir|header"
     r"|prefix|suffix|regex|re|pattern|format|fmt|endpoint|id|ids|hash|hashed|digest|salt|"
     r"expiry|expires|ttl|timeout|label|key_id|param|params|kind|class|mode|policy|provider"
-    r"|source|location|method|scope|scopes|strength|min|max|validator|store|manager)$"
-    r"|^(max|min|num|n)_?tokens?|tokeni[sz]er|csrf|xsrf|^is_|^has_|^use_",
+    r"|source|location|method|scope|scopes|strength|min|max|validator|store|manager|attr"
+    r"|ref|reference|selector|request|response|list|spec|details|info|status|version|date"
+    r"|time|timestamp|at|used|last_used|updated|created|changed|reset|required|enabled|age"
+    r"|projection|template|example|sample|placeholder)$"
+    r"|^(max|min|num|n)_?tokens?|tokeni[sz]er|csrf|xsrf|^is_|^has_|^use_"
+    r"|^(next|page|continuation|pagination|output|input|sync|resume|idempotency|cursor)_",
     re.I,
 )
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 def secret_name(name: str) -> bool:
     """Whether the key a value is assigned to names a secret (``api_key``, ``DB_PASSWORD``),
     and not something about one (``password_field``, ``token_url``, ``max_tokens``)."""
     base = name.strip("\"'`[]").rsplit(".", 1)[-1]
-    return not _NOT_SECRET_NAME.search(base)
+    return not _NOT_SECRET_NAME.search(_CAMEL.sub("_", base).lower())

@@ -24,7 +24,7 @@ class Exposure(enum.Enum):
     CHECKED = "proven format (checksum, parse or pair) in code or configuration"
     SHAPED = "provider's shape, nothing to prove it, in code or configuration"
     WEAKENED = "expired, encrypted, test-mode, local-only or a published well-known value"
-    TEST = "in a test file"
+    TEST = "in a test, example or documentation file (a package's README copy included)"
     FAKE = "in a test or example file, on a line or in a file that calls it fake"
 
 

@@ -81,6 +81,7 @@ _STAND_INS = frozenset(
         "mypassword",
         "mysecretpassword",
         "s3cret",
+        "tiger",  # Oracle's sample schema (scott/tiger), the stand-in of every database example
         "***",
         "user",
         "username",
@@ -123,7 +124,7 @@ def url_credential(match: re.Match[str]) -> formats.Structure | None:
     if any(c in password for c in "{}$%<>[]()") or password.startswith(":"):
         return None
     identity = {"url_scheme": scheme, "url_user": user[:64], "url_host": host[:200]}
-    local = bool(_LOCAL_HOSTS.match(host)) and "." not in host.strip("[]").replace("127.", "")
+    local = bool(_LOCAL_HOSTS.match(host))
     return formats.Structure(
         f"password in a {scheme} URL",
         checked=False,
@@ -138,7 +139,7 @@ DETECTORS = (
         "URL",
         PasswordInUrl,
         re.compile(
-            r"(?<![A-Za-z0-9+.-])(?P<scheme>[A-Za-z][A-Za-z0-9+.-]{1,20})://"
+            r"(?<![A-Za-z0-9+._-])(?P<scheme>[A-Za-z][A-Za-z0-9+._-]{1,30})://"
             r"(?P<user>[^\s:@/?#'\"`<>\\]{0,128}):(?P<secret>[^\s@/?#'\"`<>\\]{1,256})"
             r"@(?P<host>[A-Za-z0-9._-]{1,253}|\[[0-9a-fA-F:.]{2,45}\])"
         ),
