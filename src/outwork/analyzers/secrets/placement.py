@@ -251,5 +251,11 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 def secret_name(name: str) -> bool:
     """Whether the key a value is assigned to names a secret (``api_key``, ``DB_PASSWORD``),
     and not something about one (``password_field``, ``token_url``, ``max_tokens``)."""
-    base = name.strip("\"'`[]").rsplit(".", 1)[-1]
+    bare = name.strip("\"'`[]")
+    base = bare.rsplit(".", 1)[-1]
+    if "." in bare and _CLASS_NAME.match(base):
+        return False  # a qualified class name (``nacl.secret.SecretBox``), not a variable
     return not _NOT_SECRET_NAME.search(_CAMEL.sub("_", base).lower())
+
+
+_CLASS_NAME = re.compile(r"^[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+$")

@@ -25,7 +25,7 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 class Table:
     """The rows, and the automaton over all their keywords (built once per process)."""
 
-    __slots__ = ("_automaton", "_owners", "rows")
+    __slots__ = ("_automaton", "_owners", "prefixes", "rows")
 
     def __init__(self, rows: Iterable[Detector]) -> None:
         self.rows = tuple(rows)
@@ -36,6 +36,12 @@ class Table:
                     raise ValueError(f"{row.id}: keyword {word!r} must be lower-case")
                 words[word].append(row)
         self._owners = [tuple(rows_of) for rows_of in words.values()]
+        #: What a provider's credential starts with: a generic row leaves such a value to the
+        #: provider's row, which checks its structure (a GitHub token with a broken checksum
+        #: is not a secret because it sits under ``token =``).
+        self.prefixes = tuple(
+            sorted({w for row in self.rows if not row.generic for w in row.keywords})
+        )
         self._automaton = AhoCorasick(list(words))
 
     def hits(self, lowered: str) -> Iterable[tuple[int, int]]:
@@ -75,6 +81,8 @@ def scan_text(text: str, table: Table, ctx: placement.FileContext) -> TextScan:
     for row_id, starts in by_row.items():
         row = rows[row_id]
         for candidate in _row_matches(text, row, sorted(starts)):
+            if row.generic and candidate.value.lower().startswith(table.prefixes):
+                continue
             key = (candidate.start, candidate.end)
             if key not in found or found[key].detector.priority < row.priority:
                 found[key] = candidate

@@ -121,6 +121,8 @@ def url_credential(match: re.Match[str]) -> formats.Structure | None:
         return None
     if password.lower() == user.lower() or _PLACEHOLDER_HOSTS.search(host):
         return None
+    if re.fullmatch(r"sha\d+", host, re.I):  # docker://image:tag@sha256:digest, not a login
+        return None
     if any(c in password for c in "{}$%<>[]()") or password.startswith(":"):
         return None
     identity = {"url_scheme": scheme, "url_user": user[:64], "url_host": host[:200]}
