@@ -10,14 +10,16 @@ class and the HTTP status.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import urllib.request
 
 #: Seconds between two requests to one provider, per process.
 MIN_INTERVAL = 1.0
@@ -77,12 +79,19 @@ class Verdict:
     identity: str = ""
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
+@functools.cache
+def _opener() -> urllib.request.OpenerDirector:
+    """An opener that follows no redirect. The network stack is imported here, when
+    ``--verify`` first asks, never by a scan that does not (docs/benchmarks.md, issue 11)."""
+    import urllib.request  # see the docstring
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    return urllib.request.build_opener(NoRedirect)
 
 
-_OPENER = urllib.request.build_opener(_NoRedirect)
 _LOCK = threading.Lock()
 _LAST: dict[str, float] = {}
 _COUNT = [0]
@@ -93,6 +102,9 @@ def verify(detector: str, value: str, options: Mapping[str, Any]) -> Verdict | N
     verifier = VERIFIERS.get(detector)
     if verifier is None:
         return None
+    import urllib.error  # the network stack only when --verify asks
+    import urllib.request
+
     base = str(options.get(f"secrets.verify_url.{detector}", verifier.base)).rstrip("/")
     if not _take_turn(detector, float(options.get("secrets.verify_interval", MIN_INTERVAL))):
         return Verdict("unknown", f"not asked: past {MAX_REQUESTS} verifications")
@@ -104,7 +116,7 @@ def verify(detector: str, value: str, options: Mapping[str, Any]) -> Verdict | N
         data=b"" if verifier.method == "POST" else None,
     )
     try:
-        with _OPENER.open(request, timeout=TIMEOUT) as response:
+        with _opener().open(request, timeout=TIMEOUT) as response:
             body = response.read(MAX_RESPONSE)
             status = response.status
     except urllib.error.HTTPError as exc:
