@@ -297,3 +297,68 @@ def test_adhoc_install_continued_over_lines_is_reported_where_it_starts() -> Non
     assert [(f.rule.code, f.location.line) for f in findings if f.rule.code == "CI037"] == [
         ("CI037", 8)
     ]
+
+
+def test_every_evaluation_path_reaches_a_called_action_with_the_callers_trigger(
+    tmp_path: Path,
+) -> None:
+    """The labelled set: attacker data through a matrix from fromJSON, a step output, a job
+    output and GITHUB_ENV, handed to a local composite action whose inputs reach a script,
+    actions/github-script and a docker:// step's arguments; the safe twins (a number, a
+    constant) stay quiet."""
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    action = tmp_path / ".github" / "actions" / "sinks"
+    action.mkdir(parents=True)
+    (workflows / "target.yml").write_text(
+        "on: pull_request_target\npermissions: {}\njobs:\n"
+        "  produce:\n    runs-on: ubuntu-latest\n"
+        "    outputs:\n      title: ${{ steps.t.outputs.title }}\n"
+        "    steps:\n      - id: t\n        env:\n"
+        "          T: ${{ github.event.pull_request.title }}\n"
+        '        run: echo "title=$T" >> "$GITHUB_OUTPUT"\n'
+        "  use:\n    needs: produce\n    runs-on: ubuntu-latest\n"
+        "    strategy:\n      matrix: ${{ fromJSON(github.event.pull_request.body) }}\n"
+        "    steps:\n"
+        "      - id: o\n        env:\n          B: ${{ github.event.pull_request.body }}\n"
+        '        run: echo "body=$B" >> "$GITHUB_OUTPUT"\n'
+        "      - env:\n          REF: ${{ github.head_ref }}\n"
+        '        run: echo "BRANCH=$REF" >> "$GITHUB_ENV"\n'
+        "      - uses: ./.github/actions/sinks\n        with:\n"
+        "          script-in: ${{ matrix.cmd }}\n"
+        "          code-in: ${{ steps.o.outputs.body }}\n"
+        "          args-in: ${{ needs.produce.outputs.title }}\n"
+        "          env-in: ${{ env.BRANCH }}\n"
+        "          number-in: ${{ github.event.pull_request.number }}\n"
+        "          constant-in: hello\n"
+    )
+    (action / "action.yml").write_text(
+        "name: sinks\nruns:\n  using: composite\n  steps:\n"
+        '    - shell: bash\n      run: echo "${{ inputs.script-in }}"\n'  # line 6
+        "    - uses: actions/github-script@60a0d83039c74a4aee543508d2ffcb1c3799cdea\n"
+        "      with:\n        script: console.log('${{ inputs.code-in }}')\n"  # line 9
+        "    - uses: docker://alpine@sha256:" + "0" * 64 + "\n"
+        "      with:\n        args: echo ${{ inputs.args-in }}\n"  # line 12
+        '    - shell: bash\n      run: echo "${{ inputs.env-in }}"\n'  # line 14
+        '    - shell: bash\n      run: echo "${{ inputs.number-in }}"\n'  # line 16
+        '    - shell: bash\n      run: echo "${{ inputs.constant-in }}"\n'  # line 18
+    )
+    result = scan([str(tmp_path)], ScanOptions(jobs=1, cache_dir=None, analyzers=("pipelines",)))
+    high = {
+        f.location.line: f.evidence
+        for f in result.findings
+        if f.rule.code == "CI001"
+        and f.severity.name == "HIGH"
+        and f.location.path.endswith("sinks/action.yml")
+    }
+    assert sorted(high) == [6, 9, 12, 14]
+    sources = {
+        6: "github.event.pull_request.body",
+        9: "github.event.pull_request.body",
+        12: "github.event.pull_request.title",
+        14: "github.head_ref",
+    }
+    for line, evidence in high.items():
+        steps = evidence.split(" -> ")
+        assert steps[0].startswith("on pull_request_target"), evidence
+        assert steps[1] == sources[line], evidence
