@@ -70,7 +70,7 @@ class Asset:
     #: Named but not called here (a cipher class in a table, a hash function passed along):
     #: findings are capped at low, and say so.
     referenced: bool = False
-    #: Found in test code or test data (findings are capped at low, and say so).
+    #: Found in test code, test data or documentation (findings are capped at low, and say so).
     in_tests: bool = False
     #: Certificate and key facts (subject, issuer, notValidAfter, format...), as text.
     details: tuple[tuple[str, str], ...] = field(default=())
@@ -125,9 +125,16 @@ TEST_FOLDERS = frozenset(
 _TEST_FILE = re.compile(r"^(test_.*|.*_test|conftest)\.py$")
 
 
+#: Documentation files: a certificate or key quoted in them is an example, not in use.
+DOC_SUFFIXES = (".rst", ".md", ".txt", ".html", ".htm", ".adoc")
+
+
 def in_test_code(member_path: str) -> bool:
-    """Whether a path is test code or test data (``tests/_support/rsa.key``, ``test_x.py``)."""
+    """Whether a path is test code, test data or documentation (``tests/_support/rsa.key``,
+    ``test_x.py``, ``examples/get-certificate.rst``)."""
     parts = [p.lower() for p in PurePosixPath(member_path.replace("\\", "/")).parts]
     if not parts:
         return False
+    if parts[-1].endswith(DOC_SUFFIXES):
+        return True
     return bool(TEST_FOLDERS.intersection(parts[:-1])) or bool(_TEST_FILE.match(parts[-1]))

@@ -102,7 +102,8 @@ def name_purpose(names: list[str]) -> tuple[Purpose, str] | None:
         if wordset & _PASSWORD_WORDS:
             return Purpose.PASSWORD, f"named {name}"
         if wordset & _SIGNATURE_WORDS:
-            return Purpose.SIGNATURE, f"named {name}"
+            # a name says "signature" for fingerprints too: integrity, not a signing API
+            return Purpose.INTEGRITY, f"named {name}"
         if wordset & _SECRET_WORDS or ("key" in wordset and wordset & _KEY_QUALIFIERS):
             return Purpose.SECRET, f"named {name}"
     for name in names:

@@ -61,7 +61,7 @@ def raise_on(
     graded = rule.severity if severity is None else severity
     if asset.in_tests and graded > TEST_CODE_CAP:
         graded = TEST_CODE_CAP
-        message += f" (in test code: {TEST_CODE_CAP.label} at most)"
+        message += f" (in test code, test data or documentation: {TEST_CODE_CAP.label} at most)"
         properties["in_tests"] = True
     if asset.referenced and graded > REFERENCE_CAP:
         graded = REFERENCE_CAP

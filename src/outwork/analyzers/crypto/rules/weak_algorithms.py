@@ -25,8 +25,10 @@ class BrokenHash(Rule):
 
     A call to a hash with practical collisions (MD5, SHA-1, MD4, MD2) in source code, a
     certificate signed with one, or a signature, password hash or MAC built on one. The severity
-    follows what the hash is for: signing, password storage and secrets are high; an HMAC over
-    MD5 is medium; a hash whose purpose the code does not state is low; a hash marked
+    follows what the hash is for: signing (a signing API, a certificate) and password storage are
+    high; an HMAC over MD5, or a value named as a signature or checksum, is medium; a hash that
+    derives a token or nonce (collisions do not help there) or whose purpose the code does not
+    state is low; a hash marked
     ``usedforsecurity=False``, used as a cache or lookup key, or the self-signature of a root
     certificate is recorded in the inventory and raises nothing.
 
@@ -65,7 +67,7 @@ class BrokenHash(Rule):
     severities: ClassVar[Mapping[enum.Enum, Severity]] = {
         Purpose.SIGNATURE: Severity.HIGH,
         Purpose.PASSWORD: Severity.HIGH,
-        Purpose.SECRET: Severity.HIGH,
+        Purpose.SECRET: Severity.LOW,
         Purpose.ENCRYPTION: Severity.HIGH,
         Purpose.INTEGRITY: Severity.MEDIUM,
         Purpose.UNKNOWN: Severity.LOW,
