@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa, x448, x25519
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
-from outwork.analyzers.crypto.model import Asset, AssetType, Purpose
+from outwork.analyzers.crypto.model import DER_SUFFIXES, SSH_LIST_NAMES, Asset, AssetType, Purpose
 from outwork.analyzers.crypto.policy import algorithm_name, curve_name, row, table
 
 #: Largest certificate, key or JWK file read.
@@ -42,10 +42,6 @@ _SSH_KEY_RE = re.compile(
     rb"|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com)"
     rb"\s+(?P<blob>[A-Za-z0-9+/]+={0,3})(?:\s|$)"
 )
-#: File names read as OpenSSH key lists whatever their content looks like.
-SSH_LIST_NAMES = frozenset({"known_hosts", "known_hosts2", "authorized_keys", "authorized_keys2"})
-#: Name suffixes that say a binary file is a certificate, key or store.
-DER_SUFFIXES = (".der", ".cer", ".crt", ".p12", ".pfx", ".p7b", ".p7c", ".key", ".pem", ".spc")
 
 
 @dataclass(slots=True)

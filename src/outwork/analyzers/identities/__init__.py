@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import cast
 
-from outwork.analyzers.identities.analysis import analyze, form_of
-from outwork.analyzers.identities.aws.terraform import SNIFF as TERRAFORM_HINT
+from outwork.analyzers.identities.aws.sniff import SNIFF as TERRAFORM_HINT
 from outwork.core.analyzer import AnalysisContext, Analyzer, Emitted, rules_in
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.rules import Layer
@@ -36,6 +36,7 @@ class IdentityAnalyzer(Analyzer):
     layer = Layer.IAM
     kinds = frozenset({Kind.JSON, Kind.YAML, Kind.TEXT})
     rules = rules_in("outwork.analyzers.identities.rules")
+    implementation = "outwork.analyzers.identities.analysis"
 
     def accepts(self, artifact: Artifact) -> bool:
         if artifact.kind not in self.kinds:
@@ -45,4 +46,5 @@ class IdentityAnalyzer(Analyzer):
 
     def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
         head = artifact.read(SNIFF_BYTES)
-        return analyze(artifact, form_of(artifact.kind, artifact.name, head))
+        form = self.work.form_of(artifact.kind, artifact.name, head)
+        return cast(Iterable[Emitted], self.work.analyze(artifact, form))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from outwork.analyzers.identities.aws import terraform
+from outwork.analyzers.identities.aws import sniff, terraform
 from outwork.analyzers.identities.aws.account import (
     Account,
     Identity,
@@ -164,7 +164,7 @@ def _unwrap(value: dict[str, Any], name: str) -> AwsScan | None:
 def form_of(kind: Kind, name: str, head: bytes) -> str:
     """How to read an accepted document: "json", "yaml" or "hcl"."""
     lower = name.lower()
-    if lower.endswith(".tf") or (kind == Kind.TEXT and terraform.SNIFF.search(head)):
+    if lower.endswith(".tf") or (kind == Kind.TEXT and sniff.SNIFF.search(head)):
         return "hcl"
     return "json" if kind == Kind.JSON or lower.endswith(".json") else "yaml"
 

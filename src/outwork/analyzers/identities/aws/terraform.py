@@ -22,6 +22,7 @@ from hcl2.utils import SerializationOptions
 
 from outwork.analyzers.identities.aws.account import Account, Identity, ManagedPolicy
 from outwork.analyzers.identities.aws.policy import Origin, Policy, Statement, parse_policy
+from outwork.analyzers.identities.aws.sniff import RESOURCE_POLICIES
 from outwork.analyzers.identities.documents import MAX_BYTES, DocumentError
 
 #: The account id given to identities a template declares (the account is not known).
@@ -30,24 +31,6 @@ _OPTIONS = SerializationOptions(strip_string_quotes=True, with_comments=False)
 _BLOCK_RE = re.compile(r'^[ \t]*(resource|data)[ \t]+"([\w-]+)"[ \t]+"([\w-]+)"', re.M)
 _REF_RE = re.compile(r"^\$\{([\w.\-\[\]\"]+)\}$")
 _HEREDOC_RE = re.compile(r"^<<-?(\w+)\n(.*)\n\s*\1\s*$", re.S)
-#: Resource policies: the resource type and the attribute that holds the policy.
-RESOURCE_POLICIES = {
-    "aws_s3_bucket_policy": "policy",
-    "aws_sqs_queue_policy": "policy",
-    "aws_sns_topic_policy": "policy",
-    "aws_kms_key": "policy",
-    "aws_kms_key_policy": "policy",
-    "aws_secretsmanager_secret_policy": "policy",
-    "aws_ecr_repository_policy": "policy",
-    "aws_glacier_vault": "access_policy",
-    "aws_elasticsearch_domain_policy": "access_policies",
-    "aws_opensearch_domain_policy": "access_policies",
-}
-SNIFF = re.compile(
-    rb'(?m)^[ \t]*(?:resource|data)[ \t]+"aws_(?:iam_|'
-    + "|".join(t.removeprefix("aws_") for t in RESOURCE_POLICIES).encode()
-    + rb")"
-)
 
 
 @dataclass(slots=True)
