@@ -88,8 +88,38 @@ MEDIA_SUFFIXES = (
     ".ttf",
 )
 _VERSIONED_LIBRARY = re.compile(r"\.(so|dylib|dll)(\.\d+)+$")
-#: Folder-name fragments of code the package does not import (tests, examples, docs).
-TEST_WORDS = ("test", "example", "doc", "bench", "demo", "sample")
+#: Words that name a folder of code the package does not import (tests, examples, docs), as
+#: whole words of the folder name (``unit_tests``, ``test-data``, ``docs_src``), never as
+#: fragments: ``latest/``, ``contest/`` and ``docker/`` are code like any other.
+TEST_WORDS = frozenset(
+    {
+        "test",
+        "tests",
+        "testing",
+        "unittest",
+        "unittests",
+        "testdata",
+        "example",
+        "examples",
+        "doc",
+        "docs",
+        "documentation",
+        "bench",
+        "benches",
+        "benchmark",
+        "benchmarks",
+        "demo",
+        "demos",
+        "sample",
+        "samples",
+    }
+)
+_WORD_SPLIT = re.compile(r"[^a-z0-9]+")
+
+
+def names_tests(name: str) -> bool:
+    """Whether a folder or module name is, word by word, one of :data:`TEST_WORDS`."""
+    return any(word in TEST_WORDS for word in _WORD_SPLIT.split(name.lower()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,7 +404,7 @@ def _analyze_python(
     links: dict[str, set[str]] = {}
     for member, imported in scanned.items():
         for module in imported:
-            if any(word in module.lower() for word in TEST_WORDS):
+            if any(names_tests(part) for part in module.split(".")):
                 links.setdefault(member, set()).update(_module_files(module, member, texts, roots))
     return signals, name, version, links
 
@@ -714,8 +744,7 @@ def _in_tests(path: str, own: tuple[str, ...]) -> bool:
         if path.startswith(prefix):
             path = path[len(prefix) :]
             break
-    parts = [p.lower() for p in path.split("/")[:-1]]
-    return any(any(word in part for word in TEST_WORDS) for part in parts)
+    return any(names_tests(part) for part in path.split("/")[:-1])
 
 
 def _lower_for_tests(

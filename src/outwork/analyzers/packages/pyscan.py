@@ -398,6 +398,21 @@ class PythonScanner:
         if name.startswith("browser_cookie3."):
             credentials.reads_cookies(site)
         credentials.path_arguments(site)
+        if name in _IMPORTERS and node.args:
+            self._imported_by_name(node, site, ctx)
+
+    def _imported_by_name(self, node: ast.Call, site: CallSite, ctx: Context) -> None:
+        """``importlib.import_module("pkg.mod")``, ``__import__("pkg.mod")``: an import like any
+        other (its module runs in this context), relative when the name starts with a dot."""
+        module = site.fold(node.args[0])
+        if not isinstance(module, str) or not module.strip(". "):
+            return
+        if module.startswith("."):
+            if ctx is not Context.RUNTIME:
+                self.relative_imports.add(module.lstrip("."))
+                self.import_lines.setdefault(module.lstrip("."), node.lineno)
+            return
+        self._import(module, ctx, node.lineno)
 
     def _sink(self, site: CallSite, attr: str | None) -> None:
         """The one check (or call rewriting) a call's callee selects."""
@@ -723,6 +738,10 @@ class PythonScanner:
 _PY2_PRINT = re.compile(r"^(\s*)(print|exec)\b(?!\s*\()(?=\s*\S)", re.M)
 _PY2_EXCEPT = re.compile(r"^(\s*except\s+[\w.]+)\s*,\s*(\w+)\s*:", re.M)
 _PY2_OCTAL = re.compile(r"(?<![\w.])0([0-7]+)\b")
+
+
+#: Calls that import a module named by a string.
+_IMPORTERS = frozenset({"importlib.import_module", "__import__", "importlib.__import__"})
 
 
 def _parse_python2(source: str) -> ast.Module | None:
