@@ -117,18 +117,24 @@ def scan_package_json(text: str, path: str) -> tuple[list[Signal], dict[str, Any
         if not isinstance(command, str) or not command.strip():
             continue
         line = _line_of(text, f'"{hook}"')
-        for match in _NODE_FILE.finditer(command):
+        commands = expand_run_scripts(command, scripts)
+        for match in _NODE_FILE.finditer(" && ".join(commands)):
             target = match.group(1) or match.group(2)
             if target and target not in ("-e", "--eval"):
                 info["install_files"].append(
                     target if target.endswith((".js", ".cjs", ".mjs")) else target + ".js"
                 )
-        loaded = _inline_loads_files(command)
-        for target in loaded or ():
-            info["install_files"].append(
-                target if target.endswith((".js", ".cjs", ".mjs")) else target + ".js"
-            )
-        severity, message = javascript.install_script(hook, command, loaded is not None)
+        judged = []
+        for part in commands:
+            loaded = _inline_loads_files(part)
+            for target in loaded or ():
+                info["install_files"].append(
+                    target if target.endswith((".js", ".cjs", ".mjs")) else target + ".js"
+                )
+            judged.append(javascript.install_script(hook, part, loaded is not None))
+        severity, message = max(judged, key=lambda item: item[0])
+        if len(commands) > 1 and message != judged[0][1]:
+            message += " (through npm run)"
         signals.append(
             Signal(
                 NpmInstallScript,
@@ -142,6 +148,33 @@ def scan_package_json(text: str, path: str) -> tuple[list[Signal], dict[str, Any
             )
         )
     return signals, info
+
+
+#: ``npm run X``, ``npm run-script X``, ``yarn run X``, ``yarn X``, ``pnpm run X``, ``bun run X``:
+#: a lifecycle script that runs another script of the same manifest.
+_RUN_SCRIPT = re.compile(
+    r"\b(?:(?:npm|pnpm|bun)\s+(?:run|run-script)|yarn(?:\s+run)?)"
+    r"(?:\s+(?:-s|--silent|--if-present))*\s+([\w:.@/-]+)"
+)
+#: How many ``npm run`` hops a lifecycle script is followed through.
+RUN_DEPTH = 4
+
+
+def expand_run_scripts(command: str, scripts: dict[str, Any], depth: int = RUN_DEPTH) -> list[str]:
+    """The command, then every script its ``npm run X`` calls run (``X`` with the ``preX`` and
+    ``postX`` scripts npm runs around it), followed up to :data:`RUN_DEPTH` hops with cycles cut:
+    a lifecycle script is judged by what it finally runs, not by the name it delegates to."""
+    parts = [command]
+    if depth <= 0:
+        return parts
+    for match in _RUN_SCRIPT.finditer(command):
+        name = match.group(1)
+        for key in (f"pre{name}", name, f"post{name}"):
+            body = scripts.get(key)
+            if isinstance(body, str) and body.strip():
+                inner = {k: v for k, v in scripts.items() if k != key}  # a script cannot recurse
+                parts.extend(expand_run_scripts(body, inner, depth - 1))
+    return parts
 
 
 def _inline_loads_files(command: str) -> list[str] | None:
