@@ -8,6 +8,7 @@ parse as one without a single error, and a ``.pkl`` is a pickle even when its he
 
 from __future__ import annotations
 
+import ast
 import enum
 import hashlib
 import io
@@ -191,7 +192,9 @@ def classify(head: bytes, name: str, size: int | None = None) -> Kind:
     lower = posix_name(name).lower()
     if lower in LOCKFILE_NAMES or _REQUIREMENTS_RE.match(lower):
         return Kind.LOCKFILE
-    if _looks_like_pickle(head, strict=_named_as_text(lower)):
+    if _looks_like_pickle(head, strict=_named_as_text(lower)) and not _source_over_pickle(
+        head, lower, size
+    ):
         return Kind.PICKLE
     if _looks_binary(head):
         return Kind.BINARY  # compressed joblib files among them: the models layer opens those
@@ -356,6 +359,26 @@ def _named_as_text(lower_name: str) -> bool:
         return True
     dot = lower_name.rfind(".")
     return dot > 0 and lower_name[dot:] in TEXT_SUFFIXES
+
+
+#: Source files whose text can also read as protocol-0 pickle opcodes (``import os`` does).
+_SOURCE_SUFFIXES = (".py", ".pyw", ".js", ".cjs", ".mjs")
+
+
+def _source_over_pickle(head: bytes, lower_name: str, size: int | None) -> bool:
+    """Whether a source-named text file that also reads as pickle opcodes is source: a file
+    that parses as source is analysed as source, whatever else it parses as, so that an
+    attacker cannot choose the reading that hides it. Only a Python file small enough to be all
+    in ``head`` that does not parse as Python stays a pickle (Python could not import it)."""
+    if not lower_name.endswith(_SOURCE_SUFFIXES) or _looks_binary(head):
+        return False
+    if not lower_name.endswith((".py", ".pyw")) or size is None or size > len(head):
+        return True
+    try:
+        ast.parse(head)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
 
 
 def _classify_text(head: bytes, lower_name: str) -> Kind:
