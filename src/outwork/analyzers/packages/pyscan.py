@@ -121,6 +121,8 @@ class PythonScanner:
         self._seen: set[tuple[str, int | None, str]] = set()
         self._tree: ast.Module | None = None
         self._in_function = False
+        #: the function being analysed certainly runs when its module's top level does
+        self._will_run = False
         #: file handles bound by ``with open(path) as name``: name -> path expression
         self._handles: dict[str, ast.expr] = {}
         #: commands started, checked again at the end against files that received downloads
@@ -209,9 +211,11 @@ class PythonScanner:
                 for arg in fn.args.args + fn.args.kwonlyargs:
                     fscope.env.pop(arg.arg, None)
                 self._in_function = True
+                # a function the top level certainly runs weighs as the top level does
+                self._will_run = id(fn) in structure.will_run
                 self._current = name
                 self._block(fn.body, fscope, ctx, top=False)
-                self._in_function = False
+                self._in_function = self._will_run = False
         download.started_written_files(self, self._commands)
 
     def _block(self, body: list[ast.stmt], scope: Scope, ctx: Context, *, top: bool) -> None:
@@ -710,7 +714,9 @@ class PythonScanner:
         """Raise ``variant`` with the severity its rule declares for where the code runs."""
         ctx = ctx or self.context
         rule = variant.rule
-        severity = variant.severity_in(when(ctx, in_function=self._in_function))
+        severity = variant.severity_in(
+            when(ctx, in_function=self._in_function and not self._will_run)
+        )
         if severity is Severity.INFO:
             return
         at = self.anchor_line if self.anchor_line is not None else line

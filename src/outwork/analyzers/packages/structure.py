@@ -47,6 +47,8 @@ class Structure:
         self._helper_lines: list[int] | None = None
         self._collect_functions(tree)
         self.reachable, self.install_methods = self._reachability(tree)
+        #: functions that certainly run when the module's top level runs (see ``_will_run``)
+        self.will_run = _will_run(tree)
 
     def context_of(self, name: str, fn: Function, context: Context) -> Context | None:
         """The context ``fn``'s body runs in, in a module that runs in ``context``; None when
@@ -233,6 +235,109 @@ class Structure:
                 referenced |= self._reach(method)
             return referenced
         return self._referenced(cls.body, roots, class_body=True)
+
+
+# --- what certainly runs -----------------------------------------------------------------------
+
+#: Callees that run a function they are handed (``Thread(target=f)``, ``Timer(1, f)``,
+#: ``atexit.register(f)``, ``executor.submit(f)``, ``loop.call_soon(f)``).
+_RUNNERS = frozenset(
+    {
+        "Thread",
+        "Timer",
+        "Process",
+        "register",
+        "start_new_thread",
+        "submit",
+        "call_soon",
+        "call_later",
+        "run_in_executor",
+        "apply_async",
+    }
+)
+_CONSTRUCTORS = frozenset({"__init__", "__new__", "__post_init__", "__init_subclass__"})
+
+
+def _will_run(tree: ast.Module) -> set[int]:
+    """Ids of the functions that run whenever the module's top level runs: module functions
+    called by their own name from the top level (or handed to a thread, timer or ``atexit``,
+    or used as a decorator), the constructors of module classes built there, and, through the
+    same kinds of call, what those functions call in turn. A call on a branch counts (the
+    branch is the attacker's to choose); calls through attributes and instances are left to
+    the wider, name-based reachability (``Structure.reachable``)."""
+    walk = _WillRun(tree)
+    walk.block(tree.body)
+    found: set[int] = set()
+    while walk.work:
+        fn = walk.work.pop()
+        if id(fn) in found:
+            continue
+        found.add(id(fn))
+        for stmt in fn.body:
+            walk.calls_in(stmt)
+    return found
+
+
+class _WillRun:
+    """The walk behind :func:`_will_run`: module functions and classes by name, and the
+    functions found to run, still to be read."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.functions: dict[str, list[Function]] = {}
+        self.classes: dict[str, ast.ClassDef] = {}
+        self.work: list[Function] = []
+        for stmt in syntax.top_statements(tree.body):
+            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+                self.functions.setdefault(stmt.name, []).append(stmt)
+            elif isinstance(stmt, ast.ClassDef):
+                self.classes[stmt.name] = stmt
+
+    def runs(self, name: str) -> None:
+        self.work.extend(self.functions.get(name, ()))
+        cls = self.classes.get(name)
+        if cls is not None:
+            self.work.extend(
+                m
+                for m in cls.body
+                if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef) and m.name in _CONSTRUCTORS
+            )
+
+    def calls_in(self, node: ast.AST) -> None:
+        for call in syntax.calls_no_defs(node):
+            if isinstance(call.func, ast.Name):
+                self.runs(call.func.id)
+            handed = [kw.value for kw in call.keywords if kw.arg == "target"]
+            if syntax.callee_name(call.func) in _RUNNERS:
+                handed += call.args
+            for arg in handed:
+                if isinstance(arg, ast.Name):
+                    self.runs(arg.id)
+
+    def definition(self, stmt: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
+        for dec in stmt.decorator_list:
+            self.calls_in(dec)
+            target = dec.func if isinstance(dec, ast.Call) else dec
+            if isinstance(target, ast.Name):
+                self.runs(target.id)  # a decorator is called with what it decorates
+        if not isinstance(stmt, ast.ClassDef):
+            if syntax.runs_at_definition(stmt):
+                self.work.append(stmt)
+            return
+        for expr in (*stmt.bases, *(k.value for k in stmt.keywords)):
+            self.calls_in(expr)
+        self.block(stmt.body)
+
+    def block(self, body: list[ast.stmt]) -> None:
+        for stmt in syntax.top_statements(body):
+            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                self.definition(stmt)
+            elif isinstance(stmt, ast.If) and syntax.is_main_guard(stmt.test):
+                continue
+            elif syntax.child_blocks(stmt):
+                for expr in syntax.own_expressions(stmt):
+                    self.calls_in(expr)
+            else:
+                self.calls_in(stmt)
 
 
 # --- helpers -----------------------------------------------------------------------------------

@@ -1,12 +1,13 @@
 """Severity by when code runs: the table every behaviour rule of the packages layer declares.
 
 A behaviour rule's finding is graded by the context of the code that does the thing, never by
-how that code is wrapped: install time weighs most, then a module's top level (it runs on
-import), then a function called from there, then code that only runs when a user of the
-library calls it. A rule whose findings differ in weight by what the code does (a command that
-fetches and runs code against one that only starts a shell) declares one :class:`Variant` per
-case, each with its own row of severities; the rule's page renders them all. A check names the
-variant it raises; the scanner names the context; nothing else decides a severity.
+how that code is wrapped: install time weighs most, then a module's top level and what it
+certainly runs (a function called at import weighs as the call does), then a function that
+names alone tie to import time, then code that only runs when a user of the library calls it.
+A rule whose findings differ in weight by what the code does (a command that fetches and runs
+code against one that only starts a shell) declares one :class:`Variant` per case, each with
+its own row of severities; the rule's page renders them all. A check names the variant it
+raises; the scanner names the context; nothing else decides a severity.
 """
 
 from __future__ import annotations
@@ -33,11 +34,13 @@ class When(enum.Enum):
 WHEN_HELP: Mapping[When, str] = {
     When.INSTALL: "setup.py and its command classes, in-tree build backends, .pth files, npm"
     " install scripts, and the modules and functions they reach",
-    When.IMPORT: "the top level of a module (class bodies included): it runs when the module is"
-    " imported",
-    When.REACHABLE: "a function that import-time code calls (directly, as a thread's target,"
-    " through a decorator, or from a class body); for JavaScript, any function of a module"
-    " loaded on import",
+    When.IMPORT: "the top level of a module (class bodies included), and the functions it"
+    " certainly runs: called by their own name (on any branch), handed to a thread, timer,"
+    " executor or atexit, used as a decorator, or the constructor of a module class it builds,"
+    " and what those call the same way: it runs when the module is imported",
+    When.REACHABLE: "a function that import-time code may reach only through an instance, a"
+    " method or attribute name, or an alias (as far as names tell); for JavaScript, any"
+    " function of a module loaded on import",
     When.CALLED: "code that only runs when a user of the library calls it",
 }
 
