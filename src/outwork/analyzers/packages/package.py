@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import BinaryIO
 
-from outwork.analyzers.packages import repository, typosquat
+from outwork.analyzers.packages import combinations, repository, typosquat
 from outwork.analyzers.packages.data import STRONG_COMMAND_RE, WEAK_COMMAND_RE
 from outwork.analyzers.packages.headers import first, metadata_headers
 from outwork.analyzers.packages.jsscan import scan_javascript, scan_package_json
@@ -830,6 +830,9 @@ def score_signals(signals: list[Signal]) -> tuple[float, Severity | None, list[s
         score = min(score, 8.5)
     if _stealer(relevant) or _hidden_install_code(relevant):
         score = max(score, 8.0)
+    combined = combinations.strongest(relevant)
+    if combined is not None:
+        score = max(score, 9.0 if combined[0].severity is Severity.CRITICAL else 7.5)
     severity = (
         Severity.CRITICAL
         if score >= 9
@@ -842,6 +845,10 @@ def score_signals(signals: list[Signal]) -> tuple[float, Severity | None, list[s
         else Severity.INFO
     )
     reasons: list[str] = []
+    if combined is not None:
+        combo, shown = combined
+        where = ", ".join(f"{s.rule.code} {s.path}:{s.line or ''}".rstrip(":") for s in shown)
+        reasons.append(f"signals that add up ({combo.severity.label}): {combo.summary} [{where}]")
     for s in ranked:
         reason = f"{s.rule.name} ({s.severity.label}): {s.message}"
         if reason not in reasons:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from outwork.analyzers.packages import combinations
 from outwork.core.rules import Confidence, Layer, Rule, Severity
 
 
@@ -118,6 +119,9 @@ class PackageRiskVerdict(Rule):
     `package.json`) that aggregates the others: the strongest finding sets the score, further
     independent kinds of evidence raise it, and findings under `tests/` or `examples/` weigh one
     level less (they are never hidden). Severity: critical from 9, high from 7, medium from 4.
+    Behaviours that each weigh medium alone add up by the combination table below
+    (`combinations.py`): a package that completes a row is at least that row's severity, and
+    the verdict names the findings that complete it.
 
     ## Why it matters
     Reviewers and gates need one answer per package: install it or not.
@@ -141,3 +145,9 @@ class PackageRiskVerdict(Rule):
     cwe = (506,)
     attack = ("T1195.002",)
     inline_suppressible = False
+
+    @classmethod
+    def markdown(cls) -> str:
+        page = super().markdown()
+        at = page.index("## Why it matters")
+        return page[:at] + combinations.markdown() + "\n\n" + page[at:]
