@@ -73,8 +73,12 @@ _FETCH_NAMES = frozenset(
 
 
 _WRITE_MODES = re.compile(r"[wax+]")
-#: Labels a function's return value carries to its callers.
+#: Labels a function's return value carries to its callers (with the ``vendor:`` labels).
 SECRET_LABELS = frozenset({"secret", "host", "dump", "store"})
+
+
+def _secret_part(labels: Labels) -> Labels:
+    return frozenset(x for x in labels if x in SECRET_LABELS or x.startswith("vendor:"))
 
 
 class Flow:
@@ -100,11 +104,14 @@ class Flow:
         self._fetchers: dict[int, bool] = {}
         #: what functions of this module return of secrets: id -> labels
         self._secret_returns: dict[int, Labels] = {}
+        #: secrets stored on ``self`` by the module's methods: attribute -> labels
+        self._self_attrs: dict[str, Labels] | None = None
 
     def use(self, structure: Structure) -> None:
         """Fold and label with this module's own functions and classes."""
         self.functions, self.simple = structure.functions, structure.simple
         self.classes = structure.classes
+        self._self_attrs = None
 
     def release(self) -> None:
         """Drop what refers to the syntax tree."""
@@ -115,6 +122,7 @@ class Flow:
         self.returns_net.clear()
         self._fetchers.clear()
         self._secret_returns.clear()
+        self._self_attrs = None
 
     def bind(self, target: ast.expr, value: object, labels: Labels, scope: Scope) -> None:
         if isinstance(target, ast.Name):
@@ -207,6 +215,8 @@ class Flow:
             qual = self.resolve(node, scope)
             if qual in tables.SECRET_SOURCE_ATTRS:
                 return frozenset({"secret", "dump"})
+            if isinstance(node.value, ast.Name) and node.value.id == "self":
+                return self._attribute_secrets(scope).get(node.attr, EMPTY)
             return self.labels(node.value, scope, depth + 1)
         if (
             isinstance(node, ast.Subscript)
@@ -279,6 +289,11 @@ class Flow:
         value = self.fold(name, scope)
         if isinstance(value, str) and value.upper() in _HOST_VARIABLES:
             return frozenset({"secret", "host"})
+        if isinstance(value, str):
+            upper = value.upper()
+            for prefix in tables.SECRET_VENDORS:
+                if upper.startswith(prefix):
+                    return frozenset({"secret", f"vendor:{prefix}"})
         return frozenset({"secret"})
 
     def mark_downloaded(self, path: ast.expr, scope: Scope) -> None:
@@ -372,15 +387,40 @@ class Flow:
         found: Labels = EMPTY
         for node in syntax.nodes(fn):
             if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign) and node.value:
-                labels = self.labels(node.value, local, depth + 1) & SECRET_LABELS
+                labels = _secret_part(self.labels(node.value, local, depth + 1))
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 for target in targets:
                     if isinstance(target, ast.Name) and labels:
                         local.taint[target.id] = local.taint.get(target.id, EMPTY) | labels
             elif isinstance(node, ast.Return | ast.Yield) and node.value is not None:
-                found |= self.labels(node.value, local, depth + 1) & SECRET_LABELS
+                found |= _secret_part(self.labels(node.value, local, depth + 1))
         self._secret_returns[id(fn)] = found
         return found
+
+    def _attribute_secrets(self, scope: Scope) -> dict[str, Labels]:
+        """Secrets a method of this module stores on the instance (``self.key =
+        os.environ.get("AWS_SECRET_ACCESS_KEY")``): every method reads them back through
+        ``self``. Attributes are matched by name across the module's classes."""
+        if self._self_attrs is None:
+            self._self_attrs = {}  # reading one while they are collected reads nothing
+            found: dict[str, Labels] = {}
+            local = Scope(env=scope.env, taint={})
+            for defs in self.functions.values():
+                for fn in defs:
+                    for node in syntax.nodes(fn):
+                        if not isinstance(node, ast.Assign):
+                            continue
+                        for target in node.targets:
+                            if (
+                                isinstance(target, ast.Attribute)
+                                and isinstance(target.value, ast.Name)
+                                and target.value.id == "self"
+                            ):
+                                labels = _secret_part(self.labels(node.value, local, 1))
+                                if labels:
+                                    found[target.attr] = found.get(target.attr, EMPTY) | labels
+            self._self_attrs = found
+        return self._self_attrs
 
     def path_text(self, node: ast.expr, scope: Scope) -> str:
         """A path's folded text, or its constant parts where some are only known at run time."""

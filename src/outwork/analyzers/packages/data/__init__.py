@@ -571,3 +571,35 @@ def top_names(registry: str) -> frozenset[str]:
     """:func:`top_ranked` as a set, for membership tests (never iterated: a set's order changes
     from one run to the next)."""
     return frozenset(top_ranked(registry))
+
+
+#: Credentials of well-known platforms, by the prefix of the environment variable that holds
+#: them (the names each platform's own tools document: AWS CLI ``AWS_*``, GitHub Actions
+#: ``GITHUB_TOKEN``/``GH_TOKEN``, npm ``NPM_TOKEN``, twine ``TWINE_*``/``PYPI_*``, Azure SDK
+#: ``AZURE_*``, Google Cloud ``GOOGLE_*``/``GCP_*``/``GCLOUD_*``, and the AI, chat and payment
+#: APIs named the same way), with the domains that platform's own endpoints live under. Sent
+#: to a constant host outside them, the credential is sent to someone else: a client only sends
+#: a platform's credential to that platform.
+SECRET_VENDORS: dict[str, tuple[str, ...]] = {
+    "AWS_": ("amazonaws.com", "amazon.com", "amazonaws.com.cn"),
+    "GITHUB_": ("github.com", "githubusercontent.com", "github.io", "ghe.com"),
+    "GH_": ("github.com", "githubusercontent.com", "ghe.com"),
+    "NPM_": ("npmjs.org", "npmjs.com"),
+    "TWINE_": ("pypi.org", "python.org"),
+    "PYPI_": ("pypi.org", "python.org"),
+    "AZURE_": ("azure.com", "windows.net", "microsoft.com", "microsoftonline.com", "azure.net"),
+    "GOOGLE_": ("googleapis.com", "google.com", "gstatic.com"),
+    "GCP_": ("googleapis.com", "google.com"),
+    "GCLOUD_": ("googleapis.com", "google.com"),
+    "OPENAI_": ("openai.com", "azure.com"),
+    "ANTHROPIC_": ("anthropic.com",),
+    "HF_": ("huggingface.co", "hf.co"),
+    "HUGGINGFACE_": ("huggingface.co", "hf.co"),
+    "SLACK_": ("slack.com",),
+    "STRIPE_": ("stripe.com",),
+    "DIGITALOCEAN_": ("digitalocean.com", "digitaloceanspaces.com"),
+    "HEROKU_": ("heroku.com",),
+    "CIRCLE_": ("circleci.com",),
+    "GITLAB_": ("gitlab.com",),
+    "CI_JOB_TOKEN": ("gitlab.com",),
+}

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterable, Sequence
 
+from outwork.analyzers.packages import data as tables
 from outwork.analyzers.packages.facts import CallSite, Labels
 from outwork.analyzers.packages.rules.base import BehaviourRule, Variant
 from outwork.analyzers.packages.signals import Context, clip
@@ -86,6 +88,14 @@ class SecretExfiltration(BehaviourRule):
         C,
         H,
     )
+    FOREIGN = Variant(
+        "sends a platform's credential (AWS, GitHub, npm, PyPI, cloud and API keys by their"
+        " documented variable names) to a constant host outside that platform's domains",
+        C,
+        C,
+        C,
+        H,
+    )
     UPLOAD = Variant(
         "uploads collected files to a webhook, bot or paste channel (from code only run when"
         " called; where it runs earlier, the call is judged by what it sends and where)",
@@ -120,11 +130,22 @@ def client_sends(call: CallSite) -> None:
     )
 
 
-def sends(call: CallSite, labels: Labels, suspicious: bool) -> bool:
+def sends(call: CallSite, labels: Labels, suspicious: bool, texts: Sequence[str] = ()) -> bool:
     """A network call whose arguments carry secrets (``labels``, already cleared of what a
     client constructor or a look-up of the host's own name sends) or go to a paste, webhook or
-    raw address (``suspicious``). True when it raised a finding."""
+    raw address (``suspicious``); ``texts`` are its folded constant arguments. True when it
+    raised a finding."""
     name, label = call.name, call.ctx.label
+    foreign = foreign_host(labels, texts)
+    if "secret" in labels and foreign and not suspicious:
+        call.emit(
+            SecretExfiltration.FOREIGN,
+            f"{name}() sends a {foreign[0]} credential to {foreign[1]}, not that platform's"
+            f" host, {label}",
+            clip(ast.unparse(call.node)),
+            exfiltrates=True,
+        )
+        return True
     if "store" in labels:
         # a private key, shell history, browser or wallet store read and sent: theft
         call.emit(
@@ -167,3 +188,35 @@ def sends(call: CallSite, labels: Labels, suspicious: bool) -> bool:
 def uploads_collected_files(call: CallSite) -> bool:
     """Whether the module names an exfiltration channel and collects files to send."""
     return call.facts.module_matches(COLLECTS_FILES) and call.facts.module_matches(EXFIL_CHANNEL)
+
+
+_HOST = re.compile(r"^[a-z][a-z0-9+.-]*://(?:[^/@\s]*@)?([^/:?#\s]+)", re.IGNORECASE)
+
+
+def foreign_host(labels: Labels, texts: Iterable[str]) -> tuple[str, str] | None:
+    """(platform, host) when ``labels`` carry a platform's credential and a constant URL among
+    ``texts`` names a host outside all of that platform's domains (see
+    :data:`~outwork.analyzers.packages.data.SECRET_VENDORS`)."""
+    vendors = [v.removeprefix("vendor:") for v in labels if v.startswith("vendor:")]
+    if not vendors:
+        return None
+    for text in texts:
+        match = _HOST.match(text.strip())
+        if match is None:
+            continue
+        host = match.group(1).lower().rstrip(".")
+        if LOCAL_HOST.match(host):
+            continue
+        for prefix in vendors:
+            domains = tables.SECRET_VENDORS.get(prefix, ())
+            if not any(
+                host == d or host.endswith("." + d) or d in host.split(".") for d in domains
+            ):
+                return prefix.rstrip("_"), host
+    return None
+
+
+#: Loopback and private hosts: tests and local services.
+LOCAL_HOST = re.compile(
+    r"^(localhost|127\.|0\.0\.0\.0|\[?::1|10\.|192\.168\.|169\.254\.|172\.(1[6-9]|2\d|3[01])\.)"
+)

@@ -93,7 +93,15 @@ def contacted(call: CallSite) -> None:
         and not _composed(node.args[0])
     ):
         labels = labels - {"secret"}  # resolving the host's own name leaks nothing
-    if exfiltration.sends(call, labels, suspicious):
+    url = (
+        node.args[0]
+        if node.args
+        else next((k.value for k in node.keywords if k.arg == "url"), None)
+    )
+    constant = list(texts)
+    if url is not None and not any(True for _ in iter_strings(folder.fold(url))):
+        constant.append(call.partial(url, folder))  # "https://host/?" + secret: the host is known
+    if exfiltration.sends(call, labels, suspicious, constant):
         return
     evidence = clip(" ".join(texts) or ast.unparse(node))
     if suspicious:
