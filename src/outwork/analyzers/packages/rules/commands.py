@@ -85,6 +85,13 @@ class SuspiciousCommandExecution(BehaviourRule):
     FETCH_AND_RUN = Variant("runs a command that fetches and runs code", C, C, C, H)
     DECODED = Variant("runs a command that only exists after decoding", C, C, C, H)
     REVERSE_SHELL = Variant("redirects standard streams onto a descriptor", C, C, C, L)
+    SOCKET_SHELL = Variant(
+        "redirects standard streams onto a network socket in a module that starts a shell",
+        C,
+        C,
+        C,
+        H,
+    )
     REMOTE_PIP = Variant("installs a package from a repository or URL", C, H, H, M)
     PIP = Variant("installs other packages", H, H, H, L)
     WEAK = Variant("runs a command that reaches the network or installs software", H, M, M, L)
@@ -170,12 +177,30 @@ def started(call: CallSite, command: Command) -> None:
     call.emit(variant, f"{name}() {what} {label}", command.evidence, executes=True)
 
 
+#: A shell started in the same module: what a socket wired to standard streams hands control to.
+_STARTS_SHELL = re.compile(
+    r"""["'](?:/bin/)?(?:ba|z|da)?sh["']|["']-i["']|cmd(?:\.exe)?["']|powershell|pty\.spawn"""
+)
+
+
 def redirects_streams(call: CallSite) -> None:
-    """``os.dup2``: standard streams redirected onto a socket is a reverse shell."""
+    """``os.dup2``: standard streams redirected onto a socket is a reverse shell. Onto any
+    descriptor (a daemon's ``/dev/null``) it is only a hint; onto a socket the module connected,
+    in a module that starts a shell, the shell is wired to the network whoever calls it."""
+    node = call.node
+    wired = (
+        bool(node.args)
+        and "client" in call.labels(node.args[0])
+        and call.facts.module_matches(_STARTS_SHELL)
+    )
     call.emit(
-        SuspiciousCommandExecution.REVERSE_SHELL,
-        f"redirects standard streams onto a descriptor (reverse shell) {call.ctx.label}",
-        clip(ast.unparse(call.node)),
+        SuspiciousCommandExecution.SOCKET_SHELL
+        if wired
+        else SuspiciousCommandExecution.REVERSE_SHELL,
+        f"redirects standard streams onto "
+        f"{'a network socket and starts a shell' if wired else 'a descriptor'} (reverse shell)"
+        f" {call.ctx.label}",
+        clip(ast.unparse(node)),
         executes=True,
     )
 
