@@ -399,6 +399,8 @@ class PythonScanner:
             self._writes(site, attr)
         if qual is None and attr in exfiltration.SEND_ATTRS:
             exfiltration.client_sends(site)
+        if attr in ("communicate", "write") and node.args:
+            download.feeds_interpreter(site)
         if name.startswith("browser_cookie3."):
             credentials.reads_cookies(site)
         credentials.path_arguments(site)

@@ -8,6 +8,7 @@ written from the network earlier or later in the module.
 from __future__ import annotations
 
 import ast
+import re
 
 from outwork.analyzers.packages.facts import CallSite, Command, Facts, StartedCommand
 from outwork.analyzers.packages.rules.base import BehaviourRule, Variant
@@ -104,3 +105,38 @@ def started_written_files(facts: Facts, commands: list[StartedCommand]) -> None:
                 ctx=ctx,
                 relations=("executes-at-install",),
             )
+
+
+#: A module that starts an interpreter reading its program from a pipe.
+_INTERPRETER_ON_PIPE = re.compile(r"stdin\s*=\s*(?:subprocess\.)?PIPE")
+_INTERPRETER = re.compile(
+    r"sys\.executable|[\"'](?:[\w/\\.]*[/\\])?(?:python[\d.]*|bash|sh|zsh|node|powershell|pwsh|cmd)"
+    r"(?:\.exe)?[\"']",
+    re.IGNORECASE,
+)
+
+
+def feeds_interpreter(call: CallSite) -> bool:
+    """``proc.communicate(data)``, ``proc.stdin.write(data)`` of downloaded bytes, in a module
+    that starts an interpreter (Python, a shell, node, PowerShell) with its standard input on a
+    pipe: the download is the program it runs, without ever touching ``exec`` or the disk."""
+    node = call.node
+    func = node.func
+    if not node.args or not isinstance(func, ast.Attribute):
+        return False
+    if func.attr == "write" and not (
+        isinstance(func.value, ast.Attribute) and func.value.attr == "stdin"
+    ):
+        return False
+    if "net" not in call.labels(node.args[0]):
+        return False
+    facts = call.facts
+    if not (facts.module_matches(_INTERPRETER_ON_PIPE) and facts.module_matches(_INTERPRETER)):
+        return False
+    call.emit(
+        DownloadAndExecute.RUNS_DOWNLOAD,
+        f"{func.attr}() hands downloaded code to an interpreter's standard input {call.ctx.label}",
+        clip(ast.unparse(node)),
+        executes=True,
+    )
+    return True
