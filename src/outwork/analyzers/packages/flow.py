@@ -77,6 +77,10 @@ _WRITE_MODES = re.compile(r"[wax+]")
 SECRET_LABELS = frozenset({"secret", "host", "dump", "store"})
 
 
+#: Words that make a platform's variable a credential rather than a setting.
+_SECRET_WORD = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH|SESSION")
+
+
 def _secret_part(labels: Labels) -> Labels:
     return frozenset(x for x in labels if x in SECRET_LABELS or x.startswith("vendor:"))
 
@@ -289,8 +293,8 @@ class Flow:
         value = self.fold(name, scope)
         if isinstance(value, str) and value.upper() in _HOST_VARIABLES:
             return frozenset({"secret", "host"})
-        if isinstance(value, str):
-            upper = value.upper()
+        if isinstance(value, str) and _SECRET_WORD.search(value.upper()):
+            upper = value.upper()  # AWS_SECRET_ACCESS_KEY, not AWS_REGION or GITHUB_SHA
             for prefix in tables.SECRET_VENDORS:
                 if upper.startswith(prefix):
                     return frozenset({"secret", f"vendor:{prefix}"})

@@ -579,7 +579,8 @@ def top_names(registry: str) -> frozenset[str]:
 #: ``AZURE_*``, Google Cloud ``GOOGLE_*``/``GCP_*``/``GCLOUD_*``, and the AI, chat and payment
 #: APIs named the same way), with the domains that platform's own endpoints live under. Sent
 #: to a constant host outside them, the credential is sent to someone else: a client only sends
-#: a platform's credential to that platform.
+#: a platform's credential to that platform. Only variables named as credentials count (KEY, TOKEN,
+#: SECRET, PASSWORD, CREDENTIAL, AUTH, SESSION: flow._SECRET_WORD), not settings (AWS_REGION).
 SECRET_VENDORS: dict[str, tuple[str, ...]] = {
     "AWS_": ("amazonaws.com", "amazon.com", "amazonaws.com.cn"),
     "GITHUB_": ("github.com", "githubusercontent.com", "github.io", "ghe.com"),
