@@ -242,7 +242,8 @@ _NOT_SECRET_NAME = re.compile(
     r"|time|timestamp|at|used|last_used|updated|created|changed|reset|required|enabled|age"
     r"|projection|template|example|sample|placeholder)$"
     r"|^(max|min|num|n)_?tokens?|tokeni[sz]er|csrf|xsrf|^is_|^has_|^use_"
-    r"|^(next|page|continuation|pagination|output|input|sync|resume|idempotency|cursor)_",
+    r"|^(next|page|continuation|pagination|output|input|sync|resume|idempotency|cursor)_"
+    r"|^(public|pub)_",
     re.I,
 )
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
