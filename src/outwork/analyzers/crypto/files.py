@@ -16,7 +16,6 @@ import json
 import re
 import warnings
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from typing import Any
 
 from cryptography import x509
@@ -197,13 +196,6 @@ def _signature_family(oid_name: str) -> str | None:
         if marker in lower:
             return family
     return None
-
-
-def expired(asset: Asset, now: datetime | None = None) -> bool:
-    after = asset.detail("notValidAfter")
-    if not after:
-        return False
-    return datetime.fromisoformat(after) < (now or datetime.now(UTC))
 
 
 class _Reader:

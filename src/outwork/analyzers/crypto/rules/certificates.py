@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
-from outwork.analyzers.crypto.files import expired
 from outwork.analyzers.crypto.model import Asset, AssetType
 from outwork.analyzers.crypto.policy import Verdict
 from outwork.analyzers.crypto.rules.base import check, raise_on
@@ -62,3 +62,10 @@ def check_expiry(asset: Asset, verdict: Verdict) -> Iterator[Finding]:
             f"{subject} expired on {asset.detail('notValidAfter')}",
             remediation="Replace or remove the certificate.",
         )
+
+
+def expired(asset: Asset, now: datetime | None = None) -> bool:
+    after = asset.detail("notValidAfter")
+    if not after:
+        return False
+    return datetime.fromisoformat(after) < (now or datetime.now(UTC))
