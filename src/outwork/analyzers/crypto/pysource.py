@@ -154,6 +154,9 @@ class PythonScanner:
         self.parents: dict[int, ast.AST] = {}
         self.consumed: set[int] = set()
         self.assets: list[Asset] = []
+        #: Names the scope being walked hands to ``.sign``/``.verify`` (``hash_alg`` in
+        #: ``key.verify(sig, data, padding, hash_alg)``).
+        self.signing_names: frozenset[str] = frozenset()
 
     # --- scopes -----------------------------------------------------------------------------
 
@@ -170,6 +173,12 @@ class PythonScanner:
         return ScanResult(self.assets)
 
     def _walk_scope(self, body: list[ast.stmt], scope: _Scope, function: str | None) -> None:
+        outer = self.signing_names
+        self.signing_names = _signing_names(body)
+        self._walk_nodes(body, scope, function)
+        self.signing_names = outer
+
+    def _walk_nodes(self, body: list[ast.stmt], scope: _Scope, function: str | None) -> None:
         for node in _scope_nodes(body):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 args = node.args
@@ -445,6 +454,11 @@ class PythonScanner:
             return Purpose.SIGNATURE, f"an argument of .{parent.func.attr}()"
         if built.purpose is not None:
             return built.purpose, f"{built.api}"
+        statement = self._statement(node)
+        if isinstance(statement, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id in self.signing_names for t in statement.targets
+        ):
+            return Purpose.SIGNATURE, "handed to .sign()/.verify() by name"
         if primitive in ("signature",):
             return Purpose.SIGNATURE, "a signature algorithm"
         if primitive in ("block-cipher", "stream-cipher", "ae", "pke"):
@@ -461,6 +475,12 @@ class PythonScanner:
         if found is not None:
             return found
         return Purpose.UNKNOWN, ""
+
+    def _statement(self, node: ast.AST) -> ast.AST | None:
+        current: ast.AST | None = node
+        while current is not None and not isinstance(current, ast.stmt):
+            current = self.parents.get(id(current))
+        return current
 
     def _is_subscript_key(self, node: ast.AST) -> bool:
         child, parent = node, self.parents.get(id(node))
@@ -690,6 +710,20 @@ def _scope_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
             continue
         stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+def _signing_names(body: list[ast.stmt]) -> frozenset[str]:
+    """Names passed to a ``.sign``/``.verify`` call anywhere in a scope."""
+    names: set[str] = set()
+    for node in _scope_nodes(body):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in apis.SIGNING_METHODS
+        ):
+            values = [*node.args, *(k.value for k in node.keywords)]
+            names.update(v.id for v in values if isinstance(v, ast.Name))
+    return frozenset(names)
 
 
 #: Methods of parameter objects that make a key of the same algorithm
