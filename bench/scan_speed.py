@@ -2,7 +2,7 @@
 
     python bench/scan_speed.py prepare                    # the fixed inputs, once
     python bench/scan_speed.py run --src BEFORE --src AFTER [--rounds 5] [--jobs 1] [--json OUT]
-        [--cases benign,venv30,workflows]
+        [--cases benign,venv30,workflows] [--layers PKG,MDL,VUL,CI]
 
 Each checkout runs its own command line (``CHECKOUT/.venv/bin/python -m outwork``, as in
 ``bench/snapshot.py``: internal APIs may differ between the two). Every round runs every case once
@@ -157,13 +157,14 @@ class Sample:
     rss_mb: float
 
 
-def commands(jobs: int | None) -> dict[str, list[str]]:
+def commands(jobs: int | None, layers: str | None) -> dict[str, list[str]]:
     common = ["--no-cache", "-f", "json", "-q", "--offline", "--fail-on", "none"]
     common += ["--jobs", str(jobs)] if jobs else []
+    every = ["--select", layers] if layers else []
     return {
         "benign": ["scan", str(BENIGN60), "--select", "PKG", *common],
-        "venv30": ["scan", str(site_packages()), *common],
-        "workflows": ["scan", str(CORPUS / "workflows"), *common],
+        "venv30": ["scan", str(site_packages()), *every, *common],
+        "workflows": ["scan", str(CORPUS / "workflows"), *every, *common],
     }
 
 
@@ -187,7 +188,7 @@ def measure(cli: Cli, argv: list[str], scratch: Path) -> Sample:
 def run(args: argparse.Namespace) -> int:
     clis = [Cli.of(src, None) for src in args.src]
     cases = [c.strip() for c in args.cases.split(",") if c.strip()]
-    argvs = commands(args.jobs)
+    argvs = commands(args.jobs, args.layers)
     samples: dict[tuple[int, str], list[Sample]] = {
         (i, case): [] for i in range(len(clis)) for case in cases
     }
@@ -274,6 +275,11 @@ def main() -> int:
     go.add_argument("--cases", default=",".join(CASES))
     go.add_argument("--jobs", type=int, default=1, help="--jobs of every scan (0: its default)")
     go.add_argument("--json", type=Path, help="also write the samples here")
+    go.add_argument(
+        "--layers",
+        help="--select of the every-analyzer cases (venv30, workflows), e.g. PKG,MDL,VUL,CI to"
+        " compare with a checkout from before a layer landed",
+    )
     args = parser.parse_args()
     return prepare(args) if args.command == "prepare" else run(args)
 
