@@ -68,6 +68,12 @@ _.check_escalation
 _.check_not_evaluable
 _.check_trust
 _.check_public_resources
+_.check_cluster_admins
+_.check_aws_auth
+_.check_unknown
+_.check_gcp_escalation
+_.check_everyone
+_.check_gcp_unreadable
 # The short report formats, named as module:function in outwork.report.RENDERERS.
 _.render_concise
 _.render_github

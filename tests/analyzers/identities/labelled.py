@@ -27,6 +27,7 @@ SERVICES = {
     "codebuild": "codebuild.amazonaws.com",
     "ecs": "ecs-tasks.amazonaws.com",
     "apprunner": "tasks.apprunner.amazonaws.com",
+    "bedrock-agentcore": "bedrock-agentcore.amazonaws.com",
 }
 
 
@@ -260,10 +261,47 @@ METHOD_GRANTS: dict[str, list[str]] = {
         "datapipeline:PutPipelineDefinition",
         "datapipeline:ActivatePipeline",
     ],
-    "passrole-sagemaker-notebook": [
+    "passrole-sagemaker-notebook": ["iam:PassRole", "sagemaker:CreateNotebookInstance"],
+    "passrole-ec2-spot": ["iam:PassRole", "ec2:RequestSpotInstances"],
+    "passrole-cloudformation-stackset": [
         "iam:PassRole",
-        "sagemaker:CreateNotebookInstance",
-        "sagemaker:CreatePresignedNotebookInstanceUrl",
+        "cloudformation:CreateStackSet",
+        "cloudformation:CreateStackInstances",
+    ],
+    "passrole-codebuild-batch": [
+        "iam:PassRole",
+        "codebuild:CreateProject",
+        "codebuild:StartBuildBatch",
+    ],
+    "passrole-ecs-service": ["iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:CreateService"],
+    "passrole-ecs-start-task": ["iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:StartTask"],
+    "passrole-glue-job-trigger": ["iam:PassRole", "glue:CreateJob", "glue:CreateTrigger"],
+    "passrole-glue-update-job": ["iam:PassRole", "glue:UpdateJob", "glue:StartJobRun"],
+    "passrole-bedrock-code-interpreter": [
+        "iam:PassRole",
+        "bedrock-agentcore:CreateCodeInterpreter",
+        "bedrock-agentcore:StartCodeInterpreterSession",
+        "bedrock-agentcore:InvokeCodeInterpreter",
+    ],
+    "ec2-modify-user-data": [
+        "ec2:ModifyInstanceAttribute",
+        "ec2:StopInstances",
+        "ec2:StartInstances",
+    ],
+    "ec2-modify-launch-template": ["ec2:CreateLaunchTemplateVersion", "ec2:ModifyLaunchTemplate"],
+    "cloudformation-change-set": [
+        "cloudformation:CreateChangeSet",
+        "cloudformation:ExecuteChangeSet",
+    ],
+    "sagemaker-lifecycle-config": [
+        "sagemaker:CreateNotebookInstanceLifecycleConfig",
+        "sagemaker:StopNotebookInstance",
+        "sagemaker:UpdateNotebookInstance",
+        "sagemaker:StartNotebookInstance",
+    ],
+    "bedrock-code-interpreter-session": [
+        "bedrock-agentcore:StartCodeInterpreterSession",
+        "bedrock-agentcore:InvokeCodeInterpreter",
     ],
     "passrole-sagemaker-training": ["iam:PassRole", "sagemaker:CreateTrainingJob"],
     "passrole-sagemaker-processing": ["iam:PassRole", "sagemaker:CreateProcessingJob"],
@@ -499,6 +537,8 @@ def _decoys(acc: Account) -> None:
                         "datapipeline:*",
                         "apprunner:*",
                         "organizations:*",
+                        "ec2:*",
+                        "bedrock-agentcore:*",
                     ],
                     "Resource": "*",
                 }

@@ -1,10 +1,12 @@
 """The identities analyzer: overprivileged cloud identities and the paths to administrator.
 
 It reads AWS authorization snapshots (``aws iam get-account-authorization-details``), policy
-documents (identity, resource, trust, SCP) and the AWS CLI's wrappers around them, recognised by
-content whatever the file is called, evaluates them with AWS's decision logic and searches who
-can become whom. Files are taken when their first bytes name what only these documents name
-(``"Statement"``, ``UserDetailList``); the content decides the rest.
+documents (identity, resource, trust, SCP) and the AWS CLI's wrappers around them, Terraform
+files, CloudFormation/SAM templates, Kubernetes RBAC (manifests and ``kubectl get`` dumps) and
+GCP allow policies, recognised by content whatever the file is called, evaluates them as the
+cloud or cluster would and searches who can become administrator. Files are taken when their
+first bytes name what only these documents name (``"Statement"``, ``UserDetailList``,
+``AWS::IAM::``, ``rbac.authorization.k8s.io``, ``"bindings"``); the content decides the rest.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import re
 from collections.abc import Iterable
 from typing import cast
 
-from outwork.analyzers.identities.aws.sniff import SNIFF as TERRAFORM_HINT
+from outwork.analyzers.identities.aws import sniff
 from outwork.core.analyzer import AnalysisContext, Analyzer, Emitted, rules_in
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.rules import Layer
@@ -42,7 +44,8 @@ class IdentityAnalyzer(Analyzer):
         if artifact.kind not in self.kinds:
             return False
         head = artifact.read(SNIFF_BYTES)
-        return bool(_JSON_HINT.search(head) or TERRAFORM_HINT.search(head))
+        hints = (_JSON_HINT, sniff.SNIFF, sniff.CFN_JSON, sniff.CFN_YAML, sniff.RBAC, sniff.GCP)
+        return any(hint.search(head) for hint in hints)
 
     def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
         head = artifact.read(SNIFF_BYTES)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from outwork.analyzers.identities.aws import sniff, terraform
+from outwork.analyzers.identities.aws import cloudformation, sniff, terraform
 from outwork.analyzers.identities.aws.account import (
     Account,
     Identity,
@@ -28,6 +28,12 @@ from outwork.analyzers.identities.documents import (
     load_json,
     load_yaml_documents,
 )
+from outwork.analyzers.identities.gcp import iam as gcp_iam
+from outwork.analyzers.identities.gcp.escalation import GEscalation
+from outwork.analyzers.identities.kubernetes import rbac
+from outwork.analyzers.identities.kubernetes.escalation import KEscalation
+from outwork.analyzers.identities.rules.gcp import GCP_CHECKS
+from outwork.analyzers.identities.rules.kubernetes import K8S_CHECKS
 from outwork.analyzers.identities.rules.unreadable import IdentityDocumentUnreadable, Unreadable
 from outwork.core.analyzer import Emitted
 from outwork.core.artifact import Artifact, Kind
@@ -54,6 +60,18 @@ def analyze(artifact: Artifact, form: str) -> Iterable[Emitted]:
         documents = load_json_or_yaml(text, form)
     except DocumentError as exc:
         yield _unreadable(exc)
+        return
+    if len(documents) == 1 and gcp_iam.looks_like_gcp(documents[0]):
+        hierarchy = gcp_iam.read(documents[0])
+        gsearch = GEscalation(hierarchy)
+        for gcheck in GCP_CHECKS:
+            yield from gcheck(hierarchy, gsearch)
+        return
+    if any(rbac.looks_like_rbac(d) for d in documents):
+        cluster = rbac.read(documents)
+        search = KEscalation(cluster)
+        for k8s in K8S_CHECKS:
+            yield from k8s(cluster, search)
         return
     for document in documents:
         scan = aws_scan(document, artifact.name)
@@ -98,6 +116,9 @@ def aws_scan(value: Any, name: str = "policy") -> AwsScan | None:
     """The AWS input a parsed document holds, or None when it holds none."""
     if looks_like_snapshot(value):
         return AwsScan(from_snapshot(value), "snapshot")
+    if cloudformation.looks_like_template(value):
+        account, resource_policies = cloudformation.read(value)
+        return AwsScan(account, "template", resource_policies)
     if not isinstance(value, dict):
         return None
     wrapped = _unwrap(value, name)

@@ -24,7 +24,7 @@ MAX_BYTES = 64 * 1024 * 1024
 #: Documents up to this size are read with line numbers (the pure-Python JSON scanner).
 LINES_BYTES = 2 * 1024 * 1024
 #: Values produced once YAML aliases are expanded.
-MAX_NODES = 2_000_000
+MAX_NODES = 500_000
 #: Nesting depth of collections.
 MAX_DEPTH = 200
 

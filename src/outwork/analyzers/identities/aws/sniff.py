@@ -1,5 +1,6 @@
-"""What makes a text file Terraform this layer reads, decided from its first bytes by the
-analyzer's declaration before the HCL parser is imported."""
+"""What makes a file one this layer reads (Terraform, CloudFormation, Kubernetes RBAC, GCP
+allow policies), decided from its first bytes by the analyzer's declaration before the parsers
+are imported."""
 
 from __future__ import annotations
 
@@ -23,4 +24,29 @@ SNIFF = re.compile(
     rb'(?m)^[ \t]*(?:resource|data)[ \t]+"aws_(?:iam_|'
     + "|".join(t.removeprefix("aws_") for t in RESOURCE_POLICIES).encode()
     + rb")"
+)
+
+#: CloudFormation resource policies: the resource type and the property that holds the policy.
+CFN_RESOURCE_POLICIES = {
+    "AWS::S3::BucketPolicy": "PolicyDocument",
+    "AWS::SQS::QueuePolicy": "PolicyDocument",
+    "AWS::SNS::TopicPolicy": "PolicyDocument",
+    "AWS::KMS::Key": "KeyPolicy",
+    "AWS::SecretsManager::ResourcePolicy": "ResourcePolicy",
+    "AWS::ECR::Repository": "RepositoryPolicyText",
+    "AWS::OpenSearchService::Domain": "AccessPolicies",
+}
+_CFN_TYPES = "IAM::|Serverless::Function|" + "|".join(
+    re.escape(t.removeprefix("AWS::")) for t in CFN_RESOURCE_POLICIES
+)
+#: A CloudFormation or SAM resource of an IAM or resource-policy type, in JSON or YAML.
+CFN_JSON = re.compile(rb'"Type"\s*:\s*"AWS::(?:' + _CFN_TYPES.encode() + rb")")
+CFN_YAML = re.compile(rb"(?m)^\s*Type\s*:\s*['\"]?AWS::(?:" + _CFN_TYPES.encode() + rb")")
+#: Kubernetes RBAC objects, service accounts and EKS's aws-auth map, in YAML or JSON.
+RBAC = re.compile(
+    rb"rbac\.authorization\.k8s\.io/|kind\W+ServiceAccount\b|name\W+aws-auth\b|mapRoles"
+)
+#: GCP allow policies (getIamPolicy, asset search results) and custom roles.
+GCP = re.compile(
+    rb'"bindings"\s*:\s*\[\s*\{\s*"(?:role|members|condition)"|"includedPermissions"\s*:'
 )
