@@ -16,7 +16,7 @@ from outwork.analyzers.crypto.pysource import scan_source
 from outwork.analyzers.crypto.rules.unreadable import Material, UnreadableCryptoMaterial
 from outwork.core.analyzer import AnalysisContext, Emitted
 from outwork.core.artifact import Artifact, Kind
-from outwork.core.findings import finding
+from outwork.core.findings import Finding, finding
 
 #: Largest Python module read; larger ones are reported, not parsed.
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
@@ -64,12 +64,7 @@ def analyze(artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
 
 def _config(artifact: Artifact) -> Iterator[Emitted]:
     if artifact.size > MAX_FILE_BYTES:
-        yield finding(
-            UnreadableCryptoMaterial,
-            f"configuration of {artifact.size} bytes is larger than the crypto layer reads"
-            f" ({MAX_FILE_BYTES}); not inventoried",
-            severity=UnreadableCryptoMaterial.severity_in(Material.KEY_OR_CERTIFICATE),
-        )
+        yield _too_large(artifact, "configuration", MAX_FILE_BYTES, Material.KEY_OR_CERTIFICATE)
         return
     assets = read_config(artifact.name, artifact.text())
     yield from judge(assets, in_tests=in_test_code(artifact.member_path))
@@ -77,12 +72,7 @@ def _config(artifact: Artifact) -> Iterator[Emitted]:
 
 def _javascript(artifact: Artifact) -> Iterator[Emitted]:
     if artifact.size > MAX_SOURCE_BYTES:
-        yield finding(
-            UnreadableCryptoMaterial,
-            f"script of {artifact.size} bytes is larger than the crypto layer reads"
-            f" ({MAX_SOURCE_BYTES}); its cryptography is not inventoried",
-            severity=UnreadableCryptoMaterial.severity_in(Material.SOURCE),
-        )
+        yield _too_large(artifact, "script", MAX_SOURCE_BYTES, Material.SOURCE)
         return
     data = artifact.read()
     if not any(hint in data for hint in _SCRIPT_HINTS):
@@ -100,11 +90,8 @@ def _javascript(artifact: Artifact) -> Iterator[Emitted]:
 def _file(artifact: Artifact) -> Iterator[Emitted]:
     severity = UnreadableCryptoMaterial.severity_in(Material.KEY_OR_CERTIFICATE)
     if artifact.size > MAX_FILE_BYTES:
-        yield finding(
-            UnreadableCryptoMaterial,
-            f"{artifact.size} bytes is larger than the crypto layer reads from a certificate"
-            f" or key file ({MAX_FILE_BYTES}); not inventoried",
-            severity=severity,
+        yield _too_large(
+            artifact, "certificate or key file", MAX_FILE_BYTES, Material.KEY_OR_CERTIFICATE
         )
         return
     result = read_file(artifact.member_path, artifact.read())
@@ -121,12 +108,7 @@ def _file(artifact: Artifact) -> Iterator[Emitted]:
 
 def _python(artifact: Artifact) -> Iterator[Emitted]:
     if artifact.size > MAX_SOURCE_BYTES:
-        yield finding(
-            UnreadableCryptoMaterial,
-            f"module of {artifact.size} bytes is larger than the crypto layer reads"
-            f" ({MAX_SOURCE_BYTES}); its cryptography is not inventoried",
-            severity=UnreadableCryptoMaterial.severity_in(Material.SOURCE),
-        )
+        yield _too_large(artifact, "module", MAX_SOURCE_BYTES, Material.SOURCE)
         return
     data = artifact.read()
     if not any(hint in data for hint in _SOURCE_HINTS):
@@ -149,3 +131,13 @@ def _python(artifact: Artifact) -> Iterator[Emitted]:
             severity=UnreadableCryptoMaterial.severity_in(Material.SOURCE),
         )
     yield from judge(result.assets, in_tests=in_test_code(artifact.member_path))
+
+
+def _too_large(artifact: Artifact, what: str, limit: int, material: Material) -> Finding:
+    """The finding for an artifact larger than the layer reads: it is not inventoried."""
+    return finding(
+        UnreadableCryptoMaterial,
+        f"{what} of {artifact.size} bytes is larger than the crypto layer reads ({limit});"
+        " its cryptography is not inventoried",
+        severity=UnreadableCryptoMaterial.severity_in(material),
+    )
