@@ -123,3 +123,18 @@ def test_context_does_not_matter_to_the_table() -> None:
         for s in (SHOWN["download"], SHOWN["persistence"])
     ]
     assert score_signals(signals)[1] is Severity.CRITICAL
+
+
+def test_tests_and_examples_add_up_to_nothing() -> None:
+    """numpy's sdist: a downloader in vendored meson's manual tests and a shell-rc write in its
+    developer tool were two behaviours of one package, never of its installed code."""
+    download = SHOWN["download"]
+    in_tests = Signal(
+        download.rule,
+        M,
+        download.message + " (in tests or examples)",
+        "t/x.py",
+        1,
+        download.evidence,
+    )
+    assert score_signals([in_tests, SHOWN["persistence"]])[1] is M

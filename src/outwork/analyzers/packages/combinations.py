@@ -104,6 +104,8 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
 )
 
 C, H = Severity.CRITICAL, Severity.HIGH
+#: What ``package._lower_for_tests`` appends to a signal of a test or example file.
+TESTS_NOTE = "(in tests or examples)"
 
 COMBINATIONS: tuple[Combination, ...] = (
     Combination(frozenset({"download", "hidden"}), C, "fetches a program and runs it unseen"),
@@ -121,8 +123,8 @@ def behaviours(signals: Iterable[Signal]) -> dict[str, Signal]:
     signal that shows it."""
     found: dict[str, Signal] = {}
     for signal in signals:
-        if signal.severity < Severity.MEDIUM:
-            continue
+        if signal.severity < Severity.MEDIUM or signal.message.endswith(TESTS_NOTE):
+            continue  # tests and examples are not installed code: they add up to nothing
         for behaviour in BEHAVIOURS:
             if behaviour.name in found:
                 continue
