@@ -19,13 +19,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from cryptography.hazmat.primitives.serialization import (
-    load_der_private_key,
-    load_pem_private_key,
-    load_ssh_private_key,
-)
-from cryptography.utils import CryptographyDeprecationWarning
-
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 #: Largest JSON document (a JWT's claims, a service-account key) decoded from a candidate.
 MAX_DECODED = 64 * 1024
@@ -417,6 +410,14 @@ def private_key(block: str) -> Structure | None:
         return body and Structure(
             kind, checked=body.checked, weakened="encrypted with a passphrase"
         )
+    # pyca/cryptography is imported by the texts that hold a key block, not by every scan that
+    # loads the detector table (docs/benchmarks.md, "Issue 11", start-up).
+    from cryptography.hazmat.primitives.serialization import (
+        load_pem_private_key,
+        load_ssh_private_key,
+    )
+    from cryptography.utils import CryptographyDeprecationWarning
+
     try:
         with warnings.catch_warnings():  # a DSA key found is a finding, not a warning to print
             warnings.simplefilter("ignore", CryptographyDeprecationWarning)
@@ -454,6 +455,9 @@ def _armoured_body(block: str, kind: str, *, strict: bool = False) -> Structure 
     if strict and raw.startswith(b"openssh-key-v1\x00"):
         return Structure(kind, checked=True)
     if strict and raw[:1] == b"\x30":
+        from cryptography.hazmat.primitives.serialization import load_der_private_key
+        from cryptography.utils import CryptographyDeprecationWarning
+
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", CryptographyDeprecationWarning)
