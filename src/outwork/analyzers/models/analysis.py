@@ -119,7 +119,11 @@ class _Analysis:
     ) -> None:
         kind = artifact.kind
         head = bytes(buf[:16])
-        if kind is Kind.PICKLE:
+        if kind is Kind.PICKLE and sniff_compressed(head) is not None:
+            # A compressed joblib stream whose bytes happen not to look binary is classified by
+            # its name (.joblib): no pickle starts with a zlib, lz4 or lzma header, so open it.
+            self._compressed(head, buf, result)
+        if kind is Kind.PICKLE and not result.format:
             result.format = "pickle"
             scanpickle.scan_stream(buf, report=result.pickle)
             if result.pickle.legacy_torch:
