@@ -118,59 +118,41 @@ class Cluster:
                     yield subject, rule, scope, binding
 
 
+#: What the default ``edit`` cluster role grants (``admin`` adds roles and role bindings).
+_EDIT_RULES: list[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = [
+    (
+        ("",),
+        (
+            "pods",
+            "pods/exec",
+            "pods/attach",
+            "pods/portforward",
+            "pods/proxy",
+            "secrets",
+            "services",
+            "configmaps",
+            "serviceaccounts",
+            "persistentvolumeclaims",
+            "replicationcontrollers",
+            "endpoints",
+        ),
+        (ALL,),
+    ),
+    (("",), ("serviceaccounts",), ("impersonate",)),
+    (("",), ("serviceaccounts/token",), ("create",)),
+    (("apps",), ("deployments", "daemonsets", "statefulsets", "replicasets"), (ALL,)),
+    (("batch",), ("jobs", "cronjobs"), (ALL,)),
+]
+
 #: Kubernetes' default user-facing cluster roles (bootstrap policy), as (apiGroups, resources,
 #: verbs) rules: what a binding to them grants when the input does not define them.
 DEFAULT_ROLES: dict[str, list[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]]] = {
     "cluster-admin": [((ALL,), (ALL,), (ALL,))],
     "admin": [
-        (
-            ("",),
-            (
-                "pods",
-                "pods/exec",
-                "pods/attach",
-                "pods/portforward",
-                "pods/proxy",
-                "secrets",
-                "services",
-                "configmaps",
-                "serviceaccounts",
-                "persistentvolumeclaims",
-                "replicationcontrollers",
-                "endpoints",
-            ),
-            (ALL,),
-        ),
-        (("",), ("serviceaccounts",), ("impersonate",)),
-        (("",), ("serviceaccounts/token",), ("create",)),
-        (("apps",), ("deployments", "daemonsets", "statefulsets", "replicasets"), (ALL,)),
-        (("batch",), ("jobs", "cronjobs"), (ALL,)),
+        *_EDIT_RULES,
         (("rbac.authorization.k8s.io",), ("roles", "rolebindings"), (ALL,)),
     ],
-    "edit": [
-        (
-            ("",),
-            (
-                "pods",
-                "pods/exec",
-                "pods/attach",
-                "pods/portforward",
-                "pods/proxy",
-                "secrets",
-                "services",
-                "configmaps",
-                "serviceaccounts",
-                "persistentvolumeclaims",
-                "replicationcontrollers",
-                "endpoints",
-            ),
-            (ALL,),
-        ),
-        (("",), ("serviceaccounts",), ("impersonate",)),
-        (("",), ("serviceaccounts/token",), ("create",)),
-        (("apps",), ("deployments", "daemonsets", "statefulsets", "replicasets"), (ALL,)),
-        (("batch",), ("jobs", "cronjobs"), (ALL,)),
-    ],
+    "edit": _EDIT_RULES,
     "view": [
         (
             ("",),

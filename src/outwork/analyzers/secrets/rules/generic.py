@@ -69,6 +69,25 @@ def assigned(match: re.Match[str]) -> formats.Structure | None:
     return formats.Structure(f"value of {match.group('name')[:60]}", checked=False)
 
 
+#: Names that say an assignment holds a secret (lower case, found in one pass over the text).
+_KEYWORDS = (
+    "secret",
+    "token",
+    "passw",
+    "pwd",
+    "api_key",
+    "apikey",
+    "api-key",
+    "access_key",
+    "accesskey",
+    "private_key",
+    "privatekey",
+    "auth_key",
+    "authkey",
+    "credential",
+)
+
+
 DETECTORS = (
     Detector(
         "generic-quoted",
@@ -79,25 +98,7 @@ DETECTORS = (
             r"""(?P<q>\\?["'`])(?P<secret>[^"'`\s\\]{12,256})(?P=q)""",
             re.I,
         ),
-        (
-            "secret",
-            "token",
-            "passw",
-            "pwd",
-            "api_key",
-            "apikey",
-            "api-key",
-            "access_key",
-            "accesskey",
-            "private_key",
-            "privatekey",
-            "auth_key",
-            "authkey",
-            "credential",
-            "signing_key",
-            "signingkey",
-            "encryption_key",
-        ),
+        (*_KEYWORDS, "signing_key", "signingkey", "encryption_key"),
         assigned,
         reach=400,
         lookback=90,
@@ -115,22 +116,7 @@ DETECTORS = (
             + r"""[ \t]*[=:][ \t]*(?P<secret>[^\s"'`#;,]{12,256})[ \t]*(?:[#;].*)?$""",
             re.I,
         ),
-        (
-            "secret",
-            "token",
-            "passw",
-            "pwd",
-            "api_key",
-            "apikey",
-            "api-key",
-            "access_key",
-            "accesskey",
-            "private_key",
-            "privatekey",
-            "auth_key",
-            "authkey",
-            "credential",
-        ),
+        _KEYWORDS,
         assigned,
         reach=400,
         lookback=90,
