@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[dev,models-test]'
+bash scripts/setup-services.sh
 echo "== ruff check"
 .venv/bin/ruff check .
 echo "== ruff format --check"

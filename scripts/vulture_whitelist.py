@@ -80,3 +80,19 @@ _.render_github
 _.render_markdown
 # PEP 562 module attribute hook: outwork.scan and outwork.failed imported on first use.
 _.__getattr__
+# The results store's public interface (outwork.store.results), read by `outwork serve`, the
+# watchers and library users; its records' timestamps are for them.
+_.schema_version
+_.create_scan
+_.start_scan
+_.set_detail
+_.fail_scan
+_.get_scan
+_.scans
+_.verdicts
+_.set_position
+_.submitted_at
+_.started_at
+_.finished_at
+_.found_at
+_.decided_at

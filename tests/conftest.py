@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests import services
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus"
@@ -39,3 +42,10 @@ def _no_network_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     data fetched on first use) unless a test removes ``OUTWORK_OFFLINE`` and serves the data on
     loopback itself. Child processes inherit it."""
     monkeypatch.setenv("OUTWORK_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """A PostgreSQL server started on loopback for this test session (``tests/services.py``)."""
+    with services.postgres_server() as url:
+        yield url

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install the servers the tests start themselves on loopback (Debian's packages), only when they
+# are missing, so that a second run costs nothing: PostgreSQL for the results store's tests.
+set -euo pipefail
+
+missing=()
+if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+    missing+=(postgresql)
+fi
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+    echo "setup-services: ${missing[*]} missing; install them (Debian: apt-get install ${missing[*]})," \
+        "or the tests that need them are skipped (and fail under CI=true)" >&2
+    exit 0
+fi
+echo "== setup-services: apt-get install ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
