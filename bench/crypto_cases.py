@@ -3,7 +3,9 @@
 ``tests/fixtures/crypto_cases/pyca_reference.py`` re-creates the 46 cases labelled in the Python
 test files of IBM's sonar-cryptography (the reference CBOM plugin, which reads pyca/cryptography
 only); ``beyond_reference.py`` holds 23 cases it cannot see (hashlib, hmac, ssl, PyCryptodome,
-PyNaCl, paramiko, JOSE, pyOpenSSL, passlib, bcrypt, ``random`` for secrets). A case is found when
+PyNaCl, paramiko, JOSE, pyOpenSSL, passlib, bcrypt, ``random`` for secrets); ``go_cases.go``
+and ``JavaCases.java`` hold Go (``crypto/*``, ``golang.org/x/crypto``) and Java (JCA/JCE,
+BouncyCastle) cases. A case is found when
 an asset of the expected algorithm is reported on its line (outwork), or when any finding is
 reported on its line (cbom-scan, whose names differ).
 
@@ -28,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.analyzers.crypto.cases import CASES, evaluate  # noqa: E402
 
-FILES = ("pyca_reference.py", "beyond_reference.py")
+FILES = ("pyca_reference.py", "beyond_reference.py", "go_cases.go", "JavaCases.java")
 
 
 def cbom_scan_lines(binary: str, name: str) -> set[int]:

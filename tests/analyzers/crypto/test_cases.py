@@ -9,7 +9,13 @@ from tests.analyzers.crypto.cases import evaluate
 
 
 @pytest.mark.parametrize(
-    ("name", "count"), [("pyca_reference.py", 46), ("beyond_reference.py", 23)]
+    ("name", "count"),
+    [
+        ("pyca_reference.py", 46),
+        ("beyond_reference.py", 23),
+        ("go_cases.go", 26),
+        ("JavaCases.java", 31),
+    ],
 )
 def test_every_case_is_found(name: str, count: int) -> None:
     cases = evaluate(name)

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from outwork.analyzers.crypto import PROBE
+from outwork.analyzers.crypto import PROBE, SOURCE_KINDS, SOURCE_SUFFIXES
 from outwork.analyzers.crypto.analysis import judge
 from outwork.analyzers.crypto.configs import is_config, read_config
 from outwork.analyzers.crypto.files import MAX_FILE_BYTES, read_file
+from outwork.analyzers.crypto.gosource import scan_go
+from outwork.analyzers.crypto.javasource import scan_java
 from outwork.analyzers.crypto.jssource import scan_javascript
 from outwork.analyzers.crypto.model import in_test_code
-from outwork.analyzers.crypto.pysource import scan_source
+from outwork.analyzers.crypto.pysource import ScanResult, scan_source
 from outwork.analyzers.crypto.rules.unreadable import Material, UnreadableCryptoMaterial
 from outwork.core.analyzer import AnalysisContext, Emitted
 from outwork.core.artifact import Artifact, Kind
@@ -30,6 +32,16 @@ _SCRIPT_HINTS = (
     b"maxVersion",
     b"secureProtocol",
     b"Math.random",
+)
+#: Go files that import none of these paths, and Java files that name none of these packages,
+#: use no API the layer knows: not parsed.
+_GO_HINTS = (b'"crypto', b'"golang.org/x/crypto', b'"math/rand')
+_JAVA_HINTS = (
+    b"javax.crypto",
+    b"java.security",
+    b"javax.net.ssl",
+    b"org.bouncycastle",
+    b"java.util",
 )
 #: Modules that mention none of these bytes use no library the layer knows: not parsed.
 _SOURCE_HINTS = (
@@ -53,6 +65,8 @@ _SOURCE_HINTS = (
 
 
 def analyze(artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
+    if artifact.name.lower().endswith(SOURCE_SUFFIXES) and artifact.kind in SOURCE_KINDS:
+        return _tree_source(artifact)
     if artifact.kind is Kind.PYTHON:
         return _python(artifact)
     if artifact.kind is Kind.JAVASCRIPT:
@@ -77,7 +91,22 @@ def _javascript(artifact: Artifact) -> Iterator[Emitted]:
     data = artifact.read()
     if not any(hint in data for hint in _SCRIPT_HINTS):
         return
-    result = scan_javascript(data)
+    yield from _scanned(artifact, scan_javascript(data))
+
+
+def _tree_source(artifact: Artifact) -> Iterator[Emitted]:
+    """Go and Java source."""
+    if artifact.size > MAX_SOURCE_BYTES:
+        yield _too_large(artifact, "source file", MAX_SOURCE_BYTES, Material.SOURCE)
+        return
+    data = artifact.read()
+    is_go = artifact.name.lower().endswith(".go")
+    if not any(hint in data for hint in (_GO_HINTS if is_go else _JAVA_HINTS)):
+        return
+    yield from _scanned(artifact, scan_go(data) if is_go else scan_java(data))
+
+
+def _scanned(artifact: Artifact, result: ScanResult) -> Iterator[Emitted]:
     if result.stopped:
         yield finding(
             UnreadableCryptoMaterial,

@@ -715,4 +715,7 @@ def _args(node: Any) -> list[Any]:
 
 
 def scan_javascript(data: bytes) -> ScanResult:
-    return JsScanner(data).run()
+    try:
+        return JsScanner(data).run()
+    except RecursionError:
+        return ScanResult([], "expressions nested too deeply for the scanner")

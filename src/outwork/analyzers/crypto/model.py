@@ -122,7 +122,7 @@ TEST_FOLDERS = frozenset(
         "custom-vectors",
     }
 )
-_TEST_FILE = re.compile(r"^(test_.*|.*_test|conftest)\.py$")
+_TEST_FILE = re.compile(r"^(test_.*|.*_test|conftest)\.py$|^.*_test\.go$|^.*Tests?\.java$")
 
 
 #: Documentation files: a certificate or key quoted in them is an example, not in use.
