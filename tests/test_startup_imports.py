@@ -4,6 +4,7 @@ and the code that imports them there must work when nothing else has imported th
 
 from __future__ import annotations
 
+import ast
 import http.server
 import json
 import subprocess
@@ -37,6 +38,25 @@ def test_a_json_packages_scan_of_local_files_loads_neither_the_network_stack_nor
         " if m in sys.modules))\n"
     )
     assert out.strip() == "[]"
+
+
+def test_a_scan_imports_the_rules_of_the_layers_it_selects_and_no_others(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("import os\nos.system('id')\n")
+    out = _fresh(
+        "import sys, io\n"
+        "from outwork.cli.main import run\n"
+        "err = io.StringIO()\n"
+        f"code = run(['scan', {str(tmp_path)!r}, '--select', 'PKG,CI', '--ignore', 'PKG001',"
+        " '-f', 'json', '-q', '--no-cache', '--offline'], io.StringIO(), err)\n"
+        "print(code, err.getvalue().strip())\n"
+        "print(sorted({m.split('.')[2] for m in sys.modules"
+        " if m.startswith('outwork.analyzers.') and '.rules' in m}))\n"
+    )
+    status, layers = out.splitlines()
+    assert status.startswith("1"), status  # the os.system call is a finding: PKG ran
+    loaded = set(ast.literal_eval(layers))
+    assert {"packages", "pipelines"} <= loaded  # dependencies too: packages reads its components
+    assert not loaded & {"crypto", "identities", "models", "secrets"}
 
 
 @pytest.fixture

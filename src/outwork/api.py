@@ -17,10 +17,10 @@ from outwork.core.budgets import Budgets
 from outwork.core.config import project_root
 from outwork.core.errors import UsageError
 from outwork.core.findings import ScanResult
-from outwork.core.rules import Confidence, Severity, selector_matches
+from outwork.core.rules import Confidence, Severity
 from outwork.engine.pipeline import ScanOptions
 from outwork.engine.pipeline import scan as run_scan
-from outwork.engine.registry import all_rules
+from outwork.engine.registry import selector_known
 from outwork.sources.exclude import Exclusion
 
 Target = str | Path
@@ -55,9 +55,8 @@ def scan(
     names = [str(targets)] if isinstance(targets, str | Path) else [str(t) for t in targets]
     if not names:
         raise UsageError("scan() needs at least one target")
-    catalogue = all_rules()
     for selector in (*select, *ignore):
-        if selector.upper() != "ALL" and not any(selector_matches(selector, r) for r in catalogue):
+        if not selector_known(selector):
             raise UsageError(f"{selector!r} matches no rule; see `outwork rules` for codes")
     local = next((n for n in names if not n.startswith(("pypi:", "npm:"))), None)
     root = str(project_root(Path(local))) if local else None

@@ -26,10 +26,10 @@ from outwork.core import policy as pol
 from outwork.core.docs import index_markdown, write_rule_docs
 from outwork.core.errors import OutworkError, UsageError
 from outwork.core.findings import ScanResult
-from outwork.core.rules import Confidence, Rule, Severity, selector_matches
+from outwork.core.rules import Confidence, Rule, Severity
 from outwork.engine.pipeline import ScanOptions
 from outwork.engine.pipeline import scan as do_scan
-from outwork.engine.registry import all_rules, get_rule
+from outwork.engine.registry import all_rules, get_rule, selector_known
 from outwork.sources.exclude import Exclusion
 from outwork.sources.registries import DEFAULT_NPM, DEFAULT_PYPI, RegistryOptions
 from outwork.store.advisories import DEFAULT_BASE_URL
@@ -334,9 +334,8 @@ def _policy(args: argparse.Namespace, file_config: cfg.FileConfig, root: str) ->
 
     select = _split(args.select) or file_config.select or ("ALL",)
     ignore = _split(args.ignore) + file_config.ignore
-    catalogue = all_rules()
     for selector in (*select, *ignore):
-        if selector.upper() != "ALL" and not any(selector_matches(selector, r) for r in catalogue):
+        if not selector_known(selector):
             raise UsageError(
                 f"{selector!r} matches no rule; see `outwork rules` for codes and names"
             )

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, cast, overload
 
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.budgets import Budgets
@@ -87,8 +87,9 @@ class Analyzer:
     :func:`rules_in` of the layer's rules package, so a new rule module needs no other edit) and
     ``implementation``.
 
-    The class is the layer's declaration: every scan imports it (and its rules) to know what is
-    installed, so it imports neither parsers nor third-party libraries. The work is in the
+    The class is the layer's declaration: every scan imports it to know what is installed, so it
+    imports neither parsers nor third-party libraries, and its rules are imported when first
+    asked for (:func:`rules_in`). The work is in the
     ``implementation`` module, imported the first time the analyzer is asked for it
     (:attr:`work`): a scan loads the parsers of the layers its files need, not of every installed
     layer.
@@ -98,7 +99,7 @@ class Analyzer:
     version: ClassVar[str]
     layer: ClassVar[Layer]
     kinds: ClassVar[frozenset[Kind]]
-    rules: ClassVar[tuple[type[Rule], ...]]
+    rules: ClassVar[Sequence[type[Rule]]]
     #: False for analyzers whose results depend on more than the artifact's bytes (the network,
     #: an advisory database): their results are not cached by content hash.
     cacheable: ClassVar[bool] = True
@@ -157,9 +158,49 @@ class Analyzer:
         return ()
 
 
-def rules_in(package: str) -> tuple[type[Rule], ...]:
+class RuleCatalogue(Sequence[type[Rule]]):
+    """The rules declared in the modules of a layer's ``rules`` package, imported the first time
+    they are asked for (see :func:`rules_in`)."""
+
+    __slots__ = ("_rules", "package")
+
+    def __init__(self, package: str) -> None:
+        self.package = package
+        self._rules: tuple[type[Rule], ...] | None = None
+
+    def _loaded(self) -> tuple[type[Rule], ...]:
+        if self._rules is None:
+            self._rules = _declared_rules(self.package)
+        return self._rules
+
+    @overload
+    def __getitem__(self, index: int) -> type[Rule]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[type[Rule]]: ...
+
+    def __getitem__(self, index: int | slice) -> type[Rule] | Sequence[type[Rule]]:
+        return self._loaded()[index]
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+    def __repr__(self) -> str:
+        return f"rules_in({self.package!r})"
+
+
+def rules_in(package: str) -> RuleCatalogue:
     """Every rule class defined in the modules of ``package`` (a layer's ``rules`` package),
-    sorted by code: declaring a rule in a module there is all it takes to ship it."""
+    sorted by code: declaring a rule in a module there is all it takes to ship it.
+
+    The modules are imported when the rules are first asked for, not when the analyzer class is:
+    a rule module imports what its checks read (an evaluator, a parser), and a scan whose
+    selection leaves a layer out decides so from the layer's code alone
+    (:func:`outwork.core.rules.layer_selected`), without importing that layer's rules."""
+    return RuleCatalogue(package)
+
+
+def _declared_rules(package: str) -> tuple[type[Rule], ...]:
     root = importlib.import_module(package)
     modules = [root]
     for info in pkgutil.walk_packages(root.__path__, prefix=f"{package}."):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from inspect import cleandoc
 from typing import ClassVar
 
@@ -99,6 +99,7 @@ DOC_SECTIONS: tuple[str, ...] = (
 )
 
 _CODE_RE = re.compile(r"^(?P<prefix>[A-Z]+)(?P<number>\d{3,4})$")
+_SELECTOR_CODE_RE = re.compile(r"^(?P<prefix>[A-Z]+)\d{1,4}$")
 _NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 _HEADING_RE = re.compile(r"^##\s+(?P<title>.+?)\s*$")
 
@@ -222,6 +223,10 @@ def _validate(cls: type[Rule]) -> None:
         raise RuleDefinitionError(f"{where}: code {cls.code} does not start with {cls.layer.value}")
     if not _NAME_RE.match(cls.name):
         raise RuleDefinitionError(f"{where}: name {cls.name!r} is not kebab-case")
+    if selector_scope(cls.name) is not None:
+        raise RuleDefinitionError(
+            f"{where}: name {cls.name!r} reads as a code or a layer prefix in --select"
+        )
     # Headings only; that each section has a body is checked by the catalogue tests.
     doc = cls.__doc__ or ""
     missing = [s for s in DOC_SECTIONS if f"## {s}\n" not in doc]
@@ -257,6 +262,43 @@ def selector_matches(selector: str, rule: type[Rule]) -> bool:
     if sel.upper() == "ALL":
         return True
     return rule.code.startswith(sel.upper()) and sel.upper()[0].isalpha()
+
+
+def selector_scope(selector: str) -> tuple[str, bool] | None:
+    """What a ``--select``/``--ignore`` entry can match, told from the entry alone.
+
+    ``(letters, True)`` for an entry that names whole layers: every rule of every layer whose
+    code starts with ``letters`` (``ALL`` gives ``("", True)``, ``C`` the CI, CORE and CRY
+    layers); ``(layer, False)`` for a code or a code prefix with digits (``PKG0``, ``PKG012``),
+    some rules of that one layer; ``None`` for anything else, a rule name, which only the rules
+    can answer. A code is its layer's code followed by digits and no name reads as either form
+    (both checked when a rule is defined), so the answer is exact."""
+    sel = selector.strip().upper()
+    if sel == "ALL":
+        return ("", True)
+    if sel.isalpha() and sel.isascii() and any(layer.value.startswith(sel) for layer in Layer):
+        return (sel, True)
+    match = _SELECTOR_CODE_RE.match(sel)
+    if match and match.group("prefix") in {layer.value for layer in Layer}:
+        return (match.group("prefix"), False)
+    return None
+
+
+def layer_selected(layer: Layer, select: Sequence[str], ignore: Sequence[str]) -> bool | None:
+    """Whether ``select`` minus ``ignore`` keeps any rule of ``layer``, decided from the entries
+    alone (:func:`selector_scope`): True or False when layer-wide entries settle it, ``None``
+    when a rule name or a code of this layer leaves it to the rules themselves."""
+    scopes_ignored = [selector_scope(s) for s in ignore if s.strip()]
+    if any(scope is None or scope == (layer.value, False) for scope in scopes_ignored):
+        return None
+    if any(scope[1] and layer.value.startswith(scope[0]) for scope in scopes_ignored if scope):
+        return False
+    scopes = [selector_scope(s) for s in select if s.strip()]
+    if any(scope[1] and layer.value.startswith(scope[0]) for scope in scopes if scope):
+        return True
+    if any(scope is None or scope == (layer.value, False) for scope in scopes):
+        return None
+    return False
 
 
 def ruleset_digest(rules: list[type[Rule]]) -> str:

@@ -40,9 +40,9 @@ from outwork.core.findings import (
 )
 from outwork.core.locate import resolve
 from outwork.core.policy import Policy
-from outwork.core.rules import ruleset_digest, selector_matches
+from outwork.core.rules import layer_selected, ruleset_digest, selector_matches
 from outwork.engine.conclude import conclude
-from outwork.engine.registry import all_rules, load_analyzers
+from outwork.engine.registry import core_rules, load_analyzers
 from outwork.sources import Budgets, Exclusion, open_target
 from outwork.store.cache import ScanCache
 
@@ -216,12 +216,17 @@ def scan(
     result = ScanResult(targets=list(targets))
     result.stats.targets = len(result.targets)
 
+    # The chosen layers' rules are imported here, in the main process: findings from workers
+    # and from the cache are rebuilt from their codes. A layer left out is never imported.
+    chosen_rules = {name: tuple(cls.rules) for name, cls in registry.items()}
     cache = None
-    rules_digest = ""  # part of cache keys only
+    rules_digests: dict[str, str] = {}  # part of cache keys only
     if options.cache_dir:
         cache = ScanCache(options.cache_dir)
-        rules_digest = ruleset_digest(all_rules())
-    runner = _Runner(options, context, registry, rules_digest, cache, result, progress)
+        rules_digests = {
+            name: ruleset_digest([*core_rules(), *rules]) for name, rules in chosen_rules.items()
+        }
+    runner = _Runner(options, context, registry, rules_digests, cache, result, progress)
     acceptors: list[tuple[str, Callable[[Artifact], bool]]] = [
         (name, analyzer.accepts) for name, analyzer in instances.items()
     ]
@@ -303,8 +308,11 @@ def _failed(result: ScanResult, path: str, analyzer: str, detail: str, consequen
 
 
 def _selected(analyzer: type[Analyzer], options: ScanOptions) -> bool:
-    if not analyzer.rules:
-        return True
+    """Whether the selection keeps any rule of the analyzer: from its layer's code when the
+    entries name whole layers (its rules are then not imported), else rule by rule."""
+    by_layer = layer_selected(analyzer.layer, options.select, options.ignore)
+    if by_layer is not None:
+        return by_layer
     for rule in analyzer.rules:
         chosen = any(selector_matches(s, rule) for s in options.select)
         if chosen and not any(selector_matches(s, rule) for s in options.ignore):
@@ -352,7 +360,7 @@ def _wanted(acceptors: list[tuple[str, Callable[[Artifact], bool]]], probe: Arti
 def _assign_keys(
     jobs: list[_Job],
     registry: dict[str, type[Analyzer]],
-    rules_digest: str,
+    rules_digests: dict[str, str],
     context: AnalysisContext,
     cache: Any,
 ) -> None:
@@ -368,7 +376,9 @@ def _assign_keys(
             cacheable = all(registry[n].caches(context.options) for n in job.analyzers)
             plans[job.analyzers] = (
                 (
-                    ",".join(f"{n}:{registry[n].version}" for n in job.analyzers),
+                    ",".join(
+                        f"{n}:{registry[n].version}:{rules_digests[n]}" for n in job.analyzers
+                    ),
                     min(registry[n].cache_min_bytes for n in job.analyzers),
                 )
                 if cacheable
@@ -411,9 +421,7 @@ def _assign_keys(
         if not relative or not art.path.endswith(relative):
             relative = art.path  # no relocatable part: the key names the whole path
         job.prefix = art.path[: len(art.path) - len(relative)]
-        material = "|".join(
-            (digest, art.kind.value, relative, versions, rules_digest, options_digest)
-        )
+        material = "|".join((digest, art.kind.value, relative, versions, options_digest))
         job.key = hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
     cache.put_digests(fresh)
 
@@ -439,7 +447,7 @@ class _Runner:
         options: ScanOptions,
         context: AnalysisContext,
         registry: dict[str, type[Analyzer]],
-        rules_digest: str,
+        rules_digests: dict[str, str],
         cache: Any,
         result: ScanResult,
         progress: ProgressCallback | None,
@@ -447,7 +455,7 @@ class _Runner:
         self.options = options
         self.context = context
         self.registry = registry
-        self.rules_digest = rules_digest
+        self.rules_digests = rules_digests
         self.cache = cache
         self.result = result
         self.progress = progress
@@ -478,7 +486,7 @@ class _Runner:
                 _collect(job, outcome, self.result)
             self.result.stats.analyzed += len(jobs)
             return
-        _assign_keys(jobs, self.registry, self.rules_digest, self.context, self.cache)
+        _assign_keys(jobs, self.registry, self.rules_digests, self.context, self.cache)
         cached: dict[str, str] = (
             self.cache.get_many(j.key for j in jobs if j.key) if self.cache else {}
         )

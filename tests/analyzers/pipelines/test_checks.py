@@ -40,7 +40,7 @@ def test_every_rule_is_reported_by_one_check_in_its_own_module() -> None:
 
 
 def test_the_analyzer_declares_the_rules_its_checks_report() -> None:
-    assert PipelineAnalyzer.rules == ALL_RULES
+    assert tuple(PipelineAnalyzer.rules) == ALL_RULES
 
 
 def test_a_check_is_called_for_the_hooks_it_overrides() -> None:

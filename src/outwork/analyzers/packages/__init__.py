@@ -6,12 +6,12 @@ The analyzer is declared here (name, version, kinds, rules); what it does is in 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import ClassVar, cast
+from typing import cast
 
 from outwork.core.analyzer import AnalysisContext, Analyzer, Component, rules_in
 from outwork.core.artifact import ARCHIVE_KINDS, Artifact, Kind
 from outwork.core.findings import Finding
-from outwork.core.rules import Layer, Rule
+from outwork.core.rules import Layer
 
 #: Package metadata met as loose files (``loose.py``): ``*.dist-info/METADATA``, ``PKG-INFO``,
 #: a checkout's ``pyproject.toml`` and ``setup.cfg``.
@@ -45,7 +45,7 @@ class PackageAnalyzer(Analyzer):
             Kind.JSON,
         }
     )
-    rules: ClassVar[tuple[type[Rule], ...]] = rules_in("outwork.analyzers.packages.rules")
+    rules = rules_in("outwork.analyzers.packages.rules")
     implementation = "outwork.analyzers.packages.analysis"
 
     def accepts(self, artifact: Artifact) -> bool:

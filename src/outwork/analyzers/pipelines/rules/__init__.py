@@ -11,7 +11,7 @@ from outwork.analyzers.pipelines import checks
 from outwork.core.analyzer import rules_in
 
 #: Every CI rule, sorted by code; loading their modules registers the checks below.
-ALL_RULES = rules_in(__name__)
+ALL_RULES = tuple(rules_in(__name__))
 #: The checks of each kind of pipeline file, in the order their modules load.
 WORKFLOW_CHECKS = tuple(checks.WORKFLOW_CHECKS)
 GITLAB_CHECKS = tuple(checks.GITLAB_CHECKS)
