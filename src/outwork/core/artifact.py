@@ -72,6 +72,9 @@ class Kind(enum.StrEnum):
     ELF = "elf"
     PE = "pe"
     MACHO = "macho"
+    # a container image as a whole: its manifest, config, layers and file index, which the
+    # image source builds (see :mod:`outwork.sources.images`)
+    IMAGE = "container-image"
     # everything else
     BINARY = "binary"
     EMPTY = "empty"

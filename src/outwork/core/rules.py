@@ -71,6 +71,7 @@ class Layer(enum.StrEnum):
     SEC = "SEC"
     CRY = "CRY"
     IAM = "IAM"
+    IMG = "IMG"
     PATH = "PATH"
 
     @property
@@ -87,6 +88,7 @@ LAYER_TITLES: dict[Layer, str] = {
     Layer.SEC: "Leaked credentials",
     Layer.CRY: "Cryptography",
     Layer.IAM: "Cloud identities",
+    Layer.IMG: "Container images",
     Layer.PATH: "Attack paths",
 }
 

@@ -14,6 +14,7 @@ from outwork.core.budgets import Budgets
 from outwork.core.findings import Finding, Skip
 from outwork.sources.exclude import Exclusion
 from outwork.sources.filesystem import walk
+from outwork.sources.images import IMAGE_PREFIXES, open_image
 
 if TYPE_CHECKING:
     from outwork.sources.registries import RegistryOptions
@@ -36,12 +37,17 @@ def open_target(
 ) -> Iterator[Yielded]:
     """Everything a target holds: artifacts to analyse, findings about containers, skips.
 
-    ``target`` is a path (file or directory) or a registry reference (``pypi:NAME[==VER]``,
-    ``npm:NAME[@VER]``), downloaded through ``registry`` (index URLs, bounds) first.
+    ``target`` is a path (file or directory), an image (``oci:PATH``, ``docker-archive:PATH``;
+    a folder or plain tar that is one is recognised without the prefix too) or a registry
+    reference (``pypi:NAME[==VER]``, ``npm:NAME[@VER]``), downloaded through ``registry``
+    (index URLs, bounds) first.
     ``wants`` tells whether any analyzer reads an archive member, from its start (see
     :func:`outwork.sources.archives.iter_archive`); without it every member is held.
     ``exclusion`` leaves entries of folders on disk out (see :mod:`outwork.sources.exclude`).
     """
+    if target.startswith(IMAGE_PREFIXES):
+        yield from open_image(target, budgets, wants=wants)
+        return
     if target.startswith(REGISTRY_PREFIXES):
         from outwork.sources.registries import RegistryOptions, open_registry
 

@@ -49,6 +49,8 @@ class TarMember:
     mode: int
     linkname: str
     offset: int
+    uid: int = 0
+    gid: int = 0
 
 
 def looks_like_tar(block: bytes) -> bool:
@@ -218,7 +220,19 @@ class TarReader:
             if type_ in (HARDLINK, SYMLINK, *DEVICE_TYPES, DIRECTORY) and "size" not in overrides:
                 size, pad = 0, 0  # these carry no data whatever the size field says
             self._left, self._pad = size, pad
-            return TarMember(name, type_, size, mode, linkname, start)
+            uid, gid = _owner(block, overrides)
+            return TarMember(name, type_, size, mode, linkname, start, uid, gid)
+
+
+def _owner(block: bytes, overrides: dict[str, str]) -> tuple[int, int]:
+    """The member's owner ids (pax ``uid``/``gid`` override the header's fields)."""
+    ids = []
+    for key, field in (("uid", block[108:116]), ("gid", block[116:124])):
+        try:
+            ids.append(int(overrides[key]) if key in overrides else _number(field))
+        except (ValueError, TarFormatError):
+            ids.append(-1)  # unreadable: never taken for root
+    return ids[0], ids[1]
 
 
 def _pax(data: bytes, offset: int) -> dict[str, str]:

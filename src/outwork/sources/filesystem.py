@@ -16,6 +16,7 @@ from outwork.core.errors import TargetError
 from outwork.core.findings import Finding, Location, Skip
 from outwork.sources.archives import iter_archive
 from outwork.sources.exclude import Excluder, Exclusion
+from outwork.sources.images import is_image_dir, is_image_tar, open_image
 from outwork.sources.reader import Wants
 
 Yielded = Artifact | Finding | Skip
@@ -64,6 +65,9 @@ def walk(
             return
         target = str(resolved)
     if stat.S_ISDIR(st.st_mode):
+        if is_image_dir(root):
+            yield from open_image(target, budgets, wants=wants, display=display_root)
+            return
         yield from _walk_dir(root.resolve(), display_root, budgets, include_git, wants, exclusion)
     else:
         yield from _file(
@@ -99,6 +103,13 @@ def _walk_dir(
         except OSError as exc:
             yield Skip(logical_dir, f"directory cannot be listed: {exc.strerror}")
             continue
+        if depth and _holds_image(directory, entries):
+            # an OCI layout or unpacked `docker save` inside the tree is read as the image it is
+            try:
+                yield from open_image(str(directory), budgets, wants=wants, display=logical_dir)
+                continue
+            except TargetError:
+                pass  # its manifest does not hold together: walk it as the folder it also is
         if excluder is not None:
             excluder.enter(directory)
         subdirs: list[tuple[Path, str, int]] = []
@@ -140,6 +151,13 @@ def _walk_dir(
                 entry.path, logical, st, budgets, root_logical=display_root, base=base, wants=wants
             )
         stack.extend(reversed(subdirs))
+
+
+def _holds_image(directory: Path, entries: list[os.DirEntry[str]]) -> bool:
+    names = {e.name for e in entries}
+    if "oci-layout" in names and "index.json" in names:
+        return True
+    return "manifest.json" in names and is_image_dir(directory)
 
 
 def _file(
@@ -197,6 +215,18 @@ def _regular(path: str, logical: str, st: os.stat_result, root_logical: str) -> 
 
 
 def _archive(artifact: Artifact, budgets: Budgets, wants: Wants | None) -> Iterator[Yielded]:
+    if (
+        artifact.kind is Kind.TAR
+        and artifact.fs_path is not None
+        and is_image_tar(artifact.fs_path, budgets)
+    ):
+        # a `docker save` tarball or an OCI layout in a tar: its layers are read as an image
+        try:
+            yield from open_image(artifact.fs_path, budgets, wants=wants, display=artifact.path)
+            return
+        except TargetError:
+            pass  # its manifest does not hold together: read it as the tar it also is
+
     yield from iter_archive(artifact, budgets, depth=1, deadline=budgets.deadline(), wants=wants)
 
 

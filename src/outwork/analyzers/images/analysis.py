@@ -1,0 +1,29 @@
+"""Judging one image: the implementation behind the images analyzer.
+
+The description is parsed once (:mod:`outwork.analyzers.images.model`) and handed to every
+rule module's ``check``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from outwork.analyzers.images.model import Image, load
+from outwork.analyzers.images.rules import config, deleted, structure
+from outwork.core.analyzer import AnalysisContext, Emitted
+from outwork.core.artifact import Artifact
+from outwork.core.findings import Fact
+
+CHECKS: tuple[Callable[[Image], Iterator[Emitted]], ...] = (
+    config.check,
+    structure.check,
+    deleted.check,
+)
+
+
+def analyze(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted]:
+    image = load(artifact.read(), root=artifact.path)
+    for tag in image.tags:
+        yield Fact(f"image-ref:{tag}", "names", image.node)
+    for check in CHECKS:
+        yield from check(image)
