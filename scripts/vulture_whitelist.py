@@ -18,6 +18,7 @@ from outwork.analyzers.crypto.rules import (
 )
 from outwork.analyzers.dependencies import DependencyAnalyzer
 from outwork.analyzers.identities import IdentityAnalyzer
+from outwork.analyzers.images import ImageAnalyzer
 from outwork.analyzers.models import ModelAnalyzer
 from outwork.analyzers.packages import PackageAnalyzer
 from outwork.analyzers.pipelines import PipelineAnalyzer
@@ -27,6 +28,7 @@ from outwork.analyzers.secrets import SecretAnalyzer, SecretHistoryAnalyzer
 CryptoAnalyzer
 DependencyAnalyzer
 IdentityAnalyzer
+ImageAnalyzer
 ModelAnalyzer
 PackageAnalyzer
 PipelineAnalyzer

@@ -53,6 +53,7 @@ def test_builtin_layers_come_from_entry_points() -> None:
             "crypto",
             "dependencies",
             "identities",
+            "images",
             "models",
             "packages",
             "pipelines",

@@ -102,7 +102,8 @@ def test_an_image_inside_a_scanned_folder_is_read_as_an_image(tmp_path: Path) ->
     docker_archive(tmp_path / "images" / "app.tar", Image(LAYERS), oci=True)
     (tmp_path / "layout").mkdir()
     oci_layout(tmp_path / "layout", Image(LAYERS))
-    kinds = [i.path for i in _items(str(tmp_path)) if isinstance(i, Artifact) and i.kind is Kind.IMAGE]
+    items = _items(str(tmp_path))
+    kinds = [i.path for i in items if isinstance(i, Artifact) and i.kind is Kind.IMAGE]
     assert sorted(kinds) == [f"{tmp_path}/images/app.tar", f"{tmp_path}/layout"]
 
 
@@ -141,7 +142,8 @@ def test_a_layer_bomb_is_stopped_and_the_other_layers_are_read(tmp_path: Path) -
     items = _items(target)
     codes = _codes(items)
     assert codes["CORE001"] == [f"{target}!/{names['1']}"]
-    assert f"{target}!/{names['0']}!/app/ok.py" in {i.path for i in items if isinstance(i, Artifact)}
+    paths = {i.path for i in items if isinstance(i, Artifact)}
+    assert f"{target}!/{names['0']}!/app/ok.py" in paths
     assert any(isinstance(i, Skip) for i in items)
     assert any(isinstance(i, Artifact) and i.kind is Kind.IMAGE for i in items)
 

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
-from outwork.core.artifact import MEMBER_SEP, Artifact, Kind, join_member
+from outwork.core.artifact import Artifact, Kind, join_member
 from outwork.core.budgets import Budgets
 from outwork.core.corerules import ArchiveLinkEscape, ArchiveSpecialFile, ScanBudgetExceeded
 from outwork.core.errors import TargetError
@@ -974,11 +974,6 @@ def _layer_history(config: Any) -> list[str]:
     ]
 
 
-def layer_member(image_path: str, blob: str, path: str) -> str:
-    """The logical path of a file of a layer: ``IMAGE!/BLOB!/path``."""
-    return f"{image_path}{MEMBER_SEP}{blob}{MEMBER_SEP}{path}"
-
-
 __all__ = [
     "IMAGE_PREFIXES",
     "ImageFormatError",
@@ -986,6 +981,5 @@ __all__ = [
     "describe",
     "is_image_dir",
     "is_image_tar",
-    "layer_member",
     "open_image",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from outwork.analyzers.images.distro import distro_of
 from outwork.analyzers.images.model import Image, load
 from outwork.analyzers.images.rules import config, deleted, structure
 from outwork.core.analyzer import AnalysisContext, Emitted
@@ -25,5 +26,8 @@ def analyze(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted]:
     image = load(artifact.read(), root=artifact.path)
     for tag in image.tags:
         yield Fact(f"image-ref:{tag}", "names", image.node)
+    distro = distro_of(image)
+    if distro is not None:
+        yield Fact(image.node, "built-on", f"os:{distro.id}:{distro.version}")
     for check in CHECKS:
         yield from check(image)

@@ -26,18 +26,6 @@ class File:
     by: int | None
     digest: str = ""
 
-    @property
-    def setuid(self) -> bool:
-        return self.type == "file" and bool(self.mode & 0o4000)
-
-    @property
-    def setgid(self) -> bool:
-        return self.type == "file" and bool(self.mode & 0o2000)
-
-    @property
-    def executable(self) -> bool:
-        return self.type == "file" and bool(self.mode & 0o111)
-
 
 @dataclass(frozen=True, slots=True)
 class Layer:
