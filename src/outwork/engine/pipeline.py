@@ -60,7 +60,9 @@ WINDOW_JOBS = 1024
 WINDOW_BYTES = 256 * 1024 * 1024
 #: Files on disk larger than this are never read whole to hash them: the cache keys them by
 #: identity (path, inode, size, times), and reports give them no digest (see :func:`digest_of`).
-HASH_LIMIT = 256 * 1024 * 1024
+#: Analyzers read such files in part (a model's headers and pickle, not its tensors): hashing
+#: them would read more than the whole analysis, most of all from a cold page cache.
+HASH_LIMIT = 16 * 1024 * 1024
 #: Windows lighter than this (jobs and bytes) are analysed in process: forking workers and
 #: shipping results back costs more than it saves on small files (measured on 2 cores).
 INPROCESS_JOBS = WINDOW_JOBS

@@ -18,7 +18,7 @@ import bz2
 import lzma
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO, cast
 
@@ -41,6 +41,10 @@ MAX_LZMA_DICT = 256 * 1024 * 1024
 #: Largest zstd window accepted (zstd's own default limit, 2**27).
 MAX_ZSTD_WINDOW = 1 << 27
 _IN_CHUNK = 64 * 1024
+#: Bytes past a local header's fixed part and name asked for ahead (its extra field).
+_LOCAL_SLACK = 64
+#: Told a byte range (offset, size) that is about to be read.
+Prefetch = Callable[[int, int], None]
 
 
 class ZipFormatError(Exception):
@@ -405,11 +409,15 @@ class Tolerant:
     error: str | None = None
 
 
-def read_tolerant(fh: BinaryIO, size: int, max_entries: int) -> Tolerant:
-    """The central directory and each local header, read as PyTorch reads them; never raises."""
+def read_tolerant(
+    fh: BinaryIO, size: int, max_entries: int, prefetch: Prefetch | None = None
+) -> Tolerant:
+    """The central directory and each local header, read as PyTorch reads them; never raises.
+    ``prefetch`` is told the ranges about to be read (the directory, then every local header at
+    once), so that a file not in the page cache is read in parallel requests, not one by one."""
     found = Tolerant([], {}, [])
     try:
-        _read_tolerant(fh, size, max_entries, found)
+        _read_tolerant(fh, size, max_entries, found, prefetch)
     except (struct.error, ValueError, OverflowError) as exc:
         found.error = f"central directory is truncated or corrupt ({exc})"
     return found
@@ -444,7 +452,9 @@ def _tolerant_end(fh: BinaryIO, size: int, found: Tolerant) -> tuple[int, ...] |
     return size - (eocd + 22 + comment_len), cd_end, cd_size, cd_offset, total
 
 
-def _read_tolerant(fh: BinaryIO, size: int, max_entries: int, found: Tolerant) -> None:
+def _read_tolerant(
+    fh: BinaryIO, size: int, max_entries: int, found: Tolerant, prefetch: Prefetch | None
+) -> None:
     end = _tolerant_end(fh, size, found)
     if end is None:
         return
@@ -465,6 +475,8 @@ def _read_tolerant(fh: BinaryIO, size: int, max_entries: int, found: Tolerant) -
         found.error = f"{total} members exceed the budget of {max_entries}"
         return
     pos = actual_cd
+    if prefetch is not None:
+        prefetch(actual_cd, cd_size)
     seen: set[str] = set()
     for index in range(total):
         record = _pread(fh, pos, _CENTRAL.size)
@@ -492,6 +504,9 @@ def _read_tolerant(fh: BinaryIO, size: int, max_entries: int, found: Tolerant) -
     first_local = min((e.header_offset for e in found.entries), default=actual_cd)
     if first_local > 0:
         found.anomalies.append(f"{first_local} bytes precede the first zip member (polyglot?)")
+    if prefetch is not None:
+        for entry in found.entries:
+            prefetch(entry.header_offset, _LOCAL.size + len(entry.name.encode()) + _LOCAL_SLACK)
     for entry in found.entries:
         found.locals[entry.index] = _tolerant_local(fh, size, entry, found)
 

@@ -20,6 +20,7 @@ import bz2
 import gzip
 import io
 import lzma
+import mmap
 import time
 import zlib
 from collections.abc import Callable, Iterator
@@ -305,13 +306,34 @@ def decompressor(kind: Kind, counting: Counting) -> Callable[[int], bytes]:
 # --------------------------------------------------------------------------- random access
 
 
+def advise(view: memoryview | bytes, advice: int, start: int = 0, length: int = -1) -> None:
+    """Tell the kernel how bytes ``start`` to ``start + length`` (-1: to the end) of a
+    memory-mapped file will be read: ``mmap.MADV_RANDOM`` (each page touched is read alone,
+    without the device's read-ahead of megabytes), ``MADV_WILLNEED`` (read this range now, in
+    one request) or ``MADV_NORMAL``. Nothing happens for bytes in memory, nor for a slice of a
+    map, whose offsets are not the file's."""
+    owner = view.obj if isinstance(view, memoryview) else None
+    if not isinstance(owner, mmap.mmap) or view.nbytes != len(owner) or not len(owner):
+        return
+    begin = max(start, 0) - max(start, 0) % mmap.PAGESIZE
+    end = len(owner) if length < 0 else min(start + length, len(owner))
+    if end > begin:
+        owner.madvise(advice, begin, end - begin)
+
+
 class ViewFile:
     """A seekable binary file over bytes in memory (a memory map's view too), without copying
-    them: each read copies only the bytes it returns."""
+    them: each read copies only the bytes it returns (and asks a map for them in one request)."""
 
     def __init__(self, data: bytes | bytearray | memoryview) -> None:
         self._view = memoryview(data).cast("B") if not isinstance(data, bytes) else data
         self._pos = 0
+        self._mapped = isinstance(data, memoryview) and isinstance(data.obj, mmap.mmap)
+
+    def prefetch(self, offset: int, size: int) -> None:
+        """Ask for bytes that will be read soon (a memory map reads them in one request)."""
+        if self._mapped:
+            advise(cast(memoryview, self._view), mmap.MADV_WILLNEED, offset, size)
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
         base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: len(self._view)}[whence]
@@ -323,6 +345,8 @@ class ViewFile:
 
     def read(self, size: int = -1) -> bytes:
         end = len(self._view) if size < 0 else self._pos + size
+        if self._mapped and end - self._pos > mmap.PAGESIZE:
+            self.prefetch(self._pos, end - self._pos)
         out = bytes(self._view[self._pos : end])
         self._pos += len(out)
         return out
@@ -368,7 +392,8 @@ class ZipArchive:
         self.anomalies: list[str] = []
         self.error: str | None = None
         if tolerant:
-            found = _ziplib.read_tolerant(self._fh, self._size, budgets.max_members)
+            prefetch = self._fh.prefetch if isinstance(self._fh, ViewFile) else None
+            found = _ziplib.read_tolerant(self._fh, self._size, budgets.max_members, prefetch)
             entries, self._locals = found.entries, found.locals
             self.anomalies, self.error = found.anomalies, found.error
         else:

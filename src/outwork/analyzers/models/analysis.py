@@ -27,7 +27,7 @@ from outwork.core.artifact import Artifact, Kind
 from outwork.core.budgets import Budgets
 from outwork.core.findings import Fact, Finding, finding
 from outwork.core.rules import Severity
-from outwork.sources.reader import ArchiveError, decompress, open_zip
+from outwork.sources.reader import ArchiveError, advise, decompress, open_zip
 
 #: Files above this size are identified by path unless the engine already hashed them: the
 #: analyzer's cost follows the pickle stream, not the tensor bytes.
@@ -35,6 +35,8 @@ HASH_LIMIT = 16 * 1024 * 1024
 #: Files up to this size are read whole (cheaper than a memory map) and hashed from memory.
 SMALL_FILE = 1024 * 1024
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+#: Bytes at the end of a file where a zip reader looks for its end record (22 and a comment).
+ZIP_TAIL = 65557
 
 
 def _small_view(artifact: Artifact) -> memoryview:
@@ -52,7 +54,13 @@ def _is_small(artifact: Artifact) -> bool:
 
 @contextlib.contextmanager
 def _buffer(artifact: Artifact) -> Iterator[memoryview]:
-    """The artifact's bytes as a view: memory-mapped from disk, so only touched pages are read."""
+    """The artifact's bytes as a view: memory-mapped from disk, so only touched pages are read.
+
+    The map is read at random: a model's headers are scattered (a zip's directory and local
+    headers, a GGUF's tensor table, the polyglot probes), and each page touched with the
+    kernel's default read-around pulls in the device's read-ahead (megabytes) with it. Parsers
+    that read a stretch in order ask for it as a whole (:func:`~outwork.sources.reader.advise`).
+    """
     if _is_small(artifact):
         yield _small_view(artifact)
         return
@@ -63,6 +71,7 @@ def _buffer(artifact: Artifact) -> Iterator[memoryview]:
         except ValueError:  # empty file
             yield memoryview(b"")
             return
+        mm.madvise(mmap.MADV_RANDOM)
         view = memoryview(mm)
         try:
             yield view
@@ -125,7 +134,9 @@ class _Analysis:
             self._compressed(head, buf, result)
         if kind is Kind.PICKLE and not result.format:
             result.format = "pickle"
+            advise(buf, mmap.MADV_NORMAL)  # a pickle stream is read in order from its start
             scanpickle.scan_stream(buf, report=result.pickle)
+            advise(buf, mmap.MADV_RANDOM)
             if result.pickle.legacy_torch:
                 result.format = "pytorch-legacy"
         elif kind in (Kind.PYTORCH_ZIP, Kind.ZIP, Kind.KERAS, Kind.NUMPY_ZIP):
@@ -173,7 +184,8 @@ class _Analysis:
     @staticmethod
     def _polyglot_zip(buf: memoryview, result: containers.ContainerResult) -> None:
         """A model that is also a zip is scanned as both (zip readers look at the end)."""
-        tail = bytes(buf[-65557:])
+        advise(buf, mmap.MADV_WILLNEED, len(buf) - ZIP_TAIL, ZIP_TAIL)
+        tail = bytes(buf[-ZIP_TAIL:])
         if b"PK\x05\x06" not in tail:
             return
         view = open_zip(buf, tolerant=True)
@@ -196,9 +208,12 @@ class _Analysis:
     @staticmethod
     def _polyglot_hdf5(buf: memoryview, result: containers.ContainerResult) -> None:
         """HDF5 readers look for the superblock at 0, 512, 1024, 2048, ... (a user block)."""
-        at = 512
-        while at + 8 <= len(buf) and at <= 1 << 30:
+        probes = [512 << i for i in range(22) if (512 << i) + 8 <= len(buf)]
+        for at in probes:  # one request each, all in flight at once
+            advise(buf, mmap.MADV_WILLNEED, at, 8)
+        for at in probes:
             if bytes(buf[at : at + 8]) == HDF5_SIGNATURE:
+                advise(buf, mmap.MADV_WILLNEED, at, formats.HDF5_SCAN_BYTES)
                 inner = containers.ContainerResult()
                 formats.scan_hdf5(buf[at:], inner)
                 result.findings.append(
@@ -211,7 +226,6 @@ class _Analysis:
                 )
                 result.findings.extend(inner.findings)
                 return
-            at *= 2
 
     @staticmethod
     def _compressed(head: bytes, buf: memoryview, result: containers.ContainerResult) -> None:
@@ -222,9 +236,12 @@ class _Analysis:
             head = decompress(kind, buf, limit=64)
             if head[:1] not in (b"\x80", b"c", b"(", b"]", b"}", b"i"):
                 return  # compressed, but not a pickle: leave the binary alone
+            advise(buf, mmap.MADV_NORMAL)  # the stream is read in order from its start
             data = decompress(kind, buf)
         except ArchiveError:
             return  # not a compressed stream after all
+        finally:
+            advise(buf, mmap.MADV_RANDOM)
         result.format = f"joblib-{kind}"
         result.framework = "joblib"
         scanpickle.scan_stream(data, report=result.pickle, path="", prefix=f"{kind}:")

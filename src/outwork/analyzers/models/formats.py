@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import mmap
 import re
 import struct
 from collections.abc import Iterator
@@ -31,7 +32,7 @@ from outwork.core.analyzer import Component, Emitted
 from outwork.core.artifact import Artifact
 from outwork.core.findings import Fact, Finding, finding
 from outwork.core.rules import Severity
-from outwork.sources.reader import ArchiveError, ZipArchive
+from outwork.sources.reader import ArchiveError, ZipArchive, advise
 
 __all__ = ["CODE_EXECUTION_CODES", "ModelContainerAnomaly"]
 
@@ -129,6 +130,7 @@ def _safetensors_problems(buf: memoryview, result: ContainerResult) -> list[tupl
         return [(f"header length {n} exceeds the 100 MB limit", "header")]
     if 8 + n > len(buf):
         return [(f"header length {n} runs past the end of the file ({len(buf)} bytes)", "header")]
+    advise(buf, mmap.MADV_WILLNEED, 0, 8 + n)
     raw = bytes(buf[8 : 8 + n])
     if not raw.startswith(b"{"):
         return [("header does not start with '{'", "header")]
@@ -192,14 +194,23 @@ class _GGUFError(Exception):
     pass
 
 
+#: Bytes of a GGUF header asked for at once as its parser moves through it (a memory map is
+#: otherwise read page by page).
+GGUF_READ_AHEAD = 1 << 20
+
+
 class _Reader:
     def __init__(self, buf: memoryview, pos: int = 0) -> None:
         self.buf = buf
         self.pos = pos
+        self.ahead = pos
 
     def take(self, n: int) -> memoryview:
         if n < 0 or self.pos + n > len(self.buf):
             raise _GGUFError(f"needs {n} bytes at offset {self.pos}, file has {len(self.buf)}")
+        if self.pos + n > self.ahead:
+            self.ahead = self.pos + n + GGUF_READ_AHEAD
+            advise(self.buf, mmap.MADV_WILLNEED, self.pos, self.ahead - self.pos)
         view = self.buf[self.pos : self.pos + n]
         self.pos += n
         return view
@@ -404,6 +415,7 @@ _CONFIG_START = re.compile(rb'\{\s*"class_name"\s*:')
 def scan_hdf5(buf: memoryview, result: ContainerResult) -> None:
     """Find Keras' ``model_config`` attribute (JSON) without an HDF5 library."""
     result.format = "hdf5"
+    advise(buf, mmap.MADV_WILLNEED, 0, HDF5_SCAN_BYTES)
     window = bytes(buf[:HDF5_SCAN_BYTES])
     found = _embedded_keras_configs(window, result, "hdf5")
     if found:
