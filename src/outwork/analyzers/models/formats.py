@@ -194,6 +194,9 @@ class _GGUFError(Exception):
     pass
 
 
+GGUF_MAX_STRING = 256 * 1024 * 1024
+_GGUF_LEN32 = struct.Struct("<I")
+_GGUF_LEN64 = struct.Struct("<Q")
 #: Bytes of a GGUF header asked for at once as its parser moves through it (a memory map is
 #: otherwise read page by page).
 GGUF_READ_AHEAD = 1 << 20
@@ -208,9 +211,7 @@ class _Reader:
     def take(self, n: int) -> memoryview:
         if n < 0 or self.pos + n > len(self.buf):
             raise _GGUFError(f"needs {n} bytes at offset {self.pos}, file has {len(self.buf)}")
-        if self.pos + n > self.ahead:
-            self.ahead = self.pos + n + GGUF_READ_AHEAD
-            advise(self.buf, mmap.MADV_WILLNEED, self.pos, self.ahead - self.pos)
+        self.need(self.pos + n)
         view = self.buf[self.pos : self.pos + n]
         self.pos += n
         return view
@@ -218,10 +219,35 @@ class _Reader:
     def unpack(self, fmt: str) -> Any:
         return struct.unpack(fmt, self.take(struct.calcsize(fmt)))[0]
 
+    def need(self, end: int) -> None:
+        """Ask for the bytes up to ``end`` and a stretch beyond, once per stretch."""
+        if end > self.ahead:
+            start, self.ahead = self.pos, end + GGUF_READ_AHEAD
+            advise(self.buf, mmap.MADV_WILLNEED, start, self.ahead - start)
+
+    def skip_strings(self, count: int, wide: bool) -> None:
+        """Step over ``count`` strings without decoding them (a vocabulary of 100k tokens and
+        as many merges: no rule reads them, but the tensor table lies beyond them)."""
+        length = _GGUF_LEN64 if wide else _GGUF_LEN32
+        buf, pos, end = self.buf, self.pos, len(self.buf)
+        for _ in range(count):
+            if pos + length.size > end:
+                raise _GGUFError(f"string at offset {pos} runs past the end of the file")
+            if pos + length.size > self.ahead:
+                self.pos = pos
+                self.need(pos + length.size)
+            (n,) = length.unpack_from(buf, pos)
+            if n > GGUF_MAX_STRING:
+                raise _GGUFError(f"string of {n} bytes at offset {pos}")
+            pos += length.size + n
+        if pos > end:
+            raise _GGUFError(f"string at offset {self.pos} runs past the end of the file")
+        self.pos = pos
+
 
 def _gguf_string(r: _Reader, wide: bool) -> str:
     n = r.unpack("<Q" if wide else "<I")
-    if n > 256 * 1024 * 1024:
+    if n > GGUF_MAX_STRING:
         raise _GGUFError(f"string of {n} bytes at offset {r.pos}")
     return bytes(r.take(n)).decode("utf-8", "replace")
 
@@ -244,6 +270,9 @@ def _gguf_value(r: _Reader, vtype: int, wide: bool, depth: int = 0) -> Any:
             return f"<array of {count}>"
         if count > len(r.buf) - r.pos:
             raise _GGUFError(f"array of {count} items runs past the end of the file")
+        if itype == 8:
+            r.skip_strings(count, wide)
+            return f"<array of {count}>"
         for _ in range(count):
             _gguf_value(r, itype, wide, depth + 1)
         return f"<array of {count}>"
