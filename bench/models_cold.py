@@ -182,15 +182,31 @@ def make_safetensors(path: Path, layers: int, dim: int) -> None:
         _fill(fh, offset, blob)
 
 
+def make_legacy(path: Path) -> None:
+    """A legacy (pre-zip) torch.save file: stacked pickles, then every storage's raw bytes."""
+    import torch
+
+    state = {
+        f"l{i}.weight": torch.full((32 * BLOCK,), float(i), dtype=torch.float16) for i in range(8)
+    }
+    torch.save(state, path, _use_new_zipfile_serialization=False)
+
+
 INPUTS = {
     "pytorch-4g.pt": lambda p: make_torch(p, 48, 2048),
     "llama-2g.gguf": lambda p: make_gguf(p, 2 * 1024**3),
     "model-2g.safetensors": lambda p: make_safetensors(p, 22, 2048),
+    "legacy-512m.bin": make_legacy,
 }
+
+
+#: An empty folder: every command's start-up, to tell it from the file's own cost.
+EMPTY = "(empty folder)"
 
 
 def prepare(data: Path) -> None:
     data.mkdir(parents=True, exist_ok=True)
+    (data / EMPTY).mkdir(exist_ok=True)
     for name, make in INPUTS.items():
         path = data / name
         if path.exists():
@@ -259,7 +275,8 @@ def run(data: Path, srcs: list[Path], rounds: int, names: list[str]) -> dict[str
             for tool in order:
                 cmd, env = tools[tool]
                 argv = [str(path) if a == "{}" else a for a in cmd]
-                drop(path)
+                if path.is_file():
+                    drop(path)
                 cold = measure(argv, env)
                 warm = measure(argv, env)
                 per.setdefault(tool, {"cold": [], "warm": []})
@@ -303,7 +320,7 @@ def main() -> None:
         prepare(args.data)
         return
     srcs = [s.resolve() for s in args.src] or [ROOT / "src"]
-    report = run(args.data, srcs, args.rounds, args.only or list(INPUTS))
+    report = run(args.data, srcs, args.rounds, args.only or [*INPUTS, EMPTY])
     if args.json:
         args.json.write_text(json.dumps(report, indent=1))
     print(f"load average at the end: {report['load']}")

@@ -229,18 +229,21 @@ class _Reader:
         """Step over ``count`` strings without decoding them (a vocabulary of 100k tokens and
         as many merges: no rule reads them, but the tensor table lies beyond them)."""
         length = _GGUF_LEN64 if wide else _GGUF_LEN32
-        buf, pos, end = self.buf, self.pos, len(self.buf)
-        for _ in range(count):
-            if pos + length.size > end:
-                raise _GGUFError(f"string at offset {pos} runs past the end of the file")
-            if pos + length.size > self.ahead:
-                self.pos = pos
-                self.need(pos + length.size)
-            (n,) = length.unpack_from(buf, pos)
-            if n > GGUF_MAX_STRING:
-                raise _GGUFError(f"string of {n} bytes at offset {pos}")
-            pos += length.size + n
-        if pos > end:
+        unpack, size = length.unpack_from, length.size
+        buf, pos, ahead = self.buf, self.pos, self.ahead
+        try:
+            for _ in range(count):
+                if pos + size > ahead:
+                    self.pos = pos
+                    self.need(pos + size)
+                    ahead = self.ahead
+                (n,) = unpack(buf, pos)
+                if n > GGUF_MAX_STRING:
+                    raise _GGUFError(f"string of {n} bytes at offset {pos}")
+                pos += size + n
+        except struct.error:
+            raise _GGUFError(f"string at offset {pos} runs past the end of the file") from None
+        if pos > len(buf):
             raise _GGUFError(f"string at offset {self.pos} runs past the end of the file")
         self.pos = pos
 
