@@ -312,7 +312,9 @@ def advise(view: memoryview | bytes, advice: int, start: int = 0, length: int = 
     without the device's read-ahead of megabytes), ``MADV_WILLNEED`` (read this range now, in
     one request) or ``MADV_NORMAL``. Nothing happens for bytes in memory, nor for a slice of a
     map, whose offsets are not the file's."""
-    owner = view.obj if isinstance(view, memoryview) else None
+    if not isinstance(view, memoryview):
+        return
+    owner = view.obj
     if not isinstance(owner, mmap.mmap) or view.nbytes != len(owner) or not len(owner):
         return
     begin = max(start, 0) - max(start, 0) % mmap.PAGESIZE
