@@ -21,6 +21,7 @@ import platformdirs
 
 from outwork import __version__, report
 from outwork.cli.db import add_db_parser, first_use_fetcher, run_db
+from outwork.cli.watch import add_watch_parser, run_watch
 from outwork.core import config as cfg
 from outwork.core import policy as pol
 from outwork.core.docs import index_markdown, write_rule_docs
@@ -198,6 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     add_db_parser(sub)
+    add_watch_parser(sub)
     return parser
 
 
@@ -218,6 +220,8 @@ def run(argv: list[str], out: TextIO, err: TextIO) -> int:
             return _rules(args, out, err)
         if args.command == "db":
             return run_db(args, _data_dir(), err)
+        if args.command == "watch":
+            return run_watch(args, _data_dir(), out, err)
         parser.print_help(err)
         return EXIT_ERROR
     except OutworkError as exc:

@@ -30,6 +30,8 @@ from outwork.sources.archives import iter_archive
 
 DEFAULT_PYPI = "https://pypi.org/pypi"
 DEFAULT_NPM = "https://registry.npmjs.org"
+#: npm's replication database, whose ``_changes`` feed ``outwork watch npm`` follows.
+DEFAULT_NPM_CHANGES = "https://replicate.npmjs.com/registry"
 _NAME_RE = re.compile(r"^(@[a-z0-9][\w.-]*/)?[A-Za-z0-9][\w.-]*$")
 
 Yielded = Artifact | Finding | Skip
@@ -49,6 +51,12 @@ class RegistryOptions:
     #: Seconds one release file may take to arrive in full (a registry that drips bytes slower
     #: than ``timeout`` per read would otherwise hold the scan forever).
     max_seconds: float = 900.0
+    #: Download into this folder, which the caller removes (a long-running watcher), instead of
+    #: a private one removed when the process exits.
+    download_dir: str | None = None
+    #: Raise when a release file cannot be fetched for now (unreachable, HTTP 429 or 5xx)
+    #: instead of reporting it as skipped: a watcher retries the release later.
+    raise_transient: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,14 +101,19 @@ def open_registry(
     options = options or RegistryOptions()
     ref = parse_ref(target)
     files = _pypi_files(ref, options) if ref.ecosystem == "pypi" else _npm_files(ref, options)
-    folder = Path(tempfile.mkdtemp(prefix="outwork-registry-"))
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    if options.download_dir:
+        folder = Path(tempfile.mkdtemp(prefix="release-", dir=options.download_dir))
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="outwork-registry-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
     for filename, url, digest in files:
         safe = Path(filename).name or "release"
         dest = folder / safe
         try:
             _download(url, dest, digest, options)
         except TargetError as exc:
+            if options.raise_transient and isinstance(exc, TRANSIENT_ERRORS):
+                raise
             yield Skip(f"{ref.display}/{safe}", str(exc))
             continue
         yield from _local(dest, f"{ref.display}/{safe}", ref.display, budgets, wants)
@@ -195,7 +208,7 @@ def _download(url: str, dest: Path, digest: str | None, options: RegistryOptions
     hasher = hashlib.new(algorithm) if algorithm else None
     # The network stack (http.client, ssl, email), imported by the scans that download: a scan
     # of local files goes without it (docs/benchmarks.md, "start-up").
-    from urllib.error import URLError
+    from urllib.error import HTTPError, URLError
     from urllib.request import urlopen
 
     try:
@@ -208,8 +221,17 @@ def _download(url: str, dest: Path, digest: str | None, options: RegistryOptions
                 if hasher:
                     hasher.update(chunk)
                 out.write(chunk)
-    except (URLError, TimeoutError, OSError) as exc:
+    except HTTPError as exc:
+        if _busy(exc.code):
+            raise RegistryBusyError(
+                f"{dest.name}: the registry answered HTTP {exc.code}; retry later",
+                retry_after=_retry_after(exc.headers.get("Retry-After")),
+            ) from None
         raise TargetError(f"{dest.name}: download failed ({exc}); retry later") from None
+    except (URLError, TimeoutError, OSError) as exc:
+        raise RegistryUnreachableError(
+            f"{dest.name}: download failed ({exc}); retry later"
+        ) from None
     if hasher and hasher.hexdigest() != expected.lower():
         dest.unlink(missing_ok=True)
         raise TargetError(
@@ -236,6 +258,30 @@ def _chunks(response: Any, limit: int, deadline: float, what: str) -> Iterator[b
 
 class RegistryUnreachableError(TargetError):
     """The registry could not be reached at all (network, name resolution, timeout)."""
+
+
+class RegistryBusyError(TargetError):
+    """The registry answered that it cannot serve now (HTTP 429 or 5xx): retry later, after
+    ``retry_after`` seconds when it said so."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+#: Failures that a later attempt may not meet.
+TRANSIENT_ERRORS = (RegistryUnreachableError, RegistryBusyError)
+
+
+def _busy(status: int) -> bool:
+    return status == 429 or 500 <= status <= 599
+
+
+def _retry_after(value: str | None) -> float | None:
+    """``Retry-After`` in seconds (the delay form; an HTTP date is ignored), at most an hour."""
+    if value and value.strip().isdigit():
+        return min(float(value.strip()), 3600.0)
+    return None
 
 
 def pypi_json_base(url: str) -> str:
@@ -287,6 +333,11 @@ def fetch_document(url: str, *, timeout: float, max_bytes: int, what: str) -> An
     except HTTPError as exc:
         if exc.code in (404, 410):
             return None
+        if _busy(exc.code):
+            raise RegistryBusyError(
+                f"{what}: the registry answered HTTP {exc.code}",
+                retry_after=_retry_after(exc.headers.get("Retry-After")),
+            ) from None
         raise TargetError(f"{what}: the registry answered HTTP {exc.code}") from None
     except (URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", None) or exc

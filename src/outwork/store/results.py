@@ -229,6 +229,9 @@ class VerdictRecord:
 
 
 class _Cursor(Protocol):
+    @property
+    def rowcount(self) -> int: ...
+
     def execute(self, sql: str, params: Sequence[Any] = ..., /) -> Any: ...
     def fetchone(self) -> Any: ...
     def fetchall(self) -> list[Any]: ...
@@ -423,6 +426,19 @@ class ResultStore(ABC):
                 )
             if feed is not None:
                 self._put_position(cur, feed, now)
+
+    def abandon_scans(self, origin: str, reason: str = "interrupted") -> int:
+        """Mark the queued and running scans of ``origin`` failed, without a verdict (a watcher
+        that was stopped runs their releases again); returns how many."""
+        with self._transaction() as cur:
+            cur.execute(
+                self._sql(
+                    "UPDATE scans SET status = ?, detail = ?, finished_at = ?"
+                    " WHERE origin = ? AND status IN (?, ?)"
+                ),
+                (FAILED, reason, time.time(), origin, QUEUED, RUNNING),
+            )
+            return int(cur.rowcount)
 
     def _insert_finding(
         self, cur: _Cursor, scan_id: int, item: Finding, sha256: str | None
