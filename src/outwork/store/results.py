@@ -712,7 +712,8 @@ class PostgresStore(ResultStore):
             import psycopg  # optional: only PostgreSQL stores need it
         except ImportError:
             raise ConfigError(
-                "a PostgreSQL results store needs psycopg: pip install 'outwork[postgres]'"
+                "a PostgreSQL results store needs psycopg: install outwork's postgres extra"
+                " (pip install 'psycopg[binary]')"
             ) from None
         self.url = url
         try:
