@@ -28,7 +28,18 @@ def _bytes(data: bytes) -> bytes:
     return b"B" + struct.pack("<I", len(data)) + data
 
 
+class Raw(bytes):
+    """Opcodes that push one value, used as an argument as they are (a global, a call)."""
+
+
+def ref(module: str, name: str) -> Raw:
+    """A global passed as a value (not called)."""
+    return Raw(glob(module, name))
+
+
 def arg(value: object) -> bytes:
+    if isinstance(value, Raw):
+        return bytes(value)
     if isinstance(value, str):
         return _unicode(value)
     if isinstance(value, bytes):

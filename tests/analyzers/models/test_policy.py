@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from importlib import resources
+
 import pytest
 
-from outwork.analyzers.models.policy import Verdict, denylist, judge
+from outwork.analyzers.models.policy import Verdict, denylist, gadget, judge
 
 ALLOWED = [
     ("collections", "OrderedDict"),
@@ -19,6 +22,15 @@ ALLOWED = [
     ("sklearn.tree._tree", "Tree"),
     ("joblib.numpy_pickle", "NumpyArrayWrapper"),
     ("_codecs", "encode"),
+    # reached through the module that re-exports them, as the libraries pickle them
+    ("numpy.ma", "MaskedArray"),
+    ("numpy.ma.core", "MaskedArray"),
+    ("numpy", "log1p"),
+    ("pandas", "DataFrame"),
+    ("pandas._libs.arrays", "__pyx_unpickle_NDArrayBacked"),
+    ("sklearn.linear_model", "LogisticRegression"),
+    ("sklearn.linear_model._logistic", "LogisticRegression"),
+    ("numpy.random._pickle", "__generator_ctor"),
 ]
 DANGEROUS = [
     ("os", "system"),
@@ -40,6 +52,19 @@ UNLISTED = [
     ("sklearn.utils", "lowercase_function"),
     ("__torch__.m", "M"),
     ("__main__", "MyTransformer"),  # a class from the saving notebook: unknown, not critical
+    # standard-library classes that library modules merely import (issue 14)
+    ("sklearn.datasets._covtype", "GzipFile"),
+    ("sklearn.datasets._openml", "TemporaryDirectory"),
+    ("sklearn.datasets._openml", "Request"),
+    ("sklearn.callback._transport", "Listener"),
+    ("sklearn.callback._transport", "Thread"),
+    # defined by the libraries, but files, processes or code
+    ("pandas", "read_pickle"),
+    ("pandas", "HDFStore"),
+    ("pandas", "ExcelWriter"),
+    ("numpy", "memmap"),
+    ("sklearn.utils._testing", "TempMemmap"),
+    ("sklearn.datasets", "fetch_openml"),
 ]
 
 
@@ -58,6 +83,32 @@ def test_dangerous_globals_are_critical_with_a_reason(module: str, name: str) ->
 @pytest.mark.parametrize(("module", "name"), UNLISTED)
 def test_everything_else_is_unlisted(module: str, name: str) -> None:
     assert judge(module, name).verdict is Verdict.UNLISTED
+
+
+def test_functions_are_allowed_as_references_but_not_as_calls_on_load() -> None:
+    assert judge("sklearn.base", "clone").verdict is Verdict.ALLOWED
+    called = judge("sklearn.base", "clone", called=True)
+    assert called.verdict is Verdict.UNLISTED
+    assert "calls it while loading" in called.reason
+    assert judge("numpy", "log1p", called=True).verdict is Verdict.ALLOWED  # a ufunc: arithmetic
+
+
+def test_call_gadgets_name_the_arguments_they_call() -> None:
+    assert gadget("numpy.random._pickle", "__generator_ctor") is not None
+    assert gadget("copyreg", "_reconstructor") is not None
+    assert gadget("pandas._libs.arrays", "__pyx_unpickle_NDArrayBacked") is not None
+    assert gadget("collections", "OrderedDict") is None
+
+
+def test_generated_allowlist_records_the_library_versions() -> None:
+    header = (
+        resources.files("outwork.analyzers.models")
+        .joinpath("data", "pickle_allowlist_generated.tsv")
+        .read_text("utf-8")
+        .splitlines()[1]
+    )
+    for library in ("numpy", "scipy", "scikit-learn", "pandas", "joblib", "torch"):
+        assert re.search(rf"\b{library} \d", header), (library, header)
 
 
 def test_torchscript_archives_resolve_their_own_classes() -> None:

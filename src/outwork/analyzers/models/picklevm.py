@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from outwork.analyzers.models.policy import gadget
+
 #: Opcodes the machine follows (every opcode of protocols 0-5).
 MAX_OPS = 20_000_000
 MAX_CONTAINER_ITEMS = 64  # items kept per symbolic container (the rest are counted, not kept)
@@ -319,6 +321,8 @@ class Machine:
                 Dynamic(offset, opcode, f"calls a computed value {_preview(func)}")
             )
         self._nested_in(args, offset, func)
+        if isinstance(func, Glob):
+            self._through_gadget(func, args, offset, opcode)
         if isinstance(func, Glob) and (func.module, func.name) in LOADERS:
             first = args.items[0] if isinstance(args, Seq) and args.items else None
             if _literal_bytes(first) is None:
@@ -331,6 +335,32 @@ class Machine:
                     )
                 )
         return Obj(func, args, offset)
+
+    def _through_gadget(self, func: Glob, args: object, offset: int, opcode: str) -> None:
+        """An allowed callable that calls one of its arguments (a call gadget): a global
+        there is called, a computed value there is a call of something unnamed."""
+        found = gadget(func.module, func.name)
+        if found is None or not isinstance(args, Seq):
+            return
+        positions, what = found
+        via = f"{func.module}.{func.name}"
+        for position in positions:
+            if position >= len(args.items):
+                continue
+            target = args.items[position]
+            if isinstance(target, Glob):
+                self.trace.calls.append(
+                    Call(offset, f"{opcode} via {via}", target.module, target.name, what)
+                )
+            elif not isinstance(target, Lit):
+                self.trace.dynamic.append(
+                    Dynamic(
+                        offset,
+                        opcode,
+                        f"hands the computed value {_preview(target)} to {via}, which calls it "
+                        f"({what})",
+                    )
+                )
 
     def _nested_in(self, value: object, offset: int, via: object, depth: int = 0) -> None:
         if depth > 3:

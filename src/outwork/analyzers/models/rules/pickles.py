@@ -68,9 +68,16 @@ class PickleUnlistedGlobal(Rule):
 
     ## What it finds
     Any (module, qualified name) pair imported by a pickle that is not on the allowlist of
-    canonical globals emitted by PyTorch, NumPy, scikit-learn, joblib, pandas and the standard
+    globals emitted by PyTorch, NumPy, SciPy, scikit-learn, joblib, pandas and the standard
     containers. The policy is allowlist first: an unknown import is treated as dangerous until
-    someone proves otherwise.
+    someone proves otherwise. The allowlist names what each module of those libraries *defines*
+    (generated from the libraries by `scripts/models_allowlist.py`), so a standard-library class
+    that a library module merely imports (`sklearn.datasets._covtype.GzipFile`, a socket
+    listener, a temporary directory) is not allowed by its module's name. A library function
+    is allowed as a reference inside an object's state (`FunctionTransformer(func=np.log1p)`)
+    but not as something the stream calls while loading, directly or through a *call gadget*
+    (an allowed callable that calls its argument, such as
+    `numpy.random._pickle.__generator_ctor(name, ctor)`).
 
     ## Why it matters
     Denylists lose: picklescan alone took dozens of bypass advisories in 2025 for callables it had
@@ -156,9 +163,11 @@ class PickleDynamicOperation(Rule):
 
     ## What it finds
     `STACK_GLOBAL` whose module or name is not a literal string, `REDUCE`/`NEWOBJ`/`OBJ` on a
-    value that is not an imported global (calling the result of a call), `BUILD`, `APPEND` or
-    `SETITEM` applied to an imported module or class itself, `EXT1/2/4` extension codes and
-    out-of-band buffers. The machine cannot know these values, and unknown is dangerous.
+    value that is not an imported global (calling the result of a call), a computed value handed
+    to an allowed callable that calls its argument (a call gadget such as
+    `numpy.random._pickle.__generator_ctor` or `copyreg._reconstructor`, listed in
+    `data/pickle_call_gadgets.tsv`), `BUILD`, `APPEND` or `SETITEM` applied to an imported module
+    or class itself, `EXT1/2/4` extension codes and out-of-band buffers. The machine cannot know these values, and unknown is dangerous.
 
     ## Why it matters
     These are the building blocks of allowlist bypasses: fetch `getattr` through an allowed object,
@@ -215,14 +224,20 @@ def check_globals(stream: Stream) -> Iterator[Finding]:
     first MAX_UNLISTED one by one, the rest counted)."""
     called: dict[tuple[str, str], str] = {}
     for call in stream.trace.calls:
-        called.setdefault((call.module, call.name), call.args)
+        via = call.opcode.partition(" via ")[2]
+        called.setdefault(
+            (call.module, call.name),
+            f"through {via}: {call.args}" if via else f"with {call.args}",
+        )
     unlisted = 0
     for imp in stream.imports:
-        verdict = judge(imp.module, imp.name, torchscript=stream.torchscript)
+        args = called.get((imp.module, imp.name))
+        verdict = judge(
+            imp.module, imp.name, torchscript=stream.torchscript, called=args is not None
+        )
         if verdict.verdict is Verdict.ALLOWED:
             continue
-        args = called.get((imp.module, imp.name))
-        use = f", called with {args}" if args is not None else ""
+        use = f", called {args}" if args is not None else ""
         full = f"{imp.module}.{imp.name}"
         evidence = f"{imp.opcode} {imp.module} {imp.name}{use}"
         props = {"module": imp.module, "name": imp.name, "opcode": imp.opcode}
@@ -240,10 +255,12 @@ def check_globals(stream: Stream) -> Iterator[Finding]:
             unlisted += 1
             if unlisted > MAX_UNLISTED:
                 continue
+            why = verdict.reason or (
+                "which is not on the allowlist of globals that model frameworks emit"
+            )
             yield finding(
                 PickleUnlistedGlobal,
-                f"pickle imports {full}{use}, which is not on the allowlist of globals that "
-                "model frameworks emit",
+                f"pickle imports {full}{use}, {why}",
                 path=stream.path,
                 logical=stream.where(imp.offset),
                 evidence=evidence,
