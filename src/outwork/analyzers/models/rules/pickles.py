@@ -167,7 +167,8 @@ class PickleDynamicOperation(Rule):
     to an allowed callable that calls its argument (a call gadget such as
     `numpy.random._pickle.__generator_ctor` or `copyreg._reconstructor`, listed in
     `data/pickle_call_gadgets.tsv`), `BUILD`, `APPEND` or `SETITEM` applied to an imported module
-    or class itself, `EXT1/2/4` extension codes and out-of-band buffers. The machine cannot know these values, and unknown is dangerous.
+    or class itself, `EXT1/2/4` extension codes and out-of-band buffers. The machine cannot
+    know these values, and unknown is dangerous.
 
     ## Why it matters
     These are the building blocks of allowlist bypasses: fetch `getattr` through an allowed object,
