@@ -28,6 +28,7 @@ from outwork.core.docs import index_markdown, write_rule_docs
 from outwork.core.errors import OutworkError, UsageError
 from outwork.core.findings import ScanResult
 from outwork.core.rules import Confidence, Rule, Severity
+from outwork.engine.conclude import conclude
 from outwork.engine.pipeline import ScanOptions
 from outwork.engine.pipeline import scan as do_scan
 from outwork.engine.registry import all_rules, get_rule, selector_known
@@ -198,6 +199,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="regenerate the rule pages (docs/rules) into DIR",
     )
 
+    tls = sub.add_parser(
+        "tls",
+        help="probe live TLS endpoints: versions, cipher suites, certificate chain, and the"
+        " hybrid post-quantum key exchange (asks the network)",
+    )
+    tls.add_argument("targets", nargs="+", metavar="HOST:PORT", help="endpoints (port 443 if none)")
+    tls.add_argument("--format", "-f", choices=FORMATS, help="report format (default: terminal)")
+    tls.add_argument("--output", "-o", type=Path, metavar="FILE", help="write the report to FILE")
+    tls.add_argument(
+        "--timeout", type=float, default=5.0, metavar="SECONDS", help="per handshake (default 5)"
+    )
+    tls.add_argument("--sni", metavar="NAME", help="server name to send (default: the host)")
+    tls.add_argument(
+        "--fail-on", metavar="SEVERITY", help="exit 1 at or above this severity (default: low)"
+    )
+    tls.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    tls.add_argument("--quiet", "-q", action="store_true", help="no summary on standard error")
+
     add_db_parser(sub)
     add_watch_parser(sub)
     return parser
@@ -222,6 +241,8 @@ def run(argv: list[str], out: TextIO, err: TextIO) -> int:
             return run_db(args, _data_dir(), err)
         if args.command == "watch":
             return run_watch(args, _data_dir(), out, err)
+        if args.command == "tls":
+            return _tls(args, out, err)
         parser.print_help(err)
         return EXIT_ERROR
     except OutworkError as exc:
@@ -299,6 +320,30 @@ def _scan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if result.stats.artifacts == 0 and not result.findings:
         err.write("outwork: nothing was scanned; check the target paths\n")
         return EXIT_NOTHING
+    return pol.exit_code(result, policy)
+
+
+def _tls(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``outwork tls``: the only command of the crypto layer that asks the network."""
+    from outwork.analyzers.crypto.endpoint import scan_endpoints  # the layer, when asked
+
+    if args.timeout <= 0:
+        raise UsageError("--timeout must be positive")
+    fail_on: Severity | None = Severity.LOW
+    if args.fail_on:
+        fail_on = None if args.fail_on.lower() == "none" else _parse(Severity.parse, args.fail_on)
+    policy = pol.Policy(fail_on=fail_on, inline_suppressions=False)
+    try:
+        result = scan_endpoints(args.targets, timeout=args.timeout, server_name=args.sni)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    result = conclude(result, policy)
+    guessed = report.format_for(str(args.output)) if args.output else None
+    fmt = args.format or guessed or "terminal"
+    args.show_suppressed = False
+    _emit(fmt, result, args, out)
+    if not args.quiet and (fmt != "terminal" or args.output):
+        err.write(_summary(result) + "\n")
     return pol.exit_code(result, policy)
 
 

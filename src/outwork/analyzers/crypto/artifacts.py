@@ -9,11 +9,12 @@ from collections.abc import Iterable, Iterator
 from outwork.analyzers.crypto import PROBE, SOURCE_KINDS, SOURCE_SUFFIXES
 from outwork.analyzers.crypto.analysis import judge
 from outwork.analyzers.crypto.configs import is_config, read_config
+from outwork.analyzers.crypto.facts import asset_facts
 from outwork.analyzers.crypto.files import MAX_FILE_BYTES, read_file
 from outwork.analyzers.crypto.gosource import scan_go
 from outwork.analyzers.crypto.javasource import scan_java
 from outwork.analyzers.crypto.jssource import scan_javascript
-from outwork.analyzers.crypto.model import in_test_code
+from outwork.analyzers.crypto.model import Asset, in_test_code
 from outwork.analyzers.crypto.pysource import ScanResult, scan_source
 from outwork.analyzers.crypto.rules.unreadable import Material, UnreadableCryptoMaterial
 from outwork.core.analyzer import AnalysisContext, Emitted
@@ -81,7 +82,7 @@ def _config(artifact: Artifact) -> Iterator[Emitted]:
         yield _too_large(artifact, "configuration", MAX_FILE_BYTES, Material.KEY_OR_CERTIFICATE)
         return
     assets = read_config(artifact.name, artifact.text())
-    yield from judge(assets, in_tests=in_test_code(artifact.member_path))
+    yield from _judged(artifact, assets)
 
 
 def _javascript(artifact: Artifact) -> Iterator[Emitted]:
@@ -113,7 +114,7 @@ def _scanned(artifact: Artifact, result: ScanResult) -> Iterator[Emitted]:
             f"scan stopped: {result.stopped}; its cryptography is not inventoried",
             severity=UnreadableCryptoMaterial.severity_in(Material.SOURCE),
         )
-    yield from judge(result.assets, in_tests=in_test_code(artifact.member_path))
+    yield from _judged(artifact, result.assets)
 
 
 def _file(artifact: Artifact) -> Iterator[Emitted]:
@@ -132,7 +133,7 @@ def _file(artifact: Artifact) -> Iterator[Emitted]:
             severity=severity,
             evidence=why,
         )
-    yield from judge(result.assets, in_tests=in_test_code(artifact.member_path))
+    yield from _judged(artifact, result.assets)
 
 
 def _python(artifact: Artifact) -> Iterator[Emitted]:
@@ -159,7 +160,16 @@ def _python(artifact: Artifact) -> Iterator[Emitted]:
             f"scan stopped: {result.stopped}; its cryptography is not inventoried",
             severity=UnreadableCryptoMaterial.severity_in(Material.SOURCE),
         )
-    yield from judge(result.assets, in_tests=in_test_code(artifact.member_path))
+    yield from _judged(artifact, result.assets)
+
+
+def _judged(artifact: Artifact, assets: list[Asset]) -> Iterator[Emitted]:
+    """Findings and components for the assets; facts for the attack graph unless the file is
+    test code, test data or documentation."""
+    in_tests = in_test_code(artifact.member_path)
+    yield from judge(assets, in_tests=in_tests)
+    if not in_tests:
+        yield from asset_facts(artifact.path, assets)
 
 
 def _too_large(artifact: Artifact, what: str, limit: int, material: Material) -> Finding:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import re
 import warnings
@@ -92,8 +93,24 @@ def key_facts(key: object) -> tuple[str, int | None, str | None, str | None]:
     return "unknown", None, None, None
 
 
+def spki_sha256(key: object) -> str | None:
+    """The SHA-256 of a key's SubjectPublicKeyInfo (of its public half for a private key): the
+    id that joins a key file, a certificate and a live endpoint presenting it."""
+    public = key.public_key() if hasattr(key, "public_key") else key
+    try:
+        der = public.public_bytes(  # type: ignore[union-attr]
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    except (AttributeError, ValueError, TypeError, UnsupportedAlgorithm):
+        return None
+    return hashlib.sha256(der).hexdigest()
+
+
 def _material(kind: str, key: object, api: str, details: dict[str, str]) -> Asset:
     algorithm, size, curve, parameter_set = key_facts(key)
+    fingerprint = spki_sha256(key)
+    if fingerprint is not None:
+        details = {**details, "spkiSha256": fingerprint}
     entry = row(algorithm)
     return Asset(
         asset_type=AssetType.MATERIAL,
@@ -132,6 +149,12 @@ def certificate_assets(cert: x509.Certificate, api: str, index: int) -> list[Ass
         "sha256": cert.fingerprint(hashes.SHA256()).hex(),
         "logical": f"certificate[{index}]",
     }
+    try:
+        fingerprint = spki_sha256(cert.public_key())
+    except (UnsupportedAlgorithm, ValueError):
+        fingerprint = None
+    if fingerprint is not None:
+        details["spkiSha256"] = fingerprint
     entry = row(algorithm)
     certificate = Asset(
         asset_type=AssetType.CERTIFICATE,

@@ -317,6 +317,13 @@ def _protocol(asset: Asset) -> Verdict:
         return Verdict(
             Status.UNKNOWN, f"{asset.algorithm} with the library's default versions", target=target
         )
+    exchange = asset.detail("keyExchange")
+    if asset.version == "TLSv1.3" and exchange and _hybrid(exchange):
+        return Verdict(
+            Status.QUANTUM_SAFE,
+            f"{asset.version} with the hybrid post-quantum key exchange {exchange}",
+            3,
+        )
     return Verdict(
         Status.QUANTUM_VULNERABLE,
         f"{asset.version}: key exchange is quantum-"
@@ -325,3 +332,8 @@ def _protocol(asset: Asset) -> Verdict:
         disallowed_after=data.deadlines["disallowed"],
         target=target,
     )
+
+
+def _hybrid(group: str) -> bool:
+    entry = row(group)
+    return entry is not None and entry.status == Status.QUANTUM_SAFE.value
