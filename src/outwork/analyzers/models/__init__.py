@@ -7,7 +7,12 @@ policy; other formats are parsed with bounded readers that never touch tensor da
 
 from __future__ import annotations
 
-from outwork.analyzers.models.sniff import is_chat_template, sniff_compressed
+from outwork.analyzers.models.sniff import (
+    PICKLE_PREFIX_BYTES,
+    is_chat_template,
+    pickle_prefix,
+    sniff_compressed,
+)
 from outwork.core.analyzer import Analyzer, rules_in
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.rules import Layer
@@ -32,7 +37,7 @@ class ModelAnalyzer(Analyzer):
     """Pickle machine, tolerant containers and format parsers for AI model files."""
 
     name = "models"
-    version = "2"
+    version = "3"
     layer = Layer.MDL
     kinds = MODEL_KINDS | {Kind.ZIP, Kind.BINARY, Kind.JSON, Kind.TEXT}
     #: Below 1 KiB a cache entry costs more than following the pickle again (docs/benchmarks.md).
@@ -47,8 +52,12 @@ class ModelAnalyzer(Analyzer):
         if artifact.kind is Kind.JSON:
             return name in HUB_JSON
         if artifact.kind is Kind.TEXT:
-            return is_chat_template(artifact) or name.endswith(".pb")
+            return (
+                is_chat_template(artifact)
+                or name.endswith(".pb")
+                or pickle_prefix(artifact.read(PICKLE_PREFIX_BYTES))
+            )
         if artifact.kind is Kind.BINARY:
-            head = artifact.read(8)
-            return sniff_compressed(head) is not None or name.endswith(".pb")
+            head = artifact.read(PICKLE_PREFIX_BYTES)
+            return sniff_compressed(head) is not None or name.endswith(".pb") or pickle_prefix(head)
         return artifact.kind is Kind.ZIP

@@ -21,7 +21,12 @@ from outwork.analyzers.models.formats import CODE_EXECUTION_CODES
 from outwork.analyzers.models.rules.formats import ModelContainerAnomaly, ModelFileMalformed
 from outwork.analyzers.models.rules.pickles import EXECUTES_CODE, PickleUnlistedGlobal
 from outwork.analyzers.models.shipped import shipped_context
-from outwork.analyzers.models.sniff import is_chat_template, sniff_compressed
+from outwork.analyzers.models.sniff import (
+    PICKLE_PREFIX_BYTES,
+    is_chat_template,
+    pickle_prefix,
+    sniff_compressed,
+)
 from outwork.core.analyzer import AnalysisContext, Component, Emitted
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.budgets import Budgets
@@ -156,6 +161,8 @@ class _Analysis:
                 formats.scan_protobuf_model(buf, result, artifact.name)
         elif kind is Kind.BINARY:
             self._compressed(head, buf, result)
+        if kind in (Kind.TEXT, Kind.BINARY) and not result.format:
+            self._padded(buf, result)
         if result.format and kind not in (Kind.PYTORCH_ZIP, Kind.ZIP, Kind.KERAS, Kind.NUMPY_ZIP):
             self._polyglot_zip(buf, result)
         if result.format and kind is not Kind.HDF5:
@@ -226,6 +233,19 @@ class _Analysis:
                 )
                 result.findings.extend(inner.findings)
                 return
+
+    @staticmethod
+    def _padded(buf: memoryview, result: containers.ContainerResult) -> None:
+        """A headerless pickle whose first literal outruns every check of the file's head
+        (8 KB of padding text, then the imports): decided from the whole stream, within the
+        pickle machine's budgets. A stream that imports nothing is not a pickle anyone
+        crafted, and is left alone."""
+        if not pickle_prefix(bytes(buf[:PICKLE_PREFIX_BYTES])):
+            return
+        report = scanpickle.scan_stream(buf)
+        if report.globals:
+            result.format = "pickle"
+            result.pickle = report
 
     @staticmethod
     def _compressed(head: bytes, buf: memoryview, result: containers.ContainerResult) -> None:

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import pickletools
+
 from outwork.core.artifact import Artifact
+
+#: Bytes of a file's start read to tell whether it opens a pickle stream that runs past them.
+PICKLE_PREFIX_BYTES = 8192
+#: Opcodes a protocol 0/1 stream (no PROTO header) can start with: every opcode that pushes.
+_FIRST_OPCODES = frozenset(b"(SVTUBCXIJKMLFGN]})cPi\x88\x89\x8a\x8b\x8c\x8d\x8e\x8f\x96")
+#: pickletools' messages for an argument cut by the end of the bytes it was given.
+_CUT = ("no newline found", "but only")
 
 
 def sniff_compressed(head: bytes) -> str | None:
@@ -25,3 +34,20 @@ def is_chat_template(artifact: Artifact) -> bool:
     if not name.endswith(".jinja"):
         return False
     return name == "chat_template.jinja" or "/additional_chat_templates/" in artifact.path.lower()
+
+
+def pickle_prefix(head: bytes) -> bool:
+    """Whether ``head`` (the first :data:`PICKLE_PREFIX_BYTES` of a file) is the start of a
+    headerless (protocol 0/1) pickle that runs past it: every opcode parses, and the last one's
+    argument is cut by the end of the head. A long literal (8 KB of padding text) hides the
+    imports that follow from any check of the head alone, so such a file is read as a whole
+    stream. Ordinary text fails at its first or second opcode."""
+    if len(head) < PICKLE_PREFIX_BYTES or head[0] not in _FIRST_OPCODES:
+        return False
+    try:
+        for opcode, _arg, _pos in pickletools.genops(head):
+            if opcode.name == "STOP":
+                return False  # the head holds a whole stream: the content check decided it
+    except ValueError as exc:
+        return any(cut in str(exc) for cut in _CUT)
+    return False

@@ -31,7 +31,9 @@ class PickleDangerousCallable(Rule):
     `GLOBAL`, `STACK_GLOBAL` and `INST` opcodes whose (module, name) matches the table of
     dangerous callables (`os.system`, `builtins.eval`, `runpy._run_code`, `pip.main`,
     `pydoc.locate`, `torch.utils.collect_env.run`, ...), whether named directly, through a dotted
-    attribute chain or through a Python 2 alias. The opcode offset is the location.
+    attribute chain or through a Python 2 alias. The opcode offset is the location. Headerless
+    (protocol 0/1) streams are followed whatever the file's name, also when a long first
+    literal (kilobytes of padding text) pushes the imports past any check of the file's head.
 
     ## Why it matters
     Unpickling imports and calls what the stream names: a model file that imports `os.system`
