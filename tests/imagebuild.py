@@ -12,6 +12,8 @@ import gzip
 import hashlib
 import io
 import json
+import sqlite3
+import struct
 import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -216,3 +218,49 @@ def oci_tar(path: Path, image: Image) -> dict[str, str]:
             if item.is_file():
                 _add(tf, item.relative_to(staging).as_posix(), item.read_bytes())
     return names
+
+
+# --------------------------------------------------------------------------- rpm databases
+
+RPM_TAGS = {"name": 1000, "version": 1001, "release": 1002, "epoch": 1003, "license": 1014}
+RPM_TAGS |= {"arch": 1022, "sourcerpm": 1044, "dirindexes": 1116, "basenames": 1117}
+RPM_TAGS |= {"dirnames": 1118}
+
+
+def rpm_header(fields: dict[str, Any]) -> bytes:
+    """An rpm header blob as the rpmdb stores it (index entries, then the data store): strings
+    (type 6), string arrays (8) and 32-bit integers (4), by the layout rpm documents."""
+    index = b""
+    data = b""
+    entries = 0
+    for key, value in fields.items():
+        tag = RPM_TAGS[key]
+        if isinstance(value, int):
+            data += b"\x00" * (-len(data) % 4)
+            index += struct.pack(">iIiI", tag, 4, len(data), 1)
+            data += struct.pack(">i", value)
+        elif isinstance(value, list) and value and isinstance(value[0], int):
+            data += b"\x00" * (-len(data) % 4)
+            index += struct.pack(">iIiI", tag, 4, len(data), len(value))
+            data += struct.pack(f">{len(value)}i", *value)
+        elif isinstance(value, list):
+            index += struct.pack(">iIiI", tag, 8, len(data), len(value))
+            data += b"".join(v.encode() + b"\x00" for v in value)
+        else:
+            index += struct.pack(">iIiI", tag, 6, len(data), 1)
+            data += str(value).encode() + b"\x00"
+        entries += 1
+    return struct.pack(">ii", entries, len(data)) + index + data
+
+
+def rpmdb_sqlite(headers: list[bytes]) -> bytes:
+    """An rpm sqlite database (rpm 4.16+'s ``Packages`` table) holding these header blobs."""
+    connection = sqlite3.connect(":memory:")
+    connection.execute(
+        "CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)"
+    )
+    connection.executemany("INSERT INTO Packages (blob) VALUES (?)", [(h,) for h in headers])
+    connection.commit()
+    data = connection.serialize()
+    connection.close()
+    return bytes(data)

@@ -22,6 +22,17 @@ PURL_TYPES: dict[str, str] = {
     "ConanCenter": "conan",
 }
 ECOSYSTEMS_BY_PURL_TYPE: dict[str, str] = {v: k for k, v in PURL_TYPES.items()}
+#: OSV's Linux distribution ecosystems (``Debian:12``) -> purl type and namespace.
+DISTRO_PURLS: dict[str, tuple[str, str]] = {
+    "debian": ("deb", "debian"),
+    "ubuntu": ("deb", "ubuntu"),
+    "alpine": ("apk", "alpine"),
+    "wolfi": ("apk", "wolfi"),
+    "chainguard": ("apk", "chainguard"),
+    "rocky linux": ("rpm", "rocky"),
+    "almalinux": ("rpm", "almalinux"),
+    "red hat": ("rpm", "redhat"),
+}
 
 
 @lru_cache(maxsize=65536)
@@ -33,6 +44,9 @@ def purl(ecosystem: str, name: str, version: str | None) -> str:
     ptype = PURL_TYPES.get(ecosystem, ecosystem.lower())
     namespace: str | None = None
     short = name
+    distro = DISTRO_PURLS.get(ecosystem.split(":", 1)[0].strip().lower())
+    if distro is not None:
+        ptype, namespace = distro
     if ptype == "npm" and name.startswith("@") and "/" in name:
         namespace, short = name.split("/", 1)
     elif ptype == "maven" and ":" in name:

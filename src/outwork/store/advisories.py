@@ -172,6 +172,16 @@ def ecosystem_key(ecosystem: str) -> str:
     return ecosystem.split(":", 1)[0].strip().lower()
 
 
+def same_release(wanted: str, theirs: str) -> bool:
+    """Whether an advisory's ecosystem covers the release asked for: ``Debian:12`` covers
+    ``Debian:12`` only, ``Ubuntu:22.04:LTS`` covers ``Ubuntu:22.04``; an ecosystem asked for
+    without a release (``PyPI``) is covered by every entry of its name."""
+    if ":" not in wanted:
+        return True
+    have, want = theirs.strip().lower(), wanted.strip().lower()
+    return have == want or have.startswith(want + ":")
+
+
 @dataclass(frozen=True, slots=True)
 class Advisory:
     """One OSV record, as stored; ``record`` is the full OSV JSON object."""
@@ -194,7 +204,7 @@ class Advisory:
             if not isinstance(package, dict):
                 continue
             their_eco = str(package.get("ecosystem", ""))
-            if ecosystem_key(their_eco) != eco:
+            if ecosystem_key(their_eco) != eco or not same_release(ecosystem, their_eco):
                 continue
             if normalize_name(their_eco, str(package.get("name", ""))) == wanted:
                 out.append(entry)

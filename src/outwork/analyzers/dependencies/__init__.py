@@ -42,6 +42,11 @@ class DependencyAnalyzer(Analyzer):
     def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
         return cast(Iterable[Emitted], self.work.analyze(self._stores, artifact, context))
 
+    @classmethod
+    def finish_inputs(cls, offline: bool) -> tuple[str, ...]:
+        """The images layer: an image's OS packages are matched here, after the scan."""
+        return ("images",)
+
     def finish(
         self, components: Sequence[tuple[str, Component]], context: AnalysisContext
     ) -> Iterable[Finding | Fact]:

@@ -113,7 +113,7 @@ def finish_scan(
     """Once per scan: the dependencies no advisory data covered. With a fetcher (first use,
     network allowed), the data for their ecosystems (only those) is fetched and they are
     matched here; what stays unchecked, and a stale database, are one VUL003 each."""
-    pending = _pending(components)
+    pending, late = _pending(components)
     if not pending:
         return
     db_path = database_path(context)
@@ -121,8 +121,14 @@ def finish_scan(
     feeds = frozenset() if isinstance(opened, str) else opened[2]
     needed = tuple(sorted(e for e in pending if ecosystem_key(e) not in feeds))
     reason = opened if isinstance(opened, str) else "the advisory database holds no feed for them"
+    if not isinstance(opened, str):
+        # packages other layers found (an image's OS packages) are matched here, once
+        covered = {e: late[e] for e in late if e not in needed}
+        yield from _match_fetched(opened[0], covered)
     if needed and context.fetch_advisories is not None and db_path is not None:
-        failure = context.fetch_advisories(db_path, needed)
+        # feeds are per distribution (Debian), advisories per release (Debian:12)
+        feeds_wanted = tuple(sorted({e.split(":", 1)[0] for e in needed}))
+        failure = context.fetch_advisories(db_path, feeds_wanted)
         opened = open_store(stores, db_path)
         if not isinstance(opened, str):
             fetched = [e for e in needed if ecosystem_key(e) in opened[2]]
@@ -137,9 +143,14 @@ def finish_scan(
         yield from check_stale(opened[1], max_age, db_path, first[0], first[1].line)
 
 
-def _pending(components: Sequence[tuple[str, Component]]) -> dict[str, list[Located]]:
-    """Matchable dependencies of the scan's lockfiles, manifests and SBOMs, by ecosystem."""
+def _pending(
+    components: Sequence[tuple[str, Component]],
+) -> tuple[dict[str, list[Located]], dict[str, list[Located]]]:
+    """Matchable dependencies of the scan's lockfiles, manifests and SBOMs, by ecosystem; and
+    among them those another layer found (``match: finish``, an image's OS packages: matched
+    by their source package, placed at their database), which only this step matches."""
     pending: dict[str, list[Located]] = {}
+    late: dict[str, list[Located]] = {}
     for path, component in components:
         props = component.properties
         if "lockfile" not in props or not component.version:
@@ -148,17 +159,21 @@ def _pending(components: Sequence[tuple[str, Component]]) -> dict[str, list[Loca
         if source not in MATCHABLE_SOURCES:
             continue
         line = props.get("line")
+        finish = props.get("match") == "finish"
         dep = Dependency(
             str(props["ecosystem"]),
-            component.name,
-            component.version,
+            str(props.get("match_name") or component.name) if finish else component.name,
+            str(props.get("match_version") or component.version) if finish else component.version,
             line=line if isinstance(line, int) else None,
             dev=bool(props.get("dev")),
             direct=props.get("direct") if isinstance(props.get("direct"), bool) else None,
             source=source,
         )
-        pending.setdefault(dep.ecosystem, []).append((path, dep))
-    return pending
+        where = str(props.get("located_at") or path) if finish else path
+        pending.setdefault(dep.ecosystem, []).append((where, dep))
+        if finish:
+            late.setdefault(dep.ecosystem, []).append((where, dep))
+    return pending, late
 
 
 def _match_fetched(

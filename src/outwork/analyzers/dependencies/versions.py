@@ -17,6 +17,7 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
+from outwork.core.distroversions import apk_key, dpkg_key, rpm_key
 from outwork.store.advisories import CANONICAL_VERSIONS, canonical_version
 
 Key = tuple[Any, ...]
@@ -198,6 +199,18 @@ KEYS: dict[str, Callable[[str], Key]] = {
     "nuget": semver_key,
     "pub": semver_key,
     "hex": semver_key,
+    # Linux distributions: each orders its packages with its package manager's algorithm
+    "debian": dpkg_key,
+    "ubuntu": dpkg_key,
+    "alpine": apk_key,
+    "wolfi": apk_key,
+    "chainguard": apk_key,
+    "rocky linux": rpm_key,
+    "almalinux": rpm_key,
+    "red hat": rpm_key,
+    "opensuse": rpm_key,
+    "suse": rpm_key,
+    "mageia": rpm_key,
 }
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 
 from outwork.analyzers.images.distro import distro_of
 from outwork.analyzers.images.model import Image, load
-from outwork.analyzers.images.rules import config, deleted, structure
+from outwork.analyzers.images.rules import config, deleted, packages, structure
 from outwork.core.analyzer import AnalysisContext, Emitted
 from outwork.core.artifact import Artifact
 from outwork.core.findings import Fact
@@ -19,6 +19,7 @@ CHECKS: tuple[Callable[[Image], Iterator[Emitted]], ...] = (
     config.check,
     structure.check,
     deleted.check,
+    packages.check,
 )
 
 

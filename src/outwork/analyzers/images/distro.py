@@ -43,3 +43,28 @@ def distro_of(image: Image) -> Distro | None:
         if "ID" in fields:
             return Distro(fields["ID"].lower(), fields.get("VERSION_ID", ""))
     return None
+
+
+#: os-release ``ID`` -> OSV ecosystem, with how much of ``VERSION_ID`` names the release.
+_OSV = {
+    "debian": ("Debian:{major}", True),
+    "ubuntu": ("Ubuntu:{version}", True),
+    "alpine": ("Alpine:v{minor}", True),
+    "rocky": ("Rocky Linux:{major}", True),
+    "almalinux": ("AlmaLinux:{major}", True),
+    "wolfi": ("Wolfi", False),
+    "chainguard": ("Chainguard", False),
+}
+
+
+def osv_ecosystem(distro: Distro) -> str | None:
+    """The OSV ecosystem of the distribution's release (``Debian:12``, ``Alpine:v3.19``), or
+    None where OSV publishes none outwork can use."""
+    known = _OSV.get(distro.id)
+    if known is None:
+        return None
+    pattern, needs_version = known
+    parts = distro.version.split(".")
+    if needs_version and not parts[0]:
+        return None
+    return pattern.format(major=parts[0], minor=".".join(parts[:2]), version=distro.version)
