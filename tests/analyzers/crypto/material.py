@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import os
 from typing import Any
 
 from cryptography import x509
@@ -99,3 +101,46 @@ def weak_signature(cert: x509.Certificate, digest: str = "sha1") -> bytes:
 
 def der_to_pem(der: bytes) -> bytes:
     return x509.load_der_x509_certificate(der).public_bytes(serialization.Encoding.PEM)
+
+
+def ppk(key: Any, *, version: int = 3, encrypted: bool = False) -> bytes:
+    """A PuTTY private key file (the public blob real; the private lines stand-ins: the layer
+    reads the key from the public blob, never the private one)."""
+    key_type, blob = ssh_public(key).split()[:2]
+    public = [blob[i : i + 64] for i in range(0, len(blob), 64)]
+    secret = base64.b64encode(os.urandom(96))
+    lines = [
+        f"PuTTY-User-Key-File-{version}: {key_type.decode()}".encode(),
+        b"Encryption: " + (b"aes256-cbc" if encrypted else b"none"),
+        b"Comment: made-in-a-test",
+        f"Public-Lines: {len(public)}".encode(),
+        *public,
+    ]
+    if version == 3 and encrypted:
+        lines += [
+            b"Key-Derivation: Argon2id",
+            b"Argon2-Memory: 8192",
+            b"Argon2-Passes: 13",
+            b"Argon2-Parallelism: 1",
+            b"Argon2-Salt: " + os.urandom(16).hex().encode(),
+        ]
+    lines += [b"Private-Lines: 2", secret[:64], secret[64:], b"Private-MAC: " + b"0" * 64]
+    return b"\r\n".join(lines) + b"\r\n"
+
+
+def rfc4716(key: Any) -> bytes:
+    """PuTTYgen's public key export (RFC 4716), with a header continued on a second line."""
+    blob = ssh_public(key).split()[1]
+    body = [blob[i : i + 70] for i in range(0, len(blob), 70)]
+    return (
+        b"\n".join(
+            [
+                b"---- BEGIN SSH2 PUBLIC KEY ----",
+                b'Comment: "a long comment that goes on \\',
+                b'on the next line"',
+                *body,
+                b"---- END SSH2 PUBLIC KEY ----",
+            ]
+        )
+        + b"\n"
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
+import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, mldsa
 from cryptography.hazmat.primitives.serialization import pkcs7
@@ -91,3 +92,34 @@ def test_hostile_bytes_are_problems_not_crashes() -> None:
 def test_random_input_never_raises(data: bytes, name: str) -> None:
     read_file(name, data)
     read_file(name, b"-----BEGIN CERTIFICATE-----\n" + data + b"\n-----END CERTIFICATE-----\n")
+
+
+def test_putty_keys_give_type_size_and_protection() -> None:
+    data = material.ppk(material.rsa_key(2048), encrypted=True)
+    kdf_line = data.split(b"\r\n").index(b"Key-Derivation: Argon2id") + 1
+    key, cipher, kdf = read_file("id.ppk", data).assets
+    assert (key.label, key.detail("format"), key.detail("encryption")) == (
+        "RSA-2048 private-key",
+        "PuTTY PPK v3",
+        "aes256-cbc",
+    )
+    assert (cipher.label, kdf.algorithm, kdf.line) == ("AES-256-CBC", "Argon2", kdf_line)
+    plain = read_file("id.ppk", material.ppk(ed25519.Ed25519PrivateKey.generate(), version=2))
+    assert [(a.label, a.detail("encryption")) for a in plain.assets] == [
+        ("Ed25519 private-key", "none")
+    ]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"PuTTY-User-Key-File-3: ssh-rsa\nEncryption: none\nPublic-Lines: 999999999\nAAAA",
+        b"PuTTY-User-Key-File-3: ssh-rsa\nEncryption: none\nPublic-Lines: 1\n!!notbase64!!\n",
+        b"PuTTY-User-Key-File-2: ssh-rsa\nPublic-Lines: 1\nAAAAB3NzaC1yc2EAAAADAQAB\n",
+        b"PuTTY-User-Key-File-3:",
+        b"---- BEGIN SSH2 PUBLIC KEY ----\nAAAA\n---- END SSH2 PUBLIC KEY ----\n",
+    ],
+)
+def test_broken_putty_files_are_problems_not_crashes(data: bytes) -> None:
+    result = read_file("id.ppk", data)
+    assert result.assets == [] and result.problems

@@ -43,7 +43,12 @@ def _crypto_file(artifact: Artifact) -> bool:
     if artifact.kind is Kind.JSON:
         return name.endswith((".jwk", ".jwks")) or b'"kty"' in artifact.read(PROBE)
     if artifact.kind is Kind.TEXT:
-        return b"-----BEGIN " in artifact.read(PROBE)
+        head = artifact.read(PROBE)
+        return (
+            b"-----BEGIN " in head
+            or head.startswith(b"PuTTY-User-Key-File-")
+            or b"---- BEGIN SSH2 PUBLIC KEY ----" in head[:4096]
+        )
     return False
 
 

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
+from outwork.analyzers.crypto import CryptoAnalyzer
 from outwork.analyzers.crypto.analysis import judge
 from outwork.analyzers.crypto.files import read_file
 from outwork.analyzers.crypto.model import Asset, AssetType
@@ -155,6 +156,7 @@ def scan_endpoints(
     """Probe each ``HOST:PORT`` and report it like a scanned artifact (the network is asked
     here and nowhere else in the layer)."""
     started = time.monotonic()
+    len(CryptoAnalyzer.rules)  # the rule modules register the checks when first asked for
     result = ScanResult()
     for text in targets:
         host, port = parse_target(text)

@@ -1,8 +1,10 @@
 """Certificates, keys and key stores in files, parsed with pyca/cryptography.
 
 X.509 certificates and chains (PEM, DER, PKCS#7), PKCS#12 stores that open without a password,
-private and public keys (PEM, DER, OpenSSH), ``known_hosts`` and ``authorized_keys`` lines,
-certificate requests, DH parameters and JWK / JWKS documents. Every file is bounded in bytes and
+private and public keys (PEM, DER, OpenSSH), PuTTY private keys (PPK v2 and v3: the key from the
+public blob, which is never encrypted, and how the private half is protected) and SSH2 public
+keys (RFC 4716), ``known_hosts`` and ``authorized_keys`` lines, certificate requests, DH
+parameters and JWK / JWKS documents. Every file is bounded in bytes and
 objects; what does not parse, is password-protected or exceeds a budget is returned as a
 problem, never dropped. Nothing is trusted: parsing reads the structure, it never verifies or
 uses a key.
@@ -377,6 +379,96 @@ class _Reader:
             asset = _material("public-key", key, "OpenSSH public key", {"format": "OpenSSH"})
             self.result.assets.append(_with_line(asset, number))
 
+    def ppk(self, data: bytes) -> None:
+        """A PuTTY private key file (PPK v2 or v3): the key type and size from its public
+        blob (never encrypted), and how its private half is protected."""
+        headers, blobs = _ppk_fields(data)
+        first = data.split(b"\n", 1)[0].decode("ascii", "replace").strip()
+        version = first.split(":", 1)[0].removeprefix("PuTTY-User-Key-File-")
+        public = blobs.get("Public")
+        if public is None:
+            self.result.problems.append(("PuTTY key", "no public lines: not a PPK file it reads"))
+            return
+        key_type = headers.get("PuTTY-User-Key-File-" + version, "")
+        try:
+            key = serialization.load_ssh_public_key(
+                key_type.encode() + b" " + base64.b64encode(public)
+            )
+        except (ValueError, UnsupportedAlgorithm) as exc:
+            self.result.problems.append(("PuTTY key", _why(exc)))
+            return
+        encryption = headers.get("Encryption", "none")
+        details = {"format": f"PuTTY PPK v{version}", "encryption": encryption}
+        if headers.get("Key-Derivation"):
+            details["keyDerivation"] = headers["Key-Derivation"]
+        if self.room():
+            self.result.assets.append(
+                _with_line(_material("private-key", key, "PuTTY private key", details), 1)
+            )
+        if encryption == "none" or not self.room():
+            return
+        # the passphrase protection: AES-256-CBC under a key from Argon2 (v3) or from two
+        # unsalted SHA-1 hashes of the passphrase (v2: a passphrase is cheap to guess)
+        self.result.assets.append(
+            _with_line(
+                Asset(
+                    AssetType.ALGORITHM,
+                    "AES",
+                    "block-cipher",
+                    "PuTTY key encryption",
+                    key_size=256,
+                    mode="CBC",
+                    purpose=Purpose.ENCRYPTION,
+                    purpose_reason="protects the private key",
+                    details=(("logical", "Encryption"),),
+                ),
+                _ppk_line(data, b"Encryption:"),
+            )
+        )
+        kdf = "Argon2" if version == "3" else "SHA-1"
+        if self.room():
+            self.result.assets.append(
+                _with_line(
+                    Asset(
+                        AssetType.ALGORITHM,
+                        kdf,
+                        "kdf" if kdf == "Argon2" else "hash",
+                        f"PuTTY PPK v{version} passphrase key derivation",
+                        purpose=Purpose.PASSWORD,
+                        purpose_reason="derives the key that encrypts the private key"
+                        + ("" if kdf == "Argon2" else " (unsalted, one iteration)"),
+                        details=(("logical", "Key-Derivation"),),
+                    ),
+                    _ppk_line(data, b"Key-Derivation:" if version == "3" else b"Encryption:"),
+                )
+            )
+
+    def rfc4716(self, data: bytes) -> None:
+        """An SSH2 public key file (RFC 4716, PuTTYgen's public key export)."""
+        text = data.decode("ascii", "replace")
+        for index, match in enumerate(_RFC4716_RE.finditer(text)):
+            lines = [line.strip() for line in match.group("body").splitlines() if line.strip()]
+            blob_lines: list[str] = []
+            continued = False
+            for line in lines:
+                if continued or (":" in line and not blob_lines):
+                    continued = line.endswith("\\")  # a header value goes on
+                    continue
+                blob_lines.append(line)
+            joined = "".join(blob_lines)
+            try:
+                blob = base64.b64decode(joined, validate=True)
+                key_type = blob[4 : 4 + int.from_bytes(blob[:4], "big")]
+                key = serialization.load_ssh_public_key(key_type + b" " + joined.encode())
+            except (ValueError, UnsupportedAlgorithm, binascii.Error) as exc:
+                self.result.problems.append((f"SSH2 public key {index}", _why(exc)))
+                continue
+            if self.room():
+                line = text[: match.start()].count("\n") + 1
+                details = {"format": "RFC 4716", "logical": f"ssh2-public-key[{index}]"}
+                asset = _material("public-key", key, "SSH2 public key", details)
+                self.result.assets.append(_with_line(asset, line))
+
     def jwk(self, data: bytes) -> None:
         try:
             document = json.loads(data)
@@ -400,19 +492,7 @@ def _looks_like_pfx(data: bytes) -> bool:
 
 
 def _with_line(asset: Asset, line: int) -> Asset:
-    return Asset(
-        asset.asset_type,
-        asset.algorithm,
-        asset.primitive,
-        asset.api,
-        line=line,
-        key_size=asset.key_size,
-        curve=asset.curve,
-        material=asset.material,
-        purpose=asset.purpose,
-        unknown=asset.unknown,
-        details=asset.details,
-    )
+    return replace(asset, line=line)
 
 
 _JWK_CURVES = {"P-256": "P-256", "P-384": "P-384", "P-521": "P-521", "secp256k1": "secp256k1"}
@@ -482,11 +562,53 @@ def read_file(name: str, data: bytes) -> FileResult:
         return _read(name, data)
 
 
+#: Bytes at the start of a file searched for an SSH2 public key block.
+PROBE_HEAD = 4096
+#: Lines of a PPK file read; counts of base64 lines accepted.
+MAX_PPK_LINES = 4096
+_RFC4716_RE = re.compile(
+    r"---- BEGIN SSH2 PUBLIC KEY ----(?P<body>.{0,65536}?)---- END SSH2 PUBLIC KEY ----", re.S
+)
+
+
+def _ppk_fields(data: bytes) -> tuple[dict[str, str], dict[str, bytes]]:
+    """The ``Name: value`` headers of a PPK file and its base64 blocks (``Public-Lines: N``
+    followed by N lines), decoded; a block that does not decode is left out."""
+    lines = data.decode("ascii", "replace").splitlines()[:MAX_PPK_LINES]
+    headers: dict[str, str] = {}
+    blobs: dict[str, bytes] = {}
+    index = 0
+    while index < len(lines):
+        name, sep, value = lines[index].partition(":")
+        index += 1
+        if not sep:
+            continue
+        headers[name.strip()] = value.strip()
+        if name.endswith("-Lines") and value.strip().isdigit():
+            count = min(int(value), MAX_PPK_LINES)
+            block = "".join(line.strip() for line in lines[index : index + count])
+            index += count
+            try:
+                blobs[name.removesuffix("-Lines")] = base64.b64decode(block, validate=True)
+            except (ValueError, binascii.Error):
+                continue
+    return headers, blobs
+
+
+def _ppk_line(data: bytes, header: bytes) -> int:
+    position = data.find(b"\n" + header)
+    return data[: position + 1].count(b"\n") + 1 if position >= 0 else 1
+
+
 def _read(name: str, data: bytes) -> FileResult:
     reader = _Reader(name)
     lower = name.lower()
     base = lower.rsplit("/", 1)[-1]
-    if base in SSH_LIST_NAMES or (base.endswith(".pub") and not data.startswith(b"-----BEGIN")):
+    if data.startswith(b"PuTTY-User-Key-File-"):
+        reader.ppk(data)
+    elif b"---- BEGIN SSH2 PUBLIC KEY ----" in data[:PROBE_HEAD]:
+        reader.rfc4716(data)
+    elif base in SSH_LIST_NAMES or (base.endswith(".pub") and not data.startswith(b"-----BEGIN")):
         reader.ssh_lines(data)
     elif data.lstrip()[:1] == b"{":
         reader.jwk(data)
