@@ -24,6 +24,7 @@ from outwork.report._common import (
     severity_counts,
     visible,
 )
+from outwork.report.cryptosummary import FamilyRow, crypto_summary, year
 from outwork.report.terminal import EVIDENCE_LIMIT, TAB
 
 CSP = (
@@ -94,6 +95,9 @@ def render(result: ScanResult, *, title: str | None = None, show_suppressed: boo
         )
         parts.extend(_finding(f) for f in findings)
         parts.append("</section>")
+    inventory = crypto_summary(result)
+    if inventory:
+        parts.append(_inventory(inventory))
     if result.paths:
         parts.append(f"<section><h2>Attack paths ({len(result.paths)})</h2>")
         parts.extend(_attack_path(p) for p in result.paths)
@@ -126,6 +130,26 @@ def render(result: ScanResult, *, title: str | None = None, show_suppressed: boo
         )
     parts += ["</body>", "</html>", ""]
     return "\n".join(parts)
+
+
+def _inventory(rows: list[FamilyRow]) -> str:
+    """The cryptographic inventory: algorithm families by status, with their dates."""
+    head = "".join(
+        f"<th>{_e(c)}</th>"
+        for c in ("family", "status", "files", "uses", "deprecated", "disallowed", "CNSA 2.0")
+    )
+    body = "".join(
+        f"<tr><td>{_e(r.family)}</td><td>{_e(r.status)}</td><td>{r.artifacts}</td>"
+        f"<td>{r.uses}</td><td>{year(r.deprecated_after)}</td><td>{year(r.disallowed_after)}</td>"
+        f"<td>{year(r.cnsa2_after)}</td><td>{_e(r.target)}</td></tr>"
+        for r in rows
+    )
+    return (
+        f"<section><h2>Cryptographic inventory ({_e(plural(len(rows), 'family', 'families'))})"
+        '</h2><p class="muted">NIST IR 8547: quantum-vulnerable algorithms deprecated and'
+        " disallowed; CNSA 2.0: quantum-resistant only, for national-security systems.</p>"
+        f"<table><tr>{head}<th>move to</th></tr>{body}</table></section>"
+    )
 
 
 def _summary(result: ScanResult) -> str:

@@ -14,9 +14,11 @@ import io
 from collections import Counter
 from collections.abc import Iterable
 
+from rich import box
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.segment import Segment
+from rich.table import Table
 from rich.text import Text
 
 from outwork.core.findings import AttackPath, Finding, ScanResult
@@ -29,6 +31,7 @@ from outwork.report._common import (
     severity_counts,
     visible,
 )
+from outwork.report.cryptosummary import FamilyRow, crypto_summary, year
 
 BADGE_WIDTH = max(len(s.label) for s in Severity)
 INDENT = BADGE_WIDTH + 3
@@ -92,6 +95,12 @@ def renderables(result: ScanResult, *, show_suppressed: bool = False) -> list[Re
         )
         for item in findings:
             parts.append(_finding(item))
+    inventory = crypto_summary(result)
+    if inventory:
+        parts.append(
+            _heading("Cryptographic inventory", plural(len(inventory), "family", "families"))
+        )
+        parts.append(_inventory(inventory))
     if result.paths:
         parts.append(_heading("Attack paths", str(len(result.paths))))
         parts.extend(_attack_path(p) for p in result.paths)
@@ -108,6 +117,27 @@ def renderables(result: ScanResult, *, show_suppressed: bool = False) -> list[Re
     parts.append(Text(""))
     parts.append(summary_line(result))
     return parts
+
+
+def _inventory(rows: list[FamilyRow]) -> Table:
+    """Algorithm families by status, with their NIST IR 8547 and CNSA 2.0 dates."""
+    table = Table(box=box.SIMPLE, show_edge=False, pad_edge=False, header_style="bold")
+    for column in ("family", "status", "files", "uses", "deprecated", "disallowed", "CNSA 2.0"):
+        table.add_column(column, justify="right" if column in ("files", "uses") else "left")
+    table.add_column("move to", overflow="fold")
+    styles = {"broken": "bold red", "quantum-vulnerable": "yellow", "quantum-safe": "green"}
+    for row in rows:
+        table.add_row(
+            Text(visible(row.family, keep_newlines=False)),
+            Text(row.status, style=styles.get(row.status, "")),
+            str(row.artifacts),
+            str(row.uses),
+            year(row.deprecated_after),
+            year(row.disallowed_after),
+            year(row.cnsa2_after),
+            Text(visible(row.target, keep_newlines=False)),
+        )
+    return table
 
 
 class Block:
