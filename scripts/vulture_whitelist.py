@@ -80,6 +80,8 @@ _.check_gcp_unreadable
 _.render_concise
 _.render_github
 _.render_markdown
+_.render_gitlab
+_.render_junit
 # PEP 562 module attribute hook: outwork.scan and outwork.failed imported on first use.
 _.__getattr__
 # The results store's public interface (outwork.store.results), read by `outwork serve`, the

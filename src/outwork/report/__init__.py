@@ -40,6 +40,8 @@ RENDERERS: dict[str, str] = {
     "concise": "outwork.report.plain:render_concise",
     "github": "outwork.report.plain:render_github",
     "markdown": "outwork.report.plain:render_markdown",
+    "gitlab": "outwork.report.exchange:render_gitlab",
+    "junit": "outwork.report.exchange:render_junit",
 }
 FORMATS: tuple[str, ...] = tuple(RENDERERS)
 
@@ -60,6 +62,7 @@ SUFFIXES: dict[str, str] = {
     ".htm": "html",
     ".txt": "terminal",
     ".md": "markdown",
+    ".junit.xml": "junit",
 }
 
 

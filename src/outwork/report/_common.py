@@ -158,6 +158,16 @@ def grouped(findings: Iterable[Finding]) -> list[tuple[Layer, list[Finding]]]:
     ]
 
 
+def in_report_order(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings in the order every report lists them: by layer, then as :func:`grouped` sorts."""
+    return [f for _layer, group in grouped(findings) for f in group]
+
+
+def on_disk(path: str) -> str:
+    """The file a finding attaches to in a CI system's view: the archive itself for a member."""
+    return path.split(MEMBER_SEP, 1)[0]
+
+
 def severity_counts(findings: Iterable[Finding]) -> dict[Severity, int]:
     counts = dict.fromkeys(sorted(Severity, reverse=True), 0)
     for item in findings:

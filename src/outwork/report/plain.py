@@ -14,7 +14,14 @@ import re
 from outwork.core.artifact import MEMBER_SEP
 from outwork.core.findings import AttackPath, Finding, ScanResult
 from outwork.core.rules import Severity
-from outwork.report._common import grouped, plural, severity_counts, visible
+from outwork.report._common import (
+    grouped,
+    in_report_order,
+    on_disk,
+    plural,
+    severity_counts,
+    visible,
+)
 
 #: GitHub annotation level per severity.
 GITHUB_LEVEL: dict[Severity, str] = {
@@ -31,7 +38,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 
 def render_concise(result: ScanResult) -> str:
     """``path:line:col: SEVERITY CODE message`` per active finding, then the summary line."""
-    lines = [concise_line(f) for f in _ordered(result.active)]
+    lines = [concise_line(f) for f in in_report_order(result.active)]
     lines.append(_summary(result))
     return "\n".join(lines) + "\n"
 
@@ -50,9 +57,9 @@ def concise_line(item: Finding) -> str:
 def render_github(result: ScanResult) -> str:
     """One ``::error``/``::warning``/``::notice`` workflow command per active finding."""
     out = []
-    for item in _ordered(result.active):
+    for item in in_report_order(result.active):
         loc = item.location
-        props = [f"file={_property(_on_disk(loc.path))}"]
+        props = [f"file={_property(on_disk(loc.path))}"]
         if loc.line is not None:
             props.append(f"line={loc.line}")
             if loc.end_line is not None:
@@ -100,10 +107,6 @@ def render_markdown(result: ScanResult) -> str:
     return "\n".join(parts)
 
 
-def _ordered(findings: list[Finding]) -> list[Finding]:
-    return [f for _layer, group in grouped(findings) for f in group]
-
-
 def _summary(result: ScanResult) -> str:
     active = result.active
     if not active:
@@ -114,11 +117,6 @@ def _summary(result: ScanResult) -> str:
         head = f"{plural(len(active), 'finding')} ({detail})"
     stats = result.stats
     return f"{head} · {plural(stats.artifacts, 'artifact')} · {stats.seconds:.2f} s"
-
-
-def _on_disk(path: str) -> str:
-    """The file a finding's annotation attaches to: the archive itself for a member."""
-    return path.split(MEMBER_SEP, 1)[0]
 
 
 def _data(text: str) -> str:
