@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TextIO, TypeVar
 
 import platformdirs
+import shtab
 
 from outwork import __version__, report
 from outwork.cli.db import add_db_parser, first_use_fetcher, run_db
@@ -55,9 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     scan = sub.add_parser("scan", help="scan files, folders, archives and registry packages")
-    scan.add_argument(
+    targets = scan.add_argument(
         "targets", nargs="*", metavar="TARGET", help="paths or pypi:/npm: references (default: .)"
     )
+    targets.complete = shtab.FILE  # type: ignore[attr-defined]
     scan.add_argument("--format", "-f", choices=FORMATS, help="report format (default: terminal)")
     scan.add_argument(
         "--output", "-o", type=Path, help="write the report to FILE instead of standard output"
@@ -219,6 +221,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_db_parser(sub)
     add_watch_parser(sub)
+
+    completion = sub.add_parser(
+        "completion",
+        help="print the shell completion script",
+        description='Print a completion script for SHELL. Bash: eval "$(outwork completion'
+        ' bash)" in ~/.bashrc, or save it as ~/.local/share/bash-completion/completions/outwork;'
+        " zsh: save it as _outwork in a folder of $fpath.",
+    )
+    completion.add_argument("shell", choices=shtab.SUPPORTED_SHELLS, metavar="SHELL")
     return parser
 
 
@@ -243,6 +254,9 @@ def run(argv: list[str], out: TextIO, err: TextIO) -> int:
             return run_watch(args, _data_dir(), out, err)
         if args.command == "tls":
             return _tls(args, out, err)
+        if args.command == "completion":
+            out.write(shtab.complete(parser, shell=args.shell))
+            return EXIT_OK
         parser.print_help(err)
         return EXIT_ERROR
     except OutworkError as exc:
