@@ -7,6 +7,7 @@ the dependencies parsers are named ``module:parse_<format>`` in their table)."""
 
 from types import SimpleNamespace
 
+from outwork.analyzers.aitools import AIToolsAnalyzer
 from outwork.analyzers.crypto import CryptoAnalyzer
 from outwork.analyzers.crypto.rules import (
     certificates,
@@ -25,6 +26,7 @@ from outwork.analyzers.pipelines import PipelineAnalyzer
 from outwork.analyzers.secrets import SecretAnalyzer, SecretHistoryAnalyzer
 
 # The analyzers, loaded through the ``outwork.analyzers`` entry points.
+AIToolsAnalyzer
 CryptoAnalyzer
 DependencyAnalyzer
 IdentityAnalyzer

@@ -50,6 +50,7 @@ def test_builtin_layers_come_from_entry_points() -> None:
         set(registry.load_analyzers())
         == set(group)
         == {
+            "aitools",
             "crypto",
             "dependencies",
             "identities",

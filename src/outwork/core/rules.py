@@ -72,6 +72,7 @@ class Layer(enum.StrEnum):
     CRY = "CRY"
     IAM = "IAM"
     IMG = "IMG"
+    AI = "AI"
     PATH = "PATH"
 
     @property
@@ -89,6 +90,7 @@ LAYER_TITLES: dict[Layer, str] = {
     Layer.CRY: "Cryptography",
     Layer.IAM: "Cloud identities",
     Layer.IMG: "Container images",
+    Layer.AI: "AI toolchain",
     Layer.PATH: "Attack paths",
 }
 

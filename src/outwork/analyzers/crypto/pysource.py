@@ -64,7 +64,7 @@ class ScanResult:
 
 _SEGMENT_RE = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 _PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "passphrase", "pass", "credential"})
-_SECRET_WORDS = frozenset(
+_CREDENTIAL_WORDS = frozenset(
     {"secret", "token", "nonce", "salt", "otp", "csrf", "apikey", "iv", "pin", "auth"}
 )
 _KEY_QUALIFIERS = frozenset(
@@ -104,7 +104,7 @@ def name_purpose(names: list[str]) -> tuple[Purpose, str] | None:
         if wordset & _SIGNATURE_WORDS:
             # a name says "signature" for fingerprints too: integrity, not a signing API
             return Purpose.INTEGRITY, f"named {name}"
-        if wordset & _SECRET_WORDS or ("key" in wordset and wordset & _KEY_QUALIFIERS):
+        if wordset & _CREDENTIAL_WORDS or ("key" in wordset and wordset & _KEY_QUALIFIERS):
             return Purpose.SECRET, f"named {name}"
     for name in names:
         if set(segments(name)) & _CACHE_WORDS:

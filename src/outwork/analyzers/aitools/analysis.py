@@ -1,0 +1,64 @@
+"""From an artifact to findings: what each kind of agent file holds, read as the agent reads it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from outwork.analyzers.aitools.document import Document
+from outwork.analyzers.aitools.files import Role, role_of
+from outwork.analyzers.aitools.hidden import hidden_runs
+from outwork.analyzers.aitools.rules import hidden
+from outwork.analyzers.aitools.rules.coverage import AgentFileNotFullyRead
+from outwork.analyzers.aitools.rules.instructions import CHECKS
+from outwork.core.analyzer import AnalysisContext, Emitted
+from outwork.core.artifact import Artifact
+from outwork.core.findings import Finding, finding
+
+#: Bytes of one file read; the rest is reported (AI009), never silently dropped.
+MAX_BYTES = 1024 * 1024
+#: How deep decoded text is decoded again (base64 of base64, tags inside a blob).
+MAX_DEPTH = 3
+
+
+def analyze(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted]:
+    role = role_of(artifact.path)
+    if role is Role.INSTRUCTIONS:
+        yield from instruction_file(artifact, context)
+
+
+def instruction_file(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted]:
+    limit = int(context.options.get("aitools.max_bytes", MAX_BYTES))
+    raw = artifact.read(limit)
+    text = raw.decode("utf-8", "replace")
+    yield from instructions(Document(text))
+    if artifact.size > limit:
+        yield finding(
+            AgentFileNotFullyRead,
+            f"only the first {limit} of {artifact.size} bytes were read; an agent reads them all",
+            logical="size",
+            properties={"read_bytes": limit, "size": artifact.size},
+        )
+
+
+def instructions(doc: Document) -> Iterator[Finding]:
+    """Every finding of one instruction text (the file, or a text it hides)."""
+    yield from _judge(doc, 0)
+    yield from hidden.check_look_alikes(doc)
+    runs = sum(1 for _ in hidden_runs(doc.text, hidden.MAX_PER_FILE + 1))
+    if runs > hidden.MAX_PER_FILE:
+        yield finding(
+            AgentFileNotFullyRead,
+            f"more than {hidden.MAX_PER_FILE} runs of hidden characters: the first"
+            f" {hidden.MAX_PER_FILE} are reported",
+            logical="hidden-characters",
+        )
+
+
+def _judge(doc: Document, depth: int) -> list[Finding]:
+    found: list[Finding] = []
+    for check in CHECKS:
+        found.extend(check.run(doc))
+    if depth < MAX_DEPTH:
+        found.extend(hidden.check_hidden(doc, lambda inner: _judge(inner, depth + 1)))
+        found.extend(hidden.check_blobs(doc, lambda inner: _judge(inner, depth + 1)))
+    return found

@@ -1,0 +1,63 @@
+"""Which files the agents of the AI toolchain read: their instruction files, by name and folder.
+
+Kept free of parsers: the layer's declaration imports it to decide what it accepts.
+"""
+
+from __future__ import annotations
+
+import enum
+from pathlib import PurePosixPath
+
+
+class Role(enum.Enum):
+    """What a file is to an agent."""
+
+    INSTRUCTIONS = "instruction file"
+
+
+#: Files an agent loads into its context as standing instructions, by exact (lower-case) name.
+INSTRUCTION_NAMES: frozenset[str] = frozenset(
+    {
+        "agents.md",
+        "agent.md",
+        "claude.md",
+        "claude.local.md",
+        "gemini.md",
+        ".cursorrules",
+        ".windsurfrules",
+        ".clinerules",
+        ".roorules",
+        "copilot-instructions.md",
+        "skill.md",
+    }
+)
+#: Folders whose Markdown files are instructions (rules, commands, sub-agents), as the last two
+#: folder names in lower case, and the suffixes read there.
+INSTRUCTION_FOLDERS: dict[tuple[str, ...], tuple[str, ...]] = {
+    (".cursor", "rules"): (".mdc", ".md"),
+    (".windsurf", "rules"): (".md",),
+    (".github", "instructions"): (".md",),
+    (".github", "prompts"): (".md",),
+    (".claude", "commands"): (".md",),
+    (".claude", "agents"): (".md",),
+    (".clinerules",): (".md", ".txt"),
+    (".roo", "rules"): (".md", ".txt"),
+    (".amazonq", "rules"): (".md",),
+}
+
+
+def role_of(path: str) -> Role | None:
+    """The role of the file at this (logical) path, from its name and the folders above it."""
+    parts = PurePosixPath(path.replace("\\", "/").replace("!/", "/")).parts
+    if not parts:
+        return None
+    name = parts[-1].lower()
+    if name in INSTRUCTION_NAMES:
+        return Role.INSTRUCTIONS
+    folders = tuple(p.lower() for p in parts[:-1])
+    for tail, suffixes in INSTRUCTION_FOLDERS.items():
+        if folders[-len(tail) :] == tail and name.endswith(suffixes):
+            return Role.INSTRUCTIONS
+    if name.endswith(".mdc") and ".cursor" in folders:
+        return Role.INSTRUCTIONS
+    return None
