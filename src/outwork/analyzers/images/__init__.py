@@ -11,8 +11,28 @@ history carry, whether its blobs are what its manifest says, which files a later
 from __future__ import annotations
 
 from outwork.core.analyzer import Analyzer, rules_in
-from outwork.core.artifact import Kind
+from outwork.core.artifact import Artifact, Kind
 from outwork.core.rules import Layer
+
+#: Kinds of image files read for malware and persistence (see ``files.wanted``).
+_FILE_KINDS = frozenset(
+    {Kind.ELF, Kind.SHELL, Kind.PYTHON, Kind.JAVASCRIPT, Kind.TEXT, Kind.JSON, Kind.YAML}
+)
+_PERSISTENCE_HINTS = (
+    "cron",
+    "systemd",
+    "init.d",
+    "rc.local",
+    "profile",
+    "bashrc",
+    "environment",
+    "ld.so.preload",
+    "authorized_keys",
+    ".php",
+    ".jsp",
+    ".asp",
+    ".phtml",
+)
 
 
 class ImageAnalyzer(Analyzer):
@@ -24,3 +44,14 @@ class ImageAnalyzer(Analyzer):
     kinds = frozenset({Kind.IMAGE})
     rules = rules_in("outwork.analyzers.images.rules")
     implementation = "outwork.analyzers.images.analysis"
+
+    def accepts(self, artifact: Artifact) -> bool:
+        """The image's description, and the files of its layers that could hold malware or
+        persistence (programs, scripts, web pages, cron, systemd, profiles, keys): decided from
+        the path, kind and tags, so the rest of a layer is never held for this layer."""
+        if artifact.kind is Kind.IMAGE:
+            return True
+        if "image-layer" not in artifact.tags:
+            return False
+        path = artifact.path.lower()
+        return artifact.kind in _FILE_KINDS or any(h in path for h in _PERSISTENCE_HINTS)

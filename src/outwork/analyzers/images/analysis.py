@@ -9,10 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from outwork.analyzers.images.distro import distro_of
+from outwork.analyzers.images.files import analyze_file
 from outwork.analyzers.images.model import Image, load
-from outwork.analyzers.images.rules import config, deleted, packages, structure
+from outwork.analyzers.images.rules import (
+    config,
+    deleted,
+    ownership,
+    packages,
+    preload_env,
+    structure,
+)
 from outwork.core.analyzer import AnalysisContext, Emitted
-from outwork.core.artifact import Artifact
+from outwork.core.artifact import Artifact, Kind
 from outwork.core.findings import Fact
 
 CHECKS: tuple[Callable[[Image], Iterator[Emitted]], ...] = (
@@ -20,10 +28,15 @@ CHECKS: tuple[Callable[[Image], Iterator[Emitted]], ...] = (
     structure.check,
     deleted.check,
     packages.check,
+    ownership.check,
+    preload_env.check,
 )
 
 
 def analyze(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted]:
+    if artifact.kind is not Kind.IMAGE:
+        yield from analyze_file(artifact)
+        return
     image = load(artifact.read(), root=artifact.path)
     for tag in image.tags:
         yield Fact(f"image-ref:{tag}", "names", image.node)

@@ -52,6 +52,8 @@ class Image:
     #: The image's own logical path (the artifact's): related locations are full paths.
     root: str = ""
     _final: dict[str, File] | None = field(default=None, repr=False)
+    #: What checks compute once and share (the package inventory).
+    cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def settings(self) -> dict[str, Any]:

@@ -276,8 +276,12 @@ def parse_rpm_sqlite(data: bytes, database: str) -> tuple[list[OsPackage], list[
 
 
 def inventory(image: Image) -> Inventory:
-    """Every OS package of the image's final file system, with its files and layer of origin."""
-    found = Inventory()
+    """Every OS package of the image's final file system, with its files and layer of origin
+    (computed once per image)."""
+    cached = image.cache.get("inventory")
+    if isinstance(cached, Inventory):
+        return cached
+    found = image.cache["inventory"] = Inventory()
     final = image.final()
     _dpkg(image, final, found)
     data = image.meta_final(APK_INSTALLED)
