@@ -95,3 +95,24 @@ def test_masked_array_of_objects_with_a_payload_is_critical(tmp_path: Path) -> N
 
 def _globals(path: Path) -> set[str]:
     return scan_stream(path.read_bytes()).globals
+
+
+def test_keras_lambdas_outside_lambda_layers_are_found_where_keras_writes_them(
+    tmp_path: Path,
+) -> None:
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    pytest.importorskip("torch")
+    keras = pytest.importorskip("keras")
+    benign = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="relu")])
+    benign.compile(loss="mse", optimizer="adam", metrics=["mae"])
+    benign.save(tmp_path / "benign.keras")
+    benign.save(tmp_path / "benign.h5")
+    twin = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation=lambda x: x)])
+    twin.compile(loss=lambda y, p: p, optimizer="adam")
+    with pytest.warns(UserWarning, match="lambda"):
+        twin.save(tmp_path / "twin.keras")
+    quiet = _scan(tmp_path / "benign.keras") + _scan(tmp_path / "benign.h5")
+    assert not [(f.code, f.message) for f in quiet if f.severity > Severity.INFO]
+    places = {f.location.logical for f in _scan(tmp_path / "twin.keras") if f.code == "MDL011"}
+    assert any(p and p.endswith("layers[1].config.activation.value[0]") for p in places), places
+    assert "config.compile_config.loss" in places, places

@@ -8,7 +8,9 @@ policy; other formats are parsed with bounded readers that never touch tensor da
 from __future__ import annotations
 
 from outwork.analyzers.models.sniff import (
+    HDF5_NAMES,
     PICKLE_PREFIX_BYTES,
+    hdf5_superblock,
     is_chat_template,
     pickle_prefix,
     sniff_compressed,
@@ -37,7 +39,7 @@ class ModelAnalyzer(Analyzer):
     """Pickle machine, tolerant containers and format parsers for AI model files."""
 
     name = "models"
-    version = "3"
+    version = "4"
     layer = Layer.MDL
     kinds = MODEL_KINDS | {Kind.ZIP, Kind.BINARY, Kind.JSON, Kind.TEXT}
     #: Below 1 KiB a cache entry costs more than following the pickle again (docs/benchmarks.md).
@@ -51,13 +53,19 @@ class ModelAnalyzer(Analyzer):
         name = artifact.name.lower()
         if artifact.kind is Kind.JSON:
             return name in HUB_JSON
+        if artifact.kind in (Kind.TEXT, Kind.BINARY) and name.endswith(HDF5_NAMES):
+            return True  # read as HDF5 by its name: the superblock may sit behind a user block
         if artifact.kind is Kind.TEXT:
-            return (
-                is_chat_template(artifact)
-                or name.endswith(".pb")
-                or pickle_prefix(artifact.read(PICKLE_PREFIX_BYTES))
-            )
+            if is_chat_template(artifact) or name.endswith(".pb"):
+                return True
+            head = artifact.read(PICKLE_PREFIX_BYTES)
+            return pickle_prefix(head) or hdf5_superblock(head) is not None
         if artifact.kind is Kind.BINARY:
             head = artifact.read(PICKLE_PREFIX_BYTES)
-            return sniff_compressed(head) is not None or name.endswith(".pb") or pickle_prefix(head)
+            return (
+                sniff_compressed(head) is not None
+                or name.endswith(".pb")
+                or pickle_prefix(head)
+                or hdf5_superblock(head) is not None
+            )
         return artifact.kind is Kind.ZIP

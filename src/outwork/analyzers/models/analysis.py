@@ -23,6 +23,7 @@ from outwork.analyzers.models.rules.pickles import EXECUTES_CODE, PickleUnlisted
 from outwork.analyzers.models.shipped import shipped_context
 from outwork.analyzers.models.sniff import (
     PICKLE_PREFIX_BYTES,
+    hdf5_superblock,
     is_chat_template,
     pickle_prefix,
     sniff_compressed,
@@ -163,9 +164,14 @@ class _Analysis:
             self._compressed(head, buf, result)
         if kind in (Kind.TEXT, Kind.BINARY) and not result.format:
             self._padded(buf, result)
+        if kind in (Kind.TEXT, Kind.BINARY) and not result.format:
+            at = hdf5_superblock(buf)
+            if at is not None:  # an HDF5 file behind a user block, whatever its name
+                formats.scan_hdf5(buf[at:], result)
+                result.properties["hdf5_user_block"] = at
         if result.format and kind not in (Kind.PYTORCH_ZIP, Kind.ZIP, Kind.KERAS, Kind.NUMPY_ZIP):
             self._polyglot_zip(buf, result)
-        if result.format and kind is not Kind.HDF5:
+        if result.format and kind is not Kind.HDF5 and "hdf5_user_block" not in result.properties:
             self._polyglot_hdf5(buf, result)
 
     def _zip(self, artifact: Artifact, buf: memoryview, result: containers.ContainerResult) -> None:

@@ -36,6 +36,22 @@ def is_chat_template(artifact: Artifact) -> bool:
     return name == "chat_template.jinja" or "/additional_chat_templates/" in artifact.path.lower()
 
 
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+#: Names whose loaders (h5py, Keras' legacy loader) read the file as HDF5.
+HDF5_NAMES = (".h5", ".hdf5", ".he5", ".nc", ".weights")
+
+
+def hdf5_superblock(buf: bytes | memoryview) -> int | None:
+    """Where an HDF5 superblock starts behind a user block: HDF5 readers look at 0, 512, 1024,
+    2048, ... (any power of two from 512), so a file with a user block has no magic at 0."""
+    at = 512
+    while at + 8 <= len(buf) and at <= 1 << 30:
+        if bytes(buf[at : at + 8]) == HDF5_SIGNATURE:
+            return at
+        at *= 2
+    return None
+
+
 def pickle_prefix(head: bytes) -> bool:
     """Whether ``head`` (the first :data:`PICKLE_PREFIX_BYTES` of a file) is the start of a
     headerless (protocol 0/1) pickle that runs past it: every opcode parses, and the last one's

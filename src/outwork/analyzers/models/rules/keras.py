@@ -1,13 +1,16 @@
-"""MDL011, MDL012: Keras configurations that make the loader run serialised code or import and
-call something outside Keras' layers, and the check that walks a configuration for them (the
-scanners find the configuration in .keras archives, HDF5 files and hub JSON)."""
+"""MDL011, MDL012, MDL017: Keras configurations that make the loader run serialised code, import
+and call something outside Keras' layers or read a file of the loading host, and the check that
+walks a configuration for them (the scanners find the configuration in .keras archives, HDF5
+files and hub JSON)."""
 
 from __future__ import annotations
 
+import binascii
 import enum
 import functools
 import json
 import re
+import struct
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
@@ -24,7 +27,12 @@ class KerasLambdaCode(Rule):
     ## What it finds
     `Lambda` layers (and other layers with a `function` of type `lambda`) in `.keras`
     `config.json` and HDF5 `model_config`, including nested models. Their function is marshalled
-    Python bytecode or source.
+    Python bytecode or source. Also serialised lambdas anywhere else in the configuration:
+    `{"class_name": "__lambda__"}` objects (a loss, a metric, a regularizer, an initializer, a
+    custom object's argument), any `X` beside `X_type: "lambda"`, and any string that is
+    base64 of a marshalled Python code object (how Keras writes an activation given as a
+    lambda: `{"activation": {"value": ["4wEA...", null, null]}}`), in the model and in its
+    compile and training configuration.
 
     ## Why it matters
     Keras deserialises Lambda layers by unmarshalling and calling their code (CVE-2024-3660);
@@ -90,6 +98,56 @@ class KerasUnsafeObject(Rule):
     inline_suppressible = False
 
 
+class KerasConfigReadsHostFile(Rule):
+    """A Keras configuration makes a layer read a file or URL of the loader's choosing.
+
+    ## What it finds
+    Layer configurations whose file-bearing arguments (`vocabulary` of `StringLookup`,
+    `IntegerLookup` and `TextVectorization`, tokenizer `vocabulary`/`merges`/`proto` files,
+    `filepath`, `path`, ...) hold an absolute path (`/etc/passwd`, `C:\\Windows`), a home
+    path, a path that climbs out of the model's folder (`../`) or a URL (`gs://`, `http://`):
+    the layer reads it when the model is built at load time.
+
+    ## Why it matters
+    The lookup layers load a vocabulary from a string path with TensorFlow's file system,
+    whatever `safe_mode` says (CVE-2025-12058): the file's lines become the model's vocabulary,
+    so a crafted model reads local secrets into what it outputs, or reaches internal URLs.
+
+    ## Example
+    `{"class_name": "StringLookup", "config": {"vocabulary": "/etc/passwd"}}`.
+
+    ## Remediation
+    Do not load the model. Save vocabularies as lists inside the model (Keras stores them in
+    the archive's assets), never as a path on the machine that saved it.
+
+    ## References
+    - CWE-73: External Control of File Name or Path
+    - CWE-918: Server-Side Request Forgery
+    - CVE-2025-12058 (Keras preprocessing layers read a vocabulary path from the config)
+    """
+
+    code = "MDL017"
+    name = "keras-config-reads-host-file"
+    layer = Layer.MDL
+    severity = Severity.HIGH
+    confidence = Confidence.MEDIUM
+    cwe = (73, 918)
+    inline_suppressible = False
+
+
+#: Layer arguments that name a file the layer reads when it is built.
+FILE_KEYS = frozenset(
+    {"vocabulary", "vocabulary_file", "vocab_file", "merges", "merges_file", "proto", "filepath"}
+    | {"file_path", "path", "filename", "spm_model_file", "tokenizer_file", "idf_weights"}
+)
+_HOST_PATH = re.compile(
+    r"^(/|~|[A-Za-z]:[\\/]|\\\\|[A-Za-z][A-Za-z0-9+.-]*://)|(^|[\\/])\.\.([\\/]|$)"
+)
+#: The first bytes of a marshalled code object (TYPE_CODE, with or without FLAG_REF).
+_CODE_TYPES = (0x63, 0xE3)
+#: Strings longer than this are not read for marshalled code (a lambda is far smaller).
+MAX_CODE_STRING = 1 << 20
+
 _KERAS_MODULE = re.compile(r"^(keras|tf_keras|tensorflow\.keras|tensorflow\.python\.keras)(\.|$)")
 #: Keras namespaces whose functions a configuration may reference (activations, losses, ...).
 _KERAS_FUNCTIONS = re.compile(
@@ -104,10 +162,89 @@ def keras_dangerous() -> dict[str, str]:
 
 
 def check_keras_config(config: Any, *, path: str = "", logical: str = "") -> Iterator[Finding]:
-    """MDL011 for each Lambda layer, MDL012 for each object that makes the loader import or call
-    something outside Keras' layers (as severe as what it reaches); MDL005 where the
-    configuration nests too deep to check."""
-    for where, node in _objects(config, logical or "config"):
+    """MDL011 for each Lambda layer or serialised lambda, MDL012 for each object that makes the
+    loader import or call something outside Keras' layers (as severe as what it reaches),
+    MDL017 for each file a layer reads from the host; MDL005 where the configuration nests too
+    deep to check."""
+    flagged: list[str] = []
+    for item in _check_objects(config, path=path, logical=logical or "config"):
+        if item.rule is KerasLambdaCode:
+            flagged.append(item.location.logical or logical)
+        yield item
+    yield from _check_values(config, flagged, path=path, logical=logical or "config")
+
+
+def _check_values(config: Any, flagged: list[str], *, path: str, logical: str) -> Iterator[Finding]:
+    """Lambdas outside Lambda layers (marshalled code in any string, ``X_type: "lambda"``) and
+    file-bearing arguments that name a host path."""
+    for where, key, value, typed in _values(config, logical):
+        if any(_inside(where, prefix) for prefix in flagged):
+            continue
+        if typed or (isinstance(value, str) and marshalled_code(value)):
+            flagged.append(where)
+            yield finding(
+                KerasLambdaCode,
+                "Keras config holds a serialised lambda (marshalled Python bytecode): it runs "
+                "when the model loads, wherever it sits (activation, loss, metric, regularizer, "
+                "custom object)",
+                path=path,
+                logical=where,
+                evidence=json_evidence(value)[:120],
+            )
+        elif isinstance(value, str) and key in FILE_KEYS and _HOST_PATH.search(value.strip()):
+            yield finding(
+                KerasConfigReadsHostFile,
+                f"Keras layer argument {key!r} names {value[:200]!r}: the layer reads it from "
+                "the loading host when the model is built",
+                path=path,
+                logical=where,
+                evidence=value[:300],
+            )
+
+
+def _inside(where: str, prefix: str) -> bool:
+    return where == prefix or where.startswith((f"{prefix}.", f"{prefix}["))
+
+
+def marshalled_code(text: str) -> bool:
+    """Whether ``text`` is base64 of a marshalled Python 3 code object (``func_dump``)."""
+    if not 24 <= len(text) <= MAX_CODE_STRING:
+        return False
+    try:
+        head = binascii.a2b_base64(text[:32])
+    except (binascii.Error, ValueError):
+        return False
+    if len(head) < 13 or head[0] not in _CODE_TYPES:
+        return False
+    argcount, posonly, kwonly = (int(n) for n in struct.unpack("<3i", head[1:13]))
+    return 0 <= argcount < 256 and 0 <= posonly <= argcount and 0 <= kwonly < 256
+
+
+def _values(node: Any, where: str, depth: int = 0) -> Iterator[tuple[str, str, Any, bool]]:
+    """(logical place, key, value, lambda-typed) for every scalar of a configuration, and for
+    each value beside an ``X_type: "lambda"`` (serialised code whatever its form)."""
+    if depth > 200:
+        return
+    if isinstance(node, dict):
+        for key, value in node.items():
+            here = f"{where}.{key}"
+            if isinstance(key, str) and node.get(f"{key}_type") == "lambda":
+                yield here, key, value, True
+            if isinstance(value, dict | list):
+                yield from _values(value, here, depth + 1)
+            else:
+                yield here, str(key), value, False
+    elif isinstance(node, list):
+        for i, value in enumerate(node[:100_000]):
+            if isinstance(value, dict | list):
+                yield from _values(value, f"{where}[{i}]", depth + 1)
+            else:
+                yield f"{where}[{i}]", "", value, False
+
+
+def _check_objects(config: Any, *, path: str, logical: str) -> Iterator[Finding]:
+    """MDL011 for Lambda layers and ``__lambda__`` objects, MDL012 for foreign objects."""
+    for where, node in _objects(config, logical):
         if node.get("__too_deep__") is True and len(node) == 1:
             yield finding(
                 ModelFileMalformed,
@@ -121,12 +258,13 @@ def check_keras_config(config: Any, *, path: str = "", logical: str = "") -> Ite
         inner = node.get("config")
         if not isinstance(class_name, str):
             continue
-        if class_name == "Lambda" or (
+        if class_name in ("Lambda", "__lambda__") or (
             isinstance(inner, dict) and inner.get("function_type") == "lambda"
         ):
+            what = "serialised lambda" if class_name == "__lambda__" else "Lambda layer"
             yield finding(
                 KerasLambdaCode,
-                "Keras Lambda layer: its serialised Python function runs when the model "
+                f"Keras {what}: its serialised Python function runs when the model "
                 "loads (CVE-2024-3660)",
                 path=path,
                 logical=where,
