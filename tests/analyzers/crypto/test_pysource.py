@@ -5,11 +5,12 @@ from __future__ import annotations
 import contextlib
 import textwrap
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from outwork.analyzers.crypto.model import Purpose
-from outwork.analyzers.crypto.pysource import scan_source
+from outwork.analyzers.crypto.pysource import imports_known_module, scan_source
 
 
 def assets(code: str):
@@ -139,3 +140,30 @@ def test_random_text_never_crashes_the_scanner(text: str) -> None:
     source = "import hashlib, ssl\nfrom cryptography.hazmat.primitives import hashes\n" + text
     with contextlib.suppress(SyntaxError, ValueError, RecursionError):
         scan_source(source)
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import hashlib\nhashlib.md5(b'x')\n",
+        "import numpy as np, hashlib as h\nh.md5(b'x')\n",
+        "if True: import hashlib\nhashlib.md5(b'x')\n",
+        "x = 1; import hashlib\nhashlib.md5(b'x')\n",
+        "import \\\n    hashlib\nhashlib.md5(b'x')\n",
+        "from \\\n  hashlib import md5\nmd5(b'x')\n",
+        "def f():\n    from Cryptodome.Cipher import DES\n"
+        "    return DES.new(b'k' * 8, DES.MODE_ECB)\n",
+        "import os\nkey = os.urandom(16)\n",
+    ],
+)
+def test_the_import_prefilter_keeps_every_module_with_assets(code: str) -> None:
+    assert scan_source(code).assets, "the case must have an asset"
+    assert imports_known_module(code.encode())
+
+
+@pytest.mark.parametrize(
+    "code", ["import os\nos.path.join('a')\n", "import numpy\n'import hashlib'\n", ""]
+)
+def test_the_import_prefilter_skips_modules_without_known_imports(code: str) -> None:
+    assert not imports_known_module(code.encode())
+    assert not scan_source(code).assets

@@ -15,7 +15,7 @@ from outwork.analyzers.crypto.gosource import scan_go
 from outwork.analyzers.crypto.javasource import scan_java
 from outwork.analyzers.crypto.jssource import scan_javascript
 from outwork.analyzers.crypto.model import Asset, in_test_code
-from outwork.analyzers.crypto.pysource import ScanResult, scan_source
+from outwork.analyzers.crypto.pysource import ScanResult, imports_known_module, scan_source
 from outwork.analyzers.crypto.rules.unreadable import Material, UnreadableCryptoMaterial
 from outwork.core.analyzer import AnalysisContext, Emitted
 from outwork.core.artifact import Artifact, Kind
@@ -43,25 +43,6 @@ _JAVA_HINTS = (
     b"javax.net.ssl",
     b"org.bouncycastle",
     b"java.util",
-)
-#: Modules that mention none of these bytes use no library the layer knows: not parsed.
-_SOURCE_HINTS = (
-    b"hashlib",
-    b"hmac",
-    b"secrets",
-    b"random",
-    b"ssl",
-    b"cryptography",
-    b"Crypto",
-    b"nacl",
-    b"paramiko",
-    b"jwt",
-    b"jose",
-    b"OpenSSL",
-    b"passlib",
-    b"bcrypt",
-    b"argon2",
-    b"urandom",
 )
 
 
@@ -141,7 +122,7 @@ def _python(artifact: Artifact) -> Iterator[Emitted]:
         yield _too_large(artifact, "module", MAX_SOURCE_BYTES, Material.SOURCE)
         return
     data = artifact.read()
-    if not any(hint in data for hint in _SOURCE_HINTS):
+    if not imports_known_module(data):
         return
     try:
         result = scan_source(data.decode("utf-8", errors="replace"))

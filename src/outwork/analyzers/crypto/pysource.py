@@ -14,6 +14,7 @@ import ast
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import Any
 
 from outwork.analyzers.crypto import apis
@@ -91,6 +92,42 @@ _CACHE_WORDS = frozenset({"cache", "cached", "etag", "memo", "memoize", "lru", "
 def segments(name: str) -> list[str]:
     """``make_AuthToken2`` -> ``['make', 'auth', 'token2'...]`` in lower case."""
     return [s.lower() for part in name.split("_") for s in _SEGMENT_RE.findall(part)]
+
+
+#: An import statement's module names (``import a.b as c, d``; ``from a.b import c``).
+#: A statement starts a line or follows ``;`` or a compound header's ``:``; a backslash
+#: continues the line.
+_IMPORT_RE = re.compile(
+    rb"(?:^|[;:])[ \t]*(?:import(?:[ \t]|\\\r?\n)+(?P<names>(?:[\w. \t,]|\\\r?\n)+)"
+    rb"|from(?:[ \t]|\\\r?\n)+(?P<module>[\w.]+)(?:[ \t]|\\\r?\n)+import\b)",
+    re.M,
+)
+
+
+@cache
+def known_roots() -> frozenset[str]:
+    """The top-level modules whose imports can lead the scanner to an API it knows: names
+    resolve only through import statements, so a module importing none of them has no asset."""
+    names = [*apis.CALLS, *(prefix for prefix, _, _ in apis.FAMILIES), *apis.TLS_CONSTANTS]
+    names += [*apis.RANDOM_BYTES, "random.", *(prefix for prefix, _ in apis.PREFIXES)]
+    return frozenset(name.split(".")[0] for name in names)
+
+
+def imports_known_module(data: bytes) -> bool:
+    """Whether a module's import statements name a module the scanner knows (``os`` only
+    where ``urandom`` is named: its other functions are no cryptography)."""
+    roots = known_roots()
+    for match in _IMPORT_RE.finditer(data):
+        if match.group("module"):
+            modules = [match.group("module")]
+        else:
+            names = re.sub(rb"\\\r?\n", b" ", match.group("names"))
+            modules = [part.split()[0] for part in names.split(b",") if part.split()]
+        for module in modules:
+            root = module.split(b".")[0].decode("ascii", "replace")
+            if root in roots and (root != "os" or b"urandom" in data):
+                return True
+    return False
 
 
 def name_purpose(names: list[str]) -> tuple[Purpose, str] | None:
