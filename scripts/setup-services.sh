@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Install the servers the tests start themselves on loopback (Debian's packages), only when they
-# are missing, so that a second run costs nothing: PostgreSQL for the results store's tests.
+# are missing, so that a second run costs nothing: PostgreSQL for the results store's tests,
+# Chromium for the HTML report's tests in a headless browser.
 set -euo pipefail
 
 missing=()
 if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
     missing+=(postgresql)
+fi
+if ! command -v chromium >/dev/null; then
+    missing+=(chromium)
 fi
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0

@@ -1,4 +1,5 @@
-"""Servers the tests start themselves on loopback: PostgreSQL from Debian's packages.
+"""Servers and programs the tests start themselves: PostgreSQL on loopback and a headless Chromium,
+from Debian's packages.
 
 ``scripts/setup-services.sh`` installs them (``scripts/test.sh`` calls it). A test that needs one
 is skipped when it is missing, and fails under ``CI=true``, where the script has run.
@@ -103,3 +104,12 @@ def fresh_database(server_url: str, name: str) -> str:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')
     return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def chromium() -> str:
+    """Debian's headless-capable Chromium (``chromium``), for pages that run their own script."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        _missing("Chromium")
+        raise AssertionError("unreachable: _missing skips or fails")
+    return found

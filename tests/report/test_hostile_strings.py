@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from html.parser import HTMLParser
 from typing import Any
+from xml.etree import ElementTree
 
 import jsonschema
 from cyclonedx.schema import SchemaVersion
@@ -22,6 +23,7 @@ from outwork.core.findings import (
     finding,
 )
 from outwork.report import render
+from outwork.report.html import SCRIPT
 from tests.report.test_json_report import SCHEMA as JSON_SCHEMA
 from tests.report.test_sarif_report import SCHEMA as SARIF_SCHEMA
 
@@ -31,7 +33,8 @@ CDX = JsonStrictValidator(SchemaVersion.V1_6)
 ALLOWED_TAGS = {
     "html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "p", "span", "div",
     "section", "code", "pre", "a", "table", "tr", "td", "th", "details", "summary", "ol", "li",
-    "strong",
+    "strong", "nav", "form", "label", "input", "select", "option", "script",
+    "svg", "defs", "marker", "path", "g", "rect", "text",
 }  # fmt: skip
 
 
@@ -76,7 +79,8 @@ def _result(path: str, message: str, evidence: str, name: str) -> ScanResult:
 @given(TEXT, TEXT, TEXT, TEXT)
 def test_every_format_survives(path: str, message: str, evidence: str, name: str) -> None:
     result = _result(path, message, evidence, name)
-    outputs = {fmt: render(fmt, result) for fmt in ("json", "sarif", "cyclonedx", "html")}
+    formats = ("json", "sarif", "cyclonedx", "html", "gitlab", "junit")
+    outputs = {fmt: render(fmt, result) for fmt in formats}
     for text in outputs.values():
         text.encode("utf-8")
     jsonschema.Draft202012Validator(JSON_SCHEMA).validate(json.loads(outputs["json"]))
@@ -87,6 +91,9 @@ def test_every_format_survives(path: str, message: str, evidence: str, name: str
     parser.feed(outputs["html"])
     assert parser.tags <= ALLOWED_TAGS
     assert not any(attr.startswith("on") for attr in parser.attrs)
+    assert outputs["html"].count("<script") == 1 and f"<script>{SCRIPT}</script>" in outputs["html"]
+    assert isinstance(json.loads(outputs["gitlab"]), list)
+    ElementTree.fromstring(outputs["junit"].encode())
     terminal = render("terminal", result, width=50)
     terminal.encode("utf-8")
     assert "\x1b" not in terminal

@@ -1,17 +1,25 @@
 """The HTML report: one self-contained page, safe to open whatever the scanned files said.
 
 Findings carry attacker-controlled strings, so every one of them is escaped (``html.escape``
-with quotes) after control and invisible characters are made visible. The page has no script
-and no external resource, and says so in a Content-Security-Policy that forbids both, so even a
-mistake in escaping could not run code or call home.
+with quotes) after control and invisible characters are made visible. The page loads no external
+resource and runs one script, the filter below, which its Content-Security-Policy names by hash:
+a script that escaped escaping would not run, and nothing can call home.
+
+Navigation: links to each layer's section and an index of the rules that fired; filters by
+severity, layer and rule and a text search, kept in the address's fragment (``#severity=high,
+critical&layer=PKG``) so a filtered view can be shared. Without the script every finding shows.
+The attack paths are drawn as a graph (inline SVG, laid out here) above their step lists.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 from collections import Counter
 
 from outwork.core.findings import AttackPath, Finding, ScanResult
+from outwork.core.rules import Layer, Severity
 from outwork.report._common import (
     TOOL_NAME,
     TOOL_URI,
@@ -27,10 +35,79 @@ from outwork.report._common import (
 from outwork.report.cryptosummary import FamilyRow, crypto_summary, year
 from outwork.report.terminal import EVIDENCE_LIMIT, TAB
 
+#: The page's only script: filters findings by severity, layer, rule and text, and keeps the
+#: filter in the fragment. It reads text and sets ``hidden``, never writes markup.
+SCRIPT = """
+(function () {
+  "use strict";
+  var form = document.getElementById("filters");
+  if (!form) { return; }
+  form.hidden = false;
+  var items = Array.prototype.slice.call(document.querySelectorAll("[data-severity]"));
+  var sections = Array.prototype.slice.call(document.querySelectorAll("section[data-layer]"));
+  var boxes = Array.prototype.slice.call(form.querySelectorAll("input[name=severity]"));
+  function read() {
+    return {
+      severity: boxes.filter(function (b) { return b.checked; }).map(function (b) {
+        return b.value; }),
+      layer: form.elements.layer.value,
+      rule: form.elements.rule.value,
+      q: form.elements.q.value.trim().toLowerCase()
+    };
+  }
+  function show(s) {
+    var shown = 0;
+    items.forEach(function (el) {
+      var ok = s.severity.indexOf(el.dataset.severity) >= 0 &&
+        (!s.layer || el.dataset.layer === s.layer) &&
+        (!s.rule || el.dataset.rule === s.rule) &&
+        (!s.q || el.textContent.toLowerCase().indexOf(s.q) >= 0);
+      el.hidden = !ok;
+      if (ok) { shown += 1; }
+    });
+    sections.forEach(function (sec) {
+      sec.hidden = !sec.querySelector("[data-severity]:not([hidden])");
+    });
+    document.getElementById("shown").textContent =
+      shown + " of " + items.length + " findings shown";
+  }
+  function fragment(s) {
+    var p = new URLSearchParams();
+    if (s.severity.length !== boxes.length) { p.set("severity", s.severity.join(",")); }
+    if (s.layer) { p.set("layer", s.layer); }
+    if (s.rule) { p.set("rule", s.rule); }
+    if (s.q) { p.set("q", s.q); }
+    return p.toString();
+  }
+  function load() {
+    var p = new URLSearchParams(window.location.hash.slice(1));
+    var sev = p.has("severity") ? p.get("severity").split(",") : null;
+    boxes.forEach(function (b) { b.checked = sev === null || sev.indexOf(b.value) >= 0; });
+    form.elements.layer.value = p.get("layer") || "";
+    form.elements.rule.value = p.get("rule") || "";
+    form.elements.q.value = p.get("q") || "";
+  }
+  form.addEventListener("input", function () {
+    var s = read();
+    show(s);
+    history.replaceState(null, "", "#" + fragment(s));
+  });
+  form.addEventListener("submit", function (e) { e.preventDefault(); });
+  window.addEventListener("hashchange", function () {
+    if (window.location.hash.indexOf("=") >= 0) { load(); show(read()); }
+  });
+  load();
+  show(read());
+})();
+""".strip()
+SCRIPT_HASH = base64.b64encode(hashlib.sha256(SCRIPT.encode()).digest()).decode()
 CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none';"
-    " form-action 'none'"
+    f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src"
+    f" 'sha256-{SCRIPT_HASH}'; base-uri 'none'; form-action 'none'"
 )
+#: Attack-graph drawing: box size, gaps and the longest label drawn in a box (the whole text is
+#: its tooltip); graphs with more nodes are listed, not drawn.
+BOX_W, BOX_H, GAP_X, GAP_Y, LABEL_CHARS, GRAPH_MAX_NODES = 230, 44, 90, 22, 30, 80
 
 STYLE = """
 :root { color-scheme: light dark; --fg: #1b1f24; --bg: #ffffff; --muted: #59636e;
@@ -59,6 +136,15 @@ pre span.hit { background: var(--mark); }
 table { border-collapse: collapse; width: 100%; } td, th { text-align: left; padding: .25rem .5rem;
   border-bottom: 1px solid var(--line); vertical-align: top; word-break: break-all; }
 details { margin: .5rem 0; } .finding p code { white-space: pre-wrap; word-break: break-all; }
+nav { position: sticky; top: 0; background: var(--bg); border-bottom: 1px solid var(--line);
+  padding: .4rem 0; z-index: 1; } nav a { margin-right: .8rem; }
+form#filters { display: flex; flex-wrap: wrap; gap: .6rem; align-items: center; margin-top: .3rem; }
+form#filters input[type=search] { min-width: 14rem; }
+svg.graph { max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 8px; }
+svg.graph rect { fill: var(--code); stroke: var(--muted); } svg.graph text { fill: var(--fg);
+  font: 12px system-ui, sans-serif; } svg.graph .edge { stroke: var(--muted); fill: none; }
+svg.graph .rel { fill: var(--muted); font-size: 11px; } svg.graph rect.entry { stroke: #0969da;
+  stroke-width: 2; } svg.graph rect.crown { stroke: #d1242f; stroke-width: 2; }
 """.strip()
 
 
@@ -86,20 +172,25 @@ def render(result: ScanResult, *, title: str | None = None, show_suppressed: boo
         _summary(result),
     ]
     active = result.active
+    groups = grouped(active)
     if not active:
         parts.append("<p><strong>No findings.</strong></p>")
-    for layer, findings in grouped(active):
+    else:
+        parts.append(_navigation(result, groups))
+    for layer, findings in groups:
         parts.append(
-            f"<section><h2>{_e(layer.display_name)} ({_e(layer.value)})"
+            f'<section id="layer-{_e(layer.value)}" data-layer="{_e(layer.value)}">'
+            f"<h2>{_e(layer.display_name)} ({_e(layer.value)})"
             f' <span class="muted">{_e(plural(len(findings), "finding"))}</span></h2>'
         )
-        parts.extend(_finding(f) for f in findings)
+        parts.extend(_finding(f, filtered=True) for f in findings)
         parts.append("</section>")
     inventory = crypto_summary(result)
     if inventory:
         parts.append(_inventory(inventory))
     if result.paths:
-        parts.append(f"<section><h2>Attack paths ({len(result.paths)})</h2>")
+        parts.append(f'<section id="paths"><h2>Attack paths ({len(result.paths)})</h2>')
+        parts.append(attack_graph(result.paths))
         parts.extend(_attack_path(p) for p in result.paths)
         parts.append("</section>")
     suppressed = [f for f in result.findings if f.suppressed is not None]
@@ -128,8 +219,132 @@ def render(result: ScanResult, *, title: str | None = None, show_suppressed: boo
             f"<section><h2>Analyzer errors ({len(result.errors)})</h2>"
             f"<table><tr><th>path</th><th>analyzer</th><th>error</th></tr>{rows}</table></section>"
         )
+    if active:
+        parts.append(f"<script>{SCRIPT}</script>")
     parts += ["</body>", "</html>", ""]
     return "\n".join(parts)
+
+
+def _navigation(result: ScanResult, groups: list[tuple[Layer, list[Finding]]]) -> str:
+    """Links to the sections, the rules that fired, and the filters (shown by the script)."""
+    links = [
+        f'<a href="#layer-{_e(layer.value)}">{_e(layer.value)} ({len(fs)})</a>'
+        for layer, fs in groups
+    ]
+    if result.paths:
+        links.append(f'<a href="#paths">attack paths ({len(result.paths)})</a>')
+    links.append('<a href="#rules">rules</a>')
+    counts = Counter(f.code for f in result.active)
+    severities = "".join(
+        f'<label><input type="checkbox" name="severity" value="{s.label}" checked>'
+        f" {s.label}</label>"
+        for s in sorted(Severity, reverse=True)
+    )
+    layers = "".join(
+        f'<option value="{_e(layer.value)}">{_e(layer.display_name)}</option>'
+        for layer, _ in groups
+    )
+    rules = "".join(
+        f'<option value="{_e(code)}">{_e(code)} ({n})</option>'
+        for code, n in sorted(counts.items())
+    )
+    form = (
+        '<form id="filters" hidden>'
+        f"{severities}"
+        f'<select name="layer" aria-label="layer"><option value="">every layer</option>{layers}'
+        "</select>"
+        f'<select name="rule" aria-label="rule"><option value="">every rule</option>{rules}'
+        "</select>"
+        '<input type="search" name="q" placeholder="search findings" aria-label="search">'
+        '<span id="shown" class="muted"></span></form>'
+    )
+    firsts: dict[str, Finding] = {}
+    for _layer, findings in groups:
+        for item in findings:
+            firsts.setdefault(item.code, item)
+    index = "".join(
+        f'<tr><td><a href="#f-{_e(item.fingerprint)}"><code>{_e(code)}</code></a></td>'
+        f"<td>{_e(item.rule.name)}</td><td>{counts[code]}</td></tr>"
+        for code, item in sorted(firsts.items())
+    )
+    return (
+        f"<nav>{''.join(links)}{form}</nav>"
+        '<details id="rules"><summary>rules that fired</summary><table><tr><th>rule</th>'
+        f"<th>name</th><th>findings</th></tr>{index}</table></details>"
+    )
+
+
+def attack_graph(paths: list[AttackPath]) -> str:
+    """The attack paths as one graph: every entity a box, every fact an arrow, columns by the
+    longest chain that reaches a box (entry points left, crown jewels right). Entries and
+    targets are outlined; a label longer than a box is cut, with the whole text as its tooltip."""
+    edges: dict[tuple[str, str], str] = {}
+    order: list[str] = []
+    for path in paths:
+        for step in path.steps:
+            for node in (step.source, step.target):
+                if node not in order:
+                    order.append(node)
+            edges.setdefault((step.source, step.target), step.relation)
+    if not order or len(order) > GRAPH_MAX_NODES:
+        return (
+            f'<p class="muted">{len(order)} entities: too many to draw; the paths are listed.</p>'
+            if order
+            else ""
+        )
+    column = dict.fromkeys(order, 0)
+    for _round in range(len(order)):  # longest chain, bounded: a cycle cannot loop forever
+        changed = False
+        for source, target in edges:
+            if column[target] < column[source] + 1 <= len(order):
+                column[target] = column[source] + 1
+                changed = True
+        if not changed:
+            break
+    rows: dict[int, int] = {}
+    place: dict[str, tuple[int, int]] = {}
+    for node in order:
+        col = column[node]
+        row = rows.get(col, 0)
+        rows[col] = row + 1
+        place[node] = (10 + col * (BOX_W + GAP_X), 10 + row * (BOX_H + GAP_Y))
+    width = 20 + (max(column.values()) + 1) * (BOX_W + GAP_X) - GAP_X
+    height = 20 + max(rows.values()) * (BOX_H + GAP_Y) - GAP_Y
+    entries = {p.entry for p in paths}
+    crowns = {p.target for p in paths}
+    parts = [
+        f'<svg class="graph" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}"'
+        f' width="{width}" height="{height}" role="img" aria-label="attack graph">',
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8"'
+        ' markerHeight="8" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z"/>'
+        "</marker></defs>",
+    ]
+    for (source, target), relation in edges.items():
+        (x1, y1), (x2, y2) = place[source], place[target]
+        start = (x1 + BOX_W, y1 + BOX_H // 2)
+        end = (x2, y2 + BOX_H // 2)
+        if x2 <= x1:  # back or sideways: from the bottom of one box to the top of the other
+            start, end = (x1 + BOX_W // 2, y1 + BOX_H), (x2 + BOX_W // 2, y2)
+        parts.append(
+            f'<path class="edge" marker-end="url(#arrow)" d="M {start[0]} {start[1]}'
+            f' L {end[0]} {end[1]}"><title>{_e(relation)}</title></path>'
+            f'<text class="rel" x="{(start[0] + end[0]) // 2}" y="{(start[1] + end[1]) // 2 - 4}"'
+            f' text-anchor="middle">{_e(_cut(relation, 14))}</text>'
+        )
+    for node in order:
+        x, y = place[node]
+        css = "entry" if node in entries else "crown" if node in crowns else ""
+        parts.append(
+            f'<g><title>{_e(node)}</title><rect class="{css}" x="{x}" y="{y}" width="{BOX_W}"'
+            f' height="{BOX_H}" rx="6"/><text x="{x + 8}" y="{y + BOX_H // 2 + 4}">'
+            f"{_e(_cut(node, LABEL_CHARS), keep_newlines=False)}</text></g>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _inventory(rows: list[FamilyRow]) -> str:
@@ -177,10 +392,17 @@ def _summary(result: ScanResult) -> str:
     )
 
 
-def _finding(item: Finding) -> str:
+def _finding(item: Finding, *, filtered: bool = False) -> str:
+    """One finding; ``filtered`` ones carry what the filters match (severity, layer, rule)."""
     label = item.severity.label
+    data = (
+        f' data-severity="{label}" data-layer="{_e(item.rule.layer.value)}"'
+        f' data-rule="{_e(item.code)}"'
+        if filtered
+        else ""
+    )
     rows = [
-        f'<div class="finding" id="f-{item.fingerprint}">',
+        f'<div class="finding" id="f-{item.fingerprint}"{data}>',
         f'<h3><span class="badge {label}">{label.upper()}</span>'
         f"<code>{_e(item.code)}</code> {_e(item.rule.name)}"
         f' <span class="muted">confidence {_e(item.confidence.label)}</span></h3>',
