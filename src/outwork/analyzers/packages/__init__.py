@@ -31,7 +31,7 @@ def _loose_metadata(path: str) -> bool:
 
 class PackageAnalyzer(Analyzer):
     name = "packages"
-    version = "7"
+    version = "8"
     layer = Layer.PKG
     kinds = frozenset(
         {

@@ -301,6 +301,8 @@ def _analyze_files(files: PackageFiles) -> Verdict:
     signals.extend(_binaries(files, ecosystem))
     if name:
         signals.extend(_metadata_signals(ecosystem, name, version, files))
+        if ecosystem == "pypi":
+            signals.extend(_shadow_signals(name, files, signals))
     own = _own_folders(files.texts, name or _name_from_archive(files.archive))
     # a test module that the package's own code imports runs as part of the package
     imported = frozenset(
@@ -721,6 +723,54 @@ def _metadata_signals(ecosystem: str, name: str, version: str, files: PackageFil
             )
         )
     return signals
+
+
+def _shadow_signals(name: str, files: PackageFiles, signals: list[Signal]) -> list[Signal]:
+    """PKG010 for each top-level module the package ships that a popular project owns
+    (``requests/``, ``yaml/``): installed, it replaces that module for every program of the
+    environment. High when the module's own files carry a behaviour of medium or more (a
+    trojanised copy); medium alone (a fork under another name)."""
+    members = [*files.texts, *files.others]
+    if files.is_wheel:
+        data_dirs = {
+            "/".join(m.split("/", 2)[:2]) + "/"
+            for m in members
+            if m.count("/") >= 2
+            and m.split("/", 1)[0].endswith(".data")
+            and m.split("/", 2)[1] in ("purelib", "platlib")
+        }
+        prefixes = ["", *sorted(data_dirs)]
+    else:
+        roots = _roots(files.texts)
+        prefixes = [r for r in roots if r.count("/") == roots[0].count("/")]
+        prefixes += [r + "src/" for r in prefixes]
+    modules = typosquat.top_level_modules(members, prefixes)
+    out = []
+    for shadow in typosquat.shadows(name, modules):
+        folder = shadow.member.removesuffix("__init__.py")
+        inside = [
+            s
+            for s in signals
+            if s.severity >= Severity.MEDIUM
+            and s.rule is not TyposquattingName
+            and (s.path == shadow.member or (folder.endswith("/") and s.path.startswith(folder)))
+        ]
+        severity = Severity.HIGH if inside else Severity.MEDIUM
+        carries = f"; its code {inside[0].message}" if inside else ""
+        out.append(
+            Signal(
+                TyposquattingName,
+                severity,
+                f"ships the top-level module {shadow.module!r} of the popular project"
+                f" {shadow.owner!r}: installed, it replaces that module for every program of the"
+                f" environment{carries}",
+                shadow.member,
+                None,
+                f"{name} ships {shadow.module} ({shadow.owner})",
+                Context.INSTALL,
+            )
+        )
+    return out
 
 
 def _own_folders(texts: Mapping[str, str], name: str) -> tuple[str, ...]:

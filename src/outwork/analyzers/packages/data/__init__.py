@@ -573,6 +573,22 @@ def top_names(registry: str) -> frozenset[str]:
     return frozenset(top_ranked(registry))
 
 
+@cache
+def popular_modules() -> dict[str, frozenset[str]]:
+    """Top-level import names of the most-downloaded PyPI projects -> the projects (normalised
+    names) that legitimately ship each (``top-modules.txt``, written by
+    ``scripts/popular_names.py``)."""
+    data = pkgutil.get_data(__name__, "top-modules.txt")
+    if data is None:
+        raise FileNotFoundError(f"top-modules.txt is missing from {__name__}")
+    table: dict[str, frozenset[str]] = {}
+    for line in data.decode("utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            module, _, owners = line.partition("\t")
+            table[module.strip()] = frozenset(owners.split())
+    return table
+
+
 #: Credentials of well-known platforms, by the prefix of the environment variable that holds
 #: them (the names each platform's own tools document: AWS CLI ``AWS_*``, GitHub Actions
 #: ``GITHUB_TOKEN``/``GH_TOKEN``, npm ``NPM_TOKEN``, twine ``TWINE_*``/``PYPI_*``, Azure SDK

@@ -41,7 +41,7 @@ class DisguisedExecutable(Rule):
 
 
 class TyposquattingName(Rule):
-    """The package name imitates a popular package of the same registry.
+    """The package name imitates a popular package, or the package ships a popular module.
 
     ## What it finds
     Names one edit (insertion, deletion, substitution, transposition) away from one of the most
@@ -52,15 +52,33 @@ class TyposquattingName(Rule):
     and `node_modules/*/package.json` (then the package has already been installed, and the
     message says so); a source checkout's own project name is reported at low at most.
 
+    The popular names are the 5,000 most-downloaded PyPI projects and npm packages of a public
+    download ranking (`data/top-pypi.txt`, `data/top-npm.txt`, written by
+    `scripts/popular_names.py`, source and date in their headers). A near miss (one edit, an
+    affix) counts against the 1,000 most downloaded, and against the rest only when the popular
+    name has 8 characters or more: short names sit one edit apart by chance (`patch`/`hatch`).
+
+    Shadowing: a PyPI package that ships a top-level module of a popular project it is not
+    (`requests/__init__.py`, `yaml/`, `dateutil.py`, an extension `cv2.so`; in a wheel's root
+    or its `.data/purelib`, in an sdist's top folder or `src/`). Installed, it replaces that
+    module for every program of the environment. The module names are those of the 1,000
+    most-downloaded PyPI projects, with their documented import names (`data/top-modules.txt`).
+    Medium for a plain copy or fork; high when the shadowing module's own code does something
+    of medium weight or more (a trojanised copy with one added network call). A popular project
+    itself shadows nothing (compare its releases with `outwork diff`).
+
     ## Why it matters
     Typosquatting catches users who mistype a name, and code assistants that invent plausible
-    ones. A squatting name plus install-time behaviour is the classic malicious upload.
+    ones. A squatting name plus install-time behaviour is the classic malicious upload. A
+    trojanised copy of a popular library under another name hides its payload in code every
+    program of the environment imports.
 
     ## Example
-    `reqeusts`, `python3-dateutil`, `urlib3`.
+    `reqeusts`, `python3-dateutil`, `urlib3`; `netkit-helpers` shipping `requests/__init__.py`.
 
     ## Remediation
-    Check that you meant this package and not the popular one it resembles.
+    Check that you meant this package and not the popular one it resembles; uninstall a
+    package that ships another project's module.
 
     ## References
     - Vaidya et al., "Typosquatting and Combosquatting Attacks on the Python Ecosystem"
