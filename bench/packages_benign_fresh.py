@@ -228,8 +228,7 @@ def scan(args: argparse.Namespace) -> int:
     for registry, total in sorted(by_registry.items()):
         share = 100 * flagged_by[registry] / max(total, 1)
         print(
-            f"  {registry}: {flagged_by[registry]}/{total} projects high or critical"
-            f" = {share:.2f}%"
+            f"  {registry}: {flagged_by[registry]}/{total} projects high or critical = {share:.2f}%"
         )
     share = 100 * len(flagged) / max(len(projects), 1)
     print(f"all: {len(flagged)}/{len(projects)} projects high or critical = {share:.2f}%")
