@@ -79,6 +79,11 @@ _OBJECTS = (Obj, Opaque)
 
 
 _FLOAT = Lit(0.0)
+#: First bytes of a literal :meth:`Machine._nested_in` may follow: a protocol 2+ pickle (PROTO),
+#: a protocol 0/1 one (GLOBAL or MARK first, see :func:`looks_like_pickle`), a zip (``PK``). Text
+#: is searched as its Latin-1 encoding, so the same characters.
+_PAYLOAD_FIRST = frozenset(b"\x80c(P")
+_PAYLOAD_FIRST_TEXT = frozenset("\x80c(P")
 
 
 class Import(NamedTuple):
@@ -117,6 +122,18 @@ class Malformed(NamedTuple):
     message: str
 
 
+class Fork(NamedTuple):
+    """A machine's state where a plain loader parts from joblib's: at the first array's bytes,
+    which joblib skips and ``pickle.load`` reads as opcodes."""
+
+    pos: int
+    protocol: int
+    stack: list[object]
+    marks: list[list[object]]
+    memo: dict[int, object]
+    seen: set[tuple[str, str]]
+
+
 @dataclass(slots=True, eq=False)
 class Trace:
     """What one pickle stream does."""
@@ -134,6 +151,9 @@ class Trace:
     skipped: list[tuple[int, int]] = field(default_factory=list)
     #: The value returned by STOP, for container readers (legacy torch magic, joblib wrappers).
     result: object = None
+    #: The state at the first skipped array, when no object array came before it (see
+    #: :func:`resume`).
+    fork: Fork | None = None
 
     @property
     def complete(self) -> bool:
@@ -230,6 +250,11 @@ class Machine:
         self.marks: list[list[object]] = []
         self.memo: dict[int, object] = {}
         self._seen_imports: set[tuple[str, str]] = set()
+        #: Byte and text literals met so far that could hold a nested payload (see
+        #: :meth:`_literal`): with none, no state or argument is searched for one.
+        self._payloads = 0
+        #: Whether the next joblib array is the first (where a plain loader's reading forks).
+        self._first_array = True
 
     # -- reading ---------------------------------------------------------------------------
     def _read(self, n: int) -> memoryview:
@@ -363,26 +388,14 @@ class Machine:
                 )
 
     def _nested_in(self, value: object, offset: int, via: object, depth: int = 0) -> None:
-        if depth > 3:
+        if depth > 3 or not self._payloads:
             return
         raw = _literal_bytes(value)
         if raw is not None:
-            if len(raw) < 4 or len(self.trace.nested) >= 64:
-                return
-            if raw[:4] == "PK\x03\x04" or (not isinstance(raw, str) and raw[:4] == b"PK\x03\x04"):
-                data = raw.encode("latin-1", "replace") if isinstance(raw, str) else bytes(raw)
-                self.trace.nested.append(Nested(offset, data, _preview(via)))
-                return
-            head = (
-                raw[:256].encode("latin-1", "replace") if isinstance(raw, str) else bytes(raw[:256])
-            )
-            tail = (
-                raw[-8:].encode("latin-1", "replace") if isinstance(raw, str) else bytes(raw[-8:])
-            )
-            if not looks_like_pickle(head + b"\n" + tail.rstrip()):
+            if len(raw) < 4 or len(self.trace.nested) >= 64 or not _payload_head(raw):
                 return
             data = raw.encode("latin-1", "replace") if isinstance(raw, str) else bytes(raw)
-            if looks_like_pickle(data):
+            if data[:4] == b"PK\x03\x04" or looks_like_pickle(data):
                 self.trace.nested.append(Nested(offset, data, _preview(via)))
         elif isinstance(value, Seq):
             for item in value.items:
@@ -534,39 +547,52 @@ class Machine:
             line = line[1:-1]
         else:
             raise _BadError("STRING literal is not quoted")
-        self._push(Lit(codecs.escape_decode(line)[0], off))
+        self._literal(codecs.escape_decode(line)[0], off)
         return False
 
     def op_binstring(self, off: int) -> bool:
-        self._push(Lit(self._read(self._u(4, "<i")), off))
+        self._literal(self._read(self._u(4, "<i")), off)
         return False
 
     def op_short_binstring(self, off: int) -> bool:
-        self._push(Lit(self._read(self._u1()), off))
+        self._literal(self._read(self._u1()), off)
         return False
 
     def op_binbytes(self, off: int) -> bool:
-        self._push(Lit(self._read(self._u(4, "<I")), off))
+        self._literal(self._read(self._u(4, "<I")), off)
         return False
 
     def op_short_binbytes(self, off: int) -> bool:
-        self._push(Lit(self._read(self._u1()), off))
+        self._literal(self._read(self._u1()), off)
         return False
 
     def op_binbytes8(self, off: int) -> bool:
-        self._push(Lit(self._read(self._u(8, "<Q")), off))
+        self._literal(self._read(self._u(8, "<Q")), off)
         return False
 
     def op_bytearray8(self, off: int) -> bool:
-        self._push(Lit(self._read(self._u(8, "<Q")), off))
+        self._literal(self._read(self._u(8, "<Q")), off)
         return False
 
     def op_unicode(self, off: int) -> bool:
-        self._push(Lit(self._line().decode("raw-unicode-escape"), off))
+        self._literal(self._line().decode("raw-unicode-escape"), off)
         return False
 
     def _text(self, n: int, off: int) -> None:
-        self.stack.append(Lit(str(self._read(n), "utf-8", "surrogatepass"), off))
+        text = str(self._read(n), "utf-8", "surrogatepass")
+        if len(text) >= 4 and text[0] in _PAYLOAD_FIRST_TEXT and _payload_head(text):
+            self._payloads += 1
+        self.stack.append(Lit(text, off))
+
+    def _literal(self, value: bytes | memoryview | str, off: int) -> None:
+        """Push a byte or text literal, counted when :meth:`_nested_in` would follow it."""
+        if (
+            len(value) >= 4
+            and value[0] in (_PAYLOAD_FIRST_TEXT if isinstance(value, str) else _PAYLOAD_FIRST)
+            and _payload_head(value)
+        ):
+            self._payloads += 1
+        self._push(Lit(value, off))
 
     def op_binunicode(self, off: int) -> bool:
         self._text(self._u(4, "<I"), off)
@@ -622,6 +648,17 @@ class Machine:
         if count is None or info is None:
             raise _BadError("joblib array wrapper with a shape or dtype that is not a literal")
         itemsize, hasobject = info
+        if self._first_array:
+            self._first_array = False
+            if not hasobject:
+                self.trace.fork = Fork(
+                    self.pos,
+                    self.trace.protocol,
+                    list(self.stack),
+                    [list(m) for m in self.marks],
+                    dict(self.memo),
+                    set(self._seen_imports),
+                )
         if hasobject:
             # joblib reads the nested stream with a plain Unpickler: no wrappers inside it.
             inner = Machine(self.buf, self.pos, max_ops=self.max_ops, joblib=False)
@@ -966,6 +1003,21 @@ _NUMPY_KIND_SIZES = {"b": 1, "i": 0, "u": 0, "f": 0, "c": 0, "M": 0, "m": 0, "S"
 LOADERS = frozenset({("torch.storage", "_load_from_bytes")})
 
 
+def _payload_head(raw: bytes | memoryview | str) -> bool:
+    """Whether a literal of 4 bytes or more starts like a nested payload: a zip, or a pickle
+    by its first 256 and last 8 bytes (text as Latin-1, as a loader handed it would see it)."""
+    if isinstance(raw, str):
+        if raw[:4] == "PK\x03\x04":
+            return True
+        head = raw[:256].encode("latin-1", "replace")
+        tail = raw[-8:].encode("latin-1", "replace")
+    else:
+        if raw[:4] == b"PK\x03\x04":
+            return True
+        head, tail = bytes(raw[:256]), bytes(raw[-8:])
+    return looks_like_pickle(head + b"\n" + tail.rstrip())
+
+
 def _literal_bytes(value: object) -> bytes | memoryview | str | None:
     """A literal byte string, seeing through ``_codecs.encode(text, "latin1")`` (protocol 2)."""
     if isinstance(value, Lit) and isinstance(value.value, _BYTES_OR_TEXT):
@@ -1051,6 +1103,19 @@ def run(
 ) -> Trace:
     """Follow one pickle stream from ``start``; the trace's ``end`` is the offset after STOP."""
     return Machine(buf, start, max_ops=max_ops, joblib=joblib).run()
+
+
+def resume(buf: bytes | memoryview, fork: Fork, *, max_ops: int = MAX_OPS) -> Trace:
+    """Follow a stream on from ``fork`` as a plain loader (no joblib wrappers) does: what
+    :func:`run` with ``joblib=False`` from the stream's start finds from there on, without
+    following the stream's start again (the two machines run the same opcodes up to it)."""
+    machine = Machine(buf, fork.pos, max_ops=max_ops, joblib=False)
+    machine.trace.protocol = fork.protocol
+    machine.stack = list(fork.stack)
+    machine.marks = [list(m) for m in fork.marks]
+    machine.memo = dict(fork.memo)
+    machine._seen_imports = set(fork.seen)
+    return machine.run()
 
 
 def run_all(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from outwork.analyzers.models import picklevm
@@ -173,12 +174,23 @@ def _nested_zip(
         )
 
 
+#: The opcodes that import a global: GLOBAL, INST, STACK_GLOBAL.
+_IMPORT_OPCODE = re.compile(rb"[ci\x93]")
+
+
 def _hidden_in_skipped(buf: bytes | memoryview, trace: picklevm.Trace) -> list[picklevm.Import]:
     """A plain ``pickle.load`` reads joblib's raw array bytes as opcodes: look there too.
 
-    Only dangerous imports count, so that ordinary array bytes never raise false alarms.
+    Only dangerous imports count, so that ordinary array bytes never raise false alarms. An
+    import's offset is its opcode's (GLOBAL, INST, STACK_GLOBAL): where none of those bytes
+    occurs in the array bytes, the plain reading cannot import anything there, and is skipped.
     """
-    plain = picklevm.run(buf, trace.start, joblib=False, max_ops=200_000)
+    if not any(_IMPORT_OPCODE.search(buf, begin, end) for begin, end in trace.skipped):
+        return []
+    if trace.fork is not None:  # the plain reading is joblib's up to the first array
+        plain = picklevm.resume(buf, trace.fork, max_ops=200_000)
+    else:
+        plain = picklevm.run(buf, trace.start, joblib=False, max_ops=200_000)
     out = []
     for imp in plain.imports:
         inside = any(a <= imp.offset < b for a, b in trace.skipped)
