@@ -267,10 +267,10 @@ class MemberData:
         #: True when the input ran out before the declared compressed size.
         self.short = False
 
-    def _raw(self) -> Iterator[bytes]:
+    def _raw(self, size: int = _IN_CHUNK) -> Iterator[bytes]:
         while self._left > 0:
             self._fh.seek(self._pos)
-            data = self._fh.read(min(_IN_CHUNK, self._left))
+            data = self._fh.read(min(size, self._left))
             if not data:
                 self.short = True
                 return
@@ -288,7 +288,7 @@ class MemberData:
 
     def _decompressed(self, out_chunk: int) -> Iterator[bytes]:
         if self.method == STORED:
-            yield from self._raw()
+            yield from self._raw(out_chunk)  # a member's head reads its head, not 64 KiB
         elif self.method == DEFLATED:
             yield from self._inflate(out_chunk)
         elif self.method == BZIP2:

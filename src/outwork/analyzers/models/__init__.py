@@ -39,7 +39,7 @@ class ModelAnalyzer(Analyzer):
     """Pickle machine, tolerant containers and format parsers for AI model files."""
 
     name = "models"
-    version = "4"
+    version = "5"
     layer = Layer.MDL
     kinds = MODEL_KINDS | {Kind.ZIP, Kind.BINARY, Kind.JSON, Kind.TEXT}
     #: Below 1 KiB a cache entry costs more than following the pickle again (docs/benchmarks.md).
@@ -59,7 +59,11 @@ class ModelAnalyzer(Analyzer):
             if is_chat_template(artifact) or name.endswith(".pb"):
                 return True
             head = artifact.read(PICKLE_PREFIX_BYTES)
-            return pickle_prefix(head) or hdf5_superblock(head) is not None
+            return (
+                pickle_prefix(head)
+                or hdf5_superblock(head) is not None
+                or sniff_compressed(head) is not None  # compressed bytes that read as text
+            )
         if artifact.kind is Kind.BINARY:
             head = artifact.read(PICKLE_PREFIX_BYTES)
             return (

@@ -160,7 +160,7 @@ class _Analysis:
                 formats.scan_hdf5(buf, result)
             else:
                 formats.scan_protobuf_model(buf, result, artifact.name)
-        elif kind is Kind.BINARY:
+        elif kind in (Kind.BINARY, Kind.TEXT):
             self._compressed(head, buf, result)
         if kind in (Kind.TEXT, Kind.BINARY) and not result.format:
             self._padded(buf, result)

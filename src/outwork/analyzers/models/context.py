@@ -41,3 +41,23 @@ class Shipped(enum.Enum):
     LOADED = "a model file, or a package file its code may load, importing foreign globals"
     OWN_MODULES = "a package's file whose every unlisted global is a module of that package"
     NOT_LOADED = "a file in a package's tests or docs, which installing or importing never reads"
+
+
+class Divergence(enum.Enum):
+    """How a container's reading by its loader and by another reader differ."""
+
+    HIDDEN_CODE = (
+        "code a reader other than the expected loader runs: a pickle where tensor bytes or a "
+        "second stream are expected, an archive inside the archive"
+    )
+    TOLERATED = "a deviation from the format that loaders tolerate and scanners trip on"
+
+
+class Bounds(enum.Enum):
+    """Whether a header's numbers stay inside the file."""
+
+    BEYOND_FILE = (
+        "counts, lengths or offsets past the file's end, overlapping, duplicated or leaving "
+        "gaps: the class of loader memory-corruption and confusion bugs"
+    )
+    UNREADABLE = "a header that does not parse or names values the reader does not know"

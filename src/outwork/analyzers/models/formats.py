@@ -17,6 +17,7 @@ from typing import Any
 
 from outwork.analyzers.models import templates
 from outwork.analyzers.models.containers import ContainerResult
+from outwork.analyzers.models.context import Bounds
 from outwork.analyzers.models.rules.formats import (
     ChatTemplateInjection,
     ModelContainerAnomaly,
@@ -67,11 +68,15 @@ SAFETENSORS_DTYPES = {
 }
 
 
+class _DuplicateKeyError(ValueError):
+    pass
+
+
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise ValueError(f"duplicate key {key!r} (parsers disagree on which one wins)")
+            raise _DuplicateKeyError(f"duplicate key {key!r} (parsers disagree on which one wins)")
         out[key] = value
     return out
 
@@ -79,27 +84,44 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def scan_safetensors(buf: memoryview, result: ContainerResult) -> None:
     result.format = "safetensors"
     problems = _safetensors_problems(buf, result)
-    for text, logical in problems[:20]:
+    for text, logical, bounds in problems[:20]:
+        loader = _SAFETENSORS_LOADER[bounds]
         result.findings.append(
-            finding(SafetensorsHeaderInvalid, f"safetensors: {text}", logical=logical)
+            finding(
+                SafetensorsHeaderInvalid,
+                f"safetensors: {text}{loader}",
+                logical=logical,
+                severity=SafetensorsHeaderInvalid.severity_in(bounds),
+            )
         )
+
+
+#: What a loader does with each kind of problem, said in the finding.
+_SAFETENSORS_LOADER = {
+    Bounds.BEYOND_FILE: (
+        " (the safetensors library refuses the file, or keeps one of two duplicate keys; "
+        "hand-written readers read past the buffer, pick another tensor or skip hidden bytes)"
+    ),
+    Bounds.UNREADABLE: "",
+}
+Problem = tuple[str, str, Bounds]
 
 
 def _tensor_problems(
     name: str, info: object, data_len: int, spans: list[tuple[int, int, str]]
-) -> Iterator[tuple[str, str]]:
+) -> Iterator[Problem]:
     """What is wrong with one tensor's description; its byte span goes to ``spans`` when the
     description is well formed."""
     where = f"header.{name}"
     if not isinstance(info, dict) or set(info) - {"dtype", "shape", "data_offsets"}:
-        yield f"tensor {name!r} has an unexpected description", where
+        yield f"tensor {name!r} has an unexpected description", where, Bounds.UNREADABLE
         return
     dtype, shape, offsets = info.get("dtype"), info.get("shape"), info.get("data_offsets")
     if dtype not in SAFETENSORS_DTYPES:
-        yield f"tensor {name!r} has unknown dtype {dtype!r}", where
+        yield f"tensor {name!r} has unknown dtype {dtype!r}", where, Bounds.UNREADABLE
         return
     if not (isinstance(shape, list) and all(isinstance(d, int) and d >= 0 for d in shape)):
-        yield f"tensor {name!r} has an invalid shape {shape!r}", where
+        yield f"tensor {name!r} has an invalid shape {shape!r}", where, Bounds.UNREADABLE
         return
     if not (
         isinstance(offsets, list)
@@ -107,7 +129,7 @@ def _tensor_problems(
         and all(isinstance(o, int) and o >= 0 for o in offsets)
         and offsets[0] <= offsets[1]
     ):
-        yield f"tensor {name!r} has invalid data_offsets {offsets!r}", where
+        yield f"tensor {name!r} has invalid data_offsets {offsets!r}", where, Bounds.BEYOND_FILE
         return
     begin, end = offsets
     bits = math.prod(shape) * SAFETENSORS_DTYPES[dtype]
@@ -116,31 +138,44 @@ def _tensor_problems(
             f"tensor {name!r}: shape {shape} of {dtype} needs {bits // 8} bytes, "
             f"offsets give {end - begin}",
             where,
+            Bounds.BEYOND_FILE,
         )
     if end > data_len:
-        yield f"tensor {name!r} ends at {end}, beyond the data ({data_len})", where
+        yield (
+            f"tensor {name!r} ends at {end}, beyond the data ({data_len})",
+            where,
+            Bounds.BEYOND_FILE,
+        )
     spans.append((begin, end, name))
 
 
-def _safetensors_problems(buf: memoryview, result: ContainerResult) -> list[tuple[str, str]]:
+def _safetensors_problems(buf: memoryview, result: ContainerResult) -> list[Problem]:
     if len(buf) < 8:
-        return [("file shorter than the 8-byte header length", "header")]
+        return [("file shorter than the 8-byte header length", "header", Bounds.BEYOND_FILE)]
     (n,) = struct.unpack("<Q", buf[:8])
     if n > SAFETENSORS_MAX_HEADER:
-        return [(f"header length {n} exceeds the 100 MB limit", "header")]
+        return [(f"header length {n} exceeds the 100 MB limit", "header", Bounds.BEYOND_FILE)]
     if 8 + n > len(buf):
-        return [(f"header length {n} runs past the end of the file ({len(buf)} bytes)", "header")]
+        return [
+            (
+                f"header length {n} runs past the end of the file ({len(buf)} bytes)",
+                "header",
+                Bounds.BEYOND_FILE,
+            )
+        ]
     advise(buf, mmap.MADV_WILLNEED, 0, 8 + n)
     raw = bytes(buf[8 : 8 + n])
     if not raw.startswith(b"{"):
-        return [("header does not start with '{'", "header")]
+        return [("header does not start with '{'", "header", Bounds.UNREADABLE)]
     try:
         header = json.loads(raw.decode("utf-8").rstrip(" "), object_pairs_hook=_no_duplicates)
+    except _DuplicateKeyError as exc:
+        return [(f"header {exc}", "header", Bounds.BEYOND_FILE)]
     except (ValueError, RecursionError) as exc:
-        return [(f"header is not valid JSON: {exc}", "header")]
+        return [(f"header is not valid JSON: {exc}", "header", Bounds.UNREADABLE)]
     if not isinstance(header, dict):
-        return [("header is not a JSON object", "header")]
-    problems: list[tuple[str, str]] = []
+        return [("header is not a JSON object", "header", Bounds.UNREADABLE)]
+    problems: list[Problem] = []
     data_len = len(buf) - 8 - n
     spans: list[tuple[int, int, str]] = []
     meta = header.pop("__metadata__", None)
@@ -148,7 +183,9 @@ def _safetensors_problems(buf: memoryview, result: ContainerResult) -> list[tupl
         if not isinstance(meta, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in meta.items()
         ):
-            problems.append(("__metadata__ is not a map of strings", "header.__metadata__"))
+            problems.append(
+                ("__metadata__ is not a map of strings", "header.__metadata__", Bounds.UNREADABLE)
+            )
         elif "format" in meta:
             result.framework = str(meta["format"])[:40]
     for name, info in header.items():
@@ -157,15 +194,29 @@ def _safetensors_problems(buf: memoryview, result: ContainerResult) -> list[tupl
     cursor = 0
     for begin, end, name in spans:
         if begin < cursor:
-            problems.append((f"tensor {name!r} overlaps the previous tensor", f"header.{name}"))
+            problems.append(
+                (
+                    f"tensor {name!r} overlaps the previous tensor",
+                    f"header.{name}",
+                    Bounds.BEYOND_FILE,
+                )
+            )
         elif begin > cursor:
             problems.append(
-                (f"{begin - cursor} unused bytes before tensor {name!r}", f"header.{name}")
+                (
+                    f"{begin - cursor} unused bytes before tensor {name!r}",
+                    f"header.{name}",
+                    Bounds.BEYOND_FILE,
+                )
             )
         cursor = max(cursor, end)
     if cursor < data_len:
         problems.append(
-            (f"{data_len - cursor} bytes of trailing data after the last tensor", "data")
+            (
+                f"{data_len - cursor} bytes of trailing data after the last tensor",
+                "data",
+                Bounds.BEYOND_FILE,
+            )
         )
     result.properties["tensors"] = len(spans)
     return problems
@@ -191,7 +242,18 @@ _GGUF_SCALARS = {
 
 
 class _GGUFError(Exception):
-    pass
+    """A GGUF header that breaks: past the file's bounds unless said otherwise."""
+
+    def __init__(self, message: str, bounds: Bounds = Bounds.BEYOND_FILE) -> None:
+        super().__init__(message)
+        self.bounds = bounds
+
+
+#: What a ggml-based loader does with a header whose numbers exceed the file.
+_GGUF_LOADER = (
+    "; ggml-based loaders allocate and read by these numbers (heap overflows in llama.cpp's "
+    "GGUF reader, CVE-2024-25664 to CVE-2024-25668)"
+)
 
 
 GGUF_MAX_STRING = 256 * 1024 * 1024
@@ -279,7 +341,7 @@ def _gguf_value(r: _Reader, vtype: int, wide: bool, depth: int = 0) -> Any:
         for _ in range(count):
             _gguf_value(r, itype, wide, depth + 1)
         return f"<array of {count}>"
-    raise _GGUFError(f"unknown value type {vtype} at offset {r.pos}")
+    raise _GGUFError(f"unknown value type {vtype} at offset {r.pos}", Bounds.UNREADABLE)
 
 
 def scan_gguf(buf: memoryview, result: ContainerResult) -> None:
@@ -290,10 +352,10 @@ def scan_gguf(buf: memoryview, result: ContainerResult) -> None:
     alignment = 32
     try:
         if bytes(r.take(4)) != b"GGUF":
-            raise _GGUFError("bad magic")
+            raise _GGUFError("bad magic", Bounds.UNREADABLE)
         version = r.unpack("<I")
         if version not in (1, 2, 3):
-            raise _GGUFError(f"unknown GGUF version {version}")
+            raise _GGUFError(f"unknown GGUF version {version}", Bounds.UNREADABLE)
         wide = version >= 2
         n_tensors = r.unpack("<Q" if wide else "<I")
         n_kv = r.unpack("<Q" if wide else "<I")
@@ -327,8 +389,14 @@ def scan_gguf(buf: memoryview, result: ContainerResult) -> None:
         result.properties["tensors"] = n_tensors
         _gguf_tensor_bounds(buf, r.pos, alignment, spans, result)
     except (_GGUFError, struct.error) as exc:
+        bounds = exc.bounds if isinstance(exc, _GGUFError) else Bounds.BEYOND_FILE
         result.findings.append(
-            finding(ModelFileMalformed, f"GGUF header: {exc}", logical=f"gguf@0x{r.pos:x}")
+            finding(
+                ModelFileMalformed,
+                f"GGUF header: {exc}" + (_GGUF_LOADER if bounds is Bounds.BEYOND_FILE else ""),
+                logical=f"gguf@0x{r.pos:x}",
+                severity=ModelFileMalformed.severity_in(bounds),
+            )
         )
     for key, source, at in templates_found:
         _template_findings(result, source, logical=f"gguf.{key}@0x{at:x}")
@@ -347,7 +415,7 @@ def ggml_types() -> dict[int, tuple[int, int]]:
 
 def _ggml_bytes(ttype: int, shape: tuple[int, ...], name: str) -> int:
     if ttype not in ggml_types():
-        raise _GGUFError(f"tensor {name[:60]!r} has unknown type {ttype}")
+        raise _GGUFError(f"tensor {name[:60]!r} has unknown type {ttype}", Bounds.UNREADABLE)
     block, size = ggml_types()[ttype]
     count = math.prod(shape)
     if shape and shape[0] % block:
@@ -376,7 +444,10 @@ def _gguf_tensor_bounds(
         if problem:
             result.findings.append(
                 finding(
-                    ModelFileMalformed, f"GGUF tensor table: {problem}", logical=f"gguf.{name[:80]}"
+                    ModelFileMalformed,
+                    f"GGUF tensor table: {problem}{_GGUF_LOADER}",
+                    logical=f"gguf.{name[:80]}",
+                    severity=ModelFileMalformed.severity_in(Bounds.BEYOND_FILE),
                 )
             )
             return

@@ -35,6 +35,14 @@ class PickleReport:
     globals: set[str] = field(default_factory=set)
     framework: str | None = None
     legacy_torch: bool = False
+    #: Pickle streams followed one after the other at the top level.
+    streams: int = 0
+
+    def absorb(self, other: PickleReport) -> None:
+        """Add what another stream's report found (a member of a container)."""
+        self.findings += other.findings
+        self.globals |= other.globals
+        self.framework = self.framework or other.framework
 
     @property
     def executes_code(self) -> bool:
@@ -75,6 +83,8 @@ def scan_stream(
         return report  # bytes that merely start like a pickle: not a nested payload
     if stacked and depth == 0 and not report.legacy_torch and traces and traces[-1].complete:
         _trailing(buf, traces, report, path, prefix)
+    if depth == 0:
+        report.streams += len(traces)
     for index, trace in enumerate(traces):
         _report_trace(
             buf, trace, report, path, prefix, depth, later=index > 0, torchscript=torchscript
@@ -95,8 +105,9 @@ def _trailing(
     if rest <= 0 or not bytes(buf[end:]).strip(b"\x00 \r\n\t"):
         return
     more = picklevm.run(buf, end, max_ops=1_000_000)
+    if more.complete or more.imports:
+        traces.append(more)  # a stream, even a broken one: what it imports before the break runs
     if more.complete:
-        traces.append(more)
         return
     report.findings.append(
         finding(

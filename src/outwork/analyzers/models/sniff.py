@@ -9,7 +9,7 @@ from outwork.core.artifact import Artifact
 #: Bytes of a file's start read to tell whether it opens a pickle stream that runs past them.
 PICKLE_PREFIX_BYTES = 8192
 #: Opcodes a protocol 0/1 stream (no PROTO header) can start with: every opcode that pushes.
-_FIRST_OPCODES = frozenset(b"(SVTUBCXIJKMLFGN]})cPi\x88\x89\x8a\x8b\x8c\x8d\x8e\x8f\x96")
+PICKLE_FIRST_OPCODES = frozenset(b"(SVTUBCXIJKMLFGN]})cPi\x88\x89\x8a\x8b\x8c\x8d\x8e\x8f\x96")
 #: pickletools' messages for an argument cut by the end of the bytes it was given.
 _CUT = ("no newline found", "but only")
 
@@ -58,7 +58,7 @@ def pickle_prefix(head: bytes) -> bool:
     argument is cut by the end of the head. A long literal (8 KB of padding text) hides the
     imports that follow from any check of the head alone, so such a file is read as a whole
     stream. Ordinary text fails at its first or second opcode."""
-    if len(head) < PICKLE_PREFIX_BYTES or head[0] not in _FIRST_OPCODES:
+    if len(head) < PICKLE_PREFIX_BYTES or head[0] not in PICKLE_FIRST_OPCODES:
         return False
     try:
         for opcode, _arg, _pos in pickletools.genops(head):

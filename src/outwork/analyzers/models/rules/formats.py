@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Mapping
+from typing import ClassVar
+
+from outwork.analyzers.models.context import Bounds, Divergence
 from outwork.core.rules import Confidence, Layer, Rule, Severity
 
 
@@ -12,7 +17,10 @@ class ModelContainerAnomaly(Rule):
     Zip-based models (PyTorch, Keras, npz) whose local header names a different member than the
     central directory, whose CRC is wrong, whose encrypted flag is set, with duplicate members,
     trailing data, or data before the first member (a polyglot: the file is also another format,
-    and outwork scans it as both).
+    and outwork scans it as both). High when a reader other than the expected loader would run
+    code the loader skips: a pickle stream after the first `STOP` (`torch.load` reads one,
+    `pickle.load` in a loop reads on), a pickle in a PyTorch storage record (read as tensor bytes
+    by `torch.load`, unpickled by whoever opens the member) or an archive nested in the archive.
 
     ## Why it matters
     PyTorch's reader ignores CRCs and flag bits and trusts the central directory; Python's
@@ -37,6 +45,10 @@ class ModelContainerAnomaly(Rule):
     layer = Layer.MDL
     severity = Severity.MEDIUM
     confidence = Confidence.HIGH
+    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
+        Divergence.HIDDEN_CODE: Severity.HIGH,
+        Divergence.TOLERATED: Severity.MEDIUM,
+    }
     cwe = (434, 20)
     inline_suppressible = False
 
@@ -84,7 +96,10 @@ class SafetensorsHeaderInvalid(Rule):
     ## Why it matters
     safetensors is the safe format because its reader checks exactly these things; a file that
     fails them targets a lax reader (memory disclosure, confused tensors) or hides data where
-    nobody looks.
+    nobody looks. Offsets past the data, overlapping tensors, gaps, trailing bytes and
+    duplicate keys are high: the reference reader refuses the file (or, for duplicate keys,
+    keeps one of them) while hand-written readers read past the buffer or pick another tensor.
+    An unknown dtype or a header that is not JSON is medium.
 
     ## Example
     Two tensors whose `data_offsets` both start at 0.
@@ -103,6 +118,10 @@ class SafetensorsHeaderInvalid(Rule):
     layer = Layer.MDL
     severity = Severity.MEDIUM
     confidence = Confidence.HIGH
+    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
+        Bounds.BEYOND_FILE: Severity.HIGH,
+        Bounds.UNREADABLE: Severity.MEDIUM,
+    }
     cwe = (20, 125)
     inline_suppressible = False
 
@@ -117,7 +136,9 @@ class ModelFileMalformed(Rule):
 
     ## Why it matters
     Scanners that skip what they cannot parse are switched off by one broken byte, while the real
-    loader may be more tolerant. outwork fails closed.
+    loader may be more tolerant. outwork fails closed. A GGUF header whose counts, lengths,
+    alignment or tensor offsets exceed the file is high: ggml-based loaders have allocated and
+    read by such numbers unchecked (heap overflows, CVE-2024-25664 to CVE-2024-25668).
 
     ## Example
     A GGUF file whose metadata key-value count claims four billion entries.
@@ -135,6 +156,10 @@ class ModelFileMalformed(Rule):
     layer = Layer.MDL
     severity = Severity.MEDIUM
     confidence = Confidence.MEDIUM
+    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
+        Bounds.BEYOND_FILE: Severity.HIGH,
+        Bounds.UNREADABLE: Severity.MEDIUM,
+    }
     cwe = (20, 703)
     inline_suppressible = False
 
