@@ -89,21 +89,43 @@ def build(spec: Spec) -> tuple[str, bytes]:
         else:
             setup = (FIXTURES / spec.template.removeprefix("pypi-") / "setup.py").read_text()
         module = spec.name.replace("-", "_")
-        files: dict[str, str | bytes] = {
-            "setup.py": setup,
-            f"{module}/__init__.py": _benign_python(spec),
-        }
+        files: dict[str, str | bytes] = {"setup.py": setup}
+        for index in range(_modules(spec)):
+            files[f"{module}/m{index}.py"] = _benign_python(spec, index)
+        files[f"{module}/__init__.py"] = _benign_python(spec, -1)
         return filename, sdist(spec.name, spec.version, files)
     manifest: dict[str, Any] = {"name": spec.name, "version": spec.version, "main": "index.js"}
     if spec.template != "npm-benign":
         fixture = json.loads((FIXTURES / "PKG014" / "bad" / "package.json").read_text())
         manifest["scripts"] = fixture["scripts"]
-    body = "module.exports = function add(a, b) { return a + b; };\n"
-    return f"{spec.name}-{spec.version}.tgz", npm_tarball(json.dumps(manifest), {"index.js": body})
+    sources = {"index.js": "module.exports = require('./lib/m0.js');\n"}
+    for index in range(_modules(spec)):
+        sources[f"lib/m{index}.js"] = _benign_js(spec, index)
+    return f"{spec.name}-{spec.version}.tgz", npm_tarball(json.dumps(manifest), sources)
 
 
-def _benign_python(spec: Spec) -> str:
-    rng = random.Random(f"{spec.name}{spec.version}")
+def _modules(spec: Spec) -> int:
+    """Modules of a generated release: most are small, a few large (1 to 60)."""
+    rng = random.Random(f"size{spec.name}{spec.version}")
+    return max(1, min(60, round(rng.lognormvariate(1.6, 0.9))))
+
+
+def _benign_js(spec: Spec, module: int) -> str:
+    rng = random.Random(f"{spec.name}{spec.version}{module}")
+    lines = ["'use strict';", "const path = require('path');", ""]
+    for index in range(rng.randint(3, 12)):
+        lines += [
+            f"function helper{index}(values) {{",
+            f"  return values.map((v) => v * {rng.randint(2, 9)}).join(path.sep);",
+            "}",
+            "",
+        ]
+    lines.append("module.exports = { helper0 };")
+    return "\n".join(lines)
+
+
+def _benign_python(spec: Spec, module: int = 0) -> str:
+    rng = random.Random(f"{spec.name}{spec.version}{module}")
     lines = ['"""Utilities."""', "import logging", "", "log = logging.getLogger(__name__)", ""]
     for index in range(rng.randint(3, 12)):
         lines += [
@@ -119,7 +141,10 @@ def _benign_python(spec: Spec) -> str:
 class ReplayRegistry:
     """Serve ``specs`` from 127.0.0.1 at ``speed`` times their real rate."""
 
-    def __init__(self, specs: list[Spec], *, speed: float = 10.0, fail: float = 0.0) -> None:
+    def __init__(
+        self, specs: list[Spec], *, speed: float = 10.0, fail: float = 0.0, paused: bool = False
+    ) -> None:
+        """``paused``: nothing is visible until :meth:`restart` starts the clock."""
         self.speed = speed
         self.fail = fail
         self.rng = random.Random(3)
@@ -157,6 +182,9 @@ class ReplayRegistry:
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
         self.restart()
+        if paused:
+            for item in self.items:
+                item.at = float("inf")
         self.thread.start()
 
     def restart(self) -> None:

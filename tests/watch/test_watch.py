@@ -45,6 +45,14 @@ def replay() -> Iterator[ReplayRegistry]:
 
 
 @pytest.fixture
+def quick() -> Iterator[ReplayRegistry]:
+    """The same feed at thirty times its rate, for what does not measure the rate."""
+    server = ReplayRegistry(load_feed(), speed=3 * SPEED)
+    yield server
+    server.close()
+
+
+@pytest.fixture
 def store(tmp_path: Path) -> Iterator[ResultStore]:
     with open_store(tmp_path / "results.sqlite3") as opened:
         yield opened
@@ -133,13 +141,13 @@ def test_npm_changes_replayed_at_ten_times_its_rate(
 
 
 def test_a_stopped_watcher_resumes_without_skipping_or_rescanning(
-    replay: ReplayRegistry, store: ResultStore, tmp_path: Path
+    quick: ReplayRegistry, store: ResultStore, tmp_path: Path
 ) -> None:
-    feed = PyPIChangelog(_registry(replay))
-    expected = _expected(replay, "pypi")
-    first = _run(Watcher(feed, store, _options(replay, tmp_path, start="1000")), 3)
+    feed = PyPIChangelog(_registry(quick))
+    expected = _expected(quick, "pypi")
+    first = _run(Watcher(feed, store, _options(quick, tmp_path, start="1000")), 3)
     assert 3 <= first.scanned < len(expected)
-    second = _run(Watcher(feed, store, _options(replay, tmp_path)), len(expected) - first.scanned)
+    second = _run(Watcher(feed, store, _options(quick, tmp_path)), len(expected) - first.scanned)
     assert first.scanned + second.scanned == len(expected)
     _check_verdicts(store, expected)
 
@@ -147,7 +155,7 @@ def test_a_stopped_watcher_resumes_without_skipping_or_rescanning(
 def test_registry_errors_back_off_and_every_release_is_still_judged(
     store: ResultStore, tmp_path: Path
 ) -> None:
-    server = ReplayRegistry(load_feed(), speed=SPEED, fail=0.3)
+    server = ReplayRegistry(load_feed(), speed=3 * SPEED, fail=0.3)
     try:
         feed = PyPIChangelog(_registry(server))
         expected = _expected(server, "pypi")
@@ -183,10 +191,10 @@ class _ListFeed:
 
 
 def test_a_release_the_registry_does_not_have_is_an_error_verdict_and_the_feed_moves_on(
-    replay: ReplayRegistry, store: ResultStore, tmp_path: Path
+    quick: ReplayRegistry, store: ResultStore, tmp_path: Path
 ) -> None:
     feed = _ListFeed([Change("1", "never-published", "1.0"), Change("2", "also-missing", "2.0")])
-    stats = _run(Watcher(feed, store, _options(replay, tmp_path)), 2)
+    stats = _run(Watcher(feed, store, _options(quick, tmp_path)), 2)
     assert stats.errors == 2
     verdict = store.verdict(Release("pypi", "never-published", "1.0"))
     assert verdict is not None
@@ -212,31 +220,44 @@ def test_a_release_listed_twice_is_scanned_once(
     assert len(store.scans(package="tidy-tables")) == 1
 
 
-def test_pypi_rss_fallback_reads_the_updates_feed(replay: ReplayRegistry) -> None:
-    time.sleep(1.5)  # three PyPI releases are out by then
-    feed = PyPIUpdatesRSS(_registry(replay))
-    batch = feed.poll("0")
-    names = [(c.package, c.version) for c in batch.changes]
-    # RSS dates have one-second resolution: two releases 0.55 s apart may share a second, and
-    # then sort by name, so the first two are compared as a set.
-    assert set(names[:2]) == {("tidy-tables", "0.1.0"), ("stage-helper", "1.0")}
-    assert float(batch.position) == max(c.published or 0 for c in batch.changes)
-    assert feed.poll(batch.position).changes[-1:] == batch.changes[-1:]
+def test_pypi_rss_fallback_reads_the_updates_feed() -> None:
+    # RSS dates have whole seconds: releases more than a second apart.
+    specs = [Spec(1.1 * n, "pypi", f"pkg-{n}", "1.0", "pypi-benign") for n in range(3)]
+    server = ReplayRegistry(specs, speed=1.0)
+    try:
+        time.sleep(2.4)
+        feed = PyPIUpdatesRSS(_registry(server))
+        batch = feed.poll("0")
+        assert [(c.package, c.version) for c in batch.changes] == [
+            ("pkg-0", "1.0"),
+            ("pkg-1", "1.0"),
+            ("pkg-2", "1.0"),
+        ]
+        assert float(batch.position) == max(c.published or 0 for c in batch.changes)
+        assert feed.poll(batch.position).changes == batch.changes[-1:]
+    finally:
+        server.close()
 
 
 def test_the_changelog_reads_uploads_only_and_refuses_a_dtd(
-    replay: ReplayRegistry, monkeypatch: pytest.MonkeyPatch
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    time.sleep(0.7)  # stage-helper 1.0 (offset 6 s) is out at 0.6 s
-    feed = PyPIChangelog(_registry(replay))
+    two = [
+        Spec(0, "pypi", "tidy-tables", "0.1.0", "pypi-benign"),
+        Spec(1, "pypi", "b", "1.0", "pypi-PKG003"),
+    ]
+    server = ReplayRegistry(two, speed=1000.0)
+    time.sleep(0.1)
+    feed = PyPIChangelog(_registry(server))
     batch = feed.poll("1000")
+    server.close()
     assert [(c.package, c.version) for c in batch.changes] == [
         ("tidy-tables", "0.1.0"),
         ("tidy-tables", "0.1.0"),
-        ("stage-helper", "1.0"),
-        ("stage-helper", "1.0"),
+        ("b", "1.0"),
+        ("b", "1.0"),
     ]
-    assert batch.position == "1009"  # past the owner change that is not a release
+    assert batch.position == "1006"  # past the owner change that is not a release
 
     import outwork.watch.feeds as feeds
 
@@ -278,6 +299,7 @@ def test_the_command_stops_on_sigterm_and_resumes(replay: ReplayRegistry, tmp_pa
     seen = [json.loads(x)["release"] for x in [line, *out.splitlines()] if x]
     expected = _expected(replay, "pypi")
     rest = len(expected) - len(seen)
+    assert rest > 0  # the feed lasts 6 s: the stop came before its end
     second = subprocess.run(
         [*command, "--stop-after", str(rest)],
         capture_output=True,

@@ -18,6 +18,7 @@ says does not exist, gets the ``error`` verdict with the reason.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import tempfile
 import threading
@@ -89,7 +90,9 @@ class _Entry:
 class _Job:
     release: Release
     entry: _Entry
-    scan_id: int
+    #: The store's scan, created when the job first starts (a queue that a kill drops is
+    #: not a scan).
+    scan_id: int = 0
     tries: int = 0
     not_before: float = 0.0
 
@@ -120,9 +123,42 @@ def scan_release(target: str, options: ScanOptions) -> ScanOutcome:
     return ScanOutcome(result=result)
 
 
-def _ignore_interrupts() -> None:
-    """Workers leave SIGINT to the watcher, which stops them in order."""
+#: What a worker process has imported before it is forked (the forkserver loads it once).
+_PRELOAD = [
+    "outwork.engine.pipeline",
+    "outwork.analyzers.packages",
+    "outwork.analyzers.models",
+    "outwork.analyzers.dependencies",
+]
+
+
+def _worker_start(watcher: int) -> None:
+    """Workers leave SIGINT to the watcher, which stops them in order, and end when the
+    watcher is gone (killed: nothing else would ever end a worker waiting for work)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def orphaned() -> None:
+        while True:
+            time.sleep(2.0)
+            try:
+                os.kill(watcher, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:  # the pid was reused by another user's process
+                os._exit(0)
+
+    threading.Thread(target=orphaned, name="outwork-watch-orphaned", daemon=True).start()
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """A forkserver where there is one (workers forked from a process that imported the
+    engine and the layers once: fast to start, and never forked from the watcher's threads);
+    spawn elsewhere."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(_PRELOAD)
+        return context
+    return multiprocessing.get_context("spawn")
 
 
 class Watcher:
@@ -205,8 +241,9 @@ class Watcher:
     def _pool(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
             max_workers=self.options.concurrency,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_ignore_interrupts,
+            mp_context=_context(),
+            initializer=_worker_start,
+            initargs=(os.getpid(),),
             max_tasks_per_child=self.options.tasks_per_worker,
         )
 
@@ -257,8 +294,7 @@ class Watcher:
                 continue
             self._owners.add(release)
             entry.waiting += 1
-            scan_id = self.store.create_scan(release.target, origin=self.origin, release=release)
-            self._jobs.append(_Job(release, entry, scan_id))
+            self._jobs.append(_Job(release, entry))
 
     # --- scanning -------------------------------------------------------------------------------
 
@@ -271,6 +307,10 @@ class Watcher:
             if job.not_before > now:
                 self._jobs.append(job)
                 continue
+            if not job.scan_id:
+                job.scan_id = self.store.create_scan(
+                    job.release.target, origin=self.origin, release=job.release
+                )
             self.store.start_scan(job.scan_id)
             try:
                 future = pool.submit(scan_release, job.release.target, self.options.scan)
