@@ -7,12 +7,19 @@ command (``python -m outwork watch pypi``), in its own process with its worker p
 store is a fresh SQLite file. Modes:
 
 - ``throughput``: every release is visible at once (a backlog); releases judged per minute of
-  wall time, and the CPU seconds (user+sys, watcher and workers) per release.
+  wall time (on a shared machine, wall time is what the other jobs leave: ``cpu`` and ``real``
+  give the CPU cost).
 - ``latency``: releases arrive as a Poisson process at ``--rate`` per minute (real rate) replayed
   ``--speed`` times faster; the time from a release appearing in the feed to its verdict in the
   store (median, p99, max) and whether the watcher kept up.
 - ``memory``: a latency run for ``--minutes``, sampling the resident memory of the watcher and of
   its workers every ``--every`` seconds.
+- ``cpu``: the CPU seconds (user+sys) one release costs a worker, fetched and scanned in this
+  process exactly as a worker does (``scan_release``), after one warm-up release; with the
+  workers forked from a forkserver the watchers' own CPU figures would miss theirs.
+- ``real``: the same per-release CPU on real release files read from ``--dir`` (a cache a
+  packages bench filled, e.g. /work/bench-data/benign/sdist: popular projects, larger than
+  the median release), scanned as local files with the watcher's layers, no cache.
 - ``restart``: the watcher is killed (SIGKILL) ``--kills`` times at random points and restarted;
   at the end every release must have exactly one verdict and one finished scan: lost and
   duplicated releases are counted.
@@ -20,6 +27,8 @@ store is a fresh SQLite file. Modes:
     python bench/watch_replay.py throughput --releases 200 --concurrency 2
     python bench/watch_replay.py latency --rate 4 --speed 10 --minutes 30
     python bench/watch_replay.py memory --rate 4 --speed 10 --minutes 60
+    python bench/watch_replay.py cpu --releases 300
+    python bench/watch_replay.py real --dir /work/bench-data/benign/sdist --releases 100
     python bench/watch_replay.py restart --releases 120 --kills 8
 """
 
@@ -127,16 +136,12 @@ def _wait(work: Path, total: int, timeout: float, sample: object = None) -> floa
     return float("nan")
 
 
-def _stop(processes: list[subprocess.Popen[bytes]]) -> float:
-    """SIGTERM, wait; the CPU seconds of the watchers and their workers (RUSAGE_CHILDREN)."""
+def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM (a clean stop), and wait."""
     for process in processes:
         process.send_signal(signal.SIGTERM)
     for process in processes:
         process.wait(timeout=120)
-    import resource
-
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def _rss_kib(pid: int) -> int:
@@ -177,7 +182,7 @@ def throughput(args: argparse.Namespace) -> None:
         server.restart()
         started = time.monotonic()
         wall = _wait(work, len(specs), args.timeout)
-        cpu = _stop(processes)
+        _stop(processes)
         elapsed = time.monotonic() - started
         verdicts = _verdict_counts(work)
     server.close()
@@ -188,8 +193,6 @@ def throughput(args: argparse.Namespace) -> None:
             "concurrency": args.concurrency,
             "wall_seconds_to_last_verdict": round(wall, 1),
             "releases_per_minute": round(len(specs) / wall * 60, 1),
-            "cpu_seconds_total": round(cpu, 1),
-            "cpu_seconds_per_release": round(cpu / len(specs), 3),
             "wall_seconds_with_start_and_stop": round(elapsed, 1),
             "verdicts": verdicts,
         },
@@ -219,7 +222,7 @@ def latency(args: argparse.Namespace, *, memory: bool = False) -> None:
 
         span = specs[-1].offset / args.speed
         wall = _wait(work, len(specs), span + args.timeout, sample)
-        cpu = _stop(processes)
+        _stop(processes)
         appeared = server.appeared()
         with open_store(work / "results.sqlite3") as store:
             verdicts = store.verdicts(limit=10**9)
@@ -237,7 +240,6 @@ def latency(args: argparse.Namespace, *, memory: bool = False) -> None:
         "latency_median_s": round(statistics.median(delays), 2) if delays else None,
         "latency_p99_s": round(delays[int(0.99 * (len(delays) - 1))], 2) if delays else None,
         "latency_max_s": round(delays[-1], 2) if delays else None,
-        "cpu_seconds_total": round(cpu, 1),
         "verdicts": counts,
     }
     if memory and samples:
@@ -305,6 +307,75 @@ def restart(args: argparse.Namespace) -> None:
     )
 
 
+def cpu(args: argparse.Namespace) -> None:
+    from outwork.engine.pipeline import ScanOptions
+    from outwork.sources.registries import RegistryOptions
+    from outwork.watch.watcher import WATCH_ANALYZERS, scan_release
+
+    specs = [
+        Spec(0.0, s.ecosystem, s.name, s.version, s.template)
+        for s in synthetic_feed(args.releases + 1, 60.0, seed=args.seed)
+    ]
+    server = ReplayRegistry(specs, speed=1.0)
+    costs = []
+    with tempfile.TemporaryDirectory(prefix="watch-bench-") as tmp:
+        registry = RegistryOptions(pypi_url=f"{server.url}/pypi", npm_url=f"{server.url}/npm")
+        options = ScanOptions(
+            analyzers=WATCH_ANALYZERS, registry=registry, cache_dir=f"{tmp}/cache", data_dir=tmp
+        )
+        for spec in specs:
+            target = Release(spec.ecosystem, spec.name, spec.version).target
+            started = time.process_time()
+            outcome = scan_release(target, options)
+            costs.append(time.process_time() - started)
+            if outcome.result is None:
+                raise SystemExit(f"{target}: {outcome.error}")
+    server.close()
+    work = sorted(costs[1:])
+    _report(
+        "cpu",
+        {
+            "releases": len(work),
+            "first_release_cpu_s": round(costs[0], 3),
+            "cpu_s_per_release_median": round(statistics.median(work), 4),
+            "cpu_s_per_release_p99": round(work[int(0.99 * (len(work) - 1))], 4),
+            "cpu_s_per_release_mean": round(statistics.fmean(work), 4),
+            "releases_per_minute_per_core": round(60 / statistics.fmean(work)),
+        },
+    )
+
+
+def real(args: argparse.Namespace) -> None:
+    from outwork.engine.pipeline import ScanOptions
+    from outwork.engine.pipeline import scan as run_scan
+    from outwork.watch.watcher import WATCH_ANALYZERS
+
+    files = sorted(p for p in Path(args.dir).iterdir() if p.is_file())[: args.releases + 1]
+    if len(files) < 2:
+        raise SystemExit(f"{args.dir}: fewer than two release files")
+    options = ScanOptions(analyzers=WATCH_ANALYZERS, jobs=1, data_dir=tempfile.gettempdir())
+    costs = []
+    sizes = []
+    for path in files:
+        started = time.process_time()
+        run_scan([str(path)], options)
+        costs.append(time.process_time() - started)
+        sizes.append(path.stat().st_size)
+    work = sorted(costs[1:])
+    _report(
+        "real",
+        {
+            "dir": str(args.dir),
+            "releases": len(work),
+            "median_bytes": round(statistics.median(sizes[1:])),
+            "cpu_s_per_release_median": round(statistics.median(work), 3),
+            "cpu_s_per_release_p99": round(work[int(0.99 * (len(work) - 1))], 3),
+            "cpu_s_per_release_mean": round(statistics.fmean(work), 3),
+            "releases_per_minute_per_core": round(60 / statistics.fmean(work), 1),
+        },
+    )
+
+
 def _verdict_counts(work: Path) -> dict[str, int]:
     with open_store(work / "results.sqlite3") as store:
         counts: dict[str, int] = {}
@@ -315,7 +386,9 @@ def _verdict_counts(work: Path) -> dict[str, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mode", choices=("throughput", "latency", "memory", "restart"))
+    parser.add_argument(
+        "mode", choices=("throughput", "latency", "memory", "cpu", "real", "restart")
+    )
     parser.add_argument("--releases", type=int, default=200)
     parser.add_argument("--rate", type=float, default=4.0, help="real releases per minute")
     parser.add_argument("--speed", type=float, default=10.0)
@@ -328,10 +401,15 @@ def main() -> None:
     parser.add_argument("--max-alive", type=float, default=12.0)
     parser.add_argument("--timeout", type=float, default=900.0)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--dir", type=Path, help="real: a folder of release files")
     parser.add_argument("--work", type=Path, help="restart: keep the store and logs here")
     args = parser.parse_args()
     if args.mode == "throughput":
         throughput(args)
+    elif args.mode == "cpu":
+        cpu(args)
+    elif args.mode == "real":
+        real(args)
     elif args.mode == "restart":
         restart(args)
     else:
