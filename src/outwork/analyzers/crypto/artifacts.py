@@ -42,7 +42,9 @@ _JAVA_HINTS = (
     b"java.security",
     b"javax.net.ssl",
     b"org.bouncycastle",
-    b"java.util",
+    b"java.util.Random",
+    b"java.util.*",
+    b"Math.random",
 )
 
 

@@ -167,7 +167,7 @@ class GoScanner:
     def __init__(self, data: bytes) -> None:
         self.tree = _parser().parse(data)
         self.imports: dict[str, str] = {}
-        self.bindings = Bindings()
+        self.bindings = Bindings(_SCOPES - {"source_file"})
         self.assets: list[Asset] = []
         #: Names of blocks that a mode or a raw block call consumed.
         self.consumed: set[str] = set()
@@ -269,7 +269,7 @@ class GoScanner:
                 value = self.value(values[0])
             else:
                 value = UNKNOWN
-            self.bindings.bind(text(name), value)
+            self.bindings.bind(text(name), value, name)
 
     # --- values -----------------------------------------------------------------------------
 
@@ -281,7 +281,7 @@ class GoScanner:
         if kind == "int_literal":
             return _int(text(node))
         if kind == "identifier":
-            return self.bindings.get(text(node))
+            return self.bindings.get(text(node), node)
         if kind == "selector_expression":
             return self._selector(node)
         if kind == "call_expression":

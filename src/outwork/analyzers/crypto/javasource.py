@@ -78,8 +78,9 @@ FIXED_SIZE = frozenset({"Ed25519", "Ed448", "X25519", "X448", "ML-KEM", "ML-DSA"
 BLOCK_CIPHERS = frozenset(
     {"AES", "DES", "3DES", "Blowfish", "RC2", "CAST5", "IDEA", "SEED", "Camellia", "ARIA", "SM4"}
 )
+#: ``SSLContext.getInstance`` names: "SSL" and "TLS" are the provider's default versions (SunJSSE
+#: treats "SSL" as "TLS"), a versioned name caps the context at that version.
 SSL_PROTOCOLS = {
-    "ssl": "SSLv3",
     "sslv3": "SSLv3",
     "sslv2": "SSLv2",
     "tlsv1": "TLSv1.0",
@@ -155,6 +156,17 @@ _SIGNATURE_NAME = re.compile(
 )
 
 
+#: Where a local or a field is in scope: its method, constructor, lambda or initializer, and the
+#: class body for fields.
+_SCOPES = frozenset(
+    {
+        "method_declaration",
+        "constructor_declaration",
+        "lambda_expression",
+        "static_initializer",
+        "class_body",
+    }
+)
 _DECLARATIONS = frozenset(
     {"class_declaration", "interface_declaration", "enum_declaration", "record_declaration"}
 )
@@ -204,7 +216,7 @@ class JavaScanner:
         self.tree = _parser().parse(data)
         self.imports: dict[str, str] = {}
         self.wildcards: set[str] = set()
-        self.bindings = Bindings()
+        self.bindings = Bindings(_SCOPES)
         self.records: dict[tuple[int, int], Record] = {}
         self.filled: set[str] = set()
         #: Classes, interfaces, enums and records the file declares, with the bytes where they
@@ -230,18 +242,7 @@ class JavaScanner:
                         if arg.type == "identifier":
                             self.filled.add(text(arg))
         for node in nodes:
-            if node.type == "variable_declarator":
-                target, value = node.child_by_field_name("name"), node.child_by_field_name("value")
-                if target is not None:
-                    self.bindings.bind(
-                        text(target), self.value(value) if value is not None else UNKNOWN
-                    )
-            elif node.type == "assignment_expression":
-                left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
-                operator = node.child_by_field_name("operator")
-                if left is not None and left.type == "identifier" and right is not None:
-                    plain = operator is not None and text(operator) == "="
-                    self.bindings.bind(text(left), self.value(right) if plain else UNKNOWN)
+            self._binding(node)
         for node in nodes:
             if node.type in ("method_invocation", "object_creation_expression"):
                 self.value(node)
@@ -252,6 +253,24 @@ class JavaScanner:
                 self._emit(record.node, record.found)
         self.assets.sort(key=lambda a: (a.line or 0, a.column or 0))
         return ScanResult(self.assets)
+
+    def _binding(self, node: Any) -> None:
+        """Parameters (the caller's value), declarations and plain assignments."""
+        if node.type in ("formal_parameter", "spread_parameter", "catch_formal_parameter"):
+            name = node.child_by_field_name("name")
+            if name is not None:
+                self.bindings.bind(text(name), UNKNOWN, node)
+        elif node.type == "variable_declarator":
+            target, value = node.child_by_field_name("name"), node.child_by_field_name("value")
+            if target is not None:
+                evaluated = self.value(value) if value is not None else UNKNOWN
+                self.bindings.bind(text(target), evaluated, node)
+        elif node.type == "assignment_expression":
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            operator = node.child_by_field_name("operator")
+            if left is not None and left.type == "identifier" and right is not None:
+                plain = operator is not None and text(operator) == "="
+                self.bindings.bind(text(left), self.value(right) if plain else UNKNOWN, node)
 
     # --- names ------------------------------------------------------------------------------
 
@@ -287,7 +306,7 @@ class JavaScanner:
                 return written
             head, _, rest = written.partition(".")
             return f"{self.imports[head]}.{rest}" if head in self.imports else None
-        if written in self.bindings.values or self._shadowed(written.split(".")[0], node):
+        if self.bindings.has(written, node) or self._shadowed(written.split(".")[0], node):
             return None
         if written in self.imports:
             return self.imports[written]
@@ -312,7 +331,7 @@ class JavaScanner:
             except ValueError:
                 return UNKNOWN
         if kind == "identifier":
-            return self.bindings.get(text(node))
+            return self.bindings.get(text(node), node)
         if kind == "binary_expression":
             return self._binary(node)
         if kind == "parenthesized_expression" and node.named_children:

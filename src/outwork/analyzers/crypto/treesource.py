@@ -99,17 +99,40 @@ def walk(root: Any) -> list[Any] | None:
 
 
 class Bindings:
-    """Names bound in a file: a name bound to one value everywhere resolves to it; bound to
-    different values (or reassigned by an operator), it is unknown."""
+    """Names bound in a file, by scope: a name resolves in the innermost scope around its use
+    that binds it (a method's locals, then its class's fields, then the file). Bound to one value
+    there it resolves to it; bound to different values (or reassigned by an operator), it is
+    unknown. ``scopes`` are the node types that open a scope."""
 
-    def __init__(self) -> None:
-        self.values: dict[str, list[object]] = {}
+    def __init__(self, scopes: frozenset[str] = frozenset()) -> None:
+        self.scopes = scopes
+        self.values: dict[tuple[tuple[int, int] | None, str], list[object]] = {}
 
-    def bind(self, name: str, value: object) -> None:
-        self.values.setdefault(name, []).append(value)
+    def _chain(self, node: Any) -> list[tuple[int, int] | None]:
+        keys: list[tuple[int, int] | None] = []
+        current = node.parent if node is not None else None
+        while current is not None:
+            if current.type in self.scopes:
+                keys.append((current.start_byte, current.end_byte))
+            current = current.parent
+        keys.append(None)
+        return keys
 
-    def get(self, name: str, default: object = UNKNOWN) -> object:
-        values = self.values.get(name)
+    def bind(self, name: str, value: object, node: Any = None) -> None:
+        """Bind ``name`` in the scope around ``node`` (the file without one)."""
+        self.values.setdefault((self._chain(node)[0], name), []).append(value)
+
+    def lookup(self, name: str, node: Any = None) -> list[object] | None:
+        for key in self._chain(node):
+            if (key, name) in self.values:
+                return self.values[(key, name)]
+        return None
+
+    def has(self, name: str, node: Any = None) -> bool:
+        return self.lookup(name, node) is not None
+
+    def get(self, name: str, node: Any = None, default: object = UNKNOWN) -> object:
+        values = self.lookup(name, node)
         if not values:
             return default
         first = values[0]
