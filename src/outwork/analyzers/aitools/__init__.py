@@ -3,19 +3,24 @@
 Instruction files (``AGENTS.md``, ``CLAUDE.md``, Cursor and Windsurf rules, Copilot instructions,
 agent skills) are read as an agent reads them: every character, the hidden ones revealed
 (:mod:`.hidden`), encoded blobs decoded, and the instructions they give matched against what an
-attacker wants an agent to do (:mod:`.rules`). The work is in :mod:`.analysis`.
+attacker wants an agent to do (:mod:`.rules`). MCP client configurations are parsed for what
+they launch and what they hand it (:mod:`.mcp`), and MCP server code for the tool descriptions
+the model reads (:mod:`.toolcode`). The work is in :mod:`.analysis`.
 """
 
 from __future__ import annotations
 
-from outwork.analyzers.aitools.files import role_of
+from outwork.analyzers.aitools.files import MCP_SDK_MARKERS, role_of
 from outwork.core.analyzer import Analyzer, rules_in
 from outwork.core.artifact import TEXT_KINDS, Artifact, Kind
 from outwork.core.rules import Layer
 
+#: Bytes of a source file read to decide whether it is an MCP server.
+PROBE = 64 * 1024
+
 
 class AIToolsAnalyzer(Analyzer):
-    """Instruction files of coding agents."""
+    """Instruction files, MCP client configurations and MCP server code."""
 
     name = "aitools"
     version = "1"
@@ -26,4 +31,11 @@ class AIToolsAnalyzer(Analyzer):
     implementation = "outwork.analyzers.aitools.analysis"
 
     def accepts(self, artifact: Artifact) -> bool:
-        return artifact.kind in self.kinds and role_of(artifact.path) is not None
+        if artifact.kind not in self.kinds:
+            return False
+        if role_of(artifact.path) is not None:
+            return True
+        if artifact.kind in (Kind.PYTHON, Kind.JAVASCRIPT):
+            head = artifact.read(PROBE)
+            return any(marker in head for marker in MCP_SDK_MARKERS)
+        return False

@@ -7,11 +7,15 @@ from collections.abc import Iterator
 from outwork.analyzers.aitools.document import Document
 from outwork.analyzers.aitools.files import Role, role_of
 from outwork.analyzers.aitools.hidden import hidden_runs
+from outwork.analyzers.aitools.mcp import ConfigError, parse
 from outwork.analyzers.aitools.rules import hidden
 from outwork.analyzers.aitools.rules.coverage import AgentFileNotFullyRead
 from outwork.analyzers.aitools.rules.instructions import CHECKS
+from outwork.analyzers.aitools.rules.mcp import check_config
+from outwork.analyzers.aitools.rules.poisoning import check_descriptions
+from outwork.analyzers.aitools.toolcode import js_descriptions, python_descriptions
 from outwork.core.analyzer import AnalysisContext, Emitted
-from outwork.core.artifact import Artifact
+from outwork.core.artifact import Artifact, Kind
 from outwork.core.findings import Finding, finding
 
 #: Bytes of one file read; the rest is reported (AI009), never silently dropped.
@@ -24,6 +28,46 @@ def analyze(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted]:
     role = role_of(artifact.path)
     if role is Role.INSTRUCTIONS:
         yield from instruction_file(artifact, context)
+    elif role is Role.MCP_CONFIG:
+        yield from mcp_config(artifact, context)
+    elif artifact.kind in (Kind.PYTHON, Kind.JAVASCRIPT):
+        yield from mcp_server(artifact, context)
+
+
+def mcp_server(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted]:
+    """Tool poisoning in an MCP server's source: its descriptions judged as hidden text."""
+    limit = int(context.options.get("aitools.max_bytes", MAX_BYTES))
+    source = artifact.read(limit).decode("utf-8", "replace")
+    read = python_descriptions if artifact.kind is Kind.PYTHON else js_descriptions
+    described = list(read(source))
+    yield from check_descriptions(described, lambda doc: _judge(doc, 1))
+    if artifact.size > limit:
+        yield finding(
+            AgentFileNotFullyRead,
+            f"only the first {limit} of {artifact.size} bytes of an MCP server were read",
+            logical="size",
+        )
+
+
+def mcp_config(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted]:
+    limit = int(context.options.get("aitools.max_bytes", MAX_BYTES))
+    if artifact.size > limit:
+        yield finding(
+            AgentFileNotFullyRead,
+            f"an MCP configuration of {artifact.size} bytes is past the {limit} bytes read",
+            logical="size",
+        )
+        return
+    text = artifact.read(limit).decode("utf-8", "replace")
+    try:
+        config = parse(text)
+    except ConfigError as error:
+        if artifact.name.lower() != "mcp.json" or "Servers" in text or '"servers"' in text:
+            yield finding(
+                AgentFileNotFullyRead, f"MCP configuration not read: {error}", logical="parse"
+            )
+        return
+    yield from check_config(config, artifact.path)
 
 
 def instruction_file(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted]:

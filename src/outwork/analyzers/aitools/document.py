@@ -27,7 +27,13 @@ class Placement(enum.Enum):
 
 _CODE = 1
 _HIDDEN = 2
-_BY_MARK = {0: Placement.PROSE, _CODE: Placement.CODE, _HIDDEN: Placement.HIDDEN}
+_BLOCK = 3  # code, in a fenced or indented block rather than a span inside a sentence
+_BY_MARK = {
+    0: Placement.PROSE,
+    _CODE: Placement.CODE,
+    _HIDDEN: Placement.HIDDEN,
+    _BLOCK: Placement.CODE,
+}
 _CODE_SPAN = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
 _COMMENT = re.compile(r"<!--.*?(-->|\Z)", re.S)
 _LINK_COMMENT = re.compile(r"^\[//\]: *#.*$", re.M)
@@ -62,6 +68,11 @@ class Document:
             return Placement.HIDDEN
         return _BY_MARK[self._marks[offset]] if offset < len(self._marks) else Placement.PROSE
 
+    def in_code_block(self, offset: int) -> bool:
+        """Whether the offset is in a fenced or indented code block (documentation a person
+        reads and runs), not a code span inside a sentence."""
+        return self.origin is None and offset < len(self._marks) and self._marks[offset] == _BLOCK
+
     def position(self, offset: int) -> tuple[int, int]:
         """(line, column), 1-based, of an offset; a hidden text reports its carrier's."""
         if self.origin is not None:
@@ -84,7 +95,7 @@ class Document:
                 continue
             start, end = self.line_span(*token.map)
             if token.type in ("fence", "code_block"):
-                self._mark(start, end, _CODE)
+                self._mark(start, end, _BLOCK)
             elif token.type == "html_block" and token.content.lstrip().startswith("<!--"):
                 self._mark(start, end, _HIDDEN)
             else:

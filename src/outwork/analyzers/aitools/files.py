@@ -13,6 +13,7 @@ class Role(enum.Enum):
     """What a file is to an agent."""
 
     INSTRUCTIONS = "instruction file"
+    MCP_CONFIG = "MCP client configuration"
 
 
 #: Files an agent loads into its context as standing instructions, by exact (lower-case) name.
@@ -46,6 +47,31 @@ INSTRUCTION_FOLDERS: dict[tuple[str, ...], tuple[str, ...]] = {
 }
 
 
+#: MCP client configurations by name: Claude Code (``.mcp.json``), Cursor and VS Code
+#: (``mcp.json`` in ``.cursor``/``.vscode``), Claude Desktop, Windsurf, Cline and Roo.
+MCP_CONFIG_NAMES: frozenset[str] = frozenset(
+    {
+        ".mcp.json",
+        "mcp.json",
+        "claude_desktop_config.json",
+        "mcp_config.json",
+        "cline_mcp_settings.json",
+        "mcp_settings.json",
+    }
+)
+#: What an MCP server module imports (the official SDKs, FastMCP, mcp-framework).
+MCP_SDK_MARKERS: tuple[bytes, ...] = (
+    b"from mcp",
+    b"import mcp",
+    b"from fastmcp",
+    b"import fastmcp",
+    b"@modelcontextprotocol/sdk",
+    b"from 'fastmcp'",
+    b'from "fastmcp"',
+    b"mcp-framework",
+)
+
+
 def role_of(path: str) -> Role | None:
     """The role of the file at this (logical) path, from its name and the folders above it."""
     parts = PurePosixPath(path.replace("\\", "/").replace("!/", "/")).parts
@@ -60,4 +86,6 @@ def role_of(path: str) -> Role | None:
             return Role.INSTRUCTIONS
     if name.endswith(".mdc") and ".cursor" in folders:
         return Role.INSTRUCTIONS
+    if name in MCP_CONFIG_NAMES:
+        return Role.MCP_CONFIG
     return None

@@ -41,7 +41,7 @@ class Intent:
     pattern: re.Pattern[str]
     #: The context of the rule's severity table for a match at this placement; by default the
     #: placement itself.
-    context: Callable[[Placement, re.Match[str]], enum.Enum] | None = field(default=None)
+    context: Callable[[Document, re.Match[str]], enum.Enum] | None = field(default=None)
 
 
 def negated(text: str, start: int) -> bool:
@@ -84,7 +84,7 @@ class IntentCheck:
                 if (intent.rule.code, line) in seen:
                     continue
                 seen.add((intent.rule.code, line))
-                context = intent.context(placement, match) if intent.context else placement
+                context = intent.context(doc, match) if intent.context else placement
                 quoted = describe(doc, match.start(), match.end())
                 yield finding(
                     intent.rule,

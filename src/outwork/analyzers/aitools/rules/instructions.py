@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import ClassVar
 
-from outwork.analyzers.aitools.document import Placement
+from outwork.analyzers.aitools.document import Document, Placement
 from outwork.analyzers.aitools.intents import Intent, IntentCheck
 from outwork.analyzers.aitools.rules.patterns import (
     CREDENTIAL_FILES,
@@ -31,8 +31,9 @@ class FetchContext(enum.Enum):
 
     HIDDEN = Placement.HIDDEN.value
     PROSE = Placement.PROSE.value
-    CODE_INSECURE = "in a code block, fetched over plain HTTP or from a bare IP address"
-    CODE = Placement.CODE.value
+    CODE_INSECURE = "in code, fetched over plain HTTP or from a bare IP address"
+    CODE_SPAN = "in a code span inside a sentence that tells the agent to run it"
+    CODE = "in a fenced or indented code block, over HTTPS (documented set-up a person runs)"
 
 
 class AgentFetchAndRun(Rule):
@@ -84,6 +85,7 @@ class AgentFetchAndRun(Rule):
         FetchContext.HIDDEN: Severity.CRITICAL,
         FetchContext.PROSE: Severity.HIGH,
         FetchContext.CODE_INSECURE: Severity.HIGH,
+        FetchContext.CODE_SPAN: Severity.MEDIUM,
         FetchContext.CODE: Severity.LOW,
     }
 
@@ -91,17 +93,36 @@ class AgentFetchAndRun(Rule):
 _INSECURE = re.compile(r"http://|(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w.])")
 
 
-def _fetch_context(placement: Placement, match: re.Match[str]) -> enum.Enum:
-    if placement is Placement.CODE and _INSECURE.search(match.group()):
+def _fetch_context(doc: Document, match: re.Match[str]) -> enum.Enum:
+    placement = doc.placement(match.start())
+    if placement is not Placement.CODE:
+        return FetchContext[placement.name]
+    if _INSECURE.search(match.group()):
         return FetchContext.CODE_INSECURE
-    return FetchContext[placement.name]
+    return FetchContext.CODE if doc.in_code_block(match.start()) else FetchContext.CODE_SPAN
 
 
 def _fetch(what: str, pattern: str) -> Intent:
     return Intent(AgentFetchAndRun, what, re.compile(pattern, _I), _fetch_context)
 
 
+def _remote_script_context(doc: Document, match: re.Match[str]) -> enum.Enum:
+    """A visible instruction to add a CDN script is ordinary front-end work: low."""
+    hidden = doc.placement(match.start()) is Placement.HIDDEN
+    return FetchContext.HIDDEN if hidden else FetchContext.CODE
+
+
 FETCH_AND_RUN: tuple[Intent, ...] = (
+    Intent(
+        AgentFetchAndRun,
+        "add a remote script to the code it writes",
+        re.compile(
+            r"\b(?:add|insert|include|append|inject|attach|put|embed)\b[^.\n]{0,80}?(?:<script\b[^>\n]*"
+            r"\bsrc\s*=\s*[\"']?(?:https?:)?//|\bscript\s+tag\b[^.\n]{0,120}?(?:https?:)?//)",
+            _I,
+        ),
+        _remote_script_context,
+    ),
     _fetch(
         "pipe a download into an interpreter",
         rf"\b{DOWNLOADER}\b[^\n|]{{0,300}}\|\s*{INTERPRETER}",
@@ -113,7 +134,9 @@ FETCH_AND_RUN: tuple[Intent, ...] = (
     _fetch(
         "evaluate a downloaded PowerShell script",
         r"\b(?:iex|invoke-expression)\b\s*\(?\s*\(?\s*(?:new-object\s+(?:system\.)?net\.webclient\s*\)?"
-        r"\s*\.downloadstring|iwr|irm|invoke-webrequest|invoke-restmethod|curl|wget)"
+        r"\s*\.downloadstring\s*\(\s*[^)\n]{0,200}|iwr\b[^)\n]{0,200}|irm\b[^)\n]{0,200}"
+        r"|invoke-webrequest\b[^)\n]{0,200}|invoke-restmethod\b[^)\n]{0,200}|curl\b[^)\n]{0,200}"
+        r"|wget\b[^)\n]{0,200})"
         r"|\.downloadstring\([^)\n]*\)\s*\|\s*(?:iex|invoke-expression)\b",
     ),
     _fetch(
@@ -126,7 +149,9 @@ FETCH_AND_RUN: tuple[Intent, ...] = (
     _fetch(
         "evaluate code fetched from a URL",
         r"\b(?:exec|eval)\s*\(\s*(?:await\s+)?\(?\s*(?:await\s+)?(?:requests\.get|urllib\.request\.urlopen"
-        r"|urlopen|fetch|httpx\.get)\s*\(",
+        r"|urlopen|fetch|httpx\.get)\s*\("
+        r"|\b(?:exec|eval)\s*\(\s*(?:await\s+)?\(?\s*(?:await\s+)?[\w.]*(?:urlopen|get|fetch)\s*\(\s*"
+        r"[\"']?(?:https?:)?//",
     ),
     _fetch(
         "download something and run it",
@@ -322,6 +347,12 @@ HIDE_FROM_USER: tuple[Intent, ...] = (
         r"\b(?:do\s+not|don'?t|never|must\s+not)\s+(?:mention|reveal|disclose|acknowledge|discuss|repeat)\s+"
         r"(?:these|this|the\s+above|the\s+following|any\s+of\s+(?:this|these))\s+(?:hidden\s+|secret\s+)?"
         r"(?:instructions?|rules?|steps?|directives?)",
+    ),
+    _hide(
+        "keep its actions out of its replies",
+        r"\b(?:no\s+need\s+to|(?:you\s+)?(?:do\s+not|don'?t)\s+need\s+to|there\s+is\s+no\s+need\s+to)\s+"
+        r"(?:mention|tell|inform|report|explain|disclose)\s+(?:about\s+)?"
+        rf"(?:{_THING}|(?:these|those|your|such)\s+\w+)[^.\n]{{0,40}}?\b(?:to\s+{_PERSON}|responses?|replies|answers?)",
     ),
     _hide(
         "act without telling the user",

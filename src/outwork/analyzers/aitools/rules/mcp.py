@@ -1,0 +1,340 @@
+"""MCP client configurations: what the servers an agent starts are, and what they are given."""
+
+from __future__ import annotations
+
+import enum
+import ipaddress
+import re
+from collections.abc import Iterator, Mapping
+from typing import ClassVar
+from urllib.parse import urlsplit
+
+from outwork.analyzers.aitools.mcp import Config, Package, Server, launched
+from outwork.analyzers.secrets.analysis import TABLE
+from outwork.analyzers.secrets.placement import file_context
+from outwork.analyzers.secrets.redact import mask
+from outwork.analyzers.secrets.scan import scan_text
+from outwork.core.analyzer import Emitted
+from outwork.core.findings import Fact, finding
+from outwork.core.rules import Confidence, Layer, Rule, Severity
+
+
+class Pinning(enum.Enum):
+    """How a launched package is pinned: the context of AI010's severity table."""
+
+    URL = "a git or HTTP source without a commit"
+    LATEST = "the latest release, asked for by name (@latest, :latest, no image tag)"
+    UNPINNED = "no version, or a range"
+
+
+class Carries(enum.Enum):
+    """What a plain-HTTP connection carries: the context of AI012's severity table."""
+
+    HEADERS = "headers (tokens) sent with every request"
+    NOTHING = "no headers: tool descriptions and results only"
+
+
+class McpServerUnpinnedPackage(Rule):
+    """An MCP configuration launches a server from a registry package without pinning it.
+
+    ## What it finds
+
+    Servers started with `npx`/`bunx`/`pnpm dlx`/`yarn dlx`, `uvx`/`uv tool run`/`pipx run` or
+    `docker run` whose package has no exact version: no version at all, `@latest`, a range, a
+    git or HTTP source without a commit, an image without a tag or digest. `npx -y` installs
+    whatever the registry serves without asking.
+
+    ## Why it matters
+
+    The agent starts the server every session, with the developer's files and the tokens the
+    configuration passes it. Whoever can publish the next release of that package (a
+    compromised maintainer, a typosquat, a name an LLM invented) runs code on every machine that
+    uses the configuration, at its next start.
+
+    ## Example
+
+    ```json
+    {"mcpServers": {"github": {"command": "npx", "args": ["-y", "@acme/mcp-github"]}}}
+    ```
+
+    ## Remediation
+
+    Pin an exact version (`@acme/mcp-github@1.4.2`, `mcp-server-fetch==2025.4.7`, an image
+    digest), or install the server once from a lockfile and run the installed binary.
+
+    ## References
+
+    - https://modelcontextprotocol.io/docs/tools/security
+    - https://owasp.org/www-project-top-10-for-large-language-model-applications/
+    - CWE-1357
+    """
+
+    code = "AI010"
+    name = "mcp-server-unpinned-package"
+    layer = Layer.AI
+    severity = Severity.MEDIUM
+    confidence = Confidence.HIGH
+    cwe = (1357, 829)
+    attack = ("T1195.002",)
+    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
+        Pinning.URL: Severity.HIGH,
+        Pinning.LATEST: Severity.MEDIUM,
+        Pinning.UNPINNED: Severity.MEDIUM,
+    }
+
+
+class McpConfigInlineSecret(Rule):
+    """An MCP configuration holds a credential written inline.
+
+    ## What it finds
+
+    Values in a server's `env`, `headers`, `args` or `url` that the secrets layer's detector
+    table recognises as a credential (provider tokens proven by their structure, private keys,
+    passwords in URLs, generic secrets under secret-looking names). References (`${env:TOKEN}`,
+    `${input:token}`, `$TOKEN`) are not values. The value is masked in every report.
+
+    ## Why it matters
+
+    MCP configurations are committed to repositories (`.mcp.json`, `.vscode/mcp.json`,
+    `.cursor/mcp.json`) and copied between machines; a token there is readable by everyone with
+    the repository, and by every server and agent that can read the file.
+
+    ## Example
+
+    ```json
+    {"servers": {"github": {"command": "docker", "env": {"GITHUB_TOKEN": "ghp_..."}}}}
+    ```
+
+    ## Remediation
+
+    Revoke the credential, then reference it: VS Code's `inputs` with `${input:...}`, or
+    `${env:NAME}` / the client's secret store.
+
+    ## References
+
+    - https://code.visualstudio.com/docs/copilot/chat/mcp-servers#_configuration-format
+    - CWE-798
+    """
+
+    code = "AI011"
+    name = "mcp-config-inline-secret"
+    layer = Layer.AI
+    severity = Severity.HIGH
+    confidence = Confidence.HIGH
+    cwe = (798,)
+    attack = ("T1552.001",)
+    quotes_source = False
+
+
+class McpRemoteServerPlainHttp(Rule):
+    """An MCP configuration connects to a remote server over plain HTTP.
+
+    ## What it finds
+
+    Server URLs with the `http` scheme (or `ws`) whose host is not the machine itself
+    (`localhost`, `127.0.0.0/8`, `::1`). High when the configuration sends headers (tokens) to
+    it.
+
+    ## Why it matters
+
+    Anyone on the path reads the tokens in the headers and rewrites the tool list and its
+    descriptions, which the model obeys: a network position becomes prompt injection.
+
+    ## Example
+
+    ```json
+    {"mcpServers": {"docs": {"url": "http://mcp.example.com/sse"}}}
+    ```
+
+    ## Remediation
+
+    Use `https://`.
+
+    ## References
+
+    - https://modelcontextprotocol.io/specification/2025-06-18/basic/security_best_practices
+    - CWE-319
+    """
+
+    code = "AI012"
+    name = "mcp-remote-server-plain-http"
+    layer = Layer.AI
+    severity = Severity.MEDIUM
+    confidence = Confidence.HIGH
+    cwe = (319,)
+    attack = ("T1557",)
+    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
+        Carries.HEADERS: Severity.HIGH,
+        Carries.NOTHING: Severity.MEDIUM,
+    }
+
+
+class McpToolNameCollision(Rule):
+    """An MCP configuration names the same tool, or the same server, twice.
+
+    ## What it finds
+
+    A tool name listed (auto-approved, allowed, enabled) under more than one server of the same
+    configuration, and a server name written twice in one map (the client keeps only one of
+    them, and which one depends on the parser).
+
+    ## Why it matters
+
+    Tools are called by name. When two servers offer the same name, the model may call the
+    other server's tool (tool shadowing), and an approval given for one server's harmless tool
+    covers the other's. A duplicate server key hides one definition from a reviewer.
+
+    ## Example
+
+    ```json
+    {"mcpServers": {"files": {"command": "files-mcp", "alwaysAllow": ["read_file"]},
+                    "helper": {"command": "helper-mcp", "alwaysAllow": ["read_file"]}}}
+    ```
+
+    ## Remediation
+
+    Give every tool and server one owner; remove the duplicate key.
+
+    ## References
+
+    - https://invariantlabs.ai/blog/mcp-security-notification-tool-poisoning-attacks (shadowing)
+    - CWE-694
+    """
+
+    code = "AI013"
+    name = "mcp-tool-name-collision"
+    layer = Layer.AI
+    severity = Severity.MEDIUM
+    confidence = Confidence.MEDIUM
+    cwe = (694,)
+
+
+_REFERENCE = re.compile(r"^\s*(?:\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*|%[A-Z_][A-Z0-9_]*%)\s*$", re.I)
+
+
+def check_config(config: Config, path: str) -> Iterator[Emitted]:
+    """Every AI010-AI013 finding of one configuration, and the facts of what it launches."""
+    tools: dict[str, list[str]] = {}
+    for server in config.servers:
+        yield from _package(server, path)
+        yield from _secrets(server, path)
+        yield from _plain_http(server)
+        for tool in server.tools:
+            tools.setdefault(tool, []).append(server.name)
+    for tool, owners in sorted(tools.items()):
+        if len(set(owners)) > 1:
+            yield finding(
+                McpToolNameCollision,
+                f"tool «{tool}» is listed under {len(set(owners))} servers: "
+                f"{', '.join(sorted(set(owners)))}; a call by that name may reach either",
+                logical=f"tools.{tool}",
+                properties={"tool": tool, "servers": sorted(set(owners))},
+            )
+    for name, key_path in config.duplicates:
+        yield finding(
+            McpToolNameCollision,
+            f"server «{name}» is defined twice in {key_path}: the client keeps one, a reviewer"
+            " may read the other",
+            logical=f"{key_path}.{name}",
+            properties={"server": name},
+        )
+
+
+def _purl(package: Package) -> str:
+    if package.ecosystem == "docker":
+        return f"pkg:docker/{package.name}"
+    name = package.name.replace("@", "%40") if package.ecosystem == "npm" else package.name
+    version = f"@{package.version}" if package.pinning == "exact" and package.version else ""
+    return f"pkg:{package.ecosystem}/{name}{version}"
+
+
+def _package(server: Server, path: str) -> Iterator[Emitted]:
+    package = launched(server)
+    if package is None:
+        return
+    node = f"mcp-server:{path}#{server.name}"
+    purl = _purl(package)
+    yield Fact(node, "launches", purl, proof=f"{path}: {server.key_path}")
+    yield Fact(purl, "runs-as", node, proof=f"{path}: {server.key_path}.command")
+    yield Fact(node, "executes-on", "jewel:host-code-execution", proof=f"{path}: {server.key_path}")
+    for name in sorted(server.env):
+        yield Fact(node, "exposes", f"jewel:secret:{name}", proof=f"{path}: {server.key_path}.env")
+    if package.pinning in ("exact", "tag"):
+        return
+    yield Fact("entry:public-registry", "publishes", purl, proof=f"{path}: {server.key_path}")
+    pinning = Pinning[package.pinning.upper()]
+    auto = " (installed without asking: -y)" if {"-y", "--yes"} & set(server.args) else ""
+    yield finding(
+        McpServerUnpinnedPackage,
+        f"server «{server.name}» runs {package.ecosystem} package «{package.spec}» with"
+        f" {pinning.value}{auto}: the next release runs at the next start",
+        logical=f"{server.key_path}.args",
+        severity=McpServerUnpinnedPackage.severity_in(pinning),
+        evidence=" ".join((server.command, *server.args))[:300],
+        subject=purl,
+        properties={"server": server.name, "package": package.name, "pinning": package.pinning},
+    )
+
+
+def _values(server: Server) -> Iterator[tuple[str, str, str]]:
+    """(where, name, value) of every value a credential could be written in."""
+    for name, value in server.env.items():
+        yield f"{server.key_path}.env.{name}", name, value
+    for name, value in server.headers.items():
+        yield f"{server.key_path}.headers.{name}", name, value
+    for index, value in enumerate(server.args):
+        yield f"{server.key_path}.args[{index}]", "", value
+    if server.url:
+        yield f"{server.key_path}.url", "url", server.url
+
+
+def _secrets(server: Server, path: str) -> Iterator[Emitted]:
+    context = file_context(path.rsplit("/", 1)[-1], "")
+    for where, name, value in _values(server):
+        if not value or _REFERENCE.match(value):
+            continue
+        text = f'{name} = "{value}"' if name else value
+        for candidate in scan_text(text, TABLE, context).candidates:
+            detector = candidate.detector
+            yield finding(
+                McpConfigInlineSecret,
+                f"server «{server.name}» is given a {detector.provider} credential inline"
+                f" ({where.rsplit('.', 1)[-1]} = {mask(candidate.value)})",
+                logical=where,
+                evidence=mask(candidate.value),
+                properties={"server": server.name, "detector": detector.id},
+            )
+            yield Fact(
+                f"mcp-server:{path}#{server.name}",
+                "exposes",
+                f"jewel:secret:{name or detector.id}",
+                proof=f"{path}: {where}",
+            )
+
+
+def _loopback(host: str) -> bool:
+    if host in ("localhost", "") or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _plain_http(server: Server) -> Iterator[Emitted]:
+    if not server.url:
+        return
+    parts = urlsplit(server.url.strip())
+    if parts.scheme.lower() not in ("http", "ws") or _loopback((parts.hostname or "").lower()):
+        return
+    sends = sorted(server.headers)
+    yield finding(
+        McpRemoteServerPlainHttp,
+        f"server «{server.name}» is reached over plain {parts.scheme.upper()} at {parts.hostname}"
+        + (f", sending {', '.join(sends)}" if sends else ""),
+        logical=f"{server.key_path}.url",
+        severity=McpRemoteServerPlainHttp.severity_in(
+            Carries.HEADERS if sends else Carries.NOTHING
+        ),
+        properties={"server": server.name, "host": parts.hostname},
+    )
