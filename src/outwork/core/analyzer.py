@@ -7,10 +7,12 @@ entry-point group (outwork's own layers included), so a third-party layer is a p
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib.metadata import entry_points
 from pathlib import Path
 from types import ModuleType
 from typing import Any, ClassVar, cast, overload
@@ -187,6 +189,19 @@ class RuleCatalogue(Sequence[type[Rule]]):
 
     def __repr__(self) -> str:
         return f"rules_in({self.package!r})"
+
+
+@functools.cache
+def installed_layer(name: str) -> Analyzer | None:
+    """Another installed analyzer, by its entry-point name, for a layer that reuses its public
+    methods (the AI layer asks the secrets layer which values are credentials). Analyzers never
+    import each other: they meet here, through the entry points, and a layer that is not
+    installed is None (the caller says what it could not check)."""
+    for point in entry_points(group=ENTRY_POINT_GROUP, name=name):
+        cls = point.load()
+        if isinstance(cls, type) and issubclass(cls, Analyzer):
+            return cls()
+    return None
 
 
 def rules_in(package: str) -> RuleCatalogue:

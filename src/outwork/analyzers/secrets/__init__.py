@@ -34,6 +34,12 @@ class SecretAnalyzer(Analyzer):
         """A provider's answer (``--verify``) changes over time: never cached."""
         return not options.get("secrets.verify")
 
+    def credentials_in(self, text: str, name: str) -> list[tuple[str, str, str]]:
+        """(provider, detector id, masked value) of every credential the detector table finds
+        in ``text``, judged as a file called ``name``: the table's public face for other layers
+        (reached through :func:`outwork.core.analyzer.installed_layer`)."""
+        return cast(list[tuple[str, str, str]], self.work.credentials_in(text, name))
+
 
 _HEAD = re.compile(rb"^(ref: refs/|[0-9a-f]{40}\s*$)")
 

@@ -75,6 +75,13 @@ def analyze(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted]:
         )
 
 
+def credentials_in(text: str, name: str) -> list[tuple[str, str, str]]:
+    """(provider, detector id, masked value) of every credential in ``text``, for other layers
+    (:meth:`SecretAnalyzer.credentials_in`)."""
+    found = scan_text(text, TABLE, placement.file_context(name, text[:65536]))
+    return [(c.detector.provider, c.detector.id, redact.mask(c.value)) for c in found.candidates]
+
+
 def scanned_name(artifact: Artifact) -> str:
     """The artifact's path inside what was scanned (its archive, or the target folder): the
     folders above the target (a checkout under ``~/tests/``) say nothing about the file."""

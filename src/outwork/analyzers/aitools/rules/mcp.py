@@ -10,11 +10,8 @@ from typing import ClassVar
 from urllib.parse import urlsplit
 
 from outwork.analyzers.aitools.mcp import Config, Package, Server, launched
-from outwork.analyzers.secrets.analysis import TABLE
-from outwork.analyzers.secrets.placement import file_context
-from outwork.analyzers.secrets.redact import mask
-from outwork.analyzers.secrets.scan import scan_text
-from outwork.core.analyzer import Emitted
+from outwork.analyzers.aitools.rules.coverage import AgentFileNotFullyRead
+from outwork.core.analyzer import Emitted, installed_layer
 from outwork.core.findings import Fact, finding
 from outwork.core.rules import Confidence, Layer, Rule, Severity
 
@@ -289,25 +286,35 @@ def _values(server: Server) -> Iterator[tuple[str, str, str]]:
 
 
 def _secrets(server: Server, path: str) -> Iterator[Emitted]:
-    context = file_context(path.rsplit("/", 1)[-1], "")
-    for where, name, value in _values(server):
+    """Inline credentials, as the secrets layer's detector table judges them."""
+    secrets = installed_layer("secrets")
+    credentials_in = getattr(secrets, "credentials_in", None)
+    if credentials_in is None:
+        yield finding(
+            AgentFileNotFullyRead,
+            f"server «{server.name}»: inline credentials not checked (the secrets layer is not"
+            " installed)",
+            logical=f"{server.key_path}.env",
+        )
+        return
+    name = path.rsplit("/", 1)[-1]
+    for where, key, value in _values(server):
         if not value or _REFERENCE.match(value):
             continue
-        text = f'{name} = "{value}"' if name else value
-        for candidate in scan_text(text, TABLE, context).candidates:
-            detector = candidate.detector
+        text = f'{key} = "{value}"' if key else value
+        for provider, detector, masked in credentials_in(text, name):
             yield finding(
                 McpConfigInlineSecret,
-                f"server «{server.name}» is given a {detector.provider} credential inline"
-                f" ({where.rsplit('.', 1)[-1]} = {mask(candidate.value)})",
+                f"server «{server.name}» is given a {provider} credential inline"
+                f" ({where.rsplit('.', 1)[-1]} = {masked})",
                 logical=where,
-                evidence=mask(candidate.value),
-                properties={"server": server.name, "detector": detector.id},
+                evidence=masked,
+                properties={"server": server.name, "detector": detector},
             )
             yield Fact(
                 f"mcp-server:{path}#{server.name}",
                 "exposes",
-                f"jewel:secret:{name or detector.id}",
+                f"jewel:secret:{key or detector}",
                 proof=f"{path}: {where}",
             )
 
