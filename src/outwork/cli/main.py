@@ -28,7 +28,7 @@ from outwork.core import policy as pol
 from outwork.core.docs import index_markdown, write_rule_docs
 from outwork.core.errors import OutworkError, UsageError
 from outwork.core.findings import ScanResult
-from outwork.core.rules import Confidence, Rule, Severity
+from outwork.core.rules import Confidence, Layer, Rule, Severity
 from outwork.engine.conclude import conclude
 from outwork.engine.pipeline import ScanOptions
 from outwork.engine.pipeline import scan as do_scan
@@ -304,7 +304,20 @@ def _scan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     policy = _policy(args, file_config, root)
     options = _scan_options(args, file_config, policy, err)
 
-    result = _run_scan(targets, options, policy, err)
+    endpoints = [t for t in targets if t.lower().startswith("tls:")]
+    if endpoints:
+        files = [t for t in targets if t not in endpoints]
+        offline = args.offline
+        if offline is None:
+            offline = bool(os.environ.get("OUTWORK_OFFLINE")) or file_config.offline is True
+        if offline:
+            raise UsageError(
+                f"{endpoints[0]}: tls: targets ask the network; drop --offline (and"
+                " OUTWORK_OFFLINE) to probe them"
+            )
+        result = _scan_with_endpoints(files, endpoints, options, policy, err)
+    else:
+        result = _run_scan(targets, options, policy, err)
     unchecked = _unchecked(result)
     if unchecked and args.require_advisories:
         raise UsageError(
@@ -359,6 +372,31 @@ def _tls(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not args.quiet and (fmt != "terminal" or args.output):
         err.write(_summary(result) + "\n")
     return pol.exit_code(result, policy)
+
+
+def _scan_with_endpoints(
+    files: list[str], endpoints: list[str], options: ScanOptions, policy: pol.Policy, err: TextIO
+) -> ScanResult:
+    """Files and live TLS endpoints (``tls:HOST:PORT``) in one result, so that their facts join
+    into attack paths (an endpoint whose private key lies in a scanned file)."""
+    from outwork.analyzers.crypto.endpoint import scan_endpoints  # the layer, when asked
+
+    result = _run_scan(files, options, policy, err) if files else ScanResult()
+    try:
+        probed = scan_endpoints(endpoints)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    result.findings = [f for f in result.findings if f.rule.layer is not Layer.PATH]
+    result.findings += probed.findings
+    result.facts += probed.facts
+    result.artifacts += probed.artifacts
+    result.targets += probed.targets
+    result.stats.artifacts += probed.stats.artifacts
+    result.stats.analyzed += probed.stats.analyzed
+    result.stats.targets += probed.stats.targets
+    result.stats.seconds += probed.stats.seconds
+    result.paths = []
+    return conclude(result, policy)
 
 
 def _file_config(args: argparse.Namespace, targets: list[str], err: TextIO) -> cfg.FileConfig:

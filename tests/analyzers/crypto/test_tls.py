@@ -147,3 +147,30 @@ def _other_key() -> bytes:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
+
+
+def test_scan_with_a_tls_target_joins_the_endpoint_and_its_leaked_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = tmp_path / "server"
+    server.mkdir()
+    handler = tlsservers.python_tls(server, ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3)
+    repo = tmp_path / "repo" / "deploy"
+    repo.mkdir(parents=True)
+    (repo / "server.key").write_bytes((server / "key.pem").read_bytes())
+    monkeypatch.delenv("OUTWORK_OFFLINE")  # this test serves its endpoint on loopback
+    out, err = io.StringIO(), io.StringIO()
+    with tlsservers.serving(handler) as port:
+        argv = ["scan", str(tmp_path / "repo"), f"tls:127.0.0.1:{port}", "-f", "json"]
+        code = run([*argv, "--select", "CRY,PATH", "--no-cache", "--no-config"], out, err)
+    report = json.loads(out.getvalue())
+    assert code == 1, err.getvalue()
+    (path,) = report["paths"]
+    assert path["entry"] == "entry:network" and path["target"].startswith("jewel:private-key:")
+    assert "PATH001" in {f["code"] for f in report["findings"]}
+
+
+def test_scan_refuses_tls_targets_offline() -> None:
+    err = io.StringIO()
+    assert run(["scan", "tls:127.0.0.1:1", "--offline"], io.StringIO(), err) == 2
+    assert "tls: targets ask the network" in err.getvalue()
