@@ -85,14 +85,15 @@ def sha256(data: bytes) -> str:
 class Image:
     """Layers (files each) and the config's fields (``User``, ``Env``, ``Cmd``...)."""
 
-    layers: list[Files]
+    #: Each layer: its files, or a whole layer tar already built (a root file system).
+    layers: list[Files | bytes]
     config: dict[str, Any] = field(default_factory=dict)
     history: list[str] | None = None
     compression: str = "gzip"
     tag: str = "example/app:1.0"
 
     def tars(self) -> list[bytes]:
-        return [layer_tar(files) for files in self.layers]
+        return [files if isinstance(files, bytes) else layer_tar(files) for files in self.layers]
 
     def config_json(self, tars: list[bytes]) -> bytes:
         history = self.history or [f"RUN step {i}" for i in range(len(tars))]

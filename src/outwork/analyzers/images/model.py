@@ -38,6 +38,8 @@ class Layer:
     meta: dict[str, bytes]
     bad_whiteouts: tuple[tuple[str, str], ...] = ()
     foreign_links: tuple[tuple[str, str], ...] = ()
+    #: Why a budget stopped reading this layer (its file index is partial), or "".
+    incomplete: str = ""
 
 
 @dataclass(slots=True)
@@ -144,6 +146,7 @@ def load(data: bytes, root: str = "") -> Image:
                 meta,
                 tuple((str(a), str(b)) for a, b in item.get("bad_whiteouts") or []),
                 tuple((str(a), str(b)) for a, b in item.get("foreign_links") or []),
+                str(item.get("incomplete") or ""),
             )
         )
     config = summary.get("config")

@@ -38,8 +38,10 @@ from outwork.core.rules import Severity
 
 
 def accepts(artifact: Artifact) -> bool:
-    if _inside_package_archive(artifact.path):
-        return False  # the archive itself is judged whole
+    if "container-image" in artifact.tags:
+        return False  # an image is no package: its layers' files come one by one
+    if "image-layer" not in artifact.tags and _inside_package_archive(artifact.path):
+        return False  # the archive itself is judged whole (an image's tar is no package)
     if artifact.kind in ARCHIVE_KINDS:
         return looks_like_package_name(artifact.name) or artifact.kind is Kind.ZIP
     if artifact.kind is Kind.JSON:

@@ -118,8 +118,10 @@ def _canonical(path: str, final: dict[str, File]) -> str:
 def check(image: Image) -> Iterator[Emitted]:
     found: Inventory = inventory(image)
     listed = [p for p in found.packages if p.files]
-    if not listed:
-        return  # no file lists: ownership cannot be judged, and is not guessed
+    if not listed or any(layer.incomplete for layer in image.layers):
+        # no file lists, or a layer a budget stopped (CORE001/CORE007 said so): ownership
+        # cannot be judged, and is not guessed
+        return
     final = image.final()
     owned = {_canonical(f, final) for p in listed for f in p.files}
     for path, entry in sorted(final.items()):
