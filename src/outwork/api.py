@@ -41,6 +41,7 @@ def scan(
     cache_dir: Target | None = None,
     data_dir: Target | None = None,
     budgets: Budgets | None = None,
+    ray: str | None = None,
 ) -> ScanResult:
     """Scan files, folders, archives or ``pypi:``/``npm:`` references and return the result.
 
@@ -50,7 +51,9 @@ def scan(
     with ``suppressed`` set. ``exclude`` takes gitignore-style patterns relative to the project
     root (``respect_gitignore`` reads ``.gitignore`` inside git repositories). ``data_dir``
     holds the advisory database (none: dependencies are reported as not checked). Whether
-    the result fails a gate is :func:`failed`'s question.
+    the result fails a gate is :func:`failed`'s question. ``ray`` names a Ray cluster to
+    analyse on (``ray.init``'s address, or ``"local"`` for one of ``jobs`` CPUs started for the
+    scan; needs the ``ray`` extra): the result is the same as without.
     """
     names = [str(targets)] if isinstance(targets, str | Path) else [str(t) for t in targets]
     if not names:
@@ -70,6 +73,7 @@ def scan(
     )
     options = ScanOptions(
         jobs=jobs,
+        ray=ray,
         budgets=budgets or Budgets(),
         cache_dir=str(cache_dir) if cache_dir else None,
         offline=offline,

@@ -120,6 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument(
         "--jobs", "-j", type=int, metavar="N", help="worker processes (default: cores)"
     )
+    scan.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="analyse on a Ray cluster: a head node's host:port, ray://host:port, auto, or local"
+        " (a cluster of --jobs CPUs on this machine, for the scan); needs the ray extra",
+    )
     scan.add_argument("--no-cache", action="store_true", help="do not read or write the scan cache")
     scan.add_argument("--cache-dir", type=Path, metavar="DIR", help="scan cache directory")
     scan.add_argument("--include-git", action="store_true", help="also scan .git folders")
@@ -484,6 +490,12 @@ def _scan_options(
         registry = RegistryOptions(
             pypi_url=index_url or DEFAULT_PYPI, npm_url=npm_registry or DEFAULT_NPM
         )
+    if file_config.ray and not args.config and not args.ray:
+        err.write(
+            f"outwork: warning: {file_config.source} was found, not named, so its ray address"
+            " is not used (the scanned content must not choose where its bytes are sent);"
+            " name it with --config or pass --ray\n"
+        )
     cache_dir = _cache_dir(args)
     fetch = None
     if offline is not True and any(
@@ -501,6 +513,7 @@ def _scan_options(
     )
     return ScanOptions(
         jobs=jobs,
+        ray=args.ray or (file_config.ray if args.config else None),
         budgets=cfg.budgets_from(file_config.budgets),
         include_git=args.include_git or bool(file_config.include_git),
         cache_dir=str(cache_dir) if cache_dir else None,

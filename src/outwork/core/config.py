@@ -37,6 +37,7 @@ _KEYS = {
     "exclude",
     "extend-exclude",
     "respect-gitignore",
+    "ray",
 }
 _BUDGET_KEYS = {f.name.replace("_", "-"): f.name for f in fields(Budgets)}
 
@@ -65,6 +66,10 @@ class FileConfig:
     exclude: tuple[str, ...] | None = None
     extend_exclude: tuple[str, ...] = ()
     respect_gitignore: bool | None = None
+    #: A Ray cluster's address to analyse on (honoured from a file named with ``--config``
+    #: only: a found file may belong to the scanned content, which must not pick the machines
+    #: its bytes are sent to).
+    ray: str | None = None
     #: Codes that ``min_confidence`` does not filter (set by :func:`keep_protected_rules`).
     protected: frozenset[str] = frozenset()
 
@@ -176,6 +181,7 @@ def parse(table: dict[str, Any], source: Path | None = None) -> FileConfig:
         exclude=_patterns(table, "exclude", where) if "exclude" in table else None,
         extend_exclude=_patterns(table, "extend-exclude", where),
         respect_gitignore=_bool(table, "respect-gitignore", where),
+        ray=_str(table, "ray", where) if "ray" in table else None,
     )
 
 

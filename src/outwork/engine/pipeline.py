@@ -47,6 +47,7 @@ from outwork.sources import Budgets, Exclusion, open_target
 from outwork.store.cache import ScanCache
 
 if TYPE_CHECKING:
+    from outwork.engine.distributed import RayPool
     from outwork.sources.registries import RegistryOptions
 
 #: Inline suppression: ``outwork: ignore[CODE, other-name]`` or bare ``outwork: ignore``.
@@ -102,6 +103,10 @@ class ScanOptions:
     #: Fetches missing advisory data on first use (see ``AnalysisContext.fetch_advisories``);
     #: None never touches the network for it.
     fetch_advisories: FetchAdvisories | None = None
+    #: A Ray cluster to analyse artifacts on (``ray.init``'s address, or ``"local"`` for one
+    #: of ``jobs`` CPUs started for the scan); None analyses them on this machine. Needs the
+    #: ``ray`` extra (see :mod:`outwork.engine.distributed`).
+    ray: str | None = None
 
 
 ProgressCallback = Callable[[int, int], None]
@@ -463,6 +468,7 @@ class _Runner:
         self.progress = progress
         self.workers = options.jobs if options.jobs is not None else (os.cpu_count() or 1)
         self.pool: ProcessPoolExecutor | None = None
+        self.cluster: RayPool | None = _connect(options) if options.ray else None
         self.pending: list[_Job] = []
         self.pending_bytes = 0
         self.seen = 0
@@ -516,6 +522,9 @@ class _Runner:
         self.result.stats.analyzed += len(jobs)
 
     def _analyze(self, jobs: list[_Job]) -> Iterator[Outcome]:
+        if self.cluster is not None:
+            yield from self._analyze_on_cluster(self.cluster, jobs)
+            return
         small = len(jobs) < INPROCESS_JOBS and sum(j.artifact.size for j in jobs) < INPROCESS_BYTES
         if self.workers <= 1 or len(jobs) <= 1 or (small and self.pool is None):
             yield from self._analyze_here(jobs)
@@ -565,6 +574,19 @@ class _Runner:
             self._tick(len(batch))
             yield from outcomes
 
+    def _analyze_on_cluster(self, cluster: RayPool, jobs: list[_Job]) -> Iterator[Outcome]:
+        """Every job of the window on the cluster, in batches sized to keep each of its CPUs
+        busy twice over; the outcomes come back in the jobs' order."""
+        size = max(1, min(BATCH, len(jobs) // (cluster.workers * 2) or 1))
+        batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+        shipped = [[(j.artifact, j.analyzers) for j in batch] for batch in batches]
+        for batch, outcomes in zip(batches, cluster.map(shipped, self.context), strict=True):
+            if isinstance(outcomes, Exception):
+                message = f"Ray task failed: {type(outcomes).__name__}: {outcomes}"
+                outcomes = [Outcome(errors=[(",".join(j.analyzers), message)]) for j in batch]
+            self._tick(len(batch))
+            yield from outcomes
+
     def _analyze_here(self, jobs: list[_Job]) -> Iterator[Outcome]:
         for job in jobs:
             outcome = analyze_artifact(job.artifact, job.analyzers, self.context, self.local)
@@ -579,8 +601,23 @@ class _Runner:
     def close(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.cluster is not None:
+            self.cluster.close()
         if self.cache is not None:
             self.cache.close()
+
+
+def _connect(options: ScanOptions) -> RayPool:
+    """The scan's Ray cluster; Ray is imported here, only by scans that name one."""
+    assert options.ray is not None
+    try:
+        from outwork.engine.distributed import RayPool  # the optional extra, only here
+    except ImportError as exc:
+        raise UsageError(
+            f"--ray needs Ray, which is not installed ({exc}); install outwork's ray extra:"
+            " pip install 'outwork[ray]'"
+        ) from None
+    return RayPool(options.ray, options.jobs, _analyze_batch)
 
 
 _WORKER_INSTANCES: dict[str, Analyzer] = {}
