@@ -58,6 +58,36 @@ def _ray_available() -> None:
         pytest.skip("ray is not installed (the ray extra)")
 
 
+def _start_head(temp: str) -> tuple[subprocess.Popen[str], str]:
+    """The head process and its address; tried three times, since Ray gives a node 30 s to
+    register, which a loaded machine can miss."""
+    for _ in range(3):
+        head = subprocess.Popen(
+            [sys.executable, "-c", HEAD, temp],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env={**os.environ, **LOOPBACK_ENV},
+        )
+        assert head.stdout is not None
+        address = head.stdout.readline().strip()
+        if address.startswith("127.0.0.1:"):
+            return head, address
+        _stop_head(head)
+    pytest.fail("the local Ray cluster did not start (three tries)")
+
+
+def _stop_head(head: subprocess.Popen[str]) -> None:
+    assert head.stdin is not None
+    head.stdin.close()
+    try:
+        head.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        head.kill()
+        head.wait()
+
+
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[str]:
     """A two-CPU Ray cluster of this machine, its head in a child process of the test."""
@@ -65,27 +95,11 @@ def cluster() -> Iterator[str]:
     os.environ.update(LOOPBACK_ENV)  # before Ray is imported: it reads them once
     _ray_available()
     temp = tempfile.mkdtemp(prefix="owray")  # short: Ray's socket paths live under it
-    head = subprocess.Popen(
-        [sys.executable, "-c", HEAD, temp],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, **LOOPBACK_ENV},
-    )
+    head, address = _start_head(temp)
     try:
-        assert head.stdout is not None
-        address = head.stdout.readline().strip()
-        assert address.startswith("127.0.0.1:"), f"the cluster did not start: {address!r}"
         yield address
     finally:
-        assert head.stdin is not None
-        head.stdin.close()
-        try:
-            head.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            head.kill()
-            head.wait()
+        _stop_head(head)
         shutil.rmtree(temp, ignore_errors=True)
         for key, value in saved.items():
             if value is None:
