@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the servers the tests start themselves on loopback (Debian's packages), only when they
 # are missing, so that a second run costs nothing: PostgreSQL for the results store's tests,
-# Chromium for the HTML report's tests in a headless browser.
+# Chromium for the HTML report's tests in a headless browser, and its WebDriver for the page of
+# outwork serve.
 set -euo pipefail
 
 missing=()
@@ -10,6 +11,10 @@ if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
 fi
 if ! command -v chromium >/dev/null; then
     missing+=(chromium)
+fi
+# outwork serve's page: headless Chromium driven by Selenium through Debian's chromedriver.
+if ! command -v chromedriver >/dev/null; then
+    missing+=(chromium-driver)
 fi
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0

@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[dev,models-test,ray]'
+.venv/bin/python -m pip install --quiet -e '.[dev,models-test,ray,serve]'
 bash scripts/setup-services.sh
 echo "== ruff check"
 .venv/bin/ruff check .

@@ -22,6 +22,7 @@ import shtab
 
 from outwork import __version__, report
 from outwork.cli.db import add_db_parser, first_use_fetcher, run_db
+from outwork.cli.serve import add_serve_parsers, run_serve, run_token
 from outwork.cli.watch import add_watch_parser, run_watch
 from outwork.core import config as cfg
 from outwork.core import policy as pol
@@ -227,6 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_db_parser(sub)
     add_watch_parser(sub)
+    add_serve_parsers(sub)
 
     completion = sub.add_parser(
         "completion",
@@ -258,6 +260,10 @@ def run(argv: list[str], out: TextIO, err: TextIO) -> int:
             return run_db(args, _data_dir(), err)
         if args.command == "watch":
             return run_watch(args, _data_dir(), out, err)
+        if args.command == "serve":
+            return run_serve(args, _data_dir(), out, err)
+        if args.command == "token":
+            return run_token(args, _data_dir(), out, err)
         if args.command == "tls":
             return _tls(args, out, err)
         if args.command == "completion":

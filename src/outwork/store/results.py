@@ -34,6 +34,7 @@ table adds a migration at the end, never edits one that has shipped.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 import time
@@ -136,6 +137,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             updated_at DOUBLE PRECISION NOT NULL
         )""",
     ),
+    (
+        """CREATE TABLE api_tokens (
+            name TEXT PRIMARY KEY,
+            digest TEXT NOT NULL UNIQUE,
+            scope TEXT NOT NULL,
+            created_at DOUBLE PRECISION NOT NULL,
+            revoked_at DOUBLE PRECISION
+        )""",
+    ),
 )
 
 _SCAN_COLUMNS = (
@@ -162,6 +172,20 @@ class Release:
         """The scan target that fetches it (``pypi:NAME==VERSION``, ``npm:NAME@VERSION``)."""
         sep = "==" if self.ecosystem == "pypi" else "@"
         return f"{self.ecosystem}:{self.name}{sep}{self.version}"
+
+
+#: What a token of ``outwork serve`` may be named.
+TOKEN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRecord:
+    """A token of ``outwork serve``: its name and scope; the store holds only its digest."""
+
+    name: str
+    scope: str
+    created_at: datetime
+    revoked_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -658,6 +682,48 @@ class ResultStore(ABC):
             (position.feed, position.position, now),
         )
 
+    # --- tokens of the service ---------------------------------------------------------------
+
+    def add_token(self, name: str, digest: str, scope: str) -> None:
+        """Record a token by its digest; a name in use (revoked or not) is an error."""
+        with self._transaction() as cur:
+            cur.execute(self._sql("SELECT 1 FROM api_tokens WHERE name = ?"), (name,))
+            if cur.fetchone() is not None:
+                raise ConfigError(f"a token named {name!r} exists; choose another name")
+            cur.execute(
+                self._sql("INSERT INTO api_tokens VALUES (?, ?, ?, ?, NULL)"),
+                (name, digest, scope, time.time()),
+            )
+
+    def token(self, digest: str) -> TokenRecord | None:
+        """The active token with this digest."""
+        with self._transaction() as cur:
+            cur.execute(
+                self._sql(
+                    "SELECT name, scope, created_at, revoked_at FROM api_tokens"
+                    " WHERE digest = ? AND revoked_at IS NULL"
+                ),
+                (digest,),
+            )
+            row = cur.fetchone()
+        return _token_record(row) if row else None
+
+    def tokens(self) -> list[TokenRecord]:
+        with self._transaction() as cur:
+            cur.execute("SELECT name, scope, created_at, revoked_at FROM api_tokens ORDER BY name")
+            return [_token_record(row) for row in cur.fetchall()]
+
+    def revoke_token(self, name: str) -> bool:
+        """Revoke an active token; False when there is none of that name."""
+        with self._transaction() as cur:
+            cur.execute(
+                self._sql(
+                    "UPDATE api_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL"
+                ),
+                (time.time(), name),
+            )
+            return bool(cur.rowcount)
+
 
 class SQLiteStore(ResultStore):
     """The embedded backend: one file, WAL journal, a 30 s wait for another process's lock."""
@@ -816,6 +882,10 @@ def _finding_record(row: Sequence[Any]) -> FindingRecord:
         release=_release(row[12], row[13], row[14]),
         found_at=_when(row[15]),
     )
+
+
+def _token_record(row: Sequence[Any]) -> TokenRecord:
+    return TokenRecord(row[0], row[1], datetime.fromtimestamp(row[2], UTC), _when(row[3]))
 
 
 def _verdict_record(row: Sequence[Any]) -> VerdictRecord:
