@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from outwork import __version__, report
 from outwork.core.errors import TargetError
 from outwork.core.rules import Severity
+from outwork.report import html as html_report
 from outwork.serve.auth import READ, WRITE, RateLimiter, allows, token_digest
 from outwork.serve.runner import ORIGIN, ScanService, ServiceOptions
 from outwork.sources.registries import parse_ref
@@ -48,22 +49,29 @@ DATA = Path(__file__).resolve().parent / "data"
 #: A file name an upload may have: letters, digits and ``._+-``, not hidden.
 UPLOAD_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,199}$")
 MAX_LIMIT = 500
-#: The page's policy: its own script only; the report frame (``srcdoc``, sandboxed) inherits it,
-#: so its inline style is allowed and nothing of it can run.
+#: The page's policy: its own script only. The report frame (``srcdoc``, sandboxed without
+#: ``allow-same-origin``: an opaque origin, no token, no cookies) inherits it, so the report's
+#: inline style and its one filter script (allowed by hash, as the report's own policy does) run
+#: there and nothing else can.
 PAGE_CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self';"
-    " img-src 'self' data:; frame-src 'self'; base-uri 'none'; form-action 'none';"
-    " frame-ancestors 'none'"
+    f"default-src 'none'; script-src 'self' 'sha256-{html_report.SCRIPT_HASH}';"
+    " style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:;"
+    " frame-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
-#: A report opened on its own: shown, never run, never able to reach the API.
-REPORT_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+#: A report opened on its own: its own policy, in a sandbox (an opaque origin, no forms, no
+#: navigation of the page that opened it).
+REPORT_CSP = f"sandbox allow-scripts; {html_report.CSP}"
 MEDIA_TYPES = {
     "json": "application/json",
     "sarif": "application/sarif+json",
     "cyclonedx": "application/vnd.cyclonedx+json",
     "html": "text/html; charset=utf-8",
+    "gitlab": "application/json",
+    "junit": "application/xml",
 }
-ReportFormat = Literal["json", "html", "sarif", "cyclonedx", "markdown", "concise"]
+ReportFormat = Literal[
+    "json", "html", "sarif", "cyclonedx", "gitlab", "junit", "markdown", "concise"
+]
 
 
 @dataclass(frozen=True, slots=True)

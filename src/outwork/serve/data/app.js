@@ -1,6 +1,6 @@
 // The page over outwork's API: recent verdicts and scans, a package's history, a scan's report.
 // Every text from the API is set as text (never parsed as HTML); the report is the API's HTML
-// report, shown in a sandboxed frame where nothing of it can run.
+// report, shown in a sandboxed frame of its own opaque origin, where only its filter script runs.
 "use strict";
 
 const KEY = "outwork-token";
