@@ -335,3 +335,18 @@ def test_busy_registry_answers_are_retryable_errors_with_their_delay(tmp_path: P
             list(open_registry("pypi:demo-pkg==1.0", Budgets(), options))
     finally:
         server.close()
+
+
+def test_a_bug_while_scanning_is_the_release_s_error_verdict_not_the_watch_s_end(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import outwork.watch.watcher as watcher_module
+
+    def broken(*_: object, **__: object) -> None:
+        raise AttributeError("AI")  # what a layer half-updated under a running watcher raised
+
+    monkeypatch.setattr(watcher_module, "run_scan", broken)
+    outcome = watcher_module.scan_release("pypi:demo==1.0", ScanOptions())
+    assert outcome.result is None
+    assert not outcome.transient
+    assert outcome.error.startswith("internal error while scanning (AttributeError: AI)")

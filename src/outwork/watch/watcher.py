@@ -120,7 +120,13 @@ def scan_release(target: str, options: ScanOptions) -> ScanOutcome:
             return ScanOutcome(error=str(exc), transient=True, retry_after=retry)
         except OutworkError as exc:
             return ScanOutcome(error=str(exc))
+        except Exception as exc:  # a bug: this release's verdict says so, the watch goes on
+            return ScanOutcome(error=_internal(exc))
     return ScanOutcome(result=result)
+
+
+def _internal(exc: BaseException) -> str:
+    return f"internal error while scanning ({type(exc).__name__}: {exc}); report it as a bug"
 
 
 #: What a worker process has imported before it is forked (the forkserver loads it once).
@@ -333,6 +339,8 @@ class Watcher:
                 outcome = future.result()
             except BrokenProcessPool as exc:  # a worker died (out of memory, killed): retry
                 outcome = ScanOutcome(error=f"the worker process died ({exc})", transient=True)
+            except Exception as exc:  # the result could not come back (a bug)
+                outcome = ScanOutcome(error=_internal(exc))
             self._record(job, outcome)
 
     def _record(self, job: _Job, outcome: ScanOutcome) -> None:
