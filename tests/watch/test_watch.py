@@ -27,8 +27,9 @@ from outwork.sources.registries import (
 )
 from outwork.store import results
 from outwork.store.results import Release, ResultStore, open_store
-from outwork.watch.feeds import Batch, Change, NpmChanges, PyPIChangelog, PyPIUpdatesRSS
+from outwork.watch.feeds import Batch, Change, Feed, NpmChanges, PyPIChangelog, PyPIUpdatesRSS
 from outwork.watch.watcher import WATCH_ANALYZERS, Watcher, WatchOptions, WatchStats
+from tests import services
 from tests.watch.replay import MALICIOUS, ReplayRegistry, Spec, load_feed
 
 REPO = Path(__file__).resolve().parents[2]
@@ -350,3 +351,39 @@ def test_a_bug_while_scanning_is_the_release_s_error_verdict_not_the_watch_s_end
     assert outcome.result is None
     assert not outcome.transient
     assert outcome.error.startswith("internal error while scanning (AttributeError: AI)")
+
+
+def test_two_watchers_share_a_postgresql_store(tmp_path: Path, postgres_server_url: str) -> None:
+    server = ReplayRegistry(load_feed(), speed=3 * SPEED, paused=True)
+    location = services.fresh_database(postgres_server_url, "watch_shared")
+    registry = _registry(server)
+    feeds: dict[str, Feed] = {
+        "pypi": PyPIChangelog(registry),
+        "npm": NpmChanges(registry, changes_url=f"{server.url}/npm-changes"),
+    }
+    starts = {"pypi": "1000", "npm": "0"}
+    stats: dict[str, WatchStats] = {}
+
+    def watch(name: str) -> None:
+        with open_store(location) as own:  # one connection each, as two processes would have
+            options = _options(server, tmp_path, start=starts[name])
+            stats[name] = _run(Watcher(feeds[name], own, options), len(_expected(server, name)))
+
+    threads = [threading.Thread(target=watch, args=(name,)) for name in feeds]
+    try:
+        for thread in threads:
+            thread.start()
+        with open_store(location) as store:
+            deadline = time.monotonic() + PATIENCE
+            while not (store.position("pypi#since") and store.position("npm#since")):
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            server.restart()  # the feed starts once both watch
+            for thread in threads:
+                thread.join(PATIENCE)
+            for name in feeds:
+                assert stats[name].scanned == len(_expected(server, name))
+                _check_verdicts(store, _expected(server, name))
+            assert len(store.verdicts(limit=100)) == len(server.items)
+    finally:
+        server.close()
