@@ -155,12 +155,15 @@ def _rss_kib(pid: int) -> int:
 
 
 def _children(pid: int) -> list[int]:
+    """Every descendant: the resource tracker, the forkserver and the workers it forked."""
     found = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
         try:
-            found += [int(x) for x in (task / "children").read_text().split()]
+            direct = [int(x) for x in (task / "children").read_text().split()]
         except OSError:
             continue
+        for child in direct:
+            found += [child, *_children(child)]
     return found
 
 
