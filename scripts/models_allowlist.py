@@ -207,6 +207,14 @@ def _torch_weights_only() -> dict[tuple[str, str], str]:
     return rows
 
 
+def _version(dist: str) -> str:
+    """The installed version of ``dist`` (or of its CPU-only build, ``xgboost-cpu``)."""
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return metadata.version(f"{dist}-cpu")
+
+
 def generate() -> str:
     warnings.simplefilter("ignore")
     rows: dict[tuple[str, str], str] = {}
@@ -214,7 +222,7 @@ def generate() -> str:
     for dist, roots in LIBRARIES:
         top = roots[0].split(".")[0]
         try:
-            version = metadata.version(dist)
+            version = _version(dist)
             importlib.import_module(top)
         except Exception:  # noqa: S112 - a library not installed is not listed
             continue
