@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import base64
 import io
+import json
 import marshal
 import os
 import pickle
@@ -416,20 +417,19 @@ def _keras_real(cache: Path) -> None:
 
     folder = cache / "keras"
     folder.mkdir(exist_ok=True)
-    lookup = keras.layers.StringLookup(vocabulary=["a", "b", "c"])
     models = {
         "dense": keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="relu")]),
         "conv": keras.Sequential(
             [keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3), keras.layers.Flatten()]
         ),
-        "lookup": keras.Sequential([keras.Input((1,), dtype="string"), lookup]),
+        "rnn": keras.Sequential([keras.Input((5, 3)), keras.layers.LSTM(2)]),
+        "embed": keras.Sequential([keras.Input((4,)), keras.layers.Embedding(10, 2)]),
     }
     for name, model in models.items():
         model.compile(optimizer="adam", loss="mse", metrics=["mae"])
         model.save(folder / f"{name}.keras")
-        if name != "lookup":
-            model.save(folder / f"{name}.h5")
-            model.save_weights(folder / f"{name}.weights.h5")
+        model.save(folder / f"{name}.h5")
+        model.save_weights(folder / f"{name}.weights.h5")
 
 
 def _boosters(cache: Path) -> None:
@@ -464,6 +464,78 @@ def _boosters(cache: Path) -> None:
         print("skipped lightgbm: not installed", file=sys.stderr)
     if not made:
         raise ImportError("neither xgboost nor lightgbm is installed")
+
+
+def build_out_of_sample(cache: Path) -> list[Path]:
+    """A second benign set, written after the allowlist generator was tuned on the first:
+    clusterers, estimators with other hyper-parameters, sparse matrices, other torch modules."""
+    done = cache / ".complete"
+    if not done.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        warnings.simplefilter("ignore")
+        _oos_sklearn(cache)
+        _oos_other(cache)
+        done.write_text("")
+    return sorted(p for p in cache.rglob("*") if p.is_file() and p.name != ".complete")
+
+
+def _oos_sklearn(cache: Path) -> None:
+    import joblib
+    from sklearn import ensemble, neighbors, svm
+    from sklearn.utils import all_estimators
+
+    x, y, target = _data()
+    folder = cache / "sklearn_oos"
+    folder.mkdir(exist_ok=True)
+    fitted = []
+    for name, cls in all_estimators(type_filter=["cluster"]):
+        try:
+            fitted.append((name, cls().fit(x)))
+        except Exception:
+            continue
+    fitted += [
+        ("SVC_poly", svm.SVC(kernel="poly", probability=True).fit(x, y)),
+        ("BallTree_kNN", neighbors.KNeighborsClassifier(algorithm="ball_tree").fit(x, y)),
+        ("KNN_manhattan", neighbors.KNeighborsRegressor(metric="manhattan").fit(x, target)),
+        ("HistGB", ensemble.HistGradientBoostingClassifier(max_iter=5).fit(x, y)),
+        ("Stacking", ensemble.StackingClassifier([("s", svm.SVC())], cv=2).fit(x, y)),
+        (
+            "Voting",
+            ensemble.VotingRegressor([("k", neighbors.KNeighborsRegressor())]).fit(x, target),
+        ),
+    ]
+    fitted[-1][1].fit(x, target)
+    for i, (name, est) in enumerate(fitted):
+        (folder / f"{name}.pkl").write_bytes(pickle.dumps(est, protocol=5 - i % 3))
+        joblib.dump(est, folder / f"{name}.joblib", compress=("zlib", "lz4", "xz")[i % 3])
+
+
+def _oos_other(cache: Path) -> None:
+    import numpy as np
+    import pandas as pd
+    import torch
+    from scipy import sparse, stats
+
+    folder = cache / "other_oos"
+    folder.mkdir(exist_ok=True)
+    objects: dict[str, object] = {
+        "csr": sparse.random(5, 5, density=0.3, format="csr", random_state=0),
+        "coo_array": sparse.coo_array(np.eye(3)),
+        "frozen_norm": stats.norm(0, 1),
+        "uniform": stats.uniform(0, 2),
+        "frame_nan": pd.DataFrame({"a": [1.0, np.nan], "b": pd.array([True, None])}),
+        "sparse_series": pd.Series(pd.arrays.SparseArray([0, 0, 1])),
+        "float16": np.ones(3, dtype=np.float16),
+        "structured": np.zeros(2, dtype=[("a", "i4"), ("b", "f8")]),
+        "mha": torch.nn.MultiheadAttention(8, 2),
+        "transformer": torch.nn.Transformer(8, 2, 1, 1, 16),
+        "conv_t": torch.nn.ConvTranspose2d(1, 1, 2),
+    }
+    for name, obj in objects.items():
+        (folder / f"{name}.pkl").write_bytes(pickle.dumps(obj, protocol=4))
+        if isinstance(obj, torch.nn.Module):
+            torch.save(obj, folder / f"{name}.pt")
+            torch.save(obj.state_dict(), folder / f"{name}_state.pt")
 
 
 # -- running the tools -------------------------------------------------------------------------
@@ -536,12 +608,64 @@ def run_table(
     return rows, score, cpu
 
 
+def _under(text: str, folder: Path) -> str | None:
+    """The scanned file a peer's location string names (``path:member (pos 3)`` forms)."""
+    if not text.startswith(str(folder)):
+        return None
+    return text.split(" (")[0].split(":")[0]
+
+
+def benign_peers(folder: Path, peers: Path) -> dict[str, dict[str, set[str]]]:
+    """Each peer once over the whole benign folder (per file, the cost would be hours on two
+    shared cores): the files it flags, by its own levels. fickling has no folder mode and runs
+    per pickle file."""
+    out: dict[str, dict[str, set[str]]] = {}
+    if (peers / "modelaudit").exists():
+        with tempfile.TemporaryDirectory() as tmp:
+            report = Path(tmp) / "ma.json"
+            cmd = [str(peers / "modelaudit"), "scan", "--no-cache", "-q", "--format", "json"]
+            _run([*cmd, "--output", str(report), str(folder)], timeout=3600)
+            issues = json.loads(report.read_text()).get("issues", []) if report.exists() else []
+        levels: dict[str, set[str]] = {"warning": set(), "critical": set()}
+        for issue in issues:
+            path = _under(str(issue.get("location") or ""), folder)
+            if path and issue.get("severity") in levels:
+                levels[issue["severity"]].add(path)
+        levels["warning"] |= levels["critical"]
+        out["modelaudit"] = levels
+    if (peers / "picklescan").exists():
+        _, text = _run([str(peers / "picklescan"), "-p", str(folder)], timeout=3600)
+        hits = {_under(line, folder) for line in text.splitlines() if "dangerous import" in line}
+        out["picklescan"] = {"dangerous": {h for h in hits if h}}
+    if (peers / "modelscan").exists():
+        _, text = _run([str(peers / "modelscan"), "-p", str(folder), "-r", "json"], timeout=3600)
+        start = text.find('{"summary"')
+        report = json.loads(text[start:]) if start >= 0 else {}
+        flagged: set[str] = set()
+        for issue in report.get("issues", []):
+            source = str(issue.get("source", ""))
+            flagged.add(_under(source, folder) or source)
+        out["modelscan"] = {"issue": flagged}
+    if (peers / "fickling").exists():
+        unsafe: set[str] = set()
+        for item in sorted(folder.rglob("*")):
+            if item.suffix in (".pkl", ".joblib", ".pt", ".pth", ".bin"):
+                code, _ = _run([str(peers / "fickling"), "--check-safety", str(item)])
+                if code != 0:
+                    unsafe.add(str(item))
+        out["fickling"] = {"unsafe or unparsed": unsafe}
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--peers", type=Path, default=Path("/work/peers/models/bin"))
     parser.add_argument("--cache", type=Path, default=Path("/work/bench-data/models-benign"))
-    parser.add_argument("--only", choices=("attacks", "benign"))
-    parser.add_argument("--benign-peers", action="store_true", help="run peers on benign files")
+    parser.add_argument("--only", choices=("attacks", "benign", "out-of-sample"))
+    parser.add_argument(
+        "--oos-cache", type=Path, default=Path("/work/bench-data/models-benign-oos")
+    )
+    parser.add_argument("--benign-peers", action="store_true", help="peers on the benign set too")
     args = parser.parse_args()
     if args.only != "benign":
         with tempfile.TemporaryDirectory() as tmp:
@@ -556,16 +680,32 @@ def main() -> None:
         print(f"\nattack samples: {len(files)}; outwork CPU {cpu:.2f} s")
         for tool, (caught, error, missed) in score.items():
             print(f"- {tool}: {caught} caught, {error} errors, {missed} missed")
+    if args.only == "out-of-sample":
+        paths = build_out_of_sample(args.oos_cache)
+        labelled = [(p.parent.name, p.name, p) for p in paths]
+        rows, score, cpu = run_table(labelled, Path("/nonexistent"), malicious=False)
+        noisy = [r for r in rows[2:] if "**" in r or "MDL" in r]
+        print(f"\nout-of-sample benign files: {len(paths)}; outwork CPU {cpu:.2f} s")
+        print("\n".join(rows[:2] + noisy))
+        print(f"- outwork: {score['outwork'][0]} false alarms, {score['outwork'][2]} clean")
+        return
     if args.only != "attacks":
         paths = build_benign(args.cache)
         labelled = [(p.parent.name, p.name, p) for p in paths]
-        peers = args.peers if args.benign_peers else Path("/nonexistent")
-        rows, score, cpu = run_table(labelled, peers, malicious=False)
+        rows, score, cpu = run_table(labelled, Path("/nonexistent"), malicious=False)
         noisy = [r for r in rows[2:] if "**" in r or "MDL" in r]
         print(f"\nbenign files: {len(paths)} (cache {args.cache}); outwork CPU {cpu:.2f} s")
         print("\n".join(rows[:2] + noisy))
         for tool, (flagged, error, quiet) in score.items():
             print(f"- {tool}: {flagged} false alarms, {error} errors, {quiet} clean")
+        if args.benign_peers:
+            for tool, levels in benign_peers(args.cache, args.peers).items():
+                for level, names in levels.items():
+                    by_folder: dict[str, int] = {}
+                    for name in names:
+                        parent = Path(name).parent.name
+                        by_folder[parent] = by_folder.get(parent, 0) + 1
+                    print(f"- {tool} ({level}): {len(names)} of {len(paths)} files {by_folder}")
 
 
 if __name__ == "__main__":

@@ -60,12 +60,27 @@ LIBRARIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("numpy", ("numpy",)),
     (
         "scipy",
-        ("scipy.sparse", "scipy.stats", "scipy.special", "scipy.interpolate", "scipy.spatial"),
+        (
+            "scipy.sparse",
+            "scipy.stats",
+            "scipy.special",
+            "scipy.interpolate",
+            "scipy.spatial",
+            "scipy._lib.array_api_compat",
+        ),
     ),
     ("scikit-learn", ("sklearn",)),
     ("pandas", ("pandas",)),
     ("joblib", ("joblib.numpy_pickle", "joblib.numpy_pickle_compat")),
-    ("torch", ("torch.nn.modules", "torch.nn.parameter", "torch.nn.utils.parametrize")),
+    (
+        "torch",
+        (
+            "torch.nn.modules",
+            "torch.nn.parameter",
+            "torch.nn.utils.parametrize",
+            "torch.nn.functional",
+        ),
+    ),
     ("xgboost", ("xgboost",)),
     ("lightgbm", ("lightgbm",)),
 )
@@ -73,11 +88,11 @@ LIBRARIES: tuple[tuple[str, tuple[str, ...]], ...] = (
 #: Module path parts never walked: tests, build helpers, I/O, downloads, code generation.
 SKIP_PARTS = frozenset(
     """
-    tests test testing _testing conftest benchmarks _build_utils externals _vendor
+    tests test testing _testing conftest benchmarks _build_utils _vendor
     f2py distutils _distutils _pyinstaller io datasets hub plotting _plotting
     computation clipboard _config show_versions _show_versions _utils_impl __main__
     dask spark dask_ml callback plotting compat _datasource format _npyio_impl npyio
-    memmap ctypeslib _core._machar typing _typing array_api_compat _array_api_compat
+    memmap ctypeslib _core._machar typing _typing
     """.split()  # noqa: SIM905 - a word list reads better than quoted strings one per line
 )
 
@@ -101,7 +116,7 @@ RISKY_WORDS = frozenset(
     file files filename store fromfile tofile loadtxt genfromtxt savetxt memmap system popen exec
     eval run runner spawn compile import importer url urlopen show print setup config parallel
     delayed register cache memory path query pipe csv pickle mkdir remove unlink environ socket
-    server client process thread pool executor subprocess shell hdf sql excel clipboard html
+    subprocess shell hdf sql excel clipboard html
     tempfile temp tmp stata sas spss feather parquet orc xml gbq buffer test tests
     """.split()  # noqa: SIM905 - a word list reads better than quoted strings one per line
 )
@@ -115,7 +130,7 @@ def risky_name(name: str) -> bool:
 #: Functions that libraries' own ``__reduce__`` methods name to rebuild their objects.
 RECONSTRUCTOR = re.compile(
     r"^(_reconstruct|_mareconstruct|_frombuffer|scalar|__pyx_unpickle_\w+|_unpickle\w*|_new_\w+"
-    r"|new_block\w*|_rebuild\w*|__\w+_ctor|_restore\w*|_get_layout|_ufunc_reconstruct)$"
+    r"|new_block\w*|_rebuild\w*|__\w+_ctor|_restore\w*|_get_layout|_ufunc_reconstruct|newObj)$"
 )
 
 
