@@ -59,6 +59,39 @@ _HOST_VARIABLES = frozenset(
 )
 
 
+_READ_ATTRS = frozenset({"read_text", "read_bytes"})
+
+
+def _path_of_receiver(func: ast.expr) -> ast.expr | None:
+    """``Path(".env").read_text()``: the path the receiver was built from."""
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call) and func.value.args:
+        return func.value.args[0]
+    return None
+
+
+def parameter_labels(
+    fn: ast.FunctionDef | ast.AsyncFunctionDef, arg: ast.arg, *, chat: bool
+) -> Labels:
+    """What a parameter holds before the body runs: key material by its name (a wallet
+    helper's ``private_key``, ``mnemonic``), or, in a module that imports a chat-bot library,
+    the message a handler receives (its first parameter, for a function that an object's
+    decorator registers: ``@bot.message_handler(...)``, ``@client.event``)."""
+    if tables.KEY_MATERIAL_PARAM.search(arg.arg):
+        return frozenset({"secret", "keyarg"})
+    positional = [a for a in fn.args.args if a.arg not in ("self", "cls")]
+    if (
+        chat
+        and positional
+        and arg is positional[0]
+        and any(
+            isinstance(d.func if isinstance(d, ast.Call) else d, ast.Attribute)
+            for d in fn.decorator_list
+        )
+    ):
+        return frozenset({"net"})
+    return EMPTY
+
+
 def _xors_text(node: ast.BinOp) -> bool:
     """Whether an XOR works on characters (``ord(c) ^ key``): how strings are decoded."""
     return any(
@@ -259,10 +292,20 @@ class Flow:
             inner |= {"net"}  # downloaded bytes, or the path of a file that holds them
         if defs and len(defs) == 1 and depth < 8:
             inner |= self._returned_secrets(defs[0], scope, depth)
+        if isinstance(node.func, ast.Attribute) and node.func.attr in tables.CREDENTIAL_GETTERS:
+            return inner | {"secret", "vendor:AWS_"}  # a boto3 session's resolved keys
         if qual is None:
             if isinstance(node.func, ast.Attribute) and node.func.attr in _DECODE_ATTRS:
                 return inner | {"decoded"}
+            if isinstance(node.func, ast.Attribute) and node.func.attr in _READ_ATTRS:
+                return inner | self._file_labels(node, scope)  # Path(".env").read_text()
             return inner
+        if qual in tables.CALLER_FRAMES:
+            return inner | {"caller"}  # the frames of the program that called the package
+        if "caller" in inner and (
+            qual in tables.SOURCE_READERS or qual.endswith((".read_text", ".read_bytes"))
+        ):
+            return inner | {"secret", "dump"}  # the calling program's own source
         if qual in tables.SECRET_SOURCE_CALLS or qual.startswith("os.environ"):
             host = qual not in ("os.getenv", "os.environ.get", "os.getenvb")
             return inner | ({"secret", "host"} if host else {"secret"})
@@ -277,15 +320,26 @@ class Flow:
             or qual == "open"
             or qual.endswith((".read_text", ".read_bytes"))
         ):
-            path = " ".join(iter_strings(self.fold(node.args[0], scope))) if node.args else ""
-            if path and path in self.written_net_paths:
-                inner |= {"net"}  # reading back (or unpacking) what was downloaded
-            if path and tables.CREDENTIAL_PATH_RE.search(path):
-                if tables.PRIVATE_STORE_RE.search(path):
-                    inner |= {"store"}
-                return inner | {"secret", "file"}
-            return inner | {"file"}
+            return inner | self._file_labels(node, scope)
         return inner
+
+    def _file_labels(self, node: ast.Call, scope: Scope) -> Labels:
+        """What reading a file gives: its path's kind (a credential store, a .env file, a
+        service-account token) and whether it holds downloaded bytes."""
+        where = node.args[0] if node.args else _path_of_receiver(node.func)
+        path = " ".join(iter_strings(self.fold(where, scope))) if where is not None else ""
+        out: Labels = frozenset({"file"})
+        if path and path in self.written_net_paths:
+            out |= {"net"}  # reading back (or unpacking) what was downloaded
+        if path and tables.DUMP_FILE_RE.search(path):
+            return out | {"secret", "dump"}  # a .env file: the configured secrets
+        if path and tables.SERVICE_TOKEN_RE.search(path):
+            return out | {"secret", "vendor:KUBERNETES_"}
+        if path and tables.CREDENTIAL_PATH_RE.search(path):
+            if tables.PRIVATE_STORE_RE.search(path):
+                out |= {"store"}
+            return out | {"secret"}
+        return out
 
     def _variable(self, name: ast.expr, scope: Scope) -> Labels:
         """An environment variable read: a secret, and host identity when it names the user

@@ -32,7 +32,7 @@ from outwork.analyzers.packages.facts import (
     Scope,
     StartedCommand,
 )
-from outwork.analyzers.packages.flow import Flow
+from outwork.analyzers.packages.flow import Flow, parameter_labels
 from outwork.analyzers.packages.rules import (
     commands,
     credentials,
@@ -201,6 +201,7 @@ class PythonScanner:
         self._functions = structure.functions
         self.flow.use(structure)
         scope = Scope(env={})
+        chat = tables.CHAT_BOT_IMPORT.search(self.source) is not None
         self._block(tree.body, scope, self.context, top=True)
         for name, defs in self._functions.items():
             for fn in defs:
@@ -210,6 +211,9 @@ class PythonScanner:
                 fscope = Scope(env=dict(scope.env), taint=dict(scope.taint))
                 for arg in fn.args.args + fn.args.kwonlyargs:
                     fscope.env.pop(arg.arg, None)
+                    labels = parameter_labels(fn, arg, chat=chat)
+                    if labels:
+                        fscope.taint[arg.arg] = labels
                 self._in_function = True
                 # a function the top level certainly runs weighs as the top level does
                 self._will_run = id(fn) in structure.will_run
@@ -397,7 +401,9 @@ class PythonScanner:
         self._file_effects(site, attr)
         if attr is not None:
             self._writes(site, attr)
-        if qual is None and attr in exfiltration.SEND_ATTRS:
+        if attr in exfiltration.SEND_ATTRS and (
+            qual is None or qual.rsplit(".", 1)[0] in tables.CHAT_BOT_CLIENTS
+        ):
             exfiltration.client_sends(site)
         if attr in ("communicate", "write") and node.args:
             download.feeds_interpreter(site)

@@ -60,6 +60,27 @@ PIP_CALLS: frozenset[str] = frozenset(
     {"pip.main", "pip._internal.main", "pip._internal.cli.main.main"}
 )
 
+#: Chat-bot clients (Telegram, Discord): a bot built with a hard-coded token is a channel its
+#: author reads, the way command-and-control and stealers use them.
+CHAT_BOT_CLIENTS: frozenset[str] = frozenset(
+    {
+        "telebot.TeleBot",
+        "telebot.async_telebot.AsyncTeleBot",
+        "telegram.Bot",
+        "telegram.ext.Application.builder",
+        "telegram.ext.ApplicationBuilder",
+        "telegram.ext.Updater",
+        "aiogram.Bot",
+        "pyrogram.Client",
+        "telethon.TelegramClient",
+        "telethon.sync.TelegramClient",
+        "discord.Client",
+        "discord.ext.commands.Bot",
+        "discord.Webhook.from_url",
+        "discord.SyncWebhook.from_url",
+    }
+)
+
 #: Calls that reach the network. The value says which argument carries the data sent.
 NETWORK_CALLS: frozenset[str] = frozenset(
     {
@@ -109,8 +130,53 @@ NETWORK_CALLS: frozenset[str] = frozenset(
         "discord_webhook.DiscordWebhook",
         "dhooks.Webhook",
         "pycurl.Curl",
+        *CHAT_BOT_CLIENTS,
     }
 )
+
+#: A module that imports a chat-bot library: the first parameter of its handlers (functions
+#: registered by a decorator of an object, ``@bot.message_handler(...)``, ``@client.event``)
+#: is a message someone else sent.
+CHAT_BOT_IMPORT = re.compile(
+    r"^\s*(?:from|import)\s+(?:telebot|telegram|aiogram|pyrogram|telethon|discord)\b", re.MULTILINE
+)
+
+#: Parameters named as key material: a "wallet helper" that takes a private key, mnemonic or
+#: seed phrase and sends it to a constant host steals it (legitimate wallets sign locally).
+KEY_MATERIAL_PARAM = re.compile(
+    r"(?:^|_)(?:private_?key|priv_?key|privkey|mnemonic|seed_?phrase|recovery_?phrase|"
+    r"secret_?phrase|seed_?words|wallet_?seed|secret_?recovery)s?$",
+    re.IGNORECASE,
+)
+
+#: Calls that return the caller's frames: what the program that uses the package is running.
+CALLER_FRAMES: frozenset[str] = frozenset(
+    {
+        "inspect.stack",
+        "inspect.currentframe",
+        "inspect.getouterframes",
+        "inspect.trace",
+        "sys._getframe",
+    }
+)
+
+#: Calls that read a module's or a frame's source.
+SOURCE_READERS: frozenset[str] = frozenset(
+    {
+        "inspect.getsource",
+        "inspect.getsourcelines",
+        "inspect.getfile",
+        "inspect.getsourcefile",
+        "linecache.getlines",
+        "open",
+        "io.open",
+        "pathlib.Path",
+        "tokenize.open",
+    }
+)
+
+#: Method names whose result is a cloud SDK's resolved credentials (boto3/botocore sessions).
+CREDENTIAL_GETTERS: frozenset[str] = frozenset({"get_credentials", "get_frozen_credentials"})
 
 #: Network classes whose constructor configures a client and sends nothing yet.
 CLIENT_CONSTRUCTORS: frozenset[str] = frozenset(
@@ -130,6 +196,7 @@ CLIENT_CONSTRUCTORS: frozenset[str] = frozenset(
         "ftplib.FTP",
         "smtplib.SMTP",
         "smtplib.SMTP_SSL",
+        *CHAT_BOT_CLIENTS,
     }
 )
 
@@ -519,6 +586,16 @@ PRIVATE_STORE_RE = _pattern(
     "exodus,electrum,metamask,ethereum,firefox,user data,keychain,/etc/shadow,sitemanager",
 )
 
+#: Files that hold a whole configured environment: ``.env`` files, a process's environment.
+DUMP_FILE_RE = _pattern(
+    r"(?:^|[/\\])\.env(?:\.[\w-]+)?$|/proc/(?:self|\d+)/environ",
+    ".env,environ",
+)
+
+#: A Kubernetes pod's service-account token (sent anywhere but the cluster's API server, it
+#: hands over the pod's identity).
+SERVICE_TOKEN_RE = _pattern(r"serviceaccount[/\\]token", "serviceaccount")
+
 #: Places whose writing gives persistence: start-up folders, shell rc files, cron, services, keys.
 PERSISTENCE_PATH_RE = _pattern(
     r"Start Menu[/\\]+Programs[/\\]+Startup|Microsoft[/\\]+Windows[/\\]+Start Menu|"
@@ -619,4 +696,6 @@ SECRET_VENDORS: dict[str, tuple[str, ...]] = {
     "CIRCLE_": ("circleci.com",),
     "GITLAB_": ("gitlab.com",),
     "CI_JOB_TOKEN": ("gitlab.com",),
+    # a pod's service-account token (SERVICE_TOKEN_RE) belongs to its cluster's API server
+    "KUBERNETES_": ("kubernetes.default.svc", "cluster.local", "svc"),
 }

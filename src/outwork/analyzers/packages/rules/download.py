@@ -31,8 +31,12 @@ class DownloadAndExecute(BehaviourRule):
     Data flow from a download (`requests.get(...).text`, `urlopen(...).read()`, `urlretrieve`)
     into `exec`, `eval`, `compile`, a process command, or a file that is then started: also
     through archives unpacked from a download, helper functions that download to a file and
-    return it or run what they are given, threads started on `os.system`, and commands received
-    from a socket (a remote shell).
+    return it or run what they are given, threads started on `os.system`, commands received
+    from a socket (a remote shell), and chat messages: in a module that imports a chat-bot
+    library (telebot, python-telegram-bot, aiogram, pyrogram, telethon, discord.py), the first
+    parameter of a handler an object's decorator registers (`@bot.message_handler(...)`,
+    `@client.event`) is a message someone else sent, so running its text is a remote shell
+    driven from the chat.
 
     ## Why it matters
     A package that runs what it downloads can change its behaviour at any time without a new

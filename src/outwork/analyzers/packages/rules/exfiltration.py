@@ -27,7 +27,22 @@ C, H, M, L, N = (
 )
 
 #: Methods of a network client that send what they are given.
-SEND_ATTRS = frozenset({"post", "put", "send", "sendall", "sendto", "request", "urlopen"})
+SEND_ATTRS = frozenset(
+    {
+        "post",
+        "put",
+        "send",
+        "sendall",
+        "sendto",
+        "request",
+        "urlopen",
+        # chat-bot clients (telebot, python-telegram-bot, aiogram, telethon, pyrogram)
+        "send_message",
+        "send_document",
+        "send_file",
+        "send_photo",
+    }
+)
 #: Channels stealers post to: chat webhooks and bots, paste and drop sites, tunnels.
 EXFIL_CHANNEL = re.compile(
     r"discord(app)?\.com/api/webhooks|api\.telegram\.org/bot|pastebin\.com|transfer\.sh|"
@@ -47,10 +62,20 @@ class SecretExfiltration(BehaviourRule):
     ## What it finds
     A data flow, inside one function or module, from a secret source (`os.environ`, `os.getenv`,
     `getpass.getuser`, `socket.gethostname`, reads of credential files) to a network sink
-    (`requests.*`, `urllib`, `http.client`, sockets, DNS look-ups, webhooks). Variables that name
-    the user or the machine (`USERNAME`, `COMPUTERNAME`) count as host identity, and the contents
-    of private keys, shell history, browser profiles or wallets sent anywhere are theft even in
-    code that only runs when called.
+    (`requests.*`, `urllib`, `http.client`, sockets, DNS look-ups, webhooks, and the chat-bot
+    clients of telebot, python-telegram-bot, aiogram, pyrogram, telethon and discord.py with
+    their `send_message`/`send_document`/`send`). Variables that name the user or the machine
+    (`USERNAME`, `COMPUTERNAME`) count as host identity, and the contents of private keys, shell
+    history, browser profiles or wallets sent anywhere are theft even in code that only runs
+    when called. So are, from a function only called:
+    - key material handed to the function (a parameter named `private_key`, `mnemonic`,
+      `seed_phrase`, `recovery_phrase`...) sent to a constant host: wallets sign locally;
+    - a `.env` file or a process's `/proc/*/environ` (the whole configured environment);
+    - the calling program's own source (`inspect.getsource` of, or `open` on, a frame from
+      `inspect.stack()`, `inspect.currentframe()`, `sys._getframe()`);
+    - a boto3 session's resolved credentials (`get_credentials()`,
+      `get_frozen_credentials()`) or a pod's Kubernetes service-account token sent to a
+      constant host outside the platform (AWS domains; the cluster's API server).
 
     ## Why it matters
     Stealing CI tokens, cloud keys and developer credentials is the main goal of most poisoned
@@ -116,7 +141,7 @@ def client_sends(call: CallSite) -> None:
     client = "client" in call.labels(func.value)
     if "secret" not in labels or not client:
         return
-    if labels & {"dump", "store"}:
+    if labels & {"dump", "store", "keyarg"}:
         variant = SecretExfiltration.DUMP
     elif "host" in labels:
         variant = SecretExfiltration.HOST
@@ -142,6 +167,16 @@ def sends(call: CallSite, labels: Labels, suspicious: bool, texts: Sequence[str]
             SecretExfiltration.FOREIGN,
             f"{name}() sends a {foreign[0]} credential to {foreign[1]}, not that platform's"
             f" host, {label}",
+            clip(ast.unparse(call.node)),
+            exfiltrates=True,
+        )
+        return True
+    if "keyarg" in labels and _constant_host(texts):
+        # a private key, mnemonic or seed phrase handed to the function, sent to a constant host
+        call.emit(
+            SecretExfiltration.DUMP,
+            f"{name}() sends a private key, mnemonic or seed phrase it was given to"
+            f" {_constant_host(texts)} {label}",
             clip(ast.unparse(call.node)),
             exfiltrates=True,
         )
@@ -214,6 +249,15 @@ def foreign_host(labels: Labels, texts: Iterable[str]) -> tuple[str, str] | None
             ):
                 return prefix.rstrip("_"), host
     return None
+
+
+def _constant_host(texts: Iterable[str]) -> str:
+    """The first non-local host a constant URL among ``texts`` names, or ''."""
+    for text in texts:
+        match = _HOST.match(text.strip())
+        if match is not None and not LOCAL_HOST.match(match.group(1).lower()):
+            return match.group(1).lower()
+    return ""
 
 
 #: Loopback and private hosts: tests and local services.
