@@ -9,6 +9,7 @@ backends, ``.pth`` files, npm lifecycle scripts); everything else is judged by w
 
 from __future__ import annotations
 
+import configparser
 import gc
 import re
 import threading
@@ -49,6 +50,8 @@ SOURCE_SUFFIXES = (".py", ".pyw", ".pth", ".js", ".cjs", ".mjs", ".sh", ".bat", 
 META_NAMES = frozenset(
     {"setup.py", "setup.cfg", "pyproject.toml", "pkg-info", "metadata", "package.json", "wheel"}
 )
+#: Members kept as text besides sources and metadata: what names the package's entry points.
+KEPT_NAMES = META_NAMES | {"entry_points.txt"}
 NATIVE_SOURCE_SUFFIXES = (
     ".c",
     ".cc",
@@ -206,7 +209,7 @@ def read_archive(
                 files.notes.append(f"{member.name}: encrypted, not readable")
                 continue
             lower = PurePosixPath(member.name).name.lower()
-            keep = lower.endswith(SOURCE_SUFFIXES) or lower in META_NAMES
+            keep = lower.endswith(SOURCE_SUFFIXES) or lower in KEPT_NAMES
             try:
                 content = member.read(limits.member_bytes + 1 if keep else HEAD_BYTES)
             except ArchiveStop:
@@ -395,10 +398,17 @@ def _analyze_python(
                 if candidate not in seen:
                     contexts[candidate] = Context.INSTALL
                     queue.append(candidate)
+    entries = _entry_modules(texts, roots)
     for member, text in texts.items():
         if member in scanned or not member.lower().endswith((".py", ".pyw")):
             continue
-        scanner = PythonScanner(text, member, Context.IMPORT, star_exports=exports.bind(member))
+        scanner = PythonScanner(
+            text,
+            member,
+            Context.IMPORT,
+            star_exports=exports.bind(member),
+            entry=entries.get(member, frozenset()),
+        )
         scanner.run()
         module_signals.extend(scanner.signals)
         scanned[member] = scanner.imports | scanner.relative_imports
@@ -600,6 +610,52 @@ def _build_backend_modules(texts: Mapping[str, str], roots: list[str]) -> list[s
                 if candidate in texts:
                     out.append(candidate)
     return out
+
+
+def _entry_points(texts: Mapping[str, str]) -> list[str]:
+    """``module:attr`` of every entry point the package declares: console and GUI scripts and
+    plugin groups, from ``entry_points.txt`` (wheels, egg-info) and ``pyproject.toml``'s
+    ``[project.scripts]``, ``[project.gui-scripts]`` and ``[project.entry-points.*]``."""
+    found: list[str] = []
+    for member in texts:
+        base = PurePosixPath(member).name
+        if base == "entry_points.txt":
+            parser = configparser.RawConfigParser(delimiters=("=",), strict=False)
+            try:
+                parser.read_string(texts[member][:65536])
+            except configparser.Error:
+                continue
+            found.extend(parser[s][k] for s in parser.sections() for k in parser[s])
+        elif base == "pyproject.toml":
+            import tomllib  # as in _build_backend_modules: most packages scanned hold none
+
+            try:
+                project = tomllib.loads(texts[member][:65536]).get("project", {})
+            except (tomllib.TOMLDecodeError, ValueError, RecursionError):
+                continue
+            if not isinstance(project, dict):
+                continue
+            groups = [project.get("scripts"), project.get("gui-scripts")]
+            plugins = project.get("entry-points")
+            if isinstance(plugins, dict):
+                groups.extend(plugins.values())
+            for group in groups:
+                if isinstance(group, dict):
+                    found.extend(v for v in group.values() if isinstance(v, str))
+    return found
+
+
+def _entry_modules(texts: Mapping[str, str], roots: list[str]) -> dict[str, frozenset[str]]:
+    """Module file -> the functions (``func``, ``Class.method``) entry points name in it."""
+    out: dict[str, set[str]] = {}
+    for value in _entry_points(texts):
+        module, _, attr = value.split("[", 1)[0].strip().partition(":")
+        attr = attr.strip()
+        if not module or not attr:
+            continue
+        for member in _module_files(module.strip(), "", texts, roots):
+            out.setdefault(member, set()).add(attr)
+    return {m: frozenset(a) for m, a in out.items()}
 
 
 def _python_metadata(texts: Mapping[str, str]) -> dict[str, str]:

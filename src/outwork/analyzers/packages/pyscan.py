@@ -90,6 +90,7 @@ class PythonScanner:
         whole_file_context: bool = False,
         evidence_prefix: str = "",
         star_exports: Callable[[str, int], dict[str, object] | None] | None = None,
+        entry: frozenset[str] = frozenset(),
     ) -> None:
         # a UTF-8 byte-order mark is valid at the top of a Python file; the parser of a str is not
         # told so
@@ -101,6 +102,8 @@ class PythonScanner:
         self.budget = budget or ScanBudget()
         #: setup.py: every function counts as install-time code.
         self.whole_file_context = whole_file_context
+        #: functions of this module an entry point names (they run when its command starts)
+        self.entry = entry
         self.prefix = evidence_prefix
         #: ``from MODULE import *`` of a module of the same package: its constants and simple
         #: functions (module, level -> names), so that values split across modules still fold
@@ -197,7 +200,9 @@ class PythonScanner:
 
     def _module(self, tree: ast.Module) -> None:
         self._tree = tree  # for the identifiers of non-ASCII sources (``_module_checks``)
-        structure = Structure(self.source, tree, whole_file_context=self.whole_file_context)
+        structure = Structure(
+            self.source, tree, whole_file_context=self.whole_file_context, entry=self.entry
+        )
         self._functions = structure.functions
         self.flow.use(structure)
         scope = Scope(env={})

@@ -28,7 +28,14 @@ Function = ast.FunctionDef | ast.AsyncFunctionDef
 class Structure:
     """A module's functions and classes, what its top level reaches, and its install methods."""
 
-    def __init__(self, source: str, tree: ast.Module, *, whole_file_context: bool) -> None:
+    def __init__(
+        self,
+        source: str,
+        tree: ast.Module,
+        *,
+        whole_file_context: bool,
+        entry: frozenset[str] = frozenset(),
+    ) -> None:
         self.source = source
         #: setup.py: every function counts as install-time code.
         self.whole_file_context = whole_file_context
@@ -46,6 +53,11 @@ class Structure:
         #: calls of this module's functions that take arguments and reach a dangerous API
         self._helper_lines: list[int] | None = None
         self._collect_functions(tree)
+        #: functions an entry point names (``func``, ``Class.method``): a console or GUI script,
+        #: a plugin group or an MCP server's command runs them when it starts, so they and what
+        #: they call are reached as import-time code reaches a function (not certainly run:
+        #: a command's main reads its configuration, a plugin's hook runs on its host's terms)
+        self._entry = {part for name in entry for part in name.split(".")}
         self.reachable, self.install_methods = self._reachability(tree)
         #: functions that certainly run when the module's top level runs (see ``_will_run``)
         self.will_run = _will_run(tree)
@@ -174,7 +186,7 @@ class Structure:
         roots = _Roots(
             _build_tool_names(tree), _dev_commands(tree) if self.whole_file_context else set()
         )
-        referenced = self._referenced(tree.body, roots)
+        referenced = self._referenced(tree.body, roots) | self._entry
         reachable: set[str] = set()
         work = [n for n in referenced if n in self.functions]
         while work:

@@ -39,8 +39,10 @@ WHEN_HELP: Mapping[When, str] = {
     " executor or atexit, used as a decorator, or the constructor of a module class it builds,"
     " and what those call the same way: it runs when the module is imported",
     When.REACHABLE: "a function that import-time code may reach only through an instance, a"
-    " method or attribute name, or an alias (as far as names tell); for JavaScript, any"
-    " function of a module loaded on import",
+    " method or attribute name, or an alias (as far as names tell); a function an entry point"
+    " names (console and GUI scripts, plugin groups such as MCP servers: it runs when the"
+    " command or plugin host starts) and what it calls; for JavaScript, any function of a"
+    " module loaded on import",
     When.CALLED: "code that only runs when a user of the library calls it",
 }
 
