@@ -14,6 +14,12 @@ tree is rewritten and printed back, nothing is run), repacked, and scanned again
   ``compile``, which never runs code);
 - ``move``: ``setup.py`` moves into a module that a two-line ``setup.py`` imports.
 
+A rewrite counts as caught only when every behaviour code of the original comes back: the codes
+of its high and critical findings, the verdict (PKG020) left out, and for each rewrite the codes
+it raises on a harmless package by itself left out too (the wrappers' ``exec(decode(...))`` is
+PKG004 whatever it hides, so a wrapped sample is caught only when what it hides is found again).
+Samples whose only codes are the rewrite's own are not measured for that rewrite.
+
     python bench/packages_metamorphic.py [--limit N]
 """
 
@@ -227,9 +233,24 @@ TRANSFORMS: dict[str, Callable[[Files], Files]] = {
 }
 
 
-def flagged(name: str, data: bytes) -> bool:
+#: The verdict summarises the others; it is no behaviour of its own.
+VERDICT = "PKG020"
+#: A harmless module: what a rewrite raises on it is the rewrite's own doing (the wrappers'
+#: ``exec(decode(...))`` is PKG004 whatever it runs).
+HARMLESS: Files = {
+    "harmless-1.0/setup.py": b"from setuptools import setup\nsetup(name='harmless')\n"
+}
+
+
+def behaviour_codes(name: str, data: bytes) -> frozenset[str]:
+    """The codes of the high and critical findings, the verdict left out."""
     findings, _ = judge(name, data)
-    return any(f.severity >= Severity.HIGH for f in findings)
+    return frozenset(f.code for f in findings if f.severity >= Severity.HIGH and f.code != VERDICT)
+
+
+def own_codes(kind: str, transform: Callable[[Files], Files]) -> frozenset[str]:
+    """What a rewrite raises on a harmless package (the wrapper's own codes)."""
+    return behaviour_codes("harmless-1.0.tar.gz", pack(kind, transform(HARMLESS)))
 
 
 def main() -> int:
@@ -241,12 +262,16 @@ def main() -> int:
     names = [n for n in zf.namelist() if not n.endswith("/")]
     step = max(1, len(names) // args.limit)
     caught = dict.fromkeys(TRANSFORMS, 0)
+    measured = dict.fromkeys(TRANSFORMS, 0)
+    any_high = dict.fromkeys(TRANSFORMS, 0)
+    wrapper = {label: own_codes("sdist", t) for label, t in TRANSFORMS.items()}
     originals = 0
     misses: list[str] = []
     for entry in names[::step][: args.limit]:
         data = zf.read(entry, pwd=b"infected")
         filename = entry.rsplit("/", 1)[-1]
-        if not flagged(filename, data):
+        codes = behaviour_codes(filename, data)
+        if not codes:
             continue
         unpacked = unpack(data)
         if unpacked is None:
@@ -254,14 +279,26 @@ def main() -> int:
         originals += 1
         kind, files = unpacked
         for label, transform in TRANSFORMS.items():
-            variant = pack(kind, transform(files))
-            if flagged(filename, variant):
+            found = behaviour_codes(filename, pack(kind, transform(files)))
+            any_high[label] += bool(found)
+            wanted = codes - wrapper[label]
+            if not wanted:
+                continue  # the original's only codes are ones the rewrite raises by itself
+            measured[label] += 1
+            if wanted <= found:
                 caught[label] += 1
             else:
-                misses.append(f"{label}\t{entry}")
+                misses.append(f"{label}\t{entry}\tlost {','.join(sorted(wanted - found))}")
     print(f"detected originals rewritten: {originals}")
-    for label, count in caught.items():
-        print(f"  {label:8} caught {count}/{originals} = {100 * count / max(originals, 1):.1f}%")
+    print("a rewrite is caught when every behaviour code of the original (high or critical,")
+    print("the verdict PKG020 and the rewrite's own codes left out) comes back high or critical")
+    for label in TRANSFORMS:
+        own = ",".join(sorted(wrapper[label])) or "none"
+        print(
+            f"  {label:8} caught {caught[label]}/{measured[label]}"
+            f" = {100 * caught[label] / max(measured[label], 1):.1f}%"
+            f"  (the rewrite's own codes: {own}; any high finding: {any_high[label]}/{originals})"
+        )
     if args.misses:
         Path(args.misses).write_text("\n".join(misses) + "\n")
     return 0
