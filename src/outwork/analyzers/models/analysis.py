@@ -23,6 +23,7 @@ from outwork.analyzers.models.rules.pickles import EXECUTES_CODE, PickleUnlisted
 from outwork.analyzers.models.shipped import shipped_context
 from outwork.analyzers.models.sniff import (
     PICKLE_PREFIX_BYTES,
+    first_import_resolvable,
     hdf5_superblock,
     is_chat_template,
     pickle_prefix,
@@ -246,7 +247,7 @@ class _Analysis:
         (8 KB of padding text, then the imports): decided from the whole stream, within the
         pickle machine's budgets. A stream that imports nothing is not a pickle anyone
         crafted, and is left alone."""
-        if not pickle_prefix(bytes(buf[:PICKLE_PREFIX_BYTES])):
+        if not pickle_prefix(bytes(buf[:PICKLE_PREFIX_BYTES])) or not first_import_resolvable(buf):
             return
         report = scanpickle.scan_stream(buf)
         if report.globals:

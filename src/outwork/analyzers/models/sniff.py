@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import pickletools
+import re
 
 from outwork.core.artifact import Artifact
 
@@ -12,6 +14,8 @@ PICKLE_PREFIX_BYTES = 8192
 PICKLE_FIRST_OPCODES = frozenset(b"(SVTUBCXIJKMLFGN]})cPi\x88\x89\x8a\x8b\x8c\x8d\x8e\x8f\x96")
 #: pickletools' messages for an argument cut by the end of the bytes it was given.
 _CUT = ("no newline found", "but only")
+#: A module path or attribute a loader's ``find_class`` could resolve: dotted identifiers.
+_DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
 
 
 def sniff_compressed(head: bytes) -> str | None:
@@ -66,4 +70,22 @@ def pickle_prefix(head: bytes) -> bool:
                 return False  # the head holds a whole stream: the content check decided it
     except ValueError as exc:
         return any(cut in str(exc) for cut in _CUT)
+    return False
+
+
+def first_import_resolvable(data: bytes | memoryview) -> bool:
+    """Whether the first import (``GLOBAL`` or ``INST``) of a protocol 0/1 stream names a module
+    and an attribute made of identifiers. A loader meeting a name no import can resolve raises
+    there, so nothing after it runs: a text file that happens to parse as opcodes (a wheel's
+    ``RECORD``, every line of which starts with ``c``, the ``GLOBAL`` opcode, followed by a path
+    and a hash) is no pickle anyone can load, however many such "imports" it holds."""
+    try:
+        for opcode, arg, _pos in pickletools.genops(io.BytesIO(data)):
+            if opcode.name in ("GLOBAL", "INST"):
+                module, _, name = str(arg).partition(" ")
+                return bool(_DOTTED.match(module) and _DOTTED.match(name))
+            if opcode.name == "STOP":
+                return False
+    except ValueError:
+        return False
     return False

@@ -1,0 +1,159 @@
+"""What ordinary installed software raises: the 100 most-downloaded PyPI packages installed in one
+virtualenv, and the 100 most-downloaded npm packages in one ``node_modules``, scanned with default
+settings and every layer on.
+
+    python bench/benign_installed.py prepare [--top 100]   # build both trees (network: registries)
+    python bench/benign_installed.py run [--src CHECKOUT] [--json OUT.json]
+
+The rankings are the package lists of the tool library (``/work/.library/env/packages``): PyPI's
+``rank_among_15000_most_downloaded`` and npm's ``downloads_a_month``, each file's own snapshot.
+``prepare`` installs the latest release of each name, one ``pip install`` per name so that one that
+cannot build here is recorded and skipped, not fatal; ``npm install --ignore-scripts`` (nothing a
+package ships is run). The trees live under ``/work/bench-data`` and never in the repository.
+
+``run`` scans each tree with ``--offline --no-config --fail-on none`` and an empty data folder
+(no advisory database, as on a fresh machine), and prints every high or critical finding and
+every medium finding grouped by rule, with its location and message: the issue's bar is none of
+the former and each of the latter explained.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+DATA = Path("/work/bench-data")
+LISTS = Path("/work/.library/env/packages")
+VENV = DATA / "venv100"
+NPM = DATA / "npm100"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def top_pypi(count: int) -> list[str]:
+    with (LISTS / "pypi.tsv").open(newline="") as handle:
+        rows = [
+            r
+            for r in csv.DictReader(handle, delimiter="\t")
+            if r["rank_among_15000_most_downloaded"]
+        ]
+    rows.sort(key=lambda r: int(r["rank_among_15000_most_downloaded"]))
+    return [r["name"] for r in rows[:count]]
+
+
+def top_npm(count: int) -> list[str]:
+    with (LISTS / "npm.tsv").open(newline="") as handle:
+        rows = [
+            r for r in csv.DictReader(handle, delimiter="\t") if r["downloads_a_month"].isdigit()
+        ]
+    rows.sort(key=lambda r: -int(r["downloads_a_month"]))
+    return [r["name"] for r in rows[:count]]
+
+
+def prepare(args: argparse.Namespace) -> int:
+    if not (VENV / "bin" / "python").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    failed = []
+    for name in top_pypi(args.top):
+        done = subprocess.run(
+            [str(VENV / "bin" / "pip"), "install", "-q", "--upgrade", name],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode:
+            failed.append(name)
+            print(f"pip: {name} failed: {done.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
+    NPM.mkdir(parents=True, exist_ok=True)
+    if not (NPM / "package.json").exists():
+        (NPM / "package.json").write_text('{"name": "outwork-bench-npm100", "private": true}\n')
+    npm_failed = []
+    for name in top_npm(args.top):  # one by one: platform-only packages (musl, win32) refuse
+        done = subprocess.run(
+            ["npm", "install", "--ignore-scripts", "--no-audit", "--no-fund", name],
+            cwd=NPM,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode:
+            npm_failed.append(name)
+            print(f"npm: {name} failed: {done.stderr.strip().splitlines()[:1]}", file=sys.stderr)
+    (DATA / "venv100-failed.txt").write_text("".join(f"{n}\n" for n in failed))
+    print(
+        f"venv100: {args.top - len(failed)} of {args.top} installed; npm100: rc {done.returncode}"
+    )
+    return 0
+
+
+def scan(src: Path, tree: Path) -> tuple[dict[str, Any], float]:
+    python = src / ".venv" / "bin" / "python"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OUTWORK_")}
+    with tempfile.TemporaryDirectory() as data_dir:
+        env["OUTWORK_DATA_DIR"] = data_dir
+        cmd = [str(python), "-m", "outwork", "scan", str(tree), "-f", "json", "--no-cache", "-q"]
+        cmd += ["--fail-on", "none", "--no-config", "--offline"]
+        started = time.monotonic()
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+        seconds = time.monotonic() - started
+    if done.returncode not in (0, 1):
+        sys.exit(f"scan of {tree} failed ({done.returncode}): {done.stderr[-2000:]}")
+    return json.loads(done.stdout), seconds
+
+
+def report(name: str, result: dict[str, Any], seconds: float) -> dict[str, Any]:
+    findings = [f for f in result["findings"] if not f.get("suppressed")]
+    by_severity = Counter(f["severity"] for f in findings)
+    print(f"\n## {name}: {len(findings)} findings {dict(by_severity)}, {seconds:.0f} s")
+    for level in ("critical", "high", "medium"):
+        grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for item in findings:
+            if item["severity"] == level:
+                grouped[item["code"]].append(item)
+        for code, items in sorted(grouped.items()):
+            print(f"- {level} {code}: {len(items)}")
+            for item in items[:8]:
+                where = item["location"]["path"].split("site-packages/", 1)[-1]
+                where = where.split("node_modules/", 1)[-1]
+                print(f"    {where}:{item['location'].get('line')}  {item['message'][:140]}")
+            if len(items) > 8:
+                print(f"    ... and {len(items) - 8} more")
+    return {"severity": dict(by_severity), "seconds": seconds, "findings": findings}
+
+
+def run(args: argparse.Namespace) -> int:
+    site = next(VENV.glob("lib/python3*/site-packages"))
+    out: dict[str, Any] = {}
+    for name, tree in (
+        ("venv100 site-packages", site),
+        ("npm100 node_modules", NPM / "node_modules"),
+    ):
+        result, seconds = scan(args.src, tree)
+        out[name] = report(name, result, seconds)
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=1))
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    build = sub.add_parser("prepare")
+    build.add_argument("--top", type=int, default=100)
+    go = sub.add_parser("run")
+    go.add_argument("--src", type=Path, default=ROOT)
+    go.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    return prepare(args) if args.command == "prepare" else run(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
