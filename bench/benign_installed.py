@@ -88,8 +88,10 @@ def prepare(args: argparse.Namespace) -> int:
             npm_failed.append(name)
             print(f"npm: {name} failed: {done.stderr.strip().splitlines()[:1]}", file=sys.stderr)
     (DATA / "venv100-failed.txt").write_text("".join(f"{n}\n" for n in failed))
+    (DATA / "npm100-failed.txt").write_text("".join(f"{n}\n" for n in npm_failed))
     print(
-        f"venv100: {args.top - len(failed)} of {args.top} installed; npm100: rc {done.returncode}"
+        f"venv100: {args.top - len(failed)} of {args.top} installed;"
+        f" npm100: {args.top - len(npm_failed)} of {args.top}"
     )
     return 0
 
