@@ -10,6 +10,8 @@ history carry, whether its blobs are what its manifest says, which files a later
 
 from __future__ import annotations
 
+import re
+
 from outwork.core.analyzer import Analyzer, rules_in
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.rules import Layer
@@ -17,6 +19,10 @@ from outwork.core.rules import Layer
 #: Kinds of image files read for malware and persistence (see ``files.wanted``).
 _FILE_KINDS = frozenset(
     {Kind.ELF, Kind.SHELL, Kind.PYTHON, Kind.JAVASCRIPT, Kind.TEXT, Kind.JSON, Kind.YAML}
+)
+#: Dockerfile and Containerfile names (``Dockerfile``, ``Dockerfile.prod``, ``app.dockerfile``).
+_DOCKERFILE = re.compile(
+    r"^(?:(?:docker|container)file(?:\.[\w.-]+)?|[\w.-]+\.(?:docker|container)file)$", re.I
 )
 _PERSISTENCE_HINTS = (
     "cron",
@@ -51,6 +57,8 @@ class ImageAnalyzer(Analyzer):
         the path, kind and tags, so the rest of a layer is never held for this layer."""
         if artifact.kind is Kind.IMAGE:
             return True
+        if _DOCKERFILE.match(artifact.name) and "image-layer" not in artifact.tags:
+            return artifact.kind not in (Kind.BINARY, Kind.EMPTY)
         if "image-layer" not in artifact.tags:
             return False
         path = artifact.path.lower()

@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from outwork.analyzers.images.distro import distro_of
+from outwork.analyzers.images.dockerfile import is_dockerfile
 from outwork.analyzers.images.files import analyze_file
 from outwork.analyzers.images.model import Image, load
 from outwork.analyzers.images.rules import (
+    build,
     config,
     deleted,
     ownership,
@@ -23,6 +25,8 @@ from outwork.core.analyzer import AnalysisContext, Emitted
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.findings import Fact
 
+#: Largest Dockerfile read.
+MAX_DOCKERFILE_BYTES = 4 * 1024 * 1024
 CHECKS: tuple[Callable[[Image], Iterator[Emitted]], ...] = (
     config.check,
     structure.check,
@@ -30,12 +34,16 @@ CHECKS: tuple[Callable[[Image], Iterator[Emitted]], ...] = (
     packages.check,
     ownership.check,
     preload_env.check,
+    build.check,
 )
 
 
 def analyze(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted]:
     if artifact.kind is not Kind.IMAGE:
-        yield from analyze_file(artifact)
+        if is_dockerfile(artifact.name) and "image-layer" not in artifact.tags:
+            yield from build.check_dockerfile(artifact.text(MAX_DOCKERFILE_BYTES), artifact.path)
+        else:
+            yield from analyze_file(artifact)
         return
     image = load(artifact.read(), root=artifact.path)
     for tag in image.tags:
