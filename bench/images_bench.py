@@ -250,7 +250,7 @@ def syft_packages(document: dict[str, Any]) -> set[tuple[str, str, str]]:
         version = item.get("version", "")
         if item.get("type") == "rpm":
             epoch = (item.get("metadata") or {}).get("epoch")
-            version = f"{epoch}:{version}" if epoch else version
+            version = f"{epoch}:{version}" if epoch and ":" not in version else version
         name = item["name"].lower() if kind == "python" else item["name"]
         found.add((kind, name, version))
     return found

@@ -88,6 +88,9 @@ META_FILES = frozenset(
         "var/lib/rpm/Packages.db",
         "usr/lib/sysimage/rpm/rpmdb.sqlite",
         "usr/lib/sysimage/rpm/Packages.db",
+        # rpm keeps sqlite in write-ahead-log mode: recent transactions live in the log
+        "var/lib/rpm/rpmdb.sqlite-wal",
+        "usr/lib/sysimage/rpm/rpmdb.sqlite-wal",
         "etc/os-release",
         "usr/lib/os-release",
         "etc/alpine-release",

@@ -7,6 +7,7 @@ import functools
 import http.server
 import io
 import json
+import sqlite3
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -309,3 +310,25 @@ def test_alpine_and_rpm_images_list_their_packages(tmp_path: Path) -> None:
     assert unread["location"]["path"].endswith("!/var/lib/rpm/Packages")
     unchecked = [f for f in result["findings"] if f["code"] == "VUL003"]
     assert unchecked and "Alpine:v3.19" in unchecked[0]["message"]
+
+
+def test_an_rpm_database_in_wal_mode_is_read_with_its_log(tmp_path: Path) -> None:
+    # the copies are taken while the connection is open: the log is not merged yet
+    path = tmp_path / "rpmdb.sqlite"
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA wal_autocheckpoint=0")
+    connection.execute(
+        "CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)"
+    )
+    connection.commit()
+    connection.execute("INSERT INTO Packages (blob) VALUES (?)", (_openssl_rpm(),))
+    connection.commit()
+    main, log = path.read_bytes(), path.with_name("rpmdb.sqlite-wal").read_bytes()
+    assert parse_rpm_sqlite(main, "db")[0] == []  # the row lives in the log only
+    packages, problems = parse_rpm_sqlite(main, "db", log)
+    assert not problems and [p.name for p in packages] == ["openssl-libs"]
+    connection.close()  # merges the log: the database alone holds the row, still in WAL mode
+    merged = path.read_bytes()
+    assert merged[18:20] == b"\x02\x02"
+    assert [p.name for p in parse_rpm_sqlite(merged, "db")[0]] == ["openssl-libs"]

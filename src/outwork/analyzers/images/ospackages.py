@@ -14,8 +14,10 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import struct
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from outwork.analyzers.images.model import File, Image
 
@@ -246,15 +248,42 @@ def _rpm_package(tags: dict[int, list[str] | list[int]], database: str) -> OsPac
     )
 
 
-def parse_rpm_sqlite(data: bytes, database: str) -> tuple[list[OsPackage], list[str]]:
-    """Packages of an rpm sqlite database held in memory, and the headers that did not read."""
+def parse_rpm_sqlite(
+    data: bytes, database: str, wal: bytes | None = None
+) -> tuple[list[OsPackage], list[str]]:
+    """Packages of an rpm sqlite database, and the headers that did not read. The database is
+    opened in memory; with a write-ahead log (``rpmdb.sqlite-wal``, where rpm leaves its last
+    transactions until a checkpoint), both are copied to a private temporary folder, the only
+    way SQLite replays a log."""
     if not data.startswith(b"SQLite format 3\x00"):
         return [], ["not a SQLite database (Berkeley DB or ndb rpm databases are not read)"]
+    if wal:
+        with tempfile.TemporaryDirectory(prefix="outwork-rpmdb-") as scratch:
+            path = Path(scratch) / "rpmdb.sqlite"
+            path.write_bytes(data)
+            path.with_name("rpmdb.sqlite-wal").write_bytes(wal)
+            try:
+                connection = sqlite3.connect(path)
+            except sqlite3.Error as exc:
+                return [], [f"the database does not open: {exc}"]
+            return _rpm_rows(connection, database)
+    if data[18:20] == b"\x02\x02":
+        # a WAL-mode database whose log is empty or merged: in memory SQLite reads it only as
+        # a rollback-journal database (file format bytes 18-19: 1), which its pages are
+        data = data[:18] + b"\x01\x01" + data[20:]
     connection = sqlite3.connect(":memory:")
+    try:
+        connection.deserialize(data)
+    except sqlite3.Error as exc:
+        connection.close()
+        return [], [f"the database does not read: {exc}"]
+    return _rpm_rows(connection, database)
+
+
+def _rpm_rows(connection: sqlite3.Connection, database: str) -> tuple[list[OsPackage], list[str]]:
     problems: list[str] = []
     out: list[OsPackage] = []
     try:
-        connection.deserialize(data)
         rows = connection.execute("SELECT hnum, blob FROM Packages LIMIT ?", (MAX_PACKAGES,))
         for hnum, blob in rows:
             try:
@@ -342,11 +371,12 @@ def _rpm(image: Image, final: dict[str, File], found: Inventory) -> None:
         data = image.meta_final(path)
         if data is None:
             continue
-        packages, problems = parse_rpm_sqlite(data, path)
+        logs = dict(image.meta(path + "-wal"))
+        packages, problems = parse_rpm_sqlite(data, path, image.meta_final(path + "-wal"))
         found.problems.extend((path, why) for why in problems[:20])
         copies = []
         for layer, copy in image.meta(path):
-            listed, _ = parse_rpm_sqlite(copy, path) if copy != data else (packages, [])
+            listed, _ = parse_rpm_sqlite(copy, path, logs.get(layer))
             copies.append((layer, {(p.name, p.version) for p in listed}))
         for package in packages:
             package.layer = next(
