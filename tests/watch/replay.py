@@ -25,7 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from tests.analyzers.packages.helpers import npm_tarball, sdist
+from tests.analyzers.packages.helpers import npm_tarball, sdist, wheel
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "rules"
 FEED = Path(__file__).resolve().parent / "fixtures" / "feed.json"
@@ -80,7 +80,13 @@ def synthetic_feed(count: int, per_minute: float, *, seed: int = 7) -> list[Spec
 
 
 def build(spec: Spec) -> tuple[str, bytes]:
-    """The release file of a spec: an sdist or an npm tarball."""
+    """The release file of a spec: an sdist, a wheel (``pypi-wheel-<fixture>``: the fixture's
+    install script as the package's ``__init__``, run on import) or an npm tarball."""
+    if spec.template.startswith("pypi-wheel-"):
+        module = spec.name.replace("-", "_")
+        payload = (FIXTURES / spec.template.removeprefix("pypi-wheel-") / "setup.py").read_text()
+        filename = f"{module}-{spec.version}-py3-none-any.whl"
+        return filename, wheel(spec.name, spec.version, {f"{module}/__init__.py": payload})
     if spec.ecosystem == "pypi":
         filename = f"{spec.name}-{spec.version}.tar.gz"
         if spec.template == "pypi-benign":
@@ -255,9 +261,10 @@ class ReplayRegistry:
             for item in pypi:
                 stamp = int(item.at)
                 base = item.serial - 2
+                kind = "py3" if item.filename.endswith(".whl") else "source"
                 journal = [
                     (item.spec.version, stamp, "new release", base),
-                    (item.spec.version, stamp, f"add source file {item.filename}", base + 1),
+                    (item.spec.version, stamp, f"add {kind} file {item.filename}", base + 1),
                     (None, stamp, "add Owner someone", base + 2),
                 ]
                 for version, when, action, serial in journal:
@@ -275,17 +282,16 @@ class ReplayRegistry:
         if not items:
             self._send(request, 404, b"", "text/plain")
             return
-        releases = {
-            item.spec.version: [
+        releases: dict[str, list[dict[str, Any]]] = {}
+        for item in items:
+            releases.setdefault(item.spec.version, []).append(
                 {
                     "filename": item.filename,
-                    "packagetype": "sdist",
+                    "packagetype": "bdist_wheel" if item.filename.endswith(".whl") else "sdist",
                     "url": f"{self.url}/files/{item.filename}",
                     "digests": {"sha256": hashlib.sha256(item.data).hexdigest()},
                 }
-            ]
-            for item in items
-        }
+            )
         doc = {"info": {"name": name, "version": items[-1].spec.version}, "releases": releases}
         self._json(request, {**doc, "urls": releases[items[-1].spec.version]})
 

@@ -26,7 +26,7 @@ from outwork.sources.registries import (
     open_registry,
 )
 from outwork.store import results
-from outwork.store.results import Release, ResultStore, open_store
+from outwork.store.results import FeedPosition, Release, ResultStore, open_store
 from outwork.watch.feeds import Batch, Change, Feed, NpmChanges, PyPIChangelog, PyPIUpdatesRSS
 from outwork.watch.watcher import WATCH_ANALYZERS, Watcher, WatchOptions, WatchStats
 from tests import services
@@ -385,5 +385,42 @@ def test_two_watchers_share_a_postgresql_store(tmp_path: Path, postgres_server_u
                 assert stats[name].scanned == len(_expected(server, name))
                 _check_verdicts(store, _expected(server, name))
             assert len(store.verdicts(limit=100)) == len(server.items)
+    finally:
+        server.close()
+
+
+def test_a_file_uploaded_after_the_verdict_is_scanned_with_its_release(
+    store: ResultStore, tmp_path: Path
+) -> None:
+    """A clean sdist first, a wheel that runs a download on import a moment later: the wheel's
+    upload scans the release again, and its verdict is the wheel's."""
+    specs = [
+        Spec(0.0, "pypi", "late-wheel", "1.0", "pypi-benign"),
+        Spec(0.0, "pypi", "late-wheel", "1.0", "pypi-wheel-PKG003"),
+    ]
+    server = ReplayRegistry(specs, speed=SPEED)
+    server.items[1].at = float("inf")  # the wheel comes after the first verdict
+    try:
+        feed = PyPIChangelog(_registry(server))
+        release = Release("pypi", "late-wheel", "1.0")
+        first = _run(Watcher(feed, store, _options(server, tmp_path, start="1000")), 1)
+        assert first.scanned == 1
+        verdict = store.verdict(release)
+        assert verdict is not None
+        assert verdict.verdict == results.CLEAN
+        server.items[1].at = time.time()
+        second = _run(Watcher(feed, store, _options(server, tmp_path)), 1)
+        assert second.scanned == 1
+        verdict = store.verdict(release)
+        assert verdict is not None
+        assert verdict.verdict in ("high", "critical")
+        assert len(store.scans(release=release, status=results.DONE)) == 2
+        # Read again from the start, neither upload scans it a third time.
+        store.set_position(FeedPosition("pypi", "1000"))
+        third = _run_until(
+            Watcher(feed, store, _options(server, tmp_path)),
+            lambda s: s.already_judged >= 4,
+        )
+        assert third.scanned == 0
     finally:
         server.close()

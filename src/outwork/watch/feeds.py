@@ -64,6 +64,8 @@ class Change:
     version: str | None = None
     #: When the registry says it happened (seconds since the epoch), when it says so.
     published: float | None = None
+    #: The release file this entry uploaded (PyPI's ``add <pyversion> file <name>``).
+    file: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +126,8 @@ class PyPIChangelog:
             last = serial
             if _is_release(action) and isinstance(name, str) and isinstance(version, str):
                 published = float(stamp) if isinstance(stamp, int | float) else None
-                changes.append(Change(str(serial), name, version, published))
+                uploaded = str(action).partition(" file ")[2].strip() or None
+                changes.append(Change(str(serial), name, version, published, uploaded))
         return Batch(changes, str(last))
 
     def releases(self, change: Change, since: float) -> list[Release]:

@@ -28,13 +28,15 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
+from outwork.core.artifact import MEMBER_SEP
 from outwork.core.errors import OutworkError
 from outwork.core.findings import ScanResult
 from outwork.engine.pipeline import ScanOptions
 from outwork.engine.pipeline import scan as run_scan
 from outwork.sources.registries import TRANSIENT_ERRORS, RegistryBusyError, RegistryOptions
-from outwork.store.results import ERROR, FeedPosition, Release, ResultStore
+from outwork.store.results import ERROR, FeedPosition, Release, ResultStore, VerdictRecord
 from outwork.watch.feeds import Change, Feed
 
 #: The layers a watcher runs on a release (DESIGN.md: packages, models, dependencies).
@@ -295,12 +297,29 @@ class Watcher:
         for release in releases:
             if release in self._owners:
                 continue  # already queued by an earlier entry, which the position waits for
-            if self.store.verdict(release) is not None:
+            verdict = self.store.verdict(release)
+            if verdict is not None and not self._new_file(release, entry.change.file, verdict):
                 self.stats.already_judged += 1
                 continue
             self._owners.add(release)
             entry.waiting += 1
             self._jobs.append(_Job(release, entry))
+
+    def _new_file(self, release: Release, file: str | None, verdict: VerdictRecord) -> bool:
+        """Whether a judged release got a file its scan did not read (a wheel uploaded after
+        the sdist): the release is scanned again, all its files, so that a payload uploaded
+        later is not hidden behind the first verdict. Bounded: only while the last scan read
+        fewer files than the registry source fetches for one release."""
+        if not file or verdict.scan_id is None:
+            return False
+        prefix = f"{release.target}/"
+        read = {
+            a.path[len(prefix) :]
+            for a in self.store.artifacts(scan_id=verdict.scan_id)
+            if a.path.startswith(prefix) and MEMBER_SEP not in a.path
+        }
+        limit = (self.options.scan.registry or RegistryOptions()).max_files
+        return Path(file).name not in read and len(read) < limit
 
     # --- scanning -------------------------------------------------------------------------------
 
