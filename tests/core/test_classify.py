@@ -32,6 +32,16 @@ def test_text_by_name_is_not_sniffed_loosely_as_a_pickle(name: str, content: byt
     assert classify(content[:HEAD_BYTES], name, len(content)) is not Kind.PICKLE
 
 
+#: A TypeScript declaration: ``import`` reads as the INST opcode, its lines as a module and a name.
+TS_IMPORTS = b"import { Kind, Hint } from '../symbols/index.mjs';\nimport type { TAny } from 'a';\n"
+
+
+@pytest.mark.parametrize("name", ["kind.d.mts", "kind.d.ts", "view.tsx", "conf.cts", "app.jsx"])
+def test_typescript_and_jsx_that_read_as_pickle_opcodes_are_source(name: str) -> None:
+    content = TS_IMPORTS * 100
+    assert classify(content[:HEAD_BYTES], name, len(content)) is Kind.JAVASCRIPT
+
+
 @pytest.mark.parametrize("name", ["labels.txt", "RECORD", "data.csv", "model.py", "x.json"])
 def test_a_real_pickle_named_as_text_is_still_a_pickle(name: str) -> None:
     assert classify(EVIL, name, len(EVIL)) is Kind.PICKLE

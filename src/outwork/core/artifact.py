@@ -149,6 +149,9 @@ NAME_KINDS: dict[str, Kind] = {
     ".mjs": Kind.JAVASCRIPT,
     ".jsx": Kind.JAVASCRIPT,
     ".ts": Kind.JAVASCRIPT,
+    ".tsx": Kind.JAVASCRIPT,
+    ".mts": Kind.JAVASCRIPT,
+    ".cts": Kind.JAVASCRIPT,
     ".yml": Kind.YAML,
     ".yaml": Kind.YAML,
     ".json": Kind.JSON,
@@ -365,7 +368,7 @@ def _named_as_text(lower_name: str) -> bool:
 
 
 #: Source files whose text can also read as protocol-0 pickle opcodes (``import os`` does).
-_SOURCE_SUFFIXES = (".py", ".pyw", ".js", ".cjs", ".mjs")
+_SOURCE_SUFFIXES = (".py", ".pyw", ".js", ".cjs", ".mjs", ".jsx", ".ts", ".tsx", ".mts", ".cts")
 
 
 def _source_over_pickle(head: bytes, lower_name: str, size: int | None) -> bool:
@@ -560,6 +563,17 @@ def inside_package_archive(path: str) -> bool:
         return False
     containers = path.split(MEMBER_SEP)[:-1]
     return any(posix_name(c).lower().endswith(PACKAGE_SUFFIXES) for c in containers)
+
+
+#: Folders that hold installed packages: whatever lies under them a package shipped.
+INSTALLED_PACKAGE_FOLDERS = frozenset({"node_modules", "site-packages", "dist-packages"})
+
+
+def inside_installed_packages(path: str) -> bool:
+    """Whether a path lies in a folder of installed packages (``node_modules``,
+    ``site-packages``, ``dist-packages``), on disk or inside an archive member."""
+    parts = path.replace(MEMBER_SEP, "/").split("/")[:-1]
+    return any(part in INSTALLED_PACKAGE_FOLDERS for part in parts)
 
 
 def posix_name(path: str) -> str:

@@ -64,3 +64,18 @@ def test_a_workflow_in_a_plain_archive_that_is_not_a_package_is_audited(tmp_path
     with py7zr.SevenZipFile(archive, "w") as sz:
         sz.writestr(WORKFLOW, ".github/workflows/ci.yml")
     assert _ci(archive)
+
+
+def test_workflows_of_installed_packages_are_not_read(tmp_path: Path) -> None:
+    """A project's node_modules or virtualenv holds its dependencies' CI files, which never run
+    for it; the project's own workflow beside them is still audited."""
+    shipped = (
+        "node_modules/demo/.github/workflows/ci.yml",
+        "node_modules/@scope/demo/.github/workflows/ci.yml",
+        ".venv/lib/python3.11/site-packages/demo/.github/workflows/ci.yml",
+    )
+    for name in (*shipped, ".github/workflows/ci.yml"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(WORKFLOW)
+    found = {path for _, path in _ci(tmp_path)}
+    assert found == {f"{tmp_path}/.github/workflows/ci.yml"}

@@ -5,7 +5,8 @@ It takes YAML artifacts by path (``.github/workflows/*.yml``, ``action.yml`` any
 YAML found elsewhere, by a cheap look at the content (top-level ``jobs:`` with ``on:``,
 ``runs:``, Dependabot's ``updates:``, GitLab's ``stages:``/``script:``), because attackers and
 monorepos put pipelines where names do not say so. Pipeline files inside a package archive
-(an sdist, a wheel, an npm tarball) are not read: they never run for the package's installer.
+(an sdist, a wheel, an npm tarball) or an installed package (under ``node_modules``,
+``site-packages``) are not read: they never run for the package's installer.
 """
 
 from __future__ import annotations
@@ -15,7 +16,12 @@ from collections.abc import Iterable, Sequence
 from typing import cast
 
 from outwork.core.analyzer import AnalysisContext, Analyzer, Component, Emitted, rules_in
-from outwork.core.artifact import Artifact, Kind, inside_package_archive
+from outwork.core.artifact import (
+    Artifact,
+    Kind,
+    inside_installed_packages,
+    inside_package_archive,
+)
 from outwork.core.findings import Finding
 from outwork.core.locate import register_resolver
 from outwork.core.rules import Layer
@@ -63,7 +69,7 @@ class PipelineAnalyzer(Analyzer):
     def accepts(self, artifact: Artifact) -> bool:
         if artifact.kind not in (Kind.YAML, Kind.TEXT):
             return False
-        if inside_package_archive(artifact.path):
+        if inside_package_archive(artifact.path) or inside_installed_packages(artifact.path):
             # CI files an sdist happens to ship never run for whoever installs it: they are the
             # publisher's repository hygiene, audited where they run (scan the repository).
             return False
