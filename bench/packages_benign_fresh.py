@@ -88,7 +88,7 @@ def _pick_wheel(wheels: list[dict[str, Any]]) -> dict[str, Any] | None:
     for prefer in ("py3-none-any", "py2.py3-none-any", "cp311-cp311-manylinux", "abi3-manylinux"):
         for f in wheels:
             name = str(f["filename"])
-            if prefer in name and ("x86_64" in name or "any" in name):
+            if prefer in name and ("x86_64" in name or name.endswith("-any.whl")):
                 return f
     return wheels[0] if wheels else None
 
@@ -220,6 +220,7 @@ def scan(args: argparse.Namespace) -> int:
             for f in findings:
                 if f.severity >= Severity.HIGH:
                     flagged[project].append(f"{path.name}: {describe(f)}")
+                    print(f"FLAGGED {project} {flagged[project][-1]}", file=sys.stderr, flush=True)
             if args.verbose:
                 print(f"[{count}] {path.name}", file=sys.stderr, flush=True)
     by_registry = Counter(p.split(":", 1)[0] for p in projects)
