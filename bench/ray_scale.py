@@ -1,16 +1,18 @@
 """Throughput of ``outwork scan`` on a local Ray cluster of 1, 2 and 4 workers against the
 single-process engine (and the local process pool) on the same input.
 
-    python bench/ray_scale.py [--input DIR] [--rounds 1] [--workers 1,2,4] [--json OUT]
+    python bench/ray_scale.py [--input DIR] [--subset N] [--rounds 1] [--workers 1,2,4]
+        [--json OUT]
 
 The input is ``/work/bench-data/speed-benign60`` (60 sdists and wheels, made by
 ``bench/scan_speed.py prepare``), scanned with ``--select PKG --no-cache -f json -q --offline``
-as the ``benign`` case of ``bench/scan_speed.py``. For each worker count a cluster of that many
-CPUs is started on loopback (``ray.init(num_cpus=N)`` in a head process, as the tests do) and
-kept for its rounds (one cluster at a time): each measured command is a whole
-``outwork scan --ray ADDRESS`` (a new Ray job, so its workers start and import the analyzers
-inside the measurement). The single-process
-engine runs beside each cluster, the two alternating in order from round to round.
+as the ``benign`` case of ``bench/scan_speed.py``; ``--subset N`` copies N of its archives,
+evenly spaced in name order, to a scratch folder and scans those (a shorter run). For each
+worker count a cluster of that many CPUs is started on loopback (``ray.init(num_cpus=N)`` in a
+head process, as the tests do) and kept for its rounds (one cluster at a time): each measured
+command is a whole ``outwork scan --ray ADDRESS`` (a new Ray job, so its workers start and import
+the analyzers inside the measurement). The single-process engine runs beside each cluster, the
+two alternating in order from round to round.
 
 Reported per case: wall seconds, archives per minute, the scan command's CPU (user + system,
 ``os.wait4``) and the cluster's CPU over the scan (every process under the head, live or reaped,
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -33,7 +36,17 @@ from pathlib import Path
 
 DATA = Path("/work/bench-data")
 INPUT = DATA / "speed-benign60"
-SCAN = ["--select", "PKG", "--no-cache", "-f", "json", "-q", "--offline", "--fail-on", "none"]
+SCAN = [
+    "--select",
+    "PKG",
+    "--no-cache",
+    "-f",
+    "json",
+    "-q",
+    "--offline",
+    "--fail-on",
+    "none",
+]
 TICK = os.sysconf("SC_CLK_TCK")
 #: Loopback only, and the cluster's own token (see tests/test_ray.py).
 RAY_ENV = {
@@ -134,15 +147,25 @@ def _findings(path: Path) -> tuple[int, list[str]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--input", type=Path, default=INPUT)
+    parser.add_argument("--subset", type=int, metavar="N", help="scan N of the archives")
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--workers", default="1,2,4")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     if not args.input.is_dir():
         raise SystemExit(f"{args.input}: missing; run bench/scan_speed.py prepare")
-    target = str(args.input)
+    load_before = os.getloadavg()
     counts = [int(n) for n in args.workers.split(",")]
     scratch = Path(tempfile.mkdtemp(prefix="owbench-out"))
+    target = str(args.input)
+    if args.subset:
+        archives = sorted(p for p in args.input.iterdir() if p.is_file())
+        step = max(1, len(archives) // args.subset)
+        chosen = scratch / "input"
+        chosen.mkdir()
+        for path in archives[::step][: args.subset]:
+            shutil.copyfile(path, chosen / path.name)
+        target = str(chosen)
     samples: list[Sample] = []
     reference: list[str] | None = None
 
@@ -174,7 +197,11 @@ def main() -> int:
                     measure(name, extra, where)
         finally:
             cluster.close()
-    names = ["engine -j1", "engine -j2 (process pool)", *(f"ray {n} worker(s)" for n in counts)]
+    names = [
+        "engine -j1",
+        "engine -j2 (process pool)",
+        *(f"ray {n} worker(s)" for n in counts),
+    ]
     rows = []
     for name in names:
         mine = [s for s in samples if s.case == name]
@@ -189,6 +216,7 @@ def main() -> int:
                 "same_findings": all(s.same for s in mine),
             }
         )
+    print(f"load average before and after: {load_before} -> {os.getloadavg()}")
     print("| case | wall s | archives/min | scan CPU s | cluster CPU s | same findings |")
     print("|---|---|---|---|---|---|")
     for row in rows:
