@@ -22,9 +22,12 @@ read from ``/proc``), and whether the findings equal the single-process engine's
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
+import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -55,14 +58,35 @@ RAY_ENV = {
     "RAY_AUTH_MODE": "token",
     "RAY_AUTH_TOKEN": uuid.uuid4().hex,
 }
+#: ``ray start --head --block`` with every port chosen here (two clusters on one machine, other
+#: jobs' test clusters included, must not meet on Ray's fixed default ports), its node given
+#: 120 s to register instead of Ray's fixed 30 s (a clock four times slower for
+#: ray._private.node alone), which a machine shared by other jobs misses.
 HEAD = """
-import sys, ray
-ray.init(num_cpus=int(sys.argv[2]), include_dashboard=False,
-         object_store_memory=512 * 1024 * 1024, _temp_dir=sys.argv[1], log_to_driver=False)
-print(ray.get_runtime_context().gcs_address, flush=True)
-sys.stdin.read()
-ray.shutdown()
+import sys, time
+import ray._private.node as node
+from ray.scripts.scripts import main
+
+
+class PatientClock:
+    def __getattr__(self, name):
+        return getattr(time, name)
+
+    def monotonic(self):
+        return time.monotonic() / 4
+
+
+node.time = PatientClock()
+sys.argv = ["ray", "start", "--head", "--block", *sys.argv[1:]]
+main()
 """
+PROBE = "import sys, ray; ray.init(address=sys.argv[1]); print(ray.cluster_resources()['CPU'])"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,30 +119,50 @@ def _tree_cpu(root: int) -> float:
 class Cluster:
     def __init__(self, workers: int) -> None:
         self.temp = tempfile.mkdtemp(prefix="owbench")
-        for _ in range(3):  # Ray gives a node 30 s to register: a loaded machine can miss it
-            self.proc = subprocess.Popen(
-                [sys.executable, "-c", HEAD, self.temp, str(workers)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                text=True,
+        port = _free_port()
+        self.address = f"127.0.0.1:{port}"
+        flags = [
+            f"--port={port}",
+            "--node-ip-address=127.0.0.1",
+            f"--num-cpus={workers}",
+            "--include-dashboard=false",
+            f"--dashboard-agent-listen-port={_free_port()}",
+            f"--dashboard-agent-grpc-port={_free_port()}",
+            f"--runtime-env-agent-port={_free_port()}",
+            f"--metrics-export-port={_free_port()}",
+            f"--object-store-memory={512 * 1024 * 1024}",
+            f"--temp-dir={self.temp}",
+            "--disable-usage-stats",
+        ]
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", HEAD, *flags],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, **RAY_ENV},
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            probe = subprocess.run(
+                [sys.executable, "-c", PROBE, self.address],
+                capture_output=True,
                 env={**os.environ, **RAY_ENV},
+                timeout=300,
+                check=False,
             )
-            assert self.proc.stdout is not None
-            self.address = self.proc.stdout.readline().strip()
-            if self.address.startswith("127.0.0.1:"):
+            if probe.returncode == 0:
                 return
-            self.close()
+            if self.proc.poll() is not None:
+                break
+            time.sleep(2)
+        self.close()
         raise SystemExit(f"the {workers}-CPU cluster did not start")
 
     def close(self) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=120)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        """The head and every process it started: its own process group."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
 
 
 def _scan(argv: list[str], out: Path, cluster: Cluster | None) -> tuple[float, float, float]:
