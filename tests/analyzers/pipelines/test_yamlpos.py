@@ -59,21 +59,21 @@ def test_billion_laughs_is_bounded() -> None:
     for level in range(1, 9):
         refs = ", ".join([f"*a{level - 1}"] * 10)
         lines.append(f"a{level}: &a{level} [{refs}]")
-    started = time.monotonic()
+    started = time.process_time()  # CPU time: a loaded machine stretches the wall clock
     with pytest.raises(YamlBudgetError):
         load("\n".join(lines) + "\n")
-    assert time.monotonic() - started < 5
+    assert time.process_time() - started < 5
 
 
 def test_recursive_alias_and_deep_nesting_are_bounded() -> None:
     with pytest.raises(YamlBudgetError):
         load("a: &a [*a]\n")
-    started = time.monotonic()
+    started = time.process_time()
     with pytest.raises(YamlBudgetError):
         load("[" * 5000)
     with pytest.raises(YamlBudgetError):
         load("".join(" " * n + f"k{n}:\n" for n in range(0, 3000, 2)))
-    assert time.monotonic() - started < 2
+    assert time.process_time() - started < 2
 
 
 def test_tags_never_construct_objects() -> None:
