@@ -8,6 +8,7 @@ analyzers' versions and the rule set, so a warm rescan of an unchanged tree is c
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -265,7 +266,7 @@ def scan(
                         runner.add(_Job(item, names, None))
                     # Artifacts no analyzer reads are counted, not listed: keeping a record of
                     # each would make memory grow with the tree (100,000 files: ~46 MiB).
-        runner.flush()
+        runner.finish()
     finally:
         runner.close()
     _finish(instances, replace(context, fetch_advisories=options.fetch_advisories), result)
@@ -443,6 +444,19 @@ def _identity(fs_path: str, seen: os.stat_result | None = None) -> str | None:
     return f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
 
 
+@dataclass(slots=True)
+class _Window:
+    """Jobs whose analysis has started: their outcomes (cache hits filled in), the jobs left to
+    analyse with their index, and those jobs' outcomes as they come."""
+
+    jobs: list[_Job]
+    outcomes: list[Outcome | None]
+    todo: list[tuple[int, _Job]]
+    analysed: Iterator[Outcome]
+    #: Analysed already (in process): collected at once, not kept while the walk goes on.
+    done: bool
+
+
 class _Runner:
     """Analyses jobs in bounded windows, so that memory stays flat however large the tree.
 
@@ -476,6 +490,8 @@ class _Runner:
         self.local: dict[str, Analyzer] = {}
         #: Measured in-process seconds per artifact (None until a large window was probed).
         self.job_seconds: float | None = None
+        #: The window whose analysis was started and not yet collected.
+        self.running: _Window | None = None
 
     def add(self, job: _Job) -> None:
         self.pending.append(job)
@@ -485,19 +501,30 @@ class _Runner:
             self.flush()
 
     def flush(self) -> None:
+        """Start analysing the pending jobs, then finish the window started before: workers
+        analyse one window while the walk reads the next (its archives, its files)."""
         jobs, self.pending, self.pending_bytes = self.pending, [], 0
-        if not jobs:
-            return
+        started = self._start(jobs) if jobs else None
+        previous, self.running = self.running, started
+        if previous is not None:
+            self._complete(previous)
+        if started is not None and started.done:  # analysed in process: nothing to overlap
+            self.running = None
+            self._complete(started)
+
+    def finish(self) -> None:
+        """Analyse what is pending and wait for every window."""
+        self.flush()
+        running, self.running = self.running, None
+        if running is not None:
+            self._complete(running)
+
+    def _start(self, jobs: list[_Job]) -> _Window:
         if self.cache is None:  # no keys, no hits, nothing to store: straight into the result
             self._tick(0)
-            for job, outcome in zip(jobs, self._analyze(jobs), strict=True):
-                _collect(job, outcome, self.result)
-            self.result.stats.analyzed += len(jobs)
-            return
+            return _Window(jobs, [None] * len(jobs), list(enumerate(jobs)), *self._analyze(jobs))
         _assign_keys(jobs, self.registry, self.rules_digests, self.context, self.cache)
-        cached: dict[str, str] = (
-            self.cache.get_many(j.key for j in jobs if j.key) if self.cache else {}
-        )
+        cached: dict[str, str] = self.cache.get_many(j.key for j in jobs if j.key)
         outcomes: list[Outcome | None] = []
         todo: list[tuple[int, _Job]] = []
         for index, job in enumerate(jobs):
@@ -507,28 +534,33 @@ class _Runner:
                 todo.append((index, job))
         self.result.stats.cache_hits += len(jobs) - len(todo)
         self._tick(len(jobs) - len(todo))
+        return _Window(jobs, outcomes, todo, *self._analyze([j for _, j in todo]))
+
+    def _complete(self, window: _Window) -> None:
         to_store: list[tuple[str, str]] = []
-        for (index, job), outcome in zip(todo, self._analyze([j for _, j in todo]), strict=True):
-            outcomes[index] = outcome
-            if job.key and not outcome.errors:
+        for (index, job), outcome in zip(window.todo, window.analysed, strict=True):
+            window.outcomes[index] = outcome
+            if self.cache is not None and job.key and not outcome.errors:
                 text = _encode(outcome, job.prefix)
                 if text is not None:
                     to_store.append((job.key, text))
-        if self.cache:
+        if self.cache is not None:
             self.cache.put_many(to_store)
-        for job, maybe in zip(jobs, outcomes, strict=True):
+        for job, maybe in zip(window.jobs, window.outcomes, strict=True):
             assert maybe is not None
             _collect(job, maybe, self.result)
-        self.result.stats.analyzed += len(jobs)
+        self.result.stats.analyzed += len(window.jobs)
 
-    def _analyze(self, jobs: list[_Job]) -> Iterator[Outcome]:
+    def _analyze(self, jobs: list[_Job]) -> tuple[Iterator[Outcome], bool]:
+        """The jobs' outcomes in order, and whether they are all there already: analysed in
+        process when they are few, small or cheap (on a cluster, window by window, as before);
+        otherwise handed to the worker pool at once, so that the workers run while the caller
+        goes on."""
         if self.cluster is not None:
-            yield from self._analyze_on_cluster(self.cluster, jobs)
-            return
+            return iter(list(self._analyze_on_cluster(self.cluster, jobs))), True
         small = len(jobs) < INPROCESS_JOBS and sum(j.artifact.size for j in jobs) < INPROCESS_BYTES
         if self.workers <= 1 or len(jobs) <= 1 or (small and self.pool is None):
-            yield from self._analyze_here(jobs)
-            return
+            return iter(list(self._analyze_here(jobs))), True
         cheap = self.job_seconds is None or self.job_seconds < POOL_MIN_JOB_SECONDS
         if self.pool is None and cheap:
             # In process while artifacts prove cheap (CPU time, so that a busy machine does not
@@ -536,19 +568,25 @@ class _Runner:
             # PROBE_SECONDS, later ones are measured whole and their average decides the next.
             probing = self.job_seconds is None
             done, spent = 0, 0.0
+            probed: list[Outcome] = []
             while done < len(jobs) and not (probing and done and spent >= PROBE_SECONDS):
                 job = jobs[done]
                 started = time.process_time()
-                outcome = analyze_artifact(job.artifact, job.analyzers, self.context, self.local)
+                probed.append(
+                    analyze_artifact(job.artifact, job.analyzers, self.context, self.local)
+                )
                 spent += time.process_time() - started
                 done += 1
                 self._tick(1)
-                yield outcome
             self.job_seconds = spent / done
             jobs = jobs[done:]
             if not jobs or self.job_seconds < POOL_MIN_JOB_SECONDS:
-                yield from self._analyze_here(jobs)
-                return
+                return iter([*probed, *self._analyze_here(jobs)]), True
+            return itertools.chain(probed, self._in_pool(jobs)), False
+        return self._in_pool(jobs), False
+
+    def _in_pool(self, jobs: list[_Job]) -> Iterator[Outcome]:
+        """Submit the jobs to the workers now; the outcomes come in order as they are asked."""
         if self.pool is None:
             self.pool = ProcessPoolExecutor(max_workers=self.workers)
         size = max(1, min(BATCH, len(jobs) // (self.workers * 2) or 1))
@@ -562,13 +600,18 @@ class _Runner:
             )
             for batch in batches
         ]
+        return self._outcomes(futures)
+
+    def _outcomes(
+        self, futures: list[tuple[list[_Job], Future[list[Outcome]]]]
+    ) -> Iterator[Outcome]:
         for batch, future in futures:
             try:
                 outcomes = future.result()
             except Exception as exc:
                 message = f"worker process failed: {type(exc).__name__}: {exc}"
                 outcomes = [Outcome(errors=[(",".join(j.analyzers), message)]) for j in batch]
-                if "BrokenProcessPool" in type(exc).__name__:
+                if "BrokenProcessPool" in type(exc).__name__ and self.pool is not None:
                     self.pool.shutdown(wait=False, cancel_futures=True)
                     self.pool = ProcessPoolExecutor(max_workers=self.workers)
             self._tick(len(batch))
