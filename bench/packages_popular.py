@@ -9,7 +9,7 @@ cores are while outwork scans them, and what each archive's reading costs.
 wheel, the version the list pins), into ``sdist/`` and ``wheel/`` as ``bench/snapshot.py
 --benign`` expects (findings before and after compare with ``snapshot.py --sets benign``).
 
-``run`` scans the 40 files with one command per round (``outwork scan FILES --no-cache
+``run`` scans the 40 files with one command per round (``outwork scan FILES --no-cache --offline
 --jobs 2``, every analyzer, ``PYTHONPATH`` set to each ``--src``), rounds interleaved. It reports
 wall time, CPU time (user + system of the command and every worker it started, from ``wait4``),
 their ratio (cores used on average), and the cores in use second by second (the process group's
@@ -128,7 +128,17 @@ def run(srcs: list[Path], rounds: int, jobs: int, data: Path) -> None:
         order = srcs if r % 2 == 0 else list(reversed(srcs))
         for src in order:
             report = out / f"{src.parent.name}-{r}.json"
-            cmd = [sys.executable, "-m", "outwork", "scan", *files, "--no-cache", "-f", "json"]
+            cmd = [
+                sys.executable,
+                "-m",
+                "outwork",
+                "scan",
+                *files,
+                "--no-cache",
+                "--offline",
+                "-f",
+                "json",
+            ]
             cmd += ["-o", str(report), "--jobs", str(jobs)]
             result = measure(cmd, {**env, "PYTHONPATH": str(src)})
             result["findings"] = _findings(report)
