@@ -37,12 +37,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from outwork.analyzers.aitools.files import role_of
+from outwork.analyzers.aitools.files import MCP_SDK_MARKERS, role_of
 from outwork.core.rules import Severity
 from outwork.engine.pipeline import ScanOptions, scan
 from tests.analyzers.aitools import labelled
 
 MCP_NAMES = {".mcp.json", "mcp.json", "claude_desktop_config.json", "mcp_config.json"}
+SOURCE_SUFFIXES = (".py", ".ts", ".js", ".mjs")
 #: Repositories whose skills teach offensive security (reverse shells, credential dumping):
 #: their instructions are what the rules describe, so they are reported apart.
 OFFENSIVE = ("0X6C7879+aegissec", "0K-cool+athena")
@@ -50,7 +51,9 @@ ALARM = {"medium", "high", "critical"}
 
 
 def fill(corpus: Path, mirrors: Path) -> int:
-    """Copy every agent file of every mirrored repository's HEAD into ``corpus``."""
+    """Copy every agent file of every mirrored repository's HEAD into ``corpus``: instruction
+    files, MCP configurations, and MCP server sources (``.py``/``.ts``/``.js`` importing an MCP
+    SDK, outside tests)."""
     count = 0
     for repo in sorted(mirrors.glob("*/repo")):
         listing = subprocess.run(
@@ -58,11 +61,15 @@ def fill(corpus: Path, mirrors: Path) -> int:
             capture_output=True, text=True, check=False,
         ).stdout.splitlines()  # fmt: skip
         for name in listing:
-            if role_of(name) is None and name.rsplit("/", 1)[-1].lower() not in MCP_NAMES:
+            agent_file = role_of(name) is not None or name.rsplit("/", 1)[-1].lower() in MCP_NAMES
+            source = name.endswith(SOURCE_SUFFIXES) and "test" not in name.lower()
+            if not (agent_file or source):
                 continue
             data = subprocess.run(
                 ["git", "-C", str(repo), "show", f"HEAD:{name}"], capture_output=True, check=False
             ).stdout
+            if source and not any(marker in data[:65536] for marker in MCP_SDK_MARKERS):
+                continue
             target = corpus / repo.parent.name / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)

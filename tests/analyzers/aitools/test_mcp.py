@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from outwork.analyzers.aitools.appcode import calls
 from outwork.analyzers.aitools.mcp import ConfigError, Server, launched, parse
 from outwork.analyzers.aitools.toolcode import js_descriptions, python_descriptions
 from outwork.engine.pipeline import ScanOptions, scan
@@ -72,3 +73,18 @@ def test_descriptions_survive_hostile_source() -> None:
     list(js_descriptions('description: "' + "a" * 500_000))
     list(js_descriptions("description: 'x' + " * 20_000))
     assert time.process_time() - start < 5
+
+
+def test_app_code_names_are_followed_once() -> None:
+    """A chain of assignments that fans out (each name built from the two before it) is
+    followed once per name, not once per path."""
+    lines = ["import pickle", "import sys", "a0 = sys.argv[1]", "a1 = a0"]
+    lines += [f"a{i} = a{i - 1} + a{i - 2}" for i in range(2, 400)]
+    lines.append("pickle.load(open(a399, 'rb'))")
+    start = time.process_time()
+    found = list(calls("\n".join(lines)))
+    assert time.process_time() - start < 5
+    assert any(c.name == "pickle.load" for c in found)
+    short = "import pickle, sys\na = sys.argv[1]\nb = a\npickle.load(open(b, 'rb'))"
+    assert any(c.name == "pickle.load" and c.origin == "input" for c in calls(short))
+    assert list(calls("x = " + "(" * 5_000 + ")" * 5_000)) == []

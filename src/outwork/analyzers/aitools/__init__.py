@@ -10,7 +10,7 @@ the model reads (:mod:`.toolcode`). The work is in :mod:`.analysis`.
 
 from __future__ import annotations
 
-from outwork.analyzers.aitools.files import MCP_SDK_MARKERS, role_of
+from outwork.analyzers.aitools.files import APP_MARKERS, MCP_SDK_MARKERS, role_of
 from outwork.core.analyzer import Analyzer, rules_in
 from outwork.core.artifact import TEXT_KINDS, Artifact, Kind
 from outwork.core.rules import Layer
@@ -37,5 +37,7 @@ class AIToolsAnalyzer(Analyzer):
             return True
         if artifact.kind in (Kind.PYTHON, Kind.JAVASCRIPT):
             head = artifact.read(PROBE)
-            return any(marker in head for marker in MCP_SDK_MARKERS)
+            if any(marker in head for marker in MCP_SDK_MARKERS):
+                return True
+            return artifact.kind is Kind.PYTHON and any(marker in head for marker in APP_MARKERS)
         return False

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from outwork.analyzers.aitools.appcode import calls
 from outwork.analyzers.aitools.document import Document
 from outwork.analyzers.aitools.files import Role, role_of
 from outwork.analyzers.aitools.hidden import hidden_runs
 from outwork.analyzers.aitools.mcp import ConfigError, parse
-from outwork.analyzers.aitools.rules import hidden
+from outwork.analyzers.aitools.rules import appcode, hidden
 from outwork.analyzers.aitools.rules.coverage import AgentFileNotFullyRead
 from outwork.analyzers.aitools.rules.instructions import CHECKS
 from outwork.analyzers.aitools.rules.mcp import check_config
@@ -41,6 +42,9 @@ def mcp_server(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted
     read = python_descriptions if artifact.kind is Kind.PYTHON else js_descriptions
     described = list(read(source))
     yield from check_descriptions(described, lambda doc: _judge(doc, 1))
+    if artifact.kind is Kind.PYTHON:
+        for call in calls(source):
+            yield from appcode.check(call)
     if artifact.size > limit:
         yield finding(
             AgentFileNotFullyRead,

@@ -72,6 +72,14 @@ MCP_SDK_MARKERS: tuple[bytes, ...] = (
 )
 
 
+#: What Python code that loads models or builds agents imports or calls.
+APP_MARKERS: tuple[bytes, ...] = (
+    b"import torch", b"import pickle", b"import joblib", b"import dill", b"cloudpickle",
+    b"read_pickle", b"from_pretrained", b"trust_remote_code", b"langchain", b"llama_index",
+    b"allow_dangerous_code",
+)  # fmt: skip
+
+
 def role_of(path: str) -> Role | None:
     """The role of the file at this (logical) path, from its name and the folders above it."""
     parts = PurePosixPath(path.replace("\\", "/").replace("!/", "/")).parts

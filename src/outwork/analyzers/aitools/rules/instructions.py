@@ -20,6 +20,7 @@ from outwork.analyzers.aitools.rules.patterns import (
     DESTINATION,
     DOWNLOADER,
     INTERPRETER,
+    TARGET,
 )
 from outwork.core.rules import Confidence, Layer, Rule, Severity
 
@@ -125,7 +126,7 @@ FETCH_AND_RUN: tuple[Intent, ...] = (
     ),
     _fetch(
         "pipe a download into an interpreter",
-        rf"\b{DOWNLOADER}\b[^\n|]{{0,300}}\|\s*{INTERPRETER}",
+        rf"\b{DOWNLOADER}\b(?=[^\n|]{{0,300}}?{TARGET})[^\n|]{{0,300}}\|\s*{INTERPRETER}",
     ),
     _fetch(
         "run a download through command substitution",

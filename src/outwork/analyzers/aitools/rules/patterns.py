@@ -29,6 +29,12 @@ INTERPRETER = (
 )
 #: Commands that download.
 DOWNLOADER = r"(?:curl|wget|iwr|irm|invoke-webrequest|invoke-restmethod|fetch|aria2c|http(?:ie)?)"
+#: What a download names: a URL, a host with a path, an address or a variable holding one (a
+#: bare ``curl … | sh`` written to talk about the pattern names nothing).
+TARGET = (
+    r"(?:\b(?:https?|ftp)://|\b[\w-]+(?:\.[\w-]+)+(?::\d+)?/|\b\d{1,3}(?:\.\d{1,3}){3}\b"
+    r"|\$\{?[A-Za-z_]\w*)"
+)
 #: Where a prose instruction sends something: a URL, an e-mail address, a known drop.
 DESTINATION = (
     r"(?:https?://\S+|\b[\w.+-]+@[\w-]+\.[\w.-]+|\bwebhooks?\b|\bpastebin\b|\bgists?\b|\bdiscord\b"

@@ -1,0 +1,182 @@
+"""Application code that loads models or runs agents: read by syntax tree, never imported.
+
+One pass over a Python module records the calls that matter (``torch.load``, pickle-family
+loads, ``from_pretrained``, agent tools that execute code) with their keywords, and where their
+arguments come from: a download (``hf_hub_download``, ``urlretrieve``, ``requests.get``), or
+input (a function's parameters, ``sys.argv``, ``input()``, the environment, a web request).
+Names are followed through the assignments of the enclosing function and of the module.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+#: Calls whose result is bytes or a path from the network, by their last name...
+DOWNLOADS = frozenset(
+    {"hf_hub_download", "snapshot_download", "cached_download", "urlretrieve", "urlopen",
+     "download_url", "download_file", "download_and_extract_archive"}
+)  # fmt: skip
+#: ...and by their dotted name.
+DOWNLOAD_CALLS = frozenset(
+    {"requests.get", "requests.post", "httpx.get", "urllib.request.urlopen", "wget.download",
+     "gdown.download", "s3.download_file"}
+)  # fmt: skip
+#: Calls whose result a user controls (``input()``, ``os.getenv``, ``parser.parse_args()``).
+INPUTS = frozenset({"input", "getenv", "parse_args", "parse_known_args"})
+#: Attributes a user controls, and the names they hang from (``sys.argv``, ``request.args``).
+INPUT_ATTRIBUTES = frozenset({"argv", "environ", "args", "form", "json", "values", "query_params"})
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A call of interest: its dotted name, keywords and where its first argument comes from."""
+
+    name: str
+    node: ast.Call
+    #: ``download``, ``input`` or "" for the origin of the first argument (or ``model``/path).
+    origin: str
+
+
+def dotted(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = dotted(node.value)
+        return f"{base}.{node.attr}" if base else node.attr
+    if isinstance(node, ast.Call):
+        return dotted(node.func)
+    if isinstance(node, ast.Subscript):
+        return dotted(node.value)
+    return ""
+
+
+class _Scope:
+    __slots__ = ("assigned", "known")
+
+    def __init__(self, assigned: dict[str, list[ast.expr]]) -> None:
+        self.assigned = assigned
+        #: The origin of each name once followed ("" while it is being followed: a cycle).
+        self.known: dict[str, str] = {}
+
+
+def calls(source: str) -> Iterator[Call]:
+    """Every call in the module, with the origin of its first argument."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError):
+        return
+    module = _Scope(_assignments(tree, top_level=True))
+    functions = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+    owner: dict[int, _Scope] = {}
+    for function in functions:
+        scope = _Scope(_assignments(function))
+        for node in ast.walk(function):
+            owner[id(node)] = scope
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            scope = owner.get(id(node), module)
+            argument = (
+                node.args[0]
+                if node.args
+                else _keyword(
+                    node, "f", "file", "filename", "pretrained_model_name_or_path", "path"
+                )
+            )
+            origin = _origin(argument, scope, module, 0) if argument is not None else ""
+            yield Call(dotted(node.func), node, origin)
+
+
+def _keyword(node: ast.Call, *names: str) -> ast.expr | None:
+    for keyword in node.keywords:
+        if keyword.arg in names:
+            return keyword.value
+    return None
+
+
+def _walk_outside_functions(root: ast.AST) -> Iterator[ast.AST]:
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                stack.append(child)
+
+
+def _assignments(root: ast.AST, *, top_level: bool = False) -> dict[str, list[ast.expr]]:
+    """Assignments in ``root``; for the module, those outside every function."""
+    found: dict[str, list[ast.expr]] = {}
+    for node in _walk_outside_functions(root) if top_level else ast.walk(root):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    found.setdefault(target.id, []).append(node.value)
+        elif (
+            isinstance(node, ast.AnnAssign | ast.AugAssign)
+            and isinstance(node.target, ast.Name)
+            and node.value
+        ):
+            found.setdefault(node.target.id, []).append(node.value)
+        elif isinstance(node, ast.With):
+            for item in node.items:
+                if isinstance(item.optional_vars, ast.Name):
+                    found.setdefault(item.optional_vars.id, []).append(item.context_expr)
+    return found
+
+
+def _origin(node: ast.expr, scope: _Scope, module: _Scope, depth: int) -> str:
+    """``download`` or ``input`` when the expression's value comes from one, else ""."""
+    found = ""
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Call):
+            name = dotted(sub.func)
+            last = name.rsplit(".", 1)[-1]
+            if last in DOWNLOADS or name in DOWNLOAD_CALLS:
+                return "download"
+            if last in INPUTS:
+                found = found or "input"
+        elif (
+            isinstance(sub, ast.Attribute)
+            and sub.attr in INPUT_ATTRIBUTES
+            and dotted(sub.value) in _INPUT_OWNERS
+        ):
+            found = found or "input"
+        elif (
+            isinstance(sub, ast.Constant)
+            and isinstance(sub.value, str)
+            and sub.value.startswith(("http://", "https://"))
+        ):
+            return "download"
+        elif isinstance(sub, ast.Name) and depth < MAX_DEPTH:
+            origin = _name_origin(sub.id, scope, module, depth)
+            if origin == "download":
+                return origin
+            found = found or origin
+    return found
+
+
+def _name_origin(name: str, scope: _Scope, module: _Scope, depth: int) -> str:
+    """A name's origin, followed once per scope (memoised; a cycle counts as nothing)."""
+    if name in scope.known:
+        return scope.known[name]
+    scope.known[name] = ""
+    origin = ""  # a parameter is the caller's value: a library's caller is not a user
+    values = scope.assigned.get(name, [])
+    if scope is not module:
+        values = values + module.assigned.get(name, [])
+    for value in values[:MAX_VALUES]:
+        followed = _origin(value, scope, module, depth + 1)
+        if followed == "download":
+            origin = followed
+            break
+        origin = origin or followed
+    scope.known[name] = origin
+    return origin
+
+
+_INPUT_OWNERS = frozenset({"sys", "os", "request", "flask.request", "st"})
+#: How deep names are followed through assignments, and how many assignments of one name.
+MAX_DEPTH = 6
+MAX_VALUES = 20

@@ -1,0 +1,212 @@
+"""Application code that loads models or runs agents unsafely (read by :mod:`..appcode`)."""
+
+from __future__ import annotations
+
+import ast
+import enum
+from collections.abc import Iterator, Mapping
+from typing import ClassVar
+
+from outwork.analyzers.aitools.appcode import Call
+from outwork.core.findings import Finding, finding
+from outwork.core.rules import Confidence, Layer, Rule, Severity
+
+
+class Origin(enum.Enum):
+    """Where the loaded file or model id comes from: the context of the severity tables."""
+
+    DOWNLOAD = "downloaded (a hub download, a URL, an HTTP response)"
+    INPUT = "from input (argv, input(), parsed arguments, the environment, a web request)"
+    LOCAL = "a literal or a local value"
+
+
+class UnsafeModelDeserialization(Rule):
+    """Code unpickles a model file: `torch.load` with `weights_only=False`, or a pickle-family
+    load of a downloaded file.
+
+    ## What it finds
+
+    `torch.load(..., weights_only=False)` (high when the file is downloaded or given by the
+    user), `torch.load` of a downloaded file without `weights_only=True` (older PyTorch
+    unpickles by default), and `pickle`/`joblib`/`dill`/`cloudpickle` loads, `pandas.read_pickle`
+    and `numpy.load(..., allow_pickle=True)` of a file that comes from a download or from
+    input. Loads of local files the program wrote itself are not reported.
+
+    ## Why it matters
+
+    Unpickling runs code chosen by whoever wrote the file: a model downloaded from a hub or a
+    path a user supplies is a remote-code-execution primitive.
+
+    ## Example
+
+    ```python
+    path = hf_hub_download("someone/model", "model.pkl")
+    model = joblib.load(path)
+    ```
+
+    ## Remediation
+
+    Load weights with `safetensors`, or `torch.load(..., weights_only=True)`; for scikit-learn,
+    `skops.io.load` with trusted types; scan the file before loading it.
+
+    ## References
+
+    - https://pytorch.org/docs/stable/generated/torch.load.html
+    - https://docs.python.org/3/library/pickle.html (warning)
+    - CWE-502
+    """
+
+    code = "AI020"
+    name = "unsafe-model-deserialization-in-code"
+    layer = Layer.AI
+    severity = Severity.HIGH
+    confidence = Confidence.MEDIUM
+    cwe = (502,)
+    attack = ("T1059.006",)
+    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
+        Origin.DOWNLOAD: Severity.HIGH,
+        Origin.INPUT: Severity.HIGH,
+        Origin.LOCAL: Severity.MEDIUM,
+    }
+
+
+class RemoteCodeModelLoad(Rule):
+    """Code loads a model with `trust_remote_code=True`.
+
+    ## What it finds
+
+    `from_pretrained(...)`, `pipeline(...)` and similar calls with `trust_remote_code=True`;
+    high when the model id or path comes from input (argv, parsed arguments, the environment, a
+    web request), medium otherwise.
+
+    ## Why it matters
+
+    With `trust_remote_code=True` the loader imports the repository's own Python
+    (`modeling_*.py`, `tokenization_*.py`): whoever controls the id, or pushes to that
+    repository, runs code in the application.
+
+    ## Example
+
+    ```python
+    model = AutoModel.from_pretrained(request.args["model"], trust_remote_code=True)
+    ```
+
+    ## Remediation
+
+    Pin a reviewed revision (`revision="<commit>"`), never take the id from input, or use a
+    model whose architecture ships with the library.
+
+    ## References
+
+    - https://huggingface.co/docs/transformers/en/models#custom-models
+    - CWE-829
+    """
+
+    code = "AI021"
+    name = "remote-code-model-load"
+    layer = Layer.AI
+    severity = Severity.MEDIUM
+    confidence = Confidence.HIGH
+    cwe = (829, 94)
+    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
+        Origin.DOWNLOAD: Severity.HIGH,
+        Origin.INPUT: Severity.HIGH,
+        Origin.LOCAL: Severity.MEDIUM,
+    }
+
+
+class AgentToolExecutesCode(Rule):
+    """Code gives an LLM agent a tool that executes code or shell commands.
+
+    ## What it finds
+
+    `allow_dangerous_code=True` (LangChain's pandas/CSV/Spark agents, LlamaIndex), LangChain's
+    `PythonREPLTool`, `PythonAstREPLTool`, `PythonREPL` and `ShellTool`, and `load_tools` asking
+    for `terminal` or `python_repl`.
+
+    ## Why it matters
+
+    Whatever reaches the model (a web page, a document, a user message) can steer it to call
+    the tool: prompt injection becomes code execution on the host.
+
+    ## Example
+
+    ```python
+    agent = create_pandas_dataframe_agent(llm, df, allow_dangerous_code=True)
+    ```
+
+    ## Remediation
+
+    Run such tools in a sandbox with no credentials and no network, or drop them.
+
+    ## References
+
+    - https://python.langchain.com/docs/security/
+    - CWE-94
+    """
+
+    code = "AI022"
+    name = "agent-tool-executes-code"
+    layer = Layer.AI
+    severity = Severity.HIGH
+    confidence = Confidence.HIGH
+    cwe = (94, 77)
+
+
+_PICKLE_LOADS = frozenset(
+    {"pickle.load", "pickle.loads", "joblib.load", "dill.load", "dill.loads", "cloudpickle.load",
+     "cloudpickle.loads", "pd.read_pickle", "pandas.read_pickle", "_pickle.load"}
+)  # fmt: skip
+_CODE_TOOLS = frozenset({"PythonREPLTool", "PythonAstREPLTool", "PythonREPL", "ShellTool"})
+_LOADERS = ("from_pretrained", "pipeline")
+
+
+def _flag(node: ast.Call, name: str) -> bool | None:
+    for keyword in node.keywords:
+        if keyword.arg == name and isinstance(keyword.value, ast.Constant):
+            return keyword.value.value is True
+    return None
+
+
+def _at(rule: type[Rule], message: str, node: ast.Call, origin: Origin | None = None) -> Finding:
+    severity = rule.severity_in(origin) if origin is not None else None
+    return finding(rule, message, line=node.lineno, column=node.col_offset + 1, severity=severity)
+
+
+def _numpy_pickle(name: str, node: ast.Call) -> bool:
+    return (name.endswith("numpy.load") or name == "np.load") and bool(_flag(node, "allow_pickle"))
+
+
+def check(found: Call) -> Iterator[Finding]:
+    node, name = found.node, found.name
+    origin = Origin[found.origin.upper()] if found.origin else Origin.LOCAL
+    last = name.rsplit(".", 1)[-1]
+    if last == "load" and name.split(".", 1)[0] == "torch":
+        weights_only = _flag(node, "weights_only")
+        if weights_only is False or (weights_only is None and origin is not Origin.LOCAL):
+            how = "weights_only=False" if weights_only is False else "no weights_only=True"
+            message = f"torch.load with {how} unpickles a file {origin.value}"
+            yield _at(UnsafeModelDeserialization, message, node, origin)
+    elif (name in _PICKLE_LOADS or _numpy_pickle(name, node)) and origin is not Origin.LOCAL:
+        message = f"{name} unpickles a file {origin.value}"
+        yield _at(UnsafeModelDeserialization, message, node, origin)
+    if last in _LOADERS and _flag(node, "trust_remote_code"):
+        message = (
+            f"{name}(trust_remote_code=True) imports the repository's Python; the model id is"
+            f" {origin.value}"
+        )
+        yield _at(RemoteCodeModelLoad, message, node, origin)
+    if _flag(node, "allow_dangerous_code"):
+        message = f"{name}(allow_dangerous_code=True) lets the model run code"
+        yield _at(AgentToolExecutesCode, message, node)
+    elif last in _CODE_TOOLS:
+        yield _at(AgentToolExecutesCode, f"{name} gives the model a tool that runs code", node)
+    elif last == "load_tools" and _names_code_tool(node):
+        yield _at(AgentToolExecutesCode, "load_tools asks for a shell or Python tool", node)
+
+
+def _names_code_tool(node: ast.Call) -> bool:
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Constant) and sub.value in ("terminal", "python_repl", "shell"):
+            return True
+    return False
