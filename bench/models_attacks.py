@@ -582,9 +582,9 @@ def run_table(
     files: list[tuple[str, str, Path]], peers: Path, *, malicious: bool
 ) -> tuple[list[str], dict[str, list[int]], float]:
     tools = peer_commands(peers)
-    start = time.process_time()
+    start = time.perf_counter()
     ours = outwork_flags([p for _, _, p in files])
-    cpu = time.process_time() - start
+    cpu = time.perf_counter() - start
     names = ["outwork", *tools]
     score = {t: [0, 0, 0] for t in names}  # flagged, error, quiet
     rows = [
@@ -677,7 +677,7 @@ def main() -> None:
                 files.append((group, technique, folder / name))
             rows, score, cpu = run_table(files, args.peers, malicious=True)
         print("\n".join(rows))
-        print(f"\nattack samples: {len(files)}; outwork CPU {cpu:.2f} s")
+        print(f"\nattack samples: {len(files)}; outwork wall {cpu:.2f} s")
         for tool, (caught, error, missed) in score.items():
             print(f"- {tool}: {caught} caught, {error} errors, {missed} missed")
     if args.only == "out-of-sample":
@@ -685,7 +685,7 @@ def main() -> None:
         labelled = [(p.parent.name, p.name, p) for p in paths]
         rows, score, cpu = run_table(labelled, Path("/nonexistent"), malicious=False)
         noisy = [r for r in rows[2:] if "**" in r or "MDL" in r]
-        print(f"\nout-of-sample benign files: {len(paths)}; outwork CPU {cpu:.2f} s")
+        print(f"\nout-of-sample benign files: {len(paths)}; outwork wall {cpu:.2f} s")
         print("\n".join(rows[:2] + noisy))
         print(f"- outwork: {score['outwork'][0]} false alarms, {score['outwork'][2]} clean")
         return
@@ -694,7 +694,7 @@ def main() -> None:
         labelled = [(p.parent.name, p.name, p) for p in paths]
         rows, score, cpu = run_table(labelled, Path("/nonexistent"), malicious=False)
         noisy = [r for r in rows[2:] if "**" in r or "MDL" in r]
-        print(f"\nbenign files: {len(paths)} (cache {args.cache}); outwork CPU {cpu:.2f} s")
+        print(f"\nbenign files: {len(paths)} (cache {args.cache}); outwork wall {cpu:.2f} s")
         print("\n".join(rows[:2] + noisy))
         for tool, (flagged, error, quiet) in score.items():
             print(f"- {tool}: {flagged} false alarms, {error} errors, {quiet} clean")
