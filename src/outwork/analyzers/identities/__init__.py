@@ -44,6 +44,12 @@ class IdentityAnalyzer(Analyzer):
         if artifact.kind not in self.kinds:
             return False
         head = artifact.read(SNIFF_BYTES)
+        if (
+            artifact.kind == Kind.TEXT
+            and not artifact.name.lower().endswith(".tf")
+            and sniff.PROSE.search(head)
+        ):
+            return False
         hints = (_JSON_HINT, sniff.SNIFF, sniff.CFN_JSON, sniff.CFN_YAML, sniff.RBAC, sniff.GCP)
         return any(hint.search(head) for hint in hints)
 

@@ -50,3 +50,6 @@ RBAC = re.compile(
 GCP = re.compile(
     rb'"bindings"\s*:\s*\[\s*\{\s*"(?:role|members|condition)"|"includedPermissions"\s*:'
 )
+#: A fenced code block of Markdown or reStructuredText's code directive: prose that quotes a
+#: policy or a resource (a module's README), not a document of its own.
+PROSE = re.compile(rb"(?m)^(?:[ \t]{0,3}(?:```|~~~)|\.\. code(?:-block)?::)")

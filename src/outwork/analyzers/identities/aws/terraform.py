@@ -31,6 +31,9 @@ _OPTIONS = SerializationOptions(strip_string_quotes=True, with_comments=False)
 _BLOCK_RE = re.compile(r'^[ \t]*(resource|data)[ \t]+"([\w-]+)"[ \t]+"([\w-]+)"', re.M)
 _REF_RE = re.compile(r"^\$\{([\w.\-\[\]\"]+)\}$")
 _HEREDOC_RE = re.compile(r"^<<-?(\w+)\n(.*)\n\s*\1\s*$", re.S)
+#: An instance key of a ``count`` or ``for_each`` block (``this[0]``, ``this["admin"]``): every
+#: instance has the block's configuration, so a reference to one is a reference to the block.
+_INDEX_RE = re.compile(r"\[[^\]]*\]")
 
 
 @dataclass(slots=True)
@@ -104,7 +107,7 @@ class _Reader:
         if isinstance(value, str):
             match = _REF_RE.match(value)
             if match:
-                return match.group(1)
+                return _INDEX_RE.sub("", match.group(1))
         return None
 
     def text(self, value: Any, block: _Block, what: str) -> str:
