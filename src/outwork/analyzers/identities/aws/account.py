@@ -4,7 +4,14 @@ version), permission boundaries, instance profiles, trust policies and Organizat
 Read from ``aws iam get-account-authorization-details`` output. SCPs are not part of that
 output; a snapshot may carry them under a top-level ``ServiceControlPolicies`` list, each item
 a policy document, or ``aws organizations describe-policy`` output (``{"Policy": {"Content":
-...}}``). Templates (Terraform, CloudFormation) build the same model from their resources.
+...}}``). Without more, every SCP is a level of its own and must allow. With the account's place
+in the organisation (``OrganizationPath``: the ids from the root to the account, as
+``aws organizations list-parents`` walks them) and each SCP's ``Targets`` (``aws organizations
+list-targets-for-policy`` output, or a list of ids), the SCPs are inherited as Organizations
+does: those attached to one node of the path are one level (any of them may allow), every level
+must allow, a Deny at any level wins, and an SCP attached only off the path does not apply (a
+node with no SCP in the input is taken to hold the default ``FullAWSAccess``).
+Templates (Terraform, CloudFormation) build the same model from their resources.
 """
 
 from __future__ import annotations
@@ -272,9 +279,58 @@ def from_snapshot(value: dict[str, Any]) -> Account:
             table[who.name] = who
     for index, item in _items(value, "Policies", account, ""):
         _managed(item, f"Policies[{index}]", account)
-    for index, item in _items(value, "ServiceControlPolicies", account, ""):
-        account.scps.append(_scp(item, f"ServiceControlPolicies[{index}]"))
+    scps = [
+        (_scp(item, f"ServiceControlPolicies[{index}]"), _targets(item))
+        for index, item in _items(value, "ServiceControlPolicies", account, "")
+    ]
+    account.scps = _inherited(scps, value.get("OrganizationPath"), account)
     return account
+
+
+def _targets(item: dict[str, Any]) -> list[str]:
+    """The ids an SCP is attached to: ``Targets`` as ``list-targets-for-policy`` gives them."""
+    raw = item.get("Targets")
+    raw = raw.get("Targets") if isinstance(raw, dict) else raw
+    ids = [t.get("TargetId") if isinstance(t, dict) else t for t in _list_of(raw)]
+    return [i for i in ids if isinstance(i, str)]
+
+
+def _inherited(scps: list[tuple[Policy, list[str]]], path: Any, account: Account) -> list[Policy]:
+    """One policy per level of the organisation path (its SCPs' statements together: any of
+    them may allow); without a path, or for an SCP without targets, one level per SCP."""
+    nodes = [n for n in _list_of(path) if isinstance(n, str)]
+    if not nodes:
+        return [policy for policy, _ in scps]
+    levels: dict[str, list[Policy]] = {node: [] for node in nodes}
+    out: list[Policy] = []
+    for policy, targets in scps:
+        if not targets:
+            out.append(policy)
+            continue
+        on_path = [t for t in targets if t in levels]
+        for target in on_path:
+            levels[target].append(policy)
+        if not on_path:
+            account.problems.append(
+                (
+                    f"{policy.name} is attached to {', '.join(targets)}, not on this account's "
+                    "organisation path: it does not apply",
+                    Origin(policy.name, policy.line),
+                )
+            )
+    for node in nodes:
+        if levels[node]:
+            statements = tuple(s for p in levels[node] for s in p.statements)
+            problems = tuple(x for p in levels[node] for x in p.problems)
+            names = " + ".join(p.name for p in levels[node])
+            out.append(
+                Policy(f"{names} (at {node})", statements, problems, line=levels[node][0].line)
+            )
+    return out
+
+
+def _list_of(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _managed(item: dict[str, Any], logical: str, account: Account) -> None:
