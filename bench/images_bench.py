@@ -438,11 +438,11 @@ def big_image(cache: Path, target_mb: int) -> Path:
     return path
 
 
-def cmd_speed(cache: Path, target_mb: int) -> None:
+def cmd_speed(cache: Path, target_mb: int, rounds: int) -> None:
     path = big_image(cache, target_mb)
     size_mb = path.stat().st_size / 1e6
     print(f"== {path.name}: {size_mb:.0f} MB")
-    for round_ in range(2):
+    for round_ in range(rounds):
         _, ours = outwork_scan(path, "-j", "2")
         _, packages_only = outwork_scan(path, "-j", "2", "--select", "IMG,VUL")
         _, theirs = syft_scan(path)
@@ -465,6 +465,7 @@ def main() -> None:
     parser.add_argument("what", choices=("packages", "planted", "speed"))
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache/outwork-bench/images")
     parser.add_argument("--size-mb", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
     if shutil.which("mmdebstrap") is None:
@@ -474,7 +475,7 @@ def main() -> None:
     elif args.what == "planted":
         cmd_planted(args.cache)
     else:
-        cmd_speed(args.cache, args.size_mb)
+        cmd_speed(args.cache, args.size_mb, args.rounds)
 
 
 if __name__ == "__main__":
