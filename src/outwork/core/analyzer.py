@@ -114,9 +114,13 @@ class Analyzer:
 
     @property
     def work(self) -> ModuleType:
-        """The ``implementation`` module, imported on first use."""
+        """The ``implementation`` module, imported on first use, after the layer's rules: a
+        rule module may register the check the implementation dispatches to, so the work never
+        runs without them, in whatever process it runs (a forked worker, a Ray worker)."""
         if not self.implementation:
             raise NotImplementedError(f"analyzer {self.name} declares no implementation module")
+        if isinstance(self.rules, RuleCatalogue):
+            self.rules.load()
         return importlib.import_module(self.implementation)
 
     @classmethod
@@ -169,6 +173,10 @@ class RuleCatalogue(Sequence[type[Rule]]):
     def __init__(self, package: str) -> None:
         self.package = package
         self._rules: tuple[type[Rule], ...] | None = None
+
+    def load(self) -> tuple[type[Rule], ...]:
+        """The rules, their modules imported now if they were not yet."""
+        return self._loaded()
 
     def _loaded(self) -> tuple[type[Rule], ...]:
         if self._rules is None:

@@ -664,19 +664,11 @@ def _connect(options: ScanOptions) -> RayPool:
 
 
 _WORKER_INSTANCES: dict[str, Analyzer] = {}
-_WORKER_RULES: set[str] = set()
 
 
 def _analyze_batch(
     items: list[tuple[Artifact, tuple[str, ...]]], context: AnalysisContext
 ) -> list[Outcome]:
-    registry = load_analyzers()
-    for name in {n for _, names in items for n in names} - _WORKER_RULES:
-        # A worker that was not forked from the scan (a Ray worker) loads the analyzers' rules
-        # as the scan did: importing a layer's rule modules may register its checks (the crypto
-        # layer's do), and without them its analyzer finds nothing.
-        _WORKER_RULES.add(name)
-        tuple(registry[name].rules)
     return [analyze_artifact(a, names, context, _WORKER_INSTANCES) for a, names in items]
 
 
