@@ -140,8 +140,11 @@ def _comparable(result: ScanResult) -> dict[str, Any]:
 
 def test_a_scan_on_the_cluster_gives_the_local_result(cluster: str, tmp_path: Path) -> None:
     targets = _targets(tmp_path)
-    local = outwork.scan(targets, jobs=1)
-    distributed = outwork.scan(targets, jobs=1, ray=cluster)
+    # One data folder for both scans: a secret's keyed hash uses the installation's key, and
+    # without one each scan makes its own (the same for every worker of that scan).
+    data = tmp_path / "data"
+    local = outwork.scan(targets, jobs=1, data_dir=data)
+    distributed = outwork.scan(targets, jobs=1, ray=cluster, data_dir=data)
     assert distributed.stats.analyzed == local.stats.analyzed > 400
     prefixes = {f.code.rstrip("0123456789") for f in distributed.findings}
     assert {"PKG", "MDL", "CI", "IAM", "CRY", "VUL", "PATH"} <= prefixes  # every layer's work

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import pickle
 import zipfile
 from pathlib import Path
 
@@ -39,3 +40,11 @@ def test_a_package_archive_is_read_within_the_configured_budget(tmp_path: Path) 
     assert [f.location.path.rsplit("!/", 1)[-1] for f in full.findings if f.code == "PKG001"] == [
         "demo/late.py"
     ]
+
+
+def test_the_scan_key_travels_with_the_context_and_is_new_for_each_scan() -> None:
+    """Workers get the context pickled: one scan's keyed hashes agree in every worker."""
+    context = AnalysisContext()
+    assert pickle.loads(pickle.dumps(context)).scan_key == context.scan_key
+    assert len(context.scan_key) == 32
+    assert AnalysisContext().scan_key != context.scan_key

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import importlib
 import pkgutil
+import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -79,6 +80,12 @@ class AnalysisContext:
     #: policy and progress display); returns why it could not, or None. Only the whole-scan
     #: step (:meth:`Analyzer.finish`) gets one, and only when the caller allows the network.
     fetch_advisories: FetchAdvisories | None = field(default=None, compare=False, repr=False)
+    #: A random key made once per scan and handed to every worker with the context: what an
+    #: analyzer keys a hash with when the installation keeps no key of its own (no data folder),
+    #: so that one scan's keyed hashes agree wherever its artifacts were analysed.
+    scan_key: bytes = field(
+        default_factory=lambda: secrets.token_bytes(32), compare=False, repr=False
+    )
 
 
 class Analyzer:

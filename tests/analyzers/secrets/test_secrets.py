@@ -295,9 +295,9 @@ def test_key_file_is_shared_by_concurrent_scans(tmp_path: Path) -> None:
     from outwork.analyzers.secrets import redact
 
     redact._KEYS.clear()
-    first, _ = redact.fingerprint_key(str(tmp_path))
+    first, _ = redact.fingerprint_key(str(tmp_path), b"\0" * 32)
     redact._KEYS.clear()
-    second, _ = redact.fingerprint_key(str(tmp_path))
+    second, _ = redact.fingerprint_key(str(tmp_path), b"\0" * 32)
     assert first == second
     assert os.listdir(tmp_path) == [KEY_FILE]
 

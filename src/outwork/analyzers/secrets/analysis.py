@@ -62,7 +62,7 @@ class Where:
 def analyze(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted]:
     limit = int(context.options.get("secrets.max_scan_bytes", MAX_SCAN_BYTES))
     text = artifact.read(limit).decode("utf-8", "replace")
-    key, persistent = redact.fingerprint_key(context.data_dir)
+    key, persistent = redact.fingerprint_key(context.data_dir, context.scan_key)
     asking = context.options if verifying(context) else None
     where = Where(artifact.path, scanned_name(artifact))
     yield from scan_document(text, where, key, persistent, asking)

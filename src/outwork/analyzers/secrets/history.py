@@ -113,7 +113,7 @@ def analyze_history(artifact: Artifact, context: AnalysisContext) -> Iterator[Em
             logical="git-history",
         )
         return
-    key, persistent = redact.fingerprint_key(context.data_dir)
+    key, persistent = redact.fingerprint_key(context.data_dir, context.scan_key)
     asking = context.options if verifying(context) else None
     with repo:
         yield from _walk(repo, artifact.path, budget, (key, persistent, asking))

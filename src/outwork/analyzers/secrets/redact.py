@@ -19,10 +19,11 @@ KEY_FILE = "secrets-fingerprint.key"
 _KEYS: dict[str, bytes] = {}
 
 
-def fingerprint_key(data_dir: str | None) -> tuple[bytes, bool]:
-    """The installation's key and whether it persists across runs."""
+def fingerprint_key(data_dir: str | None, scan_key: bytes) -> tuple[bytes, bool]:
+    """The installation's key and whether it persists across runs; without a data folder, the
+    scan's own key (the same in every worker of one scan, new for the next scan)."""
     if not data_dir:
-        return _KEYS.setdefault("", secrets.token_bytes(32)), False
+        return scan_key, False
     if data_dir in _KEYS:
         return _KEYS[data_dir], True
     path = Path(data_dir) / KEY_FILE
