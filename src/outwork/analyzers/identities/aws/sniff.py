@@ -50,6 +50,8 @@ RBAC = re.compile(
 GCP = re.compile(
     rb'"bindings"\s*:\s*\[\s*\{\s*"(?:role|members|condition)"|"includedPermissions"\s*:'
 )
-#: A fenced code block of Markdown or reStructuredText's code directive: prose that quotes a
-#: policy or a resource (a module's README), not a document of its own.
-PROSE = re.compile(rb"(?m)^(?:[ \t]{0,3}(?:```|~~~)|\.\. code(?:-block)?::)")
+#: Markup no policy document holds: a fenced code block of Markdown, reStructuredText's code
+#: directive or literal-block marker (a paragraph ending in ``::``), a line that opens in bold
+#: (the AWS CLI's examples): prose that quotes a policy or a resource (a module's README, a
+#: command's documentation), not a document of its own.
+PROSE = re.compile(rb"(?m)^(?:[ \t]{0,3}(?:```|~~~)|\.\. code(?:-block)?::|\*\*\w)|\S::[ \t\r]*$")
