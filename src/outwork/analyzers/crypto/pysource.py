@@ -87,6 +87,11 @@ _KEY_QUALIFIERS = frozenset(
 )
 _SIGNATURE_WORDS = frozenset({"sign", "signature", "signed", "signer", "certificate", "cert"})
 _CACHE_WORDS = frozenset({"cache", "cached", "etag", "memo", "memoize", "lru", "bucket", "shard"})
+#: Words around a value named only ``token`` that say what kind of token it is when it is none
+#: that authenticates: a MIME boundary, a delimiter, a back-off's jitter.
+_NOT_SECRET_TOKEN_WORDS = frozenset(
+    {"boundary", "delimiter", "separator", "jitter", "backoff", "shuffle", "sample"}
+)
 
 
 def segments(name: str) -> list[str]:
@@ -142,6 +147,10 @@ def name_purpose(names: list[str]) -> tuple[Purpose, str] | None:
             # a name says "signature" for fingerprints too: integrity, not a signing API
             return Purpose.INTEGRITY, f"named {name}"
         if wordset & _CREDENTIAL_WORDS or ("key" in wordset and wordset & _KEY_QUALIFIERS):
+            if wordset & _CREDENTIAL_WORDS == {"token"} and not wordset & _KEY_QUALIFIERS:
+                other = next((n for n in names if set(segments(n)) & _NOT_SECRET_TOKEN_WORDS), "")
+                if other:  # email.generator's boundary: token = random.randrange(sys.maxsize)
+                    return Purpose.NON_SECURITY, f"a token of {other}, not a credential"
             return Purpose.SECRET, f"named {name}"
     for name in names:
         if set(segments(name)) & _CACHE_WORDS:
