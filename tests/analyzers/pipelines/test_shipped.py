@@ -79,3 +79,33 @@ def test_workflows_of_installed_packages_are_not_read(tmp_path: Path) -> None:
         (tmp_path / name).write_bytes(WORKFLOW)
     found = {path for _, path in _ci(tmp_path)}
     assert found == {f"{tmp_path}/.github/workflows/ci.yml"}
+
+
+def test_an_action_in_node_modules_that_the_project_runs_is_audited(tmp_path: Path) -> None:
+    """The malicious twin: a workflow of the project that uses a local action installed under
+    node_modules runs that action, so its script is read, with the caller's attacker data."""
+    workflow = b"""\
+on: issue_comment
+jobs:
+  greet:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: ./node_modules/greeter
+        with:
+          body: ${{ github.event.comment.body }}
+"""
+    action = b"""\
+inputs:
+  body: {}
+runs:
+  using: composite
+  steps:
+    - run: echo "${{ inputs.body }}"
+      shell: bash
+"""
+    (tmp_path / ".github/workflows").mkdir(parents=True)
+    (tmp_path / ".github/workflows/greet.yml").write_bytes(workflow)
+    (tmp_path / "node_modules/greeter").mkdir(parents=True)
+    (tmp_path / "node_modules/greeter/action.yml").write_bytes(action)
+    found = _ci(tmp_path)
+    assert ("CI001", f"{tmp_path}/node_modules/greeter/action.yml") in found

@@ -69,12 +69,16 @@ class PipelineAnalyzer(Analyzer):
     def accepts(self, artifact: Artifact) -> bool:
         if artifact.kind not in (Kind.YAML, Kind.TEXT):
             return False
-        if inside_package_archive(artifact.path) or inside_installed_packages(artifact.path):
+        if inside_package_archive(artifact.path):
             # CI files an sdist happens to ship never run for whoever installs it: they are the
             # publisher's repository hygiene, audited where they run (scan the repository).
             return False
         found = role(artifact)
         if found is None:
+            return False
+        if found != "action" and inside_installed_packages(artifact.path):
+            # An installed dependency's workflows never run for the project; an action.yml there
+            # does when the project's workflow names it (uses: ./node_modules/...), so it is read.
             return False
         if found != "sniff":
             return True
