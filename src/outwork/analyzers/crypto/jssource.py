@@ -22,6 +22,8 @@ from outwork.analyzers.crypto import apis
 from outwork.analyzers.crypto.model import Asset, AssetType, Purpose
 from outwork.analyzers.crypto.policy import algorithm_name, curve_name, row
 from outwork.analyzers.crypto.pysource import ScanResult, name_purpose
+from outwork.analyzers.crypto.treesource import default_purpose
+from outwork.analyzers.crypto.treesource import text as node_text
 
 #: Syntax nodes of one file walked before the scan stops (and says so).
 MAX_NODES = 3_000_000
@@ -185,7 +187,7 @@ class JsScanner:
                 if left is not None and left.type == "identifier":
                     value = self.value(right) if right is not None else UNKNOWN
                     plain = node.type == "assignment_expression"
-                    self._bind(_text(left), value if plain else UNKNOWN)
+                    self._bind(node_text(left), value if plain else UNKNOWN)
         for node in self._nodes():
             if node.type in ("call_expression", "new_expression"):
                 self._call(node)
@@ -224,16 +226,16 @@ class JsScanner:
             return
         evaluated = self.value(value) if value is not None else UNKNOWN
         if target.type == "identifier":
-            self._bind(_text(target), evaluated)
+            self._bind(node_text(target), evaluated)
         elif target.type == "object_pattern" and isinstance(evaluated, JsRef):
             for child in target.named_children:
                 if child.type == "shorthand_property_identifier_pattern":
-                    self._bind(_text(child), JsRef(f"{evaluated.name}.{_text(child)}"))
+                    self._bind(node_text(child), JsRef(f"{evaluated.name}.{node_text(child)}"))
                 elif child.type == "pair_pattern":
                     key = child.child_by_field_name("key")
                     alias = child.child_by_field_name("value")
                     if key is not None and alias is not None and alias.type == "identifier":
-                        self._bind(_text(alias), JsRef(f"{evaluated.name}.{_text(key)}"))
+                        self._bind(node_text(alias), JsRef(f"{evaluated.name}.{node_text(key)}"))
 
     def _import(self, node: Any) -> None:
         source = node.child_by_field_name("source")
@@ -247,16 +249,16 @@ class JsScanner:
                 continue
             for part in clause.named_children:
                 if part.type == "identifier":
-                    self._bind(_text(part), JsRef(module))
+                    self._bind(node_text(part), JsRef(module))
                 elif part.type == "namespace_import":
                     for ident in part.named_children:
-                        self._bind(_text(ident), JsRef(module))
+                        self._bind(node_text(ident), JsRef(module))
                 elif part.type == "named_imports":
                     for spec in part.named_children:
                         name = spec.child_by_field_name("name")
                         alias = spec.child_by_field_name("alias") or name
                         if name is not None and alias is not None:
-                            self._bind(_text(alias), JsRef(f"{module}.{_text(name)}"))
+                            self._bind(node_text(alias), JsRef(f"{module}.{node_text(name)}"))
 
     # --- values -----------------------------------------------------------------------------
 
@@ -267,17 +269,17 @@ class JsScanner:
             return text if text is not None else UNKNOWN
         if kind == "number":
             try:
-                return int(_text(node), 0)
+                return int(node_text(node), 0)
             except ValueError:
                 return UNKNOWN
         if kind == "identifier":
-            return self.lookup(_text(node))
+            return self.lookup(node_text(node))
         if kind == "member_expression":
             base = node.child_by_field_name("object")
             prop = node.child_by_field_name("property")
             inner = self.value(base) if base is not None else UNKNOWN
             if isinstance(inner, JsRef) and prop is not None:
-                return JsRef(f"{inner.name}.{_text(prop)}")
+                return JsRef(f"{inner.name}.{node_text(prop)}")
             return UNKNOWN
         if kind == "object":
             out: dict[str, object] = {}
@@ -285,7 +287,7 @@ class JsScanner:
                 if pair.type == "pair":
                     key, val = pair.child_by_field_name("key"), pair.child_by_field_name("value")
                     if key is not None and val is not None:
-                        out[_string(key) or _text(key)] = self.value(val)
+                        out[_string(key) or node_text(key)] = self.value(val)
             return out
         if kind == "array":
             return [self.value(child) for child in node.named_children]
@@ -298,13 +300,13 @@ class JsScanner:
     def _call_value(self, node: Any) -> object:
         func = node.child_by_field_name("function")
         args = _args(node)
-        if func is not None and func.type == "identifier" and _text(func) == "require" and args:
+        if func is not None and func.type == "identifier" and node_text(func) == "require" and args:
             module = _MODULES.get(str(self.value(args[0])))
             return JsRef(module) if module else UNKNOWN
         callee = self.value(func) if func is not None else UNKNOWN
         name = callee.name if isinstance(callee, JsRef) else ""
         if name.endswith(("Buffer.from", "Buffer.alloc")) or (
-            func is not None and _text(func) in ("Buffer.from", "Buffer.alloc")
+            func is not None and node_text(func) in ("Buffer.from", "Buffer.alloc")
         ):
             first = self.value(args[0]) if args else UNKNOWN
             if isinstance(first, str):
@@ -349,7 +351,7 @@ class JsScanner:
         key, val = node.child_by_field_name("key"), node.child_by_field_name("value")
         if key is None or val is None:
             return
-        option = _string(key) or _text(key)
+        option = _string(key) or node_text(key)
         text = self.value(val)
         if not isinstance(text, str):
             return
@@ -367,7 +369,7 @@ class JsScanner:
         purpose, reason = found.purpose, found.api
         if purpose is None:
             named = name_purpose(self._context_names(node))
-            purpose, reason = named if named else (_default_purpose(primitive), "")
+            purpose, reason = named if named else (default_purpose(primitive), "")
         self.assets.append(
             Asset(
                 asset_type=AssetType.PROTOCOL if primitive == "protocol" else AssetType.ALGORITHM,
@@ -403,19 +405,19 @@ class JsScanner:
             if parent.type == "variable_declarator":
                 target = parent.child_by_field_name("name")
                 if target is not None and target.type == "identifier":
-                    names.append(_text(target))
+                    names.append(node_text(target))
             elif parent.type in ("assignment_expression", "augmented_assignment_expression"):
                 left = parent.child_by_field_name("left")
                 if left is not None:
-                    names.append(_text(left).rsplit(".", 1)[-1])
+                    names.append(node_text(left).rsplit(".", 1)[-1])
             elif parent.type == "pair":
                 key = parent.child_by_field_name("key")
                 if key is not None:
-                    names.append(_string(key) or _text(key))
+                    names.append(_string(key) or node_text(key))
             elif parent.type in ("function_declaration", "method_definition"):
                 ident = parent.child_by_field_name("name")
                 if ident is not None:
-                    names.append(_text(ident))
+                    names.append(node_text(ident))
             current = parent
         return names
 
@@ -688,29 +690,13 @@ def _handler(name: str) -> Handler | None:
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _default_purpose(primitive: str) -> Purpose:
-    return {
-        "signature": Purpose.SIGNATURE,
-        "block-cipher": Purpose.ENCRYPTION,
-        "stream-cipher": Purpose.ENCRYPTION,
-        "ae": Purpose.ENCRYPTION,
-        "pke": Purpose.ENCRYPTION,
-        "mac": Purpose.INTEGRITY,
-        "kdf": Purpose.PASSWORD,
-    }.get(primitive, Purpose.UNKNOWN)
-
-
-def _text(node: Any) -> str:
-    return bytes(node.text or b"").decode("utf-8", "replace")
-
-
 def _string(node: Any) -> str | None:
     if node.type == "string":
-        return "".join(_text(c) for c in node.named_children if c.type == "string_fragment")
+        return "".join(node_text(c) for c in node.named_children if c.type == "string_fragment")
     if node.type == "template_string":
         if any(c.type == "template_substitution" for c in node.named_children):
             return None
-        return _text(node)[1:-1]
+        return node_text(node)[1:-1]
     return None
 
 
