@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import pickle
+import pickletools
 import zlib
 
 import pytest
@@ -73,3 +75,48 @@ def test_binary_protocols_are_pickles_whatever_the_name() -> None:
     data = pickle.dumps([1], protocol=4)
     for name in ("labels.txt", "RECORD", "x.py"):
         assert classify(data, name, len(data)) is Kind.PICKLE
+
+
+#: The start of Debian's ``/usr/share/doc/dash/NEWS.Debian`` (gzip'd in every Debian image):
+#: every byte an opcode, a STOP at "0.5", yet DICT needs a MARK that is not there.
+DASH_NEWS = (
+    b"dash (0.5.5.1-2.1) unstable; urgency=low\n\n"
+    b"  * The default system shell (/bin/sh) has been changed to dash for\n"
+    b"    new installations.\n"
+)
+
+
+@pytest.mark.parametrize("name", ["NEWS.Debian", "NEWS", "notes", "state"])
+def test_text_whose_opcodes_fail_before_any_import_is_text(name: str) -> None:
+    """The unpickler raises at the first opcode, so nothing of the stream could run."""
+    assert classify(DASH_NEWS, name, len(DASH_NEWS)) is Kind.TEXT
+
+
+@pytest.mark.parametrize(
+    "stream",
+    [
+        EVIL,  # imports first
+        b"(" + EVIL,  # a MARK, then the import
+        b"I1\n0" + EVIL,  # an item popped, then the import
+        EVIL[:-1] + b"d.",  # breaks (DICT, no MARK) after the call: the call ran
+        b"(I1\nlp0\n0g0\n0" + EVIL,  # a memo entry stored and read back
+    ],
+)
+def test_a_pickle_that_imports_before_it_breaks_is_a_pickle(stream: bytes) -> None:
+    for name in ("NEWS.Debian", "state"):
+        assert classify(stream, name, len(stream)) is Kind.PICKLE, (name, stream)
+
+
+@pytest.mark.parametrize(
+    "stream",
+    [
+        b"g7\n" + EVIL,  # reads a memo entry never stored: the load fails there
+        b"0" + EVIL,  # pops from an empty stack
+        b"t" + EVIL,  # TUPLE without a MARK
+        b"(p0\n" + EVIL,  # PUT with nothing above the MARK
+    ],
+)
+def test_a_stream_that_fails_before_its_import_runs_nothing(stream: bytes) -> None:
+    assert classify(stream, "state", len(stream)) is not Kind.PICKLE
+    with pytest.raises(ValueError, match=r"stack|MARK|memo"):  # the standard library agrees
+        pickletools.dis(stream, out=io.StringIO())

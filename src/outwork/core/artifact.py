@@ -319,6 +319,8 @@ def _looks_like_pickle(head: bytes, *, strict: bool = False) -> bool:
     whole head. Ordinary text fails that at once; a real pickle named ``.txt`` passes it."""
     if not head or head[0] not in _PICKLE_FIRST:
         return False
+    if _fails_before_code(head):
+        return False
     if strict:
         return _parses_cleanly(head)
     names: set[str] = set()
@@ -337,6 +339,65 @@ def _looks_like_pickle(head: bytes, *, strict: bool = False) -> bool:
         and bool(names & _PICKLE_SIGNIFICANT)
         and ("STOP" in names or len(head) >= HEAD_BYTES)
     )
+
+
+#: Opcodes through which unpickling imports or calls something (or hands an id to a loader).
+_PICKLE_REACHES_CODE = frozenset(
+    {"STACK_GLOBAL", "REDUCE", "BUILD", "OBJ", "NEWOBJ", "NEWOBJ_EX", "PERSID", "BINPERSID"}
+    | {"EXT1", "EXT2", "EXT4"}
+)
+_PICKLE_PUTS = frozenset({"PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE"})
+_PICKLE_GETS = frozenset({"GET", "BINGET", "LONG_BINGET"})
+
+
+def _fails_before_code(head: bytes) -> bool:
+    """Whether unpickling ``head`` raises before it imports or calls anything, as CPython's
+    unpickler does: an opcode that needs a MARK, stack items or a memo entry that are not
+    there, or bytes that are no opcode. Nothing of such a stream runs, so it is no pickle,
+    whatever its bytes look like (a Debian ``NEWS`` file starting ``dash (0.5...`` reads as
+    DICT with no MARK). A stream that imports first (GLOBAL, INST: the import comes before the
+    stack is touched), calls, stops cleanly or outlasts the head is not decided here."""
+    frames: list[int] = []  # items above each open MARK, the topmost last
+    depth = 0  # items above the topmost MARK
+    memo: set[object] = set()
+    try:
+        for opcode, arg, _pos in pickletools.genops(head):
+            name = opcode.name
+            if name in ("GLOBAL", "INST") or name == "STOP":
+                return False
+            if name == "MARK":
+                frames.append(depth)
+                depth = 0
+                continue
+            if name == "POP" and depth == 0:  # pops the MARK itself when no item is above it
+                if not frames:
+                    return True
+                depth = frames.pop()
+                continue
+            before = opcode.stack_before
+            if pickletools.markobject in before:
+                if not frames:
+                    return True
+                depth = frames.pop()
+                below = before.index(pickletools.markobject)
+            else:
+                below = len(before)
+            if depth < below:
+                return True
+            if name in _PICKLE_REACHES_CODE:
+                return False
+            depth -= below
+            if name in _PICKLE_GETS and arg not in memo:
+                return True
+            if name in _PICKLE_PUTS:
+                if depth == 0:
+                    return True
+                memo.add(len(memo) if name == "MEMOIZE" else arg)
+            depth += len(opcode.stack_after)
+    except ValueError as exc:
+        # a bad opcode in a whole file fails the load; in a cut head it may be the cut
+        return len(head) < HEAD_BYTES and "exhausted before seeing STOP" not in str(exc)
+    return False
 
 
 def _parses_cleanly(head: bytes) -> bool:
