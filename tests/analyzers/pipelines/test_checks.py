@@ -9,6 +9,7 @@ from outwork.analyzers.pipelines import PipelineAnalyzer, checks
 from outwork.analyzers.pipelines.checks import (
     DependabotCheck,
     GitlabCheck,
+    SystemCheck,
     WorkflowCheck,
     overriding,
 )
@@ -16,16 +17,18 @@ from outwork.analyzers.pipelines.rules import (
     ALL_RULES,
     DEPENDABOT_CHECKS,
     GITLAB_CHECKS,
+    SYSTEM_CHECKS,
     WORKFLOW_CHECKS,
 )
 from outwork.analyzers.pipelines.rules.unreadable import PipelineUnreadable
 from outwork.analyzers.pipelines.workflow import Job
 from outwork.core.analyzer import Emitted
 
-CHECKS: tuple[type[WorkflowCheck | GitlabCheck | DependabotCheck], ...] = (
+CHECKS: tuple[type[WorkflowCheck | GitlabCheck | DependabotCheck | SystemCheck[object]], ...] = (
     *WORKFLOW_CHECKS,
     *GITLAB_CHECKS,
     *DEPENDABOT_CHECKS,
+    *SYSTEM_CHECKS,
 )
 
 

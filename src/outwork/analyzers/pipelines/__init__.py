@@ -1,10 +1,14 @@
-"""The pipelines analyzer: GitHub Actions workflows and actions, Dependabot, GitLab CI.
+"""The pipelines analyzer: GitHub Actions workflows and actions, Dependabot, GitLab CI, Azure
+Pipelines, CircleCI, Bitbucket Pipelines and Jenkinsfiles.
 
 It takes YAML artifacts by path (``.github/workflows/*.yml``, ``action.yml`` anywhere,
-``.github/dependabot.yml``, ``.gitlab-ci.yml`` and files under ``.gitlab/``/``ci/``) and, for
-YAML found elsewhere, by a cheap look at the content (top-level ``jobs:`` with ``on:``,
-``runs:``, Dependabot's ``updates:``, GitLab's ``stages:``/``script:``), because attackers and
-monorepos put pipelines where names do not say so. Pipeline files inside a package archive
+``.github/dependabot.yml``, ``.gitlab-ci.yml`` and files under ``.gitlab/``/``ci/``,
+``azure-pipelines.yml`` and files under ``.azure-pipelines/``/``.azuredevops/``,
+``.circleci/*.yml``, ``bitbucket-pipelines.yml``), Jenkinsfiles by name (``Jenkinsfile``,
+``Jenkinsfile.*``, ``*.jenkinsfile``) and, for YAML found elsewhere, by a cheap look at the
+content (top-level ``jobs:`` with ``on:``, ``runs:``, Dependabot's ``updates:``, GitLab's
+``stages:``/``script:``, Azure's ``task:``), because attackers and monorepos put pipelines where
+names do not say so. Pipeline files inside a package archive
 (an sdist, a wheel, an npm tarball) or an installed package (under ``node_modules``,
 ``site-packages``) are not read: they never run for the package's installer.
 """
@@ -32,17 +36,24 @@ _WORKFLOW_HEAD = re.compile(r"^jobs\s*:", re.M)
 _ON_HEAD = re.compile(r"""^(?:on|"on"|'on'|true)\s*:""", re.M)
 _ACTION_HEAD = re.compile(r"^runs\s*:", re.M)
 _DEPENDABOT_HEAD = re.compile(r"^updates\s*:", re.M)
+_AZURE_DIRS = frozenset({".azure-pipelines", ".azuredevops", "azure-pipelines", ".pipelines"})
+_JENKINSFILE_RE = re.compile(r"^(?:jenkinsfile(?:\.[\w.-]+)?|[\w.-]+\.jenkinsfile)$")
 _GITLAB_HEAD = re.compile(r"^(?:stages|include)\s*:|^\s+script\s*:", re.M)
+#: Azure Pipelines' own keys: a step ``task:``, ``pwsh:``, a ``stage:`` or ``pool: vmImage``.
+_AZURE_HEAD = re.compile(r"^\s*-\s+(?:task|pwsh|stage)\s*:|^\s+vmImage\s*:", re.M)
 #: Bytes of a YAML file read to decide whether it is a pipeline.
 SNIFF_BYTES = 65536
 
 
 def role(artifact: Artifact) -> str | None:
-    """What pipeline file this is: workflow, action, dependabot, gitlab, or None."""
+    """What pipeline file this is: workflow, action, dependabot, gitlab, azure, circleci,
+    bitbucket, jenkins, ``sniff`` (YAML to look into), or None."""
     member = artifact.member_path.replace("\\", "/")
     # PurePosixPath(member).parts lower-cased, without its root ("/" never matches below)
     parts = [p.lower() for p in member.split("/") if p and p != "."]
     name = parts[-1] if parts else ""
+    if _JENKINSFILE_RE.match(name):
+        return "jenkins"
     if not name.endswith((".yml", ".yaml")):
         return None
     if name in ("action.yml", "action.yaml"):
@@ -53,16 +64,26 @@ def role(artifact: Artifact) -> str | None:
         return "workflow"
     if name == ".gitlab-ci.yml" or name.endswith(".gitlab-ci.yml") or ".gitlab" in parts:
         return "gitlab"
+    if len(parts) >= 2 and parts[-2] == ".circleci":
+        return "circleci"
+    if name in ("bitbucket-pipelines.yml", "bitbucket-pipelines.yaml"):
+        return "bitbucket"
+    stem = name.rsplit(".", 1)[0]
+    if stem == "azure-pipelines" or stem.endswith((".azure-pipelines", "-azure-pipelines")):
+        return "azure"
+    if any(part in _AZURE_DIRS for part in parts[:-1]):
+        return "azure-sniff"
     return "sniff"
 
 
 class PipelineAnalyzer(Analyzer):
-    """Audits GitHub Actions, Dependabot and GitLab CI configuration."""
+    """Audits GitHub Actions, Dependabot, GitLab CI, Azure Pipelines, CircleCI, Bitbucket
+    Pipelines and Jenkins configuration."""
 
     name = "pipelines"
-    version = "2"
+    version = "3"
     layer = Layer.CI
-    kinds = frozenset({Kind.YAML})
+    kinds = frozenset({Kind.YAML, Kind.TEXT})
     rules = rules_in("outwork.analyzers.pipelines.rules")
     implementation = "outwork.analyzers.pipelines.analysis"
 
@@ -80,7 +101,7 @@ class PipelineAnalyzer(Analyzer):
             # An installed dependency's workflows never run for the project; an action.yml there
             # does when the project's workflow names it (uses: ./node_modules/...), so it is read.
             return False
-        if found != "sniff":
+        if found not in ("sniff", "azure-sniff"):
             return True
         return _sniff(artifact.read(SNIFF_BYTES).decode("utf-8", "replace")) is not None
 
@@ -106,4 +127,6 @@ def _sniff(head: str) -> str | None:
         return "dependabot"
     if _GITLAB_HEAD.search(head) and re.search(r"^\s+(?:-\s+)?script\s*:", head, re.M):
         return "gitlab"
+    if _AZURE_HEAD.search(head):
+        return "azure"
     return None

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
-from outwork.analyzers.pipelines.checks import GitlabCheck, overriding
+from outwork.analyzers.pipelines.azure import AzureFile, looks_like_azure
+from outwork.analyzers.pipelines.checks import GitlabCheck, SystemCheck, overriding
 from outwork.analyzers.pipelines.github import WorkflowAudit
 from outwork.analyzers.pipelines.gitlab import GitlabFile, jobs, looks_like_gitlab
-from outwork.analyzers.pipelines.rules import DEPENDABOT_CHECKS, GITLAB_CHECKS
+from outwork.analyzers.pipelines.rules import DEPENDABOT_CHECKS, GITLAB_CHECKS, SYSTEM_CHECKS
 from outwork.analyzers.pipelines.rules.template_injection import cross_file_findings
 from outwork.analyzers.pipelines.rules.unreadable import PipelineUnreadable, Unreadable
 from outwork.analyzers.pipelines.workflow import Document
@@ -52,8 +53,8 @@ def analyze(artifact: Artifact, found: str | None) -> Iterable[Emitted]:
         return
     if root is None or not root.is_map:
         return
-    if found == "sniff":
-        found = classify(root)
+    if found in ("sniff", "azure-sniff"):
+        found = classify(root, azure=found == "azure-sniff")
     yield from audit(found, Document(text, root), artifact.path)
 
 
@@ -69,6 +70,16 @@ def audit(found: str | None, doc: Document, path: str) -> Iterable[Emitted]:
         yield from dependabot_audit(root)
     elif found == "gitlab":
         yield from gitlab_audit(GitlabFile(doc, path))
+    elif found == "azure":
+        yield from system_audit(found, AzureFile(doc, path))
+
+
+def system_audit(system: str, model: object) -> Iterator[Emitted]:
+    """Every check of another CI system (``azure``, ``circleci``, ``bitbucket``, ``jenkins``)
+    over the model its module built."""
+    checks: list[SystemCheck[object]] = [c(model) for c in SYSTEM_CHECKS if c.system == system]
+    for check in checks:
+        yield from check.document()
 
 
 def dependabot_audit(root: Node) -> Iterator[Emitted]:
@@ -94,8 +105,11 @@ def gitlab_audit(file: GitlabFile) -> Iterator[Emitted]:
             yield from consumer.job(job)
 
 
-def classify(root: Node) -> str | None:
-    """The role of a YAML file found outside the usual places, from its parsed content."""
+def classify(root: Node, *, azure: bool = False) -> str | None:
+    """The role of a YAML file found outside the usual places, from its parsed content
+    (``azure``: it sits in a folder Azure pipelines and templates are kept in)."""
+    if azure and looks_like_azure(root):
+        return "azure"
     if root.get("jobs") is not None and (
         root.get("on") is not None or root.get("true") is not None
     ):
@@ -107,6 +121,8 @@ def classify(root: Node) -> str | None:
         return "dependabot"
     if looks_like_gitlab(root):
         return "gitlab"
+    if looks_like_azure(root):
+        return "azure"
     return None
 
 

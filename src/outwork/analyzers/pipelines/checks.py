@@ -11,7 +11,7 @@ itself.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import ClassVar, TypeVar
+from typing import ClassVar, Generic, TypeVar
 
 from outwork.analyzers.pipelines.gitlab import GitlabFile, GitlabJob
 from outwork.analyzers.pipelines.workflow import Image, Job, Step, Uses, Where, Workflow
@@ -20,12 +20,15 @@ from outwork.core.analyzer import Emitted
 from outwork.core.rules import Rule
 
 C = TypeVar("C")
+M = TypeVar("M")
 
 
 #: The registered checks of each kind of file, in the order their modules load.
 WORKFLOW_CHECKS: list[type[WorkflowCheck]] = []
 GITLAB_CHECKS: list[type[GitlabCheck]] = []
 DEPENDABOT_CHECKS: list[type[DependabotCheck]] = []
+#: The checks of Azure Pipelines, CircleCI, Bitbucket Pipelines and Jenkins files.
+SYSTEM_CHECKS: list[type[SystemCheck[object]]] = []
 
 
 class WorkflowCheck:
@@ -104,6 +107,27 @@ class DependabotCheck:
         DEPENDABOT_CHECKS.append(cls)
 
     def update(self, entry: Node, where: Where, ecosystem: str) -> Iterator[Emitted]:
+        return iter(())
+
+
+class SystemCheck(Generic[M]):
+    """A check of one file of another CI system (``system``: ``azure``, ``circleci``,
+    ``bitbucket`` or ``jenkins``), given the model that system's module builds: ``document``
+    once per file."""
+
+    #: The rules whose findings the check yields.
+    rules: ClassVar[tuple[type[Rule], ...]] = ()
+    #: The role (see ``pipelines.role``) of the files the check reads.
+    system: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        SYSTEM_CHECKS.append(cls)  # type: ignore[arg-type]  # each reads its own system's model
+
+    def __init__(self, model: M) -> None:
+        self.model = model
+
+    def document(self) -> Iterator[Emitted]:
         return iter(())
 
 
