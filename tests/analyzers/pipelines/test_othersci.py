@@ -29,6 +29,9 @@ def codes(path: str, text: str, kind: Kind = Kind.YAML) -> list[str]:
         ("repo/ci/release.azure-pipelines.yml", "azure"),
         ("repo/.azure-pipelines/templates/build.yml", "azure-sniff"),
         ("repo/.azuredevops/pr.yml", "azure-sniff"),
+        ("repo/.circleci/config.yml", "circleci"),
+        ("repo/.circleci/continue_config.yml", "circleci"),
+        ("repo/bitbucket-pipelines.yml", "bitbucket"),
     ],
 )
 def test_role_of_other_systems(path: str, expected: str) -> None:
@@ -76,3 +79,43 @@ def test_a_template_is_no_pull_request_pipeline_of_its_own() -> None:
 def test_hostile_azure_files_end(text: str) -> None:
     found = codes("repo/azure-pipelines.yml", text)
     assert all(code.startswith("CI") for code in found)
+
+
+@pytest.mark.parametrize(
+    ("path", "text"),
+    [
+        ("repo/.circleci/config.yml", "version: 2.1\njobs: [" * 100 + "]" * 100),
+        (
+            "repo/.circleci/config.yml",
+            "version: 2.1\ncommands:\n"
+            + "".join(
+                f"  c{i}:\n    parameters: {{p: {{type: string}}}}\n    steps:\n"
+                f"      - c{i + 1}: {{p: << parameters.p >>}}\n"
+                for i in range(300)
+            )
+            + "jobs:\n  j:\n    steps:\n      - c0: {p: << pipeline.git.branch >>}\n",
+        ),
+        ("repo/bitbucket-pipelines.yml", "pipelines:\n  default:\n" + "    - parallel:\n" * 60),
+        ("repo/bitbucket-pipelines.yml", "pipelines: [1, 2]\n"),
+        (
+            "repo/.circleci/config.yml",
+            "version: 2.1\nworkflows: {a: {jobs: [{x: {requires: [x]}}]}}\n",
+        ),
+    ],
+)
+def test_hostile_circleci_and_bitbucket_files_end(path: str, text: str) -> None:
+    found = codes(path, text)
+    assert all(code.startswith("CI") for code in found)
+
+
+def test_circleci_parameters_are_followed_through_a_chain_of_commands() -> None:
+    text = (
+        "version: 2.1\ncommands:\n"
+        "  a:\n    parameters: {p: {type: string}}\n"
+        "    steps:\n      - b: {q: << parameters.p >>}\n"
+        "  b:\n    parameters: {q: {type: string}}\n"
+        "    steps:\n      - run: echo << parameters.q >>\n"
+        "jobs:\n  j:\n    steps:\n      - a: {p: << pipeline.git.commit.subject >>}\n"
+        "workflows: {w: {jobs: [j]}}\n"
+    )
+    assert codes("repo/.circleci/config.yml", text) == ["CI073"]

@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 
 from outwork.analyzers.pipelines.azure import AzureFile, looks_like_azure
+from outwork.analyzers.pipelines.bitbucket import BitbucketFile, looks_like_bitbucket
 from outwork.analyzers.pipelines.checks import GitlabCheck, SystemCheck, overriding
+from outwork.analyzers.pipelines.circleci import CircleFile, looks_like_circleci
 from outwork.analyzers.pipelines.github import WorkflowAudit
 from outwork.analyzers.pipelines.gitlab import GitlabFile, jobs, looks_like_gitlab
 from outwork.analyzers.pipelines.rules import DEPENDABOT_CHECKS, GITLAB_CHECKS, SYSTEM_CHECKS
@@ -72,6 +74,10 @@ def audit(found: str | None, doc: Document, path: str) -> Iterable[Emitted]:
         yield from gitlab_audit(GitlabFile(doc, path))
     elif found == "azure":
         yield from system_audit(found, AzureFile(doc, path))
+    elif found == "circleci":
+        yield from system_audit(found, CircleFile(doc, path))
+    elif found == "bitbucket":
+        yield from system_audit(found, BitbucketFile(doc, path))
 
 
 def system_audit(system: str, model: object) -> Iterator[Emitted]:
@@ -123,6 +129,10 @@ def classify(root: Node, *, azure: bool = False) -> str | None:
         return "gitlab"
     if looks_like_azure(root):
         return "azure"
+    if looks_like_circleci(root):
+        return "circleci"
+    if looks_like_bitbucket(root):
+        return "bitbucket"
     return None
 
 

@@ -337,3 +337,52 @@ def inputs_value(inputs: Node, name: str) -> str:
         if key.lower() == name:
             return value.text().strip()
     return ""
+
+
+#: Tasks that publish files, and the input naming the path.
+_PUBLISH_TASKS = {
+    "publishbuildartifacts": "pathtopublish",
+    "publishpipelineartifact": "targetpath",
+    "copyfiles": "targetfolder",
+    "universalpackages": "publishdirectory",
+}
+
+
+def published(job: AzureJob) -> list[str]:
+    """Paths the job publishes as artifacts (``publish:`` steps and publishing tasks)."""
+    out: list[str] = []
+    for step in job.steps:
+        node = step.node
+        if node.get("publish") is not None:
+            out.append(node.text("publish"))
+        task = node.text("task").strip().lower().split("@", 1)[0]
+        wanted = _PUBLISH_TASKS.get(task)
+        inputs = node.get("inputs")
+        if wanted and inputs is not None:
+            out.append(inputs_value(inputs, wanted) or inputs_value(inputs, "path") or ".")
+    return [p.replace("$(Build.ArtifactStagingDirectory)", "").lstrip("/") or "." for p in out]
+
+
+def images(root: Node) -> Iterator[tuple[Node, Where]]:
+    """Container images the pipeline runs: ``resources.containers``, and ``container:`` of
+    the pipeline and its jobs when it names an image rather than a resource alias."""
+    containers = root.sub("resources", "containers")
+    aliases: set[str] = set()
+    for index, item in enumerate(containers.seq() if containers is not None else []):
+        image = item.get("image") if item.is_map else None
+        aliases.add(item.text("container").strip() if item.is_map else "")
+        if image is not None and image.is_str:
+            yield image, ("resources", "containers", index, "image")
+    for node in [root, *(_all_jobs(root))]:
+        container = node.get("container")
+        if container is None:
+            continue
+        target = container.get("image") if container.is_map else container
+        if target is not None and target.is_str and target.value.strip() not in aliases:
+            yield target, ("container",)
+
+
+def _all_jobs(root: Node) -> Iterator[Node]:
+    for stage in root.children("stages"):
+        yield from (j for j in stage.children("jobs") if j.is_map) if stage.is_map else ()
+    yield from (j for j in root.children("jobs") if j.is_map)

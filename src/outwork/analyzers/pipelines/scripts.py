@@ -42,6 +42,12 @@ _NOT_SECRET_RE = re.compile(
     re.I,
 )
 _SHELL_REF_RE = re.compile(r"\$env:([A-Za-z_][A-Za-z0-9_]*)|\$\{?([A-Za-z_][A-Za-z0-9_]*)", re.I)
+#: References that can carry a secret into a script: Azure ``$(NAME)`` macros, ``${NAME}``,
+#: ``$NAME`` and PowerShell's ``$env:NAME`` (groups 1 to 4).
+SECRET_REF_RE = re.compile(
+    r"\$\(([A-Za-z_][\w.]*)\)|\$\{([A-Za-z_]\w*)\}|\$env:([A-Za-z_]\w*)|\$([A-Za-z_]\w*)", re.I
+)
+_ASSIGN_RE = re.compile(r"^\s*(?:export\s+|local\s+|readonly\s+)?([A-Za-z_]\w*)=(.*)$")
 _PRINT_RE = re.compile(r"^\s*(?:echo|printf|cat\s+<<<|Write-(?:Host|Output))\b", re.I)
 _REDIRECT_RE = re.compile(r"(?<![<>&\d])(>>?)\s*([^\s;&|<>]+)")
 _TRACE_RE = re.compile(r"^\s*set\s+(?:-[a-wyz]*x[a-z]*|-o\s+xtrace)\b|^\s*(?:ba)?sh\s+-[a-z]*x")
@@ -142,13 +148,43 @@ def injections(
     if script.shell is Shell.CMD:
         return
     states = quoting(script.text) if script.shell is Shell.POSIX else None
+    derived = dict(derived)
     offset = 0
     for line in script.text.split("\n"):
         start, offset = offset, offset + len(line) + 1
-        if "$" in line:
-            found = _line_use(line, start, states, script.shell, environment, derived)
-            if found is not None:
-                yield found
+        if "$" not in line:
+            continue
+        assigned = _ASSIGN_RE.match(line) if script.shell is Shell.POSIX else None
+        if assigned is not None:
+            _assign(assigned, start, states, environment, derived)
+            continue
+        found = _line_use(line, start, states, script.shell, environment, derived)
+        if found is not None:
+            yield found
+
+
+def _assign(
+    assigned: re.Match[str],
+    start: int,
+    states: list[Quoting] | None,
+    environment: Mapping[str, Origin],
+    derived: dict[str, tuple[str, ...]],
+) -> None:
+    """``NAME=...$BRANCH...`` makes ``NAME`` carry the value for the lines after it (quoting
+    at the assignment does not matter: the value is what is stored)."""
+    name = assigned.group(1)
+    derived.pop(name, None)
+    for match in _SHELL_REF_RE.finditer(assigned.group(2)):
+        ref = match.group(1) or match.group(2)
+        at = start + assigned.start(2) + match.start()
+        if states is not None and states[at] in (Quoting.SINGLE, Quoting.COMMENT):
+            continue
+        if ref in environment:
+            derived[name] = (ref, name)
+            return
+        if ref in derived:
+            derived[name] = (*derived[ref], name)
+            return
 
 
 def _line_use(
@@ -294,28 +330,34 @@ def secret_leaks(
     if "$" not in script.text:
         return
     states = quoting(script.text) if script.shell is Shell.POSIX else None
-    tracing = -1
+    tracing = False
     offset = 0
     for line in script.text.split("\n"):
         start, offset = offset, offset + len(line) + 1
-        if tracing < 0 and script.shell is Shell.POSIX and _TRACE_RE.search(line):
-            tracing = start
+        if not tracing and script.shell is Shell.POSIX and _TRACE_RE.search(line):
+            tracing = True
             continue
-        names = [
-            (m.group(1) or m.group(2), m.start())
-            for m in _SHELL_REF_RE.finditer(line)
-            if (states is None or states[start + m.start()] not in (Quoting.COMMENT,))
-            and not (states is not None and states[start + m.start()] is Quoting.SINGLE)
+        if "$" not in line:
+            continue
+        found = [
+            (name, match.start())
+            for match in SECRET_REF_RE.finditer(line)
+            if (name := ref_name(match)) in secrets or is_secret_name(name)
+            if states is None or states[start + match.start()] in (Quoting.BARE, Quoting.DOUBLE)
         ]
-        found = [(n, at) for n, at in names if n in secrets or is_secret_name(n)]
         if not found:
             continue
         name, at = found[0]
         leak = _line_leak(line, name, start + at, published)
-        if leak is None and tracing >= 0:
-            leak = Leak(name, Exposure.TRACED, start + at, f"set -x at offset {tracing}")
+        if leak is None and tracing:
+            leak = Leak(name, Exposure.TRACED, start + at, "set -x")
         if leak is not None:
             yield leak
+
+
+def ref_name(match: re.Match[str]) -> str:
+    """The variable a :data:`SECRET_REF_RE` match names."""
+    return next(group for group in match.groups() if group)
 
 
 def _line_leak(line: str, name: str, offset: int, published: Sequence[str]) -> Leak | None:

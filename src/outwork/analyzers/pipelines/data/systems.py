@@ -85,17 +85,3 @@ BITBUCKET_ENV: dict[str, Origin] = {
     "BITBUCKET_TAG": Origin.BRANCH,
     "BITBUCKET_BOOKMARK": Origin.BRANCH,
 }
-
-#: Jenkins environment variables an outsider chooses (multibranch and change-request builds).
-JENKINS_ENV: dict[str, Origin] = {
-    "CHANGE_TITLE": Origin.TEXT,
-    "CHANGE_AUTHOR": Origin.TEXT,
-    "CHANGE_AUTHOR_DISPLAY_NAME": Origin.TEXT,
-    "CHANGE_AUTHOR_EMAIL": Origin.TEXT,
-    "CHANGE_BRANCH": Origin.BRANCH,
-    "CHANGE_FORK": Origin.BRANCH,
-    "BRANCH_NAME": Origin.BRANCH,
-    "GIT_BRANCH": Origin.BRANCH,
-    "TAG_NAME": Origin.BRANCH,
-    "GIT_COMMIT_MESSAGE": Origin.TEXT,
-}
