@@ -146,6 +146,7 @@ class Account:
         profile: bool = False,
         label: str = "",
         method: str = "",
+        boundary: str = "",
     ) -> str:
         role_arn = arn("role", name)
         self.roles.append(
@@ -178,6 +179,11 @@ class Account:
                 "Tags": [],
             }
         )
+        if boundary:
+            self.roles[-1]["PermissionsBoundary"] = {
+                "PermissionsBoundaryType": "Policy",
+                "PermissionsBoundaryArn": boundary,
+            }
         if label:
             self.labels[role_arn] = label
             self.methods[role_arn] = method
@@ -354,6 +360,7 @@ def build() -> Account:
         _positive(acc, method, actions)
     _decoys(acc)
     _hard_positives(acc)
+    _boundary_lifts(acc)
     return acc
 
 
@@ -701,6 +708,156 @@ def _hard_positives(acc: Account) -> None:
         ],
         label=p,
         method="IfExists on a tag the target lacks",
+    )
+
+
+#: Principals under a boundary that lift it, by the lift their path must name first.
+LIFTS = {
+    "lift-delete-user": "iam-delete-user-permissions-boundary",
+    "lift-delete-role": "iam-delete-role-permissions-boundary",
+    "lift-put-user": "iam-put-user-permissions-boundary",
+    "lift-put-role": "iam-put-role-permissions-boundary",
+    "lift-policy-version": "iam-create-policy-version-boundary",
+    "lift-default-version": "iam-set-default-policy-version-boundary",
+}
+
+
+def _boundary_lifts(acc: Account) -> None:
+    """Bounded principals whose boundary alone keeps them from administrator: those that can
+    lift it are positives, those whose lift is denied, pinned, outside the boundary or useless
+    are decoys."""
+    p, d = "positive", "decoy"
+    nobody = trust({"Service": "outwork-nothing.amazonaws.com"})
+
+    def boundary(name: str, *versions: dict[str, Any]) -> str:
+        return acc.managed(f"{name}-boundary", *versions)
+
+    name = "lift-delete-user"
+    acc.user(
+        name,
+        inline=[
+            doc(
+                allow(["iam:PutUserPolicy", "iam:DeleteUserPermissionsBoundary"], arn("user", name))
+            )
+        ],
+        boundary=boundary(name, doc(allow(["iam:DeleteUserPermissionsBoundary", "s3:GetObject"]))),
+        label=p,
+        method="deletes its boundary, then writes its own policy",
+    )
+    name = "lift-delete-role"
+    acc.role(
+        name,
+        nobody,
+        attached=[ADMIN_ARN],
+        boundary=boundary(name, doc(allow("iam:DeleteRolePermissionsBoundary", arn("role", name)))),
+        label=p,
+        method="an administrator policy held back by a boundary it can delete",
+    )
+    name = "lift-put-user"
+    acc.user(
+        name,
+        inline=[doc(allow("iam:PutUserPolicy", arn("user", name)))],
+        attached=[acc.managed(f"{name}-managed", doc(allow("iam:PutUserPermissionsBoundary")))],
+        boundary=boundary(name, doc(allow(["iam:Put*", "s3:GetObject"]))),
+        label=p,
+        method="replaces its boundary, then writes its own policy",
+    )
+    name = "lift-put-role"
+    acc.role(
+        name,
+        nobody,
+        attached=[ADMIN_ARN],
+        boundary=boundary(name, doc(allow("iam:PutRolePermissionsBoundary"))),
+        label=p,
+        method="replaces its boundary with AdministratorAccess",
+    )
+    name = "lift-policy-version"
+    acc.user(
+        name,
+        attached=[
+            acc.managed(f"{name}-managed", doc(allow("iam:AttachUserPolicy", arn("user", name))))
+        ],
+        inline=[doc(allow("iam:CreatePolicyVersion", arn("policy", f"{name}-boundary")))],
+        boundary=boundary(name, doc(allow("iam:CreatePolicyVersion"), allow("iam:List*"))),
+        label=p,
+        method="rewrites the policy that bounds it, then attaches any policy",
+    )
+    name = "lift-default-version"
+    acc.user(
+        name,
+        attached=[ADMIN_ARN],
+        boundary=boundary(
+            name,
+            doc(allow("iam:SetDefaultPolicyVersion", arn("policy", f"{name}-boundary"))),
+            doc(allow("*")),
+        ),
+        label=p,
+        method="makes a wider version of its boundary live",
+    )
+
+    name = "decoy-lift-denied"
+    acc.user(
+        name,
+        attached=[ADMIN_ARN],
+        inline=[doc(deny(["iam:DeleteUserPermissionsBoundary", "iam:PutUserPermissionsBoundary"]))],
+        boundary=boundary(name, doc(allow(["iam:*PermissionsBoundary", "s3:GetObject"]))),
+        label=d,
+        method="boundary lift explicitly denied",
+    )
+    name = "decoy-lift-pinned"
+    acc.role(
+        name,
+        nobody,
+        attached=[ADMIN_ARN],
+        boundary=boundary(
+            name,
+            doc(
+                allow(
+                    "iam:PutRolePermissionsBoundary",
+                    Condition={
+                        "StringEquals": {
+                            "iam:PermissionsBoundary": arn("policy", f"{name}-boundary")
+                        }
+                    },
+                )
+            ),
+        ),
+        label=d,
+        method="iam:PermissionsBoundary condition pins the boundary",
+    )
+    name = "decoy-lift-outside-boundary"
+    acc.user(
+        name,
+        inline=[
+            doc(
+                allow(["iam:PutUserPolicy", "iam:DeleteUserPermissionsBoundary"], arn("user", name))
+            )
+        ],
+        boundary=boundary(name, doc(allow("s3:GetObject"))),
+        label=d,
+        method="the boundary does not allow lifting it",
+    )
+    name = "decoy-lift-narrow-version"
+    acc.user(
+        name,
+        attached=[ADMIN_ARN],
+        boundary=boundary(
+            name,
+            doc(allow("iam:SetDefaultPolicyVersion", arn("policy", f"{name}-boundary"))),
+            doc(allow("s3:ListBucket")),
+        ),
+        label=d,
+        method="its boundary's other version is no wider",
+    )
+    name = "decoy-lift-other-boundary"
+    acc.user(
+        name,
+        attached=[ADMIN_ARN],
+        boundary=boundary(
+            name, doc(allow("iam:CreatePolicyVersion", arn("policy", "some-other-policy")))
+        ),
+        label=d,
+        method="may rewrite a policy that is not its boundary",
     )
 
 

@@ -82,3 +82,12 @@ def test_the_file_is_the_snapshot_format(tmp_path: Path) -> None:
     labelled.write(str(tmp_path / "a.json"))
     data = json.loads((tmp_path / "a.json").read_text())
     assert {"UserDetailList", "GroupDetailList", "RoleDetailList", "Policies"} <= set(data)
+
+
+def test_boundary_lifts_are_named_first_in_the_path(scanned: Scanned) -> None:
+    _, findings, _ = scanned
+    by_subject = {f.subject: f for f in findings if f.code == "IAM004"}
+    for name, lift in labelled.LIFTS.items():
+        path = by_subject[next(a for a in by_subject if a.endswith(f"/{name}"))].properties["path"]
+        first = path[0]
+        assert lift in (first["method"], first["lifts_boundary"]), (name, first)

@@ -9,12 +9,16 @@ the evaluator with all of the principal's policies, boundary and SCPs combined. 
 first successful hop points to a node found in an earlier round, so following hops always ends
 at an administrator: the paths are the shortest in rounds, and each hop names the statements that
 grant it.
+
+A principal under a permission boundary that can lift it (:data:`~.methods.BOUNDARY_LIFTS`) is
+searched a second time as what it is afterwards; such a hop names the lift and its statements
+first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from outwork.analyzers.identities.aws.account import ADMIN_POLICY_ARN, Account, Identity
@@ -32,8 +36,11 @@ from outwork.analyzers.identities.aws.evaluate import (
 from outwork.analyzers.identities.aws.index import ActionIndex
 from outwork.analyzers.identities.aws.methods import (
     ADMIN_PROBES,
+    BOUNDARY_LIFTS,
     GROUP,
     METHODS,
+    OWN_BOUNDARY,
+    OWN_BOUNDARY_VERSIONS,
     OWN_GROUP,
     OWN_POLICY,
     OWN_POLICY_VERSIONS,
@@ -44,7 +51,7 @@ from outwork.analyzers.identities.aws.methods import (
     Method,
     Step,
 )
-from outwork.analyzers.identities.aws.policy import Origin, Statement, account_of
+from outwork.analyzers.identities.aws.policy import Origin, Policy, Statement, account_of
 
 ADMIN = "<administrator>"
 _ALLOW_ALL = Statement("Allow", ("*",), False, ("*",), False, (), Origin("<rewritten>"))
@@ -59,6 +66,19 @@ class Hop:
     level: int
     granted_by: tuple[Statement, ...]
     unknown: tuple[str, ...] = ()
+    #: How the source lifted its own permission boundary first, if it had to.
+    lift: Method | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Lift:
+    """A boundary the principal can lift: how, what grants it, and what it is afterwards."""
+
+    method: Method
+    verdict: Verdict
+    after: Principal
+    #: Tells this lifted principal's cached answers from the bounded one's.
+    key: str
 
 
 @dataclass(slots=True)
@@ -97,9 +117,11 @@ class Escalation:
         self._contexts: dict[tuple[str, str], Context] = {}
         self._chosen: dict[tuple[str, str], Verdict] = {}
         self._literal: dict[tuple[str, str], set[str] | None] = {}
+        #: Principals searched as they are after lifting their boundary: arn -> that lift.
+        self._lifted: dict[str, Lift] = {}
         self.index = ActionIndex(
             {"sts:AssumeRole"}
-            | {step.action for method in METHODS for step in method.steps}
+            | {step.action for method in (*METHODS, *BOUNDARY_LIFTS) for step in method.steps}
             | {action for action, _ in ADMIN_PROBES}
         )
         #: reach, by kind, in a stable order (refreshed each round of the search)
@@ -125,10 +147,18 @@ class Escalation:
         return found
 
     def principal(self, who: Identity) -> Principal:
+        lift = self._lifted.get(who.arn)
+        if lift is not None:
+            return lift.after
         found = self._evaluated.get(who.arn)
         if found is None:
             found = self._evaluated[who.arn] = self.account.principal(who)
         return found
+
+    def _key(self, who: Identity) -> str:
+        """The cache key of a principal's answers: its ARN, or its lifted self's."""
+        lift = self._lifted.get(who.arn)
+        return lift.key if lift is not None else who.arn
 
     def context(self, who: Identity, target: Identity | None = None) -> Context:
         key = (who.arn, target.arn if target is not None else "")
@@ -175,13 +205,14 @@ class Escalation:
         """Whether the principal would be administrator with ``extra`` added to its policies
         (what it writes for itself), its boundary and SCPs still applying."""
         default = extra == (_ALLOW_ALL,)
-        if default and who.arn in self._admin_able:
-            return self._admin_able[who.arn]
+        key = self._key(who)
+        if default and key in self._admin_able:
+            return self._admin_able[key]
         base = self.principal(who)
         widened = Principal(base.arn, (*base.identity, *extra), base.boundary, base.scps)
         able = self.admin_verdict(widened, who.arn).level == YES
         if default:
-            self._admin_able[who.arn] = able
+            self._admin_able[key] = able
         return able
 
     # --- roles -------------------------------------------------------------------------------
@@ -322,6 +353,75 @@ class Escalation:
         return best
 
     def hops(self, who: Identity, frontier: set[str], first_round: bool) -> Iterator[Hop]:
+        yield from self._hops(who, frontier, first_round)
+        for lift in self.lifts(who):
+            yield from self._lifted_hops(who, lift, frontier, first_round)
+
+    def _lifted_hops(
+        self, who: Identity, lift: Lift, frontier: set[str], first_round: bool
+    ) -> list[Hop]:
+        """The hops of ``who`` searched as it is once the boundary is lifted, each naming the
+        lift first."""
+        self._lifted[who.arn] = lift
+        try:
+            found: list[Hop] = []
+            if first_round:
+                verdict = self.admin_verdict(lift.after, who.arn)
+                if verdict.level > NO:
+                    found.append(Hop(who, None, lift.method, verdict.level, verdict.granted_by))
+            found.extend(
+                replace(hop, lift=lift.method) for hop in self._hops(who, frontier, first_round)
+            )
+        finally:
+            del self._lifted[who.arn]
+        return [
+            replace(
+                hop,
+                level=min(hop.level, lift.verdict.level),
+                granted_by=tuple(dict.fromkeys((*lift.verdict.granted_by, *hop.granted_by))),
+                unknown=tuple(dict.fromkeys((*lift.verdict.unknown, *hop.unknown))),
+            )
+            for hop in found
+        ]
+
+    def lifts(self, who: Identity) -> list[Lift]:
+        """The ways ``who`` can lift its own permission boundary (the boundary still limits
+        the call that lifts it), each with the principal it is afterwards."""
+        if not who.boundary_arn:
+            return []
+        bounded = self.principal(who)
+        allowed = self.allowed(who)
+        out: list[Lift] = []
+        for method in BOUNDARY_LIFTS:
+            step = method.steps[0]
+            if who.kind not in method.who or step.action not in allowed:
+                continue
+            for resource, boundary in self._lift_targets(who, step):
+                context = self.context(who, who)
+                if "PermissionsBoundary" in step.action:
+                    context = context.with_values({"iam:PermissionsBoundary": (ADMIN_POLICY_ARN,)})
+                verdict = self.decide(bounded, step.action, resource, context)
+                if verdict.level > NO:
+                    after = Principal(bounded.arn, bounded.identity, boundary, bounded.scps)
+                    out.append(Lift(method, verdict, after, f"{who.arn}#{method.id}#{resource}"))
+                    break
+        return out
+
+    def _lift_targets(self, who: Identity, step: Step) -> list[tuple[str, Policy | None]]:
+        """What a lift acts on, and the boundary the principal has afterwards."""
+        if step.resource == SELF:
+            return [(who.arn, None)]
+        arn = who.boundary_arn
+        if arn.startswith("arn:aws:iam::aws:"):
+            return []  # AWS-managed policies cannot be changed by the account
+        if step.resource == OWN_BOUNDARY:
+            return [(arn, None)]
+        managed = self.account.managed.get(arn)
+        if step.resource == OWN_BOUNDARY_VERSIONS and managed is not None:
+            return [(arn, other) for other in managed.others]
+        return []
+
+    def _hops(self, who: Identity, frontier: set[str], first_round: bool) -> Iterator[Hop]:
         # a role trusted through the account needs the principal's own Allow: only those its
         # statements name, when they name literal ARNs
         named = self.literal_targets(who, "sts:AssumeRole")
@@ -463,7 +563,7 @@ class Escalation:
 
     def chosen(self, who: Identity, principal: Principal, action: str) -> Verdict:
         """The verdict on a resource the attacker picks: the same whatever the target."""
-        key = (who.arn, action)
+        key = (self._key(who), action)
         found = self._chosen.get(key)
         if found is None:
             found = self._chosen[key] = self.decide(principal, action, CHOSEN, self.context(who))

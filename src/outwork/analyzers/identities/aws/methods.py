@@ -33,6 +33,11 @@ ROLE = "role"
 SERVICE_ROLE = "service-role"
 #: a resource the attacker creates or picks (a new function, an instance it launches)
 CHOSEN = "chosen"
+#: the principal's own permission boundary, a customer-managed policy (and one of its other
+#: versions, for ``SetDefaultPolicyVersion``)
+OWN_BOUNDARY = "own-boundary"
+OWN_BOUNDARY_VERSIONS = "own-boundary-versions"
+BOUNDARIES = "AWS IAM User Guide, permissions boundaries for IAM entities"
 
 
 @dataclass(frozen=True, slots=True)
@@ -497,6 +502,60 @@ METHODS: tuple[Method, ...] = (
         "ecs:ExecuteCommand opens a shell in a task with the role",
         "ecs-tasks.amazonaws.com",
         "ecs:ExecuteCommand",
+    ),
+)
+
+#: How a principal lifts its own permission boundary (``gives="unbounded"``): it deletes it,
+#: replaces it with a policy of its choice (AWS's ``AdministratorAccess``; a condition on
+#: ``iam:PermissionsBoundary`` that pins the boundary stops it), or rewrites the boundary policy
+#: itself. The boundary limits these calls too. What the principal is afterwards (its identity
+#: policies without the boundary, or under the other version) is searched like any principal.
+BOUNDARY_LIFTS: tuple[Method, ...] = (
+    _m(
+        "iam-delete-role-permissions-boundary",
+        "iam:DeleteRolePermissionsBoundary removes its own boundary",
+        "unbounded",
+        ("iam:DeleteRolePermissionsBoundary", SELF),
+        source=BOUNDARIES,
+        who=("role",),
+    ),
+    _m(
+        "iam-delete-user-permissions-boundary",
+        "iam:DeleteUserPermissionsBoundary removes its own boundary",
+        "unbounded",
+        ("iam:DeleteUserPermissionsBoundary", SELF),
+        source=BOUNDARIES,
+        who=("user",),
+    ),
+    _m(
+        "iam-put-role-permissions-boundary",
+        "iam:PutRolePermissionsBoundary replaces its own boundary with a weaker policy",
+        "unbounded",
+        ("iam:PutRolePermissionsBoundary", SELF),
+        source=BOUNDARIES,
+        who=("role",),
+    ),
+    _m(
+        "iam-put-user-permissions-boundary",
+        "iam:PutUserPermissionsBoundary replaces its own boundary with a weaker policy",
+        "unbounded",
+        ("iam:PutUserPermissionsBoundary", SELF),
+        source=BOUNDARIES,
+        who=("user",),
+    ),
+    _m(
+        "iam-create-policy-version-boundary",
+        "iam:CreatePolicyVersion rewrites the policy that is its own boundary",
+        "unbounded",
+        ("iam:CreatePolicyVersion", OWN_BOUNDARY),
+        source=BOUNDARIES,
+    ),
+    _m(
+        "iam-set-default-policy-version-boundary",
+        "iam:SetDefaultPolicyVersion makes another version of its boundary policy live",
+        "unbounded",
+        ("iam:SetDefaultPolicyVersion", OWN_BOUNDARY_VERSIONS),
+        source=BOUNDARIES,
     ),
 )
 

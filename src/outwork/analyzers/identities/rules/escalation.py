@@ -77,7 +77,12 @@ class PrivilegeEscalationToAdministrator(Rule):
     `sts:AssumeRole`), or passing a privileged role to a service that runs their code
     (`iam:PassRole` with EC2, Lambda, Glue, CloudFormation, Data Pipeline, SageMaker,
     CodeBuild, ECS, App Runner) or reaching code that already runs with one (`lambda:Update*`,
-    `ssm:SendCommand`, `ssm:StartSession`, EC2 Instance Connect, `ecs:ExecuteCommand`). Each
+    `ssm:SendCommand`, `ssm:StartSession`, EC2 Instance Connect, `ecs:ExecuteCommand`). A
+    principal under a permission boundary that can lift it (`iam:Delete*PermissionsBoundary`,
+    `iam:Put*PermissionsBoundary` without a condition pinning `iam:PermissionsBoundary`,
+    `iam:CreatePolicyVersion` or `SetDefaultPolicyVersion` on the boundary policy itself) is
+    not bounded: it is searched again as it is without the boundary, and the lift is named
+    first in its path. Each
     method is a set of permissions evaluated with AWS's decision logic across all the
     principal's policies, its boundary and the SCPs; the path is in the finding's properties,
     hop by hop, with the statements that grant each. A path that depends on context outwork
@@ -99,12 +104,14 @@ class PrivilegeEscalationToAdministrator(Rule):
     ## Remediation
     Scope `iam:PassRole` to the roles the job passes, with `iam:PassedToService`; never grant
     IAM write actions on the principal's own user, groups, roles or policies; attach a
-    permission boundary that denies IAM writes.
+    permission boundary that denies IAM writes, including the calls that change or remove the
+    boundary itself (or require `iam:PermissionsBoundary` to stay the same policy).
 
     ## References
     - https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/
     - https://pathfinding.cloud
     - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html
+    - https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html
     """
 
     code = "IAM004"
@@ -145,6 +152,7 @@ def _hop_record(hop: Hop) -> dict[str, Any]:
         "statements": [s.origin.describe() for s in hop.granted_by],
         "conditional": hop.level != YES,
         "unknown": list(hop.unknown),
+        "lifts_boundary": hop.lift.id if hop.lift is not None else None,
     }
 
 
@@ -203,7 +211,9 @@ def check_escalation(scan: AwsScan) -> Iterator[Emitted]:
         conditional = any(h.level != YES for h in path)
         subject = scan.policy.name if scan.mode == "policy" and scan.policy else arn
         steps = " -> ".join(
-            f"{h.method.id} ({h.target.name if h.target else 'administrator'})" for h in path
+            (f"{h.lift.id} + " if h.lift is not None else "")
+            + f"{h.method.id} ({h.target.name if h.target else 'administrator'})"
+            for h in path
         )
         unknown = sorted({u for h in path for u in h.unknown})
         yield finding(
