@@ -11,6 +11,7 @@ A peer flags a principal when one of the policies it holds (inline, managed, or 
 carries its privilege-escalation finding; outwork flags it with IAM004.
 
     python bench/iam_labelled.py [--peers /work/peers] [--cache ~/.cache/outwork-bench/iam]
+    python bench/iam_labelled.py --account oos   # the out-of-sample account (iam_oos_account.py)
 
 Peers are installed in throwaway venvs: python3 -m venv /work/peers/cloudsplaining &&
 /work/peers/cloudsplaining/bin/pip install cloudsplaining (and the same for parliament).
@@ -29,6 +30,9 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import iam_oos_account
 
 from outwork.engine.pipeline import ScanOptions, scan
 from tests.analyzers.identities import labelled
@@ -166,13 +170,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--peers", type=Path, default=Path("/work/peers"))
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache/outwork-bench/iam")
+    parser.add_argument(
+        "--account",
+        choices=("labelled", "oos"),
+        default="labelled",
+        help="the in-sample account of the tests, or the out-of-sample one",
+    )
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
-    account = labelled.build()
+    account = iam_oos_account.build() if args.account == "oos" else labelled.build()
     snapshot = account.snapshot()
-    ours = args.cache / "labelled.json"
+    ours = args.cache / f"{args.account}.json"
     ours.write_text(json.dumps(snapshot, indent=1))
-    plain = args.cache / "labelled-aws.json"
+    plain = args.cache / f"{args.account}-aws.json"
     plain.write_text(
         json.dumps({k: v for k, v in snapshot.items() if k != "ServiceControlPolicies"}, indent=1)
     )
