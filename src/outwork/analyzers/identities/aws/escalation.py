@@ -201,15 +201,27 @@ class Escalation:
             granted.extend(verdict.granted_by)
         return Verdict(level, tuple(dict.fromkeys(granted)))
 
-    def could_be_admin(self, who: Identity, extra: Sequence[Statement] = (_ALLOW_ALL,)) -> bool:
+    def could_be_admin(
+        self,
+        who: Identity,
+        extra: Sequence[Statement] = (_ALLOW_ALL,),
+        *,
+        rewrites_inline: bool = False,
+    ) -> bool:
         """Whether the principal would be administrator with ``extra`` added to its policies
-        (what it writes for itself), its boundary and SCPs still applying."""
-        default = extra == (_ALLOW_ALL,)
+        (what it writes for itself), its boundary and SCPs still applying. With
+        ``rewrites_inline`` it also overwrites its own inline policies (``Put*Policy`` on itself
+        replaces a policy of the same name), so the Denies they hold go too."""
+        default = extra == (_ALLOW_ALL,) and not rewrites_inline
         key = self._key(who)
         if default and key in self._admin_able:
             return self._admin_able[key]
         base = self.principal(who)
-        widened = Principal(base.arn, (*base.identity, *extra), base.boundary, base.scps)
+        identity = base.identity
+        if rewrites_inline:
+            own = {id(s) for policy in who.inline for s in policy.statements}
+            identity = tuple(s for s in identity if id(s) not in own)
+        widened = Principal(base.arn, (*identity, *extra), base.boundary, base.scps)
         able = self.admin_verdict(widened, who.arn).level == YES
         if default:
             self._admin_able[key] = able
@@ -468,7 +480,10 @@ class Escalation:
                     for g in self.account.groups.values()
                     if g.name not in who.groups and self.could_be_admin(who, self._statements(g))
                 )
-            elif self.could_be_admin(who):
+            elif self.could_be_admin(who) or (
+                method.steps[0] in _REWRITES_OWN_INLINE
+                and self.could_be_admin(who, rewrites_inline=True)
+            ):
                 yield None
             return
         pool = self._reach_users if method.gives == "user" else self._reach_roles
@@ -606,6 +621,9 @@ class Escalation:
                 out.append(arn)
         return out
 
+
+#: Steps that overwrite the principal's own inline policies (a policy name it reuses).
+_REWRITES_OWN_INLINE = frozenset({Step("iam:PutUserPolicy", SELF), Step("iam:PutRolePolicy", SELF)})
 
 _ASSUME = Method(
     "sts-assume-role",

@@ -173,14 +173,19 @@ def operator_known(operator: str) -> bool:
     )
 
 
-def condition(cond: Condition, context: Context) -> tuple[int, str]:
-    """One condition against a context: (NO/MAYBE/YES, why it is MAYBE)."""
+def condition(cond: Condition, context: Context, *, deny: bool = False) -> tuple[int, str]:
+    """One condition against a context: (NO/MAYBE/YES, why it is MAYBE). On a key the
+    requester sets, the attacker meets an Allow's condition and, for a Deny, picks a value that
+    misses it (unless the condition matches any value)."""
     if not operator_known(cond.operator):
         return MAYBE, f"operator {cond.operator} cannot be evaluated"
     qualifier, base, if_exists = split_operator(cond.operator)
     key = cond.key.lower()
     if any(key.startswith(prefix) for prefix in CHOSEN_KEYS):
-        return YES, ""
+        if not deny:
+            return YES, ""
+        matches_any = base == "stringlike" and not if_exists and "*" in cond.values
+        return (YES if matches_any else NO), ""
     values = context.lookup(key)
     if values is None:
         return MAYBE, f"{cond.key} is not known offline"
@@ -205,10 +210,12 @@ def condition(cond: Condition, context: Context) -> tuple[int, str]:
     return (YES if any(matches) else NO), ""
 
 
-def conditions(conds: Sequence[Condition], context: Context) -> tuple[int, tuple[str, ...]]:
+def conditions(
+    conds: Sequence[Condition], context: Context, *, deny: bool = False
+) -> tuple[int, tuple[str, ...]]:
     level, why = YES, []
     for cond in conds:
-        result, reason = condition(cond, context)
+        result, reason = condition(cond, context, deny=deny)
         level = min(level, result)
         if reason:
             why.append(reason)
@@ -267,6 +274,8 @@ def _chosen_matches(pattern: str, service: str, deny: bool) -> bool:
 
 
 def resource_level(statement: Statement, resource: str, service: str, context: Context) -> int:
+    if resource == CHOSEN and statement.not_resource:
+        return _chosen_not_resource(statement, service, context)
     best = NO
     for raw in statement.resources:
         pattern, unknown = _substitute(raw, context)
@@ -281,6 +290,22 @@ def resource_level(statement: Statement, resource: str, service: str, context: C
     return best
 
 
+def _chosen_not_resource(statement: Statement, service: str, context: Context) -> int:
+    """``NotResource`` on a resource the attacker names: it picks a name outside the patterns
+    to use an Allow, and one inside them to escape a Deny."""
+    patterns = [_substitute(raw, context) for raw in statement.resources]
+    unknown = any(u for _, u in patterns)
+    if statement.allows:
+        # the Allow covers a name of its choice unless one pattern admits every name
+        covers = not any(_chosen_matches(p, service, deny=True) for p, _ in patterns)
+    else:
+        # the Deny covers every name only when no pattern admits any name of the service
+        covers = not any(_chosen_matches(p, service, deny=False) for p, _ in patterns)
+    if not covers:
+        return NO
+    return MAYBE if unknown else YES
+
+
 def statement_level(
     statement: Statement, action: str, resource: str, context: Context
 ) -> tuple[int, tuple[str, ...]]:
@@ -289,7 +314,7 @@ def statement_level(
     level = resource_level(statement, resource, action.partition(":")[0].lower(), context)
     if level == NO:
         return NO, ()
-    cond_level, why = conditions(statement.conditions, context)
+    cond_level, why = conditions(statement.conditions, context, deny=not statement.allows)
     return min(level, cond_level), why
 
 
