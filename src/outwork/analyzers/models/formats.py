@@ -252,7 +252,7 @@ class _GGUFError(Exception):
 #: What a ggml-based loader does with a header whose numbers exceed the file.
 _GGUF_LOADER = (
     "; ggml-based loaders allocate and read by these numbers (heap overflows in llama.cpp's "
-    "GGUF reader, CVE-2024-25664 to CVE-2024-25668)"
+    "GGUF reader, reported by Databricks and fixed in ggml pull request 709)"
 )
 
 

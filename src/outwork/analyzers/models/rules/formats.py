@@ -138,7 +138,8 @@ class ModelFileMalformed(Rule):
     Scanners that skip what they cannot parse are switched off by one broken byte, while the real
     loader may be more tolerant. outwork fails closed. A GGUF header whose counts, lengths,
     alignment or tensor offsets exceed the file is high: ggml-based loaders have allocated and
-    read by such numbers unchecked (heap overflows, CVE-2024-25664 to CVE-2024-25668).
+    read by such numbers unchecked (the heap overflows Databricks reported in ggml's GGUF reader,
+    fixed by ggml pull request 709).
 
     ## Example
     A GGUF file whose metadata key-value count claims four billion entries.
@@ -149,6 +150,8 @@ class ModelFileMalformed(Rule):
     ## References
     - CWE-20: Improper Input Validation
     - CWE-703: Improper Check or Handling of Exceptional Conditions
+    - https://www.databricks.com/blog/ggml-gguf-file-format-vulnerabilities
+    - https://github.com/ggml-org/ggml/pull/709 (gguf: input validation, integer overflows)
     """
 
     code = "MDL009"

@@ -110,8 +110,9 @@ class KerasConfigReadsHostFile(Rule):
 
     ## Why it matters
     The lookup layers load a vocabulary from a string path with TensorFlow's file system,
-    whatever `safe_mode` says (CVE-2025-12058): the file's lines become the model's vocabulary,
-    so a crafted model reads local secrets into what it outputs, or reaches internal URLs.
+    unless the loader refuses paths under `safe_mode` (keras-team/keras pull request 23050 and
+    keras-hub 2517 added such refusals): the file's lines become the model's vocabulary, so a
+    crafted model reads local secrets into what it outputs, or reaches internal URLs.
 
     ## Example
     `{"class_name": "StringLookup", "config": {"vocabulary": "/etc/passwd"}}`.
@@ -123,7 +124,9 @@ class KerasConfigReadsHostFile(Rule):
     ## References
     - CWE-73: External Control of File Name or Path
     - CWE-918: Server-Side Request Forgery
-    - CVE-2025-12058 (Keras preprocessing layers read a vocabulary path from the config)
+    - https://github.com/keras-team/keras/pull/23050 (lookup layers refuse vocabulary paths
+      in safe mode)
+    - https://github.com/keras-team/keras-hub/pull/2517 (the same for tokenizers)
     """
 
     code = "MDL017"
