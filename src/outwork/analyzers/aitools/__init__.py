@@ -10,7 +10,13 @@ the model reads (:mod:`.toolcode`). The work is in :mod:`.analysis`.
 
 from __future__ import annotations
 
-from outwork.analyzers.aitools.files import APP_MARKERS, MCP_SDK_MARKERS, role_of
+from outwork.analyzers.aitools.files import (
+    APP_MARKERS,
+    MCP_SDK_MARKERS,
+    names_a_service,
+    role_of,
+    service_file,
+)
 from outwork.core.analyzer import Analyzer, rules_in
 from outwork.core.artifact import TEXT_KINDS, Artifact, Kind
 from outwork.core.rules import Layer
@@ -20,10 +26,11 @@ PROBE = 64 * 1024
 
 
 class AIToolsAnalyzer(Analyzer):
-    """Instruction files, MCP client configurations and MCP server code."""
+    """Instruction files, MCP client configurations, MCP server code, application code that
+    loads models, and the deployment files that launch AI services."""
 
     name = "aitools"
-    version = "1"
+    version = "2"
     layer = Layer.AI
     #: An instruction file that does not look like text is still read by the agent.
     kinds = TEXT_KINDS | {Kind.BINARY}
@@ -35,9 +42,18 @@ class AIToolsAnalyzer(Analyzer):
             return False
         if role_of(artifact.path) is not None:
             return True
+        deployment = service_file(
+            artifact.path, is_yaml=artifact.kind is Kind.YAML, is_shell=artifact.kind is Kind.SHELL
+        )
+        if deployment == "jupyter":
+            return True
+        if deployment is not None:
+            return names_a_service(artifact.read(PROBE))
         if artifact.kind in (Kind.PYTHON, Kind.JAVASCRIPT):
             head = artifact.read(PROBE)
             if any(marker in head for marker in MCP_SDK_MARKERS):
                 return True
-            return artifact.kind is Kind.PYTHON and any(marker in head for marker in APP_MARKERS)
+            return artifact.kind is Kind.PYTHON and (
+                any(marker in head for marker in APP_MARKERS) or names_a_service(head)
+            )
         return False

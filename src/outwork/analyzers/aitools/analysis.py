@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from outwork.analyzers.aitools.appcode import calls
+from outwork.analyzers.aitools.deploy import DeployError, launches, python_launches
 from outwork.analyzers.aitools.document import Document
-from outwork.analyzers.aitools.files import Role, role_of
+from outwork.analyzers.aitools.files import Role, role_of, service_file
 from outwork.analyzers.aitools.hidden import hidden_runs
 from outwork.analyzers.aitools.mcp import ConfigError, parse
-from outwork.analyzers.aitools.rules import appcode, hidden
+from outwork.analyzers.aitools.rules import appcode, hidden, services
 from outwork.analyzers.aitools.rules.coverage import AgentFileNotFullyRead
 from outwork.analyzers.aitools.rules.instructions import CHECKS
 from outwork.analyzers.aitools.rules.mcp import check_config
@@ -31,8 +32,33 @@ def analyze(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted]:
         yield from instruction_file(artifact, context)
     elif role is Role.MCP_CONFIG:
         yield from mcp_config(artifact, context)
+    elif deployment := service_file(
+        artifact.path, is_yaml=artifact.kind is Kind.YAML, is_shell=artifact.kind is Kind.SHELL
+    ):
+        yield from deployment_file(artifact, context, deployment)
     elif artifact.kind in (Kind.PYTHON, Kind.JAVASCRIPT):
         yield from mcp_server(artifact, context)
+
+
+def deployment_file(artifact: Artifact, context: AnalysisContext, kind: str) -> Iterator[Emitted]:
+    """The AI services a Dockerfile, compose file, manifest, script, unit or Jupyter
+    configuration launches, and who can reach them."""
+    limit = int(context.options.get("aitools.max_bytes", MAX_BYTES))
+    text = artifact.read(limit).decode("utf-8", "replace")
+    try:
+        found = launches(kind, text, artifact.path)
+    except DeployError as error:
+        # a template that is not YAML yet (Helm) is no manifest; a budget or a named file is
+        if error.budget or kind not in ("kubernetes", "shell"):
+            yield finding(AgentFileNotFullyRead, f"{kind} file not read: {error}", logical="parse")
+        return
+    yield from services.check(found, artifact.path)
+    if artifact.size > limit:
+        yield finding(
+            AgentFileNotFullyRead,
+            f"only the first {limit} of {artifact.size} bytes of a {kind} file were read",
+            logical="size",
+        )
 
 
 def mcp_server(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted]:
@@ -45,6 +71,7 @@ def mcp_server(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted
     if artifact.kind is Kind.PYTHON:
         for call in calls(source):
             yield from appcode.check(call)
+        yield from services.check(list(python_launches(source)), artifact.path)
     if artifact.size > limit:
         yield finding(
             AgentFileNotFullyRead,

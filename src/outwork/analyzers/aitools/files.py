@@ -6,6 +6,7 @@ Kept free of parsers: the layer's declaration imports it to decide what it accep
 from __future__ import annotations
 
 import enum
+import re
 from pathlib import PurePosixPath
 
 
@@ -97,3 +98,50 @@ def role_of(path: str) -> Role | None:
     if name in MCP_CONFIG_NAMES:
         return Role.MCP_CONFIG
     return None
+
+
+# -- where AI services are launched -------------------------------------------------------------
+
+_DOCKERFILE = re.compile(
+    r"^(?:(?:docker|container)file(?:\.[\w.-]+)?|[\w.-]+\.(?:docker|container)file)$", re.I
+)
+_COMPOSE = re.compile(r"^(?:docker-)?compose(?:[.-][\w.-]+)?\.ya?ml$", re.I)
+_JUPYTER_CONFIG = re.compile(r"^jupyter_(?:notebook|server|lab)_config\.(?:py|json)$", re.I)
+
+#: Words (lower case) one of which a deployment file names when it launches an AI service;
+#: files without any are not parsed.
+SERVICE_MARKERS: tuple[bytes, ...] = (
+    b"ray start", b"rayproject", b"raycluster", b"rayservice", b"rayjob", b"dashboard-host",
+    b"dashboard_host", b"jupyter", b"notebook", b"mlflow", b"gradio", b"ollama", b"vllm",
+    b"text-generation", b"comfy", b"llama-server", b"llama.cpp", b"sglang", b"--listen",
+    b"trust-remote-code",
+)  # fmt: skip
+
+
+def service_file(path: str, *, is_yaml: bool, is_shell: bool) -> str | None:
+    """What kind of deployment file this is, by name (``dockerfile``, ``compose``,
+    ``systemd``, ``jupyter``) or, for YAML and shell, by kind (``kubernetes``, ``shell``)."""
+    parts = PurePosixPath(path.replace("\\", "/").replace("!/", "/")).parts
+    if not parts:
+        return None
+    name = parts[-1]
+    if _DOCKERFILE.match(name):
+        return "dockerfile"
+    if _JUPYTER_CONFIG.match(name):
+        return "jupyter"
+    if _COMPOSE.match(name):
+        return "compose"
+    if name.endswith(".service") or (
+        name.endswith(".conf") and len(parts) > 1 and parts[-2].endswith(".service.d")
+    ):
+        return "systemd"
+    if is_yaml:
+        return "kubernetes"
+    if is_shell or name.endswith((".sh", ".bash")):
+        return "shell"
+    return None
+
+
+def names_a_service(head: bytes) -> bool:
+    lowered = head.lower()
+    return any(marker in lowered for marker in SERVICE_MARKERS)

@@ -77,7 +77,9 @@ class RemoteCodeModelLoad(Rule):
 
     `from_pretrained(...)`, `pipeline(...)` and similar calls with `trust_remote_code=True`;
     high when the model id or path comes from input (argv, parsed arguments, the environment, a
-    web request), medium otherwise.
+    web request), medium otherwise. Also model servers started with `--trust-remote-code`
+    (vLLM, Text Generation Inference, SGLang, text-generation-webui) in Dockerfiles, compose
+    files, manifests, scripts and units; high when the model is given through a variable.
 
     ## Why it matters
 
