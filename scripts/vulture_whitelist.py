@@ -66,6 +66,7 @@ _.abstract
 _.declared_entries
 # Read by shlex.shlex: words split at whitespace only (CI037 reads shell commands).
 _.whitespace_split
+_.commenters  # shlex: the AI layer splits shell lines with comments dropped
 # The identities layer's checks, registered by the @aws_check decorator.
 _.check_administrators
 _.check_escalation

@@ -45,8 +45,6 @@ class Launch:
     #: Container ports reachable from outside, with how (``ports 11434:11434``); port 0
     #: stands for every port (host networking).
     published: Mapping[int, str] = field(default_factory=dict)
-    #: Ports named (Kubernetes ``containerPort`` names) → numbers, for Services by name.
-    port_names: Mapping[str, int] = field(default_factory=dict)
     #: An authenticating proxy the same file puts in front ("" when none).
     proxy: str = ""
     #: Ports the file documents without publishing (Dockerfile ``EXPOSE``).
@@ -450,13 +448,10 @@ def _pod(pod: yamldoc.Mapping, owner: str, public: Mapping[str, str]) -> Iterato
             continue
         env = _k8s_env(container.get("env"))
         published: dict[int, str] = {}
-        names: dict[str, int] = {}
         for port in container.get("ports") or []:
             if not isinstance(port, dict) or not str(port.get("containerPort", "")).isdigit():
                 continue
             number = int(port["containerPort"])
-            if port.get("name"):
-                names[str(port["name"])] = number
             if port.get("hostPort"):
                 published[number] = f"hostPort {port['hostPort']}"
             for key in (str(number), str(port.get("name", ""))):
@@ -475,7 +470,6 @@ def _pod(pod: yamldoc.Mapping, owner: str, public: Mapping[str, str]) -> Iterato
             yield Launch(
                 tuple(words), {**env, **extra}, container.line_of(key), where,
                 Setting.CLUSTER, image=str(container.get("image", "")), published=published,
-                port_names=names,
             )  # fmt: skip
 
 

@@ -165,8 +165,6 @@ SERVICES: tuple[Service, ...] = (
     ),
 )  # fmt: skip
 
-BY_KEY = {service.key: service for service in SERVICES}
-
 #: Options that make a model server import the model repository's Python.
 REMOTE_CODE_FLAGS = ("--trust-remote-code", "--trust_remote_code")
 
