@@ -448,7 +448,17 @@ def _source_over_pickle(head: bytes, lower_name: str, size: int | None) -> bool:
     return True
 
 
+#: Jenkinsfiles (``Jenkinsfile``, ``Jenkinsfile.release``, ``Jenkinsfile-linux``,
+#: ``ci.jenkinsfile``) and Groovy sources: Groovy reads them, so their ``def f(`` and
+#: ``import`` lines are no Python.
+_GROOVY_NAME_RE = re.compile(
+    r"^(?:jenkinsfile(?:[.-][\w.-]+)?|[\w.-]+\.(?:jenkinsfile|groovy|gvy))$"
+)
+
+
 def _classify_text(head: bytes, lower_name: str) -> Kind:
+    if _GROOVY_NAME_RE.match(lower_name):
+        return Kind.TEXT
     if head.startswith(b"#!"):
         first = head.split(b"\n", 1)[0]
         if b"python" in first:

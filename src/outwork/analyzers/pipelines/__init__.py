@@ -5,10 +5,10 @@ It takes YAML artifacts by path (``.github/workflows/*.yml``, ``action.yml`` any
 ``.github/dependabot.yml``, ``.gitlab-ci.yml`` and files under ``.gitlab/``/``ci/``,
 ``azure-pipelines.yml`` and files under ``.azure-pipelines/``/``.azuredevops/``,
 ``.circleci/*.yml``, ``bitbucket-pipelines.yml``), Jenkinsfiles by name (``Jenkinsfile``,
-``Jenkinsfile.*``, ``*.jenkinsfile``) and, for YAML found elsewhere, by a cheap look at the
-content (top-level ``jobs:`` with ``on:``, ``runs:``, Dependabot's ``updates:``, GitLab's
-``stages:``/``script:``, Azure's ``task:``), because attackers and monorepos put pipelines where
-names do not say so. Pipeline files inside a package archive
+``Jenkinsfile.*``, ``Jenkinsfile-*``, ``*.jenkinsfile``) and, for YAML found elsewhere, by a
+cheap look at the content (top-level ``jobs:`` with ``on:``, ``runs:``, Dependabot's
+``updates:``, GitLab's ``stages:``/``script:``, Azure's ``task:``), because attackers and
+monorepos put pipelines where names do not say so. Pipeline files inside a package archive
 (an sdist, a wheel, an npm tarball) or an installed package (under ``node_modules``,
 ``site-packages``) are not read: they never run for the package's installer.
 """
@@ -37,7 +37,7 @@ _ON_HEAD = re.compile(r"""^(?:on|"on"|'on'|true)\s*:""", re.M)
 _ACTION_HEAD = re.compile(r"^runs\s*:", re.M)
 _DEPENDABOT_HEAD = re.compile(r"^updates\s*:", re.M)
 _AZURE_DIRS = frozenset({".azure-pipelines", ".azuredevops", "azure-pipelines", ".pipelines"})
-_JENKINSFILE_RE = re.compile(r"^(?:jenkinsfile(?:\.[\w.-]+)?|[\w.-]+\.jenkinsfile)$")
+_JENKINSFILE_RE = re.compile(r"^(?:jenkinsfile(?:[.-][\w.-]+)?|[\w.-]+\.jenkinsfile)$")
 _GITLAB_HEAD = re.compile(r"^(?:stages|include)\s*:|^\s+script\s*:", re.M)
 #: Azure Pipelines' own keys: a step ``task:``, ``pwsh:``, a ``stage:`` or ``pool: vmImage``.
 _AZURE_HEAD = re.compile(r"^\s*-\s+(?:task|pwsh|stage)\s*:|^\s+vmImage\s*:", re.M)

@@ -13,6 +13,8 @@ from outwork.analyzers.pipelines.checks import GitlabCheck, SystemCheck, overrid
 from outwork.analyzers.pipelines.circleci import CircleFile, looks_like_circleci
 from outwork.analyzers.pipelines.github import WorkflowAudit
 from outwork.analyzers.pipelines.gitlab import GitlabFile, jobs, looks_like_gitlab
+from outwork.analyzers.pipelines.groovy import GroovyError
+from outwork.analyzers.pipelines.jenkins import JenkinsFile
 from outwork.analyzers.pipelines.rules import DEPENDABOT_CHECKS, GITLAB_CHECKS, SYSTEM_CHECKS
 from outwork.analyzers.pipelines.rules.template_injection import cross_file_findings
 from outwork.analyzers.pipelines.rules.unreadable import PipelineUnreadable, Unreadable
@@ -40,6 +42,9 @@ def analyze(artifact: Artifact, found: str | None) -> Iterable[Emitted]:
         )
         return
     text = artifact.text()
+    if found == "jenkins":
+        yield from jenkins_audit(text, artifact.path)
+        return
     try:
         root = load(text)
     except (YamlSyntaxError, YamlBudgetError) as exc:
@@ -78,6 +83,24 @@ def audit(found: str | None, doc: Document, path: str) -> Iterable[Emitted]:
         yield from system_audit(found, CircleFile(doc, path))
     elif found == "bitbucket":
         yield from system_audit(found, BitbucketFile(doc, path))
+
+
+def jenkins_audit(text: str, path: str) -> Iterator[Emitted]:
+    """A Jenkinsfile: tokenised (what cannot be is reported as unreadable), then its checks."""
+    try:
+        model = JenkinsFile(text, path)
+    except GroovyError as exc:
+        yield finding(
+            PipelineUnreadable,
+            f"Jenkinsfile cannot be read: {exc}",
+            line=exc.line,
+            severity=PipelineUnreadable.severity_in(
+                Unreadable.BUDGET if exc.budget else Unreadable.SYNTAX
+            ),
+            evidence=str(exc)[:300],
+        )
+        return
+    yield from system_audit("jenkins", model)
 
 
 def system_audit(system: str, model: object) -> Iterator[Emitted]:

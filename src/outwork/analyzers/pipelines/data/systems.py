@@ -85,3 +85,20 @@ BITBUCKET_ENV: dict[str, Origin] = {
     "BITBUCKET_TAG": Origin.BRANCH,
     "BITBUCKET_BOOKMARK": Origin.BRANCH,
 }
+
+#: Jenkins environment variables an outsider chooses (multibranch and change-request builds).
+#: A fork's branch name is free text here: a multibranch pipeline builds a fork's pull request
+#: with the target branch's Jenkinsfile, which the fork cannot change.
+JENKINS_ENV: dict[str, Origin] = {
+    "CHANGE_TITLE": Origin.TEXT,
+    "CHANGE_AUTHOR": Origin.TEXT,
+    "CHANGE_AUTHOR_DISPLAY_NAME": Origin.TEXT,
+    "CHANGE_AUTHOR_EMAIL": Origin.TEXT,
+    "CHANGE_BRANCH": Origin.TEXT,
+    "CHANGE_FORK": Origin.TEXT,
+    "GIT_COMMIT_MESSAGE": Origin.TEXT,
+    "BRANCH_NAME": Origin.BRANCH,
+    "GIT_BRANCH": Origin.BRANCH,
+    "GIT_LOCAL_BRANCH": Origin.BRANCH,
+    "TAG_NAME": Origin.BRANCH,
+}

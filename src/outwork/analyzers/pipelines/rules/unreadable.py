@@ -19,11 +19,13 @@ class Unreadable(enum.Enum):
 
 
 class PipelineUnreadable(Rule):
-    """A pipeline file cannot be read: invalid YAML, too large, or an alias bomb.
+    """A pipeline file cannot be read: invalid YAML or Groovy, too large, or an alias bomb.
 
     ## What it finds
-    Workflows, actions, Dependabot and GitLab CI files that do not parse, or that exceed the
-    reader's budgets (size, nesting, nodes after alias expansion).
+    Workflows, actions, Dependabot, GitLab CI, Azure Pipelines, CircleCI and Bitbucket files
+    that do not parse, or that exceed the reader's budgets (size, nesting, nodes after alias
+    expansion), and Jenkinsfiles whose Groovy cannot be tokenised (a string or comment that
+    does not end, brackets that do not balance) or that exceed the token and nesting budgets.
 
     ## Why it matters
     outwork fails closed: a file that cannot be analysed is not declared safe. Alias bombs are
