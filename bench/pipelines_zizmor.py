@@ -9,10 +9,12 @@ ROOTs default to ../shared/corpus/workflows and /work/bench-data/workflows (if p
 GitHub Actions workflow, action and Dependabot file below them is given to both tools as explicit
 paths. Every zizmor finding (regular persona) is matched with outwork's by file, rule and line
 (within two lines): a finding of an audit outwork has no rule for counts as missed. The table
-gives, per zizmor audit, how many findings outwork reproduces, at each zizmor severity. zizmor's
-pedantic persona runs once more; the findings it adds are matched against outwork's findings left
-over from the regular comparison and counted apart. What is left on outwork's side is listed per
-rule and severity (outwork-only). Install the peer in a throwaway venv:
+gives, per zizmor audit, how many findings outwork reproduces, at each zizmor severity. Both tools
+run once more with their pedantic persona (outwork's ``--persona pedantic``): the findings
+zizmor's adds to its regular ones are matched against outwork's pedantic findings left over once
+zizmor's regular findings took theirs, and counted apart, per audit. What is left on outwork's
+side is listed per rule and severity (outwork-only), for each persona. Install the peer in a
+throwaway venv:
 
     python3 -m venv /work/peers/zizmor && /work/peers/zizmor/bin/pip install zizmor
 """
@@ -75,6 +77,8 @@ OVERLAP: dict[str, tuple[str, ...]] = {
 #: Pedantic-persona findings of audits whose rule has another code in outwork.
 PEDANTIC_OVERLAP: dict[str, tuple[str, ...]] = {
     "undocumented-permissions": ("CI025",),
+    "concurrency-limits": ("CI060",),
+    "anonymous-definition": ("CI061",),
 }
 TOLERANCE = 2
 SEVERITIES = ("High", "Medium", "Low", "Informational", "Unknown")
@@ -336,11 +340,14 @@ def main() -> int:
         otimes.append(elapsed)
         ocpu.append(cpu)
     _, _, pout = timed([*zcmd[:1], "--persona", "pedantic", *zcmd[1:]])
+    _, _, opout = timed([*ocmd[:2], "--persona", "pedantic", *ocmd[2:]])
     theirs = zizmor_findings(zout)
     ours = outwork_findings(oout)
     result = compare(ours, theirs, OVERLAP)
     added = pedantic_only(zizmor_findings(pout), theirs)
-    pedantic = compare(result.extra, added, {**OVERLAP, **PEDANTIC_OVERLAP})
+    ours_pedantic = outwork_findings(opout)
+    left = compare(ours_pedantic, theirs, OVERLAP).extra
+    pedantic = compare(left, added, {**OVERLAP, **PEDANTIC_OVERLAP})
     zmed, omed = statistics.median(ztimes), statistics.median(otimes)
     reproduced = sum(result.matched.values())
     print(f"zizmor: {zizmor_version(args.zizmor)}")
@@ -362,13 +369,20 @@ def main() -> int:
         f"  of which within {TOLERANCE} lines of zizmor's primary location: {strict}"
         f" ({100 * strict / max(len(theirs), 1):.1f} %)"
     )
-    print(f"outwork findings: {len(ours)}; without a zizmor counterpart: {len(pedantic.extra)}")
+    unmatched = compare(result.extra, added, {**OVERLAP, **PEDANTIC_OVERLAP}).extra
+    print(f"outwork findings: {len(ours)}; without a zizmor counterpart: {len(unmatched)}")
+    print(
+        f"with --persona pedantic on both: outwork {len(ours_pedantic)} findings, zizmor"
+        f" {len(theirs) + len(added)}; without a zizmor counterpart: {len(pedantic.extra)}"
+    )
     print()
     print("\n".join(audit_table(result, "zizmor audit (regular)")))
     print()
-    print("\n".join(audit_table(pedantic, "added by --persona pedantic")))
+    print("\n".join(audit_table(pedantic, "added by --persona pedantic (both tools)")))
     print()
-    print("\n".join(extra_table(pedantic.extra)))
+    print("\n".join(extra_table(unmatched)))
+    print()
+    print("\n".join(extra_table(pedantic.extra)).replace("outwork-only", "pedantic outwork-only"))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
         json.dumps(
@@ -380,7 +394,8 @@ def main() -> int:
                 "outwork_cpu_seconds": ocpu,
                 "missed": result.missed,
                 "pedantic_missed": pedantic.missed,
-                "extra": pedantic.extra,
+                "extra": unmatched,
+                "pedantic_extra": pedantic.extra,
                 "matched": {f"{a} {s}": n for (a, s), n in result.matched.items()},
             },
             indent=1,

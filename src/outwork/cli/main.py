@@ -158,6 +158,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="ask each provider whether the credentials found are live (needs --online)",
     )
     scan.add_argument(
+        "--persona",
+        choices=("regular", "pedantic"),
+        help="pipelines: pedantic adds the audits and severities of zizmor's pedantic persona"
+        " (style and hygiene findings; off by default)",
+    )
+    scan.add_argument(
         "--no-inline-suppressions", action="store_true", help="ignore outwork: ignore[...] comments"
     )
     scan.add_argument(
@@ -483,6 +489,8 @@ def _scan_options(
         analyzer_options["dependencies.db"] = str(args.advisory_db)
     if args.advisory_max_age is not None:
         analyzer_options["dependencies.max_age_days"] = args.advisory_max_age
+    if args.persona:
+        analyzer_options["pipelines.persona"] = args.persona
     if args.verify:
         if offline is not False:
             raise UsageError("--verify asks the providers over the network: add --online")

@@ -41,6 +41,10 @@ _JENKINSFILE_RE = re.compile(r"^(?:jenkinsfile(?:[.-][\w.-]+)?|[\w.-]+\.jenkinsf
 _GITLAB_HEAD = re.compile(r"^(?:stages|include)\s*:|^\s+script\s*:", re.M)
 #: Azure Pipelines' own keys: a step ``task:``, ``pwsh:``, a ``stage:`` or ``pool: vmImage``.
 _AZURE_HEAD = re.compile(r"^\s*-\s+(?:task|pwsh|stage)\s*:|^\s+vmImage\s*:", re.M)
+#: The analyzer option that picks the persona (``--persona``): ``pedantic`` adds the audits and
+#: severities of zizmor's pedantic persona (naming, concurrency, every expression in a script).
+PERSONA_OPTION = "pipelines.persona"
+PERSONAS = ("regular", "pedantic")
 #: Bytes of a YAML file read to decide whether it is a pipeline.
 SNIFF_BYTES = 65536
 
@@ -106,7 +110,16 @@ class PipelineAnalyzer(Analyzer):
         return _sniff(artifact.read(SNIFF_BYTES).decode("utf-8", "replace")) is not None
 
     def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
-        return cast(Iterable[Emitted], self.work.analyze(artifact, role(artifact)))
+        persona = context.options.get(PERSONA_OPTION, "regular")
+        if persona not in PERSONAS:
+            raise ValueError(
+                f"analyzer option {PERSONA_OPTION} is {persona!r}: use one of "
+                + ", ".join(PERSONAS)
+            )
+        return cast(
+            Iterable[Emitted],
+            self.work.analyze(artifact, role(artifact), pedantic=persona == "pedantic"),
+        )
 
     def finish(
         self, components: Sequence[tuple[str, Component]], context: AnalysisContext

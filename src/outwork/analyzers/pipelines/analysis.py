@@ -31,8 +31,9 @@ from outwork.core.artifact import Artifact
 from outwork.core.findings import Finding, finding
 
 
-def analyze(artifact: Artifact, found: str | None) -> Iterable[Emitted]:
-    """Findings and facts of one pipeline file whose role (see ``role``) is ``found``."""
+def analyze(artifact: Artifact, found: str | None, *, pedantic: bool = False) -> Iterable[Emitted]:
+    """Findings and facts of one pipeline file whose role (see ``role``) is ``found``; with
+    ``pedantic``, the pedantic persona's audits too."""
     if artifact.size > MAX_TEXT:
         yield finding(
             PipelineUnreadable,
@@ -62,17 +63,19 @@ def analyze(artifact: Artifact, found: str | None) -> Iterable[Emitted]:
         return
     if found in ("sniff", "azure-sniff"):
         found = classify(root, azure=found == "azure-sniff")
-    yield from audit(found, Document(text, root), artifact.path)
+    yield from audit(found, Document(text, root), artifact.path, pedantic=pedantic)
 
 
-def audit(found: str | None, doc: Document, path: str) -> Iterable[Emitted]:
+def audit(
+    found: str | None, doc: Document, path: str, *, pedantic: bool = False
+) -> Iterable[Emitted]:
     root = doc.root
     if found == "workflow":
         if root.get("jobs") is None and root.get("runs") is not None:
             found = "action"
-        yield from WorkflowAudit(doc, found, path).run()
+        yield from WorkflowAudit(doc, found, path, pedantic=pedantic).run()
     elif found == "action":
-        yield from WorkflowAudit(doc, "action", path).run()
+        yield from WorkflowAudit(doc, "action", path, pedantic=pedantic).run()
     elif found == "dependabot":
         yield from dependabot_audit(root)
     elif found == "gitlab":

@@ -37,8 +37,8 @@ _CONSUMERS: dict[str, list[tuple[int, Callable[..., Iterator[Emitted]]]]] = {
 class WorkflowAudit:
     """Every check of one workflow (``kind="workflow"``) or action (``kind="action"``)."""
 
-    def __init__(self, doc: Document, kind: str, path: str) -> None:
-        self.wf = Workflow(doc, kind, path)
+    def __init__(self, doc: Document, kind: str, path: str, *, pedantic: bool = False) -> None:
+        self.wf = Workflow(doc, kind, path, pedantic=pedantic)
         self.checks = [check(self.wf) for check in WORKFLOW_CHECKS]
 
     def _call(self, hook: str, *args: object) -> Iterator[Emitted]:

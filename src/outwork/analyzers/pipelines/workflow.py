@@ -332,8 +332,10 @@ class Image:
 class Workflow:
     """The facts of one workflow (``kind="workflow"``) or action (``kind="action"``) file."""
 
-    def __init__(self, doc: Document, kind: str, path: str) -> None:
+    def __init__(self, doc: Document, kind: str, path: str, *, pedantic: bool = False) -> None:
         self.doc = doc
+        #: zizmor's pedantic persona: the pedantic-only audits and severities report too.
+        self.pedantic = pedantic
         self.root = doc.root
         self.kind = kind
         self.path = path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterator, Mapping
 from typing import ClassVar
 
@@ -20,7 +21,7 @@ class Grant(enum.Enum):
     """What the token is given."""
 
     WRITE_ALL = "permissions: write-all"
-    READ_ALL = "permissions: read-all on a job"
+    READ_ALL = "permissions: read-all on a job (anywhere, with the pedantic persona)"
     HIGH_RISK_WRITE = "write to a high-risk scope at workflow level, for several jobs"
     WRITE = "write to another scope at workflow level, for several jobs"
     DEFAULT = "no permissions block: the repository's default token permissions"
@@ -33,6 +34,12 @@ class ExcessivePermissions(Rule):
     `permissions: write-all`, write scopes granted at workflow level (every job gets them), and
     jobs with no `permissions` block in a workflow without one (the repository default applies,
     which is read-write in older repositories and organisations).
+
+    A workflow of one job is judged by its job: workflow-level scopes and `read-all` there are
+    the job's own grant, and the missing block is reported on the job. With
+    `--persona pedantic` (zizmor's pedantic persona) they are reported at workflow level too:
+    write scopes and `read-all` at the top of a one-job workflow, and the missing top-level
+    block of any workflow.
 
     ## Why it matters
     Any compromise of a job (an injected command, a malicious action) acts with the token's
@@ -73,7 +80,9 @@ class UndocumentedPermissions(Rule):
 
     ## What it finds
     `permissions:` entries with `write` (at workflow or job level) that have no comment on their
-    line explaining what needs them.
+    line explaining what needs them. An empty `#` or a comment that only silences a tool
+    (`# zizmor: ignore[...]`) explains nothing. With `--persona pedantic`, `read` grants of
+    scopes other than `contents` and `metadata` need a reason too.
 
     ## Why it matters
     Undocumented write scopes are never removed: nobody dares to, because nobody knows which step
@@ -101,6 +110,18 @@ class UndocumentedPermissions(Rule):
     cwe = (1059, 250)
 
 
+#: Read scopes every workflow needs: the pedantic persona asks no reason for them.
+_SELF_EXPLAINING = frozenset({"contents", "metadata"})
+#: Comments that are directives to a tool, not a reason.
+_DIRECTIVE_RE = re.compile(r"\b(?:zizmor|outwork)\s*:\s*ignore(?:\[[^\]]*\])?", re.I)
+
+
+def _explains(rest: str) -> bool:
+    """Whether the text after a scope holds a comment with words beyond tool directives."""
+    _, hash_, comment = rest.partition("#")
+    return bool(hash_) and bool(_DIRECTIVE_RE.sub("", comment).strip(" #\t"))
+
+
 class PermissionsCheck(WorkflowCheck):
     rules = (ExcessivePermissions, UndocumentedPermissions)
 
@@ -115,17 +136,20 @@ class PermissionsCheck(WorkflowCheck):
             return
         bare = [(k, j) for k, j in jobs.items() if j.is_map and j.get("permissions") is None]
         default = ExcessivePermissions.severity_in(Grant.DEFAULT)
-        if bare and len(jobs.items()) > 1:
+        if (bare and len(jobs.items()) > 1) or self.wf.pedantic:
             yield finding(
                 ExcessivePermissions,
                 "no permissions block: jobs without their own get the repository's default "
-                "token permissions",
+                "token permissions"
+                if bare
+                else "no top-level permissions block: a job added later gets the repository's"
+                " default token permissions",
                 line=root.line,
                 column=root.col,
                 logical="permissions",
                 severity=default,
                 evidence="no top-level permissions; jobs without permissions: "
-                + ", ".join(k for k, _ in bare),
+                + (", ".join(k for k, _ in bare) or "none"),
             )
         for job_id, _ in bare:
             line, col = jobs.key_pos(job_id)
@@ -153,7 +177,8 @@ class PermissionsCheck(WorkflowCheck):
         logical = key_path(*where)
         if perms.is_str:
             value = perms.value.strip()
-            if value == "write-all" or (value == "read-all" and not workflow_level):
+            read_all = value == "read-all" and (not workflow_level or self.wf.pedantic)
+            if value == "write-all" or read_all:
                 yield finding(
                     ExcessivePermissions,
                     f"permissions: {value} grants every scope",
@@ -172,7 +197,7 @@ class PermissionsCheck(WorkflowCheck):
             return
         jobs = self.wf.root.get("jobs")
         job_count = len(jobs.items()) if jobs is not None else 0
-        if job_count < 2 or self._called_only():
+        if self._called_only() or (job_count < 2 and not self.wf.pedantic):
             return  # one job: workflow and job permissions are the same thing
         for scope, value in perms.items():
             if value.text().strip() != "write":
@@ -195,15 +220,19 @@ class PermissionsCheck(WorkflowCheck):
     def _undocumented(self, perms: Node, where: Where) -> Iterator[Emitted]:
         lines = self.wf.doc.lines()
         for scope, value in perms.items():
-            if value.text().strip() != "write" or value.aliased:
+            grant = value.text().strip()
+            if value.aliased or not (
+                grant == "write"
+                or (self.wf.pedantic and grant == "read" and scope not in _SELF_EXPLAINING)
+            ):
                 continue
             line, col = perms.key_pos(scope)
             text = lines[line - 1] if 0 < line <= len(lines) else ""
-            if "#" in text[col:]:
+            if _explains(text[col:]):
                 continue
             yield finding(
                 UndocumentedPermissions,
-                f"{scope}: write has no comment saying which step needs it",
+                f"{scope}: {grant} has no comment saying which step needs it",
                 line=line,
                 column=col,
                 logical=key_path(*where, scope),

@@ -47,6 +47,10 @@ class Tainted(enum.Enum):
         "a value whose source is not traced (outputs of steps and jobs, matrix values and"
         " contexts built from expressions that read no attacker data)"
     )
+    FIXED = (
+        "a value no outsider sets (secrets, runner paths, constants): reported only by the"
+        " pedantic persona, which wants every expression out of scripts"
+    )
 
 
 class TemplateInjection(Rule):
@@ -76,6 +80,11 @@ class TemplateInjection(Rule):
     timestamp (`github.event.comment.created_at`), a number or a boolean is not attacker text,
     whichever event carries it, and `(github.event.pull_request || github.event.issue).number`
     is a number. zizmor reports the first at high and the last as the whole objects.
+
+    With `--persona pedantic` every other expression in a script is reported too, at low
+    severity (like zizmor's pedantic persona): `${{ runner.temp }}`, `${{ secrets.TOKEN }}`,
+    even a constant. None of them is an injection; the persona asks for scripts that read
+    values only through the environment.
 
     Taint is followed across files: when a workflow hands attacker data to a composite action or
     reusable workflow of the same repository (`uses: ./...` with `with:`), directly or through
@@ -122,6 +131,7 @@ class TemplateInjection(Rule):
         Tainted.UNCERTAIN: Severity.MEDIUM,
         Tainted.UNSET_ENV: Severity.LOW,
         Tainted.UNTRACED: Severity.INFO,
+        Tainted.FIXED: Severity.LOW,
     }
     cwe = (94, 78)
     attack = ("T1059",)
@@ -224,17 +234,23 @@ class TemplateInjectionCheck(WorkflowCheck):
             level: Tainted | None = None
             if not tainted:
                 untraced = [(c, u) for c in found if (u := self._untraced(c, step)) is not None]
-                if not untraced:
+                if untraced:
+                    level = max((u for _, u in untraced), key=_LEVEL_ORDER.index)
+                    tainted = [Taint((c,), Confidence.LOW) for c, _ in untraced]
+                elif self.wf.pedantic:
+                    level = Tainted.FIXED
+                    named = found or [" ".join(expr.body.split())[:80]]
+                    tainted = [Taint((c,), Confidence.HIGH) for c in named[:1]]
+                else:
                     continue
-                level = max((u for _, u in untraced), key=_LEVEL_ORDER.index)
-                tainted = [Taint((c,), Confidence.LOW) for c, _ in untraced]
             index = doc.find_after(node, raw, cursor.get(raw, node.start - 1))
             if index >= 0:
                 cursor[raw] = index
                 position = doc.position(index)
             else:
                 position = (node.line, node.col)
-            if step.job.id is not None and any(t.confidence is Confidence.HIGH for t in tainted):
+            attacker = level is None and any(t.confidence is Confidence.HIGH for t in tainted)
+            if step.job.id is not None and attacker:
                 step.job.injected = True
             if level is None:
                 self._record_sink(position, where, tainted)
@@ -399,6 +415,7 @@ _NOTES = {
     Tainted.UNCERTAIN: " (may be attacker-controlled)",
     Tainted.UNSET_ENV: " (an environment variable this file does not set to a constant)",
     Tainted.UNTRACED: " (its value was not traced to a source)",
+    Tainted.FIXED: " (no outsider sets it; reported by the pedantic persona)",
 }
 
 
