@@ -138,3 +138,44 @@ def test_deeply_parenthesised_expression_is_iterative() -> None:
     head = "on: issues\npermissions: {}\njobs:\n  a:\n    steps:\n      - run: echo "
     findings = analyze(".github/workflows/parens.yml", head + "${{ " + body + " }}\n")
     assert [f.code for f in findings if f.code.startswith("CI00")] == ["CI001"]
+
+
+def _scan_tree(root: Path) -> list[Finding]:
+    from outwork.engine.pipeline import ScanOptions, scan
+
+    result = scan([str(root)], ScanOptions(jobs=1, cache_dir=None))
+    assert not result.errors, result.errors
+    return result.findings
+
+
+def test_gitlab_cycles_end(tmp_path: Path) -> None:
+    """Includes that include each other, templates that extend each other and ``!reference``
+    tags that name each other end (bounded, cycle-safe) with the findings they reach."""
+    (tmp_path / ".gitlab").mkdir()
+    (tmp_path / ".gitlab-ci.yml").write_text(
+        "include: [{local: .gitlab/a.yml}]\n"
+        ".x:\n  extends: .y\n  script: [!reference [.y, script]]\n"
+        ".y:\n  extends: .x\n  script: [!reference [.x, script]]\n"
+        "job:\n  extends: .x\n  rules: [{if: $CI_MERGE_REQUEST_IID}]\n"
+        '  before_script: [eval "$CI_MERGE_REQUEST_TITLE"]\n'
+    )
+    (tmp_path / ".gitlab" / "a.yml").write_text("include: [{local: .gitlab-ci.yml}]\n")
+    started = time.monotonic()
+    found = _scan_tree(tmp_path)
+    assert time.monotonic() - started < 30
+    assert [(f.code, f.location.line) for f in found if f.code == "CI030"] == [("CI030", 11)]
+
+
+def test_gitlab_rules_expressions_are_bounded() -> None:
+    deep = "(" * 500 + "$CI_MERGE_REQUEST_IID" + ")" * 500
+    long = " || ".join(f'$V{i} == "x"' for i in range(2000))
+    for condition in (deep, long, "$CI_PIPELINE_SOURCE =~ /(/", "$A == ", "&& ||"):
+        text = (
+            f"job:\n  rules:\n    - if: '{condition}'\n"
+            '  script: [eval "$CI_MERGE_REQUEST_TITLE"]\n'
+        )
+        started = time.monotonic()
+        found = [f for f in analyze(".gitlab-ci.yml", text) if f.code == "CI030"]
+        assert time.monotonic() - started < 5
+        # what the evaluator cannot read counts as possible: the job may run for a fork
+        assert [f.severity.label for f in found] == ["high"], condition

@@ -246,14 +246,45 @@ def test_pipeline_unreadable_by_why() -> None:
     assert list(broken.values()) == [M]
 
 
-def test_gitlab_script_injection_by_use() -> None:
-    text = """\
+GITLAB_SCRIPT = """\
 a:
-  script:
+{rules}  script:
     - eval "$CI_COMMIT_MESSAGE"
     - git checkout $CI_COMMIT_REF_NAME
+    - eval "deploy $CI_COMMIT_REF_NAME"
 """
-    assert severities("r/.gitlab-ci.yml", text, "CI030") == {3: H, 4: L}
+N = Severity.INFO
+
+
+@pytest.mark.parametrize(
+    ("rules", "expected"),
+    [
+        # branch and tag pipelines: commit text is an outsider's (merged merge requests), ref
+        # names are members'
+        ("", {3: H, 4: N, 5: L}),
+        ("  rules:\n    - if: $CI_COMMIT_TAG\n", {5: H, 6: N, 7: L}),
+        # a fork's merge request: its branch name is the fork author's
+        (
+            '  rules:\n    - if: $CI_PIPELINE_SOURCE == "merge_request_event"\n',
+            {5: H, 6: L, 7: H},
+        ),
+        # the same, only for this project's branches: a member's name again
+        (
+            "  rules:\n    - if: $CI_MERGE_REQUEST_SOURCE_PROJECT_ID == $CI_PROJECT_ID\n",
+            {5: H, 6: N, 7: L},
+        ),
+        # adversarial: the fork's check spelled so that it does not exclude forks
+        (
+            "  rules:\n    - if: $CI_MERGE_REQUEST_SOURCE_PROJECT_ID != $CI_PROJECT_ID\n",
+            {5: H, 6: L, 7: H},
+        ),
+    ],
+)
+def test_gitlab_script_injection_by_use_and_pipeline(
+    rules: str, expected: dict[int, Severity]
+) -> None:
+    text = GITLAB_SCRIPT.format(rules=rules)
+    assert severities("r/.gitlab-ci.yml", text, "CI030") == expected
 
 
 def test_gitlab_unpinned_include_by_what_is_included() -> None:

@@ -26,7 +26,7 @@ from outwork.core.artifact import (
     inside_installed_packages,
     inside_package_archive,
 )
-from outwork.core.findings import Finding
+from outwork.core.findings import Fact, Finding
 from outwork.core.locate import register_resolver
 from outwork.core.rules import Layer
 
@@ -41,6 +41,11 @@ _JENKINSFILE_RE = re.compile(r"^(?:jenkinsfile(?:[.-][\w.-]+)?|[\w.-]+\.jenkinsf
 _GITLAB_HEAD = re.compile(r"^(?:stages|include)\s*:|^\s+script\s*:", re.M)
 #: Azure Pipelines' own keys: a step ``task:``, ``pwsh:``, a ``stage:`` or ``pool: vmImage``.
 _AZURE_HEAD = re.compile(r"^\s*-\s+(?:task|pwsh|stage)\s*:|^\s+vmImage\s*:", re.M)
+_GITLAB_INCLUDE = re.compile(
+    r"^include\s*:(?:\s*\n(?:[ \t].*\n|\s*\n)*?)?[ \t-]*"
+    r"(?:local|project|remote|template|component)\s*:",
+    re.M,
+)
 #: The analyzer option that picks the persona (``--persona``): ``pedantic`` adds the audits and
 #: severities of zizmor's pedantic persona (naming, concurrency, every expression in a script).
 PERSONA_OPTION = "pipelines.persona"
@@ -123,12 +128,12 @@ class PipelineAnalyzer(Analyzer):
 
     def finish(
         self, components: Sequence[tuple[str, Component]], context: AnalysisContext
-    ) -> Iterable[Finding]:
-        """Taint followed across files: a caller's attacker data into a local action's or
-        reusable workflow's script."""
+    ) -> Iterable[Finding | Fact]:
+        """What spans files: a caller's attacker data into a local action's or reusable
+        workflow's script, and GitLab pipelines made of a root file and its includes."""
         if not any(c.type.startswith("_pipeline") for _, c in components):
             return ()
-        return cast(Iterable[Finding], self.work.finish(components))
+        return cast(Iterable[Finding | Fact], self.work.finish(components))
 
 
 def _sniff(head: str) -> str | None:
@@ -142,4 +147,6 @@ def _sniff(head: str) -> str | None:
         return "gitlab"
     if _AZURE_HEAD.search(head):
         return "azure"
+    if _GITLAB_INCLUDE.search(head):
+        return "gitlab"  # a file of includes only: a pipeline's root may include it
     return None

@@ -5,6 +5,7 @@ kind of pipeline it is, and hands the document to that kind's scanner (GitHub Ac
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterable, Iterator, Sequence
 
 from outwork.analyzers.pipelines.azure import AzureFile, looks_like_azure
@@ -12,7 +13,15 @@ from outwork.analyzers.pipelines.bitbucket import BitbucketFile, looks_like_bitb
 from outwork.analyzers.pipelines.checks import GitlabCheck, SystemCheck, overriding
 from outwork.analyzers.pipelines.circleci import CircleFile, looks_like_circleci
 from outwork.analyzers.pipelines.github import WorkflowAudit
-from outwork.analyzers.pipelines.gitlab import GitlabFile, jobs, looks_like_gitlab
+from outwork.analyzers.pipelines.gitlab import (
+    MAX_INCLUDES,
+    GitlabFile,
+    Pipeline,
+    includes,
+    is_root,
+    looks_like_gitlab,
+    resolve_local,
+)
 from outwork.analyzers.pipelines.groovy import GroovyError
 from outwork.analyzers.pipelines.jenkins import JenkinsFile
 from outwork.analyzers.pipelines.rules import DEPENDABOT_CHECKS, GITLAB_CHECKS, SYSTEM_CHECKS
@@ -28,7 +37,7 @@ from outwork.analyzers.pipelines.yamlpos import (
 )
 from outwork.core.analyzer import Component, Emitted
 from outwork.core.artifact import Artifact
-from outwork.core.findings import Finding, finding
+from outwork.core.findings import Fact, Finding, finding
 
 
 def analyze(artifact: Artifact, found: str | None, *, pedantic: bool = False) -> Iterable[Emitted]:
@@ -79,7 +88,7 @@ def audit(
     elif found == "dependabot":
         yield from dependabot_audit(root)
     elif found == "gitlab":
-        yield from gitlab_audit(GitlabFile(doc, path))
+        yield from gitlab_file(GitlabFile(doc, path))
     elif found == "azure":
         yield from system_audit(found, AzureFile(doc, path))
     elif found == "circleci":
@@ -126,15 +135,36 @@ def dependabot_audit(root: Node) -> Iterator[Emitted]:
             yield from check.update(entry, ("updates", index), ecosystem)
 
 
-def gitlab_audit(file: GitlabFile) -> Iterator[Emitted]:
-    """Every GitLab check: the document, then the ``default`` section and each job."""
-    checks = {check: check(file) for check in GITLAB_CHECKS}
+#: The component type of a GitLab file that another file's pipeline may need (private).
+GITLAB_FILE = "_pipeline-gitlab"
+
+
+def gitlab_file(file: GitlabFile) -> Iterator[Emitted]:
+    """A root ``.gitlab-ci.yml`` that includes no file of its repository is a whole pipeline:
+    audited here (and cached with the file). Any other GitLab file belongs to the pipeline of
+    whichever root includes it: its text is handed to the scan-wide step (:func:`finish`),
+    which audits each pipeline with all its files."""
+    local = [i for i in includes(file) if i.kind == "local"]
+    if is_root(file.path) and not local:
+        pipeline = Pipeline([file], rooted=True)
+        pipeline.external = [i for i in includes(file) if i.kind != "local"]
+        yield from gitlab_audit(pipeline)
+        return
+    yield Component(GITLAB_FILE, file.path, properties={"text": file.doc.text})
+
+
+def gitlab_audit(pipeline: Pipeline) -> Iterator[Emitted]:
+    """Every GitLab check over one pipeline: each file's document, each job, then the end."""
+    checks = {check: check(pipeline) for check in GITLAB_CHECKS}
     for check in overriding(GITLAB_CHECKS, "document", GitlabCheck):
-        yield from checks[check].document()
+        for file in pipeline.files:
+            yield from checks[check].document(file)
     consumers = [checks[check] for check in overriding(GITLAB_CHECKS, "job", GitlabCheck)]
-    for job in jobs(file.root):
+    for job in pipeline.jobs():
         for consumer in consumers:
             yield from consumer.job(job)
+    for check in overriding(GITLAB_CHECKS, "end", GitlabCheck):
+        yield from checks[check].end()
 
 
 def classify(root: Node, *, azure: bool = False) -> str | None:
@@ -162,7 +192,78 @@ def classify(root: Node, *, azure: bool = False) -> str | None:
     return None
 
 
-def finish(components: Sequence[tuple[str, Component]]) -> Iterable[Finding]:
+def finish(components: Sequence[tuple[str, Component]]) -> Iterator[Finding | Fact]:
     """The scan-wide step: taint that crosses from a workflow into a local action or reusable
-    workflow (each file's flows were recorded while it was analysed)."""
-    return cross_file_findings(components)
+    workflow (each file's flows were recorded while it was analysed), and the GitLab pipelines
+    that span files."""
+    yield from cross_file_findings(components)
+    yield from gitlab_pipelines(components)
+
+
+def gitlab_pipelines(components: Sequence[tuple[str, Component]]) -> Iterator[Finding | Fact]:
+    """Each root ``.gitlab-ci.yml`` with the files it includes from its repository, audited as
+    one pipeline; then every GitLab file no root includes, alone (its includer decides where
+    its jobs run, so every kind of pipeline is assumed)."""
+    files: dict[str, GitlabFile] = {}
+    for path, component in components:
+        if component.type != GITLAB_FILE:
+            continue
+        try:
+            root = load(str(component.properties.get("text", "")))
+        except (YamlSyntaxError, YamlBudgetError):
+            continue  # reported when the file was analysed
+        if root is not None and root.is_map:
+            text = str(component.properties["text"])
+            files[path] = GitlabFile(Document(text, root), path)
+    known = sorted(files)
+    claimed: set[str] = set()
+    for path in known:
+        if is_root(path):
+            pipeline = _joined(files[path], files, known)
+            claimed.update(f.path for f in pipeline.files)
+            yield from _emitted(gitlab_audit(pipeline))
+    for path in known:
+        if path not in claimed:
+            pipeline = _joined(files[path], files, known, rooted=False)
+            yield from _emitted(gitlab_audit(pipeline))
+
+
+def _joined(
+    first: GitlabFile, files: dict[str, GitlabFile], known: list[str], *, rooted: bool = True
+) -> Pipeline:
+    """The pipeline of ``first``: its local includes followed (nested, globbed, bounded)."""
+    repo = posixpath.dirname(first.path) if rooted else _repository(first.path)
+    order = [first]
+    external = []
+    missing = []
+    index = 0
+    while index < len(order) and len(order) <= MAX_INCLUDES:
+        for item in includes(order[index]):
+            if item.kind != "local":
+                external.append(item)
+                continue
+            targets = resolve_local(item, repo, known)
+            if not targets:
+                missing.append(item)
+            for target in targets:
+                if all(f.path != target for f in order):
+                    order.append(files[target])
+        index += 1
+    pipeline = Pipeline(order[:MAX_INCLUDES], rooted=rooted, joined=True)
+    pipeline.external, pipeline.missing = external, missing
+    return pipeline
+
+
+def _repository(path: str) -> str:
+    """The repository root a file outside the root's folder lives in: above ``.gitlab/``, or
+    its own folder."""
+    at = path.rfind("/.gitlab/")
+    if at >= 0:
+        return path[:at]
+    return posixpath.dirname(path)
+
+
+def _emitted(items: Iterable[Emitted]) -> Iterator[Finding | Fact]:
+    for item in items:
+        if isinstance(item, (Finding, Fact)):
+            yield item

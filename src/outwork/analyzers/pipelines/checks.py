@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import ClassVar, Generic, TypeVar
 
-from outwork.analyzers.pipelines.gitlab import GitlabFile, GitlabJob
+from outwork.analyzers.pipelines.gitlab import GitlabFile, GitlabJob, Pipeline
 from outwork.analyzers.pipelines.workflow import Image, Job, Step, Uses, Where, Workflow
 from outwork.analyzers.pipelines.yamlpos import Node
 from outwork.core.analyzer import Emitted
@@ -77,7 +77,9 @@ class WorkflowCheck:
 
 
 class GitlabCheck:
-    """A check of a GitLab CI file: ``document`` once, then ``job`` for each job."""
+    """A check of a GitLab CI pipeline (a root file and its local includes): ``document`` for
+    each file, then ``job`` for each job (hidden templates too), then ``end`` once. Findings
+    carry their file's path (a pipeline spans files)."""
 
     #: The rules whose findings the check yields.
     rules: ClassVar[tuple[type[Rule], ...]] = ()
@@ -86,13 +88,16 @@ class GitlabCheck:
         super().__init_subclass__(**kwargs)
         GITLAB_CHECKS.append(cls)
 
-    def __init__(self, file: GitlabFile) -> None:
-        self.file = file
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
 
-    def document(self) -> Iterator[Emitted]:
+    def document(self, file: GitlabFile) -> Iterator[Emitted]:
         return iter(())
 
     def job(self, job: GitlabJob) -> Iterator[Emitted]:
+        return iter(())
+
+    def end(self) -> Iterator[Emitted]:
         return iter(())
 
 

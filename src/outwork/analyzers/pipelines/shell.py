@@ -9,6 +9,7 @@ what decides how the value of a variable lands in the command.
 from __future__ import annotations
 
 import enum
+import re
 
 
 class Quoting(enum.IntEnum):
@@ -62,3 +63,60 @@ def quoting(script: str) -> list[Quoting]:
             states[index] = state
         index += 1
     return states
+
+
+#: Words after which the next word is a command again.
+_RESERVED = frozenset(
+    {"then", "do", "else", "elif", "if", "while", "until", "!", "time", "exec", "command"}
+)
+_ASSIGNMENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+
+
+def command_words(line: str, states: list[Quoting]) -> list[tuple[int, int]]:
+    """The spans of the command words of one line (``states`` from :func:`quoting`): the first
+    word of each simple command, after ``;``, ``&``, ``|``, ``(``, ``{``, ``$(`` and backticks
+    (also inside double quotes, where a substitution starts a new command), leading
+    ``NAME=value`` assignments and reserved words such as ``then`` skipped. A variable expanded
+    there is run as a command."""
+    spans: list[tuple[int, int]] = []
+    index, size = 0, len(line)
+    # the next word is in command position (not when the line continues a quoted string)
+    expect = not (states and states[0] is not Quoting.BARE)
+    while index < size:
+        char, state = line[index], states[index] if index < len(states) else Quoting.BARE
+        if state in (Quoting.SINGLE, Quoting.COMMENT):
+            index += 1
+            continue
+        opens = char == "`" or (char == "$" and line[index + 1 : index + 2] == "(")
+        if opens or (state is Quoting.BARE and char in ";&|({"):
+            expect = True
+            index += 2 if char == "$" else 1
+            continue
+        if state is Quoting.BARE and char in " \t)}":
+            index += 1
+            continue
+        if state is Quoting.DOUBLE and not expect:
+            index += 1
+            continue
+        end = _word_end(line, states, index)
+        word = line[index:end]
+        if expect and word not in _RESERVED and not _ASSIGNMENT_RE.match(word):
+            spans.append((index, end))
+            expect = False
+        index = max(end, index + 1)
+    return spans
+
+
+def _word_end(line: str, states: list[Quoting], start: int) -> int:
+    """Where the word that starts at ``start`` ends: at unquoted blanks or operators."""
+    index = start
+    while index < len(line):
+        state = states[index] if index < len(states) else Quoting.BARE
+        char = line[index]
+        substitution = char == "`" or (char == "$" and line[index + 1 : index + 2] == "(")
+        if index > start and state is not Quoting.SINGLE and substitution:
+            break
+        if state is Quoting.BARE and char in " \t;&|()<>":
+            break
+        index += 1
+    return index

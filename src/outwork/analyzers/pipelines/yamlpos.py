@@ -53,6 +53,8 @@ class Node:
     keys: dict[str, tuple[int, int]] = field(default_factory=dict)
     #: True when the node came from an alias (its position is the anchor's).
     aliased: bool = False
+    #: An explicit local tag written in the document (GitLab's ``!reference``), else None.
+    tag: str | None = None
 
     # --- typed accessors -------------------------------------------------------------------
     @property
@@ -244,11 +246,15 @@ class _Converter:
         start = mark.index
         end = end_mark.index if end_mark is not None else start
         kind = getattr(node, "id", "")
+        tag = getattr(node.tag, "value", node.tag)  # ruamel.yaml wraps it in a Tag
+        written = tag if isinstance(tag, str) and tag.startswith("!") else None
         if kind == "scalar":
             value = node.value
             text = str(value) if value is not None else ""
-            return Node(text, mark.line + 1, mark.column + 1, start, end, node.style, {}, again)
-        out = Node(None, mark.line + 1, mark.column + 1, start, end, None, {}, again)
+            return Node(
+                text, mark.line + 1, mark.column + 1, start, end, node.style, {}, again, written
+            )
+        out = Node(None, mark.line + 1, mark.column + 1, start, end, None, {}, again, written)
         if kind == "sequence":
             convert = self.convert
             deeper = depth + 1

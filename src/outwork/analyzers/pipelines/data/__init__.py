@@ -344,23 +344,43 @@ MIN_COOLDOWN_DAYS = 7
 # GitLab --------------------------------------------------------------------------------------
 
 #: Predefined GitLab variables whose value an outsider chooses.
-GITLAB_TAINTED_VARIABLES: tuple[str, ...] = (
-    "CI_MERGE_REQUEST_TITLE",
-    "CI_MERGE_REQUEST_DESCRIPTION",
-    "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME",
-    "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA",
-    "CI_COMMIT_MESSAGE",
-    "CI_COMMIT_TITLE",
-    "CI_COMMIT_DESCRIPTION",
-    "CI_COMMIT_TAG_MESSAGE",
-    "CI_COMMIT_REF_NAME",
-    "CI_COMMIT_REF_SLUG",
-    "CI_COMMIT_BRANCH",
-    "CI_COMMIT_TAG",
-    "CI_COMMIT_AUTHOR",
-    "CI_EXTERNAL_PULL_REQUEST_SOURCE_BRANCH_NAME",
-    "CI_MERGE_REQUEST_LABELS",
-)
+_GITLAB_MR = ("FORK_MERGE_REQUEST", "MERGE_REQUEST")
+_GITLAB_REF = ("MERGE_REQUEST", "BRANCH", "TAG", "EXTERNAL_PULL_REQUEST", "OTHER")
+_GITLAB_EVERY = (*_GITLAB_MR, *_GITLAB_REF[1:])
+#: Predefined variables someone other than the maintainers chooses: name -> the kinds of
+#: pipeline (``gitlab_triggers.Source`` names) that set it -> who chooses it there ("outsider":
+#: anyone who can open a merge request from a fork; "member": people who can push to this
+#: project). Commit text is an outsider's in every pipeline: merge and squash commits carry a
+#: merged merge request's title and description, and anyone writes any commit author. Slugs
+#: (``CI_COMMIT_REF_SLUG``) and SHAs are sanitised to ``[a-z0-9-]`` and hex, and are not listed.
+GITLAB_VARIABLE_CONTROL: dict[str, dict[str, str]] = {
+    **{
+        name: {"FORK_MERGE_REQUEST": "outsider", "MERGE_REQUEST": "member"}
+        for name in (
+            "CI_MERGE_REQUEST_TITLE",
+            "CI_MERGE_REQUEST_DESCRIPTION",
+            "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME",
+        )
+    },
+    "CI_MERGE_REQUEST_LABELS": dict.fromkeys(_GITLAB_MR, "member"),
+    "CI_COMMIT_REF_NAME": {
+        "FORK_MERGE_REQUEST": "outsider",
+        **dict.fromkeys(_GITLAB_REF, "member"),
+    },
+    "CI_COMMIT_BRANCH": dict.fromkeys(("BRANCH", "EXTERNAL_PULL_REQUEST", "OTHER"), "member"),
+    "CI_COMMIT_TAG": dict.fromkeys(("TAG", "OTHER"), "member"),
+    "CI_COMMIT_TAG_MESSAGE": dict.fromkeys(("TAG", "OTHER"), "member"),
+    "CI_EXTERNAL_PULL_REQUEST_SOURCE_BRANCH_NAME": {"EXTERNAL_PULL_REQUEST": "member"},
+    **{
+        name: dict.fromkeys(_GITLAB_EVERY, "outsider")
+        for name in (
+            "CI_COMMIT_MESSAGE",
+            "CI_COMMIT_TITLE",
+            "CI_COMMIT_DESCRIPTION",
+            "CI_COMMIT_AUTHOR",
+        )
+    },
+}
 #: Commands that evaluate their argument as code.
 GITLAB_EVALUATORS: tuple[str, ...] = (
     r"\beval\b",
