@@ -179,3 +179,15 @@ def test_gitlab_rules_expressions_are_bounded() -> None:
         assert time.monotonic() - started < 5
         # what the evaluator cannot read counts as possible: the job may run for a fork
         assert [f.severity.label for f in found] == ["high"], condition
+
+
+def test_sniffing_blank_lines_is_linear() -> None:
+    """Deciding whether a YAML file is a pipeline reads its first 64 KiB with patterns that stay
+    on one line: a file of blank or space-only lines is refused at once, not in minutes."""
+    analyzer = PipelineAnalyzer()
+    for filler in (" \n", "\n", "  - \n", "\t\n"):
+        data = ("include:\n" + filler * 30000 + "x: 1\n").encode()
+        art = Artifact(path="repo/conf/x.yml", kind=Kind.YAML, size=len(data), data=data)
+        started = time.monotonic()
+        assert not analyzer.accepts(art)
+        assert time.monotonic() - started < 2

@@ -32,20 +32,21 @@ from outwork.core.rules import Layer
 
 register_resolver(Kind.YAML, "outwork.analyzers.pipelines.yamlpos:resolve")
 
-_WORKFLOW_HEAD = re.compile(r"^jobs\s*:", re.M)
-_ON_HEAD = re.compile(r"""^(?:on|"on"|'on'|true)\s*:""", re.M)
-_ACTION_HEAD = re.compile(r"^runs\s*:", re.M)
-_DEPENDABOT_HEAD = re.compile(r"^updates\s*:", re.M)
+_WORKFLOW_HEAD = re.compile(r"^jobs[ \t]*:", re.M)
+_ON_HEAD = re.compile(r"""^(?:on|"on"|'on'|true)[ \t]*:""", re.M)
+_ACTION_HEAD = re.compile(r"^runs[ \t]*:", re.M)
+_DEPENDABOT_HEAD = re.compile(r"^updates[ \t]*:", re.M)
+# [ \t] where a line's indentation is meant: \s would cross lines, and a run of blank lines
+# would cost quadratic time at every line start
 _AZURE_DIRS = frozenset({".azure-pipelines", ".azuredevops", "azure-pipelines", ".pipelines"})
 _JENKINSFILE_RE = re.compile(r"^(?:jenkinsfile(?:[.-][\w.-]+)?|[\w.-]+\.jenkinsfile)$")
-_GITLAB_HEAD = re.compile(r"^(?:stages|include)\s*:|^\s+script\s*:", re.M)
+_GITLAB_HEAD = re.compile(r"^(?:stages|include)[ \t]*:|^[ \t]+script[ \t]*:", re.M)
 #: Azure Pipelines' own keys: a step ``task:``, ``pwsh:``, a ``stage:`` or ``pool: vmImage``.
-_AZURE_HEAD = re.compile(r"^\s*-\s+(?:task|pwsh|stage)\s*:|^\s+vmImage\s*:", re.M)
-_GITLAB_INCLUDE = re.compile(
-    r"^include\s*:(?:\s*\n(?:[ \t].*\n|\s*\n)*?)?[ \t-]*"
-    r"(?:local|project|remote|template|component)\s*:",
-    re.M,
-)
+_AZURE_HEAD = re.compile(r"^[ \t]*-[ \t]+(?:task|pwsh|stage)[ \t]*:|^[ \t]+vmImage[ \t]*:", re.M)
+_INCLUDE_HEAD = re.compile(r"^include[ \t]*:(.*)$", re.M)
+_INCLUDE_KIND = re.compile(r"^[\s{\[-]*(?:local|project|remote|template|component)\s*:")
+#: Lines after ``include:`` looked at for an include entry.
+_INCLUDE_LINES = 50
 #: The analyzer option that picks the persona (``--persona``): ``pedantic`` adds the audits and
 #: severities of zizmor's pedantic persona (naming, concurrency, every expression in a script).
 PERSONA_OPTION = "pipelines.persona"
@@ -136,17 +137,33 @@ class PipelineAnalyzer(Analyzer):
         return cast(Iterable[Finding | Fact], self.work.finish(components))
 
 
+def _includes_only(head: str) -> bool:
+    """Whether a top-level ``include:`` holds a GitLab include entry (``local:``,
+    ``project:``, ...), inline or in the indented lines under it."""
+    match = _INCLUDE_HEAD.search(head)
+    if match is None:
+        return False
+    if _INCLUDE_KIND.match(match.group(1)):
+        return True
+    for line in head[match.end() + 1 :].split("\n", _INCLUDE_LINES)[:_INCLUDE_LINES]:
+        if line.strip() and not line[0].isspace() and not line.startswith("-"):
+            return False
+        if _INCLUDE_KIND.match(line):
+            return True
+    return False
+
+
 def _sniff(head: str) -> str | None:
     if _WORKFLOW_HEAD.search(head) and _ON_HEAD.search(head):
         return "workflow"
-    if _ACTION_HEAD.search(head) and re.search(r"^\s+using\s*:", head, re.M):
+    if _ACTION_HEAD.search(head) and re.search(r"^[ \t]+using[ \t]*:", head, re.M):
         return "action"
     if _DEPENDABOT_HEAD.search(head) and re.search(r"package-ecosystem", head):
         return "dependabot"
-    if _GITLAB_HEAD.search(head) and re.search(r"^\s+(?:-\s+)?script\s*:", head, re.M):
+    if _GITLAB_HEAD.search(head) and re.search(r"^[ \t]+(?:-[ \t]+)?script[ \t]*:", head, re.M):
         return "gitlab"
     if _AZURE_HEAD.search(head):
         return "azure"
-    if _GITLAB_INCLUDE.search(head):
+    if _includes_only(head):
         return "gitlab"  # a file of includes only: a pipeline's root may include it
     return None
