@@ -11,7 +11,6 @@ import hashlib
 import itertools
 import json
 import os
-import re
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -39,7 +38,7 @@ from outwork.core.findings import (
     ScanResult,
     Skip,
 )
-from outwork.core.locate import resolve
+from outwork.core.locate import code_frame, resolve, suppression_codes
 from outwork.core.policy import Policy
 from outwork.core.rules import layer_selected, ruleset_digest, selector_matches
 from outwork.engine.conclude import conclude
@@ -51,10 +50,6 @@ if TYPE_CHECKING:
     from outwork.engine.distributed import RayPool
     from outwork.sources.registries import RegistryOptions
 
-#: Inline suppression: ``outwork: ignore[CODE, other-name]`` or bare ``outwork: ignore``.
-SUPPRESSION_RE = re.compile(r"outwork:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
-#: Lines of source shown around a finding.
-SNIPPET_CONTEXT = 2
 #: Artifacts sent to a worker process in one batch.
 BATCH = 32
 #: Jobs gathered before a window is analysed, and in-memory bytes that close a window early.
@@ -755,12 +750,9 @@ def _annotate_text(artifact: Artifact, outcome: Outcome) -> None:
         return
     lines = text.splitlines()
     for number, line in enumerate(lines, start=1):
-        if "outwork" in line:
-            match = SUPPRESSION_RE.search(line)
-            if match:
-                codes = match.group("codes")
-                parsed = [c.strip() for c in codes.split(",") if c.strip()] if codes else ["ALL"]
-                outcome.markers[str(number)] = parsed
+        codes = suppression_codes(line)
+        if codes:
+            outcome.markers[str(number)] = codes
     for index, item in enumerate(outcome.findings):
         loc = item.location
         if loc.path != artifact.path:
@@ -772,10 +764,8 @@ def _annotate_text(artifact: Artifact, outcome: Outcome) -> None:
                 loc = Location(loc.path, row, column, loc.end_line, loc.end_column, loc.logical)
         line_no = loc.line
         snippet: tuple[tuple[int, str], ...] = ()
-        if isinstance(line_no, int) and 1 <= line_no <= len(lines) and item.rule.quotes_source:
-            first = max(1, line_no - SNIPPET_CONTEXT)
-            last = min(len(lines), (loc.end_line or line_no) + SNIPPET_CONTEXT, line_no + 10)
-            snippet = tuple((n, lines[n - 1][:400]) for n in range(first, last + 1))
+        if isinstance(line_no, int) and item.rule.quotes_source:
+            snippet = code_frame(lines, line_no, loc.end_line)
         if loc is not item.location or snippet:
             outcome.findings[index] = replace(item, location=loc, snippet=snippet)
 

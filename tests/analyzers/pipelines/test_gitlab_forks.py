@@ -39,3 +39,16 @@ def test_evidence_carries_the_pipeline_and_the_job(tmp_path: Path) -> None:
     assert found[0].evidence.startswith(
         "merge request pipeline for a fork -> job notify -> CI_MERGE_REQUEST_TITLE -> eval"
     )
+
+
+def test_included_files_keep_code_frames_and_inline_suppressions(tmp_path: Path) -> None:
+    """A finding in an included file is made after the scan, with the pipeline: it still shows
+    its lines and honours an ``outwork: ignore`` written there."""
+    root = tmp_path / "case"
+    shutil.copytree(CASES / "include-workflow", root)
+    lint = root / ".gitlab" / "ci" / "lint.yml"
+    lint.write_text(lint.read_text().replace("# expect: CI033", "# outwork: ignore[CI033]"))
+    found = {f.code: f for f in ruleharness.run(root, {})}
+    assert found["CI030"].snippet and "check-title" in dict(found["CI030"].snippet)[3]
+    assert found["CI030"].suppressed is None
+    assert found["CI033"].suppressed == "inline"

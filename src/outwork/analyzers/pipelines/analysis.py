@@ -38,6 +38,7 @@ from outwork.analyzers.pipelines.yamlpos import (
 from outwork.core.analyzer import Component, Emitted
 from outwork.core.artifact import Artifact
 from outwork.core.findings import Fact, Finding, finding
+from outwork.core.locate import annotate
 
 
 def analyze(artifact: Artifact, found: str | None, *, pedantic: bool = False) -> Iterable[Emitted]:
@@ -221,11 +222,11 @@ def gitlab_pipelines(components: Sequence[tuple[str, Component]]) -> Iterator[Fi
         if is_root(path):
             pipeline = _joined(files[path], files, known)
             claimed.update(f.path for f in pipeline.files)
-            yield from _emitted(gitlab_audit(pipeline))
+            yield from _emitted(gitlab_audit(pipeline), files)
     for path in known:
         if path not in claimed:
             pipeline = _joined(files[path], files, known, rooted=False)
-            yield from _emitted(gitlab_audit(pipeline))
+            yield from _emitted(gitlab_audit(pipeline), files)
 
 
 def _joined(
@@ -263,7 +264,11 @@ def _repository(path: str) -> str:
     return posixpath.dirname(path)
 
 
-def _emitted(items: Iterable[Emitted]) -> Iterator[Finding | Fact]:
+def _emitted(items: Iterable[Emitted], files: dict[str, GitlabFile]) -> Iterator[Finding | Fact]:
+    """Findings with the code frame and inline suppression of the file they point at."""
     for item in items:
-        if isinstance(item, (Finding, Fact)):
+        if isinstance(item, Finding):
+            file = files.get(item.location.path)
+            yield annotate(item, file.doc.text) if file is not None else item
+        elif isinstance(item, Fact):
             yield item
