@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import http.server
 import json
+import pickle
 import subprocess
 import sys
 import threading
@@ -42,6 +43,9 @@ def test_a_json_packages_scan_of_local_files_loads_neither_the_network_stack_nor
 
 def test_a_scan_imports_the_rules_of_the_layers_it_selects_and_no_others(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("import os\nos.system('id')\n")
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "ci.yml").write_text("on: push\njobs:\n  a:\n    runs-on: x\n    steps: []\n")
     out = _fresh(
         "import sys, io\n"
         "from outwork.cli.main import run\n"
@@ -55,8 +59,66 @@ def test_a_scan_imports_the_rules_of_the_layers_it_selects_and_no_others(tmp_pat
     status, layers = out.splitlines()
     assert status.startswith("1"), status  # the os.system call is a finding: PKG ran
     loaded = set(ast.literal_eval(layers))
-    assert {"packages", "pipelines"} <= loaded  # dependencies too: packages reads its components
+    assert {"packages", "pipelines"} <= loaded
     assert not loaded & {"crypto", "identities", "models", "secrets"}
+
+
+#: What a scan that analyses nothing, or one model file, must not import: every other layer's
+#: rules and checks, the stores, the worker pool, the network stack, the completion generator
+#: and the optional parsers (docs/benchmarks.md, issue 21: each was start-up time).
+NOT_AT_START = (
+    "concurrent.futures.process",
+    "http.client",
+    "jinja2",
+    "packaging.version",
+    "rich.progress",
+    "shtab",
+    "ssl",
+    "urllib.request",
+    "yaml",
+    "outwork.store.advisories",
+    "outwork.store.results",
+)
+
+
+def _modules_of_scan(target: Path) -> tuple[list[str], set[str], set[str]]:
+    """What a terminal-report scan of ``target`` imported: the ``NOT_AT_START`` modules, the
+    analyzer packages beyond the layers' declarations (``outwork.analyzers.LAYER.MODULE``, the
+    ``sniff`` modules of their ``accepts`` left out), and the layers whose rules or checks were
+    imported."""
+    out = _fresh(
+        "import sys, io\n"
+        "from outwork.cli.main import run\n"
+        f"run(['scan', {str(target)!r}, '--no-cache', '--color', 'never'],"
+        " io.StringIO(), io.StringIO())\n"
+        f"print(sorted(m for m in {NOT_AT_START!r} if m in sys.modules))\n"
+        "ours = [m for m in sys.modules if m.startswith('outwork.analyzers.')"
+        " and not m.endswith('.sniff')]\n"
+        "print(sorted({'.'.join(m.split('.')[:4]) for m in ours if m.count('.') > 2}))\n"
+        "print(sorted({m.split('.')[2] for m in ours if '.rules' in m or m.count('.') > 3}))\n"
+    )
+    unwanted, modules, layers = out.splitlines()
+    return ast.literal_eval(unwanted), set(ast.literal_eval(modules)), set(ast.literal_eval(layers))
+
+
+def test_an_empty_folder_is_scanned_without_any_layers_checks(tmp_path: Path) -> None:
+    unwanted, modules, layers = _modules_of_scan(tmp_path)
+    assert unwanted == []
+    # the declarations' cheap tables only: the AI layer's file names, the lockfile names
+    assert modules <= {
+        "outwork.analyzers.aitools.files",
+        "outwork.analyzers.dependencies.parsers",
+        "outwork.analyzers.identities.aws",
+    }
+    assert layers == set()
+
+
+def test_a_pickle_scan_loads_the_models_layer_and_no_other(tmp_path: Path) -> None:
+    target = tmp_path / "model.pkl"
+    target.write_bytes(pickle.dumps({"weights": [1.0, 2.0]}, protocol=4))
+    unwanted, _, layers = _modules_of_scan(target)
+    assert unwanted == []
+    assert layers == {"models"}
 
 
 @pytest.fixture

@@ -76,7 +76,7 @@ def workers(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(engine, "INPROCESS_JOBS", 2)
     monkeypatch.setattr(engine, "POOL_MIN_JOB_SECONDS", 0.0)
     monkeypatch.setattr(engine, "PROBE_SECONDS", 0.0)
-    monkeypatch.setattr(engine, "ProcessPoolExecutor", PicklingPool)
+    monkeypatch.setattr(engine, "_new_pool", PicklingPool)
     BATCHES.clear()
     yield
 
@@ -185,7 +185,7 @@ def test_files_over_the_hash_limit_carry_no_digest(
         monkeypatch.setattr(engine, "INPROCESS_JOBS", 2)
         monkeypatch.setattr(engine, "POOL_MIN_JOB_SECONDS", 0.0)
         monkeypatch.setattr(engine, "PROBE_SECONDS", 0.0)
-        monkeypatch.setattr(engine, "ProcessPoolExecutor", PicklingPool)
+        monkeypatch.setattr(engine, "_new_pool", PicklingPool)
     root = tmp_path / "tree"
     root.mkdir()
     huge = b"".join(b"not read whole by the head analyzer, line %05d\n" % n for n in range(600))

@@ -49,7 +49,7 @@ def windows_of_three(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(engine, "BATCH", 3)
     monkeypatch.setattr(engine, "POOL_MIN_JOB_SECONDS", 0.0)  # every artifact counts as costly
     monkeypatch.setattr(engine, "PROBE_SECONDS", 0.0)
-    monkeypatch.setattr(engine, "ProcessPoolExecutor", DeferredPool)
+    monkeypatch.setattr(engine, "_new_pool", DeferredPool)
     EVENTS.clear()
     yield
 

@@ -35,7 +35,7 @@ class InlinePool:
 @pytest.fixture
 def large_windows(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(engine, "INPROCESS_JOBS", 2)
-    monkeypatch.setattr(engine, "ProcessPoolExecutor", InlinePool)
+    monkeypatch.setattr(engine, "_new_pool", InlinePool)
     POOLS.clear()
     yield
 

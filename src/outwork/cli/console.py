@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import TextIO
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from outwork.core.findings import ScanResult
 
@@ -18,7 +17,16 @@ NO_WRAP = 10_000
 
 
 def with_progress(err: TextIO, run: Callable[[Progressed], ScanResult]) -> ScanResult:
-    """``run(progress)`` under a transient progress bar drawn on ``err``."""
+    """``run(progress)`` under a transient progress bar drawn on ``err`` (rich's progress
+    module is imported here, by a scan on a terminal only)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     with Progress(
         TextColumn("scanning"),
         BarColumn(),

@@ -12,10 +12,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from outwork.core.errors import UsageError
-from outwork.store import advisories
+from outwork.store import (
+    ADVISORIES_BASE_URL,
+    ADVISORIES_FILENAME,
+    DEFAULT_ECOSYSTEMS,
+    STALE_AFTER_DAYS,
+)
 
 if TYPE_CHECKING:
     from rich.progress import TaskID
+
+    from outwork.store import advisories
 
 
 def add_db_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -24,7 +31,7 @@ def add_db_parser(subparsers: argparse._SubParsersAction) -> None:  # type: igno
         "--database",
         type=Path,
         metavar="FILE",
-        help=f"database file (default: {advisories.DB_FILENAME} in the user data directory)",
+        help=f"database file (default: {ADVISORIES_FILENAME} in the user data directory)",
     )
     actions = db.add_subparsers(dest="db_command", metavar="{update,status}")
     update = actions.add_parser(
@@ -35,13 +42,11 @@ def add_db_parser(subparsers: argparse._SubParsersAction) -> None:  # type: igno
         "--ecosystem",
         action="append",
         metavar="NAME",
-        help="OSV ecosystem to fetch, repeatable (default: "
-        + ", ".join(advisories.DEFAULT_ECOSYSTEMS)
-        + ")",
+        help="OSV ecosystem to fetch, repeatable (default: " + ", ".join(DEFAULT_ECOSYSTEMS) + ")",
     )
     update.add_argument(
         "--base-url",
-        default=advisories.DEFAULT_BASE_URL,
+        default=ADVISORIES_BASE_URL,
         metavar="URL",
         help="where the feeds live: URL/<ecosystem>/all.zip (default: OSV's public bucket)",
     )
@@ -57,13 +62,17 @@ def add_db_parser(subparsers: argparse._SubParsersAction) -> None:  # type: igno
     status.add_argument(
         "--max-age-days",
         type=float,
-        default=advisories.STALE_AFTER_DAYS,
+        default=STALE_AFTER_DAYS,
         help="exit 1 when a feed is older than this",
     )
 
 
 def run_db(args: argparse.Namespace, data_dir: Path, err: TextIO) -> int:
     """Run ``db update`` or ``db status``; returns the exit code."""
+    # The database module (and packaging, sqlite3) is imported by the commands that use it:
+    # a scan names the defaults above without it (docs/benchmarks.md, issue 21).
+    from outwork.store import advisories
+
     path = args.database or advisories.default_path(data_dir)
     command = getattr(args, "db_command", None)
     if command == "update":
@@ -74,7 +83,9 @@ def run_db(args: argparse.Namespace, data_dir: Path, err: TextIO) -> int:
 
 
 def _update(args: argparse.Namespace, path: Path, err: TextIO) -> int:
-    ecosystems: list[str] = args.ecosystem or list(advisories.DEFAULT_ECOSYSTEMS)
+    from outwork.store import advisories  # as in run_db
+
+    ecosystems: list[str] = args.ecosystem or list(DEFAULT_ECOSYSTEMS)
     if args.from_file is not None:
         if len(ecosystems) != 1 or not args.ecosystem:
             raise UsageError("--from-file imports one feed: name its ecosystem with --ecosystem")
@@ -142,13 +153,15 @@ FIRST_USE_TIMEOUT = 10.0
 
 
 def first_use_fetcher(
-    err: TextIO, base_url: str = advisories.DEFAULT_BASE_URL
+    err: TextIO, base_url: str = ADVISORIES_BASE_URL
 ) -> Callable[[Path, tuple[str, ...]], str | None]:
     """The scan's fetcher of missing advisory data (``AnalysisContext.fetch_advisories``):
     only the ecosystems the scan needs, one line each on standard error, and on failure the
     reason, once (the scan reports the unchecked ecosystems with it)."""
 
     def fetch(path: Path, ecosystems: tuple[str, ...]) -> str | None:
+        from outwork.store import advisories  # as in run_db, when data is missing
+
         err.write(
             f"outwork: fetching advisory data for {', '.join(ecosystems)} (first use) into {path}\n"
         )
@@ -186,6 +199,8 @@ def _pack(folder: Path, target: Path) -> None:
 
 
 def _status(args: argparse.Namespace, path: Path, err: TextIO) -> int:
+    from outwork.store import advisories  # as in run_db
+
     state = advisories.status(path)
     if not state.exists:
         err.write(f"outwork: no advisory database at {path}; run `outwork db update`\n")

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TextIO, TypeVar
 
 import platformdirs
-import shtab
 
 from outwork import __version__, report
 from outwork.cli.db import add_db_parser, first_use_fetcher, run_db
@@ -29,14 +28,14 @@ from outwork.core import policy as pol
 from outwork.core.docs import index_markdown, write_rule_docs
 from outwork.core.errors import OutworkError, UsageError
 from outwork.core.findings import ScanResult
-from outwork.core.rules import Confidence, Layer, Rule, Severity
+from outwork.core.rules import Confidence, Layer, Rule, Severity, layer_selected
 from outwork.engine.conclude import conclude
 from outwork.engine.pipeline import ScanOptions
 from outwork.engine.pipeline import scan as do_scan
 from outwork.engine.registry import all_rules, get_rule, selector_known
 from outwork.sources.exclude import Exclusion
 from outwork.sources.registries import DEFAULT_NPM, DEFAULT_PYPI, RegistryOptions
-from outwork.store.advisories import DEFAULT_BASE_URL
+from outwork.store import ADVISORIES_BASE_URL
 
 T = TypeVar("T")
 
@@ -47,7 +46,9 @@ EXIT_NOTHING = 3
 FORMATS = report.FORMATS
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(file_completion: object = None) -> argparse.ArgumentParser:
+    """The command line's parser; ``file_completion`` (shtab's, given when a completion script
+    is written) marks the arguments that name files."""
     parser = argparse.ArgumentParser(
         prog="outwork",
         description="Static security scanner for packages, AI models, lockfiles, pipelines"
@@ -60,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     targets = scan.add_argument(
         "targets", nargs="*", metavar="TARGET", help="paths or pypi:/npm: references (default: .)"
     )
-    targets.complete = shtab.FILE  # type: ignore[attr-defined]
+    if file_completion is not None:
+        targets.complete = file_completion  # type: ignore[attr-defined]
     scan.add_argument("--format", "-f", choices=FORMATS, help="report format (default: terminal)")
     scan.add_argument(
         "--output", "-o", type=Path, help="write the report to FILE instead of standard output"
@@ -243,7 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
         ' bash)" in ~/.bashrc, or save it as ~/.local/share/bash-completion/completions/outwork;'
         " zsh: save it as _outwork in a folder of $fpath.",
     )
-    completion.add_argument("shell", choices=shtab.SUPPORTED_SHELLS, metavar="SHELL")
+    completion.add_argument("shell", metavar="SHELL")
     return parser
 
 
@@ -273,8 +275,7 @@ def run(argv: list[str], out: TextIO, err: TextIO) -> int:
         if args.command == "tls":
             return _tls(args, out, err)
         if args.command == "completion":
-            out.write(shtab.complete(parser, shell=args.shell))
-            return EXIT_OK
+            return _completion(args.shell, out)
         parser.print_help(err)
         return EXIT_ERROR
     except OutworkError as exc:
@@ -291,6 +292,19 @@ def run(argv: list[str], out: TextIO, err: TextIO) -> int:
             "outwork: this is a bug; rerun with OUTWORK_DEBUG=1 and report the trace\n"
         )
         return EXIT_ERROR
+
+
+def _completion(shell: str, out: TextIO) -> int:
+    """``outwork completion SHELL``: the script shtab writes from the parser (shtab is imported
+    by this command only; docs/benchmarks.md, issue 21)."""
+    import shtab
+
+    if shell not in shtab.SUPPORTED_SHELLS:
+        raise UsageError(
+            f"no completion for shell {shell!r}; choose one of {', '.join(shtab.SUPPORTED_SHELLS)}"
+        )
+    out.write(shtab.complete(build_parser(file_completion=shtab.FILE), shell=shell))
+    return EXIT_OK
 
 
 def _data_dir() -> Path:
@@ -512,10 +526,8 @@ def _scan_options(
         )
     cache_dir = _cache_dir(args)
     fetch = None
-    if offline is not True and any(
-        pol.rule_enabled(get_rule(code), policy) for code in ("VUL001", "VUL002")
-    ):
-        fetch = first_use_fetcher(err, args.advisory_url or DEFAULT_BASE_URL)
+    if offline is not True and _checks_advisories(policy):
+        fetch = first_use_fetcher(err, args.advisory_url or ADVISORIES_BASE_URL)
     exclude = _split(args.exclude) or file_config.exclude or ()
     respect_gitignore = args.respect_gitignore
     if respect_gitignore is None:
@@ -540,6 +552,16 @@ def _scan_options(
         exclusion=exclusion,
         fetch_advisories=fetch,
     )
+
+
+def _checks_advisories(policy: pol.Policy) -> bool:
+    """Whether the policy keeps a rule that reads advisory data (VUL001, VUL002): told from
+    the layer's code when the selection names whole layers, so that the dependencies layer's
+    rules are imported only by a scan that hands it a file."""
+    by_layer = layer_selected(Layer.VUL, policy.select, policy.ignore)
+    if by_layer is not None:
+        return by_layer
+    return any(pol.rule_enabled(get_rule(code), policy) for code in ("VUL001", "VUL002"))
 
 
 def _local_start(targets: list[str]) -> Path:

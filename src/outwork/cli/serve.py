@@ -15,7 +15,7 @@ from outwork.core.budgets import Budgets
 from outwork.core.errors import UsageError
 from outwork.serve.auth import SCOPES, WRITE, new_token, token_digest
 from outwork.sources.registries import DEFAULT_NPM, DEFAULT_PYPI, RegistryOptions
-from outwork.store import results
+from outwork.store import RESULTS_FILENAME
 
 DEFAULT_PORT = 8400
 
@@ -87,10 +87,14 @@ def _store_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def _location(args: argparse.Namespace, data_dir: Path) -> str:
-    return str(args.store or os.environ.get("OUTWORK_STORE") or data_dir / results.FILENAME)
+    return str(args.store or os.environ.get("OUTWORK_STORE") or data_dir / RESULTS_FILENAME)
 
 
 def run_token(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
+    # The results store (and its database drivers): imported by the commands that open it, so
+    # that `outwork scan` starts without it (docs/benchmarks.md, issue 21).
+    from outwork.store import results
+
     with results.open_store(_location(args, data_dir)) as store:
         if args.action == "create":
             if not results.TOKEN_NAME.match(args.name):
@@ -118,6 +122,7 @@ def run_serve(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO
 
         from outwork.serve.app import Limits, create_app, openapi_document
         from outwork.serve.runner import ScanService, ServiceOptions
+        from outwork.store import results
     except ImportError as exc:
         raise UsageError(
             f"outwork serve needs FastAPI and uvicorn ({exc}); install outwork's serve extra:"

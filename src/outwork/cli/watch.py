@@ -23,10 +23,10 @@ from outwork.sources.registries import (
     DEFAULT_PYPI,
     RegistryOptions,
 )
-from outwork.store import results
-from outwork.store.results import Release
+from outwork.store import RESULTS_FILENAME
 
 if TYPE_CHECKING:
+    from outwork.store.results import Release
     from outwork.watch.feeds import Feed
 
 
@@ -43,7 +43,7 @@ def add_watch_parser(subparsers: argparse._SubParsersAction) -> None:  # type: i
         "--store",
         metavar="URL",
         help=f"results store: a file, sqlite:///PATH or postgresql://... (default:"
-        f" {results.FILENAME} in the user data directory; env OUTWORK_STORE)",
+        f" {RESULTS_FILENAME} in the user data directory; env OUTWORK_STORE)",
     )
     watch.add_argument(
         "--feed",
@@ -99,8 +99,10 @@ def add_watch_parser(subparsers: argparse._SubParsersAction) -> None:  # type: i
 
 
 def run_watch(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
-    # The feeds and the worker pool (xmlrpc's network stack, multiprocessing): imported by this
-    # command only, so that `outwork scan` of local files starts without them.
+    # The feeds and the worker pool (xmlrpc's network stack, multiprocessing) and the results
+    # store: imported by this command only, so that `outwork scan` of local files starts
+    # without them.
+    from outwork.store import results
     from outwork.watch.watcher import WATCH_ANALYZERS, Watcher, WatchOptions
 
     if args.concurrency < 1 or args.attempts < 1 or args.interval < 0:
@@ -136,7 +138,7 @@ def run_watch(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO
         start=args.since,
     )
     feed = _feed(args, registry)
-    location = args.store or os.environ.get("OUTWORK_STORE") or data_dir / results.FILENAME
+    location = args.store or os.environ.get("OUTWORK_STORE") or data_dir / RESULTS_FILENAME
     stop = threading.Event()
 
     def verdict(release: Release, label: str, scan_id: int) -> None:

@@ -14,7 +14,7 @@ import os
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,6 +47,8 @@ from outwork.sources import Budgets, Exclusion, open_target
 from outwork.store.cache import ScanCache
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
     from outwork.engine.distributed import RayPool
     from outwork.sources.registries import RegistryOptions
 
@@ -219,17 +221,8 @@ def scan(
     result = ScanResult(targets=list(targets))
     result.stats.targets = len(result.targets)
 
-    # The chosen layers' rules are imported here, in the main process: findings from workers
-    # and from the cache are rebuilt from their codes. A layer left out is never imported.
-    chosen_rules = {name: tuple(cls.rules) for name, cls in registry.items()}
-    cache = None
-    rules_digests: dict[str, str] = {}  # part of cache keys only
-    if options.cache_dir:
-        cache = ScanCache(options.cache_dir)
-        rules_digests = {
-            name: ruleset_digest([*core_rules(), *rules]) for name, rules in chosen_rules.items()
-        }
-    runner = _Runner(options, context, registry, rules_digests, cache, result, progress)
+    cache = ScanCache(options.cache_dir) if options.cache_dir else None
+    runner = _Runner(options, context, registry, cache, result, progress)
     acceptors: list[tuple[str, Callable[[Artifact], bool]]] = [
         (name, analyzer.accepts) for name, analyzer in instances.items()
     ]
@@ -463,7 +456,6 @@ class _Runner:
         options: ScanOptions,
         context: AnalysisContext,
         registry: dict[str, type[Analyzer]],
-        rules_digests: dict[str, str],
         cache: Any,
         result: ScanResult,
         progress: ProgressCallback | None,
@@ -471,7 +463,8 @@ class _Runner:
         self.options = options
         self.context = context
         self.registry = registry
-        self.rules_digests = rules_digests
+        #: Each analyzer that was handed an artifact: its rules' digest (part of cache keys).
+        self.rules_digests: dict[str, str] = {}
         self.cache = cache
         self.result = result
         self.progress = progress
@@ -489,11 +482,24 @@ class _Runner:
         self.running: _Window | None = None
 
     def add(self, job: _Job) -> None:
+        for name in job.analyzers:
+            if name not in self.rules_digests:
+                self._load_rules(name)
         self.pending.append(job)
         self.seen += 1
         self.pending_bytes += len(job.artifact.data or b"")
         if len(self.pending) >= WINDOW_JOBS or self.pending_bytes >= WINDOW_BYTES:
             self.flush()
+
+    def _load_rules(self, name: str) -> None:
+        """Import an analyzer's rules, in the main process, when it is handed its first
+        artifact: findings from workers and from the cache are rebuilt from their codes. A
+        layer that reads none of the scan's artifacts is never imported (an empty folder, a
+        model file: docs/benchmarks.md, issue 21)."""
+        rules = tuple(self.registry[name].rules)
+        self.rules_digests[name] = (
+            ruleset_digest([*core_rules(), *rules]) if self.cache is not None else ""
+        )
 
     def flush(self) -> None:
         """Start analysing the pending jobs, then finish the window started before: workers
@@ -583,7 +589,7 @@ class _Runner:
     def _in_pool(self, jobs: list[_Job]) -> Iterator[Outcome]:
         """Submit the jobs to the workers now; the outcomes come in order as they are asked."""
         if self.pool is None:
-            self.pool = ProcessPoolExecutor(max_workers=self.workers)
+            self.pool = _new_pool(self.workers)
         size = max(1, min(BATCH, len(jobs) // (self.workers * 2) or 1))
         batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
         futures: list[tuple[list[_Job], Future[list[Outcome]]]] = [
@@ -608,7 +614,7 @@ class _Runner:
                 outcomes = [Outcome(errors=[(",".join(j.analyzers), message)]) for j in batch]
                 if "BrokenProcessPool" in type(exc).__name__ and self.pool is not None:
                     self.pool.shutdown(wait=False, cancel_futures=True)
-                    self.pool = ProcessPoolExecutor(max_workers=self.workers)
+                    self.pool = _new_pool(self.workers)
             self._tick(len(batch))
             yield from outcomes
 
@@ -643,6 +649,15 @@ class _Runner:
             self.cluster.close()
         if self.cache is not None:
             self.cache.close()
+
+
+def _new_pool(workers: int) -> ProcessPoolExecutor:
+    """The scan's worker processes. multiprocessing is imported here, by the scans that start
+    workers: a scan analysed in process (an empty folder, a model file) starts without it
+    (docs/benchmarks.md, issue 21)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=workers)
 
 
 def _connect(options: ScanOptions) -> RayPool:

@@ -34,26 +34,16 @@ from typing import IO, Any
 from packaging.utils import canonicalize_version
 
 from outwork.core.errors import OutworkError, UsageError
-
-DB_FILENAME = "advisories.sqlite3"
-SCHEMA_VERSION = 2
-DEFAULT_BASE_URL = "https://osv-vulnerabilities.storage.googleapis.com"
-#: Ecosystems ``outwork db update`` fetches when none are named.
-DEFAULT_ECOSYSTEMS: tuple[str, ...] = (
-    "PyPI",
-    "npm",
-    "crates.io",
-    "Go",
-    "RubyGems",
-    "Maven",
-    "Packagist",
-    "NuGet",
-    "Hex",
-    "Pub",
-    "ConanCenter",
+from outwork.store import (
+    ADVISORIES_BASE_URL,
+    ADVISORIES_FILENAME,
+    DEFAULT_ECOSYSTEMS,
+    STALE_AFTER_DAYS,
 )
-#: A database older than this many days draws a warning.
-STALE_AFTER_DAYS = 7
+
+DB_FILENAME = ADVISORIES_FILENAME
+SCHEMA_VERSION = 2
+DEFAULT_BASE_URL = ADVISORIES_BASE_URL
 #: Budgets for one feed: a record larger than this is refused, and so is a feed with more members.
 MAX_RECORD_BYTES = 16 * 1024 * 1024
 MAX_RECORDS = 2_000_000

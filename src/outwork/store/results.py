@@ -61,8 +61,9 @@ from outwork.core.findings import (
 )
 from outwork.core.rules import Severity
 from outwork.report import json_report
+from outwork.store import RESULTS_FILENAME
 
-FILENAME = "results.sqlite3"
+FILENAME = RESULTS_FILENAME
 
 #: Verdict labels besides the severities' (``info`` ... ``critical``).
 CLEAN = "clean"

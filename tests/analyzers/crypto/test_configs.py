@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from outwork.analyzers.crypto.configs import is_config, read_config
+from outwork.analyzers.crypto.configs import read_config
+from outwork.analyzers.crypto.sniff import is_config
 
 
 def labels(name: str, text: str) -> list[tuple[int | None, str]]:

@@ -14,8 +14,7 @@ listed as a ``cryptographic-asset`` component for the CycloneDX CBOM.
 
 from __future__ import annotations
 
-from outwork.analyzers.crypto.configs import is_config
-from outwork.analyzers.crypto.model import DER_SUFFIXES, SSH_LIST_NAMES
+from outwork.analyzers.crypto.sniff import DER_SUFFIXES, SSH_LIST_NAMES, is_config
 from outwork.core.analyzer import Analyzer, rules_in
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.rules import Layer

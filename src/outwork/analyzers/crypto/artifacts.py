@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 
 from outwork.analyzers.crypto import PROBE, SOURCE_KINDS, SOURCE_SUFFIXES
 from outwork.analyzers.crypto.analysis import judge
-from outwork.analyzers.crypto.configs import is_config, read_config
+from outwork.analyzers.crypto.configs import read_config
 from outwork.analyzers.crypto.facts import asset_facts
 from outwork.analyzers.crypto.files import MAX_FILE_BYTES, read_file
 from outwork.analyzers.crypto.gosource import scan_go
@@ -17,6 +17,7 @@ from outwork.analyzers.crypto.jssource import scan_javascript
 from outwork.analyzers.crypto.model import Asset, in_test_code
 from outwork.analyzers.crypto.pysource import ScanResult, imports_known_module, scan_source
 from outwork.analyzers.crypto.rules.unreadable import Material, UnreadableCryptoMaterial
+from outwork.analyzers.crypto.sniff import is_config
 from outwork.core.analyzer import AnalysisContext, Emitted
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.findings import Finding, finding

@@ -299,21 +299,3 @@ def _asset(
         purpose_reason=api,
         unknown=unknown,
     )
-
-
-#: File names read as TLS or SSH configuration whatever their content.
-CONFIG_NAMES = frozenset({"sshd_config", "ssh_config", "openssl.cnf", "haproxy.cfg", "nginx.conf"})
-#: Suffixes of configuration files read when their first bytes hold a TLS directive.
-CONFIG_SUFFIXES = (".conf", ".cfg", ".cnf")
-CONFIG_HINTS = re.compile(
-    rb"(?im)^\s*(ssl_protocols|ssl_ciphers|SSLProtocol|SSLCipherSuite|MinProtocol|CipherString"
-    rb"|ssl-min-ver|ssl-default-bind-|Ciphers|KexAlgorithms|MACs|HostKeyAlgorithms)\b"
-)
-
-
-def is_config(name: str, head: bytes) -> bool:
-    """Whether a file is TLS or SSH configuration, by name or by a directive in its head."""
-    lower = name.lower()
-    if lower in CONFIG_NAMES:
-        return True
-    return lower.endswith(CONFIG_SUFFIXES) and CONFIG_HINTS.search(head) is not None

@@ -27,8 +27,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa, x448, x25519
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
-from outwork.analyzers.crypto.model import DER_SUFFIXES, SSH_LIST_NAMES, Asset, AssetType, Purpose
+from outwork.analyzers.crypto.model import Asset, AssetType, Purpose
 from outwork.analyzers.crypto.policy import algorithm_name, curve_name, row, table
+from outwork.analyzers.crypto.sniff import DER_SUFFIXES, SSH_LIST_NAMES
 
 #: Largest certificate, key or JWK file read.
 MAX_FILE_BYTES = 16 * 1024 * 1024

@@ -138,9 +138,3 @@ def in_test_code(member_path: str) -> bool:
     if parts[-1].endswith(DOC_SUFFIXES):
         return True
     return bool(TEST_FOLDERS.intersection(parts[:-1])) or bool(_TEST_FILE.match(parts[-1]))
-
-
-#: File names read as OpenSSH key lists whatever their content looks like.
-SSH_LIST_NAMES = frozenset({"known_hosts", "known_hosts2", "authorized_keys", "authorized_keys2"})
-#: Name suffixes that say a binary file is a certificate, key or store.
-DER_SUFFIXES = (".der", ".cer", ".crt", ".p12", ".pfx", ".p7b", ".p7c", ".key", ".pem", ".spc")

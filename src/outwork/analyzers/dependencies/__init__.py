@@ -12,10 +12,10 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from outwork.analyzers.dependencies.parsers import has_parser, looks_like_sbom
-from outwork.analyzers.dependencies.rules.advisories import VulnerableDependency
 from outwork.core.analyzer import AnalysisContext, Analyzer, Component, Emitted, rules_in
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.findings import Fact, Finding
+from outwork.core.rules import Layer
 
 if TYPE_CHECKING:
     from outwork.analyzers.dependencies.analysis import OpenStore
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 class DependencyAnalyzer(Analyzer):
     name = "dependencies"
     version = "2"
-    layer = VulnerableDependency.layer
+    layer = Layer.VUL
     kinds = frozenset({Kind.LOCKFILE})
     rules = rules_in("outwork.analyzers.dependencies.rules")
     implementation = "outwork.analyzers.dependencies.analysis"
@@ -50,6 +50,8 @@ class DependencyAnalyzer(Analyzer):
     def finish(
         self, components: Sequence[tuple[str, Component]], context: AnalysisContext
     ) -> Iterable[Finding | Fact]:
+        if not any("lockfile" in c.properties for _, c in components):
+            return ()  # no dependency to match (finish_scan's own test): its code stays unloaded
         return cast(
             Iterable[Finding | Fact], self.work.finish_scan(self._stores, components, context)
         )

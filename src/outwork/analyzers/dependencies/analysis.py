@@ -41,9 +41,9 @@ from outwork.core.artifact import MEMBER_SEP, Artifact
 from outwork.core.errors import BudgetExceeded
 from outwork.core.findings import Fact, Finding, finding
 from outwork.core.rules import Rule
+from outwork.store import STALE_AFTER_DAYS
 from outwork.store.advisories import (
     DB_FILENAME,
-    STALE_AFTER_DAYS,
     AdvisoryDatabaseMissingError,
     AdvisoryStore,
     ecosystem_key,

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from importlib import resources
 from typing import Any
 
-from outwork.analyzers.models import templates
 from outwork.analyzers.models.containers import ContainerResult
 from outwork.analyzers.models.context import Bounds
 from outwork.analyzers.models.rules.formats import (
@@ -457,6 +456,10 @@ def _gguf_tensor_bounds(
 def _template_findings(
     result: ContainerResult, source: str, *, logical: str, path: str = ""
 ) -> None:
+    # jinja2's parser, for the files that carry a chat template only: a pickle or safetensors
+    # scan starts without it (docs/benchmarks.md, issue 21).
+    from outwork.analyzers.models import templates
+
     try:
         reasons = templates.analyse(source)
     except ValueError as exc:
