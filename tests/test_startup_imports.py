@@ -67,7 +67,7 @@ def test_a_scan_imports_the_rules_of_the_layers_it_selects_and_no_others(tmp_pat
 #: rules and checks, the stores, the worker pool, the network stack, the completion generator
 #: and the optional parsers (docs/benchmarks.md, issue 21: each was start-up time).
 NOT_AT_START = (
-    "concurrent.futures.process",
+    "concurrent.futures",
     "http.client",
     "jinja2",
     "packaging.version",

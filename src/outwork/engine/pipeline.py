@@ -14,7 +14,6 @@ import os
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,7 +46,7 @@ from outwork.sources import Budgets, Exclusion, open_target
 from outwork.store.cache import ScanCache
 
 if TYPE_CHECKING:
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import Future, ProcessPoolExecutor
 
     from outwork.engine.distributed import RayPool
     from outwork.sources.registries import RegistryOptions
