@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from rich import box
 from rich.cells import cell_len
@@ -141,10 +141,14 @@ def _inventory(rows: list[FamilyRow]) -> Table:
 
 
 class Block:
-    """A title line, then lines of text indented under it (wrapped lines keep the indent).
+    """A blank line, a title line, then lines of text indented under it (wrapped lines keep
+    the indent).
 
     Wrapping is done here, once per text, and segments are yielded directly: nesting rich's
     ``Padding`` and ``Group`` re-wraps every line several times and made large reports slow.
+    A line that fits is its own line (most of a report's lines, and every line of a report
+    written to a pipe or a file): rich's wrapping would split it into words, measure each and
+    join them again into the same line (docs/benchmarks.md, issue 21).
     """
 
     def __init__(self, title: Text, body: list[Text]) -> None:
@@ -152,15 +156,26 @@ class Block:
         self.body = body
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield self.title
-        width = max(10, options.max_width - INDENT)
+        yield Segment.line()
+        yield from _lines(console, self.title, options.max_width, None)
         pad = Segment(" " * INDENT)
+        width = max(10, options.max_width - INDENT)
         for text in self.body:
-            lines = text.wrap(console, width, no_wrap=text.no_wrap, overflow=text.overflow)
-            for line in lines:
-                yield pad
-                yield from line.render(console)
-                yield Segment.line()
+            yield from _lines(console, text, width, pad)
+
+
+def _lines(console: Console, text: Text, width: int, pad: Segment | None) -> Iterator[Segment]:
+    """``text`` wrapped to ``width`` (or cut, when it does not wrap), each line after ``pad``."""
+    plain = text.plain
+    if "\n" not in plain and "\t" not in plain and cell_len(plain) <= width:
+        lines: Iterable[Text] = (text,)
+    else:
+        lines = text.wrap(console, width, no_wrap=text.no_wrap, overflow=text.overflow)
+    for line in lines:
+        if pad is not None:
+            yield pad
+        yield from line.render(console)
+        yield Segment.line()
 
 
 def _heading(title: str, count: str) -> Text:
@@ -175,7 +190,7 @@ def _badge(severity: Severity) -> Text:
 
 
 def _finding(item: Finding) -> RenderableType:
-    title = Text("\n")
+    title = Text()
     title.append_text(_badge(item.severity))
     title.append(" ")
     title.append(item.code, style="bold")
@@ -195,7 +210,7 @@ def _finding(item: Finding) -> RenderableType:
             evidence = evidence[:EVIDENCE_LIMIT] + " …"
         body.append(_labelled("evidence", visible(evidence)))
     if item.snippet:
-        body.append(code_frame(item))
+        body.extend(code_frame(item))
     hint = item.remediation or _first_paragraph(rule_sections(item.rule).get("Remediation", ""))
     if hint:
         body.append(_labelled("fix", visible(hint), "green"))
@@ -222,34 +237,35 @@ def _first_paragraph(text: str) -> str:
     return text.split("\n\n", 1)[0].replace("\n", " ").strip()
 
 
-def code_frame(item: Finding) -> Text:
+def code_frame(item: Finding) -> list[Text]:
     """The finding's source lines, numbered, with its line marked ``>`` and a caret under the
-    column when it is known."""
+    column when it is known: one text per line, each cut (never wrapped) at the width."""
     line_no = item.location.line
     numbers = [n for n, _ in item.snippet]
     gutter = len(str(max(numbers))) if numbers else 1
-    frame = Text()
+    frame: list[Text] = []
     for number, source in item.snippet:
         current = number == line_no
         shown = visible(source, keep_newlines=False).expandtabs(TAB)
-        frame.append("> " if current else "  ", style="bold red" if current else "dim")
-        frame.append(f"{number:>{gutter}} │ ", style="dim")
-        frame.append(shown, style="bold" if current else "")
-        frame.append("\n")
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append("> " if current else "  ", style="bold red" if current else "dim")
+        line.append(f"{number:>{gutter}} │ ", style="dim")
+        line.append(shown, style="bold" if current else "")
+        frame.append(line)
         column = item.location.column
         if current and isinstance(column, int) and column >= 1:
             before = visible(source[: column - 1], keep_newlines=False).expandtabs(TAB)
-            frame.append(" " * (gutter + 2) + " │ ", style="dim")
-            frame.append(" " * cell_len(before) + "^", style="bold red")
-            frame.append("\n")
-    frame.rstrip()
-    frame.no_wrap = True
-    frame.overflow = "ellipsis"
+            caret = Text(no_wrap=True, overflow="ellipsis")
+            caret.append(" " * (gutter + 2) + " │ ", style="dim")
+            caret.append(" " * cell_len(before) + "^", style="bold red")
+            frame.append(caret)
+    if frame:
+        frame[-1].rstrip()
     return frame
 
 
 def _attack_path(path: AttackPath) -> RenderableType:
-    title = Text("\n")
+    title = Text()
     title.append_text(_badge(path.severity))
     title.append(" ")
     title.append(visible(path.entry, keep_newlines=False), style="bold")
