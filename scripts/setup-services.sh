@@ -16,6 +16,14 @@ fi
 if ! command -v chromedriver >/dev/null; then
     missing+=(chromium-driver)
 fi
+# The images layer's tests write real rpm databases: Berkeley DB's db_load (CentOS 7 style
+# Packages files) and rpm itself.
+if ! command -v db5.3_load >/dev/null; then
+    missing+=(db5.3-util)
+fi
+if ! command -v rpm >/dev/null; then
+    missing+=(rpm)
+fi
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0
 fi

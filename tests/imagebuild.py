@@ -14,7 +14,9 @@ import io
 import json
 import sqlite3
 import struct
+import subprocess
 import tarfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -265,3 +267,37 @@ def rpmdb_sqlite(headers: list[bytes]) -> bytes:
     data = connection.serialize()
     connection.close()
     return bytes(data)
+
+
+def rpmdb_bdb(headers: list[bytes], path: Path, *, load: str = "db5.3_load") -> bytes:
+    """rpm's Berkeley DB ``Packages`` (a hash database keyed by package number, as rpm before
+    4.16 wrote it, with its instance counter at key 0), written by Berkeley DB's own
+    ``db_load`` from a dump: the pages are the library's, not this module's."""
+    lines = ["VERSION=3", "format=bytevalue", "type=hash", "db_pagesize=4096", "HEADER=END"]
+    records = [(0, struct.pack("<I", len(headers)))]
+    records += [(number, header) for number, header in enumerate(headers, start=1)]
+    for number, value in records:
+        lines += [" " + struct.pack("<I", number).hex(), " " + value.hex()]
+    lines.append("DATA=END")
+    dump = path.with_suffix(".dump")
+    dump.write_text("\n".join(lines) + "\n")
+    subprocess.run([load, "-f", str(dump), str(path)], check=True, capture_output=True)
+    return path.read_bytes()
+
+
+def rpmdb_ndb(headers: list[bytes]) -> bytes:
+    """rpm's ndb ``Packages.db`` (rpm's ``lib/backend/ndb/rpmpkg.c`` layout): a header and one
+    page of slots, then each header blob in 16-byte blocks behind its blob header."""
+    page, block = 4096, 16
+    slots = b""
+    blobs = b""
+    for number, header in enumerate(headers, start=1):
+        offset = (page + len(blobs)) // block
+        body = b"BlbS" + struct.pack("<III", number, zlib.adler32(header), len(header)) + header
+        body += b"\x00" * (-len(body) % block) + b"\x00" * block  # the tail
+        slots += b"Slot" + struct.pack("<III", number, offset, len(body) // block)
+        blobs += body
+    free = page // block - 2 - len(headers)
+    slots += (b"Slot" + bytes(12)) * free
+    head = b"RpmP" + struct.pack("<III", 0, 1, 1) + bytes(16)
+    return head + slots + blobs

@@ -113,3 +113,12 @@ def chromium() -> str:
         _missing("Chromium")
         raise AssertionError("unreachable: _missing skips or fails")
     return found
+
+
+def program(name: str) -> str:
+    """A Debian program the tests run to write real files (``db5.3_load``, ``rpm``)."""
+    found = shutil.which(name)
+    if found is None:
+        _missing(name)
+        raise AssertionError("unreachable: _missing skips or fails")
+    return found

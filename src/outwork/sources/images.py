@@ -88,6 +88,9 @@ META_FILES = frozenset(
         "var/lib/rpm/Packages.db",
         "usr/lib/sysimage/rpm/rpmdb.sqlite",
         "usr/lib/sysimage/rpm/Packages.db",
+        # Berkeley DB (RHEL 8 and older, Amazon Linux 2)
+        "var/lib/rpm/Packages",
+        "usr/lib/sysimage/rpm/Packages",
         # rpm keeps sqlite in write-ahead-log mode: recent transactions live in the log
         "var/lib/rpm/rpmdb.sqlite-wal",
         "usr/lib/sysimage/rpm/rpmdb.sqlite-wal",

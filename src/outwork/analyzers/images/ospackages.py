@@ -1,10 +1,12 @@
 """Operating-system packages of an image: dpkg (status and distroless ``status.d``), apk
-(``lib/apk/db/installed``) and rpm (the sqlite ``rpmdb.sqlite`` that rpm 4.16+ writes), each with
+(``lib/apk/db/installed``) and rpm (the sqlite ``rpmdb.sqlite`` that rpm 4.16+ writes, ndb
+``Packages.db`` and Berkeley DB ``Packages``: :mod:`outwork.analyzers.images.rpmdb`), each with
 the files it owns and the layer that added it.
 
 Every database is read as data: dpkg's and apk's text records line by line, rpm's headers by
 their documented binary layout from a SQLite database opened in memory
-(``sqlite3.Connection.deserialize``), never through ``rpm`` or a file on disk. Each reader is
+(``sqlite3.Connection.deserialize``) or from the pages of the older formats, never through
+``rpm`` or a file on disk. Each reader is
 bounded (records, strings, header sizes); what it cannot read is returned as a problem, never
 dropped.
 """
@@ -19,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from outwork.analyzers.images import rpmdb
 from outwork.analyzers.images.model import File, Image
 
 #: Records read from one database, and header bytes of one rpm package.
@@ -36,7 +39,7 @@ RPM_SQLITE = (
     "var/lib/rpm/Packages.db",
     "usr/lib/sysimage/rpm/Packages.db",
 )
-#: Berkeley DB rpm databases (RHEL 8 and older, CentOS 7): not read, said so.
+#: Berkeley DB rpm databases (RHEL 8 and older, CentOS 7, Amazon Linux 2).
 RPM_BDB = ("var/lib/rpm/Packages", "usr/lib/sysimage/rpm/Packages")
 
 
@@ -280,6 +283,36 @@ def parse_rpm_sqlite(
     return _rpm_rows(connection, database)
 
 
+def parse_rpm_db(
+    data: bytes, database: str, wal: bytes | None = None
+) -> tuple[list[OsPackage], list[str]]:
+    """Packages of an rpm database of any format rpm has written (sqlite, ndb, Berkeley DB
+    hash), told by its bytes, and the problems met reading it."""
+    if data.startswith(b"SQLite format 3\x00"):
+        return parse_rpm_sqlite(data, database, wal)
+    try:
+        if rpmdb.is_ndb(data):
+            blobs, problems = rpmdb.ndb_blobs(data)
+        elif rpmdb.is_bdb_hash(data):
+            blobs, problems = rpmdb.bdb_blobs(data)
+        else:
+            return [], ["neither a SQLite, an ndb nor a Berkeley DB hash database"]
+    except rpmdb.RpmDatabaseError as exc:
+        return [], [str(exc)]
+    out: list[OsPackage] = []
+    for number, blob in enumerate(blobs[:MAX_PACKAGES]):
+        if len(blob) <= 8:
+            continue  # rpm's instance counter (Berkeley DB key 0), no package
+        try:
+            package = _rpm_package(rpm_header(blob), database)
+        except (RpmHeaderError, struct.error) as exc:
+            problems.append(f"record {number}: {exc}")
+            continue
+        if package is not None:
+            out.append(package)
+    return out, problems
+
+
 def _rpm_rows(connection: sqlite3.Connection, database: str) -> tuple[list[OsPackage], list[str]]:
     problems: list[str] = []
     out: list[OsPackage] = []
@@ -367,24 +400,19 @@ def _dpkg(image: Image, final: dict[str, File], found: Inventory) -> None:
 
 
 def _rpm(image: Image, final: dict[str, File], found: Inventory) -> None:
-    for path in RPM_SQLITE:
+    for path in (*RPM_SQLITE, *RPM_BDB):
         data = image.meta_final(path)
         if data is None:
             continue
         logs = dict(image.meta(path + "-wal"))
-        packages, problems = parse_rpm_sqlite(data, path, image.meta_final(path + "-wal"))
+        packages, problems = parse_rpm_db(data, path, image.meta_final(path + "-wal"))
         found.problems.extend((path, why) for why in problems[:20])
         copies = []
         for layer, copy in image.meta(path):
-            listed, _ = parse_rpm_sqlite(copy, path, logs.get(layer))
+            listed, _ = parse_rpm_db(copy, path, logs.get(layer))
             copies.append((layer, {(p.name, p.version) for p in listed}))
         for package in packages:
             package.layer = next(
                 (layer for layer, seen in copies if (package.name, package.version) in seen), -1
             )
         found.packages.extend(packages)
-    for path in RPM_BDB:
-        if path in final:
-            found.problems.append(
-                (path, "a Berkeley DB rpm database: its packages are not inventoried")
-            )

@@ -26,7 +26,9 @@ class OsPackagesUnreadable(Rule):
     ## What it finds
 
     A dpkg, apk or rpm database that does not parse, an rpm header that breaks the format, or
-    an rpm database in a format outwork does not read (Berkeley DB, RHEL 8 and older).
+    an older rpm database (Berkeley DB, ndb) whose pages or slots are damaged: an overflow
+    chain that loops or leaves the file, a record longer than its pages, a slot pointing
+    outside the file.
 
     ## Why it matters
 
@@ -36,12 +38,12 @@ class OsPackagesUnreadable(Rule):
     ## Example
 
     ```text
-    var/lib/rpm/Packages: a Berkeley DB rpm database: its packages are not inventoried
+    var/lib/rpm/Packages: page 12: a record's overflow chain loops back
     ```
 
     ## Remediation
 
-    Rebuild the image on a current base (RHEL/Rocky/Alma 9 write the sqlite database), or list
+    Rebuild the image from its sources (the package manager writes a sound database), or list
     its packages with the distribution's own tools and review them by hand.
 
     ## References
