@@ -33,6 +33,10 @@ MEMBER_SEP = "!/"
 #: Tag of an archive member whose content the source streamed through its checks and did not
 #: keep, because no selected analyzer accepts it: counted, never analysed.
 NOT_HELD = "not-held"
+#: Tag of an image's file (and of what it holds) whose digest is the one its OS package's
+#: database recorded for its path: the distribution's own bytes, as installed. The record is
+#: inside the image, so this says what the image claims, not that the bytes are safe.
+OS_PACKAGE_FILE = "os-package-file"
 
 
 class Kind(enum.StrEnum):

@@ -9,6 +9,13 @@ known whether a later layer deletes it (a whiteout ``.wh.NAME``, an opaque folde
 because they still ship and anyone who pulls the image can read them, and they are tagged
 ``image-deleted`` or ``image-overwritten``.
 
+Before the layers, dpkg's records of installed files and their MD5 (``var/lib/dpkg/info/
+*.md5sums``) are read from every layer (headers only where a layer is not compressed); as each
+file streams by, a file a record names is compared with it: its index entry says ``recorded``
+or ``modified`` (IMG022), and a recorded file is tagged ``os-package-file``, the distribution's
+own bytes, which the packages layer does not read as PyPI or npm code. Every other layer still
+reads it.
+
 After the layers, one :data:`~outwork.core.artifact.Kind.IMAGE` artifact at the image's own path
 describes the whole image for the images analyzer: the manifest and config (user, entrypoint,
 command, environment, ports, labels, history), each layer's digests, the file index of every
@@ -32,12 +39,12 @@ import os
 import re
 import stat
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
-from outwork.core.artifact import Artifact, Kind, join_member
+from outwork.core.artifact import OS_PACKAGE_FILE, Artifact, Kind, join_member
 from outwork.core.budgets import Budgets
 from outwork.core.corerules import ArchiveLinkEscape, ArchiveSpecialFile, ScanBudgetExceeded
 from outwork.core.errors import TargetError
@@ -105,6 +112,13 @@ META_FILES = frozenset(
 #: Folders whose files are package records (distroless images) or package file lists.
 META_FOLDERS = ("var/lib/dpkg/status.d/", "var/lib/dpkg/info/")
 _META_SUFFIXES = {"var/lib/dpkg/info/": (".list",)}
+#: dpkg's record of the files each package installed, with their MD5 (``<md5>  <path>``
+#: lines): ``info/<package>.md5sums``, ``status.d/<package>.md5sums`` in distroless images.
+_MD5SUMS_FOLDERS = ("var/lib/dpkg/info/", "var/lib/dpkg/status.d/")
+#: Bytes of md5sums records read ahead of the layers, all layers (a full Debian: ~10 MB).
+MAX_RECORDED_BYTES = 64 * 1024 * 1024
+#: Top-level folders that merged-/usr images make links into /usr (dpkg records either form).
+_MERGED = frozenset({"bin", "sbin", "lib", "lib32", "lib64", "libx32"})
 _DIGEST_RE = re.compile(r"^(?P<alg>sha256|sha512):(?P<hex>[0-9a-f]{64}|[0-9a-f]{128})$")
 _LAYER_TAGS = frozenset({"in-archive", "image-layer"})
 
@@ -557,6 +571,48 @@ _MAGIC = (
 )
 
 
+@dataclass(slots=True)
+class _Recorded:
+    """What dpkg recorded of the files of an image's packages: each path's MD5 and package,
+    by the layer holding the record. Read ahead of the layers (:meth:`_ImageReader._recorded`),
+    so that each file can be compared with its record as it streams by."""
+
+    digests: dict[str, list[tuple[int, str, str]]] = field(default_factory=dict)
+    size: int = 0
+
+    def add(self, layer: int, package: str, text: str) -> None:
+        for line in text.splitlines():
+            digest, _, path = line.partition(" ")
+            path = path.strip().lstrip("/")
+            if len(digest) == 32 and path:
+                self.digests.setdefault(path, []).append((layer, digest.lower(), package))
+
+    def lookup(self, path: str, layer: int) -> list[tuple[str, str]]:
+        """``(md5, package)`` of each record of ``path`` (or its merged-/usr twin) held by this
+        layer or one below it: dpkg recorded the file when it installed it."""
+        entries = self.digests.get(path) or self.digests.get(_merged_twin(path)) or []
+        return [(digest, package) for at, digest, package in entries if at <= layer]
+
+
+def _merged_twin(path: str) -> str:
+    """``usr/lib/x`` for ``lib/x`` and back: merged-/usr links one to the other."""
+    head, _, rest = path.partition("/")
+    if head == "usr":
+        top = rest.split("/", 1)[0]
+        return rest if top in _MERGED else path
+    return f"usr/{path}" if head in _MERGED else path
+
+
+def _md5sums_package(clean: str) -> str | None:
+    """The package whose md5sums record this path is, or None."""
+    for folder in _MD5SUMS_FOLDERS:
+        if clean.startswith(folder) and clean.endswith(".md5sums"):
+            name = clean[len(folder) : -len(".md5sums")]
+            if name and "/" not in name:
+                return name.split(":", 1)[0]
+    return None
+
+
 class _ImageReader:
     def __init__(self, store: _Store, budgets: Budgets, wants: Wants | None) -> None:
         self.store = store
@@ -566,6 +622,7 @@ class _ImageReader:
         self.meta_bytes = 0
         #: Layers already read for an earlier image of the same layout: blob -> description.
         self.read_layers: dict[str, dict[str, Any]] = {}
+        self.recorded = _Recorded()
 
     def read(self, image: ImageRef) -> Iterator[Yielded]:
         anomalies = list(self.store.anomalies) + image.anomalies
@@ -580,6 +637,7 @@ class _ImageReader:
             yield from self._document(image.config_blob)
         diff_ids = _diff_ids(config)
         history = _layer_history(config)
+        self.recorded = self._recorded(image)
         upper = _Upper()
         layers: list[dict[str, Any]] = []
         for index in range(len(image.layers) - 1, -1, -1):
@@ -619,6 +677,45 @@ class _ImageReader:
             root=self.store.display,
             tags=frozenset({"image"}),
         )
+
+    def _recorded(self, image: ImageRef) -> _Recorded:
+        """dpkg's md5sums records of every layer, read ahead: an uncompressed layer's headers
+        by seeking, a compressed one decompressed once more. A layer this cannot read is read
+        again by the main pass, which says what stopped it; its files then have no record and
+        are analysed as files no package recorded."""
+        recorded = _Recorded()
+        for index, ref in enumerate(image.layers):
+            if recorded.size >= MAX_RECORDED_BYTES or not self.store.exists(ref.blob):
+                continue
+            try:
+                self._record_layer(ref, index, recorded)
+            except Exception:  # noqa: S112 - the main pass reports what stops a layer
+                continue
+        return recorded
+
+    def _record_layer(self, ref: LayerRef, index: int, recorded: _Recorded) -> None:
+        path = join_member(self.store.display, ref.blob)
+        scope = Scope(self.budgets, self.deadline, path, max(self.store.size(ref.blob), 1), None)
+        with self.store.open(ref.blob) as raw:
+            head = raw.read(6)
+            kind = next((k for magic, k in _MAGIC if head.startswith(magic)), Kind.TAR)
+            raw.seek(0)
+            if kind is Kind.TAR:
+                reader = _tarlib.TarReader(cast(_tarlib.ByteSource, raw), skip=_seeking(raw))
+            else:
+                counting = Counting(raw)
+                source = Guarded(decompressor(kind, counting), counting, scope, path, True)
+                reader = _tarlib.TarReader(source)
+            while (member := reader.next()) is not None:
+                scope.member()
+                package = _md5sums_package(_clean(_member_name(member.name)))
+                if package is None or member.type not in _tarlib.REGULAR_TYPES:
+                    continue
+                recorded.size += member.size
+                if recorded.size > MAX_RECORDED_BYTES:
+                    return
+                data = reader.read_data(member.size)
+                recorded.add(index, package, data.decode("utf-8", errors="replace"))
 
     def _config(self, image: ImageRef, anomalies: list[dict[str, str]]) -> Any:
         assert image.config_blob is not None
@@ -712,8 +809,9 @@ class _ImageReader:
         kind = next((k for magic, k in _MAGIC if head.startswith(magic)), Kind.TAR)
         counting = Counting(cast(BinaryIO, _Prefixed(head, raw)))
         source = Guarded(decompressor(kind, counting), counting, scope, path, kind is not Kind.TAR)
-        diff = _DiffHash(source)
-        reader = _tarlib.TarReader(diff)
+        # an uncompressed blob is its tar: the blob's sha256 is the diff id, hashed once
+        diff = None if kind is Kind.TAR and raw.hash.name == "sha256" else _DiffHash(source)
+        reader = _tarlib.TarReader(source if diff is None else diff)
         described["compression"] = kind.value
         while True:
             try:
@@ -731,7 +829,8 @@ class _ImageReader:
                 except Exception as exc:  # a stream cut after the end marker
                     yield _unreadable(path, exc, "image layer")
                     return
-                described["diff"] = f"sha256:{diff.hash.hexdigest()}"
+                tar_hash = raw.hash if diff is None else diff.hash
+                described["diff"] = f"sha256:{tar_hash.hexdigest()}"
                 return
             scope.member()
             yield from self._member(member, reader, layer)
@@ -782,25 +881,38 @@ class _ImageReader:
         meta = _is_meta(clean)
         if meta:
             body.decided = True  # package databases are always held: the image needs them
+        records = self.recorded.lookup(clean, layer.index)
+        md5 = hashlib.md5(usedforsecurity=False) if records else None
         try:
             while body.size < member.size:
-                body.add(reader.read_data(CHUNK))
+                chunk = reader.read_data(CHUNK)
+                body.add(chunk)
+                if md5 is not None:
+                    md5.update(chunk)
         except (ArchiveStop, StreamStop):
             raise
         except Exception as exc:  # truncated or corrupt streams
             yield _unreadable(path, exc, "image layer member")
             return
         entry.append(body.digest())
+        recorded = md5 is not None and md5.hexdigest() in {digest for digest, _ in records}
+        if records:
+            # what became of the package's record: the distribution's bytes, or others
+            entry += ["recorded" if recorded else "modified", records[-1][1]]
         yield from _duplicate(layer.seen, name, path, body.digest())
         if meta and body.held:
             yield from self._keep(clean, body.data(), layer.described, path)
         tags = _LAYER_TAGS | ({f"image-{fate}"} if fate != "present" else set())
         if member.mode & 0o111:
             tags = tags | {"executable-bit"}
+        # the file and what it holds (a gzip'd changelog's text) are the package's own bytes
+        inherited = frozenset({OS_PACKAGE_FILE}) if recorded else frozenset()
         container = Artifact(path=layer.path, kind=Kind.TAR, size=0, root=scope.top)
         for item in _emit(container, name, body, scope, 1):
             if isinstance(item, Artifact) and item.path == path:
-                item = replace(item, tags=frozenset(item.tags | tags), root=self.store.display)
+                item = replace(item, tags=item.tags | tags | inherited, root=self.store.display)
+            elif isinstance(item, Artifact) and inherited:
+                item = replace(item, tags=item.tags | inherited)
             yield item
 
     def _keep(
@@ -833,6 +945,20 @@ class _Prefixed:
             )
             return out
         return self._raw.read(size)
+
+
+def _seeking(fh: BinaryIO) -> Callable[[int], int]:
+    """A tar reader's way past member data it does not read: a seek, within the blob."""
+    size = fh.seek(0, io.SEEK_END)
+    fh.seek(0)
+
+    def skip(wanted: int) -> int:
+        here = fh.tell()
+        moved = min(wanted, max(size - here, 0))
+        fh.seek(here + moved)
+        return moved
+
+    return skip
 
 
 def _anomaly(kind: str, path: str, detail: str) -> dict[str, str]:

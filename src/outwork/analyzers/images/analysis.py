@@ -16,6 +16,7 @@ from outwork.analyzers.images.rules import (
     build,
     config,
     deleted,
+    modified,
     ownership,
     packages,
     preload_env,
@@ -33,6 +34,7 @@ CHECKS: tuple[Callable[[Image], Iterator[Emitted]], ...] = (
     deleted.check,
     packages.check,
     ownership.check,
+    modified.check,
     preload_env.check,
     build.check,
 )

@@ -25,6 +25,11 @@ class File:
     fate: str  # present, deleted, overwritten
     by: int | None
     digest: str = ""
+    #: A file an OS package's database records (dpkg md5sums): ``recorded`` when its bytes are
+    #: the recorded ones, ``modified`` when not; "" for files no record names.
+    recorded: str = ""
+    #: The package whose record names it.
+    package: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +118,7 @@ class Image:
 
 def _file(row: list[Any]) -> File:
     digest = str(row[10]) if len(row) > 10 else ""
+    recorded, package = (str(row[11]), str(row[12])) if len(row) > 12 else ("", "")
     by = row[9] if isinstance(row[9], int) else None
     return File(
         str(row[0]),
@@ -126,6 +132,8 @@ def _file(row: list[Any]) -> File:
         str(row[8]),
         by,
         digest,
+        recorded,
+        package,
     )
 
 

@@ -31,7 +31,7 @@ from outwork.analyzers.packages.pyscan import PythonScanner, scan_pth
 from outwork.analyzers.packages.rules import PackageRiskVerdict
 from outwork.analyzers.packages.signals import Context, Signal
 from outwork.core.analyzer import AnalysisContext, Component, Emitted
-from outwork.core.artifact import ARCHIVE_KINDS, MEMBER_SEP, Artifact, Kind
+from outwork.core.artifact import ARCHIVE_KINDS, MEMBER_SEP, OS_PACKAGE_FILE, Artifact, Kind
 from outwork.core.budgets import Budgets
 from outwork.core.findings import Fact, Finding, finding
 from outwork.core.rules import Severity
@@ -40,6 +40,8 @@ from outwork.core.rules import Severity
 def accepts(artifact: Artifact) -> bool:
     if "container-image" in artifact.tags:
         return False  # an image is no package: its layers' files come one by one
+    if OS_PACKAGE_FILE in artifact.tags:
+        return False  # an OS package's own file, as recorded: no PyPI or npm package's code
     if "image-layer" not in artifact.tags and _inside_package_archive(artifact.path):
         return False  # the archive itself is judged whole (an image's tar is no package)
     if artifact.kind in ARCHIVE_KINDS:
