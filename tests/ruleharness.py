@@ -116,7 +116,9 @@ def run(root: Path, options: dict[str, Any]) -> list[Finding]:
         registry.update(saved)
     if not options.get("harness.allow_errors"):
         assert not result.errors, f"analyzer errors on fixtures: {result.errors}"
-    return result.findings
+    # fixtures of a command other than scan (``outwork diff``) bring the findings it reports
+    command = options.get("harness.findings")
+    return result.findings + (list(command(root)) if command else [])
 
 
 def check(root: Path, findings: list[Finding], expected: list[Expectation]) -> list[str]:

@@ -21,6 +21,7 @@ import platformdirs
 
 from outwork import __version__, report
 from outwork.cli.db import add_db_parser, first_use_fetcher, run_db
+from outwork.cli.diff import add_diff_parser, run_diff
 from outwork.cli.serve import add_serve_parsers, run_serve, run_token
 from outwork.cli.watch import add_watch_parser, run_watch
 from outwork.core import config as cfg
@@ -234,6 +235,7 @@ def build_parser(file_completion: object = None) -> argparse.ArgumentParser:
     tls.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     tls.add_argument("--quiet", "-q", action="store_true", help="no summary on standard error")
 
+    add_diff_parser(sub)
     add_db_parser(sub)
     add_watch_parser(sub)
     add_serve_parsers(sub)
@@ -264,6 +266,8 @@ def run(argv: list[str], out: TextIO, err: TextIO) -> int:
             return _scan(args, out, err)
         if args.command == "rules":
             return _rules(args, out, err)
+        if args.command == "diff":
+            return run_diff(args, out, err)
         if args.command == "db":
             return run_db(args, _data_dir(), err)
         if args.command == "watch":

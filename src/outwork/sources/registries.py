@@ -348,3 +348,92 @@ def fetch_document(url: str, *, timeout: float, max_bytes: int, what: str) -> An
         return json.loads(body)
     except (ValueError, RecursionError):  # RecursionError: nested past the parser's depth
         raise TargetError(f"{what}: the registry answered with invalid JSON") from None
+
+
+# --- releases of one project, for ``outwork diff`` -------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseFile:
+    """One file of a registry release: its name, where it is and the digest published for it."""
+
+    filename: str
+    url: str
+    digest: str | None
+
+
+def release_files(target: str, options: RegistryOptions) -> tuple[RegistryRef, list[ReleaseFile]]:
+    """The files of a ``pypi:``/``npm:`` release (the latest when no version is named): the
+    sdist first, then pure wheels, then the others, as ``outwork scan`` fetches them."""
+    ref = parse_ref(target)
+    if ref.version is None:
+        ref = RegistryRef(ref.ecosystem, ref.name, _latest(ref, options))
+    found = _pypi_files(ref, options) if ref.ecosystem == "pypi" else _npm_files(ref, options)
+    return ref, [ReleaseFile(*entry) for entry in found]
+
+
+def previous_release(target: str, options: RegistryOptions) -> RegistryRef:
+    """The release published before ``target`` (the highest lower version that has files; a
+    pre-release only when the target is one too, or when no final release precedes it)."""
+    from packaging.version import InvalidVersion, Version  # only the diff orders versions
+
+    ref = parse_ref(target)
+    current = ref.version or _latest(ref, options)
+    doc = _get_json(document_url(ref.ecosystem, ref.name, options), options, ref.display)
+    try:
+        wanted = Version(current)
+    except InvalidVersion:
+        raise TargetError(
+            f"{ref.display}: {current!r} is not a version that can be ordered; name the old one"
+        ) from None
+    lower: dict[Version, str] = {}
+    for spelled in _versions_with_files(ref.ecosystem, doc):
+        try:
+            parsed = Version(spelled)
+        except InvalidVersion:
+            continue
+        if parsed < wanted:
+            lower.setdefault(parsed, spelled)
+    finals = [v for v in lower if not v.is_prerelease] if not wanted.is_prerelease else []
+    pool = finals or list(lower)
+    if not pool:
+        raise TargetError(f"{ref.display}: no release precedes {current}; name the old one")
+    return RegistryRef(ref.ecosystem, ref.name, lower[max(pool)])
+
+
+def _versions_with_files(ecosystem: str, doc: Any) -> list[str]:
+    if not isinstance(doc, dict):
+        return []
+    if ecosystem == "pypi":
+        releases = doc.get("releases")
+        if not isinstance(releases, dict):
+            return []
+        return [
+            str(v)
+            for v, entries in releases.items()
+            if isinstance(entries, list)
+            and any(isinstance(e, dict) and not e.get("yanked") for e in entries)
+        ]
+    versions = doc.get("versions")
+    return [str(v) for v in versions] if isinstance(versions, dict) else []
+
+
+def _latest(ref: RegistryRef, options: RegistryOptions) -> str:
+    doc = _get_json(document_url(ref.ecosystem, ref.name, options), options, ref.display)
+    if ref.ecosystem == "pypi":
+        info = doc.get("info") if isinstance(doc, dict) else None
+        version = info.get("version") if isinstance(info, dict) else None
+    else:
+        tags = doc.get("dist-tags") if isinstance(doc, dict) else None
+        version = tags.get("latest") if isinstance(tags, dict) else None
+    if not isinstance(version, str) or not version:
+        raise TargetError(f"{ref.display}: the registry names no latest version; name one")
+    return version
+
+
+def download_release_file(file: ReleaseFile, folder: Path, options: RegistryOptions) -> Path:
+    """Download one release file into ``folder`` within the byte and time bounds, checked
+    against its published digest; the path it was written to."""
+    dest = folder / (Path(file.filename).name or "release")
+    _download(file.url, dest, file.digest, options)
+    return dest

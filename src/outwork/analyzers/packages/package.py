@@ -40,9 +40,10 @@ from outwork.analyzers.packages.rules import (
 from outwork.analyzers.packages.signals import Context, Signal, clip
 from outwork.core.artifact import Kind, classify
 from outwork.core.budgets import Budgets
+from outwork.core.findings import Finding
 from outwork.core.purl import purl
 from outwork.core.rules import Severity
-from outwork.sources.reader import ArchiveError, ArchiveStop, iter_members
+from outwork.sources.reader import ArchiveError, ArchiveStop, BudgetStop, iter_members
 
 #: Suffixes of archives the packages layer reads whole.
 PACKAGE_SUFFIXES = (".whl", ".egg", ".tar.gz", ".tgz", ".zip", ".tar.bz2", ".tar.xz", ".tar")
@@ -188,8 +189,12 @@ def read_archive(
     name: str,
     limits: Limits | None = None,
     budgets: Budgets | None = None,
+    stops: list[Finding] | None = None,
 ) -> PackageFiles | None:
     """Members of a package archive, or None when it is not a package.
+
+    ``stops``, when given, receives the finding of every budget that stopped the reading (a
+    bomb, too many members), so that a caller reading outside the engine reports it.
 
     ``data`` is the archive's bytes or a seekable binary stream (a file on disk). Members come
     through the sources' bounded reader one at a time, each read only as far as needed (a
@@ -216,6 +221,8 @@ def read_archive(
                 raise
             except ArchiveError as exc:
                 files.notes.append(f"{member.name}: not readable ({exc})")
+                if stops is not None and isinstance(exc, BudgetStop):
+                    stops.append(exc.finding)
                 continue
             if keep and len(content) <= limits.member_bytes and budget > 0:
                 budget -= len(content)
@@ -225,6 +232,8 @@ def read_archive(
                 files.others[member.name] = (kind, len(content))
     except ArchiveError as exc:
         files.notes.append(f"archive could not be read completely: {exc}")
+        if stops is not None and isinstance(exc, BudgetStop):
+            stops.append(exc.finding)
         if not files.texts and not files.others:
             return None
     if not any(PurePosixPath(m).name.lower() in META_NAMES for m in files.texts):
