@@ -21,60 +21,9 @@ from typing import Any
 
 from outwork.analyzers.identities.aws.evaluate import Principal
 from outwork.analyzers.identities.aws.policy import Origin, Policy, account_of, parse_policy
+from outwork.analyzers.identities.aws.published import aws_managed_document, managed_source
 from outwork.analyzers.identities.documents import line_of
 
-#: AWS-managed policies whose meaning is fixed and widely attached: known without the snapshot
-#: listing them (``get-account-authorization-details --filter`` can leave them out).
-KNOWN_MANAGED: dict[str, dict[str, Any]] = {
-    "arn:aws:iam::aws:policy/AdministratorAccess": {
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
-    },
-    "arn:aws:iam::aws:policy/IAMFullAccess": {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Action": [
-                    "iam:*",
-                    "organizations:DescribeAccount",
-                    "organizations:DescribeOrganization",
-                    "organizations:DescribeOrganizationalUnit",
-                    "organizations:DescribePolicy",
-                    "organizations:ListChildren",
-                    "organizations:ListParents",
-                    "organizations:ListPoliciesForTarget",
-                    "organizations:ListRoots",
-                    "organizations:ListPolicies",
-                    "organizations:ListTargetsForPolicy",
-                ],
-                "Resource": "*",
-            }
-        ],
-    },
-    "arn:aws:iam::aws:policy/PowerUserAccess": {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "NotAction": ["iam:*", "organizations:*", "account:*"],
-                "Resource": "*",
-            },
-            {
-                "Effect": "Allow",
-                "Action": [
-                    "iam:CreateServiceLinkedRole",
-                    "iam:DeleteServiceLinkedRole",
-                    "iam:ListRoles",
-                    "organizations:DescribeOrganization",
-                    "account:ListRegions",
-                    "account:GetAccountInformation",
-                ],
-                "Resource": "*",
-            },
-        ],
-    },
-}
 ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
 
 
@@ -100,6 +49,8 @@ class Identity:
     instance_profile: bool = False
     line: int | None = None
     logical: str = ""
+    #: The file that declares it, when the input spans several (a Terraform module).
+    path: str = ""
 
 
 @dataclass(slots=True)
@@ -122,21 +73,29 @@ class Account:
         found = self.managed.get(arn)
         if found is not None:
             return found.default
-        known = KNOWN_MANAGED.get(arn)
+        known = aws_managed_document(arn)
         if known is not None:
-            # not in the input: its statements are placed where the identity attaches it
+            # an AWS-managed policy the input does not hold, from the published versions the
+            # layer ships: its statements are placed where the identity attaches it
             return parse_policy(
                 known,
                 arn.rsplit("/", 1)[-1],
                 arn=arn,
                 logical=f"{who.logical}.AttachedManagedPolicies" if who.logical else "",
                 line=who.line,
+                path=who.path,
             )
+        held = (
+            "which neither the input nor the AWS-managed policies outwork ships"
+            f" ({managed_source()}) hold"
+            if ":iam::aws:policy/" in arn
+            else "which the snapshot does not hold"
+        )
         self.problems.append(
             (
-                f"{who.kind} {who.name} has policy {arn} attached, which the snapshot does not"
-                " hold: its permissions cannot be evaluated",
-                Origin(who.name, who.line, who.logical),
+                f"{who.kind} {who.name} has policy {arn} attached, {held}: its permissions cannot"
+                " be evaluated",
+                Origin(who.name, who.line, who.logical, who.path),
             )
         )
         self.managed[arn] = ManagedPolicy(arn, Policy(arn, (), arn=arn))

@@ -2,24 +2,42 @@
 tags, or JSON), read by the bounded readers of :mod:`..documents`: never deployed.
 
 Roles, users, groups, managed and inline policies, their attachments, instance profiles,
-group additions, SAM functions' implicit roles and the resource policies of buckets, queues,
-topics, keys, secrets and repositories become an :class:`~.account.Account`. ``Ref``,
+group additions, SAM functions' and state machines' implicit roles (their ``Policies``: inline
+statements, AWS-managed policies by name, and SAM policy templates such as ``S3CrudPolicy``
+expanded from SAM's own template list, shipped as data) and the resource policies of buckets,
+queues, topics, keys, secrets and repositories become an :class:`~.account.Account`. ``Ref``,
 ``Fn::GetAtt``, ``Fn::Sub`` and ``Fn::Join`` over this template's resources and pseudo
 parameters are resolved; parameters, imports and conditions are left to deploy time and
 reported as such (the evaluator treats such a value as unknown, so what depends on it is
-conditional). Each statement keeps the line its mapping starts on.
+conditional). Each statement keeps the line its mapping starts on; a policy written as a JSON
+string (``PolicyDocument: !Sub '{...}'``) has its statements placed at the lines of their
+``"Effect"`` in the template's text, and a SAM policy template's at the line that names it.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from outwork.analyzers.identities.aws.account import Account, Identity, ManagedPolicy
-from outwork.analyzers.identities.aws.policy import Origin, Policy, parse_policy
+from outwork.analyzers.identities.aws.policy import Origin, Policy, Statement, parse_policy
+from outwork.analyzers.identities.aws.published import (
+    aws_managed_arn,
+    sam_source,
+    sam_template,
+    substitute,
+)
 from outwork.analyzers.identities.aws.sniff import CFN_RESOURCE_POLICIES as RESOURCE_POLICIES
 from outwork.analyzers.identities.documents import PosDict, line_of
+
+_EFFECT_RE = re.compile(r'"Effect"\s*:')
+#: SAM resources that get a role of their own from ``Policies``, and the service it trusts.
+SAM_ROLES = {
+    "AWS::Serverless::Function": "lambda.amazonaws.com",
+    "AWS::Serverless::StateMachine": "states.amazonaws.com",
+}
 
 TEMPLATE_ACCOUNT = "000000000000"
 _SUB_RE = re.compile(r"\$\{([^}!][^}]*)\}")
@@ -39,7 +57,8 @@ def looks_like_template(value: Any) -> bool:
 
 
 class _Reader:
-    def __init__(self, template: dict[str, Any]) -> None:
+    def __init__(self, template: dict[str, Any], lines: list[str] | None = None) -> None:
+        self.lines = lines or []
         raw = template.get("Resources")
         self.resources: dict[str, dict[str, Any]] = {
             k: v for k, v in (raw.items() if isinstance(raw, dict) else []) if isinstance(v, dict)
@@ -155,16 +174,34 @@ class _Reader:
 
     # --- resources ----------------------------------------------------------------------------
 
-    def policy(self, document: Any, name: str) -> Policy:
-        line = line_of(document)
-        return parse_policy(self.value(document), name, line=line)
+    def policy(self, document: Any, name: str, at: int | None = None) -> Policy:
+        """A policy document; ``at`` is the line of the mapping that holds it, where the
+        statements of a document written as a JSON string are looked for."""
+        line = line_of(document, at)
+        policy = parse_policy(self.value(document), name, line=line)
+        if _written_as_text(document) and line is not None:
+            policy = self._placed_in_text(policy, line)
+        return policy
+
+    def _placed_in_text(self, policy: Policy, start: int) -> Policy:
+        """Statements at the lines of the ``"Effect"`` keys that follow ``start``, in order."""
+        effects = [
+            number
+            for number, text in enumerate(self.lines[start - 1 :], start=start)
+            if _EFFECT_RE.search(text)
+        ][: len(policy.statements)]
+        placed = tuple(
+            _at(statement, effects[i]) if i < len(effects) else statement
+            for i, statement in enumerate(policy.statements)
+        )
+        return Policy(policy.name, placed, policy.problems, policy.arn, policy.line)
 
     def inline(self, props: dict[str, Any], owner: str) -> list[Policy]:
         out = []
         for entry in props.get("Policies") or []:
             if isinstance(entry, dict) and "PolicyDocument" in entry:
                 name = f"{owner}/{entry.get('PolicyName', 'inline')}"
-                out.append(self.policy(entry["PolicyDocument"], name))
+                out.append(self.policy(entry["PolicyDocument"], name, line_of(entry)))
         return out
 
     def strings(self, value: Any) -> list[str]:
@@ -178,8 +215,8 @@ class _Reader:
             kind = self.kind(logical)
             if kind in ("AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"):
                 self.identity(logical, kind.rsplit("::", 1)[-1].lower(), resource)
-            elif kind == "AWS::Serverless::Function":
-                self.function(logical, resource)
+            elif kind in SAM_ROLES:
+                self.function(logical, resource, SAM_ROLES[kind])
         for logical in self.resources:
             self.owner = logical
             self.link(logical, self.kind(logical))
@@ -214,8 +251,9 @@ class _Reader:
             who.tags = {str(t.get("Key")): str(t.get("Value")) for t in tags if isinstance(t, dict)}
         self.table(kind)[who.name] = who
 
-    def function(self, logical: str, resource: dict[str, Any]) -> None:
-        """A SAM function without ``Role`` gets a role trusting Lambda with its ``Policies``."""
+    def function(self, logical: str, resource: dict[str, Any], service: str) -> None:
+        """A SAM function (or state machine) without ``Role`` gets a role trusting its service,
+        with its ``Policies`` and ``PermissionsBoundary``."""
         props = self.props(logical)
         if "Role" in props:
             return
@@ -232,25 +270,45 @@ class _Reader:
                 "Statement": [
                     {
                         "Effect": "Allow",
-                        "Principal": {"Service": "lambda.amazonaws.com"},
+                        "Principal": {"Service": service},
                         "Action": "sts:AssumeRole",
                     }
                 ]
             },
             f"{name} trust policy",
         )
+        if "PermissionsBoundary" in props:
+            role.boundary_arn = next(iter(self.strings(props["PermissionsBoundary"])), "")
         raw = props.get("Policies")
         for entry in raw if isinstance(raw, list) else [raw] if raw else []:
             if isinstance(entry, dict) and "Statement" in entry:
                 role.inline.append(self.policy(entry, f"{logical} policy"))
-            elif isinstance(entry, str) and entry.startswith("arn:"):
-                role.attached.append(entry)
-            elif isinstance(entry, str):
-                role.attached.append(f"arn:aws:iam::aws:policy/{entry}")
+            elif isinstance(entry, dict) and len(entry) == 1 and not _intrinsic(entry):
+                role.inline.extend(self.sam_policy(logical, entry))
             else:
-                # SAM policy templates expand at deploy time from AWS's template list
-                self.unresolved(f"SAM policy template {sorted(entry)[0] if entry else entry}")
+                for value in self.strings(entry):
+                    role.attached.append(
+                        value if value.startswith("arn:") else aws_managed_arn(value)
+                    )
         self.account.roles[name] = role
+
+    def sam_policy(self, logical: str, entry: dict[str, Any]) -> list[Policy]:
+        """A SAM policy template (``- S3CrudPolicy: {BucketName: !Ref Bucket}``) expanded as
+        SAM does: its statements with the parameters given, at the line that names it."""
+        ((template_name, raw_args),) = entry.items()
+        template = sam_template(str(template_name))
+        if template is None:
+            self.unresolved(f"SAM policy template {template_name} (not in {sam_source()})")
+            return []
+        args = raw_args if isinstance(raw_args, dict) else {}
+        missing = [p for p in template.parameters if p not in args]
+        if missing:
+            self.unresolved(f"SAM policy template {template_name} without {', '.join(missing)}")
+        document = {
+            "Version": "2012-10-17",
+            "Statement": substitute(list(template.statements), args),
+        }
+        return [self.policy(document, f"{logical} {template_name}", line_of(entry))]
 
     def link(self, logical: str, kind: str) -> None:
         props = self.props(logical)
@@ -290,6 +348,28 @@ class _Reader:
                     add(who)
 
 
-def read(template: dict[str, Any]) -> tuple[Account, list[tuple[str, Policy]]]:
-    """The account and resource policies a CloudFormation or SAM template declares."""
-    return _Reader(template).read()
+def read(
+    template: dict[str, Any], lines: list[str] | None = None
+) -> tuple[Account, list[tuple[str, Policy]]]:
+    """The account and resource policies a CloudFormation or SAM template declares (``lines``:
+    the template's text, where statements written as JSON strings are placed)."""
+    return _Reader(template, lines).read()
+
+
+def _intrinsic(entry: dict[str, Any]) -> bool:
+    ((key, _),) = entry.items()
+    return key == "Ref" or str(key).startswith("Fn::")
+
+
+def _written_as_text(document: Any) -> bool:
+    """A policy written as a JSON string, or as ``Fn::Sub`` over one."""
+    if isinstance(document, dict) and len(document) == 1 and "Fn::Sub" in document:
+        document = document["Fn::Sub"]
+        document = document[0] if isinstance(document, list) and document else document
+    return isinstance(document, str)
+
+
+def _at(statement: Statement, line: int) -> Statement:
+    return replace(
+        statement, origin=Origin(statement.origin.policy, line, statement.origin.logical)
+    )

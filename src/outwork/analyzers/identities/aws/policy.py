@@ -28,9 +28,13 @@ class Origin:
     policy: str
     line: int | None = None
     logical: str = ""
+    #: The file, when the input spans several (a Terraform module); empty for the scanned file.
+    path: str = ""
 
     def describe(self) -> str:
         where = f"line {self.line}" if self.line else self.logical
+        if self.path and self.line:
+            where = f"{self.path.rsplit('/', 1)[-1]} {where}"
         return f"{self.policy} ({where})" if where else self.policy
 
 
@@ -89,12 +93,19 @@ def decode_document(value: Any) -> Any:
 
 
 def parse_policy(
-    document: Any, name: str, *, logical: str = "", arn: str = "", line: int | None = None
+    document: Any,
+    name: str,
+    *,
+    logical: str = "",
+    arn: str = "",
+    line: int | None = None,
+    path: str = "",
 ) -> Policy:
-    """A policy from its document; shapes it cannot read become problems, not exceptions."""
+    """A policy from its document; shapes it cannot read become problems, not exceptions
+    (``path``: the file it is written in, when the input spans several)."""
     document = decode_document(document)
     problems: list[tuple[str, Origin]] = []
-    where = Origin(name, line_of(document, line), logical)
+    where = Origin(name, line_of(document, line), logical, path)
     if not isinstance(document, dict):
         problems.append((f"policy document is {_shape(document)}, not an object", where))
         return Policy(name, (), tuple(problems), arn, where.line)
@@ -106,7 +117,7 @@ def parse_policy(
     statements: list[Statement] = []
     for index, item in enumerate(items):
         origin = Origin(
-            name, line_of(item, where.line), f"{logical}.Statement[{index}]".lstrip(".")
+            name, line_of(item, where.line), f"{logical}.Statement[{index}]".lstrip("."), path
         )
         if not isinstance(item, dict):
             problems.append((f"statement is {_shape(item)}, not an object", origin))
