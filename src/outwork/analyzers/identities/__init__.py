@@ -12,12 +12,13 @@ first bytes name what only these documents name (``"Statement"``, ``UserDetailLi
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import cast
 
 from outwork.analyzers.identities.aws import sniff
-from outwork.core.analyzer import AnalysisContext, Analyzer, Emitted, rules_in
+from outwork.core.analyzer import AnalysisContext, Analyzer, Component, Emitted, rules_in
 from outwork.core.artifact import Artifact, Kind
+from outwork.core.findings import Fact, Finding
 from outwork.core.rules import Layer
 
 #: Bytes of a file read to decide whether it is an identity document.
@@ -34,7 +35,7 @@ class IdentityAnalyzer(Analyzer):
     """Evaluates IAM policies and finds escalation paths to administrator."""
 
     name = "identities"
-    version = "2"
+    version = "3"
     layer = Layer.IAM
     kinds = frozenset({Kind.JSON, Kind.YAML, Kind.TEXT})
     rules = rules_in("outwork.analyzers.identities.rules")
@@ -52,6 +53,15 @@ class IdentityAnalyzer(Analyzer):
             return False
         hints = (_JSON_HINT, sniff.SNIFF, sniff.CFN_JSON, sniff.CFN_YAML, sniff.RBAC, sniff.GCP)
         return any(hint.search(head) for hint in hints)
+
+    def finish(
+        self, components: Sequence[tuple[str, Component]], context: AnalysisContext
+    ) -> Iterable[Finding | Fact]:
+        """Terraform read by module: the files of a folder together, with the modules they
+        call."""
+        if not any(c.type == "_iam-terraform" for _, c in components):
+            return ()
+        return cast(Iterable[Finding | Fact], self.work.finish(components))
 
     def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
         head = artifact.read(SNIFF_BYTES)

@@ -5,11 +5,17 @@ and its siblings, a policy has ``Statement``, a resource policy's statements nam
 ``Principal``, an SCP arrives wrapped in ``describe-policy`` output, a CloudFormation template
 declares ``AWS::`` resource types, a Kubernetes RBAC object its ``rbac.authorization.k8s.io``
 API group. A file that is none of these yields nothing.
+
+Terraform is read by module: each ``.tf`` file is parsed when it is analysed (a file that
+cannot be read is reported then) and handed on as a private component; the whole-scan step
+(:func:`finish`) reads the files of each folder together, follows the modules they call, and
+runs the checks once per root module, each finding placed in the file that writes it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 from outwork.analyzers.identities.aws import cloudformation, sniff, terraform
@@ -35,9 +41,12 @@ from outwork.analyzers.identities.kubernetes.escalation import KEscalation
 from outwork.analyzers.identities.rules.gcp import GCP_CHECKS
 from outwork.analyzers.identities.rules.kubernetes import K8S_CHECKS
 from outwork.analyzers.identities.rules.unreadable import IdentityDocumentUnreadable, Unreadable
-from outwork.core.analyzer import Emitted
+from outwork.core.analyzer import Component, Emitted
 from outwork.core.artifact import Artifact, Kind
-from outwork.core.findings import finding
+from outwork.core.findings import Fact, Finding, finding
+
+#: The private component that hands a Terraform file to the whole-scan step.
+TERRAFORM = "_iam-terraform"
 
 
 def analyze(artifact: Artifact, form: str) -> Iterable[Emitted]:
@@ -50,11 +59,11 @@ def analyze(artifact: Artifact, form: str) -> Iterable[Emitted]:
     text = artifact.read().decode("utf-8", "replace")
     if form == "hcl":
         try:
-            account, resource_policies = terraform.read(text)
+            terraform.load(text, artifact.path)
         except DocumentError as exc:
             yield _unreadable(exc)
             return
-        yield from run_checks(AwsScan(account, "template", resource_policies))
+        yield Component(TERRAFORM, artifact.path, properties={"text": text})
         return
     try:
         documents = load_json_or_yaml(text, form)
@@ -73,10 +82,30 @@ def analyze(artifact: Artifact, form: str) -> Iterable[Emitted]:
         for k8s in K8S_CHECKS:
             yield from k8s(cluster, search)
         return
+    lines = text.splitlines()
     for document in documents:
-        scan = aws_scan(document, artifact.name)
+        scan = aws_scan(document, artifact.name, lines)
         if scan is not None:
             yield from run_checks(scan)
+
+
+def finish(components: Sequence[tuple[str, Component]]) -> Iterator[Finding | Fact]:
+    """The Terraform modules of the scan, each root read with the modules it calls."""
+    files = []
+    for path, component in components:
+        if component.type != TERRAFORM:
+            continue
+        try:
+            files.append(terraform.load(str(component.properties.get("text", "")), path))
+        except DocumentError:
+            continue  # reported when the file was analysed
+    for members, account, policies in terraform.read_modules(files):
+        for item in run_checks(AwsScan(account, "template", policies)):
+            if isinstance(item, Finding) and not item.location.path:
+                # nothing more precise: the module's first file
+                item = replace(item, location=replace(item.location, path=members[0].path))
+            if isinstance(item, Finding | Fact):
+                yield item
 
 
 def run_checks(scan: AwsScan) -> Iterator[Emitted]:
@@ -112,12 +141,13 @@ def _is_policy(value: Any) -> bool:
     return isinstance(value, dict) and "Statement" in value
 
 
-def aws_scan(value: Any, name: str = "policy") -> AwsScan | None:
-    """The AWS input a parsed document holds, or None when it holds none."""
+def aws_scan(value: Any, name: str = "policy", lines: list[str] | None = None) -> AwsScan | None:
+    """The AWS input a parsed document holds, or None when it holds none (``lines``: the
+    document's text, for a template whose policies are written as JSON strings)."""
     if looks_like_snapshot(value):
         return AwsScan(from_snapshot(value), "snapshot")
     if cloudformation.looks_like_template(value):
-        account, resource_policies = cloudformation.read(value)
+        account, resource_policies = cloudformation.read(value, lines)
         return AwsScan(account, "template", resource_policies)
     if not isinstance(value, dict):
         return None
@@ -190,4 +220,4 @@ def form_of(kind: Kind, name: str, head: bytes) -> str:
     return "json" if kind == Kind.JSON or lower.endswith(".json") else "yaml"
 
 
-__all__ = ["analyze", "aws_scan", "form_of"]
+__all__ = ["analyze", "aws_scan", "finish", "form_of"]

@@ -314,8 +314,15 @@ def statement_level(
     level = resource_level(statement, resource, action.partition(":")[0].lower(), context)
     if level == NO:
         return NO, ()
+    unknown: tuple[str, ...] = ()
+    if level == MAYBE:
+        unknown = tuple(
+            f"{raw} is not known offline"
+            for raw in statement.resources
+            if "${" in raw and _substitute(raw, context)[1]
+        )
     cond_level, why = conditions(statement.conditions, context, deny=not statement.allows)
-    return min(level, cond_level), why
+    return min(level, cond_level), unknown + why
 
 
 def _best(

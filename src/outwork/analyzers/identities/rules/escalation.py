@@ -138,7 +138,7 @@ def _located(statements: tuple[Statement, ...]) -> tuple[Origin | None, tuple[Lo
     origins = [s.origin for s in statements if not s.origin.policy.startswith("<")]
     if not origins:
         return None, ()
-    related = tuple(Location("", o.line, logical=o.logical or None) for o in origins[1:4])
+    related = tuple(Location(o.path, o.line, logical=o.logical or None) for o in origins[1:4])
     return origins[0], related
 
 
@@ -180,6 +180,7 @@ def check_administrators(scan: AwsScan) -> Iterator[Emitted]:
             + (f" (granted by {origin.describe()})" if origin else ""),
             line=origin.line if origin else None,
             logical=(origin.logical or None) if origin else None,
+            path=origin.path if origin else "",
             severity=AdministratorEquivalent.severity_in(_holder(scan, who.kind)),
             subject=subject,
             related=related,
@@ -222,6 +223,7 @@ def check_escalation(scan: AwsScan) -> Iterator[Emitted]:
             + (f"; conditional on {', '.join(unknown[:3])}" if conditional and unknown else ""),
             line=origin.line if origin else None,
             logical=(origin.logical or None) if origin else None,
+            path=origin.path if origin else "",
             severity=PrivilegeEscalationToAdministrator.severity_in(_holder(scan, who.kind)),
             confidence=Confidence.HIGH if not conditional else Confidence.MEDIUM,
             subject=subject,

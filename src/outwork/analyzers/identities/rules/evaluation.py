@@ -20,9 +20,13 @@ class PolicyNotFullyEvaluable(Rule):
     ## What it finds
     Condition operators the evaluator does not implement, actions the AWS catalogue does not
     list (a typo, a retired action, a service newer than the catalogue), statements of the wrong
-    shape, values left to deploy time (Terraform interpolations, CloudFormation intrinsics) and
-    managed policies attached but absent from the snapshot. Every other part of the policy is
-    still evaluated; what depends on the unreadable part is reported as conditional.
+    shape, values left to deploy time (Terraform variables without a default, functions, data
+    sources and modules outside the scan; CloudFormation parameters and imports; SAM policy
+    templates that are unknown or miss a parameter), what a budget stopped (cyclic or oversized
+    Terraform values, capped `count`/`for_each` instances, modules nested too deep) and managed
+    policies attached but absent from the input and from the AWS-managed policies outwork ships.
+    Every other part of the policy is still evaluated; what depends on the unreadable part is
+    reported as conditional.
 
     ## Why it matters
     A tool that silently drops what it does not understand turns every unknown into "safe".
@@ -64,6 +68,7 @@ def _emit(message: str, origin: Origin) -> Emitted:
         message,
         line=origin.line,
         logical=origin.logical or None,
+        path=origin.path,
         evidence=origin.describe(),
         subject=origin.policy,
     )

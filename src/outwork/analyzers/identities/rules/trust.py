@@ -234,6 +234,7 @@ def check_trust(scan: AwsScan) -> Iterator[Emitted]:
                 RoleTrustTooBroad,
                 f"role {role.name} can be assumed by {exposure.value} ({who})",
                 line=statement.origin.line,
+                path=statement.origin.path,
                 logical=statement.origin.logical or None,
                 severity=RoleTrustTooBroad.severity_in(exposure),
                 subject=role.arn,
@@ -280,6 +281,7 @@ def check_public_resources(scan: AwsScan) -> Iterator[Emitted]:
                 f"{what} allows any AWS principal to {', '.join(statement.actions[:4])}"
                 + (" (write or permissions management)" if writes else ""),
                 line=statement.origin.line,
+                path=statement.origin.path,
                 logical=statement.origin.logical or None,
                 severity=ResourcePolicyPublic.severity_in(Access.WRITE if writes else Access.READ),
                 subject=what,

@@ -1,0 +1,259 @@
+"""Terraform read by module: values followed across the files of a folder and into the modules
+it calls, unknown values reported and never guessed, hostile modules bounded with a note."""
+
+# The Terraform below is written as real modules write it, one statement a line.
+# ruff: noqa: E501
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from outwork.core.findings import Finding
+from outwork.engine.pipeline import ScanOptions, scan
+
+TRUST = (
+    'jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", '
+    'Action = "sts:AssumeRole", Principal = { Service = "lambda.amazonaws.com" } }] })'
+)
+
+
+def scanned(folder: Path, files: dict[str, str]) -> list[Finding]:
+    for name, text in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    result = scan([str(folder)], ScanOptions(jobs=1, cache_dir=None, select=("IAM",)))
+    assert not result.errors, result.errors
+    return result.findings
+
+
+def codes(findings: list[Finding], code: str) -> list[Finding]:
+    return [f for f in findings if f.code == code]
+
+
+def test_a_policy_document_in_another_file_of_the_module_is_followed(tmp_path: Path) -> None:
+    findings = scanned(
+        tmp_path,
+        {
+            "users.tf": """
+resource "aws_iam_user" "ops" {
+  name = "ops"
+}
+resource "aws_iam_user_policy" "ops" {
+  user   = aws_iam_user.ops.name
+  policy = data.aws_iam_policy_document.self.json
+}
+""",
+            "documents.tf": """
+data "aws_iam_policy_document" "self" {
+  statement {
+    actions   = ["iam:AttachUserPolicy"]
+    resources = ["arn:aws:iam::*:user/ops"]
+  }
+}
+""",
+        },
+    )
+    (escalation,) = codes(findings, "IAM004")
+    assert escalation.location.path.endswith("documents.tf")
+    assert escalation.location.line == 3
+    assert escalation.subject.endswith(":user/ops")
+
+
+def test_variables_locals_and_instances_name_each_identity(tmp_path: Path) -> None:
+    findings = scanned(
+        tmp_path,
+        {
+            "main.tf": """
+variable "env" {
+  default = "prod"
+}
+locals {
+  names = { build = "b", deploy = "d" }
+}
+resource "aws_iam_user" "bot" {
+  for_each = local.names
+  name     = "${var.env}-${each.key}-${each.value}"
+}
+resource "aws_iam_user_policy" "bot" {
+  for_each = local.names
+  user     = aws_iam_user.bot[each.key].name
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "iam:PutUserPolicy", Resource = "arn:aws:iam::*:user/${var.env}-*" }]
+  })
+}
+""",
+        },
+    )
+    subjects = sorted(f.subject.rsplit("/", 1)[-1] for f in codes(findings, "IAM004"))
+    assert subjects == ["prod-build-b", "prod-deploy-d"]
+    assert {f.location.line for f in codes(findings, "IAM004")} == {17}
+
+
+def test_count_behind_a_false_default_makes_nothing(tmp_path: Path) -> None:
+    body = """
+variable "enabled" {
+  default = %s
+}
+resource "aws_iam_user" "u" {
+  count = var.enabled ? 1 : 0
+  name  = "u"
+}
+resource "aws_iam_user_policy" "u" {
+  count  = var.enabled ? 1 : 0
+  user   = aws_iam_user.u[0].name
+  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "iam:PutUserPolicy", Resource = "*" }] })
+}
+"""
+    assert codes(scanned(tmp_path / "off", {"main.tf": body % "false"}), "IAM004") == []
+    assert len(codes(scanned(tmp_path / "on", {"main.tf": body % "true"}), "IAM004")) == 1
+
+
+def test_a_module_call_with_literal_arguments_joins_the_account(tmp_path: Path) -> None:
+    findings = scanned(
+        tmp_path,
+        {
+            "main.tf": """
+module "admin" {
+  source     = "./modules/role"
+  name       = "functions-admin"
+  policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+}
+module "reader" {
+  source     = "./modules/role"
+  name       = "reader"
+  policy_arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+}
+resource "aws_iam_user" "ci" {
+  name = "ci"
+}
+resource "aws_iam_user_policy" "ci" {
+  user = aws_iam_user.ci.name
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      { Effect = "Allow", Action = "iam:PassRole", Resource = module.admin.role_arn },
+      { Effect = "Allow", Action = ["lambda:CreateFunction", "lambda:InvokeFunction"], Resource = "*" },
+    ]
+  })
+}
+""",
+            "modules/role/main.tf": f"""
+variable "name" {{}}
+variable "policy_arn" {{}}
+resource "aws_iam_role" "this" {{
+  name               = var.name
+  assume_role_policy = {TRUST}
+}}
+resource "aws_iam_role_policy_attachment" "this" {{
+  role       = aws_iam_role.this.name
+  policy_arn = var.policy_arn
+}}
+output "role_arn" {{
+  value = aws_iam_role.this.arn
+}}
+""",
+        },
+    )
+    admins = {f.subject.rsplit("/", 1)[-1] for f in codes(findings, "IAM003")}
+    assert admins == {"functions-admin"}  # ReadOnlyAccess, from the shipped AWS policies, is not
+    (escalation,) = codes(findings, "IAM004")
+    assert escalation.subject.endswith(":user/ci")
+    assert escalation.location.path.endswith("/main.tf") and escalation.location.line == 20
+    assert escalation.confidence.label == "high"
+    # the module folder is read through its calls only, not a second time as a root
+    assert not [f for f in findings if "var.name" in f.message]
+
+
+def test_unknown_values_stay_unknown_and_are_reported(tmp_path: Path) -> None:
+    findings = scanned(
+        tmp_path,
+        {
+            "main.tf": f"""
+variable "role_arn" {{}}
+resource "aws_iam_role" "admin" {{
+  name                = "admin"
+  managed_policy_arns = ["arn:aws:iam::aws:policy/AdministratorAccess"]
+  assume_role_policy  = {TRUST}
+}}
+resource "aws_iam_user" "ci" {{
+  name = "ci"
+}}
+resource "aws_iam_user_policy" "ci" {{
+  user = aws_iam_user.ci.name
+  policy = jsonencode({{
+    Version = "2012-10-17"
+    Statement = [
+      {{ Effect = "Allow", Action = "iam:PassRole", Resource = var.role_arn }},
+      {{ Effect = "Allow", Action = ["lambda:CreateFunction", "lambda:InvokeFunction"], Resource = "*" }},
+    ]
+  }})
+}}
+""",
+        },
+    )
+    (escalation,) = codes(findings, "IAM004")
+    assert escalation.confidence.label == "medium"
+    assert "var.role_arn" in escalation.message
+    assert any("var.role_arn" in f.message for f in codes(findings, "IAM002"))
+
+
+def test_cyclic_locals_are_reported_not_followed(tmp_path: Path) -> None:
+    findings = scanned(
+        tmp_path,
+        {
+            "main.tf": """
+locals {
+  a = local.b
+  b = "${local.a}-x"
+}
+resource "aws_iam_user" "u" {
+  name = local.a
+}
+""",
+        },
+    )
+    assert any("defined in terms of itself" in f.message for f in codes(findings, "IAM002"))
+
+
+def test_doubling_locals_hit_the_size_budget(tmp_path: Path) -> None:
+    lines = ['  l0 = "xxxxxxxxxxxxxxxx"']
+    lines += [f'  l{i} = "${{local.l{i - 1}}}${{local.l{i - 1}}}"' for i in range(1, 60)]
+    findings = scanned(
+        tmp_path,
+        {
+            "main.tf": "locals {\n" + "\n".join(lines) + "\n}\n"
+            'resource "aws_iam_user" "u" {\n  name = local.l59\n}\n',
+        },
+    )
+    assert any("budget" in f.message for f in codes(findings, "IAM002"))
+
+
+def test_huge_counts_are_capped(tmp_path: Path) -> None:
+    findings = scanned(
+        tmp_path,
+        {
+            "main.tf": """
+resource "aws_iam_user" "u" {
+  count = 1000000
+  name  = "u-${count.index}"
+}
+""",
+        },
+    )
+    assert any("instances: the first 64 are read" in f.message for f in codes(findings, "IAM002"))
+
+
+def test_modules_that_call_themselves_or_nest_too_deep_stop(tmp_path: Path) -> None:
+    files = {
+        "main.tf": 'module "again" {\n  source = "./"\n}\nmodule "deep" {\n  source = "./m0"\n}\n'
+    }
+    for i in range(12):
+        files[f"{'/'.join(f'm{j}' for j in range(i + 1))}/main.tf"] = (
+            f'module "next" {{\n  source = "./m{i + 1}"\n}}\n'
+            'resource "aws_iam_user" "u" {\n  name = "u"\n}\n'
+        )
+    findings = scanned(tmp_path, files)
+    notes = [f.message for f in codes(findings, "IAM002")]
+    assert any("nested too deep or calls itself" in n for n in notes)
