@@ -1,4 +1,4 @@
-"""Identities on real public projects: where each finding is placed.
+r"""Identities on real public projects: where each finding is placed.
 
 Reads a Terraform module and CloudFormation/SAM templates of public repositories from a cache
 outside the repository (never committed), scans them with the IAM rules, and prints every
@@ -15,6 +15,15 @@ Filling the cache (the commits measured in docs/benchmarks.md):
     git -C tf-iam checkout -q 981121b && echo 981121b > tf-iam/.commit
     git clone -q https://github.com/aws-cloudformation/aws-cloudformation-templates cfn-templates
     git -C cfn-templates checkout -q 142ce6f && echo 142ce6f > cfn-templates/.commit
+    # AWS's serverless patterns (SAM and CloudFormation templates, Terraform modules): only the
+    # files the layer reads are kept
+    git clone -q https://github.com/aws-samples/serverless-patterns sp-clone
+    git -C sp-clone archive fb7b5d0 $(git -C sp-clone ls-tree -r --name-only fb7b5d0 \
+        | grep -E '\.(tf|ya?ml|json|template)$' \
+        | grep -vE 'node_modules|/botocore/|package(-lock)?\.json$|tsconfig|cdk\.json' \
+        | grep -vE '\.vscode|events/|event\.json$') \
+        | (mkdir -p serverless-patterns && tar -x -C serverless-patterns)
+    echo fb7b5d0 > serverless-patterns/.commit
 
     python bench/iam_real.py [--cache /work/bench-data/iam-real] [SOURCE ...]
 """
@@ -115,7 +124,9 @@ def _note_kind(message: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=Path("/work/bench-data/iam-real"))
-    parser.add_argument("sources", nargs="*", default=["tf-iam", "cfn-templates"])
+    parser.add_argument(
+        "sources", nargs="*", default=["tf-iam", "cfn-templates", "serverless-patterns"]
+    )
     args = parser.parse_args()
     for name in args.sources:
         target = args.cache / name

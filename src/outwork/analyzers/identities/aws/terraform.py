@@ -48,6 +48,7 @@ _BLOCK_RE = re.compile(
 _INTERP_RE = re.compile(r"\$\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}")
 _REF_RE = re.compile(r"^[A-Za-z_][\w-]*(?:\.[\w-]+|\[[^\]]*\])*$")
 _PART_RE = re.compile(r"\.([\w-]+)|\[([^\]]*)\]")
+_TRAILING_RE = re.compile(r"[ \t\r]+$", re.M)
 _HEREDOC_RE = re.compile(r"^<<-?(\w+)\n(.*)\n\s*\1\s*$", re.S)
 _META = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
 #: Budgets of one module's evaluation: instances of one block, nested module calls, the size of
@@ -115,7 +116,9 @@ def load(text: str, path: str = "") -> TerraformFile:
     if len(text) > MAX_BYTES:
         raise DocumentError(f"document of {len(text)} characters exceeds the budget", budget=True)
     try:
-        tree = hcl2.loads(text, serialization_options=_OPTIONS)
+        # Terraform ignores trailing blanks (a heredoc's closing marker followed by spaces, CRLF
+        # line ends) where python-hcl2 stops: parse without them, lines unchanged
+        tree = hcl2.loads(_TRAILING_RE.sub("", text), serialization_options=_OPTIONS)
     except RecursionError:
         raise DocumentError("HCL nested deeper than the parser's limit", budget=True) from None
     except Exception as exc:  # python-hcl2 raises lark's exceptions, with their position
@@ -263,9 +266,9 @@ class Module:
     # --- problems ---------------------------------------------------------------------------
 
     def unknown(self, text: str, context: _Context, why: str = "") -> Unknown:
+        # once per expression and place, however many module instances evaluate it
         self.reader.note(
-            f"{self.prefix}{text} is {why or 'left to deploy time'}: evaluated as unknown",
-            context.where,
+            f"{text} is {why or 'left to deploy time'}: evaluated as unknown", context.where
         )
         return Unknown("${" + text + "}")
 
@@ -345,7 +348,18 @@ class Module:
         return self.value(parsed, context, depth + 1)
 
     def condition(self, text: str, context: _Context, depth: int) -> bool | None:
+        """A condition's truth, or None when it is not known (``&&`` and ``||`` short-circuit
+        on what is known)."""
         text = text.strip()
+        while text.startswith("(") and _closing(text, 0) == len(text) - 1:
+            text = text[1:-1].strip()
+        for operator, decisive in (("||", True), ("&&", False)):
+            operands = _split_top(text, operator)
+            if len(operands) > 1:
+                values = [self.condition(o, context, depth + 1) for o in operands]
+                if decisive in values:
+                    return decisive
+                return None if None in values else not decisive
         negate = text.startswith("!")
         if negate:
             text = text[1:].strip()
@@ -505,7 +519,8 @@ class Module:
         if "count" in body:
             count = self.value(body["count"], base)
             if isinstance(count, bool) or not isinstance(count, int):
-                self.reader.note(f"{address} count is not known: read as one instance", where)
+                if not isinstance(count, Unknown):
+                    self.reader.note(f"{address} count is not a number: read once", where)
                 return [
                     (None, _Context(where, count_index=Unknown("${count.index}"), instanced=True))
                 ]
@@ -521,7 +536,8 @@ class Module:
             elif isinstance(items, list):
                 pairs = [(item, item) for item in items]
             else:
-                self.reader.note(f"{address} for_each is not known: read as one instance", where)
+                if not isinstance(items, Unknown):
+                    self.reader.note(f"{address} for_each is not a collection: read once", where)
                 unknown = Unknown("${each.key}")
                 return [(None, _Context(where, unknown, Unknown("${each.value}"), instanced=True))]
             pairs = pairs[: self._capped(len(pairs), address, where)]
@@ -975,6 +991,50 @@ def _pick(instances: list[_Instance], key: Any) -> _Instance | None:
         if key is not None and (inst.key == key or str(inst.key) == str(key)):
             return inst
     return instances[0]
+
+
+def _closing(text: str, start: int) -> int:
+    """The index of the bracket closing the one at ``start`` (quotes respected), or -1."""
+    depth = 0
+    quote = False
+    for i in range(start, len(text)):
+        char = text[i]
+        if char == '"' and text[i - 1] != "\\":
+            quote = not quote
+        elif quote:
+            continue
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
+
+
+def _split_top(text: str, operator: str) -> list[str]:
+    """``text`` split at ``operator`` outside brackets and quotes."""
+    parts: list[str] = []
+    depth = 0
+    quote = False
+    start = 0
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == '"' and text[i - 1] != "\\":
+            quote = not quote
+        elif not quote and char in "([{":
+            depth += 1
+        elif not quote and char in ")]}":
+            depth -= 1
+        elif not quote and depth == 0 and text.startswith(operator, i):
+            parts.append(text[start:i])
+            i += len(operator)
+            start = i
+            continue
+        i += 1
+    parts.append(text[start:])
+    return parts
 
 
 def _whole(text: str) -> str | None:

@@ -42,6 +42,10 @@ IDENTIFYING_KEYS = frozenset(
         "kms:calleraccount",
         "kms:viaservice",
         "lambda:sourcefunctionarn",
+        # S3's delegation to access points: only the account's own access points, whose
+        # policies then decide
+        "s3:dataaccesspointaccount",
+        "s3:dataaccesspointarn",
     }
 )
 #: OIDC providers of CI systems: any project of the provider can mint a token, so the token's
@@ -57,6 +61,9 @@ CI_OIDC_PROVIDERS = (
     "accounts.google.com",
     "cognito-identity.amazonaws.com",
 )
+#: The claim that names which of the provider's tenants a token is for: the subject for CI
+#: systems, the identity pool (the audience) for Cognito, whose subject is a per-user id.
+_PINNING_CLAIM = {"cognito-identity.amazonaws.com": ":aud"}
 _NEGATED = {"stringnotequals", "stringnotlike", "arnnotequals", "arnnotlike", "notipaddress"}
 
 
@@ -205,10 +212,11 @@ def trust_exposure(role: Identity, statement: Statement) -> tuple[Exposure, str]
         return Exposure.ANYONE, "*"
     own = account_of(role.arn)
     for kind, value in statement.principals:
+        claim = next((c for p, c in _PINNING_CLAIM.items() if p in value), ":sub")
         if (
             kind == "Federated"
             and any(p in value for p in CI_OIDC_PROVIDERS)
-            and not _restricts(statement, frozenset(), suffix=":sub")
+            and not _restricts(statement, frozenset(), suffix=claim)
         ):
             return Exposure.CI_ANY_SUBJECT, value
         if kind == "AWS":
