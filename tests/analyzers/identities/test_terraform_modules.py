@@ -257,3 +257,34 @@ def test_modules_that_call_themselves_or_nest_too_deep_stop(tmp_path: Path) -> N
     findings = scanned(tmp_path, files)
     notes = [f.message for f in codes(findings, "IAM002")]
     assert any("nested too deep or calls itself" in n for n in notes)
+
+
+def test_an_aws_managed_policy_looked_up_by_name_is_evaluated(tmp_path: Path) -> None:
+    findings = scanned(
+        tmp_path,
+        {
+            "main.tf": f"""
+data "aws_iam_policy" "admin" {{
+  name = "AdministratorAccess"
+}}
+data "aws_iam_policy" "mine" {{
+  name = "team-boundary"
+}}
+resource "aws_iam_role" "r" {{
+  name               = "r"
+  assume_role_policy = {TRUST}
+}}
+resource "aws_iam_role_policy_attachment" "admin" {{
+  role       = aws_iam_role.r.name
+  policy_arn = data.aws_iam_policy.admin.arn
+}}
+resource "aws_iam_role_policy_attachment" "mine" {{
+  role       = aws_iam_role.r.name
+  policy_arn = data.aws_iam_policy.mine.arn
+}}
+""",
+        },
+    )
+    assert [f.subject.rsplit("/", 1)[-1] for f in codes(findings, "IAM003")] == ["r"]
+    # the account's own policy of that name is not known: said so, not guessed
+    assert any("data.aws_iam_policy.mine.arn" in f.message for f in codes(findings, "IAM002"))

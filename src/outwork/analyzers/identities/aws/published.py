@@ -51,6 +51,12 @@ def aws_managed_arn(name: str) -> str:
     return found if isinstance(found, str) else AWS_MANAGED_PREFIX + name
 
 
+def aws_managed_named(name: str) -> str | None:
+    """The ARN of the AWS-managed policy of that name, or None when AWS has none."""
+    found = _sam()["managed_policy_arns"].get(name)
+    return found if isinstance(found, str) else None
+
+
 def managed_source() -> str:
     head = _managed()
     return f"{head['source']} {head['source_version']} (updated {head['source_updated']})"

@@ -34,6 +34,7 @@ from hcl2.utils import SerializationOptions
 
 from outwork.analyzers.identities.aws.account import Account, Identity, ManagedPolicy
 from outwork.analyzers.identities.aws.policy import Origin, Policy, Statement, parse_policy
+from outwork.analyzers.identities.aws.published import aws_managed_named
 from outwork.analyzers.identities.aws.sniff import RESOURCE_POLICIES
 from outwork.analyzers.identities.documents import MAX_BYTES, DocumentError
 
@@ -462,6 +463,8 @@ class Module:
         if rtype == "aws_partition" and parts[-1:] == ["partition"]:
             return "aws"
         block = self.blocks.get(("data", rtype, name))
+        if rtype == "aws_iam_policy" and block is not None and parts[-1:] == ["arn"]:
+            return self.managed_lookup(block, text, context)
         if rtype != "aws_iam_policy_document" or block is None:
             return self.unknown(text, context)
         instances = self.instances(block)
@@ -470,6 +473,19 @@ class Module:
         if chosen is None or parts[:1] not in (["json"], ["minified_json"]):
             return self.unknown(text, context)
         return _Doc(policy=self.policy_document(chosen))
+
+    def managed_lookup(self, block: _Block, text: str, context: _Context) -> Any:
+        """``data "aws_iam_policy"``: the ARN it names, or the AWS-managed policy of that name
+        (any other name is the account's and is not known)."""
+        arn = self.value(block.body.get("arn"), context)
+        if isinstance(arn, str) and not isinstance(arn, Unknown):
+            return arn
+        name = self.value(block.body.get("name"), context)
+        if isinstance(name, str) and not isinstance(name, Unknown):
+            found = aws_managed_named(name)
+            if found is not None:
+                return found
+        return self.unknown(text, context)
 
     def attribute(
         self, rtype: str, name: str, parts: list[Any], text: str, context: _Context
