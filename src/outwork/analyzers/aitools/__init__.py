@@ -17,6 +17,7 @@ from outwork.analyzers.aitools.files import (
     role_of,
     service_file,
 )
+from outwork.analyzers.aitools.modelrepo import claims_safe_format, is_lfs_pointer, is_model_card
 from outwork.core.analyzer import Analyzer, rules_in
 from outwork.core.artifact import TEXT_KINDS, Artifact, Kind
 from outwork.core.rules import Layer
@@ -33,13 +34,15 @@ class AIToolsAnalyzer(Analyzer):
     version = "2"
     layer = Layer.AI
     #: An instruction file that does not look like text is still read by the agent.
-    kinds = TEXT_KINDS | {Kind.BINARY}
+    kinds = TEXT_KINDS | {Kind.BINARY, Kind.PICKLE, Kind.PYTORCH_ZIP}
     rules = rules_in("outwork.analyzers.aitools.rules")
     implementation = "outwork.analyzers.aitools.analysis"
 
     def accepts(self, artifact: Artifact) -> bool:
         if artifact.kind not in self.kinds:
             return False
+        if artifact.kind in (Kind.PICKLE, Kind.PYTORCH_ZIP):
+            return claims_safe_format(artifact.name)
         if role_of(artifact.path) is not None:
             return True
         deployment = service_file(
@@ -49,6 +52,13 @@ class AIToolsAnalyzer(Analyzer):
             return True
         if deployment is not None:
             return names_a_service(artifact.read(PROBE))
+        # a card's code blocks can make its content read as Python: the name decides
+        if artifact.name.lower() == "readme.md" and is_model_card(
+            artifact.name, artifact.read(PROBE)
+        ):
+            return True
+        if artifact.kind is Kind.TEXT and is_lfs_pointer(artifact.name, artifact.read(256)):
+            return True
         if artifact.kind in (Kind.PYTHON, Kind.JAVASCRIPT):
             head = artifact.read(PROBE)
             if any(marker in head for marker in MCP_SDK_MARKERS):

@@ -10,7 +10,8 @@ from outwork.analyzers.aitools.document import Document
 from outwork.analyzers.aitools.files import Role, role_of, service_file
 from outwork.analyzers.aitools.hidden import hidden_runs
 from outwork.analyzers.aitools.mcp import ConfigError, parse
-from outwork.analyzers.aitools.rules import appcode, hidden, services
+from outwork.analyzers.aitools.modelrepo import folder_of, is_lfs_pointer, is_model_card
+from outwork.analyzers.aitools.rules import appcode, hidden, modelrepo, services
 from outwork.analyzers.aitools.rules.coverage import AgentFileNotFullyRead
 from outwork.analyzers.aitools.rules.instructions import CHECKS
 from outwork.analyzers.aitools.rules.mcp import check_config
@@ -36,8 +37,27 @@ def analyze(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted]:
         artifact.path, is_yaml=artifact.kind is Kind.YAML, is_shell=artifact.kind is Kind.SHELL
     ):
         yield from deployment_file(artifact, context, deployment)
+    elif artifact.kind in (Kind.PICKLE, Kind.PYTORCH_ZIP):
+        yield from modelrepo.check_disguise(artifact.name, modelrepo.Disguise.PICKLE)
+    elif is_model_card(artifact.name, artifact.read(64 * 1024)):
+        yield from model_card(artifact, context)
     elif artifact.kind in (Kind.PYTHON, Kind.JAVASCRIPT):
         yield from mcp_server(artifact, context)
+    elif is_lfs_pointer(artifact.name, artifact.read(256)):
+        yield from modelrepo.check_disguise(artifact.name, modelrepo.Disguise.POINTER)
+
+
+def model_card(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted]:
+    """What a model card tells its users to run, graded by what its folder ships."""
+    limit = int(context.options.get("aitools.max_bytes", MAX_BYTES))
+    text = artifact.read(limit).decode("utf-8", "replace")
+    yield from modelrepo.check_card(Document(text), folder_of(artifact.fs_path), artifact.path)
+    if artifact.size > limit:
+        yield finding(
+            AgentFileNotFullyRead,
+            f"only the first {limit} of {artifact.size} bytes of a model card were read",
+            logical="size",
+        )
 
 
 def deployment_file(artifact: Artifact, context: AnalysisContext, kind: str) -> Iterator[Emitted]:
@@ -53,7 +73,8 @@ def deployment_file(artifact: Artifact, context: AnalysisContext, kind: str) -> 
             yield finding(AgentFileNotFullyRead, f"{kind} file not read: {error}", logical="parse")
         return
     yield from services.check(found, artifact.path)
-    if artifact.size > limit:
+    # a YAML file or script that launches nothing in what was read is no deployment file
+    if artifact.size > limit and (found or kind not in ("kubernetes", "shell")):
         yield finding(
             AgentFileNotFullyRead,
             f"only the first {limit} of {artifact.size} bytes of a {kind} file were read",

@@ -69,7 +69,7 @@ def launches(kind: str, text: str, path: str) -> list[Launch]:
         "compose": compose,
         "kubernetes": kubernetes,
         "systemd": lambda t: systemd(t, path),
-        "shell": shell,
+        "shell": lambda t: shell(t, path),
         "jupyter": lambda t: jupyter_config(t, path),
     }
     return list(readers[kind](text))
@@ -209,6 +209,8 @@ def dockerfile(text: str) -> Iterator[Launch]:
         stage = stages[-1]
         if keyword == "ENV":
             stage.env.update(_dockerfile_env(arguments))
+        elif keyword == "WORKDIR":
+            stage.env["PWD"] = arguments
         elif keyword == "EXPOSE":
             stage.exposed |= {int(p) for p in re.findall(r"\b(\d{1,5})\b", arguments)}
         elif keyword == "ENTRYPOINT":
@@ -294,6 +296,8 @@ def _compose_service(name: str, spec: yamldoc.Mapping, proxies: list[str]) -> It
     argv = entrypoint + command
     key = "command" if "command" in spec else "entrypoint" if "entrypoint" in spec else "image"
     env = _env_list(spec.get("environment"))
+    if isinstance(spec.get("working_dir"), str):
+        env.setdefault("PWD", spec["working_dir"])
     published, local = _compose_ports(spec.get("ports"))
     if str(spec.get("network_mode", "")) == "host":
         published[0] = "network_mode: host"
@@ -447,6 +451,8 @@ def _pod(pod: yamldoc.Mapping, owner: str, public: Mapping[str, str]) -> Iterato
         if not isinstance(container, yamldoc.Mapping):
             continue
         env = _k8s_env(container.get("env"))
+        if isinstance(container.get("workingDir"), str):
+            env.setdefault("PWD", container["workingDir"])
         published: dict[int, str] = {}
         for port in container.get("ports") or []:
             if not isinstance(port, dict) or not str(port.get("containerPort", "")).isdigit():
@@ -488,16 +494,17 @@ def _ray_cluster(spec: yamldoc.Mapping, owner: str, public: Mapping[str, str]) -
     head = spec.get("headGroupSpec")
     if not isinstance(head, yamldoc.Mapping):
         return
-    params = head.get("rayStartParams") if isinstance(head.get("rayStartParams"), dict) else {}
-    assert isinstance(params, dict)
+    params = head.get("rayStartParams")
+    params = params if isinstance(params, dict) else {}
     # KubeRay starts the head with --dashboard-host=0.0.0.0 unless rayStartParams says otherwise
-    argv = ["ray", "start", "--head"] + [f"--{k}={v}" for k, v in params.items()]
+    argv = ["ray", "start", "--head", *(f"--{k}={v}" for k, v in params.items())]
     if "dashboard-host" not in params:
         argv.append("--dashboard-host=0.0.0.0")
-    containers = _dig(head, ("template", "spec", "containers")) or []
-    env = (
-        _k8s_env(containers[0].get("env")) if containers and isinstance(containers[0], dict) else {}
-    )
+    containers = _dig(head, ("template", "spec", "containers"))
+    first = containers[0] if isinstance(containers, list) and containers else None
+    env = _k8s_env(first.get("env")) if isinstance(first, dict) else {}
+    if str(_dig(spec, ("authOptions", "mode")) or "").lower() == "token":
+        env["RAY_AUTH_MODE"] = "token"  # KubeRay's authOptions: Ray's token authentication
     published: dict[int, str] = {}
     service_type = str(head.get("serviceType", ""))
     if service_type in ("LoadBalancer", "NodePort"):
@@ -507,11 +514,7 @@ def _ray_cluster(spec: yamldoc.Mapping, owner: str, public: Mapping[str, str]) -
             published.setdefault(int(key), how)
         elif key == "dashboard":
             published.setdefault(8265, how)
-    line = (
-        head.line_of("rayStartParams")
-        if "rayStartParams" in head
-        else spec.line_of("headGroupSpec")
-    )
+    line = head.line_of("rayStartParams" if "rayStartParams" in head else "template")
     yield Launch(tuple(argv), env, line, f"{owner}.headGroupSpec.rayStartParams",
                  Setting.CLUSTER, published=published)  # fmt: skip
 
@@ -545,10 +548,17 @@ def _script_lines(text: str) -> Iterator[tuple[int, str]]:
         pending = []
 
 
-def shell(text: str) -> Iterator[Launch]:
+def shell(text: str, path: str = "") -> Iterator[Launch]:
+    """A script's commands; an entrypoint script (``docker-entrypoint.sh``) runs in a
+    container, where binding every interface is how a port gets published at all."""
+    name = PurePosixPath(path.replace("!/", "/")).name.lower()
+    setting = Setting.CONTAINER if "entrypoint" in name else Setting.SCRIPT
     env: dict[str, str] = {}
     for line, joined in _script_lines(text):
         for argv in commands(joined):
+            if argv[0] == "cd" and len(argv) > 1:
+                env["PWD"] = argv[1]
+                continue
             if argv[0] in ("export", "declare", "local", "readonly") or (
                 len(argv) == 1 and _ASSIGNMENT.match(argv[0])
             ):
@@ -557,7 +567,7 @@ def shell(text: str) -> Iterator[Launch]:
                         name, value = word.split("=", 1)
                         env[name] = value
                 continue
-            yield from _command_launches(argv, env, line, f"line {line}", Setting.SCRIPT)
+            yield from _command_launches(argv, env, line, f"line {line}", setting)
 
 
 def _command_launches(

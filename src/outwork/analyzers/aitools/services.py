@@ -278,7 +278,7 @@ def _base(word: str) -> str:
     return word.replace("\\", "/").rsplit("/", 1)[-1].lower().removesuffix(".exe")
 
 
-def _starts(argv: list[str], service: Service) -> int | None:
+def _starts(argv: list[str], service: Service, context: list[str]) -> int | None:
     """Index just after the words that start the service, or None."""
     for sequence in service.commands:
         size = len(sequence)
@@ -289,7 +289,9 @@ def _starts(argv: list[str], service: Service) -> int | None:
                 s.lower() for s in sequence[1:]
             ]:
                 continue
-            if service.hints and not any(h in w.lower() for w in argv for h in service.hints):
+            if service.hints and not any(
+                h in w.lower() for w in [*argv, *context] for h in service.hints
+            ):
                 continue
             return index + size
     return None
@@ -341,7 +343,8 @@ def _is_operand_like(word: str) -> bool:
 def recognise(argv: list[str], env: Mapping[str, str], image: str = "") -> Iterator[Recognised]:
     """Every service a command line (or, with no command, an image's default) starts."""
     for service in SERVICES:
-        start = _starts(argv, service) if argv else None
+        # the working directory and environment count as context (``cd ComfyUI``)
+        start = _starts(argv, service, list(env.values())) if argv else None
         from_image = (
             start is None and (not argv or service.entrypoint) and _image_of(image, service)
         )
@@ -382,7 +385,7 @@ def _configure(
             value = expand(options.values[name], env)
             if value and value.isdigit():
                 port = int(value)
-    shared = next((flag for flag in service.share_flags if options.present(flag)), "")
+    shared = next((flag for flag in service.share_flags if flag in options.flags), "")
     remote = None
     if any(options.present(flag) for flag in REMOTE_CODE_FLAGS):
         remote = _model_of(service, options, env)

@@ -20,7 +20,7 @@ class Exposure(enum.Enum):
 
     PUBLIC = "published: a host port, a LoadBalancer/NodePort Service, an Ingress, a tunnel, a host"
     UNKNOWN = "started by a script or program: reachable wherever it runs"
-    INTERNAL = "in a container or pod whose port the file does not publish"
+    INTERNAL = "in a container or pod whose port the file does not publish (an entrypoint script)"
 
 
 class AiServiceRunsCodeUnauthenticated(Rule):
@@ -82,8 +82,8 @@ class AiServiceRunsCodeUnauthenticated(Rule):
     attack = ("T1190",)
     severities: ClassVar[Mapping[enum.Enum, Severity]] = {
         Exposure.PUBLIC: Severity.HIGH,
-        Exposure.UNKNOWN: Severity.HIGH,
-        Exposure.INTERNAL: Severity.MEDIUM,
+        Exposure.UNKNOWN: Severity.MEDIUM,
+        Exposure.INTERNAL: Severity.LOW,
     }
 
 
@@ -139,7 +139,7 @@ class AiServiceOpenUnauthenticated(Rule):
     attack = ("T1190",)
     severities: ClassVar[Mapping[enum.Enum, Severity]] = {
         Exposure.PUBLIC: Severity.HIGH,
-        Exposure.UNKNOWN: Severity.MEDIUM,
+        Exposure.UNKNOWN: Severity.LOW,
         Exposure.INTERNAL: Severity.LOW,
     }
 
