@@ -10,6 +10,9 @@ the model reads (:mod:`.toolcode`). The work is in :mod:`.analysis`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import cast
+
 from outwork.analyzers.aitools.files import (
     APP_MARKERS,
     MCP_SDK_MARKERS,
@@ -18,8 +21,9 @@ from outwork.analyzers.aitools.files import (
     service_file,
 )
 from outwork.analyzers.aitools.modelrepo import claims_safe_format, is_lfs_pointer, is_model_card
-from outwork.core.analyzer import Analyzer, rules_in
+from outwork.core.analyzer import AnalysisContext, Analyzer, Component, rules_in
 from outwork.core.artifact import TEXT_KINDS, Artifact, Kind
+from outwork.core.findings import Finding
 from outwork.core.rules import Layer
 
 #: Bytes of a source file read to decide whether it is an MCP server.
@@ -67,3 +71,13 @@ class AIToolsAnalyzer(Analyzer):
                 any(marker in head for marker in APP_MARKERS) or names_a_service(head)
             )
         return False
+
+    def finish(
+        self, components: Sequence[tuple[str, Component]], context: AnalysisContext
+    ) -> Iterable[Finding]:
+        """Across configuration files: tools and servers two configurations of one client
+        define for the same folder, and launched packages the packages layer judged in this
+        scan (when it ran: its components are the verdicts)."""
+        if not any(c.type == "_mcp-server" for _, c in components):
+            return ()
+        return cast(Iterable[Finding], self.work.finish(components))

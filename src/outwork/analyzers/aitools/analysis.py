@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from outwork.analyzers.aitools.appcode import calls
 from outwork.analyzers.aitools.deploy import DeployError, launches, python_launches
@@ -14,10 +14,10 @@ from outwork.analyzers.aitools.modelrepo import folder_of, is_lfs_pointer, is_mo
 from outwork.analyzers.aitools.rules import appcode, hidden, modelrepo, services
 from outwork.analyzers.aitools.rules.coverage import AgentFileNotFullyRead
 from outwork.analyzers.aitools.rules.instructions import CHECKS
-from outwork.analyzers.aitools.rules.mcp import check_config
+from outwork.analyzers.aitools.rules.mcp import across_files, check_config
 from outwork.analyzers.aitools.rules.poisoning import check_descriptions
 from outwork.analyzers.aitools.toolcode import js_descriptions, python_descriptions
-from outwork.core.analyzer import AnalysisContext, Emitted
+from outwork.core.analyzer import AnalysisContext, Component, Emitted
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.findings import Finding, finding
 
@@ -80,6 +80,11 @@ def deployment_file(artifact: Artifact, context: AnalysisContext, kind: str) -> 
             f"only the first {limit} of {artifact.size} bytes of a {kind} file were read",
             logical="size",
         )
+
+
+def finish(components: Sequence[tuple[str, Component]]) -> Iterator[Finding]:
+    """The scan-wide step (see the analyzer's ``finish``)."""
+    yield from across_files(components)
 
 
 def mcp_server(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted]:

@@ -57,6 +57,12 @@ class PackageAnalyzer(Analyzer):
             return False
         return cast(bool, self.work.accepts(artifact))
 
+    def imitates(self, name: str, ecosystem: str) -> tuple[str, str] | None:
+        """The popular package name this one imitates and how (offline, from the layer's
+        popular-name data), or None: the table's public face for other layers (reached through
+        :func:`outwork.core.analyzer.installed_layer`)."""
+        return cast(tuple[str, str] | None, self.work.imitates(name, ecosystem))
+
     @classmethod
     def finish_inputs(cls, offline: bool) -> tuple[str, ...]:
         # Online, the registry checks also judge the dependencies that manifests declare.

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path, PurePosixPath
 
-from outwork.analyzers.packages import loose, online, syntax
+from outwork.analyzers.packages import loose, online, syntax, typosquat
 from outwork.analyzers.packages.jsscan import scan_javascript, scan_package_json
 from outwork.analyzers.packages.package import (
     Limits,
@@ -73,6 +73,12 @@ def finish(
     if context.offline:
         return ()
     return online.check(components, context)
+
+
+def imitates(name: str, ecosystem: str) -> tuple[str, str] | None:
+    """(popular name, how) when ``name`` imitates a popular package of ``ecosystem``."""
+    squat = typosquat.check(name, ecosystem)
+    return (squat.target, squat.how) if squat is not None else None
 
 
 def _archive(artifact: Artifact, budgets: Budgets) -> Iterator[Emitted]:

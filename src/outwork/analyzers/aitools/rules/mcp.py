@@ -5,14 +5,15 @@ from __future__ import annotations
 import enum
 import ipaddress
 import re
-from collections.abc import Iterator, Mapping
-from typing import ClassVar
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import PurePosixPath
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from outwork.analyzers.aitools.mcp import Config, Package, Server, launched
 from outwork.analyzers.aitools.rules.coverage import AgentFileNotFullyRead
-from outwork.core.analyzer import Emitted, installed_layer
-from outwork.core.findings import Fact, finding
+from outwork.core.analyzer import Component, Emitted, installed_layer
+from outwork.core.findings import Fact, Finding, Location, finding
 from outwork.core.rules import Confidence, Layer, Rule, Severity
 
 
@@ -206,6 +207,66 @@ class McpToolNameCollision(Rule):
     cwe = (694,)
 
 
+class Judgement(enum.Enum):
+    """What the packages layer knows of a launched package: the context of AI015's table."""
+
+    MALICIOUS = "scanned in this run and judged malicious (risk 9/10 or more)"
+    TYPOSQUAT = "its name imitates a popular package of the same registry"
+    RISKY = "scanned in this run and judged risky (risk 7/10 or more)"
+    SUSPICIOUS = "scanned in this run with a medium risk (4/10 or more)"
+
+
+class McpServerPackageJudged(Rule):
+    """An MCP configuration launches a package the packages layer judges: a typosquat of a
+    popular name, or a package scanned in the same run with a risk verdict.
+
+    ## What it finds
+
+    Servers started with `npx`, `uvx`, `pipx run` and the other launchers of AI010 whose
+    package name imitates a popular package of its registry (the packages layer's popular-name
+    data, offline: separators, affixes, homoglyphs, one character away), pinned or not; and,
+    when the launched package itself is in the scan (its tarball, wheel or unpacked folder),
+    the packages layer's risk verdict on it (a version-pinned launch is matched to that
+    version only).
+
+    ## Why it matters
+
+    The agent starts the server with the developer's files and tokens at every session: a
+    look-alike name or a package that does what malware does is code execution on the
+    developer's machine.
+
+    ## Example
+
+    ```json
+    {"mcpServers": {"web": {"command": "npx", "args": ["-y", "expresss@4.21.2"]}}}
+    ```
+
+    ## Remediation
+
+    Check the package name against the publisher's documentation, pin an exact version you
+    reviewed, and remove servers whose package the packages layer flags.
+
+    ## References
+
+    - https://modelcontextprotocol.io/docs/tools/security
+    - CWE-1357
+    """
+
+    code = "AI015"
+    name = "mcp-server-package-judged"
+    layer = Layer.AI
+    severity = Severity.HIGH
+    confidence = Confidence.MEDIUM
+    cwe = (1357, 829)
+    attack = ("T1195.002",)
+    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
+        Judgement.MALICIOUS: Severity.CRITICAL,
+        Judgement.TYPOSQUAT: Severity.HIGH,
+        Judgement.RISKY: Severity.HIGH,
+        Judgement.SUSPICIOUS: Severity.MEDIUM,
+    }
+
+
 _REFERENCE = re.compile(r"^\s*(?:\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*|%[A-Z_][A-Z0-9_]*%)\s*$", re.I)
 
 
@@ -245,12 +306,38 @@ def _purl(package: Package) -> str:
     return f"pkg:{package.ecosystem}/{name}{version}"
 
 
+def _imitates(package: Package) -> tuple[str, str] | None:
+    """What the packages layer's popular-name data says the name imitates (None when the
+    layer is not installed: AI010 still reports the pinning)."""
+    if package.ecosystem not in ("npm", "pypi") or package.pinning == "url":
+        return None
+    packages = installed_layer("packages")
+    imitates = getattr(packages, "imitates", None)
+    if imitates is None:
+        return None
+    found = imitates(package.name, package.ecosystem)
+    return found if isinstance(found, tuple) else None
+
+
 def _package(server: Server, path: str) -> Iterator[Emitted]:
+    yield _component(server, path)
     package = launched(server)
     if package is None:
         return
     node = f"mcp-server:{path}#{server.name}"
     purl = _purl(package)
+    squat = _imitates(package)
+    if squat is not None:
+        yield finding(
+            McpServerPackageJudged,
+            f"server «{server.name}» runs {package.ecosystem} package «{package.name}», whose"
+            f" name imitates the popular «{squat[0]}» ({squat[1]})",
+            logical=f"{server.key_path}.args",
+            severity=McpServerPackageJudged.severity_in(Judgement.TYPOSQUAT),
+            evidence=" ".join((server.command, *server.args))[:300],
+            subject=purl,
+            properties={"server": server.name, "package": package.name, "imitates": squat[0]},
+        )
     yield Fact(node, "launches", purl, proof=f"{path}: {server.key_path}")
     yield Fact(purl, "runs-as", node, proof=f"{path}: {server.key_path}.command")
     yield Fact(node, "executes-on", "jewel:host-code-execution", proof=f"{path}: {server.key_path}")
@@ -269,7 +356,12 @@ def _package(server: Server, path: str) -> Iterator[Emitted]:
         severity=McpServerUnpinnedPackage.severity_in(pinning),
         evidence=" ".join((server.command, *server.args))[:300],
         subject=purl,
-        properties={"server": server.name, "package": package.name, "pinning": package.pinning},
+        properties={
+            "server": server.name,
+            "package": package.name,
+            "pinning": package.pinning,
+            "imitates": squat[0] if squat else None,
+        },
     )
 
 
@@ -345,3 +437,139 @@ def _plain_http(server: Server) -> Iterator[Emitted]:
         ),
         properties={"server": server.name, "host": parts.hostname},
     )
+
+
+# -- across configuration files (the scan-wide step) --------------------------------------------
+
+#: The internal component each configured server leaves for :func:`across_files`.
+SERVER_COMPONENT = "_mcp-server"
+
+
+def _client(path: str) -> str:
+    """Which client reads a configuration, from its name and folder."""
+    parts = PurePosixPath(path.replace("!/", "/")).parts
+    name = parts[-1].lower() if parts else ""
+    folders = {p.lower() for p in parts[:-1]}
+    for folder in (".cursor", ".vscode", ".windsurf", ".roo", ".gemini"):
+        if folder in folders:
+            return folder.lstrip(".")
+    return name
+
+
+def _root(path: str) -> PurePosixPath:
+    """The folder a configuration applies to (``proj`` for ``proj/.cursor/mcp.json``)."""
+    parent = PurePosixPath(path.replace("!/", "/")).parent
+    return parent.parent if parent.name.startswith(".") else parent
+
+
+def _component(server: Server, path: str) -> Component:
+    package = launched(server)
+    return Component(
+        SERVER_COMPONENT,
+        server.name,
+        properties={
+            "config": path,
+            "key_path": server.key_path,
+            "launch": " ".join((server.command, *server.args)) or server.url,
+            "tools": list(server.tools),
+            "package": None
+            if package is None
+            else {"ecosystem": package.ecosystem, "name": package.name,
+                  "version": package.version, "pinning": package.pinning},
+        },
+    )  # fmt: skip
+
+
+def across_files(components: Sequence[tuple[str, Component]]) -> Iterator[Finding]:
+    """AI013 for tools and servers that two configurations of one client define for the same
+    folder (a user-wide file and a project's, or a project nested in another), and AI015 for
+    launched packages the packages layer judged in this scan."""
+    servers = [c.properties for _, c in components if c.type == SERVER_COMPONENT]
+    yield from _shadowing(servers)
+    yield from _verdicts(servers, [c for _, c in components if c.type == "library"])
+
+
+def _one_set(a: str, b: str) -> bool:
+    if a == b or _client(a) != _client(b):
+        return False
+    first, second = _root(a), _root(b)
+    return first == second or first in second.parents or second in first.parents
+
+
+def _shadowing(servers: list[dict[str, Any]]) -> Iterator[Finding]:
+    seen: set[tuple[str, str, str]] = set()
+    for index, first in enumerate(servers):
+        for second in servers[index + 1 :]:
+            if not _one_set(str(first["config"]), str(second["config"])):
+                continue
+            early, late = sorted((first, second), key=lambda s: str(s["config"]))
+            shared = sorted(set(early.get("tools") or ()) & set(late.get("tools") or ()))
+            for tool in shared:
+                key = (str(late["config"]), str(late["key_path"]), tool)
+                if key in seen:
+                    continue
+                seen.add(key)
+                yield _cross_finding(
+                    f"tool «{tool}» is listed under server «{early['key_path']}» of"
+                    f" {early['config']} and «{late['key_path']}» here, for the same folder: a"
+                    " call by that name may reach either",
+                    late, early, {"tool": tool},
+                )  # fmt: skip
+            if early["key_path"] == late["key_path"] and early["launch"] != late["launch"]:
+                yield _cross_finding(
+                    f"server «{late['key_path']}» is also defined in {early['config']} for the"
+                    f" same folder, launching «{str(early['launch'])[:80]}» there and"
+                    f" «{str(late['launch'])[:80]}» here: the client's precedence decides which"
+                    " runs",
+                    late, early, {"server": late["key_path"]},
+                )  # fmt: skip
+
+
+def _cross_finding(
+    message: str, here: dict[str, Any], there: dict[str, Any], extra: dict[str, str]
+) -> Finding:
+    return finding(
+        McpToolNameCollision,
+        message,
+        path=str(here["config"]),
+        logical=str(here["key_path"]),
+        related=(Location(str(there["config"]), logical=str(there["key_path"])),),
+        properties={**extra, "other_config": there["config"]},
+    )
+
+
+def _verdicts(servers: list[dict[str, Any]], libraries: list[Component]) -> Iterator[Finding]:
+    scores: dict[tuple[str, str], list[tuple[str, float]]] = {}
+    for library in libraries:
+        purl = library.purl or ""
+        ecosystem = purl[4:].split("/", 1)[0] if purl.startswith("pkg:") else ""
+        score = library.properties.get("outwork:risk-score")
+        if ecosystem and isinstance(score, int | float):
+            key = (ecosystem, library.name.lower())
+            scores.setdefault(key, []).append((library.version or "", float(score)))
+    for server in servers:
+        package = server.get("package")
+        if not isinstance(package, dict):
+            continue
+        found = scores.get((str(package["ecosystem"]), str(package["name"]).lower()), [])
+        if package["pinning"] == "exact":
+            found = [(v, s) for v, s in found if v == package["version"]]
+        if not found:
+            continue
+        version, score = max(found, key=lambda item: item[1])
+        judgement = (
+            Judgement.MALICIOUS if score >= 9 else Judgement.RISKY if score >= 7
+            else Judgement.SUSPICIOUS if score >= 4 else None
+        )  # fmt: skip
+        if judgement is None:
+            continue
+        yield finding(
+            McpServerPackageJudged,
+            f"server «{server['key_path']}» launches {package['ecosystem']} package"
+            f" «{package['name']}», which this scan judged at risk {score:g}/10"
+            f" (version {version or 'unknown'}): {judgement.value}",
+            path=str(server["config"]),
+            logical=f"{server['key_path']}.args",
+            severity=McpServerPackageJudged.severity_in(judgement),
+            properties={"package": package["name"], "risk": score, "scanned_version": version},
+        )
