@@ -37,10 +37,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from outwork.analyzers.aitools.files import MCP_SDK_MARKERS, role_of
+from outwork.analyzers.aitools.files import (
+    MCP_SDK_MARKERS,
+    names_a_service,
+    role_of,
+    service_file,
+)
+from outwork.analyzers.aitools.modelrepo import is_model_card
 from outwork.core.rules import Severity
 from outwork.engine.pipeline import ScanOptions, scan
-from tests.analyzers.aitools import labelled
+from tests.analyzers.aitools import labelled, labelled_services
 
 MCP_NAMES = {".mcp.json", "mcp.json", "claude_desktop_config.json", "mcp_config.json"}
 SOURCE_SUFFIXES = (".py", ".ts", ".js", ".mjs")
@@ -75,6 +81,115 @@ def fill(corpus: Path, mirrors: Path) -> int:
             target.write_bytes(data)
             count += 1
     return count
+
+
+#: Rules of the AI services family (and AI021, which also reads server command lines).
+SERVICE_RULES = ("AI021", "AI030", "AI031", "AI032")
+
+
+def fill_services(corpus: Path, mirrors: Path) -> int:
+    """Copy every deployment file of every mirrored repository's HEAD that launches an AI
+    service (the layer's own test: a Dockerfile, compose file, manifest, script, unit or Jupyter
+    configuration naming one) into ``corpus``, and Python files that import gradio or call
+    ``ray.init``."""
+    count = 0
+    for repo in sorted(mirrors.glob("*/repo")):
+        listing = subprocess.run(
+            ["git", "-C", str(repo), "ls-tree", "-r", "--name-only", "HEAD"],
+            capture_output=True, text=True, check=False,
+        ).stdout.splitlines()  # fmt: skip
+        for name in listing:
+            lower = name.lower()
+            kind = service_file(
+                name, is_yaml=lower.endswith((".yml", ".yaml")), is_shell=lower.endswith(".sh")
+            )
+            if kind is None and not lower.endswith(".py"):
+                continue
+            data = subprocess.run(
+                ["git", "-C", str(repo), "show", f"HEAD:{name}"], capture_output=True, check=False
+            ).stdout
+            head = data[:65536]
+            wanted = kind == "jupyter" or (kind is not None and names_a_service(head))
+            if kind is None:
+                wanted = b"gradio" in head or b"ray.init(" in head
+            if not wanted:
+                continue
+            target = corpus / repo.parent.name / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            count += 1
+    return count
+
+
+def fill_cards(corpus: Path, mirrors: Path) -> int:
+    """Copy every Markdown file of the mirrored repositories that has a model card's front
+    matter into ``corpus``, each as ``<repo>/<name>/README.md`` (its name on the Hub)."""
+    count = 0
+    for repo in sorted(mirrors.glob("*/repo")):
+        listing = subprocess.run(
+            ["git", "-C", str(repo), "ls-tree", "-r", "--name-only", "HEAD"],
+            capture_output=True, text=True, check=False,
+        ).stdout.splitlines()  # fmt: skip
+        for name in listing:
+            if not name.lower().endswith(".md"):
+                continue
+            data = subprocess.run(
+                ["git", "-C", str(repo), "show", f"HEAD:{name}"], capture_output=True, check=False
+            ).stdout
+            if not is_model_card("README.md", data[:65536]):
+                continue
+            target = corpus / repo.parent.name / name.replace("/", "__") / "README.md"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            count += 1
+    return count
+
+
+def labelled_services_report() -> None:
+    """The held-out labelled set of the AI services rules: each attack must raise its rule at
+    its severity or above; a benign case must raise nothing of medium or above."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        cases = labelled_services.write(root)
+        result = scan([str(root)], ScanOptions(jobs=1, cache_dir=None, select=SERVICE_RULES))
+        found: dict[str, list[tuple[str, Severity]]] = {}
+        for item in result.findings:
+            name = item.location.path.removeprefix(str(root) + "/").split("/", 1)[0]
+            found.setdefault(name, []).append((item.rule.code, item.severity))
+    hits = alarms = 0
+    for name, case in cases.items():
+        got = found.get(name, [])
+        shown = ",".join(f"{c}/{s.label}" for c, s in got) or "-"
+        if case.expect:
+            code, level = case.expect.split("/")
+            ok = any(c == code and s >= Severity[level.upper()] for c, s in got)
+            hits += ok
+            print(f"  {name:32} attack {case.expect:12} {'found' if ok else 'MISSED'}: {shown}")
+        else:
+            noisy = any(s >= Severity.MEDIUM for _, s in got)
+            alarms += noisy
+            print(f"  {name:32} benign {'':12} {'FALSE ALARM' if noisy else 'quiet'}: {shown}")
+    attacks = sum(1 for c in cases.values() if c.expect)
+    print(f"held-out: {hits}/{attacks} attacks found, {alarms}/{len(cases) - attacks} false alarms")
+
+
+def services_report(corpus: Path, rules: tuple[str, ...] = SERVICE_RULES) -> None:
+    """Every finding of ``rules`` on the real files, by file, for review."""
+    files = [p for p in sorted(corpus.rglob("*")) if p.is_file()]
+    start = cpu()
+    result = scan([str(corpus)], ScanOptions(jobs=1, cache_dir=None, select=rules))
+    spent = cpu() - start
+    by_file: dict[str, list[str]] = {}
+    for found in result.findings:
+        rel = found.location.path.removeprefix(str(corpus) + "/")
+        by_file.setdefault(rel, []).append(
+            f"{found.rule.code}/{found.severity.label}:{found.location.line}"
+        )
+    repos = {p.relative_to(corpus).parts[0] for p in files}
+    print(f"\n## {', '.join(rules)}: {len(files)} real files from {len(repos)} repositories")
+    print(f"files with a finding: {len(by_file)}; CPU {spent:.2f} s")
+    for rel, found in sorted(by_file.items()):
+        print(f"  {rel}: {' '.join(found)}")
 
 
 def cpu() -> float:
@@ -141,7 +256,34 @@ def main() -> None:
     parser.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
     parser.add_argument("--fill", action="store_true", help="copy agent files from --mirrors")
     parser.add_argument("--peers", type=Path, default=Path("/work/peers/aitools/venv/bin"))
+    parser.add_argument(
+        "--services",
+        type=Path,
+        metavar="CORPUS",
+        help="only the AI services rules, on real deployment files cached in CORPUS "
+        "(filled from --mirrors when empty)",
+    )
+    parser.add_argument(
+        "--cards",
+        type=Path,
+        metavar="CORPUS",
+        help="only AI040 on real model cards cached in CORPUS (filled from --mirrors when empty)",
+    )
+    parser.add_argument("--labelled-services", action="store_true", help="the held-out set")
     args = parser.parse_args()
+    if args.labelled_services:
+        labelled_services_report()
+        return
+    if args.cards:
+        if not args.cards.is_dir():
+            print(f"filled {fill_cards(args.cards, args.mirrors)} model cards")
+        services_report(args.cards, ("AI040",))
+        return
+    if args.services:
+        if not args.services.is_dir():
+            print(f"filled {fill_services(args.services, args.mirrors)} files")
+        services_report(args.services)
+        return
     if args.fill:
         print(f"filled {fill(args.corpus, args.mirrors)} files into {args.corpus}")
     peers_ok = (args.peers / "skillscan-security").exists()

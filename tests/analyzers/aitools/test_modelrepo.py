@@ -13,6 +13,10 @@ def test_cards_by_front_matter() -> None:
     assert is_model_card("readme.md", b"\xef\xbb\xbf---\nbase_model: a/b\n---\n")
     assert not is_model_card("README.md", b"# project\nlibrary_name: transformers\n")
     assert not is_model_card("README.md", b"---\ntitle: a blog post\n---\nlibrary_name: x\n")
+    assert is_model_card("README.md", b"---\nlanguage: en\ntags:\n- bert\nlicense: mit\n---\n")
+    dataset = b"---\nlicense: mit\ntask_categories:\n- text-classification\n---\n"
+    assert not is_model_card("README.md", dataset)
+    assert not is_model_card("README.md", b"---\ntitle: Chat\nsdk: gradio\nlicense: mit\n---\n")
     assert not is_model_card("NOTES.md", b"---\nlibrary_name: transformers\n---\n")
 
 

@@ -16,10 +16,17 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-#: Front-matter keys of a Hugging Face model card (a dataset or Space card has others).
+#: Front-matter keys only a Hugging Face model card has...
 CARD_KEYS = (
     b"library_name:", b"pipeline_tag:", b"base_model:", b"model-index:", b"model_name:",
     b"inference:", b"widget:",
+)  # fmt: skip
+#: ...keys older model cards have (shared with dataset cards and blog posts)...
+COMMON_KEYS = (b"tags:", b"license:", b"datasets:", b"metrics:", b"language:", b"thumbnail:")
+#: ...and keys of what is not a model card: dataset and Space cards, site generators' pages.
+OTHER_KEYS = (
+    b"task_categories:", b"size_categories:", b"pretty_name:", b"dataset_info:", b"sdk:",
+    b"app_file:", b"title:", b"layout:", b"date:", b"permalink:",
 )  # fmt: skip
 #: File names whose suffix claims a weights format a loader reads without unpickling.
 SAFE_SUFFIXES = (".safetensors", ".gguf", ".onnx", ".msgpack", ".h5", ".keras", ".tflite")
@@ -35,7 +42,11 @@ def is_model_card(name: str, head: bytes) -> bool:
         return False
     end = head.find(b"\n---", 3)
     front = head[: end if end > 0 else len(head)]
-    return any(re.search(rb"(?m)^" + re.escape(key), front) for key in CARD_KEYS)
+
+    def has(keys: tuple[bytes, ...]) -> bool:
+        return any(re.search(rb"(?m)^" + re.escape(key), front) for key in keys)
+
+    return has(CARD_KEYS) or (has(COMMON_KEYS) and not has(OTHER_KEYS))
 
 
 def claims_safe_format(name: str) -> bool:
