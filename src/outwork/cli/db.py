@@ -9,13 +9,14 @@ import zipfile
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from outwork.core.errors import UsageError
 from outwork.store import (
     ADVISORIES_BASE_URL,
     ADVISORIES_FILENAME,
     DEFAULT_ECOSYSTEMS,
+    OSV_API_URL,
     STALE_AFTER_DAYS,
 )
 
@@ -176,6 +177,31 @@ def first_use_fetcher(
         return None
 
     return fetch
+
+
+def osv_api_querier(
+    err: TextIO, base_url: str = OSV_API_URL
+) -> Callable[[tuple[tuple[str, str, str], ...]], list[dict[str, Any]] | str]:
+    """The scan's fallback to OSV's query API (``AnalysisContext.query_advisories``): one line
+    on standard error saying what is sent where, and on failure the reason."""
+
+    def query(asked: tuple[tuple[str, str, str], ...]) -> list[dict[str, Any]] | str:
+        from outwork.store import osvapi  # as in run_db: only when a scan asks the API
+
+        ecosystems = sorted({e for e, _, _ in asked})
+        err.write(
+            f"outwork: asking {base_url} about {len(asked):,} dependencies of"
+            f" {', '.join(ecosystems)} (no local advisory feed; --osv-api)\n"
+        )
+        queries = [osvapi.Query(e, n, v) for e, n, v in asked]
+        try:
+            records = osvapi.query_records(queries, base_url=base_url, timeout=FIRST_USE_TIMEOUT)
+        except osvapi.OsvApiError as exc:
+            return str(exc)
+        err.write(f"outwork: the OSV API named {len(records):,} advisories\n")
+        return records
+
+    return query
 
 
 def _print_reports(reports: list[advisories.UpdateReport], path: Path, err: TextIO) -> None:

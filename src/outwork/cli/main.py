@@ -20,7 +20,7 @@ from typing import TextIO, TypeVar
 import platformdirs
 
 from outwork import __version__, report
-from outwork.cli.db import add_db_parser, first_use_fetcher, run_db
+from outwork.cli.db import add_db_parser, first_use_fetcher, osv_api_querier, run_db
 from outwork.cli.diff import add_diff_parser, run_diff
 from outwork.cli.serve import add_serve_parsers, run_serve, run_token
 from outwork.cli.watch import add_watch_parser, run_watch
@@ -36,7 +36,7 @@ from outwork.engine.pipeline import scan as do_scan
 from outwork.engine.registry import all_rules, get_rule, selector_known
 from outwork.sources.exclude import Exclusion
 from outwork.sources.registries import DEFAULT_NPM, DEFAULT_PYPI, RegistryOptions
-from outwork.store import ADVISORIES_BASE_URL
+from outwork.store import ADVISORIES_BASE_URL, OSV_API_URL
 
 T = TypeVar("T")
 
@@ -177,6 +177,14 @@ def build_parser(file_completion: object = None) -> argparse.ArgumentParser:
         metavar="URL",
         help="where missing advisory feeds are fetched from on first use:"
         " URL/<ecosystem>/all.zip (default: OSV's public bucket)",
+    )
+    scan.add_argument(
+        "--osv-api",
+        nargs="?",
+        const=OSV_API_URL,
+        metavar="URL",
+        help="when a needed advisory feed cannot be had, ask OSV's query API about the scan's"
+        " dependencies (their names and versions are sent; default URL: %(const)s)",
     )
     scan.add_argument(
         "--require-advisories",
@@ -532,6 +540,11 @@ def _scan_options(
     fetch = None
     if offline is not True and _checks_advisories(policy):
         fetch = first_use_fetcher(err, args.advisory_url or ADVISORIES_BASE_URL)
+    query = None
+    if args.osv_api:
+        if offline is True:
+            raise UsageError("--osv-api asks OSV's API over the network: drop --offline")
+        query = osv_api_querier(err, args.osv_api)
     exclude = _split(args.exclude) or file_config.exclude or ()
     respect_gitignore = args.respect_gitignore
     if respect_gitignore is None:
@@ -555,6 +568,7 @@ def _scan_options(
         registry=registry,
         exclusion=exclusion,
         fetch_advisories=fetch,
+        query_advisories=query,
     )
 
 

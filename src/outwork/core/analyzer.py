@@ -63,6 +63,9 @@ class Component:
 
 Emitted = Finding | Fact | Component
 FetchAdvisories = Callable[[Path, tuple[str, ...]], str | None]
+#: Asks an advisory API which records affect these ``(ecosystem, name, version)``: the records,
+#: or why it could not.
+QueryAdvisories = Callable[[tuple[tuple[str, str, str], ...]], list[dict[str, Any]] | str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +83,9 @@ class AnalysisContext:
     #: policy and progress display); returns why it could not, or None. Only the whole-scan
     #: step (:meth:`Analyzer.finish`) gets one, and only when the caller allows the network.
     fetch_advisories: FetchAdvisories | None = field(default=None, compare=False, repr=False)
+    #: Asks an advisory API for the dependencies no local feed covers, when the user allowed it
+    #: (``--osv-api``); like ``fetch_advisories``, only the whole-scan step gets one.
+    query_advisories: QueryAdvisories | None = field(default=None, compare=False, repr=False)
     #: A random key made once per scan and handed to every worker with the context: what an
     #: analyzer keys a hash with when the installation keeps no key of its own (no data folder),
     #: so that one scan's keyed hashes agree wherever its artifacts were analysed.

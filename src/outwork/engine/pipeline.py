@@ -18,7 +18,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from outwork.core.analyzer import AnalysisContext, Analyzer, Component, FetchAdvisories
+from outwork.core.analyzer import (
+    AnalysisContext,
+    Analyzer,
+    Component,
+    FetchAdvisories,
+    QueryAdvisories,
+)
 from outwork.core.artifact import (
     MEMBER_SEP,
     NOT_HELD,
@@ -100,6 +106,9 @@ class ScanOptions:
     #: Fetches missing advisory data on first use (see ``AnalysisContext.fetch_advisories``);
     #: None never touches the network for it.
     fetch_advisories: FetchAdvisories | None = None
+    #: Asks an advisory API for what no local feed covers (see
+    #: ``AnalysisContext.query_advisories``); None never does.
+    query_advisories: QueryAdvisories | None = None
     #: A Ray cluster to analyse artifacts on (``ray.init``'s address, or ``"local"`` for one
     #: of ``jobs`` CPUs started for the scan); None analyses them on this machine. Needs the
     #: ``ray`` extra (see :mod:`outwork.engine.distributed`).
@@ -256,7 +265,15 @@ def scan(
         runner.finish()
     finally:
         runner.close()
-    _finish(instances, replace(context, fetch_advisories=options.fetch_advisories), result)
+    _finish(
+        instances,
+        replace(
+            context,
+            fetch_advisories=options.fetch_advisories,
+            query_advisories=options.query_advisories,
+        ),
+        result,
+    )
     conclude(result, policy or Policy())
     result.findings.sort(key=_finding_order)
     result.stats.seconds = time.monotonic() - started

@@ -9,6 +9,8 @@ RESULTS_FILENAME = "results.sqlite3"
 ADVISORIES_FILENAME = "advisories.sqlite3"
 #: Where OSV's ``<ecosystem>/all.zip`` feeds are fetched from.
 ADVISORIES_BASE_URL = "https://osv-vulnerabilities.storage.googleapis.com"
+#: OSV's query API, asked about a scan's dependencies with ``outwork scan --osv-api``.
+OSV_API_URL = "https://api.osv.dev"
 #: Ecosystems ``outwork db update`` fetches when none are named.
 DEFAULT_ECOSYSTEMS: tuple[str, ...] = (
     "PyPI",

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from packaging.utils import canonicalize_version
 
@@ -276,6 +276,12 @@ def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
     return db
 
 
+class AdvisoryLookup(Protocol):
+    """What matching needs of a source of advisories: a feed's database or an API's answers."""
+
+    def lookup(self, ecosystem: str, names: Iterable[str]) -> dict[str, list[Advisory]]: ...
+
+
 class AdvisoryStore:
     """Read access for scans: look packages up by ecosystem and name."""
 
@@ -322,6 +328,26 @@ class AdvisoryStore:
                 bucket = found.setdefault(name, [])
                 if all(a.id != vid for a in bucket):
                     bucket.append(advisory)
+        return found
+
+
+class RecordSet:
+    """Advisories held in memory (records an API answered with for one scan), looked up the way
+    :class:`AdvisoryStore` looks up a feed's."""
+
+    def __init__(self, records: Iterable[dict[str, Any]]) -> None:
+        self._advisories = [
+            Advisory(str(r.get("id")), str(r.get("modified", "")), r)
+            for r in records
+            if not r.get("withdrawn")
+        ]
+
+    def lookup(self, ecosystem: str, names: Iterable[str]) -> dict[str, list[Advisory]]:
+        found: dict[str, list[Advisory]] = {}
+        for name in {normalize_name(ecosystem, n) for n in names}:
+            hits = [a for a in self._advisories if a.affected_for(ecosystem, name)]
+            if hits:
+                found[name] = hits
         return found
 
 

@@ -8,7 +8,7 @@ does, whatever it selects) does not import the parsers, the version algebra and 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ from outwork.analyzers.dependencies.rules.database import (
     check_stale,
     check_unchecked,
 )
-from outwork.core.analyzer import AnalysisContext, Component, Emitted
+from outwork.core.analyzer import AnalysisContext, Component, Emitted, QueryAdvisories
 from outwork.core.artifact import MEMBER_SEP, Artifact
 from outwork.core.errors import BudgetExceeded
 from outwork.core.findings import Fact, Finding, finding
@@ -45,7 +45,9 @@ from outwork.store import STALE_AFTER_DAYS
 from outwork.store.advisories import (
     DB_FILENAME,
     AdvisoryDatabaseMissingError,
+    AdvisoryLookup,
     AdvisoryStore,
+    RecordSet,
     ecosystem_key,
 )
 
@@ -135,6 +137,10 @@ def finish_scan(
             yield from _match_fetched(opened[0], {e: pending[e] for e in fetched})
             needed = tuple(e for e in needed if e not in fetched)
         reason = failure or reason
+    if needed and context.query_advisories is not None:
+        answered, failure = yield from _match_queried(context.query_advisories, pending, needed)
+        needed = tuple(e for e in needed if e not in answered)
+        reason = failure or reason
     if needed:
         yield check_unchecked({e: pending[e] for e in needed}, reason, db_path)
     if not isinstance(opened, str) and len(needed) < len(pending):
@@ -177,7 +183,7 @@ def _pending(
 
 
 def _match_fetched(
-    store: AdvisoryStore, fetched: dict[str, list[Located]]
+    store: AdvisoryLookup, fetched: dict[str, list[Located]]
 ) -> Iterator[Finding | Fact]:
     """VUL001/VUL002 for dependencies matched after their data was fetched, placed at their
     files (the per-file step ran before the data was there)."""
@@ -191,6 +197,26 @@ def _match_fetched(
                 yield replace(item, location=replace(item.location, path=path))
             elif isinstance(item, Fact):
                 yield item
+
+
+def _match_queried(
+    query: QueryAdvisories, pending: dict[str, list[Located]], needed: tuple[str, ...]
+) -> Generator[Finding | Fact, None, tuple[tuple[str, ...], str | None]]:
+    """VUL001/VUL002 for the dependencies of ``needed`` ecosystems, from the records an advisory
+    API answered with for exactly those (``--osv-api``); returns the ecosystems answered, or
+    none and why."""
+    asked = tuple(
+        sorted({(e, dep.name, dep.version) for e in needed for _, dep in pending[e] if dep.version})
+    )
+    answer = query(asked)
+    if isinstance(answer, str):
+        return (), f"the OSV API could not be asked either ({answer})"
+    records = RecordSet(answer)
+    for item in _match_fetched(records, {e: pending[e] for e in needed}):
+        if isinstance(item, Finding):
+            item = replace(item, properties={**item.properties, "advisory_source": "OSV API"})
+        yield item
+    return needed, None
 
 
 def _unparseable(exc: BaseException) -> Emitted:

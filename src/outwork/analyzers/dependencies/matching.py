@@ -17,7 +17,7 @@ from outwork.analyzers.dependencies.versions import (
     smallest_fix,
     sort_versions,
 )
-from outwork.store.advisories import Advisory, AdvisoryStore, normalize_name
+from outwork.store.advisories import Advisory, AdvisoryLookup, normalize_name
 
 _QUALITATIVE: dict[str, Rating] = {
     "CRITICAL": Rating.CRITICAL,
@@ -47,7 +47,7 @@ class Match:
     cvss_score: float | None
 
 
-def match_dependencies(store: AdvisoryStore, dependencies: Iterable[Dependency]) -> list[Match]:
+def match_dependencies(store: AdvisoryLookup, dependencies: Iterable[Dependency]) -> list[Match]:
     """Every vulnerability affecting every dependency that has an exact version."""
     by_ecosystem: dict[str, list[Dependency]] = defaultdict(list)
     for dep in dependencies:

@@ -40,6 +40,8 @@ class AdvisoryDatabaseUnavailable(Rule):
     Scan without `--offline` (the data for the ecosystems the scan needs is fetched on first use
     and cached), run `outwork db update`, or import a feed fetched elsewhere with
     `outwork db update --from-file all.zip --ecosystem PyPI`; cache the database between CI runs.
+    Where only OSV's query API can be reached, `--osv-api` asks it about the scan's dependencies
+    (their names and versions are sent).
 
     ## References
     - CWE-1104: Use of Unmaintained Third Party Components
