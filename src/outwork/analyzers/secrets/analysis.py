@@ -22,7 +22,7 @@ from outwork.analyzers.secrets.rules import (
 from outwork.analyzers.secrets.rules.credential_files import file_candidates
 from outwork.analyzers.secrets.scan import MAX_HITS, Table, scan_text, without_overlaps
 from outwork.analyzers.secrets.table import Candidate, Exposure
-from outwork.analyzers.secrets.verify import verify
+from outwork.analyzers.secrets.verify import Verdict, verify, verify_aws_pair
 from outwork.core.analyzer import AnalysisContext, Emitted
 from outwork.core.artifact import MEMBER_SEP, Artifact
 from outwork.core.findings import Fact, finding
@@ -130,7 +130,10 @@ def scan_document(
 def _verified(candidate: Candidate, options: Mapping[str, Any]) -> Candidate:
     """The provider's answer folded into the structure: a revoked credential is weakened; a
     live one names whom it authenticates as, when the provider says."""
-    verdict = verify(candidate.detector.id, candidate.value, options)
+    if candidate.partner and candidate.detector.id == "aws-access-key-id":
+        verdict: Verdict | None = verify_aws_pair(candidate.value, candidate.partner, options)
+    else:
+        verdict = verify(candidate.detector.id, candidate.value, options)
     if verdict is None:
         return candidate
     structure = candidate.structure
@@ -188,7 +191,7 @@ def _pair_aws(candidates: list[Candidate], text: str) -> list[Candidate]:
             continue
         used.add(id(partner))
         structure = replace(candidate.structure, kind="AWS access key pair", checked=True)
-        out.append(replace(candidate, structure=structure))
+        out.append(replace(candidate, structure=structure, partner=partner.value))
     return [c for c in out if id(c) not in used]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from outwork.analyzers.secrets.formats import Structure
 from outwork.core.rules import Rule
@@ -75,6 +75,9 @@ class Candidate:
     name: str = ""
     #: The span of the whole match (the secret is inside it).
     span: tuple[int, int] = (0, 0)
+    #: The other half of a credential reported as one (an AWS key id's secret access key): used to
+    #: ask the provider with ``--verify``, never reported.
+    partner: str = field(default="", repr=False)
 
 
 def on_secret(
