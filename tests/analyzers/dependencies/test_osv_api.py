@@ -195,12 +195,12 @@ def test_osv_api_with_offline_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_oversized_answers_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(osvapi, "MAX_ANSWER_BYTES", 1000)
-    with _fake_api(lambda body: {"results": [{"vulns": []}], "pad": "x" * 5000}) as api:
-        with pytest.raises(osvapi.OsvApiError, match="larger than"):
-            osvapi.query_records([osvapi.Query("PyPI", "requests", "2.19.0")], base_url=api)
+    answer = {"results": [{"vulns": []}], "pad": "x" * 5000}
+    with _fake_api(lambda body: answer) as api, pytest.raises(osvapi.OsvApiError, match="larger"):
+        osvapi.query_records([osvapi.Query("PyPI", "requests", "2.19.0")], base_url=api)
 
 
 def test_endless_pages_are_cut(monkeypatch: pytest.MonkeyPatch) -> None:
-    with _fake_api(lambda body: {"results": [{"vulns": [], "next_page_token": "again"}]}) as api:
-        with pytest.raises(osvapi.OsvApiError, match="pages on"):
-            osvapi.query_records([osvapi.Query("PyPI", "requests", "2.19.0")], base_url=api)
+    answer = {"results": [{"vulns": [], "next_page_token": "again"}]}
+    with _fake_api(lambda body: answer) as api, pytest.raises(osvapi.OsvApiError, match="pages"):
+        osvapi.query_records([osvapi.Query("PyPI", "requests", "2.19.0")], base_url=api)
