@@ -27,7 +27,7 @@ from outwork.analyzers.packages.package import (
     read_archive,
     score_signals,
 )
-from outwork.analyzers.packages.pyscan import PythonScanner, scan_pth
+from outwork.analyzers.packages.pyscan import PythonScanner, owner_names, scan_pth
 from outwork.analyzers.packages.rules import PackageRiskVerdict
 from outwork.analyzers.packages.signals import Context, Signal
 from outwork.core.analyzer import AnalysisContext, Component, Emitted
@@ -136,7 +136,11 @@ def _loose_python(artifact: Artifact) -> Iterator[Emitted]:
         return
     is_setup = name == "setup.py"
     scanner = PythonScanner(
-        text, "", Context.INSTALL if is_setup else Context.IMPORT, whole_file_context=is_setup
+        text,
+        "",
+        Context.INSTALL if is_setup else Context.IMPORT,
+        whole_file_context=is_setup,
+        owners=owner_names(artifact.path),
     )
     scanner.run()
     signals = list(scanner.signals)

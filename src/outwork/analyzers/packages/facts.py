@@ -14,11 +14,13 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from outwork.analyzers.packages.rules.base import Variant
 from outwork.analyzers.packages.signals import Context
 from outwork.core.fold import Folder
+
+if TYPE_CHECKING:  # the rules import these facts; the facts only name a rule's variant
+    from outwork.analyzers.packages.rules.base import Variant
 
 #: Where a value's data comes from: ``secret`` (environment, credentials), ``host`` (the user's
 #: or the machine's identity), ``dump`` (a whole secret store), ``store`` (a private key,
@@ -42,6 +44,11 @@ class Facts(Protocol):
     @property
     def layer(self) -> int:
         """0 for the file itself, n for code decoded n times from it."""
+        ...
+
+    @property
+    def owners(self) -> frozenset[str]:
+        """Top-level package names the module may belong to (its folders' names)."""
         ...
 
     @property

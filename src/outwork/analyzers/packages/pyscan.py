@@ -75,6 +75,21 @@ class ScanBudget:
     nodes: int = 2_000_000
 
 
+#: Folders that hold installed packages: the package a file belongs to is below the last one.
+_INSTALL_ROOTS = ("site-packages", "dist-packages", "node_modules")
+
+
+def owner_names(path: str) -> frozenset[str]:
+    """The folder names of ``path`` that could be its top-level package: every folder that is
+    an identifier, below the last ``site-packages``-like folder when there is one."""
+    folders = path.replace("\\", "/").split("/")[:-1]
+    for index in range(len(folders) - 1, -1, -1):
+        if folders[index] in _INSTALL_ROOTS:
+            folders = folders[index + 1 :]
+            break
+    return frozenset(f for f in folders if f.isidentifier())
+
+
 class PythonScanner:
     """Scans one Python source (or one decoded layer of it) and collects signals."""
 
@@ -91,11 +106,14 @@ class PythonScanner:
         evidence_prefix: str = "",
         star_exports: Callable[[str, int], dict[str, object] | None] | None = None,
         entry: frozenset[str] = frozenset(),
+        owners: frozenset[str] | None = None,
     ) -> None:
         # a UTF-8 byte-order mark is valid at the top of a Python file; the parser of a str is not
         # told so
         self.source = source.removeprefix("\ufeff")
         self.path = path
+        #: Top-level package names the module may belong to (its folders' names).
+        self.owners = owners if owners is not None else owner_names(path)
         self.context = context
         self.layer = layer
         self.anchor_line = anchor_line
@@ -558,6 +576,7 @@ class PythonScanner:
             budget=self.budget,
             whole_file_context=True,
             evidence_prefix=f"{self.prefix}[layer {self.layer + 1} via {how}] ",
+            owners=self.owners,
         )
         self.signals.extend(inner.run())
         self.imports |= inner.imports

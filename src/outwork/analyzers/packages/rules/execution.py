@@ -11,6 +11,7 @@ import ast
 import re
 
 from outwork.analyzers.packages.facts import CallSite, Facts
+from outwork.analyzers.packages.pickled import own_objects, read_pickle
 from outwork.analyzers.packages.rules import commands, credentials, download, obfuscation
 from outwork.analyzers.packages.rules.base import BehaviourRule, Variant
 from outwork.analyzers.packages.signals import Context, clip
@@ -34,7 +35,12 @@ class ObfuscatedCodeExecution(BehaviourRule):
     ## What it finds
     `exec`, `eval` and `compile` of values that only exist after decoding, and `marshal.loads`
     of embedded code objects. The decoded layers are decoded statically (never run) within a
-    budget and analysed again; what they do is reported through the other rules.
+    budget and analysed again; what they do is reported through the other rules. A pickle
+    literal handed to `pickle.loads` is read (never loaded): one whose every import is a name
+    of the package's own modules, that names no standard-library module among its strings and
+    no name of the standard library's process, file or code-running modules, rebuilds the
+    package's own objects (a test that an old pickle format still loads) and is low; any other
+    literal, or one that cannot be followed to its end, is an embedded load.
 
     ## Why it matters
     Legitimate libraries have no reason to hide their code from the reader. Encoding layers are
@@ -66,6 +72,7 @@ class ObfuscatedCodeExecution(BehaviourRule):
     DECODED = Variant("runs code decoded statically, or a marshalled code object", C, C, C, H)
     DECODED_FLOW = Variant("runs data that flowed through a decoder", C, H, H, M)
     EMBEDDED_LOAD = Variant("loads embedded code or objects", C, H, H, H)
+    OWN_OBJECTS = Variant("loads an embedded pickle of its own package's objects", M, L, L, L)
     FROM_ENVIRONMENT = Variant("runs code taken from the environment", H, M, M, L)
     MARSHAL_LOAD = Variant("loads marshalled code it was handed", H, M, M, L)
     COMPUTED = Variant("runs code computed at run time", M, L, L, N)
@@ -147,6 +154,17 @@ def loaded(call: CallSite) -> None:
     if data is not None and name.startswith("marshal"):
         _marshalled(call, Marshalled(data), folder.trace.decoders)
         return
+    if data is not None and name.startswith(("pickle", "_pickle", "cPickle")):
+        pickled = read_pickle(data)
+        if own_objects(pickled, call.facts.owners):
+            imported = ", ".join(dict.fromkeys(f"{m}.{a}" for m, a in pickled.imports))
+            call.emit(
+                ObfuscatedCodeExecution.OWN_OBJECTS,
+                f"{name}() loads an embedded pickle of its own package's objects ({imported})"
+                f" {call.ctx.label}",
+                clip(ast.unparse(node)),
+            )
+            return
     labels = call.labels(node.args[0])
     embedded = data is not None or (
         "decoded" in labels and not labels & {"file", "net"} and call.ctx is not Context.RUNTIME
