@@ -15,11 +15,13 @@ from outwork.core.analyzer import Component, Emitted
 COMPONENT_TYPE = "cryptographic-asset"
 
 
-def judge(assets: Iterable[Asset], *, in_tests: bool = False) -> Iterator[Emitted]:
+def judge(
+    assets: Iterable[Asset], *, in_tests: bool = False, in_dependency: bool = False
+) -> Iterator[Emitted]:
     """Findings from every check, then one component per distinct asset with all its lines."""
     grouped: dict[tuple[object, ...], tuple[Asset, Verdict, list[int]]] = {}
     for found in assets:
-        asset = replace(found, in_tests=True) if in_tests else found
+        asset = replace(found, in_tests=in_tests or found.in_tests, in_dependency=in_dependency)
         verdict = classify(asset)
         for check in CHECKS:
             yield from check(asset, verdict)

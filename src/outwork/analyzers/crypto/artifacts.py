@@ -19,7 +19,12 @@ from outwork.analyzers.crypto.pysource import ScanResult, imports_known_module, 
 from outwork.analyzers.crypto.rules.unreadable import Material, UnreadableCryptoMaterial
 from outwork.analyzers.crypto.sniff import is_config
 from outwork.core.analyzer import AnalysisContext, Emitted
-from outwork.core.artifact import Artifact, Kind
+from outwork.core.artifact import (
+    Artifact,
+    Kind,
+    inside_installed_packages,
+    inside_package_archive,
+)
 from outwork.core.findings import Finding, finding
 
 #: Largest Python module read; larger ones are reported, not parsed.
@@ -151,7 +156,10 @@ def _judged(artifact: Artifact, assets: list[Asset]) -> Iterator[Emitted]:
     """Findings and components for the assets; facts for the attack graph unless the file is
     test code, test data or documentation."""
     in_tests = in_test_code(artifact.member_path)
-    yield from judge(assets, in_tests=in_tests)
+    in_dependency = inside_installed_packages(artifact.path) or inside_package_archive(
+        artifact.path
+    )
+    yield from judge(assets, in_tests=in_tests, in_dependency=in_dependency)
     if not in_tests:
         yield from asset_facts(artifact.path, assets)
 

@@ -72,6 +72,10 @@ class Asset:
     referenced: bool = False
     #: Found in test code, test data or documentation (findings are capped at low, and say so).
     in_tests: bool = False
+    #: Found in the source of a third-party package (installed under ``site-packages`` or
+    #: ``node_modules``, or a member of a package archive): findings are capped at medium, and
+    #: say so; the project's own code keeps its grade.
+    in_dependency: bool = False
     #: Certificate and key facts (subject, issuer, notValidAfter, format...), as text.
     details: tuple[tuple[str, str], ...] = field(default=())
 

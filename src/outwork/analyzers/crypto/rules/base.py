@@ -14,6 +14,12 @@ from outwork.core.rules import Rule, Severity
 #: protect nothing real. The message says so, and the same code outside tests keeps its grade.
 TEST_CODE_CAP = Severity.LOW
 
+#: The highest severity of a finding in a third-party package's own source (installed, or in a
+#: package archive): its maintainers choose its algorithms, often for a protocol's sake (SSH's
+#: ``ssh-rsa`` is SHA-1), and its users cannot change them; what the project's own code asks of
+#: it keeps its grade. The CBOM lists the asset either way.
+DEPENDENCY_CAP = Severity.MEDIUM
+
 #: The highest severity of an algorithm only named where it is found (a cipher class in a table
 #: of supported algorithms): the call that uses it, and what for, is elsewhere.
 REFERENCE_CAP = Severity.LOW
@@ -63,6 +69,10 @@ def raise_on(
         graded = TEST_CODE_CAP
         message += f" (in test code, test data or documentation: {TEST_CODE_CAP.label} at most)"
         properties["in_tests"] = True
+    if asset.in_dependency and graded > DEPENDENCY_CAP:
+        graded = DEPENDENCY_CAP
+        message += f" (in a third-party package's own source: {DEPENDENCY_CAP.label} at most)"
+        properties["in_dependency"] = True
     if asset.referenced and graded > REFERENCE_CAP:
         graded = REFERENCE_CAP
         message += f" (named here, called elsewhere: {REFERENCE_CAP.label} at most)"
