@@ -2,8 +2,8 @@
 virtualenv, and the 100 most-downloaded npm packages in one ``node_modules``, scanned with default
 settings and every layer on.
 
-    python bench/benign_installed.py prepare [--top 100]   # build both trees (network: registries)
-    python bench/benign_installed.py run [--src CHECKOUT] [--json OUT.json]
+    python bench/benign_installed.py prepare [--first 1 --last 100]  # both trees (network)
+    python bench/benign_installed.py run [--first 1 --last 100] [--src CHECKOUT] [--json OUT.json]
 
 The rankings are the package lists of the tool library (``/work/.library/env/packages``): PyPI's
 ``rank_among_15000_most_downloaded`` and npm's ``downloads_a_month``, each file's own snapshot.
@@ -33,12 +33,19 @@ from typing import Any
 
 DATA = Path("/work/bench-data")
 LISTS = Path("/work/.library/env/packages")
-VENV = DATA / "venv100"
-NPM = DATA / "npm100"
+
+
+def trees(first: int, last: int) -> tuple[Path, Path]:
+    """The virtualenv and the npm folder of ranks ``first``-``last`` (``venv100``/``npm100``
+    for the top 100, ``venv101-200``/``npm101-200`` for the next hundred...)."""
+    suffix = str(last) if first == 1 else f"{first}-{last}"
+    return DATA / f"venv{suffix}", DATA / f"npm{suffix}"
+
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def top_pypi(count: int) -> list[str]:
+def top_pypi(first: int, last: int) -> list[str]:
     with (LISTS / "pypi.tsv").open(newline="") as handle:
         rows = [
             r
@@ -46,25 +53,26 @@ def top_pypi(count: int) -> list[str]:
             if r["rank_among_15000_most_downloaded"]
         ]
     rows.sort(key=lambda r: int(r["rank_among_15000_most_downloaded"]))
-    return [r["name"] for r in rows[:count]]
+    return [r["name"] for r in rows[first - 1 : last]]
 
 
-def top_npm(count: int) -> list[str]:
+def top_npm(first: int, last: int) -> list[str]:
     with (LISTS / "npm.tsv").open(newline="") as handle:
         rows = [
             r for r in csv.DictReader(handle, delimiter="\t") if r["downloads_a_month"].isdigit()
         ]
     rows.sort(key=lambda r: -int(r["downloads_a_month"]))
-    return [r["name"] for r in rows[:count]]
+    return [r["name"] for r in rows[first - 1 : last]]
 
 
 def prepare(args: argparse.Namespace) -> int:
-    if not (VENV / "bin" / "python").exists():
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    venv, npm = trees(args.first, args.last)
+    if not (venv / "bin" / "python").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     failed = []
-    for name in top_pypi(args.top):
+    for name in top_pypi(args.first, args.last):
         done = subprocess.run(
-            [str(VENV / "bin" / "pip"), "install", "-q", "--upgrade", name],
+            [str(venv / "bin" / "pip"), "install", "-q", "--upgrade", name],
             capture_output=True,
             text=True,
             check=False,
@@ -72,14 +80,15 @@ def prepare(args: argparse.Namespace) -> int:
         if done.returncode:
             failed.append(name)
             print(f"pip: {name} failed: {done.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
-    NPM.mkdir(parents=True, exist_ok=True)
-    if not (NPM / "package.json").exists():
-        (NPM / "package.json").write_text('{"name": "outwork-bench-npm100", "private": true}\n')
+    npm.mkdir(parents=True, exist_ok=True)
+    if not (npm / "package.json").exists():
+        (npm / "package.json").write_text('{"name": "outwork-bench-npm", "private": true}\n')
     npm_failed = []
-    for name in top_npm(args.top):  # one by one: platform-only packages (musl, win32) refuse
+    # one by one: platform-only packages (musl, win32) refuse
+    for name in top_npm(args.first, args.last):
         done = subprocess.run(
             ["npm", "install", "--ignore-scripts", "--no-audit", "--no-fund", name],
-            cwd=NPM,
+            cwd=npm,
             capture_output=True,
             text=True,
             check=False,
@@ -87,11 +96,12 @@ def prepare(args: argparse.Namespace) -> int:
         if done.returncode:
             npm_failed.append(name)
             print(f"npm: {name} failed: {done.stderr.strip().splitlines()[:1]}", file=sys.stderr)
-    (DATA / "venv100-failed.txt").write_text("".join(f"{n}\n" for n in failed))
-    (DATA / "npm100-failed.txt").write_text("".join(f"{n}\n" for n in npm_failed))
+    count = args.last - args.first + 1
+    (DATA / f"{venv.name}-failed.txt").write_text("".join(f"{n}\n" for n in failed))
+    (DATA / f"{npm.name}-failed.txt").write_text("".join(f"{n}\n" for n in npm_failed))
     print(
-        f"venv100: {args.top - len(failed)} of {args.top} installed;"
-        f" npm100: {args.top - len(npm_failed)} of {args.top}"
+        f"{venv.name}: {count - len(failed)} of {count} installed;"
+        f" {npm.name}: {count - len(npm_failed)} of {count}"
     )
     return 0
 
@@ -132,11 +142,12 @@ def report(name: str, result: dict[str, Any], seconds: float) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    site = next(VENV.glob("lib/python3*/site-packages"))
+    venv, npm = trees(args.first, args.last)
+    site = next(venv.glob("lib/python3*/site-packages"))
     out: dict[str, Any] = {}
     for name, tree in (
-        ("venv100 site-packages", site),
-        ("npm100 node_modules", NPM / "node_modules"),
+        (f"{venv.name} site-packages", site),
+        (f"{npm.name} node_modules", npm / "node_modules"),
     ):
         result, seconds = scan(args.src, tree)
         out[name] = report(name, result, seconds)
@@ -149,8 +160,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     sub = parser.add_subparsers(dest="command", required=True)
     build = sub.add_parser("prepare")
-    build.add_argument("--top", type=int, default=100)
     go = sub.add_parser("run")
+    for command in (build, go):
+        command.add_argument("--first", type=int, default=1, help="first rank (default 1)")
+        command.add_argument("--last", type=int, default=100, help="last rank (default 100)")
     go.add_argument("--src", type=Path, default=ROOT)
     go.add_argument("--json", type=Path)
     args = parser.parse_args()
