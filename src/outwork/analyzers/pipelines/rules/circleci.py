@@ -99,8 +99,10 @@ class CircleciPullRequestSecrets(Rule):
 
     ## What it finds
     Workflow job invocations with a `context:` that run for every branch: no
-    `filters.branches.only`, no `ignore` of `pull/...` branches, and no manual approval job
-    (`type: approval`) among the jobs it `requires`.
+    `filters.branches.only`, no `ignore` of `pull/...` branches, and, among the jobs it
+    `requires` (directly or through other jobs), no manual approval job (`type: approval`)
+    and no job with such a branch filter (CircleCI does not run a job whose required job was
+    filtered out).
 
     Whether builds of forked pull requests receive the secrets is the project setting "Pass
     secrets to builds from forked pull requests", which is not in the file; confidence is low
@@ -259,7 +261,7 @@ class CircleciContextCheck(SystemCheck[CircleFile]):
     def document(self) -> Iterator[Emitted]:
         file = self.model
         workflows = file.root.get("workflows")
-        approvals, requires = _gates(workflows)
+        gates, requires = _gates(workflows)
         for job, options, where, flow in file.workflow_jobs():
             context = options.get("context")
             if context is None:
@@ -268,7 +270,7 @@ class CircleciContextCheck(SystemCheck[CircleFile]):
             flow_node = workflows.get(flow) if workflows is not None else None
             if _branch_guarded(options) or _workflow_guarded(flow_node):
                 continue
-            if _approved(options.text("name") or job, flow, approvals, requires):
+            if _gated(options.text("name") or job, flow, gates, requires):
                 continue
             yield finding(
                 CircleciPullRequestSecrets,
@@ -328,26 +330,32 @@ def _workflow_guarded(flow: Node | None) -> bool:
     return False
 
 
-def _gates(workflows: Node | None) -> tuple[set[tuple[str, str]], dict[tuple[str, str], list[str]]]:
-    """Approval jobs and the ``requires`` of every job, by (workflow, job name)."""
-    approvals: set[tuple[str, str]] = set()
+def _gates(
+    workflows: Node | None,
+) -> tuple[set[tuple[str, str]], dict[tuple[str, str], list[str]]]:
+    """The jobs that hold back what requires them (approval jobs, and jobs whose branch filter
+    keeps fork pull requests out: CircleCI skips a job whose required job was filtered out),
+    and the ``requires`` of every job, by (workflow, job name)."""
+    gates: set[tuple[str, str]] = set()
     requires: dict[tuple[str, str], list[str]] = {}
     for flow, node in workflows.items() if workflows is not None else []:
         for item in node.children("jobs") if node.is_map else []:
             for job, options in item.items() if item.is_map else []:
-                name = options.text("name") or job if options.is_map else job
-                if options.is_map and options.text("type") == "approval":
-                    approvals.add((flow, name))
-                requires[(flow, name)] = _patterns(
-                    options.get("requires") if options.is_map else None
-                )
-    return approvals, requires
+                if not options.is_map:
+                    requires[(flow, job)] = []
+                    continue
+                name = options.text("name") or job
+                if options.text("type") == "approval" or _branch_guarded(options):
+                    gates.add((flow, name))
+                requires[(flow, name)] = _patterns(options.get("requires"))
+    return gates, requires
 
 
-def _approved(
-    job: str, flow: str, approvals: set[tuple[str, str]], requires: dict[tuple[str, str], list[str]]
+def _gated(
+    job: str, flow: str, gates: set[tuple[str, str]], requires: dict[tuple[str, str], list[str]]
 ) -> bool:
-    """Whether the job waits, directly or through the jobs it requires, for an approval."""
+    """Whether the job waits, directly or through the jobs it requires, for an approval or a
+    job that does not run for fork pull requests."""
     seen: set[str] = set()
     work = list(requires.get((flow, job), []))
     while work and len(seen) < 1000:
@@ -355,7 +363,7 @@ def _approved(
         if name in seen:
             continue
         seen.add(name)
-        if (flow, name) in approvals:
+        if (flow, name) in gates:
             return True
         work.extend(requires.get((flow, name), []))
     return False

@@ -9,6 +9,7 @@ from typing import ClassVar
 
 from outwork.analyzers.pipelines.checks import SystemCheck
 from outwork.analyzers.pipelines.data import systems
+from outwork.analyzers.pipelines.groovy import Token
 from outwork.analyzers.pipelines.jenkins import JenkinsFile
 from outwork.analyzers.pipelines.rules.exposure import (
     PipelineSecretExposed,
@@ -237,7 +238,7 @@ class JenkinsCredentialsCheck(SystemCheck[JenkinsFile]):
             stage = next(
                 (file.frames[i] for i in reversed(frames) if file.frames[i].name == "stage"), None
             )
-            label = stage.args[0].value if stage is not None and stage.args else "(pipeline)"
+            label = _label(stage.args[0]) if stage is not None and stage.args else "(pipeline)"
             yield finding(
                 JenkinsUntrustedBuildCredentials,
                 f"credential variable {name} is bound in stage {label} of a pipeline that builds"
@@ -256,6 +257,14 @@ class JenkinsCredentialsCheck(SystemCheck[JenkinsFile]):
                 properties={"trust": "untrusted-code"},
             )
             yield Fact(target, "exposes", f"jewel:secret:{name}", proof=file.path)
+
+
+def _label(token: Token) -> str:
+    """A stage's name as written (an interpolated name keeps its ``${...}``)."""
+    if token.kind != "string" or token.quote is None:
+        return token.text
+    size = len(token.quote.value)
+    return token.text[size : len(token.text) - size].strip() or "(unnamed)"
 
 
 class JenkinsLibraryCheck(SystemCheck[JenkinsFile]):
