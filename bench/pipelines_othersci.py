@@ -193,6 +193,139 @@ MANIFEST_BY_REPO: dict[str, tuple[str, str, tuple[str, ...]]] = {
             "Jenkinsfile-s390x",
         ),
     ),
+    "PowerShell/PSScriptAnalyzer": (
+        "4b0117ca7d2887711c9699f467ba7171f8859156",
+        "test",
+        (".pipelines/PSScriptAnalyzer-Official.yml",),
+    ),
+    "nilearn/nilearn": (
+        "59fffa24b81712132c78549c242f68d0f3db8a67",
+        "test",
+        (".circleci/config.yml",),
+    ),
+    "sphinx-gallery/sphinx-gallery": (
+        "520ca2e272507462e68451321049359106441a45",
+        "test",
+        (".circleci/config.yml",),
+    ),
+    "apache/activemq": (
+        "c3580e79d292c213f34f4f503600f85ce1d08490",
+        "test",
+        ("Jenkinsfile",),
+    ),
+    "jenkinsci/kubernetes-plugin": (
+        "a82d78a0087e9eaa10ec2339b48891549345c1a4",
+        "test",
+        (
+            "Jenkinsfile",
+            "examples/declarative_from_yaml_file/Jenkinsfile",
+        ),
+    ),
+    "19h/dualshock4-rs": (
+        "ce3c8f4f0c97117f3b28ad6ccb9929bb0195c828",
+        "test",
+        ("bitbucket-pipelines.yml",),
+    ),
+    "50gramx/eapp-python-implementation": (
+        "f9ba86b807a9a90f729480a3cae1fbd83855270e",
+        "test",
+        (
+            "Jenkinsfile",
+            "bitbucket-pipelines.yml",
+        ),
+    ),
+    "astropy/astropy": (
+        "1fdfae1fe1881234e08855ac662dae86e538ed7c",
+        "test",
+        (".circleci/config.yml",),
+    ),
+    "KHALILCBIGIT/rest-api-azure-pipeline": (
+        "2886052a1d4ad7d35faab84bfd279e00eadb5aad",
+        "test",
+        ("azure-pipelines.yml",),
+    ),
+    "KIMANHMEDIASV/n8n": (
+        "f8af1bd3ba287eedc7ea79f574aaf1b939111557",
+        "test",
+        ("azure-pipelines.yml",),
+    ),
+    "KMConner/Sharpdown": (
+        "f0c8947dadcc36f9454dead43e5553d4745d5c80",
+        "test",
+        ("azure-pipelines.yml",),
+    ),
+    "KKtheGhost/Hearthstone-Deck-Tracker": (
+        "68773866ad0490ec63d8cc401e13884a3db010fb",
+        "test",
+        ("azure-pipelines.yml",),
+    ),
+    "KNVArch/microservices": (
+        "7553e35c8ce86e6e3365aacc3f158f7228fe689d",
+        "test",
+        ("azure-pipelines.yml",),
+    ),
+    "KJMAN678/deploy_bokeh_app_in_azure": (
+        "c965d0c8dd477a44b064f3c8f120f6f31d141adf",
+        "test",
+        ("azure-pipelines.yml",),
+    ),
+    "csarat424/Jenkins-webhook_project": (
+        "f02f0628b1df08ab46fed06a9f4629ec5b16dc76",
+        "test",
+        ("Jenkinsfile",),
+    ),
+    "csalab-id/dast-ci": (
+        "e55d1daafb46f877c7a9630d0892c11e33915b79",
+        "test",
+        ("Jenkinsfile",),
+    ),
+    "csap-platform/csap-packages": (
+        "8229ee50d5cfbabf782fc1fec78830db861606a9",
+        "test",
+        (
+            "Jenkinsfile",
+            "JenkinsfileVersion",
+            "csap-package-docker/Jenkinsfile",
+            "csap-package-docker/JenkinsfileVersion",
+            "csap-package-httpd/Jenkinsfile",
+            "csap-package-httpd/JenkinsfileVersion",
+        ),
+    ),
+    "cs7165/java-maven-jenkins-docker": (
+        "eb8d02a77d253bb8ae20f7ef10288a36d63e1699",
+        "test",
+        ("Jenkinsfile",),
+    ),
+    "00labs/requestNetwork": (
+        "22888ae0a1c78b27ce0942884754c47a1ca49433",
+        "test",
+        (".circleci/config.yml",),
+    ),
+    "0b01001110/gnomock": (
+        "7faef68cfaa8b05467ad95c4ed19eac61177aaf9",
+        "test",
+        (".circleci/config.yml",),
+    ),
+    "0sc/activestorage-cloudinary-service": (
+        "264ceae0e110cc9064ab36cf736928bfdc5778eb",
+        "test",
+        (".circleci/config.yml",),
+    ),
+    "0xvgd/gold-pillar": (
+        "e590a10c0e11fc029273a25ffe5e9b53c484713d",
+        "test",
+        ("bitbucket-pipelines.yml",),
+    ),
+    "1gravity/Android-TichuCounter": (
+        "2e579505b67012b6eb409fa37823be17f78f084f",
+        "test",
+        ("bitbucket-pipelines.yml",),
+    ),
+    "4cadia-foundation/slackbot": (
+        "54b703d8cfac63731f5d829584518bbc702cae7a",
+        "test",
+        ("bitbucket-pipelines.yml",),
+    ),
 }
 MANIFEST: list[tuple[str, str, str, str]] = [
     (repo, path, commit, subset)

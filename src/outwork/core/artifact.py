@@ -455,9 +455,7 @@ def _source_over_pickle(head: bytes, lower_name: str, size: int | None) -> bool:
 #: Jenkinsfiles (``Jenkinsfile``, ``Jenkinsfile.release``, ``Jenkinsfile-linux``,
 #: ``ci.jenkinsfile``) and Groovy sources: Groovy reads them, so their ``def f(`` and
 #: ``import`` lines are no Python.
-_GROOVY_NAME_RE = re.compile(
-    r"^(?:jenkinsfile(?:[.-][\w.-]+)?|[\w.-]+\.(?:jenkinsfile|groovy|gvy))$"
-)
+_GROOVY_NAME_RE = re.compile(r"^(?:jenkinsfile[\w.-]*|[\w.-]+\.(?:jenkinsfile|groovy|gvy))$")
 
 
 def _classify_text(head: bytes, lower_name: str) -> Kind:

@@ -67,6 +67,7 @@ def test_a_nested_string_does_not_desynchronise_the_rest_of_the_file() -> None:
         ("repo/Jenkinsfile", "jenkins"),
         ("repo/Jenkinsfile.release", "jenkins"),
         ("repo/Jenkinsfile-linux", "jenkins"),
+        ("repo/JenkinsfileVersion", "jenkins"),
         ("repo/ci/nightly.jenkinsfile", "jenkins"),
         ("repo/jenkins/build.groovy", None),
     ],

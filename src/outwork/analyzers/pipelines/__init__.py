@@ -5,7 +5,7 @@ It takes YAML artifacts by path (``.github/workflows/*.yml``, ``action.yml`` any
 ``.github/dependabot.yml``, ``.gitlab-ci.yml`` and files under ``.gitlab/``/``ci/``,
 ``azure-pipelines.yml`` and files under ``.azure-pipelines/``/``.azuredevops/``,
 ``.circleci/*.yml``, ``bitbucket-pipelines.yml``), Jenkinsfiles by name (``Jenkinsfile``,
-``Jenkinsfile.*``, ``Jenkinsfile-*``, ``*.jenkinsfile``) and, for YAML found elsewhere, by a
+``Jenkinsfile*``, ``*.jenkinsfile``) and, for YAML found elsewhere, by a
 cheap look at the content (top-level ``jobs:`` with ``on:``, ``runs:``, Dependabot's
 ``updates:``, GitLab's ``stages:``/``script:``, Azure's ``task:``), because attackers and
 monorepos put pipelines where names do not say so. Pipeline files inside a package archive
@@ -39,7 +39,7 @@ _DEPENDABOT_HEAD = re.compile(r"^updates[ \t]*:", re.M)
 # [ \t] where a line's indentation is meant: \s would cross lines, and a run of blank lines
 # would cost quadratic time at every line start
 _AZURE_DIRS = frozenset({".azure-pipelines", ".azuredevops", "azure-pipelines", ".pipelines"})
-_JENKINSFILE_RE = re.compile(r"^(?:jenkinsfile(?:[.-][\w.-]+)?|[\w.-]+\.jenkinsfile)$")
+_JENKINSFILE_RE = re.compile(r"^(?:jenkinsfile[\w.-]*|[\w.-]+\.jenkinsfile)$")
 _GITLAB_HEAD = re.compile(r"^(?:stages|include)[ \t]*:|^[ \t]+script[ \t]*:", re.M)
 #: Azure Pipelines' own keys: a step ``task:``, ``pwsh:``, a ``stage:`` or ``pool: vmImage``.
 _AZURE_HEAD = re.compile(r"^[ \t]*-[ \t]+(?:task|pwsh|stage)[ \t]*:|^[ \t]+vmImage[ \t]*:", re.M)

@@ -348,7 +348,9 @@ def secret_leaks(
         if not found:
             continue
         name, at = found[0]
-        leak = _line_leak(line, name, start + at, published)
+        line_states = states[start : start + len(line)] if states else None
+        command, pipeline = _command(line, at, line_states)
+        leak = _line_leak(command, pipeline, name, start + at, published)
         if leak is None and tracing:
             leak = Leak(name, Exposure.TRACED, start + at, "set -x")
         if leak is not None:
@@ -360,15 +362,39 @@ def ref_name(match: re.Match[str]) -> str:
     return next(group for group in match.groups() if group)
 
 
-def _line_leak(line: str, name: str, offset: int, published: Sequence[str]) -> Leak | None:
-    redirect = _REDIRECT_RE.search(line)
+def _command(line: str, at: int, states: list[Quoting] | None) -> tuple[str, str]:
+    """The simple command of ``line`` that holds offset ``at`` (between unquoted ``;``, ``&``
+    and ``|``), and the pipeline it starts (through the ``|`` that follow it): a secret piped
+    into a command is not printed, but a pipeline that ends in a redirection writes it."""
+    separators = [
+        index
+        for index, char in enumerate(line)
+        if char in ";&|" and (states is None or states[index] is Quoting.BARE)
+    ]
+    begin = max((i + 1 for i in separators if i < at), default=0)
+    after = [i for i in separators if i >= at]
+    end = after[0] if after else len(line)
+    stop = end
+    while stop < len(line) and _single_pipe(line, stop):
+        stop = next((i for i in after if i > stop), len(line))
+    return line[begin:end], line[begin:stop]
+
+
+def _single_pipe(line: str, index: int) -> bool:
+    return line[index] == "|" and "|" not in (line[index - 1 : index], line[index + 1 : index + 2])
+
+
+def _line_leak(
+    command: str, pipeline: str, name: str, offset: int, published: Sequence[str]
+) -> Leak | None:
+    redirect = _REDIRECT_RE.search(pipeline)
     if redirect is not None:
         target = redirect.group(2).strip("\"'")
         if published and _under(target, published):
             return Leak(name, Exposure.PUBLISHED, offset, target)
         return None
-    if _PRINT_RE.match(line) and "|" not in line:
-        return Leak(name, Exposure.PRINTED, offset, line.strip()[:80])
+    if _PRINT_RE.match(command) and pipeline == command:
+        return Leak(name, Exposure.PRINTED, offset, command.strip()[:80])
     return None
 
 
