@@ -19,7 +19,12 @@ import tree_sitter
 import tree_sitter_javascript
 
 from outwork.analyzers.packages import data as tables
-from outwork.analyzers.packages.rules import NpmInstallScript, SuspiciousJavaScript, javascript
+from outwork.analyzers.packages.rules import (
+    NpmInstallScript,
+    ObfuscationIndicators,
+    SuspiciousJavaScript,
+    javascript,
+)
 from outwork.analyzers.packages.rules.base import Variant, when
 from outwork.analyzers.packages.rules.javascript import JsCall
 from outwork.analyzers.packages.signals import Context, Signal, clip
@@ -563,6 +568,23 @@ class _JsWalk:
 _PROGRAM = (-1, -1)
 
 
+def _too_large(size: int, path: str, ctx: Context) -> Signal:
+    """A file larger than the parse budget is not analysed, and that is a finding (as for
+    Python, ``obfuscation.too_large``): padding must not make a payload pass unseen."""
+    variant = ObfuscationIndicators.HIDDEN
+    return Signal(
+        ObfuscationIndicators,
+        variant.severity_in(when(ctx, in_function=False)),
+        f"JavaScript larger than the parse budget ({MAX_JS // (1024 * 1024)} MiB) is not"
+        f" analysed {ctx.label}",
+        path,
+        None,
+        f"{size} characters",
+        ctx,
+        ("executes-at-install",) if ctx is Context.INSTALL else (),
+    )
+
+
 def _key(node: Any) -> tuple[int, int]:
     return (int(node.start_byte), int(node.end_byte))
 
@@ -576,7 +598,7 @@ def _b64(value: str) -> str | None:
 
 def scan_javascript(text: str, path: str, ctx: Context) -> list[Signal]:
     if len(text) > MAX_JS:
-        return []
+        return [_too_large(len(text), path, ctx)]
     walk = _JsWalk(text.encode("utf-8", "surrogatepass"), path, ctx)
     try:
         walk.run()
