@@ -39,7 +39,7 @@ class ExcessivePermissions(Rule):
     the job's own grant, and the missing block is reported on the job. With
     `--persona pedantic` (zizmor's pedantic persona) they are reported at workflow level too:
     write scopes and `read-all` at the top of a one-job workflow, and the missing top-level
-    block of any workflow.
+    block of any workflow, reusable-only ones (`on: workflow_call`) included.
 
     ## Why it matters
     Any compromise of a job (an injected command, a malicious action) acts with the token's
@@ -170,8 +170,10 @@ class PermissionsCheck(WorkflowCheck):
             yield from self._permissions(perms, (*job.base, "permissions"), workflow_level=False)
 
     def _called_only(self) -> bool:
+        """A reusable-only workflow runs with its callers' token: judged there, except by the
+        pedantic persona."""
         names = self.wf.names
-        return bool(names) and names <= {"workflow_call"}
+        return not self.wf.pedantic and bool(names) and names <= {"workflow_call"}
 
     def _permissions(self, perms: Node, where: Where, *, workflow_level: bool) -> Iterator[Emitted]:
         logical = key_path(*where)

@@ -34,6 +34,18 @@ SUPERFLUOUS: dict[str, str] = {
     "stefanzweifel/git-auto-commit-action": "`git add`, `git commit` and `git push`",
     "endbug/add-and-commit": "`git add`, `git commit` and `git push`",
 }
+#: Actions that do more than the tool they wrap (options, idempotent updates), reported only by the
+#: pedantic persona: action -> the replacement in a script step.
+PEDANTIC_SUPERFLUOUS: dict[str, str] = {
+    "peter-evans/create-pull-request": "`gh pr create`",
+    "peter-evans/create-or-update-comment": "`gh pr comment` or `gh issue comment`",
+    "thollander/actions-comment-pull-request": "`gh pr comment`",
+    "marocchino/sticky-pull-request-comment": "`gh pr comment --edit-last`",
+    "mshick/add-pr-comment": "`gh pr comment`",
+    "dtolnay/rust-toolchain": "`rustup` and `cargo`",
+    "actions-rs/toolchain": "`rustup` and `cargo`",
+    "actions-rs/cargo": "`cargo`",
+}
 #: Actions that install a tool: action -> the input that names its version (the tool is the
 #: newest release when the input is absent or ``latest``).
 TOOL_INSTALLERS: dict[str, str] = {
@@ -52,6 +64,9 @@ class Superfluous(enum.Enum):
     """What replaces the action."""
 
     RUNNER_TOOL = "a tool every GitHub-hosted runner has, called from a script step"
+    DOES_MORE = (
+        "the same tool, where the action adds conveniences (pedantic persona only, low confidence)"
+    )
 
 
 class SuperfluousAction(Rule):
@@ -68,7 +83,9 @@ class SuperfluousAction(Rule):
     secrets; one that only calls a tool the runner has adds a supplier (and its own
     dependencies) for nothing. A two-line script step does the same with no new dependency.
     Actions that do more than the tool (`peter-evans/create-pull-request`,
-    `dtolnay/rust-toolchain`) are not reported; zizmor reports them only when pedantic.
+    `peter-evans/create-or-update-comment`, `dtolnay/rust-toolchain`, a second table) are
+    reported only with `--persona pedantic`, at low confidence, as zizmor's pedantic persona
+    does.
 
     ## Example
     ```yaml
@@ -90,7 +107,10 @@ class SuperfluousAction(Rule):
     severity = Severity.INFO
     confidence = Confidence.HIGH
     cwe = (1357,)
-    severities: ClassVar[Mapping[enum.Enum, Severity]] = {Superfluous.RUNNER_TOOL: Severity.INFO}
+    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
+        Superfluous.RUNNER_TOOL: Severity.INFO,
+        Superfluous.DOES_MORE: Severity.INFO,
+    }
 
 
 class ToolVersion(enum.Enum):
@@ -210,14 +230,19 @@ class RunnerToolsCheck(WorkflowCheck):
         node = step.uses_node
         where = key_path(*step.where, "uses")
         replacement = SUPERFLUOUS.get(step.name)
-        if replacement is not None:
+        more = PEDANTIC_SUPERFLUOUS.get(step.name) if self.wf.pedantic else None
+        if replacement is not None or more is not None:
             yield finding(
                 SuperfluousAction,
-                f"{step.name} does what {replacement} does on the runner",
+                f"{step.name} does what {replacement or more} does on the runner"
+                + ("" if replacement else " (with conveniences a script would write out)"),
                 line=node.line,
                 column=node.col,
                 logical=where,
-                severity=SuperfluousAction.severity_in(Superfluous.RUNNER_TOOL),
+                severity=SuperfluousAction.severity_in(
+                    Superfluous.RUNNER_TOOL if replacement else Superfluous.DOES_MORE
+                ),
+                confidence=Confidence.HIGH if replacement else Confidence.LOW,
                 evidence=step.uses,
             )
         with_ = step.node.get("with")
