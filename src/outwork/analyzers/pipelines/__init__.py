@@ -40,7 +40,14 @@ _DEPENDABOT_HEAD = re.compile(r"^updates[ \t]*:", re.M)
 # would cost quadratic time at every line start
 _AZURE_DIRS = frozenset({".azure-pipelines", ".azuredevops", "azure-pipelines", ".pipelines"})
 _JENKINSFILE_RE = re.compile(r"^(?:jenkinsfile[\w.-]*|[\w.-]+\.jenkinsfile)$")
-_GITLAB_HEAD = re.compile(r"^(?:stages|include)[ \t]*:|^[ \t]+script[ \t]*:", re.M)
+#: GitLab keys: a top-level ``stages``/``include``, a job's scripts or ``extends`` (a file of
+#: templates and of jobs that only extend them is GitLab too).
+_GITLAB_HEAD = re.compile(
+    r"^(?:stages|include)[ \t]*:|^[ \t]+(?:(?:before_|after_)?script|extends)[ \t]*:", re.M
+)
+_GITLAB_JOB_KEY = re.compile(
+    r"^[ \t]+(?:-[ \t]+)?(?:(?:before_|after_)?script|extends)[ \t]*:", re.M
+)
 #: Azure Pipelines' own keys: a step ``task:``, ``pwsh:``, a ``stage:`` or ``pool: vmImage``.
 _AZURE_HEAD = re.compile(r"^[ \t]*-[ \t]+(?:task|pwsh|stage)[ \t]*:|^[ \t]+vmImage[ \t]*:", re.M)
 _INCLUDE_HEAD = re.compile(r"^include[ \t]*:(.*)$", re.M)
@@ -160,7 +167,7 @@ def _sniff(head: str) -> str | None:
         return "action"
     if _DEPENDABOT_HEAD.search(head) and re.search(r"package-ecosystem", head):
         return "dependabot"
-    if _GITLAB_HEAD.search(head) and re.search(r"^[ \t]+(?:-[ \t]+)?script[ \t]*:", head, re.M):
+    if _GITLAB_HEAD.search(head) and _GITLAB_JOB_KEY.search(head):
         return "gitlab"
     if _AZURE_HEAD.search(head):
         return "azure"

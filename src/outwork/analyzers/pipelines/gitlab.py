@@ -68,7 +68,7 @@ def looks_like_gitlab(root: Node) -> bool:
     if root.get("stages") is not None or root.get("include") is not None:
         return True
     return any(
-        node.is_map and (node.get("script") is not None or node.get("extends") is not None)
+        node.is_map and any(node.get(k) is not None for k in (*SCRIPT_KEYS, "extends"))
         for key, node in root.items()
         if key not in KEYWORDS
     )
