@@ -24,7 +24,8 @@ class ConcurrencyLimits(Rule):
     the jobs that set none of their own, and `concurrency:` settings (workflow or job) without
     `cancel-in-progress`. `cancel-in-progress: false` or an expression is a decision and is not
     reported; nor is a workflow started only by `workflow_call` (its callers' concurrency
-    applies).
+    applies). Jobs that call a reusable workflow count like any other job (zizmor leaves a
+    workflow of such jobs out): their runs pile up the same way.
 
     ## Why it matters
     Without a concurrency group, every push to a pull request starts another full run: runner
@@ -71,7 +72,8 @@ class AnonymousDefinition(Rule):
 
     ## What it finds
     Reported only with `--persona pedantic`. Workflows without a top-level `name:` and jobs
-    (including jobs that call a reusable workflow) without `name:`.
+    without `name:`, including jobs that call a reusable workflow: zizmor leaves those out,
+    but their checks are listed under the caller's job id as well (`call / build`).
 
     ## Why it matters
     Branch protection, required status checks and audit logs show these names. Without them the
