@@ -1,0 +1,647 @@
+"""One Terraform module evaluated: its files together, with the values given for its variables
+(defaults, or the arguments of the module that calls it), as far as the files say."""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+import hcl2
+
+from outwork.analyzers.identities.aws.policy import Policy, parse_policy
+from outwork.analyzers.identities.aws.published import aws_managed_named
+from outwork.analyzers.identities.aws.terraform.files import (
+    OPTIONS,
+    Block,
+    Range,
+    TerraformFile,
+)
+from outwork.analyzers.identities.aws.terraform.values import (
+    Doc,
+    Key,
+    Unknown,
+    as_list,
+    closing,
+    iam_text,
+    iam_values,
+    instance_key,
+    reference_parts,
+    split_ternary,
+    split_top,
+    whole_expression,
+    with_line,
+)
+
+#: The account id given to identities a template declares (the account is not known).
+TEMPLATE_ACCOUNT = "000000000000"
+_INTERP_RE = re.compile(r"\$\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}")
+_REF_RE = re.compile(r"^[A-Za-z_][\w-]*(?:\.[\w-]+|\[[^\]]*\])*$")
+_HEREDOC_RE = re.compile(r"^<<-?(\w+)\n(.*)\n\s*\1\s*$", re.S)
+_META = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
+#: Budgets of one module's evaluation: instances of one block, nested module calls, the size of
+#: one value, references followed.
+MAX_INSTANCES = 64
+MAX_MODULE_DEPTH = 8
+MAX_VALUE_CHARS = 65536
+MAX_STEPS = 200_000
+MAX_DEPTH = 48
+
+
+class Host(Protocol):
+    """What a module asks of the reader that evaluates it."""
+
+    folders: dict[str, list[TerraformFile]]
+    budget: Budget
+    stack: list[str]
+
+    def note(self, message: str, where: Range, budget: bool = False) -> None: ...
+
+
+@dataclass(slots=True)
+class Budget:
+    steps: int = 0
+    exhausted: bool = False
+
+
+@dataclass(slots=True)
+class Context:
+    """What an expression may refer to besides the module: ``each`` and ``count``, and where it
+    is written (for the line of what it makes)."""
+
+    where: Range
+    each_key: Any = None
+    each_value: Any = None
+    count_index: Any = None
+    instanced: bool = False
+
+
+@dataclass(slots=True)
+class Instance:
+    """One block instance: its key (``None`` when not counted), its context."""
+
+    block: Block
+    key: Any
+    context: Context
+    address: str
+
+
+class Module:
+    """The files of one folder, evaluated with the values given for its variables."""
+
+    def __init__(
+        self,
+        files: list[TerraformFile],
+        reader: Host,
+        prefix: str = "",
+        arguments: dict[str, Any] | None = None,
+        depth: int = 0,
+        folder: str = "",
+    ) -> None:
+        self.files = files
+        self.reader = reader
+        self.prefix = prefix
+        self.arguments = arguments or {}
+        self.depth = depth
+        self.folder = folder
+        self.blocks: dict[tuple[str, str, str], Block] = {
+            (b.kind, b.type, b.name): b for f in files for b in f.blocks
+        }
+        self.variables = {k: v for f in files for k, v in f.variables.items()}
+        self.locals = {k: v for f in files for k, v in f.locals.items()}
+        self.outputs = {k: v for f in files for k, v in f.outputs.items()}
+        self.modules = {k: v for f in files for k, v in f.modules.items()}
+        self._locals: dict[str, Any] = {}
+        self._resolving: set[str] = set()
+        self._instances: dict[tuple[str, str, str], list[Instance]] = {}
+        self.children: dict[str, list[tuple[Any, Module]]] = {}
+        self._docs: dict[tuple[str, Any], Policy] = {}
+
+    # --- problems ---------------------------------------------------------------------------
+
+    def unknown(self, text: str, context: Context, why: str = "") -> Unknown:
+        # once per expression and place, however many module instances evaluate it
+        self.reader.note(
+            f"{text} is {why or 'left to deploy time'}: evaluated as unknown", context.where
+        )
+        return Unknown("${" + text + "}")
+
+    # --- values -----------------------------------------------------------------------------
+
+    def value(self, node: Any, context: Context, depth: int = 0) -> Any:
+        """A value with every expression this module can know evaluated."""
+        budget = self.reader.budget
+        budget.steps += 1
+        if budget.steps > MAX_STEPS or depth > MAX_DEPTH:
+            if not budget.exhausted:
+                budget.exhausted = True
+                self.reader.note(
+                    "the evaluation budget of this module is exhausted: the rest is left unknown",
+                    context.where,
+                    budget=True,
+                )
+            return Unknown("${...}")
+        if isinstance(node, dict):
+            return {
+                k: self.value(v, context, depth + 1)
+                for k, v in node.items()
+                if not str(k).startswith("__")
+            }
+        if isinstance(node, list):
+            return [self.value(v, context, depth + 1) for v in node]
+        if isinstance(node, str) and not isinstance(node, Unknown) and "${" in node:
+            return self.template(node, context, depth)
+        return node
+
+    def template(self, text: str, context: Context, depth: int) -> Any:
+        whole = whole_expression(text)
+        if whole is not None:
+            return self.expression(whole.strip(), context, depth + 1)
+
+        def part(match: re.Match[str]) -> str:
+            found = self.expression(match.group(1).strip(), context, depth + 1)
+            if isinstance(found, Unknown) or not isinstance(found, str | int | float | bool):
+                return "${" + match.group(1) + "}"
+            return str(found).lower() if isinstance(found, bool) else str(found)
+
+        out = _INTERP_RE.sub(part, text)
+        if len(out) > MAX_VALUE_CHARS:
+            self.reader.note("a value exceeds the size budget: left unknown", context.where, True)
+            return Unknown("${...}")
+        return Unknown(out) if "${" in out else out
+
+    def expression(self, text: str, context: Context, depth: int) -> Any:
+        if _REF_RE.match(text):
+            return self.reference(text, context, depth)
+        call = re.match(r"^(jsonencode|toset|tolist|tomap)\((.*)\)$", text, re.S)
+        if call:
+            inner = self.literal(call.group(2), context, depth)
+            if call.group(1) != "jsonencode" or isinstance(inner, Unknown):
+                return inner
+            return Doc(document=inner, where=context.where)
+        ternary = split_ternary(text)
+        if ternary is not None:
+            condition = self.condition(ternary[0], context, depth)
+            if condition is None:
+                return self.unknown(text, context)
+            return self.literal(ternary[1] if condition else ternary[2], context, depth)
+        if text[:1] in '[{"' or re.match(r"^-?\d+(\.\d+)?$|^(true|false|null)$", text):
+            return self.literal(text, context, depth)
+        return self.unknown(text, context)
+
+    def literal(self, text: str, context: Context, depth: int) -> Any:
+        """An HCL expression read as a value (``["a", var.b]``, ``{k = v}``, ``1``)."""
+        if _REF_RE.match(text.strip()):
+            return self.reference(text.strip(), context, depth + 1)
+        try:
+            parsed = hcl2.loads(f"v = {text}\n", serialization_options=OPTIONS).get("v")
+        except Exception:  # an expression python-hcl2 cannot read alone
+            return self.unknown(text, context)
+        if isinstance(parsed, str) and (parsed == text or parsed.startswith("${")):
+            return self.unknown(text, context)
+        return self.value(parsed, context, depth + 1)
+
+    def condition(self, text: str, context: Context, depth: int) -> bool | None:
+        """A condition's truth, or None when it is not known (``&&`` and ``||`` short-circuit
+        on what is known)."""
+        text = text.strip()
+        while text.startswith("(") and closing(text, 0) == len(text) - 1:
+            text = text[1:-1].strip()
+        for operator, decisive in (("||", True), ("&&", False)):
+            operands = split_top(text, operator)
+            if len(operands) > 1:
+                values = [self.condition(o, context, depth + 1) for o in operands]
+                if decisive in values:
+                    return decisive
+                return None if None in values else not decisive
+        negate = text.startswith("!")
+        if negate:
+            text = text[1:].strip()
+        compare = re.match(r"^(.+?)\s*(==|!=)\s*(.+)$", text)
+        if compare:
+            left = self.literal(compare.group(1), context, depth)
+            right = self.literal(compare.group(3), context, depth)
+            if isinstance(left, Unknown) or isinstance(right, Unknown):
+                return None
+            result = (left == right) == (compare.group(2) == "==")
+        else:
+            value = self.literal(text, context, depth)
+            if not isinstance(value, bool):
+                return None
+            result = value
+        return not result if negate else result
+
+    def reference(self, text: str, context: Context, depth: int) -> Any:
+        head, *rest = text.split(".", 1)
+        parts = [
+            Key(self.expression(p.value, context, depth + 1))
+            if isinstance(p, Key) and p.expression
+            else p
+            for p in (reference_parts("." + rest[0]) if rest else [])
+        ]
+        if head == "var" and parts:
+            return self.walk(self.variable(str(parts[0]), context), parts[1:], text, context)
+        if head == "local" and parts:
+            return self.walk(self.local(str(parts[0]), context, depth), parts[1:], text, context)
+        if head == "each" and parts and context.instanced:
+            found = context.each_key if parts[0] == "key" else context.each_value
+            return self.walk(found, parts[1:], text, context)
+        if head == "count" and parts == ["index"] and context.instanced:
+            return context.count_index
+        if head == "module" and parts:
+            return self.module_output(parts, text, context)
+        if head == "data" and len(parts) >= 2:
+            return self.data(str(parts[0]), str(parts[1]), parts[2:], text, context)
+        if head.startswith("aws_") and parts:
+            return self.attribute(head, str(parts[0]), parts[1:], text, context)
+        return self.unknown(text, context)
+
+    def walk(self, value: Any, parts: list[Any], text: str, context: Context) -> Any:
+        for part in parts:
+            index = part.value if isinstance(part, Key) else part
+            if isinstance(value, Unknown):
+                return value
+            if isinstance(value, dict) and str(index) in value:
+                value = value[str(index)]
+            elif isinstance(value, list) and isinstance(index, int) and 0 <= index < len(value):
+                value = value[index]
+            else:
+                return self.unknown(text, context)
+        return value
+
+    def variable(self, name: str, context: Context) -> Any:
+        if name in self.arguments:
+            return self.arguments[name]
+        declared = self.variables.get(name)
+        if declared is None or not declared[1]:
+            return self.unknown(f"var.{name}", context)
+        default, _, where = declared
+        return self.value(default, replace(context, where=where, instanced=False))
+
+    def local(self, name: str, context: Context, depth: int) -> Any:
+        if name in self._locals:
+            return self._locals[name]
+        declared = self.locals.get(name)
+        if declared is None:
+            return self.unknown(f"local.{name}", context, "not declared")
+        if name in self._resolving:
+            return self.unknown(f"local.{name}", context, "defined in terms of itself")
+        self._resolving.add(name)
+        try:
+            expression, where = declared
+            found = self.value(expression, Context(where), depth + 1)
+        finally:
+            self._resolving.discard(name)
+        self._locals[name] = found
+        return found
+
+    def module_output(self, parts: list[Any], text: str, context: Context) -> Any:
+        instances = self.children.get(str(parts[0]))
+        rest = parts[1:]
+        if not instances:
+            return self.unknown(text, context)
+        child = instances[0][1]
+        key, rest = instance_key(rest)
+        if key is not None:
+            child = next((m for k, m in instances if k == key or str(k) == str(key)), child)
+        if not rest or str(rest[0]) not in child.outputs:
+            return self.unknown(text, context)
+        expression, where = child.outputs[str(rest[0])]
+        found = child.value(expression, Context(where))
+        return self.walk(found, rest[1:], text, context)
+
+    def data(self, rtype: str, name: str, parts: list[Any], text: str, context: Context) -> Any:
+        if rtype == "aws_caller_identity" and parts[-1:] == ["account_id"]:
+            return TEMPLATE_ACCOUNT
+        if rtype == "aws_partition" and parts[-1:] == ["partition"]:
+            return "aws"
+        block = self.blocks.get(("data", rtype, name))
+        if rtype == "aws_iam_policy" and block is not None and parts[-1:] == ["arn"]:
+            return self.managed_lookup(block, text, context)
+        if rtype != "aws_iam_policy_document" or block is None:
+            return self.unknown(text, context)
+        instances = self.instances(block)
+        key, parts = instance_key(parts)
+        chosen = _pick(instances, key)
+        if chosen is None or parts[:1] not in (["json"], ["minified_json"]):
+            return self.unknown(text, context)
+        return Doc(policy=self.policy_document(chosen))
+
+    def managed_lookup(self, block: Block, text: str, context: Context) -> Any:
+        """``data "aws_iam_policy"``: the ARN it names, or the AWS-managed policy of that name
+        (any other name is the account's and is not known)."""
+        arn = self.value(block.body.get("arn"), context)
+        if isinstance(arn, str) and not isinstance(arn, Unknown):
+            return arn
+        name = self.value(block.body.get("name"), context)
+        if isinstance(name, str) and not isinstance(name, Unknown):
+            found = aws_managed_named(name)
+            if found is not None:
+                return found
+        return self.unknown(text, context)
+
+    def attribute(
+        self, rtype: str, name: str, parts: list[Any], text: str, context: Context
+    ) -> Any:
+        block = self.blocks.get(("resource", rtype, name))
+        if block is None:
+            return self.unknown(text, context)
+        key, parts = instance_key(parts)
+        chosen = _pick(self.instances(block), key)
+        if chosen is None or not parts:
+            return self.unknown(text, context)
+        attr = str(parts[0])
+        if rtype == "aws_iam_policy" and attr in ("arn", "id"):
+            return self.policy_arn(chosen)
+        if rtype == "aws_iam_policy" and attr == "policy":
+            return chosen.block.body.get("policy")
+        if attr in ("name", "id", "unique_id"):
+            return self.name_of(chosen)
+        if attr == "arn":
+            return self.arn_of(chosen)
+        return self.unknown(text, context)
+
+    # --- instances --------------------------------------------------------------------------
+
+    def instances(self, block: Block) -> list[Instance]:
+        key = (block.kind, block.type, block.name)
+        found = self._instances.get(key)
+        if found is None:
+            found = self._instances[key] = self._expand(block)
+        return found
+
+    def _expand(self, block: Block) -> list[Instance]:
+        address = f"{self.prefix}{'data.' if block.kind == 'data' else ''}{block.type}.{block.name}"
+        where = block.range()
+        return [
+            Instance(
+                block, key, context, address + (f"[{json.dumps(key)}]" if key is not None else "")
+            )
+            for key, context in self.expansion(block.body, where, address)
+        ]
+
+    def expansion(
+        self, body: dict[str, Any], where: Range, address: str
+    ) -> list[tuple[Any, Context]]:
+        """The instances ``count`` or ``for_each`` make: (key, context)."""
+        base = Context(where)
+        if "count" in body:
+            count = self.value(body["count"], base)
+            if isinstance(count, bool) or not isinstance(count, int):
+                if not isinstance(count, Unknown):
+                    self.reader.note(f"{address} count is not a number: read once", where)
+                return [
+                    (None, Context(where, count_index=Unknown("${count.index}"), instanced=True))
+                ]
+            return [
+                (i, Context(where, count_index=i, instanced=True))
+                for i in range(self._capped(count, address, where))
+            ]
+        if "for_each" in body:
+            items = self.value(body["for_each"], base)
+            pairs: list[tuple[Any, Any]]
+            if isinstance(items, dict):
+                pairs = list(items.items())
+            elif isinstance(items, list):
+                pairs = [(item, item) for item in items]
+            else:
+                if not isinstance(items, Unknown):
+                    self.reader.note(f"{address} for_each is not a collection: read once", where)
+                unknown = Unknown("${each.key}")
+                return [(None, Context(where, unknown, Unknown("${each.value}"), instanced=True))]
+            pairs = pairs[: self._capped(len(pairs), address, where)]
+            return [(k, Context(where, k, v, instanced=True)) for k, v in pairs]
+        return [(None, base)]
+
+    def _capped(self, count: int, address: str, where: Range) -> int:
+        if count > MAX_INSTANCES:
+            self.reader.note(
+                f"{address} has {count} instances: the first {MAX_INSTANCES} are read",
+                where,
+                budget=True,
+            )
+        return max(0, min(count, MAX_INSTANCES))
+
+    # --- policies ---------------------------------------------------------------------------
+
+    def policy_document(self, inst: Instance) -> Policy:
+        cache_key = (inst.address, "doc")
+        found = self._docs.get(cache_key)
+        if found is not None:
+            return found
+        block = inst.block
+        raw = block.body.get("statement", [])
+        items = raw if isinstance(raw, list) else [raw]
+        statements = [self._statement(item, inst) for item in items if isinstance(item, dict)]
+        policy = parse_policy(
+            {"Version": "2012-10-17", "Statement": statements},
+            inst.address,
+            line=block.line,
+            path=block.file.path,
+        )
+        starts = [
+            block.line + i
+            for i, line in enumerate(block.file.lines[block.line - 1 : block.end])
+            if re.match(r"\s*statement\s*\{", line)
+        ]
+        placed = tuple(
+            with_line(s, starts[i] if i < len(starts) else block.line)
+            for i, s in enumerate(policy.statements)
+        )
+        found = self._docs[cache_key] = Policy(
+            policy.name, placed, policy.problems, line=block.line
+        )
+        return found
+
+    def _statement(self, item: dict[str, Any], inst: Instance) -> dict[str, Any]:
+        out: dict[str, Any] = {"Effect": self._text(item.get("effect", "Allow"), inst)}
+        for key, field_name in (
+            ("actions", "Action"),
+            ("not_actions", "NotAction"),
+            ("resources", "Resource"),
+            ("not_resources", "NotResource"),
+        ):
+            if key in item:
+                out[field_name] = self._strings(item[key], inst)
+        if "Resource" not in out and "NotResource" not in out:
+            out["Resource"] = "*"
+        for key, field_name in (("principals", "Principal"), ("not_principals", "NotPrincipal")):
+            if key in item:
+                principals: dict[str, list[str]] = {}
+                for entry in as_list(item[key]):
+                    if isinstance(entry, dict):
+                        kind = self._text(entry.get("type", "AWS"), inst)
+                        ids = self._strings(entry.get("identifiers"), inst)
+                        principals.setdefault(kind, []).extend(ids)
+                out[field_name] = "*" if principals == {"*": ["*"]} else principals
+        conditions: dict[str, dict[str, list[str]]] = {}
+        for entry in as_list(item.get("condition")):
+            if isinstance(entry, dict):
+                test = self._text(entry.get("test", ""), inst)
+                variable = self._text(entry.get("variable", ""), inst)
+                values = self._strings(entry.get("values"), inst)
+                conditions.setdefault(test, {}).setdefault(variable, []).extend(values)
+        if conditions:
+            out["Condition"] = conditions
+        if isinstance(item.get("sid"), str):
+            out["Sid"] = item["sid"]
+        return out
+
+    def _text(self, value: Any, inst: Instance) -> str:
+        found = self.value(value, inst.context)
+        return iam_text(found)
+
+    def _strings(self, value: Any, inst: Instance) -> list[str]:
+        found = self.value(value, inst.context)
+        return [iam_text(v) for v in as_list(found)]
+
+    def policy(self, value: Any, inst: Instance, what: str) -> Policy | None:
+        """A policy attribute: a document reference, ``jsonencode(...)``, a heredoc or JSON."""
+        if value is None:
+            return None
+        context = replace(inst.context, where=self._attribute_range(inst, what))
+        return self.as_policy(self.value(value, context), inst, what)
+
+    def as_policy(self, found: Any, inst: Instance, what: str) -> Policy | None:
+        name = f"{inst.address}.{what}" if what != "policy" else inst.address
+        if isinstance(found, Doc):
+            if found.policy is not None:
+                return found.policy
+            where = found.where or inst.block.range()
+            return self._placed(
+                parse_policy(
+                    iam_values(found.document), name, line=where.line, path=where.file.path
+                ),
+                where,
+            )
+        if isinstance(found, dict):
+            where = self._attribute_range(inst, what)
+            return self._placed(
+                parse_policy(iam_values(found), name, line=where.line, path=where.file.path),
+                where,
+            )
+        if isinstance(found, str) and not isinstance(found, Unknown):
+            heredoc = _HEREDOC_RE.match(found.strip())
+            try:
+                document = json.loads(heredoc.group(2) if heredoc else found)
+            except ValueError:
+                document = None
+            if isinstance(document, dict):
+                where = self._attribute_range(inst, what)
+                return self._placed(
+                    parse_policy(iam_values(document), name, line=where.line, path=where.file.path),
+                    where,
+                )
+        self.reader.note(
+            f"{inst.address} {what} is {str(found)[:80]!r}, left to deploy time: not evaluated",
+            inst.block.range(),
+        )
+        return None
+
+    def _attribute_range(self, inst: Instance, what: str) -> Range:
+        """The lines of the block from its ``what =`` line (where that attribute is written)."""
+        block = inst.block
+        pattern = re.compile(rf"^\s*{re.escape(what)}\s*[={{]")
+        for number in range(block.line, block.end + 1):
+            if number <= len(block.file.lines) and pattern.match(block.file.lines[number - 1]):
+                return Range(block.file, number, block.end)
+        return block.range()
+
+    def _placed(self, policy: Policy, where: Range) -> Policy:
+        """Statements at the line of their ``Effect`` in the range, in order."""
+        lines = where.file.lines[where.line - 1 : where.end]
+        effects = [
+            where.line + i for i, line in enumerate(lines) if re.search(r'"?Effect"?\s*[:=]', line)
+        ]
+        statements = tuple(
+            with_line(s, effects[i] if i < len(effects) else where.line)
+            for i, s in enumerate(policy.statements)
+        )
+        return Policy(policy.name, statements, policy.problems, policy.arn, where.line)
+
+    # --- names ------------------------------------------------------------------------------
+
+    def name_of(self, inst: Instance) -> str:
+        """The ``name`` an identity or policy gets, or its address when that is not known."""
+        name = inst.block.body.get("name")
+        if name is not None:
+            found = self.value(name, inst.context)
+            if isinstance(found, str | int) and not isinstance(found, Unknown | bool):
+                return str(found)
+        return inst.address
+
+    def arn_of(self, inst: Instance) -> str:
+        kind = inst.block.type.removeprefix("aws_iam_")
+        return f"arn:aws:iam::{TEMPLATE_ACCOUNT}:{kind}/{self.name_of(inst)}"
+
+    def policy_arn(self, inst: Instance) -> str:
+        return f"arn:aws:iam::{TEMPLATE_ACCOUNT}:policy/{self.name_of(inst)}"
+
+    # --- modules it calls -------------------------------------------------------------------
+
+    def call_children(self) -> None:
+        """Instantiate the modules this one calls with a relative source that the scan holds."""
+        for name, (body, where) in sorted(self.modules.items()):
+            source = body.get("source")
+            address = f"{self.prefix}module.{name}"
+            if not isinstance(source, str) or not source.startswith(("./", "../")):
+                self.reader.note(
+                    f"{address} comes from {source!r}, outside the scan: its identities are"
+                    " not read",
+                    where,
+                )
+                continue
+            folder = posixpath.normpath(posixpath.join(self.folder, source))
+            files = self.reader.folders.get(folder)
+            if files is None:
+                self.reader.note(
+                    f"{address} comes from {source}, which the scan does not hold", where
+                )
+                continue
+            if self.depth >= MAX_MODULE_DEPTH or folder in self.reader.stack:
+                self.reader.note(
+                    f"{address} is nested too deep or calls itself: not read", where, True
+                )
+                continue
+            instances: list[tuple[Any, Module]] = []
+            for key, context in self.expansion(body, where, address):
+                arguments = {
+                    k: self.value(v, context)
+                    for k, v in body.items()
+                    if k not in _META and not k.startswith("__")
+                }
+                prefix = address + (f"[{json.dumps(key)}]" if key is not None else "") + "."
+                child = Module(files, self.reader, prefix, arguments, self.depth + 1, folder)
+                instances.append((key, child))
+            self.children[name] = instances
+            self.reader.stack.append(folder)
+            try:
+                for _, child in instances:
+                    child.call_children()
+            finally:
+                self.reader.stack.pop()
+
+    def every(self) -> Iterator[Module]:
+        yield self
+        for instances in self.children.values():
+            for _, child in instances:
+                yield from child.every()
+
+    def resources(self) -> Iterator[Instance]:
+        for block in self.blocks.values():
+            if block.kind == "resource":
+                yield from self.instances(block)
+
+
+def _pick(instances: list[Instance], key: Any) -> Instance | None:
+    """The instance a reference names; every instance has the block's configuration, so a key
+    that is not known picks the first."""
+    if not instances:
+        return None
+    for inst in instances:
+        if key is not None and (inst.key == key or str(inst.key) == str(key)):
+            return inst
+    return instances[0]
