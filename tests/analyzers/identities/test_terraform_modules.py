@@ -288,3 +288,56 @@ resource "aws_iam_role_policy_attachment" "mine" {{
     assert [f.subject.rsplit("/", 1)[-1] for f in codes(findings, "IAM003")] == ["r"]
     # the account's own policy of that name is not known: said so, not guessed
     assert any("data.aws_iam_policy.mine.arn" in f.message for f in codes(findings, "IAM002"))
+
+
+def test_dynamic_statements_and_merged_documents_are_read(tmp_path: Path) -> None:
+    base = """
+variable "grants" {
+  default = %s
+}
+data "aws_iam_policy_document" "base" {
+  statement {
+    sid       = "Read"
+    actions   = ["s3:GetObject"]
+    resources = ["*"]
+  }
+}
+data "aws_iam_policy_document" "strip" {
+  statement {
+    sid       = "Grant"
+    actions   = ["s3:ListBucket"]
+    resources = ["*"]
+  }
+}
+data "aws_iam_policy_document" "this" {
+  source_policy_documents   = [data.aws_iam_policy_document.base.json]
+  override_policy_documents = %s
+  dynamic "statement" {
+    for_each = var.grants
+    iterator = grant
+    content {
+      sid       = "Grant"
+      actions   = grant.value.actions
+      resources = ["*"]
+    }
+  }
+}
+resource "aws_iam_user" "u" {
+  name = "u"
+}
+resource "aws_iam_user_policy" "u" {
+  user   = aws_iam_user.u.name
+  policy = data.aws_iam_policy_document.this.json
+}
+"""
+    grants = '[{ actions = ["iam:PutUserPolicy"] }]'
+    found = codes(scanned(tmp_path / "dynamic", {"main.tf": base % (grants, "[]")}), "IAM004")
+    assert [(f.location.line) for f in found] == [22]  # the dynamic block's line
+    # the same grant replaced by an override of the same Sid: quiet
+    overridden = base % (grants, "[data.aws_iam_policy_document.strip.json]")
+    assert codes(scanned(tmp_path / "override", {"main.tf": overridden}), "IAM004") == []
+    # a dynamic block over a value the module does not know: said so
+    unknown = scanned(
+        tmp_path / "unknown", {"main.tf": base.replace("default = %s", "type = any") % "[]"}
+    )
+    assert any('dynamic "statement" iterates' in f.message for f in codes(unknown, "IAM002"))

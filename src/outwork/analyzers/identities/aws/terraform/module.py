@@ -7,12 +7,12 @@ import json
 import posixpath
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import hcl2
 
-from outwork.analyzers.identities.aws.policy import Policy, parse_policy
+from outwork.analyzers.identities.aws.policy import Policy, Statement, parse_policy
 from outwork.analyzers.identities.aws.published import aws_managed_named
 from outwork.analyzers.identities.aws.terraform.files import (
     OPTIONS,
@@ -77,6 +77,8 @@ class Context:
     each_value: Any = None
     count_index: Any = None
     instanced: bool = False
+    #: The iterators of ``dynamic`` blocks being expanded: name -> (key, value).
+    iterators: dict[str, tuple[Any, Any]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -246,6 +248,9 @@ class Module:
             return self.walk(self.variable(str(parts[0]), context), parts[1:], text, context)
         if head == "local" and parts:
             return self.walk(self.local(str(parts[0]), context, depth), parts[1:], text, context)
+        if head in context.iterators and parts and parts[0] in ("key", "value"):
+            key, value = context.iterators[head]
+            return self.walk(key if parts[0] == "key" else value, parts[1:], text, context)
         if head == "each" and parts and context.instanced:
             found = context.each_key if parts[0] == "key" else context.each_value
             return self.walk(found, parts[1:], text, context)
@@ -433,31 +438,84 @@ class Module:
         if found is not None:
             return found
         block = inst.block
-        raw = block.body.get("statement", [])
-        items = raw if isinstance(raw, list) else [raw]
-        statements = [self._statement(item, inst) for item in items if isinstance(item, dict)]
+        lines = block.file.lines[block.line - 1 : block.end]
+        starts = [block.line + i for i, t in enumerate(lines) if re.match(r"\s*statement\s*\{", t)]
+        written: list[tuple[dict[str, Any], int]] = [
+            (self._statement(item, inst.context), starts[i] if i < len(starts) else block.line)
+            for i, item in enumerate(as_list(block.body.get("statement")))
+            if isinstance(item, dict)
+        ]
+        written.extend(self._dynamic_statements(inst, lines))
         policy = parse_policy(
-            {"Version": "2012-10-17", "Statement": statements},
+            {"Version": "2012-10-17", "Statement": [item for item, _ in written]},
             inst.address,
             line=block.line,
             path=block.file.path,
         )
-        starts = [
-            block.line + i
-            for i, line in enumerate(block.file.lines[block.line - 1 : block.end])
-            if re.match(r"\s*statement\s*\{", line)
+        placed = [
+            with_line(s, line) for s, (_, line) in zip(policy.statements, written, strict=False)
         ]
-        placed = tuple(
-            with_line(s, starts[i] if i < len(starts) else block.line)
-            for i, s in enumerate(policy.statements)
-        )
+        merged = self._merged(inst, "source_policy_documents") + placed
+        for override in self._merged(inst, "override_policy_documents"):
+            merged = [s for s in merged if not (override.sid and s.sid == override.sid)]
+            merged.append(override)
         found = self._docs[cache_key] = Policy(
-            policy.name, placed, policy.problems, line=block.line
+            policy.name, tuple(merged), policy.problems, line=block.line
         )
         return found
 
-    def _statement(self, item: dict[str, Any], inst: Instance) -> dict[str, Any]:
-        out: dict[str, Any] = {"Effect": self._text(item.get("effect", "Allow"), inst)}
+    def _merged(self, inst: Instance, attribute: str) -> list[Statement]:
+        """The statements of the documents a policy document merges in (``source_`` or
+        ``override_policy_documents``); one that is not known is reported."""
+        out: list[Statement] = []
+        for document in as_list(self.value(inst.block.body.get(attribute), inst.context)):
+            policy = self.as_policy(document, inst, attribute) if document is not None else None
+            if policy is not None:
+                out.extend(policy.statements)
+        return out
+
+    def _dynamic_statements(
+        self, inst: Instance, lines: list[str]
+    ) -> Iterator[tuple[dict[str, Any], int]]:
+        """``dynamic "statement"`` blocks expanded over a known collection, each statement at
+        the line of its block; one over a value not known is reported."""
+        block = inst.block
+        starts = [
+            block.line + i for i, t in enumerate(lines) if re.match(r'\s*dynamic\s+"statement"', t)
+        ]
+        entries = [
+            e["statement"]
+            for e in as_list(block.body.get("dynamic"))
+            if isinstance(e, dict) and isinstance(e.get("statement"), dict)
+        ]
+        for index, spec in enumerate(entries):
+            line = starts[index] if index < len(starts) else block.line
+            where = Range(block.file, line, block.end)
+            items = self.value(spec.get("for_each"), replace(inst.context, where=where))
+            if isinstance(items, dict):
+                pairs = list(items.items())
+            elif isinstance(items, list):
+                pairs = list(enumerate(items))
+            else:
+                self.reader.note(
+                    f'{inst.address} dynamic "statement" iterates over a value not known: its'
+                    " statements are not evaluated",
+                    where,
+                )
+                continue
+            name = spec.get("iterator") if isinstance(spec.get("iterator"), str) else "statement"
+            for key, value in pairs[: self._capped(len(pairs), inst.address, where)]:
+                context = replace(
+                    inst.context,
+                    where=where,
+                    iterators={**inst.context.iterators, name: (key, value)},
+                )
+                for content in as_list(spec.get("content")):
+                    if isinstance(content, dict):
+                        yield self._statement(content, context), line
+
+    def _statement(self, item: dict[str, Any], context: Context) -> dict[str, Any]:
+        out: dict[str, Any] = {"Effect": self._text(item.get("effect", "Allow"), context)}
         for key, field_name in (
             ("actions", "Action"),
             ("not_actions", "NotAction"),
@@ -465,7 +523,7 @@ class Module:
             ("not_resources", "NotResource"),
         ):
             if key in item:
-                out[field_name] = self._strings(item[key], inst)
+                out[field_name] = self._strings(item[key], context)
         if "Resource" not in out and "NotResource" not in out:
             out["Resource"] = "*"
         for key, field_name in (("principals", "Principal"), ("not_principals", "NotPrincipal")):
@@ -473,16 +531,16 @@ class Module:
                 principals: dict[str, list[str]] = {}
                 for entry in as_list(item[key]):
                     if isinstance(entry, dict):
-                        kind = self._text(entry.get("type", "AWS"), inst)
-                        ids = self._strings(entry.get("identifiers"), inst)
+                        kind = self._text(entry.get("type", "AWS"), context)
+                        ids = self._strings(entry.get("identifiers"), context)
                         principals.setdefault(kind, []).extend(ids)
                 out[field_name] = "*" if principals == {"*": ["*"]} else principals
         conditions: dict[str, dict[str, list[str]]] = {}
         for entry in as_list(item.get("condition")):
             if isinstance(entry, dict):
-                test = self._text(entry.get("test", ""), inst)
-                variable = self._text(entry.get("variable", ""), inst)
-                values = self._strings(entry.get("values"), inst)
+                test = self._text(entry.get("test", ""), context)
+                variable = self._text(entry.get("variable", ""), context)
+                values = self._strings(entry.get("values"), context)
                 conditions.setdefault(test, {}).setdefault(variable, []).extend(values)
         if conditions:
             out["Condition"] = conditions
@@ -490,12 +548,12 @@ class Module:
             out["Sid"] = item["sid"]
         return out
 
-    def _text(self, value: Any, inst: Instance) -> str:
-        found = self.value(value, inst.context)
+    def _text(self, value: Any, context: Context) -> str:
+        found = self.value(value, context)
         return iam_text(found)
 
-    def _strings(self, value: Any, inst: Instance) -> list[str]:
-        found = self.value(value, inst.context)
+    def _strings(self, value: Any, context: Context) -> list[str]:
+        found = self.value(value, context)
         return [iam_text(v) for v in as_list(found)]
 
     def policy(self, value: Any, inst: Instance, what: str) -> Policy | None:
