@@ -196,6 +196,9 @@ class Module:
 
     def literal(self, text: str, context: Context, depth: int) -> Any:
         """An HCL expression read as a value (``["a", var.b]``, ``{k = v}``, ``1``)."""
+        keyword = {"true": True, "false": False, "null": None}
+        if text.strip() in keyword:
+            return keyword[text.strip()]
         if _REF_RE.match(text.strip()):
             return self.reference(text.strip(), context, depth + 1)
         try:
@@ -498,8 +501,8 @@ class Module:
                 pairs = list(enumerate(items))
             else:
                 self.reader.note(
-                    f'{inst.address} dynamic "statement" iterates over a value not known: its'
-                    " statements are not evaluated",
+                    'a dynamic "statement" iterates over a value not known: its statements are'
+                    " not evaluated",
                     where,
                 )
                 continue
@@ -593,8 +596,10 @@ class Module:
                     parse_policy(iam_values(document), name, line=where.line, path=where.file.path),
                     where,
                 )
+        # once per place, however many module instances read it
         self.reader.note(
-            f"{inst.address} {what} is {str(found)[:80]!r}, left to deploy time: not evaluated",
+            f"{inst.address.removeprefix(self.prefix)} {what} is {str(found)[:80]!r}, left to"
+            " deploy time: not evaluated",
             inst.block.range(),
         )
         return None
