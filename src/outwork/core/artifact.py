@@ -18,7 +18,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 if TYPE_CHECKING:
     import os
@@ -37,6 +37,19 @@ NOT_HELD = "not-held"
 #: database recorded for its path: the distribution's own bytes, as installed. The record is
 #: inside the image, so this says what the image claims, not that the bytes are safe.
 OS_PACKAGE_FILE = "os-package-file"
+#: Tag prefix of an image file's layer of origin: ``image-layer-origin:<index>:<digest>``.
+LAYER_ORIGIN = "image-layer-origin:"
+
+
+def layer_origin(tags: frozenset[str]) -> dict[str, Any]:
+    """``layer_index`` and ``layer`` (its digest) of an image file, from its tags; empty for
+    files that are not in an image layer."""
+    for tag in tags:
+        if tag.startswith(LAYER_ORIGIN):
+            index, _, digest = tag[len(LAYER_ORIGIN) :].partition(":")
+            if index.isdigit():
+                return {"layer_index": int(index), "layer": digest}
+    return {}
 
 
 class Kind(enum.StrEnum):

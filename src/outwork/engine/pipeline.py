@@ -31,6 +31,7 @@ from outwork.core.artifact import (
     TEXT_KINDS,
     Artifact,
     join_member,
+    layer_origin,
 )
 from outwork.core.corerules import AnalyzerFailed
 from outwork.core.errors import UsageError
@@ -803,11 +804,14 @@ def _annotate_text(artifact: Artifact, outcome: Outcome) -> None:
 
 def _collect(job: _Job, outcome: Outcome, result: ScanResult) -> None:
     art = job.artifact
+    # an image file's layer of origin, from the source's tags: added here, after the cache,
+    # because the same bytes may come from another layer of another image next time
+    origin = layer_origin(art.tags)
     for found in outcome.findings:
         marker_codes = (
             outcome.markers.get(str(found.location.line)) if found.location.line else None
         )
-        props = dict(found.properties)
+        props = {**origin, **found.properties}
         if marker_codes:
             props["_inline_markers"] = marker_codes
         result.findings.append(replace(found, properties=props))
@@ -824,9 +828,15 @@ def _collect(job: _Job, outcome: Outcome, result: ScanResult) -> None:
             art.size,
             digest,
             job.analyzers,
-            {"components": outcome.components} if outcome.components else {},
+            {"components": _with_origin(outcome.components, origin)} if outcome.components else {},
         )
     )
+
+
+def _with_origin(components: list[dict[str, Any]], origin: dict[str, Any]) -> list[dict[str, Any]]:
+    if not origin:
+        return components
+    return [{**c, "properties": {**origin, **(c.get("properties") or {})}} for c in components]
 
 
 def _finding_order(f: Finding) -> tuple[Any, ...]:

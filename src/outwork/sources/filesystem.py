@@ -17,7 +17,12 @@ from outwork.core.errors import TargetError
 from outwork.core.findings import Finding, Location, Skip
 from outwork.sources.archives import iter_archive
 from outwork.sources.exclude import Excluder, Exclusion
-from outwork.sources.images import is_image_dir, is_image_tar, open_image
+from outwork.sources.images import (
+    is_image_dir,
+    is_image_tar,
+    open_compressed_image,
+    open_image,
+)
 from outwork.sources.reader import Wants
 
 Yielded = Artifact | Finding | Skip
@@ -31,6 +36,7 @@ VCS_DIRS = frozenset({".git", ".hg", ".svn"})
 _EXECUTABLE = frozenset({"executable-bit"})
 #: Tag of a file that is a container image, read layer by layer (not a package archive).
 IMAGE_TAGS = frozenset({"container-image"})
+_COMPRESSED = frozenset({Kind.GZIP, Kind.ZSTD, Kind.XZ, Kind.BZIP2})
 _NO_TAGS: frozenset[str] = frozenset()
 #: Never through a link, and never blocked on a FIFO that replaced a file after it was listed.
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -238,6 +244,15 @@ def _archive(artifact: Artifact, budgets: Budgets, wants: Wants | None) -> Itera
             if first is not None:
                 yield first
             yield from reading
+            return
+    if artifact.kind in _COMPRESSED and artifact.fs_path is not None:
+        # `docker save | gzip` (.tar.gz, .tgz) and its zstd, xz and bzip2 cousins
+        compressed = open_compressed_image(
+            artifact.fs_path, artifact.kind, budgets, wants=wants, display=artifact.path
+        )
+        if compressed is not None:
+            yield replace(artifact, tags=artifact.tags | IMAGE_TAGS)
+            yield from compressed
             return
     yield artifact
     yield from iter_archive(artifact, budgets, depth=1, deadline=budgets.deadline(), wants=wants)

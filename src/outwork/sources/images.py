@@ -38,13 +38,14 @@ import json
 import os
 import re
 import stat
+import tempfile
 import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
-from outwork.core.artifact import OS_PACKAGE_FILE, Artifact, Kind, join_member
+from outwork.core.artifact import LAYER_ORIGIN, OS_PACKAGE_FILE, Artifact, Kind, join_member
 from outwork.core.budgets import Budgets
 from outwork.core.corerules import ArchiveLinkEscape, ArchiveSpecialFile, ScanBudgetExceeded
 from outwork.core.errors import TargetError
@@ -82,6 +83,9 @@ MAX_DOCUMENT_BYTES = 8 * 1024 * 1024
 MAX_META_BYTES = 256 * 1024 * 1024
 #: Image indexes followed inside an index.
 MAX_INDEX_DEPTH = 4
+#: Images read inside images (a ``docker save`` tarball in a layer): deeper ones are read as
+#: the plain tars they also are, said with a skip.
+MAX_NESTED_IMAGES = 2
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
 
@@ -473,11 +477,16 @@ def is_image_tar(path: str, budgets: Budgets) -> bool:
 
 
 def open_image(
-    target: str, budgets: Budgets, *, wants: Wants | None = None, display: str | None = None
+    target: str,
+    budgets: Budgets,
+    *,
+    wants: Wants | None = None,
+    display: str | None = None,
+    nested: int = 0,
 ) -> Iterator[Yielded]:
     """Everything an image holds: its files as artifacts, findings, skips, and the
     :data:`Kind.IMAGE` description. ``target`` is a folder or a plain tar, optionally with an
-    ``oci:`` or ``docker-archive:`` prefix."""
+    ``oci:`` or ``docker-archive:`` prefix; ``nested`` counts the images it is inside."""
     for prefix in IMAGE_PREFIXES:
         target = target.removeprefix(prefix)
     root = Path(target)
@@ -493,9 +502,63 @@ def open_image(
             f"{target}: not a readable image ({exc}); name a `docker save` tarball or an OCI"
             " image layout (folder or tar), or scan it without the oci:/docker-archive: prefix"
         ) from None
-    reader = _ImageReader(store, budgets, wants)
+    reader = _ImageReader(store, budgets, wants, nested)
     for image in images:
         yield from reader.read(image)
+
+
+def open_compressed_image(
+    path: str, kind: Kind, budgets: Budgets, *, wants: Wants | None, display: str
+) -> Iterator[Yielded] | None:
+    """A compressed ``docker save`` or OCI tar (``docker save | gzip``: ``.tar.gz``, ``.tgz``,
+    zstd, xz, bzip2) as an image, or None when its tar is no image. Its tar headers are read
+    once from the stream (data skipped, the budgets counting what is decompressed); an image
+    is then decompressed into a private temporary file, the only way to reach its blobs in
+    any order, and read from there."""
+    scope = Scope(budgets, budgets.deadline(), display, max(Path(path).stat().st_size, 1), None)
+    names: set[str] = set()
+    try:
+        with open(path, "rb") as raw:  # noqa: PTH123 - a descriptor handed to the stream
+            counting = Counting(raw)
+            source = Guarded(decompressor(kind, counting), counting, scope, display, True)
+            reader = _tarlib.TarReader(source)
+            while (member := reader.next()) is not None:
+                scope.member()
+                names.add(_member_name(member.name).rstrip("/"))
+    except Exception:
+        return None
+    if not ("manifest.json" in names or {"oci-layout", "index.json"} <= names):
+        return None
+    return _spilled(_decompressed(path, kind, scope), budgets, wants, display, 0)
+
+
+def _decompressed(path: str, kind: Kind, scope: Scope) -> Iterator[bytes]:
+    scope.expanded = 0
+    with open(path, "rb") as raw:  # noqa: PTH123 - a descriptor handed to the stream
+        counting = Counting(raw)
+        source = Guarded(decompressor(kind, counting), counting, scope, scope.top, True)
+        while chunk := source.read(CHUNK):
+            yield chunk
+
+
+def _spilled(
+    chunks: Iterator[bytes], budgets: Budgets, wants: Wants | None, display: str, nested: int
+) -> Iterator[Yielded]:
+    """An image's tar written into a private temporary folder, read as an image, removed."""
+    with tempfile.TemporaryDirectory(prefix="outwork-image-") as scratch:
+        spill = Path(scratch) / "image.tar"
+        try:
+            with spill.open("wb") as out:
+                for chunk in chunks:
+                    out.write(chunk)
+        except (ArchiveStop, StreamStop) as stop:
+            yield stop.finding
+            yield Skip(display, stop.reason)
+            return
+        try:
+            yield from open_image(str(spill), budgets, wants=wants, display=display, nested=nested)
+        except TargetError as exc:
+            yield Skip(display, f"an image's tar that does not read as one: {exc}")
 
 
 @dataclass(slots=True)
@@ -614,10 +677,11 @@ def _md5sums_package(clean: str) -> str | None:
 
 
 class _ImageReader:
-    def __init__(self, store: _Store, budgets: Budgets, wants: Wants | None) -> None:
+    def __init__(self, store: _Store, budgets: Budgets, wants: Wants | None, nested: int) -> None:
         self.store = store
         self.budgets = budgets
         self.wants = wants
+        self.nested = nested
         self.deadline = budgets.deadline()
         self.meta_bytes = 0
         #: Layers already read for an earlier image of the same layout: blob -> description.
@@ -905,13 +969,51 @@ class _ImageReader:
         tags = _LAYER_TAGS | ({f"image-{fate}"} if fate != "present" else set())
         if member.mode & 0o111:
             tags = tags | {"executable-bit"}
-        # the file and what it holds (a gzip'd changelog's text) are the package's own bytes
-        inherited = frozenset({OS_PACKAGE_FILE}) if recorded else frozenset()
+        origin = layer.described["digest"] or layer.described["blob"]
+        # the file and what it holds (a gzip'd changelog's text, a jar's pom.properties) come
+        # from this layer, and are the package's own bytes when its record says so
+        inherited = {f"{LAYER_ORIGIN}{layer.index}:{origin}"} | (
+            {OS_PACKAGE_FILE} if recorded else set()
+        )
+        yield from self._emit(name, path, body, layer, frozenset(tags | inherited), inherited)
+
+    def _emit(
+        self,
+        name: str,
+        path: str,
+        body: _Body,
+        layer: _Layer,
+        tags: frozenset[str],
+        inherited: set[str],
+    ) -> Iterator[Yielded]:
+        """A layer's file as an artifact, with what it holds: an image tarball as an image
+        (nested only so deep), another archive as its members."""
+        scope = layer.scope
+        if body.held and _is_image_tar_bytes(body.data()[: 1 << 20]):
+            if self.nested < MAX_NESTED_IMAGES:
+                # read as the image it is, not twice (as a plain tar too)
+                yield Artifact(
+                    path=path,
+                    kind=Kind.TAR,
+                    size=body.size,
+                    data=body.data(),
+                    root=self.store.display,
+                    tags=tags | {"container-image"},
+                    _digest=[body.digest()],
+                )
+                chunks = iter((body.data(),))
+                yield from _spilled(chunks, self.budgets, self.wants, path, self.nested + 1)
+                return
+            yield Skip(
+                path,
+                f"an image inside {self.nested + 1} images: read as a plain tar, not as an image"
+                f" (at most {MAX_NESTED_IMAGES} nested images are read as images)",
+            )
         container = Artifact(path=layer.path, kind=Kind.TAR, size=0, root=scope.top)
         for item in _emit(container, name, body, scope, 1):
             if isinstance(item, Artifact) and item.path == path:
-                item = replace(item, tags=item.tags | tags | inherited, root=self.store.display)
-            elif isinstance(item, Artifact) and inherited:
+                item = replace(item, tags=item.tags | tags, root=self.store.display)
+            elif isinstance(item, Artifact):
                 item = replace(item, tags=item.tags | inherited)
             yield item
 
@@ -945,6 +1047,21 @@ class _Prefixed:
             )
             return out
         return self._raw.read(size)
+
+
+def _is_image_tar_bytes(head: bytes) -> bool:
+    """Whether bytes start a plain tar whose members make an image layout (a ``docker save``
+    or an OCI tar held in memory): its headers are read, its data skipped."""
+    if len(head) < 512 or head[257:262] != b"ustar":
+        return False
+    names: set[str] = set()
+    reader = _tarlib.TarReader(io.BytesIO(head))
+    try:
+        while (member := reader.next()) is not None:
+            names.add(_member_name(member.name).rstrip("/"))
+    except Exception:  # noqa: S110 - the head ends inside the tar: judged on what was read
+        pass
+    return "manifest.json" in names or {"oci-layout", "index.json"} <= names
 
 
 def _seeking(fh: BinaryIO) -> Callable[[int], int]:

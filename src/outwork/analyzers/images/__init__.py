@@ -11,9 +11,12 @@ history carry, whether its blobs are what its manifest says, which files a later
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
+from typing import cast
 
-from outwork.core.analyzer import Analyzer, rules_in
+from outwork.core.analyzer import AnalysisContext, Analyzer, Component, rules_in
 from outwork.core.artifact import Artifact, Kind
+from outwork.core.findings import Fact, Finding
 from outwork.core.rules import Layer
 
 #: Kinds of image files read for malware and persistence (see ``files.wanted``).
@@ -50,6 +53,12 @@ class ImageAnalyzer(Analyzer):
     kinds = frozenset({Kind.IMAGE})
     rules = rules_in("outwork.analyzers.images.rules")
     implementation = "outwork.analyzers.images.analysis"
+
+    def finish(
+        self, components: Sequence[tuple[str, Component]], context: AnalysisContext
+    ) -> Iterable[Finding | Fact]:
+        """Which Dockerfile of the scan built which image of the scan (a ``builds`` fact)."""
+        return cast(Iterable[Finding | Fact], self.work.finish(components, context))
 
     def accepts(self, artifact: Artifact) -> bool:
         """The image's description, and the files of its layers that could hold malware or

@@ -6,7 +6,7 @@ rule module's ``check``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 from outwork.analyzers.images.distro import distro_of
 from outwork.analyzers.images.dockerfile import is_dockerfile
@@ -22,7 +22,7 @@ from outwork.analyzers.images.rules import (
     preload_env,
     structure,
 )
-from outwork.core.analyzer import AnalysisContext, Emitted
+from outwork.core.analyzer import AnalysisContext, Component, Emitted
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.findings import Fact
 
@@ -55,3 +55,8 @@ def analyze(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted]:
         yield Fact(image.node, "built-on", f"os:{distro.id}:{distro.version}")
     for check in CHECKS:
         yield from check(image)
+
+
+def finish(components: Sequence[tuple[str, Component]], context: AnalysisContext) -> Iterator[Fact]:
+    """After the scan: the Dockerfiles linked to the images they built."""
+    yield from build.link_builds(components)

@@ -87,3 +87,26 @@ def parse(text: str) -> list[Stage]:
             stages.append(Stage(base, name, instruction.line))
         stages[-1].instructions.append(instruction)
     return stages
+
+
+_BUILDKIT_MARK = re.compile(r"\s*#\s*buildkit\s*$")
+#: What a builder writes before a shell-form RUN's command in the history: ``RUN``, BuildKit's
+#: build arguments (``|2 A=1 B=2``), flags (``--mount=...``), the shell (``/bin/sh -c``).
+_STEP_PREFIX = re.compile(
+    r"^(?:RUN\s+)?(?:\|\d+(?:\s+[\w.-]+=\S*)*\s+)?(?:--[\w-]+(?:=\S*)?\s+)*"
+    r"(?:/bin/(?:ba)?sh\s+-c\s+)?"
+)
+
+
+def build_step(command: str) -> str:
+    """A shell-form ``RUN`` command as a builder records it in an image's history and as a
+    Dockerfile writes it, in one form (prefixes and whitespace dropped), to tell whether an
+    image was built from a Dockerfile; "" for what is not a shell-form ``RUN`` (exec form,
+    the classic builder's ``#(nop)`` metadata steps)."""
+    text = _BUILDKIT_MARK.sub("", command.strip())
+    if "#(nop)" in text:
+        return ""
+    text = _STEP_PREFIX.sub("", text, count=1).strip()
+    if text.startswith("["):
+        return ""
+    return " ".join(text.split())

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import ClassVar
 
-from outwork.analyzers.images.dockerfile import Stage, parse
+from outwork.analyzers.images.dockerfile import Stage, build_step, parse
 from outwork.analyzers.images.indicators import SUSPICIOUS_COMMAND, matches
 from outwork.analyzers.images.model import Image
 from outwork.analyzers.images.ospackages import inventory
 from outwork.analyzers.images.rules.config import is_literal, is_secret_name, mask
-from outwork.core.analyzer import Emitted
+from outwork.core.analyzer import Component, Emitted
 from outwork.core.findings import Fact, finding
 from outwork.core.rules import Confidence, Layer, Rule, Severity
 
@@ -313,9 +313,19 @@ class PackageCacheLeft(Rule):
     cwe = (1059,)
 
 
+#: Private component types (``_``: not in reports) that carry build steps to ``link_builds``.
+DOCKERFILE_STEPS, IMAGE_STEPS = "_dockerfile-steps", "_image-steps"
+
+
 def check_dockerfile(text: str, path: str) -> Iterator[Emitted]:
     stages = parse(text)
     names = {s.name.lower() for s in stages if s.name}
+    if len(stages) > 1:
+        final = [build_step(i.arguments) for i in stages[-1].instructions if i.keyword == "RUN"]
+        steps = [step for step in final if step]
+        if steps:
+            node = f"dockerfile:{path}"
+            yield Component(DOCKERFILE_STEPS, path, properties={"node": node, "steps": steps})
     for stage in stages[1:]:
         yield from _base(stage, names, path)
         for instruction in stage.instructions:
@@ -350,6 +360,9 @@ def _base(stage: Stage, names: set[str], path: str) -> Iterator[Emitted]:
     yield Fact(f"dockerfile:{path}", "builds-from", f"image-ref:{base}")
     if "@sha256:" in base:
         return
+    # a tag moves: whoever can push it chooses what this Dockerfile builds on
+    yield Fact("entry:public-registry", "publishes", f"image-ref:{base}")
+    yield Fact(f"image-ref:{base}", "base-of", f"dockerfile:{path}")
     last = base.rsplit("/", 1)[-1]
     tag = last.split(":", 1)[1] if ":" in last else ""
     pinning = Pinning.LATEST if tag in ("", "latest") else Pinning.TAG
@@ -424,8 +437,19 @@ def _final(stage: Stage) -> Iterator[Emitted]:
 
 
 def check(image: Image) -> Iterator[Emitted]:
-    """The image-config side: no health check, sudo among its packages, listening ports."""
+    """The image-config side: no health check, sudo among its packages, listening ports, and
+    the build steps its history records (see :func:`link_builds`)."""
     settings = image.settings
+    history = image.config.get("history")
+    entries = history if isinstance(history, list) else []
+    recorded = [
+        build_step(str(entry.get("created_by") or ""))
+        for entry in entries
+        if isinstance(entry, dict)
+    ]
+    if any(recorded):
+        steps = [step for step in recorded if step]
+        yield Component(IMAGE_STEPS, image.name, properties={"node": image.node, "steps": steps})
     if not settings.get("Healthcheck"):
         yield finding(
             MissingHealthcheck,
@@ -445,3 +469,25 @@ def check(image: Image) -> Iterator[Emitted]:
     if isinstance(ports, dict):
         for port in sorted(ports):
             yield Fact(image.node, "listens-on", f"port:{port}", image.config_path)
+
+
+def link_builds(components: Sequence[tuple[str, Component]]) -> Iterator[Fact]:
+    """Which Dockerfile of the scan built which image of the scan: every ``RUN`` of the
+    Dockerfile's final stage, in order, among the build steps the image's history records
+    (which also holds its base image's steps). The fact lets an attack path go from what a
+    Dockerfile lets in (a moving base image, a script piped to a shell) to what the image
+    carries."""
+    dockerfiles = [(p, c) for p, c in components if c.type == DOCKERFILE_STEPS]
+    images = [c for _, c in components if c.type == IMAGE_STEPS]
+    for path, dockerfile in dockerfiles:
+        wanted = [str(s) for s in dockerfile.properties.get("steps") or []]
+        for image in images:
+            have = iter(str(s) for s in image.properties.get("steps") or [])
+            if wanted and all(step in have for step in wanted):  # in order: one iterator
+                yield Fact(
+                    str(dockerfile.properties["node"]),
+                    "builds",
+                    str(image.properties["node"]),
+                    proof=path,
+                    properties={"steps": len(wanted)},
+                )
