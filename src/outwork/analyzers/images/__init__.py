@@ -23,6 +23,9 @@ from outwork.core.rules import Layer
 _FILE_KINDS = frozenset(
     {Kind.ELF, Kind.SHELL, Kind.PYTHON, Kind.JAVASCRIPT, Kind.TEXT, Kind.JSON, Kind.YAML}
 )
+#: Private component types (``_``: not in reports) carrying build steps to ``finish``: a
+#: Dockerfile's and an image's (see ``rules.build.link_builds``).
+DOCKERFILE_STEPS, IMAGE_STEPS = "_dockerfile-steps", "_image-steps"
 #: Dockerfile and Containerfile names (``Dockerfile``, ``Dockerfile.prod``, ``app.dockerfile``).
 _DOCKERFILE = re.compile(
     r"^(?:(?:docker|container)file(?:\.[\w.-]+)?|[\w.-]+\.(?:docker|container)file)$", re.I
@@ -57,7 +60,11 @@ class ImageAnalyzer(Analyzer):
     def finish(
         self, components: Sequence[tuple[str, Component]], context: AnalysisContext
     ) -> Iterable[Finding | Fact]:
-        """Which Dockerfile of the scan built which image of the scan (a ``builds`` fact)."""
+        """Which Dockerfile of the scan built which image of the scan (a ``builds`` fact); a
+        scan without both loads nothing for it."""
+        kinds = {component.type for _, component in components}
+        if not {DOCKERFILE_STEPS, IMAGE_STEPS} <= kinds:
+            return ()
         return cast(Iterable[Finding | Fact], self.work.finish(components, context))
 
     def accepts(self, artifact: Artifact) -> bool:

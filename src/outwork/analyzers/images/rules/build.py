@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import ClassVar
 
+from outwork.analyzers.images import DOCKERFILE_STEPS, IMAGE_STEPS
 from outwork.analyzers.images.dockerfile import Stage, build_step, parse
 from outwork.analyzers.images.indicators import SUSPICIOUS_COMMAND, matches
 from outwork.analyzers.images.model import Image
@@ -311,10 +312,6 @@ class PackageCacheLeft(Rule):
     severity = Severity.LOW
     confidence = Confidence.MEDIUM
     cwe = (1059,)
-
-
-#: Private component types (``_``: not in reports) that carry build steps to ``link_builds``.
-DOCKERFILE_STEPS, IMAGE_STEPS = "_dockerfile-steps", "_image-steps"
 
 
 def check_dockerfile(text: str, path: str) -> Iterator[Emitted]:
