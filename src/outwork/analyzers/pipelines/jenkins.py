@@ -196,6 +196,32 @@ class JenkinsFile:
         return frozenset(names)
 
     @cached_property
+    def declared_parameters(self) -> frozenset[str]:
+        """Free-text build parameters (``string``, ``text``) of ``parameters { }`` or
+        ``parameters([...])``: whoever starts the build chooses them (``choice`` and
+        ``booleanParam`` offer fixed values)."""
+        tokens = self.tokens
+        ranges = [(f.open, f.close) for f in self.frames if f.name == "parameters"]
+        ranges.extend(
+            (index + 1, self.pairs[index + 1])
+            for index, token in enumerate(tokens[:-1])
+            if token.kind == "ident"
+            and token.text == "parameters"
+            and tokens[index + 1].kind == "("
+        )
+        names: set[str] = set()
+        for start, end in ranges:
+            for index in range(start, end):
+                token = tokens[index]
+                if token.kind != "ident" or token.text not in ("string", "text"):
+                    continue
+                for arg in _call_args(tokens, index, self.pairs) or []:
+                    named = _named(arg)
+                    if named and named[0] == "name" and named[1] and named[1][0].kind == "string":
+                        names.add(named[1][0].value)
+        return frozenset(names)
+
+    @cached_property
     def builds_change_requests(self) -> bool:
         """Whether the file says it builds pull requests (change-request variables,
         ``changeRequest()`` conditions, a webhook trigger)."""
@@ -283,7 +309,7 @@ class JenkinsFile:
             return None
         if name in self.webhook_variables:
             return (f"webhook.{name}",), Origin.TEXT
-        if head == "params":
+        if head == "params" or name in self.declared_parameters:
             return (path,), Origin.PARAMETER
         origin = systems.JENKINS_ENV.get(name)
         if origin is not None:

@@ -33,7 +33,7 @@ _PWSH_EVALUATORS = [re.compile(p, re.I) for p in (r"\binvoke-expression\b", r"\b
 #: Variable names that say they hold a credential.
 SECRET_NAME_RE = re.compile(
     r"^[A-Za-z_][A-Za-z0-9_]*?(?:TOKEN|PASSWORD|PASSWD|SECRET|_KEY|APIKEY|API_KEY|_PASS|"
-    r"PRIVATE_KEY|CREDENTIALS?|_PAT|_AUTH)$",
+    r"PRIVATE_KEY|CREDENTIALS?|_PAT|_AUTH)(?:_B64|_BASE64|_ENCODED)?$",
     re.I,
 )
 #: Names that look like a credential but hold none.

@@ -40,8 +40,10 @@ class BitbucketScriptInjection(Rule):
     words, globbed) are low. Inside double quotes the value is one word and never parsed
     again, so nothing is reported; inside single quotes it is not expanded.
 
-    Bitbucket substitutes nothing into the script text itself, and has no variable for a pull
-    request's title or a commit message: the branch name is chosen by whoever pushes the
+    `$BITBUCKET_PR_ID` is a number and `$BITBUCKET_PR_DESTINATION_BRANCH` names a branch that
+    already exists in the repository, so neither is reported. Bitbucket substitutes nothing
+    into the script text itself, and has no variable for a pull request's title or a commit
+    message: the branch name is chosen by whoever pushes the
     branch, who can also edit that branch's `bitbucket-pipelines.yml`, hence medium, not high.
 
     ## Why it matters

@@ -46,7 +46,9 @@ class JenkinsScriptInjection(Rule):
     `env.CHANGE_FORK`: high), branch and tag names (`env.BRANCH_NAME`, `env.GIT_BRANCH`,
     `env.TAG_NAME`: medium), variables the Generic Webhook Trigger fills from a request
     (`genericVariables`, `genericRequestVariables`, `genericHeaderVariables` keys, read as
-    `${ref}`, `env.ref` or `params.ref`: high) and other build parameters (`params.x`: low),
+    `${ref}`, `env.ref` or `params.ref`: high) and other build parameters (`params.x`, or a
+    free `string`/`text` parameter read by its name, in Groovy or by the shell: low; `choice`
+    and `booleanParam` are quiet),
     also through `environment { X = "${env.CHANGE_TITLE}" }` and local variables
     (`def cmd = "..."; sh cmd`).
 
@@ -207,7 +209,8 @@ class JenkinsInjectionCheck(SystemCheck[JenkinsFile]):
             if built is None:
                 continue
             script = file.spliced(step, *built)
-            origins = dict(systems.JENKINS_ENV)
+            origins = dict.fromkeys(file.declared_parameters, Origin.PARAMETER)
+            origins.update(systems.JENKINS_ENV)
             origins.update(dict.fromkeys(file.webhook_variables, Origin.TEXT))
             derived = file.environment(step.frames)
             chains: dict[str, tuple[str, ...]] = {}
