@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from outwork.analyzers.packages.data import Prefiltered
 from outwork.analyzers.packages.signals import Context
 from outwork.core.fold import Folder
 
@@ -64,11 +65,20 @@ class Facts(Protocol):
 
     def path_text(self, node: ast.expr, scope: Scope) -> str: ...
 
-    def module_matches(self, pattern: re.Pattern[str]) -> bool:
+    def module_matches(self, pattern: re.Pattern[str] | Prefiltered) -> bool:
         """Whether ``pattern`` occurs in the module's source (its first 2 M characters)."""
         ...
 
     def nested(self, text: str, node: ast.Call, ctx: Context, how: str) -> None: ...
+
+    def holds_socket(self, node: ast.AST, scope: Scope) -> bool:
+        """Whether ``node`` is, or is read from, a network socket the module made or accepted
+        (through ``self`` attributes and its functions' parameters as well)."""
+        ...
+
+    def socket_onto_streams(self, line: int, ctx: Context, evidence: str) -> None:
+        """Note a socket duplicated onto a standard stream; judged once the module is walked."""
+        ...
 
     def emit(
         self,

@@ -60,6 +60,9 @@ _HOST_VARIABLES = frozenset(
 
 
 _READ_ATTRS = frozenset({"read_text", "read_bytes"})
+#: Conversions to a number: what they return cannot be run, nor sent on as a client.
+_NUMBERS = frozenset({"int", "float", "bool", "len"})
+_CODE_LABELS = frozenset({"net", "decoded", "client"})
 
 
 def _path_of_receiver(func: ast.expr) -> ast.expr | None:
@@ -114,6 +117,12 @@ SECRET_LABELS = frozenset({"secret", "host", "dump", "store"})
 _SECRET_WORD = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH|SESSION")
 
 
+def hiding(decoders: list[str]) -> list[str]:
+    """The steps of a folding run that hide text: ``compile()`` of a constant is that text
+    (``compile("raise x", "<string>", "exec")`` in a traceback helper hides nothing)."""
+    return [d for d in decoders if d != "compile"]
+
+
 def _secret_part(labels: Labels) -> Labels:
     return frozenset(x for x in labels if x in SECRET_LABELS or x.startswith("vendor:"))
 
@@ -135,6 +144,9 @@ class Flow:
         self.partials: dict[str, str] = {}
         #: names bound to lambdas (``recv = lambda n: sock.recv(n)``): calls take their labels
         self.lambdas: dict[str, ast.Lambda] = {}
+        #: names bound to a network client in the scope being walked: the constant arguments
+        #: of its constructor (its base address)
+        self.clients: dict[str, list[str]] = {}
         #: functions (by name) that return downloaded bytes
         self.returns_net: set[str] = set()
         #: functions that download to a file and return its path: id -> whether they do
@@ -156,6 +168,7 @@ class Flow:
         self.simple = {}
         self.partials.clear()
         self.lambdas.clear()
+        self.clients.clear()
         self.returns_net.clear()
         self._fetchers.clear()
         self._secret_returns.clear()
@@ -292,14 +305,22 @@ class Flow:
             inner |= {"net"}  # downloaded bytes, or the path of a file that holds them
         if defs and len(defs) == 1 and depth < 8:
             inner |= self._returned_secrets(defs[0], scope, depth)
-        if isinstance(node.func, ast.Attribute) and node.func.attr in tables.CREDENTIAL_GETTERS:
-            return inner | {"secret", "vendor:AWS_"}  # a boto3 session's resolved keys
+        if (
+            isinstance(node.func, ast.Attribute)
+            and node.func.attr in tables.CREDENTIAL_GETTERS
+            and not defs
+        ):
+            # a boto3 session's resolved keys; a method of this module by that name returns
+            # what its body returns (above)
+            return inner | {"secret", "vendor:AWS_"}
         if qual is None:
             if isinstance(node.func, ast.Attribute) and node.func.attr in _DECODE_ATTRS:
                 return inner | {"decoded"}
             if isinstance(node.func, ast.Attribute) and node.func.attr in _READ_ATTRS:
                 return inner | self._file_labels(node, scope)  # Path(".env").read_text()
             return inner
+        if qual in _NUMBERS:
+            return inner - _CODE_LABELS  # a number received is no program and no client
         if qual in tables.CALLER_FRAMES:
             return inner | {"caller"}  # the frames of the program that called the package
         if "caller" in inner and (

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import BinaryIO
 
-from outwork.analyzers.packages import combinations, repository, typosquat
+from outwork.analyzers.packages import combinations, destinations, repository, typosquat
 from outwork.analyzers.packages.data import STRONG_COMMAND_RE, WEAK_COMMAND_RE
 from outwork.analyzers.packages.headers import first, metadata_headers
 from outwork.analyzers.packages.jsscan import scan_javascript, scan_package_json
@@ -922,12 +922,11 @@ def _stealer(signals: list[Signal]) -> bool:
             s.rule is SuspiciousJavaScript and "sends" in s.message
         ):
             return True
-        if s.rule is InstallTimeNetwork and _CHAT_CHANNEL.search(s.evidence):
+        if s.rule is InstallTimeNetwork and destinations.named("messaging-webhook").search(
+            s.evidence
+        ):
             return True
     return False
-
-
-_CHAT_CHANNEL = re.compile(r"discord(app)?\.com/api/webhooks|api\.telegram\.org/bot", re.IGNORECASE)
 
 
 def score_signals(signals: list[Signal]) -> tuple[float, Severity | None, list[str]]:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from outwork.analyzers.packages import data as tables
 from outwork.analyzers.packages import syntax
+from outwork.analyzers.packages.data import Prefiltered
 from outwork.analyzers.packages.facts import (
     EMPTY,
     CallSite,
@@ -32,7 +33,7 @@ from outwork.analyzers.packages.facts import (
     Scope,
     StartedCommand,
 )
-from outwork.analyzers.packages.flow import Flow, parameter_labels
+from outwork.analyzers.packages.flow import Flow, hiding, parameter_labels
 from outwork.analyzers.packages.rules import (
     commands,
     credentials,
@@ -46,6 +47,7 @@ from outwork.analyzers.packages.rules import (
 from outwork.analyzers.packages.rules.base import Variant, when
 from outwork.analyzers.packages.rules.exfiltration import SecretExfiltration
 from outwork.analyzers.packages.signals import Context, Signal, clip
+from outwork.analyzers.packages.sockets import SocketNames
 from outwork.analyzers.packages.structure import Structure
 from outwork.core.fold import (
     UNKNOWN,
@@ -54,6 +56,7 @@ from outwork.core.fold import (
     Ref,
     Unknown,
     UserFunction,
+    iter_strings,
     looks_like_text,
 )
 from outwork.core.rules import Severity
@@ -149,7 +152,7 @@ class PythonScanner:
         #: commands started, checked again at the end against files that received downloads
         self._commands: list[StartedCommand] = []
         #: patterns searched in the source (``module_matches``)
-        self._matches: dict[re.Pattern[str], bool] = {}
+        self._matches: dict[re.Pattern[str] | Prefiltered, bool] = {}
         #: functions that run a parameter as a command: id -> (parameter, call, callee)
         self._wrappers: dict[int, tuple[int, ast.Call, str, str] | None] = {}
         #: the function being analysed
@@ -159,6 +162,10 @@ class PythonScanner:
         #: constant text written to an open file handle, piece by piece: handle -> (first
         #: write, pieces)
         self._pieces: dict[str, tuple[ast.Call, list[str]]] = {}
+        #: the names of this module that hold a socket (built on first need)
+        self._sockets: SocketNames | None = None
+        #: sockets duplicated onto standard streams: (line, context, evidence)
+        self._socket_streams: list[tuple[int, Context, str]] = []
 
     # --- entry ----------------------------------------------------------------------------------
 
@@ -195,12 +202,15 @@ class PythonScanner:
             return
         recovered = _parse_recovering(self.source)
         obfuscation.unparsable(self, self.context, recovered is not None, line, error)
-        self._text_fallback()
         if recovered is None:
+            self._text_fallback()
             return
-        # the recovered statements are evidence; a partial walk still counts
+        # the lines set aside are searched as text; the recovered statements are analysed as
+        # code (their strings and comments are no commands), and a partial walk still counts
+        tree, removed = recovered
+        self._text_fallback(removed)
         with contextlib.suppress(RecursionError):
-            self._module(recovered)
+            self._module(tree)
         self._module_checks()
         self._release()
 
@@ -213,6 +223,8 @@ class PythonScanner:
         self._wrappers.clear()
         self._downloaders.clear()
         self._pieces.clear()
+        self._sockets = None
+        self._socket_streams.clear()
         self.flow.release()
         self._tree = None
 
@@ -226,11 +238,14 @@ class PythonScanner:
         scope = Scope(env={})
         chat = tables.CHAT_BOT_IMPORT.search(self.source) is not None
         self._block(tree.body, scope, self.context, top=True)
+        top_clients = dict(self.flow.clients)
         for name, defs in self._functions.items():
             for fn in defs:
                 ctx = structure.context_of(name, fn, self.context)
                 if ctx is None:
                     continue
+                kept = {k: v for k, v in self.flow.clients.items() if k.startswith("self.")}
+                self.flow.clients = top_clients | kept
                 fscope = Scope(env=dict(scope.env), taint=dict(scope.taint))
                 for arg in fn.args.args + fn.args.kwonlyargs:
                     fscope.env.pop(arg.arg, None)
@@ -244,6 +259,7 @@ class PythonScanner:
                 self._block(fn.body, fscope, ctx, top=False)
                 self._in_function = self._will_run = False
         download.started_written_files(self, self._commands)
+        commands.socket_redirects(self, self._socket_streams, bool(self._commands))
 
     def _block(self, body: list[ast.stmt], scope: Scope, ctx: Context, *, top: bool) -> None:
         for stmt in body:
@@ -358,6 +374,14 @@ class PythonScanner:
                     and self.flow.resolve(opened.func, scope) in ("open", "io.open")
                 ):
                     self._handles[item.optional_vars.id] = opened.args[0]
+                if (
+                    isinstance(item.optional_vars, ast.Name)
+                    and isinstance(opened, ast.Call)
+                    and self.flow.resolve(opened.func, scope) in tables.CLIENT_CONSTRUCTORS
+                ):
+                    self.flow.clients[item.optional_vars.id] = self._constructor_texts(
+                        opened, scope
+                    )
                 if item.optional_vars is not None:
                     self.flow.bind(
                         item.optional_vars,
@@ -370,12 +394,30 @@ class PythonScanner:
         folder = self.flow.folder(scope)
         value = folder.fold(stmt.value)
         labels = self.flow.labels(stmt.value, scope)
-        if folder.trace.decoders:
+        if hiding(folder.trace.decoders):
             labels |= {"decoded"}
+        built = (
+            self._constructor_texts(stmt.value, scope)
+            if isinstance(stmt.value, ast.Call)
+            and self.flow.resolve(stmt.value.func, scope) in tables.CLIENT_CONSTRUCTORS
+            else None
+        )
         for target in stmt.targets:
             self.flow.bind(target, value, labels, scope)
+            if (
+                built is not None
+                and isinstance(target, ast.Attribute)
+                and isinstance(target.value, ast.Name)
+                and target.value.id == "self"
+            ):
+                # a client kept on the instance: every method of the module may use it
+                self.flow.clients[f"self.{target.attr}"] = built
             if isinstance(target, ast.Name):
                 self.flow.partials.pop(target.id, None)
+                if built is None:
+                    self.flow.clients.pop(target.id, None)
+                else:
+                    self.flow.clients[target.id] = built
                 if isinstance(stmt.value, ast.Lambda):
                     self.flow.lambdas[target.id] = stmt.value
                 if isinstance(value, Unknown) and _builds_text(stmt.value):
@@ -428,6 +470,10 @@ class PythonScanner:
             qual is None or qual.rsplit(".", 1)[0] in tables.CHAT_BOT_CLIENTS
         ):
             exfiltration.client_sends(site)
+        if attr in network.CLIENT_USES and qual is None and isinstance(node.func, ast.Attribute):
+            configured = self._configured(node.func.value, scope)
+            if configured is not None:
+                network.used(site, configured)
         if attr in ("communicate", "write") and node.args:
             download.feeds_interpreter(site)
         if name.startswith("browser_cookie3."):
@@ -435,6 +481,32 @@ class PythonScanner:
         credentials.path_arguments(site)
         if name in _IMPORTERS and node.args:
             self._imported_by_name(node, site, ctx)
+
+    def _configured(self, receiver: ast.expr, scope: Scope) -> list[str] | None:
+        """The constant arguments of the client constructor ``receiver`` was built by (a name
+        bound to one in this scope, or the constructor call itself); None for anything else."""
+        if isinstance(receiver, ast.Name):
+            return self.flow.clients.get(receiver.id)
+        if (
+            isinstance(receiver, ast.Attribute)
+            and isinstance(receiver.value, ast.Name)
+            and receiver.value.id == "self"
+        ):
+            return self.flow.clients.get(f"self.{receiver.attr}")
+        if (
+            isinstance(receiver, ast.Call)
+            and self.flow.resolve(receiver.func, scope) in tables.CLIENT_CONSTRUCTORS
+        ):
+            return self._constructor_texts(receiver, scope)
+        return None
+
+    def _constructor_texts(self, node: ast.Call, scope: Scope) -> list[str]:
+        folder = self.flow.folder(scope)
+        return [
+            text
+            for arg in [*node.args, *(k.value for k in node.keywords)]
+            for text in iter_strings(folder.fold(arg))
+        ]
 
     def _imported_by_name(self, node: ast.Call, site: CallSite, ctx: Context) -> None:
         """``importlib.import_module("pkg.mod")``, ``__import__("pkg.mod")``: an import like any
@@ -557,7 +629,7 @@ class PythonScanner:
         command = Command(
             text,
             labels,
-            bool(folder.trace.decoders) or "decoded" in labels,
+            bool(hiding(folder.trace.decoders)) or "decoded" in labels,
             clip(text if text.strip("? ") else ast.unparse(node)),
         )
         commands.started(site, command)
@@ -680,9 +752,12 @@ class PythonScanner:
 
     # --- text-level evidence -------------------------------------------------------------------
 
-    def _text_fallback(self) -> None:
-        """For code that does not parse: search the text for the strongest patterns."""
+    def _text_fallback(self, only: set[int] | None = None) -> None:
+        """For code that does not parse: search the text (``only`` those lines, where the rest
+        parsed) for the strongest patterns."""
         for number, line in enumerate(self.source.splitlines()[:200_000], start=1):
+            if only is not None and number not in only:
+                continue
             commands.unparsable_line(self, line, number, self.context)
             execution.unparsable_line(self, line, number, self.context)
 
@@ -713,7 +788,17 @@ class PythonScanner:
     def nested(self, text: str, node: ast.Call, ctx: Context, how: str) -> None:
         self._nested(text, node, ctx, how)
 
-    def module_matches(self, pattern: re.Pattern[str]) -> bool:
+    def holds_socket(self, node: ast.AST, scope: Scope) -> bool:
+        if self._tree is None:
+            return False
+        if self._sockets is None:
+            self._sockets = SocketNames(self._tree, lambda func: self.flow.resolve(func, scope))
+        return self._sockets.holds(node, self._current if self._in_function else "")
+
+    def socket_onto_streams(self, line: int, ctx: Context, evidence: str) -> None:
+        self._socket_streams.append((self.anchor_line or line, ctx, evidence))
+
+    def module_matches(self, pattern: re.Pattern[str] | Prefiltered) -> bool:
         found = self._matches.get(pattern)
         if found is None:
             found = self._matches[pattern] = pattern.search(self.source[:2_000_000]) is not None
@@ -848,10 +933,11 @@ MAX_RECOVERY = 12
 _CONTINUATION = re.compile(r"[\s)\]}#]|(else|elif|except|finally|case)\b")
 
 
-def _parse_recovering(source: str) -> ast.Module | None:
+def _parse_recovering(source: str) -> tuple[ast.Module, set[int]] | None:
     """A module that does not parse, with its broken lines, then their top-level statements,
     blanked out: what remains still runs in an interpreter that accepts the rest (or was broken
-    on purpose to make scanners skip the file)."""
+    on purpose to make scanners skip the file). The tree and the numbers of the lines set
+    aside."""
     if len(source) > MAX_SOURCE // 8:
         return None
     lines = source.split("\n")
@@ -885,7 +971,7 @@ def _parse_recovering(source: str) -> ast.Module | None:
             return None
         if not tree.body:
             return None
-        return tree if removed else None
+        return (tree, removed) if removed else None
     return None
 
 

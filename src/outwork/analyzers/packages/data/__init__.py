@@ -540,17 +540,12 @@ WEAK_COMMAND_RE = _pattern(
     "http,curl,wget,pip,.exe,cmd,start,nohup,crontab,sudo,scp,ssh,/tmp/,%temp%,%appdata%",
 )
 
-#: URLs that a library has no reason to reach at install: paste sites, webhooks, raw addresses.
-SUSPICIOUS_URL_RE = _pattern(
-    r"discord(app)?\.com/api/webhooks|api\.telegram\.org/bot|pastebin\.com|paste\.ee|hastebin|"
-    r"transfer\.sh|ngrok|oast\.|burpcollaborator|interact\.sh|pipedream\.net|webhook\.site|"
-    r"requestbin|canarytokens|\.onion\b|anonfiles|gofile\.io|bit\.ly|tinyurl|"
-    r"https?://(?!127\.|0\.|10\.|192\.168\.|169\.254\.|172\.(1[6-9]|2\d|3[01])\.)"
-    r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|\.php\b|raw\.githubusercontent\.com/[^\s\"']+\.(exe|py|sh)|"
-    r"cdn\.discordapp\.com/attachments",
-    "discord,telegram,paste,hastebin,transfer.sh,ngrok,oast.,burpcollaborator,interact.sh,"
-    "pipedream,webhook,requestbin,canarytokens,.onion,anonfiles,gofile,bit.ly,tinyurl,"
-    "http,.php,raw.githubusercontent",
+#: URL shapes of a payload or a collector, whatever the host (the hosts themselves are weighed
+#: by class: ``destinations.toml``): a script or program fetched from raw repository content,
+#: a PHP endpoint.
+PAYLOAD_URL_RE = _pattern(
+    r"\.php\b|raw\.githubusercontent\.com/[^\s\"']+\.(exe|py|sh)",
+    ".php,raw.githubusercontent",
 )
 
 #: Places whose reading is credential harvesting.
@@ -696,6 +691,13 @@ SECRET_VENDORS: dict[str, tuple[str, ...]] = {
     "CIRCLE_": ("circleci.com",),
     "GITLAB_": ("gitlab.com",),
     "CI_JOB_TOKEN": ("gitlab.com",),
-    # a pod's service-account token (SERVICE_TOKEN_RE) belongs to its cluster's API server
-    "KUBERNETES_": ("kubernetes.default.svc", "cluster.local", "svc"),
+    # a pod's service-account token (SERVICE_TOKEN_RE) belongs to its cluster's API server,
+    # by name or by the address Kubernetes puts in every pod's environment (folded as
+    # ``%KUBERNETES_SERVICE_HOST%``: kubernetes.io, "Accessing the Kubernetes API from a Pod")
+    "KUBERNETES_": (
+        "kubernetes.default.svc",
+        "cluster.local",
+        "svc",
+        "%kubernetes_service_host%",
+    ),
 }

@@ -49,6 +49,12 @@ class SuspiciousCommandExecution(BehaviourRule):
     `certutil`, `mshta`, adds users, or installs more packages. Severity follows when the code
     runs: critical at install time or on import, lower when only a library function does it.
 
+    Reverse shells: a network socket (followed through variables, `self` attributes, the
+    parameters of the module's functions and `accept()`) duplicated onto standard input, output
+    or error with `os.dup2`, in a module that starts a program, or handed to a started program
+    as its `stdin`/`stdout`/`stderr`: high even when only a caller runs it. `os.dup2` of a pipe,
+    pseudo-terminal, file or `/dev/null` (process spawners, daemons, output capture) is low.
+
     ## Why it matters
     This is the most common payload of malicious packages: `pip install` runs `setup.py`, which
     fetches and starts a second stage before the user has imported anything.
@@ -84,13 +90,12 @@ class SuspiciousCommandExecution(BehaviourRule):
     SHELL = Variant("runs a downloader, shell or encoded command", C, C, M, M)
     FETCH_AND_RUN = Variant("runs a command that fetches and runs code", C, C, C, H)
     DECODED = Variant("runs a command that only exists after decoding", C, C, C, H)
-    REVERSE_SHELL = Variant("redirects standard streams onto a descriptor", C, C, C, L)
+    REDIRECT = Variant(
+        "redirects standard streams onto a pipe, terminal or file (not a socket)", L, L, L, N
+    )
+    SOCKET_STREAMS = Variant("redirects standard streams onto a network socket", H, H, H, M)
     SOCKET_SHELL = Variant(
-        "redirects standard streams onto a network socket in a module that starts a shell",
-        C,
-        C,
-        C,
-        H,
+        "wires a network socket to the standard streams of a program it starts", C, C, C, H
     )
     REMOTE_PIP = Variant("installs a package from a repository or URL", C, H, H, M)
     PIP = Variant("installs other packages", H, H, H, L)
@@ -140,6 +145,7 @@ class InstallTimeProcess(BehaviourRule):
 
 def started(call: CallSite, command: Command) -> None:
     """A process call (``os.system``, ``subprocess.*``, ``pip.main``...) and its command."""
+    socket_as_streams(call)
     if download.starts_download(call, command) or persistence.registers_autostart(call, command):
         return
     text, name, label = command.text, call.name, call.ctx.label
@@ -177,32 +183,79 @@ def started(call: CallSite, command: Command) -> None:
     call.emit(variant, f"{name}() {what} {label}", command.evidence, executes=True)
 
 
-#: A shell started in the same module: what a socket wired to standard streams hands control to.
-_STARTS_SHELL = re.compile(
-    r"""["'](?:/bin/)?(?:ba|z|da)?sh["']|["']-i["']|cmd(?:\.exe)?["']|powershell|pty\.spawn"""
+#: A program started in the module, named in its text (the walk's own record of started
+#: commands covers names it resolves through ``getattr`` and imports).
+_STARTS_PROGRAM = re.compile(
+    r"pty\.spawn|\bexec[lv]p?e?\b|\bspawn[lv]p?e?\b|\bsubprocess\b|\bPopen\b|\bsystem\b|"
+    r"\bpopen\b|create_subprocess|[\"'/](?:ba|z|da|k)?sh\b|\bcmd(?:\.exe)?\b|powershell|pwsh"
 )
+#: Keywords of a process call that wire the program's standard streams.
+_STREAM_KEYWORDS = ("stdin", "stdout", "stderr")
 
 
 def redirects_streams(call: CallSite) -> None:
-    """``os.dup2``: standard streams redirected onto a socket is a reverse shell. Onto any
-    descriptor (a daemon's ``/dev/null``) it is only a hint; onto a socket the module connected,
-    in a module that starts a shell, the shell is wired to the network whoever calls it."""
+    """``os.dup2(source, target)``: a network socket duplicated onto standard input, output or
+    error is half a reverse shell; whether a program is started in the module decides the
+    variant (see :func:`socket_redirects`). A pipe, pseudo-terminal, file or ``/dev/null``
+    duplicated onto them is how process spawners, daemons and output capture work: a hint at
+    most. A target that folds to a descriptor above 2 is no standard stream (socket
+    activation hands a listening socket over as descriptor 3)."""
     node = call.node
-    wired = (
-        bool(node.args)
-        and "client" in call.labels(node.args[0])
-        and call.facts.module_matches(_STARTS_SHELL)
-    )
+    if len(node.args) < 2:
+        return
+    source, target = node.args[0], node.args[1]
+    onto = call.fold(target)
+    if isinstance(onto, int) and not isinstance(onto, bool) and onto > 2:
+        return
+    evidence = clip(ast.unparse(node))
+    if "client" in call.labels(source) or call.facts.holds_socket(source, call.scope):
+        call.facts.socket_onto_streams(node.lineno, call.ctx, evidence)
+        return
     call.emit(
-        SuspiciousCommandExecution.SOCKET_SHELL
-        if wired
-        else SuspiciousCommandExecution.REVERSE_SHELL,
-        f"redirects standard streams onto "
-        f"{'a network socket and starts a shell' if wired else 'a descriptor'} (reverse shell)"
-        f" {call.ctx.label}",
-        clip(ast.unparse(node)),
-        executes=True,
+        SuspiciousCommandExecution.REDIRECT,
+        f"redirects standard streams onto a descriptor that is not a socket {call.ctx.label}",
+        evidence,
     )
+
+
+def socket_as_streams(call: CallSite) -> None:
+    """``subprocess.Popen(["/bin/sh"], stdin=s, stdout=s, stderr=s)``: a program started with
+    a socket as its standard streams is the same reverse shell without ``os.dup2``."""
+    for keyword in call.node.keywords:
+        if keyword.arg in _STREAM_KEYWORDS and (
+            "client" in call.labels(keyword.value)
+            or call.facts.holds_socket(keyword.value, call.scope)
+        ):
+            call.emit(
+                SuspiciousCommandExecution.SOCKET_SHELL,
+                f"{call.name}() starts a program whose {keyword.arg} is a network socket"
+                f" (reverse shell) {call.ctx.label}",
+                clip(ast.unparse(call.node)),
+                executes=True,
+            )
+            return
+
+
+def socket_redirects(
+    facts: Facts, redirects: list[tuple[int, Context, str]], started: bool
+) -> None:
+    """After the walk: each socket duplicated onto a standard stream, with a program started
+    anywhere in the module (before or after it, by any name the walk resolves) or named in its
+    text, is a shell wired to the network; without one, the streams still go to the network."""
+    started = started or facts.module_matches(_STARTS_PROGRAM)
+    for line, ctx, evidence in redirects:
+        facts.emit(
+            SuspiciousCommandExecution.SOCKET_SHELL
+            if started
+            else SuspiciousCommandExecution.SOCKET_STREAMS,
+            "redirects standard streams onto a network socket"
+            f"{' in a module that starts a program' if started else ''} (reverse shell)"
+            f" {ctx.label}",
+            line,
+            evidence,
+            ctx=ctx,
+            relations=("executes-at-install",),
+        )
 
 
 def embedded(facts: Facts, text: str, line: int | None, ctx: Context, where: str) -> None:

@@ -11,6 +11,7 @@ import ast
 import re
 
 from outwork.analyzers.packages.facts import CallSite, Facts
+from outwork.analyzers.packages.flow import hiding
 from outwork.analyzers.packages.pickled import own_objects, read_pickle
 from outwork.analyzers.packages.rules import commands, credentials, download, obfuscation
 from outwork.analyzers.packages.rules.base import BehaviourRule, Variant
@@ -88,7 +89,7 @@ def executed(call: CallSite) -> None:
     arg = node.args[0]
     folder = call.folder()
     value = folder.fold(arg)
-    decoders = list(folder.trace.decoders)
+    decoders = hiding(folder.trace.decoders)
     labels = call.labels(arg)
     if not decoders and "decoded" in labels:
         decoders = ["decoder"]
@@ -152,7 +153,7 @@ def loaded(call: CallSite) -> None:
     if isinstance(value, Marshalled):
         data = value.data
     if data is not None and name.startswith("marshal"):
-        _marshalled(call, Marshalled(data), folder.trace.decoders)
+        _marshalled(call, Marshalled(data), hiding(folder.trace.decoders))
         return
     if data is not None and name.startswith(("pickle", "_pickle", "cPickle")):
         pickled = read_pickle(data)

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from outwork.analyzers.packages import data as tables
+from outwork.analyzers.packages import destinations
 from outwork.analyzers.packages.facts import CallSite, Labels
 from outwork.analyzers.packages.rules.base import BehaviourRule, Variant
 from outwork.analyzers.packages.signals import Context, clip
@@ -43,12 +44,8 @@ SEND_ATTRS = frozenset(
         "send_photo",
     }
 )
-#: Channels stealers post to: chat webhooks and bots, paste and drop sites, tunnels.
-EXFIL_CHANNEL = re.compile(
-    r"discord(app)?\.com/api/webhooks|api\.telegram\.org/bot|pastebin\.com|transfer\.sh|"
-    r"ngrok|webhook\.site|pipedream\.net|gofile\.io|anonfiles",
-    re.IGNORECASE,
-)
+#: Channels stealers post collected files to (classes of ``destinations.toml``).
+EXFIL_CLASSES = ("messaging-webhook", "request-bin", "paste-or-file-drop", "tunnel")
 #: Collecting files to send: walking directories, capturing the screen.
 COLLECTS_FILES = re.compile(
     r"\bos\.walk\(|\bos\.listdir\(|\bos\.scandir\(|\bglob\.glob\(|\.rglob\(|"
@@ -76,6 +73,13 @@ class SecretExfiltration(BehaviourRule):
     - a boto3 session's resolved credentials (`get_credentials()`,
       `get_frozen_credentials()`) or a pod's Kubernetes service-account token sent to a
       constant host outside the platform (AWS domains; the cluster's API server).
+
+    Destinations are weighed by class (`data/destinations.toml`, each class with its documented
+    sources): any secret sent to a `channel` (a messaging bot or webhook, a request bin, a
+    paste or file drop, a tunnel, a dynamic DNS name, an anonymity network, a raw public IP
+    address, a link shortener) is theft wherever the code runs; to a free serverless or
+    application host it is critical from install or import code and medium from code a user
+    calls.
 
     ## Why it matters
     Stealing CI tokens, cloud keys and developer credentials is the main goal of most poisoned
@@ -120,6 +124,13 @@ class SecretExfiltration(BehaviourRule):
         C,
         C,
         H,
+    )
+    HOSTED = Variant(
+        "sends a secret or host identity to a free serverless or application host",
+        C,
+        C,
+        C,
+        M,
     )
     UPLOAD = Variant(
         "uploads collected files to a webhook, bot or paste channel (from code only run when"
@@ -191,6 +202,20 @@ def sends(call: CallSite, labels: Labels, suspicious: bool, texts: Sequence[str]
             exfiltrates=True,
         )
         return True
+    if (
+        "secret" in labels
+        and "dump" not in labels
+        and not suspicious
+        and any(destinations.hosted(t) for t in texts)
+    ):
+        # a throw-away function or app URL: where a stealer's collector is a minute's work
+        call.emit(
+            SecretExfiltration.HOSTED,
+            f"{name}() sends secrets or host identity to a serverless or app host {label}",
+            clip(ast.unparse(call.node)),
+            exfiltrates=True,
+        )
+        return True
     if "secret" in labels and (call.ctx is not Context.RUNTIME or "dump" in labels or suspicious):
         # a function reached (as far as names tell) from the top level that sends one
         # configured variable is how SDKs authenticate; dumps and host identity are not
@@ -222,7 +247,9 @@ def sends(call: CallSite, labels: Labels, suspicious: bool, texts: Sequence[str]
 
 def uploads_collected_files(call: CallSite) -> bool:
     """Whether the module names an exfiltration channel and collects files to send."""
-    return call.facts.module_matches(COLLECTS_FILES) and call.facts.module_matches(EXFIL_CHANNEL)
+    return call.facts.module_matches(COLLECTS_FILES) and call.facts.module_matches(
+        destinations.named(*EXFIL_CLASSES)
+    )
 
 
 _HOST = re.compile(r"^[a-z][a-z0-9+.-]*://(?:[^/@\s]*@)?([^/:?#\s]+)", re.IGNORECASE)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 from outwork.analyzers.packages import data as tables
+from outwork.analyzers.packages import destinations
 from outwork.analyzers.packages.rules.base import BehaviourRule, Variant
 from outwork.core.rules import Confidence, Layer, Rule, Severity
 
@@ -323,7 +324,7 @@ def _requests(call: JsCall) -> None:
     for a in call.args:
         labels |= facts.labels(a)
     texts = " ".join(facts.fold(a) or "" for a in call.args)
-    suspicious = bool(tables.SUSPICIOUS_URL_RE.search(texts))
+    suspicious = destinations.suspicious(texts)
     if labels:
         # one configured variable sent from inside a function is how clients authenticate or
         # find their server; the whole environment, the host's identity, or a variable sent at
@@ -342,7 +343,7 @@ def _requests(call: JsCall) -> None:
         facts.emit(
             SuspiciousJavaScript.SUSPICIOUS_ADDRESS,
             call.node,
-            f"{call.callee} contacts a paste site, webhook or raw address",
+            f"{call.callee} contacts {destinations.describe([texts])}",
             call.line,
             texts,
         )

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Sequence
 
 from outwork.analyzers.packages import data as tables
+from outwork.analyzers.packages import destinations
 from outwork.analyzers.packages.facts import EMPTY, CallSite, Labels
+from outwork.analyzers.packages.flow import hiding
 from outwork.analyzers.packages.rules import exfiltration
 from outwork.analyzers.packages.rules.base import BehaviourRule, Variant
 from outwork.analyzers.packages.signals import clip
@@ -32,14 +35,56 @@ LOCAL_URL = re.compile(
 )
 
 
+#: A host that is this machine: ``sock.connect(("localhost", port))``.
+LOCAL_HOST = re.compile(r"(localhost|127\.\d+\.\d+\.\d+|::1|0\.0\.0\.0)$", re.IGNORECASE)
+#: Client constructors that connect at once when they are given a host.
+CONNECTS_WHEN_BUILT = frozenset(
+    {"ftplib.FTP", "ftplib.FTP_TLS", "smtplib.SMTP", "smtplib.SMTP_SSL", "telnetlib.Telnet"}
+)
+#: Methods of a network client that send or connect.
+CLIENT_USES = frozenset(
+    {
+        "get",
+        "post",
+        "put",
+        "patch",
+        "delete",
+        "head",
+        "options",
+        "request",
+        "stream",
+        "send",
+        "sendall",
+        "sendto",
+        "connect",
+        "connect_ex",
+        "urlopen",
+        "sendmail",
+        "send_message",
+        "login",
+        "exec_command",
+        "retrbinary",
+        "storbinary",
+        "ws_connect",
+    }
+)
+
+
 class InstallTimeNetwork(BehaviourRule):
     """Package code reaches the network while installing or on import.
 
     ## What it finds
     Network calls (`requests`, `urllib`, `http.client`, sockets, DNS look-ups) in install-time
     code, or at the top level of a module, where a library has no reason to go online. Calls to
-    paste sites, webhooks and raw IP addresses weigh more, and weigh high wherever the code runs
-    when the address only exists after decoding (a library has no reason to hide it).
+    a destination of a `channel` class (messaging bots and webhooks, request bins, paste and
+    file drops, tunnels, dynamic DNS names, anonymity networks, raw public IP addresses, link
+    shorteners: the table `data/destinations.toml`, with each class's documented sources) weigh
+    more, and weigh high wherever the code runs when the address only exists after decoding (a
+    library has no reason to hide it). A client
+    that is only configured (`httpx.Client(base_url=...)`, `requests.Session()`,
+    `socket.socket()`) sends nothing yet and is low; the methods that send or connect
+    (`client.get(...)`, `sock.connect((host, port))`) are judged where they are called, with
+    the address the constructor configured. Loopback and private addresses are local services.
 
     ## Why it matters
     Installation should be reproducible and offline-capable; a network call while installing is
@@ -70,6 +115,7 @@ class InstallTimeNetwork(BehaviourRule):
 
     #: install, import, reached from import, only when called
     FIXED = Variant("reaches a constant public address", H, H, M, N)
+    CLIENT = Variant("configures a network client that sends nothing yet", L, L, N, N)
     COMPUTED = Variant("reaches the network", H, M, M, N)
     SUSPICIOUS = Variant("contacts a paste site, webhook or raw address", H, H, H, L)
     HIDDEN = Variant("contacts a paste site, webhook or raw address it hides", H, H, H, H)
@@ -84,7 +130,7 @@ def contacted(call: CallSite) -> None:
     for arg in [*node.args, *(k.value for k in node.keywords)]:
         labels |= call.labels(arg)
         texts.extend(iter_strings(folder.fold(arg)))
-    suspicious = any(tables.SUSPICIOUS_URL_RE.search(t) for t in texts)
+    suspicious = any(destinations.suspicious(t) for t in texts)
     if name in tables.CLIENT_CONSTRUCTORS and not suspicious:
         labels = labels - {"secret"}  # configuring a client with a token sends nothing yet
     if (
@@ -104,11 +150,43 @@ def contacted(call: CallSite) -> None:
     if exfiltration.sends(call, labels, suspicious, constant):
         return
     evidence = clip(" ".join(texts) or ast.unparse(node))
+    if name in tables.CLIENT_CONSTRUCTORS and not suspicious and not _connects(call):
+        # ``httpx.Client(base_url=...)``, ``socket.socket()``: nothing leaves the host until a
+        # method of the client is called (:func:`used` judges that call)
+        call.emit(
+            InstallTimeNetwork.CLIENT,
+            f"{name}() configures a network client {call.ctx.label}",
+            evidence,
+        )
+        return
+    _reaches(call, f"{name}()", texts, suspicious, evidence)
+
+
+def used(call: CallSite, configured: Sequence[str]) -> None:
+    """``client.get(path)``, ``sock.connect((host, port))``: a method of a client this module
+    configured (``configured``: its constructor's constant arguments, the base address among
+    them) reaches the network here. Loopback and private addresses are local services."""
+    node = call.node
+    folder = call.folder()
+    texts = list(configured)
+    for arg in [*node.args, *(k.value for k in node.keywords)]:
+        texts.extend(iter_strings(folder.fold(arg)))
+    if any(LOCAL_URL.search(t) or LOCAL_HOST.match(t) for t in texts):
+        return
+    suspicious = any(destinations.suspicious(t) for t in texts)
+    attr = node.func.attr if isinstance(node.func, ast.Attribute) else call.name
+    evidence = clip(" ".join(texts) or ast.unparse(node))
+    _reaches(call, f"{attr}() of a network client", texts, suspicious, evidence)
+
+
+def _reaches(call: CallSite, what: str, texts: list[str], suspicious: bool, evidence: str) -> None:
+    """The address a call reaches, weighed: a paste site, webhook or raw address (hidden or
+    not), a constant public address, or one computed at run time."""
     if suspicious:
         hidden = _hidden_address(call)
         call.emit(
             InstallTimeNetwork.HIDDEN if hidden else InstallTimeNetwork.SUSPICIOUS,
-            f"{name}() contacts a paste site, webhook or raw address"
+            f"{what} contacts {destinations.describe(texts)}"
             f"{' that it hides by encoding' if hidden else ''} {call.ctx.label}",
             evidence,
         )
@@ -117,9 +195,18 @@ def contacted(call: CallSite) -> None:
         fixed = any("://" in t and not LOCAL_URL.search(t) for t in texts)
         call.emit(
             InstallTimeNetwork.FIXED if fixed else InstallTimeNetwork.COMPUTED,
-            f"{name}() reaches the network {call.ctx.label}",
+            f"{what} reaches the network {call.ctx.label}",
             evidence,
         )
+
+
+def _connects(call: CallSite) -> bool:
+    """Whether a client constructor connects when it is given a host (``ftplib.FTP(host)``,
+    ``smtplib.SMTP(host)``)."""
+    node = call.node
+    return call.name in CONNECTS_WHEN_BUILT and bool(
+        node.args or any(k.arg == "host" for k in node.keywords)
+    )
 
 
 def _composed(host: ast.expr) -> bool:
@@ -141,4 +228,4 @@ def _hidden_address(call: CallSite) -> bool:
         return False
     folder = call.folder()
     folder.fold(url)
-    return bool(folder.trace.decoders) or "decoded" in call.labels(url)
+    return bool(hiding(folder.trace.decoders)) or "decoded" in call.labels(url)

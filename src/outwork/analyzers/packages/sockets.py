@@ -1,0 +1,160 @@
+"""Which names of a module hold a network socket, as far as the module's own code tells.
+
+A reverse shell is a socket's descriptor duplicated onto standard input, output and error
+before a shell starts; the same ``os.dup2`` of a pipe, a pseudo-terminal, a temporary file or
+``/dev/null`` is how every process spawner, daemon and output capture works. The walk's taint
+map (label ``client``) follows a socket through assignments in one scope; this pass, made once
+per module on demand, follows it where the walk does not: onto ``self`` attributes set by
+another method, into the parameters of the module's functions through their call sites, and
+out of ``accept()``. Names are matched within a function (its locals and parameters), at the
+module's top level (visible in every function) and as ``self`` attributes across the module's
+classes. Nothing is run.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+
+from outwork.analyzers.packages import syntax
+
+#: Calls that create, adopt or wrap a socket.
+SOCKET_FACTORIES = frozenset(
+    {
+        "socket.socket",
+        "socket.create_connection",
+        "socket.create_server",
+        "socket.fromfd",
+        "ssl.wrap_socket",
+        "_socket.socket",
+    }
+)
+#: Methods whose result is a (connected) socket: ``conn, addr = server.accept()``.
+_SOCKET_METHODS = frozenset({"accept", "wrap_socket", "_accept"})
+#: Passes over the module: how far a socket travels through names assigned from names.
+_ROUNDS = 4
+
+#: ``(function name, name)``; ``""`` for the top level, ``"*"`` for ``self.attr``.
+Key = tuple[str, str]
+
+
+def root(node: ast.AST) -> str | None:
+    """The name an expression reads its object from: ``s`` of ``s.fileno()``, ``self.sock``
+    of ``self.sock.fileno()``, ``conn`` of ``conn[0]``."""
+    while True:
+        if isinstance(node, ast.Call):
+            node = node.func
+        elif isinstance(node, ast.Attribute):
+            if isinstance(node.value, ast.Name) and node.value.id == "self":
+                return f"self.{node.attr}"
+            node = node.value
+        elif isinstance(node, ast.Subscript | ast.Starred):
+            node = node.value
+        elif isinstance(node, ast.Name):
+            return node.id
+        else:
+            return None
+
+
+class SocketNames:
+    """The names of one module that hold a socket."""
+
+    def __init__(self, tree: ast.Module, resolve: Callable[[ast.expr], str | None]) -> None:
+        self._resolve = resolve
+        self.held: set[Key] = set()
+        functions = [
+            node
+            for node in syntax.definitions_breadth_first(tree)
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        ]
+        params = {fn.name: [a.arg for a in fn.args.args] for fn in functions}
+        scopes = [("", _top_nodes(tree)), *((fn.name, syntax.nodes(fn)) for fn in functions)]
+        for _ in range(_ROUNDS):
+            before = len(self.held)
+            for name, body in scopes:
+                for node in body:
+                    self._assignment(node, name)
+                    if isinstance(node, ast.Call):
+                        self._call(node, name, params)
+            if len(self.held) == before:
+                break
+
+    def holds(self, node: ast.AST, function: str) -> bool:
+        """Whether ``node`` (inside ``function``, ``""`` at the top level) is, or is read
+        from, a socket."""
+        return self._socket(node, function)
+
+    def _socket(self, node: ast.AST, function: str) -> bool:
+        if isinstance(node, ast.Call):
+            qual = self._resolve(node.func)
+            if qual in SOCKET_FACTORIES:
+                return True
+            if isinstance(node.func, ast.Attribute) and node.func.attr in _SOCKET_METHODS:
+                return True
+        name = root(node)
+        if name is None:
+            return False
+        if name.startswith("self."):
+            return ("*", name) in self.held
+        return (function, name) in self.held or ("", name) in self.held
+
+    def _assignment(self, node: ast.AST, function: str) -> None:
+        if isinstance(node, ast.Assign):
+            value, targets = node.value, node.targets
+        elif isinstance(node, ast.AnnAssign | ast.NamedExpr) and node.value is not None:
+            value, targets = node.value, [node.target]
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            value, targets = node.context_expr, [node.optional_vars]
+        else:
+            return
+        if not self._socket(value, function):
+            return
+        accepted = (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Attribute)
+            and value.func.attr in _SOCKET_METHODS
+        )
+        for target in targets:
+            if isinstance(target, ast.Tuple | ast.List) and target.elts:
+                # ``conn, addr = server.accept()``: the connection is the first
+                elts = target.elts[:1] if accepted else target.elts
+                for elt in elts:
+                    self._add(elt, function)
+            else:
+                self._add(target, function)
+
+    def _add(self, target: ast.AST, function: str) -> None:
+        if isinstance(target, ast.Name):
+            self.held.add((function, target.id))
+        elif (
+            isinstance(target, ast.Attribute)
+            and isinstance(target.value, ast.Name)
+            and target.value.id == "self"
+        ):
+            self.held.add(("*", f"self.{target.attr}"))
+
+    def _call(self, node: ast.Call, function: str, params: dict[str, list[str]]) -> None:
+        """A socket handed to a function of this module: that parameter holds it."""
+        callee = syntax.callee_name(node.func)
+        names = params.get(callee)
+        if not names:
+            return
+        if isinstance(node.func, ast.Attribute) and names[0] in ("self", "cls"):
+            names = names[1:]
+        for index, arg in enumerate(node.args):
+            if index < len(names) and self._socket(arg, function):
+                self.held.add((callee, names[index]))
+        for keyword in node.keywords:
+            if keyword.arg in names and self._socket(keyword.value, function):
+                self.held.add((callee, keyword.arg))
+
+
+def _top_nodes(tree: ast.Module) -> list[ast.AST]:
+    """The nodes of the module's top level outside function bodies."""
+    out: list[ast.AST] = []
+    for stmt in syntax.top_statements(tree.body):
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue
+        out.extend(n for expr in syntax.own_expressions(stmt) for n in syntax.nodes(expr))
+        out.append(stmt)
+    return out
