@@ -19,7 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import BinaryIO
 
-from outwork.analyzers.packages import combinations, destinations, repository, typosquat
+from outwork.analyzers.packages import (
+    combinations,
+    destinations,
+    opaque,
+    repository,
+    typosquat,
+)
 from outwork.analyzers.packages.data import STRONG_COMMAND_RE, WEAK_COMMAND_RE
 from outwork.analyzers.packages.headers import first, metadata_headers
 from outwork.analyzers.packages.jsscan import scan_javascript, scan_package_json
@@ -43,7 +49,7 @@ from outwork.core.budgets import Budgets
 from outwork.core.findings import Finding
 from outwork.core.purl import purl
 from outwork.core.rules import Severity
-from outwork.sources.reader import ArchiveError, ArchiveStop, BudgetStop, iter_members
+from outwork.sources.reader import ArchiveError, ArchiveStop, BudgetStop, Member, iter_members
 
 #: Suffixes of archives the packages layer reads whole.
 PACKAGE_SUFFIXES = (".whl", ".egg", ".tar.gz", ".tgz", ".zip", ".tar.bz2", ".tar.xz", ".tar")
@@ -177,6 +183,9 @@ class PackageFiles:
     others: dict[str, tuple[Kind, int]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     is_wheel: bool = False
+    #: member -> bytes kept of it: archives named as other files, native executables
+    #: (:mod:`.opaque`)
+    carriers: dict[str, bytes] = field(default_factory=dict)
 
 
 def looks_like_package_name(name: str) -> bool:
@@ -205,6 +214,7 @@ def read_archive(
     texts = Texts()
     files = PackageFiles(archive=name, texts=texts, is_wheel=name.lower().endswith(".whl"))
     budget = limits.text_bytes
+    carrier_budget = opaque.PACKAGE_BYTES
     try:
         for member in iter_members(data, budgets, path=name):
             if not member.regular:
@@ -230,6 +240,19 @@ def read_archive(
             else:
                 kind = classify(content[:HEAD_BYTES], lower, len(content))
                 files.others[member.name] = (kind, len(content))
+                if carrier_budget > 0 and opaque.worth_keeping(kind, member.name):
+                    try:
+                        whole = _read_on(member, content, min(opaque.MEMBER_BYTES, carrier_budget))
+                    except ArchiveStop:
+                        raise
+                    except ArchiveError as exc:
+                        # what was read is opened; the carrier's analysis reports it cut short
+                        files.notes.append(f"{member.name}: not readable to its end ({exc})")
+                        if stops is not None and isinstance(exc, BudgetStop):
+                            stops.append(exc.finding)
+                        whole = content
+                    carrier_budget -= len(whole)
+                    files.carriers[member.name] = whole
     except ArchiveError as exc:
         files.notes.append(f"archive could not be read completely: {exc}")
         if stops is not None and isinstance(exc, BudgetStop):
@@ -239,6 +262,17 @@ def read_archive(
     if not any(PurePosixPath(m).name.lower() in META_NAMES for m in files.texts):
         return None
     return files
+
+
+def _read_on(member: Member, head: bytes, limit: int) -> bytes:
+    """A member's first ``limit`` bytes, ``head`` already read: a zip member reads again from
+    its start, a tar member goes on where it stopped."""
+    if len(head) < HEAD_BYTES:
+        return head  # the whole member
+    more = member.read(limit)
+    if more[: len(head)] == head:
+        return more
+    return head + more[: max(0, limit - len(head))]
 
 
 # --- judging a package -------------------------------------------------------------------------
@@ -311,6 +345,13 @@ def _analyze_files(files: PackageFiles) -> Verdict:
         signals, name, version, links = _analyze_python(files)
         ecosystem = "pypi"
     signals.extend(_binaries(files, ecosystem))
+    signals.extend(
+        opaque.analyze(
+            files.carriers,
+            source_package=not files.is_wheel,
+            pure=_claims_pure(files, ecosystem),
+        )
+    )
     if name:
         signals.extend(_metadata_signals(ecosystem, name, version, files))
         if ecosystem == "pypi":
@@ -690,7 +731,9 @@ def _name_from_archive(archive: str) -> str:
     return re.split(r"-\d", base, maxsplit=1)[0]
 
 
-def _binaries(files: PackageFiles, ecosystem: str) -> list[Signal]:
+def _claims_pure(files: PackageFiles, ecosystem: str) -> bool:
+    """Whether the package says it holds no native code: a ``none-any`` wheel, or a source
+    package without native sources."""
     wheel_tags = ""
     for member in files.texts:
         if PurePosixPath(member).name == "WHEEL":
@@ -698,11 +741,14 @@ def _binaries(files: PackageFiles, ecosystem: str) -> list[Signal]:
             wheel_tags = " ".join(line for line in text.splitlines() if line.startswith("Tag:"))
     names = list(files.texts) + list(files.others)
     if files.is_wheel or wheel_tags:
-        pure = "none-any" in wheel_tags or files.archive.lower().endswith("none-any.whl")
-    else:
-        pure = not any(n.lower().endswith(NATIVE_SOURCE_SUFFIXES) for n in names)
-        if ecosystem == "npm":
-            pure = not any(n.lower().endswith(("binding.gyp", ".cc", ".c")) for n in names)
+        return "none-any" in wheel_tags or files.archive.lower().endswith("none-any.whl")
+    if ecosystem == "npm":
+        return not any(n.lower().endswith(("binding.gyp", ".cc", ".c")) for n in names)
+    return not any(n.lower().endswith(NATIVE_SOURCE_SUFFIXES) for n in names)
+
+
+def _binaries(files: PackageFiles, ecosystem: str) -> list[Signal]:
+    pure = _claims_pure(files, ecosystem)
     signals: list[Signal] = []
     for member, (kind, _size) in files.others.items():
         lower = member.lower()

@@ -35,6 +35,7 @@ from outwork.analyzers.packages.facts import (
 )
 from outwork.analyzers.packages.flow import Flow, hiding, parameter_labels
 from outwork.analyzers.packages.rules import (
+    carriers,
     commands,
     credentials,
     download,
@@ -542,6 +543,10 @@ class PythonScanner:
             obfuscation.runs_encrypted(site)
         elif name == "os.dup2":
             commands.redirects_streams(site)
+        elif name in carriers.LIBRARY_LOADERS:
+            carriers.loads_library(site)
+        elif name in carriers.ARCHIVE_IMPORTERS:
+            carriers.imports_archive(site)
         elif name in tables.DYNAMIC_IMPORT_CALLS:
             obfuscation.imports_computed(site)
         elif name == "getattr":

@@ -417,6 +417,11 @@ _RUNTIME_KEYWORDS = Keywords(
         "systemd",
         "CurrentVersion",
         "pip",
+        "dup2",
+        "zipimport",
+        "CDLL",
+        "LoadLibrary",
+        "dlopen",
     )
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from outwork.analyzers.packages.rules.carriers import OpaqueCarrier
 from outwork.analyzers.packages.rules.commands import (
     InstallTimeProcess,
     SuspiciousCommandExecution,
@@ -45,6 +46,7 @@ __all__ = [
     "NpmInstallScript",
     "ObfuscatedCodeExecution",
     "ObfuscationIndicators",
+    "OpaqueCarrier",
     "PackageNotOnRegistry",
     "PackageRemovedByRegistry",
     "PackageRiskVerdict",
