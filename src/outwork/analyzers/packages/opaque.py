@@ -11,7 +11,6 @@ or run.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 from outwork.analyzers.packages import destinations
@@ -22,7 +21,7 @@ from outwork.analyzers.packages.rules.persistence import FETCH_AND_RUN
 from outwork.analyzers.packages.signals import Context, Signal, clip
 from outwork.core.artifact import Kind, classify
 from outwork.core.budgets import Budgets
-from outwork.sources.reader import ArchiveError, ArchiveStop, iter_members
+from outwork.sources.reader import ArchiveError, iter_members
 
 #: Bytes kept of one carrier, and of all carriers of one package.
 MEMBER_BYTES = 4 * 1024 * 1024
@@ -39,6 +38,8 @@ ZIP_NAMES = re.compile(
 EXECUTABLES = frozenset({Kind.ELF, Kind.PE, Kind.MACHO})
 _STRINGS = re.compile(rb"[\x20-\x7e]{6,}")
 _PYTHON = (".py", ".pyw")
+#: Carriers opened inside carriers, at most.
+_MAX_DEPTH = 3
 #: Inner members read whole from a carrier, at most.
 _INNER_BYTES = 4 * 1024 * 1024
 
@@ -69,29 +70,61 @@ def analyze(carriers: dict[str, bytes], *, source_package: bool, pure: bool) -> 
     return signals
 
 
-def _archive(member: str, data: bytes) -> list[Signal]:
-    """A zip named as another file: its modules scanned as import-time code of the package."""
+def _archive(member: str, data: bytes, depth: int = 0) -> list[Signal]:
+    """A zip named as another file: its modules scanned as import-time code of the package. A
+    carrier that cannot be read to its end (corrupt, truncated at the kept bytes, stopped by
+    a budget) is reported with the reason; what was read before is analysed."""
     signals: list[Signal] = []
     code: list[str] = []
-    for inner, content in _members(member, data):
-        path = f"{member}!/{inner}"
-        inner_kind = classify(content[:8192], PurePosixPath(inner).name.lower(), len(content))
-        if inner.lower().endswith(_PYTHON) or inner_kind is Kind.PYTHON:
-            code.append(inner)
-            text = content.decode("utf-8", "replace")
-            signals.extend(PythonScanner(text, path, Context.IMPORT).run())
-        elif inner_kind in EXECUTABLES:
-            code.append(inner)
-            signals.extend(_strings(path, content, OpaqueCarrier.EXECUTABLE_STRINGS))
-        elif inner.lower().endswith(".pyc"):
-            code.append(inner)
+    try:
+        for inner in iter_members(data, Budgets(), path=member):
+            if not inner.regular or inner.encrypted:
+                continue
+            content = inner.read(_INNER_BYTES)
+            name = inner.name
+            path = f"{member}!/{name}"
+            kind = classify(content[:8192], PurePosixPath(name).name.lower(), len(content))
+            if name.lower().endswith(_PYTHON) or kind is Kind.PYTHON:
+                code.append(name)
+                text = content.decode("utf-8", "replace")
+                signals.extend(PythonScanner(text, path, Context.IMPORT).run())
+            elif kind in EXECUTABLES:
+                code.append(name)
+                signals.extend(_strings(path, content, OpaqueCarrier.EXECUTABLE_STRINGS))
+            elif name.lower().endswith(".pyc"):
+                code.append(name)
+            elif kind is Kind.ZIP and depth < _MAX_DEPTH:
+                # a carrier inside a carrier: opened the same way, to a bounded depth
+                inner_signals = _archive(path, content, depth + 1)
+                signals.extend(inner_signals)
+                if any(s.rule is OpaqueCarrier for s in inner_signals):
+                    code.append(name)
+            elif kind is Kind.ZIP:
+                code.append(name)
+                signals.append(
+                    _signal(
+                        OpaqueCarrier.UNREADABLE,
+                        f"archive nested {depth + 2} deep inside a carrier, not opened",
+                        path,
+                        "zip inside zips named as other files",
+                    )
+                )
+    except ArchiveError as exc:  # BudgetStop and ArchiveStop included
+        signals.append(
+            _signal(
+                OpaqueCarrier.UNREADABLE,
+                f"zip archive named as a {_suffix(member)} file could not be read completely"
+                f" ({len(data):,} bytes kept): {exc}",
+                member,
+                str(exc)[:200],
+            )
+        )
     if code:
-        suffix = PurePosixPath(member).suffix or "extension-less"
         signals.append(
             _signal(
                 OpaqueCarrier.DISGUISED_ARCHIVE,
-                f"zip archive named as a {suffix} file holds code ({len(code)} of its members:"
-                f" {', '.join(code[:5])})",
+                f"zip archive named as a {_suffix(member)} file holds code ({len(code)} of its"
+                f" members: {', '.join(code[:5])})",
                 member,
                 "content starts with the zip signature PK\\x03\\x04",
             )
@@ -99,15 +132,8 @@ def _archive(member: str, data: bytes) -> list[Signal]:
     return signals
 
 
-def _members(member: str, data: bytes) -> Iterator[tuple[str, bytes]]:
-    """The regular members of a carrier archive, each read to a bound; a carrier that cannot be
-    read further ends the walk (what was read is kept)."""
-    try:
-        for inner in iter_members(data, Budgets(), path=member):
-            if inner.regular and not inner.encrypted:
-                yield inner.name, inner.read(_INNER_BYTES)
-    except (ArchiveError, ArchiveStop):
-        return
+def _suffix(member: str) -> str:
+    return PurePosixPath(member).suffix or "extension-less"
 
 
 def _strings(member: str, data: bytes, variant: Variant) -> list[Signal]:

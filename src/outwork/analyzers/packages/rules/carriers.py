@@ -128,6 +128,14 @@ class OpaqueCarrier(BehaviourRule):
         M,
     )
     LOADS_ARCHIVE = Variant("puts a bundled archive on the import path", M, M, L, N)
+    UNREADABLE = Variant(
+        "an archive named as another kind of file cannot be read to its end (corrupt,"
+        " truncated, or stopped by a budget)",
+        M,
+        M,
+        M,
+        M,
+    )
 
 
 def loads_library(call: CallSite) -> None:
