@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import re
 from functools import cache
@@ -600,8 +601,19 @@ def scan_javascript(text: str, path: str, ctx: Context) -> list[Signal]:
     if len(text) > MAX_JS:
         return [_too_large(len(text), path, ctx)]
     walk = _JsWalk(text.encode("utf-8", "surrogatepass"), path, ctx)
-    try:
-        walk.run()
-    except (RecursionError, ValueError):
-        return walk.signals
+    with contextlib.suppress(RecursionError, ValueError):
+        walk.run()  # a walk cut short keeps what it found; the module's text is read below
+    for variant, message, offset in javascript.module_behaviours(text):
+        walk.signals.append(
+            Signal(
+                SuspiciousJavaScript,
+                variant.severity_in(when(ctx, in_function=False)),
+                f"{message} {ctx.label}",
+                path,
+                text.count("\n", 0, offset) + 1,
+                clip(text[max(0, offset - 60) : offset + 140]),
+                ctx,
+                ("executes-at-install",) if ctx is Context.INSTALL else (),
+            )
+        )
     return walk.signals

@@ -35,6 +35,7 @@ from outwork.analyzers.packages.rules import (
     DependencyConfusionVersion,
     DisguisedExecutable,
     InstallTimeNetwork,
+    NpmInstallScript,
     ObfuscatedCodeExecution,
     ObfuscationIndicators,
     PackageRiskVerdict,
@@ -42,6 +43,7 @@ from outwork.analyzers.packages.rules import (
     SuspiciousCommandExecution,
     SuspiciousJavaScript,
     TyposquattingName,
+    javascript,
 )
 from outwork.analyzers.packages.signals import Context, Signal, clip
 from outwork.core.artifact import Kind, classify
@@ -58,7 +60,7 @@ META_NAMES = frozenset(
     {"setup.py", "setup.cfg", "pyproject.toml", "pkg-info", "metadata", "package.json", "wheel"}
 )
 #: Members kept as text besides sources and metadata: what names the package's entry points.
-KEPT_NAMES = META_NAMES | {"entry_points.txt"}
+KEPT_NAMES = META_NAMES | {"entry_points.txt", "binding.gyp"}
 NATIVE_SOURCE_SUFFIXES = (
     ".c",
     ".cc",
@@ -570,6 +572,9 @@ def _analyze_npm(files: PackageFiles, manifest: str) -> tuple[list[Signal], str,
     install_files |= {f"{f.removesuffix('.js')}/index.js" for f in install_files}
     main = info.get("main_file")
     for member in texts:
+        if PurePosixPath(member).name.lower() == "binding.gyp":
+            signals.extend(_gyp_signals(texts[member], member))
+    for member in texts:
         if not member.lower().endswith((".js", ".cjs", ".mjs")):
             continue
         text = texts[member]
@@ -581,6 +586,29 @@ def _analyze_npm(files: PackageFiles, manifest: str) -> tuple[list[Signal], str,
             ctx = Context.IMPORT if "node_modules/" not in member else Context.RUNTIME
         signals.extend(scan_javascript(text, member, ctx))
     return signals, str(info.get("name", "")), str(info.get("version", ""))
+
+
+def _gyp_signals(text: str, member: str) -> list[Signal]:
+    """``binding.gyp`` command expansions that download or hide commands: node-gyp runs them
+    on ``npm install``."""
+    out: list[Signal] = []
+    for line, command in javascript.gyp_commands(text):
+        judged = javascript.gyp_command(command)
+        if judged is not None:
+            severity, message = judged
+            out.append(
+                Signal(
+                    NpmInstallScript,
+                    severity,
+                    message,
+                    member,
+                    line,
+                    clip(command),
+                    Context.INSTALL,
+                    ("executes-at-install",),
+                )
+            )
+    return out
 
 
 def _normalise(path: str) -> str:

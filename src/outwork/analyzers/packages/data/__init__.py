@@ -527,10 +527,21 @@ STRONG_COMMAND_RE = _pattern(
     r"curl\b[^|;&]*(https?://|\|)|wget\b[^|;&]*https?://|\|\s*(ba|z|da)?sh\b|/dev/tcp/|"
     r"\bnc\b.*-e|\bncat\b|bash\s+-i|base64\s+(-d|--decode)|chmod\s+\+?[0-7]*x|"
     r"net\s+user\s+/add|net\s+localgroup|\.exe\b.*https?://|https?://\S+\.(exe|bat|ps1|vbs|scr|sh|bin)\b|"
-    r"start\s+\S+\.exe|attrib\s+\+h|taskkill|vssadmin|cmd(\.exe)?\s+/c\s+start",
+    r"start\s+\S+\.exe|attrib\s+\+h|taskkill|vssadmin|cmd(\.exe)?\s+/c\s+start|"
+    # an AI coding agent started with its approvals switched off, flags from each tool's own
+    # documentation: Claude Code --dangerously-skip-permissions (docs.anthropic.com, CLI
+    # reference), Gemini CLI --yolo / --approval-mode yolo (github.com/google-gemini/gemini-cli),
+    # OpenAI Codex CLI --dangerously-bypass-approvals-and-sandbox (github.com/openai/codex),
+    # Amazon Q Developer CLI q chat --trust-all-tools (docs.aws.amazon.com), GitHub Copilot CLI
+    # --allow-all-tools (docs.github.com). A package that starts one hands a language model
+    # the user's disk and shell (the 2025 npm worms asked such agents to search the disk for
+    # secrets and wallets)
+    r"--dangerously-skip-permissions|--dangerously-bypass-approvals|--yolo\b|"
+    r"--approval-mode[= ]yolo|--trust-all-tools|--allow-all-tools",
     "powershell,pwsh,-e,invoke,iwr,iex,download,start-,bitsadmin,certutil,mshta,rundll32,"
     "regsvr32,wscript,cscript,schtasks,reg ,curl,wget,|,/dev/tcp,nc ,ncat,bash,base64,"
-    "chmod,net ,.exe,.bat,.ps1,.vbs,.scr,.sh,.bin,attrib,taskkill,vssadmin,cmd",
+    "chmod,net ,.exe,.bat,.ps1,.vbs,.scr,.sh,.bin,attrib,taskkill,vssadmin,cmd,--dangerously,"
+    "--yolo,--approval-mode,--trust-all-tools,--allow-all-tools",
 )
 
 #: Weaker command evidence: installing more packages, reaching hosts, running shells.

@@ -35,6 +35,12 @@ class NpmInstallScript(Rule):
     a shell, run encoded commands or start `node` on a file that itself misbehaves are high or
     critical; `node-gyp rebuild` and similar build steps are low.
 
+    `binding.gyp` command expansions (`<!(cmd)`, `<!@(cmd)`): npm builds a package that has a
+    `binding.gyp` on install (with or without an install script) and node-gyp runs these
+    commands while it configures the build. One that downloads, pipes into a shell or runs an
+    encoded command is critical, one that reaches the network high; locating include folders
+    (`node -p "require('node-addon-api').include"`) is what they are for and is not reported.
+
     ## Why it matters
     npm runs these scripts with the user's rights on `npm install`; they are the entry point of
     nearly every malicious npm package.
@@ -89,10 +95,23 @@ class SuspiciousJavaScript(BehaviourRule):
     """JavaScript that executes commands, evaluates decoded code or exfiltrates host data.
 
     ## What it finds
-    From the syntax tree (tree-sitter): `child_process` calls with dangerous commands, `eval`,
-    `Function` and `vm` on decoded strings (`Buffer.from(x, "base64")`, `atob`), and flows of
-    `process.env`, `os.hostname()`, `os.userInfo()` into `http`/`https` requests, `fetch` or DNS
-    look-ups. Minified and packed code is parsed, not pattern-matched.
+    From the syntax tree (tree-sitter): `child_process` calls with dangerous commands (an AI
+    coding agent started with its approvals off, `claude --dangerously-skip-permissions`,
+    `gemini --yolo`, `q chat --trust-all-tools`, counts as one), `eval`, `Function` and `vm` on
+    decoded strings (`Buffer.from(x, "base64")`, `atob`), and flows of `process.env`,
+    `os.hostname()`, `os.userInfo()` into `http`/`https` requests, `fetch` or DNS look-ups.
+    Minified and packed code is parsed, not pattern-matched.
+
+    From the module as a whole: a browser-side drainer (`window.fetch`,
+    `XMLHttpRequest.prototype.open`/`send` or `window.ethereum`'s methods replaced, in code
+    that handles wallet addresses or the wallet provider); a worm (npm's token file or
+    variables read, the owner's packages listed, and `npm publish` or the registry's
+    publishing API used); workflow files (`.github/workflows/`) written through the GitHub
+    contents API; a secret scanner (TruffleHog, Gitleaks, Nosey Parker) downloaded or started
+    over the home folder or the whole disk, or with its results sent away. Polyfills and test
+    mocks that replace `fetch` or `XMLHttpRequest` without touching wallets, release tools that
+    publish the one package they run in, and scanners wired into a project's own checks are
+    not reported.
 
     ## Why it matters
     This is what malicious npm packages do in their install scripts and entry points.
@@ -131,6 +150,25 @@ class SuspiciousJavaScript(BehaviourRule):
     )
     SENDS_SECRET = Variant("sends a configured variable", C, C, M, L)
     SUSPICIOUS_ADDRESS = Variant("contacts a paste site, webhook or raw address", H, H, H, L)
+    WALLET_HOOK = Variant(
+        "replaces the browser's fetch or XMLHttpRequest, or a wallet provider's methods, in"
+        " code that handles wallet addresses (a drainer rewriting destinations)",
+        C,
+        C,
+        C,
+        H,
+    )
+    WORM = Variant(
+        "reads npm credentials, lists the owner's packages and publishes (a worm)",
+        C,
+        C,
+        C,
+        H,
+    )
+    WORKFLOW_WRITE = Variant(
+        "writes GitHub Actions workflow files through the GitHub API", H, H, H, H
+    )
+    SECRET_SCANNER = Variant("downloads or starts a secret scanner", H, H, H, M)
 
 
 #: ``node -e``, ``eval``: inline code in a script.
@@ -160,6 +198,142 @@ def install_script(hook: str, command: str, loads_only_files: bool) -> tuple[Sev
         when = "when installed from git or a local folder (not from the registry)"
         return on_prepare, f"{hook} script {why} {when}"
     return on_install, f"{hook} script {why} on npm install"
+
+
+#: A global network primitive replaced: ``window.fetch = ...``, ``XMLHttpRequest.prototype.open
+#: = ...``; or a wallet provider's method (``window.ethereum.request = ...``).
+_NETWORK_HOOK = re.compile(
+    r"\b(?:window|globalThis|self|global)\s*\.\s*fetch\s*=(?![=>])|"
+    r"XMLHttpRequest\s*\.\s*prototype\s*\.\s*(?:open|send|setRequestHeader)\s*=(?![=>])"
+)
+_PROVIDER_HOOK = re.compile(
+    r"\bethereum\s*\.\s*(?:request|send|sendAsync|enable)\s*=(?![=>])|"
+    r"new\s+Proxy\s*\(\s*(?:window\s*\.\s*)?ethereum\b|"
+    r"defineProperty\s*\(\s*(?:window|globalThis)\s*,\s*['\"`]ethereum['\"`]"
+)
+#: What a drainer works on: the injected wallet provider, wallet address shapes (Ethereum,
+#: Bitcoin bech32, Tron, Solana base58 as regular expressions or literals), signing requests.
+_WALLET = re.compile(
+    r"\bwindow\s*\.\s*ethereum\b|\bsolana\s*\.\s*signTransaction|eth_sendTransaction|"
+    r"0x\[(?:a-fA-F0-9|0-9a-fA-F|a-f0-9|0-9a-f)\]\{40\}|\bbc1\[|\bT\[1-9A-HJ-NP-Za-km-z\]|"
+    r"(?<![\w$])0x[a-fA-F0-9]{40}(?![\w$])"
+)
+#: npm's credentials: the token file, the token variables, and the registry's auth field.
+_NPM_CREDENTIAL = re.compile(r"\.npmrc\b|\bNPM_TOKEN\b|_authToken|npm_config__auth")
+_NPM_PUBLISH = re.compile(r"\bnpm\s+publish\b|libnpmpublish|/-/package/|\bputPackage\b")
+#: The owner's other packages listed: what a worm republishes (a release tool publishes the
+#: one package it is run in).
+_NPM_ENUMERATE = re.compile(
+    r"maintainer:|/-/v1/search|\bnpm\s+access\s+(?:ls-packages|list\s+packages)|"
+    r"/-/org/[^'\"`\s]*/package|/-/user/[^'\"`\s]*/package"
+)
+#: A workflow file written through the GitHub API (the contents endpoint, or octokit's call).
+_WORKFLOW_PATH = re.compile(r"\.github/workflows/")
+_CONTENTS_API = re.compile(
+    r"api\.github\.com/repos/[^'\"`\s]*/contents|/contents/\.github|"
+    r"createOrUpdateFileContents|repos\.createOrUpdateFile"
+)
+#: Secret scanners, whose only use inside an installed package is finding the user's secrets:
+#: TruffleHog (github.com/trufflesecurity/trufflehog), Gitleaks (github.com/gitleaks/gitleaks),
+#: Nosey Parker (github.com/praetorian-inc/noseyparker), detect-secrets (github.com/Yelp).
+_SECRET_SCANNER = re.compile(
+    r"\btrufflehog\b|trufflesecurity|\bgitleaks\b|\bnoseyparker\b|\bdetect-secrets\b",
+    re.IGNORECASE,
+)
+#: A scan of the user's home folder or the whole disk, or results sent over the network: what
+#: a scanner wired into a project's own checks does not do.
+_WHOLE_DISK = re.compile(
+    r"homedir\s*\(|process\.env\.(?:HOME|USERPROFILE)\b|['\"`]~/|filesystem\s+/"
+)
+_SENDS = re.compile(r"\bfetch\s*\(|https?\.request\s*\(|axios\.post|\.post\s*\(|webhook")
+_RUNS_OR_FETCHES = re.compile(
+    r"child_process|\bexecSync\b|\bspawn\b|\bexec\s*\(|\bfetch\s*\(|https?\.get|releases/download"
+)
+
+
+def module_behaviours(source: str) -> list[tuple[Variant, str, int]]:
+    """What a module does as a whole, read from its text (strings survive minification): a
+    wallet drainer's hooks, a worm's publishing with found tokens, workflow files written
+    through the GitHub API, a secret scanner fetched or started. (variant, message, offset of
+    the evidence) for each; the walk grades them by the module's context."""
+    found: list[tuple[Variant, str, int]] = []
+    hook = _NETWORK_HOOK.search(source) or _PROVIDER_HOOK.search(source)
+    if hook is not None and (_PROVIDER_HOOK.search(source) or _WALLET.search(source)):
+        found.append(
+            (
+                SuspiciousJavaScript.WALLET_HOOK,
+                "replaces the browser's request functions or the wallet provider in code that"
+                " handles wallet addresses",
+                hook.start(),
+            )
+        )
+    token = _NPM_CREDENTIAL.search(source)
+    publish = _NPM_PUBLISH.search(source)
+    if token is not None and publish is not None and _NPM_ENUMERATE.search(source):
+        found.append(
+            (
+                SuspiciousJavaScript.WORM,
+                "reads npm credentials, lists the owner's packages and publishes them",
+                publish.start(),
+            )
+        )
+    workflow = _WORKFLOW_PATH.search(source)
+    if workflow is not None and _CONTENTS_API.search(source):
+        found.append(
+            (
+                SuspiciousJavaScript.WORKFLOW_WRITE,
+                "writes a GitHub Actions workflow through the GitHub API",
+                workflow.start(),
+            )
+        )
+    scanner = _SECRET_SCANNER.search(source)
+    if (
+        scanner is not None
+        and _RUNS_OR_FETCHES.search(source)
+        and (_WHOLE_DISK.search(source) or _SENDS.search(source))
+    ):
+        found.append(
+            (
+                SuspiciousJavaScript.SECRET_SCANNER,
+                "downloads or starts a secret scanner",
+                scanner.start(),
+            )
+        )
+    return found
+
+
+#: A command expansion of a ``.gyp`` file: ``<!(cmd)`` (its output as a string) and
+#: ``<!@(cmd)`` (as a list); node-gyp runs them while it configures the build, which npm starts
+#: on install for every package with a ``binding.gyp``, install script or not (node-gyp's
+#: "Input Format Reference", command expansions).
+_GYP_EXPANSION = re.compile(r"<!@?\(")
+
+
+def gyp_commands(text: str) -> list[tuple[int, str]]:
+    """The commands a ``.gyp`` file's expansions run, with their lines (parentheses balanced,
+    the rest of the line where they are not)."""
+    found: list[tuple[int, str]] = []
+    for match in _GYP_EXPANSION.finditer(text):
+        depth, end = 1, match.end()
+        while end < len(text) and depth and text[end] != "\n":
+            depth += {"(": 1, ")": -1}.get(text[end], 0)
+            end += 1
+        command = text[match.end() : end - 1 if depth == 0 else end]
+        found.append((text.count("\n", 0, match.start()) + 1, command.strip()))
+        if len(found) >= 200:
+            break
+    return found
+
+
+def gyp_command(command: str) -> tuple[Severity, str] | None:
+    """A ``binding.gyp`` expansion's severity and message, when it downloads, hides a command
+    or reaches the network; locating include folders (``node -p "require('nan')"``) is what
+    expansions are for and is not reported."""
+    severity, message = install_script("install", command, loads_only_files=True)
+    if severity < Severity.HIGH:
+        return None
+    why = message.removeprefix("install script ").removesuffix(" on npm install")
+    return severity, f"binding.gyp command expansion {why} when npm builds the package"
 
 
 class JsFacts(Protocol):
