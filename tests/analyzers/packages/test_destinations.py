@@ -56,6 +56,8 @@ def test_each_host_entry_classifies(entry: tuple[str, str]) -> None:
         "http://127.0.0.1:8080/x",
         "https://pypi.org/simple/",
         "https://web.application.example.org/",
+        "config_file.io",
+        "struct_t.ly_field",
     ],
 )
 def test_look_alikes_and_local_addresses_are_no_channel(url: str) -> None:

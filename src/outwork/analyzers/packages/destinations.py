@@ -19,9 +19,9 @@ from outwork.analyzers.packages.data import Prefiltered
 
 WEIGHTS = ("channel", "hosted")
 #: A host entry matches that host and its subdomains: not inside a longer label.
-_BEFORE = r"(?<![a-z0-9-])"
+_BEFORE = r"(?<![a-z0-9_-])"
 #: ... and a host entry ends where the host does (a path entry is a prefix of the path).
-_AFTER = r"(?![a-z0-9-]|\.[a-z0-9])"
+_AFTER = r"(?![a-z0-9_-]|\.[a-z0-9])"
 
 
 @dataclass(frozen=True, slots=True)
