@@ -118,8 +118,10 @@ _SECRET_WORD = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH|SES
 
 
 def hiding(decoders: list[str]) -> list[str]:
-    """The steps of a folding run that hide text: ``compile()`` of a constant is that text
-    (``compile("raise x", "<string>", "exec")`` in a traceback helper hides nothing)."""
+    """The steps of a folding run that hide text, for what a value carries on: ``compile()``
+    of a constant is that text (``stub = compile("raise x", "<string>", "exec")``, kept and
+    re-used by a traceback helper, hides nothing; ``exec(compile(CONSTANT))`` in one call is
+    judged as decoding where it runs)."""
     return [d for d in decoders if d != "compile"]
 
 

@@ -11,7 +11,6 @@ import ast
 import re
 
 from outwork.analyzers.packages.facts import CallSite, Facts
-from outwork.analyzers.packages.flow import hiding
 from outwork.analyzers.packages.pickled import own_objects, read_pickle
 from outwork.analyzers.packages.rules import commands, credentials, download, obfuscation
 from outwork.analyzers.packages.rules.base import BehaviourRule, Variant
@@ -89,7 +88,9 @@ def executed(call: CallSite) -> None:
     arg = node.args[0]
     folder = call.folder()
     value = folder.fold(arg)
-    decoders = hiding(folder.trace.decoders)
+    # compile() of a constant handed straight to exec/eval is a layer that only hides code
+    # (kept and re-used, as a traceback helper's stub is, it is not: see ``hiding``)
+    decoders = list(folder.trace.decoders)
     labels = call.labels(arg)
     if not decoders and "decoded" in labels:
         decoders = ["decoder"]
@@ -153,7 +154,7 @@ def loaded(call: CallSite) -> None:
     if isinstance(value, Marshalled):
         data = value.data
     if data is not None and name.startswith("marshal"):
-        _marshalled(call, Marshalled(data), hiding(folder.trace.decoders))
+        _marshalled(call, Marshalled(data), folder.trace.decoders)
         return
     if data is not None and name.startswith(("pickle", "_pickle", "cPickle")):
         pickled = read_pickle(data)
