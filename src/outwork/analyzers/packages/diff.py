@@ -33,6 +33,7 @@ from publicsuffixlist import PublicSuffixList
 
 from outwork.analyzers.packages import align
 from outwork.analyzers.packages import data as tables
+from outwork.analyzers.packages import destinations as destination_classes
 from outwork.analyzers.packages.jsscan import scan_package_json
 from outwork.analyzers.packages.package import (
     HEAD_BYTES,
@@ -523,7 +524,7 @@ def _host(host: str, text: str) -> Destination | None:
     if psl.publicsuffix(host) is None or psl.is_public(host):
         return None
     domain = psl.privatesuffix(host) or host
-    return Destination(domain, text, bool(tables.SUSPICIOUS_URL_RE.search(text)))
+    return Destination(domain, text, destination_classes.suspicious(text))
 
 
 #: Addresses of this machine and of private networks: what tests and local services use.
