@@ -21,8 +21,8 @@ _BLOCK_RE = re.compile(
     re.M,
 )
 _TRAILING_RE = re.compile(r"[ \t\r]+$", re.M)
-#: Characters of one Terraform file the parser is given: python-hcl2 (lark) reads some 50 to 100
-#: KB a second, and real files are tens of KB (the largest of the benches' sources: 33 KB).
+#: Characters of one Terraform file the parser is given: python-hcl2 (lark) is slow on large
+#: input (docs/benchmarks.md), and real files are tens of KB.
 MAX_HCL_CHARS = 512 * 1024
 
 
