@@ -50,7 +50,17 @@ KEYWORDS = frozenset(
 )
 #: Keys a job takes from ``default:`` when it does not set them.
 DEFAULT_KEYS = frozenset(
-    {"image", "services", "before_script", "after_script", "cache", "artifacts", "hooks", "tags"}
+    {
+        "image",
+        "services",
+        "before_script",
+        "after_script",
+        "cache",
+        "artifacts",
+        "hooks",
+        "tags",
+        "id_tokens",
+    }
 )
 SCRIPT_KEYS = ("before_script", "script", "after_script")
 #: Predefined variables whose value someone other than the maintainers may choose.

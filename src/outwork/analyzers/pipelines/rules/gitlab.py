@@ -217,7 +217,10 @@ class GitlabForkMergeRequestSecrets(Rule):
     ## What it finds
     Jobs that may run in a merge request pipeline for a fork's merge request (read from
     `workflow:rules`, `rules:`, `only:`/`except:`, through `extends:` and includes) and read
-    secret-looking variables (`*_TOKEN`, `*_PASSWORD`, `*_SECRET`, `*_KEY`) in their scripts.
+    secret-looking variables (`*_TOKEN`, `*_PASSWORD`, `*_SECRET`, `*_KEY`) in their scripts,
+    or are given credentials by the job's keys: `secrets:` (Vault, GCP Secret Manager, Azure
+    Key Vault) and `id_tokens:` (OIDC tokens a cloud role trusts), their own, extended or from
+    `default:`.
     A rule that runs merge-request jobs only when `CI_MERGE_REQUEST_SOURCE_PROJECT_ID` (or
     `_PATH`) equals this project's, or that skips them otherwise (`when: never`), keeps forks
     out, and the job is not reported.
@@ -787,10 +790,15 @@ _TOKEN_WRITE_RE = re.compile(
 
 
 class ForkMergeRequestCheck(GitlabCheck):
-    """Jobs that run for forks' merge requests: the secrets they read (CI033) and the job
-    token they write with (CI050), with the attack graph's facts."""
+    """Jobs that run for forks' merge requests: the secrets they read or are given (CI033) and
+    the job token they write with (CI050), with the attack graph's facts. A template's line
+    that several such jobs run is reported once."""
 
     rules = (GitlabForkMergeRequestSecrets, GitlabForkJobToken)
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        super().__init__(pipeline)
+        self.seen: set[tuple[str, str, int, int]] = set()
 
     def job(self, job: GitlabJob) -> Iterator[Emitted]:
         if job.hidden or Source.FORK_MERGE_REQUEST not in job.sources():
@@ -806,9 +814,11 @@ class ForkMergeRequestCheck(GitlabCheck):
                 uses_token = True
             if uses_token and any(_TOKEN_WRITE_RE.search(part) for part in line.text.splitlines()):
                 token.append(line)
-        pipeline = self.pipeline
+        given = [
+            (key, found) for key in _GIVEN_KEYS if (found := job.lookup(key)) and found[0].is_map
+        ]
         ref = f"job:{job.file.path}#{job.name}"
-        if secrets or token:
+        if secrets or token or given:
             yield Fact(
                 "entry:fork-merge-request",
                 "triggers",
@@ -818,30 +828,75 @@ class ForkMergeRequestCheck(GitlabCheck):
             )
         if secrets:
             line, var = secrets[0]
-            yield finding(
+            yield from self._once(
                 GitlabForkMergeRequestSecrets,
                 f"job {job.name} runs for forks' merge requests and reads ${var} without checking"
                 " the source project",
-                path=pipeline.path_of(line.file),
-                line=line.node.line,
-                column=line.node.col,
-                logical=line.at,
-                evidence=f"merge_request_event (fork) -> {job.name} -> ${var}",
+                line.file,
+                line.node,
+                line.at,
+                f"merge request pipeline for a fork -> job {job.name} -> ${var}",
             )
             for secret in sorted({s for _, s in secrets}):
                 yield Fact(ref, "exposes", f"jewel:secret:{secret}", proof=job.file.path)
+        for key, (node, file) in given:
+            names = [name for name, _ in node.items()]
+            what = _GIVEN_KEYS[key]
+            yield from self._once(
+                GitlabForkMergeRequestSecrets,
+                f"job {job.name} runs for forks' merge requests and is given {what}"
+                f" {', '.join(names)}: the fork's code in the job reads them",
+                file,
+                node,
+                key,
+                f"merge request pipeline for a fork -> job {job.name} -> {key}: {', '.join(names)}",
+                confidence=Confidence.HIGH,
+            )
+            for name in names:
+                yield Fact(ref, "exposes", f"jewel:secret:{name}", proof=job.file.path)
         if token:
             line = token[0]
-            yield finding(
+            yield from self._once(
                 GitlabForkJobToken,
                 f"job {job.name} runs for forks' merge requests and writes with CI_JOB_TOKEN: the"
                 " fork's code in the job holds the same token, acting as the member who ran the"
                 " pipeline",
-                path=pipeline.path_of(line.file),
-                line=line.node.line,
-                column=line.node.col,
-                logical=line.at,
-                evidence=f"merge_request_event (fork) -> {job.name} -> CI_JOB_TOKEN -> "
+                line.file,
+                line.node,
+                line.at,
+                f"merge request pipeline for a fork -> job {job.name} -> CI_JOB_TOKEN -> "
                 + line.text.strip().splitlines()[0][:120],
             )
             yield Fact(ref, "exposes", "jewel:secret:CI_JOB_TOKEN", proof=job.file.path)
+
+    def _once(
+        self,
+        rule: type[Rule],
+        message: str,
+        file: GitlabFile,
+        node: Node,
+        at: str,
+        evidence: str,
+        confidence: Confidence | None = None,
+    ) -> Iterator[Emitted]:
+        key = (rule.code, file.path, node.line, node.col)
+        if key in self.seen:
+            return
+        self.seen.add(key)
+        yield finding(
+            rule,
+            message,
+            path=self.pipeline.path_of(file),
+            line=node.line,
+            column=node.col,
+            logical=at,
+            confidence=confidence,
+            evidence=evidence,
+        )
+
+
+#: Job keys that hand the job credentials: key -> what they are, for messages.
+_GIVEN_KEYS = {
+    "secrets": "the external secrets",
+    "id_tokens": "the OIDC ID tokens (for cloud roles)",
+}
