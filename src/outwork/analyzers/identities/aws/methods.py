@@ -14,6 +14,10 @@ from dataclasses import dataclass
 
 RHINO = "Rhino Security Labs, AWS IAM Privilege Escalation - Methods and Mitigation"
 PATHFINDING = "pathfinding.cloud"
+SCHEDULER = (
+    "Amazon EventBridge Scheduler User Guide: a schedule's universal target calls any AWS API"
+    " operation with the execution role passed to it"
+)
 
 # What a step's resource is:
 #: the principal's own ARN
@@ -260,6 +264,13 @@ METHODS: tuple[Method, ...] = (
         "lambda:CreateFunction",
         "lambda:AddPermission",
         source=PATHFINDING,
+    ),
+    _passrole(
+        "passrole-scheduler",
+        "iam:PassRole with scheduler:CreateSchedule (a schedule calls any API as the role)",
+        "scheduler.amazonaws.com",
+        "scheduler:CreateSchedule",
+        source=SCHEDULER,
     ),
     _passrole(
         "passrole-glue-dev-endpoint",
