@@ -108,6 +108,16 @@ def test_hostile_circleci_and_bitbucket_files_end(path: str, text: str) -> None:
     assert all(code.startswith("CI") for code in found)
 
 
+def test_a_step_reused_through_a_yaml_anchor_is_reported_once() -> None:
+    text = (
+        "definitions:\n  steps:\n    - step: &build\n        script:\n"
+        '          - eval "echo $BITBUCKET_BRANCH"\n'
+        "pipelines:\n  default:\n    - step: *build\n  branches:\n    main:\n"
+        "      - step: *build\n"
+    )
+    assert codes("repo/bitbucket-pipelines.yml", text) == ["CI076"]
+
+
 def test_circleci_parameters_are_followed_through_a_chain_of_commands() -> None:
     text = (
         "version: 2.1\ncommands:\n"

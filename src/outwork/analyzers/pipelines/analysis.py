@@ -120,8 +120,17 @@ def system_audit(system: str, model: object) -> Iterator[Emitted]:
     """Every check of another CI system (``azure``, ``circleci``, ``bitbucket``, ``jenkins``)
     over the model its module built."""
     checks: list[SystemCheck[object]] = [c(model) for c in SYSTEM_CHECKS if c.system == system]
+    # A YAML anchor reused by several jobs is one text: its finding is reported once.
+    seen: set[tuple[str, int | None, int | None, str]] = set()
     for check in checks:
-        yield from check.document()
+        for item in check.document():
+            if isinstance(item, Finding):
+                where = item.location
+                key = (item.rule.code, where.line, where.column, item.message)
+                if key in seen:
+                    continue
+                seen.add(key)
+            yield item
 
 
 def dependabot_audit(root: Node) -> Iterator[Emitted]:

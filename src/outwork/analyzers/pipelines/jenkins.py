@@ -346,11 +346,25 @@ class JenkinsFile:
         derived = self.environment(step.frames)
         found: list[Spliced] = []
         for ref in refs:
-            hit = self.origin(ref.path, derived)
+            hit = self.origin(ref.path, derived) or self._local(ref.path, derived)
             if hit is not None:
                 chain = hit[0] if hit[0] != (ref.path,) else ()
                 found.append(Spliced(ref.path, hit[1], ref.start, ref.end, chain))
         return Script(script.text, script.rows, script.logical, script.shell, tuple(found))
+
+    def _local(
+        self, name: str, derived: dict[str, tuple[tuple[str, ...], Origin]]
+    ) -> tuple[tuple[str, ...], Origin] | None:
+        """A local variable (``def title = env.CHANGE_TITLE``) interpolated by name: the first
+        attacker value among its assignments."""
+        if "." in name:
+            return None
+        for value in self.assignments.get(name, [])[:_MAX_RESOLVE]:
+            for ref in references(value):
+                hit = self.origin(ref.path, derived)
+                if hit is not None:
+                    return (*hit[0], name), hit[1]
+        return None
 
     def libraries(self) -> Iterator[tuple[Token, str]]:
         """Shared libraries: ``@Library('name@version')`` and ``library 'name@version'`` /

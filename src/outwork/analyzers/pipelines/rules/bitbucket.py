@@ -207,7 +207,7 @@ class BitbucketPullRequestCheck(SystemCheck[BitbucketFile]):
             uses = _secret_uses(file, step)
             if not uses:
                 continue
-            node, what = uses[0]
+            node, what, _ = uses[0]
             yield finding(
                 BitbucketPullRequestSecrets,
                 f"step {step.label} of the pull-requests pipeline {step.pattern!r} uses {what}",
@@ -224,25 +224,27 @@ class BitbucketPullRequestCheck(SystemCheck[BitbucketFile]):
                 proof=f"{file.path}: pipelines.pull-requests",
                 properties={"trust": "untrusted-code"},
             )
-            for _, label in uses:
+            for label in sorted({label for _, _, label in uses}):
                 yield Fact(target, "exposes", f"jewel:secret:{label}", proof=file.path)
 
 
-def _secret_uses(file: BitbucketFile, step: BitbucketStep) -> list[tuple[Node, str]]:
-    found: list[tuple[Node, str]] = []
+def _secret_uses(file: BitbucketFile, step: BitbucketStep) -> list[tuple[Node, str, str]]:
+    """(where, description, the secret's name) of each secret the step reads."""
+    found: list[tuple[Node, str, str]] = []
     deployment = step.node.get("deployment")
     if deployment is not None and deployment.is_str:
-        found.append((deployment, f"deployment {deployment.value}"))
+        name = deployment.value.strip()
+        found.append((deployment, f"deployment {name}", f"deployment:{name}"))
     oidc = step.node.get("oidc")
     if oidc is not None and oidc.text().strip().lower() == "true":
-        found.append((oidc, "an OIDC token"))
+        found.append((oidc, "an OIDC token", "oidc"))
     for key in ("script", "after-script"):
         node = step.node.get(key)
         for text_node in node.strings() if node is not None else []:
             for match in SECRET_REF_RE.finditer(text_node.value):
                 name = ref_name(match)
                 if is_secret_name(name) and not name.startswith("BITBUCKET_"):
-                    found.append((text_node, f"${name}"))
+                    found.append((text_node, f"${name}", name))
     return found
 
 
