@@ -60,9 +60,12 @@ CHANGE_MARKERS = frozenset(
     }
 )
 #: ``when`` conditions that keep change requests out of a stage.
+#: Conditions (of a stage's ``when``, or a scripted ``if``) that keep change requests out,
+#: matched on the condition's tokens joined without spaces.
 _GUARD_RE = re.compile(
-    r"\bbranch\s*\(?\s*(?:pattern\s*:\s*)?['\"](?!PR-)|\bbuildingTag\b|\btag\s*\(?\s*['\"]|"
-    r"\bnot\s*\{\s*changeRequest|CHANGE_ID\s*==\s*null|!\s*env\.CHANGE_ID"
+    r"(?<![\w.])branch\(?(?:pattern:)?['\"](?!PR-)|\bbuildingTag\b|(?<![\w.])tag\(?['\"]|"
+    r"\bnot\{changeRequest|CHANGE_ID==null|!(?:env\.)?CHANGE_ID\b|"
+    r"BRANCH_NAME==~?['\"/](?!PR-)|TAG_NAME\b(?!==null)"
 )
 #: Nesting of blocks and brackets read.
 MAX_DEPTH = 200
@@ -235,15 +238,18 @@ class JenkinsFile:
         )
 
     def guarded(self, frames: tuple[int, ...]) -> bool:
-        """Whether a ``when`` block of an enclosing stage keeps change requests out."""
+        """Whether a ``when`` block of an enclosing stage, or an enclosing scripted ``if``,
+        keeps change requests out."""
         for index in frames:
             frame = self.frames[index]
+            if frame.name == "if" and _GUARD_RE.search("".join(t.text for t in frame.args)):
+                return True
             if frame.name != "stage":
                 continue
             for child in self.children.get(index, []):
                 when = self.frames[child]
                 if when.name == "when":
-                    text = " ".join(t.text for t in self.tokens[when.open : when.close])
+                    text = "".join(t.text for t in self.tokens[when.open : when.close])
                     if _GUARD_RE.search(text):
                         return True
         return False

@@ -109,7 +109,9 @@ class JenkinsUntrustedBuildCredentials(Rule):
     that builds change requests (it reads `CHANGE_*` variables, tests `changeRequest()`, or is
     started by the Generic Webhook Trigger), in a stage whose `when` does not keep change
     requests out (`branch 'main'`, `buildingTag()`, `not { changeRequest() }`, a test of
-    `env.CHANGE_ID`).
+    `env.CHANGE_ID`, an `expression` comparing `env.BRANCH_NAME` with a branch that is not
+    `PR-*`) and outside a scripted `if` that does (`if (env.CHANGE_ID == null)`,
+    `if (env.BRANCH_NAME == 'main')`).
 
     A multibranch pipeline runs a fork's pull request with the target branch's Jenkinsfile,
     but with the fork's code: the `sh './gradlew test'` inside `withCredentials` runs the
