@@ -1,11 +1,12 @@
 """``outwork diff`` on real consecutive releases of popular projects, and on the malicious twins.
 
-    .venv/bin/python bench/packages_diff.py fetch      # pairs into /work/bench-data/diff, once
-    .venv/bin/python bench/packages_diff.py run [--json FILE]
+    .venv/bin/python bench/packages_diff.py fetch [--set dev|fresh]  # into /work/bench-data/diff
+    .venv/bin/python bench/packages_diff.py run [--set dev|fresh] [--json FILE]
 
 ``fetch`` picks 30 PyPI projects (every tenth of the download ranks 1-300 of the tool library's
-rank list, ``/work/.library/env/packages/pypi.tsv``; ranks 301-800 are held out and never
-taken) and 20 npm packages (every tenth of the 200 most downloaded of ``npm.tsv``), asks each
+rank list, ``/work/.library/env/packages/pypi.tsv``, for ``dev``; 1301-1600 for ``fresh``; ranks
+301-800 are held out and never taken) and 20 npm packages (every tenth of the 200 most
+downloaded of ``npm.tsv``; the next 200 for ``fresh``), asks each
 registry for the project's versions through its ordinary client (``pip index versions``, ``npm
 view``), and downloads the two newest final releases: the wheels with ``pip download --no-deps
 --only-binary :all:`` (``pypi/``), the sdists through outwork's registry source
@@ -52,25 +53,32 @@ REGISTRIES = ("pypi", "pypi-sdist", "npm")
 FINAL = re.compile(r"^\d+(\.\d+)*$")
 
 
-def pypi_projects(count: int) -> list[str]:
+#: Ranks picked: ``dev`` was looked at while the diff was built (in-sample); ``fresh`` was
+#: fetched and measured once, after the code was frozen (out-of-sample).
+SETS = {
+    "dev": (range(1, 301, 10), range(0, 200, 10)),
+    "fresh": (range(1301, 1601, 10), range(200, 400, 10)),
+}
+
+
+def pypi_projects(count: int, ranks: range) -> list[str]:
     ranked: dict[int, str] = {}
     for line in (PACKAGES / "pypi.tsv").read_text("utf-8").splitlines()[1:]:
         cells = line.split("\t")
         if len(cells) > 3 and cells[3].isdigit():
             ranked[int(cells[3])] = cells[0]
-    picked = [ranked[r] for r in range(1, 301, 10) if r in ranked][:count]
-    assert not any(r in HELD_OUT for r in range(1, 301, 10))
-    return picked
+    assert not any(r in HELD_OUT for r in ranks)
+    return [ranked[r] for r in ranks if r in ranked][:count]
 
 
-def npm_projects(count: int) -> list[str]:
+def npm_projects(count: int, ranks: range) -> list[str]:
     rows = []
     for line in (PACKAGES / "npm.tsv").read_text("utf-8").splitlines()[1:]:
         cells = line.split("\t")
         if len(cells) > 2 and cells[2].isdigit():
             rows.append((int(cells[2]), cells[0]))
-    top = [name for _, name in sorted(rows, reverse=True)[:200]]
-    return top[::10][:count]
+    top = [name for _, name in sorted(rows, reverse=True)]
+    return [top[r] for r in ranks if r < len(top)][:count]
 
 
 def _run(argv: list[str]) -> str:
@@ -112,12 +120,12 @@ def _sdist_download(name: str, version: str, folder: Path, _form: str) -> Path |
     return download_release_file(sdists[0], folder, options)
 
 
-def fetch_pypi(name: str) -> None:
+def fetch_pypi(name: str, data: Path) -> None:
     """The two newest final releases, as wheels (``pypi/NAME``) and as sdists
     (``pypi-sdist/NAME``: their setup.py and build files are what runs at install)."""
     versions: list[str] | None = None
     for form, base in (("wheel", "pypi"), ("sdist", "pypi-sdist")):
-        target = DATA / base / name
+        target = data / base / name
         if target.exists() and len(list(target.glob("*/*"))) == 2:
             continue
         versions = versions if versions is not None else _pypi_versions(name)
@@ -136,8 +144,8 @@ def fetch_pypi(name: str) -> None:
         print(f"pypi {name}: no {form} for both releases", file=sys.stderr)
 
 
-def fetch_npm(name: str) -> None:
-    target = DATA / "npm" / name.replace("/", "+")
+def fetch_npm(name: str, data: Path) -> None:
+    target = data / "npm" / name.replace("/", "+")
     if target.exists() and len(list(target.glob("*/*"))) == 2:
         return
     listed = json.loads(_run(["npm", "view", name, "versions", "--json"]) or "[]")
@@ -154,11 +162,12 @@ def fetch_npm(name: str) -> None:
     print(f"npm {name}: {old} -> {new}", file=sys.stderr)
 
 
-def fetch(count_pypi: int, count_npm: int) -> None:
-    for name in pypi_projects(count_pypi):
-        fetch_pypi(name)
-    for name in npm_projects(count_npm):
-        fetch_npm(name)
+def fetch(count_pypi: int, count_npm: int, name: str) -> None:
+    pypi_ranks, npm_ranks = SETS[name]
+    for project in pypi_projects(count_pypi, pypi_ranks):
+        fetch_pypi(project, DATA / name)
+    for project in npm_projects(count_npm, npm_ranks):
+        fetch_npm(project, DATA / name)
 
 
 def _pair(folder: Path) -> tuple[Path, Path] | None:
@@ -183,10 +192,10 @@ def _alarms(result_findings: list[object]) -> list[dict[str, object]]:
     return out
 
 
-def run_real() -> list[dict[str, object]]:
+def run_real(data: Path) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for registry in REGISTRIES:
-        for folder in sorted((DATA / registry).glob("*")):
+        for folder in sorted((data / registry).glob("*")):
             pair = _pair(folder)
             if pair is None:
                 continue
@@ -259,13 +268,15 @@ def main() -> None:
     got = sub.add_parser("fetch")
     got.add_argument("--pypi", type=int, default=30)
     got.add_argument("--npm", type=int, default=20)
+    got.add_argument("--set", choices=tuple(SETS), default="dev")
     ran = sub.add_parser("run")
     ran.add_argument("--json", type=Path)
+    ran.add_argument("--set", choices=tuple(SETS), default="dev")
     args = parser.parse_args()
     if args.command == "fetch":
-        fetch(args.pypi, args.npm)
+        fetch(args.pypi, args.npm, args.set)
         return
-    real = run_real()
+    real = run_real(DATA / args.set)
     twins = run_twins()
     for registry in REGISTRIES:
         mine = [r for r in real if r["registry"] == registry]

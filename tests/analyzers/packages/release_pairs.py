@@ -210,9 +210,14 @@ def network_now_at_import() -> tuple[Files, Files]:
 
 
 def destination_swapped() -> tuple[Files, Files]:
-    """The report endpoint replaced inside an unchanged function, with lines added above it."""
+    """The report endpoint replaced inside an unchanged function, with lines added above it;
+    a test's server replaced (a step lower: tests are not imported by an installation)."""
     old = base_release("exlib", "1.0.0")
     new = base_release("exlib", "1.0.1")
+    old["tests/test_client.py"] = 'SERVER = "https://httpbin.org/anything"\n'
+    new["tests/test_client.py"] = (
+        'SERVER = "https://httpbingo.org/anything"  # expect: PKG042/low, PKG041/low\n'
+    )
     new["exlib/client.py"] = CLIENT.replace(
         "def report(data):\n",
         "def report(data):\n    data = dict(data)\n",
@@ -254,6 +259,9 @@ def new_destinations() -> tuple[Files, Files]:
         'STATUS = "https://status.example-service.com/v1"  # ok: PKG041\n'
         'LOCAL = "http://127.0.0.1:8080/"  # ok: PKG041\n'
         "# https://203.0.113.50/only-in-a-comment  ok: PKG041\n"
+        'RELAY = "relay.example-c2.net:4444"  # expect: PKG041/low\n'
+        'ATTRIBUTE = "db.system.name"  # ok: PKG041\n'
+        'VERSIONED = "1.2.3.4"  # expect: PKG041/high\n'
     )
     return old, new
 

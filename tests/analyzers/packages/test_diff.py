@@ -132,7 +132,7 @@ def test_a_side_stopped_before_anything_was_read_fails_closed(tmp_path: Path) ->
     bomb.write_bytes(gzip.compress(member.getvalue()))
     old = _sdist(tmp_path, pairs.benign_bump(), "1.0.0", 0)
     result = diff_paths(old, bomb, Budgets(max_total_bytes=4 << 20))
-    assert [f.code for f in result.findings] == ["CORE001"]
+    assert [(f.code, f.location.path) for f in result.findings] == [("CORE001", str(bomb))]
     assert result.skipped and result.skipped[0].path == str(bomb)
 
 

@@ -149,19 +149,33 @@ def _python_header(node: ast.stmt) -> list[ast.AST] | None:
 
 
 def _python_statement(kind: str, parts: list[ast.AST], scope: str, line: int) -> Statement:
-    constants: list[ast.Constant] = [
-        n
-        for part in parts
-        for n in ast.walk(part)
-        if isinstance(n, ast.Constant) and isinstance(n.value, str)
-    ]
-    values = tuple(str(n.value) for n in constants)
-    for n in constants:
-        n.value = _BLANK
-    shape = "|".join(ast.dump(p) for p in parts)
-    for n, value in zip(constants, values, strict=True):
-        n.value = value
-    return Statement(f"{scope}|{kind}|{shape}", line, values)
+    tokens: list[str] = []
+    constants: list[str] = []
+    for part in parts:
+        _python_shape(part, tokens, constants)
+    return Statement(f"{scope}|{kind}|{' '.join(tokens)}", line, tuple(constants))
+
+
+def _python_shape(root: ast.AST, tokens: list[str], constants: list[str]) -> None:
+    """The node's fields in pre-order, string constants blanked (collected in ``constants``):
+    what ``ast.dump`` shows without its formatting, which cost most of a large diff."""
+    stack: list[object] = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, str):
+                tokens.append(_BLANK)
+                constants.append(node.value)
+            else:
+                tokens.append(repr(node.value))
+        elif isinstance(node, ast.AST):
+            tokens.append(type(node).__name__)
+            stack.extend(reversed([getattr(node, name, None) for name in node._fields]))
+        elif isinstance(node, list):
+            tokens.append(f"[{len(node)}")
+            stack.extend(reversed(node))
+        else:
+            tokens.append(str(node))
 
 
 # --- JavaScript --------------------------------------------------------------------------------

@@ -133,7 +133,7 @@ def open_release(
         raise TargetError(f"{label}: no such file or folder")
     if files is None:
         if stops:
-            raise _UnreadableError(label, stops)
+            raise _UnreadableError(label, [_rebased(f, label, archive) for f in stops])
         raise TargetError(
             f"{label}: not a package (no setup.py, pyproject.toml, PKG-INFO, METADATA or"
             " package.json); name an sdist, a wheel, an npm tarball or an unpacked one"
@@ -148,7 +148,7 @@ def open_release(
     release = Release(label, files, verdict, form, archive)
     release.prefix = _common_folder([*files.texts, *files.others])
     release.members = {release.key(m): m for m in [*files.texts, *files.others]}
-    return release, [_rebased(f, release) for f in stops]
+    return release, [_rebased(f, label, archive) for f in stops]
 
 
 class _UnreadableError(TargetError):
@@ -160,10 +160,12 @@ class _UnreadableError(TargetError):
         self.stops = stops
 
 
-def _rebased(found: Finding, release: Release) -> Finding:
+def _rebased(found: Finding, label: str, archive: bool) -> Finding:
+    """A budget's finding placed on the side as the user named it."""
     path = found.location.path
-    if not path.startswith(release.label):
-        path = release.where(path.split(MEMBER_SEP, 1)[1]) if MEMBER_SEP in path else release.label
+    if not path.startswith(label):
+        inner = path.split(MEMBER_SEP, 1)[1] if MEMBER_SEP in path else ""
+        path = f"{label}{MEMBER_SEP if archive else '/'}{inner}" if inner else label
     return Finding(
         found.rule,
         found.message,
@@ -414,9 +416,13 @@ def _named(release: Release) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Source:
+    """A changed source of the new release, its counterpart in the old one, and the statements
+    of both (None where there is none or it does not parse), read once for every check."""
+
     member: str
-    language: str
     old_member: str | None
+    after: list[align.Statement] | None
+    before: list[align.Statement] | None
 
 
 def _language(member: str) -> str | None:
@@ -437,12 +443,15 @@ def _changed_sources(old: Release, new: Release) -> list[_Source]:
         if language is None or member not in new.files.texts:
             continue
         partner = old.members.get(key)
+        text = new.files.texts[member]
+        after = align.statements(text, language)
         if partner is not None and partner in old.files.texts:
-            if old.files.texts[partner] == new.files.texts[member]:
+            before_text = old.files.texts[partner]
+            if before_text == text:
                 continue
-            out.append(_Source(member, language, partner))
+            out.append(_Source(member, partner, after, align.statements(before_text, language)))
         else:
-            out.append(_Source(member, language, None))
+            out.append(_Source(member, None, after, None))
     return out
 
 
@@ -479,11 +488,14 @@ class Destination:
 
 @cache
 def _suffixes() -> PublicSuffixList:
-    return PublicSuffixList()  # the list bundled with the library: no network
+    # the list bundled with the library (no network); a name under no known suffix is no host
+    return PublicSuffixList(accept_unknown=False)
 
 
-def destinations(text: str) -> list[Destination]:
-    """The URLs, raw addresses and host names a string names."""
+def destinations(text: str, *, bare_hosts: bool = True) -> list[Destination]:
+    """The URLs, raw addresses and ``host:port`` pairs a string names; with ``bare_hosts``, also
+    a string that is a host name alone (dotted identifiers such as ``db.system.name`` look
+    like one: only a swap of one for another counts)."""
     out: list[Destination] = []
     for match in _URL.finditer(text):
         url = match.group(0)
@@ -493,17 +505,16 @@ def destinations(text: str) -> list[Destination]:
         found = _host(host.lower(), url)
         if found is not None:
             out.append(found)
-    stripped = text.strip()
-    if not out:
-        for match in _IPV4.finditer(text):
-            if stripped in (match.group(0),) or stripped.startswith(match.group(0) + ":"):
-                found = _host(match.group(0), stripped)
-                if found is not None:
-                    out.append(found)
-        if _HOSTNAME.match(stripped.lower()):
-            found = _host(stripped.lower(), stripped)
-            if found is not None and stripped.rsplit(".", 1)[-1].lower() not in _FILE_SUFFIXES:
-                out.append(found)
+    if out:
+        return out
+    whole = text.strip().lower()
+    host, colon, port = whole.rpartition(":")
+    if colon and port.isdigit() and len(port) <= 5:
+        whole, bare_hosts = host, True  # host:port names a destination either way
+    if _IPV4.fullmatch(whole) or (bare_hosts and _HOSTNAME.match(whole)):
+        found = _host(whole, text.strip())
+        if found is not None and whole.rsplit(".", 1)[-1] not in _FILE_SUFFIXES:
+            out.append(found)
     return out
 
 
@@ -521,8 +532,10 @@ def _host(host: str, text: str) -> Destination | None:
     if "." not in host or host.endswith((".local", ".localhost", ".internal", ".example", ".test")):
         return None
     psl = _suffixes()
-    if psl.publicsuffix(host) is None or psl.is_public(host):
+    if psl.publicsuffix(host) is None:
         return None
+    # a host that is itself a suffix of the list's private part (a service's own domain,
+    # under which its users get names) is its own domain
     domain = psl.privatesuffix(host) or host
     return Destination(domain, text, destination_classes.suspicious(text))
 
@@ -591,9 +604,8 @@ def _new_destinations(old: Release, new: Release, changed: list[_Source]) -> Ite
     install = _install_members(new)
     reported: set[str] = set()
     for source in changed:
-        found = align.statements(new.files.texts[source.member], source.language)
-        for value, line in align.strings(found or []):
-            for dest in destinations(value):
+        for value, line in align.strings(source.after or []):
+            for dest in destinations(value, bare_hosts=False):
                 if dest.key in known or dest.key in reported:
                     continue
                 reported.add(dest.key)
@@ -613,11 +625,23 @@ def _new_destinations(old: Release, new: Release, changed: list[_Source]) -> Ite
                     f" {_named(old)}",
                     path=new.where(source.member),
                     line=line,
-                    severity=ReleaseAddsDestination.severity_in(kind),
+                    severity=_in_tests(
+                        new, source.member, ReleaseAddsDestination.severity_in(kind)
+                    ),
                     evidence=clip(dest.text),
                     subject=new.verdict.purl,
                     properties={"destination": dest.domain, "kind": kind.name.lower()},
                 )
+
+
+def _in_tests(release: Release, member: str, severity: Severity) -> Severity:
+    """One step lower (never below low) in a folder of tests, examples, docs or benchmarks,
+    whose code an installation does not import (what it would run is PKG040's, graded by the
+    packages layer, which knows when a package imports its tests)."""
+    folders = release.key(member).split("/")[:-1]
+    if not any(names_tests(part) for part in folders) or severity <= Severity.LOW:
+        return severity
+    return Severity(severity - 1)
 
 
 # --- PKG042: swapped constants -------------------------------------------------------------------
@@ -628,11 +652,9 @@ def _swapped_constants(old: Release, new: Release, changed: list[_Source]) -> It
     for source in changed:
         if source.old_member is None:
             continue
-        before = align.statements(old.files.texts[source.old_member], source.language)
-        after = align.statements(new.files.texts[source.member], source.language)
-        if before is None or after is None:
+        if source.before is None or source.after is None:
             continue
-        for swap in align.swaps(before, after):
+        for swap in align.swaps(source.before, source.after):
             kind = _swap_kind(swap.old, swap.new, popular=popular)
             if kind is None:
                 continue
@@ -642,7 +664,7 @@ def _swapped_constants(old: Release, new: Release, changed: list[_Source]) -> It
                 f" {clip(swap.old, 120)!r} became {clip(swap.new, 120)!r}",
                 path=new.where(source.member),
                 line=swap.new_line,
-                severity=ReleaseSwapsConstant.severity_in(kind),
+                severity=_in_tests(new, source.member, ReleaseSwapsConstant.severity_in(kind)),
                 evidence=clip(swap.new),
                 subject=new.verdict.purl,
                 related=(Location(old.where(source.old_member), swap.old_line),),

@@ -87,13 +87,15 @@ class ReleaseAddsDestination(Rule):
     """A new release names a network destination that the release before it never named.
 
     ## What it finds
-    URLs and raw IP addresses written as string constants in the code of the new release
-    (not in docstrings or comments) whose domain (registrable domain, from the Public Suffix
-    List) or address appears nowhere in the old release. One finding per new domain or
+    URLs, raw IP addresses and `host:port` pairs written as string constants in the code of the
+    new release (not in docstrings or comments) whose domain (registrable domain, from the
+    Public Suffix List) or address appears nowhere in the old release. A string that is only a
+    dotted name (`db.system.name`) is not counted: attribute and logger names look like hosts. One finding per new domain or
     address, at its first use. A new path or sub-domain of a domain the old release already
     named is not reported. Raw public addresses and the destinations the packages layer counts
     as suspicious (paste sites, webhooks, chat bots, tunnels, request bins) are high wherever
-    they appear; an ordinary new domain is low, medium in install-time code.
+    they appear; an ordinary new domain is low, medium in install-time code. In a folder of
+    tests, examples, docs or benchmarks every row is one step lower, never below low.
 
     ## Why it matters
     Exfiltration and command and control need a destination. A compromised release of a
@@ -146,12 +148,12 @@ class ReleaseSwapsConstant(Rule):
     string constants blanked, in the scope of the same function or class), not by line
     numbers, so code that moved keeps its partner. Where an aligned statement differs only in a
     string constant and the old and new values are both URLs, hosts or IP addresses on
-    different domains, or both cryptocurrency wallet addresses (Bitcoin, Ethereum, Tron,
+    different domains (a host name alone counts here), or both cryptocurrency wallet addresses (Bitcoin, Ethereum, Tron,
     Litecoin, Solana forms, checked by their checksums where they have one), the swap is
     reported at the new statement, with the old one as related location. A wallet swap is
     critical; a destination swap is high in a package among the registry's most downloaded,
-    medium in others. A change within one domain (a new API path, `http` to `https`) is not
-    reported.
+    medium in others; in a folder of tests, examples, docs or benchmarks one step lower. A
+    change within one domain (a new API path, `http` to `https`) is not reported.
 
     ## Why it matters
     The quietest compromise changes one string: the address a wallet library pays to, the
