@@ -135,8 +135,11 @@ def benign_bump() -> tuple[Files, Files]:
         '      install_requires=["requests>=2", "packaging"])  # ok: PKG040, PKG041\n'
     )
     new["exlib/util.py"] = (
+        "import os\n\n\n"
         "def clamp(value, low, high):  # ok: PKG040, PKG042\n"
-        "    return max(low, min(high, value))\n"
+        "    return max(low, min(high, value))\n\n\n"
+        "def azure_config():  # a low signal only when called: the table's not raised\n"
+        '    return open(os.path.expanduser("~/.azure/config")).read()  # ok: PKG040\n'
     )
     new["exlib/vcs.py"] = (
         "import subprocess\n\n\n"

@@ -357,11 +357,11 @@ def _new_behaviour(old: Release, new: Release) -> Iterator[Finding]:
         for pool, key in zip(pools, (exact(old, s), placed(old, s), moved(old, s)), strict=True):
             pool.setdefault(key, []).append(s)
     for s in new.verdict.signals:
-        if s.severity <= Severity.INFO:
-            continue
+        if _grade(s) <= Severity.INFO:
+            continue  # the table's "not raised"
         partner = _take(pools[0], exact(new, s))
         if partner is not None:
-            if s.severity > partner.severity:
+            if _grade(s) > _grade(partner):
                 yield _behaviour(new, s, f" (graded {partner.severity.label} in {_named(old)})")
             continue
         partner = _take(pools[1], placed(new, s)) or _take(pools[2], moved(new, s))
@@ -388,15 +388,21 @@ _WHEN_BY_CONTEXT = {
 }
 
 
+def _grade(s: Signal) -> Severity:
+    """PKG040's severity for a new signal: its row by the signal's grade, its column by when the
+    signal's code runs."""
+    variant = _VARIANT_BY_GRADE.get(s.severity)
+    return variant.severity_in(_WHEN_BY_CONTEXT[s.context]) if variant else Severity.INFO
+
+
 def _behaviour(new: Release, s: Signal, was: str) -> Finding:
-    severity = _VARIANT_BY_GRADE[s.severity].severity_in(_WHEN_BY_CONTEXT[s.context])
     return finding(
         ReleaseAddsBehaviour,
         f"new in {_named(new)}: {s.rule.code} {s.rule.name} ({s.severity.label},"
         f" {s.context.label}): {s.message}{was}",
         path=new.where(s.path),
         line=s.line,
-        severity=severity,
+        severity=_grade(s),
         evidence=s.evidence,
         subject=new.verdict.purl,
         properties={
@@ -621,7 +627,7 @@ def _new_destinations(old: Release, new: Release, changed: list[_Source]) -> Ite
                 )
                 yield finding(
                     ReleaseAddsDestination,
-                    f"new in {_named(new)}: {dest.domain} ({kind.value}), named nowhere in"
+                    f"new in {_named(new)}: {clip(dest.key, 100)} ({kind.value}), named nowhere in"
                     f" {_named(old)}",
                     path=new.where(source.member),
                     line=line,

@@ -76,9 +76,9 @@ class DestinationKind(enum.Enum):
     """What a new network destination is, and whether install-time code names it."""
 
     SUSPICIOUS_INSTALL = (
-        "a raw public IP address, paste site, webhook, bot or tunnel, named by install-time code"
+        "a raw non-private address, paste site, webhook, bot or tunnel, in install-time code"
     )
-    SUSPICIOUS = "a raw public IP address, paste site, webhook, bot or tunnel"
+    SUSPICIOUS = "a raw non-private address, paste site, webhook, bot or tunnel"
     DOMAIN_INSTALL = "a domain the old release never named, named by install-time code"
     DOMAIN = "a domain the old release never named"
 
@@ -90,9 +90,10 @@ class ReleaseAddsDestination(Rule):
     URLs, raw IP addresses and `host:port` pairs written as string constants in the code of the
     new release (not in docstrings or comments) whose domain (registrable domain, from the
     Public Suffix List) or address appears nowhere in the old release. A string that is only a
-    dotted name (`db.system.name`) is not counted: attribute and logger names look like hosts. One finding per new domain or
-    address, at its first use. A new path or sub-domain of a domain the old release already
-    named is not reported. Raw public addresses and the destinations the packages layer counts
+    dotted name (`db.system.name`) is not counted: attribute and logger names look like hosts.
+    One finding per new domain or address, at its first use. A new path or sub-domain of a
+    domain the old release already named is not reported. Raw addresses outside loopback and
+    private networks and the destinations the packages layer counts
     as suspicious (paste sites, webhooks, chat bots, tunnels, request bins) are high wherever
     they appear; an ordinary new domain is low, medium in install-time code. In a folder of
     tests, examples, docs or benchmarks every row is one step lower, never below low.
@@ -148,8 +149,9 @@ class ReleaseSwapsConstant(Rule):
     string constants blanked, in the scope of the same function or class), not by line
     numbers, so code that moved keeps its partner. Where an aligned statement differs only in a
     string constant and the old and new values are both URLs, hosts or IP addresses on
-    different domains (a host name alone counts here), or both cryptocurrency wallet addresses (Bitcoin, Ethereum, Tron,
-    Litecoin, Solana forms, checked by their checksums where they have one), the swap is
+    different domains (a host name alone counts here), or both cryptocurrency wallet addresses
+    (Bitcoin, Ethereum, Tron, Litecoin, Solana forms, checked by their checksums where they
+    have one), the swap is
     reported at the new statement, with the old one as related location. A wallet swap is
     critical; a destination swap is high in a package among the registry's most downloaded,
     medium in others; in a folder of tests, examples, docs or benchmarks one step lower. A
