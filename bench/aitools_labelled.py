@@ -145,13 +145,16 @@ def fill_cards(corpus: Path, mirrors: Path) -> int:
     return count
 
 
-def labelled_services_report() -> None:
-    """The held-out labelled set of the AI services rules: each attack must raise its rule at
-    its severity or above; a benign case must raise nothing of medium or above."""
+def labelled_services_report(cards: bool = False) -> None:
+    """The held-out labelled set of the AI services rules (or, with ``cards``, of AI040): each
+    attack must raise its rule at its severity or above; a benign case must raise nothing of
+    medium or above."""
+    chosen = labelled_services.CARDS if cards else labelled_services.CASES
+    rules = ("AI040",) if cards else SERVICE_RULES
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        cases = labelled_services.write(root)
-        result = scan([str(root)], ScanOptions(jobs=1, cache_dir=None, select=SERVICE_RULES))
+        cases = labelled_services.write(root, chosen)
+        result = scan([str(root)], ScanOptions(jobs=1, cache_dir=None, select=rules))
         found: dict[str, list[tuple[str, Severity]]] = {}
         for item in result.findings:
             name = item.location.path.removeprefix(str(root) + "/").split("/", 1)[0]
@@ -166,7 +169,7 @@ def labelled_services_report() -> None:
             hits += ok
             print(f"  {name:32} attack {case.expect:12} {'found' if ok else 'MISSED'}: {shown}")
         else:
-            noisy = any(s >= Severity.MEDIUM for _, s in got)
+            noisy = any(s >= Severity.MEDIUM and c in rules for c, s in got)
             alarms += noisy
             print(f"  {name:32} benign {'':12} {'FALSE ALARM' if noisy else 'quiet'}: {shown}")
     attacks = sum(1 for c in cases.values() if c.expect)
@@ -270,9 +273,10 @@ def main() -> None:
         help="only AI040 on real model cards cached in CORPUS (filled from --mirrors when empty)",
     )
     parser.add_argument("--labelled-services", action="store_true", help="the held-out set")
+    parser.add_argument("--labelled-cards", action="store_true", help="held-out model cards")
     args = parser.parse_args()
-    if args.labelled_services:
-        labelled_services_report()
+    if args.labelled_services or args.labelled_cards:
+        labelled_services_report(cards=args.labelled_cards)
         return
     if args.cards:
         if not args.cards.is_dir():

@@ -175,7 +175,8 @@ def check_card(doc: Document, folder: Folder, path: str) -> Iterator[Emitted]:
                 evidence=describe(doc, match.start(), match.end()),
                 properties={"placement": placement.name.lower(), "remote_code": folder.remote_code},
             )
-    if remote:
+    if remote and folder.remote_code not in ("own", "other"):
+        # with an auto_map, the folder's config.json already gives MDL016 and these facts
         model = f"model:{path.rsplit('/', 1)[0] if '/' in path else path}"
         yield Fact("entry:model-hub", "provides", model, proof=path)
         yield Fact(model, "executes-on-load", "jewel:host-code-execution", proof=f"{path} (card)")
