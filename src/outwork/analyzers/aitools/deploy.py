@@ -92,7 +92,7 @@ def expanded(argv: list[str]) -> Iterator[tuple[list[str], dict[str, str]]]:
     """The simple commands a command line runs, ``sh -c "..."`` scripts opened, each with the
     ``VAR=value`` words written before it."""
     shell = len(argv) >= 3 and argv[0].rsplit("/", 1)[-1] in ("sh", "bash", "dash", "zsh")
-    if shell and argv[1].startswith("-") and "c" in argv[1]:
+    if shell and re.fullmatch(r"-[a-z]*c[a-z]*", argv[1]):
         for inner in commands(argv[2]):
             yield from expanded(inner)
         return
@@ -439,10 +439,24 @@ def _public_ports(items: list[yamldoc.Mapping]) -> dict[str, str]:
         annotations = _dig(doc, ("metadata", "annotations")) or {}
         if isinstance(annotations, dict) and any(_INGRESS_AUTH.search(k) for k in annotations):
             continue
-        for backend in re.findall(r"'name': '([^']+)'", repr(_dig(doc, ("spec",)))):
+        for backend in _ingress_backends(doc):
             for target in services.get(backend, []):
                 out.setdefault(target, f"Ingress «{_name(doc)}» (no authentication annotation)")
     return out
+
+
+def _ingress_backends(doc: yamldoc.Mapping) -> Iterator[str]:
+    """The Services an Ingress routes to (``networking.k8s.io/v1`` and the older
+    ``serviceName``)."""
+    spec = doc.get("spec")
+    backends = [_dig(spec, ("defaultBackend",)), _dig(spec, ("backend",))]
+    for rule in _dig(spec, ("rules",)) or []:
+        for path in _dig(rule, ("http", "paths")) or []:
+            backends.append(_dig(path, ("backend",)))
+    for backend in backends:
+        name = _dig(backend, ("service", "name")) or _dig(backend, ("serviceName",))
+        if isinstance(name, str):
+            yield name
 
 
 def _pod(pod: yamldoc.Mapping, owner: str, public: Mapping[str, str]) -> Iterator[Launch]:
