@@ -47,6 +47,8 @@ class Launch:
     published: Mapping[int, str] = field(default_factory=dict)
     #: An authenticating proxy the same file puts in front ("" when none).
     proxy: str = ""
+    #: Container ports only an authenticating Ingress of the same file routes to.
+    proxied: Mapping[int, str] = field(default_factory=dict)
     #: Ports the file documents without publishing (Dockerfile ``EXPOSE``).
     exposed: frozenset[int] = frozenset()
     #: Ports published on loopback only (``127.0.0.1:8888:8888``): meant to stay local.
@@ -397,13 +399,13 @@ def kubernetes(text: str) -> Iterator[Launch]:
             items += [i for i in doc["items"] if isinstance(i, yamldoc.Mapping)]
         else:
             items.append(doc)
-    public = _public_ports(items)
+    public, proxied = _public_ports(items)
     for doc in items:
         kind = str(doc.get("kind", ""))
         if kind in _WORKLOADS:
             pod = _dig(doc, _WORKLOADS[kind])
             if isinstance(pod, yamldoc.Mapping):
-                yield from _pod(pod, f"{kind}/{_name(doc)}", public)
+                yield from _pod(pod, f"{kind}/{_name(doc)}", public, proxied)
         elif kind in _RAY_CLUSTERS:
             spec = _dig(doc, _RAY_CLUSTERS[kind])
             if isinstance(spec, yamldoc.Mapping):
@@ -414,11 +416,13 @@ def _name(doc: yamldoc.Mapping) -> str:
     return str(_dig(doc, ("metadata", "name")) or "")
 
 
-def _public_ports(items: list[yamldoc.Mapping]) -> dict[str, str]:
+def _public_ports(items: list[yamldoc.Mapping]) -> tuple[dict[str, str], dict[str, str]]:
     """Ports (numbers or names, as strings) that a LoadBalancer or NodePort Service, or an
-    Ingress without authentication, routes to from outside the cluster."""
+    Ingress without authentication, routes to from outside the cluster; and those only an
+    Ingress with an authentication annotation routes to."""
     services: dict[str, list[str]] = {}
     out: dict[str, str] = {}
+    proxied: dict[str, str] = {}
     for doc in items:
         if doc.get("kind") != "Service":
             continue
@@ -437,12 +441,16 @@ def _public_ports(items: list[yamldoc.Mapping]) -> dict[str, str]:
         if doc.get("kind") != "Ingress":
             continue
         annotations = _dig(doc, ("metadata", "annotations")) or {}
-        if isinstance(annotations, dict) and any(_INGRESS_AUTH.search(k) for k in annotations):
-            continue
+        guarded = isinstance(annotations, dict) and any(
+            _INGRESS_AUTH.search(k) for k in annotations
+        )
         for backend in _ingress_backends(doc):
             for target in services.get(backend, []):
-                out.setdefault(target, f"Ingress «{_name(doc)}» (no authentication annotation)")
-    return out
+                if guarded:
+                    proxied.setdefault(target, f"Ingress «{_name(doc)}» with authentication")
+                else:
+                    out.setdefault(target, f"Ingress «{_name(doc)}» (no authentication annotation)")
+    return out, proxied
 
 
 def _ingress_backends(doc: yamldoc.Mapping) -> Iterator[str]:
@@ -459,7 +467,9 @@ def _ingress_backends(doc: yamldoc.Mapping) -> Iterator[str]:
             yield name
 
 
-def _pod(pod: yamldoc.Mapping, owner: str, public: Mapping[str, str]) -> Iterator[Launch]:
+def _pod(
+    pod: yamldoc.Mapping, owner: str, public: Mapping[str, str], proxied: Mapping[str, str]
+) -> Iterator[Launch]:
     host_network = str(pod.get("hostNetwork", "")).lower() == "true"
     for container in pod.get("containers") or []:
         if not isinstance(container, yamldoc.Mapping):
@@ -468,6 +478,7 @@ def _pod(pod: yamldoc.Mapping, owner: str, public: Mapping[str, str]) -> Iterato
         if isinstance(container.get("workingDir"), str):
             env.setdefault("PWD", container["workingDir"])
         published: dict[int, str] = {}
+        named: dict[int, str] = {}
         for port in container.get("ports") or []:
             if not isinstance(port, dict) or not str(port.get("containerPort", "")).isdigit():
                 continue
@@ -477,11 +488,14 @@ def _pod(pod: yamldoc.Mapping, owner: str, public: Mapping[str, str]) -> Iterato
             for key in (str(number), str(port.get("name", ""))):
                 if key in public:
                     published[number] = public[key]
+                if key in proxied:
+                    named[number] = proxied[key]
         for key, how in public.items():
             if key.isdigit():
                 published.setdefault(int(key), how)
         if host_network:
             published[0] = "hostNetwork: true"
+        guarded = {int(key): how for key, how in proxied.items() if key.isdigit()} | named
         argv = _words(container.get("command")) + _words(container.get("args"))
         argv = [re.sub(r"\$\((\w+)\)", r"${\1}", word) for word in argv]
         key = "command" if "command" in container else "args" if "args" in container else "image"
@@ -490,6 +504,7 @@ def _pod(pod: yamldoc.Mapping, owner: str, public: Mapping[str, str]) -> Iterato
             yield Launch(
                 tuple(words), {**env, **extra}, container.line_of(key), where,
                 Setting.CLUSTER, image=str(container.get("image", "")), published=published,
+                proxied=guarded,
             )  # fmt: skip
 
 

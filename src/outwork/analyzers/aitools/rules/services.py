@@ -216,11 +216,12 @@ def _open(launch: Launch, found: Recognised, path: str) -> Iterator[Emitted]:
     if found.authenticated or (found.bind not in (Bind.ALL, Bind.NETWORK) and not found.shared):
         return
     exposure, reach = _exposure(launch, found)
-    if exposure is not Exposure.PUBLIC and (launch.proxy or found.port in launch.local):
+    proxy = launch.proxy or launch.proxied.get(found.port, "")
+    if exposure is not Exposure.PUBLIC and (proxy or found.port in launch.local):
         return  # behind the file's authenticating proxy, or published on loopback only
     service = found.service
     rule = AiServiceRunsCodeUnauthenticated if service.executes else AiServiceOpenUnauthenticated
-    behind = f"; {launch.proxy} is bypassed" if launch.proxy else ""
+    behind = f"; {proxy} is bypassed" if proxy else ""
     yield finding(
         rule,
         f"{service.title} listens on {found.bind.value} ({found.how}) without authentication,"
