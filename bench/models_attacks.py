@@ -28,6 +28,7 @@ import json
 import marshal
 import os
 import pickle
+import resource
 import struct
 import subprocess
 import sys
@@ -608,53 +609,97 @@ def run_table(
     return rows, score, cpu
 
 
-def _under(text: str, folder: Path) -> str | None:
-    """The scanned file a peer's location string names (``path:member (pos 3)`` forms)."""
-    if not text.startswith(str(folder)):
-        return None
-    return text.split(" (")[0].split(":")[0]
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
-def benign_peers(folder: Path, peers: Path) -> dict[str, dict[str, set[str]]]:
-    """Each peer once over the whole benign folder (per file, the cost would be hours on two
-    shared cores): the files it flags, by its own levels. fickling has no folder mode and runs
-    per pickle file."""
-    out: dict[str, dict[str, set[str]]] = {}
-    if (peers / "modelaudit").exists():
-        with tempfile.TemporaryDirectory() as tmp:
-            report = Path(tmp) / "ma.json"
-            cmd = [str(peers / "modelaudit"), "scan", "--no-cache", "-q", "--format", "json"]
-            _run([*cmd, "--output", str(report), str(folder)], timeout=3600)
-            issues = json.loads(report.read_text()).get("issues", []) if report.exists() else []
-        levels: dict[str, set[str]] = {"warning": set(), "critical": set()}
-        for issue in issues:
-            path = _under(str(issue.get("location") or ""), folder)
-            if path and issue.get("severity") in levels:
-                levels[issue["severity"]].add(path)
-        levels["warning"] |= levels["critical"]
-        out["modelaudit"] = levels
-    if (peers / "picklescan").exists():
-        _, text = _run([str(peers / "picklescan"), "-p", str(folder)], timeout=3600)
-        hits = {_under(line, folder) for line in text.splitlines() if "dangerous import" in line}
-        out["picklescan"] = {"dangerous": {h for h in hits if h}}
-    if (peers / "modelscan").exists():
-        _, text = _run([str(peers / "modelscan"), "-p", str(folder), "-r", "json"], timeout=3600)
-        start = text.find('{"summary"')
-        report = json.loads(text[start:]) if start >= 0 else {}
-        flagged: set[str] = set()
-        for issue in report.get("issues", []):
-            source = str(issue.get("source", ""))
-            flagged.add(_under(source, folder) or source)
-        out["modelscan"] = {"issue": flagged}
-    if (peers / "fickling").exists():
-        unsafe: set[str] = set()
-        for item in sorted(folder.rglob("*")):
-            if item.suffix in (".pkl", ".joblib", ".pt", ".pth", ".bin"):
-                code, _ = _run([str(peers / "fickling"), "--check-safety", str(item)])
-                if code != 0:
-                    unsafe.add(str(item))
-        out["fickling"] = {"unsafe or unparsed": unsafe}
+def _modelaudit_level(output: str) -> str:
+    """The worst severity in ModelAudit's JSON report ("" when it reports none)."""
+    start = output.find("{")
+    try:
+        report = json.loads(output[start:]) if start >= 0 else {}
+    except ValueError:
+        return ""
+    order = ("info", "debug", "warning", "critical")
+    levels = [str(i.get("severity", "")) for i in report.get("issues", [])]
+    known = [lvl for lvl in levels if lvl in order]
+    return max(known, key=order.index) if known else ""
+
+
+def _round_robin(paths: list[Path]) -> list[Path]:
+    """One file of each folder in turn, so that a partial run covers every kind of model."""
+    folders: dict[str, list[Path]] = {}
+    for path in paths:
+        folders.setdefault(str(path.parent), []).append(path)
+    queues = list(folders.values())
+    out: list[Path] = []
+    while any(queues):
+        for queue in queues:
+            if queue:
+                out.append(queue.pop(0))
     return out
+
+
+def benign_peers(
+    paths: list[Path], peers: Path, timeout: float, log: Path, only: tuple[str, ...] = ()
+) -> None:
+    """Every peer on every benign file, one process per file and tool, interleaved file by file
+    (a folder run of ModelAudit did not finish in 35 minutes, and fickling has no folder mode).
+    Each verdict is appended to ``log`` (JSON lines) as it comes, and a run resumes from it;
+    the summary is printed from the log: per tool, the files it flags at its own gate (exit
+    status 1), errors and timeouts, and its CPU time (user + sys of its processes)."""
+    tools = peer_commands(peers)
+    tools["modelaudit"] = lambda p: [
+        str(peers / "modelaudit"), "scan", "--no-cache", "-q", "--format", "json", str(p)
+    ]  # fmt: skip
+    if only:
+        tools = {name: cmd for name, cmd in tools.items() if name in only}
+    done = set()
+    if log.exists():
+        for line in log.read_text().splitlines():
+            row = json.loads(line)
+            done.add((row["file"], row["tool"]))
+    with log.open("a") as out:
+        for index, path in enumerate(_round_robin(paths)):
+            for tool, cmd in tools.items():
+                if (str(path), tool) in done:
+                    continue
+                before = _children_cpu()
+                code, output = _run(cmd(path), timeout=timeout)
+                spent = _children_cpu() - before
+                verdict = "timeout" if code == -1 else peer_verdict(code)
+                if tool == "modelaudit" and verdict == "caught":
+                    verdict = f"caught ({_modelaudit_level(output) or 'no level'})"
+                row = {"file": str(path), "tool": tool, "verdict": verdict, "cpu": spent}
+                out.write(json.dumps(row) + "\n")
+                out.flush()
+            if index % 25 == 24:
+                print(f"  {index + 1}/{len(paths)} files", file=sys.stderr, flush=True)
+    summarise_peers(log)
+
+
+def summarise_peers(log: Path) -> None:
+    rows = [json.loads(line) for line in log.read_text().splitlines()]
+    files = {row["file"] for row in rows}
+    print(f"\npeers on {len(files)} benign files, one process per file and tool ({log})")
+    for tool in sorted({row["tool"] for row in rows}):
+        mine = [row for row in rows if row["tool"] == tool]
+        by_verdict: dict[str, list[str]] = {}
+        for row in mine:
+            by_verdict.setdefault(row["verdict"], []).append(row["file"])
+        counts = ", ".join(f"{v} {len(ps)}" for v, ps in sorted(by_verdict.items()))
+        cpu = sum(row["cpu"] for row in mine)
+        print(f"- {tool} ({len(mine)} files): {counts}; CPU {cpu:.0f} s")
+        for verdict, ps in sorted(by_verdict.items()):
+            if verdict == "missed":
+                continue
+            by_folder: dict[str, int] = {}
+            for name in ps:
+                folder = Path(name).parent.name
+                by_folder[folder] = by_folder.get(folder, 0) + 1
+            print(f"    {verdict}: {by_folder}")
+            print(f"      e.g. {', '.join(Path(n).name for n in ps[:8])}")
 
 
 def main() -> None:
@@ -665,7 +710,16 @@ def main() -> None:
     parser.add_argument(
         "--oos-cache", type=Path, default=Path("/work/bench-data/models-benign-oos")
     )
-    parser.add_argument("--benign-peers", action="store_true", help="peers on the benign set too")
+    parser.add_argument(
+        "--benign-peers",
+        action="store_true",
+        help="every peer on every benign file (in-sample and out-of-sample sets), per file",
+    )
+    parser.add_argument("--peer-timeout", type=float, default=120.0)
+    parser.add_argument(
+        "--peer-log", type=Path, default=Path("/work/bench-data/models-benign-peers.jsonl")
+    )
+    parser.add_argument("--peer-tools", default="", help="comma-separated peers to run (all)")
     args = parser.parse_args()
     if args.only != "benign":
         with tempfile.TemporaryDirectory() as tmp:
@@ -699,13 +753,11 @@ def main() -> None:
         for tool, (flagged, error, quiet) in score.items():
             print(f"- {tool}: {flagged} false alarms, {error} errors, {quiet} clean")
         if args.benign_peers:
-            for tool, levels in benign_peers(args.cache, args.peers).items():
-                for level, names in levels.items():
-                    by_folder: dict[str, int] = {}
-                    for name in names:
-                        parent = Path(name).parent.name
-                        by_folder[parent] = by_folder.get(parent, 0) + 1
-                    print(f"- {tool} ({level}): {len(names)} of {len(paths)} files {by_folder}")
+            more = build_out_of_sample(args.oos_cache)
+            noisy_oos = [p for p, codes in outwork_flags(more).items() if codes]
+            print(f"- outwork, {len(more)} out-of-sample files: {len(noisy_oos)} false alarms")
+            only = tuple(t for t in args.peer_tools.split(",") if t)
+            benign_peers(paths + more, args.peers, args.peer_timeout, args.peer_log, only)
 
 
 if __name__ == "__main__":
