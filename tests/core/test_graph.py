@@ -32,3 +32,17 @@ def test_paths_join_layers_on_shared_nodes() -> None:
 def test_cycles_and_dead_ends_terminate() -> None:
     facts = [Fact("entry:x", "a", "n:1"), Fact("n:1", "b", "n:2"), Fact("n:2", "c", "n:1")]
     assert build_paths(facts) == []
+
+
+def test_a_step_that_depends_on_a_setting_outside_the_files_caps_the_path_at_medium() -> None:
+    def facts(confidence: str | None) -> list[Fact]:
+        props = {"trust": "untrusted-code"} | ({"confidence": confidence} if confidence else {})
+        return [
+            Fact("entry:fork-pull-request", "triggers", "job:ci#build", properties=props),
+            Fact("job:ci#build", "exposes", "jewel:secret:DEPLOY_KEY"),
+        ]
+
+    (guessed,) = build_paths(facts("low"))
+    assert guessed.severity is Severity.MEDIUM
+    (proven,) = build_paths(facts(None))  # the twin: the file itself proves the exposure
+    assert proven.severity is Severity.HIGH

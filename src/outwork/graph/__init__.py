@@ -58,6 +58,9 @@ def build_paths(facts: Iterable[Fact]) -> list[AttackPath]:
 
 
 def _severity(steps: tuple[Fact, ...]) -> Severity:
+    """High, or the most severe step's own grade; medium at most when a step is only as likely
+    as a setting outside the scanned files makes it (``confidence: low``: whether a fork's
+    pull request gets the pipeline's secrets is a setting of the CI service, not of the file)."""
     best = Severity.HIGH
     for step in steps:
         label = step.properties.get("severity")
@@ -66,6 +69,8 @@ def _severity(steps: tuple[Fact, ...]) -> Severity:
                 best = max(best, Severity.parse(label))
             except ValueError:
                 continue
+    if any(step.properties.get("confidence") == "low" for step in steps):
+        return min(best, Severity.MEDIUM)
     return best
 
 
@@ -81,6 +86,8 @@ class AttackPathToCrownJewel(Rule):
     ## Why it matters
     Autonomous attackers do not stop at one weakness: they walk from one to the next. Separate
     medium findings can add up to one critical path, and the path shows which link to cut first.
+    A path one of whose steps depends on a setting outside the scanned files (whether the CI
+    service gives forks' pull requests the secrets) is medium at most.
 
     ## Example
     `entry:fork-pull-request` → triggers `job:.github/workflows/pr.yml#test` (a

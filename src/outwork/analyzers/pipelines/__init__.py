@@ -98,7 +98,7 @@ class PipelineAnalyzer(Analyzer):
     Pipelines and Jenkins configuration."""
 
     name = "pipelines"
-    version = "3"
+    version = "4"
     layer = Layer.CI
     kinds = frozenset({Kind.YAML, Kind.TEXT})
     rules = rules_in("outwork.analyzers.pipelines.rules")

@@ -222,7 +222,8 @@ class BitbucketPullRequestCheck(SystemCheck[BitbucketFile]):
                 "triggers",
                 target,
                 proof=f"{file.path}: pipelines.pull-requests",
-                properties={"trust": "untrusted-code"},
+                # whether forks' builds get the secrets is a setting of the service, not the file
+                properties={"trust": "untrusted-code", "confidence": "low"},
             )
             for label in sorted({label for _, _, label in uses}):
                 yield Fact(target, "exposes", f"jewel:secret:{label}", proof=file.path)

@@ -287,7 +287,8 @@ class CircleciContextCheck(SystemCheck[CircleFile]):
                 "triggers",
                 target,
                 proof=f"{file.path}: workflows.{flow}",
-                properties={"trust": "untrusted-code"},
+                # whether forks' builds get the secrets is a setting of the service, not the file
+                properties={"trust": "untrusted-code", "confidence": "low"},
             )
             for name in names:
                 yield Fact(target, "exposes", f"jewel:secret:context:{name}", proof=file.path)

@@ -259,7 +259,8 @@ class JenkinsCredentialsCheck(SystemCheck[JenkinsFile]):
                 "triggers",
                 target,
                 proof=f"{file.path}: change-request build",
-                properties={"trust": "untrusted-code"},
+                # whether forks' builds get the secrets is a setting of the service, not the file
+                properties={"trust": "untrusted-code", "confidence": "low"},
             )
             yield Fact(target, "exposes", f"jewel:secret:{name}", proof=file.path)
 
