@@ -4,6 +4,8 @@ image's speed and memory beside Syft's.
     python bench/images_bench.py packages   # Debian (mmdebstrap), Alpine, rpm images vs syft
     python bench/images_bench.py planted    # every plant found and located; clean twin 0 high
     python bench/images_bench.py speed      # ~1 GB docker save: MB/s, CPU, peak RSS, vs syft
+    python bench/images_bench.py split      # the same image in process: CPU per layer (-j 1)
+    python bench/images_bench.py rpm        # Berkeley DB and ndb rpm databases vs syft
 
 Images are built at run time into ``--cache`` (default ~/.cache/outwork-bench/images), never
 committed: the Debian root file system by ``mmdebstrap`` from Debian's archive (real packages:
@@ -23,6 +25,7 @@ import json
 import os
 import resource
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tarfile
@@ -34,7 +37,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.imagebuild import Image, Node, docker_archive
+from tests.imagebuild import Image, Node, docker_archive, rpmdb_bdb
 
 OUTWORK = [sys.executable, "-m", "outwork"]
 SYFT = os.environ.get("SYFT", "/work/peers/images/bin/syft")
@@ -282,6 +285,88 @@ def cmd_packages(cache: Path) -> None:
                 print(f"     only syft:    {extra[1]} {extra[2]}")
 
 
+# --------------------------------------------------------------------------- older rpm
+
+
+def rpm_headers(cache: Path) -> list[bytes]:
+    """The header blobs rpm wrote for the bench's rpm packages (from its sqlite database)."""
+    with tarfile.open(fileobj=io.BytesIO(rpm_rootfs(cache))) as tf:
+        member = tf.extractfile("./var/lib/rpm/rpmdb.sqlite")
+        assert member is not None
+        data = member.read()
+        wal = tf.extractfile("./var/lib/rpm/rpmdb.sqlite-wal")
+        log = wal.read() if wal is not None else b""
+    with tempfile.TemporaryDirectory() as scratch:
+        db = Path(scratch) / "rpmdb.sqlite"
+        db.write_bytes(data)
+        db.with_name("rpmdb.sqlite-wal").write_bytes(log)
+        connection = sqlite3.connect(db)
+        blobs = [bytes(b) for (b,) in connection.execute("SELECT blob FROM Packages")]
+        connection.close()
+    return blobs
+
+
+def build_rpm_images(cache: Path, go_rpmdb: Path) -> dict[str, Path]:
+    """CentOS 7 style: a Berkeley DB that db5.3_load writes from rpm's own headers; RHEL 8
+    (libuuid) and SUSE 15 (ndb) databases that rpm wrote, from go-rpmdb's test data (read at
+    run time from a clone, never committed)."""
+    out = cache / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    images: dict[str, Path] = {}
+    path = out / "centos-bdb.tar"
+    if not path.exists():
+        with tempfile.TemporaryDirectory() as scratch:
+            bdb = rpmdb_bdb(rpm_headers(cache), Path(scratch) / "Packages")
+        release = b'NAME="CentOS Linux"\nID="centos"\nVERSION_ID="7"\n'
+        files: dict[str, bytes | Node] = {"etc/os-release": release, "var/lib/rpm/Packages": bdb}
+        docker_archive(path, Image([files], config={"User": "app"}))
+    images["db_load Berkeley DB (CentOS 7 release)"] = path
+    real = {
+        "rhel8-bdb": ("pkg/testdata/libuuid/Packages", "var/lib/rpm/Packages", "rhel", "8.8"),
+        "sle15-ndb": (
+            "pkg/testdata/sle15-bci/Packages.db",
+            "usr/lib/sysimage/rpm/Packages.db",
+            "sles",
+            "15.3",
+        ),
+    }
+    for name, (source, where, distro, version) in real.items():
+        path = out / f"{name}.tar"
+        if not path.exists():
+            shown = subprocess.run(
+                ["git", "-C", str(go_rpmdb), "show", f"HEAD:{source}"],
+                capture_output=True,
+                check=False,
+            )
+            if shown.returncode != 0:
+                print(f"   {name}: {source} not in {go_rpmdb}; skipped")
+                continue
+            release = f'ID="{distro}"\nVERSION_ID="{version}"\n'.encode()
+            files = {"etc/os-release": release, where: shown.stdout}
+            docker_archive(path, Image([files], config={"User": "app"}))
+        images[f"{name} (rpm wrote it)"] = path
+    return images
+
+
+def cmd_rpm(cache: Path, go_rpmdb: Path) -> None:
+    for name, path in build_rpm_images(cache, go_rpmdb).items():
+        result, cost = outwork_scan(path, "--select", "IMG,VUL", "-j", "1")
+        document, theirs = syft_scan(path)
+        ours = {p for p in outwork_packages(result) if p[0] == "os"}
+        peer = {p for p in syft_packages(document) if p[0] == "os"}
+        print(
+            f"== {name}: outwork {len(ours)}, syft {len(peer)}, same {len(ours & peer)};"
+            f" cpu outwork {cost['cpu']:.2f} s, syft {theirs['cpu']:.2f} s"
+        )
+        for extra in sorted(ours - peer)[:20]:
+            print(f"     only outwork: {extra[1]} {extra[2]}")
+        for extra in sorted(peer - ours)[:20]:
+            print(f"     only syft:    {extra[1]} {extra[2]}")
+        unread = [f for f in result["findings"] if f["code"] == "IMG006"]
+        for f in unread:
+            print(f"     IMG006: {f['message'][:120]}")
+
+
 # --------------------------------------------------------------------------- planted
 
 AWS_KEY = "AKIA" + "ZQ3DT6XK2P7LMNRV"  # shaped like a key, issued by nobody
@@ -460,12 +545,65 @@ def cmd_speed(cache: Path, target_mb: int, rounds: int) -> None:
             )
 
 
+def cmd_split(cache: Path, target_mb: int) -> None:
+    """Every layer on, in this process with one job: CPU per analyzer and the files that cost
+    most (``outwork.scan``'s analyzers timed around their ``analyze``)."""
+    from outwork import api
+    from outwork.engine.registry import load_analyzers
+
+    path = big_image(cache, target_mb)
+    spent: dict[str, float] = {}
+    count: dict[str, int] = {}
+    files: dict[tuple[str, str], float] = {}
+    for name, cls in load_analyzers().items():
+
+        def timed(self: Any, artifact: Any, context: Any, _run: Any = cls.analyze, _n: str = name):
+            started = time.process_time()
+            out = list(_run(self, artifact, context))
+            took = time.process_time() - started
+            spent[_n] = spent.get(_n, 0.0) + took
+            count[_n] = count.get(_n, 0) + 1
+            key = (_n, artifact.path.rsplit("!/", 1)[-1])
+            files[key] = files.get(key, 0.0) + took
+            return out
+
+        cls.analyze = timed  # type: ignore[method-assign]
+    started, wall = time.process_time(), time.monotonic()
+    result = api.scan([str(path)], jobs=1, offline=True)
+    total = time.process_time() - started
+    size_mb = path.stat().st_size / 1e6
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"== {path.name}: {size_mb:.0f} MB, in process -j 1: cpu {total:.1f} s"
+        f" ({size_mb / total:.1f} MB per CPU-s), wall {time.monotonic() - wall:.1f} s,"
+        f" peak rss {peak:.0f} MB, {len(result.findings)} findings"
+    )
+    analysed = sum(spent.values())
+    print(f"   reading, hashing, classifying, dispatch: {total - analysed:.1f} s")
+    for name in sorted(spent, key=spent.__getitem__, reverse=True):
+        print(f"   {name:14} {spent[name]:7.1f} s  {count[name]:7} artifacts")
+    by_folder: dict[tuple[str, str], float] = {}
+    for (name, member), took in files.items():
+        folder = "/".join(member.split("/")[:2]) if member.startswith("srv/") else member
+        folder = folder if member.startswith("srv/") else "/".join(member.split("/")[:3])
+        by_folder[(name, folder)] = by_folder.get((name, folder), 0.0) + took
+    print("   most expensive folders per analyzer:")
+    for (name, folder), took in sorted(by_folder.items(), key=lambda i: -i[1])[:15]:
+        print(f"     {took:7.1f} s {name:12} {folder}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=("packages", "planted", "speed"))
+    parser.add_argument("what", choices=("packages", "planted", "speed", "split", "rpm"))
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache/outwork-bench/images")
     parser.add_argument("--size-mb", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument(
+        "--go-rpmdb",
+        type=Path,
+        default=Path(os.environ.get("GO_RPMDB", "/work/.mirror/knqyf263+go-rpmdb/repo")),
+        help="a git clone of knqyf263/go-rpmdb (its test data: rpm databases rpm wrote)",
+    )
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
     if shutil.which("mmdebstrap") is None:
@@ -474,6 +612,10 @@ def main() -> None:
         cmd_packages(args.cache)
     elif args.what == "planted":
         cmd_planted(args.cache)
+    elif args.what == "rpm":
+        cmd_rpm(args.cache, args.go_rpmdb)
+    elif args.what == "split":
+        cmd_split(args.cache, args.size_mb)
     else:
         cmd_speed(args.cache, args.size_mb, args.rounds)
 
