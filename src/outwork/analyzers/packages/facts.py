@@ -71,6 +71,10 @@ class Facts(Protocol):
 
     def nested(self, text: str, node: ast.Call, ctx: Context, how: str) -> None: ...
 
+    def source_of(self, node: ast.AST) -> str:
+        """The source text of ``node`` as written (escape sequences as they are), or ''."""
+        ...
+
     def holds_socket(self, node: ast.AST, scope: Scope) -> bool:
         """Whether ``node`` is, or is read from, a network socket the module made or accepted
         (through ``self`` attributes and its functions' parameters as well)."""

@@ -793,6 +793,12 @@ class PythonScanner:
     def nested(self, text: str, node: ast.Call, ctx: Context, how: str) -> None:
         self._nested(text, node, ctx, how)
 
+    def source_of(self, node: ast.AST) -> str:
+        try:
+            return ast.get_source_segment(self.source, node) or ""
+        except (ValueError, IndexError):
+            return ""
+
     def holds_socket(self, node: ast.AST, scope: Scope) -> bool:
         if self._tree is None:
             return False

@@ -141,7 +141,9 @@ class OpaqueCarrier(BehaviourRule):
 def loads_library(call: CallSite) -> None:
     """``ctypes.CDLL(path)``: a library loaded from a file not named as one."""
     name = _constant_file(call)
-    if name and not LIBRARY_NAME.search(name):
+    # a bare name (``kernel32``, ``c``, ``libusb-1.0``) is a system library the loader finds;
+    # a file named as data, an image or a certificate is not one
+    if name and _FILE_SUFFIX.search(name) and not LIBRARY_NAME.search(name):
         call.emit(
             OpaqueCarrier.LOADS_DISGUISED,
             f"{call.name}() loads a native library from {name!r}, a file not named as a"
@@ -181,6 +183,7 @@ def _constant_file(call: CallSite) -> str:
         return ""
     folder = call.folder()
     texts = list(iter_strings(folder.fold(args[0])))
-    path = texts[-1] if texts else call.partial(args[0], folder)
+    # a partly known path keeps its constant parts, joined with spaces: ``name + ".so"``
+    path = texts[-1] if texts else call.partial(args[0], folder).replace(" ", "")
     tail = re.split(r"[/\\]", path.strip())[-1]
     return "" if not tail or "?" in tail else tail

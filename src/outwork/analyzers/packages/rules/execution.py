@@ -88,9 +88,13 @@ def executed(call: CallSite) -> None:
     arg = node.args[0]
     folder = call.folder()
     value = folder.fold(arg)
-    # compile() of a constant handed straight to exec/eval is a layer that only hides code
-    # (kept and re-used, as a traceback helper's stub is, it is not: see ``hiding``)
     decoders = list(folder.trace.decoders)
+    if decoders == ["compile"] and not _escaped(call, arg, value):
+        # compile() of a constant written in plain sight (bottle's Python 2 ``raise`` shim, a
+        # forwarding stub built from a template) hides nothing: its text is analysed as code
+        # below; written with escapes, or compiling code that escapes its own names, it is a
+        # layer that only hides code (kept and re-used instead, see ``flow.hiding``)
+        decoders = []
     labels = call.labels(arg)
     if not decoders and "decoded" in labels:
         decoders = ["decoder"]
@@ -141,6 +145,17 @@ def executed(call: CallSite) -> None:
         call.emit(
             ObfuscatedCodeExecution.COMPUTED, f"{name}() runs code computed at run time", evidence
         )
+
+
+#: Escape sequences for characters that need none: how obfuscators write names and code.
+_ESCAPES = re.compile(r"\\x[0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4}|\\[0-7]{3}|\\N\{")
+
+
+def _escaped(call: CallSite, arg: ast.expr, value: object) -> bool:
+    """Whether the code ``exec``/``eval`` receives through ``compile`` is written with escape
+    sequences (in the file, or inside the compiled text itself)."""
+    text = value if isinstance(value, str) else ""
+    return bool(_ESCAPES.search(call.facts.source_of(arg)) or _ESCAPES.search(text))
 
 
 def loaded(call: CallSite) -> None:
