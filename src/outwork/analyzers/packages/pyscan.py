@@ -50,6 +50,7 @@ from outwork.analyzers.packages.rules.exfiltration import SecretExfiltration
 from outwork.analyzers.packages.signals import Context, Signal, clip
 from outwork.analyzers.packages.sockets import SocketNames
 from outwork.analyzers.packages.structure import Structure
+from outwork.core.artifact import INSTALLED_PACKAGE_FOLDERS
 from outwork.core.fold import (
     UNKNOWN,
     Budget,
@@ -79,16 +80,12 @@ class ScanBudget:
     nodes: int = 2_000_000
 
 
-#: Folders that hold installed packages: the package a file belongs to is below the last one.
-_INSTALL_ROOTS = ("site-packages", "dist-packages", "node_modules")
-
-
 def owner_names(path: str) -> frozenset[str]:
     """The folder names of ``path`` that could be its top-level package: every folder that is
     an identifier, below the last ``site-packages``-like folder when there is one."""
     folders = path.replace("\\", "/").split("/")[:-1]
     for index in range(len(folders) - 1, -1, -1):
-        if folders[index] in _INSTALL_ROOTS:
+        if folders[index] in INSTALLED_PACKAGE_FOLDERS:
             folders = folders[index + 1 :]
             break
     return frozenset(f for f in folders if f.isidentifier())
