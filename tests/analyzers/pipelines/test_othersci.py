@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from outwork.analyzers.pipelines import PipelineAnalyzer, role
+from outwork.analyzers.pipelines import PipelineAnalyzer, role, yamlpos
 from outwork.core.analyzer import AnalysisContext
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.findings import Finding
@@ -129,3 +129,51 @@ def test_circleci_parameters_are_followed_through_a_chain_of_commands() -> None:
         "workflows: {w: {jobs: [j]}}\n"
     )
     assert codes("repo/.circleci/config.yml", text) == ["CI073"]
+
+
+REDEFINED_ANCHOR = """\
+version: 2.1
+executors:
+  base: &env
+    docker:
+      - image: cimg/base:2024.01
+jobs:
+  build:
+    <<: *env
+    steps:
+      - checkout
+      - run: echo "built"
+  notes: &env
+    docker:
+      - image: cimg/base:2024.01
+    steps:
+      - run: echo "<< pipeline.git.commit.subject >>"
+  deploy:
+    <<: *env
+workflows:
+  main:
+    jobs: [build, notes, deploy]
+"""
+
+
+def test_an_anchor_defined_again_is_read_as_circleci_reads_it() -> None:
+    # YAML 1.2 (and CircleCI) let an anchor be defined again; an alias names the latest
+    # definition before it. libyaml refuses such a document: it must not end as CI023, and
+    # what the redefinition brings into the later job is analysed.
+    emitted = PipelineAnalyzer().analyze(
+        artifact("repo/.circleci/config.yml", REDEFINED_ANCHOR), AnalysisContext()
+    )
+    found = [(e.rule.code, e.location.line) for e in emitted if isinstance(e, Finding)]
+    assert ("CI023", 1) not in found and not any(code == "CI023" for code, _ in found)
+    assert ("CI073", 16) in found
+
+
+def test_the_redefinition_is_followed_not_the_first_definition() -> None:
+    root = yamlpos.load(REDEFINED_ANCHOR)
+    assert root is not None
+    deploy = root.get("jobs").get("deploy")  # type: ignore[union-attr]
+    build = root.get("jobs").get("build")  # type: ignore[union-attr]
+    assert deploy is not None and build is not None
+    deploy_texts = [n.value for n in deploy.strings()]
+    assert any("commit.subject" in text for text in deploy_texts)  # the second `&env`
+    assert not any("commit.subject" in n.value for n in build.strings())

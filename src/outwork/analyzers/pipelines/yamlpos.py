@@ -9,6 +9,7 @@ with :class:`YamlBudgetError` instead of exhausting memory.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -152,12 +153,30 @@ _FAST = _libyaml()
 
 
 def _compose(text: str) -> Any:
-    """The first document's node graph, from libyaml when available, else ruamel.yaml."""
+    """The first document's node graph, from libyaml when available, else ruamel.yaml.
+
+    YAML 1.2 lets a document define an anchor again (an alias names the latest definition
+    before it), and the CI systems accept it; libyaml refuses. Such a document is composed by
+    ruamel.yaml, which follows the specification.
+    """
     if _FAST is not None:
-        for document in yaml.compose_all(text, Loader=_FAST[0]):
-            return document
-        return None
-    return _ruamel()[0].compose(text)
+        try:
+            for document in yaml.compose_all(text, Loader=_FAST[0]):
+                return document
+        except yaml.composer.ComposerError as exc:
+            if "duplicate anchor" not in str(exc):
+                raise
+        else:
+            return None
+    return _compose_ruamel(text)
+
+
+def _compose_ruamel(text: str) -> Any:
+    from ruamel.yaml.error import ReusedAnchorWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ReusedAnchorWarning)
+        return _ruamel()[0].compose(text)
 
 
 @lru_cache(maxsize=1)
@@ -172,7 +191,7 @@ def _ruamel() -> tuple[Any, type[Exception]]:
 
 def _errors() -> tuple[type[Exception], ...]:
     if _FAST is not None:
-        return (_FAST[1],)
+        return (_FAST[1], _ruamel()[1])
     return (_ruamel()[1],)
 
 
