@@ -32,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import asdict, dataclass
@@ -99,21 +100,50 @@ class Sample:
     same: bool
 
 
-def _tree_cpu(root: int) -> float:
-    """CPU seconds of ``root`` and every process under it, with the reaped children each
-    parent has accounted (utime, stime, cutime, cstime of /proc/PID/stat)."""
-    total, todo = 0.0, [root]
+def _tree_cpu(root: int) -> dict[int, float]:
+    """CPU seconds (utime + stime of /proc/PID/stat) of ``root`` and of every process under it,
+    by process id."""
+    seen: dict[int, float] = {}
+    todo = [root]
     while todo:
         pid = todo.pop()
         try:
             stat = Path(f"/proc/{pid}/stat").read_text()
             fields = stat[stat.rindex(")") + 2 :].split()
-            total += sum(int(v) for v in fields[11:15]) / TICK
+            seen[pid] = sum(int(v) for v in fields[11:13]) / TICK
             for task in Path(f"/proc/{pid}/task").iterdir():
                 todo.extend(int(c) for c in (task / "children").read_text().split())
         except (OSError, ValueError):
             continue
-    return total
+    return seen
+
+
+class _ClusterMeter(threading.Thread):
+    """Samples the cluster's processes every 0.2 s while a scan runs: the CPU each spent since
+    the scan started, by process id, its largest reading kept. A worker that exits takes its
+    CPU out of any one reading of the tree (the earlier bench subtracted two readings and could
+    go negative); keeping each process's largest reading loses at most its last 0.2 s."""
+
+    def __init__(self, root: int) -> None:
+        super().__init__(daemon=True)
+        self.root = root
+        self.start_cpu = _tree_cpu(root)
+        self.latest: dict[int, float] = dict(self.start_cpu)
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(0.2):
+            self._sample()
+
+    def _sample(self) -> None:
+        for pid, cpu in _tree_cpu(self.root).items():
+            self.latest[pid] = max(cpu, self.latest.get(pid, 0.0))
+
+    def total(self) -> float:
+        self.stopped.set()
+        self.join()
+        self._sample()
+        return sum(cpu - self.start_cpu.get(pid, 0.0) for pid, cpu in self.latest.items())
 
 
 class Cluster:
@@ -166,7 +196,9 @@ class Cluster:
 
 
 def _scan(argv: list[str], out: Path, cluster: Cluster | None) -> tuple[float, float, float]:
-    before = _tree_cpu(cluster.proc.pid) if cluster else 0.0
+    meter = _ClusterMeter(cluster.proc.pid) if cluster else None
+    if meter is not None:
+        meter.start()
     started = time.monotonic()
     with out.open("w") as fh:
         proc = subprocess.Popen(
@@ -179,8 +211,8 @@ def _scan(argv: list[str], out: Path, cluster: Cluster | None) -> tuple[float, f
     wall = time.monotonic() - started
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"scan failed: {argv}")
-    after = _tree_cpu(cluster.proc.pid) if cluster else 0.0
-    return wall, usage.ru_utime + usage.ru_stime, after - before
+    cluster_cpu = meter.total() if meter is not None else 0.0
+    return wall, usage.ru_utime + usage.ru_stime, cluster_cpu
 
 
 def _findings(path: Path) -> tuple[int, list[str]]:
