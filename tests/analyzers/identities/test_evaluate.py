@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from outwork.analyzers.identities.aws.account import from_snapshot
 from outwork.analyzers.identities.aws.catalogue import catalogue, unknown_actions
+from outwork.analyzers.identities.aws.escalation import Escalation
 from outwork.analyzers.identities.aws.evaluate import (
     CHOSEN,
     MAYBE,
@@ -14,10 +17,15 @@ from outwork.analyzers.identities.aws.evaluate import (
     YES,
     Context,
     Principal,
+    clock,
     condition,
     decide,
+    expiry,
 )
 from outwork.analyzers.identities.aws.policy import Condition, Policy, parse_policy
+from outwork.analyzers.identities.aws.scan import AwsScan
+from outwork.analyzers.identities.rules.escalation import check_escalation
+from outwork.core.findings import Finding
 
 USER = "arn:aws:iam::123456789012:user/alice"
 CTX = Context(
@@ -214,3 +222,64 @@ def test_catalogue_knows_actions_and_reports_unknown_ones() -> None:
         "s3:GetObjekt*",
         "junk",
     ]
+
+
+def test_the_scan_time_decides_grants_bounded_in_time() -> None:
+    """aws:CurrentTime and aws:EpochTime are the scan's time: an expired grant is none, one
+    that ends later is one, and expiry() names its end."""
+    ends_2030 = allow(
+        "iam:PutUserPolicy", Condition={"DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}}
+    )
+    p = principal(ends_2030)
+    before = Context(clock(datetime(2029, 12, 31, tzinfo=UTC)))
+    after = Context(clock(datetime(2030, 1, 2, tzinfo=UTC)))
+    assert decide(p, "iam:PutUserPolicy", USER, before).level == YES
+    assert decide(p, "iam:PutUserPolicy", USER, after).level == NO
+    assert decide(p, "iam:PutUserPolicy", USER, Context()).level == MAYBE
+    epoch = principal(
+        allow("iam:*", Condition={"NumericLessThan": {"aws:EpochTime": "1893456000"}})
+    )
+    assert decide(epoch, "iam:PutUserPolicy", USER, before).level == YES
+    assert decide(epoch, "iam:PutUserPolicy", USER, after).level == NO
+    assert expiry(p.identity) == "2030-01-01T00:00:00Z"
+    starts = allow("iam:*", Condition={"DateGreaterThan": {"aws:CurrentTime": "2030-01-01"}})
+    assert expiry(principal(starts).identity) is None
+    denied_until = deny("iam:*", Condition={"DateLessThan": {"aws:CurrentTime": "2030-01-01"}})
+    assert expiry(principal(denied_until).identity) is None
+
+
+def test_an_expiring_grant_is_reported_with_its_end() -> None:
+    account = from_snapshot(
+        {
+            "UserDetailList": [
+                {
+                    "UserName": "temp",
+                    "Arn": "arn:aws:iam::123456789012:user/temp",
+                    "UserPolicyList": [
+                        {
+                            "PolicyName": "until-2030",
+                            "PolicyDocument": {
+                                "Statement": [
+                                    allow(
+                                        "iam:PutUserPolicy",
+                                        "arn:aws:iam::123456789012:user/temp",
+                                        Condition={
+                                            "DateLessThan": {"aws:CurrentTime": "2030-01-01"}
+                                        },
+                                    )
+                                ]
+                            },
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+    temp = "arn:aws:iam::123456789012:user/temp"
+    assert temp in Escalation(account, datetime(2029, 6, 1, tzinfo=UTC)).run().first_hop
+    assert temp not in Escalation(account, datetime(2030, 6, 1, tzinfo=UTC)).run().first_hop
+    scan = AwsScan(account, "snapshot")
+    scan._result = Escalation(account, datetime(2029, 6, 1, tzinfo=UTC)).run()
+    found = [f for f in check_escalation(scan) if isinstance(f, Finding)]
+    assert [f.properties["expires"] for f in found] == ["2030-01-01"]
+    assert "expires at 2030-01-01" in found[0].message

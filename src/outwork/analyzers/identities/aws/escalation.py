@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from functools import cached_property
 
 from outwork.analyzers.identities.aws.account import ADMIN_POLICY_ARN, Account, Identity
@@ -31,6 +32,7 @@ from outwork.analyzers.identities.aws.evaluate import (
     Principal,
     Verdict,
     action_level,
+    clock,
     decide,
 )
 from outwork.analyzers.identities.aws.index import ActionIndex
@@ -106,8 +108,10 @@ def _principal_type(who: Identity) -> str:
 class Escalation:
     """The search over one account."""
 
-    def __init__(self, account: Account) -> None:
+    def __init__(self, account: Account, now: datetime | None = None) -> None:
         self.account = account
+        #: The request-time keys every request is evaluated with: the scan's time.
+        self.clock = clock(now or datetime.now(UTC))
         self.acct = account.id or "000000000000"
         self.principals = {who.arn: who for who in account.principals()}
         self._evaluated: dict[str, Principal] = {}
@@ -174,6 +178,7 @@ class Escalation:
             "aws:principaltype": (_principal_type(who),),
             "aws:username": (who.name,) if who.kind == "user" else (),
             "iam:policyarn": (ADMIN_POLICY_ARN,),
+            **self.clock,
         }
         for key, value in who.tags.items():
             known[f"aws:principaltag/{key.lower()}"] = (value,)
@@ -190,7 +195,7 @@ class Escalation:
         """Administrator-equivalent: every probe allowed on any resource, without condition."""
         acct = account_of(arn) or self.acct
         who = self.principals.get(arn)
-        context = self.context(who) if who is not None else Context()
+        context = self.context(who) if who is not None else Context(self.clock)
         granted: list[Statement] = []
         level = YES
         for action, resource in ADMIN_PROBES:

@@ -5,7 +5,9 @@ Deny in any applicable policy wins; otherwise every Organizations SCP must allow
 boundary (when set) must allow, and an identity-based policy must allow, unless a resource-based
 policy of the same account names the principal. Conditions are evaluated where the request's
 context is known; a key nobody knows offline makes the answer MAYBE (never silently yes or no),
-and an operator the evaluator does not implement is MAYBE and named in ``unknown``.
+and an operator the evaluator does not implement is MAYBE and named in ``unknown``. The time of
+the request is the time of the scan (:func:`clock`): a grant that expired is no grant, one that
+expires later is a grant until then (:func:`expiry` says when).
 
 Requests name the resource either as an ARN or as :data:`CHOSEN` (a resource the attacker
 creates or picks, such as a new Lambda function or an instance they launch).
@@ -17,7 +19,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from outwork.analyzers.identities.aws.catalogue import glob_match
 from outwork.analyzers.identities.aws.policy import Condition, Policy, Statement
@@ -41,6 +43,10 @@ CHOSEN_KEYS = (
     "lambda:functionarn",
 )
 _VARIABLE_RE = re.compile(r"\$\{([^}]*)\}")
+#: The condition keys of the request's time, and the operators that bound it from above (a
+#: grant under one of them ends).
+TIME_KEYS = ("aws:currenttime", "aws:epochtime")
+_UNTIL = ("datelessthan", "datelessthanequals", "numericlessthan", "numericlessthanequals")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +90,35 @@ class Principal:
 
 
 # --- conditions ----------------------------------------------------------------------------------
+
+
+def clock(now: datetime) -> dict[str, tuple[str, ...]]:
+    """The keys of a request made at ``now`` (the scan's time): ``aws:CurrentTime`` and
+    ``aws:EpochTime``."""
+    now = now.astimezone(UTC)
+    return {
+        "aws:currenttime": (now.strftime("%Y-%m-%dT%H:%M:%SZ"),),
+        "aws:epochtime": (str(int(now.timestamp())),),
+    }
+
+
+def expiry(statements: Iterable[Statement]) -> str | None:
+    """The earliest end an Allow among ``statements`` puts on the grant with a condition on the
+    request's time, as written in the policy; None when none does."""
+    ends: list[tuple[float, str]] = []
+    for statement in statements:
+        if not statement.allows:
+            continue
+        for cond in statement.conditions:
+            qualifier, base, _ = split_operator(cond.operator)
+            if qualifier or base not in _UNTIL or cond.key.lower() not in TIME_KEYS:
+                continue
+            for value in cond.values:
+                try:
+                    ends.append((_date(value), value))
+                except (ValueError, OverflowError):
+                    continue
+    return min(ends)[1] if ends else None
 
 
 def _string_equals(ctx: str, pol: str) -> bool:

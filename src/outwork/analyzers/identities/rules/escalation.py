@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
 from outwork.analyzers.identities.aws.escalation import Hop
-from outwork.analyzers.identities.aws.evaluate import YES
+from outwork.analyzers.identities.aws.evaluate import YES, expiry
 from outwork.analyzers.identities.aws.policy import Origin, Statement
 from outwork.analyzers.identities.aws.scan import HOLDER, AwsScan, aws_check
 from outwork.core.analyzer import Emitted
@@ -34,6 +34,8 @@ class AdministratorEquivalent(Rule):
     STS, Organizations, S3, EC2, Lambda, KMS, Secrets Manager, DynamoDB) on any resource: what
     `"Action": "*"` grants, however it is spelled (`NotAction` with a token exclusion, `*:*`,
     `AdministratorAccess`). A lone policy document that grants this is reported the same way.
+    Access bounded in time (`DateLessThan` on `aws:CurrentTime`) counts while it lasts, with its
+    end in the finding; access that has ended does not.
 
     ## Why it matters
     Whoever obtains this principal's credentials owns the account. Long-lived administrator
@@ -87,7 +89,10 @@ class PrivilegeEscalationToAdministrator(Rule):
     principal's policies, its boundary and the SCPs; the path is in the finding's properties,
     hop by hop, with the statements that grant each. A path that depends on context outwork
     cannot know offline (an unknown condition key) is reported with medium confidence and says
-    which.
+    which. Conditions on the time of the request (`aws:CurrentTime`, `aws:EpochTime`) are
+    evaluated at the time of the scan: a grant that has expired is no grant (nor is one that
+    has not started), a Deny that has expired denies nothing, and a grant that ends later is a
+    grant whose end the finding names (`properties.expires`).
 
     ## Why it matters
     Least privilege on paper is worthless if the principal can rewrite it. Escalation methods
@@ -174,10 +179,12 @@ def check_administrators(scan: AwsScan) -> Iterator[Emitted]:
             continue
         origin, related = _located(verdict.granted_by)
         subject = scan.policy.name if scan.mode == "policy" and scan.policy else arn
+        expires = expiry(verdict.granted_by)
         yield finding(
             AdministratorEquivalent,
             f"{_who(scan, subject)} is allowed every action on every resource"
-            + (f" (granted by {origin.describe()})" if origin else ""),
+            + (f" (granted by {origin.describe()})" if origin else "")
+            + (f"; the grant expires at {expires}" if expires else ""),
             line=origin.line if origin else None,
             logical=(origin.logical or None) if origin else None,
             path=origin.path if origin else "",
@@ -185,7 +192,7 @@ def check_administrators(scan: AwsScan) -> Iterator[Emitted]:
             subject=subject,
             related=related,
             evidence="; ".join(s.origin.describe() for s in verdict.granted_by[:5]),
-            properties={"principal": arn, "kind": who.kind},
+            properties={"principal": arn, "kind": who.kind, "expires": expires},
         )
         if scan.mode != "policy":
             yield Fact(
@@ -217,10 +224,12 @@ def check_escalation(scan: AwsScan) -> Iterator[Emitted]:
             for h in path
         )
         unknown = sorted({u for h in path for u in h.unknown})
+        expires = expiry(s for h in path for s in h.granted_by)
         yield finding(
             PrivilegeEscalationToAdministrator,
             f"{_who(scan, subject)} can become administrator: {steps}"
-            + (f"; conditional on {', '.join(unknown[:3])}" if conditional and unknown else ""),
+            + (f"; conditional on {', '.join(unknown[:3])}" if conditional and unknown else "")
+            + (f"; a grant on the path expires at {expires}" if expires else ""),
             line=origin.line if origin else None,
             logical=(origin.logical or None) if origin else None,
             path=origin.path if origin else "",
@@ -233,6 +242,7 @@ def check_escalation(scan: AwsScan) -> Iterator[Emitted]:
                 "principal": arn,
                 "path": [_hop_record(h) for h in path],
                 "methods": [h.method.id for h in path],
+                "expires": expires,
             },
         )
         if scan.mode == "policy":
