@@ -3,7 +3,8 @@ virtualenv, and the 100 most-downloaded npm packages in one ``node_modules``, sc
 settings and every layer on.
 
     python bench/benign_installed.py prepare [--first 1 --last 100]  # both trees (network)
-    python bench/benign_installed.py run [--first 1 --last 100] [--src CHECKOUT] [--json OUT.json]
+    python bench/benign_installed.py run [--first 1 --last 100] [--src CHECKOUT [--python PY]]
+        [--json OUT.json]
 
 The rankings are the package lists of the tool library (``/work/.library/env/packages``): PyPI's
 ``rank_among_15000_most_downloaded`` and npm's ``downloads_a_month``, each file's own snapshot.
@@ -106,12 +107,15 @@ def prepare(args: argparse.Namespace) -> int:
     return 0
 
 
-def scan(src: Path, tree: Path) -> tuple[dict[str, Any], float]:
-    python = src / ".venv" / "bin" / "python"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OUTWORK_")}
+def scan(src: Path, python: str | None, tree: Path) -> tuple[dict[str, Any], float]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OUTWORK_", "PYTHON"))}
+    if python is None:
+        python = str(src / ".venv" / "bin" / "python")
+    else:  # a checkout without its own virtualenv (a frozen copy): its sources first
+        env["PYTHONPATH"] = str(src / "src")
     with tempfile.TemporaryDirectory() as data_dir:
         env["OUTWORK_DATA_DIR"] = data_dir
-        cmd = [str(python), "-m", "outwork", "scan", str(tree), "-f", "json", "--no-cache", "-q"]
+        cmd = [python, "-m", "outwork", "scan", str(tree), "-f", "json", "--no-cache", "-q"]
         cmd += ["--fail-on", "none", "--no-config", "--offline"]
         started = time.monotonic()
         done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
@@ -149,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
         (f"{venv.name} site-packages", site),
         (f"{npm.name} node_modules", npm / "node_modules"),
     ):
-        result, seconds = scan(args.src, tree)
+        result, seconds = scan(args.src, args.python, tree)
         out[name] = report(name, result, seconds)
     if args.json:
         args.json.write_text(json.dumps(out, indent=1))
@@ -165,6 +169,7 @@ def main() -> int:
         command.add_argument("--first", type=int, default=1, help="first rank (default 1)")
         command.add_argument("--last", type=int, default=100, help="last rank (default 100)")
     go.add_argument("--src", type=Path, default=ROOT)
+    go.add_argument("--python", help="interpreter that runs --src's sources (PYTHONPATH=SRC/src)")
     go.add_argument("--json", type=Path)
     args = parser.parse_args()
     return prepare(args) if args.command == "prepare" else run(args)
