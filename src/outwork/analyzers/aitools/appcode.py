@@ -3,8 +3,11 @@
 One pass over a Python module records the calls that matter (``torch.load``, pickle-family
 loads, ``from_pretrained``, agent tools that execute code) with their keywords, and where their
 arguments come from: a download (``hf_hub_download``, ``urlretrieve``, ``requests.get``), or
-input (a function's parameters, ``sys.argv``, ``input()``, the environment, a web request).
-Names are followed through the assignments of the enclosing function and of the module.
+input (``sys.argv``, ``input()``, the environment, a web request). Names are followed through
+the assignments of the enclosing function and of the module, and calls of the module's own
+functions through what those functions return. A load of the program's own ``pickle.dumps``
+(``pickle.loads(pickle.dumps(response))``, a round trip that tests an object pickles) reads
+bytes the program wrote, whatever the object came from: it has no origin.
 """
 
 from __future__ import annotations
@@ -52,13 +55,23 @@ def dotted(node: ast.expr) -> str:
     return ""
 
 
-class _Scope:
-    __slots__ = ("assigned", "known")
+#: Modules whose ``dumps`` writes a pickle: loading its own result is a round trip.
+SERIALISERS = frozenset({"pickle", "_pickle", "cPickle", "dill", "cloudpickle"})
 
-    def __init__(self, assigned: dict[str, list[ast.expr]]) -> None:
+
+class _Scope:
+    __slots__ = ("assigned", "functions", "known", "returned", "returns")
+
+    def __init__(self, assigned: dict[str, list[ast.expr]], returns: list[ast.expr]) -> None:
         self.assigned = assigned
+        #: What the function returns (nothing for the module).
+        self.returns = returns
         #: The origin of each name once followed ("" while it is being followed: a cycle).
         self.known: dict[str, str] = {}
+        #: The origin of what the function returns, once followed (None: not yet).
+        self.returned: str | None = None
+        #: For the module: its functions (and methods) by name.
+        self.functions: dict[str, list[_Scope]] = {}
 
 
 def calls(source: str) -> Iterator[Call]:
@@ -67,11 +80,12 @@ def calls(source: str) -> Iterator[Call]:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError):
         return
-    module = _Scope(_assignments(tree, top_level=True))
+    module = _Scope(_assignments(tree, top_level=True), [])
     functions = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
     owner: dict[int, _Scope] = {}
     for function in functions:
-        scope = _Scope(_assignments(function))
+        scope = _Scope(_assignments(function), _returns(function))
+        module.functions.setdefault(function.name, []).append(scope)
         for node in ast.walk(function):
             owner[id(node)] = scope
     for node in ast.walk(tree):
@@ -84,8 +98,38 @@ def calls(source: str) -> Iterator[Call]:
                     node, "f", "file", "filename", "pretrained_model_name_or_path", "path"
                 )
             )
-            origin = _origin(argument, scope, module, 0) if argument is not None else ""
+            origin = ""
+            if argument is not None and not _round_trip(argument, scope, module):
+                origin = _origin(argument, scope, module, 0)
             yield Call(dotted(node.func), node, origin)
+
+
+def _serialised(node: ast.expr) -> bool:
+    """``pickle.dumps(...)`` and its family: bytes this program writes."""
+    if not isinstance(node, ast.Call):
+        return False
+    name = dotted(node.func)
+    owner, _, last = name.rpartition(".")
+    return last == "dumps" and owner in SERIALISERS
+
+
+def _round_trip(argument: ast.expr, scope: _Scope, module: _Scope) -> bool:
+    """The argument is the program's own pickle, or a name every assignment of which is: a
+    slice or a transformation of it is not (``pickle.dumps(downloaded)[n:]`` is the download)."""
+    if isinstance(argument, ast.Name):
+        values = scope.assigned.get(argument.id, [])
+        if scope is not module:
+            values = values + module.assigned.get(argument.id, [])
+        return bool(values) and all(_serialised(v) for v in values)
+    return _serialised(argument)
+
+
+def _returns(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.expr]:
+    return [
+        node.value
+        for node in _walk_outside_functions(function)
+        if isinstance(node, ast.Return) and node.value is not None
+    ]
 
 
 def _keyword(node: ast.Call, *names: str) -> ast.expr | None:
@@ -137,6 +181,11 @@ def _origin(node: ast.expr, scope: _Scope, module: _Scope, depth: int) -> str:
                 return "download"
             if last in INPUTS:
                 found = found or "input"
+            elif depth < MAX_DEPTH and last in module.functions and _own(name):
+                origin = _returned_origin(module.functions[last], module, depth)
+                if origin == "download":
+                    return origin
+                found = found or origin
         elif (
             isinstance(sub, ast.Attribute)
             and sub.attr in INPUT_ATTRIBUTES
@@ -173,6 +222,29 @@ def _name_origin(name: str, scope: _Scope, module: _Scope, depth: int) -> str:
             break
         origin = origin or followed
     scope.known[name] = origin
+    return origin
+
+
+def _own(name: str) -> bool:
+    """A call of the module's own function or method: ``fetch(...)``, ``self.fetch(...)``."""
+    owner, _, _ = name.rpartition(".")
+    return owner in ("", "self", "cls")
+
+
+def _returned_origin(functions: list[_Scope], module: _Scope, depth: int) -> str:
+    """What the module's functions of one name return, followed once (a recursion is nothing)."""
+    origin = ""
+    for function in functions:
+        if function.returned is None:
+            function.returned = ""
+            returned = ""
+            for value in function.returns[:MAX_VALUES]:
+                followed = _origin(value, function, module, depth + 1)
+                returned = "download" if followed == "download" else returned or followed
+            function.returned = returned
+        if function.returned == "download":
+            return "download"
+        origin = origin or function.returned
     return origin
 
 

@@ -30,7 +30,10 @@ class UnsafeModelDeserialization(Rule):
     user), `torch.load` of a downloaded file without `weights_only=True` (older PyTorch
     unpickles by default), and `pickle`/`joblib`/`dill`/`cloudpickle` loads, `pandas.read_pickle`
     and `numpy.load(..., allow_pickle=True)` of a file that comes from a download or from
-    input. Loads of local files the program wrote itself are not reported.
+    input, followed through names and through the module's own functions (`pickle.loads(
+    fetch(url))`). Loads of local files the program wrote itself are not reported, nor a load
+    of the program's own `pickle.dumps` (`pickle.loads(pickle.dumps(response))`, a test that an
+    object pickles), whatever was pickled; a slice of it still counts as its contents.
 
     ## Why it matters
 
