@@ -60,7 +60,7 @@ SERIALISERS = frozenset({"pickle", "_pickle", "cPickle", "dill", "cloudpickle"})
 
 
 class _Scope:
-    __slots__ = ("assigned", "functions", "known", "returned", "returns")
+    __slots__ = ("assigned", "functions", "known", "own_environment", "returned", "returns")
 
     def __init__(self, assigned: dict[str, list[ast.expr]], returns: list[ast.expr]) -> None:
         self.assigned = assigned
@@ -72,6 +72,8 @@ class _Scope:
         self.returned: str | None = None
         #: For the module: its functions (and methods) by name.
         self.functions: dict[str, list[_Scope]] = {}
+        #: For the module: the environment variables it sets itself.
+        self.own_environment: frozenset[str] = frozenset()
 
 
 def calls(source: str) -> Iterator[Call]:
@@ -81,6 +83,7 @@ def calls(source: str) -> Iterator[Call]:
     except (SyntaxError, ValueError, RecursionError):
         return
     module = _Scope(_assignments(tree, top_level=True), [])
+    module.own_environment = _own_environment(tree)
     functions = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
     owner: dict[int, _Scope] = {}
     for function in functions:
@@ -173,37 +176,144 @@ def _assignments(root: ast.AST, *, top_level: bool = False) -> dict[str, list[as
 def _origin(node: ast.expr, scope: _Scope, module: _Scope, depth: int) -> str:
     """``download`` or ``input`` when the expression's value comes from one, else ""."""
     found = ""
-    for sub in ast.walk(node):
-        if isinstance(sub, ast.Call):
-            name = dotted(sub.func)
-            last = name.rsplit(".", 1)[-1]
-            if last in DOWNLOADS or name in DOWNLOAD_CALLS:
-                return "download"
-            if last in INPUTS:
-                found = found or "input"
-            elif depth < MAX_DEPTH and last in module.functions and _own(name):
-                origin = _returned_origin(module.functions[last], module, depth)
-                if origin == "download":
-                    return origin
-                found = found or origin
-        elif (
-            isinstance(sub, ast.Attribute)
-            and sub.attr in INPUT_ATTRIBUTES
-            and dotted(sub.value) in _INPUT_OWNERS
-        ):
-            found = found or "input"
-        elif (
-            isinstance(sub, ast.Constant)
-            and isinstance(sub.value, str)
-            and sub.value.startswith(("http://", "https://"))
-        ):
-            return "download"
-        elif isinstance(sub, ast.Name) and depth < MAX_DEPTH:
-            origin = _name_origin(sub.id, scope, module, depth)
-            if origin == "download":
-                return origin
-            found = found or origin
+    stack: list[ast.AST] = [node]
+    while stack:
+        sub = stack.pop()
+        if _own_channel(sub, scope, module):
+            continue
+        origin = _node_origin(sub, scope, module, depth)
+        if origin == "download":
+            return origin
+        found = found or origin
+        stack.extend(ast.iter_child_nodes(sub))
     return found
+
+
+def _node_origin(sub: ast.AST, scope: _Scope, module: _Scope, depth: int) -> str:
+    """The origin one node contributes, without its children."""
+    if isinstance(sub, ast.Call):
+        name = dotted(sub.func)
+        last = name.rsplit(".", 1)[-1]
+        if last in DOWNLOADS or name in DOWNLOAD_CALLS:
+            return "download"
+        if last in INPUTS:
+            return "input"
+        if depth < MAX_DEPTH and last in module.functions and _own(name):
+            return _returned_origin(module.functions[last], module, depth)
+    elif (
+        isinstance(sub, ast.Attribute)
+        and sub.attr in INPUT_ATTRIBUTES
+        and dotted(sub.value) in _INPUT_OWNERS
+    ):
+        return "input"
+    elif (
+        isinstance(sub, ast.Constant)
+        and isinstance(sub.value, str)
+        and sub.value.startswith(("http://", "https://"))
+    ):
+        return "download"
+    elif isinstance(sub, ast.Name) and depth < MAX_DEPTH:
+        return _name_origin(sub.id, scope, module, depth)
+    return ""
+
+
+def _own_channel(node: ast.AST, scope: _Scope, module: _Scope) -> bool:
+    """A value the program hands itself: an environment variable this module sets for the
+    process it starts (``extra_env={"PICKLE_FILE_PATH": ...}`` read back by the child's
+    ``os.environ["PICKLE_FILE_PATH"]``), or a descriptor inherited from the parent
+    (``os.fdopen(args.pipe)``, the pipe a multiprocessing parent writes) that is not opened
+    here from a path with ``os.open``."""
+    variable = _environment_read(node)
+    if variable is not None:
+        return variable in module.own_environment
+    if isinstance(node, ast.Call) and dotted(node.func).rsplit(".", 1)[-1] == "fdopen":
+        return bool(node.args) and not _opens(node.args[0], scope, module)
+    return False
+
+
+def _environment_read(node: ast.AST) -> str | None:
+    """The variable of ``os.environ["X"]``, ``os.environ.get("X")``, ``os.getenv("X")``."""
+    if isinstance(node, ast.Subscript) and dotted(node.value) in _ENVIRONS:
+        key = node.slice
+    elif (
+        isinstance(node, ast.Call)
+        and node.args
+        and (dotted(node.func) in _GETENVS or _environ_method(node.func, "get"))
+    ):
+        key = node.args[0]
+    else:
+        return None
+    return key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else None
+
+
+def _environ_method(func: ast.expr, *methods: str) -> bool:
+    return (
+        isinstance(func, ast.Attribute) and func.attr in methods and dotted(func.value) in _ENVIRONS
+    )
+
+
+def _opens(node: ast.expr, scope: _Scope, module: _Scope) -> bool:
+    """The descriptor is opened here from a path (``os.open(path)``), directly or by a name."""
+    values = [node]
+    if isinstance(node, ast.Name):
+        values += scope.assigned.get(node.id, []) + module.assigned.get(node.id, [])
+    return any(
+        isinstance(sub, ast.Call) and dotted(sub.func).rsplit(".", 1)[-1] == "open"
+        for value in values
+        for sub in ast.walk(value)
+    )
+
+
+def _own_environment(tree: ast.AST) -> frozenset[str]:
+    """Environment variables the module sets: ``os.environ["X"] = ...``, ``setdefault``,
+    ``putenv``, ``update``, and the keys of an environment it gives a process it starts
+    (``env=``/``extra_env=`` dicts, ``{**os.environ, "X": ...}``, a copy of ``os.environ``)."""
+    copies = {
+        target.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign) and _mentions_environ(node.value)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Subscript) and (
+                    dotted(target.value) in _ENVIRONS
+                    or (isinstance(target.value, ast.Name) and target.value.id in copies)
+                ):
+                    found.update(_constants([target.slice]))
+        elif isinstance(node, ast.Call):
+            if dotted(node.func).rsplit(".", 1)[-1] == "putenv" or _environ_method(
+                node.func, "setdefault", "update"
+            ):
+                found.update(_constants(node.args[:1]))
+                found.update(k.arg for k in node.keywords if k.arg)
+            for keyword in node.keywords:
+                if keyword.arg and keyword.arg.endswith("env"):
+                    found.update(_constants([keyword.value]))
+        elif isinstance(node, ast.Dict) and any(
+            k is None and dotted(v) in _ENVIRONS
+            for k, v in zip(node.keys, node.values, strict=True)
+        ):
+            found.update(_constants([node]))
+    return frozenset(found)
+
+
+def _mentions_environ(node: ast.expr) -> bool:
+    return any(dotted(sub) in _ENVIRONS for sub in ast.walk(node) if isinstance(sub, ast.Attribute))
+
+
+def _constants(nodes: list[ast.expr]) -> Iterator[str]:
+    """String constants: the nodes themselves, a dict literal's keys, ``dict(X=...)``."""
+    for node in nodes:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            yield node.value
+        elif isinstance(node, ast.Dict):
+            yield from _constants([k for k in node.keys if k is not None])
+        elif isinstance(node, ast.Call) and dotted(node.func) == "dict":
+            yield from (k.arg for k in node.keywords if k.arg)
 
 
 def _name_origin(name: str, scope: _Scope, module: _Scope, depth: int) -> str:
@@ -249,6 +359,8 @@ def _returned_origin(functions: list[_Scope], module: _Scope, depth: int) -> str
 
 
 _INPUT_OWNERS = frozenset({"sys", "os", "request", "flask.request", "st"})
+_ENVIRONS = frozenset({"os.environ", "environ"})
+_GETENVS = frozenset({"os.getenv", "getenv"})
 #: How deep names are followed through assignments, and how many assignments of one name.
 MAX_DEPTH = 6
 MAX_VALUES = 20

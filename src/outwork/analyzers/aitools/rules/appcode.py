@@ -33,7 +33,11 @@ class UnsafeModelDeserialization(Rule):
     input, followed through names and through the module's own functions (`pickle.loads(
     fetch(url))`). Loads of local files the program wrote itself are not reported, nor a load
     of the program's own `pickle.dumps` (`pickle.loads(pickle.dumps(response))`, a test that an
-    object pickles), whatever was pickled; a slice of it still counts as its contents.
+    object pickles), whatever was pickled; a slice of it still counts as its contents. An
+    environment variable the same module sets for a process it starts (`env=`, `extra_env=`,
+    `os.environ[...] = ...`) and a descriptor inherited from the parent process
+    (`os.fdopen(args.pipe)`, unless `os.open`ed here from a path) are the program's own
+    channels, not input.
 
     ## Why it matters
 
