@@ -18,7 +18,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, ClassVar, cast, overload
 
-from outwork.core.artifact import Artifact, Kind
+from outwork.core.artifact import Artifact, Kind, MemberNeeds
 from outwork.core.budgets import Budgets
 from outwork.core.findings import Fact, Finding
 from outwork.core.rules import Layer, Rule
@@ -150,6 +150,17 @@ class Analyzer:
         asks while only its first 64 KiB are read, and a member nobody accepts is never held
         whole (reading further, or raising, counts as accepting)."""
         return artifact.kind in self.kinds
+
+    def member_needs(self, archive: Artifact) -> MemberNeeds | None:
+        """What this analyzer reads of the members of ``archive`` (an archive it accepts) when it
+        reads the archive whole, or None (the default) when it does not.
+
+        The walk decompresses every member anyway: told this, it keeps that much of each member
+        and hands the archive over after its members, with them
+        (:attr:`~outwork.core.artifact.Artifact.members`), so that :meth:`analyze` reads them
+        instead of decompressing the archive again (it still must read the archive itself when
+        ``members`` is None)."""
+        return None
 
     def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
         """Yield findings (location path left empty or relative), facts and components; by

@@ -16,6 +16,7 @@ import json
 import pickletools
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -527,6 +528,33 @@ def refine_zip(data: bytes | BinaryIO) -> Kind:
 
 
 @dataclass(frozen=True, slots=True)
+class ReadMember:
+    """A member of an archive as the walk read it, for an analyzer that reads the archive whole
+    (:class:`MemberNeeds`): its name as the archive spells it, its size, and its first bytes,
+    as many as that analyzer asked for (all of them when ``len(data) == size``)."""
+
+    name: str
+    size: int
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class MemberNeeds:
+    """What an analyzer that reads an archive whole reads of its members.
+
+    The walk decompresses every member of an archive anyway (budgets, bombs, the other layers);
+    told this, it keeps each member's first ``bytes_of(name, head)`` bytes (``name`` as the
+    archive spells it, ``head`` its first :data:`HEAD_BYTES` bytes) and hands them over with
+    the archive (:attr:`Artifact.members`), so the analyzer reads them instead of decompressing
+    the archive a second time. Beyond ``total`` kept bytes the walk keeps nothing and the
+    analyzer reads the archive itself.
+    """
+
+    bytes_of: Callable[[str, bytes], int]
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
 class Artifact:
     """One thing to analyse: a file on disk or a member held in memory.
 
@@ -551,6 +579,11 @@ class Artifact:
     _content: bytes | None = field(default=None, compare=False, repr=False)
     #: The file's status as the source saw it before reading (the cache's identity of the file).
     _stat: os.stat_result | None = field(default=None, compare=False, repr=False)
+    #: An archive's regular members in the archive's order, as the walk read them for an analyzer
+    #: that reads the archive whole (:class:`MemberNeeds`); None when the walk kept none (no
+    #: such analyzer, or the walk reported something about the archive: a budget, a bomb, a
+    #: corrupt member), and the analyzer then reads the archive itself.
+    members: tuple[ReadMember, ...] | None = field(default=None, compare=False, repr=False)
 
     @property
     def name(self) -> str:

@@ -30,6 +30,7 @@ from outwork.core.artifact import (
     NOT_HELD,
     TEXT_KINDS,
     Artifact,
+    MemberNeeds,
     join_member,
     layer_origin,
 )
@@ -239,6 +240,9 @@ def scan(
     def wants(probe: Artifact) -> bool:
         return _wanted(acceptors, probe)
 
+    def keeps(archive: Artifact) -> MemberNeeds | None:
+        return _member_needs(instances, acceptors, archive)
+
     try:
         for target in result.targets:
             for item in open_target(
@@ -248,6 +252,7 @@ def scan(
                 registry=options.registry,
                 wants=wants,
                 exclusion=options.exclusion,
+                keeps=keeps,
             ):
                 if isinstance(item, Finding):
                     result.findings.append(item)
@@ -368,6 +373,30 @@ def _wanted(acceptors: list[tuple[str, Callable[[Artifact], bool]]], probe: Arti
         except Exception:  # ContentNotHeldError, or a failure: decided on the whole member
             return True
     return False
+
+
+def _member_needs(
+    instances: dict[str, Analyzer],
+    acceptors: list[tuple[str, Callable[[Artifact], bool]]],
+    archive: Artifact,
+) -> MemberNeeds | None:
+    """What the analyzers that read ``archive`` whole read of its members (each member: the
+    most any of them reads), or None when none does. One whose ``member_needs`` fails reads
+    the archive itself."""
+    needs: list[MemberNeeds] = []
+    for name in _accepting(acceptors, archive):
+        try:
+            found = instances[name].member_needs(archive)
+        except Exception:  # noqa: S112 - it then reads the archive itself, as before
+            continue
+        if found is not None:
+            needs.append(found)
+    if len(needs) <= 1:
+        return needs[0] if needs else None
+    return MemberNeeds(
+        lambda name, head: max(n.bytes_of(name, head) for n in needs),
+        max(n.total for n in needs),
+    )
 
 
 def _assign_keys(
@@ -505,6 +534,7 @@ class _Runner:
         self.pending.append(job)
         self.seen += 1
         self.pending_bytes += len(job.artifact.data or b"")
+        self.pending_bytes += sum(len(m.data) for m in job.artifact.members or ())
         if len(self.pending) >= WINDOW_JOBS or self.pending_bytes >= WINDOW_BYTES:
             self.flush()
 

@@ -15,6 +15,7 @@ from outwork.core.findings import Finding, Skip
 from outwork.sources.exclude import Exclusion
 from outwork.sources.filesystem import walk
 from outwork.sources.images import IMAGE_PREFIXES, open_image
+from outwork.sources.reader import Keeps
 
 if TYPE_CHECKING:
     from outwork.sources.registries import RegistryOptions
@@ -34,6 +35,7 @@ def open_target(
     registry: RegistryOptions | None = None,
     wants: Callable[[Artifact], bool] | None = None,
     exclusion: Exclusion | None = None,
+    keeps: Keeps | None = None,
 ) -> Iterator[Yielded]:
     """Everything a target holds: artifacts to analyse, findings about containers, skips.
 
@@ -44,6 +46,9 @@ def open_target(
     ``wants`` tells whether any analyzer reads an archive member, from its start (see
     :func:`outwork.sources.archives.iter_archive`); without it every member is held.
     ``exclusion`` leaves entries of folders on disk out (see :mod:`outwork.sources.exclude`).
+    ``keeps`` says what an analyzer that reads an archive whole reads of its members: the walk
+    keeps that and hands the archive over after its members (see
+    :func:`outwork.sources.archives.archive_and_members`).
     """
     if target.startswith(IMAGE_PREFIXES):
         yield from open_image(target, budgets, wants=wants)
@@ -51,6 +56,10 @@ def open_target(
     if target.startswith(REGISTRY_PREFIXES):
         from outwork.sources.registries import RegistryOptions, open_registry
 
-        yield from open_registry(target, budgets, registry or RegistryOptions(), wants=wants)
+        yield from open_registry(
+            target, budgets, registry or RegistryOptions(), wants=wants, keeps=keeps
+        )
         return
-    yield from walk(target, budgets, include_git=include_git, wants=wants, exclusion=exclusion)
+    yield from walk(
+        target, budgets, include_git=include_git, wants=wants, exclusion=exclusion, keeps=keeps
+    )

@@ -9,11 +9,13 @@ core findings, and reading goes on safely wherever it can.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import re
 import stat
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from typing import Any, BinaryIO
 
 from outwork.core.artifact import (
@@ -46,6 +48,8 @@ from outwork.sources.reader import (
     ArchiveStop,
     Counting,
     Guarded,
+    Keeps,
+    MemberRecord,
     Scope,
     StreamStop,
     Wants,
@@ -69,6 +73,33 @@ _STREAM_SUFFIXES = {
 }
 
 
+def archive_and_members(
+    artifact: Artifact,
+    budgets: Budgets,
+    *,
+    wants: Wants | None = None,
+    keeps: Keeps | None = None,
+) -> Iterator[Yielded]:
+    """An archive named by the user (a file on disk, a download) and its members.
+
+    The archive comes first, then its members; when an analyzer reads the archive whole and
+    says what of its members (``keeps``), the members come first and the archive after them,
+    carrying what the walk kept of them (:attr:`~outwork.core.artifact.Artifact.members`), so
+    that the archive is decompressed once.
+    """
+    needs = keeps(artifact) if keeps is not None else None
+    deadline = budgets.deadline()
+    if needs is None:
+        yield artifact
+        yield from iter_archive(artifact, budgets, depth=1, deadline=deadline, wants=wants)
+        return
+    record = MemberRecord(artifact.path, needs)
+    yield from iter_archive(
+        artifact, budgets, depth=1, deadline=deadline, wants=wants, record=record
+    )
+    yield replace(artifact, members=record.members())
+
+
 def iter_archive(
     artifact: Artifact,
     budgets: Budgets,
@@ -76,6 +107,7 @@ def iter_archive(
     depth: int,
     deadline: float,
     wants: Wants | None = None,
+    record: MemberRecord | None = None,
 ) -> Iterator[Yielded]:
     """Members of an archive artifact, as artifacts with logical paths joined by ``!/``.
 
@@ -90,12 +122,22 @@ def iter_archive(
     the checks without being kept, and it is yielded tagged :data:`NOT_HELD` (counted, its kind
     and size known, no content). So memory follows the largest member someone reads, not the
     largest member.
+
+    With ``record``, the first bytes of every regular member of ``artifact`` (of a zip or a
+    tar) are kept in it as its needs say; anything reported about the archive or its own
+    members (not about what archives inside it hold) abandons it.
     """
     top = artifact.path if depth <= 1 or not artifact.root else artifact.root
     scope = Scope(budgets, deadline, top, artifact.size, wants)
+    scope.record = record
     try:
-        yield from _open(artifact, scope, depth)
+        for item in _open(artifact, scope, depth):
+            if record is not None and not scope.nested and not isinstance(item, Artifact):
+                record.abandon()
+            yield item
     except ArchiveStop as stop:
+        if record is not None:
+            record.abandon()
         yield stop.finding
         yield Skip(stop.finding.location.path, stop.reason)
 
@@ -233,17 +275,28 @@ class _Body:
         "_carry",
         "_central",
         "_hash",
+        "_kept",
+        "_limit",
         "_name",
         "_path",
         "_rereadable",
         "_scope",
         "_tail",
         "decided",
+        "keep",
         "kind",
         "size",
     )
 
-    def __init__(self, scope: Scope, path: str, name: str, *, rereadable: bool) -> None:
+    def __init__(
+        self,
+        scope: Scope,
+        path: str,
+        name: str,
+        *,
+        rereadable: bool,
+        keep: Callable[[bytes], int] | None = None,
+    ) -> None:
         self._scope = scope
         self._path = path
         self._name = name.rsplit("/", 1)[-1]
@@ -253,6 +306,11 @@ class _Body:
         self._tail = b""
         self._carry = b""
         self._central = False
+        #: How many first bytes its archive's record keeps, from the member's head (None: the
+        #: member is not recorded); what is kept of a member that is not held.
+        self.keep = keep
+        self._kept: bytearray | None = None
+        self._limit = 0
         self.size = 0
         #: Whether the hold-or-drop decision is taken (never, without ``scope.wants``).
         self.decided = scope.wants is None
@@ -268,7 +326,10 @@ class _Body:
             self._buf.write(chunk)
             if not self.decided and self.size >= PROBE_BYTES:
                 self._decide()
-        elif self.kind is Kind.BINARY:
+            return
+        if self._kept is not None and len(self._kept) < self._limit:
+            self._kept += chunk[: self._limit - len(self._kept)]
+        if self.kind is Kind.BINARY:
             self._track(chunk)
 
     def _decide(self) -> None:
@@ -290,6 +351,9 @@ class _Body:
             return
         self._buf = None
         self.kind = kind
+        if self.keep is not None:
+            self._limit = self.keep(start[:HEAD_BYTES])
+            self._kept = bytearray(start[: self._limit])
         if kind is Kind.BINARY:
             self._track(start)
 
@@ -319,6 +383,15 @@ class _Body:
 
     def digest(self) -> str:
         return self._hash.hexdigest()
+
+    def kept(self) -> bytes:
+        """The member's first bytes, as many as its archive's record keeps."""
+        assert self.keep is not None
+        if self._buf is None:
+            assert self._kept is not None
+            return bytes(self._kept)
+        data = self.data()
+        return data[: self.keep(data[:HEAD_BYTES])]
 
     def data(self) -> bytes:
         assert self._buf is not None
@@ -356,7 +429,11 @@ def _emit(
     )
     yield member
     if kind in ARCHIVE_KINDS:
-        yield from _open(member, scope, depth + 1)
+        scope.nested += 1
+        try:
+            yield from _open(member, scope, depth + 1)
+        finally:
+            scope.nested -= 1
 
 
 def _zip_tail(data: bytes) -> bool:
@@ -372,6 +449,7 @@ def _collect(
     *,
     ratio_base: Callable[[], int] | None,
     rereadable: bool = False,
+    keep: Callable[[bytes], int] | None = None,
 ) -> tuple[_Body | None, list[Yielded]]:
     """Read a member's chunks within the budgets (see :class:`_Body` for what is held).
 
@@ -380,7 +458,7 @@ def _collect(
     the per-member ratio.
     """
     b = scope.budgets
-    body = _Body(scope, path, name, rereadable=rereadable)
+    body = _Body(scope, path, name, rereadable=rereadable, keep=keep)
     produced = 0
     for chunk in chunks:
         produced += len(chunk)
@@ -499,6 +577,7 @@ def _zip_members(
             continue
         csize = min(entry.compress_size, max(size - local.data_offset, 0))
         member = _ziplib.MemberData(fh, local.data_offset, csize, entry.method)
+        keep = _keep(scope, artifact, entry.name)
         try:
             body, notes = _collect(
                 member.chunks(CHUNK),
@@ -507,6 +586,7 @@ def _zip_members(
                 name,
                 ratio_base=_consumed(member),
                 rereadable=True,
+                keep=keep,
             )
             if body is not None and body.zip_tail:
                 # a binary member nobody wanted ends like a zip: read it again, whole, to open it
@@ -522,6 +602,8 @@ def _zip_members(
             continue
         yield from _zip_anomalies(entry, member, path)
         yield from _duplicate(seen, name, path, body.digest())
+        if keep is not None:
+            _record(scope, entry.name, body)
         yield from _emit(artifact, name, body, scope, depth)
 
 
@@ -532,7 +614,7 @@ def _special(mode: int) -> bool:
 def _reread(chunks: Iterator[bytes], scope: Scope, path: str, name: str, first: _Body) -> _Body:
     """The same member read a second time, held whole. Its bytes were counted against the
     budgets the first time; they must be the same bytes."""
-    body = _Body(scope, path, name, rereadable=False)
+    body = _Body(scope, path, name, rereadable=False, keep=first.keep)
     body.decided = True
     for chunk in chunks:
         body.add(chunk)
@@ -557,6 +639,24 @@ def _duplicate(seen: dict[str, str], name: str, path: str, digest: str) -> Itera
             "archive holds different members under this name; tools disagree on which one wins",
             name,
         )
+
+
+def _keep(scope: Scope, container: Artifact, raw_name: str) -> Callable[[bytes], int] | None:
+    """How much of a member of ``container`` its record keeps, when it is the recorded archive."""
+    record = scope.record
+    if record is None or container.path != record.archive:
+        return None
+    return functools.partial(record.limit, raw_name)
+
+
+def _record(scope: Scope, raw_name: str, body: _Body) -> None:
+    assert scope.record is not None
+    scope.record.add(raw_name, body.size, body.kept())
+
+
+def _unrecorded(scope: Scope, container: Artifact) -> None:
+    if scope.record is not None and container.path == scope.record.archive:
+        scope.record.abandon()
 
 
 def _consumed(member: _ziplib.MemberData) -> Callable[[], int]:
@@ -664,6 +764,7 @@ def _open_stream(artifact: Artifact, scope: Scope, depth: int) -> Iterator[Yield
         if artifact.kind is Kind.TAR or _tarlib.looks_like_tar(head):
             yield from _tar_members(artifact, _tarlib.TarReader(source, head), scope, depth)
             return
+        _unrecorded(scope, artifact)  # one compressed file, no archive of members
         name = _stream_member_name(artifact)
         scope.member()
         path = join_member(artifact.path, name)
@@ -818,7 +919,9 @@ def _tar_members(
         if member.size > b.max_member_bytes:
             yield Skip(path, f"member larger than the member budget ({b.max_member_bytes} bytes)")
             continue
-        body = _Body(scope, path, name, rereadable=True)
+        # a name ending in a slash is no file to a reader of the archive, whatever its type
+        keep = None if member.name.endswith("/") else _keep(scope, artifact, member.name)
+        body = _Body(scope, path, name, rereadable=True, keep=keep)
         try:
             while body.size < member.size:
                 body.add(reader.read_data(CHUNK))
@@ -830,6 +933,8 @@ def _tar_members(
             yield _unreadable(path, exc, "tar member")
             return
         yield from _duplicate(seen, name, path, body.digest())
+        if keep is not None:
+            _record(scope, member.name, body)
         yield from _emit(artifact, name, body, scope, depth)
 
 
@@ -879,6 +984,7 @@ def _open_7z(artifact: Artifact, scope: Scope, depth: int) -> Iterator[Yielded]:
             self.sinks[filename] = sink
             return sink
 
+    _unrecorded(scope, artifact)  # readers of package archives read zips and tars only
     links: set[str] = set()
     with artifact.open() as fh:
         remaining = max(scope.budgets.max_total_bytes - scope.expanded, 0)
@@ -979,4 +1085,4 @@ _OPENERS: dict[Kind, Callable[[Artifact, Scope, int], Iterator[Yielded]]] = {
     Kind.SEVENZIP: _open_7z,
 }
 
-__all__ = ["iter_archive", "link_escapes", "traversal"]
+__all__ = ["archive_and_members", "iter_archive", "link_escapes", "traversal"]

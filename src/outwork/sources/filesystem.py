@@ -15,7 +15,7 @@ from outwork.core.budgets import Budgets
 from outwork.core.corerules import ArchiveLinkEscape, ScanBudgetExceeded
 from outwork.core.errors import TargetError
 from outwork.core.findings import Finding, Location, Skip
-from outwork.sources.archives import iter_archive
+from outwork.sources.archives import archive_and_members
 from outwork.sources.exclude import Excluder, Exclusion
 from outwork.sources.images import (
     is_image_dir,
@@ -23,7 +23,7 @@ from outwork.sources.images import (
     open_compressed_image,
     open_image,
 )
-from outwork.sources.reader import Wants
+from outwork.sources.reader import Keeps, Wants
 
 Yielded = Artifact | Finding | Skip
 
@@ -50,9 +50,12 @@ def walk(
     include_git: bool = False,
     wants: Wants | None = None,
     exclusion: Exclusion | None = None,
+    keeps: Keeps | None = None,
 ) -> Iterator[Yielded]:
     """Artifacts, findings and skips of a file or folder on disk. ``exclusion`` leaves out
-    entries below a folder target (never the target itself, never archive members)."""
+    entries below a folder target (never the target itself, never archive members); ``keeps``
+    says what to keep of an archive's members for an analyzer that reads it whole (see
+    :func:`~outwork.sources.archives.archive_and_members`)."""
     root = Path(target)
     try:
         st = root.lstat()
@@ -70,17 +73,28 @@ def walk(
             yield Skip(display_root, f"symbolic link is not followed: {_why_not(exc)}")
             return
         if stat.S_ISDIR(st.st_mode):
-            yield from _walk_dir(resolved, display_root, budgets, include_git, wants, exclusion)
+            yield from _walk_dir(
+                resolved, display_root, budgets, include_git, wants, exclusion, keeps
+            )
             return
         target = str(resolved)
     if stat.S_ISDIR(st.st_mode):
         if is_image_dir(root):
             yield from open_image(target, budgets, wants=wants, display=display_root)
             return
-        yield from _walk_dir(root.resolve(), display_root, budgets, include_git, wants, exclusion)
+        yield from _walk_dir(
+            root.resolve(), display_root, budgets, include_git, wants, exclusion, keeps
+        )
     else:
         yield from _file(
-            target, display_root, st, budgets, root_logical=display_root, base=None, wants=wants
+            target,
+            display_root,
+            st,
+            budgets,
+            root_logical=display_root,
+            base=None,
+            wants=wants,
+            keeps=keeps,
         )
 
 
@@ -100,6 +114,7 @@ def _walk_dir(
     include_git: bool,
     wants: Wants | None,
     exclusion: Exclusion | None = None,
+    keeps: Keeps | None = None,
 ) -> Iterator[Yielded]:
     excluder = Excluder(exclusion, base) if exclusion is not None else None
     if excluder is not None and not excluder.active:
@@ -153,12 +168,19 @@ def _walk_dir(
             if stat.S_ISREG(st.st_mode):  # most entries: no generator of their own
                 item = _regular(entry.path, logical, st, display_root)
                 if isinstance(item, Artifact) and item.kind in ARCHIVE_KINDS:
-                    yield from _archive(item, budgets, wants)
+                    yield from _archive(item, budgets, wants, keeps)
                 else:
                     yield item
                 continue
             yield from _file(
-                entry.path, logical, st, budgets, root_logical=display_root, base=base, wants=wants
+                entry.path,
+                logical,
+                st,
+                budgets,
+                root_logical=display_root,
+                base=base,
+                wants=wants,
+                keeps=keeps,
             )
         stack.extend(reversed(subdirs))
 
@@ -179,6 +201,7 @@ def _file(
     root_logical: str,
     base: Path | None,
     wants: Wants | None = None,
+    keeps: Keeps | None = None,
 ) -> Iterator[Yielded]:
     if stat.S_ISLNK(st.st_mode):
         yield from _link(Path(path), logical, base)
@@ -190,7 +213,7 @@ def _file(
         return
     item = _regular(path, logical, st, root_logical)
     if isinstance(item, Artifact) and item.kind in ARCHIVE_KINDS:
-        yield from _archive(item, budgets, wants)
+        yield from _archive(item, budgets, wants, keeps)
     else:
         yield item
 
@@ -225,7 +248,9 @@ def _regular(path: str, logical: str, st: os.stat_result, root_logical: str) -> 
     )
 
 
-def _archive(artifact: Artifact, budgets: Budgets, wants: Wants | None) -> Iterator[Yielded]:
+def _archive(
+    artifact: Artifact, budgets: Budgets, wants: Wants | None, keeps: Keeps | None
+) -> Iterator[Yielded]:
     """An archive on disk, then its members; a tar that is an image is tagged ``container-image``
     (not a package to open whole) and its layers are read as an image's."""
     if (
@@ -254,8 +279,7 @@ def _archive(artifact: Artifact, budgets: Budgets, wants: Wants | None) -> Itera
             yield replace(artifact, tags=artifact.tags | IMAGE_TAGS)
             yield from compressed
             return
-    yield artifact
-    yield from iter_archive(artifact, budgets, depth=1, deadline=budgets.deadline(), wants=wants)
+    yield from archive_and_members(artifact, budgets, wants=wants, keeps=keeps)
 
 
 def _special(mode: int) -> str:

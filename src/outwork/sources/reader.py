@@ -10,7 +10,8 @@ first bytes of a member cost the first bytes, not the member.
 
 - :func:`open_zip`: a zip's directory and random access to its members, strict (the format) or
   ``tolerant`` (what PyTorch's loader accepts, every deviation listed);
-- :func:`iter_members`: the members of a zip or a tar (plain or compressed) one after the other;
+- :func:`iter_members`: the members of a zip or a tar (plain or compressed) one after the other,
+  or of what a walk of the archive kept of them (:class:`MemberRecord`);
 - :func:`decompress`: one compressed stream (zlib, gzip, bz2, xz, lzma, zstd, lz4), bounded.
 """
 
@@ -26,7 +27,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, BinaryIO, cast
 
-from outwork.core.artifact import Artifact, Kind
+from outwork.core.artifact import Artifact, Kind, MemberNeeds, ReadMember
 from outwork.core.budgets import Budgets
 from outwork.core.corerules import ArchiveDecompressionBomb, ScanBudgetExceeded
 from outwork.core.findings import Finding, Location
@@ -50,6 +51,9 @@ XZ_MEMLIMIT = 256 * 1024 * 1024
 Source = bytes | bytearray | memoryview | BinaryIO
 #: Whether any selected analyzer wants a member, asked of its :class:`Probe` (the engine's).
 Wants = Callable[[Artifact], bool]
+#: What an analyzer that reads an archive whole reads of its members, asked of the archive
+#: before the walk opens it (the engine's); None when no analyzer does.
+Keeps = Callable[[Artifact], MemberNeeds | None]
 
 
 class ArchiveError(Exception):
@@ -98,6 +102,11 @@ class Scope:
         self.wants = wants
         self.members = 0
         self.expanded = 0
+        #: What the walk keeps of the top-level archive's members, when it is asked to.
+        self.record: MemberRecord | None = None
+        #: Archives being read inside the top-level one: what is reported meanwhile concerns
+        #: their members, not the top-level archive's own.
+        self.nested = 0
 
     def tick(self) -> None:
         if time.monotonic() > self.deadline:
@@ -301,6 +310,43 @@ def decompressor(kind: Kind, counting: Counting) -> Callable[[int], bytes]:
     if kind is Kind.ZSTD:
         return ZstdReader(counting).read
     return counting.read
+
+
+class MemberRecord:
+    """What the walk of one archive keeps of its regular members, in the archive's order, for
+    an analyzer that reads the archive whole (:class:`~outwork.core.artifact.MemberNeeds`).
+
+    The walk abandons the record when it reports anything about the archive (a budget stop, a
+    bomb, a corrupt or encrypted member, an odd name: then the analyzer reads the archive
+    itself, as a reader of that archive alone would see it) or when it would keep more than
+    ``needs.total`` bytes.
+    """
+
+    def __init__(self, archive: str, needs: MemberNeeds) -> None:
+        self.archive = archive
+        self._needs = needs
+        self._members: list[ReadMember] | None = []
+        self._bytes = 0
+
+    def limit(self, name: str, head: bytes) -> int:
+        """Bytes to keep of the member ``name`` (as the archive spells it) starting ``head``."""
+        return self._needs.bytes_of(name, head)
+
+    def add(self, name: str, size: int, data: bytes) -> None:
+        if self._members is None:
+            return
+        self._bytes += len(data)
+        if self._bytes > self._needs.total:
+            self.abandon()
+            return
+        self._members.append(ReadMember(name, size, data))
+
+    def abandon(self) -> None:
+        self._members = None
+
+    def members(self) -> tuple[ReadMember, ...] | None:
+        """The kept members, or None when the record was abandoned."""
+        return tuple(self._members) if self._members is not None else None
 
 
 # --------------------------------------------------------------------------- random access
@@ -568,14 +614,21 @@ _STREAM_MAGIC = (
 
 
 def iter_members(
-    source: Source, budgets: Budgets | None = None, *, path: str = ""
+    source: Source | tuple[ReadMember, ...], budgets: Budgets | None = None, *, path: str = ""
 ) -> Iterator[Member]:
     """The members of a zip or a tar (plain, gzip, bz2, xz or zstd), in the archive's order.
+
+    ``source`` may also be what a walk of the archive kept of its regular members
+    (:attr:`~outwork.core.artifact.Artifact.members`): they are read from memory, each as far
+    as it was kept, without decompressing the archive again.
 
     Raises :class:`ArchiveError` where the archive cannot be read further and
     :class:`BudgetStop` where a budget ends the reading; members met before are already out.
     """
     budgets = budgets or Budgets()
+    if isinstance(source, tuple):
+        yield from _kept_members(source, budgets, path)
+        return
     fh, size = _file(source)
     magic = fh.read(6)
     fh.seek(0)
@@ -593,6 +646,26 @@ def iter_members(
         return
     kind = next((k for m, k in _STREAM_MAGIC if magic.startswith(m)), Kind.TAR)
     yield from _tar_members(fh, size, kind, budgets, path)
+
+
+def _kept_members(members: tuple[ReadMember, ...], budgets: Budgets, path: str) -> Iterator[Member]:
+    """Members a walk kept, counted against the member budget and the clock as when read."""
+    scope = Scope(budgets, budgets.deadline(), path, 1, None)
+    for member in members:
+        scope.member()
+        yield Member(member.name, member.size, _kept_reader(member))
+
+
+def _kept_reader(member: ReadMember) -> Callable[[int | None], bytes]:
+    def read(limit: int | None) -> bytes:
+        data = member.data
+        if len(data) < member.size and (limit is None or limit > len(data)):
+            raise ArchiveError(
+                f"member {member.name!r}: only its first {len(data)} bytes were kept by the walk"
+            )
+        return data if limit is None else data[:limit]
+
+    return read
 
 
 def _zip_reader(archive: ZipArchive, member: ZipMember) -> Callable[[int | None], bytes]:
@@ -713,7 +786,9 @@ __all__ = [
     "ArchiveError",
     "ArchiveStop",
     "BudgetStop",
+    "Keeps",
     "Member",
+    "MemberRecord",
     "Scope",
     "StreamStop",
     "ZipArchive",

@@ -26,7 +26,8 @@ from outwork.core.artifact import ARCHIVE_KINDS, HEAD_BYTES, Artifact, Kind, cla
 from outwork.core.budgets import Budgets
 from outwork.core.errors import TargetError
 from outwork.core.findings import Finding, Skip
-from outwork.sources.archives import iter_archive
+from outwork.sources.archives import archive_and_members
+from outwork.sources.reader import Keeps
 
 DEFAULT_PYPI = "https://pypi.org/pypi"
 DEFAULT_NPM = "https://registry.npmjs.org"
@@ -96,6 +97,7 @@ def open_registry(
     options: RegistryOptions | None = None,
     *,
     wants: Callable[[Artifact], bool] | None = None,
+    keeps: Keeps | None = None,
 ) -> Iterator[Yielded]:
     """Download a registry release into a private folder and yield its files as artifacts."""
     options = options or RegistryOptions()
@@ -116,7 +118,7 @@ def open_registry(
                 raise
             yield Skip(f"{ref.display}/{safe}", str(exc))
             continue
-        yield from _local(dest, f"{ref.display}/{safe}", ref.display, budgets, wants)
+        yield from _local(dest, f"{ref.display}/{safe}", ref.display, budgets, wants, keeps)
 
 
 def _local(
@@ -125,6 +127,7 @@ def _local(
     root: str,
     budgets: Budgets,
     wants: Callable[[Artifact], bool] | None,
+    keeps: Keeps | None = None,
 ) -> Iterator[Yielded]:
     with path.open("rb") as fh:
         head = fh.read(HEAD_BYTES)
@@ -134,10 +137,10 @@ def _local(
         with path.open("rb") as fh:
             kind = refine_zip(fh)
     artifact = Artifact(path=logical, kind=kind, size=size, fs_path=str(path), root=root)
-    yield artifact
     if kind in ARCHIVE_KINDS:
-        deadline = budgets.deadline()
-        yield from iter_archive(artifact, budgets, depth=1, deadline=deadline, wants=wants)
+        yield from archive_and_members(artifact, budgets, wants=wants, keeps=keeps)
+    else:
+        yield artifact
 
 
 def _get_json(url: str, options: RegistryOptions, what: str) -> Any:

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from typing import cast
 
 from outwork.core.analyzer import AnalysisContext, Analyzer, Component, rules_in
-from outwork.core.artifact import ARCHIVE_KINDS, Artifact, Kind
+from outwork.core.artifact import ARCHIVE_KINDS, Artifact, Kind, MemberNeeds
 from outwork.core.findings import Finding
 from outwork.core.rules import Layer
 
@@ -56,6 +56,9 @@ class PackageAnalyzer(Analyzer):
         ):
             return False
         return cast(bool, self.work.accepts(artifact))
+
+    def member_needs(self, archive: Artifact) -> MemberNeeds | None:
+        return cast(MemberNeeds | None, self.work.member_needs(archive))
 
     def imitates(self, name: str, ecosystem: str) -> tuple[str, str] | None:
         """The popular package name this one imitates and how (offline, from the layer's

@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 from outwork.analyzers.packages import loose, online, syntax, typosquat
 from outwork.analyzers.packages.jsscan import scan_javascript, scan_package_json
 from outwork.analyzers.packages.package import (
+    MEMBER_NEEDS,
     Limits,
     Verdict,
     analyze_files,
@@ -31,7 +32,14 @@ from outwork.analyzers.packages.pyscan import PythonScanner, owner_names, scan_p
 from outwork.analyzers.packages.rules import PackageRiskVerdict
 from outwork.analyzers.packages.signals import Context, Signal
 from outwork.core.analyzer import AnalysisContext, Component, Emitted
-from outwork.core.artifact import ARCHIVE_KINDS, MEMBER_SEP, OS_PACKAGE_FILE, Artifact, Kind
+from outwork.core.artifact import (
+    ARCHIVE_KINDS,
+    MEMBER_SEP,
+    OS_PACKAGE_FILE,
+    Artifact,
+    Kind,
+    MemberNeeds,
+)
 from outwork.core.budgets import Budgets
 from outwork.core.findings import Fact, Finding, finding
 from outwork.core.rules import Severity
@@ -66,6 +74,11 @@ def analyze(artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
         yield from _loose_python(artifact)
 
 
+def member_needs(archive: Artifact) -> MemberNeeds | None:
+    """What the walk of a package archive keeps of its members for :func:`_archive`."""
+    return MEMBER_NEEDS if archive.kind in ARCHIVE_KINDS else None
+
+
 def finish(
     components: Sequence[tuple[str, Component]], context: AnalysisContext
 ) -> Iterable[Finding]:
@@ -82,8 +95,11 @@ def imitates(name: str, ecosystem: str) -> tuple[str, str] | None:
 
 
 def _archive(artifact: Artifact, budgets: Budgets) -> Iterator[Emitted]:
-    with artifact.open() as stream:  # a file on disk is read member by member, not whole
-        files = read_archive(stream, artifact.name, Limits(), budgets)
+    if artifact.members is not None:  # what the walk kept of them: not decompressed again
+        files = read_archive(artifact.members, artifact.name, Limits(), budgets)
+    else:
+        with artifact.open() as stream:  # a file on disk is read member by member, not whole
+            files = read_archive(stream, artifact.name, Limits(), budgets)
     if files is None:
         return
     verdict = analyze_files(files)

@@ -46,7 +46,7 @@ from outwork.analyzers.packages.rules import (
     javascript,
 )
 from outwork.analyzers.packages.signals import Context, Signal, clip
-from outwork.core.artifact import Kind, classify
+from outwork.core.artifact import Kind, MemberNeeds, ReadMember, classify
 from outwork.core.budgets import Budgets
 from outwork.core.findings import Finding
 from outwork.core.purl import purl
@@ -195,8 +195,29 @@ def looks_like_package_name(name: str) -> bool:
     return lower.endswith(PACKAGE_SUFFIXES)
 
 
+def member_bytes(name: str, head: bytes) -> int:
+    """The most :func:`read_archive` reads of a member (with the default :class:`Limits`), from
+    its name as the archive spells it and its first :data:`HEAD_BYTES` bytes: a source or
+    metadata member up to the size kept as text, a carrier up to what :mod:`.opaque` opens,
+    any other member its head."""
+    lower = PurePosixPath(name).name.lower()
+    if lower.endswith(SOURCE_SUFFIXES) or lower in KEPT_NAMES:
+        return Limits().member_bytes + 1
+    start = head[:HEAD_BYTES]
+    if opaque.worth_keeping(classify(start, lower, len(start)), name):
+        return max(opaque.MEMBER_BYTES, HEAD_BYTES)
+    return HEAD_BYTES
+
+
+#: What :func:`read_archive` reads of an archive's members, kept for it by the walk of the
+#: archive (beyond the texts and carriers it keeps, and heads, it reads the archive itself).
+MEMBER_NEEDS = MemberNeeds(
+    member_bytes, Limits().text_bytes + opaque.PACKAGE_BYTES + 32 * 1024 * 1024
+)
+
+
 def read_archive(
-    data: bytes | BinaryIO,
+    data: bytes | BinaryIO | tuple[ReadMember, ...],
     name: str,
     limits: Limits | None = None,
     budgets: Budgets | None = None,
@@ -207,7 +228,8 @@ def read_archive(
     ``stops``, when given, receives the finding of every budget that stopped the reading (a
     bomb, too many members), so that a caller reading outside the engine reports it.
 
-    ``data`` is the archive's bytes or a seekable binary stream (a file on disk). Members come
+    ``data`` is the archive's bytes, a seekable binary stream (a file on disk) or what the walk
+    of the archive kept of its members (:data:`MEMBER_NEEDS`). Members come
     through the sources' bounded reader one at a time, each read only as far as needed (a
     source member whole, any other member its first bytes), so memory follows what is kept,
     not the archive's size. A member that cannot be read is noted and the next one read.
