@@ -18,7 +18,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 if TYPE_CHECKING:
@@ -696,8 +696,10 @@ def inside_installed_packages(path: str) -> bool:
 
 
 def posix_name(path: str) -> str:
-    """The last component of a ``/``-separated path."""
-    return PurePosixPath(path).name
+    """The last component of a ``/``-separated path, as :class:`~pathlib.PurePosixPath` names
+    it (empty and ``.`` components skipped), without building one for each artifact."""
+    parts = [part for part in path.split("/") if part and part != "."]
+    return parts[-1] if parts else ""
 
 
 def join_member(container: str, member: str) -> str:
