@@ -16,6 +16,7 @@ from outwork.analyzers.models.rules.pickles import (
     check_globals,
     check_malformed,
 )
+from outwork.analyzers.models.screen import screen
 from outwork.core.findings import Finding, finding
 from outwork.sources.reader import ArchiveError, open_zip
 
@@ -66,6 +67,8 @@ def scan_stream(
 ) -> PickleReport:
     """Analyse the pickle stream(s) starting at ``start``; findings carry ``path`` and offsets."""
     report = report or PickleReport()
+    if depth == 0 and _plain(buf, start, report, stacked=stacked, torchscript=torchscript):
+        return report
     traces = list(picklevm.run_all(buf, start, max_streams=64 if stacked else 1))
     if traces and _is_legacy_magic(traces[0].result):
         report.legacy_torch = True
@@ -90,6 +93,35 @@ def scan_stream(
             buf, trace, report, path, prefix, depth, later=index > 0, torchscript=torchscript
         )
     return report
+
+
+def _plain(
+    buf: bytes | memoryview,
+    start: int,
+    report: PickleReport,
+    *,
+    stacked: bool,
+    torchscript: bool,
+) -> bool:
+    """Whether the stream is one the machine would find nothing in but allowed imports (see
+    :mod:`~outwork.analyzers.models.screen`); then its imports are reported as the machine's
+    would be. Anything else (another stream or data after STOP, legacy PyTorch's magic
+    number, an import the policy does not allow as the stream uses it) is left to the machine."""
+    plain = screen(buf, start)
+    if plain is None or plain.result == LEGACY_TORCH_MAGIC:
+        return False
+    if stacked and bytes(buf[plain.end :]).strip(b"\x00 \r\n\t"):
+        return False
+    for imp in plain.imports:
+        called = (imp.module, imp.name) in plain.called
+        verdict = judge(imp.module, imp.name, torchscript=torchscript, called=called).verdict
+        if verdict is not Verdict.ALLOWED:
+            return False
+    for imp in plain.imports:
+        report.globals.add(f"{imp.module}.{imp.name}")
+        _framework_hint(report, imp.module)
+    report.streams += 1
+    return True
 
 
 def _trailing(

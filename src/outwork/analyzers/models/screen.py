@@ -1,0 +1,554 @@
+"""A quick first reading of a pickle stream that proves it plain, or gives up.
+
+Most model pickles a folder holds are what their library wrote: globals named by literal
+strings, calls of those globals, containers, literals and joblib's arrays. In such a stream the
+symbolic machine (:mod:`~outwork.analyzers.models.picklevm`) records imports and nothing else a
+check reads. This reading follows the stream as the machine does (the same stack, marks and
+memo, the machine's :class:`~picklevm.Glob`, :class:`~picklevm.Obj` and :class:`~picklevm.Seq`;
+literals as plain Python values instead of one :class:`~picklevm.Lit` each), records only the
+imports and which of them are called, and gives up at the first thing the machine would record
+besides: a call of a computed value (or one a call gadget makes), a computed global, a literal
+that starts like a nested pickle or zip, a mutation of a global or a literal, a broken or
+truncated stream or one over the machine's budgets, an opcode outside the binary set model
+libraries write, joblib array bytes that a plain ``pickle.load`` would run. The caller then
+runs the machine, so a stream is either read by the machine or proven to hold nothing but the
+imports returned here (``tests/analyzers/models/test_pickle_screen.py`` checks every accepted
+stream against the machine, on real, hostile and randomly mutated pickles).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from outwork.analyzers.models.picklevm import (
+    _DISPATCH,
+    _FLOAT,
+    _PAYLOAD_FIRST,
+    _PAYLOAD_FIRST_TEXT,
+    LOADERS,
+    MAX_CONTAINER_ITEMS,
+    MAX_LINE,
+    MAX_MEMO,
+    MAX_OPS,
+    PY2_MODULES,
+    Glob,
+    Import,
+    Lit,
+    Obj,
+    Opaque,
+    Seq,
+    _dtype_info,
+    _is_joblib_wrapper,
+    _payload_head,
+    _shape_count,
+)
+from outwork.analyzers.models.policy import gadget
+
+#: The opcode bytes that import (GLOBAL, INST, STACK_GLOBAL): joblib array bytes that hold
+#: none of them import nothing when a plain loader reads them as opcodes.
+_IMPORT_OPCODE = re.compile(rb"[ci\x93]")
+_NEWLINE = re.compile(rb"\n")
+
+
+@dataclass(frozen=True, slots=True)
+class Plain:
+    """A stream read to its STOP that does nothing but import, call what it imports, and
+    build containers and objects from literals."""
+
+    end: int
+    #: Its imports in the machine's order and form (first offset, Python 2 names mapped).
+    imports: tuple[Import, ...]
+    #: The imports it calls (directly, or through an allowed callable that calls its argument).
+    called: frozenset[tuple[str, str]]
+    #: The value STOP returns (a literal as a plain Python value).
+    result: object
+
+
+#: The machine's values that are not literals: this reading keeps literals as plain Python
+#: values (str, bytes as a view, int, bool, float, None), which saves building one object for
+#: each, and turns them into the machine's :class:`~picklevm.Lit` where its helpers read them.
+_VALUES = (Glob, Obj, Seq, Opaque)
+
+
+def _lit(value: object) -> object:
+    return value if isinstance(value, _VALUES) else Lit(value)
+
+
+def _wrapped(value: object) -> object:
+    """A value as the machine holds it (its literals, and those of its items, arguments and
+    state, wrapped): what the machine's readers of a joblib array's shape and dtype look at."""
+    if isinstance(value, Seq):
+        return Seq(value.kind, [_lit(item) for item in value.items])
+    if isinstance(value, Obj):
+        return Obj(value.func, _wrapped(value.args), value.offset, _wrapped(value.state))
+    return _lit(value)
+
+
+def _fields(state: object) -> dict[str, object]:
+    """:func:`picklevm._dict_fields` of a state this reading holds."""
+    if not isinstance(state, Seq) or state.kind != "dict":
+        return {}
+    items = state.items
+    return {
+        key: value
+        for key, value in zip(items[0::2], items[1::2], strict=False)
+        if isinstance(key, str)
+    }
+
+
+_STOP, _MEMOIZE, _SHORT_BINUNICODE, _BINGET, _BININT1 = b".\x94\x8chK"
+
+
+class _UndecidedError(Exception):
+    """The machine would record more than imports here: it has to read the stream."""
+
+
+class _Reader:
+    def __init__(self, buf: memoryview, start: int) -> None:
+        self.buf = buf
+        self.pos = start
+        self.protocol = 0
+        self.stack: list[object] = []
+        self.marks: list[list[object]] = []
+        self.memo: dict[int, object] = {}
+        self.imports: list[Import] = []
+        self.seen: set[tuple[str, str]] = set()
+        self.called: set[tuple[str, str]] = set()
+        self.skipped: list[tuple[int, int]] = []
+        #: Where a plain loader's reading parts from joblib's (the first array's bytes).
+        self.fork = -1
+
+    # -- the stack -------------------------------------------------------------------------
+    def pop(self) -> object:
+        if not self.stack:
+            raise _UndecidedError
+        return self.stack.pop()
+
+    def top(self) -> object:
+        if not self.stack:
+            raise _UndecidedError
+        return self.stack[-1]
+
+    def pop_mark(self) -> list[object]:
+        if not self.marks:
+            raise _UndecidedError
+        items = self.stack
+        self.stack = self.marks.pop()
+        return items
+
+    def put(self, index: int) -> None:
+        if not self.stack or (len(self.memo) >= MAX_MEMO and index not in self.memo):
+            raise _UndecidedError
+        self.memo[index] = self.stack[-1]
+
+    def get(self, index: int) -> None:
+        if index not in self.memo:
+            raise _UndecidedError
+        self.stack.append(self.memo[index])
+
+    # -- what the machine records ----------------------------------------------------------
+    def import_(self, module: str, name: str, offset: int, opcode: str) -> None:
+        if self.protocol < 3:
+            module = PY2_MODULES.get(module, module)
+        key = (module, name)
+        if key not in self.seen:
+            self.seen.add(key)
+            self.imports.append(Import(offset, module, name, opcode))
+        self.stack.append(Glob(module, name, offset, opcode))
+
+    def call(self, func: object, args: object, offset: int) -> None:
+        if not isinstance(func, Glob) or (func.module, func.name) in LOADERS:
+            raise _UndecidedError
+        self.called.add((func.module, func.name))
+        found = gadget(func.module, func.name)
+        if found is not None and isinstance(args, Seq):
+            for position in found[0]:
+                if position >= len(args.items):
+                    continue
+                target = args.items[position]
+                if isinstance(target, Glob):
+                    self.called.add((target.module, target.name))
+                elif isinstance(target, _VALUES):
+                    raise _UndecidedError
+        self.stack.append(Obj(func, args, offset))
+
+    def text(self, raw: memoryview) -> None:
+        value = str(raw, "utf-8", "surrogatepass")
+        if len(value) >= 4 and value[0] in _PAYLOAD_FIRST_TEXT and _payload_head(value):
+            raise _UndecidedError
+        self.stack.append(value)
+
+    def binary(self, raw: memoryview, offset: int) -> None:
+        if len(raw) >= 4 and raw[0] in _PAYLOAD_FIRST and _payload_head(raw):
+            raise _UndecidedError
+        self.stack.append(raw)
+
+    def extend(self, items: list[object]) -> None:
+        target = self.top()
+        if isinstance(target, Seq):
+            room = MAX_CONTAINER_ITEMS - len(target.items)
+            if room > 0:
+                target.items.extend(items[:room])
+        elif not isinstance(target, Obj):  # a global or a literal mutated
+            raise _UndecidedError
+
+    def build(self, offset: int) -> None:
+        state = self.pop()
+        target = self.top()
+        if isinstance(target, Obj):
+            target.state = state
+            if _is_joblib_wrapper(target.func):
+                self.joblib_array(state)
+        elif not isinstance(target, Opaque):
+            raise _UndecidedError
+
+    def joblib_array(self, state: object) -> None:
+        """The array bytes joblib writes after a wrapper's BUILD, skipped as the machine
+        skips them (:meth:`picklevm.Machine._joblib_array`, whose readers of the shape and
+        dtype decide the size)."""
+        fields = _fields(state)
+        count = _shape_count(_wrapped(fields.get("shape")))
+        info = _dtype_info(_wrapped(fields.get("dtype")))
+        if count is None or info is None or info[1]:
+            raise _UndecidedError  # not a literal shape or dtype, or an array of objects
+        begin = self.pos
+        if self.fork < 0:
+            self.fork = begin
+        align = fields.get("numpy_array_alignment_bytes")
+        if align is not None and not isinstance(align, _VALUES):  # a literal, not None
+            self.skip(self.u1())
+        self.skip(count * info[0])
+        self.skipped.append((begin, self.pos))
+
+    # -- reading ---------------------------------------------------------------------------
+    def u1(self) -> int:
+        if self.pos >= len(self.buf):
+            raise _UndecidedError
+        self.pos += 1
+        return self.buf[self.pos - 1]
+
+    def skip(self, n: int) -> None:
+        if n < 0 or self.pos + n > len(self.buf):
+            raise _UndecidedError
+        self.pos += n
+
+    def read(self, n: int) -> memoryview:
+        begin = self.pos
+        self.skip(n)
+        return self.buf[begin : self.pos]
+
+    def line(self) -> str:
+        """A newline-terminated argument within the machine's line limit, as UTF-8."""
+        found = _NEWLINE.search(self.buf, self.pos, min(len(self.buf), self.pos + MAX_LINE))
+        if found is None:
+            raise _UndecidedError
+        text = str(self.buf[self.pos : found.start()], "utf-8")
+        self.pos = found.end()
+        return text
+
+    def run(self, max_ops: int) -> None:
+        """Read to STOP. The four opcodes of most of a model pickle (a memo entry, a short
+        string, a memo fetch, a small integer) are read here; the rest by their handlers."""
+        buf, memo = self.buf, self.memo
+        size = len(buf)
+        for _ in range(max_ops):
+            offset = self.pos
+            if offset + 1 >= size:  # the last byte: STOP, or a stream cut short
+                if offset < size and self.other(buf[offset], offset):
+                    return
+                raise _UndecidedError
+            code = buf[offset]
+            if code == _MEMOIZE:
+                if not self.stack or len(memo) >= MAX_MEMO:
+                    raise _UndecidedError
+                memo[len(memo)] = self.stack[-1]
+                self.pos = offset + 1
+            elif code == _SHORT_BINUNICODE:
+                end = offset + 2 + buf[offset + 1]
+                if end > size:
+                    raise _UndecidedError
+                self.text(buf[offset + 2 : end])
+                self.pos = end
+            elif code == _BINGET:
+                if buf[offset + 1] not in memo:
+                    raise _UndecidedError
+                self.stack.append(memo[buf[offset + 1]])
+                self.pos = offset + 2
+            elif code == _BININT1:
+                self.stack.append(buf[offset + 1])
+                self.pos = offset + 2
+            elif self.other(code, offset):
+                return
+        raise _UndecidedError
+
+    def other(self, code: int, offset: int) -> bool:
+        """Follow the opcode at ``offset`` by its handler; True at STOP."""
+        entry = _OPCODES.get(code)
+        if entry is None:
+            raise _UndecidedError
+        width, prefixed, handler = entry
+        buf = self.buf
+        pos = offset + 1 + width
+        if pos > len(buf):
+            raise _UndecidedError
+        if width == 0:
+            arg: object = None
+        elif width == 1:
+            arg = buf[offset + 1]
+        else:
+            arg = int.from_bytes(buf[offset + 1 : pos], "little")
+        if prefixed:
+            assert isinstance(arg, int)
+            end = pos + arg
+            if end > len(buf):
+                raise _UndecidedError
+            arg = buf[pos:end]
+            pos = end
+        self.pos = pos
+        handler(self, arg, offset)
+        return code == _STOP
+
+    def plain_load_imports_nothing(self) -> bool:
+        """Whether a plain loader reading joblib's array bytes as opcodes imports nothing
+        there: none of those bytes is an importing opcode, or its reading breaks on the first
+        array's first byte (the machine reads on from there)."""
+        if not self.skipped:
+            return True
+        buf = self.buf
+        if not any(_IMPORT_OPCODE.search(buf, begin, end) for begin, end in self.skipped):
+            return True
+        return self.fork < len(buf) and buf[self.fork] not in _DISPATCH
+
+
+def _stop(r: _Reader, _: object, offset: int) -> None:
+    r.top()
+
+
+def _proto(r: _Reader, proto: object, offset: int) -> None:
+    assert isinstance(proto, int)
+    if proto > 5:
+        raise _UndecidedError
+    r.protocol = proto
+
+
+def _mark(r: _Reader, _: object, offset: int) -> None:
+    r.marks.append(r.stack)
+    r.stack = []
+
+
+def _literal(value: object) -> Callable[[_Reader, object, int], None]:
+    def push(r: _Reader, _: object, offset: int) -> None:
+        r.stack.append(value)
+
+    return push
+
+
+def _int(r: _Reader, value: object, offset: int) -> None:
+    r.stack.append(value)
+
+
+def _pop(r: _Reader, _: object, offset: int) -> None:
+    if r.stack:
+        r.stack.pop()
+    else:
+        r.pop_mark()
+
+
+def _pop_mark(r: _Reader, _: object, offset: int) -> None:
+    r.pop_mark()
+
+
+def _dup(r: _Reader, _: object, offset: int) -> None:
+    r.stack.append(r.top())
+
+
+def _binint(r: _Reader, value: object, offset: int) -> None:
+    assert isinstance(value, int)
+    r.stack.append(value - (1 << 32) if value >= 1 << 31 else value)
+
+
+def _long1(r: _Reader, raw: object, offset: int) -> None:
+    assert isinstance(raw, memoryview)
+    r.stack.append(int.from_bytes(raw, "little", signed=True))
+
+
+def _binfloat(r: _Reader, _: object, offset: int) -> None:
+    r.skip(8)
+    r.stack.append(_FLOAT.value)
+
+
+def _text(r: _Reader, raw: object, offset: int) -> None:
+    assert isinstance(raw, memoryview)
+    r.text(raw)
+
+
+def _binary(r: _Reader, raw: object, offset: int) -> None:
+    assert isinstance(raw, memoryview)
+    r.binary(raw, offset)
+
+
+def _empty(kind: str) -> Callable[[_Reader, object, int], None]:
+    def push(r: _Reader, _: object, offset: int) -> None:
+        r.stack.append(Seq(kind))
+
+    return push
+
+
+def _collection(kind: str) -> Callable[[_Reader, object, int], None]:
+    def push(r: _Reader, _: object, offset: int) -> None:
+        items = r.pop_mark()
+        r.stack.append(Seq(kind, items[:MAX_CONTAINER_ITEMS]))
+
+    return push
+
+
+def _tuple_n(n: int) -> Callable[[_Reader, object, int], None]:
+    def push(r: _Reader, _: object, offset: int) -> None:
+        stack = r.stack
+        if len(stack) < n:
+            raise _UndecidedError
+        items = stack[len(stack) - n :]
+        del stack[len(stack) - n :]
+        stack.append(Seq("tuple", items))
+
+    return push
+
+
+def _append(r: _Reader, _: object, offset: int) -> None:
+    r.extend([r.pop()])
+
+
+def _setitem(r: _Reader, _: object, offset: int) -> None:
+    value = r.pop()
+    key = r.pop()
+    r.extend([key, value])
+
+
+def _extend_marked(r: _Reader, _: object, offset: int) -> None:
+    r.extend(r.pop_mark())
+
+
+def _memoize(r: _Reader, _: object, offset: int) -> None:
+    r.put(len(r.memo))
+
+
+def _put(r: _Reader, index: object, offset: int) -> None:
+    assert isinstance(index, int)
+    r.put(index)
+
+
+def _get(r: _Reader, index: object, offset: int) -> None:
+    assert isinstance(index, int)
+    r.get(index)
+
+
+def _global(r: _Reader, _: object, offset: int) -> None:
+    module = r.line()
+    r.import_(module, r.line(), offset, "GLOBAL")
+
+
+def _stack_global(r: _Reader, _: object, offset: int) -> None:
+    name = r.pop()
+    module = r.pop()
+    if not (isinstance(module, str) and isinstance(name, str)):
+        raise _UndecidedError
+    r.import_(module, name, offset, "STACK_GLOBAL")
+
+
+def _reduce(r: _Reader, _: object, offset: int) -> None:
+    args = r.pop()
+    r.call(r.pop(), args, offset)
+
+
+def _newobj_ex(r: _Reader, _: object, offset: int) -> None:
+    kwargs = r.pop()
+    args = r.pop()
+    r.call(r.pop(), Seq("tuple", [args, kwargs]), offset)
+
+
+def _build(r: _Reader, _: object, offset: int) -> None:
+    r.build(offset)
+
+
+def _binpersid(r: _Reader, _: object, offset: int) -> None:
+    r.pop()
+    r.stack.append(Opaque("persistent id", offset))
+
+
+def _nothing(r: _Reader, _: object, offset: int) -> None:
+    pass
+
+
+#: The opcodes this reading follows (the binary ones model libraries write) with their
+#: argument's kind; any other opcode leaves the stream to the machine.
+_OPCODES: dict[int, tuple[int, bool, Callable[[_Reader, object, int], None]]] = {
+    code[0]: entry
+    for code, entry in {
+        b".": (0, False, _stop),
+        b"\x80": (1, False, _proto),
+        b"\x95": (8, False, _nothing),  # FRAME
+        b"(": (0, False, _mark),
+        b"0": (0, False, _pop),
+        b"1": (0, False, _pop_mark),
+        b"2": (0, False, _dup),
+        b"N": (0, False, _literal(None)),
+        b"\x88": (0, False, _literal(True)),
+        b"\x89": (0, False, _literal(False)),
+        b"K": (1, False, _int),
+        b"M": (2, False, _int),
+        b"J": (4, False, _binint),
+        b"\x8a": (1, True, _long1),
+        b"G": (0, False, _binfloat),
+        b"\x8c": (1, True, _text),
+        b"X": (4, True, _text),
+        b"\x8d": (8, True, _text),
+        b"C": (1, True, _binary),
+        b"B": (4, True, _binary),
+        b"\x8e": (8, True, _binary),
+        b"U": (1, True, _binary),
+        b"\x96": (8, True, _binary),
+        b")": (0, False, _empty("tuple")),
+        b"]": (0, False, _empty("list")),
+        b"}": (0, False, _empty("dict")),
+        b"\x8f": (0, False, _empty("set")),
+        b"t": (0, False, _collection("tuple")),
+        b"l": (0, False, _collection("list")),
+        b"d": (0, False, _collection("dict")),
+        b"\x91": (0, False, _collection("frozenset")),
+        b"\x85": (0, False, _tuple_n(1)),
+        b"\x86": (0, False, _tuple_n(2)),
+        b"\x87": (0, False, _tuple_n(3)),
+        b"a": (0, False, _append),
+        b"e": (0, False, _extend_marked),
+        b"s": (0, False, _setitem),
+        b"u": (0, False, _extend_marked),
+        b"\x90": (0, False, _extend_marked),
+        b"\x94": (0, False, _memoize),
+        b"q": (1, False, _put),
+        b"r": (4, False, _put),
+        b"h": (1, False, _get),
+        b"j": (4, False, _get),
+        b"c": (0, False, _global),
+        b"\x93": (0, False, _stack_global),
+        b"R": (0, False, _reduce),
+        b"\x81": (0, False, _reduce),  # NEWOBJ: the class and its arguments, as REDUCE
+        b"\x92": (0, False, _newobj_ex),
+        b"b": (0, False, _build),
+        b"Q": (0, False, _binpersid),
+    }.items()
+}
+
+
+def screen(buf: bytes | memoryview, start: int = 0, *, max_ops: int = MAX_OPS) -> Plain | None:
+    """Read one stream from ``start`` as :func:`picklevm.run` does, and return what it imports
+    when that is all the machine would record; None when the machine has to read it."""
+    reader = _Reader(memoryview(buf), start)
+    try:
+        reader.run(max_ops)
+    except (_UndecidedError, ValueError):  # ValueError: text that is not UTF-8
+        return None
+    if not reader.plain_load_imports_nothing():
+        return None
+    return Plain(reader.pos, tuple(reader.imports), frozenset(reader.called), reader.stack[-1])
