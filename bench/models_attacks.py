@@ -554,6 +554,7 @@ def outwork_flags(paths: list[Path]) -> dict[Path, str]:
 
 
 def _run(cmd: list[str], timeout: float = 300) -> tuple[int, str]:
+    """Exit status and standard output (ModelAudit logs to stderr after its JSON report)."""
     env = dict(os.environ, PROMPTFOO_DISABLE_TELEMETRY="1", NO_COLOR="1")
     try:
         with tempfile.TemporaryDirectory() as scratch:
@@ -562,7 +563,7 @@ def _run(cmd: list[str], timeout: float = 300) -> tuple[int, str]:
             )
     except subprocess.TimeoutExpired:
         return -1, "timeout"
-    return proc.returncode, proc.stdout + proc.stderr
+    return proc.returncode, proc.stdout
 
 
 def peer_commands(peers: Path) -> dict[str, Callable[[Path], list[str]]]:
@@ -614,16 +615,23 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _modelaudit_level(output: str) -> str:
-    """The worst severity in ModelAudit's JSON report ("" when it reports none)."""
+def _modelaudit_issues(output: str) -> list[dict[str, str]]:
+    """The issues of ModelAudit's JSON report (severity and message), in its order."""
     start = output.find("{")
     try:
-        report = json.loads(output[start:]) if start >= 0 else {}
+        report, _ = json.JSONDecoder().raw_decode(output[start:]) if start >= 0 else ({}, 0)
     except ValueError:
-        return ""
+        return []
+    return [
+        {"severity": str(i.get("severity", "")), "message": str(i.get("message", ""))[:200]}
+        for i in report.get("issues", [])
+    ]
+
+
+def _modelaudit_level(issues: list[dict[str, str]]) -> str:
+    """The worst severity among ModelAudit's issues ("" when it reports none)."""
     order = ("info", "debug", "warning", "critical")
-    levels = [str(i.get("severity", "")) for i in report.get("issues", [])]
-    known = [lvl for lvl in levels if lvl in order]
+    known = [i["severity"] for i in issues if i["severity"] in order]
     return max(known, key=order.index) if known else ""
 
 
@@ -661,6 +669,16 @@ def benign_peers(
             row = json.loads(line)
             done.add((row["file"], row["tool"]))
     with log.open("a") as out:
+        todo = [p for p in paths if (str(p), "outwork") not in done]
+        if todo:  # outwork's verdicts in the same run and log as the peers'
+            before = resource.getrusage(resource.RUSAGE_SELF)
+            ours = outwork_flags(todo)
+            after = resource.getrusage(resource.RUSAGE_SELF)
+            cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+            for path in todo:
+                verdict = f"caught ({ours[path]})" if ours[path] else "missed"
+                row = {"file": str(path), "tool": "outwork", "verdict": verdict}
+                out.write(json.dumps(row | {"cpu": cpu / len(todo)}) + "\n")
         for index, path in enumerate(_round_robin(paths)):
             for tool, cmd in tools.items():
                 if (str(path), tool) in done:
@@ -669,9 +687,12 @@ def benign_peers(
                 code, output = _run(cmd(path), timeout=timeout)
                 spent = _children_cpu() - before
                 verdict = "timeout" if code == -1 else peer_verdict(code)
-                if tool == "modelaudit" and verdict == "caught":
-                    verdict = f"caught ({_modelaudit_level(output) or 'no level'})"
                 row = {"file": str(path), "tool": tool, "verdict": verdict, "cpu": spent}
+                if tool == "modelaudit" and code != -1:
+                    issues = _modelaudit_issues(output)
+                    if verdict == "caught":
+                        row["verdict"] = f"caught ({_modelaudit_level(issues) or 'no level'})"
+                    row["issues"] = issues
                 out.write(json.dumps(row) + "\n")
                 out.flush()
             if index % 25 == 24:
