@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from outwork.analyzers.aitools.files import (
     MCP_SDK_MARKERS,
-    names_a_service,
+    SERVICE_MARKERS,
     role_of,
     service_file,
 )
@@ -109,7 +109,8 @@ def fill_services(corpus: Path, mirrors: Path) -> int:
                 ["git", "-C", str(repo), "show", f"HEAD:{name}"], capture_output=True, check=False
             ).stdout
             head = data[:65536]
-            wanted = kind == "jupyter" or (kind is not None and names_a_service(head))
+            named = any(m in head.lower() for m in SERVICE_MARKERS)
+            wanted = kind == "jupyter" or (kind is not None and named)
             if kind is None:
                 wanted = b"gradio" in head or b"ray.init(" in head
             if not wanted:

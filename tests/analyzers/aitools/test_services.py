@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import tempfile
 import time
 from pathlib import Path
 
@@ -83,7 +84,7 @@ def test_alias_bomb_is_reported_not_expanded(tmp_path: Path) -> None:
     start = time.perf_counter()
     found = _scan(tmp_path, "docker-compose.yml", "\n".join(lines) + "\n")
     assert time.perf_counter() - start < 20
-    assert ("AI009", "medium", None) in found
+    assert ("AI009", "high", None) in found  # a budget stopped reading
 
 
 def test_a_helm_template_is_no_manifest(tmp_path: Path) -> None:
@@ -105,11 +106,78 @@ def test_a_file_past_the_limit_says_so(tmp_path: Path) -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(
-    st.sampled_from(["dockerfile", "compose", "kubernetes", "systemd", "shell", "jupyter"]),
-    st.lists(st.sampled_from([*"abc:=-{}[]'\"\\$ #\n\t.0/&|;*", "ollama serve", "--ip"])).map(
-        "".join
+    st.sampled_from(
+        ["dockerfile", "compose", "kubernetes", "systemd", "shell", "jupyter", "make", "streamlit"]
     ),
+    st.lists(
+        st.sampled_from(
+            [*"abc:=-{}[]'\"\\$ #\n\t.0/&|;*()", "ollama serve", "--ip", "$(HOST)", "[server]"]
+        )
+    ).map("".join),
 )
 def test_random_text_finishes(kind: str, text: str) -> None:
     with contextlib.suppress(DeployError):
         launches(kind, text, "x/jupyter_server_config.py")
+
+
+def _chart(tmp_path: Path, values: str, template: str) -> Path:
+    (tmp_path / "templates").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    (tmp_path / "values.yaml").write_text(values)
+    target = tmp_path / "templates" / "deployment.yaml"
+    target.write_text(template)
+    return target
+
+
+HELM_PIECES = [
+    "{{", "}}", "{{- if .Values.a }}", "{{ end }}", "{{ else }}", "{{- range . }}",
+    "{{ toYaml .Values | nindent 4 }}", "{{ .Values.a.b | quote }}", "\n", "  ", "a: ",
+    "{{/*", "*/}}", "$x := ", "- ", "ollama serve",
+]  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(HELM_PIECES)).map("".join))
+def test_random_helm_template_finishes(text: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        target = _chart(Path(folder), "a:\n  b: [1, 2]\n", text)
+        with contextlib.suppress(DeployError):
+            launches("helm", text, str(target), str(target))
+
+
+def test_helm_values_bomb_and_huge_render_are_budgets(tmp_path: Path) -> None:
+    bomb = ["a0: &a0 [ollama, ollama]"]
+    bomb += [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}]" for i in range(1, 25)]
+    target = _chart(tmp_path, "\n".join(bomb) + "\n", "image: ollama/ollama\n")
+    with pytest.raises(DeployError) as bombed:
+        launches("helm", target.read_text(), str(target), str(target))
+    assert bombed.value.budget
+    many = "items:\n" + "".join(f"  - ollama{i}\n" for i in range(60_000))
+    template = "spec:\n  x:\n    {{- toYaml .Values.items | nindent 4 }}\n" * 3
+    target = _chart(tmp_path, many, template)
+    with pytest.raises(DeployError) as huge:
+        launches("helm", template, str(target), str(target))
+    assert huge.value.budget
+
+
+def test_helm_template_lines_point_at_the_template(tmp_path: Path) -> None:
+    template = (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  labels:\n"
+        "    {{- toYaml .Values.labels | nindent 4 }}\n"
+        "spec:\n  hostNetwork: true\n  containers:\n    - name: o\n"
+        "      image: {{ .Values.image }}\n"
+    )
+    target = _chart(tmp_path, "labels: {a: b, c: d, e: f}\nimage: ollama/ollama\n", template)
+    found = launches("helm", template, str(target), str(target))
+    assert [(launch.line, launch.image) for launch in found] == [(10, "ollama/ollama")]
+
+
+def test_makefile_variables_and_comments(tmp_path: Path) -> None:
+    text = (
+        "# ollama serve with OLLAMA_HOST=0.0.0.0\n"
+        "H ?= 0.0.0.0\nexport OLLAMA_HOST = $(H)\n"
+        "serve:\n\tollama serve\n"
+        "# mlflow server --host 0.0.0.0\n"
+    )
+    found = _scan(tmp_path, "Makefile", text)
+    assert found == [("AI031", "low", 5)]

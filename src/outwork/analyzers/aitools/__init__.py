@@ -16,7 +16,9 @@ from typing import cast
 from outwork.analyzers.aitools.files import (
     APP_MARKERS,
     MCP_SDK_MARKERS,
-    names_a_service,
+    SCAN_LIMIT,
+    SERVICE_MARKERS,
+    find_marker,
     role_of,
     service_file,
 )
@@ -52,10 +54,11 @@ class AIToolsAnalyzer(Analyzer):
         deployment = service_file(
             artifact.path, is_yaml=artifact.kind is Kind.YAML, is_shell=artifact.kind is Kind.SHELL
         )
-        if deployment == "jupyter":
+        if deployment in ("jupyter", "streamlit"):
             return True
         if deployment is not None:
-            return names_a_service(artifact.read(PROBE))
+            # the whole file is searched: padding past a probe must not hide a launch
+            return _mentions(artifact, SERVICE_MARKERS) or artifact.size > SCAN_LIMIT
         # a card's code blocks can make its content read as Python: the name decides
         if artifact.name.lower() == "readme.md" and is_model_card(
             artifact.name, artifact.read(PROBE)
@@ -63,13 +66,11 @@ class AIToolsAnalyzer(Analyzer):
             return True
         if artifact.kind is Kind.TEXT and is_lfs_pointer(artifact.name, artifact.read(256)):
             return True
-        if artifact.kind in (Kind.PYTHON, Kind.JAVASCRIPT):
-            head = artifact.read(PROBE)
-            if any(marker in head for marker in MCP_SDK_MARKERS):
-                return True
-            return artifact.kind is Kind.PYTHON and (
-                any(marker in head for marker in APP_MARKERS) or names_a_service(head)
-            )
+        if artifact.kind is Kind.JAVASCRIPT:
+            return _mentions(artifact, MCP_SDK_MARKERS) or artifact.size > SCAN_LIMIT
+        if artifact.kind is Kind.PYTHON:
+            markers = MCP_SDK_MARKERS + APP_MARKERS + SERVICE_MARKERS
+            return _mentions(artifact, markers) or artifact.size > SCAN_LIMIT
         return False
 
     def finish(
@@ -81,3 +82,9 @@ class AIToolsAnalyzer(Analyzer):
         if not any(c.type == "_mcp-server" for _, c in components):
             return ()
         return cast(Iterable[Finding], self.work.finish(components))
+
+
+def _mentions(artifact: Artifact, markers: tuple[bytes, ...]) -> bool:
+    """Whether any marker is anywhere in the file's first :data:`SCAN_LIMIT` bytes."""
+    with artifact.open() as stream:
+        return find_marker(stream, markers) is not None

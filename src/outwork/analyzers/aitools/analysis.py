@@ -7,12 +7,19 @@ from collections.abc import Iterator, Sequence
 from outwork.analyzers.aitools.appcode import calls
 from outwork.analyzers.aitools.deploy import DeployError, launches, python_launches
 from outwork.analyzers.aitools.document import Document
-from outwork.analyzers.aitools.files import Role, role_of, service_file
+from outwork.analyzers.aitools.files import (
+    SCAN_LIMIT,
+    SERVICE_MARKERS,
+    Role,
+    find_marker,
+    role_of,
+    service_file,
+)
 from outwork.analyzers.aitools.hidden import hidden_runs
 from outwork.analyzers.aitools.mcp import ConfigError, parse
 from outwork.analyzers.aitools.modelrepo import folder_of, is_lfs_pointer, is_model_card
 from outwork.analyzers.aitools.rules import appcode, hidden, modelrepo, services
-from outwork.analyzers.aitools.rules.coverage import AgentFileNotFullyRead
+from outwork.analyzers.aitools.rules.coverage import AgentFileNotFullyRead, Unread
 from outwork.analyzers.aitools.rules.instructions import CHECKS
 from outwork.analyzers.aitools.rules.mcp import across_files, check_config
 from outwork.analyzers.aitools.rules.poisoning import check_descriptions
@@ -57,6 +64,7 @@ def model_card(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted
             AgentFileNotFullyRead,
             f"only the first {limit} of {artifact.size} bytes of a model card were read",
             logical="size",
+            severity=AgentFileNotFullyRead.severity_in(Unread.BUDGET),
         )
 
 
@@ -66,20 +74,44 @@ def deployment_file(artifact: Artifact, context: AnalysisContext, kind: str) -> 
     limit = int(context.options.get("aitools.max_bytes", MAX_BYTES))
     text = artifact.read(limit).decode("utf-8", "replace")
     try:
-        found = launches(kind, text, artifact.path)
+        found = launches(kind, text, artifact.path, artifact.fs_path)
     except DeployError as error:
         # a template that is not YAML yet (Helm) is no manifest; a budget or a named file is
-        if error.budget or kind not in ("kubernetes", "shell"):
-            yield finding(AgentFileNotFullyRead, f"{kind} file not read: {error}", logical="parse")
+        if error.budget or kind not in ("kubernetes", "shell", "helm"):
+            unread = Unread.BUDGET if error.budget else Unread.SYNTAX
+            yield finding(
+                AgentFileNotFullyRead,
+                f"{kind} file not read: {error}",
+                logical="parse",
+                severity=AgentFileNotFullyRead.severity_in(unread),
+            )
         return
     yield from services.check(found, artifact.path)
-    # a YAML file or script that launches nothing in what was read is no deployment file
-    if artifact.size > limit and (found or kind not in ("kubernetes", "shell")):
-        yield finding(
-            AgentFileNotFullyRead,
-            f"only the first {limit} of {artifact.size} bytes of a {kind} file were read",
-            logical="size",
-        )
+    if artifact.size > limit:
+        yield from _rest_of(artifact, kind, limit)
+
+
+def _rest_of(artifact: Artifact, kind: str, limit: int) -> Iterator[Finding]:
+    """A deployment file past the part parsed: the rest is searched for the words that name a
+    service. Quiet when it names none (read and found clean), high when it does, or when even
+    the search stopped (issue 12's rule for budgets)."""
+    with artifact.open() as stream:
+        offset = find_marker(stream, SERVICE_MARKERS, start=limit)
+    if offset is None and artifact.size <= SCAN_LIMIT:
+        return
+    where = (
+        f"an AI service is named at byte {offset}, past the first {limit} bytes parsed"
+        if offset is not None
+        else f"bytes past {SCAN_LIMIT} were not searched"
+    )
+    yield finding(
+        AgentFileNotFullyRead,
+        f"only the first {limit} of {artifact.size} bytes of a {kind} file were parsed; {where}:"
+        " a launch there was not read (padding hides launches this way)",
+        logical="size",
+        severity=AgentFileNotFullyRead.severity_in(Unread.BUDGET),
+        properties={"read_bytes": limit, "size": artifact.size, "marker_offset": offset},
+    )
 
 
 def finish(components: Sequence[tuple[str, Component]]) -> Iterator[Finding]:
@@ -103,6 +135,7 @@ def mcp_server(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted
             AgentFileNotFullyRead,
             f"only the first {limit} of {artifact.size} bytes of an MCP server were read",
             logical="size",
+            severity=AgentFileNotFullyRead.severity_in(Unread.BUDGET),
         )
 
 
@@ -113,6 +146,7 @@ def mcp_config(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted
             AgentFileNotFullyRead,
             f"an MCP configuration of {artifact.size} bytes is past the {limit} bytes read",
             logical="size",
+            severity=AgentFileNotFullyRead.severity_in(Unread.BUDGET),
         )
         return
     text = artifact.read(limit).decode("utf-8", "replace")
@@ -121,7 +155,10 @@ def mcp_config(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted
     except ConfigError as error:
         if artifact.name.lower() != "mcp.json" or "Servers" in text or '"servers"' in text:
             yield finding(
-                AgentFileNotFullyRead, f"MCP configuration not read: {error}", logical="parse"
+                AgentFileNotFullyRead,
+                f"MCP configuration not read: {error}",
+                logical="parse",
+                severity=AgentFileNotFullyRead.severity_in(Unread.SYNTAX),
             )
         return
     yield from check_config(config, artifact.path)
@@ -137,6 +174,7 @@ def instruction_file(artifact: Artifact, context: AnalysisContext) -> Iterator[E
             AgentFileNotFullyRead,
             f"only the first {limit} of {artifact.size} bytes were read; an agent reads them all",
             logical="size",
+            severity=AgentFileNotFullyRead.severity_in(Unread.BUDGET),
             properties={"read_bytes": limit, "size": artifact.size},
         )
 
@@ -152,6 +190,7 @@ def instructions(doc: Document) -> Iterator[Finding]:
             f"more than {hidden.MAX_PER_FILE} runs of hidden characters: the first"
             f" {hidden.MAX_PER_FILE} are reported",
             logical="hidden-characters",
+            severity=AgentFileNotFullyRead.severity_in(Unread.CAPPED),
         )
 
 

@@ -1,11 +1,12 @@
 """Where AI services are launched: Dockerfiles, compose files, Kubernetes manifests (KubeRay's
-``RayCluster`` too), shell scripts, systemd units, Jupyter configuration files and Python launch
-code, each read into :class:`Launch` records: a command line, its environment, and what the
-file says about who can reach it (published ports, ``LoadBalancer``/``NodePort`` Services,
-an unauthenticated Ingress, host networking, an authenticating proxy in front).
+``RayCluster`` too), Helm chart templates, Makefiles, shell scripts, systemd units, Jupyter and
+Streamlit configuration files and Python launch code, each read into :class:`Launch` records: a
+command line, its environment, and what the file says about who can reach it (published ports,
+``LoadBalancer``/``NodePort`` Services, an unauthenticated Ingress, host networking, an
+authenticating proxy in front).
 
 Every reader is bounded by the caller's byte limit and by :mod:`.yamldoc`'s budgets; nothing
-is run, rendered or imported.
+is run or imported (Helm templates are rendered by text substitution only, :mod:`.helm`).
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ import enum
 import json
 import re
 import shlex
+import tomllib
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from outwork.analyzers.aitools import yamldoc
-from outwork.analyzers.aitools.services import SERVICES, commands
+from outwork.analyzers.aitools import helm, yamldoc
+from outwork.analyzers.aitools.services import SERVICES, commands, expand
 
 
 class Setting(enum.Enum):
@@ -65,7 +67,7 @@ class DeployError(ValueError):
         self.budget = budget
 
 
-def launches(kind: str, text: str, path: str) -> list[Launch]:
+def launches(kind: str, text: str, path: str, fs_path: str | None = None) -> list[Launch]:
     readers: dict[str, Callable[[str], Iterator[Launch]]] = {
         "dockerfile": dockerfile,
         "compose": compose,
@@ -73,6 +75,9 @@ def launches(kind: str, text: str, path: str) -> list[Launch]:
         "systemd": lambda t: systemd(t, path),
         "shell": lambda t: shell(t, path),
         "jupyter": lambda t: jupyter_config(t, path),
+        "make": makefile,
+        "streamlit": lambda t: streamlit_config(t, fs_path),
+        "helm": lambda t: helm_template(t, fs_path),
     }
     return list(readers[kind](text))
 
@@ -388,18 +393,11 @@ def _dig(value: Any, path: tuple[str, ...]) -> Any:
     return value
 
 
-def kubernetes(text: str) -> Iterator[Launch]:
-    try:
-        docs = [d for d in yamldoc.documents(text) if isinstance(d, yamldoc.Mapping)]
-    except yamldoc.YamlError as error:
-        raise DeployError(str(error), budget=isinstance(error, yamldoc.YamlBudgetError)) from None
-    items: list[yamldoc.Mapping] = []
-    for doc in docs:
-        if doc.get("kind") == "List" and isinstance(doc.get("items"), list):
-            items += [i for i in doc["items"] if isinstance(i, yamldoc.Mapping)]
-        else:
-            items.append(doc)
-    public, proxied = _public_ports(items)
+def kubernetes(text: str, beside: tuple[yamldoc.Mapping, ...] = ()) -> Iterator[Launch]:
+    """The workloads of a manifest; ``beside`` are Services and Ingresses other files of the
+    same deployment (a Helm chart's other templates) declare."""
+    items = _manifests(text)
+    public, proxied = _public_ports([*items, *beside])
     for doc in items:
         kind = str(doc.get("kind", ""))
         if kind in _WORKLOADS:
@@ -410,6 +408,20 @@ def kubernetes(text: str) -> Iterator[Launch]:
             spec = _dig(doc, _RAY_CLUSTERS[kind])
             if isinstance(spec, yamldoc.Mapping):
                 yield from _ray_cluster(spec, f"{kind}/{_name(doc)}", public)
+
+
+def _manifests(text: str) -> list[yamldoc.Mapping]:
+    try:
+        docs = [d for d in yamldoc.documents(text) if isinstance(d, yamldoc.Mapping)]
+    except yamldoc.YamlError as error:
+        raise DeployError(str(error), budget=isinstance(error, yamldoc.YamlBudgetError)) from None
+    items: list[yamldoc.Mapping] = []
+    for doc in docs:
+        if doc.get("kind") == "List" and isinstance(doc.get("items"), list):
+            items += [i for i in doc["items"] if isinstance(i, yamldoc.Mapping)]
+        else:
+            items.append(doc)
+    return items
 
 
 def _name(doc: yamldoc.Mapping) -> str:
@@ -594,7 +606,9 @@ def shell(text: str, path: str = "") -> Iterator[Launch]:
                 for word in argv:
                     if _ASSIGNMENT.match(word):
                         name, value = word.split("=", 1)
-                        env[name] = value
+                        # ``ADDR="${ADDR:-0.0.0.0}"``: the value as the shell expands it
+                        resolved = expand(value, env)
+                        env[name] = value if resolved is None else resolved
                 continue
             yield from _command_launches(argv, env, line, f"line {line}", setting)
 
@@ -803,3 +817,202 @@ def _dotted(node: ast.expr) -> str:
     if isinstance(node, ast.Attribute):
         return f"{_dotted(node.value)}.{node.attr}"
     return ""
+
+
+# -- Helm charts ---------------------------------------------------------------------------------
+
+#: Bytes of one other template of the chart read for its Services and Ingresses.
+MAX_TEMPLATE_BYTES = 1024 * 1024
+
+
+def helm_template(text: str, fs_path: str | None) -> Iterator[Launch]:
+    """A chart template rendered from the chart's ``values.yaml`` (:mod:`.helm`), read as a
+    manifest with the Services and Ingresses of the chart's other templates; a template with
+    no chart around it is read as it stands."""
+    try:
+        chart = helm.chart_of(fs_path)
+        if chart is None:
+            yield from kubernetes(text)
+            return
+        rendered = helm.render(text, chart)
+    except helm.HelmError as error:
+        raise DeployError(str(error), budget=error.budget) from None
+    beside = tuple(_chart_routes(chart, fs_path))
+    for launch in kubernetes(rendered.text, beside):
+        yield replace(launch, line=rendered.line_of(launch.line))
+
+
+def _chart_routes(chart: helm.Chart, own: str | None) -> Iterator[yamldoc.Mapping]:
+    """The Services and Ingresses the chart's other templates render (those that fail to
+    render or parse add nothing)."""
+    for template in chart.templates():
+        if own and template == Path(own):
+            continue
+        try:
+            with template.open("rb") as fh:
+                raw = fh.read(MAX_TEMPLATE_BYTES)
+            text = raw.decode("utf-8", "replace")
+            if "Service" not in text and "Ingress" not in text:
+                continue
+            items = _manifests(helm.render(text, chart).text)
+        except (OSError, helm.HelmError, DeployError):
+            continue
+        yield from (i for i in items if i.get("kind") in ("Service", "Ingress"))
+
+
+# -- Makefiles -----------------------------------------------------------------------------------
+
+_MAKE_ASSIGN = re.compile(
+    r"^(?:(?:export|override|private)\s+)*(?P<name>[A-Za-z_][\w.-]*)\s*"
+    r"(?P<op>\?=|:::?=|::=|:=|\+=|!=|=)\s*(?P<value>.*)$"
+)
+_MAKE_RULE = re.compile(r"^(?P<targets>[^:=#\t][^:=#]*?)\s*::?(?!=)(?P<rest>.*)$")
+_MAKE_REF = re.compile(r"\$[({](?P<name>[A-Za-z_][\w.-]*)[)}]")
+_MAKE_CALL = re.compile(r"\$\((?:shell|call|eval|wildcard|patsubst|subst|foreach|if|or|and)\b")
+_MAKE_DIRECTIVE = re.compile(r"^(?:ifeq|ifneq|ifdef|ifndef|else|endif|include|-include|sinclude|"
+                             r"vpath|\.PHONY|unexport)\b")  # fmt: skip
+
+
+def makefile(text: str) -> Iterator[Launch]:
+    """A Makefile's recipes as the shell lines make runs: variables (``HOST ?= 0.0.0.0``,
+    ``export OLLAMA_HOST = ...``) substituted where the recipe writes ``$(HOST)``, ``$$VAR``
+    left to the shell with the exported ones set. Make's own comments and ``define`` blocks
+    are not commands; conditionals count both branches (the last assignment wins)."""
+    env: dict[str, str] = {}
+    exported: set[str] = set()
+    target = ""
+    in_define = False
+    for line, raw in _make_lines(text):
+        if in_define:
+            in_define = not raw.strip().startswith("endef")
+            continue
+        shell_env = {name: env[name] for name in exported if name in env}
+        if raw.startswith("\t") and target:
+            recipe = _make_text(raw.lstrip("\t").lstrip("@+- \t"), env)
+            for argv in commands(recipe):
+                yield from _command_launches(argv, shell_env, line, f"{target} line {line}",
+                                             Setting.SCRIPT)  # fmt: skip
+            continue
+        stripped = _make_comment(raw).strip()
+        if not stripped or _MAKE_DIRECTIVE.match(stripped):
+            continue
+        if stripped.startswith("define "):
+            in_define = True
+            continue
+        if stripped.startswith("export ") and "=" not in stripped:
+            exported.update(stripped.split()[1:])
+            continue
+        assigned = _MAKE_ASSIGN.match(stripped)
+        if assigned:
+            name, op = assigned.group("name"), assigned.group("op")
+            if stripped.startswith("export "):
+                exported.add(name)
+            value = _make_text(assigned.group("value"), env)
+            if op == "?=" and name in env:
+                continue
+            env[name] = (env.get(name, "") + " " + value).strip() if op == "+=" else value
+            continue
+        rule = _MAKE_RULE.match(stripped)
+        if rule:
+            target = rule.group("targets").split()[0] if rule.group("targets").split() else ""
+            rest = rule.group("rest")
+            if ";" in rest:  # ``serve: deps ; command``
+                recipe = _make_text(rest.split(";", 1)[1], env)
+                for argv in commands(recipe):
+                    yield from _command_launches(argv, shell_env, line, f"{target} line {line}",
+                                                 Setting.SCRIPT)  # fmt: skip
+
+
+def _make_lines(text: str) -> Iterator[tuple[int, str]]:
+    """Logical lines (backslash continuations joined), numbered by their first line."""
+    pending: list[str] = []
+    start = 0
+    for number, raw in enumerate(text.splitlines()[:MAX_LINES], start=1):
+        if not pending:
+            start = number
+        if raw.endswith("\\") and not raw.endswith("\\\\"):
+            pending.append(raw[:-1])
+            continue
+        pending.append(raw)
+        yield start, " ".join(part if i == 0 else part.strip() for i, part in enumerate(pending))
+        pending = []
+
+
+def _make_comment(line: str) -> str:
+    """The line without make's comment (``#`` not escaped)."""
+    match = re.search(r"(?<!\\)#", line)
+    return line[: match.start()] if match else line
+
+
+def _make_text(text: str, env: Mapping[str, str]) -> str:
+    """Make's references as the shell reads them: ``$(NAME)`` and ``${NAME}`` replaced by the
+    variable's value when it is set, a function call left unknown, ``$$`` a shell ``$``."""
+    text = text.replace("$$", "\x00")
+    text = _MAKE_CALL.sub("${__make__}(", text)
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group("name")
+        return env[name] if name in env else "${" + name + "}"
+
+    for _ in range(5):  # a value that names another variable
+        replaced = _MAKE_REF.sub(replace, text)
+        if replaced == text:
+            break
+        text = replaced
+    return text.replace("\x00", "$")
+
+
+# -- Streamlit -----------------------------------------------------------------------------------
+
+
+def streamlit_config(text: str, fs_path: str | None) -> Iterator[Launch]:
+    """``.streamlit/config.toml``'s ``[server]`` settings as the ``streamlit run`` options that
+    say the same. A file that sets no address states nothing about exposure and launches
+    nothing; an ``[auth]`` section in the ``secrets.toml`` beside it is ``st.login``."""
+    try:
+        config = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, RecursionError) as error:
+        raise DeployError(f"not TOML: {error}") from None
+    server = config.get("server")
+    if not isinstance(server, dict) or "address" not in server:
+        return
+    lines = _toml_lines(text)
+    argv = ["streamlit", "run", "${__app__}"]
+    for key in ("address", "port"):
+        if key in server:
+            argv.append(f"--server.{key}={_trait_text(server[key])}")
+    if _streamlit_login(fs_path):
+        argv.append("--auth=secrets.toml [auth]")
+    line = lines.get("address", 1)
+    yield Launch(tuple(argv), {}, line, "server.address", Setting.SCRIPT)
+
+
+def _toml_lines(text: str) -> dict[str, int]:
+    """The line of each key of the ``[server]`` table (the first table of that name)."""
+    out: dict[str, int] = {}
+    table = ""
+    for number, raw in enumerate(text.splitlines(), start=1):
+        stripped = raw.strip()
+        if stripped.startswith("["):
+            table = stripped.strip("[] ")
+            continue
+        key = stripped.split("=", 1)[0].strip().strip("'\"")
+        if "=" in stripped:
+            if table == "server":
+                out.setdefault(key, number)
+            elif table == "" and key.startswith("server."):
+                out.setdefault(key.removeprefix("server."), number)
+    return out
+
+
+def _streamlit_login(fs_path: str | None) -> bool:
+    if not fs_path:
+        return False
+    secrets = Path(fs_path).parent / "secrets.toml"
+    try:
+        if not secrets.is_file() or secrets.stat().st_size > 1024 * 1024:
+            return False
+        data = tomllib.loads(secrets.read_text("utf-8", "replace"))
+    except (OSError, tomllib.TOMLDecodeError, RecursionError):
+        return False
+    return isinstance(data.get("auth"), dict)

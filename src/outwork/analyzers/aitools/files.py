@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Iterable
 from pathlib import PurePosixPath
+from typing import BinaryIO
 
 
 class Role(enum.Enum):
@@ -114,19 +116,28 @@ SERVICE_MARKERS: tuple[bytes, ...] = (
     b"ray start", b"rayproject", b"raycluster", b"rayservice", b"rayjob", b"dashboard-host",
     b"dashboard_host", b"jupyter", b"notebook", b"mlflow", b"gradio", b"ollama", b"vllm",
     b"text-generation", b"comfy", b"llama-server", b"llama.cpp", b"sglang", b"--listen",
-    b"trust-remote-code",
+    b"trust-remote-code", b"streamlit",
 )  # fmt: skip
+_MAKEFILE = re.compile(r"^(?:(?:gnu)?makefile(?:\.[\w.-]+)?|[\w.-]+\.(?:mk|make))$", re.I)
 
 
 def service_file(path: str, *, is_yaml: bool, is_shell: bool) -> str | None:
-    """What kind of deployment file this is, by name (``dockerfile``, ``compose``,
-    ``systemd``, ``jupyter``) or, for YAML and shell, by kind (``kubernetes``, ``shell``)."""
+    """What kind of deployment file this is, by name (``dockerfile``, ``make``, ``streamlit``,
+    ``helm``, ``compose``, ``systemd``, ``jupyter``) or, for YAML and shell, by kind
+    (``kubernetes``, ``shell``)."""
     parts = PurePosixPath(path.replace("\\", "/").replace("!/", "/")).parts
     if not parts:
         return None
     name = parts[-1]
+    folders = [p.lower() for p in parts[:-1]]
     if _DOCKERFILE.match(name):
         return "dockerfile"
+    if _MAKEFILE.match(name):
+        return "make"
+    if folders[-1:] == [".streamlit"] and name.lower() == "config.toml":
+        return "streamlit"
+    if "templates" in folders and name.lower().endswith((".yaml", ".yml")):
+        return "helm"  # a chart's template when a Chart.yaml is above its templates folder
     if _JUPYTER_CONFIG.match(name):
         return "jupyter"
     if _COMPOSE.match(name):
@@ -142,6 +153,31 @@ def service_file(path: str, *, is_yaml: bool, is_shell: bool) -> str | None:
     return None
 
 
-def names_a_service(head: bytes) -> bool:
-    lowered = head.lower()
-    return any(marker in lowered for marker in SERVICE_MARKERS)
+#: Bytes searched for a marker in one file: a marker past them is never seen (the file is then
+#: reported as not read, AI009, when it is larger).
+SCAN_LIMIT = 256 * 1024 * 1024
+_CHUNK = 1024 * 1024
+
+
+def find_marker(
+    stream: BinaryIO, markers: Iterable[bytes], start: int = 0, limit: int = SCAN_LIMIT
+) -> int | None:
+    """The offset of the first of ``markers`` (lower case) in the stream, from ``start`` on,
+    searched case-insensitively up to ``limit`` bytes; None when none is there. Chunks overlap
+    by the longest marker, so padding cannot split one across a boundary."""
+    wanted = tuple(markers)
+    overlap = max((len(m) for m in wanted), default=1) - 1
+    stream.seek(start)
+    tail = b""
+    offset = start
+    while offset < limit:
+        chunk = stream.read(min(_CHUNK, limit - offset))
+        if not chunk:
+            return None
+        window = (tail + chunk).lower()
+        hits = [i for i in (window.find(m) for m in wanted) if i >= 0]
+        if hits:
+            return offset - len(tail) + min(hits)
+        tail = window[-overlap:] if overlap else b""
+        offset += len(chunk)
+    return None

@@ -2,9 +2,10 @@
 
 :data:`SERVICES` is the table: for each server (Ray's dashboard and Jobs API, Jupyter, MLflow,
 Ollama, vLLM, Text Generation Inference, llama.cpp's server, SGLang, ComfyUI,
-text-generation-webui) the commands and images that start it, the options and variables that
-set its address, port and authentication, and its defaults. :func:`recognise` reads one launch
-(a command line with its environment, from whatever file held it) against the table.
+text-generation-webui, Gradio, Streamlit) the commands and images that start it, the options
+and variables that set its address, port and authentication, and its defaults.
+:func:`recognise` reads one launch (a command line with its environment, from whatever file
+held it) against the table.
 Addresses written through variables (``${HOST:-0.0.0.0}``, ``$OLLAMA_HOST`` set elsewhere in
 the same file) are resolved from the launch's environment; what cannot be resolved is unknown,
 and an unknown address or credential is never reported.
@@ -117,6 +118,15 @@ SERVICES: tuple[Service, ...] = (
         host_options=("--server_name",), host_env=("GRADIO_SERVER_NAME",),
         port_options=("--server_port",), auth_options=("--auth", "--auth_dependency"),
         share_flags=("--share",),
+    ),
+    Service(
+        # binds every interface unless ``server.address`` says otherwise; no login of its own
+        # (``st.login`` is configured by an ``[auth]`` section in ``.streamlit/secrets.toml``)
+        "streamlit", "Streamlit app", "calls the app's functions with the keys and data it holds",
+        executes=False, port=8501,
+        commands=(("streamlit", "run"), ("-m", "streamlit", "run")),
+        host_options=("--server.address",), host_env=("STREAMLIT_SERVER_ADDRESS",),
+        port_options=("--server.port",), default_bind=Bind.ALL, auth_options=("--auth",),
     ),
     Service(
         "mlflow", "MLflow tracking server",

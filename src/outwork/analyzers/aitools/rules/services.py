@@ -30,8 +30,10 @@ class AiServiceRunsCodeUnauthenticated(Rule):
     ## What it finds
 
     Launches, in Dockerfiles, compose files, Kubernetes manifests (KubeRay `RayCluster`,
-    `RayService` and `RayJob` too), shell scripts, systemd units, Jupyter configuration files
-    and Python code, of:
+    `RayService` and `RayJob` too), Helm chart templates (rendered from the chart's
+    `values.yaml`, with the Services and Ingresses of its other templates), Makefile recipes
+    (make variables substituted, `HOST ?= 0.0.0.0`), shell scripts, systemd units, Jupyter
+    configuration files and Python code, of:
 
     - a Ray head whose dashboard (and Jobs API) is bound to every interface
       (`ray start --head --dashboard-host=0.0.0.0`, `ray.init(dashboard_host="0.0.0.0")`,
@@ -95,9 +97,13 @@ class AiServiceOpenUnauthenticated(Rule):
     Ollama (`OLLAMA_HOST=0.0.0.0`, or the `ollama/ollama` image, with its port published),
     vLLM, Text Generation Inference, llama.cpp's server and SGLang without `--api-key` (or its
     variable), an MLflow tracking server on every interface without `--app-name basic-auth`,
-    and a Gradio app launched with `server_name="0.0.0.0"` or `share=True` and no `auth=`.
-    Addresses are resolved as for AI030; compose `ports:` on loopback (`127.0.0.1:11434:11434`)
-    publish nothing.
+    a Gradio app launched with `server_name="0.0.0.0"` or `share=True` and no `auth=`, and a
+    Streamlit app: `streamlit run` binds every interface unless `--server.address` (or
+    `STREAMLIT_SERVER_ADDRESS`) says otherwise, and a `.streamlit/config.toml` that sets
+    `[server] address = "0.0.0.0"` is reported where it says so, unless the `secrets.toml`
+    beside it configures `st.login` (an `[auth]` section).
+    Addresses are resolved as for AI030 (also through make variables, YAML anchors and Helm
+    values); compose `ports:` on loopback (`127.0.0.1:11434:11434`) publish nothing.
 
     ## Why it matters
 
@@ -119,14 +125,15 @@ class AiServiceOpenUnauthenticated(Rule):
     ## Remediation
 
     Publish the port on `127.0.0.1` only, set `--api-key` (vLLM, TGI, llama.cpp, SGLang),
-    `--app-name basic-auth` (MLflow), `auth=` (Gradio), or put an authenticating proxy in
-    front.
+    `--app-name basic-auth` (MLflow), `auth=` (Gradio), `st.login` (Streamlit), or put an
+    authenticating proxy in front.
 
     ## References
 
     - https://github.com/ollama/ollama/blob/main/docs/faq.md
     - https://docs.vllm.ai/en/latest/usage/security.html
     - https://mlflow.org/docs/latest/auth/index.html
+    - https://docs.streamlit.io/develop/api-reference/configuration/config.toml
     - CWE-306
     """
 
