@@ -181,3 +181,13 @@ def test_makefile_variables_and_comments(tmp_path: Path) -> None:
     )
     found = _scan(tmp_path, "Makefile", text)
     assert found == [("AI031", "low", 5)]
+
+
+def test_lines_past_the_line_budget_are_searched(tmp_path: Path) -> None:
+    head = "OLLAMA_HOST=0.0.0.0 ollama serve\n"
+    padding = "true\n" * 60_000
+    found = _scan(tmp_path, "a/run.sh", head + padding + "mlflow server --host 0.0.0.0\n")
+    # the launch before the budget is judged; the one after it is reported as not read
+    assert ("AI031", "low", 1) in found
+    assert ("AI009", "high", None) in found
+    assert _scan(tmp_path, "b/run.sh", head + padding + "make html\n") == [("AI031", "low", 1)]

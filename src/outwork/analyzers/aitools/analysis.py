@@ -30,6 +30,10 @@ from outwork.core.findings import Finding, finding
 
 #: Bytes of one file read; the rest is reported (AI009), never silently dropped.
 MAX_BYTES = 1024 * 1024
+#: Bytes of a YAML deployment file parsed (compose, manifests, Helm templates): a CRD or a
+#: model gallery runs to megabytes, and the YAML reader's node budget bounds the work.
+MAX_YAML_BYTES = 16 * 1024 * 1024
+YAML_KINDS = frozenset({"kubernetes", "compose", "helm"})
 #: How deep decoded text is decoded again (base64 of base64, tags inside a blob).
 MAX_DEPTH = 3
 
@@ -71,11 +75,16 @@ def model_card(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted
 def deployment_file(artifact: Artifact, context: AnalysisContext, kind: str) -> Iterator[Emitted]:
     """The AI services a Dockerfile, compose file, manifest, script, unit or Jupyter
     configuration launches, and who can reach them."""
-    limit = int(context.options.get("aitools.max_bytes", MAX_BYTES))
+    if kind in YAML_KINDS:
+        limit = int(context.options.get("aitools.max_yaml_bytes", MAX_YAML_BYTES))
+    else:
+        limit = int(context.options.get("aitools.max_bytes", MAX_BYTES))
     text = artifact.read(limit).decode("utf-8", "replace")
     try:
         found = launches(kind, text, artifact.path, artifact.fs_path)
     except DeployError as error:
+        # what was read before a budget stopped reading is still judged
+        yield from services.check(error.partial, artifact.path)
         # a template that is not YAML yet (Helm) is no manifest; a budget or a named file is
         if error.budget or kind not in ("kubernetes", "shell", "helm"):
             unread = Unread.BUDGET if error.budget else Unread.SYNTAX

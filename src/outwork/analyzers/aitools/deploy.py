@@ -23,6 +23,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from outwork.analyzers.aitools import helm, yamldoc
+from outwork.analyzers.aitools.files import SERVICE_MARKERS
 from outwork.analyzers.aitools.services import SERVICES, commands, expand
 
 
@@ -60,11 +61,13 @@ class Launch:
 
 
 class DeployError(ValueError):
-    """The file does not parse as what its name says, or is past a budget."""
+    """The file does not parse as what its name says, or is past a budget; ``partial`` holds
+    what was read before a budget stopped reading."""
 
     def __init__(self, message: str, *, budget: bool = False) -> None:
         super().__init__(message)
         self.budget = budget
+        self.partial: list[Launch] = []
 
 
 def launches(kind: str, text: str, path: str, fs_path: str | None = None) -> list[Launch]:
@@ -79,7 +82,14 @@ def launches(kind: str, text: str, path: str, fs_path: str | None = None) -> lis
         "streamlit": lambda t: streamlit_config(t, fs_path),
         "helm": lambda t: helm_template(t, fs_path),
     }
-    return list(readers[kind](text))
+    found: list[Launch] = []
+    try:
+        for launch in readers[kind](text):
+            found.append(launch)
+    except DeployError as error:
+        error.partial = found
+        raise
+    return found
 
 
 # -- shared -------------------------------------------------------------------------------------
@@ -572,10 +582,23 @@ _DOCKER_VALUED = frozenset(
 )  # fmt: skip
 
 
+def _line_budget(lines: list[str]) -> None:
+    """Past :data:`MAX_LINES`, the lines not read are searched for a service's name: quiet when
+    they name none (read and found clean), a budget error when they do."""
+    if len(lines) <= MAX_LINES:
+        return
+    rest = "\n".join(lines[MAX_LINES:]).lower().encode("utf-8", "replace")
+    if any(marker in rest for marker in SERVICE_MARKERS):
+        raise DeployError(
+            f"more than {MAX_LINES} lines, and an AI service is named after them", budget=True
+        )
+
+
 def _script_lines(text: str) -> Iterator[tuple[int, str]]:
     pending: list[str] = []
     start = 0
-    for number, raw in enumerate(text.splitlines()[:MAX_LINES], start=1):
+    lines = text.splitlines()
+    for number, raw in enumerate(lines[:MAX_LINES], start=1):
         stripped = raw.strip()
         if not pending and (not stripped or stripped.startswith("#")):
             continue
@@ -587,6 +610,7 @@ def _script_lines(text: str) -> Iterator[tuple[int, str]]:
         pending.append(stripped)
         yield start, " ".join(pending)
         pending = []
+    _line_budget(lines)
 
 
 def shell(text: str, path: str = "") -> Iterator[Launch]:
@@ -927,7 +951,8 @@ def _make_lines(text: str) -> Iterator[tuple[int, str]]:
     """Logical lines (backslash continuations joined), numbered by their first line."""
     pending: list[str] = []
     start = 0
-    for number, raw in enumerate(text.splitlines()[:MAX_LINES], start=1):
+    lines = text.splitlines()
+    for number, raw in enumerate(lines[:MAX_LINES], start=1):
         if not pending:
             start = number
         if raw.endswith("\\") and not raw.endswith("\\\\"):
@@ -936,6 +961,7 @@ def _make_lines(text: str) -> Iterator[tuple[int, str]]:
         pending.append(raw)
         yield start, " ".join(part if i == 0 else part.strip() for i, part in enumerate(pending))
         pending = []
+    _line_budget(lines)
 
 
 def _make_comment(line: str) -> str:
