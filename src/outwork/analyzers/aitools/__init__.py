@@ -79,7 +79,7 @@ class AIToolsAnalyzer(Analyzer):
         """Across configuration files: tools and servers two configurations of one client
         define for the same folder, and launched packages the packages layer judged in this
         scan (when it ran: its components are the verdicts)."""
-        if not any(c.type == "_mcp-server" for _, c in components):
+        if not any(c.type in ("_mcp-server", "_mcp-code") for _, c in components):
             return ()
         return cast(Iterable[Finding], self.work.finish(components))
 

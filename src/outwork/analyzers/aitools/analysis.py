@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from pathlib import Path, PurePosixPath
 
 from outwork.analyzers.aitools.appcode import calls
 from outwork.analyzers.aitools.deploy import DeployError, launches, python_launches
@@ -21,11 +22,16 @@ from outwork.analyzers.aitools.modelrepo import folder_of, is_lfs_pointer, is_mo
 from outwork.analyzers.aitools.rules import appcode, hidden, modelrepo, services
 from outwork.analyzers.aitools.rules.coverage import AgentFileNotFullyRead, Unread
 from outwork.analyzers.aitools.rules.instructions import CHECKS
-from outwork.analyzers.aitools.rules.mcp import across_files, check_config
+from outwork.analyzers.aitools.rules.mcp import CODE_COMPONENT, across_files, check_config
 from outwork.analyzers.aitools.rules.poisoning import check_descriptions
-from outwork.analyzers.aitools.toolcode import js_descriptions, python_descriptions
+from outwork.analyzers.aitools.toolcode import (
+    js_descriptions,
+    js_tool_names,
+    python_descriptions,
+    python_tool_names,
+)
 from outwork.core.analyzer import AnalysisContext, Component, Emitted
-from outwork.core.artifact import Artifact, Kind
+from outwork.core.artifact import MEMBER_SEP, Artifact, Kind
 from outwork.core.findings import Finding, finding
 
 #: Bytes of one file read; the rest is reported (AI009), never silently dropped.
@@ -135,6 +141,11 @@ def mcp_server(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted
     read = python_descriptions if artifact.kind is Kind.PYTHON else js_descriptions
     described = list(read(source))
     yield from check_descriptions(described, lambda doc: _judge(doc, 1))
+    names = python_tool_names if artifact.kind is Kind.PYTHON else js_tool_names
+    declared = [[d.name, d.line] for d in names(source)]
+    if declared:
+        properties = {"path": artifact.path, "package": package_of(artifact), "tools": declared}
+        yield Component(CODE_COMPONENT, artifact.name, properties=properties)
     if artifact.kind is Kind.PYTHON:
         for call in calls(source):
             yield from appcode.check(call)
@@ -146,6 +157,29 @@ def mcp_server(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted
             logical="size",
             severity=AgentFileNotFullyRead.severity_in(Unread.BUDGET),
         )
+
+
+#: Files that make a folder a package of its own (an MCP server's project).
+_MANIFESTS = ("package.json", "pyproject.toml", "setup.py", "setup.cfg")
+
+
+def package_of(artifact: Artifact) -> str:
+    """The package an MCP server's source belongs to, as a logical path: the nearest folder
+    below the scan's root with a package manifest, else the first folder below the root (or
+    the archive the file is in)."""
+    logical = PurePosixPath(artifact.path.split(MEMBER_SEP, 1)[0])
+    if MEMBER_SEP in artifact.path:
+        return str(logical)
+    root = PurePosixPath(artifact.root) if artifact.root else logical.parent
+    disk = Path(artifact.fs_path) if artifact.fs_path else None
+    for depth, folder in enumerate(logical.parents):
+        if folder == root or root not in folder.parents:
+            break
+        on_disk = disk.parents[depth] if disk is not None else None
+        if on_disk is not None and any((on_disk / m).is_file() for m in _MANIFESTS):
+            return str(folder)
+    relative = logical.relative_to(root) if root in logical.parents else logical
+    return str(root / relative.parts[0]) if len(relative.parts) > 1 else str(root)
 
 
 def mcp_config(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted]:

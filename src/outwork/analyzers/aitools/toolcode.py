@@ -139,3 +139,73 @@ def _escape(match: re.Match[str]) -> str:
         except ValueError:
             return code
     return _ESCAPES.get(code, code)
+
+
+# -- the tool names a server declares ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Declared:
+    """A tool name an MCP server's code registers, and the line that registers it."""
+
+    name: str
+    line: int
+
+
+def python_tool_names(source: str) -> Iterator[Declared]:
+    """``@server.tool()`` functions (their ``name=`` or the function's name),
+    ``add_tool(fn, name=...)`` and ``Tool(name=...)`` of the low-level SDK; nothing when the
+    source does not parse."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError):
+        return
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for decorator in node.decorator_list:
+                target = decorator.func if isinstance(decorator, ast.Call) else decorator
+                if isinstance(target, ast.Attribute) and target.attr == "tool":
+                    named = _keyword(decorator, "name") if isinstance(decorator, ast.Call) else ""
+                    yield Declared(named or node.name, node.lineno)
+        elif isinstance(node, ast.Call):
+            func = node.func
+            called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if called in ("Tool", "add_tool"):
+                named = _keyword(node, "name")
+                if named:
+                    yield Declared(named, node.lineno)
+
+
+def _keyword(call: ast.Call, name: str) -> str:
+    return next((_literal(k.value) for k in call.keywords if k.arg == name), "")
+
+
+_JS_REGISTERED = re.compile(rf"\.(?:tool|registerTool)\(\s*(?P<name>{_STRING})")
+_JS_NAMED = re.compile(rf"\bname\s*:\s*(?P<name>{_STRING})")
+#: Characters after a ``name:`` property searched for the rest of its object.
+_OBJECT_WINDOW = 4096
+
+
+def js_tool_names(source: str) -> Iterator[Declared]:
+    """``server.tool("name", ...)``, ``server.registerTool("name", ...)`` and tool objects
+    (``{name: "x", ..., inputSchema: ...}``, as a ``ListTools`` handler returns them)."""
+    starts = [0] + [m.end() for m in re.finditer("\n", source)]
+    for match in _JS_REGISTERED.finditer(source):
+        yield Declared(_unquote(match.group("name")), _line(starts, match.start("name")))
+    for match in _JS_NAMED.finditer(source):
+        rest = _object_rest(source[match.end() : match.end() + _OBJECT_WINDOW])
+        if re.search(r"\binputSchema\s*:", rest):
+            yield Declared(_unquote(match.group("name")), _line(starts, match.start("name")))
+
+
+def _object_rest(text: str) -> str:
+    """The text up to the end of the object the property belongs to."""
+    depth = 0
+    for index, char in enumerate(text):
+        if char in "{[(":
+            depth += 1
+        elif char in "}])":
+            depth -= 1
+            if depth < 0:
+                return text[:index]
+    return text

@@ -167,14 +167,31 @@ class McpRemoteServerPlainHttp(Rule):
     }
 
 
+class Shadowing(enum.Enum):
+    """Where two tools or servers by one name meet: the context of AI013's table."""
+
+    CONFIG = "a client's configurations list them for the same folder"
+    CODE = "two MCP server packages of the scan declare the tool in their code"
+
+
 class McpToolNameCollision(Rule):
-    """An MCP configuration names the same tool, or the same server, twice.
+    """An MCP configuration names the same tool, or the same server, twice; or the code of two
+    MCP servers declares the same tool name.
 
     ## What it finds
 
     A tool name listed (auto-approved, allowed, enabled) under more than one server of the same
     configuration, and a server name written twice in one map (the client keeps only one of
-    them, and which one depends on the parser).
+    them, and which one depends on the parser). Across files: the same in two configurations
+    of one client for one folder (a user-wide file and a project's).
+
+    From server code (Python and TypeScript/JavaScript): a tool name that two MCP server
+    packages of the scan both declare (`@mcp.tool()` functions and their `name=`,
+    `Tool(name=...)`, `server.tool("name", ...)`, `registerTool("name", ...)`, tool objects
+    with an `inputSchema` returned by a `ListTools` handler). A package is the nearest folder
+    with a `package.json`, `pyproject.toml`, `setup.py` or `setup.cfg` (else the top folder of
+    the scan, or the archive); declarations inside one package are one server's. This is low:
+    the names collide only in a client that connects both servers.
 
     ## Why it matters
 
@@ -205,6 +222,10 @@ class McpToolNameCollision(Rule):
     severity = Severity.MEDIUM
     confidence = Confidence.MEDIUM
     cwe = (694,)
+    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
+        Shadowing.CONFIG: Severity.MEDIUM,
+        Shadowing.CODE: Severity.LOW,
+    }
 
 
 class Judgement(enum.Enum):
@@ -443,6 +464,8 @@ def _plain_http(server: Server) -> Iterator[Emitted]:
 
 #: The internal component each configured server leaves for :func:`across_files`.
 SERVER_COMPONENT = "_mcp-server"
+#: The internal component each MCP server's source leaves: the tool names it declares.
+CODE_COMPONENT = "_mcp-code"
 
 
 def _client(path: str) -> str:
@@ -487,6 +510,36 @@ def across_files(components: Sequence[tuple[str, Component]]) -> Iterator[Findin
     servers = [c.properties for _, c in components if c.type == SERVER_COMPONENT]
     yield from _shadowing(servers)
     yield from _verdicts(servers, [c for _, c in components if c.type == "library"])
+    yield from _declared_twice([c.properties for _, c in components if c.type == CODE_COMPONENT])
+
+
+def _declared_twice(sources: list[dict[str, Any]]) -> Iterator[Finding]:
+    """AI013 (low) for a tool name that the code of two MCP server packages of the scan both
+    declare: a client that connects both offers the model two tools by one name. Reported at
+    every declaration but the first (by package path), with the first as related."""
+    owners: dict[str, list[tuple[str, str, int]]] = {}
+    for source in sorted(sources, key=lambda s: (str(s["package"]), str(s["path"]))):
+        for name, line in source.get("tools") or ():
+            owners.setdefault(str(name), []).append(
+                (str(source["package"]), str(source["path"]), int(line))
+            )
+    for name, places in sorted(owners.items()):
+        first = places[0]
+        for package, path, line in places[1:]:
+            if package == first[0]:
+                continue  # one package: one server (or its own duplicate, which it would refuse)
+            yield finding(
+                McpToolNameCollision,
+                f"tool «{name}» is declared by the MCP server in {package} and by the one in"
+                f" {first[0]} ({first[1]}:{first[2]}): a client that connects both offers the"
+                " model two tools by that name, and a call may reach either",
+                path=path,
+                line=line,
+                logical=f"tool:{name}",
+                severity=McpToolNameCollision.severity_in(Shadowing.CODE),
+                related=(Location(first[1], line=first[2]),),
+                properties={"tool": name, "other_package": first[0]},
+            )
 
 
 def _one_set(a: str, b: str) -> bool:
