@@ -122,6 +122,44 @@ def fill_services(corpus: Path, mirrors: Path) -> int:
     return count
 
 
+def fill_launchers(corpus: Path, mirrors: Path) -> int:
+    """Session 8's readers on files the earlier sets did not hold: every Makefile, every Helm
+    chart (the whole folder of each ``Chart.yaml``), every ``.streamlit/config.toml`` (never a
+    ``secrets.toml``), and every Dockerfile, compose file, script or Python file that runs
+    ``streamlit``, of every mirrored repository's HEAD."""
+    count = 0
+    for repo in sorted(mirrors.glob("*/repo")):
+        listing = subprocess.run(
+            ["git", "-C", str(repo), "ls-tree", "-r", "--name-only", "HEAD"],
+            capture_output=True, text=True, check=False,
+        ).stdout.splitlines()  # fmt: skip
+        charts = [n.rsplit("/", 1)[0] + "/" if "/" in n else "" for n in listing
+                  if n.rsplit("/", 1)[-1] == "Chart.yaml"]  # fmt: skip
+        for name in listing:
+            lower = name.lower()
+            kind = service_file(
+                name, is_yaml=lower.endswith((".yml", ".yaml")), is_shell=lower.endswith(".sh")
+            )
+            in_chart = any(name.startswith(c) for c in charts)
+            wanted = kind in ("make", "streamlit") or in_chart
+            if not wanted and kind is None and not lower.endswith(".py"):
+                continue
+            if name.endswith("secrets.toml"):
+                continue
+            data = subprocess.run(
+                ["git", "-C", str(repo), "show", f"HEAD:{name}"], capture_output=True, check=False
+            ).stdout
+            if not wanted and b"streamlit run" not in data.lower():
+                continue
+            if len(data) > 4 * 1024 * 1024:
+                continue
+            target = corpus / repo.parent.name / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            count += 1
+    return count
+
+
 def fill_cards(corpus: Path, mirrors: Path) -> int:
     """Copy every Markdown file of the mirrored repositories that has a model card's front
     matter into ``corpus``, each as ``<repo>/<name>/README.md`` (its name on the Hub)."""
@@ -273,6 +311,13 @@ def main() -> None:
         metavar="CORPUS",
         help="only AI040 on real model cards cached in CORPUS (filled from --mirrors when empty)",
     )
+    parser.add_argument(
+        "--launchers",
+        type=Path,
+        metavar="CORPUS",
+        help="the AI services rules and AI009 on Makefiles, Helm charts and Streamlit files "
+        "cached in CORPUS (filled from --mirrors when empty)",
+    )
     parser.add_argument("--labelled-services", action="store_true", help="the held-out set")
     parser.add_argument("--labelled-cards", action="store_true", help="held-out model cards")
     args = parser.parse_args()
@@ -283,6 +328,11 @@ def main() -> None:
         if not args.cards.is_dir():
             print(f"filled {fill_cards(args.cards, args.mirrors)} model cards")
         services_report(args.cards, ("AI040",))
+        return
+    if args.launchers:
+        if not args.launchers.is_dir():
+            print(f"filled {fill_launchers(args.launchers, args.mirrors)} files")
+        services_report(args.launchers, (*SERVICE_RULES, "AI009"))
         return
     if args.services:
         if not args.services.is_dir():
