@@ -43,9 +43,11 @@ from outwork.analyzers.packages.package import (
     Limits,
     PackageFiles,
     Texts,
+    Unread,
     Verdict,
     analyze_files,
     names_tests,
+    not_kept_reason,
     read_archive,
 )
 from outwork.analyzers.packages.rules.base import When
@@ -218,7 +220,7 @@ def read_tree(folder: Path, budgets: Budgets, stops: list[Finding]) -> PackageFi
             try:
                 info = path.lstat()
             except OSError as exc:
-                files.notes.append(f"{rel}: not readable ({exc.strerror})")
+                files.notes.append(Unread(rel, f"not readable ({exc.strerror})"))
                 continue
             if not stat.S_ISREG(info.st_mode):
                 continue
@@ -228,12 +230,14 @@ def read_tree(folder: Path, budgets: Budgets, stops: list[Finding]) -> PackageFi
                 with path.open("rb") as fh:
                     content = fh.read(limits.member_bytes + 1 if keep else HEAD_BYTES)
             except OSError as exc:
-                files.notes.append(f"{rel}: not readable ({exc.strerror})")
+                files.notes.append(Unread(rel, f"not readable ({exc.strerror})"))
                 continue
             if keep and len(content) <= limits.member_bytes and left > 0:
                 left -= len(content)
                 texts.add(rel, content)
             else:
+                if keep:
+                    files.notes.append(Unread(rel, not_kept_reason(content, limits, left)))
                 files.others[rel] = (
                     classify(content[:HEAD_BYTES], lower, info.st_size),
                     info.st_size,
@@ -304,7 +308,7 @@ def diff_paths(
     old, new = sides
     result = ScanResult(findings=[*stops, *compare(old, new)])
     for release in sides:
-        result.skipped.extend(Skip(release.label, note) for note in release.files.notes)
+        result.skipped.extend(Skip(release.label, str(note)) for note in release.files.notes)
         result.artifacts.append(
             ScannedArtifact(
                 release.label,

@@ -43,6 +43,7 @@ from outwork.analyzers.packages.rules import (
     SuspiciousCommandExecution,
     SuspiciousJavaScript,
     TyposquattingName,
+    UnreadMember,
     javascript,
 )
 from outwork.analyzers.packages.signals import Context, Signal, clip
@@ -98,6 +99,34 @@ MEDIA_SUFFIXES = (
     ".pdf",
     ".svg",
     ".ttf",
+)
+#: Members that hold no code by their name: documentation, media and data. What was not read
+#: of them weighs less than unread code (:func:`unread_signals`).
+INERT_SUFFIXES = (
+    *MEDIA_SUFFIXES,
+    ".txt",
+    ".md",
+    ".rst",
+    ".csv",
+    ".tsv",
+    ".json",
+    ".xml",
+    ".yaml",
+    ".yml",
+    ".toml",
+    ".ini",
+    ".cfg",
+    ".html",
+    ".htm",
+    ".css",
+    ".webp",
+    ".tif",
+    ".tiff",
+    ".mp4",
+    ".woff",
+    ".woff2",
+    ".otf",
+    ".eot",
 )
 _VERSIONED_LIBRARY = re.compile(r"\.(so|dylib|dll)(\.\d+)+$")
 #: Words that name a folder of code the package does not import (tests, examples, docs), as
@@ -175,6 +204,23 @@ class Texts(Mapping[str, str]):
         return len(self._raw)
 
 
+@dataclass(frozen=True, slots=True)
+class Unread:
+    """A member the packages layer did not read (whole), and why: reported (PKG017), never
+    dropped in silence. ``member`` is empty where the reading of the archive itself stopped,
+    so that the members after that point were never seen."""
+
+    member: str
+    reason: str
+    #: Whether another finding already reports it (a carrier cut short: PKG016).
+    reported: bool = False
+
+    def __str__(self) -> str:
+        if not self.member:
+            return f"archive could not be read completely: {self.reason}"
+        return f"{self.member}: {self.reason}"
+
+
 @dataclass(slots=True)
 class PackageFiles:
     """What the packages layer keeps of one archive."""
@@ -183,7 +229,8 @@ class PackageFiles:
     texts: Mapping[str, str] = field(default_factory=Texts)
     #: member -> (kind of its content, bytes read of it) for members not kept as text
     others: dict[str, tuple[Kind, int]] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    #: what could not be read, or not read whole
+    notes: list[Unread] = field(default_factory=list)
     is_wheel: bool = False
     #: member -> bytes kept of it: archives named as other files, native executables
     #: (:mod:`.opaque`)
@@ -245,7 +292,7 @@ def read_archive(
                 continue
             if member.encrypted:
                 # the sources report encrypted members (CORE005); nothing here can read them
-                files.notes.append(f"{member.name}: encrypted, not readable")
+                files.notes.append(Unread(member.name, "encrypted, not readable"))
                 continue
             lower = PurePosixPath(member.name).name.lower()
             keep = lower.endswith(SOURCE_SUFFIXES) or lower in KEPT_NAMES
@@ -254,7 +301,7 @@ def read_archive(
             except ArchiveStop:
                 raise
             except ArchiveError as exc:
-                files.notes.append(f"{member.name}: not readable ({exc})")
+                files.notes.append(Unread(member.name, f"not readable ({exc})"))
                 if stops is not None and isinstance(exc, BudgetStop):
                     stops.append(exc.finding)
                 continue
@@ -262,6 +309,9 @@ def read_archive(
                 budget -= len(content)
                 texts.add(member.name, content)
             else:
+                if keep:
+                    why = not_kept_reason(content, limits, budget)
+                    files.notes.append(Unread(member.name, why))
                 kind = classify(content[:HEAD_BYTES], lower, len(content))
                 files.others[member.name] = (kind, len(content))
                 if carrier_budget > 0 and opaque.worth_keeping(kind, member.name):
@@ -271,14 +321,16 @@ def read_archive(
                         raise
                     except ArchiveError as exc:
                         # what was read is opened; the carrier's analysis reports it cut short
-                        files.notes.append(f"{member.name}: not readable to its end ({exc})")
+                        files.notes.append(
+                            Unread(member.name, f"not readable to its end ({exc})", reported=True)
+                        )
                         if stops is not None and isinstance(exc, BudgetStop):
                             stops.append(exc.finding)
                         whole = content
                     carrier_budget -= len(whole)
                     files.carriers[member.name] = whole
     except ArchiveError as exc:
-        files.notes.append(f"archive could not be read completely: {exc}")
+        files.notes.append(Unread("", str(exc)))
         if stops is not None and isinstance(exc, BudgetStop):
             stops.append(exc.finding)
         if not files.texts and not files.others:
@@ -286,6 +338,19 @@ def read_archive(
     if not any(PurePosixPath(m).name.lower() in META_NAMES for m in files.texts):
         return None
     return files
+
+
+def not_kept_reason(content: bytes, limits: Limits, budget: int) -> str:
+    """Why a source or metadata member was not kept as text (a budget of :class:`Limits`)."""
+    if len(content) > limits.member_bytes:
+        return (
+            f"not analysed: larger than the {limits.member_bytes // (1024 * 1024)} MiB a source"
+            " member may take"
+        )
+    return (
+        f"not analysed: the package's sources passed the {limits.text_bytes // (1024 * 1024)}"
+        " MiB kept of them"
+    )
 
 
 def _read_on(member: Member, head: bytes, limit: int) -> bytes:
@@ -389,6 +454,7 @@ def _analyze_files(files: PackageFiles) -> Verdict:
         for target in targets
     )
     signals = [_lower_for_tests(s, own, imported) for s in signals]
+    signals.extend(unread_signals(files.notes, signals))
     score, severity, reasons = score_signals(signals)
     return Verdict(
         ecosystem,
@@ -399,6 +465,50 @@ def _analyze_files(files: PackageFiles) -> Verdict:
         signals,
         reasons,
     )
+
+
+def unread_signals(notes: list[Unread], signals: list[Signal]) -> list[Signal]:
+    """PKG017 for what the archive's reading left unread (``notes``), one signal for what may
+    hold code and one for documentation and data, judged beside the package's other
+    ``signals``: a member that may hold code, or a stop of the reading itself, is high; a
+    data member is medium when the rest of the package was read and found clean (nothing of
+    medium weight), high otherwise."""
+    pending = [note for note in notes if not note.reported]
+    if not pending:
+        return []
+    inert = [n for n in pending if n.member and _inert(n.member)]
+    code = [n for n in pending if n not in inert]
+    clean = all(s.severity < Severity.MEDIUM for s in signals)
+    out: list[Signal] = []
+    for group, what in ((code, "may hold code"), (inert, "documentation or data by name")):
+        if not group:
+            continue
+        high = group is code or not clean
+        severity = Severity.HIGH if high else Severity.MEDIUM
+        why = "" if group is code else (" beside findings of medium weight" if high else "")
+        names = ", ".join(str(n) for n in group[:5]) + (
+            f" and {len(group) - 5} more" if len(group) > 5 else ""
+        )
+        out.append(
+            Signal(
+                UnreadMember,
+                severity,
+                f"{len(group)} member{'s' if len(group) > 1 else ''} not read ({what}): the"
+                f" verdict does not cover {'them' if len(group) > 1 else 'it'}{why}",
+                group[0].member,
+                None,
+                clip(names, 600),
+                Context.IMPORT,
+            )
+        )
+    return out
+
+
+def _inert(member: str) -> bool:
+    """Whether a member holds no code by its name (documentation, media, data); the names
+    the installer or the analysis read as code or metadata are never inert."""
+    lower = PurePosixPath(member).name.lower()
+    return lower not in KEPT_NAMES and lower.endswith(INERT_SUFFIXES)
 
 
 def _npm_manifest(texts: Mapping[str, str]) -> str | None:

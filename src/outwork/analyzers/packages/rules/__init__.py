@@ -30,6 +30,7 @@ from outwork.analyzers.packages.rules.package import (
     DisguisedExecutable,
     PackageRiskVerdict,
     TyposquattingName,
+    UnreadMember,
 )
 from outwork.analyzers.packages.rules.persistence import PersistenceWrite
 from outwork.analyzers.packages.rules.repository import RepositoryOfAnotherProject
@@ -59,4 +60,5 @@ __all__ = [
     "SuspiciousJavaScript",
     "TyposquattingName",
     "UnparsableInstallCode",
+    "UnreadMember",
 ]

@@ -129,6 +129,56 @@ class DependencyConfusionVersion(Rule):
     inline_suppressible = False
 
 
+class UnreadMember(Rule):
+    """Members of the package could not be read, so the verdict does not cover them.
+
+    ## What it finds
+    Members of a package archive that the packages layer did not read whole: encrypted,
+    corrupt or truncated members, members in a compression the reader refuses, source files
+    larger than the 16 MiB one source file may take, sources past the 96 MiB the layer keeps of
+    one package, and the members after the point where the archive's reading stopped (a
+    truncated stream, a budget of the scan). One finding per package names them with the
+    reason.
+
+    Severity follows the rule for every budget: **high**, because what was not read may be
+    exactly what runs, unless the rest of the package was read and found clean and what was
+    not read cannot run by itself. So: a member that may hold code (sources, metadata, scripts,
+    native modules, archives, files without a suffix) or a stop of the archive's reading is
+    high whatever else the package holds; documentation, media and data files by name
+    (`.png`, `.txt`, `.json`, `.csv`...) are medium when every other finding of the package is
+    below medium, and high beside one of medium weight or more (the code that would load them
+    is then not clean). A zip archive named as another kind of file and cut short is reported by
+    PKG016 instead.
+
+    ## Why it matters
+    A scanner that skips what it cannot read can be switched off by the package: the payload
+    goes into the member the scanner gives up on. The installer may read what the scanner did
+    not (another decompressor, a larger memory budget), and a source file nobody read passes a
+    gate that only counts what was found.
+
+    ## Example
+    A wheel whose `pkg/_core.py` is stored encrypted, or an sdist whose `setup.py` is
+    20 MiB of padding followed by the payload.
+
+    ## Remediation
+    Do not install the package until the members listed have been read: obtain it again and
+    compare digests, or unpack it with the installer's own tools and scan the tree.
+
+    ## References
+    - CWE-20: Improper Input Validation
+    - CWE-693: Protection Mechanism Failure
+    """
+
+    code = "PKG017"
+    name = "package-member-unread"
+    layer = Layer.PKG
+    severity = Severity.HIGH
+    confidence = Confidence.LOW
+    cwe = (20, 693)
+    attack = ("T1027",)
+    inline_suppressible = False
+
+
 class PackageRiskVerdict(Rule):
     """The package as a whole: a risk score from 0 to 10 explained by its findings.
 
