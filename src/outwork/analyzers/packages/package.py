@@ -1106,7 +1106,12 @@ _SCORE = {
 
 
 def _hidden_install_code(signals: list[Signal]) -> bool:
-    """Install-time code that executes a computed value in a file that hides itself."""
+    """Install-time code that executes a computed value in a file that hides itself (an
+    indicator of medium weight: a builtin reached by a computed name, packed lines, encrypted
+    code). An import by a name that does not fold is no such sign: it is how test and plugin
+    discovery load the modules that files or configuration name, while a name written in the
+    code and only disguised (joined characters, reversed or encoded text) folds and is judged
+    as the import of that name."""
     executes = {
         s.path
         for s in signals
@@ -1114,7 +1119,10 @@ def _hidden_install_code(signals: list[Signal]) -> bool:
         and s.context is Context.INSTALL
         and s.severity >= Severity.MEDIUM
     }
-    return any(s.rule is ObfuscationIndicators and s.path in executes for s in signals)
+    return any(
+        s.rule is ObfuscationIndicators and s.severity >= Severity.MEDIUM and s.path in executes
+        for s in signals
+    )
 
 
 def _stealer(signals: list[Signal]) -> bool:
