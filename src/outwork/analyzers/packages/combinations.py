@@ -104,8 +104,10 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
 )
 
 C, H = Severity.CRITICAL, Severity.HIGH
-#: What ``package._lower_for_tests`` appends to a signal of a test or example file.
+#: What ``package._lower_for_tests`` appends to a signal of a test or example file, and to one
+#: of an sdist's script that no package of it holds.
 TESTS_NOTE = "(in tests or examples)"
+UNPACKAGED_NOTE = "(in a script the package does not install)"
 
 COMBINATIONS: tuple[Combination, ...] = (
     Combination(frozenset({"download", "hidden"}), C, "fetches a program and runs it unseen"),
@@ -123,8 +125,10 @@ def behaviours(signals: Iterable[Signal]) -> dict[str, Signal]:
     signal that shows it."""
     found: dict[str, Signal] = {}
     for signal in signals:
-        if signal.severity < Severity.MEDIUM or signal.message.endswith(TESTS_NOTE):
-            continue  # tests and examples are not installed code: they add up to nothing
+        if signal.severity < Severity.MEDIUM or signal.message.endswith(
+            (TESTS_NOTE, UNPACKAGED_NOTE)
+        ):
+            continue  # tests, examples and scripts are not installed code: they add up to nothing
         for behaviour in BEHAVIOURS:
             if behaviour.name in found:
                 continue

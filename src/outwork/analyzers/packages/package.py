@@ -430,8 +430,9 @@ def _analyze_files(files: PackageFiles) -> Verdict:
         signals, name, version = _analyze_npm(files, npm_manifest)
         ecosystem = "npm"
         links: dict[str, set[str]] = {}
+        unpackaged: frozenset[str] = frozenset()
     else:
-        signals, name, version, links = _analyze_python(files)
+        signals, name, version, links, unpackaged = _analyze_python(files)
         ecosystem = "pypi"
     signals.extend(_binaries(files, ecosystem))
     signals.extend(
@@ -453,7 +454,7 @@ def _analyze_files(files: PackageFiles) -> Verdict:
         if not _in_tests(member, own)
         for target in targets
     )
-    signals = [_lower_for_tests(s, own, imported) for s in signals]
+    signals = [_lower_for_tests(s, own, imported, unpackaged) for s in signals]
     signals.extend(unread_signals(files.notes, signals))
     score, severity, reasons = score_signals(signals)
     return Verdict(
@@ -522,7 +523,7 @@ def _npm_manifest(texts: Mapping[str, str]) -> str | None:
 
 def _analyze_python(
     files: PackageFiles,
-) -> tuple[list[Signal], str, str, dict[str, set[str]]]:
+) -> tuple[list[Signal], str, str, dict[str, set[str]], frozenset[str]]:
     texts = files.texts
     roots = _roots(texts)
     meta = _python_metadata(texts)
@@ -602,7 +603,100 @@ def _analyze_python(
         for module in imported:
             if any(names_tests(part) for part in module.split(".")):
                 links.setdefault(member, set()).update(_module_files(module, member, texts, roots))
-    return signals, name, version, links
+    unpackaged = (
+        frozenset()
+        if files.is_wheel
+        else _unpackaged_modules(texts, roots, name, frozenset(entries))
+    )
+    return signals, name, version, links, unpackaged
+
+
+def _unpackaged_modules(
+    texts: Mapping[str, str], roots: list[str], name: str, entries: frozenset[str]
+) -> frozenset[str]:
+    """Modules of a source distribution that no package of it holds: maintainer scripts
+    (``scripts/``, ``tools/``, a bootloader's build system), which the build does not install
+    and which run only when someone starts them by hand.
+
+    A module counts when its top folder (below the sdist's root, or below ``src/``) is no
+    regular package (no ``__init__.py``), is not the distribution's import name, not named in
+    ``top_level.txt`` nor in the build configuration (``setup.py``, ``setup.cfg``,
+    ``pyproject.toml``: ``packages=["tools"]``, a namespace package's include), while the sdist
+    does hold a regular top-level package (so a package made only of namespace folders is never
+    taken for scripts); and no other module of the package names the folder as a module or a
+    path (an import, at any time, ``importlib``, ``runpy``), starts it at install, or names it
+    as an entry point."""
+    py = [m for m in texts if m.lower().endswith((".py", ".pyw"))]
+    tops: dict[str, tuple[str, str]] = {}  # member -> (its root incl. src/, top folder)
+    packages: set[str] = set()
+    for member in py:
+        root = next((r for r in reversed(roots) if member.startswith(r)), "")
+        rel = member[len(root) :]
+        if rel.startswith("src/"):
+            root, rel = root + "src/", rel[len("src/") :]
+        top, sep, rest = rel.partition("/")
+        if not sep:
+            continue  # a module at the root: ``py_modules``
+        if rest == "__init__.py":
+            packages.add(root + top)
+        tops[member] = (root, top)
+    if not packages:
+        return frozenset()
+    named = {re.sub(r"[-_.]+", "_", name.lower())} if name else set()
+    config = ""
+    for member, text in texts.items():
+        lower = PurePosixPath(member).name.lower()
+        if lower == "top_level.txt":
+            named |= {line.strip().lower() for line in text.splitlines() if line.strip()}
+        elif lower in ("setup.py", "setup.cfg", "pyproject.toml") and member.count("/") <= 1:
+            config += text + "\n"
+    candidates: set[str] = set()
+    for member, (root, top) in tops.items():
+        if root + top in packages or top.lower() in named or member in entries:
+            continue
+        if re.search(rf"(?<![\w/.\\-]){re.escape(top)}(?![\w/\\-])", config):
+            # the build names the folder (a file path inside it, such as an exclusion, is no
+            # package): it may be a namespace package the build installs
+            continue
+        candidates.add(member)
+    if not candidates:
+        return frozenset()
+    # named by the package's other modules as a module or a path, in code run at any time
+    # (an import inside a function, ``importlib``, ``runpy``): they may run it
+    for top in {tops[c][1] for c in candidates}:
+        if any(m not in candidates and _names_folder(texts[m], top, candidates) for m in py):
+            candidates = {c for c in candidates if tops[c][1] != top}
+    return frozenset(candidates)
+
+
+def _names_folder(text: str, top: str, candidates: set[str]) -> bool:
+    """Whether a module's text imports the folder ``top`` or names a module or path in it: an
+    import statement, a quoted dotted name or path that starts with it (``"tools.sync"``,
+    ``'tools/sync.py'``), or the folder and one of its entries quoted apart (``os.path.join(
+    here, "tools", "sync.py")``)."""
+    word = re.escape(top)
+    statement = re.compile(
+        rf"^\s*(?:from\s+{word}(?:\.[\w.]+)?\s+import\b"
+        rf"|import\s+(?:[\w.]+(?:\s+as\s+\w+)?\s*,\s*)*{word}\b)",
+        re.MULTILINE,
+    )
+    if statement.search(text) or re.search(rf"[\"'](?:\./)?{word}[./\\]", text):
+        return True
+    if not re.search(rf"[\"']{word}[\"']", text):
+        return False
+    entries = {
+        part
+        for c in candidates
+        if f"/{top}/" in f"/{c}"
+        for part in _entry_names(c.split(f"{top}/", 1)[1].split("/", 1)[0])
+    }
+    return any(re.search(rf"[\"']{re.escape(e)}[\"']", text) for e in entries)
+
+
+def _entry_names(entry: str) -> tuple[str, ...]:
+    """How code names a folder's entry: ``sync.py`` also as ``sync``."""
+    stem = entry.rsplit(".", 1)[0] if entry.endswith((".py", ".pyw")) else entry
+    return (entry, stem) if stem != entry else (entry,)
 
 
 class _StarExports:
@@ -1069,25 +1163,30 @@ def _in_tests(path: str, own: tuple[str, ...]) -> bool:
 
 
 def _lower_for_tests(
-    signal: Signal, own: tuple[str, ...] = (), imported: frozenset[str] = frozenset()
+    signal: Signal,
+    own: tuple[str, ...] = (),
+    imported: frozenset[str] = frozenset(),
+    unpackaged: frozenset[str] = frozenset(),
 ) -> Signal:
-    """Tests, examples, docs and benchmarks are not imported by the package: what their top
-    level does weighs two levels less, what they do when called one. Install-time code (which
-    pip runs whatever its folder is called) is never lowered, nor are the package's own
-    folders (``own``) for the words in its name, nor test modules that the package's own code
-    imports (``imported``)."""
-    if (
-        signal.context is Context.INSTALL
-        or signal.severity <= Severity.LOW
-        or signal.path in imported
-        or not _in_tests(signal.path, own)
-    ):
+    """Tests, examples, docs and benchmarks are not imported by the package, nor are the
+    scripts of an sdist that no package of it holds (``unpackaged``): what their top level
+    does weighs two levels less, what they do when called one. Install-time code (which pip
+    runs whatever its folder is called) is never lowered, nor are the package's own folders
+    (``own``) for the words in its name, nor test modules that the package's own code imports
+    (``imported``)."""
+    if signal.context is Context.INSTALL or signal.severity <= Severity.LOW:
+        return signal
+    if signal.path in unpackaged:
+        note = combinations.UNPACKAGED_NOTE
+    elif signal.path not in imported and _in_tests(signal.path, own):
+        note = combinations.TESTS_NOTE
+    else:
         return signal
     steps = 2 if signal.context is Context.IMPORT else 1
     return Signal(
         signal.rule,
         Severity(max(Severity.LOW, signal.severity - steps)),
-        signal.message + " (in tests or examples)",
+        f"{signal.message} {note}",
         signal.path,
         signal.line,
         signal.evidence,

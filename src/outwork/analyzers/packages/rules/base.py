@@ -61,8 +61,12 @@ def when(context: Context, *, in_function: bool) -> When:
 #: ``package._lower_for_tests``).
 TEST_FILES = (
     "*test or example file* (under a folder named for tests, examples, docs, benchmarks, demos"
-    " or samples that the package's own code does not import): import time two steps lower,"
-    " the other rows one step lower, never below low; install time is never lowered."
+    " or samples that the package's own code does not import), and *script an sdist does not"
+    " install* (its top folder is no regular package, not the distribution's import name, not"
+    " named by `top_level.txt` or the build configuration, while the sdist holds a regular"
+    " package; and no other module imports or names it, starts it at install or declares it"
+    " an entry point): import time two steps lower, the other rows one step lower, never below"
+    " low; install time is never lowered."
 )
 
 
