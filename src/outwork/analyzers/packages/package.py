@@ -168,8 +168,10 @@ class Limits:
     """How much of one package archive the analysis keeps; what the archive may cost to read
     (members, bytes, ratio, time) is the scan's :class:`~outwork.core.budgets.Budgets`."""
 
-    #: Bytes of source and metadata kept, all members together.
-    text_bytes: int = 96 * 1024 * 1024
+    #: Bytes of source and metadata kept, all members together: the largest popular sdists
+    #: carry up to about 190 MiB of them (ansible's collections); a package past it is
+    #: reported unread (PKG017), never judged on what came first alone.
+    text_bytes: int = 256 * 1024 * 1024
     #: Largest single source member kept.
     member_bytes: int = 16 * 1024 * 1024
 
@@ -285,6 +287,7 @@ def read_archive(
     texts = Texts()
     files = PackageFiles(archive=name, texts=texts, is_wheel=name.lower().endswith(".whl"))
     budget = limits.text_bytes
+    reserve = limits.member_bytes
     carrier_budget = opaque.PACKAGE_BYTES
     try:
         for member in iter_members(data, budgets, path=name):
@@ -305,8 +308,14 @@ def read_archive(
                 if stops is not None and isinstance(exc, BudgetStop):
                     stops.append(exc.finding)
                 continue
-            if keep and len(content) <= limits.member_bytes and budget > 0:
-                budget -= len(content)
+            # metadata past the text budget is still kept, from a reserve of its own: without
+            # it the archive would not be known as a package and its budget hit not reported
+            meta = lower in META_NAMES and reserve >= len(content)
+            if keep and len(content) <= limits.member_bytes and (budget > 0 or meta):
+                if budget > 0:
+                    budget -= len(content)
+                else:
+                    reserve -= len(content)
                 texts.add(member.name, content)
             else:
                 if keep:
@@ -455,7 +464,12 @@ def _analyze_files(files: PackageFiles) -> Verdict:
         for target in targets
     )
     signals = [_lower_for_tests(s, own, imported, unpackaged) for s in signals]
-    signals.extend(unread_signals(files.notes, signals))
+    # an unread test module cannot be told apart from one the package imports: tests count as
+    # tests only where the package's own code imports no test module at all
+    imports_tests = any(not _in_tests(member, own) for member in links)
+    signals.extend(
+        unread_signals(files.notes, signals, lambda m: not imports_tests and _in_tests(m, own))
+    )
     score, severity, reasons = score_signals(signals)
     return Verdict(
         ecosystem,
@@ -468,25 +482,35 @@ def _analyze_files(files: PackageFiles) -> Verdict:
     )
 
 
-def unread_signals(notes: list[Unread], signals: list[Signal]) -> list[Signal]:
-    """PKG017 for what the archive's reading left unread (``notes``), one signal for what may
-    hold code and one for documentation and data, judged beside the package's other
-    ``signals``: a member that may hold code, or a stop of the reading itself, is high; a
-    data member is medium when the rest of the package was read and found clean (nothing of
-    medium weight), high otherwise."""
+def unread_signals(
+    notes: list[Unread], signals: list[Signal], in_tests: Callable[[str], bool]
+) -> list[Signal]:
+    """PKG017 for what the archive's reading left unread (``notes``), judged beside the
+    package's other ``signals``: a member that may hold code, or a stop of the reading
+    itself, is high; a data member is medium when the rest of the package was read and found
+    clean (nothing of medium weight), high otherwise; code in a test or example folder that
+    nothing of the package imports (``in_tests``) is medium, as what tests do weighs less."""
     pending = [note for note in notes if not note.reported]
     if not pending:
         return []
-    inert = [n for n in pending if n.member and _inert(n.member)]
-    code = [n for n in pending if n not in inert]
     clean = all(s.severity < Severity.MEDIUM for s in signals)
+    groups: dict[str, list[Unread]] = {}
+    for note in pending:
+        if note.member and _inert(note.member):
+            kind = "documentation or data by name"
+        elif note.member and in_tests(note.member):
+            kind = "tests or examples nothing of the package imports"
+        else:
+            kind = "may hold code"
+        groups.setdefault(kind, []).append(note)
     out: list[Signal] = []
-    for group, what in ((code, "may hold code"), (inert, "documentation or data by name")):
-        if not group:
-            continue
-        high = group is code or not clean
-        severity = Severity.HIGH if high else Severity.MEDIUM
-        why = "" if group is code else (" beside findings of medium weight" if high else "")
+    for what, group in groups.items():
+        if what == "may hold code":
+            severity, why = Severity.HIGH, ""
+        elif what.startswith("documentation") and not clean:
+            severity, why = Severity.HIGH, " beside findings of medium weight"
+        else:
+            severity, why = Severity.MEDIUM, ""
         names = ", ".join(str(n) for n in group[:5]) + (
             f" and {len(group) - 5} more" if len(group) > 5 else ""
         )

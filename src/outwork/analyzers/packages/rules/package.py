@@ -135,7 +135,7 @@ class UnreadMember(Rule):
     ## What it finds
     Members of a package archive that the packages layer did not read whole: encrypted,
     corrupt or truncated members, members in a compression the reader refuses, source files
-    larger than the 16 MiB one source file may take, sources past the 96 MiB the layer keeps of
+    larger than the 16 MiB one source file may take, sources past the 256 MiB the layer keeps of
     one package, and the members after the point where the archive's reading stopped (a
     truncated stream, a budget of the scan). One finding per package names them with the
     reason.
@@ -147,8 +147,10 @@ class UnreadMember(Rule):
     high whatever else the package holds; documentation, media and data files by name
     (`.png`, `.txt`, `.json`, `.csv`...) are medium when every other finding of the package is
     below medium, and high beside one of medium weight or more (the code that would load them
-    is then not clean). A zip archive named as another kind of file and cut short is reported by
-    PKG016 instead.
+    is then not clean). Code in a test or example folder that nothing of the package imports
+    is medium, as what tests do weighs less (large sdists carry their tests past the text
+    budget). A zip archive named as another kind of file and cut short is reported by PKG016
+    instead.
 
     ## Why it matters
     A scanner that skips what it cannot read can be switched off by the package: the payload
