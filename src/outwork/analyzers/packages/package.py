@@ -1200,10 +1200,10 @@ def _lower_for_tests(
     (``imported``)."""
     if signal.context is Context.INSTALL or signal.severity <= Severity.LOW:
         return signal
-    if signal.path in unpackaged:
-        note = combinations.UNPACKAGED_NOTE
-    elif signal.path not in imported and _in_tests(signal.path, own):
+    if signal.path not in imported and _in_tests(signal.path, own):
         note = combinations.TESTS_NOTE
+    elif signal.path in unpackaged:
+        note = combinations.UNPACKAGED_NOTE
     else:
         return signal
     steps = 2 if signal.context is Context.IMPORT else 1
