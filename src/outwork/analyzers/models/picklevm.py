@@ -642,12 +642,10 @@ class Machine:
 
     def _joblib_array(self, state: object, off: int) -> None:
         """joblib writes array bytes (or a nested pickle) right after the wrapper's BUILD."""
-        fields = _dict_fields(state)
-        count = _shape_count(fields.get("shape"))
-        info = _dtype_info(fields.get("dtype"))
-        if count is None or info is None:
+        layout = array_layout(state)
+        if layout is None:
             raise _BadError("joblib array wrapper with a shape or dtype that is not a literal")
-        itemsize, hasobject = info
+        hasobject = layout.hasobject
         if self._first_array:
             self._first_array = False
             if not hasobject:
@@ -677,11 +675,10 @@ class Machine:
             self.pos = sub.end
             return
         begin = self.pos
-        align = fields.get("numpy_array_alignment_bytes")
-        if isinstance(align, Lit) and align.value is not None:
+        if layout.aligned:
             pad = self._u1()
             self._read(pad)
-        self._read(count * itemsize)
+        self._read(layout.count * layout.itemsize)
         self.trace.skipped.append((begin, self.pos))
 
     def op_global(self, off: int) -> bool:
@@ -1043,39 +1040,76 @@ def _is_joblib_wrapper(func: object) -> bool:
     )
 
 
-def _dict_fields(state: object) -> dict[str, object]:
+#: What :func:`literal_value` gives for a value that is not a literal.
+NOT_LITERAL = object()
+
+
+def literal_value(value: object) -> object:
+    """The Python value of one of the machine's literals, or :data:`NOT_LITERAL`."""
+    return value.value if isinstance(value, Lit) else NOT_LITERAL
+
+
+@dataclass(frozen=True, slots=True)
+class ArrayLayout:
+    """How joblib wrote an array's bytes after its wrapper's BUILD."""
+
+    count: int
+    itemsize: int
+    #: An array of Python objects: a nested pickle follows instead of raw bytes.
+    hasobject: bool
+    #: A pad length byte and that many pad bytes come first (joblib's alignment for mmap).
+    aligned: bool
+
+
+def array_layout(
+    state: object, literal: Callable[[object], object] = literal_value
+) -> ArrayLayout | None:
+    """The layout a joblib ``NumpyArrayWrapper``'s BUILD ``state`` describes, from its literals
+    (``literal`` gives a value's Python value or :data:`NOT_LITERAL`, so that a reader keeping
+    literals otherwise shares this reading); None when the shape or dtype is not literal."""
+    fields = _dict_fields(state, literal)
+    count = _shape_count(fields.get("shape"), literal)
+    info = _dtype_info(fields.get("dtype"), literal)
+    if count is None or info is None:
+        return None
+    align = literal(fields.get("numpy_array_alignment_bytes"))
+    return ArrayLayout(count, info[0], info[1], align is not None and align is not NOT_LITERAL)
+
+
+def _dict_fields(state: object, literal: Callable[[object], object]) -> dict[str, object]:
     if not isinstance(state, Seq) or state.kind != "dict":
         return {}
     items = state.items
     out: dict[str, object] = {}
     for key, value in zip(items[0::2], items[1::2], strict=False):
-        if isinstance(key, Lit) and isinstance(key.value, str):
-            out[key.value] = value
+        name = literal(key)
+        if isinstance(name, str):
+            out[name] = value
     return out
 
 
-def _shape_count(shape: object) -> int | None:
+def _shape_count(shape: object, literal: Callable[[object], object]) -> int | None:
     if not isinstance(shape, Seq):
         return None
     count = 1
     for dim in shape.items:
-        if not isinstance(dim, Lit) or not isinstance(dim.value, int) or dim.value < 0:
+        size = literal(dim)
+        if not isinstance(size, int) or size < 0:
             return None
-        count *= dim.value
+        count *= size
     return count
 
 
-def _dtype_info(dtype: object) -> tuple[int, bool] | None:
+def _dtype_info(dtype: object, literal: Callable[[object], object]) -> tuple[int, bool] | None:
     """(itemsize, has objects) of a symbolic ``numpy.dtype(...)`` plus its BUILD state."""
     if not isinstance(dtype, Obj) or not isinstance(dtype.args, Seq) or not dtype.args.items:
         return None
-    spec = dtype.args.items[0]
-    if not isinstance(spec, Lit) or not isinstance(spec.value, str):
+    text = literal(dtype.args.items[0])
+    if not isinstance(text, str):
         return None
-    text = spec.value
     state = dtype.state.items if isinstance(dtype.state, Seq) else []
-    flags = state[7].value if len(state) > 7 and isinstance(state[7], Lit) else None
-    elsize = state[5].value if len(state) > 5 and isinstance(state[5], Lit) else -1
+    flags = literal(state[7]) if len(state) > 7 else None
+    elsize = literal(state[5]) if len(state) > 5 else -1
     if text.startswith("O"):
         return 8, True
     if isinstance(flags, int) and flags & 1:

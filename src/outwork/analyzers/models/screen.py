@@ -32,17 +32,16 @@ from outwork.analyzers.models.picklevm import (
     MAX_LINE,
     MAX_MEMO,
     MAX_OPS,
+    NOT_LITERAL,
     PY2_MODULES,
     Glob,
     Import,
-    Lit,
     Obj,
     Opaque,
     Seq,
-    _dtype_info,
     _is_joblib_wrapper,
     _payload_head,
-    _shape_count,
+    array_layout,
 )
 from outwork.analyzers.models.policy import gadget
 
@@ -68,34 +67,13 @@ class Plain:
 
 #: The machine's values that are not literals: this reading keeps literals as plain Python
 #: values (str, bytes as a view, int, bool, float, None), which saves building one object for
-#: each, and turns them into the machine's :class:`~picklevm.Lit` where its helpers read them.
+#: each.
 _VALUES = (Glob, Obj, Seq, Opaque)
 
 
-def _lit(value: object) -> object:
-    return value if isinstance(value, _VALUES) else Lit(value)
-
-
-def _wrapped(value: object) -> object:
-    """A value as the machine holds it (its literals, and those of its items, arguments and
-    state, wrapped): what the machine's readers of a joblib array's shape and dtype look at."""
-    if isinstance(value, Seq):
-        return Seq(value.kind, [_lit(item) for item in value.items])
-    if isinstance(value, Obj):
-        return Obj(value.func, _wrapped(value.args), value.offset, _wrapped(value.state))
-    return _lit(value)
-
-
-def _fields(state: object) -> dict[str, object]:
-    """:func:`picklevm._dict_fields` of a state this reading holds."""
-    if not isinstance(state, Seq) or state.kind != "dict":
-        return {}
-    items = state.items
-    return {
-        key: value
-        for key, value in zip(items[0::2], items[1::2], strict=False)
-        if isinstance(key, str)
-    }
+def _literal_of(value: object) -> object:
+    """:func:`picklevm.literal_value` of a value this reading holds."""
+    return NOT_LITERAL if isinstance(value, _VALUES) else value
 
 
 _STOP, _MEMOIZE, _SHORT_BINUNICODE, _BINGET, _BININT1 = b".\x94\x8chK"
@@ -206,20 +184,16 @@ class _Reader:
 
     def joblib_array(self, state: object) -> None:
         """The array bytes joblib writes after a wrapper's BUILD, skipped as the machine
-        skips them (:meth:`picklevm.Machine._joblib_array`, whose readers of the shape and
-        dtype decide the size)."""
-        fields = _fields(state)
-        count = _shape_count(_wrapped(fields.get("shape")))
-        info = _dtype_info(_wrapped(fields.get("dtype")))
-        if count is None or info is None or info[1]:
+        skips them (the same :func:`picklevm.array_layout`)."""
+        layout = array_layout(state, _literal_of)
+        if layout is None or layout.hasobject:
             raise _UndecidedError  # not a literal shape or dtype, or an array of objects
         begin = self.pos
         if self.fork < 0:
             self.fork = begin
-        align = fields.get("numpy_array_alignment_bytes")
-        if align is not None and not isinstance(align, _VALUES):  # a literal, not None
+        if layout.aligned:
             self.skip(self.u1())
-        self.skip(count * info[0])
+        self.skip(layout.count * layout.itemsize)
         self.skipped.append((begin, self.pos))
 
     # -- reading ---------------------------------------------------------------------------
@@ -250,7 +224,8 @@ class _Reader:
 
     def run(self, max_ops: int) -> None:
         """Read to STOP. The four opcodes of most of a model pickle (a memo entry, a short
-        string, a memo fetch, a small integer) are read here; the rest by their handlers."""
+        string, a memo fetch, a small integer) are read here, those without an argument by
+        their handlers, the rest through :meth:`other`."""
         buf, memo = self.buf, self.memo
         size = len(buf)
         for _ in range(max_ops):
@@ -279,6 +254,9 @@ class _Reader:
             elif code == _BININT1:
                 self.stack.append(buf[offset + 1])
                 self.pos = offset + 2
+            elif (handler := _NO_ARGUMENT.get(code)) is not None:
+                self.pos = offset + 1
+                handler(self, None, offset)
             elif self.other(code, offset):
                 return
         raise _UndecidedError
@@ -538,6 +516,12 @@ _OPCODES: dict[int, tuple[int, bool, Callable[[_Reader, object, int], None]]] = 
         b"b": (0, False, _build),
         b"Q": (0, False, _binpersid),
     }.items()
+}
+
+
+#: The opcodes without an argument, but STOP.
+_NO_ARGUMENT = {
+    code: handler for code, (width, _, handler) in _OPCODES.items() if width == 0 and code != _STOP
 }
 
 
