@@ -229,3 +229,10 @@ def test_joblib_array_with_import_bytes_after_a_pad_length(tmp_path: Path) -> No
 )
 def test_what_the_machine_records_is_left_to_it(name: str, data: bytes) -> None:
     assert screen(data) is None, name
+
+
+def test_python2_names_are_mapped_as_the_machine_maps_them() -> None:
+    data = b"\x80\x02c__builtin__\nset\n]\x85R."
+    assert _agrees(data)
+    plain = screen(data)
+    assert plain is not None and plain.imports[0][1:3] == ("builtins", "set")

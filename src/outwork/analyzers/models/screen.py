@@ -109,6 +109,14 @@ class _Reader:
             raise _UndecidedError
         return self.stack[-1]
 
+    def pop2(self) -> tuple[object, object]:
+        """The two values on top, taken off (the topmost second)."""
+        stack = self.stack
+        if len(stack) < 2:
+            raise _UndecidedError
+        top = stack.pop()
+        return stack.pop(), top
+
     def pop_mark(self) -> list[object]:
         if not self.marks:
             raise _UndecidedError
@@ -172,9 +180,9 @@ class _Reader:
         elif not isinstance(target, Obj):  # a global or a literal mutated
             raise _UndecidedError
 
-    def build(self, offset: int) -> None:
-        state = self.pop()
-        target = self.top()
+    def build(self, _: object, offset: int) -> None:
+        target, state = self.pop2()
+        self.stack.append(target)
         if isinstance(target, Obj):
             target.state = state
             if _is_joblib_wrapper(target.func):
@@ -399,9 +407,7 @@ def _append(r: _Reader, _: object, offset: int) -> None:
 
 
 def _setitem(r: _Reader, _: object, offset: int) -> None:
-    value = r.pop()
-    key = r.pop()
-    r.extend([key, value])
+    r.extend(list(r.pop2()))
 
 
 def _extend_marked(r: _Reader, _: object, offset: int) -> None:
@@ -428,26 +434,21 @@ def _global(r: _Reader, _: object, offset: int) -> None:
 
 
 def _stack_global(r: _Reader, _: object, offset: int) -> None:
-    name = r.pop()
-    module = r.pop()
+    module, name = r.pop2()
     if not (isinstance(module, str) and isinstance(name, str)):
         raise _UndecidedError
     r.import_(module, name, offset, "STACK_GLOBAL")
 
 
 def _reduce(r: _Reader, _: object, offset: int) -> None:
-    args = r.pop()
-    r.call(r.pop(), args, offset)
+    func, args = r.pop2()
+    r.call(func, args, offset)
 
 
 def _newobj_ex(r: _Reader, _: object, offset: int) -> None:
     kwargs = r.pop()
     args = r.pop()
     r.call(r.pop(), Seq("tuple", [args, kwargs]), offset)
-
-
-def _build(r: _Reader, _: object, offset: int) -> None:
-    r.build(offset)
 
 
 def _binpersid(r: _Reader, _: object, offset: int) -> None:
@@ -513,7 +514,7 @@ _OPCODES: dict[int, tuple[int, bool, Callable[[_Reader, object, int], None]]] = 
         b"R": (0, False, _reduce),
         b"\x81": (0, False, _reduce),  # NEWOBJ: the class and its arguments, as REDUCE
         b"\x92": (0, False, _newobj_ex),
-        b"b": (0, False, _build),
+        b"b": (0, False, _Reader.build),
         b"Q": (0, False, _binpersid),
     }.items()
 }
