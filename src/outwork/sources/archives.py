@@ -14,6 +14,7 @@ import hashlib
 import io
 import re
 import stat
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import Any, BinaryIO
@@ -126,6 +127,10 @@ def iter_archive(
     With ``record``, the first bytes of every regular member of ``artifact`` (of a zip or a
     tar) are kept in it as its needs say; anything reported about the archive or its own
     members (not about what archives inside it hold) abandons it.
+
+    The time budget times the reading: while the caller holds a member (the scan analyses it,
+    or waits for its workers to finish the previous window), the deadline moves on with the
+    clock, so a loaded machine or a slow analyzer does not cut an ordinary archive short.
     """
     top = artifact.path if depth <= 1 or not artifact.root else artifact.root
     scope = Scope(budgets, deadline, top, artifact.size, wants)
@@ -134,7 +139,9 @@ def iter_archive(
         for item in _open(artifact, scope, depth):
             if record is not None and not scope.nested and not isinstance(item, Artifact):
                 record.abandon()
+            paused = time.monotonic()
             yield item
+            scope.deadline += time.monotonic() - paused
     except ArchiveStop as stop:
         if record is not None:
             record.abandon()
