@@ -191,3 +191,32 @@ def test_lines_past_the_line_budget_are_searched(tmp_path: Path) -> None:
     assert ("AI031", "low", 1) in found
     assert ("AI009", "high", None) in found
     assert _scan(tmp_path, "b/run.sh", head + padding + "make html\n") == [("AI031", "low", 1)]
+
+
+def test_helm_named_templates_unknown_with_and_variables(tmp_path: Path) -> None:
+    """What real charts do (KubeRay's, community-charts' MLflow): a bare ``include`` line, a
+    ``with`` over a function the renderer does not know (its ``.`` is unknown, not the root),
+    a ``$values := ...`` variable, a ``fail`` under a false condition."""
+    template = (
+        "{{- if and .Values.a.enabled .Values.b.enabled }}\n"
+        '  {{- fail "a and b are exclusive" }}\n'
+        "{{- end }}\n"
+        "{{- $head := .Values.head }}\n"
+        "apiVersion: v1\nkind: Pod\nmetadata:\n"
+        '  labels:\n    {{- include "c.labels" . | nindent 4 }}\n'
+        "spec:\n  hostNetwork: true\n  containers:\n    - name: o\n"
+        "      image: {{ $head.image }}\n"
+        "      env:\n"
+        "      {{- with concat .Values.common.env .Values.missing }}\n"
+        "      {{- toYaml . | nindent 8 }}\n"
+        "      {{- end }}\n"
+        "      {{- with uniq .Values.common.env }}\n"
+        "      {{- toYaml . | nindent 8 }}\n"
+        "      {{- end }}\n"
+    )
+    values = "head: {image: ollama/ollama}\ncommon:\n  env: [{name: OLLAMA_HOST, value: '::'}]\n"
+    target = _chart(tmp_path, values, template)
+    found = launches("helm", template, str(target), str(target))
+    assert [(launch.line, launch.image, dict(launch.env)) for launch in found] == [
+        (14, "ollama/ollama", {"OLLAMA_HOST": "::"})
+    ]

@@ -34,6 +34,7 @@ UNKNOWN = "${__helm__}"
 _ACTION = re.compile(r"\{\{-?(?P<body>.*?)-?\}\}", re.S)
 _COMMENT = re.compile(r"\{\{-?\s*/\*.*?\*/\s*-?\}\}", re.S)
 _CONTROL = re.compile(r"^(if|else|end|range|with|define|block)\b")
+_ASSIGN = re.compile(r"^\s*\{\{-?\s*(?P<name>\$\w+)\s*:?=\s*(?P<value>.*?)\s*-?\}\}\s*$")
 _UNSET = object()
 
 
@@ -160,7 +161,14 @@ def _render(lines: list[tuple[int, str]], dot: Any, root: Any, out: Rendered) ->
         if not all(frame.active for frame in stack):
             continue
         bare = _ACTION.sub("", line).strip() == ""
+        assigned = _ASSIGN.match(line)
+        if assigned and isinstance(root, dict):  # ``{{- $values := .Values.worker }}``
+            value = _condition(assigned.group("value"), stack[-1].dot, root)
+            root.setdefault("$vars", {})[assigned.group("name")] = value
+            continue
         text = _substitute(line, stack[-1].dot, root)
+        if bare and text.strip() == UNKNOWN:
+            continue  # a named template's fragment (labels, env): its shape is not known
         for piece in text.split("\n"):
             if bare and not piece.strip():
                 continue
@@ -216,8 +224,8 @@ def _control(body: str, stack: list[_Frame], root: Any) -> None:
         value = _condition(rest.strip(), dot, root)
         truthy = value is _UNSET or _truthy(value)
         inner = dot
-        if word == "with" and value is not _UNSET:
-            inner = value
+        if word == "with":
+            inner = value  # what ``.`` is inside; unknown when the value is
         elif word == "range":
             items = (
                 value
@@ -267,6 +275,11 @@ def _condition(text: str, dot: Any, root: Any) -> Any:
         if left is _UNSET or right is _UNSET:
             return _UNSET
         return (str(left) == str(right)) == (words[0] == "eq")
+    if words[:1] == ["concat"] and len(words) >= 2:
+        parts = [_path(w, dot, root) for w in words[1:]]
+        if any(p is _UNSET for p in parts):
+            return _UNSET
+        return [item for part in parts if isinstance(part, list) for item in part]
     if words[:1] in (["and"], ["or"]) and len(words) >= 3:
         values = [_path(w, dot, root) for w in words[1:]]
         if any(v is _UNSET for v in values):
@@ -298,6 +311,10 @@ def _path(word: str, dot: Any, root: Any) -> Any:
         return root if word == "$" else dot
     if re.fullmatch(r"\$\w+", word):
         return root.get("$vars", {}).get(word, _UNSET) if isinstance(root, dict) else _UNSET
+    if re.fullmatch(r"\$\w+\..+", word) and isinstance(root, dict):  # ``$values.envFrom``
+        name, _, rest = word.partition(".")
+        value = root.get("$vars", {}).get(name, _UNSET)
+        return _path("." + rest, value, root) if value is not _UNSET else _UNSET
     if word.startswith("$."):
         value, word = root, word[1:]
     elif word.startswith("."):
