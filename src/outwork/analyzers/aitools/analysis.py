@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import re
+import tomllib
 from collections.abc import Iterator, Sequence
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from outwork.analyzers.aitools.appcode import calls
 from outwork.analyzers.aitools.deploy import DeployError, launches, python_launches
@@ -204,7 +208,79 @@ def mcp_config(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted
                 severity=AgentFileNotFullyRead.severity_in(Unread.SYNTAX),
             )
         return
-    yield from check_config(config, artifact.path)
+    yield from check_config(config, artifact.path, project_dependencies(artifact.fs_path))
+
+
+#: Bytes of one project manifest read for its dependencies.
+MAX_MANIFEST = 1024 * 1024
+_REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def project_dependencies(fs_path: str | None) -> frozenset[tuple[str, str]]:
+    """What the manifests of the folder an MCP configuration serves depend on (the folder of
+    ``.mcp.json``, or above ``.cursor/mcp.json``): npm names and scopes from ``package.json``,
+    PyPI names from ``pyproject.toml`` and ``requirements.txt``; empty when there are none."""
+    if not fs_path:
+        return frozenset()
+    folder = Path(fs_path).parent
+    if folder.name.startswith("."):
+        folder = folder.parent
+    out: set[tuple[str, str]] = set()
+    for name in _read_json(folder / "package.json"):
+        out.add(("npm", name.lower()))
+        if name.startswith("@") and "/" in name:
+            out.add(("npm-scope", name.split("/", 1)[0].lower()))
+    for spec in _pyproject(folder / "pyproject.toml") + _lines(folder / "requirements.txt"):
+        match = _REQUIREMENT.match(spec)
+        if match:
+            out.add(("pypi", re.sub(r"[-_.]+", "-", match.group(1).lower())))
+    return frozenset(out)
+
+
+def _text(path: Path) -> str:
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_MANIFEST:
+            return ""
+        return path.read_text("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def _read_json(path: Path) -> list[str]:
+    try:
+        data = json.loads(_text(path) or "{}")
+    except (ValueError, RecursionError):
+        return []
+    sections = ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
+    names: list[str] = []
+    for section in sections:
+        value = data.get(section) if isinstance(data, dict) else None
+        names += [str(k) for k in value] if isinstance(value, dict) else []
+    return names
+
+
+def _pyproject(path: Path) -> list[str]:
+    try:
+        data = tomllib.loads(_text(path))
+    except (tomllib.TOMLDecodeError, RecursionError):
+        return []
+    project = _table(data, "project")
+    specs: list[Any] = list(project.get("dependencies") or [])
+    groups = [*_table(project, "optional-dependencies").values()]
+    groups += _table(data, "dependency-groups").values()
+    for group in groups:
+        specs += group if isinstance(group, list) else []
+    specs += list(_table(_table(_table(data, "tool"), "poetry"), "dependencies"))
+    return [s for s in specs if isinstance(s, str)]
+
+
+def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _lines(path: Path) -> list[str]:
+    return [line for line in _text(path).splitlines() if not line.lstrip().startswith(("#", "-"))]
 
 
 def instruction_file(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted]:

@@ -23,6 +23,10 @@ class Pinning(enum.Enum):
     URL = "a git or HTTP source without a commit"
     LATEST = "the latest release, asked for by name (@latest, :latest, no image tag)"
     UNPINNED = "no version, or a range"
+    KNOWN = (
+        "unpinned, of a publisher the project already installs from: the same package, or"
+        " an npm scope, its own manifest depends on"
+    )
 
 
 class Carries(enum.Enum):
@@ -41,6 +45,14 @@ class McpServerUnpinnedPackage(Rule):
     `docker run` whose package has no exact version: no version at all, `@latest`, a range, a
     git or HTTP source without a commit, an image without a tag or digest. `npx -y` installs
     whatever the registry serves without asking.
+
+    An unpinned registry package whose publisher the project already installs from is low:
+    the `package.json` (or `pyproject.toml`, `requirements.txt`) of the folder the
+    configuration serves depends on the same package, or, for npm, on a package of the same
+    scope (`@playwright/mcp@latest` in a project that depends on `@playwright/test`): only
+    that scope's publishers can release it, and the project already runs their code. A scope
+    the project does not use (`@playwrigth/mcp`), and any unscoped name the manifest does not
+    list, stay medium. Sources without a commit stay high.
 
     ## Why it matters
 
@@ -78,6 +90,7 @@ class McpServerUnpinnedPackage(Rule):
         Pinning.URL: Severity.HIGH,
         Pinning.LATEST: Severity.MEDIUM,
         Pinning.UNPINNED: Severity.MEDIUM,
+        Pinning.KNOWN: Severity.LOW,
     }
 
 
@@ -291,11 +304,15 @@ class McpServerPackageJudged(Rule):
 _REFERENCE = re.compile(r"^\s*(?:\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*|%[A-Z_][A-Z0-9_]*%)\s*$", re.I)
 
 
-def check_config(config: Config, path: str) -> Iterator[Emitted]:
-    """Every AI010-AI013 finding of one configuration, and the facts of what it launches."""
+def check_config(
+    config: Config, path: str, depends: frozenset[tuple[str, str]] = frozenset()
+) -> Iterator[Emitted]:
+    """Every AI010-AI013 finding of one configuration, and the facts of what it launches;
+    ``depends`` are the ``(ecosystem, name)`` the project's own manifests depend on (npm
+    scopes as ``("npm-scope", "@scope")``)."""
     tools: dict[str, list[str]] = {}
     for server in config.servers:
-        yield from _package(server, path)
+        yield from _package(server, path, depends)
         yield from _secrets(server, path)
         yield from _plain_http(server)
         for tool in server.tools:
@@ -340,7 +357,23 @@ def _imitates(package: Package) -> tuple[str, str] | None:
     return found if isinstance(found, tuple) else None
 
 
-def _package(server: Server, path: str) -> Iterator[Emitted]:
+def _known_publisher(package: Package, depends: frozenset[tuple[str, str]]) -> str:
+    """The dependency of the project that vouches for the package's publisher ("" if none)."""
+    name = package.name.lower()
+    if package.ecosystem == "pypi":
+        name = re.sub(r"[-_.]+", "-", name)
+    if (package.ecosystem, name) in depends:
+        return name
+    if package.ecosystem == "npm" and name.startswith("@") and "/" in name:
+        scope = name.split("/", 1)[0]
+        if ("npm-scope", scope) in depends:
+            return scope
+    return ""
+
+
+def _package(
+    server: Server, path: str, depends: frozenset[tuple[str, str]] = frozenset()
+) -> Iterator[Emitted]:
     yield _component(server, path)
     package = launched(server)
     if package is None:
@@ -366,15 +399,19 @@ def _package(server: Server, path: str) -> Iterator[Emitted]:
         yield Fact(node, "exposes", f"jewel:secret:{name}", proof=f"{path}: {server.key_path}.env")
     if package.pinning in ("exact", "tag"):
         return
-    yield Fact("entry:public-registry", "publishes", purl, proof=f"{path}: {server.key_path}")
     pinning = Pinning[package.pinning.upper()]
     auto = " (installed without asking: -y)" if {"-y", "--yes"} & set(server.args) else ""
+    vouched = _known_publisher(package, depends) if pinning is not Pinning.URL else ""
+    if not vouched:  # a publisher the project installs from is no new door of its own
+        yield Fact("entry:public-registry", "publishes", purl, proof=f"{path}: {server.key_path}")
+    context = Pinning.KNOWN if vouched else pinning
+    known = f"; the project already depends on «{vouched}»" if vouched else ""
     yield finding(
         McpServerUnpinnedPackage,
         f"server «{server.name}» runs {package.ecosystem} package «{package.spec}» with"
-        f" {pinning.value}{auto}: the next release runs at the next start",
+        f" {pinning.value}{auto}: the next release runs at the next start{known}",
         logical=f"{server.key_path}.args",
-        severity=McpServerUnpinnedPackage.severity_in(pinning),
+        severity=McpServerUnpinnedPackage.severity_in(context),
         evidence=" ".join((server.command, *server.args))[:300],
         subject=purl,
         properties={
