@@ -66,7 +66,15 @@ def fill(corpus: Path, mirrors: Path) -> int:
             ["git", "-C", str(repo), "ls-tree", "-r", "--name-only", "HEAD"],
             capture_output=True, text=True, check=False,
         ).stdout.splitlines()  # fmt: skip
+        # the manifests of a folder an MCP configuration serves: AI010 reads its dependencies
+        projects = {
+            _project_folder(n) for n in listing if n.rsplit("/", 1)[-1].lower() in MCP_NAMES
+        }
         for name in listing:
+            folder, _, base = name.rpartition("/")
+            if base in PROJECT_MANIFESTS and folder in projects:
+                _copy(repo, name, corpus / repo.parent.name / name)
+                continue
             agent_file = role_of(name) is not None or name.rsplit("/", 1)[-1].lower() in MCP_NAMES
             source = name.endswith(SOURCE_SUFFIXES) and "test" not in name.lower()
             if not (agent_file or source):
@@ -81,6 +89,25 @@ def fill(corpus: Path, mirrors: Path) -> int:
             target.write_bytes(data)
             count += 1
     return count
+
+
+#: Manifests copied beside MCP configurations (not agent files: never counted as such).
+PROJECT_MANIFESTS = ("package.json", "pyproject.toml", "requirements.txt")
+
+
+def _project_folder(name: str) -> str:
+    """The folder an MCP configuration serves (``proj`` for ``proj/.cursor/mcp.json``)."""
+    folder = name.rpartition("/")[0]
+    last = folder.rpartition("/")[2]
+    return folder.rpartition("/")[0] if last.startswith(".") else folder
+
+
+def _copy(repo: Path, name: str, target: Path) -> None:
+    data = subprocess.run(
+        ["git", "-C", str(repo), "show", f"HEAD:{name}"], capture_output=True, check=False
+    ).stdout
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
 
 
 #: Rules of the AI services family (and AI021, which also reads server command lines).
@@ -384,7 +411,9 @@ def main() -> None:
 
     if args.corpus.is_dir():
         files = [p for p in sorted(args.corpus.rglob("*")) if p.is_file()]
-        print(f"\n## real files: {len(files)} under {args.corpus}")
+        manifests = [p for p in files if p.name in PROJECT_MANIFESTS]
+        print(f"\n## real files: {len(files) - len(manifests)} under {args.corpus}"
+              f" (and {len(manifests)} project manifests beside MCP configurations)")  # fmt: skip
         ours, our_cpu = outwork_flags(args.corpus)
         their = {}
         their_cpu = 0.0
