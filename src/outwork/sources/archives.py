@@ -89,12 +89,13 @@ def archive_and_members(
     that the archive is decompressed once.
     """
     needs = keeps(artifact) if keeps is not None else None
-    deadline = budgets.deadline()
     if needs is None:
         yield artifact
+        deadline = budgets.deadline()  # from when the reading starts
         yield from iter_archive(artifact, budgets, depth=1, deadline=deadline, wants=wants)
         return
     record = MemberRecord(artifact.path, needs)
+    deadline = budgets.deadline()
     yield from iter_archive(
         artifact, budgets, depth=1, deadline=deadline, wants=wants, record=record
     )
