@@ -13,6 +13,7 @@ import json
 import os
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -176,6 +177,9 @@ class _Job:
     key: str | None
     #: What the artifact's path has before the relative path its cache key names.
     prefix: str = ""
+    #: An archive an analyzer reads whole (a package, handed over after its members): seconds
+    #: of work, started in the workers, in a batch of its own, as soon as the walk goes on.
+    whole: bool = False
 
 
 #: Stands for a job's path prefix in cached outcomes. JSON writes a NUL inside a string as this
@@ -240,8 +244,13 @@ def scan(
     def wants(probe: Artifact) -> bool:
         return _wanted(acceptors, probe)
 
+    whole: set[str] = set()  # archives the walk hands over after their members
+
     def keeps(archive: Artifact) -> MemberNeeds | None:
-        return _member_needs(instances, acceptors, archive)
+        needs = _member_needs(instances, acceptors, archive)
+        if needs is not None:
+            whole.add(archive.path)
+        return needs
 
     try:
         for target in result.targets:
@@ -259,13 +268,16 @@ def scan(
                 elif isinstance(item, Skip):
                     result.skipped.append(item)
                 else:
+                    runner.goes_on()
                     result.stats.artifacts += 1
                     result.stats.bytes += item.size
                     if NOT_HELD in item.tags:
                         continue  # no analyzer accepted it from its start (see _wanted)
                     names = _accepting(acceptors, item)
+                    read_whole = item.path in whole
+                    whole.discard(item.path)
                     if names:
-                        runner.add(_Job(item, names, None))
+                        runner.add(_Job(item, names, None, whole=read_whole))
                     # Artifacts no analyzer reads are counted, not listed: keeping a record of
                     # each would make memory grow with the tree (100,000 files: ~46 MiB).
         runner.finish()
@@ -489,6 +501,8 @@ class _Window:
     analysed: Iterator[Outcome]
     #: Analysed already (in process): collected at once, not kept while the walk goes on.
     done: bool
+    #: Bytes its jobs hold in memory.
+    held: int = 0
 
 
 class _Runner:
@@ -524,8 +538,8 @@ class _Runner:
         self.local: dict[str, Analyzer] = {}
         #: Measured in-process seconds per artifact (None until a large window was probed).
         self.job_seconds: float | None = None
-        #: The window whose analysis was started and not yet collected.
-        self.running: _Window | None = None
+        #: Windows whose analysis was started and not yet collected, oldest first.
+        self.running: deque[_Window] = deque()
 
     def add(self, job: _Job) -> None:
         for name in job.analyzers:
@@ -548,29 +562,46 @@ class _Runner:
             ruleset_digest([*core_rules(), *rules]) if self.cache is not None else ""
         )
 
-    def flush(self) -> None:
-        """Start analysing the pending jobs, then finish the window started before: workers
-        analyse one window while the walk reads the next (its archives, its files)."""
-        jobs, self.pending, self.pending_bytes = self.pending, [], 0
-        started = self._start(jobs) if jobs else None
-        previous, self.running = self.running, started
-        if previous is not None:
-            self._complete(previous)
-        if started is not None and started.done:  # analysed in process: nothing to overlap
-            self.running = None
-            self._complete(started)
+    def goes_on(self) -> None:
+        """The walk yielded more: an archive analysed whole that came last (its members walked)
+        starts now, in the workers, rather than when its window is full."""
+        if self.pending and self.pending[-1].whole and self.workers > 1 and self.cluster is None:
+            self.flush()
+
+    def flush(self, *, going_on: bool = True) -> None:
+        """Start analysing the pending jobs, then collect the oldest windows started before
+        while those in analysis hold more than one window (jobs or bytes): workers analyse
+        them while the walk reads the next (its archives, its files). ``going_on`` is False
+        at the end of the walk."""
+        jobs, held = self.pending, self.pending_bytes
+        self.pending, self.pending_bytes = [], 0
+        if not jobs:
+            return
+        started = self._start(jobs, going_on)
+        started.held = held
+        self.running.append(started)
+        if started.done:  # analysed in process: nothing to overlap
+            while self.running:
+                self._complete(self.running.popleft())
+            return
+        while len(self.running) > 1 and (
+            sum(len(w.jobs) for w in self.running) > WINDOW_JOBS
+            or sum(w.held for w in self.running) > WINDOW_BYTES
+        ):
+            self._complete(self.running.popleft())
 
     def finish(self) -> None:
         """Analyse what is pending and wait for every window."""
-        self.flush()
-        running, self.running = self.running, None
-        if running is not None:
-            self._complete(running)
+        self.flush(going_on=False)
+        while self.running:
+            self._complete(self.running.popleft())
 
-    def _start(self, jobs: list[_Job]) -> _Window:
+    def _start(self, jobs: list[_Job], going_on: bool) -> _Window:
         if self.cache is None:  # no keys, no hits, nothing to store: straight into the result
             self._tick(0)
-            return _Window(jobs, [None] * len(jobs), list(enumerate(jobs)), *self._analyze(jobs))
+            return _Window(
+                jobs, [None] * len(jobs), list(enumerate(jobs)), *self._analyze(jobs, going_on)
+            )
         _assign_keys(jobs, self.registry, self.rules_digests, self.context, self.cache)
         cached: dict[str, str] = self.cache.get_many(j.key for j in jobs if j.key)
         outcomes: list[Outcome | None] = []
@@ -582,7 +613,7 @@ class _Runner:
                 todo.append((index, job))
         self.result.stats.cache_hits += len(jobs) - len(todo)
         self._tick(len(jobs) - len(todo))
-        return _Window(jobs, outcomes, todo, *self._analyze([j for _, j in todo]))
+        return _Window(jobs, outcomes, todo, *self._analyze([j for _, j in todo], going_on))
 
     def _complete(self, window: _Window) -> None:
         to_store: list[tuple[str, str]] = []
@@ -599,13 +630,26 @@ class _Runner:
             _collect(job, maybe, self.result)
         self.result.stats.analyzed += len(window.jobs)
 
-    def _analyze(self, jobs: list[_Job]) -> tuple[Iterator[Outcome], bool]:
-        """The jobs' outcomes in order, and whether they are all there already: analysed in
-        process when they are few, small or cheap (on a cluster, window by window, as before);
-        otherwise handed to the worker pool at once, so that the workers run while the caller
-        goes on."""
+    def _analyze(self, jobs: list[_Job], going_on: bool) -> tuple[Iterator[Outcome], bool]:
+        """The jobs' outcomes in order, and whether they are all there already: on a cluster,
+        window by window; archives read whole go to the workers first, each in a batch of its
+        own, when the walk goes on or the workers are running (a scan of one small package
+        stays in one process); the other jobs as :meth:`_analyze_jobs` decides."""
         if self.cluster is not None:
             return iter(list(self._analyze_on_cluster(self.cluster, jobs))), True
+        if self.workers <= 1 or not (going_on or self.pool is not None):
+            return self._analyze_jobs(jobs)
+        whole = [j for j in jobs if j.whole]
+        if not whole:
+            return self._analyze_jobs(jobs)
+        in_pool = self._in_pool(whole, size=1)
+        others, _done = self._analyze_jobs([j for j in jobs if not j.whole])
+        return (next(in_pool) if j.whole else next(others) for j in jobs), False
+
+    def _analyze_jobs(self, jobs: list[_Job]) -> tuple[Iterator[Outcome], bool]:
+        """The jobs' outcomes in order, and whether they are all there already: analysed in
+        process when they are few, small or cheap; otherwise handed to the worker pool at once,
+        so that the workers run while the caller goes on."""
         small = len(jobs) < INPROCESS_JOBS and sum(j.artifact.size for j in jobs) < INPROCESS_BYTES
         if self.workers <= 1 or len(jobs) <= 1 or (small and self.pool is None):
             return iter(list(self._analyze_here(jobs))), True
@@ -633,11 +677,13 @@ class _Runner:
             return itertools.chain(probed, self._in_pool(jobs)), False
         return self._in_pool(jobs), False
 
-    def _in_pool(self, jobs: list[_Job]) -> Iterator[Outcome]:
-        """Submit the jobs to the workers now; the outcomes come in order as they are asked."""
+    def _in_pool(self, jobs: list[_Job], size: int | None = None) -> Iterator[Outcome]:
+        """Submit the jobs to the workers now, in batches of ``size`` (by default as many as
+        keep each worker busy twice over, at most :data:`BATCH`); the outcomes come in order
+        as they are asked."""
         if self.pool is None:
             self.pool = _new_pool(self.workers)
-        size = max(1, min(BATCH, len(jobs) // (self.workers * 2) or 1))
+        size = size or max(1, min(BATCH, len(jobs) // (self.workers * 2) or 1))
         batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
         futures: list[tuple[list[_Job], Future[list[Outcome]]]] = [
             (
