@@ -3,6 +3,7 @@ cores are while outwork scans them, and what each archive's reading costs.
 
     .venv/bin/python bench/packages_popular.py fetch     # into /work/bench-data/popular40, once
     .venv/bin/python bench/packages_popular.py run --src BEFORE/src --src src [--rounds 3]
+    .venv/bin/python bench/packages_popular.py reads --src BEFORE/src --src src
 
 ``fetch`` links the archives already in ``/work/bench-data/benign`` and downloads the others with
 ``pip download --no-deps`` (``--no-binary :all:`` for an sdist, ``--only-binary :all:`` for a
@@ -14,6 +15,11 @@ wheel, the version the list pins), into ``sdist/`` and ``wheel/`` as ``bench/sna
 wall time, CPU time (user + system of the command and every worker it started, from ``wait4``),
 their ratio (cores used on average), and the cores in use second by second (the process group's
 CPU time sampled from /proc every 0.1 s): workers busy from the first second or not.
+
+``reads`` counts, per archive and ``--src``, how often the archive's file is opened and read
+(the walk, the engine's hash of a file up to 16 MiB, a second reader), the bytes read from it
+and the bytes decompressed from it (every reader's budget scope), in one process that runs the
+packages layer only, its judgement replaced by a no-op (reads only).
 """
 
 from __future__ import annotations
@@ -160,6 +166,95 @@ def run(srcs: list[Path], rounds: int, jobs: int, data: Path) -> None:
     print(f"\nfindings: {len(every[0])} per run, identical in every run and checkout: {same}")
 
 
+#: Run in a child with PYTHONPATH set to a checkout: what each archive's reading costs.
+_READS = """
+import json, sys
+from outwork.analyzers.packages import analysis
+from outwork.analyzers.packages.package import Verdict
+from outwork.core.artifact import Artifact
+from outwork.engine.pipeline import ScanOptions, scan
+from outwork.sources import reader
+
+counts = {}
+def count(path):  # by file name: a reader's scope names the archive so
+    name = path.split("!/")[0].rsplit("/", 1)[-1]
+    return counts.setdefault(name, {"opens": 0, "read": 0, "expanded": 0})
+
+class Counted:
+    def __init__(self, fh, tally):
+        self._fh, self._tally = fh, tally
+    def read(self, size=-1):
+        data = self._fh.read(size)
+        self._tally["read"] += len(data)
+        return data
+    def readinto(self, buffer):
+        n = self._fh.readinto(buffer)
+        self._tally["read"] += n or 0
+        return n
+    def __getattr__(self, name):
+        return getattr(self._fh, name)
+    def __enter__(self):
+        return self
+    def __exit__(self, *exc):
+        self._fh.close()
+
+real_open = Artifact.open
+def counted_open(self):
+    fh = real_open(self)
+    if self.fs_path is None:
+        return fh
+    tally = count(self.path)
+    tally["opens"] += 1
+    return Counted(fh, tally)
+Artifact.open = counted_open
+
+real_grow = reader.Scope.grow
+def counted_grow(self, produced):
+    count(self.top)["expanded"] += produced
+    return real_grow(self, produced)
+reader.Scope.grow = counted_grow
+analysis.analyze_files = lambda files: Verdict("pypi", "", "", 0.0, None, [], [])
+scan(sys.argv[1:], ScanOptions(jobs=1, analyzers=("packages",)))
+print(json.dumps(counts))
+"""
+
+
+def reads(srcs: list[Path], data: Path) -> None:
+    files = [str(p) for p in sorted(data.glob("*/*")) if p.is_file()]
+    env = dict(os.environ)
+    found: dict[str, dict[str, dict[str, int]]] = {}
+    for src in srcs:
+        out = subprocess.run(
+            [sys.executable, "-c", _READS, *files],
+            env={**env, "PYTHONPATH": str(src)},
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        found[str(src)] = json.loads(out)
+    print("| archive | opens | MB read from the file | MB decompressed |")
+    print("|---|---|---|---|")
+    totals = {src: {"opens": 0, "read": 0, "expanded": 0} for src in found}
+    for path in files:
+        cells = {"opens": [], "read": [], "expanded": []}  # type: dict[str, list[str]]
+        for src, counts in found.items():
+            tally = counts.get(Path(path).name, {"opens": 0, "read": 0, "expanded": 0})
+            for key in cells:
+                totals[src][key] += tally[key]
+                value = tally[key]
+                cells[key].append(str(value) if key == "opens" else f"{value / 1e6:.1f}")
+        name = Path(path).name
+        print(
+            f"| {name} | {' -> '.join(cells['opens'])} | {' -> '.join(cells['read'])} | "
+            f"{' -> '.join(cells['expanded'])} |"
+        )
+    for src, total in totals.items():
+        print(
+            f"\n{src}: {total['opens']} opens, {total['read'] / 1e6:.1f} MB read, "
+            f"{total['expanded'] / 1e6:.1f} MB decompressed",
+        )
+
+
 def _findings(report: Path) -> list[tuple[object, ...]]:
     """The report's findings as comparable rows (code, path, line, severity, message)."""
     data = json.loads(report.read_text())
@@ -172,7 +267,7 @@ def _findings(report: Path) -> list[tuple[object, ...]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("action", choices=["fetch", "run"])
+    parser.add_argument("action", choices=["fetch", "run", "reads"])
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--src", type=Path, action="append", default=[])
     parser.add_argument("--rounds", type=int, default=3)
@@ -180,6 +275,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.action == "fetch":
         fetch(args.data)
+    elif args.action == "reads":
+        reads([s.resolve() for s in args.src] or [ROOT / "src"], args.data)
     else:
         run([s.resolve() for s in args.src] or [ROOT / "src"], args.rounds, args.jobs, args.data)
 
