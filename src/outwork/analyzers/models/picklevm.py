@@ -18,6 +18,7 @@ from outwork.analyzers.models.policy import gadget
 #: Opcodes the machine follows (every opcode of protocols 0-5).
 MAX_OPS = 20_000_000
 MAX_CONTAINER_ITEMS = 64  # items kept per symbolic container (the rest are counted, not kept)
+MAX_NESTED = 4096  # nested payloads recorded per stream (the rest are counted)
 MAX_MEMO = 1_000_000
 #: Bytes of a newline-terminated argument read at once; a longer line is read past and reported.
 MAX_LINE = 65536
@@ -145,6 +146,8 @@ class Trace:
     calls: list[Call] = field(default_factory=list)
     dynamic: list[Dynamic] = field(default_factory=list)
     nested: list[Nested] = field(default_factory=list)
+    #: Nested payloads past :data:`MAX_NESTED`, counted, not recorded.
+    nested_dropped: int = 0
     errors: list[Malformed] = field(default_factory=list)
     ops: int = 0
     #: Byte ranges of raw joblib array data skipped inside the stream.
@@ -253,6 +256,11 @@ class Machine:
         #: Byte and text literals met so far that could hold a nested payload (see
         #: :meth:`_literal`): with none, no state or argument is searched for one.
         self._payloads = 0
+        #: Those literals themselves, and the ones a call or a state handed to
+        #: :meth:`_nested_in` (by identity of their value): a literal the machine's containers
+        #: dropped (past :data:`MAX_CONTAINER_ITEMS`) is followed at the end all the same.
+        self._payload_literals: list[Lit] = []
+        self._followed: set[int] = set()
         #: Whether the next joblib array is the first (where a plain loader's reading forks).
         self._first_array = True
 
@@ -392,14 +400,32 @@ class Machine:
             return
         raw = _literal_bytes(value)
         if raw is not None:
-            if len(raw) < 4 or len(self.trace.nested) >= 64 or not _payload_head(raw):
+            if len(raw) < 4 or not _payload_head(raw):
                 return
-            data = raw.encode("latin-1", "replace") if isinstance(raw, str) else bytes(raw)
-            if data[:4] == b"PK\x03\x04" or looks_like_pickle(data):
-                self.trace.nested.append(Nested(offset, data, _preview(via)))
+            self._followed.add(id(raw))
+            self._add_nested(raw, offset, _preview(via))
         elif isinstance(value, Seq):
             for item in value.items:
                 self._nested_in(item, offset, via, depth + 1)
+
+    def _add_nested(self, raw: bytes | memoryview | str, offset: int, via: str) -> None:
+        data = raw.encode("latin-1", "replace") if isinstance(raw, str) else bytes(raw)
+        if data[:4] != b"PK\x03\x04" and not looks_like_pickle(data):
+            return
+        if len(self.trace.nested) >= MAX_NESTED:
+            self.trace.nested_dropped += 1
+            return
+        self.trace.nested.append(Nested(offset, data, via))
+
+    def _follow_dropped(self) -> None:
+        """Payload literals no call or state the machine kept reached: a state or an argument
+        list longer than the machine keeps (:data:`MAX_CONTAINER_ITEMS`) still reaches the
+        loader whole, so what it held is read as what it is."""
+        for literal in self._payload_literals:
+            raw = literal.value
+            if isinstance(raw, _BYTES_OR_TEXT) and id(raw) not in self._followed:
+                self._followed.add(id(raw))
+                self._add_nested(raw, literal.offset, "a literal past the items the machine keeps")
 
     # -- main loop -------------------------------------------------------------------------
     def run(self) -> Trace:
@@ -423,6 +449,8 @@ class Machine:
                     trace.ops = ops + self._nested_ops
                     trace.end = self.pos
                     trace.result = self.stack[-1] if self.stack else None
+                    if self._payload_literals:
+                        self._follow_dropped()
                     return trace
         except _TruncatedError as exc:
             trace.ops = ops + self._nested_ops
@@ -433,6 +461,8 @@ class Machine:
         except (ValueError, UnicodeDecodeError, OverflowError, struct.error) as exc:
             trace.ops = ops + self._nested_ops
             trace.errors.append(Malformed(offset, f"{type(exc).__name__}: {exc}"))
+        if self._payload_literals:
+            self._follow_dropped()
         return trace
 
     # -- opcode handlers: return True on STOP ----------------------------------------------
@@ -580,9 +610,11 @@ class Machine:
 
     def _text(self, n: int, off: int) -> None:
         text = str(self._read(n), "utf-8", "surrogatepass")
+        literal = Lit(text, off)
         if len(text) >= 4 and text[0] in _PAYLOAD_FIRST_TEXT and _payload_head(text):
             self._payloads += 1
-        self.stack.append(Lit(text, off))
+            self._payload_literals.append(literal)
+        self.stack.append(literal)
 
     def _literal(self, value: bytes | memoryview | str, off: int) -> None:
         """Push a byte or text literal, counted when :meth:`_nested_in` would follow it."""
@@ -592,6 +624,10 @@ class Machine:
             and _payload_head(value)
         ):
             self._payloads += 1
+            literal = Lit(value, off)
+            self._payload_literals.append(literal)
+            self._push(literal)
+            return
         self._push(Lit(value, off))
 
     def op_binunicode(self, off: int) -> bool:
@@ -668,6 +704,7 @@ class Machine:
             self.trace.calls.extend(sub.calls)
             self.trace.dynamic.extend(sub.dynamic)
             self.trace.nested.extend(sub.nested)
+            self.trace.nested_dropped += sub.nested_dropped
             self.trace.errors.extend(sub.errors)
             self._nested_ops += sub.ops
             if not sub.complete:

@@ -15,6 +15,7 @@ from outwork.analyzers.models.rules.pickles import (
     check_dynamic,
     check_globals,
     check_malformed,
+    check_unread_nested,
 )
 from outwork.analyzers.models.screen import screen
 from outwork.core.findings import Finding, finding
@@ -24,6 +25,9 @@ from outwork.sources.reader import ArchiveError, open_zip
 LEGACY_TORCH_MAGIC = 0x1950A86A20F9469CFC6C
 LEGACY_TORCH_STREAMS = 5
 MAX_NESTING = 3
+#: Nested payloads read per file, at every depth (a pickled ``nn.Module`` holds one legacy
+#: ``torch.save`` stream per tensor storage); the rest are reported (MDL004), never dropped.
+NESTED_READ = 4096
 #: Bytes of a pickle member read from a PyTorch zip nested inside a pickle.
 NESTED_PICKLE_BYTES = 64 * 1024 * 1024
 
@@ -38,6 +42,8 @@ class PickleReport:
     legacy_torch: bool = False
     #: Pickle streams followed one after the other at the top level.
     streams: int = 0
+    #: Nested payloads read so far, at every depth (see :data:`NESTED_READ`).
+    nested_read: int = 0
 
     def absorb(self, other: PickleReport) -> None:
         """Add what another stream's report found (a member of a container)."""
@@ -179,20 +185,26 @@ def _report_trace(
     report.findings += check_dynamic(stream)
     executes = PickleStream.EXECUTES_CODE if report.executes_code else PickleStream.DATA_ONLY
     report.findings += check_malformed(stream, executes)
-    if depth < MAX_NESTING:
-        for nested in trace.nested[:16]:
-            if nested.data[:4] == b"PK\x03\x04":
-                _nested_zip(nested, report, path, f"{_loc(prefix, nested.offset)}/", depth)
-                continue
-            scan_stream(
-                nested.data,
-                path=path,
-                prefix=f"{_loc(prefix, nested.offset)}/",
-                stacked=False,
-                depth=depth + 1,
-                report=report,
-                torchscript=torchscript,
-            )
+    unread = trace.nested_dropped
+    for nested in trace.nested:
+        if depth >= MAX_NESTING or report.nested_read >= NESTED_READ:
+            unread += 1
+            continue
+        report.nested_read += 1
+        if nested.data[:4] == b"PK\x03\x04":
+            _nested_zip(nested, report, path, f"{_loc(prefix, nested.offset)}/", depth)
+            continue
+        scan_stream(
+            nested.data,
+            path=path,
+            prefix=f"{_loc(prefix, nested.offset)}/",
+            stacked=False,
+            depth=depth + 1,
+            report=report,
+            torchscript=torchscript,
+        )
+    if unread:
+        report.findings += check_unread_nested(stream, unread, NESTED_READ)
 
 
 def _nested_zip(

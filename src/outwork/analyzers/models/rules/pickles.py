@@ -169,8 +169,9 @@ class PickleDynamicOperation(Rule):
     to an allowed callable that calls its argument (a call gadget such as
     `numpy.random._pickle.__generator_ctor` or `copyreg._reconstructor`, listed in
     `data/pickle_call_gadgets.tsv`), `BUILD`, `APPEND` or `SETITEM` applied to an imported module
-    or class itself, `EXT1/2/4` extension codes and out-of-band buffers. The machine cannot
-    know these values, and unknown is dangerous.
+    or class itself, `EXT1/2/4` extension codes and out-of-band buffers, and nested payloads
+    the reading's budget leaves unread (more than 4,096 nested pickles in one file, or nested
+    deeper than three levels). The machine cannot know these values, and unknown is dangerous.
 
     ## Why it matters
     These are the building blocks of allowlist bypasses: fetch `getattr` through an allowed object,
@@ -297,6 +298,23 @@ def check_dynamic(stream: Stream) -> Iterator[Finding]:
             evidence=dyn.detail[:300],
             remediation=REMEDIATION,
         )
+
+
+def check_unread_nested(stream: Stream, unread: int, read: int) -> Iterator[Finding]:
+    """MDL004 once for nested payloads the budget leaves unread: a loader reads them all."""
+    detail = (
+        f"holds {unread} nested pickle or zip payload(s) beyond the {read} read per file "
+        f"(or nested deeper than the reading goes); they are not analysed, and a loader that "
+        f"unpickles them runs whatever they hold"
+    )
+    yield finding(
+        PickleDynamicOperation,
+        f"pickle {detail}",
+        path=stream.path,
+        logical=stream.where(stream.trace.start),
+        evidence=detail[:300],
+        remediation=REMEDIATION,
+    )
 
 
 def check_malformed(stream: Stream, context: PickleStream) -> Iterator[Finding]:
