@@ -24,6 +24,7 @@ from outwork.sources.reader import (
     ArchiveError,
     ArchiveStop,
     BudgetStop,
+    Scope,
     StreamStop,
     ZipArchive,
     decompress,
@@ -395,3 +396,37 @@ def test_a_tar_member_is_a_tarinfo_name_as_tarfile_gives_it() -> None:
     data = hostile.tar_of([("./pkg/a.py", b"a")])
     with tarfile.open(fileobj=io.BytesIO(data)) as tf:
         assert [m.name for m in iter_members(data)] == tf.getnames()
+
+
+# --------------------------------------------------------------------------- the time budget
+
+
+def _scope(max_seconds: float) -> Scope:
+    budgets = dataclasses.replace(Budgets(), max_seconds=max_seconds)
+    return Scope(budgets, budgets.deadline(), "a.zip", 1, None)
+
+
+def test_the_time_budget_counts_cpu_not_the_machines_load() -> None:
+    # waiting (a loaded machine, another process on the core) spends no CPU: no stop
+    scope = _scope(0.2)
+    time.sleep(0.4)
+    scope.tick()
+
+
+def test_cpu_spent_reading_past_the_budget_stops_with_a_finding() -> None:
+    scope = _scope(0.05)
+    spent = time.process_time() + 0.1
+    while time.process_time() < spent:
+        zlib.compress(bytes(64 * 1024))
+    with pytest.raises(ArchiveStop) as stop:
+        scope.tick()
+    assert stop.value.finding.rule is ScanBudgetExceeded
+    assert "s of CPU" in stop.value.finding.message
+
+
+def test_a_reading_that_waits_far_past_the_budget_stops_on_the_wall_clock() -> None:
+    scope = _scope(0.02)  # wall guard: 10 times the CPU budget
+    time.sleep(0.3)
+    with pytest.raises(ArchiveStop) as stop:
+        scope.tick()
+    assert "wall time" in stop.value.finding.message

@@ -19,7 +19,8 @@ from tests.sources import hostile
 
 
 class Clock:
-    """A monotonic clock that moves only when the test says so."""
+    """A clock that moves only when the test says so: the reading's CPU time and the wall
+    clock at once (the budget runs on CPU time, with a wall-clock guard)."""
 
     def __init__(self) -> None:
         self.now = 1000.0
@@ -32,7 +33,11 @@ class Clock:
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     fake = Clock()
     for module in (core_budgets, reader, archives):
-        monkeypatch.setattr(module, "time", SimpleNamespace(monotonic=fake.monotonic))
+        monkeypatch.setattr(
+            module,
+            "time",
+            SimpleNamespace(monotonic=fake.monotonic, process_time=fake.monotonic),
+        )
     return fake
 
 

@@ -31,7 +31,7 @@ from outwork.core.artifact import (
     join_member,
     refine_zip,
 )
-from outwork.core.budgets import Budgets
+from outwork.core.budgets import Budgets, clock
 from outwork.core.corerules import (
     ArchiveDecompressionBomb,
     ArchiveLinkEscape,
@@ -140,9 +140,10 @@ def iter_archive(
         for item in _open(artifact, scope, depth):
             if record is not None and not scope.nested and not isinstance(item, Artifact):
                 record.abandon()
-            paused = time.monotonic()
+            paused, paused_wall = clock(), time.monotonic()
             yield item
-            scope.deadline += time.monotonic() - paused
+            scope.deadline += clock() - paused
+            scope.wall_deadline += time.monotonic() - paused_wall
     except ArchiveStop as stop:
         if record is not None:
             record.abandon()

@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 from outwork.core.artifact import LAYER_ORIGIN, OS_PACKAGE_FILE, Artifact, Kind, join_member
-from outwork.core.budgets import Budgets
+from outwork.core.budgets import Budgets, clock
 from outwork.core.corerules import ArchiveLinkEscape, ArchiveSpecialFile, ScanBudgetExceeded
 from outwork.core.errors import TargetError
 from outwork.core.findings import Finding, Skip
@@ -850,11 +850,12 @@ class _ImageReader:
                 for item in self._members(hashing, layer):
                     # the budgets time the reading, not what the scan does with each file
                     # between two reads (analysis runs while this generator waits)
-                    paused = time.monotonic()
+                    paused, paused_wall = clock(), time.monotonic()
                     yield item
-                    waited = time.monotonic() - paused
+                    waited = clock() - paused
                     scope.deadline += waited
                     self.deadline += waited
+                    scope.wall_deadline += time.monotonic() - paused_wall
             except (ArchiveStop, StreamStop) as stop:
                 described["incomplete"] = stop.reason
                 yield stop.finding

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, BinaryIO, cast
 
 from outwork.core.artifact import Artifact, Kind, MemberNeeds, ReadMember
-from outwork.core.budgets import Budgets
+from outwork.core.budgets import WALL_SECONDS_PER_CPU_SECOND, Budgets, clock
 from outwork.core.corerules import ArchiveDecompressionBomb, ScanBudgetExceeded
 from outwork.core.findings import Finding, Location
 from outwork.core.rules import Rule
@@ -97,6 +97,8 @@ class Scope:
     ) -> None:
         self.budgets = budgets
         self.deadline = deadline
+        #: The wall-clock guard (:data:`~outwork.core.budgets.WALL_SECONDS_PER_CPU_SECOND`).
+        self.wall_deadline = time.monotonic() + budgets.max_seconds * WALL_SECONDS_PER_CPU_SECOND
         self.top = top
         self.top_size = max(top_size, 1)
         self.wants = wants
@@ -109,8 +111,11 @@ class Scope:
         self.nested = 0
 
     def tick(self) -> None:
-        if time.monotonic() > self.deadline:
-            message = f"reading the archive took longer than {self.budgets.max_seconds:g} s"
+        if clock() > self.deadline or time.monotonic() > self.wall_deadline:
+            message = (
+                f"reading the archive took longer than {self.budgets.max_seconds:g} s of CPU "
+                f"(or {self.budgets.max_seconds * WALL_SECONDS_PER_CPU_SECOND:g} s of wall time)"
+            )
             raise ArchiveStop(
                 core_finding(ScanBudgetExceeded, self.top, message, f"{self.members} members read"),
                 "time budget exceeded; the rest of the archive is not scanned",
