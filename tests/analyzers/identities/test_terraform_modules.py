@@ -341,3 +341,130 @@ resource "aws_iam_user_policy" "u" {
         tmp_path / "unknown", {"main.tf": base.replace("default = %s", "type = any") % "[]"}
     )
     assert any('dynamic "statement" iterates' in f.message for f in codes(unknown, "IAM002"))
+
+
+def test_functions_for_expressions_and_operators_build_the_policy(tmp_path: Path) -> None:
+    findings = scanned(
+        tmp_path,
+        {
+            "main.tf": """
+variable "env" {
+  default = "prod"
+}
+locals {
+  services = { fn = "lambda.amazonaws.com", box = "ec2.amazonaws.com" }
+  granted  = concat(["lambda:CreateFunction"], [for s in ["InvokeFunction", "GetFunction"] : "lambda:${s}" if s != "GetFunction"])
+  role     = try(local.services.nothing, format("%s-%s", var.env, "admin"))
+  prefix   = upper(substr_is_not_evaluated("x"))
+  passes   = length(local.granted) == 2 && var.env != "dev" ? ["iam:PassRole"] : []
+}
+resource "aws_iam_role" "admin" {
+  name                = local.role
+  managed_policy_arns = ["arn:aws:iam::aws:policy/AdministratorAccess"]
+  assume_role_policy  = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = lookup(local.services, "fn") } }] })
+}
+resource "aws_iam_user" "ci" {
+  name = join("-", ["ci", var.env])
+  tags = { prefix = local.prefix }
+}
+resource "aws_iam_user_policy" "ci" {
+  user = aws_iam_user.ci.name
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      { Effect = "Allow", Action = local.passes, Resource = [for r in [aws_iam_role.admin] : r.arn] },
+      { Effect = "Allow", Action = local.granted, Resource = "*" },
+    ]
+  })
+}
+""",
+        },
+    )
+    (escalation,) = codes(findings, "IAM004")
+    assert escalation.subject.endswith(":user/ci-prod")
+    assert escalation.confidence.label == "high"
+    assert "prod-admin" in escalation.message
+    notes = [f.message for f in codes(findings, "IAM002")]
+    assert any("substr_is_not_evaluated" in n and "does not evaluate" in n for n in notes)
+    assert not any("local.services.nothing" in n for n in notes)  # what try() passed over
+
+
+def test_a_template_is_rendered_with_its_directives_and_placed_in_its_file(
+    tmp_path: Path,
+) -> None:
+    template = """{
+  "Version": "2012-10-17",
+  "Statement": [
+%{ for i, action in actions ~}
+    {
+      "Effect": "Allow",
+      "Action": "${action}",
+      "Resource": "arn:aws:iam::*:user/$${aws:username}"
+    }%{ if i < length(actions) - 1 },%{ endif }
+%{ endfor ~}
+  ]
+}
+"""
+    findings = scanned(
+        tmp_path,
+        {
+            "main.tf": """
+resource "aws_iam_user" "dev" {
+  name = "dev"
+}
+resource "aws_iam_user_policy" "dev" {
+  user   = aws_iam_user.dev.name
+  policy = templatefile("${path.module}/self.tpl", { actions = ["iam:GetUser", "iam:AttachUserPolicy"] })
+}
+module "from_registry" {
+  source  = "terraform-aws-modules/iam/aws//modules/iam-user"
+  version = "6.0.0"
+}
+""",
+            "self.tpl": template,
+        },
+    )
+    (escalation,) = codes(findings, "IAM004")
+    assert escalation.location.path.endswith("self.tpl")
+    assert escalation.location.line == 6  # the Effect of the statement, in the template
+    notes = [f.message for f in codes(findings, "IAM002")]
+    assert any("module.from_registry comes from" in n and "not read" in n for n in notes)
+
+
+def test_templates_no_module_renders_are_read_alone_and_broken_ones_reported(
+    tmp_path: Path,
+) -> None:
+    written = '{\n  "Statement": [\n    {\n      "Effect": "Allow",\n      "Action": %s,\n      "Resource": "arn:aws:iam::${account}:user/*"\n    }\n  ]\n}\n'
+    findings = scanned(
+        tmp_path,
+        {
+            "fine.json.tpl": written % '["iam:CreateAccessKey", ${extra}]',
+            # a comma missing whatever the values: broken as written
+            "broken.json.tpl": written % '["iam:CreateAccessKey" "${extra}"]',
+        },
+    )
+    assert [f.location.path.endswith("broken.json.tpl") for f in codes(findings, "IAM001")] == [
+        True
+    ]
+    assert [f.location.path.endswith("fine.json.tpl") for f in codes(findings, "IAM004")] == [True]
+
+
+def test_template_bombs_stop_within_the_budget(tmp_path: Path) -> None:
+    bomb = "%{ for a in range(4000) }%{ for b in range(4000) }%{ for c in range(4000) }xxxxxxxx%{ endfor }%{ endfor }%{ endfor }"
+    findings = scanned(
+        tmp_path,
+        {
+            "main.tf": """
+resource "aws_iam_user" "u" {
+  name = "u"
+}
+resource "aws_iam_user_policy" "u" {
+  user   = aws_iam_user.u.name
+  policy = templatefile("${path.module}/bomb.tpl", {})
+}
+""",
+            "bomb.tpl": '{"Statement": "' + bomb + '"}',
+        },
+    )
+    notes = [f.message for f in codes(findings, "IAM002")]
+    assert any("budget" in n for n in notes)

@@ -35,7 +35,7 @@ class IdentityAnalyzer(Analyzer):
     """Evaluates IAM policies and finds escalation paths to administrator."""
 
     name = "identities"
-    version = "6"
+    version = "7"
     layer = Layer.IAM
     kinds = frozenset({Kind.JSON, Kind.YAML, Kind.TEXT})
     rules = rules_in("outwork.analyzers.identities.rules")
@@ -52,14 +52,16 @@ class IdentityAnalyzer(Analyzer):
         ):
             return False
         hints = (_JSON_HINT, sniff.SNIFF, sniff.CFN_JSON, sniff.CFN_YAML, sniff.RBAC, sniff.GCP)
+        if artifact.name.lower().endswith(".tf") and sniff.MODULE_VALUES.search(head):
+            return True
         return any(hint.search(head) for hint in hints)
 
     def finish(
         self, components: Sequence[tuple[str, Component]], context: AnalysisContext
     ) -> Iterable[Finding | Fact]:
         """Terraform read by module: the files of a folder together, with the modules they
-        call."""
-        if not any(c.type == "_iam-terraform" for _, c in components):
+        call and the files they read; templates no module reads, alone."""
+        if not any(c.type in ("_iam-terraform", "_iam-file") for _, c in components):
             return ()
         return cast(Iterable[Finding | Fact], self.work.finish(components))
 

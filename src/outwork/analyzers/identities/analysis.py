@@ -9,11 +9,17 @@ API group. A file that is none of these yields nothing.
 Terraform is read by module: each ``.tf`` file is parsed when it is analysed (a file that
 cannot be read is reported then) and handed on as a private component; the whole-scan step
 (:func:`finish`) reads the files of each folder together, follows the modules they call, and
-runs the checks once per root module, each finding placed in the file that writes it.
+runs the checks once per root module, each finding placed in the file that writes it. A module
+may read other files of the scan (``file``, ``templatefile``): small JSON documents are handed
+on too, and a document written as a Terraform template (``${name}``, ``%{ for }``; IAM's own
+``${aws:username}`` is no template) is read in the whole-scan step, rendered with the values
+of the module that reads it, or alone when no module does.
 """
 
 from __future__ import annotations
 
+import posixpath
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
@@ -27,6 +33,7 @@ from outwork.analyzers.identities.aws.account import (
 )
 from outwork.analyzers.identities.aws.policy import decode_document, parse_policy
 from outwork.analyzers.identities.aws.scan import AWS_CHECKS, AwsScan, lone_policy
+from outwork.analyzers.identities.aws.terraform.expressions import blank_template
 from outwork.analyzers.identities.documents import (
     MAX_BYTES,
     DocumentError,
@@ -47,6 +54,16 @@ from outwork.core.findings import Fact, Finding, finding
 
 #: The private component that hands a Terraform file to the whole-scan step.
 TERRAFORM = "_iam-terraform"
+#: The private component that hands on a file a module may read: a small JSON document, or a
+#: template (read in the whole-scan step).
+FILE = "_iam-file"
+#: Characters of a JSON document handed on for modules to read, and of a template.
+MAX_SHARED_CHARS = 64 * 1024
+MAX_TEMPLATE_CHARS = 256 * 1024
+#: A Terraform template sequence: a directive, or an interpolation that is not one of IAM's
+#: policy variables (``${aws:username}``, ``${*}``).
+TEMPLATE_SUFFIXES = (".tftpl", ".tpl", ".tmpl")
+TEMPLATE_RE = re.compile(r"%\{|\$\{(?![*?$]\})[^}:]*\}")
 
 
 def analyze(artifact: Artifact, form: str) -> Iterable[Emitted]:
@@ -65,6 +82,33 @@ def analyze(artifact: Artifact, form: str) -> Iterable[Emitted]:
             return
         yield Component(TERRAFORM, artifact.path, properties={"text": text})
         return
+    if _template(text, form, artifact.name):
+        # a template: rendered by the module that reads it, in the whole-scan step
+        props = {"text": text, "form": form, "template": True}
+        yield Component(FILE, artifact.path, properties=props)
+        return
+    yield from analyze_text(text, form, artifact.name)
+    if form == "json" and len(text) <= MAX_SHARED_CHARS:
+        yield Component(FILE, artifact.path, properties={"text": text})
+
+
+def _template(text: str, form: str, name: str) -> bool:
+    """Whether a document is a Terraform template: named as one (``.tftpl``, ``.tpl``), or
+    written with template sequences that keep it from being read as it is (a CloudFormation
+    ``!Sub "${Bucket}"`` is read as it is, and is no template)."""
+    if len(text) > MAX_TEMPLATE_CHARS or not TEMPLATE_RE.search(text.replace("$${", "")):
+        return False
+    if name.lower().endswith(TEMPLATE_SUFFIXES):
+        return True
+    try:
+        load_json_or_yaml(text, form)
+    except DocumentError:
+        return True
+    return False
+
+
+def analyze_text(text: str, form: str, name: str) -> Iterator[Emitted]:
+    """Findings and facts of one JSON or YAML identity document's text."""
     try:
         documents = load_json_or_yaml(text, form)
     except DocumentError as exc:
@@ -84,28 +128,47 @@ def analyze(artifact: Artifact, form: str) -> Iterable[Emitted]:
         return
     lines = text.splitlines()
     for document in documents:
-        scan = aws_scan(document, artifact.name, lines)
+        scan = aws_scan(document, name, lines)
         if scan is not None:
             yield from run_checks(scan)
 
 
 def finish(components: Sequence[tuple[str, Component]]) -> Iterator[Finding | Fact]:
-    """The Terraform modules of the scan, each root read with the modules it calls."""
+    """The Terraform modules of the scan, each root read with the modules it calls, then the
+    templates no module read, each alone."""
     files = []
+    texts: dict[str, str] = {}
+    templates: dict[str, str] = {}
     for path, component in components:
-        if component.type != TERRAFORM:
-            continue
-        try:
-            files.append(terraform.load(str(component.properties.get("text", "")), path))
-        except DocumentError:
-            continue  # reported when the file was analysed
-    for members, account, policies in terraform.read_modules(files):
+        text = str(component.properties.get("text", ""))
+        if component.type == FILE:
+            texts[path] = text
+            if component.properties.get("template"):
+                templates[path] = str(component.properties.get("form", "json"))
+        elif component.type == TERRAFORM:
+            try:
+                files.append(terraform.load(text, path))
+            except DocumentError:
+                continue  # reported when the file was analysed
+    read: set[str] = set()
+    for members, account, policies, used in terraform.read_modules(files, texts):
+        read |= used
         for item in run_checks(AwsScan(account, "template", policies)):
-            if isinstance(item, Finding) and not item.location.path:
-                # nothing more precise: the module's first file
-                item = replace(item, location=replace(item.location, path=members[0].path))
-            if isinstance(item, Finding | Fact):
-                yield item
+            yield from _placed(item, members[0].path)  # nothing more precise: its first file
+    for path, form in sorted(templates.items()):
+        if path not in read:
+            # rendered by no module of the scan: read with its values not known
+            text = blank_template(texts[path])
+            for item in analyze_text(text, form, posixpath.basename(path)):
+                yield from _placed(item, path)
+
+
+def _placed(item: Emitted, path: str) -> Iterator[Finding | Fact]:
+    """A finding of the whole-scan step with a path (``path`` when it has none)."""
+    if isinstance(item, Finding) and not item.location.path:
+        item = replace(item, location=replace(item.location, path=path))
+    if isinstance(item, Finding | Fact):
+        yield item
 
 
 def run_checks(scan: AwsScan) -> Iterator[Emitted]:
@@ -220,4 +283,4 @@ def form_of(kind: Kind, name: str, head: bytes) -> str:
     return "json" if kind == Kind.JSON or lower.endswith(".json") else "yaml"
 
 
-__all__ = ["analyze", "aws_scan", "finish", "form_of"]
+__all__ = ["analyze", "analyze_text", "aws_scan", "finish", "form_of"]

@@ -33,6 +33,9 @@ class ManagedPolicy:
     default: Policy
     #: The versions that are not the default (``SetDefaultPolicyVersion`` makes one live).
     others: tuple[Policy, ...] = ()
+    #: Whether the input lists every version (a snapshot does; a template declares only the
+    #: one it writes, and versions made outside it are not known).
+    versions_listed: bool = True
 
 
 @dataclass(slots=True)

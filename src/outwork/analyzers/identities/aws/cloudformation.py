@@ -315,7 +315,9 @@ class _Reader:
         if kind == "AWS::IAM::ManagedPolicy":
             arn = self.arn(logical)
             self.account.managed[arn] = ManagedPolicy(
-                arn, self.policy(props.get("PolicyDocument"), self.name(logical))
+                arn,
+                self.policy(props.get("PolicyDocument"), self.name(logical)),
+                versions_listed=False,
             )
             self.attach(props, lambda who: who.attached.append(arn))
         elif kind == "AWS::IAM::Policy":

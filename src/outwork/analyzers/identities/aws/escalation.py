@@ -552,6 +552,12 @@ class Escalation:
             level = min(level, verdict.level)
             granted.extend(verdict.granted_by)
             unknown.extend(verdict.unknown)
+            if step.resource == OWN_POLICY_VERSIONS and not self._versions_listed(resource):
+                level = min(level, MAYBE)
+                unknown.append(
+                    f"another version of {resource.rsplit('/', 1)[-1]} must grant more (the"
+                    " template declares one version; others are made outside it)"
+                )
         if method.id == "iam-update-assume-role-policy" and target is not None:
             rewritten = Statement(
                 "Allow",
@@ -619,12 +625,20 @@ class Escalation:
                 managed = self.account.managed.get(arn)
                 if managed is None:
                     continue
-                if versions and not any(
-                    self.could_be_admin(who, other.statements) for other in managed.others
+                if (
+                    versions
+                    and managed.versions_listed
+                    and not any(
+                        self.could_be_admin(who, other.statements) for other in managed.others
+                    )
                 ):
                     continue
                 out.append(arn)
         return out
+
+    def _versions_listed(self, arn: str) -> bool:
+        managed = self.account.managed.get(arn)
+        return managed is None or managed.versions_listed
 
 
 #: Steps that overwrite the principal's own inline policies (a policy name it reuses).

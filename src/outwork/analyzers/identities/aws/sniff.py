@@ -26,6 +26,11 @@ SNIFF = re.compile(
     + rb")"
 )
 
+#: The blocks that give a module's values (``locals``, ``variable``, ``output``) or call another
+#: module: a ``.tf`` file with one of them is read with the module's other files, so that the
+#: values its identities are built from are known.
+MODULE_VALUES = re.compile(rb'(?m)^[ \t]*(?:locals|variable|output|module)\b[ \t]*(?:"|\{)')
+
 #: CloudFormation resource policies: the resource type and the property that holds the policy.
 CFN_RESOURCE_POLICIES = {
     "AWS::S3::BucketPolicy": "PolicyDocument",

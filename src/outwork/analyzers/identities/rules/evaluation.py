@@ -20,8 +20,10 @@ class PolicyNotFullyEvaluable(Rule):
     ## What it finds
     Condition operators the evaluator does not implement, actions the AWS catalogue does not
     list (a typo, a retired action, a service newer than the catalogue), statements of the wrong
-    shape, values left to deploy time (Terraform variables without a default, functions, data
-    sources and modules outside the scan; CloudFormation parameters and imports; SAM policy
+    shape, values left to deploy time (Terraform variables without a default, functions outwork
+    does not evaluate, data sources, files the scan does not hold, `dynamic` blocks over values
+    not known, and modules outside the scan such as a registry's; CloudFormation parameters and
+    imports; SAM policy
     templates that are unknown or miss a parameter), what a budget stopped (cyclic or oversized
     Terraform values, capped `count`/`for_each` instances, modules nested too deep) and managed
     policies attached but absent from the input and from the AWS-managed policies outwork ships.

@@ -9,15 +9,18 @@ versions the layer ships), memberships, instance profiles, ``aws_iam_policy_docu
 sources and the resource policies of buckets, queues, topics, keys, secrets and repositories
 become the same :class:`~.account.Account` a snapshot does.
 
-Values are followed as far as the files say: variable defaults and literal module arguments,
-``locals``, references to blocks in any file of the module (names, ARNs, policy documents),
-``count`` and ``for_each`` over literal collections (one identity per instance), conditionals
-on known values, ``jsonencode`` and heredoc JSON, and module outputs. Anything else (other
-functions, data sources, remote state) is unknown: it is kept as written (``${...}``), which the
-evaluator treats as unknown, and reported. Cyclic locals, deep references, oversized values and
-exhausted evaluation budgets are reported and left unknown. Statements are placed at the line of
-their ``statement`` block, or of their ``Effect`` inside a ``jsonencode`` or heredoc policy, in
-the file that writes them.
+Values are followed as far as the files say (:mod:`.expressions`): variable defaults and module
+arguments, ``locals``, references to blocks in any file of the module (names, ARNs, policy
+documents), ``count`` and ``for_each`` over known collections (one identity per instance),
+operators and conditionals on known values, ``for`` expressions, templates with their
+directives, the functions modules build policies with (``merge``, ``concat``, ``format``,
+``jsonencode``, ``lookup``, ``try``...), files the scan holds read with ``file`` and
+``templatefile`` (a policy written in one is placed in it), and module outputs. Anything else
+(other functions, data sources, remote state, modules from a registry) is unknown: it is kept as
+written (``${...}``), which the evaluator treats as unknown, and reported. Cyclic locals, deep
+references, oversized values and exhausted evaluation budgets are reported and left unknown.
+Statements are placed at the line of their ``statement`` block, or of their ``Effect`` inside a
+``jsonencode``, heredoc or template policy, in the file that writes them.
 """
 
 from __future__ import annotations
@@ -43,8 +46,12 @@ class Reader:
     """Turns the modules of a scan into one account per root module (a module no scanned
     module calls), with the modules it calls."""
 
-    def __init__(self, folders: dict[str, list[TerraformFile]]) -> None:
+    def __init__(
+        self, folders: dict[str, list[TerraformFile]], texts: dict[str, str] | None = None
+    ) -> None:
         self.folders = folders
+        self.texts = texts or {}
+        self.read_paths: set[str] = set()
         self.account = Account(id=TEMPLATE_ACCOUNT)
         self.resource_policies: list[tuple[str, Policy]] = []
         self.budget = Budget()
@@ -78,7 +85,9 @@ class Reader:
                     policy = module.policy(inst.block.body.get("policy"), inst, "policy")
                     if policy is not None:
                         arn = module.policy_arn(inst)
-                        self.account.managed[arn] = ManagedPolicy(arn, policy)
+                        self.account.managed[arn] = ManagedPolicy(
+                            arn, policy, versions_listed=False
+                        )
         for module in modules:
             for inst in module.resources():
                 self.link(module, inst)
@@ -191,10 +200,11 @@ class Reader:
 
 
 def read_modules(
-    files: list[TerraformFile],
-) -> Iterator[tuple[list[TerraformFile], Account, list[tuple[str, Policy]]]]:
-    """Each root module of these files (grouped by folder), with the account it declares and
-    the modules it calls."""
+    files: list[TerraformFile], texts: dict[str, str] | None = None
+) -> Iterator[tuple[list[TerraformFile], Account, list[tuple[str, Policy]], set[str]]]:
+    """Each root module of these files (grouped by folder), with the account it declares, the
+    modules it calls, and the paths of the files it read (``texts``: the other files of the
+    scan by path, for ``file`` and ``templatefile``)."""
     folders: dict[str, list[TerraformFile]] = {}
     for file in sorted(files, key=lambda f: f.path):
         folders.setdefault(posixpath.dirname(file.path), []).append(file)
@@ -210,15 +220,15 @@ def read_modules(
     for folder, members in folders.items():
         if folder in called:
             continue
-        reader = Reader(folders)
+        reader = Reader(folders, texts)
         account, policies = reader.read(Module(members, reader, folder=folder))
-        yield members, account, policies
+        yield members, account, policies, reader.read_paths
 
 
 def read(text: str, path: str = "main.tf") -> tuple[Account, list[tuple[str, Policy]]]:
     """The account and resource policies one Terraform file declares, read as a module of its
     own."""
-    (_, account, policies), *_ = read_modules([load(text, path)])
+    (_, account, policies, _), *_ = read_modules([load(text, path)])
     return account, policies
 
 

@@ -57,6 +57,8 @@ class TerraformFile:
     blocks: list[Block] = field(default_factory=list)
     #: name -> (default or None, has a default, where)
     variables: dict[str, tuple[Any, bool, Range]] = field(default_factory=dict)
+    #: name -> the type a variable declares, as written (``map(object({...}))``)
+    types: dict[str, str] = field(default_factory=dict)
     #: name -> (expression, where)
     locals: dict[str, tuple[Any, Range]] = field(default_factory=dict)
     #: name -> (body, where)
@@ -113,6 +115,8 @@ def _index(file: TerraformFile, tree: dict[str, Any]) -> None:
             file.blocks.append(Block(kind, rtype, name, body, span.line, span.end, file))
     for _, name, body in _named(tree.get("variable"), 1):
         file.variables[name] = (body.get("default"), "default" in body, where("variable", name))
+        if isinstance(body.get("type"), str):
+            file.types[name] = body["type"]
     for _, name, body in _named(tree.get("module"), 1):
         file.modules[name] = (body, where("module", name))
     for _, name, body in _named(tree.get("output"), 1):

@@ -10,12 +10,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-import hcl2
-
 from outwork.analyzers.identities.aws.policy import Policy, Statement, parse_policy
 from outwork.analyzers.identities.aws.published import aws_managed_named
+from outwork.analyzers.identities.aws.terraform.expressions import (
+    Evaluator,
+    conform,
+    heredoc_body,
+)
 from outwork.analyzers.identities.aws.terraform.files import (
-    OPTIONS,
     Block,
     Range,
     TerraformFile,
@@ -23,23 +25,19 @@ from outwork.analyzers.identities.aws.terraform.files import (
 from outwork.analyzers.identities.aws.terraform.values import (
     Doc,
     Key,
+    Missing,
+    Sourced,
     Unknown,
     as_list,
-    closing,
     iam_text,
     iam_values,
     instance_key,
-    reference_parts,
-    split_ternary,
-    split_top,
-    whole_expression,
     with_line,
 )
 
 #: The account id given to identities a template declares (the account is not known).
 TEMPLATE_ACCOUNT = "000000000000"
-_INTERP_RE = re.compile(r"\$\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}")
-_REF_RE = re.compile(r"^[A-Za-z_][\w-]*(?:\.[\w-]+|\[[^\]]*\])*$")
+_HEREDOC_START_RE = re.compile(r"^<<(-?)[A-Za-z][\w.-]*\n")
 _HEREDOC_RE = re.compile(r"^<<-?(\w+)\n(.*)\n\s*\1\s*$", re.S)
 _META = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
 #: Budgets of one module's evaluation: instances of one block, nested module calls, the size of
@@ -48,13 +46,17 @@ MAX_INSTANCES = 64
 MAX_MODULE_DEPTH = 8
 MAX_VALUE_CHARS = 65536
 MAX_STEPS = 200_000
-MAX_DEPTH = 48
+MAX_DEPTH = 120
 
 
 class Host(Protocol):
     """What a module asks of the reader that evaluates it."""
 
     folders: dict[str, list[TerraformFile]]
+    #: The text of the other files of the scan a module may read (``file``, ``templatefile``),
+    #: by path, and the paths it read.
+    texts: dict[str, str]
+    read_paths: set[str]
     budget: Budget
     stack: list[str]
 
@@ -79,6 +81,10 @@ class Context:
     instanced: bool = False
     #: The iterators of ``dynamic`` blocks being expanded: name -> (key, value).
     iterators: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    #: Names bound by ``for`` expressions and directives, or a template's variables.
+    bindings: dict[str, Any] = field(default_factory=dict)
+    #: Evaluating a template (``templatefile``): only its variables are in scope.
+    template: bool = False
 
 
 @dataclass(slots=True)
@@ -102,6 +108,7 @@ class Module:
         arguments: dict[str, Any] | None = None,
         depth: int = 0,
         folder: str = "",
+        root: str | None = None,
     ) -> None:
         self.files = files
         self.reader = reader
@@ -109,10 +116,16 @@ class Module:
         self.arguments = arguments or {}
         self.depth = depth
         self.folder = folder
+        #: The root module's folder, where Terraform runs (relative paths start there).
+        self.root = folder if root is None else root
+        #: Above zero while ``try`` tries an argument: what it cannot know is not reported.
+        self.quiet = 0
         self.blocks: dict[tuple[str, str, str], Block] = {
             (b.kind, b.type, b.name): b for f in files for b in f.blocks
         }
         self.variables = {k: v for f in files for k, v in f.variables.items()}
+        self.types = {k: v for f in files for k, v in f.types.items()}
+        self._variables: dict[str, Any] = {}
         self.locals = {k: v for f in files for k, v in f.locals.items()}
         self.outputs = {k: v for f in files for k, v in f.outputs.items()}
         self.modules = {k: v for f in files for k, v in f.modules.items()}
@@ -126,15 +139,16 @@ class Module:
 
     def unknown(self, text: str, context: Context, why: str = "") -> Unknown:
         # once per expression and place, however many module instances evaluate it
-        self.reader.note(
-            f"{text} is {why or 'left to deploy time'}: evaluated as unknown", context.where
-        )
+        if not self.quiet:
+            self.reader.note(
+                f"{text} is {why or 'left to deploy time'}: evaluated as unknown", context.where
+            )
         return Unknown("${" + text + "}")
 
     # --- values -----------------------------------------------------------------------------
 
-    def value(self, node: Any, context: Context, depth: int = 0) -> Any:
-        """A value with every expression this module can know evaluated."""
+    def spend(self, context: Context, depth: int) -> bool:
+        """One step of the module's evaluation budget; False (reported once) when it is spent."""
         budget = self.reader.budget
         budget.steps += 1
         if budget.steps > MAX_STEPS or depth > MAX_DEPTH:
@@ -145,6 +159,12 @@ class Module:
                     context.where,
                     budget=True,
                 )
+            return False
+        return True
+
+    def value(self, node: Any, context: Context, depth: int = 0) -> Any:
+        """A value with every expression this module can know evaluated."""
+        if not self.spend(context, depth):
             return Unknown("${...}")
         if isinstance(node, dict):
             return {
@@ -154,103 +174,60 @@ class Module:
             }
         if isinstance(node, list):
             return [self.value(v, context, depth + 1) for v in node]
-        if isinstance(node, str) and not isinstance(node, Unknown) and "${" in node:
+        if (
+            isinstance(node, str)
+            and not isinstance(node, Unknown | Sourced)
+            and ("${" in node or "%{" in node)
+        ):
             return self.template(node, context, depth)
         return node
 
     def template(self, text: str, context: Context, depth: int) -> Any:
-        whole = whole_expression(text)
-        if whole is not None:
-            return self.expression(whole.strip(), context, depth + 1)
-
-        def part(match: re.Match[str]) -> str:
-            found = self.expression(match.group(1).strip(), context, depth + 1)
-            if isinstance(found, Unknown) or not isinstance(found, str | int | float | bool):
-                return "${" + match.group(1) + "}"
-            return str(found).lower() if isinstance(found, bool) else str(found)
-
-        out = _INTERP_RE.sub(part, text)
-        if len(out) > MAX_VALUE_CHARS:
+        """A string python-hcl2 hands over with its interpolations and directives as written
+        (a heredoc with its markers)."""
+        heredoc = _HEREDOC_START_RE.match(text)
+        body = heredoc_body(text + "\n", bool(heredoc.group(1))) if heredoc else text
+        try:
+            found = Evaluator(self, context, "", depth).render(body, context)
+        except RecursionError:
+            self.reader.note(
+                "an expression nests deeper than the budget: left unknown", context.where, True
+            )
+            return Unknown("${...}")
+        if isinstance(found, str) and len(found) > MAX_VALUE_CHARS:
             self.reader.note("a value exceeds the size budget: left unknown", context.where, True)
             return Unknown("${...}")
-        return Unknown(out) if "${" in out else out
+        return found
 
-    def expression(self, text: str, context: Context, depth: int) -> Any:
-        if _REF_RE.match(text):
-            return self.reference(text, context, depth)
-        call = re.match(r"^(jsonencode|toset|tolist|tomap)\((.*)\)$", text, re.S)
-        if call:
-            inner = self.literal(call.group(2), context, depth)
-            if call.group(1) != "jsonencode" or isinstance(inner, Unknown):
-                return inner
-            return Doc(document=inner, where=context.where)
-        ternary = split_ternary(text)
-        if ternary is not None:
-            condition = self.condition(ternary[0], context, depth)
-            if condition is None:
-                return self.unknown(text, context)
-            return self.literal(ternary[1] if condition else ternary[2], context, depth)
-        if text[:1] in '[{"' or re.match(r"^-?\d+(\.\d+)?$|^(true|false|null)$", text):
-            return self.literal(text, context, depth)
-        return self.unknown(text, context)
+    def doc(self, document: Any, context: Context) -> Doc:
+        """``jsonencode(...)`` of a value: a document written where the expression is."""
+        return Doc(document=document, where=context.where)
 
-    def literal(self, text: str, context: Context, depth: int) -> Any:
-        """An HCL expression read as a value (``["a", var.b]``, ``{k = v}``, ``1``)."""
-        keyword = {"true": True, "false": False, "null": None}
-        if text.strip() in keyword:
-            return keyword[text.strip()]
-        if _REF_RE.match(text.strip()):
-            return self.reference(text.strip(), context, depth + 1)
-        try:
-            parsed = hcl2.loads(f"v = {text}\n", serialization_options=OPTIONS).get("v")
-        except Exception:  # an expression python-hcl2 cannot read alone
-            return self.unknown(text, context)
-        if isinstance(parsed, str) and (parsed == text or parsed.startswith("${")):
-            return self.unknown(text, context)
-        return self.value(parsed, context, depth + 1)
+    def read_file(self, path: str, context: Context) -> Sourced | Unknown:
+        """A file the module reads (``file``, ``templatefile``): relative to where Terraform
+        runs (the root module), or as ``path.module`` spelled it."""
+        full = posixpath.normpath(posixpath.join(self.root, path))
+        text = self.reader.texts.get(full)
+        if text is None:
+            return self.unknown(
+                f'file("{path}")',
+                context,
+                "read from a file the scan does not hold as an identity document",
+            )
+        self.reader.read_paths.add(full)
+        lines = text.splitlines()
+        return Sourced(text, Range(TerraformFile(full, text, lines), 1, max(1, len(lines))))
 
-    def condition(self, text: str, context: Context, depth: int) -> bool | None:
-        """A condition's truth, or None when it is not known (``&&`` and ``||`` short-circuit
-        on what is known)."""
-        text = text.strip()
-        while text.startswith("(") and closing(text, 0) == len(text) - 1:
-            text = text[1:-1].strip()
-        for operator, decisive in (("||", True), ("&&", False)):
-            operands = split_top(text, operator)
-            if len(operands) > 1:
-                values = [self.condition(o, context, depth + 1) for o in operands]
-                if decisive in values:
-                    return decisive
-                return None if None in values else not decisive
-        negate = text.startswith("!")
-        if negate:
-            text = text[1:].strip()
-        compare = re.match(r"^(.+?)\s*(==|!=)\s*(.+)$", text)
-        if compare:
-            left = self.literal(compare.group(1), context, depth)
-            right = self.literal(compare.group(3), context, depth)
-            if isinstance(left, Unknown) or isinstance(right, Unknown):
-                return None
-            result = (left == right) == (compare.group(2) == "==")
-        else:
-            value = self.literal(text, context, depth)
-            if not isinstance(value, bool):
-                return None
-            result = value
-        return not result if negate else result
-
-    def reference(self, text: str, context: Context, depth: int) -> Any:
-        head, *rest = text.split(".", 1)
-        parts = [
-            Key(self.expression(p.value, context, depth + 1))
-            if isinstance(p, Key) and p.expression
-            else p
-            for p in (reference_parts("." + rest[0]) if rest else [])
-        ]
+    def resolve(
+        self, head: str, parts: list[Any], text: str, context: Context, depth: int = 0
+    ) -> Any:
+        """What a reference names: ``head`` (``var``, ``local``, ``aws_iam_role``...) and its
+        parts (attribute names, :class:`Key` indexes already evaluated)."""
         if head == "var" and parts:
             return self.walk(self.variable(str(parts[0]), context), parts[1:], text, context)
         if head == "local" and parts:
-            return self.walk(self.local(str(parts[0]), context, depth), parts[1:], text, context)
+            found = self.local(str(parts[0]), context, depth)
+            return self.walk(found, parts[1:], text, context)
         if head in context.iterators and parts and parts[0] in ("key", "value"):
             key, value = context.iterators[head]
             return self.walk(key if parts[0] == "key" else value, parts[1:], text, context)
@@ -259,6 +236,9 @@ class Module:
             return self.walk(found, parts[1:], text, context)
         if head == "count" and parts == ["index"] and context.instanced:
             return context.count_index
+        if head == "path" and parts in (["module"], ["root"], ["cwd"]):
+            # relative to where Terraform runs, as Terraform spells them
+            return posixpath.relpath(self.folder, self.root) if parts == ["module"] else "."
         if head == "module" and parts:
             return self.module_output(parts, text, context)
         if head == "data" and len(parts) >= 2:
@@ -277,19 +257,33 @@ class Module:
             elif isinstance(value, list) and isinstance(index, int) and 0 <= index < len(value):
                 value = value[index]
             else:
-                return self.unknown(text, context)
+                self.unknown(text, context, "not in the value it names")
+                return Missing("${" + text + "}")
         return value
 
     def variable(self, name: str, context: Context) -> Any:
-        if name in self.arguments:
-            return self.arguments[name]
+        """A variable's value: the module's argument or its default, converted to its declared
+        type (the attributes an object type makes optional are added, null or their default)."""
+        if name in self._variables:
+            return self._variables[name]
         declared = self.variables.get(name)
-        if declared is None or not declared[1]:
+        if name in self.arguments:
+            found = self.arguments[name]
+        elif declared is None or not declared[1]:
             return self.unknown(f"var.{name}", context)
-        default, _, where = declared
-        return self.value(default, replace(context, where=where, instanced=False))
+        else:
+            default, _, where = declared
+            found = self.value(default, replace(context, where=where, instanced=False))
+        kind = self.types.get(name)
+        if kind is not None and not isinstance(found, Unknown):
+            place = Context(declared[2] if declared is not None else context.where)
+            found = conform(
+                found, kind, lambda node, source: Evaluator(self, place, source, 0).eval(node)
+            )
+        self._variables[name] = found
+        return found
 
-    def local(self, name: str, context: Context, depth: int) -> Any:
+    def local(self, name: str, context: Context, depth: int = 0) -> Any:
         if name in self._locals:
             return self._locals[name]
         declared = self.locals.get(name)
@@ -357,20 +351,32 @@ class Module:
         block = self.blocks.get(("resource", rtype, name))
         if block is None:
             return self.unknown(text, context)
-        key, parts = instance_key(parts)
-        chosen = _pick(self.instances(block), key)
-        if chosen is None or not parts:
+        instances = self.instances(block)
+        key, rest = instance_key(parts)
+        if key is None and ("count" in block.body or "for_each" in block.body):
+            # the resource as a whole: a list of its instances (count) or a map (for_each)
+            whole: Any = [self.attributes(i) for i in instances]
+            if "for_each" in block.body:
+                whole = {str(i.key): self.attributes(i) for i in instances}
+            return self.walk(whole, parts, text, context)
+        chosen = _pick(instances, key)
+        if chosen is None:
             return self.unknown(text, context)
-        attr = str(parts[0])
-        if rtype == "aws_iam_policy" and attr in ("arn", "id"):
-            return self.policy_arn(chosen)
-        if rtype == "aws_iam_policy" and attr == "policy":
-            return chosen.block.body.get("policy")
-        if attr in ("name", "id", "unique_id"):
-            return self.name_of(chosen)
-        if attr == "arn":
-            return self.arn_of(chosen)
-        return self.unknown(text, context)
+        return self.walk(self.attributes(chosen), rest, text, context)
+
+    def attributes(self, inst: Instance) -> dict[str, Any]:
+        """The attributes of an instance the module knows before deploying it: its name and
+        ARN (and the policy of a managed policy); any other is not known."""
+        if inst.block.type == "aws_iam_policy":
+            arn = self.policy_arn(inst)
+            return {
+                "arn": arn,
+                "id": arn,
+                "name": self.name_of(inst),
+                "policy": self.value(inst.block.body.get("policy"), inst.context),
+            }
+        name = self.name_of(inst)
+        return {"name": name, "id": name, "unique_id": name, "arn": self.arn_of(inst)}
 
     # --- instances --------------------------------------------------------------------------
 
@@ -525,30 +531,75 @@ class Module:
             ("resources", "Resource"),
             ("not_resources", "NotResource"),
         ):
-            if key in item:
-                out[field_name] = self._strings(item[key], context)
+            found = self.value(item.get(key), context)
+            if found is not None:  # null is as good as not set
+                out[field_name] = [iam_text(v) for v in as_list(found)]
         if "Resource" not in out and "NotResource" not in out:
             out["Resource"] = "*"
         for key, field_name in (("principals", "Principal"), ("not_principals", "NotPrincipal")):
-            if key in item:
+            entries = self._nested(item, key, context)
+            if entries:
                 principals: dict[str, list[str]] = {}
-                for entry in as_list(item[key]):
-                    if isinstance(entry, dict):
-                        kind = self._text(entry.get("type", "AWS"), context)
-                        ids = self._strings(entry.get("identifiers"), context)
-                        principals.setdefault(kind, []).extend(ids)
+                for entry, where in entries:
+                    kind = self._text(entry.get("type", "AWS"), where)
+                    ids = self._strings(entry.get("identifiers"), where)
+                    principals.setdefault(kind, []).extend(ids)
                 out[field_name] = "*" if principals == {"*": ["*"]} else principals
         conditions: dict[str, dict[str, list[str]]] = {}
-        for entry in as_list(item.get("condition")):
-            if isinstance(entry, dict):
-                test = self._text(entry.get("test", ""), context)
-                variable = self._text(entry.get("variable", ""), context)
-                values = self._strings(entry.get("values"), context)
-                conditions.setdefault(test, {}).setdefault(variable, []).extend(values)
+        for entry, where in self._nested(item, "condition", context):
+            if self.value(entry.get("test"), where) is None:
+                continue  # a condition block whose attributes are null
+            test = self._text(entry.get("test", ""), where)
+            variable = self._text(entry.get("variable", ""), where)
+            values = self._strings(entry.get("values"), where)
+            conditions.setdefault(test, {}).setdefault(variable, []).extend(values)
         if conditions:
             out["Condition"] = conditions
         if isinstance(item.get("sid"), str):
             out["Sid"] = item["sid"]
+        return out
+
+    def _nested(
+        self, item: dict[str, Any], name: str, context: Context
+    ) -> list[tuple[dict[str, Any], Context]]:
+        """The ``name`` blocks of a statement (``condition``, ``principals``), written or made
+        by ``dynamic`` blocks over a known collection, each with its context. One made over a
+        collection not known stands as a block whose values are not known (a condition that
+        may or may not hold, principals not known): never dropped."""
+        out = [(e, context) for e in as_list(item.get(name)) if isinstance(e, dict)]
+        specs = [
+            e[name]
+            for e in as_list(item.get("dynamic"))
+            if isinstance(e, dict) and isinstance(e.get(name), dict)
+        ]
+        for spec in specs:
+            items = self.value(spec.get("for_each"), context)
+            pairs = list(items.items()) if isinstance(items, dict) else None
+            if isinstance(items, list):
+                pairs = list(enumerate(items))
+            if pairs is None:
+                unknown = Unknown(f"${{dynamic {name}}}")
+                self.reader.note(
+                    f'a dynamic "{name}" iterates over a value not known: its blocks are not known',
+                    context.where,
+                )
+                out.append(
+                    (
+                        {
+                            "test": unknown,
+                            "variable": unknown,
+                            "values": [unknown],
+                            "type": unknown,
+                            "identifiers": [unknown],
+                        },
+                        context,
+                    )
+                )
+                continue
+            iterator = spec.get("iterator") if isinstance(spec.get("iterator"), str) else name
+            for key, value in pairs[:MAX_INSTANCES]:
+                bound = replace(context, iterators={**context.iterators, iterator: (key, value)})
+                out.extend((c, bound) for c in as_list(spec.get("content")) if isinstance(c, dict))
         return out
 
     def _text(self, value: Any, context: Context) -> str:
@@ -591,7 +642,10 @@ class Module:
             except ValueError:
                 document = None
             if isinstance(document, dict):
-                where = self._attribute_range(inst, what)
+                # a policy read from a file is placed in that file
+                where = (
+                    found.where if isinstance(found, Sourced) else self._attribute_range(inst, what)
+                )
                 return self._placed(
                     parse_policy(iam_values(document), name, line=where.line, path=where.file.path),
                     where,
@@ -619,8 +673,9 @@ class Module:
         effects = [
             where.line + i for i, line in enumerate(lines) if re.search(r'"?Effect"?\s*[:=]', line)
         ]
+        # more statements than Effect lines: a loop (``for``, ``%{ for }``) repeats the last
         statements = tuple(
-            with_line(s, effects[i] if i < len(effects) else where.line)
+            with_line(s, effects[min(i, len(effects) - 1)] if effects else where.line)
             for i, s in enumerate(policy.statements)
         )
         return Policy(policy.name, statements, policy.problems, policy.arn, where.line)
@@ -677,7 +732,9 @@ class Module:
                     if k not in _META and not k.startswith("__")
                 }
                 prefix = address + (f"[{json.dumps(key)}]" if key is not None else "") + "."
-                child = Module(files, self.reader, prefix, arguments, self.depth + 1, folder)
+                child = Module(
+                    files, self.reader, prefix, arguments, self.depth + 1, folder, self.root
+                )
                 instances.append((key, child))
             self.children[name] = instances
             self.reader.stack.append(folder)

@@ -1,21 +1,34 @@
 """Values of Terraform expressions as the module reader handles them: unknown values kept as
-written, policy documents, reference parts, and the small parsers of expression text
-(interpolations, conditionals, ``&&``/``||``) that python-hcl2 hands over as strings."""
+written, missing keys, policy documents, file texts with where they are, and reference
+parts."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from typing import Any
 
 from outwork.analyzers.identities.aws.policy import Origin, Policy, Statement
 from outwork.analyzers.identities.aws.terraform.files import Range
 
-_PART_RE = re.compile(r"\.([\w-]+)|\[([^\]]*)\]")
-
 
 class Unknown(str):
     """A value only known at deploy time, spelled as written (``${var.x}``)."""
+
+
+class Missing(Unknown):
+    """A key or attribute a known value does not have (what ``try`` passes over)."""
+
+
+class Sourced(str):
+    """The text of a file a module reads (``file``, ``templatefile``), with where it is, so
+    that a policy written in it is placed in that file."""
+
+    where: Range
+
+    def __new__(cls, text: str, where: Range) -> Sourced:
+        made = super().__new__(cls, text)
+        made.where = where
+        return made
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,25 +46,6 @@ class Key:
     """An index in a reference (``[0]``, ``["admin"]``), as opposed to an attribute."""
 
     value: Any
-    #: The index is an expression (``[each.key]``), evaluated where the reference is.
-    expression: bool = False
-
-
-def reference_parts(text: str) -> list[Any]:
-    """``.a["b"][0]`` -> ``["a", Key("b"), Key(0)]``."""
-    out: list[Any] = []
-    for match in _PART_RE.finditer(text):
-        if match.group(1) is not None:
-            out.append(match.group(1))
-        else:
-            raw = match.group(2).strip()
-            if raw.isdigit():
-                out.append(Key(int(raw)))
-            elif raw.startswith('"'):
-                out.append(Key(raw.strip('"')))
-            else:
-                out.append(Key(raw, expression=True))
-    return out
 
 
 def instance_key(parts: list[Any]) -> tuple[Any, list[Any]]:
@@ -59,92 +53,6 @@ def instance_key(parts: list[Any]) -> tuple[Any, list[Any]]:
     if parts and isinstance(parts[0], Key):
         return parts[0].value, parts[1:]
     return None, parts
-
-
-def closing(text: str, start: int) -> int:
-    """The index of the bracket closing the one at ``start`` (quotes respected), or -1."""
-    depth = 0
-    quote = False
-    for i in range(start, len(text)):
-        char = text[i]
-        if char == '"' and text[i - 1] != "\\":
-            quote = not quote
-        elif quote:
-            continue
-        elif char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-            if depth == 0:
-                return i
-    return -1
-
-
-def split_top(text: str, operator: str) -> list[str]:
-    """``text`` split at ``operator`` outside brackets and quotes."""
-    parts: list[str] = []
-    depth = 0
-    quote = False
-    start = 0
-    i = 0
-    while i < len(text):
-        char = text[i]
-        if char == '"' and text[i - 1] != "\\":
-            quote = not quote
-        elif not quote and char in "([{":
-            depth += 1
-        elif not quote and char in ")]}":
-            depth -= 1
-        elif not quote and depth == 0 and text.startswith(operator, i):
-            parts.append(text[start:i])
-            i += len(operator)
-            start = i
-            continue
-        i += 1
-    parts.append(text[start:])
-    return parts
-
-
-def whole_expression(text: str) -> str | None:
-    """The expression of a string that is one interpolation (``${...}``), braces and quotes
-    inside it balanced; None for a template with text around or several interpolations."""
-    if not text.startswith("${"):
-        return None
-    depth = 0
-    quote = False
-    for i, char in enumerate(text):
-        if char == '"' and text[i - 1] != "\\":
-            quote = not quote
-        elif quote:
-            continue
-        elif char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-            if depth == 0:
-                return text[2:i] if i == len(text) - 1 else None
-    return None
-
-
-def split_ternary(text: str) -> tuple[str, str, str] | None:
-    """``cond ? a : b`` split at its top level, or None."""
-    depth = 0
-    quote = False
-    question = -1
-    for i, char in enumerate(text):
-        if char == '"' and (i == 0 or text[i - 1] != "\\"):
-            quote = not quote
-        elif quote:
-            continue
-        elif char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        elif depth == 0 and char == "?" and question < 0:
-            question = i
-        elif depth == 0 and char == ":" and question >= 0:
-            return text[:question], text[question + 1 : i].strip(), text[i + 1 :].strip()
-    return None
 
 
 def iam_text(value: Any) -> str:
