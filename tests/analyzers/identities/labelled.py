@@ -719,6 +719,8 @@ LIFTS = {
     "lift-put-role": "iam-put-role-permissions-boundary",
     "lift-policy-version": "iam-create-policy-version-boundary",
     "lift-default-version": "iam-set-default-policy-version-boundary",
+    "lift-put-pinned-wide": "iam-put-user-permissions-boundary",
+    "lift-put-aws-managed": "iam-put-user-permissions-boundary",
 }
 
 
@@ -793,6 +795,57 @@ def _boundary_lifts(acc: Account) -> None:
         ),
         label=p,
         method="makes a wider version of its boundary live",
+    )
+
+    # replacing the boundary with the one policy a condition allows, which grants the method
+    wide = acc.managed("team-wide-boundary", doc(allow("*")))
+    narrow = acc.managed("team-narrow-boundary", doc(allow(["s3:*"])))
+
+    def pinned(name: str, kind: str, operator: str, policy: str) -> dict[str, Any]:
+        return allow(
+            f"iam:Put{kind}PermissionsBoundary",
+            arn(kind.lower(), name),
+            Condition={operator: {"iam:PermissionsBoundary": policy}},
+        )
+
+    name = "lift-put-pinned-wide"
+    acc.user(
+        name,
+        inline=[
+            doc(
+                allow("iam:PutUserPolicy", arn("user", name)),
+                pinned(name, "User", "StringEquals", wide),
+            )
+        ],
+        boundary=boundary(name, doc(allow("iam:PutUserPermissionsBoundary"))),
+        label=p,
+        method="may only set a team boundary, which allows writing its own policy",
+    )
+    name = "lift-put-aws-managed"
+    acc.user(
+        name,
+        inline=[
+            doc(
+                allow("iam:CreateAccessKey", arn("user", "target-admin-user")),
+                pinned(name, "User", "ArnLike", "arn:aws:iam::aws:policy/IAMFull*"),
+            )
+        ],
+        boundary=boundary(name, doc(allow("iam:PutUserPermissionsBoundary"))),
+        label=p,
+        method="may set AWS's IAMFullAccess as its boundary, then mints an administrator's keys",
+    )
+    name = "decoy-lift-pinned-narrow"
+    acc.user(
+        name,
+        inline=[
+            doc(
+                allow("iam:PutUserPolicy", arn("user", name)),
+                pinned(name, "User", "StringEquals", narrow),
+            )
+        ],
+        boundary=boundary(name, doc(allow("iam:PutUserPermissionsBoundary"))),
+        label=d,
+        method="may only set a team boundary that allows S3 alone",
     )
 
     name = "decoy-lift-denied"

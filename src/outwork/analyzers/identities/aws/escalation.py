@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 
 from outwork.analyzers.identities.aws.account import ADMIN_POLICY_ARN, Account, Identity
+from outwork.analyzers.identities.aws.catalogue import glob_match
 from outwork.analyzers.identities.aws.evaluate import (
     CHOSEN,
     MAYBE,
@@ -53,7 +54,14 @@ from outwork.analyzers.identities.aws.methods import (
     Method,
     Step,
 )
-from outwork.analyzers.identities.aws.policy import Origin, Policy, Statement, account_of
+from outwork.analyzers.identities.aws.policy import (
+    Origin,
+    Policy,
+    Statement,
+    account_of,
+    parse_policy,
+)
+from outwork.analyzers.identities.aws.published import aws_managed_arns, aws_managed_document
 
 ADMIN = "<administrator>"
 _ALLOW_ALL = Statement("Allow", ("*",), False, ("*",), False, (), Origin("<rewritten>"))
@@ -103,6 +111,10 @@ class Result:
 
 def _principal_type(who: Identity) -> str:
     return "User" if who.kind == "user" else "AssumedRole"
+
+
+#: Policies a principal that may replace its own boundary is searched under, at most.
+MAX_BOUNDARY_CANDIDATES = 8
 
 
 class Escalation:
@@ -413,16 +425,80 @@ class Escalation:
             step = method.steps[0]
             if who.kind not in method.who or step.action not in allowed:
                 continue
+            if step.action.startswith("iam:Put") and step.action.endswith("PermissionsBoundary"):
+                out.extend(self._replacements(who, bounded, method))
+                continue
             for resource, boundary in self._lift_targets(who, step):
-                context = self.context(who, who)
-                if "PermissionsBoundary" in step.action:
-                    context = context.with_values({"iam:PermissionsBoundary": (ADMIN_POLICY_ARN,)})
-                verdict = self.decide(bounded, step.action, resource, context)
+                verdict = self.decide(bounded, step.action, resource, self.context(who, who))
                 if verdict.level > NO:
                     after = Principal(bounded.arn, bounded.identity, boundary, bounded.scps)
                     out.append(Lift(method, verdict, after, f"{who.arn}#{method.id}#{resource}"))
                     break
         return out
+
+    def _replacements(self, who: Identity, bounded: Principal, method: Method) -> list[Lift]:
+        """``Put*PermissionsBoundary`` on itself with each policy it may set as its boundary:
+        AWS's ``AdministratorAccess`` (then it is unbounded), else the policies a condition on
+        ``iam:PermissionsBoundary`` names that the account or AWS holds, each searched as the
+        boundary it would have."""
+        action = method.steps[0].action
+        out: list[Lift] = []
+        for arn, policy in self._boundary_candidates(who, bounded, action):
+            context = self.context(who, who).with_values({"iam:PermissionsBoundary": (arn,)})
+            verdict = self.decide(bounded, action, who.arn, context)
+            if verdict.level == NO:
+                continue
+            after = Principal(bounded.arn, bounded.identity, policy, bounded.scps)
+            out.append(Lift(method, verdict, after, f"{who.arn}#{method.id}#{arn}"))
+            if policy is None:
+                break  # unbounded: no other boundary is wider
+        return out
+
+    def _boundary_candidates(
+        self, who: Identity, bounded: Principal, action: str
+    ) -> list[tuple[str, Policy | None]]:
+        """The policies ``who`` might set as its boundary: ``AdministratorAccess`` first (no
+        bound at all), then those named by the ``iam:PermissionsBoundary`` conditions of the
+        statements that govern ``action`` (literal ARNs, or patterns matched against the
+        account's policies), at most :data:`MAX_BOUNDARY_CANDIDATES`."""
+        out: list[tuple[str, Policy | None]] = [(ADMIN_POLICY_ARN, None)]
+        governing = [
+            s
+            for s in (*bounded.identity, *(bounded.boundary.statements if bounded.boundary else ()))
+            if action_level(s, action)
+        ]
+        named = {
+            value
+            for s in governing
+            for c in s.conditions
+            if c.key.lower() == "iam:permissionsboundary"
+            for value in c.values
+        }
+        seen = {ADMIN_POLICY_ARN, who.boundary_arn}
+        for value in sorted(named):
+            pool = aws_managed_arns() if ":iam::aws:policy/" in value else self.account.managed
+            arns = (
+                [value]
+                if "*" not in value and "?" not in value
+                else sorted(a for a in pool if glob_match(value, a, fold=False))
+            )
+            for arn in arns:
+                if arn in seen or len(out) > MAX_BOUNDARY_CANDIDATES:
+                    continue
+                seen.add(arn)
+                policy = self._policy_named(arn)
+                if policy is not None:
+                    out.append((arn, policy))
+        return out
+
+    def _policy_named(self, arn: str) -> Policy | None:
+        """A managed policy of the account, or one AWS publishes, by ARN (None when neither
+        holds it)."""
+        managed = self.account.managed.get(arn)
+        if managed is not None and managed.default.statements:
+            return managed.default
+        document = aws_managed_document(arn) if ":iam::aws:policy/" in arn else None
+        return parse_policy(document, arn.rsplit("/", 1)[-1], arn=arn) if document else None
 
     def _lift_targets(self, who: Identity, step: Step) -> list[tuple[str, Policy | None]]:
         """What a lift acts on, and the boundary the principal has afterwards."""

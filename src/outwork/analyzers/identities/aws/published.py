@@ -44,6 +44,11 @@ def aws_managed_document(arn: str) -> dict[str, Any] | None:
     return found if isinstance(found, dict) else None
 
 
+def aws_managed_arns() -> list[str]:
+    """The ARN of every AWS-managed policy the layer ships."""
+    return sorted(_managed()["policies"])
+
+
 def aws_managed_arn(name: str) -> str:
     """The ARN SAM gives an AWS-managed policy named in ``Policies`` (some live under a path,
     such as ``service-role/``)."""

@@ -81,13 +81,14 @@ class PrivilegeEscalationToAdministrator(Rule):
     CodeBuild, ECS, App Runner) or reaching code that already runs with one (`lambda:Update*`,
     `ssm:SendCommand`, `ssm:StartSession`, EC2 Instance Connect, `ecs:ExecuteCommand`). A
     principal under a permission boundary that can lift it (`iam:Delete*PermissionsBoundary`,
-    `iam:Put*PermissionsBoundary` without a condition pinning `iam:PermissionsBoundary`,
-    `iam:CreatePolicyVersion` or `SetDefaultPolicyVersion` on the boundary policy itself) is
-    not bounded: it is searched again as it is without the boundary, and the lift is named
-    first in its path. Each
-    method is a set of permissions evaluated with AWS's decision logic across all the
-    principal's policies, its boundary and the SCPs; the path is in the finding's properties,
-    hop by hop, with the statements that grant each. A path that depends on context outwork
+    `iam:Put*PermissionsBoundary` with `AdministratorAccess`, or with any policy of the account
+    or of AWS that a condition on `iam:PermissionsBoundary` lets it set and that grants what
+    the method needs, `iam:CreatePolicyVersion` or `SetDefaultPolicyVersion` on the boundary
+    policy itself) is not bounded: it is searched again as it is without the boundary (or
+    under the one it sets), and the lift is named first in its path. Each method is a set
+    of permissions evaluated with AWS's decision logic across all the principal's policies,
+    its boundary and the SCPs; the path is in the finding's properties, hop by hop, with the
+    statements that grant each. A path that depends on context outwork
     cannot know offline (an unknown condition key) is reported with medium confidence and says
     which. Conditions on the time of the request (`aws:CurrentTime`, `aws:EpochTime`) are
     evaluated at the time of the scan: a grant that has expired is no grant (nor is one that
