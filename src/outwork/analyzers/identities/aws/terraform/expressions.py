@@ -26,7 +26,14 @@ import hcl2
 from lark import Token, Tree
 
 from outwork.analyzers.identities.aws.terraform.functions import FUNCTIONS, NotKnownError
-from outwork.analyzers.identities.aws.terraform.values import Doc, Key, Missing, Sourced, Unknown
+from outwork.analyzers.identities.aws.terraform.values import (
+    Doc,
+    Key,
+    Missing,
+    PartlyKnown,
+    Sourced,
+    Unknown,
+)
 
 if TYPE_CHECKING:
     from outwork.analyzers.identities.aws.terraform.module import Context
@@ -750,7 +757,9 @@ class Evaluator:
             return self.unknown(node, "given variables that are not known")
         context = replace(self.context, bindings=dict(variables), where=text.where, template=True)
         rendered = self.render(str(text), context)
-        if isinstance(rendered, str) and not isinstance(rendered, Unknown):
+        if isinstance(rendered, Unknown):
+            return PartlyKnown(rendered, text.where)
+        if isinstance(rendered, str):
             return Sourced(rendered, text.where)
         return rendered
 

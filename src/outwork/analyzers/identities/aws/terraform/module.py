@@ -26,6 +26,7 @@ from outwork.analyzers.identities.aws.terraform.values import (
     Doc,
     Key,
     Missing,
+    PartlyKnown,
     Sourced,
     Unknown,
     as_list,
@@ -635,7 +636,8 @@ class Module:
                 parse_policy(iam_values(found), name, line=where.line, path=where.file.path),
                 where,
             )
-        if isinstance(found, str) and not isinstance(found, Unknown):
+        if isinstance(found, str):
+            # JSON text, whose values not known (``${...}``) sit inside its strings or not
             heredoc = _HEREDOC_RE.match(found.strip())
             try:
                 document = json.loads(heredoc.group(2) if heredoc else found)
@@ -644,7 +646,9 @@ class Module:
             if isinstance(document, dict):
                 # a policy read from a file is placed in that file
                 where = (
-                    found.where if isinstance(found, Sourced) else self._attribute_range(inst, what)
+                    found.where
+                    if isinstance(found, Sourced | PartlyKnown)
+                    else self._attribute_range(inst, what)
                 )
                 return self._placed(
                     parse_policy(iam_values(document), name, line=where.line, path=where.file.path),

@@ -31,6 +31,18 @@ class Sourced(str):
         return made
 
 
+class PartlyKnown(Unknown):
+    """A file's template rendered with some values not known (spelled ``${...}``), with where
+    the file is: a policy whose unknown values sit inside its strings still reads."""
+
+    where: Range
+
+    def __new__(cls, text: str, where: Range) -> PartlyKnown:
+        made = super().__new__(cls, text)
+        made.where = where
+        return made
+
+
 @dataclass(frozen=True, slots=True)
 class Doc:
     """A policy document value: a parsed data source, or a JSON document with where it is
