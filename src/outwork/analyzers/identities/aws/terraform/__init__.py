@@ -39,7 +39,7 @@ from outwork.analyzers.identities.aws.terraform.module import (
     Instance,
     Module,
 )
-from outwork.analyzers.identities.aws.terraform.values import as_list, iam_text
+from outwork.analyzers.identities.aws.terraform.values import Unknown, as_list, iam_text
 
 
 class Reader:
@@ -56,6 +56,9 @@ class Reader:
         self.resource_policies: list[tuple[str, Policy]] = []
         self.budget = Budget()
         self.stack: list[str] = []
+        #: Identities whose name is not known, by kind and the name as written: another block
+        #: that names one the same way (``"app-${var.env}"``) names the same identity.
+        self._spelled: dict[tuple[str, str], Identity] = {}
         self._noted: set[tuple[str, str, int]] = set()
 
     def note(self, message: str, where: Range, budget: bool = False) -> None:
@@ -131,9 +134,14 @@ class Reader:
         if isinstance(tags, dict):
             who.tags = {str(k): str(v) for k, v in tags.items()}
         table[who.name] = who
+        spelled = module.value(body.get("name"), inst.context)
+        if isinstance(spelled, Unknown):
+            self._spelled.setdefault((kind, str(spelled)), who)
 
     def named(self, module: Module, kind: str, value: Any, inst: Instance) -> Identity | None:
         found = module.value(value, inst.context)
+        if isinstance(found, Unknown):
+            return self._spelled.get((kind, str(found)))
         return self.table(kind).get(str(found)) if isinstance(found, str) else None
 
     def link(self, module: Module, inst: Instance) -> None:
