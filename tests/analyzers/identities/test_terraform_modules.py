@@ -468,3 +468,93 @@ resource "aws_iam_user_policy" "u" {
     )
     notes = [f.message for f in codes(findings, "IAM002")]
     assert any("budget" in n for n in notes)
+
+
+def test_typed_variables_nested_dynamic_blocks_and_nulls_read_as_terraform_does(
+    tmp_path: Path,
+) -> None:
+    module = """
+variable "name" {}
+variable "subjects" {
+  type    = list(string)
+  default = []
+}
+variable "permissions" {
+  type = map(object({
+    actions        = optional(list(string))
+    not_actions    = optional(list(string))
+    resources      = optional(list(string), ["*"])
+    not_principals = optional(list(object({ type = string, identifiers = list(string) })))
+  }))
+}
+data "aws_iam_policy_document" "trust" {
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = ["arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "token.actions.githubusercontent.com:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+    dynamic "condition" {
+      for_each = length(var.subjects) > 0 ? [1] : []
+      content {
+        test     = "StringLike"
+        variable = "token.actions.githubusercontent.com:sub"
+        values   = [for s in var.subjects : "repo:${trimprefix(s, "repo:")}"]
+      }
+    }
+  }
+}
+data "aws_iam_policy_document" "inline" {
+  dynamic "statement" {
+    for_each = var.permissions
+    content {
+      actions     = statement.value.actions
+      not_actions = statement.value.not_actions
+      resources   = statement.value.resources
+      dynamic "not_principals" {
+        for_each = statement.value.not_principals != null ? statement.value.not_principals : []
+        content {
+          type        = not_principals.value.type
+          identifiers = not_principals.value.identifiers
+        }
+      }
+    }
+  }
+}
+resource "aws_iam_role" "this" {
+  name               = var.name
+  assume_role_policy = data.aws_iam_policy_document.trust.json
+  inline_policy {
+    name   = "inline"
+    policy = data.aws_iam_policy_document.inline.json
+  }
+}
+"""
+    findings = scanned(
+        tmp_path,
+        {
+            "modules/role/main.tf": module,
+            "main.tf": """
+module "pinned" {
+  source      = "./modules/role"
+  name        = "deploy"
+  subjects    = ["repo:acme/app:ref:refs/heads/main"]
+  permissions = { read = { actions = ["s3:GetObject"] } }
+}
+# its twin: no subject, so any repository's workflow may assume it
+module "open" {
+  source      = "./modules/role"
+  name        = "open"
+  permissions = { read = { actions = ["s3:GetObject"] } }
+}
+""",
+        },
+    )
+    assert codes(findings, "IAM003") == []  # not_actions left out is null, not NotAction: []
+    trusts = codes(findings, "IAM005")
+    assert [f.subject.rsplit("/", 1)[-1] for f in trusts] == ["open"]
