@@ -27,6 +27,9 @@ class Budgets:
     max_seconds: float = 120.0
     #: Files larger than this on disk are still classified but analysers read them as streams.
     max_file_bytes: int = 64 * 1024**3
+    #: Bytes of memory one syntax tree of a source file may take: a larger file is parsed in
+    #: windows of source that fit (``core/syntaxwindows.py``), never left unread.
+    max_tree_bytes: int = 32 * 1024**2
 
     def deadline(self) -> float:
         return clock() + self.max_seconds

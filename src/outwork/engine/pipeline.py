@@ -420,7 +420,10 @@ def _assign_keys(
 ) -> None:
     if cache is None:
         return
-    options_digest = hashlib.sha256(repr(sorted(context.options.items())).encode()).hexdigest()[:16]
+    # The budgets bound what an analyzer reads (members, windows of a syntax tree): results
+    # found under other budgets are not these.
+    options = repr((sorted(context.options.items()), context.budgets))
+    options_digest = hashlib.sha256(options.encode()).hexdigest()[:16]
     # Per set of analyzers (a handful per scan), not per artifact: cacheable, their versions, and
     # the size below which analysing again costs less than hashing, looking up and storing.
     plans: dict[tuple[str, ...], tuple[str, int] | None] = {}
