@@ -26,6 +26,7 @@ from outwork.core.artifact import (
     inside_package_archive,
 )
 from outwork.core.findings import Finding, finding
+from outwork.core.syntaxwindows import window_bytes
 
 #: Largest Python module read; larger ones are reported, not parsed.
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
@@ -60,7 +61,7 @@ def analyze(artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
     if artifact.kind is Kind.PYTHON:
         return _python(artifact)
     if artifact.kind is Kind.JAVASCRIPT:
-        return _javascript(artifact)
+        return _javascript(artifact, window_bytes(context.budgets))
     if artifact.kind not in (Kind.PEM, Kind.DER) and is_config(artifact.name, artifact.read(PROBE)):
         return _config(artifact)
     return _file(artifact)
@@ -74,14 +75,14 @@ def _config(artifact: Artifact) -> Iterator[Emitted]:
     yield from _judged(artifact, assets)
 
 
-def _javascript(artifact: Artifact) -> Iterator[Emitted]:
+def _javascript(artifact: Artifact, window: int) -> Iterator[Emitted]:
     if artifact.size > MAX_SOURCE_BYTES:
         yield _too_large(artifact, "script", MAX_SOURCE_BYTES, Material.SOURCE)
         return
     data = artifact.read()
     if not any(hint in data for hint in _SCRIPT_HINTS):
         return
-    yield from _scanned(artifact, scan_javascript(data))
+    yield from _scanned(artifact, scan_javascript(data, window))
 
 
 def _tree_source(artifact: Artifact) -> Iterator[Emitted]:

@@ -24,9 +24,13 @@ from outwork.analyzers.crypto.policy import algorithm_name, curve_name, row
 from outwork.analyzers.crypto.pysource import ScanResult, name_purpose
 from outwork.analyzers.crypto.treesource import default_purpose
 from outwork.analyzers.crypto.treesource import text as node_text
+from outwork.core.budgets import Budgets
+from outwork.core.syntaxwindows import parse_span, window_bytes, windows
 
 #: Syntax nodes of one file walked before the scan stops (and says so).
 MAX_NODES = 3_000_000
+#: Bytes of source in one syntax tree under the default budgets.
+DEFAULT_WINDOW = window_bytes(Budgets())
 
 
 class _Unknown:
@@ -149,8 +153,8 @@ _TLS_METHODS = {
 
 
 @cache
-def _parser() -> Any:
-    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_javascript.language()))
+def _language() -> Any:
+    return tree_sitter.Language(tree_sitter_javascript.language())
 
 
 @dataclass(slots=True)
@@ -169,44 +173,59 @@ class _Found:
 
 
 class JsScanner:
-    def __init__(self, data: bytes) -> None:
-        self.tree = _parser().parse(data)
+    """Two passes over the file's syntax tree (bindings, then uses), a window at a time when
+    the file is larger than ``window`` bytes (:mod:`outwork.core.syntaxwindows`): bindings
+    are keyed by name alone, so the first pass over every window binds what the second pass over
+    any window resolves."""
+
+    def __init__(self, data: bytes, window: int = DEFAULT_WINDOW) -> None:
+        self.data = data
+        self.window = window
         self.bindings: dict[str, list[object]] = {}
         self.assets: list[Asset] = []
 
     def run(self) -> ScanResult:
-        for count, node in enumerate(self._nodes(), 1):
+        spans: list[tuple[int, int, int]] = []
+        whole: Any = None
+        count = 0
+        for part in windows(_language(), self.data, self.window):
+            spans.append((part.start, part.end, part.cut))
+            whole = part.tree if part.cut == len(self.data) and part.start == 0 else None
+            count = self._bindings(part.tree, part.cut, count)
             if count > MAX_NODES:
                 return ScanResult([], f"more than {MAX_NODES} syntax nodes")
-            if node.type == "variable_declarator":
-                self._declarator(node)
-            elif node.type == "import_statement":
-                self._import(node)
-            elif node.type in ("assignment_expression", "augmented_assignment_expression"):
-                left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
-                if left is not None and left.type == "identifier":
-                    value = self.value(right) if right is not None else UNKNOWN
-                    plain = node.type == "assignment_expression"
-                    self._bind(node_text(left), value if plain else UNKNOWN)
-        for node in self._nodes():
+        for start, end, cut in spans:
+            self._uses(whole or parse_span(_language(), self.data, start, end), cut)
+        return ScanResult(self.assets)
+
+    # Each window's walk is a call of its own: no node (which keeps its tree alive) outlives it.
+
+    def _bindings(self, tree: Any, cut: int, count: int) -> int:
+        for node in _nodes(tree, cut):
+            count += 1
+            if count > MAX_NODES:
+                break
+            self._binding(node)
+        return count
+
+    def _uses(self, tree: Any, cut: int) -> None:
+        for node in _nodes(tree, cut):
             if node.type in ("call_expression", "new_expression"):
                 self._call(node)
             elif node.type == "pair":
                 self._tls_option(node)
-        return ScanResult(self.assets)
 
-    def _nodes(self) -> Iterator[Any]:
-        """The tree's nodes in document order, each made when it is reached: a list of them
-        all held ~90 bytes of Python objects per node on top of the tree (a 1.7 MB minified
-        bundle: 750,000 nodes, 150 MB)."""
-        cursor = self.tree.walk()
-        while True:
-            yield cursor.node
-            if cursor.goto_first_child():
-                continue
-            while not cursor.goto_next_sibling():
-                if not cursor.goto_parent():
-                    return
+    def _binding(self, node: Any) -> None:
+        if node.type == "variable_declarator":
+            self._declarator(node)
+        elif node.type == "import_statement":
+            self._import(node)
+        elif node.type in ("assignment_expression", "augmented_assignment_expression"):
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            if left is not None and left.type == "identifier":
+                value = self.value(right) if right is not None else UNKNOWN
+                plain = node.type == "assignment_expression"
+                self._bind(node_text(left), value if plain else UNKNOWN)
 
     # --- bindings ---------------------------------------------------------------------------
 
@@ -690,6 +709,22 @@ def _handler(name: str) -> Handler | None:
 # --- helpers ----------------------------------------------------------------------------------
 
 
+def _nodes(tree: Any, cut: int) -> Iterator[Any]:
+    """The tree's nodes that start before ``cut``, in document order, each made when it is
+    reached: a list of them all held ~90 bytes of Python objects per node on top of the tree
+    (a 1.7 MB minified bundle: 750,000 nodes, 150 MB)."""
+    cursor = tree.walk()
+    while True:
+        if cursor.node.start_byte >= cut:
+            return  # document order: every later node starts at or after this one
+        yield cursor.node
+        if cursor.goto_first_child():
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                return
+
+
 def _string(node: Any) -> str | None:
     if node.type == "string":
         return "".join(node_text(c) for c in node.named_children if c.type == "string_fragment")
@@ -707,8 +742,9 @@ def _args(node: Any) -> list[Any]:
     return [c for c in arguments.named_children if c.type != "comment"]
 
 
-def scan_javascript(data: bytes) -> ScanResult:
+def scan_javascript(data: bytes, window: int = DEFAULT_WINDOW) -> ScanResult:
+    """The file's cryptography, parsed in windows of at most ``window`` bytes of source."""
     try:
-        return JsScanner(data).run()
+        return JsScanner(data, window).run()
     except RecursionError:
         return ScanResult([], "expressions nested too deeply for the scanner")
