@@ -25,7 +25,7 @@ from outwork.analyzers.crypto.pysource import ScanResult, name_purpose
 from outwork.analyzers.crypto.treesource import default_purpose
 from outwork.analyzers.crypto.treesource import text as node_text
 from outwork.core.budgets import Budgets
-from outwork.core.syntaxwindows import parse_span, window_bytes, windows
+from outwork.core.syntaxwindows import Span, window_bytes, windows
 
 #: Syntax nodes of one file walked before the scan stops (and says so).
 MAX_NODES = 3_000_000
@@ -185,31 +185,31 @@ class JsScanner:
         self.assets: list[Asset] = []
 
     def run(self) -> ScanResult:
-        spans: list[tuple[int, int, int]] = []
+        spans: list[Span] = []
         whole: Any = None
         count = 0
         for part in windows(_language(), self.data, self.window):
-            spans.append((part.start, part.end, part.cut))
-            whole = part.tree if part.cut == len(self.data) and part.start == 0 else None
-            count = self._bindings(part.tree, part.cut, count)
+            spans.append(part.span)
+            whole = part.tree if (part.span.start, part.span.cut) == (0, len(self.data)) else None
+            count = self._bindings(part.tree, part.span, count)
             if count > MAX_NODES:
                 return ScanResult([], f"more than {MAX_NODES} syntax nodes")
-        for start, end, cut in spans:
-            self._uses(whole or parse_span(_language(), self.data, start, end), cut)
+        for span in spans:
+            self._uses(whole or span.parse(_language(), self.data), span)
         return ScanResult(self.assets)
 
     # Each window's walk is a call of its own: no node (which keeps its tree alive) outlives it.
 
-    def _bindings(self, tree: Any, cut: int, count: int) -> int:
-        for node in _nodes(tree, cut):
+    def _bindings(self, tree: Any, span: Span, count: int) -> int:
+        for node in _nodes(tree, span):
             count += 1
             if count > MAX_NODES:
                 break
             self._binding(node)
         return count
 
-    def _uses(self, tree: Any, cut: int) -> None:
-        for node in _nodes(tree, cut):
+    def _uses(self, tree: Any, span: Span) -> None:
+        for node in _nodes(tree, span):
             if node.type in ("call_expression", "new_expression"):
                 self._call(node)
             elif node.type == "pair":
@@ -221,7 +221,10 @@ class JsScanner:
         elif node.type == "import_statement":
             self._import(node)
         elif node.type in ("assignment_expression", "augmented_assignment_expression"):
-            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            left, right = (
+                node.child_by_field_name("left"),
+                node.child_by_field_name("right"),
+            )
             if left is not None and left.type == "identifier":
                 value = self.value(right) if right is not None else UNKNOWN
                 plain = node.type == "assignment_expression"
@@ -240,7 +243,10 @@ class JsScanner:
         return first if all(v == first for v in values) else UNKNOWN
 
     def _declarator(self, node: Any) -> None:
-        target, value = node.child_by_field_name("name"), node.child_by_field_name("value")
+        target, value = (
+            node.child_by_field_name("name"),
+            node.child_by_field_name("value"),
+        )
         if target is None:
             return
         evaluated = self.value(value) if value is not None else UNKNOWN
@@ -254,7 +260,10 @@ class JsScanner:
                     key = child.child_by_field_name("key")
                     alias = child.child_by_field_name("value")
                     if key is not None and alias is not None and alias.type == "identifier":
-                        self._bind(node_text(alias), JsRef(f"{evaluated.name}.{node_text(key)}"))
+                        self._bind(
+                            node_text(alias),
+                            JsRef(f"{evaluated.name}.{node_text(key)}"),
+                        )
 
     def _import(self, node: Any) -> None:
         source = node.child_by_field_name("source")
@@ -304,7 +313,10 @@ class JsScanner:
             out: dict[str, object] = {}
             for pair in node.named_children:
                 if pair.type == "pair":
-                    key, val = pair.child_by_field_name("key"), pair.child_by_field_name("value")
+                    key, val = (
+                        pair.child_by_field_name("key"),
+                        pair.child_by_field_name("value"),
+                    )
                     if key is not None and val is not None:
                         out[_string(key) or node_text(key)] = self.value(val)
             return out
@@ -425,7 +437,10 @@ class JsScanner:
                 target = parent.child_by_field_name("name")
                 if target is not None and target.type == "identifier":
                     names.append(node_text(target))
-            elif parent.type in ("assignment_expression", "augmented_assignment_expression"):
+            elif parent.type in (
+                "assignment_expression",
+                "augmented_assignment_expression",
+            ):
                 left = parent.child_by_field_name("left")
                 if left is not None:
                     names.append(node_text(left).rsplit(".", 1)[-1])
@@ -709,15 +724,16 @@ def _handler(name: str) -> Handler | None:
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _nodes(tree: Any, cut: int) -> Iterator[Any]:
-    """The tree's nodes that start before ``cut``, in document order, each made when it is
+def _nodes(tree: Any, span: Span) -> Iterator[Any]:
+    """The window's own nodes (none of its prefix's), in document order, each made when it is
     reached: a list of them all held ~90 bytes of Python objects per node on top of the tree
     (a 1.7 MB minified bundle: 750,000 nodes, 150 MB)."""
     cursor = tree.walk()
     while True:
-        if cursor.node.start_byte >= cut:
+        if cursor.node.start_byte >= span.cut:
             return  # document order: every later node starts at or after this one
-        yield cursor.node
+        if cursor.node.start_byte >= span.start:
+            yield cursor.node
         if cursor.goto_first_child():
             continue
         while not cursor.goto_next_sibling():
