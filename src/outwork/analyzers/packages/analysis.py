@@ -43,6 +43,7 @@ from outwork.core.artifact import (
 from outwork.core.budgets import Budgets
 from outwork.core.findings import Fact, Finding, finding
 from outwork.core.rules import Severity
+from outwork.core.syntaxwindows import window_bytes
 
 
 def accepts(artifact: Artifact) -> bool:
@@ -65,11 +66,12 @@ def analyze(artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
     if artifact.kind in ARCHIVE_KINDS:
         yield from _archive(artifact, context.budgets)
     elif artifact.kind is Kind.JSON:
-        yield from _loose_manifest(artifact)
+        yield from _loose_manifest(artifact, window_bytes(context.budgets))
     elif loose.accepts_name(artifact.path, artifact.name):
         yield from loose.analyze_metadata(artifact)
     elif artifact.kind is Kind.JAVASCRIPT:
-        yield from _emit(scan_javascript(artifact.text(), "", Context.IMPORT), rebase=False)
+        window = window_bytes(context.budgets)
+        yield from _emit(scan_javascript(artifact.text(), "", Context.IMPORT, window), rebase=False)
     else:
         yield from _loose_python(artifact)
 
@@ -102,12 +104,12 @@ def _archive(artifact: Artifact, budgets: Budgets) -> Iterator[Emitted]:
             files = read_archive(stream, artifact.name, Limits(), budgets)
     if files is None:
         return
-    verdict = analyze_files(files)
+    verdict = analyze_files(files, window_bytes(budgets))
     yield from _emit(verdict.signals, rebase=True)
     yield from _verdict(verdict, "")
 
 
-def _loose_manifest(artifact: Artifact) -> Iterator[Emitted]:
+def _loose_manifest(artifact: Artifact, window: int) -> Iterator[Emitted]:
     text = artifact.text()
     signals, info = scan_package_json(text, "")
     base = Path(artifact.fs_path).parent if artifact.fs_path else None
@@ -120,7 +122,8 @@ def _loose_manifest(artifact: Artifact) -> Iterator[Emitted]:
             and candidate.is_file()
             and candidate.stat().st_size < 8 << 20
         ):
-            inner = scan_javascript(candidate.read_text("utf-8", "replace"), "", Context.INSTALL)
+            text = candidate.read_text("utf-8", "replace")
+            inner = scan_javascript(text, "", Context.INSTALL, window)
             for s in inner:
                 signals.append(
                     Signal(

@@ -29,10 +29,14 @@ from outwork.analyzers.packages.rules import (
 from outwork.analyzers.packages.rules.base import Variant, when
 from outwork.analyzers.packages.rules.javascript import JsCall
 from outwork.analyzers.packages.signals import Context, Signal, clip
+from outwork.core.budgets import Budgets
 from outwork.core.rules import Severity
+from outwork.core.syntaxwindows import Span, context, window_bytes, windows
 
 MAX_JS = 8 * 1024 * 1024
 MAX_NODES = 3_000_000
+#: Bytes of source in one syntax tree under the default budgets.
+DEFAULT_WINDOW = window_bytes(Budgets())
 _NODE_FILE = re.compile(r"\bnode\s+(?:-e\s+)?([\w./@-]+\.(?:c|m)?js)\b|\bnode\s+([\w./@-]+)")
 #: ``node -e "..."`` whose inline code only loads files of the package (``require('./x')``,
 #: perhaps inside ``try {} catch (e) {}``): the same as ``node x.js``.
@@ -62,8 +66,8 @@ _SOURCE_MEMBERS = frozenset(
 
 
 @cache
-def _parser() -> Any:
-    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_javascript.language()))
+def _language() -> Any:
+    return tree_sitter.Language(tree_sitter_javascript.language())
 
 
 _QUERY = """
@@ -77,7 +81,7 @@ _QUERY = """
 
 @cache
 def _query() -> Any:
-    return tree_sitter.Query(tree_sitter.Language(tree_sitter_javascript.language()), _QUERY)
+    return tree_sitter.Query(_language(), _QUERY)
 
 
 def _query_cursor() -> Any:
@@ -217,37 +221,83 @@ class _JsWalk:
         #: local name -> what it holds: ``dump`` (the whole environment), ``host`` (the user's or
         #: the machine's identity), ``secret`` (one environment variable)
         #: keyed by (scope, name): the scope is the function that declares the name (lexical
-        #: scoping, so that the one-letter names of minified code do not share their taint)
-        self.tainted: dict[tuple[tuple[int, int], str], frozenset[str]] = {}
+        #: scoping, so that the one-letter names of minified code do not share their taint),
+        #: known by where it starts
+        self.tainted: dict[tuple[int, str], frozenset[str]] = {}
         #: name -> the scopes that declare it
-        self.declared: dict[str, set[tuple[int, int]]] = {}
-        self._chains: dict[tuple[int, int], list[Any]] = {}
-        self._params: dict[tuple[int, int], frozenset[str]] = {}
+        self.declared: dict[str, set[int]] = {}
+        self._chains: dict[int, list[Any]] = {}
+        self._params: dict[int, frozenset[str]] = {}
         self._tainted_names: set[str] = set()
         self.signals: list[Signal] = []
-        self.budget = MAX_NODES
+        self._bindings_left = self._calls_left = MAX_NODES
         self._seen: set[tuple[str, int]] = set()
+        #: Parsed in windows: where the functions written in this window's prefix start ->
+        #: where the functions they stand for start (:mod:`outwork.core.syntaxwindows`).
+        self._aliases: dict[int, int] = {}
 
     def text(self, node: Any) -> str:
         return str(self.source[node.start_byte : node.end_byte].decode("utf-8", "replace"))
 
-    def run(self) -> None:
-        tree = _parser().parse(self.source)
+    def run(self, window: int = DEFAULT_WINDOW) -> None:
+        """Bindings, then calls, over the file's tree; a window at a time when the file is larger
+        than ``window`` bytes (:mod:`outwork.core.syntaxwindows`), every window's bindings
+        before any window's calls. Names, strings and taint carry from window to window as they
+        do through one tree: a scope is known by where its function starts, and a function open
+        where a window starts is written in its prefix, standing for the file's own."""
+        spans: list[Span] = []
+        whole: Any = None
+        for part in windows(_language(), self.source, window):
+            span = part.span
+            spans.append(span)
+            whole = part.tree if (span.start, span.cut) == (0, len(self.source)) else None
+            self._aliases = span.aliases
+            self._bindings(part.tree, span)
+            self._remember(part.tree, span)
+            self._chains.clear()  # nodes keep their tree alive: none outlives its window
+        for span in spans:
+            self._aliases = span.aliases
+            self._calls(whole or span.parse(_language(), self.source), span)
+            self._chains.clear()
+
+    # Each window's walk is a call of its own: no node (which keeps its tree alive) outlives it.
+
+    def _bindings(self, tree: Any, span: Span) -> None:
         captures = _query_cursor().captures(tree.root_node)
         bindings = sorted(
-            (*captures.get("import", ()), *captures.get("bind", ())),
+            (n for n in (*captures.get("import", ()), *captures.get("bind", ())) if span.owns(n)),
             key=lambda n: (n.start_byte, -n.end_byte),
-        )
-        calls = sorted(captures.get("call", ()), key=lambda n: (n.start_byte, -n.end_byte))
-        for node in bindings[: self.budget]:
+        )[: self._bindings_left]
+        self._bindings_left -= len(bindings)
+        for node in bindings:
             if node.type == "import_statement":
                 self._import(node)
             elif node.type == "variable_declarator":
                 self._declarator(node)
             else:
                 self._assignment(node)
-        for node in calls[: self.budget]:
+
+    def _calls(self, tree: Any, span: Span) -> None:
+        captures = _query_cursor().captures(tree.root_node)
+        calls = sorted(
+            (n for n in captures.get("call", ()) if span.owns(n)),
+            key=lambda n: (n.start_byte, -n.end_byte),
+        )[: self._calls_left]
+        self._calls_left -= len(calls)
+        for node in calls:
             self._call(node)
+
+    def _remember(self, tree: Any, span: Span) -> None:
+        """The parameters of the functions open at the cut: the next window's prefix stands for
+        them with functions of no parameters."""
+        for node in context(tree.root_node, span.cut):
+            if node.type in _FUNCTION_NODES:
+                self._parameters(node)
+
+    def _key(self, function: Any) -> int:
+        """A function's scope: where it starts (where the function it stands for starts)."""
+        start = int(function.start_byte)
+        return self._aliases.get(start, start)
 
     def _import(self, node: Any) -> None:
         """``import x from "m"``, ``import * as x from "m"``, ``import { a as b } from "m"``."""
@@ -278,7 +328,7 @@ class _JsWalk:
         if name is not None and name.type == "identifier":
             scopes = self._scopes(node)
             self.declared.setdefault(self.text(name), set()).add(
-                _key(scopes[0]) if scopes else _PROGRAM
+                self._key(scopes[0]) if scopes else _PROGRAM
             )
         if name is None or value is None:
             return
@@ -292,18 +342,18 @@ class _JsWalk:
         parent = node.parent
         while parent is not None:
             if parent.type in _FUNCTION_NODES:
-                known = self._chains.get(_key(parent))
+                known = self._chains.get(self._key(parent))
                 if known is not None:
                     chain = known
                     break
                 pending.append(parent)
             parent = parent.parent
         for function in reversed(pending):
-            chain = self._chains[_key(function)] = [function, *chain]
+            chain = self._chains[self._key(function)] = [function, *chain]
         return chain
 
     def _parameters(self, function: Any) -> frozenset[str]:
-        key = _key(function)
+        key = self._key(function)
         found = self._params.get(key)
         if found is None:
             names: set[str] = set()
@@ -320,11 +370,11 @@ class _JsWalk:
             found = self._params[key] = frozenset(names)
         return found
 
-    def _resolve(self, name: str, scopes: list[Any]) -> tuple[int, int]:
+    def _resolve(self, name: str, scopes: list[Any]) -> int:
         """The scope whose binding of ``name`` a use inside ``scopes`` sees."""
         declared = self.declared.get(name, ())
         for function in scopes:
-            key = _key(function)
+            key = self._key(function)
             if key in declared or name in self._parameters(function):
                 return key
         return _PROGRAM
@@ -566,7 +616,7 @@ class _JsWalk:
         )
 
 
-_PROGRAM = (-1, -1)
+_PROGRAM = -1
 
 
 def _too_large(size: int, path: str, ctx: Context) -> Signal:
@@ -586,10 +636,6 @@ def _too_large(size: int, path: str, ctx: Context) -> Signal:
     )
 
 
-def _key(node: Any) -> tuple[int, int]:
-    return (int(node.start_byte), int(node.end_byte))
-
-
 def _b64(value: str) -> str | None:
     try:
         return base64.b64decode(value + "=" * (-len(value) % 4)).decode("utf-8", "replace")
@@ -597,12 +643,16 @@ def _b64(value: str) -> str | None:
         return None
 
 
-def scan_javascript(text: str, path: str, ctx: Context) -> list[Signal]:
+def scan_javascript(
+    text: str, path: str, ctx: Context, window: int = DEFAULT_WINDOW
+) -> list[Signal]:
+    """What the module does, its syntax trees at most ``window`` bytes of source each (the
+    per-file memory budget, :func:`~outwork.core.syntaxwindows.window_bytes`)."""
     if len(text) > MAX_JS:
         return [_too_large(len(text), path, ctx)]
     walk = _JsWalk(text.encode("utf-8", "surrogatepass"), path, ctx)
     with contextlib.suppress(RecursionError, ValueError):
-        walk.run()  # a walk cut short keeps what it found; the module's text is read below
+        walk.run(window)  # a walk cut short keeps what it found; the module's text is read below
     for variant, message, offset in javascript.module_behaviours(text):
         walk.signals.append(
             Signal(

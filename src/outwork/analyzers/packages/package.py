@@ -28,7 +28,7 @@ from outwork.analyzers.packages import (
 )
 from outwork.analyzers.packages.data import STRONG_COMMAND_RE, WEAK_COMMAND_RE
 from outwork.analyzers.packages.headers import first, metadata_headers
-from outwork.analyzers.packages.jsscan import scan_javascript, scan_package_json
+from outwork.analyzers.packages.jsscan import DEFAULT_WINDOW, scan_javascript, scan_package_json
 from outwork.analyzers.packages.pyscan import PythonScanner, module_exports, scan_pth
 from outwork.analyzers.packages.rules import (
     CredentialHarvesting,
@@ -427,16 +427,18 @@ class _CollectorPause:
 collector_paused = _CollectorPause()
 
 
-def analyze_files(files: PackageFiles) -> Verdict:
+def analyze_files(files: PackageFiles, window: int = DEFAULT_WINDOW) -> Verdict:
+    """The package's verdict; JavaScript parsed in syntax trees of at most ``window`` bytes of
+    source (the scan's per-file memory budget)."""
     with collector_paused():
-        return _analyze_files(files)
+        return _analyze_files(files, window)
 
 
-def _analyze_files(files: PackageFiles) -> Verdict:
+def _analyze_files(files: PackageFiles, window: int) -> Verdict:
     texts = files.texts
     npm_manifest = _npm_manifest(texts)
     if npm_manifest is not None:
-        signals, name, version = _analyze_npm(files, npm_manifest)
+        signals, name, version = _analyze_npm(files, npm_manifest, window)
         ecosystem = "npm"
         links: dict[str, set[str]] = {}
         unpackaged: frozenset[str] = frozenset()
@@ -813,7 +815,7 @@ def _scan_script(text: str, member: str) -> list[Signal]:
     return out[:20]
 
 
-def _analyze_npm(files: PackageFiles, manifest: str) -> tuple[list[Signal], str, str]:
+def _analyze_npm(files: PackageFiles, manifest: str, window: int) -> tuple[list[Signal], str, str]:
     texts = files.texts
     signals, info = scan_package_json(texts[manifest], manifest)
     base = manifest.rsplit("/", 1)[0] + "/" if "/" in manifest else ""
@@ -834,7 +836,7 @@ def _analyze_npm(files: PackageFiles, manifest: str) -> tuple[list[Signal], str,
             ctx = Context.IMPORT
         else:
             ctx = Context.IMPORT if "node_modules/" not in member else Context.RUNTIME
-        signals.extend(scan_javascript(text, member, ctx))
+        signals.extend(scan_javascript(text, member, ctx, window))
     return signals, str(info.get("name", "")), str(info.get("version", ""))
 
 
