@@ -1,17 +1,27 @@
 """How long each reporter takes to render large results (findings scale with hostile trees).
 
     .venv/bin/python bench/report_render.py [--findings 1000 10000] [--repeat 3]
+    .venv/bin/python bench/report_render.py --scan DIR [--repeat 3]
 
 Builds synthetic results (core rules, made-up paths, snippets on half the findings, one
 artifact per finding) and prints the median seconds and output size per format.
+
+With ``--scan``, the report against the analysis it reports: DIR is scanned once to fill a
+fresh cache, then each round scans it again from that cache (the analysis a rescan costs) and
+renders its terminal report as a terminal (width 100, colour) and as a pipe (no wrapping, no
+colour); CPU seconds of this process and its workers, medians.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
+import tempfile
 import time
 
+from outwork import api
+from outwork.cli.console import NO_WRAP
 from outwork.core.corerules import ArchiveDecompressionBomb, ArchiveUnreadable
 from outwork.core.findings import ScannedArtifact, ScanResult, Skip, Stats, finding
 from outwork.report import FORMATS, render
@@ -47,11 +57,46 @@ def synthetic(count: int) -> ScanResult:
     )
 
 
+def _cpu() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
+
+
+def against_scan(target: str, repeat: int) -> None:
+    """The terminal report's cost beside the cached rescan whose result it reports."""
+    with tempfile.TemporaryDirectory() as cache:
+        api.scan(target, cache_dir=cache)  # fills the cache
+        scans, terminals, pipes = [], [], []
+        result = None
+        for _ in range(repeat):
+            start = _cpu()
+            result = api.scan(target, cache_dir=cache)
+            scans.append(_cpu() - start)
+            start = _cpu()
+            render("terminal", result, width=100, color=True)
+            terminals.append(_cpu() - start)
+            start = _cpu()
+            render("terminal", result, width=NO_WRAP, color=False)
+            pipes.append(_cpu() - start)
+    assert result is not None
+    print("| files | findings | cached rescan CPU s | terminal report CPU s | piped report CPU s |")
+    print("| ---: | ---: | ---: | ---: | ---: |")
+    print(
+        f"| {result.stats.artifacts} | {len(result.findings)} | {statistics.median(scans):.2f} |"
+        f" {statistics.median(terminals):.2f} | {statistics.median(pipes):.2f} |"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--findings", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--scan", metavar="DIR", help="report beside the cached rescan of DIR")
     args = parser.parse_args()
+    if args.scan:
+        against_scan(args.scan, args.repeat)
+        return
     print("| findings | format | median s | output MB |")
     print("| ---: | --- | ---: | ---: |")
     for count in args.findings:
