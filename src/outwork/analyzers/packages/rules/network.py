@@ -85,6 +85,9 @@ class InstallTimeNetwork(BehaviourRule):
     `socket.socket()`) sends nothing yet and is low; the methods that send or connect
     (`client.get(...)`, `sock.connect((host, port))`) are judged where they are called, with
     the address the constructor configured. Loopback and private addresses are local services.
+    A marshalled code object that the package runs or loads, whose names include a network
+    client and whose constants hold an address, reaches that address (read as bytes, never
+    loaded; the address hidden by the encoding).
 
     ## Why it matters
     Installation should be reproducible and offline-capable; a network call while installing is
@@ -198,6 +201,40 @@ def _reaches(call: CallSite, what: str, texts: list[str], suspicious: bool, evid
             f"{what} reaches the network {call.ctx.label}",
             evidence,
         )
+
+
+#: Names in a code object that show it uses the network (modules and their calls).
+_NETWORK_NAMES = frozenset(
+    {
+        "urlopen",
+        "urlretrieve",
+        "requests",
+        "httpx",
+        "aiohttp",
+        "urllib3",
+        "http.client",
+        "HTTPConnection",
+        "HTTPSConnection",
+        "create_connection",
+        "websocket",
+        "websockets",
+    }
+)
+
+
+def embedded(call: CallSite, strings: list[str]) -> None:
+    """A marshalled code object (run or loaded at ``call``) whose names include a network
+    client and whose constants hold an address: it reaches that address, weighed as a call in
+    plain code is (a paste site, webhook or raw address; hidden, since it only exists inside
+    the encoded object)."""
+    if not _NETWORK_NAMES.intersection(strings):
+        return
+    texts = [t for t in strings if "://" in t and not LOCAL_URL.search(t)]
+    texts += [t for t in strings if destinations.suspicious(t) and t not in texts]
+    if not texts:
+        return
+    suspicious = any(destinations.suspicious(t) for t in texts)
+    _reaches(call, "marshalled code", texts[:5], suspicious, clip(" ".join(texts[:5])))
 
 
 def _connects(call: CallSite) -> bool:
