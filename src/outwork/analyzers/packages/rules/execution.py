@@ -8,6 +8,7 @@ and, for code that does not parse, its lines searched as text.
 from __future__ import annotations
 
 import ast
+import base64
 import re
 
 from outwork.analyzers.packages.facts import CallSite, Facts
@@ -224,8 +225,13 @@ def _marshalled(call: CallSite, value: Marshalled, decoders: list[str]) -> None:
     network.embedded(call, strings)
     # source text the code object carries (written to a file and run, handed to exec) is
     # analysed as a layer of its own, as the same text in a module is
-    for text in [s for s in strings if _carries_code(s)][:_MAX_CARRIED]:
-        call.nested(text, where)
+    carried = [(s, where) for s in strings if _carries_code(s)]
+    for s in strings:
+        decoded = _base64_text(s)
+        if decoded is not None and _carries_code(decoded, statements=False):
+            carried.append((decoded, f"{where} -> base64"))
+    for text, how in carried[:_MAX_CARRIED]:
+        call.nested(text, how)
 
 
 #: Strings of one marshalled code object analysed as code, at most.
@@ -233,10 +239,29 @@ _MAX_CARRIED = 10
 _CODE_WORDS = re.compile(r"\b(import|exec|eval|def|lambda|from|open|system)\b")
 
 
-def _carries_code(text: str) -> bool:
+_BASE64 = re.compile(r"[A-Za-z0-9+/]{40,}={0,2}")
+
+
+def _base64_text(text: str) -> str | None:
+    """A string constant that is base64 of text (a payload kept encoded inside the code
+    object), decoded; None otherwise."""
+    if not _BASE64.fullmatch(text) or len(text) % 4:
+        return None
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except ValueError:
+        return None
+    return looks_like_text(raw)
+
+
+def _carries_code(text: str, *, statements: bool = True) -> bool:
     """Whether a string of a code object is Python source that calls something: more than a
-    name, a message or a path (which do not parse, or hold no call)."""
-    if len(text) < 16 or not _CODE_WORDS.search(text) or not ("\n" in text or ";" in text):
+    name, a message or a path (which do not parse, or hold no call). A plain string must hold
+    more than one statement (a line break or ``;``) to count; one decoded from base64 need
+    not (nothing but code is encoded to be run)."""
+    if len(text) < 16 or not _CODE_WORDS.search(text):
+        return False
+    if statements and not ("\n" in text or ";" in text):
         return False
     try:
         tree = ast.parse(text)
