@@ -416,3 +416,33 @@ def sparse_torch_zip(path: str, tensor_bytes: int, data_pkl: bytes | None = None
                 "<4sHHHHIIH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0
             )
         )
+
+
+def joblib_wrapper(length: int, *, dtype: str = "u1", aligned: bool = False) -> bytes:
+    """joblib's ``NumpyArrayWrapper`` for ``length`` one-byte items (``dtype`` "O": an object
+    array, whose bytes are a nested pickle), ``aligned`` as joblib writes memory-mapped arrays
+    (a pad length and pad bytes first). The array bytes follow the wrapper's BUILD."""
+    alignment = arg("numpy_array_alignment_bytes") + arg(16) if aligned else b""
+    numpy_dtype = (
+        glob("numpy", "dtype")
+        + arg((dtype, False, True))
+        + b"R"
+        + arg((3, "|", None, None, None, -1, -1, 0))
+        + b"b"
+    )
+    state = (
+        b"}("
+        + arg("subclass")
+        + glob("numpy", "ndarray")
+        + arg("shape")
+        + arg((length,))
+        + arg("order")
+        + arg("C")
+        + arg("dtype")
+        + numpy_dtype
+        + arg("allow_mmap")
+        + arg(aligned)
+        + alignment
+        + b"u"
+    )
+    return glob("joblib.numpy_pickle", "NumpyArrayWrapper") + b")\x81" + state + b"b"

@@ -155,40 +155,11 @@ def test_data_after_stop_is_reported(tmp_path: Path) -> None:
     assert any(getattr(f, "code", "") == "MDL005" for f in findings), findings
 
 
-def _wrapper(length: int, *, aligned: bool = True) -> bytes:
-    """joblib's NumpyArrayWrapper for ``length`` one-byte items, ``aligned`` as joblib writes
-    them for memory maps (a pad length and pad bytes first)."""
-    alignment = craft.arg("numpy_array_alignment_bytes") + craft.arg(16) if aligned else b""
-    numpy_dtype = (
-        craft.glob("numpy", "dtype")
-        + craft.arg(("u1", False, True))
-        + b"R"
-        + craft.arg((3, "|", None, None, None, -1, -1, 0))
-        + b"b"
-    )
-    state = (
-        b"}("
-        + craft.arg("subclass")
-        + craft.glob("numpy", "ndarray")
-        + craft.arg("shape")
-        + craft.arg((length,))
-        + craft.arg("order")
-        + craft.arg("C")
-        + craft.arg("dtype")
-        + numpy_dtype
-        + craft.arg("allow_mmap")
-        + craft.arg(aligned)
-        + alignment
-        + b"u"
-    )
-    return craft.glob("joblib.numpy_pickle", "NumpyArrayWrapper") + b")\x81" + state + b"b"
-
-
 def test_joblib_array_that_imports(tmp_path: Path) -> None:
     """Array bytes a plain ``pickle.load`` runs as opcodes, an import among them: the screen
     leaves the stream to the machine."""
     hidden = b"(" + craft.arg(craft.PAYLOAD) + b"ios\nsystem\n."
-    data = b"\x80\x02" + _wrapper(len(hidden), aligned=False) + hidden + b"."
+    data = b"\x80\x02" + craft.joblib_wrapper(len(hidden)) + hidden + b"."
     assert screen(data) is None
     assert _mdl001(_scan(tmp_path, "model.joblib", data), "os.system")
 
@@ -197,7 +168,7 @@ def test_joblib_array_with_import_bytes_after_a_pad_length(tmp_path: Path) -> No
     """An aligned array starts with its pad length (1-16), never an opcode: a plain load breaks
     there, whatever the array holds, and the screen accepts the stream."""
     raw = b"\x03\xff\xff\xff" + b"cos\nsystem\n" + b"i\x93"
-    data = b"\x80\x02" + _wrapper(len(raw) - 4) + raw + b"."
+    data = b"\x80\x02" + craft.joblib_wrapper(len(raw) - 4, aligned=True) + raw + b"."
     assert _agrees(data)
     assert not _mdl001(_scan(tmp_path, "model.joblib", data), "os.system")
 

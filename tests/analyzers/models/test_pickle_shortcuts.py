@@ -91,37 +91,17 @@ def test_lookalike_strings_alone_are_not_followed() -> None:
 # -- joblib arrays -----------------------------------------------------------------------------
 
 
-def _wrapper(length: int, *, dtype: str = "u1") -> bytes:
-    """A joblib NumpyArrayWrapper of ``length`` one-byte items (``dtype`` "O": object array)."""
-    numpy_dtype = (
-        craft.glob("numpy", "dtype")
-        + craft.arg((dtype, False, True))
-        + b"R"
-        + craft.arg((3, "|", None, None, None, -1, -1, 0))
-        + b"b"
-    )
-    state = (
-        b"}("
-        + craft.arg("subclass")
-        + craft.glob("numpy", "ndarray")
-        + craft.arg("shape")
-        + craft.arg((length,))
-        + craft.arg("order")
-        + craft.arg("C")
-        + craft.arg("dtype")
-        + numpy_dtype
-        + craft.arg("allow_mmap")
-        + craft.arg(False)
-        + b"u"
-    )
-    return craft.glob("joblib.numpy_pickle", "NumpyArrayWrapper") + b")\x81" + state + b"b"
-
-
 def test_joblib_array_payload_using_what_the_stream_pushed_before(tmp_path: Path) -> None:
     """The plain reading of the array bytes pops the wrapper and imports with STACK_GLOBAL
     from two strings pushed before the wrapper: found from the state at the first array."""
     hidden = b"0\x93" + craft.arg((craft.PAYLOAD,)) + b"R."
-    data = b"\x80\x04" + craft.arg("os") + craft.arg("system") + _wrapper(len(hidden)) + hidden
+    data = (
+        b"\x80\x04"
+        + craft.arg("os")
+        + craft.arg("system")
+        + craft.joblib_wrapper(len(hidden))
+        + hidden
+    )
     data += b"."
     findings = _scan(tmp_path, "model.joblib", data)
     assert any(
@@ -132,7 +112,7 @@ def test_joblib_array_payload_using_what_the_stream_pushed_before(tmp_path: Path
 
 def test_joblib_array_payload_by_inst(tmp_path: Path) -> None:
     hidden = b"(" + craft.arg(craft.PAYLOAD) + b"ios\nsystem\n."
-    data = b"\x80\x02" + _wrapper(len(hidden)) + hidden + b"."
+    data = b"\x80\x02" + craft.joblib_wrapper(len(hidden)) + hidden + b"."
     findings = _scan(tmp_path, "model.joblib", data)
     assert any(
         getattr(f, "code", "") == "MDL001" and "os.system" in getattr(f, "message", "")
@@ -143,7 +123,14 @@ def test_joblib_array_payload_by_inst(tmp_path: Path) -> None:
 def test_joblib_array_payload_in_a_later_array(tmp_path: Path) -> None:
     first = bytes(range(16))  # no importing opcode: the plain reading breaks here
     hidden = craft.call_body("os", "system", craft.PAYLOAD) + b"."
-    data = b"\x80\x02(" + _wrapper(len(first)) + first + _wrapper(len(hidden)) + hidden + b"t."
+    data = (
+        b"\x80\x02("
+        + craft.joblib_wrapper(len(first))
+        + first
+        + craft.joblib_wrapper(len(hidden))
+        + hidden
+        + b"t."
+    )
     trace = picklevm.run(data)
     assert trace.fork is not None and trace.fork.pos == trace.skipped[0][0]
     # a plain load stops at the first array's bytes; the payload after it is not loaded
@@ -154,7 +141,14 @@ def test_joblib_array_payload_in_a_later_array(tmp_path: Path) -> None:
 def test_joblib_object_array_first_reads_the_stream_from_its_start() -> None:
     inner = craft.benign(2)
     numeric = b"\x01\x02"
-    data = b"\x80\x02(" + _wrapper(1, dtype="O") + inner + _wrapper(2) + numeric + b"t."
+    data = (
+        b"\x80\x02("
+        + craft.joblib_wrapper(1, dtype="O")
+        + inner
+        + craft.joblib_wrapper(2)
+        + numeric
+        + b"t."
+    )
     trace = picklevm.run(data)
     assert trace.complete, trace.errors
     assert trace.fork is None  # joblib and plain loaders part at the object array's stream
