@@ -283,3 +283,64 @@ def test_an_expiring_grant_is_reported_with_its_end() -> None:
     found = [f for f in check_escalation(scan) if isinstance(f, Finding)]
     assert [f.properties["expires"] for f in found] == ["2030-01-01"]
     assert "expires at 2030-01-01" in found[0].message
+
+
+def test_an_action_not_known_offline_may_match() -> None:
+    """An Action left to deploy time (a template's interpolation, an unreadable value) may be
+    any action: an Allow through it is MAYBE, never NO (silently safe) nor YES (silently
+    dangerous); a known part still narrows it; a Deny through it makes the Allow MAYBE."""
+    whole = principal(allow("${var.actions}"))
+    assert decide(whole, "iam:PutUserPolicy", USER, CTX).level == MAYBE
+    verdict = decide(whole, "iam:PutUserPolicy", USER, CTX)
+    assert verdict.unknown == ("Action ${var.actions} is not known offline",)
+    part = principal(allow("${var.service}:PassRole"))
+    assert decide(part, "iam:PassRole", USER, CTX).level == MAYBE
+    assert decide(part, "iam:PutUserPolicy", USER, CTX).level == NO
+    unread = principal(allow([{"Ref": "Actions"}]))  # a value the reader cannot read
+    assert decide(unread, "iam:PutUserPolicy", USER, CTX).level == MAYBE
+    # the resource still decides: unknown actions on a harmless resource reach nothing
+    harmless = principal(allow("${var.actions}", "arn:aws:s3:::reports/*"))
+    assert decide(harmless, "iam:PutUserPolicy", USER, CTX).level == NO
+    # a Deny whose actions are unknown may deny: the known Allow becomes MAYBE
+    fenced = principal(allow("iam:PutUserPolicy"), deny("${var.denied}"))
+    assert decide(fenced, "iam:PutUserPolicy", USER, CTX).level == MAYBE
+    # a known Deny still denies, whatever the unknown Allow names
+    walled = principal(allow("${var.actions}"), deny("*"))
+    assert decide(walled, "iam:PutUserPolicy", USER, CTX).level == NO
+    # NotAction with an unknown entry may exclude the action, or not
+    excluded = principal({"Effect": "Allow", "NotAction": ["s3:*", "${var.x}"], "Resource": "*"})
+    assert decide(excluded, "iam:PutUserPolicy", USER, CTX).level == MAYBE
+    assert decide(excluded, "s3:GetObject", USER, CTX).level == NO
+    assert unknown_actions(("${var.actions}", "iam:PutUserPolicyy")) == ["iam:PutUserPolicyy"]
+
+
+def test_a_path_through_an_unknown_action_is_conditional() -> None:
+    """The escalation search (through its action index) finds the path an unknown Action may
+    open, at MAYBE, and none where a known Deny closes it."""
+
+    def snapshot(*statements: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "UserDetailList": [
+                {
+                    "UserName": "alice",
+                    "Arn": USER,
+                    "UserPolicyList": [
+                        {
+                            "PolicyName": "p",
+                            "PolicyDocument": {"Statement": list(statements)},
+                        }
+                    ],
+                }
+            ]
+        }
+
+    open_ = Escalation(from_snapshot(snapshot(allow("${var.actions}")))).run()
+    assert USER in open_.first_hop and USER not in open_.admins
+    hop = open_.first_hop[USER]
+    assert hop.level == MAYBE and "Action ${var.actions} is not known offline" in hop.unknown
+    notaction = Escalation(
+        from_snapshot(snapshot({"Effect": "Allow", "NotAction": "${var.x}", "Resource": "*"}))
+    ).run()
+    assert notaction.first_hop[USER].level == MAYBE and USER not in notaction.admins
+    closed = Escalation(from_snapshot(snapshot(allow("${var.actions}"), deny("iam:*")))).run()
+    assert USER not in closed.first_hop

@@ -72,12 +72,38 @@ def glob_match(pattern: str, value: str, *, fold: bool) -> bool:
     return _glob(pattern, fold).fullmatch(value) is not None
 
 
+#: A value left to deploy time inside an action (a Terraform ``${var.x}``, a CloudFormation
+#: ``${Param}``, or the whole value): IAM has no policy variables in ``Action``, so every
+#: interpolation there is a template's.
+_INTERPOLATION_RE = re.compile(r"\$\{[^}]*\}?")
+#: What the policy reader puts where a value could not be read (``policy.UNRESOLVED``).
+_UNRESOLVED = "<unresolved>"
+
+
+def action_pattern(raw: str) -> tuple[str, bool]:
+    """An ``Action``/``NotAction`` entry as a pattern, and whether part of it is not known
+    offline: that part may be anything, so it matches any characters and a match through it
+    is at most "may match" (never silently none, never silently certain)."""
+    if raw == _UNRESOLVED:
+        return "*", True
+    if "${" not in raw:
+        return raw, False
+    return _INTERPOLATION_RE.sub("*", raw), True
+
+
+def templated_actions(patterns: tuple[str, ...]) -> list[str]:
+    """The entries of an action list that are not known offline (values left to deploy time)."""
+    return [p for p in patterns if action_pattern(p)[1]]
+
+
 def unknown_actions(patterns: tuple[str, ...]) -> list[str]:
     """The patterns that name no catalogued action (a typo, a retired action, a new service the
     catalogue predates): evaluated literally, and reported."""
     cat = catalogue()
     out: list[str] = []
     for pattern in patterns:
+        if action_pattern(pattern)[1]:
+            continue  # not known offline: may be any action (templated_actions)
         if pattern == "*" or ":" not in pattern:
             if pattern != "*":
                 out.append(pattern)

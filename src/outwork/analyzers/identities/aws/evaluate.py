@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from outwork.analyzers.identities.aws.catalogue import glob_match
+from outwork.analyzers.identities.aws.catalogue import action_pattern, glob_match
 from outwork.analyzers.identities.aws.policy import Condition, Policy, Statement
 
 NO, MAYBE, YES = 0, 1, 2
@@ -262,9 +262,25 @@ def conditions(
 # --- statements ----------------------------------------------------------------------------------
 
 
+def action_match(statement: Statement, action: str) -> int:
+    """Whether a statement's ``Action`` (or ``NotAction``) covers ``action``: YES, NO, or MAYBE
+    when it does only through a value not known offline (an interpolation left to deploy
+    time), which may be ``action`` or anything else."""
+    best = NO
+    for raw in statement.actions:
+        pattern, unknown = action_pattern(raw)
+        if glob_match(pattern, action, fold=True):
+            best = max(best, MAYBE if unknown else YES)
+            if best == YES:
+                break
+    if statement.not_action:
+        return {NO: YES, YES: NO, MAYBE: MAYBE}[best]
+    return best
+
+
 def action_level(statement: Statement, action: str) -> bool:
-    hit = any(glob_match(p, action, fold=True) for p in statement.actions)
-    return hit != statement.not_action
+    """Whether a statement may cover ``action`` (surely, or through a value not known)."""
+    return action_match(statement, action) > NO
 
 
 def _substitute(pattern: str, context: Context) -> tuple[str, bool]:
@@ -344,18 +360,26 @@ def _chosen_not_resource(statement: Statement, service: str, context: Context) -
 def statement_level(
     statement: Statement, action: str, resource: str, context: Context
 ) -> tuple[int, tuple[str, ...]]:
-    if not action_level(statement, action):
+    by_action = action_match(statement, action)
+    if by_action == NO:
         return NO, ()
     level = resource_level(statement, resource, action.partition(":")[0].lower(), context)
     if level == NO:
         return NO, ()
     unknown: tuple[str, ...] = ()
-    if level == MAYBE:
+    if by_action == MAYBE:
         unknown = tuple(
+            f"{'NotAction' if statement.not_action else 'Action'} {raw} is not known offline"
+            for raw in statement.actions
+            if action_pattern(raw)[1]
+        )
+    if level == MAYBE:
+        unknown += tuple(
             f"{raw} is not known offline"
             for raw in statement.resources
             if "${" in raw and _substitute(raw, context)[1]
         )
+    level = min(level, by_action)
     cond_level, why = conditions(statement.conditions, context, deny=not statement.allows)
     return min(level, cond_level), unknown + why
 

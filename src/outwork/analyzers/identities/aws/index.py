@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from outwork.analyzers.identities.aws.catalogue import glob_match
+from outwork.analyzers.identities.aws.catalogue import action_pattern, glob_match
 from outwork.analyzers.identities.aws.evaluate import Principal
 from outwork.analyzers.identities.aws.policy import Policy, Statement
 
@@ -33,7 +33,10 @@ class ActionIndex:
         found = self._of.get(id(statement))
         if found is None:
             hits: set[str] = set()
-            for pattern in statement.actions:
+            for raw in statement.actions:
+                pattern, unknown = action_pattern(raw)
+                if unknown and statement.not_action:
+                    continue  # excludes what it may: it excludes no action for sure
                 lower = pattern.lower()
                 if "*" not in lower and "?" not in lower:
                     if lower in self.canonical:

@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import lru_cache
 
-from outwork.analyzers.identities.aws.catalogue import catalogue, unknown_actions
+from outwork.analyzers.identities.aws.catalogue import (
+    catalogue,
+    templated_actions,
+    unknown_actions,
+)
 from outwork.analyzers.identities.aws.evaluate import operator_known
 from outwork.analyzers.identities.aws.policy import Origin
 from outwork.analyzers.identities.aws.scan import AwsScan, aws_check, every_policy
@@ -28,7 +32,10 @@ class PolicyNotFullyEvaluable(Rule):
     Terraform values, capped `count`/`for_each` instances, modules nested too deep) and managed
     policies attached but absent from the input and from the AWS-managed policies outwork ships.
     Every other part of the policy is still evaluated; what depends on the unreadable part is
-    reported as conditional.
+    reported as conditional. An action left to deploy time (`Action = var.actions`,
+    `"${var.service}:PassRole"`) may be any action it could name: the statement may grant
+    whatever such an action would (a path through it is reported at medium confidence), and a
+    Deny through it may deny (what it may stop is conditional too).
 
     ## Why it matters
     A tool that silently drops what it does not understand turns every unknown into "safe".
@@ -64,6 +71,11 @@ def _unknown(actions: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(unknown_actions(actions))
 
 
+@lru_cache(maxsize=65536)
+def _templated(actions: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(templated_actions(actions))
+
+
 def _emit(message: str, origin: Origin) -> Emitted:
     return finding(
         PolicyNotFullyEvaluable,
@@ -95,6 +107,14 @@ def check_not_evaluable(scan: AwsScan) -> Iterator[Emitted]:
                 yield _emit(
                     f"{policy.name}: action(s) {', '.join(unknown)} are not in the AWS catalogue"
                     f" ({cat.source} {cat.version}, {cat.generated}); evaluated literally",
+                    statement.origin,
+                )
+            templated = _templated(statement.actions)
+            if templated:
+                yield _emit(
+                    f"{policy.name}: action(s) {', '.join(templated)} are not known offline;"
+                    " the statement may cover any action they could name (its verdicts are"
+                    " conditional)",
                     statement.origin,
                 )
             for cond in statement.conditions:
