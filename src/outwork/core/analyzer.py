@@ -11,6 +11,7 @@ import functools
 import importlib
 import pkgutil
 import secrets
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -61,7 +62,29 @@ class Component:
         )
 
 
-Emitted = Finding | Fact | Component
+@dataclass(frozen=True, slots=True)
+class TimeBound:
+    """The scan times (POSIX seconds, exclusive ends; None: unbounded) between which an
+    artifact's results stay what they are. An analyzer whose verdicts read the scan's time
+    (:attr:`AnalysisContext.now`: a grant that expires, one that starts later) emits one; the
+    engine keeps it with the cached results and analyses the artifact again when a later scan's
+    time falls outside it. Several are met (intersected)."""
+
+    after: float | None = None
+    before: float | None = None
+
+    def holds_at(self, now: float) -> bool:
+        return (self.after is None or now > self.after) and (
+            self.before is None or now < self.before
+        )
+
+    def meet(self, other: TimeBound) -> TimeBound:
+        afters = [t for t in (self.after, other.after) if t is not None]
+        befores = [t for t in (self.before, other.before) if t is not None]
+        return TimeBound(max(afters, default=None), min(befores, default=None))
+
+
+Emitted = Finding | Fact | Component | TimeBound
 FetchAdvisories = Callable[[Path, tuple[str, ...]], str | None]
 #: Asks an advisory API which records affect these ``(ecosystem, name, version)``: the records,
 #: or why it could not.
@@ -92,6 +115,10 @@ class AnalysisContext:
     scan_key: bytes = field(
         default_factory=lambda: secrets.token_bytes(32), compare=False, repr=False
     )
+    #: The scan's time (POSIX seconds), one for the whole scan and every worker: what an
+    #: analyzer evaluates "now" as (a policy condition on the request's time). A result that
+    #: depends on it says over which times it holds (:class:`TimeBound`).
+    now: float = field(default_factory=time.time, compare=False)
 
 
 class Analyzer:

@@ -25,6 +25,7 @@ from outwork.core.analyzer import (
     Component,
     FetchAdvisories,
     QueryAdvisories,
+    TimeBound,
 )
 from outwork.core.artifact import (
     MEMBER_SEP,
@@ -116,6 +117,9 @@ class ScanOptions:
     #: of ``jobs`` CPUs started for the scan); None analyses them on this machine. Needs the
     #: ``ray`` extra (see :mod:`outwork.engine.distributed`).
     ray: str | None = None
+    #: The time the scan evaluates as now (POSIX seconds; see ``AnalysisContext.now``); None:
+    #: when it starts.
+    now: float | None = None
 
 
 ProgressCallback = Callable[[int, int], None]
@@ -136,6 +140,9 @@ class Outcome:
     components: list[dict[str, Any]] = field(default_factory=list)
     markers: dict[str, list[str]] = field(default_factory=dict)
     errors: list[tuple[str, str]] = field(default_factory=list)
+    #: The scan times over which these results hold, when they depend on the time (cached
+    #: with them: a hit outside it is analysed again).
+    bound: TimeBound | None = None
     #: The artifact's sha256 as the analysing process knew it: a worker hashes its own copy
     #: of the artifact, so the digest comes back with the results. Not cached: a cache hit
     #: takes the digest its key was made from.
@@ -153,6 +160,7 @@ class Outcome:
             "facts": [f.to_dict() for f in self.facts],
             "components": self.components,
             "markers": self.markers,
+            "bound": [self.bound.after, self.bound.before] if self.bound else None,
         }
 
     @classmethod
@@ -162,11 +170,13 @@ class Outcome:
             found = Finding.from_dict(item)
             snippet = tuple((int(n), str(t)) for n, t in item.get("snippet") or ())
             findings.append(replace(found, snippet=snippet) if snippet else found)
+        bound = data.get("bound")
         return cls(
             findings=findings,
             facts=[Fact.from_dict(f) for f in data["facts"]],
             components=data["components"],
             markers=data["markers"],
+            bound=TimeBound(bound[0], bound[1]) if bound else None,
         )
 
 
@@ -356,6 +366,7 @@ def _context(options: ScanOptions) -> AnalysisContext:
         options=dict(options.analyzer_options),
         data_dir=options.data_dir,
         budgets=options.budgets,
+        now=options.now if options.now is not None else time.time(),
     )
 
 
@@ -611,8 +622,11 @@ class _Runner:
         todo: list[tuple[int, _Job]] = []
         for index, job in enumerate(jobs):
             hit = cached.get(job.key) if job.key else None
-            outcomes.append(_decode(hit, job.prefix) if hit is not None else None)
-            if hit is None:
+            outcome = _decode(hit, job.prefix) if hit is not None else None
+            if outcome and outcome.bound and not outcome.bound.holds_at(self.context.now):
+                outcome = None  # results that depended on a time this scan is past (or before)
+            outcomes.append(outcome)
+            if outcome is None:
                 todo.append((index, job))
         self.result.stats.cache_hits += len(jobs) - len(todo)
         self._tick(len(jobs) - len(todo))
@@ -806,6 +820,8 @@ def analyze_artifact(
                     outcome.facts.append(item)
                 elif isinstance(item, Component):
                     outcome.components.append(item.to_dict())
+                elif isinstance(item, TimeBound):
+                    outcome.bound = item if outcome.bound is None else outcome.bound.meet(item)
         except Exception as exc:
             outcome.errors.append((name, _describe(exc)))
     if artifact.kind in TEXT_KINDS and artifact.size <= TEXT_SCAN_LIMIT:

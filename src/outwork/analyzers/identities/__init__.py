@@ -63,9 +63,9 @@ class IdentityAnalyzer(Analyzer):
         call and the files they read; templates no module reads, alone."""
         if not any(c.type in ("_iam-terraform", "_iam-file") for _, c in components):
             return ()
-        return cast(Iterable[Finding | Fact], self.work.finish(components))
+        return cast(Iterable[Finding | Fact], self.work.finish(components, context.now))
 
     def analyze(self, artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
         head = artifact.read(SNIFF_BYTES)
         form = self.work.form_of(artifact.kind, artifact.name, head)
-        return cast(Iterable[Emitted], self.work.analyze(artifact, form))
+        return cast(Iterable[Emitted], self.work.analyze(artifact, form, context.now))

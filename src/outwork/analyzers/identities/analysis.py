@@ -22,6 +22,7 @@ import posixpath
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from outwork.analyzers.identities.aws import cloudformation, sniff, terraform
@@ -31,8 +32,9 @@ from outwork.analyzers.identities.aws.account import (
     from_snapshot,
     looks_like_snapshot,
 )
+from outwork.analyzers.identities.aws.evaluate import time_bound
 from outwork.analyzers.identities.aws.policy import decode_document, parse_policy
-from outwork.analyzers.identities.aws.scan import AWS_CHECKS, AwsScan, lone_policy
+from outwork.analyzers.identities.aws.scan import AWS_CHECKS, AwsScan, every_policy, lone_policy
 from outwork.analyzers.identities.aws.terraform.expressions import blank_template
 from outwork.analyzers.identities.documents import (
     MAX_BYTES,
@@ -48,7 +50,7 @@ from outwork.analyzers.identities.kubernetes.escalation import KEscalation
 from outwork.analyzers.identities.rules.gcp import GCP_CHECKS
 from outwork.analyzers.identities.rules.kubernetes import K8S_CHECKS
 from outwork.analyzers.identities.rules.unreadable import IdentityDocumentUnreadable, Unreadable
-from outwork.core.analyzer import Component, Emitted
+from outwork.core.analyzer import Component, Emitted, TimeBound
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.findings import Fact, Finding, finding
 
@@ -66,8 +68,9 @@ TEMPLATE_SUFFIXES = (".tftpl", ".tpl", ".tmpl")
 TEMPLATE_RE = re.compile(r"%\{|\$\{(?![*?$]\})[^}:]*\}")
 
 
-def analyze(artifact: Artifact, form: str) -> Iterable[Emitted]:
-    """Findings and facts of one identity document; ``form`` is "json", "yaml" or "hcl"."""
+def analyze(artifact: Artifact, form: str, now: float) -> Iterable[Emitted]:
+    """Findings and facts of one identity document; ``form`` is "json", "yaml" or "hcl";
+    ``now``: the scan's time (POSIX seconds), the time requests are evaluated at."""
     if artifact.size > MAX_BYTES:
         yield _unreadable(
             DocumentError(f"document of {artifact.size} bytes exceeds the budget", budget=True)
@@ -87,7 +90,7 @@ def analyze(artifact: Artifact, form: str) -> Iterable[Emitted]:
         props = {"text": text, "form": form, "template": True}
         yield Component(FILE, artifact.path, properties=props)
         return
-    yield from analyze_text(text, form, artifact.name)
+    yield from analyze_text(text, form, artifact.name, now)
     if form == "json" and len(text) <= MAX_SHARED_CHARS:
         yield Component(FILE, artifact.path, properties={"text": text})
 
@@ -107,7 +110,7 @@ def _template(text: str, form: str, name: str) -> bool:
     return False
 
 
-def analyze_text(text: str, form: str, name: str) -> Iterator[Emitted]:
+def analyze_text(text: str, form: str, name: str, now: float) -> Iterator[Emitted]:
     """Findings and facts of one JSON or YAML identity document's text."""
     try:
         documents = load_json_or_yaml(text, form)
@@ -130,12 +133,12 @@ def analyze_text(text: str, form: str, name: str) -> Iterator[Emitted]:
     for document in documents:
         scan = aws_scan(document, name, lines)
         if scan is not None:
-            yield from run_checks(scan)
+            yield from run_checks(scan, now)
 
 
-def finish(components: Sequence[tuple[str, Component]]) -> Iterator[Finding | Fact]:
+def finish(components: Sequence[tuple[str, Component]], now: float) -> Iterator[Finding | Fact]:
     """The Terraform modules of the scan, each root read with the modules it calls, then the
-    templates no module read, each alone."""
+    templates no module read, each alone (``now``: the scan's time)."""
     files = []
     texts: dict[str, str] = {}
     templates: dict[str, str] = {}
@@ -153,13 +156,13 @@ def finish(components: Sequence[tuple[str, Component]]) -> Iterator[Finding | Fa
     read: set[str] = set()
     for members, account, policies, used in terraform.read_modules(files, texts):
         read |= used
-        for item in run_checks(AwsScan(account, "template", policies)):
+        for item in run_checks(AwsScan(account, "template", policies), now):
             yield from _placed(item, members[0].path)  # nothing more precise: its first file
     for path, form in sorted(templates.items()):
         if path not in read:
             # rendered by no module of the scan: read with its values not known
             text = blank_template(texts[path])
-            for item in analyze_text(text, form, posixpath.basename(path)):
+            for item in analyze_text(text, form, posixpath.basename(path), now):
                 yield from _placed(item, path)
 
 
@@ -171,9 +174,16 @@ def _placed(item: Emitted, path: str) -> Iterator[Finding | Fact]:
         yield item
 
 
-def run_checks(scan: AwsScan) -> Iterator[Emitted]:
+def run_checks(scan: AwsScan, now: float) -> Iterator[Emitted]:
+    """Every AWS check on one input, its requests evaluated at ``now``; when a condition on the
+    request's time decided anything, the span of scan times over which these results hold
+    (a cached result is not served past it)."""
+    scan.now = datetime.fromtimestamp(now, UTC)
     for check in AWS_CHECKS:
         yield from check(scan)
+    span = time_bound((s for p in every_policy(scan) for s in p.statements), now)
+    if span is not None:
+        yield TimeBound(*span)
 
 
 def load_json_or_yaml(text: str, form: str) -> list[Any]:

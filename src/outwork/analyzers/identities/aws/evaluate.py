@@ -121,6 +121,30 @@ def expiry(statements: Iterable[Statement]) -> str | None:
     return min(ends)[1] if ends else None
 
 
+def time_bound(
+    statements: Iterable[Statement], now: float
+) -> tuple[float | None, float | None] | None:
+    """The span of request times around ``now`` (POSIX seconds, exclusive ends) over which
+    every condition on the request's time among ``statements`` answers as it does at ``now``:
+    between the nearest time a condition names at or before ``now`` and the nearest after it.
+    None when no statement tests the time (the answers do not depend on it)."""
+    times: list[float] = []
+    for statement in statements:
+        for cond in statement.conditions:
+            if cond.key.lower() not in TIME_KEYS:
+                continue
+            for value in cond.values:
+                try:
+                    times.append(_date(value))
+                except (ValueError, OverflowError):
+                    continue  # a value no time is compared with: the same answer at any time
+    if not times:
+        return None
+    return max((t for t in times if t <= now), default=None), min(
+        (t for t in times if t > now), default=None
+    )
+
+
 def _string_equals(ctx: str, pol: str) -> bool:
     return ctx == pol
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from outwork.analyzers.identities.aws.account import Account, Identity
@@ -34,12 +35,14 @@ class AwsScan:
     resource_policies: list[tuple[str, Policy]] = field(default_factory=list)
     #: The lone policy, in "policy" mode.
     policy: Policy | None = None
+    #: The time requests are evaluated at (the scan's); None: the time the search runs.
+    now: datetime | None = None
     _result: Result | None = None
 
     def result(self) -> Result:
         """The escalation search, run once for all checks."""
         if self._result is None:
-            self._result = Escalation(self.account).run()
+            self._result = Escalation(self.account, self.now).run()
         return self._result
 
 

@@ -93,7 +93,8 @@ class PrivilegeEscalationToAdministrator(Rule):
     which. Conditions on the time of the request (`aws:CurrentTime`, `aws:EpochTime`) are
     evaluated at the time of the scan: a grant that has expired is no grant (nor is one that
     has not started), a Deny that has expired denies nothing, and a grant that ends later is a
-    grant whose end the finding names (`properties.expires`). A template (Terraform,
+    grant whose end the finding names (`properties.expires`); a cached result is not served
+    to a scan whose time is past (or before) a time such a condition names. A template (Terraform,
     CloudFormation) declares one version of each managed policy it writes; other versions may be
     made outside it, so `SetDefaultPolicyVersion` on its own such policy is reported with
     medium confidence.
