@@ -247,6 +247,11 @@ METHOD_GRANTS: dict[str, list[str]] = {
     "iam-put-role-policy-assumable": ["iam:PutRolePolicy"],
     "iam-attach-role-policy-assumable": ["iam:AttachRolePolicy"],
     "passrole-ec2": ["iam:PassRole", "ec2:RunInstances"],
+    "ec2-associate-instance-profile": ["iam:PassRole", "ec2:AssociateIamInstanceProfile"],
+    "ec2-replace-instance-profile-association": [
+        "iam:PassRole",
+        "ec2:ReplaceIamInstanceProfileAssociation",
+    ],
     "passrole-lambda-invoke": ["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"],
     "passrole-lambda-event-source": [
         "iam:PassRole",
@@ -361,6 +366,7 @@ def build() -> Account:
     _decoys(acc)
     _hard_positives(acc)
     _boundary_lifts(acc)
+    _instance_profiles(acc)
     return acc
 
 
@@ -911,6 +917,183 @@ def _boundary_lifts(acc: Account) -> None:
         ),
         label=d,
         method="may rewrite a policy that is not its boundary",
+    )
+
+
+def _instance_profiles(acc: Account) -> None:
+    """Giving a role to an instance: association with a running instance (methods of their
+    own, above) and a role that is in no instance profile put into one first. Positives that
+    only their combination or a guard's gap opens, decoys denied, bounded, blocked by an SCP,
+    scoped to a harmless role, conditioned away or missing the placement."""
+    p, d = "positive", "decoy"
+    bare = acc.role(
+        "target-admin-ec2-bare",
+        trust({"Service": SERVICES["ec2"]}),
+        attached=[ADMIN_ARN],
+        label="admin",
+    )
+    acc.role(
+        "harmless-ec2-role",
+        trust({"Service": SERVICES["ec2"]}),
+        inline=[doc(allow("logs:PutLogEvents"))],
+        profile=True,
+    )
+    mighty = arn("role", "target-admin-ec2")
+    associate = "ec2:AssociateIamInstanceProfile"
+    launch_with_profile_denied = deny(
+        "ec2:RunInstances", Condition={"Null": {"ec2:InstanceProfile": "false"}}
+    )
+    name = "hard-launch-then-associate"
+    parts = _split(
+        acc,
+        name,
+        [
+            allow("iam:PassRole", mighty),
+            allow(["ec2:RunInstances", associate]),
+            launch_with_profile_denied,
+        ],
+        user=True,
+    )
+    acc.user(
+        name,
+        **parts,
+        label=p,
+        method="may not launch with a profile, may launch without one and associate it after",
+    )
+    name = "hard-profile-create"
+    parts = _split(
+        acc,
+        name,
+        [
+            allow("iam:PassRole", bare),
+            allow(
+                ["iam:CreateInstanceProfile", "iam:AddRoleToInstanceProfile"],
+                arn("instance-profile", "*"),
+            ),
+            allow("ec2:RunInstances"),
+        ],
+        user=True,
+    )
+    acc.user(
+        name, **parts, label=p, method="puts a role in no profile into a new one, then launches"
+    )
+    name = "hard-profile-swap"
+    acc.user(
+        name,
+        inline=[
+            doc(
+                allow("iam:PassRole", bare),
+                allow(["iam:RemoveRoleFromInstanceProfile", "iam:AddRoleToInstanceProfile"]),
+            )
+        ],
+        attached=[
+            acc.managed(f"{name}-managed", doc(allow(["ec2:RunInstances", "ec2:CreateKeyPair"])))
+        ],
+        label=p,
+        method="swaps a role in no profile into an existing profile, then launches",
+    )
+
+    name = "decoy-associate-denied"
+    acc.user(
+        name,
+        inline=[doc(allow(["iam:PassRole", associate])), doc(deny(associate))],
+        label=d,
+        method="association explicitly denied",
+    )
+    acc.user(
+        "decoy-associate-bounded",
+        inline=[doc(allow(["iam:PassRole", associate]))],
+        boundary=acc.managed(
+            "decoy-associate-boundary", doc(allow(["iam:PassRole", "s3:GetObject"]))
+        ),
+        label=d,
+        method="association outside the permission boundary",
+    )
+    name = "decoy-replace-scp"
+    acc.user(
+        name,
+        inline=[doc(allow(["iam:PassRole", "ec2:ReplaceIamInstanceProfileAssociation"]))],
+        label=d,
+        method="replacement denied by an SCP",
+    )
+    acc.scps.append(
+        {
+            "Policy": {
+                "PolicySummary": {"Name": "deny-decoy-replace", "Type": "SERVICE_CONTROL_POLICY"},
+                "Content": json.dumps(
+                    doc(
+                        allow("*"),
+                        deny(
+                            "ec2:ReplaceIamInstanceProfileAssociation",
+                            Condition={"ArnEquals": {"aws:PrincipalArn": arn("user", name)}},
+                        ),
+                    )
+                ),
+            }
+        }
+    )
+    acc.user(
+        "decoy-associate-harmless-role",
+        inline=[doc(allow("iam:PassRole", arn("role", "harmless-ec2-role")), allow(associate))],
+        label=d,
+        method="association of a harmless role only",
+    )
+    acc.user(
+        "decoy-associate-passed-elsewhere",
+        inline=[
+            doc(
+                allow(
+                    "iam:PassRole",
+                    Condition={"StringEquals": {"iam:PassedToService": SERVICES["lambda"]}},
+                ),
+                allow(associate),
+            )
+        ],
+        label=d,
+        method="PassRole only to Lambda: no role reaches an instance",
+    )
+    acc.user(
+        "decoy-associate-unmeetable",
+        inline=[
+            doc(
+                allow("iam:PassRole"),
+                allow(
+                    associate,
+                    Condition={"ArnEquals": {"aws:PrincipalArn": arn("user", "someone-else")}},
+                ),
+            )
+        ],
+        label=d,
+        method="association conditioned on another principal",
+    )
+    acc.user(
+        "decoy-profile-no-placement",
+        inline=[
+            doc(
+                allow("iam:PassRole", bare),
+                allow(["ec2:RunInstances", "iam:AddRoleToInstanceProfile"]),
+            )
+        ],
+        label=d,
+        method="a role in no profile, and no profile to put it in",
+    )
+    acc.user(
+        "decoy-profile-placement-denied",
+        inline=[
+            doc(
+                allow("iam:PassRole", bare),
+                allow(
+                    [
+                        "ec2:RunInstances",
+                        "iam:CreateInstanceProfile",
+                        "iam:AddRoleToInstanceProfile",
+                    ]
+                ),
+                deny("iam:AddRoleToInstanceProfile"),
+            )
+        ],
+        label=d,
+        method="putting the role in a profile denied",
     )
 
 

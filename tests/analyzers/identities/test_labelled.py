@@ -91,3 +91,27 @@ def test_boundary_lifts_are_named_first_in_the_path(scanned: Scanned) -> None:
         path = by_subject[next(a for a in by_subject if a.endswith(f"/{name}"))].properties["path"]
         first = path[0]
         assert lift in (first["method"], first["lifts_boundary"]), (name, first)
+
+
+def test_instance_profile_methods_name_what_they_need(scanned: Scanned) -> None:
+    """Association holds if the principal runs code on some instance (medium) unless it
+    launches one of its own without a profile (high); a role in no profile is put in one
+    first, and the path says how."""
+    _, findings, _ = scanned
+    by_name = {f.subject.rsplit("/", 1)[-1]: f for f in findings if f.code == "IAM004"}
+    associate = by_name["pos-ec2-associate-instance-profile"]
+    assert associate.confidence.label == "medium"
+    assert any(
+        "instance the principal runs code on" in u
+        for u in associate.properties["path"][0]["unknown"]
+    )
+    launched = by_name["hard-launch-then-associate"]
+    assert launched.confidence.label == "high"
+    assert launched.properties["methods"] == ["ec2-associate-instance-profile"]
+    for name, setup in (
+        ("hard-profile-create", "iam-create-instance-profile"),
+        ("hard-profile-swap", "iam-swap-instance-profile-role"),
+    ):
+        hop = by_name[name].properties["path"][0]
+        assert (hop["method"], hop["setup"]) == ("passrole-ec2", [setup]), name
+        assert setup in by_name[name].message

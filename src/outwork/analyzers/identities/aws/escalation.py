@@ -47,6 +47,7 @@ from outwork.analyzers.identities.aws.methods import (
     OWN_GROUP,
     OWN_POLICY,
     OWN_POLICY_VERSIONS,
+    PROFILE_PLACEMENTS,
     ROLE,
     SELF,
     SERVICE_ROLE,
@@ -78,6 +79,8 @@ class Hop:
     unknown: tuple[str, ...] = ()
     #: How the source lifted its own permission boundary first, if it had to.
     lift: Method | None = None
+    #: What the source does to the target first (puts the role in an instance profile).
+    setup: tuple[Method, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,13 +134,16 @@ class Escalation:
         self._admin_able: dict[str, bool] = {}
         self._assumable: dict[str, list[Identity]] = {}
         self._contexts: dict[tuple[str, str], Context] = {}
-        self._chosen: dict[tuple[str, str], Verdict] = {}
+        self._chosen: dict[tuple[str, Step], Verdict] = {}
+        self._placements: dict[str, tuple[Method, Verdict] | None] = {}
         self._literal: dict[tuple[str, str], set[str] | None] = {}
         #: Principals searched as they are after lifting their boundary: arn -> that lift.
         self._lifted: dict[str, Lift] = {}
+        every = (*METHODS, *BOUNDARY_LIFTS, *PROFILE_PLACEMENTS)
         self.index = ActionIndex(
             {"sts:AssumeRole"}
-            | {step.action for method in (*METHODS, *BOUNDARY_LIFTS) for step in method.steps}
+            | {step.action for method in every for step in method.steps}
+            | {step.action for method in every for step in method.makes_premise}
             | {action for action, _ in ADMIN_PROBES}
         )
         #: reach, by kind, in a stable order (refreshed each round of the search)
@@ -534,7 +540,7 @@ class Escalation:
                 continue
             if not all(step.action in allowed for step in method.steps):
                 continue
-            if any(self.chosen(who, principal, step.action).level == NO for step in method.steps):
+            if any(self.chosen(who, principal, step).level == NO for step in method.steps):
                 # denied even on a resource of its choosing: denied on every target
                 continue
             target_free = all(step.resource == CHOSEN for step in method.steps)
@@ -570,10 +576,12 @@ class Escalation:
         pool = self._reach_users if method.gives == "user" else self._reach_roles
         if method.service:
             trusted = {r.arn for r in self.service_roles.get(method.service, ())}
+            placeable = method.needs_instance_profile and self.placement(who) is not None
             pool = [
                 t
                 for t in pool
-                if t.arn in trusted and (t.instance_profile or not method.needs_instance_profile)
+                if t.arn in trusted
+                and (t.instance_profile or not method.needs_instance_profile or placeable)
             ]
         step = next((s for s in method.steps if s.resource in (USER, ROLE, SERVICE_ROLE)), None)
         literal = self.literal_targets(who, step.action) if step is not None else None
@@ -611,11 +619,20 @@ class Escalation:
         level = YES
         granted: list[Statement] = []
         unknown: list[str] = []
+        setup: list[Method] = []
+        if method.needs_instance_profile and target is not None and not target.instance_profile:
+            placed = self.placement(who)
+            if placed is None:
+                return None
+            setup.append(placed[0])
+            level = placed[1].level
+            granted.extend(placed[1].granted_by)
+            unknown.extend(placed[1].unknown)
         for step in method.steps:
             owner = who if step.resource == SELF else target
             for resource in self.resources(who, step, method, target):
                 if resource == CHOSEN:
-                    verdict = self.chosen(who, principal, step.action)
+                    verdict = self.chosen(who, principal, step)
                 else:
                     context = self.context(who, owner)
                     if step.action == "iam:PassRole":
@@ -654,22 +671,69 @@ class Escalation:
         if level == NO:
             return None
         if method.existing:
-            level = min(level, MAYBE)
-            unknown.append(
-                f"a {method.service.split('.')[0]} resource that runs with the role must exist"
-                " (resources are not in the input)"
-            )
+            made = [self.chosen(who, principal, step) for step in method.makes_premise]
+            if made and all(v.level == YES for v in made):
+                granted.extend(s for v in made for s in v.granted_by)
+            else:
+                level = min(level, MAYBE)
+                unknown.append(
+                    method.premise
+                    or f"a {method.service.split('.')[0]} resource that runs with the role must"
+                    " exist (resources are not in the input)"
+                )
         return Hop(
-            who, target, method, level, tuple(dict.fromkeys(granted)), tuple(dict.fromkeys(unknown))
+            who,
+            target,
+            method,
+            level,
+            tuple(dict.fromkeys(granted)),
+            tuple(dict.fromkeys(unknown)),
+            setup=tuple(setup),
         )
 
-    def chosen(self, who: Identity, principal: Principal, action: str) -> Verdict:
+    def chosen(self, who: Identity, principal: Principal, step: Step) -> Verdict:
         """The verdict on a resource the attacker picks: the same whatever the target."""
-        key = (self._key(who), action)
+        key = (self._key(who), step)
         found = self._chosen.get(key)
         if found is None:
-            found = self._chosen[key] = self.decide(principal, action, CHOSEN, self.context(who))
+            context = self.context(who)
+            if step.values:
+                context = context.with_values(dict(step.values))
+            found = self._chosen[key] = self.decide(principal, step.action, CHOSEN, context)
         return found
+
+    def placement(self, who: Identity) -> tuple[Method, Verdict] | None:
+        """How ``who`` puts a role that is in no instance profile into one
+        (:data:`~.methods.PROFILE_PLACEMENTS`; swapping needs a profile the input shows), and
+        what grants it; None when it cannot."""
+        key = self._key(who)
+        if key not in self._placements:
+            self._placements[key] = self._placement(who)
+        return self._placements[key]
+
+    def _placement(self, who: Identity) -> tuple[Method, Verdict] | None:
+        principal = self.principal(who)
+        allowed = self.allowed(who)
+        profiles = any(r.instance_profile for r in self.account.roles.values())
+        best: tuple[Method, Verdict] | None = None
+        for method in PROFILE_PLACEMENTS:
+            if not all(step.action in allowed for step in method.steps):
+                continue
+            if method.id == "iam-swap-instance-profile-role" and not profiles:
+                continue
+            verdicts = [self.chosen(who, principal, step) for step in method.steps]
+            level = min(v.level for v in verdicts)
+            if level == NO or (best is not None and best[1].level >= level):
+                continue
+            best = (
+                method,
+                Verdict(
+                    level,
+                    tuple(dict.fromkeys(s for v in verdicts for s in v.granted_by)),
+                    unknown=tuple(dict.fromkeys(u for v in verdicts for u in v.unknown)),
+                ),
+            )
+        return best
 
     def resources(
         self, who: Identity, step: Step, method: Method, target: Identity | None

@@ -42,12 +42,17 @@ CHOSEN = "chosen"
 OWN_BOUNDARY = "own-boundary"
 OWN_BOUNDARY_VERSIONS = "own-boundary-versions"
 BOUNDARIES = "AWS IAM User Guide, permissions boundaries for IAM entities"
+PACU = "Rhino Security Labs, Pacu iam__privesc_scan (instance-profile methods)"
+CLOUDGOAT = "Rhino Security Labs, CloudGoat iam_privesc_by_attachment"
 
 
 @dataclass(frozen=True, slots=True)
 class Step:
     action: str
     resource: str
+    #: Condition keys the attacker's request for this step carries, as it makes it (an
+    #: instance launched without a profile names none: ``ec2:InstanceProfile`` absent).
+    values: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +72,12 @@ class Method:
     #: the method acts on a resource that already runs with the role (a function, an instance,
     #: a notebook), which neither a snapshot nor a policy shows: it holds only if one exists
     existing: bool = False
+    #: What must exist for an ``existing`` method, as its finding says (by default: a resource
+    #: of the service that runs with the role).
+    premise: str = ""
+    #: Steps that, all allowed without condition, make the premise true: the principal makes
+    #: the resource itself (launches the instance it then gives the role).
+    makes_premise: tuple[Step, ...] = ()
 
 
 def _m(
@@ -79,6 +90,8 @@ def _m(
     who: tuple[str, ...] = ("user", "role"),
     needs_instance_profile: bool = False,
     existing: bool = False,
+    premise: str = "",
+    makes_premise: tuple[Step, ...] = (),
 ) -> Method:
     return Method(
         id_,
@@ -90,6 +103,36 @@ def _m(
         who,
         needs_instance_profile,
         existing,
+        premise,
+        makes_premise,
+    )
+
+
+#: What giving a role to a running instance needs besides the calls: an instance the principal
+#: runs code on. It makes one itself when it may launch an instance without a profile.
+_REACHED_INSTANCE = (
+    "an instance the principal runs code on must exist (one it reaches with SSM, EC2 Instance"
+    " Connect or its own key): instances are not in the input"
+)
+_LAUNCH_WITHOUT_PROFILE = (Step("ec2:RunInstances", CHOSEN, (("ec2:InstanceProfile", ()),)),)
+
+
+def _associate(id_: str, title: str, action: str) -> Method:
+    """``iam:PassRole`` of a role in an instance profile with a call that gives that profile to
+    a running instance (Pacu's "associate an existing instance profile with an existing EC2
+    instance"): the role's credentials are then served to the instance's metadata."""
+    return _m(
+        id_,
+        title,
+        "role",
+        ("iam:PassRole", SERVICE_ROLE),
+        (action, CHOSEN),
+        source=PACU,
+        service="ec2.amazonaws.com",
+        needs_instance_profile=True,
+        existing=True,
+        premise=_REACHED_INSTANCE,
+        makes_premise=_LAUNCH_WITHOUT_PROFILE,
     )
 
 
@@ -242,6 +285,18 @@ METHODS: tuple[Method, ...] = (
         "ec2.amazonaws.com",
         "ec2:RunInstances",
         needs_instance_profile=True,
+    ),
+    _associate(
+        "ec2-associate-instance-profile",
+        "iam:PassRole with ec2:AssociateIamInstanceProfile (the role on an instance it runs"
+        " code on)",
+        "ec2:AssociateIamInstanceProfile",
+    ),
+    _associate(
+        "ec2-replace-instance-profile-association",
+        "iam:PassRole with ec2:ReplaceIamInstanceProfileAssociation (the role swapped onto an"
+        " instance it runs code on)",
+        "ec2:ReplaceIamInstanceProfileAssociation",
     ),
     _passrole(
         "passrole-lambda-invoke",
@@ -567,6 +622,31 @@ BOUNDARY_LIFTS: tuple[Method, ...] = (
         "unbounded",
         ("iam:SetDefaultPolicyVersion", OWN_BOUNDARY_VERSIONS),
         source=BOUNDARIES,
+    ),
+)
+
+#: How a role that is in no instance profile gets into one, so that the methods that need one
+#: (``needs_instance_profile``) can give it to an instance: the principal creates a profile and
+#: adds the role, or empties an existing profile and adds the role to it (CloudGoat's
+#: iam_privesc_by_attachment). AWS asks ``iam:PassRole`` on the role for the addition too: it is
+#: a step of every such method already.
+PROFILE_PLACEMENTS: tuple[Method, ...] = (
+    _m(
+        "iam-create-instance-profile",
+        "iam:CreateInstanceProfile and iam:AddRoleToInstanceProfile put the role in a new profile",
+        "profile",
+        ("iam:CreateInstanceProfile", CHOSEN),
+        ("iam:AddRoleToInstanceProfile", CHOSEN),
+        source=PACU,
+    ),
+    _m(
+        "iam-swap-instance-profile-role",
+        "iam:RemoveRoleFromInstanceProfile and iam:AddRoleToInstanceProfile swap the role into"
+        " an existing profile",
+        "profile",
+        ("iam:RemoveRoleFromInstanceProfile", CHOSEN),
+        ("iam:AddRoleToInstanceProfile", CHOSEN),
+        source=CLOUDGOAT,
     ),
 )
 

@@ -79,7 +79,14 @@ class PrivilegeEscalationToAdministrator(Rule):
     `sts:AssumeRole`), or passing a privileged role to a service that runs their code
     (`iam:PassRole` with EC2, Lambda, Glue, CloudFormation, Data Pipeline, SageMaker,
     CodeBuild, ECS, App Runner) or reaching code that already runs with one (`lambda:Update*`,
-    `ssm:SendCommand`, `ssm:StartSession`, EC2 Instance Connect, `ecs:ExecuteCommand`). A
+    `ssm:SendCommand`, `ssm:StartSession`, EC2 Instance Connect, `ecs:ExecuteCommand`), or
+    giving a role's instance profile to a running instance (`iam:PassRole` with
+    `ec2:AssociateIamInstanceProfile` or `ec2:ReplaceIamInstanceProfileAssociation`: it holds
+    if the principal runs code on some instance, which the input does not show, so medium
+    confidence, unless it may launch an instance of its own without a profile, then give it
+    the role). A role in no instance profile is given to EC2 by a principal that can put it
+    in one (`iam:CreateInstanceProfile`, or `iam:RemoveRoleFromInstanceProfile` on a profile
+    the input shows, with `iam:AddRoleToInstanceProfile`), named first in the hop. A
     principal under a permission boundary that can lift it (`iam:Delete*PermissionsBoundary`,
     `iam:Put*PermissionsBoundary` with `AdministratorAccess`, or with any policy of the account
     or of AWS that a condition on `iam:PermissionsBoundary` lets it set and that grants what
@@ -163,6 +170,7 @@ def _hop_record(hop: Hop) -> dict[str, Any]:
         "conditional": hop.level != YES,
         "unknown": list(hop.unknown),
         "lifts_boundary": hop.lift.id if hop.lift is not None else None,
+        "setup": [m.id for m in hop.setup],
     }
 
 
@@ -225,6 +233,7 @@ def check_escalation(scan: AwsScan) -> Iterator[Emitted]:
         subject = scan.policy.name if scan.mode == "policy" and scan.policy else arn
         steps = " -> ".join(
             (f"{h.lift.id} + " if h.lift is not None else "")
+            + "".join(f"{m.id} + " for m in h.setup)
             + f"{h.method.id} ({h.target.name if h.target else 'administrator'})"
             for h in path
         )
