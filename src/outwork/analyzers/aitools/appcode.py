@@ -60,7 +60,15 @@ SERIALISERS = frozenset({"pickle", "_pickle", "cPickle", "dill", "cloudpickle"})
 
 
 class _Scope:
-    __slots__ = ("assigned", "functions", "known", "own_environment", "returned", "returns")
+    __slots__ = (
+        "assigned",
+        "chosen",
+        "functions",
+        "known",
+        "own_environment",
+        "returned",
+        "returns",
+    )
 
     def __init__(self, assigned: dict[str, list[ast.expr]], returns: list[ast.expr]) -> None:
         self.assigned = assigned
@@ -74,6 +82,9 @@ class _Scope:
         self.functions: dict[str, list[_Scope]] = {}
         #: For the module: the environment variables it sets itself.
         self.own_environment: frozenset[str] = frozenset()
+        #: For the module: parsed arguments whose every declaration limits them to literal
+        #: ``choices`` (the program's own values, not the user's).
+        self.chosen: frozenset[str] = frozenset()
 
 
 def calls(source: str) -> Iterator[Call]:
@@ -84,6 +95,7 @@ def calls(source: str) -> Iterator[Call]:
         return
     module = _Scope(_assignments(tree, top_level=True), [])
     module.own_environment = _own_environment(tree)
+    module.chosen = _chosen_arguments(tree)
     functions = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
     owner: dict[int, _Scope] = {}
     for function in functions:
@@ -220,12 +232,16 @@ def _node_origin(sub: ast.AST, scope: _Scope, module: _Scope, depth: int) -> str
 def _own_channel(node: ast.AST, scope: _Scope, module: _Scope) -> bool:
     """A value the program hands itself: an environment variable this module sets for the
     process it starts (``extra_env={"PICKLE_FILE_PATH": ...}`` read back by the child's
-    ``os.environ["PICKLE_FILE_PATH"]``), or a descriptor inherited from the parent
+    ``os.environ["PICKLE_FILE_PATH"]``), a descriptor inherited from the parent
     (``os.fdopen(args.pipe)``, the pipe a multiprocessing parent writes) that is not opened
-    here from a path with ``os.open``."""
+    here from a path with ``os.open``, or a parsed argument the module limits to literal
+    ``choices`` (``args.test``, one of ``"lat"``, ``"thr"``: the user picks among the
+    program's own values)."""
     variable = _environment_read(node)
     if variable is not None:
         return variable in module.own_environment
+    if isinstance(node, ast.Attribute) and node.attr in module.chosen:
+        return dotted(node.value) not in _INPUT_OWNERS  # ``args.test``, not ``request.args``
     if isinstance(node, ast.Call) and dotted(node.func).rsplit(".", 1)[-1] == "fdopen":
         return bool(node.args) and not _opens(node.args[0], scope, module)
     return False
@@ -299,6 +315,43 @@ def _own_environment(tree: ast.AST) -> frozenset[str]:
         ):
             found.update(_constants([node]))
     return frozenset(found)
+
+
+def _chosen_arguments(tree: ast.AST) -> frozenset[str]:
+    """The destinations of ``add_argument`` calls that limit the value to ``choices`` written
+    as literal strings, when every declaration of that destination in the module does: one
+    declaration without them (another parser, another subcommand) leaves it the user's."""
+    limited: set[str] = set()
+    free: set[str] = set()
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and dotted(node.func).endswith("add_argument")):
+            continue
+        dest = _argument_dest(node)
+        if dest is None:
+            continue
+        choices = _keyword(node, "choices")
+        literal = (
+            isinstance(choices, ast.List | ast.Tuple | ast.Set)
+            and bool(choices.elts)
+            and all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in choices.elts)
+        )
+        (limited if literal else free).add(dest)
+    return frozenset(limited - free)
+
+
+def _argument_dest(node: ast.Call) -> str | None:
+    """Where ``parse_args`` puts an argument: ``dest=``, else the first long option (or the
+    positional name) with dashes as underscores."""
+    dest = _keyword(node, "dest")
+    if dest is not None:
+        if isinstance(dest, ast.Constant) and isinstance(dest.value, str):
+            return dest.value
+        return None
+    names = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+    if not names or len(names) != len(node.args):
+        return None
+    chosen = next((n for n in names if n.startswith("--")), names[0])
+    return chosen.lstrip("-").replace("-", "_") or None
 
 
 def _mentions_environ(node: ast.expr) -> bool:

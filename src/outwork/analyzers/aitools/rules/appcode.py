@@ -35,9 +35,10 @@ class UnsafeModelDeserialization(Rule):
     of the program's own `pickle.dumps` (`pickle.loads(pickle.dumps(response))`, a test that an
     object pickles), whatever was pickled; a slice of it still counts as its contents. An
     environment variable the same module sets for a process it starts (`env=`, `extra_env=`,
-    `os.environ[...] = ...`) and a descriptor inherited from the parent process
-    (`os.fdopen(args.pipe)`, unless `os.open`ed here from a path) are the program's own
-    channels, not input.
+    `os.environ[...] = ...`), a descriptor inherited from the parent process
+    (`os.fdopen(args.pipe)`, unless `os.open`ed here from a path) and a parsed argument that
+    every declaration limits to literal `choices` (`args.test + ".pickle"`, one of the
+    program's own names) are the program's own channels, not input.
 
     ## Why it matters
 
