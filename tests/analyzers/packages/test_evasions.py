@@ -12,10 +12,10 @@ from __future__ import annotations
 import pytest
 
 from outwork.analyzers.packages import PackageAnalyzer
-from outwork.analyzers.packages.package import names_tests
 from outwork.core.analyzer import AnalysisContext
 from outwork.core.artifact import Artifact, Kind, classify
 from outwork.core.findings import Finding
+from outwork.core.reach import names_tests
 from outwork.core.rules import Severity
 from tests.analyzers.packages.helpers import sdist
 

@@ -46,7 +46,6 @@ from outwork.analyzers.packages.package import (
     Unread,
     Verdict,
     analyze_files,
-    names_tests,
     not_kept_reason,
     read_archive,
 )
@@ -69,6 +68,7 @@ from outwork.core.budgets import Budgets
 from outwork.core.corerules import ScanBudgetExceeded
 from outwork.core.errors import TargetError, UsageError
 from outwork.core.findings import Finding, Location, ScannedArtifact, ScanResult, Skip, finding
+from outwork.core.reach import names_tests
 from outwork.core.rules import Severity
 from outwork.sources.reader import core_finding
 from outwork.sources.registries import (

@@ -51,6 +51,7 @@ from outwork.core.artifact import Kind, MemberNeeds, ReadMember, classify
 from outwork.core.budgets import Budgets
 from outwork.core.findings import Finding
 from outwork.core.purl import purl
+from outwork.core.reach import names_tests
 from outwork.core.rules import Severity
 from outwork.sources.reader import ArchiveError, ArchiveStop, BudgetStop, Member, iter_members
 
@@ -129,38 +130,6 @@ INERT_SUFFIXES = (
     ".eot",
 )
 _VERSIONED_LIBRARY = re.compile(r"\.(so|dylib|dll)(\.\d+)+$")
-#: Words that name a folder of code the package does not import (tests, examples, docs), as
-#: whole words of the folder name (``unit_tests``, ``test-data``, ``docs_src``), never as
-#: fragments: ``latest/``, ``contest/`` and ``docker/`` are code like any other.
-TEST_WORDS = frozenset(
-    {
-        "test",
-        "tests",
-        "testing",
-        "unittest",
-        "unittests",
-        "testdata",
-        "example",
-        "examples",
-        "doc",
-        "docs",
-        "documentation",
-        "bench",
-        "benches",
-        "benchmark",
-        "benchmarks",
-        "demo",
-        "demos",
-        "sample",
-        "samples",
-    }
-)
-_WORD_SPLIT = re.compile(r"[^a-z0-9]+")
-
-
-def names_tests(name: str) -> bool:
-    """Whether a folder or module name is, word by word, one of :data:`TEST_WORDS`."""
-    return any(word in TEST_WORDS for word in _WORD_SPLIT.split(name.lower()))
 
 
 @dataclass(frozen=True, slots=True)
