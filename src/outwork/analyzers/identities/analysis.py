@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -53,7 +53,11 @@ from outwork.analyzers.identities.rules.unreadable import IdentityDocumentUnread
 from outwork.core.analyzer import Component, Emitted, TimeBound
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.findings import Fact, Finding, finding
+from outwork.core.reach import in_package_tests
+from outwork.core.rules import Severity
 
+#: The highest severity of a finding on a document in a package's test or example data.
+TEST_DATA_CAP = Severity.MEDIUM
 #: The private component that hands a Terraform file to the whole-scan step.
 TERRAFORM = "_iam-terraform"
 #: The private component that hands on a file a module may read: a small JSON document, or a
@@ -68,9 +72,37 @@ TEMPLATE_SUFFIXES = (".tftpl", ".tpl", ".tmpl")
 TEMPLATE_RE = re.compile(r"%\{|\$\{(?![*?$]\})[^}:]*\}")
 
 
-def analyze(artifact: Artifact, form: str, now: float) -> Iterable[Emitted]:
+def analyze(artifact: Artifact, form: str, now: float) -> Iterator[Emitted]:
     """Findings and facts of one identity document; ``form`` is "json", "yaml" or "hcl";
     ``now``: the scan's time (POSIX seconds), the time requests are evaluated at."""
+    for item in _analyze(artifact, form, now):
+        yield from _where(item, artifact.path)
+
+
+def _where(item: Emitted, path: str) -> Iterator[Emitted]:
+    """An item graded by where its document sits: a policy in a package's test, example or
+    documentation data (a recorded service response in botocore's tests) is no account's
+    configuration, whatever it allows: its findings are medium at most, saying so, and it
+    makes no link of an attack path. The same document anywhere else (a repository's
+    infrastructure folder, the package's own data) keeps its grade."""
+    if not isinstance(item, Finding | Fact):
+        yield item
+        return
+    if not in_package_tests(path):
+        yield item
+    elif isinstance(item, Finding):
+        if item.severity > TEST_DATA_CAP:
+            item = replace(
+                item,
+                severity=TEST_DATA_CAP,
+                message=f"{item.message} (in a package's test or example data, not an account's"
+                f" configuration: {TEST_DATA_CAP.label} at most)",
+                properties={**item.properties, "in_package_tests": True},
+            )
+        yield item
+
+
+def _analyze(artifact: Artifact, form: str, now: float) -> Iterator[Emitted]:
     if artifact.size > MAX_BYTES:
         yield _unreadable(
             DocumentError(f"document of {artifact.size} bytes exceeds the budget", budget=True)
@@ -168,10 +200,13 @@ def finish(components: Sequence[tuple[str, Component]], now: float) -> Iterator[
 
 def _placed(item: Emitted, path: str) -> Iterator[Finding | Fact]:
     """A finding of the whole-scan step with a path (``path`` when it has none)."""
-    if isinstance(item, Finding) and not item.location.path:
-        item = replace(item, location=replace(item.location, path=path))
-    if isinstance(item, Finding | Fact):
-        yield item
+    if isinstance(item, Finding):
+        if not item.location.path:
+            item = replace(item, location=replace(item.location, path=path))
+        path = item.location.path
+    for graded in _where(item, path):
+        if isinstance(graded, Finding | Fact):
+            yield graded
 
 
 def run_checks(scan: AwsScan, now: float) -> Iterator[Emitted]:

@@ -153,7 +153,10 @@ class ResourcePolicyPublic(Rule):
     secrets, Lambda functions, ECR repositories) with an `Allow` statement for
     `"Principal": "*"` (or `{"AWS": "*"}`) and no condition on the caller's organisation,
     account, ARN, source or network. Writing or changing permissions is critical; reading is
-    high.
+    high. A policy in a package's test, example or documentation data (a service response a
+    client library records for its tests) configures no account: medium at most, like every
+    identity finding there; the same policy in a repository or in the package's own data keeps
+    its grade.
 
     ## Why it matters
     A public resource is found by scanners within hours: buckets read for data, queues and
