@@ -3,6 +3,7 @@ the result is the same."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from pathlib import Path
@@ -73,3 +74,35 @@ def test_expensive_artifacts_go_to_workers_after_the_probe(
     monkeypatch.setattr(engine, "PROBE_SECONDS", 0.0)
     assert _summary(root, jobs=2) == expected
     assert len(POOLS) == 1
+
+
+class SlowStartAnalyzer(MarkerAnalyzer):
+    """Cheap on every artifact but its first, where it spends a probe's worth of CPU, as an
+    analyzer that imports its implementation and loads its tables there."""
+
+    name = "test-slow-start"
+    started = False
+
+    def analyze(self, artifact: Any, context: Any) -> Any:
+        if not SlowStartAnalyzer.started:
+            SlowStartAnalyzer.started = True
+            until = time.process_time() + 2 * engine.PROBE_SECONDS
+            while time.process_time() < until:
+                pass
+        return super().analyze(artifact, context)
+
+
+@pytest.mark.usefixtures("large_windows")
+def test_an_analyzers_first_artifact_does_not_decide_the_probe(tmp_path: Path) -> None:
+    registry = engine.load_analyzers()
+    registry[SlowStartAnalyzer.name] = SlowStartAnalyzer
+    SlowStartAnalyzer.started = False
+    try:
+        root = _tree(tmp_path)
+        result = scan([str(root)], ScanOptions(jobs=2, analyzers=(SlowStartAnalyzer.name,)))
+    finally:
+        registry.pop(SlowStartAnalyzer.name, None)
+    assert SlowStartAnalyzer.started
+    assert result.stats.analyzed == 12
+    assert len(result.findings) == 12
+    assert POOLS == []  # the eleven cheap artifacts decided: no workers

@@ -675,19 +675,24 @@ class _Runner:
             # In process while artifacts prove cheap (CPU time, so that a busy machine does not
             # look like expensive artifacts): the first large window is probed for
             # PROBE_SECONDS, later ones are measured whole and their average decides the next.
+            # An analyzer's first artifact also imports its implementation and loads its
+            # tables (the models layer's pickle machine): a cost paid once, not counted.
             probing = self.job_seconds is None
-            done, spent = 0, 0.0
+            done, counted, spent = 0, 0, 0.0
             probed: list[Outcome] = []
             while done < len(jobs) and not (probing and done and spent >= PROBE_SECONDS):
                 job = jobs[done]
+                first = any(name not in self.local for name in job.analyzers)
                 started = time.process_time()
                 probed.append(
                     analyze_artifact(job.artifact, job.analyzers, self.context, self.local)
                 )
-                spent += time.process_time() - started
+                if not first:
+                    spent += time.process_time() - started
+                    counted += 1
                 done += 1
                 self._tick(1)
-            self.job_seconds = spent / done
+            self.job_seconds = spent / max(counted, 1)
             jobs = jobs[done:]
             if not jobs or self.job_seconds < POOL_MIN_JOB_SECONDS:
                 return iter([*probed, *self._analyze_here(jobs)]), True
