@@ -9,6 +9,7 @@ joblib array bytes that import) keep their findings.
 
 from __future__ import annotations
 
+import collections
 import io
 import pickle
 from pathlib import Path
@@ -108,6 +109,51 @@ def test_mutated_library_pickles_agree_when_accepted(
         if not stream:
             return
     _agrees(bytes(stream))
+
+
+#: Plain data of every shape the screen's loop follows itself or by a handler: constants, ints
+#: of each width, floats, strings and bytes of each length prefix, empty and filled containers
+#: (SETITEM and SETITEMS, APPEND and APPENDS, ADDITEMS, TUPLE1-3 and TUPLE), shared values
+#: (memo fetches) and objects with a state (BUILD).
+_PLAIN_DATA: list[object] = [
+    None,
+    True,
+    False,
+    7,
+    300,
+    -5,
+    2**40,
+    1.5,
+    "text",
+    "t" * 300,
+    b"raw",
+    b"r" * 300,
+    bytearray(b"array"),
+    (),
+    (1,),
+    (1, 2),
+    (1, 2, 3),
+    (1, 2, 3, 4),
+    [],
+    [1],
+    [1, 2],
+    {},
+    {"a": 1},
+    {"a": 1, "b": [2, 3]},
+    set(),
+    {1},
+    {1, 2},
+    frozenset({1, 2}),
+    {"shared": (shared := ["x"]), "again": shared, "nested": ({"d": (None,)},)},
+    collections.OrderedDict(a=1),
+]
+
+
+@pytest.mark.parametrize("protocol", [2, 3, 4, 5])
+def test_plain_data_of_every_shape_is_accepted_and_agrees(protocol: int) -> None:
+    for value in _PLAIN_DATA:
+        data = pickle.dumps(value, protocol=protocol)
+        assert _agrees(data), (value, data)
 
 
 # -- what a naive shortcut lets through ------------------------------------------------------

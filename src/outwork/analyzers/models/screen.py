@@ -76,7 +76,16 @@ def _literal_of(value: object) -> object:
     return NOT_LITERAL if isinstance(value, _VALUES) else value
 
 
-_STOP, _MEMOIZE, _SHORT_BINUNICODE, _BINGET, _BININT1 = b".\x94\x8chK"
+_STOP, _MEMOIZE, _SHORT_BINUNICODE, _BINGET, _BININT1, _MARK, _TUPLE = b".\x94\x8chK(t"
+_STACK_GLOBAL, _BUILD = b"\x93b"
+#: Opcodes followed in :meth:`_Reader.run` itself, by kind: the constants (None, True,
+#: False), the empty containers, the tuples of one to three items, the opcodes that end at a
+#: mark and the calls (REDUCE, NEWOBJ).
+_CONSTANTS: dict[int, object] = {b"N"[0]: None, b"\x88"[0]: True, b"\x89"[0]: False}
+_EMPTY = {b")"[0]: "tuple", b"]"[0]: "list", b"}"[0]: "dict", b"\x8f"[0]: "set"}
+_TUPLE_N = {b"\x85"[0]: 1, b"\x86"[0]: 2, b"\x87"[0]: 3}
+_MARKED = frozenset(b"tue\x90")
+_CALLS = frozenset(b"R\x81")
 
 
 class _UndecidedError(Exception):
@@ -231,47 +240,84 @@ class _Reader:
         return text
 
     def run(self, max_ops: int) -> None:
-        """Read to STOP. The four opcodes of most of a model pickle (a memo entry, a short
-        string, a memo fetch, a small integer) are read here, those without an argument by
-        their handlers, the rest through :meth:`other`."""
-        buf, memo = self.buf, self.memo
+        """Read to STOP. The opcodes most of a model pickle is made of (memo entries, short
+        strings, small integers, constants, marks, containers, imports, calls and their
+        states) are followed here, the rest by their handlers through :meth:`other`. A read
+        past the stream's end, an empty stack or a missing memo entry raises IndexError or
+        KeyError, which :func:`screen` takes as any other reason to leave the stream to the
+        machine."""
+        buf, memo, marks = self.buf, self.memo, self.marks
+        stack, pos = self.stack, self.pos
         size = len(buf)
         for _ in range(max_ops):
-            offset = self.pos
-            if offset + 1 >= size:  # the last byte: STOP, or a stream cut short
-                if offset < size and self.other(buf[offset], offset):
-                    return
-                raise _UndecidedError
-            code = buf[offset]
+            code = buf[pos]
             if code == _MEMOIZE:
-                if not self.stack or len(memo) >= MAX_MEMO:
+                if len(memo) >= MAX_MEMO:
                     raise _UndecidedError
-                memo[len(memo)] = self.stack[-1]
-                self.pos = offset + 1
+                memo[len(memo)] = stack[-1]
+                pos += 1
             elif code == _SHORT_BINUNICODE:
-                end = offset + 2 + buf[offset + 1]
+                end = pos + 2 + buf[pos + 1]
                 if end > size:
                     raise _UndecidedError
-                self.text(buf[offset + 2 : end])
-                self.pos = end
-            elif code == _BINGET:
-                if buf[offset + 1] not in memo:
+                value = str(buf[pos + 2 : end], "utf-8", "surrogatepass")
+                if len(value) >= 4 and value[0] in _PAYLOAD_FIRST_TEXT and _payload_head(value):
                     raise _UndecidedError
-                self.stack.append(memo[buf[offset + 1]])
-                self.pos = offset + 2
+                stack.append(value)
+                pos = end
             elif code == _BININT1:
-                self.stack.append(buf[offset + 1])
-                self.pos = offset + 2
-            elif (handler := _NO_ARGUMENT.get(code)) is not None:
-                self.pos = offset + 1
-                handler(self, None, offset)
-            elif self.other(code, offset):
-                return
+                stack.append(buf[pos + 1])
+                pos += 2
+            elif code == _BINGET:
+                stack.append(memo[buf[pos + 1]])
+                pos += 2
+            elif code in _CONSTANTS:
+                stack.append(_CONSTANTS[code])
+                pos += 1
+            elif code == _MARK:
+                marks.append(stack)
+                stack = self.stack = []
+                pos += 1
+            elif code in _EMPTY:
+                stack.append(Seq(_EMPTY[code]))
+                pos += 1
+            elif code in _TUPLE_N:
+                count = _TUPLE_N[code]
+                if len(stack) < count:
+                    raise _UndecidedError
+                items = stack[-count:]
+                del stack[-count:]
+                stack.append(Seq("tuple", items))
+                pos += 1
+            elif code in _MARKED:  # TUPLE; SETITEMS, APPENDS, ADDITEMS
+                items = stack
+                stack = self.stack = marks.pop()
+                if code == _TUPLE:
+                    stack.append(Seq("tuple", items[:MAX_CONTAINER_ITEMS]))
+                else:
+                    self.extend(items)
+                pos += 1
+            elif code in _CALLS:  # REDUCE, NEWOBJ
+                args = stack.pop()
+                self.call(stack.pop(), args, pos)
+                pos += 1
+            elif code == _STACK_GLOBAL:
+                _stack_global(self, None, pos)
+                pos += 1
+            elif code == _BUILD:
+                self.pos = pos + 1  # where joblib's array bytes start
+                self.build(None, pos)
+                pos = self.pos
+            else:
+                self.stack, self.pos = stack, pos
+                if self.other(code, pos):
+                    return
+                stack, pos = self.stack, self.pos
         raise _UndecidedError
 
     def other(self, code: int, offset: int) -> bool:
         """Follow the opcode at ``offset`` by its handler; True at STOP."""
-        entry = _OPCODES.get(code)
+        entry = _OPCODES[code]
         if entry is None:
             raise _UndecidedError
         width, prefixed, handler = entry
@@ -462,68 +508,63 @@ def _nothing(r: _Reader, _: object, offset: int) -> None:
 
 #: The opcodes this reading follows (the binary ones model libraries write) with their
 #: argument's kind; any other opcode leaves the stream to the machine.
-_OPCODES: dict[int, tuple[int, bool, Callable[[_Reader, object, int], None]]] = {
-    code[0]: entry
-    for code, entry in {
-        b".": (0, False, _stop),
-        b"\x80": (1, False, _proto),
-        b"\x95": (8, False, _nothing),  # FRAME
-        b"(": (0, False, _mark),
-        b"0": (0, False, _pop),
-        b"1": (0, False, _pop_mark),
-        b"2": (0, False, _dup),
-        b"N": (0, False, _literal(None)),
-        b"\x88": (0, False, _literal(True)),
-        b"\x89": (0, False, _literal(False)),
-        b"K": (1, False, _int),
-        b"M": (2, False, _int),
-        b"J": (4, False, _binint),
-        b"\x8a": (1, True, _long1),
-        b"G": (0, False, _binfloat),
-        b"\x8c": (1, True, _text),
-        b"X": (4, True, _text),
-        b"\x8d": (8, True, _text),
-        b"C": (1, True, _binary),
-        b"B": (4, True, _binary),
-        b"\x8e": (8, True, _binary),
-        b"U": (1, True, _binary),
-        b"\x96": (8, True, _binary),
-        b")": (0, False, _empty("tuple")),
-        b"]": (0, False, _empty("list")),
-        b"}": (0, False, _empty("dict")),
-        b"\x8f": (0, False, _empty("set")),
-        b"t": (0, False, _collection("tuple")),
-        b"l": (0, False, _collection("list")),
-        b"d": (0, False, _collection("dict")),
-        b"\x91": (0, False, _collection("frozenset")),
-        b"\x85": (0, False, _tuple_n(1)),
-        b"\x86": (0, False, _tuple_n(2)),
-        b"\x87": (0, False, _tuple_n(3)),
-        b"a": (0, False, _append),
-        b"e": (0, False, _extend_marked),
-        b"s": (0, False, _setitem),
-        b"u": (0, False, _extend_marked),
-        b"\x90": (0, False, _extend_marked),
-        b"\x94": (0, False, _memoize),
-        b"q": (1, False, _put),
-        b"r": (4, False, _put),
-        b"h": (1, False, _get),
-        b"j": (4, False, _get),
-        b"c": (0, False, _global),
-        b"\x93": (0, False, _stack_global),
-        b"R": (0, False, _reduce),
-        b"\x81": (0, False, _reduce),  # NEWOBJ: the class and its arguments, as REDUCE
-        b"\x92": (0, False, _newobj_ex),
-        b"b": (0, False, _Reader.build),
-        b"Q": (0, False, _binpersid),
-    }.items()
+_FOLLOWED: dict[bytes, tuple[int, bool, Callable[[_Reader, object, int], None]]] = {
+    b".": (0, False, _stop),
+    b"\x80": (1, False, _proto),
+    b"\x95": (8, False, _nothing),  # FRAME
+    b"(": (0, False, _mark),
+    b"0": (0, False, _pop),
+    b"1": (0, False, _pop_mark),
+    b"2": (0, False, _dup),
+    b"N": (0, False, _literal(None)),
+    b"\x88": (0, False, _literal(True)),
+    b"\x89": (0, False, _literal(False)),
+    b"K": (1, False, _int),
+    b"M": (2, False, _int),
+    b"J": (4, False, _binint),
+    b"\x8a": (1, True, _long1),
+    b"G": (0, False, _binfloat),
+    b"\x8c": (1, True, _text),
+    b"X": (4, True, _text),
+    b"\x8d": (8, True, _text),
+    b"C": (1, True, _binary),
+    b"B": (4, True, _binary),
+    b"\x8e": (8, True, _binary),
+    b"U": (1, True, _binary),
+    b"\x96": (8, True, _binary),
+    b")": (0, False, _empty("tuple")),
+    b"]": (0, False, _empty("list")),
+    b"}": (0, False, _empty("dict")),
+    b"\x8f": (0, False, _empty("set")),
+    b"t": (0, False, _collection("tuple")),
+    b"l": (0, False, _collection("list")),
+    b"d": (0, False, _collection("dict")),
+    b"\x91": (0, False, _collection("frozenset")),
+    b"\x85": (0, False, _tuple_n(1)),
+    b"\x86": (0, False, _tuple_n(2)),
+    b"\x87": (0, False, _tuple_n(3)),
+    b"a": (0, False, _append),
+    b"e": (0, False, _extend_marked),
+    b"s": (0, False, _setitem),
+    b"u": (0, False, _extend_marked),
+    b"\x90": (0, False, _extend_marked),
+    b"\x94": (0, False, _memoize),
+    b"q": (1, False, _put),
+    b"r": (4, False, _put),
+    b"h": (1, False, _get),
+    b"j": (4, False, _get),
+    b"c": (0, False, _global),
+    b"\x93": (0, False, _stack_global),
+    b"R": (0, False, _reduce),
+    b"\x81": (0, False, _reduce),  # NEWOBJ: the class and its arguments, as REDUCE
+    b"\x92": (0, False, _newobj_ex),
+    b"b": (0, False, _Reader.build),
+    b"Q": (0, False, _binpersid),
 }
-
-
-#: The opcodes without an argument, but STOP.
-_NO_ARGUMENT = {
-    code: handler for code, (width, _, handler) in _OPCODES.items() if width == 0 and code != _STOP
-}
+#: The same, indexed by opcode byte (None: not followed).
+_OPCODES: list[tuple[int, bool, Callable[[_Reader, object, int], None]] | None] = [
+    _FOLLOWED.get(bytes([code])) for code in range(256)
+]
 
 
 def screen(buf: bytes | memoryview, start: int = 0, *, max_ops: int = MAX_OPS) -> Plain | None:
@@ -532,7 +573,7 @@ def screen(buf: bytes | memoryview, start: int = 0, *, max_ops: int = MAX_OPS) -
     reader = _Reader(memoryview(buf), start)
     try:
         reader.run(max_ops)
-    except (_UndecidedError, ValueError):  # ValueError: text that is not UTF-8
+    except (_UndecidedError, IndexError, KeyError, ValueError):  # ValueError: not UTF-8
         return None
     if not reader.plain_load_imports_nothing():
         return None
