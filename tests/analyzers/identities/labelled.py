@@ -367,6 +367,7 @@ def build() -> Account:
     _hard_positives(acc)
     _boundary_lifts(acc)
     _instance_profiles(acc)
+    _tag_then_act(acc)
     return acc
 
 
@@ -1094,6 +1095,169 @@ def _instance_profiles(acc: Account) -> None:
         ],
         label=d,
         method="putting the role in a profile denied",
+    )
+
+
+def _tag_then_act(acc: Account) -> None:
+    """Grants guarded by a condition on the target's tags, held by principals that may set the
+    tag (positives) or may not: no tagging permission, tagging denied for that key, outside the
+    boundary, denied by an SCP, allowed on a harmless user only, for another key or value only,
+    or a second condition that cannot be met (decoys)."""
+    p, d = "positive", "decoy"
+    users = arn("user", "*")
+    developer = {"StringEquals": {"aws:ResourceTag/developer": "true"}}
+    keys = allow("iam:CreateAccessKey", users, Condition=developer)
+
+    name = "tag-user-then-keys"
+    acc.user(
+        name,
+        **_split(acc, name, [keys, allow("iam:TagUser"), allow("iam:ListUsers")], user=True),
+        label=p,
+        method="tags the administrator developer=true, then mints its keys",
+    )
+    name = "tag-role-then-pass"
+    acc.user(
+        name,
+        **_split(
+            acc,
+            name,
+            [
+                allow(
+                    "iam:PassRole",
+                    arn("role", "*"),
+                    Condition={"StringLike": {"iam:ResourceTag/team": "build*"}},
+                ),
+                allow(["lambda:CreateFunction", "lambda:InvokeFunction"]),
+                allow(
+                    "iam:TagRole",
+                    arn("role", "*"),
+                    Condition={"ForAllValues:StringEquals": {"aws:TagKeys": ["team"]}},
+                ),
+            ],
+            user=True,
+        ),
+        label=p,
+        method="tags an administrator role team=build (the one key it may set), then passes it",
+    )
+    name = "tag-self-then-write"
+    acc.user(
+        name,
+        inline=[
+            doc(
+                allow(
+                    "iam:PutUserPolicy",
+                    arn("user", name),
+                    Condition={"StringEquals": {"aws:ResourceTag/self-service": "yes"}},
+                ),
+                allow("iam:TagUser", arn("user", name)),
+            )
+        ],
+        label=p,
+        method="tags itself, then writes its own policy",
+    )
+
+    acc.user(
+        "harmless-tagged-user",
+        inline=[doc(allow("s3:ListAllMyBuckets"))],
+    )
+    acc.user(
+        "decoy-tag-cannot-tag",
+        inline=[doc(keys, allow(["iam:ListUsers", "iam:ListUserTags"]))],
+        label=d,
+        method="a tag condition, and no permission to tag",
+    )
+    acc.user(
+        "decoy-tag-denied",
+        inline=[
+            doc(keys, allow("iam:TagUser")),
+            doc(
+                deny(
+                    "iam:TagUser",
+                    Condition={"ForAnyValue:StringEquals": {"aws:TagKeys": ["developer"]}},
+                )
+            ),
+        ],
+        label=d,
+        method="tagging with the key the grant reads denied",
+    )
+    acc.user(
+        "decoy-tag-bounded",
+        inline=[doc(keys, allow("iam:TagUser"))],
+        boundary=acc.managed("decoy-tag-boundary", doc(allow(["iam:CreateAccessKey", "s3:*"]))),
+        label=d,
+        method="tagging outside the permission boundary",
+    )
+    name = "decoy-tag-scp"
+    acc.user(
+        name, inline=[doc(keys, allow("iam:TagUser"))], label=d, method="tagging denied by an SCP"
+    )
+    acc.scps.append(
+        {
+            "Policy": {
+                "PolicySummary": {"Name": "deny-decoy-tagging", "Type": "SERVICE_CONTROL_POLICY"},
+                "Content": json.dumps(
+                    doc(
+                        allow("*"),
+                        deny(
+                            "iam:TagUser",
+                            Condition={"ArnEquals": {"aws:PrincipalArn": arn("user", name)}},
+                        ),
+                    )
+                ),
+            }
+        }
+    )
+    acc.user(
+        "decoy-tag-harmless-only",
+        inline=[doc(keys, allow("iam:TagUser", arn("user", "harmless-*")))],
+        label=d,
+        method="may tag a harmless user only",
+    )
+    acc.user(
+        "decoy-tag-other-key",
+        inline=[
+            doc(
+                keys,
+                allow(
+                    "iam:TagUser",
+                    Condition={"ForAllValues:StringEquals": {"aws:TagKeys": ["team", "owner"]}},
+                ),
+            )
+        ],
+        label=d,
+        method="may set other tag keys only",
+    )
+    acc.user(
+        "decoy-tag-other-value",
+        inline=[
+            doc(
+                keys,
+                allow(
+                    "iam:TagUser",
+                    Condition={"StringEquals": {"aws:RequestTag/developer": "false"}},
+                ),
+            )
+        ],
+        label=d,
+        method="may set the key to another value only",
+    )
+    acc.user(
+        "decoy-tag-unmeetable",
+        inline=[
+            doc(
+                allow(
+                    "iam:CreateAccessKey",
+                    users,
+                    Condition={
+                        **developer,
+                        "ArnEquals": {"aws:PrincipalArn": arn("user", "someone-else")},
+                    },
+                ),
+                allow("iam:TagUser"),
+            )
+        ],
+        label=d,
+        method="a tag it may set, and a condition it cannot meet",
     )
 
 

@@ -344,3 +344,27 @@ def test_a_path_through_an_unknown_action_is_conditional() -> None:
     assert notaction.first_hop[USER].level == MAYBE and USER not in notaction.admins
     closed = Escalation(from_snapshot(snapshot(allow("${var.actions}"), deny("iam:*")))).run()
     assert USER not in closed.first_hop
+
+
+def test_a_request_the_attacker_must_make_as_it_is_meets_conditions_on_what_it_sets() -> None:
+    """Keys the requester sets are the attacker's to shape, except in a request it has to make
+    as it is (tagging a resource with the tag a grant asks for): there they are evaluated."""
+    tagging = principal(
+        allow("iam:TagUser"),
+        deny("iam:TagUser", Condition={"ForAnyValue:StringEquals": {"aws:TagKeys": ["developer"]}}),
+    )
+    shaped = Context()
+    assert decide(tagging, "iam:TagUser", USER, shaped).level == YES  # it sets no such key
+    developer = Context().with_request(
+        {"aws:RequestTag/developer": ("true",), "aws:TagKeys": ("developer",)}
+    )
+    team = Context().with_request({"aws:RequestTag/team": ("a",), "aws:TagKeys": ("team",)})
+    assert decide(tagging, "iam:TagUser", USER, developer).level == NO
+    assert decide(tagging, "iam:TagUser", USER, team).level == YES
+    only_false = principal(
+        allow("iam:TagUser", Condition={"StringEquals": {"aws:RequestTag/developer": "false"}})
+    )
+    assert decide(only_false, "iam:TagUser", USER, developer).level == NO
+    # a tag the request does not set is absent, not unknown
+    other = principal(allow("iam:TagUser", Condition={"Null": {"aws:RequestTag/owner": "true"}}))
+    assert decide(other, "iam:TagUser", USER, developer).level == YES

@@ -113,5 +113,21 @@ def test_instance_profile_methods_name_what_they_need(scanned: Scanned) -> None:
         ("hard-profile-swap", "iam-swap-instance-profile-role"),
     ):
         hop = by_name[name].properties["path"][0]
-        assert (hop["method"], hop["setup"]) == ("passrole-ec2", [setup]), name
+        assert (hop["method"], [s["method"] for s in hop["setup"]]) == ("passrole-ec2", [setup])
         assert setup in by_name[name].message
+
+
+def test_tag_then_act_names_the_tag_first(scanned: Scanned) -> None:
+    _, findings, _ = scanned
+    by_name = {f.subject.rsplit("/", 1)[-1]: f for f in findings if f.code == "IAM004"}
+    for name, method, tag in (
+        ("tag-user-then-keys", "iam-create-access-key", "iam:TagUser sets the tag developer=true"),
+        ("tag-role-then-pass", "passrole-lambda-invoke", "iam:TagRole sets the tag team=build"),
+        ("tag-self-then-write", "iam-put-user-policy", "iam:TagUser sets the tag self-service="),
+    ):
+        found = by_name[name]
+        hop = found.properties["path"][0]
+        assert hop["method"] == method and hop["setup"][0]["method"] == "tag-then-act", name
+        assert hop["setup"][0]["title"].startswith(tag), hop["setup"]
+        assert found.confidence.label == "high"
+        assert "tag-then-act + " in found.message

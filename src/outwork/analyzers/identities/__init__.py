@@ -35,7 +35,7 @@ class IdentityAnalyzer(Analyzer):
     """Evaluates IAM policies and finds escalation paths to administrator."""
 
     name = "identities"
-    version = "9"
+    version = "10"
     layer = Layer.IAM
     kinds = frozenset({Kind.JSON, Kind.YAML, Kind.TEXT})
     rules = rules_in("outwork.analyzers.identities.rules")

@@ -48,12 +48,15 @@ from outwork.analyzers.identities.aws.methods import (
     OWN_POLICY,
     OWN_POLICY_VERSIONS,
     PROFILE_PLACEMENTS,
+    RESOURCE_TAG_KEYS,
     ROLE,
     SELF,
     SERVICE_ROLE,
+    TAGGING,
     USER,
     Method,
     Step,
+    tag_then_act,
 )
 from outwork.analyzers.identities.aws.policy import (
     Origin,
@@ -118,6 +121,8 @@ def _principal_type(who: Identity) -> str:
 
 #: Policies a principal that may replace its own boundary is searched under, at most.
 MAX_BOUNDARY_CANDIDATES = 8
+#: Tag sets tried for one tag-then-act step, at most.
+MAX_TAG_CHOICES = 16
 
 
 class Escalation:
@@ -145,6 +150,7 @@ class Escalation:
             | {step.action for method in every for step in method.steps}
             | {step.action for method in every for step in method.makes_premise}
             | {action for action, _ in ADMIN_PROBES}
+            | set(TAGGING.values())
         )
         #: reach, by kind, in a stable order (refreshed each round of the search)
         self._reach_users: list[Identity] = []
@@ -204,7 +210,8 @@ class Escalation:
         if target is not None:
             for key, value in target.tags.items():
                 known[f"aws:resourcetag/{key.lower()}"] = (value,)
-            closed.append("aws:resourcetag/")
+                known[f"iam:resourcetag/{key.lower()}"] = (value,)
+            closed.extend(RESOURCE_TAG_KEYS)
         return Context(known, tuple(closed))
 
     # --- administrators ----------------------------------------------------------------------
@@ -638,6 +645,11 @@ class Escalation:
                     if step.action == "iam:PassRole":
                         context = context.with_values({"iam:PassedToService": (method.service,)})
                     verdict = self.decide(principal, step.action, resource, context)
+                    if verdict.level < YES and owner is not None and resource == owner.arn:
+                        tagged = self.tag_first(who, principal, step.action, owner, context)
+                        if tagged is not None and tagged[1].level > verdict.level:
+                            setup.append(tagged[0])
+                            verdict = tagged[1]
                 if verdict.level > NO:
                     break
             else:
@@ -701,6 +713,77 @@ class Escalation:
                 context = context.with_values(dict(step.values))
             found = self._chosen[key] = self.decide(principal, step.action, CHOSEN, context)
         return found
+
+    def tag_first(
+        self, who: Identity, principal: Principal, action: str, owner: Identity, context: Context
+    ) -> tuple[Method, Verdict] | None:
+        """Tag-then-act: ``action`` on ``owner`` once ``who`` has set the tag a condition on
+        ``owner``'s tags asks for, when it may set it (the tagging call evaluated as the request
+        it is, with ``aws:RequestTag``/``aws:TagKeys``, under every Deny, boundary and SCP);
+        the tagging step and the statements of both; None when no tag it may set helps."""
+        tagging = TAGGING.get(owner.kind)
+        if tagging is None or tagging not in self.allowed(who):
+            return None
+        best: tuple[Method, Verdict] | None = None
+        for tags in self._tag_choices(principal, action):
+            resource_tags = {
+                f"{prefix}{key.lower()}": (value,)
+                for key, value in tags.items()
+                for prefix in RESOURCE_TAG_KEYS
+            }
+            acted = self.decide(principal, action, owner.arn, context.with_values(resource_tags))
+            if acted.level == NO or (best is not None and acted.level <= best[1].level):
+                continue
+            request: dict[str, tuple[str, ...]] = {
+                f"aws:RequestTag/{k}": (v,) for k, v in tags.items()
+            }
+            request["aws:TagKeys"] = tuple(tags)
+            tagged = self.decide(
+                principal, tagging, owner.arn, self.context(who, owner).with_request(request)
+            )
+            if tagged.level == NO:
+                continue
+            kind = SELF if owner.arn == who.arn else (USER if owner.kind == "user" else ROLE)
+            shown = ", ".join(f"{k}={v}" for k, v in tags.items())
+            best = (
+                tag_then_act(tagging, kind, shown),
+                Verdict(
+                    min(acted.level, tagged.level),
+                    tuple(dict.fromkeys((*tagged.granted_by, *acted.granted_by))),
+                    unknown=tuple(dict.fromkeys((*tagged.unknown, *acted.unknown))),
+                ),
+            )
+            if best[1].level == YES:
+                break
+        return best
+
+    def _tag_choices(self, principal: Principal, action: str) -> list[dict[str, str]]:
+        """The tags worth setting for ``action``: each key a condition of the statements that
+        govern it reads from the resource's tags, with each value an Allow's condition names
+        (wildcards filled) or one no condition names; then every key at once."""
+        narrowed = self.index.narrow(principal, action)
+        statements = [
+            *narrowed.identity,
+            *(narrowed.boundary.statements if narrowed.boundary else ()),
+            *(s for scp in narrowed.scps for s in scp.statements),
+        ]
+        values: dict[str, list[str]] = {}
+        for statement in statements:
+            for cond in statement.conditions:
+                prefix, _, key = cond.key.partition("/")
+                if f"{prefix.lower()}/" not in RESOURCE_TAG_KEYS or not key:
+                    continue
+                found = values.setdefault(key, [])
+                if statement.allows and "not" not in cond.operator.lower():
+                    found.extend(v.replace("*", "").replace("?", "x") for v in cond.values)
+        choices = [
+            {key: value}
+            for key, named in values.items()
+            for value in dict.fromkeys([*named, "outwork-chosen"])
+        ]
+        if len(values) > 1:
+            choices.append({key: ([*named, "outwork-chosen"])[0] for key, named in values.items()})
+        return choices[:MAX_TAG_CHOICES]
 
     def placement(self, who: Identity) -> tuple[Method, Verdict] | None:
         """How ``who`` puts a role that is in no instance profile into one

@@ -58,10 +58,22 @@ class Context:
     #: Key prefixes whose every key is known: a key under one that is not in ``known`` is
     #: absent (the tags of a principal the snapshot lists in full).
     closed: tuple[str, ...] = ()
+    #: Keys the requester sets (:data:`CHOSEN_KEYS`) that this request sets to the values in
+    #: ``known``: a request the attacker has to make as it is (the tags it must set), not one
+    #: it shapes to fit each condition.
+    fixed: tuple[str, ...] = ()
 
     def with_values(self, values: Mapping[str, tuple[str, ...]]) -> Context:
         known = {**self.known, **{k.lower(): v for k, v in values.items()}}
-        return Context(known, self.closed)
+        return Context(known, self.closed, self.fixed)
+
+    def with_request(self, values: Mapping[str, tuple[str, ...]]) -> Context:
+        """The context of a request that sets these requester-chosen keys to these values."""
+        lowered = {k.lower(): v for k, v in values.items()}
+        closed = self.closed
+        if any(k.startswith("aws:requesttag/") for k in lowered):
+            closed = (*closed, "aws:requesttag/")  # the tags it sets are all it sets
+        return Context({**self.known, **lowered}, closed, (*self.fixed, *lowered))
 
     def lookup(self, key: str) -> tuple[str, ...] | None:
         found = self.known.get(key)
@@ -240,7 +252,10 @@ def condition(cond: Condition, context: Context, *, deny: bool = False) -> tuple
         return MAYBE, f"operator {cond.operator} cannot be evaluated"
     qualifier, base, if_exists = split_operator(cond.operator)
     key = cond.key.lower()
-    if any(key.startswith(prefix) for prefix in CHOSEN_KEYS):
+    fixed = key in context.fixed or (
+        key.startswith("aws:requesttag/") and "aws:tagkeys" in context.fixed
+    )
+    if not fixed and any(key.startswith(prefix) for prefix in CHOSEN_KEYS):
         if not deny:
             return YES, ""
         matches_any = base == "stringlike" and not if_exists and "*" in cond.values

@@ -650,6 +650,30 @@ PROFILE_PLACEMENTS: tuple[Method, ...] = (
     ),
 )
 
+#: Tag-then-act: a grant guarded by a condition on the resource's tags (``aws:ResourceTag/K``,
+#: ``iam:ResourceTag/K``) is the attacker's when it may set that tag on the resource itself.
+#: The tagging call by the kind of resource it tags; the request sets ``aws:RequestTag/K`` and
+#: ``aws:TagKeys``, so a Deny or a condition on those stops it.
+TAGGING: dict[str, str] = {"user": "iam:TagUser", "role": "iam:TagRole"}
+TAGS = (
+    "AWS IAM User Guide, controlling access to IAM resources with tags (aws:ResourceTag,"
+    " iam:ResourceTag, aws:RequestTag, aws:TagKeys); CloudGoat iam_privesc_by_key_rotation"
+)
+#: The resource-tag condition keys a tag-then-act step satisfies.
+RESOURCE_TAG_KEYS = ("aws:resourcetag/", "iam:resourcetag/")
+
+
+def tag_then_act(action: str, resource: str, tags: str) -> Method:
+    """The setup step of a hop whose grant asks for a tag the principal sets first."""
+    return _m(
+        "tag-then-act",
+        f"{action} sets the tag {tags} that a condition on the resource's tags asks for",
+        "tag",
+        (action, resource),
+        source=TAGS,
+    )
+
+
 #: What administrator means: allowed, without condition, these actions across services on any
 #: resource (what ``"Action": "*"`` grants and narrower grants do not).
 ADMIN_PROBES: tuple[tuple[str, str], ...] = (

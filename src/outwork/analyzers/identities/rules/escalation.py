@@ -86,7 +86,13 @@ class PrivilegeEscalationToAdministrator(Rule):
     confidence, unless it may launch an instance of its own without a profile, then give it
     the role). A role in no instance profile is given to EC2 by a principal that can put it
     in one (`iam:CreateInstanceProfile`, or `iam:RemoveRoleFromInstanceProfile` on a profile
-    the input shows, with `iam:AddRoleToInstanceProfile`), named first in the hop. A
+    the input shows, with `iam:AddRoleToInstanceProfile`), named first in the hop. A grant
+    guarded by a condition on its target's tags (`aws:ResourceTag/K`, `iam:ResourceTag/K`) is
+    the principal's when it may set that tag on the target (`iam:TagUser`, `iam:TagRole`,
+    itself included): the tagging call is evaluated as the request it is, with
+    `aws:RequestTag/K` and `aws:TagKeys`, so a Deny, boundary or SCP on tagging that key, or a
+    tagging grant limited to other keys or values, stops it; the hop names the tag first
+    (`tag-then-act`). A
     principal under a permission boundary that can lift it (`iam:Delete*PermissionsBoundary`,
     `iam:Put*PermissionsBoundary` with `AdministratorAccess`, or with any policy of the account
     or of AWS that a condition on `iam:PermissionsBoundary` lets it set and that grants what
@@ -170,7 +176,7 @@ def _hop_record(hop: Hop) -> dict[str, Any]:
         "conditional": hop.level != YES,
         "unknown": list(hop.unknown),
         "lifts_boundary": hop.lift.id if hop.lift is not None else None,
-        "setup": [m.id for m in hop.setup],
+        "setup": [{"method": m.id, "title": m.title} for m in hop.setup],
     }
 
 
