@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import subprocess
 import sys
 import tempfile
@@ -143,8 +144,23 @@ def parliament_flags(peers: Path, path: Path, snapshot: dict[str, Any]) -> tuple
     return flagged, seconds
 
 
+def cpu_seconds() -> float:
+    """User and system CPU of this process and its waited-for children: the comparable figure
+    on a shared machine, where wall time depends on the others' load."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def measured(run: Any, *args: Any) -> tuple[set[str], float, float]:
+    """A tool's flags, wall seconds and CPU seconds."""
+    start = cpu_seconds()
+    flagged, seconds = run(*args)
+    return flagged, seconds, cpu_seconds() - start
+
+
 def report(
-    name: str, flagged: set[str], seconds: float, account: labelled.Account
+    name: str, flagged: set[str], seconds: float, cpu: float, account: labelled.Account
 ) -> dict[str, Any]:
     positives = {a for a, label in account.labels.items() if label == "positive"}
     decoys = {a for a, label in account.labels.items() if label == "decoy"}
@@ -157,6 +173,7 @@ def report(
         "decoys_flagged": len(false),
         "decoys": len(decoys),
         "seconds": round(seconds, 2),
+        "cpu": round(cpu, 2),
         "missed": sorted(_short(positives - found)),
         "false_alarms": sorted(_short(false)),
     }
@@ -186,24 +203,25 @@ def main() -> int:
     plain.write_text(
         json.dumps({k: v for k, v in snapshot.items() if k != "ServiceControlPolicies"}, indent=1)
     )
-    rows = [report("outwork", *outwork_flags(ours), account)]
+    rows = [report("outwork", *measured(outwork_flags, ours), account)]
     if (args.peers / "cloudsplaining/bin/cloudsplaining").exists():
-        rows.append(
-            report("cloudsplaining", *cloudsplaining_flags(args.peers, plain, snapshot), account)
-        )
+        flags = measured(cloudsplaining_flags, args.peers, plain, snapshot)
+        rows.append(report("cloudsplaining", *flags, account))
         # --flag-all-risky-actions: also flag actions scoped to resources or conditioned
-        flags = cloudsplaining_flags(args.peers, plain, snapshot, "-aR")
+        flags = measured(cloudsplaining_flags, args.peers, plain, snapshot, "-aR")
         rows.append(report("cloudsplaining -aR", *flags, account))
     else:
         print(f"cloudsplaining: not installed under {args.peers}", file=sys.stderr)
     if (args.peers / "parliament/bin/parliament").exists():
-        rows.append(report("parliament", *parliament_flags(args.peers, plain, snapshot), account))
+        flags = measured(parliament_flags, args.peers, plain, snapshot)
+        rows.append(report("parliament", *flags, account))
     else:
         print(f"parliament: not installed under {args.peers}", file=sys.stderr)
     for row in rows:
         print(
             f"{row['tool']:19} found {row['found']}/{row['positives']}  decoys flagged "
-            f"{row['decoys_flagged']}/{row['decoys']}  {row['seconds']} s"
+            f"{row['decoys_flagged']}/{row['decoys']}  {row['seconds']} s wall"
+            f"  {row['cpu']} s CPU"
         )
         print(f"  missed: {', '.join(row['missed']) or '-'}")
         print(f"  false alarms: {', '.join(row['false_alarms']) or '-'}")
