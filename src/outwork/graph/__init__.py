@@ -51,7 +51,7 @@ def build_paths(facts: Iterable[Fact]) -> list[AttackPath]:
                 chain = (*steps, fact)
                 if target.startswith(JEWEL_PREFIX):
                     found.append(AttackPath(entry, target, chain, _severity(chain)))
-                elif len(chain) < MAX_HOPS:
+                elif len(chain) < MAX_HOPS and target in edges:  # a dead end leads nowhere
                     stack.append((target, chain, visited | {target}))
     found.sort(key=lambda p: (-p.severity, len(p.steps), p.entry, p.target))
     return found[:MAX_PATHS]
