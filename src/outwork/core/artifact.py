@@ -698,6 +698,9 @@ def inside_installed_packages(path: str) -> bool:
 def posix_name(path: str) -> str:
     """The last component of a ``/``-separated path, as :class:`~pathlib.PurePosixPath` names
     it (empty and ``.`` components skipped), without building one for each artifact."""
+    last = path.rpartition("/")[2]
+    if last and last != ".":  # most paths: the last component is the name
+        return last
     parts = [part for part in path.split("/") if part and part != "."]
     return parts[-1] if parts else ""
 
