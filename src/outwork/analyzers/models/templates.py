@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
@@ -37,6 +38,15 @@ def _private(attr: str) -> bool:
     return attr.startswith("_")
 
 
+#: Templates up to this many characters are remembered by their text for the process's life:
+#: a folder of model repositories carries the same few templates again and again (every GGUF
+#: and ``tokenizer_config.json`` of a family), and parsing one costs more than finding it.
+CACHED_CHARS = 64 * 1024
+
+#: One parser for every template: parsing reads the environment, never changes it.
+_ENVIRONMENT = Environment(extensions=["jinja2.ext.loopcontrols", "jinja2.ext.do"])  # noqa: S701 - parse only, never rendered
+
+
 def analyse(source: str, *, limit: int = 1_000_000) -> list[str]:
     """Reasons the template escapes its sandbox; empty when it only formats messages.
 
@@ -44,9 +54,19 @@ def analyse(source: str, *, limit: int = 1_000_000) -> list[str]:
     """
     if len(source) > limit:
         return [f"template longer than {limit} characters"]
-    env = Environment(extensions=["jinja2.ext.loopcontrols", "jinja2.ext.do"])  # noqa: S701 - parse only, never rendered
+    if len(source) <= CACHED_CHARS:
+        return list(_remembered(source))
+    return _analyse(source)
+
+
+@functools.lru_cache(maxsize=64)
+def _remembered(source: str) -> tuple[str, ...]:
+    return tuple(_analyse(source))
+
+
+def _analyse(source: str) -> list[str]:
     try:
-        tree = env.parse(source)
+        tree = _ENVIRONMENT.parse(source)
     except TemplateSyntaxError as exc:
         raise ValueError(f"template does not parse: {exc.message} (line {exc.lineno})") from None
     except TemplateError as exc:
