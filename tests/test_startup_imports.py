@@ -71,6 +71,7 @@ NOT_AT_START = (
     "http.client",
     "jinja2",
     "packaging.version",
+    "pathspec",
     "rich.progress",
     "shtab",
     "ssl",

@@ -12,10 +12,13 @@ left out in silence.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pathspec import GitIgnoreSpec
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
 
 #: Bytes of one .gitignore file read; a larger one is read up to here.
 MAX_GITIGNORE_BYTES = 1024 * 1024
@@ -40,7 +43,7 @@ class Excluder:
         self.target = target
         root = Path(exclusion.root).resolve() if exclusion.root else target
         self.root = root if _within(target, root) else target
-        self.spec = GitIgnoreSpec.from_lines(exclusion.patterns) if exclusion.patterns else None
+        self.spec = _gitignore_spec(exclusion.patterns) if exclusion.patterns else None
         self.repository = _repository_of(target) if exclusion.respect_gitignore else None
         #: .gitignore patterns by the folder that holds them (None: the folder has none).
         self._ignores: dict[Path, GitIgnoreSpec | None] = {}
@@ -87,8 +90,17 @@ class Excluder:
         except OSError:  # none, or unreadable: nothing is ignored by it
             self._ignores[directory] = None
             return
-        spec = GitIgnoreSpec.from_lines(text.splitlines())
+        spec = _gitignore_spec(text.splitlines())
         self._ignores[directory] = spec if spec.patterns else None
+
+
+def _gitignore_spec(lines: Iterable[str]) -> GitIgnoreSpec:
+    """pathspec's matcher for gitignore-style lines, imported by the scans that have some: a
+    folder outside a repository scanned without exclude patterns starts without it
+    (docs/benchmarks.md, issue 21)."""
+    from pathspec import GitIgnoreSpec
+
+    return GitIgnoreSpec.from_lines(lines)
 
 
 def _relative(path: Path, base: Path) -> str:
