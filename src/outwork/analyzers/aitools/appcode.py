@@ -64,6 +64,7 @@ class _Scope:
         "assigned",
         "chosen",
         "functions",
+        "imported",
         "known",
         "own_environment",
         "returned",
@@ -82,6 +83,8 @@ class _Scope:
         self.functions: dict[str, list[_Scope]] = {}
         #: For the module: the environment variables it sets itself.
         self.own_environment: frozenset[str] = frozenset()
+        #: For the module: the names its imports bind.
+        self.imported: frozenset[str] = frozenset()
         #: For the module: parsed arguments whose every declaration limits them to literal
         #: ``choices`` (the program's own values, not the user's).
         self.chosen: frozenset[str] = frozenset()
@@ -96,6 +99,12 @@ def calls(source: str) -> Iterator[Call]:
     module = _Scope(_assignments(tree, top_level=True), [])
     module.own_environment = _own_environment(tree)
     module.chosen = _chosen_arguments(tree)
+    module.imported = frozenset(
+        (alias.asname or alias.name).split(".", 1)[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    )
     functions = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
     owner: dict[int, _Scope] = {}
     for function in functions:
@@ -185,20 +194,65 @@ def _assignments(root: ast.AST, *, top_level: bool = False) -> dict[str, list[as
     return found
 
 
+#: Origins by weight: what a value holds when several reach it.
+_RANK = {"": 0, "pinned": 1, "input": 2, "download": 3}
+
+
 def _origin(node: ast.expr, scope: _Scope, module: _Scope, depth: int) -> str:
-    """``download`` or ``input`` when the expression's value comes from one, else ""."""
+    """``download``, ``input`` or ``pinned`` (a download checked against a hash the program
+    holds) when the expression's value comes from one, else ""."""
     found = ""
     stack: list[ast.AST] = [node]
     while stack:
         sub = stack.pop()
         if _own_channel(sub, scope, module):
             continue
+        if _pinned(sub, module):
+            found = max(found, "pinned", key=_RANK.__getitem__)
+            continue  # whatever it downloads from is checked against the hash
         origin = _node_origin(sub, scope, module, depth)
         if origin == "download":
             return origin
-        found = found or origin
+        found = max(found, origin, key=_RANK.__getitem__)
         stack.extend(ast.iter_child_nodes(sub))
     return found
+
+
+def _pinned(node: ast.AST, module: _Scope) -> bool:
+    """A download that pooch checks against a hash the program holds: ``pooch.retrieve(url,
+    known_hash=...)`` with a hash (not None), or a ``pooch.create(..., registry=...)`` whose
+    ``fetch`` refuses any file whose digest differs from its registry's. A registry written in
+    the module counts when every entry has a hash (None turns the check off); one imported from
+    another module of the package is taken as its pins (that module is not read here)."""
+    if not isinstance(node, ast.Call):
+        return False
+    name = dotted(node.func)
+    if name.rsplit(".", 1)[-1] == "retrieve" and name.split(".", 1)[0] == "pooch":
+        known = _keyword(node, "known_hash")
+        if known is None and len(node.args) > 1:
+            known = node.args[1]
+        return known is not None and not _none(known)
+    if name == "pooch.create":
+        registry = _keyword(node, "registry")
+        return registry is not None and _hashes_every_entry(registry, module, 0)
+    return False
+
+
+def _none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _hashes_every_entry(node: ast.expr, module: _Scope, depth: int) -> bool:
+    """A registry whose every entry has a hash: a dict literal of non-None values, or a name
+    the module assigns only such dicts, or one it never assigns (imported)."""
+    if isinstance(node, ast.Dict):
+        return bool(node.values) and not any(_none(v) for v in node.values)
+    if isinstance(node, ast.Name) and depth < MAX_DEPTH:
+        values = module.assigned.get(node.id, [])
+        if not values:
+            return node.id in module.imported
+        return all(_hashes_every_entry(v, module, depth + 1) for v in values[:MAX_VALUES])
+    return False
 
 
 def _node_origin(sub: ast.AST, scope: _Scope, module: _Scope, depth: int) -> str:

@@ -17,6 +17,7 @@ class Origin(enum.Enum):
 
     DOWNLOAD = "downloaded (a hub download, a URL, an HTTP response)"
     INPUT = "from input (argv, input(), parsed arguments, the environment, a web request)"
+    PINNED = "downloaded, checked against a hash the program pins (pooch known_hash, registry)"
     LOCAL = "a literal or a local value"
 
 
@@ -31,9 +32,13 @@ class UnsafeModelDeserialization(Rule):
     unpickles by default), and `pickle`/`joblib`/`dill`/`cloudpickle` loads, `pandas.read_pickle`
     and `numpy.load(..., allow_pickle=True)` of a file that comes from a download or from
     input, followed through names and through the module's own functions (`pickle.loads(
-    fetch(url))`). Loads of local files the program wrote itself are not reported, nor a load
-    of the program's own `pickle.dumps` (`pickle.loads(pickle.dumps(response))`, a test that an
-    object pickles), whatever was pickled; a slice of it still counts as its contents. An
+    fetch(url))`). A download checked against a hash the program pins (pooch's `retrieve`
+    with a `known_hash`, a `pooch.create` registry whose every entry has one, or a registry
+    imported from another module of the package, which is not read here) is medium: the file
+    is the one the maintainers pinned, and it is still a pickle. Loads of local files the
+    program wrote itself are not reported, nor a load of the program's own `pickle.dumps`
+    (`pickle.loads(pickle.dumps(response))`, a test that an object pickles), whatever was
+    pickled; a slice of it still counts as its contents. An
     environment variable the same module sets for a process it starts (`env=`, `extra_env=`,
     `os.environ[...] = ...`), a descriptor inherited from the parent process
     (`os.fdopen(args.pipe)`, unless `os.open`ed here from a path) and a parsed argument that
@@ -74,6 +79,7 @@ class UnsafeModelDeserialization(Rule):
     severities: ClassVar[Mapping[enum.Enum, Severity]] = {
         Origin.DOWNLOAD: Severity.HIGH,
         Origin.INPUT: Severity.HIGH,
+        Origin.PINNED: Severity.MEDIUM,
         Origin.LOCAL: Severity.MEDIUM,
     }
 
@@ -121,6 +127,7 @@ class RemoteCodeModelLoad(Rule):
     severities: ClassVar[Mapping[enum.Enum, Severity]] = {
         Origin.DOWNLOAD: Severity.HIGH,
         Origin.INPUT: Severity.HIGH,
+        Origin.PINNED: Severity.MEDIUM,
         Origin.LOCAL: Severity.MEDIUM,
     }
 
