@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from outwork.core.reach import in_package_tests, names_tests, package_folders
+from outwork.core.reach import (
+    in_package_tests,
+    names_documentation,
+    names_tests,
+    package_folders,
+)
 
 
 def test_names_tests_by_whole_words() -> None:
@@ -40,3 +45,10 @@ def test_outside_packages() -> None:
     assert package_folders("/repo/tests/fixtures/policy.json") is None
     assert not in_package_tests("/repo/tests/fixtures/policy.json")
     assert not in_package_tests("/repo/backup.7z!/tests/policy.json")
+
+
+def test_names_documentation() -> None:
+    assert names_documentation("README.md") and names_documentation("docs/guide.rst")
+    assert names_documentation("README") and names_documentation("CHANGELOG.txt")
+    assert not names_documentation("readme.js") and not names_documentation("notes.txt")
+    assert not names_documentation("install.py") and not names_documentation("mdtools.py")

@@ -51,6 +51,25 @@ def names_tests(name: str) -> bool:
     return any(word in TEST_WORDS for word in _WORD_SPLIT.split(name.lower()))
 
 
+#: Suffixes of documentation: read by people and rendered by sites, run by nothing that finds
+#: it by this name (a script that starts one by path is another matter, judged there).
+DOCUMENTATION_SUFFIXES = (".md", ".markdown", ".mdx", ".rst", ".adoc", ".asciidoc")
+#: Names of documentation files, whatever their suffix (``README``, ``CHANGELOG.txt``).
+DOCUMENTATION_STEMS = frozenset(
+    {"readme", "changelog", "changes", "history", "license", "licence", "authors", "notice"}
+)
+
+
+def names_documentation(name: str) -> bool:
+    """Whether a file's name says documentation: a Markdown, reST or AsciiDoc file, or a
+    README, CHANGELOG, LICENSE... with no suffix or a text one."""
+    lower = name.rsplit("/", 1)[-1].lower()
+    if lower.endswith(DOCUMENTATION_SUFFIXES):
+        return True
+    stem, dot, suffix = lower.partition(".")
+    return stem in DOCUMENTATION_STEMS and (not dot or suffix == "txt")
+
+
 def _canonical(name: str) -> str:
     return _SEPARATORS.sub("_", name.lower())
 
@@ -105,4 +124,11 @@ def in_package_tests(path: str) -> bool:
     return folders is not None and any(names_tests(folder) for folder in folders)
 
 
-__all__ = ["TEST_WORDS", "in_package_tests", "names_tests", "package_folders"]
+__all__ = [
+    "DOCUMENTATION_SUFFIXES",
+    "TEST_WORDS",
+    "in_package_tests",
+    "names_documentation",
+    "names_tests",
+    "package_folders",
+]

@@ -42,6 +42,7 @@ from outwork.core.artifact import (
 )
 from outwork.core.budgets import Budgets
 from outwork.core.findings import Fact, Finding, finding
+from outwork.core.reach import names_documentation
 from outwork.core.rules import Severity
 from outwork.core.syntaxwindows import window_bytes
 
@@ -59,7 +60,12 @@ def accepts(artifact: Artifact) -> bool:
         return artifact.name == "package.json"
     if loose.accepts_name(artifact.path, artifact.name):
         return artifact.kind not in (Kind.BINARY, Kind.EMPTY)
-    return artifact.kind in (Kind.PYTHON, Kind.JAVASCRIPT)
+    # a README whose code blocks read as Python or JavaScript is documentation: nothing imports
+    # or runs it by that name; a script that starts it by path (``node README.md`` in an
+    # install script) has it read as code there (``_loose_manifest``, ``_launched_files``)
+    return artifact.kind in (Kind.PYTHON, Kind.JAVASCRIPT) and not names_documentation(
+        artifact.name
+    )
 
 
 def analyze(artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:

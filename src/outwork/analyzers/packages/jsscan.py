@@ -90,6 +90,15 @@ def _query_cursor() -> Any:
     return tree_sitter.QueryCursor(_query())
 
 
+def node_targets(target: str) -> tuple[str, ...]:
+    """The files ``node TARGET`` (or ``require(TARGET)``) may run: the path as written first,
+    whatever its suffix (``node NOTES.md`` runs the Markdown-named file as JavaScript), then
+    with ``.js`` when it has no script suffix."""
+    if target.endswith((".js", ".cjs", ".mjs")):
+        return (target,)
+    return (target, target + ".js")
+
+
 def scan_package_json(text: str, path: str) -> tuple[list[Signal], dict[str, Any]]:
     """Lifecycle scripts of a manifest, and what the caller needs to find install-time files."""
     signals: list[Signal] = []
@@ -131,16 +140,12 @@ def scan_package_json(text: str, path: str) -> tuple[list[Signal], dict[str, Any
         for match in _NODE_FILE.finditer(" && ".join(commands)):
             target = match.group(1) or match.group(2)
             if target and target not in ("-e", "--eval"):
-                info["install_files"].append(
-                    target if target.endswith((".js", ".cjs", ".mjs")) else target + ".js"
-                )
+                info["install_files"].extend(node_targets(target))
         judged = []
         for part in commands:
             loaded = _inline_loads_files(part)
             for target in loaded or ():
-                info["install_files"].append(
-                    target if target.endswith((".js", ".cjs", ".mjs")) else target + ".js"
-                )
+                info["install_files"].extend(node_targets(target))
             judged.append(javascript.install_script(hook, part, loaded is not None))
         severity, message = max(judged, key=lambda item: item[0])
         if len(commands) > 1 and message != judged[0][1]:
