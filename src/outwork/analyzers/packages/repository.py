@@ -317,12 +317,15 @@ def _abbreviates(short: str, long: str) -> bool:
     return all(letter in rest for letter in short)
 
 
-def _imitates(package: str, project: str) -> bool:
-    """The package name, or one of its words, is a misspelling of the project's name."""
+def _imitates(package: str, project: str, repository: str = "") -> bool:
+    """The package name, or one of its words, is a misspelling of the project's name. A word
+    spelled exactly as the linked ``repository`` is named is the package naming itself after
+    that repository (``formdata-polyfill`` of ``jimmywarting/FormData``), not after the popular
+    project its name only resembles once separators are dropped (``form-data``)."""
     candidates = {normalise(package), *normalise(package).split("-")}
     target = stem(project)
     for candidate in candidates:
-        if len(candidate) < 4 or candidate == target:
+        if len(candidate) < 4 or candidate in (target, repository):
             continue
         squat = typosquat.check(candidate, "pypi") or typosquat.check(candidate, "npm")
         if squat and squat.target == target:
@@ -362,7 +365,7 @@ def judge_links(ecosystem: str, package: str, links: Iterable[Link]) -> Borrowed
             (p for p in (name_stem, normalise(repo.name)) if p in popular and len(p) >= 4),
             None,
         ) or _squashed(ecosystem).get(normalise(repo.name).replace("-", ""))
-        imitates = famous is not None and _imitates(short, famous)
+        imitates = famous is not None and _imitates(short, famous, normalise(repo.name))
         if not imitates and (
             _related(own_tokens, _tokens(repo.name) | _tokens(repo.owner))
             or _abbreviates(own_stem, name_stem)

@@ -16,7 +16,9 @@ class RepositoryOfAnotherProject(Rule):
     of its family (a name sharing a word with the repository or its owner, as
     `requests-oauthlib` and `github.com/requests/requests-oauthlib`, or `langchain-core` and
     `github.com/langchain-ai/langchain`, or an abbreviation such as `sklearn` for
-    `scikit-learn`), and names no repository of its own. Installed metadata on an unpacked tree
+    `scikit-learn`, or a package named after the repository, as `formdata-polyfill` and
+    `github.com/jimmywarting/FormData`, whose name resembles the popular `form-data` only with
+    separators dropped), and names no repository of its own. Installed metadata on an unpacked tree
     (site-packages, node_modules) is judged the same way; with `--online`, so is the registry's
     metadata of each declared dependency.
 
