@@ -10,7 +10,9 @@ release the archive scans read; the fetch path reads up to its own limit of file
 target is one command with an empty data folder (no advisory database, as on a fresh machine;
 the advisory fetch may fail, which the scan reports once and goes on). ``--gate`` is
 ``bench/benign_gate.py``'s ``--json`` listing of the same set: each project's verdict is printed
-beside it. Needs the network to PyPI; nothing is kept after the run.
+beside it. Projects are scanned in the seeded random order and ``--json`` is rewritten after
+each one, so a run stopped early for CPU is a random sample with its results kept. Needs the
+network to PyPI; nothing else is kept after the run.
 """
 
 from __future__ import annotations
@@ -74,7 +76,8 @@ def main() -> None:
     src = args.src.resolve() if args.src and args.python else None
     python = args.python or str((args.src or ROOT).resolve() / ".venv" / "bin" / "python")
     known = releases(args.dir)
-    sample = sorted(random.Random(args.seed).sample(sorted(known), min(args.sample, len(known))))
+    # in the seeded order, not sorted: a run stopped early (for CPU) is still a random sample
+    sample = random.Random(args.seed).sample(sorted(known), min(args.sample, len(known)))
     gate: dict[str, Any] = json.loads(args.gate.read_text()) if args.gate else {}
     flagged_before = set(gate.get("flagged", {}))
     out: dict[str, Any] = {}
@@ -103,6 +106,8 @@ def main() -> None:
         out[name] = {"version": known[name], "fetched": fetched, "high": high}
         if gate:
             out[name]["archives"] = archives
+        if args.json:  # after every project: a run stopped early keeps what it measured
+            args.json.write_text(json.dumps(out, indent=1, sort_keys=True))
     flagged = sum(1 for v in out.values() if v.get("fetched") == "flagged")
     print(f"{len(sample)} projects fetched, {flagged} high or critical")
     if gate:
