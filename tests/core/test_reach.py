@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from outwork.core.reach import (
+    TESTS_NOTE,
+    UNPACKAGED_NOTE,
+    PackageReach,
     in_package_tests,
     names_documentation,
     names_tests,
@@ -52,3 +55,17 @@ def test_names_documentation() -> None:
     assert names_documentation("README") and names_documentation("CHANGELOG.txt")
     assert not names_documentation("readme.js") and not names_documentation("notes.txt")
     assert not names_documentation("install.py") and not names_documentation("mdtools.py")
+
+
+def test_package_reach_weighs_tests_and_scripts_the_package_never_runs() -> None:
+    reach = PackageReach(
+        own=("demo-1.0/demo/", "demo-1.0/"),
+        imported=frozenset({"demo-1.0/tests/helpers.py"}),
+        unpackaged=frozenset({"demo-1.0/scripts/tool.py"}),
+    )
+    assert reach.weighs_less("demo-1.0/tests/test_x.py") == TESTS_NOTE
+    assert reach.weighs_less("demo-1.0/scripts/tool.py") == UNPACKAGED_NOTE
+    assert reach.weighs_less("demo-1.0/tests/helpers.py") is None  # the package imports it
+    assert reach.weighs_less("demo-1.0/demo/cli.py") is None
+    assert PackageReach.from_properties(reach.to_properties()) == reach
+    assert PackageReach.from_properties({"own": "not a list"}) == PackageReach()

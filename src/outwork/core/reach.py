@@ -13,6 +13,9 @@ folder named like the distribution never count.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from outwork.core.artifact import INSTALLED_PACKAGE_FOLDERS, MEMBER_SEP, PACKAGE_SUFFIXES
 
@@ -124,10 +127,75 @@ def in_package_tests(path: str) -> bool:
     return folders is not None and any(names_tests(folder) for folder in folders)
 
 
+#: The private component the packages layer gives each package archive it reads whole: what
+#: of the package its installer and its code never run (:class:`PackageReach`).
+REACH_COMPONENT = "_package-reach"
+#: What a finding in code the package never runs says of where it sits.
+TESTS_NOTE = "(in tests or examples)"
+UNPACKAGED_NOTE = "(in a script the package does not install)"
+
+
+def in_tests(member: str, own: tuple[str, ...]) -> bool:
+    """Whether a member of a package sits in a test, example or documentation folder below the
+    package's own folders (``own``: folder prefixes, longest first)."""
+    for prefix in own:
+        if member.startswith(prefix):
+            member = member[len(prefix) :]
+            break
+    return any(names_tests(part) for part in member.split("/")[:-1])
+
+
+@dataclass(frozen=True, slots=True)
+class PackageReach:
+    """What of a package archive its installer and its code never run, as the packages layer
+    finds it reading the package whole: the test and example modules its own code does not
+    import, and the scripts of an sdist that no package of it holds (maintainer scripts no
+    build installs and nothing imports, starts by path or declares). Members are named as in
+    the archive (``name-1.0/tests/test_x.py``)."""
+
+    #: The package's own folders (its root, its import package), which never count as tests.
+    own: tuple[str, ...] = ()
+    #: Test modules that the package's own code imports: they run as part of the package.
+    imported: frozenset[str] = frozenset()
+    #: Modules of an sdist that no package of it holds.
+    unpackaged: frozenset[str] = frozenset()
+
+    def weighs_less(self, member: str) -> str | None:
+        """The note of a member whose code the package never runs (a test or example module its
+        code does not import, a script no package holds), or None for the package's code."""
+        if member not in self.imported and in_tests(member, self.own):
+            return TESTS_NOTE
+        if member in self.unpackaged:
+            return UNPACKAGED_NOTE
+        return None
+
+    def to_properties(self) -> dict[str, list[str]]:
+        return {
+            "own": list(self.own),
+            "imported": sorted(self.imported),
+            "unpackaged": sorted(self.unpackaged),
+        }
+
+    @classmethod
+    def from_properties(cls, properties: Mapping[str, Any]) -> PackageReach:
+        def strings(key: str) -> list[str]:
+            value = properties.get(key)
+            return [str(v) for v in value] if isinstance(value, list) else []
+
+        return cls(
+            tuple(strings("own")), frozenset(strings("imported")), frozenset(strings("unpackaged"))
+        )
+
+
 __all__ = [
     "DOCUMENTATION_SUFFIXES",
+    "REACH_COMPONENT",
+    "TESTS_NOTE",
     "TEST_WORDS",
+    "UNPACKAGED_NOTE",
+    "PackageReach",
     "in_package_tests",
+    "in_tests",
     "names_documentation",
     "names_tests",
     "package_folders",

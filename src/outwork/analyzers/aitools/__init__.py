@@ -37,7 +37,7 @@ class AIToolsAnalyzer(Analyzer):
     loads models, and the deployment files that launch AI services."""
 
     name = "aitools"
-    version = "6"
+    version = "7"
     layer = Layer.AI
     #: An instruction file that does not look like text is still read by the agent.
     kinds = TEXT_KINDS | {Kind.BINARY, Kind.PICKLE, Kind.PYTORCH_ZIP}
@@ -78,10 +78,16 @@ class AIToolsAnalyzer(Analyzer):
     ) -> Iterable[Finding]:
         """Across configuration files: tools and servers two configurations of one client
         define for the same folder, and launched packages the packages layer judged in this
-        scan (when it ran: its components are the verdicts)."""
-        if not any(c.type in ("_mcp-server", "_mcp-code") for _, c in components):
+        scan (when it ran: its components are the verdicts); findings of application code in
+        a package archive, graded by what the packages layer found the package runs."""
+        if not any(c.type in ("_mcp-server", "_mcp-code", "_ai-in-package") for _, c in components):
             return ()
         return cast(Iterable[Finding], self.work.finish(components))
+
+    @classmethod
+    def finish_inputs(cls, offline: bool) -> tuple[str, ...]:
+        # what the packages layer finds of a package grades the loads in its tests and scripts
+        return ("packages",)
 
 
 def _mentions(artifact: Artifact, markers: tuple[bytes, ...]) -> bool:

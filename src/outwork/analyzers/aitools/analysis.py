@@ -6,6 +6,7 @@ import json
 import re
 import tomllib
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -35,8 +36,10 @@ from outwork.analyzers.aitools.toolcode import (
     python_tool_names,
 )
 from outwork.core.analyzer import AnalysisContext, Component, Emitted
-from outwork.core.artifact import MEMBER_SEP, Artifact, Kind
+from outwork.core.artifact import MEMBER_SEP, Artifact, Kind, inside_package_archive
 from outwork.core.findings import Finding, finding
+from outwork.core.reach import REACH_COMPONENT, PackageReach
+from outwork.core.rules import Severity
 
 #: Bytes of one file read; the rest is reported (AI009), never silently dropped.
 MAX_BYTES = 1024 * 1024
@@ -140,6 +143,54 @@ def _rest_of(artifact: Artifact, kind: str, limit: int) -> Iterator[Finding]:
 def finish(components: Sequence[tuple[str, Component]]) -> Iterator[Finding]:
     """The scan-wide step (see the analyzer's ``finish``)."""
     yield from across_files(components)
+    yield from in_packages(components)
+
+
+#: The private component that hands a finding of application code in a package archive's
+#: member to the whole-scan step, where the package's reach grades it.
+IN_PACKAGE = "_ai-in-package"
+
+
+def package_member(path: str) -> str | None:
+    """The member's name when a path is a member of a package archive the packages layer reads
+    whole (one level down: ``NAME-1.0.tar.gz!/NAME-1.0/test/test_x.py``), else None."""
+    container, separator, member = path.rpartition(MEMBER_SEP)
+    if not separator or MEMBER_SEP in container or not inside_package_archive(path):
+        return None
+    return member
+
+
+def _deferred(found: Finding, member: str) -> Component:
+    return Component(IN_PACKAGE, member, properties={"finding": found.to_dict()})
+
+
+def in_packages(components: Sequence[tuple[str, Component]]) -> Iterator[Finding]:
+    """The findings of application code in package archives, graded by what the packages layer
+    found of each package: code the package never runs (a test or example module its own code
+    does not import, a script of an sdist that no package of it holds) weighs one level less,
+    as the packages layer weighs it; a test module the package imports, a script it starts by
+    path or declares, and any member of a package it did not judge keep their grade."""
+    reaches = {
+        path: PackageReach.from_properties(c.properties)
+        for path, c in components
+        if c.type == REACH_COMPONENT
+    }
+    for path, component in components:
+        if component.type != IN_PACKAGE:
+            continue
+        found = Finding.from_dict(component.properties["finding"])
+        found = replace(found, location=replace(found.location, path=path))
+        archive = path.rpartition(MEMBER_SEP)[0]
+        reach = reaches.get(archive)
+        note = reach.weighs_less(component.name) if reach is not None else None
+        if note is not None and found.severity > Severity.LOW:
+            found = replace(
+                found,
+                severity=Severity(found.severity - 1),
+                message=f"{found.message} {note}",
+                properties={**found.properties, "package_reach": note},
+            )
+        yield found
 
 
 def mcp_server(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted]:
@@ -159,8 +210,10 @@ def mcp_server(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted
         properties = {"path": artifact.path, "package": package_of(artifact), "tools": declared}
         yield Component(CODE_COMPONENT, artifact.name, properties=properties)
     if artifact.kind is Kind.PYTHON:
+        member = package_member(artifact.path)
         for call in calls(source):
-            yield from appcode.check(call)
+            for found in appcode.check(call):
+                yield found if member is None else _deferred(found, member)
         yield from services.check(list(python_launches(source)), artifact.path)
     if artifact.size > limit:
         yield finding(

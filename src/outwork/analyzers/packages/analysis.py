@@ -42,7 +42,7 @@ from outwork.core.artifact import (
 )
 from outwork.core.budgets import Budgets
 from outwork.core.findings import Fact, Finding, finding
-from outwork.core.reach import names_documentation
+from outwork.core.reach import REACH_COMPONENT, names_documentation
 from outwork.core.rules import Severity
 from outwork.core.syntaxwindows import window_bytes
 
@@ -113,6 +113,8 @@ def _archive(artifact: Artifact, budgets: Budgets) -> Iterator[Emitted]:
     verdict = analyze_files(files, window_bytes(budgets))
     yield from _emit(verdict.signals, rebase=True)
     yield from _verdict(verdict, "")
+    # for the layers that judge the archive's members one at a time (tests, scripts)
+    yield Component(REACH_COMPONENT, verdict.name, properties=verdict.reach.to_properties())
 
 
 def _loose_manifest(artifact: Artifact, window: int) -> Iterator[Emitted]:

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from outwork.analyzers.packages.signals import Signal
+from outwork.core.reach import TESTS_NOTE, UNPACKAGED_NOTE
 from outwork.core.rules import Severity
 
 
@@ -104,10 +105,6 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
 )
 
 C, H = Severity.CRITICAL, Severity.HIGH
-#: What ``package._lower_for_tests`` appends to a signal of a test or example file, and to one
-#: of an sdist's script that no package of it holds.
-TESTS_NOTE = "(in tests or examples)"
-UNPACKAGED_NOTE = "(in a script the package does not install)"
 
 COMBINATIONS: tuple[Combination, ...] = (
     Combination(frozenset({"download", "hidden"}), C, "fetches a program and runs it unseen"),

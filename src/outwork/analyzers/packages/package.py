@@ -51,7 +51,7 @@ from outwork.core.artifact import Kind, MemberNeeds, ReadMember, classify
 from outwork.core.budgets import Budgets
 from outwork.core.findings import Finding
 from outwork.core.purl import purl
-from outwork.core.reach import names_tests
+from outwork.core.reach import PackageReach, in_tests, names_tests
 from outwork.core.rules import Severity
 from outwork.sources.reader import ArchiveError, ArchiveStop, BudgetStop, Member, iter_members
 
@@ -356,6 +356,9 @@ class Verdict:
     severity: Severity | None
     signals: list[Signal]
     reasons: list[str]
+    #: What of the package its installer and its code never run (for the layers judging one
+    #: file at a time; empty where the package was not read whole).
+    reach: PackageReach = field(default_factory=PackageReach)
 
     @property
     def purl(self) -> str:
@@ -431,15 +434,16 @@ def _analyze_files(files: PackageFiles, window: int) -> Verdict:
     imported = frozenset(
         target
         for member, targets in links.items()
-        if not _in_tests(member, own)
+        if not in_tests(member, own)
         for target in targets
     )
-    signals = [_lower_for_tests(s, own, imported, unpackaged) for s in signals]
+    reach = PackageReach(own, imported, unpackaged)
+    signals = [_lower_for_tests(s, reach) for s in signals]
     # an unread test module cannot be told apart from one the package imports: tests count as
     # tests only where the package's own code imports no test module at all
-    imports_tests = any(not _in_tests(member, own) for member in links)
+    imports_tests = any(not in_tests(member, own) for member in links)
     signals.extend(
-        unread_signals(files.notes, signals, lambda m: not imports_tests and _in_tests(m, own))
+        unread_signals(files.notes, signals, lambda m: not imports_tests and in_tests(m, own))
     )
     score, severity, reasons = score_signals(signals)
     return Verdict(
@@ -450,6 +454,7 @@ def _analyze_files(files: PackageFiles, window: int) -> Verdict:
         severity,
         signals,
         reasons,
+        reach,
     )
 
 
@@ -1149,33 +1154,17 @@ def _own_folders(texts: Mapping[str, str], name: str) -> tuple[str, ...]:
     return tuple(sorted(set(own), key=len, reverse=True))
 
 
-def _in_tests(path: str, own: tuple[str, ...]) -> bool:
-    for prefix in own:
-        if path.startswith(prefix):
-            path = path[len(prefix) :]
-            break
-    return any(names_tests(part) for part in path.split("/")[:-1])
-
-
-def _lower_for_tests(
-    signal: Signal,
-    own: tuple[str, ...] = (),
-    imported: frozenset[str] = frozenset(),
-    unpackaged: frozenset[str] = frozenset(),
-) -> Signal:
+def _lower_for_tests(signal: Signal, reach: PackageReach) -> Signal:
     """Tests, examples, docs and benchmarks are not imported by the package, nor are the
-    scripts of an sdist that no package of it holds (``unpackaged``): what their top level
-    does weighs two levels less, what they do when called one. Install-time code (which pip
-    runs whatever its folder is called) is never lowered, nor are the package's own folders
-    (``own``) for the words in its name, nor test modules that the package's own code imports
-    (``imported``)."""
+    scripts of an sdist that no package of it holds: what their top level does weighs two
+    levels less, what they do when called one (``reach`` says which members these are).
+    Install-time code (which pip runs whatever its folder is called) is never lowered, nor are
+    the package's own folders for the words in its name, nor test modules that the package's
+    own code imports."""
     if signal.context is Context.INSTALL or signal.severity <= Severity.LOW:
         return signal
-    if signal.path not in imported and _in_tests(signal.path, own):
-        note = combinations.TESTS_NOTE
-    elif signal.path in unpackaged:
-        note = combinations.UNPACKAGED_NOTE
-    else:
+    note = reach.weighs_less(signal.path)
+    if note is None:
         return signal
     steps = 2 if signal.context is Context.IMPORT else 1
     return Signal(

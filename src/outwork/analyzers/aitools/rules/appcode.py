@@ -43,7 +43,11 @@ class UnsafeModelDeserialization(Rule):
     `os.environ[...] = ...`), a descriptor inherited from the parent process
     (`os.fdopen(args.pipe)`, unless `os.open`ed here from a path) and a parsed argument that
     every declaration limits to literal `choices` (`args.test + ".pickle"`, one of the
-    program's own names) are the program's own channels, not input.
+    program's own names) are the program's own channels, not input. In a package archive, a
+    load in code the package never runs (a test or example module its own code does not import,
+    a script of the sdist that no package holds, as the packages layer finds them) is one level
+    lower; a test module the package imports, a script the build declares and a wheel's
+    installed script keep their grade (so do AI021 and AI022).
 
     ## Why it matters
 
