@@ -23,7 +23,7 @@ class SecretAnalyzer(Analyzer):
     """Leaked credentials in every text artifact."""
 
     name = "secrets"
-    version = "1"
+    version = "2"
     layer = Layer.SEC
     kinds = TEXT_KINDS
     rules = rules_in("outwork.analyzers.secrets.rules")

@@ -24,13 +24,26 @@ from outwork.analyzers.secrets.scan import MAX_HITS, Table, scan_text, without_o
 from outwork.analyzers.secrets.table import Candidate, Exposure
 from outwork.analyzers.secrets.verify import Verdict, verify, verify_aws_pair
 from outwork.core.analyzer import AnalysisContext, Emitted
-from outwork.core.artifact import MEMBER_SEP, Artifact
+from outwork.core.artifact import (
+    MEMBER_SEP,
+    Artifact,
+    inside_installed_packages,
+    inside_package_archive,
+)
 from outwork.core.findings import Fact, finding
+from outwork.core.rules import Severity
 
 #: Bytes of one text searched; the rest is reported (SEC008), never silently dropped.
 MAX_SCAN_BYTES = 8 * 1024 * 1024
 #: Lines between an AWS key id and its secret access key for the two to be one credential.
 PAIR_LINES = 10
+#: The highest severity of a credential in a third-party package's own files (a member of a
+#: package archive, or a file under ``site-packages``/``node_modules``): it is the publisher's
+#: leak, to be reported to the publisher, not a credential of the project or machine being
+#: scanned, and installing the package exposes nothing of the user's. The same value in the
+#: project's own files (a ``vendor/`` copy included) keeps its grade; the packages layer judges
+#: what a package does with a token (a bot or webhook used as a channel) on its own.
+DEPENDENCY_CAP = Severity.MEDIUM
 
 TABLE = Table(
     row for module in (tokens, private_keys, cloud, urls, jwt, generic) for row in module.DETECTORS
@@ -57,6 +70,8 @@ class Where:
     name: str
     logical: str = ""
     properties: dict[str, object] = field(default_factory=dict)
+    #: The text is a third-party package's own file (:data:`DEPENDENCY_CAP`).
+    dependency: bool = False
 
 
 def analyze(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted]:
@@ -64,7 +79,8 @@ def analyze(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted]:
     text = artifact.read(limit).decode("utf-8", "replace")
     key, persistent = redact.fingerprint_key(context.data_dir, context.scan_key)
     asking = context.options if verifying(context) else None
-    where = Where(artifact.path, scanned_name(artifact))
+    dependency = inside_package_archive(artifact.path) or inside_installed_packages(artifact.path)
+    where = Where(artifact.path, scanned_name(artifact), dependency=dependency)
     yield from scan_document(text, where, key, persistent, asking)
     if artifact.size > limit:
         yield finding(
@@ -237,6 +253,10 @@ def _emit(
     why = _why(chosen, structure.weakened)
     if why:
         message += f": {why}"
+    severity = rule.severity_in(chosen)
+    if where.dependency and severity > DEPENDENCY_CAP:
+        severity = DEPENDENCY_CAP
+        message += f" (in a third-party package's own files: {DEPENDENCY_CAP.label} at most)"
     if structure.identity.get("verified") == "live":
         who = structure.identity.get("verified_identity")
         message += f"; live at the provider{f' as {who}' if who else ''}"
@@ -252,6 +272,8 @@ def _emit(
         **structure.identity,
         **where.properties,
     }
+    if where.dependency:
+        properties["in_dependency"] = True
     anchor = f"{row.id}:{digest[:16]}"
     if where.logical:
         properties["line"] = number
@@ -261,7 +283,7 @@ def _emit(
         line=None if where.logical else number,
         column=None if where.logical else candidate.start - start + 1,
         logical=f"{where.logical}:{number}:{anchor}" if where.logical else anchor,
-        severity=rule.severity_in(chosen),
+        severity=severity,
         evidence=redact.mask_line(line, on_line),
         properties=properties,
         subject=_subject(structure.identity),
