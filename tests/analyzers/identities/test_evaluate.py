@@ -14,6 +14,7 @@ from outwork.analyzers.identities.aws.evaluate import (
     CHOSEN,
     MAYBE,
     NO,
+    PRESENT,
     YES,
     Context,
     Principal,
@@ -368,3 +369,25 @@ def test_a_request_the_attacker_must_make_as_it_is_meets_conditions_on_what_it_s
     # a tag the request does not set is absent, not unknown
     other = principal(allow("iam:TagUser", Condition={"Null": {"aws:RequestTag/owner": "true"}}))
     assert decide(other, "iam:TagUser", USER, developer).level == YES
+
+
+def test_a_value_present_but_not_known_answers_null_tests_only() -> None:
+    """A launch given a role's instance profile names one: a Null test on ec2:InstanceProfile
+    holds (a guard against launching with any profile denies it), a test of which one is
+    MAYBE."""
+    launch = Context({"ec2:instanceprofile": (PRESENT,)})
+    guarded = principal(
+        allow("ec2:RunInstances"),
+        deny("ec2:RunInstances", Condition={"Null": {"ec2:InstanceProfile": "false"}}),
+    )
+    assert decide(guarded, "ec2:RunInstances", CHOSEN, launch).level == NO
+    bare = Context({"ec2:instanceprofile": ()})
+    assert decide(guarded, "ec2:RunInstances", CHOSEN, bare).level == YES
+    pinned = principal(
+        allow(
+            "ec2:RunInstances",
+            Condition={"ArnLike": {"ec2:InstanceProfile": "arn:aws:iam::*:instance-profile/app-*"}},
+        )
+    )
+    assert decide(pinned, "ec2:RunInstances", CHOSEN, launch).level == MAYBE
+    assert decide(pinned, "ec2:RunInstances", CHOSEN, bare).level == NO

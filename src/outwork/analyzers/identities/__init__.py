@@ -35,7 +35,7 @@ class IdentityAnalyzer(Analyzer):
     """Evaluates IAM policies and finds escalation paths to administrator."""
 
     name = "identities"
-    version = "10"
+    version = "11"
     layer = Layer.IAM
     kinds = frozenset({Kind.JSON, Kind.YAML, Kind.TEXT})
     rules = rules_in("outwork.analyzers.identities.rules")

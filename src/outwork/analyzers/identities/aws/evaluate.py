@@ -43,6 +43,9 @@ CHOSEN_KEYS = (
     "lambda:functionarn",
 )
 _VARIABLE_RE = re.compile(r"\$\{([^}]*)\}")
+#: A context value present in the request but not known offline (a launch names an instance
+#: profile, which one the input does not say): a Null test on its key holds, any other is MAYBE.
+PRESENT = "<present>"
 #: The condition keys of the request's time, and the operators that bound it from above (a
 #: grant under one of them ends).
 TIME_KEYS = ("aws:currenttime", "aws:epochtime")
@@ -261,7 +264,7 @@ def condition(cond: Condition, context: Context, *, deny: bool = False) -> tuple
         matches_any = base == "stringlike" and not if_exists and "*" in cond.values
         return (YES if matches_any else NO), ""
     values = context.lookup(key)
-    if values is None:
+    if values is None or (values == (PRESENT,) and base != "null"):
         return MAYBE, f"{cond.key} is not known offline"
     if base == "null":
         absent = not values

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from outwork.analyzers.identities.aws.evaluate import PRESENT
+
 RHINO = "Rhino Security Labs, AWS IAM Privilege Escalation - Methods and Mitigation"
 PATHFINDING = "pathfinding.cloud"
 SCHEDULER = (
@@ -84,7 +86,7 @@ def _m(
     id_: str,
     title: str,
     gives: str,
-    *steps: tuple[str, str],
+    *steps: tuple[str, str] | Step,
     source: str = RHINO,
     service: str = "",
     who: tuple[str, ...] = ("user", "role"),
@@ -96,7 +98,7 @@ def _m(
     return Method(
         id_,
         title,
-        tuple(Step(a, r) for a, r in steps),
+        tuple(step if isinstance(step, Step) else Step(*step) for step in steps),
         gives,
         source,
         service,
@@ -144,7 +146,9 @@ def _passrole(
     source: str = RHINO,
     needs_instance_profile: bool = False,
 ) -> Method:
-    steps = (("iam:PassRole", SERVICE_ROLE), *((a, CHOSEN) for a in actions))
+    # a launch given the role's instance profile names one (which, the input does not say)
+    named = (("ec2:InstanceProfile", (PRESENT,)),) if needs_instance_profile else ()
+    steps = (Step("iam:PassRole", SERVICE_ROLE), *(Step(a, CHOSEN, named) for a in actions))
     return _m(
         id_,
         title,

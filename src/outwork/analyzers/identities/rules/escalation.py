@@ -84,9 +84,11 @@ class PrivilegeEscalationToAdministrator(Rule):
     `ec2:AssociateIamInstanceProfile` or `ec2:ReplaceIamInstanceProfileAssociation`: it holds
     if the principal runs code on some instance, which the input does not show, so medium
     confidence, unless it may launch an instance of its own without a profile, then give it
-    the role). A role in no instance profile is given to EC2 by a principal that can put it
-    in one (`iam:CreateInstanceProfile`, or `iam:RemoveRoleFromInstanceProfile` on a profile
-    the input shows, with `iam:AddRoleToInstanceProfile`), named first in the hop. A grant
+    the role; a launch that passes a role names an instance profile, so a Deny on launches
+    naming any, `Null` on `ec2:InstanceProfile`, stops it). A role in no instance profile is
+    given to EC2 by a principal that can put it in one (`iam:CreateInstanceProfile`, or
+    `iam:RemoveRoleFromInstanceProfile` on a profile the input shows, with
+    `iam:AddRoleToInstanceProfile`), named first in the hop. A grant
     guarded by a condition on its target's tags (`aws:ResourceTag/K`, `iam:ResourceTag/K`) is
     the principal's when it may set that tag on the target (`iam:TagUser`, `iam:TagRole`,
     itself included): the tagging call is evaluated as the request it is, with
