@@ -467,6 +467,10 @@ class Folder:
             if isinstance(right, int) and right > 64:
                 return UNKNOWN
             return left**right  # type: ignore[operator]
+        if op is ast.Div and isinstance(left, str) and isinstance(right, str):
+            # only a path divides by text (``Path.home() / ".config"``), and paths fold to
+            # their text: the two are joined as the path operator joins them
+            return right if right.startswith(("/", "\\")) else left.rstrip("/\\") + "/" + right
         ops: dict[type[ast.operator], Callable[[Any, Any], object]] = {
             ast.Sub: lambda a, b: a - b,
             ast.BitXor: self._xor,

@@ -31,6 +31,7 @@ from outwork.analyzers.packages.package import (
 from outwork.analyzers.packages.pyscan import PythonScanner, owner_names, scan_pth
 from outwork.analyzers.packages.rules import PackageRiskVerdict
 from outwork.analyzers.packages.signals import Context, Signal
+from outwork.analyzers.packages.stores import on_disk
 from outwork.core.analyzer import AnalysisContext, Component, Emitted
 from outwork.core.artifact import (
     ARCHIVE_KINDS,
@@ -168,6 +169,7 @@ def _loose_python(artifact: Artifact) -> Iterator[Emitted]:
         Context.INSTALL if is_setup else Context.IMPORT,
         whole_file_context=is_setup,
         owners=owner_names(artifact.path),
+        own_files=on_disk(artifact.fs_path) if artifact.fs_path else None,
     )
     scanner.run()
     signals = list(scanner.signals)

@@ -65,6 +65,11 @@ class Facts(Protocol):
 
     def path_text(self, node: ast.expr, scope: Scope) -> str: ...
 
+    def own_tree(self, path: str) -> bool:
+        """Whether ``path`` (all of it known) names the package's own tree rather than
+        whatever a folder elsewhere holds (:mod:`.stores`)."""
+        ...
+
     def module_matches(self, pattern: re.Pattern[str] | Prefiltered) -> bool:
         """Whether ``pattern`` occurs in the module's source (its first 2 M characters)."""
         ...

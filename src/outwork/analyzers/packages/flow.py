@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 
 from outwork.analyzers.packages import data as tables
-from outwork.analyzers.packages import syntax
+from outwork.analyzers.packages import stores, syntax
 from outwork.analyzers.packages.facts import EMPTY, Labels, Scope
 from outwork.analyzers.packages.structure import Function, Structure
 from outwork.core.fold import (
@@ -129,6 +130,10 @@ def _secret_part(labels: Labels) -> Labels:
     return frozenset(x for x in labels if x in SECRET_LABELS or x.startswith("vendor:"))
 
 
+def _nowhere(_path: str) -> bool:
+    return False
+
+
 class Flow:
     """Folded values and taint labels of one module (and the layers decoded from it share its
     fold budget)."""
@@ -141,6 +146,8 @@ class Flow:
         self.classes: set[str] = set()
         #: paths of files that received downloaded bytes
         self.written_net_paths: set[str] = set()
+        #: whether a path names the package's own tree (set by the scanner, :mod:`.stores`)
+        self.own_tree: Callable[[str], bool] = _nowhere
         #: names bound to text only partly known (``f"C:\\Users\\{user}\\..."``): its
         #: constant parts, unknown ones as ``?``
         self.partials: dict[str, str] = {}
@@ -358,7 +365,7 @@ class Flow:
             return out | {"secret", "dump"}  # a .env file: the configured secrets
         if path and tables.SERVICE_TOKEN_RE.search(path):
             return out | {"secret", "vendor:KUBERNETES_"}
-        if path and tables.CREDENTIAL_PATH_RE.search(path):
+        if path and stores.credential_store(path, self.own_tree):
             if tables.PRIVATE_STORE_RE.search(path):
                 out |= {"store"}
             return out | {"secret"}

@@ -47,6 +47,7 @@ from outwork.analyzers.packages.rules import (
     javascript,
 )
 from outwork.analyzers.packages.signals import Context, Signal, clip
+from outwork.analyzers.packages.stores import OwnTree
 from outwork.core.artifact import Kind, MemberNeeds, ReadMember, classify
 from outwork.core.budgets import Budgets
 from outwork.core.findings import Finding
@@ -551,6 +552,7 @@ def _analyze_python(
     module_signals: list[Signal] = []
     seen: set[str] = set()
     exports = _StarExports(texts, roots)
+    tree = OwnTree([*texts, *files.others, *files.carriers])
     while queue:
         member = queue.pop(0)
         if member in seen:
@@ -562,6 +564,7 @@ def _analyze_python(
             contexts[member],
             whole_file_context=member in whole,
             star_exports=exports.bind(member),
+            own_files=tree.reader(member),
         )
         scanner.run()
         module_signals.extend(scanner.signals)
@@ -593,6 +596,7 @@ def _analyze_python(
             Context.IMPORT,
             star_exports=exports.bind(member),
             entry=entries.get(member, frozenset()),
+            own_files=tree.reader(member),
         )
         scanner.run()
         module_signals.extend(scanner.signals)

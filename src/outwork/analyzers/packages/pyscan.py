@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from outwork.analyzers.packages import data as tables
-from outwork.analyzers.packages import syntax
+from outwork.analyzers.packages import stores, syntax
 from outwork.analyzers.packages.data import Prefiltered
 from outwork.analyzers.packages.facts import (
     EMPTY,
@@ -108,6 +108,7 @@ class PythonScanner:
         star_exports: Callable[[str, int], dict[str, object] | None] | None = None,
         entry: frozenset[str] = frozenset(),
         owners: frozenset[str] | None = None,
+        own_files: Callable[[str], bool] | None = None,
     ) -> None:
         # a UTF-8 byte-order mark is valid at the top of a Python file; the parser of a str is not
         # told so
@@ -123,6 +124,9 @@ class PythonScanner:
         self.whole_file_context = whole_file_context
         #: functions of this module an entry point names (they run when its command starts)
         self.entry = entry
+        #: whether a relative path, as this module reads it, names a member or folder of the
+        #: package scanned (:mod:`.stores`)
+        self.own_files = own_files
         self.prefix = evidence_prefix
         #: ``from MODULE import *`` of a module of the same package: its constants and simple
         #: functions (module, level -> names), so that values split across modules still fold
@@ -140,6 +144,7 @@ class PythonScanner:
         self.flow = Flow(self.budget.fold)
         #: paths of files that received downloaded bytes
         self.written_net_paths = self.flow.written_net_paths
+        self.flow.own_tree = self.own_tree
         self._seen: set[tuple[str, int | None, str]] = set()
         self._tree: ast.Module | None = None
         self._in_function = False
@@ -805,6 +810,14 @@ class PythonScanner:
 
     def socket_onto_streams(self, line: int, ctx: Context, evidence: str) -> None:
         self._socket_streams.append((self.anchor_line or line, ctx, evidence))
+
+    def own_tree(self, path: str) -> bool:
+        relative = stores.plain_relative(path)
+        if relative is None or self.layer or self.module_matches(stores.CHDIR_AWAY_RE):
+            return False  # decoded code, or a module that moved elsewhere, reads what is there
+        return stores.is_source(relative) or (
+            self.own_files is not None and self.own_files(relative)
+        )
 
     def module_matches(self, pattern: re.Pattern[str] | Prefiltered) -> bool:
         found = self._matches.get(pattern)

@@ -559,7 +559,8 @@ PAYLOAD_URL_RE = _pattern(
     ".php,raw.githubusercontent",
 )
 
-#: Places whose reading is credential harvesting.
+#: Places whose reading is credential harvesting (a relative path into the package's own tree
+#: is not one: see :mod:`..stores`, which also takes a path ending at a chat client's folder).
 CREDENTIAL_PATH_RE = _pattern(
     r"\.ssh[/\\]|id_rsa|id_ed25519|\.aws[/\\]credentials|\.aws/config|\.azure[/\\]|"
     r"gcloud[/\\]credentials|application_default_credentials|\.kube[/\\]config|\.docker[/\\]config|"

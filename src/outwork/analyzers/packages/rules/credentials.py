@@ -8,8 +8,11 @@ any mention of one (low: context for the verdict).
 from __future__ import annotations
 
 import ast
+import re
+from collections.abc import Callable
 
 from outwork.analyzers.packages import data as tables
+from outwork.analyzers.packages import stores
 from outwork.analyzers.packages.facts import CallSite, Facts, ModuleSource
 from outwork.analyzers.packages.rules.base import BehaviourRule, Variant
 from outwork.analyzers.packages.signals import Context, clip
@@ -32,6 +35,18 @@ class CredentialHarvesting(BehaviourRule):
     Reads of (or path building towards) credential stores: browser `Login Data` and `Local State`,
     Discord and Telegram token stores, cryptocurrency wallets and extensions, `~/.ssh`,
     `~/.aws/credentials`, `.npmrc`, `.pypirc`, `.git-credentials`, kube and docker configs.
+    A path built from the home or app-data folder (`Path.home()`, `os.path.expanduser`,
+    `os.getenv("APPDATA")`) that ends at a chat client's folder counts, and so does a path
+    object walked or read through its methods (`(Path.home() / ".config/discord").rglob(...)`).
+
+    A relative path into the package's own tree is no store: a `setup.py` that reads its own
+    `discord/__init__.py` for the version runs in the unpacked source distribution, where that
+    path names the package's file. A path counts as the package's own when all of it is known,
+    it is relative (not rooted at `/`, a drive, `~` or an environment variable), it names none
+    of the parts a store is made of (`Local Storage`, `leveldb`, token, key, wallet and session
+    files, browser profiles), the module never moves its working folder elsewhere (`os.chdir`
+    to anything not derived from its own file), the code is no decoded layer, and it names a
+    Python source file or a member or folder of the package scanned.
 
     ## Why it matters
     Info-stealers shipped as packages harvest exactly these files; a library rarely needs them
@@ -66,20 +81,32 @@ class CredentialHarvesting(BehaviourRule):
     MENTION = Variant("names a credential store", L, L, L, L)
 
 
+#: Methods of a path object that read or walk what it names (``Path.home() / ".config"``).
+_PATH_METHODS = frozenset(
+    {"glob", "rglob", "iterdir", "walk", "open", "read_text", "read_bytes", "exists", "is_dir"}
+)
+
+
 def path_arguments(call: CallSite) -> None:
-    """Any call whose first arguments fold to a credential store's path."""
+    """Any call whose first arguments, or whose path-object receiver (``Path(...).rglob``),
+    fold to a credential store's path; a relative path into the package's own tree is none
+    (:mod:`..stores`)."""
     if call.ctx is Context.RUNTIME:
         return  # not raised when called (a library reading its own config is its job): the
         # reads it makes at install or import are what harvesting looks like
-    for arg in call.node.args[:3]:
+    func = call.node.func
+    paths = list(call.node.args[:3])
+    if isinstance(func, ast.Attribute) and func.attr in _PATH_METHODS:
+        paths.append(func.value)
+    for arg in paths:
         if isinstance(arg, ast.Constant) and not isinstance(arg.value, str):
             continue
         for text in iter_strings(call.fold(arg)):
-            match = tables.CREDENTIAL_PATH_RE.search(text)
-            if match:
+            store = stores.credential_store(text, call.facts.own_tree)
+            if store:
                 call.emit(
                     CredentialHarvesting.PATH,
-                    f"reaches a credential store ({match.group(0)}) {call.ctx.label}",
+                    f"reaches a credential store ({store}) {call.ctx.label}",
                     clip(text),
                 )
                 return
@@ -107,15 +134,41 @@ def embedded(facts: Facts, text: str, line: int | None, ctx: Context, where: str
         )
 
 
+#: A quoted string within one line, to tell which path a mention sits in.
+_QUOTED_RE = re.compile(r"""(["'])([^"'\n]{0,400}?)\1""")
+#: Mentions passed over as the package's own paths before the module counts as naming none.
+_OWN_MENTIONS = 20
+
+
 def mentioned(module: ModuleSource) -> None:
-    """A credential store named anywhere in the module."""
-    text = module.text
-    store = tables.CREDENTIAL_PATH_RE.search(text[:2_000_000])
-    if store:
-        module.facts.emit(
-            CredentialHarvesting.MENTION,
-            f"names a credential store ({store.group(0)})",
-            text.count("\n", 0, store.start()) + 1,
-            clip(text[max(0, store.start() - 60) : store.end() + 60]),
-            ctx=Context.RUNTIME,
-        )
+    """A credential store named anywhere in the module, other than in a quoted relative path
+    into the package's own tree (:mod:`..stores`)."""
+    text = module.text[:2_000_000]
+    offset = 0
+    for _ in range(_OWN_MENTIONS):
+        found = tables.CREDENTIAL_PATH_RE.search(text[offset:] if offset else text)
+        if found is None:
+            return
+        start, end = offset + found.start(), offset + found.end()
+        if not _in_own_path(text, start, end, module.facts.own_tree):
+            module.facts.emit(
+                CredentialHarvesting.MENTION,
+                f"names a credential store ({found.group(0)})",
+                text.count("\n", 0, start) + 1,
+                clip(text[max(0, start - 60) : end + 60]),
+                ctx=Context.RUNTIME,
+            )
+            return
+        offset = end
+
+
+def _in_own_path(text: str, start: int, end: int, own_tree: Callable[[str], bool]) -> bool:
+    """Whether the mention at ``start:end`` lies in a quoted string of its line that names the
+    package's own tree."""
+    first = text.rfind("\n", 0, start) + 1
+    last = text.find("\n", end)
+    line = text[first : last if last >= 0 else len(text)]
+    return any(
+        q.start(2) <= start - first and end - first <= q.end(2) and own_tree(q.group(2))
+        for q in _QUOTED_RE.finditer(line)
+    )
