@@ -601,7 +601,7 @@ def _analyze_python(
         scanner.run()
         module_signals.extend(scanner.signals)
         scanned[member] = scanner.imports | scanner.relative_imports
-    signals.extend(module_signals)
+    signals.extend(_regrade_unreached(module_signals, texts, frozenset(entries)))
     links: dict[str, set[str]] = {}
     for member, imported in scanned.items():
         for module in imported:
@@ -671,6 +671,101 @@ def _unpackaged_modules(
         if any(m not in candidates and _names_folder(texts[m], top, candidates) for m in py):
             candidates = {c for c in candidates if tops[c][1] != top}
     return frozenset(candidates)
+
+
+#: What ``_regrade_unreached`` appends to a finding of a module nothing of its package reaches.
+UNREACHED_NOTE = "(in a module nothing of the package imports, names or starts)"
+#: Members that list the archive's files (a name there is no use of the file).
+_LISTINGS = frozenset({"record", "sources.txt", "installed-files.txt", "manifest.in"})
+
+
+def _regrade_unreached(
+    signals: list[Signal], texts: Mapping[str, str], entries: frozenset[str]
+) -> list[Signal]:
+    """Findings of a module's top level graded one column further (as code reached from import
+    time) where nothing of the package reaches the module: its top level runs only when its
+    user imports or runs it by hand (a maintainer script kept inside the package). What its
+    rule grades high or critical in that column (code downloaded and run, the environment sent
+    to a webhook) stays so; a plain download or a configured value sent does not.
+
+    A module counts when it is a submodule of a regular package (not its ``__init__``, not a
+    top-level module: those are what users import) that defines no function or class (a
+    script: a module that defines what users import runs when they import it, as a library's
+    public module does), was scanned as imported code (not reached
+    from install time nor started by it), no entry point names it, no other text of the
+    package (modules, build configuration, ``.pth`` files, entry points; not the archive's
+    file listings, nor comments) names it as a word (an import at any time, ``importlib`` of a
+    constant name, ``__all__``, a path), and no module of the package imports a computed name
+    in code that runs on import (folder discovery may load anything)."""
+    if any(
+        s.rule is ObfuscationIndicators
+        and s.reachable is not None
+        and s.message.startswith("imports a module whose name is computed")
+        for s in signals
+    ):
+        return signals
+    candidates = {
+        s.path
+        for s in signals
+        if s.reachable is not None
+        and s.reachable < s.severity
+        and s.context is Context.IMPORT
+        and s.path not in entries
+        and _script_submodule(s.path, texts)
+    }
+    unreached = {m for m in candidates if not _named_elsewhere(m, texts)}
+    if not unreached:
+        return signals
+    return [
+        s
+        if s.path not in unreached or s.reachable is None or s.reachable >= s.severity
+        else Signal(
+            s.rule,
+            s.reachable,
+            f"{s.message} {UNREACHED_NOTE}",
+            s.path,
+            s.line,
+            s.evidence,
+            s.context,
+            s.relations,
+        )
+        for s in signals
+    ]
+
+
+#: A function or class defined anywhere in a module.
+_DEFINES_RE = re.compile(r"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+\w", re.MULTILINE)
+
+
+def _script_submodule(member: str, texts: Mapping[str, str]) -> bool:
+    """A Python module of a regular package, other than its ``__init__``, that defines no
+    function or class: statements only, a script that offers nothing to import (a module
+    that defines what a user imports runs on that import)."""
+    pure = PurePosixPath(member)
+    return (
+        pure.suffix.lower() in (".py", ".pyw")
+        and pure.name != "__init__.py"
+        and f"{pure.parent.as_posix()}/__init__.py" in texts
+        and _DEFINES_RE.search(texts.get(member, "def x")) is None
+    )
+
+
+def _named_elsewhere(member: str, texts: Mapping[str, str]) -> bool:
+    """Whether a text of the package other than ``member`` names the module's name as a word
+    outside a comment."""
+    stem = PurePosixPath(member).stem
+    word = re.compile(rf"(?<![\w.-]){re.escape(stem)}(?!\w)")
+    for other, text in texts.items():
+        if other == member or stem not in text:
+            continue
+        if PurePosixPath(other).name.lower() in _LISTINGS:
+            continue
+        for hit in word.finditer(text):
+            line_start = text.rfind("\n", 0, hit.start()) + 1
+            before = text[line_start : hit.start()]
+            if "#" not in before or any(q in before for q in "\"'"):
+                return True
+    return False
 
 
 def _names_folder(text: str, top: str, candidates: set[str]) -> bool:

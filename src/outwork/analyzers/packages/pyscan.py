@@ -45,7 +45,7 @@ from outwork.analyzers.packages.rules import (
     obfuscation,
     persistence,
 )
-from outwork.analyzers.packages.rules.base import Variant, when
+from outwork.analyzers.packages.rules.base import Variant, When, when
 from outwork.analyzers.packages.rules.exfiltration import SecretExfiltration
 from outwork.analyzers.packages.signals import Context, Signal, clip
 from outwork.analyzers.packages.sockets import SocketNames
@@ -852,9 +852,8 @@ class PythonScanner:
         """Raise ``variant`` with the severity its rule declares for where the code runs."""
         ctx = ctx or self.context
         rule = variant.rule
-        severity = variant.severity_in(
-            when(ctx, in_function=self._in_function and not self._will_run)
-        )
+        column = when(ctx, in_function=self._in_function and not self._will_run)
+        severity = variant.severity_in(column)
         if severity is Severity.INFO:
             return
         at = self.anchor_line if self.anchor_line is not None else line
@@ -872,6 +871,7 @@ class PythonScanner:
                 self.prefix + evidence,
                 ctx,
                 relations if ctx is Context.INSTALL or rule is SecretExfiltration else (),
+                variant.severity_in(When.REACHABLE) if column is When.IMPORT else None,
             )
         )
 

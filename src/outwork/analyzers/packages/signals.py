@@ -33,6 +33,11 @@ class Signal:
     context: Context = Context.RUNTIME
     #: Graph relations this signal proves (``executes-at-install``, ``exfiltrates``).
     relations: tuple[str, ...] = field(default=())
+    #: For a finding of a module's top level (or what it certainly runs): the severity its
+    #: rule declares one column further, for code reached from import time. A module of a
+    #: package that nothing of the package imports, names or starts runs only when its user
+    #: imports or runs it, and is graded so (``package._unreached_modules``).
+    reachable: Severity | None = None
 
 
 def clip(text: str, limit: int = 300) -> str:

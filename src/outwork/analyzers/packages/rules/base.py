@@ -41,8 +41,12 @@ WHEN_HELP: Mapping[When, str] = {
     When.REACHABLE: "a function that import-time code may reach only through an instance, a"
     " method or attribute name, or an alias (as far as names tell); a function an entry point"
     " names (console and GUI scripts, plugin groups such as MCP servers: it runs when the"
-    " command or plugin host starts) and what it calls; for JavaScript, any function of a"
-    " module loaded on import",
+    " command or plugin host starts) and what it calls; the top level of a submodule that"
+    " defines no function or class (a script, offering nothing to import) and that nothing"
+    " of its package imports, names (as a word outside comments: modules, build"
+    " configuration, entry points, .pth files) or starts, where no code run on import imports"
+    " a computed name (it runs when its user imports or runs it by hand); for JavaScript, any"
+    " function of a module loaded on import",
     When.CALLED: "code that only runs when a user of the library calls it",
 }
 
