@@ -282,6 +282,13 @@ class Flow:
             and self.resolve(node.value, scope) in tables.SECRET_SOURCE_ATTRS
         ):
             return self._variable(node.slice, scope) | self.labels(node.slice, scope, depth + 1)
+        if isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Slice):
+            # one item of a whole store (``env[key]`` with ``env = os.environ``) is one value,
+            # as ``os.environ[key]`` is: not the store
+            whole = self.labels(node.value, scope, depth + 1)
+            if "dump" in whole:  # the variable by its name (a platform's key stays one)
+                whole = (whole - {"dump"}) | self._variable(node.slice, scope)
+            return whole | self.labels(node.slice, scope, depth + 1)
         if isinstance(node, ast.Call):
             return self._call_labels(node, scope, depth)
         out: Labels = EMPTY
@@ -301,7 +308,7 @@ class Flow:
         for arg in [*node.args, *(k.value for k in node.keywords)]:
             inner |= self.labels(arg, scope, depth + 1)
         if isinstance(node.func, ast.Attribute):
-            inner |= self.labels(node.func.value, scope, depth + 1)
+            inner |= self._receiver_labels(node, node.func, scope, depth)
             if node.func.attr in _RECEIVE_ATTRS:
                 inner |= {"net"}  # bytes received from a peer: what a remote side sent
         elif isinstance(node.func, ast.Name) and node.func.id in self.lambdas:
@@ -352,6 +359,16 @@ class Flow:
         ):
             return inner | self._file_labels(node, scope)
         return inner
+
+    def _receiver_labels(
+        self, node: ast.Call, func: ast.Attribute, scope: Scope, depth: int
+    ) -> Labels:
+        """What a method call takes from its receiver: ``env.get(key)`` of a whole store is
+        one value of it (the variable by its name), not the store."""
+        receiver = self.labels(func.value, scope, depth + 1)
+        if func.attr == "get" and node.args and "dump" in receiver:
+            return (receiver - {"dump"}) | self._variable(node.args[0], scope)
+        return receiver
 
     def _file_labels(self, node: ast.Call, scope: Scope) -> Labels:
         """What reading a file gives: its path's kind (a credential store, a .env file, a

@@ -81,6 +81,14 @@ class SecretExfiltration(BehaviourRule):
     application host it is critical from install or import code and medium from code a user
     calls.
 
+    One item of a whole store is one value, however the store is named: `env[key]` or
+    `env.get(key)` with `env = os.environ` is the variable `os.environ[key]` is (a platform's
+    key by its name stays that platform's), not the environment. A client that reads a token
+    named in the URL it was given and sends it to that URL is how authenticated clients work
+    (no finding from code only called); the same token sent to a webhook, paste host or raw
+    address, a platform's key sent to a constant host outside the platform, and the whole
+    environment sent anywhere stay high.
+
     ## Why it matters
     Stealing CI tokens, cloud keys and developer credentials is the main goal of most poisoned
     packages; an install-time flow from the environment to the network is that theft.
