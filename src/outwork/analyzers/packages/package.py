@@ -546,6 +546,10 @@ def _analyze_python(
     for member in backend:
         contexts[member] = Context.INSTALL
         queue.append(member)
+    for member in _build_hook_files(texts):
+        contexts[member] = Context.INSTALL
+        whole.add(member)  # the backend calls its functions and methods: all of it runs
+        queue.append(member)
     #: module -> what it imports; its signals are taken when it is scanned, and the scanner
     #: (its source, syntax tree and facts) is let go before the next module
     scanned: dict[str, set[str]] = {}
@@ -1013,6 +1017,89 @@ def _build_backend_modules(texts: Mapping[str, str], roots: list[str]) -> list[s
                 if candidate in texts:
                     out.append(candidate)
     return out
+
+
+def _build_hook_files(texts: Mapping[str, str]) -> list[str]:
+    """Files of a source distribution that its build backend loads and runs while building
+    it, as pip does on install, like ``setup.py``: hatchling's custom build and metadata hooks
+    (``[tool.hatch.build.hooks.custom]``, per target under ``[tool.hatch.build.targets.*]``,
+    ``[tool.hatch.metadata.hooks.custom]``, in ``pyproject.toml`` or ``hatch.toml``; ``path``,
+    ``hatch_build.py`` by default) and its ``code`` version source (a file it runs for the
+    version); pdm-backend's build hook (``pdm_build.py``, or ``[tool.pdm.build]
+    custom-hook``) and pdm-pep517's ``setup-script``; poetry-core's build script
+    (``[tool.poetry.build] script``, or ``build = "..."``). Each counts only under the backend
+    that runs it."""
+    import tomllib  # as in _build_backend_modules: most packages scanned hold none
+
+    out: list[str] = []
+    for member in texts:
+        name = PurePosixPath(member).name
+        if name not in ("pyproject.toml", "hatch.toml"):
+            continue
+        try:
+            doc = tomllib.loads(texts[member][:262144])
+        except (tomllib.TOMLDecodeError, ValueError, RecursionError):
+            continue
+        base = member.rsplit("/", 1)[0] + "/" if "/" in member else ""
+        if name == "hatch.toml":
+            paths = _hatch_hooks(doc)
+        else:
+            build = doc.get("build-system")
+            backend = build.get("build-backend") if isinstance(build, dict) else None
+            tool = doc.get("tool")
+            tool = tool if isinstance(tool, dict) else {}
+            paths = _backend_hooks(backend if isinstance(backend, str) else "", tool)
+        for path in paths:
+            candidate = _normalise(base + path)
+            if candidate in texts and candidate.lower().endswith((".py", ".pyw")):
+                out.append(candidate)
+    return out
+
+
+def _table(doc: object, *keys: str) -> dict[str, object] | None:
+    """``doc[k1][k2]...`` when every step is a table, else None (absent)."""
+    for key in keys:
+        doc = doc.get(key) if isinstance(doc, dict) else None
+    return doc if isinstance(doc, dict) else None
+
+
+def _hatch_hooks(hatch: dict[str, object] | None) -> list[str]:
+    """The files hatchling runs from its configuration (``[tool.hatch]`` or ``hatch.toml``):
+    a custom hook's table, even empty, enables it at its default path."""
+    if hatch is None:
+        return []
+    hooks = [
+        _table(hatch, "build", "hooks", "custom"),
+        _table(hatch, "metadata", "hooks", "custom"),
+    ]
+    for target in (_table(hatch, "build", "targets") or {}).values():
+        hooks.append(_table(target, "hooks", "custom"))
+    paths = [
+        str(hook.get("path")) if isinstance(hook.get("path"), str) else "hatch_build.py"
+        for hook in hooks
+        if hook is not None
+    ]
+    version = _table(hatch, "version") or {}
+    if version.get("source") == "code" and isinstance(version.get("path"), str):
+        paths.append(str(version["path"]))
+    return paths
+
+
+def _backend_hooks(backend: str, tool: dict[str, object]) -> list[str]:
+    """The in-tree files ``backend`` runs while it builds, from ``[tool]``."""
+    if backend.startswith("hatchling"):
+        return _hatch_hooks(_table(tool, "hatch"))
+    if backend.startswith("pdm.backend"):
+        hook = (_table(tool, "pdm", "build") or {}).get("custom-hook", "pdm_build.py")
+        return [hook] if isinstance(hook, str) else []
+    if backend.startswith("pdm.pep517"):
+        script = (_table(tool, "pdm", "build") or {}).get("setup-script")
+        return [script] if isinstance(script, str) else []
+    if backend.startswith("poetry.core"):
+        build = (_table(tool, "poetry") or {}).get("build")
+        script = build.get("script") if isinstance(build, dict) else build
+        return [script] if isinstance(script, str) else []
+    return []
 
 
 def _entry_points(texts: Mapping[str, str]) -> list[str]:
