@@ -31,7 +31,7 @@ def _loose_metadata(path: str) -> bool:
 
 class PackageAnalyzer(Analyzer):
     name = "packages"
-    version = "20"
+    version = "21"
     layer = Layer.PKG
     kinds = frozenset(
         {

@@ -546,7 +546,7 @@ def _analyze_python(
     for member in backend:
         contexts[member] = Context.INSTALL
         queue.append(member)
-    for member in _build_hook_files(texts):
+    for member in _build_hook_files(texts, roots):
         contexts[member] = Context.INSTALL
         whole.add(member)  # the backend calls its functions and methods: all of it runs
         queue.append(member)
@@ -1019,7 +1019,7 @@ def _build_backend_modules(texts: Mapping[str, str], roots: list[str]) -> list[s
     return out
 
 
-def _build_hook_files(texts: Mapping[str, str]) -> list[str]:
+def _build_hook_files(texts: Mapping[str, str], roots: list[str]) -> list[str]:
     """Files of a source distribution that its build backend loads and runs while building
     it, as pip does on install, like ``setup.py``: hatchling's custom build and metadata hooks
     (``[tool.hatch.build.hooks.custom]``, per target under ``[tool.hatch.build.targets.*]``,
@@ -1027,13 +1027,18 @@ def _build_hook_files(texts: Mapping[str, str]) -> list[str]:
     ``hatch_build.py`` by default) and its ``code`` version source (a file it runs for the
     version); pdm-backend's build hook (``pdm_build.py``, or ``[tool.pdm.build]
     custom-hook``) and pdm-pep517's ``setup-script``; poetry-core's build script
-    (``[tool.poetry.build] script``, or ``build = "..."``). Each counts only under the backend
-    that runs it."""
+    (``[tool.poetry.build] script``, or ``build = "..."``); setuptools' command classes named
+    by configuration (``[tool.setuptools.cmdclass]``, ``setup.cfg``'s ``cmdclass``), whose
+    modules it imports to build. Each counts only under the backend that runs it."""
     import tomllib  # as in _build_backend_modules: most packages scanned hold none
 
     out: list[str] = []
     for member in texts:
         name = PurePosixPath(member).name
+        if name == "setup.cfg" and _depth_below_root(member, roots) == 0:
+            for module in _cfg_commands(texts[member]):
+                out.extend(_module_files(module, "", texts, roots))
+            continue
         if name not in ("pyproject.toml", "hatch.toml"):
             continue
         try:
@@ -1048,11 +1053,33 @@ def _build_hook_files(texts: Mapping[str, str]) -> list[str]:
             backend = build.get("build-backend") if isinstance(build, dict) else None
             tool = doc.get("tool")
             tool = tool if isinstance(tool, dict) else {}
-            paths = _backend_hooks(backend if isinstance(backend, str) else "", tool)
+            backend = backend if isinstance(backend, str) else ""
+            paths = _backend_hooks(backend, tool)
+            if not backend or backend.startswith("setuptools"):
+                for value in (_table(tool, "setuptools", "cmdclass") or {}).values():
+                    if isinstance(value, str):
+                        module = value.replace(":", ".").rsplit(".", 1)[0]
+                        out.extend(_module_files(module, "", texts, roots))
         for path in paths:
             candidate = _normalise(base + path)
             if candidate in texts and candidate.lower().endswith((".py", ".pyw")):
                 out.append(candidate)
+    return out
+
+
+def _cfg_commands(text: str) -> list[str]:
+    """Modules of the command classes ``setup.cfg``'s ``[options] cmdclass`` names."""
+    parser = configparser.RawConfigParser(strict=False)
+    try:
+        parser.read_string(text[:65536])
+    except configparser.Error:
+        return []
+    value = parser.get("options", "cmdclass", fallback="")
+    out: list[str] = []
+    for line in value.splitlines():
+        _, sep, target = line.partition("=")
+        if sep and target.strip():
+            out.append(target.strip().replace(":", ".").rsplit(".", 1)[0])
     return out
 
 

@@ -34,7 +34,8 @@ class When(enum.Enum):
 WHEN_HELP: Mapping[When, str] = {
     When.INSTALL: "setup.py and its command classes, in-tree build backends, the hooks a"
     " build backend runs from the source tree (hatchling's custom build and metadata hooks and"
-    " code version source, pdm-backend's pdm_build.py, poetry-core's build script), .pth"
+    " code version source, pdm-backend's pdm_build.py, poetry-core's build script, setuptools'"
+    " command classes named in pyproject.toml or setup.cfg), .pth"
     " files, npm install scripts, and the modules and functions they reach",
     When.IMPORT: "the top level of a module (class bodies included), and the functions it"
     " certainly runs: called by their own name (on any branch), handed to a thread, timer,"
