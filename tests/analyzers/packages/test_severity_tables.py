@@ -126,8 +126,14 @@ WRAPPERS: tuple[tuple[str, str, When], ...] = (
     ),
     (
         "install_helper/setup.py",
-        "from setuptools import setup\n\n\ndef helper():\n    PAYLOAD\n",
+        "from setuptools import setup\n\n\ndef helper():\n    PAYLOAD\n\n\nHOOKS = [helper]\n",
         When.INSTALL,
+    ),
+    # a function of setup.py that nothing in it names never runs at install
+    (
+        "install_unnamed/setup.py",
+        "from setuptools import setup\n\n\ndef helper():\n    PAYLOAD\n",
+        When.CALLED,
     ),
 )
 

@@ -31,7 +31,7 @@ def _loose_metadata(path: str) -> bool:
 
 class PackageAnalyzer(Analyzer):
     name = "packages"
-    version = "21"
+    version = "22"
     layer = Layer.PKG
     kinds = frozenset(
         {

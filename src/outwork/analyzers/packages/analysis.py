@@ -168,6 +168,7 @@ def _loose_python(artifact: Artifact) -> Iterator[Emitted]:
         "",
         Context.INSTALL if is_setup else Context.IMPORT,
         whole_file_context=is_setup,
+        setup_script=is_setup,
         owners=owner_names(artifact.path),
         own_files=on_disk(artifact.fs_path) if artifact.fs_path else None,
     )

@@ -567,6 +567,7 @@ def _analyze_python(
             member,
             contexts[member],
             whole_file_context=member in whole,
+            setup_script=member in whole and PurePosixPath(member).name.lower() == "setup.py",
             star_exports=exports.bind(member),
             own_files=tree.reader(member),
         )

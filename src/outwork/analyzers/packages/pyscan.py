@@ -109,6 +109,7 @@ class PythonScanner:
         entry: frozenset[str] = frozenset(),
         owners: frozenset[str] | None = None,
         own_files: Callable[[str], bool] | None = None,
+        setup_script: bool = False,
     ) -> None:
         # a UTF-8 byte-order mark is valid at the top of a Python file; the parser of a str is not
         # told so
@@ -122,6 +123,9 @@ class PythonScanner:
         self.budget = budget or ScanBudget()
         #: setup.py: every function counts as install-time code.
         self.whole_file_context = whole_file_context
+        #: the file is a ``setup.py``: a function nothing in it names never runs at install
+        #: (build hooks are called by name from outside)
+        self.setup_script = setup_script
         #: functions of this module an entry point names (they run when its command starts)
         self.entry = entry
         #: whether a relative path, as this module reads it, names a member or folder of the
@@ -234,7 +238,11 @@ class PythonScanner:
     def _module(self, tree: ast.Module) -> None:
         self._tree = tree  # for the identifiers of non-ASCII sources (``_module_checks``)
         structure = Structure(
-            self.source, tree, whole_file_context=self.whole_file_context, entry=self.entry
+            self.source,
+            tree,
+            whole_file_context=self.whole_file_context,
+            entry=self.entry,
+            setup_script=self.setup_script and not self.layer,
         )
         self._functions = structure.functions
         self.flow.use(structure)

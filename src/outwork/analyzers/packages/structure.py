@@ -25,6 +25,40 @@ from outwork.core.fold import UserFunction
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 
+#: Names that reach a module's functions by a computed name.
+_NAMESPACE_READERS = frozenset({"globals", "locals", "vars", "__dict__", "modules"})
+
+
+def _unnamed_functions(tree: ast.Module) -> frozenset[int]:
+    """Functions of a ``setup.py`` that nothing can call: defined at its
+    top level, undecorated, and named nowhere else in it (no call, no value handed to
+    ``cmdclass``, ``atexit`` or a thread, no attribute, no string), in a file that reads no
+    namespace by a computed name (``globals()``, ``locals()``, ``vars()``, ``sys.modules``,
+    ``__dict__``). Every other function of such a file counts as install-time code (setuptools
+    runs command classes; a helper may be reached in ways names do not show)."""
+    defined = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and not node.decorator_list
+    ]
+    if not defined:
+        return frozenset()
+    named: set[str] = set()  # names the code uses
+    words: set[str] = set()  # words of its strings
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            named.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            named.add(node.attr)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            words.update(re.findall(r"\w+", node.value[:100_000]))
+        elif isinstance(node, ast.alias):
+            named.add((node.asname or node.name).split(".")[0])
+    if named & _NAMESPACE_READERS:
+        return frozenset()
+    return frozenset(id(fn) for fn in defined if fn.name not in named | words)
+
+
 class Structure:
     """A module's functions and classes, what its top level reaches, and its install methods."""
 
@@ -35,6 +69,7 @@ class Structure:
         *,
         whole_file_context: bool,
         entry: frozenset[str] = frozenset(),
+        setup_script: bool = False,
     ) -> None:
         self.source = source
         #: setup.py: every function counts as install-time code.
@@ -53,6 +88,8 @@ class Structure:
         #: calls of this module's functions that take arguments and reach a dangerous API
         self._helper_lines: list[int] | None = None
         self._collect_functions(tree)
+        #: setup.py's functions that nothing can call (see :func:`_unnamed_functions`)
+        self._unnamed = _unnamed_functions(tree) if setup_script else frozenset()
         #: functions an entry point names (``func``, ``Class.method``): a console or GUI script,
         #: a plugin group or an MCP server's command runs them when it starts, so they and what
         #: they call are reached as import-time code reaches a function (not certainly run:
@@ -65,8 +102,8 @@ class Structure:
     def context_of(self, name: str, fn: Function, context: Context) -> Context | None:
         """The context ``fn``'s body runs in, in a module that runs in ``context``; None when
         it only runs when called and names nothing this layer reports."""
-        if id(fn) in self._dev_methods:
-            # a cmdclass entry pip never runs (setup.py docs ...)
+        if id(fn) in self._dev_methods or id(fn) in self._unnamed:
+            # a cmdclass entry pip never runs (setup.py docs ...), a function nothing names
             return Context.RUNTIME if self._worth(fn) else None
         if self.whole_file_context or id(fn) in self.install_methods:
             return Context.INSTALL if id(fn) in self.install_methods else context

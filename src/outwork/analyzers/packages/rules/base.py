@@ -32,7 +32,9 @@ class When(enum.Enum):
 
 #: What each context covers, as the rule pages explain it.
 WHEN_HELP: Mapping[When, str] = {
-    When.INSTALL: "setup.py and its command classes, in-tree build backends, the hooks a"
+    When.INSTALL: "setup.py and its command classes (not a function of it that nothing in it"
+    " names, in a file that reads no namespace by a computed name: it runs only when called),"
+    " in-tree build backends, the hooks a"
     " build backend runs from the source tree (hatchling's custom build and metadata hooks and"
     " code version source, pdm-backend's pdm_build.py, poetry-core's build script, setuptools'"
     " command classes named in pyproject.toml or setup.cfg), .pth"
