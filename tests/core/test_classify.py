@@ -120,3 +120,48 @@ def test_a_stream_that_fails_before_its_import_runs_nothing(stream: bytes) -> No
     assert classify(stream, "state", len(stream)) is not Kind.PICKLE
     with pytest.raises(ValueError, match=r"stack|MARK|memo"):  # the standard library agrees
         pickletools.dis(stream, out=io.StringIO())
+
+
+#: Test vectors (``count = 286``), a CMake script and a Nix expression: each reads as a first
+#: import (GLOBAL ``c``, INST ``i``) of a "module" no loader can import (``ount = 286``).
+UNIMPORTABLE = {
+    "vectors.txt": b"count = 286\nsiggen_mu =\nsiggen_msg = D18DBB\n" * 3 + b"count = 287\n.",
+    "RunCMakeTest.cmake": b"cmake_minimum_required(VERSION 3.16)\n\ninclude(RunCMake)\n.",
+    "default.nix": b'(import (fetchTarball "https://x/master.tar.gz") {\n  src = ./.;\n}).n\n.',
+    "notes": b"count = 1\nvalue = 2\n(tR.",
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNIMPORTABLE))
+def test_text_whose_first_import_names_no_module_is_text(name: str) -> None:
+    """CPython's unpickler raises at the first import (``No module named 'ount = 286'``), before
+    anything was called, so nothing of the stream runs."""
+    content = UNIMPORTABLE[name]
+    assert classify(content, name, len(content)) is not Kind.PICKLE
+
+
+@pytest.mark.parametrize("name", ["vectors.txt", "RunCMakeTest.cmake", "default.nix", "a.md"])
+def test_a_real_pickle_named_as_any_text_is_still_a_pickle(name: str) -> None:
+    assert classify(EVIL, name, len(EVIL)) is Kind.PICKLE
+
+
+@pytest.mark.parametrize(
+    "stream",
+    [
+        b"(Vcount = 286\n0" + EVIL,  # a text-looking literal popped, then a real import
+        b"(S'count = 286'\np0\n0" + EVIL,  # a quoted line, stored and popped, then the import
+        EVIL[:-1] + b"count = 286\nsiggen_mu =\n.",  # the call ran before the junk import
+        b"cos.path\njoin\n(S'a'\ntR.",  # dotted module path
+        b"cbuiltins\nobject.__reduce_ex__\n(tR.",  # dotted attribute path (protocol 4 style)
+    ],
+)
+def test_a_stream_whose_first_import_resolves_stays_a_pickle(stream: bytes) -> None:
+    for name in ("vectors.txt", "default.nix", "state"):
+        assert classify(stream, name, len(stream)) is Kind.PICKLE, (name, stream)
+
+
+@pytest.mark.parametrize("name", ["weights.bin", "model.pt", "model.pkl"])
+def test_a_model_name_with_an_unimportable_first_import_is_judged_as_before(name: str) -> None:
+    """A loader reads a file named as a model whatever it holds: the models layer reports it."""
+    content = b"count = 286\nsiggen_mu =\n(tR."
+    assert classify(content, name, len(content)) is Kind.PICKLE

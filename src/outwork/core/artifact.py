@@ -216,9 +216,9 @@ def classify(head: bytes, name: str, size: int | None = None) -> Kind:
     lower = posix_name(name).lower()
     if lower in LOCKFILE_NAMES or _REQUIREMENTS_RE.match(lower):
         return Kind.LOCKFILE
-    if _looks_like_pickle(head, strict=_named_as_text(lower)) and not _source_over_pickle(
-        head, lower, size
-    ):
+    if _looks_like_pickle(
+        head, strict=_named_as_text(lower), model=lower.endswith(MODEL_SUFFIXES)
+    ) and not _source_over_pickle(head, lower, size):
         return Kind.PICKLE
     if _looks_binary(head):
         return Kind.BINARY  # compressed joblib files among them: the models layer opens those
@@ -311,6 +311,10 @@ _PICKLE_IMPORTS = frozenset({"GLOBAL", "INST", "STACK_GLOBAL"})
 _FREE_TEXT_OPS = frozenset({"MARK", "GLOBAL", "INST"})
 #: Names a consumer unpickles, whatever their first bytes look like.
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
+#: Names of files a loader reads as a model (``torch.load`` of a ``.pt``, ``.bin`` or ``.ckpt``
+#: unpickles a raw stream): a stream in one that fails at its first import is still judged as
+#: a broken model (see :func:`_looks_like_pickle`).
+MODEL_SUFFIXES = (*PICKLE_SUFFIXES, ".pt", ".pth.tar", ".bin", ".ckpt", ".model", ".dat")
 #: Names that say a file is read as text (by pip, a compiler, a program, a person): a pickle
 #: sniffed in one must parse cleanly (see :func:`_looks_like_pickle`).
 TEXT_NAMES: frozenset[str] = frozenset(
@@ -326,7 +330,7 @@ TEXT_SUFFIXES: frozenset[str] = frozenset(
 )
 
 
-def _looks_like_pickle(head: bytes, *, strict: bool = False) -> bool:
+def _looks_like_pickle(head: bytes, *, strict: bool = False, model: bool = False) -> bool:
     """Protocol 0/1 pickles have no header: parse the opcodes of the head (never executing them)
     and accept a stream that is valid up to a STOP, or valid to the end of a full head, with at
     least one opcode that imports or calls.
@@ -334,10 +338,14 @@ def _looks_like_pickle(head: bytes, *, strict: bool = False) -> bool:
     ``strict`` is for files whose name says text (``RECORD``, ``.csv``, ``.txt``, ``.py``), which
     a consumer reads as text: they count only when every byte of the head parses as opcodes,
     to a STOP after an import of a global (the only way a pickle reaches code) or through a
-    whole head. Ordinary text fails that at once; a real pickle named ``.txt`` passes it."""
+    whole head. Ordinary text fails that at once; a real pickle named ``.txt`` passes it.
+
+    ``model`` is for files named as models (``.bin``, ``.pt``): a stream in one whose first
+    import names nothing a loader can import is still a pickle, a broken model for the models
+    layer to report, as a loader would try to read it."""
     if not head or head[0] not in _PICKLE_FIRST:
         return False
-    if _fails_before_code(head):
+    if _fails_before_code(head, imports=not model):
         return False
     if strict:
         return _parses_cleanly(head)
@@ -368,20 +376,25 @@ _PICKLE_PUTS = frozenset({"PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE"})
 _PICKLE_GETS = frozenset({"GET", "BINGET", "LONG_BINGET"})
 
 
-def _fails_before_code(head: bytes) -> bool:
+def _fails_before_code(head: bytes, *, imports: bool = True) -> bool:
     """Whether unpickling ``head`` raises before it imports or calls anything, as CPython's
     unpickler does: an opcode that needs a MARK, stack items or a memo entry that are not
     there, or bytes that are no opcode. Nothing of such a stream runs, so it is no pickle,
     whatever its bytes look like (a Debian ``NEWS`` file starting ``dash (0.5...`` reads as
-    DICT with no MARK). A stream that imports first (GLOBAL, INST: the import comes before the
-    stack is touched), calls, stops cleanly or outlasts the head is not decided here."""
+    DICT with no MARK). With ``imports``, a first import (GLOBAL, INST: the import comes before
+    the stack is touched) of a name no loader can import fails too (see
+    :func:`_importable_operand`: ``count = 286`` then ``siggen_mu =``, a test vector, reads as
+    GLOBAL of module ``ount = 286``). A stream whose first import names a module, that calls,
+    stops cleanly or outlasts the head is not decided here."""
     frames: list[int] = []  # items above each open MARK, the topmost last
     depth = 0  # items above the topmost MARK
     memo: set[object] = set()
     try:
-        for opcode, arg, _pos in pickletools.genops(head):
+        for opcode, arg, pos in pickletools.genops(head):
             name = opcode.name
-            if name in ("GLOBAL", "INST") or name == "STOP":
+            if name in ("GLOBAL", "INST"):
+                return imports and not _importable_operand(head, pos or 0)
+            if name == "STOP":
                 return False
             if name == "MARK":
                 frames.append(depth)
@@ -416,6 +429,33 @@ def _fails_before_code(head: bytes) -> bool:
         # a bad opcode in a whole file fails the load; in a cut head it may be the cut
         return len(head) < HEAD_BYTES and "exhausted before seeing STOP" not in str(exc)
     return False
+
+
+def _importable_operand(head: bytes, pos: int) -> bool:
+    """Whether the two lines after the GLOBAL or INST opcode at ``pos`` name a module and an
+    attribute a loader's ``find_class`` could resolve. CPython decodes both lines (UTF-8 for
+    GLOBAL, ASCII for INST), imports the module and looks the attribute up; a line with a
+    space, ``=``, ``(`` or an empty line names no module a Python ``import`` can spell and no
+    installer puts on a path, so the load raises there and nothing after the opcode runs. Only
+    a module someone already placed on the loader's path under such a name could answer, and
+    whoever placed it already runs code. Dotted attribute paths (``Outer.Inner``, which
+    protocol 4 loaders resolve) count as names. Lines cut by the end of ``head`` are
+    undecided (importable)."""
+    start = pos + 1
+    first = head.find(b"\n", start)
+    second = head.find(b"\n", first + 1) if first >= 0 else -1
+    if second < 0:
+        return True
+    try:
+        module = head[start:first].decode()
+        attribute = head[first + 1 : second].decode()
+    except UnicodeDecodeError:
+        return False
+    return _dotted_identifiers(module) and _dotted_identifiers(attribute)
+
+
+def _dotted_identifiers(text: str) -> bool:
+    return all(part.isidentifier() for part in text.split("."))
 
 
 def _parses_cleanly(head: bytes) -> bool:

