@@ -431,6 +431,13 @@ def _fails_before_code(head: bytes, *, imports: bool = True) -> bool:
     return False
 
 
+def pickle_fails_before_code(data: bytes) -> bool:
+    """Whether a loader handed ``data``, a whole headerless (protocol 0/1) stream, raises before
+    it imports anything it can import or calls anything (see :func:`_fails_before_code`): a
+    literal of prose that starts with ``c`` and ends in ``.`` is no payload a loader can run."""
+    return _fails_before_code(data)
+
+
 def _importable_operand(head: bytes, pos: int) -> bool:
     """Whether the two lines after the GLOBAL or INST opcode at ``pos`` name a module and an
     attribute a loader's ``find_class`` could resolve. CPython decodes both lines (UTF-8 for

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from outwork.analyzers.models.policy import gadget
+from outwork.core.artifact import pickle_fails_before_code
 
 #: Opcodes the machine follows (every opcode of protocols 0-5).
 MAX_OPS = 20_000_000
@@ -410,8 +411,11 @@ class Machine:
 
     def _add_nested(self, raw: bytes | memoryview | str, offset: int, via: str) -> None:
         data = raw.encode("latin-1", "replace") if isinstance(raw, str) else bytes(raw)
-        if data[:4] != b"PK\x03\x04" and not looks_like_pickle(data):
+        is_zip = data[:4] == b"PK\x03\x04"
+        if not is_zip and not looks_like_pickle(data):
             return
+        if not is_zip and data[:1] != b"\x80" and pickle_fails_before_code(data):
+            return  # text (a document's paragraph) a loader handed it raises on at once
         if len(self.trace.nested) >= MAX_NESTED:
             self.trace.nested_dropped += 1
             return
