@@ -51,7 +51,7 @@ class ImageAnalyzer(Analyzer):
     """Judges a container image as a whole: config, layers, packages and file system."""
 
     name = "images"
-    version = "1"
+    version = "2"
     layer = Layer.IMG
     kinds = frozenset({Kind.IMAGE})
     rules = rules_in("outwork.analyzers.images.rules")

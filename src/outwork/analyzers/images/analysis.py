@@ -6,8 +6,10 @@ rule module's ``check``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 
+from outwork.analyzers.images import DOCKERFILE_STEPS
 from outwork.analyzers.images.distro import distro_of
 from outwork.analyzers.images.dockerfile import is_dockerfile
 from outwork.analyzers.images.files import analyze_file
@@ -24,10 +26,14 @@ from outwork.analyzers.images.rules import (
 )
 from outwork.core.analyzer import AnalysisContext, Component, Emitted
 from outwork.core.artifact import Artifact, Kind
-from outwork.core.findings import Fact
+from outwork.core.findings import Fact, Finding
+from outwork.core.reach import in_package_tests
+from outwork.core.rules import Severity
 
 #: Largest Dockerfile read.
 MAX_DOCKERFILE_BYTES = 4 * 1024 * 1024
+#: The highest severity of a finding on a Dockerfile in a package's test or example data.
+TEST_DATA_CAP = Severity.MEDIUM
 CHECKS: tuple[Callable[[Image], Iterator[Emitted]], ...] = (
     config.check,
     structure.check,
@@ -43,7 +49,8 @@ CHECKS: tuple[Callable[[Image], Iterator[Emitted]], ...] = (
 def analyze(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted]:
     if artifact.kind is not Kind.IMAGE:
         if is_dockerfile(artifact.name) and "image-layer" not in artifact.tags:
-            yield from build.check_dockerfile(artifact.text(MAX_DOCKERFILE_BYTES), artifact.path)
+            found = build.check_dockerfile(artifact.text(MAX_DOCKERFILE_BYTES), artifact.path)
+            yield from _where(found, artifact.path)
         else:
             yield from analyze_file(artifact)
         return
@@ -55,6 +62,31 @@ def analyze(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted]:
         yield Fact(image.node, "built-on", f"os:{distro.id}:{distro.version}")
     for check in CHECKS:
         yield from check(image)
+
+
+def _where(items: Iterable[Emitted], path: str) -> Iterator[Emitted]:
+    """A Dockerfile's findings graded by where it sits: one in a package's test, example or
+    documentation folder (an integration test's fixture image) builds no image of the package's
+    users: its findings are medium at most, saying so, and it makes no link of an attack path
+    (no facts, no build steps to link to an image). The same Dockerfile anywhere else (a
+    repository's root, tests or ``docker/`` folder, the package's own files) keeps its grade."""
+    if not in_package_tests(path):
+        yield from items
+        return
+    for item in items:
+        if isinstance(item, Fact) or (
+            isinstance(item, Component) and item.type == DOCKERFILE_STEPS
+        ):
+            continue
+        if isinstance(item, Finding) and item.severity > TEST_DATA_CAP:
+            item = replace(
+                item,
+                severity=TEST_DATA_CAP,
+                message=f"{item.message} (in a package's test or example data, not an image its"
+                f" users build: {TEST_DATA_CAP.label} at most)",
+                properties={**item.properties, "in_package_tests": True},
+            )
+        yield item
 
 
 def finish(components: Sequence[tuple[str, Component]], context: AnalysisContext) -> Iterator[Fact]:
