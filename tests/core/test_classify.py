@@ -165,3 +165,26 @@ def test_a_model_name_with_an_unimportable_first_import_is_judged_as_before(name
     """A loader reads a file named as a model whatever it holds: the models layer reports it."""
     content = b"count = 286\nsiggen_mu =\n(tR."
     assert classify(content, name, len(content)) is Kind.PICKLE
+
+
+#: An API listing of a generated SDK (``api.md``): ``class`` lines read as Python's hints.
+API_LISTING = (
+    b"```py\nnamespace azure.mgmt.example\n\n"
+    + b"    class ActivityRun(Model):\n        pipeline_name: Optional[str]\n" * 50
+)
+
+
+@pytest.mark.parametrize("name", ["api.md", "API.markdown", "guide.rst", "manual.adoc"])
+def test_a_document_whose_code_blocks_read_as_source_is_text(name: str) -> None:
+    """No interpreter imports a document: an MCP server's checks never read it as Python."""
+    assert classify(API_LISTING, name, len(API_LISTING)) is Kind.TEXT
+
+
+def test_the_same_listing_as_source_or_mdx_keeps_its_language() -> None:
+    assert classify(API_LISTING, "api.py", len(API_LISTING)) is Kind.PYTHON
+    assert classify(API_LISTING, "api", len(API_LISTING)) is Kind.PYTHON  # no name: hints
+    mdx = (
+        b"import { Chart } from './chart.js'\nconst data = [1, 2]\n\n# Report\n<Chart d={data} />\n"
+    )
+    assert classify(mdx, "report.mdx", len(mdx)) is Kind.JAVASCRIPT  # bundlers compile MDX
+    assert classify(EVIL, "api.md", len(EVIL)) is Kind.PICKLE  # a real pickle stays one

@@ -513,6 +513,11 @@ def _source_over_pickle(head: bytes, lower_name: str, size: int | None) -> bool:
     return True
 
 
+#: Documents in a markup language (Markdown, reStructuredText, AsciiDoc): read by people and
+#: rendered by sites, never imported or run, whatever their code blocks look like (an API
+#: listing of ``class`` lines is no Python module). MDX, which bundlers compile to JavaScript,
+#: is not among them.
+MARKUP_SUFFIXES = (".md", ".markdown", ".rst", ".adoc", ".asciidoc")
 #: Jenkinsfiles (``Jenkinsfile``, ``Jenkinsfile.release``, ``Jenkinsfile-linux``,
 #: ``ci.jenkinsfile``) and Groovy sources: Groovy reads them, so their ``def f(`` and
 #: ``import`` lines are no Python.
@@ -536,6 +541,8 @@ def _classify_text(head: bytes, lower_name: str) -> Kind:
             if kind in TEXT_KINDS:
                 return kind
             break
+    if lower_name.endswith(MARKUP_SUFFIXES):
+        return Kind.TEXT  # no interpreter runs a document: its code blocks are prose
     stripped = head.lstrip()
     if stripped[:1] in (b"{", b"[") and _parses_as_json_prefix(stripped):
         return Kind.JSON
