@@ -51,12 +51,6 @@ class ArchivePathTraversal(Rule):
     Members named with `..` components, absolute paths (`/etc/cron.d/x`), Windows drive letters or
     UNC prefixes, or backslash-separated climbs (`..\\..\\x`).
 
-    High; medium for a member of an archive nested in a package's test, example or
-    documentation folder (the hostile test archives of an archive library), whose members are
-    read and analysed all the same: an installer unpacks the package, never the archives it
-    carries. The package's own escaping members, an archive in its own folders, one in a
-    repository, and a 7z member (not decompressed under an escaping name) stay high.
-
     ## Why it matters
     Extracting such an archive with a naive tool writes files anywhere the user can write: shell
     start-up files, cron, SSH keys, site-packages. This is the "zip slip" family of bugs.
@@ -88,8 +82,7 @@ class ArchiveLinkEscape(Rule):
 
     ## What it finds
     Symbolic links and hard links whose target resolves outside the archive or the scanned
-    directory (absolute targets, or relative targets that climb out). Graded as CORE002: medium
-    inside an archive nested in a package's test data, high anywhere else.
+    directory (absolute targets, or relative targets that climb out).
 
     ## Why it matters
     Links let an archive overwrite or read arbitrary files when extracted (a link to `/etc`, then a

@@ -22,7 +22,6 @@ from typing import Any, BinaryIO
 from outwork.core.artifact import (
     ARCHIVE_KINDS,
     HEAD_BYTES,
-    MEMBER_SEP,
     NOT_HELD,
     PROBE_BYTES,
     Artifact,
@@ -43,8 +42,6 @@ from outwork.core.corerules import (
     ScanBudgetExceeded,
 )
 from outwork.core.findings import Finding, Skip
-from outwork.core.reach import in_package_tests
-from outwork.core.rules import Severity
 from outwork.sources import _tarlib, _ziplib
 from outwork.sources.reader import (
     CHUNK,
@@ -235,38 +232,8 @@ def link_escapes(member: str, target: str, *, relative_to_root: bool) -> bool:
     return False
 
 
-def _escape(
-    rule: type[ArchivePathTraversal | ArchiveLinkEscape],
-    container: str,
-    path: str,
-    message: str,
-    evidence: str,
-    *,
-    read: bool = True,
-) -> Finding:
-    """A member that would land outside the extraction folder (CORE002) or a link out of the
-    archive (CORE003): high, but medium in an archive nested in a package's test, example or
-    documentation data (distlib's and pip's hostile test archives), whose members are read and
-    analysed all the same: an installer unpacks the package, never the archives it carries,
-    and its tests unpack them to test that they are refused. The package archive's own members,
-    an archive in the package's own folders, and one in a repository keep high; so does a 7z
-    member, which the reader does not decompress under an escaping name."""
-    found = core_finding(rule, path, message, evidence)
-    if read and MEMBER_SEP in container and in_package_tests(container):
-        return replace(
-            found,
-            severity=Severity.MEDIUM,
-            message=f"{message} (an archive in a package's test data, its members read:"
-            " an installer does not unpack it)",
-        )
-    return found
-
-
-def _check_name(
-    scope: Scope, container: str, name: str, *, read: bool = True
-) -> tuple[list[Yielded], bool]:
-    """Findings about a member's name, and whether the member may still be read (``read``:
-    whether the reader decompresses a member whose name escapes)."""
+def _check_name(scope: Scope, container: str, name: str) -> tuple[list[Yielded], bool]:
+    """Findings about a member's name, and whether the member may still be read."""
     out: list[Yielded] = []
     if len(name) > scope.budgets.max_path_length:
         shown = join_member(container, name[:SHOWN_NAME] + "…")
@@ -283,13 +250,11 @@ def _check_name(
     why = traversal(name)
     if why:
         out.append(
-            _escape(
+            core_finding(
                 ArchivePathTraversal,
-                container,
                 join_member(container, name),
                 f"member name escapes the extraction folder ({why})",
                 name,
-                read=read,
             )
         )
     return out, True
@@ -776,9 +741,8 @@ def _zip_special(
                 break
         text = target[:MAX_LINK_BYTES].decode("utf-8", errors="replace")
         if link_escapes(name, text, relative_to_root=False):
-            yield _escape(
+            yield core_finding(
                 ArchiveLinkEscape,
-                artifact.path,
                 path,
                 f"symbolic link points outside the archive: {text}",
                 f"{name} -> {text}",
@@ -939,9 +903,8 @@ def _tar_members(
             hard = type_ == _tarlib.HARDLINK
             if link_escapes(name, member.linkname, relative_to_root=hard):
                 kind = "hard" if hard else "symbolic"
-                yield _escape(
+                yield core_finding(
                     ArchiveLinkEscape,
-                    artifact.path,
                     path,
                     f"{kind} link points outside the archive: {member.linkname}",
                     f"{name} -> {member.linkname}",
@@ -1066,7 +1029,7 @@ def _7z_targets(
         raw_name = str(info.filename)
         name = _member_name(raw_name.replace("\\", "/") if "\\" in raw_name else raw_name)
         path = join_member(artifact.path, name)
-        notes, ok = _check_name(scope, artifact.path, name, read=False)
+        notes, ok = _check_name(scope, artifact.path, name)
         found.extend(notes)
         if not ok or info.is_directory:
             continue
