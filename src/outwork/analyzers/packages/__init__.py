@@ -31,7 +31,7 @@ def _loose_metadata(path: str) -> bool:
 
 class PackageAnalyzer(Analyzer):
     name = "packages"
-    version = "22"
+    version = "23"
     layer = Layer.PKG
     kinds = frozenset(
         {

@@ -61,12 +61,54 @@ def accepts(artifact: Artifact) -> bool:
         return artifact.name == "package.json"
     if loose.accepts_name(artifact.path, artifact.name):
         return artifact.kind not in (Kind.BINARY, Kind.EMPTY)
-    # a README whose code blocks read as Python or JavaScript is documentation: nothing imports
-    # or runs it by that name; a script that starts it by path (``node README.md`` in an
-    # install script) has it read as code there (``_loose_manifest``, ``_launched_files``)
-    return artifact.kind in (Kind.PYTHON, Kind.JAVASCRIPT) and not names_documentation(
-        artifact.name
-    )
+    return artifact.kind in (Kind.PYTHON, Kind.JAVASCRIPT) and not unnamed_documentation(artifact)
+
+
+#: What is searched for a documentation file's name: the code files of its installed package,
+#: this many at most (past it, the file is read as code), this much of each.
+NAMING_FILES = 2000
+NAMING_BYTES = 1024 * 1024
+_NAMING_SUFFIXES = (".py", ".pyw", ".pth", ".js", ".cjs", ".mjs", ".sh", ".bat", ".cmd", ".ps1")
+
+
+def unnamed_documentation(artifact: Artifact) -> bool:
+    """A README (Markdown, reST...) of an installed package whose code blocks read as Python or
+    JavaScript, and that no code file of its package names: documentation, which nothing imports
+    or runs by that name. One that a module names (``exec(open(... "README.md").read())``) or
+    a script starts (``node README.md``) is read as code, as is one whose package is too large
+    to search, or that lies outside an installed package."""
+    if not artifact.fs_path or not names_documentation(artifact.name):
+        return False
+    path = Path(artifact.fs_path)
+    parts = path.parts
+    roots = [
+        i for i, part in enumerate(parts[:-1]) if part in loose.ENVIRONMENT_DIRS | {"node_modules"}
+    ]
+    if not roots:
+        return False
+    top = roots[-1] + 1
+    if top < len(parts) - 1 and parts[top].startswith("@"):
+        top += 1  # an npm scope, then the package
+    if top >= len(parts) - 1:
+        return False  # directly in site-packages: no package of its own to search
+    package = Path(*parts[: top + 1])
+    needle = artifact.name.encode("utf-8", "surrogateescape")
+    searched = 0
+    for candidate in package.rglob("*"):
+        if "node_modules" in candidate.relative_to(package).parts[:-1]:
+            continue  # a package installed inside it is another package
+        if not candidate.name.lower().endswith(_NAMING_SUFFIXES) or not candidate.is_file():
+            continue
+        searched += 1
+        if searched > NAMING_FILES:
+            return False
+        try:
+            with candidate.open("rb") as stream:
+                if needle in stream.read(NAMING_BYTES):
+                    return False
+        except OSError:
+            return False
+    return True
 
 
 def analyze(artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
