@@ -38,3 +38,15 @@ def test_outside_an_installed_package_or_past_the_search_it_is_code(
     assert not analysis.unnamed_documentation(_readme(tmp_path, "checkout"))
     monkeypatch.setattr(analysis, "NAMING_FILES", 0)
     assert not analysis.unnamed_documentation(_readme(tmp_path, "node_modules"))
+
+
+def test_a_text_document_a_module_names_is_read_as_a_module(tmp_path: Path) -> None:
+    readme = _readme(tmp_path, "site-packages")
+    text = Artifact(path=readme.path, kind=Kind.TEXT, size=readme.size, fs_path=readme.fs_path)
+    assert not analysis.executed_documentation(text)  # nothing names it: documentation
+    Path(readme.path).with_name("loader.py").write_text("exec(open('README.md').read())\n")
+    assert analysis.executed_documentation(text)
+    prose = Path(readme.path).with_name("CHANGELOG.md")
+    prose.write_text("Fixed the loader named in README.md.\n")
+    notes = Artifact(path=str(prose), kind=Kind.TEXT, size=40, fs_path=str(prose))
+    assert not analysis.executed_documentation(notes)  # no line of Python in it

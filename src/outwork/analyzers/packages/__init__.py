@@ -9,8 +9,9 @@ from collections.abc import Iterable, Sequence
 from typing import cast
 
 from outwork.core.analyzer import AnalysisContext, Analyzer, Component, rules_in
-from outwork.core.artifact import ARCHIVE_KINDS, Artifact, Kind, MemberNeeds
+from outwork.core.artifact import ARCHIVE_KINDS, MEMBER_SEP, Artifact, Kind, MemberNeeds
 from outwork.core.findings import Finding
+from outwork.core.reach import names_documentation
 from outwork.core.rules import Layer
 
 #: Package metadata met as loose files (``loose.py``): ``*.dist-info/METADATA``, ``PKG-INFO``,
@@ -29,9 +30,18 @@ def _loose_metadata(path: str) -> bool:
     return not path.endswith("/METADATA") or path[: -len("/METADATA")].endswith(".dist-info")
 
 
+def _installed_document(artifact: Artifact) -> bool:
+    """A document (``README.md``) of an installed Python package: read when a module of the
+    package names it (it may ``exec`` it), which the implementation decides."""
+    if artifact.kind is not Kind.TEXT or not names_documentation(artifact.name):
+        return False
+    parts = artifact.path.replace(MEMBER_SEP, "/").split("/")[:-1]
+    return any(part in ("site-packages", "dist-packages") for part in parts)
+
+
 class PackageAnalyzer(Analyzer):
     name = "packages"
-    version = "23"
+    version = "24"
     layer = Layer.PKG
     kinds = frozenset(
         {
@@ -53,6 +63,7 @@ class PackageAnalyzer(Analyzer):
             artifact.kind not in self.kinds
             and artifact.kind not in ARCHIVE_KINDS
             and not _loose_metadata(artifact.path)
+            and not _installed_document(artifact)
         ):
             return False
         return cast(bool, self.work.accepts(artifact))

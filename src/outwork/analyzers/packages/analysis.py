@@ -61,14 +61,21 @@ def accepts(artifact: Artifact) -> bool:
         return artifact.name == "package.json"
     if loose.accepts_name(artifact.path, artifact.name):
         return artifact.kind not in (Kind.BINARY, Kind.EMPTY)
+    if artifact.kind is Kind.TEXT:
+        return executed_documentation(artifact)
     return artifact.kind in (Kind.PYTHON, Kind.JAVASCRIPT) and not unnamed_documentation(artifact)
 
 
 #: What is searched for a documentation file's name: the code files of its installed package,
-#: this many at most (past it, the file is read as code), this much of each.
+#: this many at most, this much of each.
 NAMING_FILES = 2000
 NAMING_BYTES = 1024 * 1024
 _NAMING_SUFFIXES = (".py", ".pyw", ".pth", ".js", ".cjs", ".mjs", ".sh", ".bat", ".cmd", ".ps1")
+#: A line of Python code: what a document a module runs with ``exec`` would hold.
+_PYTHON_LINE = re.compile(
+    rb"^\s*(?:import\s+[\w.]+|from\s+[\w.]+\s+import\s|def\s+\w+\s*\(|class\s+\w+[\s(:]|\w+\s*\()",
+    re.M,
+)
 
 
 def unnamed_documentation(artifact: Artifact) -> bool:
@@ -77,20 +84,39 @@ def unnamed_documentation(artifact: Artifact) -> bool:
     or runs by that name. One that a module names (``exec(open(... "README.md").read())``) or
     a script starts (``node README.md``) is read as code, as is one whose package is too large
     to search, or that lies outside an installed package."""
-    if not artifact.fs_path or not names_documentation(artifact.name):
+    return names_documentation(artifact.name) and _named_by_package(artifact) is False
+
+
+def executed_documentation(artifact: Artifact) -> bool:
+    """A document of an installed Python package (classified as text by its name) that holds
+    lines of Python and that a code file of its package names: a module may run it
+    (``exec(open(os.path.join(here, "README.md")).read())``), so it is read as a module."""
+    if not names_documentation(artifact.name) or not artifact.fs_path:
         return False
-    path = Path(artifact.fs_path)
-    parts = path.parts
+    parts = Path(artifact.fs_path).parts
+    if not any(part in loose.ENVIRONMENT_DIRS for part in parts[:-1]):
+        return False
+    if not _PYTHON_LINE.search(artifact.read(NAMING_BYTES)):
+        return False
+    return _named_by_package(artifact) is True
+
+
+def _named_by_package(artifact: Artifact) -> bool | None:
+    """Whether a code file of the installed package holding the artifact names it; None when
+    that cannot be told (no installed package around it, more code files than are searched)."""
+    if not artifact.fs_path:
+        return None
+    parts = Path(artifact.fs_path).parts
     roots = [
         i for i, part in enumerate(parts[:-1]) if part in loose.ENVIRONMENT_DIRS | {"node_modules"}
     ]
     if not roots:
-        return False
+        return None
     top = roots[-1] + 1
     if top < len(parts) - 1 and parts[top].startswith("@"):
         top += 1  # an npm scope, then the package
     if top >= len(parts) - 1:
-        return False  # directly in site-packages: no package of its own to search
+        return None  # directly in site-packages: no package of its own to search
     package = Path(*parts[: top + 1])
     needle = artifact.name.encode("utf-8", "surrogateescape")
     searched = 0
@@ -101,14 +127,14 @@ def unnamed_documentation(artifact: Artifact) -> bool:
             continue
         searched += 1
         if searched > NAMING_FILES:
-            return False
+            return None
         try:
             with candidate.open("rb") as stream:
                 if needle in stream.read(NAMING_BYTES):
-                    return False
+                    return True
         except OSError:
-            return False
-    return True
+            return None
+    return False
 
 
 def analyze(artifact: Artifact, context: AnalysisContext) -> Iterable[Emitted]:
