@@ -39,11 +39,8 @@ sys.path.insert(0, str(ROOT))
 from outwork.analyzers.packages.diff import diff_paths  # noqa: E402
 from outwork.core.errors import TargetError  # noqa: E402
 from outwork.core.rules import Severity  # noqa: E402
-from outwork.sources.registries import (  # noqa: E402
-    RegistryOptions,
-    download_release_file,
-    release_files,
-)
+from outwork.sources import RegistryOptions  # noqa: E402
+from outwork.sources.registries import download_release_file, release_files  # noqa: E402
 from tests.analyzers.packages import release_pairs as pairs  # noqa: E402
 
 DATA = Path("/work/bench-data/diff")

@@ -312,7 +312,7 @@ def restart(args: argparse.Namespace) -> None:
 
 def cpu(args: argparse.Namespace) -> None:
     from outwork.engine.pipeline import ScanOptions
-    from outwork.sources.registries import RegistryOptions
+    from outwork.sources import RegistryOptions
     from outwork.watch.watcher import WATCH_ANALYZERS, scan_release
 
     specs = [

@@ -48,6 +48,17 @@ weak_algorithms.check_weak_algorithms
 _ = SimpleNamespace()
 # Named as ``module:function`` in outwork.report.RENDERERS.
 _.render_text
+# The commands' arguments and runners, named as ``module:function`` in outwork.cli.main.COMMANDS.
+_.add_diff_arguments
+_.add_db_arguments
+_.add_watch_arguments
+_.add_serve_arguments
+_.add_token_arguments
+_.run_diff
+_.run_db
+_.run_watch
+_.run_serve
+_.run_token
 # Protocols others call: io's readinto/readable (sources.reader), py7zr's WriterFactory.create,
 # PyYAML's resolver signature (its ``implicit`` argument).
 _.readinto

@@ -41,6 +41,50 @@ def test_a_json_packages_scan_of_local_files_loads_neither_the_network_stack_nor
     assert out.strip() == "[]"
 
 
+#: What a scan never imports: the other commands' modules (loaded when they run, through
+#: ``outwork.cli.main.COMMANDS``) and the registry client (for ``pypi:``/``npm:`` targets).
+OTHER_COMMANDS = (
+    "outwork.cli.diff",
+    "outwork.cli.serve",
+    "outwork.cli.watch",
+    "outwork.serve",
+    "outwork.sources.registries",
+    "outwork.watch",
+)
+
+
+def test_a_json_scan_of_an_empty_folder_loads_no_other_command_nor_rich(tmp_path: Path) -> None:
+    out = _fresh(
+        "import sys, io\n"
+        "from outwork.cli.main import run\n"
+        f"code = run(['scan', {str(tmp_path)!r}, '-f', 'json', '--no-cache'],"
+        " io.StringIO(), io.StringIO())\n"
+        "print(code)\n"
+        f"print(sorted(m for m in {(*OTHER_COMMANDS, *NOT_AT_START, 'rich')!r}"
+        " if m in sys.modules))\n"
+    )
+    code, loaded = out.splitlines()
+    assert code == "3"  # nothing was scanned
+    assert ast.literal_eval(loaded) == []
+
+
+@pytest.mark.parametrize("command", ["diff", "db", "watch", "serve", "token"])
+def test_a_command_in_its_own_module_is_imported_when_it_runs_or_shows_its_help(
+    command: str,
+) -> None:
+    out = _fresh(
+        "import contextlib, sys, io\n"
+        "from outwork.cli.main import COMMANDS, run\n"
+        "text = io.StringIO()\n"
+        "with contextlib.redirect_stdout(text):\n"
+        f"    code = run([{command!r}, '--help'], io.StringIO(), io.StringIO())\n"
+        "print(code)\n"
+        f"print(text.getvalue().startswith('usage: outwork {command}'))\n"
+        f"print(COMMANDS[{command!r}].run.partition(':')[0] in sys.modules)\n"
+    )
+    assert out.split() == ["0", "True", "True"]
+
+
 def test_a_scan_imports_the_rules_of_the_layers_it_selects_and_no_others(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("import os\nos.system('id')\n")
     workflows = tmp_path / ".github" / "workflows"

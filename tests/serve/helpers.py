@@ -16,7 +16,7 @@ from typing import ClassVar
 
 import pytest
 
-from outwork.sources.registries import RegistryOptions
+from outwork.sources import RegistryOptions
 from outwork.store.results import ResultStore, open_store
 from tests.analyzers.packages.helpers import sdist
 

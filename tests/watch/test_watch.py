@@ -19,12 +19,8 @@ import pytest
 from outwork.core.budgets import Budgets
 from outwork.core.errors import TargetError
 from outwork.engine.pipeline import ScanOptions
-from outwork.sources.registries import (
-    RegistryBusyError,
-    RegistryOptions,
-    fetch_document,
-    open_registry,
-)
+from outwork.sources import RegistryOptions
+from outwork.sources.registries import RegistryBusyError, fetch_document, open_registry
 from outwork.store import results
 from outwork.store.results import FeedPosition, Release, ResultStore, open_store
 from outwork.watch.feeds import Batch, Change, Feed, NpmChanges, PyPIChangelog, PyPIUpdatesRSS

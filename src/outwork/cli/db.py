@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     from outwork.store import advisories
 
 
-def add_db_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    db = subparsers.add_parser("db", help="the advisory database (OSV)")
+def add_db_arguments(db: argparse.ArgumentParser) -> None:
+    """``outwork db``'s arguments (its one-line help is in ``outwork.cli.main.COMMANDS``)."""
     db.add_argument(
         "--database",
         type=Path,

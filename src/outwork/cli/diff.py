@@ -12,20 +12,19 @@ from outwork.core.errors import UsageError
 from outwork.core.rules import Severity
 from outwork.engine.conclude import conclude
 from outwork.engine.registry import selector_known
-from outwork.sources.registries import DEFAULT_NPM, DEFAULT_PYPI, RegistryOptions
+from outwork.sources import DEFAULT_NPM, DEFAULT_PYPI, RegistryOptions
 
 #: A release always changes something; the gate stops at what a compromise looks like.
 DEFAULT_FAIL_ON = Severity.HIGH
 
 
-def add_diff_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    diff = subparsers.add_parser(
-        "diff",
-        help="compare two releases of a package: new behaviour, destinations, binaries, hooks",
-        description="Compare two releases of one package (sdists, wheels, npm tarballs or"
+def add_diff_arguments(diff: argparse.ArgumentParser) -> None:
+    """``outwork diff``'s arguments (its one-line help is in ``outwork.cli.main.COMMANDS``)."""
+    diff.description = (
+        "Compare two releases of one package (sdists, wheels, npm tarballs or"
         " unpacked folders; with --online, pypi:NAME==V or npm:NAME@V, alone for the release"
         " before it) and report what the new one does that the old one did not (PKG040-PKG044)."
-        " Nothing is installed or run.",
+        " Nothing is installed or run."
     )
     diff.add_argument("old", metavar="OLD", help="the old release, or the new one alone (--online)")
     diff.add_argument("new", nargs="?", metavar="NEW", help="the new release")

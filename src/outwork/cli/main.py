@@ -13,19 +13,18 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO, TypeVar
+from typing import TextIO, TypeVar, cast
 
 import platformdirs
 
 from outwork import __version__, report
-from outwork.cli.db import add_db_parser, first_use_fetcher, osv_api_querier, run_db
-from outwork.cli.diff import add_diff_parser, run_diff
-from outwork.cli.serve import add_serve_parsers, run_serve, run_token
-from outwork.cli.watch import add_watch_parser, run_watch
+from outwork.cli.db import first_use_fetcher, osv_api_querier
 from outwork.core import config as cfg
 from outwork.core import policy as pol
+from outwork.core import reference
 from outwork.core.docs import index_markdown, write_rule_docs
 from outwork.core.errors import OutworkError, UsageError
 from outwork.core.findings import ScanResult
@@ -34,8 +33,8 @@ from outwork.engine.conclude import conclude
 from outwork.engine.pipeline import ScanOptions
 from outwork.engine.pipeline import scan as do_scan
 from outwork.engine.registry import all_rules, get_rule, selector_known
+from outwork.sources import DEFAULT_NPM, DEFAULT_PYPI, RegistryOptions
 from outwork.sources.exclude import Exclusion
-from outwork.sources.registries import DEFAULT_NPM, DEFAULT_PYPI, RegistryOptions
 from outwork.store import ADVISORIES_BASE_URL, OSV_API_URL
 
 T = TypeVar("T")
@@ -47,9 +46,52 @@ EXIT_NOTHING = 3
 FORMATS = report.FORMATS
 
 
-def build_parser(file_completion: object = None) -> argparse.ArgumentParser:
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A command that lives in its own module: its one-line help (for ``outwork --help``),
+    the ``module:function`` that adds its arguments to its parser and the one that runs it."""
+
+    help: str
+    arguments: str
+    run: str
+
+
+#: The commands whose code is imported only when they run or their parser is needed (their
+#: ``--help``, the completion script): a scan does not load a server, a feed follower or the
+#: registry client (the lazy-group pattern of click and argparse command lines).
+COMMANDS: dict[str, Command] = {
+    "diff": Command(
+        "compare two releases of a package: new behaviour, destinations, binaries, hooks",
+        "outwork.cli.diff:add_diff_arguments",
+        "outwork.cli.diff:run_diff",
+    ),
+    "db": Command(
+        "the advisory database (OSV)", "outwork.cli.db:add_db_arguments", "outwork.cli.db:run_db"
+    ),
+    "watch": Command(
+        "follow a registry's feed, scan each new release, store the verdicts",
+        "outwork.cli.watch:add_watch_arguments",
+        "outwork.cli.watch:run_watch",
+    ),
+    "serve": Command(
+        "serve the HTTP API and its page: submit scans, query results (needs the serve extra)",
+        "outwork.cli.serve:add_serve_arguments",
+        "outwork.cli.serve:run_serve",
+    ),
+    "token": Command(
+        "create, list and revoke the service's tokens",
+        "outwork.cli.serve:add_token_arguments",
+        "outwork.cli.serve:run_token",
+    ),
+}
+
+
+def build_parser(
+    file_completion: object = None, commands: Collection[str] | None = None
+) -> argparse.ArgumentParser:
     """The command line's parser; ``file_completion`` (shtab's, given when a completion script
-    is written) marks the arguments that name files."""
+    is written) marks the arguments that name files. Of the :data:`COMMANDS`, those named in
+    ``commands`` (all by default) get their arguments; the others are listed with their help."""
     parser = argparse.ArgumentParser(
         prog="outwork",
         description="Static security scanner for packages, AI models, lockfiles, pipelines"
@@ -243,10 +285,10 @@ def build_parser(file_completion: object = None) -> argparse.ArgumentParser:
     tls.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     tls.add_argument("--quiet", "-q", action="store_true", help="no summary on standard error")
 
-    add_diff_parser(sub)
-    add_db_parser(sub)
-    add_watch_parser(sub)
-    add_serve_parsers(sub)
+    for name, command in COMMANDS.items():
+        parser_of_command = sub.add_parser(name, help=command.help)
+        if commands is None or name in commands:
+            reference.load(command.arguments)(parser_of_command)
 
     completion = sub.add_parser(
         "completion",
@@ -264,7 +306,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(argv: list[str], out: TextIO, err: TextIO) -> int:
-    parser = build_parser()
+    # the command is the first word that is not an option (the program's own options take no
+    # value): only its module, if it has one, is imported
+    parser = build_parser(commands=[word for word in argv if not word.startswith("-")][:1])
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
@@ -275,15 +319,11 @@ def run(argv: list[str], out: TextIO, err: TextIO) -> int:
         if args.command == "rules":
             return _rules(args, out, err)
         if args.command == "diff":
-            return run_diff(args, out, err)
+            return _runner("diff")(args, out, err)
         if args.command == "db":
-            return run_db(args, _data_dir(), err)
-        if args.command == "watch":
-            return run_watch(args, _data_dir(), out, err)
-        if args.command == "serve":
-            return run_serve(args, _data_dir(), out, err)
-        if args.command == "token":
-            return run_token(args, _data_dir(), out, err)
+            return _runner("db")(args, _data_dir(), err)
+        if args.command in ("watch", "serve", "token"):
+            return _runner(args.command)(args, _data_dir(), out, err)
         if args.command == "tls":
             return _tls(args, out, err)
         if args.command == "completion":
@@ -304,6 +344,11 @@ def run(argv: list[str], out: TextIO, err: TextIO) -> int:
             "outwork: this is a bug; rerun with OUTWORK_DEBUG=1 and report the trace\n"
         )
         return EXIT_ERROR
+
+
+def _runner(name: str) -> Callable[..., int]:
+    """The function that runs command ``name`` of :data:`COMMANDS`, its module imported."""
+    return cast(Callable[..., int], reference.load(COMMANDS[name].run))
 
 
 def _completion(shell: str, out: TextIO) -> int:

@@ -14,18 +14,17 @@ from outwork.core import config as cfg
 from outwork.core.budgets import Budgets
 from outwork.core.errors import UsageError
 from outwork.serve.auth import SCOPES, WRITE, new_token, token_digest
-from outwork.sources.registries import DEFAULT_NPM, DEFAULT_PYPI, RegistryOptions
+from outwork.sources import DEFAULT_NPM, DEFAULT_PYPI, RegistryOptions
 from outwork.store import RESULTS_FILENAME
 
 DEFAULT_PORT = 8400
 
 
-def add_serve_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    serve = subparsers.add_parser(
-        "serve",
-        help="serve the HTTP API and its page: submit scans, query results (needs the serve extra)",
-        description="Serve outwork's HTTP API (OpenAPI at /openapi.json) and a page over it at"
-        " /. Callers need a token from `outwork token create`.",
+def add_serve_arguments(serve: argparse.ArgumentParser) -> None:
+    """``outwork serve``'s arguments (its one-line help is in ``outwork.cli.main.COMMANDS``)."""
+    serve.description = (
+        "Serve outwork's HTTP API (OpenAPI at /openapi.json) and a page over it at"
+        " /. Callers need a token from `outwork token create`."
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port ({DEFAULT_PORT})")
@@ -64,7 +63,9 @@ def add_serve_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: 
     serve.add_argument("--index-url", metavar="URL", help="PyPI JSON API base for pypi: targets")
     serve.add_argument("--npm-registry", metavar="URL", help="npm registry base for npm: targets")
 
-    token = subparsers.add_parser("token", help="create, list and revoke the service's tokens")
+
+def add_token_arguments(token: argparse.ArgumentParser) -> None:
+    """``outwork token``'s arguments (its one-line help is in ``outwork.cli.main.COMMANDS``)."""
     actions = token.add_subparsers(dest="action", metavar="ACTION", required=True)
     create = actions.add_parser("create", help="create a token (printed once, stored hashed)")
     create.add_argument("name", help="who the token is for (letters, digits, ._-)")

@@ -17,12 +17,8 @@ import platformdirs
 
 from outwork.core.errors import UsageError
 from outwork.engine.pipeline import ScanOptions
-from outwork.sources.registries import (
-    DEFAULT_NPM,
-    DEFAULT_NPM_CHANGES,
-    DEFAULT_PYPI,
-    RegistryOptions,
-)
+from outwork.sources import DEFAULT_NPM, DEFAULT_PYPI, RegistryOptions
+from outwork.sources.registries import DEFAULT_NPM_CHANGES
 from outwork.store import RESULTS_FILENAME
 
 if TYPE_CHECKING:
@@ -30,13 +26,12 @@ if TYPE_CHECKING:
     from outwork.watch.feeds import Feed
 
 
-def add_watch_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    watch = subparsers.add_parser(
-        "watch",
-        help="follow a registry's feed, scan each new release, store the verdicts",
-        description="Follow PyPI's changelog or npm's changes feed from the stored position,"
+def add_watch_arguments(watch: argparse.ArgumentParser) -> None:
+    """``outwork watch``'s arguments (its one-line help is in ``outwork.cli.main.COMMANDS``)."""
+    watch.description = (
+        "Follow PyPI's changelog or npm's changes feed from the stored position,"
         " scan every new release (packages, models, dependencies layers) and record its verdict"
-        " with the position, until SIGINT or SIGTERM. Verdicts are printed as JSON lines.",
+        " with the position, until SIGINT or SIGTERM. Verdicts are printed as JSON lines."
     )
     watch.add_argument("registry", choices=("pypi", "npm"), help="the registry to follow")
     watch.add_argument(

@@ -52,14 +52,13 @@ from outwork.core.policy import Policy
 from outwork.core.rules import layer_selected, ruleset_digest, selector_matches
 from outwork.engine.conclude import conclude
 from outwork.engine.registry import core_rules, load_analyzers
-from outwork.sources import Budgets, Exclusion, open_target
+from outwork.sources import Budgets, Exclusion, RegistryOptions, open_target
 from outwork.store.cache import ScanCache
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
 
     from outwork.engine.distributed import RayPool
-    from outwork.sources.registries import RegistryOptions
 
 #: Artifacts sent to a worker process in one batch.
 BATCH = 32

@@ -21,8 +21,8 @@ from outwork.core.errors import OutworkError
 from outwork.core.policy import Policy
 from outwork.engine.pipeline import ScanOptions
 from outwork.engine.pipeline import scan as run_scan
+from outwork.sources import RegistryOptions
 from outwork.sources.exclude import Exclusion
-from outwork.sources.registries import RegistryOptions
 from outwork.store.results import QUEUED, RUNNING, Release, ResultStore
 
 #: Origins of the scans the service runs: ``api:<token name>``.

@@ -7,7 +7,7 @@ never follows a link out of the tree, and reports hostile containers as core fin
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from outwork.core.artifact import Artifact
 from outwork.core.budgets import Budgets
@@ -17,14 +17,37 @@ from outwork.sources.filesystem import walk
 from outwork.sources.images import IMAGE_PREFIXES, open_image
 from outwork.sources.reader import Keeps
 
-if TYPE_CHECKING:
-    from outwork.sources.registries import RegistryOptions
-
 Yielded = Artifact | Finding | Skip
 #: Targets fetched from a registry; the network code is imported only for them.
 REGISTRY_PREFIXES = ("pypi:", "npm:")
+DEFAULT_PYPI = "https://pypi.org/pypi"
+DEFAULT_NPM = "https://registry.npmjs.org"
 
-__all__ = ["Budgets", "Exclusion", "Yielded", "open_target"]
+__all__ = ["Budgets", "Exclusion", "RegistryOptions", "Yielded", "open_target"]
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryOptions:
+    """Where to fetch from and how much (the CLI's ``--index-url`` and ``--npm-registry``):
+    here rather than beside the registry client, which a scan imports for registry targets
+    only."""
+
+    pypi_url: str = DEFAULT_PYPI
+    npm_url: str = DEFAULT_NPM
+    timeout: float = 60.0
+    #: Bytes downloaded for one release file.
+    max_file_bytes: int = 512 * 1024 * 1024
+    #: Release files fetched for one PyPI version (the sdist and the wheels, in that order).
+    max_files: int = 8
+    #: Seconds one release file may take to arrive in full (a registry that drips bytes slower
+    #: than ``timeout`` per read would otherwise hold the scan forever).
+    max_seconds: float = 900.0
+    #: Download into this folder, which the caller removes (a long-running watcher), instead of
+    #: a private one removed when the process exits.
+    download_dir: str | None = None
+    #: Raise when a release file cannot be fetched for now (unreachable, HTTP 429 or 5xx)
+    #: instead of reporting it as skipped: a watcher retries the release later.
+    raise_transient: bool = False
 
 
 def open_target(
@@ -54,7 +77,7 @@ def open_target(
         yield from open_image(target, budgets, wants=wants)
         return
     if target.startswith(REGISTRY_PREFIXES):
-        from outwork.sources.registries import RegistryOptions, open_registry
+        from outwork.sources.registries import open_registry
 
         yield from open_registry(
             target, budgets, registry or RegistryOptions(), wants=wants, keeps=keeps

@@ -26,38 +26,15 @@ from outwork.core.artifact import ARCHIVE_KINDS, HEAD_BYTES, Artifact, Kind, cla
 from outwork.core.budgets import Budgets
 from outwork.core.errors import TargetError
 from outwork.core.findings import Finding, Skip
+from outwork.sources import RegistryOptions
 from outwork.sources.archives import archive_and_members
 from outwork.sources.reader import Keeps
 
-DEFAULT_PYPI = "https://pypi.org/pypi"
-DEFAULT_NPM = "https://registry.npmjs.org"
 #: npm's replication database, whose ``_changes`` feed ``outwork watch npm`` follows.
 DEFAULT_NPM_CHANGES = "https://replicate.npmjs.com/registry"
 _NAME_RE = re.compile(r"^(@[a-z0-9][\w.-]*/)?[A-Za-z0-9][\w.-]*$")
 
 Yielded = Artifact | Finding | Skip
-
-
-@dataclass(frozen=True, slots=True)
-class RegistryOptions:
-    """Where to fetch from and how much (the CLI's ``--index-url`` and ``--npm-registry``)."""
-
-    pypi_url: str = DEFAULT_PYPI
-    npm_url: str = DEFAULT_NPM
-    timeout: float = 60.0
-    #: Bytes downloaded for one release file.
-    max_file_bytes: int = 512 * 1024 * 1024
-    #: Release files fetched for one PyPI version (the sdist and the wheels, in that order).
-    max_files: int = 8
-    #: Seconds one release file may take to arrive in full (a registry that drips bytes slower
-    #: than ``timeout`` per read would otherwise hold the scan forever).
-    max_seconds: float = 900.0
-    #: Download into this folder, which the caller removes (a long-running watcher), instead of
-    #: a private one removed when the process exits.
-    download_dir: str | None = None
-    #: Raise when a release file cannot be fetched for now (unreachable, HTTP 429 or 5xx)
-    #: instead of reporting it as skipped: a watcher retries the release later.
-    raise_transient: bool = False
 
 
 @dataclass(frozen=True, slots=True)

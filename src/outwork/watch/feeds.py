@@ -31,10 +31,10 @@ from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 
 from outwork.core.errors import TargetError
+from outwork.sources import RegistryOptions
 from outwork.sources.registries import (
     DEFAULT_NPM_CHANGES,
     RegistryBusyError,
-    RegistryOptions,
     RegistryUnreachableError,
     document_url,
     fetch_document,

@@ -35,7 +35,8 @@ from outwork.core.errors import OutworkError
 from outwork.core.findings import ScanResult
 from outwork.engine.pipeline import ScanOptions
 from outwork.engine.pipeline import scan as run_scan
-from outwork.sources.registries import TRANSIENT_ERRORS, RegistryBusyError, RegistryOptions
+from outwork.sources import RegistryOptions
+from outwork.sources.registries import TRANSIENT_ERRORS, RegistryBusyError
 from outwork.store.results import ERROR, FeedPosition, Release, ResultStore, VerdictRecord
 from outwork.watch.feeds import Change, Feed
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from outwork.analyzers.dependencies import DependencyAnalyzer
-from outwork.cli.db import add_db_parser, run_db
+from outwork.cli.db import add_db_arguments, run_db
 from outwork.core.analyzer import AnalysisContext, Component
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.findings import Fact, Finding
@@ -163,7 +163,7 @@ def test_accepts_sboms_by_content_and_refuses_other_json() -> None:
 
 def _cli(argv: list[str], data_dir: Path) -> tuple[int, str]:
     parser = argparse.ArgumentParser()
-    add_db_parser(parser.add_subparsers(dest="command"))
+    add_db_arguments(parser.add_subparsers(dest="command").add_parser("db"))
     err = io.StringIO()
     code = run_db(parser.parse_args(argv), data_dir, err)
     return code, err.getvalue()

@@ -23,7 +23,7 @@ from outwork.analyzers.packages.diff import destinations, diff_paths, diff_targe
 from outwork.cli.main import run
 from outwork.core.budgets import Budgets
 from outwork.core.errors import TargetError, UsageError
-from outwork.sources.registries import RegistryOptions
+from outwork.sources import RegistryOptions
 from tests.analyzers.packages import release_pairs as pairs
 from tests.analyzers.packages.helpers import npm_tarball, sdist
 from tests.analyzers.packages.registry_server import Registry

@@ -20,8 +20,8 @@ from outwork.core.analyzer import AnalysisContext
 from outwork.core.artifact import Artifact
 from outwork.core.errors import TargetError
 from outwork.core.findings import Finding, Skip
-from outwork.sources import Budgets, open_target
-from outwork.sources.registries import RegistryOptions, parse_ref
+from outwork.sources import Budgets, RegistryOptions, open_target
+from outwork.sources.registries import parse_ref
 from tests.analyzers.packages.helpers import npm_tarball, sdist
 
 EVIL = sdist("demo", "1.0", {"setup.py": "import os\nos.system('echo outwork-test | sh')\n"})

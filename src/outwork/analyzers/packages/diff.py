@@ -70,13 +70,9 @@ from outwork.core.errors import TargetError, UsageError
 from outwork.core.findings import Finding, Location, ScannedArtifact, ScanResult, Skip, finding
 from outwork.core.reach import names_tests
 from outwork.core.rules import Severity
+from outwork.sources import RegistryOptions
 from outwork.sources.reader import core_finding
-from outwork.sources.registries import (
-    RegistryOptions,
-    download_release_file,
-    previous_release,
-    release_files,
-)
+from outwork.sources.registries import download_release_file, previous_release, release_files
 
 _EXECUTABLES = (Kind.ELF, Kind.PE, Kind.MACHO)
 _JS_SUFFIXES = (".js", ".cjs", ".mjs")

@@ -52,14 +52,8 @@ from outwork.core.analyzer import AnalysisContext, Component
 from outwork.core.errors import TargetError
 from outwork.core.findings import Finding, finding
 from outwork.core.rules import Rule, Severity
-from outwork.sources.registries import (
-    DEFAULT_NPM,
-    DEFAULT_PYPI,
-    RegistryOptions,
-    RegistryUnreachableError,
-    document_url,
-    fetch_document,
-)
+from outwork.sources import DEFAULT_NPM, DEFAULT_PYPI, RegistryOptions
+from outwork.sources.registries import RegistryUnreachableError, document_url, fetch_document
 
 #: Consecutive unreachable answers after which a registry is given up for the rest of the scan.
 UNREACHABLE_AFTER = 3
