@@ -43,9 +43,9 @@ from outwork.core.rules import Severity
 
 #: Bytes of one file read; the rest is reported (AI009), never silently dropped.
 MAX_BYTES = 1024 * 1024
-#: Bytes of one Python source file read: a syntax tree needs the whole module (a prefix cut at
-#: a byte budget does not parse, so nothing of it would be analysed), and generated modules run
-#: past 1 MiB; the packages layer parses modules of this size whole too.
+#: Bytes of one source file read (Python, JavaScript): a syntax tree needs the whole module (a
+#: prefix cut at a byte budget does not parse, so nothing of it would be analysed), and
+#: generated modules and bundles run past 1 MiB; the packages layer reads sources this size too.
 MAX_SOURCE_BYTES = 16 * 1024 * 1024
 #: Bytes of a YAML deployment file parsed (compose, manifests, Helm templates): a CRD or a
 #: model gallery runs to megabytes, and the YAML reader's node budget bounds the work.
@@ -194,12 +194,10 @@ def in_packages(components: Sequence[tuple[str, Component]]) -> Iterator[Finding
 
 
 def mcp_server(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted]:
-    """Tool poisoning in an MCP server's source: its descriptions judged as hidden text;
-    Python parsed whole (up to ``aitools.max_source_bytes``) for what it loads and launches."""
-    if artifact.kind is Kind.PYTHON:
-        limit = int(context.options.get("aitools.max_source_bytes", MAX_SOURCE_BYTES))
-    else:
-        limit = int(context.options.get("aitools.max_bytes", MAX_BYTES))
+    """Tool poisoning in an MCP server's source: its descriptions judged as hidden text; the
+    source read whole (up to ``aitools.max_source_bytes``), Python parsed for what it loads and
+    launches."""
+    limit = int(context.options.get("aitools.max_source_bytes", MAX_SOURCE_BYTES))
     source = artifact.read(limit).decode("utf-8", "replace")
     read = python_descriptions if artifact.kind is Kind.PYTHON else js_descriptions
     described = list(read(source))

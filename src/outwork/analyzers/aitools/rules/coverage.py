@@ -24,7 +24,7 @@ class AgentFileNotFullyRead(Rule):
     ## What it finds
 
     A file larger than the layer reads (`aitools.max_bytes`, 1 MiB by default,
-    more than an agent's context holds; Python source is parsed whole up to
+    more than an agent's context holds; Python and JavaScript source is read whole up to
     `aitools.max_source_bytes`, 16 MiB, since a module cut short does not parse), more hidden
     runs, look-alike words or blobs than one file's report holds, or a configuration that does
     not parse. The message says what was left.
