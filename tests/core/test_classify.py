@@ -126,9 +126,10 @@ def test_a_stream_that_fails_before_its_import_runs_nothing(stream: bytes) -> No
 #: import (GLOBAL ``c``, INST ``i``) of a "module" no loader can import (``ount = 286``).
 UNIMPORTABLE = {
     "vectors.txt": b"count = 286\nsiggen_mu =\nsiggen_msg = D18DBB\n" * 3 + b"count = 287\n.",
-    "RunCMakeTest.cmake": b"cmake_minimum_required(VERSION 3.16)\n\ninclude(RunCMake)\n.",
+    "RunCMakeTest.cmake": b"cmake_minimum_required(VERSION 3.16)\n\ninclude(RunCMake)\n\n.\n",
     "default.nix": b'(import (fetchTarball "https://x/master.tar.gz") {\n  src = ./.;\n}).n\n.',
     "notes": b"count = 1\nvalue = 2\n(tR.",
+    "vectors.dat": b"count = 1\nvalue = 2\n(tR.",  # a generic data name is no model name
 }
 
 
@@ -160,7 +161,7 @@ def test_a_stream_whose_first_import_resolves_stays_a_pickle(stream: bytes) -> N
         assert classify(stream, name, len(stream)) is Kind.PICKLE, (name, stream)
 
 
-@pytest.mark.parametrize("name", ["weights.bin", "model.pt", "model.pkl"])
+@pytest.mark.parametrize("name", ["weights.bin", "model.pt", "model.pkl", "last.ckpt", "spm.model"])
 def test_a_model_name_with_an_unimportable_first_import_is_judged_as_before(name: str) -> None:
     """A loader reads a file named as a model whatever it holds: the models layer reports it."""
     content = b"count = 286\nsiggen_mu =\n(tR."

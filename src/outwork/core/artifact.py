@@ -314,7 +314,7 @@ PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
 #: Names of files a loader reads as a model (``torch.load`` of a ``.pt``, ``.bin`` or ``.ckpt``
 #: unpickles a raw stream): a stream in one that fails at its first import is still judged as
 #: a broken model (see :func:`_looks_like_pickle`).
-MODEL_SUFFIXES = (*PICKLE_SUFFIXES, ".pt", ".pth.tar", ".bin", ".ckpt", ".model", ".dat")
+MODEL_SUFFIXES = (*PICKLE_SUFFIXES, ".pt", ".pth.tar", ".bin", ".ckpt", ".model")
 #: Names that say a file is read as text (by pip, a compiler, a program, a person): a pickle
 #: sniffed in one must parse cleanly (see :func:`_looks_like_pickle`).
 TEXT_NAMES: frozenset[str] = frozenset(
