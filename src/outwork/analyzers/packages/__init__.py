@@ -41,7 +41,7 @@ def _installed_document(artifact: Artifact) -> bool:
 
 class PackageAnalyzer(Analyzer):
     name = "packages"
-    version = "24"
+    version = "25"
     layer = Layer.PKG
     kinds = frozenset(
         {

@@ -81,10 +81,54 @@ def executes_download(call: CallSite, labels: frozenset[str]) -> bool:
     return True
 
 
+#: Programs that read the files they are handed and never run them: symbol and section
+#: listers, checksums, listings. A downloaded file given to one of them is inspected, not started
+#: (a build script listing the symbols of a library it downloaded). binutils' ``--plugin`` loads
+#: code, so a command that passes one is not an inspection.
+_INSPECTORS = frozenset(
+    {
+        "nm",
+        "objdump",
+        "readelf",
+        "otool",
+        "size",
+        "strings",
+        "file",
+        "md5sum",
+        "sha1sum",
+        "sha256sum",
+        "sha512sum",
+        "shasum",
+        "b2sum",
+        "cksum",
+        "stat",
+        "wc",
+        "ls",
+    }
+)
+_SYSTEM_BIN = re.compile(r"^(?:/usr/local/bin/|/usr/bin/|/bin/)")
+#: What makes a command line more than one program with its arguments.
+_SHELL_CONTROL = re.compile(r"[;&|`<>\n]|\$\(")
+
+
+def only_inspects(text: str) -> bool:
+    """Whether a command is a single inspecting program (:data:`_INSPECTORS`, by bare name or
+    from a system folder) with plain arguments: nothing it is handed is run. A program that is
+    itself a downloaded file, a shell line with more commands, or a plugin option is not."""
+    if _SHELL_CONTROL.search(text):
+        return False
+    words = text.split()
+    if not words or _SYSTEM_BIN.sub("", words[0]) not in _INSPECTORS:
+        return False
+    return not any(word.lstrip("-").startswith("plugin") for word in words[1:])
+
+
 def starts_download(call: CallSite, command: Command) -> bool:
     """A command that is, or names a file that holds, downloaded content."""
     written = any(p and p in command.text for p in call.facts.written_net_paths)
     if "net" not in command.labels and not written:
+        return False
+    if only_inspects(command.text):
         return False
     call.emit(
         DownloadAndExecute.RUNS_DOWNLOAD,
@@ -100,7 +144,7 @@ def started_written_files(facts: Facts, commands: list[StartedCommand]) -> None:
     the module (the download may come after the command in the source)."""
     written = facts.written_net_paths
     for command, line, ctx, name in commands:
-        if any(p in command for p in written):
+        if any(p in command for p in written) and not only_inspects(command):
             facts.emit(
                 DownloadAndExecute.RUNS_DOWNLOAD,
                 f"{name}() starts a file that received downloaded bytes {ctx.label}",
