@@ -392,6 +392,29 @@ _CMD_SHELL = re.compile(r"\bcmd(?:\.exe)?(?:\s+/[cdks]\b)*", re.IGNORECASE)
 #: ``require('NAME')`` or ``import('NAME')`` of a module named by a constant, in code that is
 #: built from strings: loading a module whose name the code hides.
 _NAMED_REQUIRE = re.compile(r"""\b(?:require|import)\s*\(\s*['"`]([^'"`?\s]+)['"`]""")
+#: A body that does one thing: hand back a package loaded by name. Bundled code writes
+#: ``new Function('return import("vite")')`` to keep an optional dynamic import out of the
+#: bundler's graph; the body is written in the file, nothing is decoded. The name is plain
+#: characters only: an escape (``\\x63hild_process``) is no plain name.
+_ONLY_LOADS = re.compile(
+    r"""^\s*return\s+(?:await\s+)?(?:import|require)\s*\(\s*(['"`])([@\w.:/-]+)\1\s*\)\s*;?\s*$"""
+)
+#: Modules whose handle reaches the host (processes, files, the network, other code): loading
+#: one through a body the analysis does not follow further stays critical.
+_HOST_MODULES = frozenset(
+    {
+        "child_process",
+        "fs",
+        "os",
+        "vm",
+        "module",
+        "process",
+        "worker_threads",
+        "cluster",
+        "inspector",
+        "v8",
+    }
+)
 _DECODED_ARGUMENT = re.compile(r"Buffer\.from\([^)]*['\"](base64|hex)['\"]|atob\(")
 _EXEC_MEMBERS = frozenset(
     {"exec", "execSync", "spawn", "spawnSync", "execFile", "execFileSync", "fork"}
@@ -473,6 +496,8 @@ def _evaluates(call: JsCall) -> None:
     facts = call.facts
     arg_text = facts.text(call.args[0])
     folded = facts.fold(call.args[0])
+    if call.args[0].type == "string" and _loads_a_package(arg_text[1:-1]):
+        return
     if folded and (_NAMED_REQUIRE.search(folded) or "child_process" in folded):
         facts.emit(
             SuspiciousJavaScript.DECODED_LOADS,
@@ -489,6 +514,16 @@ def _evaluates(call: JsCall) -> None:
             call.line,
             arg_text,
         )
+
+
+def _loads_a_package(body: str) -> bool:
+    """A body written as one literal that only returns a package loaded by name, a package
+    that is not one of the host's own modules (:data:`_HOST_MODULES`, the network's)."""
+    match = _ONLY_LOADS.match(body)
+    if match is None:
+        return False
+    root = match.group(2).removeprefix("node:").split("/", 1)[0]
+    return root not in _HOST_MODULES and root not in _NET_MODULES
 
 
 def _requests(call: JsCall) -> None:
