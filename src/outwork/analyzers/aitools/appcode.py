@@ -283,6 +283,29 @@ def _node_origin(sub: ast.AST, scope: _Scope, module: _Scope, depth: int) -> str
     return ""
 
 
+#: Environment variables that name the platform's own per-user folders (the XDG base
+#: directories, the home and temporary folders, Windows' profile folders). The user's session
+#: sets them, not whoever supplies a program's input: a cache a program keeps under
+#: ``$XDG_CACHE_HOME`` is its own (parso's grammar cache). Whoever can write there can already
+#: write the user's shell start-up files. Any other variable stays input.
+PLATFORM_FOLDERS = frozenset(
+    {
+        "XDG_CACHE_HOME",
+        "XDG_CONFIG_HOME",
+        "XDG_DATA_HOME",
+        "XDG_STATE_HOME",
+        "XDG_RUNTIME_DIR",
+        "HOME",
+        "USERPROFILE",
+        "APPDATA",
+        "LOCALAPPDATA",
+        "TMPDIR",
+        "TEMP",
+        "TMP",
+    }
+)
+
+
 def _own_channel(node: ast.AST, scope: _Scope, module: _Scope) -> bool:
     """A value the program hands itself: an environment variable this module sets for the
     process it starts (``extra_env={"PICKLE_FILE_PATH": ...}`` read back by the child's
@@ -290,10 +313,11 @@ def _own_channel(node: ast.AST, scope: _Scope, module: _Scope) -> bool:
     (``os.fdopen(args.pipe)``, the pipe a multiprocessing parent writes) that is not opened
     here from a path with ``os.open``, or a parsed argument the module limits to literal
     ``choices`` (``args.test``, one of ``"lat"``, ``"thr"``: the user picks among the
-    program's own values)."""
+    program's own values), or a variable that names one of the platform's per-user folders
+    (:data:`PLATFORM_FOLDERS`)."""
     variable = _environment_read(node)
     if variable is not None:
-        return variable in module.own_environment
+        return variable in module.own_environment or variable in PLATFORM_FOLDERS
     if isinstance(node, ast.Attribute) and node.attr in module.chosen:
         return dotted(node.value) not in _INPUT_OWNERS  # ``args.test``, not ``request.args``
     if isinstance(node, ast.Call) and dotted(node.func).rsplit(".", 1)[-1] == "fdopen":
