@@ -7,18 +7,23 @@ import tarfile
 import zipfile
 
 
-def sdist(name: str, version: str, files: dict[str, str | bytes]) -> bytes:
-    """An sdist (tar.gz) whose members sit under ``name-version/``; PKG-INFO is added."""
-    root = f"{name}-{version}"
-    members = {"PKG-INFO": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n", **files}
+def tar_gz(members: dict[str, str | bytes]) -> bytes:
+    """A gzip'd tar whose members sit at exactly the names given."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz") as tf:
         for member, content in members.items():
             data = content.encode() if isinstance(content, str) else content
-            info = tarfile.TarInfo(f"{root}/{member}")
+            info = tarfile.TarInfo(member)
             info.size = len(data)
             tf.addfile(info, io.BytesIO(data))
     return buf.getvalue()
+
+
+def sdist(name: str, version: str, files: dict[str, str | bytes]) -> bytes:
+    """An sdist (tar.gz) whose members sit under ``name-version/``; PKG-INFO is added."""
+    root = f"{name}-{version}"
+    members = {"PKG-INFO": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n", **files}
+    return tar_gz({f"{root}/{member}": content for member, content in members.items()})
 
 
 def wheel(

@@ -5,13 +5,12 @@ folder's name)."""
 
 from __future__ import annotations
 
-import io
-import tarfile
 import zipfile
 from pathlib import Path
 
 from outwork.core.findings import Finding
 from outwork.engine.pipeline import ScanOptions, scan
+from tests.analyzers.packages.helpers import tar_gz
 from tests.secretforge import Forge
 
 SOURCE = 'TOKEN = "{token}"\nDSN = "postgresql://app:{password}@db.acme-corp.net/app"\n'
@@ -27,12 +26,7 @@ def _findings(root: Path) -> dict[str, list[Finding]]:
 
 
 def _sdist(path: Path, members: dict[str, str]) -> None:
-    with tarfile.open(path, "w:gz") as tar:
-        for name, text in members.items():
-            data = text.encode()
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
+    path.write_bytes(tar_gz(dict(members)))
 
 
 def test_a_package_archive_or_installed_package_is_capped_and_own_files_are_not(
