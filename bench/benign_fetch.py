@@ -2,7 +2,7 @@
 sample of the projects of an archive set, default settings, every layer on.
 
     python bench/benign_fetch.py [--dir /work/bench-data/benign] [--sample 20] [--seed 12]
-        [--src CHECKOUT | --python PY] [--gate GATE.json] [--json OUT.json]
+        [--src CHECKOUT | --python PY] [--gate GATE.json] [--json OUT.json] [--resume]
 
 The versions are those of the set's archives (``name-1.2.3.tar.gz``), so the registry serves the
 release the archive scans read; the fetch path reads up to its own limit of files per release
@@ -11,8 +11,10 @@ target is one command with an empty data folder (no advisory database, as on a f
 the advisory fetch may fail, which the scan reports once and goes on). ``--gate`` is
 ``bench/benign_gate.py``'s ``--json`` listing of the same set: each project's verdict is printed
 beside it. Projects are scanned in the seeded random order and ``--json`` is rewritten after
-each one, so a run stopped early for CPU is a random sample with its results kept. Needs the
-network to PyPI; nothing else is kept after the run.
+each one, so a run stopped early for CPU is a random sample with its results kept; ``--resume``
+keeps the projects ``--json`` already holds and goes on with the rest of the same seeded order
+(the listing does not record which code scanned a project: resume only at the same commit).
+Needs the network to PyPI; nothing else is kept after the run.
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ def main() -> None:
     parser.add_argument("--python", help="interpreter (with PYTHONPATH=SRC/src)")
     parser.add_argument("--gate", type=Path, help="benign_gate.py --json of the same set")
     parser.add_argument("--json", type=Path, help="write the per-project verdicts here")
+    parser.add_argument("--resume", action="store_true", help="keep --json's projects")
     args = parser.parse_args()
     src = args.src.resolve() if args.src and args.python else None
     python = args.python or str((args.src or ROOT).resolve() / ".venv" / "bin" / "python")
@@ -81,8 +84,12 @@ def main() -> None:
     gate: dict[str, Any] = json.loads(args.gate.read_text()) if args.gate else {}
     flagged_before = set(gate.get("flagged", {}))
     out: dict[str, Any] = {}
+    if args.resume and args.json and args.json.exists():
+        out = json.loads(args.json.read_text())
     differ = 0
     for name in sample:
+        if name in out and "error" not in out[name]:
+            continue
         target = f"pypi:{name}=={known[name]}"
         result = scan(python, src, target)
         if isinstance(result, str):
