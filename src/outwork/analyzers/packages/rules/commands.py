@@ -242,6 +242,8 @@ def socket_redirects(
     """After the walk: each socket duplicated onto a standard stream, with a program started
     anywhere in the module (before or after it, by any name the walk resolves) or named in its
     text, is a shell wired to the network; without one, the streams still go to the network."""
+    if not redirects:
+        return  # the module's text is searched only for a redirect it would grade
     started = started or facts.module_matches(_STARTS_PROGRAM)
     for line, ctx, evidence in redirects:
         facts.emit(
