@@ -343,6 +343,19 @@ def test_definitions_in_ast_walk_order() -> None:
         assert syntax.definitions_breadth_first(tree) == expected
 
 
+def test_statements_in_ast_walk_order() -> None:
+    blocks = (ast.stmt, ast.excepthandler, ast.match_case)
+    sources = [SOURCE, *(t for t in fixture_texts() if "def " in t or "class " in t)]
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError):
+            continue
+        for root in [tree, *syntax.definitions_breadth_first(tree)]:
+            expected = [n for n in ast.walk(root) if isinstance(n, blocks) or n is root]
+            assert syntax.statements_breadth_first(root) == expected
+
+
 def test_case_folds_to_ascii_covers_every_odd_character() -> None:
     """Characters whose case-insensitive match or lower case would make the case-folded
     search differ from the plain one: exactly those the fast path leaves out."""

@@ -512,7 +512,7 @@ class Flow:
             local = Scope(env=scope.env, taint={})
             for defs in self.functions.values():
                 for fn in defs:
-                    for node in syntax.nodes(fn):
+                    for node in syntax.statements_breadth_first(fn):
                         if not isinstance(node, ast.Assign):
                             continue
                         for target in node.targets:

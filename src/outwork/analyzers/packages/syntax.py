@@ -180,20 +180,15 @@ def is_main_guard(test: ast.expr) -> bool:
     )
 
 
-def definitions_breadth_first(
-    tree: ast.Module,
-) -> list[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef]:
-    """Function and class definitions in :func:`ast.walk`'s order, walking statement blocks
-    only: expressions hold no definitions, and leaving whole subtrees out of a breadth-first
-    walk keeps the order of the rest."""
-    out: list[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] = []
-    queue: list[ast.AST] = [tree]
+def statements_breadth_first(root: ast.AST) -> list[ast.AST]:
+    """``root`` and the statements below it (with their exception handlers and match cases) in
+    :func:`ast.walk`'s order, walking statement blocks only: expressions hold no statement,
+    and leaving whole subtrees out of a breadth-first walk keeps the order of the rest."""
+    out: list[ast.AST] = [root]
     i = 0
-    while i < len(queue):
-        node = queue[i]
+    while i < len(out):
+        node = out[i]
         i += 1
-        if isinstance(node, DEFS):
-            out.append(node)
         cls = type(node)
         blocks = _STATEMENT_BLOCKS.get(cls)
         if blocks is None:
@@ -201,8 +196,15 @@ def definitions_breadth_first(
         for name in blocks:
             value = getattr(node, name, None)
             if isinstance(value, list):
-                queue.extend(v for v in value if isinstance(v, ast.AST))
+                out.extend(v for v in value if isinstance(v, ast.AST))
     return out
+
+
+def definitions_breadth_first(
+    tree: ast.Module,
+) -> list[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef]:
+    """Function and class definitions in :func:`ast.walk`'s order."""
+    return [node for node in statements_breadth_first(tree) if isinstance(node, DEFS)]
 
 
 def runs_at_definition(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
