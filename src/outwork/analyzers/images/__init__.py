@@ -51,7 +51,7 @@ class ImageAnalyzer(Analyzer):
     """Judges a container image as a whole: config, layers, packages and file system."""
 
     name = "images"
-    version = "2"
+    version = "3"
     layer = Layer.IMG
     kinds = frozenset({Kind.IMAGE})
     rules = rules_in("outwork.analyzers.images.rules")

@@ -27,13 +27,19 @@ from outwork.analyzers.images.rules import (
 from outwork.core.analyzer import AnalysisContext, Component, Emitted
 from outwork.core.artifact import Artifact, Kind
 from outwork.core.findings import Fact, Finding
-from outwork.core.reach import in_package_tests
+from outwork.core.reach import in_package_tests, package_folders
 from outwork.core.rules import Severity
 
 #: Largest Dockerfile read.
 MAX_DOCKERFILE_BYTES = 4 * 1024 * 1024
 #: The highest severity of a finding on a Dockerfile in a package's test or example data.
 TEST_DATA_CAP = Severity.MEDIUM
+#: The highest severity of a finding on a Dockerfile among a third-party package's own files (an
+#: sdist's ``docker/Dockerfile``, one under ``site-packages``): installing the package builds no
+#: image, so it is the publisher's build hygiene, graded in full where it is built (scan that
+#: repository). A package whose install or import code does build or run it is the packages
+#: layer's finding (the command it starts), whatever this file says.
+DEPENDENCY_CAP = Severity.MEDIUM
 CHECKS: tuple[Callable[[Image], Iterator[Emitted]], ...] = (
     config.check,
     structure.check,
@@ -65,28 +71,45 @@ def analyze(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted]:
 
 
 def _where(items: Iterable[Emitted], path: str) -> Iterator[Emitted]:
-    """A Dockerfile's findings graded by where it sits: one in a package's test, example or
+    """A Dockerfile's findings graded by where it sits. One in a package's test, example or
     documentation folder (an integration test's fixture image) builds no image of the package's
     users: its findings are medium at most, saying so, and it makes no link of an attack path
-    (no facts, no build steps to link to an image). The same Dockerfile anywhere else (a
-    repository's root, tests or ``docker/`` folder, the package's own files) keeps its grade."""
-    if not in_package_tests(path):
+    (no facts, no build steps to link to an image). One among a package's own files (an
+    archive's member, an installed package's file) builds nothing for its installer either:
+    medium at most, its links kept (an image of the same scan built from it is still that
+    image's origin). The same Dockerfile in a repository (its root, its ``docker/`` or
+    ``tests/`` folder) keeps its grade."""
+    if package_folders(path) is None:
         yield from items
         return
+    tests = in_package_tests(path)
     for item in items:
-        if isinstance(item, Fact) or (
-            isinstance(item, Component) and item.type == DOCKERFILE_STEPS
+        if tests and (
+            isinstance(item, Fact)
+            or (isinstance(item, Component) and item.type == DOCKERFILE_STEPS)
         ):
             continue
         if isinstance(item, Finding) and item.severity > TEST_DATA_CAP:
-            item = replace(
-                item,
-                severity=TEST_DATA_CAP,
-                message=f"{item.message} (in a package's test or example data, not an image its"
-                f" users build: {TEST_DATA_CAP.label} at most)",
-                properties={**item.properties, "in_package_tests": True},
-            )
+            item = _capped(item, tests)
         yield item
+
+
+def _capped(item: Finding, tests: bool) -> Finding:
+    if tests:
+        return replace(
+            item,
+            severity=TEST_DATA_CAP,
+            message=f"{item.message} (in a package's test or example data, not an image its"
+            f" users build: {TEST_DATA_CAP.label} at most)",
+            properties={**item.properties, "in_package_tests": True},
+        )
+    return replace(
+        item,
+        severity=DEPENDENCY_CAP,
+        message=f"{item.message} (in a third-party package's own files, not an image its"
+        f" installer builds: {DEPENDENCY_CAP.label} at most)",
+        properties={**item.properties, "in_dependency": True},
+    )
 
 
 def finish(components: Sequence[tuple[str, Component]], context: AnalysisContext) -> Iterator[Fact]:

@@ -86,9 +86,10 @@ class BuildFetchesAndRunsCode(Rule):
     `RUN` steps that pipe a download into a shell or decode base64 into one, and `ADD`
     instructions whose source is an `http(s)` URL (fetched without a checksum unless
     `--checksum` is given). A Dockerfile in a package's test, example or documentation folder
-    (an integration test's fixture image) builds no image of the package's users: medium at
-    most, like every Dockerfile finding there; the same file at a repository's root, in its
-    `docker/` or `tests/` folder or in the package's own files keeps its grade.
+    (an integration test's fixture image) builds no image of the package's users, and one among
+    a package's own files (an sdist's `docker/Dockerfile`) builds none for its installer: medium
+    at most, like every Dockerfile finding there; the same file at a repository's root, in its
+    `docker/` or `tests/` folder keeps its grade.
 
     ## Why it matters
 
@@ -132,9 +133,9 @@ class SecretInDockerfile(Rule):
 
     `ENV` and `ARG` instructions whose name says credential (`PASSWORD`, `TOKEN`, `SECRET`,
     `API_KEY`...) and whose value is a literal. A Dockerfile in a package's test, example or
-    documentation folder (a test image's `ENV password root`) builds no image of the package's
-    users: medium at most; the same file at a repository's root, in its `docker/` or `tests/`
-    folder or in the package's own files keeps its grade.
+    documentation folder (a test image's `ENV password root`) or among a package's own files
+    builds no image of the package's users: medium at most; the same file at a repository's
+    root, in its `docker/` or `tests/` folder keeps its grade.
 
     ## Why it matters
 

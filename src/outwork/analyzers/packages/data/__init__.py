@@ -545,10 +545,16 @@ STRONG_COMMAND_RE = _pattern(
 )
 
 #: Weaker command evidence: installing more packages, reaching hosts, running shells.
+#: Container engines build, pull and run images with the network and the engine's daemon
+#: (root on most hosts, the host's folders a ``-v`` away): what a package's shipped
+#: Dockerfile does is decided by the command that builds it.
 WEAK_COMMAND_RE = _pattern(
     r"https?://|\bcurl\b|\bwget\b|pip3?\s+install|-m\s+pip\s+install|\.exe\b|cmd(\.exe)?\s+/c|"
-    r"\bstart\s|nohup|crontab|\bsudo\b|\bscp\b|\bssh\b|/tmp/|%temp%|%appdata%",
-    "http,curl,wget,pip,.exe,cmd,start,nohup,crontab,sudo,scp,ssh,/tmp/,%temp%,%appdata%",
+    r"\bstart\s|nohup|crontab|\bsudo\b|\bscp\b|\bssh\b|/tmp/|%temp%|%appdata%|"
+    r"\b(docker|podman|nerdctl)(\s+(buildx|compose|image|container))?\s+(build|run|pull|create|up)\b|"
+    r"\bbuildah\s+(bud|build|from|run)\b",
+    "http,curl,wget,pip,.exe,cmd,start,nohup,crontab,sudo,scp,ssh,/tmp/,%temp%,%appdata%,"
+    "docker,podman,nerdctl,buildah",
 )
 
 #: URL shapes of a payload or a collector, whatever the host (the hosts themselves are weighed
