@@ -86,5 +86,5 @@ def test_app_code_names_are_followed_once() -> None:
     assert time.process_time() - start < 5
     assert any(c.name == "pickle.load" for c in found)
     short = "import pickle, sys\na = sys.argv[1]\nb = a\npickle.load(open(b, 'rb'))"
-    assert any(c.name == "pickle.load" and c.origin == "input" for c in calls(short))
+    assert any(c.name == "pickle.load" and c.origin == "command" for c in calls(short))
     assert list(calls("x = " + "(" * 5_000 + ")" * 5_000)) == []

@@ -36,7 +36,13 @@ from outwork.analyzers.aitools.toolcode import (
     python_tool_names,
 )
 from outwork.core.analyzer import AnalysisContext, Component, Emitted
-from outwork.core.artifact import MEMBER_SEP, Artifact, Kind, inside_package_archive
+from outwork.core.artifact import (
+    MEMBER_SEP,
+    Artifact,
+    Kind,
+    inside_installed_packages,
+    inside_package_archive,
+)
 from outwork.core.findings import Finding, finding
 from outwork.core.reach import REACH_COMPONENT, PackageReach
 from outwork.core.rules import Severity
@@ -209,8 +215,11 @@ def mcp_server(artifact: Artifact, context: AnalysisContext) -> Iterator[Emitted
         yield Component(CODE_COMPONENT, artifact.name, properties=properties)
     if artifact.kind is Kind.PYTHON:
         member = package_member(artifact.path)
+        dependency = inside_package_archive(artifact.path) or inside_installed_packages(
+            artifact.path
+        )
         for call in calls(source):
-            for found in appcode.check(call):
+            for found in appcode.check(call, dependency=dependency):
                 yield found if member is None else _deferred(found, member)
         yield from services.check(list(python_launches(source)), artifact.path)
     if artifact.size > limit:

@@ -2,12 +2,14 @@
 
 One pass over a Python module records the calls that matter (``torch.load``, pickle-family
 loads, ``from_pretrained``, agent tools that execute code) with their keywords, and where their
-arguments come from: a download (``hf_hub_download``, ``urlretrieve``, ``requests.get``), or
-input (``sys.argv``, ``input()``, the environment, a web request). Names are followed through
-the assignments of the enclosing function and of the module, and calls of the module's own
-functions through what those functions return. A load of the program's own ``pickle.dumps``
-(``pickle.loads(pickle.dumps(response))``, a round trip that tests an object pickles) reads
-bytes the program wrote, whatever the object came from: it has no origin.
+arguments come from: a download (``hf_hub_download``, ``urlretrieve``, ``requests.get``),
+input another party can set (the environment, a web request, a socket), or the command line
+of the program's own operator (``sys.argv``, ``input()``, argparse's ``parse_args``). Names
+are followed through the assignments of the enclosing function and of the module, and calls
+of the module's own functions through what those functions return. A load of the program's
+own ``pickle.dumps`` (``pickle.loads(pickle.dumps(response))``, a round trip that tests an
+object pickles) reads bytes the program wrote, whatever the object came from: it has no
+origin.
 """
 
 from __future__ import annotations
@@ -28,6 +30,19 @@ DOWNLOAD_CALLS = frozenset(
 )  # fmt: skip
 #: Calls whose result a user controls (``input()``, ``os.getenv``, ``parser.parse_args()``).
 INPUTS = frozenset({"input", "getenv", "parse_args", "parse_known_args"})
+#: Of those, the ones that read the command line of the program's own operator: what they
+#: give is ``command``, not ``input`` (see :data:`OPERATOR_MODULES` for ``parse_args``).
+COMMAND_LINE = frozenset({"input", "parse_args", "parse_known_args"})
+#: Modules whose parsers read ``sys.argv``: a module that imports one of them parses its
+#: command line with ``parse_args``, unless it also imports a web framework's request parser
+#: (:data:`REQUEST_PARSERS`, whose ``parse_args`` reads an HTTP request).
+OPERATOR_MODULES = frozenset({"argparse", "optparse"})
+REQUEST_PARSERS = frozenset({"flask_restful", "flask_restx", "reqparse"})
+#: Socket methods whose result is what the peer sent: input, in a module that imports one of
+#: :data:`SOCKET_MODULES` (a multiprocessing ``Connection.recv`` elsewhere is the program's own
+#: pipe).
+SOCKET_RECEIVES = frozenset({"recv", "recvfrom", "recvmsg", "recv_into", "recvfrom_into"})
+SOCKET_MODULES = frozenset({"socket", "socketserver", "ssl"})
 #: Attributes a user controls, and the names they hang from (``sys.argv``, ``request.args``).
 INPUT_ATTRIBUTES = frozenset({"argv", "environ", "args", "form", "json", "values", "query_params"})
 
@@ -38,7 +53,8 @@ class Call:
 
     name: str
     node: ast.Call
-    #: ``download``, ``input`` or "" for the origin of the first argument (or ``model``/path).
+    #: ``download``, ``input``, ``command`` (the operator's command line), ``pinned`` or ""
+    #: for the origin of the first argument (or ``model``/path).
     origin: str
 
 
@@ -67,8 +83,10 @@ class _Scope:
         "imported",
         "known",
         "own_environment",
+        "parses_argv",
         "returned",
         "returns",
+        "uses_sockets",
     )
 
     def __init__(self, assigned: dict[str, list[ast.expr]], returns: list[ast.expr]) -> None:
@@ -85,6 +103,11 @@ class _Scope:
         self.own_environment: frozenset[str] = frozenset()
         #: For the module: the names its imports bind.
         self.imported: frozenset[str] = frozenset()
+        #: For the module: whether its ``parse_args`` reads the command line (it imports
+        #: argparse or optparse and no web framework's request parser).
+        self.parses_argv = False
+        #: For the module: whether it imports a socket module (:data:`SOCKET_RECEIVES`).
+        self.uses_sockets = False
         #: For the module: parsed arguments whose every declaration limits them to literal
         #: ``choices`` (the program's own values, not the user's).
         self.chosen: frozenset[str] = frozenset()
@@ -105,6 +128,14 @@ def calls(source: str) -> Iterator[Call]:
         if isinstance(node, ast.Import | ast.ImportFrom)
         for alias in node.names
     )
+    modules = {
+        name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for name in _imported_modules(node)
+    }
+    module.parses_argv = bool(modules & OPERATOR_MODULES) and not modules & REQUEST_PARSERS
+    module.uses_sockets = bool(modules & SOCKET_MODULES)
     functions = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
     owner: dict[int, _Scope] = {}
     for function in functions:
@@ -195,7 +226,19 @@ def _assignments(root: ast.AST, *, top_level: bool = False) -> dict[str, list[as
 
 
 #: Origins by weight: what a value holds when several reach it.
-_RANK = {"": 0, "pinned": 1, "input": 2, "download": 3}
+_RANK = {"": 0, "pinned": 1, "command": 2, "input": 3, "download": 4}
+
+
+def _heavier(a: str, b: str) -> str:
+    return max(a, b, key=_RANK.__getitem__)
+
+
+def _imported_modules(node: ast.Import | ast.ImportFrom) -> Iterator[str]:
+    """Every component of the modules an import names (``flask_restful.reqparse``: both)."""
+    names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+    names += [alias.name for alias in node.names]
+    for name in names:
+        yield from name.split(".")
 
 
 def _origin(node: ast.expr, scope: _Scope, module: _Scope, depth: int) -> str:
@@ -208,12 +251,12 @@ def _origin(node: ast.expr, scope: _Scope, module: _Scope, depth: int) -> str:
         if _own_channel(sub, scope, module):
             continue
         if _pinned(sub, module):
-            found = max(found, "pinned", key=_RANK.__getitem__)
+            found = _heavier(found, "pinned")
             continue  # whatever it downloads from is checked against the hash
         origin = _node_origin(sub, scope, module, depth)
         if origin == "download":
             return origin
-        found = max(found, origin, key=_RANK.__getitem__)
+        found = _heavier(found, origin)
         stack.extend(ast.iter_child_nodes(sub))
     return found
 
@@ -262,8 +305,11 @@ def _node_origin(sub: ast.AST, scope: _Scope, module: _Scope, depth: int) -> str
         last = name.rsplit(".", 1)[-1]
         if last in DOWNLOADS or name in DOWNLOAD_CALLS:
             return "download"
-        if last in INPUTS:
+        if last in SOCKET_RECEIVES and module.uses_sockets:
             return "input"
+        if last in INPUTS:
+            command = last in COMMAND_LINE and (last == "input" or module.parses_argv)
+            return "command" if command else "input"
         if depth < MAX_DEPTH and last in module.functions and _own(name):
             return _returned_origin(module.functions[last], module, depth)
     elif (
@@ -271,7 +317,7 @@ def _node_origin(sub: ast.AST, scope: _Scope, module: _Scope, depth: int) -> str
         and sub.attr in INPUT_ATTRIBUTES
         and dotted(sub.value) in _INPUT_OWNERS
     ):
-        return "input"
+        return "command" if dotted(sub) == "sys.argv" else "input"
     elif (
         isinstance(sub, ast.Constant)
         and isinstance(sub.value, str)
@@ -461,7 +507,7 @@ def _name_origin(name: str, scope: _Scope, module: _Scope, depth: int) -> str:
         if followed == "download":
             origin = followed
             break
-        origin = origin or followed
+        origin = _heavier(origin, followed)
     scope.known[name] = origin
     return origin
 
@@ -481,11 +527,11 @@ def _returned_origin(functions: list[_Scope], module: _Scope, depth: int) -> str
             returned = ""
             for value in function.returns[:MAX_VALUES]:
                 followed = _origin(value, function, module, depth + 1)
-                returned = "download" if followed == "download" else returned or followed
+                returned = _heavier(returned, followed)
             function.returned = returned
         if function.returned == "download":
             return "download"
-        origin = origin or function.returned
+        origin = _heavier(origin, function.returned)
     return origin
 
 

@@ -16,7 +16,12 @@ class Origin(enum.Enum):
     """Where the loaded file or model id comes from: the context of the severity tables."""
 
     DOWNLOAD = "downloaded (a hub download, a URL, an HTTP response)"
-    INPUT = "from input (argv, input(), parsed arguments, the environment, a web request)"
+    INPUT = "from input another party can set (the environment, a web request, a socket)"
+    COMMAND = "named on the operator's command line (argv, parsed arguments, input())"
+    COMMAND_IN_DEPENDENCY = (
+        "named on the operator's command line, in a third-party package's own code"
+        " (a package archive, site-packages, node_modules)"
+    )
     PINNED = "downloaded, checked against a hash the program pins (pooch known_hash, registry)"
     LOCAL = "a literal or a local value"
 
@@ -48,6 +53,17 @@ class UnsafeModelDeserialization(Rule):
     a script of the sdist that no package holds, as the packages layer finds them) is one level
     lower; a test module the package imports, a script the build declares and a wheel's
     installed script keep their grade (so do AI021 and AI022).
+
+    A file named on the command line of the program's own operator (`sys.argv`, argparse's
+    `parse_args`, `input()`) is high in the user's own code and medium in a third-party
+    package's own code (a member of a package archive, a file under `site-packages` or
+    `node_modules`): a package's command-line tool that unpickles the file its operator names
+    (dill's `get_objgraph FILE`, as `python -m pickle FILE` does) loads what the person who
+    typed the command chose, so installing the package opens no channel to anyone else; the
+    same tool in the user's repository is theirs to fix, and stays high. Everything another
+    party can set keeps high in a package too: a web request, a socket, the environment (set
+    by whatever starts the program), and a download, even from a URL the command line names
+    (the file is the server's, not the operator's).
 
     ## Why it matters
 
@@ -83,6 +99,8 @@ class UnsafeModelDeserialization(Rule):
     severities: ClassVar[Mapping[enum.Enum, Severity]] = {
         Origin.DOWNLOAD: Severity.HIGH,
         Origin.INPUT: Severity.HIGH,
+        Origin.COMMAND: Severity.HIGH,
+        Origin.COMMAND_IN_DEPENDENCY: Severity.MEDIUM,
         Origin.PINNED: Severity.MEDIUM,
         Origin.LOCAL: Severity.MEDIUM,
     }
@@ -95,9 +113,11 @@ class RemoteCodeModelLoad(Rule):
 
     `from_pretrained(...)`, `pipeline(...)` and similar calls with `trust_remote_code=True`;
     high when the model id or path comes from input (argv, parsed arguments, the environment, a
-    web request), medium otherwise. Also model servers started with `--trust-remote-code`
-    (vLLM, Text Generation Inference, SGLang, text-generation-webui) in Dockerfiles, compose
-    files, manifests, scripts and units; high when the model is given through a variable.
+    web request), medium otherwise; an id named on the operator's command line is medium in a
+    third-party package's own code, as for AI020. Also model servers started with
+    `--trust-remote-code` (vLLM, Text Generation Inference, SGLang, text-generation-webui) in
+    Dockerfiles, compose files, manifests, scripts and units; high when the model is given
+    through a variable.
 
     ## Why it matters
 
@@ -131,6 +151,8 @@ class RemoteCodeModelLoad(Rule):
     severities: ClassVar[Mapping[enum.Enum, Severity]] = {
         Origin.DOWNLOAD: Severity.HIGH,
         Origin.INPUT: Severity.HIGH,
+        Origin.COMMAND: Severity.HIGH,
+        Origin.COMMAND_IN_DEPENDENCY: Severity.MEDIUM,
         Origin.PINNED: Severity.MEDIUM,
         Origin.LOCAL: Severity.MEDIUM,
     }
@@ -198,9 +220,14 @@ def _numpy_pickle(name: str, node: ast.Call) -> bool:
     return (name.endswith("numpy.load") or name == "np.load") and bool(_flag(node, "allow_pickle"))
 
 
-def check(found: Call) -> Iterator[Finding]:
+def check(found: Call, *, dependency: bool = False) -> Iterator[Finding]:
+    """The findings of one call; ``dependency``: the code is a third-party package's own (a
+    member of a package archive, a file under site-packages or node_modules), where a file
+    named on the operator's command line is :attr:`Origin.COMMAND_IN_DEPENDENCY`."""
     node, name = found.node, found.name
     origin = Origin[found.origin.upper()] if found.origin else Origin.LOCAL
+    if origin is Origin.COMMAND and dependency:
+        origin = Origin.COMMAND_IN_DEPENDENCY
     last = name.rsplit(".", 1)[-1]
     if last == "load" and name.split(".", 1)[0] == "torch":
         weights_only = _flag(node, "weights_only")
