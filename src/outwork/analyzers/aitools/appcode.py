@@ -44,7 +44,15 @@ REQUEST_PARSERS = frozenset({"flask_restful", "flask_restx", "reqparse"})
 SOCKET_RECEIVES = frozenset({"recv", "recvfrom", "recvmsg", "recv_into", "recvfrom_into"})
 SOCKET_MODULES = frozenset({"socket", "socketserver", "ssl"})
 #: Attributes a user controls, and the names they hang from (``sys.argv``, ``request.args``).
-INPUT_ATTRIBUTES = frozenset({"argv", "environ", "args", "form", "json", "values", "query_params"})
+INPUT_ATTRIBUTES = frozenset(
+    {"argv", "environ", "stdin", "args", "form", "json", "values", "query_params"}
+)
+#: Calls that start a process: a module that starts ``sys.executable`` on itself
+#: (``__file__``, ``-m __name__``) feeds its own standard input (:func:`_feeds_itself`).
+PROCESS_STARTS = frozenset(
+    {"run", "Popen", "call", "check_call", "check_output", "open_process",
+     "create_subprocess_exec", "run_process"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +87,7 @@ class _Scope:
     __slots__ = (
         "assigned",
         "chosen",
+        "feeds_itself",
         "functions",
         "imported",
         "known",
@@ -108,6 +117,9 @@ class _Scope:
         self.parses_argv = False
         #: For the module: whether it imports a socket module (:data:`SOCKET_RECEIVES`).
         self.uses_sockets = False
+        #: For the module: whether it starts itself and hands its child only data it made
+        #: (its standard input is then the program's own channel).
+        self.feeds_itself = False
         #: For the module: parsed arguments whose every declaration limits them to literal
         #: ``choices`` (the program's own values, not the user's).
         self.chosen: frozenset[str] = frozenset()
@@ -138,11 +150,18 @@ def calls(source: str) -> Iterator[Call]:
     module.uses_sockets = bool(modules & SOCKET_MODULES)
     functions = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
     owner: dict[int, _Scope] = {}
+    scopes = [module]
     for function in functions:
         scope = _Scope(_assignments(function), _returns(function))
+        scopes.append(scope)
         module.functions.setdefault(function.name, []).append(scope)
         for node in ast.walk(function):
             owner[id(node)] = scope
+    module.feeds_itself = _feeds_itself(tree, owner, module)
+    for scope in scopes:  # followed again, now that the module's own channels are known
+        scope.known.clear()
+        scope.returned = None
+    opened = _opened_by_with(tree)
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             scope = owner.get(id(node), module)
@@ -155,8 +174,77 @@ def calls(source: str) -> Iterator[Call]:
             )
             origin = ""
             if argument is not None and not _round_trip(argument, scope, module):
-                origin = _origin(argument, scope, module, 0)
+                origin = _origin(argument, scope, module, 0, opened.get(id(node)))
             yield Call(dotted(node.func), node, origin)
+
+
+def _opened_by_with(tree: ast.AST) -> dict[int, dict[str, ast.expr]]:
+    """For each call inside ``with EXPR as NAME:``, what NAME holds there: EXPR, of the
+    innermost such statement, unless the body binds NAME again. A name is otherwise followed
+    through every assignment of its function, so the ``f`` of ``with open(tmp.name, "rb") as
+    f`` would take the origin of another ``with open(path, "w") as f`` further on."""
+    opened: dict[int, dict[str, ast.expr]] = {}
+    for node in ast.walk(tree):  # breadth first: an inner statement overrides an outer one
+        if not isinstance(node, ast.With | ast.AsyncWith):
+            continue
+        inner = [sub for stmt in node.body for sub in ast.walk(stmt)]
+        rebound = {
+            sub.id for sub in inner if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store)
+        }
+        names = {
+            item.optional_vars.id: item.context_expr
+            for item in node.items
+            if isinstance(item.optional_vars, ast.Name) and item.optional_vars.id not in rebound
+        }
+        if not names:
+            continue
+        for sub in inner:
+            if isinstance(sub, ast.Call):
+                opened.setdefault(id(sub), {}).update(names)
+    return opened
+
+
+def _feeds_itself(tree: ast.AST, owner: dict[int, _Scope], module: _Scope) -> bool:
+    """Whether the module starts itself (``sys.executable`` with ``__file__``, or ``-m``
+    ``__name__``) and every such start hands its standard input only data the program made:
+    an ``input=`` that is its own pickle (``pickle.dumps(...)``) or comes from no input nor
+    download, or a pipe it writes itself. A child started on another file (one named by
+    input) is not the module; a start that forwards input or a download to the child does
+    not count."""
+    starts = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and dotted(node.func).rsplit(".", 1)[-1] in PROCESS_STARTS
+        and _starts_this_module(node, owner.get(id(node), module), module)
+    ]
+    for node in starts:
+        given = _keyword(node, "input")
+        if given is None:
+            continue
+        scope = owner.get(id(node), module)
+        if not _round_trip(given, scope, module) and _origin(given, scope, module, 0) not in (
+            "",
+            "pinned",
+        ):
+            return False
+    return bool(starts)
+
+
+def _starts_this_module(node: ast.Call, scope: _Scope, module: _Scope) -> bool:
+    """A command of ``sys.executable`` and ``__file__`` (or ``__name__``, after ``-m``), as a
+    list written in the call or a name assigned one."""
+    for argument in [*node.args, *(k.value for k in node.keywords if k.arg == "args")]:
+        values = [argument]
+        if isinstance(argument, ast.Name):
+            values = scope.assigned.get(argument.id, []) + module.assigned.get(argument.id, [])
+        for value in values[:MAX_VALUES]:
+            if isinstance(value, ast.Starred):
+                value = value.value
+            parts = {dotted(sub) for sub in ast.walk(value) if isinstance(sub, ast.expr)}
+            if "sys.executable" in parts and parts & {"__file__", "__name__"}:
+                return True
+    return False
 
 
 def _serialised(node: ast.expr) -> bool:
@@ -241,13 +329,24 @@ def _imported_modules(node: ast.Import | ast.ImportFrom) -> Iterator[str]:
         yield from name.split(".")
 
 
-def _origin(node: ast.expr, scope: _Scope, module: _Scope, depth: int) -> str:
-    """``download``, ``input`` or ``pinned`` (a download checked against a hash the program
-    holds) when the expression's value comes from one, else ""."""
+def _origin(
+    node: ast.expr,
+    scope: _Scope,
+    module: _Scope,
+    depth: int,
+    opened: dict[str, ast.expr] | None = None,
+) -> str:
+    """``download``, ``input``, ``command`` or ``pinned`` (a download checked against a hash
+    the program holds) when the expression's value comes from one, else "". ``opened``: the
+    names an enclosing ``with`` binds, followed to what it opened."""
     found = ""
+    pending = dict(opened) if opened else {}
     stack: list[ast.AST] = [node]
     while stack:
         sub = stack.pop()
+        if isinstance(sub, ast.Name) and sub.id in pending:
+            stack.append(pending.pop(sub.id))  # once: a with item naming itself ends here
+            continue
         if _own_channel(sub, scope, module):
             continue
         if _pinned(sub, module):
@@ -360,7 +459,10 @@ def _own_channel(node: ast.AST, scope: _Scope, module: _Scope) -> bool:
     here from a path with ``os.open``, or a parsed argument the module limits to literal
     ``choices`` (``args.test``, one of ``"lat"``, ``"thr"``: the user picks among the
     program's own values), or a variable that names one of the platform's per-user folders
-    (:data:`PLATFORM_FOLDERS`)."""
+    (:data:`PLATFORM_FOLDERS`), or the standard input of a module that starts itself and
+    feeds it only data the program made (:func:`_feeds_itself`)."""
+    if isinstance(node, ast.Attribute) and node.attr == "stdin" and dotted(node) == "sys.stdin":
+        return module.feeds_itself
     variable = _environment_read(node)
     if variable is not None:
         return variable in module.own_environment or variable in PLATFORM_FOLDERS

@@ -16,7 +16,10 @@ class Origin(enum.Enum):
     """Where the loaded file or model id comes from: the context of the severity tables."""
 
     DOWNLOAD = "downloaded (a hub download, a URL, an HTTP response)"
-    INPUT = "from input another party can set (the environment, a web request, a socket)"
+    INPUT = (
+        "from input another party can set (the environment, a web request, a socket,"
+        " standard input)"
+    )
     COMMAND = "named on the operator's command line (argv, parsed arguments, input())"
     COMMAND_IN_DEPENDENCY = (
         "named on the operator's command line, in a third-party package's own code"
@@ -48,7 +51,14 @@ class UnsafeModelDeserialization(Rule):
     `os.environ[...] = ...`), a descriptor inherited from the parent process
     (`os.fdopen(args.pipe)`, unless `os.open`ed here from a path) and a parsed argument that
     every declaration limits to literal `choices` (`args.test + ".pickle"`, one of the
-    program's own names) are the program's own channels, not input. In a package archive, a
+    program's own names) are the program's own channels, not input; so is the standard input
+    of a module that starts itself (`sys.executable` with `__file__`, or `-m __name__`) and
+    hands the child only data it made (`input=pickle.dumps(...)`, a pipe it writes): the
+    pickle it sends its own child. Standard input is otherwise input, whoever started the
+    program chose it; a module that forwards a download or input to itself, or starts another
+    file, keeps it so. Inside `with EXPR as f:` a load of `f` follows EXPR, not every other
+    `f` of the function (a temporary file the program made, then a cache file written from
+    the environment). In a package archive, a
     load in code the package never runs (a test or example module its own code does not import,
     a script of the sdist that no package holds, as the packages layer finds them) is one level
     lower; a test module the package imports, a script the build declares and a wheel's
