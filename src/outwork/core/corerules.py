@@ -51,6 +51,19 @@ class ArchivePathTraversal(Rule):
     Members named with `..` components, absolute paths (`/etc/cron.d/x`), Windows drive letters or
     UNC prefixes, or backslash-separated climbs (`..\\..\\x`).
 
+    High; medium for a member of an archive nested in a package's test, example or
+    documentation data that neither the installer (which unpacks the package, never the
+    archives it carries) nor the package's own code unpacks (the hostile test archives of an
+    archive library, distlib's), its members read and analysed all the same. The packages
+    layer reads the package's install code (setup.py, build backends and hooks), its modules'
+    top level and the functions it calls, and `.pth` lines for extractions
+    (`tarfile`/`zipfile` `extractall`/`extract`, `shutil.unpack_archive`): one that names the
+    archive, or whose archive it cannot tell (a parameter, a glob, a stream), keeps the grade
+    and the finding names that code. Archives in the package's own folders, its own escaping
+    members, an archive in a repository or in a package whose code was not read (npm, or
+    `--select CORE` alone), and a 7z member (not decompressed) stay high. Not followed: a
+    function the package's user calls with a path of their choosing.
+
     ## Why it matters
     Extracting such an archive with a naive tool writes files anywhere the user can write: shell
     start-up files, cron, SSH keys, site-packages. This is the "zip slip" family of bugs.
@@ -82,7 +95,9 @@ class ArchiveLinkEscape(Rule):
 
     ## What it finds
     Symbolic links and hard links whose target resolves outside the archive or the scanned
-    directory (absolute targets, or relative targets that climb out).
+    directory (absolute targets, or relative targets that climb out). Graded as CORE002:
+    medium inside an archive nested in a package's test data that nothing of the package
+    unpacks, high anywhere else.
 
     ## Why it matters
     Links let an archive overwrite or read arbitrary files when extracted (a link to `/etc`, then a

@@ -12,12 +12,15 @@ folder named like the distribution never count.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from outwork.core.artifact import INSTALLED_PACKAGE_FOLDERS, MEMBER_SEP, PACKAGE_SUFFIXES
+from outwork.core.findings import Finding
+from outwork.core.rules import Severity
 
 #: Words that name a folder of code the package does not import (tests, examples, docs).
 TEST_WORDS = frozenset(
@@ -132,6 +135,8 @@ def in_package_tests(path: str) -> bool:
 REACH_COMPONENT = "_package-reach"
 #: What a finding in code the package never runs says of where it sits.
 TESTS_NOTE = "(in tests or examples)"
+#: The pattern of an extraction whose archive the package's code does not tell: any archive.
+ANY_ARCHIVE = "*"
 UNPACKAGED_NOTE = "(in a script the package does not install)"
 
 
@@ -159,6 +164,11 @@ class PackageReach:
     imported: frozenset[str] = frozenset()
     #: Modules of an sdist that no package of it holds.
     unpackaged: frozenset[str] = frozenset()
+    #: The archives the package's own code unpacks, as (pattern of the archive's file name,
+    #: where: ``member:line``): its install code, its modules' top level, a module it runs.
+    #: :data:`ANY_ARCHIVE` where an extraction's archive is not known (or the package's code
+    #: was not read for extractions, the default): it may unpack anything the package ships.
+    unpacks: tuple[tuple[str, str], ...] = ((ANY_ARCHIVE, ""),)
 
     def weighs_less(self, member: str) -> str | None:
         """The note of a member whose code the package never runs (a test or example module its
@@ -169,11 +179,21 @@ class PackageReach:
             return UNPACKAGED_NOTE
         return None
 
-    def to_properties(self) -> dict[str, list[str]]:
+    def unpacked_by(self, member: str) -> str | None:
+        """Where the package's code unpacks the archive ``member`` (``module:line``, "" when
+        the archive of that extraction is not known), or None when nothing of it does."""
+        name = member.rsplit("/", 1)[-1].lower()
+        for pattern, where in self.unpacks:
+            if fnmatch.fnmatchcase(name, pattern.lower()):
+                return where
+        return None
+
+    def to_properties(self) -> dict[str, list[Any]]:
         return {
             "own": list(self.own),
             "imported": sorted(self.imported),
             "unpackaged": sorted(self.unpackaged),
+            "unpacks": [list(pair) for pair in self.unpacks],
         }
 
     @classmethod
@@ -182,18 +202,90 @@ class PackageReach:
             value = properties.get(key)
             return [str(v) for v in value] if isinstance(value, list) else []
 
+        raw = properties.get("unpacks")
+        unpacks = (
+            tuple(
+                (str(pair[0]), str(pair[1]))
+                for pair in raw
+                if isinstance(pair, list) and len(pair) == 2
+            )
+            if isinstance(raw, list)
+            else ((ANY_ARCHIVE, ""),)
+        )
         return cls(
-            tuple(strings("own")), frozenset(strings("imported")), frozenset(strings("unpackaged"))
+            tuple(strings("own")),
+            frozenset(strings("imported")),
+            frozenset(strings("unpackaged")),
+            unpacks,
         )
 
 
+#: Rules about an archive member that lands outside the extraction folder (CORE002) or a
+#: link out of the archive (CORE003), graded by :func:`grade_escapes`.
+ESCAPE_RULES = frozenset({"CORE002", "CORE003"})
+#: Archives the reader lists without decompressing a member whose name escapes (7z): nothing
+#: of such a member was read, so its grade stays.
+_UNREAD_ESCAPES = (".7z",)
+
+
+def grade_escapes(findings: list[Finding], reaches: Mapping[str, PackageReach]) -> list[Finding]:
+    """CORE002/CORE003 of a member of an archive nested in a package's test, example or
+    documentation data, graded by what the package's code unpacks (``reaches``: each package
+    archive's reach, by its path): an installer unpacks the package, never the archives it
+    carries, so where neither it nor the package's code (install code, module top level, a
+    module it runs) unpacks that archive, the finding is medium, its members read and
+    analysed all the same (distlib's hostile test archives); where the code does, or may
+    (an extraction whose archive is not known), it keeps its grade and names the code. The
+    package's own members, an archive in its own folders, one in a repository or in a
+    package whose code was not read, and a 7z member (not decompressed) keep their grade."""
+    if not reaches:
+        return findings
+    return [_graded(f, reaches) for f in findings]
+
+
+def _graded(found: Finding, reaches: Mapping[str, PackageReach]) -> Finding:
+    if found.rule.code not in ESCAPE_RULES or found.severity < Severity.HIGH:
+        return found
+    chain = found.location.path.split(MEMBER_SEP)
+    for index, container in enumerate(chain[:-1]):
+        if container.lower().endswith(PACKAGE_SUFFIXES):
+            package = MEMBER_SEP.join(chain[: index + 1])
+            nested = chain[index + 1] if index + 2 < len(chain) else None
+            break
+    else:
+        return found
+    reach = reaches.get(package)
+    if reach is None or nested is None or nested.lower().endswith(_UNREAD_ESCAPES):
+        return found
+    if not in_tests(nested, reach.own):
+        return found
+    where = reach.unpacked_by(nested)
+    if where is not None:
+        said = f"{where}" if where else "code whose archive is not known"
+        return replace(
+            found,
+            message=f"{found.message} (the package's own code may unpack this archive: {said})",
+            properties={**found.properties, "unpacked_by": where},
+        )
+    return replace(
+        found,
+        severity=Severity.MEDIUM,
+        message=f"{found.message} (an archive in the package's test data that neither its"
+        " installer nor its code unpacks; its members are read and analysed all the same)",
+        properties={**found.properties, "package_reach": "not unpacked"},
+    )
+
+
 __all__ = [
+    "ANY_ARCHIVE",
     "DOCUMENTATION_SUFFIXES",
+    "ESCAPE_RULES",
     "REACH_COMPONENT",
     "TESTS_NOTE",
     "TEST_WORDS",
     "UNPACKAGED_NOTE",
     "PackageReach",
+    "grade_escapes",
     "in_package_tests",
     "in_tests",
     "names_documentation",

@@ -49,6 +49,7 @@ from outwork.core.findings import (
 )
 from outwork.core.locate import code_frame, resolve, suppression_codes
 from outwork.core.policy import Policy
+from outwork.core.reach import REACH_COMPONENT, PackageReach, grade_escapes
 from outwork.core.rules import layer_selected, ruleset_digest, selector_matches
 from outwork.engine.conclude import conclude
 from outwork.engine.registry import core_rules, load_analyzers
@@ -325,6 +326,13 @@ def _finish(instances: dict[str, Analyzer], context: AnalysisContext, result: Sc
         except Exception as exc:
             where = result.targets[0] if result.targets else ""
             _failed(result, where, name, _describe(exc), " after the scan; results are incomplete")
+    # the sources' findings about archives nested in packages, by what each package unpacks
+    reaches = {
+        path: PackageReach.from_properties(c.properties)
+        for path, c in components
+        if c.type == REACH_COMPONENT
+    }
+    result.findings[:] = grade_escapes(result.findings, reaches)
 
 
 def _describe(exc: Exception) -> str:

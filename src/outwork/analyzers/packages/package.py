@@ -15,7 +15,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import BinaryIO
 
@@ -48,11 +48,12 @@ from outwork.analyzers.packages.rules import (
 )
 from outwork.analyzers.packages.signals import Context, Signal, clip
 from outwork.analyzers.packages.stores import OwnTree
+from outwork.analyzers.packages.unpacks import Unpack
 from outwork.core.artifact import Kind, MemberNeeds, ReadMember, classify
 from outwork.core.budgets import Budgets
 from outwork.core.findings import Finding
 from outwork.core.purl import purl
-from outwork.core.reach import PackageReach, in_tests, names_tests
+from outwork.core.reach import ANY_ARCHIVE, PackageReach, in_tests, names_tests
 from outwork.core.rules import Severity
 from outwork.sources.reader import ArchiveError, ArchiveStop, BudgetStop, Member, iter_members
 
@@ -415,8 +416,9 @@ def _analyze_files(files: PackageFiles, window: int) -> Verdict:
         ecosystem = "npm"
         links: dict[str, set[str]] = {}
         unpackaged: frozenset[str] = frozenset()
+        unpacked: list[tuple[str, Unpack]] | None = None  # not read for JavaScript: any
     else:
-        signals, name, version, links, unpackaged = _analyze_python(files)
+        signals, name, version, links, unpackaged, unpacked = _analyze_python(files)
         ecosystem = "pypi"
     signals.extend(_binaries(files, ecosystem))
     signals.extend(
@@ -439,6 +441,7 @@ def _analyze_files(files: PackageFiles, window: int) -> Verdict:
         for target in targets
     )
     reach = PackageReach(own, imported, unpackaged)
+    reach = replace(reach, unpacks=_unpacks(unpacked, reach))
     signals = [_lower_for_tests(s, reach) for s in signals]
     # an unread test module cannot be told apart from one the package imports: tests count as
     # tests only where the package's own code imports no test module at all
@@ -457,6 +460,26 @@ def _analyze_files(files: PackageFiles, window: int) -> Verdict:
         reasons,
         reach,
     )
+
+
+def _unpacks(
+    unpacked: list[tuple[str, Unpack]] | None, reach: PackageReach
+) -> tuple[tuple[str, str], ...]:
+    """What of the package its own code unpacks, as :attr:`PackageReach.unpacks`: the
+    extractions of the code it runs (its install code, its modules, a test module it
+    imports), an archive named by a pattern of its file name; one whose archive is not known
+    counts at install and import time (``*``: any archive), not in a function that runs only
+    when called, whose archive is its caller's. ``None`` (a package whose code was not read
+    for extractions): any."""
+    if unpacked is None:
+        return ((ANY_ARCHIVE, ""),)
+    found = {
+        (u.pattern, f"{member}:{u.line}")
+        for member, u in unpacked
+        if reach.weighs_less(member) is None
+        and (u.pattern != ANY_ARCHIVE or u.ctx is not Context.RUNTIME)
+    }
+    return tuple(sorted(found))
 
 
 def unread_signals(
@@ -524,8 +547,9 @@ def _npm_manifest(texts: Mapping[str, str]) -> str | None:
 
 def _analyze_python(
     files: PackageFiles,
-) -> tuple[list[Signal], str, str, dict[str, set[str]], frozenset[str]]:
+) -> tuple[list[Signal], str, str, dict[str, set[str]], frozenset[str], list[tuple[str, Unpack]]]:
     texts = files.texts
+    unpacked: list[tuple[str, Unpack]] = []  # (module, an archive it unpacks)
     roots = _roots(texts)
     meta = _python_metadata(texts)
     name, version = meta.get("name", ""), meta.get("version", "")
@@ -541,7 +565,9 @@ def _analyze_python(
             whole.add(member)
             queue.append(member)
         elif lower.endswith(".pth"):
-            signals.extend(scan_pth(texts[member], member))
+            found: list[Unpack] = []
+            signals.extend(scan_pth(texts[member], member, found))
+            unpacked += [(member, u) for u in found]
     backend = set(_build_backend_modules(texts, roots))
     for member in backend:
         contexts[member] = Context.INSTALL
@@ -573,6 +599,7 @@ def _analyze_python(
         )
         scanner.run()
         module_signals.extend(scanner.signals)
+        unpacked += [(member, u) for u in scanner.unpacked]
         scanned[member] = scanner.imports | scanner.relative_imports
         for target in _launched_files(scanner.launched, member, texts, roots):
             if target in seen:
@@ -605,6 +632,7 @@ def _analyze_python(
         )
         scanner.run()
         module_signals.extend(scanner.signals)
+        unpacked += [(member, u) for u in scanner.unpacked]
         scanned[member] = scanner.imports | scanner.relative_imports
     signals.extend(_regrade_unreached(module_signals, texts, frozenset(entries)))
     links: dict[str, set[str]] = {}
@@ -617,7 +645,7 @@ def _analyze_python(
         if files.is_wheel
         else _unpackaged_modules(texts, roots, name, frozenset(entries))
     )
-    return signals, name, version, links, unpackaged
+    return signals, name, version, links, unpackaged, unpacked
 
 
 def _unpackaged_modules(

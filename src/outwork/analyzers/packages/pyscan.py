@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from outwork.analyzers.packages import data as tables
-from outwork.analyzers.packages import stores, syntax
+from outwork.analyzers.packages import stores, syntax, unpacks
 from outwork.analyzers.packages.data import Prefiltered
 from outwork.analyzers.packages.facts import (
     EMPTY,
@@ -61,6 +61,7 @@ from outwork.core.fold import (
     iter_strings,
     looks_like_text,
 )
+from outwork.core.reach import ANY_ARCHIVE
 from outwork.core.rules import Severity
 
 #: Decoded layers analysed again, at most.
@@ -143,6 +144,9 @@ class PythonScanner:
         self.import_lines: dict[str, int] = {}
         #: Scripts (paths) and modules (``module:NAME``) started from install or import code.
         self.launched: set[str] = set()
+        #: Archives the module unpacks (:mod:`.unpacks`); one of any archive where the module
+        #: could not be read as code.
+        self.unpacked: list[unpacks.Unpack] = []
         self._functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
         #: folded values and taint labels
         self.flow = Flow(self.budget.fold)
@@ -179,6 +183,7 @@ class PythonScanner:
     def run(self) -> list[Signal]:
         if len(self.source) > MAX_SOURCE:
             obfuscation.too_large(self, len(self.source))
+            self.unpacked.append(unpacks.Unpack(self.context, ANY_ARCHIVE, 0))
             self._text_fallback()
             return self.signals
         try:
@@ -209,6 +214,7 @@ class PythonScanner:
             return
         recovered = _parse_recovering(self.source)
         obfuscation.unparsable(self, self.context, recovered is not None, line, error)
+        self.unpacked.append(unpacks.Unpack(self.context, ANY_ARCHIVE, line or 0))
         if recovered is None:
             self._text_fallback()
             return
@@ -585,6 +591,16 @@ class PythonScanner:
             and "net" in self.flow.labels(node.args[0], scope)
         ):
             self.flow.mark_downloaded(node.args[1], scope)
+        if attr in ("extractall", "extract") or name in unpacks.UNPACKERS:
+            self.unpacked += unpacks.extraction(
+                node,
+                name,
+                attr,
+                site.ctx,
+                tree=self._tree,
+                resolve=lambda func: self.flow.resolve(func, scope),
+                path_text=lambda expr: self.flow.path_text(expr, scope),
+            )
 
     def _writes(self, site: CallSite, attr: str) -> None:
         """``x.write(...)``, ``path.write_text(...)``: code dropped into a file (analysed as a
@@ -1040,8 +1056,9 @@ def module_exports(source: str) -> dict[str, object]:
     return out
 
 
-def scan_pth(text: str, path: str) -> list[Signal]:
-    """``.pth`` lines starting with ``import`` run at every interpreter start."""
+def scan_pth(text: str, path: str, unpacked: list[unpacks.Unpack] | None = None) -> list[Signal]:
+    """``.pth`` lines starting with ``import`` run at every interpreter start; the archives
+    they unpack are added to ``unpacked``."""
     signals: list[Signal] = []
     for number, line in enumerate(text.splitlines()[:10_000], start=1):
         stripped = line.strip()
@@ -1051,4 +1068,6 @@ def scan_pth(text: str, path: str) -> list[Signal]:
             stripped, path, Context.INSTALL, anchor_line=number, whole_file_context=True
         )
         signals.extend(scanner.run())
+        if unpacked is not None:
+            unpacked += scanner.unpacked
     return signals
