@@ -419,3 +419,58 @@ def test_dotted_names_resolve_as_folding_resolves_them(monkeypatch: pytest.Monke
     for source in sources:
         pyscan.PythonScanner(source, "setup.py", Context.INSTALL).run()
     assert compared > 1000
+
+
+NON_LATIN = (
+    "import os\r\n"
+    "@декоратор(\r"
+    "    'ключ')\n"
+    "def plain(x):\n"
+    "    return x\n"
+    "def функция(аргумент, *, k=lambda параметр: параметр):\n"
+    "    '''документ: слово слово'''\n"
+    "    return f'{аргумент!r} {os.sep}'\n"
+    "class Класс(База):\n"
+    "    pass\n"
+    "match значение:\n"
+    "    case Точка(x=1) if условие:\n"
+    "        pass\n"
+    "try:\n"
+    "    pass\n"
+    "except Ошибка as исключение:\n"
+    "    pass\n"
+    "x = 'строка'  # комментарий\n"
+    "caf\u0065\u0301 = 'caf\u00e9'\n"
+)
+
+
+def test_non_ascii_identifiers_read_from_the_lines_that_hold_them() -> None:
+    """The walk limited to the statements spanning a line with a character beyond ASCII finds
+    every identifier beyond ASCII the whole walk finds: decorators above their ``def``, lone
+    ``\\r`` line ends, match cases, lambdas, handlers, a name written decomposed."""
+    from outwork.analyzers.packages.rules import obfuscation
+
+    def beyond_ascii(source: str) -> tuple[set[str], set[str]]:
+        tree = ast.parse(source)
+        lines = obfuscation._non_ascii_lines(source)
+        whole = {n for n in obfuscation._identifiers(tree) if not n.isascii()}
+        return whole, {n for n in obfuscation._identifiers(tree, lines) if not n.isascii()}
+
+    whole, limited = beyond_ascii(NON_LATIN)
+    assert limited == whole
+    assert {"caf\u00e9", "декоратор", "параметр", "Точка", "условие", "Ошибка"} <= whole
+    for source in (t for t in fixture_texts() if not t.isascii()):
+        try:
+            whole, limited = beyond_ascii(source)
+        except (SyntaxError, ValueError):
+            continue
+        assert limited == whole
+
+
+def test_non_latin_identifiers_are_counted_in_code_not_in_text() -> None:
+    code = "\n".join(["x = 1", "переменная = 1", "функция = переменная", "print(функция)"])
+    text = "\n".join(["'''слово слово слово'''", "# комментарий комментарий", "x = 'строка'"])
+    for source, expected in ((code, True), (text, False)):
+        scanner = pyscan.PythonScanner(source, "pkg/mod.py", Context.IMPORT)
+        found = [s for s in scanner.run() if "non-Latin" in s.message]
+        assert bool(found) is expected, source

@@ -181,6 +181,9 @@ class ModuleSource:
     #: The syntax tree, where the source parsed.
     tree: ast.Module | None
     facts: Facts
+    #: The tree was parsed from a rewritten text (Python 2 made parseable): its line numbers
+    #: need not be the text's.
+    rewritten: bool = False
 
 
 _RELATIONS = {"executes": "executes-at-install", "exfiltrates": "exfiltrates"}

@@ -155,6 +155,8 @@ class PythonScanner:
         self.flow.own_tree = self.own_tree
         self._seen: set[tuple[str, int | None, str]] = set()
         self._tree: ast.Module | None = None
+        #: the tree was parsed from the source rewritten (Python 2), not from the source itself
+        self._rewritten = False
         self._in_function = False
         #: the function being analysed certainly runs when its module's top level does
         self._will_run = False
@@ -208,6 +210,7 @@ class PythonScanner:
         legacy = _parse_python2(self.source)
         if legacy is not None:
             obfuscation.python2(self, line, error)
+            self._rewritten = True
             self._module(legacy)
             self._module_checks()
             self._release()
@@ -796,7 +799,9 @@ class PythonScanner:
         """The checks that read the file's text as a whole (not a decoded layer's)."""
         if self.layer > 0:
             return
-        module = ModuleSource(self.source, self.context, self._tree, self)
+        module = ModuleSource(
+            self.source, self.context, self._tree, self, rewritten=self._rewritten
+        )
         obfuscation.non_latin_identifiers(module)
         obfuscation.packed_lines(module)
         credentials.mentioned(module)

@@ -152,9 +152,10 @@ def child_blocks(stmt: ast.stmt) -> list[list[ast.stmt]]:
     return blocks
 
 
-def own_expressions(stmt: ast.stmt) -> list[ast.AST]:
-    """The expressions of a statement itself, without those of its nested blocks (nor the
-    leaves of :data:`_LEAF_FIELDS`, which hold no expression)."""
+def own_expressions(stmt: ast.AST) -> list[ast.AST]:
+    """The expressions of a statement (or an exception handler, a match case) itself, without
+    those of its nested blocks (nor the leaves of :data:`_LEAF_FIELDS`, which hold no
+    expression)."""
     cls = type(stmt)
     names = _OWN.get(cls)
     if names is None:
@@ -180,6 +181,21 @@ def is_main_guard(test: ast.expr) -> bool:
     )
 
 
+def block_children(node: ast.AST) -> list[ast.AST]:
+    """The statements, exception handlers and match cases directly in ``node``'s blocks, in
+    field order."""
+    cls = type(node)
+    blocks = _STATEMENT_BLOCKS.get(cls)
+    if blocks is None:
+        blocks = _STATEMENT_BLOCKS[cls] = tuple(f for f in cls._fields if f in _BLOCK_FIELDS)
+    out: list[ast.AST] = []
+    for name in blocks:
+        value = getattr(node, name, None)
+        if isinstance(value, list):
+            out.extend(v for v in value if isinstance(v, ast.AST))
+    return out
+
+
 def statements_breadth_first(root: ast.AST) -> list[ast.AST]:
     """``root`` and the statements below it (with their exception handlers and match cases) in
     :func:`ast.walk`'s order, walking statement blocks only: expressions hold no statement,
@@ -187,16 +203,8 @@ def statements_breadth_first(root: ast.AST) -> list[ast.AST]:
     out: list[ast.AST] = [root]
     i = 0
     while i < len(out):
-        node = out[i]
+        out.extend(block_children(out[i]))
         i += 1
-        cls = type(node)
-        blocks = _STATEMENT_BLOCKS.get(cls)
-        if blocks is None:
-            blocks = _STATEMENT_BLOCKS[cls] = tuple(f for f in cls._fields if f in _BLOCK_FIELDS)
-        for name in blocks:
-            value = getattr(node, name, None)
-            if isinstance(value, list):
-                out.extend(v for v in value if isinstance(v, ast.AST))
     return out
 
 

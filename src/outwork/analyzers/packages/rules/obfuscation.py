@@ -9,6 +9,7 @@ and probes for debuggers or virtual machines; and sources that do not parse.
 from __future__ import annotations
 
 import ast
+import bisect
 import math
 import re
 from collections import Counter
@@ -231,7 +232,12 @@ def non_latin_identifiers(module: ModuleSource) -> None:
     if text.isascii() or module.tree is None:
         return
     odd = [w for w in re.findall(r"[^\W\d]\w*", text[:2_000_000]) if not w.isascii()]
-    identifiers = _identifiers(module.tree) if odd else set()
+    if len(odd) < 3:
+        return  # fewer such words than the three identifiers asked for
+    # an identifier beyond ASCII is written with a character beyond ASCII on its own line: the
+    # statements spanning no such line name none of the words (a tree parsed from a rewritten
+    # text may number its lines otherwise, and is read whole)
+    identifiers = _identifiers(module.tree, None if module.rewritten else _non_ascii_lines(text))
     weird = [w for w in odd if w in identifiers]
     if len(weird) >= 3:
         module.facts.emit(
@@ -276,17 +282,52 @@ def probes_sandbox(module: ModuleSource) -> None:
         )
 
 
-def _identifiers(tree: ast.AST) -> set[str]:
-    """Names bound or used in a tree: variables, parameters, classes and functions."""
+def _identifiers(tree: ast.Module, lines: list[int] | None = None) -> set[str]:
+    """Names bound or used in a tree: variables, parameters, classes and functions. With
+    ``lines`` (sorted line numbers), only those of the statements that span one of the lines:
+    every name written on them, and others."""
     out: set[str] = set()
-    for node in syntax.nodes(tree):
-        if isinstance(node, ast.Name):
-            out.add(node.id)
-        elif isinstance(node, ast.arg):
-            out.add(node.arg)
-        elif isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-            out.add(node.name)
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        if lines is None:
+            parts = [node]  # the whole tree, in one walk
+        elif node is tree or _spans(node, lines):
+            parts = syntax.own_expressions(node)
+            stack.extend(syntax.block_children(node))
+            if isinstance(node, syntax.DEFS):
+                out.add(node.name)
+        else:
+            continue
+        for part in parts:
+            for child in syntax.nodes(part):
+                if isinstance(child, ast.Name):
+                    out.add(child.id)
+                elif isinstance(child, ast.arg):
+                    out.add(child.arg)
+                elif isinstance(child, syntax.DEFS):
+                    out.add(child.name)
     return out
+
+
+def _spans(node: ast.AST, lines: list[int]) -> bool:
+    """Whether a statement (with its decorators), an exception handler or a match case (which
+    has no position: always) spans one of ``lines``."""
+    start: int | None = getattr(node, "lineno", None)
+    if start is None:
+        return True
+    if isinstance(node, syntax.DEFS):
+        start = min([start, *(d.lineno for d in node.decorator_list)])
+    end: int = getattr(node, "end_lineno", None) or start
+    i = bisect.bisect_left(lines, start)
+    return i < len(lines) and lines[i] <= end
+
+
+def _non_ascii_lines(text: str) -> list[int]:
+    """The numbers of the lines that hold a character beyond ASCII, counted as the parser
+    counts them (a line ends at ``\\r\\n``, ``\\r`` or ``\\n``)."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return [number for number, line in enumerate(lines, start=1) if not line.isascii()]
 
 
 def _entropy(text: str) -> float:
