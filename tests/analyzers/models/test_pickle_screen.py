@@ -26,8 +26,12 @@ from tests.analyzers.models import craft
 def _agrees(data: bytes) -> bool:
     """Whether the screen accepts ``data``; when it does, the machine agrees in every event."""
     plain = screen(data)
+    viewed = screen(memoryview(data))  # a large file is read through its memory map's view
+    assert (viewed is None) == (plain is None)
     if plain is None:
         return False
+    assert viewed is not None
+    assert (viewed.end, viewed.imports, viewed.called) == (plain.end, plain.imports, plain.called)
     trace = picklevm.run(data)
     assert trace.complete, trace.errors
     assert trace.end == plain.end
@@ -122,6 +126,8 @@ _PLAIN_DATA: list[object] = [
     7,
     300,
     -5,
+    -(2**31),
+    2**31 - 1,
     2**40,
     1.5,
     "text",
@@ -154,6 +160,20 @@ def test_plain_data_of_every_shape_is_accepted_and_agrees(protocol: int) -> None
     for value in _PLAIN_DATA:
         data = pickle.dumps(value, protocol=protocol)
         assert _agrees(data), (value, data)
+
+
+@pytest.mark.parametrize(
+    ("value", "protocol"),
+    [(-5, 4), (2**31 - 1, 4), (1.5, 4), (b"raw", 4), (b"r" * 300, 4), (bytearray(b"x" * 9), 5)],
+)
+def test_truncated_literals_are_left_to_the_machine(value: object, protocol: int) -> None:
+    """Integers, floats and byte strings cut anywhere (their argument or their bytes short of
+    what the length says): never accepted, from bytes or from a view."""
+    data = pickle.dumps(value, protocol=protocol)
+    assert _agrees(data)
+    for cut in range(1, len(data)):
+        assert screen(data[:cut]) is None, cut
+        assert screen(memoryview(data)[:cut]) is None, cut
 
 
 # -- what a naive shortcut lets through ------------------------------------------------------

@@ -42,17 +42,19 @@ HASH_LIMIT = 16 * 1024 * 1024
 #: Files up to this size are read whole (cheaper than a memory map) and hashed from memory.
 SMALL_FILE = 1024 * 1024
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+#: Where HDF5 readers look for a superblock behind a user block: 512, 1024, 2048, ...
+HDF5_PROBES = tuple(512 << i for i in range(22))
 #: Bytes at the end of a file where a zip reader looks for its end record (22 and a comment).
 ZIP_TAIL = 65557
 
 
-def _small_view(artifact: Artifact) -> memoryview:
+def _small_bytes(artifact: Artifact) -> bytes:
     """The bytes of an artifact held in memory or small enough to read whole (cheaper than a
     memory map), hashed from memory on the way."""
     data = artifact.read()
     if not artifact._digest and len(data) <= HASH_LIMIT:
         artifact.with_digest(hashlib.sha256(data).hexdigest())
-    return memoryview(data)
+    return data
 
 
 def _is_small(artifact: Artifact) -> bool:
@@ -69,7 +71,7 @@ def _buffer(artifact: Artifact) -> Iterator[memoryview]:
     that read a stretch in order ask for it as a whole (:func:`~outwork.sources.reader.advise`).
     """
     if _is_small(artifact):
-        yield _small_view(artifact)
+        yield memoryview(_small_bytes(artifact))
         return
     assert artifact.fs_path is not None
     with open(artifact.fs_path, "rb") as fh:  # noqa: PTH123 - a raw descriptor for mmap
@@ -98,7 +100,7 @@ class _Analysis:
             return
         result = containers.ContainerResult()
         if _is_small(artifact):  # most model files of a folder: no context to enter and leave
-            self._dispatch(artifact, _small_view(artifact), result)
+            self._dispatch(artifact, _small_bytes(artifact), result)
         else:
             with _buffer(artifact) as buf:
                 self._dispatch(artifact, buf, result)
@@ -131,8 +133,12 @@ class _Analysis:
         return f"model:{artifact.path}"
 
     def _dispatch(
-        self, artifact: Artifact, buf: memoryview, result: containers.ContainerResult
+        self, artifact: Artifact, data: bytes | memoryview, result: containers.ContainerResult
     ) -> None:
+        """Read the file as its kind says. ``data`` is a small file's bytes or a large file's
+        memory map; a pickle stream is read from the bytes themselves (their slices decode
+        faster than a view's), everything else through a view."""
+        buf = data if isinstance(data, memoryview) else memoryview(data)
         kind = artifact.kind
         head = bytes(buf[:16])
         if kind is Kind.PICKLE and sniff_compressed(head) is not None:
@@ -142,7 +148,7 @@ class _Analysis:
         if kind is Kind.PICKLE and not result.format:
             result.format = "pickle"
             advise(buf, mmap.MADV_NORMAL)  # a pickle stream is read in order from its start
-            scanpickle.scan_stream(buf, report=result.pickle)
+            scanpickle.scan_stream(data, report=result.pickle)
             advise(buf, mmap.MADV_RANDOM)
             if result.pickle.legacy_torch:
                 result.format = "pytorch-legacy"
@@ -222,7 +228,7 @@ class _Analysis:
     @staticmethod
     def _polyglot_hdf5(buf: memoryview, result: containers.ContainerResult) -> None:
         """HDF5 readers look for the superblock at 0, 512, 1024, 2048, ... (a user block)."""
-        probes = [512 << i for i in range(22) if (512 << i) + 8 <= len(buf)]
+        probes = [at for at in HDF5_PROBES if at + 8 <= len(buf)]
         for at in probes:  # one request each, all in flight at once
             advise(buf, mmap.MADV_WILLNEED, at, 8)
         for at in probes:

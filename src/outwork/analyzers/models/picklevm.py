@@ -719,7 +719,7 @@ class Machine:
         if layout.aligned:
             pad = self._u1()
             self._read(pad)
-        self._read(layout.count * layout.itemsize)
+        self._read(layout.items * layout.itemsize)
         self.trace.skipped.append((begin, self.pos))
 
     def op_global(self, off: int) -> bool:
@@ -1090,11 +1090,12 @@ def literal_value(value: object) -> object:
     return value.value if isinstance(value, Lit) else NOT_LITERAL
 
 
-@dataclass(frozen=True, slots=True)
-class ArrayLayout:
-    """How joblib wrote an array's bytes after its wrapper's BUILD."""
+class ArrayLayout(NamedTuple):
+    """How joblib wrote an array's bytes after its wrapper's BUILD (a named tuple, as the
+    machine's other records: one is made for every array of every joblib file)."""
 
-    count: int
+    #: Elements in the array (the product of its shape).
+    items: int
     itemsize: int
     #: An array of Python objects: a nested pickle follows instead of raw bytes.
     hasobject: bool

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from outwork.analyzers.models.picklevm import (
     _DISPATCH,
@@ -51,10 +51,10 @@ _IMPORT_OPCODE = re.compile(rb"[ci\x93]")
 _NEWLINE = re.compile(rb"\n")
 
 
-@dataclass(frozen=True, slots=True)
-class Plain:
+class Plain(NamedTuple):
     """A stream read to its STOP that does nothing but import, call what it imports, and
-    build containers and objects from literals."""
+    build containers and objects from literals (a named tuple, as the machine's records: one
+    is made for most files a scan reads)."""
 
     end: int
     #: Its imports in the machine's order and form (first offset, Python 2 names mapped).
@@ -69,6 +69,11 @@ class Plain:
 #: values (str, bytes as a view, int, bool, float, None), which saves building one object for
 #: each.
 _VALUES = (Glob, Obj, Seq, Opaque)
+
+
+def _payload_text(value: str) -> bool:
+    """Whether a text literal starts like a nested payload, as the machine decides it."""
+    return len(value) >= 4 and _payload_head(value)
 
 
 def _literal_of(value: object) -> object:
@@ -86,6 +91,9 @@ _EMPTY = {b")"[0]: "tuple", b"]"[0]: "list", b"}"[0]: "dict", b"\x8f"[0]: "set"}
 _TUPLE_N = {b"\x85"[0]: 1, b"\x86"[0]: 2, b"\x87"[0]: 3}
 _MARKED = frozenset(b"tue\x90")
 _CALLS = frozenset(b"R\x81")
+#: The byte strings with a length before them (SHORT_BINBYTES, BINBYTES, BINBYTES8,
+#: BYTEARRAY8: an array's data in a pickle of protocol 3 or later) and the length's width.
+_PREFIXED_BYTES = {b"C"[0]: 1, b"B"[0]: 4, b"\x8e"[0]: 8, b"\x96"[0]: 8}
 
 
 class _UndecidedError(Exception):
@@ -93,7 +101,7 @@ class _UndecidedError(Exception):
 
 
 class _Reader:
-    def __init__(self, buf: memoryview, start: int) -> None:
+    def __init__(self, buf: bytes | memoryview, start: int) -> None:
         self.buf = buf
         self.pos = start
         self.protocol = 0
@@ -169,13 +177,13 @@ class _Reader:
                     raise _UndecidedError
         self.stack.append(Obj(func, args, offset))
 
-    def text(self, raw: memoryview) -> None:
+    def text(self, raw: bytes | memoryview) -> None:
         value = str(raw, "utf-8", "surrogatepass")
         if len(value) >= 4 and value[0] in _PAYLOAD_FIRST_TEXT and _payload_head(value):
             raise _UndecidedError
         self.stack.append(value)
 
-    def binary(self, raw: memoryview, offset: int) -> None:
+    def binary(self, raw: bytes | memoryview, offset: int) -> None:
         if len(raw) >= 4 and raw[0] in _PAYLOAD_FIRST and _payload_head(raw):
             raise _UndecidedError
         self.stack.append(raw)
@@ -210,7 +218,7 @@ class _Reader:
             self.fork = begin
         if layout.aligned:
             self.skip(self.u1())
-        self.skip(layout.count * layout.itemsize)
+        self.skip(layout.items * layout.itemsize)
         self.skipped.append((begin, self.pos))
 
     # -- reading ---------------------------------------------------------------------------
@@ -225,7 +233,7 @@ class _Reader:
             raise _UndecidedError
         self.pos += n
 
-    def read(self, n: int) -> memoryview:
+    def read(self, n: int) -> bytes | memoryview:
         begin = self.pos
         self.skip(n)
         return self.buf[begin : self.pos]
@@ -241,14 +249,14 @@ class _Reader:
 
     def run(self, max_ops: int) -> None:
         """Read to STOP. The opcodes most of a model pickle is made of (memo entries, short
-        strings, small integers, constants, marks, containers, imports, calls and their
-        states) are followed here, the rest by their handlers through :meth:`other`. A read
-        past the stream's end, an empty stack or a missing memo entry raises IndexError or
+        strings, small integers, byte strings, constants, marks, containers, imports, calls
+        and their states) are followed here, the rest by their handlers through :meth:`other`. A
+        read past the stream's end, an empty stack or a missing memo entry raises IndexError or
         KeyError, which :func:`screen` takes as any other reason to leave the stream to the
-        machine."""
+        machine: a literal whose argument or bytes the stream's end cuts short leaves ``pos``
+        past the end, and the next opcode's read raises."""
         buf, memo, marks = self.buf, self.memo, self.marks
         stack, pos = self.stack, self.pos
-        size = len(buf)
         for _ in range(max_ops):
             code = buf[pos]
             if code == _MEMOIZE:
@@ -258,10 +266,8 @@ class _Reader:
                 pos += 1
             elif code == _SHORT_BINUNICODE:
                 end = pos + 2 + buf[pos + 1]
-                if end > size:
-                    raise _UndecidedError
                 value = str(buf[pos + 2 : end], "utf-8", "surrogatepass")
-                if len(value) >= 4 and value[0] in _PAYLOAD_FIRST_TEXT and _payload_head(value):
+                if value[:1] in _PAYLOAD_FIRST_TEXT and _payload_text(value):
                     raise _UndecidedError
                 stack.append(value)
                 pos = end
@@ -308,6 +314,11 @@ class _Reader:
                 self.pos = pos + 1  # where joblib's array bytes start
                 self.build(None, pos)
                 pos = self.pos
+            elif code in _PREFIXED_BYTES:
+                begin = pos + 1 + _PREFIXED_BYTES[code]
+                end = begin + int.from_bytes(buf[pos + 1 : begin], "little")
+                self.binary(buf[begin:end], pos)
+                pos = end
             else:
                 self.stack, self.pos = stack, pos
                 if self.other(code, pos):
@@ -402,7 +413,7 @@ def _binint(r: _Reader, value: object, offset: int) -> None:
 
 
 def _long1(r: _Reader, raw: object, offset: int) -> None:
-    assert isinstance(raw, memoryview)
+    assert isinstance(raw, bytes | memoryview)
     r.stack.append(int.from_bytes(raw, "little", signed=True))
 
 
@@ -412,12 +423,12 @@ def _binfloat(r: _Reader, _: object, offset: int) -> None:
 
 
 def _text(r: _Reader, raw: object, offset: int) -> None:
-    assert isinstance(raw, memoryview)
+    assert isinstance(raw, bytes | memoryview)
     r.text(raw)
 
 
 def _binary(r: _Reader, raw: object, offset: int) -> None:
-    assert isinstance(raw, memoryview)
+    assert isinstance(raw, bytes | memoryview)
     r.binary(raw, offset)
 
 
@@ -570,7 +581,8 @@ _OPCODES: list[tuple[int, bool, Callable[[_Reader, object, int], None]] | None] 
 def screen(buf: bytes | memoryview, start: int = 0, *, max_ops: int = MAX_OPS) -> Plain | None:
     """Read one stream from ``start`` as :func:`picklevm.run` does, and return what it imports
     when that is all the machine would record; None when the machine has to read it."""
-    reader = _Reader(memoryview(buf), start)
+    # Bytes stay bytes (a small file read whole): their slices decode faster than a view's.
+    reader = _Reader(buf if isinstance(buf, bytes) else memoryview(buf), start)
     try:
         reader.run(max_ops)
     except (_UndecidedError, IndexError, KeyError, ValueError):  # ValueError: not UTF-8
