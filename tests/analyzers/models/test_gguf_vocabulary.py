@@ -79,3 +79,22 @@ def test_huge_token_length_is_malformed(tmp_path: Path) -> None:
     data = _gguf(_string("tokenizer.ggml.tokens") + struct.pack("<IIQ", 9, 8, 1) + lying)
     findings = _scan(tmp_path, data)
     assert any("string of" in getattr(f, "message", "") for f in findings), findings
+
+
+def _scores(count: int, *, stored: int | None = None) -> bytes:
+    """``tokenizer.ggml.scores``: an array of float32 (type 6), ``stored`` of them written."""
+    n = count if stored is None else stored
+    return _string("tokenizer.ggml.scores") + struct.pack("<IIQ", 9, 6, count) + b"\x00" * 4 * n
+
+
+def test_template_after_an_array_of_numbers_is_still_checked(tmp_path: Path) -> None:
+    """Token scores and types are stepped over by their size, never asked for: what follows
+    them is read where it is."""
+    data = _gguf(_vocabulary([b"a", b"b"]), _scores(2), _template(TEMPLATE))
+    assert "MDL010" in craft.codes(_scan(tmp_path, data))
+
+
+def test_array_of_numbers_beyond_the_file_is_malformed(tmp_path: Path) -> None:
+    data = _gguf(_scores(1 << 30, stored=3))
+    findings = _scan(tmp_path, data)
+    assert any("runs past the end" in getattr(f, "message", "") for f in findings), findings

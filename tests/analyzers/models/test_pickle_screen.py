@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from outwork.analyzers.models import picklevm, scanpickle
-from outwork.analyzers.models.screen import screen
+from outwork.analyzers.models.screen import _payload_text, screen
 from tests.analyzers.models import craft
 
 
@@ -174,6 +174,26 @@ def test_truncated_literals_are_left_to_the_machine(value: object, protocol: int
     for cut in range(1, len(data)):
         assert screen(data[:cut]) is None, cut
         assert screen(memoryview(data)[:cut]) is None, cut
+
+
+@given(
+    text=st.builds(
+        lambda first, rest: first + rest,
+        st.sampled_from(["c", "(", "P", "\x80", "PK\x03\x04", "x"]),
+        st.text(alphabet=st.sampled_from(list("ab.\n \t\x0b\x85\xa0\u2028\u0100c(")), max_size=300),
+    )
+)
+def test_text_that_opens_like_a_pickle_is_judged_as_the_machine_does(text: str) -> None:
+    """The reading's early answer for text that opens with ``c`` or ``(`` but holds no STOP
+    (``coef_``, ``classes_``) is the machine's answer: a payload or not, for every text."""
+    assert _payload_text(text) == (len(text) >= 4 and picklevm._payload_head(text))
+
+
+def test_protocol_0_payload_as_a_text_literal_is_left_to_the_machine() -> None:
+    for payload in ("cos\nsystem\n(S'id'\ntR.", "cos\nsystem\n(S'id'\ntR. \n\t", "(cos\nsystem\n."):
+        data = pickle.dumps({"coef_": 1, "classes_": [payload]}, protocol=4)
+        assert screen(data) is None, payload
+    assert _agrees(pickle.dumps({"coef_": 1, "classes_": ["c.", "copy_X"]}, protocol=4))
 
 
 # -- what a naive shortcut lets through ------------------------------------------------------

@@ -277,6 +277,13 @@ class _Reader:
         self.pos += n
         return view
 
+    def skip(self, n: int) -> None:
+        """Step over ``n`` bytes no rule reads (an array of numbers: token scores and types),
+        without asking for them: a memory map reads only the pages touched."""
+        if n < 0 or self.pos + n > len(self.buf):
+            raise _GGUFError(f"needs {n} bytes at offset {self.pos}, file has {len(self.buf)}")
+        self.pos += n
+
     def unpack(self, fmt: str) -> Any:
         return struct.unpack(fmt, self.take(struct.calcsize(fmt)))[0]
 
@@ -290,7 +297,7 @@ class _Reader:
         """Step over ``count`` strings without decoding them (a vocabulary of 100k tokens and
         as many merges: no rule reads them, but the tensor table lies beyond them)."""
         length = _GGUF_LEN64 if wide else _GGUF_LEN32
-        unpack, size = length.unpack_from, length.size
+        unpack, size, limit = length.unpack_from, length.size, GGUF_MAX_STRING
         buf, pos, ahead = self.buf, self.pos, self.ahead
         try:
             for _ in range(count):
@@ -299,7 +306,7 @@ class _Reader:
                     self.need(pos + size)
                     ahead = self.ahead
                 (n,) = unpack(buf, pos)
-                if n > GGUF_MAX_STRING:
+                if n > limit:
                     raise _GGUFError(f"string of {n} bytes at offset {pos}")
                 pos += size + n
         except struct.error:
@@ -330,7 +337,7 @@ def _gguf_value(r: _Reader, vtype: int, wide: bool, depth: int = 0) -> Any:
             size = struct.calcsize(_GGUF_SCALARS[itype])
             if count * size > len(r.buf) - r.pos:
                 raise _GGUFError(f"array of {count} items runs past the end of the file")
-            r.take(count * size)
+            r.skip(count * size)
             return f"<array of {count}>"
         if count > len(r.buf) - r.pos:
             raise _GGUFError(f"array of {count} items runs past the end of the file")

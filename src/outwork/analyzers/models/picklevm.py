@@ -1123,10 +1123,10 @@ def _dict_fields(state: object, literal: Callable[[object], object]) -> dict[str
         return {}
     items = state.items
     out: dict[str, object] = {}
-    for key, value in zip(items[0::2], items[1::2], strict=False):
-        name = literal(key)
+    for index in range(0, len(items) - 1, 2):
+        name = literal(items[index])
         if isinstance(name, str):
-            out[name] = value
+            out[name] = items[index + 1]
     return out
 
 

@@ -72,8 +72,12 @@ _VALUES = (Glob, Obj, Seq, Opaque)
 
 
 def _payload_text(value: str) -> bool:
-    """Whether a text literal starts like a nested payload, as the machine decides it."""
-    return len(value) >= 4 and _payload_head(value)
+    """Whether a text literal starts like a nested payload, as the machine decides it. Text
+    that opens like a protocol 0/1 pickle (``c``, ``(``: attribute names such as ``coef_``)
+    is one only when a STOP (``.``) is in it, which is asked first."""
+    if len(value) < 4 or (value[0] in "c(" and "." not in value):
+        return False
+    return _payload_head(value)
 
 
 def _literal_of(value: object) -> object:
@@ -179,7 +183,7 @@ class _Reader:
 
     def text(self, raw: bytes | memoryview) -> None:
         value = str(raw, "utf-8", "surrogatepass")
-        if len(value) >= 4 and value[0] in _PAYLOAD_FIRST_TEXT and _payload_head(value):
+        if value[:1] in _PAYLOAD_FIRST_TEXT and _payload_text(value):
             raise _UndecidedError
         self.stack.append(value)
 
@@ -356,13 +360,14 @@ class _Reader:
     def plain_load_imports_nothing(self) -> bool:
         """Whether a plain loader reading joblib's array bytes as opcodes imports nothing
         there: none of those bytes is an importing opcode, or its reading breaks on the first
-        array's first byte (the machine reads on from there)."""
+        array's first byte (the machine reads on from there), which is asked first: it is one
+        byte, where the search reads every array's."""
         if not self.skipped:
             return True
         buf = self.buf
-        if not any(_IMPORT_OPCODE.search(buf, begin, end) for begin, end in self.skipped):
+        if self.fork < len(buf) and buf[self.fork] not in _DISPATCH:
             return True
-        return self.fork < len(buf) and buf[self.fork] not in _DISPATCH
+        return not any(_IMPORT_OPCODE.search(buf, begin, end) for begin, end in self.skipped)
 
 
 def _stop(r: _Reader, _: object, offset: int) -> None:
