@@ -15,7 +15,7 @@ origin.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 #: Calls whose result is bytes or a path from the network, by their last name...
@@ -87,6 +87,7 @@ class _Scope:
     __slots__ = (
         "assigned",
         "chosen",
+        "environment_keys",
         "feeds_itself",
         "functions",
         "imported",
@@ -110,6 +111,9 @@ class _Scope:
         self.functions: dict[str, list[_Scope]] = {}
         #: For the module: the environment variables it sets itself.
         self.own_environment: frozenset[str] = frozenset()
+        #: For the module: names that stand for one environment variable wherever they are
+        #: used (:func:`_environment_keys`).
+        self.environment_keys: dict[str, str] = {}
         #: For the module: the names its imports bind.
         self.imported: frozenset[str] = frozenset()
         #: For the module: whether its ``parse_args`` reads the command line (it imports
@@ -132,7 +136,8 @@ def calls(source: str) -> Iterator[Call]:
     except (SyntaxError, ValueError, RecursionError):
         return
     module = _Scope(_assignments(tree, top_level=True), [])
-    module.own_environment = _own_environment(tree)
+    module.environment_keys = _environment_keys(tree)
+    module.own_environment = _own_environment(tree, module.environment_keys)
     module.chosen = _chosen_arguments(tree)
     module.imported = frozenset(
         (alias.asname or alias.name).split(".", 1)[0]
@@ -463,7 +468,7 @@ def _own_channel(node: ast.AST, scope: _Scope, module: _Scope) -> bool:
     feeds it only data the program made (:func:`_feeds_itself`)."""
     if isinstance(node, ast.Attribute) and node.attr == "stdin" and dotted(node) == "sys.stdin":
         return module.feeds_itself
-    variable = _environment_read(node)
+    variable = _environment_read(node, module.environment_keys)
     if variable is not None:
         return variable in module.own_environment or variable in PLATFORM_FOLDERS
     if isinstance(node, ast.Attribute) and node.attr in module.chosen:
@@ -473,8 +478,9 @@ def _own_channel(node: ast.AST, scope: _Scope, module: _Scope) -> bool:
     return False
 
 
-def _environment_read(node: ast.AST) -> str | None:
-    """The variable of ``os.environ["X"]``, ``os.environ.get("X")``, ``os.getenv("X")``."""
+def _environment_read(node: ast.AST, keys: Mapping[str, str]) -> str | None:
+    """The variable of ``os.environ["X"]``, ``os.environ.get("X")``, ``os.getenv("X")``, the
+    key a literal or a name of :func:`_environment_keys`."""
     if isinstance(node, ast.Subscript) and dotted(node.value) in _ENVIRONS:
         key = node.slice
     elif (
@@ -485,7 +491,7 @@ def _environment_read(node: ast.AST) -> str | None:
         key = node.args[0]
     else:
         return None
-    return key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else None
+    return next(_constants([key], keys), None)
 
 
 def _environ_method(func: ast.expr, *methods: str) -> bool:
@@ -506,10 +512,47 @@ def _opens(node: ast.expr, scope: _Scope, module: _Scope) -> bool:
     )
 
 
-def _own_environment(tree: ast.AST) -> frozenset[str]:
+def _environment_keys(tree: ast.AST) -> dict[str, str]:
+    """Names that stand for one value wherever the module uses them, so an environment
+    variable keyed by one is the same variable where it is set and where it is read: a name
+    bound once, at the module's top level (``CONFIG = "APP_CONFIG"``: that string; any other
+    value: the name itself), or bound nowhere in the module (imported, ``from .envs import
+    *``: the name itself). A name bound anywhere else (in a function, a loop, a parameter) may
+    hold anything and is no key."""
+    top: dict[str, list[ast.expr]] = {}
+    for statement in getattr(tree, "body", []):
+        if isinstance(statement, ast.Assign):
+            for target in statement.targets:
+                if isinstance(target, ast.Name):
+                    top.setdefault(target.id, []).append(statement.value)
+    bound: dict[str, int] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
+            bound[node.id] = bound.get(node.id, 0) + 1
+        elif isinstance(node, ast.arg):
+            bound[node.arg] = bound.get(node.arg, 0) + 2  # a parameter: never a key
+    keys: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Name) or node.id in keys:
+            continue
+        count = bound.get(node.id, 0)
+        values = top.get(node.id, [])
+        if count == 0:
+            keys[node.id] = f"${node.id}"
+        elif count == 1 and len(values) == 1:
+            value = values[0]
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                keys[node.id] = value.value
+            else:
+                keys[node.id] = f"${node.id}"
+    return keys
+
+
+def _own_environment(tree: ast.AST, keys: Mapping[str, str]) -> frozenset[str]:
     """Environment variables the module sets: ``os.environ["X"] = ...``, ``setdefault``,
     ``putenv``, ``update``, and the keys of an environment it gives a process it starts
-    (``env=``/``extra_env=`` dicts, ``{**os.environ, "X": ...}``, a copy of ``os.environ``)."""
+    (``env=``/``extra_env=`` dicts, ``{**os.environ, "X": ...}``, a copy of ``os.environ``);
+    a key is a literal or a name of :func:`_environment_keys`."""
     copies = {
         target.id
         for node in ast.walk(tree)
@@ -525,21 +568,21 @@ def _own_environment(tree: ast.AST) -> frozenset[str]:
                     dotted(target.value) in _ENVIRONS
                     or (isinstance(target.value, ast.Name) and target.value.id in copies)
                 ):
-                    found.update(_constants([target.slice]))
+                    found.update(_constants([target.slice], keys))
         elif isinstance(node, ast.Call):
             if dotted(node.func).rsplit(".", 1)[-1] == "putenv" or _environ_method(
                 node.func, "setdefault", "update"
             ):
-                found.update(_constants(node.args[:1]))
+                found.update(_constants(node.args[:1], keys))
                 found.update(k.arg for k in node.keywords if k.arg)
             for keyword in node.keywords:
                 if keyword.arg and keyword.arg.endswith("env"):
-                    found.update(_constants([keyword.value]))
+                    found.update(_constants([keyword.value], keys))
         elif isinstance(node, ast.Dict) and any(
             k is None and dotted(v) in _ENVIRONS
             for k, v in zip(node.keys, node.values, strict=True)
         ):
-            found.update(_constants([node]))
+            found.update(_constants([node], keys))
     return frozenset(found)
 
 
@@ -584,13 +627,16 @@ def _mentions_environ(node: ast.expr) -> bool:
     return any(dotted(sub) in _ENVIRONS for sub in ast.walk(node) if isinstance(sub, ast.Attribute))
 
 
-def _constants(nodes: list[ast.expr]) -> Iterator[str]:
-    """String constants: the nodes themselves, a dict literal's keys, ``dict(X=...)``."""
+def _constants(nodes: list[ast.expr], keys: Mapping[str, str]) -> Iterator[str]:
+    """String constants: the nodes themselves, a dict literal's keys, ``dict(X=...)``, and
+    names of :func:`_environment_keys` as what they stand for."""
     for node in nodes:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             yield node.value
+        elif isinstance(node, ast.Name) and node.id in keys:
+            yield keys[node.id]
         elif isinstance(node, ast.Dict):
-            yield from _constants([k for k in node.keys if k is not None])
+            yield from _constants([k for k in node.keys if k is not None], keys)
         elif isinstance(node, ast.Call) and dotted(node.func) == "dict":
             yield from (k.arg for k in node.keywords if k.arg)
 

@@ -48,7 +48,10 @@ class UnsafeModelDeserialization(Rule):
     (`pickle.loads(pickle.dumps(response))`, a test that an object pickles), whatever was
     pickled; a slice of it still counts as its contents. An
     environment variable the same module sets for a process it starts (`env=`, `extra_env=`,
-    `os.environ[...] = ...`), a descriptor inherited from the parent process
+    `os.environ[...] = ...`; keyed by a literal, by a name bound once to one at the top level,
+    or by a name the module never binds, such as one of `from .envs import *`, the same key
+    where it is set and where it is read: a re-executing wrapper's `os.environ[CONFIG_FILE]`),
+    a descriptor inherited from the parent process
     (`os.fdopen(args.pipe)`, unless `os.open`ed here from a path) and a parsed argument that
     every declaration limits to literal `choices` (`args.test + ".pickle"`, one of the
     program's own names) are the program's own channels, not input; so is the standard input
