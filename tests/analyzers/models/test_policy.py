@@ -7,7 +7,7 @@ from importlib import resources
 
 import pytest
 
-from outwork.analyzers.models.policy import Verdict, denylist, gadget, judge
+from outwork.analyzers.models.policy import Verdict, denylist, gadget, generated_use, judge
 
 ALLOWED = [
     ("collections", "OrderedDict"),
@@ -126,3 +126,24 @@ def test_torchscript_archives_resolve_their_own_classes() -> None:
 
 def test_every_denylist_entry_has_an_explanation() -> None:
     assert all(reason for reason in denylist().values())
+
+
+def test_generated_allowlist_read_by_module_is_the_whole_table() -> None:
+    """The generated allowlist is split by module when a module is first asked about: every
+    global it names gets its use of the table read whole (a later row winning), and a name or
+    module it does not hold gets none."""
+    whole: dict[tuple[str, str], str] = {}
+    text = (
+        resources.files("outwork.analyzers.models")
+        .joinpath("data", "pickle_allowlist_generated.tsv")
+        .read_text("utf-8")
+    )
+    for raw in text.splitlines():
+        if raw and not raw.startswith("#"):
+            module, use, names = raw.split("\t")
+            for name in names.split():
+                whole[(module, name)] = use
+    assert len(whole) > 10_000
+    assert all(generated_use(module, name) == use for (module, name), use in whole.items())
+    for module, name in [("os", "system"), ("sklearn.tree._classes", "nope"), ("", "")]:
+        assert generated_use(module, name) is None

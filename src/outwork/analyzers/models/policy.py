@@ -62,16 +62,29 @@ def _allowlist(
 
 
 @functools.cache
-def generated_allowlist() -> dict[tuple[str, str], str]:
-    """(module, name) -> ``call`` or ``value``, from ``pickle_allowlist_generated.tsv``."""
-    table: dict[tuple[str, str], str] = {}
+def _generated_rows() -> dict[str, list[tuple[str, str]]]:
+    """``pickle_allowlist_generated.tsv`` by module: its ``(use, names)`` rows in the file's
+    order, the names left as written (22,750 of them; a scan asks about a few modules)."""
+    rows: dict[str, list[tuple[str, str]]] = {}
     for raw in _data("pickle_allowlist_generated.tsv").splitlines():
         if not raw or raw.startswith("#"):
             continue
         module, use, names = raw.split("\t")
-        for name in names.split():
-            table[(module, name)] = use
-    return table
+        rows.setdefault(module, []).append((use, names))
+    return rows
+
+
+@functools.lru_cache(maxsize=1024)
+def _generated_names(module: str) -> dict[str, str]:
+    """name -> ``call`` or ``value`` for one module of the generated allowlist (a later row
+    wins, as in one table of the whole file)."""
+    return {name: use for use, names in _generated_rows().get(module, ()) for name in names.split()}
+
+
+def generated_use(module: str, name: str) -> str | None:
+    """``call`` (may be called on load) or ``value`` (a reference only) for a global the
+    libraries' own pickles use, from ``pickle_allowlist_generated.tsv``; None otherwise."""
+    return _generated_names(module).get(name)
 
 
 @functools.cache
@@ -152,7 +165,7 @@ def _judge(module: str, name: str, torchscript: bool, called: bool) -> Judgement
         return Judgement(Verdict.DANGEROUS, hit[1], hit[0])
     if is_allowed(module, name):
         return Judgement(Verdict.ALLOWED)
-    use = generated_allowlist().get((module, name))
+    use = generated_use(module, name)
     if use == "call" or (use == "value" and not called):
         return Judgement(Verdict.ALLOWED)
     if use == "value":
