@@ -48,6 +48,8 @@ def test_an_archive_the_code_unpacks_by_name_or_unknown_stays_high() -> None:
         [_escape(path)], {SDIST: _reach((("bad.tar", "demo-1.0/setup.py:3"),))}
     )
     assert "demo-1.0/setup.py:3" in graded.message
+    # the extracting code is the finding's related location
+    assert graded.related == (Location(f"{SDIST}!/demo-1.0/setup.py", 3),)
 
 
 def test_what_the_grade_cannot_vouch_for_stays_high() -> None:

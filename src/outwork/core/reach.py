@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from outwork.core.artifact import INSTALLED_PACKAGE_FOLDERS, MEMBER_SEP, PACKAGE_SUFFIXES
-from outwork.core.findings import Finding
+from outwork.core.findings import Finding, Location
 from outwork.core.rules import Severity
 
 #: Words that name a folder of code the package does not import (tests, examples, docs).
@@ -262,9 +262,16 @@ def _graded(found: Finding, reaches: Mapping[str, PackageReach]) -> Finding:
     where = reach.unpacked_by(nested)
     if where is not None:
         said = f"{where}" if where else "code whose archive is not known"
+        module, _, line = where.rpartition(":")
+        related = (
+            (Location(f"{package}{MEMBER_SEP}{module}", int(line)),)
+            if module and line.isdigit() and int(line) > 0
+            else ()
+        )
         return replace(
             found,
             message=f"{found.message} (the package's own code may unpack this archive: {said})",
+            related=found.related + related,
             properties={**found.properties, "unpacked_by": where},
         )
     return replace(
