@@ -136,24 +136,25 @@ def calls(source: str) -> Iterator[Call]:
     except (SyntaxError, ValueError, RecursionError):
         return
     module = _Scope(_assignments(tree, top_level=True), [])
-    module.environment_keys = _environment_keys(tree)
-    module.own_environment = _own_environment(tree, module.environment_keys)
-    module.chosen = _chosen_arguments(tree)
+    nodes = list(ast.walk(tree))  # breadth first, walked once for every module-wide fact
+    module.environment_keys = _environment_keys(tree, nodes)
+    module.own_environment = _own_environment(nodes, module.environment_keys)
+    module.chosen = _chosen_arguments(nodes)
     module.imported = frozenset(
         (alias.asname or alias.name).split(".", 1)[0]
-        for node in ast.walk(tree)
+        for node in nodes
         if isinstance(node, ast.Import | ast.ImportFrom)
         for alias in node.names
     )
     modules = {
         name
-        for node in ast.walk(tree)
+        for node in nodes
         if isinstance(node, ast.Import | ast.ImportFrom)
         for name in _imported_modules(node)
     }
     module.parses_argv = bool(modules & OPERATOR_MODULES) and not modules & REQUEST_PARSERS
     module.uses_sockets = bool(modules & SOCKET_MODULES)
-    functions = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+    functions = [n for n in nodes if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
     owner: dict[int, _Scope] = {}
     scopes = [module]
     for function in functions:
@@ -162,12 +163,12 @@ def calls(source: str) -> Iterator[Call]:
         module.functions.setdefault(function.name, []).append(scope)
         for node in ast.walk(function):
             owner[id(node)] = scope
-    module.feeds_itself = _feeds_itself(tree, owner, module)
+    module.feeds_itself = _feeds_itself(nodes, owner, module)
     for scope in scopes:  # followed again, now that the module's own channels are known
         scope.known.clear()
         scope.returned = None
-    opened = _opened_by_with(tree)
-    for node in ast.walk(tree):
+    opened = _opened_by_with(nodes)
+    for node in nodes:
         if isinstance(node, ast.Call):
             scope = owner.get(id(node), module)
             argument = (
@@ -183,13 +184,13 @@ def calls(source: str) -> Iterator[Call]:
             yield Call(dotted(node.func), node, origin)
 
 
-def _opened_by_with(tree: ast.AST) -> dict[int, dict[str, ast.expr]]:
+def _opened_by_with(nodes: list[ast.AST]) -> dict[int, dict[str, ast.expr]]:
     """For each call inside ``with EXPR as NAME:``, what NAME holds there: EXPR, of the
     innermost such statement, unless the body binds NAME again. A name is otherwise followed
     through every assignment of its function, so the ``f`` of ``with open(tmp.name, "rb") as
     f`` would take the origin of another ``with open(path, "w") as f`` further on."""
     opened: dict[int, dict[str, ast.expr]] = {}
-    for node in ast.walk(tree):  # breadth first: an inner statement overrides an outer one
+    for node in nodes:  # breadth first: an inner statement overrides an outer one
         if not isinstance(node, ast.With | ast.AsyncWith):
             continue
         inner = [sub for stmt in node.body for sub in ast.walk(stmt)]
@@ -209,7 +210,7 @@ def _opened_by_with(tree: ast.AST) -> dict[int, dict[str, ast.expr]]:
     return opened
 
 
-def _feeds_itself(tree: ast.AST, owner: dict[int, _Scope], module: _Scope) -> bool:
+def _feeds_itself(nodes: list[ast.AST], owner: dict[int, _Scope], module: _Scope) -> bool:
     """Whether the module starts itself (``sys.executable`` with ``__file__``, or ``-m``
     ``__name__``) and every such start hands its standard input only data the program made:
     an ``input=`` that is its own pickle (``pickle.dumps(...)``) or comes from no input nor
@@ -218,7 +219,7 @@ def _feeds_itself(tree: ast.AST, owner: dict[int, _Scope], module: _Scope) -> bo
     not count."""
     starts = [
         node
-        for node in ast.walk(tree)
+        for node in nodes
         if isinstance(node, ast.Call)
         and dotted(node.func).rsplit(".", 1)[-1] in PROCESS_STARTS
         and _starts_this_module(node, owner.get(id(node), module), module)
@@ -512,7 +513,7 @@ def _opens(node: ast.expr, scope: _Scope, module: _Scope) -> bool:
     )
 
 
-def _environment_keys(tree: ast.AST) -> dict[str, str]:
+def _environment_keys(tree: ast.AST, nodes: list[ast.AST]) -> dict[str, str]:
     """Names that stand for one value wherever the module uses them, so an environment
     variable keyed by one is the same variable where it is set and where it is read: a name
     bound once, at the module's top level (``CONFIG = "APP_CONFIG"``: that string; any other
@@ -526,13 +527,13 @@ def _environment_keys(tree: ast.AST) -> dict[str, str]:
                 if isinstance(target, ast.Name):
                     top.setdefault(target.id, []).append(statement.value)
     bound: dict[str, int] = {}
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
             bound[node.id] = bound.get(node.id, 0) + 1
         elif isinstance(node, ast.arg):
             bound[node.arg] = bound.get(node.arg, 0) + 2  # a parameter: never a key
     keys: dict[str, str] = {}
-    for node in ast.walk(tree):
+    for node in nodes:
         if not isinstance(node, ast.Name) or node.id in keys:
             continue
         count = bound.get(node.id, 0)
@@ -548,20 +549,20 @@ def _environment_keys(tree: ast.AST) -> dict[str, str]:
     return keys
 
 
-def _own_environment(tree: ast.AST, keys: Mapping[str, str]) -> frozenset[str]:
+def _own_environment(nodes: list[ast.AST], keys: Mapping[str, str]) -> frozenset[str]:
     """Environment variables the module sets: ``os.environ["X"] = ...``, ``setdefault``,
     ``putenv``, ``update``, and the keys of an environment it gives a process it starts
     (``env=``/``extra_env=`` dicts, ``{**os.environ, "X": ...}``, a copy of ``os.environ``);
     a key is a literal or a name of :func:`_environment_keys`."""
     copies = {
         target.id
-        for node in ast.walk(tree)
+        for node in nodes
         if isinstance(node, ast.Assign) and _mentions_environ(node.value)
         for target in node.targets
         if isinstance(target, ast.Name)
     }
     found: set[str] = set()
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, ast.Subscript) and (
@@ -586,13 +587,13 @@ def _own_environment(tree: ast.AST, keys: Mapping[str, str]) -> frozenset[str]:
     return frozenset(found)
 
 
-def _chosen_arguments(tree: ast.AST) -> frozenset[str]:
+def _chosen_arguments(nodes: list[ast.AST]) -> frozenset[str]:
     """The destinations of ``add_argument`` calls that limit the value to ``choices`` written
     as literal strings, when every declaration of that destination in the module does: one
     declaration without them (another parser, another subcommand) leaves it the user's."""
     limited: set[str] = set()
     free: set[str] = set()
-    for node in ast.walk(tree):
+    for node in nodes:
         if not (isinstance(node, ast.Call) and dotted(node.func).endswith("add_argument")):
             continue
         dest = _argument_dest(node)
