@@ -8,7 +8,8 @@ in memory from the encrypted corpus (never extracted, never run).
     python bench/packages_speed.py compare BEFORE.json AFTER.json
     python bench/packages_speed.py time [--benign-step 1]
     python bench/packages_speed.py profile [--benign-step 6] [--top 40]
-    python bench/packages_speed.py interleave BEFORE/src AFTER/src [--benign-step 4]
+    python bench/packages_speed.py interleave BEFORE/src AFTER/src [--benign-step 4] [--rounds 1]
+        [--per-archive]
     python bench/packages_speed.py floor [--benign-step 2]
 
 ``snapshot`` records every finding as (archive, code, path, line, severity, message) with the
@@ -233,22 +234,31 @@ def interleave(args: argparse.Namespace) -> None:
         )
 
     workers = [start(args.before), start(args.after)]
-    times: list[list[float]] = [[], []]
-    for index, path in enumerate(benign_files(Path(args.dir), args.benign_step)):
-        order = (0, 1) if index % 2 == 0 else (1, 0)
-        for w in order:
-            stdin, stdout = workers[w].stdin, workers[w].stdout
-            assert stdin is not None and stdout is not None
-            stdin.write(f"{path}\n")
-            stdin.flush()
-            times[w].append(float(stdout.readline()))
-    for w in workers:
-        if w.stdin is not None:
-            w.stdin.close()
-        w.wait()
-    for label, values in (("before", times[0]), ("after", times[1])):
-        print(f"{label}: CPU {stats(values)}")
-    ratios = sorted(b / a for a, b in zip(*times, strict=True) if a > 0.005)
+    paths = benign_files(Path(args.dir), args.benign_step)
+    #: per archive, per tree: the CPU time of each round
+    times: list[list[list[float]]] = [[[], []] for _ in paths]
+    for round_ in range(args.rounds):
+        for index, path in enumerate(paths):
+            order = (0, 1) if (index + round_) % 2 == 0 else (1, 0)
+            for w in order:
+                stdin, stdout = workers[w].stdin, workers[w].stdout
+                assert stdin is not None and stdout is not None
+                stdin.write(f"{path}\n")
+                stdin.flush()
+                times[index][w].append(float(stdout.readline()))
+    for proc in workers:
+        if proc.stdin is not None:
+            proc.stdin.close()
+        proc.wait()
+    # the median of an archive's rounds, per tree
+    medians = [[statistics.median(t[0]), statistics.median(t[1])] for t in times]
+    if args.per_archive:
+        for path, (before, after) in zip(paths, medians, strict=True):
+            ratio = f"{after / before:.2f}" if before > 0 else "-"
+            print(f"{path.name}: {1000 * before:.0f} ms -> {1000 * after:.0f} ms ({ratio})")
+    for label, w in (("before", 0), ("after", 1)):
+        print(f"{label}: CPU {stats([m[w] for m in medians])}")
+    ratios = sorted(b / a for a, b in medians if a > 0.005)
     if ratios:
         print(f"after/before per archive: median {statistics.median(ratios):.2f}")
 
@@ -280,6 +290,8 @@ def main() -> int:
     i.add_argument("after")
     i.add_argument("--dir", default=str(BENIGN))
     i.add_argument("--benign-step", type=int, default=4)
+    i.add_argument("--rounds", type=int, default=1, help="each archive this many times per tree")
+    i.add_argument("--per-archive", action="store_true", help="each archive's medians")
     c = sub.add_parser("compare")
     c.add_argument("before")
     c.add_argument("after")
