@@ -19,6 +19,7 @@ from outwork.analyzers.aitools.files import (
     SCAN_LIMIT,
     SERVICE_MARKERS,
     find_marker,
+    imports_loader,
     role_of,
     service_file,
 )
@@ -37,7 +38,7 @@ class AIToolsAnalyzer(Analyzer):
     loads models, and the deployment files that launch AI services."""
 
     name = "aitools"
-    version = "11"
+    version = "12"
     layer = Layer.AI
     #: An instruction file that does not look like text is still read by the agent.
     kinds = TEXT_KINDS | {Kind.BINARY, Kind.PICKLE, Kind.PYTORCH_ZIP}
@@ -70,7 +71,10 @@ class AIToolsAnalyzer(Analyzer):
             return _mentions(artifact, MCP_SDK_MARKERS) or artifact.size > SCAN_LIMIT
         if artifact.kind is Kind.PYTHON:
             markers = MCP_SDK_MARKERS + APP_MARKERS + SERVICE_MARKERS
-            return _mentions(artifact, markers) or artifact.size > SCAN_LIMIT
+            if _mentions(artifact, markers) or artifact.size > SCAN_LIMIT:
+                return True
+            with artifact.open() as stream:
+                return imports_loader(stream)
         return False
 
     def finish(

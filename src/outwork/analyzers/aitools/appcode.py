@@ -168,6 +168,7 @@ def calls(source: str) -> Iterator[Call]:
         scope.known.clear()
         scope.returned = None
     opened = _opened_by_with(nodes)
+    aliases = _import_aliases(tree, nodes)
     for node in nodes:
         if isinstance(node, ast.Call):
             scope = owner.get(id(node), module)
@@ -181,7 +182,48 @@ def calls(source: str) -> Iterator[Call]:
             origin = ""
             if argument is not None and not _round_trip(argument, scope, module):
                 origin = _origin(argument, scope, module, 0, opened.get(id(node)))
-            yield Call(dotted(node.func), node, origin)
+            yield Call(_resolved(dotted(node.func), aliases), node, origin)
+
+
+#: Calls that import a module by its name at run time.
+_IMPORTS_BY_NAME = frozenset({"importlib.import_module", "import_module", "__import__"})
+
+
+def _import_aliases(tree: ast.AST, nodes: list[ast.AST]) -> dict[str, str]:
+    """What each name a module's imports bind stands for, so a call is named by what it calls
+    however the module spelled its import: ``import pickle as pk`` (``pk`` is ``pickle``),
+    ``from pickle import load`` (``load`` is ``pickle.load``), ``serializer =
+    importlib.import_module("pickle")`` at the top level. Relative imports name the package's
+    own modules and are left as written."""
+    aliases: dict[str, str] = {}
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    aliases[alias.asname] = alias.name
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                if alias.name != "*":
+                    aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    for statement in getattr(tree, "body", []):
+        if (
+            isinstance(statement, ast.Assign)
+            and isinstance(statement.value, ast.Call)
+            and dotted(statement.value.func) in _IMPORTS_BY_NAME
+            and statement.value.args
+            and isinstance(statement.value.args[0], ast.Constant)
+            and isinstance(statement.value.args[0].value, str)
+        ):
+            for target in statement.targets:
+                if isinstance(target, ast.Name):
+                    aliases[target.id] = statement.value.args[0].value
+    return aliases
+
+
+def _resolved(name: str, aliases: dict[str, str]) -> str:
+    """A dotted call name with its first part replaced by what the import bound it to."""
+    first, dot, rest = name.partition(".")
+    return aliases[first] + dot + rest if first in aliases else name
 
 
 def _opened_by_with(nodes: list[ast.AST]) -> dict[int, dict[str, ast.expr]]:

@@ -159,6 +159,38 @@ SCAN_LIMIT = 256 * 1024 * 1024
 _CHUNK = 1024 * 1024
 
 
+#: An import of a model loader's module however it is spelled: in a list (``import os,
+#: pickle``), from it (``from pickle import loads``), after ``;`` or ``:``, across backslash
+#: continuations, or by name (``importlib.import_module("pickle")``, ``__import__``).
+_LOADERS = rb"(?:c?[Pp]ickle|_pickle|cloudpickle|dill|joblib|torch)"
+LOADER_IMPORT = re.compile(
+    rb"(?:^|[;:])[ \t]*(?:import|from)[ \t](?:[^\n\\]|\\\r?\n)*?\b" + _LOADERS + rb"\b"
+    rb"|(?:__import__|import_module)\(\s*[\x27\x22]" + _LOADERS + rb"\b",
+    re.MULTILINE,
+)
+#: Bytes two windows of :func:`imports_loader` share: an import statement shorter than this
+#: lies whole in one of them.
+_IMPORT_OVERLAP = 64 * 1024
+
+
+def imports_loader(stream: BinaryIO, limit: int = SCAN_LIMIT) -> bool:
+    """Whether the stream imports a model loader's module (:data:`LOADER_IMPORT`) in its first
+    ``limit`` bytes, searched in overlapping windows."""
+    stream.seek(0)
+    tail = b""
+    offset = 0
+    while offset < limit:
+        chunk = stream.read(min(_CHUNK, limit - offset))
+        if not chunk:
+            return False
+        window = tail + chunk
+        if LOADER_IMPORT.search(window):
+            return True
+        tail = window[-_IMPORT_OVERLAP:]
+        offset += len(chunk)
+    return False
+
+
 def find_marker(
     stream: BinaryIO, markers: Iterable[bytes], start: int = 0, limit: int = SCAN_LIMIT
 ) -> int | None:

@@ -78,6 +78,11 @@ class UnsafeModelDeserialization(Rule):
     by whatever starts the program), and a download, even from a URL the command line names
     (the file is the server's, not the operator's).
 
+    A module is read when it imports a loader's module however the import is spelled (`import
+    os, pickle`, `from pickle import load`, `importlib.import_module("pickle")`, across `;`
+    and backslash continuations), and a call is named by what its import binds: `pk.load`
+    after `import pickle as pk` and `load` after `from pickle import load` are `pickle.load`.
+
     ## Why it matters
 
     Unpickling runs code chosen by whoever wrote the file: a model downloaded from a hub or a
