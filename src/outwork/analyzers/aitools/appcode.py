@@ -464,7 +464,8 @@ def _node_origin(sub: ast.AST, scope: _Scope, module: _Scope, depth: int) -> str
         and sub.attr in INPUT_ATTRIBUTES
         and dotted(sub.value) in _INPUT_OWNERS
     ):
-        return "command" if dotted(sub) == "sys.argv" else "input"
+        # standard input is the operator's, as input() (which reads it) is
+        return "command" if dotted(sub) in ("sys.argv", "sys.stdin") else "input"
     elif (
         isinstance(sub, ast.Constant)
         and isinstance(sub.value, str)

@@ -16,14 +16,14 @@ class Origin(enum.Enum):
     """Where the loaded file or model id comes from: the context of the severity tables."""
 
     DOWNLOAD = "downloaded (a hub download, a URL, an HTTP response)"
-    INPUT = (
-        "from input another party can set (the environment, a web request, a socket,"
-        " standard input)"
+    INPUT = "from input another party can set (the environment, a web request, a socket)"
+    COMMAND = (
+        "from the operator's command line or standard input (argv, parsed arguments, input(),"
+        " stdin)"
     )
-    COMMAND = "named on the operator's command line (argv, parsed arguments, input())"
     COMMAND_IN_DEPENDENCY = (
-        "named on the operator's command line, in a third-party package's own code"
-        " (a package archive, site-packages, node_modules)"
+        "from the operator's command line or standard input, in a third-party package's own"
+        " code (a package archive, site-packages, node_modules)"
     )
     PINNED = "downloaded, checked against a hash the program pins (pooch known_hash, registry)"
     LOCAL = "a literal or a local value"
@@ -53,29 +53,29 @@ class UnsafeModelDeserialization(Rule):
     where it is set and where it is read: a re-executing wrapper's `os.environ[CONFIG_FILE]`),
     a descriptor inherited from the parent process
     (`os.fdopen(args.pipe)`, unless `os.open`ed here from a path) and a parsed argument that
-    every declaration limits to literal `choices` (`args.test + ".pickle"`, one of the
-    program's own names) are the program's own channels, not input; so is the standard input
-    of a module that starts itself (`sys.executable` with `__file__`, or `-m __name__`) and
-    hands the child only data it made (`input=pickle.dumps(...)`, a pipe it writes): the
-    pickle it sends its own child. Standard input is otherwise input, whoever started the
-    program chose it; a module that forwards a download or input to itself, or starts another
-    file, keeps it so. Inside `with EXPR as f:` a load of `f` follows EXPR, not every other
-    `f` of the function (a temporary file the program made, then a cache file written from
-    the environment). In a package archive, a
-    load in code the package never runs (a test or example module its own code does not import,
-    a script of the sdist that no package holds, as the packages layer finds them) is one level
-    lower; a test module the package imports, a script the build declares and a wheel's
-    installed script keep their grade (so do AI021 and AI022).
+    every declaration limits to literal `choices` (`args.test + ".pickle"`, one of the program's
+    own names) are the program's own channels, not input; so is the standard input of a module
+    that starts itself (`sys.executable` with `__file__`, or `-m __name__`) and hands the child
+    only data it made (`input=pickle.dumps(...)`, a pipe it writes): the pickle it sends its own
+    child. Standard input is otherwise the operator's, as `input()` (which reads it) is: whoever
+    started the program chose it; a module that forwards a download or input to itself, or
+    starts another file, keeps it so. Inside `with EXPR as f:` a load of `f` follows EXPR, not
+    every other `f` of the function (a temporary file the program made, then a cache file
+    written from the environment). In a package archive, a load in code the package never runs
+    (a test or example module its own code does not import, a script of the sdist that no
+    package holds, as the packages layer finds them) is one level lower; a test module the
+    package imports, a script the build declares and a wheel's installed script keep their grade
+    (so do AI021 and AI022).
 
     A file named on the command line of the program's own operator (`sys.argv`, argparse's
-    `parse_args`, `input()`) is high in the user's own code and medium in a third-party
-    package's own code (a member of a package archive, a file under `site-packages` or
-    `node_modules`): a package's command-line tool that unpickles the file its operator names
-    (dill's `get_objgraph FILE`, as `python -m pickle FILE` does) loads what the person who
-    typed the command chose, so installing the package opens no channel to anyone else; the
-    same tool in the user's repository is theirs to fix, and stays high. Everything another
-    party can set keeps high in a package too: a web request, a socket, the environment (set
-    by whatever starts the program), and a download, even from a URL the command line names
+    `parse_args`, `input()`), or its standard input, is high in the user's own code and medium
+    in a third-party package's own code (a member of a package archive, a file under
+    `site-packages` or `node_modules`): a package's command-line tool that unpickles the file
+    its operator names (dill's `get_objgraph FILE`, as `python -m pickle FILE` does) loads what
+    the person who typed the command chose, so installing the package opens no channel to anyone
+    else; the same tool in the user's repository is theirs to fix, and stays high. Everything
+    another party can set keeps high in a package too: a web request, a socket, the environment
+    (set by whatever starts the program), and a download, even from a URL the command line names
     (the file is the server's, not the operator's).
 
     A module is read when it imports a loader's module however the import is spelled (`import
