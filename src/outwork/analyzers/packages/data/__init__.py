@@ -520,8 +520,11 @@ def _pattern(source: str, keywords: str) -> Prefiltered:
 
 
 #: Commands (after folding) that download, hide or hand control to a shell: strong evidence.
+#: PowerShell's ``-e``/``-enc`` takes base64 of UTF-16 text, never a bare hexadecimal token:
+#: ``git cat-file -e`` of an object id is no encoded command.
 STRONG_COMMAND_RE = _pattern(
-    r"powershell|pwsh|-e(nc(odedcommand)?)?\s+[A-Za-z0-9+/=]{16,}|invoke-webrequest|\biwr\b|"
+    r"powershell|pwsh|-e(nc(odedcommand)?)?\s+(?![0-9a-f]+(?![A-Za-z0-9+/=]))[A-Za-z0-9+/=]{16,}|"
+    r"invoke-webrequest|\biwr\b|"
     r"invoke-expression|\biex\b|downloadstring|downloadfile|start-process|bitsadmin|certutil|"
     r"mshta|rundll32|regsvr32|wscript|cscript|schtasks|reg\s+add|"
     r"curl\b[^|;&]*(https?://|\|)|wget\b[^|;&]*https?://|\|\s*(ba|z|da)?sh\b|/dev/tcp/|"

@@ -36,7 +36,7 @@ PERSIST_COMMAND = re.compile(
 #: PowerShell command, a /dev/tcp shell).
 FETCH_AND_RUN = re.compile(
     r"(curl|wget|iwr|invoke-webrequest|downloadstring|downloadfile|certutil|bitsadmin|mshta)"
-    r"[^\n]*(https?://|\|\s*(ba|z|da)?sh\b|iex)|/dev/tcp/|-e(nc(odedcommand)?)?\s+[A-Za-z0-9+/=]{16,}",
+    r"[^\n]*(https?://|\|\s*(ba|z|da)?sh\b|iex)|/dev/tcp/|-e(nc(odedcommand)?)?\s+(?![0-9a-f]+(?![A-Za-z0-9+/=]))[A-Za-z0-9+/=]{16,}",
     re.IGNORECASE,
 )
 
