@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
-from typing import BinaryIO
+from typing import BinaryIO, Literal
 
 from outwork.analyzers.packages import (
     combinations,
@@ -194,6 +194,20 @@ class Unread:
         return f"{self.member}: {self.reason}"
 
 
+#: ELF machines of GPU code objects (``EM_CUDA``, NVIDIA's ``.cubin`` kernels; ``EM_AMDGPU``,
+#: AMD's code objects): a GPU driver loads them, no CPU runs them, and the host's kernel refuses
+#: to execute an ELF of another machine, so no name makes one a disguised executable.
+GPU_MACHINES = frozenset({190, 224})
+
+
+def gpu_code(head: bytes) -> bool:
+    """Whether an ELF header names a GPU's machine (:data:`GPU_MACHINES`)."""
+    if len(head) < 20 or not head.startswith(b"\x7fELF") or head[5] not in (1, 2):
+        return False
+    order: Literal["little", "big"] = "little" if head[5] == 1 else "big"
+    return int.from_bytes(head[18:20], order) in GPU_MACHINES
+
+
 @dataclass(slots=True)
 class PackageFiles:
     """What the packages layer keeps of one archive."""
@@ -208,6 +222,8 @@ class PackageFiles:
     #: member -> bytes kept of it: archives named as other files, native executables
     #: (:mod:`.opaque`)
     carriers: dict[str, bytes] = field(default_factory=dict)
+    #: members that are GPU code objects (:func:`gpu_code`)
+    gpu_code: set[str] = field(default_factory=set)
 
 
 def looks_like_package_name(name: str) -> bool:
@@ -294,6 +310,8 @@ def read_archive(
                     files.notes.append(Unread(member.name, why))
                 kind = classify(content[:HEAD_BYTES], lower, len(content))
                 files.others[member.name] = (kind, len(content))
+                if kind is Kind.ELF and gpu_code(content[:HEAD_BYTES]):
+                    files.gpu_code.add(member.name)
                 if carrier_budget > 0 and opaque.worth_keeping(kind, member.name):
                     try:
                         whole = _read_on(member, content, min(opaque.MEMBER_BYTES, carrier_budget))
@@ -1248,6 +1266,8 @@ def _binaries(files: PackageFiles, ecosystem: str) -> list[Signal]:
     signals: list[Signal] = []
     for member, (kind, _size) in files.others.items():
         lower = member.lower()
+        if member in files.gpu_code:
+            continue  # a GPU kernel, whatever its name: nothing the host runs
         if kind in (Kind.ELF, Kind.PE, Kind.MACHO):
             honest = lower.endswith(HONEST_BINARY_SUFFIXES) or _VERSIONED_LIBRARY.search(lower)
             if not honest and PurePosixPath(lower).suffix:

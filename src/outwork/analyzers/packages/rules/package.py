@@ -13,6 +13,9 @@ class DisguisedExecutable(Rule):
     ELF, PE and Mach-O files inside a pure-Python wheel (`py3-none-any`) or an sdist without
     native sources, and executables or scripts whose file extension says something else
     (`logo.png` that is a PE file). A false extension is high severity; an honest one medium.
+    GPU code objects are ELF files of a GPU's machine (`EM_CUDA` cubins, `EM_AMDGPU` code
+    objects): a driver loads them, no CPU runs them and the host refuses to execute them, so
+    they are not reported whatever their name; an ELF of a CPU's machine named `.cubin` is.
 
     ## Why it matters
     A dropper needs its binary somewhere: shipping it inside the package avoids a suspicious
