@@ -94,21 +94,22 @@ def _where(items: Iterable[Emitted], path: str) -> Iterator[Emitted]:
         yield item
 
 
+#: Where a capped Dockerfile sits: its cap, what the message says, and the property it sets.
+_PLACES = {
+    True: (TEST_DATA_CAP, "a package's test or example data, not an image its users build",
+           "in_package_tests"),
+    False: (DEPENDENCY_CAP, "a third-party package's own files, not an image its installer builds",
+            "in_dependency"),
+}  # fmt: skip
+
+
 def _capped(item: Finding, tests: bool) -> Finding:
-    if tests:
-        return replace(
-            item,
-            severity=TEST_DATA_CAP,
-            message=f"{item.message} (in a package's test or example data, not an image its"
-            f" users build: {TEST_DATA_CAP.label} at most)",
-            properties={**item.properties, "in_package_tests": True},
-        )
+    cap, where, flag = _PLACES[tests]
     return replace(
         item,
-        severity=DEPENDENCY_CAP,
-        message=f"{item.message} (in a third-party package's own files, not an image its"
-        f" installer builds: {DEPENDENCY_CAP.label} at most)",
-        properties={**item.properties, "in_dependency": True},
+        severity=cap,
+        message=f"{item.message} (in {where}: {cap.label} at most)",
+        properties={**item.properties, flag: True},
     )
 
 
