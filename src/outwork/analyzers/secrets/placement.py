@@ -163,7 +163,7 @@ def file_context(member_path: str, head: str) -> FileContext:
     )
     lockfile = name in LOCK_NAMES or name.endswith((".lock", ".sum"))
     minified = name.endswith((".min.js", ".min.css", ".bundle.js", ".map")) or _looks_minified(head)
-    says_fake = bool(_FAKE_WORDS.search(head[:4096].lower()))
+    says_fake = bool(_FAKE_WORDS.search(_outside_base64(head[:4096].lower())))
     config = name.startswith(".env") or name.endswith(_CONFIG_SUFFIXES)
     return FileContext(test, example, lockfile, config, minified, says_fake)
 
@@ -189,14 +189,40 @@ def _looks_minified(head: str) -> bool:
 
 
 def says_fake(text: str) -> bool:
-    return bool(_FAKE_WORDS.search(text.lower()))
+    return bool(_FAKE_WORDS.search(_outside_base64(text.lower())))
+
+
+#: A run of base64 long enough to be random bytes (a key's body, a token), across the line
+#: breaks of a PEM body (also escaped, as in JSON). Short words turn up
+#: in such runs by chance: one RSA-2048 PEM in about 350 holds ``xxxx`` or ``your`` somewhere
+#: in its body, and one in 2,500 holds ``fake`` or ``mock``.
+_BASE64_RUN = re.compile(r"(?:[a-z0-9+/=\r\n]|\\[rn]){40,}", re.I)
+#: A placeholder part this long does not turn up in random base64 by chance (1 in 10^9 per
+#: position), so it counts inside a run too; a run of one character is a mask at any length.
+_LONG_PART = 6
+_MASK_RUN = re.compile(r"(x)\1{7,}|(\*)\2{3,}")
+
+
+def _outside_base64(text: str) -> str:
+    """The text with its base64 runs blanked; a run of letters alone (one word per line) is
+    words, not base64, and stays."""
+    return _BASE64_RUN.sub(lambda run: " " if _NOT_LETTERS.search(run[0]) else run[0], text)
+
+
+_NOT_LETTERS = re.compile(r"[0-9+/]")
 
 
 def is_placeholder(value: str) -> bool:
     """A value that stands in for a credential: a template, a mask, an obvious sequence, or
-    one character repeated."""
+    one character repeated. Inside a long base64 run (a key's body) only the parts that do not
+    occur there by chance count."""
     lower = value.lower()
-    if any(part in lower for part in _PLACEHOLDER_PARTS):
+    outside = _outside_base64(lower)
+    if any(part in outside for part in _PLACEHOLDER_PARTS):
+        return True
+    if any(len(part) >= _LONG_PART and part in lower for part in _PLACEHOLDER_PARTS):
+        return True
+    if _MASK_RUN.search(lower):
         return True
     if not value:
         return True
