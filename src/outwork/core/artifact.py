@@ -217,7 +217,7 @@ def classify(head: bytes, name: str, size: int | None = None) -> Kind:
     if lower in LOCKFILE_NAMES or _REQUIREMENTS_RE.match(lower):
         return Kind.LOCKFILE
     if _looks_like_pickle(
-        head, strict=_named_as_text(lower), model=lower.endswith(MODEL_SUFFIXES)
+        head, strict=named_as_text(lower), model=lower.endswith(MODEL_SUFFIXES)
     ) and not _source_over_pickle(head, lower, size):
         return Kind.PICKLE
     if _looks_binary(head):
@@ -486,7 +486,9 @@ def _parses_cleanly(head: bytes) -> bool:
     return False
 
 
-def _named_as_text(lower_name: str) -> bool:
+def named_as_text(lower_name: str) -> bool:
+    """Whether a file's lower-cased name says its consumer reads it as text (``RECORD``,
+    ``.csv``, ``.txt``, ``.py``): see :data:`TEXT_SUFFIXES`."""
     if lower_name in TEXT_NAMES or lower_name.startswith(_TEXT_PREFIXES):
         return True
     dot = lower_name.rfind(".")

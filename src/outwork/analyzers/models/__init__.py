@@ -39,7 +39,7 @@ class ModelAnalyzer(Analyzer):
     """Pickle machine, tolerant containers and format parsers for AI model files."""
 
     name = "models"
-    version = "5"
+    version = "6"
     layer = Layer.MDL
     kinds = MODEL_KINDS | {Kind.ZIP, Kind.BINARY, Kind.JSON, Kind.TEXT}
     #: Below 1 KiB a cache entry costs more than following the pickle again (docs/benchmarks.md).

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import PurePosixPath
 
-from outwork.analyzers.models import containers, formats, scanpickle
+from outwork.analyzers.models import containers, formats, picklevm, scanpickle
 from outwork.analyzers.models.context import Shipped
 from outwork.analyzers.models.formats import CODE_EXECUTION_CODES
 from outwork.analyzers.models.rules.formats import ModelContainerAnomaly, ModelFileMalformed
@@ -30,7 +30,7 @@ from outwork.analyzers.models.sniff import (
     sniff_compressed,
 )
 from outwork.core.analyzer import AnalysisContext, Component, Emitted
-from outwork.core.artifact import Artifact, Kind
+from outwork.core.artifact import Artifact, Kind, named_as_text
 from outwork.core.budgets import Budgets
 from outwork.core.findings import Fact, Finding, finding
 from outwork.core.rules import Severity
@@ -170,7 +170,7 @@ class _Analysis:
         elif kind in (Kind.BINARY, Kind.TEXT):
             self._compressed(head, buf, result)
         if kind in (Kind.TEXT, Kind.BINARY) and not result.format:
-            self._padded(buf, result)
+            self._padded(buf, result, text=named_as_text(artifact.name.lower()))
         if kind in (Kind.TEXT, Kind.BINARY) and not result.format:
             at = hdf5_superblock(buf)
             if at is not None:  # an HDF5 file behind a user block, whatever its name
@@ -248,13 +248,21 @@ class _Analysis:
                 return
 
     @staticmethod
-    def _padded(buf: memoryview, result: containers.ContainerResult) -> None:
+    def _padded(buf: memoryview, result: containers.ContainerResult, *, text: bool) -> None:
         """A headerless pickle whose first literal outruns every check of the file's head
         (8 KB of padding text, then the imports): decided from the whole stream, within the
         pickle machine's budgets. A stream that imports nothing is not a pickle anyone
-        crafted, and is left alone."""
+        crafted, and is left alone. So is a file whose name says text (``text``) whose whole
+        stream neither calls anything nor reaches its STOP: a loader handed it imports what
+        its lines name (modules already on its path) and raises at the end, having run
+        nothing the file chose (a CSV of ``cv.add`` lines reads as nothing but GLOBALs); a
+        ``.csv`` that goes on to call something is judged as the pickle it is."""
         if not pickle_prefix(bytes(buf[:PICKLE_PREFIX_BYTES])) or not first_import_resolvable(buf):
             return
+        if text:
+            trace = picklevm.run(buf)
+            if trace.end < 0 and not trace.calls and not trace.dynamic:
+                return
         report = scanpickle.scan_stream(buf)
         if report.globals:
             result.format = "pickle"
