@@ -41,7 +41,7 @@ def _installed_document(artifact: Artifact) -> bool:
 
 class PackageAnalyzer(Analyzer):
     name = "packages"
-    version = "30"
+    version = "31"
     layer = Layer.PKG
     kinds = frozenset(
         {

@@ -10,6 +10,7 @@ backends, ``.pth`` files, npm lifecycle scripts); everything else is judged by w
 from __future__ import annotations
 
 import configparser
+import fnmatch
 import gc
 import re
 import threading
@@ -680,19 +681,34 @@ def _unpackaged_modules(
     does hold a regular top-level package (so a package made only of namespace folders is never
     taken for scripts); and no other module of the package names the folder as a module or a
     path (an import, at any time, ``importlib``, ``runpy``), starts it at install, or names it
-    as an entry point."""
+    as an entry point.
+
+    Where the build declares the one folder its Python code comes from (maturin's
+    ``python-source``: a Rust project's sdist holds its crates, their test data and its tools
+    beside it), a module in a folder outside it counts whatever its folder is called (the
+    crate's folder often bears the import name), unless the build's ``include`` or ``data``
+    puts it in the wheel; the other conditions hold as above."""
     py = [m for m in texts if m.lower().endswith((".py", ".pyw"))]
     tops: dict[str, tuple[str, str]] = {}  # member -> (its root incl. src/, top folder)
     packages: set[str] = set()
+    sources = _python_sources(texts, roots)
+    outside: set[str] = set()  # modules outside the folder the build takes Python code from
     for member in py:
         root = next((r for r in reversed(roots) if member.startswith(r)), "")
         rel = member[len(root) :]
-        if rel.startswith("src/"):
+        source = sources.get(root)
+        if source is not None:
+            folder, installed = source
+            if rel.startswith(folder):
+                root, rel = root + folder, rel[len(folder) :]
+            elif "/" in rel and not any(fnmatch.fnmatchcase(rel, glob) for glob in installed):
+                outside.add(member)
+        elif rel.startswith("src/"):
             root, rel = root + "src/", rel[len("src/") :]
         top, sep, rest = rel.partition("/")
         if not sep:
             continue  # a module at the root: ``py_modules``
-        if rest == "__init__.py":
+        if rest == "__init__.py" and member not in outside:
             packages.add(root + top)
         tops[member] = (root, top)
     if not packages:
@@ -707,6 +723,9 @@ def _unpackaged_modules(
             config += text + "\n"
     candidates: set[str] = set()
     for member, (root, top) in tops.items():
+        if member in outside and member not in entries:
+            candidates.add(member)
+            continue
         if root + top in packages or top.lower() in named or member in entries:
             continue
         if re.search(rf"(?<![\w/.\\-]){re.escape(top)}(?![\w/\\-])", config):
@@ -722,6 +741,47 @@ def _unpackaged_modules(
         if any(m not in candidates and _names_folder(texts[m], top, candidates) for m in py):
             candidates = {c for c in candidates if tops[c][1] != top}
     return frozenset(candidates)
+
+
+def _python_sources(
+    texts: Mapping[str, str], roots: list[str]
+) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """For each root whose ``pyproject.toml`` builds with maturin and names its
+    ``python-source``: that folder (``"python/"``) and the globs of what else the build puts in
+    the wheel (``include`` entries not limited to the sdist, the ``data`` folder)."""
+    import tomllib  # as in _build_backend_modules: most packages scanned hold none
+
+    out: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for root in roots:
+        text = texts.get(root + "pyproject.toml")
+        if text is None or "python-source" not in text:
+            continue
+        try:
+            doc = tomllib.loads(text[:262144])
+        except (tomllib.TOMLDecodeError, ValueError, RecursionError):
+            continue
+        build = _table(doc, "build-system") or {}
+        maturin = _table(doc, "tool", "maturin") or {}
+        folder = maturin.get("python-source")
+        if build.get("build-backend") != "maturin" or not isinstance(folder, str):
+            continue
+        folder = folder.strip("/").removeprefix("./")
+        if not folder or folder == "." or ".." in folder.split("/"):
+            continue
+        installed: list[str] = []
+        entries = maturin.get("include")
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, str):
+                installed.append(entry)
+            elif isinstance(entry, dict) and isinstance(entry.get("path"), str):
+                formats = entry.get("format", ["sdist", "wheel"])
+                if formats != "sdist" and formats != ["sdist"]:
+                    installed.append(entry["path"])
+        data = maturin.get("data")
+        if isinstance(data, str):
+            installed.append(data.strip("/") + "/*")
+        out[root] = (folder + "/", tuple(glob.removeprefix("./") for glob in installed))
+    return out
 
 
 #: What ``_regrade_unreached`` appends to a finding of a module nothing of its package reaches.

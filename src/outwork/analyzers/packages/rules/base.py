@@ -73,9 +73,11 @@ TEST_FILES = (
     " or samples that the package's own code does not import), and *script an sdist does not"
     " install* (its top folder is no regular package, not the distribution's import name, not"
     " named by `top_level.txt` or the build configuration, while the sdist holds a regular"
-    " package; and no other module imports or names it, starts it at install or declares it"
-    " an entry point): import time two steps lower, the other rows one step lower, never below"
-    " low; install time is never lowered."
+    " package; or it sits outside the one folder the build takes Python code from, maturin's"
+    " `python-source`, and no `include` or `data` puts it in the wheel; and no other module"
+    " imports or names it, starts it at install or declares it an entry point): import time"
+    " two steps lower, the other rows one step lower, never below low; install time is never"
+    " lowered."
 )
 
 
