@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from outwork.analyzers.packages.data import Prefiltered
-from outwork.analyzers.packages.signals import Context
+from outwork.analyzers.packages.signals import Context, Signal
 from outwork.core.fold import Folder
 
 if TYPE_CHECKING:  # the rules import these facts; the facts only name a rule's variant
@@ -74,7 +75,10 @@ class Facts(Protocol):
         """Whether ``pattern`` occurs in the module's source (its first 2 M characters)."""
         ...
 
-    def nested(self, text: str, node: ast.Call, ctx: Context, how: str) -> None: ...
+    def nested(self, text: str, node: ast.Call, ctx: Context, how: str) -> Sequence[Signal] | None:
+        """Analyse ``text`` as a layer of its own: its signals, or None where the layer was
+        not analysed whole (past the layer, node or folding budget)."""
+        ...
 
     def source_of(self, node: ast.AST) -> str:
         """The source text of ``node`` as written (escape sequences as they are), or ''."""
@@ -136,9 +140,10 @@ class CallSite:
     def path_text(self, node: ast.expr) -> str:
         return self.facts.path_text(node, self.scope)
 
-    def nested(self, text: str, how: str) -> None:
-        """Analyse ``text`` (code this call runs or writes) as a layer of its own."""
-        self.facts.nested(text, self.node, self.ctx, how)
+    def nested(self, text: str, how: str) -> Sequence[Signal] | None:
+        """Analyse ``text`` (code this call runs or writes) as a layer of its own: its
+        signals, or None where it was not analysed whole."""
+        return self.facts.nested(text, self.node, self.ctx, how)
 
     def emit(self, variant: Variant, message: str, evidence: str, **relations: bool) -> None:
         """Raise ``variant`` at this call, with the severity its rule declares for

@@ -18,7 +18,7 @@ import contextlib
 import copy
 import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from outwork.analyzers.packages import data as tables
@@ -137,6 +137,8 @@ class PythonScanner:
         #: functions (module, level -> names), so that values split across modules still fold
         self.star_exports = star_exports
         self.signals: list[Signal] = []
+        #: Whether the source parsed as it is and every statement of it was walked.
+        self.whole = False
         #: Top-level names of modules imported from code that runs in this file's context.
         self.imports: set[str] = set()
         self.relative_imports: set[str] = set()
@@ -197,6 +199,7 @@ class PythonScanner:
             return self.signals
         try:
             self._module(tree)
+            self.whole = True
         except RecursionError:
             obfuscation.too_deep(self)
         self._module_checks()
@@ -668,10 +671,10 @@ class PythonScanner:
         )
         commands.started(site, command)
 
-    def _nested(self, text: str, node: ast.Call, ctx: Context, how: str) -> None:
+    def _nested(self, text: str, node: ast.Call, ctx: Context, how: str) -> Sequence[Signal] | None:
         if self.layer >= MAX_LAYERS:
             obfuscation.layer_budget(self, text, node.lineno, ctx)
-            return
+            return None
         line = self.anchor_line or node.lineno
         inner = PythonScanner(
             text,
@@ -684,8 +687,11 @@ class PythonScanner:
             evidence_prefix=f"{self.prefix}[layer {self.layer + 1} via {how}] ",
             owners=self.owners,
         )
-        self.signals.extend(inner.run())
+        found = inner.run()
+        self.signals.extend(found)
         self.imports |= inner.imports
+        whole = inner.whole and self.budget.nodes >= 0 and self.budget.fold.steps >= 0
+        return found if whole else None
 
     def _dropped(self, text: str, node: ast.Call, ctx: Context) -> None:
         """Code written to a file is code that will run: analyse it as a layer of its own."""
@@ -821,8 +827,8 @@ class PythonScanner:
     def path_text(self, node: ast.expr, scope: Scope) -> str:
         return self.flow.path_text(node, scope)
 
-    def nested(self, text: str, node: ast.Call, ctx: Context, how: str) -> None:
-        self._nested(text, node, ctx, how)
+    def nested(self, text: str, node: ast.Call, ctx: Context, how: str) -> Sequence[Signal] | None:
+        return self._nested(text, node, ctx, how)
 
     def source_of(self, node: ast.AST) -> str:
         try:

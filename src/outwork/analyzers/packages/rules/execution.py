@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import base64
 import re
+from collections.abc import Sequence
 
 from outwork.analyzers.packages.facts import CallSite, Facts
 from outwork.analyzers.packages.pickled import own_objects, read_pickle
@@ -21,7 +22,7 @@ from outwork.analyzers.packages.rules import (
     obfuscation,
 )
 from outwork.analyzers.packages.rules.base import BehaviourRule, Variant
-from outwork.analyzers.packages.signals import Context, clip
+from outwork.analyzers.packages.signals import Context, Signal, clip
 from outwork.core.fold import Marshalled, looks_like_text, marshal_strings
 from outwork.core.rules import Confidence, Layer, Severity
 
@@ -42,7 +43,12 @@ class ObfuscatedCodeExecution(BehaviourRule):
     ## What it finds
     `exec`, `eval` and `compile` of values that only exist after decoding, and `marshal.loads`
     of embedded code objects. The decoded layers are decoded statically (never run) within a
-    budget and analysed again; what they do is reported through the other rules. A pickle
+    budget and analysed again; what they do is reported through the other rules. A decoded
+    layer analysed whole (every statement of it, its functions graded as running where the
+    `exec` runs) that is a module only defining names (imports, functions, classes, constants,
+    a script's `__main__` block; decorators calls of its own functions) and in which no rule
+    finds anything high is a module kept encoded and run into the namespace (an installer
+    that carries its own source): medium from import code, high at install. A pickle
     literal handed to `pickle.loads` is read (never loaded): one whose every import is a name
     of the package's own modules, that names no standard-library module among its strings and
     no name of the standard library's process, file or code-running modules, rebuilds the
@@ -77,6 +83,17 @@ class ObfuscatedCodeExecution(BehaviourRule):
 
     #: install, import, reached from import, only when called
     DECODED = Variant("runs code decoded statically, or a marshalled code object", C, C, C, H)
+    #: a module kept encoded and run into the namespace (an installer carrying its own source):
+    #: every statement of it is analysed as running where the exec runs, and what it does is
+    #: graded by the other rules; hiding it from the reader is what is left
+    DECODED_MODULE = Variant(
+        "runs a module decoded statically that only defines names, in which no check finds"
+        " anything high",
+        H,
+        M,
+        M,
+        L,
+    )
     DECODED_FLOW = Variant("runs data that flowed through a decoder", C, H, H, M)
     EMBEDDED_LOAD = Variant("loads embedded code or objects", C, H, H, H)
     #: medium, not low: the re-export check knows the standard library's process, file and
@@ -114,7 +131,15 @@ def executed(call: CallSite) -> None:
     text = looks_like_text(value) if isinstance(value, str | bytes) else None
     if text is not None:
         chain = " -> ".join(dict.fromkeys(decoders)) if decoders else ""
-        if decoders:
+        found = call.nested(text, chain or name)
+        if decoders and found is not None and _only_defines(text, found):
+            call.emit(
+                ObfuscatedCodeExecution.DECODED_MODULE,
+                f"{name}() runs a module decoded by {chain} that only defines names {label}",
+                clip(text, 400),
+                executes=True,
+            )
+        elif decoders:
             call.emit(
                 ObfuscatedCodeExecution.DECODED,
                 f"{name}() runs code decoded by {chain} {label}",
@@ -123,7 +148,6 @@ def executed(call: CallSite) -> None:
             )
         else:
             obfuscation.runs_large_string(call, text)
-        call.nested(text, chain or name)
         return
     if isinstance(value, bytes):
         call.emit(
@@ -155,6 +179,94 @@ def executed(call: CallSite) -> None:
         call.emit(
             ObfuscatedCodeExecution.COMPUTED, f"{name}() runs code computed at run time", evidence
         )
+
+
+def _only_defines(text: str, found: Sequence[Signal]) -> bool:
+    """Whether decoded ``text``, analysed whole as a layer (``found``, its signals), is a
+    module that only defines names: at its top level imports, functions, classes, constant
+    expressions and assignments that call nothing (also inside ``if`` and ``try``), plus the
+    ``if __name__ == "__main__":`` block a script runs; and no check graded anything in it
+    (its functions included, as running where the exec runs) high or critical."""
+    if any(signal.severity >= Severity.HIGH for signal in found):
+        return False
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    own = {
+        stmt.name for stmt in tree.body if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+    return _defines(tree.body, own)
+
+
+def _defines(body: list[ast.stmt], own: set[str]) -> bool:
+    """Whether ``body`` only defines names; a decorator may be a call of one of the module's
+    own functions (``@register_handler("git")``), which the layer's analysis reads as run."""
+    for stmt in body:
+        if isinstance(
+            stmt, ast.Import | ast.ImportFrom | ast.FunctionDef | ast.AsyncFunctionDef | ast.Pass
+        ):
+            decorators = getattr(stmt, "decorator_list", ())
+            if not all(_own_decorator(d, own) for d in decorators):
+                return False
+            continue
+        if isinstance(stmt, ast.ClassDef):
+            if stmt.keywords or any(_calls(b) for b in stmt.bases):
+                return False
+            if not all(_own_decorator(d, own) for d in stmt.decorator_list):
+                return False
+            if not _defines(stmt.body, own):
+                return False
+        elif isinstance(stmt, ast.Expr | ast.Assign | ast.AnnAssign):
+            if stmt.value is not None and _calls(stmt.value):
+                return False
+        elif isinstance(stmt, ast.If):
+            if _main_guard(stmt.test):
+                continue
+            if _calls(stmt.test) or not _defines(stmt.body, own):
+                return False
+            if not _defines(stmt.orelse, own):
+                return False
+        elif isinstance(stmt, ast.Try):
+            handlers = [h.body for h in stmt.handlers]
+            if any(h.type is not None and _calls(h.type) for h in stmt.handlers):
+                return False
+            blocks = (stmt.body, stmt.orelse, stmt.finalbody, *handlers)
+            if not all(_defines(b, own) for b in blocks):
+                return False
+        else:
+            return False
+    return True
+
+
+def _own_decorator(node: ast.expr, own: set[str]) -> bool:
+    """A decorator that is a name, or a call of one of the module's own functions with
+    arguments that call nothing."""
+    if isinstance(node, ast.Call):
+        return (
+            isinstance(node.func, ast.Name)
+            and node.func.id in own
+            and not any(_calls(a) for a in [*node.args, *(k.value for k in node.keywords)])
+        )
+    return not _calls(node)
+
+
+def _calls(node: ast.AST) -> bool:
+    return any(isinstance(n, ast.Call | ast.Lambda | ast.Await) for n in ast.walk(node))
+
+
+def _main_guard(test: ast.expr) -> bool:
+    """``__name__ == "__main__"``: the block a module run as a script runs."""
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.Eq)
+        and len(test.comparators) == 1
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value == "__main__"
+    )
 
 
 #: Escape sequences for characters that need none: how obfuscators write names and code.
