@@ -27,7 +27,8 @@ if TYPE_CHECKING:  # the rules import these facts; the facts only name a rule's 
 #: Where a value's data comes from: ``secret`` (environment, credentials), ``host`` (the user's
 #: or the machine's identity), ``dump`` (a whole secret store), ``store`` (a private key,
 #: history, browser or wallet file), ``net`` (downloaded bytes or a file that holds them),
-#: ``client`` (a network client), ``decoded`` (output of a decoder), ``file`` (read from disk).
+#: ``client`` (a network client), ``decoded`` (output of a decoder), ``file`` (read from disk),
+#: ``signer`` (a wallet library's signer: its address and signatures carry no key labels).
 Labels = frozenset[str]
 EMPTY: Labels = frozenset()
 

@@ -96,6 +96,27 @@ def parameter_labels(
     return EMPTY
 
 
+#: What a call's result carries whatever it was handed: the frames of the program that called
+#: the package (``caller``); a wallet library's signer, which holds the key it was handed and
+#: shows only its public side (``signer``).
+_CALLEE_LABELS: dict[str, Labels] = {
+    **dict.fromkeys(tables.CALLER_FRAMES, frozenset({"caller"})),
+    **dict.fromkeys(tables.SIGNER_CONSTRUCTORS, frozenset({"signer"})),
+}
+
+
+def _public(labels: Labels) -> Labels:
+    """What a wallet library's signer shows of its key (its address, a signature made with
+    it): none of the key's secret labels, nor the signer's; what else the value carries stays."""
+    return frozenset(
+        label
+        for label in labels
+        if label not in SECRET_LABELS
+        and label not in ("keyarg", "signer")
+        and not label.startswith("vendor:")
+    )
+
+
 def _xors_text(node: ast.BinOp) -> bool:
     """Whether an XOR works on characters (``ord(c) ^ key``): how strings are decoded."""
     return any(
@@ -276,7 +297,10 @@ class Flow:
                 return frozenset({"secret", "dump"})
             if isinstance(node.value, ast.Name) and node.value.id == "self":
                 return self._attribute_secrets(scope).get(node.attr, EMPTY)
-            return self.labels(node.value, scope, depth + 1)
+            base = self.labels(node.value, scope, depth + 1)
+            if "signer" in base and node.attr in tables.SIGNER_PUBLIC_ATTRS:
+                return _public(base)  # a wallet's address: what its holder publishes
+            return base
         if (
             isinstance(node, ast.Subscript)
             and self.resolve(node.value, scope) in tables.SECRET_SOURCE_ATTRS
@@ -337,8 +361,8 @@ class Flow:
             return inner
         if qual in _NUMBERS:
             return inner - _CODE_LABELS  # a number received is no program and no client
-        if qual in tables.CALLER_FRAMES:
-            return inner | {"caller"}  # the frames of the program that called the package
+        if qual in _CALLEE_LABELS:
+            return inner | _CALLEE_LABELS[qual]
         if "caller" in inner and (
             qual in tables.SOURCE_READERS or qual.endswith((".read_text", ".read_bytes"))
         ):
@@ -364,10 +388,13 @@ class Flow:
         self, node: ast.Call, func: ast.Attribute, scope: Scope, depth: int
     ) -> Labels:
         """What a method call takes from its receiver: ``env.get(key)`` of a whole store is
-        one value of it (the variable by its name), not the store."""
+        one value of it (the variable by its name), not the store; a wallet signer's
+        signature is made with its key and is not the key."""
         receiver = self.labels(func.value, scope, depth + 1)
         if func.attr == "get" and node.args and "dump" in receiver:
             return (receiver - {"dump"}) | self._variable(node.args[0], scope)
+        if "signer" in receiver and func.attr in tables.SIGNER_SIGNING_METHODS:
+            return _public(receiver)  # a signature made with the key, not the key
         return receiver
 
     def _file_labels(self, node: ast.Call, scope: Scope) -> Labels:

@@ -149,6 +149,34 @@ KEY_MATERIAL_PARAM = re.compile(
     re.IGNORECASE,
 )
 
+#: Constructors of a wallet library's signer: an object that holds a private key, signs with
+#: it locally and shows only what the key holder publishes (:data:`SIGNER_PUBLIC_ATTRS`,
+#: :data:`SIGNER_SIGNING_METHODS`). A library's own class by these names, not a look-alike of
+#: the package's.
+SIGNER_CONSTRUCTORS: frozenset[str] = frozenset(
+    {
+        "eth_account.Account.from_key",
+        "eth_account.Account.from_mnemonic",
+        "eth_account.Account.create",
+        "eth_account.account.Account.from_key",
+        "eth_account.account.Account.from_mnemonic",
+        "eth_account.account.Account.create",
+        "nacl.signing.SigningKey",
+        "nacl.signing.SigningKey.generate",
+        "solders.keypair.Keypair.from_bytes",
+        "solders.keypair.Keypair.from_seed",
+        "solders.keypair.Keypair.from_base58_string",
+    }
+)
+#: What a signer shows of its key: the account's address and public key (a hash or the public
+#: half, which the holder publishes).
+SIGNER_PUBLIC_ATTRS: frozenset[str] = frozenset({"address", "public_key", "verify_key", "pubkey"})
+#: A signer's methods that sign with the key: the result is a signature over what they are
+#: handed (the message's own labels pass through), made to be sent.
+SIGNER_SIGNING_METHODS: frozenset[str] = frozenset(
+    {"sign_message", "sign_transaction", "sign_typed_data", "unsafe_sign_hash", "sign"}
+)
+
 #: Calls that return the caller's frames: what the program that uses the package is running.
 CALLER_FRAMES: frozenset[str] = frozenset(
     {

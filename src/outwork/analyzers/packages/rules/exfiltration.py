@@ -66,7 +66,11 @@ class SecretExfiltration(BehaviourRule):
     history, browser profiles or wallets sent anywhere are theft even in code that only runs
     when called. So are, from a function only called:
     - key material handed to the function (a parameter named `private_key`, `mnemonic`,
-      `seed_phrase`, `recovery_phrase`...) sent to a constant host: wallets sign locally;
+      `seed_phrase`, `recovery_phrase`...) sent to a constant host: wallets sign locally
+      (what a wallet library's signer shows of the key, its address and the signatures it
+      makes, is what the key's holder publishes: `eth_account`'s `Account.from_key(k).address`
+      and `sign_message(...)`, PyNaCl's and solders' signing keys; the key itself, the
+      account's `key`, or a look-alike class of the package's own, stay theft);
     - a `.env` file or a process's `/proc/*/environ` (the whole configured environment);
     - the calling program's own source (`inspect.getsource` of, or `open` on, a frame from
       `inspect.stack()`, `inspect.currentframe()`, `sys._getframe()`);
