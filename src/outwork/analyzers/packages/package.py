@@ -965,10 +965,17 @@ def _launched_files(
     return out
 
 
+#: A line a shell, PowerShell or batch script runs nothing of: a comment of its own (``#``,
+#: ``REM``, ``::``). A comment after a command is kept with it: a quote can hide where it starts.
+_COMMENT_LINE = re.compile(r"^\s*(#(?!!)|(rem|::)(\s|$))", re.IGNORECASE)
+
+
 def _scan_script(text: str, member: str) -> list[Signal]:
     """A shell or batch script started at install time: its dangerous lines."""
     out: list[Signal] = []
     for number, line in enumerate(text.splitlines()[:100_000], start=1):
+        if _COMMENT_LINE.match(line):
+            continue
         match = STRONG_COMMAND_RE.search(line)
         if match:
             out.append(

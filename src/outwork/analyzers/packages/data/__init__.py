@@ -547,6 +547,14 @@ def _pattern(source: str, keywords: str) -> Prefiltered:
     return Prefiltered(source, tuple(keywords.split(",")))
 
 
+def _program(name: str) -> str:
+    """``name`` where a shell would run it as the program: a whole word, after a folder
+    (``/usr/bin/curl``) and before ``.exe``; not part of another program's name
+    (``curl-config``, ``ssh-keygen``), of a folder (``./curl-7.83.1/``, ``include/curl/``,
+    ``~/.ssh/``) or of an option (``--with-curl``)."""
+    return rf"(?<![\w.-]){name}(?:\.exe)?(?![\w./\\-])"
+
+
 #: Commands (after folding) that download, hide or hand control to a shell: strong evidence.
 #: PowerShell's ``-e``/``-enc`` takes base64 of UTF-16 text, never a bare hexadecimal token:
 #: ``git cat-file -e`` of an object id is no encoded command.
@@ -555,7 +563,8 @@ STRONG_COMMAND_RE = _pattern(
     r"invoke-webrequest|\biwr\b|"
     r"invoke-expression|\biex\b|downloadstring|downloadfile|start-process|bitsadmin|certutil|"
     r"mshta|rundll32|regsvr32|wscript|cscript|schtasks|reg\s+add|"
-    r"curl\b[^|;&]*(https?://|\|)|wget\b[^|;&]*https?://|\|\s*(ba|z|da)?sh\b|/dev/tcp/|"
+    rf"{_program('curl')}[^|;&]*(https?://|\|)|{_program('wget')}[^|;&]*https?://|"
+    r"\|\s*(ba|z|da)?sh\b|/dev/tcp/|"
     r"\bnc\b.*-e|\bncat\b|bash\s+-i|base64\s+(-d|--decode)|chmod\s+\+?[0-7]*x|"
     r"net\s+user\s+/add|net\s+localgroup|\.exe\b.*https?://|https?://\S+\.(exe|bat|ps1|vbs|scr|sh|bin)\b|"
     r"start\s+\S+\.exe|attrib\s+\+h|taskkill|vssadmin|cmd(\.exe)?\s+/c\s+start|"
@@ -580,12 +589,21 @@ STRONG_COMMAND_RE = _pattern(
 #: (root on most hosts, the host's folders a ``-v`` away): what a package's shipped
 #: Dockerfile does is decided by the command that builds it.
 WEAK_COMMAND_RE = _pattern(
-    r"https?://|\bcurl\b|\bwget\b|pip3?\s+install|-m\s+pip\s+install|\.exe\b|cmd(\.exe)?\s+/c|"
-    r"\bstart\s|nohup|crontab|\bsudo\b|\bscp\b|\bssh\b|/tmp/|%temp%|%appdata%|"
+    r"https?://|pip3?\s+install|-m\s+pip\s+install|\.exe\b|cmd(\.exe)?\s+/c|\bstart\s|/tmp/|"
+    r"%temp%|%appdata%|"
+    + "|".join(map(_program, ("curl", "wget", "nohup", "crontab", "sudo", "scp", "ssh")))
+    + "|"
+    # a system package manager installing software (what ``sudo`` usually precedes)
+    + _program("(apt-get|apt|aptitude|yum|dnf|zypper|brew|port|choco|winget|scoop|snap|gem)")
+    + r"\s+(-\S+\s+)*install\b|"
+    + _program("apk")
+    + r"\s+(-\S+\s+)*add\b|"
+    + _program("pacman")
+    + r"\s+-S|"
     r"\b(docker|podman|nerdctl)(\s+(buildx|compose|image|container))?\s+(build|run|pull|create|up)\b|"
     r"\bbuildah\s+(bud|build|from|run)\b",
     "http,curl,wget,pip,.exe,cmd,start,nohup,crontab,sudo,scp,ssh,/tmp/,%temp%,%appdata%,"
-    "docker,podman,nerdctl,buildah",
+    "docker,podman,nerdctl,buildah,install,apk,pacman",
 )
 
 #: URL shapes of a payload or a collector, whatever the host (the hosts themselves are weighed

@@ -46,8 +46,10 @@ class SuspiciousCommandExecution(BehaviourRule):
     Calls that start programs (`os.system`, `subprocess.*`, `os.popen`, `pty.spawn`,
     `asyncio.create_subprocess_*`, `pip.main`) whose command, after constant folding and
     decoding, runs PowerShell, `curl`/`wget` to a URL, a pipe into a shell, `/dev/tcp`,
-    `certutil`, `mshta`, adds users, or installs more packages. Severity follows when the code
-    runs: critical at install time or on import, lower when only a library function does it.
+    `certutil`, `mshta`, adds users, or installs more packages (pip, a system package manager).
+    A program is named where a shell would run it: `curl-config`, a folder `curl-8.0/` and a
+    script's comment lines name no `curl`. Severity follows when the code runs: critical at
+    install time or on import, lower when only a library function does it.
 
     Reverse shells: a network socket (followed through variables, `self` attributes, the
     parameters of the module's functions and `accept()`) duplicated onto standard input, output
