@@ -4,6 +4,7 @@ cores are while outwork scans them, and what each archive's reading costs.
     .venv/bin/python bench/packages_popular.py fetch     # into /work/bench-data/popular40, once
     .venv/bin/python bench/packages_popular.py run --src BEFORE/src --src src [--rounds 3]
     .venv/bin/python bench/packages_popular.py reads --src BEFORE/src --src src
+    .venv/bin/python bench/packages_popular.py guarddog --guarddog VENV/bin/guarddog [--rounds 1]
 
 ``fetch`` links the archives already in ``/work/bench-data/benign`` and downloads the others with
 ``pip download --no-deps`` (``--no-binary :all:`` for an sdist, ``--only-binary :all:`` for a
@@ -20,6 +21,15 @@ CPU time sampled from /proc every 0.1 s): workers busy from the first second or 
 (the walk, the engine's hash of a file up to 16 MiB, a second reader), the bytes read from it
 and the bytes decompressed from it (every reader's budget scope), in one process that runs the
 packages layer only, its judgement replaced by a no-op (reads only).
+
+``guarddog`` times both tools through their command lines on the 40 files in the same run: one
+``outwork scan FILES --select PKG --no-cache --offline --jobs 2`` (the installed command of this
+interpreter's environment) and one ``guarddog pypi scan FILE`` per archive, one after the other,
+the two sides alternating first from round to round. GuardDog lives in a virtualenv of its own
+(``python3 -m venv VENV && VENV/bin/pip install guarddog==3.2.0``), never a project dependency.
+Both are warmed by one run first (bytecode caches written, as an installation has them). It
+reports each side's wall time, CPU time (every process it started), cores used, the load
+average around it, and GuardDog's time over outwork's.
 """
 
 from __future__ import annotations
@@ -255,6 +265,56 @@ def reads(srcs: list[Path], data: Path) -> None:
         )
 
 
+def versus(guarddog: str, rounds: int, jobs: int, data: Path) -> None:
+    files = [str(p) for p in sorted(data.glob("*/*")) if p.is_file()]
+    if len(files) != len(names()):
+        raise SystemExit(f"{len(files)} of {len(names())} archives in {data}: run fetch first")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    ours = str(Path(sys.executable).parent / "outwork")
+    smallest = min(files, key=os.path.getsize)
+    out = Path(tempfile.mkdtemp(prefix="popular40-guarddog-"))
+    outwork = [ours, "scan", "--select", "PKG", "--no-cache", "--offline", "-f", "json"]
+    outwork += ["--jobs", str(jobs)]
+    theirs = [guarddog, "pypi", "scan"]
+    measure([*outwork, smallest], env)  # warm: bytecode caches, files in the page cache
+    measure([*theirs, smallest, "--output-format", "json"], env)
+    rows: dict[str, list[dict[str, float]]] = {"outwork": [], "guarddog": []}
+    for r in range(rounds):
+        for side in ("outwork", "guarddog") if r % 2 == 0 else ("guarddog", "outwork"):
+            load = os.getloadavg()[0]
+            if side == "outwork":
+                report = out / f"outwork-{r}.json"
+                done = measure([*outwork, *files, "-o", str(report)], env)
+                wall, cpu = float(done["wall"]), float(done["cpu"])  # type: ignore[arg-type]
+                print(f"round {r + 1} outwork: {len(_findings(report))} findings", file=sys.stderr)
+            else:
+                wall = cpu = 0.0
+                for path in files:
+                    done = measure([*theirs, path, "--output-format", "json"], env)
+                    wall += float(done["wall"])  # type: ignore[arg-type]
+                    cpu += float(done["cpu"])  # type: ignore[arg-type]
+                    if done["status"] != 0:
+                        print(f"guarddog exit {done['status']}: {path}", file=sys.stderr)
+            after = os.getloadavg()[0]
+            rows[side].append({"wall": wall, "cpu": cpu, "load": load, "load_after": after})
+            print(f"round {r + 1} {side}: {wall:.1f} s wall, {cpu:.1f} s CPU", file=sys.stderr)
+    print("| round | tool | wall | CPU (all processes) | cores used | load before, after |")
+    print("|---|---|---|---|---|---|")
+    for r in range(rounds):
+        for side in ("outwork", "guarddog"):
+            x = rows[side][r]
+            print(
+                f"| {r + 1} | {side} | {x['wall']:.1f} s | {x['cpu']:.1f} s |"
+                f" {x['cpu'] / x['wall']:.2f} | {x['load']:.1f}, {x['load_after']:.1f} |"
+            )
+    for r in range(rounds):
+        ow, gd = rows["outwork"][r], rows["guarddog"][r]
+        print(
+            f"round {r + 1}: GuardDog's 40 runs / one outwork scan: wall"
+            f" {gd['wall'] / ow['wall']:.2f}x, CPU {gd['cpu'] / ow['cpu']:.2f}x"
+        )
+
+
 def _findings(report: Path) -> list[tuple[object, ...]]:
     """The report's findings as comparable rows (code, path, line, severity, message)."""
     data = json.loads(report.read_text())
@@ -267,14 +327,17 @@ def _findings(report: Path) -> list[tuple[object, ...]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("action", choices=["fetch", "run", "reads"])
+    parser.add_argument("action", choices=["fetch", "run", "reads", "guarddog"])
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--src", type=Path, action="append", default=[])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--guarddog", default="guarddog", help="GuardDog's command (guarddog)")
     args = parser.parse_args()
     if args.action == "fetch":
         fetch(args.data)
+    elif args.action == "guarddog":
+        versus(args.guarddog, args.rounds, args.jobs, args.data)
     elif args.action == "reads":
         reads([s.resolve() for s in args.src] or [ROOT / "src"], args.data)
     else:
