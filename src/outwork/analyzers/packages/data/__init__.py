@@ -60,6 +60,35 @@ PIP_CALLS: frozenset[str] = frozenset(
     {"pip.main", "pip._internal.main", "pip._internal.cli.main.main"}
 )
 
+#: Options of ``pip install`` that change neither where packages come from nor which: with
+#: them, requirements named in full are fetched from the default index as a declared build
+#: requirement would be. Any other option (``-i``, ``--extra-index-url``, ``--trusted-host``,
+#: ``-f``, ``-r``, ``-e``, ``--target``...) leaves the command graded as installing software.
+PIP_INDEX_OPTIONS: frozenset[str] = frozenset(
+    {
+        "-U",
+        "--upgrade",
+        "-q",
+        "-qq",
+        "--quiet",
+        "-v",
+        "--verbose",
+        "--user",
+        "--pre",
+        "--no-deps",
+        "--no-cache-dir",
+        "--force-reinstall",
+        "-I",
+        "--ignore-installed",
+        "--no-build-isolation",
+        "--prefer-binary",
+        "--disable-pip-version-check",
+        "--no-warn-script-location",
+        "--no-input",
+        "--break-system-packages",
+    }
+)
+
 #: Chat-bot clients (Telegram, Discord): a bot built with a hard-coded token is a channel its
 #: author reads, the way command-and-control and stealers use them.
 CHAT_BOT_CLIENTS: frozenset[str] = frozenset(

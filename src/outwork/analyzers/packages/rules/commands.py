@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import ast
 import re
+import shlex
+
+from packaging.requirements import InvalidRequirement, Requirement
 
 from outwork.analyzers.packages import data as tables
 from outwork.analyzers.packages.facts import CallSite, Command, Facts
@@ -33,6 +36,15 @@ REMOTE_PIP = re.compile(
     r"pip3?\s+install\b[^|;&\n]*\s(git|hg|svn|bzr)\+|pip3?\s+install\b[^|;&\n]*\shttps?://",
     re.IGNORECASE,
 )
+#: How pip is started: ``python -m pip`` (``?`` is ``sys.executable``) or its own script.
+_PYTHON = re.compile(r"\?|python[\d.]*(\.exe)?|py(\.exe)?", re.IGNORECASE)
+_PIP = re.compile(r"pip[\d.]*(\.exe)?", re.IGNORECASE)
+#: Names pip reads as a file of the installing host, not a project on the index.
+_ARCHIVES = (
+    ".whl", ".zip", ".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tar", ".egg"
+)  # fmt: skip
+#: What a shell reads as an operator between commands or a redirection.
+_OPERATORS = "();<>|&"
 #: Calls that run their command through a shell whatever their arguments.
 SHELL_CALLS = frozenset(
     {"os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput"}
@@ -49,7 +61,10 @@ class SuspiciousCommandExecution(BehaviourRule):
     `certutil`, `mshta`, adds users, or installs more packages (pip, a system package manager).
     A program is named where a shell would run it: `curl-config`, a folder `curl-8.0/` and a
     script's comment lines name no `curl`. Severity follows when the code runs: critical at
-    install time or on import, lower when only a library function does it.
+    install time or on import, lower when only a library function does it. `pip install` of
+    requirements named in full from the default index (`pybind11`, `flake8==7.4.1`), the old
+    idiom for a missing build requirement, fetches what declaring them would: medium; from a
+    URL, a path, another index or a name only known at run time it stays high.
 
     Reverse shells: a network socket (followed through variables, `self` attributes, the
     parameters of the module's functions and `accept()`) duplicated onto standard input, output
@@ -100,6 +115,7 @@ class SuspiciousCommandExecution(BehaviourRule):
         "wires a network socket to the standard streams of a program it starts", C, C, C, H
     )
     REMOTE_PIP = Variant("installs a package from a repository or URL", C, H, H, M)
+    INDEX_PIP = Variant("installs requirements named in full from the package index", M, M, M, L)
     PIP = Variant("installs other packages", H, H, H, L)
     WEAK = Variant("runs a command that reaches the network or installs software", H, M, M, L)
     ENV_SHELL = Variant("runs a shell command built from the environment", M, L, L, N)
@@ -151,8 +167,12 @@ def started(call: CallSite, command: Command) -> None:
     if download.starts_download(call, command) or persistence.registers_autostart(call, command):
         return
     text, name, label = command.text, call.name, call.ctx.label
+    index_pip = "installs requirements named in full from the package index"
     if name in tables.PIP_CALLS:
-        variant, what = SuspiciousCommandExecution.PIP, "installs other packages"
+        if installs_from_index(text, pip_call=True, shell=False):
+            variant, what = SuspiciousCommandExecution.INDEX_PIP, index_pip
+        else:
+            variant, what = SuspiciousCommandExecution.PIP, "installs other packages"
     elif tables.STRONG_COMMAND_RE.search(text):
         # a library may start PowerShell; none fetches and runs code from the network
         fetches = persistence.FETCH_AND_RUN.search(text) is not None
@@ -170,6 +190,9 @@ def started(call: CallSite, command: Command) -> None:
         # malware checks, when the package installs or is imported
         variant = SuspiciousCommandExecution.REMOTE_PIP
         what = "installs a package from a repository or URL"
+    elif installs_from_index(text, pip_call=False, shell=_shell(call.node, name)):
+        # a build requirement installed by name when missing: what declaring it does
+        variant, what = SuspiciousCommandExecution.INDEX_PIP, index_pip
     elif tables.WEAK_COMMAND_RE.search(LOCAL_PIP.sub(" ", text)):
         variant = SuspiciousCommandExecution.WEAK
         what = "runs a command that reaches the network or installs software"
@@ -183,6 +206,50 @@ def started(call: CallSite, command: Command) -> None:
     else:
         variant, what = InstallTimeProcess.STARTS, "starts a program"
     call.emit(variant, f"{name}() {what} {label}", command.evidence, executes=True)
+
+
+def installs_from_index(text: str, *, pip_call: bool, shell: bool) -> bool:
+    """Whether a command is ``pip install`` of requirements named in full (``pybind11``,
+    ``'flake8==7.4.1'``, ``cython>=3``) from the default index and nothing else: the same
+    fetch as declaring them. A URL, a path or archive, a ``name @ url``, an option that
+    changes the index or reads a file, a part only known at run time (``?``) or a second
+    command through a shell (``;``, ``&&``, ``|``, ``>``, ``$(...)``) is not. ``pip_call``: the
+    arguments of ``pip.main``, without the program; ``shell``: a shell reads the text (else its
+    words are the program's arguments as they are, ``cython>=3`` one of them)."""
+    lexer = shlex.shlex(text, posix=True, punctuation_chars=shell)
+    lexer.whitespace_split = True
+    try:
+        tokens = list(lexer)
+    except ValueError:
+        return False
+    if not pip_call:
+        program = [t.replace("\\", "/").rsplit("/", 1)[-1] for t in tokens[:3]]
+        if len(program) == 3 and _PYTHON.fullmatch(program[0]) and tokens[1:3] == ["-m", "pip"]:
+            tokens = tokens[3:]
+        elif program and _PIP.fullmatch(program[0]):
+            tokens = tokens[1:]
+        else:
+            return False
+    if len(tokens) < 2 or tokens[0] != "install":
+        return False
+    named = False
+    for token in tokens[1:]:
+        if token.startswith("-"):
+            if token not in tables.PIP_INDEX_OPTIONS:
+                return False
+            continue
+        if any(c in token for c in "?$`/\\") or not token.strip(_OPERATORS):
+            return False  # run time, a path, a substitution or a shell operator
+        if token.startswith(".") or token.lower().endswith(_ARCHIVES):
+            return False
+        try:
+            requirement = Requirement(token)
+        except InvalidRequirement:
+            return False
+        if requirement.url or requirement.marker:
+            return False
+        named = True
+    return named
 
 
 #: A program started in the module, named in its text (the walk's own record of started
