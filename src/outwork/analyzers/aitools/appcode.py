@@ -3,8 +3,9 @@
 One pass over a Python module records the calls that matter (``torch.load``, pickle-family
 loads, ``from_pretrained``, agent tools that execute code) with their keywords, and where their
 arguments come from: a download (``hf_hub_download``, ``urlretrieve``, ``requests.get``),
-input another party can set (the environment, a web request, a socket), or the command line
-of the program's own operator (``sys.argv``, ``input()``, argparse's ``parse_args``). Names
+input another party can set (a web request, a socket, the variables a CGI server sets from a
+request), the environment whoever starts the program sets, or the command line of the
+program's own operator (``sys.argv``, ``input()``, argparse's ``parse_args``). Names
 are followed through the assignments of the enclosing function and of the module, and calls
 of the module's own functions through what those functions return. A load of the program's
 own ``pickle.dumps`` (``pickle.loads(pickle.dumps(response))``, a round trip that tests an
@@ -61,7 +62,8 @@ class Call:
 
     name: str
     node: ast.Call
-    #: ``download``, ``input``, ``command`` (the operator's command line), ``pinned`` or ""
+    #: ``download``, ``input``, ``environment``, ``command`` (the operator's command line),
+    #: ``pinned`` or ""
     #: for the origin of the first argument (or ``model``/path).
     origin: str
 
@@ -362,7 +364,7 @@ def _assignments(root: ast.AST, *, top_level: bool = False) -> dict[str, list[as
 
 
 #: Origins by weight: what a value holds when several reach it.
-_RANK = {"": 0, "pinned": 1, "command": 2, "input": 3, "download": 4}
+_RANK = {"": 0, "pinned": 1, "command": 2, "environment": 3, "input": 4, "download": 5}
 
 
 def _heavier(a: str, b: str) -> str:
@@ -396,6 +398,9 @@ def _origin(
             stack.append(pending.pop(sub.id))  # once: a with item naming itself ends here
             continue
         if _own_channel(sub, scope, module):
+            continue
+        if _request_variable(sub, module):
+            found = _heavier(found, "input")
             continue
         if _pinned(sub, module):
             found = _heavier(found, "pinned")
@@ -455,6 +460,8 @@ def _node_origin(sub: ast.AST, scope: _Scope, module: _Scope, depth: int) -> str
         if last in SOCKET_RECEIVES and module.uses_sockets:
             return "input"
         if last in INPUTS:
+            if last == "getenv":
+                return "environment"
             command = last in COMMAND_LINE and (last == "input" or module.parses_argv)
             return "command" if command else "input"
         if depth < MAX_DEPTH and last in module.functions and _own(name):
@@ -465,7 +472,9 @@ def _node_origin(sub: ast.AST, scope: _Scope, module: _Scope, depth: int) -> str
         and dotted(sub.value) in _INPUT_OWNERS
     ):
         # standard input is the operator's, as input() (which reads it) is
-        return "command" if dotted(sub) in ("sys.argv", "sys.stdin") else "input"
+        if dotted(sub) in ("sys.argv", "sys.stdin"):
+            return "command"
+        return "environment" if dotted(sub) == "os.environ" else "input"
     elif (
         isinstance(sub, ast.Constant)
         and isinstance(sub.value, str)
@@ -520,6 +529,20 @@ def _own_channel(node: ast.AST, scope: _Scope, module: _Scope) -> bool:
     if isinstance(node, ast.Call) and dotted(node.func).rsplit(".", 1)[-1] == "fdopen":
         return bool(node.args) and not _opens(node.args[0], scope, module)
     return False
+
+
+#: Variables a CGI server sets from the request it runs the program for (RFC 3875): the
+#: client's headers (``HTTP_*``) and query. They are the request's, not the operator's.
+_REQUEST_VARIABLES = frozenset(
+    {"QUERY_STRING", "PATH_INFO", "PATH_TRANSLATED", "CONTENT_TYPE", "REMOTE_USER", "SCRIPT_NAME"}
+)
+
+
+def _request_variable(node: ast.AST, module: _Scope) -> bool:
+    """Whether the node reads an environment variable that a CGI server sets from the
+    request."""
+    variable = _environment_read(node, module.environment_keys)
+    return variable is not None and (variable.startswith("HTTP_") or variable in _REQUEST_VARIABLES)
 
 
 def _environment_read(node: ast.AST, keys: Mapping[str, str]) -> str | None:

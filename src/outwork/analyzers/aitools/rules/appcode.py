@@ -16,7 +16,12 @@ class Origin(enum.Enum):
     """Where the loaded file or model id comes from: the context of the severity tables."""
 
     DOWNLOAD = "downloaded (a hub download, a URL, an HTTP response)"
-    INPUT = "from input another party can set (the environment, a web request, a socket)"
+    INPUT = "from input another party can set (a web request, a socket)"
+    ENVIRONMENT = "named in the environment whoever starts the program sets"
+    ENVIRONMENT_IN_DEPENDENCY = (
+        "named in the environment whoever starts the program sets, in a third-party package's"
+        " own code (a package archive, site-packages, node_modules)"
+    )
     COMMAND = (
         "from the operator's command line or standard input (argv, parsed arguments, input(),"
         " stdin)"
@@ -73,10 +78,14 @@ class UnsafeModelDeserialization(Rule):
     `site-packages` or `node_modules`): a package's command-line tool that unpickles the file
     its operator names (dill's `get_objgraph FILE`, as `python -m pickle FILE` does) loads what
     the person who typed the command chose, so installing the package opens no channel to anyone
-    else; the same tool in the user's repository is theirs to fix, and stays high. Everything
-    another party can set keeps high in a package too: a web request, a socket, the environment
-    (set by whatever starts the program), and a download, even from a URL the command line names
-    (the file is the server's, not the operator's).
+    else; the same tool in the user's repository is theirs to fix, and stays high. A path an
+    environment variable names is graded the same way (a library's `*_DATA_PATH` variable for its
+    cache): the environment is set by whoever starts the program, and whoever can set it can
+    already run code there (`PYTHONPATH`, `LD_PRELOAD`), so a package reading it opens no new
+    channel. Everything another party can set keeps high in a package too: a web request
+    (including `request.environ` and the `HTTP_*`, `QUERY_STRING` variables a CGI server sets
+    from the request), a socket, and a download, even from a URL the command line names (the
+    file is the server's, not the operator's).
 
     A module is read when it imports a loader's module however the import is spelled (`import
     os, pickle`, `from pickle import load`, `importlib.import_module("pickle")`, across `;`
@@ -119,6 +128,8 @@ class UnsafeModelDeserialization(Rule):
         Origin.INPUT: Severity.HIGH,
         Origin.COMMAND: Severity.HIGH,
         Origin.COMMAND_IN_DEPENDENCY: Severity.MEDIUM,
+        Origin.ENVIRONMENT: Severity.HIGH,
+        Origin.ENVIRONMENT_IN_DEPENDENCY: Severity.MEDIUM,
         Origin.PINNED: Severity.MEDIUM,
         Origin.LOCAL: Severity.MEDIUM,
     }
@@ -171,6 +182,8 @@ class RemoteCodeModelLoad(Rule):
         Origin.INPUT: Severity.HIGH,
         Origin.COMMAND: Severity.HIGH,
         Origin.COMMAND_IN_DEPENDENCY: Severity.MEDIUM,
+        Origin.ENVIRONMENT: Severity.HIGH,
+        Origin.ENVIRONMENT_IN_DEPENDENCY: Severity.MEDIUM,
         Origin.PINNED: Severity.MEDIUM,
         Origin.LOCAL: Severity.MEDIUM,
     }
@@ -246,6 +259,8 @@ def check(found: Call, *, dependency: bool = False) -> Iterator[Finding]:
     origin = Origin[found.origin.upper()] if found.origin else Origin.LOCAL
     if origin is Origin.COMMAND and dependency:
         origin = Origin.COMMAND_IN_DEPENDENCY
+    elif origin is Origin.ENVIRONMENT and dependency:
+        origin = Origin.ENVIRONMENT_IN_DEPENDENCY
     last = name.rsplit(".", 1)[-1]
     if last == "load" and name.split(".", 1)[0] == "torch":
         weights_only = _flag(node, "weights_only")
