@@ -647,26 +647,32 @@ class PythonScanner:
         noted (scripts it starts run in the same context; files it names may be downloaded
         later in the module)."""
         node, name, scope, ctx = site.node, site.name, site.scope, site.ctx
-        folder = self.flow.folder(scope)
         parts: list[str] = []
         cmd_nodes: list[ast.expr] = list(node.args[:1])
         cmd_nodes += [k.value for k in node.keywords if k.arg in ("args", "cmd", "command")]
         if name.startswith(("os.exec", "os.spawn")):
             cmd_nodes = list(node.args)
         labels: Labels = EMPTY
+        #: the indexes in ``parts`` of the elements whose value went through decoding
+        decoded: list[int] = []
         for arg in cmd_nodes:
             labels |= self.flow.labels(arg, scope)
             elts = arg.elts if isinstance(arg, ast.List | ast.Tuple) else [arg]
             for elt in elts:
-                parts.append(self.flow.partial(elt, scope, folder))
+                own = self.flow.folder(scope)
+                parts.append(self.flow.partial(elt, scope, own))
+                if hiding(own.trace.decoders) or "decoded" in self.flow.labels(elt, scope):
+                    decoded.append(len(parts) - 1)
         text = " ".join(parts)
         self._commands.append((text, node.lineno, ctx, name))
         if ctx is not Context.RUNTIME:
             self._note_launched(parts)
+        listed = bool(cmd_nodes) and isinstance(cmd_nodes[0], ast.List | ast.Tuple)
+        hidden = bool(decoded) or "decoded" in labels
         command = Command(
             text,
             labels,
-            bool(hiding(folder.trace.decoders)) or "decoded" in labels,
+            hidden and not (listed and data_arguments_only(parts, decoded)),
             clip(text if text.strip("? ") else ast.unparse(node)),
         )
         commands.started(site, command)
@@ -1082,3 +1088,20 @@ def scan_pth(text: str, path: str, unpacked: list[unpacks.Unpack] | None = None)
         if unpacked is not None:
             unpacked += scanner.unpacked
     return signals
+
+
+def data_arguments_only(parts: list[str], decoded: list[int]) -> bool:
+    """Whether a command given as a list decodes nothing but data for a program that runs no
+    code: its program is a literal outside :data:`tables.CODE_RUNNERS` (``docker``, ``git``),
+    and every decoded element is a value known only at run time (the user name and password a
+    registry's base64 token holds, split out for ``docker login``). Decoding what the program
+    received hides nothing in the package; a decoded constant (its text is the package's own),
+    a decoded program, and a decoded argument of a shell, interpreter or downloader still do."""
+    if not decoded or 0 in decoded or not parts or "?" in parts[0]:
+        return False
+    program = parts[0].strip().replace("\\", "/").rsplit("/", 1)[-1].lower()
+    program = re.sub(r"(\.exe)?$", "", program)
+    program = re.sub(r"[\d.]+$", "", program)  # python3.12
+    if not program or program in tables.CODE_RUNNERS:
+        return False
+    return all(parts[index].strip() == "?" for index in decoded)

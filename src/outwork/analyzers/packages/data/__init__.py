@@ -584,6 +584,22 @@ def _program(name: str) -> str:
     return rf"(?<![\w.-]){name}(?:\.exe)?(?![\w./\\-])"
 
 
+#: Programs that run, fetch or schedule what their arguments name (shells, interpreters,
+#: downloaders, remote shells, Windows' script hosts and proxy-execution binaries): a decoded
+#: argument of one of them may be the payload itself (:func:`..pyscan.data_arguments_only`).
+CODE_RUNNERS = frozenset(
+    {"sh", "bash", "zsh", "dash", "ksh", "fish", "csh", "tcsh", "ash", "busybox", "env", "sudo",
+     "doas", "su", "nohup", "setsid", "xargs", "timeout", "nice", "watch", "script", "expect",
+     "cmd", "powershell", "pwsh", "wsl", "python", "pythonw", "py", "pypy", "ipython", "node",
+     "nodejs", "deno", "bun", "npx", "perl", "ruby", "irb", "php", "lua", "tclsh", "wish",
+     "java", "jshell", "osascript", "open", "xdg-open", "explorer", "start", "wscript",
+     "cscript", "mshta", "rundll32", "regsvr32", "msiexec", "installutil", "regasm", "regsvcs",
+     "msbuild", "certutil", "bitsadmin", "schtasks", "at", "crontab", "systemd-run",
+     "launchctl", "curl", "wget", "aria2c", "nc", "ncat", "netcat", "socat", "telnet", "ssh",
+     "scp", "sftp", "rsync", "ftp", "tftp", "awk", "gawk", "find", "make", "eval", "exec",
+     "source"}
+)  # fmt: skip
+
 #: Commands (after folding) that download, hide or hand control to a shell: strong evidence.
 #: PowerShell's ``-e``/``-enc`` takes base64 of UTF-16 text, never a bare hexadecimal token:
 #: ``git cat-file -e`` of an object id is no encoded command.
