@@ -234,6 +234,8 @@ class _JsWalk:
         self._chains: dict[int, list[Any]] = {}
         self._params: dict[int, frozenset[str]] = {}
         self._tainted_names: set[str] = set()
+        #: names bound to an object literal somewhere in the module (options objects)
+        self._objects: set[str] = set()
         self.signals: list[Signal] = []
         self._bindings_left = self._calls_left = MAX_NODES
         self._seen: set[tuple[str, int]] = set()
@@ -394,6 +396,8 @@ class _JsWalk:
         module = self._required(value)
         if name.type == "identifier":
             ident = self.text(name)
+            if _builds_object(value):
+                self._objects.add(ident)
             if module:
                 self.modules[ident] = module
             folded = self.fold(value)
@@ -545,6 +549,13 @@ class _JsWalk:
                 out |= labels
         return frozenset(out)
 
+    def holds_object(self, node: Any) -> bool:
+        """Whether a value may be an object: one written in it (``{host}``,
+        ``Object.assign({}, o)``), or a name bound to such a value anywhere in the module."""
+        if node.type == "identifier":
+            return self.text(node) in self._objects
+        return _builds_object(node)
+
     def _in_function(self, node: Any) -> bool:
         parent = node.parent
         while parent is not None:
@@ -672,3 +683,18 @@ def scan_javascript(
             )
         )
     return walk.signals
+
+
+def _builds_object(node: Any) -> bool:
+    """Whether an expression writes an object literal (``{host}``, ``Object.assign({}, o)``)
+    outside the functions it holds (a bounded walk)."""
+    stack = [node]
+    seen = 0
+    while stack and seen < 512:
+        item = stack.pop()
+        seen += 1
+        if item.type == "object":
+            return True
+        if item.type not in _FUNCTION_NODES:
+            stack.extend(item.named_children)
+    return bool(stack)  # past the bound: may be one

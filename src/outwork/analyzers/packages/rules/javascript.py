@@ -353,6 +353,10 @@ class JsFacts(Protocol):
         """Whether the root name of a callee was bound by ``require`` or ``import``."""
         ...
 
+    def holds_object(self, node: Any) -> bool:
+        """Whether a value may be an object: one written in it, or a name bound to one."""
+        ...
+
     def emit(
         self,
         variant: Variant,
@@ -534,6 +538,8 @@ def _requests(call: JsCall) -> None:
         labels |= facts.labels(a)
     texts = " ".join(facts.fold(a) or "" for a in call.args)
     suspicious = destinations.suspicious(texts)
+    if labels <= {"host"} and _this_host(call):
+        labels = frozenset()  # the user's name in a socket's path leaves no machine
     if labels:
         # one configured variable sent from inside a function is how clients authenticate or
         # find their server; the whole environment, the host's identity, or a variable sent at
@@ -556,6 +562,28 @@ def _requests(call: JsCall) -> None:
             call.line,
             texts,
         )
+
+
+#: ``net`` calls that open a stream: to a path (a Unix socket, a Windows named pipe) or a port
+#: of this host when their address is one value, to another host only through an options
+#: object or a host argument.
+_CONNECTS = frozenset({"net.connect", "net.createConnection"})
+
+
+def _this_host(call: JsCall) -> bool:
+    """``net.connect(path)``, ``net.connect(port, callback)``: one address that is no options
+    object, followed at most by a callback. Node reads a string as a socket path and a number
+    as a port on localhost; nothing the address holds leaves the machine (an IPC pipe named
+    after the user)."""
+    if call.callee not in _CONNECTS or not call.args:
+        return False
+    first, *rest = call.args
+    if any(a.type not in _CALLBACKS for a in rest):
+        return False  # a host argument: net.connect(port, host)
+    return not call.facts.holds_object(first)
+
+
+_CALLBACKS = frozenset({"arrow_function", "function_expression", "function"})
 
 
 def command_strength(command: str) -> str:
