@@ -39,6 +39,8 @@ class Scope:
 
     env: dict[str, object]
     taint: dict[str, Labels] = field(default_factory=dict)
+    #: names bound to an f-string, with it (a command line written out before it is run)
+    formatted: dict[str, ast.JoinedStr] = field(default_factory=dict)
 
 
 class Facts(Protocol):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import copy
+import itertools
 import re
 import warnings
 from collections.abc import Callable, Sequence
@@ -166,6 +167,8 @@ class PythonScanner:
         self._handles: dict[str, ast.expr] = {}
         #: commands started, checked again at the end against files that received downloads
         self._commands: list[StartedCommand] = []
+        #: the commands that unpack a downloaded archive into a place marked as downloaded
+        self._unpacking: set[int] = set()
         #: patterns searched in the source (``module_matches``)
         self._matches: dict[re.Pattern[str] | Prefiltered, bool] = {}
         #: functions that run a parameter as a command: id -> (parameter, call, callee)
@@ -281,7 +284,8 @@ class PythonScanner:
                 self._current = name
                 self._block(fn.body, fscope, ctx, top=False)
                 self._in_function = self._will_run = False
-        download.started_written_files(self, self._commands)
+        started = [c for c in self._commands if id(c) not in self._unpacking]
+        download.started_written_files(self, started)
         commands.socket_redirects(self, self._socket_streams, bool(self._commands))
 
     def _block(self, body: list[ast.stmt], scope: Scope, ctx: Context, *, top: bool) -> None:
@@ -427,6 +431,8 @@ class PythonScanner:
         )
         for target in stmt.targets:
             self.flow.bind(target, value, labels, scope)
+            if isinstance(target, ast.Name) and isinstance(stmt.value, ast.JoinedStr):
+                scope.formatted[target.id] = stmt.value
             if (
                 built is not None
                 and isinstance(target, ast.Attribute)
@@ -675,7 +681,44 @@ class PythonScanner:
             hidden and not (listed and data_arguments_only(parts, decoded)),
             clip(text if text.strip("? ") else ast.unparse(node)),
         )
+        if (
+            listed
+            and ("net" in labels or any(p and p in text for p in self.flow.written_net_paths))
+            and download.only_extracts(text)
+            and self._extracted_into(cmd_nodes, text, scope)
+        ):
+            # unpacked, not started: what runs from there later is judged there
+            self._unpacking.add(id(self._commands[-1]))
+            return
         commands.started(site, command)
+
+    def _extracted_into(self, cmd_nodes: list[ast.expr], text: str, scope: Scope) -> bool:
+        """Mark where an unpacking command puts a downloaded archive's files as downloaded:
+        every variable it is handed (its destination among them; also through a command line
+        written out in an f-string first) and a literal destination (``-d``, ``-C``,
+        ``--directory``, ``-DestinationPath``). Whether a destination was found: an archive
+        unpacked into the working folder is still judged as started."""
+        names: set[str] = set()
+        pending = list(cmd_nodes)
+        while pending:
+            for name in _value_names(pending.pop()):
+                if name.id in names:
+                    continue
+                names.add(name.id)
+                written = scope.formatted.get(name.id)
+                if written is not None:
+                    pending.append(written)  # the names of the line it holds
+                elif "net" not in self.flow.labels(name, scope):
+                    self.flow.mark_downloaded(name, scope)
+        # the archive and at least one more: where it goes
+        found = len(names - set(scope.formatted)) >= 2
+        words = text.split()
+        for flag, value in itertools.pairwise(words):
+            target = value.strip("\"'")
+            if flag in ("-d", "-C", "--directory", "-DestinationPath") and "?" not in target:
+                self.flow.written_net_paths.add(target)
+                found = True
+        return found
 
     def _nested(self, text: str, node: ast.Call, ctx: Context, how: str) -> Sequence[Signal] | None:
         if self.layer >= MAX_LAYERS:
@@ -1105,3 +1148,15 @@ def data_arguments_only(parts: list[str], decoded: list[int]) -> bool:
     if not program or program in tables.CODE_RUNNERS:
         return False
     return all(parts[index].strip() == "?" for index in decoded)
+
+
+def _value_names(node: ast.expr) -> list[ast.Name]:
+    """The variables an expression reads as values: not modules or objects whose attribute it
+    reads, nor the functions it calls."""
+    skip: set[int] = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Attribute):
+            skip.add(id(sub.value))
+        elif isinstance(sub, ast.Call):
+            skip.add(id(sub.func))
+    return [sub for sub in ast.walk(node) if isinstance(sub, ast.Name) and id(sub) not in skip]

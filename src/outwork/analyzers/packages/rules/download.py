@@ -123,6 +123,40 @@ def only_inspects(text: str) -> bool:
     return not any(word.lstrip("-").startswith("plugin") for word in words[1:])
 
 
+#: Programs that unpack the archive they are handed and run nothing of it. An option that runs
+#: a program (tar's ``--to-command``, ``--checkpoint-action``, ``--use-compress-program``,
+#: ``-I``, ``--info-script``, ``--new-volume-script``, ``--rsh-command``) makes it more.
+_EXTRACTORS = frozenset(
+    {"unzip", "tar", "bsdtar", "gtar", "7z", "7za", "7zr", "7zz", "gunzip", "bunzip2", "unxz",
+     "xz", "unzstd", "zstd", "cabextract", "ditto", "unrar", "expand-archive"}
+)  # fmt: skip
+_RUNS_PROGRAM_OPTION = re.compile(
+    r"^-(?:-to-command|-checkpoint-action|-use-compress-program|I|-info-script|F"
+    r"|-new-volume-script|-rsh-command)\b"
+)
+#: PowerShell started on one cmdlet: ``powershell -Command Expand-Archive ...``.
+_POWERSHELL_PREFIX = re.compile(
+    r"^(?:[\w/\\.:]*[/\\])?(?:powershell|pwsh)(?:\.exe)?(?:\s+-(?:noprofile|noninteractive|"
+    r"nologo|command|c)\b)*\s+",
+    re.IGNORECASE,
+)
+
+
+def only_extracts(text: str) -> bool:
+    """Whether a command is a single unpacking program (:data:`_EXTRACTORS`, or PowerShell's
+    ``Expand-Archive`` alone) with plain arguments: the archive is unpacked, nothing of it is
+    started. Where it unpacks to is downloaded content from then on (the caller marks it)."""
+    if _SHELL_CONTROL.search(text):
+        return False
+    words = _POWERSHELL_PREFIX.sub("", text).split()
+    if not words:
+        return False
+    program = _SYSTEM_BIN.sub("", words[0]).lower().removesuffix(".exe")
+    if program not in _EXTRACTORS:
+        return False
+    return not any(_RUNS_PROGRAM_OPTION.match(word) for word in words[1:])
+
+
 def starts_download(call: CallSite, command: Command) -> bool:
     """A command that is, or names a file that holds, downloaded content."""
     written = any(p and p in command.text for p in call.facts.written_net_paths)
