@@ -325,6 +325,20 @@ class PythonScanner:
             )
             self._block(stmt.orelse, scope, ctx, top=top)
             return
+        if (
+            isinstance(stmt, ast.If)
+            and ctx is Context.INSTALL
+            and syntax.argv_word_guard(
+                stmt.test,
+                lambda node: self.flow.resolve(node, scope) == "sys.argv",
+                tables.SETUP_COMMAND_WORDS,
+            )
+        ):
+            # a step run by hand (``setup.py publish``): pip's command line never names it
+            self._expr_calls(stmt.test, scope, ctx)
+            self._block(stmt.body, scope, Context.RUNTIME, top=top)
+            self._block(stmt.orelse, scope, ctx, top=top)
+            return
         # expressions of this statement (not of nested blocks) first, then bindings, then blocks
         for expr in syntax.own_expressions(stmt):
             self._expr_calls(expr, scope, ctx)

@@ -6,7 +6,8 @@ nested definitions; each walk keeps :func:`ast.walk`'s order where a caller depe
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 
 #: Fields that hold no node with anything below it: names, operators, load/store contexts,
 #: flags. The walkers below skip them, which leaves the order of every other node unchanged.
@@ -178,6 +179,49 @@ def is_main_guard(test: ast.expr) -> bool:
         and len(test.comparators) == 1
         and isinstance(test.comparators[0], ast.Constant)
         and test.comparators[0].value == "__main__"
+    )
+
+
+def argv_word_guard(
+    test: ast.expr, is_argv: Callable[[ast.expr], bool], commands: frozenset[str]
+) -> bool:
+    """Whether ``test`` holds only when the command line names a word that is none of
+    ``commands``, nor an option or a path: ``sys.argv[-1] == "publish"``, ``"release" in
+    sys.argv``, ``sys.argv[1] in ("publish", "tag")``, or an ``and`` with one of those."""
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return any(argv_word_guard(value, is_argv, commands) for value in test.values)
+    if not isinstance(test, ast.Compare) or len(test.ops) != 1:
+        return False
+    left, op, right = test.left, test.ops[0], test.comparators[0]
+    if isinstance(op, ast.Eq):
+        if _argv_item(right, is_argv):
+            left, right = right, left
+        return _argv_item(left, is_argv) and _hand_words([right], commands)
+    if isinstance(op, ast.In):
+        if _argv_item(left, is_argv) and isinstance(right, ast.Tuple | ast.List | ast.Set):
+            return _hand_words(right.elts, commands)
+        whole = right.value if isinstance(right, ast.Subscript) else right
+        sliced = not isinstance(right, ast.Subscript) or isinstance(right.slice, ast.Slice)
+        return sliced and is_argv(whole) and _hand_words([left], commands)
+    return False
+
+
+def _argv_item(node: ast.expr, is_argv: Callable[[ast.expr], bool]) -> bool:
+    return (
+        isinstance(node, ast.Subscript)
+        and not isinstance(node.slice, ast.Slice)
+        and is_argv(node.value)
+    )
+
+
+def _hand_words(nodes: list[ast.expr], commands: frozenset[str]) -> bool:
+    """Constant words, none of them a command, an option or a path."""
+    return bool(nodes) and all(
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and re.fullmatch(r"[A-Za-z0-9][\w.-]*", node.value) is not None
+        and node.value not in commands
+        for node in nodes
     )
 
 

@@ -89,6 +89,58 @@ PIP_INDEX_OPTIONS: frozenset[str] = frozenset(
     }
 )
 
+#: Words pip and setuptools put on a ``setup.py`` command line: the commands of setuptools and
+#: distutils (pip runs egg_info, dist_info, bdist_wheel, editable_wheel, install, develop and
+#: clean; those run the rest), the values build backends give their options (``sdist
+#: --formats gztar``, ``editable_wheel --mode strict``) and the script's own name
+#: (``sys.argv[0]``). Their options start with a dash and their folders hold a slash: a test of
+#: the command line against any other word (``publish``, ``release``) holds only when someone
+#: runs ``setup.py WORD`` by hand.
+SETUP_COMMAND_WORDS: frozenset[str] = frozenset(
+    {
+        "alias",
+        "bdist",
+        "bdist_dumb",
+        "bdist_egg",
+        "bdist_rpm",
+        "bdist_wheel",
+        "build",
+        "build_clib",
+        "build_ext",
+        "build_py",
+        "build_scripts",
+        "check",
+        "clean",
+        "config",
+        "develop",
+        "dist_info",
+        "easy_install",
+        "editable_wheel",
+        "egg_info",
+        "install",
+        "install_data",
+        "install_egg_info",
+        "install_headers",
+        "install_lib",
+        "install_scripts",
+        "rotate",
+        "saveopts",
+        "sdist",
+        "setopt",
+        "test",
+        "gztar",
+        "bztar",
+        "xztar",
+        "ztar",
+        "tar",
+        "zip",
+        "lenient",
+        "strict",
+        "compat",
+        "setup.py",
+    }
+)
+
 #: Chat-bot clients (Telegram, Discord): a bot built with a hard-coded token is a channel its
 #: author reads, the way command-and-control and stealers use them.
 CHAT_BOT_CLIENTS: frozenset[str] = frozenset(

@@ -64,7 +64,11 @@ class SuspiciousCommandExecution(BehaviourRule):
     install time or on import, lower when only a library function does it. `pip install` of
     requirements named in full from the default index (`pybind11`, `flake8==7.4.1`), the old
     idiom for a missing build requirement, fetches what declaring them would: medium; from a
-    URL, a path, another index or a name only known at run time it stays high.
+    URL, a path, another index or a name only known at run time it stays high. Code of
+    `setup.py` under a test of the command line for a word pip and setuptools never put there
+    (`if sys.argv[-1] == "publish":`, a release step its maintainers run by hand) is graded as
+    code only called; under `!=`, `else:`, after the test, or a test for `install`,
+    `bdist_wheel`, `egg_info` and the other commands, it runs at install time.
 
     Reverse shells: a network socket (followed through variables, `self` attributes, the
     parameters of the module's functions and `accept()`) duplicated onto standard input, output
