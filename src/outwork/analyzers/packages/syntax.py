@@ -172,10 +172,14 @@ def own_expressions(stmt: ast.AST) -> list[ast.AST]:
 
 
 def is_main_guard(test: ast.expr) -> bool:
+    """``__name__ == "__main__"``: the block a module run as a script runs, and only then
+    (``!=``, ``in`` and the like run on import, and are no guard)."""
     return (
         isinstance(test, ast.Compare)
         and isinstance(test.left, ast.Name)
         and test.left.id == "__name__"
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.Eq)
         and len(test.comparators) == 1
         and isinstance(test.comparators[0], ast.Constant)
         and test.comparators[0].value == "__main__"

@@ -12,6 +12,7 @@ import base64
 import re
 from collections.abc import Sequence
 
+from outwork.analyzers.packages import syntax
 from outwork.analyzers.packages.facts import CallSite, Facts
 from outwork.analyzers.packages.pickled import own_objects, read_pickle
 from outwork.analyzers.packages.rules import (
@@ -221,7 +222,7 @@ def _defines(body: list[ast.stmt], own: set[str]) -> bool:
             if stmt.value is not None and _calls(stmt.value):
                 return False
         elif isinstance(stmt, ast.If):
-            if _main_guard(stmt.test):
+            if syntax.is_main_guard(stmt.test):
                 continue
             if _calls(stmt.test) or not _defines(stmt.body, own):
                 return False
@@ -253,20 +254,6 @@ def _own_decorator(node: ast.expr, own: set[str]) -> bool:
 
 def _calls(node: ast.AST) -> bool:
     return any(isinstance(n, ast.Call | ast.Lambda | ast.Await) for n in ast.walk(node))
-
-
-def _main_guard(test: ast.expr) -> bool:
-    """``__name__ == "__main__"``: the block a module run as a script runs."""
-    return (
-        isinstance(test, ast.Compare)
-        and isinstance(test.left, ast.Name)
-        and test.left.id == "__name__"
-        and len(test.ops) == 1
-        and isinstance(test.ops[0], ast.Eq)
-        and len(test.comparators) == 1
-        and isinstance(test.comparators[0], ast.Constant)
-        and test.comparators[0].value == "__main__"
-    )
 
 
 #: Escape sequences for characters that need none: how obfuscators write names and code.
