@@ -78,6 +78,11 @@ class Facts(Protocol):
         """Whether ``pattern`` occurs in the module's source (its first 2 M characters)."""
         ...
 
+    def top_level(self) -> list[ast.stmt]:
+        """The statements of the module's (or the decoded layer's) top level, while it is
+        walked."""
+        ...
+
     def nested(self, text: str, node: ast.Call, ctx: Context, how: str) -> Sequence[Signal] | None:
         """Analyse ``text`` as a layer of its own: its signals, or None where the layer was
         not analysed whole (past the layer, node or folding budget)."""

@@ -917,6 +917,9 @@ class PythonScanner:
             self.own_files is not None and self.own_files(relative)
         )
 
+    def top_level(self) -> list[ast.stmt]:
+        return self._tree.body if self._tree is not None else []
+
     def module_matches(self, pattern: re.Pattern[str] | Prefiltered) -> bool:
         found = self._matches.get(pattern)
         if found is None:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import ast
 import base64
+import binascii
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 
 from outwork.analyzers.packages import syntax
 from outwork.analyzers.packages.facts import CallSite, Facts
@@ -24,7 +26,7 @@ from outwork.analyzers.packages.rules import (
 )
 from outwork.analyzers.packages.rules.base import BehaviourRule, Variant
 from outwork.analyzers.packages.signals import Context, Signal, clip
-from outwork.core.fold import Marshalled, looks_like_text, marshal_strings
+from outwork.core.fold import Folder, Marshalled, Ref, looks_like_text, marshal_strings
 from outwork.core.rules import Confidence, Layer, Severity
 
 C, H, M, L, N = (
@@ -49,7 +51,12 @@ class ObfuscatedCodeExecution(BehaviourRule):
     `exec` runs) that is a module only defining names (imports, functions, classes, constants,
     a script's `__main__` block; decorators calls of its own functions) and in which no rule
     finds anything high is a module kept encoded and run into the namespace (an installer
-    that carries its own source): medium from import code, high at install. A pickle
+    that carries its own source): medium from import code, high at install. An `exec` below
+    a statement of the module's top level that certainly raises is never reached: a decoder
+    handed constants it rejects (a template's placeholder, `b64decode("@SOURCE@")`, that a
+    build replaces in the copy it installs), the constants bound once, by literals at the top
+    level, with nothing above rewriting the namespace (`globals()`, `exec`, `sys.modules`).
+    A pickle
     literal handed to `pickle.loads` is read (never loaded): one whose every import is a name
     of the package's own modules, that names no standard-library module among its strings and
     no name of the standard library's process, file or code-running modules, rebuilds the
@@ -161,6 +168,8 @@ def executed(call: CallSite) -> None:
     if download.executes_download(call, labels):
         return
     evidence = clip(ast.unparse(node))
+    if "decoded" in labels and _stops_above(call):
+        return  # a template's placeholder: the module raises above, and nothing here runs
     if "decoded" in labels:
         call.emit(
             ObfuscatedCodeExecution.DECODED_FLOW,
@@ -180,6 +189,112 @@ def executed(call: CallSite) -> None:
         call.emit(
             ObfuscatedCodeExecution.COMPUTED, f"{name}() runs code computed at run time", evidence
         )
+
+
+#: Decoders whose outcome on constants is read from the functions themselves (pure functions
+#: of their input): whether a constant decodes is what the interpreter will find.
+_EXACT_DECODERS: dict[str, Callable[..., bytes]] = {
+    "base64.b64decode": base64.b64decode,
+    "base64.standard_b64decode": base64.standard_b64decode,
+    "base64.urlsafe_b64decode": base64.urlsafe_b64decode,
+    "base64.b32decode": base64.b32decode,
+    "base64.b16decode": base64.b16decode,
+    "base64.decodebytes": base64.decodebytes,
+    "binascii.a2b_base64": binascii.a2b_base64,
+    "binascii.unhexlify": binascii.unhexlify,
+    "binascii.a2b_hex": binascii.a2b_hex,
+}
+#: Names through which code rewrites a module's namespace without binding a name in it.
+_NAMESPACE_WRITERS = frozenset({"globals", "vars", "setattr", "__dict__", "modules", "exec"})
+
+
+def _stops_above(call: CallSite) -> bool:
+    """Whether the module certainly raises at a statement of its top level above ``call``:
+    a decoder handed constants it cannot decode (a template's placeholder,
+    ``b64decode("@PAYLOAD@")``, that a build replaces in the copy it installs). Importing
+    the module stops there, so nothing below it runs or is even defined, ``call`` included.
+
+    The constants are names bound once in the whole module, by a plain assignment of a
+    literal at its top level above the statement (no branch can rebind them), and nothing
+    above the statement writes the namespace by other means (``globals()``, ``vars()``,
+    ``setattr``, ``sys.modules``, ``exec``)."""
+    body = call.facts.top_level()
+    if not body:
+        return False
+    bound = _binding_counts(body)
+    env: dict[str, object] = {}
+    for stmt in body:
+        if (stmt.end_lineno or stmt.lineno) >= call.node.lineno:
+            return False
+        if _decode_raises(stmt, env):
+            return True
+        if any(
+            (isinstance(n, ast.Name) and n.id in _NAMESPACE_WRITERS)
+            or (isinstance(n, ast.Attribute) and n.attr in _NAMESPACE_WRITERS)
+            for n in ast.walk(stmt)
+        ):
+            return False
+        if isinstance(stmt, ast.Import | ast.ImportFrom) and not getattr(stmt, "level", 0):
+            for alias in stmt.names:
+                name = alias.asname or alias.name.split(".")[0]
+                full = alias.name if isinstance(stmt, ast.Import) else f"{stmt.module}.{alias.name}"
+                if bound[name] == 1 and (alias.asname or isinstance(stmt, ast.ImportFrom)):
+                    env[name] = Ref(full)
+                elif bound[name] == 1:
+                    env[name] = Ref(name)
+        elif (
+            isinstance(stmt, ast.Assign)
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)
+            and isinstance(stmt.value, ast.Constant)
+            and isinstance(stmt.value.value, str | bytes)
+            and bound[stmt.targets[0].id] == 1
+        ):
+            env[stmt.targets[0].id] = stmt.value.value
+    return False
+
+
+def _binding_counts(body: list[ast.stmt]) -> Counter[str]:
+    """How many times each name is bound anywhere in the module (assigned, deleted, declared
+    ``global``, imported, defined, a parameter or a handler's name)."""
+    counts: Counter[str] = Counter()
+    for node in ast.walk(ast.Module(body=body, type_ignores=[])):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            counts[node.id] += 1
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            counts.update(node.names)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            counts.update(a.asname or a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            counts[node.name] += 1
+        elif isinstance(node, ast.arg):
+            counts[node.arg] += 1
+        elif isinstance(node, ast.ExceptHandler | ast.MatchAs | ast.MatchStar) and node.name:
+            counts[node.name] += 1
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            counts[node.rest] += 1
+    return counts
+
+
+def _decode_raises(stmt: ast.stmt, env: dict[str, object]) -> bool:
+    """Whether ``stmt`` (an assignment or an expression statement) is a call of a decoder on
+    values of ``env`` and literals that the decoder rejects."""
+    value = stmt.value if isinstance(stmt, ast.Assign | ast.Expr) else None
+    if not isinstance(value, ast.Call) or value.keywords or not value.args:
+        return False
+    folder = Folder(dict(env))
+    func = folder.fold(value.func)
+    decoder = _EXACT_DECODERS.get(func.name) if isinstance(func, Ref) else None
+    args = [folder.fold(arg) for arg in value.args]
+    if decoder is None or not all(isinstance(a, str | bytes) for a in args):
+        return False
+    try:
+        decoder(*args)
+    except ValueError:  # binascii.Error among them: the data does not decode
+        return True
+    except Exception:  # any other refusal (a wrong argument) is not this placeholder
+        return False
+    return False
 
 
 def _only_defines(text: str, found: Sequence[Signal]) -> bool:
