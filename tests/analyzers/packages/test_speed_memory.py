@@ -467,6 +467,21 @@ def test_non_ascii_identifiers_read_from_the_lines_that_hold_them() -> None:
         assert limited == whole
 
 
+def test_words_beyond_ascii_read_from_the_lines_that_hold_them() -> None:
+    """Only the lines with a character beyond ASCII are split into words: the same words, in
+    the same order, as splitting the whole text (lone ``\r`` line ends and other line breaks
+    included, and words after digits)."""
+    from outwork.analyzers.packages.rules import obfuscation
+
+    def whole(text: str) -> list[str]:
+        return [w for w in re.findall(r"[^\W\d]\w*", text) if not w.isascii()]
+
+    samples = [NON_LATIN, "a\rпеременная = 1\rb = функция\x0bx\u2028ü\x85é 12ñ", *fixture_texts()]
+    for text in samples:
+        assert obfuscation.words_beyond_ascii(text) == whole(text)
+    assert obfuscation.words_beyond_ascii(NON_LATIN)
+
+
 def test_non_latin_identifiers_are_counted_in_code_not_in_text() -> None:
     code = "\n".join(["x = 1", "переменная = 1", "функция = переменная", "print(функция)"])
     text = "\n".join(["'''слово слово слово'''", "# комментарий комментарий", "x = 'строка'"])

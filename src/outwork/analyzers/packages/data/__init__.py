@@ -215,11 +215,13 @@ NETWORK_CALLS: frozenset[str] = frozenset(
     }
 )
 
+#: Chat-bot libraries, by import name.
+CHAT_BOT_LIBRARIES = ("telebot", "telegram", "aiogram", "pyrogram", "telethon", "discord")
 #: A module that imports a chat-bot library: the first parameter of its handlers (functions
 #: registered by a decorator of an object, ``@bot.message_handler(...)``, ``@client.event``)
 #: is a message someone else sent.
 CHAT_BOT_IMPORT = re.compile(
-    r"^\s*(?:from|import)\s+(?:telebot|telegram|aiogram|pyrogram|telethon|discord)\b", re.MULTILINE
+    r"^\s*(?:from|import)\s+(?:" + "|".join(CHAT_BOT_LIBRARIES) + r")\b", re.MULTILINE
 )
 
 #: Parameters named as key material: a "wallet helper" that takes a private key, mnemonic or

@@ -231,7 +231,7 @@ def non_latin_identifiers(module: ModuleSource) -> None:
     text = module.text
     if text.isascii() or module.tree is None:
         return
-    odd = [w for w in re.findall(r"[^\W\d]\w*", text[:2_000_000]) if not w.isascii()]
+    odd = words_beyond_ascii(text[:2_000_000])
     if len(odd) < 3:
         return  # fewer such words than the three identifiers asked for
     # an identifier beyond ASCII is written with a character beyond ASCII on its own line: the
@@ -247,6 +247,21 @@ def non_latin_identifiers(module: ModuleSource) -> None:
             clip(" ".join(sorted(set(weird))[:10])),
             ctx=module.ctx,
         )
+
+
+_WORD = re.compile(r"[^\W\d]\w*")
+
+
+def words_beyond_ascii(text: str) -> list[str]:
+    """The words of ``text`` that hold a character beyond ASCII, in order. No word spans a line
+    break, so only the lines that hold such a character are split into words."""
+    return [
+        word
+        for line in text.split("\n")
+        if not line.isascii()
+        for word in _WORD.findall(line)
+        if not word.isascii()
+    ]
 
 
 def packed_lines(module: ModuleSource) -> None:
