@@ -57,6 +57,12 @@ class Facts(Protocol):
         ...
 
     @property
+    def missing_imports(self) -> frozenset[str]:
+        """The modules whose failed import the code being walked handles (the top-level names
+        imported in the ``try`` of an ``except ImportError`` around it)."""
+        ...
+
+    @property
     def written_net_paths(self) -> set[str]:
         """Paths of files that received downloaded bytes so far."""
         ...

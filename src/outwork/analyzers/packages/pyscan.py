@@ -167,6 +167,9 @@ class PythonScanner:
         self._handles: dict[str, ast.expr] = {}
         #: commands started, checked again at the end against files that received downloads
         self._commands: list[StartedCommand] = []
+        #: the modules whose failed import the code being walked handles (``except
+        #: ImportError`` after ``import pybind11``)
+        self.missing_imports: frozenset[str] = frozenset()
         #: the commands that unpack a downloaded archive into a place marked as downloaded
         self._unpacking: set[int] = set()
         #: patterns searched in the source (``module_matches``)
@@ -343,6 +346,9 @@ class PythonScanner:
             self._block(stmt.body, scope, Context.RUNTIME, top=top)
             self._block(stmt.orelse, scope, ctx, top=top)
             return
+        if isinstance(stmt, ast.Try) and stmt.handlers:
+            self._try(stmt, scope, ctx, top=top)
+            return
         # expressions of this statement (not of nested blocks) first, then bindings, then blocks
         for expr in syntax.own_expressions(stmt):
             self._expr_calls(expr, scope, ctx)
@@ -353,6 +359,24 @@ class PythonScanner:
             for item in stmt.items:
                 if isinstance(item.optional_vars, ast.Name):
                     self._flush_writes(item.optional_vars.id, ctx)
+
+    def _try(self, stmt: ast.Try, scope: Scope, ctx: Context, *, top: bool) -> None:
+        """A ``try``: its handlers of a failed import (``except ImportError``) know which
+        modules the body imports (:attr:`missing_imports`)."""
+        for expr in syntax.own_expressions(stmt):
+            self._expr_calls(expr, scope, ctx)
+        self._block(stmt.body, scope, ctx, top=top)
+        imported = syntax.imported_modules(stmt.body)
+        for handler in stmt.handlers:
+            for expr in syntax.own_expressions(handler):
+                self._expr_calls(expr, scope, ctx)
+            outer = self.missing_imports
+            if syntax.catches_import_error(handler):
+                self.missing_imports = outer | imported
+            self._block(handler.body, scope, ctx, top=top)
+            self.missing_imports = outer
+        self._block(stmt.orelse, scope, ctx, top=top)
+        self._block(stmt.finalbody, scope, ctx, top=top)
 
     def _import_names(self, stmt: ast.Import, scope: Scope, ctx: Context) -> None:
         for alias in stmt.names:

@@ -153,6 +153,34 @@ def child_blocks(stmt: ast.stmt) -> list[list[ast.stmt]]:
     return blocks
 
 
+#: Exceptions a failed import raises, by the names a handler catches them with.
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
+
+
+def catches_import_error(handler: ast.ExceptHandler) -> bool:
+    """``except ImportError``, ``except (ModuleNotFoundError, ...)`` (not a bare ``except``
+    nor ``except Exception``: those catch whatever the body raises)."""
+    caught = handler.type
+    names = caught.elts if isinstance(caught, ast.Tuple) else [caught] if caught else []
+    return any(
+        isinstance(name, ast.Name | ast.Attribute)
+        and (name.id if isinstance(name, ast.Name) else name.attr) in _IMPORT_ERRORS
+        for name in names
+    )
+
+
+def imported_modules(body: list[ast.stmt]) -> frozenset[str]:
+    """The top-level modules a block imports by its own statements (``import pybind11``,
+    ``from Cython.Build import cythonize``)."""
+    found: set[str] = set()
+    for stmt in body:
+        if isinstance(stmt, ast.Import):
+            found.update(alias.name.split(".", 1)[0] for alias in stmt.names)
+        elif isinstance(stmt, ast.ImportFrom) and stmt.module and not stmt.level:
+            found.add(stmt.module.split(".", 1)[0])
+    return frozenset(found)
+
+
 def own_expressions(stmt: ast.AST) -> list[ast.AST]:
     """The expressions of a statement (or an exception handler, a match case) itself, without
     those of its nested blocks (nor the leaves of :data:`_LEAF_FIELDS`, which hold no

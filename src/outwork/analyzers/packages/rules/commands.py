@@ -12,8 +12,10 @@ from __future__ import annotations
 import ast
 import re
 import shlex
+from functools import cache
 
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
 
 from outwork.analyzers.packages import data as tables
 from outwork.analyzers.packages.facts import CallSite, Command, Facts
@@ -62,9 +64,12 @@ class SuspiciousCommandExecution(BehaviourRule):
     A program is named where a shell would run it: `curl-config`, a folder `curl-8.0/` and a
     script's comment lines name no `curl`. Severity follows when the code runs: critical at
     install time or on import, lower when only a library function does it. `pip install` of
-    requirements named in full from the default index (`pybind11`, `flake8==7.4.1`), the old
-    idiom for a missing build requirement, fetches what declaring them would: medium; from a
-    URL, a path, another index or a name only known at run time it stays high. Code of
+    a popular project (the public download ranking's top 5,000) named in full from the default
+    index, in the handler of its own failed import (`try: import pybind11` / `except
+    ImportError: pip install pybind11`), the old idiom for a missing build requirement, fetches
+    what declaring it would: medium. Outside such a handler (a dropper installing what its
+    payload needs), from a URL, a path, another index, a name only known at run time, or of a
+    project outside the ranking (a package that installs its accomplice) it stays high. Code of
     `setup.py` under a test of the command line for a word pip and setuptools never put there
     (`if sys.argv[-1] == "publish":`, a release step its maintainers run by hand) is graded as
     code only called; under `!=`, `else:`, after the test, or a test for `install`,
@@ -173,7 +178,7 @@ def started(call: CallSite, command: Command) -> None:
     text, name, label = command.text, call.name, call.ctx.label
     index_pip = "installs requirements named in full from the package index"
     if name in tables.PIP_CALLS:
-        if installs_from_index(text, pip_call=True, shell=False):
+        if installs_from_index(text, call.facts.missing_imports, pip_call=True, shell=False):
             variant, what = SuspiciousCommandExecution.INDEX_PIP, index_pip
         else:
             variant, what = SuspiciousCommandExecution.PIP, "installs other packages"
@@ -194,7 +199,9 @@ def started(call: CallSite, command: Command) -> None:
         # malware checks, when the package installs or is imported
         variant = SuspiciousCommandExecution.REMOTE_PIP
         what = "installs a package from a repository or URL"
-    elif installs_from_index(text, pip_call=False, shell=_shell(call.node, name)):
+    elif installs_from_index(
+        text, call.facts.missing_imports, pip_call=False, shell=_shell(call.node, name)
+    ):
         # a build requirement installed by name when missing: what declaring it does
         variant, what = SuspiciousCommandExecution.INDEX_PIP, index_pip
     elif tables.WEAK_COMMAND_RE.search(LOCAL_PIP.sub(" ", text)):
@@ -212,10 +219,12 @@ def started(call: CallSite, command: Command) -> None:
     call.emit(variant, f"{name}() {what} {label}", command.evidence, executes=True)
 
 
-def installs_from_index(text: str, *, pip_call: bool, shell: bool) -> bool:
+def installs_from_index(text: str, missing: frozenset[str], *, pip_call: bool, shell: bool) -> bool:
     """Whether a command is ``pip install`` of requirements named in full (``pybind11``,
-    ``'flake8==7.4.1'``, ``cython>=3``) from the default index and nothing else: the same
-    fetch as declaring them. A URL, a path or archive, a ``name @ url``, an option that
+    ``'flake8==7.4.1'``, ``cython>=3``) from the default index and nothing else, each a
+    popular project (the public ranking) that provides a module whose failed import the code
+    handles (``missing``: ``try: import pybind11`` / ``except ImportError:``): the same fetch
+    as declaring them. A URL, a path or archive, a ``name @ url``, an option that
     changes the index or reads a file, a part only known at run time (``?``) or a second
     command through a shell (``;``, ``&&``, ``|``, ``>``, ``$(...)``) is not. ``pip_call``: the
     arguments of ``pip.main``, without the program; ``shell``: a shell reads the text (else its
@@ -252,8 +261,26 @@ def installs_from_index(text: str, *, pip_call: bool, shell: bool) -> bool:
             return False
         if requirement.url or requirement.marker:
             return False
+        project = canonicalize_name(requirement.name)
+        if project not in _popular_pypi():
+            return False  # a name outside the public ranking: the payload may be that package
+        if not any(_ships(project, module) for module in missing):
+            return False  # not the module whose failed import the code handles
         named = True
     return named
+
+
+def _ships(project: str, module: str) -> bool:
+    """Whether ``project`` provides the top-level module ``module`` (``pybind11``, and
+    ``pillow`` for ``PIL`` by the ranking's module table)."""
+    return project == canonicalize_name(module) or project in tables.popular_modules().get(
+        module, frozenset()
+    )
+
+
+@cache
+def _popular_pypi() -> frozenset[str]:
+    return frozenset(canonicalize_name(name) for name in tables.top_ranked("pypi"))
 
 
 #: A program started in the module, named in its text (the walk's own record of started
