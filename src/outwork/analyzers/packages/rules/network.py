@@ -79,7 +79,9 @@ class InstallTimeNetwork(BehaviourRule):
     a destination of a `channel` class (messaging bots and webhooks, request bins, paste and
     file drops, tunnels, dynamic DNS names, anonymity networks, raw public IP addresses, link
     shorteners: the table `data/destinations.toml`, with each class's documented sources) weigh
-    more, and weigh high wherever the code runs when the address only exists after decoding (a
+    more; a read of a package index's public metadata of a project and nothing else
+    (`https://pypi.org/pypi/NAME/json`, `https://registry.npmjs.org/NAME/latest`: a version
+    check that warns of a newer release) weighs less, sent nothing and fetched no file, and weigh high wherever the code runs when the address only exists after decoding (a
     library has no reason to hide it). A client
     that is only configured (`httpx.Client(base_url=...)`, `requests.Session()`,
     `socket.socket()`) sends nothing yet and is low; the methods that send or connect
@@ -118,6 +120,9 @@ class InstallTimeNetwork(BehaviourRule):
 
     #: install, import, reached from import, only when called
     FIXED = Variant("reaches a constant public address", H, H, M, N)
+    REGISTRY = Variant(
+        "reads a package index's public metadata of a project (a version check)", M, L, L, N
+    )
     CLIENT = Variant("configures a network client that sends nothing yet", L, L, N, N)
     COMPUTED = Variant("reaches the network", H, M, M, N)
     SUSPICIOUS = Variant("contacts a paste site, webhook or raw address", H, H, H, L)
@@ -193,6 +198,12 @@ def _reaches(call: CallSite, what: str, texts: list[str], suspicious: bool, evid
             f"{' that it hides by encoding' if hidden else ''} {call.ctx.label}",
             evidence,
         )
+    elif (urls := [t for t in texts if "://" in t]) and all(_INDEX_METADATA.match(u) for u in urls):
+        call.emit(
+            InstallTimeNetwork.REGISTRY,
+            f"{what} reads a package index's metadata of a project {call.ctx.label}",
+            evidence,
+        )
     else:
         # a constant public address, fetched on import (loopback and private ones are tests)
         fixed = any("://" in t and not LOCAL_URL.search(t) for t in texts)
@@ -201,6 +212,16 @@ def _reaches(call: CallSite, what: str, texts: list[str], suspicious: bool, evid
             f"{what} reaches the network {call.ctx.label}",
             evidence,
         )
+
+
+#: The public metadata APIs of the package indexes, one project's document each (PyPI's JSON
+#: API, https://docs.pypi.org/api/json/, and its simple index; npm's registry documents): what
+#: a version check reads. Files (``files.pythonhosted.org``, npm tarballs) are not metadata.
+_INDEX_METADATA = re.compile(
+    r"^https://(?:pypi\.org/pypi/[A-Za-z0-9._-]+(?:/[A-Za-z0-9._!+-]+)?/json"
+    r"|pypi\.org/simple/[A-Za-z0-9._-]+"
+    r"|registry\.npmjs\.org/(?:@[a-z0-9._~-]+/)?[a-z0-9._~-]+(?:/latest)?)/?$"
+)
 
 
 #: Names in a code object that show it uses the network (modules and their calls).
