@@ -79,10 +79,11 @@ class InstallTimeNetwork(BehaviourRule):
     a destination of a `channel` class (messaging bots and webhooks, request bins, paste and
     file drops, tunnels, dynamic DNS names, anonymity networks, raw public IP addresses, link
     shorteners: the table `data/destinations.toml`, with each class's documented sources) weigh
-    more; a read of a package index's public metadata of a project and nothing else
-    (`https://pypi.org/pypi/NAME/json`, `https://registry.npmjs.org/NAME/latest`: a version
-    check that warns of a newer release) weighs less, sent nothing and fetched no file, and weigh high wherever the code runs when the address only exists after decoding (a
-    library has no reason to hide it). A client
+    more, and weigh high wherever the code runs when the address only exists after decoding (a
+    library has no reason to hide it). A read of a package index's public metadata of a
+    project and nothing else (`https://pypi.org/pypi/NAME/json`,
+    `https://registry.npmjs.org/NAME/latest`: a version check that warns of a newer release)
+    sends nothing and fetches no file: low on import, medium at install. A client
     that is only configured (`httpx.Client(base_url=...)`, `requests.Session()`,
     `socket.socket()`) sends nothing yet and is low; the methods that send or connect
     (`client.get(...)`, `sock.connect((host, port))`) are judged where they are called, with
