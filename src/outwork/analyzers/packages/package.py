@@ -615,6 +615,11 @@ def _analyze_python(
             setup_script=member in whole and PurePosixPath(member).name.lower() == "setup.py",
             star_exports=exports.bind(member),
             own_files=tree.reader(member),
+            command_line_kept=(
+                _command_line_kept(texts, member, roots)
+                if member in whole and PurePosixPath(member).name.lower() == "setup.py"
+                else None
+            ),
         )
         scanner.run()
         module_signals.extend(scanner.signals)
@@ -963,6 +968,114 @@ def _launched_files(
                 out.append(candidate)
                 break
     return out
+
+
+#: ``argv`` read and nothing else: an item or a slice (not assigned or deleted), a membership
+#: test, its length, a comparison of the whole, its import from ``sys`` under its own name.
+_ARGV_READS = (
+    re.compile(r"argv\s*\[[^\[\]\n]*\](?!\s*(=(?!=)|[-+*]=))"),
+    re.compile(r"argv\s*[=!]="),
+)
+_ARGV_READ_BEFORE = re.compile(r"(\bin\s+|\blen\(\s*)(sys\s*\.\s*)?$|^\s*from\s+sys\s+import\s")
+_ARGV_WORD = re.compile(r"\bargv\b")
+
+
+def _argv_changed(text: str) -> bool:
+    """Whether code may change ``sys.argv`` or take it under another name: ``argv`` anywhere
+    but where :data:`_ARGV_READS` read it (``sys.argv.append(...)``, ``sys.argv = [...]``,
+    ``args = sys.argv``, ``main(sys.argv)``, ``getattr(sys, "argv")``, ``del sys.argv[1]``)."""
+    for match in _ARGV_WORD.finditer(text):
+        start = text.rfind("\n", 0, match.start()) + 1
+        before = text[start : match.start()]
+        if before.rstrip().endswith("del") or re.search(r"\bdel\s+(sys\s*\.\s*)?$", before):
+            return True
+        after = text[match.start() : match.start() + 200]
+        if any(r.match(after) for r in _ARGV_READS):
+            continue
+        if before.lstrip().startswith("from") and _ARGV_READ_BEFORE.search(before):
+            if not re.match(r"argv\s+as\b", after):
+                continue  # ``from sys import argv``, under its own name
+        elif _ARGV_READ_BEFORE.search(before) and not re.match(r"argv\s*[.=(\[]", after):
+            continue  # ``x in sys.argv``, ``len(sys.argv)``
+        return True
+    return False
+
+
+#: Imports and file names in code, for what a ``setup.py`` runs in its own process.
+_IMPORTS = re.compile(
+    r"^[ \t]*(?:from[ \t]+(?P<from>\.*[\w.]*)[ \t]+import[ \t]+(?P<names>[\w ,\t()*]+)|"
+    r"import[ \t]+(?P<modules>[\w., \t]+))",
+    re.M,
+)
+_NAMED_FILE = re.compile(r"[\"']([\w./-]+\.(?:py|sh|bat|cmd|ps1))[\"']")
+
+
+def _install_reach(texts: Mapping[str, str], setup: str, roots: list[str]) -> set[str]:
+    """``setup`` and the package's modules and scripts it imports or names, and theirs: the
+    code that can run before or around its own statements when pip starts it."""
+    reach, queue = {setup}, [setup]
+    while queue:
+        member = queue.pop()
+        text = texts[member]
+        found: list[str] = []
+        for match in _IMPORTS.finditer(text):
+            names = re.split(r"[\s,()]+", match.group("names") or "")
+            if match.group("from") is not None:
+                module = match.group("from")
+                if module.startswith("."):
+                    found += _relative_files(module, names, member, texts)
+                else:
+                    found += _module_files(module, member, texts, roots)
+                    for n in names:
+                        if n and n != "*":
+                            found += _module_files(f"{module}.{n}", member, texts, roots)
+            else:
+                for part in (match.group("modules") or "").split(","):
+                    dotted = part.split(" as ")[0].strip().split(".")
+                    for depth in range(1, len(dotted) + 1):  # ``import a.b`` runs a's too
+                        found += _module_files(".".join(dotted[:depth]), member, texts, roots)
+        launched = set(_NAMED_FILE.findall(text))
+        found += _launched_files(launched, member, texts, roots)
+        for target in found:
+            if target not in reach:
+                reach.add(target)
+                queue.append(target)
+    return reach
+
+
+def _relative_files(
+    module: str, names: list[str], importer: str, texts: Mapping[str, str]
+) -> list[str]:
+    """The files ``from .module import names`` of ``importer`` can load."""
+    level = len(module) - len(module.lstrip("."))
+    folder = importer.split("/")[:-1]
+    folder = folder[: len(folder) - (level - 1)] if level > 1 else folder
+    path = "/".join([*folder, *[p for p in module.lstrip(".").split(".") if p]])
+    prefix = path + "/" if path else ""
+    candidates = [f"{prefix}__init__.py", f"{path}.py"]
+    candidates += [f"{prefix}{n}.py" for n in names if n and n != "*"]
+    candidates += [f"{prefix}{n}/__init__.py" for n in names if n and n != "*"]
+    return [c for c in candidates if c in texts and c != importer]
+
+
+def _command_line_kept(
+    texts: Mapping[str, str], setup: str, roots: list[str]
+) -> Callable[[str], bool]:
+    """For ``setup``: whether a word reaches its command line only by hand. No code that runs
+    in its process (:func:`_install_reach`) changes ``sys.argv`` (:func:`_argv_changed`), and
+    none of it but ``setup`` names the word (a module or script that starts ``setup.py
+    WORD``). Read on first use: most ``setup.py`` files test no such word."""
+    code: dict[str, str] = {}
+
+    def kept(word: str) -> bool:
+        if not code:
+            code.update((m, texts[m]) for m in _install_reach(texts, setup, roots))
+        if any(_ARGV_WORD.search(t) and _argv_changed(t) for t in code.values()):
+            return False
+        named = re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])")
+        return not any(named.search(t) for m, t in code.items() if m != setup)
+
+    return kept
 
 
 #: A line a shell, PowerShell or batch script runs nothing of: a comment of its own (``#``,

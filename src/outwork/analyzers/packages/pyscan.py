@@ -112,6 +112,7 @@ class PythonScanner:
         owners: frozenset[str] | None = None,
         own_files: Callable[[str], bool] | None = None,
         setup_script: bool = False,
+        command_line_kept: Callable[[str], bool] | None = None,
     ) -> None:
         # a UTF-8 byte-order mark is valid at the top of a Python file; the parser of a str is not
         # told so
@@ -128,6 +129,10 @@ class PythonScanner:
         #: the file is a ``setup.py``: a function nothing in it names never runs at install
         #: (build hooks are called by name from outside)
         self.setup_script = setup_script
+        #: for a ``setup.py`` read with its package: whether a word can reach its command line
+        #: only by hand (no file of the package changes ``sys.argv`` or names the word); None
+        #: where the package is not known whole (a checkout's files one by one)
+        self.command_line_kept = command_line_kept
         #: functions of this module an entry point names (they run when its command starts)
         self.entry = entry
         #: whether a relative path, as this module reads it, names a member or folder of the
@@ -332,15 +337,7 @@ class PythonScanner:
             )
             self._block(stmt.orelse, scope, ctx, top=top)
             return
-        if (
-            isinstance(stmt, ast.If)
-            and ctx is Context.INSTALL
-            and syntax.argv_word_guard(
-                stmt.test,
-                lambda node: self.flow.resolve(node, scope) == "sys.argv",
-                tables.SETUP_COMMAND_WORDS,
-            )
-        ):
+        if isinstance(stmt, ast.If) and ctx is Context.INSTALL and self._run_by_hand(stmt, scope):
             # a step run by hand (``setup.py publish``): pip's command line never names it
             self._expr_calls(stmt.test, scope, ctx)
             self._block(stmt.body, scope, Context.RUNTIME, top=top)
@@ -377,6 +374,32 @@ class PythonScanner:
             self.missing_imports = outer
         self._block(stmt.orelse, scope, ctx, top=top)
         self._block(stmt.finalbody, scope, ctx, top=top)
+
+    def _run_by_hand(self, stmt: ast.If, scope: Scope) -> bool:
+        """Whether ``stmt`` tests the command line for words pip never puts there, and nothing
+        can put them there: the package leaves ``sys.argv`` alone and names the words nowhere
+        else (:attr:`command_line_kept`), nor does this module outside such tests (a program
+        started as ``setup.py publish``, an ``argv`` rebuilt with the word)."""
+        if self.command_line_kept is None or self._tree is None:
+            return False
+        words = syntax.argv_word_guard(
+            stmt.test,
+            lambda node: self.flow.resolve(node, scope) == "sys.argv",
+            tables.SETUP_COMMAND_WORDS,
+        )
+        if not words or not all(self.command_line_kept(str(w.value)) for w in words):
+            return False
+        tested = {id(node) for node in ast.walk(stmt.test)}
+        named = re.compile(
+            "|".join(rf"(?<![\w-]){re.escape(str(w.value))}(?![\w-])" for w in words)
+        )
+        return not any(
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in tested
+            and named.search(node.value)
+            for node in ast.walk(self._tree)
+        )
 
     def _import_names(self, stmt: ast.Import, scope: Scope, ctx: Context) -> None:
         for alias in stmt.names:

@@ -216,26 +216,31 @@ def is_main_guard(test: ast.expr) -> bool:
 
 def argv_word_guard(
     test: ast.expr, is_argv: Callable[[ast.expr], bool], commands: frozenset[str]
-) -> bool:
-    """Whether ``test`` holds only when the command line names a word that is none of
-    ``commands``, nor an option or a path: ``sys.argv[-1] == "publish"``, ``"release" in
-    sys.argv``, ``sys.argv[1] in ("publish", "tag")``, or an ``and`` with one of those."""
+) -> list[ast.Constant]:
+    """The words ``test`` needs on the command line, when it holds only if the command line
+    names words that are none of ``commands``, nor an option or a path (``sys.argv[-1] ==
+    "publish"``, ``"release" in sys.argv``, ``sys.argv[1] in ("publish", "tag")``, or an
+    ``and`` with one of those); else none."""
     if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
-        return any(argv_word_guard(value, is_argv, commands) for value in test.values)
+        for value in test.values:
+            words = argv_word_guard(value, is_argv, commands)
+            if words:
+                return words
+        return []
     if not isinstance(test, ast.Compare) or len(test.ops) != 1:
-        return False
+        return []
     left, op, right = test.left, test.ops[0], test.comparators[0]
     if isinstance(op, ast.Eq):
         if _argv_item(right, is_argv):
             left, right = right, left
-        return _argv_item(left, is_argv) and _hand_words([right], commands)
+        return _hand_words([right], commands) if _argv_item(left, is_argv) else []
     if isinstance(op, ast.In):
         if _argv_item(left, is_argv) and isinstance(right, ast.Tuple | ast.List | ast.Set):
             return _hand_words(right.elts, commands)
         whole = right.value if isinstance(right, ast.Subscript) else right
         sliced = not isinstance(right, ast.Subscript) or isinstance(right.slice, ast.Slice)
-        return sliced and is_argv(whole) and _hand_words([left], commands)
-    return False
+        return _hand_words([left], commands) if sliced and is_argv(whole) else []
+    return []
 
 
 def _argv_item(node: ast.expr, is_argv: Callable[[ast.expr], bool]) -> bool:
@@ -246,15 +251,18 @@ def _argv_item(node: ast.expr, is_argv: Callable[[ast.expr], bool]) -> bool:
     )
 
 
-def _hand_words(nodes: list[ast.expr], commands: frozenset[str]) -> bool:
-    """Constant words, none of them a command, an option or a path."""
-    return bool(nodes) and all(
-        isinstance(node, ast.Constant)
+def _hand_words(nodes: list[ast.expr], commands: frozenset[str]) -> list[ast.Constant]:
+    """The constant words of ``nodes`` when each is a word and none a command, an option or
+    a path; else none."""
+    words = [
+        node
+        for node in nodes
+        if isinstance(node, ast.Constant)
         and isinstance(node.value, str)
         and re.fullmatch(r"[A-Za-z0-9][\w.-]*", node.value) is not None
         and node.value not in commands
-        for node in nodes
-    )
+    ]
+    return words if words and len(words) == len(nodes) else []
 
 
 def block_children(node: ast.AST) -> list[ast.AST]:

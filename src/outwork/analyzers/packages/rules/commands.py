@@ -72,8 +72,11 @@ class SuspiciousCommandExecution(BehaviourRule):
     project outside the ranking (a package that installs its accomplice) it stays high. Code of
     `setup.py` under a test of the command line for a word pip and setuptools never put there
     (`if sys.argv[-1] == "publish":`, a release step its maintainers run by hand) is graded as
-    code only called; under `!=`, `else:`, after the test, or a test for `install`,
-    `bdist_wheel`, `egg_info` and the other commands, it runs at install time.
+    code only called, when no code of the package that runs in its process (what it imports
+    or starts, read from the package whole) changes `sys.argv` or names the word (a program
+    started as `setup.py publish`); under `!=`, `else:`, after the
+    test, or a test for `install`, `bdist_wheel`, `egg_info` and the other commands, it runs
+    at install time.
 
     Reverse shells: a network socket (followed through variables, `self` attributes, the
     parameters of the module's functions and `accept()`) duplicated onto standard input, output
