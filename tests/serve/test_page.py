@@ -115,7 +115,9 @@ def test_the_page_shows_verdicts_history_and_a_report(
         assert frame.get_attribute("sandbox") == "allow-scripts"
         wait.until(lambda b: "PKG001" in (frame.get_attribute("srcdoc") or ""))
         browser.switch_to.frame(frame)
-        body = wait.until(ready.presence_of_element_located((By.TAG_NAME, "body")))
+        # The frame's document is written, then its script renders the findings: wait for them.
+        wait.until(ready.text_to_be_present_in_element((By.TAG_NAME, "body"), "PKG001"))
+        body = browser.find_element(By.TAG_NAME, "body")
         assert "PKG001" in body.text and "setup.py" in body.text
         browser.switch_to.default_content()
         browser.save_screenshot(os.environ.get("OUTWORK_SCREENSHOT", str(tmp_path / "page.png")))
