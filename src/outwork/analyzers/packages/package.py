@@ -692,31 +692,31 @@ def _unpackaged_modules(
     ``python-source``: a Rust project's sdist holds its crates, their test data and its tools
     beside it), a module in a folder outside it counts whatever its folder is called (the
     crate's folder often bears the import name), unless the build's ``include`` or ``data``
-    puts it in the wheel; the other conditions hold as above."""
+    puts it in the wheel; the other conditions hold as above. Likewise where scikit-build-core
+    builds from a CMake project in a subfolder (``cmake.source-dir``): the wheel holds the
+    packages it copies and what CMake installs, whose sources are taken to lie in that
+    subfolder (see ``_python_sources``)."""
     py = [m for m in texts if m.lower().endswith((".py", ".pyw"))]
     tops: dict[str, tuple[str, str]] = {}  # member -> (its root incl. src/, top folder)
     packages: set[str] = set()
     sources = _python_sources(texts, roots)
     outside: set[str] = set()  # modules outside the folder the build takes Python code from
     for member in py:
-        root = next((r for r in reversed(roots) if member.startswith(r)), "")
-        rel = member[len(root) :]
-        source = sources.get(root)
-        if source is not None:
-            folder, installed = source
-            if rel.startswith(folder):
-                root, rel = root + folder, rel[len(folder) :]
-            elif "/" in rel and not any(fnmatch.fnmatchcase(rel, glob) for glob in installed):
-                outside.add(member)
-        elif rel.startswith("src/"):
-            root, rel = root + "src/", rel[len("src/") :]
+        placed = _placed(member, roots, sources)
+        if placed is None:
+            continue  # scikit-build-core's CMake project: it may install anything there
+        root, rel, out = placed
+        if out:
+            outside.add(member)
+            tops[member] = (root, rel.partition("/")[0])
+            continue
         top, sep, rest = rel.partition("/")
         if not sep:
             continue  # a module at the root: ``py_modules``
-        if rest == "__init__.py" and member not in outside:
+        if rest == "__init__.py":
             packages.add(root + top)
         tops[member] = (root, top)
-    if not packages:
+    if not packages and not outside:
         return frozenset()
     named = {re.sub(r"[-_.]+", "_", name.lower())} if name else set()
     config = ""
@@ -741,52 +741,195 @@ def _unpackaged_modules(
     if not candidates:
         return frozenset()
     # named by the package's other modules as a module or a path, in code run at any time
-    # (an import inside a function, ``importlib``, ``runpy``): they may run it
+    # (an import inside a function, ``importlib``, ``runpy``): they may run it. A folder
+    # outside what the wheel holds is run only by what the wheel may hold, and not by a test
+    # or an example (started by hand, as the folder itself is)
     for top in {tops[c][1] for c in candidates}:
-        if any(m not in candidates and _names_folder(texts[m], top, candidates) for m in py):
+        namers = [m for m in py if m not in candidates]
+        if all(c in outside for c in candidates if tops[c][1] == top):
+            namers = [m for m in namers if m not in outside and not _names_tests_file(m)]
+        if any(_names_folder(texts[m], top, candidates) for m in namers):
             candidates = {c for c in candidates if tops[c][1] != top}
     return frozenset(candidates)
 
 
-def _python_sources(
-    texts: Mapping[str, str], roots: list[str]
-) -> dict[str, tuple[str, tuple[str, ...]]]:
-    """For each root whose ``pyproject.toml`` builds with maturin and names its
-    ``python-source``: that folder (``"python/"``) and the globs of what else the build puts in
-    the wheel (``include`` entries not limited to the sdist, the ``data`` folder)."""
+def _names_tests_file(member: str) -> bool:
+    """Whether a module's folders or its own name are named for tests or examples."""
+    return any(names_tests(part) for part in PurePosixPath(member).with_suffix("").parts)
+
+
+#: Per root: the folders the wheel's Python code comes from, as (the folder, the part of it
+#: above the package names, None where CMake may install anything from it), and the globs of
+#: what else the build puts in the wheel.
+_Sources = tuple[tuple[tuple[str, str | None], ...], tuple[str, ...]]
+
+
+def _placed(
+    member: str, roots: list[str], sources: Mapping[str, _Sources]
+) -> tuple[str, str, bool] | None:
+    """Where a module sits: its root (with ``src/``, or the part of the build's Python folder
+    above the package names), its path below it, and whether it lies outside what the build
+    puts in the wheel (then below the root whose build says so). None for a module of
+    scikit-build-core's CMake project, which may install anything."""
+    root = next((r for r in reversed(roots) if member.startswith(r)), "")
+    rel = member[len(root) :]
+    # the innermost root whose build declares its Python code's folders (a project nested in
+    # it, with a setup.py of its own, is not what its wheel is built from)
+    built = next((r for r in reversed(roots) if member.startswith(r) and r in sources), None)
+    if built is None:
+        if rel.startswith("src/"):
+            return root + "src/", rel[len("src/") :], False
+        return root, rel, False
+    folders, installed = sources[built]
+    inner = member[len(built) :]
+    folder = next((f for f in folders if inner.startswith(f[0])), None)
+    if folder is None:
+        if "/" in inner and not any(fnmatch.fnmatchcase(inner, glob) for glob in installed):
+            return built, inner, True
+        return root, rel, False
+    if folder[1] is None:
+        return None
+    if built == root:
+        return root + folder[1], rel[len(folder[1]) :], False
+    return root, rel, False
+
+
+def _python_sources(texts: Mapping[str, str], roots: list[str]) -> dict[str, _Sources]:
+    """For each root whose ``pyproject.toml`` declares where the wheel's Python code comes
+    from: the folders that hold it, each as (the folder, the part of it above the package
+    names: ``("python/", "python/")``, ``("src/pkg/", "src/")``), and the globs of what else
+    the build puts in the wheel. A root whose configuration is not read is left out (judged as
+    any other sdist)."""
     import tomllib  # as in _build_backend_modules: most packages scanned hold none
 
-    out: dict[str, tuple[str, tuple[str, ...]]] = {}
+    out: dict[str, _Sources] = {}
     for root in roots:
         text = texts.get(root + "pyproject.toml")
-        if text is None or "python-source" not in text:
+        if text is None or ("python-source" not in text and "scikit_build_core" not in text):
             continue
         try:
             doc = tomllib.loads(text[:262144])
         except (tomllib.TOMLDecodeError, ValueError, RecursionError):
             continue
-        build = _table(doc, "build-system") or {}
-        maturin = _table(doc, "tool", "maturin") or {}
-        folder = maturin.get("python-source")
-        if build.get("build-backend") != "maturin" or not isinstance(folder, str):
+        backend = (_table(doc, "build-system") or {}).get("build-backend")
+        if backend == "maturin":
+            source = _maturin_sources(doc)
+        elif backend == "scikit_build_core.build":
+            source = _scikit_build_sources(doc, root, texts)
+        else:
             continue
-        folder = folder.strip("/").removeprefix("./")
-        if not folder or folder == "." or ".." in folder.split("/"):
-            continue
-        installed: list[str] = []
-        entries = maturin.get("include")
-        for entry in entries if isinstance(entries, list) else []:
-            if isinstance(entry, str):
-                installed.append(entry)
-            elif isinstance(entry, dict) and isinstance(entry.get("path"), str):
-                formats = entry.get("format", ["sdist", "wheel"])
-                if formats != "sdist" and formats != ["sdist"]:
-                    installed.append(entry["path"])
-        data = maturin.get("data")
-        if isinstance(data, str):
-            installed.append(data.strip("/") + "/*")
-        out[root] = (folder + "/", tuple(glob.removeprefix("./") for glob in installed))
+        if source is not None:
+            out[root] = source
     return out
+
+
+def _maturin_sources(
+    doc: dict[str, object],
+) -> _Sources | None:
+    """maturin's ``python-source`` folder, and its ``include`` entries not limited to the sdist
+    and its ``data`` folder."""
+    maturin = _table(doc, "tool", "maturin") or {}
+    folder = _relative_folder(maturin.get("python-source"))
+    if not folder:
+        return None
+    installed: list[str] = []
+    entries = maturin.get("include")
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, str):
+            installed.append(entry)
+        elif isinstance(entry, dict) and isinstance(entry.get("path"), str):
+            formats = entry.get("format", ["sdist", "wheel"])
+            if formats != "sdist" and formats != ["sdist"]:
+                installed.append(entry["path"])
+    data = maturin.get("data")
+    if isinstance(data, str):
+        installed.append(data.strip("/") + "/*")
+    return ((folder, folder),), tuple(glob.removeprefix("./") for glob in installed)
+
+
+#: scikit-build-core settings that, set by an override, may change what the wheel holds.
+_SCIKIT_BUILD_SOURCES = ("wheel.packages", "cmake.source-dir", "sdist.", "metadata.")
+
+
+def _scikit_build_sources(
+    doc: dict[str, object], root: str, texts: Mapping[str, str]
+) -> _Sources | None:
+    """What a scikit-build-core wheel may hold when the CMake project sits in a subfolder
+    (``cmake.source-dir``): that folder (CMake installs what it likes, taken from there), the
+    packages it copies (``wheel.packages``, else the first of ``src/<name>``,
+    ``python/<name>`` and ``<name>`` for the normalised project name, all three counted), and
+    what the build itself reads (``sdist.include``, a metadata provider's module). None where
+    the CMake project is the root (anything may be installed), where an override may change
+    these settings, or where a setting is not of a known shape."""
+    tool = _table(doc, "tool", "scikit-build")
+    if tool is None:
+        return None
+    cmake = _table(tool, "cmake") or {}
+    source = _relative_folder(cmake.get("source-dir", tool.get("cmake.source-dir")))
+    if not source:
+        return None
+    overrides = tool.get("overrides", [])
+    if not isinstance(overrides, list) or any(
+        not isinstance(o, dict)
+        or any(k.startswith(_SCIKIT_BUILD_SOURCES) for k in o)
+        or "packages" in (_table(o, "wheel") or {})
+        or "source-dir" in (_table(o, "cmake") or {})
+        or "sdist" in o
+        or "metadata" in o
+        for o in overrides
+    ):
+        return None
+    wheel = _table(tool, "wheel") or {}
+    packages = wheel.get("packages", tool.get("wheel.packages"))
+    project = _table(doc, "project") or {}
+    name = project.get("name")
+    folders: list[str | None] = []
+    if isinstance(packages, dict):
+        packages = list(packages.values())
+    if isinstance(packages, list):
+        folders = [_relative_folder(p) for p in packages]
+    elif packages is None and isinstance(name, str):
+        normal = re.sub(r"[-.]", "_", name)
+        for base in ("src/", "python/", ""):
+            pattern = (root + base + normal + "/").lower()
+            found = {m[len(root) :] for m in texts if m.lower().startswith(pattern)}
+            folders += sorted({f[: len(base) + len(normal) + 1] for f in found})
+    else:
+        return None
+    if None in folders or "" in folders:
+        return None
+    kept: list[tuple[str, str | None]] = [
+        (f, f[: f.rstrip("/").rfind("/") + 1]) for f in folders if f
+    ]
+    kept.append((source, None))  # CMake's sources: whatever it installs from there
+    installed: list[str] = []
+    sdist = _table(tool, "sdist") or {}
+    include = sdist.get("include", tool.get("sdist.include", []))
+    for entry in include if isinstance(include, list) else []:
+        if isinstance(entry, str) and entry.strip("/"):
+            glob = entry.strip("/").removeprefix("./").removeprefix("/")
+            installed += [glob, glob + "/*"]
+    metadata = _table(tool, "metadata") or {}
+    for setting in metadata.values():
+        provider = setting.get("provider") if isinstance(setting, dict) else None
+        where = setting.get("provider-path", "") if isinstance(setting, dict) else ""
+        if isinstance(provider, str) and isinstance(where, str):
+            module = (where.strip("/") + "/").lstrip("/") + provider.replace(".", "/")
+            installed += [module.removeprefix("./") + ".py", module.removeprefix("./") + "/*"]
+    return tuple(kept), tuple(installed)
+
+
+def _relative_folder(value: object) -> str | None:
+    """A folder of the configuration as ``"a/b/"``; ``""`` for the root; None when it is no
+    plain relative path."""
+    if not isinstance(value, str):
+        return None
+    folder = value.strip().removeprefix("./").strip("/")
+    if folder in ("", "."):
+        return ""
+    if ".." in folder.split("/") or "\\" in folder or any(c in folder for c in "*?[{$"):
+        return None
+    return folder + "/"
 
 
 #: What ``_regrade_unreached`` appends to a finding of a module nothing of its package reaches.

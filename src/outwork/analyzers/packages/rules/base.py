@@ -74,10 +74,13 @@ TEST_FILES = (
     " install* (its top folder is no regular package, not the distribution's import name, not"
     " named by `top_level.txt` or the build configuration, while the sdist holds a regular"
     " package; or it sits outside the one folder the build takes Python code from, maturin's"
-    " `python-source`, and no `include` or `data` puts it in the wheel; and no other module"
-    " imports or names it, starts it at install or declares it an entry point): import time"
-    " two steps lower, the other rows one step lower, never below low; install time is never"
-    " lowered."
+    " `python-source`, and no `include` or `data` puts it in the wheel; or outside what"
+    " scikit-build-core builds the wheel from when its CMake project is a subfolder"
+    " (`cmake.source-dir`, the `wheel.packages` folders or the package found by the project's"
+    " name, `sdist.include`, a metadata provider); and no other module imports or names it"
+    " (for a module outside what the wheel holds: no module the wheel may hold, tests aside),"
+    " starts it at install or declares it an entry point): import time two steps lower, the"
+    " other rows one step lower, never below low; install time is never lowered."
 )
 
 
