@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 #: Calls whose result is bytes or a path from the network, by their last name...
 DOWNLOADS = frozenset(
@@ -56,6 +57,9 @@ PROCESS_STARTS = frozenset(
 )  # fmt: skip
 
 
+_NOTHING: Mapping[str, object] = MappingProxyType({})
+
+
 @dataclass(frozen=True, slots=True)
 class Call:
     """A call of interest: its dotted name, keywords and where its first argument comes from."""
@@ -66,6 +70,12 @@ class Call:
     #: ``pinned`` or ""
     #: for the origin of the first argument (or ``model``/path).
     origin: str
+    #: For a model loader (``from_pretrained``, ``pipeline``): where the model's repository is
+    #: chosen (:func:`_model_origin`): a hub snapshot's folder is graded by its repository id.
+    model_origin: str
+    #: Keywords a ``**mapping`` argument certainly passes, by their constant values
+    #: (:func:`_unpacked`): ``torch.load(f, **kwargs)`` with ``kwargs = {"weights_only": True}``.
+    unpacked: Mapping[str, object]
 
 
 def dotted(node: ast.expr) -> str:
@@ -184,7 +194,143 @@ def calls(source: str) -> Iterator[Call]:
             origin = ""
             if argument is not None and not _round_trip(argument, scope, module):
                 origin = _origin(argument, scope, module, 0, opened.get(id(node)))
-            yield Call(_resolved(dotted(node.func), aliases), node, origin)
+            name = _resolved(dotted(node.func), aliases)
+            model = ""
+            if name.rsplit(".", 1)[-1] in MODEL_LOADERS:
+                loaded = _keyword(node, "model") if name.endswith("pipeline") else None
+                loaded = loaded or argument
+                if loaded is not None:
+                    model = _model_origin(loaded, scope, module, 0, {})
+            unpacked = _unpacked(node, scope, module)
+            yield Call(name, node, origin, model, unpacked)
+
+
+#: Calls that load a model by a repository id or folder (``trust_remote_code`` applies).
+MODEL_LOADERS = frozenset({"from_pretrained", "pipeline"})
+#: Hub downloads of a repository's files, by their last name: the folder or file they give is
+#: the repository their first argument (``repo_id``) names.
+HUB_SNAPSHOTS = frozenset({"snapshot_download", "hf_hub_download"})
+#: Calls that make a path of their arguments (``Path(folder)``, ``os.path.join(folder, x)``).
+PATH_BUILDERS = frozenset(
+    {"Path", "PurePath", "join", "str", "fspath", "abspath", "expanduser", "realpath"}
+)
+
+
+def _model_origin(
+    node: ast.expr, scope: _Scope, module: _Scope, depth: int, memo: dict[str, str]
+) -> str:
+    """Where the repository a model loader is handed is chosen. As :func:`_origin`, except
+    that a hub snapshot's folder (``snapshot_download(repo_id=ID)``, also through names, a
+    ``Path`` of it or a path joined under it) is graded by where ID comes from: loading it
+    with ``trust_remote_code=True`` imports the same repository's code as loading ID does.
+    ``memo``: names already followed for this call ("" while followed: a cycle is nothing)."""
+    if isinstance(node, ast.Call):
+        last = dotted(node.func).rsplit(".", 1)[-1]
+        if last in HUB_SNAPSHOTS:
+            repo = node.args[0] if node.args else _keyword(node, "repo_id")
+            if repo is None:
+                return "download"
+            return _model_origin(repo, scope, module, depth + 1, memo)
+        if last in PATH_BUILDERS and _holds_snapshot(node, scope, module, depth):
+            found = ""
+            for child in [*node.args, *(k.value for k in node.keywords)]:
+                found = _heavier(found, _model_origin(child, scope, module, depth + 1, memo))
+            return found
+    elif isinstance(node, ast.BinOp) and _holds_snapshot(node, scope, module, depth):
+        left = _model_origin(node.left, scope, module, depth + 1, memo)
+        return _heavier(left, _model_origin(node.right, scope, module, depth + 1, memo))
+    elif isinstance(node, ast.Name) and depth < MAX_DEPTH:
+        if node.id in memo:
+            return memo[node.id]
+        values = scope.assigned.get(node.id, [])
+        if scope is not module:
+            values = values + module.assigned.get(node.id, [])
+        if any(_holds_snapshot(v, scope, module, depth + 1) for v in values[:MAX_VALUES]):
+            memo[node.id] = ""
+            found = ""
+            for value in values[:MAX_VALUES]:
+                found = _heavier(found, _model_origin(value, scope, module, depth + 1, memo))
+            memo[node.id] = found
+            return found
+    return _origin(node, scope, module, depth)
+
+
+def _holds_snapshot(node: ast.expr, scope: _Scope, module: _Scope, depth: int) -> bool:
+    """The expression is a hub snapshot, a path made of one, or a name bound to such."""
+    stack: list[tuple[ast.AST, int]] = [(node, depth)]
+    while stack:
+        sub, level = stack.pop()
+        if isinstance(sub, ast.Call):
+            last = dotted(sub.func).rsplit(".", 1)[-1]
+            if last in HUB_SNAPSHOTS:
+                return True
+            if last not in PATH_BUILDERS:
+                continue
+            stack.extend((child, level) for child in [*sub.args, *(k.value for k in sub.keywords)])
+        elif isinstance(sub, ast.BinOp):
+            stack.extend(((sub.left, level), (sub.right, level)))
+        elif isinstance(sub, ast.Name) and level < MAX_DEPTH:
+            values = scope.assigned.get(sub.id, [])
+            if scope is not module:
+                values = values + module.assigned.get(sub.id, [])
+            stack.extend((value, level + 1) for value in values[:MAX_VALUES])
+    return False
+
+
+def _unpacked(node: ast.Call, scope: _Scope, module: _Scope) -> Mapping[str, object]:
+    """The keywords ``**NAME`` certainly passes with a constant value: NAME bound once, in the
+    function or at the top level, to a dict literal, or to one under a test of a version (``{
+    "weights_only": True} if torch.__version__ >= "1.13" else {}``: the empty dict is for a
+    release that has no such keyword). Keys a branch leaves out or sets otherwise are not
+    certain, and a dict under any other test is not."""
+    passed: dict[str, object] = {}
+    for keyword in node.keywords:
+        if keyword.arg is not None:
+            continue
+        value = keyword.value
+        if isinstance(value, ast.Name):
+            bound = scope.assigned.get(value.id, [])
+            if scope is not module and not bound:
+                bound = module.assigned.get(value.id, [])
+            if len(bound) != 1:
+                continue
+            value = bound[0]
+        passed.update(_constant_keys(value))
+    return MappingProxyType(passed) if passed else _NOTHING
+
+
+def _constant_keys(value: ast.expr) -> dict[str, object]:
+    if isinstance(value, ast.Dict):
+        return {
+            key.value: item.value
+            for key, item in zip(value.keys, value.values, strict=True)
+            if isinstance(key, ast.Constant)
+            and isinstance(key.value, str)
+            and isinstance(item, ast.Constant)
+        }
+    if isinstance(value, ast.IfExp) and _tests_a_version(value.test):
+        branches = [b for b in (value.body, value.orelse) if not _empty_dict(b)]
+        if len(branches) == 1:
+            return _constant_keys(branches[0])
+    return {}
+
+
+def _empty_dict(node: ast.expr) -> bool:
+    return (isinstance(node, ast.Dict) and not node.keys) or (
+        isinstance(node, ast.Call)
+        and dotted(node.func) == "dict"
+        and not node.args
+        and not node.keywords
+    )
+
+
+def _tests_a_version(test: ast.expr) -> bool:
+    """A comparison of a library's release (``torch.__version__ >= "1.13"``,
+    ``version.parse(torch.__version__) >= ...``) and nothing else."""
+    if not isinstance(test, ast.Compare):
+        return False
+    names = {dotted(n) for n in ast.walk(test) if isinstance(n, ast.Attribute | ast.Name)}
+    return any(name.endswith("__version__") for name in names)
 
 
 #: Calls that import a module by its name at run time.

@@ -7,7 +7,7 @@ import enum
 from collections.abc import Iterator, Mapping
 from typing import ClassVar
 
-from outwork.analyzers.aitools.appcode import Call
+from outwork.analyzers.aitools.appcode import MODEL_LOADERS, Call
 from outwork.core.findings import Finding, finding
 from outwork.core.rules import Confidence, Layer, Rule, Severity
 
@@ -32,6 +32,22 @@ class Origin(enum.Enum):
     )
     PINNED = "downloaded, checked against a hash the program pins (pooch known_hash, registry)"
     LOCAL = "a literal or a local value"
+    #: ``torch.load`` without ``weights_only`` in a third-party package's own code, whatever
+    #: the file's origin: PyTorch 2.6 and later load weights only unless told otherwise.
+    DEFAULT_IN_DEPENDENCY = (
+        "loaded in a third-party package's own code without weights_only: PyTorch 2.6 and"
+        " later refuse anything but weights by default, an older PyTorch unpickles it"
+    )
+
+
+class Placement(enum.Enum):
+    """Whose code gives an agent its tool: the context of AI022's severity table."""
+
+    OWN = "in the scanned project's own code"
+    DEPENDENCY = (
+        "in a third-party package's own code (a package archive, site-packages, node_modules):"
+        " a library's tool factory, handed to a model by whoever calls it"
+    )
 
 
 class UnsafeModelDeserialization(Rule):
@@ -87,6 +103,16 @@ class UnsafeModelDeserialization(Rule):
     from the request), a socket, and a download, even from a URL the command line names (the
     file is the server's, not the operator's).
 
+    In a third-party package's own code, `torch.load` of such a file without `weights_only`
+    is medium: PyTorch 2.6 and later load weights only unless told otherwise, so the file runs
+    code only under an older PyTorch (a library's loader of the checkpoint it downloads,
+    torch_geometric's `GPSE.from_pretrained`). `weights_only=False`, a pickle-family load and
+    `torch.jit.load` (which has no such keyword) keep their grade there, and the same
+    `torch.load` in the user's own code stays high (theirs to make explicit). Keywords passed
+    as `**NAME` count when NAME is bound once to a dict literal, or to one under a test of a
+    release (`{"weights_only": True} if torch.__version__ >= "1.13" else {}`: the empty dict
+    is for a PyTorch without the keyword); under any other test, or bound twice, they do not.
+
     A module is read when it imports a loader's module however the import is spelled (`import
     os, pickle`, `from pickle import load`, `importlib.import_module("pickle")`, across `;`
     and backslash continuations), and a call is named by what its import binds: `pk.load`
@@ -132,6 +158,7 @@ class UnsafeModelDeserialization(Rule):
         Origin.ENVIRONMENT_IN_DEPENDENCY: Severity.MEDIUM,
         Origin.PINNED: Severity.MEDIUM,
         Origin.LOCAL: Severity.MEDIUM,
+        Origin.DEFAULT_IN_DEPENDENCY: Severity.MEDIUM,
     }
 
 
@@ -143,7 +170,10 @@ class RemoteCodeModelLoad(Rule):
     `from_pretrained(...)`, `pipeline(...)` and similar calls with `trust_remote_code=True`;
     high when the model id or path comes from input (argv, parsed arguments, the environment, a
     web request), medium otherwise; an id named on the operator's command line is medium in a
-    third-party package's own code, as for AI020. Also model servers started with
+    third-party package's own code, as for AI020. A hub snapshot's folder
+    (`from_pretrained(snapshot_download(repo_id=ID), trust_remote_code=True)`, also through
+    names, `Path(...)` or a path joined under it) is graded by where ID comes from: it imports
+    the same repository's code as `from_pretrained(ID, ...)` does. Also model servers started with
     `--trust-remote-code` (vLLM, Text Generation Inference, SGLang, text-generation-webui) in
     Dockerfiles, compose files, manifests, scripts and units; high when the model is given
     through a variable.
@@ -196,7 +226,10 @@ class AgentToolExecutesCode(Rule):
 
     `allow_dangerous_code=True` (LangChain's pandas/CSV/Spark agents, LlamaIndex), LangChain's
     `PythonREPLTool`, `PythonAstREPLTool`, `PythonREPL` and `ShellTool`, and `load_tools` asking
-    for `terminal` or `python_repl`.
+    for `terminal` or `python_repl`. High in the scanned project's own code; medium in a
+    third-party package's own code (a package archive, site-packages, node_modules), where it
+    is a library's tool factory (langchain_experimental's dataframe agents): the tool reaches a
+    model when the user's code calls the factory, and that call is where it is reported high.
 
     ## Why it matters
 
@@ -225,6 +258,10 @@ class AgentToolExecutesCode(Rule):
     severity = Severity.HIGH
     confidence = Confidence.HIGH
     cwe = (94, 77)
+    severities: ClassVar[Mapping[enum.Enum, Severity]] = {
+        Placement.OWN: Severity.HIGH,
+        Placement.DEPENDENCY: Severity.MEDIUM,
+    }
 
 
 _PICKLE_LOADS = frozenset(
@@ -232,7 +269,6 @@ _PICKLE_LOADS = frozenset(
      "cloudpickle.loads", "pd.read_pickle", "pandas.read_pickle", "_pickle.load"}
 )  # fmt: skip
 _CODE_TOOLS = frozenset({"PythonREPLTool", "PythonAstREPLTool", "PythonREPL", "ShellTool"})
-_LOADERS = ("from_pretrained", "pipeline")
 
 
 def _flag(node: ast.Call, name: str) -> bool | None:
@@ -242,7 +278,7 @@ def _flag(node: ast.Call, name: str) -> bool | None:
     return None
 
 
-def _at(rule: type[Rule], message: str, node: ast.Call, origin: Origin | None = None) -> Finding:
+def _at(rule: type[Rule], message: str, node: ast.Call, origin: enum.Enum | None = None) -> Finding:
     severity = rule.severity_in(origin) if origin is not None else None
     return finding(rule, message, line=node.lineno, column=node.col_offset + 1, severity=severity)
 
@@ -264,26 +300,41 @@ def check(found: Call, *, dependency: bool = False) -> Iterator[Finding]:
     last = name.rsplit(".", 1)[-1]
     if last == "load" and name.split(".", 1)[0] == "torch":
         weights_only = _flag(node, "weights_only")
+        if weights_only is None and isinstance(found.unpacked.get("weights_only"), bool):
+            weights_only = found.unpacked["weights_only"] is True
         if weights_only is False or (weights_only is None and origin is not Origin.LOCAL):
             how = "weights_only=False" if weights_only is False else "no weights_only=True"
             message = f"torch.load with {how} unpickles a file {origin.value}"
-            yield _at(UnsafeModelDeserialization, message, node, origin)
+            context = origin
+            if weights_only is None and dependency and name == "torch.load":
+                # the default changed in PyTorch 2.6: only an older release unpickles
+                context = Origin.DEFAULT_IN_DEPENDENCY
+                message += " under a PyTorch older than 2.6 (2.6 and later load weights only)"
+            yield _at(UnsafeModelDeserialization, message, node, context)
     elif (name in _PICKLE_LOADS or _numpy_pickle(name, node)) and origin is not Origin.LOCAL:
         message = f"{name} unpickles a file {origin.value}"
         yield _at(UnsafeModelDeserialization, message, node, origin)
-    if last in _LOADERS and _flag(node, "trust_remote_code"):
+    if last in MODEL_LOADERS and _flag(node, "trust_remote_code"):
+        model = Origin[found.model_origin.upper()] if found.model_origin else Origin.LOCAL
+        if model is Origin.COMMAND and dependency:
+            model = Origin.COMMAND_IN_DEPENDENCY
+        elif model is Origin.ENVIRONMENT and dependency:
+            model = Origin.ENVIRONMENT_IN_DEPENDENCY
         message = (
             f"{name}(trust_remote_code=True) imports the repository's Python; the model id is"
-            f" {origin.value}"
+            f" {model.value}"
         )
-        yield _at(RemoteCodeModelLoad, message, node, origin)
+        yield _at(RemoteCodeModelLoad, message, node, model)
+    placement = Placement.DEPENDENCY if dependency else Placement.OWN
     if _flag(node, "allow_dangerous_code"):
         message = f"{name}(allow_dangerous_code=True) lets the model run code"
-        yield _at(AgentToolExecutesCode, message, node)
+        yield _at(AgentToolExecutesCode, message, node, placement)
     elif last in _CODE_TOOLS:
-        yield _at(AgentToolExecutesCode, f"{name} gives the model a tool that runs code", node)
+        message = f"{name} gives the model a tool that runs code"
+        yield _at(AgentToolExecutesCode, message, node, placement)
     elif last == "load_tools" and _names_code_tool(node):
-        yield _at(AgentToolExecutesCode, "load_tools asks for a shell or Python tool", node)
+        message = "load_tools asks for a shell or Python tool"
+        yield _at(AgentToolExecutesCode, message, node, placement)
 
 
 def _names_code_tool(node: ast.Call) -> bool:
