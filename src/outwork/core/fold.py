@@ -507,9 +507,13 @@ class Folder:
             return UNKNOWN
         if isinstance(value, Ref):
             key = self._fold(node.slice)
-            if value.name in ("builtins.__dict__", "globals()", "vars(builtins)") and isinstance(
-                key, str
-            ):
+            if value.name in (
+                "builtins",
+                "__builtins__",
+                "builtins.__dict__",
+                "globals()",
+                "vars(builtins)",
+            ) and isinstance(key, str):
                 return Ref(key)
             if value.name in ("os.environ", "os.environb") and isinstance(key, str):
                 return f"%{key}%"
@@ -531,7 +535,12 @@ class Folder:
     def _fold_IfExp(self, node: ast.IfExp) -> object:
         test = self._fold(node.test)
         if isinstance(test, Unknown | Ref):
-            return UNKNOWN
+            # either way the same value (``getattr(b, "exec") if ... else b["exec"]``, the two
+            # spellings of one builtin for the two types ``__builtins__`` may have)
+            body = self._fold(node.body)
+            if isinstance(body, Unknown) or body != self._fold(node.orelse):
+                return UNKNOWN
+            return body
         return self._fold(node.body if test else node.orelse)
 
     def _fold_Compare(self, node: ast.Compare) -> object:

@@ -167,6 +167,9 @@ class Flow:
         self.classes: set[str] = set()
         #: paths of files that received downloaded bytes
         self.written_net_paths: set[str] = set()
+        #: files copied from another file: copy -> the original's path (a copy of a browser's
+        #: locked database, taken to read it, holds what the original holds)
+        self.copies: dict[str, str] = {}
         #: whether a path names the package's own tree (set by the scanner, :mod:`.stores`)
         self.own_tree: Callable[[str], bool] = _nowhere
         #: names bound to text only partly known (``f"C:\\Users\\{user}\\..."``): its
@@ -402,6 +405,7 @@ class Flow:
         service-account token) and whether it holds downloaded bytes."""
         where = node.args[0] if node.args else _path_of_receiver(node.func)
         path = " ".join(iter_strings(self.fold(where, scope))) if where is not None else ""
+        path = self.copies.get(path, path)
         out: Labels = frozenset({"file"})
         if path and path in self.written_net_paths:
             out |= {"net"}  # reading back (or unpacking) what was downloaded
@@ -427,6 +431,13 @@ class Flow:
                 if upper.startswith(prefix):
                     return frozenset({"secret", f"vendor:{prefix}"})
         return frozenset({"secret"})
+
+    def mark_copied(self, source: ast.expr, copy: ast.expr, scope: Scope) -> None:
+        """``shutil.copy(source, copy)``: reading the copy reads what the source holds."""
+        original = " ".join(iter_strings(self.fold(source, scope)))
+        copied = " ".join(iter_strings(self.fold(copy, scope)))
+        if original and copied and copied != original:
+            self.copies[copied] = self.copies.get(original, original)
 
     def mark_downloaded(self, path: ast.expr, scope: Scope) -> None:
         """A file now holds downloaded bytes: its path (value or variable) taints as ``net``."""

@@ -48,6 +48,7 @@ _HOST_VARIABLES = frozenset(
     {"USERNAME", "USER", "LOGNAME", "COMPUTERNAME", "HOSTNAME", "USERDOMAIN", "HOME", "USERPROFILE"}
 )
 _ENV_READ = re.compile(r"""\bprocess\.env\b(?:\s*\.\s*(\w+)|\s*\[\s*['"`](\w+)['"`]\s*\])?""")
+_READS_FILE = re.compile(r"\breadFile(?:Sync)?\s*\(|\bcreateReadStream\s*\(")
 _IDENTIFIER = re.compile(r"(?<![\w$.])[A-Za-z_$][\w$]*")
 _FUNCTION_NODES = frozenset(
     {
@@ -393,7 +394,7 @@ class _JsWalk:
             self._bind(left, right)
 
     def _bind(self, name: Any, value: Any) -> None:
-        module = self._required(value)
+        module = self._required(value) or self._connection(value)
         if name.type == "identifier":
             ident = self.text(name)
             if _builds_object(value):
@@ -419,13 +420,43 @@ class _JsWalk:
                     if k is not None and v is not None:
                         self.modules[self.text(v)] = f"{module}.{self.text(k)}"
 
+    def _connection(self, node: Any) -> str | None:
+        """The network module of a connection or request object a value builds
+        (``https.request(...)``, ``new net.Socket()``, ``net.connect(...)``): what is written to
+        it is sent as a call of that module would send it."""
+        if node is None or node.type not in ("call_expression", "new_expression"):
+            return None
+        fn = node.child_by_field_name("function") or node.child_by_field_name("constructor")
+        if fn is None or fn.type != "member_expression":
+            return None
+        module, _, member = self._callee(fn).rpartition(".")
+        if module in javascript.CONNECTION_MODULES and member in javascript.CONNECTION_MAKERS:
+            return module
+        return None
+
+    def _loader(self, fn: Any) -> bool:
+        """``require``/``import``, also reached by a computed name (``global["req" +
+        "uire"]``, ``module.require``)."""
+        if self.text(fn) in ("require", "import", "module.require"):
+            return True
+        if fn.type != "subscript_expression":
+            return False
+        obj = fn.child_by_field_name("object")
+        index = fn.child_by_field_name("index")
+        return (
+            obj is not None
+            and index is not None
+            and self.text(obj) in ("global", "globalThis", "window", "self", "module")
+            and self.fold(index) == "require"
+        )
+
     def _required(self, node: Any) -> str | None:
         if node is None:
             return None
         if node.type == "call_expression":
             fn = node.child_by_field_name("function")
             args = node.child_by_field_name("arguments")
-            if fn is not None and self.text(fn) in ("require", "import") and args is not None:
+            if fn is not None and self._loader(fn) and args is not None:
                 for arg in args.named_children:
                     folded = self.fold(arg)
                     if folded:
@@ -516,6 +547,8 @@ class _JsWalk:
             return frozenset()
         text = self.text(node)
         out: set[str] = set()
+        if _READS_FILE.search(text) and tables.PRIVATE_STORE_RE.search(text):
+            out.add("store")  # a private key, browser or wallet store read from disk
         for read in _ENV_READ.finditer(text):
             name = read.group(1) or read.group(2)
             if name is None:
@@ -568,16 +601,18 @@ class _JsWalk:
         if fn.type == "identifier":
             ident = self.text(fn)
             return self.modules.get(ident, ident)
-        if fn.type == "member_expression":
+        if fn.type in ("member_expression", "subscript_expression"):
             obj = fn.child_by_field_name("object")
-            prop = fn.child_by_field_name("property")
+            prop = fn.child_by_field_name("property") or fn.child_by_field_name("index")
             if obj is not None and prop is not None:
                 base = (
                     self._callee(obj)
-                    if obj.type in ("identifier", "member_expression")
-                    else (self._required(obj) or self.text(obj)[:40])
+                    if obj.type in ("identifier", "member_expression", "subscript_expression")
+                    else (self._required(obj) or self._connection(obj) or self.text(obj)[:40])
                 )
-                return f"{base}.{self.text(prop)}"
+                # ``m["ex" + "ec"]``: a member named by a string the code assembles
+                name = self.text(prop) if fn.type == "member_expression" else self.fold(prop)
+                return f"{base}.{name}" if name else self.text(fn)[:80]
         return self.text(fn)[:80]
 
     def _call(self, node: Any) -> None:

@@ -1533,8 +1533,11 @@ def _entry_points(texts: Mapping[str, str]) -> list[str]:
 
 
 def _entry_modules(texts: Mapping[str, str], roots: list[str]) -> dict[str, frozenset[str]]:
-    """Module file -> the functions (``func``, ``Class.method``) entry points name in it."""
-    out: dict[str, set[str]] = {}
+    """Module file -> the functions (``func``, ``Class.method``) entry points name in it, and
+    those a package's ``__init__`` calls at import (:func:`_called_on_import`)."""
+    out: dict[str, set[str]] = {
+        m: set(names) for m, names in _called_on_import(texts, roots).items()
+    }
     for value in _entry_points(texts):
         module, _, attr = value.split("[", 1)[0].strip().partition(":")
         attr = attr.strip()
@@ -1543,6 +1546,42 @@ def _entry_modules(texts: Mapping[str, str], roots: list[str]) -> dict[str, froz
         for member in _module_files(module.strip(), "", texts, roots):
             out.setdefault(member, set()).add(attr)
     return {m: frozenset(a) for m, a in out.items()}
+
+
+#: ``from .sync import push`` (one line, or names in parentheses on it).
+_FROM_IMPORT = re.compile(
+    r"^from[ \t]+([.\w]+)[ \t]+import[ \t]+\(?([\w \t,]+)\)?[ \t]*(?:#.*)?$", re.M
+)
+
+
+def _called_on_import(texts: Mapping[str, str], roots: list[str]) -> dict[str, frozenset[str]]:
+    """Module file -> its functions that a package's ``__init__.py`` or ``__main__.py``
+    imports by name and calls at its top level (``from .sync import push`` then ``push()``):
+    they run when the package is imported or started, as an entry point's function runs when
+    its command starts."""
+    out: dict[str, set[str]] = {}
+    for member, text in texts.items():
+        if PurePosixPath(member).name not in ("__init__.py", "__main__.py") or "import" not in text:
+            continue
+        for match in _FROM_IMPORT.finditer(text):
+            called: set[str] = set()
+            for part in match.group(2).split(","):
+                name, _, alias = part.strip().partition(" as ")
+                local = (alias or name).strip()
+                if local.isidentifier() and re.search(
+                    rf"^(?:[\w.]+[ \t]*=[ \t]*)?{re.escape(local)}[ \t]*\(", text, re.M
+                ):
+                    called.add(name.strip())
+            if not called:
+                continue
+            module = match.group(1)
+            if module.startswith(".."):
+                continue  # a parent package's module: left to the import-time walk
+            for target in _module_files(module.lstrip("."), member, texts, roots):
+                if module.startswith(".") and not target.startswith(member.rsplit("/", 1)[0]):
+                    continue
+                out.setdefault(target, set()).update(called)
+    return {m: frozenset(n) for m, n in out.items()}
 
 
 def _python_metadata(texts: Mapping[str, str]) -> dict[str, str]:

@@ -72,6 +72,23 @@ MAX_SOURCE = 8 * 1024 * 1024
 _CODE_HINT = re.compile(r"\b(import|exec|eval|def|lambda|from)\b")
 _OPEN_CALLS = frozenset({"open", "io.open", "codecs.open", "os.open"})
 _URLRETRIEVE = frozenset({"urllib.request.urlretrieve", "urllib.urlretrieve"})
+#: Methods that put what they are handed into their receiver: a message, a list, a buffer.
+_FILLS = frozenset(
+    {
+        "append",
+        "extend",
+        "insert",
+        "update",
+        "add",
+        "write",
+        "set_content",
+        "set_payload",
+        "add_attachment",
+        "attach",
+        "add_header",
+        "setdefault",
+    }
+)
 
 
 @dataclass(slots=True)
@@ -438,6 +455,17 @@ class PythonScanner:
         """The names a statement binds, with their folded values and labels."""
         if isinstance(stmt, ast.Assign):
             self._assign(stmt, scope)
+            for target in stmt.targets:
+                if isinstance(target, ast.Subscript):
+                    self._fill(target.value, [stmt.value], scope)
+        elif (
+            isinstance(stmt, ast.Expr)
+            and isinstance(stmt.value, ast.Call)
+            and isinstance(stmt.value.func, ast.Attribute)
+            and stmt.value.func.attr in _FILLS
+        ):
+            call, func = stmt.value, stmt.value.func
+            self._fill(func.value, [*call.args, *(k.value for k in call.keywords)], scope)
         elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
             self.flow.bind(
                 stmt.target,
@@ -481,6 +509,17 @@ class PythonScanner:
                         self.flow.labels(item.context_expr, scope),
                         scope,
                     )
+
+    def _fill(self, receiver: ast.expr, values: list[ast.expr], scope: Scope) -> None:
+        """``msg.set_content(env)``, ``body["k"] = secret``: the receiver (a name) now holds
+        what it was handed, as an assignment of it would."""
+        if not isinstance(receiver, ast.Name):
+            return
+        added: Labels = EMPTY
+        for value in values:
+            added |= self.flow.labels(value, scope)
+        if added:
+            scope.taint[receiver.id] = scope.taint.get(receiver.id, EMPTY) | added
 
     def _assign(self, stmt: ast.Assign, scope: Scope) -> None:
         folder = self.flow.folder(scope)
@@ -570,6 +609,8 @@ class PythonScanner:
                 network.used(site, configured)
         if attr in ("communicate", "write") and node.args:
             download.feeds_interpreter(site)
+        if (attr or name) in download.MEMORY_COPIES or name == "ctypes.memmove":
+            download.loads_download_into_memory(site)
         if name.startswith("browser_cookie3."):
             credentials.reads_cookies(site)
         credentials.path_arguments(site)
@@ -620,6 +661,8 @@ class PythonScanner:
         node, name, scope, ctx = site.node, site.name, site.scope, site.ctx
         if name in tables.EXEC_CALLS:
             execution.executed(site)
+        elif name in download.DESERIALISERS and download.loads_download(site):
+            pass
         elif name in tables.MARSHAL_CALLS:
             execution.loaded(site)
         elif name in tables.PROCESS_CALLS or name in tables.PIP_CALLS:
@@ -652,6 +695,8 @@ class PythonScanner:
             persistence.opened(site)
         elif name in tables.FILE_WRITE_CALLS:
             persistence.copied(site)
+            if len(node.args) >= 2:
+                self.flow.mark_copied(node.args[0], node.args[1], scope)
         elif name in _URLRETRIEVE and len(node.args) >= 2:
             self.flow.mark_downloaded(node.args[1], scope)
         if attr in ("extractall", "extract") and isinstance(node.func, ast.Attribute):
@@ -740,6 +785,8 @@ class PythonScanner:
             self._note_launched(parts)
         listed = bool(cmd_nodes) and isinstance(cmd_nodes[0], ast.List | ast.Tuple)
         hidden = bool(decoded) or "decoded" in labels
+        if download.feeds_interpreter_input(site, cmd_nodes):
+            return
         command = Command(
             text,
             labels,

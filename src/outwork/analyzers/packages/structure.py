@@ -257,7 +257,7 @@ class Structure:
             elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
                 for dec in stmt.decorator_list:  # a decorator is called, a class one too
                     referenced |= self._reach(dec)
-                if syntax.runs_at_definition(stmt):
+                if syntax.runs_at_definition(stmt, self.functions):
                     referenced.add(stmt.name)
             elif isinstance(stmt, ast.If) and syntax.is_main_guard(stmt.test):
                 continue
@@ -369,7 +369,7 @@ class _WillRun:
             if isinstance(target, ast.Name):
                 self.runs(target.id)  # a decorator is called with what it decorates
         if not isinstance(stmt, ast.ClassDef):
-            if syntax.runs_at_definition(stmt):
+            if syntax.runs_at_definition(stmt, self.functions):
                 self.work.append(stmt)
             return
         for expr in (*stmt.bases, *(k.value for k in stmt.keywords)):
@@ -432,6 +432,16 @@ _RUNTIME_KEYWORDS = Keywords(
         "request",
         "post",
         "socket",
+        # mail, file-transfer and websocket clients, DNS look-ups: channels for stolen data
+        "FTP",
+        "SMTP",
+        "sendmail",
+        "send_message",
+        "storbinary",
+        "storlines",
+        "websocket",
+        "gethostbyname",
+        "getaddrinfo",
         "getattr",
         "__import__",
         "import_module",
@@ -457,6 +467,9 @@ _RUNTIME_KEYWORDS = Keywords(
         "dup2",
         "zipimport",
         "CDLL",
+        "memmove",
+        "RtlMoveMemory",
+        "WriteProcessMemory",
         "LoadLibrary",
         "dlopen",
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 #: Fields that hold no node with anything below it: names, operators, load/store contexts,
 #: flags. The walkers below skip them, which leaves the order of every other node unchanged.
@@ -299,9 +299,14 @@ def definitions_breadth_first(
     return [node for node in statements_breadth_first(tree) if isinstance(node, DEFS)]
 
 
-def runs_at_definition(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    """A decorator that calls the function it decorates (``@lambda f: f()``) runs its body
-    when the ``def`` statement runs."""
+def runs_at_definition(
+    fn: ast.FunctionDef | ast.AsyncFunctionDef,
+    functions: Mapping[str, Sequence[ast.FunctionDef | ast.AsyncFunctionDef]] | None = None,
+) -> bool:
+    """A decorator that calls the function it decorates (``@lambda f: f()``, or a module
+    function ``def plugin(fn): fn(); return fn`` among ``functions``) runs its body when the
+    ``def`` statement runs. A decorator that only wraps it (calls it inside a nested
+    function) does not."""
     for dec in fn.decorator_list:
         if (
             isinstance(dec, ast.Lambda)
@@ -311,7 +316,24 @@ def runs_at_definition(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
             and dec.body.func.id == dec.args.args[0].arg
         ):
             return True
+        defs = functions.get(dec.id, ()) if functions and isinstance(dec, ast.Name) else ()
+        if len(defs) == 1 and _calls_its_argument(defs[0]):
+            return True
     return False
+
+
+def _calls_its_argument(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether ``fn``'s own body (not a function nested in it) calls its first parameter."""
+    params = [*fn.args.posonlyargs, *fn.args.args]
+    if not params:
+        return False
+    first = params[0].arg
+    return any(
+        isinstance(call.func, ast.Name) and call.func.id == first
+        for stmt in fn.body
+        if not isinstance(stmt, DEFS)
+        for call in calls_no_defs(stmt)
+    )
 
 
 def callee_name(func: ast.expr) -> str:

@@ -41,12 +41,15 @@ WHEN_HELP: Mapping[When, str] = {
     " files, npm install scripts, and the modules and functions they reach",
     When.IMPORT: "the top level of a module (class bodies included), and the functions it"
     " certainly runs: called by their own name (on any branch), handed to a thread, timer,"
-    " executor or atexit, used as a decorator, or the constructor of a module class it builds,"
-    " and what those call the same way: it runs when the module is imported",
+    " executor or atexit, used as a decorator, decorated by a module function whose own body"
+    " calls what it decorates, or the constructor of a module class it builds, and what those"
+    " call the same way: it runs when the module is imported",
     When.REACHABLE: "a function that import-time code may reach only through an instance, a"
     " method or attribute name, or an alias (as far as names tell); a function an entry point"
     " names (console and GUI scripts, plugin groups such as MCP servers: it runs when the"
-    " command or plugin host starts) and what it calls; the top level of a submodule that"
+    " command or plugin host starts) and what it calls; a function of a submodule that the"
+    " package's __init__.py or __main__.py imports by name and calls at its top level; the"
+    " top level of a submodule that"
     " defines no function or class (a script, offering nothing to import) and that nothing"
     " of its package imports, names (as a word outside comments: modules, build"
     " configuration, entry points, .pth files) or starts, where no code run on import imports"

@@ -29,7 +29,10 @@ class DownloadAndExecute(BehaviourRule):
 
     ## What it finds
     Data flow from a download (`requests.get(...).text`, `urlopen(...).read()`, `urlretrieve`)
-    into `exec`, `eval`, `compile`, a process command, or a file that is then started: also
+    into `exec`, `eval`, `compile`, a deserialiser that runs what it loads (`pickle`, `dill`,
+    `cloudpickle`, `marshal`: unpickling a download is running it), an interpreter's standard
+    input (`subprocess.run([sys.executable, "-"], input=...)`), a process command, or a file
+    that is then started: also
     through archives unpacked from a download, helper functions that download to a file and
     return it or run what they are given, threads started on `os.system`, commands received
     from a socket (a remote shell), and chat messages: in a module that imports a chat-bot
@@ -219,6 +222,89 @@ def feeds_interpreter(call: CallSite) -> bool:
         DownloadAndExecute.RUNS_DOWNLOAD,
         f"{func.attr}() hands downloaded code to an interpreter's standard input {call.ctx.label}",
         clip(ast.unparse(node)),
+        executes=True,
+    )
+    return True
+
+
+def feeds_interpreter_input(call: CallSite, command: list[ast.expr]) -> bool:
+    """``subprocess.run([sys.executable, "-"], input=data)`` of downloaded bytes: the download
+    handed whole to an interpreter reading its program from standard input."""
+    given = next((k.value for k in call.node.keywords if k.arg == "input"), None)
+    if given is None or not command or "net" not in call.labels(given):
+        return False
+    if not _INTERPRETER.search(ast.unparse(command[0])):
+        return False
+    call.emit(
+        DownloadAndExecute.RUNS_DOWNLOAD,
+        f"{call.name}() hands downloaded code to an interpreter's standard input {call.ctx.label}",
+        clip(ast.unparse(call.node)),
+        executes=True,
+    )
+    return True
+
+
+#: Readers of serialised objects: what they load may name any callable, which the loader calls
+#: (pickle's ``__reduce__``) or is code itself (marshal), so loading is running.
+DESERIALISERS = frozenset(
+    {
+        "pickle.loads",
+        "pickle.load",
+        "_pickle.loads",
+        "_pickle.load",
+        "cPickle.loads",
+        "cPickle.load",
+        "dill.loads",
+        "dill.load",
+        "cloudpickle.loads",
+        "cloudpickle.load",
+        "marshal.loads",
+        "marshal.load",
+        "pickle.Unpickler",
+        "dill.Unpickler",
+    }
+)
+
+
+def loads_download(call: CallSite) -> bool:
+    """``pickle.loads(urlopen(url).read())``, ``marshal.loads(requests.get(url).content)``: a
+    downloaded stream deserialised is downloaded code run, whatever the loaded objects claim
+    to be."""
+    node = call.node
+    if not node.args or "net" not in call.labels(node.args[0]):
+        return False
+    call.emit(
+        DownloadAndExecute.RUNS_DOWNLOAD,
+        f"{call.name}() deserialises downloaded bytes (loading runs what they name)"
+        f" {call.ctx.label}",
+        clip(ast.unparse(node)),
+        executes=True,
+    )
+    return True
+
+
+#: Copies into raw memory (``ctypes.memmove``, Windows' ``RtlMoveMemory`` and
+#: ``WriteProcessMemory``), and what makes memory run: executable allocations and threads
+#: started at an address (a shellcode loader).
+MEMORY_COPIES = frozenset({"memmove", "RtlMoveMemory", "WriteProcessMemory"})
+_RUNS_MEMORY = re.compile(
+    r"\bVirtualAlloc(?:Ex)?\b|\bCreate(?:Remote)?Thread\b|PROT_EXEC|PAGE_EXECUTE|"
+    r"\bCFUNCTYPE\s*\(|\bEnumSystemLocales|QueueUserAPC"
+)
+
+
+def loads_download_into_memory(call: CallSite) -> bool:
+    """``ctypes.memmove(buf, downloaded, n)`` in a module that allocates executable memory or
+    starts a thread at an address: downloaded machine code run in the process."""
+    if not any("net" in call.labels(arg) for arg in call.node.args):
+        return False
+    if not call.facts.module_matches(_RUNS_MEMORY):
+        return False
+    call.emit(
+        DownloadAndExecute.RUNS_DOWNLOAD,
+        f"{call.name or 'memmove'}() copies downloaded bytes into memory the module runs"
+        f" {call.ctx.label}",
+        clip(ast.unparse(call.node)),
         executes=True,
     )
     return True

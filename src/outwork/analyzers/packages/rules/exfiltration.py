@@ -11,12 +11,14 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from outwork.analyzers.packages import data as tables
 from outwork.analyzers.packages import destinations
 from outwork.analyzers.packages.facts import CallSite, Labels
 from outwork.analyzers.packages.rules.base import BehaviourRule, Variant
 from outwork.analyzers.packages.signals import Context, clip
+from outwork.core.fold import iter_strings
 from outwork.core.rules import Confidence, Layer, Severity
 
 C, H, M, L, N = (
@@ -37,6 +39,10 @@ SEND_ATTRS = frozenset(
         "sendto",
         "request",
         "urlopen",
+        # mail and file-transfer clients (smtplib, ftplib)
+        "sendmail",
+        "storbinary",
+        "storlines",
         # chat-bot clients (telebot, python-telegram-bot, aiogram, telethon, pyrogram)
         "send_message",
         "send_document",
@@ -44,6 +50,13 @@ SEND_ATTRS = frozenset(
         "send_photo",
     }
 )
+#: Client methods whose arguments are the content delivered (a mail, a chat message, an
+#: uploaded file), never the credentials a client authenticates with (``login`` takes those):
+#: a secret among them is sent to whoever receives the content.
+CONTENT_SENDS = frozenset(
+    {"sendmail", "send_message", "storbinary", "storlines", "send_document", "send_file",
+     "send_photo"}
+)  # fmt: skip
 #: Channels stealers post collected files to (classes of ``destinations.toml``).
 EXFIL_CLASSES = ("messaging-webhook", "request-bin", "paste-or-file-drop", "tunnel")
 #: Collecting files to send: walking directories, capturing the screen.
@@ -64,7 +77,12 @@ class SecretExfiltration(BehaviourRule):
     their `send_message`/`send_document`/`send`). Variables that name the user or the machine
     (`USERNAME`, `COMPUTERNAME`) count as host identity, and the contents of private keys, shell
     history, browser profiles or wallets sent anywhere are theft even in code that only runs
-    when called. So are, from a function only called:
+    when called. A secret in the content of a mail, a chat message or an uploaded file
+    (`smtplib`'s `sendmail`/`send_message`, `ftplib`'s `storbinary`/`storlines`, a bot's
+    `send_document`) is sent to whoever receives it, never used to log in, and weighs as a
+    dump; a message or buffer filled with secrets (`msg.set_content(...)`, `body[k] = ...`)
+    carries them, and so does a copy of a credential store (`shutil.copy` of a browser's
+    locked database). So are, from a function only called:
     - key material handed to the function (a parameter named `private_key`, `mnemonic`,
       `seed_phrase`, `recovery_phrase`...) sent to a constant host: wallets sign locally
       (what a wallet library's signer shows of the key, its address and the signatures it
@@ -164,12 +182,21 @@ def client_sends(call: CallSite) -> None:
     client = "client" in call.labels(func.value)
     if "secret" not in labels or not client:
         return
-    if labels & {"dump", "store", "keyarg"}:
+    if labels & {"dump", "store", "keyarg"} or func.attr in CONTENT_SENDS:
         variant = SecretExfiltration.DUMP
-    elif "host" in labels:
-        variant = SecretExfiltration.HOST
     else:
-        variant = SecretExfiltration.SECRET
+        # where it goes weighs as for a plain request: a platform's token sent to a constant
+        # host outside the platform, a channel, a serverless host
+        folder = call.folder()
+        texts = [
+            text
+            for arg in [*call.node.args, *(k.value for k in call.node.keywords)]
+            for text in iter_strings(folder.fold(arg))
+        ]
+        suspicious = any(destinations.suspicious(t) for t in texts)
+        if sends(replace(call, name=call.name or func.attr), labels, suspicious, texts):
+            return
+        variant = SecretExfiltration.HOST if "host" in labels else SecretExfiltration.SECRET
     call.emit(
         variant,
         f"sends secrets or host identity over the network {call.ctx.label}",

@@ -108,7 +108,9 @@ class SuspiciousJavaScript(BehaviourRule):
     variables read, the owner's packages listed, and `npm publish` or the registry's
     publishing API used); workflow files (`.github/workflows/`) written through the GitHub
     contents API; a secret scanner (TruffleHog, Gitleaks, Nosey Parker) downloaded or started
-    over the home folder or the whole disk, or with its results sent away. Polyfills and test
+    over the home folder or the whole disk, or with its results sent away; a reverse shell (a
+    shell started by `child_process` with its standard streams piped to, or handed as, a
+    socket that connects out with `net` or `tls`). Polyfills and test
     mocks that replace `fetch` or `XMLHttpRequest` without touching wallets, release tools that
     publish the one package they run in, and scanners wired into a project's own checks are
     not reported.
@@ -169,6 +171,13 @@ class SuspiciousJavaScript(BehaviourRule):
         "writes GitHub Actions workflow files through the GitHub API", H, H, H, H
     )
     SECRET_SCANNER = Variant("downloads or starts a secret scanner", H, H, H, M)
+    REVERSE_SHELL = Variant(
+        "wires a shell's standard streams to a socket that connects out (a reverse shell)",
+        C,
+        C,
+        C,
+        H,
+    )
 
 
 #: ``node -e``, ``eval``: inline code in a script.
@@ -246,6 +255,21 @@ _WHOLE_DISK = re.compile(
     r"homedir\s*\(|process\.env\.(?:HOME|USERPROFILE)\b|['\"`]~/|filesystem\s+/"
 )
 _SENDS = re.compile(r"\bfetch\s*\(|https?\.request\s*\(|axios\.post|\.post\s*\(|webhook")
+#: A reverse shell: a shell started, a socket connecting out, and the two joined by pipes
+#: (``sock.pipe(sh.stdin)``, ``sh.stdout.pipe(sock)``) or by handing the socket as the shell's
+#: standard streams (``stdio: [sock, sock, sock]``). A terminal server that listens
+#: (``net.createServer``) and connects nowhere is no such thing.
+_SOCKET_MODULE = re.compile(r"""(?:require\s*\(\s*|from\s+)['"`](?:node:)?(?:net|tls)['"`]""")
+_CONNECTS_OUT = re.compile(r"\.\s*(?:connect|createConnection)\s*\(|new\s+[\w$.]*Socket\s*\(")
+_SHELL_STARTED = re.compile(
+    r"""\b(?:spawn|exec|execFile|spawnSync)\s*\(\s*['"`](?:[\w/\\.:-]*[/\\])?"""
+    r"""(?:sh|bash|zsh|dash|ash|ksh|cmd|powershell|pwsh)(?:\.exe)?(?:\s+-i)?['"`]""",
+    re.IGNORECASE,
+)
+_STREAMS_JOINED = re.compile(
+    r"\.pipe\s*\(\s*[\w$.]+\.stdin\s*\)|\.(?:stdout|stderr)\s*\.\s*pipe\s*\(\s*[\w$]+\s*\)|"
+    r"stdio\s*:\s*\[\s*([\w$]+)\s*,\s*\1\b"
+)
 _RUNS_OR_FETCHES = re.compile(
     r"child_process|\bexecSync\b|\bspawn\b|\bexec\s*\(|\bfetch\s*\(|https?\.get|releases/download"
 )
@@ -297,6 +321,20 @@ def module_behaviours(source: str) -> list[tuple[Variant, str, int]]:
                 SuspiciousJavaScript.SECRET_SCANNER,
                 "downloads or starts a secret scanner",
                 scanner.start(),
+            )
+        )
+    joined = _STREAMS_JOINED.search(source)
+    if (
+        joined is not None
+        and _SOCKET_MODULE.search(source)
+        and _CONNECTS_OUT.search(source)
+        and _SHELL_STARTED.search(source)
+    ):
+        found.append(
+            (
+                SuspiciousJavaScript.REVERSE_SHELL,
+                "wires a shell's standard streams to a socket that connects out (a reverse shell)",
+                joined.start(),
             )
         )
     return found
@@ -432,6 +470,11 @@ _BOUND_NET_MODULES = frozenset({"axios", "node-fetch", "request"})
 _NET_MODULES = frozenset(
     {"http", "https", "dns", "net", "tls", "dgram", "axios", "node-fetch", "request"}
 )
+#: Modules whose calls build a connection or request object, and those calls.
+CONNECTION_MODULES = frozenset({"http", "https", "net", "tls", "dgram", "http2"})
+CONNECTION_MAKERS = frozenset(
+    {"request", "get", "connect", "createConnection", "Socket", "createSocket"}
+)
 _NET_MEMBERS = frozenset(
     {
         "request",
@@ -444,6 +487,7 @@ _NET_MEMBERS = frozenset(
         "connect",
         "createConnection",
         "write",
+        "end",
         "send",
     }
 )
@@ -546,7 +590,7 @@ def _requests(call: JsCall) -> None:
         # the top level or to a paste site is not
         facts.emit(
             SuspiciousJavaScript.SENDS_DUMP
-            if labels & {"dump", "host"} or suspicious
+            if labels & {"dump", "host", "store"} or suspicious
             else SuspiciousJavaScript.SENDS_SECRET,
             call.node,
             f"{call.callee} sends environment or host data",
