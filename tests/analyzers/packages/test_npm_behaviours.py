@@ -20,6 +20,7 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "rules" / "PKG015"
         ("worm.js", SuspiciousJavaScript.WORM),
         ("workflow.js", SuspiciousJavaScript.WORKFLOW_WRITE),
         ("scanner.js", SuspiciousJavaScript.SECRET_SCANNER),
+        ("reverse_shell.js", SuspiciousJavaScript.REVERSE_SHELL),
     ],
 )
 def test_malicious_module_raises(name: str, variant: object) -> None:
@@ -27,7 +28,9 @@ def test_malicious_module_raises(name: str, variant: object) -> None:
     assert found == [variant]
 
 
-@pytest.mark.parametrize("name", ["polyfill.js", "dapp.js", "release.js", "hooks.js", "index.js"])
+@pytest.mark.parametrize(
+    "name", ["polyfill.js", "dapp.js", "release.js", "hooks.js", "index.js", "terminal_server.js"]
+)
 def test_ordinary_twin_raises_nothing(name: str) -> None:
     assert module_behaviours((FIXTURES / name).read_text()) == []
 
