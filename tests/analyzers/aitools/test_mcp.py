@@ -88,3 +88,24 @@ def test_app_code_names_are_followed_once() -> None:
     short = "import pickle, sys\na = sys.argv[1]\nb = a\npickle.load(open(b, 'rb'))"
     assert any(c.name == "pickle.load" and c.origin == "command" for c in calls(short))
     assert list(calls("x = " + "(" * 5_000 + ")" * 5_000)) == []
+
+
+def test_model_ids_through_snapshots_are_followed_once() -> None:
+    """A hub snapshot's folder is graded by its repository id, and the names and paths that
+    lead to it are followed in bounded time: names bound to each other many times over, and a
+    path joined a thousand times, neither fan out nor recurse."""
+    head = ["from flask import request", "from huggingface_hub import snapshot_download"]
+    head += ["from pathlib import Path", "from transformers import AutoModel"]
+    lines = head + [
+        f"a{level} = Path(a{level + 1}) / 'x{i}'" for level in range(4) for i in range(20)
+    ]
+    lines += ["a4 = snapshot_download(request.args['m'])"]
+    lines += ["AutoModel.from_pretrained(a0, trust_remote_code=True)"]
+    joined = [*head, "f = Path(snapshot_download('org/m'))" + " / 'a'" * 2_000]
+    joined += ["AutoModel.from_pretrained(f, trust_remote_code=True)"]
+    start = time.process_time()
+    fanned = [c for c in calls("\n".join(lines)) if c.name.endswith("from_pretrained")]
+    long = [c for c in calls("\n".join(joined)) if c.name.endswith("from_pretrained")]
+    assert time.process_time() - start < 5
+    assert [c.model_origin for c in fanned] == ["input"]
+    assert [c.model_origin for c in long] == [""]  # the id is a literal: the repository's own

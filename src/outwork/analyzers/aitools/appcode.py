@@ -224,44 +224,67 @@ def _model_origin(
     ``Path`` of it or a path joined under it) is graded by where ID comes from: loading it
     with ``trust_remote_code=True`` imports the same repository's code as loading ID does.
     ``memo``: names already followed for this call ("" while followed: a cycle is nothing)."""
-    if isinstance(node, ast.Call):
-        last = dotted(node.func).rsplit(".", 1)[-1]
-        if last in HUB_SNAPSHOTS:
-            repo = node.args[0] if node.args else _keyword(node, "repo_id")
-            if repo is None:
+    if not _holds_snapshot(node, scope, module, depth):
+        return _origin(node, scope, module, depth)
+    found = ""
+    for part in _path_parts(node):
+        if isinstance(part, ast.Call) and _last_name(part) in HUB_SNAPSHOTS:
+            repo = part.args[0] if part.args else _keyword(part, "repo_id")
+            if repo is None or depth >= MAX_DEPTH:
                 return "download"
-            return _model_origin(repo, scope, module, depth + 1, memo)
-        if last in PATH_BUILDERS and _holds_snapshot(node, scope, module, depth):
-            found = ""
-            for child in [*node.args, *(k.value for k in node.keywords)]:
-                found = _heavier(found, _model_origin(child, scope, module, depth + 1, memo))
-            return found
-    elif isinstance(node, ast.BinOp) and _holds_snapshot(node, scope, module, depth):
-        left = _model_origin(node.left, scope, module, depth + 1, memo)
-        return _heavier(left, _model_origin(node.right, scope, module, depth + 1, memo))
-    elif isinstance(node, ast.Name) and depth < MAX_DEPTH:
-        if node.id in memo:
-            return memo[node.id]
-        values = scope.assigned.get(node.id, [])
-        if scope is not module:
-            values = values + module.assigned.get(node.id, [])
-        if any(_holds_snapshot(v, scope, module, depth + 1) for v in values[:MAX_VALUES]):
-            memo[node.id] = ""
-            found = ""
-            for value in values[:MAX_VALUES]:
-                found = _heavier(found, _model_origin(value, scope, module, depth + 1, memo))
-            memo[node.id] = found
-            return found
-    return _origin(node, scope, module, depth)
+            origin = _model_origin(repo, scope, module, depth + 1, memo)
+        elif isinstance(part, ast.Name) and depth < MAX_DEPTH:
+            origin = _snapshot_name_origin(part.id, scope, module, depth, memo)
+        else:
+            origin = _origin(part, scope, module, depth)
+        found = _heavier(found, origin)
+    return found
+
+
+def _snapshot_name_origin(
+    name: str, scope: _Scope, module: _Scope, depth: int, memo: dict[str, str]
+) -> str:
+    if name in memo:
+        return memo[name]
+    memo[name] = ""
+    values = scope.assigned.get(name, [])
+    if scope is not module:
+        values = values + module.assigned.get(name, [])
+    found = ""
+    for value in values[:MAX_VALUES]:
+        found = _heavier(found, _model_origin(value, scope, module, depth + 1, memo))
+    memo[name] = found
+    return found
+
+
+def _last_name(node: ast.Call) -> str:
+    return dotted(node.func).rsplit(".", 1)[-1]
+
+
+def _path_parts(node: ast.expr) -> Iterator[ast.expr]:
+    """The pieces a path is made of: through ``/`` and ``+`` and the calls that make a path of
+    their arguments (``Path(a) / "b"``: ``a`` and ``"b"``), walked without recursion."""
+    stack = [node]
+    while stack:
+        sub = stack.pop()
+        if isinstance(sub, ast.BinOp):
+            stack += (sub.right, sub.left)
+        elif isinstance(sub, ast.Call) and _last_name(sub) in PATH_BUILDERS:
+            stack += reversed([*sub.args, *(k.value for k in sub.keywords)])
+        else:
+            yield sub
 
 
 def _holds_snapshot(node: ast.expr, scope: _Scope, module: _Scope, depth: int) -> bool:
-    """The expression is a hub snapshot, a path made of one, or a name bound to such."""
+    """The expression is a hub snapshot, a path made of one, or a name bound to such (each
+    name looked at once: a module that binds names to each other many times over is read in
+    time linear in its assignments)."""
     stack: list[tuple[ast.AST, int]] = [(node, depth)]
+    seen: set[str] = set()
     while stack:
         sub, level = stack.pop()
         if isinstance(sub, ast.Call):
-            last = dotted(sub.func).rsplit(".", 1)[-1]
+            last = _last_name(sub)
             if last in HUB_SNAPSHOTS:
                 return True
             if last not in PATH_BUILDERS:
@@ -269,7 +292,8 @@ def _holds_snapshot(node: ast.expr, scope: _Scope, module: _Scope, depth: int) -
             stack.extend((child, level) for child in [*sub.args, *(k.value for k in sub.keywords)])
         elif isinstance(sub, ast.BinOp):
             stack.extend(((sub.left, level), (sub.right, level)))
-        elif isinstance(sub, ast.Name) and level < MAX_DEPTH:
+        elif isinstance(sub, ast.Name) and level < MAX_DEPTH and sub.id not in seen:
+            seen.add(sub.id)
             values = scope.assigned.get(sub.id, [])
             if scope is not module:
                 values = values + module.assigned.get(sub.id, [])
