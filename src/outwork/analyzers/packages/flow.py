@@ -63,6 +63,10 @@ _HOST_VARIABLES = frozenset(
 _READ_ATTRS = frozenset({"read_text", "read_bytes"})
 #: Conversions to a number: what they return cannot be run, nor sent on as a client.
 _NUMBERS = frozenset({"int", "float", "bool", "len"})
+#: What writing a value to a file does not keep of it: where it came from and how it was read.
+_NOT_HELD = frozenset({"file", "net", "client", "decoded", "caller"})
+#: Builders of bytes and text from numbers.
+_BYTE_BUILDERS = frozenset({"bytes", "bytearray", "chr"})
 _CODE_LABELS = frozenset({"net", "decoded", "client"})
 
 
@@ -83,6 +87,8 @@ def parameter_labels(
     if tables.KEY_MATERIAL_PARAM.search(arg.arg):
         return frozenset({"secret", "keyarg"})
     positional = [a for a in fn.args.args if a.arg not in ("self", "cls")]
+    if positional and arg is positional[0] and tables.KEY_MATERIAL_FUNCTION.search(fn.name):
+        return frozenset({"secret", "keyarg"})  # ``from_mnemonic(phrase)``: what it is handed
     if (
         chat
         and positional
@@ -170,6 +176,8 @@ class Flow:
         #: files copied from another file: copy -> the original's path (a copy of a browser's
         #: locked database, taken to read it, holds what the original holds)
         self.copies: dict[str, str] = {}
+        #: files written with secrets: path -> their labels
+        self.held: dict[str, Labels] = {}
         #: whether a path names the package's own tree (set by the scanner, :mod:`.stores`)
         self.own_tree: Callable[[str], bool] = _nowhere
         #: names bound to text only partly known (``f"C:\\Users\\{user}\\..."``): its
@@ -362,8 +370,8 @@ class Flow:
             if isinstance(node.func, ast.Attribute) and node.func.attr in _READ_ATTRS:
                 return inner | self._file_labels(node, scope)  # Path(".env").read_text()
             return inner
-        if qual in _NUMBERS:
-            return inner - _CODE_LABELS  # a number received is no program and no client
+        if qual in _NUMBERS or qual in _BYTE_BUILDERS:
+            return self._numbers(qual, node, inner, scope)
         if qual in _CALLEE_LABELS:
             return inner | _CALLEE_LABELS[qual]
         if "caller" in inner and (
@@ -387,6 +395,22 @@ class Flow:
             return inner | self._file_labels(node, scope)
         return inner
 
+    def _numbers(self, qual: str, node: ast.Call, inner: Labels, scope: Scope) -> Labels:
+        """A number received is no program and no client; bytes or characters assembled
+        number by number (``int(bits, 2)`` of a download's pixels, a list of codes) are what
+        the numbers were taken from."""
+        if qual in _BYTE_BUILDERS:
+            return inner | (self._names_labels(node.args[0], scope) if node.args else EMPTY)
+        return inner - _CODE_LABELS
+
+    def _names_labels(self, node: ast.expr, scope: Scope) -> Labels:
+        """The labels of every name read inside ``node``."""
+        out: Labels = EMPTY
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.Name):
+                out |= scope.taint.get(inner.id, EMPTY)
+        return out
+
     def _receiver_labels(
         self, node: ast.Call, func: ast.Attribute, scope: Scope, depth: int
     ) -> Labels:
@@ -404,9 +428,13 @@ class Flow:
         """What reading a file gives: its path's kind (a credential store, a .env file, a
         service-account token) and whether it holds downloaded bytes."""
         where = node.args[0] if node.args else _path_of_receiver(node.func)
-        path = " ".join(iter_strings(self.fold(where, scope))) if where is not None else ""
+        return self.path_labels(where, scope) if where is not None else frozenset({"file"})
+
+    def path_labels(self, where: ast.expr, scope: Scope) -> Labels:
+        """What the file at ``where`` (a path expression) holds when read."""
+        path = " ".join(iter_strings(self.fold(where, scope)))
         path = self.copies.get(path, path)
-        out: Labels = frozenset({"file"})
+        out: Labels = frozenset({"file"}) | self.held.get(path, EMPTY)
         if path and path in self.written_net_paths:
             out |= {"net"}  # reading back (or unpacking) what was downloaded
         if path and tables.DUMP_FILE_RE.search(path):
@@ -431,6 +459,18 @@ class Flow:
                 if upper.startswith(prefix):
                     return frozenset({"secret", f"vendor:{prefix}"})
         return frozenset({"secret"})
+
+    def mark_holds(self, path: ast.expr, labels: Labels, scope: Scope) -> None:
+        """A file now holds secrets (written to it, or a credential store put in an archive
+        there): reading it back, or handing its path on, carries them."""
+        held = labels - _NOT_HELD
+        if "secret" not in held:
+            return
+        if isinstance(path, ast.Name):
+            scope.taint[path.id] = scope.taint.get(path.id, EMPTY) | held
+        value = self.fold(path, scope)
+        if isinstance(value, str) and value:
+            self.held[value] = self.held.get(value, EMPTY) | held
 
     def mark_copied(self, source: ast.expr, copy: ast.expr, scope: Scope) -> None:
         """``shutil.copy(source, copy)``: reading the copy reads what the source holds."""

@@ -72,6 +72,14 @@ MAX_SOURCE = 8 * 1024 * 1024
 _CODE_HINT = re.compile(r"\b(import|exec|eval|def|lambda|from)\b")
 _OPEN_CALLS = frozenset({"open", "io.open", "codecs.open", "os.open"})
 _URLRETRIEVE = frozenset({"urllib.request.urlretrieve", "urllib.urlretrieve"})
+#: Archives opened by path that files are written into.
+_ARCHIVE_WRITERS = frozenset(
+    {"zipfile.ZipFile", "zipfile.PyZipFile", "tarfile.open", "tarfile.TarFile"}
+)
+#: Serialisers that write a value to an open file (``json.dump(value, handle)``).
+_DUMPERS = frozenset(
+    {"json.dump", "pickle.dump", "dill.dump", "marshal.dump", "yaml.dump", "yaml.safe_dump"}
+)
 #: Methods that put what they are handed into their receiver: a message, a list, a buffer.
 _FILLS = frozenset(
     {
@@ -187,6 +195,8 @@ class PythonScanner:
         self._will_run = False
         #: file handles bound by ``with open(path) as name``: name -> path expression
         self._handles: dict[str, ast.expr] = {}
+        #: names bound to archives opened by path (``zipfile.ZipFile(path, "w")``): their path
+        self._archives: dict[str, ast.expr] = {}
         #: commands started, checked again at the end against files that received downloads
         self._commands: list[StartedCommand] = []
         #: the modules whose failed import the code being walked handles (``except
@@ -266,6 +276,7 @@ class PythonScanner:
         the garbage collector walking them."""
         self._functions.clear()
         self._handles.clear()
+        self._archives.clear()
         self._commands.clear()
         self._wrappers.clear()
         self._downloaders.clear()
@@ -497,6 +508,13 @@ class PythonScanner:
                 if (
                     isinstance(item.optional_vars, ast.Name)
                     and isinstance(opened, ast.Call)
+                    and opened.args
+                    and self.flow.resolve(opened.func, scope) in _ARCHIVE_WRITERS
+                ):
+                    self._archives[item.optional_vars.id] = opened.args[0]
+                if (
+                    isinstance(item.optional_vars, ast.Name)
+                    and isinstance(opened, ast.Call)
                     and self.flow.resolve(opened.func, scope) in tables.CLIENT_CONSTRUCTORS
                 ):
                     self.flow.clients[item.optional_vars.id] = self._constructor_texts(
@@ -533,8 +551,20 @@ class PythonScanner:
             and self.flow.resolve(stmt.value.func, scope) in tables.CLIENT_CONSTRUCTORS
             else None
         )
+        archive = (
+            stmt.value.args[0]
+            if isinstance(stmt.value, ast.Call)
+            and stmt.value.args
+            and self.flow.resolve(stmt.value.func, scope) in _ARCHIVE_WRITERS
+            else None
+        )
         for target in stmt.targets:
             self.flow.bind(target, value, labels, scope)
+            if isinstance(target, ast.Name):
+                if archive is not None:
+                    self._archives[target.id] = archive
+                else:
+                    self._archives.pop(target.id, None)
             if isinstance(target, ast.Name) and isinstance(stmt.value, ast.JoinedStr):
                 scope.formatted[target.id] = stmt.value
             if (
@@ -609,6 +639,11 @@ class PythonScanner:
                 network.used(site, configured)
         if attr in ("communicate", "write") and node.args:
             download.feeds_interpreter(site)
+        if name in _DUMPERS and len(node.args) >= 2:
+            handle_name = node.args[1].id if isinstance(node.args[1], ast.Name) else None
+            if handle_name in self._handles:
+                labels = self.flow.labels(node.args[0], scope)
+                self.flow.mark_holds(self._handles[handle_name], labels, scope)
         if (attr or name) in download.MEMORY_COPIES or name == "ctypes.memmove":
             download.loads_download_into_memory(site)
         if name.startswith("browser_cookie3."):
@@ -757,6 +792,16 @@ class PythonScanner:
                     self.flow.mark_downloaded(receiver.args[0], scope)
                 elif handle in self._handles:
                     self.flow.mark_downloaded(self._handles[handle], scope)
+            if handle in self._handles:
+                self.flow.mark_holds(self._handles[handle], labels, scope)
+        if attr in ("write", "add", "writestr") and node.args and handle in self._archives:
+            # a file put in an archive: the archive holds what the file holds
+            held = self.flow.path_labels(node.args[0], scope) | self.flow.labels(
+                node.args[0], scope
+            )
+            if attr == "writestr" and len(node.args) > 1:
+                held |= self.flow.labels(node.args[1], scope)
+            self.flow.mark_holds(self._archives[handle], held, scope)
 
     def _started(self, site: CallSite) -> None:
         """A process call: its command folded into a :class:`Command` for the checks, and

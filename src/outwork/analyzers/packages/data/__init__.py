@@ -231,6 +231,14 @@ KEY_MATERIAL_PARAM = re.compile(
     r"secret_?phrase|seed_?words|wallet_?seed|secret_?recovery)s?$",
     re.IGNORECASE,
 )
+#: Functions named for the key material they take first (``from_mnemonic(phrase)``,
+#: ``import_private_key(value)``, ``restore_seed_phrase(words)``). A bare "seed" names random
+#: seeds (``set_seed``, ``seed_everything``) as often as wallets, so it does not count.
+KEY_MATERIAL_FUNCTION = re.compile(
+    r"(?:^|_)(?:private_?key|privkey|mnemonic|seed_?phrase|recovery_?phrase|"
+    r"secret_?phrase|seed_?words|wallet_?seed)(?:_|$)",
+    re.IGNORECASE,
+)
 
 #: Constructors of a wallet library's signer: an object that holds a private key, signs with
 #: it locally and shows only what the key holder publishes (:data:`SIGNER_PUBLIC_ATTRS`,
