@@ -82,9 +82,11 @@ class SecretExfiltration(BehaviourRule):
     `send_document`) is sent to whoever receives it, never used to log in, and weighs as a
     dump; a message or buffer filled with secrets (`msg.set_content(...)`, `body[k] = ...`)
     carries them, and so does a copy of a credential store (`shutil.copy` of a browser's
-    locked database). So are, from a function only called:
+    locked database), a file the secrets were written or dumped to, or an archive a credential
+    store was put in (collected, then uploaded). So are, from a function only called:
     - key material handed to the function (a parameter named `private_key`, `mnemonic`,
-      `seed_phrase`, `recovery_phrase`...) sent to a constant host: wallets sign locally
+      `seed_phrase`, `recovery_phrase`..., or the first parameter of a function named for
+      one: `from_mnemonic(phrase)`) sent to a constant host: wallets sign locally
       (what a wallet library's signer shows of the key, its address and the signatures it
       makes, is what the key's holder publishes: `eth_account`'s `Account.from_key(k).address`
       and `sign_message(...)`, PyNaCl's and solders' signing keys; the key itself, the
