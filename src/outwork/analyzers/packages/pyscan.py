@@ -1017,6 +1017,7 @@ class PythonScanner:
         obfuscation.non_latin_identifiers(module)
         obfuscation.packed_lines(module)
         credentials.mentioned(module)
+        credentials.clipboard_swap(module)
         obfuscation.probes_sandbox(module)
 
     # --- facts the checks ask for (see :class:`~outwork.analyzers.packages.facts.Facts`) ------

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 
 from outwork.analyzers.packages import data as tables
-from outwork.analyzers.packages import stores
+from outwork.analyzers.packages import stores, syntax
 from outwork.analyzers.packages.facts import CallSite, Facts, ModuleSource
 from outwork.analyzers.packages.rules.base import BehaviourRule, Variant
 from outwork.analyzers.packages.signals import Context, clip
@@ -48,6 +48,12 @@ class CredentialHarvesting(BehaviourRule):
     to anything not derived from its own file), the code is no decoded layer, and it names a
     Python source file or a member or folder of the package scanned.
 
+    A clipper is reported too: a loop that reads the clipboard (`pyperclip.paste`, pywin32's
+    `GetClipboardData`, tkinter's `clipboard_get`) and writes it (`copy`, `SetClipboardData`,
+    `clipboard_append`) in a module that matches or holds cryptocurrency wallet addresses: it
+    waits for the user to copy a destination and puts its own in place. A wallet that copies
+    an address once, or validates what is pasted, runs no such loop.
+
     ## Why it matters
     Info-stealers shipped as packages harvest exactly these files; a library rarely needs them
     and never at install time.
@@ -61,7 +67,8 @@ class CredentialHarvesting(BehaviourRule):
     Do not install the package; if it ran, rotate the credentials stored in those places.
 
     ## References
-    - MITRE ATT&CK T1555 (Credentials from Password Stores), T1552 (Unsecured Credentials)
+    - MITRE ATT&CK T1555 (Credentials from Password Stores), T1552 (Unsecured Credentials),
+      T1115 (Clipboard Data)
     - CWE-522: Insufficiently Protected Credentials
     """
 
@@ -71,7 +78,7 @@ class CredentialHarvesting(BehaviourRule):
     severity = Severity.HIGH
     confidence = Confidence.MEDIUM
     cwe = (522, 506)
-    attack = ("T1555", "T1552")
+    attack = ("T1555", "T1552", "T1115")
     inline_suppressible = False
 
     #: install, import, reached from import, only when called
@@ -79,6 +86,14 @@ class CredentialHarvesting(BehaviourRule):
     COOKIES = Variant("reads browser cookies", C, H, H, N)
     EMBEDDED = Variant("marshalled code names a credential store", C, H, H, L)
     MENTION = Variant("names a credential store", L, L, L, L)
+    CLIPPER = Variant(
+        "reads the clipboard in a loop and writes it back, in a module that matches wallet"
+        " addresses (a clipper swapping the user's destination for its own)",
+        C,
+        H,
+        H,
+        H,
+    )
 
 
 #: Methods of a path object that read or walk what it names (``Path.home() / ".config"``).
@@ -172,3 +187,43 @@ def _in_own_path(text: str, start: int, end: int, own_tree: Callable[[str], bool
         q.start(2) <= start - first and end - first <= q.end(2) and own_tree(q.group(2))
         for q in _QUOTED_RE.finditer(line)
     )
+
+
+#: Clipboard reads and writes, by the callee's last name (pyperclip, pyclip, pywin32, tkinter).
+_CLIPBOARD_READS = frozenset(
+    {"paste", "GetClipboardData", "clipboard_get", "get_clipboard", "GetClipboardText"}
+)
+_CLIPBOARD_WRITES = frozenset(
+    {"copy", "SetClipboardData", "SetClipboardText", "clipboard_append", "set_clipboard"}
+)
+#: A wallet address matched (Ethereum's, Bitcoin's bech32 and base58 shapes as regular
+#: expressions) or held (an Ethereum or bech32 address written out).
+_WALLET_ADDRESS = re.compile(
+    r"0x\[(?:a-fA-F0-9|0-9a-fA-F|A-Fa-f0-9|a-f0-9|0-9a-f)\]\{40\}|\bbc1\[|\bbc1\||"
+    r"\[13\]\[a-km-zA-HJ-NP-Z1-9\]|(?<![\w])0x[a-fA-F0-9]{40}(?![\w])|"
+    r"\bbc1q[02-9ac-hj-np-z]{38,58}\b"
+)
+
+
+def clipboard_swap(module: ModuleSource) -> None:
+    """A loop that reads the clipboard and writes it, in a module that matches or holds wallet
+    addresses: a clipper."""
+    text = module.text[:2_000_000]
+    if module.tree is None or ("paste" not in text and "lipboard" not in text):
+        return
+    if _WALLET_ADDRESS.search(text) is None:
+        return
+    for node in ast.walk(module.tree):
+        if not isinstance(node, ast.While):
+            continue
+        called = {syntax.callee_name(c.func) for c in syntax.calls_no_defs(node)}
+        if called & _CLIPBOARD_READS and called & _CLIPBOARD_WRITES:
+            module.facts.emit(
+                CredentialHarvesting.CLIPPER,
+                "reads the clipboard in a loop and writes another wallet address back"
+                f" {module.ctx.label}",
+                node.lineno,
+                clip(ast.get_source_segment(text, node) or "", 300),
+                ctx=module.ctx,
+            )
+            return
