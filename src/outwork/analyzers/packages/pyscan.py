@@ -387,18 +387,21 @@ class PythonScanner:
 
     def _try(self, stmt: ast.Try, scope: Scope, ctx: Context, *, top: bool) -> None:
         """A ``try``: its handlers of a failed import (``except ImportError``) know which
-        modules the body imports (:attr:`missing_imports`)."""
+        modules the body imports (:attr:`missing_imports`). Around a body that cannot raise
+        (``try: pass``, what is left when an import is taken out) the handlers never run: their
+        code is graded as code only called (the ``else`` and ``finally`` blocks do run)."""
         for expr in syntax.own_expressions(stmt):
             self._expr_calls(expr, scope, ctx)
         self._block(stmt.body, scope, ctx, top=top)
         imported = syntax.imported_modules(stmt.body)
+        handled = Context.RUNTIME if syntax.cannot_raise(stmt.body) else ctx
         for handler in stmt.handlers:
             for expr in syntax.own_expressions(handler):
                 self._expr_calls(expr, scope, ctx)
             outer = self.missing_imports
             if syntax.catches_import_error(handler):
                 self.missing_imports = outer | imported
-            self._block(handler.body, scope, ctx, top=top)
+            self._block(handler.body, scope, handled, top=top)
             self.missing_imports = outer
         self._block(stmt.orelse, scope, ctx, top=top)
         self._block(stmt.finalbody, scope, ctx, top=top)

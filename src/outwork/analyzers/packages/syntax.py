@@ -169,6 +169,16 @@ def catches_import_error(handler: ast.ExceptHandler) -> bool:
     )
 
 
+def cannot_raise(body: list[ast.stmt]) -> bool:
+    """Whether a block does nothing that can raise (``pass``, ``...``, a docstring): the
+    handlers of a ``try`` around it never run."""
+    return all(
+        isinstance(stmt, ast.Pass)
+        or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant))
+        for stmt in body
+    )
+
+
 def imported_modules(body: list[ast.stmt]) -> frozenset[str]:
     """The top-level modules a block imports by its own statements (``import pybind11``,
     ``from Cython.Build import cythonize``)."""

@@ -76,7 +76,13 @@ class SuspiciousCommandExecution(BehaviourRule):
     or starts, read from the package whole) changes `sys.argv` or names the word (a program
     started as `setup.py publish`); under `!=`, `else:`, after the
     test, or a test for `install`, `bdist_wheel`, `egg_info` and the other commands, it runs
-    at install time.
+    at install time. The handlers of a `try` whose body cannot raise (`try: pass`, left when
+    an import was taken out) never run: code only called. curl whose every URL is this
+    machine (`curl http://localhost:11434`, is a local server up?), keeping no file of what
+    it fetched and nothing else a downloader or shell command would be, asks a local service:
+    graded as any command reaching the network (low when called); a pipe into a shell,
+    another URL or host (`localhost.example.com`, `127.0.0.1@example.com`), `-o`, a
+    redirection, wget or `chmod +x` keep it what it was.
 
     Reverse shells: a network socket (followed through variables, `self` attributes, the
     parameters of the module's functions and `accept()`) duplicated onto standard input, output
@@ -185,7 +191,7 @@ def started(call: CallSite, command: Command) -> None:
             variant, what = SuspiciousCommandExecution.INDEX_PIP, index_pip
         else:
             variant, what = SuspiciousCommandExecution.PIP, "installs other packages"
-    elif tables.STRONG_COMMAND_RE.search(text):
+    elif tables.STRONG_COMMAND_RE.search(text) and not probes_loopback(text):
         # a library may start PowerShell; none fetches and runs code from the network
         fetches = persistence.FETCH_AND_RUN.search(text) is not None
         variant = (
@@ -220,6 +226,37 @@ def started(call: CallSite, command: Command) -> None:
     else:
         variant, what = InstallTimeProcess.STARTS, "starts a program"
     call.emit(variant, f"{name}() {what} {label}", command.evidence, executes=True)
+
+
+#: A URL whose host is this machine: ``localhost``, ``127.x.x.x``, ``[::1]``, ``0.0.0.0``, a
+#: port, then a path up to a space, a quote or a shell operator. The host must end where the
+#: authority ends: ``localhost.example.com`` and ``127.0.0.1@example.com`` are other hosts.
+LOOPBACK_URL = re.compile(
+    r"https?://(?:localhost|127(?:\.\d{1,3}){3}|0\.0\.0\.0|\[::1\])(?::\d{1,5})?"
+    r"(?=[/?#\s\"'|;&<>()`]|$)[^\s\"'|;&<>()`]*",
+    re.IGNORECASE,
+)
+
+
+#: What keeps what a downloader fetched: a redirection, curl's options that write a file
+#: (``-o``, ``-O``, within ``-sSLo``, ``--output``, ``--remote-name``), wget (which writes one).
+_KEEPS_FETCHED = re.compile(
+    r">|(?<!\S)(?:-\w*[oO]\w*|--output(?:-dir)?|--remote-name(?:-all)?)(?=[\s=]|$)|\bwget\b",
+    re.IGNORECASE,
+)
+
+
+def probes_loopback(text: str) -> bool:
+    """Whether a command is curl asking a service on this machine (``curl
+    http://localhost:11434``: is the local server up?) and nothing else a downloader, shell or
+    encoded command would be: without its loopback URLs, nothing of it is such a command (a
+    pipe into a shell, another URL, ``chmod +x``...), and it keeps no file of what it fetched."""
+    stripped = LOOPBACK_URL.sub(" ", text)
+    return (
+        stripped != text
+        and not tables.STRONG_COMMAND_RE.search(stripped)
+        and not _KEEPS_FETCHED.search(stripped)
+    )
 
 
 def installs_from_index(text: str, missing: frozenset[str], *, pip_call: bool, shell: bool) -> bool:
