@@ -145,6 +145,13 @@ SECRET_LABELS = frozenset({"secret", "host", "dump", "store"})
 _SECRET_WORD = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH|SESSION")
 
 
+def configuration_variable(name: str) -> bool:
+    """Whether an environment variable by this name holds configuration: neither a secret by
+    its name (``KEY``, ``TOKEN``, ``SECRET``...) nor the user's or the machine's identity."""
+    upper = name.upper()
+    return upper not in _HOST_VARIABLES and not _SECRET_WORD.search(upper)
+
+
 def hiding(decoders: list[str]) -> list[str]:
     """The steps of a folding run that hide text, for what a value carries on: ``compile()``
     of a constant is that text (``stub = compile("raise x", "<string>", "exec")``, kept and

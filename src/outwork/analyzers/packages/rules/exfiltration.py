@@ -111,7 +111,12 @@ class SecretExfiltration(BehaviourRule):
     named in the URL it was given and sends it to that URL is how authenticated clients work
     (no finding from code only called); the same token sent to a webhook, paste host or raw
     address, a platform's key sent to a constant host outside the platform, and the whole
-    environment sent anywhere stay high.
+    environment sent anywhere stay high. The whole address being one environment variable that
+    holds configuration, read as written (`requests.get(os.getenv("ARM_CLOUD_METADATA_URL"))`:
+    the operator names the endpoint) sends the value only to the host it names, and is judged
+    as any network call (PKG007); a variable named as a secret or as the user's or machine's
+    identity, an address built around the value, a default that is not a constant, or
+    anything else the request carries still counts.
 
     ## Why it matters
     Stealing CI tokens, cloud keys and developer credentials is the main goal of most poisoned

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from outwork.analyzers.packages import data as tables
 from outwork.analyzers.packages import destinations
 from outwork.analyzers.packages.facts import EMPTY, CallSite, Labels
-from outwork.analyzers.packages.flow import hiding
+from outwork.analyzers.packages.flow import configuration_variable, hiding
 from outwork.analyzers.packages.rules import exfiltration
 from outwork.analyzers.packages.rules.base import BehaviourRule, Variant
 from outwork.analyzers.packages.signals import clip
@@ -136,8 +136,14 @@ def contacted(call: CallSite) -> None:
     labels: Labels = EMPTY
     texts: list[str] = []
     folder = call.folder()
+    url = (
+        node.args[0]
+        if node.args
+        else next((k.value for k in node.keywords if k.arg == "url"), None)
+    )
     for arg in [*node.args, *(k.value for k in node.keywords)]:
-        labels |= call.labels(arg)
+        if arg is not url or not configured_address(call, arg):
+            labels |= call.labels(arg)
         texts.extend(iter_strings(folder.fold(arg)))
     suspicious = any(destinations.suspicious(t) for t in texts)
     if name in tables.CLIENT_CONSTRUCTORS and not suspicious:
@@ -148,11 +154,6 @@ def contacted(call: CallSite) -> None:
         and not _composed(node.args[0])
     ):
         labels = labels - {"secret"}  # resolving the host's own name leaks nothing
-    url = (
-        node.args[0]
-        if node.args
-        else next((k.value for k in node.keywords if k.arg == "url"), None)
-    )
     constant = list(texts)
     if url is not None and not any(True for _ in iter_strings(folder.fold(url))):
         constant.append(call.partial(url, folder))  # "https://host/?" + secret: the host is known
@@ -169,6 +170,37 @@ def contacted(call: CallSite) -> None:
         )
         return
     _reaches(call, f"{name}()", texts, suspicious, evidence)
+
+
+#: ``os.getenv(NAME)``, ``os.environ.get(NAME)``, ``os.environ[NAME]`` as written.
+_ENVIRON_GETTERS = ("os.getenv", "os.environ.get")
+
+
+def configured_address(call: CallSite, url: ast.expr) -> bool:
+    """Whether the whole address a call reaches is one environment variable that holds
+    configuration (``requests.get(os.getenv("ARM_CLOUD_METADATA_URL"))``: the operator says
+    where the client connects), read as written, with no default or a constant one: the value
+    goes only to the host it names. A variable named as a secret or as the user's or machine's
+    identity, an address built around the value, or a default that is not a constant sends
+    what it reads."""
+    if call.labels(url) != {"secret"}:
+        return False  # not one variable read (the whole environment, a store, host identity)
+    if isinstance(url, ast.Call):
+        written = ast.unparse(url.func)
+        if written not in _ENVIRON_GETTERS or url.keywords or not url.args:
+            return False
+        if not all(isinstance(arg, ast.Constant) for arg in url.args):
+            return False
+        key: ast.expr = url.args[0]
+    elif isinstance(url, ast.Subscript) and ast.unparse(url.value) == "os.environ":
+        key = url.slice
+    else:
+        return False
+    return (
+        isinstance(key, ast.Constant)
+        and isinstance(key.value, str)
+        and configuration_variable(key.value)
+    )
 
 
 def used(call: CallSite, configured: Sequence[str]) -> None:
