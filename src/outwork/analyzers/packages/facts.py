@@ -63,6 +63,12 @@ class Facts(Protocol):
         ...
 
     @property
+    def development_install(self) -> bool:
+        """Whether the code being walked runs only for a development install (a method of a
+        ``setup.py`` command registered under ``develop`` alone)."""
+        ...
+
+    @property
     def written_net_paths(self) -> set[str]:
         """Paths of files that received downloaded bytes so far."""
         ...

@@ -202,6 +202,8 @@ class PythonScanner:
         #: the modules whose failed import the code being walked handles (``except
         #: ImportError`` after ``import pybind11``)
         self.missing_imports: frozenset[str] = frozenset()
+        #: the function being walked runs only for a development install (``develop``)
+        self.development_install = False
         #: the commands that unpack a downloaded archive into a place marked as downloaded
         self._unpacking: set[int] = set()
         #: patterns searched in the source (``module_matches``)
@@ -321,9 +323,10 @@ class PythonScanner:
                 self._in_function = True
                 # a function the top level certainly runs weighs as the top level does
                 self._will_run = id(fn) in structure.will_run
+                self.development_install = id(fn) in structure.development_methods
                 self._current = name
                 self._block(fn.body, fscope, ctx, top=False)
-                self._in_function = self._will_run = False
+                self._in_function = self._will_run = self.development_install = False
         started = [c for c in self._commands if id(c) not in self._unpacking]
         download.started_written_files(self, started)
         commands.socket_redirects(self, self._socket_streams, bool(self._commands))

@@ -83,6 +83,10 @@ class Structure:
         self._instances: set[str] = set()
         #: methods of command classes pip never runs (``cmdclass`` under other keys)
         self._dev_methods: set[int] = set()
+        #: methods of a command class run only for a development install (``cmdclass``
+        #: under ``develop`` alone, named nowhere else: ``setup.py develop``, ``pip install -e``
+        #: of a checkout with legacy tools), never when pip installs the package
+        self.development_methods: set[int] = set()
         #: indices of the source's lines that are not ASCII or name a runtime keyword
         self._worth_lines: list[int] | None = None
         #: calls of this module's functions that take arguments and reach a dangerous API
@@ -221,7 +225,9 @@ class Structure:
             if isinstance(t, ast.Name)
         }
         roots = _Roots(
-            _build_tool_names(tree), _dev_commands(tree) if self.whole_file_context else set()
+            _build_tool_names(tree),
+            _dev_commands(tree) if self.whole_file_context else set(),
+            _development_commands(tree) if self.whole_file_context else set(),
         )
         referenced = self._referenced(tree.body, roots) | self._entry
         reachable: set[str] = set()
@@ -279,6 +285,8 @@ class Structure:
             return set()
         if any(_is_install_base(b, roots.build_names, self.whole_file_context) for b in cls.bases):
             referenced: set[str] = set()
+            if cls.name in roots.development:
+                self.development_methods.update(id(m) for m in methods)
             for method in methods:
                 roots.install_methods.add(id(method))
                 referenced |= self._reach(method)
@@ -537,6 +545,8 @@ class _Roots:
 
     build_names: set[str]
     dev_commands: set[str]
+    #: classes registered under ``develop`` alone (:func:`_development_commands`)
+    development: set[str]
     install_methods: set[int] = field(default_factory=set)
 
 
@@ -602,6 +612,45 @@ def _dev_commands(tree: ast.Module) -> set[str]:
                 ):
                     keyed.setdefault(value.id, set()).add(key.value)
     return {name for name, keys in keyed.items() if not keys & _PIP_COMMANDS}
+
+
+def _development_commands(tree: ast.Module) -> set[str]:
+    """Classes registered in ``cmdclass`` under ``develop`` and no other key, whose name the
+    module uses nowhere else but for a dunder attribute (``Develop.__doc__ = ...``): no other
+    command inherits their methods or calls them."""
+    keyed: dict[str, set[str]] = {}
+    values: set[int] = set()
+    for node in syntax.nodes(tree):
+        if isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values, strict=True):
+                if (
+                    isinstance(key, ast.Constant)
+                    and isinstance(key.value, str)
+                    and isinstance(value, ast.Name)
+                ):
+                    keyed.setdefault(value.id, set()).add(key.value)
+                    values.add(id(value))
+    candidates = {name for name, keys in keyed.items() if keys == {"develop"}}
+    if not candidates:
+        return set()
+    dunder: set[int] = set()
+    for node in syntax.nodes(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.attr.startswith("__")
+            and node.attr.endswith("__")
+        ):
+            dunder.add(id(node.value))
+    for node in syntax.nodes(tree):
+        if (
+            isinstance(node, ast.Name)
+            and node.id in candidates
+            and id(node) not in values
+            and id(node) not in dunder
+        ):
+            candidates.discard(node.id)  # a base of another command, a call, an alias
+    return candidates
 
 
 def _base_name(node: ast.expr) -> str:

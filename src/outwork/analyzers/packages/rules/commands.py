@@ -69,7 +69,12 @@ class SuspiciousCommandExecution(BehaviourRule):
     ImportError: pip install pybind11`), the old idiom for a missing build requirement, fetches
     what declaring it would: medium. Outside such a handler (a dropper installing what its
     payload needs), from a URL, a path, another index, a name only known at run time, or of a
-    project outside the ranking (a package that installs its accomplice) it stays high. Code of
+    project outside the ranking (a package that installs its accomplice) it stays high. The
+    same install of popular projects named in full in a command class that `setup.py`
+    registers under `develop` alone (run by `setup.py develop` or a legacy editable install of
+    a checkout, never when pip installs the package) is medium too: what a development extra
+    declares; registered under another key as well, inherited or called by other code, it is
+    install code as before. Code of
     `setup.py` under a test of the command line for a word pip and setuptools never put there
     (`if sys.argv[-1] == "publish":`, a release step its maintainers run by hand) is graded as
     code only called, when no code of the package that runs in its process (what it imports
@@ -187,7 +192,13 @@ def started(call: CallSite, command: Command) -> None:
     text, name, label = command.text, call.name, call.ctx.label
     index_pip = "installs requirements named in full from the package index"
     if name in tables.PIP_CALLS:
-        if installs_from_index(text, call.facts.missing_imports, pip_call=True, shell=False):
+        if installs_from_index(
+            text,
+            call.facts.missing_imports,
+            pip_call=True,
+            shell=False,
+            development=call.facts.development_install,
+        ):
             variant, what = SuspiciousCommandExecution.INDEX_PIP, index_pip
         else:
             variant, what = SuspiciousCommandExecution.PIP, "installs other packages"
@@ -209,7 +220,11 @@ def started(call: CallSite, command: Command) -> None:
         variant = SuspiciousCommandExecution.REMOTE_PIP
         what = "installs a package from a repository or URL"
     elif installs_from_index(
-        text, call.facts.missing_imports, pip_call=False, shell=_shell(call.node, name)
+        text,
+        call.facts.missing_imports,
+        pip_call=False,
+        shell=_shell(call.node, name),
+        development=call.facts.development_install,
     ):
         # a build requirement installed by name when missing: what declaring it does
         variant, what = SuspiciousCommandExecution.INDEX_PIP, index_pip
@@ -259,7 +274,9 @@ def probes_loopback(text: str) -> bool:
     )
 
 
-def installs_from_index(text: str, missing: frozenset[str], *, pip_call: bool, shell: bool) -> bool:
+def installs_from_index(
+    text: str, missing: frozenset[str], *, pip_call: bool, shell: bool, development: bool = False
+) -> bool:
     """Whether a command is ``pip install`` of requirements named in full (``pybind11``,
     ``'flake8==7.4.1'``, ``cython>=3``) from the default index and nothing else, each a
     popular project (the public ranking) that provides a module whose failed import the code
@@ -268,7 +285,10 @@ def installs_from_index(text: str, missing: frozenset[str], *, pip_call: bool, s
     changes the index or reads a file, a part only known at run time (``?``) or a second
     command through a shell (``;``, ``&&``, ``|``, ``>``, ``$(...)``) is not. ``pip_call``: the
     arguments of ``pip.main``, without the program; ``shell``: a shell reads the text (else its
-    words are the program's arguments as they are, ``cython>=3`` one of them)."""
+    words are the program's arguments as they are, ``cython>=3`` one of them);
+    ``development``: the code runs only for a development install, where popular tools named
+    in full (``nose``, ``coverage``) are what a development extra would declare, whatever
+    import failed."""
     lexer = shlex.shlex(text, posix=True, punctuation_chars=shell)
     lexer.whitespace_split = True
     try:
@@ -304,7 +324,7 @@ def installs_from_index(text: str, missing: frozenset[str], *, pip_call: bool, s
         project = canonicalize_name(requirement.name)
         if project not in _popular_pypi():
             return False  # a name outside the public ranking: the payload may be that package
-        if not any(_ships(project, module) for module in missing):
+        if not development and not any(_ships(project, module) for module in missing):
             return False  # not the module whose failed import the code handles
         named = True
     return named
