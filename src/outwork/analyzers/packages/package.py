@@ -1123,17 +1123,42 @@ _ARGV_READ_BEFORE = re.compile(r"(\bin\s+|\blen\(\s*)(sys\s*\.\s*)?$|^\s*from\s+
 _ARGV_WORD = re.compile(r"\bargv\b")
 
 
+#: ``def main(argv``: a function's first parameter named ``argv``; ``main(sys.argv)``: the
+#: whole of ``sys.argv`` handed to a function by name.
+_ARGV_PARAMETER = re.compile(r"^\s*(?:async\s+)?def\s+(\w+)\s*\(\s*$")
+_ARGV_HANDED = re.compile(r"(?<![\w.])(\w+)\s*\(\s*sys\s*\.\s*$")
+
+
+def _argv_handed(text: str, before: str, after: str) -> bool:
+    """Whether this ``argv`` is the first parameter of a function (``def main(argv``) or the
+    whole ``sys.argv`` handed to a function of the same text defined once with such a
+    parameter and bound nowhere else (``main(sys.argv)``): the parameter is then
+    ``sys.argv`` under its own name, and each of its uses is checked as ``sys.argv``'s are."""
+    if _ARGV_PARAMETER.match(before) and re.match(r"argv\s*[,)]", after):
+        return True
+    handed = _ARGV_HANDED.search(before)
+    if not handed or not re.match(r"argv\s*\)", after):
+        return False
+    name = re.escape(handed.group(1))
+    defined = re.findall(rf"^\s*(?:async\s+)?def\s+{name}\s*\((\s*argv\s*[,)])?", text, re.M)
+    bound = re.search(
+        rf"(?<![\w.]){name}\s*(=(?!=)|:=)|\bimport\b[^\n]*\b{name}\b|\bclass\s+{name}\b", text
+    )
+    return len(defined) == 1 and bool(defined[0]) and not bound
+
+
 def _argv_changed(text: str) -> bool:
     """Whether code may change ``sys.argv`` or take it under another name: ``argv`` anywhere
     but where :data:`_ARGV_READS` read it (``sys.argv.append(...)``, ``sys.argv = [...]``,
-    ``args = sys.argv``, ``main(sys.argv)``, ``getattr(sys, "argv")``, ``del sys.argv[1]``)."""
+    ``args = sys.argv``, ``helper(sys.argv)``, ``getattr(sys, "argv")``, ``del sys.argv[1]``),
+    or hands it whole to a parameter named ``argv`` (:func:`_argv_handed`)."""
     for match in _ARGV_WORD.finditer(text):
         start = text.rfind("\n", 0, match.start()) + 1
         before = text[start : match.start()]
         if before.rstrip().endswith("del") or re.search(r"\bdel\s+(sys\s*\.\s*)?$", before):
             return True
         after = text[match.start() : match.start() + 200]
-        if any(r.match(after) for r in _ARGV_READS):
+        if any(r.match(after) for r in _ARGV_READS) or _argv_handed(text, before, after):
             continue
         if before.lstrip().startswith("from") and _ARGV_READ_BEFORE.search(before):
             if not re.match(r"argv\s+as\b", after):

@@ -413,12 +413,21 @@ class PythonScanner:
         """Whether ``stmt`` tests the command line for words pip never puts there, and nothing
         can put them there: the package leaves ``sys.argv`` alone and names the words nowhere
         else (:attr:`command_line_kept`), nor does this module outside such tests (a program
-        started as ``setup.py publish``, an ``argv`` rebuilt with the word)."""
+        started as ``setup.py publish``, an ``argv`` rebuilt with the word). The command line
+        is ``sys.argv`` or the ``argv`` parameter of a function only ever called with it."""
         if self.command_line_kept is None or self._tree is None:
             return False
+
+        def is_argv(node: ast.expr) -> bool:
+            return self.flow.resolve(node, scope) == "sys.argv"
+
+        # ``def main(argv):`` that the module only ever calls as ``main(sys.argv)``
+        param = (
+            syntax.argv_parameter(self._tree, self._current, is_argv) if self._in_function else None
+        )
         words = syntax.argv_word_guard(
             stmt.test,
-            lambda node: self.flow.resolve(node, scope) == "sys.argv",
+            lambda node: is_argv(node) or (isinstance(node, ast.Name) and node.id == param),
             tables.SETUP_COMMAND_WORDS,
         )
         if not words or not all(self.command_line_kept(str(w.value)) for w in words):

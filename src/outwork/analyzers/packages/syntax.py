@@ -224,6 +224,48 @@ def is_main_guard(test: ast.expr) -> bool:
     )
 
 
+def argv_parameter(
+    tree: ast.Module, function: str, is_argv: Callable[[ast.expr], bool]
+) -> str | None:
+    """The parameter of ``function`` that only ever holds ``sys.argv``: its first, named
+    ``argv`` (``def main(argv):``), of a function the module defines once at its top level,
+    binds nowhere else and names only to call it with ``sys.argv`` alone (``main(sys.argv)``,
+    ``is_argv``), whose body never rebinds or deletes the parameter. None otherwise."""
+    defs = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+        and node.name == function
+    ]
+    if len(defs) != 1 or defs[0] not in tree.body or isinstance(defs[0], ast.ClassDef):
+        return None
+    fn = defs[0]
+    params = [*fn.args.posonlyargs, *fn.args.args]
+    if not params or params[0].arg != "argv":
+        return None
+    calls = {
+        id(node.func)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == function
+        and len(node.args) == 1
+        and not node.keywords
+        and is_argv(node.args[0])
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id == function and id(node) not in calls:
+            return None  # another call, a callback, a rebinding
+        if isinstance(node, ast.alias) and function in (node.name, node.asname):
+            return None
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Name) and node.id == "argv" and not isinstance(node.ctx, ast.Load):
+            return None
+        if isinstance(node, ast.Global | ast.Nonlocal) and "argv" in node.names:
+            return None
+    return "argv" if calls else None
+
+
 def argv_word_guard(
     test: ast.expr, is_argv: Callable[[ast.expr], bool], commands: frozenset[str]
 ) -> list[ast.Constant]:

@@ -76,7 +76,9 @@ class SuspiciousCommandExecution(BehaviourRule):
     declares; registered under another key as well, inherited or called by other code, it is
     install code as before. Code of
     `setup.py` under a test of the command line for a word pip and setuptools never put there
-    (`if sys.argv[-1] == "publish":`, a release step its maintainers run by hand) is graded as
+    (`if sys.argv[-1] == "publish":`, a release step its maintainers run by hand; the same
+    test on the `argv` parameter of a function defined once and only ever called as
+    `main(sys.argv)`, which never rebinds it) is graded as
     code only called, when no code of the package that runs in its process (what it imports
     or starts, read from the package whole) changes `sys.argv` or names the word (a program
     started as `setup.py publish`); under `!=`, `else:`, after the
