@@ -233,7 +233,9 @@ def read_tree(folder: Path, budgets: Budgets, stops: list[Finding]) -> PackageFi
                 texts.add(rel, content)
             else:
                 if keep:
-                    files.notes.append(Unread(rel, not_kept_reason(content, limits, left)))
+                    why = not_kept_reason(content, limits, left)
+                    over = len(content) > limits.member_bytes
+                    files.notes.append(Unread(rel, why, oversize=over))
                 files.others[rel] = (
                     classify(content[:HEAD_BYTES], lower, info.st_size),
                     info.st_size,

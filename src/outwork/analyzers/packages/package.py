@@ -61,6 +61,7 @@ from outwork.sources.reader import ArchiveError, ArchiveStop, BudgetStop, Member
 #: Suffixes of archives the packages layer reads whole.
 PACKAGE_SUFFIXES = (".whl", ".egg", ".tar.gz", ".tgz", ".zip", ".tar.bz2", ".tar.xz", ".tar")
 SOURCE_SUFFIXES = (".py", ".pyw", ".pth", ".js", ".cjs", ".mjs", ".sh", ".bat", ".cmd", ".ps1")
+JAVASCRIPT_SUFFIXES = (".js", ".cjs", ".mjs")
 META_NAMES = frozenset(
     {"setup.py", "setup.cfg", "pyproject.toml", "pkg-info", "metadata", "package.json", "wheel"}
 )
@@ -188,6 +189,8 @@ class Unread:
     reason: str
     #: Whether another finding already reports it (a carrier cut short: PKG016).
     reported: bool = False
+    #: Whether it was left unread only for its size (past :attr:`Limits.member_bytes`).
+    oversize: bool = False
 
     def __str__(self) -> str:
         if not self.member:
@@ -308,7 +311,8 @@ def read_archive(
             else:
                 if keep:
                     why = not_kept_reason(content, limits, budget)
-                    files.notes.append(Unread(member.name, why))
+                    over = len(content) > limits.member_bytes
+                    files.notes.append(Unread(member.name, why, oversize=over))
                 kind = classify(content[:HEAD_BYTES], lower, len(content))
                 files.others[member.name] = (kind, len(content))
                 if kind is Kind.ELF and gpu_code(content[:HEAD_BYTES]):
@@ -508,7 +512,11 @@ def unread_signals(
     package's other ``signals``: a member that may hold code, or a stop of the reading
     itself, is high; a data member is medium when the rest of the package was read and found
     clean (nothing of medium weight), high otherwise; code in a test or example folder that
-    nothing of the package imports (``in_tests``) is medium, as what tests do weighs less."""
+    nothing of the package imports (``in_tests``) is medium, as what tests do weighs less.
+    JavaScript left unread for its size alone is medium: the verdict would not cover it if it
+    were read (an npm package's JavaScript past 8 MiB is not parsed, PKG012 medium, so a
+    payload padded to 9 MiB gets no more; a Python package's JavaScript is not judged as code
+    its install or import runs, at any size)."""
     pending = [note for note in notes if not note.reported]
     if not pending:
         return []
@@ -517,6 +525,8 @@ def unread_signals(
     for note in pending:
         if note.member and _inert(note.member):
             kind = "documentation or data by name"
+        elif note.oversize and note.member.lower().endswith(JAVASCRIPT_SUFFIXES):
+            kind = "JavaScript past its parse budget, as PKG012 weighs it"
         elif note.member and in_tests(note.member):
             kind = "tests or examples nothing of the package imports"
         else:

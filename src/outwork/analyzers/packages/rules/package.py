@@ -152,8 +152,11 @@ class UnreadMember(Rule):
     below medium, and high beside one of medium weight or more (the code that would load them
     is then not clean). Code in a test or example folder that nothing of the package imports
     is medium, as what tests do weighs less (large sdists carry their tests past the text
-    budget). A zip archive named as another kind of file and cut short is reported by PKG016
-    instead.
+    budget). JavaScript (`.js`, `.mjs`, `.cjs`) left unread only for its size is medium: the
+    verdict would not cover it read either (an npm package's JavaScript past 8 MiB is not
+    parsed and PKG012 reports that as medium; a Python package's JavaScript, a web
+    application's bundle, is not judged as code its install or import runs). A zip archive
+    named as another kind of file and cut short is reported by PKG016 instead.
 
     ## Why it matters
     A scanner that skips what it cannot read can be switched off by the package: the payload
