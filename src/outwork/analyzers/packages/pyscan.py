@@ -413,8 +413,9 @@ class PythonScanner:
         """Whether ``stmt`` tests the command line for words pip never puts there, and nothing
         can put them there: the package leaves ``sys.argv`` alone and names the words nowhere
         else (:attr:`command_line_kept`), nor does this module outside such tests (a program
-        started as ``setup.py publish``, an ``argv`` rebuilt with the word). The command line
-        is ``sys.argv`` or the ``argv`` parameter of a function only ever called with it."""
+        started as ``setup.py publish``, an ``argv`` rebuilt with the word; its docstrings
+        aside where nothing reads ``__doc__``). The command line is ``sys.argv`` or the
+        ``argv`` parameter of a function only ever called with it."""
         if self.command_line_kept is None or self._tree is None:
             return False
 
@@ -433,6 +434,9 @@ class PythonScanner:
         if not words or not all(self.command_line_kept(str(w.value)) for w in words):
             return False
         tested = {id(node) for node in ast.walk(stmt.test)}
+        if not re.search(r"__doc__|getdoc", self.source):
+            # a docstring documenting the step (``pypi: push to PyPI``) is read by no code
+            tested |= syntax.docstrings(self._tree)
         named = re.compile(
             "|".join(rf"(?<![\w-]){re.escape(str(w.value))}(?![\w-])" for w in words)
         )

@@ -224,6 +224,21 @@ def is_main_guard(test: ast.expr) -> bool:
     )
 
 
+def docstrings(tree: ast.Module) -> set[int]:
+    """The ids of the docstrings of a module, its classes and its functions."""
+    found: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            first = node.body[0] if node.body else None
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+            ):
+                found.add(id(first.value))
+    return found
+
+
 def argv_parameter(
     tree: ast.Module, function: str, is_argv: Callable[[ast.expr], bool]
 ) -> str | None:

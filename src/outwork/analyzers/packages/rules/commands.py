@@ -81,7 +81,8 @@ class SuspiciousCommandExecution(BehaviourRule):
     `main(sys.argv)`, which never rebinds it) is graded as
     code only called, when no code of the package that runs in its process (what it imports
     or starts, read from the package whole) changes `sys.argv` or names the word (a program
-    started as `setup.py publish`); under `!=`, `else:`, after the
+    started as `setup.py publish`; a docstring of `setup.py` documenting the step counts
+    only where its code reads `__doc__`); under `!=`, `else:`, after the
     test, or a test for `install`, `bdist_wheel`, `egg_info` and the other commands, it runs
     at install time. The handlers of a `try` whose body cannot raise (`try: pass`, left when
     an import was taken out) never run: code only called. curl whose every URL is this
