@@ -526,7 +526,7 @@ def unread_signals(
         if note.member and _inert(note.member):
             kind = "documentation or data by name"
         elif note.oversize and note.member.lower().endswith(JAVASCRIPT_SUFFIXES):
-            kind = "JavaScript past its parse budget, as PKG012 weighs it"
+            kind = "JavaScript larger than a source member may take, not judged read either"
         elif note.member and in_tests(note.member):
             kind = "tests or examples nothing of the package imports"
         else:
