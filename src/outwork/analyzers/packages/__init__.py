@@ -41,7 +41,7 @@ def _installed_document(artifact: Artifact) -> bool:
 
 class PackageAnalyzer(Analyzer):
     name = "packages"
-    version = "47"
+    version = "48"
     layer = Layer.PKG
     kinds = frozenset(
         {
