@@ -168,6 +168,10 @@ def _nowhere(_path: str) -> bool:
     return False
 
 
+def _never(_node: ast.expr) -> bool:
+    return False
+
+
 class Flow:
     """Folded values and taint labels of one module (and the layers decoded from it share its
     fold budget)."""
@@ -203,6 +207,9 @@ class Flow:
         self._secret_returns: dict[int, Labels] = {}
         #: secrets stored on ``self`` by the module's methods: attribute -> labels
         self._self_attrs: dict[str, Labels] | None = None
+        #: whether a receiver (``self.socket`` of ``self.socket.recv()``) is a socket of only
+        #: local endpoints (set by the scanner, :func:`.sockets.local_endpoints`)
+        self.local_receiver: Callable[[ast.expr], bool] = _never
 
     def use(self, structure: Structure) -> None:
         """Fold and label with this module's own functions and classes."""
@@ -221,6 +228,7 @@ class Flow:
         self._fetchers.clear()
         self._secret_returns.clear()
         self._self_attrs = None
+        self.local_receiver = _never
 
     def bind(self, target: ast.expr, value: object, labels: Labels, scope: Scope) -> None:
         if isinstance(target, ast.Name):
@@ -351,7 +359,7 @@ class Flow:
             inner |= self.labels(arg, scope, depth + 1)
         if isinstance(node.func, ast.Attribute):
             inner |= self._receiver_labels(node, node.func, scope, depth)
-            if node.func.attr in _RECEIVE_ATTRS:
+            if node.func.attr in _RECEIVE_ATTRS and not self.local_receiver(node.func.value):
                 inner |= {"net"}  # bytes received from a peer: what a remote side sent
         elif isinstance(node.func, ast.Name) and node.func.id in self.lambdas:
             inner |= self.labels(self.lambdas[node.func.id].body, scope, depth + 1)

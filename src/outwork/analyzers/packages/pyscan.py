@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from outwork.analyzers.packages import data as tables
-from outwork.analyzers.packages import stores, syntax, unpacks
+from outwork.analyzers.packages import sockets, stores, syntax, unpacks
 from outwork.analyzers.packages.data import Prefiltered
 from outwork.analyzers.packages.facts import (
     EMPTY,
@@ -299,6 +299,9 @@ class PythonScanner:
         )
         self._functions = structure.functions
         self.flow.use(structure)
+        local = sockets.local_endpoints(tree)
+        if local:
+            self.flow.local_receiver = lambda node: self._local_receiver(node, local)
         scope = Scope(env={})
         # the pattern is searched only in a module that names a library at all: most name
         # none, and a substring search costs a fraction of the pattern's
@@ -408,6 +411,12 @@ class PythonScanner:
             self.missing_imports = outer
         self._block(stmt.orelse, scope, ctx, top=top)
         self._block(stmt.finalbody, scope, ctx, top=top)
+
+    def _local_receiver(self, node: ast.expr, local: set[sockets.Key]) -> bool:
+        """Whether ``node`` names a socket of only local endpoints where it is read."""
+        name = sockets.root(node)
+        function = self._current if self._in_function else ""
+        return name is not None and sockets.key_of(name, function) in local
 
     def _run_by_hand(self, stmt: ast.If, scope: Scope) -> bool:
         """Whether ``stmt`` tests the command line for words pip never puts there, and nothing

@@ -158,3 +158,129 @@ def _top_nodes(tree: ast.Module) -> list[ast.AST]:
         out.extend(n for expr in syntax.own_expressions(stmt) for n in syntax.nodes(expr))
         out.append(stmt)
     return out
+
+
+#: Addresses of a message socket that only processes of this machine, and of this user where
+#: the socket file's permissions say so, can reach: ZeroMQ's ``ipc://`` (a Unix socket) and
+#: ``inproc://`` (threads of one process).
+_LOCAL_ENDPOINTS = ("ipc://", "inproc://")
+#: Methods that set a socket's address.
+_ADDRESSING = frozenset({"bind", "connect"})
+
+
+def key_of(name: str, function: str) -> Key:
+    """The key of a name read in ``function`` (``""``: the top level), ``self`` attributes
+    too: a socket counts as local only where one function makes it, addresses it and
+    receives from it."""
+    return (function, name)
+
+
+def _leading_text(node: ast.expr) -> str | None:
+    """The constant text an address starts with: ``"ipc://" + prefix + uuid`` starts with
+    ``ipc://``, as does ``f"ipc://{path}"``."""
+    while isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        node = node.left
+    if isinstance(node, ast.JoinedStr) and node.values:
+        node = node.values[0]
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def _computed_attributes(tree: ast.Module) -> set[int] | None:
+    """The nodes of the classes whose attributes may be set by a computed spelling
+    (``setattr``, ``vars()``, ``__dict__``); None where a function outside every class may
+    set anything that way."""
+    inside: dict[int, ast.ClassDef] = {}
+    for definition in ast.walk(tree):
+        if isinstance(definition, ast.ClassDef):
+            for node in ast.walk(definition):
+                inside.setdefault(id(node), definition)
+    dynamic: set[int] = set()
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Name) and node.id in ("setattr", "vars", "globals")) or (
+            isinstance(node, ast.Attribute) and node.attr == "__dict__"
+        ):
+            owner = inside.get(id(node))
+            if owner is None:
+                return None
+            dynamic |= {id(n) for n in ast.walk(owner)}
+    return dynamic
+
+
+def local_endpoints(tree: ast.Module) -> set[Key]:
+    """The names (``(function, name)``, ``self.attr`` among them) that hold a socket the
+    function makes (``ctx.socket(...)``, every assignment of it there) and whose every
+    ``bind``/``connect`` there, one at least, is to a local endpoint (``ipc://``,
+    ``inproc://``): written so, or a name every assignment of which in the function starts
+    so. What such a socket receives comes from the module's own processes or threads (a data
+    loader's workers), not from the network."""
+    dynamic = _computed_attributes(tree)
+    if dynamic is None:
+        return set()
+    scopes: list[tuple[str, list[ast.AST]]] = [("", _top_nodes(tree))]
+    scopes += [
+        (fn.name, syntax.nodes(fn))
+        for fn in syntax.definitions_breadth_first(tree)
+        if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef)
+    ]
+    assigned: dict[Key, list[ast.expr]] = {}
+    addressed: dict[Key, list[tuple[ast.expr, str]]] = {}
+    unknown = ast.Constant(value=None)
+    for function, body in scopes:
+        simple: set[int] = set()
+        for node in body:
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name | ast.Attribute):
+                        simple.add(id(target))
+                        name = root(target)
+                        if name is not None:
+                            assigned.setdefault(key_of(name, function), []).append(node.value)
+        for node in body:
+            if (
+                isinstance(node, ast.Name | ast.Attribute)
+                and not isinstance(node.ctx, ast.Load)
+                and id(node) not in simple
+            ):
+                # bound otherwise (unpacked, augmented, a loop's or a with's target)
+                name = root(node)
+                if name is not None:
+                    assigned.setdefault(key_of(name, function), []).append(unknown)
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in _ADDRESSING
+                and node.args
+            ):
+                name = root(node.func.value)
+                if name is not None:
+                    computed = name.startswith("self.") and id(node) in dynamic
+                    addressed.setdefault(key_of(name, function), []).append(
+                        (unknown if computed else node.args[0], function)
+                    )
+
+    def local(address: ast.expr, function: str) -> bool:
+        text = _leading_text(address)
+        if text is not None:
+            return text.startswith(_LOCAL_ENDPOINTS)
+        name = root(address) if isinstance(address, ast.Name | ast.Attribute) else None
+        values = assigned.get(key_of(name, function), []) if name else []
+        return bool(values) and all(
+            (_leading_text(v) or "").startswith(_LOCAL_ENDPOINTS) for v in values
+        )
+
+    def made_here(key: Key) -> bool:
+        values = assigned.get(key, [])
+        return bool(values) and all(
+            isinstance(v, ast.Call)
+            and isinstance(v.func, ast.Attribute)
+            and v.func.attr == "socket"
+            for v in values
+        )
+
+    return {
+        key
+        for key, addresses in addressed.items()
+        if made_here(key) and all(local(address, function) for address, function in addresses)
+    }

@@ -39,7 +39,13 @@ class DownloadAndExecute(BehaviourRule):
     library (telebot, python-telegram-bot, aiogram, pyrogram, telethon, discord.py), the first
     parameter of a handler an object's decorator registers (`@bot.message_handler(...)`,
     `@client.event`) is a message someone else sent, so running its text is a remote shell
-    driven from the chat.
+    driven from the chat. What a socket receives is what its peer sent, unless one function
+    makes the socket (`ctx.socket(...)`), binds or connects it only to a local endpoint
+    (ZeroMQ's `ipc://` or `inproc://`, written so or in every assignment of the address
+    there) and receives from it: a data loader's worker processes handing back samples,
+    whose pickles are its own; a network endpoint beside the
+    local one, an address bound again, unpacked or set by `setattr`, or a socket handed in
+    from elsewhere stay downloaded bytes.
 
     ## Why it matters
     A package that runs what it downloads can change its behaviour at any time without a new
