@@ -14,6 +14,7 @@ import bisect
 import functools
 import itertools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from outwork.analyzers.packages import data as tables
@@ -81,6 +82,8 @@ class Structure:
         self.classes: set[str] = set()
         #: top-level names bound to instances of this module's classes
         self._instances: set[str] = set()
+        #: names the top level binds to module functions (``_fetch = fetch``) -> those functions
+        self._aliases: dict[str, set[str]] = {}
         #: methods of command classes pip never runs (``cmdclass`` under other keys)
         self._dev_methods: set[int] = set()
         #: methods of a command class run only for a development install (``cmdclass``
@@ -229,19 +232,25 @@ class Structure:
             _dev_commands(tree) if self.whole_file_context else set(),
             _development_commands(tree) if self.whole_file_context else set(),
         )
+        self._aliases = _function_aliases(tree, self.functions)
         referenced = self._referenced(tree.body, roots) | self._entry
         reachable: set[str] = set()
-        work = [n for n in referenced if n in self.functions]
+        work = [n for n in self._through_aliases(referenced) if n in self.functions]
         while work:
             name = work.pop()
             if name in reachable:
                 continue
             reachable.add(name)
             for fn in self.functions[name]:
-                for inner in self._reach(fn):
+                for inner in self._through_aliases(self._reach(fn)):
                     if inner in self.functions and inner not in reachable:
                         work.append(inner)
         return reachable, roots.install_methods
+
+    def _through_aliases(self, names: set[str]) -> set[str]:
+        """``names`` and the module functions that those bound to one by the top level
+        (``_fetch = fetch``) stand for."""
+        return names.union(*(self._aliases.get(n, ()) for n in names))
 
     def _referenced(
         self, body: list[ast.stmt], roots: _Roots, *, class_body: bool = False
@@ -258,6 +267,8 @@ class Structure:
             if isinstance(target, ast.Name)
         )
         for stmt in syntax.top_statements(body):
+            if not class_body and _binds_function(stmt, self.functions):
+                continue  # ``_fetch = fetch`` runs nothing: calling ``_fetch`` reaches it
             if isinstance(stmt, ast.ClassDef):
                 referenced |= self._class_references(stmt, roots)
             elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -348,6 +359,9 @@ class _WillRun:
                 self.functions.setdefault(stmt.name, []).append(stmt)
             elif isinstance(stmt, ast.ClassDef):
                 self.classes[stmt.name] = stmt
+        for alias, names in _function_aliases(tree, self.functions).items():
+            for name in names:
+                self.functions.setdefault(alias, []).extend(self.functions[name])
 
     def runs(self, name: str) -> None:
         self.work.extend(self.functions.get(name, ()))
@@ -398,6 +412,28 @@ class _WillRun:
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
+
+def _binds_function(stmt: ast.stmt, functions: Mapping[str, object]) -> bool:
+    """``_fetch = fetch``: a top-level statement that only binds a module function to other
+    names (none of them a module function's own), which calls nothing."""
+    return (
+        isinstance(stmt, ast.Assign)
+        and isinstance(stmt.value, ast.Name)
+        and stmt.value.id in functions
+        and all(isinstance(t, ast.Name) and t.id not in functions for t in stmt.targets)
+    )
+
+
+def _function_aliases(tree: ast.Module, functions: Mapping[str, object]) -> dict[str, set[str]]:
+    """Name -> the module functions the top level binds it to (``_fetch = fetch``)."""
+    out: dict[str, set[str]] = {}
+    for stmt in syntax.top_statements(tree.body):
+        if _binds_function(stmt, functions) and isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                if isinstance(target, ast.Name) and isinstance(stmt.value, ast.Name):
+                    out.setdefault(target.id, set()).add(stmt.value.id)
+    return out
 
 
 #: What a helper function that runs or fetches what it is given names (see ``_helper_calls``).
