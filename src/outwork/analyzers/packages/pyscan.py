@@ -300,6 +300,8 @@ class PythonScanner:
         self._functions = structure.functions
         self.flow.use(structure)
         local = sockets.local_endpoints(tree)
+        if "zmq" in self.source:
+            local |= sockets.message_sockets(tree)
         if local:
             self.flow.local_receiver = lambda node: self._local_receiver(node, local)
         scope = Scope(env={})
@@ -416,6 +418,8 @@ class PythonScanner:
         """Whether ``node`` names a socket of only local endpoints where it is read."""
         name = sockets.root(node)
         function = self._current if self._in_function else ""
+        if name is not None and name.startswith("self.") and ("*", name) in local:
+            return True  # a ZeroMQ socket of the program's own (:func:`.sockets.message_sockets`)
         return name is not None and sockets.key_of(name, function) in local
 
     def _run_by_hand(self, stmt: ast.If, scope: Scope) -> bool:

@@ -14,6 +14,7 @@ classes. Nothing is run.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable
 
 from outwork.analyzers.packages import syntax
@@ -284,3 +285,84 @@ def local_endpoints(tree: ast.Module) -> set[Key]:
         for key, addresses in addressed.items()
         if made_here(key) and all(local(address, function) for address, function in addresses)
     }
+
+
+#: Hosts of this machine at the start of an address's host part.
+_THIS_MACHINE = re.compile(r"^(localhost|127\.[\d.]*|\[?::1\]?)(?=[:/]|$)")
+#: Schemes of ZeroMQ transports that cross the network.
+_NETWORK_TRANSPORTS = ("tcp://", "pgm://", "epgm://", "ws://", "wss://", "udp://")
+
+
+def _names_other_host(tree: ast.Module) -> bool:
+    """Whether any text of the module (a constant, the constant start of a formatted one)
+    is a network address whose host is written there and is not this machine
+    (``tcp://203.0.113.7:5555``, ``tcp://0.0.0.0:5555``, ``tcp://*:5555``)."""
+    for node in ast.walk(tree):
+        text = _leading_text(node) if isinstance(node, ast.expr) else None
+        if not text or not text.startswith(_NETWORK_TRANSPORTS):
+            continue
+        rest = text.split("://", 1)[1]
+        if isinstance(node, ast.JoinedStr) and not re.search(r"[:/]", rest):
+            continue  # ``f"tcp://{host}:{port}"``: the host is not written there
+        if not _THIS_MACHINE.match(rest):
+            return True
+    return False
+
+
+def message_sockets(tree: ast.Module) -> set[Key]:
+    """ZeroMQ sockets of the program's own processes: names a function binds to
+    ``ctx.socket(zmq.X)`` (its key there) and ``self`` attributes any method does
+    (``("*", "self.sock")``), and bound to nothing else, in a module whose text names no
+    network address of another host. A ZeroMQ peer speaks ZeroMQ: what such a socket
+    receives, at an address the program makes (its own ports, ``tcp://127.0.0.1``, its
+    cluster's configuration), another of its processes sent. A socket handed in as a
+    parameter, or any socket of a module naming another host (or every interface) as an
+    address, stays a peer's."""
+    if _names_other_host(tree):
+        return set()
+    from_zmq = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "zmq"
+        for alias in node.names
+    }
+
+    def zmq_socket(value: ast.expr) -> bool:
+        if not (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Attribute)
+            and value.func.attr == "socket"
+            and len(value.args) == 1
+        ):
+            return False
+        arg = value.args[0]
+        base = arg
+        while isinstance(base, ast.Attribute):
+            base = base.value
+        return isinstance(base, ast.Name) and (
+            (base.id == "zmq" and isinstance(arg, ast.Attribute)) or base.id in from_zmq
+        )
+
+    found: set[Key] = set()
+    other: set[Key] = set()
+    functions = [
+        node
+        for node in syntax.definitions_breadth_first(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    ]
+    scopes = [("", _top_nodes(tree)), *((fn.name, syntax.nodes(fn)) for fn in functions)]
+    for function, body in scopes:
+        for node in body:
+            if not isinstance(node, ast.Assign | ast.AnnAssign) or node.value is None:
+                continue
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                name = root(target) if isinstance(target, ast.Name | ast.Attribute) else None
+                if name is None or (isinstance(target, ast.Attribute) and "." not in name):
+                    continue
+                key = ("*", name) if name.startswith("self.") else (function, name)
+                if zmq_socket(node.value):
+                    found.add(key)
+                elif isinstance(node.value, ast.Call):
+                    other.add(key)
+    return found - other

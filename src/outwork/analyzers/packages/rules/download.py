@@ -45,7 +45,11 @@ class DownloadAndExecute(BehaviourRule):
     there) and receives from it: a data loader's worker processes handing back samples,
     whose pickles are its own; a network endpoint beside the
     local one, an address bound again, unpacked or set by `setattr`, or a socket handed in
-    from elsewhere stay downloaded bytes.
+    from elsewhere stay downloaded bytes. A ZeroMQ socket the module makes (`ctx.socket(zmq.X)`,
+    bound to nothing else) receives from the program's own processes, at whatever address
+    the program builds (its ports on `tcp://127.0.0.1`, its cluster's configuration), unless
+    the module writes a network address of another host or of every interface
+    (`tcp://203.0.113.7:5555`, `tcp://*:5556`): then its sockets stay a peer's.
 
     ## Why it matters
     A package that runs what it downloads can change its behaviour at any time without a new
