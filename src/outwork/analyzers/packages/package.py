@@ -744,23 +744,159 @@ def _unpackaged_modules(
         if root + top in packages or top.lower() in named or member in entries:
             continue
         if re.search(rf"(?<![\w/.\\-]){re.escape(top)}(?![\w/\\-])", config):
-            # the build names the folder (a file path inside it, such as an exclusion, is no
-            # package): it may be a namespace package the build installs
-            continue
+            files = _files_named_in(config, top)
+            if files is None:
+                # the build names the folder (a file path inside it, such as an exclusion, is
+                # no package): it may be a namespace package the build installs
+                continue
+            # named only through files inside it (``os.path.join(HERE, "scripts", "x.py")``,
+            # started at build time): those and what they import are reached, the rest not
+            if _reached_from(root, top, files, member, tops, texts):
+                continue
         candidates.add(member)
     if not candidates:
         return frozenset()
     # named by the package's other modules as a module or a path, in code run at any time
-    # (an import inside a function, ``importlib``, ``runpy``): they may run it. A folder
-    # outside what the wheel holds is run only by what the wheel may hold, and not by a test
-    # or an example (started by hand, as the folder itself is)
+    # (an import inside a function, ``importlib``, ``runpy``): they may run it, unless they
+    # are tests (started by hand, as the folder itself is). A folder outside what
+    # the wheel holds is run only by what the wheel may hold
+    by_hand = _tests_run_by_hand(py, roots, texts)
     for top in {tops[c][1] for c in candidates}:
-        namers = [m for m in py if m not in candidates]
+        # a test names the folder to run its scripts by hand, as the tests themselves are
+        namers = [m for m in py if m not in candidates and m not in by_hand]
         if all(c in outside for c in candidates if tops[c][1] == top):
             namers = [m for m in namers if m not in outside and not _names_tests_file(m)]
-        if any(_names_folder(texts[m], top, candidates) for m in namers):
-            candidates = {c for c in candidates if tops[c][1] != top}
+        candidates = _drop_named(candidates, top, namers, tops, texts)
     return frozenset(candidates)
+
+
+def _drop_named(
+    candidates: set[str],
+    top: str,
+    namers: list[str],
+    tops: Mapping[str, tuple[str, str]],
+    texts: Mapping[str, str],
+) -> set[str]:
+    """``candidates`` less the modules of folder ``top`` that one of ``namers`` may run: the
+    whole folder where one names it, only the files it names by their path (a script it
+    starts) and what they import where that is all it names."""
+    for m in namers:
+        if not _names_folder(texts[m], top, candidates):
+            continue
+        files = _files_named_only(texts[m], top)
+        if files is None:
+            return {c for c in candidates if tops[c][1] != top}
+        # a script the module starts by its path: it and what it imports are reached
+        candidates = {
+            c
+            for c in candidates
+            if tops[c][1] != top or not _reached_from(tops[c][0], top, files, c, tops, texts)
+        }
+    return candidates
+
+
+def _files_named_only(text: str, top: str) -> set[str] | None:
+    """The files of folder ``top`` a module names by their path, parts quoted apart
+    (``os.path.join(HERE, "scripts", "internal", "x.py")``), where that is the only way it
+    names the folder; None where it imports it or names it otherwise."""
+    word = re.escape(top)
+    if re.search(rf"^\s*(?:from|import)\s[^\n]*\b{word}\b", text, re.M) or re.search(
+        rf"[\"'](?:\./)?{word}[./\\]", text
+    ):
+        return None
+    return _files_named_in(text, top)
+
+
+def _files_named_in(config: str, top: str) -> set[str] | None:
+    """The Python files inside folder ``top`` that the build configuration names by their path
+    (``os.path.join(HERE, "scripts", "internal", "x.py")``, ``"scripts/x.py"``), as paths below
+    the root; None where it names the folder otherwise (``packages=["scripts"]``, a glob)."""
+    files: set[str] = set()
+    for match in re.finditer(rf"(?<![\w/.\\-]){re.escape(top)}(?![\w/\\-])", config):
+        parts = [top]
+        rest = config[match.end() :]
+        if rest.startswith("/"):
+            path = re.match(r"[\w./-]+", rest[1:])
+            parts += (path.group(0) if path else "").split("/")
+        else:
+            rest = rest.lstrip("\"'")
+            while True:
+                part = re.match(r"""\s*,\s*["']([\w.-]+)["']""", rest)
+                if part is None:
+                    break
+                parts.append(part.group(1))
+                rest = rest[part.end() :]
+        if len(parts) < 2 or not parts[-1].endswith(".py") or "" in parts or ".." in parts:
+            return None
+        files.add("/".join(parts))
+    return files or None
+
+
+#: ``from pkg.mod import a, b``, ``import a.b, c``: what an import statement names.
+_IMPORT_NAMES = re.compile(
+    r"^\s*(?:from\s+([\w.]+)\s+import\s+([\w ,()]+)|import\s+([\w., ]+))", re.M
+)
+
+
+def _reached_from(
+    root: str,
+    top: str,
+    files: set[str],
+    member: str,
+    tops: Mapping[str, tuple[str, str]],
+    texts: Mapping[str, str],
+) -> bool:
+    """Whether ``member`` is one of ``files`` (paths below ``root``) or a module of folder
+    ``top`` that they import, directly or through each other (``import helper`` beside the
+    started script, ``from scripts.internal import helper``)."""
+    folder = [m for m, (r, t) in tops.items() if r == root and t == top]
+    reached = {root + f for f in files if root + f in texts}
+    work = list(reached)
+    while work:
+        text = texts.get(work.pop(), "")
+        imported = {
+            part
+            for line in _IMPORT_NAMES.findall(text)
+            for chunk in line
+            for part in re.split(r"[\s,.()]+", chunk)
+            if part
+        }
+        for other in folder:
+            if other not in reached and PurePosixPath(other).stem in imported:
+                reached.add(other)
+                work.append(other)
+    return member in reached
+
+
+def _tests_run_by_hand(py: list[str], roots: list[str], texts: Mapping[str, str]) -> set[str]:
+    """Test modules (:func:`_is_test_module`) whose top folder no other module names (imports,
+    or names as a path): only a test runner, started by hand, runs them."""
+    tests = {m for m in py if _is_test_module(m)}
+    out: set[str] = set()
+    folders: dict[str, bool] = {}
+    for m in tests:
+        root = next((r for r in reversed(roots) if m.startswith(r)), "")
+        top = m[len(root) :].partition("/")[0]
+        if top not in folders:
+            folders[top] = not any(
+                _names_folder(texts[n], top, set()) for n in py if n not in tests
+            )
+        if folders[top]:
+            out.add(m)
+    return out
+
+
+def _is_test_module(member: str) -> bool:
+    """Whether a module sits in a ``tests`` (``test``, ``testing``) folder or is a test file
+    (``test_*.py``, ``*_test.py``, ``conftest.py``): a test runner starts it, by hand."""
+    path = PurePosixPath(member)
+    stem = path.stem.lower()
+    return (
+        any(part.lower() in ("tests", "test", "testing") for part in path.parts[1:-1])
+        or stem.startswith("test_")
+        or stem.endswith("_test")
+        or stem == "conftest"
+    )
 
 
 def _names_tests_file(member: str) -> bool:
