@@ -635,25 +635,9 @@ def _is_install_base(base: ast.expr, build_names: set[str], setup_file: bool) ->
     return isinstance(root, ast.Name) and root.id in ("setuptools", "distutils", "wheel")
 
 
-def _dev_commands(tree: ast.Module) -> set[str]:
-    """Classes registered in ``cmdclass`` only under keys pip never runs."""
-    keyed: dict[str, set[str]] = {}
-    for node in syntax.nodes(tree):
-        if isinstance(node, ast.Dict):
-            for key, value in zip(node.keys, node.values, strict=True):
-                if (
-                    isinstance(key, ast.Constant)
-                    and isinstance(key.value, str)
-                    and isinstance(value, ast.Name)
-                ):
-                    keyed.setdefault(value.id, set()).add(key.value)
-    return {name for name, keys in keyed.items() if not keys & _PIP_COMMANDS}
-
-
-def _development_commands(tree: ast.Module) -> set[str]:
-    """Classes registered in ``cmdclass`` under ``develop`` and no other key, whose name the
-    module uses nowhere else but for a dunder attribute (``Develop.__doc__ = ...``): no other
-    command inherits their methods or calls them."""
+def _registered_commands(tree: ast.Module) -> tuple[dict[str, set[str]], set[int]]:
+    """The classes a dict literal registers by name (``cmdclass``), with the keys each is
+    registered under, and the ids of the ``Name`` nodes that register them."""
     keyed: dict[str, set[str]] = {}
     values: set[int] = set()
     for node in syntax.nodes(tree):
@@ -666,6 +650,20 @@ def _development_commands(tree: ast.Module) -> set[str]:
                 ):
                     keyed.setdefault(value.id, set()).add(key.value)
                     values.add(id(value))
+    return keyed, values
+
+
+def _dev_commands(tree: ast.Module) -> set[str]:
+    """Classes registered in ``cmdclass`` only under keys pip never runs."""
+    keyed, _ = _registered_commands(tree)
+    return {name for name, keys in keyed.items() if not keys & _PIP_COMMANDS}
+
+
+def _development_commands(tree: ast.Module) -> set[str]:
+    """Classes registered in ``cmdclass`` under ``develop`` and no other key, whose name the
+    module uses nowhere else but for a dunder attribute (``Develop.__doc__ = ...``): no other
+    command inherits their methods or calls them."""
+    keyed, values = _registered_commands(tree)
     candidates = {name for name, keys in keyed.items() if keys == {"develop"}}
     if not candidates:
         return set()
