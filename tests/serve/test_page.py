@@ -77,6 +77,7 @@ def test_the_page_shows_verdicts_history_and_a_report(
 ) -> None:
     chromium, driver_path = _browser_paths()
     from selenium import webdriver
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.chrome.service import Service as DriverService
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ready
@@ -110,15 +111,23 @@ def test_the_page_shows_verdicts_history_and_a_report(
 
         history.find_element(By.LINK_TEXT, f"#{scan_id}").click()
         wait.until(ready.text_to_be_present_in_element((By.ID, "scan-title"), f"#{scan_id}"))
+        # The page puts each report in a new frame: find it afresh on every poll.
+        patient = WebDriverWait(browser, 30, ignored_exceptions=(WebDriverException,))
+        patient.until(
+            lambda b: "PKG001" in (b.find_element(By.ID, "report").get_attribute("srcdoc") or "")
+        )
         frame = browser.find_element(By.ID, "report")
         # Its own opaque origin: the report's filter runs, it cannot reach the token or the API.
         assert frame.get_attribute("sandbox") == "allow-scripts"
-        wait.until(lambda b: "PKG001" in (frame.get_attribute("srcdoc") or ""))
-        browser.switch_to.frame(frame)
-        # The frame's document is written, then its script renders the findings: wait for them.
-        wait.until(ready.text_to_be_present_in_element((By.TAG_NAME, "body"), "PKG001"))
-        body = browser.find_element(By.TAG_NAME, "body")
-        assert "PKG001" in body.text and "setup.py" in body.text
+
+        def report_text(b: webdriver.Chrome) -> str:
+            b.switch_to.default_content()
+            b.switch_to.frame(b.find_element(By.ID, "report"))
+            text = str(b.find_element(By.TAG_NAME, "body").text)
+            return text if "PKG001" in text else ""
+
+        text = patient.until(report_text)
+        assert "PKG001" in text and "setup.py" in text
         browser.switch_to.default_content()
         browser.save_screenshot(os.environ.get("OUTWORK_SCREENSHOT", str(tmp_path / "page.png")))
         errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]

@@ -112,17 +112,30 @@ async function packagePage(ecosystem, name) {
   ]);
 }
 
+// A new frame for every report: changing an existing frame's srcdoc twice in quick succession
+// (emptied, then written) can leave the browser showing the first, empty document.
+function showReport(html) {
+  const old = document.getElementById("report");
+  const frame = document.createElement("iframe");
+  frame.id = old.id;
+  frame.title = old.title;
+  frame.setAttribute("sandbox", "allow-scripts");
+  frame.srcdoc = html;
+  old.replaceWith(frame);
+}
+
 async function scanPage(id) {
   show("scan");
-  const frame = document.getElementById("report");
-  frame.srcdoc = "";
+  showReport("");
   const scan = await api("/v1/scans/" + encodeURIComponent(id));
   document.getElementById("scan-title").textContent = "Scan #" + scan.id + ": " + scan.target;
   const state = document.getElementById("scan-state");
   state.replaceChildren(verdict(scan.verdict));
   state.append(" " + scan.status + (scan.detail ? ": " + scan.detail : ""));
   if (scan.status === "done") {
-    frame.srcdoc = await api(scan.report + "?format=html", "text");
+    const html = await api(scan.report + "?format=html", "text");
+    // The reader may have moved on to another scan while this report was on its way.
+    if (location.hash === "#/scan/" + id) showReport(html);
   } else if (scan.status === "queued" || scan.status === "running") {
     setTimeout(() => { if (location.hash === "#/scan/" + id) route(); }, 1000);
   }
