@@ -41,7 +41,7 @@ def _installed_document(artifact: Artifact) -> bool:
 
 class PackageAnalyzer(Analyzer):
     name = "packages"
-    version = "52"
+    version = "53"
     layer = Layer.PKG
     kinds = frozenset(
         {

@@ -194,10 +194,12 @@ def _computed_attributes(tree: ast.Module) -> set[int] | None:
     set anything that way."""
     inside: dict[int, ast.ClassDef] = {}
     for definition in ast.walk(tree):
-        if isinstance(definition, ast.ClassDef):
+        # a nested class is walked with the outermost one, which owns its nodes
+        if isinstance(definition, ast.ClassDef) and id(definition) not in inside:
             for node in ast.walk(definition):
-                inside.setdefault(id(node), definition)
+                inside[id(node)] = definition
     dynamic: set[int] = set()
+    owners: set[int] = set()
     for node in ast.walk(tree):
         if (isinstance(node, ast.Name) and node.id in ("setattr", "vars", "globals")) or (
             isinstance(node, ast.Attribute) and node.attr == "__dict__"
@@ -205,7 +207,9 @@ def _computed_attributes(tree: ast.Module) -> set[int] | None:
             owner = inside.get(id(node))
             if owner is None:
                 return None
-            dynamic |= {id(n) for n in ast.walk(owner)}
+            if id(owner) not in owners:
+                owners.add(id(owner))
+                dynamic |= {id(n) for n in ast.walk(owner)}
     return dynamic
 
 
