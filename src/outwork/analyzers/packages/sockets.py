@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable
 
 from outwork.analyzers.packages import syntax
+from outwork.core.fold import DECODERS, Folder
 
 #: Calls that create, adopt or wrap a socket.
 SOCKET_FACTORIES = frozenset(
@@ -306,11 +307,163 @@ def _names_other_host(tree: ast.Module) -> bool:
         if not text or not text.startswith(_NETWORK_TRANSPORTS):
             continue
         rest = text.split("://", 1)[1]
-        if isinstance(node, ast.JoinedStr) and not re.search(r"[:/]", rest):
-            continue  # ``f"tcp://{host}:{port}"``: the host is not written there
+        if not rest or (isinstance(node, ast.JoinedStr) and not re.search(r"[:/]", rest)):
+            # ``f"tcp://{host}:{port}"``, ``"tcp://" + host``: the host is not written there
+            # (:func:`_hidden_addresses` folds what is written elsewhere)
+            continue
         if not _THIS_MACHINE.match(rest):
             return True
     return False
+
+
+#: Calls whose result is text decoded from a hidden form (base64, hex, compressed) or rebuilt
+#: character by character: the last part of each decoder's name (``codecs.decode`` apart,
+#: since ``decode`` alone is every ``bytes.decode``).
+_DECODING = frozenset(
+    {name.rsplit(".", 1)[1] for name in DECODERS if name != "codecs.decode"} | {"chr"}
+)
+#: Calls whose result another machine chose: what a socket receives, a response's body.
+_RECEIVED = frozenset(
+    {"recv", "recv_string", "recv_json", "recv_pyobj", "recv_multipart", "recvfrom", "urlopen"}
+)
+#: Modules whose calls fetch from the network.
+_FETCHING = frozenset({"requests", "httpx", "urllib3", "aiohttp", "urllib"})
+
+
+def _is_foreign(value: object) -> bool:
+    """Whether a folded value is the text of a network address whose host is another."""
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    if not isinstance(value, str) or "://" not in value:
+        return False
+    scheme, rest = value.split("://", 1)
+    return f"{scheme}://".startswith(_NETWORK_TRANSPORTS) and not _THIS_MACHINE.match(rest)
+
+
+def _hiding(node: ast.expr) -> bool:
+    """Whether an expression decodes hidden text, rebuilds it from characters, or reads what
+    another machine sent (``b64decode(...)``, ``codecs.decode(..., "rot13")``, ``chr(...)``,
+    ``sock.recv()``, ``requests.get(...).text``)."""
+    for sub in ast.walk(node):
+        if not isinstance(sub, ast.Call):
+            continue
+        name = syntax.callee_name(sub.func)
+        if name in _DECODING or name in _RECEIVED:
+            return True
+        base = sub.func
+        while isinstance(base, ast.Attribute | ast.Call):
+            base = base.func if isinstance(base, ast.Call) else base.value
+        if isinstance(base, ast.Name) and (
+            base.id in _FETCHING or (base.id == "codecs" and name == "decode")
+        ):
+            return True
+    return False
+
+
+def _scope_key(name: str, function: str) -> Key:
+    """A name's key where it is read or bound: ``self`` attributes across the module."""
+    return ("*", name) if name.startswith("self.") else (function, name)
+
+
+def _names_read(node: ast.expr, function: str) -> set[Key]:
+    """The keys an expression in ``function`` may read, the module's top level included."""
+    keys: set[Key] = set()
+    for sub in ast.walk(node):
+        name = root(sub) if isinstance(sub, ast.Name | ast.Attribute) else None
+        if name is not None:
+            keys |= {_scope_key(name, function), ("", name)}
+    return keys
+
+
+def _assignments_and_addresses(
+    scopes: list[tuple[str, list[ast.AST]]],
+) -> tuple[dict[Key, list[tuple[str, ast.expr]]], list[tuple[Key, str, ast.expr]]]:
+    """Every value assigned to a name (with the function it is assigned in), and every
+    address given to an object's ``bind`` or ``connect`` (its key, the function, the address)."""
+    assigned: dict[Key, list[tuple[str, ast.expr]]] = {}
+    addressed: list[tuple[Key, str, ast.expr]] = []
+    for function, body in scopes:
+        for node in body:
+            if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign) and node.value:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for part in (p for target in targets for p in ast.walk(target)):
+                    name = root(part) if isinstance(part, ast.Name | ast.Attribute) else None
+                    if name is not None:
+                        key = _scope_key(name, function)
+                        assigned.setdefault(key, []).append((function, node.value))
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in _ADDRESSING
+                and node.args
+            ):
+                name = root(node.func.value)
+                if name is not None:
+                    addressed.append((_scope_key(name, function), function, node.args[0]))
+    return assigned, addressed
+
+
+def _hidden_addresses(tree: ast.Module, scopes: list[tuple[str, list[ast.AST]]]) -> set[Key]:
+    """The sockets (keys as :func:`message_sockets` gives them) given an address, by
+    ``bind`` or ``connect``, that the module hides or takes from elsewhere: decoded, rebuilt
+    from characters, received, fetched, or text that folds to another host's address
+    (``"tc" + "p://203.0.113.7"``); directly or through names assigned so (in the function,
+    at the top level, as ``self`` attributes), however many names deep. A program building
+    its own processes' addresses writes them from its ports and configuration. Where the
+    folding budget runs out, every address counts as hidden."""
+    env: dict[str, object] = {}
+    folder = Folder(env)  # one budget for the module
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target = stmt.targets[0]
+            if isinstance(target, ast.Name):
+                env[target.id] = folder.fold(stmt.value)
+
+    scoped: dict[str, Folder] = {}  # a function's folder: the module's names and its own
+
+    def hides(node: ast.expr, function: str = "") -> bool:
+        if _hiding(node):
+            return True
+        if function not in scoped:
+            local = constants.get(function, {})
+            scoped[function] = Folder({**env, **local}, budget=folder.budget) if local else folder
+        return _is_foreign(scoped[function].fold(node))
+
+    constants: dict[str, dict[str, object]] = {}
+    # each function a scope of its own (two classes' ``__init__`` share a name, not locals)
+    labels = {f"{i}:{name}": name for i, (name, _) in enumerate(scopes) if name}
+    assigned, addressed = _assignments_and_addresses(
+        [(f"{i}:{name}" if name else "", body) for i, (name, body) in enumerate(scopes)]
+    )
+    # names holding hidden text: those assigned it, then (through each name's readers, once
+    # each) those assigned from them
+    readers: dict[Key, set[Key]] = {}
+    tainted: set[Key] = set()
+    for key, values in assigned.items():
+        for function, value in values:
+            if hides(value):
+                tainted.add(key)
+            for source in _names_read(value, function):
+                readers.setdefault(source, set()).add(key)
+    queue = list(tainted)
+    while queue:
+        for key in readers.get(queue.pop(), ()):
+            if key not in tainted:
+                tainted.add(key)
+                queue.append(key)
+    # each function's names assigned once, folded (``host = "203.0.113.7"``), for the
+    # addresses the function writes from them
+    for (scope, name), values in assigned.items():
+        if scope and not name.startswith("self.") and len(values) == 1:
+            constants.setdefault(scope, {})[name] = folder.fold(values[0][1])
+    hidden = {
+        (labels.get(key[0], key[0]), key[1])
+        for key, function, address in addressed
+        if hides(address, function) or _names_read(address, function) & tainted
+    }
+    if folder.budget.steps < 0:
+        return {(labels.get(key[0], key[0]), key[1]) for key, _, _ in addressed}
+    return hidden
 
 
 def message_sockets(tree: ast.Module) -> set[Key]:
@@ -369,4 +522,6 @@ def message_sockets(tree: ast.Module) -> set[Key]:
                     found.add(key)
                 elif isinstance(node.value, ast.Call):
                     other.add(key)
-    return found - other
+    if not found:
+        return set()
+    return found - other - _hidden_addresses(tree, scopes)
