@@ -732,7 +732,7 @@ class PythonScanner:
         node, name, scope, ctx = site.node, site.name, site.scope, site.ctx
         if name in tables.EXEC_CALLS:
             execution.executed(site)
-        elif name in download.DESERIALISERS and download.loads_download(site):
+        elif name in download.LOADERS and download.loads_download(site):
             pass
         elif name in tables.MARSHAL_CALLS:
             execution.loaded(site)

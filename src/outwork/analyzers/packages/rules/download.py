@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import re
 
+from outwork.analyzers.packages import syntax
 from outwork.analyzers.packages.facts import CallSite, Command, Facts, StartedCommand
 from outwork.analyzers.packages.rules.base import BehaviourRule, Variant
 from outwork.analyzers.packages.signals import clip
@@ -255,9 +256,17 @@ def feeds_interpreter_input(call: CallSite, command: list[ast.expr]) -> bool:
 
 
 #: Readers of serialised objects: what they load may name any callable, which the loader calls
-#: (pickle's ``__reduce__``) or is code itself (marshal), so loading is running.
+#: (pickle's ``__reduce__``) or is code itself (marshal), so loading is running. Loaders built
+#: on pickle (joblib's, pandas'), jsonpickle and PyYAML's unsafe entry points (which build any
+#: object a document names) run what the data names whatever their options.
 DESERIALISERS = frozenset(
     {
+        "joblib.load",
+        "pandas.read_pickle",
+        "jsonpickle.decode",
+        "jsonpickle.loads",
+        "yaml.unsafe_load",
+        "yaml.unsafe_load_all",
         "pickle.loads",
         "pickle.load",
         "_pickle.loads",
@@ -276,12 +285,42 @@ DESERIALISERS = frozenset(
 )
 
 
+#: Loaders that run what the data names only when the caller asks: ``torch.load(...,
+#: weights_only=False)``, ``numpy.load(..., allow_pickle=True)``, ``yaml.load(...,
+#: Loader=yaml.Loader)`` (or ``UnsafeLoader``, ``CLoader``; ``FullLoader`` stopped building
+#: arbitrary objects in PyYAML 5.4). By default they read tensors, arrays and plain YAML.
+ASKED_DESERIALISERS = frozenset({"torch.load", "numpy.load", "yaml.load", "yaml.load_all"})
+_ASKING: dict[str, tuple[str, object]] = {
+    "torch.load": ("weights_only", False),
+    "numpy.load": ("allow_pickle", True),
+}
+_UNSAFE_YAML_LOADERS = frozenset({"Loader", "UnsafeLoader", "CLoader", "CUnsafeLoader"})
+
+
+def asks_to_run(call: CallSite) -> bool:
+    """Whether a call of :data:`ASKED_DESERIALISERS` asks its loader to build what the data
+    names: the option written as a constant (``weights_only=False``), or a YAML loader class
+    that builds any object (by keyword or as the second argument)."""
+    node = call.node
+    if call.name in _ASKING:
+        keyword, value = _ASKING[call.name]
+        return any(k.arg == keyword and call.fold(k.value) is value for k in node.keywords)
+    loaders = [k.value for k in node.keywords if k.arg == "Loader"] + node.args[1:2]
+    return any(syntax.callee_name(loader) in _UNSAFE_YAML_LOADERS for loader in loaders)
+
+
+#: Every loader :func:`loads_download` judges.
+LOADERS = DESERIALISERS | ASKED_DESERIALISERS
+
+
 def loads_download(call: CallSite) -> bool:
-    """``pickle.loads(urlopen(url).read())``, ``marshal.loads(requests.get(url).content)``: a
-    downloaded stream deserialised is downloaded code run, whatever the loaded objects claim
-    to be."""
+    """``pickle.loads(urlopen(url).read())``, ``marshal.loads(requests.get(url).content)``,
+    ``torch.load(BytesIO(response.content), weights_only=False)``: a downloaded stream
+    deserialised is downloaded code run, whatever the loaded objects claim to be."""
     node = call.node
     if not node.args or "net" not in call.labels(node.args[0]):
+        return False
+    if call.name in ASKED_DESERIALISERS and not asks_to_run(call):
         return False
     call.emit(
         DownloadAndExecute.RUNS_DOWNLOAD,
