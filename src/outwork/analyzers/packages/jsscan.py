@@ -38,6 +38,16 @@ MAX_NODES = 3_000_000
 #: Bytes of source in one syntax tree under the default budgets.
 DEFAULT_WINDOW = window_bytes(Budgets())
 _NODE_FILE = re.compile(r"\bnode\s+(?:-e\s+)?([\w./@-]+\.(?:c|m)?js)\b|\bnode\s+([\w./@-]+)")
+#: A script file a lifecycle command starts with a shell, PowerShell or an interpreter
+#: (``bash ./scripts/pre.sh``, ``sh -e setup``, ``source env.sh``, ``powershell -File i.ps1``,
+#: ``python tools/fetch.py``), or names to run directly (``./install.sh``).
+_SCRIPT_FILE = re.compile(
+    r"(?:^|[\s;&|(])(?:(?:ba|z|da|k)?sh|source|\.|pwsh|powershell(?:\.exe)?|python[\d.]*|"
+    r"perl|ruby|cmd(?:\.exe)?)(?:\s+-{1,2}[\w-]+)*\s+(?!-)([\w./@-]+)|"
+    r"(?:^|[\s;&|(])(\.{0,2}/?[\w./@-]+\.(?:sh|bash|ps1|bat|cmd|py))(?=$|[\s;&|)])",
+    re.IGNORECASE,
+)
+_CHANGED_FOLDER = re.compile(r"\bcd\s+([\w./@-]+)")
 #: ``node -e "..."`` whose inline code only loads files of the package (``require('./x')``,
 #: perhaps inside ``try {} catch (e) {}``): the same as ``node x.js``.
 _INLINE_CODE = re.compile(r"""\bnode\s+(?:-e|--eval)\s+(?:"((?:[^"\\]|\\.)*)"|'([^']*)')""")
@@ -104,7 +114,7 @@ def node_targets(target: str) -> tuple[str, ...]:
 def scan_package_json(text: str, path: str) -> tuple[list[Signal], dict[str, Any]]:
     """Lifecycle scripts of a manifest, and what the caller needs to find install-time files."""
     signals: list[Signal] = []
-    info: dict[str, Any] = {"install_files": []}
+    info: dict[str, Any] = {"install_files": [], "install_scripts": []}
     try:
         doc = json.loads(text)
     except (ValueError, RecursionError):  # nested past the parser's depth
@@ -143,6 +153,11 @@ def scan_package_json(text: str, path: str) -> tuple[list[Signal], dict[str, Any
             target = match.group(1) or match.group(2)
             if target and target not in ("-e", "--eval"):
                 info["install_files"].extend(node_targets(target))
+        for part in commands:
+            folders = _CHANGED_FOLDER.findall(part)  # ``cd native && sh build.sh``
+            for match in _SCRIPT_FILE.finditer(part):
+                target = match.group(1) or match.group(2)
+                info["install_scripts"] += [target, *(f"{d}/{target}" for d in folders)]
         judged = []
         for part in commands:
             loaded = _inline_loads_files(part)

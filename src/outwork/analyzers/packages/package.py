@@ -1444,6 +1444,11 @@ def _analyze_npm(files: PackageFiles, manifest: str, window: int) -> tuple[list[
     for member in texts:
         if PurePosixPath(member).name.lower() == "binding.gyp":
             signals.extend(_gyp_signals(texts[member], member))
+    # shell, PowerShell and other scripts a lifecycle script starts: their dangerous lines
+    started = {_normalise(base + f) for f in info.get("install_scripts", [])}
+    for member in sorted(started & texts.keys()):
+        if not member.lower().endswith((".js", ".cjs", ".mjs")):
+            signals.extend(_scan_script(texts[member], member))
     for member in texts:
         if not member.lower().endswith((".js", ".cjs", ".mjs")):
             continue
