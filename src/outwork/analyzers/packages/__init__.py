@@ -41,7 +41,7 @@ def _installed_document(artifact: Artifact) -> bool:
 
 class PackageAnalyzer(Analyzer):
     name = "packages"
-    version = "56"
+    version = "57"
     layer = Layer.PKG
     kinds = frozenset(
         {

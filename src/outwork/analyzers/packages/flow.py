@@ -160,6 +160,27 @@ def hiding(decoders: list[str]) -> list[str]:
     return [d for d in decoders if d != "compile"]
 
 
+#: Methods that put what they are handed into their receiver: a message, a list, a buffer.
+FILLS = frozenset(
+    {
+        "append",
+        "extend",
+        "insert",
+        "update",
+        "add",
+        "write",
+        "set_content",
+        "set_payload",
+        "add_attachment",
+        "attach",
+        "add_header",
+        "setdefault",
+    }
+)
+#: Calls whose items are the paths a pattern matches.
+_GLOBS = frozenset({"glob.glob", "glob.iglob"})
+
+
 def _secret_part(labels: Labels) -> Labels:
     return frozenset(x for x in labels if x in SECRET_LABELS or x.startswith("vendor:"))
 
@@ -462,6 +483,15 @@ class Flow:
             return out | {"secret"}
         return out
 
+    def iterated(self, node: ast.expr, scope: Scope) -> Labels:
+        """What each item of ``for item in node`` holds: what the iterable holds, and for the
+        matches of a pattern of credential stores (``glob.glob(os.path.expanduser(
+        "~/.ssh/id_*"))``), the secrets reading each gives."""
+        labels = self.labels(node, scope)
+        if isinstance(node, ast.Call) and node.args and self.resolve(node.func, scope) in _GLOBS:
+            labels |= _secret_part(self.path_labels(node.args[0], scope))
+        return labels
+
     def _variable(self, name: ast.expr, scope: Scope) -> Labels:
         """An environment variable read: a secret, and host identity when it names the user
         or the machine (``USERNAME``, ``COMPUTERNAME``) rather than a configured value."""
@@ -583,15 +613,43 @@ class Flow:
         self._secret_returns[id(fn)] = EMPTY  # recursion reads as nothing
         local = Scope(env=scope.env, taint={})
         found: Labels = EMPTY
+        returned: list[ast.expr] = []
+
+        def hold(target: ast.expr, labels: Labels) -> None:
+            # ``key = ...``, ``out[path] = ...``, ``out.key = ...``: the name holds it
+            while isinstance(target, ast.Subscript | ast.Attribute):
+                target = target.value
+            if isinstance(target, ast.Name) and labels:
+                local.taint[target.id] = local.taint.get(target.id, EMPTY) | labels
+
         for node in syntax.nodes(fn):
             if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign) and node.value:
                 labels = _secret_part(self.labels(node.value, local, depth + 1))
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 for target in targets:
-                    if isinstance(target, ast.Name) and labels:
-                        local.taint[target.id] = local.taint.get(target.id, EMPTY) | labels
+                    hold(target, labels)
+            elif isinstance(node, ast.For | ast.AsyncFor):
+                labels = _secret_part(self.iterated(node.iter, local))
+                for name in ast.walk(node.target):
+                    if isinstance(name, ast.Name):
+                        hold(name, labels)
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in FILLS
+            ):
+                # ``out.append(key)``, ``out.update(k=key)``
+                handed = [*node.args, *(k.value for k in node.keywords)]
+                labels = EMPTY
+                for value in handed:
+                    labels |= _secret_part(self.labels(value, local, depth + 1))
+                hold(node.func.value, labels)
             elif isinstance(node, ast.Return | ast.Yield) and node.value is not None:
-                found |= _secret_part(self.labels(node.value, local, depth + 1))
+                returned.append(node.value)
+        # after every assignment: the walk is breadth-first, and a return at the function's
+        # top follows the loops above it that fill what it returns
+        for value in returned:
+            found |= _secret_part(self.labels(value, local, depth + 1))
         self._secret_returns[id(fn)] = found
         return found
 

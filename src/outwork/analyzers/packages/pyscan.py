@@ -34,7 +34,7 @@ from outwork.analyzers.packages.facts import (
     Scope,
     StartedCommand,
 )
-from outwork.analyzers.packages.flow import Flow, hiding, parameter_labels
+from outwork.analyzers.packages.flow import FILLS, Flow, hiding, parameter_labels
 from outwork.analyzers.packages.rules import (
     carriers,
     commands,
@@ -79,23 +79,6 @@ _ARCHIVE_WRITERS = frozenset(
 #: Serialisers that write a value to an open file (``json.dump(value, handle)``).
 _DUMPERS = frozenset(
     {"json.dump", "pickle.dump", "dill.dump", "marshal.dump", "yaml.dump", "yaml.safe_dump"}
-)
-#: Methods that put what they are handed into their receiver: a message, a list, a buffer.
-_FILLS = frozenset(
-    {
-        "append",
-        "extend",
-        "insert",
-        "update",
-        "add",
-        "write",
-        "set_content",
-        "set_payload",
-        "add_attachment",
-        "attach",
-        "add_header",
-        "setdefault",
-    }
 )
 
 
@@ -509,7 +492,7 @@ class PythonScanner:
             isinstance(stmt, ast.Expr)
             and isinstance(stmt.value, ast.Call)
             and isinstance(stmt.value.func, ast.Attribute)
-            and stmt.value.func.attr in _FILLS
+            and stmt.value.func.attr in FILLS
         ):
             call, func = stmt.value, stmt.value.func
             self._fill(func.value, [*call.args, *(k.value for k in call.keywords)], scope)
@@ -530,7 +513,7 @@ class PythonScanner:
             labels = scope.taint.get(name, EMPTY) | self.flow.labels(stmt.value, scope)
             self.flow.bind(stmt.target, value, labels, scope)
         elif isinstance(stmt, ast.For | ast.AsyncFor):
-            self.flow.bind(stmt.target, UNKNOWN, self.flow.labels(stmt.iter, scope), scope)
+            self.flow.bind(stmt.target, UNKNOWN, self.flow.iterated(stmt.iter, scope), scope)
         elif isinstance(stmt, ast.With | ast.AsyncWith):
             for item in stmt.items:
                 opened = item.context_expr

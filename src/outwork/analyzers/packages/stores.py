@@ -41,11 +41,16 @@ _CHAT_FOLDER_RE = re.compile(r"[/\\]discord(?:canary|ptb)?[/\\]?$", re.IGNORECAS
 #: paths then name whatever is there.
 CHDIR_AWAY_RE = re.compile(r"\bchdir\s*\((?![^)\n]*__file__)")
 _SOURCE_SUFFIXES = (".py", ".pyw", ".pyi")
+#: A public key file (``~/.ssh/id_ed25519.pub``, every ``*.pub`` a pattern matches): what a
+#: tool registering the user's key with a service sends.
+_PUBLIC_KEY_RE = re.compile(r"\.pub\s*$", re.IGNORECASE)
 
 
 def credential_store(text: str, own_tree: Callable[[str], bool]) -> str | None:
     """The credential store ``text`` (a path, all of it known) reaches, or None: none is named,
     or the path names the package's own tree (``own_tree``, see the module's description)."""
+    if _PUBLIC_KEY_RE.search(text):
+        return None  # the public half of a key pair is made to be handed out
     match = tables.CREDENTIAL_PATH_RE.search(text) or _CHAT_FOLDER_RE.search(text)
     if match is None or own_tree(text):
         return None
