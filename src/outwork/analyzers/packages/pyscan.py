@@ -741,6 +741,8 @@ class PythonScanner:
             obfuscation.imports_computed(site)
         elif name == "getattr":
             obfuscation.computed_builtin(site)
+        elif name in persistence.REGISTRY_WRITES:
+            persistence.writes_registry(site)
 
     def _file_effects(self, site: CallSite, attr: str | None) -> None:
         """Files opened or copied for writing, and files that now hold downloaded bytes."""

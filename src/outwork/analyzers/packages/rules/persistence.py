@@ -49,8 +49,9 @@ class PersistenceWrite(BehaviourRule):
     Windows Startup folder or Run keys, `~/.bashrc` and friends, crontab, systemd units,
     LaunchAgents, `authorized_keys`, `sitecustomize.py` or `.pth` files. Downloaded content or
     a command that fetches and runs code written into one of them, and commands that register an
-    autostart entry (`reg add ...\\CurrentVersion\\Run`, `schtasks /create ... /sc onlogon`),
-    weigh high even in code that only runs when called.
+    autostart entry (`reg add ...\\CurrentVersion\\Run`, `schtasks /create ... /sc onlogon`, or
+    `winreg.SetValueEx` in a module naming a Run key), weigh high even in code that only runs
+    when called.
 
     ## Why it matters
     Persistence turns a one-time install into a permanent foothold that survives uninstalling
@@ -154,6 +155,36 @@ def writes_command_to(call: CallSite, path: str) -> None:
         PersistenceWrite.AUTOSTART,
         f"writes {what} into a start-up location ({match.group(0)}) {call.ctx.label}",
         clip(written),
+        executes=True,
+    )
+
+
+#: The registry's functions that write a value (``winreg``, Python 2's ``_winreg``).
+REGISTRY_WRITES = frozenset(
+    {
+        f"{module}.{function}"
+        for module in ("winreg", "_winreg")
+        for function in ("SetValueEx", "SetValue")
+    }
+)
+#: The Run keys: what each log-in starts (``...\\CurrentVersion\\Run``, ``RunOnce``,
+#: ``RunServices``), and Winlogon's ``Userinit`` and ``Shell`` values.
+_RUN_KEY = re.compile(
+    r"CurrentVersion\\+(?:Run(?:Once|Services(?:Once)?)?\b|Winlogon)", re.IGNORECASE
+)
+
+
+def writes_registry(call: CallSite) -> None:
+    """``winreg.SetValueEx(key, name, 0, REG_SZ, program)`` in a module that names a Run key
+    (the key is opened by path elsewhere in it): a program registered to start at every
+    log-in."""
+    if not call.facts.module_matches(_RUN_KEY):
+        return
+    call.emit(
+        PersistenceWrite.AUTOSTART,
+        f"{call.name}() writes a registry value in a module naming a Run key (a program"
+        f" started at every log-in) {call.ctx.label}",
+        clip(ast.unparse(call.node)),
         executes=True,
     )
 
