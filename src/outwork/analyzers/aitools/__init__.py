@@ -38,7 +38,7 @@ class AIToolsAnalyzer(Analyzer):
     loads models, and the deployment files that launch AI services."""
 
     name = "aitools"
-    version = "15"
+    version = "16"
     layer = Layer.AI
     #: An instruction file that does not look like text is still read by the agent.
     kinds = TEXT_KINDS | {Kind.BINARY, Kind.PICKLE, Kind.PYTORCH_ZIP}

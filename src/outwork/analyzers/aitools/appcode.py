@@ -58,6 +58,35 @@ PROCESS_STARTS = frozenset(
 
 
 _NOTHING: Mapping[str, object] = MappingProxyType({})
+#: Socket calls that reach, or serve, another machine whatever their arguments.
+_NETWORK_SOCKET_CALLS = frozenset(
+    {"create_connection", "create_server", "fromfd", "wrap_socket", "getaddrinfo"}
+)
+
+
+def _unix_sockets_only(nodes: list[ast.AST], modules: set[str]) -> bool:
+    """Whether every socket the module makes is a Unix domain socket (``socket.socket(
+    socket.AF_UNIX, ...)``), one at least, and it reaches no other machine's socket any other
+    way (``create_connection``, ``socketserver``, ``ssl``): its peer is a process of this
+    machine at a path the program chose (a connection helper, a local daemon), not another
+    party."""
+    if modules & SOCKET_MODULES != {"socket"}:
+        return False
+    made = False
+    for node in nodes:
+        if not isinstance(node, ast.Call):
+            continue
+        name = dotted(node.func) or ""
+        last = name.rsplit(".", 1)[-1]
+        if last in _NETWORK_SOCKET_CALLS:
+            return False
+        if last != "socket":
+            continue
+        family = node.args[0] if node.args else _keyword(node, "family")
+        if family is None or not (dotted(family) or "").endswith("AF_UNIX"):
+            return False
+        made = True
+    return made
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +194,7 @@ def calls(source: str) -> Iterator[Call]:
         for name in _imported_modules(node)
     }
     module.parses_argv = bool(modules & OPERATOR_MODULES) and not modules & REQUEST_PARSERS
-    module.uses_sockets = bool(modules & SOCKET_MODULES)
+    module.uses_sockets = bool(modules & SOCKET_MODULES) and not _unix_sockets_only(nodes, modules)
     functions = [n for n in nodes if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
     owner: dict[int, _Scope] = {}
     scopes = [module]
