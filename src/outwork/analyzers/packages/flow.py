@@ -179,6 +179,8 @@ FILLS = frozenset(
 )
 #: Calls whose items are the paths a pattern matches.
 _GLOBS = frozenset({"glob.glob", "glob.iglob"})
+#: A path object's methods whose items are the paths inside it (``folder.glob("id_*")``).
+_PATH_GLOBS = frozenset({"glob", "rglob", "iterdir"})
 
 
 def _secret_part(labels: Labels) -> Labels:
@@ -468,7 +470,10 @@ class Flow:
 
     def path_labels(self, where: ast.expr, scope: Scope) -> Labels:
         """What the file at ``where`` (a path expression) holds when read."""
-        path = " ".join(iter_strings(self.fold(where, scope)))
+        return self.text_labels(" ".join(iter_strings(self.fold(where, scope))))
+
+    def text_labels(self, path: str) -> Labels:
+        """What the file at ``path`` (its folded text) holds when read."""
         path = self.copies.get(path, path)
         out: Labels = frozenset({"file"}) | self.held.get(path, EMPTY)
         if path and path in self.written_net_paths:
@@ -488,8 +493,16 @@ class Flow:
         matches of a pattern of credential stores (``glob.glob(os.path.expanduser(
         "~/.ssh/id_*"))``), the secrets reading each gives."""
         labels = self.labels(node, scope)
-        if isinstance(node, ast.Call) and node.args and self.resolve(node.func, scope) in _GLOBS:
+        if not isinstance(node, ast.Call):
+            return labels
+        if node.args and self.resolve(node.func, scope) in _GLOBS:
             labels |= _secret_part(self.path_labels(node.args[0], scope))
+        elif isinstance(node.func, ast.Attribute) and node.func.attr in _PATH_GLOBS:
+            # ``Path.home().joinpath(".ssh").glob("id_*")``: the folder's path and the pattern
+            folder = " ".join(iter_strings(self.fold(node.func.value, scope)))
+            pattern = " ".join(iter_strings(self.fold(node.args[0], scope))) if node.args else ""
+            if folder:
+                labels |= _secret_part(self.text_labels(f"{folder.rstrip('/')}/{pattern}"))
         return labels
 
     def _variable(self, name: ast.expr, scope: Scope) -> Labels:
