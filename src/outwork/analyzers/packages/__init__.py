@@ -41,7 +41,7 @@ def _installed_document(artifact: Artifact) -> bool:
 
 class PackageAnalyzer(Analyzer):
     name = "packages"
-    version = "61"
+    version = "62"
     layer = Layer.PKG
     kinds = frozenset(
         {

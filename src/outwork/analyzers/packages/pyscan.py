@@ -383,13 +383,18 @@ class PythonScanner:
     def _try(self, stmt: ast.Try, scope: Scope, ctx: Context, *, top: bool) -> None:
         """A ``try``: its handlers of a failed import (``except ImportError``) know which
         modules the body imports (:attr:`missing_imports`). Around a body that cannot raise
-        (``try: pass``, what is left when an import is taken out) the handlers never run: their
-        code is graded as code only called (the ``else`` and ``finally`` blocks do run)."""
+        (``try: pass``, what is left when an import is taken out), or at install time around
+        imports of setuptools alone (pip builds with it installed: the ``ez_setup`` bootstrap),
+        the handlers never run: their code is graded as code only called (the ``else`` and
+        ``finally`` blocks do run)."""
         for expr in syntax.own_expressions(stmt):
             self._expr_calls(expr, scope, ctx)
         self._block(stmt.body, scope, ctx, top=top)
         imported = syntax.imported_modules(stmt.body)
-        handled = Context.RUNTIME if syntax.cannot_raise(stmt.body) else ctx
+        dead = syntax.cannot_raise(stmt.body) or (
+            ctx is Context.INSTALL and syntax.imports_setuptools_only(stmt.body)
+        )
+        handled = Context.RUNTIME if dead else ctx
         for handler in stmt.handlers:
             for expr in syntax.own_expressions(handler):
                 self._expr_calls(expr, scope, ctx)

@@ -179,6 +179,35 @@ def cannot_raise(body: list[ast.stmt]) -> bool:
     )
 
 
+#: What setuptools has exported in every release still in use: importing these from it can
+#: only fail where setuptools is missing.
+_SETUPTOOLS_EXPORTS = frozenset(
+    {"setup", "find_packages", "find_namespace_packages", "Extension", "Command", "Distribution"}
+)
+
+
+def imports_setuptools_only(body: list[ast.stmt]) -> bool:
+    """Whether a block only imports setuptools (``import setuptools``, ``from setuptools import
+    setup, find_packages``): around it, the handlers of a failed import run only where
+    setuptools is missing, which is never where pip runs a ``setup.py`` (pip builds with
+    setuptools installed). A name setuptools does not export, a submodule or any other
+    statement could fail, and keeps the handlers live."""
+    if not body:
+        return False
+    for stmt in body:
+        if isinstance(stmt, ast.Import):
+            if any(alias.name != "setuptools" for alias in stmt.names):
+                return False
+        elif isinstance(stmt, ast.ImportFrom):
+            if stmt.level or stmt.module != "setuptools":
+                return False
+            if any(alias.name not in _SETUPTOOLS_EXPORTS for alias in stmt.names):
+                return False
+        else:
+            return False
+    return True
+
+
 def imported_modules(body: list[ast.stmt]) -> frozenset[str]:
     """The top-level modules a block imports by its own statements (``import pybind11``,
     ``from Cython.Build import cythonize``)."""
