@@ -64,13 +64,9 @@ class SocketNames:
     def __init__(self, tree: ast.Module, resolve: Callable[[ast.expr], str | None]) -> None:
         self._resolve = resolve
         self.held: set[Key] = set()
-        functions = [
-            node
-            for node in syntax.definitions_breadth_first(tree)
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-        ]
+        functions = _functions(tree)
         params = {fn.name: [a.arg for a in fn.args.args] for fn in functions}
-        scopes = [("", _top_nodes(tree)), *((fn.name, syntax.nodes(fn)) for fn in functions)]
+        scopes = _scopes(tree, functions)
         for _ in range(_ROUNDS):
             before = len(self.held)
             for name, body in scopes:
@@ -151,6 +147,22 @@ class SocketNames:
                 self.held.add((callee, keyword.arg))
 
 
+def _functions(tree: ast.Module) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """The module's functions and methods, at any depth."""
+    return [
+        node
+        for node in syntax.definitions_breadth_first(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    ]
+
+
+def _scopes(
+    tree: ast.Module, functions: list[ast.FunctionDef | ast.AsyncFunctionDef]
+) -> list[tuple[str, list[ast.AST]]]:
+    """``("", the top level's nodes)``, then ``(name, its nodes)`` for each function."""
+    return [("", _top_nodes(tree)), *((fn.name, syntax.nodes(fn)) for fn in functions)]
+
+
 def _top_nodes(tree: ast.Module) -> list[ast.AST]:
     """The nodes of the module's top level outside function bodies."""
     out: list[ast.AST] = []
@@ -224,12 +236,7 @@ def local_endpoints(tree: ast.Module) -> set[Key]:
     dynamic = _computed_attributes(tree)
     if dynamic is None:
         return set()
-    scopes: list[tuple[str, list[ast.AST]]] = [("", _top_nodes(tree))]
-    scopes += [
-        (fn.name, syntax.nodes(fn))
-        for fn in syntax.definitions_breadth_first(tree)
-        if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef)
-    ]
+    scopes = _scopes(tree, _functions(tree))
     assigned: dict[Key, list[ast.expr]] = {}
     addressed: dict[Key, list[tuple[ast.expr, str]]] = {}
     unknown = ast.Constant(value=None)
@@ -502,12 +509,7 @@ def message_sockets(tree: ast.Module) -> set[Key]:
 
     found: set[Key] = set()
     other: set[Key] = set()
-    functions = [
-        node
-        for node in syntax.definitions_breadth_first(tree)
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-    ]
-    scopes = [("", _top_nodes(tree)), *((fn.name, syntax.nodes(fn)) for fn in functions)]
+    scopes = _scopes(tree, _functions(tree))
     for function, body in scopes:
         for node in body:
             if not isinstance(node, ast.Assign | ast.AnnAssign) or node.value is None:
